@@ -1,0 +1,42 @@
+# cloudforge: `make help` lists the targets.
+PY      ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml setup.py
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP) ## create .venv with cloudforge (editable) and the dev tools
+
+codegen: $(STAMP) ## regenerate generated/ from schemas/
+	$(BIN)/python -m cloudforge.codegen
+
+test: $(STAMP) ## run the test suite (sets up .venv first)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP) ## ruff over the hand-written code
+	$(BIN)/ruff check runtime codegen tests examples
+
+typecheck: $(STAMP) ## mypy --strict over the runtime and generator
+	$(BIN)/mypy runtime codegen
+
+demo: $(STAMP) ## run the seed's examples against the local cloud
+	$(BIN)/python examples/security_profiles.py --local
+
+bench: $(STAMP) ## measure speed and memory against baselines; writes bench/results/
+	$(BIN)/python -m bench
+
+check-generated: codegen ## fail when generated/ differs from what make codegen writes
+	git diff --exit-code --stat -- generated/
+	@test -z "$$(git status --porcelain -- generated/)" || (git status --porcelain -- generated/; echo 'generated/ is stale: run make codegen and commit'; exit 1)
+
+.PHONY: help venv codegen test lint typecheck demo bench check-generated

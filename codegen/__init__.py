@@ -1,0 +1,1 @@
+"""cloudforge.codegen: registry schema -> typed models and resource classes under generated/."""

@@ -1,0 +1,1 @@
+"""Generated resource classes, one subpackage per AWS service. Never edited by hand."""
