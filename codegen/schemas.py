@@ -8,7 +8,7 @@ applied on every load, so the same fixed schema feeds the generator and the loca
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import json
 import os
 from functools import cache
@@ -54,18 +54,23 @@ def apply_fix(schema: dict[str, Any], schema_path: Path) -> dict[str, Any]:
 
 
 def cfn_lint_bundle(region: str = DEFAULT_REGION) -> dict[str, Path]:
-    """Type name -> schema file in the cfn-lint package's bundled registry schemas for `region`."""
+    """Type name -> schema file in the cfn-lint package's bundled registry schemas for `region`.
+
+    cfn-lint keeps one index per region (`providers/<region>.json`: type name -> content hash) and
+    the schemas by hash (`resources/<hash>.json`), so regions share identical schemas.
+    """
     try:
-        providers = importlib.import_module(
-            f"cfnlint.data.schemas.providers.{region.replace('-', '_')}"
-        )
-    except ModuleNotFoundError as exc:
-        raise SchemaError(
-            source="cfn-lint",
-            problem=f"no bundled schemas for region {region!r} (is cfn-lint installed?): {exc}",
-        ) from exc
-    resources = Path(providers.__file__).resolve().parent.parent / "resources"
-    return {name: resources / f"{digest}.json" for name, digest in providers.types.items()}
+        spec = importlib.util.find_spec("cfnlint")
+    except ModuleNotFoundError:
+        spec = None
+    if spec is None or spec.origin is None:
+        raise SchemaError(source="cfn-lint", problem="the cfn-lint package is not installed")
+    data = Path(spec.origin).parent / "data" / "schemas"
+    index = data / "providers" / f"{region}.json"
+    if not index.is_file():
+        raise SchemaError(source="cfn-lint", problem=f"no bundled schemas for region {region!r}")
+    digests: dict[str, str] = json.loads(index.read_text())
+    return {name: data / "resources" / f"{digest}.json" for name, digest in digests.items()}
 
 
 @cache
