@@ -1,0 +1,145 @@
+"""The four SecurityProfile examples (minimal, advanced, tagging restrictions, adoption) with cloudforge.
+
+    cloudforge up examples/security_profiles.py        # create, or bring up to date
+    cloudforge plan examples/security_profiles.py      # what `up` would change
+    cloudforge destroy examples/security_profiles.py   # delete the profiles and the instance
+
+It finds (by alias) or creates the Amazon Connect instance the profiles belong to, so it runs
+unchanged against real AWS and against the local cloud: only AWS_ENDPOINT_URL differs.
+`python examples/security_profiles.py` works too (phase from $CLOUDFORGE_PHASE, default up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import time
+
+import boto3
+from cloudforge import App
+from cloudforge.aws.connect import SecurityProfile
+from rich.console import Console
+from rich.table import Table
+
+INSTANCE_ALIAS = os.environ.get("CONNECT_INSTANCE_ALIAS", "cloudforge-example")
+BASIC_DESCRIPTION = "A basic security profile with limited permissions."
+
+
+def find_instance(alias: str) -> str | None:
+    """The ARN of the Connect instance with this alias, if there is one."""
+    connect = boto3.client("connect")
+    for page in connect.get_paginator("list_instances").paginate():
+        for instance in page["InstanceSummaryList"]:
+            if instance.get("InstanceAlias") == alias and instance.get("InstanceStatus") != "CREATION_FAILED":
+                return str(instance["Arn"])
+    return None
+
+
+def ensure_instance(alias: str) -> str:
+    """Find the Connect instance by alias, or create it and wait until it is active."""
+    arn = find_instance(alias)
+    if arn is not None:
+        return arn
+    connect = boto3.client("connect")
+    created = connect.create_instance(
+        IdentityManagementType="CONNECT_MANAGED",
+        InstanceAlias=alias,
+        InboundCallsEnabled=True,
+        OutboundCallsEnabled=True,
+    )
+    # On AWS a new instance takes a minute or two to become ACTIVE.
+    for _ in range(120):
+        status = connect.describe_instance(InstanceId=created["Id"])["Instance"]["InstanceStatus"]
+        if status == "ACTIVE":
+            break
+        if status == "CREATION_FAILED":
+            raise RuntimeError(f"Connect instance {alias!r} could not be created")
+        time.sleep(5)
+    return str(created["Arn"])
+
+
+def delete_instance(alias: str) -> None:
+    arn = find_instance(alias)
+    if arn is not None:
+        boto3.client("connect").delete_instance(InstanceId=arn.rsplit("/", 1)[-1])
+
+
+async def declare(instance_arn: str, basic_description: str = BASIC_DESCRIPTION) -> list[SecurityProfile]:
+    """The four profiles. gather() deploys them concurrently; each is awaited as in the seed."""
+    basic, advanced, tagged, adopted = await asyncio.gather(
+        # Minimal: required properties and one optional description.
+        SecurityProfile(
+            "basicSecurityProfile",
+            InstanceArn=instance_arn,
+            SecurityProfileName="BasicProfile",
+            Description=basic_description,
+            Permissions=["connect:StartChatContact", "connect:StopContact"],
+        ),
+        # Advanced: more permissions and access-control tags.
+        SecurityProfile(
+            "advancedSecurityProfile",
+            InstanceArn=instance_arn,
+            SecurityProfileName="AdvancedProfile",
+            Description="An advanced security profile with comprehensive permissions.",
+            Permissions=[
+                "connect:StartOutboundVoiceContact",
+                "connect:UpdateContactAttributes",
+                "connect:ViewContact",
+            ],
+            AllowedAccessControlTags=[
+                {"Key": "Department", "Value": "Support"},
+                {"Key": "Region", "Value": "US-East"},
+            ],
+        ),
+        # Tagging and resource restrictions.
+        SecurityProfile(
+            "taggedSecurityProfile",
+            InstanceArn=instance_arn,
+            SecurityProfileName="TaggedProfile",
+            Permissions=["connect:CreateUser", "connect:DeleteUser"],
+            TagRestrictedResources=[f"{instance_arn}/user/12345678"],
+            HierarchyRestrictedResources=[f"{instance_arn}/hierarchy/1"],
+        ),
+        # Adoption: an existing profile of this name is taken over instead of failing.
+        SecurityProfile(
+            "adoptedSecurityProfile",
+            InstanceArn=instance_arn,
+            SecurityProfileName="AdoptedProfile",
+            adopt=True,
+        ),
+    )
+    return [basic, advanced, tagged, adopted]
+
+
+def print_profiles(profiles: list[SecurityProfile]) -> None:
+    table = Table(title=f"Security profiles of Connect instance {INSTANCE_ALIAS!r}")
+    for column in ("resource", "name", "ARN"):
+        table.add_column(column, overflow="fold")
+    for profile in profiles:
+        table.add_row(profile.logical_id, profile.SecurityProfileName, profile.SecurityProfileArn)
+    Console().print(table)
+
+
+async def main(basic_description: str = BASIC_DESCRIPTION) -> None:
+    phase = os.environ.get("CLOUDFORGE_PHASE", "up")
+    profiles: list[SecurityProfile] = []
+    async with App("contact-center"):
+        # destroy deletes what the stage's state holds; the declarations are not needed.
+        if phase != "destroy":
+            instance_arn = await asyncio.to_thread(ensure_instance if phase == "up" else find_instance, INSTANCE_ALIAS)
+            if instance_arn is None:
+                # plan before the first up: show the creates against the instance to be made.
+                instance_arn = f"arn:aws:connect:us-east-1:000000000000:instance/{INSTANCE_ALIAS}"
+            profiles = await declare(instance_arn, basic_description)
+    if phase == "up":
+        print_profiles(profiles)
+    elif phase == "destroy":
+        # The example made the instance, so it removes it once its profiles are gone.
+        await asyncio.to_thread(delete_instance, INSTANCE_ALIAS)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--description", default=BASIC_DESCRIPTION, help="Description of BasicProfile")
+    asyncio.run(main(parser.parse_args().description))

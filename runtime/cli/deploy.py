@@ -1,0 +1,129 @@
+"""`cloudforge up | plan | destroy PROGRAM`: run a user's program in-process in a phase.
+
+The program is an ordinary Python file (`async with App(...)`); the CLI sets $CLOUDFORGE_PHASE
+(and $CLOUDFORGE_STAGE, $CLOUDFORGE_REFRESH) for the App it creates, runs it with runpy as
+`python PROGRAM` would, and attaches the progress display through `cloudforge.events.subscribe`.
+"""
+
+from __future__ import annotations
+
+import os
+import runpy
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from cloudforge.cli.failures import EXIT_CHANGES, EXIT_ERROR, CommandError, error, reported
+from cloudforge.display import ProgressDisplay
+
+Program = Annotated[
+    Path,
+    typer.Argument(metavar="PROGRAM", exists=True, dir_okay=False, readable=True, resolve_path=True,
+                   help="The Python program that declares the resources."),
+]
+Stage = Annotated[
+    str | None,
+    typer.Option("--stage", "-s", help="Stage (state namespace) to deploy; default $CLOUDFORGE_STAGE or your user name."),
+]
+Refresh = Annotated[
+    bool,
+    typer.Option("--refresh", help="Read every resource live first, so drift is detected and repaired."),
+]
+Region = Annotated[str | None, typer.Option("--region", help="AWS region (default: boto3's chain, $AWS_REGION).")]
+Profile = Annotated[str | None, typer.Option("--profile", help="AWS profile (default: $AWS_PROFILE).")]
+Args = Annotated[
+    list[str] | None,
+    typer.Argument(metavar="[-- ARGS...]", help="Arguments passed to the program as sys.argv[1:].", show_default=False),
+]
+
+
+def up(program: Program, args: Args = None, stage: Stage = None, refresh: Refresh = False,
+       region: Region = None, profile: Profile = None) -> None:
+    """Create, update, replace or delete resources until they match PROGRAM."""
+    run("up", program, args, stage=stage, refresh=refresh, region=region, profile=profile)
+
+
+def plan(
+    program: Program, args: Args = None, stage: Stage = None, refresh: Refresh = False,
+    region: Region = None, profile: Profile = None,
+    detailed_exitcode: Annotated[
+        bool, typer.Option("--detailed-exitcode", help="Exit 2 when the plan has changes, 0 when none, 1 on error."),
+    ] = False,
+) -> None:
+    """Show what `up` would do, without any write call."""
+    outcome = run("plan", program, args, stage=stage, refresh=refresh, region=region, profile=profile)
+    if detailed_exitcode and outcome:
+        raise typer.Exit(EXIT_CHANGES)
+
+
+def destroy(program: Program, args: Args = None, stage: Stage = None, region: Region = None,
+            profile: Profile = None) -> None:
+    """Delete every resource of PROGRAM's stage, in reverse creation order."""
+    run("destroy", program, args, stage=stage, refresh=False, region=region, profile=profile)
+
+
+def run(phase: str, program: Path, args: list[str] | None, *, stage: str | None, refresh: bool,
+        region: str | None, profile: str | None) -> bool:
+    """Run `program` in `phase` with the display attached; True when a plan has pending changes."""
+    env = {"CLOUDFORGE_PHASE": phase, "CLOUDFORGE_STAGE": stage, "AWS_REGION": region,
+           "AWS_DEFAULT_REGION": region, "AWS_PROFILE": profile,
+           "CLOUDFORGE_REFRESH": "1" if refresh else None}
+    display = ProgressDisplay(phase)
+    with reported(program), environment(env), subscribed(display), display:
+        run_program(program, args or [])
+    display.console.print(display.summary(), markup=False, highlight=False)
+    outcome = display.outcome()
+    if outcome.failed:
+        raise typer.Exit(EXIT_ERROR)
+    return outcome.pending_changes
+
+
+def run_program(program: Path, args: list[str]) -> None:
+    """Run `program` as `python program args...` would: as __main__, its folder first on sys.path."""
+    saved_argv, saved_path = sys.argv[:], sys.path[:]
+    sys.argv = [str(program), *args]
+    sys.path.insert(0, str(program.parent))
+    try:
+        runpy.run_path(str(program), run_name="__main__")
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            message = exc.code if isinstance(exc.code, str) else f"exit status {exc.code}"
+            raise CommandError(f"{program.name} exited with {message}") from None
+    finally:
+        sys.argv, sys.path[:] = saved_argv, saved_path
+
+
+@contextmanager
+def environment(values: dict[str, str | None]) -> Iterator[None]:
+    """Set the given environment variables (None: leave as is) for the duration of the run."""
+    saved = {k: os.environ.get(k) for k, v in values.items() if v is not None}
+    for key in saved:
+        os.environ[key] = values[key] or ""
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+@contextmanager
+def subscribed(listener: Callable[[Any], None]) -> Iterator[None]:
+    """Attach `listener` to cloudforge's process-wide progress events while the program runs."""
+    try:
+        from cloudforge import events
+    except ImportError:
+        raise CommandError("the deployment engine (cloudforge.events) is not available in this build") from None
+    unsubscribe = events.subscribe(listener)
+    try:
+        yield
+    finally:
+        unsubscribe()
+
+
+__all__ = ["destroy", "error", "plan", "up"]

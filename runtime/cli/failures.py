@@ -1,0 +1,76 @@
+"""How the CLI turns a failure into a message and an exit code, never a traceback.
+
+Exit codes follow terraform and pulumi: 0 success, 1 an error, 2 a usage error (click's own),
+and for `plan --detailed-exitcode` 2 when changes are pending. Set CLOUDFORGE_DEBUG=1 to get the
+traceback of an unexpected error as well.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+import typer
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+from cloudforge.errors import CloudforgeError
+from rich.console import Console
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_CHANGES = 2  # plan --detailed-exitcode: the plan has changes
+
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class CommandError(CloudforgeError):
+    """A CLI command cannot do what was asked; the message says why and what to do."""
+
+
+def error(message: str) -> None:
+    """Print an error message the way every command does."""
+    stderr.print("[bold red]Error:[/] " if stderr.is_terminal else "Error: ", end="")
+    stderr.print(message, markup=False)
+
+
+def describe(exc: BaseException, program: Path | None = None) -> str:
+    """The message a user sees for `exc`: cloudforge's own, AWS's, or where the program failed."""
+    if isinstance(exc, CloudforgeError):
+        return str(exc)
+    if isinstance(exc, NoCredentialsError):
+        return (
+            "no AWS credentials found. Set AWS_PROFILE (or AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY) for real AWS, or point AWS_ENDPOINT_URL at a local cloud "
+            "(`cloudforge local`)."
+        )
+    if isinstance(exc, NoRegionError):
+        return "no AWS region configured: set AWS_REGION (or pass --region)."
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        return f"{exc.operation_name}: {err.get('Code', 'Error')}: {err.get('Message', exc)}"
+    if isinstance(exc, BotoCoreError):
+        return str(exc)
+    where = ""
+    if program is not None:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) == program]
+        if frames:
+            where = f" at {program.name}:{frames[-1].lineno}"
+    return f"{type(exc).__name__}{where}: {exc}"
+
+
+@contextmanager
+def reported(program: Path | None = None) -> Iterator[None]:
+    """Run a command body; on failure print one message and exit 1."""
+    try:
+        yield
+    except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        if os.environ.get("CLOUDFORGE_DEBUG"):
+            traceback.print_exc()
+        error(describe(exc, program))
+        raise typer.Exit(EXIT_ERROR) from None

@@ -1,0 +1,57 @@
+"""`cloudforge schemas pull` and `cloudforge codegen`: add a resource type to the project.
+
+`schemas pull TYPE` writes the registry schema into schemas/ (from the cfn-lint bundle, offline,
+or from CloudFormation's DescribeType); `codegen` regenerates generated/ from schemas/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from cloudforge.cli.failures import CommandError, reported
+from cloudforge.display import plain_console
+
+schemas_app = typer.Typer(help="Manage the registry schemas the classes are generated from.", no_args_is_help=True)
+
+
+@schemas_app.command("pull")
+def pull(
+    type_names: Annotated[list[str], typer.Argument(metavar="TYPE...", help="Type names, e.g. AWS::S3::Bucket.")],
+    region: Annotated[str, typer.Option("--region", help="Registry region the schema is taken for.")] = "us-east-1",
+    source: Annotated[
+        str, typer.Option("--from", help="cfn-lint: the bundle shipped with cfn-lint (offline); aws: CloudFormation DescribeType."),
+    ] = "cfn-lint",
+    dest: Annotated[Path, typer.Option("--dest", help="Folder the schemas are written to.")] = Path("schemas"),
+) -> None:
+    """Write TYPE's registry schema into schemas/; then run `make codegen` (or `cloudforge codegen`)."""
+    if source not in ("cfn-lint", "aws"):
+        raise typer.BadParameter("must be cfn-lint or aws", param_hint="--from")
+    chosen: Literal["cfn-lint", "aws"] = "aws" if source == "aws" else "cfn-lint"
+    with reported():
+        try:
+            from cloudforge.codegen.pull import pull_schemas
+        except ImportError:
+            raise CommandError("schema pulling (cloudforge.codegen.pull) is not available in this build") from None
+        written = pull_schemas(type_names, region=region, source=chosen, dest=dest)
+    out = plain_console()
+    for path in written:
+        out.print(f"wrote {path}")
+    out.print("Generate the classes with `make codegen` (or `cloudforge codegen`).")
+
+
+def codegen(
+    schemas: Annotated[Path, typer.Option("--schemas", help="Folder of registry schemas.")] = Path("schemas"),
+    out: Annotated[Path, typer.Option("--out", help="Output folder (the cloudforge.aws package).")] = Path("generated/aws"),
+) -> None:
+    """Regenerate the typed resource classes from the schemas (what `make codegen` runs)."""
+    with reported():
+        try:
+            from cloudforge.codegen.generate import generate_all
+        except ImportError:
+            raise CommandError("the generator (cloudforge.codegen.generate) is not available in this build") from None
+        if not schemas.is_dir():
+            raise CommandError(f"no schemas folder at {schemas}: pull one with `cloudforge schemas pull TYPE`")
+        written = generate_all(schemas, out)
+    plain_console().print(f"generated {len(written)} files into {out}")

@@ -1,0 +1,124 @@
+"""`cloudforge get | list | import`: look at live resources through Cloud Control.
+
+They talk to whatever endpoint boto3's chain names (real AWS, or the local cloud through
+$AWS_ENDPOINT_URL), independent of any program or state.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import boto3
+import typer
+from cloudforge.cli.failures import CommandError, reported
+from cloudforge.cli.importer import declared_props, logical_id_for, render_program
+from cloudforge.display import plain_console
+
+TypeName = Annotated[str, typer.Argument(metavar="TYPE", help="CloudFormation type name, e.g. AWS::Connect::SecurityProfile.")]
+Identifier = Annotated[
+    str, typer.Argument(metavar="IDENTIFIER", help="The primary identifier (a composite one joined with '|').")
+]
+Region = Annotated[str | None, typer.Option("--region", help="AWS region (default: boto3's chain, $AWS_REGION).")]
+Profile = Annotated[str | None, typer.Option("--profile", help="AWS profile (default: $AWS_PROFILE).")]
+
+
+def cloudcontrol(region: str | None, profile: str | None) -> Any:
+    """A Cloud Control client from boto3's standard chain (endpoint from $AWS_ENDPOINT_URL)."""
+    return boto3.session.Session(profile_name=profile, region_name=region).client("cloudcontrol")
+
+
+def read(type_name: str, identifier: str, region: str | None, profile: str | None) -> dict[str, Any]:
+    response = cloudcontrol(region, profile).get_resource(TypeName=type_name, Identifier=identifier)
+    properties: dict[str, Any] = json.loads(response["ResourceDescription"]["Properties"])
+    return properties
+
+
+def get(type_name: TypeName, identifier: Identifier, region: Region = None, profile: Profile = None) -> None:
+    """Print a resource's live properties as JSON."""
+    with reported():
+        properties = read(type_name, identifier, region, profile)
+    print(json.dumps(properties, indent=2, sort_keys=True))
+
+
+def list_(
+    type_name: TypeName,
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", "-m", metavar="KEY=VALUE",
+                     help="A ResourceModel property the type's list handler needs (repeatable), e.g. InstanceArn=arn:..."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print identifiers and properties as JSON.")] = False,
+    region: Region = None,
+    profile: Profile = None,
+) -> None:
+    """List the resources of a type: one identifier per line."""
+    with reported():
+        resource_model = parse_model(model or [])
+        kwargs: dict[str, Any] = {"TypeName": type_name}
+        if resource_model:
+            kwargs["ResourceModel"] = json.dumps(resource_model)
+        paginator = cloudcontrol(region, profile).get_paginator("list_resources")
+        found = [
+            {"Identifier": d["Identifier"], "Properties": json.loads(d.get("Properties") or "{}")}
+            for page in paginator.paginate(**kwargs)
+            for d in page.get("ResourceDescriptions", [])
+        ]
+    if as_json:
+        print(json.dumps(found, indent=2, sort_keys=True))
+    else:
+        for item in found:
+            print(item["Identifier"])
+
+
+def import_(
+    type_name: TypeName,
+    identifier: Identifier,
+    name: Annotated[str | None, typer.Option("--name", help="Logical id in the program (default from the type).")] = None,
+    app_name: Annotated[str, typer.Option("--app", help="App name in the program.")] = "imported",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the program here instead of stdout.")] = None,
+    region: Region = None,
+    profile: Profile = None,
+) -> None:
+    """Print a Python program that declares an existing resource (adopt=True)."""
+    with reported():
+        cls = resource_class(type_name)
+        properties = read(type_name, identifier, region, profile)
+        source = render_program(
+            cls, declared_props(cls.metadata, properties),
+            logical_id=name or logical_id_for(type_name), app_name=app_name, identifier=identifier,
+        )
+        if output is not None:
+            output.write_text(source)
+            plain_console().print(f"Wrote {output}; deploy it with: cloudforge up {output}")
+            return
+    print(source, end="")
+
+
+def resource_class(type_name: str) -> Any:
+    try:
+        from cloudforge import registry
+    except ImportError:
+        raise CommandError("the generated type registry (cloudforge.registry) is not available in this build") from None
+    if type_name not in registry.type_names():
+        raise CommandError(
+            f"{type_name} has no generated class. Add it with `cloudforge schemas pull {type_name}` "
+            "then `make codegen`."
+        )
+    return registry.resource_class(type_name)
+
+
+def parse_model(pairs: list[str]) -> dict[str, Any]:
+    """KEY=VALUE pairs into a ResourceModel; a VALUE that is JSON (a number, list) is parsed."""
+    model: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--model")
+        try:
+            parsed = json.loads(value)
+            model[key] = parsed if isinstance(parsed, list | dict | int | float) else value
+        except ValueError:
+            model[key] = value
+    return model

@@ -1,0 +1,243 @@
+"""What the CLI shows while a program deploys: a live table per resource, then a summary.
+
+`ProgressDisplay` is a listener for `cloudforge.events`: on a terminal it redraws a rich table
+(resource, type, operation, status, elapsed time); anywhere else (CI, pipes) it prints one plain
+line per step, without ANSI codes, in the terraform manner ("x: Creating...").
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Protocol, TextIO
+
+from rich.console import Console, RenderableType
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+
+class Event(Protocol):
+    """The fields of `cloudforge.events.ResourceEvent` the display reads."""
+
+    @property
+    def logical_id(self) -> str: ...
+    @property
+    def type_name(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def elapsed(self) -> float: ...
+    @property
+    def detail(self) -> str | None: ...
+
+
+# Plan symbols as terraform prints them, so a plan reads the same way.
+SYMBOLS = {
+    "create": "+",
+    "update": "~",
+    "replace": "-/+",
+    "delete": "-",
+    "adopt": "<=+",
+    "read": "<=",
+    "noop": " ",
+}
+# The verb in progress lines ("Creating...") and in the completion line ("Creation complete").
+PROGRESS = {
+    "create": ("Creating", "Creation"),
+    "update": ("Modifying", "Modifications"),
+    "replace": ("Replacing", "Replacement"),
+    "delete": ("Destroying", "Destruction"),
+    "adopt": ("Adopting", "Adoption"),
+    "read": ("Reading", "Read"),
+    "noop": ("Checking", "Check"),
+}
+# Past tense for the summary line, in the order it lists them.
+DONE = {
+    "create": "created",
+    "adopt": "adopted",
+    "update": "updated",
+    "replace": "replaced",
+    "delete": "deleted",
+    "read": "read",
+}
+STYLES = {
+    "planned": "cyan",
+    "started": "yellow",
+    "polling": "yellow",
+    "succeeded": "green",
+    "failed": "bold red",
+    "skipped": "dim",
+}
+FINAL = ("succeeded", "failed", "skipped")
+
+
+@dataclass
+class Row:
+    logical_id: str
+    type_name: str
+    action: str
+    status: str
+    elapsed: float
+    detail: str | None
+    # Local clock when the row last changed, so a running step's time keeps ticking on screen.
+    seen_at: float = field(default_factory=time.monotonic)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the run did or plans to do, counted from the events."""
+
+    phase: str
+    done: Counter[str]
+    planned: Counter[str]
+    failed: list[str]
+    unchanged: int
+
+    @property
+    def pending_changes(self) -> bool:
+        """True when a plan has something to create, change or delete."""
+        return any(n for action, n in self.planned.items() if action not in ("noop", "read"))
+
+
+class ProgressDisplay:
+    """A `cloudforge.events` listener that renders progress on `console`.
+
+    Use it as a context manager around the run; call it with each event.
+    """
+
+    def __init__(self, phase: str, console: Console | None = None) -> None:
+        self.phase = phase
+        self.console = console or Console()
+        self.rows: dict[str, Row] = {}
+        self.started_at = time.monotonic()
+        self._lock = threading.Lock()
+        self._live: Live | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.console.is_terminal
+
+    def __enter__(self) -> ProgressDisplay:
+        if self.live:
+            self._live = Live(
+                get_renderable=self.render, console=self.console, refresh_per_second=8,
+                transient=False,
+            )
+            self._live.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+
+    def __call__(self, event: Event) -> None:
+        with self._lock:
+            row = self.rows.get(event.logical_id)
+            if row is None:
+                row = Row(event.logical_id, event.type_name, event.action, event.status,
+                          event.elapsed, event.detail)
+                self.rows[event.logical_id] = row
+            else:
+                row.type_name, row.action, row.status = event.type_name, event.action, event.status
+                row.elapsed, row.seen_at = event.elapsed, time.monotonic()
+                row.detail = event.detail or row.detail
+        if not self.live:
+            line = plain_line(event)
+            if line:
+                self.console.file.write(line + "\n")
+                self.console.file.flush()
+
+    def render(self) -> RenderableType:
+        """The live table: every resource that is not unchanged, in the order first seen."""
+        table = Table(box=None, pad_edge=False, show_edge=False)
+        for column in ("resource", "type", "operation", "status", "time"):
+            table.add_column(column, no_wrap=column != "status")
+        now = time.monotonic()
+        with self._lock:
+            rows = list(self.rows.values())
+        for row in rows:
+            if row.action == "noop":
+                continue
+            elapsed = row.elapsed
+            if row.status in ("started", "polling"):
+                elapsed += now - row.seen_at
+            status = Text(row.status, style=STYLES.get(row.status, ""))
+            if row.detail and row.status in ("failed", "planned"):
+                status.append(f"  {row.detail}", style="dim")
+            table.add_row(row.logical_id, row.type_name, f"{SYMBOLS.get(row.action, '')} {row.action}",
+                          status, f"{elapsed:.1f}s")
+        unchanged = sum(1 for r in rows if r.action == "noop")
+        if unchanged:
+            table.caption = f"{unchanged} unchanged"
+        return table
+
+    def outcome(self) -> Outcome:
+        with self._lock:
+            rows = list(self.rows.values())
+        done: Counter[str] = Counter()
+        planned: Counter[str] = Counter()
+        failed = [r.logical_id for r in rows if r.status == "failed"]
+        for row in rows:
+            if row.status == "succeeded":
+                done[row.action] += 1
+            elif row.status == "planned":
+                planned[row.action] += 1
+        unchanged = done.pop("noop", 0) + planned.get("noop", 0)
+        return Outcome(self.phase, done, planned, failed, unchanged)
+
+    def summary(self) -> str:
+        return summary_line(self.outcome(), time.monotonic() - self.started_at)
+
+
+def plain_line(event: Event) -> str | None:
+    """One line of plain output for an event, or None for events not worth a line (polling, no-op)."""
+    if event.action == "noop" or event.status == "polling":
+        return None
+    name = f"{event.logical_id} ({event.type_name})"
+    doing, done = PROGRESS.get(event.action, (event.action, event.action))
+    detail = f": {event.detail}" if event.detail else ""
+    if event.status == "planned":
+        return f"  {SYMBOLS.get(event.action, '?'):>3} {name} will be {DONE.get(event.action, event.action)}{detail}"
+    if event.status == "started":
+        return f"{name}: {doing}..."
+    if event.status == "succeeded":
+        return f"{name}: {done} complete after {event.elapsed:.1f}s"
+    if event.status == "failed":
+        return f"{name}: {done} failed after {event.elapsed:.1f}s{detail}"
+    if event.status == "skipped":
+        return f"{name}: {event.action} skipped{detail}"
+    return f"{name}: {event.action} {event.status}{detail}"
+
+
+def summary_line(outcome: Outcome, seconds: float) -> str:
+    """The closing line, terraform style: what was done (or would be) and what failed."""
+    if outcome.phase == "plan":
+        parts = [f"{outcome.planned.get(a, 0)} to {a}" for a in ("create", "adopt", "update", "replace", "delete")]
+        text = "Plan: " + ", ".join(parts) + f", {outcome.unchanged} unchanged."
+        if not outcome.pending_changes:
+            text = f"No changes. {outcome.unchanged} resources are up to date."
+    else:
+        label = "Destroy" if outcome.phase == "destroy" else "Apply"
+        parts = [f"{outcome.done.get(a, 0)} {word}" for a, word in DONE.items() if a != "read"]
+        verdict = "failed" if outcome.failed else "complete"
+        text = f"{label} {verdict}: " + ", ".join(parts) + f", {outcome.unchanged} unchanged ({seconds:.1f}s)."
+    if outcome.failed:
+        text += f" Failed: {', '.join(outcome.failed)}."
+    return text
+
+
+def plain_console(file: TextIO | None = None) -> Console:
+    """A console that never writes ANSI codes (for CI logs, pipes and tests)."""
+    return Console(file=file, force_terminal=False, no_color=True, highlight=False, soft_wrap=True)
