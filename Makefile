@@ -32,7 +32,18 @@ typecheck: $(STAMP) ## mypy --strict over the runtime and generator
 demo: $(STAMP) ## run the seed's examples against the local cloud
 	$(BIN)/python examples/security_profiles.py --local
 
-bench: $(STAMP) ## measure speed and memory against baselines; writes bench/results/
+# The peers (troposphere, pulumi-aws-native) and matplotlib live in their own venv, installed once
+# and reused, so the project venv stays lean.
+PEERS       := bench/.venv-peers
+PEERS_STAMP := $(PEERS)/.installed
+
+$(PEERS_STAMP): bench/requirements-peers.txt
+	$(PY) -m venv $(PEERS)
+	$(PEERS)/bin/pip install --quiet --upgrade pip
+	$(PEERS)/bin/pip install --quiet -r bench/requirements-peers.txt
+	touch $(PEERS_STAMP)
+
+bench: $(STAMP) $(PEERS_STAMP) ## measure speed and memory against baselines; writes bench/results/
 	$(BIN)/python -m bench
 
 check-generated: codegen ## fail when generated/ differs from what make codegen writes

@@ -1,0 +1,105 @@
+"""`python -m bench` (= `make bench`): run every measurement, print the table, write bench/results/.
+
+A measurement that raises becomes a "not measured" row with the reason, so one missing part never
+hides the other figures. `--only imports,deploy` runs a subset; `--quick` fewer repetitions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.env import PEERS_PYTHON, RESULTS, peers_missing
+from bench.measure import REPO
+from bench.report import Section, not_measured, write_results
+
+MODULES = ["imports", "codegen", "deploy", "noop", "update"]
+TITLES = {
+    "imports": "1. Import",
+    "codegen": "2. Codegen",
+    "deploy": "3. Deploy",
+    "noop": "4. No-op redeploy",
+    "update": "5. Update",
+}
+
+
+def run_module(name: str, quick: bool) -> list[Section]:
+    """The module's sections; one "not measured" section when it cannot run at all."""
+    try:
+        module = importlib.import_module(f"bench.{name}")
+        measure: Callable[..., Section | list[Section]] = module.measure
+        result = measure(quick=quick)
+    except Exception as exc:  # a missing part must not hide the other figures
+        reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+        return [Section(TITLES[name], "Could not run.", [not_measured("all figures", reason)])]
+    return result if isinstance(result, list) else [result]
+
+
+def meta(durations: dict[str, float]) -> dict[str, object]:
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "python": platform.python_version(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
+        "seconds_per_module": {k: round(v, 1) for k, v in durations.items()},
+        "seconds_total": round(sum(durations.values()), 1),
+    }
+
+
+def shown(path: Path) -> str:
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
+
+
+def plot(results_json: Path, png: Path) -> str:
+    """Draw the PNG with the peers venv's matplotlib; returns a status line."""
+    if reason := peers_missing():
+        return f"plot not drawn: {reason}"
+    proc = subprocess.run(
+        [str(PEERS_PYTHON), "-m", "bench.plot", str(results_json), str(png)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        return f"plot not drawn: {proc.stderr.strip().splitlines()[-1:]}"
+    return f"plot: {shown(png)}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--only", default=",".join(MODULES), help="comma-separated subset")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results folder")
+    args = parser.parse_args(argv)
+
+    sections: list[Section] = []
+    durations: dict[str, float] = {}
+    for name in [m for m in MODULES if m in args.only.split(",")]:
+        print(f"bench: {name} ...", file=sys.stderr, flush=True)
+        start = time.perf_counter()
+        sections += run_module(name, args.quick)
+        durations[name] = time.perf_counter() - start
+
+    info = meta(durations)
+    header = (
+        f"# cloudforge bench results\n\n{info['date']}; Python {info['python']}; "
+        f"{info['machine']}; `make bench` took {info['seconds_total']} s. "
+        "Ratio = cloudforge / baseline (lower is better for every figure).\n"
+    )
+    md, js = write_results(sections, info, args.out, header)
+    print(md.read_text())
+    print(plot(js, args.out / "bench.png"))
+    print(f"results: {shown(md)}, {shown(js)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

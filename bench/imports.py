@@ -1,0 +1,143 @@
+"""Figure 1: what importing the SecurityProfile's module costs, cloudforge against the peers.
+
+Each run is a fresh interpreter that times the import statement in-process (interpreter start-up
+excluded) and reports its ru_maxrss; memory is given both whole-process and minus a bare
+interpreter of the same venv. Subjects are run round-robin, after one warm-up run each (so .pyc
+files exist, as for any second import), and the median is kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.env import PEERS_PYTHON, PROJECT_PYTHON, peers_missing
+from bench.measure import median, run_python
+from bench.report import Row, Section
+
+RUNS = 11
+
+# Only `resource` and `time` load before the clock starts; both are in the bare baseline too.
+PROBE = """\
+import resource, time
+t0 = time.perf_counter()
+{statement}
+t1 = time.perf_counter()
+print(t1 - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+@dataclass(frozen=True)
+class Subject:
+    name: str  # as shown in the table
+    python: Path
+    statement: str
+
+
+@dataclass
+class Sample:
+    seconds: float  # median import wall time
+    rss_mib: float  # median whole-process peak RSS
+    above_bare_mib: float  # rss_mib minus the bare interpreter's median
+
+
+def subjects(module: str) -> list[Subject]:
+    """cloudforge and the two peers, for `import <pkg>.<module>` ("connect")."""
+    return [
+        Subject("cloudforge", PROJECT_PYTHON, f"import cloudforge.aws.{module}"),
+        Subject("troposphere", PEERS_PYTHON, f"import troposphere.{module}"),
+        Subject("pulumi-aws-native", PEERS_PYTHON, f"import pulumi_aws_native.{module}"),
+    ]
+
+
+def class_subjects(module: str, cls: str) -> list[Subject]:
+    """The same three, importing the class itself (a lazily loaded module pays here)."""
+    return [
+        Subject("cloudforge", PROJECT_PYTHON, f"from cloudforge.aws.{module} import {cls}"),
+        Subject("troposphere", PEERS_PYTHON, f"from troposphere.{module} import {cls}"),
+        Subject("pulumi-aws-native", PEERS_PYTHON, f"from pulumi_aws_native.{module} import {cls}"),
+    ]
+
+
+def probe(python: Path, statement: str) -> tuple[float, float]:
+    """One fresh run: (import seconds, whole-process peak RSS in MiB)."""
+    out = run_python(python, PROBE.format(statement=statement)).split()
+    return float(out[0]), int(out[1]) / 1024
+
+
+def sample_all(group: list[Subject], runs: int = RUNS) -> dict[str, Sample | str]:
+    """Median figures per subject name, or the reason it could not be imported."""
+    bare: dict[Path, list[float]] = {}
+    times: dict[str, list[float]] = {}
+    rss: dict[str, list[float]] = {}
+    failed: dict[str, str] = {}
+    for s in group:
+        try:
+            probe(s.python, s.statement)  # warm-up: bytecode caches, page cache
+        except (RuntimeError, OSError) as exc:
+            failed[s.name] = str(exc)
+    live = [s for s in group if s.name not in failed]
+    for _ in range(runs):
+        for python in {s.python for s in live}:
+            bare.setdefault(python, []).append(probe(python, "pass")[1])
+        for s in live:
+            seconds, mib = probe(s.python, s.statement)
+            times.setdefault(s.name, []).append(seconds)
+            rss.setdefault(s.name, []).append(mib)
+    result: dict[str, Sample | str] = dict(failed)
+    for s in live:
+        whole = median(rss[s.name])
+        result[s.name] = Sample(median(times[s.name]), whole, whole - median(bare[s.python]))
+    return result
+
+
+def rows_for(label: str, samples: dict[str, Sample | str], peers: list[str]) -> list[Row]:
+    """Three figures (time, memory above bare, whole-process memory), each against each peer."""
+    ours = samples.get("cloudforge")
+    rows: list[Row] = []
+    figures = [
+        ("wall time (ms)", lambda s: s.seconds * 1000),
+        ("peak RSS above a bare interpreter (MiB)", lambda s: s.above_bare_mib),
+        ("peak RSS, whole process (MiB)", lambda s: s.rss_mib),
+    ]
+    for title, pick in figures:
+        for peer in peers:
+            theirs = samples.get(peer)
+            # The peer's figure is kept even when cloudforge's is missing, and the reverse.
+            row = Row(
+                measure=f"`{label}`: {title}",
+                value=pick(ours) if isinstance(ours, Sample) else None,
+                baseline=peer,
+                baseline_value=pick(theirs) if isinstance(theirs, Sample) else None,
+            )
+            if not isinstance(ours, Sample):
+                row.note = ours or "not run"
+            elif not isinstance(theirs, Sample):
+                row.note = f"baseline not measured: {theirs}"
+            rows.append(row)
+    return rows
+
+
+def measure(quick: bool = False, module: str = "connect", cls: str = "SecurityProfile") -> Section:
+    runs = 3 if quick else RUNS
+    section = Section(
+        title="1. Import",
+        method=(
+            f"Fresh interpreter per run, import statement timed in-process (start-up excluded); "
+            f"memory is ru_maxrss, whole-process and minus a bare interpreter of the same venv. "
+            f"Median of {runs} runs after one warm-up; peers from bench/.venv-peers."
+        ),
+    )
+    peers = ["troposphere", "pulumi-aws-native"]
+    missing = peers_missing()
+    for label, group in [
+        (f"import cloudforge.aws.{module}", subjects(module)),
+        (f"from cloudforge.aws.{module} import {cls}", class_subjects(module, cls)),
+    ]:
+        if missing:
+            group = group[:1]
+        samples = sample_all(group, runs)
+        if missing:
+            samples.update({p: missing for p in peers})
+        section.rows += rows_for(label, samples, peers)
+    return section
