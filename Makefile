@@ -29,8 +29,8 @@ lint: $(STAMP) ## ruff over the hand-written code
 typecheck: $(STAMP) ## mypy --strict over the runtime and generator
 	$(BIN)/mypy runtime codegen
 
-demo: $(STAMP) ## run the seed's examples against the local cloud
-	$(BIN)/python examples/security_profiles.py --local
+demo: $(STAMP) ## the main job: the seed's examples via the CLI against the local cloud, every step checked
+	$(BIN)/python examples/demo.py
 
 # The peers (troposphere, pulumi-aws-native) and matplotlib live in their own venv, installed once
 # and reused, so the project venv stays lean.
