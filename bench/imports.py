@@ -8,6 +8,7 @@ files exist, as for any second import), and the median is kept.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,43 +93,46 @@ def sample_all(group: list[Subject], runs: int = RUNS) -> dict[str, Sample | str
 
 
 def rows_for(label: str, samples: dict[str, Sample | str], peers: list[str]) -> list[Row]:
-    """Three figures (time, memory above bare, whole-process memory), each against each peer."""
+    """Three figures (time, memory above bare, whole-process memory), each against the peers."""
     ours = samples.get("cloudforge")
     rows: list[Row] = []
-    figures = [
+    figures: list[tuple[str, Callable[[Sample], float]]] = [
         ("wall time (ms)", lambda s: s.seconds * 1000),
         ("peak RSS above a bare interpreter (MiB)", lambda s: s.above_bare_mib),
         ("peak RSS, whole process (MiB)", lambda s: s.rss_mib),
     ]
     for title, pick in figures:
-        for peer in peers:
-            theirs = samples.get(peer)
-            # The peer's figure is kept even when cloudforge's is missing, and the reverse.
-            row = Row(
-                measure=f"`{label}`: {title}",
-                value=pick(ours) if isinstance(ours, Sample) else None,
-                baseline=peer,
-                baseline_value=pick(theirs) if isinstance(theirs, Sample) else None,
-            )
-            if not isinstance(ours, Sample):
-                row.note = ours or "not run"
-            elif not isinstance(theirs, Sample):
-                row.note = f"baseline not measured: {theirs}"
-            rows.append(row)
+        # A peer's figure is kept even when cloudforge's is missing, and the reverse.
+        row = Row(
+            measure=f"`{label}`: {title}",
+            value=pick(ours) if isinstance(ours, Sample) else None,
+            baselines={
+                p: pick(s) if isinstance(s := samples.get(p), Sample) else None for p in peers
+            },
+        )
+        if not isinstance(ours, Sample):
+            row.note = ours or "not run"
+        else:
+            failed = [
+                f"{p}: {samples.get(p)}" for p in peers if not isinstance(samples.get(p), Sample)
+            ]
+            row.note = "; ".join(failed)
+        rows.append(row)
     return rows
 
 
 def measure(quick: bool = False, module: str = "connect", cls: str = "SecurityProfile") -> Section:
     runs = 3 if quick else RUNS
+    peers = ["troposphere", "pulumi-aws-native"]
     section = Section(
         title="1. Import",
+        baselines=peers,
         method=(
             f"Fresh interpreter per run, import statement timed in-process (start-up excluded); "
             f"memory is ru_maxrss, whole-process and minus a bare interpreter of the same venv. "
             f"Median of {runs} runs after one warm-up; peers from bench/.venv-peers."
         ),
     )
-    peers = ["troposphere", "pulumi-aws-native"]
     missing = peers_missing()
     for label, group in [
         (f"import cloudforge.aws.{module}", subjects(module)),

@@ -15,7 +15,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display on a build machine
 import matplotlib.pyplot as plt
 
-from bench.report import from_json
+from bench.report import Section, from_json
 
 
 def short(text: str, width: int = 70) -> str:
@@ -23,25 +23,34 @@ def short(text: str, width: int = 70) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def bars(section: Section) -> list[tuple[str, float]]:
+    """(label, ratio) for every figure of the section that has both sides."""
+    out = []
+    for row in section.rows:
+        for name in section.baselines:
+            ratio = row.ratio(name)
+            if ratio is not None:
+                out.append((short(f"{row.measure} vs {name}"), ratio))
+    return out
+
+
 def plot(results: Path, out: Path) -> None:
-    sections = [s for s in from_json(json.loads(results.read_text())) if any(r.ratio for r in s.rows)]
-    if not sections:
-        sections_note = "no figure with a baseline was measured"
+    panels = [(s, b) for s in from_json(json.loads(results.read_text())) if (b := bars(s))]
+    if not panels:
         fig, ax = plt.subplots(figsize=(8, 1.5))
-        ax.text(0.5, 0.5, sections_note, ha="center", va="center")
+        ax.text(0.5, 0.5, "no figure with a baseline was measured", ha="center", va="center")
         ax.axis("off")
         fig.savefig(out, dpi=110)
         return
-    heights = [max(1.5, 0.32 * sum(1 for r in s.rows if r.ratio) + 0.9) for s in sections]
-    fig, axes = plt.subplots(len(sections), 1, figsize=(11, sum(heights)), height_ratios=heights)
-    axes = axes if len(sections) > 1 else [axes]
-    for ax, section in zip(axes, sections, strict=True):
-        rows = [r for r in section.rows if r.ratio]
-        labels = [short(f"{r.measure} vs {r.baseline}") for r in rows]
-        ratios = [r.ratio for r in rows]
+    heights = [0.3 * len(b) + 0.9 for _, b in panels]
+    fig, axes = plt.subplots(len(panels), 1, figsize=(11, sum(heights)), height_ratios=heights)
+    axes = axes if len(panels) > 1 else [axes]
+    for ax, (section, section_bars) in zip(axes, panels, strict=True):
+        labels = [label for label, _ in section_bars]
+        ratios = [ratio for _, ratio in section_bars]
         colours = ["tab:green" if q <= 1 else "tab:red" for q in ratios]
-        ax.barh(range(len(rows)), ratios, color=colours)
-        ax.set_yticks(range(len(rows)), labels, fontsize=7)
+        ax.barh(range(len(ratios)), ratios, color=colours)
+        ax.set_yticks(range(len(ratios)), labels, fontsize=7)
         ax.invert_yaxis()
         ax.set_xscale("log")
         ax.axvline(1.0, color="black", linewidth=0.8)

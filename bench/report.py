@@ -1,8 +1,8 @@
-"""The shape of the bench's results and their rendering as a markdown table and JSON.
+"""The shape of the bench's results and their rendering as markdown tables and JSON.
 
-Every measurement module returns `Section`s of `Row`s: one figure of cloudforge against one
-baseline measured in the same run. A figure that could not be measured carries `None` and the
-reason, and is rendered "not measured (reason)", never a number.
+Every measurement module returns `Section`s of `Row`s: one figure of cloudforge against the
+section's baselines, all measured in the same run. A figure that could not be measured is
+`None` with the reason, rendered "not measured (reason)", never a number.
 """
 
 from __future__ import annotations
@@ -16,62 +16,76 @@ from typing import Any
 
 @dataclass
 class Row:
-    measure: str  # what is measured, with its unit: "wall time (s)"
+    measure: str  # what is measured, with its unit: "wall time (ms)"
     value: float | None  # cloudforge's figure; None when not measured
-    baseline: str = ""  # what it is compared with: "troposphere.connect"
-    baseline_value: float | None = None
+    baselines: dict[str, float | None] = field(default_factory=dict)  # baseline name -> figure
     target: str = ""  # the issue's target for this figure, in words: "<= 2 s"
     met: bool | None = None  # whether cloudforge's figure meets the target; None: no target
     note: str = ""  # why a figure is missing, or how to read it
 
-    @property
-    def ratio(self) -> float | None:
+    def ratio(self, baseline: str) -> float | None:
         """cloudforge / baseline; None when either is missing or the baseline is zero."""
-        if self.value is None or self.baseline_value is None or self.baseline_value == 0:
+        theirs = self.baselines.get(baseline)
+        if self.value is None or theirs is None or theirs == 0:
             return None
-        return self.value / self.baseline_value
+        return self.value / theirs
 
 
 @dataclass
 class Section:
     title: str  # "1. Import"
     method: str  # how it was measured, one or two sentences
+    baselines: list[str] = field(default_factory=list)  # the columns, in order
     rows: list[Row] = field(default_factory=list)
 
 
-def not_measured(measure: str, reason: str, baseline: str = "", target: str = "") -> Row:
+def not_measured(measure: str, reason: str, target: str = "") -> Row:
     """A row for a figure that could not be measured, with the reason."""
-    return Row(measure=measure, value=None, baseline=baseline, target=target, note=reason)
+    return Row(measure=measure, value=None, target=target, note=reason)
 
 
 def fmt(value: float | None) -> str:
     """A figure for the table: 3 significant digits, integers as integers, None as a dash."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or math.isnan(value):
         return "—"
-    if float(value).is_integer() and abs(value) >= 1:
+    if float(value).is_integer():
         return f"{int(value):,}"
     if abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:.3g}"
 
 
+def fmt_ratio(ratio: float | None) -> str:
+    return "—" if ratio is None else f"{ratio:.2g}x"
+
+
+def render_section(section: Section) -> list[str]:
+    head = ["measure", "cloudforge"]
+    for name in section.baselines:
+        head += [name, "ratio"]
+    head += ["target", "met"]
+    lines = [f"## {section.title}", "", section.method, ""]
+    lines.append("| " + " | ".join(head) + " |")
+    lines.append("|---|---:|" + "---:|---:|" * len(section.baselines) + "---|:-:|")
+    for row in section.rows:
+        measured = row.value is not None
+        cells = [
+            row.measure + (f" ({row.note})" if row.note and measured else ""),
+            fmt(row.value) if measured else f"not measured ({row.note})",
+        ]
+        for name in section.baselines:
+            cells += [fmt(row.baselines.get(name)), fmt_ratio(row.ratio(name))]
+        cells += [row.target, {True: "yes", False: "**no**", None: ""}[row.met]]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    return lines
+
+
 def render_markdown(sections: list[Section], header: str = "") -> str:
     """One markdown table per section, each headed by its method."""
     lines: list[str] = [header] if header else []
     for section in sections:
-        lines += [f"## {section.title}", "", section.method, ""]
-        lines.append("| measure | cloudforge | baseline | baseline value | ratio | target | met |")
-        lines.append("|---|---:|---|---:|---:|---|:-:|")
-        for row in section.rows:
-            value = fmt(row.value) if row.value is not None else f"not measured ({row.note})"
-            ratio = f"{row.ratio:.2f}x" if row.ratio is not None else "—"
-            met = {True: "yes", False: "**no**", None: ""}[row.met]
-            note = f" ({row.note})" if row.note and row.value is not None else ""
-            lines.append(
-                f"| {row.measure}{note} | {value} | {row.baseline or '—'} | "
-                f"{fmt(row.baseline_value)} | {ratio} | {row.target} | {met} |"
-            )
-        lines.append("")
+        lines += render_section(section)
     return "\n".join(lines)
 
 
@@ -81,9 +95,10 @@ def to_json(sections: list[Section], meta: dict[str, Any]) -> dict[str, Any]:
         "meta": meta,
         "sections": [
             {
-                "title": s.title,
-                "method": s.method,
-                "rows": [{**asdict(r), "ratio": r.ratio} for r in s.rows],
+                **{k: v for k, v in asdict(s).items() if k != "rows"},
+                "rows": [
+                    {**asdict(r), "ratios": {b: r.ratio(b) for b in s.baselines}} for r in s.rows
+                ],
             }
             for s in sections
         ],
@@ -94,8 +109,8 @@ def from_json(document: dict[str, Any]) -> list[Section]:
     """Sections back from `to_json`'s document (the plot and the tests read results this way)."""
     sections = []
     for s in document["sections"]:
-        rows = [Row(**{k: v for k, v in r.items() if k != "ratio"}) for r in s["rows"]]
-        sections.append(Section(title=s["title"], method=s["method"], rows=rows))
+        rows = [Row(**{k: v for k, v in r.items() if k != "ratios"}) for r in s["rows"]]
+        sections.append(Section(s["title"], s["method"], list(s["baselines"]), rows))
     return sections
 
 
@@ -107,5 +122,5 @@ def write_results(
     md = out_dir / "results.md"
     js = out_dir / "results.json"
     md.write_text(render_markdown(sections, header))
-    js.write_text(json.dumps(to_json(sections, meta), indent=2, sort_keys=False) + "\n")
+    js.write_text(json.dumps(to_json(sections, meta), indent=2) + "\n")
     return md, js

@@ -13,34 +13,51 @@ def tiny() -> list[Section]:
         Section(
             title="1. Import",
             method="Fresh interpreter per run.",
+            baselines=["peer", "other"],
             rows=[
-                Row("wall time (ms)", 20.0, baseline="peer", baseline_value=80.0),
-                Row("calls", 3.0, baseline="peer", baseline_value=0.0, target="<= 4", met=True),
-                not_measured("memory (MiB)", "the generator has not landed", baseline="peer"),
+                Row("wall time (ms)", 20.0, baselines={"peer": 80.0, "other": 10.0}),
+                Row("calls", 3.0, baselines={"peer": 0.0}, target="<= 4", met=True),
+                not_measured("memory (MiB)", "the generator has not landed"),
             ],
         )
     ]
 
 
-def test_ratio_is_cloudforge_over_baseline_and_undefined_without_both() -> None:
+def cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def test_ratio_is_cloudforge_over_each_baseline_and_undefined_without_both() -> None:
     rows = tiny()[0].rows
-    assert rows[0].ratio == 0.25
-    assert rows[1].ratio is None  # a zero baseline has no ratio, rather than a division error
-    assert rows[2].ratio is None
+    assert rows[0].ratio("peer") == 0.25
+    assert rows[0].ratio("other") == 2.0
+    assert rows[1].ratio("peer") is None  # a zero baseline has no ratio, not a division error
+    assert rows[1].ratio("other") is None  # a baseline that was not measured
+    assert rows[2].ratio("peer") is None
 
 
-def test_markdown_shows_figures_ratios_targets_and_reasons() -> None:
-    text = render_markdown(tiny(), header="# results")
-    lines = text.splitlines()
+def test_markdown_has_a_column_pair_per_baseline_and_reasons_for_gaps() -> None:
+    lines = render_markdown(tiny(), header="# results").splitlines()
     assert lines[0] == "# results"
     assert "## 1. Import" in lines
-    row = next(line for line in lines if line.startswith("| wall time"))
-    assert [c.strip() for c in row.strip("|").split("|")] == ["wall time (ms)", "20", "peer", "80", "0.25x", "", ""]
+    head = next(line for line in lines if line.startswith("| measure"))
+    assert cells(head) == [
+        "measure",
+        "cloudforge",
+        "peer",
+        "ratio",
+        "other",
+        "ratio",
+        "target",
+        "met",
+    ]
+    wall = next(line for line in lines if line.startswith("| wall time"))
+    assert cells(wall) == ["wall time (ms)", "20", "80", "0.25x", "10", "2x", "", ""]
     calls = next(line for line in lines if line.startswith("| calls"))
-    assert "<= 4" in calls and "| yes |" in calls
-    missing = next(line for line in lines if line.startswith("| memory"))
-    assert "not measured (the generator has not landed)" in missing
-    assert "| — |" in missing  # no made-up number where nothing was measured
+    assert cells(calls)[-2:] == ["<= 4", "yes"]
+    missing = cells(next(line for line in lines if line.startswith("| memory")))
+    assert missing[1] == "not measured (the generator has not landed)"
+    assert set(missing[2:6]) == {"—"}  # no made-up number where nothing was measured
 
 
 def test_written_results_round_trip(tmp_path: Path) -> None:
@@ -48,5 +65,5 @@ def test_written_results_round_trip(tmp_path: Path) -> None:
     assert md.read_text().startswith("# results")
     document = json.loads(js.read_text())
     assert document["meta"] == {"date": "today"}
-    assert document["sections"][0]["rows"][0]["ratio"] == 0.25
+    assert document["sections"][0]["rows"][0]["ratios"] == {"peer": 0.25, "other": 2.0}
     assert from_json(document) == tiny()
