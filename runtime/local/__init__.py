@@ -1,0 +1,144 @@
+"""The local cloud: a Cloud Control API emulator and moto's AWS APIs on one local port.
+
+    from cloudforge.local import LocalCloud
+    with LocalCloud(latency=0.05, seed=1) as cloud:
+        boto3.client("cloudcontrol", endpoint_url=cloud.endpoint_url) ...
+
+Cloud Control (`X-Amz-Target: CloudApiService.*`) is served from registry schemas, behaving as
+AWS does (asynchronous requests, late AlreadyExists, ClientToken idempotency); every other API is
+moto's, in this process. Any credentials are accepted; the account is moto's 123456789012.
+
+State: with `state_file` the Cloud Control store (resources, requests, client tokens) is written
+after every change and read back on start, so a restart loses nothing. moto's own state (Connect
+instances, S3 buckets made through the S3 API, ...) is in memory only, and process-wide: two
+LocalClouds in one process share it.
+
+Faults (`cloud.faults`, see `cloudforge.local.faults`): latency, throttling, handler failures and
+HTTP 5xx, per server or per type, drawn from a seeded generator.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from cloudforge.local.faults import Faults, Latency
+from cloudforge.local.hooks import HookContext
+from cloudforge.local.operations import Backend
+from cloudforge.local.server import CloudControlApp
+from cloudforge.local.store import Store
+
+__all__ = ["Faults", "Latency", "LocalCloud", "serve"]
+
+HOST = "127.0.0.1"
+
+
+def reset_moto() -> None:
+    """Forget every moto resource in this process (moto's backends are process-wide)."""
+    from moto.moto_api._internal.models import moto_api_backend
+
+    moto_api_backend.reset()
+
+
+class LocalCloud:
+    """A threaded HTTP server on 127.0.0.1 serving Cloud Control and moto; a context manager."""
+
+    def __init__(self, port: int = 0, latency: float | Latency = 0.0, seed: int | None = None,
+                 state_file: str | Path | None = None) -> None:
+        self._port = port
+        self._initial_latency = latency
+        self._seed = seed
+        state = Path(state_file) if state_file is not None else None
+        self.faults = Faults(latency=latency, seed=seed)
+        self.backend = Backend(store=Store(state_file=state), faults=self.faults,
+                               context=HookContext(rng=random.Random(seed)))
+        self.app = CloudControlApp(self.backend)
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    # Lifecycle.
+
+    def start(self) -> LocalCloud:
+        from cloudforge.local.handler import QuietRequestHandler
+        from werkzeug.serving import make_server
+
+        self._server = make_server(HOST, self._port, self.app, threaded=True,
+                                   request_handler=QuietRequestHandler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="cloudforge-local", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> LocalCloud:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the local cloud is not running: call start() or use it as a context manager")
+        return int(self._server.server_address[1])
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    # What tests look at and reset.
+
+    def calls(self) -> Counter[str]:
+        """Cloud Control operation names received so far ("CreateResource": 3, ...)."""
+        with self.app._calls_lock:
+            return Counter(self.app.calls)
+
+    def reset_calls(self) -> None:
+        with self.app._calls_lock:
+            self.app.calls.clear()
+
+    def reset(self) -> None:
+        """Forget every resource, request and moto state; clear the call counts and fault rules.
+
+        The latency and seed given to the constructor come back, so each test starts alike.
+        """
+        store = self.backend.store
+        with store.lock:
+            store.clear()
+            store.save()
+        self.faults.clear()
+        self.faults.set_latency(self._initial_latency)
+        self.faults.reseed(self._seed)
+        self.backend.context.rng.seed(self._seed)
+        self.reset_calls()
+        reset_moto()
+
+
+def serve(port: int = 4566, state_file: str | Path | None = None, *, latency: float = 0.0,
+          seed: int | None = None, announce: Any = print) -> None:
+    """Run the local cloud in the foreground until interrupted (`python -m cloudforge.local`)."""
+    cloud = LocalCloud(port=port, latency=latency, seed=seed, state_file=state_file)
+    cloud.start()
+    announce(f"cloudforge local cloud listening on {cloud.endpoint_url}")
+    announce(f"  export AWS_ENDPOINT_URL={cloud.endpoint_url}")
+    if state_file is not None:
+        announce(f"  Cloud Control state in {state_file} (moto's state is in memory only)")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        cloud.stop()

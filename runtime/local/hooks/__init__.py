@@ -1,0 +1,95 @@
+"""Per-type behaviour where the generic, schema-driven handler is not enough.
+
+`TypeHooks` is the generic handler's behaviour; a type that needs more subclasses it and
+registers with `@register("AWS::Service::Type")`. `hooks_for(type_name)` finds the hooks.
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from cloudforge.local.readonly import ACCOUNT, REGION, fill_read_only, generated_name
+from cloudforge.local.typeinfo import TypeInfo
+
+
+class HandlerFailure(Exception):
+    """The handler fails the request: it ends FAILED with this HandlerErrorCode and message."""
+
+    def __init__(self, error_code: str, message: str) -> None:
+        super().__init__(message)
+        self.error_code = error_code
+        self.message = message
+
+
+@dataclass
+class HookContext:
+    rng: random.Random
+    region: str = REGION
+    account: str = ACCOUNT
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class TypeHooks:
+    """The generic handler: fills read-only properties, unique primary identifier, full list views."""
+
+    def prepare_create(self, ctx: HookContext, info: TypeInfo, desired: dict[str, Any]) -> dict[str, Any]:
+        """The model the resource will have: the desired state plus generated identifiers and read-only values."""
+        model = dict(desired)
+        props = info.schema.get("properties", {})
+        for name in info.primary_identifier:
+            if name not in model and name not in info.read_only_top and name in props:
+                model[name] = generated_name(info, props[name], ctx.rng)
+        return fill_read_only(info, model, ctx.rng)
+
+    def conflict(self, info: TypeInfo, model: dict[str, Any], others: Iterable[dict[str, Any]]) -> str | None:
+        """A message when creating `model` would clash with an existing resource (beyond the primary identifier)."""
+        return None
+
+    def already_exists_message(self, info: TypeInfo, identifier: str) -> str:
+        return f"Resource of type '{info.type_name}' with identifier '{identifier}' already exists."
+
+    def not_found_message(self, info: TypeInfo, identifier: str) -> str:
+        return f"Resource of type '{info.type_name}' with identifier '{identifier}' was not found."
+
+    def prepare_update(self, ctx: HookContext, info: TypeInfo, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+        """The model after an update; timestamps that say "last modified" move on."""
+        return new
+
+    def list_matches(self, info: TypeInfo, model: dict[str, Any], resource_model: dict[str, Any]) -> bool:
+        """Whether a resource belongs in a ListResources answer filtered by `resource_model`."""
+        return all(model.get(k) == v for k, v in resource_model.items() if k in info.list_required)
+
+    def list_view(self, info: TypeInfo, model: dict[str, Any]) -> dict[str, Any]:
+        """The properties ListResources shows for a resource (write-only ones are removed later)."""
+        return model
+
+    def after_create(self, ctx: HookContext, info: TypeInfo, model: dict[str, Any]) -> None:
+        """Side effects once a create succeeds (e.g. the matching moto resource)."""
+
+    def after_delete(self, ctx: HookContext, info: TypeInfo, model: dict[str, Any]) -> None:
+        """Side effects once a delete succeeds."""
+
+
+_REGISTRY: dict[str, TypeHooks] = {}
+_GENERIC = TypeHooks()
+_MODULES = ("cloudforge.local.hooks.connect", "cloudforge.local.hooks.s3")
+H = TypeVar("H", bound=type[TypeHooks])
+
+
+def register(type_name: str) -> Callable[[H], H]:
+    def wrap(cls: H) -> H:
+        _REGISTRY[type_name] = cls()
+        return cls
+
+    return wrap
+
+
+def hooks_for(type_name: str) -> TypeHooks:
+    if not _REGISTRY:
+        for module in _MODULES:
+            importlib.import_module(module)
+    return _REGISTRY.get(type_name, _GENERIC)

@@ -1,0 +1,104 @@
+"""One WSGI application on one port: Cloud Control by `X-Amz-Target`, everything else to moto.
+
+Requests whose target starts with `CloudApiService.` are answered by the emulator; any other
+request (S3, Connect, DynamoDB, STS, ...) goes to moto's server application in this process.
+No error escapes as a traceback: unexpected failures become a JSON 1.0 `InternalFailure`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import traceback
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from cloudforge.local.faults import Faults
+from cloudforge.local.operations import OPERATIONS, Backend
+from cloudforge.local.protocol import CONTENT_TYPE, TARGET_PREFIX, ApiError, parse_body
+
+# Well above the largest legal request (a 256 KiB document plus members); larger bodies are refused unread.
+MAX_BODY = 1 << 20
+StartResponse = Callable[..., Any]
+
+
+def moto_application() -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    """moto's server app (the one `moto_server` runs), created in this process."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]] = DomainDispatcherApplication(create_backend_app)
+    return app
+
+
+class CloudControlApp:
+    """The WSGI application: dispatches, counts Cloud Control calls, applies API-level faults."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.calls: Counter[str] = Counter()
+        self._calls_lock = threading.Lock()
+        self._moto: Callable[[dict[str, Any], StartResponse], Iterable[bytes]] | None = None
+        self._moto_lock = threading.Lock()
+
+    @property
+    def faults(self) -> Faults:
+        return self.backend.faults
+
+    def moto(self) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+        with self._moto_lock:
+            if self._moto is None:
+                self._moto = moto_application()
+            return self._moto
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if not target.startswith(TARGET_PREFIX):
+            return self.moto()(environ, start_response)
+        status, body = self.handle(target.removeprefix(TARGET_PREFIX), environ)
+        start_response(
+            f"{status} {'OK' if status == 200 else 'Error'}",
+            [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(body))),
+             ("x-amzn-RequestId", environ.get("HTTP_AMZ_SDK_INVOCATION_ID", "local"))],
+        )
+        return [body]
+
+    def handle(self, operation: str, environ: dict[str, Any]) -> tuple[int, bytes]:
+        """(HTTP status, body) for one Cloud Control call."""
+        with self._calls_lock:
+            self.calls[operation] += 1
+        try:
+            return 200, json.dumps(self.dispatch(operation, environ)).encode()
+        except ApiError as error:
+            return error.status, error.body()
+        except Exception as exc:  # the server must keep serving whatever a request does
+            traceback.print_exc(file=sys.stderr)
+            error = ApiError("InternalFailure", f"Internal error in the local cloud: {type(exc).__name__}", 500)
+            return error.status, error.body()
+
+    def dispatch(self, operation: str, environ: dict[str, Any]) -> dict[str, Any]:
+        handler = OPERATIONS.get(operation)
+        if handler is None:
+            raise ApiError("UnknownOperationException", f"Unknown operation {operation}")
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > MAX_BODY:
+            raise ApiError("ValidationException", f"Request body of {length} bytes exceeds {MAX_BODY} bytes")
+        body = parse_body(environ["wsgi.input"].read(length) if length else b"")
+        type_name = body.get("TypeName") if isinstance(body.get("TypeName"), str) else None
+        status = self.faults.http_failure(operation, type_name)
+        if status is not None:
+            code = "ServiceUnavailable" if status == 503 else "InternalFailure"
+            raise ApiError(code, f"Injected HTTP {status}", status)
+        if self.faults.throttled(operation, type_name):
+            raise ApiError("ThrottlingException", "Rate exceeded")
+        store = self.backend.store
+        with store.lock:
+            store.settle()
+            try:
+                return handler(self.backend, body)
+            finally:
+                store.save()

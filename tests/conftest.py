@@ -1,0 +1,53 @@
+"""Shared fixtures: fake AWS credentials for every test, and the local cloud.
+
+`local_cloud` is one LocalCloud for the whole session (started on first use, on a free port).
+Each test that uses it (directly or through another fixture) starts from a clean cloud (`reset()`: no resources, requests, moto state,
+call counts or fault rules) and has AWS_ENDPOINT_URL pointing at it, so plain `boto3.client(...)`
+and `App(...)` reach it without passing endpoint_url.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from cloudforge.local import LocalCloud
+
+# Set at import, before any boto3 session is made: tests must never find real credentials.
+_FAKE_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "AWS_CONFIG_FILE": os.devnull,
+    "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+os.environ.update(_FAKE_ENV)
+for _name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL"):
+    os.environ.pop(_name, None)
+
+
+@pytest.fixture(scope="session")
+def local_cloud() -> Iterator[LocalCloud]:
+    """One LocalCloud for the session (no latency, seeded); reset before each test that uses it."""
+    from cloudforge.local import LocalCloud
+
+    with LocalCloud(port=0, latency=0.0, seed=1234) as cloud:
+        yield cloud
+
+
+@pytest.fixture(autouse=True)
+def _fresh_local_cloud(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that uses `local_cloud` gets it clean and has AWS_ENDPOINT_URL pointing at it."""
+    if "local_cloud" not in request.fixturenames:
+        return
+    cloud = request.getfixturevalue("local_cloud")
+    cloud.reset()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", cloud.endpoint_url)
