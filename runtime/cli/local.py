@@ -14,6 +14,10 @@ def local(
     state: Annotated[
         Path | None, typer.Option("--state", help="File that keeps the Cloud Control resources across restarts."),
     ] = None,
+    latency: Annotated[
+        float, typer.Option("--latency", help="Seconds each Cloud Control request stays IN_PROGRESS.")
+    ] = 0.0,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed for generated ids and injected faults.")] = None,
 ) -> None:
     """Serve the local cloud until interrupted; point programs at it with AWS_ENDPOINT_URL."""
     with reported():
@@ -21,7 +25,8 @@ def local(
             from cloudforge.local import serve
         except ImportError:
             raise CommandError("the local cloud (cloudforge.local) is not available in this build") from None
-        try:
-            serve(port=port, state_file=state)
-        except KeyboardInterrupt:
-            pass
+
+        def announce(line: str) -> None:
+            print(line, flush=True)  # flushed: a script waiting for the endpoint reads it at once
+
+        serve(port, state, latency=latency, seed=seed, announce=announce)
