@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonpatch
-
 from cloudforge.errors import SchemaError
 
 # The repository's schemas/ folder, when cloudforge runs from a checkout.
@@ -86,7 +85,9 @@ def load_schema(type_name: str, region: str = DEFAULT_REGION) -> dict[str, Any]:
             return apply_fix(json.loads(path.read_text()), path)
     bundled = cfn_lint_bundle(region).get(type_name)
     if bundled is None or not bundled.is_file():
-        raise SchemaError(source=type_name, problem="no registry schema in schemas/ or the cfn-lint bundle")
+        raise SchemaError(
+            source=type_name, problem="no registry schema in schemas/ or the cfn-lint bundle"
+        )
     schema = json.loads(bundled.read_text())
     # Project fixes apply to bundled schemas too: look for one beside where it would be pulled.
     for folder in schema_dirs():

@@ -1,0 +1,113 @@
+"""Render a `TypeDescription` (plus the model classes) into module text through jinja2 templates.
+
+The templates hold layout only; the few values they need that are not on the description
+(a summary line, the merged import block, the validation rules as a Python literal) are
+computed here.
+"""
+
+from __future__ import annotations
+
+import json
+import pprint
+import re
+from functools import cache
+from typing import Any
+
+import jinja2
+from cloudforge.codegen.description import TypeDescription
+
+GENERATOR = "cloudforge.codegen"
+
+_BASE_IMPORTS = {
+    "typing": {"TYPE_CHECKING", "Any", "ClassVar", "Literal", "Required", "TypedDict"},
+    "pydantic": {"BaseModel"},
+}
+_FROM_IMPORT = re.compile(r"^from (\S+) import (.+)$")
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("cloudforge.codegen", "templates"),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+    )
+    env.filters["pytuple"] = lambda items: repr(tuple(items))
+    env.filters["pyrepr"] = repr
+    env.filters["docline"] = lambda text: text.replace("\\", "\\\\").replace('"""', "'''")
+    return env
+
+
+def _imports(model_imports: list[str]) -> list[str]:
+    """The import block: ours merged with the model generator's, one line per module."""
+    merged: dict[str, set[str]] = {k: set(v) for k, v in _BASE_IMPORTS.items()}
+    plain: list[str] = []
+    for line in model_imports:
+        m = _FROM_IMPORT.match(line)
+        if m:
+            merged.setdefault(m.group(1), set()).update(n.strip() for n in m.group(2).split(","))
+        else:
+            plain.append(line)
+    typing_line = [f"from typing import {', '.join(sorted(merged.pop('typing')))}"]
+    rest = [
+        f"from {mod} import {', '.join(sorted(names))}" for mod, names in sorted(merged.items())
+    ]
+    return [*sorted(plain), *typing_line, "", *rest]
+
+
+def summary(description: TypeDescription) -> str:
+    text = description.doc.replace("\\", "\\\\").replace('"""', "'''")
+    return (text[:150] + "...") if len(text) > 150 else text
+
+
+def render_resource(
+    description: TypeDescription, models_source: str, model_imports: list[str]
+) -> str:
+    imports = _imports(model_imports)
+    rules: Any = json.loads(description.validation_schema)
+    exports = sorted(
+        {description.class_name, description.props_class, description.attributes_class}
+        | {m.name for m in description.models}
+        | {m.name + "Dict" for m in description.models}
+    )
+    return (
+        environment()
+        .get_template("resource.py.j2")
+        .render(
+            d=description,
+            generator=GENERATOR,
+            summary=summary(description),
+            imports=imports,
+            models_source=models_source,
+            validation_literal=pprint.pformat(rules, width=100, sort_dicts=True),
+            has_unnamed=any(not f.is_identifier for f in description.props),
+            exports=exports,
+        )
+    )
+
+
+def render_package_init(service: str, exports: list[tuple[str, str]]) -> str:
+    return (
+        environment()
+        .get_template("package_init.py.j2")
+        .render(service_title=service, generator=GENERATOR, exports=sorted(exports))
+    )
+
+
+def render_aws_init(services: list[str]) -> str:
+    return (
+        environment()
+        .get_template("aws_init.py.j2")
+        .render(generator=GENERATOR, services=sorted(services))
+    )
+
+
+def render_index(entries: list[tuple[str, str, str]]) -> str:
+    return (
+        environment()
+        .get_template("index.py.j2")
+        .render(generator=GENERATOR, entries=sorted(entries))
+    )
