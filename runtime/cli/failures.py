@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import click
 import typer
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 from cloudforge.errors import CloudforgeError
@@ -67,7 +66,8 @@ def reported(program: Path | None = None) -> Iterator[None]:
     """Run a command body; on failure print one message and exit 1."""
     try:
         yield
-    except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+    # Usage errors and exits are typer's to report (exit 2, or the code given).
+    except (typer.Exit, typer.Abort, typer.exceptions.TyperException, KeyboardInterrupt):
         raise
     except Exception as exc:
         if os.environ.get("CLOUDFORGE_DEBUG"):

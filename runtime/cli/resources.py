@@ -12,7 +12,8 @@ from typing import Annotated, Any
 
 import boto3
 import typer
-from cloudforge.cli.failures import CommandError, reported
+from botocore.exceptions import ClientError
+from cloudforge.cli.failures import CommandError, describe, reported
 from cloudforge.cli.importer import declared_props, logical_id_for, render_program
 from cloudforge.display import plain_console
 
@@ -60,11 +61,16 @@ def list_(
         if resource_model:
             kwargs["ResourceModel"] = json.dumps(resource_model)
         paginator = cloudcontrol(region, profile).get_paginator("list_resources")
-        found = [
-            {"Identifier": d["Identifier"], "Properties": json.loads(d.get("Properties") or "{}")}
-            for page in paginator.paginate(**kwargs)
-            for d in page.get("ResourceDescriptions", [])
-        ]
+        try:
+            found = [
+                {"Identifier": d["Identifier"], "Properties": json.loads(d.get("Properties") or "{}")}
+                for page in paginator.paginate(**kwargs)
+                for d in page.get("ResourceDescriptions", [])
+            ]
+        except ClientError as exc:
+            if "ResourceModel" not in str(exc):
+                raise
+            raise CommandError(f"{describe(exc)}. Pass each with --model KEY=VALUE.") from None
     if as_json:
         print(json.dumps(found, indent=2, sort_keys=True))
     else:

@@ -1,0 +1,167 @@
+"""The `cloudforge` command as a real subprocess: get, list, local, help and exit codes.
+
+The local cloud runs in the test process (the `local_cloud` fixture); the subprocess reaches it
+through AWS_ENDPOINT_URL, as a user's shell would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+TYPE = "AWS::Connect::SecurityProfile"
+ANSI = re.compile(r"\x1b\[")
+
+
+def cloudforge(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run the installed console script (or the module when there is none), output captured."""
+    script = Path(sys.executable).with_name("cloudforge")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "cloudforge.cli"]
+    return subprocess.run([*command, *args], capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, **env}, timeout=120)
+
+
+def connect_instance(alias: str = "cli-tests") -> str:
+    return str(boto3.client("connect").create_instance(
+        IdentityManagementType="CONNECT_MANAGED", InstanceAlias=alias,
+        InboundCallsEnabled=True, OutboundCallsEnabled=True,
+    )["Arn"])
+
+
+def make_profile(instance_arn: str, name: str, **props: Any) -> str:
+    """A profile made out of band with plain boto3; returns its ARN (the primary identifier)."""
+    client = boto3.client("cloudcontrol")
+    desired = {"InstanceArn": instance_arn, "SecurityProfileName": name, **props}
+    token = client.create_resource(TypeName=TYPE, DesiredState=json.dumps(desired))["ProgressEvent"]["RequestToken"]
+    client.get_waiter("resource_request_success").wait(RequestToken=token, WaiterConfig={"Delay": 1})
+    event = client.get_resource_request_status(RequestToken=token)["ProgressEvent"]
+    return str(event["Identifier"])
+
+
+def test_get_prints_the_live_properties_as_json(local_cloud: Any) -> None:
+    instance = connect_instance()
+    arn = make_profile(instance, "Reader", Description="read me", Permissions=["connect:StopContact"])
+
+    result = cloudforge("get", TYPE, arn)
+
+    assert result.returncode == 0, result.stderr
+    props = json.loads(result.stdout)
+    assert props["SecurityProfileArn"] == arn
+    assert props["Description"] == "read me"
+    assert props["Permissions"] == ["connect:StopContact"]
+
+
+def test_get_of_a_missing_resource_is_an_error_message_not_a_traceback(local_cloud: Any) -> None:
+    instance = connect_instance()
+
+    result = cloudforge("get", TYPE, f"{instance}/security-profile/does-not-exist")
+
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: ")
+    assert "not found" in result.stderr.lower()
+    assert "Traceback" not in result.stderr
+
+
+def test_get_of_an_unknown_type_names_the_type(local_cloud: Any) -> None:
+    result = cloudforge("get", "AWS::Nope::Thing", "x")
+
+    assert result.returncode == 1
+    assert "AWS::Nope::Thing" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_list_prints_one_identifier_per_line_filtered_by_model(local_cloud: Any) -> None:
+    first, second = connect_instance("first"), connect_instance("second")
+    mine = {make_profile(first, "One"), make_profile(first, "Two")}
+    make_profile(second, "Elsewhere")
+
+    result = cloudforge("list", TYPE, "--model", f"InstanceArn={first}")
+
+    assert result.returncode == 0, result.stderr
+    assert set(result.stdout.split()) == mine
+
+
+def test_list_json_carries_the_properties(local_cloud: Any) -> None:
+    instance = connect_instance()
+    arn = make_profile(instance, "Listed", Description="in a list")
+
+    result = cloudforge("list", TYPE, "-m", f"InstanceArn={instance}", "--json")
+
+    assert result.returncode == 0, result.stderr
+    [item] = json.loads(result.stdout)
+    assert item["Identifier"] == arn
+    assert item["Properties"]["Description"] == "in a list"
+
+
+def test_list_without_the_required_model_says_how_to_pass_it(local_cloud: Any) -> None:
+    result = cloudforge("list", TYPE)
+
+    assert result.returncode == 1
+    assert "InstanceArn" in result.stderr
+    assert "--model" in result.stderr
+
+
+def test_a_malformed_model_pair_is_a_usage_error() -> None:
+    result = cloudforge("list", TYPE, "--model", "InstanceArn")
+
+    assert result.returncode == 2
+    assert "KEY=VALUE" in result.stderr
+
+
+@pytest.mark.parametrize("args", [[], ["nope"], ["up"], ["up", "/no/such/program.py"], ["get", TYPE]])
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    result = cloudforge(*args)
+
+    assert result.returncode == 2
+    assert "Usage:" in result.stdout + result.stderr
+    assert not ANSI.search(result.stdout + result.stderr)
+
+
+@pytest.mark.parametrize("command", [[], ["up"], ["plan"], ["destroy"], ["local"], ["codegen"],
+                                     ["schemas", "pull"], ["get"], ["list"], ["import"]])
+def test_every_command_has_plain_help(command: list[str]) -> None:
+    result = cloudforge(*command, "--help")
+
+    assert result.returncode == 0, result.stderr
+    assert "Usage: cloudforge" in result.stdout
+    assert not ANSI.search(result.stdout)
+
+
+def test_plan_help_documents_the_detailed_exit_code() -> None:
+    result = cloudforge("plan", "--help")
+
+    assert "--detailed-exitcode" in result.stdout
+    assert "--refresh" in result.stdout and "--stage" in result.stdout
+
+
+def test_local_serves_cloud_control_and_moto_on_one_port(tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("cloudforge")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "cloudforge.cli"]
+    server = subprocess.Popen([*command, "local", "--port", "0", "--state", str(tmp_path / "state.json")],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:\d+", line)
+        assert match, f"no endpoint announced: {line!r}"
+        endpoint = match.group(0)
+
+        instance = boto3.client("connect", endpoint_url=endpoint).create_instance(
+            IdentityManagementType="CONNECT_MANAGED", InstanceAlias="served",
+            InboundCallsEnabled=True, OutboundCallsEnabled=True,
+        )["Arn"]
+        listed = boto3.client("cloudcontrol", endpoint_url=endpoint).list_resources(
+            TypeName=TYPE, ResourceModel=json.dumps({"InstanceArn": instance})
+        )
+        assert listed["ResourceDescriptions"] == []
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
