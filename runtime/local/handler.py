@@ -10,7 +10,7 @@ from typing import Any
 from moto.moto_server.werkzeug_app import MotoRequestHandler
 
 
-class QuietRequestHandler(MotoRequestHandler):  # type: ignore[misc]
+class QuietRequestHandler(MotoRequestHandler):
     # Keep-alive: boto3 reuses connections, which saves a TCP handshake per call.
     protocol_version = "HTTP/1.1"
 

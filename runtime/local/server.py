@@ -74,8 +74,8 @@ class CloudControlApp:
             return error.status, error.body()
         except Exception as exc:  # the server must keep serving whatever a request does
             traceback.print_exc(file=sys.stderr)
-            error = ApiError("InternalFailure", f"Internal error in the local cloud: {type(exc).__name__}", 500)
-            return error.status, error.body()
+            failure = ApiError("InternalFailure", f"Internal error in the local cloud: {type(exc).__name__}", 500)
+            return failure.status, failure.body()
 
     def dispatch(self, operation: str, environ: dict[str, Any]) -> dict[str, Any]:
         handler = OPERATIONS.get(operation)

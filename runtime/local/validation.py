@@ -156,6 +156,10 @@ def violations(type_name: str, model: dict[str, Any], *, ignore_required: frozen
             found.append((0, "#", f"#: required key [{missing[0]}] not found"))
             continue
         found.append((*_order(error), describe(error)))
+    # everit checks a value's type before anything else and stops there, so a wrong type hides the
+    # other complaints about the same value.
+    mistyped = {where for _, where, text in found if ": expected type: " in text}
+    found = [f for f in found if f[1] not in mistyped or ": expected type: " in f[2]]
     found.sort(key=lambda f: (f[0], f[1]))
     return [text for _, _, text in found]
 
