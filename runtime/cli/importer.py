@@ -9,6 +9,8 @@ from __future__ import annotations
 import keyword
 import pprint
 import re
+import subprocess
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -99,6 +101,18 @@ def render_program(
         'if __name__ == "__main__":\n'
         "    asyncio.run(main())\n"
     )
+
+
+def formatted(source: str) -> str:
+    """`source` through ruff's formatter when ruff is installed (as in the dev setup), else as is."""
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", "format", f"--line-length={WIDTH}", "-"],
+            input=source, capture_output=True, text=True, timeout=30, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return source
+    return result.stdout if result.returncode == 0 and result.stdout else source
 
 
 def ordered_props(properties: dict[str, Any], model: Any) -> list[tuple[str, Any]]:

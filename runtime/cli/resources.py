@@ -13,8 +13,9 @@ from typing import Annotated, Any
 import boto3
 import typer
 from botocore.exceptions import ClientError
+from cloudforge import registry
 from cloudforge.cli.failures import CommandError, describe, reported
-from cloudforge.cli.importer import declared_props, logical_id_for, render_program
+from cloudforge.cli.importer import declared_props, formatted, logical_id_for, render_program
 from cloudforge.display import plain_console
 
 TypeName = Annotated[str, typer.Argument(metavar="TYPE", help="CloudFormation type name, e.g. AWS::Connect::SecurityProfile.")]
@@ -89,30 +90,17 @@ def import_(
 ) -> None:
     """Print a Python program that declares an existing resource (adopt=True)."""
     with reported():
-        cls = resource_class(type_name)
+        cls = registry.resource_class(type_name)
         properties = read(type_name, identifier, region, profile)
-        source = render_program(
+        source = formatted(render_program(
             cls, declared_props(cls.metadata, properties),
             logical_id=name or logical_id_for(type_name), app_name=app_name, identifier=identifier,
-        )
+        ))
         if output is not None:
             output.write_text(source)
             plain_console().print(f"Wrote {output}; deploy it with: cloudforge up {output}")
             return
     print(source, end="")
-
-
-def resource_class(type_name: str) -> Any:
-    try:
-        from cloudforge import registry
-    except ImportError:
-        raise CommandError("the generated type registry (cloudforge.registry) is not available in this build") from None
-    if type_name not in registry.type_names():
-        raise CommandError(
-            f"{type_name} has no generated class. Add it with `cloudforge schemas pull {type_name}` "
-            "then `make codegen`."
-        )
-    return registry.resource_class(type_name)
 
 
 def parse_model(pairs: list[str]) -> dict[str, Any]:
