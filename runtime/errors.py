@@ -85,3 +85,9 @@ class EndpointError(CloudforgeError):
     """The endpoint answered something that is not a valid Cloud Control response."""
 
     template = "{operation}: unexpected answer from {endpoint}: {detail}"
+
+
+class CloudControlError(CloudforgeError):
+    """Cloud Control rejected a call outright (an HTTP error, not a FAILED request)."""
+
+    template = "{operation} of {type_name} {logical_id!r}: {code}: {detail}"

@@ -1,0 +1,52 @@
+"""Finding the existing resource a create collided with, so that `adopt=True` can take it over.
+
+When the failed event names no identifier (SecurityProfile's identifier is a generated ARN), the
+resource is looked up with ListResources (its ResourceModel built from the declared properties
+the list handler requires) and matched on the declared identifying properties: the create-only
+ones and those of the primary and additional identifiers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from cloudforge.metadata import TypeMetadata
+from cloudforge.patch import same_value, split_pointer
+
+
+def identifying_keys(metadata: TypeMetadata, declared: Mapping[str, Any]) -> list[str]:
+    """Top-level declared properties that single out one resource of the type."""
+    pointers = [*metadata.create_only, *metadata.primary_identifier]
+    for identifier in metadata.additional_identifiers:
+        pointers.extend(identifier)
+    read_only = {split_pointer(p)[0] for p in metadata.read_only if split_pointer(p)}
+    keys: list[str] = []
+    for pointer in pointers:
+        tokens = split_pointer(pointer)
+        if (
+            tokens
+            and tokens[0] in declared
+            and tokens[0] not in read_only
+            and tokens[0] not in keys
+        ):
+            keys.append(tokens[0])
+    return keys
+
+
+def list_model(
+    metadata: TypeMetadata, declared: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """The ListResources ResourceModel from the declared props, and the required ones missing."""
+    model = {k: declared[k] for k in metadata.list_required if k in declared}
+    missing = [k for k in metadata.list_required if k not in declared]
+    return model, missing
+
+
+def matches(
+    metadata: TypeMetadata, keys: list[str], declared: Mapping[str, Any], found: Mapping[str, Any]
+) -> bool | None:
+    """Whether `found` is the declared resource; None when `found` lacks a key to tell."""
+    if any(k not in found for k in keys):
+        return None
+    return all(same_value(found[k], declared[k], metadata.unordered_arrays, "/" + k) for k in keys)

@@ -1,0 +1,149 @@
+"""`App`: one run of a program's resources against one stage.
+
+`async with App("name") as app:` opens the stage's state (taking its lock), and every
+`await Resource(...)` inside it goes to this App's engine (found through a ContextVar, so
+concurrent resources under `asyncio.gather` all reach it). Leaving the block deletes what the
+program no longer declares (or, in the destroy phase, everything), releases the lock and closes
+the client. Settings not passed follow the environment: CLOUDFORGE_STAGE / the user name,
+CLOUDFORGE_PHASE, CLOUDFORGE_REFRESH, and boto3's own chain (AWS_PROFILE, AWS_REGION,
+AWS_ENDPOINT_URL).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from contextvars import ContextVar, Token
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, TypeVar, cast
+
+from cloudforge.errors import CloudforgeError
+from cloudforge.events import Listener
+from cloudforge.plan import Change
+
+if TYPE_CHECKING:
+    from cloudforge.engine import Engine, Phase
+    from cloudforge.resource import Resource
+    from cloudforge.state import StateBackend
+
+R = TypeVar("R", bound="Resource")
+
+PHASES = ("up", "plan", "destroy")
+_current: ContextVar[App | None] = ContextVar("cloudforge_app", default=None)
+
+
+def current_app() -> App:
+    app = _current.get()
+    if app is None:
+        raise CloudforgeError(
+            "a resource was awaited outside `async with App(...)`: create resources inside the "
+            "App block (see the README's first example)"
+        )
+    return app
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+class App:
+    def __init__(
+        self,
+        name: str,
+        *,
+        stage: str | None = None,
+        region: str | None = None,
+        profile: str | None = None,
+        endpoint_url: str | None = None,
+        phase: str | None = None,
+        refresh: bool | None = None,
+        state_dir: str | os.PathLike[str] | None = None,
+        listeners: list[Listener] | tuple[Listener, ...] = (),
+        max_concurrency: int = 32,
+        backend: StateBackend | None = None,
+    ) -> None:
+        self.name = name
+        self.stage = stage or os.environ.get("CLOUDFORGE_STAGE") or getpass.getuser()
+        chosen = (phase or os.environ.get("CLOUDFORGE_PHASE") or "up").strip().lower()
+        if chosen not in PHASES:
+            raise CloudforgeError(f"phase must be one of {', '.join(PHASES)}, not {chosen!r}")
+        self.phase = cast("Phase", chosen)
+        self.refresh = (
+            refresh if refresh is not None else _flag(os.environ.get("CLOUDFORGE_REFRESH"))
+        )
+        self.region = region
+        self.profile = profile
+        self.endpoint_url = endpoint_url
+        self.state_dir = Path(state_dir) if state_dir is not None else None
+        self.listeners = list(listeners)
+        self.max_concurrency = max_concurrency
+        self._backend = backend
+        self._engine: Engine | None = None
+        self._token: Token[App | None] | None = None
+        self.changes: list[Change] = []
+
+    @property
+    def scope(self) -> str:
+        """The state namespace: two apps sharing a stage never see each other's resources."""
+        return f"{self.name}/{self.stage}"
+
+    async def __aenter__(self) -> App:
+        from cloudforge.cloudcontrol import CloudControl
+        from cloudforge.engine import Engine
+        from cloudforge.state import SqliteState
+
+        backend = self._backend or SqliteState(self.state_dir)
+        # Plan never writes, so it takes no lock: it can run beside a deploy.
+        if self.phase != "plan":
+            try:
+                backend.lock(self.scope)
+            except BaseException:
+                if self._backend is None:
+                    backend.close()
+                raise
+        self._backend = backend
+        cloud = CloudControl(
+            region=self.region,
+            profile=self.profile,
+            endpoint_url=self.endpoint_url,
+            max_concurrency=self.max_concurrency,
+        )
+        self._engine = Engine(
+            stage=self.scope,
+            backend=backend,
+            cloud=cloud,
+            phase=self.phase,
+            refresh=self.refresh,
+            listeners=self.listeners,
+        )
+        self.changes = self._engine.changes
+        self._token = _current.set(self)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        engine = self._engine
+        assert engine is not None and self._backend is not None
+        try:
+            await engine.finish(failed=exc is not None)
+        finally:
+            if self._token is not None:
+                _current.reset(self._token)
+                self._token = None
+            engine.cloud.close()
+            self._backend.unlock(self.scope)
+            self._backend.close()
+
+    async def deploy(self, resource: R) -> R:
+        if self._engine is None:
+            raise CloudforgeError("App.deploy called outside `async with App(...)`")
+        await self._engine.deploy(resource)
+        return resource
+
+    def __repr__(self) -> str:
+        return f"App({self.name!r}, stage={self.stage!r}, phase={self.phase!r})"

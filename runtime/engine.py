@@ -1,0 +1,839 @@
+"""The engine: for each awaited resource, decide what to do and do it through Cloud Control.
+
+`decide` is the pure decision table (create / no-op / update / replace) of the design brief;
+`Engine` executes decisions: every write is journaled in state before it is sent (ClientToken)
+and once its RequestToken is known, polled to a terminal status, read back and recorded. A
+pending request found in state (a crashed run) is resumed by its token before deciding again.
+At the end of a run `Engine.finish` deletes orphans (or, in the destroy phase, everything) in
+reverse creation order.
+
+Re-submission: a request that ends FAILED with Throttling, ServiceInternalError, NetworkFailure
+or InternalFailure is sent again (a new attempt, hence a new ClientToken), up to
+`MAX_RESUBMITS` times: those codes say the handler did not get to change anything. NotStabilized
+and ServiceTimeout are not re-submitted: the resource may exist half-made, and a second create
+could duplicate a resource whose identifier is generated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import jsonpatch
+from cloudforge import adoption
+from cloudforge.cloudcontrol import CloudControl, ProgressEvent
+from cloudforge.errors import (
+    AlreadyExistsError,
+    CloudControlError,
+    CloudforgeError,
+    NotUpdatableError,
+    RequestFailedError,
+    RequestTimeoutError,
+    ResourceNotFoundError,
+)
+from cloudforge.events import Action, Listener, ResourceEvent, Status, emit
+from cloudforge.metadata import TypeMetadata
+from cloudforge.patch import (
+    build_patch,
+    create_only_changes,
+    declared_diff,
+    patch_diff,
+    redact,
+    split_pointer,
+    strip_write_only,
+    top_level,
+)
+from cloudforge.plan import UNKNOWN, Change, PropertyChange
+from cloudforge.polling import Backoff, PollTimeout, wait_for
+from cloudforge.resource import Resource
+from cloudforge.state import ResourceRecord, StateBackend
+from cloudforge.tokens import client_token
+
+Phase = Literal["up", "plan", "destroy"]
+DecisionAction = Literal["create", "update", "replace", "noop"]
+
+RESUBMIT_CODES = frozenset(
+    {"Throttling", "ServiceInternalError", "NetworkFailure", "InternalFailure"}
+)
+MAX_RESUBMITS = 6
+READ_RETRIES = 6  # read-after-create on NotFound (eventual consistency)
+
+
+@dataclass(slots=True)
+class Decision:
+    action: DecisionAction
+    patch: jsonpatch.JsonPatch | None = None
+    diff: list[PropertyChange] = field(default_factory=list)
+    reason: str = ""
+
+
+def decide(
+    metadata: TypeMetadata,
+    record: ResourceRecord | None,
+    declared: dict[str, Any],
+    declared_redacted: dict[str, Any],
+    *,
+    refreshed: bool = False,
+) -> Decision:
+    """The action for one resource, from its state record and its declared properties.
+
+    Without a refresh, declared properties equal to the ones last applied mean no-op without
+    looking further (and without any API call). Otherwise the last-read (or, refreshed, live)
+    properties are compared with the declared ones.
+    """
+    if record is None or record.identifier is None:
+        return Decision("create", diff=declared_diff(metadata, declared))
+    if record.type_name != metadata.type_name:
+        return Decision(
+            "replace",
+            diff=declared_diff(metadata, declared),
+            reason=f"the type changed from {record.type_name}",
+        )
+    if not refreshed and declared_redacted == record.declared:
+        return Decision("noop")
+    forced = create_only_changes(
+        metadata,
+        current=record.properties,
+        desired_redacted=declared_redacted,
+        previous_redacted=record.declared,
+    )
+    if forced:
+        names = ", ".join(change.path for change in forced)
+        return Decision("replace", diff=forced, reason=f"create-only {names} changed")
+    write_only = {top_level(p) for p in metadata.write_only}
+    resend = any(declared_redacted.get(k) != record.declared.get(k) for k in write_only)
+    patch = build_patch(
+        metadata,
+        current=record.properties,
+        desired=declared,
+        previously_declared=record.declared.keys(),
+        resend_write_only=resend,
+    )
+    if not patch.patch:
+        return Decision("noop")
+    diff = patch_diff(metadata, patch, record.properties)
+    if metadata.handlers and not metadata.has_handler("update"):
+        return Decision("replace", diff=diff, reason="the type has no update handler")
+    return Decision("update", patch=patch, diff=diff)
+
+
+def _fallback_metadata(type_name: str) -> TypeMetadata:
+    try:
+        from cloudforge.registry import resource_class  # written by the generator
+
+        return resource_class(type_name).metadata
+    except Exception:  # an unknown or removed type: defaults are enough to delete it
+        return TypeMetadata(type_name=type_name, schema_file="", primary_identifier=())
+
+
+class Engine:
+    def __init__(
+        self,
+        *,
+        stage: str,
+        backend: StateBackend,
+        cloud: CloudControl,
+        phase: Phase = "up",
+        refresh: bool = False,
+        listeners: Iterable[Listener] = (),
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.stage = stage
+        self.backend = backend
+        self.cloud = cloud
+        self.phase = phase
+        self.refresh = refresh
+        self.listeners = list(listeners)
+        self.backoff = backoff
+        loaded = backend.load(stage)
+        self.records = loaded.records
+        self.generations = loaded.generations
+        self.key = backend.secret()
+        self._seq = max((r.created_seq for r in self.records.values()), default=0)
+        self._metadata: dict[str, TypeMetadata] = {}
+        self._declared: dict[str, Resource] = {}
+        self._tasks: dict[str, asyncio.Future[Resource]] = {}
+        self._adopted: set[str] = set()
+        self.changes: list[Change] = []
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+
+    def _emit(
+        self,
+        record: ResourceRecord | Resource,
+        type_name: str,
+        action: Action,
+        status: Status,
+        started: float,
+        detail: str = "",
+    ) -> None:
+        event = ResourceEvent(
+            record.logical_id, type_name, action, status, time.monotonic() - started, detail
+        )
+        emit(event, self.listeners)
+
+    def _put(self, record: ResourceRecord) -> None:
+        self.records[record.logical_id] = record
+        self.backend.put(self.stage, record)
+
+    def _bump(self, logical_id: str) -> None:
+        generation = self.generations.get(logical_id, 0) + 1
+        self.generations[logical_id] = generation
+        self.backend.set_generation(self.stage, logical_id, generation)
+
+    def _done(self, record: ResourceRecord) -> ResourceRecord:
+        """Record a finished operation: the record is ready, the generation moves on."""
+        record = record.cleared()
+        self._bump(record.logical_id)
+        self._put(record)
+        return record
+
+    def _drop(self, logical_id: str) -> None:
+        self.records.pop(logical_id, None)
+        self.backend.remove(self.stage, logical_id)
+        self._bump(logical_id)
+
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def _token(
+        self, logical_id: str, operation: str, desired: Any, attempt: int, identifier: str | None
+    ) -> str:
+        return client_token(
+            self.key,
+            stage=self.stage,
+            logical_id=logical_id,
+            operation=operation,
+            desired=desired,
+            attempt=attempt,
+            generation=self.generations.get(logical_id, 0),
+            identifier=identifier,
+        )
+
+    def metadata_for(self, type_name: str) -> TypeMetadata:
+        if type_name not in self._metadata:
+            self._metadata[type_name] = _fallback_metadata(type_name)
+        return self._metadata[type_name]
+
+    async def _wait(
+        self,
+        event: ProgressEvent,
+        metadata: TypeMetadata,
+        operation: Literal["create", "update", "delete"],
+        subject: Resource | ResourceRecord,
+        action: Action,
+        started: float,
+    ) -> ProgressEvent:
+        type_name = metadata.type_name
+
+        async def fetch(token: str) -> ProgressEvent:
+            return await self.cloud.status(token, type_name, subject.logical_id)
+
+        def on_poll(polled: ProgressEvent) -> None:
+            detail = str(polled.get("OperationStatus", ""))
+            self._emit(subject, type_name, action, "polling", started, detail)
+
+        minutes = metadata.timeout_minutes(operation)
+        try:
+            return await wait_for(
+                fetch, event, timeout=minutes * 60.0, backoff=self.backoff, on_poll=on_poll
+            )
+        except PollTimeout as timeout:
+            raise RequestTimeoutError(
+                operation=operation,
+                type_name=type_name,
+                logical_id=subject.logical_id,
+                timeout_minutes=minutes,
+                request_token=timeout.event.get("RequestToken"),
+            ) from None
+
+    @staticmethod
+    def _failure(
+        event: ProgressEvent, operation: str, type_name: str, logical_id: str
+    ) -> RequestFailedError:
+        status = event.get("OperationStatus")
+        code = event.get("ErrorCode") or ("Cancelled" if status == "CANCEL_COMPLETE" else "Unknown")
+        return RequestFailedError(
+            operation=operation,
+            type_name=type_name,
+            logical_id=logical_id,
+            error_code=code,
+            status_message=event.get("StatusMessage") or str(status),
+            request_token=event.get("RequestToken"),
+        )
+
+    async def _resubmit_pause(self, attempt: int) -> None:
+        await asyncio.sleep(random.uniform(0.5, 1.0) * min(8.0, 0.5 * 2**attempt))
+
+    async def _read(
+        self, metadata: TypeMetadata, identifier: str, logical_id: str
+    ) -> dict[str, Any]:
+        props = await self.cloud.get(metadata.type_name, identifier, logical_id)
+        return strip_write_only(props, metadata)
+
+    async def _read_after_create(
+        self, metadata: TypeMetadata, identifier: str, logical_id: str
+    ) -> dict[str, Any]:
+        for attempt in range(READ_RETRIES):
+            try:
+                return await self._read(metadata, identifier, logical_id)
+            except ResourceNotFoundError:
+                if attempt == READ_RETRIES - 1:
+                    raise
+                await asyncio.sleep(0.2 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    # -- the program's awaits ------------------------------------------------------------------
+
+    async def deploy(self, resource: Resource) -> Resource:
+        logical_id = resource.logical_id
+        known = self._declared.get(logical_id)
+        if known is not None and known is not resource:
+            raise CloudforgeError(
+                f"logical id {logical_id!r} is declared twice in this app; each resource needs "
+                "its own logical id (the first argument)"
+            )
+        task = self._tasks.get(logical_id)
+        if task is None:
+            self._declared[logical_id] = resource
+            task = asyncio.ensure_future(self._deploy(resource))
+            self._tasks[logical_id] = task
+        return await asyncio.shield(task)
+
+    async def _deploy(self, resource: Resource) -> Resource:
+        metadata = type(resource).metadata
+        self._metadata.setdefault(metadata.type_name, metadata)
+        record = self.records.get(resource.logical_id)
+        if self.phase == "destroy":
+            resource.attributes.update(record.properties if record else {})
+            return resource
+        declared = resource.declared
+        redacted = redact(declared, metadata, self.key)
+        if record is not None and record.status == "pending" and self.phase == "up":
+            record = await self._resume(record)
+        refreshed = False
+        if self.refresh and record is not None and record.identifier is not None:
+            record, refreshed = await self._refresh(record, metadata)
+        decision = decide(metadata, record, declared, redacted, refreshed=refreshed)
+        if self.phase == "plan":
+            return self._plan(resource, metadata, record, decision)
+        started = time.monotonic()
+        change = Change(
+            resource.logical_id,
+            metadata.type_name,
+            decision.action,
+            "done",
+            decision.diff,
+            detail=decision.reason,
+        )
+        action: Action = decision.action
+        self._emit(resource, metadata.type_name, action, "started", started, decision.reason)
+        try:
+            if decision.action == "create":
+                record = await self._create(resource, metadata, declared, redacted, started)
+                if resource.logical_id in self._adopted:
+                    change.action = "adopt"
+            elif decision.action == "update":
+                assert record is not None and decision.patch is not None
+                record = await self._update(
+                    resource, metadata, record, decision.patch, redacted, started
+                )
+            elif decision.action == "replace":
+                assert record is not None
+                record = await self._replace(
+                    resource, metadata, record, declared, redacted, started
+                )
+            else:
+                assert record is not None
+                if redacted != record.declared:
+                    # Declared differently but already so in the cloud: only state changes.
+                    record.declared = redacted
+                    self._put(record)
+        except BaseException as err:
+            change.status = "failed"
+            change.detail = str(err)
+            self.changes.append(change)
+            self._emit(resource, metadata.type_name, change.action, "failed", started, str(err))
+            raise
+        change.identifier = record.identifier
+        self.changes.append(change)
+        self._emit(
+            resource,
+            metadata.type_name,
+            change.action,
+            "succeeded",
+            started,
+            record.identifier or "",
+        )
+        resource.attributes.clear()
+        resource.attributes.update(record.properties)
+        return resource
+
+    def _plan(
+        self,
+        resource: Resource,
+        metadata: TypeMetadata,
+        record: ResourceRecord | None,
+        decision: Decision,
+    ) -> Resource:
+        detail = decision.reason
+        if record is not None and record.status == "pending":
+            detail = (detail + "; " if detail else "") + (
+                f"a {record.pending_operation} from an earlier run is pending and will be resumed"
+            )
+        self.changes.append(
+            Change(
+                resource.logical_id,
+                metadata.type_name,
+                decision.action,
+                "planned",
+                decision.diff,
+                record.identifier if record else None,
+                detail,
+            )
+        )
+        self._emit(
+            resource, metadata.type_name, decision.action, "planned", time.monotonic(), detail
+        )
+        resource.attributes.clear()
+        if decision.action in ("noop", "update") and record is not None:
+            resource.attributes.update(record.properties)
+        else:
+            for pointer in metadata.read_only:
+                resource.attributes[top_level(pointer)] = UNKNOWN
+        return resource
+
+    async def _refresh(
+        self, record: ResourceRecord, metadata: TypeMetadata
+    ) -> tuple[ResourceRecord | None, bool]:
+        """Read the resource live: None when it was deleted out of band."""
+        started = time.monotonic()
+        assert record.identifier is not None
+        try:
+            live = await self._read(metadata, record.identifier, record.logical_id)
+        except ResourceNotFoundError:
+            self._emit(
+                record, metadata.type_name, "read", "succeeded", started, "deleted out of band"
+            )
+            if self.phase == "up":
+                self._drop(record.logical_id)
+            return None, False
+        self._emit(record, metadata.type_name, "read", "succeeded", started)
+        record.properties = live
+        if self.phase == "up":
+            self._put(record)
+        return record, True
+
+    # -- operations ----------------------------------------------------------------------------
+
+    async def _create(
+        self,
+        resource: Resource,
+        metadata: TypeMetadata,
+        declared: dict[str, Any],
+        redacted: dict[str, Any],
+        started: float,
+    ) -> ResourceRecord:
+        logical_id, type_name = resource.logical_id, metadata.type_name
+        record = ResourceRecord(
+            logical_id,
+            type_name,
+            None,
+            declared={},
+            properties={},
+            status="pending",
+            pending_operation="create",
+            pending_declared=redacted,
+            created_seq=self._next_seq(),
+        )
+        attempt = 0
+        while True:
+            record.client_token = self._token(logical_id, "create", redacted, attempt, None)
+            record.pending_token = None
+            self._put(record)  # journaled before sending: a crash leaves a trace to resume
+            try:
+                event = await self.cloud.create(
+                    type_name, declared, record.client_token, logical_id
+                )
+            except AlreadyExistsError as err:
+                event = {
+                    "OperationStatus": "FAILED",
+                    "ErrorCode": "AlreadyExists",
+                    "StatusMessage": str(err),
+                }
+            else:
+                record.pending_token = event.get("RequestToken")
+                record.identifier = event.get("Identifier")
+                self._put(record)
+                self._emit(
+                    resource, type_name, "create", "polling", started, record.pending_token or ""
+                )
+                event = await self._wait(event, metadata, "create", resource, "create", started)
+            status, code = event.get("OperationStatus"), event.get("ErrorCode")
+            if status == "SUCCESS":
+                identifier = event.get("Identifier") or record.identifier
+                if not identifier:
+                    raise self._failure(
+                        {**event, "StatusMessage": "the request succeeded without an identifier"},
+                        "create",
+                        type_name,
+                        logical_id,
+                    )
+                record.identifier = identifier
+                record.properties = await self._read_after_create(metadata, identifier, logical_id)
+                record.declared = redacted
+                return self._done(record)
+            if status == "FAILED" and code in RESUBMIT_CODES and attempt < MAX_RESUBMITS:
+                attempt += 1
+                self._emit(
+                    resource, type_name, "create", "polling", started, f"{code}: re-submitting"
+                )
+                await self._resubmit_pause(attempt)
+                continue
+            self._drop(logical_id)
+            if code == "AlreadyExists":
+                if resource.adopt:
+                    return await self._adopt(resource, metadata, declared, redacted, event, started)
+                raise AlreadyExistsError(
+                    type_name=type_name,
+                    logical_id=logical_id,
+                    detail=event.get("StatusMessage") or "AlreadyExists",
+                )
+            raise self._failure(event, "create", type_name, logical_id)
+
+    async def _update(
+        self,
+        resource: Resource,
+        metadata: TypeMetadata,
+        record: ResourceRecord,
+        patch: jsonpatch.JsonPatch,
+        redacted: dict[str, Any],
+        started: float,
+    ) -> ResourceRecord:
+        logical_id, type_name = record.logical_id, metadata.type_name
+        assert record.identifier is not None
+        identifier = record.identifier
+        attempt = 0
+        while True:
+            record.status = "pending"
+            record.pending_operation = "update"
+            record.pending_declared = redacted
+            record.client_token = self._token(logical_id, "update", redacted, attempt, identifier)
+            record.pending_token = None
+            self._put(record)
+            try:
+                event = await self.cloud.update(
+                    type_name, identifier, patch.patch, record.client_token, logical_id
+                )
+            except NotUpdatableError:
+                self._put(record.cleared())
+                if not metadata.conditional_create_only:
+                    raise
+                # A conditionally create-only property did need a replacement after all.
+                return await self._replace(
+                    resource,
+                    metadata,
+                    self.records[logical_id],
+                    resource.declared,
+                    redacted,
+                    started,
+                )
+            except ResourceNotFoundError:
+                self._drop(logical_id)  # deleted out of band: create it again
+                return await self._create(resource, metadata, resource.declared, redacted, started)
+            record.pending_token = event.get("RequestToken")
+            self._put(record)
+            event = await self._wait(event, metadata, "update", record, "update", started)
+            status, code = event.get("OperationStatus"), event.get("ErrorCode")
+            if status == "SUCCESS":
+                record.properties = await self._read(metadata, identifier, logical_id)
+                record.declared = redacted
+                return self._done(record)
+            if status == "FAILED" and code in RESUBMIT_CODES and attempt < MAX_RESUBMITS:
+                attempt += 1
+                await self._resubmit_pause(attempt)
+                continue
+            self._done(record)  # the old declared state stays: the next run tries again
+            if code == "NotFound":
+                self._drop(logical_id)
+                return await self._create(resource, metadata, resource.declared, redacted, started)
+            raise self._failure(event, "update", type_name, logical_id)
+
+    async def _replace(
+        self,
+        resource: Resource,
+        metadata: TypeMetadata,
+        record: ResourceRecord,
+        declared: dict[str, Any],
+        redacted: dict[str, Any],
+        started: float,
+    ) -> ResourceRecord:
+        old_metadata = (
+            metadata
+            if record.type_name == metadata.type_name
+            else self.metadata_for(record.type_name)
+        )
+        if metadata.replacement_strategy == "delete_then_create":
+            await self._delete(record, old_metadata, started, action="replace")
+            return await self._create(resource, metadata, declared, redacted, started)
+        # create_then_delete: the old resource moves to its own key first, so that a crash
+        # before it is deleted leaves an orphan the next run deletes (never a lost resource).
+        doomed = ResourceRecord(
+            f"{record.logical_id}#replaced-{self.generations.get(record.logical_id, 0)}",
+            record.type_name,
+            record.identifier,
+            record.declared,
+            record.properties,
+            created_seq=record.created_seq,
+        )
+        self._put(doomed)
+        self.records.pop(record.logical_id, None)
+        self.backend.remove(self.stage, record.logical_id)
+        new = await self._create(resource, metadata, declared, redacted, started)
+        await self._delete(doomed, old_metadata, started, action="replace")
+        return new
+
+    async def _delete(
+        self,
+        record: ResourceRecord,
+        metadata: TypeMetadata,
+        started: float,
+        action: Action = "delete",
+    ) -> None:
+        logical_id, type_name = record.logical_id, metadata.type_name
+        if record.identifier is None:
+            self._drop(logical_id)  # a create that never produced a resource
+            return
+        identifier = record.identifier
+        attempt = 0
+        while True:
+            record.status = "pending"
+            record.pending_operation = "delete"
+            record.client_token = self._token(logical_id, "delete", None, attempt, identifier)
+            record.pending_token = None
+            self._put(record)
+            try:
+                event = await self.cloud.delete(
+                    type_name, identifier, record.client_token, logical_id
+                )
+            except ResourceNotFoundError:
+                self._drop(logical_id)
+                return
+            record.pending_token = event.get("RequestToken")
+            self._put(record)
+            event = await self._wait(event, metadata, "delete", record, action, started)
+            status, code = event.get("OperationStatus"), event.get("ErrorCode")
+            if status == "SUCCESS" or (status == "FAILED" and code == "NotFound"):
+                self._drop(logical_id)
+                return
+            if status == "FAILED" and code in RESUBMIT_CODES and attempt < MAX_RESUBMITS:
+                attempt += 1
+                await self._resubmit_pause(attempt)
+                continue
+            self._done(record)
+            raise self._failure(event, "delete", type_name, logical_id)
+
+    async def _resume(self, record: ResourceRecord) -> ResourceRecord | None:
+        """Finish the request an earlier run left pending; returns the record as it now is."""
+        metadata = self.metadata_for(record.type_name)
+        started = time.monotonic()
+        operation: Literal["create", "update", "delete"] = (
+            "update"
+            if record.pending_operation == "update"
+            else "delete"
+            if record.pending_operation == "delete"
+            else "create"
+        )
+        if record.pending_token is None:
+            # Crashed before the request token was journaled. Deciding again derives the same
+            # ClientToken (same inputs, same generation), so a request that was sent is repeated,
+            # not duplicated.
+            return self._forget_pending(record)
+        self._emit(
+            record,
+            record.type_name,
+            operation,
+            "polling",
+            started,
+            "resuming " + record.pending_token,
+        )
+        try:
+            event = await self.cloud.status(
+                record.pending_token, record.type_name, record.logical_id
+            )
+        except CloudControlError as err:
+            if getattr(err, "code", "") != "RequestTokenNotFoundException":
+                raise
+            return self._forget_pending(record)
+        event = await self._wait(event, metadata, operation, record, operation, started)
+        status, code = event.get("OperationStatus"), event.get("ErrorCode")
+        succeeded = status == "SUCCESS"
+        if operation == "delete":
+            if succeeded or code == "NotFound":
+                self._drop(record.logical_id)
+                return None
+            return self._done(record)
+        if not succeeded:
+            if operation == "create":
+                self._drop(record.logical_id)
+                return None
+            return self._done(record)
+        identifier = event.get("Identifier") or record.identifier
+        if not identifier:
+            self._drop(record.logical_id)
+            return None
+        record.identifier = identifier
+        record.properties = await self._read_after_create(metadata, identifier, record.logical_id)
+        record.declared = record.pending_declared or {}
+        self._emit(record, record.type_name, operation, "succeeded", started, "resumed")
+        return self._done(record)
+
+    def _forget_pending(self, record: ResourceRecord) -> ResourceRecord | None:
+        # The generation is NOT bumped: the next attempt must derive the same ClientToken.
+        if record.identifier is None:
+            self.records.pop(record.logical_id, None)
+            self.backend.remove(self.stage, record.logical_id)
+            return None
+        record = record.cleared()
+        self._put(record)
+        return record
+
+    async def _adopt(
+        self,
+        resource: Resource,
+        metadata: TypeMetadata,
+        declared: dict[str, Any],
+        redacted: dict[str, Any],
+        failed: ProgressEvent,
+        started: float,
+    ) -> ResourceRecord:
+        logical_id, type_name = resource.logical_id, metadata.type_name
+        self._emit(resource, type_name, "adopt", "started", started)
+        identifier: str | None = failed.get("Identifier")
+        props: dict[str, Any] | None = None
+        if identifier:
+            try:
+                props = await self._read(metadata, identifier, logical_id)
+            except ResourceNotFoundError:
+                identifier = None  # the event named the identifier the create would have had
+        if identifier is None or props is None:
+            identifier, props = await self._find_existing(resource, metadata, declared)
+        record = ResourceRecord(
+            logical_id,
+            type_name,
+            identifier,
+            declared={},
+            properties=props,
+            created_seq=self._next_seq(),
+        )
+        record = self._done(record)
+        self._adopted.add(logical_id)
+        decision = decide(metadata, record, declared, redacted)
+        if decision.action == "update":
+            assert decision.patch is not None
+            record = await self._update(
+                resource, metadata, record, decision.patch, redacted, started
+            )
+        elif decision.action == "replace":
+            raise AlreadyExistsError(
+                type_name=type_name,
+                logical_id=logical_id,
+                detail=f"found {identifier}, but adopting it would replace it ({decision.reason})",
+            )
+        else:
+            record.declared = redacted
+            self._put(record)
+        return record
+
+    async def _find_existing(
+        self, resource: Resource, metadata: TypeMetadata, declared: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]]:
+        logical_id, type_name = resource.logical_id, metadata.type_name
+
+        def cannot(detail: str) -> AlreadyExistsError:
+            return AlreadyExistsError(
+                type_name=type_name, logical_id=logical_id, detail="cannot adopt: " + detail
+            )
+
+        if metadata.handlers and not metadata.has_handler("list"):
+            raise cannot("the type has no list handler, so the existing resource cannot be found")
+        model, missing = adoption.list_model(metadata, declared)
+        if missing:
+            raise cannot(f"ListResources needs {', '.join(missing)}; declare them")
+        keys = adoption.identifying_keys(metadata, declared)
+        if not keys:
+            raise cannot("no declared property identifies the existing resource")
+        for identifier, listed in await self.cloud.list(type_name, model or None, logical_id):
+            verdict = adoption.matches(metadata, keys, declared, listed)
+            if verdict is False:
+                continue
+            props = await self._read(metadata, identifier, logical_id)
+            if verdict or adoption.matches(metadata, keys, declared, props):
+                return identifier, props
+        wanted = ", ".join(f"{k}={declared[k]!r}" for k in keys)
+        raise cannot(f"no existing resource with {wanted} was found through ListResources")
+
+    # -- end of run ----------------------------------------------------------------------------
+
+    async def finish(self, failed: bool) -> None:
+        """Delete orphans (destroy: everything) in reverse creation order; plan them in plan."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        if self.phase == "destroy":
+            targets = list(self.records.values())
+        else:
+            targets = [r for r in self.records.values() if r.logical_id not in self._declared]
+        targets.sort(key=lambda r: r.created_seq, reverse=True)
+        for index, record in enumerate(targets):
+            started = time.monotonic()
+            change = Change(
+                record.logical_id,
+                record.type_name,
+                "delete",
+                "planned",
+                identifier=record.identifier,
+            )
+            self.changes.append(change)
+            if self.phase == "plan":
+                self._emit(
+                    record, record.type_name, "delete", "planned", started, "no longer declared"
+                )
+                continue
+            if failed:
+                change.status = "skipped"
+                change.detail = "not deleted: the run failed (fix it and run again)"
+                self._emit(record, record.type_name, "delete", "skipped", started, change.detail)
+                continue
+            self._emit(record, record.type_name, "delete", "started", started)
+            try:
+                current: ResourceRecord | None = record
+                if record.status == "pending":
+                    current = await self._resume(record)
+                if current is not None:
+                    await self._delete(current, self.metadata_for(record.type_name), started)
+            except BaseException as err:
+                change.status = "failed"
+                change.detail = str(err)
+                self._emit(record, record.type_name, "delete", "failed", started, str(err))
+                for later in targets[index + 1 :]:
+                    self.changes.append(
+                        Change(
+                            later.logical_id,
+                            later.type_name,
+                            "delete",
+                            "skipped",
+                            identifier=later.identifier,
+                            detail=f"not deleted: {record.logical_id} failed",
+                        )
+                    )
+                raise
+            change.status = "done"
+            self._emit(record, record.type_name, "delete", "succeeded", started)
+
+
+__all__ = ["Decision", "Engine", "decide", "split_pointer"]

@@ -1,0 +1,50 @@
+"""Progress events: what the engine is doing to each resource, as it happens.
+
+The engine emits a `ResourceEvent` at every step (planned, started, polling, succeeded, failed,
+skipped). Listeners registered process-wide with `subscribe` (how the CLI attaches its display to
+a program it runs in-process) and those passed to `App(listeners=...)` receive every event.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+Action = Literal["create", "update", "replace", "delete", "adopt", "noop", "read"]
+Status = Literal["planned", "started", "polling", "succeeded", "failed", "skipped"]
+
+Listener = Callable[["ResourceEvent"], None]
+
+_log = logging.getLogger(__name__)
+_listeners: list[Listener] = []
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceEvent:
+    logical_id: str
+    type_name: str
+    action: Action
+    status: Status
+    elapsed: float = 0.0  # seconds since this action started
+    detail: str = ""
+
+
+def subscribe(listener: Listener) -> Callable[[], None]:
+    """Receive every event of every App in this process; returns a function that unsubscribes."""
+    _listeners.append(listener)
+
+    def unsubscribe() -> None:
+        if listener in _listeners:
+            _listeners.remove(listener)
+
+    return unsubscribe
+
+
+def emit(event: ResourceEvent, extra: Iterable[Listener] = ()) -> None:
+    for listener in [*_listeners, *extra]:
+        try:
+            listener(event)
+        except Exception:  # a broken display must not break a deploy
+            _log.exception("cloudforge event listener %r failed", listener)
