@@ -21,7 +21,14 @@ import jsonpatch
 import jsonpointer
 from cloudforge.local.faults import Faults
 from cloudforge.local.hooks import HandlerFailure, HookContext, TypeHooks, hooks_for
-from cloudforge.local.protocol import ApiError, json_document, require, string_member, validation
+from cloudforge.local.protocol import (
+    ApiError,
+    json_document,
+    require,
+    serialization,
+    string_member,
+    validation,
+)
 from cloudforge.local.requests import CANCEL_COMPLETE, FAILED, IN_PROGRESS, SUCCESS, Request
 from cloudforge.local.store import Store, StoredResource
 from cloudforge.local.typeinfo import TypeInfo, type_info
@@ -192,12 +199,15 @@ def create_resource(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
     return _submit(backend, request, now)
 
 
-def _patch_paths(patch: list[Any]) -> list[tuple[str, ...]]:
+def _patch_paths(patch: list[dict[str, Any]]) -> list[tuple[str, ...]]:
     paths = []
     for op in patch:
         for key in ("path", "from") if op.get("op") == "move" else ("path",):
-            if op.get("op") != "test" and isinstance(op.get(key), str):
-                paths.append(tuple(jsonpointer.JsonPointer(op[key]).parts))
+            if op.get("op") != "test":
+                try:
+                    paths.append(tuple(jsonpointer.JsonPointer(op[key]).parts))
+                except jsonpointer.JsonPointerException as exc:
+                    raise validation(f"Invalid patch document: {exc}") from exc
     return paths
 
 
@@ -207,11 +217,13 @@ def _normalise_patch(patch: Any) -> list[dict[str, Any]]:
     fixed = []
     for op in patch:
         op = dict(op)
+        if not isinstance(op.get("op"), str) or not isinstance(op.get("path"), str):
+            raise validation(f"Invalid patch document: operation {json.dumps(op)} needs 'op' and 'path' strings")
+        if op["op"] in ("move", "copy") and not isinstance(op.get("from"), str):
+            raise validation(f"Invalid patch document: operation {json.dumps(op)} needs a 'from' string")
         for key in ("path", "from"):
-            if isinstance(op.get(key), str) and not op[key].startswith("/"):
+            if isinstance(op.get(key), str) and op[key] and not op[key].startswith("/"):
                 op[key] = "/" + op[key]
-        if "op" not in op or "path" not in op:
-            raise validation(f"Invalid patch document: operation {json.dumps(op)} needs 'op' and 'path'")
         fixed.append(op)
     return fixed
 
@@ -257,7 +269,7 @@ def update_resource(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
     writable = _strip(info.read_only, resource.model)
     try:
         patched = jsonpatch.apply_patch(writable, patch)
-    except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException) as exc:
+    except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, TypeError, KeyError, IndexError) as exc:
         raise validation(f"Invalid patch document: {exc}") from exc
     _validate(info, patched)
     request = _new_request(backend, info, "UPDATE", now, identifier=identifier, show_identifier=True,
@@ -321,13 +333,20 @@ def _page_args(body: dict[str, Any]) -> tuple[int, str | None]:
     if token is None:
         return size, None
     try:
-        return size, base64.urlsafe_b64decode(token.encode()).decode()
+        decoded = base64.b64decode(token.encode(), altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise validation(f"Invalid NextToken {token!r}") from exc
+    if not decoded.startswith(_TOKEN_PREFIX):
+        raise validation(f"Invalid NextToken {token!r}")
+    return size, decoded.removeprefix(_TOKEN_PREFIX)
+
+
+# Page tokens are opaque to clients: base64 of this prefix and the last key of the page.
+_TOKEN_PREFIX = "cloudforge-page:"
 
 
 def _next_token(key: str) -> str:
-    return base64.urlsafe_b64encode(key.encode()).decode()
+    return base64.urlsafe_b64encode((_TOKEN_PREFIX + key).encode()).decode()
 
 
 def list_resources(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
@@ -388,13 +407,20 @@ def cancel_resource_request(backend: Backend, body: dict[str, Any]) -> dict[str,
     return {"ProgressEvent": request.progress_event(now)}
 
 
+def _string_set(body: dict[str, Any], member: str) -> set[str]:
+    values = body.get(member) or []
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise serialization(f"{member} must be a list of strings")
+    return set(values)
+
+
 def list_resource_requests(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
     size, after = _page_args(body)
     wanted = body.get("ResourceRequestStatusFilter") or {}
     if not isinstance(wanted, dict):
-        raise validation("ResourceRequestStatusFilter must be an object")
-    operations = set(wanted.get("Operations") or [])
-    statuses = set(wanted.get("OperationStatuses") or [])
+        raise serialization("ResourceRequestStatusFilter must be an object")
+    operations = _string_set(wanted, "Operations")
+    statuses = _string_set(wanted, "OperationStatuses")
     # Newest first, as AWS lists them; the page key is (start, token) so paging survives new requests.
     found = sorted(backend.store.requests.values(), key=lambda r: (-r.start, r.token))
     found = [r for r in found if (not operations or r.operation in operations)

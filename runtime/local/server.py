@@ -85,9 +85,16 @@ class CloudControlApp:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
+        stream = environ["wsgi.input"]
         if length > MAX_BODY:
-            raise ApiError("ValidationException", f"Request body of {length} bytes exceeds {MAX_BODY} bytes")
-        body = parse_body(environ["wsgi.input"].read(length) if length else b"")
+            # Drain it so a kept-alive connection stays in step, then refuse it.
+            while length > 0:
+                chunk = stream.read(min(length, 1 << 16))
+                if not chunk:
+                    break
+                length -= len(chunk)
+            raise ApiError("ValidationException", f"Request body exceeds {MAX_BODY} bytes")
+        body = parse_body(stream.read(length) if length else b"")
         type_name = body.get("TypeName") if isinstance(body.get("TypeName"), str) else None
         status = self.faults.http_failure(operation, type_name)
         if status is not None:
