@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import runpy
+import shlex
 import sys
 import tempfile
 from collections import Counter
@@ -62,7 +63,7 @@ class Run:
 
 def cloudforge(cloud: LocalCloud, *args: str) -> Run:
     """Run the CLI in this process, exactly as `cloudforge ARGS` on the command line."""
-    console.print(f"$ cloudforge {' '.join(args)}", style="bold")
+    console.print(f"$ cloudforge {shlex.join(args)}", style="bold", soft_wrap=True)
     cloud.reset_calls()
     seen: list[events.ResourceEvent] = []
     unsubscribe = events.subscribe(seen.append)
@@ -94,7 +95,8 @@ def print_live(profiles: dict[str, dict[str, Any]]) -> None:
         table.add_column(column, overflow="fold")
     for name, props in sorted(profiles.items()):
         table.add_row(name, props.get("Description", ""), props["SecurityProfileArn"])
-    console.print(table)
+    # Whole ARNs in logs and pipes, where rich would otherwise assume 80 columns.
+    Console(width=None if console.is_terminal else 250).print(table)
 
 
 def find_instance(alias: str) -> str | None:
@@ -124,7 +126,8 @@ def demo(cloud: LocalCloud) -> list[tuple[str, Callable[[], None]]]:
             RequestToken=request["RequestToken"], WaiterConfig={"Delay": 1, "MaxAttempts": 60}
         )
         ctx["adopted_arn"] = live_profiles(instance_arn)["AdoptedProfile"]["SecurityProfileArn"]
-        console.print(f"Connect instance {ALIAS!r} ({instance_arn}) and profile 'AdoptedProfile' made with boto3.")
+        console.print(f"Connect instance {ALIAS!r} ({instance_arn}) and profile 'AdoptedProfile' made with boto3.",
+                      soft_wrap=True)
 
     def create() -> None:
         run = cloudforge(cloud, "up", example)
@@ -182,7 +185,7 @@ def demo(cloud: LocalCloud) -> list[tuple[str, Callable[[], None]]]:
         console.print("Nothing is left: no profile, no Connect instance.")
 
     return [
-        ("the example's Connect instance, and a profile made out of band with boto3", out_of_band),
+        ("a Connect instance, and a profile made out of band", out_of_band),
         ("up: create three profiles, adopt the fourth", create),
         ("up again: no-op, zero write calls", rerun),
         ("plan a description change: one update, no writes", plan),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sys
 import time
 
 import boto3
@@ -115,21 +116,23 @@ async def declare(instance_arn: str, basic_description: str = BASIC_DESCRIPTION)
 def print_profiles(profiles: list[SecurityProfile]) -> None:
     table = Table(title=f"Security profiles of Connect instance {INSTANCE_ALIAS!r}")
     for column in ("resource", "name", "ARN"):
-        table.add_column(column, overflow="fold")
+        table.add_column(column, no_wrap=True)
     for profile in profiles:
         table.add_row(profile.logical_id, profile.SecurityProfileName, profile.SecurityProfileArn)
-    Console().print(table)
+    # Full ARNs in logs and pipes too, where rich would otherwise assume 80 columns.
+    Console(width=None if sys.stdout.isatty() else 250).print(table)
 
 
 async def main(basic_description: str = BASIC_DESCRIPTION) -> None:
-    phase = os.environ.get("CLOUDFORGE_PHASE", "up")
     profiles: list[SecurityProfile] = []
-    async with App("contact-center"):
+    # The phase (up, plan, destroy) comes from $CLOUDFORGE_PHASE, which the CLI sets.
+    async with App("contact-center") as app:
+        phase = app.phase
         # destroy deletes what the stage's state holds; the declarations are not needed.
         if phase != "destroy":
             instance_arn = await asyncio.to_thread(ensure_instance if phase == "up" else find_instance, INSTANCE_ALIAS)
             if instance_arn is None:
-                # plan before the first up: show the creates against the instance to be made.
+                # plan before the first up: show the creates against the instance still to be made.
                 instance_arn = f"arn:aws:connect:us-east-1:000000000000:instance/{INSTANCE_ALIAS}"
             profiles = await declare(instance_arn, basic_description)
     if phase == "up":

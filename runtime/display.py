@@ -223,16 +223,16 @@ def plain_line(event: Event) -> str | None:
 
 def summary_line(outcome: Outcome, seconds: float) -> str:
     """The closing line, terraform style: what was done (or would be) and what failed."""
+    unchanged = f"{outcome.unchanged} unchanged"
     if outcome.phase == "plan":
-        parts = [f"{outcome.planned.get(a, 0)} to {a}" for a in ("create", "adopt", "update", "replace", "delete")]
-        text = "Plan: " + ", ".join(parts) + f", {outcome.unchanged} unchanged."
-        if not outcome.pending_changes:
-            text = f"No changes. {outcome.unchanged} resources are up to date."
+        parts = [f"{n} to {a}" for a in ("create", "adopt", "update", "replace", "delete")
+                 if (n := outcome.planned.get(a, 0))]
+        text = f"Plan: {', '.join([*parts, unchanged])}." if parts else f"No changes: {unchanged}."
     else:
         label = "Destroy" if outcome.phase == "destroy" else "Apply"
-        parts = [f"{outcome.done.get(a, 0)} {word}" for a, word in DONE.items() if a != "read"]
         verdict = "failed" if outcome.failed else "complete"
-        text = f"{label} {verdict}: " + ", ".join(parts) + f", {outcome.unchanged} unchanged ({seconds:.1f}s)."
+        parts = [f"{n} {word}" for a, word in DONE.items() if (n := outcome.done.get(a, 0))]
+        text = f"{label} {verdict}: {', '.join([*parts, unchanged])} ({seconds:.1f}s)."
     if outcome.failed:
         text += f" Failed: {', '.join(outcome.failed)}."
     return text

@@ -32,7 +32,7 @@ Refresh = Annotated[
     bool,
     typer.Option("--refresh", help="Read every resource live first, so drift is detected and repaired."),
 ]
-Region = Annotated[str | None, typer.Option("--region", help="AWS region (default: boto3's chain, $AWS_REGION).")]
+Region = Annotated[str | None, typer.Option("--region", help="AWS region (default: boto3's chain, $AWS_DEFAULT_REGION).")]
 Profile = Annotated[str | None, typer.Option("--profile", help="AWS profile (default: $AWS_PROFILE).")]
 Args = Annotated[
     list[str] | None,
@@ -74,7 +74,7 @@ def run(phase: str, program: Path, args: list[str] | None, *, stage: str | None,
     display = ProgressDisplay(phase)
     with reported(program), environment(env), subscribed(display), display:
         run_program(program, args or [])
-    display.console.print(display.summary(), markup=False, highlight=False)
+    display.console.print(display.summary(), markup=False, highlight=False, soft_wrap=True)
     outcome = display.outcome()
     if outcome.failed:
         raise typer.Exit(EXIT_ERROR)

@@ -47,7 +47,7 @@ def describe(exc: BaseException, program: Path | None = None) -> str:
             "(`cloudforge local`)."
         )
     if isinstance(exc, NoRegionError):
-        return "no AWS region configured: set AWS_REGION (or pass --region)."
+        return "no AWS region configured: set AWS_DEFAULT_REGION (or pass --region)."
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
         return f"{exc.operation_name}: {err.get('Code', 'Error')}: {err.get('Message', exc)}"

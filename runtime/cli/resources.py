@@ -22,7 +22,7 @@ TypeName = Annotated[str, typer.Argument(metavar="TYPE", help="CloudFormation ty
 Identifier = Annotated[
     str, typer.Argument(metavar="IDENTIFIER", help="The primary identifier (a composite one joined with '|').")
 ]
-Region = Annotated[str | None, typer.Option("--region", help="AWS region (default: boto3's chain, $AWS_REGION).")]
+Region = Annotated[str | None, typer.Option("--region", help="AWS region (default: boto3's chain, $AWS_DEFAULT_REGION).")]
 Profile = Annotated[str | None, typer.Option("--profile", help="AWS profile (default: $AWS_PROFILE).")]
 
 
