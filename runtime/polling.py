@@ -2,7 +2,7 @@
 
 Cloud Control's `RetryAfter` says when the next status read is useful, so when a progress event
 carries one in the future we poll right then (plus a few milliseconds, so we never arrive just
-before it), bounded by the cap; this detects completion within one round trip of it. Without a
+before it), trusting it up to 30 s ahead; this detects completion within one round trip of it. Without a
 hint the delay starts small and grows geometrically to a cap, so a request of latency L costs
 about 2 + log2(L) polls. The deadline comes from the handler's `timeoutInMinutes`. The clock and
 the sleep are injectable so the schedule is tested without waiting.
@@ -30,6 +30,8 @@ class Backoff:
     factor: float = 2.0
     cap: float = 8.0
     floor: float = 0.05  # never poll in a tighter loop than this
+    # A RetryAfter is trusted up to this far ahead (a hint is the server's own estimate).
+    hint_cap: float = 30.0
 
     def delay(self, polls_done: int) -> float:
         return float(min(self.cap, self.initial * self.factor**polls_done))
@@ -64,7 +66,7 @@ def next_delay(
     if hint is not None:
         until = (hint - now).total_seconds()
         if until > 0:
-            delay = min(until + HINT_MARGIN, backoff.cap)
+            delay = min(until + HINT_MARGIN, backoff.hint_cap)
     delay = max(delay, backoff.floor)
     return max(0.0, min(delay, remaining))
 
