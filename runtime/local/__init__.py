@@ -69,7 +69,9 @@ class LocalCloud:
         self._server = make_server(HOST, self._port, self.app, threaded=True,
                                    request_handler=QuietRequestHandler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="cloudforge-local", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="cloudforge-local", daemon=True
+        )
         self._thread.start()
         return self
 

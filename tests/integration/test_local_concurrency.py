@@ -18,7 +18,7 @@ PROFILE = "AWS::Connect::SecurityProfile"
 def clients(cloud: LocalCloud, n: int) -> list[Any]:
     """`n` handles on one client: boto3 clients are thread-safe, and a pool of 16 connections
     lets the 16 threads send at the same time."""
-    config = Config(retries={"max_attempts": 1, "mode": "standard"}, max_pool_connections=n)
+    config = Config(retries={"total_max_attempts": 1, "mode": "standard"}, max_pool_connections=n)
     client = boto3.client("cloudcontrol", endpoint_url=cloud.endpoint_url, config=config)
     return [client] * n
 

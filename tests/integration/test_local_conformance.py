@@ -27,7 +27,7 @@ DONE_FIELDS = {"EventTime", "Identifier", "Operation", "OperationStatus", "Reque
 def cc(local_cloud: LocalCloud) -> Any:
     # No client retries: a test must see each answer the server gives.
     return boto3.client("cloudcontrol", endpoint_url=local_cloud.endpoint_url,
-                        config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+                        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}))
 
 
 def wait(cc: Any, token: str) -> dict[str, Any]:

@@ -23,7 +23,7 @@ PROFILE = "AWS::Connect::SecurityProfile"
 @pytest.fixture
 def cc(local_cloud: LocalCloud) -> Any:
     return boto3.client("cloudcontrol", endpoint_url=local_cloud.endpoint_url,
-                        config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+                        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}))
 
 
 def new_instance(local_cloud: LocalCloud) -> str:

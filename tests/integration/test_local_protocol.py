@@ -28,7 +28,7 @@ OPERATIONS = ["CreateResource", "GetResource", "UpdateResource", "DeleteResource
 @pytest.fixture
 def cc(local_cloud: LocalCloud) -> Any:
     return boto3.client("cloudcontrol", endpoint_url=local_cloud.endpoint_url,
-                        config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+                        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}))
 
 
 def raw(cloud: LocalCloud, operation: str, body: bytes, target: str | None = None) -> tuple[int, dict[str, Any]]:
