@@ -52,7 +52,7 @@ def fmt(value: float | None) -> str:
         return f"{int(value):,}"
     if abs(value) >= 100:
         return f"{value:,.0f}"
-    return f"{value:.3g}"
+    return f"{value:#.3g}"  # keeps "1.00": a figure near 1 must not read as exactly 1
 
 
 def fmt_ratio(ratio: float | None) -> str:

@@ -1,0 +1,218 @@
+"""Figure 3: creating 1, 10 and 100 SecurityProfiles against the local cloud with a set latency.
+
+cloudforge (`await asyncio.gather(SecurityProfile(...), ...)` inside an `App`) and the two plain
+boto3 baselines of `bench.pollers` run one after another against the same local cloud, each
+scenario from an empty cloud. Figures: wall time over the latency, and Cloud Control calls per
+resource from the local cloud's `calls()`. The limit is the latency plus one poll round trip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.cloud import client, fresh, per_resource, use_fake_credentials
+from bench.measure import median
+from bench.pollers import STRATEGIES, Waiter, create_all
+from bench.report import Row, Section
+
+TYPE_NAME = "AWS::Connect::SecurityProfile"
+LIMIT = "limit (latency + 1 poll RTT)"
+COUNTS = (1, 10, 100)  # at COUNT_LATENCY
+COUNT_LATENCY = 2.0
+# One profile at each latency; none a multiple of the waiter's 5 s, which would flatter it.
+SPREAD = (1.0, 3.0, 8.0, 20.0)
+PARALLEL_TARGET = 1.3
+
+
+@dataclass
+class Run:
+    wall: float
+    calls: dict[str, float]  # per resource: creates, polls, reads, other, total
+
+
+def documents(instance_arn: str, n: int, prefix: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "InstanceArn": instance_arn,
+            "SecurityProfileName": f"{prefix}-{i}",
+            "Description": "A basic security profile with limited permissions.",
+            "Permissions": ["connect:StartChatContact", "connect:StopContact"],
+        }
+        for i in range(n)
+    ]
+
+
+async def deploy(endpoint_url: str, state_dir: Path, docs: list[dict[str, Any]], **app: Any) -> Any:
+    """One cloudforge program run: every document as a SecurityProfile, deployed concurrently."""
+    from cloudforge import App
+    from cloudforge.aws.connect import SecurityProfile
+
+    async with App("bench", endpoint_url=endpoint_url, state_dir=state_dir, **app) as running:
+        await asyncio.gather(*(SecurityProfile(f"profile{i}", **d) for i, d in enumerate(docs)))
+    return running
+
+
+def run_cloudforge(cloud: Any, n: int, latency: float) -> Run:
+    docs = documents(fresh(cloud, latency), n, "cloudforge")
+    with tempfile.TemporaryDirectory(prefix="bench-state-") as state:
+        start = time.perf_counter()
+        asyncio.run(deploy(cloud.endpoint_url, Path(state), docs))
+        wall = time.perf_counter() - start
+    return Run(wall, per_resource(cloud.calls(), n))
+
+
+def run_baseline(cloud: Any, wait: Waiter, n: int, latency: float) -> Run:
+    docs = documents(fresh(cloud, latency), n, "baseline")
+    start = time.perf_counter()
+    create_all(client("cloudcontrol", cloud.endpoint_url, pool=n), wait, TYPE_NAME, docs)
+    wall = time.perf_counter() - start
+    return Run(wall, per_resource(cloud.calls(), n))
+
+
+def poll_round_trip(cloud: Any, samples: int = 21) -> float:
+    """Median seconds of one GetResourceRequestStatus against the local cloud."""
+    docs = documents(fresh(cloud, 0.0), 1, "rtt")
+    cc = client("cloudcontrol", cloud.endpoint_url)
+    token = cc.create_resource(TypeName=TYPE_NAME, DesiredState=str(docs[0]).replace("'", '"'))[
+        "ProgressEvent"
+    ]["RequestToken"]
+    cc.get_resource_request_status(RequestToken=token)
+    times = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        cc.get_resource_request_status(RequestToken=token)
+        times.append(time.perf_counter() - start)
+    return median(times)
+
+
+def detection_budget(latency: float) -> float:
+    return max(0.5, 0.1 * latency)
+
+
+def poll_budget(latency: float) -> float:
+    return 2 + math.log2(max(latency, 1.0))
+
+
+def scenario_rows(
+    n: int, latency: float, rtt: float, ours: Run | str, theirs: dict[str, Run | str]
+) -> list[Row]:
+    def wall(run: Run | str) -> float | None:
+        return run.wall / latency if isinstance(run, Run) else None
+
+    def calls(run: Run | str, kind: str) -> float | None:
+        return run.calls[kind] if isinstance(run, Run) else None
+
+    label = f"{n} × create, latency {latency:g} s"
+    note = ours if isinstance(ours, str) else ""
+    wall_row = Row(
+        measure=f"{label}: wall time / latency",
+        value=wall(ours),
+        baselines={LIMIT: (latency + rtt) / latency, **{k: wall(v) for k, v in theirs.items()}},
+        note=note,
+    )
+    polls_row = Row(
+        measure=f"{label}: status polls per resource",
+        value=calls(ours, "polls"),
+        baselines={LIMIT: 1.0, **{k: calls(v, "polls") for k, v in theirs.items()}},
+        note=note,
+    )
+    if n == 1:
+        budget = detection_budget(latency)
+        wall_row.target = f"<= {(latency + budget) / latency:.2f} (done within {budget:g} s)"
+        wall_row.met = ours.wall - latency <= budget if isinstance(ours, Run) else None
+        polls_row.target = f"<= {poll_budget(latency):.2g}"
+        polls_row.met = (
+            ours.calls["polls"] <= poll_budget(latency) if isinstance(ours, Run) else None
+        )
+    breakdown = ""
+    if isinstance(ours, Run):
+        c = ours.calls
+        breakdown = f"{c['creates']:g} create, {c['polls']:.3g} polls, {c['reads']:.3g} reads"
+        breakdown += f", {c['other']:.3g} other" if c["other"] else ""
+    calls_row = Row(
+        measure=f"{label}: Cloud Control calls per resource",
+        value=calls(ours, "total"),
+        baselines={k: calls(v, "total") for k, v in theirs.items()},
+        note=breakdown or note,
+    )
+    return [wall_row, polls_row, calls_row]
+
+
+def attempt(fn: Any, *args: Any) -> Run | str:
+    """The run, or the reason it failed (so one failure leaves the other figures standing)."""
+    try:
+        result: Run = fn(*args)
+        return result
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}".splitlines()[0][:160]
+
+
+def measure(quick: bool = False) -> Section:
+    from cloudforge.local import LocalCloud
+
+    use_fake_credentials()
+    os.environ.pop("CLOUDFORGE_PHASE", None)
+    os.environ.pop("CLOUDFORGE_REFRESH", None)
+    counts = COUNTS[:2] if quick else COUNTS
+    spread = SPREAD[:1] if quick else SPREAD
+    scenarios = [(n, COUNT_LATENCY) for n in counts] + [(1, lat) for lat in spread]
+    section = Section(
+        title="3. Deploy",
+        method="",
+        baselines=[LIMIT, *STRATEGIES],
+    )
+    results: dict[tuple[int, float], tuple[Run | str, dict[str, Run | str]]] = {}
+    with LocalCloud(port=0, seed=7) as cloud:
+        rtt = poll_round_trip(cloud)
+        # Warm-up: the engine's modules and boto3's models load once, as for the baselines.
+        attempt(run_cloudforge, cloud, 1, 0.0)
+        attempt(run_baseline, cloud, next(iter(STRATEGIES.values())), 1, 0.0)
+        for n, latency in scenarios:
+            ours = attempt(run_cloudforge, cloud, n, latency)
+            theirs = {
+                name: attempt(run_baseline, cloud, wait, n, latency)
+                for name, wait in STRATEGIES.items()
+            }
+            results[(n, latency)] = (ours, theirs)
+            section.rows += scenario_rows(n, latency, rtt, ours, theirs)
+    section.rows.append(parallel_row(results, counts))
+    section.method = (
+        f"SecurityProfiles created from an empty local cloud whose Cloud Control requests stay "
+        f"IN_PROGRESS for the set latency; cloudforge through `App` + `asyncio.gather`, the "
+        f"baselines as plain boto3 `create_resource` in one thread per resource. Wall time covers "
+        f"the whole run (cloudforge: App start to state written). Calls from the local cloud's "
+        f"`calls()`. One poll round trip here: {rtt * 1000:.1f} ms. One run per scenario."
+    )
+    return section
+
+
+def parallel_row(
+    results: dict[tuple[int, float], tuple[Run | str, dict[str, Run | str]]],
+    counts: tuple[int, ...],
+) -> Row:
+    most = max(counts)
+    one = results.get((1, COUNT_LATENCY))
+    many = results.get((most, COUNT_LATENCY))
+    measure = f"{most} parallel creates / 1 create, wall time (latency {COUNT_LATENCY:g} s)"
+    if one is None or many is None:
+        return Row(measure, None, note="not run")
+
+    def ratio(a: Run | str, b: Run | str) -> float | None:
+        return b.wall / a.wall if isinstance(a, Run) and isinstance(b, Run) else None
+
+    value = ratio(one[0], many[0])
+    return Row(
+        measure=measure,
+        value=value,
+        baselines={LIMIT: 1.0, **{k: ratio(one[1][k], many[1][k]) for k in STRATEGIES}},
+        target=f"<= {PARALLEL_TARGET:g}",
+        met=value <= PARALLEL_TARGET if value is not None else None,
+        note="" if value is not None else "cloudforge run failed",
+    )
