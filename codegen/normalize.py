@@ -53,8 +53,18 @@ def strip_properties_prefix(path: str) -> str:
     return path.removeprefix("/properties") or "/"
 
 
+_SURROGATE_PAIR = re.compile(r"\\u(D[89AB][0-9A-F]{2})\\u(D[C-F][0-9A-F]{2})", re.IGNORECASE)
+
+
+def _code_point(m: re.Match[str]) -> str:
+    high, low = int(m.group(1), 16), int(m.group(2), 16)
+    return f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08X}"
+
+
 def normalize_pattern(pattern: str) -> str:
-    """An ECMA/Java registry pattern in the `regex` package's dialect (`\\z` is `\\Z` there)."""
+    """An ECMA/Java registry pattern in the `regex` package's dialect: `\\z` is `\\Z` there,
+    and UTF-16 surrogate pairs (`\\uD800\\uDC00`) are the code points they encode."""
+    pattern = _SURROGATE_PAIR.sub(_code_point, pattern)
     return re.sub(r"(?<!\\)((?:\\\\)*)\\z", r"\1\\Z", pattern)
 
 
@@ -140,9 +150,12 @@ def _model_node(node: Any, namer: _Namer, owner: str, stack: tuple[str, ...]) ->
         namer.models[name] = _object_body(node, namer, name, stack)
         return {"$ref": f"#/definitions/{name}"}
     out: dict[str, Any] = {}
+    types = node.get("type")
     for key, value in node.items():
         if key not in MODEL_KEYWORDS:
             continue
+        if key == "items" and types is not None and "array" not in types:
+            continue  # `items` on a non-array (it happens): meaningless for the shape
         if key == "items":
             out[key] = _model_node(value, namer, owner + "Item", stack)
         elif key == "additionalProperties":
@@ -365,6 +378,9 @@ def describe(schema: dict[str, Any], schema_file: str | None = None) -> TypeDesc
         "additionalProperties": False,
         "definitions": {k: _validation_node(v, bad_patterns) for k, v in defs.items()},
     }
+    for key in ("oneOf", "anyOf", "allOf"):
+        if schema.get(key):
+            validation[key] = _validation_node(schema[key], bad_patterns)
     list_schema = ((schema.get("handlers") or {}).get("list") or {}).get("handlerSchema") or {}
     strategy = schema.get("replacementStrategy", "create_then_delete")
     return TypeDescription(
