@@ -216,7 +216,7 @@ def import_existing(cloud: Any, instance: str, tmp_path: Path) -> tuple[Path, di
 def test_import_prints_a_program_declaring_the_readable_properties(
     local_cloud: Any, instance: str, tmp_path: Path
 ) -> None:
-    imported, existing = import_existing(local_cloud, instance, tmp_path)
+    imported, _ = import_existing(local_cloud, instance, tmp_path)
     source = imported.read_text()
 
     compile(source, str(imported), "exec")
