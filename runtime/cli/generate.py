@@ -11,7 +11,11 @@ from typing import Annotated, Literal
 
 import typer
 from cloudforge.cli.failures import CommandError, reported
+from cloudforge.codegen.schemas import REPO_SCHEMAS
 from cloudforge.display import plain_console
+
+# The checkout's folders, as `make codegen` uses them: generated/aws is the cloudforge.aws package.
+REPO_GENERATED = REPO_SCHEMAS.parent / "generated"
 
 schemas_app = typer.Typer(help="Manage the registry schemas the classes are generated from.", no_args_is_help=True)
 
@@ -23,7 +27,7 @@ def pull(
     source: Annotated[
         str, typer.Option("--from", help="cfn-lint: the bundle shipped with cfn-lint (offline); aws: CloudFormation DescribeType."),
     ] = "cfn-lint",
-    dest: Annotated[Path, typer.Option("--dest", help="Folder the schemas are written to.")] = Path("schemas"),
+    dest: Annotated[Path, typer.Option("--dest", help="Folder the schemas are written to.")] = REPO_SCHEMAS,
 ) -> None:
     """Write TYPE's registry schema into schemas/; then run `make codegen` (or `cloudforge codegen`)."""
     if source not in ("cfn-lint", "aws"):
@@ -42,8 +46,10 @@ def pull(
 
 
 def codegen(
-    schemas: Annotated[Path, typer.Option("--schemas", help="Folder of registry schemas.")] = Path("schemas"),
-    out: Annotated[Path, typer.Option("--out", help="Output folder (the cloudforge.aws package).")] = Path("generated/aws"),
+    schemas: Annotated[Path, typer.Option("--schemas", help="Folder of registry schemas.")] = REPO_SCHEMAS,
+    out: Annotated[
+        Path, typer.Option("--out", help="Output folder; its aws/ is the cloudforge.aws package.")
+    ] = REPO_GENERATED,
 ) -> None:
     """Regenerate the typed resource classes from the schemas (what `make codegen` runs)."""
     with reported():

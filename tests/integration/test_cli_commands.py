@@ -165,3 +165,34 @@ def test_local_serves_cloud_control_and_moto_on_one_port(tmp_path: Path) -> None
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_schemas_pull_then_codegen_gives_an_importable_class(tmp_path: Path) -> None:
+    schemas, out = tmp_path / "schemas", tmp_path / "generated"
+
+    pulled = cloudforge("schemas", "pull", "AWS::Logs::LogGroup", "--dest", str(schemas))
+    generated = cloudforge("codegen", "--schemas", str(schemas), "--out", str(out))
+
+    assert pulled.returncode == 0, pulled.stderr
+    assert json.loads((schemas / "aws-logs-loggroup.json").read_text())["typeName"] == "AWS::Logs::LogGroup"
+    assert "make codegen" in pulled.stdout
+    assert generated.returncode == 0, generated.stderr
+    module = (out / "aws" / "logs" / "log_group.py").read_text()
+    assert "class LogGroup(" in module
+    assert "AWS::Logs::LogGroup" in (out / "aws" / "_index.py").read_text()
+
+
+def test_schemas_pull_of_an_unknown_type_is_an_error(tmp_path: Path) -> None:
+    result = cloudforge("schemas", "pull", "AWS::Nope::Nope", "--dest", str(tmp_path))
+
+    assert result.returncode == 1
+    assert "AWS::Nope::Nope" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not list(tmp_path.glob("*.json"))
+
+
+def test_schemas_pull_from_an_unknown_source_is_a_usage_error(tmp_path: Path) -> None:
+    result = cloudforge("schemas", "pull", "AWS::S3::Bucket", "--from", "nowhere", "--dest", str(tmp_path))
+
+    assert result.returncode == 2
+    assert "--from" in result.stderr
