@@ -29,7 +29,7 @@ def bars(section: Section) -> list[tuple[str, float]]:
     for row in section.rows:
         for name in section.baselines:
             ratio = row.ratio(name)
-            if ratio is not None:
+            if ratio:  # a zero has no place on a log scale; the table shows it
                 out.append((short(f"{row.measure} vs {name}"), ratio))
     return out
 

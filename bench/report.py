@@ -56,7 +56,9 @@ def fmt(value: float | None) -> str:
 
 
 def fmt_ratio(ratio: float | None) -> str:
-    return "—" if ratio is None else f"{ratio:.2g}x"
+    if ratio is None:
+        return "—"
+    return f"{ratio:,.0f}x" if ratio >= 10 else f"{ratio:.2g}x"
 
 
 def render_section(section: Section) -> list[str]:
