@@ -115,8 +115,9 @@ async def declare(instance_arn: str, basic_description: str = BASIC_DESCRIPTION)
 
 def print_profiles(profiles: list[SecurityProfile]) -> None:
     table = Table(title=f"Security profiles of Connect instance {INSTANCE_ALIAS!r}")
-    for column in ("resource", "name", "ARN"):
-        table.add_column(column, no_wrap=True)
+    table.add_column("resource", no_wrap=True)
+    table.add_column("name", no_wrap=True)
+    table.add_column("ARN", overflow="fold")
     for profile in profiles:
         table.add_row(profile.logical_id, profile.SecurityProfileName, profile.SecurityProfileArn)
     # Full ARNs in logs and pipes too, where rich would otherwise assume 80 columns.

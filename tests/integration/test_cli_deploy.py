@@ -257,3 +257,46 @@ def test_an_imported_program_makes_no_write_call_at_all(
 
     assert adopted.returncode == 0, adopted.stderr
     assert writes(local_cloud) == {}, "the imported program declares exactly what exists"
+
+
+def run_in_terminal(command: list[str], cwd: Path) -> tuple[int, str]:
+    """Run `command` with a pseudo-terminal as stdout/stderr; its exit code and everything shown."""
+    import pty
+    import select
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(command, stdin=follower, stdout=follower, stderr=follower, cwd=cwd,
+                               env={**os.environ, "COLUMNS": "160", "TERM": "xterm"})
+    os.close(follower)
+    shown = b""
+    while True:
+        ready, _, _ = select.select([leader], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closed: the process is gone
+                break
+            if not chunk:
+                break
+            shown += chunk
+        elif process.poll() is not None:
+            break
+    os.close(leader)
+    return process.wait(timeout=60), shown.decode(errors="replace")
+
+
+def test_on_a_terminal_the_display_is_a_live_table(
+    local_cloud: Any, instance: str, program: Path, tmp_path: Path
+) -> None:
+    script = Path(sys.executable).with_name("cloudforge")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "cloudforge.cli"]
+
+    code, shown = run_in_terminal([*command, "up", str(program)], tmp_path)
+
+    assert code == 0, shown
+    assert ANSI.search(shown), "a terminal gets colour and cursor control"
+    plain = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", shown)
+    assert re.search(r"resource\s+type\s+operation\s+status\s+time", plain)
+    assert re.search(r"profile\s+AWS::Connect::SecurityProfile\s+\+ create\s+succeeded\s+\d+\.\ds", plain)
+    assert "Creating..." not in plain, "the plain per-step lines are for non-terminals only"
+    assert "Apply complete: 1 created" in plain
