@@ -1,31 +1,47 @@
 """Values for read-only properties, derived generically from each property's name and schema.
 
-A real handler fills identifiers, ARNs and timestamps; the emulator invents plausible ones: an
-ARN in the type's shape, an id that satisfies the property's pattern, the current time.
+A real handler fills identifiers, ARNs, states and timestamps; the emulator invents plausible
+ones that satisfy the property's schema: the first enum value, an ARN in the type's shape, the
+account or region when the name says so, the current time, else a string drawn from the
+property's pattern (rstr) or an id of the right length. Nested read-only paths are filled where
+their parent object exists.
 """
 
 from __future__ import annotations
 
 import random
+import re
 import string
 import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import rstr
 from cloudforge.local.typeinfo import TypeInfo
 from cloudforge.local.validation import compile_pattern
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account, so ARNs line up with moto's resources
+_TIME_WORDS = {"Time", "Timestamp", "Date", "At", "DateTime"}
+_MAX_DEPTH = 4
 
 
-def _resolve(schema: dict[str, Any], prop: dict[str, Any]) -> dict[str, Any]:
-    ref = prop.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/definitions/"):
-        resolved = schema.get("definitions", {}).get(ref.split("/")[-1], {})
-        return {**resolved, **{k: v for k, v in prop.items() if k != "$ref"}}
-    return prop
+class _ShortRstr(rstr.Rstr):
+    """rstr with `*` and `+` repeating a few times rather than up to 100 (ids, not essays)."""
+
+    def _handle_repeat(self, start_range: int, end_range: int, value: str) -> str:
+        return str(super()._handle_repeat(start_range, min(end_range, start_range + 8), value))
+
+
+def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    for _ in range(8):
+        ref = node.get("$ref")
+        if not (isinstance(ref, str) and ref.startswith("#/definitions/")):
+            break
+        target = schema.get("definitions", {}).get(ref.split("/")[-1], {})
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
 
 
 def _fits(value: str, prop: dict[str, Any]) -> bool:
@@ -34,14 +50,39 @@ def _fits(value: str, prop: dict[str, Any]) -> bool:
         compiled = compile_pattern(pattern)
         if compiled is not None and compiled.search(value) is None:
             return False
-    if len(value) > prop.get("maxLength", 1 << 30) or len(value) < prop.get("minLength", 0):
-        return False
-    return True
+    low: int = prop.get("minLength", 0)
+    high: int = prop.get("maxLength", 1 << 30)
+    return low <= len(value) <= high
 
 
 def _kebab(name: str) -> str:
-    out = "".join("-" + c.lower() if c.isupper() else c for c in name).lstrip("-")
-    return out
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", name).lower()
+
+
+def _words(name: str) -> list[str]:
+    return re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+", name)
+
+
+def _from_pattern(prop: dict[str, Any], rng: random.Random) -> str | None:
+    pattern = prop.get("pattern")
+    if not isinstance(pattern, str):
+        return None
+    generator = _ShortRstr(rng)
+    for _ in range(6):
+        try:
+            candidate = str(generator.xeger(pattern))
+        except Exception:  # rstr parses with Python's re: ECMA-only syntax (\p{L}) is beyond it
+            return None
+        if _fits(candidate, prop):
+            return candidate
+    return None
+
+
+def _sized(rng: random.Random, prop: dict[str, Any], alphabet: str) -> str:
+    """A string of `alphabet` characters as long as the property's length bounds allow, near 12."""
+    low, high = prop.get("minLength", 1), prop.get("maxLength", 1 << 30)
+    size = max(low, min(high, 12))
+    return "".join(rng.choice(alphabet) for _ in range(size))
 
 
 def random_id(rng: random.Random, prop: dict[str, Any], prefix: str = "") -> str:
@@ -53,68 +94,142 @@ def random_id(rng: random.Random, prop: dict[str, Any], prefix: str = "") -> str
     for candidate in (uid, f"{prefix}{hex17}", alnum, upper, hex17, uid.replace("-", ""), str(rng.randint(1, 10**9))):
         if _fits(candidate, prop):
             return candidate
+    drawn = _from_pattern(prop, rng)
+    if drawn is not None:
+        return drawn
+    for alphabet in (string.ascii_lowercase + string.digits, string.digits, string.ascii_uppercase + string.digits,
+                     string.ascii_letters):
+        candidate = _sized(rng, prop, alphabet)
+        if _fits(candidate, prop):
+            return candidate
     return uid
 
 
-def arn_for(info: TypeInfo, prop: dict[str, Any], resource_id: str) -> str:
-    """An ARN in the type's shape: the first of the usual layouts that satisfies the pattern."""
-    service, kind = info.service, _kebab(info.resource)
-    for candidate in (
-        f"arn:aws:{service}:{REGION}:{ACCOUNT}:{kind}/{resource_id}",
-        f"arn:aws:{service}:{REGION}:{ACCOUNT}:{kind}:{resource_id}",
-        f"arn:aws:{service}:{REGION}:{ACCOUNT}:{resource_id}",
-        f"arn:aws:{service}:::{resource_id}",
-        f"arn:aws:{service}::{ACCOUNT}:{kind}/{resource_id}",
-    ):
-        if _fits(candidate, prop):
-            return candidate
-    return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{kind}/{resource_id}"
+def arn_for(info: TypeInfo, prop: dict[str, Any], resource_id: str, rng: random.Random) -> str:
+    """An ARN in the type's shape: the first usual layout that satisfies the pattern, else one drawn from it."""
+    kind = _kebab(info.resource)
+    services = [info.service]
+    pattern = prop.get("pattern")
+    if isinstance(pattern, str):
+        # The pattern usually spells the ARN's service (`access-analyzer`, `execute-api`).
+        services = [*re.findall(r":([a-z][a-z0-9-]+):", pattern.replace("\\", "")), info.service]
+    for service in services:
+        for candidate in (
+            f"arn:aws:{service}:{REGION}:{ACCOUNT}:{kind}/{resource_id}",
+            f"arn:aws:{service}:{REGION}:{ACCOUNT}:{kind}:{resource_id}",
+            f"arn:aws:{service}:{REGION}:{ACCOUNT}:{resource_id}",
+            f"arn:aws:{service}:::{resource_id}",
+            f"arn:aws:{service}::{ACCOUNT}:{kind}/{resource_id}",
+        ):
+            if _fits(candidate, prop):
+                return candidate
+    return _from_pattern(prop, rng) or f"arn:aws:{info.service}:{REGION}:{ACCOUNT}:{kind}/{resource_id}"
 
 
-def value_for(info: TypeInfo, name: str, prop: dict[str, Any], model: dict[str, Any], rng: random.Random) -> Any:
-    """A plausible value for read-only property `name`, from its name, type and pattern."""
-    prop = _resolve(info.schema, prop)
-    kind = prop.get("type", "string")
-    if isinstance(kind, list):
-        kind = kind[0]
-    lowered = name.lower()
-    if any(word in lowered for word in ("time", "date", "timestamp", "createdat", "updatedat")):
-        now = time.time()
-        if kind in ("number", "integer"):
-            return int(now) if kind == "integer" else now
-        return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
+def _timestamp(kind: str, prop: dict[str, Any]) -> Any:
+    now = time.time()
     if kind == "integer":
-        return rng.randint(1, 10**6)
+        return int(now)
     if kind == "number":
-        return float(rng.randint(1, 10**6))
+        return now
+    return datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def sample(info: TypeInfo, name: str, node: dict[str, Any], model: dict[str, Any], rng: random.Random,
+           depth: int = 0) -> Any:
+    """A plausible value for property `name` with schema `node`, from its name, type and constraints."""
+    node = _resolve(info.schema, node)
+    for combinator in ("oneOf", "anyOf"):
+        branches = node.get(combinator)
+        if "type" not in node and isinstance(branches, list) and branches and isinstance(branches[0], dict):
+            # The first alternative, with the node's own keywords (a shared `type`, `properties`) kept.
+            node = {**{k: v for k, v in node.items() if k != combinator}, **_resolve(info.schema, branches[0])}
+            break
+    if node.get("enum"):
+        return node["enum"][0]
+    if "const" in node:
+        return node["const"]
+    kind = node.get("type")
+    if isinstance(kind, list):
+        kind = kind[0] if kind else None
+    if kind is None:
+        kind = "object" if "properties" in node else "array" if "items" in node else "string"
+    words = _words(name)
+    if words and (words[-1] in _TIME_WORDS or "Time" in words or "Timestamp" in words) and kind in ("string", "number", "integer"):
+        value = _timestamp(kind, node)
+        if kind != "string" or _fits(value, node):
+            return value
+    if kind in ("integer", "number"):
+        low = node.get("minimum", 1)
+        high = node.get("maximum", max(low, 10**6))
+        value = rng.randint(int(low), int(max(low, high)))
+        return value if kind == "integer" else float(value)
     if kind == "boolean":
         return False
     if kind == "array":
-        return []
+        count = node.get("minItems", 0)
+        item = node.get("items", {})
+        return [sample(info, name, item, model, rng, depth + 1) for _ in range(count)] if depth < _MAX_DEPTH else []
     if kind == "object":
-        return {}
-    if "region" in lowered:
+        props = node.get("properties", {})
+        if depth >= _MAX_DEPTH:
+            return {}
+        return {key: sample(info, key, props.get(key, {}), model, rng, depth + 1)
+                for key in node.get("required", []) if isinstance(key, str)}
+    lowered = name.lower()
+    if "account" in lowered and _fits(ACCOUNT, node):
+        return ACCOUNT
+    if "region" in lowered and _fits(REGION, node):
         return REGION
-    if lowered.endswith("arn"):
-        own_id = info.identifier_of(model)
-        if own_id is None or any(p == name for p in info.primary_identifier):
-            own_id = random_id(rng, {})
-        return arn_for(info, prop, own_id)
-    if lowered.endswith("url") or lowered.endswith("uri"):
+    pattern = node.get("pattern")
+    if lowered.endswith("arn") or (isinstance(pattern, str) and pattern.lstrip("^").startswith("arn")):
+        return arn_for(info, node, _own_id(info, model, name, rng), rng)
+    if (lowered.endswith("url") or lowered.endswith("uri")) and "pattern" not in node:
         return f"https://{random_id(rng, {})}.{info.service}.{REGION}.amazonaws.com"
     prefix = "".join(c for c in info.resource if c.isupper()).lower() + "-"
-    return random_id(rng, prop, prefix)
+    return random_id(rng, node, prefix)
+
+
+def _own_id(info: TypeInfo, model: dict[str, Any], name: str, rng: random.Random) -> str:
+    """The short id an ARN ends with: the resource's own identifier when it has one that is not an ARN."""
+    if name not in info.primary_identifier:
+        own = info.identifier_of(model)
+        if own is not None:
+            last = own.split("|")[-1]
+            if not last.startswith("arn:"):
+                return last
+    return random_id(rng, {})
+
+
+def _fill_path(info: TypeInfo, node: Any, path: tuple[str, ...], schema_node: dict[str, Any],
+               model: dict[str, Any], rng: random.Random) -> None:
+    """Give the read-only value at `path` (under `node`) a value where its parent exists."""
+    schema_node = _resolve(info.schema, schema_node)
+    head, rest = path[0], path[1:]
+    if head == "*":
+        if isinstance(node, list):
+            for item in node:
+                _fill_path(info, item, rest, schema_node.get("items", {}), model, rng) if rest else None
+        return
+    if not isinstance(node, dict):
+        return
+    child_schema = schema_node.get("properties", {}).get(head)
+    if child_schema is None:
+        return
+    if rest:
+        if head in node:
+            _fill_path(info, node[head], rest, child_schema, model, rng)
+    elif head not in node:
+        node[head] = sample(info, head, child_schema, model, rng)
 
 
 def fill_read_only(info: TypeInfo, model: dict[str, Any], rng: random.Random) -> dict[str, Any]:
-    """`model` with every top-level read-only property given a value; identifiers first, so ARNs can use them."""
+    """`model` with every read-only property given a value; identifiers first, so ARNs can use them."""
     filled = dict(model)
-    props = info.schema.get("properties", {})
-    names = [p[0] for p in info.read_only if len(p) == 1 and p[0] in props]
-    names.sort(key=lambda n: (n not in info.primary_identifier, n.lower().endswith("arn")))
-    for name in names:
-        if name not in filled:
-            filled[name] = value_for(info, name, props[name], filled, rng)
+    paths = sorted(info.read_only, key=lambda p: (len(p) > 1, p[0] not in info.primary_identifier,
+                                                  p[0].lower().endswith("arn")))
+    for path in paths:
+        _fill_path(info, filled, path, info.schema, filled, rng)
     return filled
 
 

@@ -30,7 +30,7 @@ def connect_instance_exists(instance_arn: str, account: str, region: str) -> boo
 @register("AWS::Connect::SecurityProfile")
 class SecurityProfileHooks(TypeHooks):
     def prepare_create(self, ctx: HookContext, info: TypeInfo, desired: dict[str, Any]) -> dict[str, Any]:
-        instance_arn = desired["InstanceArn"]
+        instance_arn = str(desired.get("InstanceArn", ""))
         if not connect_instance_exists(instance_arn, ctx.account, ctx.region):
             raise HandlerFailure(
                 "NotFound",
