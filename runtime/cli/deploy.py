@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from cloudforge.cli.failures import EXIT_CHANGES, EXIT_ERROR, CommandError, error, reported
+from cloudforge.cli.failures import (
+    EXIT_CHANGES,
+    EXIT_ERROR,
+    PASSED_THROUGH,
+    CommandError,
+    report,
+    reported,
+)
 from cloudforge.display import ProgressDisplay
 
 Program = Annotated[
@@ -72,9 +79,18 @@ def run(phase: str, program: Path, args: list[str] | None, *, stage: str | None,
            "AWS_DEFAULT_REGION": region, "AWS_PROFILE": profile,
            "CLOUDFORGE_REFRESH": "1" if refresh else None}
     display = ProgressDisplay(phase)
+    failure: Exception | None = None
     with reported(program), environment(env), subscribed(display), display:
-        run_program(program, args or [])
+        try:
+            run_program(program, args or [])
+        except PASSED_THROUGH:
+            raise
+        except Exception as exc:  # reported after the summary, so the last line says what broke
+            failure = exc
     display.console.print(display.summary(), markup=False, highlight=False, soft_wrap=True)
+    if failure is not None:
+        report(failure, program)
+        raise typer.Exit(EXIT_ERROR)
     outcome = display.outcome()
     if outcome.failed:
         raise typer.Exit(EXIT_ERROR)
@@ -126,4 +142,4 @@ def subscribed(listener: Callable[[Any], None]) -> Iterator[None]:
         unsubscribe()
 
 
-__all__ = ["destroy", "error", "plan", "up"]
+__all__ = ["destroy", "plan", "up"]

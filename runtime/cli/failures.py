@@ -61,16 +61,24 @@ def describe(exc: BaseException, program: Path | None = None) -> str:
     return f"{type(exc).__name__}{where}: {exc}"
 
 
+# Usage errors and exits are typer's to report (exit 2, or the code given), never ours.
+PASSED_THROUGH = (typer.Exit, typer.Abort, typer.exceptions.TyperException, KeyboardInterrupt)
+
+
+def report(exc: BaseException, program: Path | None = None) -> None:
+    """Print the message for `exc` (and its traceback when CLOUDFORGE_DEBUG is set)."""
+    if os.environ.get("CLOUDFORGE_DEBUG"):
+        traceback.print_exception(exc)
+    error(describe(exc, program))
+
+
 @contextmanager
 def reported(program: Path | None = None) -> Iterator[None]:
     """Run a command body; on failure print one message and exit 1."""
     try:
         yield
-    # Usage errors and exits are typer's to report (exit 2, or the code given).
-    except (typer.Exit, typer.Abort, typer.exceptions.TyperException, KeyboardInterrupt):
+    except PASSED_THROUGH:
         raise
     except Exception as exc:
-        if os.environ.get("CLOUDFORGE_DEBUG"):
-            traceback.print_exc()
-        error(describe(exc, program))
+        report(exc, program)
         raise typer.Exit(EXIT_ERROR) from None
