@@ -22,6 +22,7 @@ from cloudforge.codegen.models import model_source
 from cloudforge.codegen.normalize import describe
 from cloudforge.codegen.render import (
     render_aws_init,
+    render_base,
     render_index,
     render_package_init,
     render_resource,
@@ -92,6 +93,7 @@ def render_tree(descriptions: list[TypeDescription]) -> dict[str, str]:
         files[f"aws/{service}/py.typed"] = ""
     files["aws/__init__.py"] = render_aws_init(list(by_service))
     files["aws/_index.py"] = render_index(index)
+    files["aws/_base.py"] = render_base()
     return files
 
 

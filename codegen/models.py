@@ -29,6 +29,8 @@ MODEL_CONFIG: dict[str, Any] = {
     "output_model_type": "pydantic_v2.BaseModel",
     "input_file_type": "jsonschema",
     "formatters": [],
+    # Builds each model's schema on first use instead of at import (see generated/aws/_base.py).
+    "base_class": "cloudforge.aws._base.DeferredModel",
 }
 
 _IMPORT = re.compile(r"^(from \S+ import .+|import \S+)$")

@@ -13,7 +13,7 @@ import re
 # called like one of them gets another class name.
 RESERVED = frozenset(
     {
-        "Annotated", "Any", "BaseModel", "ClassVar", "ConfigDict", "Field", "Literal", "Required",
+        "Annotated", "Any", "BaseModel", "DeferredModel", "ClassVar", "ConfigDict", "Field", "Literal", "Required",
         "Resource", "RootModel", "TYPE_CHECKING", "Tagging", "TypeMetadata", "TypedDict",
         "annotations", "bool", "dict", "float", "int", "list", "str", "object", "type", "None",
     }

@@ -119,7 +119,7 @@ def _all_property_names(schema: dict[str, Any]) -> set[str]:
             for v in node:
                 walk(v)
 
-    walk(schema.get("properties", {}))
+    walk({"properties": schema.get("properties", {})})
     walk(schema.get("definitions", {}))
     return names
 

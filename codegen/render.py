@@ -105,6 +105,10 @@ def render_aws_init(services: list[str]) -> str:
     )
 
 
+def render_base() -> str:
+    return environment().get_template("base.py.j2").render(generator=GENERATOR)
+
+
 def render_index(entries: list[tuple[str, str, str]]) -> str:
     return (
         environment()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
+from cloudforge.aws._base import DeferredModel
 from pydantic import BaseModel, ConfigDict
 
 from cloudforge.metadata import Tagging, TypeMetadata
@@ -36,7 +37,7 @@ __all__ = [
 # Models of the object definitions (datamodel-code-generator).
 
 
-class Application(BaseModel):
+class Application(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -45,7 +46,7 @@ class Application(BaseModel):
     Type: Literal["MCP", "THIRD_PARTY_APPLICATION"] | None = None
 
 
-class FlowModule(BaseModel):
+class FlowModule(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -53,7 +54,7 @@ class FlowModule(BaseModel):
     Type: Literal["MCP"] | None = None
 
 
-class PrimaryAttributeValue(BaseModel):
+class PrimaryAttributeValue(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -62,7 +63,7 @@ class PrimaryAttributeValue(BaseModel):
     Values: list[str] | None = None
 
 
-class Tag(BaseModel):
+class Tag(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -70,20 +71,20 @@ class Tag(BaseModel):
     Value: str
 
 
-class SecurityProfileAttributes(BaseModel):
+class SecurityProfileAttributes(DeferredModel):
     LastModifiedRegion: str | None = None
     LastModifiedTime: float | None = None
     SecurityProfileArn: str | None = None
 
 
-class PrimaryAttributeAccessControlConfigurationItem(BaseModel):
+class PrimaryAttributeAccessControlConfigurationItem(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
     PrimaryAttributeValues: list[PrimaryAttributeValue] | None = None
 
 
-class SecurityProfileDataTableAccessControlConfiguration(BaseModel):
+class SecurityProfileDataTableAccessControlConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -92,7 +93,7 @@ class SecurityProfileDataTableAccessControlConfiguration(BaseModel):
     ) = None
 
 
-class SecurityProfileGranularAccessControlConfiguration(BaseModel):
+class SecurityProfileGranularAccessControlConfiguration(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
@@ -101,7 +102,7 @@ class SecurityProfileGranularAccessControlConfiguration(BaseModel):
     ) = None
 
 
-class SecurityProfileProps(BaseModel):
+class SecurityProfileProps(DeferredModel):
     model_config = ConfigDict(
         extra="forbid",
     )
