@@ -43,7 +43,7 @@ RETRYABLE_CALL_ERRORS = frozenset(
         "ConcurrentOperationException",  # another request on the resource is finishing
     }
 )
-CALL_RETRIES = 6
+CALL_RETRIES = 10
 
 _HINTS = {
     "TypeNotFoundException": "the type is not available in this account/region (is it activated, "
@@ -96,7 +96,7 @@ class CloudControl:
 
                 session = boto3.session.Session(profile_name=self.profile, region_name=self.region)
                 config = Config(
-                    retries={"mode": "standard", "max_attempts": 8},
+                    retries={"mode": "standard", "max_attempts": 3},
                     max_pool_connections=self.max_concurrency + 4,
                     connect_timeout=10,
                     read_timeout=60,
@@ -149,7 +149,7 @@ class CloudControl:
                 if code in RETRYABLE_CALL_ERRORS and attempt < CALL_RETRIES:
                     attempt += 1
                     # Full jitter, so that parallel resources throttled together spread out.
-                    await asyncio.sleep(random.uniform(0, min(8.0, 0.5 * 2**attempt)))
+                    await asyncio.sleep(random.uniform(0, min(4.0, 0.2 * 2**attempt)))
                     continue
                 raise self._map(err, method, type_name, logical_id, identifier) from err
 

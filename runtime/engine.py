@@ -268,7 +268,7 @@ class Engine:
         )
 
     async def _resubmit_pause(self, attempt: int) -> None:
-        await asyncio.sleep(random.uniform(0.5, 1.0) * min(8.0, 0.5 * 2**attempt))
+        await asyncio.sleep(random.uniform(0.5, 1.0) * min(8.0, 0.25 * 2**attempt))
 
     async def _read(
         self, metadata: TypeMetadata, identifier: str, logical_id: str
@@ -314,7 +314,9 @@ class Engine:
             return resource
         declared = resource.declared
         redacted = redact(declared, metadata, self.key)
+        resumed: str | None = None
         if record is not None and record.status == "pending" and self.phase == "up":
+            resumed = record.pending_operation if record.pending_token else None
             record = await self._resume(record)
         refreshed = False
         if self.refresh and record is not None and record.identifier is not None:
@@ -360,6 +362,10 @@ class Engine:
             self.changes.append(change)
             self._emit(resource, metadata.type_name, change.action, "failed", started, str(err))
             raise
+        if resumed and decision.action == "noop":
+            # The work was done by the request an earlier run left pending: report that.
+            change.action = "create" if resumed == "create" else "update"
+            change.detail = "resumed the request an earlier run left pending"
         change.identifier = record.identifier
         self.changes.append(change)
         self._emit(
