@@ -91,3 +91,13 @@ class CloudControlError(CloudforgeError):
     """Cloud Control rejected a call outright (an HTTP error, not a FAILED request)."""
 
     template = "{operation} of {type_name} {logical_id!r}: {code}: {detail}"
+
+
+class StateConflictError(CloudforgeError):
+    """A conditional state write lost: someone else wrote the stage's state meanwhile."""
+
+    template = (
+        "the state of stage {stage!r} at {location} was changed by another writer while this "
+        "deploy held its lock (was the lock broken with `cloudforge unlock`?); stop the other "
+        "deploy, then run again"
+    )
