@@ -59,6 +59,7 @@ class App:
         phase: str | None = None,
         refresh: bool | None = None,
         state_dir: str | os.PathLike[str] | None = None,
+        state: str | os.PathLike[str] | None = None,
         listeners: list[Listener] | tuple[Listener, ...] = (),
         max_concurrency: int = 32,
         backend: StateBackend | None = None,
@@ -76,6 +77,9 @@ class App:
         self.profile = profile
         self.endpoint_url = endpoint_url
         self.state_dir = Path(state_dir) if state_dir is not None else None
+        # Where state lives: a folder (SQLite) or s3://bucket/prefix; state_dir is the older
+        # spelling of a folder. Default: $CLOUDFORGE_STATE, else .cloudforge/.
+        self.state = state if state is not None else self.state_dir
         self.listeners = list(listeners)
         self.max_concurrency = max_concurrency
         self._backend = backend
@@ -89,11 +93,13 @@ class App:
         return f"{self.name}/{self.stage}"
 
     async def __aenter__(self) -> App:
+        from cloudforge.backends import open_backend
         from cloudforge.cloudcontrol import CloudControl
         from cloudforge.engine import Engine
-        from cloudforge.state import SqliteState
 
-        backend = self._backend or SqliteState(self.state_dir)
+        backend = self._backend or open_backend(
+            self.state, region=self.region, profile=self.profile, endpoint_url=self.endpoint_url
+        )
         # Plan never writes, so it takes no lock: it can run beside a deploy.
         if self.phase != "plan":
             try:
