@@ -1,0 +1,248 @@
+"""Team state in S3: `App(..., state="s3://bucket/prefix")`.
+
+Per stage, one JSON document `<prefix>/<app>/<stage>/state.json` holds every record; each write
+replaces it whole with a conditional PUT (`If-Match` on the ETag last seen, `If-None-Match: *`
+for the first), so a writer that lost its lock can never overwrite a newer document: it gets
+`StateConflictError` instead. The lock is an object `<stage>/lock` created with
+`If-None-Match: *` (the holder's pid, host and time inside) and deleted with `If-Match` on its own
+ETag, so releasing never removes a lock someone else took after `cloudforge unlock` broke ours.
+The key of write-only hashes and client tokens is a shared object `<prefix>/key`, created once,
+conditionally, so that every machine of the team derives the same ClientTokens.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import time
+from dataclasses import asdict
+from typing import Any
+from urllib.parse import urlparse
+
+from cloudforge.errors import CloudforgeError, StateConflictError, StateLockedError
+from cloudforge.state import ResourceRecord, StageState
+
+FORMAT_VERSION = 1
+
+
+def parse_url(url: str) -> tuple[str, str]:
+    """`s3://bucket/some/prefix` -> ("bucket", "some/prefix")."""
+    parsed = urlparse(url)
+    if parsed.scheme != "s3" or not parsed.netloc:
+        raise CloudforgeError(f"not an S3 state URL: {url!r} (expected s3://bucket/prefix)")
+    return parsed.netloc, parsed.path.strip("/")
+
+
+def _code(err: Exception) -> str:
+    response = getattr(err, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))
+
+
+def _describe(info: dict[str, Any]) -> str:
+    since = info.get("since")
+    when = (
+        time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(since))
+        if isinstance(since, int | float)
+        else "an unknown time"
+    )
+    return f"pid {info.get('pid', '?')} on {info.get('host', '?')} (since {when})"
+
+
+class S3State:
+    """A `StateBackend` on one S3 bucket and prefix; optimistic concurrency by ETag."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        region: str | None = None,
+        profile: str | None = None,
+        endpoint_url: str | None = None,
+        client: Any = None,
+    ) -> None:
+        self.url = url
+        self.bucket, self.prefix = parse_url(url)
+        if client is None:
+            import boto3
+
+            session = boto3.session.Session(profile_name=profile, region_name=region)
+            client = session.client("s3", endpoint_url=endpoint_url)
+        self.s3 = client
+        self._docs: dict[str, dict[str, Any]] = {}
+        self._etags: dict[str, str | None] = {}  # None: the document does not exist yet
+        self._locks: dict[str, str] = {}  # stage -> ETag of the lock object we created
+        self._key: bytes | None = None
+
+    # -- keys ----------------------------------------------------------------------------------
+
+    def _key_of(self, *parts: str) -> str:
+        return "/".join(p for p in (self.prefix, *parts) if p)
+
+    def _state_key(self, stage: str) -> str:
+        return self._key_of(stage, "state.json")
+
+    def _lock_key(self, stage: str) -> str:
+        return self._key_of(stage, "lock")
+
+    def _get(self, key: str) -> tuple[bytes, str] | None:
+        try:
+            out = self.s3.get_object(Bucket=self.bucket, Key=key)
+        except Exception as err:
+            if _code(err) in ("NoSuchKey", "404", "NotFound"):
+                return None
+            raise self._error(err, f"reading s3://{self.bucket}/{key}") from err
+        return out["Body"].read(), str(out["ETag"])
+
+    def _error(self, err: Exception, doing: str) -> CloudforgeError:
+        code = _code(err) or type(err).__name__
+        hint = " (does the bucket exist, and may you read and write it?)"
+        return CloudforgeError(f"S3 state: {doing} failed: {code}: {err}{hint}")
+
+    # -- locking -------------------------------------------------------------------------------
+
+    def holder(self, stage: str) -> str | None:
+        """Who holds the stage's lock, or None when nobody does."""
+        found = self._get(self._lock_key(stage))
+        if found is None:
+            return None
+        try:
+            info = json.loads(found[0])
+        except ValueError:
+            return "an unreadable lock object"
+        return _describe(info if isinstance(info, dict) else {})
+
+    def lock(self, stage: str) -> None:
+        if stage in self._locks:
+            raise StateLockedError(stage=stage, holder=f"pid {os.getpid()} (this process)")
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.time()}
+        try:
+            out = self.s3.put_object(
+                Bucket=self.bucket,
+                Key=self._lock_key(stage),
+                Body=json.dumps(info).encode(),
+                IfNoneMatch="*",
+                ContentType="application/json",
+            )
+        except Exception as err:
+            if _code(err) in ("PreconditionFailed", "ConditionalRequestConflict"):
+                raise StateLockedError(
+                    stage=stage, holder=self.holder(stage) or "another deploy (just released)"
+                ) from None
+            raise self._error(err, f"locking stage {stage!r}") from err
+        self._locks[stage] = str(out["ETag"])
+
+    def unlock(self, stage: str) -> None:
+        etag = self._locks.pop(stage, None)
+        if etag is None:
+            return
+        try:
+            self.s3.delete_object(Bucket=self.bucket, Key=self._lock_key(stage), IfMatch=etag)
+        except Exception as err:
+            # Our lock was broken (and perhaps taken by someone else): theirs stays.
+            if _code(err) not in ("PreconditionFailed", "NoSuchKey", "404"):
+                raise self._error(err, f"unlocking stage {stage!r}") from err
+
+    def break_lock(self, stage: str) -> str | None:
+        """Delete the stage's lock whoever holds it; returns the holder it had, if any."""
+        holder = self.holder(stage)
+        if holder is not None:
+            self.s3.delete_object(Bucket=self.bucket, Key=self._lock_key(stage))
+        return holder
+
+    # -- records -------------------------------------------------------------------------------
+
+    def _document(self, stage: str) -> dict[str, Any]:
+        if stage not in self._docs:
+            self.load(stage)
+        return self._docs[stage]
+
+    def load(self, stage: str) -> StageState:
+        found = self._get(self._state_key(stage))
+        if found is None:
+            doc: dict[str, Any] = {"version": FORMAT_VERSION, "records": {}, "generations": {}}
+            etag: str | None = None
+        else:
+            try:
+                doc = json.loads(found[0])
+            except ValueError as err:
+                raise CloudforgeError(
+                    f"S3 state s3://{self.bucket}/{self._state_key(stage)} is not valid JSON "
+                    f"({err}); restore an earlier version of it (enable bucket versioning)"
+                ) from None
+            etag = found[1]
+        self._docs[stage], self._etags[stage] = doc, etag
+        records = {
+            lid: ResourceRecord(**fields) for lid, fields in doc.get("records", {}).items()
+        }
+        generations = {k: int(v) for k, v in doc.get("generations", {}).items()}
+        return StageState(records=records, generations=generations)
+
+    def _save(self, stage: str) -> None:
+        doc = self._docs[stage]
+        body = json.dumps(doc, sort_keys=True).encode()
+        etag = self._etags.get(stage)
+        condition = {"IfMatch": etag} if etag is not None else {"IfNoneMatch": "*"}
+        try:
+            out = self.s3.put_object(
+                Bucket=self.bucket,
+                Key=self._state_key(stage),
+                Body=body,
+                ContentType="application/json",
+                **condition,
+            )
+        except Exception as err:
+            if _code(err) in ("PreconditionFailed", "ConditionalRequestConflict"):
+                raise StateConflictError(
+                    stage=stage, location=f"s3://{self.bucket}/{self._state_key(stage)}"
+                ) from None
+            raise self._error(err, f"writing the state of {stage!r}") from err
+        self._etags[stage] = str(out["ETag"])
+
+    def put(self, stage: str, record: ResourceRecord) -> None:
+        self._document(stage)["records"][record.logical_id] = asdict(record)
+        self._save(stage)
+
+    def remove(self, stage: str, logical_id: str) -> None:
+        if self._document(stage)["records"].pop(logical_id, None) is not None:
+            self._save(stage)
+
+    def set_generation(self, stage: str, logical_id: str, generation: int) -> None:
+        self._document(stage)["generations"][logical_id] = generation
+        self._save(stage)
+
+    def stages(self) -> list[str]:
+        suffix = "/state.json"
+        start = self._key_of("") + "/" if self.prefix else ""
+        found = []
+        paginator = self.s3.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=start):
+            for item in page.get("Contents", []):
+                key = str(item["Key"])
+                if key.endswith(suffix):
+                    found.append(key[len(start) : -len(suffix)])
+        return sorted(found)
+
+    def secret(self) -> bytes:
+        if self._key is None:
+            key = self._key_of("key")
+            found = self._get(key)
+            if found is None:
+                try:
+                    self.s3.put_object(
+                        Bucket=self.bucket, Key=key, Body=secrets.token_hex(32).encode(),
+                        IfNoneMatch="*",
+                    )
+                except Exception as err:
+                    # Another machine created it first: use theirs.
+                    if _code(err) not in ("PreconditionFailed", "ConditionalRequestConflict"):
+                        raise self._error(err, "creating the state key") from err
+                found = self._get(key)
+                assert found is not None
+            self._key = bytes.fromhex(found[0].decode().strip())
+        return self._key
+
+    def close(self) -> None:
+        for stage in list(self._locks):
+            self.unlock(stage)
