@@ -11,7 +11,10 @@ import base64
 import binascii
 import copy
 import json
+import random
+import sys
 import time
+import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -45,7 +48,36 @@ class Backend:
 
     store: Store
     faults: Faults
-    context: HookContext = field(default_factory=lambda: HookContext(rng=__import__("random").Random()))
+    context: HookContext = field(default_factory=lambda: HookContext(rng=random.Random()))
+
+    def __post_init__(self) -> None:
+        self.store.on_settle.append(self._settled)
+        self.restore()
+
+    def restore(self) -> None:
+        """Recreate the side effects of stored resources (moto's state does not survive a restart)."""
+        with self.store.lock:
+            for by_id in self.store.resources.values():
+                for resource in by_id.values():
+                    if resource.visible:
+                        self._side_effect(hooks_for(resource.type_name).after_create, resource.type_name, resource.model)
+
+    def _settled(self, request: Request, model: dict[str, Any] | None) -> None:
+        if request.status != SUCCESS or model is None:
+            return
+        hooks = hooks_for(request.type_name)
+        if request.operation == "CREATE":
+            self._side_effect(hooks.after_create, request.type_name, model)
+        elif request.operation == "DELETE":
+            self._side_effect(hooks.after_delete, request.type_name, model)
+
+    def _side_effect(self, effect: Callable[[HookContext, TypeInfo, dict[str, Any]], None], type_name: str,
+                     model: dict[str, Any]) -> None:
+        # A side effect in moto must never break Cloud Control's own bookkeeping.
+        try:
+            effect(self.context, type_info(type_name), model)
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
 
 
 def _info(body: dict[str, Any], operation: str) -> TypeInfo:
@@ -190,7 +222,7 @@ def create_resource(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
         request.identifier = identifier
         _fail(request, "AlreadyExists", hooks.already_exists_message(info, identifier))
         return _submit(backend, request, now)
-    clash = hooks.conflict(info, model, (r.model for r in backend.store.of_type(info.type_name)))
+    clash = hooks.conflict(backend.context, info, model, (r.model for r in backend.store.of_type(info.type_name)))
     if clash is not None:
         _fail(request, "AlreadyExists", clash)
         return _submit(backend, request, now)
@@ -301,7 +333,12 @@ def delete_resource(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
         # AWS accepts the delete and reports NotFound in the request's status.
         _fail(request, "NotFound", hooks.not_found_message(info, identifier))
     elif not _injected_failure(backend, info, request):
-        resource.pending = request.token
+        try:
+            hooks.prepare_delete(backend.context, info, resource.model)
+        except HandlerFailure as failure:
+            _fail(request, failure.error_code, failure.message)
+        else:
+            resource.pending = request.token
     return _submit(backend, request, now)
 
 

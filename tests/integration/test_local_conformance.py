@@ -258,3 +258,22 @@ def test_update_of_a_missing_resource_is_not_found(cc: Any, local_cloud: LocalCl
     status, code, text = error_of(cc.update_resource, TypeName=BUCKET, Identifier="nope", PatchDocument=patch)
     assert (status, code) == (400, "ResourceNotFoundException")
     assert "Bucket not found (HandlerErrorCode: NotFound" in text
+
+
+def test_a_cloud_control_bucket_is_a_moto_bucket(cc: Any, local_cloud: LocalCloud) -> None:
+    s3 = boto3.client("s3", endpoint_url=local_cloud.endpoint_url)
+    wait(cc, create(cc, {"BucketName": "shared-bucket"})["RequestToken"])
+    s3.put_object(Bucket="shared-bucket", Key="k", Body=b"v")
+    # A bucket with objects cannot be deleted; once empty it can, and moto forgets it too.
+    failed = wait(cc, cc.delete_resource(TypeName=BUCKET, Identifier="shared-bucket")["ProgressEvent"]["RequestToken"])
+    assert (failed["OperationStatus"], failed["StatusMessage"]) == ("FAILED", "The bucket you tried to delete is not empty")
+    s3.delete_object(Bucket="shared-bucket", Key="k")
+    done = wait(cc, cc.delete_resource(TypeName=BUCKET, Identifier="shared-bucket")["ProgressEvent"]["RequestToken"])
+    assert done["OperationStatus"] == "SUCCESS"
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == []
+
+
+def test_a_name_moto_already_has_is_already_exists(cc: Any, local_cloud: LocalCloud) -> None:
+    boto3.client("s3", endpoint_url=local_cloud.endpoint_url).create_bucket(Bucket="made-by-s3")
+    failed = wait(cc, create(cc, {"BucketName": "made-by-s3"})["RequestToken"])
+    assert (failed["OperationStatus"], failed["ErrorCode"], failed["Identifier"]) == ("FAILED", "AlreadyExists", "made-by-s3")

@@ -45,7 +45,8 @@ class TypeHooks:
                 model[name] = generated_name(info, props[name], ctx.rng)
         return fill_read_only(info, model, ctx.rng)
 
-    def conflict(self, info: TypeInfo, model: dict[str, Any], others: Iterable[dict[str, Any]]) -> str | None:
+    def conflict(self, ctx: HookContext, info: TypeInfo, model: dict[str, Any],
+                 others: Iterable[dict[str, Any]]) -> str | None:
         """A message when creating `model` would clash with an existing resource (beyond the primary identifier)."""
         return None
 
@@ -67,8 +68,12 @@ class TypeHooks:
         """The properties ListResources shows for a resource (write-only ones are removed later)."""
         return model
 
+    def prepare_delete(self, ctx: HookContext, info: TypeInfo, model: dict[str, Any]) -> None:
+        """Raise HandlerFailure when the resource cannot be deleted as it is."""
+
     def after_create(self, ctx: HookContext, info: TypeInfo, model: dict[str, Any]) -> None:
-        """Side effects once a create succeeds (e.g. the matching moto resource)."""
+        """Side effects once a create succeeds (e.g. the matching moto resource); also run for
+        stored resources when a server restarts from its state file."""
 
     def after_delete(self, ctx: HookContext, info: TypeInfo, model: dict[str, Any]) -> None:
         """Side effects once a delete succeeds."""

@@ -49,7 +49,8 @@ class SecurityProfileHooks(TypeHooks):
 
         return {**new, "LastModifiedTime": time.time(), "LastModifiedRegion": ctx.region}
 
-    def conflict(self, info: TypeInfo, model: dict[str, Any], others: Iterable[dict[str, Any]]) -> str | None:
+    def conflict(self, ctx: HookContext, info: TypeInfo, model: dict[str, Any],
+                 others: Iterable[dict[str, Any]]) -> str | None:
         for other in others:
             if (
                 other.get("InstanceArn") == model.get("InstanceArn")

@@ -1,14 +1,23 @@
-"""AWS::S3::Bucket: the domain names AWS derives from the bucket name, and a short list view.
+"""AWS::S3::Bucket: domain names derived from the name, a short list view, and the moto bucket.
 
-ListResources of buckets shows only `BucketName`, as AWS's list handler does.
+A bucket made through Cloud Control is also made in moto's S3, so objects can be put in it at
+the same endpoint; a name moto already has (made through the S3 API) is AlreadyExists, and a
+bucket with objects in it cannot be deleted. ListResources shows only `BucketName`, as AWS does.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from cloudforge.local.hooks import HookContext, TypeHooks, register
+from cloudforge.local.hooks import HandlerFailure, HookContext, TypeHooks, register
 from cloudforge.local.typeinfo import TypeInfo
+
+
+def _moto_s3(ctx: HookContext) -> Any:
+    from moto.s3.models import s3_backends
+
+    return s3_backends[ctx.account]["aws"]
 
 
 @register("AWS::S3::Bucket")
@@ -27,6 +36,27 @@ class BucketHooks(TypeHooks):
             WebsiteURL=f"http://{name}.s3-website-{region}.amazonaws.com",
         )
         return model
+
+    def conflict(self, ctx: HookContext, info: TypeInfo, model: dict[str, Any],
+                 others: Iterable[dict[str, Any]]) -> str | None:
+        if model["BucketName"] in _moto_s3(ctx).buckets:
+            return "The bucket Already Exists"
+        return None
+
+    def prepare_delete(self, ctx: HookContext, info: TypeInfo, model: dict[str, Any]) -> None:
+        bucket = _moto_s3(ctx).buckets.get(model["BucketName"])
+        if bucket is not None and len(bucket.keys) > 0:
+            raise HandlerFailure("GeneralServiceException", "The bucket you tried to delete is not empty")
+
+    def after_create(self, ctx: HookContext, info: TypeInfo, model: dict[str, Any]) -> None:
+        backend = _moto_s3(ctx)
+        if model["BucketName"] not in backend.buckets:
+            backend.create_bucket(model["BucketName"], ctx.region)
+
+    def after_delete(self, ctx: HookContext, info: TypeInfo, model: dict[str, Any]) -> None:
+        backend = _moto_s3(ctx)
+        if model["BucketName"] in backend.buckets:
+            backend.delete_bucket(model["BucketName"])
 
     def already_exists_message(self, info: TypeInfo, identifier: str) -> str:
         return "The bucket Already Exists"
