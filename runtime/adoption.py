@@ -34,6 +34,24 @@ def identifying_keys(metadata: TypeMetadata, declared: Mapping[str, Any]) -> lis
     return keys
 
 
+def identifier_of(metadata: TypeMetadata, properties: Mapping[str, Any]) -> str | None:
+    """The primary identifier in `properties`: the values in schema order joined by "|".
+
+    None when one of them is missing (typically a generated, read-only identifier).
+    """
+    values = []
+    for pointer in metadata.primary_identifier:
+        value: Any = properties
+        for token in split_pointer(pointer):
+            if not isinstance(value, Mapping) or token not in value:
+                return None
+            value = value[token]
+        if isinstance(value, dict | list) or value is None:
+            return None
+        values.append(str(value))
+    return "|".join(values) if values else None
+
+
 def list_model(
     metadata: TypeMetadata, declared: Mapping[str, Any]
 ) -> tuple[dict[str, Any], list[str]]:

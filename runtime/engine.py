@@ -482,7 +482,11 @@ class Engine:
                 event = await self._wait(event, metadata, "create", resource, "create", started)
             status, code = event.get("OperationStatus"), event.get("ErrorCode")
             if status == "SUCCESS":
-                identifier = event.get("Identifier") or record.identifier
+                identifier = (
+                    event.get("Identifier")
+                    or record.identifier
+                    or adoption.identifier_of(metadata, declared)
+                )
                 if not identifier:
                     raise self._failure(
                         {**event, "StatusMessage": "the request succeeded without an identifier"},
@@ -720,7 +724,11 @@ class Engine:
     ) -> ResourceRecord:
         logical_id, type_name = resource.logical_id, metadata.type_name
         self._emit(resource, type_name, "adopt", "started", started)
-        identifier: str | None = failed.get("Identifier")
+        # The failed event usually names the existing resource; failing that, a declared
+        # identifier (a bucket name) does; failing that, ListResources finds it.
+        identifier: str | None = failed.get("Identifier") or adoption.identifier_of(
+            metadata, declared
+        )
         props: dict[str, Any] | None = None
         if identifier:
             try:
