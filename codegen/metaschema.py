@@ -22,7 +22,7 @@ REFERENCED = ("base.definition.schema.v1.json", "provider.configuration.definiti
 @cache
 def _validator() -> Any:
     import jsonschema
-    from jsonschema_specifications import REGISTRY
+    from jsonschema_specifications import REGISTRY  # type: ignore[import-untyped]
     from referencing.jsonschema import DRAFT7
 
     docs = [json.loads((META_DIR / name).read_text()) for name in (PROVIDER, *REFERENCED)]

@@ -88,7 +88,7 @@ def load_schema(type_name: str, region: str = DEFAULT_REGION) -> dict[str, Any]:
         raise SchemaError(
             source=type_name, problem="no registry schema in schemas/ or the cfn-lint bundle"
         )
-    schema = json.loads(bundled.read_text())
+    schema: dict[str, Any] = json.loads(bundled.read_text())
     # Project fixes apply to bundled schemas too: look for one beside where it would be pulled.
     for folder in schema_dirs():
         schema = apply_fix(schema, folder / name)

@@ -1,0 +1,98 @@
+"""mypy --strict accepts a program that uses SecurityProfile as the design brief does (dict-literal
+tags included) and rejects wrong argument types and misspelt names, against a regular (not
+editable) layout of the package: mypy does not follow setuptools' editable import hook."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+GOOD = """
+import asyncio
+
+from cloudforge import App
+from cloudforge.aws.connect import SecurityProfile
+from cloudforge.aws.connect.security_profile import Tag
+
+INSTANCE = "arn:aws:connect:us-east-1:123456789012:instance/abcdefg-1234-5678-abcd-efghijklmnop"
+
+
+async def main() -> None:
+    async with App("contact-center") as app:
+        profile = await SecurityProfile(
+            "advancedSecurityProfile",
+            InstanceArn=INSTANCE,
+            SecurityProfileName="AdvancedProfile",
+            Description="An advanced security profile with comprehensive permissions.",
+            Permissions=["connect:StartOutboundVoiceContact", "connect:ViewContact"],
+            AllowedAccessControlTags=[
+                {"Key": "Department", "Value": "Support"},
+                Tag(Key="Region", Value="US-East"),
+            ],
+        )
+        arn: str = profile.SecurityProfileArn
+        adopted = SecurityProfile("a", InstanceArn=INSTANCE, SecurityProfileName="A", adopt=True)
+        print(arn, adopted.declared, app)
+
+
+asyncio.run(main())
+"""
+
+BAD = """
+from cloudforge.aws.connect import SecurityProfile
+
+INSTANCE = "arn:aws:connect:us-east-1:123456789012:instance/x"
+SecurityProfile("a", InstanceArn=INSTANCE, SecurityProfileName=42)
+SecurityProfile("b", InstanceArn=INSTANCE, SecurityProfileName="B", Descripton="typo")
+SecurityProfile("c", InstanceArn=INSTANCE, SecurityProfileName="C", AllowedAccessControlTags=[{"Key": "k"}])
+SecurityProfile("d", SecurityProfileName="D")
+count: int = SecurityProfile("e", InstanceArn=INSTANCE, SecurityProfileName="E").SecurityProfileArn
+"""
+
+
+def _layout(root: Path) -> Path:
+    """runtime/ as cloudforge, codegen/ as cloudforge.codegen, generated/aws/ as cloudforge.aws."""
+    package = root / "cloudforge"
+    package.mkdir(parents=True)
+    for entry in (ROOT / "runtime").iterdir():
+        if entry.name != "__pycache__":
+            (package / entry.name).symlink_to(entry)
+    (package / "codegen").symlink_to(ROOT / "codegen")
+    (package / "aws").symlink_to(ROOT / "generated" / "aws")
+    return root
+
+
+def test_mypy_strict_accepts_correct_use_and_rejects_wrong_arguments(tmp_path: Path) -> None:
+    assert (ROOT / "generated" / "aws" / "py.typed").is_file()
+    assert (ROOT / "generated" / "aws" / "connect" / "py.typed").is_file()
+    site = _layout(tmp_path / "site")
+    (tmp_path / "good.py").write_text(GOOD)
+    (tmp_path / "bad.py").write_text(BAD)
+    result = subprocess.run(
+        [
+            sys.executable, "-m", "mypy", "--strict", "--config-file", str(ROOT / "pyproject.toml"),
+            "--follow-imports=silent", "--cache-dir", str(tmp_path / "cache"),
+            "--no-error-summary", "--hide-error-context", "--no-pretty",
+            "good.py", "bad.py",
+            # the generated modules themselves are checked strictly too
+            str(site / "cloudforge" / "aws" / "connect" / "security_profile.py"),
+            str(site / "cloudforge" / "aws" / "connect" / "__init__.py"),
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "MYPYPATH": str(site)},
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )  # fmt: skip
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    assert not [e for e in errors if not e.startswith("bad.py")], result.stdout + result.stderr
+    lines = {int(e.split(":")[1]) for e in errors}
+    assert lines == {5, 6, 7, 8, 9}, result.stdout + result.stderr
+    text = "\n".join(errors)
+    assert '"SecurityProfileName"' in text and 'expected "str"' in text
+    assert 'Unexpected keyword argument "Descripton"' in text
+    assert 'Missing named argument "InstanceArn"' in text
