@@ -98,6 +98,7 @@ class Outcome:
     planned: Counter[str]
     failed: list[str]
     unchanged: int
+    skipped: int = 0
 
     @property
     def pending_changes(self) -> bool:
@@ -195,7 +196,8 @@ class ProgressDisplay:
             elif row.status == "planned":
                 planned[row.action] += 1
         unchanged = done.pop("noop", 0) + planned.get("noop", 0)
-        return Outcome(self.phase, done, planned, failed, unchanged)
+        skipped = sum(1 for r in rows if r.status == "skipped")
+        return Outcome(self.phase, done, planned, failed, unchanged, skipped)
 
     def summary(self) -> str:
         return summary_line(self.outcome(), time.monotonic() - self.started_at)
@@ -232,6 +234,8 @@ def summary_line(outcome: Outcome, seconds: float) -> str:
         label = "Destroy" if outcome.phase == "destroy" else "Apply"
         verdict = "failed" if outcome.failed else "complete"
         parts = [f"{n} {word}" for a, word in DONE.items() if (n := outcome.done.get(a, 0))]
+        if outcome.skipped:
+            unchanged += f", {outcome.skipped} skipped"
         text = f"{label} {verdict}: {', '.join([*parts, unchanged])} ({seconds:.1f}s)."
     if outcome.failed:
         text += f" Failed: {', '.join(outcome.failed)}."
