@@ -1,0 +1,1 @@
+"""The CloudFormation resource-provider meta-schema files (data; see ORIGIN.md)."""
