@@ -8,8 +8,8 @@ Cloud Control (`X-Amz-Target: CloudApiService.*`) is served from registry schema
 AWS does (asynchronous requests, late AlreadyExists, ClientToken idempotency); every other API is
 moto's, in this process. Any credentials are accepted; the account is moto's 123456789012.
 
-State: with `state_file` the Cloud Control store (resources, requests, client tokens) is written
-after every change and read back on start, so a restart loses nothing. moto's own state (Connect
+State: with `state_file` the Cloud Control store (resources, requests, client tokens) is journaled
+before each answer and read back on start, so a restart loses nothing. moto's own state (Connect
 instances, S3 buckets made through the S3 API, ...) is in memory only, and process-wide: two
 LocalClouds in one process share it.
 
@@ -83,6 +83,7 @@ class LocalCloud:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        self.backend.store.close()
 
     def __enter__(self) -> LocalCloud:
         return self.start()

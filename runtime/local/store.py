@@ -1,22 +1,22 @@
 """The emulator's state: resources by type and identifier, requests by token, client tokens.
 
 One lock guards it all; each API call takes the lock once, settles the requests whose time has
-come, then does its work. With a state file the store is written after every change (atomic
-rename), so a restarted server loses no resource or request.
+come, then does its work. With a state file every change is journaled before the answer goes
+out (`cloudforge.local.journal`), so a restarted server loses no resource or request.
 """
 
 from __future__ import annotations
 
 import heapq
-import json
-import os
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cloudforge.local.requests import CANCEL_COMPLETE, FAILED, IN_PROGRESS, SUCCESS, Request
+from cloudforge.local import journal
+from cloudforge.local.requests import CANCEL_COMPLETE, IN_PROGRESS, SUCCESS, Request
 
 
 @dataclass
@@ -26,6 +26,9 @@ class StoredResource:
     model: dict[str, Any]
     visible: bool  # False while the create that made it is still in progress
     pending: str | None = None  # token of the request in progress on this resource
+
+
+SettleCallback = Callable[[Request, dict[str, Any] | None], None]
 
 
 @dataclass
@@ -39,21 +42,25 @@ class Store:
         self.lock = threading.RLock()
         self._due: list[tuple[float, int, str]] = []
         self._seq = 0
-        self.dirty = False
+        # What changed since the last save: resource keys and request tokens.
+        self._touched_resources: set[tuple[str, str]] = set()
+        self._touched_requests: set[str] = set()
         # Callbacks run (under the lock) when a request settles: (request, resource model or None).
-        self.on_settle: list[Any] = []
-        if self.state_file is not None and self.state_file.is_file():
-            self._load(self.state_file)
+        self.on_settle: list[SettleCallback] = []
+        self._journal = journal.Journal(self.state_file) if self.state_file is not None else None
+        if self._journal is not None:
+            self._load()
 
     # Requests and their settling.
 
     def add_request(self, request: Request) -> None:
+        """Record a new request (and journal the resource it concerns, whose `pending` it sets)."""
         self.requests[request.token] = request
         if request.client_token:
             self.client_tokens[request.client_token] = request.token
         self._seq += 1
         heapq.heappush(self._due, (request.due, self._seq, request.token))
-        self.dirty = True
+        self._touch(request)
 
     def settle(self, now: float | None = None) -> None:
         """Finish every request whose latency has passed, in the order they fall due."""
@@ -67,34 +74,38 @@ class Store:
     def cancel(self, request: Request, now: float) -> None:
         self._finish(request, CANCEL_COMPLETE, now)
 
+    def _touch(self, request: Request) -> None:
+        self._touched_requests.add(request.token)
+        if request.identifier is not None:
+            self._touched_resources.add((request.type_name, request.identifier))
+
     def _finish(self, request: Request, status: str, when: float) -> None:
         request.status = status
         request.ended = when
-        self.dirty = True
+        self._touch(request)
         resource = self.get(request.type_name, request.identifier) if request.identifier else None
-        if resource is None or resource.pending != request.token:
-            for callback in self.on_settle:
-                callback(request, None)
-            return
-        resource.pending = None
         model: dict[str, Any] | None = None
-        if status == SUCCESS:
-            if request.operation == "CREATE":
-                resource.visible = True
-                model = resource.model
-            elif request.operation == "UPDATE" and request.new_model is not None:
-                resource.model = request.new_model
-                model = resource.model
-            elif request.operation == "DELETE":
-                model = resource.model
-                self.remove(resource)
-        elif request.operation == "CREATE":
-            # A failed or cancelled create leaves nothing behind.
-            self.remove(resource)
+        if resource is not None and resource.pending == request.token:
+            resource.pending = None
+            model = self._apply(request, resource, status)
         if status == SUCCESS:
             request.new_model = None
         for callback in self.on_settle:
             callback(request, model)
+
+    def _apply(self, request: Request, resource: StoredResource, status: str) -> dict[str, Any] | None:
+        """The request's effect on its resource; the resource's model when it succeeded."""
+        if status != SUCCESS:
+            if request.operation == "CREATE":
+                self.remove(resource)  # a failed or cancelled create leaves nothing behind
+            return None
+        if request.operation == "CREATE":
+            resource.visible = True
+        elif request.operation == "UPDATE" and request.new_model is not None:
+            resource.model = request.new_model
+        elif request.operation == "DELETE":
+            self.remove(resource)
+        return resource.model
 
     # Resources.
 
@@ -110,52 +121,68 @@ class Store:
 
     def put(self, resource: StoredResource) -> None:
         self.resources.setdefault(resource.type_name, {})[resource.identifier] = resource
-        self.dirty = True
+        self._touched_resources.add((resource.type_name, resource.identifier))
 
     def remove(self, resource: StoredResource) -> None:
         self.resources.get(resource.type_name, {}).pop(resource.identifier, None)
-        self.dirty = True
+        self._touched_resources.add((resource.type_name, resource.identifier))
 
     def clear(self) -> None:
         self.resources.clear()
         self.requests.clear()
         self.client_tokens.clear()
         self._due.clear()
-        self.dirty = True
+        self._touched_resources.clear()
+        self._touched_requests.clear()
+        if self._journal is not None:
+            self._journal.rewrite([])
 
     # Persistence.
 
     def save(self) -> None:
-        """Write the state file if anything changed (caller holds the lock)."""
-        if self.state_file is None or not self.dirty:
+        """Journal what changed since the last save (caller holds the lock)."""
+        if self._journal is None or not (self._touched_resources or self._touched_requests):
             return
-        data = {
-            "version": 1,
-            "resources": [
-                {"type_name": r.type_name, "identifier": r.identifier, "model": r.model,
-                 "visible": r.visible, "pending": r.pending}
-                for by_id in self.resources.values() for r in by_id.values()
-            ],
-            "requests": [r.to_json() for r in self.requests.values()],
-            "client_tokens": self.client_tokens,
-        }
-        tmp = self.state_file.with_name(self.state_file.name + f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data))
-        os.replace(tmp, self.state_file)
-        self.dirty = False
+        records: list[dict[str, Any]] = []
+        for type_name, identifier in sorted(self._touched_resources):
+            resource = self.get(type_name, identifier)
+            records.append({"resource": asdict(resource)} if resource is not None
+                           else {"gone": [type_name, identifier]})
+        records += [{"request": self.requests[t].to_json()} for t in sorted(self._touched_requests)
+                    if t in self.requests]
+        self._touched_resources.clear()
+        self._touched_requests.clear()
+        self._journal.append(records)
 
-    def _load(self, path: Path) -> None:
-        data = json.loads(path.read_text())
-        for r in data.get("resources", []):
-            self.put(StoredResource(**r))
-        for r in data.get("requests", []):
-            request = Request.from_json(r)
-            self.requests[request.token] = request
+    def close(self) -> None:
+        with self.lock:
+            self.save()
+            if self._journal is not None:
+                self._journal.close()
+
+    def _snapshot(self) -> Iterator[dict[str, Any]]:
+        for by_id in self.resources.values():
+            for resource in by_id.values():
+                yield {"resource": asdict(resource)}
+        for request in self.requests.values():
+            yield {"request": request.to_json()}
+
+    def _load(self) -> None:
+        assert self.state_file is not None and self._journal is not None
+        for record in journal.read(self.state_file):
+            if "resource" in record:
+                resource = StoredResource(**record["resource"])
+                self.resources.setdefault(resource.type_name, {})[resource.identifier] = resource
+            elif "gone" in record:
+                type_name, identifier = record["gone"]
+                self.resources.get(type_name, {}).pop(identifier, None)
+            elif "request" in record:
+                request = Request.from_json(record["request"])
+                self.requests[request.token] = request
+        for request in self.requests.values():
+            if request.client_token:
+                self.client_tokens[request.client_token] = request.token
             if request.status == IN_PROGRESS:
                 self._seq += 1
                 heapq.heappush(self._due, (request.due, self._seq, request.token))
-        self.client_tokens = dict(data.get("client_tokens", {}))
-        self.dirty = False
-
-
-__all__ = ["FAILED", "Store", "StoredResource"]
+        self._journal.rewrite(self._snapshot())

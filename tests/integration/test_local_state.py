@@ -74,3 +74,28 @@ def test_python_m_cloudforge_local_serves_and_prints_the_endpoint(tmp_path: Path
         proc.terminate()
         proc.wait(timeout=10)
     assert "cli" in state.read_text()
+
+
+def test_the_state_file_survives_a_torn_write_and_restores_moto_buckets(tmp_path: Path) -> None:
+    from cloudforge.local import reset_moto
+
+    state = tmp_path / "torn.json"
+    with LocalCloud(state_file=state) as first:
+        cc = cc_for(first.endpoint_url)
+        for name in ("keep-a", "keep-b", "dropped"):
+            cc.create_resource(TypeName=BUCKET, DesiredState=json.dumps({"BucketName": name}))
+        cc.delete_resource(TypeName=BUCKET, Identifier="dropped")
+        cc.list_resources(TypeName=BUCKET)  # settles the delete
+    with state.open("a") as handle:
+        handle.write('{"resource": {"type_name": "AWS::S3::Bu')  # a crash in the middle of a line
+    reset_moto()  # a new process would start with an empty moto
+
+    with LocalCloud(state_file=state) as second:
+        cc = cc_for(second.endpoint_url)
+        listed = [d["Identifier"] for d in cc.list_resources(TypeName=BUCKET)["ResourceDescriptions"]]
+        assert listed == ["keep-a", "keep-b"]
+        s3 = boto3.client("s3", endpoint_url=second.endpoint_url)
+        assert sorted(b["Name"] for b in s3.list_buckets()["Buckets"]) == ["keep-a", "keep-b"]
+    # Opening compacted the journal: one line per resource and request, the torn line gone.
+    lines = state.read_text().splitlines()
+    assert len(lines) == 2 + 4 and all(json.loads(line) for line in lines)
