@@ -54,7 +54,7 @@ from cloudforge.state import ResourceRecord, StateBackend
 from cloudforge.tokens import client_token
 
 Phase = Literal["up", "plan", "destroy"]
-DecisionAction = Literal["create", "update", "replace", "noop"]
+DecisionAction = Literal["create", "update", "replace", "noop", "adopt"]
 
 RESUBMIT_CODES = frozenset(
     {"Throttling", "ServiceInternalError", "NetworkFailure", "InternalFailure"}
@@ -322,8 +322,27 @@ class Engine:
         if self.refresh and record is not None and record.identifier is not None:
             record, refreshed = await self._refresh(record, metadata)
         decision = decide(metadata, record, declared, redacted, refreshed=refreshed)
+        found: tuple[str, dict[str, Any]] | None = None
+        if decision.action == "create" and resource.adopt and record is None:
+            # Look before creating: adopting what exists costs no write at all (a program
+            # printed by `cloudforge import` redeploys with zero writes). A create that still
+            # collides (found nothing, or raced) adopts on its late AlreadyExists.
+            found = await self._locate(resource, metadata, declared, strict=False)
+            if found is not None:
+                existing = ResourceRecord(
+                    resource.logical_id,
+                    metadata.type_name,
+                    found[0],
+                    declared={},
+                    properties=strip_write_only(found[1], metadata),
+                )
+                decision = decide(metadata, existing, declared, redacted)
+                decision.reason = f"adopting {found[0]}" + (
+                    f"; {decision.reason}" if decision.reason else ""
+                )
+                decision.action = "adopt"
         if self.phase == "plan":
-            return self._plan(resource, metadata, record, decision)
+            return self._plan(resource, metadata, record, decision, found)
         started = time.monotonic()
         change = Change(
             resource.logical_id,
@@ -336,7 +355,9 @@ class Engine:
         action: Action = decision.action
         self._emit(resource, metadata.type_name, action, "started", started, decision.reason)
         try:
-            if decision.action == "create":
+            if decision.action == "adopt" and found is not None:
+                record = await self._adopt(resource, metadata, declared, redacted, found, started)
+            elif decision.action == "create":
                 record = await self._create(resource, metadata, declared, redacted, started)
                 if resource.logical_id in self._adopted:
                     change.action = "adopt"
@@ -386,6 +407,7 @@ class Engine:
         metadata: TypeMetadata,
         record: ResourceRecord | None,
         decision: Decision,
+        found: tuple[str, dict[str, Any]] | None = None,
     ) -> Resource:
         detail = decision.reason
         if record is not None and record.status == "pending":
@@ -399,7 +421,7 @@ class Engine:
                 decision.action,
                 "planned",
                 decision.diff,
-                record.identifier if record else None,
+                found[0] if found else record.identifier if record else None,
                 detail,
             )
         )
@@ -407,7 +429,9 @@ class Engine:
             resource, metadata.type_name, decision.action, "planned", time.monotonic(), detail
         )
         resource.attributes.clear()
-        if decision.action in ("noop", "update") and record is not None:
+        if found is not None:
+            resource.attributes.update(found[1])
+        elif decision.action in ("noop", "update") and record is not None:
             resource.attributes.update(record.properties)
         else:
             for pointer in metadata.read_only:
@@ -508,7 +532,11 @@ class Engine:
             self._drop(logical_id)
             if code == "AlreadyExists":
                 if resource.adopt:
-                    return await self._adopt(resource, metadata, declared, redacted, event, started)
+                    found = await self._locate(
+                        resource, metadata, declared, event.get("Identifier"), strict=True
+                    )
+                    assert found is not None
+                    return await self._adopt(resource, metadata, declared, redacted, found, started)
                 raise AlreadyExistsError(
                     type_name=type_name,
                     logical_id=logical_id,
@@ -713,84 +741,96 @@ class Engine:
         self._put(record)
         return record
 
+    async def _locate(
+        self,
+        resource: Resource,
+        metadata: TypeMetadata,
+        declared: dict[str, Any],
+        hint: str | None = None,
+        *,
+        strict: bool,
+    ) -> tuple[str, dict[str, Any]] | None:
+        """The existing resource the declared one would collide with, if it can be found.
+
+        By the identifier a failed event named (`hint`), else by a declared identifier (a
+        bucket name), else through ListResources matched on the identifying properties. With
+        `strict`, a lookup that cannot be made or finds nothing raises AlreadyExistsError
+        saying why; otherwise it returns None.
+        """
+        logical_id, type_name = resource.logical_id, metadata.type_name
+        identifier = hint or adoption.identifier_of(metadata, declared)
+        if identifier:
+            try:
+                return identifier, await self._read(metadata, identifier, logical_id)
+            except ResourceNotFoundError:
+                pass  # an event may name the identifier the create would have had
+
+        def cannot(detail: str) -> AlreadyExistsError | None:
+            if not strict:
+                return None
+            return AlreadyExistsError(
+                type_name=type_name, logical_id=logical_id, detail="cannot adopt: " + detail
+            )
+
+        problem: AlreadyExistsError | None
+        model, missing = adoption.list_model(metadata, declared)
+        keys = adoption.identifying_keys(metadata, declared)
+        if metadata.handlers and not metadata.has_handler("list"):
+            problem = cannot("the type has no list handler, so the existing one cannot be found")
+        elif missing:
+            problem = cannot(f"ListResources needs {', '.join(missing)}; declare them")
+        elif not keys:
+            problem = cannot("no declared property identifies the existing resource")
+        else:
+            for found, listed in await self.cloud.list(type_name, model or None, logical_id):
+                verdict = adoption.matches(metadata, keys, declared, listed)
+                if verdict is False:
+                    continue
+                props = await self._read(metadata, found, logical_id)
+                if verdict or adoption.matches(metadata, keys, declared, props):
+                    return found, props
+            wanted = ", ".join(f"{k}={declared[k]!r}" for k in keys)
+            problem = cannot(f"no resource with {wanted} was found through ListResources")
+        if problem is not None:
+            raise problem
+        return None
+
     async def _adopt(
         self,
         resource: Resource,
         metadata: TypeMetadata,
         declared: dict[str, Any],
         redacted: dict[str, Any],
-        failed: ProgressEvent,
+        found: tuple[str, dict[str, Any]],
         started: float,
     ) -> ResourceRecord:
+        """Take `found` into state, then bring it to the declared properties (others as found)."""
         logical_id, type_name = resource.logical_id, metadata.type_name
-        self._emit(resource, type_name, "adopt", "started", started)
-        # The failed event usually names the existing resource; failing that, a declared
-        # identifier (a bucket name) does; failing that, ListResources finds it.
-        identifier: str | None = failed.get("Identifier") or adoption.identifier_of(
-            metadata, declared
-        )
-        props: dict[str, Any] | None = None
-        if identifier:
-            try:
-                props = await self._read(metadata, identifier, logical_id)
-            except ResourceNotFoundError:
-                identifier = None  # the event named the identifier the create would have had
-        if identifier is None or props is None:
-            identifier, props = await self._find_existing(resource, metadata, declared)
+        identifier, props = found
+        self._emit(resource, type_name, "adopt", "started", started, identifier)
         record = ResourceRecord(
             logical_id,
             type_name,
             identifier,
             declared={},
-            properties=props,
+            properties=strip_write_only(props, metadata),
             created_seq=self._next_seq(),
         )
-        record = self._done(record)
-        self._adopted.add(logical_id)
         decision = decide(metadata, record, declared, redacted)
-        if decision.action == "update":
-            assert decision.patch is not None
-            record = await self._update(
-                resource, metadata, record, decision.patch, redacted, started
-            )
-        elif decision.action == "replace":
+        if decision.action == "replace":
             raise AlreadyExistsError(
                 type_name=type_name,
                 logical_id=logical_id,
                 detail=f"found {identifier}, but adopting it would replace it ({decision.reason})",
             )
-        else:
-            record.declared = redacted
-            self._put(record)
+        record = self._done(record)
+        self._adopted.add(logical_id)
+        if decision.action == "update":
+            assert decision.patch is not None
+            return await self._update(resource, metadata, record, decision.patch, redacted, started)
+        record.declared = redacted
+        self._put(record)
         return record
-
-    async def _find_existing(
-        self, resource: Resource, metadata: TypeMetadata, declared: dict[str, Any]
-    ) -> tuple[str, dict[str, Any]]:
-        logical_id, type_name = resource.logical_id, metadata.type_name
-
-        def cannot(detail: str) -> AlreadyExistsError:
-            return AlreadyExistsError(
-                type_name=type_name, logical_id=logical_id, detail="cannot adopt: " + detail
-            )
-
-        if metadata.handlers and not metadata.has_handler("list"):
-            raise cannot("the type has no list handler, so the existing resource cannot be found")
-        model, missing = adoption.list_model(metadata, declared)
-        if missing:
-            raise cannot(f"ListResources needs {', '.join(missing)}; declare them")
-        keys = adoption.identifying_keys(metadata, declared)
-        if not keys:
-            raise cannot("no declared property identifies the existing resource")
-        for identifier, listed in await self.cloud.list(type_name, model or None, logical_id):
-            verdict = adoption.matches(metadata, keys, declared, listed)
-            if verdict is False:
-                continue
-            props = await self._read(metadata, identifier, logical_id)
-            if verdict or adoption.matches(metadata, keys, declared, props):
-                return identifier, props
-        wanted = ", ".join(f"{k}={declared[k]!r}" for k in keys)
-        raise cannot(f"no existing resource with {wanted} was found through ListResources")
 
     # -- end of run ----------------------------------------------------------------------------
 

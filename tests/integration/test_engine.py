@@ -295,9 +295,13 @@ def test_adopt_takes_over_an_existing_profile_and_updates_it(
         Permissions=["connect:ViewContact"],
         adopt=True,
     )
+    local_cloud.reset_calls()
     app = run(tmp_path, adopted)
     assert [c.action for c in app.changes] == ["adopt"]
     assert adopted.SecurityProfileArn == arn
+    # Found before creating: the only write is the update to the declared permissions.
+    assert local_cloud.calls()["CreateResource"] == 0
+    assert local_cloud.calls()["UpdateResource"] == 1
     live = live_profiles(instance_arn)
     assert list(live) == ["AdoptedProfile"]  # no duplicate
     assert live["AdoptedProfile"]["Permissions"] == ["connect:ViewContact"]
@@ -353,7 +357,9 @@ def test_plan_reports_actions_and_makes_no_write_call(
     assert [(d.path, d.before, d.after) for d in update.diff] == [
         ("/Description", "A basic security profile with limited permissions.", "changed")
     ]
-    assert sum(local_cloud.calls().values()) == 0
+    assert writes(local_cloud) == 0
+    # The one read: looking for an existing profile for the adopt=True resource.
+    assert local_cloud.calls() == {"ListResources": 1}
     assert {e.status for e in events} == {"planned"}
     created = next(p for p in planned if p.logical_id == "adoptedSecurityProfile")
     assert created.SecurityProfileArn is UNKNOWN
@@ -424,3 +430,56 @@ def test_awaiting_outside_an_app_says_what_to_do(instance_arn: str) -> None:
 
     with pytest.raises(CloudforgeError, match=r"async with App"):
         asyncio.run(main())
+
+
+def test_adopt_when_the_create_reports_already_exists_late(
+    local_cloud: LocalCloud, instance_arn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lookup before the create misses the profile (a list that lags), so the create runs,
+    ends FAILED with AlreadyExists, and adoption finds the profile after all."""
+    arn = create_out_of_band(instance_arn, "AdoptedProfile", "made by hand")
+    list_resources = local_operations.OPERATIONS["ListResources"]
+    lists: list[int] = []
+
+    def lagging_list(backend: Any, body: dict[str, Any]) -> dict[str, Any]:
+        lists.append(1)
+        if len(lists) == 1:
+            return {"TypeName": body["TypeName"], "ResourceDescriptions": []}
+        return list_resources(backend, body)
+
+    monkeypatch.setitem(local_operations.OPERATIONS, "ListResources", lagging_list)
+    local_cloud.reset_calls()
+    adopted = SecurityProfile(
+        "adoptedSecurityProfile",
+        InstanceArn=instance_arn,
+        SecurityProfileName="AdoptedProfile",
+        adopt=True,
+    )
+    app = run(tmp_path, adopted)
+    assert [c.action for c in app.changes] == ["adopt"]
+    assert adopted.SecurityProfileArn == arn
+    assert local_cloud.calls()["CreateResource"] == 1
+    assert len(lists) == 2
+    assert list(live_profiles(instance_arn)) == ["AdoptedProfile"]
+
+
+def test_plan_shows_an_adoption_with_its_diff(
+    local_cloud: LocalCloud, instance_arn: str, tmp_path: Path
+) -> None:
+    arn = create_out_of_band(instance_arn, "AdoptedProfile", "made by hand")
+    local_cloud.reset_calls()
+    profile = SecurityProfile(
+        "adoptedSecurityProfile",
+        InstanceArn=instance_arn,
+        SecurityProfileName="AdoptedProfile",
+        Description="declared",
+        adopt=True,
+    )
+    app = run(tmp_path, profile, phase="plan")
+    (change,) = app.changes
+    assert (change.action, change.identifier) == ("adopt", arn)
+    assert [(d.path, d.before, d.after) for d in change.diff] == [
+        ("/Description", "made by hand", "declared")
+    ]
+    assert profile.SecurityProfileArn == arn
+    assert writes(local_cloud) == 0
