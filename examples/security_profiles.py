@@ -7,6 +7,10 @@
 It finds (by alias) or creates the Amazon Connect instance the profiles belong to, so it runs
 unchanged against real AWS and against the local cloud: only AWS_ENDPOINT_URL differs.
 `python examples/security_profiles.py` works too (phase from $CLOUDFORGE_PHASE, default up).
+
+The values follow what Amazon Connect accepts, where the seed's examples would be refused:
+permissions are security-profile permission names ("Users.Create"), not IAM actions
+("connect:CreateUser"), and tag and hierarchy restrictions name resource types ("User"), not ARNs.
 """
 
 from __future__ import annotations
@@ -75,7 +79,7 @@ async def declare(instance_arn: str, basic_description: str = BASIC_DESCRIPTION)
             InstanceArn=instance_arn,
             SecurityProfileName="BasicProfile",
             Description=basic_description,
-            Permissions=["connect:StartChatContact", "connect:StopContact"],
+            Permissions=["BasicAgentAccess", "TransferDestinations.View"],
         ),
         # Advanced: more permissions and access-control tags.
         SecurityProfile(
@@ -84,9 +88,9 @@ async def declare(instance_arn: str, basic_description: str = BASIC_DESCRIPTION)
             SecurityProfileName="AdvancedProfile",
             Description="An advanced security profile with comprehensive permissions.",
             Permissions=[
-                "connect:StartOutboundVoiceContact",
-                "connect:UpdateContactAttributes",
-                "connect:ViewContact",
+                "BasicAgentAccess",
+                "OutboundCallAccess",
+                "Queues.View",
             ],
             AllowedAccessControlTags=[
                 {"Key": "Department", "Value": "Support"},
@@ -98,9 +102,9 @@ async def declare(instance_arn: str, basic_description: str = BASIC_DESCRIPTION)
             "taggedSecurityProfile",
             InstanceArn=instance_arn,
             SecurityProfileName="TaggedProfile",
-            Permissions=["connect:CreateUser", "connect:DeleteUser"],
-            TagRestrictedResources=[f"{instance_arn}/user/12345678"],
-            HierarchyRestrictedResources=[f"{instance_arn}/hierarchy/1"],
+            Permissions=["Users.Create", "Users.Delete"],
+            TagRestrictedResources=["User"],
+            HierarchyRestrictedResources=["User"],
         ),
         # Adoption: an existing profile of this name is taken over instead of failing.
         SecurityProfile(
