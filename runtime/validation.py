@@ -45,15 +45,14 @@ def validate_declared(
     """
     metadata = cls.metadata
     declared = {key: to_json(value) for key, value in props.items() if value is not None}
-    read_only = {p.split("/")[1] for p in metadata.read_only if p.count("/") == 1}
-    for key in sorted(declared):
-        if key in read_only:
+    for pointer in metadata.read_only:
+        for path, value in values_at(declared, _pointer_parts(pointer), ""):
             raise ValidationError(
                 type_name=metadata.type_name,
                 logical_id=logical_id,
-                path=key,
+                path=path,
                 problem="readOnly: a read-only attribute set by AWS, it cannot be declared",
-                value=declared[key],
+                value=value,
             )
     schema: Mapping[str, Any] = getattr(cls, "props_schema", None) or {
         "type": "object",
@@ -80,6 +79,25 @@ def to_json(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [to_json(v) for v in value]
     return value
+
+
+def _pointer_parts(pointer: str) -> list[str]:
+    return [p.replace("~1", "/").replace("~0", "~") for p in pointer.strip("/").split("/")]
+
+
+def values_at(doc: Any, parts: list[str], path: str) -> Iterator[tuple[str, Any]]:
+    """(program path, value) for every value at a metadata path (`*`: every index or key)."""
+    if not parts:
+        yield path, doc
+        return
+    head, rest = parts[0], parts[1:]
+    if isinstance(doc, dict):
+        for key in sorted(doc) if head == "*" else [head] if head in doc else []:
+            yield from values_at(doc[key], rest, _key_path(path, key))
+    elif isinstance(doc, list) and (head == "*" or head.isdigit()):
+        for i, item in enumerate(doc):
+            if head == "*" or int(head) == i:
+                yield from values_at(item, rest, f"{path}[{i}]")
 
 
 def _key_path(path: str, key: str) -> str:

@@ -17,7 +17,7 @@ class Widget(Resource):
         type_name="Test::Svc::Widget",
         schema_file="test-svc-widget.json",
         primary_identifier=("/Id",),
-        read_only=("/Id", "/Nested/Stamp"),
+        read_only=("/Id", "/Nested/Stamp", "/Items/*/Arn"),
         required=("Name",),
     )
     props_schema: ClassVar[dict[str, Any]] = {
@@ -33,6 +33,7 @@ class Widget(Resource):
             "Odd": {"type": "string", "pattern": "(?<=[unbalanced"},
             "Choice": {"anyOf": [{"type": "integer"}, {"type": "string", "enum": ["auto"]}]},
             "Nested": {"$ref": "#/definitions/Nested"},
+            "Items": {"type": "array", "items": {"type": "object"}},
         },
         "definitions": {
             "Nested": {"type": "object", "properties": {"Size": {"type": "integer"}}, "minProperties": 1}
@@ -68,6 +69,8 @@ def test_unicode_letters_and_end_anchor() -> None:
         ({"Nested": {}}, "Nested", "minProperties"),
         ({"Nested": {"Size": "big"}}, "Nested.Size", "type"),
         ({"Id": "x"}, "Id", "readOnly"),
+        ({"Nested": {"Size": 1, "Stamp": "t"}}, "Nested.Stamp", "readOnly"),
+        ({"Items": [{"Name": "a"}, {"Arn": "arn"}]}, "Items[1].Arn", "readOnly"),
         ({"name": "x"}, "name", "additionalProperties"),
     ],
 )
