@@ -170,6 +170,27 @@ class SqliteState:
         except (OSError, ValueError):
             return "another process"
 
+    def holder(self, stage: str) -> str | None:
+        """Who holds the stage's lock, or None when nobody does."""
+        if stage in self._locks:
+            return self._describe(os.getpid(), socket.gethostname()) + " (this process)"
+        path = self._lock_path(stage)
+        if not path.exists():
+            return None
+        fd = os.open(path, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return self._holder(fd)
+        finally:
+            os.close(fd)  # also releases the probe's own lock
+        return None
+
+    def break_lock(self, stage: str) -> str | None:
+        """A lock file's flock dies with its holder, so there is never a stale lock to break:
+        returns the live holder (which must finish or be stopped), or None."""
+        return self.holder(stage)
+
     def unlock(self, stage: str) -> None:
         fd = self._locks.pop(stage, None)
         if fd is not None:

@@ -91,7 +91,9 @@ def test_second_writer_fails_fast_naming_the_holder(tmp_path: Path) -> None:
     assert f"pid {os.getpid()}" in message and socket.gethostname() in message
     assert "app/dev" in message
     second.lock("app/prod")  # other stages are independent
+    assert second.holder("app/dev") == message.split("locked by ")[1].split(";")[0]
     first.unlock("app/dev")
+    assert second.holder("app/dev") is None
     second.lock("app/dev")
 
 
