@@ -1,6 +1,6 @@
 """Validate a registry schema against the CloudFormation resource-provider meta-schema.
 
-The meta-schema files in codegen/metaschema/ are copied unchanged from the cloudformation-cli
+The meta-schema files in codegen/metaschema_data/ are copied unchanged from the cloudformation-cli
 package (aws-cloudformation/cloudformation-cli, `src/rpdk/core/data/schema/`, release 0.2.41):
 `provider.definition.schema.v1.json` and the two files it references.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 from cloudforge.errors import SchemaError
 
-META_DIR = Path(__file__).resolve().parent / "metaschema"
+META_DIR = Path(__file__).resolve().parent / "metaschema_data"
 PROVIDER = "provider.definition.schema.v1.json"
 REFERENCED = ("base.definition.schema.v1.json", "provider.configuration.definition.schema.v1.json")
 

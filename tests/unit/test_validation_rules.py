@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import pytest
-
 from cloudforge.errors import ValidationError
 from cloudforge.metadata import TypeMetadata
 from cloudforge.resource import Resource
