@@ -108,9 +108,17 @@ def write_tree(files: dict[str, str], out_dir: Path) -> list[Path]:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)
         format_tree(scratch / "aws")
-        shutil.rmtree(out_dir / "aws", ignore_errors=True)
         out_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(scratch / "aws", out_dir / "aws")
+        # Swap by renames next to the target, so a concurrent import sees the old tree or the
+        # new one, hardly ever none.
+        staged, retired = out_dir / ".aws.new", out_dir / ".aws.old"
+        for leftover in (staged, retired):
+            shutil.rmtree(leftover, ignore_errors=True)
+        shutil.copytree(scratch / "aws", staged)
+        if (out_dir / "aws").exists():
+            (out_dir / "aws").rename(retired)
+        staged.rename(out_dir / "aws")
+        shutil.rmtree(retired, ignore_errors=True)
     return sorted(out_dir / rel for rel in files)
 
 
