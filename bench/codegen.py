@@ -215,14 +215,27 @@ def measure(quick: bool = False) -> Section:
             except subprocess.CalledProcessError as exc:
                 last = (exc.stderr or "").strip().splitlines()[-1:]
                 ours.failed["(whole sample)"] = f"generate_all failed: {last}"
+        from cloudforge.codegen.schemas import REPO_SCHEMAS
+
+        make_ours, make_theirs, make_note = make_codegen_noop(REPO_SCHEMAS, work)
     section.rows = codegen_rows(types, ours, theirs, first, noop)
+    count = len([p for p in REPO_SCHEMAS.glob("*.json") if p.name != "manifest.json"])
+    section.rows.append(
+        Row(
+            f"no-op `make codegen` ({count} schema(s) in schemas/), whole process (s)",
+            make_ours,
+            {DMCG: make_theirs},
+            note=make_note or "baseline: the datamodel-codegen CLI over the same schemas",
+        )
+    )
     section.method = (
         f"{len(types)} registry types (every k-th of the cfn-lint bundle's "
         f"{len(sample_registry_size())} plus {len(HARD_CASES)} hard cases), the same fixed "
         f"schemas for both. Per-type figures: one type per call, in-process after imports. "
         f"Whole-sample and no-op runs: `generate_all` over all {len(types)} in a fresh process; "
         f"datamodel-code-generator has no incremental mode, so its figure is the sum of its "
-        f"per-type runs. Failed: generation raised, or the output does not import "
+        f"per-type runs. `make codegen`: `python -m cloudforge.codegen generate` into a scratch tree it "
+        f"has just written. Failed: generation raised, or the output does not import "
         f"(cloudforge's: does not compile)."
     )
     return section
@@ -294,3 +307,49 @@ def failures_note(ours: dict[str, str], theirs: dict[str, str]) -> str:
     if theirs:
         parts.append("datamodel-code-generator: " + ", ".join(sorted(theirs)[:8]))
     return "; ".join(parts)
+
+
+def make_codegen_noop(schemas: Path, work: Path) -> tuple[float | None, float | None, str]:
+    """Whole-process seconds of a no-op `python -m cloudforge.codegen generate` (what `make
+    codegen` runs) over the checkout's schemas into an up-to-date scratch tree, and of the
+    datamodel-codegen CLI over the same schemas; plus a note. The shared generated/ is not touched.
+    """
+    files = [
+        p
+        for p in sorted(schemas.glob("*.json"))
+        if not p.name.endswith(".patch.json") and p.name != "manifest.json"
+    ]
+    out = work / "make-codegen"
+    command = [sys.executable, "-m", "cloudforge.codegen", "generate", "--schemas", str(schemas)]
+    command += ["--out", str(out)]
+    ours: float | None = None
+    note = ""
+    try:
+        subprocess.run(command, capture_output=True, check=True, cwd=REPO)  # brings it up to date
+        start = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=True, cwd=REPO)
+        ours = time.perf_counter() - start
+    except subprocess.CalledProcessError as exc:
+        note = f"make codegen failed: {exc.stderr.decode().strip().splitlines()[-1:]}"
+    dmcg = Path(sys.executable).with_name("datamodel-codegen")
+    start = time.perf_counter()
+    try:
+        for schema in files:
+            subprocess.run(
+                [
+                    str(dmcg),
+                    "--input",
+                    str(schema),
+                    "--input-file-type",
+                    "jsonschema",
+                    "--output",
+                    str(work / f"{schema.stem}.py"),
+                ],
+                capture_output=True,
+                check=True,
+                cwd=REPO,
+            )
+        theirs: float | None = time.perf_counter() - start
+    except (subprocess.CalledProcessError, OSError):
+        theirs = None
+    return ours, theirs, note
