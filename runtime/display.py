@@ -146,6 +146,8 @@ class ProgressDisplay:
     def __call__(self, event: Event) -> None:
         with self._lock:
             row = self.rows.get(event.logical_id)
+            # A step reported twice (e.g. "adopt started" before and after the lookup) is one line.
+            repeated = row is not None and (row.action, row.status) == (event.action, event.status)
             if row is None:
                 row = Row(event.logical_id, event.type_name, event.action, event.status,
                           event.elapsed, event.detail)
@@ -154,7 +156,7 @@ class ProgressDisplay:
                 row.type_name, row.action, row.status = event.type_name, event.action, event.status
                 row.elapsed, row.seen_at = event.elapsed, time.monotonic()
                 row.detail = event.detail or row.detail
-        if not self.live:
+        if not self.live and not repeated:
             line = plain_line(event)
             if line:
                 self.console.file.write(line + "\n")

@@ -244,10 +244,6 @@ def test_an_imported_program_adopts_the_resource_unchanged(
     assert after.returncode == 0, "after adoption the resource is in state and unchanged"
 
 
-@pytest.mark.xfail(
-    reason="the engine adopts only after a CreateResource ends AlreadyExists (one failed write); "
-    "zero writes needs it to look the resource up first when adopt=True (see NOTES.md)",
-)
 def test_an_imported_program_makes_no_write_call_at_all(
     local_cloud: Any, instance: str, tmp_path: Path
 ) -> None:
