@@ -20,6 +20,7 @@ from cloudforge.codegen import metaschema
 from cloudforge.codegen.description import TypeDescription
 from cloudforge.codegen.models import model_source
 from cloudforge.codegen.normalize import describe
+from cloudforge.codegen.pull import strip_keywords
 from cloudforge.codegen.render import (
     render_aws_init,
     render_base,
@@ -48,7 +49,9 @@ def load_file(path: Path) -> dict[str, Any]:
         schema = json.loads(path.read_text())
     except ValueError as exc:
         raise SchemaError(source=str(path), problem=f"not JSON: {exc}") from exc
-    return metaschema.check(apply_fix(schema, path), str(path))
+    # A file copied from the cfn-lint bundle by hand still carries its lint keywords: drop them
+    # here as `pull` does (no registry schema can contain them: the meta-schema forbids them).
+    return metaschema.check(strip_keywords(apply_fix(schema, path)), str(path))
 
 
 def describe_file(path: Path) -> TypeDescription:

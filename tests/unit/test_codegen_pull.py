@@ -49,6 +49,16 @@ def test_pulled_schemas_satisfy_the_meta_schema(tmp_path: Path) -> None:
         assert load_file(path)["typeName"]
 
 
+def test_generator_also_drops_lint_keywords_from_hand_copied_bundle_files(tmp_path: Path) -> None:
+    from cloudforge.codegen.schemas import cfn_lint_bundle
+
+    raw = cfn_lint_bundle()["AWS::ApplicationAutoScaling::ScalingPolicy"].read_text()
+    assert "requiredXor" in raw
+    copied = tmp_path / "aws-applicationautoscaling-scalingpolicy.json"
+    copied.write_text(raw)
+    assert "requiredXor" not in json.dumps(load_file(copied))
+
+
 def test_manifest_accumulates_and_stays_sorted(tmp_path: Path) -> None:
     pull_schemas(["AWS::IoT::Thing"], dest=tmp_path)
     pull_schemas(["AWS::Connect::SecurityProfile"], dest=tmp_path, region="eu-central-1")
