@@ -11,6 +11,7 @@ AWS_ENDPOINT_URL).
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import os
 from contextvars import ContextVar, Token
@@ -136,7 +137,8 @@ class App:
         engine = self._engine
         assert engine is not None and self._backend is not None
         try:
-            await engine.finish(failed=exc is not None)
+            interrupted = isinstance(exc, asyncio.CancelledError | KeyboardInterrupt)
+            await engine.finish(failed=exc is not None, interrupted=interrupted)
         finally:
             if self._token is not None:
                 _current.reset(self._token)

@@ -496,6 +496,12 @@ class Engine:
                     "ErrorCode": "AlreadyExists",
                     "StatusMessage": str(err),
                 }
+            except CloudControlError:
+                # Rejected outright (validation, unknown type...): no request exists, so the
+                # journal entry goes. An EndpointError keeps it: the request may have arrived.
+                self.records.pop(logical_id, None)
+                self.backend.remove(self.stage, logical_id)
+                raise
             else:
                 record.pending_token = event.get("RequestToken")
                 record.identifier = event.get("Identifier")
@@ -581,6 +587,9 @@ class Engine:
                     redacted,
                     started,
                 )
+            except CloudControlError:
+                self._put(record.cleared())  # rejected outright: no request is pending
+                raise
             except ResourceNotFoundError:
                 self._drop(logical_id)  # deleted out of band: create it again
                 return await self._create(resource, metadata, resource.declared, redacted, started)
@@ -662,6 +671,9 @@ class Engine:
             except ResourceNotFoundError:
                 self._drop(logical_id)
                 return
+            except CloudControlError:
+                self._put(record.cleared())  # rejected outright: no request is pending
+                raise
             record.pending_token = event.get("RequestToken")
             self._put(record)
             event = await self._wait(event, metadata, "delete", record, action, started)
@@ -834,9 +846,16 @@ class Engine:
 
     # -- end of run ----------------------------------------------------------------------------
 
-    async def finish(self, failed: bool) -> None:
-        """Delete orphans (destroy: everything) in reverse creation order; plan them in plan."""
+    async def finish(self, failed: bool, interrupted: bool = False) -> None:
+        """Delete orphans (destroy: everything) in reverse creation order; plan them in plan.
+
+        `interrupted` (Ctrl-C, cancellation): resources still in flight are cancelled rather
+        than waited for; their requests stay journaled and the next run resumes them.
+        """
         if self._tasks:
+            if interrupted:
+                for task in self._tasks.values():
+                    task.cancel()
             await asyncio.gather(*self._tasks.values(), return_exceptions=True)
         if self.phase == "destroy":
             targets = list(self.records.values())

@@ -16,7 +16,7 @@ import boto3
 import pytest
 from cloudforge import App
 from cloudforge.aws.connect import SecurityProfile
-from cloudforge.errors import AlreadyExistsError, CloudforgeError
+from cloudforge.errors import AlreadyExistsError, CloudforgeError, RequestFailedError
 from cloudforge.events import ResourceEvent
 from cloudforge.local import LocalCloud
 from cloudforge.local import operations as local_operations
@@ -483,3 +483,46 @@ def test_plan_shows_an_adoption_with_its_diff(
     ]
     assert profile.SecurityProfileArn == arn
     assert writes(local_cloud) == 0
+
+
+def test_a_failed_create_leaves_no_state_and_the_next_run_sends_a_new_request(
+    local_cloud: LocalCloud, instance_arn: str, tmp_path: Path
+) -> None:
+    local_cloud.faults.fail_handler("InvalidRequest", first=1, message="injected refusal")
+    with pytest.raises(CloudforgeError, match=r"InvalidRequest: injected refusal") as caught:
+        run(tmp_path, *seed_profiles(instance_arn)[:1])
+    assert caught.value.request_token  # type: ignore[attr-defined]
+    app = run(tmp_path, phase="plan")
+    assert app.changes == []  # nothing half-made in state
+    # Same declared properties: a new ClientToken, so not the old FAILED request again.
+    app = run(tmp_path, *seed_profiles(instance_arn)[:1])
+    assert [(c.action, c.status) for c in app.changes] == [("create", "done")]
+    assert local_cloud.calls()["CreateResource"] == 2
+    assert list(live_profiles(instance_arn)) == ["BasicProfile"]
+
+
+def test_cancelled_request_is_a_failure(
+    local_cloud: LocalCloud, instance_arn: str, tmp_path: Path
+) -> None:
+    local_cloud.faults.set_latency(1.0)
+    client = boto3.client("cloudcontrol")
+
+    async def cancel_soon() -> None:
+        while True:
+            await asyncio.sleep(0.05)
+            requests = await asyncio.to_thread(
+                client.list_resource_requests,
+                ResourceRequestStatusFilter={"OperationStatuses": ["IN_PROGRESS"]},
+            )
+            for summary in requests["ResourceRequestStatusSummaries"]:
+                await asyncio.to_thread(
+                    client.cancel_resource_request, RequestToken=summary["RequestToken"]
+                )
+                return
+
+    async def main() -> None:
+        async with App("contact-center", stage="test", state_dir=tmp_path):
+            await asyncio.gather(seed_profiles(instance_arn)[0], cancel_soon())
+
+    with pytest.raises(RequestFailedError, match=r"create of .* failed: Cancelled"):
+        asyncio.run(main())
