@@ -26,9 +26,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from cloudforge.local.backend import Backend
 from cloudforge.local.faults import Faults, Latency
 from cloudforge.local.hooks import HookContext
-from cloudforge.local.operations import Backend
 from cloudforge.local.server import CloudControlApp
 from cloudforge.local.store import Store
 

@@ -1,83 +1,39 @@
-"""The eight Cloud Control operations, served generically from registry schemas.
+"""The resource operations (Create, Get, Update, Delete, List), served generically from schemas.
 
 Each operation takes the parsed JSON body and returns the response body; errors are `ApiError`.
 Type checks come first (TypeNotFoundException before anything else, as AWS does), then the
-request's members, then the resource. Per-type behaviour comes from `cloudforge.local.hooks`.
+request's members, then the resource. Per-type behaviour comes from `cloudforge.local.hooks`;
+the request-tracking operations live in `request_operations`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import copy
 import json
-import random
-import sys
 import time
-import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import jsonpatch
 import jsonpointer
-from cloudforge.local.faults import Faults
-from cloudforge.local.hooks import HandlerFailure, HookContext, TypeHooks, hooks_for
-from cloudforge.local.protocol import (
-    ApiError,
-    json_document,
-    require,
-    serialization,
-    string_member,
-    validation,
+from cloudforge.local import patching
+from cloudforge.local.backend import Backend
+from cloudforge.local.hooks import HandlerFailure, TypeHooks, hooks_for
+from cloudforge.local.paging import next_token, page_args
+from cloudforge.local.protocol import ApiError, json_document, require, string_member, validation
+from cloudforge.local.readonly import fill_read_only
+from cloudforge.local.request_operations import (
+    cancel_resource_request,
+    get_resource_request_status,
+    list_resource_requests,
 )
-from cloudforge.local.requests import CANCEL_COMPLETE, FAILED, IN_PROGRESS, SUCCESS, Request
-from cloudforge.local.store import Store, StoredResource
+from cloudforge.local.requests import FAILED, SUCCESS, Request
+from cloudforge.local.store import StoredResource
 from cloudforge.local.typeinfo import TypeInfo, type_info
 from cloudforge.local.validation import model_validation_message, violations
 
-DEFAULT_PAGE = 100
 ACTIONS = {"CreateResource": "create", "UpdateResource": "update", "DeleteResource": "delete",
            "GetResource": "read", "ListResources": "list"}
-
-
-@dataclass
-class Backend:
-    """Everything an operation works on: the store, the fault configuration, the hook context."""
-
-    store: Store
-    faults: Faults
-    context: HookContext = field(default_factory=lambda: HookContext(rng=random.Random()))
-
-    def __post_init__(self) -> None:
-        self.store.on_settle.append(self._settled)
-        self.restore()
-
-    def restore(self) -> None:
-        """Recreate the side effects of stored resources (moto's state does not survive a restart)."""
-        with self.store.lock:
-            for by_id in self.store.resources.values():
-                for resource in by_id.values():
-                    if resource.visible:
-                        self._side_effect(hooks_for(resource.type_name).after_create, resource.type_name, resource.model)
-
-    def _settled(self, request: Request, model: dict[str, Any] | None) -> None:
-        if request.status != SUCCESS or model is None:
-            return
-        hooks = hooks_for(request.type_name)
-        if request.operation == "CREATE":
-            self._side_effect(hooks.after_create, request.type_name, model)
-        elif request.operation == "DELETE":
-            self._side_effect(hooks.after_delete, request.type_name, model)
-
-    def _side_effect(self, effect: Callable[[HookContext, TypeInfo, dict[str, Any]], None], type_name: str,
-                     model: dict[str, Any]) -> None:
-        # A side effect in moto must never break Cloud Control's own bookkeeping.
-        try:
-            effect(self.context, type_info(type_name), model)
-        except Exception:
-            traceback.print_exc(file=sys.stderr)
 
 
 def _info(body: dict[str, Any], operation: str) -> TypeInfo:
@@ -163,28 +119,6 @@ def _not_found(info: TypeInfo, hooks: TypeHooks, identifier: str) -> ApiError:
     )
 
 
-def _strip(paths: tuple[tuple[str, ...], ...], model: dict[str, Any]) -> dict[str, Any]:
-    """A copy of `model` without the values at `paths` (`*` walks every array item)."""
-    out = copy.deepcopy(model)
-
-    def drop(node: Any, path: tuple[str, ...]) -> None:
-        if not path:
-            return
-        head, rest = path[0], path[1:]
-        if head == "*" and isinstance(node, list):
-            for item in node:
-                drop(item, rest)
-        elif isinstance(node, dict) and head in node:
-            if rest:
-                drop(node[head], rest)
-            else:
-                del node[head]
-
-    for path in paths:
-        drop(out, path)
-    return out
-
-
 def _validate(info: TypeInfo, model: Any) -> None:
     if not isinstance(model, dict):
         kind = {list: "JSONArray", str: "String", bool: "Boolean", int: "Integer", float: "Number"}.get(type(model), "Null")
@@ -231,84 +165,52 @@ def create_resource(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
     return _submit(backend, request, now)
 
 
-def _patch_paths(patch: list[dict[str, Any]]) -> list[tuple[str, ...]]:
-    paths = []
-    for op in patch:
-        for key in ("path", "from") if op.get("op") == "move" else ("path",):
-            if op.get("op") != "test":
-                try:
-                    paths.append(tuple(jsonpointer.JsonPointer(op[key]).parts))
-                except jsonpointer.JsonPointerException as exc:
-                    raise validation(f"Invalid patch document: {exc}") from exc
-    return paths
-
-
-def _normalise_patch(patch: Any) -> list[dict[str, Any]]:
-    if not isinstance(patch, list) or not all(isinstance(op, dict) for op in patch):
-        raise validation("Invalid patch document: expected a JSON array of RFC 6902 operations")
-    fixed = []
-    for op in patch:
-        op = dict(op)
-        if not isinstance(op.get("op"), str) or not isinstance(op.get("path"), str):
-            raise validation(f"Invalid patch document: operation {json.dumps(op)} needs 'op' and 'path' strings")
-        if op["op"] in ("move", "copy") and not isinstance(op.get("from"), str):
-            raise validation(f"Invalid patch document: operation {json.dumps(op)} needs a 'from' string")
-        for key in ("path", "from"):
-            if isinstance(op.get(key), str) and op[key] and not op[key].startswith("/"):
-                op[key] = "/" + op[key]
-        fixed.append(op)
-    return fixed
-
-
-def _touches(paths: list[tuple[str, ...]], guarded: tuple[tuple[str, ...], ...]) -> list[str]:
-    hits = []
-    for g in guarded:
-        for p in paths:
-            n = min(len(g), len(p))
-            if all(a == b or a == "*" for a, b in zip(g[:n], p[:n], strict=True)):
-                text = "/properties/" + "/".join(g)
-                if text not in hits:
-                    hits.append(text)
-    return hits
+def _not_updatable(kind: str, paths: list[str]) -> ApiError:
+    return ApiError("NotUpdatableException",
+                    f"Invalid patch update: {kind} [{', '.join(paths)}] cannot be updated")
 
 
 def update_resource(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
     info = _info(body, "UpdateResource")
     require(body, "Identifier", "PatchDocument")
     identifier = string_member(body, "Identifier", max_len=1024) or ""
-    patch = _normalise_patch(json_document(body, "PatchDocument"))
+    patch = patching.normalise(json_document(body, "PatchDocument"))
     client_token = string_member(body, "ClientToken", max_len=128)
     now = time.time()
     fingerprint = _fingerprint("UPDATE", info.type_name, identifier, patch)
     replay = _replay(backend, client_token, fingerprint, now)
     if replay is not None:
         return replay
-    paths = _patch_paths(patch)
-    create_only = _touches(paths, info.create_only)
-    if create_only:
-        raise ApiError("NotUpdatableException",
-                       f"Invalid patch update: createOnlyProperties [{', '.join(create_only)}] cannot be updated")
-    read_only = _touches(paths, info.read_only)
-    if read_only:
-        raise ApiError("NotUpdatableException",
-                       f"Invalid patch update: readOnlyProperties [{', '.join(read_only)}] cannot be updated")
+    paths = patching.changed_paths(patch)
+    # Writing at or below a create-only or read-only path is refused before the resource is read.
+    for kind, guarded in (("createOnlyProperties", info.create_only), ("readOnlyProperties", info.read_only)):
+        hits = patching.touched(paths, guarded)
+        if hits:
+            raise _not_updatable(kind, hits)
     hooks = hooks_for(info.type_name)
     resource = backend.store.visible(info.type_name, identifier)
     if resource is None:
         raise _not_found(info, hooks, identifier)
     if resource.pending is not None:
         raise _busy(resource)
-    writable = _strip(info.read_only, resource.model)
+    top_read_only = tuple(p for p in info.read_only if len(p) == 1)
+    writable = patching.strip(top_read_only, resource.model)
     try:
         patched = jsonpatch.apply_patch(writable, patch)
     except (jsonpatch.JsonPatchException, jsonpointer.JsonPointerException, TypeError, KeyError, IndexError) as exc:
         raise validation(f"Invalid patch document: {exc}") from exc
-    _validate(info, patched)
+    # Replacing a parent object is fine as long as the create-only values inside it stay.
+    create_only = patching.touched(paths, info.create_only, writable, patched)
+    if create_only:
+        raise _not_updatable("createOnlyProperties", create_only)
+    _validate(info, patching.strip(info.read_only, patched))
     request = _new_request(backend, info, "UPDATE", now, identifier=identifier, show_identifier=True,
                            client_token=client_token, fingerprint=fingerprint)
     if not _injected_failure(backend, info, request):
-        read_only_values = {k: v for k, v in resource.model.items() if k in info.read_only_top}
-        request.new_model = hooks.prepare_update(backend.context, info, resource.model, {**patched, **read_only_values})
+        kept = {k: v for k, v in resource.model.items() if k in info.read_only_top}
+        # Nested read-only values under a replaced parent are the handler's to fill again.
+        new_model = fill_read_only(info, {**patched, **kept}, backend.context.rng)
+        request.new_model = hooks.prepare_update(backend.context, info, resource.model, new_model)
     resource.pending = request.token
     return _submit(backend, request, now)
 
@@ -354,36 +256,9 @@ def get_resource(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
         "TypeName": info.type_name,
         "ResourceDescription": {
             "Identifier": identifier,
-            "Properties": json.dumps(_strip(info.write_only, resource.model)),
+            "Properties": json.dumps(patching.strip(info.write_only, resource.model)),
         },
     }
-
-
-def _page_args(body: dict[str, Any]) -> tuple[int, str | None]:
-    size = body.get("MaxResults", DEFAULT_PAGE)
-    if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= 100:
-        raise validation(
-            f"1 validation error detected: Value '{size}' at 'maxResults' failed to satisfy constraint: "
-            "Member must have value between 1 and 100"
-        )
-    token = string_member(body, "NextToken", max_len=4096)
-    if token is None:
-        return size, None
-    try:
-        decoded = base64.b64decode(token.encode(), altchars=b"-_", validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise validation(f"Invalid NextToken {token!r}") from exc
-    if not decoded.startswith(_TOKEN_PREFIX):
-        raise validation(f"Invalid NextToken {token!r}")
-    return size, decoded.removeprefix(_TOKEN_PREFIX)
-
-
-# Page tokens are opaque to clients: base64 of this prefix and the last key of the page.
-_TOKEN_PREFIX = "cloudforge-page:"
-
-
-def _next_token(key: str) -> str:
-    return base64.urlsafe_b64encode((_TOKEN_PREFIX + key).encode()).decode()
 
 
 def list_resources(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
@@ -398,7 +273,7 @@ def list_resources(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
             f"Missing Or Invalid ResourceModel property in {info.type_name} list handler request input. "
             f"Required property:  [{', '.join(missing)}]",
         )
-    size, after = _page_args(body)
+    size, after = page_args(body)
     hooks = hooks_for(info.type_name)
     found = sorted(
         (r for r in backend.store.of_type(info.type_name)
@@ -412,68 +287,12 @@ def list_resources(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
         "TypeName": info.type_name,
         "ResourceDescriptions": [
             {"Identifier": r.identifier,
-             "Properties": json.dumps(_strip(info.write_only, hooks.list_view(info, r.model)))}
+             "Properties": json.dumps(patching.strip(info.write_only, hooks.list_view(info, r.model)))}
             for r in page
         ],
     }
     if len(found) > size:
-        answer["NextToken"] = _next_token(page[-1].identifier)
-    return answer
-
-
-def _request(backend: Backend, body: dict[str, Any]) -> Request:
-    require(body, "RequestToken")
-    token = string_member(body, "RequestToken", max_len=128) or ""
-    request = backend.store.requests.get(token)
-    if request is None:
-        raise ApiError("RequestTokenNotFoundException", f"Request with token {token} was not found")
-    return request
-
-
-def get_resource_request_status(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
-    return {"ProgressEvent": _request(backend, body).progress_event(time.time())}
-
-
-def cancel_resource_request(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
-    request = _request(backend, body)
-    now = time.time()
-    if request.status == IN_PROGRESS:
-        backend.store.cancel(request, now)
-    elif request.status != CANCEL_COMPLETE:
-        raise validation(f"Request {request.token} is already in status {request.status}")
-    return {"ProgressEvent": request.progress_event(now)}
-
-
-def _string_set(body: dict[str, Any], member: str) -> set[str]:
-    values = body.get(member) or []
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise serialization(f"{member} must be a list of strings")
-    return set(values)
-
-
-def list_resource_requests(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
-    size, after = _page_args(body)
-    wanted = body.get("ResourceRequestStatusFilter") or {}
-    if not isinstance(wanted, dict):
-        raise serialization("ResourceRequestStatusFilter must be an object")
-    operations = _string_set(wanted, "Operations")
-    statuses = _string_set(wanted, "OperationStatuses")
-    # Newest first, as AWS lists them; the page key is (start, token) so paging survives new requests.
-    found = sorted(backend.store.requests.values(), key=lambda r: (-r.start, r.token))
-    found = [r for r in found if (not operations or r.operation in operations)
-             and (not statuses or r.status in statuses)]
-    if after is not None:
-        start_text, _, token = after.partition(" ")
-        try:
-            key = (-float(start_text), token)
-        except ValueError as exc:
-            raise validation(f"Invalid NextToken {body.get('NextToken')!r}") from exc
-        found = [r for r in found if (-r.start, r.token) > key]
-    page = found[:size]
-    now = time.time()
-    answer: dict[str, Any] = {"ResourceRequestStatusSummaries": [r.progress_event(now) for r in page]}
-    if len(found) > size:
-        answer["NextToken"] = _next_token(f"{page[-1].start!r} {page[-1].token}")
+        answer["NextToken"] = next_token(page[-1].identifier)
     return answer
 
 

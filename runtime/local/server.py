@@ -15,8 +15,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from cloudforge.local.backend import Backend
 from cloudforge.local.faults import Faults
-from cloudforge.local.operations import OPERATIONS, Backend
+from cloudforge.local.operations import OPERATIONS
 from cloudforge.local.protocol import CONTENT_TYPE, TARGET_PREFIX, ApiError, parse_body
 
 # Well above the largest legal request (a 256 KiB document plus members); larger bodies are refused unread.

@@ -1,0 +1,58 @@
+"""What every operation works on: the store, the fault configuration, the hook context.
+
+The backend also runs the hooks' side effects (e.g. the moto bucket behind an S3 bucket) when a
+request settles, and again for stored resources when a server starts from its state file.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cloudforge.local.faults import Faults
+from cloudforge.local.hooks import HookContext, hooks_for
+from cloudforge.local.requests import SUCCESS, Request
+from cloudforge.local.store import Store
+from cloudforge.local.typeinfo import TypeInfo, type_info
+
+
+@dataclass
+class Backend:
+    """Everything an operation works on: the store, the fault configuration, the hook context."""
+
+    store: Store
+    faults: Faults
+    context: HookContext = field(default_factory=lambda: HookContext(rng=random.Random()))
+
+    def __post_init__(self) -> None:
+        self.store.on_settle.append(self._settled)
+        self.restore()
+
+    def restore(self) -> None:
+        """Recreate the side effects of stored resources (moto's state does not survive a restart)."""
+        with self.store.lock:
+            for by_id in self.store.resources.values():
+                for resource in by_id.values():
+                    if resource.visible:
+                        self._side_effect(hooks_for(resource.type_name).after_create, resource.type_name, resource.model)
+
+    def _settled(self, request: Request, model: dict[str, Any] | None) -> None:
+        if request.status != SUCCESS or model is None:
+            return
+        hooks = hooks_for(request.type_name)
+        if request.operation == "CREATE":
+            self._side_effect(hooks.after_create, request.type_name, model)
+        elif request.operation == "DELETE":
+            self._side_effect(hooks.after_delete, request.type_name, model)
+
+    def _side_effect(self, effect: Callable[[HookContext, TypeInfo, dict[str, Any]], None], type_name: str,
+                     model: dict[str, Any]) -> None:
+        # A side effect in moto must never break Cloud Control's own bookkeeping.
+        try:
+            effect(self.context, type_info(type_name), model)
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
