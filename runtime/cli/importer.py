@@ -6,6 +6,7 @@ The program declares the resource's readable properties minus the read-only ones
 
 from __future__ import annotations
 
+import copy
 import keyword
 import pprint
 import re
@@ -22,7 +23,7 @@ WIDTH = 100
 
 def declared_props(metadata: TypeMetadata, properties: dict[str, Any]) -> dict[str, Any]:
     """`properties` as read from Cloud Control, without the read-only paths."""
-    props = dict(properties)
+    props = copy.deepcopy(properties)
     for path in metadata.read_only:
         remove_path(props, [unescape(p) for p in path.strip("/").split("/")])
     return props
