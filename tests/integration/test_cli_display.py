@@ -1,0 +1,90 @@
+"""The progress display the CLI attaches to a run: plain lines off a terminal, counts, summary.
+
+Fed with `cloudforge.events.ResourceEvent`s directly; the terminal rendering is exercised through
+a pseudo-terminal in test_cli_deploy.py.
+"""
+
+from __future__ import annotations
+
+import io
+
+from cloudforge.display import ProgressDisplay, plain_console
+from cloudforge.events import ResourceEvent
+from rich.console import Console
+
+TYPE = "AWS::Connect::SecurityProfile"
+
+
+def feed(phase: str, *events: tuple[str, str, str]) -> tuple[ProgressDisplay, str]:
+    out = io.StringIO()
+    display = ProgressDisplay(phase, plain_console(out))
+    with display:
+        for logical_id, action, status in events:
+            display(ResourceEvent(logical_id, TYPE, action, status, 1.25, ""))  # type: ignore[arg-type]
+    return display, out.getvalue()
+
+
+def test_off_a_terminal_each_step_is_one_plain_line() -> None:
+    display, out = feed(
+        "up",
+        ("a", "create", "started"), ("a", "create", "polling"), ("a", "create", "polling"),
+        ("a", "create", "succeeded"),
+        ("b", "adopt", "started"), ("b", "adopt", "started"), ("b", "adopt", "succeeded"),
+        ("c", "noop", "succeeded"),
+    )
+
+    assert out.splitlines() == [
+        f"a ({TYPE}): Creating...",
+        f"a ({TYPE}): Creation complete after 1.2s",
+        f"b ({TYPE}): Adopting...",
+        f"b ({TYPE}): Adoption complete after 1.2s",
+    ]
+    assert "\x1b[" not in out
+    assert display.summary().startswith("Apply complete: 1 created, 1 adopted, 1 unchanged (")
+
+
+def test_a_failed_resource_is_named_in_the_summary() -> None:
+    display, out = feed("up", ("a", "update", "started"), ("a", "update", "failed"),
+                        ("b", "delete", "skipped"))
+
+    assert f"a ({TYPE}): Modifications failed after 1.2s" in out
+    summary = display.summary()
+    assert summary.startswith("Apply failed: 0 unchanged, 1 skipped (")
+    assert summary.endswith("Failed: a.")
+    assert display.outcome().failed == ["a"]
+
+
+def test_a_plan_counts_what_would_change() -> None:
+    display, out = feed("plan", ("a", "create", "planned"), ("b", "update", "planned"),
+                        ("c", "noop", "planned"), ("d", "delete", "planned"))
+
+    assert f"    ~ b ({TYPE}) will be updated" in out.splitlines()
+    assert display.summary() == "Plan: 1 to create, 1 to update, 1 to delete, 1 unchanged."
+    assert display.outcome().pending_changes
+
+
+def test_a_plan_without_changes_says_so() -> None:
+    display, _ = feed("plan", ("a", "noop", "planned"), ("b", "noop", "planned"))
+
+    assert display.summary() == "No changes: 2 unchanged."
+    assert not display.outcome().pending_changes
+
+
+def test_destroy_summary_counts_deletes() -> None:
+    display, _ = feed("destroy", ("a", "delete", "started"), ("a", "delete", "succeeded"))
+
+    assert display.summary().startswith("Destroy complete: 1 deleted, 0 unchanged (")
+
+
+def test_the_live_table_lists_changing_resources_and_counts_the_rest() -> None:
+    display = ProgressDisplay("up", plain_console(io.StringIO()))
+    display(ResourceEvent("a", TYPE, "create", "started", 0.5))
+    display(ResourceEvent("b", TYPE, "noop", "succeeded"))
+
+    out = io.StringIO()
+    Console(file=out, width=120, no_color=True).print(display.render())
+
+    text = out.getvalue()
+    assert "a" in text and "+ create" in text and "started" in text
+    assert " b " not in text
+    assert "1 unchanged" in text
