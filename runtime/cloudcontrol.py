@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import os
 import random
 import threading
 from collections.abc import Mapping
@@ -44,6 +45,9 @@ RETRYABLE_CALL_ERRORS = frozenset(
     }
 )
 CALL_RETRIES = 10
+
+_SESSIONS: dict[tuple[str | None, ...], Any] = {}
+_SESSIONS_LOCK = threading.Lock()
 
 _HINTS = {
     "TypeNotFoundException": "the type is not available in this account/region (is it activated, "
@@ -81,7 +85,6 @@ class CloudControl:
         self.endpoint_url = endpoint_url
         self.max_concurrency = max_concurrency
         self._client: Any = None
-        self._client_lock = threading.Lock()
         self._executor = ThreadPoolExecutor(
             max_workers=max_concurrency, thread_name_prefix="cloudforge-cc"
         )
@@ -89,12 +92,22 @@ class CloudControl:
 
     @property
     def client(self) -> Any:
-        with self._client_lock:
+        with _SESSIONS_LOCK:  # botocore sessions are not safe to create clients from in parallel
             if self._client is None:
                 import boto3
                 from botocore.config import Config
 
-                session = boto3.session.Session(profile_name=self.profile, region_name=self.region)
+                # One boto3 session per profile and process: loading the service models is the
+                # slow part of making a client (~0.1 s), and a session caches them.
+                # Keyed by what selects the credentials, which a session caches.
+                key = (
+                    self.profile,
+                    os.environ.get("AWS_PROFILE"),
+                    os.environ.get("AWS_ACCESS_KEY_ID"),
+                )
+                if key not in _SESSIONS:
+                    _SESSIONS[key] = boto3.session.Session(profile_name=self.profile)
+                session = _SESSIONS[key]
                 config = Config(
                     retries={"mode": "standard", "max_attempts": 3},
                     max_pool_connections=self.max_concurrency + 4,
@@ -102,7 +115,10 @@ class CloudControl:
                     read_timeout=60,
                 )
                 self._client = session.client(
-                    "cloudcontrol", endpoint_url=self.endpoint_url, config=config
+                    "cloudcontrol",
+                    region_name=self.region,
+                    endpoint_url=self.endpoint_url,
+                    config=config,
                 )
             return self._client
 

@@ -2,9 +2,9 @@
 
 Cloud Control's `RetryAfter` says when the next status read is useful, so when a progress event
 carries one in the future we poll right then (plus a few milliseconds, so we never arrive just
-before it), trusting it up to 30 s ahead; this detects completion within one round trip of it. Without a
-hint the delay starts small and grows geometrically to a cap, so a request of latency L costs
-about 2 + log2(L) polls. The deadline comes from the handler's `timeoutInMinutes`. The clock and
+before it), trusting it up to 30 s ahead: completion is seen within one round trip. A hint
+already past on the first event means "look now" (one quick read). Without a hint the delay
+starts small and grows geometrically to a cap: about 2 + log2(L) polls for a latency of L. The deadline comes from the handler's `timeoutInMinutes`. The clock and
 the sleep are injectable so the schedule is tested without waiting.
 """
 
@@ -67,6 +67,10 @@ def next_delay(
         until = (hint - now).total_seconds()
         if until > 0:
             delay = min(until + HINT_MARGIN, backoff.hint_cap)
+        elif polls_done == 0:
+            # "Useful now" on the first event: look right away, but only once, so that a
+            # server whose hints lag cannot pull us into a tight loop.
+            delay = backoff.floor
     delay = max(delay, backoff.floor)
     return max(0.0, min(delay, remaining))
 

@@ -92,6 +92,11 @@ def test_retry_after_in_the_past_falls_back_to_backoff() -> None:
     assert delay == Backoff().delay(2)
 
 
+def test_retry_after_already_due_on_the_first_event_means_look_now_once() -> None:
+    assert next_delay(Backoff(), 0, T0, T0, remaining=100) == Backoff().floor
+    assert next_delay(Backoff(), 1, T0, T0, remaining=100) == Backoff().delay(1)
+
+
 def test_retry_after_far_away_is_capped() -> None:
     delay = next_delay(Backoff(hint_cap=20.0), 0, T0 + timedelta(hours=1), T0, remaining=100)
     assert delay == 20.0
