@@ -30,7 +30,7 @@ from cloudforge.local.request_operations import (
 from cloudforge.local.requests import FAILED, SUCCESS, Request
 from cloudforge.local.store import StoredResource
 from cloudforge.local.typeinfo import TypeInfo, type_info
-from cloudforge.local.validation import model_validation_message, violations
+from cloudforge.local.validation import model_validation_message, property_violations, violations
 
 ACTIONS = {"CreateResource": "create", "UpdateResource": "update", "DeleteResource": "delete",
            "GetResource": "read", "ListResources": "list"}
@@ -266,7 +266,8 @@ def list_resources(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
     resource_model = json_document(body, "ResourceModel") or {}
     if not isinstance(resource_model, dict):
         raise validation("ResourceModel must be a JSON object")
-    missing = [k for k in info.list_required if resource_model.get(k) in (None, "")]
+    missing = [k for k in info.list_required if resource_model.get(k) in (None, "")
+               or property_violations(info.type_name, k, resource_model[k])]
     if missing:
         raise ApiError(
             "InvalidRequestException",

@@ -164,6 +164,12 @@ def violations(type_name: str, model: dict[str, Any], *, ignore_required: frozen
     return [text for _, _, text in found]
 
 
+def property_violations(type_name: str, name: str, value: Any) -> list[str]:
+    """Violations of the schema by one property's value alone (other required keys excused)."""
+    required = frozenset(load_schema(type_name).get("required", []))
+    return violations(type_name, {name: value}, ignore_required=required)
+
+
 def model_validation_message(problems: list[str]) -> str:
     if len(problems) == 1:
         return f"Model validation failed ({problems[0]})"

@@ -144,6 +144,8 @@ def test_list_needs_instance_arn_and_filters_by_it(cc: Any, local_cloud: LocalCl
         f"Missing Or Invalid ResourceModel property in {PROFILE} list handler request input. "
         "Required property:  [InstanceArn]",
     )
+    assert error_of(cc.list_resources, TypeName=PROFILE, ResourceModel=json.dumps({"InstanceArn": "not-an-arn"}))[1] == (
+        "InvalidRequestException")
     listed = cc.list_resources(TypeName=PROFILE, ResourceModel=json.dumps({"InstanceArn": instance_arn}))
     models = [json.loads(d["Properties"]) for d in listed["ResourceDescriptions"]]
     assert sorted(m["SecurityProfileName"] for m in models) == ["One", "Two"]

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import importlib
 import random
+import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from cloudforge.local.readonly import ACCOUNT, REGION, fill_read_only, generated_name
@@ -27,10 +28,11 @@ class HandlerFailure(Exception):
 
 @dataclass
 class HookContext:
+    """What hooks may use: the server's seeded random source, its region and account."""
+
     rng: random.Random
     region: str = REGION
     account: str = ACCOUNT
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class TypeHooks:
@@ -93,8 +95,16 @@ def register(type_name: str) -> Callable[[H], H]:
     return wrap
 
 
+_loaded = threading.Event()
+_loading = threading.Lock()
+
+
 def hooks_for(type_name: str) -> TypeHooks:
-    if not _REGISTRY:
-        for module in _MODULES:
-            importlib.import_module(module)
+    """The type's hooks, or the generic handler's."""
+    if not _loaded.is_set():
+        # Every hook module is imported before any lookup is answered, even with concurrent first calls.
+        with _loading:
+            for module in _MODULES:
+                importlib.import_module(module)
+            _loaded.set()
     return _REGISTRY.get(type_name, _GENERIC)
