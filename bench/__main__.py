@@ -43,8 +43,10 @@ def run_module(name: str, quick: bool) -> list[Section]:
     return result if isinstance(result, list) else [result]
 
 
-def meta(durations: dict[str, float]) -> dict[str, object]:
+def meta(durations: dict[str, float], load_before: float) -> dict[str, object]:
     return {
+        # Other work on the machine shows in every timing: the load average says how much.
+        "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
@@ -82,16 +84,18 @@ def main(argv: list[str] | None = None) -> int:
 
     sections: list[Section] = []
     durations: dict[str, float] = {}
+    load_before = os.getloadavg()[0]
     for name in [m for m in MODULES if m in args.only.split(",")]:
         print(f"bench: {name} ...", file=sys.stderr, flush=True)
         start = time.perf_counter()
         sections += run_module(name, args.quick)
         durations[name] = time.perf_counter() - start
 
-    info = meta(durations)
+    info = meta(durations, load_before)
     header = (
         f"# cloudforge bench results\n\n{info['date']}; Python {info['python']}; "
-        f"{info['machine']}; `make bench` took {info['seconds_total']} s. "
+        f"{info['machine']}, load average {load_before:.1f} at start; `make bench` took "
+        f"{info['seconds_total']} s. "
         "Ratio = cloudforge / baseline (lower is better for every figure).\n"
     )
     md, js = write_results(sections, info, args.out, header)

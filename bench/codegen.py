@@ -230,13 +230,13 @@ def measure(quick: bool = False) -> Section:
     )
     section.method = (
         f"{len(types)} registry types (every k-th of the cfn-lint bundle's "
-        f"{len(sample_registry_size())} plus {len(HARD_CASES)} hard cases), the same fixed "
+        f"{len(sample_registry_size())}, plus {len(HARD_CASES)} hard cases), the same fixed "
         f"schemas for both. Per-type figures: one type per call, in-process after imports. "
-        f"Whole-sample and no-op runs: `generate_all` over all {len(types)} in a fresh process; "
-        f"datamodel-code-generator has no incremental mode, so its figure is the sum of its "
-        f"per-type runs. `make codegen`: `python -m cloudforge.codegen generate` into a scratch tree it "
-        f"has just written. Failed: generation raised, or the output does not import "
-        f"(cloudforge's: does not compile)."
+        f"Whole-sample and no-op runs: `generate_all`, in a fresh process, over the types that "
+        f"generated one by one (a single bad schema stops a whole run); datamodel-code-generator "
+        f"has no incremental mode, so its figure for both is the sum of its per-type runs. "
+        f"`make codegen`: `python -m cloudforge.codegen generate` into a scratch tree it has just "
+        f"written. Failed: generation raised, or an output module does not import."
     )
     return section
 

@@ -96,12 +96,12 @@ def rows_for(label: str, samples: dict[str, Sample | str], peers: list[str]) -> 
     """Three figures (time, memory above bare, whole-process memory), each against the peers."""
     ours = samples.get("cloudforge")
     rows: list[Row] = []
-    figures: list[tuple[str, Callable[[Sample], float]]] = [
-        ("wall time (ms)", lambda s: s.seconds * 1000),
-        ("peak RSS above a bare interpreter (MiB)", lambda s: s.above_bare_mib),
-        ("peak RSS, whole process (MiB)", lambda s: s.rss_mib),
+    figures: list[tuple[str, str, Callable[[Sample], float]]] = [
+        ("wall time (ms)", "ms", lambda s: s.seconds * 1000),
+        ("peak RSS above a bare interpreter (MiB)", "above_bare_mib", lambda s: s.above_bare_mib),
+        ("peak RSS, whole process (MiB)", "rss_mib", lambda s: s.rss_mib),
     ]
-    for title, pick in figures:
+    for title, kind, pick in figures:
         # A peer's figure is kept even when cloudforge's is missing, and the reverse.
         row = Row(
             measure=f"`{label}`: {title}",
@@ -109,6 +109,7 @@ def rows_for(label: str, samples: dict[str, Sample | str], peers: list[str]) -> 
             baselines={
                 p: pick(s) if isinstance(s := samples.get(p), Sample) else None for p in peers
             },
+            key={"figure": "import", "statement": label, "kind": kind},
         )
         if not isinstance(ours, Sample):
             row.note = ours or "not run"

@@ -22,6 +22,8 @@ class Row:
     target: str = ""  # the issue's target for this figure, in words: "<= 2 s"
     met: bool | None = None  # whether cloudforge's figure meets the target; None: no target
     note: str = ""  # why a figure is missing, or how to read it
+    # What the figure is, as data for the plot: {"figure": "deploy-wall", "n": 1, "latency": 2.0}.
+    key: dict[str, Any] = field(default_factory=dict)
 
     def ratio(self, baseline: str) -> float | None:
         """cloudforge / baseline; None when either is missing or the baseline is zero."""
