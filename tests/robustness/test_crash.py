@@ -26,10 +26,9 @@ from collections import Counter
 from pathlib import Path
 
 from cloudforge.local import Latency, LocalCloud
-from cloudforge.state import SqliteState
 
-from tests.robustness.crash_program import declared, deploy
-from tests.robustness.helpers import cloud_profiles
+from tests.robustness.crash_program import deploy
+from tests.robustness.helpers import assert_converged, pending_records
 
 PROGRAM = Path(__file__).with_name("crash_program.py")
 KILLS = int(os.environ.get("CLOUDFORGE_CRASH_KILLS", "32"))
@@ -73,36 +72,6 @@ def run_and_kill(
             child.wait()
 
 
-def pending_records(state_dir: Path) -> int:
-    backend = SqliteState(state_dir)
-    try:
-        records = backend.load("crash/suite").records.values()
-    finally:
-        backend.close()
-    return sum(1 for r in records if r.status == "pending")
-
-
-def assert_converged(cloud: LocalCloud, state_dir: Path, arn: str, version: str) -> None:
-    wanted = declared(version, arn)
-    in_cloud = cloud_profiles(arn)
-    names = Counter(p["SecurityProfileName"] for p in in_cloud)
-    assert names == Counter(p["SecurityProfileName"] for p in wanted.values()), (
-        f"{version}: the cloud holds {sorted(names.elements())}"
-    )
-    backend = SqliteState(state_dir)
-    try:
-        records = backend.load("crash/suite").records
-    finally:
-        backend.close()
-    assert sorted(records) == sorted(wanted), f"{version}: state holds {sorted(records)}"
-    assert all(r.status == "ready" and r.pending_token is None for r in records.values())
-    assert {r.identifier for r in records.values()} == {p["Identifier"] for p in in_cloud}
-    for logical_id, props in wanted.items():
-        live = next(p for p in in_cloud if p["Identifier"] == records[logical_id].identifier)
-        assert live["SecurityProfileName"] == props["SecurityProfileName"]
-        assert live["Description"] == props["Description"]
-
-
 def test_sigkilled_deploys_converge_on_the_next_run(
     local_cloud: LocalCloud, instance_arn: str, tmp_path: Path
 ) -> None:
@@ -124,7 +93,7 @@ def test_sigkilled_deploys_converge_on_the_next_run(
             in_flight[action] += pending_records(state_dir)
         app = asyncio.run(deploy(str(state_dir), instance_arn, version))
         assert all(c.status == "done" for c in app.changes)
-        assert_converged(local_cloud, state_dir, instance_arn, version)
+        assert_converged(state_dir, instance_arn, version)
         # State matches the cloud: an immediate rerun is a no-op without any API call.
         local_cloud.reset_calls()
         rerun = asyncio.run(deploy(str(state_dir), instance_arn, version))
