@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,18 @@ async def main():
 asyncio.run(main())
 '''
 
+
+
+def wait_for(token: str) -> dict[str, Any]:
+    """Poll a Cloud Control request until it ends (the local cloud answers at once: no 1 s waiter delay)."""
+    client = boto3.client("cloudcontrol")
+    for _ in range(200):
+        event: dict[str, Any] = client.get_resource_request_status(RequestToken=token)["ProgressEvent"]
+        if event["OperationStatus"] not in ("PENDING", "IN_PROGRESS"):
+            assert event["OperationStatus"] == "SUCCESS", event
+            return event
+        time.sleep(0.02)
+    raise AssertionError(f"request {token} did not finish")
 
 def cloudforge(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     script = Path(sys.executable).with_name("cloudforge")
@@ -147,7 +160,7 @@ def test_refresh_recreates_a_resource_deleted_out_of_band(
     arn = profiles(instance)["CliProfile"]["SecurityProfileArn"]
     client = boto3.client("cloudcontrol")
     token = client.delete_resource(TypeName=TYPE, Identifier=arn)["ProgressEvent"]["RequestToken"]
-    client.get_waiter("resource_request_success").wait(RequestToken=token, WaiterConfig={"Delay": 1})
+    wait_for(token)
 
     without = cloudforge("plan", "--detailed-exitcode", str(program), cwd=tmp_path)
     refreshed = cloudforge("up", "--refresh", str(program), cwd=tmp_path)
@@ -202,7 +215,7 @@ def import_existing(cloud: Any, instance: str, tmp_path: Path) -> tuple[Path, di
         "AllowedAccessControlTags": [{"Key": "Department", "Value": "Support"}],
     }
     token = client.create_resource(TypeName=TYPE, DesiredState=json.dumps(desired))["ProgressEvent"]["RequestToken"]
-    client.get_waiter("resource_request_success").wait(RequestToken=token, WaiterConfig={"Delay": 1})
+    wait_for(token)
     existing = profiles(instance)["Existing"]
 
     printed = cloudforge("import", TYPE, existing["SecurityProfileArn"], "--name", "existing", cwd=tmp_path)
