@@ -9,6 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cloudforge.codegen.generate import generate_all
+from cloudforge.codegen.pull import pull_schemas
+
 ROOT = Path(__file__).resolve().parents[2]
 
 GOOD = """
@@ -54,7 +57,7 @@ count: int = SecurityProfile("e", InstanceArn=INSTANCE, SecurityProfileName="E")
 """
 
 
-def _layout(root: Path) -> Path:
+def _layout(root: Path, aws: Path = ROOT / "generated" / "aws") -> Path:
     """runtime/ as cloudforge, codegen/ as cloudforge.codegen, generated/aws/ as cloudforge.aws."""
     package = root / "cloudforge"
     package.mkdir(parents=True)
@@ -62,8 +65,23 @@ def _layout(root: Path) -> Path:
         if entry.name != "__pycache__":
             (package / entry.name).symlink_to(entry)
     (package / "codegen").symlink_to(ROOT / "codegen")
-    (package / "aws").symlink_to(ROOT / "generated" / "aws")
+    (package / "aws").symlink_to(aws)
     return root
+
+
+def _mypy(cwd: Path, site: Path, *files: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable, "-m", "mypy", "--strict", "--config-file", str(ROOT / "pyproject.toml"),
+            "--follow-imports=silent", "--cache-dir", str(cwd / "cache"),
+            "--no-error-summary", "--hide-error-context", "--no-pretty", *files,
+        ],
+        cwd=cwd,
+        env={**os.environ, "MYPYPATH": str(site)},
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )  # fmt: skip
 
 
 def test_mypy_strict_accepts_correct_use_and_rejects_wrong_arguments(tmp_path: Path) -> None:
@@ -72,22 +90,15 @@ def test_mypy_strict_accepts_correct_use_and_rejects_wrong_arguments(tmp_path: P
     site = _layout(tmp_path / "site")
     (tmp_path / "good.py").write_text(GOOD)
     (tmp_path / "bad.py").write_text(BAD)
-    result = subprocess.run(
-        [
-            sys.executable, "-m", "mypy", "--strict", "--config-file", str(ROOT / "pyproject.toml"),
-            "--follow-imports=silent", "--cache-dir", str(tmp_path / "cache"),
-            "--no-error-summary", "--hide-error-context", "--no-pretty",
-            "good.py", "bad.py",
-            # the generated modules themselves are checked strictly too
-            str(site / "cloudforge" / "aws" / "connect" / "security_profile.py"),
-            str(site / "cloudforge" / "aws" / "connect" / "__init__.py"),
-        ],
-        cwd=tmp_path,
-        env={**os.environ, "MYPYPATH": str(site)},
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )  # fmt: skip
+    result = _mypy(
+        tmp_path,
+        site,
+        "good.py",
+        "bad.py",
+        # the generated modules themselves are checked strictly too
+        str(site / "cloudforge" / "aws" / "connect" / "security_profile.py"),
+        str(site / "cloudforge" / "aws" / "connect" / "__init__.py"),
+    )
     errors = [line for line in result.stdout.splitlines() if ": error:" in line]
     assert not [e for e in errors if not e.startswith("bad.py")], result.stdout + result.stderr
     lines = {int(e.split(":")[1]) for e in errors}
@@ -96,3 +107,21 @@ def test_mypy_strict_accepts_correct_use_and_rejects_wrong_arguments(tmp_path: P
     assert '"SecurityProfileName"' in text and 'expected "str"' in text
     assert 'Unexpected keyword argument "Descripton"' in text
     assert 'Missing named argument "InstanceArn"' in text
+
+
+def test_generated_modules_of_hard_registry_types_pass_mypy_strict(tmp_path: Path) -> None:
+    # Recursive definitions, a keyword field, oneOf shapes, maps, a definition named like a
+    # property: the emitted annotations and TypedDicts must agree with the emitted models.
+    types = [
+        "AWS::WAFv2::WebACL",
+        "AWS::DataZone::ProjectMembership",
+        "AWS::IoT::Thing",
+        "AWS::ManagedBlockchain::Node",
+        "AWS::ApiGatewayV2::Route",
+    ]
+    pull_schemas(types, dest=tmp_path / "schemas")
+    generate_all(tmp_path / "schemas", tmp_path / "out")
+    site = _layout(tmp_path / "site", tmp_path / "out" / "aws")
+    modules = sorted(str(p) for p in (site / "cloudforge" / "aws").rglob("*.py"))
+    result = _mypy(tmp_path, site, *modules)
+    assert result.returncode == 0, result.stdout + result.stderr
