@@ -261,18 +261,29 @@ def get_resource(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _list_model_problem(info: TypeInfo, resource_model: dict[str, Any]) -> str | None:
+    """What is wrong with the ResourceModel the list handler requires, in everit's words."""
+    for name in info.list_required:
+        if resource_model.get(name) in (None, ""):
+            return f"#: required key [{name}] not found"
+        problems = property_violations(info.type_name, name, resource_model[name])
+        if problems:
+            return problems[0]
+    return None
+
+
 def list_resources(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
     info = _info(body, "ListResources")
     resource_model = json_document(body, "ResourceModel") or {}
     if not isinstance(resource_model, dict):
         raise validation("ResourceModel must be a JSON object")
-    missing = [k for k in info.list_required if resource_model.get(k) in (None, "")
-               or property_violations(info.type_name, k, resource_model[k])]
-    if missing:
+    problem = _list_model_problem(info, resource_model)
+    if problem is not None:
+        # AWS's wording, run-on sentence included.
         raise ApiError(
             "InvalidRequestException",
-            f"Missing Or Invalid ResourceModel property in {info.type_name} list handler request input. "
-            f"Required property:  [{', '.join(missing)}]",
+            f"Missing or invalid ResourceModel property in {info.type_name} list handler request input."
+            f"Required property: ({problem})",
         )
     size, after = page_args(body)
     hooks = hooks_for(info.type_name)

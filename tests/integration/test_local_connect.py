@@ -139,13 +139,16 @@ def test_list_needs_instance_arn_and_filters_by_it(cc: Any, local_cloud: LocalCl
     other = new_instance(local_cloud)
     for name, instance in (("One", instance_arn), ("Two", instance_arn), ("Elsewhere", other)):
         finish(cc, create(cc, InstanceArn=instance, SecurityProfileName=name))
+    # AWS's wording (seen for AWS::EKS::Nodegroup without ClusterName), run-on sentence included.
     assert error_of(cc.list_resources, TypeName=PROFILE) == (
         400, "InvalidRequestException",
-        f"Missing Or Invalid ResourceModel property in {PROFILE} list handler request input. "
-        "Required property:  [InstanceArn]",
+        f"Missing or invalid ResourceModel property in {PROFILE} list handler request input."
+        "Required property: (#: required key [InstanceArn] not found)",
     )
-    assert error_of(cc.list_resources, TypeName=PROFILE, ResourceModel=json.dumps({"InstanceArn": "not-an-arn"}))[1] == (
-        "InvalidRequestException")
+    status, code, message = error_of(cc.list_resources, TypeName=PROFILE, ResourceModel=json.dumps({"InstanceArn": "not-an-arn"}))
+    assert (status, code) == (400, "InvalidRequestException")
+    assert message.endswith("Required property: (#/InstanceArn: string [not-an-arn] does not match pattern "
+                            "^arn:aws[-a-z0-9]*:connect:[-a-z0-9]*:[0-9]{12}:instance/[-a-zA-Z0-9]*$)")
     listed = cc.list_resources(TypeName=PROFILE, ResourceModel=json.dumps({"InstanceArn": instance_arn}))
     models = [json.loads(d["Properties"]) for d in listed["ResourceDescriptions"]]
     assert sorted(m["SecurityProfileName"] for m in models) == ["One", "Two"]
