@@ -46,7 +46,7 @@ def test_few_python_blocks_are_exempt_from_running() -> None:
     python = blocks("python")
     exempt = [info for _, info, _ in python if "norun" in info]
 
-    assert len(python) >= 4
+    assert len(python) >= 5
     assert len(exempt) <= 1
 
 
@@ -64,7 +64,9 @@ def test_every_python_block_runs_against_the_local_cloud(
         exec(compile(code, f"{README.name}:{line}", "exec"), namespace)
         outputs.append(capsys.readouterr().out)
 
-    first, examples, validation, destroy = outputs
+    # The local-cloud block pointed AWS_ENDPOINT_URL at a cloud of its own, gone now.
+    monkeypatch.setenv("AWS_ENDPOINT_URL", local_cloud.endpoint_url)
+    first, examples, validation, destroy, local = outputs
     arn = re.compile(r"arn:aws:connect:us-east-1:\d{12}:instance/[-\w]+/security-profile/[-\w]+")
     assert arn.fullmatch(first.strip()), first
     names = {line.split()[0] for line in examples.splitlines()}
@@ -77,6 +79,8 @@ def test_every_python_block_runs_against_the_local_cloud(
         ResourceModel=json.dumps({"InstanceArn": namespace["instance_arn"]}),
     )
     assert listed["ResourceDescriptions"] == [], "the README's destroy block leaves nothing behind"
+    # The local-cloud block deployed the first program into a cloud of its own and counted it.
+    assert "'CreateResource': 1" in local and arn.search(local)
 
 
 def test_every_cloudforge_command_the_readme_shows_exists() -> None:
