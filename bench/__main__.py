@@ -31,16 +31,23 @@ TITLES = {
 }
 
 
-def run_module(name: str, quick: bool) -> list[Section]:
-    """The module's sections; one "not measured" section when it cannot run at all."""
+def run_measure(title: str, measure: Callable[[], Section | list[Section]]) -> list[Section]:
+    """The measurement's sections; one "not measured" section, with the reason, if it raises."""
     try:
-        module = importlib.import_module(f"bench.{name}")
-        measure: Callable[..., Section | list[Section]] = module.measure
-        result = measure(quick=quick)
+        result = measure()
     except Exception as exc:  # a missing part must not hide the other figures
-        reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
-        return [Section(TITLES[name], "Could not run.", [not_measured("all figures", reason)])]
+        reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+        return [Section(title, "Could not run.", rows=[not_measured("all figures", reason)])]
     return result if isinstance(result, list) else [result]
+
+
+def run_module(name: str, quick: bool) -> list[Section]:
+    def measure() -> Section | list[Section]:
+        module = importlib.import_module(f"bench.{name}")
+        result: Section | list[Section] = module.measure(quick=quick)
+        return result
+
+    return run_measure(TITLES[name], measure)
 
 
 def meta(durations: dict[str, float], load_before: float) -> dict[str, object]:

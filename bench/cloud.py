@@ -37,7 +37,8 @@ def use_fake_credentials() -> None:
 
 def client(service: str, endpoint_url: str, pool: int = 10) -> Any:
     """A plain boto3 client for the local cloud; `pool` sized for that many threads."""
-    return boto3.session.Session().client(
+    session: Any = boto3.session.Session()  # Any: the service name is not a literal here
+    return session.client(
         service,
         endpoint_url=endpoint_url,
         region_name=REGION,

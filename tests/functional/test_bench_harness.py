@@ -67,3 +67,23 @@ def test_written_results_round_trip(tmp_path: Path) -> None:
     assert document["meta"] == {"date": "today"}
     assert document["sections"][0]["rows"][0]["ratios"] == {"peer": 0.25, "other": 2.0}
     assert from_json(document) == tiny()
+
+
+def test_a_measurement_that_raises_becomes_a_not_measured_section() -> None:
+    from bench.__main__ import run_measure
+
+    def broken() -> Section:
+        raise ModuleNotFoundError("No module named 'cloudforge.app'")
+
+    [section] = run_measure("3. Deploy", broken)
+    assert section.title == "3. Deploy"
+    [row] = section.rows
+    assert row.value is None
+    assert row.note == "ModuleNotFoundError: No module named 'cloudforge.app'"
+    assert "not measured (ModuleNotFoundError" in render_markdown([section])
+
+
+def test_a_measurement_that_works_passes_its_sections_through() -> None:
+    from bench.__main__ import run_measure
+
+    assert run_measure("1. Import", lambda: tiny()[0]) == tiny()
