@@ -20,8 +20,10 @@ HTTP 5xx, per server or per type, drawn from a seeded generator.
 from __future__ import annotations
 
 import random
+import signal
 import threading
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -130,17 +132,28 @@ class LocalCloud:
         reset_moto()
 
 
+def _announce(line: str) -> None:
+    print(line, flush=True)  # flushed: a script waiting for the endpoint line reads it at once
+
+
 def serve(port: int = 4566, state_file: str | Path | None = None, *, latency: float = 0.0,
-          seed: int | None = None, announce: Any = print) -> None:
-    """Run the local cloud in the foreground until interrupted (`python -m cloudforge.local`)."""
+          seed: int | None = None, announce: Callable[[str], Any] = _announce) -> None:
+    """Run the local cloud in the foreground until interrupted (`python -m cloudforge.local`).
+
+    SIGINT and SIGTERM stop it cleanly; the state file is up to date after every request anyway.
+    """
     cloud = LocalCloud(port=port, latency=latency, seed=seed, state_file=state_file)
     cloud.start()
     announce(f"cloudforge local cloud listening on {cloud.endpoint_url}")
     announce(f"  export AWS_ENDPOINT_URL={cloud.endpoint_url}")
     if state_file is not None:
         announce(f"  Cloud Control state in {state_file} (moto's state is in memory only)")
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        threading.Event().wait()
+        while not stop.wait(0.5):
+            pass
     except KeyboardInterrupt:
         pass
     finally:

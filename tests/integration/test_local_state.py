@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -58,7 +57,7 @@ def test_python_m_cloudforge_local_serves_and_prints_the_endpoint(tmp_path: Path
     state = tmp_path / "cli.json"
     proc = subprocess.Popen(
         [sys.executable, "-m", "cloudforge.local", "--port", "0", "--state", str(state)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
         assert proc.stdout is not None
@@ -73,6 +72,7 @@ def test_python_m_cloudforge_local_serves_and_prints_the_endpoint(tmp_path: Path
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+    assert proc.returncode == 0  # SIGTERM is a clean stop
     assert "cli" in state.read_text()
 
 
