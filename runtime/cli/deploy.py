@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from cloudforge import events
 from cloudforge.cli.failures import (
     EXIT_CHANGES,
     EXIT_ERROR,
@@ -61,8 +62,8 @@ def plan(
     ] = False,
 ) -> None:
     """Show what `up` would do, without any write call."""
-    outcome = run("plan", program, args, stage=stage, refresh=refresh, region=region, profile=profile)
-    if detailed_exitcode and outcome:
+    pending = run("plan", program, args, stage=stage, refresh=refresh, region=region, profile=profile)
+    if detailed_exitcode and pending:
         raise typer.Exit(EXIT_CHANGES)
 
 
@@ -131,10 +132,6 @@ def environment(values: dict[str, str | None]) -> Iterator[None]:
 @contextmanager
 def subscribed(listener: Callable[[Any], None]) -> Iterator[None]:
     """Attach `listener` to cloudforge's process-wide progress events while the program runs."""
-    try:
-        from cloudforge import events
-    except ImportError:
-        raise CommandError("the deployment engine (cloudforge.events) is not available in this build") from None
     unsubscribe = events.subscribe(listener)
     try:
         yield
