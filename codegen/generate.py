@@ -81,10 +81,12 @@ def render_tree(descriptions: list[TypeDescription]) -> dict[str, str]:
     """Relative path under out_dir -> text, for a set of types (modules, packages, index)."""
     files: dict[str, str] = {"aws/py.typed": ""}
     by_service: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    namespaces: dict[str, set[str]] = defaultdict(set)  # package -> {"AWS::Connect"}
     index: list[tuple[str, str, str]] = []
     for d in descriptions:
         files[f"aws/{d.service}/{d.module}.py"] = module_text(d)
         by_service[d.service].append((d.class_name, d.module))
+        namespaces[d.service].add(d.type_name.rsplit("::", 1)[0])
         index.append((d.type_name, f"cloudforge.aws.{d.service}.{d.module}", d.class_name))
     for service, exports in by_service.items():
         names = [e[0] for e in exports]
@@ -92,7 +94,9 @@ def render_tree(descriptions: list[TypeDescription]) -> dict[str, str]:
             raise SchemaError(
                 source=service, problem=f"two types named alike in one service: {names}"
             )
-        files[f"aws/{service}/__init__.py"] = render_package_init(service, exports)
+        files[f"aws/{service}/__init__.py"] = render_package_init(
+            ", ".join(sorted(namespaces[service])), exports
+        )
         files[f"aws/{service}/py.typed"] = ""
     files["aws/__init__.py"] = render_aws_init(list(by_service))
     files["aws/_index.py"] = render_index(index)
