@@ -84,7 +84,10 @@ def render_tree(descriptions: list[TypeDescription]) -> dict[str, str]:
     namespaces: dict[str, set[str]] = defaultdict(set)  # package -> {"AWS::Connect"}
     index: list[tuple[str, str, str]] = []
     for d in descriptions:
-        files[f"aws/{d.service}/{d.module}.py"] = module_text(d)
+        path = f"aws/{d.service}/{d.module}.py"
+        if path in files:
+            raise SchemaError(source=d.type_name, problem=f"{path} is generated for two types")
+        files[path] = module_text(d)
         by_service[d.service].append((d.class_name, d.module))
         namespaces[d.service].add(d.type_name.rsplit("::", 1)[0])
         index.append((d.type_name, f"cloudforge.aws.{d.service}.{d.module}", d.class_name))
