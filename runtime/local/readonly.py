@@ -207,9 +207,9 @@ def _fill_path(info: TypeInfo, node: Any, path: tuple[str, ...], schema_node: di
     schema_node = _resolve(info.schema, schema_node)
     head, rest = path[0], path[1:]
     if head == "*":
-        if isinstance(node, list):
+        if isinstance(node, list) and rest:
             for item in node:
-                _fill_path(info, item, rest, schema_node.get("items", {}), model, rng) if rest else None
+                _fill_path(info, item, rest, schema_node.get("items", {}), model, rng)
         return
     if not isinstance(node, dict):
         return

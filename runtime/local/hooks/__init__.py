@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import importlib
 import random
+import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from cloudforge.local.readonly import ACCOUNT, REGION, fill_read_only, generated_name
+from cloudforge.local.readonly import ACCOUNT, REGION, fill_read_only, generated_name, sample
 from cloudforge.local.typeinfo import TypeInfo
+
+# Read-only properties a handler refreshes on every update (LastModifiedTime, LastUpdatedAt, ...).
+_LAST_CHANGED = re.compile(r"^(LastModified|LastUpdated|Updated|Modified|LastChanged)(Time|Date|At|On|Timestamp)?$|UpdateTime$")
 
 
 class HandlerFailure(Exception):
@@ -59,8 +63,11 @@ class TypeHooks:
         return f"Resource of type '{info.type_name}' with identifier '{identifier}' was not found."
 
     def prepare_update(self, ctx: HookContext, info: TypeInfo, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-        """The model after an update; timestamps that say "last modified" move on."""
-        return new
+        """The model after an update: read-only timestamps that say "last modified/updated" move on."""
+        props = info.schema.get("properties", {})
+        moved = {name: sample(info, name, props[name], new, ctx.rng) for name in info.read_only_top
+                 if name in props and _LAST_CHANGED.search(name)}
+        return {**new, **moved}
 
     def list_matches(self, info: TypeInfo, model: dict[str, Any], resource_model: dict[str, Any]) -> bool:
         """Whether a resource belongs in a ListResources answer filtered by `resource_model`."""

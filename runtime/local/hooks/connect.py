@@ -45,9 +45,7 @@ class SecurityProfileHooks(TypeHooks):
         return model
 
     def prepare_update(self, ctx: HookContext, info: TypeInfo, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-        import time
-
-        return {**new, "LastModifiedTime": time.time(), "LastModifiedRegion": ctx.region}
+        return {**super().prepare_update(ctx, info, old, new), "LastModifiedRegion": ctx.region}
 
     def conflict(self, ctx: HookContext, info: TypeInfo, model: dict[str, Any],
                  others: Iterable[dict[str, Any]]) -> str | None:
