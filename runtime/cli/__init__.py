@@ -7,6 +7,8 @@ schemas pull), `resources` (get, list, import). `main` is the console script's e
 from __future__ import annotations
 
 import sys
+from importlib import metadata
+from typing import Annotated
 
 import typer
 from cloudforge.cli import deploy, generate, local, resources
@@ -21,6 +23,23 @@ app = typer.Typer(
     rich_markup_mode="rich" if sys.stdout.isatty() and sys.stderr.isatty() else None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def show_version(value: bool) -> None:
+    if value:
+        print(f"cloudforge {metadata.version('cloudforge')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=show_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Typed AWS resources from CloudFormation registry schemas, deployed through Cloud Control."""
+
+
 app.command("up")(deploy.up)
 app.command("plan")(deploy.plan)
 app.command("destroy")(deploy.destroy)

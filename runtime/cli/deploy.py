@@ -44,13 +44,16 @@ Region = Annotated[str | None, typer.Option("--region", help="AWS region (defaul
 Profile = Annotated[str | None, typer.Option("--profile", help="AWS profile (default: $AWS_PROFILE).")]
 Args = Annotated[
     list[str] | None,
-    typer.Argument(metavar="[-- ARGS...]", help="Arguments passed to the program as sys.argv[1:].", show_default=False),
+    typer.Argument(metavar="ARGS", help="Arguments for the program (its sys.argv[1:]), after --.", show_default=False),
 ]
 
 
 def up(program: Program, args: Args = None, stage: Stage = None, refresh: Refresh = False,
        region: Region = None, profile: Profile = None) -> None:
-    """Create, update, replace or delete resources until they match PROGRAM."""
+    """Deploy PROGRAM's resources.
+
+    Creates, updates, replaces, adopts and deletes until the cloud matches PROGRAM.
+    """
     run("up", program, args, stage=stage, refresh=refresh, region=region, profile=profile)
 
 
@@ -61,7 +64,10 @@ def plan(
         bool, typer.Option("--detailed-exitcode", help="Exit 2 when the plan has changes, 0 when none, 1 on error."),
     ] = False,
 ) -> None:
-    """Show what `up` would do, without any write call."""
+    """Show what up would change, without a write.
+
+    With --detailed-exitcode: 0 no changes, 1 error, 2 changes pending (as terraform).
+    """
     pending = run("plan", program, args, stage=stage, refresh=refresh, region=region, profile=profile)
     if detailed_exitcode and pending:
         raise typer.Exit(EXIT_CHANGES)
@@ -69,7 +75,10 @@ def plan(
 
 def destroy(program: Program, args: Args = None, stage: Stage = None, region: Region = None,
             profile: Profile = None) -> None:
-    """Delete every resource of PROGRAM's stage, in reverse creation order."""
+    """Delete the resources of PROGRAM's stage.
+
+    Every resource the stage's state holds, in reverse creation order.
+    """
     run("destroy", program, args, stage=stage, refresh=False, region=region, profile=profile)
 
 

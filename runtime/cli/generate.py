@@ -17,7 +17,7 @@ from cloudforge.display import plain_console
 # The checkout's folders, as `make codegen` uses them: generated/aws is the cloudforge.aws package.
 REPO_GENERATED = REPO_SCHEMAS.parent / "generated"
 
-schemas_app = typer.Typer(help="Manage the registry schemas the classes are generated from.", no_args_is_help=True)
+schemas_app = typer.Typer(help="Registry schemas the classes come from.", no_args_is_help=True)
 
 
 @schemas_app.command("pull")
@@ -29,7 +29,10 @@ def pull(
     ] = "cfn-lint",
     dest: Annotated[Path, typer.Option("--dest", help="Folder the schemas are written to.")] = REPO_SCHEMAS,
 ) -> None:
-    """Write TYPE's registry schema into schemas/; then run `make codegen` (or `cloudforge codegen`)."""
+    """Pull registry schemas into schemas/.
+
+    Then run `make codegen` (or `cloudforge codegen`) to generate their classes.
+    """
     if source not in ("cfn-lint", "aws"):
         raise typer.BadParameter("must be cfn-lint or aws", param_hint="--from")
     chosen: Literal["cfn-lint", "aws"] = "aws" if source == "aws" else "cfn-lint"
@@ -51,7 +54,10 @@ def codegen(
         Path, typer.Option("--out", help="Output folder; its aws/ is the cloudforge.aws package.")
     ] = REPO_GENERATED,
 ) -> None:
-    """Regenerate the typed resource classes from the schemas (what `make codegen` runs)."""
+    """Regenerate the classes from schemas/.
+
+    What `make codegen` runs: every schema into a typed module of cloudforge.aws.
+    """
     with reported():
         try:
             from cloudforge.codegen.generate import generate_all

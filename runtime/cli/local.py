@@ -19,7 +19,10 @@ def local(
     ] = 0.0,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for generated ids and injected faults.")] = None,
 ) -> None:
-    """Serve the local cloud until interrupted; point programs at it with AWS_ENDPOINT_URL."""
+    """Run the local cloud (Cloud Control + moto).
+
+    Serves 127.0.0.1 until interrupted; point programs at it with AWS_ENDPOINT_URL.
+    """
     with reported():
         try:
             from cloudforge.local import serve

@@ -55,7 +55,7 @@ def list_(
     region: Region = None,
     profile: Profile = None,
 ) -> None:
-    """List the resources of a type: one identifier per line."""
+    """List a type's resources, one identifier a line."""
     with reported():
         resource_model = parse_model(model or [])
         kwargs: dict[str, Any] = {"TypeName": type_name}
@@ -88,7 +88,10 @@ def import_(
     region: Region = None,
     profile: Profile = None,
 ) -> None:
-    """Print a Python program that declares an existing resource (adopt=True)."""
+    """Print a program declaring an existing resource.
+
+    Its readable properties, with adopt=True: `cloudforge up` then takes it over unchanged.
+    """
     with reported():
         cls = registry.resource_class(type_name)
         properties = read(type_name, identifier, region, profile)

@@ -210,3 +210,10 @@ def test_schemas_pull_from_an_unknown_source_is_a_usage_error(tmp_path: Path) ->
 
     assert result.returncode == 2
     assert "--from" in result.stderr
+
+
+def test_version() -> None:
+    result = cloudforge("--version")
+
+    assert result.returncode == 0
+    assert re.fullmatch(r"cloudforge \d+\.\d+\.\d+\S*\n", result.stdout)
