@@ -91,7 +91,7 @@ def test_lifecycle_of_the_minimal_example(cc: Any, local_cloud: LocalCloud, inst
     assert finish(cc, updated)["OperationStatus"] == "SUCCESS"
     after = props(cc, arn)
     assert after["Description"] == "Changed."
-    assert after["LastModifiedTime"] >= got["LastModifiedTime"]
+    assert after["LastModifiedTime"] > got["LastModifiedTime"]
 
     deleted = cc.delete_resource(TypeName=PROFILE, Identifier=arn)["ProgressEvent"]
     assert finish(cc, deleted)["OperationStatus"] == "SUCCESS"
