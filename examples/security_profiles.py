@@ -27,6 +27,7 @@ from cloudforge.aws.connect import SecurityProfile
 from rich.console import Console
 from rich.table import Table
 
+# Connect instance aliases are unique across AWS: set your own on real AWS.
 INSTANCE_ALIAS = os.environ.get("CONNECT_INSTANCE_ALIAS", "cloudforge-example")
 BASIC_DESCRIPTION = "A basic security profile with limited permissions."
 
@@ -138,7 +139,8 @@ async def main(basic_description: str = BASIC_DESCRIPTION) -> None:
             instance_arn = await asyncio.to_thread(ensure_instance if phase == "up" else find_instance, INSTANCE_ALIAS)
             if instance_arn is None:
                 # plan before the first up: show the creates against the instance still to be made.
-                instance_arn = f"arn:aws:connect:us-east-1:000000000000:instance/{INSTANCE_ALIAS}"
+                region = boto3.session.Session().region_name or "us-east-1"
+                instance_arn = f"arn:aws:connect:{region}:000000000000:instance/{INSTANCE_ALIAS}"
             profiles = await declare(instance_arn, basic_description)
     if phase == "up":
         print_profiles(profiles)
