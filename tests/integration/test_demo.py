@@ -11,7 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
+import boto3
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,3 +62,17 @@ def test_a_step_that_does_not_check_out_is_named_and_fails_the_demo(
     assert "Demo FAILED at step 4 (plan a description change" in out
     assert "exited 1, expected 2" in out
     assert "Demo passed" not in out
+
+
+def test_the_example_plans_before_anything_exists(local_cloud: Any, tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("cloudforge")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "cloudforge.cli"]
+    example = ROOT / "examples" / "security_profiles.py"
+
+    result = subprocess.run([*command, "plan", "--detailed-exitcode", str(example)], capture_output=True,
+                            text=True, cwd=tmp_path, timeout=120)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Plan: 4 to create, 0 unchanged." in result.stdout
+    assert boto3.client("connect").list_instances()["InstanceSummaryList"] == [], "plan creates nothing"
+    assert not {"CreateResource", "UpdateResource", "DeleteResource"} & set(local_cloud.calls())
