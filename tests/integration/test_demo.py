@@ -2,6 +2,7 @@
 
 The passing run is the real thing, a subprocess exactly as the Makefile runs it; the failing run
 is the same driver in-process with the description change made invalid, so step 4 must fail.
+Also: the example program's plan before its first deploy.
 """
 
 from __future__ import annotations
