@@ -54,7 +54,7 @@ PROGRESS = {
     "replace": ("Replacing", "Replacement"),
     "delete": ("Destroying", "Destruction"),
     "adopt": ("Adopting", "Adoption"),
-    "read": ("Reading", "Read"),
+    "read": ("Refreshing", "Refresh"),
     "noop": ("Checking", "Check"),
 }
 # Past tense for the summary line, in the order it lists them.
