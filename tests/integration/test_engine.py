@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,12 @@ import boto3
 import pytest
 from cloudforge import App
 from cloudforge.aws.connect import SecurityProfile
-from cloudforge.errors import AlreadyExistsError, CloudforgeError, RequestFailedError
+from cloudforge.errors import (
+    AlreadyExistsError,
+    CloudforgeError,
+    RequestFailedError,
+    RequestTimeoutError,
+)
 from cloudforge.events import ResourceEvent
 from cloudforge.local import LocalCloud
 from cloudforge.local import operations as local_operations
@@ -526,3 +532,41 @@ def test_cancelled_request_is_a_failure(
 
     with pytest.raises(RequestFailedError, match=r"create of .* failed: Cancelled"):
         asyncio.run(main())
+
+
+def test_deleting_an_orphan_already_gone_counts_as_deleted(
+    local_cloud: LocalCloud, instance_arn: str, tmp_path: Path
+) -> None:
+    profiles = seed_profiles(instance_arn, adoptedSecurityProfile=None)
+    run(tmp_path, *profiles)
+    client = boto3.client("cloudcontrol")
+    request = client.delete_resource(TypeName=TYPE, Identifier=profiles[2].SecurityProfileArn)
+    client.get_waiter("resource_request_success").wait(
+        RequestToken=request["ProgressEvent"]["RequestToken"], WaiterConfig={"Delay": 1}
+    )
+    app = run(tmp_path, *seed_profiles(instance_arn, adoptedSecurityProfile=None, taggedSecurityProfile=None))
+    assert [(c.action, c.status) for c in app.changes if c.action == "delete"] == [("delete", "done")]
+    assert [c.action for c in run(tmp_path, phase="destroy").changes] == ["delete", "delete"]
+    assert live_profiles(instance_arn) == {}
+
+
+class QuickTimeoutProfile(SecurityProfile):
+    """SecurityProfile whose create handler allows no time at all (a fixture for the deadline)."""
+
+    metadata = replace(SecurityProfile.metadata, handlers={**SecurityProfile.metadata.handlers, "create": 0})
+
+
+def test_a_request_past_its_handler_timeout_is_resumed_by_the_next_run(
+    local_cloud: LocalCloud, instance_arn: str, tmp_path: Path
+) -> None:
+    local_cloud.faults.set_latency(0.5)
+    slow = QuickTimeoutProfile("slow", InstanceArn=instance_arn, SecurityProfileName="Slow")
+    with pytest.raises(RequestTimeoutError, match=r"within 0 minutes .*the next run resumes it") as caught:
+        run(tmp_path, slow)
+    assert caught.value.request_token  # type: ignore[attr-defined]
+    app = run(tmp_path, SecurityProfile("slow", InstanceArn=instance_arn, SecurityProfileName="Slow"))
+    assert [(c.action, c.detail) for c in app.changes] == [
+        ("create", "resumed the request an earlier run left pending")
+    ]
+    assert local_cloud.calls()["CreateResource"] == 1
+    assert list(live_profiles(instance_arn)) == ["Slow"]
