@@ -25,6 +25,8 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account, so ARNs line up with moto's resources
 _TIME_WORDS = {"Time", "Timestamp", "Date", "At", "DateTime"}
 _MAX_DEPTH = 4
+# Services whose ARNs carry no region.
+_GLOBAL_SERVICES = {"iam", "cloudfront", "route53", "organizations", "waf", "globalaccelerator"}
 
 
 class _ShortRstr(rstr.Rstr):
@@ -86,12 +88,18 @@ def _sized(rng: random.Random, prop: dict[str, Any], alphabet: str) -> str:
 
 
 def random_id(rng: random.Random, prop: dict[str, Any], prefix: str = "") -> str:
-    """An id satisfying the property's pattern and length when one of the usual shapes does."""
+    """An id satisfying the property's pattern and length when one of the usual shapes does.
+
+    The shapes, in order: a UUID, `<prefix><17 hex>` (EC2), 12 lowercase alphanumerics, 13
+    uppercase ones, hex, digits; then a string drawn from the pattern; then one sized to fit.
+    """
     hex17 = "".join(rng.choice("0123456789abcdef") for _ in range(17))
     alnum = "".join(rng.choice(string.ascii_lowercase + string.digits) for _ in range(12))
     upper = "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(13))
     uid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-    for candidate in (uid, f"{prefix}{hex17}", alnum, upper, hex17, uid.replace("-", ""), str(rng.randint(1, 10**9))):
+    # With a prefix (EC2 types), the EC2 shape `vpc-0a1b...` comes first.
+    shapes = (f"{prefix}{hex17}", uid) if prefix else (uid,)
+    for candidate in (*shapes, alnum, upper, hex17, uid.replace("-", ""), str(rng.randint(1, 10**9))):
         if _fits(candidate, prop):
             return candidate
     drawn = _from_pattern(prop, rng)
@@ -114,13 +122,16 @@ def arn_for(info: TypeInfo, prop: dict[str, Any], resource_id: str, rng: random.
         # The pattern usually spells the ARN's service (`access-analyzer`, `execute-api`).
         services = [*re.findall(r":([a-z][a-z0-9-]+):", pattern.replace("\\", "")), info.service]
     for service in services:
-        for candidate in (
+        layouts = [
             f"arn:aws:{service}:{REGION}:{ACCOUNT}:{kind}/{resource_id}",
             f"arn:aws:{service}:{REGION}:{ACCOUNT}:{kind}:{resource_id}",
             f"arn:aws:{service}:{REGION}:{ACCOUNT}:{resource_id}",
             f"arn:aws:{service}:::{resource_id}",
             f"arn:aws:{service}::{ACCOUNT}:{kind}/{resource_id}",
-        ):
+        ]
+        if service in _GLOBAL_SERVICES:
+            layouts.insert(0, layouts.pop())
+        for candidate in layouts:
             if _fits(candidate, prop):
                 return candidate
     return _from_pattern(prop, rng) or f"arn:aws:{info.service}:{REGION}:{ACCOUNT}:{kind}/{resource_id}"
@@ -185,18 +196,31 @@ def sample(info: TypeInfo, name: str, node: dict[str, Any], model: dict[str, Any
     if lowered.endswith("arn") or (isinstance(pattern, str) and pattern.lstrip("^").startswith("arn")):
         return arn_for(info, node, _own_id(info, model, name, rng), rng)
     if (lowered.endswith("url") or lowered.endswith("uri")) and "pattern" not in node:
-        return f"https://{random_id(rng, {})}.{info.service}.{REGION}.amazonaws.com"
-    prefix = "".join(c for c in info.resource if c.isupper()).lower() + "-"
-    return random_id(rng, node, prefix)
+        return f"https://{info.service}.{REGION}.amazonaws.com/{ACCOUNT}/{_own_id(info, model, name, rng)}"
+    return random_id(rng, node, _id_prefix(info) if info.service == "ec2" else "")
+
+
+def _id_prefix(info: TypeInfo) -> str:
+    """EC2-style id prefix: `vpc-`, `subnet-` for one-word types, initials (`sg-`) for longer ones."""
+    words = _words(info.resource)
+    return (words[0].lower() if len(words) == 1 else "".join(w[0] for w in words).lower()) + "-"
 
 
 def _own_id(info: TypeInfo, model: dict[str, Any], name: str, rng: random.Random) -> str:
-    """The short id an ARN ends with: the resource's own identifier when it has one that is not an ARN."""
+    """The short id an ARN ends with: the resource's name or own identifier when it has one.
+
+    A name property (`TopicName`, `Name`) comes first, as AWS builds most ARNs from names; an
+    identifier that is a URL or an ARN gives its last segment.
+    """
+    for candidate in (f"{info.resource}Name", "Name"):
+        value = model.get(candidate)
+        if isinstance(value, str) and value:
+            return value
     if name not in info.primary_identifier:
         own = info.identifier_of(model)
         if own is not None:
-            last = own.split("|")[-1]
-            if not last.startswith("arn:"):
+            last = re.split(r"[/:]", own.split("|")[-1].rstrip("/"))[-1]
+            if last:
                 return last
     return random_id(rng, {})
 
