@@ -98,8 +98,8 @@ def random_id(rng: random.Random, prop: dict[str, Any], prefix: str = "") -> str
     upper = "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(13))
     uid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
     # With a prefix (EC2 types), the EC2 shape `vpc-0a1b...` comes first.
-    shapes = (f"{prefix}{hex17}", uid) if prefix else (uid,)
-    for candidate in (*shapes, alnum, upper, hex17, uid.replace("-", ""), str(rng.randint(1, 10**9))):
+    shapes: list[str] = [f"{prefix}{hex17}", uid] if prefix else [uid]
+    for candidate in [*shapes, alnum, upper, hex17, uid.replace("-", ""), str(rng.randint(1, 10**9))]:
         if _fits(candidate, prop):
             return candidate
     drawn = _from_pattern(prop, rng)
