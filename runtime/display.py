@@ -122,7 +122,9 @@ class ProgressDisplay:
 
     @property
     def live(self) -> bool:
-        return self.console.is_terminal
+        # A plan happens at once and is read as a list (as terraform prints it): lines even on a
+        # terminal. The live table is for deploys, where steps take time.
+        return self.console.is_terminal and self.phase != "plan"
 
     def __enter__(self) -> ProgressDisplay:
         if self.live:
@@ -163,16 +165,20 @@ class ProgressDisplay:
                 self.console.file.flush()
 
     def render(self) -> RenderableType:
-        """The live table: every resource that is not unchanged, in the order first seen."""
+        """The live table: resources that are not unchanged, in the order first seen.
+
+        When they do not fit the terminal, running and failed ones are kept and the oldest
+        finished ones left out (counted in the caption), so a thousand resources stay readable.
+        """
         table = Table(box=None, pad_edge=False, show_edge=False)
         for column in ("resource", "type", "operation", "status", "time"):
             table.add_column(column, no_wrap=column != "status")
         now = time.monotonic()
         with self._lock:
             rows = list(self.rows.values())
-        for row in rows:
-            if row.action == "noop":
-                continue
+        changing = [r for r in rows if r.action != "noop"]
+        shown = fit(changing, max(5, self.console.size.height - 4))
+        for row in shown:
             elapsed = row.elapsed
             if row.status in ("started", "polling"):
                 elapsed += now - row.seen_at
@@ -181,9 +187,13 @@ class ProgressDisplay:
                 status.append(f"  {row.detail}", style="dim")
             table.add_row(row.logical_id, row.type_name, f"{SYMBOLS.get(row.action, '')} {row.action}",
                           status, f"{elapsed:.1f}s")
-        unchanged = sum(1 for r in rows if r.action == "noop")
-        if unchanged:
-            table.caption = f"{unchanged} unchanged"
+        notes = []
+        if len(shown) < len(changing):
+            notes.append(f"{len(changing) - len(shown)} finished not shown")
+        if unchanged := len(rows) - len(changing):
+            notes.append(f"{unchanged} unchanged")
+        if notes:
+            table.caption = ", ".join(notes)
         return table
 
     def outcome(self) -> Outcome:
@@ -203,6 +213,17 @@ class ProgressDisplay:
 
     def summary(self) -> str:
         return summary_line(self.outcome(), time.monotonic() - self.started_at)
+
+
+def fit(rows: list[Row], limit: int) -> list[Row]:
+    """At most `limit` rows in their order: all running and failed ones first, then the newest others."""
+    if len(rows) <= limit:
+        return rows
+    must = [r for r in rows if r.status not in FINAL or r.status == "failed"]
+    rest = [r for r in rows if not (r.status not in FINAL or r.status == "failed")]
+    room = max(0, limit - len(must))
+    keep = {id(r) for r in must[:limit]} | {id(r) for r in (rest[-room:] if room else [])}
+    return [r for r in rows if id(r) in keep]
 
 
 def plain_line(event: Event) -> str | None:

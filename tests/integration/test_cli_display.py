@@ -88,3 +88,32 @@ def test_the_live_table_lists_changing_resources_and_counts_the_rest() -> None:
     assert "a" in text and "+ create" in text and "started" in text
     assert " b " not in text
     assert "1 unchanged" in text
+
+
+def test_a_long_run_keeps_running_and_failed_rows_and_counts_the_rest() -> None:
+    display = ProgressDisplay("up", Console(file=io.StringIO(), width=120, height=14))
+    for i in range(40):
+        display(ResourceEvent(f"done{i}", TYPE, "create", "succeeded", 1.0))
+    display(ResourceEvent("broken", TYPE, "update", "failed", 1.0, "boom"))
+    display(ResourceEvent("running", TYPE, "create", "polling", 1.0))
+
+    out = io.StringIO()
+    Console(file=out, width=120, no_color=True).print(display.render())
+
+    text = out.getvalue()
+    assert "broken" in text and "running" in text
+    assert "done39" in text and "done0 " not in text
+    shown = sum(1 for line in text.splitlines() if line.startswith("done"))
+    assert f"{40 - shown} finished not shown" in text
+    assert len(text.splitlines()) <= 14
+
+
+def test_a_plan_is_printed_as_lines_even_on_a_terminal() -> None:
+    out = io.StringIO()
+    display = ProgressDisplay("plan", Console(file=out, force_terminal=True, width=120))
+
+    with display:
+        display(ResourceEvent("a", TYPE, "create", "planned"))
+
+    assert not display.live
+    assert f"+ a ({TYPE}) will be created" in out.getvalue()
