@@ -45,6 +45,9 @@ RETRYABLE_CALL_ERRORS = frozenset(
     }
 )
 CALL_RETRIES = 10
+OPERATION_STATUSES = frozenset(
+    {"PENDING", "IN_PROGRESS", "SUCCESS", "FAILED", "CANCEL_IN_PROGRESS", "CANCEL_COMPLETE"}
+)
 
 _SESSIONS: dict[tuple[str | None, ...], Any] = {}
 _SESSIONS_LOCK = threading.Lock()
@@ -221,6 +224,40 @@ class CloudControl:
             detail=f"{message} ({hint})" if hint else message,
         )
 
+    # -- answers -------------------------------------------------------------------------------
+    # botocore parses what it can and leaves out what it cannot (a truncated or non-JSON body
+    # becomes an empty answer), so every answer is checked before the engine relies on it.
+
+    def _malformed(self, operation: str, detail: str) -> EndpointError:
+        return EndpointError(operation=operation, endpoint=self.endpoint, detail=detail)
+
+    def _progress_event(self, out: Any, operation: str) -> ProgressEvent:
+        event = out.get("ProgressEvent") if isinstance(out, dict) else None
+        if not isinstance(event, dict):
+            raise self._malformed(operation, "the answer has no ProgressEvent")
+        status, token = event.get("OperationStatus"), event.get("RequestToken")
+        if status not in OPERATION_STATUSES:
+            raise self._malformed(
+                operation, f"OperationStatus {status!r} is none of {sorted(OPERATION_STATUSES)}"
+            )
+        if not isinstance(token, str) or not token:
+            raise self._malformed(operation, "the ProgressEvent has no RequestToken")
+        return event
+
+    def _properties(self, description: Any, operation: str, default: str | None = None) -> Any:
+        if not isinstance(description, dict):
+            raise self._malformed(operation, "the answer has no ResourceDescription")
+        if operation == "ListResources" and not isinstance(description.get("Identifier"), str):
+            raise self._malformed(operation, "a ResourceDescription has no Identifier")
+        text = description.get("Properties") or default
+        try:
+            properties = json.loads(text) if isinstance(text, str) else None
+        except ValueError:
+            properties = None
+        if not isinstance(properties, dict):
+            raise self._malformed(operation, f"Properties is not a JSON object: {text!r:.80}")
+        return properties
+
     async def create(
         self, type_name: str, desired: Mapping[str, Any], client_token: str, logical_id: str
     ) -> ProgressEvent:
@@ -232,7 +269,7 @@ class CloudControl:
         out = await self._call(
             "create_resource", params, type_name=type_name, logical_id=logical_id
         )
-        event: ProgressEvent = out["ProgressEvent"]
+        event = self._progress_event(out, "CreateResource")
         return event
 
     async def update(
@@ -256,7 +293,7 @@ class CloudControl:
             logical_id=logical_id,
             identifier=identifier,
         )
-        event: ProgressEvent = out["ProgressEvent"]
+        event = self._progress_event(out, "UpdateResource")
         return event
 
     async def delete(
@@ -270,7 +307,7 @@ class CloudControl:
             logical_id=logical_id,
             identifier=identifier,
         )
-        event: ProgressEvent = out["ProgressEvent"]
+        event = self._progress_event(out, "DeleteResource")
         return event
 
     async def status(self, request_token: str, type_name: str, logical_id: str) -> ProgressEvent:
@@ -280,7 +317,7 @@ class CloudControl:
             type_name=type_name,
             logical_id=logical_id,
         )
-        event: ProgressEvent = out["ProgressEvent"]
+        event = self._progress_event(out, "GetResourceRequestStatus")
         return event
 
     async def get(self, type_name: str, identifier: str, logical_id: str) -> dict[str, Any]:
@@ -291,7 +328,7 @@ class CloudControl:
             logical_id=logical_id,
             identifier=identifier,
         )
-        properties: dict[str, Any] = json.loads(out["ResourceDescription"]["Properties"])
+        properties = self._properties(out.get("ResourceDescription"), "GetResource")
         return properties
 
     async def list(
@@ -309,9 +346,9 @@ class CloudControl:
             out = await self._call(
                 "list_resources", params, type_name=type_name, logical_id=logical_id
             )
-            for description in out.get("ResourceDescriptions", []):
-                props = json.loads(description.get("Properties") or "{}")
-                found.append((description["Identifier"], props))
+            for description in out.get("ResourceDescriptions") or []:
+                props = self._properties(description, "ListResources", default="{}")
+                found.append((str(description["Identifier"]), props))
             token = out.get("NextToken")
             if not token:
                 return found
