@@ -1,6 +1,12 @@
-"""Fixtures of the robustness suites: a Connect instance and a state bucket in the local cloud."""
+"""Fixtures of the robustness suites: a Connect instance and a state bucket in the local cloud,
+and a few more registry types generated into a temporary package."""
 
 from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
@@ -18,3 +24,35 @@ def instance_arn(local_cloud: LocalCloud) -> str:
 def state_bucket(local_cloud: LocalCloud) -> str:
     boto3.client("s3").create_bucket(Bucket="team-state")
     return "team-state"
+
+
+# Registry types beyond SecurityProfile, generated into a temporary tree for the fuzz and secrets
+# suites (only SecurityProfile is committed under generated/): write-only properties (Secret's
+# SecretString, User's nested LoginProfile/Password), enums and ranges (Queue, LogGroup).
+OTHER_TYPES = ["AWS::SecretsManager::Secret", "AWS::IAM::User", "AWS::SQS::Queue", "AWS::Logs::LogGroup"]
+PACKAGE = "cfgen_robustness"
+
+
+@pytest.fixture(scope="session")
+def other_types(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """type name -> generated class, imported from a temporary package of its own."""
+    from cloudforge.codegen.generate import generate_all
+    from cloudforge.codegen.pull import pull_schemas
+
+    root = tmp_path_factory.mktemp("generated")
+    pull_schemas(OTHER_TYPES, dest=root / "schemas")
+    generate_all(root / "schemas", root / "out")
+    (root / "out" / "aws").rename(root / "out" / PACKAGE)
+    sys.path.insert(0, str(root / "out"))
+    try:
+        index = importlib.import_module(f"{PACKAGE}._index").TYPES
+        yield {
+            type_name: getattr(
+                importlib.import_module(module.replace("cloudforge.aws", PACKAGE, 1)), name
+            )
+            for type_name, (module, name) in index.items()
+        }
+    finally:
+        sys.path.remove(str(root / "out"))
+        for name in [m for m in sys.modules if m.split(".")[0] == PACKAGE]:
+            del sys.modules[name]

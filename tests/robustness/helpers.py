@@ -46,10 +46,10 @@ def cloud_profiles(instance_arn: str) -> list[dict[str, Any]]:
 
 
 
-def pending_records(state_dir: Path) -> int:
+def pending_records(state_dir: Path, stage: str = "crash/suite") -> int:
     backend = SqliteState(state_dir)
     try:
-        records = backend.load("crash/suite").records.values()
+        records = backend.load(stage).records.values()
     finally:
         backend.close()
     return sum(1 for r in records if r.status == "pending")
