@@ -277,3 +277,24 @@ def test_a_name_moto_already_has_is_already_exists(cc: Any, local_cloud: LocalCl
     boto3.client("s3", endpoint_url=local_cloud.endpoint_url).create_bucket(Bucket="made-by-s3")
     failed = wait(cc, create(cc, {"BucketName": "made-by-s3"})["RequestToken"])
     assert (failed["OperationStatus"], failed["ErrorCode"], failed["Identifier"]) == ("FAILED", "AlreadyExists", "made-by-s3")
+
+
+def test_cancelling_an_update_leaves_the_resource_as_it_was(cc: Any, local_cloud: LocalCloud) -> None:
+    wait(cc, create(cc, {"BucketName": "cancel-update"})["RequestToken"])
+    local_cloud.faults.set_latency(5.0)
+    patch = json.dumps([{"op": "add", "path": "/Tags", "value": [{"Key": "a", "Value": "b"}]}])
+    token = cc.update_resource(TypeName=BUCKET, Identifier="cancel-update", PatchDocument=patch)["ProgressEvent"]["RequestToken"]
+    assert cc.cancel_resource_request(RequestToken=token)["ProgressEvent"]["OperationStatus"] == "CANCEL_COMPLETE"
+    props = json.loads(cc.get_resource(TypeName=BUCKET, Identifier="cancel-update")["ResourceDescription"]["Properties"])
+    assert "Tags" not in props
+    # The resource is free again: a new update is accepted.
+    assert cc.update_resource(TypeName=BUCKET, Identifier="cancel-update", PatchDocument=patch)["ProgressEvent"]["OperationStatus"] == "IN_PROGRESS"
+
+
+def test_a_type_without_an_update_handler_refuses_updates(cc: Any, local_cloud: LocalCloud) -> None:
+    # AWS::AppRunner::AutoScalingConfiguration has create, read, delete and list handlers only.
+    kind = "AWS::AppRunner::AutoScalingConfiguration"
+    identifier = wait(cc, cc.create_resource(TypeName=kind, DesiredState="{}")["ProgressEvent"]["RequestToken"])["Identifier"]
+    assert identifier.startswith("arn:aws:apprunner:us-east-1:123456789012:")
+    status, code, _ = error_of(cc.update_resource, TypeName=kind, Identifier=identifier, PatchDocument="[]")
+    assert (status, code) == (400, "UnsupportedActionException")
