@@ -318,10 +318,17 @@ class Engine:
         if record is not None and record.status == "pending" and self.phase == "up":
             resumed = record.pending_operation if record.pending_token else None
             record = await self._resume(record)
-        refreshed = False
+        refreshed, drift = False, ""
         if self.refresh and record is not None and record.identifier is not None:
+            declared_before = record.declared
             record, refreshed = await self._refresh(record, metadata)
+            if record is None:
+                drift = "drift: deleted out of band"
+            elif declared_before == redacted:
+                drift = "drift: changed out of band"
         decision = decide(metadata, record, declared, redacted, refreshed=refreshed)
+        if drift and decision.action != "noop":
+            decision.reason = drift + (f"; {decision.reason}" if decision.reason else "")
         found: tuple[str, dict[str, Any]] | None = None
         if decision.action == "create" and resource.adopt and record is None:
             # Look before creating: adopting what exists costs no write at all (a program

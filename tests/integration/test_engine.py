@@ -393,6 +393,13 @@ def test_refresh_recreates_what_was_deleted_and_patches_back_drift(
         client.get_waiter("resource_request_success").wait(
             RequestToken=request["ProgressEvent"]["RequestToken"], WaiterConfig={"Delay": 1}
         )
+    planned = run(
+        tmp_path, *seed_profiles(instance_arn, adoptedSecurityProfile=None), refresh=True, phase="plan"
+    )
+    assert {c.logical_id: c.detail for c in planned.changes if c.action != "noop"} == {
+        "basicSecurityProfile": "drift: deleted out of band",
+        "advancedSecurityProfile": "drift: changed out of band",
+    }
     again = seed_profiles(instance_arn, adoptedSecurityProfile=None)
     app = run(tmp_path, *again, refresh=True)
     actions = {c.logical_id: c.action for c in app.changes}
