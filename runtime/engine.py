@@ -121,6 +121,15 @@ def decide(
     return Decision("update", patch=patch, diff=diff)
 
 
+def _cannot_adopt(type_name: str, logical_id: str, detail: str) -> AlreadyExistsError:
+    return AlreadyExistsError(
+        f"{type_name} {logical_id!r} already exists and adopt=True cannot take it over: {detail}",
+        type_name=type_name,
+        logical_id=logical_id,
+        detail=detail,
+    )
+
+
 def _fallback_metadata(type_name: str) -> TypeMetadata:
     try:
         from cloudforge.registry import resource_class  # written by the generator
@@ -787,9 +796,7 @@ class Engine:
         def cannot(detail: str) -> AlreadyExistsError | None:
             if not strict:
                 return None
-            return AlreadyExistsError(
-                type_name=type_name, logical_id=logical_id, detail="cannot adopt: " + detail
-            )
+            return _cannot_adopt(type_name, logical_id, detail)
 
         problem: AlreadyExistsError | None
         model, missing = adoption.list_model(metadata, declared)
@@ -837,10 +844,11 @@ class Engine:
         )
         decision = decide(metadata, record, declared, redacted)
         if decision.action == "replace":
-            raise AlreadyExistsError(
-                type_name=type_name,
-                logical_id=logical_id,
-                detail=f"found {identifier}, but adopting it would replace it ({decision.reason})",
+            raise _cannot_adopt(
+                type_name,
+                logical_id,
+                f"found {identifier}, but it differs in what cannot be updated "
+                f"({decision.reason}); declare the existing values, or remove it first",
             )
         record = self._done(record)
         self._adopted.add(logical_id)

@@ -577,3 +577,20 @@ def test_a_request_past_its_handler_timeout_is_resumed_by_the_next_run(
     ]
     assert local_cloud.calls()["CreateResource"] == 1
     assert list(live_profiles(instance_arn)) == ["Slow"]
+
+
+def test_adopt_that_cannot_find_the_existing_resource_says_why(
+    local_cloud: LocalCloud, instance_arn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_out_of_band(instance_arn, "Hidden", "made by hand")
+
+    def empty_list(backend: Any, body: dict[str, Any]) -> dict[str, Any]:
+        return {"TypeName": body["TypeName"], "ResourceDescriptions": []}
+
+    monkeypatch.setitem(local_operations.OPERATIONS, "ListResources", empty_list)
+    hidden = SecurityProfile("hidden", InstanceArn=instance_arn, SecurityProfileName="Hidden", adopt=True)
+    with pytest.raises(AlreadyExistsError) as caught:
+        run(tmp_path, hidden)
+    message = str(caught.value)
+    assert "adopt=True cannot take it over" in message
+    assert "SecurityProfileName='Hidden'" in message and "ListResources" in message
