@@ -484,7 +484,10 @@ class Engine:
         declared: dict[str, Any],
         redacted: dict[str, Any],
         started: float,
+        created_seq: int | None = None,
     ) -> ResourceRecord:
+        """Create the resource; `created_seq` keeps a replaced resource's place in the order
+        (what was created after it may depend on it, and must be deleted before it)."""
         logical_id, type_name = resource.logical_id, metadata.type_name
         record = ResourceRecord(
             logical_id,
@@ -495,7 +498,7 @@ class Engine:
             status="pending",
             pending_operation="create",
             pending_declared=redacted,
-            created_seq=self._next_seq(),
+            created_seq=created_seq or self._next_seq(),
         )
         attempt = 0
         while True:
@@ -608,7 +611,9 @@ class Engine:
                 raise
             except ResourceNotFoundError:
                 self._drop(logical_id)  # deleted out of band: create it again
-                return await self._create(resource, metadata, resource.declared, redacted, started)
+                return await self._create(
+                    resource, metadata, resource.declared, redacted, started, record.created_seq
+                )
             record.pending_token = event.get("RequestToken")
             self._put(record)
             event = await self._wait(event, metadata, "update", record, "update", started)
@@ -624,7 +629,9 @@ class Engine:
             self._done(record)  # the old declared state stays: the next run tries again
             if code == "NotFound":
                 self._drop(logical_id)
-                return await self._create(resource, metadata, resource.declared, redacted, started)
+                return await self._create(
+                    resource, metadata, resource.declared, redacted, started, record.created_seq
+                )
             raise self._failure(event, "update", type_name, logical_id)
 
     async def _replace(
@@ -643,7 +650,9 @@ class Engine:
         )
         if metadata.replacement_strategy == "delete_then_create":
             await self._delete(record, old_metadata, started, action="replace")
-            return await self._create(resource, metadata, declared, redacted, started)
+            return await self._create(
+                resource, metadata, declared, redacted, started, record.created_seq
+            )
         # create_then_delete: the old resource moves to its own key first, so that a crash
         # before it is deleted leaves an orphan the next run deletes (never a lost resource).
         doomed = ResourceRecord(
@@ -657,7 +666,9 @@ class Engine:
         self._put(doomed)
         self.records.pop(record.logical_id, None)
         self.backend.remove(self.stage, record.logical_id)
-        new = await self._create(resource, metadata, declared, redacted, started)
+        new = await self._create(
+            resource, metadata, declared, redacted, started, record.created_seq
+        )
         await self._delete(doomed, old_metadata, started, action="replace")
         return new
 

@@ -594,3 +594,17 @@ def test_adopt_that_cannot_find_the_existing_resource_says_why(
     message = str(caught.value)
     assert "adopt=True cannot take it over" in message
     assert "SecurityProfileName='Hidden'" in message and "ListResources" in message
+
+
+def test_a_replaced_resource_keeps_its_place_in_the_deletion_order(
+    local_cloud: LocalCloud, instance_arn: str, tmp_path: Path
+) -> None:
+    async def program(first_name: str) -> None:
+        async with App("contact-center", stage="test", state_dir=tmp_path):
+            await SecurityProfile("first", InstanceArn=instance_arn, SecurityProfileName=first_name)
+            await SecurityProfile("second", InstanceArn=instance_arn, SecurityProfileName="Second")
+
+    asyncio.run(program("First"))
+    asyncio.run(program("FirstRenamed"))  # replaces "first", created before "second"
+    app = run(tmp_path, phase="destroy")
+    assert [c.logical_id for c in app.changes] == ["second", "first"]
