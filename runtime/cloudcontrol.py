@@ -244,7 +244,9 @@ class CloudControl:
             raise self._malformed(operation, "the ProgressEvent has no RequestToken")
         return event
 
-    def _properties(self, description: Any, operation: str, default: str | None = None) -> Any:
+    def _properties(
+        self, description: Any, operation: str, default: str | None = None
+    ) -> dict[str, Any]:
         if not isinstance(description, dict):
             raise self._malformed(operation, "the answer has no ResourceDescription")
         if operation == "ListResources" and not isinstance(description.get("Identifier"), str):
