@@ -11,7 +11,7 @@ from importlib import metadata
 from typing import Annotated
 
 import typer
-from cloudforge.cli import deploy, generate, local, resources
+from cloudforge.cli import deploy, generate, local, resources, unlock
 
 app = typer.Typer(
     name="cloudforge",
@@ -49,6 +49,7 @@ app.add_typer(generate.schemas_app, name="schemas")
 app.command("get")(resources.get)
 app.command("list")(resources.list_)
 app.command("import")(resources.import_)
+app.command("unlock")(unlock.unlock)
 
 
 def main() -> None:
