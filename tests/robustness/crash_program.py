@@ -1,6 +1,6 @@
 """The program the crash suite runs (and SIGKILLs): one of four versions of 20 security profiles.
 
-    python crash_program.py STATE_DIR INSTANCE_ARN VERSION
+    python crash_program.py STATE INSTANCE_ARN VERSION    (STATE: a folder or s3://bucket/prefix)
 
 v1 creates them, v2 changes every Description (update), v3 renames every profile (create-only:
 replace), "empty" declares nothing (every profile is deleted as an orphan).
@@ -37,7 +37,7 @@ def declared(version: str, instance_arn: str) -> dict[str, dict[str, Any]]:
 
 
 async def deploy(state_dir: str, instance_arn: str, version: str) -> App:
-    async with App("crash", stage="suite", state_dir=state_dir) as app:
+    async with App("crash", stage="suite", state=state_dir) as app:
         await asyncio.gather(
             *(
                 SecurityProfile(logical_id, **props)
