@@ -37,6 +37,7 @@ from cloudforge.errors import (
 )
 from cloudforge.events import Action, Listener, ResourceEvent, Status, emit
 from cloudforge.metadata import TypeMetadata
+from cloudforge.ordering import deletion_waves
 from cloudforge.patch import (
     build_patch,
     create_only_changes,
@@ -484,10 +485,10 @@ class Engine:
         declared: dict[str, Any],
         redacted: dict[str, Any],
         started: float,
-        created_seq: int | None = None,
+        previous: ResourceRecord | None = None,
     ) -> ResourceRecord:
-        """Create the resource; `created_seq` keeps a replaced resource's place in the order
-        (what was created after it may depend on it, and must be deleted before it)."""
+        """Create the resource. A re-creation (replacement) keeps the `previous` record's place
+        in the deletion order: what was created after it may refer to it."""
         logical_id, type_name = resource.logical_id, metadata.type_name
         record = ResourceRecord(
             logical_id,
@@ -498,7 +499,9 @@ class Engine:
             status="pending",
             pending_operation="create",
             pending_declared=redacted,
-            created_seq=created_seq or self._next_seq(),
+            created_seq=previous.created_seq if previous else self._next_seq(),
+            declared_at=time.time(),
+            ready_at=previous.ready_at if previous else 0.0,
         )
         attempt = 0
         while True:
@@ -545,6 +548,7 @@ class Engine:
                     )
                 record.identifier = identifier
                 record.properties = await self._read_after_create(metadata, identifier, logical_id)
+                record.ready_at = record.ready_at or time.time()
                 record.declared = redacted
                 return self._done(record)
             if status == "FAILED" and code in RESUBMIT_CODES and attempt < MAX_RESUBMITS:
@@ -585,6 +589,7 @@ class Engine:
         while True:
             record.status = "pending"
             record.pending_operation = "update"
+            record.declared_at = time.time()  # from now on it may refer to what is ready now
             record.pending_declared = redacted
             record.client_token = self._token(logical_id, "update", redacted, attempt, identifier)
             record.pending_token = None
@@ -612,7 +617,7 @@ class Engine:
             except ResourceNotFoundError:
                 self._drop(logical_id)  # deleted out of band: create it again
                 return await self._create(
-                    resource, metadata, resource.declared, redacted, started, record.created_seq
+                    resource, metadata, resource.declared, redacted, started, record
                 )
             record.pending_token = event.get("RequestToken")
             self._put(record)
@@ -630,7 +635,7 @@ class Engine:
             if code == "NotFound":
                 self._drop(logical_id)
                 return await self._create(
-                    resource, metadata, resource.declared, redacted, started, record.created_seq
+                    resource, metadata, resource.declared, redacted, started, record
                 )
             raise self._failure(event, "update", type_name, logical_id)
 
@@ -650,9 +655,7 @@ class Engine:
         )
         if metadata.replacement_strategy == "delete_then_create":
             await self._delete(record, old_metadata, started, action="replace")
-            return await self._create(
-                resource, metadata, declared, redacted, started, record.created_seq
-            )
+            return await self._create(resource, metadata, declared, redacted, started, record)
         # create_then_delete: the old resource moves to its own key first, so that a crash
         # before it is deleted leaves an orphan the next run deletes (never a lost resource).
         doomed = ResourceRecord(
@@ -662,13 +665,13 @@ class Engine:
             record.declared,
             record.properties,
             created_seq=record.created_seq,
+            declared_at=record.declared_at,
+            ready_at=record.ready_at,
         )
         self._put(doomed)
         self.records.pop(record.logical_id, None)
         self.backend.remove(self.stage, record.logical_id)
-        new = await self._create(
-            resource, metadata, declared, redacted, started, record.created_seq
-        )
+        new = await self._create(resource, metadata, declared, redacted, started, record)
         await self._delete(doomed, old_metadata, started, action="replace")
         return new
 
@@ -766,6 +769,7 @@ class Engine:
             return None
         record.identifier = identifier
         record.properties = await self._read_after_create(metadata, identifier, record.logical_id)
+        record.ready_at = record.ready_at or time.time()
         record.declared = record.pending_declared or {}
         self._emit(record, record.type_name, operation, "succeeded", started, "resumed")
         return self._done(record)
@@ -852,6 +856,8 @@ class Engine:
             declared={},
             properties=strip_write_only(props, metadata),
             created_seq=self._next_seq(),
+            declared_at=time.time(),
+            ready_at=time.time(),
         )
         decision = decide(metadata, record, declared, redacted)
         if decision.action == "replace":
@@ -873,10 +879,12 @@ class Engine:
     # -- end of run ----------------------------------------------------------------------------
 
     async def finish(self, failed: bool, interrupted: bool = False) -> None:
-        """Delete orphans (destroy: everything) in reverse creation order; plan them in plan.
+        """Delete orphans (destroy: everything), dependents first; plan them in plan.
 
-        `interrupted` (Ctrl-C, cancellation): resources still in flight are cancelled rather
-        than waited for; their requests stay journaled and the next run resumes them.
+        Deletions go in waves (`cloudforge.ordering`): a wave's resources are deleted
+        concurrently, a wave starts when the previous one is done, and a failure stops the
+        waves after its own. `interrupted` (Ctrl-C, cancellation): resources still in flight
+        are cancelled rather than waited for; their requests stay journaled for the next run.
         """
         if self._tasks:
             if interrupted:
@@ -887,52 +895,59 @@ class Engine:
             targets = list(self.records.values())
         else:
             targets = [r for r in self.records.values() if r.logical_id not in self._declared]
-        targets.sort(key=lambda r: r.created_seq, reverse=True)
-        for index, record in enumerate(targets):
-            started = time.monotonic()
-            change = Change(
+        waves = deletion_waves(targets)
+        if self.phase == "plan" or failed:
+            for record in [r for wave in waves for r in wave]:
+                self._skip_delete(record, planned=self.phase == "plan")
+            return
+        for index, wave in enumerate(waves):
+            outcomes = await asyncio.gather(
+                *(self._delete_orphan(record) for record in wave), return_exceptions=True
+            )
+            errors = [o for o in outcomes if isinstance(o, BaseException)]
+            if errors:
+                first = errors[0]
+                for record in [r for later in waves[index + 1 :] for r in later]:
+                    self._skip_delete(record, detail=f"not deleted: {first}")
+                raise first
+
+    def _skip_delete(self, record: ResourceRecord, planned: bool = False, detail: str = "") -> None:
+        if planned:
+            detail = "no longer declared"
+        else:
+            detail = detail or "not deleted: the run failed (fix it and run again)"
+        self.changes.append(
+            Change(
                 record.logical_id,
                 record.type_name,
                 "delete",
-                "planned",
+                "planned" if planned else "skipped",
                 identifier=record.identifier,
+                detail=detail,
             )
+        )
+        status: Status = "planned" if planned else "skipped"
+        self._emit(record, record.type_name, "delete", status, time.monotonic(), detail)
+
+    async def _delete_orphan(self, record: ResourceRecord) -> None:
+        started = time.monotonic()
+        change = Change(
+            record.logical_id, record.type_name, "delete", "done", identifier=record.identifier
+        )
+        self._emit(record, record.type_name, "delete", "started", started)
+        try:
+            current: ResourceRecord | None = record
+            if record.status == "pending":
+                current = await self._resume(record)
+            if current is not None:
+                await self._delete(current, self.metadata_for(record.type_name), started)
+        except BaseException as err:
+            change.status, change.detail = "failed", str(err)
             self.changes.append(change)
-            if self.phase == "plan":
-                self._emit(
-                    record, record.type_name, "delete", "planned", started, "no longer declared"
-                )
-                continue
-            if failed:
-                change.status = "skipped"
-                change.detail = "not deleted: the run failed (fix it and run again)"
-                self._emit(record, record.type_name, "delete", "skipped", started, change.detail)
-                continue
-            self._emit(record, record.type_name, "delete", "started", started)
-            try:
-                current: ResourceRecord | None = record
-                if record.status == "pending":
-                    current = await self._resume(record)
-                if current is not None:
-                    await self._delete(current, self.metadata_for(record.type_name), started)
-            except BaseException as err:
-                change.status = "failed"
-                change.detail = str(err)
-                self._emit(record, record.type_name, "delete", "failed", started, str(err))
-                for later in targets[index + 1 :]:
-                    self.changes.append(
-                        Change(
-                            later.logical_id,
-                            later.type_name,
-                            "delete",
-                            "skipped",
-                            identifier=later.identifier,
-                            detail=f"not deleted: {record.logical_id} failed",
-                        )
-                    )
-                raise
-            change.status = "done"
-            self._emit(record, record.type_name, "delete", "succeeded", started)
+            self._emit(record, record.type_name, "delete", "failed", started, str(err))
+            raise
+        self.changes.append(change)
+        self._emit(record, record.type_name, "delete", "succeeded", started)
 
 
 __all__ = ["Decision", "Engine", "decide", "split_pointer"]

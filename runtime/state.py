@@ -42,6 +42,8 @@ CREATE TABLE IF NOT EXISTS resources (
     client_token TEXT,
     created_seq INTEGER NOT NULL,
     updated_at REAL NOT NULL,
+    declared_at REAL NOT NULL DEFAULT 0,
+    ready_at REAL NOT NULL DEFAULT 0,
     PRIMARY KEY (stage, logical_id)
 );
 CREATE TABLE IF NOT EXISTS generations (
@@ -68,6 +70,11 @@ class ResourceRecord:
     pending_declared: dict[str, Any] | None = None  # what the pending request applies (redacted)
     client_token: str | None = None
     created_seq: int = 0  # creation order; orphans and destroy go in reverse
+    # Wall-clock times that order deletions (see cloudforge.ordering): when its last create,
+    # update or replacement started (anything it refers to was ready by then), and when it
+    # first became ready (anything declared later may refer to it). 0 = unknown.
+    declared_at: float = 0.0
+    ready_at: float = 0.0
 
     def cleared(self) -> ResourceRecord:
         return replace(
@@ -131,6 +138,12 @@ class SqliteState:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(resources)")}
+        for column in ("declared_at", "ready_at"):  # state written before these existed
+            if column not in columns:
+                self._db.execute(
+                    f"ALTER TABLE resources ADD COLUMN {column} REAL NOT NULL DEFAULT 0"
+                )
         for suffix in ("", "-wal", "-shm"):
             _private_file(Path(str(self.path) + suffix))
         self._locks: dict[str, int] = {}
@@ -203,8 +216,8 @@ class SqliteState:
     def load(self, stage: str) -> StageState:
         rows = self._db.execute(
             "SELECT logical_id, type_name, identifier, declared, properties, status, "
-            "pending_operation, pending_token, pending_declared, client_token, created_seq "
-            "FROM resources WHERE stage = ?",
+            "pending_operation, pending_token, pending_declared, client_token, created_seq, "
+            "declared_at, ready_at FROM resources WHERE stage = ?",
             (stage,),
         ).fetchall()
         records = {}
@@ -221,6 +234,8 @@ class SqliteState:
                 pending_declared=json.loads(row[8]) if row[8] is not None else None,
                 client_token=row[9],
                 created_seq=row[10],
+                declared_at=row[11],
+                ready_at=row[12],
             )
             records[record.logical_id] = record
         generations = dict(
@@ -232,7 +247,10 @@ class SqliteState:
 
     def put(self, stage: str, record: ResourceRecord) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO resources VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO resources (stage, logical_id, type_name, identifier, "
+            "declared, properties, status, pending_operation, pending_token, pending_declared, "
+            "client_token, created_seq, updated_at, declared_at, ready_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 stage,
                 record.logical_id,
@@ -249,6 +267,8 @@ class SqliteState:
                 record.client_token,
                 record.created_seq,
                 time.time(),
+                record.declared_at,
+                record.ready_at,
             ),
         )
 

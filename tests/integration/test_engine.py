@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
@@ -608,3 +609,21 @@ def test_a_replaced_resource_keeps_its_place_in_the_deletion_order(
     asyncio.run(program("FirstRenamed"))  # replaces "first", created before "second"
     app = run(tmp_path, phase="destroy")
     assert [c.logical_id for c in app.changes] == ["second", "first"]
+
+
+def test_destroy_deletes_resources_created_together_concurrently(
+    local_cloud: LocalCloud, instance_arn: str, tmp_path: Path
+) -> None:
+    profiles = [
+        SecurityProfile(f"p{i}", InstanceArn=instance_arn, SecurityProfileName=f"P{i}")
+        for i in range(10)
+    ]
+    run(tmp_path, *profiles)  # gather: none can refer to another
+    local_cloud.faults.set_latency(1.0)
+    started = time.monotonic()
+    app = run(tmp_path, phase="destroy")
+    elapsed = time.monotonic() - started
+    assert sorted(c.logical_id for c in app.changes) == sorted(p.logical_id for p in profiles)
+    assert all(c.status == "done" for c in app.changes)
+    assert live_profiles(instance_arn) == {}
+    assert elapsed < 4.0  # one wave: about one latency, not ten
