@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from cloudforge.state import SqliteState
+from cloudforge.backends import open_backend
+from cloudforge.state import ResourceRecord
 
 from tests.robustness.crash_program import declared
 
@@ -44,29 +45,27 @@ def cloud_profiles(instance_arn: str) -> list[dict[str, Any]]:
         kwargs["NextToken"] = out["NextToken"]
 
 
-
-
-def pending_records(state_dir: Path, stage: str = "crash/suite") -> int:
-    backend = SqliteState(state_dir)
+def records_of(state: Path | str, stage: str) -> dict[str, ResourceRecord]:
+    """The records of a stage, read from a state folder or s3:// URL."""
+    backend = open_backend(state)
     try:
-        records = backend.load(stage).records.values()
+        return backend.load(stage).records
     finally:
         backend.close()
-    return sum(1 for r in records if r.status == "pending")
 
 
-def assert_converged(state_dir: Path, arn: str, version: str) -> None:
+def pending_records(state: Path | str, stage: str = "crash/suite") -> int:
+    return sum(1 for r in records_of(state, stage).values() if r.status == "pending")
+
+
+def assert_converged(state: Path | str, arn: str, version: str) -> None:
     wanted = declared(version, arn)
     in_cloud = cloud_profiles(arn)
     names = Counter(p["SecurityProfileName"] for p in in_cloud)
     assert names == Counter(p["SecurityProfileName"] for p in wanted.values()), (
         f"{version}: the cloud holds {sorted(names.elements())}"
     )
-    backend = SqliteState(state_dir)
-    try:
-        records = backend.load("crash/suite").records
-    finally:
-        backend.close()
+    records = records_of(state, "crash/suite")
     assert sorted(records) == sorted(wanted), f"{version}: state holds {sorted(records)}"
     assert all(r.status == "ready" and r.pending_token is None for r in records.values())
     assert {r.identifier for r in records.values()} == {p["Identifier"] for p in in_cloud}

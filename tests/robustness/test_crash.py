@@ -25,13 +25,17 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import boto3
+import pytest
 from cloudforge.local import Latency, LocalCloud
+from cloudforge.locking import break_lock
 
 from tests.robustness.crash_program import deploy
 from tests.robustness.helpers import assert_converged, pending_records
 
 PROGRAM = Path(__file__).with_name("crash_program.py")
 KILLS = int(os.environ.get("CLOUDFORGE_CRASH_KILLS", "32"))
+S3_KILLS = int(os.environ.get("CLOUDFORGE_CRASH_S3_KILLS", "8"))  # the S3 backend, a shorter run
 SEED = int(os.environ.get("CLOUDFORGE_CRASH_SEED", "20261126"))
 # Each transition: the version deployed, the action it takes, the write calls it makes.
 CYCLE = (("v1", "create", 20), ("v2", "update", 20), ("v3", "replace", 40), ("empty", "delete", 20))
@@ -44,13 +48,13 @@ def writes(cloud: LocalCloud) -> int:
 
 
 def run_and_kill(
-    cloud: LocalCloud, state_dir: Path, arn: str, version: str, after_writes: int, extra: float
+    cloud: LocalCloud, state: str, arn: str, version: str, after_writes: int, extra: float
 ) -> bool:
     """Run the program; SIGKILL it once `after_writes` writes arrived (+`extra` s). Killed?"""
     start = writes(cloud)
     env = {**os.environ, "AWS_ENDPOINT_URL": cloud.endpoint_url, "PYTHONPATH": os.getcwd()}
     child = subprocess.Popen(
-        [sys.executable, str(PROGRAM), str(state_dir), arn, version],
+        [sys.executable, str(PROGRAM), state, arn, version],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -72,41 +76,49 @@ def run_and_kill(
             child.wait()
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "s3"])
 def test_sigkilled_deploys_converge_on_the_next_run(
-    local_cloud: LocalCloud, instance_arn: str, tmp_path: Path
+    local_cloud: LocalCloud, instance_arn: str, tmp_path: Path, backend: str
 ) -> None:
+    if backend == "s3":
+        boto3.client("s3").create_bucket(Bucket="crash-state")
+        state, kills = "s3://crash-state/team", S3_KILLS
+    else:
+        state, kills = str(tmp_path / "state"), KILLS
     local_cloud.faults.set_latency(Latency(uniform=(0.02, 0.2)))
     rng = random.Random(SEED)
-    state_dir = tmp_path / "state"
     tried: Counter[str] = Counter()
     killed: Counter[str] = Counter()
     survived: Counter[str] = Counter()
     in_flight: Counter[str] = Counter()  # records a kill left pending (journaled, unfinished)
     converge_calls = 0
-    for n in range(KILLS):
+    for n in range(kills):
         version, action, total = CYCLE[n % len(CYCLE)]
         tried[action] += 1
         if run_and_kill(
-            local_cloud, state_dir, instance_arn, version, rng.randint(1, total), rng.uniform(0, 0.15)
+            local_cloud, state, instance_arn, version, rng.randint(1, total), rng.uniform(0, 0.15)
         ):
             killed[action] += 1
-            in_flight[action] += pending_records(state_dir)
-        app = asyncio.run(deploy(str(state_dir), instance_arn, version))
+            in_flight[action] += pending_records(state)
+            if backend == "s3":
+                # A killed holder's S3 lock stays: the user breaks it, as the error tells them.
+                assert "held by pid" in break_lock("crash/suite", state)
+        app = asyncio.run(deploy(state, instance_arn, version))
         assert all(c.status == "done" for c in app.changes)
-        assert_converged(state_dir, instance_arn, version)
+        assert_converged(state, instance_arn, version)
         # State matches the cloud: an immediate rerun is a no-op without any API call.
         local_cloud.reset_calls()
-        rerun = asyncio.run(deploy(str(state_dir), instance_arn, version))
+        rerun = asyncio.run(deploy(state, instance_arn, version))
         assert {c.action for c in rerun.changes} <= {"noop"}
         converge_calls += sum(local_cloud.calls().values())
         survived[action] += 1
     print(
-        f"\ncrash suite (seed {SEED}): kill points tried {sum(tried.values())} {dict(tried)}; "
+        f"\ncrash suite, {backend} state (seed {SEED}): kill points tried {sum(tried.values())} {dict(tried)}; "
         f"killed mid-run {sum(killed.values())} {dict(killed)}, leaving "
         f"{sum(in_flight.values())} requests pending {dict(in_flight)}; converged after each: "
         f"{sum(survived.values())}; lost/duplicated/orphaned resources: 0"
     )
     assert converge_calls == 0
-    assert sum(killed.values()) >= KILLS * 3 // 4, f"too few kills landed mid-run: {killed}"
+    assert sum(killed.values()) >= kills * 3 // 4, f"too few kills landed mid-run: {killed}"
     assert all(killed[action] > 0 for _, action, _ in CYCLE)
     assert all(in_flight[action] > 0 for _, action, _ in CYCLE), in_flight
