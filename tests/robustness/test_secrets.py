@@ -90,6 +90,7 @@ def test_write_only_values_stay_out_of_state_logs_and_events(
     plan = asyncio.run(deploy(other_types, state, SECRET, new_password, events, phase="plan"))
     assert [c.action for c in plan.changes] == ["noop", "update"]
     assert not leaks(repr(plan.changes), SECRET, PASSWORD, new_password)
+    assert "(write-only value)" in repr(plan.changes[1].diff)
     changed = asyncio.run(deploy(other_types, state, SECRET, new_password, events))
     assert [c.action for c in changed.changes] == ["noop", "update"]
     assert local_cloud.calls()["UpdateResource"] == 1
