@@ -97,7 +97,7 @@ def _injected_failure(backend: Backend, info: TypeInfo, request: Request) -> boo
 def _submit(backend: Backend, request: Request, now: float) -> dict[str, Any]:
     """Record the request; the answer is IN_PROGRESS even with no latency, as AWS always answers."""
     backend.store.add_request(request)
-    event = request.progress_event(now)
+    event = request.progress_event(now, retry_after=False)
     if request.due <= now:
         backend.store.settle(now)
     return {"ProgressEvent": event}

@@ -41,8 +41,12 @@ class Request:
     def from_json(cls, data: dict[str, Any]) -> Request:
         return cls(**data)
 
-    def progress_event(self, now: float) -> dict[str, Any]:
-        """The ProgressEvent for this request, as GetResourceRequestStatus shows it."""
+    def progress_event(self, now: float, *, retry_after: bool = True) -> dict[str, Any]:
+        """The ProgressEvent for this request, as GetResourceRequestStatus shows it.
+
+        AWS's answers to Create/Update/Delete carry no RetryAfter (`retry_after=False`); status
+        reads and ListResourceRequests do, while the request is in progress.
+        """
         event: dict[str, Any] = {
             "TypeName": self.type_name,
             "RequestToken": self.token,
@@ -52,7 +56,7 @@ class Request:
         }
         if self.identifier is not None and (self.status != IN_PROGRESS or self.show_identifier):
             event["Identifier"] = self.identifier
-        if self.status == IN_PROGRESS:
+        if self.status == IN_PROGRESS and retry_after:
             event["RetryAfter"] = max(self.due, now)
         if self.status == FAILED:
             event["ErrorCode"] = self.error_code or "InternalFailure"

@@ -17,9 +17,11 @@ from cloudforge.local import LocalCloud
 
 BUCKET = "AWS::S3::Bucket"
 MISSING_TYPE = "AWS::LocalStack::DoesNotExist"
-# An IN_PROGRESS event: EventTime, Operation, OperationStatus, RequestToken, TypeName, RetryAfter
-# (+ Identifier when it is known up front). A finished one has no RetryAfter.
-IN_PROGRESS_FIELDS = {"EventTime", "Operation", "OperationStatus", "RequestToken", "TypeName", "RetryAfter"}
+# The answer to Create/Update/Delete: EventTime, Operation, OperationStatus, RequestToken, TypeName
+# (+ Identifier when it is known up front), no RetryAfter. A status read or a ListResourceRequests
+# summary of a request in progress adds RetryAfter; a finished one has none.
+SUBMITTED_FIELDS = {"EventTime", "Operation", "OperationStatus", "RequestToken", "TypeName"}
+IN_PROGRESS_FIELDS = SUBMITTED_FIELDS | {"RetryAfter"}
 DONE_FIELDS = {"EventTime", "Identifier", "Operation", "OperationStatus", "RequestToken", "TypeName"}
 
 
@@ -57,7 +59,7 @@ def create(cc: Any, state: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
 def test_duplicate_create_is_accepted_then_fails_already_exists(cc: Any, local_cloud: LocalCloud) -> None:
     local_cloud.faults.set_latency(0.05)
     first = create(cc, {"BucketName": "dup-bucket"})
-    assert set(first) == IN_PROGRESS_FIELDS | {"Identifier"}
+    assert set(first) == SUBMITTED_FIELDS | {"Identifier"}
     assert wait(cc, first["RequestToken"])["OperationStatus"] == "SUCCESS"
 
     second = create(cc, {"BucketName": "dup-bucket"})
@@ -74,7 +76,7 @@ def test_duplicate_create_is_accepted_then_fails_already_exists(cc: Any, local_c
 def test_create_without_the_optional_name_generates_the_identifier(cc: Any, local_cloud: LocalCloud) -> None:
     local_cloud.faults.set_latency(0.05)
     event = create(cc, {})
-    assert set(event) == IN_PROGRESS_FIELDS  # the name is not known up front: no Identifier yet
+    assert set(event) == SUBMITTED_FIELDS  # the name is not known up front: no Identifier yet
     done = wait(cc, event["RequestToken"])
     assert done["OperationStatus"] == "SUCCESS"
     name = done["Identifier"]
@@ -167,7 +169,7 @@ def test_every_operation_on_an_unknown_type_is_type_not_found(cc: Any, local_clo
 
 def test_delete_of_a_missing_resource_is_accepted_and_fails_not_found(cc: Any, local_cloud: LocalCloud) -> None:
     event = cc.delete_resource(TypeName=BUCKET, Identifier="never-made")["ProgressEvent"]
-    assert set(event) == IN_PROGRESS_FIELDS | {"Identifier"}
+    assert set(event) == SUBMITTED_FIELDS | {"Identifier"}
     assert (event["Operation"], event["OperationStatus"]) == ("DELETE", "IN_PROGRESS")
     failed = wait(cc, event["RequestToken"])
     assert (failed["OperationStatus"], failed["ErrorCode"]) == ("FAILED", "NotFound")

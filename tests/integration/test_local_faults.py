@@ -102,10 +102,10 @@ def test_probabilistic_failures_repeat_with_the_same_seed(local_cloud: LocalClou
 def test_latency_distribution_and_per_type_latency(local_cloud: LocalCloud) -> None:
     cc = client(local_cloud)
     local_cloud.faults.set_latency(Latency(uniform=(2.0, 3.0)), type_name=BUCKET)
-    event = create(cc, "slow")
+    event = status(cc, create(cc, "slow")["RequestToken"])
+    assert event["OperationStatus"] == "IN_PROGRESS"
     wait = (event["RetryAfter"] - event["EventTime"]).total_seconds()
     assert 2.0 <= wait <= 3.0
-    assert status(cc, event["RequestToken"])["OperationStatus"] == "IN_PROGRESS"
     # Another type keeps the server-wide latency (none): done at once.
     other = cc.create_resource(TypeName="AWS::SQS::Queue", DesiredState="{}")["ProgressEvent"]
     assert status(cc, other["RequestToken"])["OperationStatus"] == "SUCCESS"

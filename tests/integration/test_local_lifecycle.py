@@ -35,7 +35,10 @@ def test_bucket_lifecycle_matches_aws(cc: Any, local_cloud: LocalCloud) -> None:
     created = cc.create_resource(TypeName=BUCKET, DesiredState=json.dumps({"BucketName": "life-1"}))
     assert created["ResponseMetadata"]["HTTPStatusCode"] == 200
     event = created["ProgressEvent"]
-    assert set(event) == {"EventTime", "Identifier", "Operation", "OperationStatus", "RequestToken", "RetryAfter", "TypeName"}
+    assert set(event) == {"EventTime", "Identifier", "Operation", "OperationStatus", "RequestToken", "TypeName"}
+    polled = cc.get_resource_request_status(RequestToken=event["RequestToken"])["ProgressEvent"]
+    assert polled["OperationStatus"] == "IN_PROGRESS"
+    assert polled["RetryAfter"] >= polled["EventTime"]  # when the next read is useful
     assert (event["Identifier"], event["Operation"], event["OperationStatus"]) == ("life-1", "CREATE", "IN_PROGRESS")
 
     done = wait(cc, event["RequestToken"])
