@@ -71,3 +71,5 @@ class TypeDescription:
     # Validation rules the runtime checks at construction (normalized patterns kept), JSON text.
     validation_schema: str
     unsupported_patterns: tuple[str, ...]  # patterns the `regex` package cannot compile
+    # Properties beyond the named ones are accepted (top-level patternProperties: custom resources).
+    open_properties: bool = False

@@ -42,6 +42,7 @@ VALIDATION_KEYWORDS = MODEL_KEYWORDS | {
     "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
     "minItems", "maxItems",
 }  # fmt: skip
+_OBJECT_KEYWORDS = frozenset({"properties", "required", "additionalProperties"})
 _SHAPE_KEYWORDS = frozenset(
     {"type", "properties", "items", "$ref", "enum", "const", "oneOf", "anyOf", "allOf",
      "additionalProperties", "patternProperties"}
@@ -102,7 +103,11 @@ class _Namer:
 
 
 def _is_object(node: Any) -> bool:
-    return isinstance(node, dict) and isinstance(node.get("properties"), dict)
+    if not isinstance(node, dict) or not isinstance(node.get("properties"), dict):
+        return False
+    # cfn-lint puts `properties` on some arrays (DynamoDB KeySchema) to describe their items.
+    types = node.get("type", "object")
+    return "object" in ([types] if isinstance(types, str) else types)
 
 
 def _all_property_names(schema: dict[str, Any]) -> set[str]:
@@ -156,6 +161,8 @@ def _model_node(node: Any, namer: _Namer, owner: str, stack: tuple[str, ...]) ->
             continue
         if key == "items" and types is not None and "array" not in types:
             continue  # `items` on a non-array (it happens): meaningless for the shape
+        if key in _OBJECT_KEYWORDS and types is not None and "object" not in types:
+            continue  # object keywords on a non-object (cfn-lint's arrays): the same
         if key == "items":
             out[key] = _model_node(value, namer, owner + "Item", stack)
         elif key == "additionalProperties":
@@ -341,7 +348,7 @@ def describe(schema: dict[str, Any], schema_file: str | None = None) -> TypeDesc
         {
             "properties": {k: properties[k] for k in declared_names},
             "required": [r for r in required if r not in read_only_top],
-            "additionalProperties": False,
+            "additionalProperties": not schema.get("patternProperties"),
         },
         namer,
         class_name,
@@ -381,6 +388,10 @@ def describe(schema: dict[str, Any], schema_file: str | None = None) -> TypeDesc
     for key in ("oneOf", "anyOf", "allOf"):
         if schema.get(key):
             validation[key] = _validation_node(schema[key], bad_patterns)
+    open_props = schema.get("patternProperties")
+    if isinstance(open_props, dict) and open_props:
+        # Properties beyond the named ones (custom resources): keys and values still checked.
+        validation.update(_validation_node({"patternProperties": open_props}, bad_patterns))
     list_schema = ((schema.get("handlers") or {}).get("list") or {}).get("handlerSchema") or {}
     strategy = schema.get("replacementStrategy", "create_then_delete")
     return TypeDescription(
@@ -415,6 +426,7 @@ def describe(schema: dict[str, Any], schema_file: str | None = None) -> TypeDesc
         model_schema=json.dumps(model_schema, sort_keys=False, indent=1),
         validation_schema=json.dumps(validation, sort_keys=True),
         unsupported_patterns=tuple(sorted(bad_patterns)),
+        open_properties=bool(isinstance(open_props, dict) and open_props),
     )
 
 

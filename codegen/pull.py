@@ -21,11 +21,13 @@ Source = Literal["cfn-lint", "aws"]
 MANIFEST = "manifest.json"
 
 # Keywords cfn-lint adds to the registry schemas it bundles (its own lint extensions and
-# deprecation notes); they are not part of the registry schema nor of its meta-schema.
+# deprecation notes, and draft-2020 / negative rules such as `prefixItems` on DynamoDB key schemas
+# and `not` on RDS master user names); the meta-schema allows none of them in a registry schema.
 CFN_LINT_KEYWORDS = frozenset(
     {
         "lifecycle", "enumCaseInsensitive", "requiredXor", "requiredOr", "dependentExcluded",
-        "dependentRequired", "uniqueKeys", "maxUniqueItems", "if", "then", "else",
+        "dependentRequired", "uniqueKeys", "maxUniqueItems", "if", "then", "else", "prefixItems",
+        "not",
     }
 )  # fmt: skip
 # Schema keywords whose value maps names to schemas (the names are not keywords).
@@ -49,6 +51,56 @@ def strip_keywords(node: Any, keywords: frozenset[str] = CFN_LINT_KEYWORDS) -> A
     return out
 
 
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "array"
+    return "object" if isinstance(value, dict) else "string"
+
+
+def with_enum_types(node: Any) -> Any:
+    """A copy of a schema where an `enum`/`const` without `type` gets the type its values have.
+
+    cfn-lint adds enums taken from the AWS SDK models to nodes that had none (QuickSight
+    ApprovalPolicy's `items: {enum: [SHARE]}`); the meta-schema wants every enum typed. The values
+    already imply the type, so this changes what the schema accepts in no way.
+    """
+    if isinstance(node, list):
+        return [with_enum_types(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in _NAME_MAPS and isinstance(value, dict):
+            out[key] = {name: with_enum_types(sub) for name, sub in value.items()}
+        elif key in ("enum", "const"):
+            out[key] = value
+        else:
+            out[key] = with_enum_types(value)
+    values = node.get("enum") if isinstance(node.get("enum"), list) else None
+    if values is None and "const" in node:
+        values = [node["const"]]
+    if values and "type" not in out:
+        types = sorted({_json_type(v) for v in values})
+        if types == ["integer", "number"]:
+            types = ["number"]
+        out["type"] = types[0] if len(types) == 1 else types
+    return out
+
+
+def registry_form(schema: dict[str, Any]) -> dict[str, Any]:
+    """A bundled cfn-lint schema back in registry form: lint keywords dropped, enums typed."""
+    result: dict[str, Any] = with_enum_types(strip_keywords(schema))
+    return result
+
+
 def schema_text(schema: dict[str, Any]) -> str:
     """The canonical file text: sorted keys, one-space indent, trailing newline (stable diffs)."""
     return json.dumps(schema, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
@@ -70,7 +122,7 @@ def from_cfn_lint(type_name: str, region: str) -> tuple[dict[str, Any], dict[str
             problem=f"no bundled schema for {type_name!r}; check the type name, or pull it "
             "with source='aws'",
         )
-    schema = strip_keywords(json.loads(path.read_text()))
+    schema = registry_form(json.loads(path.read_text()))
     return schema, {"version": f"cfn-lint {_cfn_lint_version()}", "bundle_hash": path.stem}
 
 
@@ -97,6 +149,32 @@ def read_manifest(dest: Path) -> dict[str, Any]:
     manifest: dict[str, Any] = json.loads(path.read_text())
     manifest.setdefault("types", {})
     return manifest
+
+
+def select_types(
+    type_names: Iterable[str] = (),
+    *,
+    all_types: bool = False,
+    services: Iterable[str] = (),
+    region: str = DEFAULT_REGION,
+) -> list[str]:
+    """Type names from explicit names, `--all` (every type of the cfn-lint bundle for `region`)
+    and `--service` (every bundled type of a service: `connect` or `AWS::Connect`), sorted."""
+    chosen = set(type_names)
+    wanted = {s.lower().removeprefix("aws::").strip(":") for s in services}
+    if all_types or wanted:
+        for name in cfn_lint_bundle(region):
+            parts = name.split("::")
+            if all_types or (len(parts) == 3 and parts[1].lower() in wanted):
+                chosen.add(name)
+        found = {n.split("::")[1].lower() for n in chosen if n.count("::") == 2}
+        missing = sorted(wanted - found)
+        if missing:
+            raise SchemaError(
+                source=f"cfn-lint {_cfn_lint_version()} ({region})",
+                problem=f"no bundled types for service(s) {', '.join(missing)}",
+            )
+    return sorted(chosen)
 
 
 def pull_schemas(

@@ -41,8 +41,13 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def _imports(model_imports: list[str]) -> list[str]:
-    """The import block: ours merged with the model generator's, one line per module."""
+def _spell(name: str, clashes: set[str]) -> str:
+    return f"{name} as _{name}" if name in clashes else name
+
+
+def _imports(model_imports: list[str], clashes: set[str]) -> list[str]:
+    """The import block: ours merged with the model generator's, one line per module; a name
+    the module also defines (`clashes`) is imported as `_<name>`."""
     merged: dict[str, set[str]] = {k: set(v) for k, v in _BASE_IMPORTS.items()}
     plain: list[str] = []
     for line in model_imports:
@@ -51,11 +56,30 @@ def _imports(model_imports: list[str]) -> list[str]:
             merged.setdefault(m.group(1), set()).update(n.strip() for n in m.group(2).split(","))
         else:
             plain.append(line)
-    typing_line = [f"from typing import {', '.join(sorted(merged.pop('typing')))}"]
+    typing_names = sorted(merged.pop("typing"))
+    typing_line = [f"from typing import {', '.join(_spell(n, clashes) for n in typing_names)}"]
     rest = [
-        f"from {mod} import {', '.join(sorted(names))}" for mod, names in sorted(merged.items())
+        f"from {mod} import {', '.join(_spell(n, clashes) for n in sorted(names))}"
+        for mod, names in sorted(merged.items())
     ]
     return [*sorted(plain), *typing_line, "", *rest]
+
+
+def imported_names(model_imports: list[str]) -> set[str]:
+    names = {n for v in _BASE_IMPORTS.values() for n in v}
+    for line in model_imports:
+        m = _FROM_IMPORT.match(line)
+        if m:
+            names.update(n.strip() for n in m.group(2).split(","))
+    return names
+
+
+def alias_uses(source: str, clashes: set[str]) -> str:
+    """Model code with each clashing imported name used through its `_<name>` alias (the model
+    generator's code uses them as `Field(...)`, `ConfigDict(...)`, `RootModel[...]`)."""
+    for name in sorted(clashes):
+        source = re.sub(rf"(?<![\w.'\"]){re.escape(name)}(?=[\[(])", f"_{name}", source)
+    return source
 
 
 def summary(description: TypeDescription) -> str:
@@ -66,13 +90,15 @@ def summary(description: TypeDescription) -> str:
 def render_resource(
     description: TypeDescription, models_source: str, model_imports: list[str]
 ) -> str:
-    imports = _imports(model_imports)
-    rules: Any = json.loads(description.validation_schema)
     exports = sorted(
         {description.class_name, description.props_class, description.attributes_class}
         | {m.name for m in description.models}
         | {m.name + "Dict" for m in description.models}
     )
+    clashes = imported_names(model_imports) & set(exports)
+    imports = _imports(model_imports, clashes)
+    models_source = alias_uses(models_source, clashes)
+    rules: Any = json.loads(description.validation_schema)
     return (
         environment()
         .get_template("resource.py.j2")
@@ -83,7 +109,8 @@ def render_resource(
             imports=imports,
             models_source=models_source,
             validation_literal=pprint.pformat(rules, width=100, sort_dicts=True),
-            has_unnamed=any(not f.is_identifier for f in description.props),
+            has_unnamed=description.open_properties
+            or any(not f.is_identifier for f in description.props),
             exports=exports,
         )
     )

@@ -11,8 +11,9 @@ from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 from cloudforge.aws._base import DeferredModel
 from pydantic import BaseModel, ConfigDict
 
-from cloudforge.metadata import Tagging, TypeMetadata
-from cloudforge.resource import Resource
+# Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
+from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
+from cloudforge.resource import Resource as _Resource
 
 __all__ = [
     "Application",
@@ -103,9 +104,6 @@ class SecurityProfileGranularAccessControlConfiguration(DeferredModel):
 
 
 class SecurityProfileProps(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
     AllowedAccessControlHierarchyGroupId: str | None = None
     AllowedAccessControlTags: list[Tag] | None = None
     AllowedFlowModules: list[FlowModule] | None = None
@@ -186,7 +184,7 @@ TagDict = TypedDict(
     total=False,
 )
 
-METADATA = TypeMetadata(
+METADATA = _TypeMetadata(
     type_name="AWS::Connect::SecurityProfile",
     schema_file="aws-connect-securityprofile.json",
     primary_identifier=("/SecurityProfileArn",),
@@ -207,7 +205,7 @@ METADATA = TypeMetadata(
     ),
     required=("InstanceArn", "SecurityProfileName"),
     list_required=("InstanceArn",),
-    tagging=Tagging(
+    tagging=_Tagging(
         taggable=True,
         tag_on_create=True,
         tag_updatable=True,
@@ -399,13 +397,13 @@ PROPS_SCHEMA: dict[str, Any] = {
 }
 
 
-class SecurityProfile(Resource):
+class SecurityProfile(_Resource):
     """AWS::Connect::SecurityProfile: Resource Type definition for AWS::Connect::SecurityProfile
 
     Properties are the CloudFormation names; read-only attributes are known once deployed.
     """
 
-    metadata: ClassVar[TypeMetadata] = METADATA
+    metadata: ClassVar[_TypeMetadata] = METADATA
     props_model: ClassVar[type[BaseModel]] = SecurityProfileProps
     attributes_model: ClassVar[type[BaseModel]] = SecurityProfileAttributes
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
