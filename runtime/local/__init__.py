@@ -108,12 +108,10 @@ class LocalCloud:
 
     def calls(self) -> Counter[str]:
         """Cloud Control operation names received so far ("CreateResource": 3, ...)."""
-        with self.app._calls_lock:
-            return Counter(self.app.calls)
+        return self.app.call_counts()
 
     def reset_calls(self) -> None:
-        with self.app._calls_lock:
-            self.app.calls.clear()
+        self.app.reset_call_counts()
 
     def reset(self) -> None:
         """Forget every resource, request and moto state; clear the call counts and fault rules.

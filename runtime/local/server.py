@@ -43,6 +43,14 @@ class CloudControlApp:
         self._moto: Callable[[dict[str, Any], StartResponse], Iterable[bytes]] | None = None
         self._moto_lock = threading.Lock()
 
+    def call_counts(self) -> Counter[str]:
+        with self._calls_lock:
+            return Counter(self.calls)
+
+    def reset_call_counts(self) -> None:
+        with self._calls_lock:
+            self.calls.clear()
+
     @property
     def faults(self) -> Faults:
         return self.backend.faults
