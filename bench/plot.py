@@ -67,10 +67,12 @@ def grouped_bars(
         ys = [values[name] for name in groups if name in values]
         bars = ax.bar(xs, ys, width, label=subject, color=COLOURS.get(subject))
         ax.bar_label(bars, fmt="%.3g", fontsize=6)
+    top = max(v for values in data.values() for v in values.values())
+    ax.set_ylim(0, top * 1.3)  # room for the legend above the bars
     ax.set_xticks([g + 0.4 - width / 2 for g in range(len(groups))], groups, fontsize=7)
     ax.set_ylabel(ylabel, fontsize=8)
     ax.set_title(title, fontsize=9, loc="left")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", ncols=2)
 
 
 def import_panel(ax: Any, sections: list[Section], kind: str, title: str, ylabel: str) -> None:
