@@ -20,7 +20,7 @@ from cloudforge.local.faults import Faults
 from cloudforge.local.operations import OPERATIONS
 from cloudforge.local.protocol import CONTENT_TYPE, TARGET_PREFIX, ApiError, parse_body
 
-# Well above the largest legal request (a 256 KiB document plus members); larger bodies are refused unread.
+# Well above the largest legal request (a 256 KiB document plus members); larger bodies are drained and refused.
 MAX_BODY = 1 << 20
 StartResponse = Callable[..., Any]
 

@@ -114,8 +114,11 @@ def test_the_seed_examples_are_accepted(cc: Any, instance_arn: str) -> None:
     assert finish(cc, tagged)["OperationStatus"] == "SUCCESS"
 
 
-def test_profile_in_an_instance_moto_does_not_have_fails(cc: Any, local_cloud: LocalCloud) -> None:
-    missing = "arn:aws:connect:us-east-1:123456789012:instance/abcdefg-1234-5678-abcd-efghijklmnop"
+@pytest.mark.parametrize("missing", [
+    "arn:aws:connect:us-east-1:123456789012:instance/abcdefg-1234-5678-abcd-efghijklmnop",
+    "arn:aws:connect:zz-nowhere-1:123456789012:instance/abc",  # a region moto does not know
+])
+def test_profile_in_an_instance_moto_does_not_have_fails(cc: Any, local_cloud: LocalCloud, missing: str) -> None:
     event = create(cc, InstanceArn=missing, SecurityProfileName="Orphan")
     assert event["OperationStatus"] == "IN_PROGRESS"
     failed = finish(cc, event)

@@ -22,7 +22,10 @@ def connect_instance_exists(instance_arn: str, account: str, region: str) -> boo
         return False
     arn_region, arn_account = parts[3], parts[4]
     instance_id = parts[5].removeprefix("instance/")
-    backend = connect_backends[arn_account or account][arn_region or region]
+    try:
+        backend = connect_backends[arn_account or account][arn_region or region]
+    except KeyError:  # a region moto does not know has no instances
+        return False
     instance = backend.instances.get(instance_id)
     return instance is not None and instance.arn == instance_arn
 
