@@ -103,3 +103,17 @@ def test_50_resources_converge_under_throttling_and_handler_failures(
     app, _ = deploy(tmp_path, profiles(instance_arn, 50, description="updated"))
     assert {c.action for c in app.changes} == {"noop"}
     assert sum(local_cloud.calls().values()) == 0
+
+
+def test_1000_unchanged_resources_redeploy_in_about_a_second_without_a_call(
+    local_cloud: LocalCloud, instance_arn: str, tmp_path: Path
+) -> None:
+    deploy(tmp_path, profiles(instance_arn, 1000))
+    local_cloud.reset_calls()
+    again = profiles(instance_arn, 1000)
+    app, elapsed = deploy(tmp_path, again)
+    print(f"\n1,000-resource no-op redeploy: {elapsed:.2f} s")
+    assert sum(local_cloud.calls().values()) == 0
+    assert {c.action for c in app.changes} == {"noop"}
+    assert all(p.SecurityProfileArn.startswith(instance_arn) for p in again)
+    assert elapsed < 1.5
