@@ -13,6 +13,8 @@ TARGET_PREFIX = "CloudApiService."
 CONTENT_TYPE = "application/x-amz-json-1.0"
 # The service model caps DesiredState, ResourceModel and PatchDocument at 256 KiB.
 MAX_DOCUMENT = 262144
+# Far deeper than any registry schema nests; deeper documents are refused before they are walked.
+MAX_DEPTH = 64
 
 
 class ApiError(Exception):
@@ -51,6 +53,8 @@ def parse_body(raw: bytes) -> dict[str, Any]:
         return {}
     try:
         body = json.loads(raw)
+    except RecursionError as exc:
+        raise serialization("The request body nests too deeply") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise serialization(f"Could not parse the request body as JSON: {exc}") from exc
     if not isinstance(body, dict):
@@ -82,12 +86,29 @@ def string_member(body: dict[str, Any], member: str, *, max_len: int | None = No
     return value
 
 
+def _depth(value: Any) -> int:
+    """How deeply `value` nests arrays and objects (iteratively: the value may be hostile)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict | list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
+
+
 def json_document(body: dict[str, Any], member: str) -> Any:
     """A member that carries a JSON document as a string (DesiredState, PatchDocument, ResourceModel)."""
     text = string_member(body, member, max_len=MAX_DOCUMENT)
     if text is None:
         return None
     try:
-        return json.loads(text)
+        document = json.loads(text)
+    except RecursionError as exc:
+        raise validation(f"{member} nests deeper than {MAX_DEPTH} levels") from exc
     except ValueError as exc:
         raise validation(f"{member} is not valid JSON: {exc}") from exc
+    # Validation and patching recurse through the document: refuse what no schema describes.
+    if _depth(document) > MAX_DEPTH:
+        raise validation(f"{member} nests deeper than {MAX_DEPTH} levels")
+    return document

@@ -300,3 +300,9 @@ def test_a_type_without_an_update_handler_refuses_updates(cc: Any, local_cloud: 
     assert identifier.startswith("arn:aws:apprunner:us-east-1:123456789012:")
     status, code, _ = error_of(cc.update_resource, TypeName=kind, Identifier=identifier, PatchDocument="[]")
     assert (status, code) == (400, "UnsupportedActionException")
+
+
+def test_a_name_s3_itself_refuses_fails_the_request(cc: Any, local_cloud: LocalCloud) -> None:
+    failed = wait(cc, create(cc, {"BucketName": "ab"})["RequestToken"])
+    assert (failed["OperationStatus"], failed["ErrorCode"]) == ("FAILED", "InvalidRequest")
+    assert cc.list_resources(TypeName=BUCKET)["ResourceDescriptions"] == []

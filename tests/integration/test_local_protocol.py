@@ -121,6 +121,15 @@ def test_malformed_requests_get_aws_error_shapes(local_cloud: LocalCloud, operat
     assert status == 200 and "ResourceRequestStatusSummaries" in answer
 
 
+@pytest.mark.parametrize("depth", [70, 100_000])
+def test_deeply_nested_documents_are_refused(local_cloud: LocalCloud, depth: int) -> None:
+    state = '{"Tags": ' + "[" * depth + "]" * depth + "}"
+    status, answer = raw(local_cloud, "CreateResource", json.dumps({"TypeName": BUCKET, "DesiredState": state}).encode())
+    assert_aws_error(status, answer, "ValidationException")
+    status, answer = raw(local_cloud, "CreateResource", b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
+    assert_aws_error(status, answer, "SerializationException")
+
+
 def test_oversized_desired_state_is_refused(local_cloud: LocalCloud) -> None:
     state = json.dumps({"BucketName": "big", "Tags": [{"Key": "k", "Value": "v" * 300_000}]})
     status, answer = raw(local_cloud, "CreateResource", json.dumps({"TypeName": BUCKET, "DesiredState": state}).encode())

@@ -24,10 +24,12 @@ def _moto_s3(ctx: HookContext) -> Any:
 class BucketHooks(TypeHooks):
     def prepare_create(self, ctx: HookContext, info: TypeInfo, desired: dict[str, Any]) -> dict[str, Any]:
         model = dict(desired)
-        if "BucketName" not in model:
+        if not model.get("BucketName"):
             suffix = "".join(ctx.rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(12))
             model["BucketName"] = f"cc-bucket-{suffix}"
         name, region = model["BucketName"], ctx.region
+        if not 3 <= len(name) <= 63:  # the schema's pattern allows it; S3 itself does not
+            raise HandlerFailure("InvalidRequest", f"Bucket name {name!r} should be between 3 and 63 characters long")
         model.update(
             Arn=f"arn:aws:s3:::{name}",
             DomainName=f"{name}.s3.amazonaws.com",
