@@ -248,18 +248,20 @@ def plain_line(event: Event) -> str | None:
 
 def summary_line(outcome: Outcome, seconds: float) -> str:
     """The closing line, terraform style: what was done (or would be) and what failed."""
-    unchanged = f"{outcome.unchanged} unchanged"
+    unchanged = [f"{outcome.unchanged} unchanged"] if outcome.unchanged else []
     if outcome.phase == "plan":
         parts = [f"{n} to {a}" for a in ("create", "adopt", "update", "replace", "delete")
                  if (n := outcome.planned.get(a, 0))]
-        text = f"Plan: {', '.join([*parts, unchanged])}." if parts else f"No changes: {unchanged}."
+        if parts:
+            text = f"Plan: {', '.join(parts + unchanged)}."
+        else:
+            text = f"No changes: {outcome.unchanged} unchanged." if unchanged else "No changes: no resources."
     else:
         label = "Destroy" if outcome.phase == "destroy" else "Apply"
         verdict = "failed" if outcome.failed else "complete"
         parts = [f"{n} {word}" for a, word in DONE.items() if (n := outcome.done.get(a, 0))]
-        if outcome.skipped:
-            unchanged += f", {outcome.skipped} skipped"
-        text = f"{label} {verdict}: {', '.join([*parts, unchanged])} ({seconds:.1f}s)."
+        parts += unchanged + ([f"{outcome.skipped} skipped"] if outcome.skipped else [])
+        text = f"{label} {verdict}: {', '.join(parts) or 'nothing to do'} ({seconds:.1f}s)."
     if outcome.failed:
         text += f" Failed: {', '.join(outcome.failed)}."
     return text

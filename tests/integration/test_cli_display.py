@@ -49,7 +49,7 @@ def test_a_failed_resource_is_named_in_the_summary() -> None:
 
     assert f"a ({TYPE}): Modifications failed after 1.2s" in out
     summary = display.summary()
-    assert summary.startswith("Apply failed: 0 unchanged, 1 skipped (")
+    assert summary.startswith("Apply failed: 1 skipped (")
     assert summary.endswith("Failed: a.")
     assert display.outcome().failed == ["a"]
 
@@ -73,7 +73,7 @@ def test_a_plan_without_changes_says_so() -> None:
 def test_destroy_summary_counts_deletes() -> None:
     display, _ = feed("destroy", ("a", "delete", "started"), ("a", "delete", "succeeded"))
 
-    assert display.summary().startswith("Destroy complete: 1 deleted, 0 unchanged (")
+    assert display.summary().startswith("Destroy complete: 1 deleted (")
 
 
 def test_the_live_table_lists_changing_resources_and_counts_the_rest() -> None:
@@ -117,3 +117,8 @@ def test_a_plan_is_printed_as_lines_even_on_a_terminal() -> None:
 
     assert not display.live
     assert f"+ a ({TYPE}) will be created" in out.getvalue()
+
+
+def test_a_run_with_nothing_declared_says_so() -> None:
+    assert feed("up")[0].summary().startswith("Apply complete: nothing to do (")
+    assert feed("plan")[0].summary() == "No changes: no resources."
