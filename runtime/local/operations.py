@@ -119,6 +119,32 @@ def _not_found(info: TypeInfo, hooks: TypeHooks, identifier: str) -> ApiError:
     )
 
 
+def _identifier(backend: Backend, info: TypeInfo, body: dict[str, Any]) -> str:
+    """The primary identifier the request names.
+
+    As AWS accepts, the Identifier is the primary identifier as a string (composite parts joined
+    by `|`), or a JSON object of the primary identifier's or an additional identifier's properties.
+    """
+    require(body, "Identifier")
+    text = string_member(body, "Identifier", max_len=1024) or ""
+    if not text.startswith("{"):
+        return text
+    try:
+        named = json.loads(text)
+    except (ValueError, RecursionError):
+        return text
+    if not isinstance(named, dict):
+        return text
+    if set(named) == set(info.primary_identifier):
+        return info.identifier_of(named) or text
+    for group in info.additional_identifiers:
+        if set(named) == set(group):
+            for resource in backend.store.of_type(info.type_name):
+                if all(resource.model.get(k) == v for k, v in named.items()):
+                    return resource.identifier
+    return text
+
+
 def _validate(info: TypeInfo, model: Any) -> None:
     if not isinstance(model, dict):
         kind = {list: "JSONArray", str: "String", bool: "Boolean", int: "Integer", float: "Number"}.get(type(model), "Null")
@@ -173,7 +199,7 @@ def _not_updatable(kind: str, paths: list[str]) -> ApiError:
 def update_resource(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
     info = _info(body, "UpdateResource")
     require(body, "Identifier", "PatchDocument")
-    identifier = string_member(body, "Identifier", max_len=1024) or ""
+    identifier = _identifier(backend, info, body)
     patch = patching.normalise(json_document(body, "PatchDocument"))
     client_token = string_member(body, "ClientToken", max_len=128)
     now = time.time()
@@ -217,8 +243,7 @@ def update_resource(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
 
 def delete_resource(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
     info = _info(body, "DeleteResource")
-    require(body, "Identifier")
-    identifier = string_member(body, "Identifier", max_len=1024) or ""
+    identifier = _identifier(backend, info, body)
     client_token = string_member(body, "ClientToken", max_len=128)
     now = time.time()
     fingerprint = _fingerprint("DELETE", info.type_name, identifier)
@@ -246,8 +271,7 @@ def delete_resource(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
 
 def get_resource(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
     info = _info(body, "GetResource")
-    require(body, "Identifier")
-    identifier = string_member(body, "Identifier", max_len=1024) or ""
+    identifier = _identifier(backend, info, body)
     hooks = hooks_for(info.type_name)
     resource = backend.store.visible(info.type_name, identifier)
     if resource is None:

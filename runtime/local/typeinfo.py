@@ -32,6 +32,7 @@ class TypeInfo:
     write_only: tuple[tuple[str, ...], ...]
     handlers: frozenset[str]
     list_required: tuple[str, ...]
+    additional_identifiers: tuple[tuple[str, ...], ...] = ()
 
     @property
     def service(self) -> str:
@@ -93,4 +94,7 @@ def _load(type_name: str) -> TypeInfo | None:
         write_only=tuple(_paths(schema, "writeOnlyProperties")),
         handlers=frozenset(handlers),
         list_required=tuple(list_schema.get("required", [])),
+        additional_identifiers=tuple(
+            tuple(p.split("/")[-1] for p in group) for group in schema.get("additionalIdentifiers", [])
+        ),
     )

@@ -178,3 +178,22 @@ def test_aws_endpoint_url_reaches_the_local_cloud(local_cloud: LocalCloud) -> No
     plain = boto3.client("cloudcontrol")
     assert plain.list_resources(TypeName=BUCKET)["ResourceDescriptions"] == []
     assert local_cloud.calls()["ListResources"] == 1
+
+
+def test_identifiers_may_be_given_as_json(local_cloud: LocalCloud) -> None:
+    cc = boto3.client("cloudcontrol", endpoint_url=local_cloud.endpoint_url)
+    # A composite primary identifier as JSON, in any order.
+    stage = "AWS::ApiGatewayV2::Stage"
+    cc.create_resource(TypeName=stage, DesiredState=json.dumps({"ApiId": "api1", "StageName": "beta"}))
+    got = cc.get_resource(TypeName=stage, Identifier=json.dumps({"StageName": "beta", "ApiId": "api1"}))
+    assert got["ResourceDescription"]["Identifier"] == "api1|beta"
+    # An additional identifier (here BillScenario's Id) names the same resource as its ARN.
+    scenario = "AWS::BcmPricingCalculator::BillScenario"
+    token = cc.create_resource(TypeName=scenario, DesiredState="{}")["ProgressEvent"]["RequestToken"]
+    arn = cc.get_resource_request_status(RequestToken=token)["ProgressEvent"]["Identifier"]
+    scenario_id = json.loads(cc.get_resource(TypeName=scenario, Identifier=arn)["ResourceDescription"]["Properties"])["Id"]
+    by_id = cc.get_resource(TypeName=scenario, Identifier=json.dumps({"Id": scenario_id}))
+    assert by_id["ResourceDescription"]["Identifier"] == arn
+    deleted = cc.delete_resource(TypeName=scenario, Identifier=json.dumps({"Id": scenario_id}))["ProgressEvent"]
+    assert deleted["Identifier"] == arn
+    assert cc.get_resource_request_status(RequestToken=deleted["RequestToken"])["ProgressEvent"]["OperationStatus"] == "SUCCESS"
