@@ -27,7 +27,7 @@ LIMIT = "limit (latency + 1 poll RTT)"
 COUNTS = (1, 10, 100)  # at COUNT_LATENCY
 COUNT_LATENCY = 2.0
 # One profile at each latency; none a multiple of the waiter's 5 s, which would flatter it.
-SPREAD = (1.0, 3.0, 8.0, 20.0)
+SPREAD = (1.0, 3.0, 8.0, 13.0)
 PARALLEL_TARGET = 1.3
 REPEATS = 3  # runs per scenario up to REPEAT_UP_TO seconds of latency; the median-wall run is kept
 REPEAT_UP_TO = 3.0
