@@ -51,8 +51,11 @@ $(PEERS_STAMP): bench/requirements-peers.txt
 bench: $(STAMP) $(PEERS_STAMP) ## measure speed and memory against baselines; writes bench/results/
 	$(BIN)/python -m bench
 
+check-registry: $(STAMP) ## every bundled registry type generated, imported and type-checked (mypy) in a temp dir
+	$(BIN)/python -m cloudforge.codegen.check $(if $(SAMPLE),--sample $(SAMPLE))
+
 check-generated: codegen ## fail when generated/ differs from what make codegen writes
 	git diff --exit-code --stat -- generated/
 	@test -z "$$(git status --porcelain -- generated/)" || (git status --porcelain -- generated/; echo 'generated/ is stale: run make codegen and commit'; exit 1)
 
-.PHONY: help venv codegen test lint typecheck demo bench check-generated
+.PHONY: help venv codegen test lint typecheck demo bench check-generated check-registry

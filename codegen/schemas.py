@@ -53,9 +53,13 @@ def apply_fix(schema: dict[str, Any], schema_path: Path) -> dict[str, Any]:
 
 
 def cfn_lint_bundle(region: str = DEFAULT_REGION) -> dict[str, Path]:
-    """Type name -> schema file in the cfn-lint package's bundled registry schemas for `region`.
+    """Type name -> schema file in the cfn-lint package's bundled registry schemas for `region`."""
+    return dict(_bundle(region))
 
-    cfn-lint keeps one index per region (`providers/<region>.json`: type name -> content hash) and
+
+@cache
+def _bundle(region: str) -> dict[str, Path]:
+    """cfn-lint keeps one index per region (`providers/<region>.json`: type name -> content hash) and
     the schemas by hash (`resources/<hash>.json`), so regions share identical schemas.
     """
     try:

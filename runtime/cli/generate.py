@@ -22,7 +22,13 @@ schemas_app = typer.Typer(help="Registry schemas the classes come from.", no_arg
 
 @schemas_app.command("pull")
 def pull(
-    type_names: Annotated[list[str], typer.Argument(metavar="TYPE...", help="Type names, e.g. AWS::S3::Bucket.")],
+    type_names: Annotated[
+        list[str] | None, typer.Argument(metavar="TYPE", help="Type names, e.g. AWS::S3::Bucket.")
+    ] = None,
+    all_types: Annotated[bool, typer.Option("--all", help="Every type bundled for the region.")] = False,
+    services: Annotated[
+        list[str] | None, typer.Option("--service", help="Every type of a service (connect); repeatable.")
+    ] = None,
     region: Annotated[str, typer.Option("--region", help="Registry region the schema is taken for.")] = "us-east-1",
     source: Annotated[
         str, typer.Option("--from", help="cfn-lint: the bundle shipped with cfn-lint (offline); aws: CloudFormation DescribeType."),
@@ -41,7 +47,12 @@ def pull(
             from cloudforge.codegen.pull import pull_schemas
         except ImportError:
             raise CommandError("schema pulling (cloudforge.codegen.pull) is not available in this build") from None
-        written = pull_schemas(type_names, region=region, source=chosen, dest=dest)
+        from cloudforge.codegen.pull import select_types
+
+        names = select_types(type_names or [], all_types=all_types, services=services or [], region=region)
+        if not names:
+            raise typer.BadParameter("give type names, --service or --all", param_hint="TYPE")
+        written = pull_schemas(names, region=region, source=chosen, dest=dest)
     out = plain_console()
     for path in written:
         out.print(f"wrote {path}")
