@@ -17,7 +17,7 @@ import os
 import secrets
 import socket
 import time
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any
 from urllib.parse import urlparse
 
@@ -48,6 +48,15 @@ def _describe(info: dict[str, Any]) -> str:
         else "an unknown time"
     )
     return f"pid {info.get('pid', '?')} on {info.get('host', '?')} (since {when})"
+
+
+_FIELDS = frozenset(f.name for f in fields(ResourceRecord))
+
+
+def _record(stored: dict[str, Any]) -> ResourceRecord:
+    # Fields a newer cloudforge added are ignored (a missing one takes its default), so two
+    # versions of cloudforge in one team can read each other's state.
+    return ResourceRecord(**{k: v for k, v in stored.items() if k in _FIELDS})
 
 
 class S3State:
@@ -172,11 +181,18 @@ class S3State:
                     f"({err}); restore an earlier version of it (enable bucket versioning)"
                 ) from None
             etag = found[1]
+        where = f"s3://{self.bucket}/{self._state_key(stage)}"
+        try:
+            records = {
+                lid: _record(fields) for lid, fields in doc.get("records", {}).items()
+            }
+            generations = {k: int(v) for k, v in doc.get("generations", {}).items()}
+        except (AttributeError, TypeError, ValueError) as err:
+            raise CloudforgeError(
+                f"S3 state {where} is not a cloudforge state document ({err}); restore an "
+                "earlier version of it (enable bucket versioning)"
+            ) from None
         self._docs[stage], self._etags[stage] = doc, etag
-        records = {
-            lid: ResourceRecord(**fields) for lid, fields in doc.get("records", {}).items()
-        }
-        generations = {k: int(v) for k, v in doc.get("generations", {}).items()}
         return StageState(records=records, generations=generations)
 
     def _save(self, stage: str) -> None:

@@ -17,7 +17,7 @@ import pytest
 from botocore.exceptions import ClientError
 from cloudforge import App
 from cloudforge.aws.connect import SecurityProfile
-from cloudforge.errors import StateConflictError, StateLockedError
+from cloudforge.errors import CloudforgeError, StateConflictError, StateLockedError
 from cloudforge.local import LocalCloud
 from cloudforge.s3state import S3State
 from cloudforge.state import ResourceRecord
@@ -144,3 +144,28 @@ def test_every_machine_of_the_team_derives_the_same_key(state_bucket: str) -> No
     backend.load("app/one")
     backend.put("app/one", ResourceRecord("a", "AWS::X::Y", "id", {}, {}))
     assert S3State(url).stages() == ["app/one"]
+
+
+@pytest.mark.parametrize(
+    "body", [b'{"records": {"a": {"logical', b"[1, 2]", b'{"records": {"a": {"type_name": 3}}}'],
+)
+def test_a_damaged_state_document_is_named_not_crashed_on(state_bucket: str, body: bytes) -> None:
+    boto3.client("s3").put_object(Bucket=state_bucket, Key="d/team/dev/state.json", Body=body)
+    with pytest.raises(CloudforgeError) as caught:
+        S3State(f"s3://{state_bucket}/d").load(STAGE)
+    assert "s3://team-state/d/team/dev/state.json" in str(caught.value)
+    assert "restore an earlier version" in str(caught.value)
+
+
+def test_fields_from_a_newer_version_are_ignored_and_missing_ones_defaulted(
+    state_bucket: str,
+) -> None:
+    record = {"logical_id": "a", "type_name": "AWS::X::Y", "identifier": "id-a", "declared": {},
+              "properties": {}, "field_from_the_future": 1}
+    doc = {"version": 1, "records": {"a": record}, "generations": {"a": 2}}
+    boto3.client("s3").put_object(
+        Bucket=state_bucket, Key="n/team/dev/state.json", Body=json.dumps(doc).encode()
+    )
+    loaded = S3State(f"s3://{state_bucket}/n").load(STAGE)
+    assert loaded.records["a"].identifier == "id-a" and loaded.records["a"].status == "ready"
+    assert loaded.generations == {"a": 2}
