@@ -21,12 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cloudforge
 from cloudforge.codegen.generate import generate_all
 from cloudforge.codegen.pull import pull_schemas
 from cloudforge.codegen.schemas import DEFAULT_REGION, REPO_SCHEMAS, cfn_lint_bundle
 from cloudforge.errors import CloudforgeError
 
-RUNTIME = Path(__import__("cloudforge").__file__).resolve().parent
+RUNTIME = Path(cloudforge.__file__ or ".").resolve().parent
 PYPROJECT = REPO_SCHEMAS.parent / "pyproject.toml"
 
 # Run in a child: every module of the index imports, its class is the indexed type, and its
@@ -85,10 +86,12 @@ def typecheck_layout(root: Path, aws: Path) -> Path:
     return root
 
 
-def run_mypy(layout: Path, cache: Path) -> subprocess.CompletedProcess[str]:
+def run_mypy(
+    layout: Path, cache: Path, targets: Sequence[str] = ("-p", "cloudforge.aws")
+) -> subprocess.CompletedProcess[str]:
     config = ["--config-file", str(PYPROJECT)] if PYPROJECT.is_file() else ["--strict"]
     return subprocess.run(
-        [sys.executable, "-m", "mypy", *config, "--cache-dir", str(cache), "-p", "cloudforge.aws"],
+        [sys.executable, "-m", "mypy", *config, "--cache-dir", str(cache), *targets],
         cwd=layout,
         env={**os.environ, "MYPYPATH": str(layout)},
         capture_output=True,

@@ -20,6 +20,22 @@ RESERVED = frozenset(
 )  # fmt: skip
 
 
+# Names the resource class itself uses (cloudforge.resource.Resource's members, and the typed
+# constructor's own parameters): a property so named is declared through **props and read with
+# `resource.attributes[...]` instead of becoming a keyword parameter or a class annotation.
+RESOURCE_MEMBERS = frozenset(
+    {
+        "id", "self", "adopt", "logical_id", "declared", "attributes", "metadata", "props_model",
+        "attributes_model", "props_schema",
+    }
+)  # fmt: skip
+
+
+def is_member_name(name: str) -> bool:
+    """Usable as a keyword parameter and class annotation of the resource class."""
+    return is_identifier(name) and name not in RESOURCE_MEMBERS
+
+
 def is_identifier(name: str) -> bool:
     """Usable as a Python keyword argument / attribute name written in source."""
     return name.isidentifier() and not keyword.iskeyword(name) and not name.startswith("_")

@@ -296,7 +296,10 @@ def _tagging(schema: dict[str, Any]) -> TaggingDescription | None:
 
 
 def _fields(
-    body: dict[str, Any], raw: dict[str, Any], names: Iterator[str] | list[str]
+    body: dict[str, Any],
+    raw: dict[str, Any],
+    names: Iterator[str] | list[str],
+    top_level: bool = False,
 ) -> tuple[Field, ...]:
     props, required = body.get("properties", {}), set(body.get("required", []))
     return tuple(
@@ -305,7 +308,7 @@ def _fields(
             input_type=annotation(props[name], "input"),
             output_type=annotation(props[name], "output"),
             required=name in required,
-            is_identifier=naming.is_identifier(name),
+            is_identifier=naming.is_member_name(name) if top_level else naming.is_identifier(name),
             doc=first_sentence((raw.get(name) or {}).get("description")),
         )
         for name in names
@@ -403,8 +406,8 @@ def describe(schema: dict[str, Any], schema_file: str | None = None) -> TypeDesc
         props_class=props_class,
         attributes_class=attributes_class,
         doc=" ".join(str(schema.get("description", type_name)).split()),
-        props=_fields(props_body, properties, declared_names),
-        attributes=_fields(attributes_body, properties, attribute_names),
+        props=_fields(props_body, properties, declared_names, top_level=True),
+        attributes=_fields(attributes_body, properties, attribute_names, top_level=True),
         models=models,
         read_only=read_only,
         create_only=_paths(schema, "createOnlyProperties"),
