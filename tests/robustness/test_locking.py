@@ -75,7 +75,7 @@ def cli(cloud: LocalCloud, *args: str) -> subprocess.CompletedProcess[str]:
 def test_a_second_deploy_of_a_sqlite_stage_fails_fast_naming_the_holder(
     local_cloud: LocalCloud, instance_arn: str, tmp_path: Path
 ) -> None:
-    local_cloud.faults.set_latency(1.0)
+    local_cloud.faults.set_latency(4.0)  # the first deploy stays busy while the others try
     state = str(tmp_path / "state")
     with first_deploy(local_cloud, state, instance_arn) as first:
         started = time.monotonic()
@@ -109,7 +109,7 @@ def test_a_second_deploy_of_a_sqlite_stage_fails_fast_naming_the_holder(
 def test_s3_lock_of_a_killed_deploy_is_named_then_broken_and_the_next_run_converges(
     local_cloud: LocalCloud, instance_arn: str, state_bucket: str
 ) -> None:
-    local_cloud.faults.set_latency(1.0)
+    local_cloud.faults.set_latency(4.0)  # the first deploy stays busy while the others try
     state = f"s3://{state_bucket}/locks"
     with first_deploy(local_cloud, state, instance_arn) as first:
         second = second_deploy(local_cloud, state, instance_arn)
