@@ -9,14 +9,128 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .agent_status import AgentStatus as AgentStatus
+    from .approved_origin import ApprovedOrigin as ApprovedOrigin
+    from .contact_flow import ContactFlow as ContactFlow
+    from .contact_flow_module import ContactFlowModule as ContactFlowModule
+    from .contact_flow_module_alias import ContactFlowModuleAlias as ContactFlowModuleAlias
+    from .contact_flow_module_version import ContactFlowModuleVersion as ContactFlowModuleVersion
+    from .contact_flow_version import ContactFlowVersion as ContactFlowVersion
+    from .data_lake_association import DataLakeAssociation as DataLakeAssociation
+    from .data_table import DataTable as DataTable
+    from .data_table_attribute import DataTableAttribute as DataTableAttribute
+    from .data_table_record import DataTableRecord as DataTableRecord
+    from .email_address import EmailAddress as EmailAddress
+    from .evaluation_form import EvaluationForm as EvaluationForm
+    from .hours_of_operation import HoursOfOperation as HoursOfOperation
+    from .instance import Instance as Instance
+    from .instance_storage_config import InstanceStorageConfig as InstanceStorageConfig
+    from .integration_association import IntegrationAssociation as IntegrationAssociation
+    from .metric import Metric as Metric
+    from .notification import Notification as Notification
+    from .phone_number import PhoneNumber as PhoneNumber
+    from .predefined_attribute import PredefinedAttribute as PredefinedAttribute
+    from .prompt import Prompt as Prompt
+    from .queue import Queue as Queue
+    from .quick_connect import QuickConnect as QuickConnect
+    from .routing_profile import RoutingProfile as RoutingProfile
+    from .rule import Rule as Rule
+    from .security_key import SecurityKey as SecurityKey
     from .security_profile import SecurityProfile as SecurityProfile
+    from .task_template import TaskTemplate as TaskTemplate
+    from .test_case import TestCase as TestCase
+    from .traffic_distribution_group import TrafficDistributionGroup as TrafficDistributionGroup
+    from .use_case import UseCase as UseCase
+    from .user import User as User
+    from .user_hierarchy_group import UserHierarchyGroup as UserHierarchyGroup
+    from .user_hierarchy_structure import UserHierarchyStructure as UserHierarchyStructure
+    from .view import View as View
+    from .view_version import ViewVersion as ViewVersion
+    from .vocabulary import Vocabulary as Vocabulary
+    from .workspace import Workspace as Workspace
 
 _MODULES = {
+    "AgentStatus": "agent_status",
+    "ApprovedOrigin": "approved_origin",
+    "ContactFlow": "contact_flow",
+    "ContactFlowModule": "contact_flow_module",
+    "ContactFlowModuleAlias": "contact_flow_module_alias",
+    "ContactFlowModuleVersion": "contact_flow_module_version",
+    "ContactFlowVersion": "contact_flow_version",
+    "DataLakeAssociation": "data_lake_association",
+    "DataTable": "data_table",
+    "DataTableAttribute": "data_table_attribute",
+    "DataTableRecord": "data_table_record",
+    "EmailAddress": "email_address",
+    "EvaluationForm": "evaluation_form",
+    "HoursOfOperation": "hours_of_operation",
+    "Instance": "instance",
+    "InstanceStorageConfig": "instance_storage_config",
+    "IntegrationAssociation": "integration_association",
+    "Metric": "metric",
+    "Notification": "notification",
+    "PhoneNumber": "phone_number",
+    "PredefinedAttribute": "predefined_attribute",
+    "Prompt": "prompt",
+    "Queue": "queue",
+    "QuickConnect": "quick_connect",
+    "RoutingProfile": "routing_profile",
+    "Rule": "rule",
+    "SecurityKey": "security_key",
     "SecurityProfile": "security_profile",
+    "TaskTemplate": "task_template",
+    "TestCase": "test_case",
+    "TrafficDistributionGroup": "traffic_distribution_group",
+    "UseCase": "use_case",
+    "User": "user",
+    "UserHierarchyGroup": "user_hierarchy_group",
+    "UserHierarchyStructure": "user_hierarchy_structure",
+    "View": "view",
+    "ViewVersion": "view_version",
+    "Vocabulary": "vocabulary",
+    "Workspace": "workspace",
 }
 
 __all__ = [
+    "AgentStatus",
+    "ApprovedOrigin",
+    "ContactFlow",
+    "ContactFlowModule",
+    "ContactFlowModuleAlias",
+    "ContactFlowModuleVersion",
+    "ContactFlowVersion",
+    "DataLakeAssociation",
+    "DataTable",
+    "DataTableAttribute",
+    "DataTableRecord",
+    "EmailAddress",
+    "EvaluationForm",
+    "HoursOfOperation",
+    "Instance",
+    "InstanceStorageConfig",
+    "IntegrationAssociation",
+    "Metric",
+    "Notification",
+    "PhoneNumber",
+    "PredefinedAttribute",
+    "Prompt",
+    "Queue",
+    "QuickConnect",
+    "RoutingProfile",
+    "Rule",
+    "SecurityKey",
     "SecurityProfile",
+    "TaskTemplate",
+    "TestCase",
+    "TrafficDistributionGroup",
+    "UseCase",
+    "User",
+    "UserHierarchyGroup",
+    "UserHierarchyStructure",
+    "View",
+    "ViewVersion",
+    "Vocabulary",
+    "Workspace",
 ]
 
 
