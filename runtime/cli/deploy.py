@@ -1,7 +1,7 @@
 """`cloudforge up | plan | destroy PROGRAM`: run a user's program in-process in a phase.
 
 The program is an ordinary Python file (`async with App(...)`); the CLI sets $CLOUDFORGE_PHASE
-(and $CLOUDFORGE_STAGE, $CLOUDFORGE_REFRESH) for the App it creates, runs it with runpy as
+(and $CLOUDFORGE_STAGE, $CLOUDFORGE_STATE, $CLOUDFORGE_REFRESH) for the App it creates, runs it with runpy as
 `python PROGRAM` would, and attaches the progress display through `cloudforge.events.subscribe`.
 """
 
@@ -40,6 +40,10 @@ Refresh = Annotated[
     bool,
     typer.Option("--refresh", help="Read every resource live first, so drift is detected and repaired."),
 ]
+State = Annotated[
+    str | None,
+    typer.Option("--state", help="Where state lives: a folder or s3://bucket/prefix; default $CLOUDFORGE_STATE or .cloudforge/."),
+]
 Region = Annotated[str | None, typer.Option("--region", help="AWS region (default: boto3's chain, $AWS_DEFAULT_REGION).")]
 Profile = Annotated[str | None, typer.Option("--profile", help="AWS profile (default: $AWS_PROFILE).")]
 Args = Annotated[
@@ -49,17 +53,17 @@ Args = Annotated[
 
 
 def up(program: Program, args: Args = None, stage: Stage = None, refresh: Refresh = False,
-       region: Region = None, profile: Profile = None) -> None:
+       state: State = None, region: Region = None, profile: Profile = None) -> None:
     """Deploy PROGRAM's resources.
 
     Creates, updates, replaces, adopts and deletes until the cloud matches PROGRAM.
     """
-    run("up", program, args, stage=stage, refresh=refresh, region=region, profile=profile)
+    run("up", program, args, stage=stage, refresh=refresh, state=state, region=region, profile=profile)
 
 
 def plan(
     program: Program, args: Args = None, stage: Stage = None, refresh: Refresh = False,
-    region: Region = None, profile: Profile = None,
+    state: State = None, region: Region = None, profile: Profile = None,
     detailed_exitcode: Annotated[
         bool, typer.Option("--detailed-exitcode", help="Exit 2 when the plan has changes, 0 when none, 1 on error."),
     ] = False,
@@ -68,24 +72,27 @@ def plan(
 
     With --detailed-exitcode: 0 no changes, 1 error, 2 changes pending (as terraform).
     """
-    pending = run("plan", program, args, stage=stage, refresh=refresh, region=region, profile=profile)
+    pending = run("plan", program, args, stage=stage, refresh=refresh, state=state, region=region,
+                  profile=profile)
     if detailed_exitcode and pending:
         raise typer.Exit(EXIT_CHANGES)
 
 
-def destroy(program: Program, args: Args = None, stage: Stage = None, region: Region = None,
-            profile: Profile = None) -> None:
+def destroy(program: Program, args: Args = None, stage: Stage = None, state: State = None,
+            region: Region = None, profile: Profile = None) -> None:
     """Delete the resources of PROGRAM's stage.
 
     Every resource the stage's state holds, in reverse creation order.
     """
-    run("destroy", program, args, stage=stage, refresh=False, region=region, profile=profile)
+    run("destroy", program, args, stage=stage, refresh=False, state=state, region=region,
+        profile=profile)
 
 
 def run(phase: str, program: Path, args: list[str] | None, *, stage: str | None, refresh: bool,
-        region: str | None, profile: str | None) -> bool:
+        state: str | None, region: str | None, profile: str | None) -> bool:
     """Run `program` in `phase` with the display attached; True when a plan has pending changes."""
-    env = {"CLOUDFORGE_PHASE": phase, "CLOUDFORGE_STAGE": stage, "AWS_REGION": region,
+    env = {"CLOUDFORGE_PHASE": phase, "CLOUDFORGE_STAGE": stage, "CLOUDFORGE_STATE": state,
+           "AWS_REGION": region,
            "AWS_DEFAULT_REGION": region, "AWS_PROFILE": profile,
            "CLOUDFORGE_REFRESH": "1" if refresh else None}
     display = ProgressDisplay(phase)

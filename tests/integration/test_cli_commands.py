@@ -139,7 +139,7 @@ def test_usage_errors_exit_2_with_plain_output() -> None:
 
 
 @pytest.mark.parametrize("command", [[], ["up"], ["plan"], ["destroy"], ["local"], ["codegen"],
-                                     ["schemas", "pull"], ["get"], ["list"], ["import"]])
+                                     ["schemas", "pull"], ["get"], ["list"], ["import"], ["unlock"]])
 def test_every_command_has_plain_help(command: list[str]) -> None:
     # In-process (the subprocess path is the one above): help is the same text either way.
     result = CliRunner().invoke(app, [*command, "--help"], prog_name="cloudforge")

@@ -309,3 +309,16 @@ def test_on_a_terminal_the_display_is_a_live_table(
     assert re.search(r"profile\s+AWS::Connect::SecurityProfile\s+\+ create\s+succeeded\s+\d+\.\ds", plain)
     assert "Creating..." not in plain, "the plain per-step lines are for non-terminals only"
     assert "Apply complete: 1 created" in plain
+
+
+def test_state_goes_where_state_says(local_cloud: Any, instance: str, program: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "team-state"
+
+    result = cloudforge("up", "--state", str(elsewhere), str(program), cwd=tmp_path)
+    again = cloudforge("plan", "--detailed-exitcode", "--state", str(elsewhere), str(program), cwd=tmp_path)
+    default = cloudforge("plan", "--detailed-exitcode", str(program), cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert (elsewhere / "state.db").exists()
+    assert again.returncode == 0, "the state in --state knows the profile"
+    assert default.returncode == 2, "the default .cloudforge/ does not"
