@@ -139,9 +139,9 @@ def scenario_rows(
     if isinstance(ours, Run):
         c = ours.calls
         breakdown = (
-            f"cloudforge: {c['creates']:g} create, {c['polls']:.3g} poll, {c['reads']:.3g} read"
+            f"cloudforge: creates {c['creates']:g}, polls {c['polls']:.3g}, reads {c['reads']:.3g}"
         )
-        breakdown += f", {c['other']:.3g} other" if c["other"] else ""
+        breakdown += f", other {c['other']:.3g}" if c["other"] else ""
     calls_row = Row(
         measure=f"{label}: Cloud Control calls per resource",
         value=calls(ours, "total"),
