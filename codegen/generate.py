@@ -29,9 +29,11 @@ from cloudforge.codegen.models import model_source
 from cloudforge.codegen.normalize import describe
 from cloudforge.codegen.pull import registry_form
 from cloudforge.codegen.render import (
+    models_module,
     render_aws_init,
     render_base,
     render_index,
+    render_lazy,
     render_package_init,
     render_resource,
 )
@@ -67,8 +69,8 @@ def describe_file(path: Path) -> TypeDescription:
     return describe(load_file(path), path.name)
 
 
-def module_text(description: TypeDescription) -> str:
-    """The unformatted module of one type."""
+def module_texts(description: TypeDescription) -> tuple[str, str]:
+    """The unformatted modules of one type: the resource module and its models module."""
     models, imports = model_source(description)
     return render_resource(description, models, imports)
 
@@ -107,7 +109,7 @@ def emit_module(path: Path) -> dict[str, str]:
     """
     try:
         d = describe_file(path)
-        text = module_text(d)
+        text, models_text = module_texts(d)
     except SchemaError as exc:
         return {"error": str(exc)}
     except Exception as exc:  # a generator bug on one schema is reported with the schema
@@ -118,6 +120,8 @@ def emit_module(path: Path) -> dict[str, str]:
         "module": d.module,
         "class_name": d.class_name,
         "text": text,
+        "models_module": models_module(d),
+        "models_text": models_text,
     }
 
 
@@ -155,9 +159,15 @@ def module_entries(
             source=f"{len(errors)} of {len(keyed)} schemas",
             problem=f"cannot be generated:\n  {shown}",
         )
-    formatted = format_texts({f"m{i}.py": e["text"] for i, e in enumerate(emitted)})
+    texts = {f"m{i}.py": e["text"] for i, e in enumerate(emitted)}
+    texts |= {f"m{i}_models.py": e["models_text"] for i, e in enumerate(emitted)}
+    formatted = format_texts(texts)
     for i, ((path, key), entry) in enumerate(zip(missing, emitted, strict=True)):
-        entry = {**entry, "text": formatted[f"m{i}.py"]}
+        entry = {
+            **entry,
+            "text": formatted[f"m{i}.py"],
+            "models_text": formatted[f"m{i}_models.py"],
+        }
         cache.put(key, entry)
         entries[path] = entry
     return [entries[p] for p, _ in keyed]
@@ -195,12 +205,14 @@ def package_texts(entries: list[dict[str, str]]) -> dict[str, str]:
     files["aws/__init__.py"] = render_aws_init(list(by_service))
     files["aws/_index.py"] = render_index(index)
     files["aws/_base.py"] = render_base()
+    files["aws/_lazy.py"] = render_lazy()
     return files
 
 
 def render_tree(entries: list[dict[str, str]], cache: ModuleCache) -> dict[str, str]:
     """Relative path under out_dir -> formatted text, for the whole `aws/` tree."""
     files = {f"aws/{e['service']}/{e['module']}.py": e["text"] for e in entries}
+    files |= {f"aws/{e['service']}/{e['models_module']}.py": e["models_text"] for e in entries}
     packages = package_texts(entries)
     todo: dict[str, str] = {}
     keys: dict[str, str] = {}

@@ -20,7 +20,6 @@ GENERATOR = "cloudforge.codegen"
 
 _BASE_IMPORTS = {
     "typing": {"TYPE_CHECKING", "Any", "ClassVar", "Literal", "Required", "TypedDict"},
-    "pydantic": {"BaseModel"},
 }
 _FROM_IMPORT = re.compile(r"^from (\S+) import (.+)$")
 
@@ -45,10 +44,10 @@ def _spell(name: str, clashes: set[str]) -> str:
     return f"{name} as _{name}" if name in clashes else name
 
 
-def _imports(model_imports: list[str], clashes: set[str]) -> list[str]:
-    """The import block: ours merged with the model generator's, one line per module; a name
-    the module also defines (`clashes`) is imported as `_<name>`."""
-    merged: dict[str, set[str]] = {k: set(v) for k, v in _BASE_IMPORTS.items()}
+def _imports(model_imports: list[str], clashes: set[str], *, base: bool) -> list[str]:
+    """An import block, one line per module: ours (`base`) merged with the model generator's; a
+    name the module also defines (`clashes`) is imported as `_<name>`."""
+    merged: dict[str, set[str]] = {k: set(v) for k, v in _BASE_IMPORTS.items()} if base else {}
     plain: list[str] = []
     for line in model_imports:
         m = _FROM_IMPORT.match(line)
@@ -56,17 +55,21 @@ def _imports(model_imports: list[str], clashes: set[str]) -> list[str]:
             merged.setdefault(m.group(1), set()).update(n.strip() for n in m.group(2).split(","))
         else:
             plain.append(line)
-    typing_names = sorted(merged.pop("typing"))
-    typing_line = [f"from typing import {', '.join(_spell(n, clashes) for n in typing_names)}"]
+    typing_names = sorted(merged.pop("typing", set()))
+    typing_line = (
+        [f"from typing import {', '.join(_spell(n, clashes) for n in typing_names)}"]
+        if typing_names
+        else []
+    )
     rest = [
         f"from {mod} import {', '.join(_spell(n, clashes) for n in sorted(names))}"
         for mod, names in sorted(merged.items())
     ]
-    return [*sorted(plain), *typing_line, "", *rest]
+    return [*sorted(plain), *typing_line, *([""] if rest else []), *rest]
 
 
 def imported_names(model_imports: list[str]) -> set[str]:
-    names = {n for v in _BASE_IMPORTS.values() for n in v}
+    names: set[str] = set()
     for line in model_imports:
         m = _FROM_IMPORT.match(line)
         if m:
@@ -87,33 +90,52 @@ def summary(description: TypeDescription) -> str:
     return (text[:150] + "...") if len(text) > 150 else text
 
 
+def models_module(description: TypeDescription) -> str:
+    """The sibling module holding a type's pydantic models: `_security_profile_models`."""
+    return f"_{description.module}_models"
+
+
 def render_resource(
     description: TypeDescription, models_source: str, model_imports: list[str]
-) -> str:
-    exports = sorted(
-        {description.class_name, description.props_class, description.attributes_class}
+) -> tuple[str, str]:
+    """(the resource module, its models module) of one type, unformatted."""
+    model_names = sorted(
+        {description.props_class, description.attributes_class}
         | {m.name for m in description.models}
-        | {m.name + "Dict" for m in description.models}
     )
-    clashes = imported_names(model_imports) & set(exports)
-    imports = _imports(model_imports, clashes)
-    models_source = alias_uses(models_source, clashes)
+    exports = sorted(
+        {description.class_name, *model_names} | {m.name + "Dict" for m in description.models}
+    )
+    clashes = imported_names(model_imports) & set(model_names)
+    models_text = (
+        environment()
+        .get_template("models.py.j2")
+        .render(
+            d=description,
+            generator=GENERATOR,
+            imports=_imports(model_imports, clashes, base=False),
+            models_source=alias_uses(models_source, clashes),
+            model_names=model_names,
+        )
+    )
     rules: Any = json.loads(description.validation_schema)
-    return (
+    resource_text = (
         environment()
         .get_template("resource.py.j2")
         .render(
             d=description,
             generator=GENERATOR,
             summary=summary(description),
-            imports=imports,
-            models_source=models_source,
+            imports=_imports([], set(), base=True),
+            models_module=models_module(description),
+            model_names=model_names,
             validation_literal=pprint.pformat(rules, width=100, sort_dicts=True),
             has_unnamed=description.open_properties
             or any(not f.is_identifier for f in description.props),
             exports=exports,
         )
     )
+    return resource_text, models_text
 
 
 def render_package_init(service: str, exports: list[tuple[str, str]]) -> str:
@@ -130,6 +152,10 @@ def render_aws_init(services: list[str]) -> str:
         .get_template("aws_init.py.j2")
         .render(generator=GENERATOR, services=sorted(services))
     )
+
+
+def render_lazy() -> str:
+    return environment().get_template("lazy.py.j2").render(generator=GENERATOR)
 
 
 def render_base() -> str:

@@ -10,11 +10,13 @@ which deploys it and fills in the attributes AWS returned.
 from __future__ import annotations
 
 from collections.abc import Generator, Mapping
-from typing import Any, ClassVar, Self
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from cloudforge.metadata import TypeMetadata
+
+if TYPE_CHECKING:
+    # Only an annotation here: importing pydantic is most of a resource module's import cost.
+    from pydantic import BaseModel
 
 
 class Resource:

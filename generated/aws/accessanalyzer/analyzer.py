@@ -8,12 +8,29 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._analyzer_models import (
+        AnalysisRuleCriteria as AnalysisRuleCriteria,
+        AnalyzerAnalyzerConfiguration as AnalyzerAnalyzerConfiguration,
+        AnalyzerAttributes as AnalyzerAttributes,
+        AnalyzerFilter as AnalyzerFilter,
+        AnalyzerInternalAccessConfiguration as AnalyzerInternalAccessConfiguration,
+        AnalyzerInternalAccessConfigurationInternalAccessAnalysisRule as AnalyzerInternalAccessConfigurationInternalAccessAnalysisRule,
+        AnalyzerProps as AnalyzerProps,
+        AnalyzerUnusedAccessConfiguration as AnalyzerUnusedAccessConfiguration,
+        AnalyzerUnusedAccessConfigurationAnalysisRule as AnalyzerUnusedAccessConfigurationAnalysisRule,
+        ArchiveRule as ArchiveRule,
+        InternalAccessAnalysisRuleCriteria as InternalAccessAnalysisRuleCriteria,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AnalysisRuleCriteria",
@@ -41,103 +58,30 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _analyzer_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_analyzer_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AnalysisRuleCriteria",
+        "AnalyzerAnalyzerConfiguration",
+        "AnalyzerAttributes",
+        "AnalyzerFilter",
+        "AnalyzerInternalAccessConfiguration",
+        "AnalyzerInternalAccessConfigurationInternalAccessAnalysisRule",
+        "AnalyzerProps",
+        "AnalyzerUnusedAccessConfiguration",
+        "AnalyzerUnusedAccessConfigurationAnalysisRule",
+        "ArchiveRule",
+        "InternalAccessAnalysisRuleCriteria",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AnalyzerFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Contains: list[str] | None = None
-    Eq: list[str] | None = None
-    Exists: bool | None = None
-    Neq: list[str] | None = None
-    Property: str
-
-
-class ArchiveRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Filter: list[AnalyzerFilter]
-    RuleName: str
-
-
-class InternalAccessAnalysisRuleCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountIds: list[str] | None = None
-    ResourceArns: list[str] | None = None
-    ResourceTypes: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class AnalyzerAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class AnalysisRuleCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountIds: list[str] | None = None
-    ResourceTags: list[list[Tag]] | None = None
-
-
-class AnalyzerInternalAccessConfigurationInternalAccessAnalysisRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Inclusions: list[InternalAccessAnalysisRuleCriteria] | None = None
-
-
-class AnalyzerUnusedAccessConfigurationAnalysisRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Exclusions: list[AnalysisRuleCriteria] | None = None
-
-
-class AnalyzerInternalAccessConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InternalAccessAnalysisRule: (
-        AnalyzerInternalAccessConfigurationInternalAccessAnalysisRule | None
-    ) = None
-
-
-class AnalyzerUnusedAccessConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnalysisRule: AnalyzerUnusedAccessConfigurationAnalysisRule | None = None
-    UnusedAccessAge: int | None = None
-
-
-class AnalyzerAnalyzerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InternalAccessConfiguration: AnalyzerInternalAccessConfiguration | None = None
-    UnusedAccessConfiguration: AnalyzerUnusedAccessConfiguration | None = None
-
-
-class AnalyzerProps(DeferredModel):
-    AnalyzerConfiguration: AnalyzerAnalyzerConfiguration | None = None
-    AnalyzerName: str | None = None
-    ArchiveRules: list[ArchiveRule] | None = None
-    Tags: list[Tag] | None = None
-    Type: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -413,8 +357,10 @@ class Analyzer(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AnalyzerProps
-    attributes_model: ClassVar[type[BaseModel]] = AnalyzerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AnalyzerProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AnalyzerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._application_models import (
+        ApplicationAttributes as ApplicationAttributes,
+        ApplicationIdentityCenter as ApplicationIdentityCenter,
+        ApplicationIdentitySource as ApplicationIdentitySource,
+        ApplicationProps as ApplicationProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Application",
@@ -27,49 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _application_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_application_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApplicationAttributes",
+        "ApplicationIdentityCenter",
+        "ApplicationIdentitySource",
+        "ApplicationProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ApplicationIdentityCenter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationArn: str | None = None
-    InstanceArn: str
-
-
-class ApplicationIdentitySource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdentityCenter: ApplicationIdentityCenter
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ApplicationAttributes(DeferredModel):
-    ApplicationArn: str | None = None
-    CreatedAt: str | None = None
-    Status: (
-        Literal[
-            "CREATE_IN_PROGRESS", "ACTIVE", "DELETE_IN_PROGRESS", "CREATE_FAILED", "DELETE_FAILED"
-        ]
-        | None
-    ) = None
-    TenantId: str | None = None
-    UpdatedAt: str | None = None
-
-
-class ApplicationProps(DeferredModel):
-    IdentitySource: ApplicationIdentitySource
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -212,8 +196,10 @@ class Application(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApplicationProps
-    attributes_model: ClassVar[type[BaseModel]] = ApplicationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ApplicationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._entitlement_models import (
+        EntitlementAttributes as EntitlementAttributes,
+        EntitlementEntitlement as EntitlementEntitlement,
+        EntitlementPrincipal as EntitlementPrincipal,
+        EntitlementProps as EntitlementProps,
+        IdentityCenterPrincipal as IdentityCenterPrincipal,
+        PrincipalRoleEntitlement as PrincipalRoleEntitlement,
+    )
 
 __all__ = [
     "Entitlement",
@@ -29,49 +40,24 @@ __all__ = [
     "PrincipalRoleEntitlementDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _entitlement_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_entitlement_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EntitlementAttributes",
+        "EntitlementEntitlement",
+        "EntitlementPrincipal",
+        "EntitlementProps",
+        "IdentityCenterPrincipal",
+        "PrincipalRoleEntitlement",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IdentityCenterPrincipal(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupId: str | None = None
-    UserId: str | None = None
-
-
-class EntitlementAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    EntitlementId: str | None = None
-
-
-class EntitlementPrincipal(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdentityCenter: IdentityCenterPrincipal
-
-
-class PrincipalRoleEntitlement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Account: str | None = None
-    Principal: EntitlementPrincipal
-    RoleArn: str
-
-
-class EntitlementEntitlement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PrincipalRole: PrincipalRoleEntitlement
-
-
-class EntitlementProps(DeferredModel):
-    ApplicationArn: str
-    Entitlement: EntitlementEntitlement
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -213,8 +199,10 @@ class Entitlement(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EntitlementProps
-    attributes_model: ClassVar[type[BaseModel]] = EntitlementAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EntitlementProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EntitlementAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,33 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._certificate_models import (
+        CertificateApiPassthrough as CertificateApiPassthrough,
+        CertificateAttributes as CertificateAttributes,
+        CertificateEdiPartyName as CertificateEdiPartyName,
+        CertificateExtendedKeyUsage as CertificateExtendedKeyUsage,
+        CertificateExtensions as CertificateExtensions,
+        CertificateKeyUsage as CertificateKeyUsage,
+        CertificateOtherName as CertificateOtherName,
+        CertificateProps as CertificateProps,
+        CertificateQualifier as CertificateQualifier,
+        CertificateSubject as CertificateSubject,
+        CertificateValidity as CertificateValidity,
+        CustomAttribute as CustomAttribute,
+        CustomExtension as CustomExtension,
+        GeneralName as GeneralName,
+        PolicyInformation as PolicyInformation,
+        PolicyQualifierInfo as PolicyQualifierInfo,
+    )
 
 __all__ = [
     "Certificate",
@@ -49,164 +70,34 @@ __all__ = [
     "PolicyQualifierInfoDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _certificate_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_certificate_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CertificateApiPassthrough",
+        "CertificateAttributes",
+        "CertificateEdiPartyName",
+        "CertificateExtendedKeyUsage",
+        "CertificateExtensions",
+        "CertificateKeyUsage",
+        "CertificateOtherName",
+        "CertificateProps",
+        "CertificateQualifier",
+        "CertificateSubject",
+        "CertificateValidity",
+        "CustomAttribute",
+        "CustomExtension",
+        "GeneralName",
+        "PolicyInformation",
+        "PolicyQualifierInfo",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CertificateEdiPartyName(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NameAssigner: str
-    PartyName: str
-
-
-class CertificateExtendedKeyUsage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExtendedKeyUsageObjectIdentifier: str | None = None
-    ExtendedKeyUsageType: str | None = None
-
-
-class CertificateKeyUsage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CRLSign: bool | None = None
-    DataEncipherment: bool | None = None
-    DecipherOnly: bool | None = None
-    DigitalSignature: bool | None = None
-    EncipherOnly: bool | None = None
-    KeyAgreement: bool | None = None
-    KeyCertSign: bool | None = None
-    KeyEncipherment: bool | None = None
-    NonRepudiation: bool | None = None
-
-
-class CertificateOtherName(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TypeId: str
-    Value: str
-
-
-class CertificateQualifier(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CpsUri: str
-
-
-class CertificateValidity(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: str
-    Value: float
-
-
-class CustomAttribute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ObjectIdentifier: str
-    Value: str
-
-
-class CustomExtension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Critical: bool | None = None
-    ObjectIdentifier: str
-    Value: str
-
-
-class PolicyQualifierInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PolicyQualifierId: str
-    Qualifier: CertificateQualifier
-
-
-class CertificateAttributes(DeferredModel):
-    Arn: str | None = None
-    Certificate: str | None = None
-
-
-class CertificateSubject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CommonName: str | None = None
-    Country: str | None = None
-    CustomAttributes: list[CustomAttribute] | None = None
-    DistinguishedNameQualifier: str | None = None
-    GenerationQualifier: str | None = None
-    GivenName: str | None = None
-    Initials: str | None = None
-    Locality: str | None = None
-    Organization: str | None = None
-    OrganizationalUnit: str | None = None
-    Pseudonym: str | None = None
-    SerialNumber: str | None = None
-    State: str | None = None
-    Surname: str | None = None
-    Title: str | None = None
-
-
-class GeneralName(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DirectoryName: CertificateSubject | None = None
-    DnsName: str | None = None
-    EdiPartyName: CertificateEdiPartyName | None = None
-    IpAddress: str | None = None
-    OtherName: CertificateOtherName | None = None
-    RegisteredId: str | None = None
-    Rfc822Name: str | None = None
-    UniformResourceIdentifier: str | None = None
-
-
-class PolicyInformation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertPolicyId: str
-    PolicyQualifiers: list[PolicyQualifierInfo] | None = None
-
-
-class CertificateExtensions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificatePolicies: list[PolicyInformation] | None = None
-    CustomExtensions: list[CustomExtension] | None = None
-    ExtendedKeyUsage: list[CertificateExtendedKeyUsage] | None = None
-    KeyUsage: CertificateKeyUsage | None = None
-    SubjectAlternativeNames: list[GeneralName] | None = None
-
-
-class CertificateApiPassthrough(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Extensions: CertificateExtensions | None = None
-    Subject: CertificateSubject | None = None
-
-
-class CertificateProps(DeferredModel):
-    ApiPassthrough: CertificateApiPassthrough | None = None
-    CertificateAuthorityArn: str
-    CertificateSigningRequest: str
-    SigningAlgorithm: str
-    TemplateArn: str | None = None
-    Validity: CertificateValidity
-    ValidityNotBefore: CertificateValidity | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -613,8 +504,10 @@ class Certificate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CertificateProps
-    attributes_model: ClassVar[type[BaseModel]] = CertificateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CertificateProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CertificateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

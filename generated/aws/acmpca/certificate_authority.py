@@ -8,12 +8,33 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._certificate_authority_models import (
+        AccessDescription as AccessDescription,
+        CertificateAuthorityAccessMethod as CertificateAuthorityAccessMethod,
+        CertificateAuthorityAttributes as CertificateAuthorityAttributes,
+        CertificateAuthorityCrlConfiguration as CertificateAuthorityCrlConfiguration,
+        CertificateAuthorityCrlDistributionPointExtensionConfiguration as CertificateAuthorityCrlDistributionPointExtensionConfiguration,
+        CertificateAuthorityCsrExtensions as CertificateAuthorityCsrExtensions,
+        CertificateAuthorityEdiPartyName as CertificateAuthorityEdiPartyName,
+        CertificateAuthorityKeyUsage as CertificateAuthorityKeyUsage,
+        CertificateAuthorityOcspConfiguration as CertificateAuthorityOcspConfiguration,
+        CertificateAuthorityOtherName as CertificateAuthorityOtherName,
+        CertificateAuthorityProps as CertificateAuthorityProps,
+        CertificateAuthorityRevocationConfiguration as CertificateAuthorityRevocationConfiguration,
+        CertificateAuthoritySubject as CertificateAuthoritySubject,
+        CustomAttribute as CustomAttribute,
+        GeneralName as GeneralName,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AccessDescription",
@@ -49,175 +70,34 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _certificate_authority_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_certificate_authority_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AccessDescription",
+        "CertificateAuthorityAccessMethod",
+        "CertificateAuthorityAttributes",
+        "CertificateAuthorityCrlConfiguration",
+        "CertificateAuthorityCrlDistributionPointExtensionConfiguration",
+        "CertificateAuthorityCsrExtensions",
+        "CertificateAuthorityEdiPartyName",
+        "CertificateAuthorityKeyUsage",
+        "CertificateAuthorityOcspConfiguration",
+        "CertificateAuthorityOtherName",
+        "CertificateAuthorityProps",
+        "CertificateAuthorityRevocationConfiguration",
+        "CertificateAuthoritySubject",
+        "CustomAttribute",
+        "GeneralName",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CertificateAuthorityAccessMethod(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessMethodType: str | None = None
-    CustomObjectIdentifier: str | None = None
-
-
-class CertificateAuthorityCrlDistributionPointExtensionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OmitExtension: bool
-
-
-class CertificateAuthorityEdiPartyName(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NameAssigner: str | None = None
-    PartyName: str
-
-
-class CertificateAuthorityKeyUsage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CRLSign: bool | None = None
-    DataEncipherment: bool | None = None
-    DecipherOnly: bool | None = None
-    DigitalSignature: bool | None = None
-    EncipherOnly: bool | None = None
-    KeyAgreement: bool | None = None
-    KeyCertSign: bool | None = None
-    KeyEncipherment: bool | None = None
-    NonRepudiation: bool | None = None
-
-
-class CertificateAuthorityOcspConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-    OcspCustomCname: str | None = None
-
-
-class CertificateAuthorityOtherName(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TypeId: str
-    Value: str
-
-
-class CustomAttribute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ObjectIdentifier: str
-    Value: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class CertificateAuthorityAttributes(DeferredModel):
-    Arn: str | None = None
-    CertificateSigningRequest: str | None = None
-
-
-class CertificateAuthorityCrlConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrlDistributionPointExtensionConfiguration: (
-        CertificateAuthorityCrlDistributionPointExtensionConfiguration | None
-    ) = None
-    CrlType: Literal["COMPLETE", "PARTITIONED"] | None = None
-    CustomCname: str | None = None
-    CustomPath: str | None = None
-    Enabled: bool
-    ExpirationInDays: int | None = None
-    S3BucketName: str | None = None
-    S3ObjectAcl: Literal["BUCKET_OWNER_FULL_CONTROL", "PUBLIC_READ"] | None = None
-
-
-class CertificateAuthorityRevocationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrlConfiguration: CertificateAuthorityCrlConfiguration | None = None
-    OcspConfiguration: CertificateAuthorityOcspConfiguration | None = None
-
-
-class CertificateAuthoritySubject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CommonName: str | None = None
-    Country: str | None = None
-    CustomAttributes: list[CustomAttribute] | None = None
-    DistinguishedNameQualifier: str | None = None
-    GenerationQualifier: str | None = None
-    GivenName: str | None = None
-    Initials: str | None = None
-    Locality: str | None = None
-    Organization: str | None = None
-    OrganizationalUnit: str | None = None
-    Pseudonym: str | None = None
-    SerialNumber: str | None = None
-    State: str | None = None
-    Surname: str | None = None
-    Title: str | None = None
-
-
-class GeneralName(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DirectoryName: CertificateAuthoritySubject | None = None
-    DnsName: str | None = None
-    EdiPartyName: CertificateAuthorityEdiPartyName | None = None
-    IpAddress: str | None = None
-    OtherName: CertificateAuthorityOtherName | None = None
-    RegisteredId: str | None = None
-    Rfc822Name: str | None = None
-    UniformResourceIdentifier: str | None = None
-
-
-class AccessDescription(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessLocation: GeneralName
-    AccessMethod: CertificateAuthorityAccessMethod
-
-
-class CertificateAuthorityCsrExtensions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KeyUsage: CertificateAuthorityKeyUsage | None = None
-    SubjectInformationAccess: list[AccessDescription] | None = None
-
-
-class CertificateAuthorityProps(DeferredModel):
-    CsrExtensions: CertificateAuthorityCsrExtensions | None = None
-    KeyAlgorithm: str
-    KeyStorageSecurityStandard: (
-        Literal[
-            "CCPC_LEVEL_1_OR_HIGHER", "FIPS_140_2_LEVEL_2_OR_HIGHER", "FIPS_140_2_LEVEL_3_OR_HIGHER"
-        ]
-        | None
-    ) = None
-    RevocationConfiguration: CertificateAuthorityRevocationConfiguration | None = None
-    SigningAlgorithm: str
-    Subject: CertificateAuthoritySubject
-    Tags: list[Tag] | None = None
-    Type: str
-    UsageMode: Literal["GENERAL_PURPOSE", "SHORT_LIVED_CERTIFICATE"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -656,8 +536,12 @@ class CertificateAuthority(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CertificateAuthorityProps
-    attributes_model: ClassVar[type[BaseModel]] = CertificateAuthorityAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CertificateAuthorityProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CertificateAuthorityAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,30 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._registry_models import (
+        AuthorizingClaimMatchValueType as AuthorizingClaimMatchValueType,
+        ClaimMatchValueType as ClaimMatchValueType,
+        CustomClaimValidationType as CustomClaimValidationType,
+        CustomJWTAuthorizerConfiguration as CustomJWTAuthorizerConfiguration,
+        RecordTypeSchemaOverride as RecordTypeSchemaOverride,
+        RegistryApprovalConfiguration as RegistryApprovalConfiguration,
+        RegistryAttributes as RegistryAttributes,
+        RegistryAuthorizerConfiguration as RegistryAuthorizerConfiguration,
+        RegistryCustomMetadataSchemaConfiguration as RegistryCustomMetadataSchemaConfiguration,
+        RegistryDiscoveryConfiguration as RegistryDiscoveryConfiguration,
+        RegistryEncryptionConfiguration as RegistryEncryptionConfiguration,
+        RegistryProps as RegistryProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AuthorizingClaimMatchValueType",
@@ -43,129 +61,31 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _registry_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_registry_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AuthorizingClaimMatchValueType",
+        "ClaimMatchValueType",
+        "CustomClaimValidationType",
+        "CustomJWTAuthorizerConfiguration",
+        "RecordTypeSchemaOverride",
+        "RegistryApprovalConfiguration",
+        "RegistryAttributes",
+        "RegistryAuthorizerConfiguration",
+        "RegistryCustomMetadataSchemaConfiguration",
+        "RegistryDiscoveryConfiguration",
+        "RegistryEncryptionConfiguration",
+        "RegistryProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ClaimMatchValueType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MatchValueString: str | None = None
-    MatchValueStringList: list[str] | None = None
-
-
-class RecordTypeSchemaOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RecordType: Literal["MCP", "AGENT", "SKILL", "GATEWAY", "CUSTOM"]
-    Schema: str
-
-
-class RegistryApprovalConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoApprovalRules: list[Literal["APPROVE_ALL"]] | None = None
-
-
-class RegistryCustomMetadataSchemaConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultSchema: str | None = None
-    RecordTypeSchemaOverrides: list[RecordTypeSchemaOverride] | None = None
-
-
-class RegistryEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RegistryAttributes(DeferredModel):
-    AutoDetectionStatus: Literal["ACTIVE", "INACTIVE"] | None = None
-    CreatedAt: str | None = None
-    RegistryArn: str | None = None
-    RegistryId: str | None = None
-    Status: (
-        Literal[
-            "CREATING",
-            "READY",
-            "UPDATING",
-            "CREATE_FAILED",
-            "UPDATE_FAILED",
-            "DELETING",
-            "DELETE_FAILED",
-        ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
-
-
-class AuthorizingClaimMatchValueType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClaimMatchOperator: Literal["EQUALS", "CONTAINS", "CONTAINS_ANY"]
-    ClaimMatchValue: ClaimMatchValueType
-
-
-class CustomClaimValidationType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizingClaimMatchValue: AuthorizingClaimMatchValueType
-    InboundTokenClaimName: str
-    InboundTokenClaimValueType: Literal["STRING", "STRING_ARRAY"]
-
-
-class CustomJWTAuthorizerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedAudience: list[str] | None = None
-    AllowedClients: list[str] | None = None
-    AllowedScopes: list[str] | None = None
-    CustomClaims: list[CustomClaimValidationType] | None = None
-    DiscoveryUrl: str
-
-
-class RegistryAuthorizerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomJWTAuthorizer: CustomJWTAuthorizerConfiguration
-
-
-class RegistryDiscoveryConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizerConfiguration: RegistryAuthorizerConfiguration | None = None
-
-
-class RegistryProps(DeferredModel):
-    ApprovalConfiguration: RegistryApprovalConfiguration | None = None
-    AuthorizerType: Literal["CUSTOM_JWT", "AWS_IAM"] | None = None
-    AutoDetectionEnabled: bool | None = None
-    AutoDetectionScope: Literal["ORGANIZATION"] | None = None
-    CustomMetadataSchemaConfiguration: RegistryCustomMetadataSchemaConfiguration | None = None
-    Description: str | None = None
-    DiscoveryConfiguration: RegistryDiscoveryConfiguration | None = None
-    EncryptionConfiguration: RegistryEncryptionConfiguration | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -553,8 +473,10 @@ class Registry(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RegistryProps
-    attributes_model: ClassVar[type[BaseModel]] = RegistryAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RegistryProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RegistryAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

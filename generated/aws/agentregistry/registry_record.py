@@ -6,14 +6,43 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._registry_record_models import (
+        A2aAgentCardDescriptor as A2aAgentCardDescriptor,
+        AgUiDescriptor as AgUiDescriptor,
+        AgentSkillsAdditionalData as AgentSkillsAdditionalData,
+        AgentSkillsDefinitionDescriptor as AgentSkillsDefinitionDescriptor,
+        AgentSkillsMdDescriptor as AgentSkillsMdDescriptor,
+        CustomDescriptor as CustomDescriptor,
+        DescriptorSource as DescriptorSource,
+        DescriptorSourceFromUrl as DescriptorSourceFromUrl,
+        HttpDescriptor as HttpDescriptor,
+        McpServerAdditionalData as McpServerAdditionalData,
+        McpServerDescriptor as McpServerDescriptor,
+        McpToolsDescriptor as McpToolsDescriptor,
+        RegistryRecordAttributes as RegistryRecordAttributes,
+        RegistryRecordCredentialProviderConfiguration as RegistryRecordCredentialProviderConfiguration,
+        RegistryRecordCredentialProviderUnion as RegistryRecordCredentialProviderUnion,
+        RegistryRecordDescriptors as RegistryRecordDescriptors,
+        RegistryRecordIamCredentialProvider as RegistryRecordIamCredentialProvider,
+        RegistryRecordOAuthCredentialProvider as RegistryRecordOAuthCredentialProvider,
+        RegistryRecordProps as RegistryRecordProps,
+        SkillMdSource as SkillMdSource,
+        SkillMdSourceFromUrl as SkillMdSourceFromUrl,
+        SourceOnlyDescriptorSource as SourceOnlyDescriptorSource,
+        SourceOnlyDescriptorSourceFromUrl as SourceOnlyDescriptorSourceFromUrl,
+        Tag as Tag,
+    )
 
 __all__ = [
     "A2aAgentCardDescriptor",
@@ -65,223 +94,42 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _registry_record_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_registry_record_models"
+_MODEL_NAMES = frozenset(
+    {
+        "A2aAgentCardDescriptor",
+        "AgUiDescriptor",
+        "AgentSkillsAdditionalData",
+        "AgentSkillsDefinitionDescriptor",
+        "AgentSkillsMdDescriptor",
+        "CustomDescriptor",
+        "DescriptorSource",
+        "DescriptorSourceFromUrl",
+        "HttpDescriptor",
+        "McpServerAdditionalData",
+        "McpServerDescriptor",
+        "McpToolsDescriptor",
+        "RegistryRecordAttributes",
+        "RegistryRecordCredentialProviderConfiguration",
+        "RegistryRecordCredentialProviderUnion",
+        "RegistryRecordDescriptors",
+        "RegistryRecordIamCredentialProvider",
+        "RegistryRecordOAuthCredentialProvider",
+        "RegistryRecordProps",
+        "SkillMdSource",
+        "SkillMdSourceFromUrl",
+        "SourceOnlyDescriptorSource",
+        "SourceOnlyDescriptorSourceFromUrl",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CustomDescriptor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Data: str | None = None
-
-
-class McpToolsDescriptor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Data: str | None = None
-    DataSchemaVersion: str | None = None
-
-
-class RegistryRecordIamCredentialProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Region: str | None = None
-    RoleArn: str | None = None
-    Service: str | None = None
-
-
-class RegistryRecordOAuthCredentialProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    GrantType: Literal["CLIENT_CREDENTIALS"] | None = None
-    ProviderArn: str
-    Scopes: list[str] | None = None
-
-
-class SkillMdSourceFromUrl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Url: str
-
-
-class SourceOnlyDescriptorSourceFromUrl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Url: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RegistryRecordAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    RecordArn: str | None = None
-    RecordId: str | None = None
-    RegistryArn: str | None = None
-    Status: (
-        Literal[
-            "DRAFT",
-            "PENDING_APPROVAL",
-            "APPROVED",
-            "REJECTED",
-            "DEPRECATED",
-            "CREATING",
-            "UPDATING",
-            "CREATE_FAILED",
-            "UPDATE_FAILED",
-        ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
-
-
-class McpServerAdditionalData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Tools: McpToolsDescriptor | None = None
-
-
-class RegistryRecordCredentialProviderUnion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IamCredentialProvider: RegistryRecordIamCredentialProvider | None = None
-    OauthCredentialProvider: RegistryRecordOAuthCredentialProvider | None = None
-
-
-class SkillMdSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FromUrl: SkillMdSourceFromUrl | None = None
-
-
-class SourceOnlyDescriptorSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FromUrl: SourceOnlyDescriptorSourceFromUrl | None = None
-
-
-class AgUiDescriptor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Source: SourceOnlyDescriptorSource | None = None
-
-
-class AgentSkillsMdDescriptor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Data: str | None = None
-    DataSchemaVersion: str | None = None
-    Source: SkillMdSource | None = None
-
-
-class HttpDescriptor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Source: SourceOnlyDescriptorSource | None = None
-
-
-class RegistryRecordCredentialProviderConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CredentialProvider: RegistryRecordCredentialProviderUnion
-    CredentialProviderType: Literal["OAUTH", "IAM"]
-
-
-class AgentSkillsAdditionalData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SkillMd: AgentSkillsMdDescriptor | None = None
-
-
-class AgentSkillsDefinitionDescriptor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalData: AgentSkillsAdditionalData | None = None
-    Data: str | None = None
-    DataSchemaVersion: str | None = None
-
-
-class DescriptorSourceFromUrl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CredentialProviderConfigurations: list[RegistryRecordCredentialProviderConfiguration] | None = (
-        None
-    )
-    Url: str
-
-
-class DescriptorSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FromUrl: DescriptorSourceFromUrl | None = None
-
-
-class McpServerDescriptor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalData: McpServerAdditionalData | None = None
-    Data: str | None = None
-    DataSchemaVersion: str | None = None
-    Source: DescriptorSource | None = None
-
-
-class A2aAgentCardDescriptor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Data: str | None = None
-    DataSchemaVersion: str | None = None
-    Source: DescriptorSource | None = None
-
-
-class RegistryRecordDescriptors(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    A2aAgentCard: A2aAgentCardDescriptor | None = None
-    AgentSkillsDefinition: AgentSkillsDefinitionDescriptor | None = None
-    Agui: AgUiDescriptor | None = None
-    Custom: CustomDescriptor | None = None
-    Http: HttpDescriptor | None = None
-    McpServer: McpServerDescriptor | None = None
-
-
-class RegistryRecordProps(DeferredModel):
-    CustomMetadata: dict[str, Any] | None = None
-    Description: str | None = None
-    Descriptors: RegistryRecordDescriptors
-    DisplayName: str | None = None
-    Name: str
-    RecordType: Literal["MCP", "AGENT", "SKILL", "CUSTOM", "GATEWAY"]
-    RecordVersion: str | None = None
-    RegistryId: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -830,8 +678,10 @@ class RegistryRecord(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RegistryRecordProps
-    attributes_model: ClassVar[type[BaseModel]] = RegistryRecordAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RegistryRecordProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RegistryRecordAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._investigation_group_models import (
+        ChatbotNotificationChannel as ChatbotNotificationChannel,
+        CrossAccountConfiguration as CrossAccountConfiguration,
+        EncryptionConfigMap as EncryptionConfigMap,
+        InvestigationGroupAttributes as InvestigationGroupAttributes,
+        InvestigationGroupProps as InvestigationGroupProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ChatbotNotificationChannel",
@@ -29,60 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _investigation_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_investigation_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ChatbotNotificationChannel",
+        "CrossAccountConfiguration",
+        "EncryptionConfigMap",
+        "InvestigationGroupAttributes",
+        "InvestigationGroupProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ChatbotNotificationChannel(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChatConfigurationArns: list[str] | None = None
-    SNSTopicArn: str | None = None
-
-
-class CrossAccountConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceRoleArn: str | None = None
-
-
-class EncryptionConfigMap(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionConfigurationType: str | None = None
-    KmsKeyId: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class InvestigationGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    LastModifiedAt: str | None = None
-    LastModifiedBy: str | None = None
-
-
-class InvestigationGroupProps(DeferredModel):
-    ChatbotNotificationChannels: list[ChatbotNotificationChannel] | None = None
-    CrossAccountConfigurations: list[CrossAccountConfiguration] | None = None
-    EncryptionConfig: EncryptionConfigMap | None = None
-    InvestigationGroupPolicy: str | None = None
-    IsCloudTrailEventHistoryEnabled: bool | None = None
-    Name: str
-    RetentionInDays: int | None = None
-    RoleArn: str | None = None
-    TagKeyBoundaries: list[str] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -255,8 +230,12 @@ class InvestigationGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = InvestigationGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = InvestigationGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InvestigationGroupProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InvestigationGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

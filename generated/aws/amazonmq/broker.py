@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._broker_models import (
+        BrokerAttributes as BrokerAttributes,
+        BrokerConfigurationId as BrokerConfigurationId,
+        BrokerEncryptionOptions as BrokerEncryptionOptions,
+        BrokerLdapServerMetadata as BrokerLdapServerMetadata,
+        BrokerProps as BrokerProps,
+        LogList as LogList,
+        MaintenanceWindow as MaintenanceWindow,
+        TagsEntry as TagsEntry,
+        User as User,
+    )
 
 __all__ = [
     "Broker",
@@ -35,117 +49,27 @@ __all__ = [
     "UserDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _broker_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_broker_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BrokerAttributes",
+        "BrokerConfigurationId",
+        "BrokerEncryptionOptions",
+        "BrokerLdapServerMetadata",
+        "BrokerProps",
+        "LogList",
+        "MaintenanceWindow",
+        "TagsEntry",
+        "User",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BrokerConfigurationId(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-    Revision: int
-
-
-class BrokerEncryptionOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str | None = None
-    UseAwsOwnedKey: bool
-
-
-class BrokerLdapServerMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Hosts: list[str]
-    RoleBase: str
-    RoleName: str | None = None
-    RoleSearchMatching: str
-    RoleSearchSubtree: bool | None = None
-    ServiceAccountPassword: str | None = None
-    ServiceAccountUsername: str
-    UserBase: str
-    UserRoleName: str | None = None
-    UserSearchMatching: str
-    UserSearchSubtree: bool | None = None
-
-
-class LogList(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Audit: bool | None = None
-    General: bool | None = None
-
-
-class MaintenanceWindow(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DayOfWeek: Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
-    TimeOfDay: str
-    TimeZone: str
-
-
-class TagsEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class User(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConsoleAccess: bool | None = None
-    Groups: list[str] | None = None
-    Password: str
-    ReplicationUser: bool | None = None
-    Username: str
-
-
-class BrokerAttributes(DeferredModel):
-    AmqpEndpoints: list[str] | None = None
-    Arn: str | None = None
-    ConfigurationId: str | None = None
-    ConfigurationRevision: str | None = None
-    ConsoleURLs: list[str] | None = None
-    EngineVersionCurrent: str | None = None
-    Id: str | None = None
-    IpAddresses: list[str] | None = None
-    MqttEndpoints: list[str] | None = None
-    OpenWireEndpoints: list[str] | None = None
-    StompEndpoints: list[str] | None = None
-    WssEndpoints: list[str] | None = None
-
-
-class BrokerProps(DeferredModel):
-    AuthenticationStrategy: str | None = None
-    AutoMinorVersionUpgrade: bool | None = None
-    BrokerName: str
-    Configuration: BrokerConfigurationId | None = None
-    DataReplicationMode: Literal["NONE", "CRDR"] | None = None
-    DataReplicationPrimaryBrokerArn: str | None = None
-    DeploymentMode: Literal["SINGLE_INSTANCE", "ACTIVE_STANDBY_MULTI_AZ", "CLUSTER_MULTI_AZ"]
-    EncryptionOptions: BrokerEncryptionOptions | None = None
-    EngineType: Literal["ACTIVEMQ", "RABBITMQ"]
-    EngineVersion: str | None = None
-    HostInstanceType: str
-    LdapServerMetadata: BrokerLdapServerMetadata | None = None
-    Logs: LogList | None = None
-    MaintenanceWindowStartTime: MaintenanceWindow | None = None
-    PubliclyAccessible: bool
-    ResourceShareArns: list[str] | None = None
-    SecurityGroups: list[str] | None = None
-    StorageSize: int | None = None
-    StorageType: Literal["EBS", "EFS"] | None = None
-    SubnetIds: list[str] | None = None
-    Tags: list[TagsEntry] | None = None
-    Users: list[User] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -507,8 +431,10 @@ class Broker(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BrokerProps
-    attributes_model: ClassVar[type[BaseModel]] = BrokerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BrokerProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BrokerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

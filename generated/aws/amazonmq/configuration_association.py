@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._configuration_association_models import (
+        ConfigurationAssociationAttributes as ConfigurationAssociationAttributes,
+        ConfigurationAssociationProps as ConfigurationAssociationProps,
+        ConfigurationId as ConfigurationId,
+    )
 
 __all__ = [
     "ConfigurationAssociation",
@@ -23,25 +31,21 @@ __all__ = [
     "ConfigurationIdDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _configuration_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_configuration_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConfigurationAssociationAttributes",
+        "ConfigurationAssociationProps",
+        "ConfigurationId",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConfigurationId(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-    Revision: int
-
-
-class ConfigurationAssociationAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class ConfigurationAssociationProps(DeferredModel):
-    Broker: str
-    Configuration: ConfigurationId
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -107,8 +111,12 @@ class ConfigurationAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConfigurationAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = ConfigurationAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigurationAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigurationAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

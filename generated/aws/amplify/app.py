@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._app_models import (
+        AppAttributes as AppAttributes,
+        AppAutoBranchCreationConfig as AppAutoBranchCreationConfig,
+        AppBasicAuthConfig as AppBasicAuthConfig,
+        AppCacheConfig as AppCacheConfig,
+        AppJobConfig as AppJobConfig,
+        AppProps as AppProps,
+        CustomRule as CustomRule,
+        EnvironmentVariable as EnvironmentVariable,
+        Tag as Tag,
+    )
 
 __all__ = [
     "App",
@@ -35,104 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _app_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_app_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AppAttributes",
+        "AppAutoBranchCreationConfig",
+        "AppBasicAuthConfig",
+        "AppCacheConfig",
+        "AppJobConfig",
+        "AppProps",
+        "CustomRule",
+        "EnvironmentVariable",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AppBasicAuthConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableBasicAuth: bool | None = None
-    Password: str | None = None
-    Username: str | None = None
-
-
-class AppCacheConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["AMPLIFY_MANAGED", "AMPLIFY_MANAGED_NO_COOKIES"] | None = None
-
-
-class AppJobConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BuildComputeType: Literal["STANDARD_8GB", "LARGE_16GB", "XLARGE_72GB"]
-
-
-class CustomRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Condition: str | None = None
-    Source: str
-    Status: str | None = None
-    Target: str
-
-
-class EnvironmentVariable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AppAttributes(DeferredModel):
-    AppId: str | None = None
-    AppName: str | None = None
-    Arn: str | None = None
-    DefaultDomain: str | None = None
-
-
-class AppAutoBranchCreationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoBranchCreationPatterns: list[str] | None = None
-    BasicAuthConfig: AppBasicAuthConfig | None = None
-    BuildSpec: str | None = None
-    EnableAutoBranchCreation: bool | None = None
-    EnableAutoBuild: bool | None = None
-    EnablePerformanceMode: bool | None = None
-    EnablePullRequestPreview: bool | None = None
-    EnvironmentVariables: list[EnvironmentVariable] | None = None
-    Framework: str | None = None
-    PullRequestEnvironmentName: str | None = None
-    Stage: Literal["EXPERIMENTAL", "BETA", "PULL_REQUEST", "PRODUCTION", "DEVELOPMENT"] | None = (
-        None
-    )
-
-
-class AppProps(DeferredModel):
-    AccessToken: str | None = None
-    AutoBranchCreationConfig: AppAutoBranchCreationConfig | None = None
-    BasicAuthConfig: AppBasicAuthConfig | None = None
-    BuildSpec: str | None = None
-    CacheConfig: AppCacheConfig | None = None
-    ComputeRoleArn: str | None = None
-    CustomHeaders: str | None = None
-    CustomRules: list[CustomRule] | None = None
-    Description: str | None = None
-    EnableBranchAutoDeletion: bool | None = None
-    EnvironmentVariables: list[EnvironmentVariable] | None = None
-    IAMServiceRole: str | None = None
-    JobConfig: AppJobConfig | None = None
-    Name: str
-    OauthToken: str | None = None
-    Platform: Literal["WEB", "WEB_DYNAMIC", "WEB_COMPUTE"] | None = None
-    Repository: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -422,8 +359,8 @@ class App(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AppProps
-    attributes_model: ClassVar[type[BaseModel]] = AppAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AppProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AppAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._branch_models import (
+        BranchAttributes as BranchAttributes,
+        BranchBackend as BranchBackend,
+        BranchBasicAuthConfig as BranchBasicAuthConfig,
+        BranchProps as BranchProps,
+        EnvironmentVariable as EnvironmentVariable,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Branch",
@@ -29,65 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _branch_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_branch_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BranchAttributes",
+        "BranchBackend",
+        "BranchBasicAuthConfig",
+        "BranchProps",
+        "EnvironmentVariable",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BranchBackend(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StackArn: str | None = None
-
-
-class BranchBasicAuthConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableBasicAuth: bool | None = None
-    Password: str
-    Username: str
-
-
-class EnvironmentVariable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class BranchAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class BranchProps(DeferredModel):
-    AppId: str
-    Backend: BranchBackend | None = None
-    BasicAuthConfig: BranchBasicAuthConfig | None = None
-    BranchName: str
-    BuildSpec: str | None = None
-    ComputeRoleArn: str | None = None
-    Description: str | None = None
-    EnableAutoBuild: bool | None = None
-    EnablePerformanceMode: bool | None = None
-    EnablePullRequestPreview: bool | None = None
-    EnableSkewProtection: bool | None = None
-    EnvironmentVariables: list[EnvironmentVariable] | None = None
-    Framework: str | None = None
-    PullRequestEnvironmentName: str | None = None
-    Stage: Literal["EXPERIMENTAL", "BETA", "PULL_REQUEST", "PRODUCTION", "DEVELOPMENT"] | None = (
-        None
-    )
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -257,8 +227,10 @@ class Branch(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BranchProps
-    attributes_model: ClassVar[type[BaseModel]] = BranchAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BranchProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BranchAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._domain_models import (
+        DomainAttributes as DomainAttributes,
+        DomainCertificate as DomainCertificate,
+        DomainCertificateSettings as DomainCertificateSettings,
+        DomainProps as DomainProps,
+        SubDomainSetting as SubDomainSetting,
+    )
 
 __all__ = [
     "Domain",
@@ -27,52 +37,23 @@ __all__ = [
     "SubDomainSettingDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _domain_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_domain_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DomainAttributes",
+        "DomainCertificate",
+        "DomainCertificateSettings",
+        "DomainProps",
+        "SubDomainSetting",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DomainCertificate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateArn: str | None = None
-    CertificateType: Literal["AMPLIFY_MANAGED", "CUSTOM"] | None = None
-    CertificateVerificationDNSRecord: str | None = None
-
-
-class DomainCertificateSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateType: Literal["AMPLIFY_MANAGED", "CUSTOM"] | None = None
-    CustomCertificateArn: str | None = None
-
-
-class SubDomainSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BranchName: str
-    Prefix: str
-
-
-class DomainAttributes(DeferredModel):
-    Arn: str | None = None
-    Certificate: DomainCertificate | None = None
-    CertificateRecord: str | None = None
-    DomainStatus: str | None = None
-    StatusReason: str | None = None
-    UpdateStatus: str | None = None
-
-
-class DomainProps(DeferredModel):
-    AppId: str
-    AutoSubDomainCreationPatterns: list[str] | None = None
-    AutoSubDomainIAMRole: str | None = None
-    CertificateSettings: DomainCertificateSettings | None = None
-    DomainName: str
-    EnableAutoSubDomain: bool | None = None
-    SubDomainSettings: list[SubDomainSetting]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -224,8 +205,10 @@ class Domain(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DomainProps
-    attributes_model: ClassVar[type[BaseModel]] = DomainAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DomainProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DomainAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

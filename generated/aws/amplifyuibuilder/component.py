@@ -6,14 +6,35 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._component_models import (
+        ActionParameters as ActionParameters,
+        ComponentAttributes as ComponentAttributes,
+        ComponentBindingPropertiesValue as ComponentBindingPropertiesValue,
+        ComponentBindingPropertiesValueProperties as ComponentBindingPropertiesValueProperties,
+        ComponentChild as ComponentChild,
+        ComponentConditionProperty as ComponentConditionProperty,
+        ComponentDataConfiguration as ComponentDataConfiguration,
+        ComponentEvent as ComponentEvent,
+        ComponentPredicate as ComponentPredicate,
+        ComponentProperty as ComponentProperty,
+        ComponentPropertyBindingProperties as ComponentPropertyBindingProperties,
+        ComponentProps as ComponentProps,
+        ComponentVariant as ComponentVariant,
+        FormBindingElement as FormBindingElement,
+        MutationActionSetStateParameter as MutationActionSetStateParameter,
+        SortProperty as SortProperty,
+    )
 
 __all__ = [
     "ActionParameters",
@@ -49,193 +70,34 @@ __all__ = [
     "SortPropertyDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _component_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_component_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ActionParameters",
+        "ComponentAttributes",
+        "ComponentBindingPropertiesValue",
+        "ComponentBindingPropertiesValueProperties",
+        "ComponentChild",
+        "ComponentConditionProperty",
+        "ComponentDataConfiguration",
+        "ComponentEvent",
+        "ComponentPredicate",
+        "ComponentProperty",
+        "ComponentPropertyBindingProperties",
+        "ComponentProps",
+        "ComponentVariant",
+        "FormBindingElement",
+        "MutationActionSetStateParameter",
+        "SortProperty",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ComponentChild(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Children: list[ComponentChild] | None = None
-    ComponentType: str
-    Events: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Name: str
-    Properties: Annotated[dict[str, Any], Field(max_length=0)]
-    SourceId: str | None = None
-
-
-class ComponentPredicate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    And: list[ComponentPredicate] | None = None
-    Field: str | None = None
-    Operand: str | None = None
-    OperandType: str | None = None
-    Operator: str | None = None
-    Or: list[ComponentPredicate] | None = None
-
-
-class ComponentPropertyBindingProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Field: str | None = None
-    Property: str
-
-
-class ComponentVariant(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Overrides: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    VariantValues: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class FormBindingElement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Element: str
-    Property: str
-
-
-class SortProperty(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Direction: Literal["ASC", "DESC"]
-    Field: str
-
-
-class ComponentAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    Id: str | None = None
-    ModifiedAt: str | None = None
-
-
-class ComponentProps(DeferredModel):
-    AppId: str | None = None
-    BindingProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Children: list[ComponentChild] | None = None
-    CollectionProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ComponentType: str | None = None
-    EnvironmentName: str | None = None
-    Events: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Name: str | None = None
-    Overrides: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SchemaVersion: str | None = None
-    SourceId: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Variants: list[ComponentVariant] | None = None
-
-
-class ComponentBindingPropertiesValueProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str | None = None
-    DefaultValue: str | None = None
-    Field: str | None = None
-    Key: str | None = None
-    Model: str | None = None
-    Predicates: list[ComponentPredicate] | None = None
-    SlotName: str | None = None
-    UserAttribute: str | None = None
-
-
-class ComponentDataConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Identifiers: list[str] | None = None
-    Model: str
-    Predicate: ComponentPredicate | None = None
-    Sort: list[SortProperty] | None = None
-
-
-class ComponentBindingPropertiesValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BindingProperties: ComponentBindingPropertiesValueProperties | None = None
-    DefaultValue: str | None = None
-    Type: str | None = None
-
-
-class ActionParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Anchor: ComponentProperty | None = None
-    Fields: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Global: ComponentProperty | None = None
-    Id: ComponentProperty | None = None
-    Model: str | None = None
-    State: MutationActionSetStateParameter | None = None
-    Target: ComponentProperty | None = None
-    Type: ComponentProperty | None = None
-    Url: ComponentProperty | None = None
-
-
-class ComponentConditionProperty(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Else: ComponentProperty | None = None
-    Field: str | None = None
-    Operand: str | None = None
-    OperandType: str | None = None
-    Operator: str | None = None
-    Property: str | None = None
-    Then: ComponentProperty | None = None
-
-
-class ComponentEvent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: str | None = None
-    BindingEvent: str | None = None
-    Parameters: ActionParameters | None = None
-
-
-class ComponentProperty(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BindingProperties: ComponentPropertyBindingProperties | None = None
-    Bindings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    CollectionBindingProperties: ComponentPropertyBindingProperties | None = None
-    ComponentName: str | None = None
-    Concat: list[ComponentProperty] | None = None
-    Condition: ComponentConditionProperty | None = None
-    Configured: bool | None = None
-    DefaultValue: str | None = None
-    Event: str | None = None
-    ImportedValue: str | None = None
-    Model: str | None = None
-    Property: str | None = None
-    Type: str | None = None
-    UserAttribute: str | None = None
-    Value: str | None = None
-
-
-class MutationActionSetStateParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComponentName: str
-    Property: str
-    Set: ComponentProperty
-
-
-ComponentChild.model_rebuild()
-ComponentPredicate.model_rebuild()
-ActionParameters.model_rebuild()
-ComponentConditionProperty.model_rebuild()
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -680,8 +542,10 @@ class Component(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ComponentProps
-    attributes_model: ClassVar[type[BaseModel]] = ComponentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ComponentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ComponentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,51 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._form_models import (
+        FieldConfig as FieldConfig,
+        FieldConfigPositionOption1 as FieldConfigPositionOption1,
+        FieldConfigPositionOption2 as FieldConfigPositionOption2,
+        FieldConfigPositionOption3 as FieldConfigPositionOption3,
+        FieldInputConfig as FieldInputConfig,
+        FieldValidationConfiguration as FieldValidationConfiguration,
+        FileUploaderFieldConfig as FileUploaderFieldConfig,
+        FormAttributes as FormAttributes,
+        FormButton as FormButton,
+        FormButtonPositionOption1 as FormButtonPositionOption1,
+        FormButtonPositionOption2 as FormButtonPositionOption2,
+        FormButtonPositionOption3 as FormButtonPositionOption3,
+        FormCTA as FormCTA,
+        FormDataTypeConfig as FormDataTypeConfig,
+        FormInputBindingPropertiesValue as FormInputBindingPropertiesValue,
+        FormInputBindingPropertiesValueProperties as FormInputBindingPropertiesValueProperties,
+        FormInputValueProperty as FormInputValueProperty,
+        FormInputValuePropertyBindingProperties as FormInputValuePropertyBindingProperties,
+        FormProps as FormProps,
+        FormStyle as FormStyle,
+        FormStyleHorizontalGapOption1 as FormStyleHorizontalGapOption1,
+        FormStyleHorizontalGapOption2 as FormStyleHorizontalGapOption2,
+        FormStyleOuterPaddingOption1 as FormStyleOuterPaddingOption1,
+        FormStyleOuterPaddingOption2 as FormStyleOuterPaddingOption2,
+        FormStyleVerticalGapOption1 as FormStyleVerticalGapOption1,
+        FormStyleVerticalGapOption2 as FormStyleVerticalGapOption2,
+        FormValueMappings as FormValueMappings,
+        SectionalElement as SectionalElement,
+        SectionalElementPositionOption1 as SectionalElementPositionOption1,
+        SectionalElementPositionOption2 as SectionalElementPositionOption2,
+        SectionalElementPositionOption3 as SectionalElementPositionOption3,
+        ValueMapping as ValueMapping,
+    )
 
 __all__ = [
     "FieldConfig",
@@ -81,295 +118,50 @@ __all__ = [
     "ValueMappingDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class FieldConfigPositionOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Fixed: Literal["first"]
-
-
-class FieldConfigPositionOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RightOf: str
-
-
-class FieldConfigPositionOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Below: str
-
-
-class FieldValidationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NumValues: list[float] | None = None
-    StrValues: list[str] | None = None
-    Type: str
-    ValidationMessage: str | None = None
-
-
-class FileUploaderFieldConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AcceptedFileTypes: list[str]
-    AccessLevel: Literal["public", "protected", "private"]
-    IsResumable: bool | None = None
-    MaxFileCount: float | None = None
-    MaxSize: float | None = None
-    ShowThumbnails: bool | None = None
-
-
-class FormButtonPositionOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Fixed: Literal["first"]
-
-
-class FormButtonPositionOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RightOf: str
-
-
-class FormButtonPositionOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Below: str
-
-
-class FormDataTypeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSourceType: Literal["DataStore", "Custom"]
-    DataTypeName: str
-
-
-class FormInputBindingPropertiesValueProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Model: str | None = None
-
-
-class FormInputValuePropertyBindingProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Field: str | None = None
-    Property: str
-
-
-class FormStyleHorizontalGapOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TokenReference: str
-
-
-class FormStyleHorizontalGapOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: str
-
-
-class FormStyleOuterPaddingOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TokenReference: str
-
-
-class FormStyleOuterPaddingOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: str
-
-
-class FormStyleVerticalGapOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TokenReference: str
-
-
-class FormStyleVerticalGapOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: str
-
-
-class SectionalElementPositionOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Fixed: Literal["first"]
-
-
-class SectionalElementPositionOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RightOf: str
-
-
-class SectionalElementPositionOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Below: str
-
-
-class FormAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class FormButton(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Children: str | None = None
-    Excluded: bool | None = None
-    Position: (
-        FormButtonPositionOption1 | FormButtonPositionOption2 | FormButtonPositionOption3 | None
-    ) = None
-
-
-class FormCTA(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cancel: FormButton | None = None
-    Clear: FormButton | None = None
-    Position: Literal["top", "bottom", "top_and_bottom"] | None = None
-    Submit: FormButton | None = None
-
-
-class FormInputBindingPropertiesValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BindingProperties: FormInputBindingPropertiesValueProperties | None = None
-    Type: str | None = None
-
-
-class FormInputValueProperty(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BindingProperties: FormInputValuePropertyBindingProperties | None = None
-    Concat: list[FormInputValueProperty] | None = None
-    Value: str | None = None
-
-
-class FormStyle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HorizontalGap: FormStyleHorizontalGapOption1 | FormStyleHorizontalGapOption2 | None = None
-    OuterPadding: FormStyleOuterPaddingOption1 | FormStyleOuterPaddingOption2 | None = None
-    VerticalGap: FormStyleVerticalGapOption1 | FormStyleVerticalGapOption2 | None = None
-
-
-class SectionalElement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Excluded: bool | None = None
-    Level: float | None = None
-    Orientation: str | None = None
-    Position: (
-        SectionalElementPositionOption1
-        | SectionalElementPositionOption2
-        | SectionalElementPositionOption3
-        | None
-    ) = None
-    Text: str | None = None
-    Type: str
-
-
-class ValueMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisplayValue: FormInputValueProperty | None = None
-    Value: FormInputValueProperty
-
-
-class FormProps(DeferredModel):
-    AppId: str | None = None
-    Cta: FormCTA | None = None
-    DataType: FormDataTypeConfig | None = None
-    EnvironmentName: str | None = None
-    Fields: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    FormActionType: Literal["create", "update"] | None = None
-    LabelDecorator: Literal["required", "optional", "none"] | None = None
-    Name: str | None = None
-    SchemaVersion: str | None = None
-    SectionalElements: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Style: FormStyle | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class FormValueMappings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BindingProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Values: list[ValueMapping]
-
-
-class FieldInputConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultChecked: bool | None = None
-    DefaultCountryCode: str | None = None
-    DefaultValue: str | None = None
-    DescriptiveText: str | None = None
-    FileUploaderConfig: FileUploaderFieldConfig | None = None
-    IsArray: bool | None = None
-    MaxValue: float | None = None
-    MinValue: float | None = None
-    Name: str | None = None
-    Placeholder: str | None = None
-    ReadOnly: bool | None = None
-    Required: bool | None = None
-    Step: float | None = None
-    Type: str
-    Value: str | None = None
-    ValueMappings: FormValueMappings | None = None
-
-
-class FieldConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Excluded: bool | None = None
-    InputType: FieldInputConfig | None = None
-    Label: str | None = None
-    Position: (
-        FieldConfigPositionOption1 | FieldConfigPositionOption2 | FieldConfigPositionOption3 | None
-    ) = None
-    Validations: list[FieldValidationConfiguration] | None = None
-
-
-FormInputValueProperty.model_rebuild()
-
+# The pydantic models live in _form_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_form_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FieldConfig",
+        "FieldConfigPositionOption1",
+        "FieldConfigPositionOption2",
+        "FieldConfigPositionOption3",
+        "FieldInputConfig",
+        "FieldValidationConfiguration",
+        "FileUploaderFieldConfig",
+        "FormAttributes",
+        "FormButton",
+        "FormButtonPositionOption1",
+        "FormButtonPositionOption2",
+        "FormButtonPositionOption3",
+        "FormCTA",
+        "FormDataTypeConfig",
+        "FormInputBindingPropertiesValue",
+        "FormInputBindingPropertiesValueProperties",
+        "FormInputValueProperty",
+        "FormInputValuePropertyBindingProperties",
+        "FormProps",
+        "FormStyle",
+        "FormStyleHorizontalGapOption1",
+        "FormStyleHorizontalGapOption2",
+        "FormStyleOuterPaddingOption1",
+        "FormStyleOuterPaddingOption2",
+        "FormStyleVerticalGapOption1",
+        "FormStyleVerticalGapOption2",
+        "FormValueMappings",
+        "SectionalElement",
+        "SectionalElementPositionOption1",
+        "SectionalElementPositionOption2",
+        "SectionalElementPositionOption3",
+        "ValueMapping",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -948,8 +740,8 @@ class Form(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FormProps
-    attributes_model: ClassVar[type[BaseModel]] = FormAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FormProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FormAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._theme_models import (
+        ThemeAttributes as ThemeAttributes,
+        ThemeProps as ThemeProps,
+        ThemeValue as ThemeValue,
+        ThemeValues as ThemeValues,
+    )
 
 __all__ = [
     "Theme",
@@ -25,43 +34,22 @@ __all__ = [
     "ThemeValuesDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _theme_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_theme_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ThemeAttributes",
+        "ThemeProps",
+        "ThemeValue",
+        "ThemeValues",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ThemeAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    Id: str | None = None
-    ModifiedAt: str | None = None
-
-
-class ThemeProps(DeferredModel):
-    AppId: str | None = None
-    EnvironmentName: str | None = None
-    Name: str | None = None
-    Overrides: list[ThemeValues] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Values: list[ThemeValues] | None = None
-
-
-class ThemeValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Children: list[ThemeValues] | None = None
-    Value: str | None = None
-
-
-class ThemeValues(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: ThemeValue | None = None
-
-
-ThemeProps.model_rebuild()
-ThemeValue.model_rebuild()
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -161,8 +149,8 @@ class Theme(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ThemeProps
-    attributes_model: ClassVar[type[BaseModel]] = ThemeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ThemeProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ThemeAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

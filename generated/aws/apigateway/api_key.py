@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._api_key_models import (
+        ApiKeyAttributes as ApiKeyAttributes,
+        ApiKeyProps as ApiKeyProps,
+        StageKey as StageKey,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ApiKey",
@@ -25,39 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _api_key_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_api_key_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApiKeyAttributes",
+        "ApiKeyProps",
+        "StageKey",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class StageKey(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RestApiId: str | None = None
-    StageName: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ApiKeyAttributes(DeferredModel):
-    APIKeyId: str | None = None
-
-
-class ApiKeyProps(DeferredModel):
-    CustomerId: str | None = None
-    Description: str | None = None
-    Enabled: bool | None = None
-    GenerateDistinctId: bool | None = None
-    Name: str | None = None
-    StageKeys: list[StageKey] | None = None
-    Tags: list[Tag] | None = None
-    Value: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -152,8 +144,10 @@ class ApiKey(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApiKeyProps
-    attributes_model: ClassVar[type[BaseModel]] = ApiKeyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ApiKeyProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApiKeyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._authorizer_models import (
+        AuthorizerAttributes as AuthorizerAttributes,
+        AuthorizerProps as AuthorizerProps,
+    )
 
 __all__ = [
     "Authorizer",
@@ -21,25 +28,20 @@ __all__ = [
     "AuthorizerProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _authorizer_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_authorizer_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AuthorizerAttributes",
+        "AuthorizerProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AuthorizerProps(DeferredModel):
-    AuthType: str | None = None
-    AuthorizerCredentials: str | None = None
-    AuthorizerResultTtlInSeconds: int | None = None
-    AuthorizerUri: str | None = None
-    IdentitySource: str | None = None
-    IdentityValidationExpression: str | None = None
-    Name: str
-    ProviderARNs: list[str] | None = None
-    RestApiId: str
-    Type: str
-
-
-class AuthorizerAttributes(DeferredModel):
-    AuthorizerId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -99,8 +101,10 @@ class Authorizer(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AuthorizerProps
-    attributes_model: ClassVar[type[BaseModel]] = AuthorizerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AuthorizerProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AuthorizerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

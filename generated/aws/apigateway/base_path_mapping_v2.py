@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._base_path_mapping_v2_models import (
+        BasePathMappingV2Attributes as BasePathMappingV2Attributes,
+        BasePathMappingV2Props as BasePathMappingV2Props,
+    )
 
 __all__ = [
     "BasePathMappingV2",
@@ -21,19 +28,20 @@ __all__ = [
     "BasePathMappingV2Props",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _base_path_mapping_v2_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_base_path_mapping_v2_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BasePathMappingV2Attributes",
+        "BasePathMappingV2Props",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BasePathMappingV2Props(DeferredModel):
-    BasePath: str | None = None
-    DomainNameArn: str
-    RestApiId: str
-    Stage: str | None = None
-
-
-class BasePathMappingV2Attributes(DeferredModel):
-    BasePathMappingArn: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -87,8 +95,12 @@ class BasePathMappingV2(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BasePathMappingV2Props
-    attributes_model: ClassVar[type[BaseModel]] = BasePathMappingV2Attributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BasePathMappingV2Props"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BasePathMappingV2Attributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,27 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._deployment_models import (
+        DeploymentAccessLogSetting as DeploymentAccessLogSetting,
+        DeploymentAttributes as DeploymentAttributes,
+        DeploymentCanarySetting as DeploymentCanarySetting,
+        DeploymentDeploymentCanarySettings as DeploymentDeploymentCanarySettings,
+        DeploymentProps as DeploymentProps,
+        DeploymentStageDescription as DeploymentStageDescription,
+        MethodSetting as MethodSetting,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Deployment",
@@ -33,95 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _deployment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_deployment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DeploymentAccessLogSetting",
+        "DeploymentAttributes",
+        "DeploymentCanarySetting",
+        "DeploymentDeploymentCanarySettings",
+        "DeploymentProps",
+        "DeploymentStageDescription",
+        "MethodSetting",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DeploymentAccessLogSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationArn: str | None = None
-    Format: str | None = None
-
-
-class DeploymentCanarySetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PercentTraffic: float | None = None
-    StageVariableOverrides: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    UseStageCache: bool | None = None
-
-
-class DeploymentDeploymentCanarySettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PercentTraffic: float | None = None
-    StageVariableOverrides: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    UseStageCache: bool | None = None
-
-
-class MethodSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CacheDataEncrypted: bool | None = None
-    CacheTtlInSeconds: int | None = None
-    CachingEnabled: bool | None = None
-    DataTraceEnabled: bool | None = None
-    HttpMethod: str | None = None
-    LoggingLevel: str | None = None
-    MetricsEnabled: bool | None = None
-    ResourcePath: str | None = None
-    ThrottlingBurstLimit: int | None = None
-    ThrottlingRateLimit: float | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DeploymentAttributes(DeferredModel):
-    DeploymentId: str | None = None
-
-
-class DeploymentStageDescription(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessLogSetting: DeploymentAccessLogSetting | None = None
-    CacheClusterEnabled: bool | None = None
-    CacheClusterSize: str | None = None
-    CacheDataEncrypted: bool | None = None
-    CacheTtlInSeconds: int | None = None
-    CachingEnabled: bool | None = None
-    CanarySetting: DeploymentCanarySetting | None = None
-    ClientCertificateId: str | None = None
-    DataTraceEnabled: bool | None = None
-    Description: str | None = None
-    DocumentationVersion: str | None = None
-    LoggingLevel: str | None = None
-    MethodSettings: list[MethodSetting] | None = None
-    MetricsEnabled: bool | None = None
-    Tags: list[Tag] | None = None
-    ThrottlingBurstLimit: int | None = None
-    ThrottlingRateLimit: float | None = None
-    TracingEnabled: bool | None = None
-    Variables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class DeploymentProps(DeferredModel):
-    DeploymentCanarySettings: DeploymentDeploymentCanarySettings | None = None
-    Description: str | None = None
-    RestApiId: str
-    StageDescription: DeploymentStageDescription | None = None
-    StageName: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -348,8 +292,10 @@ class Deployment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DeploymentProps
-    attributes_model: ClassVar[type[BaseModel]] = DeploymentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DeploymentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DeploymentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._documentation_part_models import (
+        DocumentationPartAttributes as DocumentationPartAttributes,
+        DocumentationPartLocation as DocumentationPartLocation,
+        DocumentationPartProps as DocumentationPartProps,
+    )
 
 __all__ = [
     "DocumentationPart",
@@ -23,45 +31,21 @@ __all__ = [
     "DocumentationPartProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _documentation_part_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_documentation_part_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DocumentationPartAttributes",
+        "DocumentationPartLocation",
+        "DocumentationPartProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DocumentationPartLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Method: str | None = None
-    Name: str | None = None
-    Path: str | None = None
-    StatusCode: str | None = None
-    Type: (
-        Literal[
-            "API",
-            "AUTHORIZER",
-            "MODEL",
-            "RESOURCE",
-            "METHOD",
-            "PATH_PARAMETER",
-            "QUERY_PARAMETER",
-            "REQUEST_HEADER",
-            "REQUEST_BODY",
-            "RESPONSE",
-            "RESPONSE_HEADER",
-            "RESPONSE_BODY",
-        ]
-        | None
-    ) = None
-
-
-class DocumentationPartAttributes(DeferredModel):
-    DocumentationPartId: str | None = None
-
-
-class DocumentationPartProps(DeferredModel):
-    Location: DocumentationPartLocation
-    Properties: str
-    RestApiId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -154,8 +138,12 @@ class DocumentationPart(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DocumentationPartProps
-    attributes_model: ClassVar[type[BaseModel]] = DocumentationPartAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DocumentationPartProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DocumentationPartAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

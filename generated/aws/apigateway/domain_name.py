@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._domain_name_models import (
+        DomainNameAttributes as DomainNameAttributes,
+        DomainNameEndpointConfiguration as DomainNameEndpointConfiguration,
+        DomainNameMutualTlsAuthentication as DomainNameMutualTlsAuthentication,
+        DomainNameProps as DomainNameProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DomainName",
@@ -27,58 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _domain_name_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_domain_name_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DomainNameAttributes",
+        "DomainNameEndpointConfiguration",
+        "DomainNameMutualTlsAuthentication",
+        "DomainNameProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DomainNameEndpointConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IpAddressType: str | None = None
-    Types: list[str] | None = None
-
-
-class DomainNameMutualTlsAuthentication(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TruststoreUri: str | None = None
-    TruststoreVersion: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class DomainNameAttributes(DeferredModel):
-    DistributionDomainName: str | None = None
-    DistributionHostedZoneId: str | None = None
-    DomainNameArn: str | None = None
-    RegionalDomainName: str | None = None
-    RegionalHostedZoneId: str | None = None
-
-
-class DomainNameProps(DeferredModel):
-    CertificateArn: str | None = None
-    DomainName: str | None = None
-    EndpointAccessMode: str | None = None
-    EndpointConfiguration: DomainNameEndpointConfiguration | None = None
-    MutualTlsAuthentication: DomainNameMutualTlsAuthentication | None = None
-    OwnershipVerificationCertificateArn: str | None = None
-    RegionalCertificateArn: str | None = None
-    RoutingMode: (
-        Literal[
-            "BASE_PATH_MAPPING_ONLY", "ROUTING_RULE_THEN_BASE_PATH_MAPPING", "ROUTING_RULE_ONLY"
-        ]
-        | None
-    ) = None
-    SecurityPolicy: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -204,8 +179,10 @@ class DomainName(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DomainNameProps
-    attributes_model: ClassVar[type[BaseModel]] = DomainNameAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DomainNameProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DomainNameAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._domain_name_v2_models import (
+        DomainNameV2Attributes as DomainNameV2Attributes,
+        DomainNameV2EndpointConfiguration as DomainNameV2EndpointConfiguration,
+        DomainNameV2Props as DomainNameV2Props,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DomainNameV2",
@@ -25,45 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _domain_name_v2_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_domain_name_v2_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DomainNameV2Attributes",
+        "DomainNameV2EndpointConfiguration",
+        "DomainNameV2Props",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DomainNameV2EndpointConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IpAddressType: str | None = None
-    Types: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class DomainNameV2Attributes(DeferredModel):
-    DomainNameArn: str | None = None
-    DomainNameId: str | None = None
-
-
-class DomainNameV2Props(DeferredModel):
-    CertificateArn: str | None = None
-    DomainName: str | None = None
-    EndpointAccessMode: str | None = None
-    EndpointConfiguration: DomainNameV2EndpointConfiguration | None = None
-    Policy: dict[str, Any] | str | None = None
-    RoutingMode: (
-        Literal[
-            "BASE_PATH_MAPPING_ONLY", "ROUTING_RULE_THEN_BASE_PATH_MAPPING", "ROUTING_RULE_ONLY"
-        ]
-        | None
-    ) = None
-    SecurityPolicy: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -161,8 +147,10 @@ class DomainNameV2(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DomainNameV2Props
-    attributes_model: ClassVar[type[BaseModel]] = DomainNameV2Attributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DomainNameV2Props")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DomainNameV2Attributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,24 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._method_models import (
+        IntegrationResponse as IntegrationResponse,
+        MethodAttributes as MethodAttributes,
+        MethodIntegration as MethodIntegration,
+        MethodProps as MethodProps,
+        MethodResponse as MethodResponse,
+    )
 
 __all__ = [
     "IntegrationResponse",
@@ -27,70 +37,23 @@ __all__ = [
     "MethodResponseDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _method_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_method_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IntegrationResponse",
+        "MethodAttributes",
+        "MethodIntegration",
+        "MethodProps",
+        "MethodResponse",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IntegrationResponse(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContentHandling: Literal["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"] | None = None
-    ResponseParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ResponseTemplates: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SelectionPattern: str | None = None
-    StatusCode: str
-
-
-class MethodIntegration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CacheKeyParameters: list[str] | None = None
-    CacheNamespace: str | None = None
-    ConnectionId: str | None = None
-    ConnectionType: Literal["INTERNET", "VPC_LINK"] | None = None
-    ContentHandling: Literal["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"] | None = None
-    Credentials: str | None = None
-    IntegrationHttpMethod: str | None = None
-    IntegrationResponses: list[IntegrationResponse] | None = None
-    IntegrationTarget: str | None = None
-    PassthroughBehavior: Literal["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"] | None = None
-    RequestParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RequestTemplates: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ResponseTransferMode: Literal["BUFFERED", "STREAM"] | None = None
-    TimeoutInMillis: int | None = None
-    Type: Literal["AWS", "AWS_PROXY", "HTTP", "HTTP_PROXY", "MOCK"]
-    Uri: str | None = None
-
-
-class MethodResponse(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResponseModels: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ResponseParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    StatusCode: str
-
-
-class MethodAttributes(DeferredModel):
-    pass
-
-
-class MethodProps(DeferredModel):
-    ApiKeyRequired: bool | None = None
-    AuthorizationScopes: list[str] | None = None
-    AuthorizationType: str | None = None
-    AuthorizerId: str | None = None
-    HttpMethod: str
-    Integration: MethodIntegration | None = None
-    MethodResponses: list[MethodResponse] | None = None
-    OperationName: str | None = None
-    RequestModels: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RequestParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RequestValidatorId: str | None = None
-    ResourceId: str
-    RestApiId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -298,8 +261,10 @@ class Method(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MethodProps
-    attributes_model: ClassVar[type[BaseModel]] = MethodAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MethodProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MethodAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

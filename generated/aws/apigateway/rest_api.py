@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._rest_api_models import (
+        RestApiAttributes as RestApiAttributes,
+        RestApiEndpointConfiguration as RestApiEndpointConfiguration,
+        RestApiProps as RestApiProps,
+        S3Location as S3Location,
+        Tag as Tag,
+    )
 
 __all__ = [
     "RestApi",
@@ -27,61 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _rest_api_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_rest_api_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RestApiAttributes",
+        "RestApiEndpointConfiguration",
+        "RestApiProps",
+        "S3Location",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RestApiEndpointConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IpAddressType: str | None = None
-    Types: list[str] | None = None
-    VpcEndpointIds: list[str] | None = None
-
-
-class S3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str | None = None
-    ETag: str | None = None
-    Key: str | None = None
-    Version: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RestApiAttributes(DeferredModel):
-    RestApiId: str | None = None
-    RootResourceId: str | None = None
-
-
-class RestApiProps(DeferredModel):
-    ApiKeySourceType: str | None = None
-    BinaryMediaTypes: list[str] | None = None
-    Body: dict[str, Any] | str | None = None
-    BodyS3Location: S3Location | None = None
-    CloneFrom: str | None = None
-    Description: str | None = None
-    DisableExecuteApiEndpoint: bool | None = None
-    EndpointAccessMode: str | None = None
-    EndpointConfiguration: RestApiEndpointConfiguration | None = None
-    FailOnWarnings: bool | None = None
-    MinimumCompressionSize: int | None = None
-    Mode: str | None = None
-    Name: str | None = None
-    Parameters: dict[str, Any] | str | None = None
-    Policy: dict[str, Any] | str | None = None
-    SecurityPolicy: str | None = None
-    Tags: list[Tag] | None = None
-    Version: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -221,8 +193,10 @@ class RestApi(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RestApiProps
-    attributes_model: ClassVar[type[BaseModel]] = RestApiAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RestApiProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RestApiAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,25 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._usage_plan_models import (
+        ApiStage as ApiStage,
+        QuotaSettings as QuotaSettings,
+        Tag as Tag,
+        ThrottleSettings as ThrottleSettings,
+        UsagePlanAttributes as UsagePlanAttributes,
+        UsagePlanProps as UsagePlanProps,
+    )
 
 __all__ = [
     "ApiStage",
@@ -29,55 +40,24 @@ __all__ = [
     "UsagePlanProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _usage_plan_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_usage_plan_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApiStage",
+        "QuotaSettings",
+        "Tag",
+        "ThrottleSettings",
+        "UsagePlanAttributes",
+        "UsagePlanProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ApiStage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApiId: str | None = None
-    Stage: str | None = None
-    Throttle: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class QuotaSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Limit: int | None = None
-    Offset: int | None = None
-    Period: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ThrottleSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BurstLimit: int | None = None
-    RateLimit: float | None = None
-
-
-class UsagePlanAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class UsagePlanProps(DeferredModel):
-    ApiStages: list[ApiStage] | None = None
-    Description: str | None = None
-    Quota: QuotaSettings | None = None
-    Tags: list[Tag] | None = None
-    Throttle: ThrottleSettings | None = None
-    UsagePlanName: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -215,8 +195,10 @@ class UsagePlan(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = UsagePlanProps
-    attributes_model: ClassVar[type[BaseModel]] = UsagePlanAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UsagePlanProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "UsagePlanAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._api_models import (
+        ApiAttributes as ApiAttributes,
+        ApiBodyS3Location as ApiBodyS3Location,
+        ApiProps as ApiProps,
+        Cors as Cors,
+    )
 
 __all__ = [
     "Api",
@@ -25,57 +34,22 @@ __all__ = [
     "CorsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _api_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_api_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApiAttributes",
+        "ApiBodyS3Location",
+        "ApiProps",
+        "Cors",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ApiBodyS3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str | None = None
-    Etag: str | None = None
-    Key: str | None = None
-    Version: str | None = None
-
-
-class Cors(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowCredentials: bool | None = None
-    AllowHeaders: list[str] | None = None
-    AllowMethods: list[str] | None = None
-    AllowOrigins: list[str] | None = None
-    ExposeHeaders: list[str] | None = None
-    MaxAge: int | None = None
-
-
-class ApiAttributes(DeferredModel):
-    ApiEndpoint: str | None = None
-    ApiId: str | None = None
-    ExecuteApiArn: str | None = None
-
-
-class ApiProps(DeferredModel):
-    ApiKeySelectionExpression: str | None = None
-    BasePath: str | None = None
-    Body: dict[str, Any] | str | None = None
-    BodyS3Location: ApiBodyS3Location | None = None
-    CorsConfiguration: Cors | None = None
-    CredentialsArn: str | None = None
-    Description: str | None = None
-    DisableExecuteApiEndpoint: bool | None = None
-    DisableSchemaValidation: bool | None = None
-    FailOnWarnings: bool | None = None
-    IpAddressType: str | None = None
-    Name: str | None = None
-    ProtocolType: str | None = None
-    RouteKey: str | None = None
-    RouteSelectionExpression: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Target: str | None = None
-    Version: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -228,8 +202,8 @@ class Api(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApiProps
-    attributes_model: ClassVar[type[BaseModel]] = ApiAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ApiProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ApiAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

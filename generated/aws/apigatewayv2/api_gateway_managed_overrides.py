@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._api_gateway_managed_overrides_models import (
+        ApiGatewayManagedOverridesAccessLogSettings as ApiGatewayManagedOverridesAccessLogSettings,
+        ApiGatewayManagedOverridesAttributes as ApiGatewayManagedOverridesAttributes,
+        ApiGatewayManagedOverridesProps as ApiGatewayManagedOverridesProps,
+        ApiGatewayManagedOverridesRouteSettings as ApiGatewayManagedOverridesRouteSettings,
+        IntegrationOverrides as IntegrationOverrides,
+        RouteOverrides as RouteOverrides,
+        StageOverrides as StageOverrides,
+    )
 
 __all__ = [
     "ApiGatewayManagedOverrides",
@@ -31,69 +43,25 @@ __all__ = [
     "StageOverridesDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _api_gateway_managed_overrides_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_api_gateway_managed_overrides_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApiGatewayManagedOverridesAccessLogSettings",
+        "ApiGatewayManagedOverridesAttributes",
+        "ApiGatewayManagedOverridesProps",
+        "ApiGatewayManagedOverridesRouteSettings",
+        "IntegrationOverrides",
+        "RouteOverrides",
+        "StageOverrides",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ApiGatewayManagedOverridesAccessLogSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationArn: str | None = None
-    Format: str | None = None
-
-
-class ApiGatewayManagedOverridesRouteSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DetailedMetricsEnabled: bool | None = None
-    ThrottlingBurstLimit: int | None = None
-    ThrottlingRateLimit: float | None = None
-
-
-class IntegrationOverrides(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    IntegrationMethod: str | None = None
-    PayloadFormatVersion: str | None = None
-    TimeoutInMillis: int | None = None
-
-
-class RouteOverrides(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationScopes: list[str] | None = None
-    AuthorizationType: str | None = None
-    AuthorizerId: str | None = None
-    OperationName: str | None = None
-    Target: str | None = None
-
-
-class StageOverrides(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessLogSettings: ApiGatewayManagedOverridesAccessLogSettings | None = None
-    AutoDeploy: bool | None = None
-    DefaultRouteSettings: ApiGatewayManagedOverridesRouteSettings | None = None
-    Description: str | None = None
-    RouteSettings: dict[str, Any] | str | None = None
-    StageVariables: dict[str, Any] | str | None = None
-
-
-class ApiGatewayManagedOverridesAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class ApiGatewayManagedOverridesProps(DeferredModel):
-    ApiId: str
-    Integration: IntegrationOverrides | None = None
-    Route: RouteOverrides | None = None
-    Stage: StageOverrides | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -253,8 +221,12 @@ class ApiGatewayManagedOverrides(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApiGatewayManagedOverridesProps
-    attributes_model: ClassVar[type[BaseModel]] = ApiGatewayManagedOverridesAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApiGatewayManagedOverridesProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApiGatewayManagedOverridesAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._authorizer_models import (
+        AuthorizerAttributes as AuthorizerAttributes,
+        AuthorizerProps as AuthorizerProps,
+        JWTConfiguration as JWTConfiguration,
+    )
 
 __all__ = [
     "Authorizer",
@@ -23,34 +31,21 @@ __all__ = [
     "JWTConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _authorizer_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_authorizer_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AuthorizerAttributes",
+        "AuthorizerProps",
+        "JWTConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class JWTConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Audience: list[str] | None = None
-    Issuer: str | None = None
-
-
-class AuthorizerAttributes(DeferredModel):
-    AuthorizerId: str | None = None
-
-
-class AuthorizerProps(DeferredModel):
-    ApiId: str
-    AuthorizerCredentialsArn: str | None = None
-    AuthorizerPayloadFormatVersion: str | None = None
-    AuthorizerResultTtlInSeconds: int | None = None
-    AuthorizerType: str
-    AuthorizerUri: str | None = None
-    EnableSimpleResponses: bool | None = None
-    IdentitySource: list[str] | None = None
-    IdentityValidationExpression: str | None = None
-    JwtConfiguration: JWTConfiguration | None = None
-    Name: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -135,8 +130,10 @@ class Authorizer(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AuthorizerProps
-    attributes_model: ClassVar[type[BaseModel]] = AuthorizerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AuthorizerProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AuthorizerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._domain_name_models import (
+        DomainNameAttributes as DomainNameAttributes,
+        DomainNameConfiguration as DomainNameConfiguration,
+        DomainNameMutualTlsAuthentication as DomainNameMutualTlsAuthentication,
+        DomainNameProps as DomainNameProps,
+    )
 
 __all__ = [
     "DomainName",
@@ -25,44 +34,22 @@ __all__ = [
     "DomainNameProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _domain_name_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_domain_name_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DomainNameAttributes",
+        "DomainNameConfiguration",
+        "DomainNameMutualTlsAuthentication",
+        "DomainNameProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DomainNameConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateArn: str | None = None
-    CertificateName: str | None = None
-    EndpointType: str | None = None
-    IpAddressType: str | None = None
-    OwnershipVerificationCertificateArn: str | None = None
-    SecurityPolicy: str | None = None
-
-
-class DomainNameMutualTlsAuthentication(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TruststoreUri: str | None = None
-    TruststoreVersion: str | None = None
-
-
-class DomainNameAttributes(DeferredModel):
-    DomainNameArn: str | None = None
-    RegionalDomainName: str | None = None
-    RegionalHostedZoneId: str | None = None
-
-
-class DomainNameProps(DeferredModel):
-    DomainName: str
-    DomainNameConfigurations: list[DomainNameConfiguration] | None = None
-    MutualTlsAuthentication: DomainNameMutualTlsAuthentication | None = None
-    RoutingMode: (
-        Literal["API_MAPPING_ONLY", "ROUTING_RULE_THEN_API_MAPPING", "ROUTING_RULE_ONLY"] | None
-    ) = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -173,8 +160,10 @@ class DomainName(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DomainNameProps
-    attributes_model: ClassVar[type[BaseModel]] = DomainNameAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DomainNameProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DomainNameAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,25 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._integration_models import (
+        IntegrationAttributes as IntegrationAttributes,
+        IntegrationProps as IntegrationProps,
+        IntegrationTlsConfig as IntegrationTlsConfig,
+        ResponseParameter as ResponseParameter,
+        ResponseParameterMap as ResponseParameterMap,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Integration",
@@ -29,63 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _integration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_integration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IntegrationAttributes",
+        "IntegrationProps",
+        "IntegrationTlsConfig",
+        "ResponseParameter",
+        "ResponseParameterMap",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IntegrationTlsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ServerNameToVerify: str | None = None
-
-
-class ResponseParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: str | None = None
-    Source: str | None = None
-
-
-class ResponseParameterMap(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResponseParameters: list[ResponseParameter] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class IntegrationAttributes(DeferredModel):
-    IntegrationId: str | None = None
-
-
-class IntegrationProps(DeferredModel):
-    ApiId: str
-    ConnectionId: str | None = None
-    ConnectionType: str | None = None
-    ContentHandlingStrategy: str | None = None
-    CredentialsArn: str | None = None
-    Description: str | None = None
-    IntegrationMethod: str | None = None
-    IntegrationSubtype: str | None = None
-    IntegrationType: str
-    IntegrationUri: str | None = None
-    PassthroughBehavior: str | None = None
-    PayloadFormatVersion: str | None = None
-    RequestParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RequestTemplates: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ResponseParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TemplateSelectionExpression: str | None = None
-    TimeoutInMillis: int | None = None
-    TlsConfig: IntegrationTlsConfig | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -231,8 +203,10 @@ class Integration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IntegrationProps
-    attributes_model: ClassVar[type[BaseModel]] = IntegrationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IntegrationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IntegrationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._integration_response_models import (
+        IntegrationResponseAttributes as IntegrationResponseAttributes,
+        IntegrationResponseProps as IntegrationResponseProps,
+    )
 
 __all__ = [
     "IntegrationResponse",
@@ -21,22 +28,20 @@ __all__ = [
     "IntegrationResponseProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _integration_response_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_integration_response_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IntegrationResponseAttributes",
+        "IntegrationResponseProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IntegrationResponseProps(DeferredModel):
-    ApiId: str
-    ContentHandlingStrategy: str | None = None
-    IntegrationId: str
-    IntegrationResponseKey: str
-    ResponseParameters: dict[str, Any] | str | None = None
-    ResponseTemplates: dict[str, Any] | str | None = None
-    TemplateSelectionExpression: str | None = None
-
-
-class IntegrationResponseAttributes(DeferredModel):
-    IntegrationResponseId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -93,8 +98,12 @@ class IntegrationResponse(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IntegrationResponseProps
-    attributes_model: ClassVar[type[BaseModel]] = IntegrationResponseAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IntegrationResponseProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IntegrationResponseAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._route_models import (
+        ParameterConstraints as ParameterConstraints,
+        RouteAttributes as RouteAttributes,
+        RouteProps as RouteProps,
+    )
 
 __all__ = [
     "ParameterConstraints",
@@ -23,34 +31,21 @@ __all__ = [
     "RouteProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _route_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_route_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ParameterConstraints",
+        "RouteAttributes",
+        "RouteProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RouteProps(DeferredModel):
-    ApiId: str
-    ApiKeyRequired: bool | None = None
-    AuthorizationScopes: list[str] | None = None
-    AuthorizationType: str | None = None
-    AuthorizerId: str | None = None
-    ModelSelectionExpression: str | None = None
-    OperationName: str | None = None
-    RequestModels: dict[str, Any] | str | None = None
-    RequestParameters: dict[str, Any] | None = None
-    RouteKey: str
-    RouteResponseSelectionExpression: str | None = None
-    Target: str | None = None
-
-
-class ParameterConstraints(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Required: bool
-
-
-class RouteAttributes(DeferredModel):
-    RouteId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -130,8 +125,8 @@ class Route(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RouteProps
-    attributes_model: ClassVar[type[BaseModel]] = RouteAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RouteProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RouteAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

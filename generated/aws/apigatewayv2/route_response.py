@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._route_response_models import (
+        ParameterConstraints as ParameterConstraints,
+        RouteResponseAttributes as RouteResponseAttributes,
+        RouteResponseProps as RouteResponseProps,
+    )
 
 __all__ = [
     "ParameterConstraints",
@@ -23,28 +31,21 @@ __all__ = [
     "RouteResponseProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _route_response_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_route_response_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ParameterConstraints",
+        "RouteResponseAttributes",
+        "RouteResponseProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RouteResponseProps(DeferredModel):
-    ApiId: str
-    ModelSelectionExpression: str | None = None
-    ResponseModels: dict[str, Any] | str | None = None
-    ResponseParameters: Any | None = None
-    RouteId: str
-    RouteResponseKey: str
-
-
-class ParameterConstraints(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Required: bool
-
-
-class RouteResponseAttributes(DeferredModel):
-    RouteResponseId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -119,8 +120,10 @@ class RouteResponse(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RouteResponseProps
-    attributes_model: ClassVar[type[BaseModel]] = RouteResponseAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RouteResponseProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RouteResponseAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._routing_rule_models import (
+        Action as Action,
+        ActionInvokeApi as ActionInvokeApi,
+        Condition as Condition,
+        MatchHeaderValue as MatchHeaderValue,
+        RoutingRuleAttributes as RoutingRuleAttributes,
+        RoutingRuleMatchBasePaths as RoutingRuleMatchBasePaths,
+        RoutingRuleMatchHeaders as RoutingRuleMatchHeaders,
+        RoutingRuleProps as RoutingRuleProps,
+    )
 
 __all__ = [
     "Action",
@@ -33,48 +46,26 @@ __all__ = [
     "RoutingRuleProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _routing_rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_routing_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Action",
+        "ActionInvokeApi",
+        "Condition",
+        "MatchHeaderValue",
+        "RoutingRuleAttributes",
+        "RoutingRuleMatchBasePaths",
+        "RoutingRuleMatchHeaders",
+        "RoutingRuleProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ActionInvokeApi(DeferredModel):
-    ApiId: str
-    Stage: str
-    StripBasePath: bool | None = None
-
-
-class MatchHeaderValue(DeferredModel):
-    Header: str
-    ValueGlob: str
-
-
-class RoutingRuleMatchBasePaths(DeferredModel):
-    AnyOf: list[str]
-
-
-class RoutingRuleMatchHeaders(DeferredModel):
-    AnyOf: list[MatchHeaderValue]
-
-
-class RoutingRuleAttributes(DeferredModel):
-    RoutingRuleArn: str | None = None
-    RoutingRuleId: str | None = None
-
-
-class Action(DeferredModel):
-    InvokeApi: ActionInvokeApi
-
-
-class Condition(DeferredModel):
-    MatchBasePaths: RoutingRuleMatchBasePaths | None = None
-    MatchHeaders: RoutingRuleMatchHeaders | None = None
-
-
-class RoutingRuleProps(DeferredModel):
-    Actions: list[Action]
-    Conditions: list[Condition]
-    DomainNameArn: str
-    Priority: int
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -220,8 +211,10 @@ class RoutingRule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RoutingRuleProps
-    attributes_model: ClassVar[type[BaseModel]] = RoutingRuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RoutingRuleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RoutingRuleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

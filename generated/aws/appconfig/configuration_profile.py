@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._configuration_profile_models import (
+        ConfigurationProfileAttributes as ConfigurationProfileAttributes,
+        ConfigurationProfileProps as ConfigurationProfileProps,
+        ConfigurationProfileTags as ConfigurationProfileTags,
+        ConfigurationProfileValidators as ConfigurationProfileValidators,
+    )
 
 __all__ = [
     "ConfigurationProfile",
@@ -25,42 +34,22 @@ __all__ = [
     "ConfigurationProfileValidatorsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _configuration_profile_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_configuration_profile_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConfigurationProfileAttributes",
+        "ConfigurationProfileProps",
+        "ConfigurationProfileTags",
+        "ConfigurationProfileValidators",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConfigurationProfileTags(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class ConfigurationProfileValidators(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Content: str | None = None
-    Type: Literal["JSON_SCHEMA", "LAMBDA"] | None = None
-
-
-class ConfigurationProfileAttributes(DeferredModel):
-    ConfigurationProfileId: str | None = None
-    KmsKeyArn: str | None = None
-
-
-class ConfigurationProfileProps(DeferredModel):
-    ApplicationId: str
-    DeletionProtectionCheck: Literal["ACCOUNT_DEFAULT", "APPLY", "BYPASS"] | None = None
-    Description: str | None = None
-    KmsKeyIdentifier: str | None = None
-    LocationUri: str
-    Name: str
-    RetrievalRoleArn: str | None = None
-    Tags: list[ConfigurationProfileTags] | None = None
-    Type: str | None = None
-    Validators: list[ConfigurationProfileValidators] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -175,8 +164,12 @@ class ConfigurationProfile(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConfigurationProfileProps
-    attributes_model: ClassVar[type[BaseModel]] = ConfigurationProfileAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigurationProfileProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigurationProfileAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._deployment_models import (
+        DeploymentAttributes as DeploymentAttributes,
+        DeploymentDynamicExtensionParameters as DeploymentDynamicExtensionParameters,
+        DeploymentProps as DeploymentProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Deployment",
@@ -25,53 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _deployment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_deployment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DeploymentAttributes",
+        "DeploymentDynamicExtensionParameters",
+        "DeploymentProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DeploymentDynamicExtensionParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExtensionReference: str | None = None
-    ParameterName: str | None = None
-    ParameterValue: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class DeploymentAttributes(DeferredModel):
-    DeploymentNumber: str | None = None
-    State: (
-        Literal[
-            "BAKING",
-            "VALIDATING",
-            "DEPLOYING",
-            "COMPLETE",
-            "ROLLING_BACK",
-            "ROLLED_BACK",
-            "REVERTED",
-        ]
-        | None
-    ) = None
-
-
-class DeploymentProps(DeferredModel):
-    ApplicationId: str
-    ConfigurationProfileId: str
-    ConfigurationVersion: str
-    DeploymentStrategyId: str
-    Description: str | None = None
-    DynamicExtensionParameters: list[DeploymentDynamicExtensionParameters] | None = None
-    EnvironmentId: str
-    KmsKeyIdentifier: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -204,8 +182,10 @@ class Deployment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DeploymentProps
-    attributes_model: ClassVar[type[BaseModel]] = DeploymentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DeploymentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DeploymentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

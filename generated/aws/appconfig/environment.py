@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._environment_models import (
+        EnvironmentAttributes as EnvironmentAttributes,
+        EnvironmentProps as EnvironmentProps,
+        Monitor as Monitor,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Environment",
@@ -25,37 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _environment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_environment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EnvironmentAttributes",
+        "EnvironmentProps",
+        "Monitor",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Monitor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlarmArn: str
-    AlarmRoleArn: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class EnvironmentAttributes(DeferredModel):
-    EnvironmentId: str | None = None
-
-
-class EnvironmentProps(DeferredModel):
-    ApplicationId: str
-    DeletionProtectionCheck: Literal["ACCOUNT_DEFAULT", "APPLY", "BYPASS"] | None = None
-    Description: str | None = None
-    Monitors: list[Monitor] | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -161,8 +155,10 @@ class Environment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EnvironmentProps
-    attributes_model: ClassVar[type[BaseModel]] = EnvironmentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EnvironmentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EnvironmentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

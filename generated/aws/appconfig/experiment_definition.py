@@ -6,14 +6,24 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._experiment_definition_models import (
+        AttributeValue as AttributeValue,
+        ExperimentDefinitionAttributes as ExperimentDefinitionAttributes,
+        ExperimentDefinitionProps as ExperimentDefinitionProps,
+        Tag as Tag,
+        Treatment as Treatment,
+    )
 
 __all__ = [
     "AttributeValue",
@@ -27,61 +37,23 @@ __all__ = [
     "TreatmentDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _experiment_definition_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_experiment_definition_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AttributeValue",
+        "ExperimentDefinitionAttributes",
+        "ExperimentDefinitionProps",
+        "Tag",
+        "Treatment",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AttributeValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BooleanValue: bool | None = None
-    NumberArray: list[float] | None = None
-    NumberValue: float | None = None
-    StringArray: list[str] | None = None
-    StringValue: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class Treatment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeValues: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Description: str | None = None
-    Enabled: bool
-    Key: str | None = None
-    Weight: float
-
-
-class ExperimentDefinitionAttributes(DeferredModel):
-    ApplicationId: str | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-    Status: Literal["ACTIVE", "IDLE", "ARCHIVED"] | None = None
-    UpdatedAt: str | None = None
-
-
-class ExperimentDefinitionProps(DeferredModel):
-    ApplicationIdentifier: str
-    AudienceDescription: str | None = None
-    AudienceRule: str
-    ConfigurationProfileIdentifier: str
-    Control: Treatment
-    EnvironmentIdentifier: str
-    FlagKey: str
-    Hypothesis: str | None = None
-    LaunchCriteria: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-    Treatments: list[Treatment]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -266,8 +238,12 @@ class ExperimentDefinition(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ExperimentDefinitionProps
-    attributes_model: ClassVar[type[BaseModel]] = ExperimentDefinitionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ExperimentDefinitionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ExperimentDefinitionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._experiment_run_models import (
+        ExperimentRunAttributes as ExperimentRunAttributes,
+        ExperimentRunProps as ExperimentRunProps,
+        ExperimentRunTreatmentOverrides as ExperimentRunTreatmentOverrides,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ExperimentRun",
@@ -25,41 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _experiment_run_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_experiment_run_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ExperimentRunAttributes",
+        "ExperimentRunProps",
+        "ExperimentRunTreatmentOverrides",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ExperimentRunTreatmentOverrides(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Inline: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ExperimentRunAttributes(DeferredModel):
-    ApplicationId: str | None = None
-    ExperimentDefinitionId: str | None = None
-    Run: str | None = None
-    StartedAt: str | None = None
-    Status: Literal["RUNNING", "DONE"] | None = None
-    UpdatedAt: str | None = None
-
-
-class ExperimentRunProps(DeferredModel):
-    ApplicationIdentifier: str
-    Description: str | None = None
-    ExperimentDefinitionIdentifier: str
-    ExposurePercentage: float
-    Tags: list[Tag] | None = None
-    TreatmentOverrides: ExperimentRunTreatmentOverrides | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -165,8 +155,10 @@ class ExperimentRun(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ExperimentRunProps
-    attributes_model: ClassVar[type[BaseModel]] = ExperimentRunAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ExperimentRunProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ExperimentRunAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,24 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._extension_models import (
+        Action as Action,
+        ExtensionAttributes as ExtensionAttributes,
+        ExtensionProps as ExtensionProps,
+        Parameter as Parameter,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Action",
@@ -27,50 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _extension_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_extension_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Action",
+        "ExtensionAttributes",
+        "ExtensionProps",
+        "Parameter",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Action(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    Name: str
-    RoleArn: str | None = None
-    Uri: str
-
-
-class Parameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    Dynamic: bool | None = None
-    Required: bool
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ExtensionAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    VersionNumber: int | None = None
-
-
-class ExtensionProps(DeferredModel):
-    Actions: Annotated[dict[str, Any], Field(max_length=0)]
-    Description: str | None = None
-    LatestVersionNumber: int | None = None
-    Name: str
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -202,8 +185,10 @@ class Extension(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ExtensionProps
-    attributes_model: ClassVar[type[BaseModel]] = ExtensionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ExtensionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ExtensionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._hosted_configuration_version_models import (
+        HostedConfigurationVersionAttributes as HostedConfigurationVersionAttributes,
+        HostedConfigurationVersionProps as HostedConfigurationVersionProps,
+    )
 
 __all__ = [
     "HostedConfigurationVersion",
@@ -21,22 +28,20 @@ __all__ = [
     "HostedConfigurationVersionProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _hosted_configuration_version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_hosted_configuration_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "HostedConfigurationVersionAttributes",
+        "HostedConfigurationVersionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class HostedConfigurationVersionProps(DeferredModel):
-    ApplicationId: str
-    ConfigurationProfileId: str
-    Content: str
-    ContentType: str
-    Description: str | None = None
-    LatestVersionNumber: int | None = None
-    VersionLabel: str | None = None
-
-
-class HostedConfigurationVersionAttributes(DeferredModel):
-    VersionNumber: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -105,8 +110,12 @@ class HostedConfigurationVersion(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = HostedConfigurationVersionProps
-    attributes_model: ClassVar[type[BaseModel]] = HostedConfigurationVersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "HostedConfigurationVersionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "HostedConfigurationVersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._app_authorization_models import (
+        AppAuthorizationApiKeyCredential as AppAuthorizationApiKeyCredential,
+        AppAuthorizationAttributes as AppAuthorizationAttributes,
+        AppAuthorizationCredential as AppAuthorizationCredential,
+        AppAuthorizationOauth2Credential as AppAuthorizationOauth2Credential,
+        AppAuthorizationProps as AppAuthorizationProps,
+        AppAuthorizationTenant as AppAuthorizationTenant,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AppAuthorization",
@@ -31,71 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _app_authorization_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_app_authorization_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AppAuthorizationApiKeyCredential",
+        "AppAuthorizationAttributes",
+        "AppAuthorizationCredential",
+        "AppAuthorizationOauth2Credential",
+        "AppAuthorizationProps",
+        "AppAuthorizationTenant",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AppAuthorizationApiKeyCredential(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApiKey: str
-
-
-class AppAuthorizationOauth2Credential(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientId: str
-    ClientSecret: str
-
-
-class AppAuthorizationTenant(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TenantDisplayName: str
-    TenantIdentifier: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AppAuthorizationAttributes(DeferredModel):
-    AppAuthorizationArn: str | None = None
-    AppAuthorizationIdentifier: str | None = None
-    AppBundleArn: str | None = None
-    CreatedAt: str | None = None
-    Persona: Literal["admin", "endUser"] | None = None
-    Status: (
-        Literal[
-            "PendingConnect", "Connected", "ConnectionValidationFailed", "TokenAutoRotationFailed"
-        ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
-
-
-class AppAuthorizationCredential(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApiKeyCredential: AppAuthorizationApiKeyCredential | None = None
-    Oauth2Credential: AppAuthorizationOauth2Credential | None = None
-
-
-class AppAuthorizationProps(DeferredModel):
-    App: str
-    AppBundleIdentifier: str
-    AuthType: Literal["oauth2", "apiKey"]
-    Credential: AppAuthorizationCredential | None = None
-    Tags: list[Tag] | None = None
-    Tenant: AppAuthorizationTenant
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -285,8 +251,12 @@ class AppAuthorization(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AppAuthorizationProps
-    attributes_model: ClassVar[type[BaseModel]] = AppAuthorizationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AppAuthorizationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AppAuthorizationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

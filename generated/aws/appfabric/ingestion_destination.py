@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._ingestion_destination_models import (
+        AuditLogDestinationConfiguration as AuditLogDestinationConfiguration,
+        AuditLogProcessingConfiguration as AuditLogProcessingConfiguration,
+        IngestionDestinationAttributes as IngestionDestinationAttributes,
+        IngestionDestinationDestination as IngestionDestinationDestination,
+        IngestionDestinationDestinationConfiguration as IngestionDestinationDestinationConfiguration,
+        IngestionDestinationFirehoseStream as IngestionDestinationFirehoseStream,
+        IngestionDestinationProcessingConfiguration as IngestionDestinationProcessingConfiguration,
+        IngestionDestinationProps as IngestionDestinationProps,
+        IngestionDestinationS3Bucket as IngestionDestinationS3Bucket,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AuditLogDestinationConfiguration",
@@ -37,83 +52,28 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _ingestion_destination_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_ingestion_destination_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AuditLogDestinationConfiguration",
+        "AuditLogProcessingConfiguration",
+        "IngestionDestinationAttributes",
+        "IngestionDestinationDestination",
+        "IngestionDestinationDestinationConfiguration",
+        "IngestionDestinationFirehoseStream",
+        "IngestionDestinationProcessingConfiguration",
+        "IngestionDestinationProps",
+        "IngestionDestinationS3Bucket",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AuditLogProcessingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Format: Literal["json", "parquet"]
-    Schema: Literal["ocsf", "raw"]
-
-
-class IngestionDestinationFirehoseStream(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StreamName: str
-
-
-class IngestionDestinationProcessingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuditLog: AuditLogProcessingConfiguration
-
-
-class IngestionDestinationS3Bucket(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-    Prefix: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class IngestionDestinationAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Status: Literal["Active", "Failed"] | None = None
-    UpdatedAt: str | None = None
-
-
-class IngestionDestinationDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FirehoseStream: IngestionDestinationFirehoseStream | None = None
-    S3Bucket: IngestionDestinationS3Bucket | None = None
-
-
-class AuditLogDestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: IngestionDestinationDestination
-
-
-class IngestionDestinationDestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuditLog: AuditLogDestinationConfiguration
-
-
-class IngestionDestinationProps(DeferredModel):
-    AppBundleArn: str
-    DestinationConfiguration: IngestionDestinationDestinationConfiguration
-    IngestionArn: str
-    ProcessingConfiguration: IngestionDestinationProcessingConfiguration
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -325,8 +285,12 @@ class IngestionDestination(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IngestionDestinationProps
-    attributes_model: ClassVar[type[BaseModel]] = IngestionDestinationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IngestionDestinationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IngestionDestinationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

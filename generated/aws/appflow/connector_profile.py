@@ -6,14 +6,64 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._connector_profile_models import (
+        AmplitudeConnectorProfileCredentials as AmplitudeConnectorProfileCredentials,
+        ApiKeyCredentials as ApiKeyCredentials,
+        ConnectorProfileAttributes as ConnectorProfileAttributes,
+        ConnectorProfileBasicAuthCredentials as ConnectorProfileBasicAuthCredentials,
+        ConnectorProfileConnectorOAuthRequest as ConnectorProfileConnectorOAuthRequest,
+        ConnectorProfileConnectorProfileConfig as ConnectorProfileConnectorProfileConfig,
+        ConnectorProfileConnectorProfileCredentials as ConnectorProfileConnectorProfileCredentials,
+        ConnectorProfileConnectorProfileProperties as ConnectorProfileConnectorProfileProperties,
+        ConnectorProfileOAuth2Credentials as ConnectorProfileOAuth2Credentials,
+        ConnectorProfileOAuth2Properties as ConnectorProfileOAuth2Properties,
+        ConnectorProfileOAuthProperties as ConnectorProfileOAuthProperties,
+        ConnectorProfileProps as ConnectorProfileProps,
+        CustomAuthCredentials as CustomAuthCredentials,
+        CustomConnectorProfileCredentials as CustomConnectorProfileCredentials,
+        CustomConnectorProfileProperties as CustomConnectorProfileProperties,
+        DatadogConnectorProfileCredentials as DatadogConnectorProfileCredentials,
+        DatadogConnectorProfileProperties as DatadogConnectorProfileProperties,
+        DynatraceConnectorProfileCredentials as DynatraceConnectorProfileCredentials,
+        DynatraceConnectorProfileProperties as DynatraceConnectorProfileProperties,
+        GoogleAnalyticsConnectorProfileCredentials as GoogleAnalyticsConnectorProfileCredentials,
+        InforNexusConnectorProfileCredentials as InforNexusConnectorProfileCredentials,
+        InforNexusConnectorProfileProperties as InforNexusConnectorProfileProperties,
+        MarketoConnectorProfileCredentials as MarketoConnectorProfileCredentials,
+        MarketoConnectorProfileProperties as MarketoConnectorProfileProperties,
+        PardotConnectorProfileCredentials as PardotConnectorProfileCredentials,
+        PardotConnectorProfileProperties as PardotConnectorProfileProperties,
+        RedshiftConnectorProfileCredentials as RedshiftConnectorProfileCredentials,
+        RedshiftConnectorProfileProperties as RedshiftConnectorProfileProperties,
+        SAPODataConnectorProfileCredentials as SAPODataConnectorProfileCredentials,
+        SAPODataConnectorProfileCredentialsOAuthCredentials as SAPODataConnectorProfileCredentialsOAuthCredentials,
+        SAPODataConnectorProfileProperties as SAPODataConnectorProfileProperties,
+        SalesforceConnectorProfileCredentials as SalesforceConnectorProfileCredentials,
+        SalesforceConnectorProfileProperties as SalesforceConnectorProfileProperties,
+        ServiceNowConnectorProfileCredentials as ServiceNowConnectorProfileCredentials,
+        ServiceNowConnectorProfileProperties as ServiceNowConnectorProfileProperties,
+        SingularConnectorProfileCredentials as SingularConnectorProfileCredentials,
+        SlackConnectorProfileCredentials as SlackConnectorProfileCredentials,
+        SlackConnectorProfileProperties as SlackConnectorProfileProperties,
+        SnowflakeConnectorProfileCredentials as SnowflakeConnectorProfileCredentials,
+        SnowflakeConnectorProfileProperties as SnowflakeConnectorProfileProperties,
+        TrendmicroConnectorProfileCredentials as TrendmicroConnectorProfileCredentials,
+        VeevaConnectorProfileCredentials as VeevaConnectorProfileCredentials,
+        VeevaConnectorProfileProperties as VeevaConnectorProfileProperties,
+        ZendeskConnectorProfileCredentials as ZendeskConnectorProfileCredentials,
+        ZendeskConnectorProfileProperties as ZendeskConnectorProfileProperties,
+    )
 
 __all__ = [
     "AmplitudeConnectorProfileCredentials",
@@ -107,343 +157,63 @@ __all__ = [
     "ZendeskConnectorProfilePropertiesDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class AmplitudeConnectorProfileCredentials(DeferredModel):
-    ApiKey: str
-    SecretKey: str
-
-
-class ApiKeyCredentials(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApiKey: str
-    ApiSecretKey: str | None = None
-
-
-class ConnectorProfileBasicAuthCredentials(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Password: str
-    Username: str
-
-
-class ConnectorProfileConnectorOAuthRequest(DeferredModel):
-    AuthCode: str | None = None
-    RedirectUri: str | None = None
-
-
-class ConnectorProfileOAuth2Credentials(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessToken: str | None = None
-    ClientId: str | None = None
-    ClientSecret: str | None = None
-    OAuthRequest: ConnectorProfileConnectorOAuthRequest | None = None
-    RefreshToken: str | None = None
-
-
-class ConnectorProfileOAuth2Properties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OAuth2GrantType: Literal["CLIENT_CREDENTIALS", "AUTHORIZATION_CODE", "JWT_BEARER"] | None = None
-    TokenUrl: str | None = None
-    TokenUrlCustomProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class ConnectorProfileOAuthProperties(DeferredModel):
-    AuthCodeUrl: str | None = None
-    OAuthScopes: list[str] | None = None
-    TokenUrl: str | None = None
-
-
-class CustomAuthCredentials(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CredentialsMap: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    CustomAuthenticationType: str
-
-
-class CustomConnectorProfileCredentials(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApiKey: ApiKeyCredentials | None = None
-    AuthenticationType: Literal["OAUTH2", "APIKEY", "BASIC", "CUSTOM"]
-    Basic: ConnectorProfileBasicAuthCredentials | None = None
-    Custom: CustomAuthCredentials | None = None
-    Oauth2: ConnectorProfileOAuth2Credentials | None = None
-
-
-class CustomConnectorProfileProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OAuth2Properties: ConnectorProfileOAuth2Properties | None = None
-    ProfileProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class DatadogConnectorProfileCredentials(DeferredModel):
-    ApiKey: str
-    ApplicationKey: str
-
-
-class DatadogConnectorProfileProperties(DeferredModel):
-    InstanceUrl: str
-
-
-class DynatraceConnectorProfileCredentials(DeferredModel):
-    ApiToken: str
-
-
-class DynatraceConnectorProfileProperties(DeferredModel):
-    InstanceUrl: str
-
-
-class GoogleAnalyticsConnectorProfileCredentials(DeferredModel):
-    AccessToken: str | None = None
-    ClientId: str
-    ClientSecret: str
-    ConnectorOAuthRequest: ConnectorProfileConnectorOAuthRequest | None = None
-    RefreshToken: str | None = None
-
-
-class InforNexusConnectorProfileCredentials(DeferredModel):
-    AccessKeyId: str
-    Datakey: str
-    SecretAccessKey: str
-    UserId: str
-
-
-class InforNexusConnectorProfileProperties(DeferredModel):
-    InstanceUrl: str
-
-
-class MarketoConnectorProfileCredentials(DeferredModel):
-    AccessToken: str | None = None
-    ClientId: str
-    ClientSecret: str
-    ConnectorOAuthRequest: ConnectorProfileConnectorOAuthRequest | None = None
-
-
-class MarketoConnectorProfileProperties(DeferredModel):
-    InstanceUrl: str
-
-
-class PardotConnectorProfileCredentials(DeferredModel):
-    AccessToken: str | None = None
-    ClientCredentialsArn: str | None = None
-    ConnectorOAuthRequest: ConnectorProfileConnectorOAuthRequest | None = None
-    RefreshToken: str | None = None
-
-
-class PardotConnectorProfileProperties(DeferredModel):
-    BusinessUnitId: str
-    InstanceUrl: str | None = None
-    IsSandboxEnvironment: bool | None = None
-
-
-class RedshiftConnectorProfileCredentials(DeferredModel):
-    Password: str | None = None
-    Username: str | None = None
-
-
-class RedshiftConnectorProfileProperties(DeferredModel):
-    BucketName: str
-    BucketPrefix: str | None = None
-    ClusterIdentifier: str | None = None
-    DataApiRoleArn: str | None = None
-    DatabaseName: str | None = None
-    DatabaseUrl: str | None = None
-    IsRedshiftServerless: bool | None = None
-    RoleArn: str
-    WorkgroupName: str | None = None
-
-
-class SAPODataConnectorProfileCredentialsOAuthCredentials(DeferredModel):
-    AccessToken: str | None = None
-    ClientId: str | None = None
-    ClientSecret: str | None = None
-    ConnectorOAuthRequest: ConnectorProfileConnectorOAuthRequest | None = None
-    RefreshToken: str | None = None
-
-
-class SAPODataConnectorProfileProperties(DeferredModel):
-    ApplicationHostUrl: str | None = None
-    ApplicationServicePath: str | None = None
-    ClientNumber: str | None = None
-    DisableSSO: bool | None = None
-    LogonLanguage: str | None = None
-    OAuthProperties: ConnectorProfileOAuthProperties | None = None
-    PortNumber: int | None = None
-    PrivateLinkServiceName: str | None = None
-
-
-class SalesforceConnectorProfileCredentials(DeferredModel):
-    AccessToken: str | None = None
-    ClientCredentialsArn: str | None = None
-    ConnectorOAuthRequest: ConnectorProfileConnectorOAuthRequest | None = None
-    JwtToken: str | None = None
-    OAuth2GrantType: Literal["CLIENT_CREDENTIALS", "AUTHORIZATION_CODE", "JWT_BEARER"] | None = None
-    RefreshToken: str | None = None
-
-
-class SalesforceConnectorProfileProperties(DeferredModel):
-    InstanceUrl: str | None = None
-    isSandboxEnvironment: bool | None = None
-    usePrivateLinkForMetadataAndAuthorization: bool | None = None
-
-
-class ServiceNowConnectorProfileCredentials(DeferredModel):
-    OAuth2Credentials: ConnectorProfileOAuth2Credentials | None = None
-    Password: str | None = None
-    Username: str | None = None
-
-
-class ServiceNowConnectorProfileProperties(DeferredModel):
-    InstanceUrl: str
-
-
-class SingularConnectorProfileCredentials(DeferredModel):
-    ApiKey: str
-
-
-class SlackConnectorProfileCredentials(DeferredModel):
-    AccessToken: str | None = None
-    ClientId: str
-    ClientSecret: str
-    ConnectorOAuthRequest: ConnectorProfileConnectorOAuthRequest | None = None
-
-
-class SlackConnectorProfileProperties(DeferredModel):
-    InstanceUrl: str
-
-
-class SnowflakeConnectorProfileCredentials(DeferredModel):
-    Password: str
-    Username: str
-
-
-class SnowflakeConnectorProfileProperties(DeferredModel):
-    AccountName: str | None = None
-    BucketName: str
-    BucketPrefix: str | None = None
-    PrivateLinkServiceName: str | None = None
-    Region: str | None = None
-    Stage: str
-    Warehouse: str
-
-
-class TrendmicroConnectorProfileCredentials(DeferredModel):
-    ApiSecretKey: str
-
-
-class VeevaConnectorProfileCredentials(DeferredModel):
-    Password: str
-    Username: str
-
-
-class VeevaConnectorProfileProperties(DeferredModel):
-    InstanceUrl: str
-
-
-class ZendeskConnectorProfileCredentials(DeferredModel):
-    AccessToken: str | None = None
-    ClientId: str
-    ClientSecret: str
-    ConnectorOAuthRequest: ConnectorProfileConnectorOAuthRequest | None = None
-
-
-class ZendeskConnectorProfileProperties(DeferredModel):
-    InstanceUrl: str
-
-
-class ConnectorProfileAttributes(DeferredModel):
-    ConnectorProfileArn: str | None = None
-    CredentialsArn: str | None = None
-
-
-class ConnectorProfileConnectorProfileProperties(DeferredModel):
-    CustomConnector: CustomConnectorProfileProperties | None = None
-    Datadog: DatadogConnectorProfileProperties | None = None
-    Dynatrace: DynatraceConnectorProfileProperties | None = None
-    InforNexus: InforNexusConnectorProfileProperties | None = None
-    Marketo: MarketoConnectorProfileProperties | None = None
-    Pardot: PardotConnectorProfileProperties | None = None
-    Redshift: RedshiftConnectorProfileProperties | None = None
-    SAPOData: SAPODataConnectorProfileProperties | None = None
-    Salesforce: SalesforceConnectorProfileProperties | None = None
-    ServiceNow: ServiceNowConnectorProfileProperties | None = None
-    Slack: SlackConnectorProfileProperties | None = None
-    Snowflake: SnowflakeConnectorProfileProperties | None = None
-    Veeva: VeevaConnectorProfileProperties | None = None
-    Zendesk: ZendeskConnectorProfileProperties | None = None
-
-
-class SAPODataConnectorProfileCredentials(DeferredModel):
-    BasicAuthCredentials: ConnectorProfileBasicAuthCredentials | None = None
-    OAuthCredentials: SAPODataConnectorProfileCredentialsOAuthCredentials | None = None
-
-
-class ConnectorProfileConnectorProfileCredentials(DeferredModel):
-    Amplitude: AmplitudeConnectorProfileCredentials | None = None
-    CustomConnector: CustomConnectorProfileCredentials | None = None
-    Datadog: DatadogConnectorProfileCredentials | None = None
-    Dynatrace: DynatraceConnectorProfileCredentials | None = None
-    GoogleAnalytics: GoogleAnalyticsConnectorProfileCredentials | None = None
-    InforNexus: InforNexusConnectorProfileCredentials | None = None
-    Marketo: MarketoConnectorProfileCredentials | None = None
-    Pardot: PardotConnectorProfileCredentials | None = None
-    Redshift: RedshiftConnectorProfileCredentials | None = None
-    SAPOData: SAPODataConnectorProfileCredentials | None = None
-    Salesforce: SalesforceConnectorProfileCredentials | None = None
-    ServiceNow: ServiceNowConnectorProfileCredentials | None = None
-    Singular: SingularConnectorProfileCredentials | None = None
-    Slack: SlackConnectorProfileCredentials | None = None
-    Snowflake: SnowflakeConnectorProfileCredentials | None = None
-    Trendmicro: TrendmicroConnectorProfileCredentials | None = None
-    Veeva: VeevaConnectorProfileCredentials | None = None
-    Zendesk: ZendeskConnectorProfileCredentials | None = None
-
-
-class ConnectorProfileConnectorProfileConfig(DeferredModel):
-    ConnectorProfileCredentials: ConnectorProfileConnectorProfileCredentials | None = None
-    ConnectorProfileProperties: ConnectorProfileConnectorProfileProperties | None = None
-
-
-class ConnectorProfileProps(DeferredModel):
-    ConnectionMode: Literal["Public", "Private"]
-    ConnectorLabel: str | None = None
-    ConnectorProfileConfig: ConnectorProfileConnectorProfileConfig | None = None
-    ConnectorProfileName: str
-    ConnectorType: Literal[
-        "Salesforce",
-        "Pardot",
-        "Singular",
-        "Slack",
-        "Redshift",
-        "Marketo",
-        "Googleanalytics",
-        "Zendesk",
-        "Servicenow",
-        "SAPOData",
-        "Datadog",
-        "Trendmicro",
-        "Snowflake",
-        "Dynatrace",
-        "Infornexus",
-        "Amplitude",
-        "Veeva",
-        "CustomConnector",
-    ]
-    KMSArn: str | None = None
-
+# The pydantic models live in _connector_profile_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_connector_profile_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AmplitudeConnectorProfileCredentials",
+        "ApiKeyCredentials",
+        "ConnectorProfileAttributes",
+        "ConnectorProfileBasicAuthCredentials",
+        "ConnectorProfileConnectorOAuthRequest",
+        "ConnectorProfileConnectorProfileConfig",
+        "ConnectorProfileConnectorProfileCredentials",
+        "ConnectorProfileConnectorProfileProperties",
+        "ConnectorProfileOAuth2Credentials",
+        "ConnectorProfileOAuth2Properties",
+        "ConnectorProfileOAuthProperties",
+        "ConnectorProfileProps",
+        "CustomAuthCredentials",
+        "CustomConnectorProfileCredentials",
+        "CustomConnectorProfileProperties",
+        "DatadogConnectorProfileCredentials",
+        "DatadogConnectorProfileProperties",
+        "DynatraceConnectorProfileCredentials",
+        "DynatraceConnectorProfileProperties",
+        "GoogleAnalyticsConnectorProfileCredentials",
+        "InforNexusConnectorProfileCredentials",
+        "InforNexusConnectorProfileProperties",
+        "MarketoConnectorProfileCredentials",
+        "MarketoConnectorProfileProperties",
+        "PardotConnectorProfileCredentials",
+        "PardotConnectorProfileProperties",
+        "RedshiftConnectorProfileCredentials",
+        "RedshiftConnectorProfileProperties",
+        "SAPODataConnectorProfileCredentials",
+        "SAPODataConnectorProfileCredentialsOAuthCredentials",
+        "SAPODataConnectorProfileProperties",
+        "SalesforceConnectorProfileCredentials",
+        "SalesforceConnectorProfileProperties",
+        "ServiceNowConnectorProfileCredentials",
+        "ServiceNowConnectorProfileProperties",
+        "SingularConnectorProfileCredentials",
+        "SlackConnectorProfileCredentials",
+        "SlackConnectorProfileProperties",
+        "SnowflakeConnectorProfileCredentials",
+        "SnowflakeConnectorProfileProperties",
+        "TrendmicroConnectorProfileCredentials",
+        "VeevaConnectorProfileCredentials",
+        "VeevaConnectorProfileProperties",
+        "ZendeskConnectorProfileCredentials",
+        "ZendeskConnectorProfileProperties",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1552,8 +1322,12 @@ class ConnectorProfile(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConnectorProfileProps
-    attributes_model: ClassVar[type[BaseModel]] = ConnectorProfileAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConnectorProfileProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConnectorProfileAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,72 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._flow_models import (
+        AmplitudeSourceProperties as AmplitudeSourceProperties,
+        CustomConnectorDestinationProperties as CustomConnectorDestinationProperties,
+        CustomConnectorSourceProperties as CustomConnectorSourceProperties,
+        CustomConnectorSourcePropertiesDataTransferApi as CustomConnectorSourcePropertiesDataTransferApi,
+        DatadogSourceProperties as DatadogSourceProperties,
+        DestinationFlowConfig as DestinationFlowConfig,
+        DynatraceSourceProperties as DynatraceSourceProperties,
+        EventBridgeDestinationProperties as EventBridgeDestinationProperties,
+        FlowAggregationConfig as FlowAggregationConfig,
+        FlowAttributes as FlowAttributes,
+        FlowConnectorOperator as FlowConnectorOperator,
+        FlowDestinationConnectorProperties as FlowDestinationConnectorProperties,
+        FlowErrorHandlingConfig as FlowErrorHandlingConfig,
+        FlowGlueDataCatalog as FlowGlueDataCatalog,
+        FlowIncrementalPullConfig as FlowIncrementalPullConfig,
+        FlowMetadataCatalogConfig as FlowMetadataCatalogConfig,
+        FlowPrefixConfig as FlowPrefixConfig,
+        FlowProps as FlowProps,
+        FlowS3InputFormatConfig as FlowS3InputFormatConfig,
+        FlowS3OutputFormatConfig as FlowS3OutputFormatConfig,
+        FlowSourceConnectorProperties as FlowSourceConnectorProperties,
+        FlowSourceFlowConfig as FlowSourceFlowConfig,
+        FlowSuccessResponseHandlingConfig as FlowSuccessResponseHandlingConfig,
+        FlowTriggerConfig as FlowTriggerConfig,
+        GoogleAnalyticsSourceProperties as GoogleAnalyticsSourceProperties,
+        InforNexusSourceProperties as InforNexusSourceProperties,
+        LookoutMetricsDestinationProperties as LookoutMetricsDestinationProperties,
+        MarketoDestinationProperties as MarketoDestinationProperties,
+        MarketoSourceProperties as MarketoSourceProperties,
+        PardotSourceProperties as PardotSourceProperties,
+        RedshiftDestinationProperties as RedshiftDestinationProperties,
+        S3DestinationProperties as S3DestinationProperties,
+        S3SourceProperties as S3SourceProperties,
+        SAPODataDestinationProperties as SAPODataDestinationProperties,
+        SAPODataPaginationConfig as SAPODataPaginationConfig,
+        SAPODataParallelismConfig as SAPODataParallelismConfig,
+        SAPODataSourceProperties as SAPODataSourceProperties,
+        SalesforceDestinationProperties as SalesforceDestinationProperties,
+        SalesforceSourceProperties as SalesforceSourceProperties,
+        ScheduledTriggerProperties as ScheduledTriggerProperties,
+        ServiceNowSourceProperties as ServiceNowSourceProperties,
+        SingularSourceProperties as SingularSourceProperties,
+        SlackSourceProperties as SlackSourceProperties,
+        SnowflakeDestinationProperties as SnowflakeDestinationProperties,
+        Tag as Tag,
+        Task as Task,
+        TaskPropertiesObject as TaskPropertiesObject,
+        TrendmicroSourceProperties as TrendmicroSourceProperties,
+        UpsolverDestinationProperties as UpsolverDestinationProperties,
+        UpsolverS3OutputFormatConfig as UpsolverS3OutputFormatConfig,
+        VeevaSourceProperties as VeevaSourceProperties,
+        ZendeskDestinationProperties as ZendeskDestinationProperties,
+        ZendeskSourceProperties as ZendeskSourceProperties,
+    )
 
 __all__ = [
     "AmplitudeSourceProperties",
@@ -123,872 +181,71 @@ __all__ = [
     "ZendeskSourcePropertiesDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class AmplitudeSourceProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Object: str
-
-
-class CustomConnectorSourcePropertiesDataTransferApi(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Type: Literal["SYNC", "ASYNC", "AUTOMATIC"]
-
-
-class DatadogSourceProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Object: str
-
-
-class DynatraceSourceProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Object: str
-
-
-class FlowAggregationConfig(DeferredModel):
-    AggregationType: Literal["None", "SingleFile"] | None = None
-    TargetFileSize: int | None = None
-
-
-class FlowConnectorOperator(DeferredModel):
-    Amplitude: Literal["BETWEEN"] | None = None
-    CustomConnector: (
-        Literal[
-            "PROJECTION",
-            "LESS_THAN",
-            "GREATER_THAN",
-            "CONTAINS",
-            "BETWEEN",
-            "LESS_THAN_OR_EQUAL_TO",
-            "GREATER_THAN_OR_EQUAL_TO",
-            "EQUAL_TO",
-            "NOT_EQUAL_TO",
-            "ADDITION",
-            "MULTIPLICATION",
-            "DIVISION",
-            "SUBTRACTION",
-            "MASK_ALL",
-            "MASK_FIRST_N",
-            "MASK_LAST_N",
-            "VALIDATE_NON_NULL",
-            "VALIDATE_NON_ZERO",
-            "VALIDATE_NON_NEGATIVE",
-            "VALIDATE_NUMERIC",
-            "NO_OP",
-        ]
-        | None
-    ) = None
-    Datadog: (
-        Literal[
-            "PROJECTION",
-            "BETWEEN",
-            "EQUAL_TO",
-            "ADDITION",
-            "MULTIPLICATION",
-            "DIVISION",
-            "SUBTRACTION",
-            "MASK_ALL",
-            "MASK_FIRST_N",
-            "MASK_LAST_N",
-            "VALIDATE_NON_NULL",
-            "VALIDATE_NON_ZERO",
-            "VALIDATE_NON_NEGATIVE",
-            "VALIDATE_NUMERIC",
-            "NO_OP",
-        ]
-        | None
-    ) = None
-    Dynatrace: (
-        Literal[
-            "PROJECTION",
-            "BETWEEN",
-            "EQUAL_TO",
-            "ADDITION",
-            "MULTIPLICATION",
-            "DIVISION",
-            "SUBTRACTION",
-            "MASK_ALL",
-            "MASK_FIRST_N",
-            "MASK_LAST_N",
-            "VALIDATE_NON_NULL",
-            "VALIDATE_NON_ZERO",
-            "VALIDATE_NON_NEGATIVE",
-            "VALIDATE_NUMERIC",
-            "NO_OP",
-        ]
-        | None
-    ) = None
-    GoogleAnalytics: Literal["PROJECTION", "BETWEEN"] | None = None
-    InforNexus: (
-        Literal[
-            "PROJECTION",
-            "BETWEEN",
-            "EQUAL_TO",
-            "ADDITION",
-            "MULTIPLICATION",
-            "DIVISION",
-            "SUBTRACTION",
-            "MASK_ALL",
-            "MASK_FIRST_N",
-            "MASK_LAST_N",
-            "VALIDATE_NON_NULL",
-            "VALIDATE_NON_ZERO",
-            "VALIDATE_NON_NEGATIVE",
-            "VALIDATE_NUMERIC",
-            "NO_OP",
-        ]
-        | None
-    ) = None
-    Marketo: (
-        Literal[
-            "PROJECTION",
-            "LESS_THAN",
-            "GREATER_THAN",
-            "BETWEEN",
-            "ADDITION",
-            "MULTIPLICATION",
-            "DIVISION",
-            "SUBTRACTION",
-            "MASK_ALL",
-            "MASK_FIRST_N",
-            "MASK_LAST_N",
-            "VALIDATE_NON_NULL",
-            "VALIDATE_NON_ZERO",
-            "VALIDATE_NON_NEGATIVE",
-            "VALIDATE_NUMERIC",
-            "NO_OP",
-        ]
-        | None
-    ) = None
-    Pardot: (
-        Literal[
-            "PROJECTION",
-            "EQUAL_TO",
-            "NO_OP",
-            "ADDITION",
-            "MULTIPLICATION",
-            "DIVISION",
-            "SUBTRACTION",
-            "MASK_ALL",
-            "MASK_FIRST_N",
-            "MASK_LAST_N",
-            "VALIDATE_NON_NULL",
-            "VALIDATE_NON_ZERO",
-            "VALIDATE_NON_NEGATIVE",
-            "VALIDATE_NUMERIC",
-        ]
-        | None
-    ) = None
-    S3: (
-        Literal[
-            "PROJECTION",
-            "LESS_THAN",
-            "GREATER_THAN",
-            "BETWEEN",
-            "LESS_THAN_OR_EQUAL_TO",
-            "GREATER_THAN_OR_EQUAL_TO",
-            "EQUAL_TO",
-            "NOT_EQUAL_TO",
-            "ADDITION",
-            "MULTIPLICATION",
-            "DIVISION",
-            "SUBTRACTION",
-            "MASK_ALL",
-            "MASK_FIRST_N",
-            "MASK_LAST_N",
-            "VALIDATE_NON_NULL",
-            "VALIDATE_NON_ZERO",
-            "VALIDATE_NON_NEGATIVE",
-            "VALIDATE_NUMERIC",
-            "NO_OP",
-        ]
-        | None
-    ) = None
-    SAPOData: (
-        Literal[
-            "PROJECTION",
-            "LESS_THAN",
-            "CONTAINS",
-            "GREATER_THAN",
-            "BETWEEN",
-            "LESS_THAN_OR_EQUAL_TO",
-            "GREATER_THAN_OR_EQUAL_TO",
-            "EQUAL_TO",
-            "NOT_EQUAL_TO",
-            "ADDITION",
-            "MULTIPLICATION",
-            "DIVISION",
-            "SUBTRACTION",
-            "MASK_ALL",
-            "MASK_FIRST_N",
-            "MASK_LAST_N",
-            "VALIDATE_NON_NULL",
-            "VALIDATE_NON_ZERO",
-            "VALIDATE_NON_NEGATIVE",
-            "VALIDATE_NUMERIC",
-            "NO_OP",
-        ]
-        | None
-    ) = None
-    Salesforce: (
-        Literal[
-            "PROJECTION",
-            "LESS_THAN",
-            "CONTAINS",
-            "GREATER_THAN",
-            "BETWEEN",
-            "LESS_THAN_OR_EQUAL_TO",
-            "GREATER_THAN_OR_EQUAL_TO",
-            "EQUAL_TO",
-            "NOT_EQUAL_TO",
-            "ADDITION",
-            "MULTIPLICATION",
-            "DIVISION",
-            "SUBTRACTION",
-            "MASK_ALL",
-            "MASK_FIRST_N",
-            "MASK_LAST_N",
-            "VALIDATE_NON_NULL",
-            "VALIDATE_NON_ZERO",
-            "VALIDATE_NON_NEGATIVE",
-            "VALIDATE_NUMERIC",
-            "NO_OP",
-        ]
-        | None
-    ) = None
-    ServiceNow: (
-        Literal[
-            "PROJECTION",
-            "LESS_THAN",
-            "CONTAINS",
-            "GREATER_THAN",
-            "BETWEEN",
-            "LESS_THAN_OR_EQUAL_TO",
-            "GREATER_THAN_OR_EQUAL_TO",
-            "EQUAL_TO",
-            "NOT_EQUAL_TO",
-            "ADDITION",
-            "MULTIPLICATION",
-            "DIVISION",
-            "SUBTRACTION",
-            "MASK_ALL",
-            "MASK_FIRST_N",
-            "MASK_LAST_N",
-            "VALIDATE_NON_NULL",
-            "VALIDATE_NON_ZERO",
-            "VALIDATE_NON_NEGATIVE",
-            "VALIDATE_NUMERIC",
-            "NO_OP",
-        ]
-        | None
-    ) = None
-    Singular: (
-        Literal[
-            "PROJECTION",
-            "EQUAL_TO",
-            "ADDITION",
-            "MULTIPLICATION",
-            "DIVISION",
-            "SUBTRACTION",
-            "MASK_ALL",
-            "MASK_FIRST_N",
-            "MASK_LAST_N",
-            "VALIDATE_NON_NULL",
-            "VALIDATE_NON_ZERO",
-            "VALIDATE_NON_NEGATIVE",
-            "VALIDATE_NUMERIC",
-            "NO_OP",
-        ]
-        | None
-    ) = None
-    Slack: (
-        Literal[
-            "PROJECTION",
-            "BETWEEN",
-            "EQUAL_TO",
-            "ADDITION",
-            "MULTIPLICATION",
-            "DIVISION",
-            "SUBTRACTION",
-            "MASK_ALL",
-            "MASK_FIRST_N",
-            "MASK_LAST_N",
-            "VALIDATE_NON_NULL",
-            "VALIDATE_NON_ZERO",
-            "VALIDATE_NON_NEGATIVE",
-            "VALIDATE_NUMERIC",
-            "NO_OP",
-        ]
-        | None
-    ) = None
-    Trendmicro: (
-        Literal[
-            "PROJECTION",
-            "EQUAL_TO",
-            "ADDITION",
-            "MULTIPLICATION",
-            "DIVISION",
-            "SUBTRACTION",
-            "MASK_ALL",
-            "MASK_FIRST_N",
-            "MASK_LAST_N",
-            "VALIDATE_NON_NULL",
-            "VALIDATE_NON_ZERO",
-            "VALIDATE_NON_NEGATIVE",
-            "VALIDATE_NUMERIC",
-            "NO_OP",
-        ]
-        | None
-    ) = None
-    Veeva: (
-        Literal[
-            "PROJECTION",
-            "LESS_THAN",
-            "GREATER_THAN",
-            "BETWEEN",
-            "LESS_THAN_OR_EQUAL_TO",
-            "GREATER_THAN_OR_EQUAL_TO",
-            "EQUAL_TO",
-            "NOT_EQUAL_TO",
-            "ADDITION",
-            "MULTIPLICATION",
-            "DIVISION",
-            "SUBTRACTION",
-            "MASK_ALL",
-            "MASK_FIRST_N",
-            "MASK_LAST_N",
-            "VALIDATE_NON_NULL",
-            "VALIDATE_NON_ZERO",
-            "VALIDATE_NON_NEGATIVE",
-            "VALIDATE_NUMERIC",
-            "NO_OP",
-        ]
-        | None
-    ) = None
-    Zendesk: (
-        Literal[
-            "PROJECTION",
-            "GREATER_THAN",
-            "ADDITION",
-            "MULTIPLICATION",
-            "DIVISION",
-            "SUBTRACTION",
-            "MASK_ALL",
-            "MASK_FIRST_N",
-            "MASK_LAST_N",
-            "VALIDATE_NON_NULL",
-            "VALIDATE_NON_ZERO",
-            "VALIDATE_NON_NEGATIVE",
-            "VALIDATE_NUMERIC",
-            "NO_OP",
-        ]
-        | None
-    ) = None
-
-
-class FlowErrorHandlingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str | None = None
-    BucketPrefix: str | None = None
-    FailOnFirstError: bool | None = None
-
-
-class FlowGlueDataCatalog(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatabaseName: str
-    RoleArn: str
-    TablePrefix: str
-
-
-class FlowIncrementalPullConfig(DeferredModel):
-    DatetimeTypeFieldName: str | None = None
-
-
-class FlowMetadataCatalogConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GlueDataCatalog: FlowGlueDataCatalog | None = None
-
-
-class FlowPrefixConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PathPrefixHierarchy: list[Literal["EXECUTION_ID", "SCHEMA_VERSION"]] | None = None
-    PrefixFormat: Literal["YEAR", "MONTH", "DAY", "HOUR", "MINUTE"] | None = None
-    PrefixType: Literal["FILENAME", "PATH", "PATH_AND_FILENAME"] | None = None
-
-
-class FlowS3InputFormatConfig(DeferredModel):
-    S3InputFileType: Literal["CSV", "JSON"] | None = None
-
-
-class FlowS3OutputFormatConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AggregationConfig: FlowAggregationConfig | None = None
-    FileType: Literal["CSV", "JSON", "PARQUET"] | None = None
-    PrefixConfig: FlowPrefixConfig | None = None
-    PreserveSourceDataTyping: bool | None = None
-
-
-class FlowSuccessResponseHandlingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str | None = None
-    BucketPrefix: str | None = None
-
-
-class GoogleAnalyticsSourceProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Object: str
-
-
-class InforNexusSourceProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Object: str
-
-
-class LookoutMetricsDestinationProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Object: str | None = None
-
-
-class MarketoDestinationProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ErrorHandlingConfig: FlowErrorHandlingConfig | None = None
-    Object: str
-
-
-class MarketoSourceProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Object: str
-
-
-class PardotSourceProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Object: str
-
-
-class RedshiftDestinationProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketPrefix: str | None = None
-    ErrorHandlingConfig: FlowErrorHandlingConfig | None = None
-    IntermediateBucketName: str
-    Object: str
-
-
-class S3DestinationProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-    BucketPrefix: str | None = None
-    S3OutputFormatConfig: FlowS3OutputFormatConfig | None = None
-
-
-class S3SourceProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-    BucketPrefix: str
-    S3InputFormatConfig: FlowS3InputFormatConfig | None = None
-
-
-class SAPODataDestinationProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ErrorHandlingConfig: FlowErrorHandlingConfig | None = None
-    IdFieldNames: list[str] | None = None
-    ObjectPath: str
-    SuccessResponseHandlingConfig: FlowSuccessResponseHandlingConfig | None = None
-    WriteOperationType: Literal["INSERT", "UPSERT", "UPDATE", "DELETE"] | None = None
-
-
-class SAPODataPaginationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    maxPageSize: int
-
-
-class SAPODataParallelismConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    maxParallelism: int
-
-
-class SAPODataSourceProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ObjectPath: str
-    paginationConfig: SAPODataPaginationConfig | None = None
-    parallelismConfig: SAPODataParallelismConfig | None = None
-
-
-class SalesforceDestinationProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataTransferApi: Literal["AUTOMATIC", "BULKV2", "REST_SYNC"] | None = None
-    ErrorHandlingConfig: FlowErrorHandlingConfig | None = None
-    IdFieldNames: list[str] | None = None
-    Object: str
-    WriteOperationType: Literal["INSERT", "UPSERT", "UPDATE", "DELETE"] | None = None
-
-
-class SalesforceSourceProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataTransferApi: Literal["AUTOMATIC", "BULKV2", "REST_SYNC"] | None = None
-    EnableDynamicFieldUpdate: bool | None = None
-    IncludeDeletedRecords: bool | None = None
-    Object: str
-
-
-class ScheduledTriggerProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataPullMode: Literal["Incremental", "Complete"] | None = None
-    FirstExecutionFrom: float | None = None
-    FlowErrorDeactivationThreshold: int | None = None
-    ScheduleEndTime: float | None = None
-    ScheduleExpression: str
-    ScheduleOffset: float | None = None
-    ScheduleStartTime: float | None = None
-    TimeZone: str | None = None
-
-
-class ServiceNowSourceProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Object: str
-
-
-class SingularSourceProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Object: str
-
-
-class SlackSourceProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Object: str
-
-
-class SnowflakeDestinationProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketPrefix: str | None = None
-    ErrorHandlingConfig: FlowErrorHandlingConfig | None = None
-    IntermediateBucketName: str
-    Object: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TaskPropertiesObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: Literal[
-        "VALUE",
-        "VALUES",
-        "DATA_TYPE",
-        "UPPER_BOUND",
-        "LOWER_BOUND",
-        "SOURCE_DATA_TYPE",
-        "DESTINATION_DATA_TYPE",
-        "VALIDATION_ACTION",
-        "MASK_VALUE",
-        "MASK_LENGTH",
-        "TRUNCATE_LENGTH",
-        "MATH_OPERATION_FIELDS_ORDER",
-        "CONCAT_FORMAT",
-        "SUBFIELD_CATEGORY_MAP",
-        "EXCLUDE_SOURCE_FIELDS_LIST",
-        "INCLUDE_NEW_FIELDS",
-        "ORDERED_PARTITION_KEYS_LIST",
-    ]
-    Value: str
-
-
-class TrendmicroSourceProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Object: str
-
-
-class UpsolverS3OutputFormatConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AggregationConfig: FlowAggregationConfig | None = None
-    FileType: Literal["CSV", "JSON", "PARQUET"] | None = None
-    PrefixConfig: FlowPrefixConfig
-
-
-class VeevaSourceProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DocumentType: str | None = None
-    IncludeAllVersions: bool | None = None
-    IncludeRenditions: bool | None = None
-    IncludeSourceFiles: bool | None = None
-    Object: str
-
-
-class ZendeskDestinationProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ErrorHandlingConfig: FlowErrorHandlingConfig | None = None
-    IdFieldNames: list[str] | None = None
-    Object: str
-    WriteOperationType: Literal["INSERT", "UPSERT", "UPDATE", "DELETE"] | None = None
-
-
-class ZendeskSourceProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Object: str
-
-
-class FlowAttributes(DeferredModel):
-    FlowArn: str | None = None
-
-
-class CustomConnectorDestinationProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    EntityName: str
-    ErrorHandlingConfig: FlowErrorHandlingConfig | None = None
-    IdFieldNames: list[str] | None = None
-    WriteOperationType: Literal["INSERT", "UPSERT", "UPDATE", "DELETE"] | None = None
-
-
-class CustomConnectorSourceProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DataTransferApi: CustomConnectorSourcePropertiesDataTransferApi | None = None
-    EntityName: str
-
-
-class EventBridgeDestinationProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ErrorHandlingConfig: FlowErrorHandlingConfig | None = None
-    Object: str
-
-
-class FlowSourceConnectorProperties(DeferredModel):
-    Amplitude: AmplitudeSourceProperties | None = None
-    CustomConnector: CustomConnectorSourceProperties | None = None
-    Datadog: DatadogSourceProperties | None = None
-    Dynatrace: DynatraceSourceProperties | None = None
-    GoogleAnalytics: GoogleAnalyticsSourceProperties | None = None
-    InforNexus: InforNexusSourceProperties | None = None
-    Marketo: MarketoSourceProperties | None = None
-    Pardot: PardotSourceProperties | None = None
-    S3: S3SourceProperties | None = None
-    SAPOData: SAPODataSourceProperties | None = None
-    Salesforce: SalesforceSourceProperties | None = None
-    ServiceNow: ServiceNowSourceProperties | None = None
-    Singular: SingularSourceProperties | None = None
-    Slack: SlackSourceProperties | None = None
-    Trendmicro: TrendmicroSourceProperties | None = None
-    Veeva: VeevaSourceProperties | None = None
-    Zendesk: ZendeskSourceProperties | None = None
-
-
-class FlowSourceFlowConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApiVersion: str | None = None
-    ConnectorProfileName: str | None = None
-    ConnectorType: Literal[
-        "SAPOData",
-        "Salesforce",
-        "Pardot",
-        "Singular",
-        "Slack",
-        "Redshift",
-        "S3",
-        "Marketo",
-        "Googleanalytics",
-        "Zendesk",
-        "Servicenow",
-        "Datadog",
-        "Trendmicro",
-        "Snowflake",
-        "Dynatrace",
-        "Infornexus",
-        "Amplitude",
-        "Veeva",
-        "CustomConnector",
-        "EventBridge",
-        "Upsolver",
-        "LookoutMetrics",
-    ]
-    IncrementalPullConfig: FlowIncrementalPullConfig | None = None
-    SourceConnectorProperties: FlowSourceConnectorProperties
-
-
-class FlowTriggerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TriggerProperties: ScheduledTriggerProperties | None = None
-    TriggerType: Literal["Scheduled", "Event", "OnDemand"]
-
-
-class Task(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectorOperator: FlowConnectorOperator | None = None
-    DestinationField: str | None = None
-    SourceFields: list[str]
-    TaskProperties: list[TaskPropertiesObject] | None = None
-    TaskType: Literal[
-        "Arithmetic",
-        "Filter",
-        "Map",
-        "Map_all",
-        "Mask",
-        "Merge",
-        "Passthrough",
-        "Truncate",
-        "Validate",
-        "Partition",
-    ]
-
-
-class UpsolverDestinationProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-    BucketPrefix: str | None = None
-    S3OutputFormatConfig: UpsolverS3OutputFormatConfig
-
-
-class FlowDestinationConnectorProperties(DeferredModel):
-    CustomConnector: CustomConnectorDestinationProperties | None = None
-    EventBridge: EventBridgeDestinationProperties | None = None
-    LookoutMetrics: LookoutMetricsDestinationProperties | None = None
-    Marketo: MarketoDestinationProperties | None = None
-    Redshift: RedshiftDestinationProperties | None = None
-    S3: S3DestinationProperties | None = None
-    SAPOData: SAPODataDestinationProperties | None = None
-    Salesforce: SalesforceDestinationProperties | None = None
-    Snowflake: SnowflakeDestinationProperties | None = None
-    Upsolver: UpsolverDestinationProperties | None = None
-    Zendesk: ZendeskDestinationProperties | None = None
-
-
-class DestinationFlowConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApiVersion: str | None = None
-    ConnectorProfileName: str | None = None
-    ConnectorType: Literal[
-        "SAPOData",
-        "Salesforce",
-        "Pardot",
-        "Singular",
-        "Slack",
-        "Redshift",
-        "S3",
-        "Marketo",
-        "Googleanalytics",
-        "Zendesk",
-        "Servicenow",
-        "Datadog",
-        "Trendmicro",
-        "Snowflake",
-        "Dynatrace",
-        "Infornexus",
-        "Amplitude",
-        "Veeva",
-        "CustomConnector",
-        "EventBridge",
-        "Upsolver",
-        "LookoutMetrics",
-    ]
-    DestinationConnectorProperties: FlowDestinationConnectorProperties
-
-
-class FlowProps(DeferredModel):
-    Description: str | None = None
-    DestinationFlowConfigList: list[DestinationFlowConfig]
-    FlowName: str
-    FlowStatus: Literal["Active", "Suspended", "Draft"] | None = None
-    KMSArn: str | None = None
-    MetadataCatalogConfig: FlowMetadataCatalogConfig | None = None
-    SourceFlowConfig: FlowSourceFlowConfig
-    Tags: list[Tag] | None = None
-    Tasks: list[Task]
-    TriggerConfig: FlowTriggerConfig
-
+# The pydantic models live in _flow_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_flow_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AmplitudeSourceProperties",
+        "CustomConnectorDestinationProperties",
+        "CustomConnectorSourceProperties",
+        "CustomConnectorSourcePropertiesDataTransferApi",
+        "DatadogSourceProperties",
+        "DestinationFlowConfig",
+        "DynatraceSourceProperties",
+        "EventBridgeDestinationProperties",
+        "FlowAggregationConfig",
+        "FlowAttributes",
+        "FlowConnectorOperator",
+        "FlowDestinationConnectorProperties",
+        "FlowErrorHandlingConfig",
+        "FlowGlueDataCatalog",
+        "FlowIncrementalPullConfig",
+        "FlowMetadataCatalogConfig",
+        "FlowPrefixConfig",
+        "FlowProps",
+        "FlowS3InputFormatConfig",
+        "FlowS3OutputFormatConfig",
+        "FlowSourceConnectorProperties",
+        "FlowSourceFlowConfig",
+        "FlowSuccessResponseHandlingConfig",
+        "FlowTriggerConfig",
+        "GoogleAnalyticsSourceProperties",
+        "InforNexusSourceProperties",
+        "LookoutMetricsDestinationProperties",
+        "MarketoDestinationProperties",
+        "MarketoSourceProperties",
+        "PardotSourceProperties",
+        "RedshiftDestinationProperties",
+        "S3DestinationProperties",
+        "S3SourceProperties",
+        "SAPODataDestinationProperties",
+        "SAPODataPaginationConfig",
+        "SAPODataParallelismConfig",
+        "SAPODataSourceProperties",
+        "SalesforceDestinationProperties",
+        "SalesforceSourceProperties",
+        "ScheduledTriggerProperties",
+        "ServiceNowSourceProperties",
+        "SingularSourceProperties",
+        "SlackSourceProperties",
+        "SnowflakeDestinationProperties",
+        "Tag",
+        "Task",
+        "TaskPropertiesObject",
+        "TrendmicroSourceProperties",
+        "UpsolverDestinationProperties",
+        "UpsolverS3OutputFormatConfig",
+        "VeevaSourceProperties",
+        "ZendeskDestinationProperties",
+        "ZendeskSourceProperties",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -2586,8 +1843,8 @@ class Flow(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FlowProps
-    attributes_model: ClassVar[type[BaseModel]] = FlowAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FlowProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FlowAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

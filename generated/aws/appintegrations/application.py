@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._application_models import (
+        ApplicationApplicationConfig as ApplicationApplicationConfig,
+        ApplicationApplicationSourceConfig as ApplicationApplicationSourceConfig,
+        ApplicationAttributes as ApplicationAttributes,
+        ApplicationContactHandling as ApplicationContactHandling,
+        ApplicationExternalUrlConfig as ApplicationExternalUrlConfig,
+        ApplicationIframeConfig as ApplicationIframeConfig,
+        ApplicationProps as ApplicationProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Application",
@@ -33,72 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _application_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_application_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApplicationApplicationConfig",
+        "ApplicationApplicationSourceConfig",
+        "ApplicationAttributes",
+        "ApplicationContactHandling",
+        "ApplicationExternalUrlConfig",
+        "ApplicationIframeConfig",
+        "ApplicationProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ApplicationContactHandling(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Scope: Literal["CROSS_CONTACTS", "PER_CONTACT"]
-
-
-class ApplicationExternalUrlConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessUrl: str
-    ApprovedOrigins: list[str] | None = None
-
-
-class ApplicationIframeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Allow: list[str] | None = None
-    Sandbox: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ApplicationAttributes(DeferredModel):
-    ApplicationArn: str | None = None
-    Id: str | None = None
-
-
-class ApplicationApplicationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContactHandling: ApplicationContactHandling | None = None
-
-
-class ApplicationApplicationSourceConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExternalUrlConfig: ApplicationExternalUrlConfig
-
-
-class ApplicationProps(DeferredModel):
-    ApplicationConfig: ApplicationApplicationConfig | None = None
-    ApplicationSourceConfig: ApplicationApplicationSourceConfig
-    ApplicationType: Literal["STANDARD", "SERVICE", "MCP_SERVER"] | None = None
-    Description: str | None = None
-    IframeConfig: ApplicationIframeConfig | None = None
-    InitializationTimeout: int | None = None
-    IsService: bool | None = None
-    Name: str
-    Namespace: str
-    Permissions: list[str] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -336,8 +303,10 @@ class Application(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApplicationProps
-    attributes_model: ClassVar[type[BaseModel]] = ApplicationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ApplicationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,24 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_integration_models import (
+        DataIntegrationAttributes as DataIntegrationAttributes,
+        DataIntegrationFileConfiguration as DataIntegrationFileConfiguration,
+        DataIntegrationProps as DataIntegrationProps,
+        DataIntegrationScheduleConfig as DataIntegrationScheduleConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DataIntegration",
@@ -27,49 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _data_integration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_integration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataIntegrationAttributes",
+        "DataIntegrationFileConfiguration",
+        "DataIntegrationProps",
+        "DataIntegrationScheduleConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataIntegrationFileConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Filters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Folders: list[str]
-
-
-class DataIntegrationScheduleConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FirstExecutionFrom: str | None = None
-    Object: str | None = None
-    ScheduleExpression: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DataIntegrationAttributes(DeferredModel):
-    DataIntegrationArn: str | None = None
-    Id: str | None = None
-
-
-class DataIntegrationProps(DeferredModel):
-    Description: str | None = None
-    FileConfiguration: DataIntegrationFileConfiguration | None = None
-    KmsKey: str
-    Name: str
-    ObjectConfiguration: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ScheduleConfig: DataIntegrationScheduleConfig | None = None
-    SourceURI: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -269,8 +253,10 @@ class DataIntegration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataIntegrationProps
-    attributes_model: ClassVar[type[BaseModel]] = DataIntegrationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DataIntegrationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataIntegrationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

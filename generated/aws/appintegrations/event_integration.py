@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._event_integration_models import (
+        EventIntegrationAttributes as EventIntegrationAttributes,
+        EventIntegrationEventFilter as EventIntegrationEventFilter,
+        EventIntegrationProps as EventIntegrationProps,
+        Metadata as Metadata,
+        Tag as Tag,
+    )
 
 __all__ = [
     "EventIntegration",
@@ -27,43 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _event_integration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_event_integration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EventIntegrationAttributes",
+        "EventIntegrationEventFilter",
+        "EventIntegrationProps",
+        "Metadata",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EventIntegrationEventFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Source: str
-
-
-class Metadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class EventIntegrationAttributes(DeferredModel):
-    EventIntegrationArn: str | None = None
-
-
-class EventIntegrationProps(DeferredModel):
-    Description: str | None = None
-    EventBridgeBus: str
-    EventFilter: EventIntegrationEventFilter
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -201,8 +191,12 @@ class EventIntegration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EventIntegrationProps
-    attributes_model: ClassVar[type[BaseModel]] = EventIntegrationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EventIntegrationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EventIntegrationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._scalable_target_models import (
+        ScalableTargetAttributes as ScalableTargetAttributes,
+        ScalableTargetProps as ScalableTargetProps,
+        ScalableTargetScalableTargetAction as ScalableTargetScalableTargetAction,
+        ScalableTargetSuspendedState as ScalableTargetSuspendedState,
+        ScheduledAction as ScheduledAction,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ScalableTarget",
@@ -29,103 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _scalable_target_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_scalable_target_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ScalableTargetAttributes",
+        "ScalableTargetProps",
+        "ScalableTargetScalableTargetAction",
+        "ScalableTargetSuspendedState",
+        "ScheduledAction",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ScalableTargetScalableTargetAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxCapacity: int | None = None
-    MinCapacity: int | None = None
-
-
-class ScalableTargetSuspendedState(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DynamicScalingInSuspended: bool | None = None
-    DynamicScalingOutSuspended: bool | None = None
-    ScheduledScalingSuspended: bool | None = None
-
-
-class ScheduledAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndTime: str | None = None
-    ScalableTargetAction: ScalableTargetScalableTargetAction | None = None
-    Schedule: str
-    ScheduledActionName: str
-    StartTime: str | None = None
-    Timezone: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ScalableTargetAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class ScalableTargetProps(DeferredModel):
-    MaxCapacity: int
-    MinCapacity: int
-    ResourceId: str
-    RoleARN: str | None = None
-    ScalableDimension: Literal[
-        "appstream:fleet:DesiredCapacity",
-        "cassandra:table:ReadCapacityUnits",
-        "cassandra:table:WriteCapacityUnits",
-        "comprehend:document-classifier-endpoint:DesiredInferenceUnits",
-        "comprehend:entity-recognizer-endpoint:DesiredInferenceUnits",
-        "custom-resource:ResourceType:Property",
-        "dynamodb:index:ReadCapacityUnits",
-        "dynamodb:index:WriteCapacityUnits",
-        "dynamodb:table:ReadCapacityUnits",
-        "dynamodb:table:WriteCapacityUnits",
-        "ec2:capacity-reservation:AvailableInstances",
-        "ec2:spot-fleet-request:TargetCapacity",
-        "ecs:service:DesiredCount",
-        "elasticache:cache-cluster:Nodes",
-        "elasticache:replication-group:NodeGroups",
-        "elasticache:replication-group:Replicas",
-        "elasticmapreduce:instancegroup:InstanceCount",
-        "kafka:broker-storage:VolumeSize",
-        "lambda:function:ProvisionedConcurrency",
-        "neptune:cluster:ReadReplicaCount",
-        "rds:cluster:ReadReplicaCount",
-        "sagemaker:inference-component:DesiredCopyCount",
-        "sagemaker:variant:DesiredInstanceCount",
-        "sagemaker:variant:DesiredProvisionedConcurrency",
-        "workspaces:workspacespool:DesiredUserSessions",
-    ]
-    ScheduledActions: list[ScheduledAction] | None = None
-    ServiceNamespace: Literal[
-        "appstream",
-        "cassandra",
-        "comprehend",
-        "custom-resource",
-        "dynamodb",
-        "ec2",
-        "ecs",
-        "elasticache",
-        "elasticmapreduce",
-        "kafka",
-        "lambda",
-        "neptune",
-        "rds",
-        "sagemaker",
-        "workspaces",
-    ]
-    SuspendedState: ScalableTargetSuspendedState | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -320,8 +252,10 @@ class ScalableTarget(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ScalableTargetProps
-    attributes_model: ClassVar[type[BaseModel]] = ScalableTargetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ScalableTargetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ScalableTargetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,41 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._scaling_policy_models import (
+        MetricDimension as MetricDimension,
+        PredictiveScalingCustomizedCapacityMetric as PredictiveScalingCustomizedCapacityMetric,
+        PredictiveScalingCustomizedLoadMetric as PredictiveScalingCustomizedLoadMetric,
+        PredictiveScalingCustomizedScalingMetric as PredictiveScalingCustomizedScalingMetric,
+        PredictiveScalingMetric as PredictiveScalingMetric,
+        PredictiveScalingMetricDataQuery as PredictiveScalingMetricDataQuery,
+        PredictiveScalingMetricDimension as PredictiveScalingMetricDimension,
+        PredictiveScalingMetricSpecification as PredictiveScalingMetricSpecification,
+        PredictiveScalingMetricStat as PredictiveScalingMetricStat,
+        PredictiveScalingPredefinedLoadMetric as PredictiveScalingPredefinedLoadMetric,
+        PredictiveScalingPredefinedMetricPair as PredictiveScalingPredefinedMetricPair,
+        PredictiveScalingPredefinedScalingMetric as PredictiveScalingPredefinedScalingMetric,
+        ScalingPolicyAttributes as ScalingPolicyAttributes,
+        ScalingPolicyCustomizedMetricSpecification as ScalingPolicyCustomizedMetricSpecification,
+        ScalingPolicyPredefinedMetricSpecification as ScalingPolicyPredefinedMetricSpecification,
+        ScalingPolicyPredictiveScalingPolicyConfiguration as ScalingPolicyPredictiveScalingPolicyConfiguration,
+        ScalingPolicyProps as ScalingPolicyProps,
+        ScalingPolicyStepScalingPolicyConfiguration as ScalingPolicyStepScalingPolicyConfiguration,
+        ScalingPolicyTargetTrackingScalingPolicyConfiguration as ScalingPolicyTargetTrackingScalingPolicyConfiguration,
+        StepAdjustment as StepAdjustment,
+        TargetTrackingMetric as TargetTrackingMetric,
+        TargetTrackingMetricDataQuery as TargetTrackingMetricDataQuery,
+        TargetTrackingMetricDimension as TargetTrackingMetricDimension,
+        TargetTrackingMetricStat as TargetTrackingMetricStat,
+    )
 
 __all__ = [
     "MetricDimension",
@@ -65,342 +94,42 @@ __all__ = [
     "TargetTrackingMetricStatDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _scaling_policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_scaling_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MetricDimension",
+        "PredictiveScalingCustomizedCapacityMetric",
+        "PredictiveScalingCustomizedLoadMetric",
+        "PredictiveScalingCustomizedScalingMetric",
+        "PredictiveScalingMetric",
+        "PredictiveScalingMetricDataQuery",
+        "PredictiveScalingMetricDimension",
+        "PredictiveScalingMetricSpecification",
+        "PredictiveScalingMetricStat",
+        "PredictiveScalingPredefinedLoadMetric",
+        "PredictiveScalingPredefinedMetricPair",
+        "PredictiveScalingPredefinedScalingMetric",
+        "ScalingPolicyAttributes",
+        "ScalingPolicyCustomizedMetricSpecification",
+        "ScalingPolicyPredefinedMetricSpecification",
+        "ScalingPolicyPredictiveScalingPolicyConfiguration",
+        "ScalingPolicyProps",
+        "ScalingPolicyStepScalingPolicyConfiguration",
+        "ScalingPolicyTargetTrackingScalingPolicyConfiguration",
+        "StepAdjustment",
+        "TargetTrackingMetric",
+        "TargetTrackingMetricDataQuery",
+        "TargetTrackingMetricDimension",
+        "TargetTrackingMetricStat",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MetricDimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: str
-
-
-class PredictiveScalingMetricDimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Value: str | None = None
-
-
-class PredictiveScalingPredefinedLoadMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PredefinedMetricType: Literal[
-        "ALBRequestCount",
-        "ALBRequestCountPerTarget",
-        "ECSServiceAverageCPUUtilization",
-        "ECSServiceAverageMemoryUtilization",
-        "ECSServiceCPUUtilization",
-        "ECSServiceMemoryUtilization",
-        "ECSServiceTotalCPUUtilization",
-        "ECSServiceTotalMemoryUtilization",
-        "TotalALBRequestCount",
-    ]
-    ResourceLabel: str | None = None
-
-
-class PredictiveScalingPredefinedMetricPair(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PredefinedMetricType: Literal[
-        "ALBRequestCount",
-        "ALBRequestCountPerTarget",
-        "ECSServiceAverageCPUUtilization",
-        "ECSServiceAverageMemoryUtilization",
-        "ECSServiceCPUUtilization",
-        "ECSServiceMemoryUtilization",
-        "ECSServiceTotalCPUUtilization",
-        "ECSServiceTotalMemoryUtilization",
-        "TotalALBRequestCount",
-    ]
-    ResourceLabel: str | None = None
-
-
-class PredictiveScalingPredefinedScalingMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PredefinedMetricType: Literal[
-        "ALBRequestCount",
-        "ALBRequestCountPerTarget",
-        "ECSServiceAverageCPUUtilization",
-        "ECSServiceAverageMemoryUtilization",
-        "ECSServiceCPUUtilization",
-        "ECSServiceMemoryUtilization",
-        "ECSServiceTotalCPUUtilization",
-        "ECSServiceTotalMemoryUtilization",
-        "TotalALBRequestCount",
-    ]
-    ResourceLabel: str | None = None
-
-
-class ScalingPolicyPredefinedMetricSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PredefinedMetricType: Literal[
-        "ALBRequestCountPerTarget",
-        "AppStreamAverageCapacityUtilization",
-        "CassandraReadCapacityUtilization",
-        "CassandraWriteCapacityUtilization",
-        "ComprehendInferenceUtilization",
-        "DynamoDBReadCapacityUtilization",
-        "DynamoDBWriteCapacityUtilization",
-        "EC2SpotFleetRequestAverageCPUUtilization",
-        "EC2SpotFleetRequestAverageNetworkIn",
-        "EC2SpotFleetRequestAverageNetworkOut",
-        "ECSServiceAverageCPUUtilization",
-        "ECSServiceAverageCPUUtilizationHighResolution",
-        "ECSServiceAverageMemoryUtilization",
-        "ECSServiceAverageMemoryUtilizationHighResolution",
-        "ElastiCacheDatabaseCapacityUsageCountedForEvictPercentage",
-        "ElastiCacheDatabaseMemoryUsageCountedForEvictPercentage",
-        "ElastiCacheDatabaseMemoryUsagePercentage",
-        "ElastiCacheEngineCPUUtilization",
-        "ElastiCachePrimaryEngineCPUUtilization",
-        "ElastiCacheReplicaEngineCPUUtilization",
-        "KafkaBrokerStorageUtilization",
-        "LambdaProvisionedConcurrencyUtilization",
-        "NeptuneReaderAverageCPUUtilization",
-        "RDSReaderAverageCPUUtilization",
-        "RDSReaderAverageDatabaseConnections",
-        "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution",
-        "SageMakerInferenceComponentInvocationsPerCopy",
-        "SageMakerVariantConcurrentRequestsPerModelHighResolution",
-        "SageMakerVariantInvocationsPerInstance",
-        "SageMakerVariantProvisionedConcurrencyUtilization",
-        "WorkSpacesAverageUserSessionsCapacityUtilization",
-    ]
-    ResourceLabel: str | None = None
-
-
-class StepAdjustment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetricIntervalLowerBound: float | None = None
-    MetricIntervalUpperBound: float | None = None
-    ScalingAdjustment: int
-
-
-class TargetTrackingMetricDimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Value: str | None = None
-
-
-class ScalingPolicyAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class PredictiveScalingMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Dimensions: list[PredictiveScalingMetricDimension] | None = None
-    MetricName: str | None = None
-    Namespace: str | None = None
-
-
-class PredictiveScalingMetricStat(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Metric: PredictiveScalingMetric | None = None
-    Stat: str | None = None
-    Unit: str | None = None
-
-
-class ScalingPolicyStepScalingPolicyConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdjustmentType: (
-        Literal["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"] | None
-    ) = None
-    Cooldown: int | None = None
-    MetricAggregationType: Literal["Average", "Maximum", "Minimum"] | None = None
-    MinAdjustmentMagnitude: int | None = None
-    StepAdjustments: list[StepAdjustment] | None = None
-
-
-class TargetTrackingMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Dimensions: list[TargetTrackingMetricDimension] | None = None
-    MetricName: str | None = None
-    Namespace: str | None = None
-
-
-class TargetTrackingMetricStat(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Metric: TargetTrackingMetric | None = None
-    Stat: str | None = None
-    Unit: str | None = None
-
-
-class PredictiveScalingMetricDataQuery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Expression: str | None = None
-    Id: str | None = None
-    Label: str | None = None
-    MetricStat: PredictiveScalingMetricStat | None = None
-    ReturnData: bool | None = None
-
-
-class TargetTrackingMetricDataQuery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Expression: str | None = None
-    Id: str | None = None
-    Label: str | None = None
-    MetricStat: TargetTrackingMetricStat | None = None
-    ReturnData: bool | None = None
-
-
-class PredictiveScalingCustomizedCapacityMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetricDataQueries: list[PredictiveScalingMetricDataQuery]
-
-
-class PredictiveScalingCustomizedLoadMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetricDataQueries: list[PredictiveScalingMetricDataQuery]
-
-
-class PredictiveScalingCustomizedScalingMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetricDataQueries: list[PredictiveScalingMetricDataQuery]
-
-
-class PredictiveScalingMetricSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomizedCapacityMetricSpecification: PredictiveScalingCustomizedCapacityMetric | None = None
-    CustomizedLoadMetricSpecification: PredictiveScalingCustomizedLoadMetric | None = None
-    CustomizedScalingMetricSpecification: PredictiveScalingCustomizedScalingMetric | None = None
-    PredefinedLoadMetricSpecification: PredictiveScalingPredefinedLoadMetric | None = None
-    PredefinedMetricPairSpecification: PredictiveScalingPredefinedMetricPair | None = None
-    PredefinedScalingMetricSpecification: PredictiveScalingPredefinedScalingMetric | None = None
-    TargetValue: float
-
-
-class ScalingPolicyCustomizedMetricSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Dimensions: list[MetricDimension] | None = None
-    MetricName: str | None = None
-    Metrics: list[TargetTrackingMetricDataQuery] | None = None
-    Namespace: str | None = None
-    Statistic: Literal["Average", "Maximum", "Minimum", "SampleCount", "Sum"] | None = None
-    Unit: str | None = None
-
-
-class ScalingPolicyPredictiveScalingPolicyConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxCapacityBreachBehavior: Literal["HonorMaxCapacity", "IncreaseMaxCapacity"] | None = None
-    MaxCapacityBuffer: int | None = None
-    MetricSpecifications: list[PredictiveScalingMetricSpecification]
-    Mode: Literal["ForecastAndScale", "ForecastOnly"] | None = None
-    SchedulingBufferTime: int | None = None
-
-
-class ScalingPolicyTargetTrackingScalingPolicyConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomizedMetricSpecification: ScalingPolicyCustomizedMetricSpecification | None = None
-    DisableScaleIn: bool | None = None
-    PredefinedMetricSpecification: ScalingPolicyPredefinedMetricSpecification | None = None
-    ScaleInCooldown: int | None = None
-    ScaleOutCooldown: int | None = None
-    TargetValue: float
-
-
-class ScalingPolicyProps(DeferredModel):
-    PolicyName: str
-    PolicyType: Literal["PredictiveScaling", "StepScaling", "TargetTrackingScaling"]
-    PredictiveScalingPolicyConfiguration: (
-        ScalingPolicyPredictiveScalingPolicyConfiguration | None
-    ) = None
-    ResourceId: str | None = None
-    ScalableDimension: (
-        Literal[
-            "appstream:fleet:DesiredCapacity",
-            "cassandra:table:ReadCapacityUnits",
-            "cassandra:table:WriteCapacityUnits",
-            "comprehend:document-classifier-endpoint:DesiredInferenceUnits",
-            "comprehend:entity-recognizer-endpoint:DesiredInferenceUnits",
-            "custom-resource:ResourceType:Property",
-            "dynamodb:index:ReadCapacityUnits",
-            "dynamodb:index:WriteCapacityUnits",
-            "dynamodb:table:ReadCapacityUnits",
-            "dynamodb:table:WriteCapacityUnits",
-            "ec2:spot-fleet-request:TargetCapacity",
-            "ecs:service:DesiredCount",
-            "elasticache:cache-cluster:Nodes",
-            "elasticache:replication-group:NodeGroups",
-            "elasticache:replication-group:Replicas",
-            "elasticmapreduce:instancegroup:InstanceCount",
-            "kafka:broker-storage:VolumeSize",
-            "lambda:function:ProvisionedConcurrency",
-            "neptune:cluster:ReadReplicaCount",
-            "rds:cluster:ReadReplicaCount",
-            "sagemaker:inference-component:DesiredCopyCount",
-            "sagemaker:variant:DesiredInstanceCount",
-            "sagemaker:variant:DesiredProvisionedConcurrency",
-            "workspaces:workspacespool:DesiredUserSessions",
-        ]
-        | None
-    ) = None
-    ScalingTargetId: str | None = None
-    ServiceNamespace: (
-        Literal[
-            "appstream",
-            "cassandra",
-            "comprehend",
-            "custom-resource",
-            "dynamodb",
-            "ec2",
-            "ecs",
-            "elasticache",
-            "elasticmapreduce",
-            "kafka",
-            "lambda",
-            "neptune",
-            "rds",
-            "sagemaker",
-            "workspaces",
-        ]
-        | None
-    ) = None
-    StepScalingPolicyConfiguration: ScalingPolicyStepScalingPolicyConfiguration | None = None
-    TargetTrackingScalingPolicyConfiguration: (
-        ScalingPolicyTargetTrackingScalingPolicyConfiguration | None
-    ) = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1121,8 +850,10 @@ class ScalingPolicy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ScalingPolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = ScalingPolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ScalingPolicyProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ScalingPolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,38 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._application_models import (
+        Alarm as Alarm,
+        AlarmMetric as AlarmMetric,
+        ApplicationAttributes as ApplicationAttributes,
+        ApplicationConfigurationDetails as ApplicationConfigurationDetails,
+        ApplicationHAClusterPrometheusExporter as ApplicationHAClusterPrometheusExporter,
+        ApplicationHANAPrometheusExporter as ApplicationHANAPrometheusExporter,
+        ApplicationJMXPrometheusExporter as ApplicationJMXPrometheusExporter,
+        ApplicationNetWeaverPrometheusExporter as ApplicationNetWeaverPrometheusExporter,
+        ApplicationProps as ApplicationProps,
+        ApplicationSQLServerPrometheusExporter as ApplicationSQLServerPrometheusExporter,
+        ApplicationSubComponentConfigurationDetails as ApplicationSubComponentConfigurationDetails,
+        ComponentConfiguration as ComponentConfiguration,
+        ComponentMonitoringSetting as ComponentMonitoringSetting,
+        CustomComponent as CustomComponent,
+        Log as Log,
+        LogPattern as LogPattern,
+        LogPatternSet as LogPatternSet,
+        Process as Process,
+        SubComponentTypeConfiguration as SubComponentTypeConfiguration,
+        Tag as Tag,
+        WindowsEvent as WindowsEvent,
+    )
 
 __all__ = [
     "Alarm",
@@ -59,202 +85,39 @@ __all__ = [
     "WindowsEventDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _application_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_application_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Alarm",
+        "AlarmMetric",
+        "ApplicationAttributes",
+        "ApplicationConfigurationDetails",
+        "ApplicationHAClusterPrometheusExporter",
+        "ApplicationHANAPrometheusExporter",
+        "ApplicationJMXPrometheusExporter",
+        "ApplicationNetWeaverPrometheusExporter",
+        "ApplicationProps",
+        "ApplicationSQLServerPrometheusExporter",
+        "ApplicationSubComponentConfigurationDetails",
+        "ComponentConfiguration",
+        "ComponentMonitoringSetting",
+        "CustomComponent",
+        "Log",
+        "LogPattern",
+        "LogPatternSet",
+        "Process",
+        "SubComponentTypeConfiguration",
+        "Tag",
+        "WindowsEvent",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Alarm(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlarmName: str
-    Severity: Literal["HIGH", "MEDIUM", "LOW"] | None = None
-
-
-class AlarmMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlarmMetricName: str
-
-
-class ApplicationHAClusterPrometheusExporter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PrometheusPort: str | None = None
-
-
-class ApplicationHANAPrometheusExporter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgreeToInstallHANADBClient: bool
-    HANAPort: str
-    HANASID: str
-    HANASecretName: str
-    PrometheusPort: str | None = None
-
-
-class ApplicationJMXPrometheusExporter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HostPort: str | None = None
-    JMXURL: str | None = None
-    PrometheusPort: str | None = None
-
-
-class ApplicationNetWeaverPrometheusExporter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceNumbers: list[str]
-    PrometheusPort: str | None = None
-    SAPSID: str
-
-
-class ApplicationSQLServerPrometheusExporter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PrometheusPort: str
-    SQLSecretName: str
-
-
-class CustomComponent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComponentName: str
-    ResourceList: list[str]
-
-
-class Log(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Encoding: Literal["utf-8", "utf-16", "ascii"] | None = None
-    LogGroupName: str | None = None
-    LogPath: str | None = None
-    LogType: str
-    PatternSet: str | None = None
-
-
-class LogPattern(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Pattern: str
-    PatternName: str
-    Rank: int
-
-
-class LogPatternSet(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogPatterns: list[LogPattern]
-    PatternSetName: str
-
-
-class Process(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlarmMetrics: list[AlarmMetric]
-    ProcessName: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class WindowsEvent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventLevels: list[Literal["INFORMATION", "WARNING", "ERROR", "CRITICAL", "VERBOSE"]]
-    EventName: str
-    LogGroupName: str
-    PatternSet: str | None = None
-
-
-class ApplicationAttributes(DeferredModel):
-    ApplicationARN: str | None = None
-
-
-class ApplicationConfigurationDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlarmMetrics: list[AlarmMetric] | None = None
-    Alarms: list[Alarm] | None = None
-    HAClusterPrometheusExporter: ApplicationHAClusterPrometheusExporter | None = None
-    HANAPrometheusExporter: ApplicationHANAPrometheusExporter | None = None
-    JMXPrometheusExporter: ApplicationJMXPrometheusExporter | None = None
-    Logs: list[Log] | None = None
-    NetWeaverPrometheusExporter: ApplicationNetWeaverPrometheusExporter | None = None
-    Processes: list[Process] | None = None
-    SQLServerPrometheusExporter: ApplicationSQLServerPrometheusExporter | None = None
-    WindowsEvents: list[WindowsEvent] | None = None
-
-
-class ApplicationSubComponentConfigurationDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlarmMetrics: list[AlarmMetric] | None = None
-    Logs: list[Log] | None = None
-    Processes: list[Process] | None = None
-    WindowsEvents: list[WindowsEvent] | None = None
-
-
-class SubComponentTypeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SubComponentConfigurationDetails: ApplicationSubComponentConfigurationDetails
-    SubComponentType: Literal["AWS::EC2::Instance", "AWS::EC2::Volume"]
-
-
-class ComponentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConfigurationDetails: ApplicationConfigurationDetails | None = None
-    SubComponentTypeConfigurations: list[SubComponentTypeConfiguration] | None = None
-
-
-class ComponentMonitoringSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComponentARN: str | None = None
-    ComponentConfigurationMode: Literal["DEFAULT", "DEFAULT_WITH_OVERWRITE", "CUSTOM"]
-    ComponentName: str | None = None
-    CustomComponentConfiguration: ComponentConfiguration | None = None
-    DefaultOverwriteComponentConfiguration: ComponentConfiguration | None = None
-    Tier: str
-
-
-class ApplicationProps(DeferredModel):
-    AttachMissingPermission: bool | None = None
-    AutoConfigurationEnabled: bool | None = None
-    CWEMonitorEnabled: bool | None = None
-    ComponentMonitoringSettings: list[ComponentMonitoringSetting] | None = None
-    CustomComponents: list[CustomComponent] | None = None
-    GroupingType: Literal["ACCOUNT_BASED"] | None = None
-    LogPatternSets: list[LogPatternSet] | None = None
-    OpsCenterEnabled: bool | None = None
-    OpsItemSNSTopicArn: str | None = None
-    ResourceGroupName: str
-    SNSNotificationArn: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -856,8 +719,10 @@ class Application(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApplicationProps
-    attributes_model: ClassVar[type[BaseModel]] = ApplicationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ApplicationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

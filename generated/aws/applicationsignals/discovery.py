@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._discovery_models import (
+        DiscoveryAttributes as DiscoveryAttributes,
+        DiscoveryProps as DiscoveryProps,
+    )
 
 __all__ = [
     "Discovery",
@@ -21,16 +28,20 @@ __all__ = [
     "DiscoveryProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _discovery_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_discovery_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DiscoveryAttributes",
+        "DiscoveryProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DiscoveryProps(DeferredModel):
-    pass
-
-
-class DiscoveryAttributes(DeferredModel):
-    AccountId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -80,8 +91,10 @@ class Discovery(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DiscoveryProps
-    attributes_model: ClassVar[type[BaseModel]] = DiscoveryAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DiscoveryProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DiscoveryAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

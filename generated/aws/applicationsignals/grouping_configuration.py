@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._grouping_configuration_models import (
+        GroupingAttributeDefinition as GroupingAttributeDefinition,
+        GroupingConfigurationAttributes as GroupingConfigurationAttributes,
+        GroupingConfigurationProps as GroupingConfigurationProps,
+    )
 
 __all__ = [
     "GroupingAttributeDefinition",
@@ -23,26 +31,21 @@ __all__ = [
     "GroupingConfigurationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _grouping_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_grouping_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "GroupingAttributeDefinition",
+        "GroupingConfigurationAttributes",
+        "GroupingConfigurationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class GroupingAttributeDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultGroupingValue: str | None = None
-    GroupingName: str
-    GroupingSourceKeys: list[str]
-
-
-class GroupingConfigurationAttributes(DeferredModel):
-    AccountId: str | None = None
-    UpdatedAt: str | None = None
-
-
-class GroupingConfigurationProps(DeferredModel):
-    GroupingAttributeDefinitions: list[GroupingAttributeDefinition]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -131,8 +134,12 @@ class GroupingConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GroupingConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = GroupingConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GroupingConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GroupingConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

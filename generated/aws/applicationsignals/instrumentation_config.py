@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._instrumentation_config_models import (
+        CaptureLimitsConfig as CaptureLimitsConfig,
+        CodeCaptureConfiguration as CodeCaptureConfiguration,
+        InstrumentationConfigAttributes as InstrumentationConfigAttributes,
+        InstrumentationConfigCaptureConfiguration as InstrumentationConfigCaptureConfiguration,
+        InstrumentationConfigCodeLocation as InstrumentationConfigCodeLocation,
+        InstrumentationConfigLocation as InstrumentationConfigLocation,
+        InstrumentationConfigProps as InstrumentationConfigProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CaptureLimitsConfig",
@@ -33,86 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _instrumentation_config_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_instrumentation_config_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CaptureLimitsConfig",
+        "CodeCaptureConfiguration",
+        "InstrumentationConfigAttributes",
+        "InstrumentationConfigCaptureConfiguration",
+        "InstrumentationConfigCodeLocation",
+        "InstrumentationConfigLocation",
+        "InstrumentationConfigProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CaptureLimitsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxCollectionDepth: int | None = None
-    MaxCollectionWidth: int | None = None
-    MaxFieldsPerObject: int | None = None
-    MaxHits: int | None = None
-    MaxObjectDepth: int | None = None
-    MaxStackFrames: int | None = None
-    MaxStackTraceSize: int | None = None
-    MaxStringLength: int | None = None
-
-
-class CodeCaptureConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CaptureArguments: list[str] | None = None
-    CaptureLimits: CaptureLimitsConfig
-    CaptureLocals: list[str] | None = None
-    CaptureReturn: bool | None = None
-    CaptureStackTrace: bool | None = None
-
-
-class InstrumentationConfigCaptureConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CodeCapture: CodeCaptureConfiguration
-
-
-class InstrumentationConfigCodeLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClassName: str | None = None
-    CodeUnit: str | None = None
-    FilePath: str
-    Language: Literal["Java", "Python", "Javascript"]
-    LineNumber: int | None = None
-    MethodName: str | None = None
-
-
-class InstrumentationConfigLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CodeLocation: InstrumentationConfigCodeLocation
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class InstrumentationConfigAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    LocationHash: str | None = None
-
-
-class InstrumentationConfigProps(DeferredModel):
-    AttributeFilters: list[dict[str, Any]] | None = None
-    CaptureConfiguration: InstrumentationConfigCaptureConfiguration
-    Description: str | None = None
-    Environment: str
-    ExpiresAt: str | None = None
-    InstrumentationType: Literal["BREAKPOINT", "PROBE"]
-    Location: InstrumentationConfigLocation
-    Service: str
-    SignalType: Literal["SNAPSHOT"]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -366,8 +319,12 @@ class InstrumentationConfig(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = InstrumentationConfigProps
-    attributes_model: ClassVar[type[BaseModel]] = InstrumentationConfigAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InstrumentationConfigProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InstrumentationConfigAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,42 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._service_level_objective_models import (
+        BurnRateConfiguration as BurnRateConfiguration,
+        CompositeSliComponent as CompositeSliComponent,
+        Dimension as Dimension,
+        ExclusionWindow as ExclusionWindow,
+        MetricDataQuery as MetricDataQuery,
+        ServiceLevelObjectiveAttributes as ServiceLevelObjectiveAttributes,
+        ServiceLevelObjectiveCalendarInterval as ServiceLevelObjectiveCalendarInterval,
+        ServiceLevelObjectiveCompositeSliConfig as ServiceLevelObjectiveCompositeSliConfig,
+        ServiceLevelObjectiveDependencyConfig as ServiceLevelObjectiveDependencyConfig,
+        ServiceLevelObjectiveGoal as ServiceLevelObjectiveGoal,
+        ServiceLevelObjectiveInterval as ServiceLevelObjectiveInterval,
+        ServiceLevelObjectiveMetric as ServiceLevelObjectiveMetric,
+        ServiceLevelObjectiveMetricSource as ServiceLevelObjectiveMetricSource,
+        ServiceLevelObjectiveMetricStat as ServiceLevelObjectiveMetricStat,
+        ServiceLevelObjectiveMonitoredRequestCountMetric as ServiceLevelObjectiveMonitoredRequestCountMetric,
+        ServiceLevelObjectiveProps as ServiceLevelObjectiveProps,
+        ServiceLevelObjectiveRecurrenceRule as ServiceLevelObjectiveRecurrenceRule,
+        ServiceLevelObjectiveRequestBasedSli as ServiceLevelObjectiveRequestBasedSli,
+        ServiceLevelObjectiveRequestBasedSliMetric as ServiceLevelObjectiveRequestBasedSliMetric,
+        ServiceLevelObjectiveRollingInterval as ServiceLevelObjectiveRollingInterval,
+        ServiceLevelObjectiveSelectionConfig as ServiceLevelObjectiveSelectionConfig,
+        ServiceLevelObjectiveSli as ServiceLevelObjectiveSli,
+        ServiceLevelObjectiveSliMetric as ServiceLevelObjectiveSliMetric,
+        ServiceLevelObjectiveWindow as ServiceLevelObjectiveWindow,
+        Tag as Tag,
+    )
 
 __all__ = [
     "BurnRateConfiguration",
@@ -67,238 +97,43 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _service_level_objective_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_service_level_objective_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BurnRateConfiguration",
+        "CompositeSliComponent",
+        "Dimension",
+        "ExclusionWindow",
+        "MetricDataQuery",
+        "ServiceLevelObjectiveAttributes",
+        "ServiceLevelObjectiveCalendarInterval",
+        "ServiceLevelObjectiveCompositeSliConfig",
+        "ServiceLevelObjectiveDependencyConfig",
+        "ServiceLevelObjectiveGoal",
+        "ServiceLevelObjectiveInterval",
+        "ServiceLevelObjectiveMetric",
+        "ServiceLevelObjectiveMetricSource",
+        "ServiceLevelObjectiveMetricStat",
+        "ServiceLevelObjectiveMonitoredRequestCountMetric",
+        "ServiceLevelObjectiveProps",
+        "ServiceLevelObjectiveRecurrenceRule",
+        "ServiceLevelObjectiveRequestBasedSli",
+        "ServiceLevelObjectiveRequestBasedSliMetric",
+        "ServiceLevelObjectiveRollingInterval",
+        "ServiceLevelObjectiveSelectionConfig",
+        "ServiceLevelObjectiveSli",
+        "ServiceLevelObjectiveSliMetric",
+        "ServiceLevelObjectiveWindow",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BurnRateConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LookBackWindowMinutes: int
-
-
-class CompositeSliComponent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OperationName: str
-
-
-class Dimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: str
-
-
-class ServiceLevelObjectiveCalendarInterval(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Duration: int
-    DurationUnit: Literal["MINUTE", "HOUR", "DAY", "MONTH"]
-    StartTime: int
-
-
-class ServiceLevelObjectiveDependencyConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DependencyKeyAttributes: Any
-    DependencyOperationName: str
-
-
-class ServiceLevelObjectiveMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Dimensions: list[Dimension] | None = None
-    MetricName: str | None = None
-    Namespace: str | None = None
-
-
-class ServiceLevelObjectiveMetricSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetricSourceAttributes: Any | None = None
-    MetricSourceKeyAttributes: Any
-
-
-class ServiceLevelObjectiveMetricStat(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Metric: ServiceLevelObjectiveMetric
-    Period: int
-    Stat: str
-    Unit: str | None = None
-
-
-class ServiceLevelObjectiveRecurrenceRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Expression: str
-
-
-class ServiceLevelObjectiveRollingInterval(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Duration: int
-    DurationUnit: Literal["MINUTE", "HOUR", "DAY", "MONTH"]
-
-
-class ServiceLevelObjectiveSelectionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Pattern: str | None = None
-    Type: Literal["EXPLICIT", "PREFIX", "REGEX"]
-
-
-class ServiceLevelObjectiveWindow(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Duration: int
-    DurationUnit: Literal["MINUTE", "HOUR", "DAY", "MONTH"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ServiceLevelObjectiveAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: int | None = None
-    EvaluationType: Literal["PeriodBased", "RequestBased"] | None = None
-    LastUpdatedTime: int | None = None
-
-
-class ExclusionWindow(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Reason: str | None = None
-    RecurrenceRule: ServiceLevelObjectiveRecurrenceRule | None = None
-    StartTime: str | None = None
-    Window: ServiceLevelObjectiveWindow
-
-
-class MetricDataQuery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountId: str | None = None
-    Expression: str | None = None
-    Id: str
-    MetricStat: ServiceLevelObjectiveMetricStat | None = None
-    ReturnData: bool | None = None
-
-
-class ServiceLevelObjectiveCompositeSliConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CompositeSliComponents: list[CompositeSliComponent] | None = None
-    SelectionConfig: ServiceLevelObjectiveSelectionConfig
-
-
-class ServiceLevelObjectiveInterval(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CalendarInterval: ServiceLevelObjectiveCalendarInterval | None = None
-    RollingInterval: ServiceLevelObjectiveRollingInterval | None = None
-
-
-class ServiceLevelObjectiveMonitoredRequestCountMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BadCountMetric: list[MetricDataQuery] | None = None
-    GoodCountMetric: list[MetricDataQuery] | None = None
-
-
-class ServiceLevelObjectiveRequestBasedSliMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CompositeSliConfig: ServiceLevelObjectiveCompositeSliConfig | None = None
-    DependencyConfig: ServiceLevelObjectiveDependencyConfig | None = None
-    KeyAttributes: Any | None = None
-    MetricName: str | None = None
-    MetricSource: ServiceLevelObjectiveMetricSource | None = None
-    MetricType: Literal["LATENCY", "AVAILABILITY"] | None = None
-    MonitoredRequestCountMetric: ServiceLevelObjectiveMonitoredRequestCountMetric | None = None
-    OperationName: str | None = None
-    TotalRequestCountMetric: list[MetricDataQuery] | None = None
-
-
-class ServiceLevelObjectiveSliMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CompositeSliConfig: ServiceLevelObjectiveCompositeSliConfig | None = None
-    DependencyConfig: ServiceLevelObjectiveDependencyConfig | None = None
-    KeyAttributes: Any | None = None
-    MetricDataQueries: list[MetricDataQuery] | None = None
-    MetricName: str | None = None
-    MetricSource: ServiceLevelObjectiveMetricSource | None = None
-    MetricType: Literal["LATENCY", "AVAILABILITY"] | None = None
-    OperationName: str | None = None
-    PeriodSeconds: int | None = None
-    Statistic: str | None = None
-
-
-class ServiceLevelObjectiveGoal(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttainmentGoal: float | None = None
-    Interval: ServiceLevelObjectiveInterval | None = None
-    WarningThreshold: float | None = None
-
-
-class ServiceLevelObjectiveRequestBasedSli(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComparisonOperator: (
-        Literal["GreaterThanOrEqualTo", "LessThanOrEqualTo", "LessThan", "GreaterThan"] | None
-    ) = None
-    MetricThreshold: float | None = None
-    RequestBasedSliMetric: ServiceLevelObjectiveRequestBasedSliMetric
-
-
-class ServiceLevelObjectiveSli(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComparisonOperator: Literal[
-        "GreaterThanOrEqualTo", "LessThanOrEqualTo", "LessThan", "GreaterThan"
-    ]
-    MetricThreshold: float
-    SliMetric: ServiceLevelObjectiveSliMetric
-
-
-class ServiceLevelObjectiveProps(DeferredModel):
-    BurnRateConfigurations: list[BurnRateConfiguration] | None = None
-    Description: str | None = None
-    ExclusionWindows: list[ExclusionWindow] | None = None
-    Goal: ServiceLevelObjectiveGoal | None = None
-    Name: str
-    RequestBasedSli: ServiceLevelObjectiveRequestBasedSli | None = None
-    Sli: ServiceLevelObjectiveSli | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -900,8 +735,12 @@ class ServiceLevelObjective(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ServiceLevelObjectiveProps
-    attributes_model: ClassVar[type[BaseModel]] = ServiceLevelObjectiveAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ServiceLevelObjectiveProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ServiceLevelObjectiveAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

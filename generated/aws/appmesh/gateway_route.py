@@ -8,12 +8,43 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._gateway_route_models import (
+        GatewayRouteAttributes as GatewayRouteAttributes,
+        GatewayRouteHostnameMatch as GatewayRouteHostnameMatch,
+        GatewayRouteHostnameRewrite as GatewayRouteHostnameRewrite,
+        GatewayRouteMetadataMatch as GatewayRouteMetadataMatch,
+        GatewayRouteProps as GatewayRouteProps,
+        GatewayRouteRangeMatch as GatewayRouteRangeMatch,
+        GatewayRouteSpec as GatewayRouteSpec,
+        GatewayRouteTarget as GatewayRouteTarget,
+        GatewayRouteVirtualService as GatewayRouteVirtualService,
+        GrpcGatewayRoute as GrpcGatewayRoute,
+        GrpcGatewayRouteAction as GrpcGatewayRouteAction,
+        GrpcGatewayRouteMatch as GrpcGatewayRouteMatch,
+        GrpcGatewayRouteMetadata as GrpcGatewayRouteMetadata,
+        GrpcGatewayRouteRewrite as GrpcGatewayRouteRewrite,
+        HttpGatewayRoute as HttpGatewayRoute,
+        HttpGatewayRouteAction as HttpGatewayRouteAction,
+        HttpGatewayRouteHeader as HttpGatewayRouteHeader,
+        HttpGatewayRouteHeaderMatch as HttpGatewayRouteHeaderMatch,
+        HttpGatewayRouteMatch as HttpGatewayRouteMatch,
+        HttpGatewayRoutePathRewrite as HttpGatewayRoutePathRewrite,
+        HttpGatewayRoutePrefixRewrite as HttpGatewayRoutePrefixRewrite,
+        HttpGatewayRouteRewrite as HttpGatewayRouteRewrite,
+        HttpPathMatch as HttpPathMatch,
+        HttpQueryParameterMatch as HttpQueryParameterMatch,
+        QueryParameter as QueryParameter,
+        Tag as Tag,
+    )
 
 __all__ = [
     "GatewayRoute",
@@ -69,229 +100,44 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _gateway_route_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_gateway_route_models"
+_MODEL_NAMES = frozenset(
+    {
+        "GatewayRouteAttributes",
+        "GatewayRouteHostnameMatch",
+        "GatewayRouteHostnameRewrite",
+        "GatewayRouteMetadataMatch",
+        "GatewayRouteProps",
+        "GatewayRouteRangeMatch",
+        "GatewayRouteSpec",
+        "GatewayRouteTarget",
+        "GatewayRouteVirtualService",
+        "GrpcGatewayRoute",
+        "GrpcGatewayRouteAction",
+        "GrpcGatewayRouteMatch",
+        "GrpcGatewayRouteMetadata",
+        "GrpcGatewayRouteRewrite",
+        "HttpGatewayRoute",
+        "HttpGatewayRouteAction",
+        "HttpGatewayRouteHeader",
+        "HttpGatewayRouteHeaderMatch",
+        "HttpGatewayRouteMatch",
+        "HttpGatewayRoutePathRewrite",
+        "HttpGatewayRoutePrefixRewrite",
+        "HttpGatewayRouteRewrite",
+        "HttpPathMatch",
+        "HttpQueryParameterMatch",
+        "QueryParameter",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class GatewayRouteHostnameMatch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Exact: str | None = None
-    Suffix: str | None = None
-
-
-class GatewayRouteHostnameRewrite(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultTargetHostname: str | None = None
-
-
-class GatewayRouteRangeMatch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    End: int
-    Start: int
-
-
-class GatewayRouteVirtualService(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VirtualServiceName: str
-
-
-class GrpcGatewayRouteRewrite(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Hostname: GatewayRouteHostnameRewrite | None = None
-
-
-class HttpGatewayRouteHeaderMatch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Exact: str | None = None
-    Prefix: str | None = None
-    Range: GatewayRouteRangeMatch | None = None
-    Regex: str | None = None
-    Suffix: str | None = None
-
-
-class HttpGatewayRoutePathRewrite(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Exact: str | None = None
-
-
-class HttpGatewayRoutePrefixRewrite(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultPrefix: str | None = None
-    Value: str | None = None
-
-
-class HttpGatewayRouteRewrite(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Hostname: GatewayRouteHostnameRewrite | None = None
-    Path: HttpGatewayRoutePathRewrite | None = None
-    Prefix: HttpGatewayRoutePrefixRewrite | None = None
-
-
-class HttpPathMatch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Exact: str | None = None
-    Regex: str | None = None
-
-
-class HttpQueryParameterMatch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Exact: str | None = None
-
-
-class QueryParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Match: HttpQueryParameterMatch | None = None
-    Name: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class GatewayRouteAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    ResourceOwner: str | None = None
-    Uid: str | None = None
-
-
-class GatewayRouteMetadataMatch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Exact: str | None = None
-    Prefix: str | None = None
-    Range: GatewayRouteRangeMatch | None = None
-    Regex: str | None = None
-    Suffix: str | None = None
-
-
-class GatewayRouteTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Port: int | None = None
-    VirtualService: GatewayRouteVirtualService
-
-
-class GrpcGatewayRouteAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Rewrite: GrpcGatewayRouteRewrite | None = None
-    Target: GatewayRouteTarget
-
-
-class GrpcGatewayRouteMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Invert: bool | None = None
-    Match: GatewayRouteMetadataMatch | None = None
-    Name: str
-
-
-class HttpGatewayRouteAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Rewrite: HttpGatewayRouteRewrite | None = None
-    Target: GatewayRouteTarget
-
-
-class HttpGatewayRouteHeader(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Invert: bool | None = None
-    Match: HttpGatewayRouteHeaderMatch | None = None
-    Name: str
-
-
-class HttpGatewayRouteMatch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Headers: list[HttpGatewayRouteHeader] | None = None
-    Hostname: GatewayRouteHostnameMatch | None = None
-    Method: str | None = None
-    Path: HttpPathMatch | None = None
-    Port: int | None = None
-    Prefix: str | None = None
-    QueryParameters: list[QueryParameter] | None = None
-
-
-class GrpcGatewayRouteMatch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Hostname: GatewayRouteHostnameMatch | None = None
-    Metadata: list[GrpcGatewayRouteMetadata] | None = None
-    Port: int | None = None
-    ServiceName: str | None = None
-
-
-class HttpGatewayRoute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: HttpGatewayRouteAction
-    Match: HttpGatewayRouteMatch
-
-
-class GrpcGatewayRoute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: GrpcGatewayRouteAction
-    Match: GrpcGatewayRouteMatch
-
-
-class GatewayRouteSpec(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GrpcRoute: GrpcGatewayRoute | None = None
-    Http2Route: HttpGatewayRoute | None = None
-    HttpRoute: HttpGatewayRoute | None = None
-    Priority: int | None = None
-
-
-class GatewayRouteProps(DeferredModel):
-    GatewayRouteName: str | None = None
-    MeshName: str
-    MeshOwner: str | None = None
-    Spec: GatewayRouteSpec
-    Tags: list[Tag] | None = None
-    VirtualGatewayName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -772,8 +618,10 @@ class GatewayRoute(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GatewayRouteProps
-    attributes_model: ClassVar[type[BaseModel]] = GatewayRouteAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GatewayRouteProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GatewayRouteAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._mesh_models import (
+        MeshAttributes as MeshAttributes,
+        MeshEgressFilter as MeshEgressFilter,
+        MeshProps as MeshProps,
+        MeshServiceDiscovery as MeshServiceDiscovery,
+        MeshSpec as MeshSpec,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Mesh",
@@ -29,52 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _mesh_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_mesh_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MeshAttributes",
+        "MeshEgressFilter",
+        "MeshProps",
+        "MeshServiceDiscovery",
+        "MeshSpec",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MeshEgressFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: str
-
-
-class MeshServiceDiscovery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IpPreference: str | None = None
-
-
-class MeshSpec(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EgressFilter: MeshEgressFilter | None = None
-    ServiceDiscovery: MeshServiceDiscovery | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class MeshAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    MeshOwner: str | None = None
-    ResourceOwner: str | None = None
-    Uid: str | None = None
-
-
-class MeshProps(DeferredModel):
-    MeshName: str | None = None
-    Spec: MeshSpec | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -180,8 +163,8 @@ class Mesh(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MeshProps
-    attributes_model: ClassVar[type[BaseModel]] = MeshAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MeshProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MeshAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,45 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._route_models import (
+        Duration as Duration,
+        GrpcRetryPolicy as GrpcRetryPolicy,
+        GrpcRouteAction as GrpcRouteAction,
+        GrpcRouteMatch as GrpcRouteMatch,
+        GrpcRouteMetadata as GrpcRouteMetadata,
+        GrpcRouteMetadataMatchMethod as GrpcRouteMetadataMatchMethod,
+        GrpcTimeout as GrpcTimeout,
+        HeaderMatchMethod as HeaderMatchMethod,
+        HttpPathMatch as HttpPathMatch,
+        HttpQueryParameterMatch as HttpQueryParameterMatch,
+        HttpRetryPolicy as HttpRetryPolicy,
+        HttpRouteAction as HttpRouteAction,
+        HttpRouteHeader as HttpRouteHeader,
+        HttpRouteMatch as HttpRouteMatch,
+        HttpTimeout as HttpTimeout,
+        MatchRange as MatchRange,
+        QueryParameter as QueryParameter,
+        RouteAttributes as RouteAttributes,
+        RouteGrpcRoute as RouteGrpcRoute,
+        RouteHttpRoute as RouteHttpRoute,
+        RouteProps as RouteProps,
+        RouteSpec as RouteSpec,
+        RouteTcpRoute as RouteTcpRoute,
+        Tag as Tag,
+        TcpRouteAction as TcpRouteAction,
+        TcpRouteMatch as TcpRouteMatch,
+        TcpTimeout as TcpTimeout,
+        WeightedTarget as WeightedTarget,
+    )
 
 __all__ = [
     "Duration",
@@ -73,255 +106,46 @@ __all__ = [
     "WeightedTargetDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _route_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_route_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Duration",
+        "GrpcRetryPolicy",
+        "GrpcRouteAction",
+        "GrpcRouteMatch",
+        "GrpcRouteMetadata",
+        "GrpcRouteMetadataMatchMethod",
+        "GrpcTimeout",
+        "HeaderMatchMethod",
+        "HttpPathMatch",
+        "HttpQueryParameterMatch",
+        "HttpRetryPolicy",
+        "HttpRouteAction",
+        "HttpRouteHeader",
+        "HttpRouteMatch",
+        "HttpTimeout",
+        "MatchRange",
+        "QueryParameter",
+        "RouteAttributes",
+        "RouteGrpcRoute",
+        "RouteHttpRoute",
+        "RouteProps",
+        "RouteSpec",
+        "RouteTcpRoute",
+        "Tag",
+        "TcpRouteAction",
+        "TcpRouteMatch",
+        "TcpTimeout",
+        "WeightedTarget",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Duration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Unit: str
-    Value: int
-
-
-class GrpcRetryPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GrpcRetryEvents: list[str] | None = None
-    HttpRetryEvents: list[str] | None = None
-    MaxRetries: int
-    PerRetryTimeout: Duration
-    TcpRetryEvents: list[str] | None = None
-
-
-class GrpcTimeout(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Idle: Duration | None = None
-    PerRequest: Duration | None = None
-
-
-class HttpPathMatch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Exact: str | None = None
-    Regex: str | None = None
-
-
-class HttpQueryParameterMatch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Exact: str | None = None
-
-
-class HttpRetryPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HttpRetryEvents: list[str] | None = None
-    MaxRetries: int
-    PerRetryTimeout: Duration
-    TcpRetryEvents: list[str] | None = None
-
-
-class HttpTimeout(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Idle: Duration | None = None
-    PerRequest: Duration | None = None
-
-
-class MatchRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    End: int
-    Start: int
-
-
-class QueryParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Match: HttpQueryParameterMatch | None = None
-    Name: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TcpRouteMatch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Port: int | None = None
-
-
-class TcpTimeout(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Idle: Duration | None = None
-
-
-class WeightedTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Port: int | None = None
-    VirtualNode: str
-    Weight: int
-
-
-class RouteAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    ResourceOwner: str | None = None
-    Uid: str | None = None
-
-
-class GrpcRouteAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WeightedTargets: list[WeightedTarget]
-
-
-class GrpcRouteMetadataMatchMethod(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Exact: str | None = None
-    Prefix: str | None = None
-    Range: MatchRange | None = None
-    Regex: str | None = None
-    Suffix: str | None = None
-
-
-class HeaderMatchMethod(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Exact: str | None = None
-    Prefix: str | None = None
-    Range: MatchRange | None = None
-    Regex: str | None = None
-    Suffix: str | None = None
-
-
-class HttpRouteAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WeightedTargets: list[WeightedTarget]
-
-
-class HttpRouteHeader(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Invert: bool | None = None
-    Match: HeaderMatchMethod | None = None
-    Name: str
-
-
-class HttpRouteMatch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Headers: list[HttpRouteHeader] | None = None
-    Method: str | None = None
-    Path: HttpPathMatch | None = None
-    Port: int | None = None
-    Prefix: str | None = None
-    QueryParameters: list[QueryParameter] | None = None
-    Scheme: str | None = None
-
-
-class RouteHttpRoute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: HttpRouteAction
-    Match: HttpRouteMatch
-    RetryPolicy: HttpRetryPolicy | None = None
-    Timeout: HttpTimeout | None = None
-
-
-class TcpRouteAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WeightedTargets: list[WeightedTarget]
-
-
-class GrpcRouteMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Invert: bool | None = None
-    Match: GrpcRouteMetadataMatchMethod | None = None
-    Name: str
-
-
-class RouteTcpRoute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: TcpRouteAction
-    Match: TcpRouteMatch | None = None
-    Timeout: TcpTimeout | None = None
-
-
-class GrpcRouteMatch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Metadata: list[GrpcRouteMetadata] | None = None
-    MethodName: str | None = None
-    Port: int | None = None
-    ServiceName: str | None = None
-
-
-class RouteGrpcRoute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: GrpcRouteAction
-    Match: GrpcRouteMatch
-    RetryPolicy: GrpcRetryPolicy | None = None
-    Timeout: GrpcTimeout | None = None
-
-
-class RouteSpec(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GrpcRoute: RouteGrpcRoute | None = None
-    Http2Route: RouteHttpRoute | None = None
-    HttpRoute: RouteHttpRoute | None = None
-    Priority: int | None = None
-    TcpRoute: RouteTcpRoute | None = None
-
-
-class RouteProps(DeferredModel):
-    MeshName: str
-    MeshOwner: str | None = None
-    RouteName: str | None = None
-    Spec: RouteSpec
-    Tags: list[Tag] | None = None
-    VirtualRouterName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -899,8 +723,8 @@ class Route(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RouteProps
-    attributes_model: ClassVar[type[BaseModel]] = RouteAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RouteProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RouteAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,51 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._virtual_gateway_models import (
+        JsonFormatRef as JsonFormatRef,
+        LoggingFormat as LoggingFormat,
+        SubjectAlternativeNameMatchers as SubjectAlternativeNameMatchers,
+        Tag as Tag,
+        VirtualGatewayAccessLog as VirtualGatewayAccessLog,
+        VirtualGatewayAttributes as VirtualGatewayAttributes,
+        VirtualGatewayBackendDefaults as VirtualGatewayBackendDefaults,
+        VirtualGatewayClientPolicy as VirtualGatewayClientPolicy,
+        VirtualGatewayClientPolicyTls as VirtualGatewayClientPolicyTls,
+        VirtualGatewayClientTlsCertificate as VirtualGatewayClientTlsCertificate,
+        VirtualGatewayConnectionPool as VirtualGatewayConnectionPool,
+        VirtualGatewayFileAccessLog as VirtualGatewayFileAccessLog,
+        VirtualGatewayGrpcConnectionPool as VirtualGatewayGrpcConnectionPool,
+        VirtualGatewayHealthCheckPolicy as VirtualGatewayHealthCheckPolicy,
+        VirtualGatewayHttp2ConnectionPool as VirtualGatewayHttp2ConnectionPool,
+        VirtualGatewayHttpConnectionPool as VirtualGatewayHttpConnectionPool,
+        VirtualGatewayListener as VirtualGatewayListener,
+        VirtualGatewayListenerTls as VirtualGatewayListenerTls,
+        VirtualGatewayListenerTlsAcmCertificate as VirtualGatewayListenerTlsAcmCertificate,
+        VirtualGatewayListenerTlsCertificate as VirtualGatewayListenerTlsCertificate,
+        VirtualGatewayListenerTlsFileCertificate as VirtualGatewayListenerTlsFileCertificate,
+        VirtualGatewayListenerTlsSdsCertificate as VirtualGatewayListenerTlsSdsCertificate,
+        VirtualGatewayListenerTlsValidationContext as VirtualGatewayListenerTlsValidationContext,
+        VirtualGatewayListenerTlsValidationContextTrust as VirtualGatewayListenerTlsValidationContextTrust,
+        VirtualGatewayLogging as VirtualGatewayLogging,
+        VirtualGatewayPortMapping as VirtualGatewayPortMapping,
+        VirtualGatewayProps as VirtualGatewayProps,
+        VirtualGatewaySpec as VirtualGatewaySpec,
+        VirtualGatewaySubjectAlternativeNames as VirtualGatewaySubjectAlternativeNames,
+        VirtualGatewayTlsValidationContext as VirtualGatewayTlsValidationContext,
+        VirtualGatewayTlsValidationContextAcmTrust as VirtualGatewayTlsValidationContextAcmTrust,
+        VirtualGatewayTlsValidationContextFileTrust as VirtualGatewayTlsValidationContextFileTrust,
+        VirtualGatewayTlsValidationContextSdsTrust as VirtualGatewayTlsValidationContextSdsTrust,
+        VirtualGatewayTlsValidationContextTrust as VirtualGatewayTlsValidationContextTrust,
+    )
 
 __all__ = [
     "JsonFormatRef",
@@ -85,280 +124,52 @@ __all__ = [
     "VirtualGatewayTlsValidationContextTrustDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class JsonFormatRef(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LoggingFormat(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Json: list[JsonFormatRef] | None = None
-    Text: str | None = None
-
-
-class SubjectAlternativeNameMatchers(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Exact: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VirtualGatewayFileAccessLog(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Format: LoggingFormat | None = None
-    Path: str
-
-
-class VirtualGatewayGrpcConnectionPool(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxRequests: int
-
-
-class VirtualGatewayHealthCheckPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HealthyThreshold: int
-    IntervalMillis: int
-    Path: str | None = None
-    Port: int | None = None
-    Protocol: str
-    TimeoutMillis: int
-    UnhealthyThreshold: int
-
-
-class VirtualGatewayHttp2ConnectionPool(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxRequests: int
-
-
-class VirtualGatewayHttpConnectionPool(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxConnections: int
-    MaxPendingRequests: int | None = None
-
-
-class VirtualGatewayListenerTlsAcmCertificate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateArn: str
-
-
-class VirtualGatewayListenerTlsFileCertificate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateChain: str
-    PrivateKey: str
-
-
-class VirtualGatewayListenerTlsSdsCertificate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretName: str
-
-
-class VirtualGatewayPortMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Port: int
-    Protocol: str
-
-
-class VirtualGatewaySubjectAlternativeNames(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Match: SubjectAlternativeNameMatchers
-
-
-class VirtualGatewayTlsValidationContextAcmTrust(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateAuthorityArns: list[str]
-
-
-class VirtualGatewayTlsValidationContextFileTrust(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateChain: str
-
-
-class VirtualGatewayTlsValidationContextSdsTrust(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretName: str
-
-
-class VirtualGatewayTlsValidationContextTrust(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ACM: VirtualGatewayTlsValidationContextAcmTrust | None = None
-    File: VirtualGatewayTlsValidationContextFileTrust | None = None
-    SDS: VirtualGatewayTlsValidationContextSdsTrust | None = None
-
-
-class VirtualGatewayAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    ResourceOwner: str | None = None
-    Uid: str | None = None
-
-
-class VirtualGatewayAccessLog(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    File: VirtualGatewayFileAccessLog | None = None
-
-
-class VirtualGatewayClientTlsCertificate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    File: VirtualGatewayListenerTlsFileCertificate | None = None
-    SDS: VirtualGatewayListenerTlsSdsCertificate | None = None
-
-
-class VirtualGatewayConnectionPool(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GRPC: VirtualGatewayGrpcConnectionPool | None = None
-    HTTP: VirtualGatewayHttpConnectionPool | None = None
-    HTTP2: VirtualGatewayHttp2ConnectionPool | None = None
-
-
-class VirtualGatewayListenerTlsCertificate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ACM: VirtualGatewayListenerTlsAcmCertificate | None = None
-    File: VirtualGatewayListenerTlsFileCertificate | None = None
-    SDS: VirtualGatewayListenerTlsSdsCertificate | None = None
-
-
-class VirtualGatewayListenerTlsValidationContextTrust(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    File: VirtualGatewayTlsValidationContextFileTrust | None = None
-    SDS: VirtualGatewayTlsValidationContextSdsTrust | None = None
-
-
-class VirtualGatewayLogging(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessLog: VirtualGatewayAccessLog | None = None
-
-
-class VirtualGatewayTlsValidationContext(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SubjectAlternativeNames: VirtualGatewaySubjectAlternativeNames | None = None
-    Trust: VirtualGatewayTlsValidationContextTrust
-
-
-class VirtualGatewayClientPolicyTls(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Certificate: VirtualGatewayClientTlsCertificate | None = None
-    Enforce: bool | None = None
-    Ports: list[int] | None = None
-    Validation: VirtualGatewayTlsValidationContext
-
-
-class VirtualGatewayListenerTlsValidationContext(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SubjectAlternativeNames: VirtualGatewaySubjectAlternativeNames | None = None
-    Trust: VirtualGatewayListenerTlsValidationContextTrust
-
-
-class VirtualGatewayClientPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TLS: VirtualGatewayClientPolicyTls | None = None
-
-
-class VirtualGatewayListenerTls(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Certificate: VirtualGatewayListenerTlsCertificate
-    Mode: str
-    Validation: VirtualGatewayListenerTlsValidationContext | None = None
-
-
-class VirtualGatewayBackendDefaults(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientPolicy: VirtualGatewayClientPolicy | None = None
-
-
-class VirtualGatewayListener(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectionPool: VirtualGatewayConnectionPool | None = None
-    HealthCheck: VirtualGatewayHealthCheckPolicy | None = None
-    PortMapping: VirtualGatewayPortMapping
-    TLS: VirtualGatewayListenerTls | None = None
-
-
-class VirtualGatewaySpec(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BackendDefaults: VirtualGatewayBackendDefaults | None = None
-    Listeners: list[VirtualGatewayListener]
-    Logging: VirtualGatewayLogging | None = None
-
-
-class VirtualGatewayProps(DeferredModel):
-    MeshName: str
-    MeshOwner: str | None = None
-    Spec: VirtualGatewaySpec
-    Tags: list[Tag] | None = None
-    VirtualGatewayName: str | None = None
-
+# The pydantic models live in _virtual_gateway_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_virtual_gateway_models"
+_MODEL_NAMES = frozenset(
+    {
+        "JsonFormatRef",
+        "LoggingFormat",
+        "SubjectAlternativeNameMatchers",
+        "Tag",
+        "VirtualGatewayAccessLog",
+        "VirtualGatewayAttributes",
+        "VirtualGatewayBackendDefaults",
+        "VirtualGatewayClientPolicy",
+        "VirtualGatewayClientPolicyTls",
+        "VirtualGatewayClientTlsCertificate",
+        "VirtualGatewayConnectionPool",
+        "VirtualGatewayFileAccessLog",
+        "VirtualGatewayGrpcConnectionPool",
+        "VirtualGatewayHealthCheckPolicy",
+        "VirtualGatewayHttp2ConnectionPool",
+        "VirtualGatewayHttpConnectionPool",
+        "VirtualGatewayListener",
+        "VirtualGatewayListenerTls",
+        "VirtualGatewayListenerTlsAcmCertificate",
+        "VirtualGatewayListenerTlsCertificate",
+        "VirtualGatewayListenerTlsFileCertificate",
+        "VirtualGatewayListenerTlsSdsCertificate",
+        "VirtualGatewayListenerTlsValidationContext",
+        "VirtualGatewayListenerTlsValidationContextTrust",
+        "VirtualGatewayLogging",
+        "VirtualGatewayPortMapping",
+        "VirtualGatewayProps",
+        "VirtualGatewaySpec",
+        "VirtualGatewaySubjectAlternativeNames",
+        "VirtualGatewayTlsValidationContext",
+        "VirtualGatewayTlsValidationContextAcmTrust",
+        "VirtualGatewayTlsValidationContextFileTrust",
+        "VirtualGatewayTlsValidationContextSdsTrust",
+        "VirtualGatewayTlsValidationContextTrust",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -960,8 +771,10 @@ class VirtualGateway(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VirtualGatewayProps
-    attributes_model: ClassVar[type[BaseModel]] = VirtualGatewayAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VirtualGatewayProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VirtualGatewayAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,64 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._virtual_node_models import (
+        AwsCloudMapInstanceAttribute as AwsCloudMapInstanceAttribute,
+        AwsCloudMapServiceDiscovery as AwsCloudMapServiceDiscovery,
+        Backend as Backend,
+        ClientPolicyTls as ClientPolicyTls,
+        ClientTlsCertificate as ClientTlsCertificate,
+        DnsServiceDiscovery as DnsServiceDiscovery,
+        Duration as Duration,
+        FileAccessLog as FileAccessLog,
+        GrpcTimeout as GrpcTimeout,
+        HttpTimeout as HttpTimeout,
+        JsonFormatRef as JsonFormatRef,
+        Listener as Listener,
+        ListenerTimeout as ListenerTimeout,
+        ListenerTls as ListenerTls,
+        ListenerTlsAcmCertificate as ListenerTlsAcmCertificate,
+        ListenerTlsCertificate as ListenerTlsCertificate,
+        ListenerTlsFileCertificate as ListenerTlsFileCertificate,
+        ListenerTlsSdsCertificate as ListenerTlsSdsCertificate,
+        ListenerTlsValidationContext as ListenerTlsValidationContext,
+        ListenerTlsValidationContextTrust as ListenerTlsValidationContextTrust,
+        LoggingFormat as LoggingFormat,
+        SubjectAlternativeNameMatchers as SubjectAlternativeNameMatchers,
+        Tag as Tag,
+        TcpTimeout as TcpTimeout,
+        TlsValidationContext as TlsValidationContext,
+        TlsValidationContextAcmTrust as TlsValidationContextAcmTrust,
+        TlsValidationContextFileTrust as TlsValidationContextFileTrust,
+        TlsValidationContextSdsTrust as TlsValidationContextSdsTrust,
+        TlsValidationContextTrust as TlsValidationContextTrust,
+        VirtualNodeAccessLog as VirtualNodeAccessLog,
+        VirtualNodeAttributes as VirtualNodeAttributes,
+        VirtualNodeBackendDefaults as VirtualNodeBackendDefaults,
+        VirtualNodeClientPolicy as VirtualNodeClientPolicy,
+        VirtualNodeConnectionPool as VirtualNodeConnectionPool,
+        VirtualNodeGrpcConnectionPool as VirtualNodeGrpcConnectionPool,
+        VirtualNodeHealthCheck as VirtualNodeHealthCheck,
+        VirtualNodeHttp2ConnectionPool as VirtualNodeHttp2ConnectionPool,
+        VirtualNodeHttpConnectionPool as VirtualNodeHttpConnectionPool,
+        VirtualNodeLogging as VirtualNodeLogging,
+        VirtualNodeOutlierDetection as VirtualNodeOutlierDetection,
+        VirtualNodePortMapping as VirtualNodePortMapping,
+        VirtualNodeProps as VirtualNodeProps,
+        VirtualNodeServiceDiscovery as VirtualNodeServiceDiscovery,
+        VirtualNodeSpec as VirtualNodeSpec,
+        VirtualNodeSubjectAlternativeNames as VirtualNodeSubjectAlternativeNames,
+        VirtualNodeTcpConnectionPool as VirtualNodeTcpConnectionPool,
+        VirtualServiceBackend as VirtualServiceBackend,
+    )
 
 __all__ = [
     "AwsCloudMapInstanceAttribute",
@@ -111,393 +163,65 @@ __all__ = [
     "VirtualServiceBackendDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class AwsCloudMapInstanceAttribute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AwsCloudMapServiceDiscovery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attributes: list[AwsCloudMapInstanceAttribute] | None = None
-    IpPreference: str | None = None
-    NamespaceName: str
-    ServiceName: str
-
-
-class DnsServiceDiscovery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Hostname: str
-    IpPreference: str | None = None
-    ResponseType: str | None = None
-
-
-class Duration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Unit: str
-    Value: int
-
-
-class GrpcTimeout(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Idle: Duration | None = None
-    PerRequest: Duration | None = None
-
-
-class HttpTimeout(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Idle: Duration | None = None
-    PerRequest: Duration | None = None
-
-
-class JsonFormatRef(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ListenerTlsAcmCertificate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateArn: str
-
-
-class ListenerTlsFileCertificate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateChain: str
-    PrivateKey: str
-
-
-class ListenerTlsSdsCertificate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretName: str
-
-
-class LoggingFormat(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Json: list[JsonFormatRef] | None = None
-    Text: str | None = None
-
-
-class SubjectAlternativeNameMatchers(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Exact: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TcpTimeout(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Idle: Duration | None = None
-
-
-class TlsValidationContextAcmTrust(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateAuthorityArns: list[str]
-
-
-class TlsValidationContextFileTrust(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateChain: str
-
-
-class TlsValidationContextSdsTrust(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretName: str
-
-
-class TlsValidationContextTrust(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ACM: TlsValidationContextAcmTrust | None = None
-    File: TlsValidationContextFileTrust | None = None
-    SDS: TlsValidationContextSdsTrust | None = None
-
-
-class VirtualNodeGrpcConnectionPool(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxRequests: int
-
-
-class VirtualNodeHealthCheck(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HealthyThreshold: int
-    IntervalMillis: int
-    Path: str | None = None
-    Port: int | None = None
-    Protocol: str
-    TimeoutMillis: int
-    UnhealthyThreshold: int
-
-
-class VirtualNodeHttp2ConnectionPool(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxRequests: int
-
-
-class VirtualNodeHttpConnectionPool(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxConnections: int
-    MaxPendingRequests: int | None = None
-
-
-class VirtualNodeOutlierDetection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BaseEjectionDuration: Duration
-    Interval: Duration
-    MaxEjectionPercent: int
-    MaxServerErrors: int
-
-
-class VirtualNodePortMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Port: int
-    Protocol: str
-
-
-class VirtualNodeServiceDiscovery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AWSCloudMap: AwsCloudMapServiceDiscovery | None = None
-    DNS: DnsServiceDiscovery | None = None
-
-
-class VirtualNodeSubjectAlternativeNames(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Match: SubjectAlternativeNameMatchers
-
-
-class VirtualNodeTcpConnectionPool(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxConnections: int
-
-
-class VirtualNodeAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    ResourceOwner: str | None = None
-    Uid: str | None = None
-
-
-class ClientTlsCertificate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    File: ListenerTlsFileCertificate | None = None
-    SDS: ListenerTlsSdsCertificate | None = None
-
-
-class FileAccessLog(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Format: LoggingFormat | None = None
-    Path: str
-
-
-class ListenerTimeout(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GRPC: GrpcTimeout | None = None
-    HTTP: HttpTimeout | None = None
-    HTTP2: HttpTimeout | None = None
-    TCP: TcpTimeout | None = None
-
-
-class ListenerTlsCertificate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ACM: ListenerTlsAcmCertificate | None = None
-    File: ListenerTlsFileCertificate | None = None
-    SDS: ListenerTlsSdsCertificate | None = None
-
-
-class ListenerTlsValidationContextTrust(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    File: TlsValidationContextFileTrust | None = None
-    SDS: TlsValidationContextSdsTrust | None = None
-
-
-class TlsValidationContext(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SubjectAlternativeNames: VirtualNodeSubjectAlternativeNames | None = None
-    Trust: TlsValidationContextTrust
-
-
-class VirtualNodeAccessLog(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    File: FileAccessLog | None = None
-
-
-class VirtualNodeConnectionPool(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GRPC: VirtualNodeGrpcConnectionPool | None = None
-    HTTP: VirtualNodeHttpConnectionPool | None = None
-    HTTP2: VirtualNodeHttp2ConnectionPool | None = None
-    TCP: VirtualNodeTcpConnectionPool | None = None
-
-
-class VirtualNodeLogging(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessLog: VirtualNodeAccessLog | None = None
-
-
-class ClientPolicyTls(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Certificate: ClientTlsCertificate | None = None
-    Enforce: bool | None = None
-    Ports: list[int] | None = None
-    Validation: TlsValidationContext
-
-
-class ListenerTlsValidationContext(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SubjectAlternativeNames: VirtualNodeSubjectAlternativeNames | None = None
-    Trust: ListenerTlsValidationContextTrust
-
-
-class VirtualNodeClientPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TLS: ClientPolicyTls | None = None
-
-
-class VirtualServiceBackend(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientPolicy: VirtualNodeClientPolicy | None = None
-    VirtualServiceName: str
-
-
-class Backend(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VirtualService: VirtualServiceBackend | None = None
-
-
-class ListenerTls(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Certificate: ListenerTlsCertificate
-    Mode: str
-    Validation: ListenerTlsValidationContext | None = None
-
-
-class VirtualNodeBackendDefaults(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientPolicy: VirtualNodeClientPolicy | None = None
-
-
-class Listener(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectionPool: VirtualNodeConnectionPool | None = None
-    HealthCheck: VirtualNodeHealthCheck | None = None
-    OutlierDetection: VirtualNodeOutlierDetection | None = None
-    PortMapping: VirtualNodePortMapping
-    TLS: ListenerTls | None = None
-    Timeout: ListenerTimeout | None = None
-
-
-class VirtualNodeSpec(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BackendDefaults: VirtualNodeBackendDefaults | None = None
-    Backends: list[Backend] | None = None
-    Listeners: list[Listener] | None = None
-    Logging: VirtualNodeLogging | None = None
-    ServiceDiscovery: VirtualNodeServiceDiscovery | None = None
-
-
-class VirtualNodeProps(DeferredModel):
-    MeshName: str
-    MeshOwner: str | None = None
-    Spec: VirtualNodeSpec
-    Tags: list[Tag] | None = None
-    VirtualNodeName: str | None = None
-
+# The pydantic models live in _virtual_node_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_virtual_node_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AwsCloudMapInstanceAttribute",
+        "AwsCloudMapServiceDiscovery",
+        "Backend",
+        "ClientPolicyTls",
+        "ClientTlsCertificate",
+        "DnsServiceDiscovery",
+        "Duration",
+        "FileAccessLog",
+        "GrpcTimeout",
+        "HttpTimeout",
+        "JsonFormatRef",
+        "Listener",
+        "ListenerTimeout",
+        "ListenerTls",
+        "ListenerTlsAcmCertificate",
+        "ListenerTlsCertificate",
+        "ListenerTlsFileCertificate",
+        "ListenerTlsSdsCertificate",
+        "ListenerTlsValidationContext",
+        "ListenerTlsValidationContextTrust",
+        "LoggingFormat",
+        "SubjectAlternativeNameMatchers",
+        "Tag",
+        "TcpTimeout",
+        "TlsValidationContext",
+        "TlsValidationContextAcmTrust",
+        "TlsValidationContextFileTrust",
+        "TlsValidationContextSdsTrust",
+        "TlsValidationContextTrust",
+        "VirtualNodeAccessLog",
+        "VirtualNodeAttributes",
+        "VirtualNodeBackendDefaults",
+        "VirtualNodeClientPolicy",
+        "VirtualNodeConnectionPool",
+        "VirtualNodeGrpcConnectionPool",
+        "VirtualNodeHealthCheck",
+        "VirtualNodeHttp2ConnectionPool",
+        "VirtualNodeHttpConnectionPool",
+        "VirtualNodeLogging",
+        "VirtualNodeOutlierDetection",
+        "VirtualNodePortMapping",
+        "VirtualNodeProps",
+        "VirtualNodeServiceDiscovery",
+        "VirtualNodeSpec",
+        "VirtualNodeSubjectAlternativeNames",
+        "VirtualNodeTcpConnectionPool",
+        "VirtualServiceBackend",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1345,8 +1069,10 @@ class VirtualNode(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VirtualNodeProps
-    attributes_model: ClassVar[type[BaseModel]] = VirtualNodeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VirtualNodeProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VirtualNodeAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._virtual_router_models import (
+        Tag as Tag,
+        VirtualRouterAttributes as VirtualRouterAttributes,
+        VirtualRouterListener as VirtualRouterListener,
+        VirtualRouterPortMapping as VirtualRouterPortMapping,
+        VirtualRouterProps as VirtualRouterProps,
+        VirtualRouterSpec as VirtualRouterSpec,
+    )
 
 __all__ = [
     "Tag",
@@ -29,53 +40,24 @@ __all__ = [
     "VirtualRouterSpecDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _virtual_router_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_virtual_router_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "VirtualRouterAttributes",
+        "VirtualRouterListener",
+        "VirtualRouterPortMapping",
+        "VirtualRouterProps",
+        "VirtualRouterSpec",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VirtualRouterPortMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Port: int
-    Protocol: str
-
-
-class VirtualRouterAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    ResourceOwner: str | None = None
-    Uid: str | None = None
-
-
-class VirtualRouterListener(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PortMapping: VirtualRouterPortMapping
-
-
-class VirtualRouterSpec(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Listeners: list[VirtualRouterListener]
-
-
-class VirtualRouterProps(DeferredModel):
-    MeshName: str
-    MeshOwner: str | None = None
-    Spec: VirtualRouterSpec
-    Tags: list[Tag] | None = None
-    VirtualRouterName: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -187,8 +169,10 @@ class VirtualRouter(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VirtualRouterProps
-    attributes_model: ClassVar[type[BaseModel]] = VirtualRouterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VirtualRouterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VirtualRouterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

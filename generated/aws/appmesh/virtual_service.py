@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._virtual_service_models import (
+        Tag as Tag,
+        VirtualNodeServiceProvider as VirtualNodeServiceProvider,
+        VirtualRouterServiceProvider as VirtualRouterServiceProvider,
+        VirtualServiceAttributes as VirtualServiceAttributes,
+        VirtualServiceProps as VirtualServiceProps,
+        VirtualServiceProvider as VirtualServiceProvider,
+        VirtualServiceSpec as VirtualServiceSpec,
+    )
 
 __all__ = [
     "Tag",
@@ -31,60 +43,25 @@ __all__ = [
     "VirtualServiceSpecDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _virtual_service_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_virtual_service_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "VirtualNodeServiceProvider",
+        "VirtualRouterServiceProvider",
+        "VirtualServiceAttributes",
+        "VirtualServiceProps",
+        "VirtualServiceProvider",
+        "VirtualServiceSpec",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VirtualNodeServiceProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VirtualNodeName: str
-
-
-class VirtualRouterServiceProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VirtualRouterName: str
-
-
-class VirtualServiceProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VirtualNode: VirtualNodeServiceProvider | None = None
-    VirtualRouter: VirtualRouterServiceProvider | None = None
-
-
-class VirtualServiceSpec(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Provider: VirtualServiceProvider | None = None
-
-
-class VirtualServiceAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    ResourceOwner: str | None = None
-    Uid: str | None = None
-
-
-class VirtualServiceProps(DeferredModel):
-    MeshName: str
-    MeshOwner: str | None = None
-    Spec: VirtualServiceSpec
-    Tags: list[Tag] | None = None
-    VirtualServiceName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -205,8 +182,10 @@ class VirtualService(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VirtualServiceProps
-    attributes_model: ClassVar[type[BaseModel]] = VirtualServiceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VirtualServiceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VirtualServiceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

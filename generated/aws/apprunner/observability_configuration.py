@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._observability_configuration_models import (
+        ObservabilityConfigurationAttributes as ObservabilityConfigurationAttributes,
+        ObservabilityConfigurationProps as ObservabilityConfigurationProps,
+        ObservabilityConfigurationTraceConfiguration as ObservabilityConfigurationTraceConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ObservabilityConfiguration",
@@ -25,35 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _observability_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_observability_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ObservabilityConfigurationAttributes",
+        "ObservabilityConfigurationProps",
+        "ObservabilityConfigurationTraceConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ObservabilityConfigurationTraceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Vendor: Literal["AWSXRAY"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class ObservabilityConfigurationAttributes(DeferredModel):
-    Latest: bool | None = None
-    ObservabilityConfigurationArn: str | None = None
-    ObservabilityConfigurationRevision: int | None = None
-
-
-class ObservabilityConfigurationProps(DeferredModel):
-    ObservabilityConfigurationName: str | None = None
-    Tags: list[Tag] | None = None
-    TraceConfiguration: ObservabilityConfigurationTraceConfiguration | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -154,8 +150,12 @@ class ObservabilityConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ObservabilityConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = ObservabilityConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ObservabilityConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ObservabilityConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,36 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._service_models import (
+        KeyValuePair as KeyValuePair,
+        ServiceAttributes as ServiceAttributes,
+        ServiceAuthenticationConfiguration as ServiceAuthenticationConfiguration,
+        ServiceCodeConfiguration as ServiceCodeConfiguration,
+        ServiceCodeConfigurationValues as ServiceCodeConfigurationValues,
+        ServiceCodeRepository as ServiceCodeRepository,
+        ServiceEgressConfiguration as ServiceEgressConfiguration,
+        ServiceEncryptionConfiguration as ServiceEncryptionConfiguration,
+        ServiceHealthCheckConfiguration as ServiceHealthCheckConfiguration,
+        ServiceImageConfiguration as ServiceImageConfiguration,
+        ServiceImageRepository as ServiceImageRepository,
+        ServiceIngressConfiguration as ServiceIngressConfiguration,
+        ServiceInstanceConfiguration as ServiceInstanceConfiguration,
+        ServiceNetworkConfiguration as ServiceNetworkConfiguration,
+        ServiceObservabilityConfiguration as ServiceObservabilityConfiguration,
+        ServiceProps as ServiceProps,
+        ServiceSourceCodeVersion as ServiceSourceCodeVersion,
+        ServiceSourceConfiguration as ServiceSourceConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "KeyValuePair",
@@ -55,192 +79,37 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _service_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_service_models"
+_MODEL_NAMES = frozenset(
+    {
+        "KeyValuePair",
+        "ServiceAttributes",
+        "ServiceAuthenticationConfiguration",
+        "ServiceCodeConfiguration",
+        "ServiceCodeConfigurationValues",
+        "ServiceCodeRepository",
+        "ServiceEgressConfiguration",
+        "ServiceEncryptionConfiguration",
+        "ServiceHealthCheckConfiguration",
+        "ServiceImageConfiguration",
+        "ServiceImageRepository",
+        "ServiceIngressConfiguration",
+        "ServiceInstanceConfiguration",
+        "ServiceNetworkConfiguration",
+        "ServiceObservabilityConfiguration",
+        "ServiceProps",
+        "ServiceSourceCodeVersion",
+        "ServiceSourceConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class KeyValuePair(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Value: str | None = None
-
-
-class ServiceAuthenticationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessRoleArn: str | None = None
-    ConnectionArn: str | None = None
-
-
-class ServiceCodeConfigurationValues(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BuildCommand: str | None = None
-    Port: str | None = None
-    Runtime: Literal[
-        "PYTHON_3",
-        "NODEJS_12",
-        "NODEJS_14",
-        "CORRETTO_8",
-        "CORRETTO_11",
-        "NODEJS_16",
-        "GO_1",
-        "DOTNET_6",
-        "PHP_81",
-        "RUBY_31",
-        "PYTHON_311",
-        "NODEJS_18",
-        "NODEJS_22",
-    ]
-    RuntimeEnvironmentSecrets: list[KeyValuePair] | None = None
-    RuntimeEnvironmentVariables: list[KeyValuePair] | None = None
-    StartCommand: str | None = None
-
-
-class ServiceEgressConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EgressType: Literal["DEFAULT", "VPC"]
-    VpcConnectorArn: str | None = None
-
-
-class ServiceEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKey: str
-
-
-class ServiceHealthCheckConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HealthyThreshold: int | None = None
-    Interval: int | None = None
-    Path: str | None = None
-    Protocol: Literal["TCP", "HTTP"] | None = None
-    Timeout: int | None = None
-    UnhealthyThreshold: int | None = None
-
-
-class ServiceImageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Port: str | None = None
-    RuntimeEnvironmentSecrets: list[KeyValuePair] | None = None
-    RuntimeEnvironmentVariables: list[KeyValuePair] | None = None
-    StartCommand: str | None = None
-
-
-class ServiceImageRepository(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImageConfiguration: ServiceImageConfiguration | None = None
-    ImageIdentifier: str
-    ImageRepositoryType: Literal["ECR", "ECR_PUBLIC"]
-
-
-class ServiceIngressConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsPubliclyAccessible: bool
-
-
-class ServiceInstanceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cpu: str | None = None
-    InstanceRoleArn: str | None = None
-    Memory: str | None = None
-
-
-class ServiceNetworkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EgressConfiguration: ServiceEgressConfiguration | None = None
-    IngressConfiguration: ServiceIngressConfiguration | None = None
-    IpAddressType: Literal["IPV4", "DUAL_STACK"] | None = None
-
-
-class ServiceObservabilityConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ObservabilityConfigurationArn: str | None = None
-    ObservabilityEnabled: bool
-
-
-class ServiceSourceCodeVersion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["BRANCH"]
-    Value: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class ServiceAttributes(DeferredModel):
-    ServiceArn: str | None = None
-    ServiceId: str | None = None
-    ServiceUrl: str | None = None
-    Status: str | None = None
-
-
-class ServiceCodeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CodeConfigurationValues: ServiceCodeConfigurationValues | None = None
-    ConfigurationSource: Literal["REPOSITORY", "API"]
-
-
-class ServiceCodeRepository(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CodeConfiguration: ServiceCodeConfiguration | None = None
-    RepositoryUrl: str
-    SourceCodeVersion: ServiceSourceCodeVersion
-    SourceDirectory: str | None = None
-
-
-class ServiceSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthenticationConfiguration: ServiceAuthenticationConfiguration | None = None
-    AutoDeploymentsEnabled: bool | None = None
-    CodeRepository: ServiceCodeRepository | None = None
-    ImageRepository: ServiceImageRepository | None = None
-
-
-class ServiceProps(DeferredModel):
-    AutoScalingConfigurationArn: str | None = None
-    EncryptionConfiguration: ServiceEncryptionConfiguration | None = None
-    HealthCheckConfiguration: ServiceHealthCheckConfiguration | None = None
-    InstanceConfiguration: ServiceInstanceConfiguration | None = None
-    NetworkConfiguration: ServiceNetworkConfiguration | None = None
-    ObservabilityConfiguration: ServiceObservabilityConfiguration | None = None
-    ServiceName: str | None = None
-    SourceConfiguration: ServiceSourceConfiguration
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -724,8 +593,10 @@ class Service(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ServiceProps
-    attributes_model: ClassVar[type[BaseModel]] = ServiceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ServiceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ServiceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._vpc_ingress_connection_models import (
+        Tag as Tag,
+        VpcIngressConnectionAttributes as VpcIngressConnectionAttributes,
+        VpcIngressConnectionIngressVpcConfiguration as VpcIngressConnectionIngressVpcConfiguration,
+        VpcIngressConnectionProps as VpcIngressConnectionProps,
+    )
 
 __all__ = [
     "Tag",
@@ -25,49 +34,22 @@ __all__ = [
     "VpcIngressConnectionProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _vpc_ingress_connection_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_vpc_ingress_connection_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "VpcIngressConnectionAttributes",
+        "VpcIngressConnectionIngressVpcConfiguration",
+        "VpcIngressConnectionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class VpcIngressConnectionIngressVpcConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VpcEndpointId: str
-    VpcId: str
-
-
-class VpcIngressConnectionAttributes(DeferredModel):
-    DomainName: str | None = None
-    Status: (
-        Literal[
-            "AVAILABLE",
-            "PENDING_CREATION",
-            "PENDING_UPDATE",
-            "PENDING_DELETION",
-            "FAILED_CREATION",
-            "FAILED_UPDATE",
-            "FAILED_DELETION",
-            "DELETED",
-        ]
-        | None
-    ) = None
-    VpcIngressConnectionArn: str | None = None
-
-
-class VpcIngressConnectionProps(DeferredModel):
-    IngressVpcConfiguration: VpcIngressConnectionIngressVpcConfiguration
-    ServiceArn: str
-    Tags: list[Tag] | None = None
-    VpcIngressConnectionName: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -196,8 +178,12 @@ class VpcIngressConnection(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VpcIngressConnectionProps
-    attributes_model: ClassVar[type[BaseModel]] = VpcIngressConnectionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VpcIngressConnectionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VpcIngressConnectionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._app_block_models import (
+        AppBlockAttributes as AppBlockAttributes,
+        AppBlockProps as AppBlockProps,
+        AppBlockTagsItemOption1 as AppBlockTagsItemOption1,
+        AppBlockTagsItemOption2 as AppBlockTagsItemOption2,
+        S3Location as S3Location,
+        ScriptDetails as ScriptDetails,
+    )
 
 __all__ = [
     "AppBlock",
@@ -29,58 +40,24 @@ __all__ = [
     "ScriptDetailsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _app_block_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_app_block_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AppBlockAttributes",
+        "AppBlockProps",
+        "AppBlockTagsItemOption1",
+        "AppBlockTagsItemOption2",
+        "S3Location",
+        "ScriptDetails",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AppBlockTagsItemOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AppBlockTagsItemOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TagKey: str
-    TagValue: str
-
-
-class S3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Bucket: str
-    S3Key: str | None = None
-
-
-class ScriptDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExecutableParameters: str | None = None
-    ExecutablePath: str
-    ScriptS3Location: S3Location
-    TimeoutInSeconds: int
-
-
-class AppBlockAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-
-
-class AppBlockProps(DeferredModel):
-    Description: str | None = None
-    DisplayName: str | None = None
-    Name: str
-    PackagingType: Literal["APPSTREAM2", "CUSTOM"] | None = None
-    PostSetupScriptDetails: ScriptDetails | None = None
-    SetupScriptDetails: ScriptDetails | None = None
-    SourceS3Location: S3Location
-    Tags: list[AppBlockTagsItemOption1 | AppBlockTagsItemOption2] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -228,8 +205,10 @@ class AppBlock(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AppBlockProps
-    attributes_model: ClassVar[type[BaseModel]] = AppBlockAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AppBlockProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AppBlockAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._app_block_builder_models import (
+        AccessEndpoint as AccessEndpoint,
+        AppBlockBuilderAttributes as AppBlockBuilderAttributes,
+        AppBlockBuilderProps as AppBlockBuilderProps,
+        AppBlockBuilderVpcConfig as AppBlockBuilderVpcConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AccessEndpoint",
@@ -27,52 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _app_block_builder_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_app_block_builder_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AccessEndpoint",
+        "AppBlockBuilderAttributes",
+        "AppBlockBuilderProps",
+        "AppBlockBuilderVpcConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AccessEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndpointType: Literal["STREAMING"]
-    VpceId: str
-
-
-class AppBlockBuilderVpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AppBlockBuilderAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-
-
-class AppBlockBuilderProps(DeferredModel):
-    AccessEndpoints: list[AccessEndpoint] | None = None
-    AppBlockArns: list[str] | None = None
-    Description: str | None = None
-    DisableIMDSV1: bool | None = None
-    DisplayName: str | None = None
-    EnableDefaultInternetAccess: bool | None = None
-    IamRoleArn: str | None = None
-    InstanceType: str
-    Name: str
-    Platform: Literal["WINDOWS_SERVER_2019"]
-    Tags: list[Tag] | None = None
-    VpcConfig: AppBlockBuilderVpcConfig
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -217,8 +198,10 @@ class AppBlockBuilder(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AppBlockBuilderProps
-    attributes_model: ClassVar[type[BaseModel]] = AppBlockBuilderAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AppBlockBuilderProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AppBlockBuilderAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._application_models import (
+        ApplicationAttributes as ApplicationAttributes,
+        ApplicationProps as ApplicationProps,
+        ApplicationTagsItemOption1 as ApplicationTagsItemOption1,
+        ApplicationTagsItemOption2 as ApplicationTagsItemOption2,
+        S3Location as S3Location,
+    )
 
 __all__ = [
     "Application",
@@ -27,64 +37,23 @@ __all__ = [
     "S3LocationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _application_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_application_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApplicationAttributes",
+        "ApplicationProps",
+        "ApplicationTagsItemOption1",
+        "ApplicationTagsItemOption2",
+        "S3Location",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ApplicationTagsItemOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ApplicationTagsItemOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TagKey: str
-    TagValue: str
-
-
-class S3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Bucket: str
-    S3Key: str
-
-
-class ApplicationAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-
-
-class ApplicationProps(DeferredModel):
-    AppBlockArn: str
-    AttributesToDelete: list[str] | None = None
-    Description: str | None = None
-    DisplayName: str | None = None
-    IconS3Location: S3Location
-    InstanceFamilies: list[str]
-    LaunchParameters: str | None = None
-    LaunchPath: str
-    Name: str
-    Platforms: list[
-        Literal[
-            "AMAZON_LINUX2",
-            "RHEL8",
-            "ROCKY_LINUX8",
-            "UBUNTU_PRO_2404",
-            "WINDOWS",
-            "WINDOWS_SERVER_2016",
-            "WINDOWS_SERVER_2019",
-            "WINDOWS_SERVER_2022",
-            "WINDOWS_SERVER_2025",
-        ]
-    ]
-    Tags: list[ApplicationTagsItemOption1 | ApplicationTagsItemOption2] | None = None
-    WorkingDirectory: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -251,8 +220,10 @@ class Application(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApplicationProps
-    attributes_model: ClassVar[type[BaseModel]] = ApplicationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ApplicationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._directory_config_models import (
+        DirectoryConfigAttributes as DirectoryConfigAttributes,
+        DirectoryConfigCertificateBasedAuthProperties as DirectoryConfigCertificateBasedAuthProperties,
+        DirectoryConfigProps as DirectoryConfigProps,
+        DirectoryConfigServiceAccountCredentials as DirectoryConfigServiceAccountCredentials,
+    )
 
 __all__ = [
     "DirectoryConfig",
@@ -25,35 +34,22 @@ __all__ = [
     "DirectoryConfigServiceAccountCredentialsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _directory_config_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_directory_config_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DirectoryConfigAttributes",
+        "DirectoryConfigCertificateBasedAuthProperties",
+        "DirectoryConfigProps",
+        "DirectoryConfigServiceAccountCredentials",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DirectoryConfigCertificateBasedAuthProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateAuthorityArn: str | None = None
-    Status: Literal["DISABLED", "ENABLED", "ENABLED_NO_DIRECTORY_LOGIN_FALLBACK"] | None = None
-
-
-class DirectoryConfigServiceAccountCredentials(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountName: str
-    AccountPassword: str
-
-
-class DirectoryConfigAttributes(DeferredModel):
-    pass
-
-
-class DirectoryConfigProps(DeferredModel):
-    CertificateBasedAuthProperties: DirectoryConfigCertificateBasedAuthProperties | None = None
-    DirectoryName: str
-    OrganizationalUnitDistinguishedNames: list[str]
-    ServiceAccountCredentials: DirectoryConfigServiceAccountCredentials
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -156,8 +152,10 @@ class DirectoryConfig(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DirectoryConfigProps
-    attributes_model: ClassVar[type[BaseModel]] = DirectoryConfigAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DirectoryConfigProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DirectoryConfigAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

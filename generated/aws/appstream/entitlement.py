@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._entitlement_models import (
+        Attribute as Attribute,
+        EntitlementAttributes as EntitlementAttributes,
+        EntitlementProps as EntitlementProps,
+    )
 
 __all__ = [
     "Attribute",
@@ -23,29 +31,21 @@ __all__ = [
     "EntitlementProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _entitlement_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_entitlement_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Attribute",
+        "EntitlementAttributes",
+        "EntitlementProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Attribute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: str
-
-
-class EntitlementAttributes(DeferredModel):
-    CreatedTime: str | None = None
-    LastModifiedTime: str | None = None
-
-
-class EntitlementProps(DeferredModel):
-    AppVisibility: Literal["ALL", "ASSOCIATED"]
-    Attributes: list[Attribute]
-    Description: str | None = None
-    Name: str
-    StackName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -124,8 +124,10 @@ class Entitlement(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EntitlementProps
-    attributes_model: ClassVar[type[BaseModel]] = EntitlementAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EntitlementProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EntitlementAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._fleet_models import (
+        FleetAttributes as FleetAttributes,
+        FleetComputeCapacity as FleetComputeCapacity,
+        FleetDomainJoinInfo as FleetDomainJoinInfo,
+        FleetProps as FleetProps,
+        FleetVpcConfig as FleetVpcConfig,
+        S3Location as S3Location,
+        Tag as Tag,
+        VolumeConfig as VolumeConfig,
+    )
 
 __all__ = [
     "Fleet",
@@ -33,113 +46,26 @@ __all__ = [
     "VolumeConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _fleet_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_fleet_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FleetAttributes",
+        "FleetComputeCapacity",
+        "FleetDomainJoinInfo",
+        "FleetProps",
+        "FleetVpcConfig",
+        "S3Location",
+        "Tag",
+        "VolumeConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FleetComputeCapacity(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DesiredInstances: int | None = None
-    DesiredSessions: int | None = None
-
-
-class FleetDomainJoinInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DirectoryName: str | None = None
-    OrganizationalUnitDistinguishedName: str | None = None
-
-
-class FleetVpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
-
-
-class S3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Bucket: str
-    S3Key: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class VolumeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VolumeSizeInGb: int | None = None
-
-
-class FleetAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class FleetProps(DeferredModel):
-    AttributesToDelete: (
-        list[
-            Literal[
-                "VPC_CONFIGURATION",
-                "VPC_CONFIGURATION_SECURITY_GROUP_IDS",
-                "DOMAIN_JOIN_INFO",
-                "IAM_ROLE_ARN",
-                "USB_DEVICE_FILTER_STRINGS",
-                "SESSION_SCRIPT_S3_LOCATION",
-                "MAX_SESSIONS_PER_INSTANCE",
-            ]
-        ]
-        | None
-    ) = None
-    ComputeCapacity: FleetComputeCapacity | None = None
-    Description: str | None = None
-    DisableIMDSV1: bool | None = None
-    DisconnectTimeoutInSeconds: int | None = None
-    DisplayName: str | None = None
-    DomainJoinInfo: FleetDomainJoinInfo | None = None
-    EnableDefaultInternetAccess: bool | None = None
-    FleetType: str | None = None
-    IamRoleArn: str | None = None
-    IdleDisconnectTimeoutInSeconds: int | None = None
-    ImageArn: str | None = None
-    ImageName: str | None = None
-    InstanceType: str
-    MaxConcurrentSessions: int | None = None
-    MaxSessionsPerInstance: int | None = None
-    MaxUserDurationInSeconds: int | None = None
-    Name: str
-    Platform: (
-        Literal[
-            "AMAZON_LINUX2",
-            "RHEL8",
-            "ROCKY_LINUX8",
-            "UBUNTU_PRO_2404",
-            "WINDOWS",
-            "WINDOWS_SERVER_2016",
-            "WINDOWS_SERVER_2019",
-            "WINDOWS_SERVER_2022",
-            "WINDOWS_SERVER_2025",
-        ]
-        | None
-    ) = None
-    RootVolumeConfig: VolumeConfig | None = None
-    SessionScriptS3Location: S3Location | None = None
-    StreamView: Literal["APP", "DESKTOP"] | None = None
-    Tags: list[Tag] | None = None
-    UsbDeviceFilterStrings: list[str] | None = None
-    VpcConfig: FleetVpcConfig | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -403,8 +329,8 @@ class Fleet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FleetProps
-    attributes_model: ClassVar[type[BaseModel]] = FleetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FleetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FleetAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

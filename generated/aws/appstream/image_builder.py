@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._image_builder_models import (
+        AccessEndpoint as AccessEndpoint,
+        ImageBuilderAttributes as ImageBuilderAttributes,
+        ImageBuilderDomainJoinInfo as ImageBuilderDomainJoinInfo,
+        ImageBuilderProps as ImageBuilderProps,
+        ImageBuilderVpcConfig as ImageBuilderVpcConfig,
+        Tag as Tag,
+        VolumeConfig as VolumeConfig,
+    )
 
 __all__ = [
     "AccessEndpoint",
@@ -31,71 +43,25 @@ __all__ = [
     "VolumeConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _image_builder_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_image_builder_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AccessEndpoint",
+        "ImageBuilderAttributes",
+        "ImageBuilderDomainJoinInfo",
+        "ImageBuilderProps",
+        "ImageBuilderVpcConfig",
+        "Tag",
+        "VolumeConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AccessEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndpointType: Literal["STREAMING"]
-    VpceId: str
-
-
-class ImageBuilderDomainJoinInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DirectoryName: str | None = None
-    OrganizationalUnitDistinguishedName: str | None = None
-
-
-class ImageBuilderVpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VolumeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VolumeSizeInGb: int | None = None
-
-
-class ImageBuilderAttributes(DeferredModel):
-    StreamingUrl: str | None = None
-
-
-class ImageBuilderProps(DeferredModel):
-    AccessEndpoints: list[AccessEndpoint] | None = None
-    AppstreamAgentVersion: str | None = None
-    Description: str | None = None
-    DisableIMDSV1: bool | None = None
-    DisplayName: str | None = None
-    DomainJoinInfo: ImageBuilderDomainJoinInfo | None = None
-    EnableDefaultInternetAccess: bool | None = None
-    IamRoleArn: str | None = None
-    ImageArn: str | None = None
-    ImageName: str | None = None
-    InstanceType: str
-    Name: str
-    RootVolumeConfig: VolumeConfig | None = None
-    SoftwaresToInstall: list[str] | None = None
-    SoftwaresToUninstall: list[str] | None = None
-    Tags: list[Tag] | None = None
-    VpcConfig: ImageBuilderVpcConfig | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -269,8 +235,10 @@ class ImageBuilder(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ImageBuilderProps
-    attributes_model: ClassVar[type[BaseModel]] = ImageBuilderAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ImageBuilderProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ImageBuilderAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,29 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._stack_models import (
+        AccessEndpoint as AccessEndpoint,
+        AgentAccessSetting as AgentAccessSetting,
+        StackAgentAccessConfig as StackAgentAccessConfig,
+        StackApplicationSettings as StackApplicationSettings,
+        StackAttributes as StackAttributes,
+        StackContentRedirection as StackContentRedirection,
+        StackProps as StackProps,
+        StackStreamingExperienceSettings as StackStreamingExperienceSettings,
+        StorageConnector as StorageConnector,
+        Tag as Tag,
+        UrlRedirectionConfig as UrlRedirectionConfig,
+        UserSetting as UserSetting,
+    )
 
 __all__ = [
     "AccessEndpoint",
@@ -41,125 +58,30 @@ __all__ = [
     "UserSettingDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _stack_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_stack_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AccessEndpoint",
+        "AgentAccessSetting",
+        "StackAgentAccessConfig",
+        "StackApplicationSettings",
+        "StackAttributes",
+        "StackContentRedirection",
+        "StackProps",
+        "StackStreamingExperienceSettings",
+        "StorageConnector",
+        "Tag",
+        "UrlRedirectionConfig",
+        "UserSetting",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AccessEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndpointType: Literal["STREAMING"]
-    VpceId: str
-
-
-class AgentAccessSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentAction: Literal["COMPUTER_INPUT", "COMPUTER_VISION", "FORWARD_MCP_TOOLS"]
-    Permission: Literal["DISABLED", "ENABLED"]
-
-
-class StackAgentAccessConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3BucketArn: str | None = None
-    ScreenImageFormat: Literal["JPEG", "PNG"]
-    ScreenResolution: Literal["W_1280xH_720"]
-    ScreenshotsUploadEnabled: bool | None = None
-    Settings: list[AgentAccessSetting]
-    UserControlMode: Literal["DISABLED", "VIEW_ONLY", "VIEW_STOP"] | None = None
-
-
-class StackApplicationSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-    SettingsGroup: str | None = None
-
-
-class StackStreamingExperienceSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PreferredProtocol: Literal["TCP", "UDP"] | None = None
-
-
-class StorageConnector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectorType: Literal["GOOGLE_DRIVE", "HOMEFOLDERS", "ONE_DRIVE"]
-    Domains: list[str] | None = None
-    ResourceIdentifier: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class UrlRedirectionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedUrls: list[str] | None = None
-    DeniedUrls: list[str] | None = None
-    Enabled: bool
-
-
-class UserSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal[
-        "AUTO_TIME_ZONE_REDIRECTION",
-        "CLIPBOARD_COPY_FROM_LOCAL_DEVICE",
-        "CLIPBOARD_COPY_TO_LOCAL_DEVICE",
-        "DOMAIN_PASSWORD_SIGNIN",
-        "DOMAIN_SMART_CARD_SIGNIN",
-        "FILE_DOWNLOAD",
-        "FILE_UPLOAD",
-        "PRINTING_TO_LOCAL_DEVICE",
-    ]
-    MaximumLength: int | None = None
-    Permission: Literal["DISABLED", "ENABLED"]
-
-
-class StackAttributes(DeferredModel):
-    pass
-
-
-class StackContentRedirection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HostToClient: UrlRedirectionConfig | None = None
-
-
-class StackProps(DeferredModel):
-    AccessEndpoints: list[AccessEndpoint] | None = None
-    AgentAccessConfig: StackAgentAccessConfig | None = None
-    ApplicationSettings: StackApplicationSettings | None = None
-    AttributesToDelete: list[str] | None = None
-    ContentRedirection: StackContentRedirection | None = None
-    DeleteStorageConnectors: bool | None = None
-    Description: str | None = None
-    DisplayName: str | None = None
-    EmbedHostDomains: list[str] | None = None
-    FeedbackURL: str | None = None
-    Name: str | None = None
-    RedirectURL: str | None = None
-    StorageConnectors: list[StorageConnector] | None = None
-    StreamingExperienceSettings: StackStreamingExperienceSettings | None = None
-    Tags: list[Tag] | None = None
-    UserSettings: list[UserSetting] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -489,8 +411,8 @@ class Stack(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = StackProps
-    attributes_model: ClassVar[type[BaseModel]] = StackAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StackProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StackAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._api_models import (
+        ApiAttributes as ApiAttributes,
+        ApiCognitoConfig as ApiCognitoConfig,
+        ApiEventConfig as ApiEventConfig,
+        ApiLambdaAuthorizerConfig as ApiLambdaAuthorizerConfig,
+        ApiOpenIDConnectConfig as ApiOpenIDConnectConfig,
+        ApiProps as ApiProps,
+        AuthMode as AuthMode,
+        AuthProvider as AuthProvider,
+        DnsMap as DnsMap,
+        EventLogConfig as EventLogConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Api",
@@ -39,106 +55,29 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _api_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_api_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApiAttributes",
+        "ApiCognitoConfig",
+        "ApiEventConfig",
+        "ApiLambdaAuthorizerConfig",
+        "ApiOpenIDConnectConfig",
+        "ApiProps",
+        "AuthMode",
+        "AuthProvider",
+        "DnsMap",
+        "EventLogConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ApiCognitoConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppIdClientRegex: str | None = None
-    AwsRegion: str
-    UserPoolId: str
-
-
-class ApiLambdaAuthorizerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizerResultTtlInSeconds: int | None = None
-    AuthorizerUri: str
-    IdentityValidationExpression: str | None = None
-
-
-class ApiOpenIDConnectConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthTTL: float | None = None
-    ClientId: str | None = None
-    IatTTL: float | None = None
-    Issuer: str
-
-
-class AuthMode(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthType: (
-        Literal["AMAZON_COGNITO_USER_POOLS", "AWS_IAM", "API_KEY", "OPENID_CONNECT", "AWS_LAMBDA"]
-        | None
-    ) = None
-
-
-class AuthProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthType: Literal[
-        "AMAZON_COGNITO_USER_POOLS", "AWS_IAM", "API_KEY", "OPENID_CONNECT", "AWS_LAMBDA"
-    ]
-    CognitoConfig: ApiCognitoConfig | None = None
-    LambdaAuthorizerConfig: ApiLambdaAuthorizerConfig | None = None
-    OpenIDConnectConfig: ApiOpenIDConnectConfig | None = None
-
-
-class DnsMap(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Http: str | None = None
-    Realtime: str | None = None
-
-
-class EventLogConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogsRoleArn: str
-    LogLevel: Literal["NONE", "ERROR", "ALL", "INFO", "DEBUG"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ApiAttributes(DeferredModel):
-    ApiArn: str | None = None
-    ApiId: str | None = None
-    Dns: DnsMap | None = None
-
-
-class ApiEventConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthProviders: list[AuthProvider]
-    ConnectionAuthModes: list[AuthMode]
-    DefaultPublishAuthModes: list[AuthMode]
-    DefaultSubscribeAuthModes: list[AuthMode]
-    LogConfig: EventLogConfig | None = None
-
-
-class ApiProps(DeferredModel):
-    EventConfig: ApiEventConfig | None = None
-    Name: str
-    OwnerContact: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -413,8 +352,8 @@ class Api(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApiProps
-    attributes_model: ClassVar[type[BaseModel]] = ApiAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ApiProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ApiAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._api_cache_models import (
+        ApiCacheAttributes as ApiCacheAttributes,
+        ApiCacheProps as ApiCacheProps,
+    )
 
 __all__ = [
     "ApiCache",
@@ -21,40 +28,20 @@ __all__ = [
     "ApiCacheProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _api_cache_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_api_cache_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApiCacheAttributes",
+        "ApiCacheProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ApiCacheProps(DeferredModel):
-    ApiCachingBehavior: Literal[
-        "FULL_REQUEST_CACHING", "OPERATION_LEVEL_CACHING", "PER_RESOLVER_CACHING"
-    ]
-    ApiId: str
-    AtRestEncryptionEnabled: bool | None = None
-    HealthMetricsConfig: Literal["DISABLED", "ENABLED"] | None = None
-    TransitEncryptionEnabled: bool | None = None
-    Ttl: int
-    Type: Literal[
-        "LARGE",
-        "LARGE_12X",
-        "LARGE_2X",
-        "LARGE_4X",
-        "LARGE_8X",
-        "MEDIUM",
-        "R4_2XLARGE",
-        "R4_4XLARGE",
-        "R4_8XLARGE",
-        "R4_LARGE",
-        "R4_XLARGE",
-        "SMALL",
-        "T2_MEDIUM",
-        "T2_SMALL",
-        "XLARGE",
-    ]
-
-
-class ApiCacheAttributes(DeferredModel):
-    Id: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -133,8 +120,10 @@ class ApiCache(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApiCacheProps
-    attributes_model: ClassVar[type[BaseModel]] = ApiCacheAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ApiCacheProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApiCacheAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

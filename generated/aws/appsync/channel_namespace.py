@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._channel_namespace_models import (
+        AuthMode as AuthMode,
+        ChannelNamespaceAttributes as ChannelNamespaceAttributes,
+        ChannelNamespaceHandlerConfigs as ChannelNamespaceHandlerConfigs,
+        ChannelNamespaceIntegration as ChannelNamespaceIntegration,
+        ChannelNamespaceLambdaConfig as ChannelNamespaceLambdaConfig,
+        ChannelNamespaceProps as ChannelNamespaceProps,
+        HandlerConfig as HandlerConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AuthMode",
@@ -33,72 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _channel_namespace_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_channel_namespace_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AuthMode",
+        "ChannelNamespaceAttributes",
+        "ChannelNamespaceHandlerConfigs",
+        "ChannelNamespaceIntegration",
+        "ChannelNamespaceLambdaConfig",
+        "ChannelNamespaceProps",
+        "HandlerConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AuthMode(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthType: (
-        Literal["AMAZON_COGNITO_USER_POOLS", "AWS_IAM", "API_KEY", "OPENID_CONNECT", "AWS_LAMBDA"]
-        | None
-    ) = None
-
-
-class ChannelNamespaceLambdaConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InvokeType: Literal["REQUEST_RESPONSE", "EVENT"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ChannelNamespaceAttributes(DeferredModel):
-    ChannelNamespaceArn: str | None = None
-
-
-class ChannelNamespaceIntegration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSourceName: str
-    LambdaConfig: ChannelNamespaceLambdaConfig | None = None
-
-
-class HandlerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Behavior: Literal["CODE", "DIRECT"]
-    Integration: ChannelNamespaceIntegration
-
-
-class ChannelNamespaceHandlerConfigs(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OnPublish: HandlerConfig | None = None
-    OnSubscribe: HandlerConfig | None = None
-
-
-class ChannelNamespaceProps(DeferredModel):
-    ApiId: str
-    CodeHandlers: str | None = None
-    CodeS3Location: str | None = None
-    HandlerConfigs: ChannelNamespaceHandlerConfigs | None = None
-    Name: str
-    PublishAuthModes: list[AuthMode] | None = None
-    SubscribeAuthModes: list[AuthMode] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -292,8 +259,12 @@ class ChannelNamespace(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ChannelNamespaceProps
-    attributes_model: ClassVar[type[BaseModel]] = ChannelNamespaceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ChannelNamespaceProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ChannelNamespaceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

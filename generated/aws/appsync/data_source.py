@@ -8,12 +8,30 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_source_models import (
+        DataSourceAttributes as DataSourceAttributes,
+        DataSourceAuthorizationConfig as DataSourceAuthorizationConfig,
+        DataSourceAwsIamConfig as DataSourceAwsIamConfig,
+        DataSourceDeltaSyncConfig as DataSourceDeltaSyncConfig,
+        DataSourceDynamoDBConfig as DataSourceDynamoDBConfig,
+        DataSourceElasticsearchConfig as DataSourceElasticsearchConfig,
+        DataSourceEventBridgeConfig as DataSourceEventBridgeConfig,
+        DataSourceHttpConfig as DataSourceHttpConfig,
+        DataSourceLambdaConfig as DataSourceLambdaConfig,
+        DataSourceOpenSearchServiceConfig as DataSourceOpenSearchServiceConfig,
+        DataSourceProps as DataSourceProps,
+        DataSourceRdsHttpEndpointConfig as DataSourceRdsHttpEndpointConfig,
+        DataSourceRelationalDatabaseConfig as DataSourceRelationalDatabaseConfig,
+    )
 
 __all__ = [
     "DataSource",
@@ -43,131 +61,31 @@ __all__ = [
     "DataSourceRelationalDatabaseConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _data_source_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_source_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataSourceAttributes",
+        "DataSourceAuthorizationConfig",
+        "DataSourceAwsIamConfig",
+        "DataSourceDeltaSyncConfig",
+        "DataSourceDynamoDBConfig",
+        "DataSourceElasticsearchConfig",
+        "DataSourceEventBridgeConfig",
+        "DataSourceHttpConfig",
+        "DataSourceLambdaConfig",
+        "DataSourceOpenSearchServiceConfig",
+        "DataSourceProps",
+        "DataSourceRdsHttpEndpointConfig",
+        "DataSourceRelationalDatabaseConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataSourceAwsIamConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SigningRegion: str | None = None
-    SigningServiceName: str | None = None
-
-
-class DataSourceDeltaSyncConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BaseTableTTL: str
-    DeltaSyncTableName: str
-    DeltaSyncTableTTL: str
-
-
-class DataSourceDynamoDBConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsRegion: str
-    DeltaSyncConfig: DataSourceDeltaSyncConfig | None = None
-    TableName: str
-    UseCallerCredentials: bool | None = None
-    Versioned: bool | None = None
-
-
-class DataSourceElasticsearchConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsRegion: str
-    Endpoint: str
-
-
-class DataSourceEventBridgeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventBusArn: str
-
-
-class DataSourceLambdaConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LambdaFunctionArn: str
-
-
-class DataSourceOpenSearchServiceConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsRegion: str
-    Endpoint: str
-
-
-class DataSourceRdsHttpEndpointConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsRegion: str
-    AwsSecretStoreArn: str
-    DatabaseName: str | None = None
-    DbClusterIdentifier: str
-    Schema: str | None = None
-
-
-class DataSourceRelationalDatabaseConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RdsHttpEndpointConfig: DataSourceRdsHttpEndpointConfig | None = None
-    RelationalDatabaseSourceType: Literal["RDS_HTTP_ENDPOINT"]
-
-
-class DataSourceAttributes(DeferredModel):
-    DataSourceArn: str | None = None
-
-
-class DataSourceAuthorizationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationType: Literal["AWS_IAM"]
-    AwsIamConfig: DataSourceAwsIamConfig | None = None
-
-
-class DataSourceHttpConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationConfig: DataSourceAuthorizationConfig | None = None
-    Endpoint: str
-
-
-class DataSourceProps(DeferredModel):
-    ApiId: str
-    Description: str | None = None
-    DynamoDBConfig: DataSourceDynamoDBConfig | None = None
-    ElasticsearchConfig: DataSourceElasticsearchConfig | None = None
-    EventBridgeConfig: DataSourceEventBridgeConfig | None = None
-    HttpConfig: DataSourceHttpConfig | None = None
-    LambdaConfig: DataSourceLambdaConfig | None = None
-    MetricsConfig: Literal["DISABLED", "ENABLED"] | None = None
-    Name: str
-    OpenSearchServiceConfig: DataSourceOpenSearchServiceConfig | None = None
-    RelationalDatabaseConfig: DataSourceRelationalDatabaseConfig | None = None
-    ServiceRoleArn: str | None = None
-    Type: Literal[
-        "AMAZON_BEDROCK_RUNTIME",
-        "AMAZON_DYNAMODB",
-        "AMAZON_ELASTICSEARCH",
-        "AMAZON_EVENTBRIDGE",
-        "AMAZON_OPENSEARCH_SERVICE",
-        "AWS_LAMBDA",
-        "HTTP",
-        "NONE",
-        "RELATIONAL_DATABASE",
-    ]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -446,8 +364,10 @@ class DataSource(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataSourceProps
-    attributes_model: ClassVar[type[BaseModel]] = DataSourceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DataSourceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataSourceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._function_configuration_models import (
+        AppSyncRuntime as AppSyncRuntime,
+        FunctionConfigurationAttributes as FunctionConfigurationAttributes,
+        FunctionConfigurationLambdaConflictHandlerConfig as FunctionConfigurationLambdaConflictHandlerConfig,
+        FunctionConfigurationProps as FunctionConfigurationProps,
+        FunctionConfigurationSyncConfig as FunctionConfigurationSyncConfig,
+    )
 
 __all__ = [
     "AppSyncRuntime",
@@ -27,54 +37,23 @@ __all__ = [
     "FunctionConfigurationSyncConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _function_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_function_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AppSyncRuntime",
+        "FunctionConfigurationAttributes",
+        "FunctionConfigurationLambdaConflictHandlerConfig",
+        "FunctionConfigurationProps",
+        "FunctionConfigurationSyncConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AppSyncRuntime(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: Literal["APPSYNC_JS"]
-    RuntimeVersion: str
-
-
-class FunctionConfigurationLambdaConflictHandlerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LambdaConflictHandlerArn: str | None = None
-
-
-class FunctionConfigurationSyncConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConflictDetection: Literal["NONE", "VERSION"]
-    ConflictHandler: Literal["AUTOMERGE", "LAMBDA", "NONE", "OPTIMISTIC_CONCURRENCY"] | None = None
-    LambdaConflictHandlerConfig: FunctionConfigurationLambdaConflictHandlerConfig | None = None
-
-
-class FunctionConfigurationAttributes(DeferredModel):
-    FunctionArn: str | None = None
-    FunctionId: str | None = None
-
-
-class FunctionConfigurationProps(DeferredModel):
-    ApiId: str
-    Code: str | None = None
-    CodeS3Location: str | None = None
-    DataSourceName: str
-    Description: str | None = None
-    FunctionVersion: str | None = None
-    MaxBatchSize: int | None = None
-    Name: str
-    RequestMappingTemplate: str | None = None
-    RequestMappingTemplateS3Location: str | None = None
-    ResponseMappingTemplate: str | None = None
-    ResponseMappingTemplateS3Location: str | None = None
-    Runtime: AppSyncRuntime | None = None
-    SyncConfig: FunctionConfigurationSyncConfig | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -210,8 +189,12 @@ class FunctionConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FunctionConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = FunctionConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FunctionConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FunctionConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

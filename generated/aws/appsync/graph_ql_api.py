@@ -6,14 +6,29 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._graph_ql_api_models import (
+        AdditionalAuthenticationProvider as AdditionalAuthenticationProvider,
+        CognitoUserPoolConfig as CognitoUserPoolConfig,
+        GraphQLApiAttributes as GraphQLApiAttributes,
+        GraphQLApiEnhancedMetricsConfig as GraphQLApiEnhancedMetricsConfig,
+        GraphQLApiLambdaAuthorizerConfig as GraphQLApiLambdaAuthorizerConfig,
+        GraphQLApiLogConfig as GraphQLApiLogConfig,
+        GraphQLApiOpenIDConnectConfig as GraphQLApiOpenIDConnectConfig,
+        GraphQLApiProps as GraphQLApiProps,
+        GraphQLApiUserPoolConfig as GraphQLApiUserPoolConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AdditionalAuthenticationProvider",
@@ -37,119 +52,28 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _graph_ql_api_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_graph_ql_api_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AdditionalAuthenticationProvider",
+        "CognitoUserPoolConfig",
+        "GraphQLApiAttributes",
+        "GraphQLApiEnhancedMetricsConfig",
+        "GraphQLApiLambdaAuthorizerConfig",
+        "GraphQLApiLogConfig",
+        "GraphQLApiOpenIDConnectConfig",
+        "GraphQLApiProps",
+        "GraphQLApiUserPoolConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CognitoUserPoolConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppIdClientRegex: str | None = None
-    AwsRegion: str | None = None
-    UserPoolId: str | None = None
-
-
-class GraphQLApiEnhancedMetricsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSourceLevelMetricsBehavior: Literal[
-        "FULL_REQUEST_DATA_SOURCE_METRICS", "PER_DATA_SOURCE_METRICS"
-    ]
-    OperationLevelMetricsConfig: Literal["DISABLED", "ENABLED"]
-    ResolverLevelMetricsBehavior: Literal["FULL_REQUEST_RESOLVER_METRICS", "PER_RESOLVER_METRICS"]
-
-
-class GraphQLApiLambdaAuthorizerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizerResultTtlInSeconds: int | None = None
-    AuthorizerUri: str | None = None
-    IdentityValidationExpression: str | None = None
-
-
-class GraphQLApiLogConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogsRoleArn: str
-    ExcludeVerboseContent: bool | None = None
-    FieldLogLevel: Literal["ALL", "DEBUG", "ERROR", "INFO", "NONE"]
-
-
-class GraphQLApiOpenIDConnectConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthTTL: float | None = None
-    ClientId: str | None = None
-    IatTTL: float | None = None
-    Issuer: str | None = None
-
-
-class GraphQLApiUserPoolConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppIdClientRegex: str | None = None
-    AwsRegion: str | None = None
-    DefaultAction: Literal["ALLOW", "DENY"] | None = None
-    UserPoolId: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class GraphQLApiAttributes(DeferredModel):
-    ApiId: str | None = None
-    Arn: str | None = None
-    GraphQLDns: str | None = None
-    GraphQLEndpointArn: str | None = None
-    GraphQLUrl: str | None = None
-    RealtimeDns: str | None = None
-    RealtimeUrl: str | None = None
-
-
-class AdditionalAuthenticationProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthenticationType: Literal[
-        "AMAZON_COGNITO_USER_POOLS", "API_KEY", "AWS_IAM", "AWS_LAMBDA", "OPENID_CONNECT"
-    ]
-    LambdaAuthorizerConfig: GraphQLApiLambdaAuthorizerConfig | None = None
-    OpenIDConnectConfig: GraphQLApiOpenIDConnectConfig | None = None
-    UserPoolConfig: CognitoUserPoolConfig | None = None
-
-
-class GraphQLApiProps(DeferredModel):
-    AdditionalAuthenticationProviders: list[AdditionalAuthenticationProvider] | None = None
-    ApiType: Literal["GRAPHQL", "MERGED"] | None = None
-    AuthenticationType: Literal[
-        "AMAZON_COGNITO_USER_POOLS", "API_KEY", "AWS_IAM", "AWS_LAMBDA", "OPENID_CONNECT"
-    ]
-    EnhancedMetricsConfig: GraphQLApiEnhancedMetricsConfig | None = None
-    EnvironmentVariables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    IntrospectionConfig: Literal["DISABLED", "ENABLED"] | None = None
-    LambdaAuthorizerConfig: GraphQLApiLambdaAuthorizerConfig | None = None
-    LogConfig: GraphQLApiLogConfig | None = None
-    MergedApiExecutionRoleArn: str | None = None
-    Name: str
-    OpenIDConnectConfig: GraphQLApiOpenIDConnectConfig | None = None
-    OwnerContact: str | None = None
-    QueryDepthLimit: int | None = None
-    ResolverCountLimit: int | None = None
-    Tags: list[Tag] | None = None
-    UserPoolConfig: GraphQLApiUserPoolConfig | None = None
-    Visibility: Literal["GLOBAL", "PRIVATE"] | None = None
-    XrayEnabled: bool | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -440,8 +364,10 @@ class GraphQLApi(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GraphQLApiProps
-    attributes_model: ClassVar[type[BaseModel]] = GraphQLApiAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GraphQLApiProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GraphQLApiAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._resolver_models import (
+        AppSyncRuntime as AppSyncRuntime,
+        ResolverAttributes as ResolverAttributes,
+        ResolverCachingConfig as ResolverCachingConfig,
+        ResolverLambdaConflictHandlerConfig as ResolverLambdaConflictHandlerConfig,
+        ResolverPipelineConfig as ResolverPipelineConfig,
+        ResolverProps as ResolverProps,
+        ResolverSyncConfig as ResolverSyncConfig,
+    )
 
 __all__ = [
     "AppSyncRuntime",
@@ -31,71 +43,25 @@ __all__ = [
     "ResolverSyncConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _resolver_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_resolver_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AppSyncRuntime",
+        "ResolverAttributes",
+        "ResolverCachingConfig",
+        "ResolverLambdaConflictHandlerConfig",
+        "ResolverPipelineConfig",
+        "ResolverProps",
+        "ResolverSyncConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AppSyncRuntime(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: Literal["APPSYNC_JS"]
-    RuntimeVersion: str
-
-
-class ResolverCachingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CachingKeys: list[str] | None = None
-    Ttl: float
-
-
-class ResolverLambdaConflictHandlerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LambdaConflictHandlerArn: str | None = None
-
-
-class ResolverPipelineConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Functions: list[str] | None = None
-
-
-class ResolverSyncConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConflictDetection: Literal["NONE", "VERSION"]
-    ConflictHandler: Literal["AUTOMERGE", "LAMBDA", "NONE", "OPTIMISTIC_CONCURRENCY"] | None = None
-    LambdaConflictHandlerConfig: ResolverLambdaConflictHandlerConfig | None = None
-
-
-class ResolverAttributes(DeferredModel):
-    ResolverArn: str | None = None
-
-
-class ResolverProps(DeferredModel):
-    ApiId: str
-    CachingConfig: ResolverCachingConfig | None = None
-    Code: str | None = None
-    CodeS3Location: str | None = None
-    DataSourceName: str | None = None
-    FieldName: str
-    Kind: Literal["PIPELINE", "UNIT"] | None = None
-    MaxBatchSize: int | None = None
-    MetricsConfig: Literal["ENABLED", "DISABLED"] | None = None
-    PipelineConfig: ResolverPipelineConfig | None = None
-    RequestMappingTemplate: str | None = None
-    RequestMappingTemplateS3Location: str | None = None
-    ResponseMappingTemplate: str | None = None
-    ResponseMappingTemplateS3Location: str | None = None
-    Runtime: AppSyncRuntime | None = None
-    SyncConfig: ResolverSyncConfig | None = None
-    TypeName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -271,8 +237,10 @@ class Resolver(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ResolverProps
-    attributes_model: ClassVar[type[BaseModel]] = ResolverAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ResolverProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResolverAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

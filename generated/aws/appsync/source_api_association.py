@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._source_api_association_models import (
+        SourceApiAssociationAttributes as SourceApiAssociationAttributes,
+        SourceApiAssociationProps as SourceApiAssociationProps,
+        SourceApiAssociationSourceApiAssociationConfig as SourceApiAssociationSourceApiAssociationConfig,
+    )
 
 __all__ = [
     "SourceApiAssociation",
@@ -23,46 +31,21 @@ __all__ = [
     "SourceApiAssociationSourceApiAssociationConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _source_api_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_source_api_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SourceApiAssociationAttributes",
+        "SourceApiAssociationProps",
+        "SourceApiAssociationSourceApiAssociationConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SourceApiAssociationSourceApiAssociationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MergeType: Literal["AUTO_MERGE", "MANUAL_MERGE"] | None = None
-
-
-class SourceApiAssociationAttributes(DeferredModel):
-    AssociationArn: str | None = None
-    AssociationId: str | None = None
-    LastSuccessfulMergeDate: str | None = None
-    MergedApiArn: str | None = None
-    MergedApiId: str | None = None
-    SourceApiArn: str | None = None
-    SourceApiAssociationStatus: (
-        Literal[
-            "MERGE_SCHEDULED",
-            "MERGE_FAILED",
-            "MERGE_SUCCESS",
-            "MERGE_IN_PROGRESS",
-            "AUTO_MERGE_SCHEDULE_FAILED",
-            "DELETION_SCHEDULED",
-            "DELETION_IN_PROGRESS",
-            "DELETION_FAILED",
-        ]
-        | None
-    ) = None
-    SourceApiAssociationStatusDetail: str | None = None
-    SourceApiId: str | None = None
-
-
-class SourceApiAssociationProps(DeferredModel):
-    Description: str | None = None
-    MergedApiIdentifier: str | None = None
-    SourceApiAssociationConfig: SourceApiAssociationSourceApiAssociationConfig | None = None
-    SourceApiIdentifier: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -165,8 +148,12 @@ class SourceApiAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SourceApiAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = SourceApiAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SourceApiAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SourceApiAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,51 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._test_case_models import (
+        DataSet as DataSet,
+        InputFile as InputFile,
+        InputFileFileMetadataOption1 as InputFileFileMetadataOption1,
+        InputFileFileMetadataOption2 as InputFileFileMetadataOption2,
+        M2ManagedActionProperties as M2ManagedActionProperties,
+        MainframeActionProperties as MainframeActionProperties,
+        OutputFile as OutputFile,
+        SourceDatabaseMetadata as SourceDatabaseMetadata,
+        Step as Step,
+        StepActionOption1 as StepActionOption1,
+        StepActionOption1ResourceActionOption1 as StepActionOption1ResourceActionOption1,
+        StepActionOption1ResourceActionOption2 as StepActionOption1ResourceActionOption2,
+        StepActionOption1ResourceActionOption3 as StepActionOption1ResourceActionOption3,
+        StepActionOption2 as StepActionOption2,
+        StepActionOption3 as StepActionOption3,
+        TN3270 as TN3270,
+        TargetDatabaseMetadata as TargetDatabaseMetadata,
+        TestCaseAttributes as TestCaseAttributes,
+        TestCaseBatch as TestCaseBatch,
+        TestCaseCloudFormationAction as TestCaseCloudFormationAction,
+        TestCaseCompareAction as TestCaseCompareAction,
+        TestCaseCompareActionInput as TestCaseCompareActionInput,
+        TestCaseCompareActionOutput as TestCaseCompareActionOutput,
+        TestCaseDatabaseCDC as TestCaseDatabaseCDC,
+        TestCaseLatestVersion as TestCaseLatestVersion,
+        TestCaseM2ManagedApplicationAction as TestCaseM2ManagedApplicationAction,
+        TestCaseM2NonManagedApplicationAction as TestCaseM2NonManagedApplicationAction,
+        TestCaseMainframeAction as TestCaseMainframeAction,
+        TestCaseMainframeActionActionTypeOption1 as TestCaseMainframeActionActionTypeOption1,
+        TestCaseMainframeActionActionTypeOption2 as TestCaseMainframeActionActionTypeOption2,
+        TestCaseProps as TestCaseProps,
+        TestCaseScript as TestCaseScript,
+    )
 
 __all__ = [
     "DataSet",
@@ -81,263 +118,50 @@ __all__ = [
     "TestCaseScriptDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class DataSet(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ccsid: str
-    Format: Literal["FIXED", "VARIABLE", "LINE_SEQUENTIAL"]
-    Length: float
-    Name: str
-    Type: Literal["PS"]
-
-
-class InputFileFileMetadataOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSets: list[DataSet]
-
-
-class M2ManagedActionProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ForceStop: bool | None = None
-    ImportDataSetLocation: str | None = None
-
-
-class MainframeActionProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DmsTaskArn: str | None = None
-
-
-class OutputFile(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FileLocation: str | None = None
-
-
-class SourceDatabaseMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CaptureTool: Literal["Precisely", "AWS DMS"]
-    Type: Literal["z/OS-DB2"]
-
-
-class TargetDatabaseMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CaptureTool: Literal["Precisely", "AWS DMS"]
-    Type: Literal["PostgreSQL"]
-
-
-class TestCaseBatch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BatchJobName: str
-    BatchJobParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ExportDataSetNames: list[str] | None = None
-
-
-class TestCaseCloudFormationAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionType: Literal["Create", "Delete"] | None = None
-    Resource: str
-
-
-class TestCaseCompareActionOutput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    File: OutputFile
-
-
-class TestCaseDatabaseCDC(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceMetadata: SourceDatabaseMetadata
-    TargetMetadata: TargetDatabaseMetadata
-
-
-class TestCaseLatestVersion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Status: Literal["Active", "Deleting"]
-    Version: float
-
-
-class TestCaseM2ManagedApplicationAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionType: Literal["Configure", "Deconfigure"]
-    Properties: M2ManagedActionProperties | None = None
-    Resource: str
-
-
-class TestCaseM2NonManagedApplicationAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionType: Literal["Configure", "Deconfigure"]
-    Resource: str
-
-
-class TestCaseMainframeActionActionTypeOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Batch: TestCaseBatch
-
-
-class TestCaseScript(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ScriptLocation: str
-    Type: Literal["Selenium"]
-
-
-class TestCaseAttributes(DeferredModel):
-    CreationTime: str | None = None
-    LastUpdateTime: str | None = None
-    LatestVersion: TestCaseLatestVersion | None = None
-    Status: Literal["Active", "Deleting"] | None = None
-    TestCaseArn: str | None = None
-    TestCaseId: str | None = None
-    TestCaseVersion: float | None = None
-
-
-class InputFileFileMetadataOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatabaseCDC: TestCaseDatabaseCDC
-
-
-class StepActionOption1ResourceActionOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    M2ManagedApplicationAction: TestCaseM2ManagedApplicationAction
-
-
-class StepActionOption1ResourceActionOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    M2NonManagedApplicationAction: TestCaseM2NonManagedApplicationAction
-
-
-class StepActionOption1ResourceActionOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudFormationAction: TestCaseCloudFormationAction
-
-
-class TN3270(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExportDataSetNames: list[str] | None = None
-    Script: TestCaseScript
-
-
-class TestCaseMainframeActionActionTypeOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Tn3270: TN3270
-
-
-class InputFile(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FileMetadata: InputFileFileMetadataOption1 | InputFileFileMetadataOption2
-    SourceLocation: str
-    TargetLocation: str
-
-
-class StepActionOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceAction: (
-        StepActionOption1ResourceActionOption1
-        | StepActionOption1ResourceActionOption2
-        | StepActionOption1ResourceActionOption3
-    )
-
-
-class TestCaseCompareActionInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    File: InputFile
-
-
-class TestCaseMainframeAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionType: TestCaseMainframeActionActionTypeOption1 | TestCaseMainframeActionActionTypeOption2
-    Properties: MainframeActionProperties | None = None
-    Resource: str
-
-
-class StepActionOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MainframeAction: TestCaseMainframeAction
-
-
-class TestCaseCompareAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Input: TestCaseCompareActionInput
-    Output: TestCaseCompareActionOutput | None = None
-
-
-class StepActionOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CompareAction: TestCaseCompareAction
-
-
-class Step(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: StepActionOption1 | StepActionOption2 | StepActionOption3
-    Description: str | None = None
-    Name: str
-
-
-class TestCaseProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Steps: list[Step]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+# The pydantic models live in _test_case_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_test_case_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataSet",
+        "InputFile",
+        "InputFileFileMetadataOption1",
+        "InputFileFileMetadataOption2",
+        "M2ManagedActionProperties",
+        "MainframeActionProperties",
+        "OutputFile",
+        "SourceDatabaseMetadata",
+        "Step",
+        "StepActionOption1",
+        "StepActionOption1ResourceActionOption1",
+        "StepActionOption1ResourceActionOption2",
+        "StepActionOption1ResourceActionOption3",
+        "StepActionOption2",
+        "StepActionOption3",
+        "TN3270",
+        "TargetDatabaseMetadata",
+        "TestCaseAttributes",
+        "TestCaseBatch",
+        "TestCaseCloudFormationAction",
+        "TestCaseCompareAction",
+        "TestCaseCompareActionInput",
+        "TestCaseCompareActionOutput",
+        "TestCaseDatabaseCDC",
+        "TestCaseLatestVersion",
+        "TestCaseM2ManagedApplicationAction",
+        "TestCaseM2NonManagedApplicationAction",
+        "TestCaseMainframeAction",
+        "TestCaseMainframeActionActionTypeOption1",
+        "TestCaseMainframeActionActionTypeOption2",
+        "TestCaseProps",
+        "TestCaseScript",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -977,8 +801,10 @@ class TestCase(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TestCaseProps
-    attributes_model: ClassVar[type[BaseModel]] = TestCaseAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TestCaseProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TestCaseAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

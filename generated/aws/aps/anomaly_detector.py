@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._anomaly_detector_models import (
+        AnomalyDetectorAttributes as AnomalyDetectorAttributes,
+        AnomalyDetectorConfiguration as AnomalyDetectorConfiguration,
+        AnomalyDetectorMissingDataAction as AnomalyDetectorMissingDataAction,
+        AnomalyDetectorProps as AnomalyDetectorProps,
+        IgnoreNearExpected as IgnoreNearExpected,
+        Label as Label,
+        RandomCutForestConfiguration as RandomCutForestConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AnomalyDetector",
@@ -33,72 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _anomaly_detector_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_anomaly_detector_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AnomalyDetectorAttributes",
+        "AnomalyDetectorConfiguration",
+        "AnomalyDetectorMissingDataAction",
+        "AnomalyDetectorProps",
+        "IgnoreNearExpected",
+        "Label",
+        "RandomCutForestConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AnomalyDetectorMissingDataAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MarkAsAnomaly: bool | None = None
-    Skip: bool | None = None
-
-
-class IgnoreNearExpected(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Amount: float | None = None
-    Ratio: float | None = None
-
-
-class Label(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RandomCutForestConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IgnoreNearExpectedFromAbove: IgnoreNearExpected | None = None
-    IgnoreNearExpectedFromBelow: IgnoreNearExpected | None = None
-    Query: str
-    SampleSize: int | None = None
-    ShingleSize: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AnomalyDetectorAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class AnomalyDetectorConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RandomCutForest: RandomCutForestConfiguration
-
-
-class AnomalyDetectorProps(DeferredModel):
-    Alias: str
-    Configuration: AnomalyDetectorConfiguration
-    EvaluationIntervalInSeconds: int | None = None
-    Labels: list[Label] | None = None
-    MissingDataAction: AnomalyDetectorMissingDataAction | None = None
-    Tags: list[Tag] | None = None
-    Workspace: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -266,8 +233,10 @@ class AnomalyDetector(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AnomalyDetectorProps
-    attributes_model: ClassVar[type[BaseModel]] = AnomalyDetectorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AnomalyDetectorProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AnomalyDetectorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

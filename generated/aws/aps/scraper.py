@@ -6,14 +6,35 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._scraper_models import (
+        CloudWatchLogDestination as CloudWatchLogDestination,
+        ComponentConfig as ComponentConfig,
+        ScraperAttributes as ScraperAttributes,
+        ScraperComponent as ScraperComponent,
+        ScraperDestination as ScraperDestination,
+        ScraperDestinationAmpConfiguration as ScraperDestinationAmpConfiguration,
+        ScraperDestinationCloudWatchConfiguration as ScraperDestinationCloudWatchConfiguration,
+        ScraperLoggingDestination as ScraperLoggingDestination,
+        ScraperProps as ScraperProps,
+        ScraperRoleConfiguration as ScraperRoleConfiguration,
+        ScraperScrapeConfiguration as ScraperScrapeConfiguration,
+        ScraperScraperLoggingConfiguration as ScraperScraperLoggingConfiguration,
+        ScraperSource as ScraperSource,
+        ScraperSourceEksConfiguration as ScraperSourceEksConfiguration,
+        ScraperSourceVpcConfiguration as ScraperSourceVpcConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CloudWatchLogDestination",
@@ -49,131 +70,34 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _scraper_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_scraper_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CloudWatchLogDestination",
+        "ComponentConfig",
+        "ScraperAttributes",
+        "ScraperComponent",
+        "ScraperDestination",
+        "ScraperDestinationAmpConfiguration",
+        "ScraperDestinationCloudWatchConfiguration",
+        "ScraperLoggingDestination",
+        "ScraperProps",
+        "ScraperRoleConfiguration",
+        "ScraperScrapeConfiguration",
+        "ScraperScraperLoggingConfiguration",
+        "ScraperSource",
+        "ScraperSourceEksConfiguration",
+        "ScraperSourceVpcConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CloudWatchLogDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroupArn: str | None = None
-
-
-class ComponentConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Options: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class ScraperComponent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Config: ComponentConfig | None = None
-    Type: Literal["SERVICE_DISCOVERY", "COLLECTOR", "EXPORTER"]
-
-
-class ScraperDestinationAmpConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WorkspaceArn: str
-
-
-class ScraperDestinationCloudWatchConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatasetArn: str
-
-
-class ScraperLoggingDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogs: CloudWatchLogDestination | None = None
-
-
-class ScraperRoleConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceRoleArn: str | None = None
-    TargetRoleArn: str | None = None
-
-
-class ScraperScrapeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConfigurationBlob: str | None = None
-
-
-class ScraperScraperLoggingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LoggingDestination: ScraperLoggingDestination
-    ScraperComponents: list[ScraperComponent]
-
-
-class ScraperSourceEksConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClusterArn: str
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str]
-
-
-class ScraperSourceVpcConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ScraperAttributes(DeferredModel):
-    Arn: str | None = None
-    RoleArn: str | None = None
-    ScraperId: str | None = None
-
-
-class ScraperDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AmpConfiguration: ScraperDestinationAmpConfiguration | None = None
-    CloudWatchConfiguration: ScraperDestinationCloudWatchConfiguration | None = None
-
-
-class ScraperSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EksConfiguration: ScraperSourceEksConfiguration | None = None
-    VpcConfiguration: ScraperSourceVpcConfiguration | None = None
-
-
-class ScraperProps(DeferredModel):
-    Alias: str | None = None
-    Destination: ScraperDestination
-    RoleConfiguration: ScraperRoleConfiguration | None = None
-    ScrapeConfiguration: ScraperScrapeConfiguration
-    ScraperLoggingConfiguration: ScraperScraperLoggingConfiguration | None = None
-    Source: ScraperSource
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -518,8 +442,10 @@ class Scraper(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ScraperProps
-    attributes_model: ClassVar[type[BaseModel]] = ScraperAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ScraperProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ScraperAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,29 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._workspace_models import (
+        CloudWatchLogDestination as CloudWatchLogDestination,
+        Label as Label,
+        LimitsPerLabelSet as LimitsPerLabelSet,
+        LimitsPerLabelSetEntry as LimitsPerLabelSetEntry,
+        LoggingDestination as LoggingDestination,
+        LoggingFilter as LoggingFilter,
+        Tag as Tag,
+        WorkspaceAttributes as WorkspaceAttributes,
+        WorkspaceLoggingConfiguration as WorkspaceLoggingConfiguration,
+        WorkspaceProps as WorkspaceProps,
+        WorkspaceQueryLoggingConfiguration as WorkspaceQueryLoggingConfiguration,
+        WorkspaceWorkspaceConfiguration as WorkspaceWorkspaceConfiguration,
+    )
 
 __all__ = [
     "CloudWatchLogDestination",
@@ -41,101 +58,30 @@ __all__ = [
     "WorkspaceWorkspaceConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _workspace_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_workspace_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CloudWatchLogDestination",
+        "Label",
+        "LimitsPerLabelSet",
+        "LimitsPerLabelSetEntry",
+        "LoggingDestination",
+        "LoggingFilter",
+        "Tag",
+        "WorkspaceAttributes",
+        "WorkspaceLoggingConfiguration",
+        "WorkspaceProps",
+        "WorkspaceQueryLoggingConfiguration",
+        "WorkspaceWorkspaceConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CloudWatchLogDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroupArn: str
-
-
-class Label(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: str
-
-
-class LimitsPerLabelSetEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxSeries: int | None = None
-
-
-class LoggingFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    QspThreshold: int
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class WorkspaceLoggingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroupArn: str | None = None
-
-
-class WorkspaceAttributes(DeferredModel):
-    Arn: str | None = None
-    PrometheusEndpoint: str | None = None
-    WorkspaceId: str | None = None
-
-
-class LimitsPerLabelSet(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LabelSet: list[Label]
-    Limits: LimitsPerLabelSetEntry
-
-
-class LoggingDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogs: CloudWatchLogDestination
-    Filters: LoggingFilter
-
-
-class WorkspaceQueryLoggingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destinations: list[LoggingDestination]
-
-
-class WorkspaceWorkspaceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LimitsPerLabelSets: list[LimitsPerLabelSet] | None = None
-    OutOfOrderTimeWindowInSeconds: int | None = None
-    RetentionPeriodInDays: int | None = None
-    RuleQueryOffsetInSeconds: int | None = None
-
-
-class WorkspaceProps(DeferredModel):
-    AlertManagerDefinition: str | None = None
-    Alias: str | None = None
-    KmsKeyArn: str | None = None
-    LoggingConfiguration: WorkspaceLoggingConfiguration | None = None
-    QueryLoggingConfiguration: WorkspaceQueryLoggingConfiguration | None = None
-    Tags: list[Tag] | None = None
-    WorkspaceConfiguration: WorkspaceWorkspaceConfiguration | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -392,8 +338,10 @@ class Workspace(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WorkspaceProps
-    attributes_model: ClassVar[type[BaseModel]] = WorkspaceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "WorkspaceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WorkspaceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,90 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._plan_models import (
+        ArcRoutingControlConfiguration as ArcRoutingControlConfiguration,
+        ArcRoutingControlState as ArcRoutingControlState,
+        Asg as Asg,
+        AssociatedAlarm as AssociatedAlarm,
+        AuroraProvisionedScalingConfiguration as AuroraProvisionedScalingConfiguration,
+        AuroraServerlessScalingConfiguration as AuroraServerlessScalingConfiguration,
+        CustomActionLambdaConfiguration as CustomActionLambdaConfiguration,
+        DocumentDbConfiguration as DocumentDbConfiguration,
+        DocumentDbUngraceful as DocumentDbUngraceful,
+        Ec2AsgCapacityIncreaseConfiguration as Ec2AsgCapacityIncreaseConfiguration,
+        Ec2Ungraceful as Ec2Ungraceful,
+        EcsCapacityIncreaseConfiguration as EcsCapacityIncreaseConfiguration,
+        EcsUngraceful as EcsUngraceful,
+        EksCluster as EksCluster,
+        EksResourceScalingConfiguration as EksResourceScalingConfiguration,
+        EksResourceScalingUngraceful as EksResourceScalingUngraceful,
+        EventSourceMapping as EventSourceMapping,
+        ExecutionApprovalConfiguration as ExecutionApprovalConfiguration,
+        GlobalAuroraConfiguration as GlobalAuroraConfiguration,
+        GlobalAuroraUngraceful as GlobalAuroraUngraceful,
+        HealthCheckState as HealthCheckState,
+        KubernetesScalingResource as KubernetesScalingResource,
+        LambdaEventSourceMappingConfiguration as LambdaEventSourceMappingConfiguration,
+        LambdaEventSourceMappingUngraceful as LambdaEventSourceMappingUngraceful,
+        LambdaUngraceful as LambdaUngraceful,
+        NeptuneGlobalDatabaseConfiguration as NeptuneGlobalDatabaseConfiguration,
+        NeptuneUngraceful as NeptuneUngraceful,
+        ParallelExecutionBlockConfiguration as ParallelExecutionBlockConfiguration,
+        PlanAttributes as PlanAttributes,
+        PlanKubernetesResourceType as PlanKubernetesResourceType,
+        PlanLambdas as PlanLambdas,
+        PlanProps as PlanProps,
+        PlanReportConfiguration as PlanReportConfiguration,
+        PlanReportConfigurationReportOutputItem as PlanReportConfigurationReportOutputItem,
+        PlanRoute53HealthChecks as PlanRoute53HealthChecks,
+        RdsCreateCrossRegionReplicaConfiguration as RdsCreateCrossRegionReplicaConfiguration,
+        RdsPromoteReadReplicaConfiguration as RdsPromoteReadReplicaConfiguration,
+        RdsSwitchoverReadReplicaConfiguration as RdsSwitchoverReadReplicaConfiguration,
+        RdsUngraceful as RdsUngraceful,
+        RegionSwitchPlanConfiguration as RegionSwitchPlanConfiguration,
+        Route53HealthCheckConfiguration as Route53HealthCheckConfiguration,
+        Route53ResourceRecordSet as Route53ResourceRecordSet,
+        S3ReportOutputConfiguration as S3ReportOutputConfiguration,
+        Service as Service,
+        SsmDocumentConfig as SsmDocumentConfig,
+        SsmSendCommandConfiguration as SsmSendCommandConfiguration,
+        SsmSendCommandUngraceful as SsmSendCommandUngraceful,
+        SsmTarget as SsmTarget,
+        Step as Step,
+        StepExecutionBlockConfigurationOption1 as StepExecutionBlockConfigurationOption1,
+        StepExecutionBlockConfigurationOption10 as StepExecutionBlockConfigurationOption10,
+        StepExecutionBlockConfigurationOption11 as StepExecutionBlockConfigurationOption11,
+        StepExecutionBlockConfigurationOption12 as StepExecutionBlockConfigurationOption12,
+        StepExecutionBlockConfigurationOption13 as StepExecutionBlockConfigurationOption13,
+        StepExecutionBlockConfigurationOption14 as StepExecutionBlockConfigurationOption14,
+        StepExecutionBlockConfigurationOption15 as StepExecutionBlockConfigurationOption15,
+        StepExecutionBlockConfigurationOption16 as StepExecutionBlockConfigurationOption16,
+        StepExecutionBlockConfigurationOption17 as StepExecutionBlockConfigurationOption17,
+        StepExecutionBlockConfigurationOption18 as StepExecutionBlockConfigurationOption18,
+        StepExecutionBlockConfigurationOption19 as StepExecutionBlockConfigurationOption19,
+        StepExecutionBlockConfigurationOption2 as StepExecutionBlockConfigurationOption2,
+        StepExecutionBlockConfigurationOption3 as StepExecutionBlockConfigurationOption3,
+        StepExecutionBlockConfigurationOption4 as StepExecutionBlockConfigurationOption4,
+        StepExecutionBlockConfigurationOption5 as StepExecutionBlockConfigurationOption5,
+        StepExecutionBlockConfigurationOption6 as StepExecutionBlockConfigurationOption6,
+        StepExecutionBlockConfigurationOption7 as StepExecutionBlockConfigurationOption7,
+        StepExecutionBlockConfigurationOption8 as StepExecutionBlockConfigurationOption8,
+        StepExecutionBlockConfigurationOption9 as StepExecutionBlockConfigurationOption9,
+        Trigger as Trigger,
+        TriggerCondition as TriggerCondition,
+        Workflow as Workflow,
+    )
 
 __all__ = [
     "ArcRoutingControlConfiguration",
@@ -159,682 +235,89 @@ __all__ = [
     "WorkflowDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class ArcRoutingControlConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrossAccountRole: str | None = None
-    ExternalId: str | None = None
-    RegionAndRoutingControls: Annotated[dict[str, Any], Field(max_length=0)]
-    TimeoutMinutes: float | None = None
-
-
-class ArcRoutingControlState(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RoutingControlArn: str
-    State: Literal["On", "Off"]
-
-
-class Asg(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-    CrossAccountRole: str | None = None
-    ExternalId: str | None = None
-
-
-class AssociatedAlarm(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlarmType: Literal["applicationHealth", "trigger"]
-    CrossAccountRole: str | None = None
-    ExternalId: str | None = None
-    ResourceIdentifier: str
-
-
-class AuroraProvisionedScalingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrossAccountRole: str | None = None
-    ExternalId: str | None = None
-    GlobalClusterIdentifier: str
-    InstanceArns: Annotated[dict[str, Any], Field(max_length=0)]
-    RegionDatabaseClusterArns: Annotated[dict[str, Any], Field(max_length=0)]
-    TimeoutMinutes: float | None = None
-
-
-class AuroraServerlessScalingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrossAccountRole: str | None = None
-    ExternalId: str | None = None
-    GlobalClusterIdentifier: str
-    RegionDatabaseClusterArns: Annotated[dict[str, Any], Field(max_length=0)]
-    TargetPercent: float | None = None
-    TimeoutMinutes: float | None = None
-
-
-class DocumentDbUngraceful(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ungraceful: Literal["failover"] | None = None
-
-
-class Ec2Ungraceful(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MinimumSuccessPercentage: float
-
-
-class EcsUngraceful(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MinimumSuccessPercentage: float
-
-
-class EksCluster(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClusterArn: str
-    CrossAccountRole: str | None = None
-    ExternalId: str | None = None
-
-
-class EksResourceScalingUngraceful(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MinimumSuccessPercentage: float
-
-
-class EventSourceMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-    CrossAccountRole: str | None = None
-    ExternalId: str | None = None
-
-
-class ExecutionApprovalConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApprovalRole: str
-    TimeoutMinutes: float | None = None
-
-
-class GlobalAuroraUngraceful(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ungraceful: Literal["failover"] | None = None
-
-
-class HealthCheckState(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HealthCheckId: str | None = None
-    Region: str | None = None
-
-
-class KubernetesScalingResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HpaName: str | None = None
-    Name: str
-    Namespace: str
-
-
-class LambdaEventSourceMappingUngraceful(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Behavior: Literal["skip"] | None = None
-
-
-class LambdaUngraceful(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Behavior: Literal["skip"] | None = None
-
-
-class NeptuneUngraceful(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ungraceful: Literal["failover"] | None = None
-
-
-class PlanKubernetesResourceType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApiVersion: str
-    Kind: str
-
-
-class PlanLambdas(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-    CrossAccountRole: str | None = None
-    ExternalId: str | None = None
-    Payload: str | None = None
-
-
-class PlanRoute53HealthChecks(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HealthCheckIds: list[str] | None = None
-    HostedZoneIds: list[str] | None = None
-    RecordNames: list[str] | None = None
-    Regions: list[str] | None = None
-
-
-class RdsCreateCrossRegionReplicaConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrossAccountRole: str | None = None
-    DbInstanceArnMap: Annotated[dict[str, Any], Field(max_length=0)]
-    ExternalId: str | None = None
-    TimeoutMinutes: float | None = None
-
-
-class RdsPromoteReadReplicaConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrossAccountRole: str | None = None
-    DbInstanceArnMap: Annotated[dict[str, Any], Field(max_length=0)]
-    ExternalId: str | None = None
-    TimeoutMinutes: float | None = None
-
-
-class RdsUngraceful(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ungraceful: Literal["promoteReadReplica"] | None = None
-
-
-class RegionSwitchPlanConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-    CrossAccountRole: str | None = None
-    ExternalId: str | None = None
-
-
-class Route53ResourceRecordSet(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RecordSetIdentifier: str | None = None
-    Region: str | None = None
-
-
-class S3ReportOutputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketOwner: str | None = None
-    BucketPath: str | None = None
-
-
-class Service(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClusterArn: str | None = None
-    CrossAccountRole: str | None = None
-    ExternalId: str | None = None
-    ServiceArn: str | None = None
-
-
-class SsmSendCommandUngraceful(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Behavior: Literal["skip"] | None = None
-
-
-class SsmTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Values: list[str]
-
-
-class StepExecutionBlockConfigurationOption14(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RdsPromoteReadReplicaConfig: RdsPromoteReadReplicaConfiguration
-
-
-class StepExecutionBlockConfigurationOption15(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RdsCreateCrossRegionReadReplicaConfig: RdsCreateCrossRegionReplicaConfiguration
-
-
-class StepExecutionBlockConfigurationOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExecutionApprovalConfig: ExecutionApprovalConfiguration
-
-
-class StepExecutionBlockConfigurationOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ArcRoutingControlConfig: ArcRoutingControlConfiguration
-
-
-class StepExecutionBlockConfigurationOption5(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuroraProvisionedScalingConfig: AuroraProvisionedScalingConfiguration
-
-
-class StepExecutionBlockConfigurationOption6(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuroraServerlessScalingConfig: AuroraServerlessScalingConfiguration
-
-
-class StepExecutionBlockConfigurationOption9(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RegionSwitchPlanConfig: RegionSwitchPlanConfiguration
-
-
-class TriggerCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssociatedAlarmName: str
-    Condition: Literal["red", "green"]
-
-
-class PlanAttributes(DeferredModel):
-    Arn: str | None = None
-    HealthChecksForPlan: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Owner: str | None = None
-    PlanHealthChecks: list[str] | None = None
-    Route53HealthChecks: PlanRoute53HealthChecks | None = None
-    Version: str | None = None
-
-
-class CustomActionLambdaConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Lambdas: list[PlanLambdas]
-    RegionToRun: Literal["activatingRegion", "deactivatingRegion", "activeRegion", "inactiveRegion"]
-    RetryIntervalMinutes: float
-    TimeoutMinutes: float | None = None
-    Ungraceful: LambdaUngraceful | None = None
-
-
-class DocumentDbConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Behavior: Literal["switchoverOnly", "failover"]
-    CrossAccountRole: str | None = None
-    DatabaseClusterArns: list[str]
-    ExternalId: str | None = None
-    GlobalClusterIdentifier: str
-    TimeoutMinutes: float | None = None
-    Ungraceful: DocumentDbUngraceful | None = None
-
-
-class Ec2AsgCapacityIncreaseConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Asgs: list[Asg]
-    CapacityMonitoringApproach: (
-        Literal["sampledMaxInLast24Hours", "autoscalingMaxInLast24Hours"] | None
-    ) = None
-    TargetPercent: float | None = None
-    TimeoutMinutes: float | None = None
-    Ungraceful: Ec2Ungraceful | None = None
-    WaitELBTargetGroupHealthy: Literal["enabled", "disabled"] | None = None
-
-
-class EcsCapacityIncreaseConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityMonitoringApproach: (
-        Literal["sampledMaxInLast24Hours", "containerInsightsMaxInLast24Hours"] | None
-    ) = None
-    Services: list[Service]
-    TargetPercent: float | None = None
-    TimeoutMinutes: float | None = None
-    Ungraceful: EcsUngraceful | None = None
-    WaitELBTargetGroupHealthy: Literal["enabled", "disabled"] | None = None
-
-
-class EksResourceScalingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityMonitoringApproach: Literal["sampledMaxInLast24Hours"] | None = None
-    EksClusters: list[EksCluster] | None = None
-    KubernetesResourceType: PlanKubernetesResourceType
-    ScalingResources: list[dict[str, Any]] | None = None
-    TargetPercent: float | None = None
-    TimeoutMinutes: float | None = None
-    Ungraceful: EksResourceScalingUngraceful | None = None
-
-
-class GlobalAuroraConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Behavior: Literal["switchoverOnly", "failover"]
-    CrossAccountRole: str | None = None
-    DatabaseClusterArns: list[str]
-    ExternalId: str | None = None
-    GlobalClusterIdentifier: str
-    TimeoutMinutes: float | None = None
-    Ungraceful: GlobalAuroraUngraceful | None = None
-
-
-class LambdaEventSourceMappingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["enable", "disable"]
-    RegionEventSourceMappings: Annotated[dict[str, Any], Field(max_length=0)]
-    TimeoutMinutes: float | None = None
-    Ungraceful: LambdaEventSourceMappingUngraceful | None = None
-
-
-class NeptuneGlobalDatabaseConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Behavior: Literal["failover", "switchoverOnly"]
-    CrossAccountRole: str | None = None
-    ExternalId: str | None = None
-    GlobalClusterIdentifier: str
-    RegionDatabaseClusterArns: Annotated[dict[str, Any], Field(max_length=0)]
-    TimeoutMinutes: float | None = None
-    Ungraceful: NeptuneUngraceful | None = None
-
-
-class PlanReportConfigurationReportOutputItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Configuration: S3ReportOutputConfiguration
-
-
-class RdsSwitchoverReadReplicaConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrossAccountRole: str | None = None
-    DbInstanceArnMap: Annotated[dict[str, Any], Field(max_length=0)]
-    ExternalId: str | None = None
-    TimeoutMinutes: float | None = None
-    Ungraceful: RdsUngraceful | None = None
-
-
-class Route53HealthCheckConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrossAccountRole: str | None = None
-    ExternalId: str | None = None
-    HostedZoneId: str
-    RecordName: str
-    RecordSets: list[Route53ResourceRecordSet] | None = None
-    TimeoutMinutes: float | None = None
-
-
-class SsmDocumentConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrossAccountRole: str | None = None
-    DocumentArn: str
-    DocumentVersion: str | None = None
-    ExternalId: str | None = None
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Targets: list[SsmTarget]
-
-
-class SsmSendCommandConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RegionDocuments: Annotated[dict[str, Any], Field(max_length=0)]
-    RetryIntervalMinutes: float
-    TimeoutMinutes: float | None = None
-    Ungraceful: SsmSendCommandUngraceful | None = None
-
-
-class StepExecutionBlockConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomActionLambdaConfig: CustomActionLambdaConfiguration
-
-
-class StepExecutionBlockConfigurationOption10(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EcsCapacityIncreaseConfig: EcsCapacityIncreaseConfiguration
-
-
-class StepExecutionBlockConfigurationOption11(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EksResourceScalingConfig: EksResourceScalingConfiguration
-
-
-class StepExecutionBlockConfigurationOption12(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Route53HealthCheckConfig: Route53HealthCheckConfiguration
-
-
-class StepExecutionBlockConfigurationOption13(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DocumentDbConfig: DocumentDbConfiguration
-
-
-class StepExecutionBlockConfigurationOption16(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LambdaEventSourceMappingConfig: LambdaEventSourceMappingConfiguration
-
-
-class StepExecutionBlockConfigurationOption17(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NeptuneGlobalDatabaseConfig: NeptuneGlobalDatabaseConfiguration
-
-
-class StepExecutionBlockConfigurationOption18(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RdsSwitchoverReadReplicaConfig: RdsSwitchoverReadReplicaConfiguration
-
-
-class StepExecutionBlockConfigurationOption19(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SsmSendCommandConfig: SsmSendCommandConfiguration
-
-
-class StepExecutionBlockConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ec2AsgCapacityIncreaseConfig: Ec2AsgCapacityIncreaseConfiguration
-
-
-class StepExecutionBlockConfigurationOption7(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GlobalAuroraConfig: GlobalAuroraConfiguration
-
-
-class Trigger(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["activate", "deactivate", "postRecovery"]
-    Conditions: list[TriggerCondition]
-    Description: str | None = None
-    MinDelayMinutesBetweenExecutions: float
-    TargetRegion: str
-
-
-class PlanReportConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReportOutput: list[PlanReportConfigurationReportOutputItem] | None = None
-
-
-class PlanProps(DeferredModel):
-    AssociatedAlarms: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Description: str | None = None
-    ExecutionRole: str
-    Name: str
-    PrimaryRegion: str | None = None
-    RecoveryApproach: Literal["activeActive", "activePassive"]
-    RecoveryTimeObjectiveMinutes: float | None = None
-    Regions: list[str]
-    ReportConfiguration: PlanReportConfiguration | None = None
-    ServiceQuotaChecksEnabled: bool | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Triggers: list[Trigger] | None = None
-    Workflows: list[Workflow]
-
-
-class ParallelExecutionBlockConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Steps: list[Step]
-
-
-class Step(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    ExecutionBlockConfiguration: (
-        StepExecutionBlockConfigurationOption1
-        | StepExecutionBlockConfigurationOption2
-        | StepExecutionBlockConfigurationOption3
-        | StepExecutionBlockConfigurationOption4
-        | StepExecutionBlockConfigurationOption5
-        | StepExecutionBlockConfigurationOption6
-        | StepExecutionBlockConfigurationOption7
-        | StepExecutionBlockConfigurationOption8
-        | StepExecutionBlockConfigurationOption9
-        | StepExecutionBlockConfigurationOption10
-        | StepExecutionBlockConfigurationOption11
-        | StepExecutionBlockConfigurationOption12
-        | StepExecutionBlockConfigurationOption13
-        | StepExecutionBlockConfigurationOption14
-        | StepExecutionBlockConfigurationOption15
-        | StepExecutionBlockConfigurationOption16
-        | StepExecutionBlockConfigurationOption17
-        | StepExecutionBlockConfigurationOption18
-        | StepExecutionBlockConfigurationOption19
-    )
-    ExecutionBlockType: Literal[
-        "ARCRegionSwitchPlan",
-        "ARCRoutingControl",
-        "AuroraGlobalDatabase",
-        "AuroraProvisionedScaling",
-        "AuroraServerlessScaling",
-        "CustomActionLambda",
-        "DocumentDb",
-        "EC2AutoScaling",
-        "ECSServiceScaling",
-        "EKSResourceScaling",
-        "LambdaEventSourceMapping",
-        "ManualApproval",
-        "NeptuneGlobalDatabase",
-        "Parallel",
-        "RdsCreateCrossRegionReplica",
-        "RdsPromoteReadReplica",
-        "RdsSwitchoverReadReplica",
-        "Route53HealthCheck",
-        "SSMSendCommand",
-    ]
-    Name: str
-
-
-class StepExecutionBlockConfigurationOption8(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ParallelConfig: ParallelExecutionBlockConfiguration
-
-
-class Workflow(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Steps: list[Step] | None = None
-    WorkflowDescription: str | None = None
-    WorkflowTargetAction: Literal["activate", "deactivate", "postRecovery"]
-    WorkflowTargetRegion: str | None = None
-
-
-PlanProps.model_rebuild()
-ParallelExecutionBlockConfiguration.model_rebuild()
-Step.model_rebuild()
-
+# The pydantic models live in _plan_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_plan_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ArcRoutingControlConfiguration",
+        "ArcRoutingControlState",
+        "Asg",
+        "AssociatedAlarm",
+        "AuroraProvisionedScalingConfiguration",
+        "AuroraServerlessScalingConfiguration",
+        "CustomActionLambdaConfiguration",
+        "DocumentDbConfiguration",
+        "DocumentDbUngraceful",
+        "Ec2AsgCapacityIncreaseConfiguration",
+        "Ec2Ungraceful",
+        "EcsCapacityIncreaseConfiguration",
+        "EcsUngraceful",
+        "EksCluster",
+        "EksResourceScalingConfiguration",
+        "EksResourceScalingUngraceful",
+        "EventSourceMapping",
+        "ExecutionApprovalConfiguration",
+        "GlobalAuroraConfiguration",
+        "GlobalAuroraUngraceful",
+        "HealthCheckState",
+        "KubernetesScalingResource",
+        "LambdaEventSourceMappingConfiguration",
+        "LambdaEventSourceMappingUngraceful",
+        "LambdaUngraceful",
+        "NeptuneGlobalDatabaseConfiguration",
+        "NeptuneUngraceful",
+        "ParallelExecutionBlockConfiguration",
+        "PlanAttributes",
+        "PlanKubernetesResourceType",
+        "PlanLambdas",
+        "PlanProps",
+        "PlanReportConfiguration",
+        "PlanReportConfigurationReportOutputItem",
+        "PlanRoute53HealthChecks",
+        "RdsCreateCrossRegionReplicaConfiguration",
+        "RdsPromoteReadReplicaConfiguration",
+        "RdsSwitchoverReadReplicaConfiguration",
+        "RdsUngraceful",
+        "RegionSwitchPlanConfiguration",
+        "Route53HealthCheckConfiguration",
+        "Route53ResourceRecordSet",
+        "S3ReportOutputConfiguration",
+        "Service",
+        "SsmDocumentConfig",
+        "SsmSendCommandConfiguration",
+        "SsmSendCommandUngraceful",
+        "SsmTarget",
+        "Step",
+        "StepExecutionBlockConfigurationOption1",
+        "StepExecutionBlockConfigurationOption10",
+        "StepExecutionBlockConfigurationOption11",
+        "StepExecutionBlockConfigurationOption12",
+        "StepExecutionBlockConfigurationOption13",
+        "StepExecutionBlockConfigurationOption14",
+        "StepExecutionBlockConfigurationOption15",
+        "StepExecutionBlockConfigurationOption16",
+        "StepExecutionBlockConfigurationOption17",
+        "StepExecutionBlockConfigurationOption18",
+        "StepExecutionBlockConfigurationOption19",
+        "StepExecutionBlockConfigurationOption2",
+        "StepExecutionBlockConfigurationOption3",
+        "StepExecutionBlockConfigurationOption4",
+        "StepExecutionBlockConfigurationOption5",
+        "StepExecutionBlockConfigurationOption6",
+        "StepExecutionBlockConfigurationOption7",
+        "StepExecutionBlockConfigurationOption8",
+        "StepExecutionBlockConfigurationOption9",
+        "Trigger",
+        "TriggerCondition",
+        "Workflow",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -2622,8 +2105,8 @@ class Plan(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PlanProps
-    attributes_model: ClassVar[type[BaseModel]] = PlanAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PlanProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PlanAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

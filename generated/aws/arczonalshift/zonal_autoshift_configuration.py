@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._zonal_autoshift_configuration_models import (
+        ControlCondition as ControlCondition,
+        ZonalAutoshiftConfigurationAttributes as ZonalAutoshiftConfigurationAttributes,
+        ZonalAutoshiftConfigurationPracticeRunConfiguration as ZonalAutoshiftConfigurationPracticeRunConfiguration,
+        ZonalAutoshiftConfigurationProps as ZonalAutoshiftConfigurationProps,
+    )
 
 __all__ = [
     "ControlCondition",
@@ -25,36 +34,22 @@ __all__ = [
     "ZonalAutoshiftConfigurationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _zonal_autoshift_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_zonal_autoshift_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ControlCondition",
+        "ZonalAutoshiftConfigurationAttributes",
+        "ZonalAutoshiftConfigurationPracticeRunConfiguration",
+        "ZonalAutoshiftConfigurationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ControlCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlarmIdentifier: str
-    Type: str
-
-
-class ZonalAutoshiftConfigurationPracticeRunConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BlockedDates: list[str] | None = None
-    BlockedWindows: list[str] | None = None
-    BlockingAlarms: list[ControlCondition] | None = None
-    OutcomeAlarms: list[ControlCondition]
-
-
-class ZonalAutoshiftConfigurationAttributes(DeferredModel):
-    pass
-
-
-class ZonalAutoshiftConfigurationProps(DeferredModel):
-    PracticeRunConfiguration: ZonalAutoshiftConfigurationPracticeRunConfiguration | None = None
-    ResourceIdentifier: str | None = None
-    ZonalAutoshiftStatus: Literal["ENABLED"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -203,8 +198,12 @@ class ZonalAutoshiftConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ZonalAutoshiftConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = ZonalAutoshiftConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ZonalAutoshiftConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ZonalAutoshiftConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._skill_models import (
+        SkillAttributes as SkillAttributes,
+        SkillAuthenticationConfiguration as SkillAuthenticationConfiguration,
+        SkillOverrides as SkillOverrides,
+        SkillProps as SkillProps,
+        SkillSkillPackage as SkillSkillPackage,
+    )
 
 __all__ = [
     "Skill",
@@ -27,45 +37,23 @@ __all__ = [
     "SkillSkillPackageDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _skill_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_skill_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SkillAttributes",
+        "SkillAuthenticationConfiguration",
+        "SkillOverrides",
+        "SkillProps",
+        "SkillSkillPackage",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SkillAuthenticationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientId: str
-    ClientSecret: str
-    RefreshToken: str
-
-
-class SkillOverrides(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Manifest: dict[str, Any] | str | None = None
-
-
-class SkillSkillPackage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Overrides: SkillOverrides | None = None
-    S3Bucket: str
-    S3BucketRole: str | None = None
-    S3Key: str
-    S3ObjectVersion: str | None = None
-
-
-class SkillAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class SkillProps(DeferredModel):
-    AuthenticationConfiguration: SkillAuthenticationConfiguration
-    SkillPackage: SkillSkillPackage
-    VendorId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -165,8 +153,8 @@ class Skill(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SkillProps
-    attributes_model: ClassVar[type[BaseModel]] = SkillAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SkillProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SkillAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

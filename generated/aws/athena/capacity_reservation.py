@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._capacity_reservation_models import (
+        CapacityAssignment as CapacityAssignment,
+        CapacityReservationAttributes as CapacityReservationAttributes,
+        CapacityReservationCapacityAssignmentConfiguration as CapacityReservationCapacityAssignmentConfiguration,
+        CapacityReservationProps as CapacityReservationProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CapacityAssignment",
@@ -27,49 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _capacity_reservation_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_capacity_reservation_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CapacityAssignment",
+        "CapacityReservationAttributes",
+        "CapacityReservationCapacityAssignmentConfiguration",
+        "CapacityReservationProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CapacityAssignment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WorkgroupNames: list[str]
-
-
-class CapacityReservationCapacityAssignmentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityAssignments: list[CapacityAssignment]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CapacityReservationAttributes(DeferredModel):
-    AllocatedDpus: int | None = None
-    Arn: str | None = None
-    CreationTime: str | None = None
-    LastSuccessfulAllocationTime: str | None = None
-    Status: (
-        Literal["PENDING", "ACTIVE", "CANCELLING", "CANCELLED", "FAILED", "UPDATE_PENDING"] | None
-    ) = None
-
-
-class CapacityReservationProps(DeferredModel):
-    CapacityAssignmentConfiguration: CapacityReservationCapacityAssignmentConfiguration | None = (
-        None
-    )
-    Name: str
-    Tags: list[Tag] | None = None
-    TargetDpus: int
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -197,8 +181,12 @@ class CapacityReservation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CapacityReservationProps
-    attributes_model: ClassVar[type[BaseModel]] = CapacityReservationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CapacityReservationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CapacityReservationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,22 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_catalog_models import (
+        DataCatalogAttributes as DataCatalogAttributes,
+        DataCatalogProps as DataCatalogProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DataCatalog",
@@ -23,44 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _data_catalog_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_catalog_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataCatalogAttributes",
+        "DataCatalogProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DataCatalogAttributes(DeferredModel):
-    pass
-
-
-class DataCatalogProps(DeferredModel):
-    ConnectionType: str | None = None
-    Description: str | None = None
-    Error: str | None = None
-    Name: str
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Status: (
-        Literal[
-            "CREATE_IN_PROGRESS",
-            "CREATE_COMPLETE",
-            "CREATE_FAILED",
-            "CREATE_FAILED_CLEANUP_IN_PROGRESS",
-            "CREATE_FAILED_CLEANUP_COMPLETE",
-            "CREATE_FAILED_CLEANUP_FAILED",
-            "DELETE_IN_PROGRESS",
-            "DELETE_COMPLETE",
-            "DELETE_FAILED",
-        ]
-        | None
-    ) = None
-    Tags: list[Tag] | None = None
-    Type: Literal["LAMBDA", "GLUE", "HIVE", "FEDERATED"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -154,8 +139,10 @@ class DataCatalog(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataCatalogProps
-    attributes_model: ClassVar[type[BaseModel]] = DataCatalogAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DataCatalogProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataCatalogAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,38 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._work_group_models import (
+        Classification as Classification,
+        ManagedStorageEncryptionConfiguration as ManagedStorageEncryptionConfiguration,
+        Tag as Tag,
+        WorkGroupAclConfiguration as WorkGroupAclConfiguration,
+        WorkGroupAttributes as WorkGroupAttributes,
+        WorkGroupCloudWatchLoggingConfiguration as WorkGroupCloudWatchLoggingConfiguration,
+        WorkGroupCustomerContentEncryptionConfiguration as WorkGroupCustomerContentEncryptionConfiguration,
+        WorkGroupEncryptionConfiguration as WorkGroupEncryptionConfiguration,
+        WorkGroupEngineConfiguration as WorkGroupEngineConfiguration,
+        WorkGroupEngineVersion as WorkGroupEngineVersion,
+        WorkGroupManagedLoggingConfiguration as WorkGroupManagedLoggingConfiguration,
+        WorkGroupManagedQueryResultsConfiguration as WorkGroupManagedQueryResultsConfiguration,
+        WorkGroupMonitoringConfiguration as WorkGroupMonitoringConfiguration,
+        WorkGroupProps as WorkGroupProps,
+        WorkGroupResultConfiguration as WorkGroupResultConfiguration,
+        WorkGroupResultConfigurationUpdates as WorkGroupResultConfigurationUpdates,
+        WorkGroupS3LoggingConfiguration as WorkGroupS3LoggingConfiguration,
+        WorkGroupWorkGroupConfiguration as WorkGroupWorkGroupConfiguration,
+        WorkGroupWorkGroupConfigurationUpdates as WorkGroupWorkGroupConfigurationUpdates,
+    )
 
 __all__ = [
     "Classification",
@@ -55,197 +79,37 @@ __all__ = [
     "WorkGroupWorkGroupConfigurationUpdatesDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _work_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_work_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Classification",
+        "ManagedStorageEncryptionConfiguration",
+        "Tag",
+        "WorkGroupAclConfiguration",
+        "WorkGroupAttributes",
+        "WorkGroupCloudWatchLoggingConfiguration",
+        "WorkGroupCustomerContentEncryptionConfiguration",
+        "WorkGroupEncryptionConfiguration",
+        "WorkGroupEngineConfiguration",
+        "WorkGroupEngineVersion",
+        "WorkGroupManagedLoggingConfiguration",
+        "WorkGroupManagedQueryResultsConfiguration",
+        "WorkGroupMonitoringConfiguration",
+        "WorkGroupProps",
+        "WorkGroupResultConfiguration",
+        "WorkGroupResultConfigurationUpdates",
+        "WorkGroupS3LoggingConfiguration",
+        "WorkGroupWorkGroupConfiguration",
+        "WorkGroupWorkGroupConfigurationUpdates",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Classification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class ManagedStorageEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKey: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class WorkGroupAclConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3AclOption: Literal["BUCKET_OWNER_FULL_CONTROL"]
-
-
-class WorkGroupCloudWatchLoggingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    LogGroup: str | None = None
-    LogStreamNamePrefix: str | None = None
-    LogTypes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class WorkGroupCustomerContentEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKey: str
-
-
-class WorkGroupEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionOption: Literal["SSE_S3", "SSE_KMS", "CSE_KMS"]
-    KmsKey: str | None = None
-
-
-class WorkGroupEngineConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalConfigs: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Classifications: list[Classification] | None = None
-    CoordinatorDpuSize: int | None = None
-    DefaultExecutorDpuSize: int | None = None
-    MaxConcurrentDpus: int | None = None
-    SparkProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class WorkGroupEngineVersion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EffectiveEngineVersion: str | None = None
-    SelectedEngineVersion: str | None = None
-
-
-class WorkGroupManagedLoggingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    KmsKey: str | None = None
-
-
-class WorkGroupManagedQueryResultsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    EncryptionConfiguration: ManagedStorageEncryptionConfiguration | None = None
-
-
-class WorkGroupResultConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AclConfiguration: WorkGroupAclConfiguration | None = None
-    EncryptionConfiguration: WorkGroupEncryptionConfiguration | None = None
-    ExpectedBucketOwner: str | None = None
-    OutputLocation: str | None = None
-
-
-class WorkGroupResultConfigurationUpdates(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AclConfiguration: WorkGroupAclConfiguration | None = None
-    EncryptionConfiguration: WorkGroupEncryptionConfiguration | None = None
-    ExpectedBucketOwner: str | None = None
-    OutputLocation: str | None = None
-    RemoveAclConfiguration: bool | None = None
-    RemoveEncryptionConfiguration: bool | None = None
-    RemoveExpectedBucketOwner: bool | None = None
-    RemoveOutputLocation: bool | None = None
-
-
-class WorkGroupS3LoggingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    KmsKey: str | None = None
-    LogLocation: str | None = None
-
-
-class WorkGroupAttributes(DeferredModel):
-    CreationTime: str | None = None
-
-
-class WorkGroupMonitoringConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLoggingConfiguration: WorkGroupCloudWatchLoggingConfiguration | None = None
-    ManagedLoggingConfiguration: WorkGroupManagedLoggingConfiguration | None = None
-    S3LoggingConfiguration: WorkGroupS3LoggingConfiguration | None = None
-
-
-class WorkGroupWorkGroupConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalConfiguration: str | None = None
-    BytesScannedCutoffPerQuery: int | None = None
-    CustomerContentEncryptionConfiguration: (
-        WorkGroupCustomerContentEncryptionConfiguration | None
-    ) = None
-    EnforceWorkGroupConfiguration: bool | None = None
-    EngineConfiguration: WorkGroupEngineConfiguration | None = None
-    EngineVersion: WorkGroupEngineVersion | None = None
-    ExecutionRole: str | None = None
-    ManagedQueryResultsConfiguration: WorkGroupManagedQueryResultsConfiguration | None = None
-    MonitoringConfiguration: WorkGroupMonitoringConfiguration | None = None
-    PublishCloudWatchMetricsEnabled: bool | None = None
-    RequesterPaysEnabled: bool | None = None
-    ResultConfiguration: WorkGroupResultConfiguration | None = None
-
-
-class WorkGroupWorkGroupConfigurationUpdates(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalConfiguration: str | None = None
-    BytesScannedCutoffPerQuery: int | None = None
-    CustomerContentEncryptionConfiguration: (
-        WorkGroupCustomerContentEncryptionConfiguration | None
-    ) = None
-    EnforceWorkGroupConfiguration: bool | None = None
-    EngineConfiguration: WorkGroupEngineConfiguration | None = None
-    EngineVersion: WorkGroupEngineVersion | None = None
-    ExecutionRole: str | None = None
-    ManagedQueryResultsConfiguration: WorkGroupManagedQueryResultsConfiguration | None = None
-    MonitoringConfiguration: WorkGroupMonitoringConfiguration | None = None
-    PublishCloudWatchMetricsEnabled: bool | None = None
-    RemoveBytesScannedCutoffPerQuery: bool | None = None
-    RemoveCustomerContentEncryptionConfiguration: bool | None = None
-    RequesterPaysEnabled: bool | None = None
-    ResultConfigurationUpdates: WorkGroupResultConfigurationUpdates | None = None
-
-
-class WorkGroupProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    RecursiveDeleteOption: bool | None = None
-    State: Literal["ENABLED", "DISABLED"] | None = None
-    Tags: list[Tag] | None = None
-    WorkGroupConfiguration: WorkGroupWorkGroupConfiguration | None = None
-    WorkGroupConfigurationUpdates: WorkGroupWorkGroupConfigurationUpdates | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -737,8 +601,10 @@ class WorkGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WorkGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = WorkGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "WorkGroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WorkGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._assessment_models import (
+        AWSAccount as AWSAccount,
+        AWSService as AWSService,
+        AssessmentAssessmentReportsDestination as AssessmentAssessmentReportsDestination,
+        AssessmentAttributes as AssessmentAttributes,
+        AssessmentProps as AssessmentProps,
+        AssessmentScope as AssessmentScope,
+        Delegation as Delegation,
+        Role as Role,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AWSAccount",
@@ -35,92 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _assessment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_assessment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AWSAccount",
+        "AWSService",
+        "AssessmentAssessmentReportsDestination",
+        "AssessmentAttributes",
+        "AssessmentProps",
+        "AssessmentScope",
+        "Delegation",
+        "Role",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AWSAccount(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EmailAddress: str | None = None
-    Id: str | None = None
-    Name: str | None = None
-
-
-class AWSService(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ServiceName: str | None = None
-
-
-class AssessmentAssessmentReportsDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: str | None = None
-    DestinationType: Literal["S3"] | None = None
-
-
-class AssessmentScope(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsAccounts: list[AWSAccount] | None = None
-    AwsServices: list[AWSService] | None = None
-
-
-class Delegation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssessmentId: str | None = None
-    AssessmentName: str | None = None
-    Comment: str | None = None
-    ControlSetId: str | None = None
-    CreatedBy: str | None = None
-    CreationTime: float | None = None
-    Id: str | None = None
-    LastUpdated: float | None = None
-    RoleArn: str | None = None
-    RoleType: Literal["PROCESS_OWNER", "RESOURCE_OWNER"] | None = None
-    Status: Literal["IN_PROGRESS", "UNDER_REVIEW", "COMPLETE"] | None = None
-
-
-class Role(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RoleArn: str | None = None
-    RoleType: Literal["PROCESS_OWNER", "RESOURCE_OWNER"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AssessmentAttributes(DeferredModel):
-    Arn: str | None = None
-    AssessmentId: str | None = None
-    CreationTime: float | None = None
-
-
-class AssessmentProps(DeferredModel):
-    AssessmentReportsDestination: AssessmentAssessmentReportsDestination | None = None
-    AwsAccount: AWSAccount | None = None
-    Delegations: list[Delegation] | None = None
-    Description: str | None = None
-    FrameworkId: str | None = None
-    Name: str | None = None
-    Roles: list[Role] | None = None
-    Scope: AssessmentScope | None = None
-    Status: Literal["ACTIVE", "INACTIVE"] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -408,8 +357,10 @@ class Assessment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AssessmentProps
-    attributes_model: ClassVar[type[BaseModel]] = AssessmentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AssessmentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AssessmentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

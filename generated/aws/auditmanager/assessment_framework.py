@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._assessment_framework_models import (
+        AssessmentFrameworkAttributes as AssessmentFrameworkAttributes,
+        AssessmentFrameworkProps as AssessmentFrameworkProps,
+        ControlSet as ControlSet,
+        ControlSetControl as ControlSetControl,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AssessmentFramework",
@@ -27,49 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _assessment_framework_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_assessment_framework_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AssessmentFrameworkAttributes",
+        "AssessmentFrameworkProps",
+        "ControlSet",
+        "ControlSetControl",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ControlSetControl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AssessmentFrameworkAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    FrameworkId: str | None = None
-    LastUpdatedAt: str | None = None
-    LastUpdatedBy: str | None = None
-    Type: Literal["Standard", "Custom"] | None = None
-
-
-class ControlSet(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Controls: list[ControlSetControl]
-    Name: str
-
-
-class AssessmentFrameworkProps(DeferredModel):
-    ComplianceType: str | None = None
-    ControlSets: list[ControlSet]
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -244,8 +228,12 @@ class AssessmentFramework(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AssessmentFrameworkProps
-    attributes_model: ClassVar[type[BaseModel]] = AssessmentFrameworkAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AssessmentFrameworkProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AssessmentFrameworkAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,50 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._auto_scaling_group_models import (
+        AcceleratorCountRequest as AcceleratorCountRequest,
+        AcceleratorTotalMemoryMiBRequest as AcceleratorTotalMemoryMiBRequest,
+        AutoScalingGroupAttributes as AutoScalingGroupAttributes,
+        AutoScalingGroupAvailabilityZoneDistribution as AutoScalingGroupAvailabilityZoneDistribution,
+        AutoScalingGroupAvailabilityZoneImpairmentPolicy as AutoScalingGroupAvailabilityZoneImpairmentPolicy,
+        AutoScalingGroupCapacityReservationSpecification as AutoScalingGroupCapacityReservationSpecification,
+        AutoScalingGroupCapacityReservationTarget as AutoScalingGroupCapacityReservationTarget,
+        AutoScalingGroupInstanceLifecyclePolicy as AutoScalingGroupInstanceLifecyclePolicy,
+        AutoScalingGroupInstanceMaintenancePolicy as AutoScalingGroupInstanceMaintenancePolicy,
+        AutoScalingGroupInstanceRequirements as AutoScalingGroupInstanceRequirements,
+        AutoScalingGroupInstancesDistribution as AutoScalingGroupInstancesDistribution,
+        AutoScalingGroupLaunchTemplate as AutoScalingGroupLaunchTemplate,
+        AutoScalingGroupLaunchTemplateSpecification as AutoScalingGroupLaunchTemplateSpecification,
+        AutoScalingGroupMetricsCollection as AutoScalingGroupMetricsCollection,
+        AutoScalingGroupMixedInstancesPolicy as AutoScalingGroupMixedInstancesPolicy,
+        AutoScalingGroupNotificationConfiguration as AutoScalingGroupNotificationConfiguration,
+        AutoScalingGroupProps as AutoScalingGroupProps,
+        AutoScalingGroupRetentionTriggers as AutoScalingGroupRetentionTriggers,
+        BaselineEbsBandwidthMbpsRequest as BaselineEbsBandwidthMbpsRequest,
+        BaselinePerformanceFactorsRequest as BaselinePerformanceFactorsRequest,
+        CpuPerformanceFactorRequest as CpuPerformanceFactorRequest,
+        DistributionSegment as DistributionSegment,
+        LaunchTemplateOverrides as LaunchTemplateOverrides,
+        LifecycleHookSpecification as LifecycleHookSpecification,
+        MemoryGiBPerVCpuRequest as MemoryGiBPerVCpuRequest,
+        MemoryMiBRequest as MemoryMiBRequest,
+        NetworkBandwidthGbpsRequest as NetworkBandwidthGbpsRequest,
+        NetworkInterfaceCountRequest as NetworkInterfaceCountRequest,
+        PerformanceFactorReferenceRequest as PerformanceFactorReferenceRequest,
+        TagProperty as TagProperty,
+        TotalLocalStorageGBRequest as TotalLocalStorageGBRequest,
+        TrafficSourceIdentifier as TrafficSourceIdentifier,
+        VCpuCountRequest as VCpuCountRequest,
+    )
 
 __all__ = [
     "AcceleratorCountRequest",
@@ -83,349 +121,51 @@ __all__ = [
     "VCpuCountRequestDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class AcceleratorCountRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class AcceleratorTotalMemoryMiBRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class AutoScalingGroupAvailabilityZoneDistribution(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityDistributionStrategy: (
-        Literal["balanced-best-effort", "balanced-only", "reservations-then-balanced"] | None
-    ) = None
-
-
-class AutoScalingGroupAvailabilityZoneImpairmentPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImpairedZoneHealthCheckBehavior: Literal["IgnoreUnhealthy", "ReplaceUnhealthy"]
-    ZonalShiftEnabled: bool
-
-
-class AutoScalingGroupCapacityReservationTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityReservationIds: list[str] | None = None
-    CapacityReservationResourceGroupArns: list[str] | None = None
-
-
-class AutoScalingGroupInstanceMaintenancePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxHealthyPercentage: int | None = None
-    MinHealthyPercentage: int | None = None
-
-
-class AutoScalingGroupLaunchTemplateSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LaunchTemplateId: str | None = None
-    LaunchTemplateName: str | None = None
-    Version: str
-
-
-class AutoScalingGroupMetricsCollection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Granularity: str
-    Metrics: list[str] | None = None
-
-
-class AutoScalingGroupNotificationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NotificationTypes: list[str] | None = None
-    TopicARN: str | list[str]
-
-
-class AutoScalingGroupRetentionTriggers(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TerminateHookAbandon: Literal["retain", "terminate"] | None = None
-
-
-class BaselineEbsBandwidthMbpsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class DistributionSegment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetCapacityTypes: list[
-        Literal[
-            "on-demand-capacity-reservation",
-            "capacity-block",
-            "interruptible-capacity-reservation",
-            "on-demand",
-        ]
-    ]
-
-
-class LifecycleHookSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultResult: str | None = None
-    HeartbeatTimeout: int | None = None
-    LifecycleHookName: str
-    LifecycleTransition: str
-    NotificationMetadata: str | None = None
-    NotificationTargetARN: str | None = None
-    RoleARN: str | None = None
-
-
-class MemoryGiBPerVCpuRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: float | None = None
-    Min: float | None = None
-
-
-class MemoryMiBRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class NetworkBandwidthGbpsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: float | None = None
-    Min: float | None = None
-
-
-class NetworkInterfaceCountRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class PerformanceFactorReferenceRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceFamily: str | None = None
-
-
-class TagProperty(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    PropagateAtLaunch: bool
-    Value: str
-
-
-class TotalLocalStorageGBRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: float | None = None
-    Min: float | None = None
-
-
-class TrafficSourceIdentifier(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Identifier: str
-    Type: str
-
-
-class VCpuCountRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class AutoScalingGroupAttributes(DeferredModel):
-    AutoScalingGroupARN: str | None = None
-
-
-class AutoScalingGroupCapacityReservationSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityReservationPreference: Literal[
-        "capacity-reservations-first", "capacity-reservations-only", "default", "none"
-    ]
-    CapacityReservationTarget: AutoScalingGroupCapacityReservationTarget | None = None
-
-
-class AutoScalingGroupInstanceLifecyclePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RetentionTriggers: AutoScalingGroupRetentionTriggers | None = None
-
-
-class AutoScalingGroupInstancesDistribution(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DistributionSegments: list[DistributionSegment] | None = None
-    OnDemandAllocationStrategy: str | None = None
-    OnDemandBaseCapacity: int | None = None
-    OnDemandPercentageAboveBaseCapacity: int | None = None
-    SpotAllocationStrategy: str | None = None
-    SpotInstancePools: int | None = None
-    SpotMaxPrice: str | None = None
-
-
-class CpuPerformanceFactorRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    References: list[PerformanceFactorReferenceRequest] | None = None
-
-
-class BaselinePerformanceFactorsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cpu: CpuPerformanceFactorRequest | None = None
-
-
-class AutoScalingGroupInstanceRequirements(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AcceleratorCount: AcceleratorCountRequest | None = None
-    AcceleratorManufacturers: (
-        list[Literal["amazon-web-services", "amd", "nvidia", "xilinx"]] | None
-    ) = None
-    AcceleratorNames: (
-        list[Literal["a100", "k80", "m60", "radeon-pro-v520", "t4", "v100", "vu9p"]] | None
-    ) = None
-    AcceleratorTotalMemoryMiB: AcceleratorTotalMemoryMiBRequest | None = None
-    AcceleratorTypes: list[Literal["fpga", "gpu", "inference"]] | None = None
-    AllowedInstanceTypes: list[str] | None = None
-    BareMetal: Literal["excluded", "included", "required"] | None = None
-    BaselineEbsBandwidthMbps: BaselineEbsBandwidthMbpsRequest | None = None
-    BaselinePerformanceFactors: BaselinePerformanceFactorsRequest | None = None
-    BurstablePerformance: Literal["excluded", "included", "required"] | None = None
-    CpuManufacturers: list[Literal["amazon-web-services", "amd", "apple", "intel"]] | None = None
-    ExcludedInstanceTypes: list[str] | None = None
-    InstanceGenerations: list[Literal["current", "previous"]] | None = None
-    LocalStorage: Literal["excluded", "included", "required"] | None = None
-    LocalStorageTypes: list[Literal["hdd", "ssd"]] | None = None
-    MaxSpotPriceAsPercentageOfOptimalOnDemandPrice: int | None = None
-    MemoryGiBPerVCpu: MemoryGiBPerVCpuRequest | None = None
-    MemoryMiB: MemoryMiBRequest
-    NetworkBandwidthGbps: NetworkBandwidthGbpsRequest | None = None
-    NetworkInterfaceCount: NetworkInterfaceCountRequest | None = None
-    OnDemandMaxPricePercentageOverLowestPrice: int | None = None
-    RequireHibernateSupport: bool | None = None
-    SpotMaxPricePercentageOverLowestPrice: int | None = None
-    TotalLocalStorageGB: TotalLocalStorageGBRequest | None = None
-    VCpuCount: VCpuCountRequest
-
-
-class LaunchTemplateOverrides(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImageId: str | None = None
-    InstanceRequirements: AutoScalingGroupInstanceRequirements | None = None
-    InstanceType: str | None = None
-    LaunchTemplateSpecification: AutoScalingGroupLaunchTemplateSpecification | None = None
-    WeightedCapacity: str | None = None
-
-
-class AutoScalingGroupLaunchTemplate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LaunchTemplateSpecification: AutoScalingGroupLaunchTemplateSpecification
-    Overrides: list[LaunchTemplateOverrides] | None = None
-
-
-class AutoScalingGroupMixedInstancesPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstancesDistribution: AutoScalingGroupInstancesDistribution | None = None
-    LaunchTemplate: AutoScalingGroupLaunchTemplate
-
-
-class AutoScalingGroupProps(DeferredModel):
-    AutoScalingGroupName: str | None = None
-    AvailabilityZoneDistribution: AutoScalingGroupAvailabilityZoneDistribution | None = None
-    AvailabilityZoneIds: list[str] | None = None
-    AvailabilityZoneImpairmentPolicy: AutoScalingGroupAvailabilityZoneImpairmentPolicy | None = None
-    AvailabilityZones: list[str] | None = None
-    CapacityRebalance: bool | None = None
-    CapacityReservationSpecification: AutoScalingGroupCapacityReservationSpecification | None = None
-    Context: str | None = None
-    Cooldown: str | None = None
-    DefaultInstanceWarmup: int | None = None
-    DeletionProtection: Literal["none", "prevent-all-deletion", "prevent-force-deletion"] | None = (
-        None
-    )
-    DesiredCapacity: str | None = None
-    DesiredCapacityType: str | None = None
-    HealthCheckGracePeriod: int | None = None
-    HealthCheckType: str | None = None
-    InstanceId: str | None = None
-    InstanceLifecyclePolicy: AutoScalingGroupInstanceLifecyclePolicy | None = None
-    InstanceMaintenancePolicy: AutoScalingGroupInstanceMaintenancePolicy | None = None
-    LaunchConfigurationName: str | None = None
-    LaunchTemplate: AutoScalingGroupLaunchTemplateSpecification | None = None
-    LifecycleHookSpecificationList: list[LifecycleHookSpecification] | None = None
-    LoadBalancerNames: list[str] | None = None
-    MaxInstanceLifetime: int | None = None
-    MaxSize: str
-    MetricsCollection: list[AutoScalingGroupMetricsCollection] | None = None
-    MinSize: str
-    MixedInstancesPolicy: AutoScalingGroupMixedInstancesPolicy | None = None
-    NewInstancesProtectedFromScaleIn: bool | None = None
-    NotificationConfiguration: AutoScalingGroupNotificationConfiguration | None = None
-    NotificationConfigurations: list[AutoScalingGroupNotificationConfiguration] | None = None
-    PlacementGroup: str | None = None
-    ServiceLinkedRoleARN: str | None = None
-    SkipZonalShiftValidation: bool | None = None
-    Tags: list[TagProperty] | None = None
-    TargetGroupARNs: list[str] | None = None
-    TerminationPolicies: list[str] | None = None
-    TrafficSources: list[TrafficSourceIdentifier] | None = None
-    VPCZoneIdentifier: list[str] | None = None
-
+# The pydantic models live in _auto_scaling_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_auto_scaling_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AcceleratorCountRequest",
+        "AcceleratorTotalMemoryMiBRequest",
+        "AutoScalingGroupAttributes",
+        "AutoScalingGroupAvailabilityZoneDistribution",
+        "AutoScalingGroupAvailabilityZoneImpairmentPolicy",
+        "AutoScalingGroupCapacityReservationSpecification",
+        "AutoScalingGroupCapacityReservationTarget",
+        "AutoScalingGroupInstanceLifecyclePolicy",
+        "AutoScalingGroupInstanceMaintenancePolicy",
+        "AutoScalingGroupInstanceRequirements",
+        "AutoScalingGroupInstancesDistribution",
+        "AutoScalingGroupLaunchTemplate",
+        "AutoScalingGroupLaunchTemplateSpecification",
+        "AutoScalingGroupMetricsCollection",
+        "AutoScalingGroupMixedInstancesPolicy",
+        "AutoScalingGroupNotificationConfiguration",
+        "AutoScalingGroupProps",
+        "AutoScalingGroupRetentionTriggers",
+        "BaselineEbsBandwidthMbpsRequest",
+        "BaselinePerformanceFactorsRequest",
+        "CpuPerformanceFactorRequest",
+        "DistributionSegment",
+        "LaunchTemplateOverrides",
+        "LifecycleHookSpecification",
+        "MemoryGiBPerVCpuRequest",
+        "MemoryMiBRequest",
+        "NetworkBandwidthGbpsRequest",
+        "NetworkInterfaceCountRequest",
+        "PerformanceFactorReferenceRequest",
+        "TagProperty",
+        "TotalLocalStorageGBRequest",
+        "TrafficSourceIdentifier",
+        "VCpuCountRequest",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1336,8 +1076,12 @@ class AutoScalingGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AutoScalingGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = AutoScalingGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AutoScalingGroupProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AutoScalingGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._launch_configuration_models import (
+        BlockDevice as BlockDevice,
+        BlockDeviceMapping as BlockDeviceMapping,
+        LaunchConfigurationAttributes as LaunchConfigurationAttributes,
+        LaunchConfigurationMetadataOptions as LaunchConfigurationMetadataOptions,
+        LaunchConfigurationProps as LaunchConfigurationProps,
+    )
 
 __all__ = [
     "BlockDevice",
@@ -27,66 +37,23 @@ __all__ = [
     "LaunchConfigurationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _launch_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_launch_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BlockDevice",
+        "BlockDeviceMapping",
+        "LaunchConfigurationAttributes",
+        "LaunchConfigurationMetadataOptions",
+        "LaunchConfigurationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BlockDevice(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeleteOnTermination: bool | None = None
-    Encrypted: bool | None = None
-    Iops: int | None = None
-    SnapshotId: str | None = None
-    Throughput: int | None = None
-    VolumeSize: int | None = None
-    VolumeType: str | None = None
-
-
-class BlockDeviceMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeviceName: str
-    Ebs: BlockDevice | None = None
-    NoDevice: bool | None = None
-    VirtualName: str | None = None
-
-
-class LaunchConfigurationMetadataOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HttpEndpoint: Literal["disabled", "enabled"] | None = None
-    HttpPutResponseHopLimit: int | None = None
-    HttpTokens: Literal["optional", "required"] | None = None
-
-
-class LaunchConfigurationAttributes(DeferredModel):
-    pass
-
-
-class LaunchConfigurationProps(DeferredModel):
-    AssociatePublicIpAddress: bool | None = None
-    BlockDeviceMappings: list[BlockDeviceMapping] | None = None
-    ClassicLinkVPCId: str | None = None
-    ClassicLinkVPCSecurityGroups: list[str] | None = None
-    EbsOptimized: bool | None = None
-    IamInstanceProfile: str | None = None
-    ImageId: str
-    InstanceId: str | None = None
-    InstanceMonitoring: bool | None = None
-    InstanceType: str
-    KernelId: str | None = None
-    KeyName: str | None = None
-    LaunchConfigurationName: str | None = None
-    MetadataOptions: LaunchConfigurationMetadataOptions | None = None
-    PlacementTenancy: str | None = None
-    RamDiskId: str | None = None
-    SecurityGroups: list[str] | None = None
-    SpotPrice: str | None = None
-    UserData: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -259,8 +226,12 @@ class LaunchConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LaunchConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = LaunchConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LaunchConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LaunchConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._lifecycle_hook_models import (
+        LifecycleHookAttributes as LifecycleHookAttributes,
+        LifecycleHookProps as LifecycleHookProps,
+    )
 
 __all__ = [
     "LifecycleHook",
@@ -21,25 +28,20 @@ __all__ = [
     "LifecycleHookProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _lifecycle_hook_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_lifecycle_hook_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LifecycleHookAttributes",
+        "LifecycleHookProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LifecycleHookProps(DeferredModel):
-    AutoScalingGroupName: str
-    DefaultResult: Literal["ABANDON", "CONTINUE"] | None = None
-    HeartbeatTimeout: int | None = None
-    LifecycleHookName: str | None = None
-    LifecycleTransition: Literal[
-        "autoscaling:EC2_INSTANCE_LAUNCHING", "autoscaling:EC2_INSTANCE_TERMINATING"
-    ]
-    NotificationMetadata: str | None = None
-    NotificationTargetARN: str | None = None
-    RoleARN: str | None = None
-
-
-class LifecycleHookAttributes(DeferredModel):
-    pass
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -109,8 +111,10 @@ class LifecycleHook(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LifecycleHookProps
-    attributes_model: ClassVar[type[BaseModel]] = LifecycleHookAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LifecycleHookProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LifecycleHookAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,37 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._scaling_policy_models import (
+        MetricDataQuery as MetricDataQuery,
+        MetricDimension as MetricDimension,
+        PredictiveScalingCustomizedCapacityMetric as PredictiveScalingCustomizedCapacityMetric,
+        PredictiveScalingCustomizedLoadMetric as PredictiveScalingCustomizedLoadMetric,
+        PredictiveScalingCustomizedScalingMetric as PredictiveScalingCustomizedScalingMetric,
+        PredictiveScalingMetricSpecification as PredictiveScalingMetricSpecification,
+        PredictiveScalingPredefinedLoadMetric as PredictiveScalingPredefinedLoadMetric,
+        PredictiveScalingPredefinedMetricPair as PredictiveScalingPredefinedMetricPair,
+        PredictiveScalingPredefinedScalingMetric as PredictiveScalingPredefinedScalingMetric,
+        ScalingPolicyAttributes as ScalingPolicyAttributes,
+        ScalingPolicyCustomizedMetricSpecification as ScalingPolicyCustomizedMetricSpecification,
+        ScalingPolicyMetric as ScalingPolicyMetric,
+        ScalingPolicyMetricStat as ScalingPolicyMetricStat,
+        ScalingPolicyPredefinedMetricSpecification as ScalingPolicyPredefinedMetricSpecification,
+        ScalingPolicyPredictiveScalingConfiguration as ScalingPolicyPredictiveScalingConfiguration,
+        ScalingPolicyProps as ScalingPolicyProps,
+        ScalingPolicyTargetTrackingConfiguration as ScalingPolicyTargetTrackingConfiguration,
+        StepAdjustment as StepAdjustment,
+        TargetTrackingMetricDataQuery as TargetTrackingMetricDataQuery,
+        TargetTrackingMetricStat as TargetTrackingMetricStat,
+    )
 
 __all__ = [
     "MetricDataQuery",
@@ -57,216 +82,38 @@ __all__ = [
     "TargetTrackingMetricStatDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _scaling_policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_scaling_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MetricDataQuery",
+        "MetricDimension",
+        "PredictiveScalingCustomizedCapacityMetric",
+        "PredictiveScalingCustomizedLoadMetric",
+        "PredictiveScalingCustomizedScalingMetric",
+        "PredictiveScalingMetricSpecification",
+        "PredictiveScalingPredefinedLoadMetric",
+        "PredictiveScalingPredefinedMetricPair",
+        "PredictiveScalingPredefinedScalingMetric",
+        "ScalingPolicyAttributes",
+        "ScalingPolicyCustomizedMetricSpecification",
+        "ScalingPolicyMetric",
+        "ScalingPolicyMetricStat",
+        "ScalingPolicyPredefinedMetricSpecification",
+        "ScalingPolicyPredictiveScalingConfiguration",
+        "ScalingPolicyProps",
+        "ScalingPolicyTargetTrackingConfiguration",
+        "StepAdjustment",
+        "TargetTrackingMetricDataQuery",
+        "TargetTrackingMetricStat",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MetricDimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: str
-
-
-class PredictiveScalingPredefinedLoadMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PredefinedMetricType: Literal[
-        "ALBTargetGroupRequestCount",
-        "ASGTotalCPUUtilization",
-        "ASGTotalNetworkIn",
-        "ASGTotalNetworkOut",
-    ]
-    ResourceLabel: str | None = None
-
-
-class PredictiveScalingPredefinedMetricPair(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PredefinedMetricType: Literal[
-        "ALBRequestCount", "ASGCPUUtilization", "ASGNetworkIn", "ASGNetworkOut"
-    ]
-    ResourceLabel: str | None = None
-
-
-class PredictiveScalingPredefinedScalingMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PredefinedMetricType: Literal[
-        "ALBRequestCountPerTarget",
-        "ASGAverageCPUUtilization",
-        "ASGAverageNetworkIn",
-        "ASGAverageNetworkOut",
-    ]
-    ResourceLabel: str | None = None
-
-
-class ScalingPolicyMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Dimensions: list[MetricDimension] | None = None
-    MetricName: str
-    Namespace: str
-
-
-class ScalingPolicyMetricStat(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Metric: ScalingPolicyMetric
-    Stat: str
-    Unit: str | None = None
-
-
-class ScalingPolicyPredefinedMetricSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PredefinedMetricType: Literal[
-        "ALBRequestCountPerTarget",
-        "ASGAverageCPUUtilization",
-        "ASGAverageNetworkIn",
-        "ASGAverageNetworkOut",
-    ]
-    ResourceLabel: str | None = None
-
-
-class StepAdjustment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetricIntervalLowerBound: float | None = None
-    MetricIntervalUpperBound: float | None = None
-    ScalingAdjustment: int
-
-
-class TargetTrackingMetricStat(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Metric: ScalingPolicyMetric
-    Period: int | None = None
-    Stat: str
-    Unit: str | None = None
-
-
-class ScalingPolicyAttributes(DeferredModel):
-    Arn: str | None = None
-    PolicyName: str | None = None
-
-
-class MetricDataQuery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Expression: str | None = None
-    Id: str
-    Label: str | None = None
-    MetricStat: ScalingPolicyMetricStat | None = None
-    ReturnData: bool | None = None
-
-
-class PredictiveScalingCustomizedCapacityMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetricDataQueries: list[MetricDataQuery]
-
-
-class PredictiveScalingCustomizedLoadMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetricDataQueries: list[MetricDataQuery]
-
-
-class PredictiveScalingCustomizedScalingMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetricDataQueries: list[MetricDataQuery]
-
-
-class PredictiveScalingMetricSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomizedCapacityMetricSpecification: PredictiveScalingCustomizedCapacityMetric | None = None
-    CustomizedLoadMetricSpecification: PredictiveScalingCustomizedLoadMetric | None = None
-    CustomizedScalingMetricSpecification: PredictiveScalingCustomizedScalingMetric | None = None
-    PredefinedLoadMetricSpecification: PredictiveScalingPredefinedLoadMetric | None = None
-    PredefinedMetricPairSpecification: PredictiveScalingPredefinedMetricPair | None = None
-    PredefinedScalingMetricSpecification: PredictiveScalingPredefinedScalingMetric | None = None
-    TargetValue: float
-
-
-class ScalingPolicyPredictiveScalingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxCapacityBreachBehavior: Literal["HonorMaxCapacity", "IncreaseMaxCapacity"] | None = None
-    MaxCapacityBuffer: int | None = None
-    MetricSpecifications: list[PredictiveScalingMetricSpecification]
-    Mode: Literal["ForecastAndScale", "ForecastOnly"] | None = None
-    SchedulingBufferTime: int | None = None
-
-
-class TargetTrackingMetricDataQuery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Expression: str | None = None
-    Id: str
-    Label: str | None = None
-    MetricStat: TargetTrackingMetricStat | None = None
-    Period: int | None = None
-    ReturnData: bool | None = None
-
-
-class ScalingPolicyCustomizedMetricSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Dimensions: list[MetricDimension] | None = None
-    MetricName: str | None = None
-    Metrics: list[TargetTrackingMetricDataQuery] | None = None
-    Namespace: str | None = None
-    Period: int | None = None
-    Statistic: Literal["Average", "Maximum", "Minimum", "SampleCount", "Sum"] | None = None
-    Unit: str | None = None
-
-
-class ScalingPolicyTargetTrackingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomizedMetricSpecification: ScalingPolicyCustomizedMetricSpecification | None = None
-    DisableScaleIn: bool | None = None
-    PredefinedMetricSpecification: ScalingPolicyPredefinedMetricSpecification | None = None
-    TargetValue: float
-
-
-class ScalingPolicyProps(DeferredModel):
-    AdjustmentType: (
-        Literal["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"] | None
-    ) = None
-    AutoScalingGroupName: str
-    Cooldown: str | None = None
-    EstimatedInstanceWarmup: int | None = None
-    MetricAggregationType: Literal["Average", "Maximum", "Minimum"] | None = None
-    MinAdjustmentMagnitude: int | None = None
-    PolicyType: (
-        Literal["PredictiveScaling", "SimpleScaling", "StepScaling", "TargetTrackingScaling"] | None
-    ) = None
-    PredictiveScalingConfiguration: ScalingPolicyPredictiveScalingConfiguration | None = None
-    ScalingAdjustment: int | None = None
-    StepAdjustments: list[StepAdjustment] | None = None
-    TargetTrackingConfiguration: ScalingPolicyTargetTrackingConfiguration | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -811,8 +658,10 @@ class ScalingPolicy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ScalingPolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = ScalingPolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ScalingPolicyProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ScalingPolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

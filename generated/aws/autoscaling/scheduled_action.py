@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._scheduled_action_models import (
+        ScheduledActionAttributes as ScheduledActionAttributes,
+        ScheduledActionProps as ScheduledActionProps,
+    )
 
 __all__ = [
     "ScheduledAction",
@@ -21,23 +28,20 @@ __all__ = [
     "ScheduledActionProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _scheduled_action_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_scheduled_action_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ScheduledActionAttributes",
+        "ScheduledActionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ScheduledActionProps(DeferredModel):
-    AutoScalingGroupName: str
-    DesiredCapacity: int | None = None
-    EndTime: str | None = None
-    MaxSize: int | None = None
-    MinSize: int | None = None
-    Recurrence: str | None = None
-    StartTime: str | None = None
-    TimeZone: str | None = None
-
-
-class ScheduledActionAttributes(DeferredModel):
-    ScheduledActionName: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -95,8 +99,10 @@ class ScheduledAction(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ScheduledActionProps
-    attributes_model: ClassVar[type[BaseModel]] = ScheduledActionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ScheduledActionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ScheduledActionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

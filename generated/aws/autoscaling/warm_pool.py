@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._warm_pool_models import (
+        WarmPoolAttributes as WarmPoolAttributes,
+        WarmPoolInstanceReusePolicy as WarmPoolInstanceReusePolicy,
+        WarmPoolProps as WarmPoolProps,
+    )
 
 __all__ = [
     "WarmPool",
@@ -23,27 +31,21 @@ __all__ = [
     "WarmPoolProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _warm_pool_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_warm_pool_models"
+_MODEL_NAMES = frozenset(
+    {
+        "WarmPoolAttributes",
+        "WarmPoolInstanceReusePolicy",
+        "WarmPoolProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class WarmPoolInstanceReusePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReuseOnScaleIn: bool | None = None
-
-
-class WarmPoolAttributes(DeferredModel):
-    pass
-
-
-class WarmPoolProps(DeferredModel):
-    AutoScalingGroupName: str
-    InstanceReusePolicy: WarmPoolInstanceReusePolicy | None = None
-    MaxGroupPreparedCapacity: int | None = None
-    MinSize: int | None = None
-    PoolState: Literal["Hibernated", "Running", "Stopped"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -111,8 +113,10 @@ class WarmPool(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WarmPoolProps
-    attributes_model: ClassVar[type[BaseModel]] = WarmPoolAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "WarmPoolProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WarmPoolAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._scaling_plan_models import (
+        MetricDimension as MetricDimension,
+        ScalingInstruction as ScalingInstruction,
+        ScalingPlanApplicationSource as ScalingPlanApplicationSource,
+        ScalingPlanAttributes as ScalingPlanAttributes,
+        ScalingPlanCustomizedLoadMetricSpecification as ScalingPlanCustomizedLoadMetricSpecification,
+        ScalingPlanCustomizedScalingMetricSpecification as ScalingPlanCustomizedScalingMetricSpecification,
+        ScalingPlanPredefinedLoadMetricSpecification as ScalingPlanPredefinedLoadMetricSpecification,
+        ScalingPlanPredefinedScalingMetricSpecification as ScalingPlanPredefinedScalingMetricSpecification,
+        ScalingPlanProps as ScalingPlanProps,
+        TagFilter as TagFilter,
+        TargetTrackingConfiguration as TargetTrackingConfiguration,
+    )
 
 __all__ = [
     "MetricDimension",
@@ -39,155 +55,29 @@ __all__ = [
     "TargetTrackingConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _scaling_plan_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_scaling_plan_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MetricDimension",
+        "ScalingInstruction",
+        "ScalingPlanApplicationSource",
+        "ScalingPlanAttributes",
+        "ScalingPlanCustomizedLoadMetricSpecification",
+        "ScalingPlanCustomizedScalingMetricSpecification",
+        "ScalingPlanPredefinedLoadMetricSpecification",
+        "ScalingPlanPredefinedScalingMetricSpecification",
+        "ScalingPlanProps",
+        "TagFilter",
+        "TargetTrackingConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MetricDimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: str
-
-
-class ScalingPlanCustomizedLoadMetricSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Dimensions: list[MetricDimension] | None = None
-    MetricName: str
-    Namespace: str
-    Statistic: Literal["Average", "Maximum", "Minimum", "SampleCount", "Sum"]
-    Unit: str | None = None
-
-
-class ScalingPlanCustomizedScalingMetricSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Dimensions: list[MetricDimension] | None = None
-    MetricName: str
-    Namespace: str
-    Statistic: Literal["Average", "Maximum", "Minimum", "SampleCount", "Sum"]
-    Unit: str | None = None
-
-
-class ScalingPlanPredefinedLoadMetricSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PredefinedLoadMetricType: Literal[
-        "ALBTargetGroupRequestCount",
-        "ASGTotalCPUUtilization",
-        "ASGTotalNetworkIn",
-        "ASGTotalNetworkOut",
-    ]
-    ResourceLabel: str | None = None
-
-
-class ScalingPlanPredefinedScalingMetricSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PredefinedScalingMetricType: Literal[
-        "ALBRequestCountPerTarget",
-        "ASGAverageCPUUtilization",
-        "ASGAverageNetworkIn",
-        "ASGAverageNetworkOut",
-        "DynamoDBReadCapacityUtilization",
-        "DynamoDBWriteCapacityUtilization",
-        "EC2SpotFleetRequestAverageCPUUtilization",
-        "EC2SpotFleetRequestAverageNetworkIn",
-        "EC2SpotFleetRequestAverageNetworkOut",
-        "ECSServiceAverageCPUUtilization",
-        "ECSServiceAverageMemoryUtilization",
-        "RDSReaderAverageCPUUtilization",
-        "RDSReaderAverageDatabaseConnections",
-    ]
-    ResourceLabel: str | None = None
-
-
-class TagFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Values: list[str] | None = None
-
-
-class TargetTrackingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomizedScalingMetricSpecification: ScalingPlanCustomizedScalingMetricSpecification | None = (
-        None
-    )
-    DisableScaleIn: bool | None = None
-    EstimatedInstanceWarmup: int | None = None
-    PredefinedScalingMetricSpecification: ScalingPlanPredefinedScalingMetricSpecification | None = (
-        None
-    )
-    ScaleInCooldown: int | None = None
-    ScaleOutCooldown: int | None = None
-    TargetValue: float
-
-
-class ScalingPlanAttributes(DeferredModel):
-    ScalingPlanArn: str | None = None
-    ScalingPlanName: str | None = None
-    ScalingPlanVersion: str | None = None
-
-
-class ScalingInstruction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomizedLoadMetricSpecification: ScalingPlanCustomizedLoadMetricSpecification | None = None
-    DisableDynamicScaling: bool | None = None
-    MaxCapacity: int
-    MinCapacity: int
-    PredefinedLoadMetricSpecification: ScalingPlanPredefinedLoadMetricSpecification | None = None
-    PredictiveScalingMaxCapacityBehavior: (
-        Literal[
-            "SetForecastCapacityToMaxCapacity",
-            "SetMaxCapacityAboveForecastCapacity",
-            "SetMaxCapacityToForecastCapacity",
-        ]
-        | None
-    ) = None
-    PredictiveScalingMaxCapacityBuffer: int | None = None
-    PredictiveScalingMode: Literal["ForecastAndScale", "ForecastOnly"] | None = None
-    ResourceId: str
-    ScalableDimension: Literal[
-        "autoscaling:autoScalingGroup:DesiredCapacity",
-        "dynamodb:index:ReadCapacityUnits",
-        "dynamodb:index:WriteCapacityUnits",
-        "dynamodb:table:ReadCapacityUnits",
-        "dynamodb:table:WriteCapacityUnits",
-        "ec2:spot-fleet-request:TargetCapacity",
-        "ecs:service:DesiredCount",
-        "rds:cluster:ReadReplicaCount",
-    ]
-    ScalingPolicyUpdateBehavior: (
-        Literal["KeepExternalPolicies", "ReplaceExternalPolicies"] | None
-    ) = None
-    ScheduledActionBufferTime: int | None = None
-    ServiceNamespace: Literal["autoscaling", "dynamodb", "ec2", "ecs", "rds"]
-    TargetTrackingConfigurations: list[TargetTrackingConfiguration]
-
-
-class ScalingPlanApplicationSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudFormationStackARN: str | None = None
-    TagFilters: list[TagFilter] | None = None
-
-
-class ScalingPlanProps(DeferredModel):
-    ApplicationSource: ScalingPlanApplicationSource
-    ScalingInstructions: list[ScalingInstruction]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -553,8 +443,10 @@ class ScalingPlan(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ScalingPlanProps
-    attributes_model: ClassVar[type[BaseModel]] = ScalingPlanAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ScalingPlanProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ScalingPlanAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

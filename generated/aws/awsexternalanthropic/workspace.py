@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._workspace_models import (
+        Tag as Tag,
+        WorkspaceAttributes as WorkspaceAttributes,
+        WorkspaceDataResidency as WorkspaceDataResidency,
+        WorkspaceProps as WorkspaceProps,
+    )
 
 __all__ = [
     "Tag",
@@ -25,37 +34,22 @@ __all__ = [
     "WorkspaceProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _workspace_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_workspace_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "WorkspaceAttributes",
+        "WorkspaceDataResidency",
+        "WorkspaceProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class WorkspaceDataResidency(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedInferenceGeos: list[str] | None = None
-    DefaultInferenceGeo: str | None = None
-    WorkspaceGeo: str | None = None
-
-
-class WorkspaceAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-
-
-class WorkspaceProps(DeferredModel):
-    DataResidency: WorkspaceDataResidency | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -168,8 +162,10 @@ class Workspace(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WorkspaceProps
-    attributes_model: ClassVar[type[BaseModel]] = WorkspaceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "WorkspaceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WorkspaceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,32 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._partnership_models import (
+        InboundEdiOptions as InboundEdiOptions,
+        PartnershipAttributes as PartnershipAttributes,
+        PartnershipCapabilityOptions as PartnershipCapabilityOptions,
+        PartnershipCapabilityOptionsOutboundEdi as PartnershipCapabilityOptionsOutboundEdi,
+        PartnershipProps as PartnershipProps,
+        PartnershipWrapOptions as PartnershipWrapOptions,
+        Tag as Tag,
+        X12AcknowledgmentOptions as X12AcknowledgmentOptions,
+        X12ControlNumbers as X12ControlNumbers,
+        X12Delimiters as X12Delimiters,
+        X12Envelope as X12Envelope,
+        X12FunctionalGroupHeaders as X12FunctionalGroupHeaders,
+        X12InboundEdiOptions as X12InboundEdiOptions,
+        X12InterchangeControlHeaders as X12InterchangeControlHeaders,
+        X12OutboundEdiHeaders as X12OutboundEdiHeaders,
+    )
 
 __all__ = [
     "InboundEdiOptions",
@@ -47,142 +67,33 @@ __all__ = [
     "X12OutboundEdiHeadersDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _partnership_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_partnership_models"
+_MODEL_NAMES = frozenset(
+    {
+        "InboundEdiOptions",
+        "PartnershipAttributes",
+        "PartnershipCapabilityOptions",
+        "PartnershipCapabilityOptionsOutboundEdi",
+        "PartnershipProps",
+        "PartnershipWrapOptions",
+        "Tag",
+        "X12AcknowledgmentOptions",
+        "X12ControlNumbers",
+        "X12Delimiters",
+        "X12Envelope",
+        "X12FunctionalGroupHeaders",
+        "X12InboundEdiOptions",
+        "X12InterchangeControlHeaders",
+        "X12OutboundEdiHeaders",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PartnershipWrapOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LineLength: float | None = None
-    LineTerminator: Literal["CRLF", "LF", "CR"] | None = None
-    WrapBy: Literal["SEGMENT", "ONE_LINE", "LINE_LENGTH"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class X12AcknowledgmentOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FunctionalAcknowledgment: Literal[
-        "DO_NOT_GENERATE", "GENERATE_ALL_SEGMENTS", "GENERATE_WITHOUT_TRANSACTION_SET_RESPONSE_LOOP"
-    ]
-    TechnicalAcknowledgment: Literal["DO_NOT_GENERATE", "GENERATE_ALL_SEGMENTS"]
-
-
-class X12ControlNumbers(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StartingFunctionalGroupControlNumber: float | None = None
-    StartingInterchangeControlNumber: float | None = None
-    StartingTransactionSetControlNumber: float | None = None
-
-
-class X12Delimiters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComponentSeparator: str | None = None
-    DataElementSeparator: str | None = None
-    SegmentTerminator: str | None = None
-
-
-class X12FunctionalGroupHeaders(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationReceiverCode: str | None = None
-    ApplicationSenderCode: str | None = None
-    ResponsibleAgencyCode: str | None = None
-
-
-class X12InboundEdiOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AcknowledgmentOptions: X12AcknowledgmentOptions | None = None
-
-
-class X12InterchangeControlHeaders(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AcknowledgmentRequestedCode: str | None = None
-    ReceiverId: str | None = None
-    ReceiverIdQualifier: str | None = None
-    RepetitionSeparator: str | None = None
-    SenderId: str | None = None
-    SenderIdQualifier: str | None = None
-    UsageIndicatorCode: str | None = None
-
-
-class X12OutboundEdiHeaders(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ControlNumbers: X12ControlNumbers | None = None
-    Delimiters: X12Delimiters | None = None
-    FunctionalGroupHeaders: X12FunctionalGroupHeaders | None = None
-    Gs05TimeFormat: Literal["HHMM", "HHMMSS", "HHMMSSDD"] | None = None
-    InterchangeControlHeaders: X12InterchangeControlHeaders | None = None
-    ValidateEdi: bool | None = None
-
-
-class PartnershipAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    ModifiedAt: str | None = None
-    PartnershipArn: str | None = None
-    PartnershipId: str | None = None
-    TradingPartnerId: str | None = None
-
-
-class InboundEdiOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    X12: X12InboundEdiOptions | None = None
-
-
-class X12Envelope(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Common: X12OutboundEdiHeaders | None = None
-    WrapOptions: PartnershipWrapOptions | None = None
-
-
-class PartnershipCapabilityOptionsOutboundEdi(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    X12: X12Envelope
-
-
-class PartnershipCapabilityOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InboundEdi: InboundEdiOptions | None = None
-    OutboundEdi: PartnershipCapabilityOptionsOutboundEdi | None = None
-
-
-class PartnershipProps(DeferredModel):
-    Capabilities: list[str]
-    CapabilityOptions: PartnershipCapabilityOptions | None = None
-    Email: str
-    Name: str
-    Phone: str | None = None
-    ProfileId: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -621,8 +532,10 @@ class Partnership(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PartnershipProps
-    attributes_model: ClassVar[type[BaseModel]] = PartnershipAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PartnershipProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PartnershipAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,29 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._backup_plan_models import (
+        AdvancedBackupSettingResourceType as AdvancedBackupSettingResourceType,
+        BackupPlanAttributes as BackupPlanAttributes,
+        BackupPlanProps as BackupPlanProps,
+        BackupPlanResourceType as BackupPlanResourceType,
+        BackupRuleResourceType as BackupRuleResourceType,
+        CopyActionResourceType as CopyActionResourceType,
+        IndexActionsResourceType as IndexActionsResourceType,
+        LifecycleResourceType as LifecycleResourceType,
+        ScanActionResourceType as ScanActionResourceType,
+        ScanSettingResourceType as ScanSettingResourceType,
+    )
 
 __all__ = [
     "AdvancedBackupSettingResourceType",
@@ -37,97 +52,28 @@ __all__ = [
     "ScanSettingResourceTypeDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _backup_plan_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_backup_plan_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AdvancedBackupSettingResourceType",
+        "BackupPlanAttributes",
+        "BackupPlanProps",
+        "BackupPlanResourceType",
+        "BackupRuleResourceType",
+        "CopyActionResourceType",
+        "IndexActionsResourceType",
+        "LifecycleResourceType",
+        "ScanActionResourceType",
+        "ScanSettingResourceType",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AdvancedBackupSettingResourceType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BackupOptions: dict[str, Any] | str
-    ResourceType: str
-
-
-class IndexActionsResourceType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceTypes: list[str] | None = None
-
-
-class LifecycleResourceType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeleteAfterDays: float | None = None
-    MoveToColdStorageAfterDays: float | None = None
-    OptInToArchiveForSupportedResources: bool | None = None
-
-
-class ScanActionResourceType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MalwareScanner: Literal["GUARDDUTY"] | None = None
-    ScanMode: Literal["FULL_SCAN", "INCREMENTAL_SCAN"] | None = None
-
-
-class ScanSettingResourceType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MalwareScanner: Literal["GUARDDUTY"] | None = None
-    ResourceTypes: list[str] | None = None
-    ScannerRoleArn: str | None = None
-
-
-class BackupPlanAttributes(DeferredModel):
-    BackupPlanArn: str | None = None
-    BackupPlanId: str | None = None
-    VersionId: str | None = None
-
-
-class CopyActionResourceType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationBackupVaultArn: str
-    Lifecycle: LifecycleResourceType | None = None
-
-
-class BackupRuleResourceType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CompletionWindowMinutes: float | None = None
-    CopyActions: list[CopyActionResourceType] | None = None
-    EnableContinuousBackup: bool | None = None
-    IndexActions: list[IndexActionsResourceType] | None = None
-    Lifecycle: LifecycleResourceType | None = None
-    RecoveryPointTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RuleName: str
-    ScanActions: list[ScanActionResourceType] | None = None
-    ScheduleExpression: str | None = None
-    ScheduleExpressionTimezone: str | None = None
-    StartWindowMinutes: float | None = None
-    TargetBackupVault: str
-    TargetLogicallyAirGappedBackupVaultArn: str | None = None
-
-
-class BackupPlanResourceType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdvancedBackupSettings: list[AdvancedBackupSettingResourceType] | None = None
-    BackupPlanName: str
-    BackupPlanRule: list[BackupRuleResourceType]
-    ScanSettings: list[ScanSettingResourceType] | None = None
-
-
-class BackupPlanProps(DeferredModel):
-    BackupPlan: BackupPlanResourceType
-    BackupPlanTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -388,8 +334,10 @@ class BackupPlan(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BackupPlanProps
-    attributes_model: ClassVar[type[BaseModel]] = BackupPlanAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BackupPlanProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BackupPlanAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

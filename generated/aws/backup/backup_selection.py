@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._backup_selection_models import (
+        BackupSelectionAttributes as BackupSelectionAttributes,
+        BackupSelectionProps as BackupSelectionProps,
+        BackupSelectionResourceType as BackupSelectionResourceType,
+        BackupSelectionResourceTypeConditions as BackupSelectionResourceTypeConditions,
+        ConditionParameter as ConditionParameter,
+        ConditionResourceType as ConditionResourceType,
+    )
 
 __all__ = [
     "BackupSelection",
@@ -29,57 +40,24 @@ __all__ = [
     "ConditionResourceTypeDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _backup_selection_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_backup_selection_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BackupSelectionAttributes",
+        "BackupSelectionProps",
+        "BackupSelectionResourceType",
+        "BackupSelectionResourceTypeConditions",
+        "ConditionParameter",
+        "ConditionResourceType",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConditionParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConditionKey: str | None = None
-    ConditionValue: str | None = None
-
-
-class ConditionResourceType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConditionKey: str
-    ConditionType: str
-    ConditionValue: str
-
-
-class BackupSelectionAttributes(DeferredModel):
-    Id: str | None = None
-    SelectionId: str | None = None
-
-
-class BackupSelectionResourceTypeConditions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StringEquals: list[ConditionParameter] | None = None
-    StringLike: list[ConditionParameter] | None = None
-    StringNotEquals: list[ConditionParameter] | None = None
-    StringNotLike: list[ConditionParameter] | None = None
-
-
-class BackupSelectionResourceType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Conditions: BackupSelectionResourceTypeConditions | None = None
-    IamRoleArn: str
-    ListOfTags: list[ConditionResourceType] | None = None
-    NotResources: list[str] | None = None
-    Resources: list[str] | None = None
-    SelectionName: str
-
-
-class BackupSelectionProps(DeferredModel):
-    BackupPlanId: str
-    BackupSelection: BackupSelectionResourceType
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -247,8 +225,10 @@ class BackupSelection(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BackupSelectionProps
-    attributes_model: ClassVar[type[BaseModel]] = BackupSelectionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BackupSelectionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BackupSelectionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._framework_models import (
+        ControlInputParameter as ControlInputParameter,
+        FrameworkAttributes as FrameworkAttributes,
+        FrameworkControl as FrameworkControl,
+        FrameworkControlControlScope as FrameworkControlControlScope,
+        FrameworkProps as FrameworkProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ControlInputParameter",
@@ -29,56 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _framework_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_framework_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ControlInputParameter",
+        "FrameworkAttributes",
+        "FrameworkControl",
+        "FrameworkControlControlScope",
+        "FrameworkProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ControlInputParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ParameterName: str
-    ParameterValue: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class FrameworkAttributes(DeferredModel):
-    CreationTime: str | None = None
-    DeploymentStatus: str | None = None
-    FrameworkArn: str | None = None
-    FrameworkStatus: str | None = None
-
-
-class FrameworkControlControlScope(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComplianceResourceIds: list[str] | None = None
-    ComplianceResourceTypes: list[str] | None = None
-    Tags: list[Tag] | None = None
-
-
-class FrameworkControl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ControlInputParameters: list[ControlInputParameter] | None = None
-    ControlName: str
-    ControlScope: FrameworkControlControlScope | None = None
-
-
-class FrameworkProps(DeferredModel):
-    FrameworkControls: list[FrameworkControl]
-    FrameworkDescription: str | None = None
-    FrameworkName: str | None = None
-    FrameworkTags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -238,8 +217,10 @@ class Framework(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FrameworkProps
-    attributes_model: ClassVar[type[BaseModel]] = FrameworkAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FrameworkProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FrameworkAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

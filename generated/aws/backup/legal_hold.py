@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._legal_hold_models import (
+        LegalHoldAttributes as LegalHoldAttributes,
+        LegalHoldProps as LegalHoldProps,
+        LegalHoldRecoveryPointSelection as LegalHoldRecoveryPointSelection,
+        LegalHoldRecoveryPointSelectionDateRange as LegalHoldRecoveryPointSelectionDateRange,
+        LegalHoldTagsItem as LegalHoldTagsItem,
+    )
 
 __all__ = [
     "LegalHold",
@@ -27,47 +37,23 @@ __all__ = [
     "LegalHoldTagsItemDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _legal_hold_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_legal_hold_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LegalHoldAttributes",
+        "LegalHoldProps",
+        "LegalHoldRecoveryPointSelection",
+        "LegalHoldRecoveryPointSelectionDateRange",
+        "LegalHoldTagsItem",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LegalHoldRecoveryPointSelectionDateRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FromDate: str
-    ToDate: str
-
-
-class LegalHoldTagsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LegalHoldAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationDate: str | None = None
-    LegalHoldId: str | None = None
-    Status: Literal["CREATING", "ACTIVE", "CANCELING", "CANCELED"] | None = None
-
-
-class LegalHoldRecoveryPointSelection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DateRange: LegalHoldRecoveryPointSelectionDateRange | None = None
-    ResourceIdentifiers: list[str] | None = None
-    VaultNames: list[str] | None = None
-
-
-class LegalHoldProps(DeferredModel):
-    Description: str
-    RecoveryPointSelection: LegalHoldRecoveryPointSelection
-    Tags: list[LegalHoldTagsItem] | None = None
-    Title: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -177,8 +163,10 @@ class LegalHold(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LegalHoldProps
-    attributes_model: ClassVar[type[BaseModel]] = LegalHoldAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LegalHoldProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LegalHoldAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

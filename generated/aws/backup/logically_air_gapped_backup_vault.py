@@ -6,14 +6,22 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._logically_air_gapped_backup_vault_models import (
+        LogicallyAirGappedBackupVaultAttributes as LogicallyAirGappedBackupVaultAttributes,
+        LogicallyAirGappedBackupVaultProps as LogicallyAirGappedBackupVaultProps,
+        NotificationObjectType as NotificationObjectType,
+    )
 
 __all__ = [
     "LogicallyAirGappedBackupVault",
@@ -23,33 +31,21 @@ __all__ = [
     "NotificationObjectTypeDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _logically_air_gapped_backup_vault_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_logically_air_gapped_backup_vault_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LogicallyAirGappedBackupVaultAttributes",
+        "LogicallyAirGappedBackupVaultProps",
+        "NotificationObjectType",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class NotificationObjectType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BackupVaultEvents: list[str]
-    SNSTopicArn: str
-
-
-class LogicallyAirGappedBackupVaultAttributes(DeferredModel):
-    BackupVaultArn: str | None = None
-    VaultState: str | None = None
-    VaultType: str | None = None
-
-
-class LogicallyAirGappedBackupVaultProps(DeferredModel):
-    AccessPolicy: dict[str, Any] | str | None = None
-    BackupVaultName: str
-    BackupVaultTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    EncryptionKeyArn: str | None = None
-    MaxRetentionDays: int
-    MinRetentionDays: int
-    MpaApprovalTeamArn: str | None = None
-    Notifications: NotificationObjectType | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -137,8 +133,12 @@ class LogicallyAirGappedBackupVault(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LogicallyAirGappedBackupVaultProps
-    attributes_model: ClassVar[type[BaseModel]] = LogicallyAirGappedBackupVaultAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LogicallyAirGappedBackupVaultProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LogicallyAirGappedBackupVaultAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

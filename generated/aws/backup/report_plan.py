@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._report_plan_models import (
+        ReportPlanAttributes as ReportPlanAttributes,
+        ReportPlanProps as ReportPlanProps,
+        ReportPlanReportDeliveryChannel as ReportPlanReportDeliveryChannel,
+        ReportPlanReportSetting as ReportPlanReportSetting,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ReportPlan",
@@ -27,48 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _report_plan_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_report_plan_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ReportPlanAttributes",
+        "ReportPlanProps",
+        "ReportPlanReportDeliveryChannel",
+        "ReportPlanReportSetting",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ReportPlanReportDeliveryChannel(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Formats: list[str] | None = None
-    S3BucketName: str
-    S3KeyPrefix: str | None = None
-
-
-class ReportPlanReportSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Accounts: list[str] | None = None
-    FrameworkArns: list[str] | None = None
-    OrganizationUnits: list[str] | None = None
-    Regions: list[str] | None = None
-    ReportTemplate: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class ReportPlanAttributes(DeferredModel):
-    ReportPlanArn: str | None = None
-
-
-class ReportPlanProps(DeferredModel):
-    ReportDeliveryChannel: ReportPlanReportDeliveryChannel
-    ReportPlanDescription: str | None = None
-    ReportPlanName: str | None = None
-    ReportPlanTags: list[Tag] | None = None
-    ReportSetting: ReportPlanReportSetting
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -208,8 +193,10 @@ class ReportPlan(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ReportPlanProps
-    attributes_model: ClassVar[type[BaseModel]] = ReportPlanAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ReportPlanProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ReportPlanAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

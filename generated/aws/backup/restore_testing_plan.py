@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._restore_testing_plan_models import (
+        RestoreTestingPlanAttributes as RestoreTestingPlanAttributes,
+        RestoreTestingPlanProps as RestoreTestingPlanProps,
+        RestoreTestingRecoveryPointSelection as RestoreTestingRecoveryPointSelection,
+        Tag as Tag,
+    )
 
 __all__ = [
     "RestoreTestingPlan",
@@ -25,40 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _restore_testing_plan_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_restore_testing_plan_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RestoreTestingPlanAttributes",
+        "RestoreTestingPlanProps",
+        "RestoreTestingRecoveryPointSelection",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RestoreTestingRecoveryPointSelection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Algorithm: Literal["LATEST_WITHIN_WINDOW", "RANDOM_WITHIN_WINDOW"]
-    ExcludeVaults: list[str] | None = None
-    IncludeVaults: list[str]
-    RecoveryPointTypes: list[Literal["SNAPSHOT", "CONTINUOUS"]]
-    SelectionWindowDays: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RestoreTestingPlanAttributes(DeferredModel):
-    RestoreTestingPlanArn: str | None = None
-
-
-class RestoreTestingPlanProps(DeferredModel):
-    RecoveryPointSelection: RestoreTestingRecoveryPointSelection
-    RestoreTestingPlanName: str
-    ScheduleExpression: str
-    ScheduleExpressionTimezone: str | None = None
-    StartWindowHours: int | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -172,8 +163,12 @@ class RestoreTestingPlan(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RestoreTestingPlanProps
-    attributes_model: ClassVar[type[BaseModel]] = RestoreTestingPlanAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RestoreTestingPlanProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RestoreTestingPlanAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._restore_testing_selection_models import (
+        KeyValue as KeyValue,
+        RestoreTestingSelectionAttributes as RestoreTestingSelectionAttributes,
+        RestoreTestingSelectionProps as RestoreTestingSelectionProps,
+        RestoreTestingSelectionProtectedResourceConditions as RestoreTestingSelectionProtectedResourceConditions,
+    )
 
 __all__ = [
     "KeyValue",
@@ -25,39 +34,22 @@ __all__ = [
     "RestoreTestingSelectionProtectedResourceConditionsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _restore_testing_selection_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_restore_testing_selection_models"
+_MODEL_NAMES = frozenset(
+    {
+        "KeyValue",
+        "RestoreTestingSelectionAttributes",
+        "RestoreTestingSelectionProps",
+        "RestoreTestingSelectionProtectedResourceConditions",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class KeyValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RestoreTestingSelectionProtectedResourceConditions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StringEquals: list[KeyValue] | None = None
-    StringNotEquals: list[KeyValue] | None = None
-
-
-class RestoreTestingSelectionAttributes(DeferredModel):
-    pass
-
-
-class RestoreTestingSelectionProps(DeferredModel):
-    IamRoleArn: str
-    ProtectedResourceArns: list[str] | None = None
-    ProtectedResourceConditions: RestoreTestingSelectionProtectedResourceConditions | None = None
-    ProtectedResourceType: str
-    RestoreMetadataOverrides: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RestoreTestingPlanName: str
-    RestoreTestingSelectionName: str
-    ValidationWindowHours: int | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -170,8 +162,12 @@ class RestoreTestingSelection(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RestoreTestingSelectionProps
-    attributes_model: ClassVar[type[BaseModel]] = RestoreTestingSelectionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RestoreTestingSelectionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RestoreTestingSelectionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,22 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._tiering_configuration_models import (
+        TieringConfigurationAttributes as TieringConfigurationAttributes,
+        TieringConfigurationProps as TieringConfigurationProps,
+        TieringConfigurationResourceSelection as TieringConfigurationResourceSelection,
+    )
 
 __all__ = [
     "TieringConfiguration",
@@ -23,30 +31,21 @@ __all__ = [
     "TieringConfigurationResourceSelectionDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _tiering_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_tiering_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "TieringConfigurationAttributes",
+        "TieringConfigurationProps",
+        "TieringConfigurationResourceSelection",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class TieringConfigurationResourceSelection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceType: str
-    Resources: list[str]
-    TieringDownSettingsInDays: int
-
-
-class TieringConfigurationAttributes(DeferredModel):
-    CreationTime: str | None = None
-    LastUpdatedTime: str | None = None
-    TieringConfigurationArn: str | None = None
-
-
-class TieringConfigurationProps(DeferredModel):
-    BackupVaultName: str
-    ResourceSelection: list[TieringConfigurationResourceSelection]
-    TieringConfigurationName: str
-    TieringConfigurationTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -130,8 +129,12 @@ class TieringConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TieringConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = TieringConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TieringConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TieringConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

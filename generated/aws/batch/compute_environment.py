@@ -6,14 +6,38 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._compute_environment_models import (
+        ComputeEnvironmentAttributes as ComputeEnvironmentAttributes,
+        ComputeEnvironmentCapacityReservations as ComputeEnvironmentCapacityReservations,
+        ComputeEnvironmentComputeResources as ComputeEnvironmentComputeResources,
+        ComputeEnvironmentEcsSettings as ComputeEnvironmentEcsSettings,
+        ComputeEnvironmentEksConfiguration as ComputeEnvironmentEksConfiguration,
+        ComputeEnvironmentInfrastructureOptimization as ComputeEnvironmentInfrastructureOptimization,
+        ComputeEnvironmentInstanceLaunchTemplate as ComputeEnvironmentInstanceLaunchTemplate,
+        ComputeEnvironmentInstanceRequirements as ComputeEnvironmentInstanceRequirements,
+        ComputeEnvironmentManagedInstancesProvider as ComputeEnvironmentManagedInstancesProvider,
+        ComputeEnvironmentProps as ComputeEnvironmentProps,
+        ComputeEnvironmentUpdatePolicy as ComputeEnvironmentUpdatePolicy,
+        ComputeScalingPolicy as ComputeScalingPolicy,
+        Ec2ConfigurationObject as Ec2ConfigurationObject,
+        EksAccessEntry as EksAccessEntry,
+        LaunchTemplateSpecification as LaunchTemplateSpecification,
+        LaunchTemplateSpecificationOverride as LaunchTemplateSpecificationOverride,
+        ManagedInstancesLocalStorageConfiguration as ManagedInstancesLocalStorageConfiguration,
+        ManagedInstancesNetworkConfiguration as ManagedInstancesNetworkConfiguration,
+        ManagedInstancesStorageConfiguration as ManagedInstancesStorageConfiguration,
+    )
 
 __all__ = [
     "ComputeEnvironment",
@@ -55,195 +79,37 @@ __all__ = [
     "ManagedInstancesStorageConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _compute_environment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_compute_environment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ComputeEnvironmentAttributes",
+        "ComputeEnvironmentCapacityReservations",
+        "ComputeEnvironmentComputeResources",
+        "ComputeEnvironmentEcsSettings",
+        "ComputeEnvironmentEksConfiguration",
+        "ComputeEnvironmentInfrastructureOptimization",
+        "ComputeEnvironmentInstanceLaunchTemplate",
+        "ComputeEnvironmentInstanceRequirements",
+        "ComputeEnvironmentManagedInstancesProvider",
+        "ComputeEnvironmentProps",
+        "ComputeEnvironmentUpdatePolicy",
+        "ComputeScalingPolicy",
+        "Ec2ConfigurationObject",
+        "EksAccessEntry",
+        "LaunchTemplateSpecification",
+        "LaunchTemplateSpecificationOverride",
+        "ManagedInstancesLocalStorageConfiguration",
+        "ManagedInstancesNetworkConfiguration",
+        "ManagedInstancesStorageConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ComputeEnvironmentCapacityReservations(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReservationGroupArn: str | None = None
-    ReservationPreference: str | None = None
-
-
-class ComputeEnvironmentEcsSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerInsights: str | None = None
-
-
-class ComputeEnvironmentInfrastructureOptimization(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ScaleInAfter: int | None = None
-
-
-class ComputeEnvironmentInstanceRequirements(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedInstanceTypes: list[str] | None = None
-
-
-class ComputeEnvironmentUpdatePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    JobExecutionTimeoutMinutes: int | None = None
-    TerminateJobsOnUpdate: bool | None = None
-
-
-class ComputeScalingPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MinScaleDownDelayMinutes: int | None = None
-
-
-class Ec2ConfigurationObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BatchImageStatus: str | None = None
-    ImageIdOverride: str | None = None
-    ImageKubernetesVersion: str | None = None
-    ImageType: str
-
-
-class EksAccessEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DesiredState: str | None = None
-    Status: str | None = None
-
-
-class LaunchTemplateSpecificationOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LaunchTemplateId: str | None = None
-    LaunchTemplateName: str | None = None
-    TargetInstanceTypes: list[str] | None = None
-    UserdataType: str | None = None
-    Version: str | None = None
-
-
-class ManagedInstancesLocalStorageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    UseLocalStorage: bool | None = None
-
-
-class ManagedInstancesNetworkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroups: list[str]
-    Subnets: list[str]
-
-
-class ManagedInstancesStorageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StorageSizeGiB: int | None = None
-
-
-class ComputeEnvironmentAttributes(DeferredModel):
-    ComputeEnvironmentArn: str | None = None
-
-
-class ComputeEnvironmentEksConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessEntry: EksAccessEntry | None = None
-    EksClusterArn: str
-    KubernetesNamespace: str
-
-
-class ComputeEnvironmentInstanceLaunchTemplate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityOptionType: Literal["ON_DEMAND", "SPOT", "RESERVED"] | None = None
-    CapacityReservations: ComputeEnvironmentCapacityReservations | None = None
-    Ec2InstanceProfileArn: str
-    FipsEnabled: bool | None = None
-    InstanceMetadataTagsPropagation: bool | None = None
-    InstanceRequirements: ComputeEnvironmentInstanceRequirements | None = None
-    LocalStorageConfiguration: ManagedInstancesLocalStorageConfiguration | None = None
-    Monitoring: str | None = None
-    NetworkConfiguration: ManagedInstancesNetworkConfiguration
-    StorageConfiguration: ManagedInstancesStorageConfiguration | None = None
-
-
-class ComputeEnvironmentManagedInstancesProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InfrastructureOptimization: ComputeEnvironmentInfrastructureOptimization | None = None
-    InfrastructureRoleArn: str
-    InstanceLaunchTemplate: ComputeEnvironmentInstanceLaunchTemplate
-    PropagateTags: Literal["CAPACITY_PROVIDER", "NONE"] | None = None
-
-
-class LaunchTemplateSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LaunchTemplateId: str | None = None
-    LaunchTemplateName: str | None = None
-    Overrides: list[LaunchTemplateSpecificationOverride] | None = None
-    UserdataType: str | None = None
-    Version: str | None = None
-
-
-class ComputeEnvironmentComputeResources(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllocationStrategy: str | None = None
-    BidPercentage: int | None = None
-    CapacityTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DesiredvCpus: int | None = None
-    Ec2Configuration: list[Ec2ConfigurationObject] | None = None
-    Ec2KeyPair: str | None = None
-    ImageId: str | None = None
-    InstanceRole: str | None = None
-    InstanceTypes: list[str] | None = None
-    LaunchTemplate: LaunchTemplateSpecification | None = None
-    ManagedInstancesProvider: ComputeEnvironmentManagedInstancesProvider | None = None
-    MaxvCpus: int
-    MinvCpus: int | None = None
-    PlacementGroup: str | None = None
-    ScalingPolicy: ComputeScalingPolicy | None = None
-    SecurityGroupIds: list[str] | None = None
-    SpotIamFleetRole: str | None = None
-    Subnets: list[str] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Type: str
-    UpdateToLatestImageVersion: bool | None = None
-
-
-class ComputeEnvironmentProps(DeferredModel):
-    ComputeEnvironmentName: str | None = None
-    ComputeResources: ComputeEnvironmentComputeResources | None = None
-    Context: str | None = None
-    EcsSettings: ComputeEnvironmentEcsSettings | None = None
-    EksConfiguration: ComputeEnvironmentEksConfiguration | None = None
-    ReplaceComputeEnvironment: bool | None = None
-    ServiceRole: str | None = None
-    State: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Type: str
-    UnmanagedvCpus: int | None = None
-    UpdatePolicy: ComputeEnvironmentUpdatePolicy | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -740,8 +606,12 @@ class ComputeEnvironment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ComputeEnvironmentProps
-    attributes_model: ClassVar[type[BaseModel]] = ComputeEnvironmentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ComputeEnvironmentProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ComputeEnvironmentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

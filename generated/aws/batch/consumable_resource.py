@@ -6,14 +6,21 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._consumable_resource_models import (
+        ConsumableResourceAttributes as ConsumableResourceAttributes,
+        ConsumableResourceProps as ConsumableResourceProps,
+    )
 
 __all__ = [
     "ConsumableResource",
@@ -21,22 +28,20 @@ __all__ = [
     "ConsumableResourceProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _consumable_resource_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_consumable_resource_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConsumableResourceAttributes",
+        "ConsumableResourceProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConsumableResourceProps(DeferredModel):
-    ConsumableResourceName: str | None = None
-    ResourceType: Literal["REPLENISHABLE", "NON_REPLENISHABLE"]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TotalQuantity: int
-
-
-class ConsumableResourceAttributes(DeferredModel):
-    AvailableQuantity: int | None = None
-    ConsumableResourceArn: str | None = None
-    CreatedAt: int | None = None
-    InUseQuantity: int | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -100,8 +105,12 @@ class ConsumableResource(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConsumableResourceProps
-    attributes_model: ClassVar[type[BaseModel]] = ConsumableResourceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConsumableResourceProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConsumableResourceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

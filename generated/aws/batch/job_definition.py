@@ -6,14 +6,71 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._job_definition_models import (
+        ConsumableResourceRequirement as ConsumableResourceRequirement,
+        Device as Device,
+        EFSAuthorizationConfig as EFSAuthorizationConfig,
+        EFSVolumeConfiguration as EFSVolumeConfiguration,
+        EcsTaskProperties as EcsTaskProperties,
+        EksContainer as EksContainer,
+        EksContainerEnvironmentVariable as EksContainerEnvironmentVariable,
+        EksContainerResourceRequirements as EksContainerResourceRequirements,
+        EksContainerSecurityContext as EksContainerSecurityContext,
+        EksContainerVolumeMount as EksContainerVolumeMount,
+        EksEmptyDir as EksEmptyDir,
+        EksHostPath as EksHostPath,
+        EksMetadata as EksMetadata,
+        EksPersistentVolumeClaim as EksPersistentVolumeClaim,
+        EksPodProperties as EksPodProperties,
+        EksSecret as EksSecret,
+        EksVolume as EksVolume,
+        ImagePullSecret as ImagePullSecret,
+        JobDefinitionAttributes as JobDefinitionAttributes,
+        JobDefinitionConsumableResourceProperties as JobDefinitionConsumableResourceProperties,
+        JobDefinitionContainerProperties as JobDefinitionContainerProperties,
+        JobDefinitionContainerPropertiesFargatePlatformConfiguration as JobDefinitionContainerPropertiesFargatePlatformConfiguration,
+        JobDefinitionEcsProperties as JobDefinitionEcsProperties,
+        JobDefinitionEksProperties as JobDefinitionEksProperties,
+        JobDefinitionEnvironment as JobDefinitionEnvironment,
+        JobDefinitionEphemeralStorage as JobDefinitionEphemeralStorage,
+        JobDefinitionEvaluateOnExit as JobDefinitionEvaluateOnExit,
+        JobDefinitionHost as JobDefinitionHost,
+        JobDefinitionLinuxParameters as JobDefinitionLinuxParameters,
+        JobDefinitionLogConfiguration as JobDefinitionLogConfiguration,
+        JobDefinitionNetworkConfiguration as JobDefinitionNetworkConfiguration,
+        JobDefinitionNodeProperties as JobDefinitionNodeProperties,
+        JobDefinitionProps as JobDefinitionProps,
+        JobDefinitionRepositoryCredentials as JobDefinitionRepositoryCredentials,
+        JobDefinitionResourceRetentionPolicy as JobDefinitionResourceRetentionPolicy,
+        JobDefinitionRetryStrategy as JobDefinitionRetryStrategy,
+        JobDefinitionRuntimePlatform as JobDefinitionRuntimePlatform,
+        JobDefinitionS3FilesVolumeConfiguration as JobDefinitionS3FilesVolumeConfiguration,
+        JobDefinitionSecret as JobDefinitionSecret,
+        JobDefinitionTmpfs as JobDefinitionTmpfs,
+        JobTimeout as JobTimeout,
+        MountPoint as MountPoint,
+        MultiNodeContainerProperties as MultiNodeContainerProperties,
+        MultiNodeEcsProperties as MultiNodeEcsProperties,
+        MultiNodeEcsTaskProperties as MultiNodeEcsTaskProperties,
+        NodeRangeProperty as NodeRangeProperty,
+        ResourceRequirement as ResourceRequirement,
+        TaskContainerDependency as TaskContainerDependency,
+        TaskContainerProperties as TaskContainerProperties,
+        TaskContainerPropertiesFirelensConfiguration as TaskContainerPropertiesFirelensConfiguration,
+        Ulimit as Ulimit,
+        Volume as Volume,
+    )
 
 __all__ = [
     "ConsumableResourceRequirement",
@@ -121,539 +178,70 @@ __all__ = [
     "VolumeDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class ConsumableResourceRequirement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConsumableResource: str
-    Quantity: int
-
-
-class Device(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerPath: str | None = None
-    HostPath: str | None = None
-    Permissions: list[str] | None = None
-
-
-class EFSAuthorizationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessPointId: str | None = None
-    Iam: str | None = None
-
-
-class EFSVolumeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationConfig: EFSAuthorizationConfig | None = None
-    FileSystemId: str
-    RootDirectory: str | None = None
-    TransitEncryption: str | None = None
-    TransitEncryptionPort: int | None = None
-
-
-class EksContainerEnvironmentVariable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: str | None = None
-
-
-class EksContainerResourceRequirements(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Limits: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Requests: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class EksContainerSecurityContext(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowPrivilegeEscalation: bool | None = None
-    Privileged: bool | None = None
-    ReadOnlyRootFilesystem: bool | None = None
-    RunAsGroup: int | None = None
-    RunAsNonRoot: bool | None = None
-    RunAsUser: int | None = None
-
-
-class EksContainerVolumeMount(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MountPath: str | None = None
-    Name: str | None = None
-    ReadOnly: bool | None = None
-    SubPath: str | None = None
-
-
-class EksEmptyDir(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Medium: str | None = None
-    SizeLimit: str | None = None
-
-
-class EksHostPath(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Path: str | None = None
-
-
-class EksMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Annotations: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Labels: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Namespace: str | None = None
-
-
-class EksPersistentVolumeClaim(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClaimName: str
-    ReadOnly: bool | None = None
-
-
-class EksSecret(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Optional: bool | None = None
-    SecretName: str
-
-
-class EksVolume(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EmptyDir: EksEmptyDir | None = None
-    HostPath: EksHostPath | None = None
-    Name: str
-    PersistentVolumeClaim: EksPersistentVolumeClaim | None = None
-    Secret: EksSecret | None = None
-
-
-class ImagePullSecret(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-
-
-class JobDefinitionConsumableResourceProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConsumableResourceList: list[ConsumableResourceRequirement]
-
-
-class JobDefinitionContainerPropertiesFargatePlatformConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PlatformVersion: str | None = None
-
-
-class JobDefinitionEnvironment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Value: str | None = None
-
-
-class JobDefinitionEphemeralStorage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SizeInGiB: int
-
-
-class JobDefinitionEvaluateOnExit(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: str
-    OnExitCode: str | None = None
-    OnReason: str | None = None
-    OnStatusReason: str | None = None
-
-
-class JobDefinitionHost(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourcePath: str | None = None
-
-
-class JobDefinitionNetworkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssignPublicIp: str | None = None
-
-
-class JobDefinitionRepositoryCredentials(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CredentialsParameter: str
-
-
-class JobDefinitionResourceRetentionPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SkipDeregisterOnUpdate: bool | None = None
-
-
-class JobDefinitionRetryStrategy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attempts: int | None = None
-    EvaluateOnExit: list[JobDefinitionEvaluateOnExit] | None = None
-
-
-class JobDefinitionRuntimePlatform(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CpuArchitecture: str | None = None
-    OperatingSystemFamily: str | None = None
-
-
-class JobDefinitionS3FilesVolumeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessPointArn: str | None = None
-    FileSystemArn: str
-    RootDirectory: str | None = None
-    TransitEncryptionPort: int | None = None
-
-
-class JobDefinitionSecret(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    ValueFrom: str
-
-
-class JobDefinitionTmpfs(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerPath: str
-    MountOptions: list[str] | None = None
-    Size: int
-
-
-class JobTimeout(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttemptDurationSeconds: int | None = None
-
-
-class MountPoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerPath: str | None = None
-    ReadOnly: bool | None = None
-    SourceVolume: str | None = None
-
-
-class ResourceRequirement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: str | None = None
-    Value: str | None = None
-
-
-class TaskContainerDependency(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Condition: str
-    ContainerName: str
-
-
-class TaskContainerPropertiesFirelensConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Options: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Type: str
-
-
-class Ulimit(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HardLimit: int
-    Name: str
-    SoftLimit: int
-
-
-class Volume(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EfsVolumeConfiguration: EFSVolumeConfiguration | None = None
-    Host: JobDefinitionHost | None = None
-    Name: str | None = None
-    S3FilesVolumeConfiguration: JobDefinitionS3FilesVolumeConfiguration | None = None
-
-
-class JobDefinitionAttributes(DeferredModel):
-    JobDefinitionArn: str | None = None
-
-
-class EksContainer(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Args: list[str] | None = None
-    Command: list[str] | None = None
-    Env: list[EksContainerEnvironmentVariable] | None = None
-    Image: str
-    ImagePullPolicy: str | None = None
-    Name: str | None = None
-    Resources: EksContainerResourceRequirements | None = None
-    SecurityContext: EksContainerSecurityContext | None = None
-    VolumeMounts: list[EksContainerVolumeMount] | None = None
-
-
-class EksPodProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Containers: list[EksContainer] | None = None
-    DnsPolicy: str | None = None
-    HostNetwork: bool | None = None
-    ImagePullSecrets: list[ImagePullSecret] | None = None
-    InitContainers: list[EksContainer] | None = None
-    Metadata: EksMetadata | None = None
-    ServiceAccountName: str | None = None
-    ShareProcessNamespace: bool | None = None
-    Volumes: list[EksVolume] | None = None
-
-
-class JobDefinitionEksProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PodProperties: EksPodProperties | None = None
-
-
-class JobDefinitionLinuxParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Devices: list[Device] | None = None
-    InitProcessEnabled: bool | None = None
-    MaxSwap: int | None = None
-    SharedMemorySize: int | None = None
-    Swappiness: int | None = None
-    Tmpfs: list[JobDefinitionTmpfs] | None = None
-
-
-class JobDefinitionLogConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogDriver: str
-    Options: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SecretOptions: list[JobDefinitionSecret] | None = None
-
-
-class MultiNodeContainerProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Command: list[str] | None = None
-    EnableExecuteCommand: bool | None = None
-    Environment: list[JobDefinitionEnvironment] | None = None
-    EphemeralStorage: JobDefinitionEphemeralStorage | None = None
-    ExecutionRoleArn: str | None = None
-    Image: str
-    InstanceType: str | None = None
-    JobRoleArn: str | None = None
-    LinuxParameters: JobDefinitionLinuxParameters | None = None
-    LogConfiguration: JobDefinitionLogConfiguration | None = None
-    Memory: int | None = None
-    MountPoints: list[MountPoint] | None = None
-    Privileged: bool | None = None
-    ReadonlyRootFilesystem: bool | None = None
-    RepositoryCredentials: JobDefinitionRepositoryCredentials | None = None
-    ResourceRequirements: list[ResourceRequirement] | None = None
-    RuntimePlatform: JobDefinitionRuntimePlatform | None = None
-    Secrets: list[JobDefinitionSecret] | None = None
-    Ulimits: list[Ulimit] | None = None
-    User: str | None = None
-    Vcpus: int | None = None
-    Volumes: list[Volume] | None = None
-
-
-class TaskContainerProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Command: list[str] | None = None
-    DependsOn: list[TaskContainerDependency] | None = None
-    Environment: list[JobDefinitionEnvironment] | None = None
-    Essential: bool | None = None
-    FirelensConfiguration: TaskContainerPropertiesFirelensConfiguration | None = None
-    Image: str
-    LinuxParameters: JobDefinitionLinuxParameters | None = None
-    LogConfiguration: JobDefinitionLogConfiguration | None = None
-    MountPoints: list[MountPoint] | None = None
-    Name: str | None = None
-    Privileged: bool | None = None
-    ReadonlyRootFilesystem: bool | None = None
-    RepositoryCredentials: JobDefinitionRepositoryCredentials | None = None
-    ResourceRequirements: list[ResourceRequirement] | None = None
-    Secrets: list[JobDefinitionSecret] | None = None
-    StartTimeout: int | None = None
-    StopTimeout: int | None = None
-    Ulimits: list[Ulimit] | None = None
-    User: str | None = None
-
-
-class EcsTaskProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Containers: list[TaskContainerProperties] | None = None
-    EnableExecuteCommand: bool | None = None
-    EphemeralStorage: JobDefinitionEphemeralStorage | None = None
-    ExecutionRoleArn: str | None = None
-    IpcMode: str | None = None
-    NetworkConfiguration: JobDefinitionNetworkConfiguration | None = None
-    NetworkMode: str | None = None
-    PidMode: str | None = None
-    PlatformVersion: str | None = None
-    RuntimePlatform: JobDefinitionRuntimePlatform | None = None
-    TaskRoleArn: str | None = None
-    Volumes: list[Volume] | None = None
-
-
-class JobDefinitionContainerProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Command: list[str] | None = None
-    EnableExecuteCommand: bool | None = None
-    Environment: list[JobDefinitionEnvironment] | None = None
-    EphemeralStorage: JobDefinitionEphemeralStorage | None = None
-    ExecutionRoleArn: str | None = None
-    FargatePlatformConfiguration: (
-        JobDefinitionContainerPropertiesFargatePlatformConfiguration | None
-    ) = None
-    Image: str
-    JobRoleArn: str | None = None
-    LinuxParameters: JobDefinitionLinuxParameters | None = None
-    LogConfiguration: JobDefinitionLogConfiguration | None = None
-    Memory: int | None = None
-    MountPoints: list[MountPoint] | None = None
-    NetworkConfiguration: JobDefinitionNetworkConfiguration | None = None
-    Privileged: bool | None = None
-    ReadonlyRootFilesystem: bool | None = None
-    RepositoryCredentials: JobDefinitionRepositoryCredentials | None = None
-    ResourceRequirements: list[ResourceRequirement] | None = None
-    RuntimePlatform: JobDefinitionRuntimePlatform | None = None
-    Secrets: list[JobDefinitionSecret] | None = None
-    Ulimits: list[Ulimit] | None = None
-    User: str | None = None
-    Vcpus: int | None = None
-    Volumes: list[Volume] | None = None
-
-
-class JobDefinitionEcsProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TaskProperties: list[EcsTaskProperties]
-
-
-class MultiNodeEcsTaskProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Containers: list[TaskContainerProperties] | None = None
-    EnableExecuteCommand: bool | None = None
-    ExecutionRoleArn: str | None = None
-    IpcMode: str | None = None
-    PidMode: str | None = None
-    TaskRoleArn: str | None = None
-    Volumes: list[Volume] | None = None
-
-
-class MultiNodeEcsProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TaskProperties: list[MultiNodeEcsTaskProperties]
-
-
-class NodeRangeProperty(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConsumableResourceProperties: JobDefinitionConsumableResourceProperties | None = None
-    Container: MultiNodeContainerProperties | None = None
-    EcsProperties: MultiNodeEcsProperties | None = None
-    EksProperties: JobDefinitionEksProperties | None = None
-    InstanceTypes: list[str] | None = None
-    TargetNodes: str
-
-
-class JobDefinitionNodeProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MainNode: int
-    NodeRangeProperties: list[NodeRangeProperty]
-    NumNodes: int
-
-
-class JobDefinitionProps(DeferredModel):
-    ConsumableResourceProperties: JobDefinitionConsumableResourceProperties | None = None
-    ContainerProperties: JobDefinitionContainerProperties | None = None
-    EcsProperties: JobDefinitionEcsProperties | None = None
-    EksProperties: JobDefinitionEksProperties | None = None
-    JobDefinitionName: str | None = None
-    NodeProperties: JobDefinitionNodeProperties | None = None
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    PlatformCapabilities: list[str] | None = None
-    PropagateTags: bool | None = None
-    ResourceRetentionPolicy: JobDefinitionResourceRetentionPolicy | None = None
-    RetryStrategy: JobDefinitionRetryStrategy | None = None
-    SchedulingPriority: int | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Timeout: JobTimeout | None = None
-    Type: str
-
+# The pydantic models live in _job_definition_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_job_definition_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConsumableResourceRequirement",
+        "Device",
+        "EFSAuthorizationConfig",
+        "EFSVolumeConfiguration",
+        "EcsTaskProperties",
+        "EksContainer",
+        "EksContainerEnvironmentVariable",
+        "EksContainerResourceRequirements",
+        "EksContainerSecurityContext",
+        "EksContainerVolumeMount",
+        "EksEmptyDir",
+        "EksHostPath",
+        "EksMetadata",
+        "EksPersistentVolumeClaim",
+        "EksPodProperties",
+        "EksSecret",
+        "EksVolume",
+        "ImagePullSecret",
+        "JobDefinitionAttributes",
+        "JobDefinitionConsumableResourceProperties",
+        "JobDefinitionContainerProperties",
+        "JobDefinitionContainerPropertiesFargatePlatformConfiguration",
+        "JobDefinitionEcsProperties",
+        "JobDefinitionEksProperties",
+        "JobDefinitionEnvironment",
+        "JobDefinitionEphemeralStorage",
+        "JobDefinitionEvaluateOnExit",
+        "JobDefinitionHost",
+        "JobDefinitionLinuxParameters",
+        "JobDefinitionLogConfiguration",
+        "JobDefinitionNetworkConfiguration",
+        "JobDefinitionNodeProperties",
+        "JobDefinitionProps",
+        "JobDefinitionRepositoryCredentials",
+        "JobDefinitionResourceRetentionPolicy",
+        "JobDefinitionRetryStrategy",
+        "JobDefinitionRuntimePlatform",
+        "JobDefinitionS3FilesVolumeConfiguration",
+        "JobDefinitionSecret",
+        "JobDefinitionTmpfs",
+        "JobTimeout",
+        "MountPoint",
+        "MultiNodeContainerProperties",
+        "MultiNodeEcsProperties",
+        "MultiNodeEcsTaskProperties",
+        "NodeRangeProperty",
+        "ResourceRequirement",
+        "TaskContainerDependency",
+        "TaskContainerProperties",
+        "TaskContainerPropertiesFirelensConfiguration",
+        "Ulimit",
+        "Volume",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -2025,8 +1613,10 @@ class JobDefinition(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = JobDefinitionProps
-    attributes_model: ClassVar[type[BaseModel]] = JobDefinitionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "JobDefinitionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "JobDefinitionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

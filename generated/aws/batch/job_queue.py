@@ -6,14 +6,24 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._job_queue_models import (
+        JobQueueAttributes as JobQueueAttributes,
+        JobQueueComputeEnvironmentOrder as JobQueueComputeEnvironmentOrder,
+        JobQueueProps as JobQueueProps,
+        JobQueueServiceEnvironmentOrder as JobQueueServiceEnvironmentOrder,
+        JobStateTimeLimitAction as JobStateTimeLimitAction,
+    )
 
 __all__ = [
     "JobQueue",
@@ -27,50 +37,23 @@ __all__ = [
     "JobStateTimeLimitActionDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _job_queue_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_job_queue_models"
+_MODEL_NAMES = frozenset(
+    {
+        "JobQueueAttributes",
+        "JobQueueComputeEnvironmentOrder",
+        "JobQueueProps",
+        "JobQueueServiceEnvironmentOrder",
+        "JobStateTimeLimitAction",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class JobQueueComputeEnvironmentOrder(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComputeEnvironment: str
-    Order: int
-
-
-class JobQueueServiceEnvironmentOrder(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Order: int
-    ServiceEnvironment: str
-
-
-class JobStateTimeLimitAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: str
-    MaxTimeSeconds: int
-    Reason: str
-    State: Literal["RUNNABLE"]
-
-
-class JobQueueAttributes(DeferredModel):
-    JobQueueArn: str | None = None
-
-
-class JobQueueProps(DeferredModel):
-    ComputeEnvironmentOrder: list[JobQueueComputeEnvironmentOrder] | None = None
-    JobQueueName: str | None = None
-    JobQueueType: str | None = None
-    JobStateTimeLimitActions: list[JobStateTimeLimitAction] | None = None
-    Priority: int
-    SchedulingPolicyArn: str | None = None
-    ServiceEnvironmentOrder: list[JobQueueServiceEnvironmentOrder] | None = None
-    State: Literal["DISABLED", "ENABLED"] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -203,8 +186,10 @@ class JobQueue(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = JobQueueProps
-    attributes_model: ClassVar[type[BaseModel]] = JobQueueAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "JobQueueProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "JobQueueAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,24 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._quota_share_models import (
+        QuotaShareAttributes as QuotaShareAttributes,
+        QuotaShareCapacityLimit as QuotaShareCapacityLimit,
+        QuotaSharePreemptionConfiguration as QuotaSharePreemptionConfiguration,
+        QuotaShareProps as QuotaShareProps,
+        QuotaShareResourceSharingConfiguration as QuotaShareResourceSharingConfiguration,
+    )
 
 __all__ = [
     "QuotaShare",
@@ -27,45 +37,23 @@ __all__ = [
     "QuotaShareResourceSharingConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _quota_share_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_quota_share_models"
+_MODEL_NAMES = frozenset(
+    {
+        "QuotaShareAttributes",
+        "QuotaShareCapacityLimit",
+        "QuotaSharePreemptionConfiguration",
+        "QuotaShareProps",
+        "QuotaShareResourceSharingConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class QuotaShareCapacityLimit(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityUnit: str
-    MaxCapacity: int
-
-
-class QuotaSharePreemptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InSharePreemption: str
-
-
-class QuotaShareResourceSharingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BorrowLimit: int | None = None
-    Strategy: str
-
-
-class QuotaShareAttributes(DeferredModel):
-    QuotaShareArn: str | None = None
-
-
-class QuotaShareProps(DeferredModel):
-    CapacityLimits: list[QuotaShareCapacityLimit]
-    JobQueue: str
-    PreemptionConfiguration: QuotaSharePreemptionConfiguration
-    QuotaShareName: str
-    ResourceSharingConfiguration: QuotaShareResourceSharingConfiguration
-    State: Literal["ENABLED", "DISABLED"] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -199,8 +187,10 @@ class QuotaShare(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = QuotaShareProps
-    attributes_model: ClassVar[type[BaseModel]] = QuotaShareAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "QuotaShareProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "QuotaShareAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,24 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._scheduling_policy_models import (
+        SchedulingPolicyAttributes as SchedulingPolicyAttributes,
+        SchedulingPolicyFairsharePolicy as SchedulingPolicyFairsharePolicy,
+        SchedulingPolicyProps as SchedulingPolicyProps,
+        SchedulingPolicyQuotaSharePolicy as SchedulingPolicyQuotaSharePolicy,
+        ShareAttributes as ShareAttributes,
+    )
 
 __all__ = [
     "SchedulingPolicy",
@@ -27,43 +37,23 @@ __all__ = [
     "ShareAttributesDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _scheduling_policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_scheduling_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SchedulingPolicyAttributes",
+        "SchedulingPolicyFairsharePolicy",
+        "SchedulingPolicyProps",
+        "SchedulingPolicyQuotaSharePolicy",
+        "ShareAttributes",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SchedulingPolicyQuotaSharePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdleResourceAssignmentStrategy: str | None = None
-
-
-class ShareAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ShareIdentifier: str | None = None
-    WeightFactor: float | None = None
-
-
-class SchedulingPolicyAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class SchedulingPolicyFairsharePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComputeReservation: float | None = None
-    ShareDecaySeconds: float | None = None
-    ShareDistribution: list[ShareAttributes] | None = None
-
-
-class SchedulingPolicyProps(DeferredModel):
-    FairsharePolicy: SchedulingPolicyFairsharePolicy | None = None
-    Name: str | None = None
-    QuotaSharePolicy: SchedulingPolicyQuotaSharePolicy | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -177,8 +167,12 @@ class SchedulingPolicy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SchedulingPolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = SchedulingPolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SchedulingPolicyProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SchedulingPolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,22 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._service_environment_models import (
+        CapacityLimit as CapacityLimit,
+        ServiceEnvironmentAttributes as ServiceEnvironmentAttributes,
+        ServiceEnvironmentProps as ServiceEnvironmentProps,
+    )
 
 __all__ = [
     "CapacityLimit",
@@ -23,28 +31,21 @@ __all__ = [
     "ServiceEnvironmentProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _service_environment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_service_environment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CapacityLimit",
+        "ServiceEnvironmentAttributes",
+        "ServiceEnvironmentProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CapacityLimit(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityUnit: str | None = None
-    MaxCapacity: int | None = None
-
-
-class ServiceEnvironmentAttributes(DeferredModel):
-    ServiceEnvironmentArn: str | None = None
-
-
-class ServiceEnvironmentProps(DeferredModel):
-    CapacityLimits: list[CapacityLimit]
-    ServiceEnvironmentName: str | None = None
-    ServiceEnvironmentType: str
-    State: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -123,8 +124,12 @@ class ServiceEnvironment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ServiceEnvironmentProps
-    attributes_model: ClassVar[type[BaseModel]] = ServiceEnvironmentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ServiceEnvironmentProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ServiceEnvironmentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,40 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._dashboard_models import (
+        CostAndUsageExpression as CostAndUsageExpression,
+        CostAndUsageQuery as CostAndUsageQuery,
+        CostCategoryValues as CostCategoryValues,
+        DashboardAttributes as DashboardAttributes,
+        DashboardDisplayConfig as DashboardDisplayConfig,
+        DashboardProps as DashboardProps,
+        DashboardQueryParameters as DashboardQueryParameters,
+        DateTimeRange as DateTimeRange,
+        DateTimeValue as DateTimeValue,
+        DimensionValues as DimensionValues,
+        Expression as Expression,
+        GraphDisplayConfig as GraphDisplayConfig,
+        GroupDefinition as GroupDefinition,
+        ReservationCoverageQuery as ReservationCoverageQuery,
+        ReservationUtilizationQuery as ReservationUtilizationQuery,
+        SavingsPlansCoverageQuery as SavingsPlansCoverageQuery,
+        SavingsPlansUtilizationQuery as SavingsPlansUtilizationQuery,
+        Tag as Tag,
+        TagValues as TagValues,
+        Widget as Widget,
+        WidgetConfig as WidgetConfig,
+    )
 
 __all__ = [
     "CostAndUsageExpression",
@@ -59,323 +85,39 @@ __all__ = [
     "WidgetDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _dashboard_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_dashboard_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CostAndUsageExpression",
+        "CostAndUsageQuery",
+        "CostCategoryValues",
+        "DashboardAttributes",
+        "DashboardDisplayConfig",
+        "DashboardProps",
+        "DashboardQueryParameters",
+        "DateTimeRange",
+        "DateTimeValue",
+        "DimensionValues",
+        "Expression",
+        "GraphDisplayConfig",
+        "GroupDefinition",
+        "ReservationCoverageQuery",
+        "ReservationUtilizationQuery",
+        "SavingsPlansCoverageQuery",
+        "SavingsPlansUtilizationQuery",
+        "Tag",
+        "TagValues",
+        "Widget",
+        "WidgetConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CostCategoryValues(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    MatchOptions: (
-        list[
-            Literal[
-                "EQUALS",
-                "ABSENT",
-                "STARTS_WITH",
-                "ENDS_WITH",
-                "CONTAINS",
-                "GREATER_THAN_OR_EQUAL",
-                "CASE_SENSITIVE",
-                "CASE_INSENSITIVE",
-            ]
-        ]
-        | None
-    ) = None
-    Values: list[str]
-
-
-class DashboardDisplayConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Graph: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Table: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class DateTimeValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["ABSOLUTE", "RELATIVE"]
-    Value: str
-
-
-class DimensionValues(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: Literal[
-        "AZ",
-        "INSTANCE_TYPE",
-        "LINKED_ACCOUNT",
-        "OPERATION",
-        "PURCHASE_TYPE",
-        "REGION",
-        "SERVICE",
-        "USAGE_TYPE",
-        "USAGE_TYPE_GROUP",
-        "RECORD_TYPE",
-        "OPERATING_SYSTEM",
-        "TENANCY",
-        "SCOPE",
-        "PLATFORM",
-        "SUBSCRIPTION_ID",
-        "LEGAL_ENTITY_NAME",
-        "DEPLOYMENT_OPTION",
-        "DATABASE_ENGINE",
-        "CACHE_ENGINE",
-        "INSTANCE_TYPE_FAMILY",
-        "BILLING_ENTITY",
-        "RESERVATION_ID",
-        "RESOURCE_ID",
-        "SAVINGS_PLANS_TYPE",
-        "TAG_KEY",
-        "COST_CATEGORY_NAME",
-    ]
-    MatchOptions: (
-        list[
-            Literal[
-                "EQUALS",
-                "ABSENT",
-                "STARTS_WITH",
-                "ENDS_WITH",
-                "CONTAINS",
-                "GREATER_THAN_OR_EQUAL",
-                "CASE_SENSITIVE",
-                "CASE_INSENSITIVE",
-            ]
-        ]
-        | None
-    ) = None
-    Values: list[str]
-
-
-class GraphDisplayConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VisualType: Literal["LINE", "BAR", "STACK"]
-
-
-class GroupDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Type: Literal["DIMENSION", "TAG", "COST_CATEGORY"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TagValues(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    MatchOptions: (
-        list[
-            Literal[
-                "EQUALS",
-                "ABSENT",
-                "STARTS_WITH",
-                "ENDS_WITH",
-                "CONTAINS",
-                "GREATER_THAN_OR_EQUAL",
-                "CASE_SENSITIVE",
-                "CASE_INSENSITIVE",
-            ]
-        ]
-        | None
-    ) = None
-    Values: list[str]
-
-
-class DashboardAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Type: Literal["CUSTOM"] | None = None
-    UpdatedAt: str | None = None
-
-
-class CostAndUsageExpression(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    And: list[CostAndUsageExpression] | None = None
-    CostCategories: CostCategoryValues | None = None
-    Dimensions: DimensionValues | None = None
-    Not: CostAndUsageExpression | None = None
-    Or: list[CostAndUsageExpression] | None = None
-    Tags: TagValues | None = None
-
-
-class DateTimeRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndTime: DateTimeValue
-    StartTime: DateTimeValue
-
-
-class Expression(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    And: list[Expression] | None = None
-    CostCategories: CostCategoryValues | None = None
-    Dimensions: DimensionValues | None = None
-    Not: Expression | None = None
-    Tags: TagValues | None = None
-
-
-class ReservationCoverageQuery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Filter: Expression | None = None
-    Granularity: Literal["HOURLY", "DAILY", "MONTHLY"] | None = None
-    GroupBy: list[GroupDefinition] | None = None
-    Metrics: (
-        list[
-            Literal[
-                "AmortizedCost",
-                "BlendedCost",
-                "NetAmortizedCost",
-                "NetUnblendedCost",
-                "NormalizedUsageAmount",
-                "UnblendedCost",
-                "UsageQuantity",
-                "SpendCoveredBySavingsPlans",
-                "Hour",
-                "Unit",
-                "Cost",
-            ]
-        ]
-        | None
-    ) = None
-    TimeRange: DateTimeRange
-
-
-class ReservationUtilizationQuery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Filter: Expression | None = None
-    Granularity: Literal["HOURLY", "DAILY", "MONTHLY"] | None = None
-    GroupBy: list[GroupDefinition] | None = None
-    TimeRange: DateTimeRange
-
-
-class SavingsPlansCoverageQuery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Filter: Expression | None = None
-    Granularity: Literal["HOURLY", "DAILY", "MONTHLY"] | None = None
-    GroupBy: list[GroupDefinition] | None = None
-    Metrics: (
-        list[
-            Literal[
-                "AmortizedCost",
-                "BlendedCost",
-                "NetAmortizedCost",
-                "NetUnblendedCost",
-                "NormalizedUsageAmount",
-                "UnblendedCost",
-                "UsageQuantity",
-                "SpendCoveredBySavingsPlans",
-                "Hour",
-                "Unit",
-                "Cost",
-            ]
-        ]
-        | None
-    ) = None
-    TimeRange: DateTimeRange
-
-
-class SavingsPlansUtilizationQuery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Filter: Expression | None = None
-    Granularity: Literal["HOURLY", "DAILY", "MONTHLY"] | None = None
-    TimeRange: DateTimeRange
-
-
-class CostAndUsageQuery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Filter: CostAndUsageExpression | None = None
-    Granularity: Literal["HOURLY", "DAILY", "MONTHLY"]
-    GroupBy: list[GroupDefinition] | None = None
-    Metrics: list[
-        Literal[
-            "AmortizedCost",
-            "BlendedCost",
-            "NetAmortizedCost",
-            "NetUnblendedCost",
-            "NormalizedUsageAmount",
-            "UnblendedCost",
-            "UsageQuantity",
-            "SpendCoveredBySavingsPlans",
-            "Hour",
-            "Unit",
-            "Cost",
-        ]
-    ]
-    TimeRange: DateTimeRange
-
-
-class DashboardQueryParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CostAndUsage: CostAndUsageQuery | None = None
-    ReservationCoverage: ReservationCoverageQuery | None = None
-    ReservationUtilization: ReservationUtilizationQuery | None = None
-    SavingsPlansCoverage: SavingsPlansCoverageQuery | None = None
-    SavingsPlansUtilization: SavingsPlansUtilizationQuery | None = None
-
-
-class WidgetConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisplayConfig: DashboardDisplayConfig
-    QueryParameters: DashboardQueryParameters
-
-
-class Widget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Configs: list[WidgetConfig]
-    Description: str | None = None
-    Height: int | None = None
-    HorizontalOffset: int | None = None
-    Title: str
-    Width: int | None = None
-
-
-class DashboardProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-    Widgets: list[Widget]
-
-
-CostAndUsageExpression.model_rebuild()
-Expression.model_rebuild()
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -936,8 +678,10 @@ class Dashboard(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DashboardProps
-    attributes_model: ClassVar[type[BaseModel]] = DashboardAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DashboardProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DashboardAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._scheduled_report_models import (
+        DateTimeRange as DateTimeRange,
+        DateTimeValue as DateTimeValue,
+        ScheduledReportAttributes as ScheduledReportAttributes,
+        ScheduledReportHealthStatus as ScheduledReportHealthStatus,
+        ScheduledReportProps as ScheduledReportProps,
+        ScheduledReportScheduleConfig as ScheduledReportScheduleConfig,
+        ScheduledReportSchedulePeriod as ScheduledReportSchedulePeriod,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DateTimeRange",
@@ -33,76 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _scheduled_report_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_scheduled_report_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DateTimeRange",
+        "DateTimeValue",
+        "ScheduledReportAttributes",
+        "ScheduledReportHealthStatus",
+        "ScheduledReportProps",
+        "ScheduledReportScheduleConfig",
+        "ScheduledReportSchedulePeriod",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DateTimeValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["ABSOLUTE", "RELATIVE"]
-    Value: str
-
-
-class ScheduledReportHealthStatus(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LastRefreshedAt: str | None = None
-    StatusCode: Literal["HEALTHY", "UNHEALTHY"]
-
-
-class ScheduledReportSchedulePeriod(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndTime: str | None = None
-    StartTime: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ScheduledReportAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    HealthStatus: ScheduledReportHealthStatus | None = None
-    UpdatedAt: str | None = None
-
-
-class DateTimeRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndTime: DateTimeValue
-    StartTime: DateTimeValue
-
-
-class ScheduledReportScheduleConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ScheduleExpression: str | None = None
-    ScheduleExpressionTimeZone: str | None = None
-    SchedulePeriod: ScheduledReportSchedulePeriod | None = None
-    State: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class ScheduledReportProps(DeferredModel):
-    DashboardArn: str
-    Description: str | None = None
-    Name: str
-    ScheduleConfig: ScheduledReportScheduleConfig
-    ScheduledReportExecutionRoleArn: str
-    Tags: list[Tag] | None = None
-    WidgetDateRangeOverride: DateTimeRange | None = None
-    WidgetIds: list[str] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -324,8 +287,10 @@ class ScheduledReport(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ScheduledReportProps
-    attributes_model: ClassVar[type[BaseModel]] = ScheduledReportAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ScheduledReportProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ScheduledReportAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,28 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._export_models import (
+        ExportAttributes as ExportAttributes,
+        ExportDataQuery as ExportDataQuery,
+        ExportDestinationConfigurations as ExportDestinationConfigurations,
+        ExportExport as ExportExport,
+        ExportProps as ExportProps,
+        ExportRefreshCadence as ExportRefreshCadence,
+        ExportS3Destination as ExportS3Destination,
+        ExportS3OutputConfigurations as ExportS3OutputConfigurations,
+        ResourceTag as ResourceTag,
+    )
 
 __all__ = [
     "Export",
@@ -35,80 +49,27 @@ __all__ = [
     "ResourceTagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _export_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_export_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ExportAttributes",
+        "ExportDataQuery",
+        "ExportDestinationConfigurations",
+        "ExportExport",
+        "ExportProps",
+        "ExportRefreshCadence",
+        "ExportS3Destination",
+        "ExportS3OutputConfigurations",
+        "ResourceTag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ExportDataQuery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    QueryStatement: str
-    TableConfigurations: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class ExportRefreshCadence(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Frequency: Literal["SYNCHRONOUS"]
-
-
-class ExportS3OutputConfigurations(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Compression: Literal["GZIP", "PARQUET", "ZIP"]
-    Format: Literal["TEXT_OR_CSV", "PARQUET"]
-    OutputType: Literal["CUSTOM", "ATHENA", "REDSHIFT"]
-    Overwrite: Literal["CREATE_NEW_REPORT", "OVERWRITE_REPORT"]
-
-
-class ResourceTag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ExportAttributes(DeferredModel):
-    ExportArn: str | None = None
-
-
-class ExportS3Destination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Bucket: str
-    S3BucketOwner: str | None = None
-    S3OutputConfigurations: ExportS3OutputConfigurations
-    S3Prefix: str
-    S3Region: str
-
-
-class ExportDestinationConfigurations(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Destination: ExportS3Destination
-
-
-class ExportExport(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataQuery: ExportDataQuery
-    Description: str | None = None
-    DestinationConfigurations: ExportDestinationConfigurations
-    ExportArn: str | None = None
-    Name: str
-    RefreshCadence: ExportRefreshCadence
-
-
-class ExportProps(DeferredModel):
-    Export: ExportExport
-    Tags: list[ResourceTag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -369,8 +330,10 @@ class Export(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ExportProps
-    attributes_model: ClassVar[type[BaseModel]] = ExportAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ExportProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ExportAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

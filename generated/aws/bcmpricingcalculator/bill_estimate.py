@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._bill_estimate_models import (
+        BillEstimateAttributes as BillEstimateAttributes,
+        BillEstimateBillInterval as BillEstimateBillInterval,
+        BillEstimateProps as BillEstimateProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "BillEstimate",
@@ -25,42 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _bill_estimate_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_bill_estimate_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BillEstimateAttributes",
+        "BillEstimateBillInterval",
+        "BillEstimateProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BillEstimateBillInterval(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    End: str | None = None
-    Start: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class BillEstimateAttributes(DeferredModel):
-    Arn: str | None = None
-    BillInterval: BillEstimateBillInterval | None = None
-    CostCategoryGroupSharingPreferenceArn: str | None = None
-    CostCategoryGroupSharingPreferenceEffectiveDate: str | None = None
-    CreatedAt: str | None = None
-    GroupSharingPreference: Literal["OPEN", "PRIORITIZED", "RESTRICTED"] | None = None
-    Id: str | None = None
-    Status: Literal["IN_PROGRESS", "COMPLETE", "FAILED"] | None = None
-
-
-class BillEstimateProps(DeferredModel):
-    BillScenarioId: str | None = None
-    ExpiresAt: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -181,8 +170,10 @@ class BillEstimate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BillEstimateProps
-    attributes_model: ClassVar[type[BaseModel]] = BillEstimateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BillEstimateProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BillEstimateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._bill_scenario_models import (
+        BillScenarioAttributes as BillScenarioAttributes,
+        BillScenarioBillInterval as BillScenarioBillInterval,
+        BillScenarioProps as BillScenarioProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "BillScenario",
@@ -25,41 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _bill_scenario_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_bill_scenario_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BillScenarioAttributes",
+        "BillScenarioBillInterval",
+        "BillScenarioProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BillScenarioBillInterval(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    End: str | None = None
-    Start: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class BillScenarioAttributes(DeferredModel):
-    Arn: str | None = None
-    BillInterval: BillScenarioBillInterval | None = None
-    CreatedAt: str | None = None
-    FailureMessage: str | None = None
-    Id: str | None = None
-    Status: Literal["READY", "LOCKED", "FAILED"] | None = None
-
-
-class BillScenarioProps(DeferredModel):
-    CostCategoryGroupSharingPreferenceArn: str | None = None
-    ExpiresAt: str | None = None
-    GroupSharingPreference: Literal["OPEN", "PRIORITIZED", "RESTRICTED"] | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -162,8 +152,10 @@ class BillScenario(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BillScenarioProps
-    attributes_model: ClassVar[type[BaseModel]] = BillScenarioAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BillScenarioProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BillScenarioAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

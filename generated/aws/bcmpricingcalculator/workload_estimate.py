@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._workload_estimate_models import (
+        Tag as Tag,
+        WorkloadEstimateAttributes as WorkloadEstimateAttributes,
+        WorkloadEstimateProps as WorkloadEstimateProps,
+    )
 
 __all__ = [
     "Tag",
@@ -23,36 +31,21 @@ __all__ = [
     "WorkloadEstimateProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _workload_estimate_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_workload_estimate_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "WorkloadEstimateAttributes",
+        "WorkloadEstimateProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class WorkloadEstimateAttributes(DeferredModel):
-    Arn: str | None = None
-    CostCurrency: Literal["USD"] | None = None
-    CreatedAt: str | None = None
-    FailureMessage: str | None = None
-    Id: str | None = None
-    RateTimestamp: str | None = None
-    Status: Literal["UPDATING", "VALID", "INVALID", "ACTION_NEEDED"] | None = None
-    TotalCost: float | None = None
-
-
-class WorkloadEstimateProps(DeferredModel):
-    ExpiresAt: str | None = None
-    Name: str
-    RateType: (
-        Literal["BEFORE_DISCOUNTS", "AFTER_DISCOUNTS", "AFTER_DISCOUNTS_AND_COMMITMENTS"] | None
-    ) = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -158,8 +151,12 @@ class WorkloadEstimate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WorkloadEstimateProps
-    attributes_model: ClassVar[type[BaseModel]] = WorkloadEstimateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WorkloadEstimateProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WorkloadEstimateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

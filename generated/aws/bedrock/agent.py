@@ -6,14 +6,41 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._agent_models import (
+        AgentActionGroup as AgentActionGroup,
+        AgentActionGroupActionGroupExecutorOption1 as AgentActionGroupActionGroupExecutorOption1,
+        AgentActionGroupActionGroupExecutorOption2 as AgentActionGroupActionGroupExecutorOption2,
+        AgentActionGroupApiSchemaOption1 as AgentActionGroupApiSchemaOption1,
+        AgentActionGroupApiSchemaOption2 as AgentActionGroupApiSchemaOption2,
+        AgentAttributes as AgentAttributes,
+        AgentCollaborator as AgentCollaborator,
+        AgentCollaboratorAgentDescriptor as AgentCollaboratorAgentDescriptor,
+        AgentCustomOrchestration as AgentCustomOrchestration,
+        AgentFunctionSchema as AgentFunctionSchema,
+        AgentGuardrailConfiguration as AgentGuardrailConfiguration,
+        AgentInferenceConfiguration as AgentInferenceConfiguration,
+        AgentKnowledgeBase as AgentKnowledgeBase,
+        AgentMemoryConfiguration as AgentMemoryConfiguration,
+        AgentPromptOverrideConfiguration as AgentPromptOverrideConfiguration,
+        AgentProps as AgentProps,
+        AgentSessionSummaryConfiguration as AgentSessionSummaryConfiguration,
+        Function as Function,
+        OrchestrationExecutor as OrchestrationExecutor,
+        ParameterDetail as ParameterDetail,
+        PromptConfiguration as PromptConfiguration,
+        S3Identifier as S3Identifier,
+    )
 
 __all__ = [
     "Agent",
@@ -61,242 +88,40 @@ __all__ = [
     "S3IdentifierDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _agent_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_agent_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AgentActionGroup",
+        "AgentActionGroupActionGroupExecutorOption1",
+        "AgentActionGroupActionGroupExecutorOption2",
+        "AgentActionGroupApiSchemaOption1",
+        "AgentActionGroupApiSchemaOption2",
+        "AgentAttributes",
+        "AgentCollaborator",
+        "AgentCollaboratorAgentDescriptor",
+        "AgentCustomOrchestration",
+        "AgentFunctionSchema",
+        "AgentGuardrailConfiguration",
+        "AgentInferenceConfiguration",
+        "AgentKnowledgeBase",
+        "AgentMemoryConfiguration",
+        "AgentPromptOverrideConfiguration",
+        "AgentProps",
+        "AgentSessionSummaryConfiguration",
+        "Function",
+        "OrchestrationExecutor",
+        "ParameterDetail",
+        "PromptConfiguration",
+        "S3Identifier",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AgentActionGroupActionGroupExecutorOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Lambda: str
-
-
-class AgentActionGroupActionGroupExecutorOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomControl: Literal["RETURN_CONTROL"]
-
-
-class AgentActionGroupApiSchemaOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Payload: str
-
-
-class AgentCollaboratorAgentDescriptor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AliasArn: str | None = None
-
-
-class AgentGuardrailConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GuardrailIdentifier: str | None = None
-    GuardrailVersion: str | None = None
-
-
-class AgentInferenceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaximumLength: float | None = None
-    StopSequences: list[str] | None = None
-    Temperature: float | None = None
-    TopK: float | None = None
-    TopP: float | None = None
-
-
-class AgentKnowledgeBase(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str
-    KnowledgeBaseId: str
-    KnowledgeBaseState: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class AgentSessionSummaryConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxRecentSessions: float | None = None
-
-
-class Function(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    Name: str
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RequireConfirmation: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class OrchestrationExecutor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Lambda: str
-
-
-class ParameterDetail(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    Required: bool | None = None
-    Type: Literal["string", "number", "integer", "boolean", "array"]
-
-
-class PromptConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalModelRequestFields: dict[str, Any] | None = None
-    BasePromptTemplate: str | None = None
-    FoundationModel: str | None = None
-    InferenceConfiguration: AgentInferenceConfiguration | None = None
-    ParserMode: Literal["DEFAULT", "OVERRIDDEN"] | None = None
-    PromptCreationMode: Literal["DEFAULT", "OVERRIDDEN"] | None = None
-    PromptState: Literal["ENABLED", "DISABLED"] | None = None
-    PromptType: (
-        Literal[
-            "PRE_PROCESSING",
-            "ORCHESTRATION",
-            "POST_PROCESSING",
-            "ROUTING_CLASSIFIER",
-            "MEMORY_SUMMARIZATION",
-            "KNOWLEDGE_BASE_RESPONSE_GENERATION",
-        ]
-        | None
-    ) = None
-
-
-class S3Identifier(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3BucketName: str | None = None
-    S3ObjectKey: str | None = None
-
-
-class AgentAttributes(DeferredModel):
-    AgentArn: str | None = None
-    AgentId: str | None = None
-    AgentStatus: (
-        Literal[
-            "CREATING",
-            "PREPARING",
-            "PREPARED",
-            "NOT_PREPARED",
-            "DELETING",
-            "FAILED",
-            "VERSIONING",
-            "UPDATING",
-        ]
-        | None
-    ) = None
-    AgentVersion: str | None = None
-    CreatedAt: str | None = None
-    FailureReasons: list[str] | None = None
-    PreparedAt: str | None = None
-    RecommendedActions: list[str] | None = None
-    UpdatedAt: str | None = None
-
-
-class AgentActionGroupApiSchemaOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3: S3Identifier
-
-
-class AgentCollaborator(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentDescriptor: AgentCollaboratorAgentDescriptor
-    CollaborationInstruction: str
-    CollaboratorName: str
-    RelayConversationHistory: Literal["TO_COLLABORATOR", "DISABLED"] | None = None
-
-
-class AgentCustomOrchestration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Executor: OrchestrationExecutor | None = None
-
-
-class AgentFunctionSchema(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Functions: list[Function]
-
-
-class AgentMemoryConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnabledMemoryTypes: list[Literal["SESSION_SUMMARY"]] | None = None
-    SessionSummaryConfiguration: AgentSessionSummaryConfiguration | None = None
-    StorageDays: float | None = None
-
-
-class AgentPromptOverrideConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OverrideLambda: str | None = None
-    PromptConfigurations: list[PromptConfiguration]
-
-
-class AgentActionGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionGroupExecutor: (
-        AgentActionGroupActionGroupExecutorOption1
-        | AgentActionGroupActionGroupExecutorOption2
-        | None
-    ) = None
-    ActionGroupName: str
-    ActionGroupState: Literal["ENABLED", "DISABLED"] | None = None
-    ApiSchema: AgentActionGroupApiSchemaOption1 | AgentActionGroupApiSchemaOption2 | None = None
-    Description: str | None = None
-    FunctionSchema: AgentFunctionSchema | None = None
-    ParentActionGroupSignature: Literal["AMAZON.UserInput", "AMAZON.CodeInterpreter"] | None = None
-    SkipResourceInUseCheckOnDelete: bool | None = None
-
-
-class AgentProps(DeferredModel):
-    ActionGroups: list[AgentActionGroup] | None = None
-    AgentCollaboration: Literal["DISABLED", "SUPERVISOR", "SUPERVISOR_ROUTER"] | None = None
-    AgentCollaborators: list[AgentCollaborator] | None = None
-    AgentName: str
-    AgentResourceRoleArn: str | None = None
-    AutoPrepare: bool | None = None
-    CustomOrchestration: AgentCustomOrchestration | None = None
-    CustomerEncryptionKeyArn: str | None = None
-    Description: str | None = None
-    FoundationModel: str | None = None
-    GuardrailConfiguration: AgentGuardrailConfiguration | None = None
-    IdleSessionTTLInSeconds: float | None = None
-    Instruction: str | None = None
-    KnowledgeBases: list[AgentKnowledgeBase] | None = None
-    MemoryConfiguration: AgentMemoryConfiguration | None = None
-    OrchestrationType: Literal["DEFAULT", "CUSTOM_ORCHESTRATION"] | None = None
-    PromptOverrideConfiguration: AgentPromptOverrideConfiguration | None = None
-    SkipResourceInUseCheckOnDelete: bool | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TestAliasTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -907,8 +732,8 @@ class Agent(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AgentProps
-    attributes_model: ClassVar[type[BaseModel]] = AgentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AgentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AgentAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._agent_alias_models import (
+        AgentAliasAttributes as AgentAliasAttributes,
+        AgentAliasHistoryEvent as AgentAliasHistoryEvent,
+        AgentAliasProps as AgentAliasProps,
+        AgentAliasRoutingConfigurationListItem as AgentAliasRoutingConfigurationListItem,
+    )
 
 __all__ = [
     "AgentAlias",
@@ -25,43 +34,22 @@ __all__ = [
     "AgentAliasRoutingConfigurationListItemDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _agent_alias_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_agent_alias_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AgentAliasAttributes",
+        "AgentAliasHistoryEvent",
+        "AgentAliasProps",
+        "AgentAliasRoutingConfigurationListItem",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AgentAliasRoutingConfigurationListItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentVersion: str
-
-
-class AgentAliasProps(DeferredModel):
-    AgentAliasName: str
-    AgentId: str
-    Description: str | None = None
-    RoutingConfiguration: list[AgentAliasRoutingConfigurationListItem] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class AgentAliasHistoryEvent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndDate: str | None = None
-    RoutingConfiguration: list[AgentAliasRoutingConfigurationListItem] | None = None
-    StartDate: str | None = None
-
-
-class AgentAliasAttributes(DeferredModel):
-    AgentAliasArn: str | None = None
-    AgentAliasHistoryEvents: list[AgentAliasHistoryEvent] | None = None
-    AgentAliasId: str | None = None
-    AgentAliasStatus: Literal["CREATING", "PREPARED", "FAILED", "UPDATING", "DELETING"] | None = (
-        None
-    )
-    CreatedAt: str | None = None
-    UpdatedAt: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -210,8 +198,10 @@ class AgentAlias(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AgentAliasProps
-    attributes_model: ClassVar[type[BaseModel]] = AgentAliasAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AgentAliasProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AgentAliasAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._application_inference_profile_models import (
+        ApplicationInferenceProfileAttributes as ApplicationInferenceProfileAttributes,
+        ApplicationInferenceProfileModelSource as ApplicationInferenceProfileModelSource,
+        ApplicationInferenceProfileProps as ApplicationInferenceProfileProps,
+        InferenceProfileModel as InferenceProfileModel,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ApplicationInferenceProfile",
@@ -27,48 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _application_inference_profile_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_application_inference_profile_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApplicationInferenceProfileAttributes",
+        "ApplicationInferenceProfileModelSource",
+        "ApplicationInferenceProfileProps",
+        "InferenceProfileModel",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ApplicationInferenceProfileModelSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CopyFrom: str
-
-
-class InferenceProfileModel(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ModelArn: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ApplicationInferenceProfileAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    InferenceProfileArn: str | None = None
-    InferenceProfileId: str | None = None
-    InferenceProfileIdentifier: str | None = None
-    Models: list[InferenceProfileModel] | None = None
-    Status: Literal["ACTIVE"] | None = None
-    Type: Literal["APPLICATION", "SYSTEM_DEFINED"] | None = None
-    UpdatedAt: str | None = None
-
-
-class ApplicationInferenceProfileProps(DeferredModel):
-    Description: str | None = None
-    InferenceProfileName: str
-    ModelSource: ApplicationInferenceProfileModelSource | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -248,8 +233,12 @@ class ApplicationInferenceProfile(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApplicationInferenceProfileProps
-    attributes_model: ClassVar[type[BaseModel]] = ApplicationInferenceProfileAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationInferenceProfileProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationInferenceProfileAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._automated_reasoning_policy_models import (
+        AutomatedReasoningPolicyAttributes as AutomatedReasoningPolicyAttributes,
+        AutomatedReasoningPolicyPolicyDefinition as AutomatedReasoningPolicyPolicyDefinition,
+        AutomatedReasoningPolicyProps as AutomatedReasoningPolicyProps,
+        PolicyDefinitionRule as PolicyDefinitionRule,
+        PolicyDefinitionType as PolicyDefinitionType,
+        PolicyDefinitionTypeValue as PolicyDefinitionTypeValue,
+        PolicyDefinitionVariable as PolicyDefinitionVariable,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AutomatedReasoningPolicy",
@@ -33,80 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _automated_reasoning_policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_automated_reasoning_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AutomatedReasoningPolicyAttributes",
+        "AutomatedReasoningPolicyPolicyDefinition",
+        "AutomatedReasoningPolicyProps",
+        "PolicyDefinitionRule",
+        "PolicyDefinitionType",
+        "PolicyDefinitionTypeValue",
+        "PolicyDefinitionVariable",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PolicyDefinitionRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlternateExpression: str | None = None
-    Expression: str
-    Id: str
-
-
-class PolicyDefinitionTypeValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    Value: str
-
-
-class PolicyDefinitionVariable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str
-    Name: str
-    Type: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AutomatedReasoningPolicyAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DefinitionHash: str | None = None
-    KmsKeyArn: str | None = None
-    PolicyArn: str | None = None
-    PolicyId: str | None = None
-    UpdatedAt: str | None = None
-    Version: str | None = None
-
-
-class PolicyDefinitionType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    Name: str
-    Values: list[PolicyDefinitionTypeValue]
-
-
-class AutomatedReasoningPolicyPolicyDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Rules: list[PolicyDefinitionRule] | None = None
-    Types: list[PolicyDefinitionType] | None = None
-    Variables: list[PolicyDefinitionVariable] | None = None
-    Version: str | None = None
-
-
-class AutomatedReasoningPolicyProps(DeferredModel):
-    Description: str | None = None
-    ForceDelete: bool | None = None
-    KmsKeyId: str | None = None
-    Name: str
-    PolicyDefinition: AutomatedReasoningPolicyPolicyDefinition | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -411,8 +370,12 @@ class AutomatedReasoningPolicy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AutomatedReasoningPolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = AutomatedReasoningPolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AutomatedReasoningPolicyProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AutomatedReasoningPolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

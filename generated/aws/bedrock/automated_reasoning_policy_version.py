@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._automated_reasoning_policy_version_models import (
+        AutomatedReasoningPolicyVersionAttributes as AutomatedReasoningPolicyVersionAttributes,
+        AutomatedReasoningPolicyVersionProps as AutomatedReasoningPolicyVersionProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AutomatedReasoningPolicyVersion",
@@ -23,32 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _automated_reasoning_policy_version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_automated_reasoning_policy_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AutomatedReasoningPolicyVersionAttributes",
+        "AutomatedReasoningPolicyVersionProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AutomatedReasoningPolicyVersionAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DefinitionHash: str | None = None
-    Description: str | None = None
-    Name: str | None = None
-    PolicyId: str | None = None
-    UpdatedAt: str | None = None
-    Version: str | None = None
-
-
-class AutomatedReasoningPolicyVersionProps(DeferredModel):
-    LastUpdatedDefinitionHash: str | None = None
-    PolicyArn: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -177,8 +174,12 @@ class AutomatedReasoningPolicyVersion(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AutomatedReasoningPolicyVersionProps
-    attributes_model: ClassVar[type[BaseModel]] = AutomatedReasoningPolicyVersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AutomatedReasoningPolicyVersionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AutomatedReasoningPolicyVersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,22 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._blueprint_models import (
+        BlueprintAttributes as BlueprintAttributes,
+        BlueprintProps as BlueprintProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Blueprint",
@@ -23,32 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _blueprint_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_blueprint_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BlueprintAttributes",
+        "BlueprintProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class BlueprintAttributes(DeferredModel):
-    BlueprintArn: str | None = None
-    BlueprintStage: Literal["DEVELOPMENT", "LIVE"] | None = None
-    CreationTime: str | None = None
-    LastModifiedTime: str | None = None
-
-
-class BlueprintProps(DeferredModel):
-    BlueprintName: str
-    KmsEncryptionContext: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    KmsKeyId: str | None = None
-    Schema: dict[str, Any]
-    Tags: list[Tag] | None = None
-    Type: Literal["DOCUMENT", "IMAGE", "AUDIO", "VIDEO"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -154,8 +151,10 @@ class Blueprint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BlueprintProps
-    attributes_model: ClassVar[type[BaseModel]] = BlueprintAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BlueprintProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BlueprintAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

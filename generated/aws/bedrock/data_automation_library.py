@@ -6,14 +6,24 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_automation_library_models import (
+        DataAutomationLibraryAttributes as DataAutomationLibraryAttributes,
+        DataAutomationLibraryEncryptionConfiguration as DataAutomationLibraryEncryptionConfiguration,
+        DataAutomationLibraryProps as DataAutomationLibraryProps,
+        EntityTypeInfo as EntityTypeInfo,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DataAutomationLibrary",
@@ -27,46 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _data_automation_library_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_automation_library_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataAutomationLibraryAttributes",
+        "DataAutomationLibraryEncryptionConfiguration",
+        "DataAutomationLibraryProps",
+        "EntityTypeInfo",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataAutomationLibraryEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsEncryptionContext: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    KmsKeyId: str
-
-
-class EntityTypeInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EntityMetadata: str | None = None
-    EntityType: Literal["VOCABULARY"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DataAutomationLibraryAttributes(DeferredModel):
-    CreationTime: str | None = None
-    EntityTypes: list[EntityTypeInfo] | None = None
-    LibraryArn: str | None = None
-    Status: Literal["ACTIVE", "DELETING"] | None = None
-
-
-class DataAutomationLibraryProps(DeferredModel):
-    EncryptionConfiguration: DataAutomationLibraryEncryptionConfiguration | None = None
-    LibraryDescription: str | None = None
-    LibraryName: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -223,8 +210,12 @@ class DataAutomationLibrary(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataAutomationLibraryProps
-    attributes_model: ClassVar[type[BaseModel]] = DataAutomationLibraryAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataAutomationLibraryProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataAutomationLibraryAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

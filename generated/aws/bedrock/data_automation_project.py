@@ -6,14 +6,62 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_automation_project_models import (
+        AudioExtractionCategory as AudioExtractionCategory,
+        AudioExtractionCategoryTypeConfiguration as AudioExtractionCategoryTypeConfiguration,
+        AudioLanguageConfiguration as AudioLanguageConfiguration,
+        AudioOverrideConfiguration as AudioOverrideConfiguration,
+        AudioStandardExtraction as AudioStandardExtraction,
+        AudioStandardGenerativeField as AudioStandardGenerativeField,
+        AudioStandardOutputConfiguration as AudioStandardOutputConfiguration,
+        BlueprintItem as BlueprintItem,
+        ChannelLabelingConfiguration as ChannelLabelingConfiguration,
+        DataAutomationProjectAttributes as DataAutomationProjectAttributes,
+        DataAutomationProjectCustomOutputConfiguration as DataAutomationProjectCustomOutputConfiguration,
+        DataAutomationProjectOverrideConfiguration as DataAutomationProjectOverrideConfiguration,
+        DataAutomationProjectProps as DataAutomationProjectProps,
+        DataAutomationProjectSensitiveDataConfiguration as DataAutomationProjectSensitiveDataConfiguration,
+        DataAutomationProjectStandardOutputConfiguration as DataAutomationProjectStandardOutputConfiguration,
+        DocumentBoundingBox as DocumentBoundingBox,
+        DocumentExtractionGranularity as DocumentExtractionGranularity,
+        DocumentOutputAdditionalFileFormat as DocumentOutputAdditionalFileFormat,
+        DocumentOutputFormat as DocumentOutputFormat,
+        DocumentOutputTextFormat as DocumentOutputTextFormat,
+        DocumentOverrideConfiguration as DocumentOverrideConfiguration,
+        DocumentStandardExtraction as DocumentStandardExtraction,
+        DocumentStandardGenerativeField as DocumentStandardGenerativeField,
+        DocumentStandardOutputConfiguration as DocumentStandardOutputConfiguration,
+        ImageBoundingBox as ImageBoundingBox,
+        ImageExtractionCategory as ImageExtractionCategory,
+        ImageOverrideConfiguration as ImageOverrideConfiguration,
+        ImageStandardExtraction as ImageStandardExtraction,
+        ImageStandardGenerativeField as ImageStandardGenerativeField,
+        ImageStandardOutputConfiguration as ImageStandardOutputConfiguration,
+        ModalityProcessingConfiguration as ModalityProcessingConfiguration,
+        ModalityRoutingConfiguration as ModalityRoutingConfiguration,
+        PIIEntitiesConfiguration as PIIEntitiesConfiguration,
+        SpeakerLabelingConfiguration as SpeakerLabelingConfiguration,
+        SplitterConfiguration as SplitterConfiguration,
+        Tag as Tag,
+        TranscriptConfiguration as TranscriptConfiguration,
+        VideoBoundingBox as VideoBoundingBox,
+        VideoExtractionCategory as VideoExtractionCategory,
+        VideoOverrideConfiguration as VideoOverrideConfiguration,
+        VideoStandardExtraction as VideoStandardExtraction,
+        VideoStandardGenerativeField as VideoStandardGenerativeField,
+        VideoStandardOutputConfiguration as VideoStandardOutputConfiguration,
+    )
 
 __all__ = [
     "AudioExtractionCategory",
@@ -103,394 +151,61 @@ __all__ = [
     "VideoStandardOutputConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class AudioLanguageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GenerativeOutputLanguage: Literal["DEFAULT", "EN"] | None = None
-    IdentifyMultipleLanguages: bool | None = None
-    InputLanguages: (
-        list[Literal["EN", "DE", "ES", "FR", "IT", "PT", "JA", "KO", "CN", "TW", "HK"]] | None
-    ) = None
-
-
-class AudioStandardGenerativeField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: Literal["ENABLED", "DISABLED"]
-    Types: list[Literal["AUDIO_SUMMARY", "IAB", "TOPIC_SUMMARY"]] | None = None
-
-
-class BlueprintItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BlueprintArn: str
-    BlueprintStage: Literal["DEVELOPMENT", "LIVE"] | None = None
-    BlueprintVersion: str | None = None
-
-
-class ChannelLabelingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: Literal["ENABLED", "DISABLED"]
-
-
-class DataAutomationProjectCustomOutputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Blueprints: list[BlueprintItem] | None = None
-
-
-class DocumentBoundingBox(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: Literal["ENABLED", "DISABLED"]
-
-
-class DocumentExtractionGranularity(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Types: list[Literal["DOCUMENT", "PAGE", "ELEMENT", "WORD", "LINE"]] | None = None
-
-
-class DocumentOutputAdditionalFileFormat(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: Literal["ENABLED", "DISABLED"]
-
-
-class DocumentOutputTextFormat(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Types: list[Literal["PLAIN_TEXT", "MARKDOWN", "HTML", "CSV"]] | None = None
-
-
-class DocumentStandardExtraction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BoundingBox: DocumentBoundingBox
-    Granularity: DocumentExtractionGranularity
-
-
-class DocumentStandardGenerativeField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: Literal["ENABLED", "DISABLED"]
-
-
-class ImageBoundingBox(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: Literal["ENABLED", "DISABLED"]
-
-
-class ImageExtractionCategory(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: Literal["ENABLED", "DISABLED"]
-    Types: list[Literal["CONTENT_MODERATION", "TEXT_DETECTION", "LOGOS"]] | None = None
-
-
-class ImageStandardExtraction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BoundingBox: ImageBoundingBox
-    Category: ImageExtractionCategory
-
-
-class ImageStandardGenerativeField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: Literal["ENABLED", "DISABLED"]
-    Types: list[Literal["IMAGE_SUMMARY", "IAB"]] | None = None
-
-
-class ImageStandardOutputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Extraction: ImageStandardExtraction | None = None
-    GenerativeField: ImageStandardGenerativeField | None = None
-
-
-class ModalityProcessingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class ModalityRoutingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    jpeg: Literal["DOCUMENT", "IMAGE", "VIDEO", "AUDIO"] | None = None
-    mov: Literal["DOCUMENT", "IMAGE", "VIDEO", "AUDIO"] | None = None
-    mp4: Literal["DOCUMENT", "IMAGE", "VIDEO", "AUDIO"] | None = None
-    png: Literal["DOCUMENT", "IMAGE", "VIDEO", "AUDIO"] | None = None
-
-
-class PIIEntitiesConfiguration(DeferredModel):
-    PiiEntityTypes: (
-        list[
-            Literal[
-                "ALL",
-                "ADDRESS",
-                "AGE",
-                "NAME",
-                "EMAIL",
-                "PHONE",
-                "USERNAME",
-                "PASSWORD",
-                "DRIVER_ID",
-                "LICENSE_PLATE",
-                "VEHICLE_IDENTIFICATION_NUMBER",
-                "CREDIT_DEBIT_CARD_CVV",
-                "CREDIT_DEBIT_CARD_EXPIRY",
-                "CREDIT_DEBIT_CARD_NUMBER",
-                "PIN",
-                "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
-                "SWIFT_CODE",
-                "IP_ADDRESS",
-                "MAC_ADDRESS",
-                "URL",
-                "AWS_ACCESS_KEY",
-                "AWS_SECRET_KEY",
-                "US_BANK_ACCOUNT_NUMBER",
-                "US_BANK_ROUTING_NUMBER",
-                "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
-                "US_PASSPORT_NUMBER",
-                "US_SOCIAL_SECURITY_NUMBER",
-                "CA_HEALTH_NUMBER",
-                "CA_SOCIAL_INSURANCE_NUMBER",
-                "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
-                "UK_NATIONAL_INSURANCE_NUMBER",
-                "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
-            ]
-        ]
-        | None
-    ) = None
-    RedactionMaskMode: Literal["PII", "ENTITY_TYPE"] | None = None
-
-
-class SpeakerLabelingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: Literal["ENABLED", "DISABLED"]
-
-
-class SplitterConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TranscriptConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChannelLabeling: ChannelLabelingConfiguration | None = None
-    SpeakerLabeling: SpeakerLabelingConfiguration | None = None
-
-
-class VideoBoundingBox(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: Literal["ENABLED", "DISABLED"]
-
-
-class VideoExtractionCategory(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: Literal["ENABLED", "DISABLED"]
-    Types: list[Literal["CONTENT_MODERATION", "TEXT_DETECTION", "TRANSCRIPT", "LOGOS"]] | None = (
-        None
-    )
-
-
-class VideoStandardExtraction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BoundingBox: VideoBoundingBox
-    Category: VideoExtractionCategory
-
-
-class VideoStandardGenerativeField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: Literal["ENABLED", "DISABLED"]
-    Types: list[Literal["VIDEO_SUMMARY", "IAB", "CHAPTER_SUMMARY"]] | None = None
-
-
-class VideoStandardOutputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Extraction: VideoStandardExtraction | None = None
-    GenerativeField: VideoStandardGenerativeField | None = None
-
-
-class DataAutomationProjectAttributes(DeferredModel):
-    CreationTime: str | None = None
-    LastModifiedTime: str | None = None
-    ProjectArn: str | None = None
-    ProjectStage: Literal["DEVELOPMENT", "LIVE"] | None = None
-    Status: Literal["COMPLETED", "IN_PROGRESS", "FAILED"] | None = None
-
-
-class AudioExtractionCategoryTypeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Transcript: TranscriptConfiguration | None = None
-
-
-class DataAutomationProjectSensitiveDataConfiguration(DeferredModel):
-    DetectionMode: Literal["DETECTION", "DETECTION_AND_REDACTION"] | None = None
-    DetectionScope: list[Literal["STANDARD", "CUSTOM"]] | None = None
-    PiiEntitiesConfiguration: PIIEntitiesConfiguration | None = None
-
-
-class DocumentOutputFormat(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalFileFormat: DocumentOutputAdditionalFileFormat
-    TextFormat: DocumentOutputTextFormat
-
-
-class DocumentOverrideConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ModalityProcessing: ModalityProcessingConfiguration | None = None
-    SensitiveDataConfiguration: DataAutomationProjectSensitiveDataConfiguration | None = None
-    Splitter: SplitterConfiguration | None = None
-
-
-class DocumentStandardOutputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Extraction: DocumentStandardExtraction | None = None
-    GenerativeField: DocumentStandardGenerativeField | None = None
-    OutputFormat: DocumentOutputFormat | None = None
-
-
-class ImageOverrideConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ModalityProcessing: ModalityProcessingConfiguration | None = None
-    SensitiveDataConfiguration: DataAutomationProjectSensitiveDataConfiguration | None = None
-
-
-class VideoOverrideConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ModalityProcessing: ModalityProcessingConfiguration | None = None
-    SensitiveDataConfiguration: DataAutomationProjectSensitiveDataConfiguration | None = None
-
-
-class AudioExtractionCategory(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: Literal["ENABLED", "DISABLED"]
-    TypeConfiguration: AudioExtractionCategoryTypeConfiguration | None = None
-    Types: (
-        list[Literal["AUDIO_CONTENT_MODERATION", "TRANSCRIPT", "TOPIC_CONTENT_MODERATION"]] | None
-    ) = None
-
-
-class AudioOverrideConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LanguageConfiguration: AudioLanguageConfiguration | None = None
-    ModalityProcessing: ModalityProcessingConfiguration | None = None
-    SensitiveDataConfiguration: DataAutomationProjectSensitiveDataConfiguration | None = None
-
-
-class AudioStandardExtraction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Category: AudioExtractionCategory
-
-
-class AudioStandardOutputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Extraction: AudioStandardExtraction | None = None
-    GenerativeField: AudioStandardGenerativeField | None = None
-
-
-class DataAutomationProjectOverrideConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Audio: AudioOverrideConfiguration | None = None
-    Document: DocumentOverrideConfiguration | None = None
-    Image: ImageOverrideConfiguration | None = None
-    ModalityRouting: ModalityRoutingConfiguration | None = None
-    Video: VideoOverrideConfiguration | None = None
-
-
-class DataAutomationProjectStandardOutputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Audio: AudioStandardOutputConfiguration | None = None
-    Document: DocumentStandardOutputConfiguration | None = None
-    Image: ImageStandardOutputConfiguration | None = None
-    Video: VideoStandardOutputConfiguration | None = None
-
-
-class DataAutomationProjectProps(DeferredModel):
-    CustomOutputConfiguration: DataAutomationProjectCustomOutputConfiguration | None = None
-    KmsEncryptionContext: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    KmsKeyId: str | None = None
-    OverrideConfiguration: DataAutomationProjectOverrideConfiguration | None = None
-    ProjectDescription: str | None = None
-    ProjectName: str
-    ProjectType: Literal["ASYNC", "SYNC"] | None = None
-    StandardOutputConfiguration: DataAutomationProjectStandardOutputConfiguration | None = None
-    Tags: list[Tag] | None = None
-
+# The pydantic models live in _data_automation_project_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_automation_project_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AudioExtractionCategory",
+        "AudioExtractionCategoryTypeConfiguration",
+        "AudioLanguageConfiguration",
+        "AudioOverrideConfiguration",
+        "AudioStandardExtraction",
+        "AudioStandardGenerativeField",
+        "AudioStandardOutputConfiguration",
+        "BlueprintItem",
+        "ChannelLabelingConfiguration",
+        "DataAutomationProjectAttributes",
+        "DataAutomationProjectCustomOutputConfiguration",
+        "DataAutomationProjectOverrideConfiguration",
+        "DataAutomationProjectProps",
+        "DataAutomationProjectSensitiveDataConfiguration",
+        "DataAutomationProjectStandardOutputConfiguration",
+        "DocumentBoundingBox",
+        "DocumentExtractionGranularity",
+        "DocumentOutputAdditionalFileFormat",
+        "DocumentOutputFormat",
+        "DocumentOutputTextFormat",
+        "DocumentOverrideConfiguration",
+        "DocumentStandardExtraction",
+        "DocumentStandardGenerativeField",
+        "DocumentStandardOutputConfiguration",
+        "ImageBoundingBox",
+        "ImageExtractionCategory",
+        "ImageOverrideConfiguration",
+        "ImageStandardExtraction",
+        "ImageStandardGenerativeField",
+        "ImageStandardOutputConfiguration",
+        "ModalityProcessingConfiguration",
+        "ModalityRoutingConfiguration",
+        "PIIEntitiesConfiguration",
+        "SpeakerLabelingConfiguration",
+        "SplitterConfiguration",
+        "Tag",
+        "TranscriptConfiguration",
+        "VideoBoundingBox",
+        "VideoExtractionCategory",
+        "VideoOverrideConfiguration",
+        "VideoStandardExtraction",
+        "VideoStandardGenerativeField",
+        "VideoStandardOutputConfiguration",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1412,8 +1127,12 @@ class DataAutomationProject(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataAutomationProjectProps
-    attributes_model: ClassVar[type[BaseModel]] = DataAutomationProjectAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataAutomationProjectProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataAutomationProjectAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,71 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_source_models import (
+        BedrockFoundationModelContextEnrichmentConfiguration as BedrockFoundationModelContextEnrichmentConfiguration,
+        ConfluenceCrawlerConfiguration as ConfluenceCrawlerConfiguration,
+        ConfluenceDataSourceConfiguration as ConfluenceDataSourceConfiguration,
+        ConfluenceSourceConfiguration as ConfluenceSourceConfiguration,
+        CrawlFilterConfiguration as CrawlFilterConfiguration,
+        DataSourceAttributes as DataSourceAttributes,
+        DataSourceAudioExtractionConfiguration as DataSourceAudioExtractionConfiguration,
+        DataSourceBedrockDataAutomationConfiguration as DataSourceBedrockDataAutomationConfiguration,
+        DataSourceBedrockFoundationModelConfiguration as DataSourceBedrockFoundationModelConfiguration,
+        DataSourceChunkingConfiguration as DataSourceChunkingConfiguration,
+        DataSourceContextEnrichmentConfiguration as DataSourceContextEnrichmentConfiguration,
+        DataSourceCustomTransformationConfiguration as DataSourceCustomTransformationConfiguration,
+        DataSourceDataSourceConfiguration as DataSourceDataSourceConfiguration,
+        DataSourceDayOfMonth as DataSourceDayOfMonth,
+        DataSourceDeletionProtectionConfiguration as DataSourceDeletionProtectionConfiguration,
+        DataSourceEnrichmentStrategyConfiguration as DataSourceEnrichmentStrategyConfiguration,
+        DataSourceFixedSizeChunkingConfiguration as DataSourceFixedSizeChunkingConfiguration,
+        DataSourceHierarchicalChunkingConfiguration as DataSourceHierarchicalChunkingConfiguration,
+        DataSourceImageExtractionConfiguration as DataSourceImageExtractionConfiguration,
+        DataSourceIntermediateStorage as DataSourceIntermediateStorage,
+        DataSourceManagedKnowledgeBaseConnectorConfiguration as DataSourceManagedKnowledgeBaseConnectorConfiguration,
+        DataSourceMediaExtractionConfiguration as DataSourceMediaExtractionConfiguration,
+        DataSourceParsingConfiguration as DataSourceParsingConfiguration,
+        DataSourceParsingPrompt as DataSourceParsingPrompt,
+        DataSourcePatternObjectFilter as DataSourcePatternObjectFilter,
+        DataSourceProps as DataSourceProps,
+        DataSourceS3Location as DataSourceS3Location,
+        DataSourceSemanticChunkingConfiguration as DataSourceSemanticChunkingConfiguration,
+        DataSourceServerSideEncryptionConfiguration as DataSourceServerSideEncryptionConfiguration,
+        DataSourceSyncSchedule as DataSourceSyncSchedule,
+        DataSourceTransformationFunction as DataSourceTransformationFunction,
+        DataSourceTransformationLambdaConfiguration as DataSourceTransformationLambdaConfiguration,
+        DataSourceUrlConfiguration as DataSourceUrlConfiguration,
+        DataSourceVectorIngestionConfiguration as DataSourceVectorIngestionConfiguration,
+        DataSourceVideoExtractionConfiguration as DataSourceVideoExtractionConfiguration,
+        HierarchicalChunkingLevelConfiguration as HierarchicalChunkingLevelConfiguration,
+        MonthlySchedule as MonthlySchedule,
+        PatternObjectFilterConfiguration as PatternObjectFilterConfiguration,
+        S3DataSourceConfiguration as S3DataSourceConfiguration,
+        SalesforceCrawlerConfiguration as SalesforceCrawlerConfiguration,
+        SalesforceDataSourceConfiguration as SalesforceDataSourceConfiguration,
+        SalesforceSourceConfiguration as SalesforceSourceConfiguration,
+        SeedUrl as SeedUrl,
+        SharePointCrawlerConfiguration as SharePointCrawlerConfiguration,
+        SharePointDataSourceConfiguration as SharePointDataSourceConfiguration,
+        SharePointSourceConfiguration as SharePointSourceConfiguration,
+        Transformation as Transformation,
+        WebCrawlerConfiguration as WebCrawlerConfiguration,
+        WebCrawlerLimits as WebCrawlerLimits,
+        WebDataSourceConfiguration as WebDataSourceConfiguration,
+        WebSourceConfiguration as WebSourceConfiguration,
+        WeeklySchedule as WeeklySchedule,
+    )
 
 __all__ = [
     "BedrockFoundationModelContextEnrichmentConfiguration",
@@ -121,455 +178,70 @@ __all__ = [
     "WeeklyScheduleDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class ConfluenceSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthType: Literal["BASIC", "OAUTH2_CLIENT_CREDENTIALS"]
-    CredentialsSecretArn: str
-    HostType: Literal["SAAS"]
-    HostUrl: str
-
-
-class DataSourceAudioExtractionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioExtractionStatus: Literal["ENABLED", "DISABLED"]
-
-
-class DataSourceBedrockDataAutomationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ParsingModality: Literal["MULTIMODAL"] | None = None
-
-
-class DataSourceDayOfMonth(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DayNumber: int | None = None
-    LastDayOfMonth: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class DataSourceDeletionProtectionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeletionProtectionStatus: Literal["ENABLED", "DISABLED"]
-    DeletionProtectionThreshold: int | None = None
-
-
-class DataSourceEnrichmentStrategyConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Method: Literal["CHUNK_ENTITY_EXTRACTION"]
-
-
-class DataSourceFixedSizeChunkingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxTokens: int
-    OverlapPercentage: int
-
-
-class DataSourceImageExtractionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImageExtractionStatus: Literal["ENABLED", "DISABLED"]
-
-
-class DataSourceParsingPrompt(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ParsingPromptText: str
-
-
-class DataSourcePatternObjectFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExclusionFilters: list[str] | None = None
-    InclusionFilters: list[str] | None = None
-    ObjectType: str
-
-
-class DataSourceS3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    URI: str
-
-
-class DataSourceSemanticChunkingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BreakpointPercentileThreshold: int
-    BufferSize: int
-    MaxTokens: int
-
-
-class DataSourceServerSideEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyArn: str | None = None
-
-
-class DataSourceTransformationLambdaConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LambdaArn: str
-
-
-class DataSourceVideoExtractionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VideoExtractionStatus: Literal["ENABLED", "DISABLED"]
-
-
-class HierarchicalChunkingLevelConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxTokens: int
-
-
-class MonthlySchedule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DayOfMonth: DataSourceDayOfMonth
-
-
-class PatternObjectFilterConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Filters: list[DataSourcePatternObjectFilter]
-
-
-class S3DataSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketArn: str
-    BucketOwnerAccountId: str | None = None
-    InclusionPrefixes: list[str] | None = None
-
-
-class SalesforceSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthType: Literal["OAUTH2_CLIENT_CREDENTIALS"]
-    CredentialsSecretArn: str
-    HostUrl: str
-
-
-class SeedUrl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Url: str
-
-
-class SharePointSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthType: Literal["OAUTH2_CLIENT_CREDENTIALS", "OAUTH2_SHAREPOINT_APP_ONLY_CLIENT_CREDENTIALS"]
-    CredentialsSecretArn: str
-    Domain: str
-    HostType: Literal["ONLINE"]
-    SiteUrls: list[str]
-    TenantId: str | None = None
-
-
-class WebCrawlerLimits(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxPages: int | None = None
-    RateLimit: int | None = None
-
-
-class WeeklySchedule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DayOfWeek: Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
-
-
-class DataSourceAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DataSourceId: str | None = None
-    DataSourceStatus: (
-        Literal["AVAILABLE", "DELETING", "DELETE_UNSUCCESSFUL", "CREATING", "UPDATING", "FAILED"]
-        | None
-    ) = None
-    FailureReasons: list[str] | None = None
-    UpdatedAt: str | None = None
-
-
-class BedrockFoundationModelContextEnrichmentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnrichmentStrategyConfiguration: DataSourceEnrichmentStrategyConfiguration
-    ModelArn: str
-
-
-class CrawlFilterConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PatternObjectFilter: PatternObjectFilterConfiguration | None = None
-    Type: Literal["PATTERN"]
-
-
-class DataSourceBedrockFoundationModelConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ModelArn: str
-    ParsingModality: Literal["MULTIMODAL"] | None = None
-    ParsingPrompt: DataSourceParsingPrompt | None = None
-
-
-class DataSourceContextEnrichmentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BedrockFoundationModelConfiguration: (
-        BedrockFoundationModelContextEnrichmentConfiguration | None
-    ) = None
-    Type: Literal["BEDROCK_FOUNDATION_MODEL"]
-
-
-class DataSourceHierarchicalChunkingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LevelConfigurations: list[HierarchicalChunkingLevelConfiguration]
-    OverlapTokens: int
-
-
-class DataSourceIntermediateStorage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Location: DataSourceS3Location
-
-
-class DataSourceMediaExtractionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioExtractionConfiguration: DataSourceAudioExtractionConfiguration | None = None
-    ImageExtractionConfiguration: DataSourceImageExtractionConfiguration | None = None
-    VideoExtractionConfiguration: DataSourceVideoExtractionConfiguration | None = None
-
-
-class DataSourceParsingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BedrockDataAutomationConfiguration: DataSourceBedrockDataAutomationConfiguration | None = None
-    BedrockFoundationModelConfiguration: DataSourceBedrockFoundationModelConfiguration | None = None
-    ParsingStrategy: Literal[
-        "BEDROCK_FOUNDATION_MODEL",
-        "BEDROCK_DATA_AUTOMATION",
-        "SMART_PARSING",
-        "MULTI_MODAL_EMBEDDINGS",
-    ]
-
-
-class DataSourceSyncSchedule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Daily: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Monthly: MonthlySchedule | None = None
-    Weekly: WeeklySchedule | None = None
-
-
-class DataSourceTransformationFunction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TransformationLambdaConfiguration: DataSourceTransformationLambdaConfiguration
-
-
-class DataSourceUrlConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SeedUrls: list[SeedUrl]
-
-
-class SalesforceCrawlerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FilterConfiguration: CrawlFilterConfiguration | None = None
-
-
-class SalesforceDataSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrawlerConfiguration: SalesforceCrawlerConfiguration | None = None
-    SourceConfiguration: SalesforceSourceConfiguration
-
-
-class SharePointCrawlerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FilterConfiguration: CrawlFilterConfiguration | None = None
-
-
-class SharePointDataSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrawlerConfiguration: SharePointCrawlerConfiguration | None = None
-    SourceConfiguration: SharePointSourceConfiguration
-
-
-class Transformation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StepToApply: Literal["POST_CHUNKING"]
-    TransformationFunction: DataSourceTransformationFunction
-
-
-class WebCrawlerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrawlerLimits: WebCrawlerLimits | None = None
-    ExclusionFilters: list[str] | None = None
-    InclusionFilters: list[str] | None = None
-    Scope: Literal["HOST_ONLY", "SUBDOMAINS"] | None = None
-    UserAgent: str | None = None
-    UserAgentHeader: str | None = None
-
-
-class WebSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    UrlConfiguration: DataSourceUrlConfiguration
-
-
-class ConfluenceCrawlerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FilterConfiguration: CrawlFilterConfiguration | None = None
-
-
-class ConfluenceDataSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrawlerConfiguration: ConfluenceCrawlerConfiguration | None = None
-    SourceConfiguration: ConfluenceSourceConfiguration
-
-
-class DataSourceChunkingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChunkingStrategy: Literal["FIXED_SIZE", "NONE", "HIERARCHICAL", "SEMANTIC"]
-    FixedSizeChunkingConfiguration: DataSourceFixedSizeChunkingConfiguration | None = None
-    HierarchicalChunkingConfiguration: DataSourceHierarchicalChunkingConfiguration | None = None
-    SemanticChunkingConfiguration: DataSourceSemanticChunkingConfiguration | None = None
-
-
-class DataSourceCustomTransformationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IntermediateStorage: DataSourceIntermediateStorage
-    Transformations: list[Transformation]
-
-
-class DataSourceManagedKnowledgeBaseConnectorConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectorParameters: dict[str, Any] | None = None
-    DeletionProtectionConfiguration: DataSourceDeletionProtectionConfiguration | None = None
-    MediaExtractionConfiguration: DataSourceMediaExtractionConfiguration | None = None
-    SyncSchedule: DataSourceSyncSchedule | None = None
-
-
-class DataSourceVectorIngestionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChunkingConfiguration: DataSourceChunkingConfiguration | None = None
-    ContextEnrichmentConfiguration: DataSourceContextEnrichmentConfiguration | None = None
-    CustomTransformationConfiguration: DataSourceCustomTransformationConfiguration | None = None
-    ParsingConfiguration: DataSourceParsingConfiguration | None = None
-
-
-class WebDataSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrawlerConfiguration: WebCrawlerConfiguration | None = None
-    SourceConfiguration: WebSourceConfiguration
-
-
-class DataSourceDataSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConfluenceConfiguration: ConfluenceDataSourceConfiguration | None = None
-    ManagedKnowledgeBaseConnectorConfiguration: (
-        DataSourceManagedKnowledgeBaseConnectorConfiguration | None
-    ) = None
-    S3Configuration: S3DataSourceConfiguration | None = None
-    SalesforceConfiguration: SalesforceDataSourceConfiguration | None = None
-    SharePointConfiguration: SharePointDataSourceConfiguration | None = None
-    Type: Literal[
-        "S3",
-        "CONFLUENCE",
-        "SALESFORCE",
-        "SHAREPOINT",
-        "WEB",
-        "CUSTOM",
-        "REDSHIFT_METADATA",
-        "MANAGED_KNOWLEDGE_BASE_CONNECTOR",
-    ]
-    WebConfiguration: WebDataSourceConfiguration | None = None
-
-
-class DataSourceProps(DeferredModel):
-    DataDeletionPolicy: Literal["RETAIN", "DELETE"] | None = None
-    DataSourceConfiguration: DataSourceDataSourceConfiguration
-    Description: str | None = None
-    KnowledgeBaseId: str
-    Name: str
-    ServerSideEncryptionConfiguration: DataSourceServerSideEncryptionConfiguration | None = None
-    VectorIngestionConfiguration: DataSourceVectorIngestionConfiguration | None = None
-
+# The pydantic models live in _data_source_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_source_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BedrockFoundationModelContextEnrichmentConfiguration",
+        "ConfluenceCrawlerConfiguration",
+        "ConfluenceDataSourceConfiguration",
+        "ConfluenceSourceConfiguration",
+        "CrawlFilterConfiguration",
+        "DataSourceAttributes",
+        "DataSourceAudioExtractionConfiguration",
+        "DataSourceBedrockDataAutomationConfiguration",
+        "DataSourceBedrockFoundationModelConfiguration",
+        "DataSourceChunkingConfiguration",
+        "DataSourceContextEnrichmentConfiguration",
+        "DataSourceCustomTransformationConfiguration",
+        "DataSourceDataSourceConfiguration",
+        "DataSourceDayOfMonth",
+        "DataSourceDeletionProtectionConfiguration",
+        "DataSourceEnrichmentStrategyConfiguration",
+        "DataSourceFixedSizeChunkingConfiguration",
+        "DataSourceHierarchicalChunkingConfiguration",
+        "DataSourceImageExtractionConfiguration",
+        "DataSourceIntermediateStorage",
+        "DataSourceManagedKnowledgeBaseConnectorConfiguration",
+        "DataSourceMediaExtractionConfiguration",
+        "DataSourceParsingConfiguration",
+        "DataSourceParsingPrompt",
+        "DataSourcePatternObjectFilter",
+        "DataSourceProps",
+        "DataSourceS3Location",
+        "DataSourceSemanticChunkingConfiguration",
+        "DataSourceServerSideEncryptionConfiguration",
+        "DataSourceSyncSchedule",
+        "DataSourceTransformationFunction",
+        "DataSourceTransformationLambdaConfiguration",
+        "DataSourceUrlConfiguration",
+        "DataSourceVectorIngestionConfiguration",
+        "DataSourceVideoExtractionConfiguration",
+        "HierarchicalChunkingLevelConfiguration",
+        "MonthlySchedule",
+        "PatternObjectFilterConfiguration",
+        "S3DataSourceConfiguration",
+        "SalesforceCrawlerConfiguration",
+        "SalesforceDataSourceConfiguration",
+        "SalesforceSourceConfiguration",
+        "SeedUrl",
+        "SharePointCrawlerConfiguration",
+        "SharePointDataSourceConfiguration",
+        "SharePointSourceConfiguration",
+        "Transformation",
+        "WebCrawlerConfiguration",
+        "WebCrawlerLimits",
+        "WebDataSourceConfiguration",
+        "WebSourceConfiguration",
+        "WeeklySchedule",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1733,8 +1405,10 @@ class DataSource(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataSourceProps
-    attributes_model: ClassVar[type[BaseModel]] = DataSourceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DataSourceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataSourceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

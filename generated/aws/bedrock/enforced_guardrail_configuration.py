@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._enforced_guardrail_configuration_models import (
+        EnforcedGuardrailConfigurationAttributes as EnforcedGuardrailConfigurationAttributes,
+        EnforcedGuardrailConfigurationModelEnforcement as EnforcedGuardrailConfigurationModelEnforcement,
+        EnforcedGuardrailConfigurationProps as EnforcedGuardrailConfigurationProps,
+        EnforcedGuardrailConfigurationSelectiveContentGuarding as EnforcedGuardrailConfigurationSelectiveContentGuarding,
+    )
 
 __all__ = [
     "EnforcedGuardrailConfiguration",
@@ -25,42 +34,22 @@ __all__ = [
     "EnforcedGuardrailConfigurationSelectiveContentGuardingDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _enforced_guardrail_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_enforced_guardrail_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EnforcedGuardrailConfigurationAttributes",
+        "EnforcedGuardrailConfigurationModelEnforcement",
+        "EnforcedGuardrailConfigurationProps",
+        "EnforcedGuardrailConfigurationSelectiveContentGuarding",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EnforcedGuardrailConfigurationModelEnforcement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExcludedModels: list[str]
-    IncludedModels: list[str]
-
-
-class EnforcedGuardrailConfigurationSelectiveContentGuarding(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Messages: Literal["SELECTIVE", "COMPREHENSIVE"] | None = None
-    System: Literal["SELECTIVE", "COMPREHENSIVE"] | None = None
-
-
-class EnforcedGuardrailConfigurationAttributes(DeferredModel):
-    ConfigId: str | None = None
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    GuardrailArn: str | None = None
-    GuardrailId: str | None = None
-    Owner: Literal["ACCOUNT", "ORGANIZATION"] | None = None
-    UpdatedAt: str | None = None
-    UpdatedBy: str | None = None
-
-
-class EnforcedGuardrailConfigurationProps(DeferredModel):
-    GuardrailIdentifier: str
-    GuardrailVersion: str
-    ModelEnforcement: EnforcedGuardrailConfigurationModelEnforcement | None = None
-    SelectiveContentGuarding: EnforcedGuardrailConfigurationSelectiveContentGuarding | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -196,8 +185,12 @@ class EnforcedGuardrailConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EnforcedGuardrailConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = EnforcedGuardrailConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EnforcedGuardrailConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EnforcedGuardrailConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

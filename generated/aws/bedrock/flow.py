@@ -6,14 +6,87 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._flow_models import (
+        AgentFlowNodeConfiguration as AgentFlowNodeConfiguration,
+        ConditionFlowNodeConfiguration as ConditionFlowNodeConfiguration,
+        FieldForReranking as FieldForReranking,
+        FlowAttributes as FlowAttributes,
+        FlowCondition as FlowCondition,
+        FlowConditionalConnectionConfiguration as FlowConditionalConnectionConfiguration,
+        FlowConnection as FlowConnection,
+        FlowConnectionConfigurationOption1 as FlowConnectionConfigurationOption1,
+        FlowConnectionConfigurationOption2 as FlowConnectionConfigurationOption2,
+        FlowDataConnectionConfiguration as FlowDataConnectionConfiguration,
+        FlowDefinition as FlowDefinition,
+        FlowGuardrailConfiguration as FlowGuardrailConfiguration,
+        FlowNode as FlowNode,
+        FlowNodeConfigurationOption1 as FlowNodeConfigurationOption1,
+        FlowNodeConfigurationOption10 as FlowNodeConfigurationOption10,
+        FlowNodeConfigurationOption11 as FlowNodeConfigurationOption11,
+        FlowNodeConfigurationOption12 as FlowNodeConfigurationOption12,
+        FlowNodeConfigurationOption13 as FlowNodeConfigurationOption13,
+        FlowNodeConfigurationOption14 as FlowNodeConfigurationOption14,
+        FlowNodeConfigurationOption15 as FlowNodeConfigurationOption15,
+        FlowNodeConfigurationOption16 as FlowNodeConfigurationOption16,
+        FlowNodeConfigurationOption2 as FlowNodeConfigurationOption2,
+        FlowNodeConfigurationOption3 as FlowNodeConfigurationOption3,
+        FlowNodeConfigurationOption4 as FlowNodeConfigurationOption4,
+        FlowNodeConfigurationOption5 as FlowNodeConfigurationOption5,
+        FlowNodeConfigurationOption6 as FlowNodeConfigurationOption6,
+        FlowNodeConfigurationOption7 as FlowNodeConfigurationOption7,
+        FlowNodeConfigurationOption8 as FlowNodeConfigurationOption8,
+        FlowNodeConfigurationOption9 as FlowNodeConfigurationOption9,
+        FlowNodeInput as FlowNodeInput,
+        FlowNodeOutput as FlowNodeOutput,
+        FlowProps as FlowProps,
+        FlowValidation as FlowValidation,
+        InlineCodeFlowNodeConfiguration as InlineCodeFlowNodeConfiguration,
+        KnowledgeBaseFlowNodeConfiguration as KnowledgeBaseFlowNodeConfiguration,
+        KnowledgeBaseFlowNodeConfigurationInferenceConfiguration as KnowledgeBaseFlowNodeConfigurationInferenceConfiguration,
+        KnowledgeBaseFlowNodeConfigurationPromptTemplate as KnowledgeBaseFlowNodeConfigurationPromptTemplate,
+        KnowledgeBaseOrchestrationConfiguration as KnowledgeBaseOrchestrationConfiguration,
+        KnowledgeBaseOrchestrationConfigurationInferenceConfig as KnowledgeBaseOrchestrationConfigurationInferenceConfig,
+        KnowledgeBaseOrchestrationConfigurationPromptTemplate as KnowledgeBaseOrchestrationConfigurationPromptTemplate,
+        LambdaFunctionFlowNodeConfiguration as LambdaFunctionFlowNodeConfiguration,
+        LexFlowNodeConfiguration as LexFlowNodeConfiguration,
+        LoopControllerFlowNodeConfiguration as LoopControllerFlowNodeConfiguration,
+        LoopFlowNodeConfiguration as LoopFlowNodeConfiguration,
+        MetadataConfigurationForReranking as MetadataConfigurationForReranking,
+        MetadataConfigurationForRerankingSelectiveModeConfigurationOption1 as MetadataConfigurationForRerankingSelectiveModeConfigurationOption1,
+        MetadataConfigurationForRerankingSelectiveModeConfigurationOption2 as MetadataConfigurationForRerankingSelectiveModeConfigurationOption2,
+        PerformanceConfiguration as PerformanceConfiguration,
+        PromptFlowNodeConfiguration as PromptFlowNodeConfiguration,
+        PromptFlowNodeConfigurationSourceConfigurationOption1 as PromptFlowNodeConfigurationSourceConfigurationOption1,
+        PromptFlowNodeConfigurationSourceConfigurationOption2 as PromptFlowNodeConfigurationSourceConfigurationOption2,
+        PromptFlowNodeInlineConfiguration as PromptFlowNodeInlineConfiguration,
+        PromptFlowNodeInlineConfigurationInferenceConfiguration as PromptFlowNodeInlineConfigurationInferenceConfiguration,
+        PromptFlowNodeInlineConfigurationTemplateConfiguration as PromptFlowNodeInlineConfigurationTemplateConfiguration,
+        PromptFlowNodeResourceConfiguration as PromptFlowNodeResourceConfiguration,
+        PromptInputVariable as PromptInputVariable,
+        PromptModelInferenceConfiguration as PromptModelInferenceConfiguration,
+        RetrievalFlowNodeConfiguration as RetrievalFlowNodeConfiguration,
+        RetrievalFlowNodeConfigurationServiceConfiguration as RetrievalFlowNodeConfigurationServiceConfiguration,
+        RetrievalFlowNodeS3Configuration as RetrievalFlowNodeS3Configuration,
+        S3Location as S3Location,
+        StorageFlowNodeConfiguration as StorageFlowNodeConfiguration,
+        StorageFlowNodeConfigurationServiceConfiguration as StorageFlowNodeConfigurationServiceConfiguration,
+        StorageFlowNodeS3Configuration as StorageFlowNodeS3Configuration,
+        TextPromptTemplateConfiguration as TextPromptTemplateConfiguration,
+        VectorSearchBedrockRerankingConfiguration as VectorSearchBedrockRerankingConfiguration,
+        VectorSearchBedrockRerankingModelConfiguration as VectorSearchBedrockRerankingModelConfiguration,
+        VectorSearchRerankingConfiguration as VectorSearchRerankingConfiguration,
+    )
 
 __all__ = [
     "AgentFlowNodeConfiguration",
@@ -153,587 +226,86 @@ __all__ = [
     "VectorSearchRerankingConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class AgentFlowNodeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentAliasArn: str
-
-
-class FieldForReranking(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldName: str
-
-
-class FlowCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Expression: str | None = None
-    Name: str
-
-
-class FlowConditionalConnectionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Condition: str
-
-
-class FlowConnectionConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Conditional: FlowConditionalConnectionConfiguration
-
-
-class FlowDataConnectionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceOutput: str
-    TargetInput: str
-
-
-class FlowGuardrailConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GuardrailIdentifier: str | None = None
-    GuardrailVersion: str | None = None
-
-
-class FlowNodeConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Input: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class FlowNodeConfigurationOption10(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Iterator: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class FlowNodeConfigurationOption11(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Collector: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class FlowNodeConfigurationOption15(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LoopInput: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class FlowNodeConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Output: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class FlowNodeConfigurationOption8(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Agent: AgentFlowNodeConfiguration
-
-
-class FlowNodeInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Category: Literal["LoopCondition", "ReturnValueToLoopStart", "ExitLoop"] | None = None
-    Expression: str
-    Name: str
-    Type: Literal["String", "Number", "Boolean", "Object", "Array"]
-
-
-class FlowNodeOutput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Type: Literal["String", "Number", "Boolean", "Object", "Array"]
-
-
-class FlowValidation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Message: str
-
-
-class InlineCodeFlowNodeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Code: str
-    Language: Literal["Python_3"]
-
-
-class KnowledgeBaseFlowNodeConfigurationPromptTemplate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TextPromptTemplate: str
-
-
-class KnowledgeBaseOrchestrationConfigurationPromptTemplate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TextPromptTemplate: str
-
-
-class LambdaFunctionFlowNodeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LambdaArn: str
-
-
-class LexFlowNodeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BotAliasArn: str
-    LocaleId: str
-
-
-class LoopControllerFlowNodeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContinueCondition: FlowCondition
-    MaxIterations: float | None = None
-
-
-class MetadataConfigurationForRerankingSelectiveModeConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldsToInclude: list[FieldForReranking]
-
-
-class MetadataConfigurationForRerankingSelectiveModeConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldsToExclude: list[FieldForReranking]
-
-
-class PerformanceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Latency: Literal["standard", "optimized"] | None = None
-
-
-class PromptFlowNodeResourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PromptArn: str
-
-
-class PromptInputVariable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-
-
-class PromptModelInferenceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxTokens: float | None = None
-    StopSequences: list[str] | None = None
-    Temperature: float | None = None
-    TopP: float | None = None
-
-
-class RetrievalFlowNodeS3Configuration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-
-
-class S3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    Key: str
-    Version: str | None = None
-
-
-class StorageFlowNodeS3Configuration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-
-
-class TextPromptTemplateConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputVariables: list[PromptInputVariable] | None = None
-    Text: str
-
-
-class VectorSearchBedrockRerankingModelConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalModelRequestFields: dict[str, Any] | None = None
-    ModelArn: str
-
-
-class FlowAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-    Status: Literal["Failed", "Prepared", "Preparing", "NotPrepared"] | None = None
-    UpdatedAt: str | None = None
-    Validations: list[FlowValidation] | None = None
-    Version: str | None = None
-
-
-class ConditionFlowNodeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Conditions: list[FlowCondition]
-
-
-class FlowConnectionConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Data: FlowDataConnectionConfiguration
-
-
-class FlowNodeConfigurationOption13(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InlineCode: InlineCodeFlowNodeConfiguration
-
-
-class FlowNodeConfigurationOption16(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LoopController: LoopControllerFlowNodeConfiguration
-
-
-class FlowNodeConfigurationOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Condition: ConditionFlowNodeConfiguration
-
-
-class FlowNodeConfigurationOption5(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Lex: LexFlowNodeConfiguration
-
-
-class FlowNodeConfigurationOption7(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LambdaFunction: LambdaFunctionFlowNodeConfiguration
-
-
-class KnowledgeBaseFlowNodeConfigurationInferenceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Text: PromptModelInferenceConfiguration
-
-
-class KnowledgeBaseOrchestrationConfigurationInferenceConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Text: PromptModelInferenceConfiguration
-
-
-class MetadataConfigurationForReranking(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SelectionMode: Literal["SELECTIVE", "ALL"]
-    SelectiveModeConfiguration: (
-        MetadataConfigurationForRerankingSelectiveModeConfigurationOption1
-        | MetadataConfigurationForRerankingSelectiveModeConfigurationOption2
-        | None
-    ) = None
-
-
-class PromptFlowNodeConfigurationSourceConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Resource: PromptFlowNodeResourceConfiguration
-
-
-class PromptFlowNodeInlineConfigurationInferenceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Text: PromptModelInferenceConfiguration
-
-
-class PromptFlowNodeInlineConfigurationTemplateConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Text: TextPromptTemplateConfiguration
-
-
-class RetrievalFlowNodeConfigurationServiceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3: RetrievalFlowNodeS3Configuration | None = None
-
-
-class StorageFlowNodeConfigurationServiceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3: StorageFlowNodeS3Configuration | None = None
-
-
-class VectorSearchBedrockRerankingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetadataConfiguration: MetadataConfigurationForReranking | None = None
-    ModelConfiguration: VectorSearchBedrockRerankingModelConfiguration
-    NumberOfRerankedResults: float | None = None
-
-
-class VectorSearchRerankingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BedrockRerankingConfiguration: VectorSearchBedrockRerankingConfiguration | None = None
-    Type: Literal["BEDROCK_RERANKING_MODEL"]
-
-
-class FlowConnection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Configuration: (
-        FlowConnectionConfigurationOption1 | FlowConnectionConfigurationOption2 | None
-    ) = None
-    Name: str
-    Source: str
-    Target: str
-    Type: Literal["Data", "Conditional"]
-
-
-class KnowledgeBaseOrchestrationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalModelRequestFields: dict[str, Any] | None = None
-    InferenceConfig: KnowledgeBaseOrchestrationConfigurationInferenceConfig | None = None
-    PerformanceConfig: PerformanceConfiguration | None = None
-    PromptTemplate: KnowledgeBaseOrchestrationConfigurationPromptTemplate | None = None
-
-
-class PromptFlowNodeInlineConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InferenceConfiguration: PromptFlowNodeInlineConfigurationInferenceConfiguration | None = None
-    ModelId: str
-    TemplateConfiguration: PromptFlowNodeInlineConfigurationTemplateConfiguration
-    TemplateType: Literal["TEXT"]
-
-
-class RetrievalFlowNodeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ServiceConfiguration: RetrievalFlowNodeConfigurationServiceConfiguration
-
-
-class StorageFlowNodeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ServiceConfiguration: StorageFlowNodeConfigurationServiceConfiguration
-
-
-class FlowNodeConfigurationOption12(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Retrieval: RetrievalFlowNodeConfiguration
-
-
-class FlowNodeConfigurationOption9(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Storage: StorageFlowNodeConfiguration
-
-
-class KnowledgeBaseFlowNodeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GuardrailConfiguration: FlowGuardrailConfiguration | None = None
-    InferenceConfiguration: KnowledgeBaseFlowNodeConfigurationInferenceConfiguration | None = None
-    KnowledgeBaseId: str
-    ModelId: str | None = None
-    NumberOfResults: float | None = None
-    OrchestrationConfiguration: KnowledgeBaseOrchestrationConfiguration | None = None
-    PromptTemplate: KnowledgeBaseFlowNodeConfigurationPromptTemplate | None = None
-    RerankingConfiguration: VectorSearchRerankingConfiguration | None = None
-
-
-class PromptFlowNodeConfigurationSourceConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Inline: PromptFlowNodeInlineConfiguration
-
-
-class FlowNodeConfigurationOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KnowledgeBase: KnowledgeBaseFlowNodeConfiguration
-
-
-class PromptFlowNodeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GuardrailConfiguration: FlowGuardrailConfiguration | None = None
-    SourceConfiguration: (
-        PromptFlowNodeConfigurationSourceConfigurationOption1
-        | PromptFlowNodeConfigurationSourceConfigurationOption2
-    )
-
-
-class FlowNodeConfigurationOption6(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Prompt: PromptFlowNodeConfiguration
-
-
-class FlowProps(DeferredModel):
-    CustomerEncryptionKeyArn: str | None = None
-    Definition: FlowDefinition | None = None
-    DefinitionS3Location: S3Location | None = None
-    DefinitionString: str | None = None
-    DefinitionSubstitutions: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Description: str | None = None
-    ExecutionRoleArn: str
-    Name: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TestAliasTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class FlowDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Connections: list[FlowConnection] | None = None
-    Nodes: list[FlowNode] | None = None
-
-
-class FlowNode(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Configuration: (
-        FlowNodeConfigurationOption1
-        | FlowNodeConfigurationOption2
-        | FlowNodeConfigurationOption3
-        | FlowNodeConfigurationOption4
-        | FlowNodeConfigurationOption5
-        | FlowNodeConfigurationOption6
-        | FlowNodeConfigurationOption7
-        | FlowNodeConfigurationOption8
-        | FlowNodeConfigurationOption9
-        | FlowNodeConfigurationOption10
-        | FlowNodeConfigurationOption11
-        | FlowNodeConfigurationOption12
-        | FlowNodeConfigurationOption13
-        | FlowNodeConfigurationOption14
-        | FlowNodeConfigurationOption15
-        | FlowNodeConfigurationOption16
-        | None
-    ) = None
-    Inputs: list[FlowNodeInput] | None = None
-    Name: str
-    Outputs: list[FlowNodeOutput] | None = None
-    Type: Literal[
-        "Input",
-        "Output",
-        "KnowledgeBase",
-        "Condition",
-        "Lex",
-        "Prompt",
-        "LambdaFunction",
-        "Agent",
-        "Storage",
-        "Retrieval",
-        "Iterator",
-        "Collector",
-        "InlineCode",
-        "Loop",
-        "LoopInput",
-        "LoopController",
-    ]
-
-
-class FlowNodeConfigurationOption14(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Loop: LoopFlowNodeConfiguration
-
-
-class LoopFlowNodeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Definition: FlowDefinition
-
-
-FlowProps.model_rebuild()
-FlowDefinition.model_rebuild()
-FlowNode.model_rebuild()
-FlowNodeConfigurationOption14.model_rebuild()
-
+# The pydantic models live in _flow_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_flow_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AgentFlowNodeConfiguration",
+        "ConditionFlowNodeConfiguration",
+        "FieldForReranking",
+        "FlowAttributes",
+        "FlowCondition",
+        "FlowConditionalConnectionConfiguration",
+        "FlowConnection",
+        "FlowConnectionConfigurationOption1",
+        "FlowConnectionConfigurationOption2",
+        "FlowDataConnectionConfiguration",
+        "FlowDefinition",
+        "FlowGuardrailConfiguration",
+        "FlowNode",
+        "FlowNodeConfigurationOption1",
+        "FlowNodeConfigurationOption10",
+        "FlowNodeConfigurationOption11",
+        "FlowNodeConfigurationOption12",
+        "FlowNodeConfigurationOption13",
+        "FlowNodeConfigurationOption14",
+        "FlowNodeConfigurationOption15",
+        "FlowNodeConfigurationOption16",
+        "FlowNodeConfigurationOption2",
+        "FlowNodeConfigurationOption3",
+        "FlowNodeConfigurationOption4",
+        "FlowNodeConfigurationOption5",
+        "FlowNodeConfigurationOption6",
+        "FlowNodeConfigurationOption7",
+        "FlowNodeConfigurationOption8",
+        "FlowNodeConfigurationOption9",
+        "FlowNodeInput",
+        "FlowNodeOutput",
+        "FlowProps",
+        "FlowValidation",
+        "InlineCodeFlowNodeConfiguration",
+        "KnowledgeBaseFlowNodeConfiguration",
+        "KnowledgeBaseFlowNodeConfigurationInferenceConfiguration",
+        "KnowledgeBaseFlowNodeConfigurationPromptTemplate",
+        "KnowledgeBaseOrchestrationConfiguration",
+        "KnowledgeBaseOrchestrationConfigurationInferenceConfig",
+        "KnowledgeBaseOrchestrationConfigurationPromptTemplate",
+        "LambdaFunctionFlowNodeConfiguration",
+        "LexFlowNodeConfiguration",
+        "LoopControllerFlowNodeConfiguration",
+        "LoopFlowNodeConfiguration",
+        "MetadataConfigurationForReranking",
+        "MetadataConfigurationForRerankingSelectiveModeConfigurationOption1",
+        "MetadataConfigurationForRerankingSelectiveModeConfigurationOption2",
+        "PerformanceConfiguration",
+        "PromptFlowNodeConfiguration",
+        "PromptFlowNodeConfigurationSourceConfigurationOption1",
+        "PromptFlowNodeConfigurationSourceConfigurationOption2",
+        "PromptFlowNodeInlineConfiguration",
+        "PromptFlowNodeInlineConfigurationInferenceConfiguration",
+        "PromptFlowNodeInlineConfigurationTemplateConfiguration",
+        "PromptFlowNodeResourceConfiguration",
+        "PromptInputVariable",
+        "PromptModelInferenceConfiguration",
+        "RetrievalFlowNodeConfiguration",
+        "RetrievalFlowNodeConfigurationServiceConfiguration",
+        "RetrievalFlowNodeS3Configuration",
+        "S3Location",
+        "StorageFlowNodeConfiguration",
+        "StorageFlowNodeConfigurationServiceConfiguration",
+        "StorageFlowNodeS3Configuration",
+        "TextPromptTemplateConfiguration",
+        "VectorSearchBedrockRerankingConfiguration",
+        "VectorSearchBedrockRerankingModelConfiguration",
+        "VectorSearchRerankingConfiguration",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -2123,8 +1695,8 @@ class Flow(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FlowProps
-    attributes_model: ClassVar[type[BaseModel]] = FlowAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FlowProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FlowAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._flow_alias_models import (
+        FlowAliasAttributes as FlowAliasAttributes,
+        FlowAliasConcurrencyConfiguration as FlowAliasConcurrencyConfiguration,
+        FlowAliasProps as FlowAliasProps,
+        FlowAliasRoutingConfigurationListItem as FlowAliasRoutingConfigurationListItem,
+    )
 
 __all__ = [
     "FlowAlias",
@@ -25,40 +34,22 @@ __all__ = [
     "FlowAliasRoutingConfigurationListItemDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _flow_alias_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_flow_alias_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FlowAliasAttributes",
+        "FlowAliasConcurrencyConfiguration",
+        "FlowAliasProps",
+        "FlowAliasRoutingConfigurationListItem",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FlowAliasConcurrencyConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxConcurrency: float | None = None
-    Type: Literal["Automatic", "Manual"]
-
-
-class FlowAliasRoutingConfigurationListItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FlowVersion: str | None = None
-
-
-class FlowAliasAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    FlowId: str | None = None
-    Id: str | None = None
-    UpdatedAt: str | None = None
-
-
-class FlowAliasProps(DeferredModel):
-    ConcurrencyConfiguration: FlowAliasConcurrencyConfiguration | None = None
-    Description: str | None = None
-    FlowArn: str
-    Name: str
-    RoutingConfiguration: list[FlowAliasRoutingConfigurationListItem]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -188,8 +179,10 @@ class FlowAlias(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FlowAliasProps
-    attributes_model: ClassVar[type[BaseModel]] = FlowAliasAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FlowAliasProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FlowAliasAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,36 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._guardrail_models import (
+        ContentFilterConfig as ContentFilterConfig,
+        ContextualGroundingFilterConfig as ContextualGroundingFilterConfig,
+        GuardrailAttributes as GuardrailAttributes,
+        GuardrailAutomatedReasoningPolicyConfig as GuardrailAutomatedReasoningPolicyConfig,
+        GuardrailContentPolicyConfig as GuardrailContentPolicyConfig,
+        GuardrailContentPolicyConfigContentFiltersTierConfig as GuardrailContentPolicyConfigContentFiltersTierConfig,
+        GuardrailContextualGroundingPolicyConfig as GuardrailContextualGroundingPolicyConfig,
+        GuardrailCrossRegionConfig as GuardrailCrossRegionConfig,
+        GuardrailProps as GuardrailProps,
+        GuardrailSensitiveInformationPolicyConfig as GuardrailSensitiveInformationPolicyConfig,
+        GuardrailTopicPolicyConfig as GuardrailTopicPolicyConfig,
+        GuardrailTopicPolicyConfigTopicsTierConfig as GuardrailTopicPolicyConfigTopicsTierConfig,
+        GuardrailWordPolicyConfig as GuardrailWordPolicyConfig,
+        ManagedWordsConfig as ManagedWordsConfig,
+        PiiEntityConfig as PiiEntityConfig,
+        RegexConfig as RegexConfig,
+        Tag as Tag,
+        TopicConfig as TopicConfig,
+        WordConfig as WordConfig,
+    )
 
 __all__ = [
     "ContentFilterConfig",
@@ -55,232 +79,37 @@ __all__ = [
     "WordConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _guardrail_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_guardrail_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ContentFilterConfig",
+        "ContextualGroundingFilterConfig",
+        "GuardrailAttributes",
+        "GuardrailAutomatedReasoningPolicyConfig",
+        "GuardrailContentPolicyConfig",
+        "GuardrailContentPolicyConfigContentFiltersTierConfig",
+        "GuardrailContextualGroundingPolicyConfig",
+        "GuardrailCrossRegionConfig",
+        "GuardrailProps",
+        "GuardrailSensitiveInformationPolicyConfig",
+        "GuardrailTopicPolicyConfig",
+        "GuardrailTopicPolicyConfigTopicsTierConfig",
+        "GuardrailWordPolicyConfig",
+        "ManagedWordsConfig",
+        "PiiEntityConfig",
+        "RegexConfig",
+        "Tag",
+        "TopicConfig",
+        "WordConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ContentFilterConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputAction: Literal["BLOCK", "NONE"] | None = None
-    InputEnabled: bool | None = None
-    InputModalities: list[Literal["TEXT", "IMAGE"]] | None = None
-    InputStrength: Literal["NONE", "LOW", "MEDIUM", "HIGH"]
-    OutputAction: Literal["BLOCK", "NONE"] | None = None
-    OutputEnabled: bool | None = None
-    OutputModalities: list[Literal["TEXT", "IMAGE"]] | None = None
-    OutputStrength: Literal["NONE", "LOW", "MEDIUM", "HIGH"]
-    Type: Literal["SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT", "PROMPT_ATTACK"]
-
-
-class ContextualGroundingFilterConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["BLOCK", "NONE"] | None = None
-    Enabled: bool | None = None
-    Threshold: float
-    Type: Literal["GROUNDING", "RELEVANCE"]
-
-
-class GuardrailAutomatedReasoningPolicyConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConfidenceThreshold: float | None = None
-    Policies: list[str]
-
-
-class GuardrailContentPolicyConfigContentFiltersTierConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TierName: Literal["CLASSIC", "STANDARD"]
-
-
-class GuardrailContextualGroundingPolicyConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FiltersConfig: list[ContextualGroundingFilterConfig]
-
-
-class GuardrailCrossRegionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GuardrailProfileArn: str
-
-
-class GuardrailTopicPolicyConfigTopicsTierConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TierName: Literal["CLASSIC", "STANDARD"]
-
-
-class ManagedWordsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputAction: Literal["BLOCK", "NONE"] | None = None
-    InputEnabled: bool | None = None
-    OutputAction: Literal["BLOCK", "NONE"] | None = None
-    OutputEnabled: bool | None = None
-    Type: Literal["PROFANITY"]
-
-
-class PiiEntityConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["BLOCK", "ANONYMIZE", "NONE"]
-    InputAction: Literal["BLOCK", "ANONYMIZE", "NONE"] | None = None
-    InputEnabled: bool | None = None
-    OutputAction: Literal["BLOCK", "ANONYMIZE", "NONE"] | None = None
-    OutputEnabled: bool | None = None
-    Type: Literal[
-        "ADDRESS",
-        "AGE",
-        "AWS_ACCESS_KEY",
-        "AWS_SECRET_KEY",
-        "CA_HEALTH_NUMBER",
-        "CA_SOCIAL_INSURANCE_NUMBER",
-        "CREDIT_DEBIT_CARD_CVV",
-        "CREDIT_DEBIT_CARD_EXPIRY",
-        "CREDIT_DEBIT_CARD_NUMBER",
-        "DRIVER_ID",
-        "EMAIL",
-        "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
-        "IP_ADDRESS",
-        "LICENSE_PLATE",
-        "MAC_ADDRESS",
-        "NAME",
-        "PASSWORD",
-        "PHONE",
-        "PIN",
-        "SWIFT_CODE",
-        "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
-        "UK_NATIONAL_INSURANCE_NUMBER",
-        "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
-        "URL",
-        "USERNAME",
-        "US_BANK_ACCOUNT_NUMBER",
-        "US_BANK_ROUTING_NUMBER",
-        "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
-        "US_PASSPORT_NUMBER",
-        "US_SOCIAL_SECURITY_NUMBER",
-        "VEHICLE_IDENTIFICATION_NUMBER",
-    ]
-
-
-class RegexConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["BLOCK", "ANONYMIZE", "NONE"]
-    Description: str | None = None
-    InputAction: Literal["BLOCK", "ANONYMIZE", "NONE"] | None = None
-    InputEnabled: bool | None = None
-    Name: str
-    OutputAction: Literal["BLOCK", "ANONYMIZE", "NONE"] | None = None
-    OutputEnabled: bool | None = None
-    Pattern: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TopicConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Definition: str
-    Examples: list[str] | None = None
-    InputAction: Literal["BLOCK", "NONE"] | None = None
-    InputEnabled: bool | None = None
-    Name: str
-    OutputAction: Literal["BLOCK", "NONE"] | None = None
-    OutputEnabled: bool | None = None
-    Type: Literal["DENY"]
-
-
-class WordConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputAction: Literal["BLOCK", "NONE"] | None = None
-    InputEnabled: bool | None = None
-    OutputAction: Literal["BLOCK", "NONE"] | None = None
-    OutputEnabled: bool | None = None
-    Text: str
-
-
-class GuardrailAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    FailureRecommendations: list[str] | None = None
-    GuardrailArn: str | None = None
-    GuardrailId: str | None = None
-    Status: Literal["CREATING", "UPDATING", "VERSIONING", "READY", "FAILED", "DELETING"] | None = (
-        None
-    )
-    StatusReasons: list[str] | None = None
-    UpdatedAt: str | None = None
-    Version: str | None = None
-
-
-class GuardrailContentPolicyConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContentFiltersTierConfig: GuardrailContentPolicyConfigContentFiltersTierConfig | None = None
-    FiltersConfig: list[ContentFilterConfig]
-
-
-class GuardrailSensitiveInformationPolicyConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PiiEntitiesConfig: list[PiiEntityConfig] | None = None
-    RegexesConfig: list[RegexConfig] | None = None
-
-
-class GuardrailTopicPolicyConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TopicsConfig: list[TopicConfig]
-    TopicsTierConfig: GuardrailTopicPolicyConfigTopicsTierConfig | None = None
-
-
-class GuardrailWordPolicyConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ManagedWordListsConfig: list[ManagedWordsConfig] | None = None
-    WordsConfig: list[WordConfig] | None = None
-
-
-class GuardrailProps(DeferredModel):
-    AutomatedReasoningPolicyConfig: GuardrailAutomatedReasoningPolicyConfig | None = None
-    BlockedInputMessaging: str
-    BlockedOutputsMessaging: str
-    ContentPolicyConfig: GuardrailContentPolicyConfig | None = None
-    ContextualGroundingPolicyConfig: GuardrailContextualGroundingPolicyConfig | None = None
-    CrossRegionConfig: GuardrailCrossRegionConfig | None = None
-    Description: str | None = None
-    KmsKeyArn: str | None = None
-    Name: str
-    SensitiveInformationPolicyConfig: GuardrailSensitiveInformationPolicyConfig | None = None
-    Tags: list[Tag] | None = None
-    TopicPolicyConfig: GuardrailTopicPolicyConfig | None = None
-    WordPolicyConfig: GuardrailWordPolicyConfig | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -872,8 +701,10 @@ class Guardrail(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GuardrailProps
-    attributes_model: ClassVar[type[BaseModel]] = GuardrailAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GuardrailProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GuardrailAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._intelligent_prompt_router_models import (
+        IntelligentPromptRouterAttributes as IntelligentPromptRouterAttributes,
+        IntelligentPromptRouterProps as IntelligentPromptRouterProps,
+        IntelligentPromptRouterRoutingCriteria as IntelligentPromptRouterRoutingCriteria,
+        PromptRouterTargetModel as PromptRouterTargetModel,
+        Tag as Tag,
+    )
 
 __all__ = [
     "IntelligentPromptRouter",
@@ -27,47 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _intelligent_prompt_router_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_intelligent_prompt_router_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IntelligentPromptRouterAttributes",
+        "IntelligentPromptRouterProps",
+        "IntelligentPromptRouterRoutingCriteria",
+        "PromptRouterTargetModel",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IntelligentPromptRouterRoutingCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResponseQualityDifference: float
-
-
-class PromptRouterTargetModel(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ModelArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class IntelligentPromptRouterAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    PromptRouterArn: str | None = None
-    Status: Literal["AVAILABLE"] | None = None
-    Type: Literal["custom", "default"] | None = None
-    UpdatedAt: str | None = None
-
-
-class IntelligentPromptRouterProps(DeferredModel):
-    Description: str | None = None
-    FallbackModel: PromptRouterTargetModel
-    Models: list[PromptRouterTargetModel]
-    PromptRouterName: str
-    RoutingCriteria: IntelligentPromptRouterRoutingCriteria
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -221,8 +207,12 @@ class IntelligentPromptRouter(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IntelligentPromptRouterProps
-    attributes_model: ClassVar[type[BaseModel]] = IntelligentPromptRouterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IntelligentPromptRouterProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IntelligentPromptRouterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

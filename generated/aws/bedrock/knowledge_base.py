@@ -6,14 +6,66 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._knowledge_base_models import (
+        AudioConfiguration as AudioConfiguration,
+        AudioSegmentationConfiguration as AudioSegmentationConfiguration,
+        CuratedQuery as CuratedQuery,
+        KnowledgeBaseAttributes as KnowledgeBaseAttributes,
+        KnowledgeBaseBedrockEmbeddingModelConfiguration as KnowledgeBaseBedrockEmbeddingModelConfiguration,
+        KnowledgeBaseEmbeddingModelConfiguration as KnowledgeBaseEmbeddingModelConfiguration,
+        KnowledgeBaseKendraKnowledgeBaseConfiguration as KnowledgeBaseKendraKnowledgeBaseConfiguration,
+        KnowledgeBaseKnowledgeBaseConfiguration as KnowledgeBaseKnowledgeBaseConfiguration,
+        KnowledgeBaseManagedKnowledgeBaseConfiguration as KnowledgeBaseManagedKnowledgeBaseConfiguration,
+        KnowledgeBaseMongoDbAtlasConfiguration as KnowledgeBaseMongoDbAtlasConfiguration,
+        KnowledgeBaseNeptuneAnalyticsConfiguration as KnowledgeBaseNeptuneAnalyticsConfiguration,
+        KnowledgeBasePineconeConfiguration as KnowledgeBasePineconeConfiguration,
+        KnowledgeBaseProps as KnowledgeBaseProps,
+        KnowledgeBaseQueryGenerationConfiguration as KnowledgeBaseQueryGenerationConfiguration,
+        KnowledgeBaseRdsConfiguration as KnowledgeBaseRdsConfiguration,
+        KnowledgeBaseRedshiftConfiguration as KnowledgeBaseRedshiftConfiguration,
+        KnowledgeBaseS3Location as KnowledgeBaseS3Location,
+        KnowledgeBaseS3VectorsConfiguration as KnowledgeBaseS3VectorsConfiguration,
+        KnowledgeBaseSqlKnowledgeBaseConfiguration as KnowledgeBaseSqlKnowledgeBaseConfiguration,
+        KnowledgeBaseStorageConfiguration as KnowledgeBaseStorageConfiguration,
+        KnowledgeBaseSupplementalDataStorageConfiguration as KnowledgeBaseSupplementalDataStorageConfiguration,
+        KnowledgeBaseVectorKnowledgeBaseConfiguration as KnowledgeBaseVectorKnowledgeBaseConfiguration,
+        ManagedKnowledgeBaseServerSideEncryptionConfiguration as ManagedKnowledgeBaseServerSideEncryptionConfiguration,
+        MongoDbAtlasFieldMapping as MongoDbAtlasFieldMapping,
+        NeptuneAnalyticsFieldMapping as NeptuneAnalyticsFieldMapping,
+        OpenSearchManagedClusterConfiguration as OpenSearchManagedClusterConfiguration,
+        OpenSearchManagedClusterFieldMapping as OpenSearchManagedClusterFieldMapping,
+        OpenSearchServerlessConfiguration as OpenSearchServerlessConfiguration,
+        OpenSearchServerlessFieldMapping as OpenSearchServerlessFieldMapping,
+        PineconeFieldMapping as PineconeFieldMapping,
+        QueryGenerationColumn as QueryGenerationColumn,
+        QueryGenerationContext as QueryGenerationContext,
+        QueryGenerationTable as QueryGenerationTable,
+        RdsFieldMapping as RdsFieldMapping,
+        RedisEnterpriseCloudConfiguration as RedisEnterpriseCloudConfiguration,
+        RedisEnterpriseCloudFieldMapping as RedisEnterpriseCloudFieldMapping,
+        RedshiftProvisionedAuthConfiguration as RedshiftProvisionedAuthConfiguration,
+        RedshiftProvisionedConfiguration as RedshiftProvisionedConfiguration,
+        RedshiftQueryEngineAwsDataCatalogStorageConfiguration as RedshiftQueryEngineAwsDataCatalogStorageConfiguration,
+        RedshiftQueryEngineConfiguration as RedshiftQueryEngineConfiguration,
+        RedshiftQueryEngineRedshiftStorageConfiguration as RedshiftQueryEngineRedshiftStorageConfiguration,
+        RedshiftQueryEngineStorageConfiguration as RedshiftQueryEngineStorageConfiguration,
+        RedshiftServerlessAuthConfiguration as RedshiftServerlessAuthConfiguration,
+        RedshiftServerlessConfiguration as RedshiftServerlessConfiguration,
+        SupplementalDataStorageLocation as SupplementalDataStorageLocation,
+        VideoConfiguration as VideoConfiguration,
+        VideoSegmentationConfiguration as VideoSegmentationConfiguration,
+    )
 
 __all__ = [
     "AudioConfiguration",
@@ -111,449 +163,65 @@ __all__ = [
     "VideoSegmentationConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class AudioSegmentationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FixedLengthDuration: int
-
-
-class CuratedQuery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NaturalLanguage: str
-    Sql: str
-
-
-class KnowledgeBaseKendraKnowledgeBaseConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KendraIndexArn: str
-
-
-class KnowledgeBaseS3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    URI: str
-
-
-class KnowledgeBaseS3VectorsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IndexArn: str | None = None
-    IndexName: str | None = None
-    VectorBucketArn: str | None = None
-
-
-class ManagedKnowledgeBaseServerSideEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyArn: str | None = None
-
-
-class MongoDbAtlasFieldMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetadataField: str
-    TextField: str
-    VectorField: str
-
-
-class NeptuneAnalyticsFieldMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetadataField: str
-    TextField: str
-
-
-class OpenSearchManagedClusterFieldMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetadataField: str
-    TextField: str
-    VectorField: str
-
-
-class OpenSearchServerlessFieldMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetadataField: str
-    TextField: str
-    VectorField: str
-
-
-class PineconeFieldMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetadataField: str
-    TextField: str
-
-
-class QueryGenerationColumn(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    Inclusion: Literal["INCLUDE", "EXCLUDE"] | None = None
-    Name: str | None = None
-
-
-class QueryGenerationTable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Columns: list[QueryGenerationColumn] | None = None
-    Description: str | None = None
-    Inclusion: Literal["INCLUDE", "EXCLUDE"] | None = None
-    Name: str
-
-
-class RdsFieldMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomMetadataField: str | None = None
-    MetadataField: str
-    PrimaryKeyField: str
-    TextField: str
-    VectorField: str
-
-
-class RedisEnterpriseCloudFieldMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetadataField: str
-    TextField: str
-    VectorField: str
-
-
-class RedshiftProvisionedAuthConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatabaseUser: str | None = None
-    Type: Literal["IAM", "USERNAME_PASSWORD", "USERNAME"]
-    UsernamePasswordSecretArn: str | None = None
-
-
-class RedshiftProvisionedConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthConfiguration: RedshiftProvisionedAuthConfiguration
-    ClusterIdentifier: str
-
-
-class RedshiftQueryEngineAwsDataCatalogStorageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TableNames: list[str]
-
-
-class RedshiftQueryEngineRedshiftStorageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatabaseName: str
-
-
-class RedshiftQueryEngineStorageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsDataCatalogConfiguration: RedshiftQueryEngineAwsDataCatalogStorageConfiguration | None = None
-    RedshiftConfiguration: RedshiftQueryEngineRedshiftStorageConfiguration | None = None
-    Type: Literal["REDSHIFT", "AWS_DATA_CATALOG"]
-
-
-class RedshiftServerlessAuthConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["IAM", "USERNAME_PASSWORD"]
-    UsernamePasswordSecretArn: str | None = None
-
-
-class RedshiftServerlessConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthConfiguration: RedshiftServerlessAuthConfiguration
-    WorkgroupArn: str
-
-
-class SupplementalDataStorageLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Location: KnowledgeBaseS3Location | None = None
-    SupplementalDataStorageLocationType: Literal["S3"]
-
-
-class VideoSegmentationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FixedLengthDuration: int
-
-
-class KnowledgeBaseAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    FailureReasons: list[str] | None = None
-    KnowledgeBaseArn: str | None = None
-    KnowledgeBaseId: str | None = None
-    Status: (
-        Literal[
-            "CREATING",
-            "ACTIVE",
-            "DELETING",
-            "UPDATING",
-            "FAILED",
-            "DELETE_UNSUCCESSFUL",
-            "UPDATE_UNSUCCESSFUL",
-        ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
-
-
-class AudioConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SegmentationConfiguration: AudioSegmentationConfiguration
-
-
-class KnowledgeBaseMongoDbAtlasConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CollectionName: str
-    CredentialsSecretArn: str
-    DatabaseName: str
-    Endpoint: str
-    EndpointServiceName: str | None = None
-    FieldMapping: MongoDbAtlasFieldMapping
-    TextIndexName: str | None = None
-    VectorIndexName: str
-
-
-class KnowledgeBaseNeptuneAnalyticsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldMapping: NeptuneAnalyticsFieldMapping
-    GraphArn: str
-
-
-class KnowledgeBasePineconeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectionString: str
-    CredentialsSecretArn: str
-    FieldMapping: PineconeFieldMapping
-    Namespace: str | None = None
-
-
-class KnowledgeBaseRdsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CredentialsSecretArn: str
-    DatabaseName: str
-    FieldMapping: RdsFieldMapping
-    ResourceArn: str
-    TableName: str
-
-
-class KnowledgeBaseSupplementalDataStorageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SupplementalDataStorageLocations: list[SupplementalDataStorageLocation]
-
-
-class OpenSearchManagedClusterConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DomainArn: str
-    DomainEndpoint: str
-    FieldMapping: OpenSearchManagedClusterFieldMapping
-    VectorIndexName: str
-
-
-class OpenSearchServerlessConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CollectionArn: str
-    FieldMapping: OpenSearchServerlessFieldMapping
-    VectorIndexName: str
-
-
-class QueryGenerationContext(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CuratedQueries: list[CuratedQuery] | None = None
-    Tables: list[QueryGenerationTable] | None = None
-
-
-class RedisEnterpriseCloudConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CredentialsSecretArn: str
-    Endpoint: str
-    FieldMapping: RedisEnterpriseCloudFieldMapping
-    VectorIndexName: str
-
-
-class RedshiftQueryEngineConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ProvisionedConfiguration: RedshiftProvisionedConfiguration | None = None
-    ServerlessConfiguration: RedshiftServerlessConfiguration | None = None
-    Type: Literal["SERVERLESS", "PROVISIONED"]
-
-
-class VideoConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SegmentationConfiguration: VideoSegmentationConfiguration
-
-
-class KnowledgeBaseBedrockEmbeddingModelConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Audio: list[AudioConfiguration] | None = None
-    Dimensions: int | None = None
-    EmbeddingDataType: Literal["FLOAT32", "BINARY"] | None = None
-    ModelConfiguration: dict[str, Any] | None = None
-    Video: list[VideoConfiguration] | None = None
-
-
-class KnowledgeBaseEmbeddingModelConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BedrockEmbeddingModelConfiguration: KnowledgeBaseBedrockEmbeddingModelConfiguration | None = (
-        None
-    )
-
-
-class KnowledgeBaseManagedKnowledgeBaseConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EmbeddingModelArn: str | None = None
-    EmbeddingModelConfiguration: KnowledgeBaseEmbeddingModelConfiguration | None = None
-    EmbeddingModelType: Literal["CUSTOM", "MANAGED"] | None = None
-    ServerSideEncryptionConfiguration: (
-        ManagedKnowledgeBaseServerSideEncryptionConfiguration | None
-    ) = None
-    SupplementalDataStorageConfiguration: (
-        KnowledgeBaseSupplementalDataStorageConfiguration | None
-    ) = None
-
-
-class KnowledgeBaseQueryGenerationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExecutionTimeoutSeconds: int | None = None
-    GenerationContext: QueryGenerationContext | None = None
-
-
-class KnowledgeBaseRedshiftConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    QueryEngineConfiguration: RedshiftQueryEngineConfiguration
-    QueryGenerationConfiguration: KnowledgeBaseQueryGenerationConfiguration | None = None
-    StorageConfigurations: list[RedshiftQueryEngineStorageConfiguration]
-
-
-class KnowledgeBaseSqlKnowledgeBaseConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RedshiftConfiguration: KnowledgeBaseRedshiftConfiguration | None = None
-    Type: Literal["REDSHIFT"]
-
-
-class KnowledgeBaseStorageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MongoDbAtlasConfiguration: KnowledgeBaseMongoDbAtlasConfiguration | None = None
-    NeptuneAnalyticsConfiguration: KnowledgeBaseNeptuneAnalyticsConfiguration | None = None
-    OpensearchManagedClusterConfiguration: OpenSearchManagedClusterConfiguration | None = None
-    OpensearchServerlessConfiguration: OpenSearchServerlessConfiguration | None = None
-    PineconeConfiguration: KnowledgeBasePineconeConfiguration | None = None
-    RdsConfiguration: KnowledgeBaseRdsConfiguration | None = None
-    S3VectorsConfiguration: KnowledgeBaseS3VectorsConfiguration | None = None
-    Type: Literal[
-        "OPENSEARCH_SERVERLESS",
-        "PINECONE",
-        "RDS",
-        "MONGO_DB_ATLAS",
-        "NEPTUNE_ANALYTICS",
-        "S3_VECTORS",
-        "OPENSEARCH_MANAGED_CLUSTER",
-    ]
-
-
-class KnowledgeBaseVectorKnowledgeBaseConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EmbeddingModelArn: str
-    EmbeddingModelConfiguration: KnowledgeBaseEmbeddingModelConfiguration | None = None
-    SupplementalDataStorageConfiguration: (
-        KnowledgeBaseSupplementalDataStorageConfiguration | None
-    ) = None
-
-
-class KnowledgeBaseKnowledgeBaseConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KendraKnowledgeBaseConfiguration: KnowledgeBaseKendraKnowledgeBaseConfiguration | None = None
-    ManagedKnowledgeBaseConfiguration: KnowledgeBaseManagedKnowledgeBaseConfiguration | None = None
-    SqlKnowledgeBaseConfiguration: KnowledgeBaseSqlKnowledgeBaseConfiguration | None = None
-    Type: Literal["VECTOR", "KENDRA", "SQL", "MANAGED"]
-    VectorKnowledgeBaseConfiguration: KnowledgeBaseVectorKnowledgeBaseConfiguration | None = None
-
-
-class KnowledgeBaseProps(DeferredModel):
-    Description: str | None = None
-    KnowledgeBaseConfiguration: KnowledgeBaseKnowledgeBaseConfiguration
-    Name: str
-    RoleArn: str
-    StorageConfiguration: KnowledgeBaseStorageConfiguration | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+# The pydantic models live in _knowledge_base_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_knowledge_base_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AudioConfiguration",
+        "AudioSegmentationConfiguration",
+        "CuratedQuery",
+        "KnowledgeBaseAttributes",
+        "KnowledgeBaseBedrockEmbeddingModelConfiguration",
+        "KnowledgeBaseEmbeddingModelConfiguration",
+        "KnowledgeBaseKendraKnowledgeBaseConfiguration",
+        "KnowledgeBaseKnowledgeBaseConfiguration",
+        "KnowledgeBaseManagedKnowledgeBaseConfiguration",
+        "KnowledgeBaseMongoDbAtlasConfiguration",
+        "KnowledgeBaseNeptuneAnalyticsConfiguration",
+        "KnowledgeBasePineconeConfiguration",
+        "KnowledgeBaseProps",
+        "KnowledgeBaseQueryGenerationConfiguration",
+        "KnowledgeBaseRdsConfiguration",
+        "KnowledgeBaseRedshiftConfiguration",
+        "KnowledgeBaseS3Location",
+        "KnowledgeBaseS3VectorsConfiguration",
+        "KnowledgeBaseSqlKnowledgeBaseConfiguration",
+        "KnowledgeBaseStorageConfiguration",
+        "KnowledgeBaseSupplementalDataStorageConfiguration",
+        "KnowledgeBaseVectorKnowledgeBaseConfiguration",
+        "ManagedKnowledgeBaseServerSideEncryptionConfiguration",
+        "MongoDbAtlasFieldMapping",
+        "NeptuneAnalyticsFieldMapping",
+        "OpenSearchManagedClusterConfiguration",
+        "OpenSearchManagedClusterFieldMapping",
+        "OpenSearchServerlessConfiguration",
+        "OpenSearchServerlessFieldMapping",
+        "PineconeFieldMapping",
+        "QueryGenerationColumn",
+        "QueryGenerationContext",
+        "QueryGenerationTable",
+        "RdsFieldMapping",
+        "RedisEnterpriseCloudConfiguration",
+        "RedisEnterpriseCloudFieldMapping",
+        "RedshiftProvisionedAuthConfiguration",
+        "RedshiftProvisionedConfiguration",
+        "RedshiftQueryEngineAwsDataCatalogStorageConfiguration",
+        "RedshiftQueryEngineConfiguration",
+        "RedshiftQueryEngineRedshiftStorageConfiguration",
+        "RedshiftQueryEngineStorageConfiguration",
+        "RedshiftServerlessAuthConfiguration",
+        "RedshiftServerlessConfiguration",
+        "SupplementalDataStorageLocation",
+        "VideoConfiguration",
+        "VideoSegmentationConfiguration",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1795,8 +1463,10 @@ class KnowledgeBase(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = KnowledgeBaseProps
-    attributes_model: ClassVar[type[BaseModel]] = KnowledgeBaseAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "KnowledgeBaseProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "KnowledgeBaseAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

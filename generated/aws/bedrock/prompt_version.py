@@ -6,23 +6,47 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import (
-    Annotated,
-    Any,
-    Any as Any_aliased,
-    ClassVar,
-    Literal,
-    Required,
-    TYPE_CHECKING,
-    TypedDict,
-)
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._prompt_version_models import (
+        CachePointBlock as CachePointBlock,
+        ChatPromptTemplateConfiguration as ChatPromptTemplateConfiguration,
+        ChatPromptTemplateConfigurationSystemItemOption1 as ChatPromptTemplateConfigurationSystemItemOption1,
+        ChatPromptTemplateConfigurationSystemItemOption2 as ChatPromptTemplateConfigurationSystemItemOption2,
+        Message as Message,
+        MessageContentItemOption1 as MessageContentItemOption1,
+        MessageContentItemOption2 as MessageContentItemOption2,
+        PromptAgentResource as PromptAgentResource,
+        PromptInputVariable as PromptInputVariable,
+        PromptMetadataEntry as PromptMetadataEntry,
+        PromptModelInferenceConfiguration as PromptModelInferenceConfiguration,
+        PromptVariant as PromptVariant,
+        PromptVariantGenAiResource as PromptVariantGenAiResource,
+        PromptVariantInferenceConfiguration as PromptVariantInferenceConfiguration,
+        PromptVariantTemplateConfigurationOption1 as PromptVariantTemplateConfigurationOption1,
+        PromptVariantTemplateConfigurationOption2 as PromptVariantTemplateConfigurationOption2,
+        PromptVersionAttributes as PromptVersionAttributes,
+        PromptVersionProps as PromptVersionProps,
+        PromptVersionToolConfiguration as PromptVersionToolConfiguration,
+        PromptVersionToolConfigurationToolChoiceOption1 as PromptVersionToolConfigurationToolChoiceOption1,
+        PromptVersionToolConfigurationToolChoiceOption2 as PromptVersionToolConfigurationToolChoiceOption2,
+        PromptVersionToolConfigurationToolChoiceOption3 as PromptVersionToolConfigurationToolChoiceOption3,
+        PromptVersionToolConfigurationToolsItemOption1 as PromptVersionToolConfigurationToolsItemOption1,
+        PromptVersionToolConfigurationToolsItemOption2 as PromptVersionToolConfigurationToolsItemOption2,
+        SpecificToolChoice as SpecificToolChoice,
+        TextPromptTemplateConfiguration as TextPromptTemplateConfiguration,
+        ToolSpecification as ToolSpecification,
+        ToolSpecificationInputSchema as ToolSpecificationInputSchema,
+    )
 
 __all__ = [
     "CachePointBlock",
@@ -82,244 +106,46 @@ __all__ = [
     "ToolSpecificationInputSchemaDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _prompt_version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_prompt_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CachePointBlock",
+        "ChatPromptTemplateConfiguration",
+        "ChatPromptTemplateConfigurationSystemItemOption1",
+        "ChatPromptTemplateConfigurationSystemItemOption2",
+        "Message",
+        "MessageContentItemOption1",
+        "MessageContentItemOption2",
+        "PromptAgentResource",
+        "PromptInputVariable",
+        "PromptMetadataEntry",
+        "PromptModelInferenceConfiguration",
+        "PromptVariant",
+        "PromptVariantGenAiResource",
+        "PromptVariantInferenceConfiguration",
+        "PromptVariantTemplateConfigurationOption1",
+        "PromptVariantTemplateConfigurationOption2",
+        "PromptVersionAttributes",
+        "PromptVersionProps",
+        "PromptVersionToolConfiguration",
+        "PromptVersionToolConfigurationToolChoiceOption1",
+        "PromptVersionToolConfigurationToolChoiceOption2",
+        "PromptVersionToolConfigurationToolChoiceOption3",
+        "PromptVersionToolConfigurationToolsItemOption1",
+        "PromptVersionToolConfigurationToolsItemOption2",
+        "SpecificToolChoice",
+        "TextPromptTemplateConfiguration",
+        "ToolSpecification",
+        "ToolSpecificationInputSchema",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PromptVersionProps(DeferredModel):
-    Description: str | None = None
-    PromptArn: str
-    Tags: Annotated[dict[str, Any_aliased] | None, Field(max_length=0)] = None
-
-
-class CachePointBlock(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["default"]
-
-
-class ChatPromptTemplateConfigurationSystemItemOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Text: str
-
-
-class ChatPromptTemplateConfigurationSystemItemOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CachePoint: CachePointBlock
-
-
-class MessageContentItemOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Text: str
-
-
-class MessageContentItemOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CachePoint: CachePointBlock
-
-
-class PromptAgentResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentIdentifier: str
-
-
-class PromptInputVariable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-
-
-class PromptMetadataEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PromptModelInferenceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxTokens: float | None = None
-    StopSequences: list[str] | None = None
-    Temperature: float | None = None
-    TopP: float | None = None
-
-
-class PromptVariantGenAiResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Agent: PromptAgentResource
-
-
-class PromptVariantInferenceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Text: PromptModelInferenceConfiguration
-
-
-class PromptVersionToolConfigurationToolChoiceOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Auto: Annotated[dict[str, Any_aliased], Field(max_length=0)]
-
-
-class PromptVersionToolConfigurationToolChoiceOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Any: Annotated[dict[str, Any_aliased], Field(max_length=0)]
-
-
-class PromptVersionToolConfigurationToolsItemOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CachePoint: CachePointBlock
-
-
-class SpecificToolChoice(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-
-
-class TextPromptTemplateConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CachePoint: CachePointBlock | None = None
-    InputVariables: list[PromptInputVariable] | None = None
-    Text: str
-
-
-class ToolSpecificationInputSchema(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Json: dict[str, Any_aliased]
-
-
-class Message(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Content: list[MessageContentItemOption1 | MessageContentItemOption2]
-    Role: Literal["user", "assistant"]
-
-
-class PromptVariantTemplateConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Text: TextPromptTemplateConfiguration
-
-
-class PromptVersionToolConfigurationToolChoiceOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Tool: SpecificToolChoice
-
-
-class ToolSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    InputSchema: ToolSpecificationInputSchema
-    Name: str
-
-
-class PromptVersionToolConfigurationToolsItemOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ToolSpec: ToolSpecification
-
-
-class PromptVersionToolConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ToolChoice: (
-        PromptVersionToolConfigurationToolChoiceOption1
-        | PromptVersionToolConfigurationToolChoiceOption2
-        | PromptVersionToolConfigurationToolChoiceOption3
-        | None
-    ) = None
-    Tools: list[
-        PromptVersionToolConfigurationToolsItemOption1
-        | PromptVersionToolConfigurationToolsItemOption2
-    ]
-
-
-class ChatPromptTemplateConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputVariables: list[PromptInputVariable] | None = None
-    Messages: list[Message]
-    System: (
-        list[
-            ChatPromptTemplateConfigurationSystemItemOption1
-            | ChatPromptTemplateConfigurationSystemItemOption2
-        ]
-        | None
-    ) = None
-    ToolConfiguration: PromptVersionToolConfiguration | None = None
-
-
-class PromptVariantTemplateConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Chat: ChatPromptTemplateConfiguration
-
-
-class PromptVariant(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalModelRequestFields: dict[str, Any_aliased] | None = None
-    GenAiResource: PromptVariantGenAiResource | None = None
-    InferenceConfiguration: PromptVariantInferenceConfiguration | None = None
-    Metadata: list[PromptMetadataEntry] | None = None
-    ModelId: str | None = None
-    Name: str
-    TemplateConfiguration: (
-        PromptVariantTemplateConfigurationOption1 | PromptVariantTemplateConfigurationOption2
-    )
-    TemplateType: Literal["TEXT", "CHAT"]
-
-
-class PromptVersionAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    CustomerEncryptionKeyArn: str | None = None
-    DefaultVariant: str | None = None
-    Name: str | None = None
-    PromptId: str | None = None
-    UpdatedAt: str | None = None
-    Variants: list[PromptVariant] | None = None
-    Version: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -959,8 +785,10 @@ class PromptVersion(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PromptVersionProps
-    attributes_model: ClassVar[type[BaseModel]] = PromptVersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PromptVersionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PromptVersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._retrieval_instruction_models import (
+        RetrievalInstructionAttributes as RetrievalInstructionAttributes,
+        RetrievalInstructionInstruction as RetrievalInstructionInstruction,
+        RetrievalInstructionProps as RetrievalInstructionProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "RetrievalInstruction",
@@ -25,53 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _retrieval_instruction_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_retrieval_instruction_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RetrievalInstructionAttributes",
+        "RetrievalInstructionInstruction",
+        "RetrievalInstructionProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RetrievalInstructionInstruction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnswerFormat: str | None = None
-    AnswerPolicy: str | None = None
-    Persona: str | None = None
-    RetrievalGuidance: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RetrievalInstructionAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    LastTransitionStatus: (
-        Literal[
-            "CREATING",
-            "UPDATING",
-            "CREATE_SUCCESSFUL",
-            "CREATE_FAILED",
-            "UPDATE_SUCCESSFUL",
-            "UPDATE_FAILED",
-        ]
-        | None
-    ) = None
-    RetrievalInstructionId: str | None = None
-    Status: Literal["ACTIVE", "INACTIVE"] | None = None
-    UpdatedAt: str | None = None
-
-
-class RetrievalInstructionProps(DeferredModel):
-    CustomerEncryptionKeyArn: str | None = None
-    Description: str | None = None
-    Instruction: RetrievalInstructionInstruction
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -206,8 +184,12 @@ class RetrievalInstruction(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RetrievalInstructionProps
-    attributes_model: ClassVar[type[BaseModel]] = RetrievalInstructionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RetrievalInstructionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RetrievalInstructionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._api_key_credential_provider_models import (
+        ApiKeyCredentialProviderApiKeySecretArn as ApiKeyCredentialProviderApiKeySecretArn,
+        ApiKeyCredentialProviderAttributes as ApiKeyCredentialProviderAttributes,
+        ApiKeyCredentialProviderProps as ApiKeyCredentialProviderProps,
+        SecretReference as SecretReference,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ApiKeyCredentialProvider",
@@ -27,47 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _api_key_credential_provider_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_api_key_credential_provider_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApiKeyCredentialProviderApiKeySecretArn",
+        "ApiKeyCredentialProviderAttributes",
+        "ApiKeyCredentialProviderProps",
+        "SecretReference",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ApiKeyCredentialProviderApiKeySecretArn(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretArn: str
-
-
-class SecretReference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    JsonKey: str
-    SecretId: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ApiKeyCredentialProviderAttributes(DeferredModel):
-    ApiKeySecretArn: ApiKeyCredentialProviderApiKeySecretArn | None = None
-    ApiKeySecretJsonKey: str | None = None
-    CreatedTime: str | None = None
-    CredentialProviderArn: str | None = None
-    LastUpdatedTime: str | None = None
-
-
-class ApiKeyCredentialProviderProps(DeferredModel):
-    ApiKey: str | None = None
-    ApiKeySecretConfig: SecretReference | None = None
-    ApiKeySecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -206,8 +192,12 @@ class ApiKeyCredentialProvider(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApiKeyCredentialProviderProps
-    attributes_model: ClassVar[type[BaseModel]] = ApiKeyCredentialProviderAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApiKeyCredentialProviderProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApiKeyCredentialProviderAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

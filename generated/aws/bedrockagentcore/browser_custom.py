@@ -6,14 +6,30 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._browser_custom_models import (
+        BrowserCustomAttributes as BrowserCustomAttributes,
+        BrowserCustomBrowserSigning as BrowserCustomBrowserSigning,
+        BrowserCustomCertificateLocation as BrowserCustomCertificateLocation,
+        BrowserCustomProps as BrowserCustomProps,
+        BrowserCustomRecordingConfig as BrowserCustomRecordingConfig,
+        BrowserCustomS3Location as BrowserCustomS3Location,
+        BrowserCustomVpcConfig as BrowserCustomVpcConfig,
+        BrowserEnterprisePolicy as BrowserEnterprisePolicy,
+        BrowserNetworkConfiguration as BrowserNetworkConfiguration,
+        BrowserSummary as BrowserSummary,
+        Certificate as Certificate,
+    )
 
 __all__ = [
     "BrowserCustom",
@@ -39,105 +55,29 @@ __all__ = [
     "CertificateDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _browser_custom_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_browser_custom_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BrowserCustomAttributes",
+        "BrowserCustomBrowserSigning",
+        "BrowserCustomCertificateLocation",
+        "BrowserCustomProps",
+        "BrowserCustomRecordingConfig",
+        "BrowserCustomS3Location",
+        "BrowserCustomVpcConfig",
+        "BrowserEnterprisePolicy",
+        "BrowserNetworkConfiguration",
+        "BrowserSummary",
+        "Certificate",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BrowserCustomBrowserSigning(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-
-
-class BrowserCustomCertificateLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretArn: str
-
-
-class BrowserCustomS3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    Prefix: str
-
-
-class BrowserCustomVpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroups: list[str]
-    Subnets: list[str]
-
-
-class BrowserEnterprisePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Location: BrowserCustomS3Location
-    Type: Literal["MANAGED", "RECOMMENDED"]
-
-
-class BrowserNetworkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NetworkMode: Literal["PUBLIC", "VPC"]
-    VpcConfig: BrowserCustomVpcConfig | None = None
-
-
-class BrowserSummary(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BrowserArn: str
-    BrowserId: str
-    CreatedAt: str
-    Description: str | None = None
-    LastUpdatedAt: str | None = None
-    Name: str | None = None
-    Status: Literal["CREATING", "CREATE_FAILED", "READY", "DELETING", "DELETE_FAILED", "DELETED"]
-
-
-class Certificate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateLocation: BrowserCustomCertificateLocation
-
-
-class BrowserCustomAttributes(DeferredModel):
-    BrowserArn: str | None = None
-    BrowserId: str | None = None
-    CreatedAt: str | None = None
-    FailureReason: str | None = None
-    LastUpdatedAt: str | None = None
-    Status: (
-        Literal["CREATING", "CREATE_FAILED", "READY", "DELETING", "DELETE_FAILED", "DELETED"] | None
-    ) = None
-
-
-class BrowserCustomRecordingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    S3Location: BrowserCustomS3Location | None = None
-
-
-class BrowserCustomProps(DeferredModel):
-    BrowserSigning: BrowserCustomBrowserSigning | None = None
-    Certificates: list[Certificate] | None = None
-    Description: str | None = None
-    EnterprisePolicies: list[BrowserEnterprisePolicy] | None = None
-    ExecutionRoleArn: str | None = None
-    Name: str
-    NetworkConfiguration: BrowserNetworkConfiguration
-    RecordingConfig: BrowserCustomRecordingConfig | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -443,8 +383,10 @@ class BrowserCustom(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BrowserCustomProps
-    attributes_model: ClassVar[type[BaseModel]] = BrowserCustomAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BrowserCustomProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BrowserCustomAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,22 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._browser_profile_models import (
+        BrowserProfileAttributes as BrowserProfileAttributes,
+        BrowserProfileProps as BrowserProfileProps,
+        BrowserProfileSummary as BrowserProfileSummary,
+    )
 
 __all__ = [
     "BrowserProfile",
@@ -23,41 +31,21 @@ __all__ = [
     "BrowserProfileSummaryDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _browser_profile_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_browser_profile_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BrowserProfileAttributes",
+        "BrowserProfileProps",
+        "BrowserProfileSummary",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BrowserProfileProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class BrowserProfileSummary(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreatedAt: str
-    Description: str | None = None
-    LastSavedAt: str | None = None
-    LastSavedBrowserId: str | None = None
-    LastSavedBrowserSessionId: str | None = None
-    LastUpdatedAt: str
-    Name: str
-    ProfileArn: str
-    ProfileId: str
-    Status: Literal["READY", "DELETING", "DELETED", "SAVING"]
-
-
-class BrowserProfileAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    LastSavedAt: str | None = None
-    LastSavedBrowserId: str | None = None
-    LastSavedBrowserSessionId: str | None = None
-    LastUpdatedAt: str | None = None
-    ProfileArn: str | None = None
-    ProfileId: str | None = None
-    Status: Literal["READY", "DELETING", "DELETED", "SAVING"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -199,8 +187,10 @@ class BrowserProfile(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BrowserProfileProps
-    attributes_model: ClassVar[type[BaseModel]] = BrowserProfileAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BrowserProfileProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BrowserProfileAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

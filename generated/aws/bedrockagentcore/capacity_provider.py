@@ -6,14 +6,38 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._capacity_provider_models import (
+        CapacityProviderAttributes as CapacityProviderAttributes,
+        CapacityProviderCapacityReservationSpecification as CapacityProviderCapacityReservationSpecification,
+        CapacityProviderCapacityReservationTarget as CapacityProviderCapacityReservationTarget,
+        CapacityProviderComputeConfiguration as CapacityProviderComputeConfiguration,
+        CapacityProviderEc2Configuration as CapacityProviderEc2Configuration,
+        CapacityProviderInstanceRequirements as CapacityProviderInstanceRequirements,
+        CapacityProviderLaunchParameters as CapacityProviderLaunchParameters,
+        CapacityProviderLaunchTemplateSource as CapacityProviderLaunchTemplateSource,
+        CapacityProviderPermissionsConfiguration as CapacityProviderPermissionsConfiguration,
+        CapacityProviderProps as CapacityProviderProps,
+        CapacityProviderVpcConfiguration as CapacityProviderVpcConfiguration,
+        EbsVolumeConfiguration as EbsVolumeConfiguration,
+        EphemeralBlockDeviceMapping as EphemeralBlockDeviceMapping,
+        EphemeralEBSVolumeConfiguration as EphemeralEBSVolumeConfiguration,
+        InstanceLifecycleConfiguration as InstanceLifecycleConfiguration,
+        LicenseSpecification as LicenseSpecification,
+        RootVolumeConfiguration as RootVolumeConfiguration,
+        Tag as Tag,
+        VolumeConfiguration as VolumeConfiguration,
+    )
 
 __all__ = [
     "CapacityProvider",
@@ -55,187 +79,37 @@ __all__ = [
     "VolumeConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _capacity_provider_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_capacity_provider_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CapacityProviderAttributes",
+        "CapacityProviderCapacityReservationSpecification",
+        "CapacityProviderCapacityReservationTarget",
+        "CapacityProviderComputeConfiguration",
+        "CapacityProviderEc2Configuration",
+        "CapacityProviderInstanceRequirements",
+        "CapacityProviderLaunchParameters",
+        "CapacityProviderLaunchTemplateSource",
+        "CapacityProviderPermissionsConfiguration",
+        "CapacityProviderProps",
+        "CapacityProviderVpcConfiguration",
+        "EbsVolumeConfiguration",
+        "EphemeralBlockDeviceMapping",
+        "EphemeralEBSVolumeConfiguration",
+        "InstanceLifecycleConfiguration",
+        "LicenseSpecification",
+        "RootVolumeConfiguration",
+        "Tag",
+        "VolumeConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CapacityProviderCapacityReservationTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityReservationId: str | None = None
-    CapacityReservationResourceGroupArn: str | None = None
-
-
-class CapacityProviderInstanceRequirements(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedInstanceTypes: list[str]
-
-
-class CapacityProviderPermissionsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityProviderOperatorRoleArn: str
-
-
-class CapacityProviderVpcConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroups: list[str]
-    Subnets: list[str]
-
-
-class EbsVolumeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Encrypted: bool | None = None
-    Iops: int | None = None
-    KmsKeyId: str | None = None
-    Name: str
-    SizeGiB: int
-    SnapshotId: str | None = None
-    Throughput: int | None = None
-    VolumeType: Literal["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"] | None = None
-
-
-class EphemeralEBSVolumeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EbsCardIndex: int | None = None
-    Encrypted: bool | None = None
-    Iops: int | None = None
-    KmsKeyId: str | None = None
-    SnapshotId: str | None = None
-    Throughput: int | None = None
-    VolumeInitializationRate: int | None = None
-    VolumeSize: int | None = None
-    VolumeType: Literal["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"] | None = None
-
-
-class InstanceLifecycleConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdleInstanceTimeout: int | None = None
-    MaxLifetime: int | None = None
-
-
-class LicenseSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LicenseConfigurationArn: str
-
-
-class RootVolumeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Encrypted: bool | None = None
-    FreeSpaceGiB: int | None = None
-    Iops: int | None = None
-    KmsKeyId: str | None = None
-    Throughput: int | None = None
-    VolumeType: Literal["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VolumeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EbsConfiguration: EbsVolumeConfiguration
-
-
-class CapacityProviderAttributes(DeferredModel):
-    Arn: str | None = None
-    CapacityProviderId: str | None = None
-    CreatedAt: str | None = None
-    LastUpdatedAt: str | None = None
-    Status: (
-        Literal["CREATING", "CREATE_FAILED", "UPDATING", "UPDATE_FAILED", "READY", "DELETING"]
-        | None
-    ) = None
-
-
-class CapacityProviderCapacityReservationSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityReservationPreference: Literal["capacity-reservations-only", "open", "none"] | None = (
-        None
-    )
-    CapacityReservationTarget: CapacityProviderCapacityReservationTarget | None = None
-
-
-class EphemeralBlockDeviceMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeviceName: str | None = None
-    Ebs: EphemeralEBSVolumeConfiguration | None = None
-    VirtualName: str | None = None
-
-
-class CapacityProviderLaunchParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityReservationSpecification: CapacityProviderCapacityReservationSpecification | None = None
-    EphemeralVolumes: list[EphemeralBlockDeviceMapping] | None = None
-    InstanceProfileArn: str | None = None
-    InstanceRequirements: CapacityProviderInstanceRequirements
-    LicenseSpecifications: list[LicenseSpecification] | None = None
-    Monitoring: Literal["BASIC", "DETAILED"] | None = None
-    OperatingSystem: Literal["LINUX_X86_64", "LINUX_ARM64"]
-    PropagatedTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SshKeyName: str | None = None
-
-
-class CapacityProviderLaunchTemplateSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LaunchParameters: CapacityProviderLaunchParameters
-
-
-class CapacityProviderEc2Configuration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LaunchTemplateSource: CapacityProviderLaunchTemplateSource
-    LifecycleConfiguration: InstanceLifecycleConfiguration | None = None
-    RootVolume: RootVolumeConfiguration | None = None
-    Volumes: list[VolumeConfiguration] | None = None
-    VpcConfiguration: CapacityProviderVpcConfiguration
-
-
-class CapacityProviderComputeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ec2Configuration: CapacityProviderEc2Configuration
-
-
-class CapacityProviderProps(DeferredModel):
-    ComputeConfiguration: CapacityProviderComputeConfiguration
-    Description: str | None = None
-    Name: str
-    PermissionsConfiguration: CapacityProviderPermissionsConfiguration
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -775,8 +649,12 @@ class CapacityProvider(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CapacityProviderProps
-    attributes_model: ClassVar[type[BaseModel]] = CapacityProviderAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CapacityProviderProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CapacityProviderAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,26 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._code_interpreter_custom_models import (
+        Certificate as Certificate,
+        CodeInterpreterCustomAttributes as CodeInterpreterCustomAttributes,
+        CodeInterpreterCustomCertificateLocation as CodeInterpreterCustomCertificateLocation,
+        CodeInterpreterCustomProps as CodeInterpreterCustomProps,
+        CodeInterpreterCustomVpcConfig as CodeInterpreterCustomVpcConfig,
+        CodeInterpreterNetworkConfiguration as CodeInterpreterNetworkConfiguration,
+        CodeInterpreterSummary as CodeInterpreterSummary,
+    )
 
 __all__ = [
     "Certificate",
@@ -31,71 +43,25 @@ __all__ = [
     "CodeInterpreterSummaryDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _code_interpreter_custom_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_code_interpreter_custom_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Certificate",
+        "CodeInterpreterCustomAttributes",
+        "CodeInterpreterCustomCertificateLocation",
+        "CodeInterpreterCustomProps",
+        "CodeInterpreterCustomVpcConfig",
+        "CodeInterpreterNetworkConfiguration",
+        "CodeInterpreterSummary",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CodeInterpreterCustomCertificateLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretArn: str
-
-
-class CodeInterpreterCustomVpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroups: list[str]
-    Subnets: list[str]
-
-
-class CodeInterpreterNetworkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NetworkMode: Literal["PUBLIC", "SANDBOX", "VPC"]
-    VpcConfig: CodeInterpreterCustomVpcConfig | None = None
-
-
-class CodeInterpreterSummary(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CodeInterpreterArn: str
-    CodeInterpreterId: str
-    CreatedAt: str
-    Description: str | None = None
-    LastUpdatedAt: str | None = None
-    Name: str | None = None
-    Status: Literal["CREATING", "CREATE_FAILED", "READY", "DELETING", "DELETE_FAILED", "DELETED"]
-
-
-class CodeInterpreterCustomAttributes(DeferredModel):
-    CodeInterpreterArn: str | None = None
-    CodeInterpreterId: str | None = None
-    CreatedAt: str | None = None
-    FailureReason: str | None = None
-    LastUpdatedAt: str | None = None
-    Status: (
-        Literal["CREATING", "CREATE_FAILED", "READY", "DELETING", "DELETE_FAILED", "DELETED"] | None
-    ) = None
-
-
-class Certificate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateLocation: CodeInterpreterCustomCertificateLocation
-
-
-class CodeInterpreterCustomProps(DeferredModel):
-    Certificates: list[Certificate] | None = None
-    Description: str | None = None
-    ExecutionRoleArn: str | None = None
-    Name: str
-    NetworkConfiguration: CodeInterpreterNetworkConfiguration
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -326,8 +292,12 @@ class CodeInterpreterCustom(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CodeInterpreterCustomProps
-    attributes_model: ClassVar[type[BaseModel]] = CodeInterpreterCustomAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CodeInterpreterCustomProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CodeInterpreterCustomAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,25 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._configuration_bundle_models import (
+        ComponentConfiguration as ComponentConfiguration,
+        ConfigurationBundleAttributes as ConfigurationBundleAttributes,
+        ConfigurationBundleProps as ConfigurationBundleProps,
+        Tag as Tag,
+        VersionCreatedBySource as VersionCreatedBySource,
+        VersionLineageMetadata as VersionLineageMetadata,
+    )
 
 __all__ = [
     "ComponentConfiguration",
@@ -29,61 +40,24 @@ __all__ = [
     "VersionLineageMetadataDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _configuration_bundle_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_configuration_bundle_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ComponentConfiguration",
+        "ConfigurationBundleAttributes",
+        "ConfigurationBundleProps",
+        "Tag",
+        "VersionCreatedBySource",
+        "VersionLineageMetadata",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ComponentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Configuration: dict[str, Any]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VersionCreatedBySource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-    Name: str
-
-
-class VersionLineageMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BranchName: str | None = None
-    CommitMessage: str | None = None
-    CreatedBy: VersionCreatedBySource | None = None
-    ParentVersionIds: list[str] | None = None
-
-
-class ConfigurationBundleAttributes(DeferredModel):
-    BundleArn: str | None = None
-    BundleId: str | None = None
-    CreatedAt: str | None = None
-    LineageMetadata: VersionLineageMetadata | None = None
-    UpdatedAt: str | None = None
-    VersionId: str | None = None
-
-
-class ConfigurationBundleProps(DeferredModel):
-    BranchName: str | None = None
-    BundleName: str
-    CommitMessage: str | None = None
-    Components: Annotated[dict[str, Any], Field(max_length=0)]
-    CreatedBy: VersionCreatedBySource | None = None
-    Description: str | None = None
-    KmsKeyArn: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -267,8 +241,12 @@ class ConfigurationBundle(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConfigurationBundleProps
-    attributes_model: ClassVar[type[BaseModel]] = ConfigurationBundleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigurationBundleProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigurationBundleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._consent_portal_models import (
+        ConsentPortalAttributes as ConsentPortalAttributes,
+        ConsentPortalIdpConfig as ConsentPortalIdpConfig,
+        ConsentPortalProps as ConsentPortalProps,
+        ConsentPortalSource as ConsentPortalSource,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ConsentPortal",
@@ -27,53 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _consent_portal_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_consent_portal_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConsentPortalAttributes",
+        "ConsentPortalIdpConfig",
+        "ConsentPortalProps",
+        "ConsentPortalSource",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConsentPortalIdpConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Audience: str | None = None
-    CredentialProviderArn: str
-    Scopes: list[str]
-
-
-class ConsentPortalSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Identifier: str
-    Type: Literal["agentcore-gateway"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ConsentPortalAttributes(DeferredModel):
-    ConsentPortalArn: str | None = None
-    ConsentPortalId: str | None = None
-    CreatedAt: str | None = None
-    PortalUrl: str | None = None
-    Status: (
-        Literal["CREATING", "ACTIVE", "UPDATING", "UPDATE_FAILED", "DELETING", "FAILED"] | None
-    ) = None
-    UpdatedAt: str | None = None
-
-
-class ConsentPortalProps(DeferredModel):
-    Description: str | None = None
-    ExecutionRoleArn: str
-    IdpConfig: ConsentPortalIdpConfig
-    Name: str
-    Sources: list[ConsentPortalSource]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -246,8 +226,10 @@ class ConsentPortal(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConsentPortalProps
-    attributes_model: ClassVar[type[BaseModel]] = ConsentPortalAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ConsentPortalProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConsentPortalAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

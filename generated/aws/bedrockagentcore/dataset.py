@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._dataset_models import (
+        DataSourceType as DataSourceType,
+        DatasetAttributes as DatasetAttributes,
+        DatasetProps as DatasetProps,
+        DatasetS3Source as DatasetS3Source,
+        InlineExamplesSource as InlineExamplesSource,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DataSourceType",
@@ -29,72 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _dataset_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_dataset_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataSourceType",
+        "DatasetAttributes",
+        "DatasetProps",
+        "DatasetS3Source",
+        "InlineExamplesSource",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DatasetS3Source(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Uri: str
-
-
-class InlineExamplesSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Examples: list[dict[str, Any]]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DatasetAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DatasetArn: str | None = None
-    DatasetId: str | None = None
-    ExampleCount: int | None = None
-    Status: (
-        Literal[
-            "CREATING",
-            "UPDATING",
-            "DELETING",
-            "ACTIVE",
-            "CREATE_FAILED",
-            "UPDATE_FAILED",
-            "DELETE_FAILED",
-        ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
-
-
-class DataSourceType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InlineExamples: InlineExamplesSource | None = None
-    S3Source: DatasetS3Source | None = None
-
-
-class DatasetProps(DeferredModel):
-    DatasetName: str
-    Description: str | None = None
-    KmsKeyArn: str | None = None
-    SchemaType: Literal[
-        "AGENTCORE_EVALUATION_PREDEFINED_V1",
-        "AGENTCORE_EVALUATION_SIMULATED_V1",
-        "GENERIC_EVALUATION_PREDEFINED_V1",
-        "THIRD_PARTY_EVALUATION_V1",
-    ]
-    Source: DataSourceType | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -258,8 +221,10 @@ class Dataset(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DatasetProps
-    attributes_model: ClassVar[type[BaseModel]] = DatasetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DatasetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DatasetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,35 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._evaluator_models import (
+        CategoricalScaleDefinition as CategoricalScaleDefinition,
+        CodeBasedEvaluatorConfig as CodeBasedEvaluatorConfig,
+        DerivedEvaluatorConfig as DerivedEvaluatorConfig,
+        EvaluationDimension as EvaluationDimension,
+        EvaluatorAttributes as EvaluatorAttributes,
+        EvaluatorBedrockEvaluatorModelConfig as EvaluatorBedrockEvaluatorModelConfig,
+        EvaluatorDimensionRatingScale as EvaluatorDimensionRatingScale,
+        EvaluatorEvaluatorConfig as EvaluatorEvaluatorConfig,
+        EvaluatorModelConfig as EvaluatorModelConfig,
+        EvaluatorProps as EvaluatorProps,
+        EvaluatorRatingScale as EvaluatorRatingScale,
+        InferenceConfiguration as InferenceConfiguration,
+        LambdaEvaluatorConfig as LambdaEvaluatorConfig,
+        LlmAsAJudgeEvaluatorConfig as LlmAsAJudgeEvaluatorConfig,
+        NumericalScaleDefinition as NumericalScaleDefinition,
+        OpenResponsesEvaluatorModelConfig as OpenResponsesEvaluatorModelConfig,
+        ReasoningConfiguration as ReasoningConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CategoricalScaleDefinition",
@@ -53,169 +76,36 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _evaluator_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_evaluator_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CategoricalScaleDefinition",
+        "CodeBasedEvaluatorConfig",
+        "DerivedEvaluatorConfig",
+        "EvaluationDimension",
+        "EvaluatorAttributes",
+        "EvaluatorBedrockEvaluatorModelConfig",
+        "EvaluatorDimensionRatingScale",
+        "EvaluatorEvaluatorConfig",
+        "EvaluatorModelConfig",
+        "EvaluatorProps",
+        "EvaluatorRatingScale",
+        "InferenceConfiguration",
+        "LambdaEvaluatorConfig",
+        "LlmAsAJudgeEvaluatorConfig",
+        "NumericalScaleDefinition",
+        "OpenResponsesEvaluatorModelConfig",
+        "ReasoningConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CategoricalScaleDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Definition: str
-    Label: str
-
-
-class InferenceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxTokens: int | None = None
-    StopSequences: list[str] | None = None
-    Temperature: float | None = None
-    TopP: float | None = None
-
-
-class LambdaEvaluatorConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LambdaArn: str
-    LambdaTimeoutInSeconds: int | None = None
-
-
-class NumericalScaleDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Definition: str
-    Label: str
-    Value: float
-
-
-class ReasoningConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Effort: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class EvaluatorAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    EvaluatorArn: str | None = None
-    EvaluatorId: str | None = None
-    EvaluatorType: (
-        Literal["Builtin", "ThirdParty", "Custom", "CustomCode", "CustomDerived"] | None
-    ) = None
-    Provider: Literal["AWS", "DeepEval", "AutoEval", "Custom"] | None = None
-    Status: (
-        Literal["ACTIVE", "CREATING", "CREATE_FAILED", "UPDATING", "UPDATE_FAILED", "DELETING"]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
-
-
-class CodeBasedEvaluatorConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LambdaConfig: LambdaEvaluatorConfig
-
-
-class EvaluatorBedrockEvaluatorModelConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalModelRequestFields: dict[str, Any] | None = None
-    InferenceConfig: InferenceConfiguration | None = None
-    ModelId: str
-
-
-class EvaluatorDimensionRatingScale(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Categorical: list[CategoricalScaleDefinition] | None = None
-    Numerical: list[NumericalScaleDefinition] | None = None
-
-
-class OpenResponsesEvaluatorModelConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxOutputTokens: int | None = None
-    ModelId: str
-    Reasoning: ReasoningConfiguration | None = None
-    Temperature: float | None = None
-    TopP: float | None = None
-
-
-class EvaluationDimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DimensionInstruction: str
-    DimensionName: str
-    DimensionRatingScale: EvaluatorDimensionRatingScale
-
-
-class EvaluatorModelConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BedrockEvaluatorModelConfig: EvaluatorBedrockEvaluatorModelConfig | None = None
-    ResponsesEvaluatorModelConfig: OpenResponsesEvaluatorModelConfig | None = None
-
-
-class EvaluatorRatingScale(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Categorical: list[CategoricalScaleDefinition] | None = None
-    MultiDimensional: list[EvaluationDimension] | None = None
-    Numerical: list[NumericalScaleDefinition] | None = None
-
-
-class LlmAsAJudgeEvaluatorConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Instructions: str
-    ModelConfig: EvaluatorModelConfig
-    RatingScale: EvaluatorRatingScale
-
-
-class DerivedEvaluatorConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BaseEvaluatorId: str
-    ModelConfig: EvaluatorModelConfig
-
-
-class EvaluatorEvaluatorConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CodeBased: CodeBasedEvaluatorConfig | None = None
-    Derived: DerivedEvaluatorConfig | None = None
-    LlmAsAJudge: LlmAsAJudgeEvaluatorConfig | None = None
-
-
-class EvaluatorProps(DeferredModel):
-    Description: str | None = None
-    EvaluatorConfig: EvaluatorEvaluatorConfig
-    EvaluatorName: str
-    KmsKeyArn: str | None = None
-    Level: Literal["TOOL_CALL", "TRACE", "SESSION"]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -664,8 +554,10 @@ class Evaluator(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EvaluatorProps
-    attributes_model: ClassVar[type[BaseModel]] = EvaluatorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EvaluatorProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EvaluatorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,44 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._gateway_models import (
+        AuthorizingClaimMatchValueType as AuthorizingClaimMatchValueType,
+        AuthorizingClaimMatchValueTypeClaimMatchValueOption1 as AuthorizingClaimMatchValueTypeClaimMatchValueOption1,
+        AuthorizingClaimMatchValueTypeClaimMatchValueOption2 as AuthorizingClaimMatchValueTypeClaimMatchValueOption2,
+        CustomClaimValidationType as CustomClaimValidationType,
+        CustomJWTAuthorizerConfiguration as CustomJWTAuthorizerConfiguration,
+        CustomJWTAuthorizerConfigurationPrivateEndpointOption1 as CustomJWTAuthorizerConfigurationPrivateEndpointOption1,
+        CustomJWTAuthorizerConfigurationPrivateEndpointOption1SelfManagedLatticeResource as CustomJWTAuthorizerConfigurationPrivateEndpointOption1SelfManagedLatticeResource,
+        CustomJWTAuthorizerConfigurationPrivateEndpointOption2 as CustomJWTAuthorizerConfigurationPrivateEndpointOption2,
+        GatewayAttributes as GatewayAttributes,
+        GatewayAuthorizerConfiguration as GatewayAuthorizerConfiguration,
+        GatewayInterceptorConfiguration as GatewayInterceptorConfiguration,
+        GatewayInterceptorConfigurationInterceptor as GatewayInterceptorConfigurationInterceptor,
+        GatewayManagedVpcResource as GatewayManagedVpcResource,
+        GatewayPolicyEngineConfiguration as GatewayPolicyEngineConfiguration,
+        GatewayProps as GatewayProps,
+        GatewayProtocolConfiguration as GatewayProtocolConfiguration,
+        GatewaySessionConfiguration as GatewaySessionConfiguration,
+        GatewayStreamingConfiguration as GatewayStreamingConfiguration,
+        GatewayWafConfiguration as GatewayWafConfiguration,
+        GatewayWorkloadIdentityDetails as GatewayWorkloadIdentityDetails,
+        InterceptorInputConfiguration as InterceptorInputConfiguration,
+        InterceptorPayloadFilter as InterceptorPayloadFilter,
+        InterceptorPayloadFilterExcludeItem as InterceptorPayloadFilterExcludeItem,
+        LambdaInterceptorConfiguration as LambdaInterceptorConfiguration,
+        MCPGatewayConfiguration as MCPGatewayConfiguration,
+    )
 
 __all__ = [
     "AuthorizingClaimMatchValueType",
@@ -67,232 +97,43 @@ __all__ = [
     "MCPGatewayConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _gateway_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_gateway_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AuthorizingClaimMatchValueType",
+        "AuthorizingClaimMatchValueTypeClaimMatchValueOption1",
+        "AuthorizingClaimMatchValueTypeClaimMatchValueOption2",
+        "CustomClaimValidationType",
+        "CustomJWTAuthorizerConfiguration",
+        "CustomJWTAuthorizerConfigurationPrivateEndpointOption1",
+        "CustomJWTAuthorizerConfigurationPrivateEndpointOption1SelfManagedLatticeResource",
+        "CustomJWTAuthorizerConfigurationPrivateEndpointOption2",
+        "GatewayAttributes",
+        "GatewayAuthorizerConfiguration",
+        "GatewayInterceptorConfiguration",
+        "GatewayInterceptorConfigurationInterceptor",
+        "GatewayManagedVpcResource",
+        "GatewayPolicyEngineConfiguration",
+        "GatewayProps",
+        "GatewayProtocolConfiguration",
+        "GatewaySessionConfiguration",
+        "GatewayStreamingConfiguration",
+        "GatewayWafConfiguration",
+        "GatewayWorkloadIdentityDetails",
+        "InterceptorInputConfiguration",
+        "InterceptorPayloadFilter",
+        "InterceptorPayloadFilterExcludeItem",
+        "LambdaInterceptorConfiguration",
+        "MCPGatewayConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AuthorizingClaimMatchValueTypeClaimMatchValueOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MatchValueString: str
-
-
-class AuthorizingClaimMatchValueTypeClaimMatchValueOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MatchValueStringList: list[str]
-
-
-class CustomJWTAuthorizerConfigurationPrivateEndpointOption1SelfManagedLatticeResource(
-    DeferredModel
-):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceConfigurationIdentifier: str
-
-
-class GatewayManagedVpcResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndpointIpAddressType: Literal["IPV4", "IPV6"]
-    RoutingDomain: str | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    VpcIdentifier: str
-
-
-class GatewayPolicyEngineConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-    Mode: Literal["LOG_ONLY", "ENFORCE"]
-
-
-class GatewaySessionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SessionTimeoutInSeconds: float | None = None
-
-
-class GatewayStreamingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableResponseStreaming: bool | None = None
-
-
-class GatewayWafConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FailureMode: Literal["FAIL_CLOSE", "FAIL_OPEN"] | None = None
-
-
-class GatewayWorkloadIdentityDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WorkloadIdentityArn: str
-
-
-class InterceptorPayloadFilterExcludeItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Field: Literal["RESPONSE_BODY"]
-
-
-class LambdaInterceptorConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-
-
-class MCPGatewayConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Instructions: str | None = None
-    SearchType: Literal["SEMANTIC"] | None = None
-    SessionConfiguration: GatewaySessionConfiguration | None = None
-    StreamingConfiguration: GatewayStreamingConfiguration | None = None
-    SupportedVersions: list[str] | None = None
-
-
-class GatewayAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    GatewayArn: str | None = None
-    GatewayIdentifier: str | None = None
-    GatewayUrl: str | None = None
-    Status: (
-        Literal["CREATING", "UPDATING", "UPDATE_UNSUCCESSFUL", "DELETING", "READY", "FAILED"] | None
-    ) = None
-    StatusReasons: list[str] | None = None
-    UpdatedAt: str | None = None
-    WebAclArn: str | None = None
-    WorkloadIdentityDetails: GatewayWorkloadIdentityDetails | None = None
-
-
-class AuthorizingClaimMatchValueType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClaimMatchOperator: Literal["EQUALS", "CONTAINS", "CONTAINS_ANY"]
-    ClaimMatchValue: (
-        AuthorizingClaimMatchValueTypeClaimMatchValueOption1
-        | AuthorizingClaimMatchValueTypeClaimMatchValueOption2
-    )
-
-
-class CustomClaimValidationType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizingClaimMatchValue: AuthorizingClaimMatchValueType
-    InboundTokenClaimName: str
-    InboundTokenClaimValueType: Literal["STRING", "STRING_ARRAY"]
-
-
-class CustomJWTAuthorizerConfigurationPrivateEndpointOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SelfManagedLatticeResource: (
-        CustomJWTAuthorizerConfigurationPrivateEndpointOption1SelfManagedLatticeResource
-    )
-
-
-class CustomJWTAuthorizerConfigurationPrivateEndpointOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ManagedVpcResource: GatewayManagedVpcResource
-
-
-class GatewayInterceptorConfigurationInterceptor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Lambda: LambdaInterceptorConfiguration
-
-
-class GatewayProtocolConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Mcp: MCPGatewayConfiguration
-
-
-class InterceptorPayloadFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Exclude: list[InterceptorPayloadFilterExcludeItem]
-
-
-class CustomJWTAuthorizerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdvertisedScopeMapping: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    AllowedAudience: list[str] | None = None
-    AllowedClients: list[str] | None = None
-    AllowedScopes: list[str] | None = None
-    CustomClaims: list[CustomClaimValidationType] | None = None
-    DiscoveryUrl: str
-    PrivateEndpoint: (
-        CustomJWTAuthorizerConfigurationPrivateEndpointOption1
-        | CustomJWTAuthorizerConfigurationPrivateEndpointOption2
-        | None
-    ) = None
-
-
-class GatewayAuthorizerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomJWTAuthorizer: CustomJWTAuthorizerConfiguration
-
-
-class InterceptorInputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PassRequestHeaders: bool
-    PayloadFilter: InterceptorPayloadFilter | None = None
-
-
-class GatewayInterceptorConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputConfiguration: InterceptorInputConfiguration | None = None
-    InterceptionPoints: list[Literal["REQUEST", "RESPONSE"]]
-    Interceptor: GatewayInterceptorConfigurationInterceptor
-
-
-class GatewayProps(DeferredModel):
-    AuthorizerConfiguration: GatewayAuthorizerConfiguration | None = None
-    AuthorizerType: Literal["CUSTOM_JWT", "AWS_IAM", "NONE", "AUTHENTICATE_ONLY"]
-    Description: str | None = None
-    ExceptionLevel: Literal["DEBUG"] | None = None
-    InterceptorConfigurations: list[GatewayInterceptorConfiguration] | None = None
-    KmsKeyArn: str | None = None
-    Name: str
-    PolicyEngineConfiguration: GatewayPolicyEngineConfiguration | None = None
-    ProtocolConfiguration: GatewayProtocolConfiguration | None = None
-    ProtocolType: Literal["MCP"] | None = None
-    RoleArn: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    WafConfiguration: GatewayWafConfiguration | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -961,8 +802,10 @@ class Gateway(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GatewayProps
-    attributes_model: ClassVar[type[BaseModel]] = GatewayAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GatewayProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GatewayAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._gateway_rate_limit_models import (
+        GatewayRateLimitAttributes as GatewayRateLimitAttributes,
+        GatewayRateLimitProps as GatewayRateLimitProps,
+        LimitEntry as LimitEntry,
+        RateConfig as RateConfig,
+    )
 
 __all__ = [
     "GatewayRateLimit",
@@ -25,40 +34,22 @@ __all__ = [
     "RateConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _gateway_rate_limit_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_gateway_rate_limit_models"
+_MODEL_NAMES = frozenset(
+    {
+        "GatewayRateLimitAttributes",
+        "GatewayRateLimitProps",
+        "LimitEntry",
+        "RateConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RateConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Period: Literal["second", "minute"]
-    Rate: float
-
-
-class GatewayRateLimitAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    Status: Literal["CREATING", "ACTIVE", "UPDATING", "DELETING"] | None = None
-    UpdatedAt: str | None = None
-
-
-class LimitEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Connections: list[RateConfig] | None = None
-    Dimensions: Annotated[dict[str, Any], Field(max_length=0)]
-    Requests: list[RateConfig] | None = None
-    Tokens: list[RateConfig] | None = None
-
-
-class GatewayRateLimitProps(DeferredModel):
-    Description: str | None = None
-    DimensionKeys: list[str]
-    Entries: list[LimitEntry]
-    GatewayIdentifier: str | None = None
-    RateLimitId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -209,8 +200,12 @@ class GatewayRateLimit(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GatewayRateLimitProps
-    attributes_model: ClassVar[type[BaseModel]] = GatewayRateLimitAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GatewayRateLimitProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GatewayRateLimitAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,41 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._gateway_rule_models import (
+        ConfigurationBundleReference as ConfigurationBundleReference,
+        GatewayRuleActionsItemOption1 as GatewayRuleActionsItemOption1,
+        GatewayRuleActionsItemOption1ConfigurationBundleOption1 as GatewayRuleActionsItemOption1ConfigurationBundleOption1,
+        GatewayRuleActionsItemOption1ConfigurationBundleOption2 as GatewayRuleActionsItemOption1ConfigurationBundleOption2,
+        GatewayRuleActionsItemOption2 as GatewayRuleActionsItemOption2,
+        GatewayRuleActionsItemOption2RouteToTargetOption1 as GatewayRuleActionsItemOption2RouteToTargetOption1,
+        GatewayRuleActionsItemOption2RouteToTargetOption2 as GatewayRuleActionsItemOption2RouteToTargetOption2,
+        GatewayRuleAttributes as GatewayRuleAttributes,
+        GatewayRuleConditionsItemOption1 as GatewayRuleConditionsItemOption1,
+        GatewayRuleConditionsItemOption2 as GatewayRuleConditionsItemOption2,
+        GatewayRuleIamPrincipal as GatewayRuleIamPrincipal,
+        GatewayRuleMatchPaths as GatewayRuleMatchPaths,
+        GatewayRuleMatchPrincipals as GatewayRuleMatchPrincipals,
+        GatewayRuleMatchPrincipalsAnyOfItem as GatewayRuleMatchPrincipalsAnyOfItem,
+        GatewayRuleProps as GatewayRuleProps,
+        GatewayRuleStaticOverride as GatewayRuleStaticOverride,
+        GatewayRuleStaticRoute as GatewayRuleStaticRoute,
+        GatewayRuleWeightedOverride as GatewayRuleWeightedOverride,
+        GatewayRuleWeightedRoute as GatewayRuleWeightedRoute,
+        SystemManagedBlock as SystemManagedBlock,
+        TargetTrafficSplitEntry as TargetTrafficSplitEntry,
+        TrafficSplitEntry as TrafficSplitEntry,
+    )
 
 __all__ = [
     "ConfigurationBundleReference",
@@ -61,184 +88,40 @@ __all__ = [
     "TrafficSplitEntryDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _gateway_rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_gateway_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConfigurationBundleReference",
+        "GatewayRuleActionsItemOption1",
+        "GatewayRuleActionsItemOption1ConfigurationBundleOption1",
+        "GatewayRuleActionsItemOption1ConfigurationBundleOption2",
+        "GatewayRuleActionsItemOption2",
+        "GatewayRuleActionsItemOption2RouteToTargetOption1",
+        "GatewayRuleActionsItemOption2RouteToTargetOption2",
+        "GatewayRuleAttributes",
+        "GatewayRuleConditionsItemOption1",
+        "GatewayRuleConditionsItemOption2",
+        "GatewayRuleIamPrincipal",
+        "GatewayRuleMatchPaths",
+        "GatewayRuleMatchPrincipals",
+        "GatewayRuleMatchPrincipalsAnyOfItem",
+        "GatewayRuleProps",
+        "GatewayRuleStaticOverride",
+        "GatewayRuleStaticRoute",
+        "GatewayRuleWeightedOverride",
+        "GatewayRuleWeightedRoute",
+        "SystemManagedBlock",
+        "TargetTrafficSplitEntry",
+        "TrafficSplitEntry",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConfigurationBundleReference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BundleArn: str
-    BundleVersion: str
-
-
-class GatewayRuleIamPrincipal(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-    Operator: Literal["StringEquals", "StringLike"] | None = None
-
-
-class GatewayRuleMatchPaths(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnyOf: list[str]
-
-
-class GatewayRuleMatchPrincipalsAnyOfItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IamPrincipal: GatewayRuleIamPrincipal
-
-
-class GatewayRuleStaticOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BundleArn: str
-    BundleVersion: str
-
-
-class GatewayRuleStaticRoute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetName: str
-
-
-class SystemManagedBlock(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ManagedBy: str
-
-
-class TargetTrafficSplitEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    Metadata: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Name: str
-    TargetName: str
-    Weight: float
-
-
-class TrafficSplitEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConfigurationBundle: ConfigurationBundleReference
-    Description: str | None = None
-    Metadata: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Name: str
-    Weight: float
-
-
-class GatewayRuleAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    GatewayArn: str | None = None
-    RuleId: str | None = None
-    Status: Literal["CREATING", "ACTIVE", "UPDATING", "DELETING"] | None = None
-    System: SystemManagedBlock | None = None
-    UpdatedAt: str | None = None
-
-
-class GatewayRuleActionsItemOption1ConfigurationBundleOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StaticOverride: GatewayRuleStaticOverride
-
-
-class GatewayRuleActionsItemOption2RouteToTargetOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StaticRoute: GatewayRuleStaticRoute
-
-
-class GatewayRuleConditionsItemOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MatchPaths: GatewayRuleMatchPaths
-
-
-class GatewayRuleMatchPrincipals(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnyOf: list[GatewayRuleMatchPrincipalsAnyOfItem]
-
-
-class GatewayRuleWeightedOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TrafficSplit: list[TrafficSplitEntry]
-
-
-class GatewayRuleWeightedRoute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TrafficSplit: list[TargetTrafficSplitEntry]
-
-
-class GatewayRuleActionsItemOption1ConfigurationBundleOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WeightedOverride: GatewayRuleWeightedOverride
-
-
-class GatewayRuleActionsItemOption2RouteToTargetOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WeightedRoute: GatewayRuleWeightedRoute
-
-
-class GatewayRuleConditionsItemOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MatchPrincipals: GatewayRuleMatchPrincipals
-
-
-class GatewayRuleActionsItemOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConfigurationBundle: (
-        GatewayRuleActionsItemOption1ConfigurationBundleOption1
-        | GatewayRuleActionsItemOption1ConfigurationBundleOption2
-    )
-
-
-class GatewayRuleActionsItemOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RouteToTarget: (
-        GatewayRuleActionsItemOption2RouteToTargetOption1
-        | GatewayRuleActionsItemOption2RouteToTargetOption2
-    )
-
-
-class GatewayRuleProps(DeferredModel):
-    Actions: list[GatewayRuleActionsItemOption1 | GatewayRuleActionsItemOption2]
-    Conditions: list[GatewayRuleConditionsItemOption1 | GatewayRuleConditionsItemOption2] | None = (
-        None
-    )
-    Description: str | None = None
-    GatewayIdentifier: str | None = None
-    Priority: float
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -718,8 +601,10 @@ class GatewayRule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GatewayRuleProps
-    attributes_model: ClassVar[type[BaseModel]] = GatewayRuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GatewayRuleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GatewayRuleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

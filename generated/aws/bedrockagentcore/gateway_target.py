@@ -6,14 +6,86 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._gateway_target_models import (
+        ApiGatewayTargetConfiguration as ApiGatewayTargetConfiguration,
+        ApiGatewayToolFilter as ApiGatewayToolFilter,
+        ApiGatewayToolOverride as ApiGatewayToolOverride,
+        ConnectorConfiguration as ConnectorConfiguration,
+        ConnectorParameterOverride as ConnectorParameterOverride,
+        ConnectorSource as ConnectorSource,
+        ConnectorTargetConfiguration as ConnectorTargetConfiguration,
+        CredentialProviderConfiguration as CredentialProviderConfiguration,
+        CredentialProviderConfigurationCredentialProviderOption1 as CredentialProviderConfigurationCredentialProviderOption1,
+        CredentialProviderConfigurationCredentialProviderOption2 as CredentialProviderConfigurationCredentialProviderOption2,
+        CredentialProviderConfigurationCredentialProviderOption3 as CredentialProviderConfigurationCredentialProviderOption3,
+        GatewayTargetApiGatewayToolConfiguration as GatewayTargetApiGatewayToolConfiguration,
+        GatewayTargetApiKeyCredentialProvider as GatewayTargetApiKeyCredentialProvider,
+        GatewayTargetAttributes as GatewayTargetAttributes,
+        GatewayTargetAuthorizationData as GatewayTargetAuthorizationData,
+        GatewayTargetIamCredentialProvider as GatewayTargetIamCredentialProvider,
+        GatewayTargetManagedVpcResource as GatewayTargetManagedVpcResource,
+        GatewayTargetMetadataConfiguration as GatewayTargetMetadataConfiguration,
+        GatewayTargetModelMapping as GatewayTargetModelMapping,
+        GatewayTargetPrivateEndpointOption1 as GatewayTargetPrivateEndpointOption1,
+        GatewayTargetPrivateEndpointOption1SelfManagedLatticeResource as GatewayTargetPrivateEndpointOption1SelfManagedLatticeResource,
+        GatewayTargetPrivateEndpointOption2 as GatewayTargetPrivateEndpointOption2,
+        GatewayTargetProps as GatewayTargetProps,
+        GatewayTargetProviderPrefix as GatewayTargetProviderPrefix,
+        GatewayTargetStickinessConfiguration as GatewayTargetStickinessConfiguration,
+        GatewayTargetTargetConfigurationOption1 as GatewayTargetTargetConfigurationOption1,
+        GatewayTargetTargetConfigurationOption1McpOption1 as GatewayTargetTargetConfigurationOption1McpOption1,
+        GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption1 as GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption1,
+        GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption2 as GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption2,
+        GatewayTargetTargetConfigurationOption1McpOption2 as GatewayTargetTargetConfigurationOption1McpOption2,
+        GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption1 as GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption1,
+        GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption2 as GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption2,
+        GatewayTargetTargetConfigurationOption1McpOption3 as GatewayTargetTargetConfigurationOption1McpOption3,
+        GatewayTargetTargetConfigurationOption1McpOption4 as GatewayTargetTargetConfigurationOption1McpOption4,
+        GatewayTargetTargetConfigurationOption1McpOption5 as GatewayTargetTargetConfigurationOption1McpOption5,
+        GatewayTargetTargetConfigurationOption1McpOption6 as GatewayTargetTargetConfigurationOption1McpOption6,
+        GatewayTargetTargetConfigurationOption2 as GatewayTargetTargetConfigurationOption2,
+        GatewayTargetTargetConfigurationOption2HttpOption1 as GatewayTargetTargetConfigurationOption2HttpOption1,
+        GatewayTargetTargetConfigurationOption2HttpOption2 as GatewayTargetTargetConfigurationOption2HttpOption2,
+        GatewayTargetTargetConfigurationOption2HttpOption3 as GatewayTargetTargetConfigurationOption2HttpOption3,
+        GatewayTargetTargetConfigurationOption3 as GatewayTargetTargetConfigurationOption3,
+        GatewayTargetTargetConfigurationOption3InferenceOption1 as GatewayTargetTargetConfigurationOption3InferenceOption1,
+        GatewayTargetTargetConfigurationOption3InferenceOption2 as GatewayTargetTargetConfigurationOption3InferenceOption2,
+        HttpApiSchemaConfiguration as HttpApiSchemaConfiguration,
+        HttpApiSchemaConfigurationSourceOption1 as HttpApiSchemaConfigurationSourceOption1,
+        HttpApiSchemaConfigurationSourceOption2 as HttpApiSchemaConfigurationSourceOption2,
+        HttpConnectorSource as HttpConnectorSource,
+        HttpConnectorTargetConfiguration as HttpConnectorTargetConfiguration,
+        InferenceConnectorSource as InferenceConnectorSource,
+        InferenceConnectorTargetConfiguration as InferenceConnectorTargetConfiguration,
+        InferenceOperationConfiguration as InferenceOperationConfiguration,
+        InferenceProviderTargetConfiguration as InferenceProviderTargetConfiguration,
+        ManagedResourceDetails as ManagedResourceDetails,
+        McpLambdaTargetConfiguration as McpLambdaTargetConfiguration,
+        McpLambdaTargetConfigurationToolSchemaOption1 as McpLambdaTargetConfigurationToolSchemaOption1,
+        McpLambdaTargetConfigurationToolSchemaOption2 as McpLambdaTargetConfigurationToolSchemaOption2,
+        McpServerTargetConfiguration as McpServerTargetConfiguration,
+        McpServerTargetConfigurationMcpToolSchemaOption1 as McpServerTargetConfigurationMcpToolSchemaOption1,
+        McpServerTargetConfigurationMcpToolSchemaOption2 as McpServerTargetConfigurationMcpToolSchemaOption2,
+        ModelEntry as ModelEntry,
+        OAuth2AuthorizationData as OAuth2AuthorizationData,
+        OAuthCredentialProvider as OAuthCredentialProvider,
+        PassthroughTargetConfiguration as PassthroughTargetConfiguration,
+        RuntimeTargetConfiguration as RuntimeTargetConfiguration,
+        S3Configuration as S3Configuration,
+        SchemaDefinition as SchemaDefinition,
+        ToolDefinition as ToolDefinition,
+    )
 
 __all__ = [
     "ApiGatewayTargetConfiguration",
@@ -151,601 +223,85 @@ __all__ = [
     "ToolDefinitionDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class ApiGatewayToolFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FilterPath: str
-    Methods: list[Literal["GET", "DELETE", "HEAD", "OPTIONS", "PATCH", "PUT", "POST"]]
-
-
-class ApiGatewayToolOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    Method: Literal["GET", "DELETE", "HEAD", "OPTIONS", "PATCH", "PUT", "POST"]
-    Name: str
-    Path: str
-
-
-class ConnectorParameterOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    Path: str
-    Visible: bool | None = None
-
-
-class ConnectorSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectorId: str
-
-
-class GatewayTargetApiGatewayToolConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ToolFilters: list[ApiGatewayToolFilter]
-    ToolOverrides: list[ApiGatewayToolOverride] | None = None
-
-
-class GatewayTargetApiKeyCredentialProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CredentialLocation: Literal["HEADER", "QUERY_PARAMETER"] | None = None
-    CredentialParameterName: str | None = None
-    CredentialPrefix: str | None = None
-    ProviderArn: str
-
-
-class GatewayTargetIamCredentialProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Region: str | None = None
-    Service: str
-
-
-class GatewayTargetManagedVpcResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndpointIpAddressType: Literal["IPV4", "IPV6"]
-    RoutingDomain: str | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    VpcIdentifier: str
-
-
-class GatewayTargetMetadataConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedQueryParameters: list[str] | None = None
-    AllowedRequestHeaders: list[str] | None = None
-    AllowedResponseHeaders: list[str] | None = None
-
-
-class GatewayTargetPrivateEndpointOption1SelfManagedLatticeResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceConfigurationIdentifier: str
-
-
-class GatewayTargetPrivateEndpointOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ManagedVpcResource: GatewayTargetManagedVpcResource
-
-
-class GatewayTargetProviderPrefix(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Separator: str | None = None
-    Strip: bool | None = None
-
-
-class GatewayTargetStickinessConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Identifier: str
-    Timeout: float | None = None
-
-
-class GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InlinePayload: str
-
-
-class GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InlinePayload: str
-
-
-class HttpApiSchemaConfigurationSourceOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InlinePayload: str
-
-
-class HttpConnectorSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectorId: str
-
-
-class HttpConnectorTargetConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Source: HttpConnectorSource
-
-
-class InferenceConnectorSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectorId: str
-
-
-class InferenceConnectorTargetConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Source: InferenceConnectorSource
-
-
-class ManagedResourceDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Domain: str | None = None
-    ResourceAssociationArn: str | None = None
-    ResourceGatewayArn: str | None = None
-
-
-class McpServerTargetConfigurationMcpToolSchemaOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InlinePayload: str
-
-
-class ModelEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Model: str
-
-
-class OAuth2AuthorizationData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationUrl: str
-    UserId: str | None = None
-
-
-class OAuthCredentialProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DefaultReturnUrl: str | None = None
-    GrantType: Literal["CLIENT_CREDENTIALS", "AUTHORIZATION_CODE", "TOKEN_EXCHANGE"] | None = None
-    ProviderArn: str
-    Scopes: list[str]
-
-
-class S3Configuration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketOwnerAccountId: str | None = None
-    Uri: str | None = None
-
-
-class SchemaDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    Items: SchemaDefinition | None = None
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Required: list[str] | None = None
-    Type: Literal["string", "number", "object", "array", "boolean", "integer"]
-
-
-class ToolDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str
-    InputSchema: SchemaDefinition
-    Name: str
-    OutputSchema: SchemaDefinition | None = None
-
-
-class ApiGatewayTargetConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApiGatewayToolConfiguration: GatewayTargetApiGatewayToolConfiguration
-    RestApiId: str
-    Stage: str
-
-
-class ConnectorConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    Name: str
-    ParameterOverrides: list[ConnectorParameterOverride] | None = None
-    ParameterValues: Any | None = None
-
-
-class ConnectorTargetConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Configurations: list[ConnectorConfiguration] | None = None
-    Enabled: list[str] | None = None
-    Source: ConnectorSource
-
-
-class CredentialProviderConfigurationCredentialProviderOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OauthCredentialProvider: OAuthCredentialProvider
-
-
-class CredentialProviderConfigurationCredentialProviderOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApiKeyCredentialProvider: GatewayTargetApiKeyCredentialProvider
-
-
-class CredentialProviderConfigurationCredentialProviderOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IamCredentialProvider: GatewayTargetIamCredentialProvider
-
-
-class GatewayTargetAuthorizationData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Oauth2: OAuth2AuthorizationData
-
-
-class GatewayTargetModelMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ProviderPrefix: GatewayTargetProviderPrefix | None = None
-
-
-class GatewayTargetPrivateEndpointOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SelfManagedLatticeResource: GatewayTargetPrivateEndpointOption1SelfManagedLatticeResource
-
-
-class GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3: S3Configuration
-
-
-class GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3: S3Configuration
-
-
-class GatewayTargetTargetConfigurationOption1McpOption5(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApiGateway: ApiGatewayTargetConfiguration
-
-
-class GatewayTargetTargetConfigurationOption1McpOption6(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Connector: ConnectorTargetConfiguration
-
-
-class GatewayTargetTargetConfigurationOption2HttpOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Connector: HttpConnectorTargetConfiguration
-
-
-class GatewayTargetTargetConfigurationOption3InferenceOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Connector: InferenceConnectorTargetConfiguration
-
-
-class HttpApiSchemaConfigurationSourceOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3: S3Configuration
-
-
-class InferenceOperationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Models: list[ModelEntry] | None = None
-    Path: str
-    ProviderPath: str | None = None
-
-
-class InferenceProviderTargetConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Endpoint: str
-    ModelMapping: GatewayTargetModelMapping | None = None
-    Operations: list[InferenceOperationConfiguration] | None = None
-
-
-class McpLambdaTargetConfigurationToolSchemaOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3: S3Configuration
-
-
-class McpLambdaTargetConfigurationToolSchemaOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InlinePayload: list[ToolDefinition]
-
-
-class McpServerTargetConfigurationMcpToolSchemaOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3: S3Configuration
-
-
-class GatewayTargetAttributes(DeferredModel):
-    AuthorizationData: GatewayTargetAuthorizationData | None = None
-    CreatedAt: str | None = None
-    GatewayArn: str | None = None
-    LastSynchronizedAt: str | None = None
-    PrivateEndpointManagedResources: list[ManagedResourceDetails] | None = None
-    ProtocolType: Literal["MCP", "HTTP"] | None = None
-    Status: (
-        Literal[
-            "CREATING",
-            "UPDATING",
-            "UPDATE_UNSUCCESSFUL",
-            "DELETING",
-            "READY",
-            "FAILED",
-            "SYNCHRONIZING",
-            "SYNCHRONIZE_UNSUCCESSFUL",
-            "CREATE_PENDING_AUTH",
-            "UPDATE_PENDING_AUTH",
-            "SYNCHRONIZE_PENDING_AUTH",
-        ]
-        | None
-    ) = None
-    StatusReasons: list[str] | None = None
-    TargetId: str | None = None
-    UpdatedAt: str | None = None
-
-
-class CredentialProviderConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CredentialProvider: (
-        CredentialProviderConfigurationCredentialProviderOption1
-        | CredentialProviderConfigurationCredentialProviderOption2
-        | CredentialProviderConfigurationCredentialProviderOption3
-        | None
-    ) = None
-    CredentialProviderType: Literal[
-        "GATEWAY_IAM_ROLE", "OAUTH", "API_KEY", "CALLER_IAM_CREDENTIALS", "JWT_PASSTHROUGH"
-    ]
-
-
-class GatewayTargetTargetConfigurationOption1McpOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OpenApiSchema: (
-        GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption1
-        | GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption2
-    )
-
-
-class GatewayTargetTargetConfigurationOption1McpOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SmithyModel: (
-        GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption1
-        | GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption2
-    )
-
-
-class GatewayTargetTargetConfigurationOption3InferenceOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Provider: InferenceProviderTargetConfiguration
-
-
-class HttpApiSchemaConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Source: HttpApiSchemaConfigurationSourceOption1 | HttpApiSchemaConfigurationSourceOption2
-
-
-class McpLambdaTargetConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LambdaArn: str
-    ToolSchema: (
-        McpLambdaTargetConfigurationToolSchemaOption1
-        | McpLambdaTargetConfigurationToolSchemaOption2
-    )
-
-
-class McpServerTargetConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Endpoint: str
-    ListingMode: Literal["DEFAULT", "DYNAMIC"] | None = None
-    McpToolSchema: (
-        McpServerTargetConfigurationMcpToolSchemaOption1
-        | McpServerTargetConfigurationMcpToolSchemaOption2
-        | None
-    ) = None
-    ResourcePriority: float | None = None
-
-
-class PassthroughTargetConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Endpoint: str
-    ProtocolType: Literal["MCP", "A2A", "INFERENCE", "CUSTOM"]
-    Schema: HttpApiSchemaConfiguration | None = None
-    StickinessConfiguration: GatewayTargetStickinessConfiguration | None = None
-
-
-class RuntimeTargetConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-    Qualifier: str | None = None
-    Schema: HttpApiSchemaConfiguration | None = None
-
-
-class GatewayTargetTargetConfigurationOption1McpOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Lambda: McpLambdaTargetConfiguration
-
-
-class GatewayTargetTargetConfigurationOption1McpOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    McpServer: McpServerTargetConfiguration
-
-
-class GatewayTargetTargetConfigurationOption2HttpOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentcoreRuntime: RuntimeTargetConfiguration
-
-
-class GatewayTargetTargetConfigurationOption2HttpOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Passthrough: PassthroughTargetConfiguration
-
-
-class GatewayTargetTargetConfigurationOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Inference: (
-        GatewayTargetTargetConfigurationOption3InferenceOption1
-        | GatewayTargetTargetConfigurationOption3InferenceOption2
-    )
-
-
-class GatewayTargetTargetConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Mcp: (
-        GatewayTargetTargetConfigurationOption1McpOption1
-        | GatewayTargetTargetConfigurationOption1McpOption2
-        | GatewayTargetTargetConfigurationOption1McpOption3
-        | GatewayTargetTargetConfigurationOption1McpOption4
-        | GatewayTargetTargetConfigurationOption1McpOption5
-        | GatewayTargetTargetConfigurationOption1McpOption6
-    )
-
-
-class GatewayTargetTargetConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Http: (
-        GatewayTargetTargetConfigurationOption2HttpOption1
-        | GatewayTargetTargetConfigurationOption2HttpOption2
-        | GatewayTargetTargetConfigurationOption2HttpOption3
-    )
-
-
-class GatewayTargetProps(DeferredModel):
-    CredentialProviderConfigurations: list[CredentialProviderConfiguration] | None = None
-    Description: str | None = None
-    GatewayIdentifier: str | None = None
-    MetadataConfiguration: GatewayTargetMetadataConfiguration | None = None
-    Name: str | None = None
-    PrivateEndpoint: (
-        GatewayTargetPrivateEndpointOption1 | GatewayTargetPrivateEndpointOption2 | None
-    ) = None
-    TargetConfiguration: (
-        GatewayTargetTargetConfigurationOption1
-        | GatewayTargetTargetConfigurationOption2
-        | GatewayTargetTargetConfigurationOption3
-    )
-
-
-SchemaDefinition.model_rebuild()
-
+# The pydantic models live in _gateway_target_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_gateway_target_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApiGatewayTargetConfiguration",
+        "ApiGatewayToolFilter",
+        "ApiGatewayToolOverride",
+        "ConnectorConfiguration",
+        "ConnectorParameterOverride",
+        "ConnectorSource",
+        "ConnectorTargetConfiguration",
+        "CredentialProviderConfiguration",
+        "CredentialProviderConfigurationCredentialProviderOption1",
+        "CredentialProviderConfigurationCredentialProviderOption2",
+        "CredentialProviderConfigurationCredentialProviderOption3",
+        "GatewayTargetApiGatewayToolConfiguration",
+        "GatewayTargetApiKeyCredentialProvider",
+        "GatewayTargetAttributes",
+        "GatewayTargetAuthorizationData",
+        "GatewayTargetIamCredentialProvider",
+        "GatewayTargetManagedVpcResource",
+        "GatewayTargetMetadataConfiguration",
+        "GatewayTargetModelMapping",
+        "GatewayTargetPrivateEndpointOption1",
+        "GatewayTargetPrivateEndpointOption1SelfManagedLatticeResource",
+        "GatewayTargetPrivateEndpointOption2",
+        "GatewayTargetProps",
+        "GatewayTargetProviderPrefix",
+        "GatewayTargetStickinessConfiguration",
+        "GatewayTargetTargetConfigurationOption1",
+        "GatewayTargetTargetConfigurationOption1McpOption1",
+        "GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption1",
+        "GatewayTargetTargetConfigurationOption1McpOption1OpenApiSchemaOption2",
+        "GatewayTargetTargetConfigurationOption1McpOption2",
+        "GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption1",
+        "GatewayTargetTargetConfigurationOption1McpOption2SmithyModelOption2",
+        "GatewayTargetTargetConfigurationOption1McpOption3",
+        "GatewayTargetTargetConfigurationOption1McpOption4",
+        "GatewayTargetTargetConfigurationOption1McpOption5",
+        "GatewayTargetTargetConfigurationOption1McpOption6",
+        "GatewayTargetTargetConfigurationOption2",
+        "GatewayTargetTargetConfigurationOption2HttpOption1",
+        "GatewayTargetTargetConfigurationOption2HttpOption2",
+        "GatewayTargetTargetConfigurationOption2HttpOption3",
+        "GatewayTargetTargetConfigurationOption3",
+        "GatewayTargetTargetConfigurationOption3InferenceOption1",
+        "GatewayTargetTargetConfigurationOption3InferenceOption2",
+        "HttpApiSchemaConfiguration",
+        "HttpApiSchemaConfigurationSourceOption1",
+        "HttpApiSchemaConfigurationSourceOption2",
+        "HttpConnectorSource",
+        "HttpConnectorTargetConfiguration",
+        "InferenceConnectorSource",
+        "InferenceConnectorTargetConfiguration",
+        "InferenceOperationConfiguration",
+        "InferenceProviderTargetConfiguration",
+        "ManagedResourceDetails",
+        "McpLambdaTargetConfiguration",
+        "McpLambdaTargetConfigurationToolSchemaOption1",
+        "McpLambdaTargetConfigurationToolSchemaOption2",
+        "McpServerTargetConfiguration",
+        "McpServerTargetConfigurationMcpToolSchemaOption1",
+        "McpServerTargetConfigurationMcpToolSchemaOption2",
+        "ModelEntry",
+        "OAuth2AuthorizationData",
+        "OAuthCredentialProvider",
+        "PassthroughTargetConfiguration",
+        "RuntimeTargetConfiguration",
+        "S3Configuration",
+        "SchemaDefinition",
+        "ToolDefinition",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -2186,8 +1742,10 @@ class GatewayTarget(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GatewayTargetProps
-    attributes_model: ClassVar[type[BaseModel]] = GatewayTargetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GatewayTargetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GatewayTargetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

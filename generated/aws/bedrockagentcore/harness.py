@@ -6,14 +6,79 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._harness_models import (
+        AuthorizingClaimMatchValueType as AuthorizingClaimMatchValueType,
+        ClaimMatchValueType as ClaimMatchValueType,
+        CustomClaimValidationType as CustomClaimValidationType,
+        CustomJWTAuthorizerConfiguration as CustomJWTAuthorizerConfiguration,
+        EfsAccessPointConfiguration as EfsAccessPointConfiguration,
+        FilesystemConfiguration as FilesystemConfiguration,
+        HarnessAfterInvocationHook as HarnessAfterInvocationHook,
+        HarnessAfterToolCallHook as HarnessAfterToolCallHook,
+        HarnessAgentCoreBrowserConfig as HarnessAgentCoreBrowserConfig,
+        HarnessAgentCoreCodeInterpreterConfig as HarnessAgentCoreCodeInterpreterConfig,
+        HarnessAgentCoreGatewayConfig as HarnessAgentCoreGatewayConfig,
+        HarnessAgentCoreMemoryConfiguration as HarnessAgentCoreMemoryConfiguration,
+        HarnessAgentCoreMemoryRetrievalConfig as HarnessAgentCoreMemoryRetrievalConfig,
+        HarnessAgentCoreRuntimeEnvironment as HarnessAgentCoreRuntimeEnvironment,
+        HarnessAttributes as HarnessAttributes,
+        HarnessAuthorizerConfiguration as HarnessAuthorizerConfiguration,
+        HarnessBedrockModelConfig as HarnessBedrockModelConfig,
+        HarnessBeforeInvocationHook as HarnessBeforeInvocationHook,
+        HarnessBeforeToolCallHook as HarnessBeforeToolCallHook,
+        HarnessContainerConfiguration as HarnessContainerConfiguration,
+        HarnessEnvironmentArtifact as HarnessEnvironmentArtifact,
+        HarnessEnvironmentProvider as HarnessEnvironmentProvider,
+        HarnessGatewayOutboundAuth as HarnessGatewayOutboundAuth,
+        HarnessGeminiModelConfig as HarnessGeminiModelConfig,
+        HarnessHook as HarnessHook,
+        HarnessHookEventBridgeTarget as HarnessHookEventBridgeTarget,
+        HarnessHookLambdaTarget as HarnessHookLambdaTarget,
+        HarnessHookSnsTarget as HarnessHookSnsTarget,
+        HarnessHookTarget as HarnessHookTarget,
+        HarnessInlineFunctionConfig as HarnessInlineFunctionConfig,
+        HarnessLifecycleConfiguration as HarnessLifecycleConfiguration,
+        HarnessLiteLlmModelConfig as HarnessLiteLlmModelConfig,
+        HarnessManagedMemoryConfiguration as HarnessManagedMemoryConfiguration,
+        HarnessManagedVpcResource as HarnessManagedVpcResource,
+        HarnessMemoryConfiguration as HarnessMemoryConfiguration,
+        HarnessModelConfiguration as HarnessModelConfiguration,
+        HarnessNetworkConfiguration as HarnessNetworkConfiguration,
+        HarnessOpenAiModelConfig as HarnessOpenAiModelConfig,
+        HarnessPrivateEndpoint as HarnessPrivateEndpoint,
+        HarnessProps as HarnessProps,
+        HarnessRemoteMcpConfig as HarnessRemoteMcpConfig,
+        HarnessSelfManagedLatticeResource as HarnessSelfManagedLatticeResource,
+        HarnessSkill as HarnessSkill,
+        HarnessSkillAwsSkillsSource as HarnessSkillAwsSkillsSource,
+        HarnessSkillGitAuth as HarnessSkillGitAuth,
+        HarnessSkillGitSource as HarnessSkillGitSource,
+        HarnessSkillS3Source as HarnessSkillS3Source,
+        HarnessSlidingWindowConfiguration as HarnessSlidingWindowConfiguration,
+        HarnessSummarizationConfiguration as HarnessSummarizationConfiguration,
+        HarnessSystemContentBlock as HarnessSystemContentBlock,
+        HarnessTool as HarnessTool,
+        HarnessToolConfiguration as HarnessToolConfiguration,
+        HarnessTruncationConfiguration as HarnessTruncationConfiguration,
+        HarnessTruncationStrategyConfiguration as HarnessTruncationStrategyConfiguration,
+        OAuthCredentialProvider as OAuthCredentialProvider,
+        PrivateEndpointOverride as PrivateEndpointOverride,
+        S3FilesAccessPointConfiguration as S3FilesAccessPointConfiguration,
+        SessionStorageConfiguration as SessionStorageConfiguration,
+        Tag as Tag,
+        VpcConfig as VpcConfig,
+    )
 
 __all__ = [
     "AuthorizingClaimMatchValueType",
@@ -137,567 +202,78 @@ __all__ = [
     "VpcConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class ClaimMatchValueType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MatchValueString: str | None = None
-    MatchValueStringList: list[str] | None = None
-
-
-class EfsAccessPointConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessPointArn: str
-    MountPath: str
-
-
-class HarnessAgentCoreBrowserConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BrowserArn: str | None = None
-
-
-class HarnessAgentCoreCodeInterpreterConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CodeInterpreterArn: str | None = None
-
-
-class HarnessAgentCoreMemoryConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActorId: str | None = None
-    Arn: str
-    MessagesCount: int | None = None
-    RetrievalConfig: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class HarnessAgentCoreMemoryRetrievalConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RelevanceScore: float | None = None
-    StrategyId: str | None = None
-    TopK: int | None = None
-
-
-class HarnessBedrockModelConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalParams: dict[str, Any] | None = None
-    ApiFormat: Literal["converse_stream", "responses", "chat_completions"] | None = None
-    MaxTokens: int | None = None
-    ModelId: str
-    Temperature: float | None = None
-    TopP: float | None = None
-
-
-class HarnessContainerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerUri: str
-
-
-class HarnessEnvironmentArtifact(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerConfiguration: HarnessContainerConfiguration | None = None
-
-
-class HarnessGeminiModelConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalParams: dict[str, Any] | None = None
-    ApiKeyArn: str
-    MaxTokens: int | None = None
-    ModelId: str
-    Temperature: float | None = None
-    TopK: int | None = None
-    TopP: float | None = None
-
-
-class HarnessHookEventBridgeTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-
-
-class HarnessHookLambdaTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-    FailureMode: Literal["allow", "deny"] | None = None
-    TimeoutSeconds: int | None = None
-
-
-class HarnessHookSnsTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-
-
-class HarnessHookTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventBridge: HarnessHookEventBridgeTarget | None = None
-    Lambda: HarnessHookLambdaTarget | None = None
-    Sns: HarnessHookSnsTarget | None = None
-
-
-class HarnessInlineFunctionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str
-    InputSchema: dict[str, Any]
-
-
-class HarnessLifecycleConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdleRuntimeSessionTimeout: int | None = None
-    MaxLifetime: int | None = None
-
-
-class HarnessLiteLlmModelConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalParams: dict[str, Any] | None = None
-    ApiBase: str | None = None
-    ApiKeyArn: str | None = None
-    MaxTokens: int | None = None
-    ModelId: str
-    Temperature: float | None = None
-    TopP: float | None = None
-
-
-class HarnessManagedMemoryConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-    EncryptionKeyArn: str | None = None
-    EventExpiryDuration: int | None = None
-    Strategies: list[Literal["SEMANTIC", "SUMMARIZATION", "USER_PREFERENCE", "EPISODIC"]] | None = (
-        None
-    )
-
-
-class HarnessManagedVpcResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndpointIpAddressType: Literal["IPV4", "IPV6"]
-    RoutingDomain: str | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    VpcIdentifier: str
-
-
-class HarnessMemoryConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentCoreMemoryConfiguration: HarnessAgentCoreMemoryConfiguration | None = None
-    Disabled: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ManagedMemoryConfiguration: HarnessManagedMemoryConfiguration | None = None
-
-
-class HarnessOpenAiModelConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalParams: dict[str, Any] | None = None
-    ApiBase: str | None = None
-    ApiFormat: Literal["chat_completions", "responses"] | None = None
-    ApiKeyArn: str
-    MaxTokens: int | None = None
-    ModelId: str
-    Temperature: float | None = None
-    TopP: float | None = None
-
-
-class HarnessRemoteMcpConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Headers: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Url: str
-
-
-class HarnessSelfManagedLatticeResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceConfigurationIdentifier: str
-
-
-class HarnessSkillAwsSkillsSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Paths: list[str] | None = None
-
-
-class HarnessSkillGitAuth(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CredentialArn: str
-    Username: str | None = None
-
-
-class HarnessSkillGitSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Auth: HarnessSkillGitAuth | None = None
-    Path: str | None = None
-    Url: str
-
-
-class HarnessSkillS3Source(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Uri: str
-
-
-class HarnessSlidingWindowConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MessagesCount: int | None = None
-
-
-class HarnessSummarizationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PreserveRecentMessages: int | None = None
-    SummarizationSystemPrompt: str | None = None
-    SummaryRatio: float | None = None
-
-
-class HarnessSystemContentBlock(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Text: str
-
-
-class HarnessTruncationStrategyConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SlidingWindow: HarnessSlidingWindowConfiguration | None = None
-    Summarization: HarnessSummarizationConfiguration | None = None
-
-
-class OAuthCredentialProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DefaultReturnUrl: str | None = None
-    GrantType: Literal["CLIENT_CREDENTIALS", "AUTHORIZATION_CODE"] | None = None
-    ProviderArn: str
-    Scopes: list[str]
-
-
-class S3FilesAccessPointConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessPointArn: str
-    MountPath: str
-
-
-class SessionStorageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MountPath: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroups: list[str]
-    Subnets: list[str]
-
-
-class HarnessAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    HarnessId: str | None = None
-    Status: (
-        Literal[
-            "CREATING",
-            "CREATE_FAILED",
-            "UPDATING",
-            "UPDATE_FAILED",
-            "READY",
-            "DELETING",
-            "DELETE_FAILED",
-        ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
-    Version: str | None = None
-
-
-class AuthorizingClaimMatchValueType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClaimMatchOperator: Literal["EQUALS", "CONTAINS", "CONTAINS_ANY"]
-    ClaimMatchValue: ClaimMatchValueType
-
-
-class CustomClaimValidationType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizingClaimMatchValue: AuthorizingClaimMatchValueType
-    InboundTokenClaimName: str
-    InboundTokenClaimValueType: Literal["STRING", "STRING_ARRAY"]
-
-
-class FilesystemConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EfsAccessPoint: EfsAccessPointConfiguration | None = None
-    S3FilesAccessPoint: S3FilesAccessPointConfiguration | None = None
-    SessionStorage: SessionStorageConfiguration | None = None
-
-
-class HarnessAfterInvocationHook(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Target: HarnessHookTarget
-
-
-class HarnessAfterToolCallHook(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Target: HarnessHookTarget
-
-
-class HarnessBeforeInvocationHook(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Target: HarnessHookTarget
-
-
-class HarnessBeforeToolCallHook(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Target: HarnessHookTarget
-
-
-class HarnessGatewayOutboundAuth(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsIam: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    None_: Annotated[dict[str, Any] | None, Field(alias="None", max_length=0)] = None
-    Oauth: OAuthCredentialProvider | None = None
-
-
-class HarnessHook(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AfterInvocation: HarnessAfterInvocationHook | None = None
-    AfterToolCall: HarnessAfterToolCallHook | None = None
-    BeforeInvocation: HarnessBeforeInvocationHook | None = None
-    BeforeToolCall: HarnessBeforeToolCallHook | None = None
-
-
-class HarnessModelConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BedrockModelConfig: HarnessBedrockModelConfig | None = None
-    GeminiModelConfig: HarnessGeminiModelConfig | None = None
-    LiteLlmModelConfig: HarnessLiteLlmModelConfig | None = None
-    OpenAiModelConfig: HarnessOpenAiModelConfig | None = None
-
-
-class HarnessNetworkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NetworkMode: Literal["PUBLIC", "VPC"]
-    NetworkModeConfig: VpcConfig | None = None
-
-
-class HarnessPrivateEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ManagedVpcResource: HarnessManagedVpcResource | None = None
-    SelfManagedLatticeResource: HarnessSelfManagedLatticeResource | None = None
-
-
-class HarnessSkill(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsSkills: HarnessSkillAwsSkillsSource | None = None
-    Git: HarnessSkillGitSource | None = None
-    Path: str | None = None
-    S3: HarnessSkillS3Source | None = None
-
-
-class HarnessTruncationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Config: HarnessTruncationStrategyConfiguration | None = None
-    Strategy: Literal["sliding_window", "summarization", "none"]
-
-
-class PrivateEndpointOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Domain: str
-    PrivateEndpoint: HarnessPrivateEndpoint
-
-
-class CustomJWTAuthorizerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdvertisedScopeMapping: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    AllowedAudience: list[str] | None = None
-    AllowedClients: list[str] | None = None
-    AllowedScopes: list[str] | None = None
-    CustomClaims: list[CustomClaimValidationType] | None = None
-    DiscoveryUrl: str
-    PrivateEndpoint: HarnessPrivateEndpoint | None = None
-    PrivateEndpointOverrides: list[PrivateEndpointOverride] | None = None
-
-
-class HarnessAgentCoreGatewayConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GatewayArn: str
-    OutboundAuth: HarnessGatewayOutboundAuth | None = None
-
-
-class HarnessAgentCoreRuntimeEnvironment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentRuntimeArn: str | None = None
-    AgentRuntimeId: str | None = None
-    AgentRuntimeName: str | None = None
-    FilesystemConfigurations: list[FilesystemConfiguration] | None = None
-    LifecycleConfiguration: HarnessLifecycleConfiguration | None = None
-    NetworkConfiguration: HarnessNetworkConfiguration | None = None
-
-
-class HarnessAuthorizerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomJWTAuthorizer: CustomJWTAuthorizerConfiguration | None = None
-
-
-class HarnessEnvironmentProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentCoreRuntimeEnvironment: HarnessAgentCoreRuntimeEnvironment | None = None
-
-
-class HarnessToolConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentCoreBrowser: HarnessAgentCoreBrowserConfig | None = None
-    AgentCoreCodeInterpreter: HarnessAgentCoreCodeInterpreterConfig | None = None
-    AgentCoreGateway: HarnessAgentCoreGatewayConfig | None = None
-    InlineFunction: HarnessInlineFunctionConfig | None = None
-    RemoteMcp: HarnessRemoteMcpConfig | None = None
-
-
-class HarnessTool(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Config: HarnessToolConfiguration | None = None
-    Name: str | None = None
-    Type: Literal[
-        "remote_mcp",
-        "agentcore_browser",
-        "agentcore_gateway",
-        "inline_function",
-        "agentcore_code_interpreter",
-    ]
-
-
-class HarnessProps(DeferredModel):
-    AllowedTools: list[str] | None = None
-    AuthorizerConfiguration: HarnessAuthorizerConfiguration | None = None
-    Environment: HarnessEnvironmentProvider | None = None
-    EnvironmentArtifact: HarnessEnvironmentArtifact | None = None
-    EnvironmentVariables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ExecutionRoleArn: str
-    HarnessName: str
-    Hooks: list[HarnessHook] | None = None
-    MaxIterations: int | None = None
-    MaxTokens: int | None = None
-    Memory: HarnessMemoryConfiguration | None = None
-    Model: HarnessModelConfiguration
-    Skills: list[HarnessSkill] | None = None
-    SystemPrompt: list[HarnessSystemContentBlock] | None = None
-    Tags: list[Tag] | None = None
-    TimeoutSeconds: int | None = None
-    Tools: list[HarnessTool] | None = None
-    Truncation: HarnessTruncationConfiguration | None = None
-
+# The pydantic models live in _harness_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_harness_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AuthorizingClaimMatchValueType",
+        "ClaimMatchValueType",
+        "CustomClaimValidationType",
+        "CustomJWTAuthorizerConfiguration",
+        "EfsAccessPointConfiguration",
+        "FilesystemConfiguration",
+        "HarnessAfterInvocationHook",
+        "HarnessAfterToolCallHook",
+        "HarnessAgentCoreBrowserConfig",
+        "HarnessAgentCoreCodeInterpreterConfig",
+        "HarnessAgentCoreGatewayConfig",
+        "HarnessAgentCoreMemoryConfiguration",
+        "HarnessAgentCoreMemoryRetrievalConfig",
+        "HarnessAgentCoreRuntimeEnvironment",
+        "HarnessAttributes",
+        "HarnessAuthorizerConfiguration",
+        "HarnessBedrockModelConfig",
+        "HarnessBeforeInvocationHook",
+        "HarnessBeforeToolCallHook",
+        "HarnessContainerConfiguration",
+        "HarnessEnvironmentArtifact",
+        "HarnessEnvironmentProvider",
+        "HarnessGatewayOutboundAuth",
+        "HarnessGeminiModelConfig",
+        "HarnessHook",
+        "HarnessHookEventBridgeTarget",
+        "HarnessHookLambdaTarget",
+        "HarnessHookSnsTarget",
+        "HarnessHookTarget",
+        "HarnessInlineFunctionConfig",
+        "HarnessLifecycleConfiguration",
+        "HarnessLiteLlmModelConfig",
+        "HarnessManagedMemoryConfiguration",
+        "HarnessManagedVpcResource",
+        "HarnessMemoryConfiguration",
+        "HarnessModelConfiguration",
+        "HarnessNetworkConfiguration",
+        "HarnessOpenAiModelConfig",
+        "HarnessPrivateEndpoint",
+        "HarnessProps",
+        "HarnessRemoteMcpConfig",
+        "HarnessSelfManagedLatticeResource",
+        "HarnessSkill",
+        "HarnessSkillAwsSkillsSource",
+        "HarnessSkillGitAuth",
+        "HarnessSkillGitSource",
+        "HarnessSkillS3Source",
+        "HarnessSlidingWindowConfiguration",
+        "HarnessSummarizationConfiguration",
+        "HarnessSystemContentBlock",
+        "HarnessTool",
+        "HarnessToolConfiguration",
+        "HarnessTruncationConfiguration",
+        "HarnessTruncationStrategyConfiguration",
+        "OAuthCredentialProvider",
+        "PrivateEndpointOverride",
+        "S3FilesAccessPointConfiguration",
+        "SessionStorageConfiguration",
+        "Tag",
+        "VpcConfig",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -2249,8 +1825,10 @@ class Harness(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = HarnessProps
-    attributes_model: ClassVar[type[BaseModel]] = HarnessAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "HarnessProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "HarnessAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._harness_endpoint_models import (
+        HarnessEndpointAttributes as HarnessEndpointAttributes,
+        HarnessEndpointProps as HarnessEndpointProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "HarnessEndpoint",
@@ -23,44 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _harness_endpoint_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_harness_endpoint_models"
+_MODEL_NAMES = frozenset(
+    {
+        "HarnessEndpointAttributes",
+        "HarnessEndpointProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class HarnessEndpointAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    HarnessName: str | None = None
-    LiveVersion: str | None = None
-    Status: (
-        Literal[
-            "CREATING",
-            "CREATE_FAILED",
-            "UPDATING",
-            "UPDATE_FAILED",
-            "READY",
-            "DELETING",
-            "DELETE_FAILED",
-        ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
-
-
-class HarnessEndpointProps(DeferredModel):
-    Description: str | None = None
-    EndpointName: str
-    HarnessId: str
-    Tags: list[Tag] | None = None
-    TargetVersion: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -171,8 +156,10 @@ class HarnessEndpoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = HarnessEndpointProps
-    attributes_model: ClassVar[type[BaseModel]] = HarnessEndpointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "HarnessEndpointProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "HarnessEndpointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

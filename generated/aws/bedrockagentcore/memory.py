@@ -6,14 +6,73 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._memory_models import (
+        ContentConfiguration as ContentConfiguration,
+        CustomConfigurationInput as CustomConfigurationInput,
+        EpisodicOverrideConsolidationConfigurationInput as EpisodicOverrideConsolidationConfigurationInput,
+        EpisodicOverrideExtractionConfigurationInput as EpisodicOverrideExtractionConfigurationInput,
+        EpisodicOverrideReflectionConfigurationInput as EpisodicOverrideReflectionConfigurationInput,
+        EpisodicReflectionConfigurationInput as EpisodicReflectionConfigurationInput,
+        IndexedKey as IndexedKey,
+        InvocationConfigurationInput as InvocationConfigurationInput,
+        KinesisResource as KinesisResource,
+        MemoryAttributes as MemoryAttributes,
+        MemoryCustomMemoryStrategy as MemoryCustomMemoryStrategy,
+        MemoryCustomMemoryStrategyRecordExpirySpecification as MemoryCustomMemoryStrategyRecordExpirySpecification,
+        MemoryEpisodicMemoryStrategy as MemoryEpisodicMemoryStrategy,
+        MemoryEpisodicMemoryStrategyRecordExpirySpecification as MemoryEpisodicMemoryStrategyRecordExpirySpecification,
+        MemoryEpisodicOverride as MemoryEpisodicOverride,
+        MemoryExtractionConfig as MemoryExtractionConfig,
+        MemoryLlmExtractionConfig as MemoryLlmExtractionConfig,
+        MemoryMemoryRecordSchema as MemoryMemoryRecordSchema,
+        MemoryNumberValidation as MemoryNumberValidation,
+        MemoryProps as MemoryProps,
+        MemorySelfManagedConfiguration as MemorySelfManagedConfiguration,
+        MemorySemanticMemoryStrategy as MemorySemanticMemoryStrategy,
+        MemorySemanticMemoryStrategyRecordExpirySpecification as MemorySemanticMemoryStrategyRecordExpirySpecification,
+        MemorySemanticOverride as MemorySemanticOverride,
+        MemoryStrategy as MemoryStrategy,
+        MemoryStreamDeliveryResources as MemoryStreamDeliveryResources,
+        MemoryStringListValidation as MemoryStringListValidation,
+        MemoryStringValidation as MemoryStringValidation,
+        MemorySummaryMemoryStrategy as MemorySummaryMemoryStrategy,
+        MemorySummaryMemoryStrategyRecordExpirySpecification as MemorySummaryMemoryStrategyRecordExpirySpecification,
+        MemorySummaryOverride as MemorySummaryOverride,
+        MemoryUserPreferenceMemoryStrategy as MemoryUserPreferenceMemoryStrategy,
+        MemoryUserPreferenceMemoryStrategyRecordExpirySpecification as MemoryUserPreferenceMemoryStrategyRecordExpirySpecification,
+        MemoryUserPreferenceOverride as MemoryUserPreferenceOverride,
+        MemoryValidation as MemoryValidation,
+        MessageBasedTriggerInput as MessageBasedTriggerInput,
+        MetadataSchemaEntry as MetadataSchemaEntry,
+        NamespaceKeyEntry as NamespaceKeyEntry,
+        NamespaceKeyValidation as NamespaceKeyValidation,
+        SemanticConsolidationOverride as SemanticConsolidationOverride,
+        SemanticExtractionOverride as SemanticExtractionOverride,
+        SemanticOverrideConsolidationConfigurationInput as SemanticOverrideConsolidationConfigurationInput,
+        SemanticOverrideExtractionConfigurationInput as SemanticOverrideExtractionConfigurationInput,
+        StrategyConfiguration as StrategyConfiguration,
+        StreamDeliveryResource as StreamDeliveryResource,
+        SummaryConsolidationOverride as SummaryConsolidationOverride,
+        SummaryOverrideConsolidationConfigurationInput as SummaryOverrideConsolidationConfigurationInput,
+        TimeBasedTriggerInput as TimeBasedTriggerInput,
+        TokenBasedTriggerInput as TokenBasedTriggerInput,
+        TriggerConditionInput as TriggerConditionInput,
+        UserPreferenceConsolidationOverride as UserPreferenceConsolidationOverride,
+        UserPreferenceExtractionOverride as UserPreferenceExtractionOverride,
+        UserPreferenceOverrideConsolidationConfigurationInput as UserPreferenceOverrideConsolidationConfigurationInput,
+        UserPreferenceOverrideExtractionConfigurationInput as UserPreferenceOverrideExtractionConfigurationInput,
+    )
 
 __all__ = [
     "ContentConfiguration",
@@ -125,522 +184,72 @@ __all__ = [
     "UserPreferenceOverrideExtractionConfigurationInputDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class ContentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Level: Literal["METADATA_ONLY", "FULL_CONTENT"] | None = None
-    Type: Literal["MEMORY_RECORDS"]
-
-
-class EpisodicOverrideConsolidationConfigurationInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppendToPrompt: str
-    ModelId: str
-
-
-class EpisodicOverrideExtractionConfigurationInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppendToPrompt: str
-    ModelId: str
-
-
-class IndexedKey(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Type: Literal["STRING", "STRINGLIST", "NUMBER"]
-
-
-class InvocationConfigurationInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PayloadDeliveryBucketName: str | None = None
-    TopicArn: str | None = None
-
-
-class KinesisResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContentConfigurations: list[ContentConfiguration]
-    DataStreamArn: str
-
-
-class MemoryCustomMemoryStrategyRecordExpirySpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RecordExpiryDurationDays: int
-
-
-class MemoryEpisodicMemoryStrategyRecordExpirySpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RecordExpiryDurationDays: int
-
-
-class MemoryNumberValidation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxValue: float | None = None
-    MinValue: float | None = None
-
-
-class MemorySemanticMemoryStrategyRecordExpirySpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RecordExpiryDurationDays: int
-
-
-class MemoryStringListValidation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedValues: list[str] | None = None
-    MaxItems: int | None = None
-
-
-class MemoryStringValidation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedValues: list[str]
-
-
-class MemorySummaryMemoryStrategyRecordExpirySpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RecordExpiryDurationDays: int
-
-
-class MemoryUserPreferenceMemoryStrategyRecordExpirySpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RecordExpiryDurationDays: int
-
-
-class MemoryValidation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NumberValidation: MemoryNumberValidation | None = None
-    StringListValidation: MemoryStringListValidation | None = None
-    StringValidation: MemoryStringValidation | None = None
-
-
-class MessageBasedTriggerInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MessageCount: int | None = None
-
-
-class NamespaceKeyValidation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedValues: list[str] | None = None
-    RegexPattern: str | None = None
-
-
-class SemanticConsolidationOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppendToPrompt: str
-    ModelId: str
-
-
-class SemanticExtractionOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppendToPrompt: str
-    ModelId: str
-
-
-class SemanticOverrideConsolidationConfigurationInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppendToPrompt: str
-    ModelId: str
-
-
-class SemanticOverrideExtractionConfigurationInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppendToPrompt: str
-    ModelId: str
-
-
-class StreamDeliveryResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Kinesis: KinesisResource | None = None
-
-
-class SummaryConsolidationOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppendToPrompt: str
-    ModelId: str
-
-
-class SummaryOverrideConsolidationConfigurationInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppendToPrompt: str
-    ModelId: str
-
-
-class TimeBasedTriggerInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdleSessionTimeout: int | None = None
-
-
-class TokenBasedTriggerInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TokenCount: int | None = None
-
-
-class TriggerConditionInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MessageBasedTrigger: MessageBasedTriggerInput | None = None
-    TimeBasedTrigger: TimeBasedTriggerInput | None = None
-    TokenBasedTrigger: TokenBasedTriggerInput | None = None
-
-
-class UserPreferenceConsolidationOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppendToPrompt: str
-    ModelId: str
-
-
-class UserPreferenceExtractionOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppendToPrompt: str
-    ModelId: str
-
-
-class UserPreferenceOverrideConsolidationConfigurationInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppendToPrompt: str
-    ModelId: str
-
-
-class UserPreferenceOverrideExtractionConfigurationInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppendToPrompt: str
-    ModelId: str
-
-
-class MemoryAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    FailureReason: str | None = None
-    MemoryArn: str | None = None
-    MemoryId: str | None = None
-    Status: Literal["CREATING", "ACTIVE", "FAILED", "DELETING"] | None = None
-    UpdatedAt: str | None = None
-
-
-class MemoryLlmExtractionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Definition: str
-    LlmExtractionInstruction: str | None = None
-    Validation: MemoryValidation | None = None
-
-
-class MemorySelfManagedConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HistoricalContextWindowSize: int | None = None
-    InvocationConfiguration: InvocationConfigurationInput | None = None
-    TriggerConditions: list[TriggerConditionInput] | None = None
-
-
-class MemorySemanticOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Consolidation: SemanticOverrideConsolidationConfigurationInput | None = None
-    Extraction: SemanticOverrideExtractionConfigurationInput | None = None
-
-
-class MemoryStreamDeliveryResources(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Resources: list[StreamDeliveryResource]
-
-
-class MemorySummaryOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Consolidation: SummaryOverrideConsolidationConfigurationInput | None = None
-
-
-class MemoryUserPreferenceOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Consolidation: UserPreferenceOverrideConsolidationConfigurationInput | None = None
-    Extraction: UserPreferenceOverrideExtractionConfigurationInput | None = None
-
-
-class NamespaceKeyEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Validation: NamespaceKeyValidation | None = None
-
-
-class StrategyConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Consolidation: (
-        SemanticConsolidationOverride
-        | SummaryConsolidationOverride
-        | UserPreferenceConsolidationOverride
-        | None
-    ) = None
-    Extraction: SemanticExtractionOverride | UserPreferenceExtractionOverride | None = None
-    Type: (
-        Literal["SEMANTIC_OVERRIDE", "SUMMARY_OVERRIDE", "USER_PREFERENCE_OVERRIDE", "EPISODIC"]
-        | None
-    ) = None
-
-
-class MemoryExtractionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LlmExtractionConfig: MemoryLlmExtractionConfig | None = None
-
-
-class MetadataSchemaEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExtractionConfig: MemoryExtractionConfig | None = None
-    ExtractionType: Literal["LLM_INFERRED", "STRICTLY_CONSISTENT"] | None = None
-    Key: str
-    Type: Literal["STRING", "STRINGLIST", "NUMBER"] | None = None
-
-
-class MemoryMemoryRecordSchema(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetadataSchema: list[MetadataSchemaEntry] | None = None
-
-
-class MemorySemanticMemoryStrategy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreatedAt: str | None = None
-    Description: str | None = None
-    MemoryRecordSchema: MemoryMemoryRecordSchema | None = None
-    Name: str
-    NamespaceTemplates: list[str] | None = None
-    Namespaces: list[str] | None = None
-    RecordExpiryDurationDays: int | None = None
-    RecordExpirySpecification: MemorySemanticMemoryStrategyRecordExpirySpecification | None = None
-    Status: Literal["CREATING", "ACTIVE", "DELETING", "FAILED"] | None = None
-    StrategyId: str | None = None
-    Type: Literal["SEMANTIC", "SUMMARIZATION", "USER_PREFERENCE", "CUSTOM", "EPISODIC"] | None = (
-        None
-    )
-    UpdatedAt: str | None = None
-
-
-class MemorySummaryMemoryStrategy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreatedAt: str | None = None
-    Description: str | None = None
-    MemoryRecordSchema: MemoryMemoryRecordSchema | None = None
-    Name: str
-    NamespaceTemplates: list[str] | None = None
-    Namespaces: list[str] | None = None
-    RecordExpiryDurationDays: int | None = None
-    RecordExpirySpecification: MemorySummaryMemoryStrategyRecordExpirySpecification | None = None
-    Status: Literal["CREATING", "ACTIVE", "DELETING", "FAILED"] | None = None
-    StrategyId: str | None = None
-    Type: Literal["SEMANTIC", "SUMMARIZATION", "USER_PREFERENCE", "CUSTOM", "EPISODIC"] | None = (
-        None
-    )
-    UpdatedAt: str | None = None
-
-
-class MemoryUserPreferenceMemoryStrategy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreatedAt: str | None = None
-    Description: str | None = None
-    MemoryRecordSchema: MemoryMemoryRecordSchema | None = None
-    Name: str
-    NamespaceTemplates: list[str] | None = None
-    Namespaces: list[str] | None = None
-    RecordExpiryDurationDays: int | None = None
-    RecordExpirySpecification: (
-        MemoryUserPreferenceMemoryStrategyRecordExpirySpecification | None
-    ) = None
-    Status: Literal["CREATING", "ACTIVE", "DELETING", "FAILED"] | None = None
-    StrategyId: str | None = None
-    Type: Literal["SEMANTIC", "SUMMARIZATION", "USER_PREFERENCE", "CUSTOM", "EPISODIC"] | None = (
-        None
-    )
-    UpdatedAt: str | None = None
-
-
-class EpisodicOverrideReflectionConfigurationInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppendToPrompt: str
-    MemoryRecordSchema: MemoryMemoryRecordSchema | None = None
-    ModelId: str
-    NamespaceTemplates: list[str] | None = None
-    Namespaces: list[str] | None = None
-
-
-class EpisodicReflectionConfigurationInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MemoryRecordSchema: MemoryMemoryRecordSchema | None = None
-    NamespaceTemplates: list[str] | None = None
-    Namespaces: list[str] | None = None
-
-
-class MemoryEpisodicMemoryStrategy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreatedAt: str | None = None
-    Description: str | None = None
-    MemoryRecordSchema: MemoryMemoryRecordSchema | None = None
-    Name: str
-    NamespaceTemplates: list[str] | None = None
-    Namespaces: list[str] | None = None
-    RecordExpiryDurationDays: int | None = None
-    RecordExpirySpecification: MemoryEpisodicMemoryStrategyRecordExpirySpecification | None = None
-    ReflectionConfiguration: EpisodicReflectionConfigurationInput | None = None
-    Status: Literal["CREATING", "ACTIVE", "DELETING", "FAILED"] | None = None
-    StrategyId: str | None = None
-    Type: Literal["SEMANTIC", "SUMMARIZATION", "USER_PREFERENCE", "CUSTOM", "EPISODIC"] | None = (
-        None
-    )
-    UpdatedAt: str | None = None
-
-
-class MemoryEpisodicOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Consolidation: EpisodicOverrideConsolidationConfigurationInput | None = None
-    Extraction: EpisodicOverrideExtractionConfigurationInput | None = None
-    Reflection: EpisodicOverrideReflectionConfigurationInput | None = None
-
-
-class CustomConfigurationInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EpisodicOverride: MemoryEpisodicOverride | None = None
-    SelfManagedConfiguration: MemorySelfManagedConfiguration | None = None
-    SemanticOverride: MemorySemanticOverride | None = None
-    SummaryOverride: MemorySummaryOverride | None = None
-    UserPreferenceOverride: MemoryUserPreferenceOverride | None = None
-
-
-class MemoryCustomMemoryStrategy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Configuration: CustomConfigurationInput | None = None
-    CreatedAt: str | None = None
-    Description: str | None = None
-    MemoryRecordSchema: MemoryMemoryRecordSchema | None = None
-    Name: str
-    NamespaceTemplates: list[str] | None = None
-    Namespaces: list[str] | None = None
-    RecordExpiryDurationDays: int | None = None
-    RecordExpirySpecification: MemoryCustomMemoryStrategyRecordExpirySpecification | None = None
-    Status: Literal["CREATING", "ACTIVE", "DELETING", "FAILED"] | None = None
-    StrategyId: str | None = None
-    Type: Literal["SEMANTIC", "SUMMARIZATION", "USER_PREFERENCE", "CUSTOM", "EPISODIC"] | None = (
-        None
-    )
-    UpdatedAt: str | None = None
-
-
-class MemoryStrategy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomMemoryStrategy: MemoryCustomMemoryStrategy | None = None
-    EpisodicMemoryStrategy: MemoryEpisodicMemoryStrategy | None = None
-    SemanticMemoryStrategy: MemorySemanticMemoryStrategy | None = None
-    SummaryMemoryStrategy: MemorySummaryMemoryStrategy | None = None
-    UserPreferenceMemoryStrategy: MemoryUserPreferenceMemoryStrategy | None = None
-
-
-class MemoryProps(DeferredModel):
-    Description: str | None = None
-    EncryptionKeyArn: str | None = None
-    EventExpiryDuration: int
-    IndexedKeys: list[IndexedKey] | None = None
-    MemoryExecutionRoleArn: str | None = None
-    MemoryStrategies: list[MemoryStrategy] | None = None
-    Name: str
-    NamespaceKeys: list[NamespaceKeyEntry] | None = None
-    StreamDeliveryResources: MemoryStreamDeliveryResources | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+# The pydantic models live in _memory_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_memory_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ContentConfiguration",
+        "CustomConfigurationInput",
+        "EpisodicOverrideConsolidationConfigurationInput",
+        "EpisodicOverrideExtractionConfigurationInput",
+        "EpisodicOverrideReflectionConfigurationInput",
+        "EpisodicReflectionConfigurationInput",
+        "IndexedKey",
+        "InvocationConfigurationInput",
+        "KinesisResource",
+        "MemoryAttributes",
+        "MemoryCustomMemoryStrategy",
+        "MemoryCustomMemoryStrategyRecordExpirySpecification",
+        "MemoryEpisodicMemoryStrategy",
+        "MemoryEpisodicMemoryStrategyRecordExpirySpecification",
+        "MemoryEpisodicOverride",
+        "MemoryExtractionConfig",
+        "MemoryLlmExtractionConfig",
+        "MemoryMemoryRecordSchema",
+        "MemoryNumberValidation",
+        "MemoryProps",
+        "MemorySelfManagedConfiguration",
+        "MemorySemanticMemoryStrategy",
+        "MemorySemanticMemoryStrategyRecordExpirySpecification",
+        "MemorySemanticOverride",
+        "MemoryStrategy",
+        "MemoryStreamDeliveryResources",
+        "MemoryStringListValidation",
+        "MemoryStringValidation",
+        "MemorySummaryMemoryStrategy",
+        "MemorySummaryMemoryStrategyRecordExpirySpecification",
+        "MemorySummaryOverride",
+        "MemoryUserPreferenceMemoryStrategy",
+        "MemoryUserPreferenceMemoryStrategyRecordExpirySpecification",
+        "MemoryUserPreferenceOverride",
+        "MemoryValidation",
+        "MessageBasedTriggerInput",
+        "MetadataSchemaEntry",
+        "NamespaceKeyEntry",
+        "NamespaceKeyValidation",
+        "SemanticConsolidationOverride",
+        "SemanticExtractionOverride",
+        "SemanticOverrideConsolidationConfigurationInput",
+        "SemanticOverrideExtractionConfigurationInput",
+        "StrategyConfiguration",
+        "StreamDeliveryResource",
+        "SummaryConsolidationOverride",
+        "SummaryOverrideConsolidationConfigurationInput",
+        "TimeBasedTriggerInput",
+        "TokenBasedTriggerInput",
+        "TriggerConditionInput",
+        "UserPreferenceConsolidationOverride",
+        "UserPreferenceExtractionOverride",
+        "UserPreferenceOverrideConsolidationConfigurationInput",
+        "UserPreferenceOverrideExtractionConfigurationInput",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1995,8 +1604,10 @@ class Memory(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MemoryProps
-    attributes_model: ClassVar[type[BaseModel]] = MemoryAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MemoryProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MemoryAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,46 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._o_auth2_credential_provider_models import (
+        AtlassianOauth2ProviderConfigInput as AtlassianOauth2ProviderConfigInput,
+        CustomOauth2ProviderConfigInput as CustomOauth2ProviderConfigInput,
+        GithubOauth2ProviderConfigInput as GithubOauth2ProviderConfigInput,
+        GoogleOauth2ProviderConfigInput as GoogleOauth2ProviderConfigInput,
+        IncludedOauth2ProviderConfigInput as IncludedOauth2ProviderConfigInput,
+        KmsKeySourceType as KmsKeySourceType,
+        LinkedinOauth2ProviderConfigInput as LinkedinOauth2ProviderConfigInput,
+        MicrosoftOauth2ProviderConfigInput as MicrosoftOauth2ProviderConfigInput,
+        OAuth2CredentialProviderAttributes as OAuth2CredentialProviderAttributes,
+        OAuth2CredentialProviderClientSecretArn as OAuth2CredentialProviderClientSecretArn,
+        OAuth2CredentialProviderManagedVpcResource as OAuth2CredentialProviderManagedVpcResource,
+        OAuth2CredentialProviderOauth2ProviderConfigInput as OAuth2CredentialProviderOauth2ProviderConfigInput,
+        OAuth2CredentialProviderOauth2ProviderConfigOutput as OAuth2CredentialProviderOauth2ProviderConfigOutput,
+        OAuth2CredentialProviderOnBehalfOfTokenExchangeConfig as OAuth2CredentialProviderOnBehalfOfTokenExchangeConfig,
+        OAuth2CredentialProviderPrivateEndpoint as OAuth2CredentialProviderPrivateEndpoint,
+        OAuth2CredentialProviderPrivateKeyJwtConfig as OAuth2CredentialProviderPrivateKeyJwtConfig,
+        OAuth2CredentialProviderPrivateKeySource as OAuth2CredentialProviderPrivateKeySource,
+        OAuth2CredentialProviderProps as OAuth2CredentialProviderProps,
+        OAuth2CredentialProviderSelfManagedLatticeResource as OAuth2CredentialProviderSelfManagedLatticeResource,
+        OAuth2CredentialProviderTokenExchangeGrantTypeConfig as OAuth2CredentialProviderTokenExchangeGrantTypeConfig,
+        Oauth2AuthorizationServerMetadata as Oauth2AuthorizationServerMetadata,
+        Oauth2Discovery as Oauth2Discovery,
+        PrivateEndpointOverride as PrivateEndpointOverride,
+        SalesforceOauth2ProviderConfigInput as SalesforceOauth2ProviderConfigInput,
+        SecretReference as SecretReference,
+        SlackOauth2ProviderConfigInput as SlackOauth2ProviderConfigInput,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AtlassianOauth2ProviderConfigInput",
@@ -71,322 +103,45 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _o_auth2_credential_provider_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_o_auth2_credential_provider_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AtlassianOauth2ProviderConfigInput",
+        "CustomOauth2ProviderConfigInput",
+        "GithubOauth2ProviderConfigInput",
+        "GoogleOauth2ProviderConfigInput",
+        "IncludedOauth2ProviderConfigInput",
+        "KmsKeySourceType",
+        "LinkedinOauth2ProviderConfigInput",
+        "MicrosoftOauth2ProviderConfigInput",
+        "OAuth2CredentialProviderAttributes",
+        "OAuth2CredentialProviderClientSecretArn",
+        "OAuth2CredentialProviderManagedVpcResource",
+        "OAuth2CredentialProviderOauth2ProviderConfigInput",
+        "OAuth2CredentialProviderOauth2ProviderConfigOutput",
+        "OAuth2CredentialProviderOnBehalfOfTokenExchangeConfig",
+        "OAuth2CredentialProviderPrivateEndpoint",
+        "OAuth2CredentialProviderPrivateKeyJwtConfig",
+        "OAuth2CredentialProviderPrivateKeySource",
+        "OAuth2CredentialProviderProps",
+        "OAuth2CredentialProviderSelfManagedLatticeResource",
+        "OAuth2CredentialProviderTokenExchangeGrantTypeConfig",
+        "Oauth2AuthorizationServerMetadata",
+        "Oauth2Discovery",
+        "PrivateEndpointOverride",
+        "SalesforceOauth2ProviderConfigInput",
+        "SecretReference",
+        "SlackOauth2ProviderConfigInput",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class KmsKeySourceType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyArn: str
-
-
-class OAuth2CredentialProviderClientSecretArn(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretArn: str
-
-
-class OAuth2CredentialProviderManagedVpcResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndpointIpAddressType: Literal["IPV4", "IPV6"]
-    RoutingDomain: str | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    VpcIdentifier: str
-
-
-class OAuth2CredentialProviderPrivateKeySource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeySource: KmsKeySourceType | None = None
-
-
-class OAuth2CredentialProviderSelfManagedLatticeResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceConfigurationIdentifier: str
-
-
-class OAuth2CredentialProviderTokenExchangeGrantTypeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActorTokenContent: Literal["NONE", "M2M", "AWS_IAM_ID_TOKEN_JWT"]
-    ActorTokenScopes: list[str] | None = None
-
-
-class Oauth2AuthorizationServerMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationEndpoint: str
-    Issuer: str
-    ResponseTypes: list[str] | None = None
-    TokenEndpoint: str
-
-
-class Oauth2Discovery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationServerMetadata: Oauth2AuthorizationServerMetadata | None = None
-    DiscoveryUrl: str | None = None
-
-
-class SecretReference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    JsonKey: str
-    SecretId: str
-
-
-class SlackOauth2ProviderConfigInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientId: str
-    ClientSecret: str | None = None
-    ClientSecretConfig: SecretReference | None = None
-    ClientSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AtlassianOauth2ProviderConfigInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientId: str
-    ClientSecret: str | None = None
-    ClientSecretConfig: SecretReference | None = None
-    ClientSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
-
-
-class GithubOauth2ProviderConfigInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientId: str
-    ClientSecret: str | None = None
-    ClientSecretConfig: SecretReference | None = None
-    ClientSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
-
-
-class GoogleOauth2ProviderConfigInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientId: str
-    ClientSecret: str | None = None
-    ClientSecretConfig: SecretReference | None = None
-    ClientSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
-
-
-class IncludedOauth2ProviderConfigInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationEndpoint: str | None = None
-    ClientId: str
-    ClientSecret: str | None = None
-    ClientSecretConfig: SecretReference | None = None
-    ClientSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
-    Issuer: str | None = None
-    TokenEndpoint: str | None = None
-
-
-class LinkedinOauth2ProviderConfigInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientId: str
-    ClientSecret: str | None = None
-    ClientSecretConfig: SecretReference | None = None
-    ClientSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
-
-
-class MicrosoftOauth2ProviderConfigInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientId: str
-    ClientSecret: str | None = None
-    ClientSecretConfig: SecretReference | None = None
-    ClientSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
-    TenantId: str | None = None
-
-
-class OAuth2CredentialProviderOnBehalfOfTokenExchangeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GrantType: Literal["TOKEN_EXCHANGE", "JWT_AUTHORIZATION_GRANT"]
-    TokenExchangeGrantTypeConfig: OAuth2CredentialProviderTokenExchangeGrantTypeConfig | None = None
-
-
-class OAuth2CredentialProviderPrivateEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ManagedVpcResource: OAuth2CredentialProviderManagedVpcResource | None = None
-    SelfManagedLatticeResource: OAuth2CredentialProviderSelfManagedLatticeResource | None = None
-
-
-class OAuth2CredentialProviderPrivateKeyJwtConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalHeaderClaims: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    AdditionalPayloadClaims: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    PrivateKeySource: OAuth2CredentialProviderPrivateKeySource | None = None
-    SigningAlgorithm: Literal["RS256", "PS256", "ES256"] | None = None
-
-
-class PrivateEndpointOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Domain: str
-    PrivateEndpoint: OAuth2CredentialProviderPrivateEndpoint
-
-
-class SalesforceOauth2ProviderConfigInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientId: str
-    ClientSecret: str | None = None
-    ClientSecretConfig: SecretReference | None = None
-    ClientSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
-
-
-class CustomOauth2ProviderConfigInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientAuthenticationMethod: (
-        Literal[
-            "CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST", "AWS_IAM_ID_TOKEN_JWT", "PRIVATE_KEY_JWT"
-        ]
-        | None
-    ) = None
-    ClientId: str | None = None
-    ClientSecret: str | None = None
-    ClientSecretConfig: SecretReference | None = None
-    ClientSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
-    OauthDiscovery: Oauth2Discovery
-    OnBehalfOfTokenExchangeConfig: OAuth2CredentialProviderOnBehalfOfTokenExchangeConfig | None = (
-        None
-    )
-    PrivateEndpoint: OAuth2CredentialProviderPrivateEndpoint | None = None
-    PrivateEndpointOverrides: list[PrivateEndpointOverride] | None = None
-    PrivateKeyJwtConfig: OAuth2CredentialProviderPrivateKeyJwtConfig | None = None
-
-
-class OAuth2CredentialProviderOauth2ProviderConfigInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AtlassianOauth2ProviderConfig: AtlassianOauth2ProviderConfigInput | None = None
-    CustomOauth2ProviderConfig: CustomOauth2ProviderConfigInput | None = None
-    GithubOauth2ProviderConfig: GithubOauth2ProviderConfigInput | None = None
-    GoogleOauth2ProviderConfig: GoogleOauth2ProviderConfigInput | None = None
-    IncludedOauth2ProviderConfig: IncludedOauth2ProviderConfigInput | None = None
-    LinkedinOauth2ProviderConfig: LinkedinOauth2ProviderConfigInput | None = None
-    MicrosoftOauth2ProviderConfig: MicrosoftOauth2ProviderConfigInput | None = None
-    SalesforceOauth2ProviderConfig: SalesforceOauth2ProviderConfigInput | None = None
-    SlackOauth2ProviderConfig: SlackOauth2ProviderConfigInput | None = None
-
-
-class OAuth2CredentialProviderOauth2ProviderConfigOutput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientAuthenticationMethod: (
-        Literal[
-            "CLIENT_SECRET_BASIC", "CLIENT_SECRET_POST", "AWS_IAM_ID_TOKEN_JWT", "PRIVATE_KEY_JWT"
-        ]
-        | None
-    ) = None
-    ClientId: str | None = None
-    OauthDiscovery: Oauth2Discovery | None = None
-    OnBehalfOfTokenExchangeConfig: OAuth2CredentialProviderOnBehalfOfTokenExchangeConfig | None = (
-        None
-    )
-    PrivateEndpoint: OAuth2CredentialProviderPrivateEndpoint | None = None
-    PrivateEndpointOverrides: list[PrivateEndpointOverride] | None = None
-    PrivateKeyJwtConfig: OAuth2CredentialProviderPrivateKeyJwtConfig | None = None
-
-
-class OAuth2CredentialProviderAttributes(DeferredModel):
-    CallbackUrl: str | None = None
-    ClientSecretArn: OAuth2CredentialProviderClientSecretArn | None = None
-    ClientSecretJsonKey: str | None = None
-    ClientSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
-    CreatedTime: str | None = None
-    CredentialProviderArn: str | None = None
-    LastUpdatedTime: str | None = None
-    Oauth2ProviderConfigOutput: OAuth2CredentialProviderOauth2ProviderConfigOutput | None = None
-    Status: (
-        Literal[
-            "CREATING",
-            "CREATE_FAILED",
-            "UPDATING",
-            "UPDATE_FAILED",
-            "READY",
-            "DELETING",
-            "DELETE_FAILED",
-        ]
-        | None
-    ) = None
-
-
-class OAuth2CredentialProviderProps(DeferredModel):
-    CredentialProviderVendor: Literal[
-        "GoogleOauth2",
-        "GithubOauth2",
-        "SlackOauth2",
-        "SalesforceOauth2",
-        "MicrosoftOauth2",
-        "CustomOauth2",
-        "AtlassianOauth2",
-        "LinkedinOauth2",
-        "XOauth2",
-        "OktaOauth2",
-        "OneLoginOauth2",
-        "PingOneOauth2",
-        "FacebookOauth2",
-        "YandexOauth2",
-        "RedditOauth2",
-        "ZoomOauth2",
-        "TwitchOauth2",
-        "SpotifyOauth2",
-        "DropboxOauth2",
-        "NotionOauth2",
-        "HubspotOauth2",
-        "CyberArkOauth2",
-        "FusionAuthOauth2",
-        "Auth0Oauth2",
-        "CognitoOauth2",
-    ]
-    Name: str
-    Oauth2ProviderConfigInput: OAuth2CredentialProviderOauth2ProviderConfigInput | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1166,8 +921,12 @@ class OAuth2CredentialProvider(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = OAuth2CredentialProviderProps
-    attributes_model: ClassVar[type[BaseModel]] = OAuth2CredentialProviderAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OAuth2CredentialProviderProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OAuth2CredentialProviderAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,32 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._online_evaluation_config_models import (
+        CloudWatchLogsInputConfig as CloudWatchLogsInputConfig,
+        CloudWatchOutputConfig as CloudWatchOutputConfig,
+        EvaluatorReference as EvaluatorReference,
+        Filter as Filter,
+        FilterValue as FilterValue,
+        Insight as Insight,
+        OnlineEvaluationConfigAttributes as OnlineEvaluationConfigAttributes,
+        OnlineEvaluationConfigClusteringConfig as OnlineEvaluationConfigClusteringConfig,
+        OnlineEvaluationConfigDataSourceConfig as OnlineEvaluationConfigDataSourceConfig,
+        OnlineEvaluationConfigOutputConfig as OnlineEvaluationConfigOutputConfig,
+        OnlineEvaluationConfigProps as OnlineEvaluationConfigProps,
+        OnlineEvaluationConfigRule as OnlineEvaluationConfigRule,
+        OnlineEvaluationConfigSamplingConfig as OnlineEvaluationConfigSamplingConfig,
+        OnlineEvaluationConfigSessionConfig as OnlineEvaluationConfigSessionConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CloudWatchLogsInputConfig",
@@ -47,146 +67,33 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _online_evaluation_config_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_online_evaluation_config_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CloudWatchLogsInputConfig",
+        "CloudWatchOutputConfig",
+        "EvaluatorReference",
+        "Filter",
+        "FilterValue",
+        "Insight",
+        "OnlineEvaluationConfigAttributes",
+        "OnlineEvaluationConfigClusteringConfig",
+        "OnlineEvaluationConfigDataSourceConfig",
+        "OnlineEvaluationConfigOutputConfig",
+        "OnlineEvaluationConfigProps",
+        "OnlineEvaluationConfigRule",
+        "OnlineEvaluationConfigSamplingConfig",
+        "OnlineEvaluationConfigSessionConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CloudWatchLogsInputConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroupNamePrefixes: list[str] | None = None
-    LogGroupNames: list[str] | None = None
-    ServiceNames: list[str]
-
-
-class CloudWatchOutputConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroupName: str | None = None
-    MetricsNamespace: str | None = None
-    ResultDestination: Literal["DEDICATED_LOG_GROUP", "SOURCE_LOG_GROUP"] | None = None
-
-
-class EvaluatorReference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EvaluatorId: str
-
-
-class FilterValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BooleanValue: bool | None = None
-    DoubleValue: float | None = None
-    StringValue: str | None = None
-
-
-class Insight(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InsightId: str
-
-
-class OnlineEvaluationConfigClusteringConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Frequencies: list[Literal["DAILY", "WEEKLY", "MONTHLY"]]
-
-
-class OnlineEvaluationConfigDataSourceConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogs: CloudWatchLogsInputConfig
-
-
-class OnlineEvaluationConfigOutputConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchConfig: CloudWatchOutputConfig | None = None
-
-
-class OnlineEvaluationConfigSamplingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SamplingPercentage: float
-
-
-class OnlineEvaluationConfigSessionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SessionTimeoutMinutes: int
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class OnlineEvaluationConfigAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    OnlineEvaluationConfigArn: str | None = None
-    OnlineEvaluationConfigId: str | None = None
-    Status: (
-        Literal[
-            "ACTIVE", "CREATING", "CREATE_FAILED", "UPDATING", "UPDATE_FAILED", "DELETING", "ERROR"
-        ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
-
-
-class Filter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Operator: Literal[
-        "Equals",
-        "NotEquals",
-        "GreaterThan",
-        "LessThan",
-        "GreaterThanOrEqual",
-        "LessThanOrEqual",
-        "Contains",
-        "NotContains",
-    ]
-    Value: FilterValue
-
-
-class OnlineEvaluationConfigRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Filters: list[Filter] | None = None
-    SamplingConfig: OnlineEvaluationConfigSamplingConfig
-    SessionConfig: OnlineEvaluationConfigSessionConfig | None = None
-
-
-class OnlineEvaluationConfigProps(DeferredModel):
-    ClusteringConfig: OnlineEvaluationConfigClusteringConfig | None = None
-    DataSourceConfig: OnlineEvaluationConfigDataSourceConfig
-    Description: str | None = None
-    EvaluationExecutionRoleArn: str
-    Evaluators: list[EvaluatorReference] | None = None
-    ExecutionStatus: Literal["ENABLED", "DISABLED"] | None = None
-    Insights: list[Insight] | None = None
-    OnlineEvaluationConfigName: str
-    OutputConfig: OnlineEvaluationConfigOutputConfig | None = None
-    Rule: OnlineEvaluationConfigRule
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -618,8 +525,12 @@ class OnlineEvaluationConfig(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = OnlineEvaluationConfigProps
-    attributes_model: ClassVar[type[BaseModel]] = OnlineEvaluationConfigAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OnlineEvaluationConfigProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OnlineEvaluationConfigAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._payment_connector_models import (
+        CredentialsProviderConfiguration as CredentialsProviderConfiguration,
+        PaymentConnectorAttributes as PaymentConnectorAttributes,
+        PaymentConnectorProps as PaymentConnectorProps,
+        PaymentCredentialProviderConfiguration as PaymentCredentialProviderConfiguration,
+    )
 
 __all__ = [
     "CredentialsProviderConfiguration",
@@ -25,57 +34,22 @@ __all__ = [
     "PaymentCredentialProviderConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _payment_connector_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_payment_connector_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CredentialsProviderConfiguration",
+        "PaymentConnectorAttributes",
+        "PaymentConnectorProps",
+        "PaymentCredentialProviderConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PaymentCredentialProviderConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CredentialProviderArn: str
-
-
-class PaymentConnectorAttributes(DeferredModel):
-    AuthorizationUrl: str | None = None
-    ConnectorCreatedAt: str | None = None
-    ConnectorLastUpdatedAt: str | None = None
-    ConnectorStatus: (
-        Literal[
-            "CREATING",
-            "UPDATING",
-            "DELETING",
-            "READY",
-            "CREATE_FAILED",
-            "UPDATE_FAILED",
-            "DELETE_FAILED",
-            "AWS_MARKETPLACE_SUBSCRIPTION_REQUIRED",
-            "PENDING_AUTHENTICATION",
-            "PROVISIONING",
-            "AUTHENTICATION_EXPIRED",
-            "AUTHENTICATION_FAILED",
-        ]
-        | None
-    ) = None
-    PaymentConnectorArn: str | None = None
-    PaymentConnectorId: str | None = None
-
-
-class CredentialsProviderConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CoinbaseCDP: PaymentCredentialProviderConfiguration | None = None
-    StripePrivy: PaymentCredentialProviderConfiguration | None = None
-
-
-class PaymentConnectorProps(DeferredModel):
-    ConnectorName: str
-    ConnectorType: Literal["CoinbaseCDP", "StripePrivy"]
-    CredentialProviderConfigurations: list[CredentialsProviderConfiguration] | None = None
-    Description: str | None = None
-    PaymentManagerId: str
-    ProvisionMode: Literal["MANUAL", "QUICK_CREATE"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -211,8 +185,12 @@ class PaymentConnector(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PaymentConnectorProps
-    attributes_model: ClassVar[type[BaseModel]] = PaymentConnectorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PaymentConnectorProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PaymentConnectorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._payment_credential_provider_models import (
+        CoinbaseCdpConfigurationInput as CoinbaseCdpConfigurationInput,
+        CoinbaseCdpConfigurationOutput as CoinbaseCdpConfigurationOutput,
+        PaymentCredentialProviderAttributes as PaymentCredentialProviderAttributes,
+        PaymentCredentialProviderProps as PaymentCredentialProviderProps,
+        PaymentProviderConfigurationInput as PaymentProviderConfigurationInput,
+        PaymentProviderConfigurationOutput as PaymentProviderConfigurationOutput,
+        SecretInfo as SecretInfo,
+        SecretReference as SecretReference,
+        StripePrivyConfigurationInput as StripePrivyConfigurationInput,
+        StripePrivyConfigurationOutput as StripePrivyConfigurationOutput,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CoinbaseCdpConfigurationInput",
@@ -39,115 +55,29 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _payment_credential_provider_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_payment_credential_provider_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CoinbaseCdpConfigurationInput",
+        "CoinbaseCdpConfigurationOutput",
+        "PaymentCredentialProviderAttributes",
+        "PaymentCredentialProviderProps",
+        "PaymentProviderConfigurationInput",
+        "PaymentProviderConfigurationOutput",
+        "SecretInfo",
+        "SecretReference",
+        "StripePrivyConfigurationInput",
+        "StripePrivyConfigurationOutput",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SecretInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretArn: str
-
-
-class SecretReference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    JsonKey: str
-    SecretId: str
-
-
-class StripePrivyConfigurationInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppId: str
-    AppSecret: str | None = None
-    AppSecretConfig: SecretReference | None = None
-    AppSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
-    AuthorizationId: str
-    AuthorizationPrivateKey: str | None = None
-    AuthorizationPrivateKeyConfig: SecretReference | None = None
-    AuthorizationPrivateKeySource: Literal["MANAGED", "EXTERNAL"] | None = None
-
-
-class StripePrivyConfigurationOutput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppId: str
-    AppSecretArn: SecretInfo
-    AppSecretJsonKey: str | None = None
-    AppSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
-    AuthorizationId: str
-    AuthorizationPrivateKeyArn: SecretInfo
-    AuthorizationPrivateKeyJsonKey: str | None = None
-    AuthorizationPrivateKeySource: Literal["MANAGED", "EXTERNAL"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CoinbaseCdpConfigurationInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApiKeyId: str
-    ApiKeySecret: str | None = None
-    ApiKeySecretConfig: SecretReference | None = None
-    ApiKeySecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
-    WalletSecret: str | None = None
-    WalletSecretConfig: SecretReference | None = None
-    WalletSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
-
-
-class CoinbaseCdpConfigurationOutput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApiKeyId: str
-    ApiKeySecretArn: SecretInfo
-    ApiKeySecretJsonKey: str | None = None
-    ApiKeySecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
-    WalletSecretArn: SecretInfo | None = None
-    WalletSecretJsonKey: str | None = None
-    WalletSecretSource: Literal["MANAGED", "EXTERNAL"] | None = None
-
-
-class PaymentProviderConfigurationInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CoinbaseCdpConfiguration: CoinbaseCdpConfigurationInput | None = None
-    StripePrivyConfiguration: StripePrivyConfigurationInput | None = None
-
-
-class PaymentProviderConfigurationOutput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CoinbaseCdpConfiguration: CoinbaseCdpConfigurationOutput | None = None
-    StripePrivyConfiguration: StripePrivyConfigurationOutput | None = None
-
-
-class PaymentCredentialProviderAttributes(DeferredModel):
-    CreatedTime: str | None = None
-    CredentialProviderArn: str | None = None
-    LastUpdatedTime: str | None = None
-    ProviderConfigurationOutput: PaymentProviderConfigurationOutput | None = None
-
-
-class PaymentCredentialProviderProps(DeferredModel):
-    CredentialProviderVendor: Literal["CoinbaseCDP", "StripePrivy"]
-    Name: str
-    ProviderConfigurationInput: PaymentProviderConfigurationInput | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -446,8 +376,12 @@ class PaymentCredentialProvider(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PaymentCredentialProviderProps
-    attributes_model: ClassVar[type[BaseModel]] = PaymentCredentialProviderAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PaymentCredentialProviderProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PaymentCredentialProviderAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._payment_manager_models import (
+        AuthorizingClaimMatchValueType as AuthorizingClaimMatchValueType,
+        ClaimMatchValueType as ClaimMatchValueType,
+        CustomClaimValidationType as CustomClaimValidationType,
+        CustomJWTAuthorizerConfiguration as CustomJWTAuthorizerConfiguration,
+        PaymentManagerAttributes as PaymentManagerAttributes,
+        PaymentManagerAuthorizerConfiguration as PaymentManagerAuthorizerConfiguration,
+        PaymentManagerProps as PaymentManagerProps,
+        PaymentManagerWorkloadIdentityDetails as PaymentManagerWorkloadIdentityDetails,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AuthorizingClaimMatchValueType",
@@ -35,95 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _payment_manager_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_payment_manager_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AuthorizingClaimMatchValueType",
+        "ClaimMatchValueType",
+        "CustomClaimValidationType",
+        "CustomJWTAuthorizerConfiguration",
+        "PaymentManagerAttributes",
+        "PaymentManagerAuthorizerConfiguration",
+        "PaymentManagerProps",
+        "PaymentManagerWorkloadIdentityDetails",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ClaimMatchValueType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MatchValueString: str | None = None
-    MatchValueStringList: list[str] | None = None
-
-
-class PaymentManagerWorkloadIdentityDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WorkloadIdentityArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PaymentManagerAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    LastUpdatedAt: str | None = None
-    PaymentManagerArn: str | None = None
-    PaymentManagerId: str | None = None
-    Status: (
-        Literal[
-            "CREATING",
-            "UPDATING",
-            "DELETING",
-            "READY",
-            "CREATE_FAILED",
-            "UPDATE_FAILED",
-            "DELETE_FAILED",
-        ]
-        | None
-    ) = None
-    WorkloadIdentityDetails: PaymentManagerWorkloadIdentityDetails | None = None
-
-
-class AuthorizingClaimMatchValueType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClaimMatchOperator: Literal["EQUALS", "CONTAINS", "CONTAINS_ANY"]
-    ClaimMatchValue: ClaimMatchValueType
-
-
-class CustomClaimValidationType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizingClaimMatchValue: AuthorizingClaimMatchValueType
-    InboundTokenClaimName: str
-    InboundTokenClaimValueType: Literal["STRING", "STRING_ARRAY"]
-
-
-class CustomJWTAuthorizerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedAudience: list[str] | None = None
-    AllowedClients: list[str] | None = None
-    AllowedScopes: list[str] | None = None
-    CustomClaims: list[CustomClaimValidationType] | None = None
-    DiscoveryUrl: str
-
-
-class PaymentManagerAuthorizerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomJWTAuthorizer: CustomJWTAuthorizerConfiguration
-
-
-class PaymentManagerProps(DeferredModel):
-    AuthorizerConfiguration: PaymentManagerAuthorizerConfiguration | None = None
-    AuthorizerType: Literal["CUSTOM_JWT", "AWS_IAM"]
-    Description: str | None = None
-    Name: str
-    RoleArn: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -400,8 +346,10 @@ class PaymentManager(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PaymentManagerProps
-    attributes_model: ClassVar[type[BaseModel]] = PaymentManagerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PaymentManagerProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PaymentManagerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

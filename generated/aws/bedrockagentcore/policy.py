@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._policy_models import (
+        CedarPolicy as CedarPolicy,
+        PolicyAttributes as PolicyAttributes,
+        PolicyDefinition as PolicyDefinition,
+        PolicyProps as PolicyProps,
+        PolicyStatement as PolicyStatement,
+    )
 
 __all__ = [
     "CedarPolicy",
@@ -27,59 +37,23 @@ __all__ = [
     "PolicyStatementDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CedarPolicy",
+        "PolicyAttributes",
+        "PolicyDefinition",
+        "PolicyProps",
+        "PolicyStatement",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CedarPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Statement: str
-
-
-class PolicyStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Statement: str
-
-
-class PolicyAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    PolicyArn: str | None = None
-    PolicyId: str | None = None
-    Status: (
-        Literal[
-            "CREATING",
-            "ACTIVE",
-            "UPDATING",
-            "DELETING",
-            "CREATE_FAILED",
-            "UPDATE_FAILED",
-            "DELETE_FAILED",
-        ]
-        | None
-    ) = None
-    StatusReasons: list[str] | None = None
-    UpdatedAt: str | None = None
-
-
-class PolicyDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cedar: CedarPolicy | None = None
-    Policy: PolicyStatement | None = None
-
-
-class PolicyProps(DeferredModel):
-    Definition: PolicyDefinition
-    Description: str | None = None
-    EnforcementMode: Literal["ACTIVE", "LOG_ONLY"] | None = None
-    Name: str
-    PolicyEngineId: str
-    ValidationMode: Literal["FAIL_ON_ANY_FINDINGS", "IGNORE_ALL_FINDINGS"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -224,8 +198,10 @@ class Policy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = PolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PolicyProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

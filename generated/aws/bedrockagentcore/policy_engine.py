@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._policy_engine_models import (
+        PolicyEngineAttributes as PolicyEngineAttributes,
+        PolicyEngineProps as PolicyEngineProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "PolicyEngine",
@@ -23,43 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _policy_engine_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_policy_engine_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PolicyEngineAttributes",
+        "PolicyEngineProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PolicyEngineAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    PolicyEngineArn: str | None = None
-    PolicyEngineId: str | None = None
-    Status: (
-        Literal[
-            "CREATING",
-            "ACTIVE",
-            "UPDATING",
-            "DELETING",
-            "CREATE_FAILED",
-            "UPDATE_FAILED",
-            "DELETE_FAILED",
-        ]
-        | None
-    ) = None
-    StatusReasons: list[str] | None = None
-    UpdatedAt: str | None = None
-
-
-class PolicyEngineProps(DeferredModel):
-    Description: str | None = None
-    EncryptionKeyArn: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -176,8 +162,10 @@ class PolicyEngine(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PolicyEngineProps
-    attributes_model: ClassVar[type[BaseModel]] = PolicyEngineAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PolicyEngineProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PolicyEngineAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,51 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._runtime_models import (
+        AuthorizingClaimMatchValueType as AuthorizingClaimMatchValueType,
+        CapacityProviderVolumeConfiguration as CapacityProviderVolumeConfiguration,
+        ClaimMatchValueType as ClaimMatchValueType,
+        CustomClaimValidationType as CustomClaimValidationType,
+        CustomJWTAuthorizerConfiguration as CustomJWTAuthorizerConfiguration,
+        CustomJWTAuthorizerConfigurationPrivateEndpointOption1 as CustomJWTAuthorizerConfigurationPrivateEndpointOption1,
+        CustomJWTAuthorizerConfigurationPrivateEndpointOption2 as CustomJWTAuthorizerConfigurationPrivateEndpointOption2,
+        EfsAccessPointConfiguration as EfsAccessPointConfiguration,
+        FilesystemConfiguration as FilesystemConfiguration,
+        HostingEnvironment as HostingEnvironment,
+        PrivateEndpointOverride as PrivateEndpointOverride,
+        PrivateEndpointOverridePrivateEndpointOption1 as PrivateEndpointOverridePrivateEndpointOption1,
+        PrivateEndpointOverridePrivateEndpointOption2 as PrivateEndpointOverridePrivateEndpointOption2,
+        RuntimeAgentRuntimeArtifact as RuntimeAgentRuntimeArtifact,
+        RuntimeAllowedWorkloadConfiguration as RuntimeAllowedWorkloadConfiguration,
+        RuntimeAttributes as RuntimeAttributes,
+        RuntimeAuthorizerConfiguration as RuntimeAuthorizerConfiguration,
+        RuntimeCapacityProviderConfiguration as RuntimeCapacityProviderConfiguration,
+        RuntimeCode as RuntimeCode,
+        RuntimeCodeConfiguration as RuntimeCodeConfiguration,
+        RuntimeContainerConfiguration as RuntimeContainerConfiguration,
+        RuntimeLifecycleConfiguration as RuntimeLifecycleConfiguration,
+        RuntimeManagedVpcResource as RuntimeManagedVpcResource,
+        RuntimeNetworkConfiguration as RuntimeNetworkConfiguration,
+        RuntimeProps as RuntimeProps,
+        RuntimeRequestHeaderConfiguration as RuntimeRequestHeaderConfiguration,
+        RuntimeSelfManagedLatticeResource as RuntimeSelfManagedLatticeResource,
+        RuntimeWorkloadIdentityDetails as RuntimeWorkloadIdentityDetails,
+        S3FilesAccessPointConfiguration as S3FilesAccessPointConfiguration,
+        S3Location as S3Location,
+        SessionStorageConfiguration as SessionStorageConfiguration,
+        VpcConfig as VpcConfig,
+    )
 
 __all__ = [
     "AuthorizingClaimMatchValueType",
@@ -81,298 +118,50 @@ __all__ = [
     "VpcConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class CapacityProviderVolumeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MountPath: str
-    VolumeName: str
-
-
-class ClaimMatchValueType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MatchValueString: str | None = None
-    MatchValueStringList: list[str] | None = None
-
-
-class EfsAccessPointConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessPointArn: str
-    MountPath: str
-
-
-class HostingEnvironment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-
-
-class RuntimeAllowedWorkloadConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HostingEnvironments: list[HostingEnvironment] | None = None
-    WorkloadIdentities: list[str] | None = None
-
-
-class RuntimeCapacityProviderConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityProviderArn: str
-
-
-class RuntimeContainerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerUri: str
-
-
-class RuntimeLifecycleConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdleRuntimeSessionTimeout: int | None = None
-    MaxLifetime: int | None = None
-
-
-class RuntimeManagedVpcResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndpointIpAddressType: Literal["IPV4", "IPV6"]
-    RoutingDomain: str | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    VpcIdentifier: str
-
-
-class RuntimeRequestHeaderConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RequestHeaderAllowlist: list[str] | None = None
-
-
-class RuntimeSelfManagedLatticeResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceConfigurationIdentifier: str
-
-
-class RuntimeWorkloadIdentityDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WorkloadIdentityArn: str
-
-
-class S3FilesAccessPointConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessPointArn: str
-    MountPath: str
-
-
-class S3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    Prefix: str
-    VersionId: str | None = None
-
-
-class SessionStorageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MountPath: str
-
-
-class VpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroups: list[str]
-    Subnets: list[str]
-
-
-class RuntimeAttributes(DeferredModel):
-    AgentRuntimeArn: str | None = None
-    AgentRuntimeId: str | None = None
-    AgentRuntimeVersion: str | None = None
-    CreatedAt: str | None = None
-    FailureReason: str | None = None
-    LastUpdatedAt: str | None = None
-    Status: (
-        Literal[
-            "CREATING",
-            "CREATE_FAILED",
-            "UPDATING",
-            "UPDATE_FAILED",
-            "READY",
-            "DELETING",
-            "DELETE_FAILED",
-        ]
-        | None
-    ) = None
-    WorkloadIdentityDetails: RuntimeWorkloadIdentityDetails | None = None
-
-
-class AuthorizingClaimMatchValueType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClaimMatchOperator: Literal["EQUALS", "CONTAINS", "CONTAINS_ANY"]
-    ClaimMatchValue: ClaimMatchValueType
-
-
-class CustomClaimValidationType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizingClaimMatchValue: AuthorizingClaimMatchValueType
-    InboundTokenClaimName: str
-    InboundTokenClaimValueType: Literal["STRING", "STRING_ARRAY"]
-
-
-class CustomJWTAuthorizerConfigurationPrivateEndpointOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SelfManagedLatticeResource: RuntimeSelfManagedLatticeResource
-
-
-class CustomJWTAuthorizerConfigurationPrivateEndpointOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ManagedVpcResource: RuntimeManagedVpcResource
-
-
-class FilesystemConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityProviderVolume: CapacityProviderVolumeConfiguration | None = None
-    EfsAccessPoint: EfsAccessPointConfiguration | None = None
-    S3FilesAccessPoint: S3FilesAccessPointConfiguration | None = None
-    SessionStorage: SessionStorageConfiguration | None = None
-
-
-class PrivateEndpointOverridePrivateEndpointOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SelfManagedLatticeResource: RuntimeSelfManagedLatticeResource
-
-
-class PrivateEndpointOverridePrivateEndpointOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ManagedVpcResource: RuntimeManagedVpcResource
-
-
-class RuntimeCode(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3: S3Location | None = None
-
-
-class RuntimeCodeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Code: RuntimeCode
-    EntryPoint: list[str]
-    Runtime: Literal[
-        "PYTHON_3_10", "PYTHON_3_11", "PYTHON_3_12", "PYTHON_3_13", "PYTHON_3_14", "NODE_22"
-    ]
-
-
-class RuntimeNetworkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NetworkMode: Literal["PUBLIC", "VPC"]
-    NetworkModeConfig: VpcConfig | None = None
-
-
-class PrivateEndpointOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Domain: str
-    PrivateEndpoint: (
-        PrivateEndpointOverridePrivateEndpointOption1
-        | PrivateEndpointOverridePrivateEndpointOption2
-    )
-
-
-class RuntimeAgentRuntimeArtifact(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CodeConfiguration: RuntimeCodeConfiguration | None = None
-    ContainerConfiguration: RuntimeContainerConfiguration | None = None
-
-
-class CustomJWTAuthorizerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedAudience: list[str] | None = None
-    AllowedClients: list[str] | None = None
-    AllowedScopes: list[str] | None = None
-    AllowedWorkloadConfiguration: RuntimeAllowedWorkloadConfiguration | None = None
-    CustomClaims: list[CustomClaimValidationType] | None = None
-    DiscoveryUrl: str
-    PrivateEndpoint: (
-        CustomJWTAuthorizerConfigurationPrivateEndpointOption1
-        | CustomJWTAuthorizerConfigurationPrivateEndpointOption2
-        | None
-    ) = None
-    PrivateEndpointOverrides: list[PrivateEndpointOverride] | None = None
-
-
-class RuntimeAuthorizerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomJWTAuthorizer: CustomJWTAuthorizerConfiguration | None = None
-
-
-class RuntimeProps(DeferredModel):
-    AgentRuntimeArtifact: RuntimeAgentRuntimeArtifact
-    AgentRuntimeName: str
-    AuthorizerConfiguration: RuntimeAuthorizerConfiguration | None = None
-    CapacityProviderConfiguration: RuntimeCapacityProviderConfiguration | None = None
-    Description: str | None = None
-    EnvironmentVariables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    FilesystemConfigurations: list[FilesystemConfiguration] | None = None
-    LifecycleConfiguration: RuntimeLifecycleConfiguration | None = None
-    NetworkConfiguration: RuntimeNetworkConfiguration | None = None
-    PlatformVersion: str | None = None
-    ProtocolConfiguration: Literal["MCP", "HTTP", "A2A", "AGUI"] | None = None
-    RequestHeaderConfiguration: RuntimeRequestHeaderConfiguration | None = None
-    RoleArn: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+# The pydantic models live in _runtime_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_runtime_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AuthorizingClaimMatchValueType",
+        "CapacityProviderVolumeConfiguration",
+        "ClaimMatchValueType",
+        "CustomClaimValidationType",
+        "CustomJWTAuthorizerConfiguration",
+        "CustomJWTAuthorizerConfigurationPrivateEndpointOption1",
+        "CustomJWTAuthorizerConfigurationPrivateEndpointOption2",
+        "EfsAccessPointConfiguration",
+        "FilesystemConfiguration",
+        "HostingEnvironment",
+        "PrivateEndpointOverride",
+        "PrivateEndpointOverridePrivateEndpointOption1",
+        "PrivateEndpointOverridePrivateEndpointOption2",
+        "RuntimeAgentRuntimeArtifact",
+        "RuntimeAllowedWorkloadConfiguration",
+        "RuntimeAttributes",
+        "RuntimeAuthorizerConfiguration",
+        "RuntimeCapacityProviderConfiguration",
+        "RuntimeCode",
+        "RuntimeCodeConfiguration",
+        "RuntimeContainerConfiguration",
+        "RuntimeLifecycleConfiguration",
+        "RuntimeManagedVpcResource",
+        "RuntimeNetworkConfiguration",
+        "RuntimeProps",
+        "RuntimeRequestHeaderConfiguration",
+        "RuntimeSelfManagedLatticeResource",
+        "RuntimeWorkloadIdentityDetails",
+        "S3FilesAccessPointConfiguration",
+        "S3Location",
+        "SessionStorageConfiguration",
+        "VpcConfig",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1208,8 +997,10 @@ class Runtime(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RuntimeProps
-    attributes_model: ClassVar[type[BaseModel]] = RuntimeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RuntimeProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RuntimeAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,21 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._runtime_endpoint_models import (
+        RuntimeEndpointAttributes as RuntimeEndpointAttributes,
+        RuntimeEndpointProps as RuntimeEndpointProps,
+    )
 
 __all__ = [
     "RuntimeEndpoint",
@@ -21,39 +28,20 @@ __all__ = [
     "RuntimeEndpointProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _runtime_endpoint_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_runtime_endpoint_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RuntimeEndpointAttributes",
+        "RuntimeEndpointProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RuntimeEndpointProps(DeferredModel):
-    AgentRuntimeId: str
-    AgentRuntimeVersion: str | None = None
-    Description: str | None = None
-    Name: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class RuntimeEndpointAttributes(DeferredModel):
-    AgentRuntimeArn: str | None = None
-    AgentRuntimeEndpointArn: str | None = None
-    CreatedAt: str | None = None
-    FailureReason: str | None = None
-    Id: str | None = None
-    LastUpdatedAt: str | None = None
-    LiveVersion: str | None = None
-    Status: (
-        Literal[
-            "CREATING",
-            "CREATE_FAILED",
-            "UPDATING",
-            "UPDATE_FAILED",
-            "READY",
-            "DELETING",
-            "DELETE_FAILED",
-        ]
-        | None
-    ) = None
-    TargetVersion: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -173,8 +161,10 @@ class RuntimeEndpoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RuntimeEndpointProps
-    attributes_model: ClassVar[type[BaseModel]] = RuntimeEndpointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RuntimeEndpointProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RuntimeEndpointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

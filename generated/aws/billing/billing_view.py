@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._billing_view_models import (
+        BillingViewAttributes as BillingViewAttributes,
+        BillingViewDataFilterExpression as BillingViewDataFilterExpression,
+        BillingViewDataFilterExpressionDimensions as BillingViewDataFilterExpressionDimensions,
+        BillingViewDataFilterExpressionTags as BillingViewDataFilterExpressionTags,
+        BillingViewDataFilterExpressionTimeRange as BillingViewDataFilterExpressionTimeRange,
+        BillingViewProps as BillingViewProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "BillingView",
@@ -31,65 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _billing_view_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_billing_view_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BillingViewAttributes",
+        "BillingViewDataFilterExpression",
+        "BillingViewDataFilterExpressionDimensions",
+        "BillingViewDataFilterExpressionTags",
+        "BillingViewDataFilterExpressionTimeRange",
+        "BillingViewProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BillingViewDataFilterExpressionDimensions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: Literal["LINKED_ACCOUNT"] | None = None
-    Values: list[str] | None = None
-
-
-class BillingViewDataFilterExpressionTags(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Values: list[str] | None = None
-
-
-class BillingViewDataFilterExpressionTimeRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BeginDateInclusive: str | None = None
-    EndDateInclusive: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class BillingViewAttributes(DeferredModel):
-    Arn: str | None = None
-    BillingViewType: Literal["PRIMARY", "BILLING_GROUP", "CUSTOM"] | None = None
-    CreatedAt: float | None = None
-    OwnerAccountId: str | None = None
-    UpdatedAt: float | None = None
-
-
-class BillingViewDataFilterExpression(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Dimensions: BillingViewDataFilterExpressionDimensions | None = None
-    Tags: BillingViewDataFilterExpressionTags | None = None
-    TimeRange: BillingViewDataFilterExpressionTimeRange | None = None
-
-
-class BillingViewProps(DeferredModel):
-    DataFilterExpression: BillingViewDataFilterExpression | None = None
-    Description: str | None = None
-    Name: str
-    SourceViews: list[str]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -289,8 +261,10 @@ class BillingView(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BillingViewProps
-    attributes_model: ClassVar[type[BaseModel]] = BillingViewAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BillingViewProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BillingViewAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._billing_group_models import (
+        BillingGroupAccountGrouping as BillingGroupAccountGrouping,
+        BillingGroupAttributes as BillingGroupAttributes,
+        BillingGroupComputationPreference as BillingGroupComputationPreference,
+        BillingGroupProps as BillingGroupProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "BillingGroup",
@@ -27,50 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _billing_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_billing_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BillingGroupAccountGrouping",
+        "BillingGroupAttributes",
+        "BillingGroupComputationPreference",
+        "BillingGroupProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BillingGroupAccountGrouping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoAssociate: bool | None = None
-    LinkedAccountIds: list[str] | None = None
-    ResponsibilityTransferArn: str | None = None
-
-
-class BillingGroupComputationPreference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PricingPlanArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class BillingGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: int | None = None
-    LastModifiedTime: int | None = None
-    Size: int | None = None
-    Status: Literal["ACTIVE", "PRIMARY_ACCOUNT_MISSING"] | None = None
-    StatusReason: str | None = None
-
-
-class BillingGroupProps(DeferredModel):
-    AccountGrouping: BillingGroupAccountGrouping
-    ComputationPreference: BillingGroupComputationPreference
-    Description: str | None = None
-    Name: str
-    PrimaryAccountId: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -216,8 +199,10 @@ class BillingGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BillingGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = BillingGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BillingGroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BillingGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

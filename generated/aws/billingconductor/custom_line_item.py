@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._custom_line_item_models import (
+        CustomLineItemAttributes as CustomLineItemAttributes,
+        CustomLineItemBillingPeriodRange as CustomLineItemBillingPeriodRange,
+        CustomLineItemCustomLineItemChargeDetails as CustomLineItemCustomLineItemChargeDetails,
+        CustomLineItemFlatChargeDetails as CustomLineItemFlatChargeDetails,
+        CustomLineItemPercentageChargeDetails as CustomLineItemPercentageChargeDetails,
+        CustomLineItemPresentationDetails as CustomLineItemPresentationDetails,
+        CustomLineItemProps as CustomLineItemProps,
+        LineItemFilter as LineItemFilter,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CustomLineItem",
@@ -35,87 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _custom_line_item_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_custom_line_item_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CustomLineItemAttributes",
+        "CustomLineItemBillingPeriodRange",
+        "CustomLineItemCustomLineItemChargeDetails",
+        "CustomLineItemFlatChargeDetails",
+        "CustomLineItemPercentageChargeDetails",
+        "CustomLineItemPresentationDetails",
+        "CustomLineItemProps",
+        "LineItemFilter",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CustomLineItemBillingPeriodRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExclusiveEndBillingPeriod: str | None = None
-    InclusiveStartBillingPeriod: str | None = None
-
-
-class CustomLineItemFlatChargeDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChargeValue: float
-
-
-class CustomLineItemPercentageChargeDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChildAssociatedResources: list[str] | None = None
-    PercentageValue: float
-
-
-class CustomLineItemPresentationDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Service: str
-
-
-class LineItemFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attribute: Literal["LINE_ITEM_TYPE", "SERVICE"]
-    AttributeValues: list[str] | None = None
-    MatchOption: Literal["NOT_EQUAL", "EQUAL"]
-    Values: list[Literal["SAVINGS_PLAN_NEGATION"]] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CustomLineItemAttributes(DeferredModel):
-    Arn: str | None = None
-    AssociationSize: int | None = None
-    CreationTime: int | None = None
-    CurrencyCode: Literal["USD", "CNY"] | None = None
-    LastModifiedTime: int | None = None
-    ProductCode: str | None = None
-
-
-class CustomLineItemCustomLineItemChargeDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Flat: CustomLineItemFlatChargeDetails | None = None
-    LineItemFilters: list[LineItemFilter] | None = None
-    Percentage: CustomLineItemPercentageChargeDetails | None = None
-    Type: Literal["FEE", "CREDIT"]
-
-
-class CustomLineItemProps(DeferredModel):
-    AccountId: str | None = None
-    BillingGroupArn: str
-    BillingPeriodRange: CustomLineItemBillingPeriodRange | None = None
-    ComputationRule: Literal["CONSOLIDATED", "ITEMIZED"] | None = None
-    CustomLineItemChargeDetails: CustomLineItemCustomLineItemChargeDetails | None = None
-    Description: str | None = None
-    Name: str
-    PresentationDetails: CustomLineItemPresentationDetails | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -375,8 +329,10 @@ class CustomLineItem(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CustomLineItemProps
-    attributes_model: ClassVar[type[BaseModel]] = CustomLineItemAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CustomLineItemProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CustomLineItemAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._pricing_rule_models import (
+        CustomTier as CustomTier,
+        PricingRuleAttributes as PricingRuleAttributes,
+        PricingRuleFreeTier as PricingRuleFreeTier,
+        PricingRuleProps as PricingRuleProps,
+        PricingRuleTiering as PricingRuleTiering,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CustomTier",
@@ -29,61 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _pricing_rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_pricing_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CustomTier",
+        "PricingRuleAttributes",
+        "PricingRuleFreeTier",
+        "PricingRuleProps",
+        "PricingRuleTiering",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CustomTier(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BeginRangeInclusive: float
-    EndRangeExclusive: float | None = None
-    RateValue: float
-
-
-class PricingRuleFreeTier(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Activated: bool
-
-
-class PricingRuleTiering(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomTiers: list[CustomTier] | None = None
-    FreeTier: PricingRuleFreeTier | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PricingRuleAttributes(DeferredModel):
-    Arn: str | None = None
-    AssociatedPricingPlanCount: int | None = None
-    CreationTime: int | None = None
-    LastModifiedTime: int | None = None
-
-
-class PricingRuleProps(DeferredModel):
-    BillingEntity: Literal["AWS", "AWS Marketplace", "AISPL"] | None = None
-    Description: str | None = None
-    ModifierPercentage: float | None = None
-    Name: str
-    Operation: str | None = None
-    Scope: Literal["GLOBAL", "SERVICE", "BILLING_ENTITY", "SKU"]
-    Service: str | None = None
-    Tags: list[Tag] | None = None
-    Tiering: PricingRuleTiering | None = None
-    Type: Literal["MARKUP", "DISCOUNT", "TIERING"]
-    UsageType: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -234,8 +208,10 @@ class PricingRule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PricingRuleProps
-    attributes_model: ClassVar[type[BaseModel]] = PricingRuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PricingRuleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PricingRuleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

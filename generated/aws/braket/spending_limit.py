@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._spending_limit_models import (
+        SpendingLimitAttributes as SpendingLimitAttributes,
+        SpendingLimitProps as SpendingLimitProps,
+        SpendingLimitTimePeriod as SpendingLimitTimePeriod,
+        Tag as Tag,
+    )
 
 __all__ = [
     "SpendingLimit",
@@ -25,39 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _spending_limit_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_spending_limit_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SpendingLimitAttributes",
+        "SpendingLimitProps",
+        "SpendingLimitTimePeriod",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SpendingLimitTimePeriod(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndAt: str
-    StartAt: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SpendingLimitAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    QueuedSpend: str | None = None
-    SpendingLimitArn: str | None = None
-    TotalSpend: str | None = None
-    UpdatedAt: str | None = None
-
-
-class SpendingLimitProps(DeferredModel):
-    DeviceArn: str
-    SpendingLimit: str
-    Tags: list[Tag] | None = None
-    TimePeriod: SpendingLimitTimePeriod | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -154,8 +146,10 @@ class SpendingLimit(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SpendingLimitProps
-    attributes_model: ClassVar[type[BaseModel]] = SpendingLimitAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SpendingLimitProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SpendingLimitAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

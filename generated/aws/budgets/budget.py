@@ -8,12 +8,33 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._budget_models import (
+        BudgetAttributes as BudgetAttributes,
+        BudgetAutoAdjustData as BudgetAutoAdjustData,
+        BudgetCostTypes as BudgetCostTypes,
+        BudgetData as BudgetData,
+        BudgetHistoricalOptions as BudgetHistoricalOptions,
+        BudgetNotification as BudgetNotification,
+        BudgetProps as BudgetProps,
+        BudgetTimePeriod as BudgetTimePeriod,
+        CostCategoryValues as CostCategoryValues,
+        Expression as Expression,
+        ExpressionDimensionValues as ExpressionDimensionValues,
+        NotificationWithSubscribers as NotificationWithSubscribers,
+        ResourceTag as ResourceTag,
+        Spend as Spend,
+        Subscriber as Subscriber,
+        TagValues as TagValues,
+    )
 
 __all__ = [
     "Budget",
@@ -49,160 +70,34 @@ __all__ = [
     "TagValuesDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _budget_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_budget_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BudgetAttributes",
+        "BudgetAutoAdjustData",
+        "BudgetCostTypes",
+        "BudgetData",
+        "BudgetHistoricalOptions",
+        "BudgetNotification",
+        "BudgetProps",
+        "BudgetTimePeriod",
+        "CostCategoryValues",
+        "Expression",
+        "ExpressionDimensionValues",
+        "NotificationWithSubscribers",
+        "ResourceTag",
+        "Spend",
+        "Subscriber",
+        "TagValues",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BudgetCostTypes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IncludeCredit: bool | None = None
-    IncludeDiscount: bool | None = None
-    IncludeOtherSubscription: bool | None = None
-    IncludeRecurring: bool | None = None
-    IncludeRefund: bool | None = None
-    IncludeSubscription: bool | None = None
-    IncludeSupport: bool | None = None
-    IncludeTax: bool | None = None
-    IncludeUpfront: bool | None = None
-    UseAmortized: bool | None = None
-    UseBlended: bool | None = None
-
-
-class BudgetHistoricalOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BudgetAdjustmentPeriod: int
-
-
-class BudgetNotification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComparisonOperator: str
-    NotificationType: str
-    Threshold: float
-    ThresholdType: str | None = None
-
-
-class BudgetTimePeriod(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    End: str | None = None
-    Start: str | None = None
-
-
-class CostCategoryValues(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    MatchOptions: list[str] | None = None
-    Values: list[str] | None = None
-
-
-class ExpressionDimensionValues(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    MatchOptions: list[str] | None = None
-    Values: list[str] | None = None
-
-
-class ResourceTag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class Spend(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Amount: float
-    Unit: str
-
-
-class Subscriber(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Address: str
-    SubscriptionType: str
-
-
-class TagValues(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    MatchOptions: list[str] | None = None
-    Values: list[str] | None = None
-
-
-class BudgetAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class BudgetAutoAdjustData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoAdjustType: str
-    HistoricalOptions: BudgetHistoricalOptions | None = None
-
-
-class Expression(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    And: list[Expression] | None = None
-    CostCategories: CostCategoryValues | None = None
-    Dimensions: ExpressionDimensionValues | None = None
-    Not: Expression | None = None
-    Or: list[Expression] | None = None
-    Tags: TagValues | None = None
-
-
-class NotificationWithSubscribers(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Notification: BudgetNotification
-    Subscribers: list[Subscriber]
-
-
-class BudgetData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoAdjustData: BudgetAutoAdjustData | None = None
-    BillingViewArn: str | None = None
-    BudgetLimit: Spend | None = None
-    BudgetName: str | None = None
-    BudgetType: str
-    CostFilters: dict[str, Any] | str | None = None
-    CostTypes: BudgetCostTypes | None = None
-    FilterExpression: Expression | None = None
-    Metrics: list[str] | None = None
-    PlannedBudgetLimits: dict[str, Any] | str | None = None
-    TimePeriod: BudgetTimePeriod | None = None
-    TimeUnit: str
-
-
-class BudgetProps(DeferredModel):
-    Budget: BudgetData
-    NotificationsWithSubscribers: list[NotificationWithSubscribers] | None = None
-    ResourceTags: list[ResourceTag] | None = None
-
-
-Expression.model_rebuild()
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -574,8 +469,10 @@ class Budget(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BudgetProps
-    attributes_model: ClassVar[type[BaseModel]] = BudgetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BudgetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BudgetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._budgets_action_models import (
+        BudgetsActionActionThreshold as BudgetsActionActionThreshold,
+        BudgetsActionAttributes as BudgetsActionAttributes,
+        BudgetsActionDefinition as BudgetsActionDefinition,
+        BudgetsActionIamActionDefinition as BudgetsActionIamActionDefinition,
+        BudgetsActionProps as BudgetsActionProps,
+        BudgetsActionScpActionDefinition as BudgetsActionScpActionDefinition,
+        BudgetsActionSsmActionDefinition as BudgetsActionSsmActionDefinition,
+        ResourceTag as ResourceTag,
+        Subscriber as Subscriber,
+    )
 
 __all__ = [
     "BudgetsAction",
@@ -35,84 +49,27 @@ __all__ = [
     "SubscriberDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _budgets_action_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_budgets_action_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BudgetsActionActionThreshold",
+        "BudgetsActionAttributes",
+        "BudgetsActionDefinition",
+        "BudgetsActionIamActionDefinition",
+        "BudgetsActionProps",
+        "BudgetsActionScpActionDefinition",
+        "BudgetsActionSsmActionDefinition",
+        "ResourceTag",
+        "Subscriber",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BudgetsActionActionThreshold(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["PERCENTAGE", "ABSOLUTE_VALUE"]
-    Value: float
-
-
-class BudgetsActionIamActionDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Groups: list[str] | None = None
-    PolicyArn: str
-    Roles: list[str] | None = None
-    Users: list[str] | None = None
-
-
-class BudgetsActionScpActionDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PolicyId: str
-    TargetIds: list[str]
-
-
-class BudgetsActionSsmActionDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceIds: list[str]
-    Region: str
-    Subtype: Literal["STOP_EC2_INSTANCES", "STOP_RDS_INSTANCES"]
-
-
-class ResourceTag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class Subscriber(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Address: str
-    Type: Literal["SNS", "EMAIL"]
-
-
-class BudgetsActionAttributes(DeferredModel):
-    ActionId: str | None = None
-
-
-class BudgetsActionDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IamActionDefinition: BudgetsActionIamActionDefinition | None = None
-    ScpActionDefinition: BudgetsActionScpActionDefinition | None = None
-    SsmActionDefinition: BudgetsActionSsmActionDefinition | None = None
-
-
-class BudgetsActionProps(DeferredModel):
-    ActionThreshold: BudgetsActionActionThreshold
-    ActionType: Literal["APPLY_IAM_POLICY", "APPLY_SCP_POLICY", "RUN_SSM_DOCUMENTS"]
-    ApprovalModel: Literal["AUTOMATIC", "MANUAL"] | None = None
-    BudgetName: str
-    Definition: BudgetsActionDefinition
-    ExecutionRoleArn: str
-    NotificationType: Literal["ACTUAL", "FORECASTED"]
-    ResourceTags: list[ResourceTag] | None = None
-    Subscribers: list[Subscriber]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -414,8 +371,10 @@ class BudgetsAction(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BudgetsActionProps
-    attributes_model: ClassVar[type[BaseModel]] = BudgetsActionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BudgetsActionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BudgetsActionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

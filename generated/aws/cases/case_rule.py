@@ -6,14 +6,36 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._case_rule_models import (
+        BooleanOperands as BooleanOperands,
+        BooleanOperandsOperandOne as BooleanOperandsOperandOne,
+        BooleanOperandsOperandTwoOption1 as BooleanOperandsOperandTwoOption1,
+        BooleanOperandsOperandTwoOption2 as BooleanOperandsOperandTwoOption2,
+        BooleanOperandsOperandTwoOption3 as BooleanOperandsOperandTwoOption3,
+        BooleanOperandsOperandTwoOption4 as BooleanOperandsOperandTwoOption4,
+        CaseRuleAttributes as CaseRuleAttributes,
+        CaseRuleProps as CaseRuleProps,
+        CaseRuleRuleOption1 as CaseRuleRuleOption1,
+        CaseRuleRuleOption2 as CaseRuleRuleOption2,
+        HiddenCaseRule as HiddenCaseRule,
+        HiddenCaseRuleConditionsItemOption1 as HiddenCaseRuleConditionsItemOption1,
+        HiddenCaseRuleConditionsItemOption2 as HiddenCaseRuleConditionsItemOption2,
+        RequiredCaseRule as RequiredCaseRule,
+        RequiredCaseRuleConditionsItemOption1 as RequiredCaseRuleConditionsItemOption1,
+        RequiredCaseRuleConditionsItemOption2 as RequiredCaseRuleConditionsItemOption2,
+        Tag as Tag,
+    )
 
 __all__ = [
     "BooleanOperands",
@@ -51,138 +73,35 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _case_rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_case_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BooleanOperands",
+        "BooleanOperandsOperandOne",
+        "BooleanOperandsOperandTwoOption1",
+        "BooleanOperandsOperandTwoOption2",
+        "BooleanOperandsOperandTwoOption3",
+        "BooleanOperandsOperandTwoOption4",
+        "CaseRuleAttributes",
+        "CaseRuleProps",
+        "CaseRuleRuleOption1",
+        "CaseRuleRuleOption2",
+        "HiddenCaseRule",
+        "HiddenCaseRuleConditionsItemOption1",
+        "HiddenCaseRuleConditionsItemOption2",
+        "RequiredCaseRule",
+        "RequiredCaseRuleConditionsItemOption1",
+        "RequiredCaseRuleConditionsItemOption2",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BooleanOperandsOperandOne(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldId: str
-
-
-class BooleanOperandsOperandTwoOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StringValue: str
-
-
-class BooleanOperandsOperandTwoOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BooleanValue: bool
-
-
-class BooleanOperandsOperandTwoOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DoubleValue: float
-
-
-class BooleanOperandsOperandTwoOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EmptyValue: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CaseRuleAttributes(DeferredModel):
-    CaseRuleArn: str | None = None
-    CaseRuleId: str | None = None
-    CreatedTime: str | None = None
-    LastModifiedTime: str | None = None
-
-
-class BooleanOperands(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OperandOne: BooleanOperandsOperandOne
-    OperandTwo: (
-        BooleanOperandsOperandTwoOption1
-        | BooleanOperandsOperandTwoOption2
-        | BooleanOperandsOperandTwoOption3
-        | BooleanOperandsOperandTwoOption4
-    )
-    Result: bool
-
-
-class HiddenCaseRuleConditionsItemOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EqualTo: BooleanOperands
-
-
-class HiddenCaseRuleConditionsItemOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NotEqualTo: BooleanOperands
-
-
-class RequiredCaseRuleConditionsItemOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EqualTo: BooleanOperands
-
-
-class RequiredCaseRuleConditionsItemOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NotEqualTo: BooleanOperands
-
-
-class HiddenCaseRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Conditions: list[HiddenCaseRuleConditionsItemOption1 | HiddenCaseRuleConditionsItemOption2]
-    DefaultValue: bool
-
-
-class RequiredCaseRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Conditions: list[RequiredCaseRuleConditionsItemOption1 | RequiredCaseRuleConditionsItemOption2]
-    DefaultValue: bool
-
-
-class CaseRuleRuleOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Required: RequiredCaseRule
-
-
-class CaseRuleRuleOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Hidden: HiddenCaseRule
-
-
-class CaseRuleProps(DeferredModel):
-    Description: str | None = None
-    DomainId: str | None = None
-    Name: str
-    Rule: CaseRuleRuleOption1 | CaseRuleRuleOption2
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -489,8 +408,10 @@ class CaseRule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CaseRuleProps
-    attributes_model: ClassVar[type[BaseModel]] = CaseRuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CaseRuleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CaseRuleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

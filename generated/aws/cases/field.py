@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._field_models import (
+        FieldAttributes as FieldAttributes,
+        FieldFieldAttributes as FieldFieldAttributes,
+        FieldProps as FieldProps,
+        Tag as Tag,
+        TextAttributes as TextAttributes,
+    )
 
 __all__ = [
     "Field",
@@ -27,47 +37,23 @@ __all__ = [
     "TextAttributesDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _field_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_field_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FieldAttributes",
+        "FieldFieldAttributes",
+        "FieldProps",
+        "Tag",
+        "TextAttributes",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TextAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsMultiline: bool
-
-
-class FieldAttributes(DeferredModel):
-    CreatedTime: str | None = None
-    FieldArn: str | None = None
-    FieldId: str | None = None
-    LastModifiedTime: str | None = None
-    Namespace: Literal["System", "Custom"] | None = None
-
-
-class FieldFieldAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Text: TextAttributes | None = None
-
-
-class FieldProps(DeferredModel):
-    Attributes: FieldFieldAttributes | None = None
-    Description: str | None = None
-    DomainId: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-    Type: Literal["Text", "Number", "Boolean", "DateTime", "SingleSelect", "Url", "User"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -183,8 +169,8 @@ class Field(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FieldProps
-    attributes_model: ClassVar[type[BaseModel]] = FieldAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FieldProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FieldAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

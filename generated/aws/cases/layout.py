@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._layout_models import (
+        BasicLayout as BasicLayout,
+        FieldItem as FieldItem,
+        LayoutAttributes as LayoutAttributes,
+        LayoutContent as LayoutContent,
+        LayoutFieldGroup as LayoutFieldGroup,
+        LayoutProps as LayoutProps,
+        LayoutSections as LayoutSections,
+        LayoutSectionsSectionsItem as LayoutSectionsSectionsItem,
+        Tag as Tag,
+    )
 
 __all__ = [
     "BasicLayout",
@@ -35,74 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _layout_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_layout_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BasicLayout",
+        "FieldItem",
+        "LayoutAttributes",
+        "LayoutContent",
+        "LayoutFieldGroup",
+        "LayoutProps",
+        "LayoutSections",
+        "LayoutSectionsSectionsItem",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FieldItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-
-
-class LayoutFieldGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Fields: list[FieldItem]
-    Name: str | None = None
-
-
-class LayoutSectionsSectionsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldGroup: LayoutFieldGroup
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LayoutAttributes(DeferredModel):
-    CreatedTime: str | None = None
-    LastModifiedTime: str | None = None
-    LayoutArn: str | None = None
-    LayoutId: str | None = None
-
-
-class LayoutSections(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Sections: list[LayoutSectionsSectionsItem] | None = None
-
-
-class BasicLayout(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MoreInfo: LayoutSections | None = None
-    TopPanel: LayoutSections | None = None
-
-
-class LayoutContent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Basic: BasicLayout
-
-
-class LayoutProps(DeferredModel):
-    Content: LayoutContent
-    DomainId: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -292,8 +259,10 @@ class Layout(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LayoutProps
-    attributes_model: ClassVar[type[BaseModel]] = LayoutAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LayoutProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LayoutAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

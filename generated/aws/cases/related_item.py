@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._related_item_models import (
+        CommentContent as CommentContent,
+        RelatedItemAttributes as RelatedItemAttributes,
+        RelatedItemContent as RelatedItemContent,
+        RelatedItemProps as RelatedItemProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CommentContent",
@@ -27,44 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _related_item_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_related_item_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CommentContent",
+        "RelatedItemAttributes",
+        "RelatedItemContent",
+        "RelatedItemProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CommentContent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Body: str
-    ContentType: Literal["Text/Plain"]
-
-
-class RelatedItemContent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comment: CommentContent | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RelatedItemAttributes(DeferredModel):
-    RelatedItemArn: str | None = None
-    RelatedItemId: str | None = None
-
-
-class RelatedItemProps(DeferredModel):
-    CaseId: str
-    Content: RelatedItemContent
-    DomainId: str
-    Tags: list[Tag] | None = None
-    Type: Literal["Contact", "Comment", "File", "Sla", "ConnectCase", "Custom"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -178,8 +167,10 @@ class RelatedItem(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RelatedItemProps
-    attributes_model: ClassVar[type[BaseModel]] = RelatedItemAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RelatedItemProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RelatedItemAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._template_models import (
+        RequiredField as RequiredField,
+        Tag as Tag,
+        TemplateAttributes as TemplateAttributes,
+        TemplateLayoutConfiguration as TemplateLayoutConfiguration,
+        TemplateProps as TemplateProps,
+        TemplateRule as TemplateRule,
+    )
 
 __all__ = [
     "RequiredField",
@@ -29,56 +40,24 @@ __all__ = [
     "TemplateRuleDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RequiredField",
+        "Tag",
+        "TemplateAttributes",
+        "TemplateLayoutConfiguration",
+        "TemplateProps",
+        "TemplateRule",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RequiredField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldId: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TemplateLayoutConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultLayout: str | None = None
-
-
-class TemplateRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CaseRuleId: str
-    FieldId: str | None = None
-
-
-class TemplateAttributes(DeferredModel):
-    CreatedTime: str | None = None
-    LastModifiedTime: str | None = None
-    TemplateArn: str | None = None
-    TemplateId: str | None = None
-
-
-class TemplateProps(DeferredModel):
-    Description: str | None = None
-    DomainId: str | None = None
-    LayoutConfiguration: TemplateLayoutConfiguration | None = None
-    Name: str
-    RequiredFields: list[RequiredField] | None = None
-    Rules: list[TemplateRule] | None = None
-    Status: Literal["Active", "Inactive"] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -213,8 +192,10 @@ class Template(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = TemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TemplateProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

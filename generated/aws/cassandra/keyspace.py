@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._keyspace_models import (
+        KeyspaceAttributes as KeyspaceAttributes,
+        KeyspaceProps as KeyspaceProps,
+        KeyspaceReplicationSpecification as KeyspaceReplicationSpecification,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Keyspace",
@@ -25,35 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _keyspace_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_keyspace_models"
+_MODEL_NAMES = frozenset(
+    {
+        "KeyspaceAttributes",
+        "KeyspaceProps",
+        "KeyspaceReplicationSpecification",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class KeyspaceReplicationSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RegionList: list[str] | None = None
-    ReplicationStrategy: Literal["SINGLE_REGION", "MULTI_REGION"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class KeyspaceAttributes(DeferredModel):
-    pass
-
-
-class KeyspaceProps(DeferredModel):
-    ClientSideTimestampsEnabled: bool | None = None
-    KeyspaceName: str | None = None
-    ReplicationSpecification: KeyspaceReplicationSpecification | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -158,8 +154,10 @@ class Keyspace(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = KeyspaceProps
-    attributes_model: ClassVar[type[BaseModel]] = KeyspaceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "KeyspaceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "KeyspaceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

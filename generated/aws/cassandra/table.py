@@ -8,12 +8,32 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._table_models import (
+        AutoScalingSetting as AutoScalingSetting,
+        AutoScalingSpecification as AutoScalingSpecification,
+        ClusteringKeyColumn as ClusteringKeyColumn,
+        ReplicaSpecification as ReplicaSpecification,
+        TableAttributes as TableAttributes,
+        TableBillingMode as TableBillingMode,
+        TableCdcSpecification as TableCdcSpecification,
+        TableColumn as TableColumn,
+        TableEncryptionSpecification as TableEncryptionSpecification,
+        TableProps as TableProps,
+        TableProvisionedThroughput as TableProvisionedThroughput,
+        TableScalingPolicy as TableScalingPolicy,
+        TableTargetTrackingScalingPolicyConfiguration as TableTargetTrackingScalingPolicyConfiguration,
+        TableWarmThroughput as TableWarmThroughput,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AutoScalingSetting",
@@ -47,141 +67,33 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _table_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_table_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AutoScalingSetting",
+        "AutoScalingSpecification",
+        "ClusteringKeyColumn",
+        "ReplicaSpecification",
+        "TableAttributes",
+        "TableBillingMode",
+        "TableCdcSpecification",
+        "TableColumn",
+        "TableEncryptionSpecification",
+        "TableProps",
+        "TableProvisionedThroughput",
+        "TableScalingPolicy",
+        "TableTargetTrackingScalingPolicyConfiguration",
+        "TableWarmThroughput",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class TableColumn(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnName: str
-    ColumnType: str
-
-
-class TableEncryptionSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionType: Literal["AWS_OWNED_KMS_KEY", "CUSTOMER_MANAGED_KMS_KEY"]
-    KmsKeyIdentifier: str | None = None
-
-
-class TableProvisionedThroughput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReadCapacityUnits: int
-    WriteCapacityUnits: int
-
-
-class TableTargetTrackingScalingPolicyConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisableScaleIn: bool | None = None
-    ScaleInCooldown: int | None = None
-    ScaleOutCooldown: int | None = None
-    TargetValue: int
-
-
-class TableWarmThroughput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReadUnitsPerSecond: int | None = None
-    WriteUnitsPerSecond: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TableAttributes(DeferredModel):
-    pass
-
-
-class ClusteringKeyColumn(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Column: TableColumn
-    OrderBy: Literal["ASC", "DESC"] | None = None
-
-
-class TableBillingMode(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Mode: Literal["PROVISIONED", "ON_DEMAND"]
-    ProvisionedThroughput: TableProvisionedThroughput | None = None
-
-
-class TableCdcSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Status: Literal["ENABLED", "DISABLED"]
-    Tags: list[Tag] | None = None
-    ViewType: Literal["NEW_IMAGE", "OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES"] | None = None
-
-
-class TableScalingPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetTrackingScalingPolicyConfiguration: (
-        TableTargetTrackingScalingPolicyConfiguration | None
-    ) = None
-
-
-class AutoScalingSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoScalingDisabled: bool | None = None
-    MaximumUnits: int | None = None
-    MinimumUnits: int | None = None
-    ScalingPolicy: TableScalingPolicy | None = None
-
-
-class AutoScalingSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReadCapacityAutoScaling: AutoScalingSetting | None = None
-    WriteCapacityAutoScaling: AutoScalingSetting | None = None
-
-
-class ReplicaSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReadCapacityAutoScaling: AutoScalingSetting | None = None
-    ReadCapacityUnits: int | None = None
-    Region: str
-
-
-class TableProps(DeferredModel):
-    AutoScalingSpecifications: AutoScalingSpecification | None = None
-    BillingMode: TableBillingMode | None = None
-    CdcSpecification: TableCdcSpecification | None = None
-    ClientSideTimestampsEnabled: bool | None = None
-    ClusteringKeyColumns: list[ClusteringKeyColumn] | None = None
-    DefaultTimeToLive: int | None = None
-    EncryptionSpecification: TableEncryptionSpecification | None = None
-    KeyspaceName: str
-    PartitionKeyColumns: list[TableColumn]
-    PointInTimeRecoveryEnabled: bool | None = None
-    RegularColumns: list[TableColumn] | None = None
-    ReplicaSpecifications: list[ReplicaSpecification] | None = None
-    TableName: str | None = None
-    Tags: list[Tag] | None = None
-    WarmThroughput: TableWarmThroughput | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -535,8 +447,8 @@ class Table(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TableProps
-    attributes_model: ClassVar[type[BaseModel]] = TableAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TableProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TableAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._metadata_models import (
+        MetadataAttributes as MetadataAttributes,
+        MetadataProps as MetadataProps,
+    )
 
 __all__ = [
     "Metadata",
@@ -21,17 +28,20 @@ __all__ = [
     "MetadataProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _metadata_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_metadata_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MetadataAttributes",
+        "MetadataProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MetadataProps(DeferredModel):
-    Analytics: str | None = None
-    Modules: str | None = None
-
-
-class MetadataAttributes(DeferredModel):
-    Id: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -72,8 +82,10 @@ class Metadata(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MetadataProps
-    attributes_model: ClassVar[type[BaseModel]] = MetadataAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MetadataProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MetadataAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._anomaly_monitor_models import (
+        AnomalyMonitorAttributes as AnomalyMonitorAttributes,
+        AnomalyMonitorProps as AnomalyMonitorProps,
+        ResourceTag as ResourceTag,
+    )
 
 __all__ = [
     "AnomalyMonitor",
@@ -23,32 +31,21 @@ __all__ = [
     "ResourceTagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _anomaly_monitor_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_anomaly_monitor_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AnomalyMonitorAttributes",
+        "AnomalyMonitorProps",
+        "ResourceTag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ResourceTag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AnomalyMonitorAttributes(DeferredModel):
-    CreationDate: str | None = None
-    DimensionalValueCount: int | None = None
-    LastEvaluatedDate: str | None = None
-    LastUpdatedDate: str | None = None
-    MonitorArn: str | None = None
-
-
-class AnomalyMonitorProps(DeferredModel):
-    MonitorDimension: Literal["SERVICE", "LINKED_ACCOUNT", "TAG", "COST_CATEGORY"] | None = None
-    MonitorName: str
-    MonitorSpecification: str | None = None
-    MonitorType: Literal["DIMENSIONAL", "CUSTOM"]
-    ResourceTags: list[ResourceTag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -169,8 +166,10 @@ class AnomalyMonitor(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AnomalyMonitorProps
-    attributes_model: ClassVar[type[BaseModel]] = AnomalyMonitorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AnomalyMonitorProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AnomalyMonitorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

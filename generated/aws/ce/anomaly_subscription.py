@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._anomaly_subscription_models import (
+        AnomalySubscriptionAttributes as AnomalySubscriptionAttributes,
+        AnomalySubscriptionProps as AnomalySubscriptionProps,
+        ResourceTag as ResourceTag,
+        Subscriber as Subscriber,
+    )
 
 __all__ = [
     "AnomalySubscription",
@@ -25,40 +34,22 @@ __all__ = [
     "SubscriberDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _anomaly_subscription_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_anomaly_subscription_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AnomalySubscriptionAttributes",
+        "AnomalySubscriptionProps",
+        "ResourceTag",
+        "Subscriber",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ResourceTag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class Subscriber(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Address: str
-    Status: Literal["CONFIRMED", "DECLINED"] | None = None
-    Type: Literal["EMAIL", "SNS"]
-
-
-class AnomalySubscriptionAttributes(DeferredModel):
-    AccountId: str | None = None
-    SubscriptionArn: str | None = None
-
-
-class AnomalySubscriptionProps(DeferredModel):
-    Frequency: Literal["DAILY", "IMMEDIATE", "WEEKLY"]
-    MonitorArnList: list[str]
-    ResourceTags: list[ResourceTag] | None = None
-    Subscribers: list[Subscriber]
-    SubscriptionName: str
-    Threshold: float | None = None
-    ThresholdExpression: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -177,8 +168,12 @@ class AnomalySubscription(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AnomalySubscriptionProps
-    attributes_model: ClassVar[type[BaseModel]] = AnomalySubscriptionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AnomalySubscriptionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AnomalySubscriptionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cost_category_models import (
+        CostCategoryAttributes as CostCategoryAttributes,
+        CostCategoryProps as CostCategoryProps,
+        ResourceTag as ResourceTag,
+    )
 
 __all__ = [
     "CostCategory",
@@ -23,30 +31,21 @@ __all__ = [
     "ResourceTagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _cost_category_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cost_category_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CostCategoryAttributes",
+        "CostCategoryProps",
+        "ResourceTag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ResourceTag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CostCategoryAttributes(DeferredModel):
-    Arn: str | None = None
-    EffectiveStart: str | None = None
-
-
-class CostCategoryProps(DeferredModel):
-    DefaultValue: str | None = None
-    Name: str
-    RuleVersion: Literal["CostCategoryExpression.v1"]
-    Rules: str
-    SplitChargeRules: str | None = None
-    Tags: list[ResourceTag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -141,8 +140,10 @@ class CostCategory(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CostCategoryProps
-    attributes_model: ClassVar[type[BaseModel]] = CostCategoryAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CostCategoryProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CostCategoryAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._acme_domain_validation_models import (
+        AcmeDomainValidationAttributes as AcmeDomainValidationAttributes,
+        AcmeDomainValidationDomainScope as AcmeDomainValidationDomainScope,
+        AcmeDomainValidationPrevalidationOptions as AcmeDomainValidationPrevalidationOptions,
+        AcmeDomainValidationProps as AcmeDomainValidationProps,
+        AcmeDomainValidationTagsItem as AcmeDomainValidationTagsItem,
+        DnsPrevalidationOptions as DnsPrevalidationOptions,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AcmeDomainValidation",
@@ -31,59 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _acme_domain_validation_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_acme_domain_validation_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AcmeDomainValidationAttributes",
+        "AcmeDomainValidationDomainScope",
+        "AcmeDomainValidationPrevalidationOptions",
+        "AcmeDomainValidationProps",
+        "AcmeDomainValidationTagsItem",
+        "DnsPrevalidationOptions",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AcmeDomainValidationDomainScope(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExactDomain: str | None = None
-    Subdomains: str | None = None
-    Wildcards: str | None = None
-
-
-class AcmeDomainValidationTagsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DnsPrevalidationOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DomainScope: AcmeDomainValidationDomainScope | None = None
-    HostedZoneId: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AcmeDomainValidationAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class AcmeDomainValidationPrevalidationOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DnsPrevalidation: DnsPrevalidationOptions
-
-
-class AcmeDomainValidationProps(DeferredModel):
-    AcmeEndpointArn: str
-    DomainName: str
-    PrevalidationOptions: AcmeDomainValidationPrevalidationOptions
-    Tags: list[AcmeDomainValidationTagsItem] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -252,8 +230,12 @@ class AcmeDomainValidation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AcmeDomainValidationProps
-    attributes_model: ClassVar[type[BaseModel]] = AcmeDomainValidationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AcmeDomainValidationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AcmeDomainValidationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

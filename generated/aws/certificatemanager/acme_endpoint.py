@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._acme_endpoint_models import (
+        AcmeEndpointAttributes as AcmeEndpointAttributes,
+        AcmeEndpointCertificateAuthority as AcmeEndpointCertificateAuthority,
+        AcmeEndpointProps as AcmeEndpointProps,
+        AcmeEndpointPublicCertificateAuthority as AcmeEndpointPublicCertificateAuthority,
+        AcmeEndpointTagsItem as AcmeEndpointTagsItem,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AcmeEndpoint",
@@ -29,51 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _acme_endpoint_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_acme_endpoint_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AcmeEndpointAttributes",
+        "AcmeEndpointCertificateAuthority",
+        "AcmeEndpointProps",
+        "AcmeEndpointPublicCertificateAuthority",
+        "AcmeEndpointTagsItem",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AcmeEndpointPublicCertificateAuthority(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedKeyAlgorithms: list[str] | None = None
-
-
-class AcmeEndpointTagsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AcmeEndpointAttributes(DeferredModel):
-    AcmeEndpointArn: str | None = None
-    EndpointUrl: str | None = None
-
-
-class AcmeEndpointCertificateAuthority(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PublicCertificateAuthority: AcmeEndpointPublicCertificateAuthority
-
-
-class AcmeEndpointProps(DeferredModel):
-    AuthorizationBehavior: Literal["PRE_APPROVED"]
-    CertificateAuthority: AcmeEndpointCertificateAuthority
-    CertificateTags: list[Tag] | None = None
-    Contact: Literal["NOT_REQUIRED", "REQUIRED"] | None = None
-    Tags: list[AcmeEndpointTagsItem] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -228,8 +212,10 @@ class AcmeEndpoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AcmeEndpointProps
-    attributes_model: ClassVar[type[BaseModel]] = AcmeEndpointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AcmeEndpointProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AcmeEndpointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._acme_external_account_binding_models import (
+        AcmeExternalAccountBindingAttributes as AcmeExternalAccountBindingAttributes,
+        AcmeExternalAccountBindingExpiration as AcmeExternalAccountBindingExpiration,
+        AcmeExternalAccountBindingProps as AcmeExternalAccountBindingProps,
+        AcmeExternalAccountBindingTagsItem as AcmeExternalAccountBindingTagsItem,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AcmeExternalAccountBinding",
@@ -27,43 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _acme_external_account_binding_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_acme_external_account_binding_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AcmeExternalAccountBindingAttributes",
+        "AcmeExternalAccountBindingExpiration",
+        "AcmeExternalAccountBindingProps",
+        "AcmeExternalAccountBindingTagsItem",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AcmeExternalAccountBindingExpiration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["DAYS", "HOURS", "MINUTES"]
-    Value: int
-
-
-class AcmeExternalAccountBindingTagsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AcmeExternalAccountBindingAttributes(DeferredModel):
-    AcmeExternalAccountBindingArn: str | None = None
-
-
-class AcmeExternalAccountBindingProps(DeferredModel):
-    AcmeEndpointArn: str
-    Expiration: AcmeExternalAccountBindingExpiration | None = None
-    RoleArn: str
-    Tags: list[AcmeExternalAccountBindingTagsItem] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -196,8 +186,12 @@ class AcmeExternalAccountBinding(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AcmeExternalAccountBindingProps
-    attributes_model: ClassVar[type[BaseModel]] = AcmeExternalAccountBindingAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AcmeExternalAccountBindingProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AcmeExternalAccountBindingAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,25 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._custom_action_models import (
+        CustomActionAttachment as CustomActionAttachment,
+        CustomActionAttachmentCriteria as CustomActionAttachmentCriteria,
+        CustomActionAttributes as CustomActionAttributes,
+        CustomActionDefinition as CustomActionDefinition,
+        CustomActionProps as CustomActionProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CustomAction",
@@ -29,54 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _custom_action_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_custom_action_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CustomActionAttachment",
+        "CustomActionAttachmentCriteria",
+        "CustomActionAttributes",
+        "CustomActionDefinition",
+        "CustomActionProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CustomActionAttachmentCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Operator: Literal["HAS_VALUE", "EQUALS"]
-    Value: str | None = None
-    VariableName: str
-
-
-class CustomActionDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CommandText: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CustomActionAttributes(DeferredModel):
-    CustomActionArn: str | None = None
-
-
-class CustomActionAttachment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ButtonText: str | None = None
-    Criteria: list[CustomActionAttachmentCriteria] | None = None
-    NotificationType: str | None = None
-    Variables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class CustomActionProps(DeferredModel):
-    ActionName: str
-    AliasName: str | None = None
-    Attachments: list[CustomActionAttachment] | None = None
-    Definition: CustomActionDefinition
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -251,8 +232,10 @@ class CustomAction(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CustomActionProps
-    attributes_model: ClassVar[type[BaseModel]] = CustomActionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CustomActionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CustomActionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._slack_channel_configuration_models import (
+        SlackChannelConfigurationAttributes as SlackChannelConfigurationAttributes,
+        SlackChannelConfigurationProps as SlackChannelConfigurationProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "SlackChannelConfiguration",
@@ -23,33 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _slack_channel_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_slack_channel_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SlackChannelConfigurationAttributes",
+        "SlackChannelConfigurationProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SlackChannelConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class SlackChannelConfigurationProps(DeferredModel):
-    ConfigurationName: str
-    CustomizationResourceArns: list[str] | None = None
-    GuardrailPolicies: list[str] | None = None
-    IamRoleArn: str
-    LoggingLevel: str | None = None
-    SlackChannelId: str
-    SlackWorkspaceId: str
-    SnsTopicArns: list[str] | None = None
-    Tags: list[Tag] | None = None
-    UserRoleRequired: bool | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -172,8 +168,12 @@ class SlackChannelConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SlackChannelConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = SlackChannelConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SlackChannelConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SlackChannelConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._app_instance_bot_models import (
+        AppInstanceBotAttributes as AppInstanceBotAttributes,
+        AppInstanceBotConfiguration as AppInstanceBotConfiguration,
+        AppInstanceBotInvokedBy as AppInstanceBotInvokedBy,
+        AppInstanceBotProps as AppInstanceBotProps,
+        LexConfiguration as LexConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AppInstanceBot",
@@ -29,56 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _app_instance_bot_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_app_instance_bot_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AppInstanceBotAttributes",
+        "AppInstanceBotConfiguration",
+        "AppInstanceBotInvokedBy",
+        "AppInstanceBotProps",
+        "LexConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AppInstanceBotInvokedBy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StandardMessages: Literal["AUTO", "ALL", "MENTIONS", "NONE"]
-    TargetedMessages: Literal["ALL", "NONE"]
-
-
-class LexConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InvokedBy: AppInstanceBotInvokedBy | None = None
-    LexBotAliasArn: str
-    LocaleId: str
-    RespondsTo: Literal["STANDARD_MESSAGES"] | None = None
-    WelcomeIntent: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AppInstanceBotAttributes(DeferredModel):
-    AppInstanceBotArn: str | None = None
-    CreatedTimestamp: str | None = None
-    LastUpdatedTimestamp: str | None = None
-
-
-class AppInstanceBotConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Lex: LexConfiguration
-
-
-class AppInstanceBotProps(DeferredModel):
-    AppInstanceArn: str
-    Configuration: AppInstanceBotConfiguration
-    Metadata: str | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -235,8 +214,10 @@ class AppInstanceBot(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AppInstanceBotProps
-    attributes_model: ClassVar[type[BaseModel]] = AppInstanceBotAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AppInstanceBotProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AppInstanceBotAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

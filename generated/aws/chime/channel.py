@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._channel_models import (
+        ChannelAttributes as ChannelAttributes,
+        ChannelElasticChannelConfiguration as ChannelElasticChannelConfiguration,
+        ChannelExpirationSettings as ChannelExpirationSettings,
+        ChannelProps as ChannelProps,
+        Identity as Identity,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Channel",
@@ -29,65 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _channel_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_channel_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ChannelAttributes",
+        "ChannelElasticChannelConfiguration",
+        "ChannelExpirationSettings",
+        "ChannelProps",
+        "Identity",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ChannelElasticChannelConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaximumSubChannels: int
-    MinimumMembershipPercentage: int
-    TargetMembershipsPerSubChannel: int
-
-
-class ChannelExpirationSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExpirationCriterion: Literal["CREATED_TIMESTAMP", "LAST_MESSAGE_TIMESTAMP"]
-    ExpirationDays: int
-
-
-class Identity(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-    Name: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ChannelAttributes(DeferredModel):
-    Arn: str | None = None
-    ChannelFlowArn: str | None = None
-    CreatedBy: Identity | None = None
-    CreatedTimestamp: str | None = None
-    LastMessageTimestamp: str | None = None
-    LastUpdatedTimestamp: str | None = None
-
-
-class ChannelProps(DeferredModel):
-    AppInstanceArn: str
-    ChannelId: str | None = None
-    ChimeBearer: str
-    ElasticChannelConfiguration: ChannelElasticChannelConfiguration | None = None
-    ExpirationSettings: ChannelExpirationSettings | None = None
-    MemberArns: list[str] | None = None
-    Metadata: str | None = None
-    Mode: Literal["UNRESTRICTED", "RESTRICTED"] | None = None
-    ModeratorArns: list[str] | None = None
-    Name: str
-    Privacy: Literal["PUBLIC", "PRIVATE"] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -305,8 +275,10 @@ class Channel(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ChannelProps
-    attributes_model: ClassVar[type[BaseModel]] = ChannelAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ChannelProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ChannelAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

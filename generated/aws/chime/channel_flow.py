@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._channel_flow_models import (
+        ChannelFlowAttributes as ChannelFlowAttributes,
+        ChannelFlowProps as ChannelFlowProps,
+        LambdaConfiguration as LambdaConfiguration,
+        Processor as Processor,
+        ProcessorConfiguration as ProcessorConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ChannelFlow",
@@ -29,56 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _channel_flow_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_channel_flow_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ChannelFlowAttributes",
+        "ChannelFlowProps",
+        "LambdaConfiguration",
+        "Processor",
+        "ProcessorConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LambdaConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InvocationType: Literal["ASYNC"]
-    ResourceArn: str
-
-
-class ProcessorConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Lambda: LambdaConfiguration
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ChannelFlowAttributes(DeferredModel):
-    AppInstanceId: str | None = None
-    Arn: str | None = None
-    ChannelFlowId: str | None = None
-    CreatedTimestamp: str | None = None
-    LastUpdatedTimestamp: str | None = None
-
-
-class Processor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Configuration: ProcessorConfiguration
-    ExecutionOrder: int
-    FallbackAction: Literal["CONTINUE", "ABORT"]
-    Name: str
-
-
-class ChannelFlowProps(DeferredModel):
-    AppInstanceArn: str
-    Name: str
-    Processors: list[Processor]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -235,8 +214,10 @@ class ChannelFlow(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ChannelFlowProps
-    attributes_model: ClassVar[type[BaseModel]] = ChannelFlowAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ChannelFlowProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ChannelFlowAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,31 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._media_insights_pipeline_configuration_models import (
+        MediaInsightsPipelineConfigurationAmazonTranscribeCallAnalyticsProcessorConfiguration as MediaInsightsPipelineConfigurationAmazonTranscribeCallAnalyticsProcessorConfiguration,
+        MediaInsightsPipelineConfigurationAmazonTranscribeProcessorConfiguration as MediaInsightsPipelineConfigurationAmazonTranscribeProcessorConfiguration,
+        MediaInsightsPipelineConfigurationAttributes as MediaInsightsPipelineConfigurationAttributes,
+        MediaInsightsPipelineConfigurationElement as MediaInsightsPipelineConfigurationElement,
+        MediaInsightsPipelineConfigurationIssueDetectionConfiguration as MediaInsightsPipelineConfigurationIssueDetectionConfiguration,
+        MediaInsightsPipelineConfigurationKeywordMatchConfiguration as MediaInsightsPipelineConfigurationKeywordMatchConfiguration,
+        MediaInsightsPipelineConfigurationKinesisDataStreamSinkConfiguration as MediaInsightsPipelineConfigurationKinesisDataStreamSinkConfiguration,
+        MediaInsightsPipelineConfigurationPostCallAnalyticsSettings as MediaInsightsPipelineConfigurationPostCallAnalyticsSettings,
+        MediaInsightsPipelineConfigurationProps as MediaInsightsPipelineConfigurationProps,
+        MediaInsightsPipelineConfigurationRealTimeAlertConfiguration as MediaInsightsPipelineConfigurationRealTimeAlertConfiguration,
+        MediaInsightsPipelineConfigurationS3RecordingSinkConfiguration as MediaInsightsPipelineConfigurationS3RecordingSinkConfiguration,
+        MediaInsightsPipelineConfigurationSentimentConfiguration as MediaInsightsPipelineConfigurationSentimentConfiguration,
+        RealTimeAlertRule as RealTimeAlertRule,
+        Tag as Tag,
+    )
 
 __all__ = [
     "MediaInsightsPipelineConfiguration",
@@ -45,184 +64,32 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _media_insights_pipeline_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_media_insights_pipeline_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MediaInsightsPipelineConfigurationAmazonTranscribeCallAnalyticsProcessorConfiguration",
+        "MediaInsightsPipelineConfigurationAmazonTranscribeProcessorConfiguration",
+        "MediaInsightsPipelineConfigurationAttributes",
+        "MediaInsightsPipelineConfigurationElement",
+        "MediaInsightsPipelineConfigurationIssueDetectionConfiguration",
+        "MediaInsightsPipelineConfigurationKeywordMatchConfiguration",
+        "MediaInsightsPipelineConfigurationKinesisDataStreamSinkConfiguration",
+        "MediaInsightsPipelineConfigurationPostCallAnalyticsSettings",
+        "MediaInsightsPipelineConfigurationProps",
+        "MediaInsightsPipelineConfigurationRealTimeAlertConfiguration",
+        "MediaInsightsPipelineConfigurationS3RecordingSinkConfiguration",
+        "MediaInsightsPipelineConfigurationSentimentConfiguration",
+        "RealTimeAlertRule",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MediaInsightsPipelineConfigurationAmazonTranscribeProcessorConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContentIdentificationType: Literal["PII"] | None = None
-    ContentRedactionType: Literal["PII"] | None = None
-    EnablePartialResultsStabilization: bool | None = None
-    FilterPartialResults: bool | None = None
-    IdentifyLanguage: bool | None = None
-    IdentifyMultipleLanguages: bool | None = None
-    LanguageCode: (
-        Literal["en-US", "en-GB", "es-US", "fr-CA", "fr-FR", "en-AU", "it-IT", "de-DE", "pt-BR"]
-        | None
-    ) = None
-    LanguageModelName: str | None = None
-    LanguageOptions: str | None = None
-    PartialResultsStability: Literal["high", "medium", "low"] | None = None
-    PiiEntityTypes: str | None = None
-    PreferredLanguage: (
-        Literal["en-US", "en-GB", "es-US", "fr-CA", "fr-FR", "en-AU", "it-IT", "de-DE", "pt-BR"]
-        | None
-    ) = None
-    ShowSpeakerLabel: bool | None = None
-    VocabularyFilterMethod: Literal["remove", "mask", "tag"] | None = None
-    VocabularyFilterName: str | None = None
-    VocabularyFilterNames: str | None = None
-    VocabularyName: str | None = None
-    VocabularyNames: str | None = None
-
-
-class MediaInsightsPipelineConfigurationIssueDetectionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RuleName: str
-
-
-class MediaInsightsPipelineConfigurationKeywordMatchConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Keywords: list[str]
-    Negate: bool | None = None
-    RuleName: str
-
-
-class MediaInsightsPipelineConfigurationKinesisDataStreamSinkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InsightsTarget: str | None = None
-
-
-class MediaInsightsPipelineConfigurationPostCallAnalyticsSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContentRedactionOutput: Literal["redacted", "redacted_and_unredacted"] | None = None
-    DataAccessRoleArn: str
-    OutputEncryptionKMSKeyId: str | None = None
-    OutputLocation: str
-
-
-class MediaInsightsPipelineConfigurationS3RecordingSinkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: str | None = None
-    RecordingFileFormat: Literal["Wav", "Opus"] | None = None
-
-
-class MediaInsightsPipelineConfigurationSentimentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RuleName: str
-    SentimentType: Literal["NEGATIVE"]
-    TimePeriod: int
-
-
-class RealTimeAlertRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IssueDetectionConfiguration: (
-        MediaInsightsPipelineConfigurationIssueDetectionConfiguration | None
-    ) = None
-    KeywordMatchConfiguration: (
-        MediaInsightsPipelineConfigurationKeywordMatchConfiguration | None
-    ) = None
-    SentimentConfiguration: MediaInsightsPipelineConfigurationSentimentConfiguration | None = None
-    Type: Literal["KeywordMatch", "Sentiment", "IssueDetection"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class MediaInsightsPipelineConfigurationAttributes(DeferredModel):
-    CreatedTimestamp: str | None = None
-    MediaInsightsPipelineConfigurationArn: str | None = None
-    MediaInsightsPipelineConfigurationId: str | None = None
-    UpdatedTimestamp: str | None = None
-
-
-class MediaInsightsPipelineConfigurationAmazonTranscribeCallAnalyticsProcessorConfiguration(
-    DeferredModel
-):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CallAnalyticsStreamCategories: list[str] | None = None
-    ContentIdentificationType: Literal["PII"] | None = None
-    ContentRedactionType: Literal["PII"] | None = None
-    EnablePartialResultsStabilization: bool | None = None
-    FilterPartialResults: bool | None = None
-    LanguageCode: Literal[
-        "en-US", "en-GB", "es-US", "fr-CA", "fr-FR", "en-AU", "it-IT", "de-DE", "pt-BR"
-    ]
-    LanguageModelName: str | None = None
-    PartialResultsStability: Literal["high", "medium", "low"] | None = None
-    PiiEntityTypes: str | None = None
-    PostCallAnalyticsSettings: (
-        MediaInsightsPipelineConfigurationPostCallAnalyticsSettings | None
-    ) = None
-    VocabularyFilterMethod: Literal["remove", "mask", "tag"] | None = None
-    VocabularyFilterName: str | None = None
-    VocabularyName: str | None = None
-
-
-class MediaInsightsPipelineConfigurationElement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AmazonTranscribeCallAnalyticsProcessorConfiguration: (
-        MediaInsightsPipelineConfigurationAmazonTranscribeCallAnalyticsProcessorConfiguration | None
-    ) = None
-    AmazonTranscribeProcessorConfiguration: (
-        MediaInsightsPipelineConfigurationAmazonTranscribeProcessorConfiguration | None
-    ) = None
-    KinesisDataStreamSinkConfiguration: (
-        MediaInsightsPipelineConfigurationKinesisDataStreamSinkConfiguration | None
-    ) = None
-    S3RecordingSinkConfiguration: (
-        MediaInsightsPipelineConfigurationS3RecordingSinkConfiguration | None
-    ) = None
-    Type: Literal[
-        "AmazonTranscribeCallAnalyticsProcessor",
-        "AmazonTranscribeProcessor",
-        "KinesisDataStreamSink",
-        "S3RecordingSink",
-    ]
-
-
-class MediaInsightsPipelineConfigurationRealTimeAlertConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Disabled: bool | None = None
-    Rules: list[RealTimeAlertRule] | None = None
-
-
-class MediaInsightsPipelineConfigurationProps(DeferredModel):
-    Elements: list[MediaInsightsPipelineConfigurationElement]
-    MediaInsightsPipelineConfigurationName: str
-    RealTimeAlertConfiguration: (
-        MediaInsightsPipelineConfigurationRealTimeAlertConfiguration | None
-    ) = None
-    ResourceAccessRoleArn: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -765,8 +632,12 @@ class MediaInsightsPipelineConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MediaInsightsPipelineConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = MediaInsightsPipelineConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MediaInsightsPipelineConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MediaInsightsPipelineConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._media_pipeline_kinesis_video_stream_pool_models import (
+        MediaPipelineKinesisVideoStreamPoolAttributes as MediaPipelineKinesisVideoStreamPoolAttributes,
+        MediaPipelineKinesisVideoStreamPoolProps as MediaPipelineKinesisVideoStreamPoolProps,
+        MediaPipelineKinesisVideoStreamPoolStreamConfiguration as MediaPipelineKinesisVideoStreamPoolStreamConfiguration,
+        MediaPipelineKinesisVideoStreamPoolTagsItem as MediaPipelineKinesisVideoStreamPoolTagsItem,
+    )
 
 __all__ = [
     "MediaPipelineKinesisVideoStreamPool",
@@ -25,38 +34,22 @@ __all__ = [
     "MediaPipelineKinesisVideoStreamPoolTagsItemDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _media_pipeline_kinesis_video_stream_pool_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_media_pipeline_kinesis_video_stream_pool_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MediaPipelineKinesisVideoStreamPoolAttributes",
+        "MediaPipelineKinesisVideoStreamPoolProps",
+        "MediaPipelineKinesisVideoStreamPoolStreamConfiguration",
+        "MediaPipelineKinesisVideoStreamPoolTagsItem",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MediaPipelineKinesisVideoStreamPoolStreamConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataRetentionInHours: int | None = None
-    Region: str
-
-
-class MediaPipelineKinesisVideoStreamPoolTagsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class MediaPipelineKinesisVideoStreamPoolAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTimestamp: str | None = None
-    PoolId: str | None = None
-    PoolStatus: Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "FAILED"] | None = None
-    UpdatedTimestamp: str | None = None
-
-
-class MediaPipelineKinesisVideoStreamPoolProps(DeferredModel):
-    PoolName: str
-    StreamConfiguration: MediaPipelineKinesisVideoStreamPoolStreamConfiguration
-    Tags: list[MediaPipelineKinesisVideoStreamPoolTagsItem] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -175,8 +168,12 @@ class MediaPipelineKinesisVideoStreamPool(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MediaPipelineKinesisVideoStreamPoolProps
-    attributes_model: ClassVar[type[BaseModel]] = MediaPipelineKinesisVideoStreamPoolAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MediaPipelineKinesisVideoStreamPoolProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MediaPipelineKinesisVideoStreamPoolAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._voice_connector_models import (
+        Tag as Tag,
+        VoiceConnectorAttributes as VoiceConnectorAttributes,
+        VoiceConnectorProps as VoiceConnectorProps,
+    )
 
 __all__ = [
     "Tag",
@@ -23,46 +31,21 @@ __all__ = [
     "VoiceConnectorProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _voice_connector_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_voice_connector_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "VoiceConnectorAttributes",
+        "VoiceConnectorProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VoiceConnectorAttributes(DeferredModel):
-    CreatedTimestamp: str | None = None
-    OutboundHostName: str | None = None
-    UpdatedTimestamp: str | None = None
-    VoiceConnectorArn: str | None = None
-    VoiceConnectorId: str | None = None
-
-
-class VoiceConnectorProps(DeferredModel):
-    AwsRegion: (
-        Literal[
-            "us-east-1",
-            "us-west-2",
-            "ca-central-1",
-            "eu-central-1",
-            "eu-west-1",
-            "eu-west-2",
-            "ap-northeast-2",
-            "ap-northeast-1",
-            "ap-southeast-1",
-            "ap-southeast-2",
-        ]
-        | None
-    ) = None
-    Name: str
-    NetworkType: Literal["IPV4_ONLY", "DUAL_STACK"] | None = None
-    RequireEncryption: bool
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -171,8 +154,10 @@ class VoiceConnector(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VoiceConnectorProps
-    attributes_model: ClassVar[type[BaseModel]] = VoiceConnectorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VoiceConnectorProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VoiceConnectorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,35 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._analysis_template_models import (
+        AnalysisParameter as AnalysisParameter,
+        AnalysisSchema as AnalysisSchema,
+        AnalysisTemplateArtifact as AnalysisTemplateArtifact,
+        AnalysisTemplateArtifactMetadata as AnalysisTemplateArtifactMetadata,
+        AnalysisTemplateArtifacts as AnalysisTemplateArtifacts,
+        AnalysisTemplateAttributes as AnalysisTemplateAttributes,
+        AnalysisTemplateErrorMessageConfiguration as AnalysisTemplateErrorMessageConfiguration,
+        AnalysisTemplateProps as AnalysisTemplateProps,
+        AnalysisTemplateSourceMetadata as AnalysisTemplateSourceMetadata,
+        AnalysisTemplateSourceOption1 as AnalysisTemplateSourceOption1,
+        AnalysisTemplateSourceOption2 as AnalysisTemplateSourceOption2,
+        AnalysisTemplateSyntheticDataParameters as AnalysisTemplateSyntheticDataParameters,
+        ColumnClassificationDetails as ColumnClassificationDetails,
+        Hash as Hash,
+        MLSyntheticDataParameters as MLSyntheticDataParameters,
+        S3Location as S3Location,
+        SyntheticDataColumnProperties as SyntheticDataColumnProperties,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AnalysisParameter",
@@ -53,182 +76,36 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _analysis_template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_analysis_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AnalysisParameter",
+        "AnalysisSchema",
+        "AnalysisTemplateArtifact",
+        "AnalysisTemplateArtifactMetadata",
+        "AnalysisTemplateArtifacts",
+        "AnalysisTemplateAttributes",
+        "AnalysisTemplateErrorMessageConfiguration",
+        "AnalysisTemplateProps",
+        "AnalysisTemplateSourceMetadata",
+        "AnalysisTemplateSourceOption1",
+        "AnalysisTemplateSourceOption2",
+        "AnalysisTemplateSyntheticDataParameters",
+        "ColumnClassificationDetails",
+        "Hash",
+        "MLSyntheticDataParameters",
+        "S3Location",
+        "SyntheticDataColumnProperties",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AnalysisParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultValue: str | None = None
-    Name: str
-    Type: Literal[
-        "SMALLINT",
-        "INTEGER",
-        "BIGINT",
-        "DECIMAL",
-        "REAL",
-        "DOUBLE_PRECISION",
-        "BOOLEAN",
-        "CHAR",
-        "VARCHAR",
-        "DATE",
-        "TIMESTAMP",
-        "TIMESTAMPTZ",
-        "TIME",
-        "TIMETZ",
-        "VARBYTE",
-        "BINARY",
-        "BYTE",
-        "CHARACTER",
-        "DOUBLE",
-        "FLOAT",
-        "INT",
-        "LONG",
-        "NUMERIC",
-        "SHORT",
-        "STRING",
-        "TIMESTAMP_LTZ",
-        "TIMESTAMP_NTZ",
-        "TINYINT",
-    ]
-
-
-class AnalysisSchema(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReferencedTables: list[str]
-
-
-class AnalysisTemplateErrorMessageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["DETAILED"]
-
-
-class AnalysisTemplateSourceOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Text: str
-
-
-class Hash(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Sha256: str | None = None
-
-
-class S3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    Key: str
-
-
-class SyntheticDataColumnProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnName: str
-    ColumnType: Literal["CATEGORICAL", "NUMERICAL"]
-    IsPredictiveValue: bool
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AnalysisTemplateAttributes(DeferredModel):
-    AnalysisTemplateIdentifier: str | None = None
-    Arn: str | None = None
-    CollaborationArn: str | None = None
-    CollaborationIdentifier: str | None = None
-    MembershipArn: str | None = None
-
-
-class AnalysisTemplateArtifact(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Location: S3Location
-
-
-class AnalysisTemplateArtifactMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalArtifactHashes: list[Hash] | None = None
-    EntryPointHash: Hash
-
-
-class AnalysisTemplateArtifacts(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalArtifacts: list[AnalysisTemplateArtifact] | None = None
-    EntryPoint: AnalysisTemplateArtifact
-    RoleArn: str
-
-
-class AnalysisTemplateSourceMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Artifacts: AnalysisTemplateArtifactMetadata
-
-
-class AnalysisTemplateSourceOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Artifacts: AnalysisTemplateArtifacts
-
-
-class ColumnClassificationDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnMapping: list[SyntheticDataColumnProperties]
-
-
-class MLSyntheticDataParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnClassification: ColumnClassificationDetails
-    Epsilon: float
-    MaxMembershipInferenceAttackScore: float
-
-
-class AnalysisTemplateSyntheticDataParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MlSyntheticDataParameters: MLSyntheticDataParameters
-
-
-class AnalysisTemplateProps(DeferredModel):
-    AnalysisParameters: list[AnalysisParameter] | None = None
-    Description: str | None = None
-    ErrorMessageConfiguration: AnalysisTemplateErrorMessageConfiguration | None = None
-    Format: Literal["SQL", "PYSPARK_1_0"]
-    MembershipIdentifier: str
-    Name: str
-    Schema: AnalysisSchema | None = None
-    Source: AnalysisTemplateSourceOption1 | AnalysisTemplateSourceOption2
-    SourceMetadata: AnalysisTemplateSourceMetadata | None = None
-    SyntheticDataParameters: AnalysisTemplateSyntheticDataParameters | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -691,8 +568,12 @@ class AnalysisTemplate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AnalysisTemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = AnalysisTemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AnalysisTemplateProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AnalysisTemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

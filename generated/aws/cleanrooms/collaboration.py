@@ -8,12 +8,30 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._collaboration_models import (
+        CollaborationAttributes as CollaborationAttributes,
+        CollaborationDataEncryptionMetadata as CollaborationDataEncryptionMetadata,
+        CollaborationMLMemberAbilities as CollaborationMLMemberAbilities,
+        CollaborationPaymentConfiguration as CollaborationPaymentConfiguration,
+        CollaborationProps as CollaborationProps,
+        JobComputePaymentConfig as JobComputePaymentConfig,
+        MLPaymentConfig as MLPaymentConfig,
+        MemberSpecification as MemberSpecification,
+        ModelInferencePaymentConfig as ModelInferencePaymentConfig,
+        ModelTrainingPaymentConfig as ModelTrainingPaymentConfig,
+        QueryComputePaymentConfig as QueryComputePaymentConfig,
+        SyntheticDataGenerationPaymentConfig as SyntheticDataGenerationPaymentConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Collaboration",
@@ -43,168 +61,31 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _collaboration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_collaboration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CollaborationAttributes",
+        "CollaborationDataEncryptionMetadata",
+        "CollaborationMLMemberAbilities",
+        "CollaborationPaymentConfiguration",
+        "CollaborationProps",
+        "JobComputePaymentConfig",
+        "MLPaymentConfig",
+        "MemberSpecification",
+        "ModelInferencePaymentConfig",
+        "ModelTrainingPaymentConfig",
+        "QueryComputePaymentConfig",
+        "SyntheticDataGenerationPaymentConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CollaborationDataEncryptionMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowCleartext: bool
-    AllowDuplicates: bool
-    AllowJoinsOnColumnsWithDifferentNames: bool
-    PreserveNulls: bool
-
-
-class CollaborationMLMemberAbilities(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomMLMemberAbilities: list[
-        Literal["CAN_RECEIVE_MODEL_OUTPUT", "CAN_RECEIVE_INFERENCE_OUTPUT"]
-    ]
-
-
-class JobComputePaymentConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsResponsible: bool
-
-
-class ModelInferencePaymentConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsResponsible: bool
-
-
-class ModelTrainingPaymentConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsResponsible: bool
-
-
-class QueryComputePaymentConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsResponsible: bool
-
-
-class SyntheticDataGenerationPaymentConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsResponsible: bool
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CollaborationAttributes(DeferredModel):
-    Arn: str | None = None
-    CollaborationIdentifier: str | None = None
-
-
-class MLPaymentConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ModelInference: ModelInferencePaymentConfig | None = None
-    ModelTraining: ModelTrainingPaymentConfig | None = None
-    SyntheticDataGeneration: SyntheticDataGenerationPaymentConfig | None = None
-
-
-class CollaborationPaymentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    JobCompute: JobComputePaymentConfig | None = None
-    MachineLearning: MLPaymentConfig | None = None
-    QueryCompute: QueryComputePaymentConfig
-
-
-class MemberSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountId: str
-    DisplayName: str
-    MLMemberAbilities: CollaborationMLMemberAbilities | None = None
-    MemberAbilities: list[Literal["CAN_QUERY", "CAN_RUN_JOB", "CAN_RECEIVE_RESULTS"]] | None = None
-    PaymentConfiguration: CollaborationPaymentConfiguration | None = None
-
-
-class CollaborationProps(DeferredModel):
-    AllowedResultRegions: (
-        list[
-            Literal[
-                "us-west-1",
-                "us-west-2",
-                "us-east-1",
-                "us-east-2",
-                "af-south-1",
-                "ap-east-1",
-                "ap-east-2",
-                "ap-south-2",
-                "ap-southeast-1",
-                "ap-southeast-2",
-                "ap-southeast-3",
-                "ap-southeast-5",
-                "ap-southeast-4",
-                "ap-southeast-7",
-                "ap-south-1",
-                "ap-northeast-3",
-                "ap-northeast-1",
-                "ap-northeast-2",
-                "ca-central-1",
-                "ca-west-1",
-                "eu-south-1",
-                "eu-west-3",
-                "eu-south-2",
-                "eu-central-2",
-                "eu-central-1",
-                "eu-north-1",
-                "eu-west-1",
-                "eu-west-2",
-                "me-south-1",
-                "me-central-1",
-                "il-central-1",
-                "sa-east-1",
-                "mx-central-1",
-            ]
-        ]
-        | None
-    ) = None
-    AnalyticsEngine: Literal["CLEAN_ROOMS_SQL", "SPARK"] | None = None
-    AutoApprovedChangeTypes: (
-        list[
-            Literal["ADD_MEMBER", "GRANT_RECEIVE_RESULTS_ABILITY", "REVOKE_RECEIVE_RESULTS_ABILITY"]
-        ]
-        | None
-    ) = None
-    CreatorDisplayName: str
-    CreatorMLMemberAbilities: CollaborationMLMemberAbilities | None = None
-    CreatorMemberAbilities: (
-        list[Literal["CAN_QUERY", "CAN_RUN_JOB", "CAN_RECEIVE_RESULTS"]] | None
-    ) = None
-    CreatorPaymentConfiguration: CollaborationPaymentConfiguration | None = None
-    DataEncryptionMetadata: CollaborationDataEncryptionMetadata | None = None
-    Description: str
-    IsMetricsEnabled: bool | None = None
-    JobLogStatus: Literal["ENABLED", "DISABLED"] | None = None
-    Members: list[MemberSpecification] | None = None
-    Name: str
-    QueryLogStatus: Literal["ENABLED", "DISABLED"]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -596,8 +477,10 @@ class Collaboration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CollaborationProps
-    attributes_model: ClassVar[type[BaseModel]] = CollaborationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CollaborationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CollaborationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

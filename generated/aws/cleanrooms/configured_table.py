@@ -8,12 +8,43 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._configured_table_models import (
+        AggregateColumn as AggregateColumn,
+        AggregationConstraint as AggregationConstraint,
+        AggregationThreshold as AggregationThreshold,
+        AnalysisRule as AnalysisRule,
+        AnalysisRuleAggregation as AnalysisRuleAggregation,
+        AnalysisRuleCustom as AnalysisRuleCustom,
+        AnalysisRuleList as AnalysisRuleList,
+        AthenaTableReference as AthenaTableReference,
+        ConfiguredTableAnalysisRulePolicy as ConfiguredTableAnalysisRulePolicy,
+        ConfiguredTableAnalysisRulePolicyV1Option1 as ConfiguredTableAnalysisRulePolicyV1Option1,
+        ConfiguredTableAnalysisRulePolicyV1Option2 as ConfiguredTableAnalysisRulePolicyV1Option2,
+        ConfiguredTableAnalysisRulePolicyV1Option3 as ConfiguredTableAnalysisRulePolicyV1Option3,
+        ConfiguredTableAttributes as ConfiguredTableAttributes,
+        ConfiguredTableComparisonControls as ConfiguredTableComparisonControls,
+        ConfiguredTableDifferentialPrivacy as ConfiguredTableDifferentialPrivacy,
+        ConfiguredTableProps as ConfiguredTableProps,
+        ConfiguredTableTableReferenceOption1 as ConfiguredTableTableReferenceOption1,
+        ConfiguredTableTableReferenceOption2 as ConfiguredTableTableReferenceOption2,
+        ConfiguredTableTableReferenceOption3 as ConfiguredTableTableReferenceOption3,
+        DifferentialPrivacyColumn as DifferentialPrivacyColumn,
+        GlueTableReference as GlueTableReference,
+        OutputColumnThreshold as OutputColumnThreshold,
+        SnowflakeTableReference as SnowflakeTableReference,
+        SnowflakeTableReferenceTableSchema as SnowflakeTableReferenceTableSchema,
+        SnowflakeTableSchemaV1 as SnowflakeTableSchemaV1,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AggregateColumn",
@@ -69,339 +100,44 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _configured_table_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_configured_table_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AggregateColumn",
+        "AggregationConstraint",
+        "AggregationThreshold",
+        "AnalysisRule",
+        "AnalysisRuleAggregation",
+        "AnalysisRuleCustom",
+        "AnalysisRuleList",
+        "AthenaTableReference",
+        "ConfiguredTableAnalysisRulePolicy",
+        "ConfiguredTableAnalysisRulePolicyV1Option1",
+        "ConfiguredTableAnalysisRulePolicyV1Option2",
+        "ConfiguredTableAnalysisRulePolicyV1Option3",
+        "ConfiguredTableAttributes",
+        "ConfiguredTableComparisonControls",
+        "ConfiguredTableDifferentialPrivacy",
+        "ConfiguredTableProps",
+        "ConfiguredTableTableReferenceOption1",
+        "ConfiguredTableTableReferenceOption2",
+        "ConfiguredTableTableReferenceOption3",
+        "DifferentialPrivacyColumn",
+        "GlueTableReference",
+        "OutputColumnThreshold",
+        "SnowflakeTableReference",
+        "SnowflakeTableReferenceTableSchema",
+        "SnowflakeTableSchemaV1",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AggregateColumn(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnNames: list[str]
-    Function: Literal["SUM", "SUM_DISTINCT", "COUNT", "COUNT_DISTINCT", "AVG"]
-
-
-class AggregationConstraint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnName: str
-    Minimum: float
-    Type: Literal["COUNT_DISTINCT"]
-
-
-class AnalysisRuleAggregation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalAnalyses: Literal["ALLOWED", "REQUIRED", "NOT_ALLOWED"] | None = None
-    AggregateColumns: list[AggregateColumn]
-    AllowedJoinOperators: list[Literal["OR", "AND"]] | None = None
-    DimensionColumns: list[str]
-    JoinColumns: list[str]
-    JoinRequired: Literal["QUERY_RUNNER"] | None = None
-    OutputConstraints: list[AggregationConstraint]
-    ScalarFunctions: list[
-        Literal[
-            "TRUNC",
-            "ABS",
-            "CEILING",
-            "FLOOR",
-            "LN",
-            "LOG",
-            "ROUND",
-            "SQRT",
-            "CAST",
-            "LOWER",
-            "RTRIM",
-            "UPPER",
-            "COALESCE",
-            "CONVERT",
-            "CURRENT_DATE",
-            "DATEADD",
-            "EXTRACT",
-            "GETDATE",
-            "SUBSTRING",
-            "TO_CHAR",
-            "TO_DATE",
-            "TO_NUMBER",
-            "TO_TIMESTAMP",
-            "TRIM",
-        ]
-    ]
-
-
-class AnalysisRuleList(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalAnalyses: Literal["ALLOWED", "REQUIRED", "NOT_ALLOWED"] | None = None
-    AllowedJoinOperators: list[Literal["OR", "AND"]] | None = None
-    JoinColumns: list[str]
-    ListColumns: list[str]
-
-
-class AthenaTableReference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogName: str | None = None
-    DatabaseName: str
-    OutputLocation: str | None = None
-    Region: (
-        Literal[
-            "us-west-1",
-            "us-west-2",
-            "us-east-1",
-            "us-east-2",
-            "af-south-1",
-            "ap-east-1",
-            "ap-south-2",
-            "ap-southeast-1",
-            "ap-southeast-2",
-            "ap-southeast-5",
-            "ap-southeast-4",
-            "ap-southeast-7",
-            "ap-south-1",
-            "ap-northeast-3",
-            "ap-northeast-1",
-            "ap-northeast-2",
-            "ca-central-1",
-            "ca-west-1",
-            "eu-south-1",
-            "eu-west-3",
-            "eu-south-2",
-            "eu-central-2",
-            "eu-central-1",
-            "eu-north-1",
-            "eu-west-1",
-            "eu-west-2",
-            "me-south-1",
-            "me-central-1",
-            "il-central-1",
-            "sa-east-1",
-            "mx-central-1",
-            "ap-east-2",
-        ]
-        | None
-    ) = None
-    TableName: str
-    WorkGroup: str
-
-
-class ConfiguredTableAnalysisRulePolicyV1Option1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    List: AnalysisRuleList
-
-
-class ConfiguredTableAnalysisRulePolicyV1Option2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Aggregation: AnalysisRuleAggregation
-
-
-class ConfiguredTableComparisonControls(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedColumnComparisonColumns: list[str]
-    AllowedLiteralComparisonColumns: list[str]
-
-
-class ConfiguredTableTableReferenceOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Athena: AthenaTableReference
-
-
-class DifferentialPrivacyColumn(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-
-
-class GlueTableReference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatabaseName: str
-    Region: (
-        Literal[
-            "us-west-1",
-            "us-west-2",
-            "us-east-1",
-            "us-east-2",
-            "af-south-1",
-            "ap-east-1",
-            "ap-south-2",
-            "ap-southeast-1",
-            "ap-southeast-2",
-            "ap-southeast-5",
-            "ap-southeast-4",
-            "ap-southeast-7",
-            "ap-south-1",
-            "ap-northeast-3",
-            "ap-northeast-1",
-            "ap-northeast-2",
-            "ca-central-1",
-            "ca-west-1",
-            "eu-south-1",
-            "eu-west-3",
-            "eu-south-2",
-            "eu-central-2",
-            "eu-central-1",
-            "eu-north-1",
-            "eu-west-1",
-            "eu-west-2",
-            "me-south-1",
-            "me-central-1",
-            "il-central-1",
-            "sa-east-1",
-            "mx-central-1",
-            "ap-east-2",
-        ]
-        | None
-    ) = None
-    TableName: str
-
-
-class OutputColumnThreshold(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MinimumIdentityCount: int
-    OutputColumnName: str
-
-
-class SnowflakeTableSchemaV1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnName: str
-    ColumnType: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ConfiguredTableAttributes(DeferredModel):
-    Arn: str | None = None
-    ConfiguredTableIdentifier: str | None = None
-
-
-class AggregationThreshold(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedAggregateExpressionType: Literal["COLUMNS_ONLY", "ANY_EXPRESSION"]
-    IdentityColumns: list[str]
-    MinimumIdentityCount: int
-    OutputColumnThresholds: list[OutputColumnThreshold] | None = None
-    Type: Literal["COUNT_DISTINCT"]
-
-
-class ConfiguredTableDifferentialPrivacy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Columns: list[DifferentialPrivacyColumn]
-
-
-class ConfiguredTableTableReferenceOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Glue: GlueTableReference
-
-
-class SnowflakeTableReferenceTableSchema(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    V1: list[SnowflakeTableSchemaV1]
-
-
-class AnalysisRuleCustom(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalAnalyses: Literal["ALLOWED", "REQUIRED", "NOT_ALLOWED"] | None = None
-    AggregationThresholds: list[AggregationThreshold] | None = None
-    AllowedAnalyses: list[str]
-    AllowedAnalysisProviders: list[str] | None = None
-    ComparisonControls: ConfiguredTableComparisonControls | None = None
-    DifferentialPrivacy: ConfiguredTableDifferentialPrivacy | None = None
-    DisallowedOutputColumns: list[str] | None = None
-
-
-class ConfiguredTableAnalysisRulePolicyV1Option3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Custom: AnalysisRuleCustom
-
-
-class SnowflakeTableReference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountIdentifier: str
-    DatabaseName: str
-    SchemaName: str
-    SecretArn: str
-    TableName: str
-    TableSchema: SnowflakeTableReferenceTableSchema
-
-
-class ConfiguredTableAnalysisRulePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    V1: (
-        ConfiguredTableAnalysisRulePolicyV1Option1
-        | ConfiguredTableAnalysisRulePolicyV1Option2
-        | ConfiguredTableAnalysisRulePolicyV1Option3
-    )
-
-
-class ConfiguredTableTableReferenceOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Snowflake: SnowflakeTableReference
-
-
-class AnalysisRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Policy: ConfiguredTableAnalysisRulePolicy
-    Type: Literal["AGGREGATION", "LIST", "CUSTOM"]
-
-
-class ConfiguredTableProps(DeferredModel):
-    AllowedColumns: list[str]
-    AnalysisMethod: Literal["DIRECT_QUERY", "DIRECT_JOB", "MULTIPLE"]
-    AnalysisRules: list[AnalysisRule] | None = None
-    Description: str | None = None
-    Name: str
-    SelectedAnalysisMethods: list[Literal["DIRECT_QUERY", "DIRECT_JOB"]] | None = None
-    TableReference: (
-        ConfiguredTableTableReferenceOption1
-        | ConfiguredTableTableReferenceOption2
-        | ConfiguredTableTableReferenceOption3
-    )
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1195,8 +931,10 @@ class ConfiguredTable(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConfiguredTableProps
-    attributes_model: ClassVar[type[BaseModel]] = ConfiguredTableAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ConfiguredTableProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfiguredTableAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

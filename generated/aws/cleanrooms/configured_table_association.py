@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._configured_table_association_models import (
+        ConfiguredTableAssociationAnalysisRule as ConfiguredTableAssociationAnalysisRule,
+        ConfiguredTableAssociationAnalysisRuleAggregation as ConfiguredTableAssociationAnalysisRuleAggregation,
+        ConfiguredTableAssociationAnalysisRuleCustom as ConfiguredTableAssociationAnalysisRuleCustom,
+        ConfiguredTableAssociationAnalysisRuleList as ConfiguredTableAssociationAnalysisRuleList,
+        ConfiguredTableAssociationAnalysisRulePolicy as ConfiguredTableAssociationAnalysisRulePolicy,
+        ConfiguredTableAssociationAnalysisRulePolicyV1Option1 as ConfiguredTableAssociationAnalysisRulePolicyV1Option1,
+        ConfiguredTableAssociationAnalysisRulePolicyV1Option2 as ConfiguredTableAssociationAnalysisRulePolicyV1Option2,
+        ConfiguredTableAssociationAnalysisRulePolicyV1Option3 as ConfiguredTableAssociationAnalysisRulePolicyV1Option3,
+        ConfiguredTableAssociationAttributes as ConfiguredTableAssociationAttributes,
+        ConfiguredTableAssociationProps as ConfiguredTableAssociationProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ConfiguredTableAssociation",
@@ -39,97 +55,29 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _configured_table_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_configured_table_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConfiguredTableAssociationAnalysisRule",
+        "ConfiguredTableAssociationAnalysisRuleAggregation",
+        "ConfiguredTableAssociationAnalysisRuleCustom",
+        "ConfiguredTableAssociationAnalysisRuleList",
+        "ConfiguredTableAssociationAnalysisRulePolicy",
+        "ConfiguredTableAssociationAnalysisRulePolicyV1Option1",
+        "ConfiguredTableAssociationAnalysisRulePolicyV1Option2",
+        "ConfiguredTableAssociationAnalysisRulePolicyV1Option3",
+        "ConfiguredTableAssociationAttributes",
+        "ConfiguredTableAssociationProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConfiguredTableAssociationAnalysisRuleAggregation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedAdditionalAnalyses: list[str] | None = None
-    AllowedResultReceivers: list[str] | None = None
-
-
-class ConfiguredTableAssociationAnalysisRuleCustom(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedAdditionalAnalyses: list[str] | None = None
-    AllowedResultReceivers: list[str] | None = None
-
-
-class ConfiguredTableAssociationAnalysisRuleList(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedAdditionalAnalyses: list[str] | None = None
-    AllowedResultReceivers: list[str] | None = None
-
-
-class ConfiguredTableAssociationAnalysisRulePolicyV1Option1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    List: ConfiguredTableAssociationAnalysisRuleList
-
-
-class ConfiguredTableAssociationAnalysisRulePolicyV1Option2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Aggregation: ConfiguredTableAssociationAnalysisRuleAggregation
-
-
-class ConfiguredTableAssociationAnalysisRulePolicyV1Option3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Custom: ConfiguredTableAssociationAnalysisRuleCustom
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ConfiguredTableAssociationAttributes(DeferredModel):
-    Arn: str | None = None
-    ConfiguredTableAssociationIdentifier: str | None = None
-
-
-class ConfiguredTableAssociationAnalysisRulePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    V1: (
-        ConfiguredTableAssociationAnalysisRulePolicyV1Option1
-        | ConfiguredTableAssociationAnalysisRulePolicyV1Option2
-        | ConfiguredTableAssociationAnalysisRulePolicyV1Option3
-    )
-
-
-class ConfiguredTableAssociationAnalysisRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Policy: ConfiguredTableAssociationAnalysisRulePolicy
-    Type: Literal["AGGREGATION", "LIST", "CUSTOM"]
-
-
-class ConfiguredTableAssociationProps(DeferredModel):
-    ConfiguredTableAssociationAnalysisRules: list[ConfiguredTableAssociationAnalysisRule] | None = (
-        None
-    )
-    ConfiguredTableIdentifier: str
-    Description: str | None = None
-    MembershipIdentifier: str
-    Name: str
-    RoleArn: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -411,8 +359,12 @@ class ConfiguredTableAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConfiguredTableAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = ConfiguredTableAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfiguredTableAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfiguredTableAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

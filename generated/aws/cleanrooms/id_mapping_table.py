@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._id_mapping_table_models import (
+        IdMappingTableAttributes as IdMappingTableAttributes,
+        IdMappingTableIdMappingTableInputSource as IdMappingTableIdMappingTableInputSource,
+        IdMappingTableInputReferenceConfig as IdMappingTableInputReferenceConfig,
+        IdMappingTableInputReferenceProperties as IdMappingTableInputReferenceProperties,
+        IdMappingTableProps as IdMappingTableProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "IdMappingTable",
@@ -29,57 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _id_mapping_table_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_id_mapping_table_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IdMappingTableAttributes",
+        "IdMappingTableIdMappingTableInputSource",
+        "IdMappingTableInputReferenceConfig",
+        "IdMappingTableInputReferenceProperties",
+        "IdMappingTableProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IdMappingTableIdMappingTableInputSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdNamespaceAssociationId: str
-    Type: Literal["SOURCE", "TARGET"]
-
-
-class IdMappingTableInputReferenceConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputReferenceArn: str
-    ManageResourcePolicies: bool
-
-
-class IdMappingTableInputReferenceProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdMappingTableInputSource: list[IdMappingTableIdMappingTableInputSource]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class IdMappingTableAttributes(DeferredModel):
-    Arn: str | None = None
-    CollaborationArn: str | None = None
-    CollaborationIdentifier: str | None = None
-    IdMappingTableIdentifier: str | None = None
-    InputReferenceProperties: IdMappingTableInputReferenceProperties | None = None
-    MembershipArn: str | None = None
-
-
-class IdMappingTableProps(DeferredModel):
-    Description: str | None = None
-    InputReferenceConfig: IdMappingTableInputReferenceConfig
-    KmsKeyArn: str | None = None
-    MembershipIdentifier: str
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -249,8 +227,10 @@ class IdMappingTable(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IdMappingTableProps
-    attributes_model: ClassVar[type[BaseModel]] = IdMappingTableAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IdMappingTableProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IdMappingTableAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._id_namespace_association_models import (
+        IdNamespaceAssociationAttributes as IdNamespaceAssociationAttributes,
+        IdNamespaceAssociationIdMappingConfig as IdNamespaceAssociationIdMappingConfig,
+        IdNamespaceAssociationInputReferenceConfig as IdNamespaceAssociationInputReferenceConfig,
+        IdNamespaceAssociationInputReferenceProperties as IdNamespaceAssociationInputReferenceProperties,
+        IdNamespaceAssociationProps as IdNamespaceAssociationProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "IdNamespaceAssociation",
@@ -29,57 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _id_namespace_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_id_namespace_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IdNamespaceAssociationAttributes",
+        "IdNamespaceAssociationIdMappingConfig",
+        "IdNamespaceAssociationInputReferenceConfig",
+        "IdNamespaceAssociationInputReferenceProperties",
+        "IdNamespaceAssociationProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IdNamespaceAssociationIdMappingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowUseAsDimensionColumn: bool
-
-
-class IdNamespaceAssociationInputReferenceConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputReferenceArn: str
-    ManageResourcePolicies: bool
-
-
-class IdNamespaceAssociationInputReferenceProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdMappingWorkflowsSupported: list[dict[str, Any] | str] | None = None
-    IdNamespaceType: Literal["SOURCE", "TARGET"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class IdNamespaceAssociationAttributes(DeferredModel):
-    Arn: str | None = None
-    CollaborationArn: str | None = None
-    CollaborationIdentifier: str | None = None
-    IdNamespaceAssociationIdentifier: str | None = None
-    InputReferenceProperties: IdNamespaceAssociationInputReferenceProperties | None = None
-    MembershipArn: str | None = None
-
-
-class IdNamespaceAssociationProps(DeferredModel):
-    Description: str | None = None
-    IdMappingConfig: IdNamespaceAssociationIdMappingConfig | None = None
-    InputReferenceConfig: IdNamespaceAssociationInputReferenceConfig
-    MembershipIdentifier: str
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -243,8 +221,12 @@ class IdNamespaceAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IdNamespaceAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = IdNamespaceAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IdNamespaceAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IdNamespaceAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

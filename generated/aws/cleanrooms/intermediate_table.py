@@ -8,12 +8,31 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._intermediate_table_models import (
+        AggregationThreshold as AggregationThreshold,
+        DifferentialPrivacyColumn as DifferentialPrivacyColumn,
+        IntermediateTableAnalysisRule as IntermediateTableAnalysisRule,
+        IntermediateTableAnalysisRuleCustom as IntermediateTableAnalysisRuleCustom,
+        IntermediateTableAnalysisRulePolicy as IntermediateTableAnalysisRulePolicy,
+        IntermediateTableAnalysisRulePolicyV1 as IntermediateTableAnalysisRulePolicyV1,
+        IntermediateTableAttributes as IntermediateTableAttributes,
+        IntermediateTableComparisonControls as IntermediateTableComparisonControls,
+        IntermediateTableDifferentialPrivacy as IntermediateTableDifferentialPrivacy,
+        IntermediateTablePopulationAnalysisConfiguration as IntermediateTablePopulationAnalysisConfiguration,
+        IntermediateTableProps as IntermediateTableProps,
+        OutputColumnThreshold as OutputColumnThreshold,
+        PopulationAnalysisSqlParameters as PopulationAnalysisSqlParameters,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AggregationThreshold",
@@ -45,137 +64,32 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _intermediate_table_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_intermediate_table_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AggregationThreshold",
+        "DifferentialPrivacyColumn",
+        "IntermediateTableAnalysisRule",
+        "IntermediateTableAnalysisRuleCustom",
+        "IntermediateTableAnalysisRulePolicy",
+        "IntermediateTableAnalysisRulePolicyV1",
+        "IntermediateTableAttributes",
+        "IntermediateTableComparisonControls",
+        "IntermediateTableDifferentialPrivacy",
+        "IntermediateTablePopulationAnalysisConfiguration",
+        "IntermediateTableProps",
+        "OutputColumnThreshold",
+        "PopulationAnalysisSqlParameters",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DifferentialPrivacyColumn(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-
-
-class IntermediateTableComparisonControls(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedColumnComparisonColumns: list[str]
-    AllowedLiteralComparisonColumns: list[str]
-
-
-class IntermediateTableDifferentialPrivacy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Columns: list[DifferentialPrivacyColumn]
-
-
-class OutputColumnThreshold(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MinimumIdentityCount: int
-    OutputColumnName: str
-
-
-class PopulationAnalysisSqlParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnalysisTemplateArn: str | None = None
-    QueryString: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class IntermediateTableAttributes(DeferredModel):
-    Arn: str | None = None
-    CollaborationArn: str | None = None
-    CollaborationIdentifier: str | None = None
-    IntermediateTableIdentifier: str | None = None
-    MembershipArn: str | None = None
-    Status: (
-        Literal[
-            "CREATED",
-            "POPULATE_STARTED",
-            "POPULATE_SUCCESS",
-            "POPULATE_FAILED",
-            "DISALLOWED_BY_DATA_PROVIDER",
-            "BASE_TABLE_REMOVED",
-        ]
-        | None
-    ) = None
-
-
-class AggregationThreshold(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedAggregateExpressionType: Literal["COLUMNS_ONLY", "ANY_EXPRESSION"]
-    IdentityColumns: list[str]
-    MinimumIdentityCount: int
-    OutputColumnThresholds: list[OutputColumnThreshold] | None = None
-    Type: Literal["COUNT_DISTINCT"]
-
-
-class IntermediateTableAnalysisRuleCustom(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalAnalyses: Literal["ALLOWED", "REQUIRED", "NOT_ALLOWED"] | None = None
-    AggregationThresholds: list[AggregationThreshold] | None = None
-    AllowedAnalyses: list[str]
-    AllowedAnalysisProviders: list[str] | None = None
-    AllowedResultReceivers: list[str] | None = None
-    ComparisonControls: IntermediateTableComparisonControls | None = None
-    DifferentialPrivacy: IntermediateTableDifferentialPrivacy | None = None
-    DisallowedOutputColumns: list[str] | None = None
-
-
-class IntermediateTableAnalysisRulePolicyV1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Custom: IntermediateTableAnalysisRuleCustom
-
-
-class IntermediateTablePopulationAnalysisConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SqlParameters: PopulationAnalysisSqlParameters | None = None
-
-
-class IntermediateTableAnalysisRulePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    V1: IntermediateTableAnalysisRulePolicyV1
-
-
-class IntermediateTableAnalysisRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Policy: IntermediateTableAnalysisRulePolicy
-    Type: Literal["CUSTOM"]
-
-
-class IntermediateTableProps(DeferredModel):
-    AnalysisRules: list[IntermediateTableAnalysisRule] | None = None
-    Description: str | None = None
-    KmsKeyArn: str | None = None
-    MembershipIdentifier: str
-    Name: str
-    PopulationAnalysisConfiguration: IntermediateTablePopulationAnalysisConfiguration
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -598,8 +512,12 @@ class IntermediateTable(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IntermediateTableProps
-    attributes_model: ClassVar[type[BaseModel]] = IntermediateTableAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IntermediateTableProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IntermediateTableAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

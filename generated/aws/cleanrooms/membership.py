@@ -8,12 +8,33 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._membership_models import (
+        MembershipAttributes as MembershipAttributes,
+        MembershipJobComputePaymentConfig as MembershipJobComputePaymentConfig,
+        MembershipMLPaymentConfig as MembershipMLPaymentConfig,
+        MembershipModelInferencePaymentConfig as MembershipModelInferencePaymentConfig,
+        MembershipModelTrainingPaymentConfig as MembershipModelTrainingPaymentConfig,
+        MembershipPaymentConfiguration as MembershipPaymentConfiguration,
+        MembershipProps as MembershipProps,
+        MembershipProtectedJobOutputConfiguration as MembershipProtectedJobOutputConfiguration,
+        MembershipProtectedJobResultConfiguration as MembershipProtectedJobResultConfiguration,
+        MembershipProtectedQueryOutputConfiguration as MembershipProtectedQueryOutputConfiguration,
+        MembershipProtectedQueryResultConfiguration as MembershipProtectedQueryResultConfiguration,
+        MembershipQueryComputePaymentConfig as MembershipQueryComputePaymentConfig,
+        MembershipSyntheticDataGenerationPaymentConfig as MembershipSyntheticDataGenerationPaymentConfig,
+        ProtectedJobS3OutputConfigurationInput as ProtectedJobS3OutputConfigurationInput,
+        ProtectedQueryS3OutputConfiguration as ProtectedQueryS3OutputConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Membership",
@@ -49,135 +70,34 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _membership_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_membership_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MembershipAttributes",
+        "MembershipJobComputePaymentConfig",
+        "MembershipMLPaymentConfig",
+        "MembershipModelInferencePaymentConfig",
+        "MembershipModelTrainingPaymentConfig",
+        "MembershipPaymentConfiguration",
+        "MembershipProps",
+        "MembershipProtectedJobOutputConfiguration",
+        "MembershipProtectedJobResultConfiguration",
+        "MembershipProtectedQueryOutputConfiguration",
+        "MembershipProtectedQueryResultConfiguration",
+        "MembershipQueryComputePaymentConfig",
+        "MembershipSyntheticDataGenerationPaymentConfig",
+        "ProtectedJobS3OutputConfigurationInput",
+        "ProtectedQueryS3OutputConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MembershipJobComputePaymentConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsResponsible: bool
-
-
-class MembershipModelInferencePaymentConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsResponsible: bool
-
-
-class MembershipModelTrainingPaymentConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsResponsible: bool
-
-
-class MembershipQueryComputePaymentConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsResponsible: bool
-
-
-class MembershipSyntheticDataGenerationPaymentConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsResponsible: bool
-
-
-class ProtectedJobS3OutputConfigurationInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    KeyPrefix: str | None = None
-
-
-class ProtectedQueryS3OutputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    KeyPrefix: str | None = None
-    ResultFormat: Literal["CSV", "PARQUET"]
-    SingleFileOutput: bool | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class MembershipAttributes(DeferredModel):
-    Arn: str | None = None
-    CollaborationArn: str | None = None
-    CollaborationCreatorAccountId: str | None = None
-    MembershipIdentifier: str | None = None
-
-
-class MembershipMLPaymentConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ModelInference: MembershipModelInferencePaymentConfig | None = None
-    ModelTraining: MembershipModelTrainingPaymentConfig | None = None
-    SyntheticDataGeneration: MembershipSyntheticDataGenerationPaymentConfig | None = None
-
-
-class MembershipPaymentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    JobCompute: MembershipJobComputePaymentConfig | None = None
-    MachineLearning: MembershipMLPaymentConfig | None = None
-    QueryCompute: MembershipQueryComputePaymentConfig
-
-
-class MembershipProtectedJobOutputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3: ProtectedJobS3OutputConfigurationInput
-
-
-class MembershipProtectedJobResultConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OutputConfiguration: MembershipProtectedJobOutputConfiguration
-    RoleArn: str
-
-
-class MembershipProtectedQueryOutputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3: ProtectedQueryS3OutputConfiguration
-
-
-class MembershipProtectedQueryResultConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OutputConfiguration: MembershipProtectedQueryOutputConfiguration
-    RoleArn: str | None = None
-
-
-class MembershipProps(DeferredModel):
-    CollaborationIdentifier: str
-    DefaultJobResultConfiguration: MembershipProtectedJobResultConfiguration | None = None
-    DefaultResultConfiguration: MembershipProtectedQueryResultConfiguration | None = None
-    IsMetricsEnabled: bool | None = None
-    JobLogStatus: Literal["ENABLED", "DISABLED"] | None = None
-    PaymentConfiguration: MembershipPaymentConfiguration | None = None
-    QueryLogStatus: Literal["ENABLED", "DISABLED"]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -517,8 +437,10 @@ class Membership(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MembershipProps
-    attributes_model: ClassVar[type[BaseModel]] = MembershipAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MembershipProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MembershipAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

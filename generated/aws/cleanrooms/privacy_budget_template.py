@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._privacy_budget_template_models import (
+        BudgetParameter as BudgetParameter,
+        PrivacyBudgetTemplateAttributes as PrivacyBudgetTemplateAttributes,
+        PrivacyBudgetTemplateParameters as PrivacyBudgetTemplateParameters,
+        PrivacyBudgetTemplateProps as PrivacyBudgetTemplateProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "BudgetParameter",
@@ -27,51 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _privacy_budget_template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_privacy_budget_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BudgetParameter",
+        "PrivacyBudgetTemplateAttributes",
+        "PrivacyBudgetTemplateParameters",
+        "PrivacyBudgetTemplateProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BudgetParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoRefresh: Literal["ENABLED", "DISABLED"] | None = None
-    Budget: int
-    Type: Literal["CALENDAR_DAY", "CALENDAR_MONTH", "CALENDAR_WEEK", "LIFETIME"]
-
-
-class PrivacyBudgetTemplateParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BudgetParameters: list[BudgetParameter] | None = None
-    Epsilon: int | None = None
-    ResourceArn: str | None = None
-    UsersNoisePerQuery: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PrivacyBudgetTemplateAttributes(DeferredModel):
-    Arn: str | None = None
-    CollaborationArn: str | None = None
-    CollaborationIdentifier: str | None = None
-    MembershipArn: str | None = None
-    PrivacyBudgetTemplateIdentifier: str | None = None
-
-
-class PrivacyBudgetTemplateProps(DeferredModel):
-    AutoRefresh: Literal["CALENDAR_MONTH", "NONE"]
-    MembershipIdentifier: str
-    Parameters: PrivacyBudgetTemplateParameters
-    PrivacyBudgetType: Literal["DIFFERENTIAL_PRIVACY", "ACCESS_BUDGET"]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -223,8 +205,12 @@ class PrivacyBudgetTemplate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PrivacyBudgetTemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = PrivacyBudgetTemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PrivacyBudgetTemplateProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PrivacyBudgetTemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._configured_model_algorithm_models import (
+        ConfiguredModelAlgorithmAttributes as ConfiguredModelAlgorithmAttributes,
+        ConfiguredModelAlgorithmInferenceContainerConfig as ConfiguredModelAlgorithmInferenceContainerConfig,
+        ConfiguredModelAlgorithmProps as ConfiguredModelAlgorithmProps,
+        ContainerConfig as ContainerConfig,
+        MetricDefinition as MetricDefinition,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ConfiguredModelAlgorithm",
@@ -29,55 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _configured_model_algorithm_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_configured_model_algorithm_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConfiguredModelAlgorithmAttributes",
+        "ConfiguredModelAlgorithmInferenceContainerConfig",
+        "ConfiguredModelAlgorithmProps",
+        "ContainerConfig",
+        "MetricDefinition",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConfiguredModelAlgorithmInferenceContainerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImageUri: str
-
-
-class MetricDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Regex: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ConfiguredModelAlgorithmAttributes(DeferredModel):
-    ConfiguredModelAlgorithmArn: str | None = None
-
-
-class ContainerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arguments: list[str] | None = None
-    Entrypoint: list[str] | None = None
-    ImageUri: str
-    MetricDefinitions: list[MetricDefinition] | None = None
-
-
-class ConfiguredModelAlgorithmProps(DeferredModel):
-    Description: str | None = None
-    InferenceContainerConfig: ConfiguredModelAlgorithmInferenceContainerConfig | None = None
-    KmsKeyArn: str | None = None
-    Name: str
-    RoleArn: str
-    Tags: list[Tag] | None = None
-    TrainingContainerConfig: ContainerConfig | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -265,8 +245,12 @@ class ConfiguredModelAlgorithm(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConfiguredModelAlgorithmProps
-    attributes_model: ClassVar[type[BaseModel]] = ConfiguredModelAlgorithmAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfiguredModelAlgorithmProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfiguredModelAlgorithmAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,32 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._configured_model_algorithm_association_models import (
+        ConfiguredModelAlgorithmAssociationAttributes as ConfiguredModelAlgorithmAssociationAttributes,
+        ConfiguredModelAlgorithmAssociationCustomEntityConfig as ConfiguredModelAlgorithmAssociationCustomEntityConfig,
+        ConfiguredModelAlgorithmAssociationLogRedactionConfiguration as ConfiguredModelAlgorithmAssociationLogRedactionConfiguration,
+        ConfiguredModelAlgorithmAssociationPrivacyConfiguration as ConfiguredModelAlgorithmAssociationPrivacyConfiguration,
+        ConfiguredModelAlgorithmAssociationProps as ConfiguredModelAlgorithmAssociationProps,
+        LogsConfigurationPolicy as LogsConfigurationPolicy,
+        MetricsConfigurationPolicy as MetricsConfigurationPolicy,
+        PrivacyConfigurationPolicies as PrivacyConfigurationPolicies,
+        Tag as Tag,
+        TrainedModelArtifactMaxSize as TrainedModelArtifactMaxSize,
+        TrainedModelExportsConfigurationPolicy as TrainedModelExportsConfigurationPolicy,
+        TrainedModelExportsMaxSize as TrainedModelExportsMaxSize,
+        TrainedModelInferenceJobsConfigurationPolicy as TrainedModelInferenceJobsConfigurationPolicy,
+        TrainedModelInferenceMaxOutputSize as TrainedModelInferenceMaxOutputSize,
+        TrainedModelsConfigurationPolicy as TrainedModelsConfigurationPolicy,
+    )
 
 __all__ = [
     "ConfiguredModelAlgorithmAssociation",
@@ -47,129 +67,33 @@ __all__ = [
     "TrainedModelsConfigurationPolicyDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _configured_model_algorithm_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_configured_model_algorithm_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConfiguredModelAlgorithmAssociationAttributes",
+        "ConfiguredModelAlgorithmAssociationCustomEntityConfig",
+        "ConfiguredModelAlgorithmAssociationLogRedactionConfiguration",
+        "ConfiguredModelAlgorithmAssociationPrivacyConfiguration",
+        "ConfiguredModelAlgorithmAssociationProps",
+        "LogsConfigurationPolicy",
+        "MetricsConfigurationPolicy",
+        "PrivacyConfigurationPolicies",
+        "Tag",
+        "TrainedModelArtifactMaxSize",
+        "TrainedModelExportsConfigurationPolicy",
+        "TrainedModelExportsMaxSize",
+        "TrainedModelInferenceJobsConfigurationPolicy",
+        "TrainedModelInferenceMaxOutputSize",
+        "TrainedModelsConfigurationPolicy",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConfiguredModelAlgorithmAssociationCustomEntityConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomDataIdentifiers: list[str]
-
-
-class ConfiguredModelAlgorithmAssociationLogRedactionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomEntityConfig: ConfiguredModelAlgorithmAssociationCustomEntityConfig | None = None
-    EntitiesToRedact: list[Literal["ALL_PERSONALLY_IDENTIFIABLE_INFORMATION", "NUMBERS", "CUSTOM"]]
-
-
-class LogsConfigurationPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedAccountIds: list[str]
-    FilterPattern: str | None = None
-    LogRedactionConfiguration: (
-        ConfiguredModelAlgorithmAssociationLogRedactionConfiguration | None
-    ) = None
-    LogType: Literal["ALL", "ERROR_SUMMARY"] | None = None
-
-
-class MetricsConfigurationPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NoiseLevel: Literal["HIGH", "MEDIUM", "LOW", "NONE"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TrainedModelArtifactMaxSize(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Unit: Literal["GB"]
-    Value: float
-
-
-class TrainedModelExportsMaxSize(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Unit: Literal["GB"]
-    Value: float
-
-
-class TrainedModelInferenceMaxOutputSize(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Unit: Literal["GB"]
-    Value: float
-
-
-class TrainedModelsConfigurationPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerLogs: list[LogsConfigurationPolicy] | None = None
-    ContainerMetrics: MetricsConfigurationPolicy | None = None
-    MaxArtifactSize: TrainedModelArtifactMaxSize | None = None
-
-
-class ConfiguredModelAlgorithmAssociationAttributes(DeferredModel):
-    CollaborationIdentifier: str | None = None
-    ConfiguredModelAlgorithmAssociationArn: str | None = None
-
-
-class TrainedModelExportsConfigurationPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FilesToExport: list[Literal["MODEL", "OUTPUT"]]
-    MaxSize: TrainedModelExportsMaxSize
-
-
-class TrainedModelInferenceJobsConfigurationPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerLogs: list[LogsConfigurationPolicy] | None = None
-    MaxOutputSize: TrainedModelInferenceMaxOutputSize | None = None
-
-
-class PrivacyConfigurationPolicies(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TrainedModelExports: TrainedModelExportsConfigurationPolicy | None = None
-    TrainedModelInferenceJobs: TrainedModelInferenceJobsConfigurationPolicy | None = None
-    TrainedModels: TrainedModelsConfigurationPolicy | None = None
-
-
-class ConfiguredModelAlgorithmAssociationPrivacyConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Policies: PrivacyConfigurationPolicies
-
-
-class ConfiguredModelAlgorithmAssociationProps(DeferredModel):
-    ConfiguredModelAlgorithmArn: str
-    Description: str | None = None
-    MembershipIdentifier: str
-    Name: str
-    PrivacyConfiguration: ConfiguredModelAlgorithmAssociationPrivacyConfiguration | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -556,8 +480,12 @@ class ConfiguredModelAlgorithmAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConfiguredModelAlgorithmAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = ConfiguredModelAlgorithmAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfiguredModelAlgorithmAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfiguredModelAlgorithmAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

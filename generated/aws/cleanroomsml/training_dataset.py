@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._training_dataset_models import (
+        ColumnSchema as ColumnSchema,
+        Dataset as Dataset,
+        DatasetInputConfig as DatasetInputConfig,
+        Tag as Tag,
+        TrainingDatasetAttributes as TrainingDatasetAttributes,
+        TrainingDatasetDataSource as TrainingDatasetDataSource,
+        TrainingDatasetGlueDataSource as TrainingDatasetGlueDataSource,
+        TrainingDatasetProps as TrainingDatasetProps,
+    )
 
 __all__ = [
     "ColumnSchema",
@@ -33,71 +46,26 @@ __all__ = [
     "TrainingDatasetProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _training_dataset_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_training_dataset_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ColumnSchema",
+        "Dataset",
+        "DatasetInputConfig",
+        "Tag",
+        "TrainingDatasetAttributes",
+        "TrainingDatasetDataSource",
+        "TrainingDatasetGlueDataSource",
+        "TrainingDatasetProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ColumnSchema(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnName: str
-    ColumnTypes: list[
-        Literal["USER_ID", "ITEM_ID", "TIMESTAMP", "CATEGORICAL_FEATURE", "NUMERICAL_FEATURE"]
-    ]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TrainingDatasetGlueDataSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogId: str | None = None
-    DatabaseName: str
-    TableName: str
-
-
-class TrainingDatasetAttributes(DeferredModel):
-    Status: Literal["ACTIVE"] | None = None
-    TrainingDatasetArn: str | None = None
-
-
-class TrainingDatasetDataSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GlueDataSource: TrainingDatasetGlueDataSource
-
-
-class DatasetInputConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSource: TrainingDatasetDataSource
-    Schema: list[ColumnSchema]
-
-
-class Dataset(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputConfig: DatasetInputConfig
-    Type: Literal["INTERACTIONS"]
-
-
-class TrainingDatasetProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    RoleArn: str
-    Tags: list[Tag] | None = None
-    TrainingData: list[Dataset]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -320,8 +288,10 @@ class TrainingDataset(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TrainingDatasetProps
-    attributes_model: ClassVar[type[BaseModel]] = TrainingDatasetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TrainingDatasetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TrainingDatasetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

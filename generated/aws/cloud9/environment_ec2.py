@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._environment_ec2_models import (
+        EnvironmentEC2Attributes as EnvironmentEC2Attributes,
+        EnvironmentEC2Props as EnvironmentEC2Props,
+        Repository as Repository,
+        Tag as Tag,
+    )
 
 __all__ = [
     "EnvironmentEC2",
@@ -25,42 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _environment_ec2_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_environment_ec2_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EnvironmentEC2Attributes",
+        "EnvironmentEC2Props",
+        "Repository",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Repository(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PathComponent: str
-    RepositoryUrl: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class EnvironmentEC2Attributes(DeferredModel):
-    Arn: str | None = None
-    EnvironmentId: str | None = None
-
-
-class EnvironmentEC2Props(DeferredModel):
-    AutomaticStopTimeMinutes: int | None = None
-    ConnectionType: Literal["CONNECT_SSH", "CONNECT_SSM"] | None = None
-    Description: str | None = None
-    ImageId: str | None = None
-    InstanceType: str | None = None
-    Name: str | None = None
-    OwnerArn: str | None = None
-    Repositories: list[Repository] | None = None
-    SubnetId: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -191,8 +180,10 @@ class EnvironmentEC2(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EnvironmentEC2Props
-    attributes_model: ClassVar[type[BaseModel]] = EnvironmentEC2Attributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EnvironmentEC2Props")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EnvironmentEC2Attributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._change_set_models import (
+        ChangeSetAttributes as ChangeSetAttributes,
+        ChangeSetProps as ChangeSetProps,
+        ChangeSetTagsItem as ChangeSetTagsItem,
+    )
 
 __all__ = [
     "ChangeSet",
@@ -23,42 +31,21 @@ __all__ = [
     "ChangeSetTagsItemDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _change_set_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_change_set_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ChangeSetAttributes",
+        "ChangeSetProps",
+        "ChangeSetTagsItem",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ChangeSetTagsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ChangeSetAttributes(DeferredModel):
-    ChangeSetId: str | None = None
-    CreationTime: str | None = None
-    StackId: str | None = None
-
-
-class ChangeSetProps(DeferredModel):
-    Capabilities: (
-        list[Literal["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]] | None
-    ) = None
-    ChangeSetName: str
-    ChangeSetType: Literal["CREATE", "UPDATE", "IMPORT"] | None = None
-    DeploymentMode: Literal["REVERT_DRIFT"] | None = None
-    Description: str | None = None
-    ImportExistingResources: bool | None = None
-    IncludeNestedStacks: bool | None = None
-    NotificationARNs: list[str] | None = None
-    OnStackFailure: Literal["DO_NOTHING", "ROLLBACK", "DELETE"] | None = None
-    RoleARN: str | None = None
-    StackName: str
-    Tags: list[ChangeSetTagsItem] | None = None
-    TemplateBody: str | None = None
-    TemplateURL: str | None = None
-    UsePreviousTemplate: bool | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -188,8 +175,10 @@ class ChangeSet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ChangeSetProps
-    attributes_model: ClassVar[type[BaseModel]] = ChangeSetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ChangeSetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ChangeSetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

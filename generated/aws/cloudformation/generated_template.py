@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._generated_template_models import (
+        GeneratedTemplateAttributes as GeneratedTemplateAttributes,
+        GeneratedTemplateProps as GeneratedTemplateProps,
+        GeneratedTemplateTemplateConfiguration as GeneratedTemplateTemplateConfiguration,
+        TemplateProgress as TemplateProgress,
+    )
 
 __all__ = [
     "GeneratedTemplate",
@@ -25,52 +34,22 @@ __all__ = [
     "TemplateProgressDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _generated_template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_generated_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "GeneratedTemplateAttributes",
+        "GeneratedTemplateProps",
+        "GeneratedTemplateTemplateConfiguration",
+        "TemplateProgress",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class GeneratedTemplateTemplateConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeletionPolicy: Literal["DELETE", "RETAIN"] | None = None
-    UpdateReplacePolicy: Literal["DELETE", "RETAIN"] | None = None
-
-
-class TemplateProgress(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourcesFailed: int | None = None
-    ResourcesPending: int | None = None
-    ResourcesProcessing: int | None = None
-    ResourcesSucceeded: int | None = None
-
-
-class GeneratedTemplateAttributes(DeferredModel):
-    CreationTime: str | None = None
-    GeneratedTemplateId: str | None = None
-    LastUpdatedTime: str | None = None
-    Progress: TemplateProgress | None = None
-    Status: (
-        Literal[
-            "CREATE_PENDING",
-            "UPDATE_PENDING",
-            "DELETE_PENDING",
-            "CREATE_IN_PROGRESS",
-            "UPDATE_IN_PROGRESS",
-            "DELETE_IN_PROGRESS",
-            "FAILED",
-            "COMPLETE",
-        ]
-        | None
-    ) = None
-    TotalWarnings: int | None = None
-
-
-class GeneratedTemplateProps(DeferredModel):
-    GeneratedTemplateName: str
-    TemplateConfiguration: GeneratedTemplateTemplateConfiguration | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -185,8 +164,12 @@ class GeneratedTemplate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GeneratedTemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = GeneratedTemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GeneratedTemplateProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GeneratedTemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

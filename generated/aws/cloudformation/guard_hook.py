@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._guard_hook_models import (
+        GuardHookAttributes as GuardHookAttributes,
+        GuardHookOptions as GuardHookOptions,
+        GuardHookProps as GuardHookProps,
+        GuardHookStackFilters as GuardHookStackFilters,
+        GuardHookStackFiltersStackNames as GuardHookStackFiltersStackNames,
+        GuardHookStackFiltersStackRoles as GuardHookStackFiltersStackRoles,
+        GuardHookTargetFiltersOption1 as GuardHookTargetFiltersOption1,
+        GuardHookTargetFiltersOption2 as GuardHookTargetFiltersOption2,
+        HookTarget as HookTarget,
+        S3Location as S3Location,
+    )
 
 __all__ = [
     "GuardHook",
@@ -37,90 +52,28 @@ __all__ = [
     "S3LocationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _guard_hook_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_guard_hook_models"
+_MODEL_NAMES = frozenset(
+    {
+        "GuardHookAttributes",
+        "GuardHookOptions",
+        "GuardHookProps",
+        "GuardHookStackFilters",
+        "GuardHookStackFiltersStackNames",
+        "GuardHookStackFiltersStackRoles",
+        "GuardHookTargetFiltersOption1",
+        "GuardHookTargetFiltersOption2",
+        "HookTarget",
+        "S3Location",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class GuardHookStackFiltersStackNames(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Exclude: list[str] | None = None
-    Include: list[str] | None = None
-
-
-class GuardHookStackFiltersStackRoles(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Exclude: list[str] | None = None
-    Include: list[str] | None = None
-
-
-class GuardHookTargetFiltersOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[Literal["CREATE", "UPDATE", "DELETE"]] | None = None
-    InvocationPoints: list[Literal["PRE_PROVISION"]] | None = None
-    TargetNames: list[str] | None = None
-
-
-class HookTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["CREATE", "UPDATE", "DELETE"]
-    InvocationPoint: Literal["PRE_PROVISION"]
-    TargetName: str
-
-
-class S3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Uri: str
-    VersionId: str | None = None
-
-
-class GuardHookAttributes(DeferredModel):
-    HookArn: str | None = None
-
-
-class GuardHookOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputParams: S3Location | list[S3Location] | None = None
-
-
-class GuardHookStackFilters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FilteringCriteria: Literal["ALL", "ANY"]
-    StackNames: GuardHookStackFiltersStackNames | None = None
-    StackRoles: GuardHookStackFiltersStackRoles | None = None
-
-
-class GuardHookTargetFiltersOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Targets: list[HookTarget]
-
-
-class GuardHookProps(DeferredModel):
-    Alias: str
-    ExecutionRole: str
-    FailureMode: Literal["FAIL", "WARN"]
-    HookStatus: Literal["ENABLED", "DISABLED"]
-    LogBucket: str | None = None
-    Options: GuardHookOptions | None = None
-    RuleLocation: S3Location
-    StackFilters: GuardHookStackFilters | None = None
-    TargetFilters: GuardHookTargetFiltersOption1 | GuardHookTargetFiltersOption2 | None = None
-    TargetOperations: list[Literal["RESOURCE", "STACK", "CHANGE_SET", "CLOUD_CONTROL"]]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -437,8 +390,10 @@ class GuardHook(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GuardHookProps
-    attributes_model: ClassVar[type[BaseModel]] = GuardHookAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GuardHookProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GuardHookAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._hook_default_version_models import (
+        HookDefaultVersionAttributes as HookDefaultVersionAttributes,
+        HookDefaultVersionProps as HookDefaultVersionProps,
+    )
 
 __all__ = [
     "HookDefaultVersion",
@@ -21,18 +28,20 @@ __all__ = [
     "HookDefaultVersionProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _hook_default_version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_hook_default_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "HookDefaultVersionAttributes",
+        "HookDefaultVersionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class HookDefaultVersionProps(DeferredModel):
-    TypeName: str | None = None
-    TypeVersionArn: str | None = None
-    VersionId: str | None = None
-
-
-class HookDefaultVersionAttributes(DeferredModel):
-    Arn: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -95,8 +104,12 @@ class HookDefaultVersion(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = HookDefaultVersionProps
-    attributes_model: ClassVar[type[BaseModel]] = HookDefaultVersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "HookDefaultVersionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "HookDefaultVersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._hook_type_config_models import (
+        HookTypeConfigAttributes as HookTypeConfigAttributes,
+        HookTypeConfigProps as HookTypeConfigProps,
+    )
 
 __all__ = [
     "HookTypeConfig",
@@ -21,19 +28,20 @@ __all__ = [
     "HookTypeConfigProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _hook_type_config_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_hook_type_config_models"
+_MODEL_NAMES = frozenset(
+    {
+        "HookTypeConfigAttributes",
+        "HookTypeConfigProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class HookTypeConfigProps(DeferredModel):
-    Configuration: str | None = None
-    ConfigurationAlias: Literal["default"] | None = None
-    TypeArn: str | None = None
-    TypeName: str | None = None
-
-
-class HookTypeConfigAttributes(DeferredModel):
-    ConfigurationArn: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -104,8 +112,10 @@ class HookTypeConfig(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = HookTypeConfigProps
-    attributes_model: ClassVar[type[BaseModel]] = HookTypeConfigAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "HookTypeConfigProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "HookTypeConfigAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

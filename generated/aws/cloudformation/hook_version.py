@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._hook_version_models import (
+        HookVersionAttributes as HookVersionAttributes,
+        HookVersionLoggingConfig as HookVersionLoggingConfig,
+        HookVersionProps as HookVersionProps,
+    )
 
 __all__ = [
     "HookVersion",
@@ -23,31 +31,21 @@ __all__ = [
     "HookVersionProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _hook_version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_hook_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "HookVersionAttributes",
+        "HookVersionLoggingConfig",
+        "HookVersionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class HookVersionLoggingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroupName: str | None = None
-    LogRoleArn: str | None = None
-
-
-class HookVersionAttributes(DeferredModel):
-    Arn: str | None = None
-    IsDefaultVersion: bool | None = None
-    TypeArn: str | None = None
-    VersionId: str | None = None
-    Visibility: Literal["PUBLIC", "PRIVATE"] | None = None
-
-
-class HookVersionProps(DeferredModel):
-    ExecutionRoleArn: str | None = None
-    LoggingConfig: HookVersionLoggingConfig | None = None
-    SchemaHandlerPackage: str
-    TypeName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -146,8 +144,10 @@ class HookVersion(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = HookVersionProps
-    attributes_model: ClassVar[type[BaseModel]] = HookVersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "HookVersionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "HookVersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

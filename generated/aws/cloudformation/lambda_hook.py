@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._lambda_hook_models import (
+        HookTarget as HookTarget,
+        LambdaHookAttributes as LambdaHookAttributes,
+        LambdaHookLoggingConfig as LambdaHookLoggingConfig,
+        LambdaHookProps as LambdaHookProps,
+        LambdaHookStackFilters as LambdaHookStackFilters,
+        LambdaHookStackFiltersStackNames as LambdaHookStackFiltersStackNames,
+        LambdaHookStackFiltersStackRoles as LambdaHookStackFiltersStackRoles,
+        LambdaHookTargetFiltersOption1 as LambdaHookTargetFiltersOption1,
+        LambdaHookTargetFiltersOption2 as LambdaHookTargetFiltersOption2,
+    )
 
 __all__ = [
     "HookTarget",
@@ -35,83 +49,27 @@ __all__ = [
     "LambdaHookTargetFiltersOption2Dict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _lambda_hook_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_lambda_hook_models"
+_MODEL_NAMES = frozenset(
+    {
+        "HookTarget",
+        "LambdaHookAttributes",
+        "LambdaHookLoggingConfig",
+        "LambdaHookProps",
+        "LambdaHookStackFilters",
+        "LambdaHookStackFiltersStackNames",
+        "LambdaHookStackFiltersStackRoles",
+        "LambdaHookTargetFiltersOption1",
+        "LambdaHookTargetFiltersOption2",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class HookTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["CREATE", "UPDATE", "DELETE"]
-    InvocationPoint: Literal["PRE_PROVISION"]
-    TargetName: str
-
-
-class LambdaHookLoggingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroupName: str
-    LogRoleArn: str
-
-
-class LambdaHookStackFiltersStackNames(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Exclude: list[str] | None = None
-    Include: list[str] | None = None
-
-
-class LambdaHookStackFiltersStackRoles(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Exclude: list[str] | None = None
-    Include: list[str] | None = None
-
-
-class LambdaHookTargetFiltersOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[Literal["CREATE", "UPDATE", "DELETE"]] | None = None
-    InvocationPoints: list[Literal["PRE_PROVISION"]] | None = None
-    TargetNames: list[str] | None = None
-
-
-class LambdaHookTargetFiltersOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Targets: list[HookTarget]
-
-
-class LambdaHookAttributes(DeferredModel):
-    HookArn: str | None = None
-
-
-class LambdaHookStackFilters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FilteringCriteria: Literal["ALL", "ANY"]
-    StackNames: LambdaHookStackFiltersStackNames | None = None
-    StackRoles: LambdaHookStackFiltersStackRoles | None = None
-
-
-class LambdaHookProps(DeferredModel):
-    Alias: str
-    AutoUpdate: bool | None = None
-    ExecutionRole: str
-    FailureMode: Literal["FAIL", "WARN"]
-    HookStatus: Literal["ENABLED", "DISABLED"]
-    LambdaFunction: str
-    LoggingConfig: LambdaHookLoggingConfig | None = None
-    StackFilters: LambdaHookStackFilters | None = None
-    TargetFilters: LambdaHookTargetFiltersOption1 | LambdaHookTargetFiltersOption2 | None = None
-    TargetOperations: list[Literal["RESOURCE", "STACK", "CHANGE_SET", "CLOUD_CONTROL"]]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -422,8 +380,10 @@ class LambdaHook(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LambdaHookProps
-    attributes_model: ClassVar[type[BaseModel]] = LambdaHookAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LambdaHookProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LambdaHookAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

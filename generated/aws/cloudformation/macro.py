@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._macro_models import (
+        MacroAttributes as MacroAttributes,
+        MacroProps as MacroProps,
+    )
 
 __all__ = [
     "Macro",
@@ -21,20 +28,20 @@ __all__ = [
     "MacroProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _macro_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_macro_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MacroAttributes",
+        "MacroProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MacroProps(DeferredModel):
-    Description: str | None = None
-    FunctionName: str
-    LogGroupName: str | None = None
-    LogRoleARN: str | None = None
-    Name: str
-
-
-class MacroAttributes(DeferredModel):
-    Id: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -78,8 +85,8 @@ class Macro(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MacroProps
-    attributes_model: ClassVar[type[BaseModel]] = MacroAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MacroProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MacroAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

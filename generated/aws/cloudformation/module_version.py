@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._module_version_models import (
+        ModuleVersionAttributes as ModuleVersionAttributes,
+        ModuleVersionProps as ModuleVersionProps,
+    )
 
 __all__ = [
     "ModuleVersion",
@@ -21,24 +28,20 @@ __all__ = [
     "ModuleVersionProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _module_version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_module_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ModuleVersionAttributes",
+        "ModuleVersionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ModuleVersionProps(DeferredModel):
-    ModuleName: str
-    ModulePackage: str
-
-
-class ModuleVersionAttributes(DeferredModel):
-    Arn: str | None = None
-    Description: str | None = None
-    DocumentationUrl: str | None = None
-    IsDefaultVersion: bool | None = None
-    Schema: str | None = None
-    TimeCreated: str | None = None
-    VersionId: str | None = None
-    Visibility: Literal["PRIVATE"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -105,8 +108,10 @@ class ModuleVersion(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ModuleVersionProps
-    attributes_model: ClassVar[type[BaseModel]] = ModuleVersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ModuleVersionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ModuleVersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._public_type_version_models import (
+        PublicTypeVersionAttributes as PublicTypeVersionAttributes,
+        PublicTypeVersionProps as PublicTypeVersionProps,
+    )
 
 __all__ = [
     "PublicTypeVersion",
@@ -21,22 +28,20 @@ __all__ = [
     "PublicTypeVersionProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _public_type_version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_public_type_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PublicTypeVersionAttributes",
+        "PublicTypeVersionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PublicTypeVersionProps(DeferredModel):
-    Arn: str | None = None
-    LogDeliveryBucket: str | None = None
-    PublicVersionNumber: str | None = None
-    Type: Literal["RESOURCE", "MODULE", "HOOK"] | None = None
-    TypeName: str | None = None
-
-
-class PublicTypeVersionAttributes(DeferredModel):
-    PublicTypeArn: str | None = None
-    PublisherId: str | None = None
-    TypeVersionArn: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -113,8 +118,12 @@ class PublicTypeVersion(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PublicTypeVersionProps
-    attributes_model: ClassVar[type[BaseModel]] = PublicTypeVersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PublicTypeVersionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PublicTypeVersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._publisher_models import (
+        PublisherAttributes as PublisherAttributes,
+        PublisherProps as PublisherProps,
+    )
 
 __all__ = [
     "Publisher",
@@ -21,20 +28,20 @@ __all__ = [
     "PublisherProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _publisher_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_publisher_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PublisherAttributes",
+        "PublisherProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PublisherProps(DeferredModel):
-    AcceptTermsAndConditions: bool
-    ConnectionArn: str | None = None
-
-
-class PublisherAttributes(DeferredModel):
-    IdentityProvider: Literal["AWS_Marketplace", "GitHub", "Bitbucket"] | None = None
-    PublisherId: str | None = None
-    PublisherProfile: str | None = None
-    PublisherStatus: Literal["VERIFIED", "UNVERIFIED"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -97,8 +104,10 @@ class Publisher(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PublisherProps
-    attributes_model: ClassVar[type[BaseModel]] = PublisherAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PublisherProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PublisherAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

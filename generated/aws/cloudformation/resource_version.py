@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._resource_version_models import (
+        ResourceVersionAttributes as ResourceVersionAttributes,
+        ResourceVersionLoggingConfig as ResourceVersionLoggingConfig,
+        ResourceVersionProps as ResourceVersionProps,
+    )
 
 __all__ = [
     "ResourceVersion",
@@ -23,32 +31,21 @@ __all__ = [
     "ResourceVersionProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _resource_version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_resource_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ResourceVersionAttributes",
+        "ResourceVersionLoggingConfig",
+        "ResourceVersionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ResourceVersionLoggingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroupName: str | None = None
-    LogRoleArn: str | None = None
-
-
-class ResourceVersionAttributes(DeferredModel):
-    Arn: str | None = None
-    IsDefaultVersion: bool | None = None
-    ProvisioningType: Literal["NON_PROVISIONABLE", "IMMUTABLE", "FULLY_MUTABLE"] | None = None
-    TypeArn: str | None = None
-    VersionId: str | None = None
-    Visibility: Literal["PUBLIC", "PRIVATE"] | None = None
-
-
-class ResourceVersionProps(DeferredModel):
-    ExecutionRoleArn: str | None = None
-    LoggingConfig: ResourceVersionLoggingConfig | None = None
-    SchemaHandlerPackage: str
-    TypeName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -153,8 +150,10 @@ class ResourceVersion(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ResourceVersionProps
-    attributes_model: ClassVar[type[BaseModel]] = ResourceVersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ResourceVersionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResourceVersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._stack_set_models import (
+        Parameter as Parameter,
+        StackInstances as StackInstances,
+        StackSetAttributes as StackSetAttributes,
+        StackSetAutoDeployment as StackSetAutoDeployment,
+        StackSetDeploymentTargets as StackSetDeploymentTargets,
+        StackSetManagedExecution as StackSetManagedExecution,
+        StackSetOperationPreferences as StackSetOperationPreferences,
+        StackSetProps as StackSetProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Parameter",
@@ -35,96 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _stack_set_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_stack_set_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Parameter",
+        "StackInstances",
+        "StackSetAttributes",
+        "StackSetAutoDeployment",
+        "StackSetDeploymentTargets",
+        "StackSetManagedExecution",
+        "StackSetOperationPreferences",
+        "StackSetProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Parameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ParameterKey: str
-    ParameterValue: str
-
-
-class StackSetAutoDeployment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DependsOn: list[str] | None = None
-    Enabled: bool | None = None
-    RetainStacksOnAccountRemoval: bool | None = None
-
-
-class StackSetDeploymentTargets(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountFilterType: Literal["NONE", "UNION", "INTERSECTION", "DIFFERENCE"] | None = None
-    Accounts: list[str] | None = None
-    AccountsUrl: str | None = None
-    OrganizationalUnitIds: list[str] | None = None
-
-
-class StackSetManagedExecution(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Active: bool | None = None
-
-
-class StackSetOperationPreferences(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConcurrencyMode: Literal["STRICT_FAILURE_TOLERANCE", "SOFT_FAILURE_TOLERANCE"] | None = None
-    FailureToleranceCount: int | None = None
-    FailureTolerancePercentage: int | None = None
-    MaxConcurrentCount: int | None = None
-    MaxConcurrentPercentage: int | None = None
-    RegionConcurrencyType: Literal["SEQUENTIAL", "PARALLEL"] | None = None
-    RegionOrder: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class StackSetAttributes(DeferredModel):
-    StackSetId: str | None = None
-
-
-class StackInstances(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeploymentTargets: StackSetDeploymentTargets
-    ParameterOverrides: list[Parameter] | None = None
-    Regions: list[str]
-
-
-class StackSetProps(DeferredModel):
-    AdministrationRoleARN: str | None = None
-    AutoDeployment: StackSetAutoDeployment | None = None
-    CallAs: Literal["SELF", "DELEGATED_ADMIN"] | None = None
-    Capabilities: (
-        list[Literal["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]] | None
-    ) = None
-    Description: str | None = None
-    ExecutionRoleName: str | None = None
-    ManagedExecution: StackSetManagedExecution | None = None
-    OperationPreferences: StackSetOperationPreferences | None = None
-    Parameters: list[Parameter] | None = None
-    PermissionModel: Literal["SERVICE_MANAGED", "SELF_MANAGED"]
-    StackInstancesGroup: list[StackInstances] | None = None
-    StackSetName: str
-    Tags: list[Tag] | None = None
-    TemplateBody: str | None = None
-    TemplateURL: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -416,8 +361,10 @@ class StackSet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = StackSetProps
-    attributes_model: ClassVar[type[BaseModel]] = StackSetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StackSetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "StackSetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

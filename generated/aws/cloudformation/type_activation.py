@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._type_activation_models import (
+        TypeActivationAttributes as TypeActivationAttributes,
+        TypeActivationLoggingConfig as TypeActivationLoggingConfig,
+        TypeActivationProps as TypeActivationProps,
+    )
 
 __all__ = [
     "TypeActivation",
@@ -23,33 +31,21 @@ __all__ = [
     "TypeActivationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _type_activation_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_type_activation_models"
+_MODEL_NAMES = frozenset(
+    {
+        "TypeActivationAttributes",
+        "TypeActivationLoggingConfig",
+        "TypeActivationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class TypeActivationLoggingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroupName: str | None = None
-    LogRoleArn: str | None = None
-
-
-class TypeActivationAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class TypeActivationProps(DeferredModel):
-    AutoUpdate: bool | None = None
-    ExecutionRoleArn: str | None = None
-    LoggingConfig: TypeActivationLoggingConfig | None = None
-    MajorVersion: str | None = None
-    PublicTypeArn: str | None = None
-    PublisherId: str | None = None
-    Type: Literal["RESOURCE", "MODULE", "HOOK"] | None = None
-    TypeName: str | None = None
-    TypeNameAlias: str | None = None
-    VersionBump: Literal["MAJOR", "MINOR"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -155,8 +151,10 @@ class TypeActivation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TypeActivationProps
-    attributes_model: ClassVar[type[BaseModel]] = TypeActivationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TypeActivationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TypeActivationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._wait_condition_models import (
+        WaitConditionAttributes as WaitConditionAttributes,
+        WaitConditionProps as WaitConditionProps,
+    )
 
 __all__ = [
     "WaitCondition",
@@ -21,19 +28,20 @@ __all__ = [
     "WaitConditionProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _wait_condition_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_wait_condition_models"
+_MODEL_NAMES = frozenset(
+    {
+        "WaitConditionAttributes",
+        "WaitConditionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class WaitConditionProps(DeferredModel):
-    Count: int | None = None
-    Handle: str | None = None
-    Timeout: str | None = None
-
-
-class WaitConditionAttributes(DeferredModel):
-    Data: dict[str, Any] | None = None
-    Id: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -76,8 +84,10 @@ class WaitCondition(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WaitConditionProps
-    attributes_model: ClassVar[type[BaseModel]] = WaitConditionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "WaitConditionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WaitConditionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._anycast_ip_list_models import (
+        AnycastIpListAnycastIpList as AnycastIpListAnycastIpList,
+        AnycastIpListAttributes as AnycastIpListAttributes,
+        AnycastIpListProps as AnycastIpListProps,
+        AnycastIpListTags as AnycastIpListTags,
+        IpamCidrConfig as IpamCidrConfig,
+        IpamCidrConfigResult as IpamCidrConfigResult,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AnycastIpList",
@@ -31,71 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _anycast_ip_list_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_anycast_ip_list_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AnycastIpListAnycastIpList",
+        "AnycastIpListAttributes",
+        "AnycastIpListProps",
+        "AnycastIpListTags",
+        "IpamCidrConfig",
+        "IpamCidrConfigResult",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IpamCidrConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cidr: str
-    IpamPoolArn: str
-
-
-class IpamCidrConfigResult(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnycastIp: str | None = None
-    Cidr: str | None = None
-    IpamPoolArn: str | None = None
-    Status: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class AnycastIpListAnycastIpList(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnycastIps: list[str]
-    Arn: str
-    Id: str
-    IpAddressType: Literal["ipv4", "dualstack"] | None = None
-    IpCount: int
-    IpamCidrConfigResults: list[IpamCidrConfigResult] | None = None
-    LastModifiedTime: str
-    Name: str
-    Status: str
-
-
-class AnycastIpListTags(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Items: list[Tag] | None = None
-
-
-class AnycastIpListAttributes(DeferredModel):
-    AnycastIpList: AnycastIpListAnycastIpList | None = None
-    ETag: str | None = None
-    Id: str | None = None
-    IpamCidrConfigResults: list[IpamCidrConfigResult] | None = None
-
-
-class AnycastIpListProps(DeferredModel):
-    IpAddressType: Literal["ipv4", "dualstack"] | None = None
-    IpCount: int
-    IpamCidrConfigs: list[IpamCidrConfig] | None = None
-    Name: str
-    Tags: AnycastIpListTags | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -294,8 +260,10 @@ class AnycastIpList(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AnycastIpListProps
-    attributes_model: ClassVar[type[BaseModel]] = AnycastIpListAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AnycastIpListProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AnycastIpListAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cache_policy_models import (
+        CachePolicyAttributes as CachePolicyAttributes,
+        CachePolicyCachePolicyConfig as CachePolicyCachePolicyConfig,
+        CachePolicyCookiesConfig as CachePolicyCookiesConfig,
+        CachePolicyHeadersConfig as CachePolicyHeadersConfig,
+        CachePolicyParametersInCacheKeyAndForwardedToOrigin as CachePolicyParametersInCacheKeyAndForwardedToOrigin,
+        CachePolicyProps as CachePolicyProps,
+        CachePolicyQueryStringsConfig as CachePolicyQueryStringsConfig,
+    )
 
 __all__ = [
     "CachePolicy",
@@ -31,64 +43,25 @@ __all__ = [
     "CachePolicyQueryStringsConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _cache_policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cache_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CachePolicyAttributes",
+        "CachePolicyCachePolicyConfig",
+        "CachePolicyCookiesConfig",
+        "CachePolicyHeadersConfig",
+        "CachePolicyParametersInCacheKeyAndForwardedToOrigin",
+        "CachePolicyProps",
+        "CachePolicyQueryStringsConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CachePolicyCookiesConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CookieBehavior: str
-    Cookies: list[str] | None = None
-
-
-class CachePolicyHeadersConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HeaderBehavior: str
-    Headers: list[str] | None = None
-
-
-class CachePolicyQueryStringsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    QueryStringBehavior: str
-    QueryStrings: list[str] | None = None
-
-
-class CachePolicyAttributes(DeferredModel):
-    Id: str | None = None
-    LastModifiedTime: str | None = None
-
-
-class CachePolicyParametersInCacheKeyAndForwardedToOrigin(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CookiesConfig: CachePolicyCookiesConfig
-    EnableAcceptEncodingBrotli: bool | None = None
-    EnableAcceptEncodingGzip: bool
-    HeadersConfig: CachePolicyHeadersConfig
-    QueryStringsConfig: CachePolicyQueryStringsConfig
-
-
-class CachePolicyCachePolicyConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comment: str | None = None
-    DefaultTTL: float
-    MaxTTL: float
-    MinTTL: float
-    Name: str
-    ParametersInCacheKeyAndForwardedToOrigin: CachePolicyParametersInCacheKeyAndForwardedToOrigin
-
-
-class CachePolicyProps(DeferredModel):
-    CachePolicyConfig: CachePolicyCachePolicyConfig
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -265,8 +238,10 @@ class CachePolicy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CachePolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = CachePolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CachePolicyProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CachePolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cloud_front_origin_access_identity_models import (
+        CloudFrontOriginAccessIdentityAttributes as CloudFrontOriginAccessIdentityAttributes,
+        CloudFrontOriginAccessIdentityCloudFrontOriginAccessIdentityConfig as CloudFrontOriginAccessIdentityCloudFrontOriginAccessIdentityConfig,
+        CloudFrontOriginAccessIdentityProps as CloudFrontOriginAccessIdentityProps,
+    )
 
 __all__ = [
     "CloudFrontOriginAccessIdentity",
@@ -23,26 +31,21 @@ __all__ = [
     "CloudFrontOriginAccessIdentityProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _cloud_front_origin_access_identity_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cloud_front_origin_access_identity_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CloudFrontOriginAccessIdentityAttributes",
+        "CloudFrontOriginAccessIdentityCloudFrontOriginAccessIdentityConfig",
+        "CloudFrontOriginAccessIdentityProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CloudFrontOriginAccessIdentityCloudFrontOriginAccessIdentityConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comment: str
-
-
-class CloudFrontOriginAccessIdentityAttributes(DeferredModel):
-    Id: str | None = None
-    S3CanonicalUserId: str | None = None
-
-
-class CloudFrontOriginAccessIdentityProps(DeferredModel):
-    CloudFrontOriginAccessIdentityConfig: (
-        CloudFrontOriginAccessIdentityCloudFrontOriginAccessIdentityConfig
-    )
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -111,8 +114,12 @@ class CloudFrontOriginAccessIdentity(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CloudFrontOriginAccessIdentityProps
-    attributes_model: ClassVar[type[BaseModel]] = CloudFrontOriginAccessIdentityAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CloudFrontOriginAccessIdentityProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CloudFrontOriginAccessIdentityAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

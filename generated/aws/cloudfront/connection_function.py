@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._connection_function_models import (
+        ConnectionFunctionAttributes as ConnectionFunctionAttributes,
+        ConnectionFunctionConnectionFunctionConfig as ConnectionFunctionConnectionFunctionConfig,
+        ConnectionFunctionProps as ConnectionFunctionProps,
+        KeyValueStoreAssociation as KeyValueStoreAssociation,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ConnectionFunction",
@@ -27,52 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _connection_function_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_connection_function_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConnectionFunctionAttributes",
+        "ConnectionFunctionConnectionFunctionConfig",
+        "ConnectionFunctionProps",
+        "KeyValueStoreAssociation",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class KeyValueStoreAssociation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KeyValueStoreARN: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ConnectionFunctionAttributes(DeferredModel):
-    ConnectionFunctionArn: str | None = None
-    CreatedTime: str | None = None
-    ETag: str | None = None
-    Id: str | None = None
-    LastModifiedTime: str | None = None
-    Stage: Literal["DEVELOPMENT", "LIVE"] | None = None
-    Status: (
-        Literal["UNPUBLISHED", "DEPLOYED", "UNASSOCIATED", "PUBLISHING", "IN_PROGRESS"] | None
-    ) = None
-
-
-class ConnectionFunctionConnectionFunctionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comment: str
-    KeyValueStoreAssociations: list[KeyValueStoreAssociation] | None = None
-    Runtime: Literal["cloudfront-js-2.0"]
-
-
-class ConnectionFunctionProps(DeferredModel):
-    AutoPublish: bool | None = None
-    ConnectionFunctionCode: str
-    ConnectionFunctionConfig: ConnectionFunctionConnectionFunctionConfig
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -219,8 +200,12 @@ class ConnectionFunction(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConnectionFunctionProps
-    attributes_model: ClassVar[type[BaseModel]] = ConnectionFunctionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConnectionFunctionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConnectionFunctionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._connection_group_models import (
+        ConnectionGroupAttributes as ConnectionGroupAttributes,
+        ConnectionGroupProps as ConnectionGroupProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ConnectionGroup",
@@ -23,35 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _connection_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_connection_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConnectionGroupAttributes",
+        "ConnectionGroupProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ConnectionGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    ETag: str | None = None
-    Id: str | None = None
-    IsDefault: bool | None = None
-    LastModifiedTime: str | None = None
-    RoutingEndpoint: str | None = None
-    Status: str | None = None
-
-
-class ConnectionGroupProps(DeferredModel):
-    AnycastIpListId: str | None = None
-    Enabled: bool | None = None
-    Ipv6Enabled: bool | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -138,8 +132,10 @@ class ConnectionGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConnectionGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = ConnectionGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ConnectionGroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConnectionGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

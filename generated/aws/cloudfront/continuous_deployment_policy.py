@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._continuous_deployment_policy_models import (
+        ContinuousDeploymentPolicyAttributes as ContinuousDeploymentPolicyAttributes,
+        ContinuousDeploymentPolicyContinuousDeploymentPolicyConfig as ContinuousDeploymentPolicyContinuousDeploymentPolicyConfig,
+        ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleHeaderPolicyConfig as ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleHeaderPolicyConfig,
+        ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleWeightPolicyConfig as ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleWeightPolicyConfig,
+        ContinuousDeploymentPolicyProps as ContinuousDeploymentPolicyProps,
+        ContinuousDeploymentPolicySessionStickinessConfig as ContinuousDeploymentPolicySessionStickinessConfig,
+        ContinuousDeploymentPolicySingleHeaderConfig as ContinuousDeploymentPolicySingleHeaderConfig,
+        ContinuousDeploymentPolicySingleWeightConfig as ContinuousDeploymentPolicySingleWeightConfig,
+        ContinuousDeploymentPolicyTrafficConfig as ContinuousDeploymentPolicyTrafficConfig,
+    )
 
 __all__ = [
     "ContinuousDeploymentPolicy",
@@ -35,86 +49,27 @@ __all__ = [
     "ContinuousDeploymentPolicyTrafficConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _continuous_deployment_policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_continuous_deployment_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ContinuousDeploymentPolicyAttributes",
+        "ContinuousDeploymentPolicyContinuousDeploymentPolicyConfig",
+        "ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleHeaderPolicyConfig",
+        "ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleWeightPolicyConfig",
+        "ContinuousDeploymentPolicyProps",
+        "ContinuousDeploymentPolicySessionStickinessConfig",
+        "ContinuousDeploymentPolicySingleHeaderConfig",
+        "ContinuousDeploymentPolicySingleWeightConfig",
+        "ContinuousDeploymentPolicyTrafficConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleHeaderPolicyConfig(
-    DeferredModel
-):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Header: str
-    Value: str
-
-
-class ContinuousDeploymentPolicySessionStickinessConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdleTTL: int
-    MaximumTTL: int
-
-
-class ContinuousDeploymentPolicySingleHeaderConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Header: str
-    Value: str
-
-
-class ContinuousDeploymentPolicySingleWeightConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SessionStickinessConfig: ContinuousDeploymentPolicySessionStickinessConfig | None = None
-    Weight: float
-
-
-class ContinuousDeploymentPolicyTrafficConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SingleHeaderConfig: ContinuousDeploymentPolicySingleHeaderConfig | None = None
-    SingleWeightConfig: ContinuousDeploymentPolicySingleWeightConfig | None = None
-    Type: Literal["SingleWeight", "SingleHeader"]
-
-
-class ContinuousDeploymentPolicyAttributes(DeferredModel):
-    Id: str | None = None
-    LastModifiedTime: str | None = None
-
-
-class ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleWeightPolicyConfig(
-    DeferredModel
-):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SessionStickinessConfig: ContinuousDeploymentPolicySessionStickinessConfig | None = None
-    Weight: float
-
-
-class ContinuousDeploymentPolicyContinuousDeploymentPolicyConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-    SingleHeaderPolicyConfig: (
-        ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleHeaderPolicyConfig | None
-    ) = None
-    SingleWeightPolicyConfig: (
-        ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigSingleWeightPolicyConfig | None
-    ) = None
-    StagingDistributionDnsNames: list[str]
-    TrafficConfig: ContinuousDeploymentPolicyTrafficConfig | None = None
-    Type: Literal["SingleWeight", "SingleHeader"] | None = None
-
-
-class ContinuousDeploymentPolicyProps(DeferredModel):
-    ContinuousDeploymentPolicyConfig: ContinuousDeploymentPolicyContinuousDeploymentPolicyConfig
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -315,8 +270,12 @@ class ContinuousDeploymentPolicy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ContinuousDeploymentPolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = ContinuousDeploymentPolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ContinuousDeploymentPolicyProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ContinuousDeploymentPolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

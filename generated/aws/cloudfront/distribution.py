@@ -8,12 +8,56 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._distribution_models import (
+        CacheBehavior as CacheBehavior,
+        CustomErrorResponse as CustomErrorResponse,
+        DistributionAttributes as DistributionAttributes,
+        DistributionCacheTagConfig as DistributionCacheTagConfig,
+        DistributionConnectionFunctionAssociation as DistributionConnectionFunctionAssociation,
+        DistributionCookies as DistributionCookies,
+        DistributionCustomOriginConfig as DistributionCustomOriginConfig,
+        DistributionDefaultCacheBehavior as DistributionDefaultCacheBehavior,
+        DistributionDistributionConfig as DistributionDistributionConfig,
+        DistributionDistributionConfigTenantConfig as DistributionDistributionConfigTenantConfig,
+        DistributionForwardedValues as DistributionForwardedValues,
+        DistributionGeoRestriction as DistributionGeoRestriction,
+        DistributionGrpcConfig as DistributionGrpcConfig,
+        DistributionLogging as DistributionLogging,
+        DistributionOriginGroups as DistributionOriginGroups,
+        DistributionOriginMtlsConfig as DistributionOriginMtlsConfig,
+        DistributionOriginShield as DistributionOriginShield,
+        DistributionProps as DistributionProps,
+        DistributionRestrictions as DistributionRestrictions,
+        DistributionS3OriginConfig as DistributionS3OriginConfig,
+        DistributionStatusCodes as DistributionStatusCodes,
+        DistributionTrustStoreConfig as DistributionTrustStoreConfig,
+        DistributionViewerCertificate as DistributionViewerCertificate,
+        DistributionViewerMtlsConfig as DistributionViewerMtlsConfig,
+        DistributionVpcOriginConfig as DistributionVpcOriginConfig,
+        FunctionAssociation as FunctionAssociation,
+        LambdaFunctionAssociation as LambdaFunctionAssociation,
+        LegacyCustomOrigin as LegacyCustomOrigin,
+        LegacyS3Origin as LegacyS3Origin,
+        Origin as Origin,
+        OriginCustomHeader as OriginCustomHeader,
+        OriginGroup as OriginGroup,
+        OriginGroupFailoverCriteria as OriginGroupFailoverCriteria,
+        OriginGroupMember as OriginGroupMember,
+        OriginGroupMembers as OriginGroupMembers,
+        ParameterDefinition as ParameterDefinition,
+        ParameterDefinitionDefinition as ParameterDefinitionDefinition,
+        ParameterDefinitionDefinitionStringSchema as ParameterDefinitionDefinitionStringSchema,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CacheBehavior",
@@ -95,669 +139,57 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class CustomErrorResponse(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ErrorCachingMinTTL: float | None = None
-    ErrorCode: Literal[400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504]
-    ResponseCode: Literal[200, 400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504] | None = None
-    ResponsePagePath: str | None = None
-
-
-class DistributionCacheTagConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HeaderName: str
-
-
-class DistributionConnectionFunctionAssociation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-
-
-class DistributionCookies(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Forward: str
-    WhitelistedNames: list[str] | None = None
-
-
-class DistributionForwardedValues(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cookies: DistributionCookies | None = None
-    Headers: list[str] | None = None
-    QueryString: bool
-    QueryStringCacheKeys: list[str] | None = None
-
-
-class DistributionGeoRestriction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Locations: (
-        list[
-            Literal[
-                "AD",
-                "AE",
-                "AF",
-                "AG",
-                "AI",
-                "AL",
-                "AM",
-                "AO",
-                "AQ",
-                "AR",
-                "AS",
-                "AT",
-                "AU",
-                "AW",
-                "AX",
-                "AZ",
-                "BA",
-                "BB",
-                "BD",
-                "BE",
-                "BF",
-                "BG",
-                "BH",
-                "BI",
-                "BJ",
-                "BL",
-                "BM",
-                "BN",
-                "BO",
-                "BQ",
-                "BR",
-                "BS",
-                "BT",
-                "BV",
-                "BW",
-                "BY",
-                "BZ",
-                "CA",
-                "CC",
-                "CD",
-                "CF",
-                "CG",
-                "CH",
-                "CI",
-                "CK",
-                "CL",
-                "CM",
-                "CN",
-                "CO",
-                "CR",
-                "CU",
-                "CV",
-                "CW",
-                "CX",
-                "CY",
-                "CZ",
-                "DE",
-                "DJ",
-                "DK",
-                "DM",
-                "DO",
-                "DZ",
-                "EC",
-                "EE",
-                "EG",
-                "EH",
-                "ER",
-                "ES",
-                "ET",
-                "FI",
-                "FJ",
-                "FK",
-                "FM",
-                "FO",
-                "FR",
-                "GA",
-                "GB",
-                "GD",
-                "GE",
-                "GF",
-                "GG",
-                "GH",
-                "GI",
-                "GL",
-                "GM",
-                "GN",
-                "GP",
-                "GQ",
-                "GR",
-                "GS",
-                "GT",
-                "GU",
-                "GW",
-                "GY",
-                "HK",
-                "HM",
-                "HN",
-                "HR",
-                "HT",
-                "HU",
-                "ID",
-                "IE",
-                "IL",
-                "IM",
-                "IN",
-                "IO",
-                "IQ",
-                "IR",
-                "IS",
-                "IT",
-                "JE",
-                "JM",
-                "JO",
-                "JP",
-                "KE",
-                "KG",
-                "KH",
-                "KI",
-                "KM",
-                "KN",
-                "KP",
-                "KR",
-                "KW",
-                "KY",
-                "KZ",
-                "LA",
-                "LB",
-                "LC",
-                "LI",
-                "LK",
-                "LR",
-                "LS",
-                "LT",
-                "LU",
-                "LV",
-                "LY",
-                "MA",
-                "MC",
-                "MD",
-                "ME",
-                "MF",
-                "MG",
-                "MH",
-                "MK",
-                "ML",
-                "MM",
-                "MN",
-                "MO",
-                "MP",
-                "MQ",
-                "MR",
-                "MS",
-                "MT",
-                "MU",
-                "MV",
-                "MW",
-                "MX",
-                "MY",
-                "MZ",
-                "NA",
-                "NC",
-                "NE",
-                "NF",
-                "NG",
-                "NI",
-                "NL",
-                "NO",
-                "NP",
-                "NR",
-                "NU",
-                "NZ",
-                "OM",
-                "PA",
-                "PE",
-                "PF",
-                "PG",
-                "PH",
-                "PK",
-                "PL",
-                "PM",
-                "PN",
-                "PR",
-                "PS",
-                "PT",
-                "PW",
-                "PY",
-                "QA",
-                "RE",
-                "RO",
-                "RS",
-                "RU",
-                "RW",
-                "SA",
-                "SB",
-                "SC",
-                "SD",
-                "SE",
-                "SG",
-                "SH",
-                "SI",
-                "SJ",
-                "SK",
-                "SL",
-                "SM",
-                "SN",
-                "SO",
-                "SR",
-                "SS",
-                "ST",
-                "SV",
-                "SX",
-                "SY",
-                "SZ",
-                "TC",
-                "TD",
-                "TF",
-                "TG",
-                "TH",
-                "TJ",
-                "TK",
-                "TL",
-                "TM",
-                "TN",
-                "TO",
-                "TR",
-                "TT",
-                "TV",
-                "TW",
-                "TZ",
-                "UA",
-                "UG",
-                "UM",
-                "US",
-                "UY",
-                "UZ",
-                "VA",
-                "VC",
-                "VE",
-                "VG",
-                "VI",
-                "VN",
-                "VU",
-                "WF",
-                "WS",
-                "YE",
-                "YT",
-                "ZA",
-                "ZM",
-                "ZW",
-            ]
-        ]
-        | None
-    ) = None
-    RestrictionType: Literal["blacklist", "none", "whitelist"]
-
-
-class DistributionGrpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-
-
-class DistributionLogging(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str | None = None
-    IncludeCookies: bool | None = None
-    Prefix: str | None = None
-
-
-class DistributionOriginMtlsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientCertificateArn: str
-
-
-class DistributionOriginShield(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    OriginShieldRegion: str | None = None
-
-
-class DistributionRestrictions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GeoRestriction: DistributionGeoRestriction
-
-
-class DistributionS3OriginConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OriginAccessIdentity: str | None = None
-    OriginReadTimeout: int | None = None
-
-
-class DistributionStatusCodes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Items: list[int]
-    Quantity: int
-
-
-class DistributionTrustStoreConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdvertiseTrustStoreCaNames: bool | None = None
-    IgnoreCertificateExpiry: bool | None = None
-    TrustStoreId: str
-
-
-class DistributionViewerCertificate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AcmCertificateArn: str | None = None
-    CloudFrontDefaultCertificate: bool | None = None
-    IamCertificateId: str | None = None
-    MinimumProtocolVersion: (
-        Literal[
-            "SSLv3",
-            "TLSv1",
-            "TLSv1.1_2016",
-            "TLSv1.2_2018",
-            "TLSv1.2_2019",
-            "TLSv1.2_2021",
-            "TLSv1.2_2025",
-            "TLSv1.3_2025",
-            "TLSv1_2016",
-        ]
-        | None
-    ) = None
-    SslSupportMethod: Literal["sni-only", "static-ip", "vip"] | None = None
-
-
-class DistributionViewerMtlsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Mode: Literal["required", "optional", "passthrough"] | None = None
-    TrustStoreConfig: DistributionTrustStoreConfig | None = None
-
-
-class DistributionVpcOriginConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OriginKeepaliveTimeout: int | None = None
-    OriginReadTimeout: int | None = None
-    OwnerAccountId: str | None = None
-    VpcOriginId: str
-
-
-class FunctionAssociation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventType: str | None = None
-    FunctionARN: str | None = None
-
-
-class LambdaFunctionAssociation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventType: str | None = None
-    IncludeBody: bool | None = None
-    LambdaFunctionARN: str | None = None
-
-
-class LegacyCustomOrigin(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DNSName: str
-    HTTPPort: int | None = None
-    HTTPSPort: int | None = None
-    OriginProtocolPolicy: str
-    OriginSSLProtocols: list[str]
-
-
-class LegacyS3Origin(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DNSName: str
-    OriginAccessIdentity: str | None = None
-
-
-class OriginCustomHeader(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HeaderName: str
-    HeaderValue: str
-
-
-class OriginGroupFailoverCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StatusCodes: DistributionStatusCodes
-
-
-class OriginGroupMember(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OriginId: str
-
-
-class OriginGroupMembers(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Items: list[OriginGroupMember]
-    Quantity: int
-
-
-class ParameterDefinitionDefinitionStringSchema(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comment: str | None = None
-    DefaultValue: str | None = None
-    Required: bool
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DistributionAttributes(DeferredModel):
-    DomainName: str | None = None
-    Id: str | None = None
-
-
-class CacheBehavior(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedMethods: list[str] | None = None
-    CachePolicyId: str | None = None
-    CachedMethods: list[str] | None = None
-    Compress: bool | None = None
-    DefaultTTL: float | None = None
-    FieldLevelEncryptionId: str | None = None
-    ForwardedValues: DistributionForwardedValues | None = None
-    FunctionAssociations: list[FunctionAssociation] | None = None
-    GrpcConfig: DistributionGrpcConfig | None = None
-    LambdaFunctionAssociations: list[LambdaFunctionAssociation] | None = None
-    MaxTTL: float | None = None
-    MinTTL: float | None = None
-    OriginRequestPolicyId: str | None = None
-    PathPattern: str
-    RealtimeLogConfigArn: str | None = None
-    ResponseHeadersPolicyId: str | None = None
-    SmoothStreaming: bool | None = None
-    TargetOriginId: str
-    TrustedKeyGroups: list[str] | None = None
-    TrustedSigners: list[str] | None = None
-    ViewerProtocolPolicy: str
-
-
-class DistributionCustomOriginConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HTTPPort: int | None = None
-    HTTPSPort: int | None = None
-    IpAddressType: Literal["ipv4", "ipv6", "dualstack"] | None = None
-    OriginKeepaliveTimeout: int | None = None
-    OriginMtlsConfig: DistributionOriginMtlsConfig | None = None
-    OriginProtocolPolicy: str
-    OriginReadTimeout: int | None = None
-    OriginSSLProtocols: list[str] | None = None
-
-
-class DistributionDefaultCacheBehavior(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedMethods: list[str] | None = None
-    CachePolicyId: str | None = None
-    CachedMethods: list[str] | None = None
-    Compress: bool | None = None
-    DefaultTTL: float | None = None
-    FieldLevelEncryptionId: str | None = None
-    ForwardedValues: DistributionForwardedValues | None = None
-    FunctionAssociations: list[FunctionAssociation] | None = None
-    GrpcConfig: DistributionGrpcConfig | None = None
-    LambdaFunctionAssociations: list[LambdaFunctionAssociation] | None = None
-    MaxTTL: float | None = None
-    MinTTL: float | None = None
-    OriginRequestPolicyId: str | None = None
-    RealtimeLogConfigArn: str | None = None
-    ResponseHeadersPolicyId: str | None = None
-    SmoothStreaming: bool | None = None
-    TargetOriginId: str
-    TrustedKeyGroups: list[str] | None = None
-    TrustedSigners: list[str] | None = None
-    ViewerProtocolPolicy: Literal["allow-all", "https-only", "redirect-to-https"]
-
-
-class Origin(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectionAttempts: int | None = None
-    ConnectionTimeout: int | None = None
-    CustomOriginConfig: DistributionCustomOriginConfig | None = None
-    DomainName: str
-    Id: str
-    OriginAccessControlId: str | None = None
-    OriginCustomHeaders: list[OriginCustomHeader] | None = None
-    OriginPath: str | None = None
-    OriginShield: DistributionOriginShield | None = None
-    ResponseCompletionTimeout: int | None = None
-    S3OriginConfig: DistributionS3OriginConfig | None = None
-    VpcOriginConfig: DistributionVpcOriginConfig | None = None
-
-
-class OriginGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FailoverCriteria: OriginGroupFailoverCriteria
-    Id: str
-    Members: OriginGroupMembers
-    SelectionCriteria: Literal["default", "media-quality-based"] | None = None
-
-
-class ParameterDefinitionDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StringSchema: ParameterDefinitionDefinitionStringSchema | None = None
-
-
-class DistributionOriginGroups(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Items: list[OriginGroup] | None = None
-    Quantity: int
-
-
-class ParameterDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Definition: ParameterDefinitionDefinition
-    Name: str
-
-
-class DistributionDistributionConfigTenantConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ParameterDefinitions: list[ParameterDefinition] | None = None
-
-
-class DistributionDistributionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Aliases: list[str] | None = None
-    AnycastIpListId: str | None = None
-    CNAMEs: list[str] | None = None
-    CacheBehaviors: list[CacheBehavior] | None = None
-    CacheTagConfig: DistributionCacheTagConfig | None = None
-    Comment: str | None = None
-    ConnectionFunctionAssociation: DistributionConnectionFunctionAssociation | None = None
-    ConnectionMode: Literal["direct", "tenant-only"] | None = None
-    ContinuousDeploymentPolicyId: str | None = None
-    CustomErrorResponses: list[CustomErrorResponse] | None = None
-    CustomOrigin: LegacyCustomOrigin | None = None
-    DefaultCacheBehavior: DistributionDefaultCacheBehavior
-    DefaultRootObject: str | None = None
-    Enabled: bool
-    HttpVersion: Literal["http1.1", "http2", "http2and3", "http3"] | None = None
-    IPV6Enabled: bool | None = None
-    Logging: DistributionLogging | None = None
-    OriginGroups: DistributionOriginGroups | None = None
-    Origins: list[Origin] | None = None
-    PriceClass: Literal["None", "PriceClass_100", "PriceClass_200", "PriceClass_All"] | None = None
-    Restrictions: DistributionRestrictions | None = None
-    S3Origin: LegacyS3Origin | None = None
-    Staging: bool | None = None
-    TenantConfig: DistributionDistributionConfigTenantConfig | None = None
-    ViewerCertificate: DistributionViewerCertificate | None = None
-    ViewerMtlsConfig: DistributionViewerMtlsConfig | None = None
-    WebACLId: str | None = None
-
-
-class DistributionProps(DeferredModel):
-    DistributionConfig: DistributionDistributionConfig
-    Tags: list[Tag] | None = None
-
+# The pydantic models live in _distribution_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_distribution_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CacheBehavior",
+        "CustomErrorResponse",
+        "DistributionAttributes",
+        "DistributionCacheTagConfig",
+        "DistributionConnectionFunctionAssociation",
+        "DistributionCookies",
+        "DistributionCustomOriginConfig",
+        "DistributionDefaultCacheBehavior",
+        "DistributionDistributionConfig",
+        "DistributionDistributionConfigTenantConfig",
+        "DistributionForwardedValues",
+        "DistributionGeoRestriction",
+        "DistributionGrpcConfig",
+        "DistributionLogging",
+        "DistributionOriginGroups",
+        "DistributionOriginMtlsConfig",
+        "DistributionOriginShield",
+        "DistributionProps",
+        "DistributionRestrictions",
+        "DistributionS3OriginConfig",
+        "DistributionStatusCodes",
+        "DistributionTrustStoreConfig",
+        "DistributionViewerCertificate",
+        "DistributionViewerMtlsConfig",
+        "DistributionVpcOriginConfig",
+        "FunctionAssociation",
+        "LambdaFunctionAssociation",
+        "LegacyCustomOrigin",
+        "LegacyS3Origin",
+        "Origin",
+        "OriginCustomHeader",
+        "OriginGroup",
+        "OriginGroupFailoverCriteria",
+        "OriginGroupMember",
+        "OriginGroupMembers",
+        "ParameterDefinition",
+        "ParameterDefinitionDefinition",
+        "ParameterDefinitionDefinitionStringSchema",
+        "Tag",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -2016,8 +1448,10 @@ class Distribution(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DistributionProps
-    attributes_model: ClassVar[type[BaseModel]] = DistributionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DistributionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DistributionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

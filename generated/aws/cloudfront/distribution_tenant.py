@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._distribution_tenant_models import (
+        DistributionTenantAttributes as DistributionTenantAttributes,
+        DistributionTenantCertificate as DistributionTenantCertificate,
+        DistributionTenantCustomizations as DistributionTenantCustomizations,
+        DistributionTenantManagedCertificateRequest as DistributionTenantManagedCertificateRequest,
+        DistributionTenantProps as DistributionTenantProps,
+        DomainResult as DomainResult,
+        GeoRestrictionCustomization as GeoRestrictionCustomization,
+        Parameter as Parameter,
+        Tag as Tag,
+        WebAclCustomization as WebAclCustomization,
+    )
 
 __all__ = [
     "DistributionTenant",
@@ -37,95 +52,28 @@ __all__ = [
     "WebAclCustomizationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _distribution_tenant_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_distribution_tenant_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DistributionTenantAttributes",
+        "DistributionTenantCertificate",
+        "DistributionTenantCustomizations",
+        "DistributionTenantManagedCertificateRequest",
+        "DistributionTenantProps",
+        "DomainResult",
+        "GeoRestrictionCustomization",
+        "Parameter",
+        "Tag",
+        "WebAclCustomization",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DistributionTenantCertificate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-
-
-class DistributionTenantManagedCertificateRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateTransparencyLoggingPreference: Literal["enabled", "disabled"] | None = None
-    PrimaryDomainName: str | None = None
-    ValidationTokenHost: Literal["cloudfront", "self-hosted"] | None = None
-
-
-class DomainResult(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Domain: str | None = None
-    Status: Literal["active", "inactive"] | None = None
-
-
-class GeoRestrictionCustomization(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Locations: list[str] | None = None
-    RestrictionType: Literal["blacklist", "whitelist", "none"] | None = None
-
-
-class Parameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Value: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class WebAclCustomization(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["override", "disable"] | None = None
-    Arn: str | None = None
-
-
-class DistributionTenantAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    DomainResults: list[DomainResult] | None = None
-    ETag: str | None = None
-    Id: str | None = None
-    LastModifiedTime: str | None = None
-    Status: str | None = None
-
-
-class DistributionTenantCustomizations(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Certificate: DistributionTenantCertificate | None = None
-    GeoRestrictions: GeoRestrictionCustomization | None = None
-    WebAcl: WebAclCustomization | None = None
-
-
-class DistributionTenantProps(DeferredModel):
-    ConnectionGroupId: str | None = None
-    Customizations: DistributionTenantCustomizations | None = None
-    DistributionId: str
-    Domains: list[str]
-    Enabled: bool | None = None
-    ManagedCertificateRequest: DistributionTenantManagedCertificateRequest | None = None
-    Name: str
-    Parameters: list[Parameter] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -349,8 +297,12 @@ class DistributionTenant(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DistributionTenantProps
-    attributes_model: ClassVar[type[BaseModel]] = DistributionTenantAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DistributionTenantProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DistributionTenantAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

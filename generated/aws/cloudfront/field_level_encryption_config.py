@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._field_level_encryption_config_models import (
+        ContentTypeProfile as ContentTypeProfile,
+        FieldLevelEncryptionConfigAttributes as FieldLevelEncryptionConfigAttributes,
+        FieldLevelEncryptionConfigContentTypeProfileConfig as FieldLevelEncryptionConfigContentTypeProfileConfig,
+        FieldLevelEncryptionConfigProps as FieldLevelEncryptionConfigProps,
+        FieldLevelEncryptionConfigQueryArgProfileConfig as FieldLevelEncryptionConfigQueryArgProfileConfig,
+        QueryArgProfile as QueryArgProfile,
+    )
 
 __all__ = [
     "ContentTypeProfile",
@@ -29,54 +40,24 @@ __all__ = [
     "QueryArgProfileDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _field_level_encryption_config_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_field_level_encryption_config_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ContentTypeProfile",
+        "FieldLevelEncryptionConfigAttributes",
+        "FieldLevelEncryptionConfigContentTypeProfileConfig",
+        "FieldLevelEncryptionConfigProps",
+        "FieldLevelEncryptionConfigQueryArgProfileConfig",
+        "QueryArgProfile",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ContentTypeProfile(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContentType: str
-    Format: Literal["URLEncoded"]
-    ProfileId: str
-
-
-class FieldLevelEncryptionConfigContentTypeProfileConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContentTypeProfiles: list[ContentTypeProfile]
-    ForwardWhenContentTypeIsUnknown: bool
-
-
-class QueryArgProfile(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ProfileId: str
-    QueryArg: str
-
-
-class FieldLevelEncryptionConfigAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    LastModifiedTime: str | None = None
-
-
-class FieldLevelEncryptionConfigQueryArgProfileConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ForwardWhenQueryArgProfileIsUnknown: bool
-    QueryArgProfiles: list[QueryArgProfile]
-
-
-class FieldLevelEncryptionConfigProps(DeferredModel):
-    CallerReference: str
-    Comment: str | None = None
-    ContentTypeProfileConfig: FieldLevelEncryptionConfigContentTypeProfileConfig
-    QueryArgProfileConfig: FieldLevelEncryptionConfigQueryArgProfileConfig
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -217,8 +198,12 @@ class FieldLevelEncryptionConfig(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FieldLevelEncryptionConfigProps
-    attributes_model: ClassVar[type[BaseModel]] = FieldLevelEncryptionConfigAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FieldLevelEncryptionConfigProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FieldLevelEncryptionConfigAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

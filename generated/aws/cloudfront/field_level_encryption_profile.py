@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._field_level_encryption_profile_models import (
+        EncryptionEntity as EncryptionEntity,
+        FieldLevelEncryptionProfileAttributes as FieldLevelEncryptionProfileAttributes,
+        FieldLevelEncryptionProfileFieldLevelEncryptionProfileConfig as FieldLevelEncryptionProfileFieldLevelEncryptionProfileConfig,
+        FieldLevelEncryptionProfileProps as FieldLevelEncryptionProfileProps,
+    )
 
 __all__ = [
     "EncryptionEntity",
@@ -25,37 +34,22 @@ __all__ = [
     "FieldLevelEncryptionProfileProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _field_level_encryption_profile_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_field_level_encryption_profile_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EncryptionEntity",
+        "FieldLevelEncryptionProfileAttributes",
+        "FieldLevelEncryptionProfileFieldLevelEncryptionProfileConfig",
+        "FieldLevelEncryptionProfileProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EncryptionEntity(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldPatterns: list[str]
-    ProviderId: str
-    PublicKeyId: str
-
-
-class FieldLevelEncryptionProfileFieldLevelEncryptionProfileConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CallerReference: str
-    Comment: str | None = None
-    EncryptionEntities: list[EncryptionEntity]
-    Name: str
-
-
-class FieldLevelEncryptionProfileAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    LastModifiedTime: str | None = None
-
-
-class FieldLevelEncryptionProfileProps(DeferredModel):
-    FieldLevelEncryptionProfileConfig: FieldLevelEncryptionProfileFieldLevelEncryptionProfileConfig
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -160,8 +154,12 @@ class FieldLevelEncryptionProfile(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FieldLevelEncryptionProfileProps
-    attributes_model: ClassVar[type[BaseModel]] = FieldLevelEncryptionProfileAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FieldLevelEncryptionProfileProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FieldLevelEncryptionProfileAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

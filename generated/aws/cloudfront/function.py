@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._function_models import (
+        FunctionAttributes as FunctionAttributes,
+        FunctionFunctionConfig as FunctionFunctionConfig,
+        FunctionFunctionMetadata as FunctionFunctionMetadata,
+        FunctionProps as FunctionProps,
+        KeyValueStoreAssociation as KeyValueStoreAssociation,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Function",
@@ -29,53 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _function_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_function_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FunctionAttributes",
+        "FunctionFunctionConfig",
+        "FunctionFunctionMetadata",
+        "FunctionProps",
+        "KeyValueStoreAssociation",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FunctionFunctionMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FunctionARN: str | None = None
-
-
-class KeyValueStoreAssociation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KeyValueStoreARN: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class FunctionAttributes(DeferredModel):
-    FunctionARN: str | None = None
-    Stage: str | None = None
-
-
-class FunctionFunctionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comment: str
-    KeyValueStoreAssociations: list[KeyValueStoreAssociation] | None = None
-    Runtime: Literal["cloudfront-js-1.0", "cloudfront-js-2.0"]
-
-
-class FunctionProps(DeferredModel):
-    AutoPublish: bool | None = None
-    FunctionCode: str
-    FunctionConfig: FunctionFunctionConfig
-    FunctionMetadata: FunctionFunctionMetadata | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -217,8 +199,10 @@ class Function(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FunctionProps
-    attributes_model: ClassVar[type[BaseModel]] = FunctionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FunctionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FunctionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._key_value_store_models import (
+        KeyValueStoreAttributes as KeyValueStoreAttributes,
+        KeyValueStoreImportSource as KeyValueStoreImportSource,
+        KeyValueStoreProps as KeyValueStoreProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "KeyValueStore",
@@ -25,37 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _key_value_store_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_key_value_store_models"
+_MODEL_NAMES = frozenset(
+    {
+        "KeyValueStoreAttributes",
+        "KeyValueStoreImportSource",
+        "KeyValueStoreProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class KeyValueStoreImportSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceArn: str
-    SourceType: Literal["S3"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class KeyValueStoreAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    Status: str | None = None
-
-
-class KeyValueStoreProps(DeferredModel):
-    Comment: str | None = None
-    ImportSource: KeyValueStoreImportSource | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -163,8 +157,10 @@ class KeyValueStore(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = KeyValueStoreProps
-    attributes_model: ClassVar[type[BaseModel]] = KeyValueStoreAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "KeyValueStoreProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "KeyValueStoreAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._monitoring_subscription_models import (
+        MonitoringSubscriptionAttributes as MonitoringSubscriptionAttributes,
+        MonitoringSubscriptionMonitoringSubscription as MonitoringSubscriptionMonitoringSubscription,
+        MonitoringSubscriptionProps as MonitoringSubscriptionProps,
+        MonitoringSubscriptionRealtimeMetricsSubscriptionConfig as MonitoringSubscriptionRealtimeMetricsSubscriptionConfig,
+    )
 
 __all__ = [
     "MonitoringSubscription",
@@ -25,33 +34,22 @@ __all__ = [
     "MonitoringSubscriptionRealtimeMetricsSubscriptionConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _monitoring_subscription_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_monitoring_subscription_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MonitoringSubscriptionAttributes",
+        "MonitoringSubscriptionMonitoringSubscription",
+        "MonitoringSubscriptionProps",
+        "MonitoringSubscriptionRealtimeMetricsSubscriptionConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MonitoringSubscriptionRealtimeMetricsSubscriptionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RealtimeMetricsSubscriptionStatus: Literal["Enabled", "Disabled"]
-
-
-class MonitoringSubscriptionAttributes(DeferredModel):
-    pass
-
-
-class MonitoringSubscriptionMonitoringSubscription(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RealtimeMetricsSubscriptionConfig: (
-        MonitoringSubscriptionRealtimeMetricsSubscriptionConfig | None
-    ) = None
-
-
-class MonitoringSubscriptionProps(DeferredModel):
-    DistributionId: str
-    MonitoringSubscription: MonitoringSubscriptionMonitoringSubscription
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -137,8 +135,12 @@ class MonitoringSubscription(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MonitoringSubscriptionProps
-    attributes_model: ClassVar[type[BaseModel]] = MonitoringSubscriptionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MonitoringSubscriptionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MonitoringSubscriptionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._origin_access_control_models import (
+        OriginAccessControlAttributes as OriginAccessControlAttributes,
+        OriginAccessControlOriginAccessControlConfig as OriginAccessControlOriginAccessControlConfig,
+        OriginAccessControlProps as OriginAccessControlProps,
+    )
 
 __all__ = [
     "OriginAccessControl",
@@ -23,27 +31,21 @@ __all__ = [
     "OriginAccessControlProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _origin_access_control_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_origin_access_control_models"
+_MODEL_NAMES = frozenset(
+    {
+        "OriginAccessControlAttributes",
+        "OriginAccessControlOriginAccessControlConfig",
+        "OriginAccessControlProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class OriginAccessControlOriginAccessControlConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    Name: str
-    OriginAccessControlOriginType: str
-    SigningBehavior: str
-    SigningProtocol: str
-
-
-class OriginAccessControlAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class OriginAccessControlProps(DeferredModel):
-    OriginAccessControlConfig: OriginAccessControlOriginAccessControlConfig
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -130,8 +132,12 @@ class OriginAccessControl(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = OriginAccessControlProps
-    attributes_model: ClassVar[type[BaseModel]] = OriginAccessControlAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OriginAccessControlProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OriginAccessControlAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._origin_request_policy_models import (
+        OriginRequestPolicyAttributes as OriginRequestPolicyAttributes,
+        OriginRequestPolicyCookiesConfig as OriginRequestPolicyCookiesConfig,
+        OriginRequestPolicyHeadersConfig as OriginRequestPolicyHeadersConfig,
+        OriginRequestPolicyOriginRequestPolicyConfig as OriginRequestPolicyOriginRequestPolicyConfig,
+        OriginRequestPolicyProps as OriginRequestPolicyProps,
+        OriginRequestPolicyQueryStringsConfig as OriginRequestPolicyQueryStringsConfig,
+    )
 
 __all__ = [
     "OriginRequestPolicy",
@@ -29,52 +40,24 @@ __all__ = [
     "OriginRequestPolicyQueryStringsConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _origin_request_policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_origin_request_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "OriginRequestPolicyAttributes",
+        "OriginRequestPolicyCookiesConfig",
+        "OriginRequestPolicyHeadersConfig",
+        "OriginRequestPolicyOriginRequestPolicyConfig",
+        "OriginRequestPolicyProps",
+        "OriginRequestPolicyQueryStringsConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class OriginRequestPolicyCookiesConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CookieBehavior: str
-    Cookies: list[str] | None = None
-
-
-class OriginRequestPolicyHeadersConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HeaderBehavior: str
-    Headers: list[str] | None = None
-
-
-class OriginRequestPolicyQueryStringsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    QueryStringBehavior: str
-    QueryStrings: list[str] | None = None
-
-
-class OriginRequestPolicyAttributes(DeferredModel):
-    Id: str | None = None
-    LastModifiedTime: str | None = None
-
-
-class OriginRequestPolicyOriginRequestPolicyConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comment: str | None = None
-    CookiesConfig: OriginRequestPolicyCookiesConfig
-    HeadersConfig: OriginRequestPolicyHeadersConfig
-    Name: str
-    QueryStringsConfig: OriginRequestPolicyQueryStringsConfig
-
-
-class OriginRequestPolicyProps(DeferredModel):
-    OriginRequestPolicyConfig: OriginRequestPolicyOriginRequestPolicyConfig
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -215,8 +198,12 @@ class OriginRequestPolicy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = OriginRequestPolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = OriginRequestPolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OriginRequestPolicyProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OriginRequestPolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

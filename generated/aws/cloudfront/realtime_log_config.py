@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._realtime_log_config_models import (
+        EndPoint as EndPoint,
+        RealtimeLogConfigAttributes as RealtimeLogConfigAttributes,
+        RealtimeLogConfigKinesisStreamConfig as RealtimeLogConfigKinesisStreamConfig,
+        RealtimeLogConfigProps as RealtimeLogConfigProps,
+    )
 
 __all__ = [
     "EndPoint",
@@ -25,35 +34,22 @@ __all__ = [
     "RealtimeLogConfigProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _realtime_log_config_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_realtime_log_config_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EndPoint",
+        "RealtimeLogConfigAttributes",
+        "RealtimeLogConfigKinesisStreamConfig",
+        "RealtimeLogConfigProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RealtimeLogConfigKinesisStreamConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RoleArn: str
-    StreamArn: str
-
-
-class RealtimeLogConfigAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class EndPoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KinesisStreamConfig: RealtimeLogConfigKinesisStreamConfig
-    StreamType: str
-
-
-class RealtimeLogConfigProps(DeferredModel):
-    EndPoints: list[EndPoint]
-    Fields: list[str]
-    Name: str
-    SamplingRate: float
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -151,8 +147,12 @@ class RealtimeLogConfig(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RealtimeLogConfigProps
-    attributes_model: ClassVar[type[BaseModel]] = RealtimeLogConfigAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RealtimeLogConfigProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RealtimeLogConfigAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,37 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._response_headers_policy_models import (
+        CustomHeader as CustomHeader,
+        RemoveHeader as RemoveHeader,
+        ResponseHeadersPolicyAccessControlAllowHeaders as ResponseHeadersPolicyAccessControlAllowHeaders,
+        ResponseHeadersPolicyAccessControlAllowMethods as ResponseHeadersPolicyAccessControlAllowMethods,
+        ResponseHeadersPolicyAccessControlAllowOrigins as ResponseHeadersPolicyAccessControlAllowOrigins,
+        ResponseHeadersPolicyAccessControlExposeHeaders as ResponseHeadersPolicyAccessControlExposeHeaders,
+        ResponseHeadersPolicyAttributes as ResponseHeadersPolicyAttributes,
+        ResponseHeadersPolicyContentSecurityPolicy as ResponseHeadersPolicyContentSecurityPolicy,
+        ResponseHeadersPolicyContentTypeOptions as ResponseHeadersPolicyContentTypeOptions,
+        ResponseHeadersPolicyCorsConfig as ResponseHeadersPolicyCorsConfig,
+        ResponseHeadersPolicyCustomHeadersConfig as ResponseHeadersPolicyCustomHeadersConfig,
+        ResponseHeadersPolicyFrameOptions as ResponseHeadersPolicyFrameOptions,
+        ResponseHeadersPolicyProps as ResponseHeadersPolicyProps,
+        ResponseHeadersPolicyReferrerPolicy as ResponseHeadersPolicyReferrerPolicy,
+        ResponseHeadersPolicyRemoveHeadersConfig as ResponseHeadersPolicyRemoveHeadersConfig,
+        ResponseHeadersPolicyResponseHeadersPolicyConfig as ResponseHeadersPolicyResponseHeadersPolicyConfig,
+        ResponseHeadersPolicySecurityHeadersConfig as ResponseHeadersPolicySecurityHeadersConfig,
+        ResponseHeadersPolicyServerTimingHeadersConfig as ResponseHeadersPolicyServerTimingHeadersConfig,
+        ResponseHeadersPolicyStrictTransportSecurity as ResponseHeadersPolicyStrictTransportSecurity,
+        ResponseHeadersPolicyXSSProtection as ResponseHeadersPolicyXSSProtection,
+    )
 
 __all__ = [
     "CustomHeader",
@@ -57,172 +82,38 @@ __all__ = [
     "ResponseHeadersPolicyXSSProtectionDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _response_headers_policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_response_headers_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CustomHeader",
+        "RemoveHeader",
+        "ResponseHeadersPolicyAccessControlAllowHeaders",
+        "ResponseHeadersPolicyAccessControlAllowMethods",
+        "ResponseHeadersPolicyAccessControlAllowOrigins",
+        "ResponseHeadersPolicyAccessControlExposeHeaders",
+        "ResponseHeadersPolicyAttributes",
+        "ResponseHeadersPolicyContentSecurityPolicy",
+        "ResponseHeadersPolicyContentTypeOptions",
+        "ResponseHeadersPolicyCorsConfig",
+        "ResponseHeadersPolicyCustomHeadersConfig",
+        "ResponseHeadersPolicyFrameOptions",
+        "ResponseHeadersPolicyProps",
+        "ResponseHeadersPolicyReferrerPolicy",
+        "ResponseHeadersPolicyRemoveHeadersConfig",
+        "ResponseHeadersPolicyResponseHeadersPolicyConfig",
+        "ResponseHeadersPolicySecurityHeadersConfig",
+        "ResponseHeadersPolicyServerTimingHeadersConfig",
+        "ResponseHeadersPolicyStrictTransportSecurity",
+        "ResponseHeadersPolicyXSSProtection",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CustomHeader(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Header: str
-    Override: bool
-    Value: str
-
-
-class RemoveHeader(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Header: str
-
-
-class ResponseHeadersPolicyAccessControlAllowHeaders(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Items: list[str]
-
-
-class ResponseHeadersPolicyAccessControlAllowMethods(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Items: list[Literal["ALL", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]]
-
-
-class ResponseHeadersPolicyAccessControlAllowOrigins(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Items: list[str]
-
-
-class ResponseHeadersPolicyAccessControlExposeHeaders(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Items: list[str]
-
-
-class ResponseHeadersPolicyContentSecurityPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContentSecurityPolicy: str
-    Override: bool
-
-
-class ResponseHeadersPolicyContentTypeOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Override: bool
-
-
-class ResponseHeadersPolicyCorsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessControlAllowCredentials: bool
-    AccessControlAllowHeaders: ResponseHeadersPolicyAccessControlAllowHeaders
-    AccessControlAllowMethods: ResponseHeadersPolicyAccessControlAllowMethods
-    AccessControlAllowOrigins: ResponseHeadersPolicyAccessControlAllowOrigins
-    AccessControlExposeHeaders: ResponseHeadersPolicyAccessControlExposeHeaders | None = None
-    AccessControlMaxAgeSec: int | None = None
-    OriginOverride: bool
-
-
-class ResponseHeadersPolicyCustomHeadersConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Items: list[CustomHeader]
-
-
-class ResponseHeadersPolicyFrameOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FrameOption: str
-    Override: bool
-
-
-class ResponseHeadersPolicyReferrerPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Override: bool
-    ReferrerPolicy: str
-
-
-class ResponseHeadersPolicyRemoveHeadersConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Items: list[RemoveHeader]
-
-
-class ResponseHeadersPolicyServerTimingHeadersConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-    SamplingRate: float | None = None
-
-
-class ResponseHeadersPolicyStrictTransportSecurity(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessControlMaxAgeSec: int
-    IncludeSubdomains: bool | None = None
-    Override: bool
-    Preload: bool | None = None
-
-
-class ResponseHeadersPolicyXSSProtection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ModeBlock: bool | None = None
-    Override: bool
-    Protection: bool
-    ReportUri: str | None = None
-
-
-class ResponseHeadersPolicyAttributes(DeferredModel):
-    Id: str | None = None
-    LastModifiedTime: str | None = None
-
-
-class ResponseHeadersPolicySecurityHeadersConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContentSecurityPolicy: ResponseHeadersPolicyContentSecurityPolicy | None = None
-    ContentTypeOptions: ResponseHeadersPolicyContentTypeOptions | None = None
-    FrameOptions: ResponseHeadersPolicyFrameOptions | None = None
-    ReferrerPolicy: ResponseHeadersPolicyReferrerPolicy | None = None
-    StrictTransportSecurity: ResponseHeadersPolicyStrictTransportSecurity | None = None
-    XSSProtection: ResponseHeadersPolicyXSSProtection | None = None
-
-
-class ResponseHeadersPolicyResponseHeadersPolicyConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comment: str | None = None
-    CorsConfig: ResponseHeadersPolicyCorsConfig | None = None
-    CustomHeadersConfig: ResponseHeadersPolicyCustomHeadersConfig | None = None
-    Name: str
-    RemoveHeadersConfig: ResponseHeadersPolicyRemoveHeadersConfig | None = None
-    SecurityHeadersConfig: ResponseHeadersPolicySecurityHeadersConfig | None = None
-    ServerTimingHeadersConfig: ResponseHeadersPolicyServerTimingHeadersConfig | None = None
-
-
-class ResponseHeadersPolicyProps(DeferredModel):
-    ResponseHeadersPolicyConfig: ResponseHeadersPolicyResponseHeadersPolicyConfig
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -647,8 +538,12 @@ class ResponseHeadersPolicy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ResponseHeadersPolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = ResponseHeadersPolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResponseHeadersPolicyProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResponseHeadersPolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._streaming_distribution_models import (
+        StreamingDistributionAttributes as StreamingDistributionAttributes,
+        StreamingDistributionLogging as StreamingDistributionLogging,
+        StreamingDistributionProps as StreamingDistributionProps,
+        StreamingDistributionS3Origin as StreamingDistributionS3Origin,
+        StreamingDistributionStreamingDistributionConfig as StreamingDistributionStreamingDistributionConfig,
+        StreamingDistributionTrustedSigners as StreamingDistributionTrustedSigners,
+        Tag as Tag,
+    )
 
 __all__ = [
     "StreamingDistribution",
@@ -31,64 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _streaming_distribution_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_streaming_distribution_models"
+_MODEL_NAMES = frozenset(
+    {
+        "StreamingDistributionAttributes",
+        "StreamingDistributionLogging",
+        "StreamingDistributionProps",
+        "StreamingDistributionS3Origin",
+        "StreamingDistributionStreamingDistributionConfig",
+        "StreamingDistributionTrustedSigners",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class StreamingDistributionLogging(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    Enabled: bool
-    Prefix: str
-
-
-class StreamingDistributionS3Origin(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DomainName: str
-    OriginAccessIdentity: str
-
-
-class StreamingDistributionTrustedSigners(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsAccountNumbers: list[str] | None = None
-    Enabled: bool
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class StreamingDistributionAttributes(DeferredModel):
-    DomainName: str | None = None
-    Id: str | None = None
-
-
-class StreamingDistributionStreamingDistributionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Aliases: list[str] | None = None
-    Comment: str
-    Enabled: bool
-    Logging: StreamingDistributionLogging | None = None
-    PriceClass: str | None = None
-    S3Origin: StreamingDistributionS3Origin
-    TrustedSigners: StreamingDistributionTrustedSigners
-
-
-class StreamingDistributionProps(DeferredModel):
-    StreamingDistributionConfig: StreamingDistributionStreamingDistributionConfig
-    Tags: list[Tag]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -234,8 +207,12 @@ class StreamingDistribution(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = StreamingDistributionProps
-    attributes_model: ClassVar[type[BaseModel]] = StreamingDistributionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "StreamingDistributionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "StreamingDistributionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._trust_store_models import (
+        Tag as Tag,
+        TrustStoreAttributes as TrustStoreAttributes,
+        TrustStoreCaCertificatesBundleS3Location as TrustStoreCaCertificatesBundleS3Location,
+        TrustStoreCaCertificatesBundleSource as TrustStoreCaCertificatesBundleSource,
+        TrustStoreProps as TrustStoreProps,
+    )
 
 __all__ = [
     "Tag",
@@ -27,49 +37,23 @@ __all__ = [
     "TrustStoreProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _trust_store_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_trust_store_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "TrustStoreAttributes",
+        "TrustStoreCaCertificatesBundleS3Location",
+        "TrustStoreCaCertificatesBundleSource",
+        "TrustStoreProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TrustStoreCaCertificatesBundleS3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    Key: str
-    Region: str
-    Version: str | None = None
-
-
-class TrustStoreCaCertificatesBundleSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CaCertificatesBundleS3Location: TrustStoreCaCertificatesBundleS3Location
-
-
-class TrustStoreAttributes(DeferredModel):
-    Arn: str | None = None
-    ETag: str | None = None
-    Id: str | None = None
-    LastModifiedTime: str | None = None
-    NumberOfCaCertificates: int | None = None
-    Status: Literal["PENDING", "ACTIVE", "FAILED"] | None = None
-
-
-class TrustStoreProps(DeferredModel):
-    CaCertificatesBundleSource: TrustStoreCaCertificatesBundleSource | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-    UseClientCertificateOCSPEndpoint: bool | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -200,8 +184,10 @@ class TrustStore(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TrustStoreProps
-    attributes_model: ClassVar[type[BaseModel]] = TrustStoreAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TrustStoreProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TrustStoreAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

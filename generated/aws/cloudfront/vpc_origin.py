@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._vpc_origin_models import (
+        Tag as Tag,
+        VpcOriginAttributes as VpcOriginAttributes,
+        VpcOriginProps as VpcOriginProps,
+        VpcOriginVpcOriginEndpointConfig as VpcOriginVpcOriginEndpointConfig,
+    )
 
 __all__ = [
     "Tag",
@@ -25,43 +34,22 @@ __all__ = [
     "VpcOriginVpcOriginEndpointConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _vpc_origin_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_vpc_origin_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "VpcOriginAttributes",
+        "VpcOriginProps",
+        "VpcOriginVpcOriginEndpointConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VpcOriginVpcOriginEndpointConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-    HTTPPort: int | None = None
-    HTTPSPort: int | None = None
-    IpAddressType: Literal["ipv4", "dualstack"] | None = None
-    Name: str
-    OriginProtocolPolicy: Literal["http-only", "https-only", "match-viewer"] | None = None
-    OriginSSLProtocols: list[str] | None = None
-
-
-class VpcOriginAttributes(DeferredModel):
-    AccountId: str | None = None
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    Id: str | None = None
-    LastModifiedTime: str | None = None
-    Status: str | None = None
-
-
-class VpcOriginProps(DeferredModel):
-    Tags: list[Tag] | None = None
-    VpcOriginEndpointConfig: VpcOriginVpcOriginEndpointConfig
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -169,8 +157,10 @@ class VpcOrigin(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VpcOriginProps
-    attributes_model: ClassVar[type[BaseModel]] = VpcOriginAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VpcOriginProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VpcOriginAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

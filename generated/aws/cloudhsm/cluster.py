@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cluster_models import (
+        ClusterAttributes as ClusterAttributes,
+        ClusterBackupRetentionPolicy as ClusterBackupRetentionPolicy,
+        ClusterProps as ClusterProps,
+        ClusterTagsItem as ClusterTagsItem,
+    )
 
 __all__ = [
     "Cluster",
@@ -25,58 +34,22 @@ __all__ = [
     "ClusterTagsItemDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _cluster_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cluster_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ClusterAttributes",
+        "ClusterBackupRetentionPolicy",
+        "ClusterProps",
+        "ClusterTagsItem",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ClusterBackupRetentionPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["DAYS"] | None = None
-    Value: str | None = None
-
-
-class ClusterTagsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ClusterAttributes(DeferredModel):
-    Arn: str | None = None
-    BackupPolicy: Literal["DEFAULT"] | None = None
-    ClusterId: str | None = None
-    SecurityGroup: str | None = None
-    State: (
-        Literal[
-            "CREATE_IN_PROGRESS",
-            "UNINITIALIZED",
-            "INITIALIZE_IN_PROGRESS",
-            "INITIALIZED",
-            "ACTIVE",
-            "UPDATE_IN_PROGRESS",
-            "MODIFY_IN_PROGRESS",
-            "ROLLBACK_IN_PROGRESS",
-            "DELETE_IN_PROGRESS",
-            "DELETED",
-            "DEGRADED",
-        ]
-        | None
-    ) = None
-    SubnetMapping: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    VpcId: str | None = None
-
-
-class ClusterProps(DeferredModel):
-    BackupRetentionPolicy: ClusterBackupRetentionPolicy | None = None
-    HsmType: str
-    Mode: Literal["FIPS", "NON_FIPS"] | None = None
-    NetworkType: Literal["IPV4", "DUALSTACK"] | None = None
-    SubnetIds: list[str] | None = None
-    Tags: list[ClusterTagsItem] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -212,8 +185,10 @@ class Cluster(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ClusterProps
-    attributes_model: ClassVar[type[BaseModel]] = ClusterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ClusterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ClusterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

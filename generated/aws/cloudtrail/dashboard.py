@@ -6,14 +6,25 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._dashboard_models import (
+        DashboardAttributes as DashboardAttributes,
+        DashboardProps as DashboardProps,
+        DashboardRefreshSchedule as DashboardRefreshSchedule,
+        DashboardRefreshScheduleFrequency as DashboardRefreshScheduleFrequency,
+        Tag as Tag,
+        Widget as Widget,
+    )
 
 __all__ = [
     "Dashboard",
@@ -29,58 +40,24 @@ __all__ = [
     "WidgetDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _dashboard_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_dashboard_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DashboardAttributes",
+        "DashboardProps",
+        "DashboardRefreshSchedule",
+        "DashboardRefreshScheduleFrequency",
+        "Tag",
+        "Widget",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DashboardRefreshScheduleFrequency(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Unit: Literal["HOURS", "DAYS"]
-    Value: int
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class Widget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    QueryParameters: list[str] | None = None
-    QueryStatement: str
-    ViewProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class DashboardAttributes(DeferredModel):
-    CreatedTimestamp: str | None = None
-    DashboardArn: str | None = None
-    Status: Literal["CREATING", "CREATED", "UPDATING", "UPDATED", "DELETING"] | None = None
-    Type: Literal["MANAGED", "CUSTOM"] | None = None
-    UpdatedTimestamp: str | None = None
-
-
-class DashboardRefreshSchedule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Frequency: DashboardRefreshScheduleFrequency | None = None
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-    TimeOfDay: str | None = None
-
-
-class DashboardProps(DeferredModel):
-    Name: str | None = None
-    RefreshSchedule: DashboardRefreshSchedule | None = None
-    Tags: list[Tag] | None = None
-    TerminationProtectionEnabled: bool | None = None
-    Widgets: list[Widget] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -248,8 +225,10 @@ class Dashboard(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DashboardProps
-    attributes_model: ClassVar[type[BaseModel]] = DashboardAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DashboardProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DashboardAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._event_data_store_models import (
+        AdvancedEventSelector as AdvancedEventSelector,
+        AdvancedFieldSelector as AdvancedFieldSelector,
+        ContextKeySelector as ContextKeySelector,
+        EventDataStoreAttributes as EventDataStoreAttributes,
+        EventDataStoreProps as EventDataStoreProps,
+        InsightSelector as InsightSelector,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AdvancedEventSelector",
@@ -31,78 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _event_data_store_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_event_data_store_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AdvancedEventSelector",
+        "AdvancedFieldSelector",
+        "ContextKeySelector",
+        "EventDataStoreAttributes",
+        "EventDataStoreProps",
+        "InsightSelector",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AdvancedFieldSelector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndsWith: list[str] | None = None
-    Equals: list[str] | None = None
-    Field: str
-    NotEndsWith: list[str] | None = None
-    NotEquals: list[str] | None = None
-    NotStartsWith: list[str] | None = None
-    StartsWith: list[str] | None = None
-
-
-class ContextKeySelector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Equals: list[str]
-    Type: Literal["RequestContext", "TagContext"]
-
-
-class InsightSelector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InsightType: Literal["ApiCallRateInsight", "ApiErrorRateInsight"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class EventDataStoreAttributes(DeferredModel):
-    CreatedTimestamp: str | None = None
-    EventDataStoreArn: str | None = None
-    Status: str | None = None
-    UpdatedTimestamp: str | None = None
-
-
-class AdvancedEventSelector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldSelectors: list[AdvancedFieldSelector]
-    Name: str | None = None
-
-
-class EventDataStoreProps(DeferredModel):
-    AdvancedEventSelectors: list[AdvancedEventSelector] | None = None
-    BillingMode: Literal["EXTENDABLE_RETENTION_PRICING", "FIXED_RETENTION_PRICING"] | None = None
-    ContextKeySelectors: list[ContextKeySelector] | None = None
-    FederationEnabled: bool | None = None
-    FederationRoleArn: str | None = None
-    IngestionEnabled: bool | None = None
-    InsightSelectors: list[InsightSelector] | None = None
-    InsightsDestination: str | None = None
-    KmsKeyId: str | None = None
-    MaxEventSize: Literal["Standard", "Large"] | None = None
-    MultiRegionEnabled: bool | None = None
-    Name: str | None = None
-    OrganizationEnabled: bool | None = None
-    RetentionPeriod: int | None = None
-    Tags: list[Tag] | None = None
-    TerminationProtectionEnabled: bool | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -397,8 +356,10 @@ class EventDataStore(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EventDataStoreProps
-    attributes_model: ClassVar[type[BaseModel]] = EventDataStoreAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EventDataStoreProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EventDataStoreAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

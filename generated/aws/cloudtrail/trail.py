@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._trail_models import (
+        AdvancedEventSelector as AdvancedEventSelector,
+        AdvancedFieldSelector as AdvancedFieldSelector,
+        AggregationConfiguration as AggregationConfiguration,
+        DataResource as DataResource,
+        EventSelector as EventSelector,
+        InsightSelector as InsightSelector,
+        Tag as Tag,
+        TrailAttributes as TrailAttributes,
+        TrailProps as TrailProps,
+    )
 
 __all__ = [
     "AdvancedEventSelector",
@@ -35,106 +49,27 @@ __all__ = [
     "TrailProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _trail_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_trail_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AdvancedEventSelector",
+        "AdvancedFieldSelector",
+        "AggregationConfiguration",
+        "DataResource",
+        "EventSelector",
+        "InsightSelector",
+        "Tag",
+        "TrailAttributes",
+        "TrailProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AdvancedFieldSelector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndsWith: list[str] | None = None
-    Equals: list[str] | None = None
-    Field: str
-    NotEndsWith: list[str] | None = None
-    NotEquals: list[str] | None = None
-    NotStartsWith: list[str] | None = None
-    StartsWith: list[str] | None = None
-
-
-class AggregationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventCategory: Literal["Data"]
-    Templates: list[Literal["API_ACTIVITY", "RESOURCE_ACCESS", "USER_ACTIONS"]]
-
-
-class DataResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal[
-        "AWS::Lambda::Function",
-        "AWS::S3::Object",
-        "AWS::DynamoDB::Table",
-        "AWS::S3Outposts::Object",
-        "AWS::ManagedBlockchain::Node",
-        "AWS::S3ObjectLambda::AccessPoint",
-        "AWS::EC2::Snapshot",
-        "AWS::S3::AccessPoint",
-        "AWS::DynamoDB::Stream",
-    ]
-    Values: list[str] | None = None
-
-
-class EventSelector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataResources: list[DataResource] | None = None
-    ExcludeManagementEventSources: list[str] | None = None
-    IncludeManagementEvents: bool | None = None
-    ReadWriteType: Literal["All", "ReadOnly", "WriteOnly"] | None = None
-
-
-class InsightSelector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventCategories: list[Literal["Management", "Data"]] | None = None
-    InsightType: Literal["ApiCallRateInsight", "ApiErrorRateInsight"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TrailAttributes(DeferredModel):
-    Arn: str | None = None
-    SnsTopicArn: str | None = None
-
-
-class AdvancedEventSelector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldSelectors: list[AdvancedFieldSelector]
-    Name: str | None = None
-
-
-class TrailProps(DeferredModel):
-    AdvancedEventSelectors: list[AdvancedEventSelector] | None = None
-    AggregationConfigurations: list[AggregationConfiguration] | None = None
-    CloudWatchLogsLogGroupArn: str | None = None
-    CloudWatchLogsRoleArn: str | None = None
-    EnableLogFileValidation: bool | None = None
-    EventSelectors: list[EventSelector] | None = None
-    IncludeGlobalServiceEvents: bool | None = None
-    InsightSelectors: list[InsightSelector] | None = None
-    IsLogging: bool
-    IsMultiRegionTrail: bool | None = None
-    IsOrganizationTrail: bool | None = None
-    KMSKeyId: str | None = None
-    S3BucketName: str
-    S3KeyPrefix: str | None = None
-    SnsTopicName: str | None = None
-    Tags: list[Tag] | None = None
-    TrailName: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -486,8 +421,8 @@ class Trail(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TrailProps
-    attributes_model: ClassVar[type[BaseModel]] = TrailAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TrailProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TrailAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,33 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._alarm_models import (
+        AlarmActionConfiguration as AlarmActionConfiguration,
+        AlarmAlarmTagsPropagation as AlarmAlarmTagsPropagation,
+        AlarmAttributes as AlarmAttributes,
+        AlarmEvaluationCriteria as AlarmEvaluationCriteria,
+        AlarmEvaluationWindow as AlarmEvaluationWindow,
+        AlarmMetric as AlarmMetric,
+        AlarmMetricStat as AlarmMetricStat,
+        AlarmPromQLCriteria as AlarmPromQLCriteria,
+        AlarmProps as AlarmProps,
+        AlarmWallClockWindow as AlarmWallClockWindow,
+        AlarmWarmUpConfiguration as AlarmWarmUpConfiguration,
+        Dimension as Dimension,
+        MetricDataQuery as MetricDataQuery,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Alarm",
@@ -45,218 +64,32 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _alarm_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_alarm_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AlarmActionConfiguration",
+        "AlarmAlarmTagsPropagation",
+        "AlarmAttributes",
+        "AlarmEvaluationCriteria",
+        "AlarmEvaluationWindow",
+        "AlarmMetric",
+        "AlarmMetricStat",
+        "AlarmPromQLCriteria",
+        "AlarmProps",
+        "AlarmWallClockWindow",
+        "AlarmWarmUpConfiguration",
+        "Dimension",
+        "MetricDataQuery",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AlarmAlarmTagsPropagation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-    ExcludedTagKeys: list[str] | None = None
-    IncludedTagKeys: list[str] | None = None
-
-
-class AlarmPromQLCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PendingPeriod: int | None = None
-    Query: str | None = None
-    RecoveryPeriod: int | None = None
-
-
-class AlarmWallClockWindow(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Timezone: str | None = None
-
-
-class AlarmWarmUpConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OnlyStartEvaluatingAfterWarmUpPeriodEnds: bool | None = None
-    WarmUpPeriodDurationInMinutes: int | None = None
-
-
-class Dimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AlarmAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class AlarmActionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlarmTagsPropagation: AlarmAlarmTagsPropagation | None = None
-
-
-class AlarmEvaluationCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PromQLCriteria: AlarmPromQLCriteria | None = None
-
-
-class AlarmEvaluationWindow(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SlidingWindow: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    WallClockWindow: AlarmWallClockWindow | None = None
-
-
-class AlarmMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Dimensions: list[Dimension] | None = None
-    MetricName: str | None = None
-    Namespace: str | None = None
-
-
-class AlarmMetricStat(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Metric: AlarmMetric
-    Period: int
-    Stat: str
-    Unit: (
-        Literal[
-            "Bits",
-            "Bits/Second",
-            "Bytes",
-            "Bytes/Second",
-            "Count",
-            "Count/Second",
-            "Gigabits",
-            "Gigabits/Second",
-            "Gigabytes",
-            "Gigabytes/Second",
-            "Kilobits",
-            "Kilobits/Second",
-            "Kilobytes",
-            "Kilobytes/Second",
-            "Megabits",
-            "Megabits/Second",
-            "Megabytes",
-            "Megabytes/Second",
-            "Microseconds",
-            "Milliseconds",
-            "None",
-            "Percent",
-            "Seconds",
-            "Terabits",
-            "Terabits/Second",
-            "Terabytes",
-            "Terabytes/Second",
-        ]
-        | None
-    ) = None
-
-
-class MetricDataQuery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountId: str | None = None
-    Expression: str | None = None
-    Id: str
-    Label: str | None = None
-    MetricStat: AlarmMetricStat | None = None
-    Period: int | None = None
-    ReturnData: bool | None = None
-
-
-class AlarmProps(DeferredModel):
-    ActionConfiguration: AlarmActionConfiguration | None = None
-    ActionsEnabled: bool | None = None
-    AlarmActions: list[str] | None = None
-    AlarmDescription: str | None = None
-    AlarmName: str | None = None
-    ComparisonOperator: (
-        Literal[
-            "GreaterThanOrEqualToThreshold",
-            "GreaterThanThreshold",
-            "GreaterThanUpperThreshold",
-            "LessThanLowerOrGreaterThanUpperThreshold",
-            "LessThanLowerThreshold",
-            "LessThanOrEqualToThreshold",
-            "LessThanThreshold",
-        ]
-        | None
-    ) = None
-    DatapointsToAlarm: int | None = None
-    Dimensions: list[Dimension] | None = None
-    EvaluateLowSampleCountPercentile: str | None = None
-    EvaluationCriteria: AlarmEvaluationCriteria | None = None
-    EvaluationInterval: int | None = None
-    EvaluationPeriods: int | None = None
-    EvaluationWindow: AlarmEvaluationWindow | None = None
-    ExtendedStatistic: str | None = None
-    InsufficientDataActions: list[str] | None = None
-    MetricName: str | None = None
-    Metrics: list[MetricDataQuery] | None = None
-    Namespace: str | None = None
-    OKActions: list[str] | None = None
-    Period: int | None = None
-    Statistic: Literal["Average", "Maximum", "Minimum", "SampleCount", "Sum"] | None = None
-    Tags: list[Tag] | None = None
-    Threshold: float | None = None
-    ThresholdMetricId: str | None = None
-    TreatMissingData: Literal["breaching", "ignore", "missing", "notBreaching"] | None = None
-    Unit: (
-        Literal[
-            "Bits",
-            "Bits/Second",
-            "Bytes",
-            "Bytes/Second",
-            "Count",
-            "Count/Second",
-            "Gigabits",
-            "Gigabits/Second",
-            "Gigabytes",
-            "Gigabytes/Second",
-            "Kilobits",
-            "Kilobits/Second",
-            "Kilobytes",
-            "Kilobytes/Second",
-            "Megabits",
-            "Megabits/Second",
-            "Megabytes",
-            "Megabytes/Second",
-            "Microseconds",
-            "Milliseconds",
-            "None",
-            "Percent",
-            "Seconds",
-            "Terabits",
-            "Terabits/Second",
-            "Terabytes",
-            "Terabytes/Second",
-        ]
-        | None
-    ) = None
-    WarmUpConfiguration: AlarmWarmUpConfiguration | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -696,8 +529,8 @@ class Alarm(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AlarmProps
-    attributes_model: ClassVar[type[BaseModel]] = AlarmAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AlarmProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AlarmAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._alarm_mute_rule_models import (
+        AlarmMuteRuleAttributes as AlarmMuteRuleAttributes,
+        AlarmMuteRuleMuteTargets as AlarmMuteRuleMuteTargets,
+        AlarmMuteRuleProps as AlarmMuteRuleProps,
+        AlarmMuteRuleRule as AlarmMuteRuleRule,
+        AlarmMuteRuleRuleSchedule as AlarmMuteRuleRuleSchedule,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AlarmMuteRule",
@@ -29,56 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _alarm_mute_rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_alarm_mute_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AlarmMuteRuleAttributes",
+        "AlarmMuteRuleMuteTargets",
+        "AlarmMuteRuleProps",
+        "AlarmMuteRuleRule",
+        "AlarmMuteRuleRuleSchedule",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AlarmMuteRuleMuteTargets(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlarmNames: list[str]
-
-
-class AlarmMuteRuleRuleSchedule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Duration: str
-    Expression: str
-    Timezone: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AlarmMuteRuleAttributes(DeferredModel):
-    Arn: str | None = None
-    LastUpdatedTimestamp: str | None = None
-    MuteType: str | None = None
-    Status: Literal["SCHEDULED", "ACTIVE", "EXPIRED"] | None = None
-
-
-class AlarmMuteRuleRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Schedule: AlarmMuteRuleRuleSchedule
-
-
-class AlarmMuteRuleProps(DeferredModel):
-    Description: str | None = None
-    ExpireDate: str | None = None
-    MuteTargets: AlarmMuteRuleMuteTargets | None = None
-    Name: str | None = None
-    Rule: AlarmMuteRuleRule
-    StartDate: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -213,8 +192,10 @@ class AlarmMuteRule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AlarmMuteRuleProps
-    attributes_model: ClassVar[type[BaseModel]] = AlarmMuteRuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AlarmMuteRuleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AlarmMuteRuleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._anomaly_detector_models import (
+        AnomalyDetectorAttributes as AnomalyDetectorAttributes,
+        AnomalyDetectorConfiguration as AnomalyDetectorConfiguration,
+        AnomalyDetectorMetric as AnomalyDetectorMetric,
+        AnomalyDetectorMetricCharacteristics as AnomalyDetectorMetricCharacteristics,
+        AnomalyDetectorMetricMathAnomalyDetector as AnomalyDetectorMetricMathAnomalyDetector,
+        AnomalyDetectorMetricStat as AnomalyDetectorMetricStat,
+        AnomalyDetectorProps as AnomalyDetectorProps,
+        AnomalyDetectorSingleMetricAnomalyDetector as AnomalyDetectorSingleMetricAnomalyDetector,
+        Dimension as Dimension,
+        MetricDataQuery as MetricDataQuery,
+        Range as Range,
+    )
 
 __all__ = [
     "AnomalyDetector",
@@ -39,104 +55,29 @@ __all__ = [
     "RangeDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _anomaly_detector_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_anomaly_detector_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AnomalyDetectorAttributes",
+        "AnomalyDetectorConfiguration",
+        "AnomalyDetectorMetric",
+        "AnomalyDetectorMetricCharacteristics",
+        "AnomalyDetectorMetricMathAnomalyDetector",
+        "AnomalyDetectorMetricStat",
+        "AnomalyDetectorProps",
+        "AnomalyDetectorSingleMetricAnomalyDetector",
+        "Dimension",
+        "MetricDataQuery",
+        "Range",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AnomalyDetectorMetricCharacteristics(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PeriodicSpikes: bool | None = None
-
-
-class Dimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: str
-
-
-class Range(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndTime: str
-    StartTime: str
-
-
-class AnomalyDetectorAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class AnomalyDetectorConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExcludedTimeRanges: list[Range] | None = None
-    MetricTimeZone: str | None = None
-
-
-class AnomalyDetectorMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Dimensions: list[Dimension] | None = None
-    MetricName: str
-    Namespace: str
-
-
-class AnomalyDetectorMetricStat(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Metric: AnomalyDetectorMetric
-    Period: int
-    Stat: str
-    Unit: str | None = None
-
-
-class AnomalyDetectorSingleMetricAnomalyDetector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountId: str | None = None
-    Dimensions: list[Dimension] | None = None
-    MetricName: str | None = None
-    Namespace: str | None = None
-    Stat: str | None = None
-
-
-class MetricDataQuery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountId: str | None = None
-    Expression: str | None = None
-    Id: str
-    Label: str | None = None
-    MetricStat: AnomalyDetectorMetricStat | None = None
-    Period: int | None = None
-    ReturnData: bool | None = None
-
-
-class AnomalyDetectorMetricMathAnomalyDetector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetricDataQueries: list[MetricDataQuery] | None = None
-
-
-class AnomalyDetectorProps(DeferredModel):
-    Configuration: AnomalyDetectorConfiguration | None = None
-    Dimensions: list[Dimension] | None = None
-    MetricCharacteristics: AnomalyDetectorMetricCharacteristics | None = None
-    MetricMathAnomalyDetector: AnomalyDetectorMetricMathAnomalyDetector | None = None
-    MetricName: str | None = None
-    Namespace: str | None = None
-    SingleMetricAnomalyDetector: AnomalyDetectorSingleMetricAnomalyDetector | None = None
-    Stat: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -380,8 +321,10 @@ class AnomalyDetector(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AnomalyDetectorProps
-    attributes_model: ClassVar[type[BaseModel]] = AnomalyDetectorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AnomalyDetectorProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AnomalyDetectorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._composite_alarm_models import (
+        CompositeAlarmActionConfiguration as CompositeAlarmActionConfiguration,
+        CompositeAlarmAlarmTagsPropagation as CompositeAlarmAlarmTagsPropagation,
+        CompositeAlarmAttributes as CompositeAlarmAttributes,
+        CompositeAlarmProps as CompositeAlarmProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CompositeAlarm",
@@ -27,51 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _composite_alarm_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_composite_alarm_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CompositeAlarmActionConfiguration",
+        "CompositeAlarmAlarmTagsPropagation",
+        "CompositeAlarmAttributes",
+        "CompositeAlarmProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CompositeAlarmAlarmTagsPropagation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-    ExcludedTagKeys: list[str] | None = None
-    IncludedTagKeys: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CompositeAlarmAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class CompositeAlarmActionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlarmTagsPropagation: CompositeAlarmAlarmTagsPropagation | None = None
-
-
-class CompositeAlarmProps(DeferredModel):
-    ActionConfiguration: CompositeAlarmActionConfiguration | None = None
-    ActionsEnabled: bool | None = None
-    ActionsSuppressor: str | None = None
-    ActionsSuppressorExtensionPeriod: int | None = None
-    ActionsSuppressorWaitPeriod: int | None = None
-    AlarmActions: list[str] | None = None
-    AlarmDescription: str | None = None
-    AlarmName: str | None = None
-    AlarmRule: str
-    InsufficientDataActions: list[str] | None = None
-    OKActions: list[str] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -218,8 +200,10 @@ class CompositeAlarm(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CompositeAlarmProps
-    attributes_model: ClassVar[type[BaseModel]] = CompositeAlarmAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CompositeAlarmProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CompositeAlarmAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

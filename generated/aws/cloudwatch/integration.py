@@ -6,14 +6,24 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._integration_models import (
+        IntegrationAttributes as IntegrationAttributes,
+        IntegrationCredential as IntegrationCredential,
+        IntegrationCredentialApiKeyCredential as IntegrationCredentialApiKeyCredential,
+        IntegrationProps as IntegrationProps,
+        IntegrationTagsItem as IntegrationTagsItem,
+    )
 
 __all__ = [
     "Integration",
@@ -27,49 +37,23 @@ __all__ = [
     "IntegrationTagsItemDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _integration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_integration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IntegrationAttributes",
+        "IntegrationCredential",
+        "IntegrationCredentialApiKeyCredential",
+        "IntegrationProps",
+        "IntegrationTagsItem",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IntegrationCredentialApiKeyCredential(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApiKeyValue: str
-
-
-class IntegrationTagsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class IntegrationAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    IntegrationArn: str | None = None
-    IntegrationId: str | None = None
-    Status: Literal["PENDING", "PENDING_OAUTH", "ACTIVE", "ERROR", "FAILED", "DELETED"] | None = (
-        None
-    )
-    UpdatedAt: str | None = None
-
-
-class IntegrationCredential(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApiKeyCredential: IntegrationCredentialApiKeyCredential
-
-
-class IntegrationProps(DeferredModel):
-    Credential: IntegrationCredential | None = None
-    IntegrationAttributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    IntegrationType: Literal["AWS_CONFIG_SLREC", "AWS_INTEGRATION", "EXTERNAL_AGENT"]
-    Name: str
-    RoleArn: str | None = None
-    Tags: list[IntegrationTagsItem] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -194,8 +178,10 @@ class Integration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IntegrationProps
-    attributes_model: ClassVar[type[BaseModel]] = IntegrationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IntegrationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IntegrationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

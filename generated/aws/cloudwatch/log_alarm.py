@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._log_alarm_models import (
+        LogAlarmActionConfiguration as LogAlarmActionConfiguration,
+        LogAlarmAlarmTagsPropagation as LogAlarmAlarmTagsPropagation,
+        LogAlarmAttributes as LogAlarmAttributes,
+        LogAlarmProps as LogAlarmProps,
+        LogAlarmScheduleConfiguration as LogAlarmScheduleConfiguration,
+        LogAlarmScheduledQueryConfiguration as LogAlarmScheduledQueryConfiguration,
+        LogAlarmWarmUpConfiguration as LogAlarmWarmUpConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "LogAlarm",
@@ -33,93 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _log_alarm_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_log_alarm_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LogAlarmActionConfiguration",
+        "LogAlarmAlarmTagsPropagation",
+        "LogAlarmAttributes",
+        "LogAlarmProps",
+        "LogAlarmScheduleConfiguration",
+        "LogAlarmScheduledQueryConfiguration",
+        "LogAlarmWarmUpConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LogAlarmAlarmTagsPropagation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-    ExcludedTagKeys: list[str] | None = None
-    IncludedTagKeys: list[str] | None = None
-
-
-class LogAlarmScheduleConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndTimeOffset: int | None = None
-    ScheduleExpression: str
-    StartTimeOffset: int
-
-
-class LogAlarmWarmUpConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OnlyStartEvaluatingAfterWarmUpPeriodEnds: bool | None = None
-    WarmUpPeriodDurationInMinutes: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LogAlarmAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class LogAlarmActionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlarmTagsPropagation: LogAlarmAlarmTagsPropagation | None = None
-
-
-class LogAlarmScheduledQueryConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AggregationExpression: str
-    LogGroupIdentifiers: list[str] | None = None
-    QueryString: str
-    ScheduleConfiguration: LogAlarmScheduleConfiguration
-    ScheduledQueryRoleARN: str
-    Tags: list[Tag] | None = None
-
-
-class LogAlarmProps(DeferredModel):
-    ActionConfiguration: LogAlarmActionConfiguration | None = None
-    ActionLogLineCount: int | None = None
-    ActionLogLineRoleArn: str | None = None
-    ActionsEnabled: bool | None = None
-    AlarmActions: list[str] | None = None
-    AlarmDescription: str | None = None
-    AlarmName: str | None = None
-    ComparisonOperator: Literal[
-        "GreaterThanOrEqualToThreshold",
-        "GreaterThanThreshold",
-        "GreaterThanUpperThreshold",
-        "LessThanLowerOrGreaterThanUpperThreshold",
-        "LessThanLowerThreshold",
-        "LessThanOrEqualToThreshold",
-        "LessThanThreshold",
-    ]
-    InsufficientDataActions: list[str] | None = None
-    OKActions: list[str] | None = None
-    QueryResultsToAlarm: int
-    QueryResultsToEvaluate: int
-    ScheduledQueryConfiguration: LogAlarmScheduledQueryConfiguration
-    Tags: list[Tag] | None = None
-    Threshold: float
-    TreatMissingData: str | None = None
-    WarmUpConfiguration: LogAlarmWarmUpConfiguration | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -374,8 +320,10 @@ class LogAlarm(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LogAlarmProps
-    attributes_model: ClassVar[type[BaseModel]] = LogAlarmAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LogAlarmProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LogAlarmAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

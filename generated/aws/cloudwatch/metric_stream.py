@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._metric_stream_models import (
+        MetricStreamAttributes as MetricStreamAttributes,
+        MetricStreamFilter as MetricStreamFilter,
+        MetricStreamProps as MetricStreamProps,
+        MetricStreamStatisticsConfiguration as MetricStreamStatisticsConfiguration,
+        MetricStreamStatisticsMetric as MetricStreamStatisticsMetric,
+        Tag as Tag,
+    )
 
 __all__ = [
     "MetricStream",
@@ -29,59 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _metric_stream_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_metric_stream_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MetricStreamAttributes",
+        "MetricStreamFilter",
+        "MetricStreamProps",
+        "MetricStreamStatisticsConfiguration",
+        "MetricStreamStatisticsMetric",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MetricStreamFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetricNames: list[str] | None = None
-    Namespace: str
-
-
-class MetricStreamStatisticsMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetricName: str
-    Namespace: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class MetricStreamAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationDate: str | None = None
-    LastUpdateDate: str | None = None
-    State: str | None = None
-
-
-class MetricStreamStatisticsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalStatistics: list[str]
-    IncludeMetrics: list[MetricStreamStatisticsMetric]
-
-
-class MetricStreamProps(DeferredModel):
-    ExcludeFilters: list[MetricStreamFilter] | None = None
-    FirehoseArn: str | None = None
-    IncludeFilters: list[MetricStreamFilter] | None = None
-    IncludeLinkedAccountsMetrics: bool | None = None
-    Name: str | None = None
-    OutputFormat: Literal["json", "opentelemetry0.7", "opentelemetry1.0"] | None = None
-    RoleArn: str | None = None
-    StatisticsConfigurations: list[MetricStreamStatisticsConfiguration] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -269,8 +245,10 @@ class MetricStream(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MetricStreamProps
-    attributes_model: ClassVar[type[BaseModel]] = MetricStreamAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MetricStreamProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MetricStreamAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._o_tel_enrichment_models import (
+        OTelEnrichmentAttributes as OTelEnrichmentAttributes,
+        OTelEnrichmentMetricSelector as OTelEnrichmentMetricSelector,
+        OTelEnrichmentProps as OTelEnrichmentProps,
+    )
 
 __all__ = [
     "OTelEnrichment",
@@ -23,26 +31,21 @@ __all__ = [
     "OTelEnrichmentProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _o_tel_enrichment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_o_tel_enrichment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "OTelEnrichmentAttributes",
+        "OTelEnrichmentMetricSelector",
+        "OTelEnrichmentProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class OTelEnrichmentMetricSelector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetricNames: list[str] | None = None
-    Namespace: str
-
-
-class OTelEnrichmentAttributes(DeferredModel):
-    AccountId: str | None = None
-    Status: Literal["RUNNING", "STOPPED"] | None = None
-
-
-class OTelEnrichmentProps(DeferredModel):
-    ExcludeFilters: list[OTelEnrichmentMetricSelector] | None = None
-    IncludeFilters: list[OTelEnrichmentMetricSelector] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -143,8 +146,10 @@ class OTelEnrichment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = OTelEnrichmentProps
-    attributes_model: ClassVar[type[BaseModel]] = OTelEnrichmentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "OTelEnrichmentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OTelEnrichmentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

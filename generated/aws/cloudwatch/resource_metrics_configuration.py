@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._resource_metrics_configuration_models import (
+        ResourceMetricSelection as ResourceMetricSelection,
+        ResourceMetricsConfigurationAttributes as ResourceMetricsConfigurationAttributes,
+        ResourceMetricsConfigurationProps as ResourceMetricsConfigurationProps,
+    )
 
 __all__ = [
     "ResourceMetricSelection",
@@ -23,25 +31,21 @@ __all__ = [
     "ResourceMetricsConfigurationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _resource_metrics_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_resource_metrics_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ResourceMetricSelection",
+        "ResourceMetricsConfigurationAttributes",
+        "ResourceMetricsConfigurationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ResourceMetricSelection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IncludeMetrics: list[str]
-
-
-class ResourceMetricsConfigurationAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    UpdatedAt: str | None = None
-
-
-class ResourceMetricsConfigurationProps(DeferredModel):
-    MetricSelections: list[ResourceMetricSelection] | None = None
-    ResourceArn: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -126,8 +130,12 @@ class ResourceMetricsConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ResourceMetricsConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = ResourceMetricsConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResourceMetricsConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResourceMetricsConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

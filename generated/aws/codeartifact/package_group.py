@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._package_group_models import (
+        PackageGroupAttributes as PackageGroupAttributes,
+        PackageGroupOriginConfiguration as PackageGroupOriginConfiguration,
+        PackageGroupProps as PackageGroupProps,
+        PackageGroupRestrictions as PackageGroupRestrictions,
+        RestrictionType as RestrictionType,
+        Tag as Tag,
+    )
 
 __all__ = [
     "PackageGroup",
@@ -29,54 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _package_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_package_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PackageGroupAttributes",
+        "PackageGroupOriginConfiguration",
+        "PackageGroupProps",
+        "PackageGroupRestrictions",
+        "RestrictionType",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RestrictionType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Repositories: list[str] | None = None
-    RestrictionMode: Literal["ALLOW", "BLOCK", "ALLOW_SPECIFIC_REPOSITORIES", "INHERIT"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PackageGroupAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class PackageGroupRestrictions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExternalUpstream: RestrictionType | None = None
-    InternalUpstream: RestrictionType | None = None
-    Publish: RestrictionType | None = None
-
-
-class PackageGroupOriginConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Restrictions: PackageGroupRestrictions
-
-
-class PackageGroupProps(DeferredModel):
-    ContactInfo: str | None = None
-    Description: str | None = None
-    DomainName: str
-    DomainOwner: str | None = None
-    OriginConfiguration: PackageGroupOriginConfiguration | None = None
-    Pattern: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -231,8 +212,10 @@ class PackageGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PackageGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = PackageGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PackageGroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PackageGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

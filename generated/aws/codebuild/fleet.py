@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._fleet_models import (
+        FleetAttributes as FleetAttributes,
+        FleetComputeConfiguration as FleetComputeConfiguration,
+        FleetProps as FleetProps,
+        FleetProxyRule as FleetProxyRule,
+        ProxyConfiguration as ProxyConfiguration,
+        ScalingConfigurationInput as ScalingConfigurationInput,
+        Tag as Tag,
+        TargetTrackingScalingConfiguration as TargetTrackingScalingConfiguration,
+        VpcConfig as VpcConfig,
+    )
 
 __all__ = [
     "Fleet",
@@ -35,113 +49,27 @@ __all__ = [
     "VpcConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _fleet_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_fleet_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FleetAttributes",
+        "FleetComputeConfiguration",
+        "FleetProps",
+        "FleetProxyRule",
+        "ProxyConfiguration",
+        "ScalingConfigurationInput",
+        "Tag",
+        "TargetTrackingScalingConfiguration",
+        "VpcConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FleetComputeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    disk: int | None = None
-    instanceType: str | None = None
-    machineType: Literal["GENERAL", "NVME"] | None = None
-    memory: int | None = None
-    vCpu: int | None = None
-
-
-class FleetProxyRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Effect: Literal["ALLOW", "DENY"] | None = None
-    Entities: list[str] | None = None
-    Type: Literal["DOMAIN", "IP"] | None = None
-
-
-class ProxyConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultBehavior: Literal["ALLOW_ALL", "DENY_ALL"] | None = None
-    OrderedProxyRules: list[FleetProxyRule] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TargetTrackingScalingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetricType: Literal["FLEET_UTILIZATION_RATE"] | None = None
-    TargetValue: float | None = None
-
-
-class VpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str] | None = None
-    Subnets: list[str] | None = None
-    VpcId: str | None = None
-
-
-class FleetAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class ScalingConfigurationInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxCapacity: int | None = None
-    ScalingType: Literal["TARGET_TRACKING_SCALING"] | None = None
-    TargetTrackingScalingConfigs: list[TargetTrackingScalingConfiguration] | None = None
-
-
-class FleetProps(DeferredModel):
-    BaseCapacity: int | None = None
-    ComputeConfiguration: FleetComputeConfiguration | None = None
-    ComputeType: (
-        Literal[
-            "BUILD_GENERAL1_SMALL",
-            "BUILD_GENERAL1_MEDIUM",
-            "BUILD_GENERAL1_LARGE",
-            "BUILD_GENERAL1_XLARGE",
-            "BUILD_GENERAL1_2XLARGE",
-            "ATTRIBUTE_BASED_COMPUTE",
-            "CUSTOM_INSTANCE_TYPE",
-        ]
-        | None
-    ) = None
-    EnvironmentType: (
-        Literal[
-            "WINDOWS_SERVER_2019_CONTAINER",
-            "WINDOWS_SERVER_2022_CONTAINER",
-            "LINUX_CONTAINER",
-            "LINUX_GPU_CONTAINER",
-            "ARM_CONTAINER",
-            "MAC_ARM",
-            "LINUX_EC2",
-            "ARM_EC2",
-            "WINDOWS_EC2",
-        ]
-        | None
-    ) = None
-    FleetProxyConfiguration: ProxyConfiguration | None = None
-    FleetServiceRole: str | None = None
-    FleetVpcConfig: VpcConfig | None = None
-    ImageId: str | None = None
-    Name: str | None = None
-    OverflowBehavior: Literal["QUEUE", "ON_DEMAND"] | None = None
-    ScalingConfiguration: ScalingConfigurationInput | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -399,8 +327,8 @@ class Fleet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FleetProps
-    attributes_model: ClassVar[type[BaseModel]] = FleetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FleetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FleetAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

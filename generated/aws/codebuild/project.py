@@ -8,12 +8,42 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._project_models import (
+        BatchRestrictions as BatchRestrictions,
+        CloudWatchLogsConfig as CloudWatchLogsConfig,
+        EnvironmentVariable as EnvironmentVariable,
+        ProjectArtifacts as ProjectArtifacts,
+        ProjectAttributes as ProjectAttributes,
+        ProjectBuildBatchConfig as ProjectBuildBatchConfig,
+        ProjectBuildStatusConfig as ProjectBuildStatusConfig,
+        ProjectCache as ProjectCache,
+        ProjectDockerServer as ProjectDockerServer,
+        ProjectEnvironment as ProjectEnvironment,
+        ProjectFileSystemLocation as ProjectFileSystemLocation,
+        ProjectFleet as ProjectFleet,
+        ProjectGitSubmodulesConfig as ProjectGitSubmodulesConfig,
+        ProjectLogsConfig as ProjectLogsConfig,
+        ProjectProps as ProjectProps,
+        ProjectPullRequestBuildPolicy as ProjectPullRequestBuildPolicy,
+        ProjectRegistryCredential as ProjectRegistryCredential,
+        ProjectScopeConfiguration as ProjectScopeConfiguration,
+        ProjectSource as ProjectSource,
+        ProjectSourceVersion as ProjectSourceVersion,
+        ProjectTriggers as ProjectTriggers,
+        ProjectVpcConfig as ProjectVpcConfig,
+        S3LogsConfig as S3LogsConfig,
+        SourceAuth as SourceAuth,
+        Tag as Tag,
+    )
 
 __all__ = [
     "BatchRestrictions",
@@ -67,263 +97,43 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _project_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_project_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BatchRestrictions",
+        "CloudWatchLogsConfig",
+        "EnvironmentVariable",
+        "ProjectArtifacts",
+        "ProjectAttributes",
+        "ProjectBuildBatchConfig",
+        "ProjectBuildStatusConfig",
+        "ProjectCache",
+        "ProjectDockerServer",
+        "ProjectEnvironment",
+        "ProjectFileSystemLocation",
+        "ProjectFleet",
+        "ProjectGitSubmodulesConfig",
+        "ProjectLogsConfig",
+        "ProjectProps",
+        "ProjectPullRequestBuildPolicy",
+        "ProjectRegistryCredential",
+        "ProjectScopeConfiguration",
+        "ProjectSource",
+        "ProjectSourceVersion",
+        "ProjectTriggers",
+        "ProjectVpcConfig",
+        "S3LogsConfig",
+        "SourceAuth",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BatchRestrictions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComputeTypesAllowed: list[str] | None = None
-    MaximumBuildsAllowed: int | None = None
-
-
-class CloudWatchLogsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupName: str | None = None
-    Status: str
-    StreamName: str | None = None
-
-
-class EnvironmentVariable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Type: str | None = None
-    Value: str
-
-
-class ProjectArtifacts(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ArtifactIdentifier: str | None = None
-    EncryptionDisabled: bool | None = None
-    Location: str | None = None
-    Name: str | None = None
-    NamespaceType: str | None = None
-    OverrideArtifactName: bool | None = None
-    Packaging: str | None = None
-    Path: str | None = None
-    Type: str
-
-
-class ProjectBuildBatchConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BatchReportMode: str | None = None
-    CombineArtifacts: bool | None = None
-    Restrictions: BatchRestrictions | None = None
-    ServiceRole: str | None = None
-    TimeoutInMins: int | None = None
-
-
-class ProjectBuildStatusConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Context: str | None = None
-    TargetUrl: str | None = None
-
-
-class ProjectCache(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CacheNamespace: str | None = None
-    Location: str | None = None
-    Modes: list[str] | None = None
-    Type: str
-
-
-class ProjectDockerServer(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComputeType: str
-    SecurityGroupIds: list[str] | None = None
-
-
-class ProjectFileSystemLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Identifier: str
-    Location: str
-    MountOptions: str | None = None
-    MountPoint: str
-    Type: str
-
-
-class ProjectFleet(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FleetArn: str | None = None
-
-
-class ProjectGitSubmodulesConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FetchSubmodules: bool
-
-
-class ProjectPullRequestBuildPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApproverRoles: list[str] | None = None
-    RequiresCommentApproval: str
-
-
-class ProjectRegistryCredential(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Credential: str
-    CredentialProvider: str
-
-
-class ProjectScopeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Domain: str | None = None
-    Name: str
-    Scope: str | None = None
-
-
-class ProjectSourceVersion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceIdentifier: str
-    SourceVersion: str | None = None
-
-
-class ProjectTriggers(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BuildType: str | None = None
-    FilterGroups: list[list[Any]] | None = None
-    PullRequestBuildPolicy: ProjectPullRequestBuildPolicy | None = None
-    ScopeConfiguration: ProjectScopeConfiguration | None = None
-    Webhook: bool | None = None
-
-
-class ProjectVpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str] | None = None
-    Subnets: list[str] | None = None
-    VpcId: str | None = None
-
-
-class S3LogsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionDisabled: bool | None = None
-    Location: str | None = None
-    Status: str
-
-
-class SourceAuth(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Resource: str | None = None
-    Type: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ProjectAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class ProjectEnvironment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Certificate: str | None = None
-    ComputeType: str
-    DockerServer: ProjectDockerServer | None = None
-    EnvironmentVariables: list[EnvironmentVariable] | None = None
-    Fleet: ProjectFleet | None = None
-    HostKernel: str | None = None
-    Image: str
-    ImagePullCredentialsType: str | None = None
-    PrivilegedMode: bool | None = None
-    RegistryCredential: ProjectRegistryCredential | None = None
-    Type: str
-
-
-class ProjectLogsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogs: CloudWatchLogsConfig | None = None
-    S3Logs: S3LogsConfig | None = None
-
-
-class ProjectSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Auth: SourceAuth | None = None
-    BuildSpec: str | None = None
-    BuildStatusConfig: ProjectBuildStatusConfig | None = None
-    GitCloneDepth: int | None = None
-    GitSubmodulesConfig: ProjectGitSubmodulesConfig | None = None
-    InsecureSsl: bool | None = None
-    Location: str | None = None
-    ReportBuildStatus: bool | None = None
-    SourceIdentifier: str | None = None
-    Type: str
-
-
-class ProjectProps(DeferredModel):
-    Artifacts: ProjectArtifacts
-    AutoRetryLimit: float | None = None
-    BadgeEnabled: bool | None = None
-    BuildBatchConfig: ProjectBuildBatchConfig | None = None
-    Cache: ProjectCache | None = None
-    ConcurrentBuildLimit: int | None = None
-    Description: str | None = None
-    EncryptionKey: str | None = None
-    Environment: ProjectEnvironment
-    FileSystemLocations: list[ProjectFileSystemLocation] | None = None
-    LogsConfig: ProjectLogsConfig | None = None
-    Name: str | None = None
-    QueuedTimeoutInMinutes: int | None = None
-    ResourceAccessRole: str | None = None
-    SecondaryArtifacts: list[ProjectArtifacts] | None = None
-    SecondarySourceVersions: list[ProjectSourceVersion] | None = None
-    SecondarySources: list[ProjectSource] | None = None
-    ServiceRole: str
-    Source: ProjectSource
-    SourceVersion: str | None = None
-    Tags: list[Tag] | None = None
-    TimeoutInMinutes: int | None = None
-    Triggers: ProjectTriggers | None = None
-    Visibility: str | None = None
-    VpcConfig: ProjectVpcConfig | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -900,8 +710,10 @@ class Project(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ProjectProps
-    attributes_model: ClassVar[type[BaseModel]] = ProjectAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ProjectProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ProjectAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._report_group_models import (
+        ReportExportConfig as ReportExportConfig,
+        ReportGroupAttributes as ReportGroupAttributes,
+        ReportGroupProps as ReportGroupProps,
+        S3ReportExportConfig as S3ReportExportConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ReportExportConfig",
@@ -27,48 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _report_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_report_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ReportExportConfig",
+        "ReportGroupAttributes",
+        "ReportGroupProps",
+        "S3ReportExportConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class S3ReportExportConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    BucketOwner: str | None = None
-    EncryptionDisabled: bool | None = None
-    EncryptionKey: str | None = None
-    Packaging: Literal["NONE", "ZIP"] | None = None
-    Path: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ReportGroupAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class ReportExportConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExportConfigType: Literal["S3", "NO_EXPORT"]
-    S3Destination: S3ReportExportConfig | None = None
-
-
-class ReportGroupProps(DeferredModel):
-    DeleteReports: bool | None = None
-    ExportConfig: ReportExportConfig
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["TEST", "CODE_COVERAGE"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -202,8 +187,10 @@ class ReportGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ReportGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = ReportGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ReportGroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ReportGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._repository_models import (
+        RepositoryAttributes as RepositoryAttributes,
+        RepositoryCode as RepositoryCode,
+        RepositoryProps as RepositoryProps,
+        RepositoryS3 as RepositoryS3,
+        RepositoryTrigger as RepositoryTrigger,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Repository",
@@ -29,61 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _repository_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_repository_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RepositoryAttributes",
+        "RepositoryCode",
+        "RepositoryProps",
+        "RepositoryS3",
+        "RepositoryTrigger",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RepositoryS3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    Key: str
-    ObjectVersion: str | None = None
-
-
-class RepositoryTrigger(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Branches: list[str] | None = None
-    CustomData: str | None = None
-    DestinationArn: str
-    Events: list[Literal["all", "createReference", "deleteReference", "updateReference"]]
-    Name: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RepositoryAttributes(DeferredModel):
-    Arn: str | None = None
-    CloneUrlHttp: str | None = None
-    CloneUrlSsh: str | None = None
-    Name: str | None = None
-    RepositoryId: str | None = None
-
-
-class RepositoryCode(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BranchName: str | None = None
-    S3: RepositoryS3
-
-
-class RepositoryProps(DeferredModel):
-    Code: RepositoryCode | None = None
-    KmsKeyId: str | None = None
-    RepositoryDescription: str | None = None
-    RepositoryName: str
-    Tags: list[Tag] | None = None
-    Triggers: list[RepositoryTrigger] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -249,8 +223,10 @@ class Repository(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RepositoryProps
-    attributes_model: ClassVar[type[BaseModel]] = RepositoryAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RepositoryProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RepositoryAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._host_models import (
+        HostAttributes as HostAttributes,
+        HostProps as HostProps,
+        HostVpcConfiguration as HostVpcConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Host",
@@ -25,47 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _host_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_host_models"
+_MODEL_NAMES = frozenset(
+    {
+        "HostAttributes",
+        "HostProps",
+        "HostVpcConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class HostVpcConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
-    TlsCertificate: str | None = None
-    VpcId: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class HostAttributes(DeferredModel):
-    HostArn: str | None = None
-    HostId: str | None = None
-    Status: str | None = None
-
-
-class HostProps(DeferredModel):
-    Name: str
-    ProviderEndpoint: str
-    ProviderType: Literal[
-        "Bitbucket",
-        "GitHub",
-        "GitHubEnterpriseServer",
-        "GitLab",
-        "GitLabSelfManaged",
-        "AzureDevOps",
-    ]
-    Tags: list[Tag] | None = None
-    VpcConfiguration: HostVpcConfiguration | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -214,8 +198,8 @@ class Host(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = HostProps
-    attributes_model: ClassVar[type[BaseModel]] = HostAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "HostProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "HostAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

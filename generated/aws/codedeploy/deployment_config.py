@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._deployment_config_models import (
+        DeploymentConfigAttributes as DeploymentConfigAttributes,
+        DeploymentConfigMinimumHealthyHosts as DeploymentConfigMinimumHealthyHosts,
+        DeploymentConfigMinimumHealthyHostsPerZone as DeploymentConfigMinimumHealthyHostsPerZone,
+        DeploymentConfigProps as DeploymentConfigProps,
+        DeploymentConfigTimeBasedCanary as DeploymentConfigTimeBasedCanary,
+        DeploymentConfigTimeBasedLinear as DeploymentConfigTimeBasedLinear,
+        DeploymentConfigTrafficRoutingConfig as DeploymentConfigTrafficRoutingConfig,
+        DeploymentConfigZonalConfig as DeploymentConfigZonalConfig,
+    )
 
 __all__ = [
     "DeploymentConfig",
@@ -33,70 +46,26 @@ __all__ = [
     "DeploymentConfigZonalConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _deployment_config_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_deployment_config_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DeploymentConfigAttributes",
+        "DeploymentConfigMinimumHealthyHosts",
+        "DeploymentConfigMinimumHealthyHostsPerZone",
+        "DeploymentConfigProps",
+        "DeploymentConfigTimeBasedCanary",
+        "DeploymentConfigTimeBasedLinear",
+        "DeploymentConfigTrafficRoutingConfig",
+        "DeploymentConfigZonalConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DeploymentConfigMinimumHealthyHosts(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["FLEET_PERCENT", "HOST_COUNT"]
-    Value: int
-
-
-class DeploymentConfigMinimumHealthyHostsPerZone(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["FLEET_PERCENT", "HOST_COUNT"]
-    Value: int
-
-
-class DeploymentConfigTimeBasedCanary(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CanaryInterval: int
-    CanaryPercentage: int
-
-
-class DeploymentConfigTimeBasedLinear(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LinearInterval: int
-    LinearPercentage: int
-
-
-class DeploymentConfigTrafficRoutingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TimeBasedCanary: DeploymentConfigTimeBasedCanary | None = None
-    TimeBasedLinear: DeploymentConfigTimeBasedLinear | None = None
-    Type: Literal["AllAtOnce", "TimeBasedCanary", "TimeBasedLinear"]
-
-
-class DeploymentConfigZonalConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FirstZoneMonitorDurationInSeconds: int | None = None
-    MinimumHealthyHostsPerZone: DeploymentConfigMinimumHealthyHostsPerZone | None = None
-    MonitorDurationInSeconds: int | None = None
-
-
-class DeploymentConfigAttributes(DeferredModel):
-    pass
-
-
-class DeploymentConfigProps(DeferredModel):
-    ComputePlatform: Literal["ECS", "Lambda", "Server"] | None = None
-    DeploymentConfigName: str | None = None
-    MinimumHealthyHosts: DeploymentConfigMinimumHealthyHosts | None = None
-    TrafficRoutingConfig: DeploymentConfigTrafficRoutingConfig | None = None
-    ZonalConfig: DeploymentConfigZonalConfig | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -276,8 +245,12 @@ class DeploymentConfig(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DeploymentConfigProps
-    attributes_model: ClassVar[type[BaseModel]] = DeploymentConfigAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DeploymentConfigProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DeploymentConfigAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

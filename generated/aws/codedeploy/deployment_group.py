@@ -8,12 +8,45 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._deployment_group_models import (
+        Alarm as Alarm,
+        BlueInstanceTerminationOption as BlueInstanceTerminationOption,
+        DeploymentGroupAlarmConfiguration as DeploymentGroupAlarmConfiguration,
+        DeploymentGroupAttributes as DeploymentGroupAttributes,
+        DeploymentGroupAutoRollbackConfiguration as DeploymentGroupAutoRollbackConfiguration,
+        DeploymentGroupBlueGreenDeploymentConfiguration as DeploymentGroupBlueGreenDeploymentConfiguration,
+        DeploymentGroupDeployment as DeploymentGroupDeployment,
+        DeploymentGroupDeploymentReadyOption as DeploymentGroupDeploymentReadyOption,
+        DeploymentGroupDeploymentStyle as DeploymentGroupDeploymentStyle,
+        DeploymentGroupGitHubLocation as DeploymentGroupGitHubLocation,
+        DeploymentGroupGreenFleetProvisioningOption as DeploymentGroupGreenFleetProvisioningOption,
+        DeploymentGroupLoadBalancerInfo as DeploymentGroupLoadBalancerInfo,
+        DeploymentGroupOnPremisesTagSet as DeploymentGroupOnPremisesTagSet,
+        DeploymentGroupProps as DeploymentGroupProps,
+        DeploymentGroupS3Location as DeploymentGroupS3Location,
+        EC2TagFilter as EC2TagFilter,
+        EC2TagSet as EC2TagSet,
+        EC2TagSetListObject as EC2TagSetListObject,
+        ECSService as ECSService,
+        ELBInfo as ELBInfo,
+        OnPremisesTagSetListObject as OnPremisesTagSetListObject,
+        RevisionLocation as RevisionLocation,
+        Tag as Tag,
+        TagFilter as TagFilter,
+        TargetGroupInfo as TargetGroupInfo,
+        TargetGroupPairInfo as TargetGroupPairInfo,
+        TrafficRoute as TrafficRoute,
+        TriggerConfig as TriggerConfig,
+    )
 
 __all__ = [
     "Alarm",
@@ -73,267 +106,46 @@ __all__ = [
     "TriggerConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _deployment_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_deployment_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Alarm",
+        "BlueInstanceTerminationOption",
+        "DeploymentGroupAlarmConfiguration",
+        "DeploymentGroupAttributes",
+        "DeploymentGroupAutoRollbackConfiguration",
+        "DeploymentGroupBlueGreenDeploymentConfiguration",
+        "DeploymentGroupDeployment",
+        "DeploymentGroupDeploymentReadyOption",
+        "DeploymentGroupDeploymentStyle",
+        "DeploymentGroupGitHubLocation",
+        "DeploymentGroupGreenFleetProvisioningOption",
+        "DeploymentGroupLoadBalancerInfo",
+        "DeploymentGroupOnPremisesTagSet",
+        "DeploymentGroupProps",
+        "DeploymentGroupS3Location",
+        "EC2TagFilter",
+        "EC2TagSet",
+        "EC2TagSetListObject",
+        "ECSService",
+        "ELBInfo",
+        "OnPremisesTagSetListObject",
+        "RevisionLocation",
+        "Tag",
+        "TagFilter",
+        "TargetGroupInfo",
+        "TargetGroupPairInfo",
+        "TrafficRoute",
+        "TriggerConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Alarm(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-
-
-class BlueInstanceTerminationOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["KEEP_ALIVE", "TERMINATE"] | None = None
-    TerminationWaitTimeInMinutes: int | None = None
-
-
-class DeploymentGroupAlarmConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alarms: list[Alarm] | None = None
-    Enabled: bool | None = None
-    IgnorePollAlarmFailure: bool | None = None
-
-
-class DeploymentGroupAutoRollbackConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    Events: (
-        list[
-            Literal["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM", "DEPLOYMENT_STOP_ON_REQUEST"]
-        ]
-        | None
-    ) = None
-
-
-class DeploymentGroupDeploymentReadyOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionOnTimeout: Literal["CONTINUE_DEPLOYMENT", "STOP_DEPLOYMENT"] | None = None
-    WaitTimeInMinutes: int | None = None
-
-
-class DeploymentGroupDeploymentStyle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeploymentOption: Literal["WITHOUT_TRAFFIC_CONTROL", "WITH_TRAFFIC_CONTROL"] | None = None
-    DeploymentType: Literal["BLUE_GREEN", "IN_PLACE"] | None = None
-
-
-class DeploymentGroupGitHubLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CommitId: str
-    Repository: str
-
-
-class DeploymentGroupGreenFleetProvisioningOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["COPY_AUTO_SCALING_GROUP", "DISCOVER_EXISTING"] | None = None
-
-
-class DeploymentGroupS3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    BundleType: str | None = None
-    ETag: str | None = None
-    Key: str
-    Version: str | None = None
-
-
-class EC2TagFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Type: Literal["KEY_AND_VALUE", "KEY_ONLY", "VALUE_ONLY"] | None = None
-    Value: str | None = None
-
-
-class EC2TagSetListObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ec2TagGroup: list[EC2TagFilter] | None = None
-
-
-class ECSService(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClusterName: str
-    ServiceName: str
-
-
-class ELBInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-
-
-class RevisionLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GitHubLocation: DeploymentGroupGitHubLocation | None = None
-    RevisionType: str | None = None
-    S3Location: DeploymentGroupS3Location | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TagFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Type: Literal["KEY_AND_VALUE", "KEY_ONLY", "VALUE_ONLY"] | None = None
-    Value: str | None = None
-
-
-class TargetGroupInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-
-
-class TrafficRoute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ListenerArns: list[str] | None = None
-
-
-class TriggerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TriggerEvents: (
-        list[
-            Literal[
-                "DeploymentFailure",
-                "DeploymentReady",
-                "DeploymentRollback",
-                "DeploymentStart",
-                "DeploymentStop",
-                "DeploymentSuccess",
-                "InstanceFailure",
-                "InstanceReady",
-                "InstanceStart",
-                "InstanceSuccess",
-            ]
-        ]
-        | None
-    ) = None
-    TriggerName: str | None = None
-    TriggerTargetArn: str | None = None
-
-
-class DeploymentGroupAttributes(DeferredModel):
-    pass
-
-
-class DeploymentGroupBlueGreenDeploymentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeploymentReadyOption: DeploymentGroupDeploymentReadyOption | None = None
-    GreenFleetProvisioningOption: DeploymentGroupGreenFleetProvisioningOption | None = None
-    TerminateBlueInstancesOnDeploymentSuccess: BlueInstanceTerminationOption | None = None
-
-
-class DeploymentGroupDeployment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    IgnoreApplicationStopFailures: bool | None = None
-    Revision: RevisionLocation
-
-
-class EC2TagSet(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ec2TagSetList: list[EC2TagSetListObject] | None = None
-
-
-class OnPremisesTagSetListObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OnPremisesTagGroup: list[TagFilter] | None = None
-
-
-class TargetGroupPairInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ProdTrafficRoute: TrafficRoute | None = None
-    TargetGroups: list[TargetGroupInfo] | None = None
-    TestTrafficRoute: TrafficRoute | None = None
-
-
-class DeploymentGroupLoadBalancerInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ElbInfoList: list[ELBInfo] | None = None
-    TargetGroupInfoList: list[TargetGroupInfo] | None = None
-    TargetGroupPairInfoList: list[TargetGroupPairInfo] | None = None
-
-
-class DeploymentGroupOnPremisesTagSet(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OnPremisesTagSetList: list[OnPremisesTagSetListObject] | None = None
-
-
-class DeploymentGroupProps(DeferredModel):
-    AlarmConfiguration: DeploymentGroupAlarmConfiguration | None = None
-    ApplicationName: str
-    AutoRollbackConfiguration: DeploymentGroupAutoRollbackConfiguration | None = None
-    AutoScalingGroups: list[str] | None = None
-    BlueGreenDeploymentConfiguration: DeploymentGroupBlueGreenDeploymentConfiguration | None = None
-    Deployment: DeploymentGroupDeployment | None = None
-    DeploymentConfigName: str | None = None
-    DeploymentGroupName: str | None = None
-    DeploymentStyle: DeploymentGroupDeploymentStyle | None = None
-    ECSServices: list[ECSService] | None = None
-    Ec2TagFilters: list[EC2TagFilter] | None = None
-    Ec2TagSet: EC2TagSet | None = None
-    LoadBalancerInfo: DeploymentGroupLoadBalancerInfo | None = None
-    OnPremisesInstanceTagFilters: list[TagFilter] | None = None
-    OnPremisesTagSet: DeploymentGroupOnPremisesTagSet | None = None
-    OutdatedInstancesStrategy: Literal["IGNORE", "UPDATE"] | None = None
-    ServiceRoleArn: str
-    Tags: list[Tag] | None = None
-    TerminationHookEnabled: bool | None = None
-    TriggerConfigurations: list[TriggerConfig] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -952,8 +764,10 @@ class DeploymentGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DeploymentGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = DeploymentGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DeploymentGroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DeploymentGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._profiling_group_models import (
+        Channel as Channel,
+        ProfilingGroupAgentPermissions as ProfilingGroupAgentPermissions,
+        ProfilingGroupAttributes as ProfilingGroupAttributes,
+        ProfilingGroupProps as ProfilingGroupProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Channel",
@@ -27,40 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _profiling_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_profiling_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Channel",
+        "ProfilingGroupAgentPermissions",
+        "ProfilingGroupAttributes",
+        "ProfilingGroupProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Channel(DeferredModel):
-    channelId: str | None = None
-    channelUri: str
-
-
-class ProfilingGroupAgentPermissions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Principals: list[str]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ProfilingGroupAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class ProfilingGroupProps(DeferredModel):
-    AgentPermissions: ProfilingGroupAgentPermissions | None = None
-    AnomalyDetectionNotificationConfiguration: list[Channel] | None = None
-    ComputePlatform: Literal["Default", "AWSLambda"] | None = None
-    ProfilingGroupName: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -192,8 +185,10 @@ class ProfilingGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ProfilingGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = ProfilingGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ProfilingGroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ProfilingGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

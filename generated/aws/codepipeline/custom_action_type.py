@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._custom_action_type_models import (
+        ArtifactDetails as ArtifactDetails,
+        CustomActionTypeAttributes as CustomActionTypeAttributes,
+        CustomActionTypeConfigurationProperties as CustomActionTypeConfigurationProperties,
+        CustomActionTypeProps as CustomActionTypeProps,
+        CustomActionTypeSettings as CustomActionTypeSettings,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ArtifactDetails",
@@ -29,62 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _custom_action_type_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_custom_action_type_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ArtifactDetails",
+        "CustomActionTypeAttributes",
+        "CustomActionTypeConfigurationProperties",
+        "CustomActionTypeProps",
+        "CustomActionTypeSettings",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ArtifactDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaximumCount: int
-    MinimumCount: int
-
-
-class CustomActionTypeConfigurationProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    Key: bool
-    Name: str
-    Queryable: bool | None = None
-    Required: bool
-    Secret: bool
-    Type: Literal["Boolean", "Number", "String"] | None = None
-
-
-class CustomActionTypeSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EntityUrlTemplate: str | None = None
-    ExecutionUrlTemplate: str | None = None
-    RevisionUrlTemplate: str | None = None
-    ThirdPartyConfigurationUrl: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CustomActionTypeAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class CustomActionTypeProps(DeferredModel):
-    Category: Literal["Approval", "Build", "Compute", "Deploy", "Invoke", "Source", "Test"]
-    ConfigurationProperties: list[CustomActionTypeConfigurationProperties] | None = None
-    InputArtifactDetails: ArtifactDetails
-    OutputArtifactDetails: ArtifactDetails
-    Provider: str
-    Settings: CustomActionTypeSettings | None = None
-    Tags: list[Tag] | None = None
-    Version: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -261,8 +234,12 @@ class CustomActionType(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CustomActionTypeProps
-    attributes_model: ClassVar[type[BaseModel]] = CustomActionTypeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CustomActionTypeProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CustomActionTypeAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,46 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._pipeline_models import (
+        ActionDeclaration as ActionDeclaration,
+        ArtifactStoreMap as ArtifactStoreMap,
+        BeforeEntryConditions as BeforeEntryConditions,
+        BlockerDeclaration as BlockerDeclaration,
+        Condition as Condition,
+        EnvironmentVariable as EnvironmentVariable,
+        FailureConditions as FailureConditions,
+        FailureConditionsRetryConfiguration as FailureConditionsRetryConfiguration,
+        GitBranchFilterCriteria as GitBranchFilterCriteria,
+        GitFilePathFilterCriteria as GitFilePathFilterCriteria,
+        GitPullRequestFilter as GitPullRequestFilter,
+        GitPushFilter as GitPushFilter,
+        GitTagFilterCriteria as GitTagFilterCriteria,
+        InputArtifact as InputArtifact,
+        OutputArtifact as OutputArtifact,
+        PipelineActionTypeId as PipelineActionTypeId,
+        PipelineArtifactStore as PipelineArtifactStore,
+        PipelineAttributes as PipelineAttributes,
+        PipelineEncryptionKey as PipelineEncryptionKey,
+        PipelineGitConfiguration as PipelineGitConfiguration,
+        PipelineProps as PipelineProps,
+        PipelineRuleTypeId as PipelineRuleTypeId,
+        PipelineTriggerDeclaration as PipelineTriggerDeclaration,
+        RuleDeclaration as RuleDeclaration,
+        StageDeclaration as StageDeclaration,
+        StageTransition as StageTransition,
+        SuccessConditions as SuccessConditions,
+        Tag as Tag,
+        VariableDeclaration as VariableDeclaration,
+    )
 
 __all__ = [
     "ActionDeclaration",
@@ -75,271 +109,47 @@ __all__ = [
     "VariableDeclarationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _pipeline_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_pipeline_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ActionDeclaration",
+        "ArtifactStoreMap",
+        "BeforeEntryConditions",
+        "BlockerDeclaration",
+        "Condition",
+        "EnvironmentVariable",
+        "FailureConditions",
+        "FailureConditionsRetryConfiguration",
+        "GitBranchFilterCriteria",
+        "GitFilePathFilterCriteria",
+        "GitPullRequestFilter",
+        "GitPushFilter",
+        "GitTagFilterCriteria",
+        "InputArtifact",
+        "OutputArtifact",
+        "PipelineActionTypeId",
+        "PipelineArtifactStore",
+        "PipelineAttributes",
+        "PipelineEncryptionKey",
+        "PipelineGitConfiguration",
+        "PipelineProps",
+        "PipelineRuleTypeId",
+        "PipelineTriggerDeclaration",
+        "RuleDeclaration",
+        "StageDeclaration",
+        "StageTransition",
+        "SuccessConditions",
+        "Tag",
+        "VariableDeclaration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BlockerDeclaration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Type: Literal["Schedule"]
-
-
-class EnvironmentVariable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Type: Literal["PLAINTEXT", "SECRETS_MANAGER"] | None = None
-    Value: str
-
-
-class FailureConditionsRetryConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RetryMode: Literal["ALL_ACTIONS", "FAILED_ACTIONS"] | None = None
-
-
-class GitBranchFilterCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Excludes: list[str] | None = None
-    Includes: list[str] | None = None
-
-
-class GitFilePathFilterCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Excludes: list[str] | None = None
-    Includes: list[str] | None = None
-
-
-class GitPullRequestFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Branches: GitBranchFilterCriteria | None = None
-    Events: list[str] | None = None
-    FilePaths: GitFilePathFilterCriteria | None = None
-
-
-class GitTagFilterCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Excludes: list[str] | None = None
-    Includes: list[str] | None = None
-
-
-class InputArtifact(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-
-
-class OutputArtifact(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Files: list[str] | None = None
-    Name: str
-
-
-class PipelineActionTypeId(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Category: Literal["Source", "Build", "Test", "Deploy", "Invoke", "Approval", "Compute"]
-    Owner: str
-    Provider: str
-    Version: str
-
-
-class PipelineEncryptionKey(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-    Type: str
-
-
-class PipelineRuleTypeId(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Category: str | None = None
-    Owner: str | None = None
-    Provider: str | None = None
-    Version: str | None = None
-
-
-class RuleDeclaration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Commands: list[str] | None = None
-    Configuration: dict[str, Any] | None = None
-    InputArtifacts: list[InputArtifact] | None = None
-    Name: str | None = None
-    Region: str | None = None
-    RoleArn: str | None = None
-    RuleTypeId: PipelineRuleTypeId | None = None
-
-
-class StageTransition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Reason: str
-    StageName: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VariableDeclaration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultValue: str | None = None
-    Description: str | None = None
-    Name: str
-
-
-class PipelineAttributes(DeferredModel):
-    Arn: str | None = None
-    Version: str | None = None
-
-
-class ActionDeclaration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionTypeId: PipelineActionTypeId
-    Commands: list[str] | None = None
-    Configuration: dict[str, Any] | str | None = None
-    EnvironmentVariables: list[EnvironmentVariable] | None = None
-    InputArtifacts: list[InputArtifact] | None = None
-    Name: str
-    Namespace: str | None = None
-    OutputArtifacts: list[OutputArtifact] | None = None
-    OutputVariables: list[str] | None = None
-    Region: str | None = None
-    RoleArn: str | None = None
-    RunOrder: int | None = None
-    TimeoutInMinutes: int | None = None
-
-
-class Condition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Result: str | None = None
-    Rules: list[RuleDeclaration] | None = None
-
-
-class FailureConditions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Conditions: list[Condition] | None = None
-    Result: Literal["ROLLBACK", "RETRY"] | None = None
-    RetryConfiguration: FailureConditionsRetryConfiguration | None = None
-
-
-class GitPushFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Branches: GitBranchFilterCriteria | None = None
-    FilePaths: GitFilePathFilterCriteria | None = None
-    Tags: GitTagFilterCriteria | None = None
-
-
-class PipelineArtifactStore(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionKey: PipelineEncryptionKey | None = None
-    Location: str
-    Type: Literal["S3"]
-
-
-class PipelineGitConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PullRequest: list[GitPullRequestFilter] | None = None
-    Push: list[GitPushFilter] | None = None
-    SourceActionName: str
-
-
-class PipelineTriggerDeclaration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GitConfiguration: PipelineGitConfiguration | None = None
-    ProviderType: Literal["CodeStarSourceConnection"]
-
-
-class SuccessConditions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Conditions: list[Condition] | None = None
-
-
-class ArtifactStoreMap(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ArtifactStore: PipelineArtifactStore
-    Region: str
-
-
-class BeforeEntryConditions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Conditions: list[Condition] | None = None
-
-
-class StageDeclaration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[ActionDeclaration]
-    BeforeEntry: BeforeEntryConditions | None = None
-    Blockers: list[BlockerDeclaration] | None = None
-    Name: str
-    OnFailure: FailureConditions | None = None
-    OnSuccess: SuccessConditions | None = None
-
-
-class PipelineProps(DeferredModel):
-    ArtifactStore: PipelineArtifactStore | None = None
-    ArtifactStores: list[ArtifactStoreMap] | None = None
-    DisableInboundStageTransitions: list[StageTransition] | None = None
-    ExecutionMode: Literal["QUEUED", "SUPERSEDED", "PARALLEL"] | None = None
-    Name: str | None = None
-    PipelineType: Literal["V1", "V2"] | None = None
-    RestartExecutionOnUpdate: bool | None = None
-    RoleArn: str
-    Stages: list[StageDeclaration]
-    Tags: list[Tag] | None = None
-    Triggers: list[PipelineTriggerDeclaration] | None = None
-    Variables: list[VariableDeclaration] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1008,8 +818,10 @@ class Pipeline(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PipelineProps
-    attributes_model: ClassVar[type[BaseModel]] = PipelineAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PipelineProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PipelineAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

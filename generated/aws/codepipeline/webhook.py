@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._webhook_models import (
+        Tag as Tag,
+        WebhookAttributes as WebhookAttributes,
+        WebhookAuthConfiguration as WebhookAuthConfiguration,
+        WebhookFilterRule as WebhookFilterRule,
+        WebhookProps as WebhookProps,
+    )
 
 __all__ = [
     "Tag",
@@ -27,49 +37,23 @@ __all__ = [
     "WebhookProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _webhook_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_webhook_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "WebhookAttributes",
+        "WebhookAuthConfiguration",
+        "WebhookFilterRule",
+        "WebhookProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class WebhookAuthConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedIPRange: str | None = None
-    SecretToken: str | None = None
-
-
-class WebhookFilterRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    JsonPath: str
-    MatchEquals: str | None = None
-
-
-class WebhookAttributes(DeferredModel):
-    Id: str | None = None
-    Url: str | None = None
-
-
-class WebhookProps(DeferredModel):
-    Authentication: Literal["GITHUB_HMAC", "IP", "UNAUTHENTICATED"]
-    AuthenticationConfiguration: WebhookAuthConfiguration
-    Filters: list[WebhookFilterRule]
-    Name: str | None = None
-    RegisterWithThirdParty: bool | None = None
-    Tags: list[Tag] | None = None
-    TargetAction: str
-    TargetPipeline: str
-    TargetPipelineVersion: int | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -218,8 +202,10 @@ class Webhook(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WebhookProps
-    attributes_model: ClassVar[type[BaseModel]] = WebhookAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "WebhookProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WebhookAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

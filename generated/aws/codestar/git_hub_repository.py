@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._git_hub_repository_models import (
+        GitHubRepositoryAttributes as GitHubRepositoryAttributes,
+        GitHubRepositoryCode as GitHubRepositoryCode,
+        GitHubRepositoryProps as GitHubRepositoryProps,
+        GitHubRepositoryS3 as GitHubRepositoryS3,
+    )
 
 __all__ = [
     "GitHubRepository",
@@ -25,39 +34,22 @@ __all__ = [
     "GitHubRepositoryS3Dict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _git_hub_repository_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_git_hub_repository_models"
+_MODEL_NAMES = frozenset(
+    {
+        "GitHubRepositoryAttributes",
+        "GitHubRepositoryCode",
+        "GitHubRepositoryProps",
+        "GitHubRepositoryS3",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class GitHubRepositoryS3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    Key: str
-    ObjectVersion: str | None = None
-
-
-class GitHubRepositoryAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class GitHubRepositoryCode(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3: GitHubRepositoryS3
-
-
-class GitHubRepositoryProps(DeferredModel):
-    Code: GitHubRepositoryCode | None = None
-    ConnectionArn: str | None = None
-    EnableIssues: bool | None = None
-    IsPrivate: bool | None = None
-    RepositoryAccessToken: str | None = None
-    RepositoryDescription: str | None = None
-    RepositoryName: str
-    RepositoryOwner: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -139,8 +131,12 @@ class GitHubRepository(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GitHubRepositoryProps
-    attributes_model: ClassVar[type[BaseModel]] = GitHubRepositoryAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GitHubRepositoryProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GitHubRepositoryAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

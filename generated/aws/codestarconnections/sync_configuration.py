@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._sync_configuration_models import (
+        SyncConfigurationAttributes as SyncConfigurationAttributes,
+        SyncConfigurationProps as SyncConfigurationProps,
+    )
 
 __all__ = [
     "SyncConfiguration",
@@ -21,27 +28,20 @@ __all__ = [
     "SyncConfigurationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _sync_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_sync_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SyncConfigurationAttributes",
+        "SyncConfigurationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SyncConfigurationProps(DeferredModel):
-    Branch: str
-    ConfigFile: str
-    PublishDeploymentStatus: Literal["ENABLED", "DISABLED"] | None = None
-    RepositoryLinkId: str
-    ResourceName: str
-    RoleArn: str
-    SyncType: Literal["CFN_STACK_SYNC"]
-    TriggerResourceUpdateOn: Literal["ANY_CHANGE", "FILE_CHANGE"] | None = None
-
-
-class SyncConfigurationAttributes(DeferredModel):
-    OwnerId: str | None = None
-    ProviderType: (
-        Literal["GitHub", "Bitbucket", "GitHubEnterprise", "GitLab", "GitLabSelfManaged"] | None
-    ) = None
-    RepositoryName: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -117,8 +117,12 @@ class SyncConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SyncConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = SyncConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SyncConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SyncConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,22 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._notification_rule_models import (
+        NotificationRuleAttributes as NotificationRuleAttributes,
+        NotificationRuleProps as NotificationRuleProps,
+        Target as Target,
+    )
 
 __all__ = [
     "NotificationRule",
@@ -23,33 +31,21 @@ __all__ = [
     "TargetDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _notification_rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_notification_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "NotificationRuleAttributes",
+        "NotificationRuleProps",
+        "Target",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Target(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetAddress: str
-    TargetType: str
-
-
-class NotificationRuleAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class NotificationRuleProps(DeferredModel):
-    CreatedBy: str | None = None
-    DetailType: Literal["BASIC", "FULL"]
-    EventTypeId: str | None = None
-    EventTypeIds: list[str]
-    Name: str
-    Resource: str
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TargetAddress: str | None = None
-    Targets: list[Target]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -149,8 +145,12 @@ class NotificationRule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = NotificationRuleProps
-    attributes_model: ClassVar[type[BaseModel]] = NotificationRuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NotificationRuleProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NotificationRuleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._identity_pool_models import (
+        CognitoIdentityProvider as CognitoIdentityProvider,
+        IdentityPoolAttributes as IdentityPoolAttributes,
+        IdentityPoolCognitoStreams as IdentityPoolCognitoStreams,
+        IdentityPoolProps as IdentityPoolProps,
+        IdentityPoolPushSync as IdentityPoolPushSync,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CognitoIdentityProvider",
@@ -29,62 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _identity_pool_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_identity_pool_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CognitoIdentityProvider",
+        "IdentityPoolAttributes",
+        "IdentityPoolCognitoStreams",
+        "IdentityPoolProps",
+        "IdentityPoolPushSync",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CognitoIdentityProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientId: str
-    ProviderName: str
-    ServerSideTokenCheck: bool | None = None
-
-
-class IdentityPoolCognitoStreams(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RoleArn: str | None = None
-    StreamName: str | None = None
-    StreamingStatus: str | None = None
-
-
-class IdentityPoolPushSync(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationArns: list[str] | None = None
-    RoleArn: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class IdentityPoolAttributes(DeferredModel):
-    Id: str | None = None
-    Name: str | None = None
-
-
-class IdentityPoolProps(DeferredModel):
-    AllowClassicFlow: bool | None = None
-    AllowUnauthenticatedIdentities: bool
-    CognitoEvents: dict[str, Any] | str | None = None
-    CognitoIdentityProviders: list[CognitoIdentityProvider] | None = None
-    CognitoStreams: IdentityPoolCognitoStreams | None = None
-    DeveloperProviderName: str | None = None
-    IdentityPoolName: str | None = None
-    IdentityPoolTags: list[Tag] | None = None
-    OpenIdConnectProviderARNs: list[str] | None = None
-    PushSync: IdentityPoolPushSync | None = None
-    SamlProviderARNs: list[str] | None = None
-    SupportedLoginProviders: dict[str, Any] | str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -268,8 +241,10 @@ class IdentityPool(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IdentityPoolProps
-    attributes_model: ClassVar[type[BaseModel]] = IdentityPoolAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IdentityPoolProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IdentityPoolAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._identity_pool_role_attachment_models import (
+        IdentityPoolRoleAttachmentAttributes as IdentityPoolRoleAttachmentAttributes,
+        IdentityPoolRoleAttachmentProps as IdentityPoolRoleAttachmentProps,
+        MappingRule as MappingRule,
+        RoleMapping as RoleMapping,
+        RulesConfigurationType as RulesConfigurationType,
+    )
 
 __all__ = [
     "IdentityPoolRoleAttachment",
@@ -27,45 +37,23 @@ __all__ = [
     "RulesConfigurationTypeDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _identity_pool_role_attachment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_identity_pool_role_attachment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IdentityPoolRoleAttachmentAttributes",
+        "IdentityPoolRoleAttachmentProps",
+        "MappingRule",
+        "RoleMapping",
+        "RulesConfigurationType",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IdentityPoolRoleAttachmentProps(DeferredModel):
-    IdentityPoolId: str
-    RoleMappings: Any | None = None
-    Roles: Any | None = None
-
-
-class MappingRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Claim: str
-    MatchType: str
-    RoleARN: str
-    Value: str
-
-
-class RulesConfigurationType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Rules: list[MappingRule]
-
-
-class IdentityPoolRoleAttachmentAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class RoleMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AmbiguousRoleResolution: str | None = None
-    IdentityProvider: str | None = None
-    RulesConfiguration: RulesConfigurationType | None = None
-    Type: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -186,8 +174,12 @@ class IdentityPoolRoleAttachment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IdentityPoolRoleAttachmentProps
-    attributes_model: ClassVar[type[BaseModel]] = IdentityPoolRoleAttachmentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IdentityPoolRoleAttachmentProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IdentityPoolRoleAttachmentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

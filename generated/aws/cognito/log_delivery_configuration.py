@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._log_delivery_configuration_models import (
+        LogConfiguration as LogConfiguration,
+        LogDeliveryConfigurationAttributes as LogDeliveryConfigurationAttributes,
+        LogDeliveryConfigurationCloudWatchLogsConfiguration as LogDeliveryConfigurationCloudWatchLogsConfiguration,
+        LogDeliveryConfigurationFirehoseConfiguration as LogDeliveryConfigurationFirehoseConfiguration,
+        LogDeliveryConfigurationProps as LogDeliveryConfigurationProps,
+        LogDeliveryConfigurationS3Configuration as LogDeliveryConfigurationS3Configuration,
+    )
 
 __all__ = [
     "LogConfiguration",
@@ -29,49 +40,24 @@ __all__ = [
     "LogDeliveryConfigurationS3ConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _log_delivery_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_log_delivery_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LogConfiguration",
+        "LogDeliveryConfigurationAttributes",
+        "LogDeliveryConfigurationCloudWatchLogsConfiguration",
+        "LogDeliveryConfigurationFirehoseConfiguration",
+        "LogDeliveryConfigurationProps",
+        "LogDeliveryConfigurationS3Configuration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LogDeliveryConfigurationCloudWatchLogsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroupArn: str | None = None
-
-
-class LogDeliveryConfigurationFirehoseConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StreamArn: str | None = None
-
-
-class LogDeliveryConfigurationS3Configuration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketArn: str | None = None
-
-
-class LogDeliveryConfigurationAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class LogConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogsConfiguration: LogDeliveryConfigurationCloudWatchLogsConfiguration | None = None
-    EventSource: str | None = None
-    FirehoseConfiguration: LogDeliveryConfigurationFirehoseConfiguration | None = None
-    LogLevel: str | None = None
-    S3Configuration: LogDeliveryConfigurationS3Configuration | None = None
-
-
-class LogDeliveryConfigurationProps(DeferredModel):
-    LogConfigurations: list[LogConfiguration] | None = None
-    UserPoolId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -188,8 +174,12 @@ class LogDeliveryConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LogDeliveryConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = LogDeliveryConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LogDeliveryConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LogDeliveryConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._managed_login_branding_models import (
+        AssetType as AssetType,
+        ManagedLoginBrandingAttributes as ManagedLoginBrandingAttributes,
+        ManagedLoginBrandingProps as ManagedLoginBrandingProps,
+    )
 
 __all__ = [
     "AssetType",
@@ -23,48 +31,21 @@ __all__ = [
     "ManagedLoginBrandingProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _managed_login_branding_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_managed_login_branding_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AssetType",
+        "ManagedLoginBrandingAttributes",
+        "ManagedLoginBrandingProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AssetType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bytes: str | None = None
-    Category: Literal[
-        "FAVICON_ICO",
-        "FAVICON_SVG",
-        "EMAIL_GRAPHIC",
-        "SMS_GRAPHIC",
-        "AUTH_APP_GRAPHIC",
-        "PASSWORD_GRAPHIC",
-        "PASSKEY_GRAPHIC",
-        "PAGE_HEADER_LOGO",
-        "PAGE_HEADER_BACKGROUND",
-        "PAGE_FOOTER_LOGO",
-        "PAGE_FOOTER_BACKGROUND",
-        "PAGE_BACKGROUND",
-        "FORM_BACKGROUND",
-        "FORM_LOGO",
-        "IDP_BUTTON_ICON",
-    ]
-    ColorMode: Literal["LIGHT", "DARK", "DYNAMIC"]
-    Extension: Literal["ICO", "JPEG", "PNG", "SVG", "WEBP"]
-    ResourceId: str | None = None
-
-
-class ManagedLoginBrandingAttributes(DeferredModel):
-    ManagedLoginBrandingId: str | None = None
-
-
-class ManagedLoginBrandingProps(DeferredModel):
-    Assets: list[AssetType] | None = None
-    ClientId: str | None = None
-    ReturnMergedResources: bool | None = None
-    Settings: dict[str, Any] | None = None
-    UseCognitoProvidedValues: bool | None = None
-    UserPoolId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -188,8 +169,12 @@ class ManagedLoginBranding(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ManagedLoginBrandingProps
-    attributes_model: ClassVar[type[BaseModel]] = ManagedLoginBrandingAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ManagedLoginBrandingProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ManagedLoginBrandingAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,47 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._user_pool_models import (
+        EumsSmsConfiguration as EumsSmsConfiguration,
+        RecoveryOption as RecoveryOption,
+        SchemaAttribute as SchemaAttribute,
+        UserPoolAccountRecoverySetting as UserPoolAccountRecoverySetting,
+        UserPoolAdminCreateUserConfig as UserPoolAdminCreateUserConfig,
+        UserPoolAdvancedSecurityAdditionalFlows as UserPoolAdvancedSecurityAdditionalFlows,
+        UserPoolAttributes as UserPoolAttributes,
+        UserPoolCustomEmailSender as UserPoolCustomEmailSender,
+        UserPoolCustomSMSSender as UserPoolCustomSMSSender,
+        UserPoolDeviceConfiguration as UserPoolDeviceConfiguration,
+        UserPoolEmailConfiguration as UserPoolEmailConfiguration,
+        UserPoolInboundFederation as UserPoolInboundFederation,
+        UserPoolInviteMessageTemplate as UserPoolInviteMessageTemplate,
+        UserPoolIssuerConfiguration as UserPoolIssuerConfiguration,
+        UserPoolKeyConfiguration as UserPoolKeyConfiguration,
+        UserPoolLambdaConfig as UserPoolLambdaConfig,
+        UserPoolNumberAttributeConstraints as UserPoolNumberAttributeConstraints,
+        UserPoolPasswordPolicy as UserPoolPasswordPolicy,
+        UserPoolPolicies as UserPoolPolicies,
+        UserPoolPreTokenGenerationConfig as UserPoolPreTokenGenerationConfig,
+        UserPoolProps as UserPoolProps,
+        UserPoolSignInPolicy as UserPoolSignInPolicy,
+        UserPoolSmsConfiguration as UserPoolSmsConfiguration,
+        UserPoolStringAttributeConstraints as UserPoolStringAttributeConstraints,
+        UserPoolUserAttributeUpdateSettings as UserPoolUserAttributeUpdateSettings,
+        UserPoolUserPoolAddOns as UserPoolUserPoolAddOns,
+        UserPoolUsernameConfiguration as UserPoolUsernameConfiguration,
+        UserPoolVerificationMessageTemplate as UserPoolVerificationMessageTemplate,
+    )
 
 __all__ = [
     "EumsSmsConfiguration",
@@ -73,295 +106,46 @@ __all__ = [
     "UserPoolVerificationMessageTemplateDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _user_pool_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_user_pool_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EumsSmsConfiguration",
+        "RecoveryOption",
+        "SchemaAttribute",
+        "UserPoolAccountRecoverySetting",
+        "UserPoolAdminCreateUserConfig",
+        "UserPoolAdvancedSecurityAdditionalFlows",
+        "UserPoolAttributes",
+        "UserPoolCustomEmailSender",
+        "UserPoolCustomSMSSender",
+        "UserPoolDeviceConfiguration",
+        "UserPoolEmailConfiguration",
+        "UserPoolInboundFederation",
+        "UserPoolInviteMessageTemplate",
+        "UserPoolIssuerConfiguration",
+        "UserPoolKeyConfiguration",
+        "UserPoolLambdaConfig",
+        "UserPoolNumberAttributeConstraints",
+        "UserPoolPasswordPolicy",
+        "UserPoolPolicies",
+        "UserPoolPreTokenGenerationConfig",
+        "UserPoolProps",
+        "UserPoolSignInPolicy",
+        "UserPoolSmsConfiguration",
+        "UserPoolStringAttributeConstraints",
+        "UserPoolUserAttributeUpdateSettings",
+        "UserPoolUserPoolAddOns",
+        "UserPoolUsernameConfiguration",
+        "UserPoolVerificationMessageTemplate",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EumsSmsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CallerArn: str
-    ConfigurationSetName: str | None = None
-    ExternalId: str | None = None
-    InEntityId: str | None = None
-    InTemplateId: str | None = None
-    OriginationIdentity: str | None = None
-    Region: str | None = None
-
-
-class RecoveryOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: Literal["admin_only", "verified_email", "verified_phone_number"] | None = None
-    Priority: int | None = None
-
-
-class UserPoolAccountRecoverySetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RecoveryMechanisms: list[RecoveryOption] | None = None
-
-
-class UserPoolAdvancedSecurityAdditionalFlows(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomAuthMode: Literal["AUDIT", "ENFORCED"] | None = None
-
-
-class UserPoolCustomEmailSender(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LambdaArn: str | None = None
-    LambdaVersion: Literal["V1_0"] | None = None
-
-
-class UserPoolCustomSMSSender(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LambdaArn: str | None = None
-    LambdaVersion: Literal["V1_0"] | None = None
-
-
-class UserPoolDeviceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChallengeRequiredOnNewDevice: bool | None = None
-    DeviceOnlyRememberedOnUserPrompt: bool | None = None
-
-
-class UserPoolEmailConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConfigurationSet: str | None = None
-    EmailSendingAccount: Literal["COGNITO_DEFAULT", "DEVELOPER"] | None = None
-    From: str | None = None
-    ReplyToEmailAddress: str | None = None
-    SourceArn: str | None = None
-
-
-class UserPoolInboundFederation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LambdaArn: str | None = None
-    LambdaVersion: Literal["V1_0"] | None = None
-
-
-class UserPoolInviteMessageTemplate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EmailMessage: str | None = None
-    EmailSubject: str | None = None
-    SMSMessage: str | None = None
-
-
-class UserPoolIssuerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["ORIGINAL", "UPDATED"] | None = None
-
-
-class UserPoolKeyConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KeyType: Literal["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KEY"] | None = None
-    KmsKeyArn: str | None = None
-
-
-class UserPoolNumberAttributeConstraints(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxValue: str | None = None
-    MinValue: str | None = None
-
-
-class UserPoolPasswordPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MinimumLength: int | None = None
-    PasswordHistorySize: int | None = None
-    RequireLowercase: bool | None = None
-    RequireNumbers: bool | None = None
-    RequireSymbols: bool | None = None
-    RequireUppercase: bool | None = None
-    TemporaryPasswordValidityDays: int | None = None
-
-
-class UserPoolPreTokenGenerationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LambdaArn: str | None = None
-    LambdaVersion: Literal["V1_0", "V2_0", "V3_0"] | None = None
-
-
-class UserPoolSignInPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedFirstAuthFactors: (
-        list[Literal["EMAIL_OTP", "PASSWORD", "SMS_OTP", "SOFTWARE_TOKEN", "WEB_AUTHN"]] | None
-    ) = None
-
-
-class UserPoolSmsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EumsSms: EumsSmsConfiguration | None = None
-    ExternalId: str | None = None
-    SnsCallerArn: str | None = None
-    SnsRegion: str | None = None
-
-
-class UserPoolStringAttributeConstraints(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxLength: str | None = None
-    MinLength: str | None = None
-
-
-class UserPoolUserAttributeUpdateSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributesRequireVerificationBeforeUpdate: list[Literal["email", "phone_number"]]
-
-
-class UserPoolUserPoolAddOns(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdvancedSecurityAdditionalFlows: UserPoolAdvancedSecurityAdditionalFlows | None = None
-    AdvancedSecurityMode: Literal["AUDIT", "ENFORCED", "OFF"] | None = None
-
-
-class UserPoolUsernameConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CaseSensitive: bool | None = None
-
-
-class UserPoolVerificationMessageTemplate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultEmailOption: Literal["CONFIRM_WITH_CODE", "CONFIRM_WITH_LINK"] | None = None
-    EmailMessage: str | None = None
-    EmailMessageByLink: str | None = None
-    EmailSubject: str | None = None
-    EmailSubjectByLink: str | None = None
-    SmsMessage: str | None = None
-
-
-class UserPoolAttributes(DeferredModel):
-    Arn: str | None = None
-    ProviderName: str | None = None
-    ProviderURL: str | None = None
-    UserPoolId: str | None = None
-
-
-class SchemaAttribute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeDataType: Literal["Boolean", "DateTime", "Number", "String"] | None = None
-    DeveloperOnlyAttribute: bool | None = None
-    Mutable: bool | None = None
-    Name: str | None = None
-    NumberAttributeConstraints: UserPoolNumberAttributeConstraints | None = None
-    Required: bool | None = None
-    StringAttributeConstraints: UserPoolStringAttributeConstraints | None = None
-
-
-class UserPoolAdminCreateUserConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowAdminCreateUserOnly: bool | None = None
-    InviteMessageTemplate: UserPoolInviteMessageTemplate | None = None
-    UnusedAccountValidityDays: int | None = None
-
-
-class UserPoolLambdaConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreateAuthChallenge: str | None = None
-    CustomEmailSender: UserPoolCustomEmailSender | None = None
-    CustomMessage: str | None = None
-    CustomSMSSender: UserPoolCustomSMSSender | None = None
-    DefineAuthChallenge: str | None = None
-    InboundFederation: UserPoolInboundFederation | None = None
-    KMSKeyID: str | None = None
-    PostAuthentication: str | None = None
-    PostConfirmation: str | None = None
-    PreAuthentication: str | None = None
-    PreSignUp: str | None = None
-    PreTokenGeneration: str | None = None
-    PreTokenGenerationConfig: UserPoolPreTokenGenerationConfig | None = None
-    UserMigration: str | None = None
-    VerifyAuthChallengeResponse: str | None = None
-
-
-class UserPoolPolicies(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PasswordPolicy: UserPoolPasswordPolicy | None = None
-    SignInPolicy: UserPoolSignInPolicy | None = None
-
-
-class UserPoolProps(DeferredModel):
-    AccountRecoverySetting: UserPoolAccountRecoverySetting | None = None
-    AdminCreateUserConfig: UserPoolAdminCreateUserConfig | None = None
-    AliasAttributes: list[Literal["email", "phone_number", "preferred_username"]] | None = None
-    AutoVerifiedAttributes: list[Literal["email", "phone_number"]] | None = None
-    DeletionProtection: Literal["ACTIVE", "INACTIVE"] | None = None
-    DeviceConfiguration: UserPoolDeviceConfiguration | None = None
-    EmailAuthenticationMessage: str | None = None
-    EmailAuthenticationSubject: str | None = None
-    EmailConfiguration: UserPoolEmailConfiguration | None = None
-    EmailVerificationMessage: str | None = None
-    EmailVerificationSubject: str | None = None
-    EnabledMfas: list[str] | None = None
-    IssuerConfiguration: UserPoolIssuerConfiguration | None = None
-    KeyConfiguration: UserPoolKeyConfiguration | None = None
-    LambdaConfig: UserPoolLambdaConfig | None = None
-    MfaConfiguration: Literal["OFF", "ON", "OPTIONAL"] | None = None
-    Policies: UserPoolPolicies | None = None
-    Schema: list[SchemaAttribute] | None = None
-    SmsAuthenticationMessage: str | None = None
-    SmsConfiguration: UserPoolSmsConfiguration | None = None
-    SmsVerificationMessage: str | None = None
-    UserAttributeUpdateSettings: UserPoolUserAttributeUpdateSettings | None = None
-    UserPoolAddOns: UserPoolUserPoolAddOns | None = None
-    UserPoolName: str | None = None
-    UserPoolTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    UserPoolTier: Literal["LITE", "ESSENTIALS", "PLUS"] | None = None
-    UsernameAttributes: list[Literal["email", "phone_number"]] | None = None
-    UsernameConfiguration: UserPoolUsernameConfiguration | None = None
-    VerificationMessageTemplate: UserPoolVerificationMessageTemplate | None = None
-    WebAuthnFactorConfiguration: (
-        Literal["SINGLE_FACTOR", "MULTI_FACTOR_WITH_USER_VERIFICATION"] | None
-    ) = None
-    WebAuthnRelyingPartyID: str | None = None
-    WebAuthnUserVerification: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1169,8 +953,10 @@ class UserPool(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = UserPoolProps
-    attributes_model: ClassVar[type[BaseModel]] = UserPoolAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserPoolProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "UserPoolAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

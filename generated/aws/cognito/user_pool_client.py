@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._user_pool_client_models import (
+        UserPoolClientAnalyticsConfiguration as UserPoolClientAnalyticsConfiguration,
+        UserPoolClientAttributes as UserPoolClientAttributes,
+        UserPoolClientProps as UserPoolClientProps,
+        UserPoolClientRefreshTokenRotation as UserPoolClientRefreshTokenRotation,
+        UserPoolClientTokenValidityUnits as UserPoolClientTokenValidityUnits,
+    )
 
 __all__ = [
     "UserPoolClient",
@@ -27,80 +37,23 @@ __all__ = [
     "UserPoolClientTokenValidityUnitsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _user_pool_client_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_user_pool_client_models"
+_MODEL_NAMES = frozenset(
+    {
+        "UserPoolClientAnalyticsConfiguration",
+        "UserPoolClientAttributes",
+        "UserPoolClientProps",
+        "UserPoolClientRefreshTokenRotation",
+        "UserPoolClientTokenValidityUnits",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class UserPoolClientAnalyticsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationArn: str | None = None
-    ApplicationId: str | None = None
-    ExternalId: str | None = None
-    RoleArn: str | None = None
-    UserDataShared: bool | None = None
-
-
-class UserPoolClientRefreshTokenRotation(DeferredModel):
-    Feature: Literal["ENABLED", "DISABLED"] | None = None
-    RetryGracePeriodSeconds: int | None = None
-
-
-class UserPoolClientTokenValidityUnits(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessToken: Literal["days", "hours", "minutes", "seconds"] | None = None
-    IdToken: Literal["days", "hours", "minutes", "seconds"] | None = None
-    RefreshToken: Literal["days", "hours", "minutes", "seconds"] | None = None
-
-
-class UserPoolClientAttributes(DeferredModel):
-    ClientId: str | None = None
-    ClientSecret: str | None = None
-    Name: str | None = None
-
-
-class UserPoolClientProps(DeferredModel):
-    AccessTokenValidity: int | None = None
-    AllowedOAuthFlows: list[Literal["client_credentials", "code", "implicit"]] | None = None
-    AllowedOAuthFlowsUserPoolClient: bool | None = None
-    AllowedOAuthScopes: list[str] | None = None
-    AnalyticsConfiguration: UserPoolClientAnalyticsConfiguration | None = None
-    AuthSessionValidity: int | None = None
-    CallbackURLs: list[str] | None = None
-    ClientName: str | None = None
-    DefaultRedirectURI: str | None = None
-    EnablePropagateAdditionalUserContextData: bool | None = None
-    EnableTokenRevocation: bool | None = None
-    ExplicitAuthFlows: (
-        list[
-            Literal[
-                "ADMIN_NO_SRP_AUTH",
-                "ALLOW_ADMIN_USER_PASSWORD_AUTH",
-                "ALLOW_CUSTOM_AUTH",
-                "ALLOW_REFRESH_TOKEN_AUTH",
-                "ALLOW_USER_AUTH",
-                "ALLOW_USER_PASSWORD_AUTH",
-                "ALLOW_USER_SRP_AUTH",
-                "CUSTOM_AUTH_FLOW_ONLY",
-                "USER_PASSWORD_AUTH",
-            ]
-        ]
-        | None
-    ) = None
-    GenerateSecret: bool | None = None
-    IdTokenValidity: int | None = None
-    LogoutURLs: list[str] | None = None
-    PreventUserExistenceErrors: Literal["ENABLED", "LEGACY"] | None = None
-    ReadAttributes: list[str] | None = None
-    RefreshTokenRotation: UserPoolClientRefreshTokenRotation | None = None
-    RefreshTokenValidity: int | None = None
-    SupportedIdentityProviders: list[str] | None = None
-    TokenValidityUnits: UserPoolClientTokenValidityUnits | None = None
-    UserPoolId: str
-    WriteAttributes: list[str] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -329,8 +282,10 @@ class UserPoolClient(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = UserPoolClientProps
-    attributes_model: ClassVar[type[BaseModel]] = UserPoolClientAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserPoolClientProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "UserPoolClientAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._user_pool_domain_models import (
+        CustomDomainConfigType as CustomDomainConfigType,
+        FailoverType as FailoverType,
+        RoutingType as RoutingType,
+        UserPoolDomainAttributes as UserPoolDomainAttributes,
+        UserPoolDomainProps as UserPoolDomainProps,
+    )
 
 __all__ = [
     "CustomDomainConfigType",
@@ -27,43 +37,23 @@ __all__ = [
     "UserPoolDomainProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _user_pool_domain_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_user_pool_domain_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CustomDomainConfigType",
+        "FailoverType",
+        "RoutingType",
+        "UserPoolDomainAttributes",
+        "UserPoolDomainProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CustomDomainConfigType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateArn: str | None = None
-    SecurityPolicy: Literal["TLS_V1", "TLS_V1_2_2021", "TLS_V1_3_2025"] | None = None
-
-
-class FailoverType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PrimaryRoute53HealthCheckId: str
-    SecondaryRegion: str
-
-
-class RoutingType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Failover: FailoverType | None = None
-
-
-class UserPoolDomainAttributes(DeferredModel):
-    CloudFrontDistribution: str | None = None
-
-
-class UserPoolDomainProps(DeferredModel):
-    CustomDomainConfig: CustomDomainConfigType | None = None
-    Domain: str
-    ManagedLoginVersion: int | None = None
-    Routing: RoutingType | None = None
-    UserPoolId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -180,8 +170,10 @@ class UserPoolDomain(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = UserPoolDomainProps
-    attributes_model: ClassVar[type[BaseModel]] = UserPoolDomainAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserPoolDomainProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "UserPoolDomainAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,21 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._user_pool_identity_provider_models import (
+        UserPoolIdentityProviderAttributes as UserPoolIdentityProviderAttributes,
+        UserPoolIdentityProviderProps as UserPoolIdentityProviderProps,
+    )
 
 __all__ = [
     "UserPoolIdentityProvider",
@@ -21,23 +28,20 @@ __all__ = [
     "UserPoolIdentityProviderProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _user_pool_identity_provider_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_user_pool_identity_provider_models"
+_MODEL_NAMES = frozenset(
+    {
+        "UserPoolIdentityProviderAttributes",
+        "UserPoolIdentityProviderProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class UserPoolIdentityProviderProps(DeferredModel):
-    AttributeMapping: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    IdpIdentifiers: list[str] | None = None
-    ProviderDetails: Annotated[dict[str, Any], Field(max_length=0)]
-    ProviderName: str
-    ProviderType: Literal[
-        "Facebook", "Google", "LoginWithAmazon", "OIDC", "SAML", "SignInWithApple"
-    ]
-    UserPoolId: str
-
-
-class UserPoolIdentityProviderAttributes(DeferredModel):
-    pass
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -123,8 +127,12 @@ class UserPoolIdentityProvider(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = UserPoolIdentityProviderProps
-    attributes_model: ClassVar[type[BaseModel]] = UserPoolIdentityProviderAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "UserPoolIdentityProviderProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "UserPoolIdentityProviderAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

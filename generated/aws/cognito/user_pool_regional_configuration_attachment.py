@@ -6,14 +6,29 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._user_pool_regional_configuration_attachment_models import (
+        EumsSmsConfiguration as EumsSmsConfiguration,
+        UserPoolRegionalConfigurationAttachmentAttributes as UserPoolRegionalConfigurationAttachmentAttributes,
+        UserPoolRegionalConfigurationAttachmentCustomEmailSender as UserPoolRegionalConfigurationAttachmentCustomEmailSender,
+        UserPoolRegionalConfigurationAttachmentCustomSMSSender as UserPoolRegionalConfigurationAttachmentCustomSMSSender,
+        UserPoolRegionalConfigurationAttachmentEmailConfiguration as UserPoolRegionalConfigurationAttachmentEmailConfiguration,
+        UserPoolRegionalConfigurationAttachmentInboundFederation as UserPoolRegionalConfigurationAttachmentInboundFederation,
+        UserPoolRegionalConfigurationAttachmentLambdaConfig as UserPoolRegionalConfigurationAttachmentLambdaConfig,
+        UserPoolRegionalConfigurationAttachmentPreTokenGenerationConfig as UserPoolRegionalConfigurationAttachmentPreTokenGenerationConfig,
+        UserPoolRegionalConfigurationAttachmentProps as UserPoolRegionalConfigurationAttachmentProps,
+        UserPoolRegionalConfigurationAttachmentSmsConfiguration as UserPoolRegionalConfigurationAttachmentSmsConfiguration,
+    )
 
 __all__ = [
     "EumsSmsConfiguration",
@@ -37,110 +52,28 @@ __all__ = [
     "UserPoolRegionalConfigurationAttachmentSmsConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _user_pool_regional_configuration_attachment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_user_pool_regional_configuration_attachment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EumsSmsConfiguration",
+        "UserPoolRegionalConfigurationAttachmentAttributes",
+        "UserPoolRegionalConfigurationAttachmentCustomEmailSender",
+        "UserPoolRegionalConfigurationAttachmentCustomSMSSender",
+        "UserPoolRegionalConfigurationAttachmentEmailConfiguration",
+        "UserPoolRegionalConfigurationAttachmentInboundFederation",
+        "UserPoolRegionalConfigurationAttachmentLambdaConfig",
+        "UserPoolRegionalConfigurationAttachmentPreTokenGenerationConfig",
+        "UserPoolRegionalConfigurationAttachmentProps",
+        "UserPoolRegionalConfigurationAttachmentSmsConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EumsSmsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CallerArn: str
-    ConfigurationSetName: str | None = None
-    ExternalId: str | None = None
-    InEntityId: str | None = None
-    InTemplateId: str | None = None
-    OriginationIdentity: str | None = None
-    Region: str | None = None
-
-
-class UserPoolRegionalConfigurationAttachmentCustomEmailSender(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LambdaArn: str | None = None
-    LambdaVersion: str | None = None
-
-
-class UserPoolRegionalConfigurationAttachmentCustomSMSSender(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LambdaArn: str | None = None
-    LambdaVersion: str | None = None
-
-
-class UserPoolRegionalConfigurationAttachmentEmailConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConfigurationSet: str | None = None
-    EmailSendingAccount: str | None = None
-    From: str | None = None
-    ReplyToEmailAddress: str | None = None
-    SourceArn: str | None = None
-
-
-class UserPoolRegionalConfigurationAttachmentInboundFederation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LambdaArn: str | None = None
-    LambdaVersion: str | None = None
-
-
-class UserPoolRegionalConfigurationAttachmentPreTokenGenerationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LambdaArn: str | None = None
-    LambdaVersion: str | None = None
-
-
-class UserPoolRegionalConfigurationAttachmentSmsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EumsSms: EumsSmsConfiguration | None = None
-    ExternalId: str | None = None
-    SnsCallerArn: str | None = None
-    SnsRegion: str | None = None
-
-
-class UserPoolRegionalConfigurationAttachmentAttributes(DeferredModel):
-    pass
-
-
-class UserPoolRegionalConfigurationAttachmentLambdaConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreateAuthChallenge: str | None = None
-    CustomEmailSender: UserPoolRegionalConfigurationAttachmentCustomEmailSender | None = None
-    CustomMessage: str | None = None
-    CustomSMSSender: UserPoolRegionalConfigurationAttachmentCustomSMSSender | None = None
-    DefineAuthChallenge: str | None = None
-    InboundFederation: UserPoolRegionalConfigurationAttachmentInboundFederation | None = None
-    KMSKeyID: str | None = None
-    PostAuthentication: str | None = None
-    PostConfirmation: str | None = None
-    PreAuthentication: str | None = None
-    PreSignUp: str | None = None
-    PreTokenGeneration: str | None = None
-    PreTokenGenerationConfig: (
-        UserPoolRegionalConfigurationAttachmentPreTokenGenerationConfig | None
-    ) = None
-    UserMigration: str | None = None
-    VerifyAuthChallengeResponse: str | None = None
-
-
-class UserPoolRegionalConfigurationAttachmentProps(DeferredModel):
-    EmailConfiguration: UserPoolRegionalConfigurationAttachmentEmailConfiguration | None = None
-    LambdaConfig: UserPoolRegionalConfigurationAttachmentLambdaConfig | None = None
-    SmsConfiguration: UserPoolRegionalConfigurationAttachmentSmsConfiguration | None = None
-    Status: str | None = None
-    UserPoolId: str
-    UserPoolTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -370,8 +303,12 @@ class UserPoolRegionalConfigurationAttachment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = UserPoolRegionalConfigurationAttachmentProps
-    attributes_model: ClassVar[type[BaseModel]] = UserPoolRegionalConfigurationAttachmentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "UserPoolRegionalConfigurationAttachmentProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "UserPoolRegionalConfigurationAttachmentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._user_pool_resource_server_models import (
+        ResourceServerScopeType as ResourceServerScopeType,
+        UserPoolResourceServerAttributes as UserPoolResourceServerAttributes,
+        UserPoolResourceServerProps as UserPoolResourceServerProps,
+    )
 
 __all__ = [
     "ResourceServerScopeType",
@@ -23,27 +31,21 @@ __all__ = [
     "UserPoolResourceServerProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _user_pool_resource_server_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_user_pool_resource_server_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ResourceServerScopeType",
+        "UserPoolResourceServerAttributes",
+        "UserPoolResourceServerProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ResourceServerScopeType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ScopeDescription: str
-    ScopeName: str
-
-
-class UserPoolResourceServerAttributes(DeferredModel):
-    pass
-
-
-class UserPoolResourceServerProps(DeferredModel):
-    Identifier: str
-    Name: str
-    Scopes: list[ResourceServerScopeType] | None = None
-    UserPoolId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -140,8 +142,12 @@ class UserPoolResourceServer(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = UserPoolResourceServerProps
-    attributes_model: ClassVar[type[BaseModel]] = UserPoolResourceServerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "UserPoolResourceServerProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "UserPoolResourceServerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._user_pool_risk_configuration_attachment_models import (
+        AccountTakeoverActionType as AccountTakeoverActionType,
+        AccountTakeoverActionsType as AccountTakeoverActionsType,
+        AccountTakeoverRiskConfigurationType as AccountTakeoverRiskConfigurationType,
+        CompromisedCredentialsActionsType as CompromisedCredentialsActionsType,
+        CompromisedCredentialsRiskConfigurationType as CompromisedCredentialsRiskConfigurationType,
+        NotifyConfigurationType as NotifyConfigurationType,
+        NotifyEmailType as NotifyEmailType,
+        RiskExceptionConfigurationType as RiskExceptionConfigurationType,
+        UserPoolRiskConfigurationAttachmentAttributes as UserPoolRiskConfigurationAttachmentAttributes,
+        UserPoolRiskConfigurationAttachmentProps as UserPoolRiskConfigurationAttachmentProps,
+    )
 
 __all__ = [
     "AccountTakeoverActionType",
@@ -37,91 +52,28 @@ __all__ = [
     "UserPoolRiskConfigurationAttachmentProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _user_pool_risk_configuration_attachment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_user_pool_risk_configuration_attachment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AccountTakeoverActionType",
+        "AccountTakeoverActionsType",
+        "AccountTakeoverRiskConfigurationType",
+        "CompromisedCredentialsActionsType",
+        "CompromisedCredentialsRiskConfigurationType",
+        "NotifyConfigurationType",
+        "NotifyEmailType",
+        "RiskExceptionConfigurationType",
+        "UserPoolRiskConfigurationAttachmentAttributes",
+        "UserPoolRiskConfigurationAttachmentProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AccountTakeoverActionType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventAction: str
-    Notify: bool
-
-
-class AccountTakeoverActionsType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HighAction: AccountTakeoverActionType | None = None
-    LowAction: AccountTakeoverActionType | None = None
-    MediumAction: AccountTakeoverActionType | None = None
-
-
-class CompromisedCredentialsActionsType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventAction: str
-
-
-class CompromisedCredentialsRiskConfigurationType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: CompromisedCredentialsActionsType
-    EventFilter: list[str] | None = None
-
-
-class NotifyEmailType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HtmlBody: str | None = None
-    Subject: str
-    TextBody: str | None = None
-
-
-class RiskExceptionConfigurationType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BlockedIPRangeList: list[str] | None = None
-    SkippedIPRangeList: list[str] | None = None
-
-
-class UserPoolRiskConfigurationAttachmentAttributes(DeferredModel):
-    pass
-
-
-class NotifyConfigurationType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BlockEmail: NotifyEmailType | None = None
-    From: str | None = None
-    MfaEmail: NotifyEmailType | None = None
-    NoActionEmail: NotifyEmailType | None = None
-    ReplyTo: str | None = None
-    SourceArn: str
-
-
-class AccountTakeoverRiskConfigurationType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: AccountTakeoverActionsType
-    NotifyConfiguration: NotifyConfigurationType | None = None
-
-
-class UserPoolRiskConfigurationAttachmentProps(DeferredModel):
-    AccountTakeoverRiskConfiguration: AccountTakeoverRiskConfigurationType | None = None
-    ClientId: str
-    CompromisedCredentialsRiskConfiguration: CompromisedCredentialsRiskConfigurationType | None = (
-        None
-    )
-    RiskExceptionConfiguration: RiskExceptionConfigurationType | None = None
-    UserPoolId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -334,8 +286,12 @@ class UserPoolRiskConfigurationAttachment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = UserPoolRiskConfigurationAttachmentProps
-    attributes_model: ClassVar[type[BaseModel]] = UserPoolRiskConfigurationAttachmentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "UserPoolRiskConfigurationAttachmentProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "UserPoolRiskConfigurationAttachmentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

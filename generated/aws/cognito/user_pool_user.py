@@ -6,14 +6,22 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._user_pool_user_models import (
+        AttributeType as AttributeType,
+        UserPoolUserAttributes as UserPoolUserAttributes,
+        UserPoolUserProps as UserPoolUserProps,
+    )
 
 __all__ = [
     "AttributeType",
@@ -23,31 +31,21 @@ __all__ = [
     "UserPoolUserProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _user_pool_user_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_user_pool_user_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AttributeType",
+        "UserPoolUserAttributes",
+        "UserPoolUserProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AttributeType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Value: str | None = None
-
-
-class UserPoolUserAttributes(DeferredModel):
-    pass
-
-
-class UserPoolUserProps(DeferredModel):
-    ClientMetadata: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DesiredDeliveryMediums: list[str] | None = None
-    ForceAliasCreation: bool | None = None
-    MessageAction: str | None = None
-    UserAttributes: list[AttributeType] | None = None
-    UserPoolId: str
-    Username: str | None = None
-    ValidationData: list[AttributeType] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -137,8 +135,10 @@ class UserPoolUser(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = UserPoolUserProps
-    attributes_model: ClassVar[type[BaseModel]] = UserPoolUserAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserPoolUserProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "UserPoolUserAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

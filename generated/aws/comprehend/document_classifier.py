@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._document_classifier_models import (
+        AugmentedManifestsListItem as AugmentedManifestsListItem,
+        DocumentClassifierAttributes as DocumentClassifierAttributes,
+        DocumentClassifierDocumentReaderConfig as DocumentClassifierDocumentReaderConfig,
+        DocumentClassifierDocuments as DocumentClassifierDocuments,
+        DocumentClassifierInputDataConfig as DocumentClassifierInputDataConfig,
+        DocumentClassifierOutputDataConfig as DocumentClassifierOutputDataConfig,
+        DocumentClassifierProps as DocumentClassifierProps,
+        DocumentClassifierVpcConfig as DocumentClassifierVpcConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AugmentedManifestsListItem",
@@ -35,91 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _document_classifier_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_document_classifier_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AugmentedManifestsListItem",
+        "DocumentClassifierAttributes",
+        "DocumentClassifierDocumentReaderConfig",
+        "DocumentClassifierDocuments",
+        "DocumentClassifierInputDataConfig",
+        "DocumentClassifierOutputDataConfig",
+        "DocumentClassifierProps",
+        "DocumentClassifierVpcConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AugmentedManifestsListItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeNames: list[str]
-    S3Uri: str
-    Split: Literal["TRAIN", "TEST"] | None = None
-
-
-class DocumentClassifierDocumentReaderConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DocumentReadAction: Literal["TEXTRACT_DETECT_DOCUMENT_TEXT", "TEXTRACT_ANALYZE_DOCUMENT"]
-    DocumentReadMode: Literal["SERVICE_DEFAULT", "FORCE_DOCUMENT_READ_ACTION"] | None = None
-    FeatureTypes: list[Literal["TABLES", "FORMS"]] | None = None
-
-
-class DocumentClassifierDocuments(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Uri: str
-    TestS3Uri: str | None = None
-
-
-class DocumentClassifierInputDataConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AugmentedManifests: list[AugmentedManifestsListItem] | None = None
-    DataFormat: Literal["COMPREHEND_CSV", "AUGMENTED_MANIFEST"] | None = None
-    DocumentReaderConfig: DocumentClassifierDocumentReaderConfig | None = None
-    DocumentType: Literal["PLAIN_TEXT_DOCUMENT", "SEMI_STRUCTURED_DOCUMENT"] | None = None
-    Documents: DocumentClassifierDocuments | None = None
-    LabelDelimiter: str | None = None
-    S3Uri: str | None = None
-    TestS3Uri: str | None = None
-
-
-class DocumentClassifierOutputDataConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str | None = None
-    S3Uri: str | None = None
-
-
-class DocumentClassifierVpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DocumentClassifierAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class DocumentClassifierProps(DeferredModel):
-    DataAccessRoleArn: str
-    DocumentClassifierName: str
-    InputDataConfig: DocumentClassifierInputDataConfig
-    LanguageCode: Literal["en", "es", "fr", "it", "de", "pt"]
-    Mode: Literal["MULTI_CLASS", "MULTI_LABEL"] | None = None
-    ModelKmsKeyId: str | None = None
-    ModelPolicy: str | None = None
-    OutputDataConfig: DocumentClassifierOutputDataConfig | None = None
-    Tags: list[Tag] | None = None
-    VersionName: str | None = None
-    VolumeKmsKeyId: str | None = None
-    VpcConfig: DocumentClassifierVpcConfig | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -437,8 +387,12 @@ class DocumentClassifier(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DocumentClassifierProps
-    attributes_model: ClassVar[type[BaseModel]] = DocumentClassifierAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DocumentClassifierProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DocumentClassifierAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

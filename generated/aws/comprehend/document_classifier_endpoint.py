@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._document_classifier_endpoint_models import (
+        DocumentClassifierEndpointAttributes as DocumentClassifierEndpointAttributes,
+        DocumentClassifierEndpointProps as DocumentClassifierEndpointProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DocumentClassifierEndpoint",
@@ -23,30 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _document_classifier_endpoint_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_document_classifier_endpoint_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DocumentClassifierEndpointAttributes",
+        "DocumentClassifierEndpointProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DocumentClassifierEndpointAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    CurrentInferenceUnits: int | None = None
-    LastModifiedTime: str | None = None
-
-
-class DocumentClassifierEndpointProps(DeferredModel):
-    DesiredInferenceUnits: int
-    EndpointName: str
-    ModelArn: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -136,8 +135,12 @@ class DocumentClassifierEndpoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DocumentClassifierEndpointProps
-    attributes_model: ClassVar[type[BaseModel]] = DocumentClassifierEndpointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DocumentClassifierEndpointProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DocumentClassifierEndpointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

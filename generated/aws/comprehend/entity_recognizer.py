@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._entity_recognizer_models import (
+        AugmentedManifestsListItem as AugmentedManifestsListItem,
+        EntityRecognizerAnnotations as EntityRecognizerAnnotations,
+        EntityRecognizerAttributes as EntityRecognizerAttributes,
+        EntityRecognizerDocuments as EntityRecognizerDocuments,
+        EntityRecognizerEntityList as EntityRecognizerEntityList,
+        EntityRecognizerInputDataConfig as EntityRecognizerInputDataConfig,
+        EntityRecognizerProps as EntityRecognizerProps,
+        EntityRecognizerVpcConfig as EntityRecognizerVpcConfig,
+        EntityTypesListItem as EntityTypesListItem,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AugmentedManifestsListItem",
@@ -37,96 +52,28 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _entity_recognizer_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_entity_recognizer_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AugmentedManifestsListItem",
+        "EntityRecognizerAnnotations",
+        "EntityRecognizerAttributes",
+        "EntityRecognizerDocuments",
+        "EntityRecognizerEntityList",
+        "EntityRecognizerInputDataConfig",
+        "EntityRecognizerProps",
+        "EntityRecognizerVpcConfig",
+        "EntityTypesListItem",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AugmentedManifestsListItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnnotationDataS3Uri: str | None = None
-    AttributeNames: list[str]
-    DocumentType: Literal["PLAIN_TEXT_DOCUMENT", "SEMI_STRUCTURED_DOCUMENT"] | None = None
-    S3Uri: str
-    SourceDocumentsS3Uri: str | None = None
-    Split: Literal["TRAIN", "TEST"] | None = None
-
-
-class EntityRecognizerAnnotations(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Uri: str
-    TestS3Uri: str | None = None
-
-
-class EntityRecognizerDocuments(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputFormat: Literal["ONE_DOC_PER_FILE", "ONE_DOC_PER_LINE"] | None = None
-    S3Uri: str
-    TestS3Uri: str | None = None
-
-
-class EntityRecognizerEntityList(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Uri: str
-
-
-class EntityRecognizerVpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
-
-
-class EntityTypesListItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class EntityRecognizerAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class EntityRecognizerInputDataConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Annotations: EntityRecognizerAnnotations | None = None
-    AugmentedManifests: list[AugmentedManifestsListItem] | None = None
-    DataFormat: Literal["COMPREHEND_CSV", "AUGMENTED_MANIFEST"] | None = None
-    Documents: EntityRecognizerDocuments | None = None
-    EntityList: EntityRecognizerEntityList | None = None
-    EntityTypes: list[EntityTypesListItem]
-
-
-class EntityRecognizerProps(DeferredModel):
-    DataAccessRoleArn: str
-    InputDataConfig: EntityRecognizerInputDataConfig
-    LanguageCode: Literal["en", "es", "fr", "de", "it", "pt", "ar", "hi", "ja", "ko", "zh", "zh-TW"]
-    ModelKmsKeyId: str | None = None
-    ModelPolicy: str | None = None
-    RecognizerName: str
-    Tags: list[Tag] | None = None
-    VersionName: str | None = None
-    VolumeKmsKeyId: str | None = None
-    VpcConfig: EntityRecognizerVpcConfig | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -480,8 +427,12 @@ class EntityRecognizer(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EntityRecognizerProps
-    attributes_model: ClassVar[type[BaseModel]] = EntityRecognizerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EntityRecognizerProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EntityRecognizerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._flywheel_models import (
+        EntityTypesListItem as EntityTypesListItem,
+        FlywheelAttributes as FlywheelAttributes,
+        FlywheelDataSecurityConfig as FlywheelDataSecurityConfig,
+        FlywheelDocumentClassificationConfig as FlywheelDocumentClassificationConfig,
+        FlywheelEntityRecognitionConfig as FlywheelEntityRecognitionConfig,
+        FlywheelProps as FlywheelProps,
+        FlywheelTaskConfig as FlywheelTaskConfig,
+        FlywheelVpcConfig as FlywheelVpcConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "EntityTypesListItem",
@@ -35,80 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _flywheel_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_flywheel_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EntityTypesListItem",
+        "FlywheelAttributes",
+        "FlywheelDataSecurityConfig",
+        "FlywheelDocumentClassificationConfig",
+        "FlywheelEntityRecognitionConfig",
+        "FlywheelProps",
+        "FlywheelTaskConfig",
+        "FlywheelVpcConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EntityTypesListItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: str
-
-
-class FlywheelDocumentClassificationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Labels: list[str] | None = None
-    Mode: Literal["MULTI_CLASS", "MULTI_LABEL"]
-
-
-class FlywheelEntityRecognitionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EntityTypes: list[EntityTypesListItem] | None = None
-
-
-class FlywheelTaskConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DocumentClassificationConfig: FlywheelDocumentClassificationConfig | None = None
-    EntityRecognitionConfig: FlywheelEntityRecognitionConfig | None = None
-    LanguageCode: Literal["en", "es", "fr", "it", "de", "pt"]
-
-
-class FlywheelVpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class FlywheelAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class FlywheelDataSecurityConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataLakeKmsKeyId: str | None = None
-    ModelKmsKeyId: str | None = None
-    VolumeKmsKeyId: str | None = None
-    VpcConfig: FlywheelVpcConfig | None = None
-
-
-class FlywheelProps(DeferredModel):
-    ActiveModelArn: str | None = None
-    DataAccessRoleArn: str
-    DataLakeS3Uri: str
-    DataSecurityConfig: FlywheelDataSecurityConfig | None = None
-    FlywheelName: str
-    ModelType: Literal["DOCUMENT_CLASSIFIER", "ENTITY_RECOGNIZER"] | None = None
-    Tags: list[Tag] | None = None
-    TaskConfig: FlywheelTaskConfig | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -377,8 +338,10 @@ class Flywheel(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FlywheelProps
-    attributes_model: ClassVar[type[BaseModel]] = FlywheelAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FlywheelProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FlywheelAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._automation_rule_models import (
+        AutomationRuleAttributes as AutomationRuleAttributes,
+        AutomationRuleCriteria as AutomationRuleCriteria,
+        AutomationRuleOrganizationConfiguration as AutomationRuleOrganizationConfiguration,
+        AutomationRuleProps as AutomationRuleProps,
+        AutomationRuleSchedule as AutomationRuleSchedule,
+        DoubleCriteriaCondition as DoubleCriteriaCondition,
+        IntegerCriteriaCondition as IntegerCriteriaCondition,
+        ResourceTagsCriteriaCondition as ResourceTagsCriteriaCondition,
+        StringCriteriaCondition as StringCriteriaCondition,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AutomationRule",
@@ -37,168 +52,28 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _automation_rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_automation_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AutomationRuleAttributes",
+        "AutomationRuleCriteria",
+        "AutomationRuleOrganizationConfiguration",
+        "AutomationRuleProps",
+        "AutomationRuleSchedule",
+        "DoubleCriteriaCondition",
+        "IntegerCriteriaCondition",
+        "ResourceTagsCriteriaCondition",
+        "StringCriteriaCondition",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AutomationRuleOrganizationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountIds: list[str] | None = None
-    RuleApplyOrder: Literal["BeforeAccountRules", "AfterAccountRules"] | None = None
-
-
-class AutomationRuleSchedule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExecutionWindowInMinutes: int | None = None
-    ScheduleExpression: str | None = None
-    ScheduleExpressionTimezone: str | None = None
-
-
-class DoubleCriteriaCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comparison: (
-        Literal[
-            "StringEquals",
-            "StringNotEquals",
-            "StringEqualsIgnoreCase",
-            "StringNotEqualsIgnoreCase",
-            "StringLike",
-            "StringNotLike",
-            "NumericEquals",
-            "NumericNotEquals",
-            "NumericLessThan",
-            "NumericLessThanEquals",
-            "NumericGreaterThan",
-            "NumericGreaterThanEquals",
-        ]
-        | None
-    ) = None
-    Values: list[float] | None = None
-
-
-class IntegerCriteriaCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comparison: (
-        Literal[
-            "StringEquals",
-            "StringNotEquals",
-            "StringEqualsIgnoreCase",
-            "StringNotEqualsIgnoreCase",
-            "StringLike",
-            "StringNotLike",
-            "NumericEquals",
-            "NumericNotEquals",
-            "NumericLessThan",
-            "NumericLessThanEquals",
-            "NumericGreaterThan",
-            "NumericGreaterThanEquals",
-        ]
-        | None
-    ) = None
-    Values: list[int] | None = None
-
-
-class ResourceTagsCriteriaCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comparison: (
-        Literal[
-            "StringEquals",
-            "StringNotEquals",
-            "StringEqualsIgnoreCase",
-            "StringNotEqualsIgnoreCase",
-            "StringLike",
-            "StringNotLike",
-            "NumericEquals",
-            "NumericNotEquals",
-            "NumericLessThan",
-            "NumericLessThanEquals",
-            "NumericGreaterThan",
-            "NumericGreaterThanEquals",
-        ]
-        | None
-    ) = None
-    Key: str | None = None
-    Values: list[str] | None = None
-
-
-class StringCriteriaCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comparison: (
-        Literal[
-            "StringEquals",
-            "StringNotEquals",
-            "StringEqualsIgnoreCase",
-            "StringNotEqualsIgnoreCase",
-            "StringLike",
-            "StringNotLike",
-            "NumericEquals",
-            "NumericNotEquals",
-            "NumericLessThan",
-            "NumericLessThanEquals",
-            "NumericGreaterThan",
-            "NumericGreaterThanEquals",
-        ]
-        | None
-    ) = None
-    Values: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AutomationRuleAttributes(DeferredModel):
-    AccountId: str | None = None
-    CreatedTimestamp: str | None = None
-    LastUpdatedTimestamp: str | None = None
-    RuleArn: str | None = None
-    RuleId: str | None = None
-    RuleRevision: str | None = None
-
-
-class AutomationRuleCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EbsVolumeSizeInGib: list[IntegerCriteriaCondition] | None = None
-    EbsVolumeType: list[StringCriteriaCondition] | None = None
-    EstimatedMonthlySavings: list[DoubleCriteriaCondition] | None = None
-    LookBackPeriodInDays: list[IntegerCriteriaCondition] | None = None
-    Region: list[StringCriteriaCondition] | None = None
-    ResourceArn: list[StringCriteriaCondition] | None = None
-    ResourceTag: list[ResourceTagsCriteriaCondition] | None = None
-    RestartNeeded: list[StringCriteriaCondition] | None = None
-
-
-class AutomationRuleProps(DeferredModel):
-    Criteria: AutomationRuleCriteria | None = None
-    Description: str | None = None
-    Name: str
-    OrganizationConfiguration: AutomationRuleOrganizationConfiguration | None = None
-    Priority: str | None = None
-    RecommendedActionTypes: list[
-        Literal["SnapshotAndDeleteUnattachedEbsVolume", "UpgradeEbsVolumeType"]
-    ]
-    RuleType: Literal["AccountRule", "OrganizationRule"]
-    Schedule: AutomationRuleSchedule
-    Status: Literal["Active", "Inactive"]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -574,8 +449,10 @@ class AutomationRule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AutomationRuleProps
-    attributes_model: ClassVar[type[BaseModel]] = AutomationRuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AutomationRuleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AutomationRuleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

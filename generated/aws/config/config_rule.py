@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._config_rule_models import (
+        ConfigRuleAttributes as ConfigRuleAttributes,
+        ConfigRuleCompliance as ConfigRuleCompliance,
+        ConfigRuleCustomPolicyDetails as ConfigRuleCustomPolicyDetails,
+        ConfigRuleProps as ConfigRuleProps,
+        ConfigRuleScope as ConfigRuleScope,
+        ConfigRuleSource as ConfigRuleSource,
+        EvaluationModeConfiguration as EvaluationModeConfiguration,
+        SourceDetail as SourceDetail,
+    )
 
 __all__ = [
     "ConfigRule",
@@ -33,76 +46,26 @@ __all__ = [
     "SourceDetailDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _config_rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_config_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConfigRuleAttributes",
+        "ConfigRuleCompliance",
+        "ConfigRuleCustomPolicyDetails",
+        "ConfigRuleProps",
+        "ConfigRuleScope",
+        "ConfigRuleSource",
+        "EvaluationModeConfiguration",
+        "SourceDetail",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConfigRuleCompliance(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: str | None = None
-
-
-class ConfigRuleCustomPolicyDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableDebugLogDelivery: bool | None = None
-    PolicyRuntime: str | None = None
-    PolicyText: str | None = None
-
-
-class ConfigRuleScope(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComplianceResourceId: str | None = None
-    ComplianceResourceTypes: list[str] | None = None
-    TagKey: str | None = None
-    TagValue: str | None = None
-
-
-class EvaluationModeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Mode: str | None = None
-
-
-class SourceDetail(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventSource: str
-    MaximumExecutionFrequency: str | None = None
-    MessageType: str
-
-
-class ConfigRuleAttributes(DeferredModel):
-    Arn: str | None = None
-    ConfigRuleId: str | None = None
-
-
-class ConfigRuleSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomPolicyDetails: ConfigRuleCustomPolicyDetails | None = None
-    Owner: str
-    SourceDetails: list[SourceDetail] | None = None
-    SourceIdentifier: str | None = None
-
-
-class ConfigRuleProps(DeferredModel):
-    Compliance: ConfigRuleCompliance | None = None
-    ConfigRuleName: str | None = None
-    Description: str | None = None
-    EvaluationModes: list[EvaluationModeConfiguration] | None = None
-    InputParameters: str | dict[str, Any] | None = None
-    MaximumExecutionFrequency: str | None = None
-    Scope: ConfigRuleScope | None = None
-    Source: ConfigRuleSource
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -281,8 +244,10 @@ class ConfigRule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConfigRuleProps
-    attributes_model: ClassVar[type[BaseModel]] = ConfigRuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ConfigRuleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigRuleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

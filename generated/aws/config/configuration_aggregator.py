@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._configuration_aggregator_models import (
+        AccountAggregationSource as AccountAggregationSource,
+        ConfigurationAggregatorAttributes as ConfigurationAggregatorAttributes,
+        ConfigurationAggregatorOrganizationAggregationSource as ConfigurationAggregatorOrganizationAggregationSource,
+        ConfigurationAggregatorProps as ConfigurationAggregatorProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AccountAggregationSource",
@@ -27,47 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _configuration_aggregator_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_configuration_aggregator_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AccountAggregationSource",
+        "ConfigurationAggregatorAttributes",
+        "ConfigurationAggregatorOrganizationAggregationSource",
+        "ConfigurationAggregatorProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AccountAggregationSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountIds: list[str]
-    AllAwsRegions: bool | None = None
-    AwsRegions: list[str] | None = None
-
-
-class ConfigurationAggregatorOrganizationAggregationSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllAwsRegions: bool | None = None
-    AwsRegions: list[str] | None = None
-    RoleArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ConfigurationAggregatorAttributes(DeferredModel):
-    ConfigurationAggregatorArn: str | None = None
-
-
-class ConfigurationAggregatorProps(DeferredModel):
-    AccountAggregationSources: list[AccountAggregationSource] | None = None
-    ConfigurationAggregatorName: str | None = None
-    OrganizationAggregationSource: ConfigurationAggregatorOrganizationAggregationSource | None = (
-        None
-    )
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -212,8 +198,12 @@ class ConfigurationAggregator(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConfigurationAggregatorProps
-    attributes_model: ClassVar[type[BaseModel]] = ConfigurationAggregatorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigurationAggregatorProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigurationAggregatorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._configuration_recorder_models import (
+        ConfigurationRecorderAttributes as ConfigurationRecorderAttributes,
+        ConfigurationRecorderExclusionByResourceTypes as ConfigurationRecorderExclusionByResourceTypes,
+        ConfigurationRecorderProps as ConfigurationRecorderProps,
+        ConfigurationRecorderRecordingGroup as ConfigurationRecorderRecordingGroup,
+        ConfigurationRecorderRecordingMode as ConfigurationRecorderRecordingMode,
+        ConfigurationRecorderRecordingStrategy as ConfigurationRecorderRecordingStrategy,
+        RecordingModeOverride as RecordingModeOverride,
+    )
 
 __all__ = [
     "ConfigurationRecorder",
@@ -31,62 +43,25 @@ __all__ = [
     "RecordingModeOverrideDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _configuration_recorder_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_configuration_recorder_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConfigurationRecorderAttributes",
+        "ConfigurationRecorderExclusionByResourceTypes",
+        "ConfigurationRecorderProps",
+        "ConfigurationRecorderRecordingGroup",
+        "ConfigurationRecorderRecordingMode",
+        "ConfigurationRecorderRecordingStrategy",
+        "RecordingModeOverride",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConfigurationRecorderExclusionByResourceTypes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceTypes: list[str]
-
-
-class ConfigurationRecorderRecordingStrategy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    UseOnly: str
-
-
-class RecordingModeOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    RecordingFrequency: str
-    ResourceTypes: list[str]
-
-
-class ConfigurationRecorderAttributes(DeferredModel):
-    ResourceARN: str | None = None
-
-
-class ConfigurationRecorderRecordingGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllSupported: bool | None = None
-    ExclusionByResourceTypes: ConfigurationRecorderExclusionByResourceTypes | None = None
-    IncludeGlobalResourceTypes: bool | None = None
-    RecordingStrategy: ConfigurationRecorderRecordingStrategy | None = None
-    ResourceTypes: list[str] | None = None
-
-
-class ConfigurationRecorderRecordingMode(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RecordingFrequency: str
-    RecordingModeOverrides: list[RecordingModeOverride] | None = None
-
-
-class ConfigurationRecorderProps(DeferredModel):
-    Name: str | None = None
-    RecordingGroup: ConfigurationRecorderRecordingGroup | None = None
-    RecordingMode: ConfigurationRecorderRecordingMode | None = None
-    RoleARN: str
-    StartedOnCreate: bool | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -251,8 +226,12 @@ class ConfigurationRecorder(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConfigurationRecorderProps
-    attributes_model: ClassVar[type[BaseModel]] = ConfigurationRecorderAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigurationRecorderProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigurationRecorderAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._conformance_pack_models import (
+        ConformancePackAttributes as ConformancePackAttributes,
+        ConformancePackInputParameter as ConformancePackInputParameter,
+        ConformancePackProps as ConformancePackProps,
+        ConformancePackTemplateSSMDocumentDetails as ConformancePackTemplateSSMDocumentDetails,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ConformancePack",
@@ -27,47 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _conformance_pack_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_conformance_pack_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConformancePackAttributes",
+        "ConformancePackInputParameter",
+        "ConformancePackProps",
+        "ConformancePackTemplateSSMDocumentDetails",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConformancePackInputParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ParameterName: str
-    ParameterValue: str
-
-
-class ConformancePackTemplateSSMDocumentDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DocumentName: str | None = None
-    DocumentVersion: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ConformancePackAttributes(DeferredModel):
-    ConformancePackArn: str | None = None
-
-
-class ConformancePackProps(DeferredModel):
-    ConformancePackInputParameters: list[ConformancePackInputParameter] | None = None
-    ConformancePackName: str
-    DeliveryS3Bucket: str | None = None
-    DeliveryS3KeyPrefix: str | None = None
-    Tags: list[Tag] | None = None
-    TemplateBody: str | None = None
-    TemplateS3Uri: str | None = None
-    TemplateSSMDocumentDetails: ConformancePackTemplateSSMDocumentDetails | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -211,8 +197,10 @@ class ConformancePack(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConformancePackProps
-    attributes_model: ClassVar[type[BaseModel]] = ConformancePackAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ConformancePackProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConformancePackAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._connector_models import (
+        AzureConnectorConfiguration as AzureConnectorConfiguration,
+        ConnectorAttributes as ConnectorAttributes,
+        ConnectorConnectorConfiguration as ConnectorConnectorConfiguration,
+        ConnectorProps as ConnectorProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AzureConnectorConfiguration",
@@ -27,42 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _connector_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_connector_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AzureConnectorConfiguration",
+        "ConnectorAttributes",
+        "ConnectorConnectorConfiguration",
+        "ConnectorProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AzureConnectorConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientIdentifier: str
-    TenantIdentifier: str
-
-
-class ConnectorConnectorConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Azure: AzureConnectorConfiguration | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ConnectorAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    Name: str | None = None
-
-
-class ConnectorProps(DeferredModel):
-    ConnectorConfiguration: ConnectorConnectorConfiguration
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -172,8 +163,10 @@ class Connector(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConnectorProps
-    attributes_model: ClassVar[type[BaseModel]] = ConnectorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ConnectorProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConnectorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._delivery_channel_models import (
+        DeliveryChannelAttributes as DeliveryChannelAttributes,
+        DeliveryChannelConfigSnapshotDeliveryProperties as DeliveryChannelConfigSnapshotDeliveryProperties,
+        DeliveryChannelProps as DeliveryChannelProps,
+    )
 
 __all__ = [
     "DeliveryChannel",
@@ -23,30 +31,21 @@ __all__ = [
     "DeliveryChannelProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _delivery_channel_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_delivery_channel_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DeliveryChannelAttributes",
+        "DeliveryChannelConfigSnapshotDeliveryProperties",
+        "DeliveryChannelProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DeliveryChannelConfigSnapshotDeliveryProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeliveryFrequency: (
-        Literal["One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours"] | None
-    ) = None
-
-
-class DeliveryChannelAttributes(DeferredModel):
-    pass
-
-
-class DeliveryChannelProps(DeferredModel):
-    ConfigSnapshotDeliveryProperties: DeliveryChannelConfigSnapshotDeliveryProperties | None = None
-    Name: str | None = None
-    S3BucketName: str
-    S3KeyPrefix: str | None = None
-    S3KmsKeyArn: str | None = None
-    SnsTopicARN: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -128,8 +127,10 @@ class DeliveryChannel(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DeliveryChannelProps
-    attributes_model: ClassVar[type[BaseModel]] = DeliveryChannelAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DeliveryChannelProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DeliveryChannelAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

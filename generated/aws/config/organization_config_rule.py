@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._organization_config_rule_models import (
+        OrganizationConfigRuleAttributes as OrganizationConfigRuleAttributes,
+        OrganizationConfigRuleOrganizationCustomPolicyRuleMetadata as OrganizationConfigRuleOrganizationCustomPolicyRuleMetadata,
+        OrganizationConfigRuleOrganizationCustomRuleMetadata as OrganizationConfigRuleOrganizationCustomRuleMetadata,
+        OrganizationConfigRuleOrganizationManagedRuleMetadata as OrganizationConfigRuleOrganizationManagedRuleMetadata,
+        OrganizationConfigRuleProps as OrganizationConfigRuleProps,
+    )
 
 __all__ = [
     "OrganizationConfigRule",
@@ -27,89 +37,23 @@ __all__ = [
     "OrganizationConfigRuleProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _organization_config_rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_organization_config_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "OrganizationConfigRuleAttributes",
+        "OrganizationConfigRuleOrganizationCustomPolicyRuleMetadata",
+        "OrganizationConfigRuleOrganizationCustomRuleMetadata",
+        "OrganizationConfigRuleOrganizationManagedRuleMetadata",
+        "OrganizationConfigRuleProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class OrganizationConfigRuleOrganizationCustomPolicyRuleMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DebugLogDeliveryAccounts: list[str] | None = None
-    Description: str | None = None
-    InputParameters: str | None = None
-    OrganizationConfigRuleTriggerTypes: (
-        list[
-            Literal[
-                "ConfigurationItemChangeNotification",
-                "OversizedConfigurationItemChangeNotification",
-            ]
-        ]
-        | None
-    ) = None
-    PolicyText: str
-    ResourceIdScope: str | None = None
-    ResourceTypesScope: list[str] | None = None
-    Runtime: str
-    TagKeyScope: str | None = None
-    TagValueScope: str | None = None
-
-
-class OrganizationConfigRuleOrganizationCustomRuleMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    InputParameters: str | None = None
-    LambdaFunctionArn: str
-    MaximumExecutionFrequency: (
-        Literal["One_Hour", "Six_Hours", "Three_Hours", "Twelve_Hours", "TwentyFour_Hours"] | None
-    ) = None
-    OrganizationConfigRuleTriggerTypes: list[
-        Literal[
-            "ConfigurationItemChangeNotification",
-            "OversizedConfigurationItemChangeNotification",
-            "ScheduledNotification",
-        ]
-    ]
-    ResourceIdScope: str | None = None
-    ResourceTypesScope: list[str] | None = None
-    TagKeyScope: str | None = None
-    TagValueScope: str | None = None
-
-
-class OrganizationConfigRuleOrganizationManagedRuleMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    InputParameters: str | None = None
-    MaximumExecutionFrequency: (
-        Literal["One_Hour", "Six_Hours", "Three_Hours", "Twelve_Hours", "TwentyFour_Hours"] | None
-    ) = None
-    ResourceIdScope: str | None = None
-    ResourceTypesScope: list[str] | None = None
-    RuleIdentifier: str
-    TagKeyScope: str | None = None
-    TagValueScope: str | None = None
-
-
-class OrganizationConfigRuleAttributes(DeferredModel):
-    OrganizationConfigRuleArn: str | None = None
-
-
-class OrganizationConfigRuleProps(DeferredModel):
-    ExcludedAccounts: list[str] | None = None
-    OrganizationConfigRuleName: str
-    OrganizationCustomPolicyRuleMetadata: (
-        OrganizationConfigRuleOrganizationCustomPolicyRuleMetadata | None
-    ) = None
-    OrganizationCustomRuleMetadata: OrganizationConfigRuleOrganizationCustomRuleMetadata | None = (
-        None
-    )
-    OrganizationManagedRuleMetadata: (
-        OrganizationConfigRuleOrganizationManagedRuleMetadata | None
-    ) = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -339,8 +283,12 @@ class OrganizationConfigRule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = OrganizationConfigRuleProps
-    attributes_model: ClassVar[type[BaseModel]] = OrganizationConfigRuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OrganizationConfigRuleProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OrganizationConfigRuleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._organization_conformance_pack_models import (
+        ConformancePackInputParameter as ConformancePackInputParameter,
+        OrganizationConformancePackAttributes as OrganizationConformancePackAttributes,
+        OrganizationConformancePackProps as OrganizationConformancePackProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ConformancePackInputParameter",
@@ -25,36 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _organization_conformance_pack_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_organization_conformance_pack_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConformancePackInputParameter",
+        "OrganizationConformancePackAttributes",
+        "OrganizationConformancePackProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConformancePackInputParameter(DeferredModel):
-    ParameterName: str
-    ParameterValue: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class OrganizationConformancePackAttributes(DeferredModel):
-    OrganizationConformancePackArn: str | None = None
-
-
-class OrganizationConformancePackProps(DeferredModel):
-    ConformancePackInputParameters: list[ConformancePackInputParameter] | None = None
-    DeliveryS3Bucket: str | None = None
-    DeliveryS3KeyPrefix: str | None = None
-    ExcludedAccounts: list[str] | None = None
-    OrganizationConformancePackName: str
-    Tags: list[Tag] | None = None
-    TemplateBody: str | None = None
-    TemplateS3Uri: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -177,8 +172,12 @@ class OrganizationConformancePack(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = OrganizationConformancePackProps
-    attributes_model: ClassVar[type[BaseModel]] = OrganizationConformancePackAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OrganizationConformancePackProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OrganizationConformancePackAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

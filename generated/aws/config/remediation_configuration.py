@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._remediation_configuration_models import (
+        RemediationConfigurationAttributes as RemediationConfigurationAttributes,
+        RemediationConfigurationExecutionControls as RemediationConfigurationExecutionControls,
+        RemediationConfigurationProps as RemediationConfigurationProps,
+        RemediationConfigurationSsmControls as RemediationConfigurationSsmControls,
+    )
 
 __all__ = [
     "RemediationConfiguration",
@@ -25,40 +34,22 @@ __all__ = [
     "RemediationConfigurationSsmControlsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _remediation_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_remediation_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RemediationConfigurationAttributes",
+        "RemediationConfigurationExecutionControls",
+        "RemediationConfigurationProps",
+        "RemediationConfigurationSsmControls",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RemediationConfigurationSsmControls(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConcurrentExecutionRatePercentage: int | None = None
-    ErrorPercentage: int | None = None
-
-
-class RemediationConfigurationAttributes(DeferredModel):
-    pass
-
-
-class RemediationConfigurationExecutionControls(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SsmControls: RemediationConfigurationSsmControls | None = None
-
-
-class RemediationConfigurationProps(DeferredModel):
-    Automatic: bool | None = None
-    ConfigRuleName: str
-    ExecutionControls: RemediationConfigurationExecutionControls | None = None
-    MaximumAutomaticAttempts: int | None = None
-    Parameters: dict[str, Any] | str | None = None
-    ResourceType: str | None = None
-    RetryAttemptSeconds: int | None = None
-    TargetId: str
-    TargetType: str
-    TargetVersion: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -148,8 +139,12 @@ class RemediationConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RemediationConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = RemediationConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RemediationConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RemediationConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

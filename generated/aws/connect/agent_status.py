@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._agent_status_models import (
+        AgentStatusAttributes as AgentStatusAttributes,
+        AgentStatusProps as AgentStatusProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AgentStatus",
@@ -23,33 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _agent_status_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_agent_status_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AgentStatusAttributes",
+        "AgentStatusProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AgentStatusAttributes(DeferredModel):
-    AgentStatusArn: str | None = None
-    LastModifiedRegion: str | None = None
-    LastModifiedTime: float | None = None
-
-
-class AgentStatusProps(DeferredModel):
-    Description: str | None = None
-    DisplayOrder: int | None = None
-    InstanceArn: str
-    Name: str
-    ResetOrderNumber: bool | None = None
-    State: Literal["ENABLED", "DISABLED"]
-    Tags: list[Tag] | None = None
-    Type: Literal["ROUTABLE", "CUSTOM", "OFFLINE"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -144,8 +140,10 @@ class AgentStatus(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AgentStatusProps
-    attributes_model: ClassVar[type[BaseModel]] = AgentStatusAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AgentStatusProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AgentStatusAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

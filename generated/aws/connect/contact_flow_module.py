@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._contact_flow_module_models import (
+        ContactFlowModuleAttributes as ContactFlowModuleAttributes,
+        ContactFlowModuleExternalInvocationConfiguration as ContactFlowModuleExternalInvocationConfiguration,
+        ContactFlowModuleProps as ContactFlowModuleProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ContactFlowModule",
@@ -25,39 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _contact_flow_module_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_contact_flow_module_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ContactFlowModuleAttributes",
+        "ContactFlowModuleExternalInvocationConfiguration",
+        "ContactFlowModuleProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ContactFlowModuleExternalInvocationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ContactFlowModuleAttributes(DeferredModel):
-    ContactFlowModuleArn: str | None = None
-    Status: str | None = None
-
-
-class ContactFlowModuleProps(DeferredModel):
-    Content: str
-    Description: str | None = None
-    ExternalInvocationConfiguration: ContactFlowModuleExternalInvocationConfiguration | None = None
-    InstanceArn: str
-    Name: str
-    Settings: str | None = None
-    State: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -163,8 +155,12 @@ class ContactFlowModule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ContactFlowModuleProps
-    attributes_model: ClassVar[type[BaseModel]] = ContactFlowModuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ContactFlowModuleProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ContactFlowModuleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_lake_association_models import (
+        DataLakeAssociationAttributes as DataLakeAssociationAttributes,
+        DataLakeAssociationProps as DataLakeAssociationProps,
+    )
 
 __all__ = [
     "DataLakeAssociation",
@@ -21,19 +28,20 @@ __all__ = [
     "DataLakeAssociationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _data_lake_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_lake_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataLakeAssociationAttributes",
+        "DataLakeAssociationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataLakeAssociationProps(DeferredModel):
-    DataSetId: str
-    InstanceId: str
-    TargetAccountId: str | None = None
-
-
-class DataLakeAssociationAttributes(DeferredModel):
-    ResourceShareArn: str | None = None
-    ResourceShareId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -96,8 +104,12 @@ class DataLakeAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataLakeAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = DataLakeAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataLakeAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataLakeAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_table_models import (
+        DataTableAttributes as DataTableAttributes,
+        DataTableLockVersion as DataTableLockVersion,
+        DataTableProps as DataTableProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DataTable",
@@ -25,41 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _data_table_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_table_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataTableAttributes",
+        "DataTableLockVersion",
+        "DataTableProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataTableLockVersion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataTable: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DataTableAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: float | None = None
-    LastModifiedRegion: str | None = None
-    LastModifiedTime: float | None = None
-    LockVersion: DataTableLockVersion | None = None
-
-
-class DataTableProps(DeferredModel):
-    Description: str | None = None
-    InstanceArn: str
-    Name: str
-    Status: Literal["PUBLISHED"]
-    Tags: list[Tag] | None = None
-    TimeZone: str
-    ValueLockLevel: Literal["NONE", "DATA_TABLE", "PRIMARY_VALUE", "ATTRIBUTE", "VALUE"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -181,8 +171,10 @@ class DataTable(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataTableProps
-    attributes_model: ClassVar[type[BaseModel]] = DataTableAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DataTableProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataTableAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

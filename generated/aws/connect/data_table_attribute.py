@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_table_attribute_models import (
+        DataTableAttributeAttributes as DataTableAttributeAttributes,
+        DataTableAttributeLockVersion as DataTableAttributeLockVersion,
+        DataTableAttributeProps as DataTableAttributeProps,
+        DataTableAttributeValidation as DataTableAttributeValidation,
+        DataTableAttributeValidationEnum as DataTableAttributeValidationEnum,
+    )
 
 __all__ = [
     "DataTableAttribute",
@@ -27,57 +37,23 @@ __all__ = [
     "DataTableAttributeValidationEnumDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _data_table_attribute_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_table_attribute_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataTableAttributeAttributes",
+        "DataTableAttributeLockVersion",
+        "DataTableAttributeProps",
+        "DataTableAttributeValidation",
+        "DataTableAttributeValidationEnum",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataTableAttributeLockVersion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attribute: str | None = None
-    DataTable: str | None = None
-
-
-class DataTableAttributeValidationEnum(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Strict: bool | None = None
-    Values: list[str] | None = None
-
-
-class DataTableAttributeAttributes(DeferredModel):
-    AttributeId: str | None = None
-    LastModifiedRegion: str | None = None
-    LastModifiedTime: float | None = None
-    LockVersion: DataTableAttributeLockVersion | None = None
-
-
-class DataTableAttributeValidation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enum: DataTableAttributeValidationEnum | None = None
-    ExclusiveMaximum: float | None = None
-    ExclusiveMinimum: float | None = None
-    MaxLength: int | None = None
-    MaxValues: int | None = None
-    Maximum: float | None = None
-    MinLength: int | None = None
-    MinValues: int | None = None
-    Minimum: float | None = None
-    MultipleOf: float | None = None
-
-
-class DataTableAttributeProps(DeferredModel):
-    DataTableArn: str
-    Description: str | None = None
-    InstanceArn: str
-    Name: str
-    Primary: bool | None = None
-    Validation: DataTableAttributeValidation | None = None
-    ValueType: Literal["TEXT", "NUMBER", "BOOLEAN", "TEXT_LIST", "NUMBER_LIST"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -226,8 +202,12 @@ class DataTableAttribute(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataTableAttributeProps
-    attributes_model: ClassVar[type[BaseModel]] = DataTableAttributeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataTableAttributeProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataTableAttributeAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_table_record_models import (
+        DataTableRecordAttributes as DataTableRecordAttributes,
+        DataTableRecordDataTableRecord as DataTableRecordDataTableRecord,
+        DataTableRecordProps as DataTableRecordProps,
+        Value as Value,
+    )
 
 __all__ = [
     "DataTableRecord",
@@ -25,34 +34,22 @@ __all__ = [
     "ValueDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _data_table_record_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_table_record_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataTableRecordAttributes",
+        "DataTableRecordDataTableRecord",
+        "DataTableRecordProps",
+        "Value",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Value(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeId: str | None = None
-    AttributeValue: str | None = None
-
-
-class DataTableRecordAttributes(DeferredModel):
-    RecordId: str | None = None
-
-
-class DataTableRecordDataTableRecord(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PrimaryValues: list[Value] | None = None
-    Values: list[Value]
-
-
-class DataTableRecordProps(DeferredModel):
-    DataTableArn: str
-    DataTableRecord: DataTableRecordDataTableRecord
-    InstanceArn: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -146,8 +143,10 @@ class DataTableRecord(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataTableRecordProps
-    attributes_model: ClassVar[type[BaseModel]] = DataTableRecordAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DataTableRecordProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataTableRecordAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,61 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._evaluation_form_models import (
+        EvaluationFormAttributes as EvaluationFormAttributes,
+        EvaluationFormAutoEvaluationConfiguration as EvaluationFormAutoEvaluationConfiguration,
+        EvaluationFormAutomaticFailConfiguration as EvaluationFormAutomaticFailConfiguration,
+        EvaluationFormBaseItem as EvaluationFormBaseItem,
+        EvaluationFormItem as EvaluationFormItem,
+        EvaluationFormItemEnablementCondition as EvaluationFormItemEnablementCondition,
+        EvaluationFormItemEnablementConditionOperand as EvaluationFormItemEnablementConditionOperand,
+        EvaluationFormItemEnablementConfiguration as EvaluationFormItemEnablementConfiguration,
+        EvaluationFormItemEnablementExpression as EvaluationFormItemEnablementExpression,
+        EvaluationFormItemEnablementSource as EvaluationFormItemEnablementSource,
+        EvaluationFormItemEnablementSourceValue as EvaluationFormItemEnablementSourceValue,
+        EvaluationFormLanguageConfiguration as EvaluationFormLanguageConfiguration,
+        EvaluationFormMetricConfiguration as EvaluationFormMetricConfiguration,
+        EvaluationFormMultiSelectQuestionAutomation as EvaluationFormMultiSelectQuestionAutomation,
+        EvaluationFormMultiSelectQuestionAutomationOption as EvaluationFormMultiSelectQuestionAutomationOption,
+        EvaluationFormMultiSelectQuestionOption as EvaluationFormMultiSelectQuestionOption,
+        EvaluationFormMultiSelectQuestionProperties as EvaluationFormMultiSelectQuestionProperties,
+        EvaluationFormNumericQuestionAutomation as EvaluationFormNumericQuestionAutomation,
+        EvaluationFormNumericQuestionOption as EvaluationFormNumericQuestionOption,
+        EvaluationFormNumericQuestionProperties as EvaluationFormNumericQuestionProperties,
+        EvaluationFormProps as EvaluationFormProps,
+        EvaluationFormQuestion as EvaluationFormQuestion,
+        EvaluationFormQuestionAutomationAnswerSource as EvaluationFormQuestionAutomationAnswerSource,
+        EvaluationFormQuestionScoringConfiguration as EvaluationFormQuestionScoringConfiguration,
+        EvaluationFormQuestionTypeProperties as EvaluationFormQuestionTypeProperties,
+        EvaluationFormScoreThreshold as EvaluationFormScoreThreshold,
+        EvaluationFormScoringStrategy as EvaluationFormScoringStrategy,
+        EvaluationFormSection as EvaluationFormSection,
+        EvaluationFormSingleSelectQuestionAutomation as EvaluationFormSingleSelectQuestionAutomation,
+        EvaluationFormSingleSelectQuestionAutomationOption as EvaluationFormSingleSelectQuestionAutomationOption,
+        EvaluationFormSingleSelectQuestionOption as EvaluationFormSingleSelectQuestionOption,
+        EvaluationFormSingleSelectQuestionProperties as EvaluationFormSingleSelectQuestionProperties,
+        EvaluationFormTargetConfiguration as EvaluationFormTargetConfiguration,
+        EvaluationFormTextQuestionAutomation as EvaluationFormTextQuestionAutomation,
+        EvaluationFormTextQuestionProperties as EvaluationFormTextQuestionProperties,
+        EvaluationReviewConfiguration as EvaluationReviewConfiguration,
+        EvaluationReviewNotificationRecipient as EvaluationReviewNotificationRecipient,
+        EvaluationReviewNotificationRecipientValue as EvaluationReviewNotificationRecipientValue,
+        MultiSelectQuestionRuleCategoryAutomation as MultiSelectQuestionRuleCategoryAutomation,
+        NumericQuestionPropertyValueAutomation as NumericQuestionPropertyValueAutomation,
+        QuestionOptionPointsConfiguration as QuestionOptionPointsConfiguration,
+        QuestionPointsConfiguration as QuestionPointsConfiguration,
+        SingleSelectQuestionRuleCategoryAutomation as SingleSelectQuestionRuleCategoryAutomation,
+        Tag as Tag,
+    )
 
 __all__ = [
     "EvaluationForm",
@@ -105,415 +154,62 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class EvaluationFormAutoEvaluationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-
-
-class EvaluationFormAutomaticFailConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetSection: str | None = None
-
-
-class EvaluationFormItemEnablementSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RefId: str | None = None
-    Type: Literal["QUESTION_REF_ID"]
-
-
-class EvaluationFormItemEnablementSourceValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RefId: str | None = None
-    Type: Literal["OPTION_REF_ID"] | None = None
-
-
-class EvaluationFormLanguageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FormLanguage: (
-        Literal[
-            "de-DE", "en-US", "es-ES", "fr-FR", "it-IT", "pt-BR", "ja-JP", "ko-KR", "zh-CN", "ms-MY"
-        ]
-        | None
-    ) = None
-
-
-class EvaluationFormMetricConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetricName: str
-    MetricType: Literal["BUSINESS_OUTCOME"]
-
-
-class EvaluationFormQuestionAutomationAnswerSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceType: Literal["CONTACT_LENS_DATA", "GEN_AI"]
-
-
-class EvaluationFormScoreThreshold(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxScorePercentage: float | None = None
-    MinScorePercentage: float | None = None
-    PerformanceCategory: Literal["NEEDS_IMPROVEMENT", "EXCEEDS_EXPECTATIONS"]
-
-
-class EvaluationFormScoringStrategy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Mode: Literal["QUESTION_ONLY", "SECTION_ONLY", "POINTS_BASED"]
-    ScoreThresholds: list[EvaluationFormScoreThreshold] | None = None
-    Status: Literal["ENABLED", "DISABLED"]
-
-
-class EvaluationFormTargetConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContactInteractionType: Literal["AGENT", "AUTOMATED", "CUSTOMER"]
-
-
-class EvaluationFormTextQuestionAutomation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnswerSource: EvaluationFormQuestionAutomationAnswerSource | None = None
-
-
-class EvaluationFormTextQuestionProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Automation: EvaluationFormTextQuestionAutomation | None = None
-
-
-class EvaluationReviewNotificationRecipientValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    UserId: str | None = None
-
-
-class MultiSelectQuestionRuleCategoryAutomation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Category: str
-    Condition: Literal["PRESENT", "NOT_PRESENT"]
-    OptionRefIds: list[str]
-
-
-class NumericQuestionPropertyValueAutomation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Label: Literal[
-        "OVERALL_CUSTOMER_SENTIMENT_SCORE",
-        "OVERALL_AGENT_SENTIMENT_SCORE",
-        "NON_TALK_TIME",
-        "NON_TALK_TIME_PERCENTAGE",
-        "NUMBER_OF_INTERRUPTIONS",
-        "CONTACT_DURATION",
-        "AGENT_INTERACTION_DURATION",
-        "CUSTOMER_HOLD_TIME",
-        "LONGEST_HOLD_DURATION",
-        "NUMBER_OF_HOLDS",
-        "AGENT_INTERACTION_AND_HOLD_DURATION",
-        "CUSTOMER_SENTIMENT_SCORE_WITHOUT_AGENT",
-        "CUSTOMER_SENTIMENT_SCORE_WITH_AGENT",
-    ]
-
-
-class QuestionOptionPointsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsBonus: bool | None = None
-    PointValue: int
-
-
-class QuestionPointsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsBonus: bool | None = None
-    MaxPointValue: int | None = None
-    MinPointValue: int | None = None
-
-
-class SingleSelectQuestionRuleCategoryAutomation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Category: str
-    Condition: Literal["PRESENT", "NOT_PRESENT"]
-    OptionRefId: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class EvaluationFormAttributes(DeferredModel):
-    EvaluationFormArn: str | None = None
-
-
-class EvaluationFormItemEnablementExpression(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comparator: Literal["IN", "NOT_IN", "ALL_IN", "EXACT"]
-    Source: EvaluationFormItemEnablementSource
-    Values: list[EvaluationFormItemEnablementSourceValue]
-
-
-class EvaluationFormMultiSelectQuestionAutomationOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RuleCategory: MultiSelectQuestionRuleCategoryAutomation
-
-
-class EvaluationFormMultiSelectQuestionOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutomaticFail: bool | None = None
-    AutomaticFailConfiguration: EvaluationFormAutomaticFailConfiguration | None = None
-    PointsConfiguration: QuestionOptionPointsConfiguration | None = None
-    RefId: str
-    Score: int | None = None
-    Text: str
-
-
-class EvaluationFormNumericQuestionAutomation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnswerSource: EvaluationFormQuestionAutomationAnswerSource | None = None
-    PropertyValue: NumericQuestionPropertyValueAutomation | None = None
-
-
-class EvaluationFormNumericQuestionOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutomaticFail: bool | None = None
-    AutomaticFailConfiguration: EvaluationFormAutomaticFailConfiguration | None = None
-    MaxValue: int
-    MinValue: int
-    PointsConfiguration: QuestionOptionPointsConfiguration | None = None
-    Score: int | None = None
-
-
-class EvaluationFormNumericQuestionProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Automation: EvaluationFormNumericQuestionAutomation | None = None
-    MaxValue: int
-    MinValue: int
-    Options: list[EvaluationFormNumericQuestionOption] | None = None
-
-
-class EvaluationFormQuestionScoringConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsExcludedFromScoring: bool | None = None
-    PointsConfiguration: QuestionPointsConfiguration | None = None
-    ScoreThresholds: list[EvaluationFormScoreThreshold] | None = None
-
-
-class EvaluationFormSingleSelectQuestionAutomationOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RuleCategory: SingleSelectQuestionRuleCategoryAutomation
-
-
-class EvaluationFormSingleSelectQuestionOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutomaticFail: bool | None = None
-    AutomaticFailConfiguration: EvaluationFormAutomaticFailConfiguration | None = None
-    PointsConfiguration: QuestionOptionPointsConfiguration | None = None
-    RefId: str
-    Score: int | None = None
-    Text: str
-
-
-class EvaluationReviewNotificationRecipient(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["USER_ID"]
-    Value: EvaluationReviewNotificationRecipientValue
-
-
-class EvaluationFormItemEnablementConditionOperand(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Expression: EvaluationFormItemEnablementExpression | None = None
-
-
-class EvaluationFormMultiSelectQuestionAutomation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnswerSource: EvaluationFormQuestionAutomationAnswerSource | None = None
-    DefaultOptionRefIds: list[str] | None = None
-    Options: list[EvaluationFormMultiSelectQuestionAutomationOption] | None = None
-
-
-class EvaluationFormMultiSelectQuestionProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Automation: EvaluationFormMultiSelectQuestionAutomation | None = None
-    DisplayAs: Literal["DROPDOWN", "CHECKBOX"] | None = None
-    Options: list[EvaluationFormMultiSelectQuestionOption]
-
-
-class EvaluationFormSingleSelectQuestionAutomation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnswerSource: EvaluationFormQuestionAutomationAnswerSource | None = None
-    DefaultOptionRefId: str | None = None
-    Options: list[EvaluationFormSingleSelectQuestionAutomationOption] | None = None
-
-
-class EvaluationFormSingleSelectQuestionProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Automation: EvaluationFormSingleSelectQuestionAutomation | None = None
-    DisplayAs: Literal["DROPDOWN", "RADIO"] | None = None
-    Options: list[EvaluationFormSingleSelectQuestionOption]
-
-
-class EvaluationReviewConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EligibilityDays: int | None = None
-    ReviewNotificationRecipients: list[EvaluationReviewNotificationRecipient]
-
-
-class EvaluationFormItemEnablementCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Operands: list[EvaluationFormItemEnablementConditionOperand]
-    Operator: Literal["OR", "AND"] | None = None
-
-
-class EvaluationFormItemEnablementConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["DISABLE", "ENABLE"]
-    Condition: EvaluationFormItemEnablementCondition
-    DefaultAction: Literal["DISABLE", "ENABLE"] | None = None
-
-
-class EvaluationFormQuestionTypeProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MultiSelect: EvaluationFormMultiSelectQuestionProperties | None = None
-    Numeric: EvaluationFormNumericQuestionProperties | None = None
-    SingleSelect: EvaluationFormSingleSelectQuestionProperties | None = None
-    Text: EvaluationFormTextQuestionProperties | None = None
-
-
-class EvaluationFormQuestion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enablement: EvaluationFormItemEnablementConfiguration | None = None
-    Instructions: str | None = None
-    MetricConfiguration: EvaluationFormMetricConfiguration | None = None
-    NotApplicableEnabled: bool | None = None
-    QuestionType: Literal["NUMERIC", "SINGLESELECT", "TEXT", "MULTISELECT", "DATETIME"]
-    QuestionTypeProperties: EvaluationFormQuestionTypeProperties | None = None
-    RefId: str
-    ScoringConfiguration: EvaluationFormQuestionScoringConfiguration | None = None
-    Title: str
-    Weight: float | None = None
-
-
-class EvaluationFormProps(DeferredModel):
-    AIVersion: str | None = None
-    AutoEvaluationConfiguration: EvaluationFormAutoEvaluationConfiguration | None = None
-    Description: str | None = None
-    InstanceArn: str
-    Items: list[EvaluationFormBaseItem]
-    LanguageConfiguration: EvaluationFormLanguageConfiguration | None = None
-    ReviewConfiguration: EvaluationReviewConfiguration | None = None
-    ScoringStrategy: EvaluationFormScoringStrategy | None = None
-    Status: Literal["DRAFT", "ACTIVE"]
-    Tags: list[Tag] | None = None
-    TargetConfiguration: EvaluationFormTargetConfiguration | None = None
-    Title: str
-
-
-class EvaluationFormBaseItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Section: EvaluationFormSection
-
-
-class EvaluationFormItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Question: EvaluationFormQuestion | None = None
-    Section: EvaluationFormSection | None = None
-
-
-class EvaluationFormSection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Instructions: str | None = None
-    IsExcludedFromScoring: bool | None = None
-    Items: list[EvaluationFormItem] | None = None
-    RefId: str
-    ScoreThresholds: list[EvaluationFormScoreThreshold] | None = None
-    Title: str
-    Weight: float | None = None
-
-
-EvaluationFormProps.model_rebuild()
-EvaluationFormBaseItem.model_rebuild()
-EvaluationFormItem.model_rebuild()
-
+# The pydantic models live in _evaluation_form_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_evaluation_form_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EvaluationFormAttributes",
+        "EvaluationFormAutoEvaluationConfiguration",
+        "EvaluationFormAutomaticFailConfiguration",
+        "EvaluationFormBaseItem",
+        "EvaluationFormItem",
+        "EvaluationFormItemEnablementCondition",
+        "EvaluationFormItemEnablementConditionOperand",
+        "EvaluationFormItemEnablementConfiguration",
+        "EvaluationFormItemEnablementExpression",
+        "EvaluationFormItemEnablementSource",
+        "EvaluationFormItemEnablementSourceValue",
+        "EvaluationFormLanguageConfiguration",
+        "EvaluationFormMetricConfiguration",
+        "EvaluationFormMultiSelectQuestionAutomation",
+        "EvaluationFormMultiSelectQuestionAutomationOption",
+        "EvaluationFormMultiSelectQuestionOption",
+        "EvaluationFormMultiSelectQuestionProperties",
+        "EvaluationFormNumericQuestionAutomation",
+        "EvaluationFormNumericQuestionOption",
+        "EvaluationFormNumericQuestionProperties",
+        "EvaluationFormProps",
+        "EvaluationFormQuestion",
+        "EvaluationFormQuestionAutomationAnswerSource",
+        "EvaluationFormQuestionScoringConfiguration",
+        "EvaluationFormQuestionTypeProperties",
+        "EvaluationFormScoreThreshold",
+        "EvaluationFormScoringStrategy",
+        "EvaluationFormSection",
+        "EvaluationFormSingleSelectQuestionAutomation",
+        "EvaluationFormSingleSelectQuestionAutomationOption",
+        "EvaluationFormSingleSelectQuestionOption",
+        "EvaluationFormSingleSelectQuestionProperties",
+        "EvaluationFormTargetConfiguration",
+        "EvaluationFormTextQuestionAutomation",
+        "EvaluationFormTextQuestionProperties",
+        "EvaluationReviewConfiguration",
+        "EvaluationReviewNotificationRecipient",
+        "EvaluationReviewNotificationRecipientValue",
+        "MultiSelectQuestionRuleCategoryAutomation",
+        "NumericQuestionPropertyValueAutomation",
+        "QuestionOptionPointsConfiguration",
+        "QuestionPointsConfiguration",
+        "SingleSelectQuestionRuleCategoryAutomation",
+        "Tag",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1514,8 +1210,10 @@ class EvaluationForm(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EvaluationFormProps
-    attributes_model: ClassVar[type[BaseModel]] = EvaluationFormAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EvaluationFormProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EvaluationFormAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._hours_of_operation_models import (
+        HoursOfOperationAttributes as HoursOfOperationAttributes,
+        HoursOfOperationConfig as HoursOfOperationConfig,
+        HoursOfOperationOverride as HoursOfOperationOverride,
+        HoursOfOperationOverrideConfig as HoursOfOperationOverrideConfig,
+        HoursOfOperationProps as HoursOfOperationProps,
+        HoursOfOperationRecurrenceConfig as HoursOfOperationRecurrenceConfig,
+        HoursOfOperationRecurrencePattern as HoursOfOperationRecurrencePattern,
+        HoursOfOperationTimeSlice as HoursOfOperationTimeSlice,
+        HoursOfOperationsIdentifier as HoursOfOperationsIdentifier,
+        OverrideTimeSlice as OverrideTimeSlice,
+        Tag as Tag,
+    )
 
 __all__ = [
     "HoursOfOperation",
@@ -39,106 +55,29 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _hours_of_operation_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_hours_of_operation_models"
+_MODEL_NAMES = frozenset(
+    {
+        "HoursOfOperationAttributes",
+        "HoursOfOperationConfig",
+        "HoursOfOperationOverride",
+        "HoursOfOperationOverrideConfig",
+        "HoursOfOperationProps",
+        "HoursOfOperationRecurrenceConfig",
+        "HoursOfOperationRecurrencePattern",
+        "HoursOfOperationTimeSlice",
+        "HoursOfOperationsIdentifier",
+        "OverrideTimeSlice",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class HoursOfOperationRecurrencePattern(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ByMonth: list[int] | None = None
-    ByMonthDay: list[int] | None = None
-    ByWeekdayOccurrence: list[int] | None = None
-    Frequency: Literal["WEEKLY", "MONTHLY", "YEARLY"] | None = None
-    Interval: int | None = None
-
-
-class HoursOfOperationTimeSlice(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Hours: int
-    Minutes: int
-
-
-class HoursOfOperationsIdentifier(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-    Name: str | None = None
-
-
-class OverrideTimeSlice(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Hours: int
-    Minutes: int
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class HoursOfOperationAttributes(DeferredModel):
-    HoursOfOperationArn: str | None = None
-
-
-class HoursOfOperationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Day: Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
-    EndTime: HoursOfOperationTimeSlice
-    StartTime: HoursOfOperationTimeSlice
-
-
-class HoursOfOperationOverrideConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Day: Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"]
-    EndTime: OverrideTimeSlice
-    StartTime: OverrideTimeSlice
-
-
-class HoursOfOperationRecurrenceConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RecurrencePattern: HoursOfOperationRecurrencePattern
-
-
-class HoursOfOperationOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EffectiveFrom: str
-    EffectiveTill: str
-    HoursOfOperationOverrideId: str | None = None
-    OverrideConfig: list[HoursOfOperationOverrideConfig]
-    OverrideDescription: str | None = None
-    OverrideName: str
-    OverrideType: Literal["STANDARD", "OPEN", "CLOSED"] | None = None
-    RecurrenceConfig: HoursOfOperationRecurrenceConfig | None = None
-
-
-class HoursOfOperationProps(DeferredModel):
-    ChildHoursOfOperations: list[HoursOfOperationsIdentifier] | None = None
-    Config: list[HoursOfOperationConfig]
-    Description: str | None = None
-    HoursOfOperationOverrides: list[HoursOfOperationOverride] | None = None
-    InstanceArn: str
-    Name: str
-    ParentHoursOfOperations: list[HoursOfOperationsIdentifier] | None = None
-    Tags: list[Tag] | None = None
-    TimeZone: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -471,8 +410,12 @@ class HoursOfOperation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = HoursOfOperationProps
-    attributes_model: ClassVar[type[BaseModel]] = HoursOfOperationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "HoursOfOperationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "HoursOfOperationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

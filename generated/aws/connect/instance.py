@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._instance_models import (
+        AttributesObject as AttributesObject,
+        InstanceAttributes as InstanceAttributes,
+        InstanceProps as InstanceProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AttributesObject",
@@ -25,52 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _instance_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_instance_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AttributesObject",
+        "InstanceAttributes",
+        "InstanceProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AttributesObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoMuteAgentOnHold: bool | None = None
-    AutoResolveBestVoices: bool | None = None
-    ContactLens: bool | None = None
-    ContactflowLogs: bool | None = None
-    EarlyMedia: bool | None = None
-    EnhancedChatMonitoring: bool | None = None
-    EnhancedContactMonitoring: bool | None = None
-    HighVolumeOutBound: bool | None = None
-    InboundCalls: bool
-    MessageStreaming: bool | None = None
-    MultiPartyChatConference: bool | None = None
-    MultiPartyConference: bool | None = None
-    OutboundCalls: bool
-    UseCustomTTSVoices: bool | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class InstanceAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    Id: str | None = None
-    InstanceStatus: Literal["CREATION_IN_PROGRESS", "CREATION_FAILED", "ACTIVE"] | None = None
-    ServiceRole: str | None = None
-
-
-class InstanceProps(DeferredModel):
-    Attributes: AttributesObject
-    DirectoryId: str | None = None
-    IdentityManagementType: Literal["SAML", "CONNECT_MANAGED", "EXISTING_DIRECTORY"]
-    InstanceAlias: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -223,8 +202,10 @@ class Instance(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = InstanceProps
-    attributes_model: ClassVar[type[BaseModel]] = InstanceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "InstanceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InstanceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

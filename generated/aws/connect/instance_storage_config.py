@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._instance_storage_config_models import (
+        InstanceStorageConfigAttributes as InstanceStorageConfigAttributes,
+        InstanceStorageConfigEncryptionConfig as InstanceStorageConfigEncryptionConfig,
+        InstanceStorageConfigKinesisFirehoseConfig as InstanceStorageConfigKinesisFirehoseConfig,
+        InstanceStorageConfigKinesisStreamConfig as InstanceStorageConfigKinesisStreamConfig,
+        InstanceStorageConfigKinesisVideoStreamConfig as InstanceStorageConfigKinesisVideoStreamConfig,
+        InstanceStorageConfigProps as InstanceStorageConfigProps,
+        InstanceStorageConfigS3Config as InstanceStorageConfigS3Config,
+    )
 
 __all__ = [
     "InstanceStorageConfig",
@@ -31,76 +43,25 @@ __all__ = [
     "InstanceStorageConfigS3ConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _instance_storage_config_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_instance_storage_config_models"
+_MODEL_NAMES = frozenset(
+    {
+        "InstanceStorageConfigAttributes",
+        "InstanceStorageConfigEncryptionConfig",
+        "InstanceStorageConfigKinesisFirehoseConfig",
+        "InstanceStorageConfigKinesisStreamConfig",
+        "InstanceStorageConfigKinesisVideoStreamConfig",
+        "InstanceStorageConfigProps",
+        "InstanceStorageConfigS3Config",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class InstanceStorageConfigEncryptionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionType: Literal["KMS"]
-    KeyId: str
-
-
-class InstanceStorageConfigKinesisFirehoseConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FirehoseArn: str
-
-
-class InstanceStorageConfigKinesisStreamConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StreamArn: str
-
-
-class InstanceStorageConfigKinesisVideoStreamConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionConfig: InstanceStorageConfigEncryptionConfig
-    Prefix: str
-    RetentionPeriodHours: float
-
-
-class InstanceStorageConfigS3Config(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-    BucketPrefix: str
-    EncryptionConfig: InstanceStorageConfigEncryptionConfig | None = None
-
-
-class InstanceStorageConfigAttributes(DeferredModel):
-    AssociationId: str | None = None
-
-
-class InstanceStorageConfigProps(DeferredModel):
-    InstanceArn: str
-    KinesisFirehoseConfig: InstanceStorageConfigKinesisFirehoseConfig | None = None
-    KinesisStreamConfig: InstanceStorageConfigKinesisStreamConfig | None = None
-    KinesisVideoStreamConfig: InstanceStorageConfigKinesisVideoStreamConfig | None = None
-    ResourceType: Literal[
-        "CHAT_TRANSCRIPTS",
-        "CALL_RECORDINGS",
-        "SCHEDULED_REPORTS",
-        "MEDIA_STREAMS",
-        "CONTACT_TRACE_RECORDS",
-        "AGENT_EVENTS",
-        "REAL_TIME_CONTACT_ANALYSIS_SEGMENTS",
-        "ATTACHMENTS",
-        "CONTACT_EVALUATIONS",
-        "SCREEN_RECORDINGS",
-        "REAL_TIME_CONTACT_ANALYSIS_CHAT_SEGMENTS",
-        "REAL_TIME_CONTACT_ANALYSIS_VOICE_SEGMENTS",
-        "EMAIL_MESSAGES",
-    ]
-    S3Config: InstanceStorageConfigS3Config | None = None
-    StorageType: Literal["S3", "KINESIS_VIDEO_STREAM", "KINESIS_STREAM", "KINESIS_FIREHOSE"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -288,8 +249,12 @@ class InstanceStorageConfig(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = InstanceStorageConfigProps
-    attributes_model: ClassVar[type[BaseModel]] = InstanceStorageConfigAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InstanceStorageConfigProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InstanceStorageConfigAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._integration_association_models import (
+        IntegrationAssociationAttributes as IntegrationAssociationAttributes,
+        IntegrationAssociationProps as IntegrationAssociationProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "IntegrationAssociation",
@@ -23,43 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _integration_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_integration_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IntegrationAssociationAttributes",
+        "IntegrationAssociationProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class IntegrationAssociationAttributes(DeferredModel):
-    IntegrationAssociationId: str | None = None
-
-
-class IntegrationAssociationProps(DeferredModel):
-    InstanceId: str
-    IntegrationArn: str
-    IntegrationType: Literal[
-        "LEX_BOT",
-        "LAMBDA_FUNCTION",
-        "APPLICATION",
-        "CASES_DOMAIN",
-        "WISDOM_ASSISTANT",
-        "WISDOM_KNOWLEDGE_BASE",
-        "WISDOM_QUICK_RESPONSES",
-        "FILE_SCANNER",
-        "MESSAGE_PROCESSOR",
-        "Q_MESSAGE_TEMPLATES",
-        "SES_IDENTITY",
-        "EVENT",
-    ]
-    SourceApplicationName: str | None = None
-    SourceApplicationUrl: str | None = None
-    SourceType: Literal["SALESFORCE", "ZENDESK", "CASES"] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -185,8 +171,12 @@ class IntegrationAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IntegrationAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = IntegrationAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IntegrationAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IntegrationAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

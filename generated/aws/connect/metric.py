@@ -8,12 +8,31 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._metric_models import (
+        AvailableFilter as AvailableFilter,
+        CalculationComponent as CalculationComponent,
+        MetricAttributes as MetricAttributes,
+        MetricCreatedUserOption1 as MetricCreatedUserOption1,
+        MetricCreatedUserOption2 as MetricCreatedUserOption2,
+        MetricFilter as MetricFilter,
+        MetricFilterBooleanCondition as MetricFilterBooleanCondition,
+        MetricFilterNumberCondition as MetricFilterNumberCondition,
+        MetricFilterStringCondition as MetricFilterStringCondition,
+        MetricLastModifiedUserOption1 as MetricLastModifiedUserOption1,
+        MetricLastModifiedUserOption2 as MetricLastModifiedUserOption2,
+        MetricMetricCalculation as MetricMetricCalculation,
+        MetricProps as MetricProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AvailableFilter",
@@ -45,136 +64,32 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _metric_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_metric_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AvailableFilter",
+        "CalculationComponent",
+        "MetricAttributes",
+        "MetricCreatedUserOption1",
+        "MetricCreatedUserOption2",
+        "MetricFilter",
+        "MetricFilterBooleanCondition",
+        "MetricFilterNumberCondition",
+        "MetricFilterStringCondition",
+        "MetricLastModifiedUserOption1",
+        "MetricLastModifiedUserOption2",
+        "MetricMetricCalculation",
+        "MetricProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AvailableFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-    Type: Literal["METRIC_LEVEL", "RESOURCE_LEVEL"]
-
-
-class MetricCreatedUserOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AWSIdentityArn: str
-
-
-class MetricCreatedUserOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectUserArn: str
-
-
-class MetricFilterBooleanCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comparison: Literal["IS_TRUE", "IS_FALSE"]
-
-
-class MetricFilterNumberCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comparison: Literal["LESSER", "LESSER_OR_EQUAL", "GREATER", "GREATER_OR_EQUAL"]
-    Values: list[float]
-
-
-class MetricFilterStringCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comparison: Literal["MATCHES_ANY", "MATCHES_NONE"]
-    Values: list[str]
-
-
-class MetricLastModifiedUserOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AWSIdentityArn: str
-
-
-class MetricLastModifiedUserOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectUserArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class MetricAttributes(DeferredModel):
-    Category: str | None = None
-    CreatedTime: float | None = None
-    CreatedUser: MetricCreatedUserOption1 | MetricCreatedUserOption2 | None = None
-    CreationMethod: Literal["SERVICE_LEVEL_BUILDER", "METRIC_BUILDER"] | None = None
-    EffectiveTime: float | None = None
-    Filters: list[AvailableFilter] | None = None
-    Groupings: list[str] | None = None
-    LastModifiedRegion: str | None = None
-    LastModifiedTime: float | None = None
-    LastModifiedUser: MetricLastModifiedUserOption1 | MetricLastModifiedUserOption2 | None = None
-    MetricArn: str | None = None
-    PrimaryEventSource: str | None = None
-    PrimaryEventSourceEffectiveTimestampType: str | None = None
-    RefreshRate: int | None = None
-    SupportedStats: list[str] | None = None
-    SupportsCustomCalculation: bool | None = None
-    SupportsPreaggregateCalculation: bool | None = None
-    Type: Literal["AWS_MANAGED", "CUSTOMER_MANAGED"] | None = None
-
-
-class MetricFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BooleanCondition: MetricFilterBooleanCondition | None = None
-    MetricFilterKey: str
-    Negate: bool | None = None
-    NumberCondition: MetricFilterNumberCondition | None = None
-    StringCondition: MetricFilterStringCondition | None = None
-
-
-class CalculationComponent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alias: str
-    MetricFilters: list[MetricFilter] | None = None
-    MetricId: str | None = None
-    MetricName: str | None = None
-
-
-class MetricMetricCalculation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Calculation: str
-    CalculationComponents: list[CalculationComponent]
-
-
-class MetricProps(DeferredModel):
-    Description: str | None = None
-    InstanceArn: str
-    MetricCalculation: MetricMetricCalculation
-    Name: str
-    PositiveTrendIndicator: Literal["POSITIVE", "NEGATIVE", "NEUTRAL"] | None = None
-    Status: Literal["SAVED", "PUBLISHED"]
-    Tags: list[Tag] | None = None
-    Unit: Literal["INTEGER", "DOUBLE", "PERCENT", "SECONDS"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -509,8 +424,10 @@ class Metric(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MetricProps
-    attributes_model: ClassVar[type[BaseModel]] = MetricAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MetricProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MetricAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._notification_models import (
+        NotificationAttributes as NotificationAttributes,
+        NotificationContent as NotificationContent,
+        NotificationProps as NotificationProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Notification",
@@ -25,48 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _notification_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_notification_models"
+_MODEL_NAMES = frozenset(
+    {
+        "NotificationAttributes",
+        "NotificationContent",
+        "NotificationProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class NotificationContent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeDE: str | None = None
-    EnUS: str | None = None
-    EsES: str | None = None
-    FrFR: str | None = None
-    IdID: str | None = None
-    ItIT: str | None = None
-    JaJP: str | None = None
-    KoKR: str | None = None
-    PtBR: str | None = None
-    ZhCN: str | None = None
-    ZhTW: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class NotificationAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-
-
-class NotificationProps(DeferredModel):
-    Content: NotificationContent
-    ExpiresAt: str | None = None
-    InstanceArn: str
-    Priority: Literal["HIGH", "LOW"] | None = None
-    Recipients: list[str] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -207,8 +190,10 @@ class Notification(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = NotificationProps
-    attributes_model: ClassVar[type[BaseModel]] = NotificationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "NotificationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NotificationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

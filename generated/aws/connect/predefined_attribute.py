@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._predefined_attribute_models import (
+        PredefinedAttributeAttributeConfiguration as PredefinedAttributeAttributeConfiguration,
+        PredefinedAttributeAttributes as PredefinedAttributeAttributes,
+        PredefinedAttributeProps as PredefinedAttributeProps,
+        PredefinedAttributeValues as PredefinedAttributeValues,
+    )
 
 __all__ = [
     "PredefinedAttribute",
@@ -25,36 +34,22 @@ __all__ = [
     "PredefinedAttributeValuesDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _predefined_attribute_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_predefined_attribute_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PredefinedAttributeAttributeConfiguration",
+        "PredefinedAttributeAttributes",
+        "PredefinedAttributeProps",
+        "PredefinedAttributeValues",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PredefinedAttributeAttributeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableValueValidationOnAssociation: bool | None = None
-    IsReadOnly: bool | None = None
-
-
-class PredefinedAttributeValues(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StringList: list[str] | None = None
-
-
-class PredefinedAttributeAttributes(DeferredModel):
-    LastModifiedRegion: str | None = None
-    LastModifiedTime: float | None = None
-
-
-class PredefinedAttributeProps(DeferredModel):
-    AttributeConfiguration: PredefinedAttributeAttributeConfiguration | None = None
-    InstanceArn: str
-    Name: str
-    Purposes: list[str] | None = None
-    Values: PredefinedAttributeValues | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -155,8 +150,12 @@ class PredefinedAttribute(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PredefinedAttributeProps
-    attributes_model: ClassVar[type[BaseModel]] = PredefinedAttributeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PredefinedAttributeProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PredefinedAttributeAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._queue_models import (
+        EmailAddress as EmailAddress,
+        QueueAttributes as QueueAttributes,
+        QueueOutboundCallerConfig as QueueOutboundCallerConfig,
+        QueueOutboundEmailConfig as QueueOutboundEmailConfig,
+        QueueProps as QueueProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "EmailAddress",
@@ -29,60 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _queue_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_queue_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EmailAddress",
+        "QueueAttributes",
+        "QueueOutboundCallerConfig",
+        "QueueOutboundEmailConfig",
+        "QueueProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EmailAddress(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EmailAddressArn: str
-
-
-class QueueOutboundCallerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OutboundCallerIdName: str | None = None
-    OutboundCallerIdNumberArn: str | None = None
-    OutboundFlowArn: str | None = None
-
-
-class QueueOutboundEmailConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OutboundEmailAddressId: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class QueueAttributes(DeferredModel):
-    LastModifiedRegion: str | None = None
-    LastModifiedTime: float | None = None
-    QueueArn: str | None = None
-    Type: Literal["STANDARD", "AGENT"] | None = None
-
-
-class QueueProps(DeferredModel):
-    AdditionalEmailAddresses: list[EmailAddress] | None = None
-    Description: str | None = None
-    HoursOfOperationArn: str
-    InstanceArn: str
-    MaxContacts: int | None = None
-    Name: str
-    OutboundCallerConfig: QueueOutboundCallerConfig | None = None
-    OutboundEmailConfig: QueueOutboundEmailConfig | None = None
-    QuickConnectArns: list[str] | None = None
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -269,8 +244,8 @@ class Queue(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = QueueProps
-    attributes_model: ClassVar[type[BaseModel]] = QueueAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "QueueProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "QueueAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

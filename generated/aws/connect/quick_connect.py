@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._quick_connect_models import (
+        FlowQuickConnectConfig as FlowQuickConnectConfig,
+        PhoneNumberQuickConnectConfig as PhoneNumberQuickConnectConfig,
+        QueueQuickConnectConfig as QueueQuickConnectConfig,
+        QuickConnectAttributes as QuickConnectAttributes,
+        QuickConnectProps as QuickConnectProps,
+        QuickConnectQuickConnectConfig as QuickConnectQuickConnectConfig,
+        Tag as Tag,
+        UserQuickConnectConfig as UserQuickConnectConfig,
+    )
 
 __all__ = [
     "FlowQuickConnectConfig",
@@ -33,70 +46,26 @@ __all__ = [
     "UserQuickConnectConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _quick_connect_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_quick_connect_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FlowQuickConnectConfig",
+        "PhoneNumberQuickConnectConfig",
+        "QueueQuickConnectConfig",
+        "QuickConnectAttributes",
+        "QuickConnectProps",
+        "QuickConnectQuickConnectConfig",
+        "Tag",
+        "UserQuickConnectConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FlowQuickConnectConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContactFlowArn: str
-
-
-class PhoneNumberQuickConnectConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PhoneNumber: str
-
-
-class QueueQuickConnectConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContactFlowArn: str
-    QueueArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class UserQuickConnectConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContactFlowArn: str
-    UserArn: str
-
-
-class QuickConnectAttributes(DeferredModel):
-    QuickConnectArn: str | None = None
-    QuickConnectType: Literal["PHONE_NUMBER", "QUEUE", "USER", "FLOW"] | None = None
-
-
-class QuickConnectQuickConnectConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FlowConfig: FlowQuickConnectConfig | None = None
-    PhoneConfig: PhoneNumberQuickConnectConfig | None = None
-    QueueConfig: QueueQuickConnectConfig | None = None
-    QuickConnectType: Literal["PHONE_NUMBER", "QUEUE", "USER", "FLOW"]
-    UserConfig: UserQuickConnectConfig | None = None
-
-
-class QuickConnectProps(DeferredModel):
-    Description: str | None = None
-    InstanceArn: str
-    Name: str
-    QuickConnectConfig: QuickConnectQuickConnectConfig
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -289,8 +258,10 @@ class QuickConnect(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = QuickConnectProps
-    attributes_model: ClassVar[type[BaseModel]] = QuickConnectAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "QuickConnectProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "QuickConnectAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

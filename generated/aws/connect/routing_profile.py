@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._routing_profile_models import (
+        MediaConcurrency as MediaConcurrency,
+        RoutingProfileAttributes as RoutingProfileAttributes,
+        RoutingProfileCrossChannelBehavior as RoutingProfileCrossChannelBehavior,
+        RoutingProfileManualAssignmentQueueConfig as RoutingProfileManualAssignmentQueueConfig,
+        RoutingProfileProps as RoutingProfileProps,
+        RoutingProfileQueueConfig as RoutingProfileQueueConfig,
+        RoutingProfileQueueReference as RoutingProfileQueueReference,
+        Tag as Tag,
+    )
 
 __all__ = [
     "MediaConcurrency",
@@ -33,74 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _routing_profile_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_routing_profile_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MediaConcurrency",
+        "RoutingProfileAttributes",
+        "RoutingProfileCrossChannelBehavior",
+        "RoutingProfileManualAssignmentQueueConfig",
+        "RoutingProfileProps",
+        "RoutingProfileQueueConfig",
+        "RoutingProfileQueueReference",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RoutingProfileCrossChannelBehavior(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BehaviorType: Literal["ROUTE_CURRENT_CHANNEL_ONLY", "ROUTE_ANY_CHANNEL"]
-
-
-class RoutingProfileQueueReference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Channel: Literal["VOICE", "CHAT", "TASK", "EMAIL"]
-    QueueArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RoutingProfileAttributes(DeferredModel):
-    RoutingProfileArn: str | None = None
-
-
-class MediaConcurrency(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Channel: Literal["VOICE", "CHAT", "TASK", "EMAIL"]
-    Concurrency: int
-    CrossChannelBehavior: RoutingProfileCrossChannelBehavior | None = None
-
-
-class RoutingProfileManualAssignmentQueueConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    QueueReference: RoutingProfileQueueReference
-
-
-class RoutingProfileQueueConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Delay: int
-    Priority: int
-    QueueReference: RoutingProfileQueueReference
-
-
-class RoutingProfileProps(DeferredModel):
-    AgentAvailabilityTimer: (
-        Literal["TIME_SINCE_LAST_ACTIVITY", "TIME_SINCE_LAST_INBOUND"] | None
-    ) = None
-    DefaultOutboundQueueArn: str
-    Description: str
-    InstanceArn: str
-    ManualAssignmentQueueConfigs: list[RoutingProfileManualAssignmentQueueConfig] | None = None
-    MediaConcurrencies: list[MediaConcurrency]
-    Name: str
-    QueueConfigs: list[RoutingProfileQueueConfig] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -329,8 +294,10 @@ class RoutingProfile(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RoutingProfileProps
-    attributes_model: ClassVar[type[BaseModel]] = RoutingProfileAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RoutingProfileProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RoutingProfileAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,38 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._rule_models import (
+        AssignSlaAction as AssignSlaAction,
+        AssignSlaActionCaseSlaConfiguration as AssignSlaActionCaseSlaConfiguration,
+        CreateCaseAction as CreateCaseAction,
+        EventBridgeAction as EventBridgeAction,
+        FieldValue as FieldValue,
+        InAppNotificationRecipientType as InAppNotificationRecipientType,
+        NotificationContent as NotificationContent,
+        NotificationRecipientType as NotificationRecipientType,
+        Reference as Reference,
+        RuleActions as RuleActions,
+        RuleAttributes as RuleAttributes,
+        RuleField as RuleField,
+        RuleProps as RuleProps,
+        RuleTriggerEventSource as RuleTriggerEventSource,
+        SendInAppNotificationAction as SendInAppNotificationAction,
+        SendNotificationAction as SendNotificationAction,
+        SlaTargetFieldValue as SlaTargetFieldValue,
+        SubmitAutoEvaluationAction as SubmitAutoEvaluationAction,
+        Tag as Tag,
+        TaskAction as TaskAction,
+        UpdateCaseAction as UpdateCaseAction,
+    )
 
 __all__ = [
     "AssignSlaAction",
@@ -59,217 +85,39 @@ __all__ = [
     "UpdateCaseActionDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AssignSlaAction",
+        "AssignSlaActionCaseSlaConfiguration",
+        "CreateCaseAction",
+        "EventBridgeAction",
+        "FieldValue",
+        "InAppNotificationRecipientType",
+        "NotificationContent",
+        "NotificationRecipientType",
+        "Reference",
+        "RuleActions",
+        "RuleAttributes",
+        "RuleField",
+        "RuleProps",
+        "RuleTriggerEventSource",
+        "SendInAppNotificationAction",
+        "SendNotificationAction",
+        "SlaTargetFieldValue",
+        "SubmitAutoEvaluationAction",
+        "Tag",
+        "TaskAction",
+        "UpdateCaseAction",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EventBridgeAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-
-
-class FieldValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BooleanValue: bool | None = None
-    DoubleValue: float | None = None
-    EmptyValue: dict[str, Any] | str | None = None
-    StringValue: str | None = None
-
-
-class InAppNotificationRecipientType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    UserArns: list[str] | None = None
-    UserTags: Any | None = None
-
-
-class NotificationContent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeDE: str | None = None
-    EnUS: str | None = None
-    EsES: str | None = None
-    FrFR: str | None = None
-    IdID: str | None = None
-    ItIT: str | None = None
-    JaJP: str | None = None
-    KoKR: str | None = None
-    PtBR: str | None = None
-    ZhCN: str | None = None
-    ZhTW: str | None = None
-
-
-class NotificationRecipientType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    UserArns: list[str] | None = None
-    UserTags: Any | None = None
-
-
-class Reference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["URL", "ATTACHMENT", "NUMBER", "STRING", "DATE", "EMAIL"]
-    Value: str
-
-
-class RuleField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-    Value: FieldValue
-
-
-class RuleTriggerEventSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventSourceName: Literal[
-        "OnEmailAnalysisAvailable",
-        "OnContactEvaluationSubmit",
-        "OnPostCallAnalysisAvailable",
-        "OnRealTimeCallAnalysisAvailable",
-        "OnRealTimeChatAnalysisAvailable",
-        "OnPostChatAnalysisAvailable",
-        "OnZendeskTicketCreate",
-        "OnZendeskTicketStatusUpdate",
-        "OnSalesforceCaseCreate",
-        "OnMetricDataUpdate",
-        "OnCaseCreate",
-        "OnCaseUpdate",
-        "OnSlaBreach",
-        "OnSchedulePublish",
-        "OnScheduleUpdate",
-        "OnScheduleTimeOffRequestActivity",
-    ]
-    IntegrationAssociationArn: str | None = None
-
-
-class SendInAppNotificationAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Content: NotificationContent
-    Exclusion: InAppNotificationRecipientType | None = None
-    Priority: Literal["HIGH", "LOW"] | None = None
-    Recipient: InAppNotificationRecipientType
-
-
-class SendNotificationAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Content: str
-    ContentType: Literal["PLAIN_TEXT"]
-    DeliveryMethod: Literal["EMAIL"]
-    Exclusion: NotificationRecipientType | None = None
-    Recipient: NotificationRecipientType
-    Subject: str | None = None
-
-
-class SlaTargetFieldValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StringValue: str | None = None
-
-
-class SubmitAutoEvaluationAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EvaluationFormArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TaskAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContactFlowArn: str
-    Description: str | None = None
-    Name: str
-    References: Any | None = None
-
-
-class UpdateCaseAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Fields: list[RuleField]
-
-
-class RuleAttributes(DeferredModel):
-    RuleArn: str | None = None
-
-
-class AssignSlaActionCaseSlaConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldId: str | None = None
-    Name: str
-    TargetFieldValues: list[SlaTargetFieldValue] | None = None
-    TargetSlaMinutes: float
-    Type: Literal["CaseField"]
-
-
-class CreateCaseAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Fields: list[RuleField]
-    TemplateId: str
-
-
-class AssignSlaAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CaseSlaConfiguration: AssignSlaActionCaseSlaConfiguration
-    SlaAssignmentType: Literal["CASES"]
-
-
-class RuleActions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssignContactCategoryActions: list[dict[str, Any] | str] | None = None
-    AssignSlaActions: list[AssignSlaAction] | None = None
-    CreateCaseActions: list[CreateCaseAction] | None = None
-    EndAssociatedTasksActions: list[dict[str, Any] | str] | None = None
-    EventBridgeActions: list[EventBridgeAction] | None = None
-    SendInAppNotificationActions: list[SendInAppNotificationAction] | None = None
-    SendNotificationActions: list[SendNotificationAction] | None = None
-    SubmitAutoEvaluationActions: list[SubmitAutoEvaluationAction] | None = None
-    TaskActions: list[TaskAction] | None = None
-    UpdateCaseActions: list[UpdateCaseAction] | None = None
-
-
-class RuleProps(DeferredModel):
-    Actions: RuleActions
-    Function: str
-    InstanceArn: str
-    Name: str
-    PublishStatus: Literal["DRAFT", "PUBLISHED"]
-    Tags: list[Tag] | None = None
-    TriggerEventSource: RuleTriggerEventSource
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -894,8 +742,8 @@ class Rule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RuleProps
-    attributes_model: ClassVar[type[BaseModel]] = RuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RuleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RuleAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

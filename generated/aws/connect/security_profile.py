@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._security_profile_models import (
+        Application as Application,
+        FlowModule as FlowModule,
+        PrimaryAttributeAccessControlConfigurationItem as PrimaryAttributeAccessControlConfigurationItem,
+        PrimaryAttributeValue as PrimaryAttributeValue,
+        SecurityProfileAttributes as SecurityProfileAttributes,
+        SecurityProfileDataTableAccessControlConfiguration as SecurityProfileDataTableAccessControlConfiguration,
+        SecurityProfileGranularAccessControlConfiguration as SecurityProfileGranularAccessControlConfiguration,
+        SecurityProfileProps as SecurityProfileProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Application",
@@ -35,90 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _security_profile_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_security_profile_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Application",
+        "FlowModule",
+        "PrimaryAttributeAccessControlConfigurationItem",
+        "PrimaryAttributeValue",
+        "SecurityProfileAttributes",
+        "SecurityProfileDataTableAccessControlConfiguration",
+        "SecurityProfileGranularAccessControlConfiguration",
+        "SecurityProfileProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Application(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationPermissions: list[str] | None = None
-    Namespace: str | None = None
-    Type: Literal["MCP", "THIRD_PARTY_APPLICATION"] | None = None
-
-
-class FlowModule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FlowModuleId: str | None = None
-    Type: Literal["MCP"] | None = None
-
-
-class PrimaryAttributeValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessType: Literal["ALLOW"] | None = None
-    AttributeName: str | None = None
-    Values: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SecurityProfileAttributes(DeferredModel):
-    LastModifiedRegion: str | None = None
-    LastModifiedTime: float | None = None
-    SecurityProfileArn: str | None = None
-
-
-class PrimaryAttributeAccessControlConfigurationItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PrimaryAttributeValues: list[PrimaryAttributeValue] | None = None
-
-
-class SecurityProfileDataTableAccessControlConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PrimaryAttributeAccessControlConfiguration: (
-        PrimaryAttributeAccessControlConfigurationItem | None
-    ) = None
-
-
-class SecurityProfileGranularAccessControlConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataTableAccessControlConfiguration: (
-        SecurityProfileDataTableAccessControlConfiguration | None
-    ) = None
-
-
-class SecurityProfileProps(DeferredModel):
-    AllowedAccessControlHierarchyGroupId: str | None = None
-    AllowedAccessControlTags: list[Tag] | None = None
-    AllowedFlowModules: list[FlowModule] | None = None
-    Applications: list[Application] | None = None
-    Description: str | None = None
-    GranularAccessControlConfiguration: SecurityProfileGranularAccessControlConfiguration | None = (
-        None
-    )
-    HierarchyRestrictedResources: list[str] | None = None
-    InstanceArn: str
-    Permissions: list[str] | None = None
-    SecurityProfileName: str
-    TagRestrictedResources: list[str] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -404,8 +355,10 @@ class SecurityProfile(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SecurityProfileProps
-    attributes_model: ClassVar[type[BaseModel]] = SecurityProfileAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SecurityProfileProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SecurityProfileAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._task_template_models import (
+        DefaultFieldValue as DefaultFieldValue,
+        FieldIdentifier as FieldIdentifier,
+        InvisibleFieldInfo as InvisibleFieldInfo,
+        ReadOnlyFieldInfo as ReadOnlyFieldInfo,
+        RequiredFieldInfo as RequiredFieldInfo,
+        Tag as Tag,
+        TaskTemplateAttributes as TaskTemplateAttributes,
+        TaskTemplateConstraints as TaskTemplateConstraints,
+        TaskTemplateField as TaskTemplateField,
+        TaskTemplateProps as TaskTemplateProps,
+    )
 
 __all__ = [
     "DefaultFieldValue",
@@ -37,104 +52,28 @@ __all__ = [
     "TaskTemplateProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _task_template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_task_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DefaultFieldValue",
+        "FieldIdentifier",
+        "InvisibleFieldInfo",
+        "ReadOnlyFieldInfo",
+        "RequiredFieldInfo",
+        "Tag",
+        "TaskTemplateAttributes",
+        "TaskTemplateConstraints",
+        "TaskTemplateField",
+        "TaskTemplateProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FieldIdentifier(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-
-
-class InvisibleFieldInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: FieldIdentifier
-
-
-class ReadOnlyFieldInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: FieldIdentifier
-
-
-class RequiredFieldInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: FieldIdentifier
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TaskTemplateConstraints(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InvisibleFields: list[InvisibleFieldInfo] | None = None
-    ReadOnlyFields: list[ReadOnlyFieldInfo] | None = None
-    RequiredFields: list[RequiredFieldInfo] | None = None
-
-
-class TaskTemplateField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    Id: FieldIdentifier
-    SingleSelectOptions: list[str] | None = None
-    Type: Literal[
-        "NAME",
-        "DESCRIPTION",
-        "SCHEDULED_TIME",
-        "QUICK_CONNECT",
-        "URL",
-        "NUMBER",
-        "TEXT",
-        "TEXT_AREA",
-        "DATE_TIME",
-        "BOOLEAN",
-        "SINGLE_SELECT",
-        "EMAIL",
-        "EXPIRY_DURATION",
-        "SELF_ASSIGN",
-    ]
-
-
-class TaskTemplateAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class DefaultFieldValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultValue: str
-    Id: FieldIdentifier
-
-
-class TaskTemplateProps(DeferredModel):
-    ClientToken: str | None = None
-    Constraints: TaskTemplateConstraints | None = None
-    ContactFlowArn: str | None = None
-    Defaults: list[DefaultFieldValue] | None = None
-    Description: str | None = None
-    Fields: list[TaskTemplateField] | None = None
-    InstanceArn: str
-    Name: str | None = None
-    SelfAssignContactFlowArn: str | None = None
-    Status: Literal["ACTIVE", "INACTIVE"] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -401,8 +340,10 @@ class TaskTemplate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TaskTemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = TaskTemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TaskTemplateProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TaskTemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

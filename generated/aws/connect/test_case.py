@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._test_case_models import (
+        Tag as Tag,
+        TestCaseAttributes as TestCaseAttributes,
+        TestCaseEntryPoint as TestCaseEntryPoint,
+        TestCaseEntryPointChatEntryPointParameters as TestCaseEntryPointChatEntryPointParameters,
+        TestCaseEntryPointVoiceCallEntryPointParameters as TestCaseEntryPointVoiceCallEntryPointParameters,
+        TestCaseProps as TestCaseProps,
+    )
 
 __all__ = [
     "Tag",
@@ -29,58 +40,24 @@ __all__ = [
     "TestCaseProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _test_case_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_test_case_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "TestCaseAttributes",
+        "TestCaseEntryPoint",
+        "TestCaseEntryPointChatEntryPointParameters",
+        "TestCaseEntryPointVoiceCallEntryPointParameters",
+        "TestCaseProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TestCaseEntryPointChatEntryPointParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FlowId: str | None = None
-
-
-class TestCaseEntryPointVoiceCallEntryPointParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationPhoneNumber: str | None = None
-    FlowId: str | None = None
-    SourcePhoneNumber: str | None = None
-
-
-class TestCaseAttributes(DeferredModel):
-    LastModifiedRegion: str | None = None
-    LastModifiedTime: float | None = None
-    TestCaseArn: str | None = None
-
-
-class TestCaseEntryPoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChatEntryPointParameters: TestCaseEntryPointChatEntryPointParameters | None = None
-    Type: Literal["VOICE_CALL", "CHAT"] | None = None
-    VoiceCallEntryPointParameters: TestCaseEntryPointVoiceCallEntryPointParameters | None = None
-
-
-class TestCaseProps(DeferredModel):
-    Content: str
-    Description: str | None = None
-    EntryPoint: TestCaseEntryPoint | None = None
-    InitializationData: str | None = None
-    InstanceArn: str
-    Name: str
-    Status: Literal["SAVED", "PUBLISHED"] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -235,8 +212,10 @@ class TestCase(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TestCaseProps
-    attributes_model: ClassVar[type[BaseModel]] = TestCaseAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TestCaseProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TestCaseAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,29 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._user_models import (
+        AfterContactWorkConfigPerChannel as AfterContactWorkConfigPerChannel,
+        AutoAcceptConfig as AutoAcceptConfig,
+        PersistentConnectionConfig as PersistentConnectionConfig,
+        PhoneNumberConfig as PhoneNumberConfig,
+        Tag as Tag,
+        UserAfterContactWorkConfig as UserAfterContactWorkConfig,
+        UserAttributes as UserAttributes,
+        UserIdentityInfo as UserIdentityInfo,
+        UserPhoneConfig as UserPhoneConfig,
+        UserProficiency as UserProficiency,
+        UserProps as UserProps,
+        VoiceEnhancementConfig as VoiceEnhancementConfig,
+    )
 
 __all__ = [
     "AfterContactWorkConfigPerChannel",
@@ -41,121 +58,30 @@ __all__ = [
     "VoiceEnhancementConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _user_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_user_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AfterContactWorkConfigPerChannel",
+        "AutoAcceptConfig",
+        "PersistentConnectionConfig",
+        "PhoneNumberConfig",
+        "Tag",
+        "UserAfterContactWorkConfig",
+        "UserAttributes",
+        "UserIdentityInfo",
+        "UserPhoneConfig",
+        "UserProficiency",
+        "UserProps",
+        "VoiceEnhancementConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AutoAcceptConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentFirstCallbackAutoAccept: bool | None = None
-    AutoAccept: bool
-    Channel: Literal["VOICE", "CHAT", "TASK", "EMAIL"]
-
-
-class PersistentConnectionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Channel: Literal["VOICE", "CHAT", "TASK", "EMAIL"]
-    PersistentConnection: bool
-
-
-class PhoneNumberConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Channel: Literal["VOICE", "CHAT", "TASK", "EMAIL"]
-    PhoneNumber: str | None = None
-    PhoneType: Literal["SOFT_PHONE", "DESK_PHONE"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class UserAfterContactWorkConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AfterContactWorkMode: Literal["ON", "OFF", "ON_DEMAND"] | None = None
-    AfterContactWorkTimeLimit: int | None = None
-
-
-class UserIdentityInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Email: str | None = None
-    FirstName: str | None = None
-    LastName: str | None = None
-    Mobile: str | None = None
-    SecondaryEmail: str | None = None
-
-
-class UserPhoneConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AfterContactWorkTimeLimit: int | None = None
-    AutoAccept: bool | None = None
-    DeskPhoneNumber: str | None = None
-    PersistentConnection: bool | None = None
-    PhoneType: Literal["SOFT_PHONE", "DESK_PHONE"] | None = None
-
-
-class UserProficiency(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeName: str
-    AttributeValue: str
-    Level: float
-
-
-class VoiceEnhancementConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Channel: Literal["VOICE", "CHAT", "TASK", "EMAIL"]
-    VoiceEnhancementMode: Literal["NONE", "VOICE_ISOLATION", "NOISE_SUPPRESSION"]
-
-
-class UserAttributes(DeferredModel):
-    UserArn: str | None = None
-
-
-class AfterContactWorkConfigPerChannel(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AfterContactWorkConfig: UserAfterContactWorkConfig
-    AgentFirstCallbackAfterContactWorkConfig: UserAfterContactWorkConfig | None = None
-    Channel: Literal["VOICE", "CHAT", "TASK", "EMAIL"]
-
-
-class UserProps(DeferredModel):
-    AfterContactWorkConfigs: list[AfterContactWorkConfigPerChannel] | None = None
-    AutoAcceptConfigs: list[AutoAcceptConfig] | None = None
-    DirectoryUserId: str | None = None
-    HierarchyGroupArn: str | None = None
-    IdentityInfo: UserIdentityInfo | None = None
-    InstanceArn: str
-    Password: str | None = None
-    PersistentConnectionConfigs: list[PersistentConnectionConfig] | None = None
-    PhoneConfig: UserPhoneConfig | None = None
-    PhoneNumberConfigs: list[PhoneNumberConfig] | None = None
-    RoutingProfileArn: str
-    SecurityProfileArns: list[str]
-    Tags: list[Tag] | None = None
-    UserProficiencies: list[UserProficiency] | None = None
-    Username: str
-    VoiceEnhancementConfigs: list[VoiceEnhancementConfig] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -507,8 +433,8 @@ class User(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = UserProps
-    attributes_model: ClassVar[type[BaseModel]] = UserAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._user_hierarchy_structure_models import (
+        UserHierarchyStructureAttributes as UserHierarchyStructureAttributes,
+        UserHierarchyStructureLevelFive as UserHierarchyStructureLevelFive,
+        UserHierarchyStructureLevelFour as UserHierarchyStructureLevelFour,
+        UserHierarchyStructureLevelOne as UserHierarchyStructureLevelOne,
+        UserHierarchyStructureLevelThree as UserHierarchyStructureLevelThree,
+        UserHierarchyStructureLevelTwo as UserHierarchyStructureLevelTwo,
+        UserHierarchyStructureProps as UserHierarchyStructureProps,
+        UserHierarchyStructureUserHierarchyStructure as UserHierarchyStructureUserHierarchyStructure,
+    )
 
 __all__ = [
     "UserHierarchyStructure",
@@ -33,73 +46,26 @@ __all__ = [
     "UserHierarchyStructureUserHierarchyStructureDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _user_hierarchy_structure_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_user_hierarchy_structure_models"
+_MODEL_NAMES = frozenset(
+    {
+        "UserHierarchyStructureAttributes",
+        "UserHierarchyStructureLevelFive",
+        "UserHierarchyStructureLevelFour",
+        "UserHierarchyStructureLevelOne",
+        "UserHierarchyStructureLevelThree",
+        "UserHierarchyStructureLevelTwo",
+        "UserHierarchyStructureProps",
+        "UserHierarchyStructureUserHierarchyStructure",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class UserHierarchyStructureLevelFive(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HierarchyLevelArn: str | None = None
-    HierarchyLevelId: str | None = None
-    Name: str
-
-
-class UserHierarchyStructureLevelFour(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HierarchyLevelArn: str | None = None
-    HierarchyLevelId: str | None = None
-    Name: str
-
-
-class UserHierarchyStructureLevelOne(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HierarchyLevelArn: str | None = None
-    HierarchyLevelId: str | None = None
-    Name: str
-
-
-class UserHierarchyStructureLevelThree(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HierarchyLevelArn: str | None = None
-    HierarchyLevelId: str | None = None
-    Name: str
-
-
-class UserHierarchyStructureLevelTwo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HierarchyLevelArn: str | None = None
-    HierarchyLevelId: str | None = None
-    Name: str
-
-
-class UserHierarchyStructureUserHierarchyStructure(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LevelFive: UserHierarchyStructureLevelFive | None = None
-    LevelFour: UserHierarchyStructureLevelFour | None = None
-    LevelOne: UserHierarchyStructureLevelOne | None = None
-    LevelThree: UserHierarchyStructureLevelThree | None = None
-    LevelTwo: UserHierarchyStructureLevelTwo | None = None
-
-
-class UserHierarchyStructureAttributes(DeferredModel):
-    UserHierarchyStructureArn: str | None = None
-
-
-class UserHierarchyStructureProps(DeferredModel):
-    InstanceArn: str
-    UserHierarchyStructure: UserHierarchyStructureUserHierarchyStructure | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -285,8 +251,12 @@ class UserHierarchyStructure(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = UserHierarchyStructureProps
-    attributes_model: ClassVar[type[BaseModel]] = UserHierarchyStructureAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "UserHierarchyStructureProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "UserHierarchyStructureAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

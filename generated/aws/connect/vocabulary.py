@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._vocabulary_models import (
+        Tag as Tag,
+        VocabularyAttributes as VocabularyAttributes,
+        VocabularyProps as VocabularyProps,
+    )
 
 __all__ = [
     "Tag",
@@ -23,67 +31,21 @@ __all__ = [
     "VocabularyProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _vocabulary_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_vocabulary_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "VocabularyAttributes",
+        "VocabularyProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VocabularyAttributes(DeferredModel):
-    Arn: str | None = None
-    LastModifiedTime: str | None = None
-    State: (
-        Literal["CREATION_IN_PROGRESS", "ACTIVE", "CREATION_FAILED", "DELETE_IN_PROGRESS"] | None
-    ) = None
-    VocabularyId: str | None = None
-
-
-class VocabularyProps(DeferredModel):
-    Content: str
-    InstanceId: str
-    LanguageCode: Literal[
-        "ar-AE",
-        "de-CH",
-        "de-DE",
-        "en-AB",
-        "en-AU",
-        "en-GB",
-        "en-IE",
-        "en-IN",
-        "en-US",
-        "en-WL",
-        "es-ES",
-        "es-US",
-        "fr-CA",
-        "fr-FR",
-        "hi-IN",
-        "it-IT",
-        "ja-JP",
-        "ko-KR",
-        "pt-BR",
-        "pt-PT",
-        "zh-CN",
-        "en-NZ",
-        "en-ZA",
-        "ca-ES",
-        "da-DK",
-        "fi-FI",
-        "id-ID",
-        "ms-MY",
-        "nl-NL",
-        "no-NO",
-        "pl-PL",
-        "sv-SE",
-        "tl-PH",
-    ]
-    Tags: list[Tag] | None = None
-    VocabularyName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -210,8 +172,10 @@ class Vocabulary(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VocabularyProps
-    attributes_model: ClassVar[type[BaseModel]] = VocabularyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VocabularyProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VocabularyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,31 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._workspace_models import (
+        MediaItem as MediaItem,
+        PaletteCanvas as PaletteCanvas,
+        PaletteHeader as PaletteHeader,
+        PaletteNavigation as PaletteNavigation,
+        PalettePrimary as PalettePrimary,
+        Tag as Tag,
+        WorkspaceAttributes as WorkspaceAttributes,
+        WorkspaceFontFamily as WorkspaceFontFamily,
+        WorkspacePage as WorkspacePage,
+        WorkspaceProps as WorkspaceProps,
+        WorkspaceTheme as WorkspaceTheme,
+        WorkspaceThemeConfig as WorkspaceThemeConfig,
+        WorkspaceThemePalette as WorkspaceThemePalette,
+        WorkspaceThemeTypography as WorkspaceThemeTypography,
+    )
 
 __all__ = [
     "MediaItem",
@@ -45,140 +64,32 @@ __all__ = [
     "WorkspaceThemeTypographyDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _workspace_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_workspace_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MediaItem",
+        "PaletteCanvas",
+        "PaletteHeader",
+        "PaletteNavigation",
+        "PalettePrimary",
+        "Tag",
+        "WorkspaceAttributes",
+        "WorkspaceFontFamily",
+        "WorkspacePage",
+        "WorkspaceProps",
+        "WorkspaceTheme",
+        "WorkspaceThemeConfig",
+        "WorkspaceThemePalette",
+        "WorkspaceThemeTypography",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MediaItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Source: str | None = None
-    Type: Literal[
-        "IMAGE_LOGO_LIGHT_FAVICON",
-        "IMAGE_LOGO_DARK_FAVICON",
-        "IMAGE_LOGO_LIGHT_HORIZONTAL",
-        "IMAGE_LOGO_DARK_HORIZONTAL",
-    ]
-
-
-class PaletteCanvas(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActiveBackground: str | None = None
-    ContainerBackground: str | None = None
-    PageBackground: str | None = None
-
-
-class PaletteHeader(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Background: str | None = None
-    InvertActionsColors: bool | None = None
-    Text: str | None = None
-    TextHover: str | None = None
-
-
-class PaletteNavigation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Background: str | None = None
-    InvertActionsColors: bool | None = None
-    Text: str | None = None
-    TextActive: str | None = None
-    TextBackgroundActive: str | None = None
-    TextBackgroundHover: str | None = None
-    TextHover: str | None = None
-
-
-class PalettePrimary(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Active: str | None = None
-    ContrastText: str | None = None
-    Default: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class WorkspaceFontFamily(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Default: (
-        Literal["ARIAL", "COURIER_NEW", "GEORGIA", "TIMES_NEW_ROMAN", "TREBUCHET", "VERDANA"] | None
-    ) = None
-
-
-class WorkspacePage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputData: str | None = None
-    Page: str
-    ResourceArn: str
-    Slug: str | None = None
-
-
-class WorkspaceThemePalette(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Canvas: PaletteCanvas | None = None
-    Header: PaletteHeader | None = None
-    Navigation: PaletteNavigation | None = None
-    Primary: PalettePrimary | None = None
-
-
-class WorkspaceThemeTypography(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FontFamily: WorkspaceFontFamily | None = None
-
-
-class WorkspaceAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class WorkspaceThemeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Palette: WorkspaceThemePalette | None = None
-    Typography: WorkspaceThemeTypography | None = None
-
-
-class WorkspaceTheme(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Dark: WorkspaceThemeConfig | None = None
-    Light: WorkspaceThemeConfig | None = None
-
-
-class WorkspaceProps(DeferredModel):
-    Associations: list[str] | None = None
-    Description: str | None = None
-    InstanceArn: str
-    Media: list[MediaItem] | None = None
-    Name: str
-    Pages: list[WorkspacePage] | None = None
-    Tags: list[Tag] | None = None
-    Theme: WorkspaceTheme | None = None
-    Title: str | None = None
-    Visibility: Literal["ALL", "ASSIGNED", "NONE"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -530,8 +441,10 @@ class Workspace(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WorkspaceProps
-    attributes_model: ClassVar[type[BaseModel]] = WorkspaceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "WorkspaceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WorkspaceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._campaign_models import (
+        CampaignAgentlessDialerConfig as CampaignAgentlessDialerConfig,
+        CampaignAnswerMachineDetectionConfig as CampaignAnswerMachineDetectionConfig,
+        CampaignAttributes as CampaignAttributes,
+        CampaignDialerConfig as CampaignDialerConfig,
+        CampaignOutboundCallConfig as CampaignOutboundCallConfig,
+        CampaignPredictiveDialerConfig as CampaignPredictiveDialerConfig,
+        CampaignProgressiveDialerConfig as CampaignProgressiveDialerConfig,
+        CampaignProps as CampaignProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Campaign",
@@ -35,78 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _campaign_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_campaign_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CampaignAgentlessDialerConfig",
+        "CampaignAnswerMachineDetectionConfig",
+        "CampaignAttributes",
+        "CampaignDialerConfig",
+        "CampaignOutboundCallConfig",
+        "CampaignPredictiveDialerConfig",
+        "CampaignProgressiveDialerConfig",
+        "CampaignProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CampaignAgentlessDialerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DialingCapacity: float | None = None
-
-
-class CampaignAnswerMachineDetectionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwaitAnswerMachinePrompt: bool | None = None
-    EnableAnswerMachineDetection: bool
-
-
-class CampaignOutboundCallConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnswerMachineDetectionConfig: CampaignAnswerMachineDetectionConfig | None = None
-    ConnectContactFlowArn: str
-    ConnectQueueArn: str | None = None
-    ConnectSourcePhoneNumber: str | None = None
-
-
-class CampaignPredictiveDialerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BandwidthAllocation: float
-    DialingCapacity: float | None = None
-
-
-class CampaignProgressiveDialerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BandwidthAllocation: float
-    DialingCapacity: float | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CampaignAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class CampaignDialerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentlessDialerConfig: CampaignAgentlessDialerConfig | None = None
-    PredictiveDialerConfig: CampaignPredictiveDialerConfig | None = None
-    ProgressiveDialerConfig: CampaignProgressiveDialerConfig | None = None
-
-
-class CampaignProps(DeferredModel):
-    ConnectInstanceArn: str
-    DialerConfig: CampaignDialerConfig
-    Name: str
-    OutboundCallConfig: CampaignOutboundCallConfig
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -324,8 +287,10 @@ class Campaign(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CampaignProps
-    attributes_model: ClassVar[type[BaseModel]] = CampaignAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CampaignProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CampaignAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,55 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._campaign_models import (
+        CampaignAnswerMachineDetectionConfig as CampaignAnswerMachineDetectionConfig,
+        CampaignAttributes as CampaignAttributes,
+        CampaignChannelSubtypeConfig as CampaignChannelSubtypeConfig,
+        CampaignCommunicationTimeConfig as CampaignCommunicationTimeConfig,
+        CampaignEntryLimitsConfig as CampaignEntryLimitsConfig,
+        CampaignEventTrigger as CampaignEventTrigger,
+        CampaignLocalTimeZoneConfig as CampaignLocalTimeZoneConfig,
+        CampaignOpenHours as CampaignOpenHours,
+        CampaignPredictiveConfig as CampaignPredictiveConfig,
+        CampaignPreviewConfig as CampaignPreviewConfig,
+        CampaignProgressiveConfig as CampaignProgressiveConfig,
+        CampaignProps as CampaignProps,
+        CampaignRestrictedPeriods as CampaignRestrictedPeriods,
+        CampaignSchedule as CampaignSchedule,
+        CampaignSource as CampaignSource,
+        CampaignTimeoutConfig as CampaignTimeoutConfig,
+        CommunicationLimit as CommunicationLimit,
+        CommunicationLimits as CommunicationLimits,
+        CommunicationLimitsConfig as CommunicationLimitsConfig,
+        DailyHour as DailyHour,
+        EmailChannelSubtypeConfig as EmailChannelSubtypeConfig,
+        EmailOutboundConfig as EmailOutboundConfig,
+        EmailOutboundMode as EmailOutboundMode,
+        RestrictedPeriod as RestrictedPeriod,
+        SmsChannelSubtypeConfig as SmsChannelSubtypeConfig,
+        SmsOutboundConfig as SmsOutboundConfig,
+        SmsOutboundMode as SmsOutboundMode,
+        Tag as Tag,
+        TelephonyChannelSubtypeConfig as TelephonyChannelSubtypeConfig,
+        TelephonyOutboundConfig as TelephonyOutboundConfig,
+        TelephonyOutboundMode as TelephonyOutboundMode,
+        TimeRange as TimeRange,
+        TimeWindow as TimeWindow,
+        WhatsAppChannelSubtypeConfig as WhatsAppChannelSubtypeConfig,
+        WhatsAppOutboundConfig as WhatsAppOutboundConfig,
+        WhatsAppOutboundMode as WhatsAppOutboundMode,
+    )
 
 __all__ = [
     "Campaign",
@@ -89,307 +130,54 @@ __all__ = [
     "WhatsAppOutboundModeDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class CampaignAnswerMachineDetectionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwaitAnswerMachinePrompt: bool | None = None
-    EnableAnswerMachineDetection: bool
-
-
-class CampaignEntryLimitsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxEntryCount: int
-    MinEntryInterval: str
-
-
-class CampaignEventTrigger(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomerProfilesDomainArn: str | None = None
-
-
-class CampaignLocalTimeZoneConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultTimeZone: str | None = None
-    LocalTimeZoneDetection: list[Literal["ZIP_CODE", "AREA_CODE"]] | None = None
-    LocalTimeZoneDetectionScope: Literal["PRIMARY_ONLY", "ALL_AVAILABLE"] | None = None
-
-
-class CampaignPredictiveConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BandwidthAllocation: float
-
-
-class CampaignProgressiveConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BandwidthAllocation: float
-
-
-class CampaignSchedule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndTime: str
-    RefreshFrequency: str | None = None
-    StartTime: str
-
-
-class CampaignSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomerProfilesSegmentArn: str | None = None
-    EventTrigger: CampaignEventTrigger | None = None
-
-
-class CampaignTimeoutConfig(DeferredModel):
-    DurationInSeconds: int | None = None
-
-
-class CommunicationLimit(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Frequency: int
-    MaxCountPerRecipient: int
-    Unit: Literal["DAY"]
-
-
-class CommunicationLimits(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CommunicationLimitList: list[CommunicationLimit] | None = None
-
-
-class CommunicationLimitsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllChannelsSubtypes: CommunicationLimits | None = None
-    InstanceLimitsHandling: Literal["OPT_IN", "OPT_OUT"] | None = None
-
-
-class EmailOutboundConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectSourceEmailAddress: str
-    SourceEmailAddressDisplayName: str | None = None
-    WisdomTemplateArn: str
-
-
-class EmailOutboundMode(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentlessConfig: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class RestrictedPeriod(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndDate: str
-    Name: str | None = None
-    StartDate: str
-
-
-class SmsOutboundConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectSourcePhoneNumberArn: str
-    WisdomTemplateArn: str
-
-
-class SmsOutboundMode(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentlessConfig: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TelephonyOutboundConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnswerMachineDetectionConfig: CampaignAnswerMachineDetectionConfig | None = None
-    ConnectContactFlowId: str
-    ConnectSourcePhoneNumber: str | None = None
-    RingTimeout: int | None = None
-
-
-class TimeRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndTime: str
-    StartTime: str
-
-
-class WhatsAppOutboundConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectSourcePhoneNumberArn: str
-    WisdomTemplateArn: str
-
-
-class WhatsAppOutboundMode(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentlessConfig: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class CampaignAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class CampaignPreviewConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentActions: list[Literal["DISCARD"]] | None = None
-    BandwidthAllocation: float
-    TimeoutConfig: CampaignTimeoutConfig
-
-
-class CampaignRestrictedPeriods(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RestrictedPeriodList: list[RestrictedPeriod] | None = None
-
-
-class DailyHour(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: (
-        Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"] | None
-    ) = None
-    Value: list[TimeRange] | None = None
-
-
-class EmailChannelSubtypeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Capacity: float | None = None
-    DefaultOutboundConfig: EmailOutboundConfig
-    OutboundMode: EmailOutboundMode
-
-
-class SmsChannelSubtypeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Capacity: float | None = None
-    DefaultOutboundConfig: SmsOutboundConfig
-    OutboundMode: SmsOutboundMode
-
-
-class TelephonyOutboundMode(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentlessConfig: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    PredictiveConfig: CampaignPredictiveConfig | None = None
-    PreviewConfig: CampaignPreviewConfig | None = None
-    ProgressiveConfig: CampaignProgressiveConfig | None = None
-
-
-class WhatsAppChannelSubtypeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Capacity: float | None = None
-    DefaultOutboundConfig: WhatsAppOutboundConfig
-    OutboundMode: WhatsAppOutboundMode
-
-
-class CampaignOpenHours(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DailyHours: list[DailyHour]
-
-
-class TelephonyChannelSubtypeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Capacity: float | None = None
-    ConnectQueueId: str | None = None
-    DefaultOutboundConfig: TelephonyOutboundConfig
-    OutboundMode: TelephonyOutboundMode
-
-
-class TimeWindow(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OpenHours: CampaignOpenHours
-    RestrictedPeriods: CampaignRestrictedPeriods | None = None
-
-
-class CampaignChannelSubtypeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Email: EmailChannelSubtypeConfig | None = None
-    Sms: SmsChannelSubtypeConfig | None = None
-    Telephony: TelephonyChannelSubtypeConfig | None = None
-    WhatsApp: WhatsAppChannelSubtypeConfig | None = None
-
-
-class CampaignCommunicationTimeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Email: TimeWindow | None = None
-    LocalTimeZoneConfig: CampaignLocalTimeZoneConfig
-    Sms: TimeWindow | None = None
-    Telephony: TimeWindow | None = None
-    WhatsApp: TimeWindow | None = None
-
-
-class CampaignProps(DeferredModel):
-    ChannelSubtypeConfig: CampaignChannelSubtypeConfig | None = None
-    CommunicationLimitsOverride: CommunicationLimitsConfig | None = None
-    CommunicationTimeConfig: CampaignCommunicationTimeConfig | None = None
-    ConnectCampaignFlowArn: str | None = None
-    ConnectInstanceId: str
-    EntryLimitsConfig: CampaignEntryLimitsConfig | None = None
-    Name: str
-    Schedule: CampaignSchedule | None = None
-    Source: CampaignSource | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["MANAGED", "JOURNEY"] | None = None
-
+# The pydantic models live in _campaign_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_campaign_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CampaignAnswerMachineDetectionConfig",
+        "CampaignAttributes",
+        "CampaignChannelSubtypeConfig",
+        "CampaignCommunicationTimeConfig",
+        "CampaignEntryLimitsConfig",
+        "CampaignEventTrigger",
+        "CampaignLocalTimeZoneConfig",
+        "CampaignOpenHours",
+        "CampaignPredictiveConfig",
+        "CampaignPreviewConfig",
+        "CampaignProgressiveConfig",
+        "CampaignProps",
+        "CampaignRestrictedPeriods",
+        "CampaignSchedule",
+        "CampaignSource",
+        "CampaignTimeoutConfig",
+        "CommunicationLimit",
+        "CommunicationLimits",
+        "CommunicationLimitsConfig",
+        "DailyHour",
+        "EmailChannelSubtypeConfig",
+        "EmailOutboundConfig",
+        "EmailOutboundMode",
+        "RestrictedPeriod",
+        "SmsChannelSubtypeConfig",
+        "SmsOutboundConfig",
+        "SmsOutboundMode",
+        "Tag",
+        "TelephonyChannelSubtypeConfig",
+        "TelephonyOutboundConfig",
+        "TelephonyOutboundMode",
+        "TimeRange",
+        "TimeWindow",
+        "WhatsAppChannelSubtypeConfig",
+        "WhatsAppOutboundConfig",
+        "WhatsAppOutboundMode",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1165,8 +953,10 @@ class Campaign(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CampaignProps
-    attributes_model: ClassVar[type[BaseModel]] = CampaignAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CampaignProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CampaignAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

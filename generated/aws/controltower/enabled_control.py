@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._enabled_control_models import (
+        EnabledControlAttributes as EnabledControlAttributes,
+        EnabledControlParameter as EnabledControlParameter,
+        EnabledControlProps as EnabledControlProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "EnabledControl",
@@ -25,35 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _enabled_control_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_enabled_control_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EnabledControlAttributes",
+        "EnabledControlParameter",
+        "EnabledControlProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EnabledControlParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | float | dict[str, Any] | bool | list[str | float | dict[str, Any] | bool]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class EnabledControlAttributes(DeferredModel):
-    pass
-
-
-class EnabledControlProps(DeferredModel):
-    ControlIdentifier: str
-    Parameters: list[EnabledControlParameter] | None = None
-    Tags: list[Tag] | None = None
-    TargetIdentifier: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -166,8 +162,10 @@ class EnabledControl(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EnabledControlProps
-    attributes_model: ClassVar[type[BaseModel]] = EnabledControlAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EnabledControlProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EnabledControlAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

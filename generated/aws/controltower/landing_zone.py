@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._landing_zone_models import (
+        LandingZoneAttributes as LandingZoneAttributes,
+        LandingZoneProps as LandingZoneProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "LandingZone",
@@ -23,31 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _landing_zone_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_landing_zone_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LandingZoneAttributes",
+        "LandingZoneProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class LandingZoneAttributes(DeferredModel):
-    Arn: str | None = None
-    DriftStatus: Literal["DRIFTED", "IN_SYNC"] | None = None
-    LandingZoneIdentifier: str | None = None
-    LatestAvailableVersion: str | None = None
-    Status: Literal["ACTIVE", "PROCESSING", "FAILED"] | None = None
-
-
-class LandingZoneProps(DeferredModel):
-    Manifest: dict[str, Any] | str
-    RemediationTypes: list[Literal["INHERITANCE_DRIFT"]] | None = None
-    Tags: list[Tag] | None = None
-    Version: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -147,8 +145,10 @@ class LandingZone(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LandingZoneProps
-    attributes_model: ClassVar[type[BaseModel]] = LandingZoneAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LandingZoneProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LandingZoneAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._report_definition_models import (
+        ReportDefinitionAttributes as ReportDefinitionAttributes,
+        ReportDefinitionProps as ReportDefinitionProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ReportDefinition",
@@ -23,39 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _report_definition_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_report_definition_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ReportDefinitionAttributes",
+        "ReportDefinitionProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ReportDefinitionAttributes(DeferredModel):
-    pass
-
-
-class ReportDefinitionProps(DeferredModel):
-    AdditionalArtifacts: list[Literal["REDSHIFT", "QUICKSIGHT", "ATHENA"]] | None = None
-    AdditionalSchemaElements: (
-        list[Literal["RESOURCES", "SPLIT_COST_ALLOCATION_DATA", "MANUAL_DISCOUNT_COMPATIBILITY"]]
-        | None
-    ) = None
-    BillingViewArn: str | None = None
-    Compression: Literal["ZIP", "GZIP", "Parquet"]
-    Format: Literal["textORcsv", "Parquet"]
-    RefreshClosedReports: bool
-    ReportName: str
-    ReportVersioning: Literal["CREATE_NEW_REPORT", "OVERWRITE_REPORT"]
-    S3Bucket: str
-    S3Prefix: str
-    S3Region: str
-    Tags: list[Tag] | None = None
-    TimeUnit: Literal["HOURLY", "DAILY", "MONTHLY"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -200,8 +190,12 @@ class ReportDefinition(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ReportDefinitionProps
-    attributes_model: ClassVar[type[BaseModel]] = ReportDefinitionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ReportDefinitionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ReportDefinitionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

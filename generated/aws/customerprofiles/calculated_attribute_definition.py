@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._calculated_attribute_definition_models import (
+        AttributeItem as AttributeItem,
+        CalculatedAttributeDefinitionAttributeDetails as CalculatedAttributeDefinitionAttributeDetails,
+        CalculatedAttributeDefinitionAttributes as CalculatedAttributeDefinitionAttributes,
+        CalculatedAttributeDefinitionConditions as CalculatedAttributeDefinitionConditions,
+        CalculatedAttributeDefinitionProps as CalculatedAttributeDefinitionProps,
+        CalculatedAttributeDefinitionRange as CalculatedAttributeDefinitionRange,
+        CalculatedAttributeDefinitionReadiness as CalculatedAttributeDefinitionReadiness,
+        CalculatedAttributeDefinitionThreshold as CalculatedAttributeDefinitionThreshold,
+        CalculatedAttributeDefinitionValueRange as CalculatedAttributeDefinitionValueRange,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AttributeItem",
@@ -37,103 +52,28 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _calculated_attribute_definition_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_calculated_attribute_definition_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AttributeItem",
+        "CalculatedAttributeDefinitionAttributeDetails",
+        "CalculatedAttributeDefinitionAttributes",
+        "CalculatedAttributeDefinitionConditions",
+        "CalculatedAttributeDefinitionProps",
+        "CalculatedAttributeDefinitionRange",
+        "CalculatedAttributeDefinitionReadiness",
+        "CalculatedAttributeDefinitionThreshold",
+        "CalculatedAttributeDefinitionValueRange",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AttributeItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-
-
-class CalculatedAttributeDefinitionAttributeDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attributes: list[AttributeItem]
-    Expression: str
-
-
-class CalculatedAttributeDefinitionReadiness(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Message: str | None = None
-    ProgressPercentage: int | None = None
-
-
-class CalculatedAttributeDefinitionThreshold(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Operator: Literal["EQUAL_TO", "GREATER_THAN", "LESS_THAN", "NOT_EQUAL_TO"]
-    Value: str
-
-
-class CalculatedAttributeDefinitionValueRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    End: int
-    Start: int
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CalculatedAttributeDefinitionAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    LastUpdatedAt: str | None = None
-    Readiness: CalculatedAttributeDefinitionReadiness | None = None
-    Status: Literal["IN_PROGRESS", "PREPARING", "COMPLETED", "FAILED"] | None = None
-
-
-class CalculatedAttributeDefinitionRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TimestampFormat: str | None = None
-    TimestampSource: str | None = None
-    Unit: Literal["DAYS"]
-    Value: int | None = None
-    ValueRange: CalculatedAttributeDefinitionValueRange | None = None
-
-
-class CalculatedAttributeDefinitionConditions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ObjectCount: int | None = None
-    Range: CalculatedAttributeDefinitionRange | None = None
-    Threshold: CalculatedAttributeDefinitionThreshold | None = None
-
-
-class CalculatedAttributeDefinitionProps(DeferredModel):
-    AttributeDetails: CalculatedAttributeDefinitionAttributeDetails
-    CalculatedAttributeName: str
-    Conditions: CalculatedAttributeDefinitionConditions | None = None
-    Description: str | None = None
-    DisplayName: str | None = None
-    DomainName: str
-    Statistic: Literal[
-        "FIRST_OCCURRENCE",
-        "LAST_OCCURRENCE",
-        "COUNT",
-        "SUM",
-        "MINIMUM",
-        "MAXIMUM",
-        "AVERAGE",
-        "MAX_OCCURRENCE",
-    ]
-    Tags: list[Tag] | None = None
-    UseHistoricalData: bool | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -409,8 +349,12 @@ class CalculatedAttributeDefinition(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CalculatedAttributeDefinitionProps
-    attributes_model: ClassVar[type[BaseModel]] = CalculatedAttributeDefinitionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CalculatedAttributeDefinitionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CalculatedAttributeDefinitionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

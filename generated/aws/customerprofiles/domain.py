@@ -8,12 +8,33 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._domain_models import (
+        DomainAttributeTypesSelector as DomainAttributeTypesSelector,
+        DomainAttributes as DomainAttributes,
+        DomainAutoMerging as DomainAutoMerging,
+        DomainConflictResolution as DomainConflictResolution,
+        DomainConsolidation as DomainConsolidation,
+        DomainDataStore as DomainDataStore,
+        DomainExportingConfig as DomainExportingConfig,
+        DomainJobSchedule as DomainJobSchedule,
+        DomainMatching as DomainMatching,
+        DomainProps as DomainProps,
+        DomainReadiness as DomainReadiness,
+        DomainRuleBasedMatching as DomainRuleBasedMatching,
+        DomainStats as DomainStats,
+        MatchingRule as MatchingRule,
+        S3ExportingConfig as S3ExportingConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Domain",
@@ -49,150 +70,34 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _domain_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_domain_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DomainAttributeTypesSelector",
+        "DomainAttributes",
+        "DomainAutoMerging",
+        "DomainConflictResolution",
+        "DomainConsolidation",
+        "DomainDataStore",
+        "DomainExportingConfig",
+        "DomainJobSchedule",
+        "DomainMatching",
+        "DomainProps",
+        "DomainReadiness",
+        "DomainRuleBasedMatching",
+        "DomainStats",
+        "MatchingRule",
+        "S3ExportingConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DomainAttributeTypesSelector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Address: list[str] | None = None
-    AttributeMatchingModel: Literal["ONE_TO_ONE", "MANY_TO_MANY"]
-    EmailAddress: list[str] | None = None
-    PhoneNumber: list[str] | None = None
-
-
-class DomainConflictResolution(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConflictResolvingModel: Literal["RECENCY", "SOURCE"]
-    SourceName: str | None = None
-
-
-class DomainConsolidation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MatchingAttributesList: list[list[str]]
-
-
-class DomainJobSchedule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DayOfTheWeek: Literal[
-        "SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"
-    ]
-    Time: str
-
-
-class DomainReadiness(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Message: str | None = None
-    ProgressPercentage: int | None = None
-
-
-class DomainStats(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MeteringProfileCount: float | None = None
-    ObjectCount: float | None = None
-    ProfileCount: float | None = None
-    TotalSize: float | None = None
-
-
-class MatchingRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Rule: list[str]
-
-
-class S3ExportingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3BucketName: str
-    S3KeyName: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DomainAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    LastUpdatedAt: str | None = None
-    Stats: DomainStats | None = None
-
-
-class DomainAutoMerging(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConflictResolution: DomainConflictResolution | None = None
-    Consolidation: DomainConsolidation | None = None
-    Enabled: bool
-    MinAllowedConfidenceScoreForMerging: float | None = None
-
-
-class DomainDataStore(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    Readiness: DomainReadiness | None = None
-
-
-class DomainExportingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Exporting: S3ExportingConfig | None = None
-
-
-class DomainMatching(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoMerging: DomainAutoMerging | None = None
-    Enabled: bool
-    ExportingConfig: DomainExportingConfig | None = None
-    JobSchedule: DomainJobSchedule | None = None
-
-
-class DomainRuleBasedMatching(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeTypesSelector: DomainAttributeTypesSelector | None = None
-    ConflictResolution: DomainConflictResolution | None = None
-    Enabled: bool
-    ExportingConfig: DomainExportingConfig | None = None
-    MatchingRules: list[MatchingRule] | None = None
-    MaxAllowedRuleLevelForMatching: int | None = None
-    MaxAllowedRuleLevelForMerging: int | None = None
-    Status: Literal["PENDING", "IN_PROGRESS", "ACTIVE"] | None = None
-
-
-class DomainProps(DeferredModel):
-    DataStore: DomainDataStore | None = None
-    DeadLetterQueueUrl: str | None = None
-    DefaultEncryptionKey: str | None = None
-    DefaultExpirationDays: int
-    DomainName: str
-    Matching: DomainMatching | None = None
-    RuleBasedMatching: DomainRuleBasedMatching | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -605,8 +510,10 @@ class Domain(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DomainProps
-    attributes_model: ClassVar[type[BaseModel]] = DomainAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DomainProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DomainAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._domain_object_type_models import (
+        DomainObjectTypeAttributes as DomainObjectTypeAttributes,
+        DomainObjectTypeField as DomainObjectTypeField,
+        DomainObjectTypeProps as DomainObjectTypeProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DomainObjectType",
@@ -25,40 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _domain_object_type_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_domain_object_type_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DomainObjectTypeAttributes",
+        "DomainObjectTypeField",
+        "DomainObjectTypeProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DomainObjectTypeField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContentType: Literal["STRING", "NUMBER"] | None = None
-    FeatureType: Literal["TEXTUAL", "CATEGORICAL"] | None = None
-    Source: str
-    Target: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DomainObjectTypeAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    LastUpdatedAt: str | None = None
-
-
-class DomainObjectTypeProps(DeferredModel):
-    Description: str | None = None
-    DomainName: str
-    EncryptionKey: str | None = None
-    Fields: Annotated[dict[str, Any], Field(max_length=0)]
-    ObjectTypeName: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -184,8 +175,12 @@ class DomainObjectType(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DomainObjectTypeProps
-    attributes_model: ClassVar[type[BaseModel]] = DomainObjectTypeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DomainObjectTypeProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DomainObjectTypeAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

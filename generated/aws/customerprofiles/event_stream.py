@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._event_stream_models import (
+        EventStreamAttributes as EventStreamAttributes,
+        EventStreamDestinationDetails as EventStreamDestinationDetails,
+        EventStreamProps as EventStreamProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "EventStream",
@@ -25,38 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _event_stream_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_event_stream_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EventStreamAttributes",
+        "EventStreamDestinationDetails",
+        "EventStreamProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EventStreamDestinationDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Status: Literal["HEALTHY", "UNHEALTHY"]
-    Uri: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class EventStreamAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DestinationDetails: EventStreamDestinationDetails | None = None
-    EventStreamArn: str | None = None
-    State: Literal["RUNNING", "STOPPED"] | None = None
-
-
-class EventStreamProps(DeferredModel):
-    DomainName: str
-    EventStreamName: str
-    Tags: list[Tag] | None = None
-    Uri: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -172,8 +165,10 @@ class EventStream(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EventStreamProps
-    attributes_model: ClassVar[type[BaseModel]] = EventStreamAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EventStreamProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EventStreamAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._event_trigger_models import (
+        EventTriggerAttributes as EventTriggerAttributes,
+        EventTriggerCondition as EventTriggerCondition,
+        EventTriggerDimension as EventTriggerDimension,
+        EventTriggerEventTriggerLimits as EventTriggerEventTriggerLimits,
+        EventTriggerProps as EventTriggerProps,
+        ObjectAttribute as ObjectAttribute,
+        Period as Period,
+        Tag as Tag,
+    )
 
 __all__ = [
     "EventTrigger",
@@ -33,91 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _event_trigger_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_event_trigger_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EventTriggerAttributes",
+        "EventTriggerCondition",
+        "EventTriggerDimension",
+        "EventTriggerEventTriggerLimits",
+        "EventTriggerProps",
+        "ObjectAttribute",
+        "Period",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ObjectAttribute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComparisonOperator: Literal[
-        "INCLUSIVE",
-        "EXCLUSIVE",
-        "CONTAINS",
-        "BEGINS_WITH",
-        "ENDS_WITH",
-        "GREATER_THAN",
-        "LESS_THAN",
-        "GREATER_THAN_OR_EQUAL",
-        "LESS_THAN_OR_EQUAL",
-        "EQUAL",
-        "BEFORE",
-        "AFTER",
-        "ON",
-        "BETWEEN",
-        "NOT_BETWEEN",
-    ]
-    FieldName: str | None = None
-    Source: str | None = None
-    Values: list[str]
-
-
-class Period(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxInvocationsPerProfile: int | None = None
-    Unit: Literal["MINUTES", "HOURS", "DAYS", "WEEKS", "MONTHS"]
-    Unlimited: bool | None = None
-    Value: int
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class EventTriggerAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    LastUpdatedAt: str | None = None
-
-
-class EventTriggerDimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ObjectAttributes: list[ObjectAttribute]
-
-
-class EventTriggerEventTriggerLimits(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventExpiration: int | None = None
-    Periods: list[Period] | None = None
-
-
-class EventTriggerCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventTriggerDimensions: list[EventTriggerDimension]
-    LogicalOperator: Literal["ANY", "ALL", "NONE"]
-
-
-class EventTriggerProps(DeferredModel):
-    Description: str | None = None
-    DomainName: str
-    EventTriggerConditions: list[EventTriggerCondition]
-    EventTriggerLimits: EventTriggerEventTriggerLimits | None = None
-    EventTriggerName: str
-    ObjectTypeName: str
-    SegmentFilter: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -382,8 +330,10 @@ class EventTrigger(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EventTriggerProps
-    attributes_model: ClassVar[type[BaseModel]] = EventTriggerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EventTriggerProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EventTriggerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

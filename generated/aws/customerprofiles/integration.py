@@ -8,12 +8,36 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._integration_models import (
+        IntegrationAttributes as IntegrationAttributes,
+        IntegrationConnectorOperator as IntegrationConnectorOperator,
+        IntegrationFlowDefinition as IntegrationFlowDefinition,
+        IntegrationIncrementalPullConfig as IntegrationIncrementalPullConfig,
+        IntegrationProps as IntegrationProps,
+        IntegrationSourceConnectorProperties as IntegrationSourceConnectorProperties,
+        IntegrationSourceFlowConfig as IntegrationSourceFlowConfig,
+        IntegrationTriggerConfig as IntegrationTriggerConfig,
+        IntegrationTriggerProperties as IntegrationTriggerProperties,
+        MarketoSourceProperties as MarketoSourceProperties,
+        ObjectTypeMapping as ObjectTypeMapping,
+        S3SourceProperties as S3SourceProperties,
+        SalesforceSourceProperties as SalesforceSourceProperties,
+        ScheduledTriggerProperties as ScheduledTriggerProperties,
+        ServiceNowSourceProperties as ServiceNowSourceProperties,
+        Tag as Tag,
+        Task as Task,
+        TaskPropertiesMap as TaskPropertiesMap,
+        ZendeskSourceProperties as ZendeskSourceProperties,
+    )
 
 __all__ = [
     "Integration",
@@ -55,303 +79,37 @@ __all__ = [
     "ZendeskSourcePropertiesDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _integration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_integration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IntegrationAttributes",
+        "IntegrationConnectorOperator",
+        "IntegrationFlowDefinition",
+        "IntegrationIncrementalPullConfig",
+        "IntegrationProps",
+        "IntegrationSourceConnectorProperties",
+        "IntegrationSourceFlowConfig",
+        "IntegrationTriggerConfig",
+        "IntegrationTriggerProperties",
+        "MarketoSourceProperties",
+        "ObjectTypeMapping",
+        "S3SourceProperties",
+        "SalesforceSourceProperties",
+        "ScheduledTriggerProperties",
+        "ServiceNowSourceProperties",
+        "Tag",
+        "Task",
+        "TaskPropertiesMap",
+        "ZendeskSourceProperties",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IntegrationConnectorOperator(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Marketo: (
-        Literal[
-            "PROJECTION",
-            "LESS_THAN",
-            "GREATER_THAN",
-            "BETWEEN",
-            "ADDITION",
-            "MULTIPLICATION",
-            "DIVISION",
-            "SUBTRACTION",
-            "MASK_ALL",
-            "MASK_FIRST_N",
-            "MASK_LAST_N",
-            "VALIDATE_NON_NULL",
-            "VALIDATE_NON_ZERO",
-            "VALIDATE_NON_NEGATIVE",
-            "VALIDATE_NUMERIC",
-            "NO_OP",
-        ]
-        | None
-    ) = None
-    S3: (
-        Literal[
-            "PROJECTION",
-            "LESS_THAN",
-            "GREATER_THAN",
-            "BETWEEN",
-            "LESS_THAN_OR_EQUAL_TO",
-            "GREATER_THAN_OR_EQUAL_TO",
-            "EQUAL_TO",
-            "NOT_EQUAL_TO",
-            "ADDITION",
-            "MULTIPLICATION",
-            "DIVISION",
-            "SUBTRACTION",
-            "MASK_ALL",
-            "MASK_FIRST_N",
-            "MASK_LAST_N",
-            "VALIDATE_NON_NULL",
-            "VALIDATE_NON_ZERO",
-            "VALIDATE_NON_NEGATIVE",
-            "VALIDATE_NUMERIC",
-            "NO_OP",
-        ]
-        | None
-    ) = None
-    Salesforce: (
-        Literal[
-            "PROJECTION",
-            "LESS_THAN",
-            "GREATER_THAN",
-            "CONTAINS",
-            "BETWEEN",
-            "LESS_THAN_OR_EQUAL_TO",
-            "GREATER_THAN_OR_EQUAL_TO",
-            "EQUAL_TO",
-            "NOT_EQUAL_TO",
-            "ADDITION",
-            "MULTIPLICATION",
-            "DIVISION",
-            "SUBTRACTION",
-            "MASK_ALL",
-            "MASK_FIRST_N",
-            "MASK_LAST_N",
-            "VALIDATE_NON_NULL",
-            "VALIDATE_NON_ZERO",
-            "VALIDATE_NON_NEGATIVE",
-            "VALIDATE_NUMERIC",
-            "NO_OP",
-        ]
-        | None
-    ) = None
-    ServiceNow: (
-        Literal[
-            "PROJECTION",
-            "LESS_THAN",
-            "GREATER_THAN",
-            "CONTAINS",
-            "BETWEEN",
-            "LESS_THAN_OR_EQUAL_TO",
-            "GREATER_THAN_OR_EQUAL_TO",
-            "EQUAL_TO",
-            "NOT_EQUAL_TO",
-            "ADDITION",
-            "MULTIPLICATION",
-            "DIVISION",
-            "SUBTRACTION",
-            "MASK_ALL",
-            "MASK_FIRST_N",
-            "MASK_LAST_N",
-            "VALIDATE_NON_NULL",
-            "VALIDATE_NON_ZERO",
-            "VALIDATE_NON_NEGATIVE",
-            "VALIDATE_NUMERIC",
-            "NO_OP",
-        ]
-        | None
-    ) = None
-    Zendesk: (
-        Literal[
-            "PROJECTION",
-            "GREATER_THAN",
-            "ADDITION",
-            "MULTIPLICATION",
-            "DIVISION",
-            "SUBTRACTION",
-            "MASK_ALL",
-            "MASK_FIRST_N",
-            "MASK_LAST_N",
-            "VALIDATE_NON_NULL",
-            "VALIDATE_NON_ZERO",
-            "VALIDATE_NON_NEGATIVE",
-            "VALIDATE_NUMERIC",
-            "NO_OP",
-        ]
-        | None
-    ) = None
-
-
-class IntegrationIncrementalPullConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatetimeTypeFieldName: str | None = None
-
-
-class MarketoSourceProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Object: str
-
-
-class ObjectTypeMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class S3SourceProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-    BucketPrefix: str | None = None
-
-
-class SalesforceSourceProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableDynamicFieldUpdate: bool | None = None
-    IncludeDeletedRecords: bool | None = None
-    Object: str
-
-
-class ScheduledTriggerProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataPullMode: Literal["Incremental", "Complete"] | None = None
-    FirstExecutionFrom: float | None = None
-    ScheduleEndTime: float | None = None
-    ScheduleExpression: str
-    ScheduleOffset: int | None = None
-    ScheduleStartTime: float | None = None
-    Timezone: str | None = None
-
-
-class ServiceNowSourceProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Object: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TaskPropertiesMap(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OperatorPropertyKey: Literal[
-        "VALUE",
-        "VALUES",
-        "DATA_TYPE",
-        "UPPER_BOUND",
-        "LOWER_BOUND",
-        "SOURCE_DATA_TYPE",
-        "DESTINATION_DATA_TYPE",
-        "VALIDATION_ACTION",
-        "MASK_VALUE",
-        "MASK_LENGTH",
-        "TRUNCATE_LENGTH",
-        "MATH_OPERATION_FIELDS_ORDER",
-        "CONCAT_FORMAT",
-        "SUBFIELD_CATEGORY_MAP",
-    ]
-    Property: str
-
-
-class ZendeskSourceProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Object: str
-
-
-class IntegrationAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    LastUpdatedAt: str | None = None
-
-
-class IntegrationSourceConnectorProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Marketo: MarketoSourceProperties | None = None
-    S3: S3SourceProperties | None = None
-    Salesforce: SalesforceSourceProperties | None = None
-    ServiceNow: ServiceNowSourceProperties | None = None
-    Zendesk: ZendeskSourceProperties | None = None
-
-
-class IntegrationSourceFlowConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectorProfileName: str | None = None
-    ConnectorType: Literal["Salesforce", "Marketo", "ServiceNow", "Zendesk", "S3"]
-    IncrementalPullConfig: IntegrationIncrementalPullConfig | None = None
-    SourceConnectorProperties: IntegrationSourceConnectorProperties
-
-
-class IntegrationTriggerProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Scheduled: ScheduledTriggerProperties | None = None
-
-
-class Task(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectorOperator: IntegrationConnectorOperator | None = None
-    DestinationField: str | None = None
-    SourceFields: list[str]
-    TaskProperties: list[TaskPropertiesMap] | None = None
-    TaskType: Literal["Arithmetic", "Filter", "Map", "Mask", "Merge", "Truncate", "Validate"]
-
-
-class IntegrationTriggerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TriggerProperties: IntegrationTriggerProperties | None = None
-    TriggerType: Literal["Scheduled", "Event", "OnDemand"]
-
-
-class IntegrationFlowDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    FlowName: str
-    KmsArn: str
-    SourceFlowConfig: IntegrationSourceFlowConfig
-    Tasks: list[Task]
-    TriggerConfig: IntegrationTriggerConfig
-
-
-class IntegrationProps(DeferredModel):
-    DomainName: str
-    EventTriggerNames: list[str] | None = None
-    FlowDefinition: IntegrationFlowDefinition | None = None
-    ObjectTypeName: str | None = None
-    ObjectTypeNames: list[ObjectTypeMapping] | None = None
-    Scope: Literal["PROFILE", "DOMAIN"] | None = None
-    Tags: list[Tag] | None = None
-    Uri: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -999,8 +757,10 @@ class Integration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IntegrationProps
-    attributes_model: ClassVar[type[BaseModel]] = IntegrationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IntegrationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IntegrationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._object_type_models import (
+        FieldMap as FieldMap,
+        KeyMap as KeyMap,
+        ObjectTypeAttributes as ObjectTypeAttributes,
+        ObjectTypeKey as ObjectTypeKey,
+        ObjectTypeObjectTypeField as ObjectTypeObjectTypeField,
+        ObjectTypeProps as ObjectTypeProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "FieldMap",
@@ -31,97 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _object_type_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_object_type_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FieldMap",
+        "KeyMap",
+        "ObjectTypeAttributes",
+        "ObjectTypeKey",
+        "ObjectTypeObjectTypeField",
+        "ObjectTypeProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ObjectTypeKey(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldNames: list[str] | None = None
-    StandardIdentifiers: (
-        list[
-            Literal[
-                "PROFILE",
-                "UNIQUE",
-                "SECONDARY",
-                "LOOKUP_ONLY",
-                "NEW_ONLY",
-                "ASSET",
-                "CASE",
-                "ORDER",
-                "AIR_PREFERENCE",
-                "AIR_BOOKING",
-                "AIR_SEGMENT",
-                "HOTEL_PREFERENCE",
-                "HOTEL_STAY_REVENUE",
-                "HOTEL_RESERVATION",
-                "LOYALTY",
-                "LOYALTY_TRANSACTION",
-                "LOYALTY_PROMOTION",
-                "WEB_ANALYTICS",
-                "DEVICE",
-                "COMMUNICATION_RECORD",
-            ]
-        ]
-        | None
-    ) = None
-
-
-class ObjectTypeObjectTypeField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContentType: Literal["STRING", "NUMBER", "PHONE_NUMBER", "EMAIL_ADDRESS", "NAME"] | None = None
-    Source: str | None = None
-    Target: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ObjectTypeAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    LastUpdatedAt: str | None = None
-    MaxAvailableProfileObjectCount: int | None = None
-
-
-class FieldMap(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    ObjectTypeField: ObjectTypeObjectTypeField | None = None
-
-
-class KeyMap(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    ObjectTypeKeyList: list[ObjectTypeKey] | None = None
-
-
-class ObjectTypeProps(DeferredModel):
-    AllowProfileCreation: bool | None = None
-    Description: str
-    DomainName: str
-    EncryptionKey: str | None = None
-    ExpirationDays: int | None = None
-    Fields: list[FieldMap] | None = None
-    Keys: list[KeyMap] | None = None
-    MaxProfileObjectCount: int | None = None
-    ObjectTypeName: str
-    SourceLastUpdatedTimestampFormat: str | None = None
-    SourcePriority: int | None = None
-    Tags: list[Tag] | None = None
-    TemplateId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -351,8 +291,10 @@ class ObjectType(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ObjectTypeProps
-    attributes_model: ClassVar[type[BaseModel]] = ObjectTypeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ObjectTypeProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ObjectTypeAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

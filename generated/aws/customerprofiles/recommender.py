@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._recommender_models import (
+        EventParameters as EventParameters,
+        RecommenderAttributes as RecommenderAttributes,
+        RecommenderEventsConfig as RecommenderEventsConfig,
+        RecommenderProps as RecommenderProps,
+        RecommenderRecommenderConfig as RecommenderRecommenderConfig,
+        RecommenderTrainingMetrics as RecommenderTrainingMetrics,
+        RecommenderTrainingMetricsMetrics as RecommenderTrainingMetricsMetrics,
+        RecommenderUpdate as RecommenderUpdate,
+        Tag as Tag,
+    )
 
 __all__ = [
     "EventParameters",
@@ -35,119 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _recommender_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_recommender_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EventParameters",
+        "RecommenderAttributes",
+        "RecommenderEventsConfig",
+        "RecommenderProps",
+        "RecommenderRecommenderConfig",
+        "RecommenderTrainingMetrics",
+        "RecommenderTrainingMetricsMetrics",
+        "RecommenderUpdate",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EventParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventType: str
-    EventValueThreshold: float | None = None
-
-
-class RecommenderEventsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventParametersList: list[EventParameters]
-
-
-class RecommenderRecommenderConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventsConfig: RecommenderEventsConfig | None = None
-
-
-class RecommenderTrainingMetricsMetrics(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    coverage: float | None = None
-    freshness: float | None = None
-    hit: float | None = None
-    popularity: float | None = None
-    recall: float | None = None
-    similarity: float | None = None
-
-
-class RecommenderUpdate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreationDateTime: str | None = None
-    FailureReason: str | None = None
-    LastUpdatedDateTime: str | None = None
-    RecommenderConfig: RecommenderRecommenderConfig | None = None
-    Status: (
-        Literal[
-            "PENDING",
-            "IN_PROGRESS",
-            "STOPPING",
-            "STARTING",
-            "ACTIVE",
-            "INACTIVE",
-            "FAILED",
-            "DELETING",
-        ]
-        | None
-    ) = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RecommenderProps(DeferredModel):
-    Description: str | None = None
-    DomainName: str
-    RecommenderConfig: RecommenderRecommenderConfig | None = None
-    RecommenderName: str
-    RecommenderRecipeName: Literal[
-        "frequently-paired-items",
-        "personalized-ranking",
-        "popular-items",
-        "recommended-for-you",
-        "similar-items",
-        "trending-now",
-    ]
-    Tags: list[Tag] | None = None
-
-
-class RecommenderTrainingMetrics(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Metrics: RecommenderTrainingMetricsMetrics | None = None
-    Time: str | None = None
-
-
-class RecommenderAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    FailureReason: str | None = None
-    LastUpdatedAt: str | None = None
-    LatestRecommenderUpdate: RecommenderUpdate | None = None
-    RecommenderArn: str | None = None
-    Status: (
-        Literal[
-            "PENDING",
-            "IN_PROGRESS",
-            "STOPPING",
-            "STARTING",
-            "ACTIVE",
-            "INACTIVE",
-            "FAILED",
-            "DELETING",
-        ]
-        | None
-    ) = None
-    TrainingMetrics: list[RecommenderTrainingMetrics] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -410,8 +332,10 @@ class Recommender(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RecommenderProps
-    attributes_model: ClassVar[type[BaseModel]] = RecommenderAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RecommenderProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RecommenderAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._recommender_filter_models import (
+        RecommenderFilterAttributes as RecommenderFilterAttributes,
+        RecommenderFilterProps as RecommenderFilterProps,
+        RecommenderFilterTagsItem as RecommenderFilterTagsItem,
+    )
 
 __all__ = [
     "RecommenderFilter",
@@ -23,31 +31,21 @@ __all__ = [
     "RecommenderFilterTagsItemDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _recommender_filter_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_recommender_filter_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RecommenderFilterAttributes",
+        "RecommenderFilterProps",
+        "RecommenderFilterTagsItem",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RecommenderFilterTagsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RecommenderFilterAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    RecommenderFilterArn: str | None = None
-    Status: str | None = None
-
-
-class RecommenderFilterProps(DeferredModel):
-    Description: str | None = None
-    DomainName: str
-    RecommenderFilterExpression: str
-    RecommenderFilterName: str
-    RecommenderSchemaName: str | None = None
-    Tags: list[RecommenderFilterTagsItem] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -155,8 +153,12 @@ class RecommenderFilter(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RecommenderFilterProps
-    attributes_model: ClassVar[type[BaseModel]] = RecommenderFilterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RecommenderFilterProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RecommenderFilterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

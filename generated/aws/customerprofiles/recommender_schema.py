@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._recommender_schema_models import (
+        RecommenderSchemaAttributes as RecommenderSchemaAttributes,
+        RecommenderSchemaField as RecommenderSchemaField,
+        RecommenderSchemaProps as RecommenderSchemaProps,
+        RecommenderSchemaTagsItem as RecommenderSchemaTagsItem,
+    )
 
 __all__ = [
     "RecommenderSchema",
@@ -25,38 +34,22 @@ __all__ = [
     "RecommenderSchemaTagsItemDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _recommender_schema_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_recommender_schema_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RecommenderSchemaAttributes",
+        "RecommenderSchemaField",
+        "RecommenderSchemaProps",
+        "RecommenderSchemaTagsItem",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RecommenderSchemaField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContentType: Literal["STRING", "NUMBER"] | None = None
-    FeatureType: Literal["TEXTUAL", "CATEGORICAL"] | None = None
-    TargetFieldName: str
-
-
-class RecommenderSchemaTagsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RecommenderSchemaAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Status: Literal["ACTIVE", "DELETING"] | None = None
-
-
-class RecommenderSchemaProps(DeferredModel):
-    DomainName: str
-    Fields: Annotated[dict[str, Any], Field(max_length=0)]
-    RecommenderSchemaName: str
-    Tags: list[RecommenderSchemaTagsItem] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -182,8 +175,12 @@ class RecommenderSchema(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RecommenderSchemaProps
-    attributes_model: ClassVar[type[BaseModel]] = RecommenderSchemaAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RecommenderSchemaProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RecommenderSchemaAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

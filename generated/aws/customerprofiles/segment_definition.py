@@ -6,14 +6,39 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._segment_definition_models import (
+        AddressDimension as AddressDimension,
+        AttributeDimension as AttributeDimension,
+        CalculatedAttributeDimension as CalculatedAttributeDimension,
+        DateDimension as DateDimension,
+        ExtraLengthValueProfileDimension as ExtraLengthValueProfileDimension,
+        Group as Group,
+        GroupDimensionsItemOption1 as GroupDimensionsItemOption1,
+        GroupDimensionsItemOption2 as GroupDimensionsItemOption2,
+        ProfileDimension as ProfileDimension,
+        ProfileTypeDimension as ProfileTypeDimension,
+        RangeOverride as RangeOverride,
+        SegmentDefinitionAttributes as SegmentDefinitionAttributes,
+        SegmentDefinitionConditionOverrides as SegmentDefinitionConditionOverrides,
+        SegmentDefinitionProfileAttributes as SegmentDefinitionProfileAttributes,
+        SegmentDefinitionProps as SegmentDefinitionProps,
+        SegmentDefinitionSegmentSort as SegmentDefinitionSegmentSort,
+        SegmentGroup as SegmentGroup,
+        SortAttribute as SortAttribute,
+        SourceSegment as SourceSegment,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AddressDimension",
@@ -57,226 +82,38 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _segment_definition_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_segment_definition_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AddressDimension",
+        "AttributeDimension",
+        "CalculatedAttributeDimension",
+        "DateDimension",
+        "ExtraLengthValueProfileDimension",
+        "Group",
+        "GroupDimensionsItemOption1",
+        "GroupDimensionsItemOption2",
+        "ProfileDimension",
+        "ProfileTypeDimension",
+        "RangeOverride",
+        "SegmentDefinitionAttributes",
+        "SegmentDefinitionConditionOverrides",
+        "SegmentDefinitionProfileAttributes",
+        "SegmentDefinitionProps",
+        "SegmentDefinitionSegmentSort",
+        "SegmentGroup",
+        "SortAttribute",
+        "SourceSegment",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AttributeDimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DimensionType: Literal[
-        "INCLUSIVE",
-        "EXCLUSIVE",
-        "CONTAINS",
-        "BEGINS_WITH",
-        "ENDS_WITH",
-        "BEFORE",
-        "AFTER",
-        "BETWEEN",
-        "NOT_BETWEEN",
-        "ON",
-        "GREATER_THAN",
-        "LESS_THAN",
-        "GREATER_THAN_OR_EQUAL",
-        "LESS_THAN_OR_EQUAL",
-        "EQUAL",
-    ]
-    Values: list[str]
-
-
-class DateDimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DimensionType: Literal["BEFORE", "AFTER", "BETWEEN", "NOT_BETWEEN", "ON"]
-    Values: list[str]
-
-
-class ExtraLengthValueProfileDimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DimensionType: Literal["INCLUSIVE", "EXCLUSIVE", "CONTAINS", "BEGINS_WITH", "ENDS_WITH"]
-    Values: list[str]
-
-
-class GroupDimensionsItemOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CalculatedAttributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class ProfileDimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DimensionType: Literal["INCLUSIVE", "EXCLUSIVE", "CONTAINS", "BEGINS_WITH", "ENDS_WITH"]
-    Values: list[str]
-
-
-class ProfileTypeDimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DimensionType: Literal["INCLUSIVE", "EXCLUSIVE"]
-    Values: list[Literal["ACCOUNT_PROFILE", "PROFILE"]]
-
-
-class RangeOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    End: int | None = None
-    Start: int
-    Unit: Literal["DAYS"]
-
-
-class SegmentDefinitionConditionOverrides(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Range: RangeOverride | None = None
-
-
-class SortAttribute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataType: Literal["STRING", "NUMBER", "DATE"] | None = None
-    Name: str
-    Order: Literal["ASC", "DESC"]
-    Type: Literal["PROFILE", "CALCULATED"] | None = None
-
-
-class SourceSegment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SegmentDefinitionName: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SegmentDefinitionAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    SegmentDefinitionArn: str | None = None
-    SegmentType: Literal["CLASSIC", "ENHANCED"] | None = None
-
-
-class AddressDimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    City: ProfileDimension | None = None
-    Country: ProfileDimension | None = None
-    County: ProfileDimension | None = None
-    PostalCode: ProfileDimension | None = None
-    Province: ProfileDimension | None = None
-    State: ProfileDimension | None = None
-
-
-class CalculatedAttributeDimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConditionOverrides: SegmentDefinitionConditionOverrides | None = None
-    DimensionType: Literal[
-        "INCLUSIVE",
-        "EXCLUSIVE",
-        "CONTAINS",
-        "BEGINS_WITH",
-        "ENDS_WITH",
-        "BEFORE",
-        "AFTER",
-        "BETWEEN",
-        "NOT_BETWEEN",
-        "ON",
-        "GREATER_THAN",
-        "LESS_THAN",
-        "GREATER_THAN_OR_EQUAL",
-        "LESS_THAN_OR_EQUAL",
-        "EQUAL",
-    ]
-    Values: list[str]
-
-
-class SegmentDefinitionProfileAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountNumber: ProfileDimension | None = None
-    AdditionalInformation: ExtraLengthValueProfileDimension | None = None
-    Address: AddressDimension | None = None
-    Attributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    BillingAddress: AddressDimension | None = None
-    BirthDate: DateDimension | None = None
-    BusinessEmailAddress: ProfileDimension | None = None
-    BusinessName: ProfileDimension | None = None
-    BusinessPhoneNumber: ProfileDimension | None = None
-    EmailAddress: ProfileDimension | None = None
-    FirstName: ProfileDimension | None = None
-    GenderString: ProfileDimension | None = None
-    HomePhoneNumber: ProfileDimension | None = None
-    LastName: ProfileDimension | None = None
-    MailingAddress: AddressDimension | None = None
-    MiddleName: ProfileDimension | None = None
-    MobilePhoneNumber: ProfileDimension | None = None
-    PartyTypeString: ProfileDimension | None = None
-    PersonalEmailAddress: ProfileDimension | None = None
-    PhoneNumber: ProfileDimension | None = None
-    ProfileType: ProfileTypeDimension | None = None
-    ShippingAddress: AddressDimension | None = None
-
-
-class SegmentDefinitionSegmentSort(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attributes: list[SortAttribute]
-
-
-class GroupDimensionsItemOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ProfileAttributes: SegmentDefinitionProfileAttributes
-
-
-class Group(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Dimensions: list[GroupDimensionsItemOption1 | GroupDimensionsItemOption2] | None = None
-    SourceSegments: list[SourceSegment] | None = None
-    SourceType: Literal["ALL", "ANY", "NONE"] | None = None
-    Type: Literal["ALL", "ANY", "NONE"] | None = None
-
-
-class SegmentGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Groups: list[Group] | None = None
-    Include: Literal["ALL", "ANY", "NONE"] | None = None
-
-
-class SegmentDefinitionProps(DeferredModel):
-    Description: str | None = None
-    DisplayName: str
-    DomainName: str
-    SegmentDefinitionName: str
-    SegmentGroups: SegmentGroup | None = None
-    SegmentSort: SegmentDefinitionSegmentSort | None = None
-    SegmentSqlQuery: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -874,8 +711,12 @@ class SegmentDefinition(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SegmentDefinitionProps
-    attributes_model: ClassVar[type[BaseModel]] = SegmentDefinitionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SegmentDefinitionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SegmentDefinitionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

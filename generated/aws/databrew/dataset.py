@@ -8,12 +8,36 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._dataset_models import (
+        CsvOptions as CsvOptions,
+        DatasetAttributes as DatasetAttributes,
+        DatasetDataCatalogInputDefinition as DatasetDataCatalogInputDefinition,
+        DatasetDatabaseInputDefinition as DatasetDatabaseInputDefinition,
+        DatasetDatasetParameter as DatasetDatasetParameter,
+        DatasetDatetimeOptions as DatasetDatetimeOptions,
+        DatasetFilesLimit as DatasetFilesLimit,
+        DatasetFormatOptions as DatasetFormatOptions,
+        DatasetInput as DatasetInput,
+        DatasetMetadata as DatasetMetadata,
+        DatasetPathOptions as DatasetPathOptions,
+        DatasetProps as DatasetProps,
+        ExcelOptions as ExcelOptions,
+        FilterExpression as FilterExpression,
+        FilterValue as FilterValue,
+        JsonOptions as JsonOptions,
+        PathParameter as PathParameter,
+        S3Location as S3Location,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CsvOptions",
@@ -55,171 +79,37 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _dataset_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_dataset_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CsvOptions",
+        "DatasetAttributes",
+        "DatasetDataCatalogInputDefinition",
+        "DatasetDatabaseInputDefinition",
+        "DatasetDatasetParameter",
+        "DatasetDatetimeOptions",
+        "DatasetFilesLimit",
+        "DatasetFormatOptions",
+        "DatasetInput",
+        "DatasetMetadata",
+        "DatasetPathOptions",
+        "DatasetProps",
+        "ExcelOptions",
+        "FilterExpression",
+        "FilterValue",
+        "JsonOptions",
+        "PathParameter",
+        "S3Location",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CsvOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Delimiter: str | None = None
-    HeaderRow: bool | None = None
-
-
-class DatasetDatetimeOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Format: str
-    LocaleCode: str | None = None
-    TimezoneOffset: str | None = None
-
-
-class DatasetFilesLimit(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxFiles: int
-    Order: Literal["ASCENDING", "DESCENDING"] | None = None
-    OrderedBy: Literal["LAST_MODIFIED_DATE"] | None = None
-
-
-class DatasetMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceArn: str | None = None
-
-
-class ExcelOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HeaderRow: bool | None = None
-    SheetIndexes: list[int] | None = None
-    SheetNames: list[str] | None = None
-
-
-class FilterValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: str
-    ValueReference: str
-
-
-class JsonOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MultiLine: bool | None = None
-
-
-class S3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    BucketOwner: str | None = None
-    Key: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DatasetAttributes(DeferredModel):
-    pass
-
-
-class DatasetDataCatalogInputDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogId: str | None = None
-    DatabaseName: str | None = None
-    TableName: str | None = None
-    TempDirectory: S3Location | None = None
-
-
-class DatasetDatabaseInputDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatabaseTableName: str | None = None
-    GlueConnectionName: str
-    QueryString: str | None = None
-    TempDirectory: S3Location | None = None
-
-
-class DatasetFormatOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Csv: CsvOptions | None = None
-    Excel: ExcelOptions | None = None
-    Json: JsonOptions | None = None
-
-
-class DatasetInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataCatalogInputDefinition: DatasetDataCatalogInputDefinition | None = None
-    DatabaseInputDefinition: DatasetDatabaseInputDefinition | None = None
-    Metadata: DatasetMetadata | None = None
-    S3InputDefinition: S3Location | None = None
-
-
-class FilterExpression(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Expression: str
-    ValuesMap: list[FilterValue]
-
-
-class DatasetDatasetParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreateColumn: bool | None = None
-    DatetimeOptions: DatasetDatetimeOptions | None = None
-    Filter: FilterExpression | None = None
-    Name: str
-    Type: Literal["String", "Number", "Datetime"]
-
-
-class PathParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatasetParameter: DatasetDatasetParameter
-    PathParameterName: str
-
-
-class DatasetPathOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FilesLimit: DatasetFilesLimit | None = None
-    LastModifiedDateCondition: FilterExpression | None = None
-    Parameters: list[PathParameter] | None = None
-
-
-class DatasetProps(DeferredModel):
-    Format: Literal["CSV", "JSON", "PARQUET", "EXCEL", "ORC"] | None = None
-    FormatOptions: DatasetFormatOptions | None = None
-    Input: DatasetInput
-    Name: str
-    PathOptions: DatasetPathOptions | None = None
-    Source: Literal["S3", "DATA-CATALOG", "DATABASE"] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -634,8 +524,10 @@ class Dataset(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DatasetProps
-    attributes_model: ClassVar[type[BaseModel]] = DatasetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DatasetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DatasetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,41 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._job_models import (
+        ColumnSelector as ColumnSelector,
+        ColumnStatisticsConfiguration as ColumnStatisticsConfiguration,
+        CsvOutputOptions as CsvOutputOptions,
+        DataCatalogOutput as DataCatalogOutput,
+        DatabaseOutput as DatabaseOutput,
+        DatabaseTableOutputOptions as DatabaseTableOutputOptions,
+        JobAllowedStatistics as JobAllowedStatistics,
+        JobAttributes as JobAttributes,
+        JobEntityDetectorConfiguration as JobEntityDetectorConfiguration,
+        JobJobSample as JobJobSample,
+        JobOutputLocation as JobOutputLocation,
+        JobProfileConfiguration as JobProfileConfiguration,
+        JobProps as JobProps,
+        JobRecipe as JobRecipe,
+        Output as Output,
+        OutputFormatOptions as OutputFormatOptions,
+        S3Location as S3Location,
+        S3TableOutputOptions as S3TableOutputOptions,
+        StatisticOverride as StatisticOverride,
+        StatisticsConfiguration as StatisticsConfiguration,
+        Tag as Tag,
+        ValidationConfiguration as ValidationConfiguration,
+    )
 
 __all__ = [
     "ColumnSelector",
@@ -61,210 +88,40 @@ __all__ = [
     "ValidationConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _job_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_job_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ColumnSelector",
+        "ColumnStatisticsConfiguration",
+        "CsvOutputOptions",
+        "DataCatalogOutput",
+        "DatabaseOutput",
+        "DatabaseTableOutputOptions",
+        "JobAllowedStatistics",
+        "JobAttributes",
+        "JobEntityDetectorConfiguration",
+        "JobJobSample",
+        "JobOutputLocation",
+        "JobProfileConfiguration",
+        "JobProps",
+        "JobRecipe",
+        "Output",
+        "OutputFormatOptions",
+        "S3Location",
+        "S3TableOutputOptions",
+        "StatisticOverride",
+        "StatisticsConfiguration",
+        "Tag",
+        "ValidationConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ColumnSelector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Regex: str | None = None
-
-
-class CsvOutputOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Delimiter: str | None = None
-
-
-class JobAllowedStatistics(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Statistics: list[str]
-
-
-class JobEntityDetectorConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedStatistics: JobAllowedStatistics | None = None
-    EntityTypes: list[str]
-
-
-class JobJobSample(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Mode: Literal["FULL_DATASET", "CUSTOM_ROWS"] | None = None
-    Size: int | None = None
-
-
-class JobOutputLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    BucketOwner: str | None = None
-    Key: str | None = None
-
-
-class JobRecipe(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Version: str | None = None
-
-
-class OutputFormatOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Csv: CsvOutputOptions | None = None
-
-
-class S3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    BucketOwner: str | None = None
-    Key: str | None = None
-
-
-class S3TableOutputOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Location: S3Location
-
-
-class StatisticOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Parameters: Annotated[dict[str, Any], Field(max_length=0)]
-    Statistic: str
-
-
-class StatisticsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IncludedStatistics: list[str] | None = None
-    Overrides: list[StatisticOverride] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ValidationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RulesetArn: str
-    ValidationMode: Literal["CHECK_ALL"] | None = None
-
-
-class JobAttributes(DeferredModel):
-    pass
-
-
-class ColumnStatisticsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Selectors: list[ColumnSelector] | None = None
-    Statistics: StatisticsConfiguration
-
-
-class DatabaseTableOutputOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TableName: str
-    TempDirectory: S3Location | None = None
-
-
-class JobProfileConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnStatisticsConfigurations: list[ColumnStatisticsConfiguration] | None = None
-    DatasetStatisticsConfiguration: StatisticsConfiguration | None = None
-    EntityDetectorConfiguration: JobEntityDetectorConfiguration | None = None
-    ProfileColumns: list[ColumnSelector] | None = None
-
-
-class Output(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CompressionFormat: (
-        Literal["GZIP", "LZ4", "SNAPPY", "BZIP2", "DEFLATE", "LZO", "BROTLI", "ZSTD", "ZLIB"] | None
-    ) = None
-    Format: (
-        Literal["CSV", "JSON", "PARQUET", "GLUEPARQUET", "AVRO", "ORC", "XML", "TABLEAUHYPER"]
-        | None
-    ) = None
-    FormatOptions: OutputFormatOptions | None = None
-    Location: S3Location
-    MaxOutputFiles: int | None = None
-    Overwrite: bool | None = None
-    PartitionColumns: list[str] | None = None
-
-
-class DataCatalogOutput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogId: str | None = None
-    DatabaseName: str
-    DatabaseOptions: DatabaseTableOutputOptions | None = None
-    Overwrite: bool | None = None
-    S3Options: S3TableOutputOptions | None = None
-    TableName: str
-
-
-class DatabaseOutput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatabaseOptions: DatabaseTableOutputOptions
-    DatabaseOutputMode: Literal["NEW_TABLE"] | None = None
-    GlueConnectionName: str
-
-
-class JobProps(DeferredModel):
-    DataCatalogOutputs: list[DataCatalogOutput] | None = None
-    DatabaseOutputs: list[DatabaseOutput] | None = None
-    DatasetName: str | None = None
-    EncryptionKeyArn: str | None = None
-    EncryptionMode: Literal["SSE-KMS", "SSE-S3"] | None = None
-    JobSample: JobJobSample | None = None
-    LogSubscription: Literal["ENABLE", "DISABLE"] | None = None
-    MaxCapacity: int | None = None
-    MaxRetries: int | None = None
-    Name: str
-    OutputLocation: JobOutputLocation | None = None
-    Outputs: list[Output] | None = None
-    ProfileConfiguration: JobProfileConfiguration | None = None
-    ProjectName: str | None = None
-    Recipe: JobRecipe | None = None
-    RoleArn: str
-    Tags: list[Tag] | None = None
-    Timeout: int | None = None
-    Type: Literal["PROFILE", "RECIPE"]
-    ValidationConfigurations: list[ValidationConfiguration] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -796,8 +653,8 @@ class Job(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = JobProps
-    attributes_model: ClassVar[type[BaseModel]] = JobAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "JobProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "JobAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

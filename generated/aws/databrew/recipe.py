@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._recipe_models import (
+        ConditionExpression as ConditionExpression,
+        RecipeAction as RecipeAction,
+        RecipeAttributes as RecipeAttributes,
+        RecipeDataCatalogInputDefinition as RecipeDataCatalogInputDefinition,
+        RecipeParameters as RecipeParameters,
+        RecipeParametersInput as RecipeParametersInput,
+        RecipeProps as RecipeProps,
+        RecipeStep as RecipeStep,
+        S3Location as S3Location,
+        SecondaryInput as SecondaryInput,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ConditionExpression",
@@ -39,193 +55,29 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _recipe_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_recipe_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConditionExpression",
+        "RecipeAction",
+        "RecipeAttributes",
+        "RecipeDataCatalogInputDefinition",
+        "RecipeParameters",
+        "RecipeParametersInput",
+        "RecipeProps",
+        "RecipeStep",
+        "S3Location",
+        "SecondaryInput",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConditionExpression(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Condition: str
-    TargetColumn: str
-    Value: str | None = None
-
-
-class S3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    Key: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RecipeAttributes(DeferredModel):
-    pass
-
-
-class RecipeDataCatalogInputDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogId: str | None = None
-    DatabaseName: str | None = None
-    TableName: str | None = None
-    TempDirectory: S3Location | None = None
-
-
-class RecipeParametersInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataCatalogInputDefinition: RecipeDataCatalogInputDefinition | None = None
-    S3InputDefinition: S3Location | None = None
-
-
-class SecondaryInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataCatalogInputDefinition: RecipeDataCatalogInputDefinition | None = None
-    S3InputDefinition: S3Location | None = None
-
-
-class RecipeParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AggregateFunction: str | None = None
-    Base: str | None = None
-    CaseStatement: str | None = None
-    CategoryMap: str | None = None
-    CharsToRemove: str | None = None
-    CollapseConsecutiveWhitespace: str | None = None
-    ColumnDataType: str | None = None
-    ColumnRange: str | None = None
-    Count: str | None = None
-    CustomCharacters: str | None = None
-    CustomStopWords: str | None = None
-    CustomValue: str | None = None
-    DatasetsColumns: str | None = None
-    DateAddValue: str | None = None
-    DateTimeFormat: str | None = None
-    DateTimeParameters: str | None = None
-    DeleteOtherRows: str | None = None
-    Delimiter: str | None = None
-    EndPattern: str | None = None
-    EndPosition: str | None = None
-    EndValue: str | None = None
-    ExpandContractions: str | None = None
-    Exponent: str | None = None
-    FalseString: str | None = None
-    GroupByAggFunctionOptions: str | None = None
-    GroupByColumns: str | None = None
-    HiddenColumns: str | None = None
-    IgnoreCase: str | None = None
-    IncludeInSplit: str | None = None
-    Input: RecipeParametersInput | None = None
-    Interval: str | None = None
-    IsText: str | None = None
-    JoinKeys: str | None = None
-    JoinType: str | None = None
-    LeftColumns: str | None = None
-    Limit: str | None = None
-    LowerBound: str | None = None
-    MapType: str | None = None
-    ModeType: str | None = None
-    MultiLine: bool | None = None
-    NumRows: str | None = None
-    NumRowsAfter: str | None = None
-    NumRowsBefore: str | None = None
-    OrderByColumn: str | None = None
-    OrderByColumns: str | None = None
-    Other: str | None = None
-    Pattern: str | None = None
-    PatternOption1: str | None = None
-    PatternOption2: str | None = None
-    PatternOptions: str | None = None
-    Period: str | None = None
-    Position: str | None = None
-    RemoveAllPunctuation: str | None = None
-    RemoveAllQuotes: str | None = None
-    RemoveAllWhitespace: str | None = None
-    RemoveCustomCharacters: str | None = None
-    RemoveCustomValue: str | None = None
-    RemoveLeadingAndTrailingPunctuation: str | None = None
-    RemoveLeadingAndTrailingQuotes: str | None = None
-    RemoveLeadingAndTrailingWhitespace: str | None = None
-    RemoveLetters: str | None = None
-    RemoveNumbers: str | None = None
-    RemoveSourceColumn: str | None = None
-    RemoveSpecialCharacters: str | None = None
-    RightColumns: str | None = None
-    SampleSize: str | None = None
-    SampleType: str | None = None
-    SecondInput: str | None = None
-    SecondaryInputs: list[SecondaryInput] | None = None
-    SheetIndexes: list[int] | None = None
-    SheetNames: list[str] | None = None
-    SourceColumn: str | None = None
-    SourceColumn1: str | None = None
-    SourceColumn2: str | None = None
-    SourceColumns: str | None = None
-    StartColumnIndex: str | None = None
-    StartPattern: str | None = None
-    StartPosition: str | None = None
-    StartValue: str | None = None
-    StemmingMode: str | None = None
-    StepCount: str | None = None
-    StepIndex: str | None = None
-    StopWordsMode: str | None = None
-    Strategy: str | None = None
-    TargetColumn: str | None = None
-    TargetColumnNames: str | None = None
-    TargetDateFormat: str | None = None
-    TargetIndex: str | None = None
-    TimeZone: str | None = None
-    TokenizerPattern: str | None = None
-    TrueString: str | None = None
-    UdfLang: str | None = None
-    Units: str | None = None
-    UnpivotColumn: str | None = None
-    UpperBound: str | None = None
-    UseNewDataFrame: str | None = None
-    Value: str | None = None
-    Value1: str | None = None
-    Value2: str | None = None
-    ValueColumn: str | None = None
-    ViewFrame: str | None = None
-
-
-class RecipeAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Operation: str
-    Parameters: RecipeParameters | dict[str, Any] | None = None
-
-
-class RecipeStep(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: RecipeAction
-    ConditionExpressions: list[ConditionExpression] | None = None
-
-
-class RecipeProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Steps: list[RecipeStep]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -683,8 +535,10 @@ class Recipe(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RecipeProps
-    attributes_model: ClassVar[type[BaseModel]] = RecipeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RecipeProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RecipeAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

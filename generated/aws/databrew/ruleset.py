@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._ruleset_models import (
+        ColumnSelector as ColumnSelector,
+        Rule as Rule,
+        RulesetAttributes as RulesetAttributes,
+        RulesetProps as RulesetProps,
+        RulesetThreshold as RulesetThreshold,
+        SubstitutionValue as SubstitutionValue,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ColumnSelector",
@@ -31,67 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _ruleset_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_ruleset_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ColumnSelector",
+        "Rule",
+        "RulesetAttributes",
+        "RulesetProps",
+        "RulesetThreshold",
+        "SubstitutionValue",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ColumnSelector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Regex: str | None = None
-
-
-class RulesetThreshold(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: (
-        Literal["GREATER_THAN_OR_EQUAL", "LESS_THAN_OR_EQUAL", "GREATER_THAN", "LESS_THAN"] | None
-    ) = None
-    Unit: Literal["COUNT", "PERCENTAGE"] | None = None
-    Value: float
-
-
-class SubstitutionValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: str
-    ValueReference: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RulesetAttributes(DeferredModel):
-    pass
-
-
-class Rule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CheckExpression: str
-    ColumnSelectors: list[ColumnSelector] | None = None
-    Disabled: bool | None = None
-    Name: str
-    SubstitutionMap: list[SubstitutionValue] | None = None
-    Threshold: RulesetThreshold | None = None
-
-
-class RulesetProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Rules: list[Rule]
-    Tags: list[Tag] | None = None
-    TargetArn: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -268,8 +238,10 @@ class Ruleset(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RulesetProps
-    attributes_model: ClassVar[type[BaseModel]] = RulesetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RulesetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RulesetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._event_action_models import (
+        AutoExportRevisionDestinationEntry as AutoExportRevisionDestinationEntry,
+        AutoExportRevisionToS3RequestDetails as AutoExportRevisionToS3RequestDetails,
+        EventActionAction as EventActionAction,
+        EventActionAttributes as EventActionAttributes,
+        EventActionEvent as EventActionEvent,
+        EventActionProps as EventActionProps,
+        EventActionRevisionPublished as EventActionRevisionPublished,
+        ExportServerSideEncryption as ExportServerSideEncryption,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AutoExportRevisionDestinationEntry",
@@ -35,74 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _event_action_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_event_action_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AutoExportRevisionDestinationEntry",
+        "AutoExportRevisionToS3RequestDetails",
+        "EventActionAction",
+        "EventActionAttributes",
+        "EventActionEvent",
+        "EventActionProps",
+        "EventActionRevisionPublished",
+        "ExportServerSideEncryption",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AutoExportRevisionDestinationEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    KeyPattern: str | None = None
-
-
-class EventActionRevisionPublished(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSetId: str
-
-
-class ExportServerSideEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyArn: str | None = None
-    Type: Literal["aws:kms", "AES256"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class EventActionAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    EventActionId: str | None = None
-    UpdatedAt: str | None = None
-
-
-class AutoExportRevisionToS3RequestDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Encryption: ExportServerSideEncryption | None = None
-    RevisionDestination: AutoExportRevisionDestinationEntry
-
-
-class EventActionAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExportRevisionToS3: AutoExportRevisionToS3RequestDetails | None = None
-
-
-class EventActionEvent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RevisionPublished: EventActionRevisionPublished | None = None
-
-
-class EventActionProps(DeferredModel):
-    Action: EventActionAction
-    Event: EventActionEvent
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -267,8 +234,10 @@ class EventAction(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EventActionProps
-    attributes_model: ClassVar[type[BaseModel]] = EventActionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EventActionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EventActionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

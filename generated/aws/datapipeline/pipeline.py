@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._pipeline_models import (
+        ParameterAttribute as ParameterAttribute,
+        ParameterObject as ParameterObject,
+        ParameterValue as ParameterValue,
+        PipelineAttributes as PipelineAttributes,
+        PipelineField as PipelineField,
+        PipelineObject as PipelineObject,
+        PipelineProps as PipelineProps,
+        PipelineTag as PipelineTag,
+    )
 
 __all__ = [
     "ParameterAttribute",
@@ -33,72 +46,26 @@ __all__ = [
     "PipelineTagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _pipeline_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_pipeline_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ParameterAttribute",
+        "ParameterObject",
+        "ParameterValue",
+        "PipelineAttributes",
+        "PipelineField",
+        "PipelineObject",
+        "PipelineProps",
+        "PipelineTag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ParameterAttribute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    StringValue: str
-
-
-class ParameterObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attributes: list[ParameterAttribute]
-    Id: str
-
-
-class ParameterValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-    StringValue: str
-
-
-class PipelineField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    RefValue: str | None = None
-    StringValue: str | None = None
-
-
-class PipelineObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Fields: list[PipelineField]
-    Id: str
-    Name: str
-
-
-class PipelineTag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PipelineAttributes(DeferredModel):
-    PipelineId: str | None = None
-
-
-class PipelineProps(DeferredModel):
-    Activate: bool | None = None
-    Description: str | None = None
-    Name: str
-    ParameterObjects: list[ParameterObject] | None = None
-    ParameterValues: list[ParameterValue] | None = None
-    PipelineObjects: list[PipelineObject] | None = None
-    PipelineTags: list[PipelineTag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -296,8 +263,10 @@ class Pipeline(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PipelineProps
-    attributes_model: ClassVar[type[BaseModel]] = PipelineAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PipelineProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PipelineAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._location_azure_blob_models import (
+        AzureFederatedIdentityConfig as AzureFederatedIdentityConfig,
+        AzureOidcConfig as AzureOidcConfig,
+        LocationAzureBlobAttributes as LocationAzureBlobAttributes,
+        LocationAzureBlobAzureBlobSasConfiguration as LocationAzureBlobAzureBlobSasConfiguration,
+        LocationAzureBlobCmkSecretConfig as LocationAzureBlobCmkSecretConfig,
+        LocationAzureBlobCustomSecretConfig as LocationAzureBlobCustomSecretConfig,
+        LocationAzureBlobManagedSecretConfig as LocationAzureBlobManagedSecretConfig,
+        LocationAzureBlobProps as LocationAzureBlobProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AzureFederatedIdentityConfig",
@@ -35,82 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _location_azure_blob_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_location_azure_blob_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AzureFederatedIdentityConfig",
+        "AzureOidcConfig",
+        "LocationAzureBlobAttributes",
+        "LocationAzureBlobAzureBlobSasConfiguration",
+        "LocationAzureBlobCmkSecretConfig",
+        "LocationAzureBlobCustomSecretConfig",
+        "LocationAzureBlobManagedSecretConfig",
+        "LocationAzureBlobProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AzureOidcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientId: str
-    TenantId: str
-
-
-class LocationAzureBlobAzureBlobSasConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AzureBlobSasToken: str
-
-
-class LocationAzureBlobCmkSecretConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyArn: str | None = None
-    SecretArn: str | None = None
-
-
-class LocationAzureBlobCustomSecretConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretAccessRoleArn: str
-    SecretArn: str
-
-
-class LocationAzureBlobManagedSecretConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LocationAzureBlobAttributes(DeferredModel):
-    LocationArn: str | None = None
-    LocationUri: str | None = None
-    ManagedSecretConfig: LocationAzureBlobManagedSecretConfig | None = None
-
-
-class AzureFederatedIdentityConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsIamRole: str | None = None
-    AzureOidc: AzureOidcConfig | None = None
-
-
-class LocationAzureBlobProps(DeferredModel):
-    AgentArns: list[str] | None = None
-    AzureAccessTier: Literal["HOT", "COOL", "ARCHIVE"] | None = None
-    AzureBlobAuthenticationType: Literal["SAS", "NONE", "OIDC"]
-    AzureBlobContainerUrl: str | None = None
-    AzureBlobSasConfiguration: LocationAzureBlobAzureBlobSasConfiguration | None = None
-    AzureBlobType: Literal["BLOCK"] | None = None
-    CmkSecretConfig: LocationAzureBlobCmkSecretConfig | None = None
-    CustomSecretConfig: LocationAzureBlobCustomSecretConfig | None = None
-    FederatedIdentity: AzureFederatedIdentityConfig | None = None
-    Subdirectory: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -385,8 +344,12 @@ class LocationAzureBlob(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LocationAzureBlobProps
-    attributes_model: ClassVar[type[BaseModel]] = LocationAzureBlobAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LocationAzureBlobProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LocationAzureBlobAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

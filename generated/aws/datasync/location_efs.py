@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._location_efs_models import (
+        LocationEFSAttributes as LocationEFSAttributes,
+        LocationEFSEc2Config as LocationEFSEc2Config,
+        LocationEFSProps as LocationEFSProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "LocationEFS",
@@ -25,39 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _location_efs_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_location_efs_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LocationEFSAttributes",
+        "LocationEFSEc2Config",
+        "LocationEFSProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LocationEFSEc2Config(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupArns: list[str]
-    SubnetArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LocationEFSAttributes(DeferredModel):
-    LocationArn: str | None = None
-    LocationUri: str | None = None
-
-
-class LocationEFSProps(DeferredModel):
-    AccessPointArn: str | None = None
-    Ec2Config: LocationEFSEc2Config
-    EfsFilesystemArn: str | None = None
-    FileSystemAccessRoleArn: str | None = None
-    InTransitEncryption: Literal["NONE", "TLS1_2"] | None = None
-    Subdirectory: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -210,8 +202,10 @@ class LocationEFS(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LocationEFSProps
-    attributes_model: ClassVar[type[BaseModel]] = LocationEFSAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LocationEFSProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LocationEFSAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

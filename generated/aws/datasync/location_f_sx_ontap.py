@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._location_f_sx_ontap_models import (
+        LocationFSxONTAPAttributes as LocationFSxONTAPAttributes,
+        LocationFSxONTAPCmkSecretConfig as LocationFSxONTAPCmkSecretConfig,
+        LocationFSxONTAPCustomSecretConfig as LocationFSxONTAPCustomSecretConfig,
+        LocationFSxONTAPManagedSecretConfig as LocationFSxONTAPManagedSecretConfig,
+        LocationFSxONTAPNFS as LocationFSxONTAPNFS,
+        LocationFSxONTAPProps as LocationFSxONTAPProps,
+        LocationFSxONTAPProtocol as LocationFSxONTAPProtocol,
+        LocationFSxONTAPSMB as LocationFSxONTAPSMB,
+        NfsMountOptions as NfsMountOptions,
+        SmbMountOptions as SmbMountOptions,
+        Tag as Tag,
+    )
 
 __all__ = [
     "LocationFSxONTAP",
@@ -39,95 +55,29 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _location_f_sx_ontap_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_location_f_sx_ontap_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LocationFSxONTAPAttributes",
+        "LocationFSxONTAPCmkSecretConfig",
+        "LocationFSxONTAPCustomSecretConfig",
+        "LocationFSxONTAPManagedSecretConfig",
+        "LocationFSxONTAPNFS",
+        "LocationFSxONTAPProps",
+        "LocationFSxONTAPProtocol",
+        "LocationFSxONTAPSMB",
+        "NfsMountOptions",
+        "SmbMountOptions",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LocationFSxONTAPCmkSecretConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyArn: str | None = None
-    SecretArn: str | None = None
-
-
-class LocationFSxONTAPCustomSecretConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretAccessRoleArn: str
-    SecretArn: str
-
-
-class LocationFSxONTAPManagedSecretConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretArn: str
-
-
-class NfsMountOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Version: Literal["AUTOMATIC", "NFS3", "NFS4_0", "NFS4_1"] | None = None
-
-
-class SmbMountOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Version: Literal["AUTOMATIC", "SMB2", "SMB3"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LocationFSxONTAPAttributes(DeferredModel):
-    FsxFilesystemArn: str | None = None
-    LocationArn: str | None = None
-    LocationUri: str | None = None
-
-
-class LocationFSxONTAPNFS(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MountOptions: NfsMountOptions
-
-
-class LocationFSxONTAPSMB(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CmkSecretConfig: LocationFSxONTAPCmkSecretConfig | None = None
-    CustomSecretConfig: LocationFSxONTAPCustomSecretConfig | None = None
-    Domain: str | None = None
-    ManagedSecretConfig: LocationFSxONTAPManagedSecretConfig | None = None
-    MountOptions: SmbMountOptions
-    Password: str | None = None
-    User: str
-
-
-class LocationFSxONTAPProtocol(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NFS: LocationFSxONTAPNFS | None = None
-    SMB: LocationFSxONTAPSMB | None = None
-
-
-class LocationFSxONTAPProps(DeferredModel):
-    Protocol: LocationFSxONTAPProtocol | None = None
-    SecurityGroupArns: list[str]
-    StorageVirtualMachineArn: str
-    Subdirectory: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -429,8 +379,12 @@ class LocationFSxONTAP(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LocationFSxONTAPProps
-    attributes_model: ClassVar[type[BaseModel]] = LocationFSxONTAPAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LocationFSxONTAPProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LocationFSxONTAPAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._location_f_sx_open_zfs_models import (
+        LocationFSxOpenZFSAttributes as LocationFSxOpenZFSAttributes,
+        LocationFSxOpenZFSMountOptions as LocationFSxOpenZFSMountOptions,
+        LocationFSxOpenZFSNFS as LocationFSxOpenZFSNFS,
+        LocationFSxOpenZFSProps as LocationFSxOpenZFSProps,
+        LocationFSxOpenZFSProtocol as LocationFSxOpenZFSProtocol,
+        Tag as Tag,
+    )
 
 __all__ = [
     "LocationFSxOpenZFS",
@@ -29,50 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _location_f_sx_open_zfs_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_location_f_sx_open_zfs_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LocationFSxOpenZFSAttributes",
+        "LocationFSxOpenZFSMountOptions",
+        "LocationFSxOpenZFSNFS",
+        "LocationFSxOpenZFSProps",
+        "LocationFSxOpenZFSProtocol",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LocationFSxOpenZFSMountOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Version: Literal["AUTOMATIC", "NFS3", "NFS4_0", "NFS4_1", "NFS4_2"] | None = None
-
-
-class LocationFSxOpenZFSNFS(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MountOptions: LocationFSxOpenZFSMountOptions
-
-
-class LocationFSxOpenZFSProtocol(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NFS: LocationFSxOpenZFSNFS | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LocationFSxOpenZFSAttributes(DeferredModel):
-    LocationArn: str | None = None
-    LocationUri: str | None = None
-
-
-class LocationFSxOpenZFSProps(DeferredModel):
-    FsxFilesystemArn: str | None = None
-    Protocol: LocationFSxOpenZFSProtocol
-    SecurityGroupArns: list[str]
-    Subdirectory: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -236,8 +221,12 @@ class LocationFSxOpenZFS(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LocationFSxOpenZFSProps
-    attributes_model: ClassVar[type[BaseModel]] = LocationFSxOpenZFSAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LocationFSxOpenZFSProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LocationFSxOpenZFSAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

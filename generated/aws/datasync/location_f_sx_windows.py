@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._location_f_sx_windows_models import (
+        LocationFSxWindowsAttributes as LocationFSxWindowsAttributes,
+        LocationFSxWindowsCmkSecretConfig as LocationFSxWindowsCmkSecretConfig,
+        LocationFSxWindowsCustomSecretConfig as LocationFSxWindowsCustomSecretConfig,
+        LocationFSxWindowsManagedSecretConfig as LocationFSxWindowsManagedSecretConfig,
+        LocationFSxWindowsProps as LocationFSxWindowsProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "LocationFSxWindows",
@@ -29,57 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _location_f_sx_windows_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_location_f_sx_windows_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LocationFSxWindowsAttributes",
+        "LocationFSxWindowsCmkSecretConfig",
+        "LocationFSxWindowsCustomSecretConfig",
+        "LocationFSxWindowsManagedSecretConfig",
+        "LocationFSxWindowsProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LocationFSxWindowsCmkSecretConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyArn: str | None = None
-    SecretArn: str | None = None
-
-
-class LocationFSxWindowsCustomSecretConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretAccessRoleArn: str
-    SecretArn: str
-
-
-class LocationFSxWindowsManagedSecretConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LocationFSxWindowsAttributes(DeferredModel):
-    LocationArn: str | None = None
-    LocationUri: str | None = None
-    ManagedSecretConfig: LocationFSxWindowsManagedSecretConfig | None = None
-
-
-class LocationFSxWindowsProps(DeferredModel):
-    CmkSecretConfig: LocationFSxWindowsCmkSecretConfig | None = None
-    CustomSecretConfig: LocationFSxWindowsCustomSecretConfig | None = None
-    Domain: str | None = None
-    FsxFilesystemArn: str | None = None
-    Password: str | None = None
-    SecurityGroupArns: list[str]
-    Subdirectory: str | None = None
-    Tags: list[Tag] | None = None
-    User: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -292,8 +270,12 @@ class LocationFSxWindows(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LocationFSxWindowsProps
-    attributes_model: ClassVar[type[BaseModel]] = LocationFSxWindowsAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LocationFSxWindowsProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LocationFSxWindowsAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

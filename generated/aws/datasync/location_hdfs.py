@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._location_hdfs_models import (
+        LocationHDFSAttributes as LocationHDFSAttributes,
+        LocationHDFSCmkSecretConfig as LocationHDFSCmkSecretConfig,
+        LocationHDFSCustomSecretConfig as LocationHDFSCustomSecretConfig,
+        LocationHDFSManagedSecretConfig as LocationHDFSManagedSecretConfig,
+        LocationHDFSProps as LocationHDFSProps,
+        LocationHDFSQopConfiguration as LocationHDFSQopConfiguration,
+        NameNode as NameNode,
+        Tag as Tag,
+    )
 
 __all__ = [
     "LocationHDFS",
@@ -33,81 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _location_hdfs_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_location_hdfs_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LocationHDFSAttributes",
+        "LocationHDFSCmkSecretConfig",
+        "LocationHDFSCustomSecretConfig",
+        "LocationHDFSManagedSecretConfig",
+        "LocationHDFSProps",
+        "LocationHDFSQopConfiguration",
+        "NameNode",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LocationHDFSCmkSecretConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyArn: str | None = None
-    SecretArn: str | None = None
-
-
-class LocationHDFSCustomSecretConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretAccessRoleArn: str
-    SecretArn: str
-
-
-class LocationHDFSManagedSecretConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretArn: str
-
-
-class LocationHDFSQopConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataTransferProtection: Literal["AUTHENTICATION", "INTEGRITY", "PRIVACY", "DISABLED"] | None = (
-        None
-    )
-    RpcProtection: Literal["AUTHENTICATION", "INTEGRITY", "PRIVACY", "DISABLED"] | None = None
-
-
-class NameNode(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Hostname: str
-    Port: int
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LocationHDFSAttributes(DeferredModel):
-    LocationArn: str | None = None
-    LocationUri: str | None = None
-    ManagedSecretConfig: LocationHDFSManagedSecretConfig | None = None
-
-
-class LocationHDFSProps(DeferredModel):
-    AgentArns: list[str]
-    AuthenticationType: Literal["SIMPLE", "KERBEROS"]
-    BlockSize: int | None = None
-    CmkSecretConfig: LocationHDFSCmkSecretConfig | None = None
-    CustomSecretConfig: LocationHDFSCustomSecretConfig | None = None
-    KerberosKeytab: str | None = None
-    KerberosKrb5Conf: str | None = None
-    KerberosPrincipal: str | None = None
-    KmsKeyProviderUri: str | None = None
-    NameNodes: list[NameNode]
-    QopConfiguration: LocationHDFSQopConfiguration | None = None
-    ReplicationFactor: int | None = None
-    SimpleUser: str | None = None
-    Subdirectory: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -373,8 +331,10 @@ class LocationHDFS(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LocationHDFSProps
-    attributes_model: ClassVar[type[BaseModel]] = LocationHDFSAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LocationHDFSProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LocationHDFSAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._location_nfs_models import (
+        LocationNFSAttributes as LocationNFSAttributes,
+        LocationNFSMountOptions as LocationNFSMountOptions,
+        LocationNFSOnPremConfig as LocationNFSOnPremConfig,
+        LocationNFSProps as LocationNFSProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "LocationNFS",
@@ -27,43 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _location_nfs_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_location_nfs_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LocationNFSAttributes",
+        "LocationNFSMountOptions",
+        "LocationNFSOnPremConfig",
+        "LocationNFSProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LocationNFSMountOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Version: Literal["AUTOMATIC", "NFS3", "NFS4_0", "NFS4_1", "NFS4_2"] | None = None
-
-
-class LocationNFSOnPremConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentArns: list[str]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LocationNFSAttributes(DeferredModel):
-    LocationArn: str | None = None
-    LocationUri: str | None = None
-
-
-class LocationNFSProps(DeferredModel):
-    MountOptions: LocationNFSMountOptions | None = None
-    OnPremConfig: LocationNFSOnPremConfig
-    ServerHostname: str | None = None
-    Subdirectory: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -216,8 +206,10 @@ class LocationNFS(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LocationNFSProps
-    attributes_model: ClassVar[type[BaseModel]] = LocationNFSAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LocationNFSProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LocationNFSAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

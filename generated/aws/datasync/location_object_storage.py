@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._location_object_storage_models import (
+        GoogleOidcConfig as GoogleOidcConfig,
+        LocationObjectStorageAttributes as LocationObjectStorageAttributes,
+        LocationObjectStorageCmkSecretConfig as LocationObjectStorageCmkSecretConfig,
+        LocationObjectStorageCustomSecretConfig as LocationObjectStorageCustomSecretConfig,
+        LocationObjectStorageManagedSecretConfig as LocationObjectStorageManagedSecretConfig,
+        LocationObjectStorageProps as LocationObjectStorageProps,
+        ObjectStorageExternalIdentityConfig as ObjectStorageExternalIdentityConfig,
+        ObjectStorageFederatedIdentityConfig as ObjectStorageFederatedIdentityConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "GoogleOidcConfig",
@@ -35,86 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _location_object_storage_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_location_object_storage_models"
+_MODEL_NAMES = frozenset(
+    {
+        "GoogleOidcConfig",
+        "LocationObjectStorageAttributes",
+        "LocationObjectStorageCmkSecretConfig",
+        "LocationObjectStorageCustomSecretConfig",
+        "LocationObjectStorageManagedSecretConfig",
+        "LocationObjectStorageProps",
+        "ObjectStorageExternalIdentityConfig",
+        "ObjectStorageFederatedIdentityConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class GoogleOidcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdentityPoolName: str
-    IdentityProviderName: str
-    ProjectName: str
-    ProjectNumber: str
-
-
-class LocationObjectStorageCmkSecretConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyArn: str | None = None
-    SecretArn: str | None = None
-
-
-class LocationObjectStorageCustomSecretConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretAccessRoleArn: str
-    SecretArn: str
-
-
-class LocationObjectStorageManagedSecretConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretArn: str
-
-
-class ObjectStorageExternalIdentityConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GoogleOidc: GoogleOidcConfig | None = None
-
-
-class ObjectStorageFederatedIdentityConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsIamRole: str | None = None
-    ExternalIdentity: ObjectStorageExternalIdentityConfig | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LocationObjectStorageAttributes(DeferredModel):
-    LocationArn: str | None = None
-    LocationUri: str | None = None
-    ManagedSecretConfig: LocationObjectStorageManagedSecretConfig | None = None
-
-
-class LocationObjectStorageProps(DeferredModel):
-    AccessKey: str | None = None
-    AgentArns: list[str] | None = None
-    BucketName: str | None = None
-    CmkSecretConfig: LocationObjectStorageCmkSecretConfig | None = None
-    CustomSecretConfig: LocationObjectStorageCustomSecretConfig | None = None
-    FederatedIdentity: ObjectStorageFederatedIdentityConfig | None = None
-    SecretKey: str | None = None
-    ServerCertificate: str | None = None
-    ServerHostname: str | None = None
-    ServerPort: int | None = None
-    ServerProtocol: Literal["HTTPS", "HTTP"] | None = None
-    Subdirectory: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -408,8 +363,12 @@ class LocationObjectStorage(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LocationObjectStorageProps
-    attributes_model: ClassVar[type[BaseModel]] = LocationObjectStorageAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LocationObjectStorageProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LocationObjectStorageAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._location_s3_models import (
+        LocationS3Attributes as LocationS3Attributes,
+        LocationS3Props as LocationS3Props,
+        LocationS3S3Config as LocationS3S3Config,
+        Tag as Tag,
+    )
 
 __all__ = [
     "LocationS3",
@@ -25,47 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _location_s3_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_location_s3_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LocationS3Attributes",
+        "LocationS3Props",
+        "LocationS3S3Config",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LocationS3S3Config(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketAccessRoleArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LocationS3Attributes(DeferredModel):
-    LocationArn: str | None = None
-    LocationUri: str | None = None
-
-
-class LocationS3Props(DeferredModel):
-    S3BucketArn: str | None = None
-    S3Config: LocationS3S3Config
-    S3StorageClass: (
-        Literal[
-            "STANDARD",
-            "STANDARD_IA",
-            "ONEZONE_IA",
-            "INTELLIGENT_TIERING",
-            "GLACIER",
-            "GLACIER_INSTANT_RETRIEVAL",
-            "DEEP_ARCHIVE",
-        ]
-        | None
-    ) = None
-    Subdirectory: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -206,8 +190,10 @@ class LocationS3(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LocationS3Props
-    attributes_model: ClassVar[type[BaseModel]] = LocationS3Attributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LocationS3Props")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LocationS3Attributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

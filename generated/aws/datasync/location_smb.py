@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._location_smb_models import (
+        LocationSMBAttributes as LocationSMBAttributes,
+        LocationSMBCmkSecretConfig as LocationSMBCmkSecretConfig,
+        LocationSMBCustomSecretConfig as LocationSMBCustomSecretConfig,
+        LocationSMBManagedSecretConfig as LocationSMBManagedSecretConfig,
+        LocationSMBMountOptions as LocationSMBMountOptions,
+        LocationSMBProps as LocationSMBProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "LocationSMB",
@@ -31,70 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _location_smb_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_location_smb_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LocationSMBAttributes",
+        "LocationSMBCmkSecretConfig",
+        "LocationSMBCustomSecretConfig",
+        "LocationSMBManagedSecretConfig",
+        "LocationSMBMountOptions",
+        "LocationSMBProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LocationSMBCmkSecretConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyArn: str | None = None
-    SecretArn: str | None = None
-
-
-class LocationSMBCustomSecretConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretAccessRoleArn: str
-    SecretArn: str
-
-
-class LocationSMBManagedSecretConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretArn: str
-
-
-class LocationSMBMountOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Version: Literal["AUTOMATIC", "SMB1", "SMB2_0", "SMB2", "SMB3"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LocationSMBAttributes(DeferredModel):
-    LocationArn: str | None = None
-    LocationUri: str | None = None
-    ManagedSecretConfig: LocationSMBManagedSecretConfig | None = None
-
-
-class LocationSMBProps(DeferredModel):
-    AgentArns: list[str]
-    AuthenticationType: Literal["NTLM", "KERBEROS"] | None = None
-    CmkSecretConfig: LocationSMBCmkSecretConfig | None = None
-    CustomSecretConfig: LocationSMBCustomSecretConfig | None = None
-    DnsIpAddresses: list[str] | None = None
-    Domain: str | None = None
-    KerberosKeytab: str | None = None
-    KerberosKrb5Conf: str | None = None
-    KerberosPrincipal: str | None = None
-    MountOptions: LocationSMBMountOptions | None = None
-    Password: str | None = None
-    ServerHostname: str | None = None
-    Subdirectory: str | None = None
-    Tags: list[Tag] | None = None
-    User: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -352,8 +319,10 @@ class LocationSMB(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LocationSMBProps
-    attributes_model: ClassVar[type[BaseModel]] = LocationSMBAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LocationSMBProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LocationSMBAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

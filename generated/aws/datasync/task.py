@@ -8,12 +8,34 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._task_models import (
+        FilterRule as FilterRule,
+        ManifestConfigSourceS3 as ManifestConfigSourceS3,
+        Tag as Tag,
+        TaskAttributes as TaskAttributes,
+        TaskManifestConfig as TaskManifestConfig,
+        TaskManifestConfigSource as TaskManifestConfigSource,
+        TaskOptions as TaskOptions,
+        TaskProps as TaskProps,
+        TaskReportConfigDestinationS3 as TaskReportConfigDestinationS3,
+        TaskSchedule as TaskSchedule,
+        TaskTaskReportConfig as TaskTaskReportConfig,
+        TaskTaskReportConfigDestination as TaskTaskReportConfigDestination,
+        TaskTaskReportConfigOverrides as TaskTaskReportConfigOverrides,
+        TaskTaskReportConfigOverridesDeleted as TaskTaskReportConfigOverridesDeleted,
+        TaskTaskReportConfigOverridesSkipped as TaskTaskReportConfigOverridesSkipped,
+        TaskTaskReportConfigOverridesTransferred as TaskTaskReportConfigOverridesTransferred,
+        TaskTaskReportConfigOverridesVerified as TaskTaskReportConfigOverridesVerified,
+    )
 
 __all__ = [
     "FilterRule",
@@ -51,167 +73,35 @@ __all__ = [
     "TaskTaskReportConfigOverridesVerifiedDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _task_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_task_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FilterRule",
+        "ManifestConfigSourceS3",
+        "Tag",
+        "TaskAttributes",
+        "TaskManifestConfig",
+        "TaskManifestConfigSource",
+        "TaskOptions",
+        "TaskProps",
+        "TaskReportConfigDestinationS3",
+        "TaskSchedule",
+        "TaskTaskReportConfig",
+        "TaskTaskReportConfigDestination",
+        "TaskTaskReportConfigOverrides",
+        "TaskTaskReportConfigOverridesDeleted",
+        "TaskTaskReportConfigOverridesSkipped",
+        "TaskTaskReportConfigOverridesTransferred",
+        "TaskTaskReportConfigOverridesVerified",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FilterRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FilterType: Literal["SIMPLE_PATTERN"] | None = None
-    Value: str | None = None
-
-
-class ManifestConfigSourceS3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketAccessRoleArn: str | None = None
-    ManifestObjectPath: str | None = None
-    ManifestObjectVersionId: str | None = None
-    S3BucketArn: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TaskManifestConfigSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3: ManifestConfigSourceS3 | None = None
-
-
-class TaskOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Atime: Literal["NONE", "BEST_EFFORT"] | None = None
-    BytesPerSecond: int | None = None
-    Gid: Literal["NONE", "INT_VALUE", "NAME", "BOTH"] | None = None
-    LogLevel: Literal["OFF", "BASIC", "TRANSFER"] | None = None
-    Mtime: Literal["NONE", "PRESERVE"] | None = None
-    ObjectMetadata: Literal["PRESERVE", "NONE"] | None = None
-    ObjectTags: Literal["PRESERVE", "NONE"] | None = None
-    OverwriteMode: Literal["ALWAYS", "NEVER"] | None = None
-    PosixPermissions: Literal["NONE", "PRESERVE"] | None = None
-    PreserveDeletedFiles: Literal["PRESERVE", "REMOVE"] | None = None
-    PreserveDevices: Literal["NONE", "PRESERVE"] | None = None
-    SecurityDescriptorCopyFlags: Literal["NONE", "OWNER_DACL", "OWNER_DACL_SACL"] | None = None
-    TaskQueueing: Literal["ENABLED", "DISABLED"] | None = None
-    TransferMode: Literal["CHANGED", "ALL"] | None = None
-    Uid: Literal["NONE", "INT_VALUE", "NAME", "BOTH"] | None = None
-    VerifyMode: Literal["POINT_IN_TIME_CONSISTENT", "ONLY_FILES_TRANSFERRED", "NONE"] | None = None
-
-
-class TaskReportConfigDestinationS3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketAccessRoleArn: str | None = None
-    S3BucketArn: str | None = None
-    Subdirectory: str | None = None
-
-
-class TaskSchedule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ScheduleExpression: str | None = None
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class TaskTaskReportConfigDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3: TaskReportConfigDestinationS3 | None = None
-
-
-class TaskTaskReportConfigOverridesDeleted(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReportLevel: Literal["ERRORS_ONLY", "SUCCESSES_AND_ERRORS"] | None = None
-
-
-class TaskTaskReportConfigOverridesSkipped(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReportLevel: Literal["ERRORS_ONLY", "SUCCESSES_AND_ERRORS"] | None = None
-
-
-class TaskTaskReportConfigOverridesTransferred(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReportLevel: Literal["ERRORS_ONLY", "SUCCESSES_AND_ERRORS"] | None = None
-
-
-class TaskTaskReportConfigOverridesVerified(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReportLevel: Literal["ERRORS_ONLY", "SUCCESSES_AND_ERRORS"] | None = None
-
-
-class TaskAttributes(DeferredModel):
-    DestinationNetworkInterfaceArns: list[str] | None = None
-    SourceNetworkInterfaceArns: list[str] | None = None
-    Status: Literal["AVAILABLE", "CREATING", "QUEUED", "RUNNING", "UNAVAILABLE"] | None = None
-    TaskArn: str | None = None
-
-
-class TaskManifestConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["TRANSFER"] | None = None
-    Format: Literal["CSV"] | None = None
-    Source: TaskManifestConfigSource
-
-
-class TaskTaskReportConfigOverrides(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Deleted: TaskTaskReportConfigOverridesDeleted | None = None
-    Skipped: TaskTaskReportConfigOverridesSkipped | None = None
-    Transferred: TaskTaskReportConfigOverridesTransferred | None = None
-    Verified: TaskTaskReportConfigOverridesVerified | None = None
-
-
-class TaskTaskReportConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: TaskTaskReportConfigDestination
-    ObjectVersionIds: Literal["INCLUDE", "NONE"] | None = None
-    OutputType: Literal["SUMMARY_ONLY", "STANDARD"]
-    Overrides: TaskTaskReportConfigOverrides | None = None
-    ReportLevel: Literal["ERRORS_ONLY", "SUCCESSES_AND_ERRORS"] | None = None
-
-
-class TaskProps(DeferredModel):
-    CloudWatchLogGroupArn: str | None = None
-    DestinationLocationArn: str
-    Excludes: list[FilterRule] | None = None
-    Includes: list[FilterRule] | None = None
-    ManifestConfig: TaskManifestConfig | None = None
-    Name: str | None = None
-    Options: TaskOptions | None = None
-    Schedule: TaskSchedule | None = None
-    SourceLocationArn: str
-    Tags: list[Tag] | None = None
-    TaskMode: Literal["BASIC", "ENHANCED"] | None = None
-    TaskReportConfig: TaskTaskReportConfig | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -708,8 +598,8 @@ class Task(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TaskProps
-    attributes_model: ClassVar[type[BaseModel]] = TaskAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TaskProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TaskAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,64 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._connection_models import (
+        AmazonQPropertiesInput as AmazonQPropertiesInput,
+        AthenaPropertiesInput as AthenaPropertiesInput,
+        AuthenticationConfigurationInput as AuthenticationConfigurationInput,
+        ConnectionAttributes as ConnectionAttributes,
+        ConnectionAuthorizationCodeProperties as ConnectionAuthorizationCodeProperties,
+        ConnectionAwsLocation as ConnectionAwsLocation,
+        ConnectionBasicAuthenticationCredentials as ConnectionBasicAuthenticationCredentials,
+        ConnectionConfiguration as ConnectionConfiguration,
+        ConnectionGlueConnectionInput as ConnectionGlueConnectionInput,
+        ConnectionOAuth2ClientApplication as ConnectionOAuth2ClientApplication,
+        ConnectionOAuth2Properties as ConnectionOAuth2Properties,
+        ConnectionPhysicalConnectionRequirements as ConnectionPhysicalConnectionRequirements,
+        ConnectionProps as ConnectionProps,
+        ConnectionPropsOption1 as ConnectionPropsOption1,
+        ConnectionPropsOption10 as ConnectionPropsOption10,
+        ConnectionPropsOption11 as ConnectionPropsOption11,
+        ConnectionPropsOption12 as ConnectionPropsOption12,
+        ConnectionPropsOption13 as ConnectionPropsOption13,
+        ConnectionPropsOption2 as ConnectionPropsOption2,
+        ConnectionPropsOption3 as ConnectionPropsOption3,
+        ConnectionPropsOption4 as ConnectionPropsOption4,
+        ConnectionPropsOption5 as ConnectionPropsOption5,
+        ConnectionPropsOption6 as ConnectionPropsOption6,
+        ConnectionPropsOption7 as ConnectionPropsOption7,
+        ConnectionPropsOption8 as ConnectionPropsOption8,
+        ConnectionPropsOption9 as ConnectionPropsOption9,
+        ConnectionUsernamePassword as ConnectionUsernamePassword,
+        GlueOAuth2Credentials as GlueOAuth2Credentials,
+        GluePropertiesInput as GluePropertiesInput,
+        HyperPodPropertiesInput as HyperPodPropertiesInput,
+        IamPropertiesInput as IamPropertiesInput,
+        LakehousePropertiesInput as LakehousePropertiesInput,
+        LineageSyncSchedule as LineageSyncSchedule,
+        MlflowPropertiesInput as MlflowPropertiesInput,
+        RedshiftLineageSyncConfigurationInput as RedshiftLineageSyncConfigurationInput,
+        RedshiftPropertiesInput as RedshiftPropertiesInput,
+        RedshiftPropertiesInputCredentialsOption1 as RedshiftPropertiesInputCredentialsOption1,
+        RedshiftPropertiesInputCredentialsOption2 as RedshiftPropertiesInputCredentialsOption2,
+        RedshiftPropertiesInputStorageOption1 as RedshiftPropertiesInputStorageOption1,
+        RedshiftPropertiesInputStorageOption2 as RedshiftPropertiesInputStorageOption2,
+        S3PropertiesInput as S3PropertiesInput,
+        SparkEmrPropertiesInput as SparkEmrPropertiesInput,
+        SparkGlueArgs as SparkGlueArgs,
+        SparkGluePropertiesInput as SparkGluePropertiesInput,
+        WorkflowsMwaaPropertiesInput as WorkflowsMwaaPropertiesInput,
+    )
 
 __all__ = [
     "AmazonQPropertiesInput",
@@ -107,411 +157,63 @@ __all__ = [
     "WorkflowsMwaaPropertiesInputDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class AmazonQPropertiesInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthMode: str | None = None
-    IsEnabled: bool | None = None
-    ProfileArn: str | None = None
-
-
-class AthenaPropertiesInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WorkgroupName: str
-
-
-class ConnectionAuthorizationCodeProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationCode: str | None = None
-    RedirectUri: str | None = None
-
-
-class ConnectionAwsLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessRole: str | None = None
-    AwsAccountId: str | None = None
-    AwsRegion: str | None = None
-    IamConnectionId: str | None = None
-
-
-class ConnectionBasicAuthenticationCredentials(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Password: str | None = None
-    UserName: str | None = None
-
-
-class ConnectionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Classification: str | None = None
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class ConnectionOAuth2ClientApplication(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AWSManagedClientApplicationReference: str | None = None
-    UserManagedClientApplicationClientId: str | None = None
-
-
-class ConnectionPhysicalConnectionRequirements(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZone: str | None = None
-    SecurityGroupIdList: list[str] | None = None
-    SubnetId: str | None = None
-    SubnetIdList: list[str] | None = None
-
-
-class ConnectionPropsOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AthenaProperties: AthenaPropertiesInput
-
-
-class ConnectionPropsOption12(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WorkflowsServerlessProperties: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class ConnectionPropsOption7(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AmazonQProperties: AmazonQPropertiesInput
-
-
-class ConnectionUsernamePassword(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Password: str
-    Username: str
-
-
-class GlueOAuth2Credentials(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessToken: str | None = None
-    JwtToken: str | None = None
-    RefreshToken: str | None = None
-    UserManagedClientApplicationClientSecret: str | None = None
-
-
-class HyperPodPropertiesInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClusterName: str
-
-
-class IamPropertiesInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GlueLineageSyncEnabled: bool | None = None
-    RoleArn: str | None = None
-
-
-class LakehousePropertiesInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GlueLineageSyncEnabled: bool | None = None
-
-
-class LineageSyncSchedule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Schedule: str | None = None
-
-
-class MlflowPropertiesInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TrackingServerArn: str | None = None
-
-
-class RedshiftLineageSyncConfigurationInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    Schedule: LineageSyncSchedule | None = None
-
-
-class RedshiftPropertiesInputCredentialsOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretArn: str
-
-
-class RedshiftPropertiesInputCredentialsOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    UsernamePassword: ConnectionUsernamePassword
-
-
-class RedshiftPropertiesInputStorageOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClusterName: str
-
-
-class RedshiftPropertiesInputStorageOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WorkgroupName: str
-
-
-class S3PropertiesInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RegisterS3AccessGrantLocation: bool | None = None
-    S3AccessGrantLocationId: str | None = None
-    S3Uri: str
-
-
-class SparkEmrPropertiesInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComputeArn: str | None = None
-    InstanceProfileArn: str | None = None
-    JavaVirtualEnv: str | None = None
-    LogUri: str | None = None
-    ManagedEndpointArn: str | None = None
-    PythonVirtualEnv: str | None = None
-    RuntimeRole: str | None = None
-    TrustedCertificatesS3Uri: str | None = None
-
-
-class SparkGlueArgs(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Connection: str | None = None
-
-
-class SparkGluePropertiesInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalArgs: SparkGlueArgs | None = None
-    GlueConnectionName: str | None = None
-    GlueVersion: str | None = None
-    IdleTimeout: float | None = None
-    JavaVirtualEnv: str | None = None
-    NumberOfWorkers: float | None = None
-    PythonVirtualEnv: str | None = None
-    WorkerType: str | None = None
-
-
-class WorkflowsMwaaPropertiesInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MwaaEnvironmentName: str | None = None
-
-
-class ConnectionAttributes(DeferredModel):
-    ConnectionId: str | None = None
-    DomainId: str | None = None
-    DomainUnitId: str | None = None
-    EnvironmentId: str | None = None
-    EnvironmentUserRole: str | None = None
-    ProjectId: str | None = None
-    Type: str | None = None
-
-
-class ConnectionOAuth2Properties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationCodeProperties: ConnectionAuthorizationCodeProperties | None = None
-    OAuth2ClientApplication: ConnectionOAuth2ClientApplication | None = None
-    OAuth2Credentials: GlueOAuth2Credentials | None = None
-    OAuth2GrantType: Literal["AUTHORIZATION_CODE", "CLIENT_CREDENTIALS", "JWT_BEARER"] | None = None
-    TokenUrl: str | None = None
-    TokenUrlParametersMap: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class ConnectionPropsOption10(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MlflowProperties: MlflowPropertiesInput
-
-
-class ConnectionPropsOption11(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WorkflowsMwaaProperties: WorkflowsMwaaPropertiesInput
-
-
-class ConnectionPropsOption13(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LakehouseProperties: LakehousePropertiesInput
-
-
-class ConnectionPropsOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HyperPodProperties: HyperPodPropertiesInput
-
-
-class ConnectionPropsOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IamProperties: IamPropertiesInput
-
-
-class ConnectionPropsOption6(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SparkEmrProperties: SparkEmrPropertiesInput
-
-
-class ConnectionPropsOption8(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SparkGlueProperties: SparkGluePropertiesInput
-
-
-class ConnectionPropsOption9(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Properties: S3PropertiesInput
-
-
-class RedshiftPropertiesInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Credentials: (
-        RedshiftPropertiesInputCredentialsOption1 | RedshiftPropertiesInputCredentialsOption2 | None
-    ) = None
-    DatabaseName: str | None = None
-    Host: str | None = None
-    LineageSync: RedshiftLineageSyncConfigurationInput | None = None
-    Port: float | None = None
-    Storage: (
-        RedshiftPropertiesInputStorageOption1 | RedshiftPropertiesInputStorageOption2 | None
-    ) = None
-
-
-class AuthenticationConfigurationInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthenticationType: Literal["BASIC", "OAUTH2", "CUSTOM"] | None = None
-    BasicAuthenticationCredentials: ConnectionBasicAuthenticationCredentials | None = None
-    CustomAuthenticationCredentials: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    KmsKeyArn: str | None = None
-    OAuth2Properties: ConnectionOAuth2Properties | None = None
-    SecretArn: str | None = None
-
-
-class ConnectionGlueConnectionInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AthenaProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    AuthenticationConfiguration: AuthenticationConfigurationInput | None = None
-    ConnectionProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ConnectionType: str | None = None
-    Description: str | None = None
-    MatchCriteria: str | None = None
-    Name: str | None = None
-    PhysicalConnectionRequirements: ConnectionPhysicalConnectionRequirements | None = None
-    PythonProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SparkProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ValidateCredentials: bool | None = None
-    ValidateForComputeEnvironments: list[str] | None = None
-
-
-class ConnectionPropsOption5(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RedshiftProperties: RedshiftPropertiesInput
-
-
-class GluePropertiesInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GlueConnectionInput: ConnectionGlueConnectionInput | None = None
-
-
-class ConnectionPropsOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GlueProperties: GluePropertiesInput
-
-
-class ConnectionProps(DeferredModel):
-    AwsLocation: ConnectionAwsLocation | None = None
-    Configurations: list[ConnectionConfiguration] | None = None
-    Description: str | None = None
-    DomainIdentifier: str
-    EnableTrustedIdentityPropagation: bool | None = None
-    EnvironmentIdentifier: str | None = None
-    Name: str
-    ProjectIdentifier: str | None = None
-    Props: (
-        ConnectionPropsOption1
-        | ConnectionPropsOption2
-        | ConnectionPropsOption3
-        | ConnectionPropsOption4
-        | ConnectionPropsOption5
-        | ConnectionPropsOption6
-        | ConnectionPropsOption7
-        | ConnectionPropsOption8
-        | ConnectionPropsOption9
-        | ConnectionPropsOption10
-        | ConnectionPropsOption11
-        | ConnectionPropsOption12
-        | ConnectionPropsOption13
-        | None
-    ) = None
-    Scope: Literal["DOMAIN", "PROJECT"] | None = None
-
+# The pydantic models live in _connection_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_connection_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AmazonQPropertiesInput",
+        "AthenaPropertiesInput",
+        "AuthenticationConfigurationInput",
+        "ConnectionAttributes",
+        "ConnectionAuthorizationCodeProperties",
+        "ConnectionAwsLocation",
+        "ConnectionBasicAuthenticationCredentials",
+        "ConnectionConfiguration",
+        "ConnectionGlueConnectionInput",
+        "ConnectionOAuth2ClientApplication",
+        "ConnectionOAuth2Properties",
+        "ConnectionPhysicalConnectionRequirements",
+        "ConnectionProps",
+        "ConnectionPropsOption1",
+        "ConnectionPropsOption10",
+        "ConnectionPropsOption11",
+        "ConnectionPropsOption12",
+        "ConnectionPropsOption13",
+        "ConnectionPropsOption2",
+        "ConnectionPropsOption3",
+        "ConnectionPropsOption4",
+        "ConnectionPropsOption5",
+        "ConnectionPropsOption6",
+        "ConnectionPropsOption7",
+        "ConnectionPropsOption8",
+        "ConnectionPropsOption9",
+        "ConnectionUsernamePassword",
+        "GlueOAuth2Credentials",
+        "GluePropertiesInput",
+        "HyperPodPropertiesInput",
+        "IamPropertiesInput",
+        "LakehousePropertiesInput",
+        "LineageSyncSchedule",
+        "MlflowPropertiesInput",
+        "RedshiftLineageSyncConfigurationInput",
+        "RedshiftPropertiesInput",
+        "RedshiftPropertiesInputCredentialsOption1",
+        "RedshiftPropertiesInputCredentialsOption2",
+        "RedshiftPropertiesInputStorageOption1",
+        "RedshiftPropertiesInputStorageOption2",
+        "S3PropertiesInput",
+        "SparkEmrPropertiesInput",
+        "SparkGlueArgs",
+        "SparkGluePropertiesInput",
+        "WorkflowsMwaaPropertiesInput",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1602,8 +1304,10 @@ class Connection(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConnectionProps
-    attributes_model: ClassVar[type[BaseModel]] = ConnectionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ConnectionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConnectionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,37 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_source_models import (
+        DataSourceAttributes as DataSourceAttributes,
+        DataSourceConfigurationOption1 as DataSourceConfigurationOption1,
+        DataSourceConfigurationOption2 as DataSourceConfigurationOption2,
+        DataSourceConfigurationOption3 as DataSourceConfigurationOption3,
+        DataSourceProps as DataSourceProps,
+        DataSourceRedshiftCredentialConfiguration as DataSourceRedshiftCredentialConfiguration,
+        FilterExpression as FilterExpression,
+        FormInput as FormInput,
+        GlueRunConfigurationInput as GlueRunConfigurationInput,
+        RecommendationConfiguration as RecommendationConfiguration,
+        RedshiftClusterStorage as RedshiftClusterStorage,
+        RedshiftRunConfigurationInput as RedshiftRunConfigurationInput,
+        RedshiftRunConfigurationInputRedshiftStorageOption1 as RedshiftRunConfigurationInputRedshiftStorageOption1,
+        RedshiftRunConfigurationInputRedshiftStorageOption2 as RedshiftRunConfigurationInputRedshiftStorageOption2,
+        RedshiftServerlessStorage as RedshiftServerlessStorage,
+        RelationalFilterConfiguration as RelationalFilterConfiguration,
+        SageMakerRunConfigurationInput as SageMakerRunConfigurationInput,
+        ScheduleConfiguration as ScheduleConfiguration,
+    )
 
 __all__ = [
     "DataSource",
@@ -53,252 +76,36 @@ __all__ = [
     "ScheduleConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _data_source_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_source_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataSourceAttributes",
+        "DataSourceConfigurationOption1",
+        "DataSourceConfigurationOption2",
+        "DataSourceConfigurationOption3",
+        "DataSourceProps",
+        "DataSourceRedshiftCredentialConfiguration",
+        "FilterExpression",
+        "FormInput",
+        "GlueRunConfigurationInput",
+        "RecommendationConfiguration",
+        "RedshiftClusterStorage",
+        "RedshiftRunConfigurationInput",
+        "RedshiftRunConfigurationInputRedshiftStorageOption1",
+        "RedshiftRunConfigurationInputRedshiftStorageOption2",
+        "RedshiftServerlessStorage",
+        "RelationalFilterConfiguration",
+        "SageMakerRunConfigurationInput",
+        "ScheduleConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataSourceRedshiftCredentialConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretManagerArn: str
-
-
-class FilterExpression(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Expression: str
-    Type: Literal["INCLUDE", "EXCLUDE"]
-
-
-class FormInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Content: str | None = None
-    FormName: str
-    TypeIdentifier: str | None = None
-    TypeRevision: str | None = None
-
-
-class RecommendationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableBusinessNameGeneration: bool | None = None
-
-
-class RedshiftClusterStorage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClusterName: str
-
-
-class RedshiftRunConfigurationInputRedshiftStorageOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RedshiftClusterSource: RedshiftClusterStorage
-
-
-class RedshiftServerlessStorage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WorkgroupName: str
-
-
-class RelationalFilterConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatabaseName: str
-    FilterExpressions: list[FilterExpression] | None = None
-    SchemaName: str | None = None
-
-
-class SageMakerRunConfigurationInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TrackingAssets: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class ScheduleConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Schedule: str | None = None
-    Timezone: (
-        Literal[
-            "AFRICA_JOHANNESBURG",
-            "AMERICA_MONTREAL",
-            "AMERICA_SAO_PAULO",
-            "ASIA_BAHRAIN",
-            "ASIA_BANGKOK",
-            "ASIA_CALCUTTA",
-            "ASIA_DUBAI",
-            "ASIA_HONG_KONG",
-            "ASIA_JAKARTA",
-            "ASIA_KUALA_LUMPUR",
-            "ASIA_SEOUL",
-            "ASIA_SHANGHAI",
-            "ASIA_SINGAPORE",
-            "ASIA_TAIPEI",
-            "ASIA_TOKYO",
-            "AUSTRALIA_MELBOURNE",
-            "AUSTRALIA_SYDNEY",
-            "CANADA_CENTRAL",
-            "CET",
-            "CST6CDT",
-            "ETC_GMT",
-            "ETC_GMT0",
-            "ETC_GMT_ADD_0",
-            "ETC_GMT_ADD_1",
-            "ETC_GMT_ADD_10",
-            "ETC_GMT_ADD_11",
-            "ETC_GMT_ADD_12",
-            "ETC_GMT_ADD_2",
-            "ETC_GMT_ADD_3",
-            "ETC_GMT_ADD_4",
-            "ETC_GMT_ADD_5",
-            "ETC_GMT_ADD_6",
-            "ETC_GMT_ADD_7",
-            "ETC_GMT_ADD_8",
-            "ETC_GMT_ADD_9",
-            "ETC_GMT_NEG_0",
-            "ETC_GMT_NEG_1",
-            "ETC_GMT_NEG_10",
-            "ETC_GMT_NEG_11",
-            "ETC_GMT_NEG_12",
-            "ETC_GMT_NEG_13",
-            "ETC_GMT_NEG_14",
-            "ETC_GMT_NEG_2",
-            "ETC_GMT_NEG_3",
-            "ETC_GMT_NEG_4",
-            "ETC_GMT_NEG_5",
-            "ETC_GMT_NEG_6",
-            "ETC_GMT_NEG_7",
-            "ETC_GMT_NEG_8",
-            "ETC_GMT_NEG_9",
-            "EUROPE_DUBLIN",
-            "EUROPE_LONDON",
-            "EUROPE_PARIS",
-            "EUROPE_STOCKHOLM",
-            "EUROPE_ZURICH",
-            "ISRAEL",
-            "MEXICO_GENERAL",
-            "MST7MDT",
-            "PACIFIC_AUCKLAND",
-            "US_CENTRAL",
-            "US_EASTERN",
-            "US_MOUNTAIN",
-            "US_PACIFIC",
-            "UTC",
-        ]
-        | None
-    ) = None
-
-
-class DataSourceAttributes(DeferredModel):
-    ConnectionId: str | None = None
-    CreatedAt: str | None = None
-    DomainId: str | None = None
-    EnvironmentId: str | None = None
-    Id: str | None = None
-    LastRunAssetCount: float | None = None
-    LastRunAt: str | None = None
-    LastRunStatus: str | None = None
-    ProjectId: str | None = None
-    Status: (
-        Literal[
-            "CREATING",
-            "FAILED_CREATION",
-            "READY",
-            "UPDATING",
-            "FAILED_UPDATE",
-            "RUNNING",
-            "DELETING",
-            "FAILED_DELETION",
-        ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
-
-
-class DataSourceConfigurationOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SageMakerRunConfiguration: SageMakerRunConfigurationInput | None = None
-
-
-class GlueRunConfigurationInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoImportDataQualityResult: bool | None = None
-    CatalogName: str | None = None
-    DataAccessRole: str | None = None
-    RelationalFilterConfigurations: list[RelationalFilterConfiguration]
-
-
-class RedshiftRunConfigurationInputRedshiftStorageOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RedshiftServerlessSource: RedshiftServerlessStorage
-
-
-class DataSourceConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GlueRunConfiguration: GlueRunConfigurationInput | None = None
-
-
-class RedshiftRunConfigurationInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataAccessRole: str | None = None
-    RedshiftCredentialConfiguration: DataSourceRedshiftCredentialConfiguration | None = None
-    RedshiftStorage: (
-        RedshiftRunConfigurationInputRedshiftStorageOption1
-        | RedshiftRunConfigurationInputRedshiftStorageOption2
-        | None
-    ) = None
-    RelationalFilterConfigurations: list[RelationalFilterConfiguration]
-
-
-class DataSourceConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RedshiftRunConfiguration: RedshiftRunConfigurationInput | None = None
-
-
-class DataSourceProps(DeferredModel):
-    AssetFormsInput: list[FormInput] | None = None
-    Configuration: (
-        DataSourceConfigurationOption1
-        | DataSourceConfigurationOption2
-        | DataSourceConfigurationOption3
-        | None
-    ) = None
-    ConnectionIdentifier: str | None = None
-    Description: str | None = None
-    DomainIdentifier: str
-    EnableSetting: Literal["ENABLED", "DISABLED"] | None = None
-    EnvironmentIdentifier: str | None = None
-    Name: str
-    ProjectIdentifier: str
-    PublishOnImport: bool | None = None
-    Recommendation: RecommendationConfiguration | None = None
-    Schedule: ScheduleConfiguration | None = None
-    Type: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -861,8 +668,10 @@ class DataSource(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataSourceProps
-    attributes_model: ClassVar[type[BaseModel]] = DataSourceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DataSourceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataSourceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

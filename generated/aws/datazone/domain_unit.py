@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._domain_unit_models import (
+        DomainUnitAttributes as DomainUnitAttributes,
+        DomainUnitGroupProperties as DomainUnitGroupProperties,
+        DomainUnitOwnerProperties as DomainUnitOwnerProperties,
+        DomainUnitProps as DomainUnitProps,
+        DomainUnitUserProperties as DomainUnitUserProperties,
+    )
 
 __all__ = [
     "DomainUnit",
@@ -27,46 +37,23 @@ __all__ = [
     "DomainUnitUserPropertiesDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _domain_unit_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_domain_unit_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DomainUnitAttributes",
+        "DomainUnitGroupProperties",
+        "DomainUnitOwnerProperties",
+        "DomainUnitProps",
+        "DomainUnitUserProperties",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DomainUnitProps(DeferredModel):
-    Description: str | None = None
-    DomainIdentifier: str
-    Name: str
-    ParentDomainUnitIdentifier: str
-
-
-class DomainUnitGroupProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupId: str | None = None
-
-
-class DomainUnitUserProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    UserId: str | None = None
-
-
-class DomainUnitAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DomainId: str | None = None
-    Id: str | None = None
-    Identifier: str | None = None
-    LastUpdatedAt: str | None = None
-    ParentDomainUnitId: str | None = None
-
-
-class DomainUnitOwnerProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Group: DomainUnitGroupProperties | None = None
-    User: DomainUnitUserProperties | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -191,8 +178,10 @@ class DomainUnit(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DomainUnitProps
-    attributes_model: ClassVar[type[BaseModel]] = DomainUnitAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DomainUnitProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DomainUnitAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._environment_models import (
+        EnvironmentAttributes as EnvironmentAttributes,
+        EnvironmentParameter as EnvironmentParameter,
+        EnvironmentProps as EnvironmentProps,
+    )
 
 __all__ = [
     "Environment",
@@ -23,64 +31,21 @@ __all__ = [
     "EnvironmentProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _environment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_environment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EnvironmentAttributes",
+        "EnvironmentParameter",
+        "EnvironmentProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EnvironmentParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Value: str | None = None
-
-
-class EnvironmentAttributes(DeferredModel):
-    AwsAccountId: str | None = None
-    AwsAccountRegion: str | None = None
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    DomainId: str | None = None
-    EnvironmentBlueprintId: str | None = None
-    EnvironmentProfileId: str | None = None
-    Id: str | None = None
-    ProjectId: str | None = None
-    Provider: str | None = None
-    Status: (
-        Literal[
-            "ACTIVE",
-            "CREATING",
-            "UPDATING",
-            "DELETING",
-            "CREATE_FAILED",
-            "UPDATE_FAILED",
-            "DELETE_FAILED",
-            "VALIDATION_FAILED",
-            "SUSPENDED",
-            "DISABLED",
-            "EXPIRED",
-            "DELETED",
-            "INACCESSIBLE",
-        ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
-
-
-class EnvironmentProps(DeferredModel):
-    DeploymentOrder: int | None = None
-    Description: str | None = None
-    DomainIdentifier: str
-    EnvironmentAccountIdentifier: str | None = None
-    EnvironmentAccountRegion: str | None = None
-    EnvironmentBlueprintIdentifier: str | None = None
-    EnvironmentConfigurationId: str | None = None
-    EnvironmentProfileIdentifier: str | None = None
-    EnvironmentRoleArn: str | None = None
-    GlossaryTerms: list[str] | None = None
-    Name: str
-    ProjectIdentifier: str
-    UserParameters: list[EnvironmentParameter] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -228,8 +193,10 @@ class Environment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EnvironmentProps
-    attributes_model: ClassVar[type[BaseModel]] = EnvironmentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EnvironmentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EnvironmentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._environment_actions_models import (
+        AwsConsoleLinkParameters as AwsConsoleLinkParameters,
+        EnvironmentActionsAttributes as EnvironmentActionsAttributes,
+        EnvironmentActionsProps as EnvironmentActionsProps,
+    )
 
 __all__ = [
     "AwsConsoleLinkParameters",
@@ -23,30 +31,21 @@ __all__ = [
     "EnvironmentActionsProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _environment_actions_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_environment_actions_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AwsConsoleLinkParameters",
+        "EnvironmentActionsAttributes",
+        "EnvironmentActionsProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AwsConsoleLinkParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Uri: str | None = None
-
-
-class EnvironmentActionsAttributes(DeferredModel):
-    DomainId: str | None = None
-    EnvironmentId: str | None = None
-    Id: str | None = None
-
-
-class EnvironmentActionsProps(DeferredModel):
-    Description: str | None = None
-    DomainIdentifier: str | None = None
-    EnvironmentIdentifier: str | None = None
-    Identifier: str | None = None
-    Name: str
-    Parameters: AwsConsoleLinkParameters | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -139,8 +138,12 @@ class EnvironmentActions(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EnvironmentActionsProps
-    attributes_model: ClassVar[type[BaseModel]] = EnvironmentActionsAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EnvironmentActionsProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EnvironmentActionsAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,24 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._environment_blueprint_configuration_models import (
+        EnvironmentBlueprintConfigurationAttributes as EnvironmentBlueprintConfigurationAttributes,
+        EnvironmentBlueprintConfigurationLakeFormationConfiguration as EnvironmentBlueprintConfigurationLakeFormationConfiguration,
+        EnvironmentBlueprintConfigurationProps as EnvironmentBlueprintConfigurationProps,
+        EnvironmentBlueprintConfigurationProvisioningConfigurationsItem as EnvironmentBlueprintConfigurationProvisioningConfigurationsItem,
+        RegionalParameter as RegionalParameter,
+    )
 
 __all__ = [
     "EnvironmentBlueprintConfiguration",
@@ -27,52 +37,23 @@ __all__ = [
     "RegionalParameterDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _environment_blueprint_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_environment_blueprint_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EnvironmentBlueprintConfigurationAttributes",
+        "EnvironmentBlueprintConfigurationLakeFormationConfiguration",
+        "EnvironmentBlueprintConfigurationProps",
+        "EnvironmentBlueprintConfigurationProvisioningConfigurationsItem",
+        "RegionalParameter",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EnvironmentBlueprintConfigurationLakeFormationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LocationRegistrationExcludeS3Locations: list[str] | None = None
-    LocationRegistrationRole: str | None = None
-
-
-class EnvironmentBlueprintConfigurationProvisioningConfigurationsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LakeFormationConfiguration: EnvironmentBlueprintConfigurationLakeFormationConfiguration
-
-
-class RegionalParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Region: str | None = None
-
-
-class EnvironmentBlueprintConfigurationAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DomainId: str | None = None
-    EnvironmentBlueprintId: str | None = None
-    UpdatedAt: str | None = None
-
-
-class EnvironmentBlueprintConfigurationProps(DeferredModel):
-    DomainIdentifier: str
-    EnabledRegions: list[str]
-    EnvironmentBlueprintIdentifier: str
-    EnvironmentRolePermissionBoundary: str | None = None
-    GlobalParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ManageAccessRoleArn: str | None = None
-    ProvisioningConfigurations: (
-        list[EnvironmentBlueprintConfigurationProvisioningConfigurationsItem] | None
-    ) = None
-    ProvisioningRoleArn: str | None = None
-    RegionalParameters: list[RegionalParameter] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -247,8 +228,12 @@ class EnvironmentBlueprintConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EnvironmentBlueprintConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = EnvironmentBlueprintConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EnvironmentBlueprintConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EnvironmentBlueprintConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

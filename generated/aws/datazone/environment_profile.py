@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._environment_profile_models import (
+        EnvironmentParameter as EnvironmentParameter,
+        EnvironmentProfileAttributes as EnvironmentProfileAttributes,
+        EnvironmentProfileProps as EnvironmentProfileProps,
+    )
 
 __all__ = [
     "EnvironmentParameter",
@@ -23,37 +31,21 @@ __all__ = [
     "EnvironmentProfileProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _environment_profile_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_environment_profile_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EnvironmentParameter",
+        "EnvironmentProfileAttributes",
+        "EnvironmentProfileProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EnvironmentParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Value: str | None = None
-
-
-class EnvironmentProfileAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    DomainId: str | None = None
-    EnvironmentBlueprintId: str | None = None
-    Id: str | None = None
-    ProjectId: str | None = None
-    UpdatedAt: str | None = None
-
-
-class EnvironmentProfileProps(DeferredModel):
-    AwsAccountId: str
-    AwsAccountRegion: str
-    Description: str | None = None
-    DomainIdentifier: str
-    EnvironmentBlueprintIdentifier: str
-    Name: str
-    ProjectIdentifier: str
-    UserParameters: list[EnvironmentParameter] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -157,8 +149,12 @@ class EnvironmentProfile(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EnvironmentProfileProps
-    attributes_model: ClassVar[type[BaseModel]] = EnvironmentProfileAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EnvironmentProfileProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EnvironmentProfileAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._form_type_models import (
+        FormTypeAttributes as FormTypeAttributes,
+        FormTypeModel as FormTypeModel,
+        FormTypeProps as FormTypeProps,
+    )
 
 __all__ = [
     "FormType",
@@ -23,33 +31,21 @@ __all__ = [
     "FormTypeProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _form_type_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_form_type_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FormTypeAttributes",
+        "FormTypeModel",
+        "FormTypeProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FormTypeModel(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Smithy: str | None = None
-
-
-class FormTypeAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    DomainId: str | None = None
-    FormTypeIdentifier: str | None = None
-    OwningProjectId: str | None = None
-    Revision: str | None = None
-
-
-class FormTypeProps(DeferredModel):
-    Description: str | None = None
-    DomainIdentifier: str
-    Model: FormTypeModel
-    Name: str
-    OwningProjectIdentifier: str
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -140,8 +136,10 @@ class FormType(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FormTypeProps
-    attributes_model: ClassVar[type[BaseModel]] = FormTypeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FormTypeProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FormTypeAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._group_profile_models import (
+        GroupProfileAttributes as GroupProfileAttributes,
+        GroupProfileProps as GroupProfileProps,
+    )
 
 __all__ = [
     "GroupProfile",
@@ -21,23 +28,20 @@ __all__ = [
     "GroupProfileProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _group_profile_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_group_profile_models"
+_MODEL_NAMES = frozenset(
+    {
+        "GroupProfileAttributes",
+        "GroupProfileProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class GroupProfileProps(DeferredModel):
-    DomainIdentifier: str
-    GroupIdentifier: str | None = None
-    GroupType: Literal["DATAZONE_SSO_GROUP", "IAM_ROLE_SESSION_GROUP"] | None = None
-    RolePrincipalArn: str | None = None
-    Status: Literal["ASSIGNED", "NOT_ASSIGNED"] | None = None
-
-
-class GroupProfileAttributes(DeferredModel):
-    DomainId: str | None = None
-    GroupName: str | None = None
-    Id: str | None = None
-    RolePrincipalId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -110,8 +114,10 @@ class GroupProfile(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GroupProfileProps
-    attributes_model: ClassVar[type[BaseModel]] = GroupProfileAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GroupProfileProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GroupProfileAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

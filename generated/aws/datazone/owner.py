@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._owner_models import (
+        OwnerAttributes as OwnerAttributes,
+        OwnerGroupProperties as OwnerGroupProperties,
+        OwnerGroupPropertiesOutput as OwnerGroupPropertiesOutput,
+        OwnerOwnerOption1 as OwnerOwnerOption1,
+        OwnerOwnerOption2 as OwnerOwnerOption2,
+        OwnerPropertiesOutput as OwnerPropertiesOutput,
+        OwnerProps as OwnerProps,
+        OwnerUserProperties as OwnerUserProperties,
+        OwnerUserPropertiesOutput as OwnerUserPropertiesOutput,
+    )
 
 __all__ = [
     "Owner",
@@ -35,70 +49,27 @@ __all__ = [
     "OwnerUserPropertiesOutputDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _owner_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_owner_models"
+_MODEL_NAMES = frozenset(
+    {
+        "OwnerAttributes",
+        "OwnerGroupProperties",
+        "OwnerGroupPropertiesOutput",
+        "OwnerOwnerOption1",
+        "OwnerOwnerOption2",
+        "OwnerPropertiesOutput",
+        "OwnerProps",
+        "OwnerUserProperties",
+        "OwnerUserPropertiesOutput",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class OwnerGroupProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupIdentifier: str | None = None
-
-
-class OwnerGroupPropertiesOutput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupId: str | None = None
-
-
-class OwnerOwnerOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Group: OwnerGroupProperties | None = None
-
-
-class OwnerUserProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    UserIdentifier: str | None = None
-
-
-class OwnerUserPropertiesOutput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    UserId: str | None = None
-
-
-class OwnerAttributes(DeferredModel):
-    OwnerIdentifier: str | None = None
-    OwnerType: str | None = None
-
-
-class OwnerOwnerOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    User: OwnerUserProperties | None = None
-
-
-class OwnerPropertiesOutput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Group: OwnerGroupPropertiesOutput | None = None
-    User: OwnerUserPropertiesOutput | None = None
-
-
-class OwnerProps(DeferredModel):
-    DomainIdentifier: str
-    EntityIdentifier: str
-    EntityType: Literal["DOMAIN_UNIT"]
-    Owner: OwnerOwnerOption1 | OwnerOwnerOption2
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -268,8 +239,8 @@ class Owner(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = OwnerProps
-    attributes_model: ClassVar[type[BaseModel]] = OwnerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "OwnerProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "OwnerAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

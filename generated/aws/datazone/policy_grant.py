@@ -6,14 +6,56 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._policy_grant_models import (
+        AddToProjectMemberPoolPolicyGrantDetail as AddToProjectMemberPoolPolicyGrantDetail,
+        CreateAssetTypePolicyGrantDetail as CreateAssetTypePolicyGrantDetail,
+        CreateDomainUnitPolicyGrantDetail as CreateDomainUnitPolicyGrantDetail,
+        CreateEnvironmentProfilePolicyGrantDetail as CreateEnvironmentProfilePolicyGrantDetail,
+        CreateFormTypePolicyGrantDetail as CreateFormTypePolicyGrantDetail,
+        CreateGlossaryPolicyGrantDetail as CreateGlossaryPolicyGrantDetail,
+        CreateProjectFromProjectProfilePolicyGrantDetail as CreateProjectFromProjectProfilePolicyGrantDetail,
+        CreateProjectPolicyGrantDetail as CreateProjectPolicyGrantDetail,
+        DomainUnitFilterForProject as DomainUnitFilterForProject,
+        DomainUnitPolicyGrantPrincipal as DomainUnitPolicyGrantPrincipal,
+        DomainUnitPolicyGrantPrincipalDomainUnitGrantFilter as DomainUnitPolicyGrantPrincipalDomainUnitGrantFilter,
+        OverrideDomainUnitOwnersPolicyGrantDetail as OverrideDomainUnitOwnersPolicyGrantDetail,
+        OverrideProjectOwnersPolicyGrantDetail as OverrideProjectOwnersPolicyGrantDetail,
+        PolicyGrantAttributes as PolicyGrantAttributes,
+        PolicyGrantDetailOption1 as PolicyGrantDetailOption1,
+        PolicyGrantDetailOption10 as PolicyGrantDetailOption10,
+        PolicyGrantDetailOption11 as PolicyGrantDetailOption11,
+        PolicyGrantDetailOption12 as PolicyGrantDetailOption12,
+        PolicyGrantDetailOption13 as PolicyGrantDetailOption13,
+        PolicyGrantDetailOption2 as PolicyGrantDetailOption2,
+        PolicyGrantDetailOption3 as PolicyGrantDetailOption3,
+        PolicyGrantDetailOption4 as PolicyGrantDetailOption4,
+        PolicyGrantDetailOption5 as PolicyGrantDetailOption5,
+        PolicyGrantDetailOption6 as PolicyGrantDetailOption6,
+        PolicyGrantDetailOption7 as PolicyGrantDetailOption7,
+        PolicyGrantDetailOption8 as PolicyGrantDetailOption8,
+        PolicyGrantDetailOption9 as PolicyGrantDetailOption9,
+        PolicyGrantPrincipalOption1 as PolicyGrantPrincipalOption1,
+        PolicyGrantPrincipalOption1UserOption1 as PolicyGrantPrincipalOption1UserOption1,
+        PolicyGrantPrincipalOption1UserOption2 as PolicyGrantPrincipalOption1UserOption2,
+        PolicyGrantPrincipalOption2 as PolicyGrantPrincipalOption2,
+        PolicyGrantPrincipalOption2Group as PolicyGrantPrincipalOption2Group,
+        PolicyGrantPrincipalOption3 as PolicyGrantPrincipalOption3,
+        PolicyGrantPrincipalOption4 as PolicyGrantPrincipalOption4,
+        PolicyGrantProps as PolicyGrantProps,
+        ProjectPolicyGrantPrincipal as ProjectPolicyGrantPrincipal,
+        ProjectPolicyGrantPrincipalProjectGrantFilter as ProjectPolicyGrantPrincipalProjectGrantFilter,
+    )
 
 __all__ = [
     "AddToProjectMemberPoolPolicyGrantDetail",
@@ -91,309 +133,55 @@ __all__ = [
     "ProjectPolicyGrantPrincipalProjectGrantFilterDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class AddToProjectMemberPoolPolicyGrantDetail(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IncludeChildDomainUnits: bool | None = None
-
-
-class CreateAssetTypePolicyGrantDetail(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IncludeChildDomainUnits: bool | None = None
-
-
-class CreateDomainUnitPolicyGrantDetail(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IncludeChildDomainUnits: bool | None = None
-
-
-class CreateEnvironmentProfilePolicyGrantDetail(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DomainUnitId: str | None = None
-
-
-class CreateFormTypePolicyGrantDetail(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IncludeChildDomainUnits: bool | None = None
-
-
-class CreateGlossaryPolicyGrantDetail(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IncludeChildDomainUnits: bool | None = None
-
-
-class CreateProjectFromProjectProfilePolicyGrantDetail(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IncludeChildDomainUnits: bool | None = None
-    ProjectProfiles: list[str] | None = None
-
-
-class CreateProjectPolicyGrantDetail(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IncludeChildDomainUnits: bool | None = None
-
-
-class DomainUnitFilterForProject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DomainUnit: str
-    IncludeChildDomainUnits: bool | None = None
-
-
-class DomainUnitPolicyGrantPrincipalDomainUnitGrantFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllDomainUnitsGrantFilter: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class OverrideDomainUnitOwnersPolicyGrantDetail(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IncludeChildDomainUnits: bool | None = None
-
-
-class OverrideProjectOwnersPolicyGrantDetail(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IncludeChildDomainUnits: bool | None = None
-
-
-class PolicyGrantDetailOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreateDomainUnit: CreateDomainUnitPolicyGrantDetail
-
-
-class PolicyGrantDetailOption10(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DelegateCreateEnvironmentProfile: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class PolicyGrantDetailOption11(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreateEnvironment: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class PolicyGrantDetailOption12(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreateEnvironmentFromBlueprint: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class PolicyGrantDetailOption13(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreateProjectFromProjectProfile: CreateProjectFromProjectProfilePolicyGrantDetail
-
-
-class PolicyGrantDetailOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OverrideDomainUnitOwners: OverrideDomainUnitOwnersPolicyGrantDetail
-
-
-class PolicyGrantDetailOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AddToProjectMemberPool: AddToProjectMemberPoolPolicyGrantDetail
-
-
-class PolicyGrantDetailOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OverrideProjectOwners: OverrideProjectOwnersPolicyGrantDetail
-
-
-class PolicyGrantDetailOption5(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreateGlossary: CreateGlossaryPolicyGrantDetail
-
-
-class PolicyGrantDetailOption6(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreateFormType: CreateFormTypePolicyGrantDetail
-
-
-class PolicyGrantDetailOption7(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreateAssetType: CreateAssetTypePolicyGrantDetail
-
-
-class PolicyGrantDetailOption8(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreateProject: CreateProjectPolicyGrantDetail
-
-
-class PolicyGrantDetailOption9(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreateEnvironmentProfile: CreateEnvironmentProfilePolicyGrantDetail
-
-
-class PolicyGrantPrincipalOption1UserOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    UserIdentifier: str
-
-
-class PolicyGrantPrincipalOption1UserOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllUsersGrantFilter: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class PolicyGrantPrincipalOption2Group(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupIdentifier: str
-
-
-class ProjectPolicyGrantPrincipalProjectGrantFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DomainUnitFilter: DomainUnitFilterForProject
-
-
-class PolicyGrantAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    GrantId: str | None = None
-
-
-class DomainUnitPolicyGrantPrincipal(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DomainUnitDesignation: Literal["OWNER"] | None = None
-    DomainUnitGrantFilter: DomainUnitPolicyGrantPrincipalDomainUnitGrantFilter | None = None
-    DomainUnitIdentifier: str | None = None
-
-
-class PolicyGrantPrincipalOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    User: PolicyGrantPrincipalOption1UserOption1 | PolicyGrantPrincipalOption1UserOption2
-
-
-class PolicyGrantPrincipalOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Group: PolicyGrantPrincipalOption2Group
-
-
-class PolicyGrantPrincipalOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DomainUnit: DomainUnitPolicyGrantPrincipal
-
-
-class ProjectPolicyGrantPrincipal(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ProjectDesignation: str | None = None
-    ProjectGrantFilter: ProjectPolicyGrantPrincipalProjectGrantFilter | None = None
-    ProjectIdentifier: str | None = None
-
-
-class PolicyGrantPrincipalOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Project: ProjectPolicyGrantPrincipal
-
-
-class PolicyGrantProps(DeferredModel):
-    Detail: (
-        PolicyGrantDetailOption1
-        | PolicyGrantDetailOption2
-        | PolicyGrantDetailOption3
-        | PolicyGrantDetailOption4
-        | PolicyGrantDetailOption5
-        | PolicyGrantDetailOption6
-        | PolicyGrantDetailOption7
-        | PolicyGrantDetailOption8
-        | PolicyGrantDetailOption9
-        | PolicyGrantDetailOption10
-        | PolicyGrantDetailOption11
-        | PolicyGrantDetailOption12
-        | PolicyGrantDetailOption13
-    )
-    DomainIdentifier: str
-    EntityIdentifier: str
-    EntityType: Literal[
-        "DOMAIN_UNIT", "ENVIRONMENT_BLUEPRINT_CONFIGURATION", "ENVIRONMENT_PROFILE", "ASSET_TYPE"
-    ]
-    PolicyType: Literal[
-        "CREATE_DOMAIN_UNIT",
-        "OVERRIDE_DOMAIN_UNIT_OWNERS",
-        "ADD_TO_PROJECT_MEMBER_POOL",
-        "OVERRIDE_PROJECT_OWNERS",
-        "CREATE_GLOSSARY",
-        "CREATE_FORM_TYPE",
-        "CREATE_ASSET_TYPE",
-        "CREATE_PROJECT",
-        "CREATE_ENVIRONMENT_PROFILE",
-        "DELEGATE_CREATE_ENVIRONMENT_PROFILE",
-        "CREATE_ENVIRONMENT",
-        "CREATE_ENVIRONMENT_FROM_BLUEPRINT",
-        "CREATE_PROJECT_FROM_PROJECT_PROFILE",
-    ]
-    Principal: (
-        PolicyGrantPrincipalOption1
-        | PolicyGrantPrincipalOption2
-        | PolicyGrantPrincipalOption3
-        | PolicyGrantPrincipalOption4
-    )
-
+# The pydantic models live in _policy_grant_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_policy_grant_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AddToProjectMemberPoolPolicyGrantDetail",
+        "CreateAssetTypePolicyGrantDetail",
+        "CreateDomainUnitPolicyGrantDetail",
+        "CreateEnvironmentProfilePolicyGrantDetail",
+        "CreateFormTypePolicyGrantDetail",
+        "CreateGlossaryPolicyGrantDetail",
+        "CreateProjectFromProjectProfilePolicyGrantDetail",
+        "CreateProjectPolicyGrantDetail",
+        "DomainUnitFilterForProject",
+        "DomainUnitPolicyGrantPrincipal",
+        "DomainUnitPolicyGrantPrincipalDomainUnitGrantFilter",
+        "OverrideDomainUnitOwnersPolicyGrantDetail",
+        "OverrideProjectOwnersPolicyGrantDetail",
+        "PolicyGrantAttributes",
+        "PolicyGrantDetailOption1",
+        "PolicyGrantDetailOption10",
+        "PolicyGrantDetailOption11",
+        "PolicyGrantDetailOption12",
+        "PolicyGrantDetailOption13",
+        "PolicyGrantDetailOption2",
+        "PolicyGrantDetailOption3",
+        "PolicyGrantDetailOption4",
+        "PolicyGrantDetailOption5",
+        "PolicyGrantDetailOption6",
+        "PolicyGrantDetailOption7",
+        "PolicyGrantDetailOption8",
+        "PolicyGrantDetailOption9",
+        "PolicyGrantPrincipalOption1",
+        "PolicyGrantPrincipalOption1UserOption1",
+        "PolicyGrantPrincipalOption1UserOption2",
+        "PolicyGrantPrincipalOption2",
+        "PolicyGrantPrincipalOption2Group",
+        "PolicyGrantPrincipalOption3",
+        "PolicyGrantPrincipalOption4",
+        "PolicyGrantProps",
+        "ProjectPolicyGrantPrincipal",
+        "ProjectPolicyGrantPrincipalProjectGrantFilter",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1117,8 +905,10 @@ class PolicyGrant(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PolicyGrantProps
-    attributes_model: ClassVar[type[BaseModel]] = PolicyGrantAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PolicyGrantProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PolicyGrantAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,30 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._project_models import (
+        EnvironmentConfigurationUserParameter as EnvironmentConfigurationUserParameter,
+        EnvironmentDeploymentDetails as EnvironmentDeploymentDetails,
+        EnvironmentError as EnvironmentError,
+        EnvironmentParameter as EnvironmentParameter,
+        EnvironmentResolvedAccount as EnvironmentResolvedAccount,
+        ProjectAttributes as ProjectAttributes,
+        ProjectDeletionError as ProjectDeletionError,
+        ProjectMember as ProjectMember,
+        ProjectMembershipAssignment as ProjectMembershipAssignment,
+        ProjectProps as ProjectProps,
+        ResourceTag as ResourceTag,
+    )
 
 __all__ = [
     "EnvironmentConfigurationUserParameter",
@@ -39,117 +55,29 @@ __all__ = [
     "ResourceTagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _project_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_project_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EnvironmentConfigurationUserParameter",
+        "EnvironmentDeploymentDetails",
+        "EnvironmentError",
+        "EnvironmentParameter",
+        "EnvironmentResolvedAccount",
+        "ProjectAttributes",
+        "ProjectDeletionError",
+        "ProjectMember",
+        "ProjectMembershipAssignment",
+        "ProjectProps",
+        "ResourceTag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EnvironmentDeploymentDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnvironmentFailureReasons: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    OverallDeploymentStatus: (
-        Literal[
-            "PENDING_DEPLOYMENT",
-            "IN_PROGRESS",
-            "SUCCESSFUL",
-            "FAILED_VALIDATION",
-            "FAILED_DEPLOYMENT",
-        ]
-        | None
-    ) = None
-
-
-class EnvironmentError(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Code: str | None = None
-    Message: str
-
-
-class EnvironmentParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Value: str | None = None
-
-
-class EnvironmentResolvedAccount(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsAccountId: str
-    RegionName: str
-    SourceAccountPoolId: str
-
-
-class ProjectDeletionError(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Code: str | None = None
-    Message: str | None = None
-
-
-class ProjectMember(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupIdentifier: str | None = None
-    UserIdentifier: str | None = None
-
-
-class ProjectMembershipAssignment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Designation: str
-    Member: ProjectMember
-
-
-class ResourceTag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ProjectAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    DomainId: str | None = None
-    Id: str | None = None
-    LastUpdatedAt: str | None = None
-    ProjectStatus: (
-        Literal["ACTIVE", "MOVING", "DELETING", "DELETE_FAILED", "UPDATING", "UPDATE_FAILED"] | None
-    ) = None
-
-
-class EnvironmentConfigurationUserParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnvironmentConfigurationName: str | None = None
-    EnvironmentId: str | None = None
-    EnvironmentParameters: list[EnvironmentParameter] | None = None
-
-
-class ProjectProps(DeferredModel):
-    Description: str | None = None
-    DomainIdentifier: str
-    DomainUnitId: str | None = None
-    GlossaryTerms: list[str] | None = None
-    MembershipAssignments: list[ProjectMembershipAssignment] | None = None
-    Name: str
-    ProjectCategory: str | None = None
-    ProjectExecutionRole: str | None = None
-    ProjectProfileId: str | None = None
-    ProjectProfileVersion: str | None = None
-    ResourceTags: list[ResourceTag] | None = None
-    UserParameters: list[EnvironmentConfigurationUserParameter] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -452,8 +380,10 @@ class Project(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ProjectProps
-    attributes_model: ClassVar[type[BaseModel]] = ProjectAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ProjectProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ProjectAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._project_membership_models import (
+        ProjectMembershipAttributes as ProjectMembershipAttributes,
+        ProjectMembershipMemberOption1 as ProjectMembershipMemberOption1,
+        ProjectMembershipMemberOption2 as ProjectMembershipMemberOption2,
+        ProjectMembershipProps as ProjectMembershipProps,
+    )
 
 __all__ = [
     "ProjectMembership",
@@ -25,34 +34,22 @@ __all__ = [
     "ProjectMembershipProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _project_membership_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_project_membership_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ProjectMembershipAttributes",
+        "ProjectMembershipMemberOption1",
+        "ProjectMembershipMemberOption2",
+        "ProjectMembershipProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ProjectMembershipMemberOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    UserIdentifier: str
-
-
-class ProjectMembershipMemberOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupIdentifier: str
-
-
-class ProjectMembershipAttributes(DeferredModel):
-    MemberIdentifier: str | None = None
-    MemberIdentifierType: Literal["USER_IDENTIFIER", "GROUP_IDENTIFIER"] | None = None
-
-
-class ProjectMembershipProps(DeferredModel):
-    Designation: str
-    DomainIdentifier: str
-    Member: ProjectMembershipMemberOption1 | ProjectMembershipMemberOption2
-    ProjectIdentifier: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -142,8 +139,12 @@ class ProjectMembership(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ProjectMembershipProps
-    attributes_model: ClassVar[type[BaseModel]] = ProjectMembershipAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ProjectMembershipProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ProjectMembershipAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._project_profile_models import (
+        DesignationConfiguration as DesignationConfiguration,
+        EnvironmentConfiguration as EnvironmentConfiguration,
+        EnvironmentConfigurationParameter as EnvironmentConfigurationParameter,
+        EnvironmentConfigurationParametersDetails as EnvironmentConfigurationParametersDetails,
+        ProjectProfileAttributes as ProjectProfileAttributes,
+        ProjectProfileAwsAccount as ProjectProfileAwsAccount,
+        ProjectProfileProps as ProjectProfileProps,
+        ProjectScope as ProjectScope,
+        Region as Region,
+        ResourceTagParameter as ResourceTagParameter,
+    )
 
 __all__ = [
     "DesignationConfiguration",
@@ -37,102 +52,28 @@ __all__ = [
     "ResourceTagParameterDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _project_profile_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_project_profile_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DesignationConfiguration",
+        "EnvironmentConfiguration",
+        "EnvironmentConfigurationParameter",
+        "EnvironmentConfigurationParametersDetails",
+        "ProjectProfileAttributes",
+        "ProjectProfileAwsAccount",
+        "ProjectProfileProps",
+        "ProjectScope",
+        "Region",
+        "ResourceTagParameter",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DesignationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DesignationId: str
-
-
-class EnvironmentConfigurationParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsEditable: bool | None = None
-    Name: str | None = None
-    Value: str | None = None
-
-
-class EnvironmentConfigurationParametersDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ParameterOverrides: list[EnvironmentConfigurationParameter] | None = None
-    ResolvedParameters: list[EnvironmentConfigurationParameter] | None = None
-    SsmPath: str | None = None
-
-
-class ProjectProfileAwsAccount(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsAccountId: str
-
-
-class ProjectScope(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Policy: str | None = None
-
-
-class Region(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RegionName: str
-
-
-class ResourceTagParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsValueEditable: bool
-    Key: str
-    Value: str
-
-
-class ProjectProfileAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    DomainId: str | None = None
-    DomainUnitId: str | None = None
-    Id: str | None = None
-    Identifier: str | None = None
-    LastUpdatedAt: str | None = None
-
-
-class EnvironmentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsAccount: ProjectProfileAwsAccount | None = None
-    AwsRegion: Region
-    ConfigurationParameters: EnvironmentConfigurationParametersDetails | None = None
-    DeploymentMode: Literal["ON_CREATE", "ON_DEMAND"] | None = None
-    DeploymentOrder: float | None = None
-    Description: str | None = None
-    EnvironmentBlueprintId: str
-    EnvironmentConfigurationId: str | None = None
-    Name: str
-
-
-class ProjectProfileProps(DeferredModel):
-    AllowCustomProjectResourceTags: bool | None = None
-    Description: str | None = None
-    DomainIdentifier: str | None = None
-    DomainUnitIdentifier: str | None = None
-    EnvironmentConfigurations: list[EnvironmentConfiguration] | None = None
-    Name: str
-    ProjectResourceTags: list[ResourceTagParameter] | None = None
-    ProjectResourceTagsDescription: str | None = None
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-    UseDefaultConfigurations: bool | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -423,8 +364,10 @@ class ProjectProfile(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ProjectProfileProps
-    attributes_model: ClassVar[type[BaseModel]] = ProjectProfileAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ProjectProfileProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ProjectProfileAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

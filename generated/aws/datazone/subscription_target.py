@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._subscription_target_models import (
+        SubscriptionTargetAttributes as SubscriptionTargetAttributes,
+        SubscriptionTargetForm as SubscriptionTargetForm,
+        SubscriptionTargetProps as SubscriptionTargetProps,
+    )
 
 __all__ = [
     "SubscriptionTarget",
@@ -23,39 +31,21 @@ __all__ = [
     "SubscriptionTargetProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _subscription_target_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_subscription_target_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SubscriptionTargetAttributes",
+        "SubscriptionTargetForm",
+        "SubscriptionTargetProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SubscriptionTargetForm(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Content: str
-    FormName: str
-
-
-class SubscriptionTargetAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    DomainId: str | None = None
-    EnvironmentId: str | None = None
-    Id: str | None = None
-    ProjectId: str | None = None
-    UpdatedAt: str | None = None
-    UpdatedBy: str | None = None
-
-
-class SubscriptionTargetProps(DeferredModel):
-    ApplicableAssetTypes: list[str]
-    AuthorizedPrincipals: list[str]
-    DomainIdentifier: str
-    EnvironmentIdentifier: str
-    ManageAccessRole: str | None = None
-    Name: str
-    Provider: str | None = None
-    SubscriptionTargetConfig: list[SubscriptionTargetForm]
-    Type: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -188,8 +178,12 @@ class SubscriptionTarget(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SubscriptionTargetProps
-    attributes_model: ClassVar[type[BaseModel]] = SubscriptionTargetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SubscriptionTargetProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SubscriptionTargetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._user_profile_models import (
+        IamUserProfileDetails as IamUserProfileDetails,
+        SsoUserProfileDetails as SsoUserProfileDetails,
+        UserProfileAttributes as UserProfileAttributes,
+        UserProfileDetailsOption1 as UserProfileDetailsOption1,
+        UserProfileDetailsOption2 as UserProfileDetailsOption2,
+        UserProfileProps as UserProfileProps,
+    )
 
 __all__ = [
     "IamUserProfileDetails",
@@ -29,55 +40,24 @@ __all__ = [
     "UserProfileProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _user_profile_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_user_profile_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IamUserProfileDetails",
+        "SsoUserProfileDetails",
+        "UserProfileAttributes",
+        "UserProfileDetailsOption1",
+        "UserProfileDetailsOption2",
+        "UserProfileProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class UserProfileProps(DeferredModel):
-    DomainIdentifier: str
-    SessionName: str | None = None
-    Status: Literal["ASSIGNED", "NOT_ASSIGNED", "ACTIVATED", "DEACTIVATED"] | None = None
-    UserIdentifier: str
-    UserType: Literal["IAM_USER", "IAM_ROLE", "SSO_USER", "IAM_ROLE_SESSION"] | None = None
-
-
-class IamUserProfileDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-    GroupProfileId: str | None = None
-    SessionName: str | None = None
-
-
-class SsoUserProfileDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FirstName: str | None = None
-    LastName: str | None = None
-    Username: str | None = None
-
-
-class UserProfileDetailsOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Iam: IamUserProfileDetails
-
-
-class UserProfileDetailsOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Sso: SsoUserProfileDetails
-
-
-class UserProfileAttributes(DeferredModel):
-    Details: UserProfileDetailsOption1 | UserProfileDetailsOption2 | None = None
-    DomainId: str | None = None
-    Id: str | None = None
-    Type: Literal["IAM", "SSO"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -223,8 +203,10 @@ class UserProfile(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = UserProfileProps
-    attributes_model: ClassVar[type[BaseModel]] = UserProfileAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserProfileProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "UserProfileAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cluster_models import (
+        ClusterAttributes as ClusterAttributes,
+        ClusterProps as ClusterProps,
+        ClusterSSESpecification as ClusterSSESpecification,
+    )
 
 __all__ = [
     "Cluster",
@@ -23,40 +31,21 @@ __all__ = [
     "ClusterSSESpecificationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _cluster_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cluster_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ClusterAttributes",
+        "ClusterProps",
+        "ClusterSSESpecification",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ClusterSSESpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SSEEnabled: bool | None = None
-
-
-class ClusterAttributes(DeferredModel):
-    Arn: str | None = None
-    ClusterDiscoveryEndpoint: str | None = None
-    ClusterDiscoveryEndpointURL: str | None = None
-    Id: str | None = None
-
-
-class ClusterProps(DeferredModel):
-    AvailabilityZones: list[str] | None = None
-    ClusterEndpointEncryptionType: str | None = None
-    ClusterName: str | None = None
-    Description: str | None = None
-    IAMRoleARN: str
-    NetworkType: str | None = None
-    NodeType: str
-    NotificationTopicARN: str | None = None
-    ParameterGroupName: str | None = None
-    PreferredMaintenanceWindow: str | None = None
-    ReplicationFactor: int
-    SSESpecification: ClusterSSESpecification | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetGroupName: str | None = None
-    Tags: dict[str, Any] | str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -135,8 +124,10 @@ class Cluster(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ClusterProps
-    attributes_model: ClassVar[type[BaseModel]] = ClusterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ClusterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ClusterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._budget_models import (
+        BudgetActionToAdd as BudgetActionToAdd,
+        BudgetAttributes as BudgetAttributes,
+        BudgetProps as BudgetProps,
+        BudgetSchedule as BudgetSchedule,
+        BudgetUsageTrackingResource as BudgetUsageTrackingResource,
+        FixedBudgetSchedule as FixedBudgetSchedule,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Budget",
@@ -31,64 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _budget_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_budget_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BudgetActionToAdd",
+        "BudgetAttributes",
+        "BudgetProps",
+        "BudgetSchedule",
+        "BudgetUsageTrackingResource",
+        "FixedBudgetSchedule",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BudgetActionToAdd(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    ThresholdPercentage: float
-    Type: Literal["STOP_SCHEDULING_AND_COMPLETE_TASKS", "STOP_SCHEDULING_AND_CANCEL_TASKS"]
-
-
-class BudgetUsageTrackingResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    QueueId: str
-
-
-class FixedBudgetSchedule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndTime: str
-    StartTime: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class BudgetAttributes(DeferredModel):
-    Arn: str | None = None
-    BudgetId: str | None = None
-    Status: Literal["ACTIVE", "INACTIVE"] | None = None
-
-
-class BudgetSchedule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Fixed: FixedBudgetSchedule
-
-
-class BudgetProps(DeferredModel):
-    Actions: list[BudgetActionToAdd]
-    ApproximateDollarLimit: float
-    Description: str | None = None
-    DisplayName: str
-    FarmId: str
-    Schedule: BudgetSchedule
-    Tags: list[Tag] | None = None
-    UsageTrackingResource: BudgetUsageTrackingResource
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -255,8 +228,10 @@ class Budget(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BudgetProps
-    attributes_model: ClassVar[type[BaseModel]] = BudgetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BudgetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BudgetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

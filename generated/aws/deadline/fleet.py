@@ -8,12 +8,43 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._fleet_models import (
+        AcceleratorCountRange as AcceleratorCountRange,
+        AcceleratorSelection as AcceleratorSelection,
+        AcceleratorTotalMemoryMiBRange as AcceleratorTotalMemoryMiBRange,
+        CustomerManagedAutoScalingConfiguration as CustomerManagedAutoScalingConfiguration,
+        CustomerManagedFleetConfiguration as CustomerManagedFleetConfiguration,
+        CustomerManagedWorkerCapabilities as CustomerManagedWorkerCapabilities,
+        Ec2EbsVolume as Ec2EbsVolume,
+        FleetAcceleratorCapabilities as FleetAcceleratorCapabilities,
+        FleetAmountCapability as FleetAmountCapability,
+        FleetAttributeCapability as FleetAttributeCapability,
+        FleetAttributes as FleetAttributes,
+        FleetCapabilities as FleetCapabilities,
+        FleetConfigurationOption1 as FleetConfigurationOption1,
+        FleetConfigurationOption2 as FleetConfigurationOption2,
+        FleetHostConfiguration as FleetHostConfiguration,
+        FleetPersistentVolumeConfiguration as FleetPersistentVolumeConfiguration,
+        FleetProps as FleetProps,
+        FleetSoftwareAddOn as FleetSoftwareAddOn,
+        FleetVpcConfiguration as FleetVpcConfiguration,
+        MemoryMiBRange as MemoryMiBRange,
+        ServiceManagedEc2AutoScalingConfiguration as ServiceManagedEc2AutoScalingConfiguration,
+        ServiceManagedEc2FleetConfiguration as ServiceManagedEc2FleetConfiguration,
+        ServiceManagedEc2InstanceCapabilities as ServiceManagedEc2InstanceCapabilities,
+        ServiceManagedEc2InstanceMarketOptions as ServiceManagedEc2InstanceMarketOptions,
+        Tag as Tag,
+        VCpuCountRange as VCpuCountRange,
+    )
 
 __all__ = [
     "AcceleratorCountRange",
@@ -69,258 +100,44 @@ __all__ = [
     "VCpuCountRangeDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _fleet_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_fleet_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AcceleratorCountRange",
+        "AcceleratorSelection",
+        "AcceleratorTotalMemoryMiBRange",
+        "CustomerManagedAutoScalingConfiguration",
+        "CustomerManagedFleetConfiguration",
+        "CustomerManagedWorkerCapabilities",
+        "Ec2EbsVolume",
+        "FleetAcceleratorCapabilities",
+        "FleetAmountCapability",
+        "FleetAttributeCapability",
+        "FleetAttributes",
+        "FleetCapabilities",
+        "FleetConfigurationOption1",
+        "FleetConfigurationOption2",
+        "FleetHostConfiguration",
+        "FleetPersistentVolumeConfiguration",
+        "FleetProps",
+        "FleetSoftwareAddOn",
+        "FleetVpcConfiguration",
+        "MemoryMiBRange",
+        "ServiceManagedEc2AutoScalingConfiguration",
+        "ServiceManagedEc2FleetConfiguration",
+        "ServiceManagedEc2InstanceCapabilities",
+        "ServiceManagedEc2InstanceMarketOptions",
+        "Tag",
+        "VCpuCountRange",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AcceleratorCountRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int
-
-
-class AcceleratorSelection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: Literal["t4", "a10g", "l4", "l40s", "rtx-pro-server-6000"]
-    Runtime: str | None = None
-
-
-class AcceleratorTotalMemoryMiBRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int
-
-
-class CustomerManagedAutoScalingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ScaleOutWorkersPerMinute: int | None = None
-    StandbyWorkerCount: int | None = None
-    WorkerIdleDurationSeconds: int | None = None
-
-
-class Ec2EbsVolume(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Iops: int | None = None
-    SizeGiB: int | None = None
-    ThroughputMiB: int | None = None
-
-
-class FleetAcceleratorCapabilities(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Count: AcceleratorCountRange | None = None
-    Selections: list[AcceleratorSelection]
-
-
-class FleetAmountCapability(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: float | None = None
-    Min: float
-    Name: str
-
-
-class FleetAttributeCapability(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Values: list[str]
-
-
-class FleetCapabilities(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Amounts: list[FleetAmountCapability] | None = None
-    Attributes: list[FleetAttributeCapability] | None = None
-
-
-class FleetHostConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ScriptBody: str
-    ScriptTimeoutSeconds: int | None = None
-
-
-class FleetPersistentVolumeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Iops: int | None = None
-    LastUsedTtlHours: int | None = None
-    MountPath: str
-    SizeGiB: int | None = None
-    ThroughputMiB: int | None = None
-
-
-class FleetSoftwareAddOn(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: Literal["docker"]
-
-
-class FleetVpcConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceConfigurationArns: list[str] | None = None
-
-
-class MemoryMiBRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int
-
-
-class ServiceManagedEc2AutoScalingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ScaleOutWorkersPerMinute: int | None = None
-    StandbyWorkerCount: int | None = None
-    WorkerIdleDurationSeconds: int | None = None
-
-
-class ServiceManagedEc2InstanceMarketOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["on-demand", "spot", "wait-and-save"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VCpuCountRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int
-
-
-class FleetAttributes(DeferredModel):
-    Arn: str | None = None
-    Capabilities: FleetCapabilities | None = None
-    FleetId: str | None = None
-    Status: (
-        Literal[
-            "ACTIVE",
-            "CREATE_IN_PROGRESS",
-            "UPDATE_IN_PROGRESS",
-            "CREATE_FAILED",
-            "UPDATE_FAILED",
-            "SUSPENDED",
-        ]
-        | None
-    ) = None
-    StatusMessage: str | None = None
-    WorkerCount: int | None = None
-
-
-class CustomerManagedWorkerCapabilities(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AcceleratorCount: AcceleratorCountRange | None = None
-    AcceleratorTotalMemoryMiB: AcceleratorTotalMemoryMiBRange | None = None
-    AcceleratorTypes: list[Literal["gpu"]] | None = None
-    CpuArchitectureType: Literal["x86_64", "arm64"]
-    CustomAmounts: list[FleetAmountCapability] | None = None
-    CustomAttributes: list[FleetAttributeCapability] | None = None
-    MemoryMiB: MemoryMiBRange
-    OsFamily: Literal["WINDOWS", "LINUX", "MACOS"]
-    VCpuCount: VCpuCountRange
-
-
-class ServiceManagedEc2InstanceCapabilities(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AcceleratorCapabilities: FleetAcceleratorCapabilities | None = None
-    AllowedInstanceTypes: list[str] | None = None
-    CpuArchitectureType: Literal["x86_64", "arm64"]
-    CustomAmounts: list[FleetAmountCapability] | None = None
-    CustomAttributes: list[FleetAttributeCapability] | None = None
-    ExcludedInstanceTypes: list[str] | None = None
-    MemoryMiB: MemoryMiBRange
-    OsFamily: Literal["LINUX", "WINDOWS"]
-    RootEbsVolume: Ec2EbsVolume | None = None
-    SoftwareAddOns: list[FleetSoftwareAddOn] | None = None
-    VCpuCount: VCpuCountRange
-
-
-class CustomerManagedFleetConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoScalingConfiguration: CustomerManagedAutoScalingConfiguration | None = None
-    Mode: Literal["NO_SCALING", "EVENT_BASED_AUTO_SCALING"]
-    StorageProfileId: str | None = None
-    TagPropagationMode: Literal["NO_PROPAGATION", "PROPAGATE_TAGS_TO_WORKERS_AT_LAUNCH"] | None = (
-        None
-    )
-    WorkerCapabilities: CustomerManagedWorkerCapabilities
-
-
-class FleetConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomerManaged: CustomerManagedFleetConfiguration
-
-
-class ServiceManagedEc2FleetConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoScalingConfiguration: ServiceManagedEc2AutoScalingConfiguration | None = None
-    InstanceCapabilities: ServiceManagedEc2InstanceCapabilities
-    InstanceMarketOptions: ServiceManagedEc2InstanceMarketOptions
-    PersistentVolumeConfiguration: FleetPersistentVolumeConfiguration | None = None
-    StorageProfileId: str | None = None
-    VpcConfiguration: FleetVpcConfiguration | None = None
-
-
-class FleetConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ServiceManagedEc2: ServiceManagedEc2FleetConfiguration
-
-
-class FleetProps(DeferredModel):
-    Configuration: FleetConfigurationOption1 | FleetConfigurationOption2
-    Description: str | None = None
-    DisplayName: str
-    FarmId: str
-    HostConfiguration: FleetHostConfiguration | None = None
-    MaxWorkerCount: int
-    MinWorkerCount: int | None = None
-    RoleArn: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1008,8 +825,8 @@ class Fleet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FleetProps
-    attributes_model: ClassVar[type[BaseModel]] = FleetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FleetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FleetAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._license_endpoint_models import (
+        LicenseEndpointAttributes as LicenseEndpointAttributes,
+        LicenseEndpointProps as LicenseEndpointProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "LicenseEndpoint",
@@ -23,31 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _license_endpoint_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_license_endpoint_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LicenseEndpointAttributes",
+        "LicenseEndpointProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LicenseEndpointAttributes(DeferredModel):
-    Arn: str | None = None
-    DnsName: str | None = None
-    LicenseEndpointId: str | None = None
-    Status: Literal["CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS", "READY", "NOT_READY"] | None = None
-    StatusMessage: str | None = None
-
-
-class LicenseEndpointProps(DeferredModel):
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
-    Tags: list[Tag] | None = None
-    VpcId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -156,8 +154,10 @@ class LicenseEndpoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LicenseEndpointProps
-    attributes_model: ClassVar[type[BaseModel]] = LicenseEndpointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LicenseEndpointProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LicenseEndpointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

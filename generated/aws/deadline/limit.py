@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._limit_models import (
+        LimitAttributes as LimitAttributes,
+        LimitProps as LimitProps,
+    )
 
 __all__ = [
     "Limit",
@@ -21,21 +28,20 @@ __all__ = [
     "LimitProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _limit_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_limit_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LimitAttributes",
+        "LimitProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LimitProps(DeferredModel):
-    AmountRequirementName: str
-    Description: str | None = None
-    DisplayName: str
-    FarmId: str
-    MaxCount: int
-
-
-class LimitAttributes(DeferredModel):
-    CurrentCount: int | None = None
-    LimitId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -91,8 +97,8 @@ class Limit(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LimitProps
-    attributes_model: ClassVar[type[BaseModel]] = LimitAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LimitProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LimitAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

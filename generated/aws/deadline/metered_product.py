@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._metered_product_models import (
+        MeteredProductAttributes as MeteredProductAttributes,
+        MeteredProductProps as MeteredProductProps,
+    )
 
 __all__ = [
     "MeteredProduct",
@@ -21,20 +28,20 @@ __all__ = [
     "MeteredProductProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _metered_product_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_metered_product_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MeteredProductAttributes",
+        "MeteredProductProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MeteredProductProps(DeferredModel):
-    LicenseEndpointId: str | None = None
-    ProductId: str | None = None
-
-
-class MeteredProductAttributes(DeferredModel):
-    Arn: str | None = None
-    Family: str | None = None
-    Port: int | None = None
-    Vendor: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -91,8 +98,10 @@ class MeteredProduct(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MeteredProductProps
-    attributes_model: ClassVar[type[BaseModel]] = MeteredProductAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MeteredProductProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MeteredProductAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,33 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._queue_models import (
+        PosixUser as PosixUser,
+        PriorityBalancedSchedulingConfiguration as PriorityBalancedSchedulingConfiguration,
+        QueueAttributes as QueueAttributes,
+        QueueJobAttachmentSettings as QueueJobAttachmentSettings,
+        QueueJobRunAsUser as QueueJobRunAsUser,
+        QueueProps as QueueProps,
+        QueueSchedulingConfigurationOption1 as QueueSchedulingConfigurationOption1,
+        QueueSchedulingConfigurationOption2 as QueueSchedulingConfigurationOption2,
+        QueueSchedulingConfigurationOption3 as QueueSchedulingConfigurationOption3,
+        Tag as Tag,
+        WeightedBalancedSchedulingConfiguration as WeightedBalancedSchedulingConfiguration,
+        WeightedBalancedSchedulingConfigurationMaxPriorityOverride as WeightedBalancedSchedulingConfigurationMaxPriorityOverride,
+        WeightedBalancedSchedulingConfigurationMinPriorityOverride as WeightedBalancedSchedulingConfigurationMinPriorityOverride,
+        WindowsUser as WindowsUser,
+    )
 
 __all__ = [
     "PosixUser",
@@ -45,131 +64,32 @@ __all__ = [
     "WindowsUserDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _queue_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_queue_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PosixUser",
+        "PriorityBalancedSchedulingConfiguration",
+        "QueueAttributes",
+        "QueueJobAttachmentSettings",
+        "QueueJobRunAsUser",
+        "QueueProps",
+        "QueueSchedulingConfigurationOption1",
+        "QueueSchedulingConfigurationOption2",
+        "QueueSchedulingConfigurationOption3",
+        "Tag",
+        "WeightedBalancedSchedulingConfiguration",
+        "WeightedBalancedSchedulingConfigurationMaxPriorityOverride",
+        "WeightedBalancedSchedulingConfigurationMinPriorityOverride",
+        "WindowsUser",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PosixUser(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Group: str
-    User: str
-
-
-class PriorityBalancedSchedulingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RenderingTaskBuffer: int | None = None
-
-
-class QueueJobAttachmentSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RootPrefix: str
-    S3BucketName: str
-
-
-class QueueSchedulingConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PriorityFifo: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class QueueSchedulingConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PriorityBalanced: PriorityBalancedSchedulingConfiguration
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class WeightedBalancedSchedulingConfigurationMaxPriorityOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlwaysScheduleFirst: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class WeightedBalancedSchedulingConfigurationMinPriorityOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlwaysScheduleLast: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class WindowsUser(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PasswordArn: str
-    User: str
-
-
-class QueueAttributes(DeferredModel):
-    Arn: str | None = None
-    QueueId: str | None = None
-
-
-class QueueJobRunAsUser(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Posix: PosixUser | None = None
-    RunAs: Literal["QUEUE_CONFIGURED_USER", "WORKER_AGENT_USER"]
-    Windows: WindowsUser | None = None
-
-
-class WeightedBalancedSchedulingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ErrorWeight: float | None = None
-    MaxPriorityOverride: WeightedBalancedSchedulingConfigurationMaxPriorityOverride | None = None
-    MinPriorityOverride: WeightedBalancedSchedulingConfigurationMinPriorityOverride | None = None
-    PriorityWeight: float | None = None
-    RenderingTaskBuffer: int | None = None
-    RenderingTaskWeight: float | None = None
-    SubmissionTimeWeight: float | None = None
-
-
-class QueueSchedulingConfigurationOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WeightedBalanced: WeightedBalancedSchedulingConfiguration
-
-
-class QueueProps(DeferredModel):
-    AllowedStorageProfileIds: list[str] | None = None
-    DefaultBudgetAction: (
-        Literal["NONE", "STOP_SCHEDULING_AND_COMPLETE_TASKS", "STOP_SCHEDULING_AND_CANCEL_TASKS"]
-        | None
-    ) = None
-    Description: str | None = None
-    DisplayName: str
-    FarmId: str
-    JobAttachmentSettings: QueueJobAttachmentSettings | None = None
-    JobRunAsUser: QueueJobRunAsUser | None = None
-    RequiredFileSystemLocationNames: list[str] | None = None
-    RoleArn: str | None = None
-    SchedulingConfiguration: (
-        QueueSchedulingConfigurationOption1
-        | QueueSchedulingConfigurationOption2
-        | QueueSchedulingConfigurationOption3
-        | None
-    ) = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -542,8 +462,8 @@ class Queue(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = QueueProps
-    attributes_model: ClassVar[type[BaseModel]] = QueueAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "QueueProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "QueueAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._storage_profile_models import (
+        FileSystemLocation as FileSystemLocation,
+        StorageProfileAttributes as StorageProfileAttributes,
+        StorageProfileProps as StorageProfileProps,
+    )
 
 __all__ = [
     "FileSystemLocation",
@@ -23,28 +31,21 @@ __all__ = [
     "StorageProfileProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _storage_profile_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_storage_profile_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FileSystemLocation",
+        "StorageProfileAttributes",
+        "StorageProfileProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FileSystemLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Path: str
-    Type: Literal["SHARED", "LOCAL"]
-
-
-class StorageProfileAttributes(DeferredModel):
-    StorageProfileId: str | None = None
-
-
-class StorageProfileProps(DeferredModel):
-    DisplayName: str
-    FarmId: str
-    FileSystemLocations: list[FileSystemLocation] | None = None
-    OsFamily: Literal["WINDOWS", "LINUX", "MACOS"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -134,8 +135,10 @@ class StorageProfile(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = StorageProfileProps
-    attributes_model: ClassVar[type[BaseModel]] = StorageProfileAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StorageProfileProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "StorageProfileAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._worker_models import (
+        HostPropertiesRequest as HostPropertiesRequest,
+        WorkerAttributes as WorkerAttributes,
+        WorkerIpAddresses as WorkerIpAddresses,
+        WorkerProps as WorkerProps,
+        WorkerTagsItem as WorkerTagsItem,
+    )
 
 __all__ = [
     "HostPropertiesRequest",
@@ -27,59 +37,23 @@ __all__ = [
     "WorkerTagsItemDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _worker_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_worker_models"
+_MODEL_NAMES = frozenset(
+    {
+        "HostPropertiesRequest",
+        "WorkerAttributes",
+        "WorkerIpAddresses",
+        "WorkerProps",
+        "WorkerTagsItem",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class WorkerIpAddresses(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IpV4Addresses: list[str] | None = None
-    IpV6Addresses: list[str] | None = None
-
-
-class WorkerTagsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class WorkerAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    Status: (
-        Literal[
-            "CREATED",
-            "STARTED",
-            "STOPPING",
-            "STOPPED",
-            "NOT_RESPONDING",
-            "NOT_COMPATIBLE",
-            "RUNNING",
-            "IDLE",
-        ]
-        | None
-    ) = None
-    WorkerId: str | None = None
-
-
-class HostPropertiesRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HostName: str | None = None
-    IpAddresses: WorkerIpAddresses | None = None
-
-
-class WorkerProps(DeferredModel):
-    FarmId: str
-    FleetId: str
-    HostProperties: HostPropertiesRequest | None = None
-    Tags: list[WorkerTagsItem] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -211,8 +185,10 @@ class Worker(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WorkerProps
-    attributes_model: ClassVar[type[BaseModel]] = WorkerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "WorkerProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WorkerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

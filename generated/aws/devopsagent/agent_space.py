@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._agent_space_models import (
+        AgentSpaceAttributes as AgentSpaceAttributes,
+        AgentSpaceOperatorApp as AgentSpaceOperatorApp,
+        AgentSpacePreferences as AgentSpacePreferences,
+        AgentSpaceProps as AgentSpaceProps,
+        IamAuthConfiguration as IamAuthConfiguration,
+        IdcAuthConfiguration as IdcAuthConfiguration,
+        IdpAuthConfiguration as IdpAuthConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AgentSpace",
@@ -33,83 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _agent_space_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_agent_space_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AgentSpaceAttributes",
+        "AgentSpaceOperatorApp",
+        "AgentSpacePreferences",
+        "AgentSpaceProps",
+        "IamAuthConfiguration",
+        "IdcAuthConfiguration",
+        "IdpAuthConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AgentSpacePreferences(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ElevatedActionsEnabled: bool | None = None
-
-
-class IamAuthConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreatedAt: str | None = None
-    OperatorAppRoleArn: str
-    UpdatedAt: str | None = None
-
-
-class IdcAuthConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreatedAt: str | None = None
-    IdcApplicationArn: str | None = None
-    IdcInstanceArn: str
-    OperatorAppRoleArn: str
-    UpdatedAt: str | None = None
-
-
-class IdpAuthConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientId: str
-    ClientSecret: str
-    CreatedAt: str | None = None
-    IssuerUrl: str
-    OperatorAppRoleArn: str
-    Provider: Literal["okta", "entra"]
-    UpdatedAt: str | None = None
-    UserIdClaim: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AgentSpaceAttributes(DeferredModel):
-    AgentSpaceId: str | None = None
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    UpdatedAt: str | None = None
-
-
-class AgentSpaceOperatorApp(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Iam: IamAuthConfiguration | None = None
-    Idc: IdcAuthConfiguration | None = None
-    Idp: IdpAuthConfiguration | None = None
-
-
-class AgentSpaceProps(DeferredModel):
-    Description: str | None = None
-    KmsKeyArn: str | None = None
-    Locale: str | None = None
-    Name: str
-    OperatorApp: AgentSpaceOperatorApp | None = None
-    Preferences: AgentSpacePreferences | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -330,8 +286,10 @@ class AgentSpace(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AgentSpaceProps
-    attributes_model: ClassVar[type[BaseModel]] = AgentSpaceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AgentSpaceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AgentSpaceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

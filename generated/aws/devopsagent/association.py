@@ -8,12 +8,56 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._association_models import (
+        AWSConfiguration as AWSConfiguration,
+        AWSResource as AWSResource,
+        AssociationAttributes as AssociationAttributes,
+        AssociationConfigurationOption1 as AssociationConfigurationOption1,
+        AssociationConfigurationOption10 as AssociationConfigurationOption10,
+        AssociationConfigurationOption11 as AssociationConfigurationOption11,
+        AssociationConfigurationOption12 as AssociationConfigurationOption12,
+        AssociationConfigurationOption13 as AssociationConfigurationOption13,
+        AssociationConfigurationOption14 as AssociationConfigurationOption14,
+        AssociationConfigurationOption15 as AssociationConfigurationOption15,
+        AssociationConfigurationOption16 as AssociationConfigurationOption16,
+        AssociationConfigurationOption2 as AssociationConfigurationOption2,
+        AssociationConfigurationOption3 as AssociationConfigurationOption3,
+        AssociationConfigurationOption4 as AssociationConfigurationOption4,
+        AssociationConfigurationOption5 as AssociationConfigurationOption5,
+        AssociationConfigurationOption6 as AssociationConfigurationOption6,
+        AssociationConfigurationOption7 as AssociationConfigurationOption7,
+        AssociationConfigurationOption8 as AssociationConfigurationOption8,
+        AssociationConfigurationOption9 as AssociationConfigurationOption9,
+        AssociationProps as AssociationProps,
+        AzureConfiguration as AzureConfiguration,
+        DynatraceConfiguration as DynatraceConfiguration,
+        EventChannelConfiguration as EventChannelConfiguration,
+        GitHubConfiguration as GitHubConfiguration,
+        GitLabConfiguration as GitLabConfiguration,
+        KeyValuePair as KeyValuePair,
+        MCPServerConfiguration as MCPServerConfiguration,
+        MCPServerDatadogConfiguration as MCPServerDatadogConfiguration,
+        MCPServerGrafanaConfiguration as MCPServerGrafanaConfiguration,
+        MCPServerNewRelicConfiguration as MCPServerNewRelicConfiguration,
+        MCPServerSigV4Configuration as MCPServerSigV4Configuration,
+        MCPServerSplunkConfiguration as MCPServerSplunkConfiguration,
+        PagerDutyConfiguration as PagerDutyConfiguration,
+        ServiceNowConfiguration as ServiceNowConfiguration,
+        SlackBidirectionalConfiguration as SlackBidirectionalConfiguration,
+        SlackChannel as SlackChannel,
+        SlackConfiguration as SlackConfiguration,
+        SlackTransmissionTarget as SlackTransmissionTarget,
+        SourceAwsConfiguration as SourceAwsConfiguration,
+    )
 
 __all__ = [
     "AWSConfiguration",
@@ -95,374 +139,57 @@ __all__ = [
     "SourceAwsConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class AWSResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceArn: str
-    ResourceMetadata: dict[str, Any] | None = None
-    ResourceType: (
-        Literal[
-            "AWS::CloudFormation::Stack",
-            "AWS::ECR::Repository",
-            "AWS::S3::Bucket",
-            "AWS::S3::Object",
-        ]
-        | None
-    ) = None
-
-
-class AzureConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SubscriptionId: str
-
-
-class DynatraceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableWebhookUpdates: bool | None = None
-    EnvId: str
-    Resources: list[str] | None = None
-
-
-class EventChannelConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableWebhookUpdates: bool | None = None
-
-
-class GitHubConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Owner: str
-    OwnerType: Literal["organization", "user"]
-    RepoId: str
-    RepoName: str
-
-
-class GitLabConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableWebhookUpdates: bool | None = None
-    InstanceIdentifier: str | None = None
-    ProjectId: str
-    ProjectPath: str
-
-
-class KeyValuePair(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class MCPServerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    EnableWebhookUpdates: bool | None = None
-    Endpoint: str | None = None
-    Name: str | None = None
-    Tools: list[str]
-
-
-class MCPServerDatadogConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    EnableWebhookUpdates: bool | None = None
-    EnabledElevatedTools: list[str] | None = None
-    Endpoint: str | None = None
-    Name: str | None = None
-
-
-class MCPServerGrafanaConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableWebhookUpdates: bool | None = None
-    EnabledElevatedTools: list[str] | None = None
-    Endpoint: str
-    Tools: (
-        list[
-            Literal[
-                "alerting",
-                "annotations",
-                "asserts",
-                "cloudwatch",
-                "dashboard",
-                "datasource",
-                "elasticsearch",
-                "examples",
-                "incident",
-                "loki",
-                "navigation",
-                "oncall",
-                "prometheus",
-                "pyroscope",
-                "rendering",
-                "runpanelquery",
-                "search",
-                "searchlogs",
-                "sift",
-            ]
-        ]
-        | None
-    ) = None
-
-
-class MCPServerNewRelicConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountId: str
-    Endpoint: str
-
-
-class MCPServerSigV4Configuration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Tools: list[str]
-
-
-class MCPServerSplunkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    EnableWebhookUpdates: bool | None = None
-    Endpoint: str | None = None
-    Name: str | None = None
-
-
-class PagerDutyConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomerEmail: str
-    EnableWebhookUpdates: bool | None = None
-    Services: list[str]
-
-
-class ServiceNowConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableWebhookUpdates: bool | None = None
-    InstanceId: str | None = None
-
-
-class SlackBidirectionalConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    RoleArn: str
-
-
-class SlackChannel(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChannelId: str
-    ChannelName: str | None = None
-
-
-class SlackTransmissionTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IncidentResponseTarget: SlackChannel
-
-
-class SourceAwsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountId: str
-    AccountType: Literal["source"]
-    AgentElevatedRoleArn: str | None = None
-    AssumableRoleArn: str
-    Resources: list[AWSResource] | None = None
-    Tags: list[KeyValuePair] | None = None
-
-
-class AssociationAttributes(DeferredModel):
-    AssociationId: str | None = None
-    CreatedAt: str | None = None
-    UpdatedAt: str | None = None
-
-
-class AWSConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountId: str
-    AccountType: Literal["monitor"]
-    AgentElevatedRoleArn: str | None = None
-    AssumableRoleArn: str
-    Resources: list[AWSResource] | None = None
-    Tags: list[KeyValuePair] | None = None
-
-
-class AssociationConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceAws: SourceAwsConfiguration
-
-
-class AssociationConfigurationOption10(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MCPServerSplunk: MCPServerSplunkConfiguration
-
-
-class AssociationConfigurationOption11(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MCPServerNewRelic: MCPServerNewRelicConfiguration
-
-
-class AssociationConfigurationOption12(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MCPServerGrafana: MCPServerGrafanaConfiguration
-
-
-class AssociationConfigurationOption13(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PagerDuty: PagerDutyConfiguration
-
-
-class AssociationConfigurationOption14(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventChannel: EventChannelConfiguration
-
-
-class AssociationConfigurationOption15(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Azure: AzureConfiguration
-
-
-class AssociationConfigurationOption16(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MCPServerSigV4: MCPServerSigV4Configuration
-
-
-class AssociationConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Aws: AWSConfiguration
-
-
-class AssociationConfigurationOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GitHub: GitHubConfiguration
-
-
-class AssociationConfigurationOption5(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Dynatrace: DynatraceConfiguration
-
-
-class AssociationConfigurationOption6(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ServiceNow: ServiceNowConfiguration
-
-
-class AssociationConfigurationOption7(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MCPServer: MCPServerConfiguration
-
-
-class AssociationConfigurationOption8(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GitLab: GitLabConfiguration
-
-
-class AssociationConfigurationOption9(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MCPServerDatadog: MCPServerDatadogConfiguration
-
-
-class SlackConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bidirectional: SlackBidirectionalConfiguration | None = None
-    TransmissionTarget: SlackTransmissionTarget
-    WorkspaceId: str
-    WorkspaceName: str
-
-
-class AssociationConfigurationOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Slack: SlackConfiguration
-
-
-class AssociationProps(DeferredModel):
-    AgentSpaceId: str
-    Configuration: (
-        AssociationConfigurationOption1
-        | AssociationConfigurationOption2
-        | AssociationConfigurationOption3
-        | AssociationConfigurationOption4
-        | AssociationConfigurationOption5
-        | AssociationConfigurationOption6
-        | AssociationConfigurationOption7
-        | AssociationConfigurationOption8
-        | AssociationConfigurationOption9
-        | AssociationConfigurationOption10
-        | AssociationConfigurationOption11
-        | AssociationConfigurationOption12
-        | AssociationConfigurationOption13
-        | AssociationConfigurationOption14
-        | AssociationConfigurationOption15
-        | AssociationConfigurationOption16
-    )
-    LinkedAssociationIds: list[str] | None = None
-    ServiceId: str
-
+# The pydantic models live in _association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AWSConfiguration",
+        "AWSResource",
+        "AssociationAttributes",
+        "AssociationConfigurationOption1",
+        "AssociationConfigurationOption10",
+        "AssociationConfigurationOption11",
+        "AssociationConfigurationOption12",
+        "AssociationConfigurationOption13",
+        "AssociationConfigurationOption14",
+        "AssociationConfigurationOption15",
+        "AssociationConfigurationOption16",
+        "AssociationConfigurationOption2",
+        "AssociationConfigurationOption3",
+        "AssociationConfigurationOption4",
+        "AssociationConfigurationOption5",
+        "AssociationConfigurationOption6",
+        "AssociationConfigurationOption7",
+        "AssociationConfigurationOption8",
+        "AssociationConfigurationOption9",
+        "AssociationProps",
+        "AzureConfiguration",
+        "DynatraceConfiguration",
+        "EventChannelConfiguration",
+        "GitHubConfiguration",
+        "GitLabConfiguration",
+        "KeyValuePair",
+        "MCPServerConfiguration",
+        "MCPServerDatadogConfiguration",
+        "MCPServerGrafanaConfiguration",
+        "MCPServerNewRelicConfiguration",
+        "MCPServerSigV4Configuration",
+        "MCPServerSplunkConfiguration",
+        "PagerDutyConfiguration",
+        "ServiceNowConfiguration",
+        "SlackBidirectionalConfiguration",
+        "SlackChannel",
+        "SlackConfiguration",
+        "SlackTransmissionTarget",
+        "SourceAwsConfiguration",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1270,8 +997,10 @@ class Association(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = AssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AssociationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._private_connection_models import (
+        PrivateConnectionAttributes as PrivateConnectionAttributes,
+        PrivateConnectionConnectionConfigurationOption1 as PrivateConnectionConnectionConfigurationOption1,
+        PrivateConnectionConnectionConfigurationOption2 as PrivateConnectionConnectionConfigurationOption2,
+        PrivateConnectionProps as PrivateConnectionProps,
+        SelfManagedMode as SelfManagedMode,
+        ServiceManagedMode as ServiceManagedMode,
+        Tag as Tag,
+    )
 
 __all__ = [
     "PrivateConnection",
@@ -31,72 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _private_connection_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_private_connection_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PrivateConnectionAttributes",
+        "PrivateConnectionConnectionConfigurationOption1",
+        "PrivateConnectionConnectionConfigurationOption2",
+        "PrivateConnectionProps",
+        "SelfManagedMode",
+        "ServiceManagedMode",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SelfManagedMode(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceConfigurationId: str
-
-
-class ServiceManagedMode(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DnsResolution: Literal["PUBLIC", "IN_VPC"] | None = None
-    HostAddress: str
-    IpAddressType: Literal["IPV4", "IPV6", "DUAL_STACK"] | None = None
-    Ipv4AddressesPerEni: int | None = None
-    PortRanges: list[str] | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
-    VpcId: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PrivateConnectionAttributes(DeferredModel):
-    Arn: str | None = None
-    CertificateExpiryTime: str | None = None
-    Status: (
-        Literal[
-            "ACTIVE", "CREATE_IN_PROGRESS", "CREATE_FAILED", "DELETE_IN_PROGRESS", "DELETE_FAILED"
-        ]
-        | None
-    ) = None
-
-
-class PrivateConnectionConnectionConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SelfManaged: SelfManagedMode
-
-
-class PrivateConnectionConnectionConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ServiceManaged: ServiceManagedMode
-
-
-class PrivateConnectionProps(DeferredModel):
-    Certificate: str | None = None
-    ConnectionConfiguration: (
-        PrivateConnectionConnectionConfigurationOption1
-        | PrivateConnectionConnectionConfigurationOption2
-    )
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -309,8 +274,12 @@ class PrivateConnection(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PrivateConnectionProps
-    attributes_model: ClassVar[type[BaseModel]] = PrivateConnectionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PrivateConnectionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PrivateConnectionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,83 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._service_models import (
+        ApiKeyDetails as ApiKeyDetails,
+        AzureIdentityServiceDetails as AzureIdentityServiceDetails,
+        BearerTokenDetails as BearerTokenDetails,
+        DynatraceAuthorizationConfig as DynatraceAuthorizationConfig,
+        DynatraceServiceDetails as DynatraceServiceDetails,
+        GitHubAppVerificationDetails as GitHubAppVerificationDetails,
+        GitHubPatDetails as GitHubPatDetails,
+        GitLabDetails as GitLabDetails,
+        MCPServerDetails as MCPServerDetails,
+        MCPServerDetailsAuthorizationConfigOption1 as MCPServerDetailsAuthorizationConfigOption1,
+        MCPServerDetailsAuthorizationConfigOption2 as MCPServerDetailsAuthorizationConfigOption2,
+        MCPServerDetailsAuthorizationConfigOption3 as MCPServerDetailsAuthorizationConfigOption3,
+        MCPServerGrafanaDetails as MCPServerGrafanaDetails,
+        MCPServerGrafanaDetailsAuthorizationConfig as MCPServerGrafanaDetailsAuthorizationConfig,
+        MCPServerOAuthClientCredentialsConfig as MCPServerOAuthClientCredentialsConfig,
+        MCPServerSigV4AuthorizationConfig as MCPServerSigV4AuthorizationConfig,
+        MCPServerSigV4Details as MCPServerSigV4Details,
+        MCPServerSplunkDetails as MCPServerSplunkDetails,
+        MCPServerSplunkDetailsAuthorizationConfig as MCPServerSplunkDetailsAuthorizationConfig,
+        NewRelicApiKeyConfig as NewRelicApiKeyConfig,
+        NewRelicAuthorizationConfig as NewRelicAuthorizationConfig,
+        NewRelicServiceDetails as NewRelicServiceDetails,
+        OAuthClientDetails as OAuthClientDetails,
+        PagerDutyAuthorizationConfig as PagerDutyAuthorizationConfig,
+        PagerDutyDetails as PagerDutyDetails,
+        RegisteredAzureIdentityDetails as RegisteredAzureIdentityDetails,
+        RegisteredDynatraceDetails as RegisteredDynatraceDetails,
+        RegisteredGitHubServiceDetails as RegisteredGitHubServiceDetails,
+        RegisteredGitLabServiceDetails as RegisteredGitLabServiceDetails,
+        RegisteredMCPServerDetails as RegisteredMCPServerDetails,
+        RegisteredMCPServerGrafanaDetails as RegisteredMCPServerGrafanaDetails,
+        RegisteredMCPServerSigV4Details as RegisteredMCPServerSigV4Details,
+        RegisteredNewRelicDetails as RegisteredNewRelicDetails,
+        RegisteredPagerDutyDetails as RegisteredPagerDutyDetails,
+        RegisteredServiceNowDetails as RegisteredServiceNowDetails,
+        ServiceAdditionalServiceDetailsOption1 as ServiceAdditionalServiceDetailsOption1,
+        ServiceAdditionalServiceDetailsOption10 as ServiceAdditionalServiceDetailsOption10,
+        ServiceAdditionalServiceDetailsOption11 as ServiceAdditionalServiceDetailsOption11,
+        ServiceAdditionalServiceDetailsOption2 as ServiceAdditionalServiceDetailsOption2,
+        ServiceAdditionalServiceDetailsOption3 as ServiceAdditionalServiceDetailsOption3,
+        ServiceAdditionalServiceDetailsOption4 as ServiceAdditionalServiceDetailsOption4,
+        ServiceAdditionalServiceDetailsOption5 as ServiceAdditionalServiceDetailsOption5,
+        ServiceAdditionalServiceDetailsOption6 as ServiceAdditionalServiceDetailsOption6,
+        ServiceAdditionalServiceDetailsOption7 as ServiceAdditionalServiceDetailsOption7,
+        ServiceAdditionalServiceDetailsOption8 as ServiceAdditionalServiceDetailsOption8,
+        ServiceAdditionalServiceDetailsOption9 as ServiceAdditionalServiceDetailsOption9,
+        ServiceAttributes as ServiceAttributes,
+        ServiceNowAuthorizationConfig as ServiceNowAuthorizationConfig,
+        ServiceNowServiceDetails as ServiceNowServiceDetails,
+        ServiceProps as ServiceProps,
+        ServiceServiceDetailsOption1 as ServiceServiceDetailsOption1,
+        ServiceServiceDetailsOption10 as ServiceServiceDetailsOption10,
+        ServiceServiceDetailsOption11 as ServiceServiceDetailsOption11,
+        ServiceServiceDetailsOption2 as ServiceServiceDetailsOption2,
+        ServiceServiceDetailsOption3 as ServiceServiceDetailsOption3,
+        ServiceServiceDetailsOption4 as ServiceServiceDetailsOption4,
+        ServiceServiceDetailsOption5 as ServiceServiceDetailsOption5,
+        ServiceServiceDetailsOption6 as ServiceServiceDetailsOption6,
+        ServiceServiceDetailsOption6GitHubOption1 as ServiceServiceDetailsOption6GitHubOption1,
+        ServiceServiceDetailsOption6GitHubOption2 as ServiceServiceDetailsOption6GitHubOption2,
+        ServiceServiceDetailsOption7 as ServiceServiceDetailsOption7,
+        ServiceServiceDetailsOption8 as ServiceServiceDetailsOption8,
+        ServiceServiceDetailsOption9 as ServiceServiceDetailsOption9,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ApiKeyDetails",
@@ -145,576 +214,82 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class ApiKeyDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApiKeyHeader: str
-    ApiKeyName: str
-    ApiKeyValue: str
-
-
-class AzureIdentityServiceDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientId: str
-    TenantId: str
-    WebIdentityRoleArn: str
-    WebIdentityTokenAudiences: list[str]
-
-
-class BearerTokenDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationHeader: str | None = None
-    TokenName: str
-    TokenValue: str
-
-
-class GitHubAppVerificationDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppVariant: Literal["READ_ONLY", "READ_WRITE", "CUSTOM_APP"]
-    OrganizationName: str | None = None
-    TargetUrl: str | None = None
-    TokenValue: str
-
-
-class GitHubPatDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OrganizationName: str | None = None
-    TargetUrl: str | None = None
-    TokenValue: str
-
-
-class GitLabDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupId: str | None = None
-    TargetUrl: str
-    TokenType: Literal["personal", "group"]
-    TokenValue: str
-
-
-class MCPServerDetailsAuthorizationConfigOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApiKey: ApiKeyDetails
-
-
-class MCPServerDetailsAuthorizationConfigOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BearerToken: BearerTokenDetails
-
-
-class MCPServerGrafanaDetailsAuthorizationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BearerToken: BearerTokenDetails
-
-
-class MCPServerOAuthClientCredentialsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientId: str
-    ClientName: str | None = None
-    ClientSecret: str
-    ExchangeParameters: dict[str, Any] | None = None
-    ExchangeUrl: str
-    Scopes: list[str] | None = None
-
-
-class MCPServerSigV4AuthorizationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomHeaders: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    McpRoleArn: str | None = None
-    Region: str
-    RoleArn: Literal[""] | None = None
-    Service: str
-
-
-class MCPServerSigV4Details(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationConfig: MCPServerSigV4AuthorizationConfig
-    Description: str | None = None
-    Endpoint: str
-    Name: str
-
-
-class MCPServerSplunkDetailsAuthorizationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BearerToken: BearerTokenDetails
-
-
-class NewRelicApiKeyConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountId: str
-    AlertPolicyIds: list[str] | None = None
-    ApiKey: str
-    ApplicationIds: list[str] | None = None
-    EntityGuids: list[str] | None = None
-    Region: Literal["US", "EU"]
-
-
-class NewRelicAuthorizationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApiKey: NewRelicApiKeyConfig
-
-
-class NewRelicServiceDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationConfig: NewRelicAuthorizationConfig
-
-
-class OAuthClientDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientId: str
-    ClientName: str | None = None
-    ClientSecret: str
-    ExchangeParameters: dict[str, Any] | None = None
-
-
-class PagerDutyAuthorizationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OAuthClientCredentials: OAuthClientDetails | None = None
-
-
-class PagerDutyDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationConfig: PagerDutyAuthorizationConfig
-    Scopes: list[str]
-
-
-class RegisteredAzureIdentityDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientId: str
-    TenantId: str
-    WebIdentityRoleArn: str
-    WebIdentityTokenAudiences: list[str]
-
-
-class RegisteredDynatraceDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountUrn: str
-
-
-class RegisteredGitHubServiceDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppVariant: Literal["READ_ONLY", "READ_WRITE", "CUSTOM_APP"] | None = None
-    AuthMode: Literal["app", "pat"] | None = None
-    HostingType: Literal["SAAS", "SELF_MANAGED", "DEDICATED"] | None = None
-    Owner: str
-    OwnerType: Literal["organization", "user"]
-    TargetUrl: str | None = None
-
-
-class RegisteredGitLabServiceDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupId: str | None = None
-    TargetUrl: str
-    TokenType: Literal["personal", "group"]
-
-
-class RegisteredMCPServerDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApiKeyHeader: str | None = None
-    AuthorizationMethod: Literal["oauth-client-credentials", "api-key", "bearer-token"]
-    Description: str | None = None
-    Endpoint: str
-    Name: str
-
-
-class RegisteredMCPServerGrafanaDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationMethod: Literal["bearer-token"]
-    Description: str | None = None
-    Endpoint: str
-    Name: str | None = None
-
-
-class RegisteredMCPServerSigV4Details(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomHeaders: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Description: str | None = None
-    Endpoint: str
-    McpRoleArn: str | None = None
-    Name: str
-    Region: str
-    RoleArn: str
-    Service: str
-
-
-class RegisteredNewRelicDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountId: str
-    Description: str | None = None
-    Region: Literal["US", "EU"]
-
-
-class RegisteredPagerDutyDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Scopes: list[str]
-
-
-class RegisteredServiceNowDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceUrl: str
-
-
-class ServiceAdditionalServiceDetailsOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MCPServer: RegisteredMCPServerDetails
-
-
-class ServiceAdditionalServiceDetailsOption10(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MCPServerSigV4: RegisteredMCPServerSigV4Details
-
-
-class ServiceAdditionalServiceDetailsOption11(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MCPServerGrafana: RegisteredMCPServerGrafanaDetails
-
-
-class ServiceAdditionalServiceDetailsOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GitLab: RegisteredGitLabServiceDetails
-
-
-class ServiceAdditionalServiceDetailsOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GitHub: RegisteredGitHubServiceDetails
-
-
-class ServiceAdditionalServiceDetailsOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MCPServerSplunk: RegisteredMCPServerDetails
-
-
-class ServiceAdditionalServiceDetailsOption5(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MCPServerNewRelic: RegisteredNewRelicDetails
-
-
-class ServiceAdditionalServiceDetailsOption6(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Dynatrace: RegisteredDynatraceDetails
-
-
-class ServiceAdditionalServiceDetailsOption7(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ServiceNow: RegisteredServiceNowDetails
-
-
-class ServiceAdditionalServiceDetailsOption8(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PagerDuty: RegisteredPagerDutyDetails
-
-
-class ServiceAdditionalServiceDetailsOption9(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AzureIdentity: RegisteredAzureIdentityDetails
-
-
-class ServiceNowAuthorizationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OAuthClientCredentials: OAuthClientDetails | None = None
-
-
-class ServiceNowServiceDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationConfig: ServiceNowAuthorizationConfig | None = None
-    InstanceUrl: str
-
-
-class ServiceServiceDetailsOption10(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MCPServerSigV4: MCPServerSigV4Details
-
-
-class ServiceServiceDetailsOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MCPServerNewRelic: NewRelicServiceDetails
-
-
-class ServiceServiceDetailsOption5(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GitLab: GitLabDetails
-
-
-class ServiceServiceDetailsOption6GitHubOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppVerification: GitHubAppVerificationDetails
-
-
-class ServiceServiceDetailsOption6GitHubOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DirectAccess: GitHubPatDetails
-
-
-class ServiceServiceDetailsOption7(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ServiceNow: ServiceNowServiceDetails
-
-
-class ServiceServiceDetailsOption8(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PagerDuty: PagerDutyDetails
-
-
-class ServiceServiceDetailsOption9(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AzureIdentity: AzureIdentityServiceDetails
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ServiceAttributes(DeferredModel):
-    AccessibleResources: list[dict[str, str]] | None = None
-    AdditionalServiceDetails: (
-        ServiceAdditionalServiceDetailsOption1
-        | ServiceAdditionalServiceDetailsOption2
-        | ServiceAdditionalServiceDetailsOption3
-        | ServiceAdditionalServiceDetailsOption4
-        | ServiceAdditionalServiceDetailsOption5
-        | ServiceAdditionalServiceDetailsOption6
-        | ServiceAdditionalServiceDetailsOption7
-        | ServiceAdditionalServiceDetailsOption8
-        | ServiceAdditionalServiceDetailsOption9
-        | ServiceAdditionalServiceDetailsOption10
-        | ServiceAdditionalServiceDetailsOption11
-        | None
-    ) = None
-    Arn: str | None = None
-    ServiceId: str | None = None
-
-
-class DynatraceAuthorizationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OAuthClientCredentials: OAuthClientDetails | None = None
-
-
-class DynatraceServiceDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountUrn: str
-    AuthorizationConfig: DynatraceAuthorizationConfig | None = None
-
-
-class MCPServerDetailsAuthorizationConfigOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OAuthClientCredentials: MCPServerOAuthClientCredentialsConfig
-
-
-class MCPServerGrafanaDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationConfig: MCPServerGrafanaDetailsAuthorizationConfig
-    Description: str | None = None
-    Endpoint: str
-    Name: str
-
-
-class MCPServerSplunkDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationConfig: MCPServerSplunkDetailsAuthorizationConfig
-    Description: str | None = None
-    Endpoint: str
-    Name: str
-
-
-class ServiceServiceDetailsOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Dynatrace: DynatraceServiceDetails
-
-
-class ServiceServiceDetailsOption11(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MCPServerGrafana: MCPServerGrafanaDetails
-
-
-class ServiceServiceDetailsOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MCPServerSplunk: MCPServerSplunkDetails
-
-
-class ServiceServiceDetailsOption6(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GitHub: ServiceServiceDetailsOption6GitHubOption1 | ServiceServiceDetailsOption6GitHubOption2
-
-
-class MCPServerDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationConfig: (
-        MCPServerDetailsAuthorizationConfigOption1
-        | MCPServerDetailsAuthorizationConfigOption2
-        | MCPServerDetailsAuthorizationConfigOption3
-    )
-    Description: str | None = None
-    Endpoint: str
-    Name: str
-
-
-class ServiceServiceDetailsOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MCPServer: MCPServerDetails
-
-
-class ServiceProps(DeferredModel):
-    ExchangeUrlPrivateConnectionName: str | None = None
-    KmsKeyArn: str | None = None
-    Name: str | None = None
-    PrivateConnectionName: str | None = None
-    ServiceDetails: (
-        ServiceServiceDetailsOption1
-        | ServiceServiceDetailsOption2
-        | ServiceServiceDetailsOption3
-        | ServiceServiceDetailsOption4
-        | ServiceServiceDetailsOption5
-        | ServiceServiceDetailsOption6
-        | ServiceServiceDetailsOption7
-        | ServiceServiceDetailsOption8
-        | ServiceServiceDetailsOption9
-        | ServiceServiceDetailsOption10
-        | ServiceServiceDetailsOption11
-        | None
-    ) = None
-    ServiceType: Literal[
-        "dynatrace",
-        "mcpserver",
-        "mcpserversplunk",
-        "mcpservernewrelic",
-        "gitlab",
-        "github",
-        "servicenow",
-        "pagerduty",
-        "azureidentity",
-        "mcpserversigv4",
-        "mcpservergrafana",
-    ]
-    Tags: list[Tag] | None = None
-    TargetUrlPrivateConnectionName: str | None = None
-
+# The pydantic models live in _service_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_service_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApiKeyDetails",
+        "AzureIdentityServiceDetails",
+        "BearerTokenDetails",
+        "DynatraceAuthorizationConfig",
+        "DynatraceServiceDetails",
+        "GitHubAppVerificationDetails",
+        "GitHubPatDetails",
+        "GitLabDetails",
+        "MCPServerDetails",
+        "MCPServerDetailsAuthorizationConfigOption1",
+        "MCPServerDetailsAuthorizationConfigOption2",
+        "MCPServerDetailsAuthorizationConfigOption3",
+        "MCPServerGrafanaDetails",
+        "MCPServerGrafanaDetailsAuthorizationConfig",
+        "MCPServerOAuthClientCredentialsConfig",
+        "MCPServerSigV4AuthorizationConfig",
+        "MCPServerSigV4Details",
+        "MCPServerSplunkDetails",
+        "MCPServerSplunkDetailsAuthorizationConfig",
+        "NewRelicApiKeyConfig",
+        "NewRelicAuthorizationConfig",
+        "NewRelicServiceDetails",
+        "OAuthClientDetails",
+        "PagerDutyAuthorizationConfig",
+        "PagerDutyDetails",
+        "RegisteredAzureIdentityDetails",
+        "RegisteredDynatraceDetails",
+        "RegisteredGitHubServiceDetails",
+        "RegisteredGitLabServiceDetails",
+        "RegisteredMCPServerDetails",
+        "RegisteredMCPServerGrafanaDetails",
+        "RegisteredMCPServerSigV4Details",
+        "RegisteredNewRelicDetails",
+        "RegisteredPagerDutyDetails",
+        "RegisteredServiceNowDetails",
+        "ServiceAdditionalServiceDetailsOption1",
+        "ServiceAdditionalServiceDetailsOption10",
+        "ServiceAdditionalServiceDetailsOption11",
+        "ServiceAdditionalServiceDetailsOption2",
+        "ServiceAdditionalServiceDetailsOption3",
+        "ServiceAdditionalServiceDetailsOption4",
+        "ServiceAdditionalServiceDetailsOption5",
+        "ServiceAdditionalServiceDetailsOption6",
+        "ServiceAdditionalServiceDetailsOption7",
+        "ServiceAdditionalServiceDetailsOption8",
+        "ServiceAdditionalServiceDetailsOption9",
+        "ServiceAttributes",
+        "ServiceNowAuthorizationConfig",
+        "ServiceNowServiceDetails",
+        "ServiceProps",
+        "ServiceServiceDetailsOption1",
+        "ServiceServiceDetailsOption10",
+        "ServiceServiceDetailsOption11",
+        "ServiceServiceDetailsOption2",
+        "ServiceServiceDetailsOption3",
+        "ServiceServiceDetailsOption4",
+        "ServiceServiceDetailsOption5",
+        "ServiceServiceDetailsOption6",
+        "ServiceServiceDetailsOption6GitHubOption1",
+        "ServiceServiceDetailsOption6GitHubOption2",
+        "ServiceServiceDetailsOption7",
+        "ServiceServiceDetailsOption8",
+        "ServiceServiceDetailsOption9",
+        "Tag",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -2048,8 +1623,10 @@ class Service(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ServiceProps
-    attributes_model: ClassVar[type[BaseModel]] = ServiceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ServiceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ServiceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._trigger_models import (
+        TriggerAttributes as TriggerAttributes,
+        TriggerCondition as TriggerCondition,
+        TriggerProps as TriggerProps,
+        TriggerSchedule as TriggerSchedule,
+    )
 
 __all__ = [
     "Trigger",
@@ -25,37 +34,22 @@ __all__ = [
     "TriggerScheduleDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _trigger_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_trigger_models"
+_MODEL_NAMES = frozenset(
+    {
+        "TriggerAttributes",
+        "TriggerCondition",
+        "TriggerProps",
+        "TriggerSchedule",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class TriggerSchedule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Expression: str
-
-
-class TriggerAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    TriggerId: str | None = None
-    UpdatedAt: str | None = None
-
-
-class TriggerCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Schedule: TriggerSchedule
-
-
-class TriggerProps(DeferredModel):
-    Action: dict[str, Any]
-    AgentSpaceId: str
-    Condition: TriggerCondition
-    Status: Literal["Active", "Inactive"] | None = None
-    Type: Literal["TIME_BASED"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -147,8 +141,10 @@ class Trigger(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TriggerProps
-    attributes_model: ClassVar[type[BaseModel]] = TriggerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TriggerProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TriggerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._notification_channel_models import (
+        NotificationChannelAttributes as NotificationChannelAttributes,
+        NotificationChannelConfig as NotificationChannelConfig,
+        NotificationChannelProps as NotificationChannelProps,
+        NotificationFilterConfig as NotificationFilterConfig,
+        SnsChannelConfig as SnsChannelConfig,
+    )
 
 __all__ = [
     "NotificationChannel",
@@ -27,50 +37,23 @@ __all__ = [
     "SnsChannelConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _notification_channel_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_notification_channel_models"
+_MODEL_NAMES = frozenset(
+    {
+        "NotificationChannelAttributes",
+        "NotificationChannelConfig",
+        "NotificationChannelProps",
+        "NotificationFilterConfig",
+        "SnsChannelConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class NotificationFilterConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MessageTypes: (
-        list[
-            Literal[
-                "NEW_INSIGHT",
-                "CLOSED_INSIGHT",
-                "NEW_ASSOCIATION",
-                "SEVERITY_UPGRADED",
-                "NEW_RECOMMENDATION",
-            ]
-        ]
-        | None
-    ) = None
-    Severities: list[Literal["LOW", "MEDIUM", "HIGH"]] | None = None
-
-
-class SnsChannelConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TopicArn: str | None = None
-
-
-class NotificationChannelAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class NotificationChannelConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Filters: NotificationFilterConfig | None = None
-    Sns: SnsChannelConfig | None = None
-
-
-class NotificationChannelProps(DeferredModel):
-    Config: NotificationChannelConfig
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -203,8 +186,12 @@ class NotificationChannel(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = NotificationChannelProps
-    attributes_model: ClassVar[type[BaseModel]] = NotificationChannelAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NotificationChannelProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NotificationChannelAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._resource_collection_models import (
+        CloudFormationCollectionFilter as CloudFormationCollectionFilter,
+        ResourceCollectionAttributes as ResourceCollectionAttributes,
+        ResourceCollectionProps as ResourceCollectionProps,
+        ResourceCollectionResourceCollectionFilter as ResourceCollectionResourceCollectionFilter,
+        TagCollection as TagCollection,
+    )
 
 __all__ = [
     "CloudFormationCollectionFilter",
@@ -27,39 +37,23 @@ __all__ = [
     "TagCollectionDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _resource_collection_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_resource_collection_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CloudFormationCollectionFilter",
+        "ResourceCollectionAttributes",
+        "ResourceCollectionProps",
+        "ResourceCollectionResourceCollectionFilter",
+        "TagCollection",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CloudFormationCollectionFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StackNames: list[str] | None = None
-
-
-class TagCollection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppBoundaryKey: str | None = None
-    TagValues: list[str] | None = None
-
-
-class ResourceCollectionAttributes(DeferredModel):
-    ResourceCollectionType: Literal["AWS_CLOUD_FORMATION", "AWS_TAGS"] | None = None
-
-
-class ResourceCollectionResourceCollectionFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudFormation: CloudFormationCollectionFilter | None = None
-    Tags: list[TagCollection] | None = None
-
-
-class ResourceCollectionProps(DeferredModel):
-    ResourceCollectionFilter: ResourceCollectionResourceCollectionFilter
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -180,8 +174,12 @@ class ResourceCollection(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ResourceCollectionProps
-    attributes_model: ClassVar[type[BaseModel]] = ResourceCollectionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResourceCollectionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResourceCollectionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

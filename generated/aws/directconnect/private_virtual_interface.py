@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._private_virtual_interface_models import (
+        BgpPeer as BgpPeer,
+        PrivateVirtualInterfaceAttributes as PrivateVirtualInterfaceAttributes,
+        PrivateVirtualInterfaceProps as PrivateVirtualInterfaceProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "BgpPeer",
@@ -25,47 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _private_virtual_interface_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_private_virtual_interface_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BgpPeer",
+        "PrivateVirtualInterfaceAttributes",
+        "PrivateVirtualInterfaceProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BgpPeer(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AddressFamily: str
-    AmazonAddress: str | None = None
-    Asn: str
-    AuthKey: str | None = None
-    BgpPeerId: str | None = None
-    CustomerAddress: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PrivateVirtualInterfaceAttributes(DeferredModel):
-    VirtualInterfaceArn: str | None = None
-    VirtualInterfaceId: str | None = None
-
-
-class PrivateVirtualInterfaceProps(DeferredModel):
-    AllocatePrivateVirtualInterfaceRoleArn: str | None = None
-    BgpPeers: list[BgpPeer]
-    ConnectionId: str
-    DirectConnectGatewayId: str | None = None
-    EnableSiteLink: bool | None = None
-    Mtu: int | None = None
-    RateLimit: str | None = None
-    Tags: list[Tag] | None = None
-    VirtualGatewayId: str | None = None
-    VirtualInterfaceName: str
-    Vlan: int
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -209,8 +193,12 @@ class PrivateVirtualInterface(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PrivateVirtualInterfaceProps
-    attributes_model: ClassVar[type[BaseModel]] = PrivateVirtualInterfaceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PrivateVirtualInterfaceProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PrivateVirtualInterfaceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

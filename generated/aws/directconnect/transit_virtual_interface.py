@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._transit_virtual_interface_models import (
+        BgpPeer as BgpPeer,
+        Tag as Tag,
+        TransitVirtualInterfaceAttributes as TransitVirtualInterfaceAttributes,
+        TransitVirtualInterfaceProps as TransitVirtualInterfaceProps,
+    )
 
 __all__ = [
     "BgpPeer",
@@ -25,46 +34,22 @@ __all__ = [
     "TransitVirtualInterfaceProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _transit_virtual_interface_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_transit_virtual_interface_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BgpPeer",
+        "Tag",
+        "TransitVirtualInterfaceAttributes",
+        "TransitVirtualInterfaceProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BgpPeer(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AddressFamily: str
-    AmazonAddress: str | None = None
-    Asn: str
-    AuthKey: str | None = None
-    BgpPeerId: str | None = None
-    CustomerAddress: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TransitVirtualInterfaceAttributes(DeferredModel):
-    VirtualInterfaceArn: str | None = None
-    VirtualInterfaceId: str | None = None
-
-
-class TransitVirtualInterfaceProps(DeferredModel):
-    AllocateTransitVirtualInterfaceRoleArn: str | None = None
-    BgpPeers: list[BgpPeer]
-    ConnectionId: str
-    DirectConnectGatewayId: str
-    EnableSiteLink: bool | None = None
-    Mtu: int | None = None
-    RateLimit: str | None = None
-    Tags: list[Tag] | None = None
-    VirtualInterfaceName: str
-    Vlan: int
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -204,8 +189,12 @@ class TransitVirtualInterface(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TransitVirtualInterfaceProps
-    attributes_model: ClassVar[type[BaseModel]] = TransitVirtualInterfaceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitVirtualInterfaceProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitVirtualInterfaceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

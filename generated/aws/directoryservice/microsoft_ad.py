@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._microsoft_ad_models import (
+        MicrosoftADAttributes as MicrosoftADAttributes,
+        MicrosoftADProps as MicrosoftADProps,
+        MicrosoftADVpcSettings as MicrosoftADVpcSettings,
+    )
 
 __all__ = [
     "MicrosoftAD",
@@ -23,32 +31,21 @@ __all__ = [
     "MicrosoftADVpcSettingsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _microsoft_ad_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_microsoft_ad_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MicrosoftADAttributes",
+        "MicrosoftADProps",
+        "MicrosoftADVpcSettings",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MicrosoftADVpcSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SubnetIds: list[str]
-    VpcId: str
-
-
-class MicrosoftADAttributes(DeferredModel):
-    Alias: str | None = None
-    DirectoryId: str | None = None
-    DnsIpAddresses: list[str] | None = None
-
-
-class MicrosoftADProps(DeferredModel):
-    CreateAlias: bool | None = None
-    Edition: Literal["Enterprise", "Standard"] | None = None
-    EnableSso: bool | None = None
-    Name: str
-    Password: str | None = None
-    ShortName: str | None = None
-    VpcSettings: MicrosoftADVpcSettings
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -141,8 +138,10 @@ class MicrosoftAD(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MicrosoftADProps
-    attributes_model: ClassVar[type[BaseModel]] = MicrosoftADAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MicrosoftADProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MicrosoftADAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

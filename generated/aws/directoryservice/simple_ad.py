@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._simple_ad_models import (
+        SimpleADAttributes as SimpleADAttributes,
+        SimpleADProps as SimpleADProps,
+        SimpleADVpcSettings as SimpleADVpcSettings,
+        Tag as Tag,
+    )
 
 __all__ = [
     "SimpleAD",
@@ -25,42 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _simple_ad_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_simple_ad_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SimpleADAttributes",
+        "SimpleADProps",
+        "SimpleADVpcSettings",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SimpleADVpcSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SubnetIds: list[str]
-    VpcId: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SimpleADAttributes(DeferredModel):
-    Alias: str | None = None
-    DirectoryId: str | None = None
-    DnsIpAddresses: list[str] | None = None
-
-
-class SimpleADProps(DeferredModel):
-    CreateAlias: bool | None = None
-    Description: str | None = None
-    EnableSso: bool | None = None
-    Name: str
-    Password: str | None = None
-    ShortName: str | None = None
-    Size: Literal["Large", "Small"]
-    Tags: list[Tag] | None = None
-    VpcSettings: SimpleADVpcSettings
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -196,8 +185,10 @@ class SimpleAD(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SimpleADProps
-    attributes_model: ClassVar[type[BaseModel]] = SimpleADAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SimpleADProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SimpleADAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

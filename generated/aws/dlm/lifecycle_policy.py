@@ -8,12 +8,42 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._lifecycle_policy_models import (
+        Action as Action,
+        ArchiveRetainRule as ArchiveRetainRule,
+        CrossRegionCopyAction as CrossRegionCopyAction,
+        CrossRegionCopyDeprecateRule as CrossRegionCopyDeprecateRule,
+        CrossRegionCopyRetainRule as CrossRegionCopyRetainRule,
+        CrossRegionCopyRule as CrossRegionCopyRule,
+        CrossRegionCopyTarget as CrossRegionCopyTarget,
+        EventParameters as EventParameters,
+        LifecyclePolicyArchiveRule as LifecyclePolicyArchiveRule,
+        LifecyclePolicyAttributes as LifecyclePolicyAttributes,
+        LifecyclePolicyCreateRule as LifecyclePolicyCreateRule,
+        LifecyclePolicyDeprecateRule as LifecyclePolicyDeprecateRule,
+        LifecyclePolicyEncryptionConfiguration as LifecyclePolicyEncryptionConfiguration,
+        LifecyclePolicyEventSource as LifecyclePolicyEventSource,
+        LifecyclePolicyExclusions as LifecyclePolicyExclusions,
+        LifecyclePolicyFastRestoreRule as LifecyclePolicyFastRestoreRule,
+        LifecyclePolicyParameters as LifecyclePolicyParameters,
+        LifecyclePolicyPolicyDetails as LifecyclePolicyPolicyDetails,
+        LifecyclePolicyProps as LifecyclePolicyProps,
+        LifecyclePolicyRetainRule as LifecyclePolicyRetainRule,
+        LifecyclePolicyRetentionArchiveTier as LifecyclePolicyRetentionArchiveTier,
+        Schedule as Schedule,
+        Script as Script,
+        ShareRule as ShareRule,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Action",
@@ -67,258 +97,43 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _lifecycle_policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_lifecycle_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Action",
+        "ArchiveRetainRule",
+        "CrossRegionCopyAction",
+        "CrossRegionCopyDeprecateRule",
+        "CrossRegionCopyRetainRule",
+        "CrossRegionCopyRule",
+        "CrossRegionCopyTarget",
+        "EventParameters",
+        "LifecyclePolicyArchiveRule",
+        "LifecyclePolicyAttributes",
+        "LifecyclePolicyCreateRule",
+        "LifecyclePolicyDeprecateRule",
+        "LifecyclePolicyEncryptionConfiguration",
+        "LifecyclePolicyEventSource",
+        "LifecyclePolicyExclusions",
+        "LifecyclePolicyFastRestoreRule",
+        "LifecyclePolicyParameters",
+        "LifecyclePolicyPolicyDetails",
+        "LifecyclePolicyProps",
+        "LifecyclePolicyRetainRule",
+        "LifecyclePolicyRetentionArchiveTier",
+        "Schedule",
+        "Script",
+        "ShareRule",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CrossRegionCopyDeprecateRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Interval: int
-    IntervalUnit: Literal["DAYS", "MONTHS", "WEEKS", "YEARS"]
-
-
-class CrossRegionCopyRetainRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Interval: int
-    IntervalUnit: Literal["DAYS", "MONTHS", "WEEKS", "YEARS"]
-
-
-class CrossRegionCopyRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CmkArn: str | None = None
-    CopyTags: bool | None = None
-    DeprecateRule: CrossRegionCopyDeprecateRule | None = None
-    Encrypted: bool
-    RetainRule: CrossRegionCopyRetainRule | None = None
-    Target: str | None = None
-    TargetRegion: str | None = None
-
-
-class CrossRegionCopyTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetRegion: str | None = None
-
-
-class EventParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DescriptionRegex: str | None = None
-    EventType: Literal["shareSnapshot"]
-    SnapshotOwner: list[str]
-
-
-class LifecyclePolicyDeprecateRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Count: int | None = None
-    Interval: int | None = None
-    IntervalUnit: Literal["DAYS", "MONTHS", "WEEKS", "YEARS"] | None = None
-
-
-class LifecyclePolicyEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CmkArn: str | None = None
-    Encrypted: bool
-
-
-class LifecyclePolicyEventSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Parameters: EventParameters | None = None
-    Type: Literal["MANAGED_CWE"]
-
-
-class LifecyclePolicyFastRestoreRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZoneIds: list[str] | None = None
-    AvailabilityZones: list[str] | None = None
-    Count: int | None = None
-    Interval: int | None = None
-    IntervalUnit: Literal["DAYS", "MONTHS", "WEEKS", "YEARS"] | None = None
-
-
-class LifecyclePolicyRetainRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Count: int | None = None
-    Interval: int | None = None
-    IntervalUnit: Literal["DAYS", "MONTHS", "WEEKS", "YEARS"] | None = None
-
-
-class LifecyclePolicyRetentionArchiveTier(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Count: int | None = None
-    Interval: int | None = None
-    IntervalUnit: Literal["DAYS", "MONTHS", "WEEKS", "YEARS"] | None = None
-
-
-class Script(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExecuteOperationOnScriptFailure: bool | None = None
-    ExecutionHandler: str | None = None
-    ExecutionHandlerService: Literal["AWS_SYSTEMS_MANAGER"] | None = None
-    ExecutionTimeout: int | None = None
-    MaximumRetryCount: int | None = None
-    Stages: list[Literal["POST", "PRE"]] | None = None
-
-
-class ShareRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetAccounts: list[str] | None = None
-    UnshareInterval: int | None = None
-    UnshareIntervalUnit: Literal["DAYS", "MONTHS", "WEEKS", "YEARS"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LifecyclePolicyAttributes(DeferredModel):
-    Arn: str | None = None
-    PolicyId: str | None = None
-
-
-class ArchiveRetainRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RetentionArchiveTier: LifecyclePolicyRetentionArchiveTier
-
-
-class CrossRegionCopyAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionConfiguration: LifecyclePolicyEncryptionConfiguration
-    RetainRule: CrossRegionCopyRetainRule | None = None
-    Target: str
-
-
-class LifecyclePolicyArchiveRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RetainRule: ArchiveRetainRule
-
-
-class LifecyclePolicyCreateRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CronExpression: str | None = None
-    Interval: int | None = None
-    IntervalUnit: Literal["HOURS"] | None = None
-    Location: Literal["CLOUD", "LOCAL_ZONE", "OUTPOST_LOCAL"] | None = None
-    Scripts: list[Script] | None = None
-    Times: list[str] | None = None
-
-
-class LifecyclePolicyExclusions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExcludeBootVolumes: bool | None = None
-    ExcludeTags: list[Tag] | None = None
-    ExcludeVolumeTypes: list[str] | None = None
-
-
-class LifecyclePolicyParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExcludeBootVolume: bool | None = None
-    ExcludeDataVolumeTags: list[Tag] | None = None
-    NoReboot: bool | None = None
-
-
-class Schedule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ArchiveRule: LifecyclePolicyArchiveRule | None = None
-    CopyTags: bool | None = None
-    CreateRule: LifecyclePolicyCreateRule | None = None
-    CrossRegionCopyRules: list[CrossRegionCopyRule] | None = None
-    DeprecateRule: LifecyclePolicyDeprecateRule | None = None
-    FastRestoreRule: LifecyclePolicyFastRestoreRule | None = None
-    Name: str | None = None
-    RetainRule: LifecyclePolicyRetainRule | None = None
-    ShareRules: list[ShareRule] | None = None
-    TagsToAdd: list[Tag] | None = None
-    VariableTags: list[Tag] | None = None
-
-
-class Action(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrossRegionCopy: list[CrossRegionCopyAction]
-    Name: str
-
-
-class LifecyclePolicyPolicyDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[Action] | None = None
-    CopyTags: bool | None = None
-    CreateInterval: int | None = None
-    CrossRegionCopyTargets: list[CrossRegionCopyTarget] | None = None
-    EventSource: LifecyclePolicyEventSource | None = None
-    Exclusions: LifecyclePolicyExclusions | None = None
-    ExtendDeletion: bool | None = None
-    Parameters: LifecyclePolicyParameters | None = None
-    PolicyLanguage: Literal["SIMPLIFIED", "STANDARD"] | None = None
-    PolicyType: (
-        Literal["EBS_SNAPSHOT_MANAGEMENT", "EVENT_BASED_POLICY", "IMAGE_MANAGEMENT"] | None
-    ) = None
-    ResourceLocations: list[Literal["CLOUD", "LOCAL_ZONE", "OUTPOST"]] | None = None
-    ResourceType: Literal["INSTANCE", "VOLUME"] | None = None
-    ResourceTypes: list[Literal["INSTANCE", "VOLUME"]] | None = None
-    RetainInterval: int | None = None
-    Schedules: list[Schedule] | None = None
-    TargetTags: list[Tag] | None = None
-
-
-class LifecyclePolicyProps(DeferredModel):
-    CopyTags: bool | None = None
-    CreateInterval: int | None = None
-    CrossRegionCopyTargets: list[CrossRegionCopyTarget] | None = None
-    DefaultPolicy: Literal["INSTANCE", "VOLUME"] | None = None
-    Description: str | None = None
-    Exclusions: LifecyclePolicyExclusions | None = None
-    ExecutionRoleArn: str | None = None
-    ExtendDeletion: bool | None = None
-    PolicyDetails: LifecyclePolicyPolicyDetails | None = None
-    RetainInterval: int | None = None
-    State: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1086,8 +901,10 @@ class LifecyclePolicy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LifecyclePolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = LifecyclePolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LifecyclePolicyProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LifecyclePolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

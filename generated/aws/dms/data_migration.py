@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_migration_models import (
+        DataMigrationAttributes as DataMigrationAttributes,
+        DataMigrationDataMigrationSettings as DataMigrationDataMigrationSettings,
+        DataMigrationProps as DataMigrationProps,
+        DataMigrationSourceDataSettings as DataMigrationSourceDataSettings,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DataMigration",
@@ -27,51 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _data_migration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_migration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataMigrationAttributes",
+        "DataMigrationDataMigrationSettings",
+        "DataMigrationProps",
+        "DataMigrationSourceDataSettings",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataMigrationDataMigrationSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudwatchLogsEnabled: bool | None = None
-    NumberOfJobs: int | None = None
-    SelectionRules: str | None = None
-
-
-class DataMigrationSourceDataSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CDCStartPosition: str | None = None
-    CDCStartTime: str | None = None
-    CDCStopTime: str | None = None
-    SlotName: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DataMigrationAttributes(DeferredModel):
-    DataMigrationArn: str | None = None
-    DataMigrationCreateTime: str | None = None
-
-
-class DataMigrationProps(DeferredModel):
-    DataMigrationIdentifier: str | None = None
-    DataMigrationName: str | None = None
-    DataMigrationSettings: DataMigrationDataMigrationSettings | None = None
-    DataMigrationType: Literal["full-load", "cdc", "full-load-and-cdc"]
-    MigrationProjectIdentifier: str
-    ServiceAccessRoleArn: str
-    SourceDataSettings: list[DataMigrationSourceDataSettings] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -193,8 +175,10 @@ class DataMigration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataMigrationProps
-    attributes_model: ClassVar[type[BaseModel]] = DataMigrationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DataMigrationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataMigrationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

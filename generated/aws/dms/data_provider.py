@@ -8,12 +8,32 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_provider_models import (
+        DataProviderAttributes as DataProviderAttributes,
+        DataProviderProps as DataProviderProps,
+        DataProviderSettings as DataProviderSettings,
+        DataProviderSettingsDocDbSettings as DataProviderSettingsDocDbSettings,
+        DataProviderSettingsIbmDb2LuwSettings as DataProviderSettingsIbmDb2LuwSettings,
+        DataProviderSettingsIbmDb2zOsSettings as DataProviderSettingsIbmDb2zOsSettings,
+        DataProviderSettingsMariaDbSettings as DataProviderSettingsMariaDbSettings,
+        DataProviderSettingsMicrosoftSqlServerSettings as DataProviderSettingsMicrosoftSqlServerSettings,
+        DataProviderSettingsMongoDbSettings as DataProviderSettingsMongoDbSettings,
+        DataProviderSettingsMySqlSettings as DataProviderSettingsMySqlSettings,
+        DataProviderSettingsOracleSettings as DataProviderSettingsOracleSettings,
+        DataProviderSettingsPostgreSqlSettings as DataProviderSettingsPostgreSqlSettings,
+        DataProviderSettingsRedshiftSettings as DataProviderSettingsRedshiftSettings,
+        DataProviderSettingsSybaseAseSettings as DataProviderSettingsSybaseAseSettings,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DataProvider",
@@ -47,193 +67,33 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _data_provider_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_provider_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataProviderAttributes",
+        "DataProviderProps",
+        "DataProviderSettings",
+        "DataProviderSettingsDocDbSettings",
+        "DataProviderSettingsIbmDb2LuwSettings",
+        "DataProviderSettingsIbmDb2zOsSettings",
+        "DataProviderSettingsMariaDbSettings",
+        "DataProviderSettingsMicrosoftSqlServerSettings",
+        "DataProviderSettingsMongoDbSettings",
+        "DataProviderSettingsMySqlSettings",
+        "DataProviderSettingsOracleSettings",
+        "DataProviderSettingsPostgreSqlSettings",
+        "DataProviderSettingsRedshiftSettings",
+        "DataProviderSettingsSybaseAseSettings",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataProviderSettingsDocDbSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateArn: str | None = None
-    DatabaseName: str
-    Port: int
-    ServerName: str
-    SslMode: Literal["none", "require", "verify-full"] | None = None
-
-
-class DataProviderSettingsIbmDb2LuwSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateArn: str | None = None
-    DatabaseName: str
-    EncryptionAlgorithm: int | None = None
-    Port: int
-    SecurityMechanism: int | None = None
-    ServerName: str
-    SslMode: Literal["none", "verify-ca"]
-
-
-class DataProviderSettingsIbmDb2zOsSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateArn: str | None = None
-    DatabaseName: str
-    Port: int
-    ServerName: str
-    SslMode: Literal["none", "verify-ca"]
-
-
-class DataProviderSettingsMariaDbSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateArn: str | None = None
-    Port: int
-    ServerName: str
-    SslMode: Literal["none", "require", "verify-ca", "verify-full"]
-
-
-class DataProviderSettingsMicrosoftSqlServerSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateArn: str | None = None
-    DatabaseName: str
-    Port: int
-    S3AccessRoleArn: str | None = None
-    S3Path: str | None = None
-    ServerName: str
-    SslMode: Literal["none", "require", "verify-ca", "verify-full"]
-
-
-class DataProviderSettingsMongoDbSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthMechanism: Literal["default", "mongodb_cr", "scram_sha_1"] | None = None
-    AuthSource: str | None = None
-    AuthType: Literal["no", "password"] | None = None
-    CertificateArn: str | None = None
-    DatabaseName: str | None = None
-    Port: int
-    ServerName: str
-    SslMode: Literal["none", "require", "verify-full"] | None = None
-
-
-class DataProviderSettingsMySqlSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateArn: str | None = None
-    Port: int
-    ServerName: str
-    SslMode: Literal["none", "require", "verify-ca", "verify-full"]
-
-
-class DataProviderSettingsOracleSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AsmServer: str | None = None
-    CertificateArn: str | None = None
-    DatabaseName: str
-    Port: int
-    SecretsManagerOracleAsmAccessRoleArn: str | None = None
-    SecretsManagerOracleAsmSecretId: str | None = None
-    SecretsManagerSecurityDbEncryptionAccessRoleArn: str | None = None
-    SecretsManagerSecurityDbEncryptionSecretId: str | None = None
-    ServerName: str
-    SslMode: Literal["none", "require", "verify-ca", "verify-full"]
-
-
-class DataProviderSettingsPostgreSqlSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateArn: str | None = None
-    DatabaseName: str
-    Port: int
-    ServerName: str
-    SslMode: Literal["none", "require", "verify-ca", "verify-full"]
-
-
-class DataProviderSettingsRedshiftSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatabaseName: str
-    Port: int
-    ServerName: str
-
-
-class DataProviderSettingsSybaseAseSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateArn: str | None = None
-    DatabaseName: str | None = None
-    EncryptPassword: bool | None = None
-    Port: int
-    ServerName: str
-    SslMode: Literal["none", "require", "verify-ca"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DataProviderAttributes(DeferredModel):
-    DataProviderArn: str | None = None
-    DataProviderCreationTime: str | None = None
-
-
-class DataProviderSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DocDbSettings: DataProviderSettingsDocDbSettings | None = None
-    IbmDb2LuwSettings: DataProviderSettingsIbmDb2LuwSettings | None = None
-    IbmDb2zOsSettings: DataProviderSettingsIbmDb2zOsSettings | None = None
-    MariaDbSettings: DataProviderSettingsMariaDbSettings | None = None
-    MicrosoftSqlServerSettings: DataProviderSettingsMicrosoftSqlServerSettings | None = None
-    MongoDbSettings: DataProviderSettingsMongoDbSettings | None = None
-    MySqlSettings: DataProviderSettingsMySqlSettings | None = None
-    OracleSettings: DataProviderSettingsOracleSettings | None = None
-    PostgreSqlSettings: DataProviderSettingsPostgreSqlSettings | None = None
-    RedshiftSettings: DataProviderSettingsRedshiftSettings | None = None
-    SybaseAseSettings: DataProviderSettingsSybaseAseSettings | None = None
-
-
-class DataProviderProps(DeferredModel):
-    DataProviderIdentifier: str | None = None
-    DataProviderName: str | None = None
-    Description: str | None = None
-    Engine: Literal[
-        "aurora",
-        "aurora_postgresql",
-        "mysql",
-        "oracle",
-        "postgres",
-        "sqlserver",
-        "redshift",
-        "mariadb",
-        "mongodb",
-        "docdb",
-        "db2",
-        "db2_zos",
-        "sybase",
-    ]
-    ExactSettings: bool | None = None
-    Settings: DataProviderSettings | None = None
-    Tags: list[Tag] | None = None
-    Virtual: bool | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -658,8 +518,10 @@ class DataProvider(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataProviderProps
-    attributes_model: ClassVar[type[BaseModel]] = DataProviderAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DataProviderProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataProviderAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

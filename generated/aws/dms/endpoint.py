@@ -8,12 +8,37 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._endpoint_models import (
+        EndpointAttributes as EndpointAttributes,
+        EndpointDocDbSettings as EndpointDocDbSettings,
+        EndpointDynamoDbSettings as EndpointDynamoDbSettings,
+        EndpointElasticsearchSettings as EndpointElasticsearchSettings,
+        EndpointGcpMySQLSettings as EndpointGcpMySQLSettings,
+        EndpointIbmDb2Settings as EndpointIbmDb2Settings,
+        EndpointKafkaSettings as EndpointKafkaSettings,
+        EndpointKinesisSettings as EndpointKinesisSettings,
+        EndpointMicrosoftSqlServerSettings as EndpointMicrosoftSqlServerSettings,
+        EndpointMongoDbSettings as EndpointMongoDbSettings,
+        EndpointMySqlSettings as EndpointMySqlSettings,
+        EndpointNeptuneSettings as EndpointNeptuneSettings,
+        EndpointOracleSettings as EndpointOracleSettings,
+        EndpointPostgreSqlSettings as EndpointPostgreSqlSettings,
+        EndpointProps as EndpointProps,
+        EndpointRedisSettings as EndpointRedisSettings,
+        EndpointRedshiftSettings as EndpointRedshiftSettings,
+        EndpointS3Settings as EndpointS3Settings,
+        EndpointSybaseSettings as EndpointSybaseSettings,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Endpoint",
@@ -57,390 +82,38 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _endpoint_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_endpoint_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EndpointAttributes",
+        "EndpointDocDbSettings",
+        "EndpointDynamoDbSettings",
+        "EndpointElasticsearchSettings",
+        "EndpointGcpMySQLSettings",
+        "EndpointIbmDb2Settings",
+        "EndpointKafkaSettings",
+        "EndpointKinesisSettings",
+        "EndpointMicrosoftSqlServerSettings",
+        "EndpointMongoDbSettings",
+        "EndpointMySqlSettings",
+        "EndpointNeptuneSettings",
+        "EndpointOracleSettings",
+        "EndpointPostgreSqlSettings",
+        "EndpointProps",
+        "EndpointRedisSettings",
+        "EndpointRedshiftSettings",
+        "EndpointS3Settings",
+        "EndpointSybaseSettings",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EndpointDocDbSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DocsToInvestigate: int | None = None
-    ExtractDocId: bool | None = None
-    NestingLevel: str | None = None
-    SecretsManagerAccessRoleArn: str | None = None
-    SecretsManagerSecretId: str | None = None
-
-
-class EndpointDynamoDbSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ServiceAccessRoleArn: str | None = None
-
-
-class EndpointElasticsearchSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndpointUri: str | None = None
-    ErrorRetryDuration: int | None = None
-    FullLoadErrorPercentage: int | None = None
-    ServiceAccessRoleArn: str | None = None
-
-
-class EndpointGcpMySQLSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AfterConnectScript: str | None = None
-    CleanSourceMetadataOnMismatch: bool | None = None
-    DatabaseName: str | None = None
-    EventsPollInterval: int | None = None
-    MaxFileSize: int | None = None
-    ParallelLoadThreads: int | None = None
-    Password: str | None = None
-    Port: int | None = None
-    SecretsManagerAccessRoleArn: str | None = None
-    SecretsManagerSecretId: str | None = None
-    ServerName: str | None = None
-    ServerTimezone: str | None = None
-    Username: str | None = None
-
-
-class EndpointIbmDb2Settings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CurrentLsn: str | None = None
-    KeepCsvFiles: bool | None = None
-    LoadTimeout: int | None = None
-    MaxFileSize: int | None = None
-    MaxKBytesPerRead: int | None = None
-    SecretsManagerAccessRoleArn: str | None = None
-    SecretsManagerSecretId: str | None = None
-    SetDataCaptureChanges: bool | None = None
-    WriteBufferSize: int | None = None
-
-
-class EndpointKafkaSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Broker: str | None = None
-    IncludeControlDetails: bool | None = None
-    IncludeNullAndEmpty: bool | None = None
-    IncludePartitionValue: bool | None = None
-    IncludeTableAlterOperations: bool | None = None
-    IncludeTransactionDetails: bool | None = None
-    MessageFormat: str | None = None
-    MessageMaxBytes: int | None = None
-    NoHexPrefix: bool | None = None
-    PartitionIncludeSchemaTable: bool | None = None
-    SaslPassword: str | None = None
-    SaslUserName: str | None = None
-    SecurityProtocol: str | None = None
-    SslCaCertificateArn: str | None = None
-    SslClientCertificateArn: str | None = None
-    SslClientKeyArn: str | None = None
-    SslClientKeyPassword: str | None = None
-    Topic: str | None = None
-
-
-class EndpointKinesisSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IncludeControlDetails: bool | None = None
-    IncludeNullAndEmpty: bool | None = None
-    IncludePartitionValue: bool | None = None
-    IncludeTableAlterOperations: bool | None = None
-    IncludeTransactionDetails: bool | None = None
-    MessageFormat: str | None = None
-    NoHexPrefix: bool | None = None
-    PartitionIncludeSchemaTable: bool | None = None
-    ServiceAccessRoleArn: str | None = None
-    StreamArn: str | None = None
-
-
-class EndpointMicrosoftSqlServerSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BcpPacketSize: int | None = None
-    ControlTablesFileGroup: str | None = None
-    DatabaseName: str | None = None
-    ForceLobLookup: bool | None = None
-    Password: str | None = None
-    Port: int | None = None
-    QuerySingleAlwaysOnNode: bool | None = None
-    ReadBackupOnly: bool | None = None
-    SafeguardPolicy: str | None = None
-    SecretsManagerAccessRoleArn: str | None = None
-    SecretsManagerSecretId: str | None = None
-    ServerName: str | None = None
-    TlogAccessMode: str | None = None
-    TrimSpaceInChar: bool | None = None
-    UseBcpFullLoad: bool | None = None
-    UseThirdPartyBackupDevice: bool | None = None
-    Username: str | None = None
-
-
-class EndpointMongoDbSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthMechanism: str | None = None
-    AuthSource: str | None = None
-    AuthType: str | None = None
-    DatabaseName: str | None = None
-    DocsToInvestigate: str | None = None
-    ExtractDocId: str | None = None
-    NestingLevel: str | None = None
-    Password: str | None = None
-    Port: int | None = None
-    SecretsManagerAccessRoleArn: str | None = None
-    SecretsManagerSecretId: str | None = None
-    ServerName: str | None = None
-    Username: str | None = None
-
-
-class EndpointMySqlSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AfterConnectScript: str | None = None
-    CleanSourceMetadataOnMismatch: bool | None = None
-    EventsPollInterval: int | None = None
-    MaxFileSize: int | None = None
-    ParallelLoadThreads: int | None = None
-    SecretsManagerAccessRoleArn: str | None = None
-    SecretsManagerSecretId: str | None = None
-    ServerTimezone: str | None = None
-    TargetDbType: str | None = None
-
-
-class EndpointNeptuneSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ErrorRetryDuration: int | None = None
-    IamAuthEnabled: bool | None = None
-    MaxFileSize: int | None = None
-    MaxRetryCount: int | None = None
-    S3BucketFolder: str | None = None
-    S3BucketName: str | None = None
-    ServiceAccessRoleArn: str | None = None
-
-
-class EndpointOracleSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessAlternateDirectly: bool | None = None
-    AddSupplementalLogging: bool | None = None
-    AdditionalArchivedLogDestId: int | None = None
-    AllowSelectNestedTables: bool | None = None
-    ArchivedLogDestId: int | None = None
-    ArchivedLogsOnly: bool | None = None
-    AsmPassword: str | None = None
-    AsmServer: str | None = None
-    AsmUser: str | None = None
-    CharLengthSemantics: str | None = None
-    DirectPathNoLog: bool | None = None
-    DirectPathParallelLoad: bool | None = None
-    EnableHomogenousTablespace: bool | None = None
-    ExtraArchivedLogDestIds: list[int] | None = None
-    FailTasksOnLobTruncation: bool | None = None
-    NumberDatatypeScale: int | None = None
-    OraclePathPrefix: str | None = None
-    ParallelAsmReadThreads: int | None = None
-    ReadAheadBlocks: int | None = None
-    ReadTableSpaceName: bool | None = None
-    ReplacePathPrefix: bool | None = None
-    RetryInterval: int | None = None
-    SecretsManagerAccessRoleArn: str | None = None
-    SecretsManagerOracleAsmAccessRoleArn: str | None = None
-    SecretsManagerOracleAsmSecretId: str | None = None
-    SecretsManagerSecretId: str | None = None
-    SecurityDbEncryption: str | None = None
-    SecurityDbEncryptionName: str | None = None
-    SpatialDataOptionToGeoJsonFunctionName: str | None = None
-    StandbyDelayTime: int | None = None
-    UseAlternateFolderForOnline: bool | None = None
-    UseBFile: bool | None = None
-    UseDirectPathFullLoad: bool | None = None
-    UseLogminerReader: bool | None = None
-    UsePathPrefix: str | None = None
-
-
-class EndpointPostgreSqlSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AfterConnectScript: str | None = None
-    BabelfishDatabaseName: str | None = None
-    CaptureDdls: bool | None = None
-    DatabaseMode: str | None = None
-    DdlArtifactsSchema: str | None = None
-    ExecuteTimeout: int | None = None
-    FailTasksOnLobTruncation: bool | None = None
-    HeartbeatEnable: bool | None = None
-    HeartbeatFrequency: int | None = None
-    HeartbeatSchema: str | None = None
-    MapBooleanAsBoolean: bool | None = None
-    MaxFileSize: int | None = None
-    PluginName: str | None = None
-    SecretsManagerAccessRoleArn: str | None = None
-    SecretsManagerSecretId: str | None = None
-    SlotName: str | None = None
-
-
-class EndpointRedisSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthPassword: str | None = None
-    AuthType: str | None = None
-    AuthUserName: str | None = None
-    Port: float | None = None
-    ServerName: str | None = None
-    SslCaCertificateArn: str | None = None
-    SslSecurityProtocol: str | None = None
-
-
-class EndpointRedshiftSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AcceptAnyDate: bool | None = None
-    AfterConnectScript: str | None = None
-    BucketFolder: str | None = None
-    BucketName: str | None = None
-    CaseSensitiveNames: bool | None = None
-    CompUpdate: bool | None = None
-    ConnectionTimeout: int | None = None
-    DateFormat: str | None = None
-    EmptyAsNull: bool | None = None
-    EncryptionMode: str | None = None
-    ExplicitIds: bool | None = None
-    FileTransferUploadStreams: int | None = None
-    LoadTimeout: int | None = None
-    MapBooleanAsBoolean: bool | None = None
-    MaxFileSize: int | None = None
-    RemoveQuotes: bool | None = None
-    ReplaceChars: str | None = None
-    ReplaceInvalidChars: str | None = None
-    SecretsManagerAccessRoleArn: str | None = None
-    SecretsManagerSecretId: str | None = None
-    ServerSideEncryptionKmsKeyId: str | None = None
-    ServiceAccessRoleArn: str | None = None
-    TimeFormat: str | None = None
-    TrimBlanks: bool | None = None
-    TruncateColumns: bool | None = None
-    WriteBufferSize: int | None = None
-
-
-class EndpointS3Settings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AddColumnName: bool | None = None
-    AddTrailingPaddingCharacter: bool | None = None
-    BucketFolder: str | None = None
-    BucketName: str | None = None
-    CannedAclForObjects: str | None = None
-    CdcInsertsAndUpdates: bool | None = None
-    CdcInsertsOnly: bool | None = None
-    CdcMaxBatchInterval: int | None = None
-    CdcMinFileSize: int | None = None
-    CdcPath: str | None = None
-    CompressionType: str | None = None
-    CsvDelimiter: str | None = None
-    CsvNoSupValue: str | None = None
-    CsvNullValue: str | None = None
-    CsvRowDelimiter: str | None = None
-    DataFormat: str | None = None
-    DataPageSize: int | None = None
-    DatePartitionDelimiter: str | None = None
-    DatePartitionEnabled: bool | None = None
-    DatePartitionSequence: str | None = None
-    DatePartitionTimezone: str | None = None
-    DictPageSizeLimit: int | None = None
-    EnableStatistics: bool | None = None
-    EncodingType: str | None = None
-    EncryptionMode: str | None = None
-    ExpectedBucketOwner: str | None = None
-    ExternalTableDefinition: str | None = None
-    GlueCatalogGeneration: bool | None = None
-    IgnoreHeaderRows: int | None = None
-    IncludeOpForFullLoad: bool | None = None
-    MaxFileSize: int | None = None
-    ParquetTimestampInMillisecond: bool | None = None
-    ParquetVersion: str | None = None
-    PreserveTransactions: bool | None = None
-    Rfc4180: bool | None = None
-    RowGroupLength: int | None = None
-    ServerSideEncryptionKmsKeyId: str | None = None
-    ServiceAccessRoleArn: str | None = None
-    TimestampColumnName: str | None = None
-    UseCsvNoSupValue: bool | None = None
-    UseTaskStartTimeForFullLoadTimestamp: bool | None = None
-
-
-class EndpointSybaseSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretsManagerAccessRoleArn: str | None = None
-    SecretsManagerSecretId: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class EndpointAttributes(DeferredModel):
-    EndpointArn: str | None = None
-    ExternalId: str | None = None
-
-
-class EndpointProps(DeferredModel):
-    CertificateArn: str | None = None
-    DatabaseName: str | None = None
-    DocDbSettings: EndpointDocDbSettings | None = None
-    DynamoDbSettings: EndpointDynamoDbSettings | None = None
-    ElasticsearchSettings: EndpointElasticsearchSettings | None = None
-    EndpointIdentifier: str | None = None
-    EndpointType: str
-    EngineName: str
-    ExtraConnectionAttributes: str | None = None
-    GcpMySQLSettings: EndpointGcpMySQLSettings | None = None
-    IbmDb2Settings: EndpointIbmDb2Settings | None = None
-    KafkaSettings: EndpointKafkaSettings | None = None
-    KinesisSettings: EndpointKinesisSettings | None = None
-    KmsKeyId: str | None = None
-    MicrosoftSqlServerSettings: EndpointMicrosoftSqlServerSettings | None = None
-    MongoDbSettings: EndpointMongoDbSettings | None = None
-    MySqlSettings: EndpointMySqlSettings | None = None
-    NeptuneSettings: EndpointNeptuneSettings | None = None
-    OracleSettings: EndpointOracleSettings | None = None
-    Password: str | None = None
-    Port: int | None = None
-    PostgreSqlSettings: EndpointPostgreSqlSettings | None = None
-    RedisSettings: EndpointRedisSettings | None = None
-    RedshiftSettings: EndpointRedshiftSettings | None = None
-    ResourceIdentifier: str | None = None
-    S3Settings: EndpointS3Settings | None = None
-    ServerName: str | None = None
-    SslMode: str | None = None
-    SybaseSettings: EndpointSybaseSettings | None = None
-    Tags: list[Tag] | None = None
-    Username: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1249,8 +922,10 @@ class Endpoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EndpointProps
-    attributes_model: ClassVar[type[BaseModel]] = EndpointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EndpointProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EndpointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

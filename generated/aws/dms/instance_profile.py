@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._instance_profile_models import (
+        InstanceProfileAttributes as InstanceProfileAttributes,
+        InstanceProfileProps as InstanceProfileProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "InstanceProfile",
@@ -23,34 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _instance_profile_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_instance_profile_models"
+_MODEL_NAMES = frozenset(
+    {
+        "InstanceProfileAttributes",
+        "InstanceProfileProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class InstanceProfileAttributes(DeferredModel):
-    InstanceProfileArn: str | None = None
-    InstanceProfileCreationTime: str | None = None
-
-
-class InstanceProfileProps(DeferredModel):
-    AvailabilityZone: str | None = None
-    Description: str | None = None
-    InstanceProfileIdentifier: str | None = None
-    InstanceProfileName: str | None = None
-    KmsKeyArn: str | None = None
-    NetworkType: Literal["IPV4", "DUAL"] | None = None
-    PubliclyAccessible: bool | None = None
-    SubnetGroupIdentifier: str | None = None
-    Tags: list[Tag] | None = None
-    VpcSecurityGroups: list[str] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -130,8 +125,10 @@ class InstanceProfile(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = InstanceProfileProps
-    attributes_model: ClassVar[type[BaseModel]] = InstanceProfileAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "InstanceProfileProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InstanceProfileAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

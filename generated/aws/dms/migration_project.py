@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._migration_project_models import (
+        DataProviderDescriptor as DataProviderDescriptor,
+        MigrationProjectAttributes as MigrationProjectAttributes,
+        MigrationProjectProps as MigrationProjectProps,
+        MigrationProjectSchemaConversionApplicationAttributes as MigrationProjectSchemaConversionApplicationAttributes,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DataProviderDescriptor",
@@ -27,56 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _migration_project_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_migration_project_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataProviderDescriptor",
+        "MigrationProjectAttributes",
+        "MigrationProjectProps",
+        "MigrationProjectSchemaConversionApplicationAttributes",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataProviderDescriptor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataProviderArn: str | None = None
-    DataProviderIdentifier: str | None = None
-    DataProviderName: str | None = None
-    SecretsManagerAccessRoleArn: str | None = None
-    SecretsManagerSecretId: str | None = None
-
-
-class MigrationProjectSchemaConversionApplicationAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3BucketPath: str | None = None
-    S3BucketRoleArn: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class MigrationProjectAttributes(DeferredModel):
-    InstanceProfileArn: str | None = None
-    InstanceProfileName: str | None = None
-    MigrationProjectArn: str | None = None
-    MigrationProjectCreationTime: str | None = None
-
-
-class MigrationProjectProps(DeferredModel):
-    Description: str | None = None
-    InstanceProfileIdentifier: str | None = None
-    MigrationProjectIdentifier: str | None = None
-    MigrationProjectName: str | None = None
-    SchemaConversionApplicationAttributes: (
-        MigrationProjectSchemaConversionApplicationAttributes | None
-    ) = None
-    SourceDataProviderDescriptors: list[DataProviderDescriptor] | None = None
-    Tags: list[Tag] | None = None
-    TargetDataProviderDescriptors: list[DataProviderDescriptor] | None = None
-    TransformationRules: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -218,8 +195,12 @@ class MigrationProject(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MigrationProjectProps
-    attributes_model: ClassVar[type[BaseModel]] = MigrationProjectAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MigrationProjectProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MigrationProjectAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

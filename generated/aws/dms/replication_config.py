@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._replication_config_models import (
+        ReplicationConfigAttributes as ReplicationConfigAttributes,
+        ReplicationConfigComputeConfig as ReplicationConfigComputeConfig,
+        ReplicationConfigProps as ReplicationConfigProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ReplicationConfig",
@@ -25,48 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _replication_config_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_replication_config_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ReplicationConfigAttributes",
+        "ReplicationConfigComputeConfig",
+        "ReplicationConfigProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ReplicationConfigComputeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZone: str | None = None
-    DnsNameServers: str | None = None
-    KmsKeyId: str | None = None
-    MaxCapacityUnits: int
-    MinCapacityUnits: int | None = None
-    MultiAZ: bool | None = None
-    PreferredMaintenanceWindow: str | None = None
-    ReplicationSubnetGroupId: str | None = None
-    VpcSecurityGroupIds: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ReplicationConfigAttributes(DeferredModel):
-    ReplicationConfigArn: str | None = None
-
-
-class ReplicationConfigProps(DeferredModel):
-    ComputeConfig: ReplicationConfigComputeConfig
-    ReplicationConfigIdentifier: str
-    ReplicationSettings: dict[str, Any] | str | None = None
-    ReplicationType: Literal["full-load", "full-load-and-cdc", "cdc"]
-    ResourceIdentifier: str | None = None
-    SourceEndpointArn: str
-    SupplementalSettings: dict[str, Any] | str | None = None
-    TableMappings: dict[str, Any] | str
-    Tags: list[Tag] | None = None
-    TargetEndpointArn: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -196,8 +179,12 @@ class ReplicationConfig(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ReplicationConfigProps
-    attributes_model: ClassVar[type[BaseModel]] = ReplicationConfigAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ReplicationConfigProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ReplicationConfigAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._replication_instance_models import (
+        ReplicationInstanceAttributes as ReplicationInstanceAttributes,
+        ReplicationInstanceProps as ReplicationInstanceProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ReplicationInstance",
@@ -23,42 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _replication_instance_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_replication_instance_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ReplicationInstanceAttributes",
+        "ReplicationInstanceProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ReplicationInstanceAttributes(DeferredModel):
-    Id: str | None = None
-    ReplicationInstancePrivateIpAddresses: str | None = None
-    ReplicationInstancePublicIpAddresses: str | None = None
-
-
-class ReplicationInstanceProps(DeferredModel):
-    AllocatedStorage: int | None = None
-    AllowMajorVersionUpgrade: bool | None = None
-    AutoMinorVersionUpgrade: bool | None = None
-    AvailabilityZone: str | None = None
-    DnsNameServers: str | None = None
-    EngineVersion: str | None = None
-    KmsKeyId: str | None = None
-    MultiAZ: bool | None = None
-    NetworkType: str | None = None
-    PreferredMaintenanceWindow: str | None = None
-    PubliclyAccessible: bool | None = None
-    ReplicationInstanceClass: str
-    ReplicationInstanceIdentifier: str | None = None
-    ReplicationSubnetGroupIdentifier: str | None = None
-    ResourceIdentifier: str | None = None
-    Tags: list[Tag] | None = None
-    VpcSecurityGroupIds: list[str] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -142,8 +129,12 @@ class ReplicationInstance(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ReplicationInstanceProps
-    attributes_model: ClassVar[type[BaseModel]] = ReplicationInstanceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ReplicationInstanceProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ReplicationInstanceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._replication_task_models import (
+        ReplicationTaskAttributes as ReplicationTaskAttributes,
+        ReplicationTaskProps as ReplicationTaskProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ReplicationTask",
@@ -23,36 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _replication_task_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_replication_task_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ReplicationTaskAttributes",
+        "ReplicationTaskProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ReplicationTaskAttributes(DeferredModel):
-    ReplicationTaskArn: str | None = None
-
-
-class ReplicationTaskProps(DeferredModel):
-    CdcStartPosition: str | None = None
-    CdcStartTime: float | None = None
-    CdcStopPosition: str | None = None
-    MigrationType: Literal["full-load", "cdc", "full-load-and-cdc"]
-    ReplicationInstanceArn: str
-    ReplicationTaskIdentifier: str | None = None
-    ReplicationTaskSettings: str | None = None
-    ResourceIdentifier: str | None = None
-    SourceEndpointArn: str
-    TableMappings: str
-    Tags: list[Tag] | None = None
-    TargetEndpointArn: str
-    TaskData: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -152,8 +145,10 @@ class ReplicationTask(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ReplicationTaskProps
-    attributes_model: ClassVar[type[BaseModel]] = ReplicationTaskAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ReplicationTaskProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ReplicationTaskAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._db_cluster_models import (
+        DBClusterAttributes as DBClusterAttributes,
+        DBClusterProps as DBClusterProps,
+        DBClusterServerlessV2ScalingConfiguration as DBClusterServerlessV2ScalingConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DBCluster",
@@ -25,66 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _db_cluster_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_db_cluster_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DBClusterAttributes",
+        "DBClusterProps",
+        "DBClusterServerlessV2ScalingConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DBClusterServerlessV2ScalingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxCapacity: float
-    MinCapacity: float
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DBClusterAttributes(DeferredModel):
-    ClusterResourceId: str | None = None
-    Endpoint: str | None = None
-    Id: str | None = None
-    ReadEndpoint: str | None = None
-
-
-class DBClusterProps(DeferredModel):
-    AvailabilityZones: list[str] | None = None
-    BackupRetentionPeriod: int | None = None
-    CopyTagsToSnapshot: bool | None = None
-    DBClusterIdentifier: str | None = None
-    DBClusterParameterGroupName: str | None = None
-    DBSubnetGroupName: str | None = None
-    DeletionProtection: bool | None = None
-    EnableCloudwatchLogsExports: list[str] | None = None
-    EngineVersion: Literal["3.6.0", "4.0", "4.0.0", "5.0.0", "5.0.1", "8.0.0", "8.0.1"] | None = (
-        None
-    )
-    GlobalClusterIdentifier: str | None = None
-    KmsKeyId: str | None = None
-    ManageMasterUserPassword: bool | None = None
-    MasterUserPassword: str | None = None
-    MasterUserSecretKmsKeyId: str | None = None
-    MasterUsername: str | None = None
-    NetworkType: str | None = None
-    Port: int | None = None
-    PreferredBackupWindow: str | None = None
-    PreferredMaintenanceWindow: str | None = None
-    RestoreToTime: str | None = None
-    RestoreType: str | None = None
-    RotateMasterUserPassword: bool | None = None
-    ServerlessV2ScalingConfiguration: DBClusterServerlessV2ScalingConfiguration | None = None
-    SnapshotIdentifier: str | None = None
-    SourceDBClusterIdentifier: str | None = None
-    StorageEncrypted: bool | None = None
-    StorageType: str | None = None
-    Tags: list[Tag] | None = None
-    UseLatestRestorableTime: bool | None = None
-    VpcSecurityGroupIds: list[str] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -205,8 +170,10 @@ class DBCluster(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DBClusterProps
-    attributes_model: ClassVar[type[BaseModel]] = DBClusterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DBClusterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DBClusterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._db_instance_models import (
+        DBInstanceAttributes as DBInstanceAttributes,
+        DBInstanceProps as DBInstanceProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DBInstance",
@@ -23,35 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _db_instance_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_db_instance_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DBInstanceAttributes",
+        "DBInstanceProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DBInstanceAttributes(DeferredModel):
-    Endpoint: str | None = None
-    Id: str | None = None
-    Port: str | None = None
-
-
-class DBInstanceProps(DeferredModel):
-    AutoMinorVersionUpgrade: bool | None = None
-    AvailabilityZone: str | None = None
-    CACertificateIdentifier: str | None = None
-    CertificateRotationRestart: bool | None = None
-    DBClusterIdentifier: str
-    DBInstanceClass: str
-    DBInstanceIdentifier: str | None = None
-    EnablePerformanceInsights: bool | None = None
-    PreferredMaintenanceWindow: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -118,8 +112,10 @@ class DBInstance(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DBInstanceProps
-    attributes_model: ClassVar[type[BaseModel]] = DBInstanceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DBInstanceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DBInstanceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

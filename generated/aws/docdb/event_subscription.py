@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._event_subscription_models import (
+        EventSubscriptionAttributes as EventSubscriptionAttributes,
+        EventSubscriptionProps as EventSubscriptionProps,
+    )
 
 __all__ = [
     "EventSubscription",
@@ -21,30 +28,20 @@ __all__ = [
     "EventSubscriptionProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _event_subscription_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_event_subscription_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EventSubscriptionAttributes",
+        "EventSubscriptionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EventSubscriptionProps(DeferredModel):
-    Enabled: bool | None = None
-    EventCategories: list[str] | None = None
-    SnsTopicArn: str
-    SourceIds: list[str] | None = None
-    SourceType: (
-        Literal[
-            "db-instance",
-            "db-cluster",
-            "db-parameter-group",
-            "db-security-group",
-            "db-cluster-snapshot",
-        ]
-        | None
-    ) = None
-    SubscriptionName: str | None = None
-
-
-class EventSubscriptionAttributes(DeferredModel):
-    pass
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -111,8 +108,12 @@ class EventSubscription(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EventSubscriptionProps
-    attributes_model: ClassVar[type[BaseModel]] = EventSubscriptionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EventSubscriptionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EventSubscriptionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._launch_configuration_template_models import (
+        LaunchConfigurationTemplateAttributes as LaunchConfigurationTemplateAttributes,
+        LaunchConfigurationTemplateLicensing as LaunchConfigurationTemplateLicensing,
+        LaunchConfigurationTemplateProps as LaunchConfigurationTemplateProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "LaunchConfigurationTemplate",
@@ -25,40 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _launch_configuration_template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_launch_configuration_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LaunchConfigurationTemplateAttributes",
+        "LaunchConfigurationTemplateLicensing",
+        "LaunchConfigurationTemplateProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LaunchConfigurationTemplateLicensing(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OsByol: bool | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LaunchConfigurationTemplateAttributes(DeferredModel):
-    Arn: str | None = None
-    LaunchConfigurationTemplateID: str | None = None
-
-
-class LaunchConfigurationTemplateProps(DeferredModel):
-    CopyPrivateIp: bool | None = None
-    CopyTags: bool | None = None
-    ExportBucketArn: str | None = None
-    LaunchDisposition: Literal["STOPPED", "STARTED"] | None = None
-    LaunchIntoSourceInstance: bool | None = None
-    Licensing: LaunchConfigurationTemplateLicensing | None = None
-    PostLaunchEnabled: bool | None = None
-    Tags: list[Tag] | None = None
-    TargetInstanceTypeRightSizingMethod: Literal["NONE", "BASIC", "IN_AWS"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -168,8 +159,12 @@ class LaunchConfigurationTemplate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LaunchConfigurationTemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = LaunchConfigurationTemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LaunchConfigurationTemplateProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LaunchConfigurationTemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._replication_configuration_template_models import (
+        PITPolicyRule as PITPolicyRule,
+        ReplicationConfigurationTemplateAttributes as ReplicationConfigurationTemplateAttributes,
+        ReplicationConfigurationTemplateProps as ReplicationConfigurationTemplateProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "PITPolicyRule",
@@ -25,51 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _replication_configuration_template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_replication_configuration_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PITPolicyRule",
+        "ReplicationConfigurationTemplateAttributes",
+        "ReplicationConfigurationTemplateProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PITPolicyRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    Interval: int
-    RetentionDuration: int
-    RuleID: int | None = None
-    Units: Literal["MINUTE", "HOUR", "DAY"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ReplicationConfigurationTemplateAttributes(DeferredModel):
-    Arn: str | None = None
-    ReplicationConfigurationTemplateID: str | None = None
-
-
-class ReplicationConfigurationTemplateProps(DeferredModel):
-    AssociateDefaultSecurityGroup: bool | None = None
-    AutoReplicateNewDisks: bool | None = None
-    BandwidthThrottling: int
-    CreatePublicIP: bool | None = None
-    DataPlaneRouting: Literal["PRIVATE_IP", "PUBLIC_IP"] | None = None
-    DefaultLargeStagingDiskType: Literal["GP2", "GP3", "ST1", "AUTO"] | None = None
-    EbsEncryption: Literal["DEFAULT", "CUSTOM", "NONE"]
-    EbsEncryptionKeyArn: str | None = None
-    InternetProtocol: Literal["IPV4", "IPV6"] | None = None
-    PitPolicy: list[PITPolicyRule]
-    ReplicationServerInstanceType: str | None = None
-    ReplicationServersSecurityGroupsIDs: list[str]
-    StagingAreaSubnetId: str
-    StagingAreaTags: Annotated[dict[str, Any], Field(max_length=0)]
-    Tags: list[Tag] | None = None
-    UseDedicatedReplicationServer: bool | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -232,8 +212,12 @@ class ReplicationConfigurationTemplate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ReplicationConfigurationTemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = ReplicationConfigurationTemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ReplicationConfigurationTemplateProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ReplicationConfigurationTemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

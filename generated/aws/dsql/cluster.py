@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cluster_models import (
+        ClusterAttributes as ClusterAttributes,
+        ClusterEncryptionDetails as ClusterEncryptionDetails,
+        ClusterMultiRegionProperties as ClusterMultiRegionProperties,
+        ClusterProps as ClusterProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Cluster",
@@ -27,53 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _cluster_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cluster_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ClusterAttributes",
+        "ClusterEncryptionDetails",
+        "ClusterMultiRegionProperties",
+        "ClusterProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ClusterEncryptionDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionStatus: str | None = None
-    EncryptionType: str | None = None
-    KmsKeyArn: str | None = None
-
-
-class ClusterMultiRegionProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Clusters: list[str] | None = None
-    WitnessRegion: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ClusterAttributes(DeferredModel):
-    CreationTime: str | None = None
-    EncryptionDetails: ClusterEncryptionDetails | None = None
-    Endpoint: str | None = None
-    Identifier: str | None = None
-    PolicyVersion: str | None = None
-    ResourceArn: str | None = None
-    Status: str | None = None
-    VpcEndpoint: str | None = None
-    VpcEndpointServiceName: str | None = None
-
-
-class ClusterProps(DeferredModel):
-    DeletionProtectionEnabled: bool | None = None
-    KmsEncryptionKey: str | None = None
-    MultiRegionProperties: ClusterMultiRegionProperties | None = None
-    PolicyDocument: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -211,8 +191,10 @@ class Cluster(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ClusterProps
-    attributes_model: ClassVar[type[BaseModel]] = ClusterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ClusterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ClusterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

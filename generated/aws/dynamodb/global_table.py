@@ -8,12 +8,50 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._global_table_models import (
+        AttributeDefinition as AttributeDefinition,
+        CapacityAutoScalingSettings as CapacityAutoScalingSettings,
+        GlobalReadProvisionedThroughputSettings as GlobalReadProvisionedThroughputSettings,
+        GlobalSecondaryIndex as GlobalSecondaryIndex,
+        GlobalSecondaryIndexKeySchemaItem as GlobalSecondaryIndexKeySchemaItem,
+        GlobalTableAttributes as GlobalTableAttributes,
+        GlobalTableContributorInsightsSpecification as GlobalTableContributorInsightsSpecification,
+        GlobalTableKeySchemaItem as GlobalTableKeySchemaItem,
+        GlobalTableKinesisStreamSpecification as GlobalTableKinesisStreamSpecification,
+        GlobalTablePointInTimeRecoverySpecification as GlobalTablePointInTimeRecoverySpecification,
+        GlobalTableProjection as GlobalTableProjection,
+        GlobalTableProps as GlobalTableProps,
+        GlobalTableReadOnDemandThroughputSettings as GlobalTableReadOnDemandThroughputSettings,
+        GlobalTableReadProvisionedThroughputSettings as GlobalTableReadProvisionedThroughputSettings,
+        GlobalTableReplicaStreamSpecification as GlobalTableReplicaStreamSpecification,
+        GlobalTableResourcePolicy as GlobalTableResourcePolicy,
+        GlobalTableSSESpecification as GlobalTableSSESpecification,
+        GlobalTableStreamSpecification as GlobalTableStreamSpecification,
+        GlobalTableTargetTrackingScalingPolicyConfiguration as GlobalTableTargetTrackingScalingPolicyConfiguration,
+        GlobalTableTimeToLiveSpecification as GlobalTableTimeToLiveSpecification,
+        GlobalTableVectorAttribute as GlobalTableVectorAttribute,
+        GlobalTableWarmThroughput as GlobalTableWarmThroughput,
+        GlobalTableWitness as GlobalTableWitness,
+        GlobalTableWriteOnDemandThroughputSettings as GlobalTableWriteOnDemandThroughputSettings,
+        GlobalTableWriteProvisionedThroughputSettings as GlobalTableWriteProvisionedThroughputSettings,
+        LocalSecondaryIndex as LocalSecondaryIndex,
+        LocalSecondaryIndexKeySchemaItem as LocalSecondaryIndexKeySchemaItem,
+        ReplicaGlobalSecondaryIndexSpecification as ReplicaGlobalSecondaryIndexSpecification,
+        ReplicaSSESpecification as ReplicaSSESpecification,
+        ReplicaSpecification as ReplicaSpecification,
+        SearchSchemaElement as SearchSchemaElement,
+        Tag as Tag,
+        VectorIndex as VectorIndex,
+    )
 
 __all__ = [
     "AttributeDefinition",
@@ -83,306 +121,51 @@ __all__ = [
     "VectorIndexDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class AttributeDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeName: str
-    AttributeType: Literal["B", "N", "S"]
-
-
-class GlobalReadProvisionedThroughputSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReadCapacityUnits: int | None = None
-
-
-class GlobalSecondaryIndexKeySchemaItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeName: str
-    KeyType: Literal["HASH", "RANGE"]
-
-
-class GlobalTableContributorInsightsSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-    Mode: Literal["ACCESSED_AND_THROTTLED_KEYS", "THROTTLED_KEYS"] | None = None
-
-
-class GlobalTableKeySchemaItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeName: str
-    KeyType: Literal["HASH", "RANGE"]
-
-
-class GlobalTableKinesisStreamSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApproximateCreationDateTimePrecision: Literal["MICROSECOND", "MILLISECOND"] | None = None
-    StreamArn: str
-
-
-class GlobalTablePointInTimeRecoverySpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PointInTimeRecoveryEnabled: bool | None = None
-    RecoveryPeriodInDays: int | None = None
-
-
-class GlobalTableProjection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NonKeyAttributes: list[str] | None = None
-    ProjectionType: Literal["ALL", "INCLUDE", "KEYS_ONLY"] | None = None
-
-
-class GlobalTableReadOnDemandThroughputSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxReadRequestUnits: int | None = None
-
-
-class GlobalTableResourcePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PolicyDocument: dict[str, Any] | str
-
-
-class GlobalTableSSESpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SSEEnabled: bool
-    SSEType: Literal["KMS"] | None = None
-
-
-class GlobalTableStreamSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StreamViewType: Literal["KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE"]
-
-
-class GlobalTableTargetTrackingScalingPolicyConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisableScaleIn: bool | None = None
-    ScaleInCooldown: int | None = None
-    ScaleOutCooldown: int | None = None
-    TargetValue: float
-
-
-class GlobalTableTimeToLiveSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeName: str | None = None
-    Enabled: bool
-
-
-class GlobalTableVectorAttribute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeName: str
-
-
-class GlobalTableWarmThroughput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReadUnitsPerSecond: int | None = None
-    WriteUnitsPerSecond: int | None = None
-
-
-class GlobalTableWitness(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Region: str | None = None
-
-
-class GlobalTableWriteOnDemandThroughputSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxWriteRequestUnits: int | None = None
-
-
-class LocalSecondaryIndexKeySchemaItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeName: str
-    KeyType: Literal["HASH", "RANGE"]
-
-
-class ReplicaSSESpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KMSMasterKeyId: str
-
-
-class SearchSchemaElement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeName: str
-    SearchSchemaElementType: Literal["HASH", "INLINE_FILTER"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VectorIndex(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Dimensions: int
-    DistanceFunction: Literal["COSINE", "DOT_PRODUCT", "EUCLIDEAN"]
-    IndexName: str
-    Projection: GlobalTableProjection
-    SearchSchema: list[SearchSchemaElement] | None = None
-    VectorAttribute: GlobalTableVectorAttribute
-
-
-class GlobalTableAttributes(DeferredModel):
-    Arn: str | None = None
-    StreamArn: str | None = None
-    TableId: str | None = None
-
-
-class CapacityAutoScalingSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxCapacity: int
-    MinCapacity: int
-    SeedCapacity: int | None = None
-    TargetTrackingScalingPolicyConfiguration: GlobalTableTargetTrackingScalingPolicyConfiguration
-
-
-class GlobalTableReadProvisionedThroughputSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReadCapacityAutoScalingSettings: CapacityAutoScalingSettings | None = None
-    ReadCapacityUnits: int | None = None
-
-
-class GlobalTableReplicaStreamSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourcePolicy: GlobalTableResourcePolicy | None = None
-    Tags: list[Tag] | None = None
-
-
-class GlobalTableWriteProvisionedThroughputSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WriteCapacityAutoScalingSettings: CapacityAutoScalingSettings | None = None
-
-
-class LocalSecondaryIndex(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IndexName: str
-    KeySchema: list[LocalSecondaryIndexKeySchemaItem]
-    Projection: GlobalTableProjection
-
-
-class ReplicaGlobalSecondaryIndexSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContributorInsightsSpecification: GlobalTableContributorInsightsSpecification | None = None
-    IndexName: str
-    ReadOnDemandThroughputSettings: GlobalTableReadOnDemandThroughputSettings | None = None
-    ReadProvisionedThroughputSettings: GlobalTableReadProvisionedThroughputSettings | None = None
-
-
-class ReplicaSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContributorInsightsSpecification: GlobalTableContributorInsightsSpecification | None = None
-    DeletionProtectionEnabled: bool | None = None
-    DisassociationProtectionEnabled: bool | None = None
-    GlobalSecondaryIndexes: list[ReplicaGlobalSecondaryIndexSpecification] | None = None
-    GlobalTableSettingsReplicationMode: Literal["ENABLED", "DISABLED"] | None = None
-    KinesisStreamSpecification: GlobalTableKinesisStreamSpecification | None = None
-    PointInTimeRecoverySpecification: GlobalTablePointInTimeRecoverySpecification | None = None
-    ReadOnDemandThroughputSettings: GlobalTableReadOnDemandThroughputSettings | None = None
-    ReadProvisionedThroughputSettings: GlobalTableReadProvisionedThroughputSettings | None = None
-    Region: str
-    ReplicaStreamSpecification: GlobalTableReplicaStreamSpecification | None = None
-    ResourcePolicy: GlobalTableResourcePolicy | None = None
-    SSESpecification: ReplicaSSESpecification | None = None
-    TableClass: str | None = None
-    Tags: list[Tag] | None = None
-
-
-class GlobalSecondaryIndex(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IndexName: str
-    KeySchema: list[GlobalSecondaryIndexKeySchemaItem]
-    Projection: GlobalTableProjection
-    ReadOnDemandThroughputSettings: GlobalTableReadOnDemandThroughputSettings | None = None
-    ReadProvisionedThroughputSettings: GlobalReadProvisionedThroughputSettings | None = None
-    WarmThroughput: GlobalTableWarmThroughput | None = None
-    WriteOnDemandThroughputSettings: GlobalTableWriteOnDemandThroughputSettings | None = None
-    WriteProvisionedThroughputSettings: GlobalTableWriteProvisionedThroughputSettings | None = None
-
-
-class GlobalTableProps(DeferredModel):
-    AttributeDefinitions: list[AttributeDefinition] | None = None
-    BillingMode: Literal["PAY_PER_REQUEST", "PROVISIONED"] | None = None
-    GlobalSecondaryIndexes: list[GlobalSecondaryIndex] | None = None
-    GlobalTableSourceArn: str | None = None
-    GlobalTableWitnesses: list[GlobalTableWitness] | None = None
-    KeySchema: list[GlobalTableKeySchemaItem] | None = None
-    LocalSecondaryIndexes: list[LocalSecondaryIndex] | None = None
-    MultiRegionConsistency: Literal["EVENTUAL", "STRONG"] | None = None
-    ReadOnDemandThroughputSettings: GlobalTableReadOnDemandThroughputSettings | None = None
-    ReadProvisionedThroughputSettings: GlobalReadProvisionedThroughputSettings | None = None
-    Replicas: list[ReplicaSpecification]
-    SSESpecification: GlobalTableSSESpecification | None = None
-    StreamSpecification: GlobalTableStreamSpecification | None = None
-    TableName: str | None = None
-    TableType: Literal["GlobalTableReplica", "Regional"] | None = None
-    TimeToLiveSpecification: GlobalTableTimeToLiveSpecification | None = None
-    VectorIndexes: list[VectorIndex] | None = None
-    WarmThroughput: GlobalTableWarmThroughput | None = None
-    WriteOnDemandThroughputSettings: GlobalTableWriteOnDemandThroughputSettings | None = None
-    WriteProvisionedThroughputSettings: GlobalTableWriteProvisionedThroughputSettings | None = None
-
+# The pydantic models live in _global_table_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_global_table_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AttributeDefinition",
+        "CapacityAutoScalingSettings",
+        "GlobalReadProvisionedThroughputSettings",
+        "GlobalSecondaryIndex",
+        "GlobalSecondaryIndexKeySchemaItem",
+        "GlobalTableAttributes",
+        "GlobalTableContributorInsightsSpecification",
+        "GlobalTableKeySchemaItem",
+        "GlobalTableKinesisStreamSpecification",
+        "GlobalTablePointInTimeRecoverySpecification",
+        "GlobalTableProjection",
+        "GlobalTableProps",
+        "GlobalTableReadOnDemandThroughputSettings",
+        "GlobalTableReadProvisionedThroughputSettings",
+        "GlobalTableReplicaStreamSpecification",
+        "GlobalTableResourcePolicy",
+        "GlobalTableSSESpecification",
+        "GlobalTableStreamSpecification",
+        "GlobalTableTargetTrackingScalingPolicyConfiguration",
+        "GlobalTableTimeToLiveSpecification",
+        "GlobalTableVectorAttribute",
+        "GlobalTableWarmThroughput",
+        "GlobalTableWitness",
+        "GlobalTableWriteOnDemandThroughputSettings",
+        "GlobalTableWriteProvisionedThroughputSettings",
+        "LocalSecondaryIndex",
+        "LocalSecondaryIndexKeySchemaItem",
+        "ReplicaGlobalSecondaryIndexSpecification",
+        "ReplicaSSESpecification",
+        "ReplicaSpecification",
+        "SearchSchemaElement",
+        "Tag",
+        "VectorIndex",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1167,8 +950,10 @@ class GlobalTable(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GlobalTableProps
-    attributes_model: ClassVar[type[BaseModel]] = GlobalTableAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GlobalTableProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GlobalTableAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

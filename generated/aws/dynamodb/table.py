@@ -8,12 +8,46 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._table_models import (
+        AttributeDefinition as AttributeDefinition,
+        DeprecatedHashKeyElement as DeprecatedHashKeyElement,
+        DeprecatedKeySchema as DeprecatedKeySchema,
+        GlobalSecondaryIndex as GlobalSecondaryIndex,
+        GlobalSecondaryIndexKeySchemaItem as GlobalSecondaryIndexKeySchemaItem,
+        LocalSecondaryIndex as LocalSecondaryIndex,
+        LocalSecondaryIndexKeySchemaItem as LocalSecondaryIndexKeySchemaItem,
+        SearchSchemaElement as SearchSchemaElement,
+        TableAttributes as TableAttributes,
+        TableContributorInsightsSpecification as TableContributorInsightsSpecification,
+        TableCsv as TableCsv,
+        TableImportSourceSpecification as TableImportSourceSpecification,
+        TableInputFormatOptions as TableInputFormatOptions,
+        TableKeySchemaOption1Item as TableKeySchemaOption1Item,
+        TableKinesisStreamSpecification as TableKinesisStreamSpecification,
+        TableOnDemandThroughput as TableOnDemandThroughput,
+        TablePointInTimeRecoverySpecification as TablePointInTimeRecoverySpecification,
+        TableProjection as TableProjection,
+        TableProps as TableProps,
+        TableProvisionedThroughput as TableProvisionedThroughput,
+        TableResourcePolicy as TableResourcePolicy,
+        TableS3BucketSource as TableS3BucketSource,
+        TableSSESpecification as TableSSESpecification,
+        TableStreamSpecification as TableStreamSpecification,
+        TableTimeToLiveSpecification as TableTimeToLiveSpecification,
+        TableVectorAttribute as TableVectorAttribute,
+        TableWarmThroughput as TableWarmThroughput,
+        Tag as Tag,
+        VectorIndex as VectorIndex,
+    )
 
 __all__ = [
     "AttributeDefinition",
@@ -75,264 +109,47 @@ __all__ = [
     "VectorIndexDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _table_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_table_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AttributeDefinition",
+        "DeprecatedHashKeyElement",
+        "DeprecatedKeySchema",
+        "GlobalSecondaryIndex",
+        "GlobalSecondaryIndexKeySchemaItem",
+        "LocalSecondaryIndex",
+        "LocalSecondaryIndexKeySchemaItem",
+        "SearchSchemaElement",
+        "TableAttributes",
+        "TableContributorInsightsSpecification",
+        "TableCsv",
+        "TableImportSourceSpecification",
+        "TableInputFormatOptions",
+        "TableKeySchemaOption1Item",
+        "TableKinesisStreamSpecification",
+        "TableOnDemandThroughput",
+        "TablePointInTimeRecoverySpecification",
+        "TableProjection",
+        "TableProps",
+        "TableProvisionedThroughput",
+        "TableResourcePolicy",
+        "TableS3BucketSource",
+        "TableSSESpecification",
+        "TableStreamSpecification",
+        "TableTimeToLiveSpecification",
+        "TableVectorAttribute",
+        "TableWarmThroughput",
+        "Tag",
+        "VectorIndex",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AttributeDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeName: str
-    AttributeType: Literal["B", "N", "S"]
-
-
-class DeprecatedHashKeyElement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeName: str
-    AttributeType: str
-
-
-class DeprecatedKeySchema(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HashKeyElement: DeprecatedHashKeyElement
-
-
-class GlobalSecondaryIndexKeySchemaItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeName: str
-    KeyType: str
-
-
-class LocalSecondaryIndexKeySchemaItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeName: str
-    KeyType: str
-
-
-class SearchSchemaElement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeName: str
-    SearchSchemaElementType: Literal["HASH", "INLINE_FILTER"]
-
-
-class TableContributorInsightsSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-    Mode: Literal["ACCESSED_AND_THROTTLED_KEYS", "THROTTLED_KEYS"] | None = None
-
-
-class TableCsv(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Delimiter: str | None = None
-    HeaderList: list[str] | None = None
-
-
-class TableInputFormatOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Csv: TableCsv | None = None
-
-
-class TableKeySchemaOption1Item(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeName: str
-    KeyType: str
-
-
-class TableKinesisStreamSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApproximateCreationDateTimePrecision: Literal["MICROSECOND", "MILLISECOND"] | None = None
-    StreamArn: str
-
-
-class TableOnDemandThroughput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxReadRequestUnits: int | None = None
-    MaxWriteRequestUnits: int | None = None
-
-
-class TablePointInTimeRecoverySpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PointInTimeRecoveryEnabled: bool | None = None
-    RecoveryPeriodInDays: int | None = None
-
-
-class TableProjection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NonKeyAttributes: list[str] | None = None
-    ProjectionType: Literal["ALL", "INCLUDE", "KEYS_ONLY"] | None = None
-
-
-class TableProvisionedThroughput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReadCapacityUnits: int
-    WriteCapacityUnits: int
-
-
-class TableResourcePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PolicyDocument: dict[str, Any] | str
-
-
-class TableS3BucketSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Bucket: str
-    S3BucketOwner: str | None = None
-    S3KeyPrefix: str | None = None
-
-
-class TableSSESpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KMSMasterKeyId: str | None = None
-    SSEEnabled: bool
-    SSEType: Literal["KMS"] | None = None
-
-
-class TableTimeToLiveSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeName: str | None = None
-    Enabled: bool
-
-
-class TableVectorAttribute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeName: str
-
-
-class TableWarmThroughput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReadUnitsPerSecond: int | None = None
-    WriteUnitsPerSecond: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VectorIndex(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Dimensions: int
-    DistanceFunction: Literal["COSINE", "DOT_PRODUCT", "EUCLIDEAN"]
-    IndexName: str
-    Projection: TableProjection
-    SearchSchema: list[SearchSchemaElement] | None = None
-    VectorAttribute: TableVectorAttribute
-
-
-class TableAttributes(DeferredModel):
-    Arn: str | None = None
-    StreamArn: str | None = None
-
-
-class GlobalSecondaryIndex(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContributorInsightsSpecification: TableContributorInsightsSpecification | None = None
-    IndexName: str
-    KeySchema: list[GlobalSecondaryIndexKeySchemaItem]
-    OnDemandThroughput: TableOnDemandThroughput | None = None
-    Projection: TableProjection
-    ProvisionedThroughput: TableProvisionedThroughput | None = None
-    WarmThroughput: TableWarmThroughput | None = None
-
-
-class LocalSecondaryIndex(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IndexName: str
-    KeySchema: list[LocalSecondaryIndexKeySchemaItem]
-    Projection: TableProjection
-
-
-class TableImportSourceSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputCompressionType: str | None = None
-    InputFormat: str
-    InputFormatOptions: TableInputFormatOptions | None = None
-    S3BucketSource: TableS3BucketSource
-
-
-class TableStreamSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourcePolicy: TableResourcePolicy | None = None
-    StreamViewType: Literal["KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE"]
-    Tags: list[Tag] | None = None
-
-
-class TableProps(DeferredModel):
-    AttributeDefinitions: list[AttributeDefinition] | None = None
-    BillingMode: Literal["PAY_PER_REQUEST", "PROVISIONED"] | None = None
-    ContributorInsightsSpecification: TableContributorInsightsSpecification | None = None
-    DeletionProtectionEnabled: bool | None = None
-    GlobalSecondaryIndexes: list[GlobalSecondaryIndex] | None = None
-    ImportSourceSpecification: TableImportSourceSpecification | None = None
-    KeySchema: list[TableKeySchemaOption1Item] | dict[str, Any] | str
-    KinesisStreamSpecification: TableKinesisStreamSpecification | None = None
-    LocalSecondaryIndexes: list[LocalSecondaryIndex] | None = None
-    OnDemandThroughput: TableOnDemandThroughput | None = None
-    PointInTimeRecoverySpecification: TablePointInTimeRecoverySpecification | None = None
-    ProvisionedThroughput: TableProvisionedThroughput | None = None
-    ResourcePolicy: TableResourcePolicy | None = None
-    SSESpecification: TableSSESpecification | None = None
-    StreamSpecification: TableStreamSpecification | None = None
-    TableClass: Literal["STANDARD", "STANDARD_INFREQUENT_ACCESS"] | None = None
-    TableName: str | None = None
-    Tags: list[Tag] | None = None
-    TimeToLiveSpecification: TableTimeToLiveSpecification | None = None
-    VectorIndexes: list[VectorIndex] | None = None
-    WarmThroughput: TableWarmThroughput | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -975,8 +792,8 @@ class Table(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TableProps
-    attributes_model: ClassVar[type[BaseModel]] = TableAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TableProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TableAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._application_status_check_models import (
+        ApplicationStatusCheckAttributes as ApplicationStatusCheckAttributes,
+        ApplicationStatusCheckProps as ApplicationStatusCheckProps,
+        HealthCheckPath as HealthCheckPath,
+        HealthCheckPathDestination as HealthCheckPathDestination,
+        HealthCheckPathSource as HealthCheckPathSource,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ApplicationStatusCheck",
@@ -29,64 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _application_status_check_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_application_status_check_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApplicationStatusCheckAttributes",
+        "ApplicationStatusCheckProps",
+        "HealthCheckPath",
+        "HealthCheckPathDestination",
+        "HealthCheckPathSource",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class HealthCheckPathDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupId: str | None = None
-    SubnetId: str | None = None
-
-
-class HealthCheckPathSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupId: str | None = None
-    SubnetId: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ApplicationStatusCheckAttributes(DeferredModel):
-    ApplicationStatusCheckId: str | None = None
-    Arn: str | None = None
-    CreationTime: str | None = None
-
-
-class HealthCheckPath(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destinations: list[HealthCheckPathDestination] | None = None
-    Source: HealthCheckPathSource | None = None
-
-
-class ApplicationStatusCheckProps(DeferredModel):
-    Aggregation: Literal["included", "excluded"] | None = None
-    DeviceIndex: int | None = None
-    FailureThreshold: int | None = None
-    HealthCheckPaths: list[HealthCheckPath] | None = None
-    InitializationGracePeriodSeconds: int | None = None
-    Interval: int | None = None
-    IpScope: Literal["private"] | None = None
-    IpVersion: Literal["ipv4", "ipv6"] | None = None
-    Path: str | None = None
-    Port: int
-    Protocol: Literal["http", "https"]
-    StatusCodeMatcher: str | None = None
-    SuccessThreshold: int | None = None
-    Tags: list[Tag] | None = None
-    Timeout: int | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -223,8 +194,12 @@ class ApplicationStatusCheck(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApplicationStatusCheckProps
-    attributes_model: ClassVar[type[BaseModel]] = ApplicationStatusCheckAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationStatusCheckProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationStatusCheckAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._capacity_reservation_models import (
+        CapacityAllocation as CapacityAllocation,
+        CapacityReservationAttributes as CapacityReservationAttributes,
+        CapacityReservationCommitmentInfo as CapacityReservationCommitmentInfo,
+        CapacityReservationProps as CapacityReservationProps,
+        Tag as Tag,
+        TagSpecification as TagSpecification,
+    )
 
 __all__ = [
     "CapacityAllocation",
@@ -29,209 +40,24 @@ __all__ = [
     "TagSpecificationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _capacity_reservation_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_capacity_reservation_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CapacityAllocation",
+        "CapacityReservationAttributes",
+        "CapacityReservationCommitmentInfo",
+        "CapacityReservationProps",
+        "Tag",
+        "TagSpecification",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CapacityAllocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllocationType: str | None = None
-    Count: int | None = None
-
-
-class CapacityReservationCommitmentInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CommitmentEndDate: str | None = None
-    CommittedInstanceCount: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TagSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceType: (
-        Literal[
-            "application-status-check",
-            "capacity-block",
-            "capacity-manager-data-export",
-            "capacity-reservation",
-            "capacity-reservation-cancellation-quote",
-            "capacity-reservation-fleet",
-            "capacity-reservation-modification-quote",
-            "carrier-gateway",
-            "client-vpn-endpoint",
-            "coip-pool",
-            "customer-gateway",
-            "declarative-policies-report",
-            "dedicated-host",
-            "dhcp-options",
-            "egress-only-internet-gateway",
-            "elastic-gpu",
-            "elastic-ip",
-            "export-image-task",
-            "export-instance-task",
-            "fleet",
-            "fpga-image",
-            "host-reservation",
-            "image",
-            "image-usage-report",
-            "import-image-task",
-            "import-snapshot-task",
-            "instance",
-            "instance-connect-endpoint",
-            "instance-event-window",
-            "internet-gateway",
-            "ipam",
-            "ipam-external-resource-verification-token",
-            "ipam-internet-registry-association",
-            "ipam-policy",
-            "ipam-pool",
-            "ipam-pool-allocation",
-            "ipam-prefix-list-resolver",
-            "ipam-prefix-list-resolver-target",
-            "ipam-resource-discovery",
-            "ipam-resource-discovery-association",
-            "ipam-scope",
-            "ipv4pool-ec2",
-            "ipv6pool-ec2",
-            "key-pair",
-            "launch-template",
-            "local-gateway",
-            "local-gateway-route-table",
-            "local-gateway-route-table-virtual-interface-group-association",
-            "local-gateway-route-table-vpc-association",
-            "local-gateway-virtual-interface",
-            "local-gateway-virtual-interface-group",
-            "mac-modification-task",
-            "natgateway",
-            "network-acl",
-            "network-insights-access-scope",
-            "network-insights-access-scope-analysis",
-            "network-insights-analysis",
-            "network-insights-path",
-            "network-interface",
-            "outpost-lag",
-            "placement-group",
-            "prefix-list",
-            "replace-root-volume-task",
-            "reserved-instances",
-            "route-server",
-            "route-server-endpoint",
-            "route-server-peer",
-            "route-table",
-            "secondary-interface",
-            "secondary-network",
-            "secondary-subnet",
-            "security-group",
-            "security-group-rule",
-            "service-link-virtual-interface",
-            "snapshot",
-            "spot-fleet-request",
-            "spot-instances-request",
-            "subnet",
-            "subnet-cidr-reservation",
-            "traffic-mirror-filter",
-            "traffic-mirror-filter-rule",
-            "traffic-mirror-session",
-            "traffic-mirror-target",
-            "transit-gateway",
-            "transit-gateway-attachment",
-            "transit-gateway-connect-peer",
-            "transit-gateway-metering-policy",
-            "transit-gateway-multicast-domain",
-            "transit-gateway-policy-table",
-            "transit-gateway-route-table",
-            "transit-gateway-route-table-announcement",
-            "verified-access-endpoint",
-            "verified-access-endpoint-target",
-            "verified-access-group",
-            "verified-access-instance",
-            "verified-access-policy",
-            "verified-access-trust-provider",
-            "volume",
-            "vpc",
-            "vpc-block-public-access-exclusion",
-            "vpc-encryption-control",
-            "vpc-endpoint",
-            "vpc-endpoint-connection",
-            "vpc-endpoint-connection-device-type",
-            "vpc-endpoint-service",
-            "vpc-endpoint-service-permission",
-            "vpc-flow-log",
-            "vpc-peering-connection",
-            "vpn-concentrator",
-            "vpn-connection",
-            "vpn-connection-device-type",
-            "vpn-gateway",
-        ]
-        | None
-    ) = None
-    Tags: list[Tag] | None = None
-
-
-class CapacityReservationAttributes(DeferredModel):
-    AvailableInstanceCount: int | None = None
-    CapacityAllocationSet: list[CapacityAllocation] | None = None
-    CapacityReservationArn: str | None = None
-    CapacityReservationFleetId: str | None = None
-    CommitmentInfo: CapacityReservationCommitmentInfo | None = None
-    CreateDate: str | None = None
-    DeliveryPreference: Literal["fixed", "incremental"] | None = None
-    Id: str | None = None
-    OwnerId: str | None = None
-    ReservationType: str | None = None
-    StartDate: str | None = None
-    State: str | None = None
-    TotalInstanceCount: int | None = None
-
-
-class CapacityReservationProps(DeferredModel):
-    AvailabilityZone: str | None = None
-    AvailabilityZoneId: str | None = None
-    EbsOptimized: bool | None = None
-    EndDate: str | None = None
-    EndDateType: Literal["limited", "unlimited"] | None = None
-    EphemeralStorage: bool | None = None
-    InstanceCount: int
-    InstanceMatchCriteria: Literal["open", "targeted"] | None = None
-    InstancePlatform: Literal[
-        "Linux with SQL Server Enterprise",
-        "Linux with SQL Server Standard",
-        "Linux with SQL Server Web",
-        "Linux/UNIX",
-        "RHEL with HA",
-        "RHEL with HA and SQL Server Enterprise",
-        "RHEL with HA and SQL Server Standard",
-        "RHEL with SQL Server Enterprise",
-        "RHEL with SQL Server Standard",
-        "RHEL with SQL Server Web",
-        "Red Hat Enterprise Linux",
-        "SUSE Linux",
-        "Ubuntu Pro",
-        "Windows",
-        "Windows with SQL Server",
-        "Windows with SQL Server Enterprise",
-        "Windows with SQL Server Standard",
-        "Windows with SQL Server Web",
-    ]
-    InstanceType: str
-    OutPostArn: str | None = None
-    PlacementGroupArn: str | None = None
-    TagSpecifications: list[TagSpecification] | None = None
-    Tenancy: Literal["dedicated", "default"] | None = None
-    UnusedReservationBillingOwnerId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -551,8 +377,12 @@ class CapacityReservation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CapacityReservationProps
-    attributes_model: ClassVar[type[BaseModel]] = CapacityReservationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CapacityReservationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CapacityReservationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._capacity_reservation_fleet_models import (
+        CapacityReservationFleetAttributes as CapacityReservationFleetAttributes,
+        CapacityReservationFleetProps as CapacityReservationFleetProps,
+        InstanceTypeSpecification as InstanceTypeSpecification,
+        Tag as Tag,
+        TagSpecification as TagSpecification,
+    )
 
 __all__ = [
     "CapacityReservationFleet",
@@ -27,191 +37,23 @@ __all__ = [
     "TagSpecificationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _capacity_reservation_fleet_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_capacity_reservation_fleet_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CapacityReservationFleetAttributes",
+        "CapacityReservationFleetProps",
+        "InstanceTypeSpecification",
+        "Tag",
+        "TagSpecification",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class InstanceTypeSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZone: str | None = None
-    AvailabilityZoneId: str | None = None
-    EbsOptimized: bool | None = None
-    InstancePlatform: (
-        Literal[
-            "Linux with SQL Server Enterprise",
-            "Linux with SQL Server Standard",
-            "Linux with SQL Server Web",
-            "Linux/UNIX",
-            "RHEL with HA",
-            "RHEL with HA and SQL Server Enterprise",
-            "RHEL with HA and SQL Server Standard",
-            "RHEL with SQL Server Enterprise",
-            "RHEL with SQL Server Standard",
-            "RHEL with SQL Server Web",
-            "Red Hat Enterprise Linux",
-            "SUSE Linux",
-            "Ubuntu Pro",
-            "Windows",
-            "Windows with SQL Server",
-            "Windows with SQL Server Enterprise",
-            "Windows with SQL Server Standard",
-            "Windows with SQL Server Web",
-        ]
-        | None
-    ) = None
-    InstanceType: str | None = None
-    Priority: int | None = None
-    Weight: float | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TagSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceType: (
-        Literal[
-            "application-status-check",
-            "capacity-block",
-            "capacity-manager-data-export",
-            "capacity-reservation",
-            "capacity-reservation-cancellation-quote",
-            "capacity-reservation-fleet",
-            "capacity-reservation-modification-quote",
-            "carrier-gateway",
-            "client-vpn-endpoint",
-            "coip-pool",
-            "customer-gateway",
-            "declarative-policies-report",
-            "dedicated-host",
-            "dhcp-options",
-            "egress-only-internet-gateway",
-            "elastic-gpu",
-            "elastic-ip",
-            "export-image-task",
-            "export-instance-task",
-            "fleet",
-            "fpga-image",
-            "host-reservation",
-            "image",
-            "image-usage-report",
-            "import-image-task",
-            "import-snapshot-task",
-            "instance",
-            "instance-connect-endpoint",
-            "instance-event-window",
-            "internet-gateway",
-            "ipam",
-            "ipam-external-resource-verification-token",
-            "ipam-internet-registry-association",
-            "ipam-policy",
-            "ipam-pool",
-            "ipam-pool-allocation",
-            "ipam-prefix-list-resolver",
-            "ipam-prefix-list-resolver-target",
-            "ipam-resource-discovery",
-            "ipam-resource-discovery-association",
-            "ipam-scope",
-            "ipv4pool-ec2",
-            "ipv6pool-ec2",
-            "key-pair",
-            "launch-template",
-            "local-gateway",
-            "local-gateway-route-table",
-            "local-gateway-route-table-virtual-interface-group-association",
-            "local-gateway-route-table-vpc-association",
-            "local-gateway-virtual-interface",
-            "local-gateway-virtual-interface-group",
-            "mac-modification-task",
-            "natgateway",
-            "network-acl",
-            "network-insights-access-scope",
-            "network-insights-access-scope-analysis",
-            "network-insights-analysis",
-            "network-insights-path",
-            "network-interface",
-            "outpost-lag",
-            "placement-group",
-            "prefix-list",
-            "replace-root-volume-task",
-            "reserved-instances",
-            "route-server",
-            "route-server-endpoint",
-            "route-server-peer",
-            "route-table",
-            "secondary-interface",
-            "secondary-network",
-            "secondary-subnet",
-            "security-group",
-            "security-group-rule",
-            "service-link-virtual-interface",
-            "snapshot",
-            "spot-fleet-request",
-            "spot-instances-request",
-            "subnet",
-            "subnet-cidr-reservation",
-            "traffic-mirror-filter",
-            "traffic-mirror-filter-rule",
-            "traffic-mirror-session",
-            "traffic-mirror-target",
-            "transit-gateway",
-            "transit-gateway-attachment",
-            "transit-gateway-connect-peer",
-            "transit-gateway-metering-policy",
-            "transit-gateway-multicast-domain",
-            "transit-gateway-policy-table",
-            "transit-gateway-route-table",
-            "transit-gateway-route-table-announcement",
-            "verified-access-endpoint",
-            "verified-access-endpoint-target",
-            "verified-access-group",
-            "verified-access-instance",
-            "verified-access-policy",
-            "verified-access-trust-provider",
-            "volume",
-            "vpc",
-            "vpc-block-public-access-exclusion",
-            "vpc-encryption-control",
-            "vpc-endpoint",
-            "vpc-endpoint-connection",
-            "vpc-endpoint-connection-device-type",
-            "vpc-endpoint-service",
-            "vpc-endpoint-service-permission",
-            "vpc-flow-log",
-            "vpc-peering-connection",
-            "vpn-concentrator",
-            "vpn-connection",
-            "vpn-connection-device-type",
-            "vpn-gateway",
-        ]
-        | None
-    ) = None
-    Tags: list[Tag] | None = None
-
-
-class CapacityReservationFleetAttributes(DeferredModel):
-    CapacityReservationFleetId: str | None = None
-
-
-class CapacityReservationFleetProps(DeferredModel):
-    AllocationStrategy: str | None = None
-    EndDate: str | None = None
-    InstanceMatchCriteria: Literal["open"] | None = None
-    InstanceTypeSpecifications: list[InstanceTypeSpecification] | None = None
-    NoRemoveEndDate: bool | None = None
-    RemoveEndDate: bool | None = None
-    TagSpecifications: list[TagSpecification] | None = None
-    Tenancy: Literal["default"] | None = None
-    TotalTargetCapacity: int | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -491,8 +333,12 @@ class CapacityReservationFleet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CapacityReservationFleetProps
-    attributes_model: ClassVar[type[BaseModel]] = CapacityReservationFleetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CapacityReservationFleetProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CapacityReservationFleetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._carrier_gateway_models import (
+        CarrierGatewayAttributes as CarrierGatewayAttributes,
+        CarrierGatewayProps as CarrierGatewayProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CarrierGateway",
@@ -23,27 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _carrier_gateway_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_carrier_gateway_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CarrierGatewayAttributes",
+        "CarrierGatewayProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class CarrierGatewayAttributes(DeferredModel):
-    CarrierGatewayId: str | None = None
-    OwnerId: str | None = None
-    State: str | None = None
-
-
-class CarrierGatewayProps(DeferredModel):
-    Tags: list[Tag] | None = None
-    VpcId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -126,8 +128,10 @@ class CarrierGateway(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CarrierGatewayProps
-    attributes_model: ClassVar[type[BaseModel]] = CarrierGatewayAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CarrierGatewayProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CarrierGatewayAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,33 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._client_vpn_endpoint_models import (
+        CertificateAuthenticationRequest as CertificateAuthenticationRequest,
+        ClientAuthenticationRequest as ClientAuthenticationRequest,
+        ClientVpnEndpointAttributes as ClientVpnEndpointAttributes,
+        ClientVpnEndpointAuthorizationPolicy as ClientVpnEndpointAuthorizationPolicy,
+        ClientVpnEndpointClientConnectOptions as ClientVpnEndpointClientConnectOptions,
+        ClientVpnEndpointClientLoginBannerOptions as ClientVpnEndpointClientLoginBannerOptions,
+        ClientVpnEndpointClientRouteEnforcementOptions as ClientVpnEndpointClientRouteEnforcementOptions,
+        ClientVpnEndpointConnectionLogOptions as ClientVpnEndpointConnectionLogOptions,
+        ClientVpnEndpointDevicePostureOptions as ClientVpnEndpointDevicePostureOptions,
+        ClientVpnEndpointProps as ClientVpnEndpointProps,
+        ClientVpnEndpointTransitGatewayConfiguration as ClientVpnEndpointTransitGatewayConfiguration,
+        DevicePostureTrustProvider as DevicePostureTrustProvider,
+        DirectoryServiceAuthenticationRequest as DirectoryServiceAuthenticationRequest,
+        FederatedAuthenticationRequest as FederatedAuthenticationRequest,
+        Tag as Tag,
+        TagSpecification as TagSpecification,
+    )
 
 __all__ = [
     "CertificateAuthenticationRequest",
@@ -49,154 +70,34 @@ __all__ = [
     "TagSpecificationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _client_vpn_endpoint_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_client_vpn_endpoint_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CertificateAuthenticationRequest",
+        "ClientAuthenticationRequest",
+        "ClientVpnEndpointAttributes",
+        "ClientVpnEndpointAuthorizationPolicy",
+        "ClientVpnEndpointClientConnectOptions",
+        "ClientVpnEndpointClientLoginBannerOptions",
+        "ClientVpnEndpointClientRouteEnforcementOptions",
+        "ClientVpnEndpointConnectionLogOptions",
+        "ClientVpnEndpointDevicePostureOptions",
+        "ClientVpnEndpointProps",
+        "ClientVpnEndpointTransitGatewayConfiguration",
+        "DevicePostureTrustProvider",
+        "DirectoryServiceAuthenticationRequest",
+        "FederatedAuthenticationRequest",
+        "Tag",
+        "TagSpecification",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CertificateAuthenticationRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientRootCertificateChainArn: str
-
-
-class ClientVpnEndpointAuthorizationPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    PolicyDocument: str
-    ShadowMode: str | None = None
-
-
-class ClientVpnEndpointClientConnectOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-    LambdaFunctionArn: str | None = None
-
-
-class ClientVpnEndpointClientLoginBannerOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BannerText: str | None = None
-    Enabled: bool
-
-
-class ClientVpnEndpointClientRouteEnforcementOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enforced: bool | None = None
-
-
-class ClientVpnEndpointConnectionLogOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudwatchLogGroup: str | None = None
-    CloudwatchLogStream: str | None = None
-    Enabled: bool
-    IncludeAuthorizationPolicyContext: bool | None = None
-
-
-class ClientVpnEndpointTransitGatewayConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZoneIds: list[str] | None = None
-    AvailabilityZones: list[str] | None = None
-    TransitGatewayId: str
-
-
-class DevicePostureTrustProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PublicSigningKeyUrl: str | None = None
-    TenantId: str
-    TrustProviderType: str
-
-
-class DirectoryServiceAuthenticationRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DirectoryId: str
-
-
-class FederatedAuthenticationRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SAMLProviderArn: str
-    SelfServiceSAMLProviderArn: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TagSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceType: str
-    Tags: list[Tag]
-
-
-class ClientVpnEndpointAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class ClientAuthenticationRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActiveDirectory: DirectoryServiceAuthenticationRequest | None = None
-    FederatedAuthentication: FederatedAuthenticationRequest | None = None
-    MutualAuthentication: CertificateAuthenticationRequest | None = None
-    Type: str
-
-
-class ClientVpnEndpointDevicePostureOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-    TrustProviders: list[DevicePostureTrustProvider]
-
-
-class ClientVpnEndpointProps(DeferredModel):
-    AuthenticationOptions: list[ClientAuthenticationRequest]
-    AuthorizationPolicy: ClientVpnEndpointAuthorizationPolicy | None = None
-    ClientCidrBlock: str | None = None
-    ClientConnectOptions: ClientVpnEndpointClientConnectOptions | None = None
-    ClientLoginBannerOptions: ClientVpnEndpointClientLoginBannerOptions | None = None
-    ClientRouteEnforcementOptions: ClientVpnEndpointClientRouteEnforcementOptions | None = None
-    ConnectionLogOptions: ClientVpnEndpointConnectionLogOptions
-    Description: str | None = None
-    DevicePostureOptions: ClientVpnEndpointDevicePostureOptions | None = None
-    DisconnectOnSessionTimeout: bool | None = None
-    DnsServers: list[str] | None = None
-    EndpointIpAddressType: str | None = None
-    SecurityGroupIds: list[str] | None = None
-    SelfServicePortal: str | None = None
-    ServerCertificateArn: str
-    SessionTimeoutHours: int | None = None
-    SplitTunnel: bool | None = None
-    TagSpecifications: list[TagSpecification] | None = None
-    TrafficIpAddressType: str | None = None
-    TransitGatewayConfiguration: ClientVpnEndpointTransitGatewayConfiguration | None = None
-    TransportProtocol: str | None = None
-    VpcId: str | None = None
-    VpnPort: int | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -535,8 +436,12 @@ class ClientVpnEndpoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ClientVpnEndpointProps
-    attributes_model: ClassVar[type[BaseModel]] = ClientVpnEndpointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ClientVpnEndpointProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ClientVpnEndpointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,56 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._ec2_fleet_models import (
+        AcceleratorCountRequest as AcceleratorCountRequest,
+        AcceleratorTotalMemoryMiBRequest as AcceleratorTotalMemoryMiBRequest,
+        BaselineEbsBandwidthMbpsRequest as BaselineEbsBandwidthMbpsRequest,
+        BaselinePerformanceFactorsRequest as BaselinePerformanceFactorsRequest,
+        BlockDeviceMapping as BlockDeviceMapping,
+        CapacityReservationOptionsRequest as CapacityReservationOptionsRequest,
+        CapacityReservationTargetRequest as CapacityReservationTargetRequest,
+        CpuPerformanceFactorRequest as CpuPerformanceFactorRequest,
+        EC2FleetAttributes as EC2FleetAttributes,
+        EC2FleetCapacityRebalance as EC2FleetCapacityRebalance,
+        EC2FleetMaintenanceStrategies as EC2FleetMaintenanceStrategies,
+        EC2FleetMultiAvailabilityZoneConfiguration as EC2FleetMultiAvailabilityZoneConfiguration,
+        EC2FleetPlacement as EC2FleetPlacement,
+        EC2FleetProps as EC2FleetProps,
+        EbsBlockDevice as EbsBlockDevice,
+        FleetLaunchTemplateConfigRequest as FleetLaunchTemplateConfigRequest,
+        FleetLaunchTemplateOverridesRequest as FleetLaunchTemplateOverridesRequest,
+        FleetLaunchTemplateSpecificationRequest as FleetLaunchTemplateSpecificationRequest,
+        IamInstanceProfileSpecification as IamInstanceProfileSpecification,
+        InstanceMetadataOptionsRequest as InstanceMetadataOptionsRequest,
+        InstanceRequirementsRequest as InstanceRequirementsRequest,
+        Ipv6AddressRequest as Ipv6AddressRequest,
+        MemoryGiBPerVCpuRequest as MemoryGiBPerVCpuRequest,
+        MemoryMiBRequest as MemoryMiBRequest,
+        NetworkBandwidthGbpsRequest as NetworkBandwidthGbpsRequest,
+        NetworkInterfaceCountRequest as NetworkInterfaceCountRequest,
+        NetworkInterfaceSpecificationRequest as NetworkInterfaceSpecificationRequest,
+        OnDemandOptionsRequest as OnDemandOptionsRequest,
+        PerformanceFactorReferenceRequest as PerformanceFactorReferenceRequest,
+        PrivateIpAddressSpecificationRequest as PrivateIpAddressSpecificationRequest,
+        ReservedCapacityFallbackOptionsRequest as ReservedCapacityFallbackOptionsRequest,
+        ReservedCapacityOptionsRequest as ReservedCapacityOptionsRequest,
+        SpotOptionsRequest as SpotOptionsRequest,
+        StandbyAvailabilityZone as StandbyAvailabilityZone,
+        Tag as Tag,
+        TagSpecification as TagSpecification,
+        TargetCapacitySpecificationRequest as TargetCapacitySpecificationRequest,
+        TotalLocalStorageGBRequest as TotalLocalStorageGBRequest,
+        VCpuCountRangeRequest as VCpuCountRangeRequest,
+    )
 
 __all__ = [
     "AcceleratorCountRequest",
@@ -95,499 +139,57 @@ __all__ = [
     "VCpuCountRangeRequestDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class AcceleratorCountRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class AcceleratorTotalMemoryMiBRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class BaselineEbsBandwidthMbpsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class CapacityReservationOptionsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    UsageStrategy: Literal["use-capacity-reservations-first"] | None = None
-
-
-class CapacityReservationTargetRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityReservationIds: list[str] | None = None
-    CapacityReservationResourceGroupArns: list[str] | None = None
-
-
-class EC2FleetCapacityRebalance(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReplacementStrategy: Literal["launch", "launch-before-terminate"] | None = None
-    TerminationDelay: int | None = None
-
-
-class EC2FleetMaintenanceStrategies(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityRebalance: EC2FleetCapacityRebalance | None = None
-
-
-class EC2FleetPlacement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Affinity: str | None = None
-    AvailabilityZone: str | None = None
-    GroupName: str | None = None
-    HostId: str | None = None
-    HostResourceGroupArn: str | None = None
-    PartitionNumber: int | None = None
-    SpreadDomain: str | None = None
-    Tenancy: Literal["dedicated", "default", "host"] | None = None
-
-
-class FleetLaunchTemplateSpecificationRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LaunchTemplateId: str | None = None
-    LaunchTemplateName: str | None = None
-    LaunchTemplateSpecificationUserData: str | None = None
-    Version: str
-
-
-class IamInstanceProfileSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-    Name: str | None = None
-
-
-class InstanceMetadataOptionsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HttpEndpoint: Literal["disabled", "enabled"] | None = None
-    HttpPutResponseHopLimit: int | None = None
-    HttpTokens: Literal["optional", "required"] | None = None
-
-
-class Ipv6AddressRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ipv6Address: str | None = None
-
-
-class MemoryGiBPerVCpuRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: float | None = None
-    Min: float | None = None
-
-
-class MemoryMiBRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class NetworkBandwidthGbpsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: float | None = None
-    Min: float | None = None
-
-
-class NetworkInterfaceCountRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class OnDemandOptionsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllocationStrategy: Literal["lowest-price", "prioritized"] | None = None
-    CapacityReservationOptions: CapacityReservationOptionsRequest | None = None
-    MaxTotalPrice: str | None = None
-    MinTargetCapacity: int | None = None
-    SingleAvailabilityZone: bool | None = None
-    SingleInstanceType: bool | None = None
-
-
-class PerformanceFactorReferenceRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceFamily: str | None = None
-
-
-class PrivateIpAddressSpecificationRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Primary: bool | None = None
-    PrivateIpAddress: str | None = None
-
-
-class ReservedCapacityFallbackOptionsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MarketTypes: list[Literal["on-demand"]] | None = None
-
-
-class ReservedCapacityOptionsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllocationStrategy: Literal["prioritized"] | None = None
-    CapacityReservationTarget: CapacityReservationTargetRequest | None = None
-    ReservationTypes: (
-        list[
-            Literal[
-                "on-demand-capacity-reservation",
-                "capacity-block",
-                "interruptible-capacity-reservation",
-            ]
-        ]
-        | None
-    ) = None
-    ReservedCapacityFallbackOptions: ReservedCapacityFallbackOptionsRequest | None = None
-
-
-class SpotOptionsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllocationStrategy: (
-        Literal[
-            "lowest-price",
-            "lowestPrice",
-            "diversified",
-            "capacityOptimized",
-            "capacity-optimized",
-            "capacityOptimizedPrioritized",
-            "capacity-optimized-prioritized",
-            "priceCapacityOptimized",
-            "price-capacity-optimized",
-        ]
-        | None
-    ) = None
-    InstanceInterruptionBehavior: Literal["hibernate", "stop", "terminate"] | None = None
-    InstancePoolsToUseCount: int | None = None
-    MaintenanceStrategies: EC2FleetMaintenanceStrategies | None = None
-    MaxTotalPrice: str | None = None
-    MinTargetCapacity: int | None = None
-    SingleAvailabilityZone: bool | None = None
-    SingleInstanceType: bool | None = None
-
-
-class StandbyAvailabilityZone(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZone: str | None = None
-    AvailabilityZoneId: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TagSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceType: (
-        Literal[
-            "client-vpn-endpoint",
-            "customer-gateway",
-            "dedicated-host",
-            "dhcp-options",
-            "egress-only-internet-gateway",
-            "elastic-gpu",
-            "elastic-ip",
-            "export-image-task",
-            "export-instance-task",
-            "fleet",
-            "fpga-image",
-            "host-reservation",
-            "image",
-            "import-image-task",
-            "import-snapshot-task",
-            "instance",
-            "internet-gateway",
-            "key-pair",
-            "launch-template",
-            "local-gateway-route-table-vpc-association",
-            "natgateway",
-            "network-acl",
-            "network-insights-analysis",
-            "network-insights-path",
-            "network-interface",
-            "placement-group",
-            "reserved-instances",
-            "route-table",
-            "security-group",
-            "snapshot",
-            "spot-fleet-request",
-            "spot-instances-request",
-            "subnet",
-            "traffic-mirror-filter",
-            "traffic-mirror-session",
-            "traffic-mirror-target",
-            "transit-gateway",
-            "transit-gateway-attachment",
-            "transit-gateway-connect-peer",
-            "transit-gateway-multicast-domain",
-            "transit-gateway-route-table",
-            "volume",
-            "vpc",
-            "vpc-flow-log",
-            "vpc-peering-connection",
-            "vpn-connection",
-            "vpn-gateway",
-        ]
-        | None
-    ) = None
-    Tags: list[Tag] | None = None
-
-
-class TargetCapacitySpecificationRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultTargetCapacityType: (
-        Literal["on-demand", "spot", "capacity-block", "reserved-capacity"] | None
-    ) = None
-    OnDemandTargetCapacity: int | None = None
-    SpotTargetCapacity: int | None = None
-    TargetCapacityUnitType: Literal["vcpu", "memory-mib", "units"] | None = None
-    TotalTargetCapacity: int
-
-
-class TotalLocalStorageGBRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: float | None = None
-    Min: float | None = None
-
-
-class VCpuCountRangeRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class EC2FleetAttributes(DeferredModel):
-    FleetId: str | None = None
-
-
-class CpuPerformanceFactorRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    References: list[PerformanceFactorReferenceRequest] | None = None
-
-
-class EC2FleetMultiAvailabilityZoneConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConfigurationType: str | None = None
-    StandbyAvailabilityZones: list[StandbyAvailabilityZone] | None = None
-
-
-class EbsBlockDevice(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeleteOnTermination: bool | None = None
-    Encrypted: bool | None = None
-    Iops: int | None = None
-    KmsKeyId: str | None = None
-    MultiAvailabilityZoneConfiguration: EC2FleetMultiAvailabilityZoneConfiguration | None = None
-    SnapshotId: str | None = None
-    VolumeSize: int | None = None
-    VolumeType: Literal["gp2", "gp3", "io1", "io2", "sc1", "st1", "standard"] | None = None
-
-
-class NetworkInterfaceSpecificationRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssociatePublicIpAddress: bool | None = None
-    DeleteOnTermination: bool | None = None
-    Description: str | None = None
-    DeviceIndex: int | None = None
-    Groups: list[str] | None = None
-    InterfaceType: str | None = None
-    Ipv6AddressCount: int | None = None
-    Ipv6Addresses: list[Ipv6AddressRequest] | None = None
-    NetworkCardIndex: int | None = None
-    NetworkInterfaceId: str | None = None
-    PrivateIpAddress: str | None = None
-    PrivateIpAddresses: list[PrivateIpAddressSpecificationRequest] | None = None
-    SecondaryPrivateIpAddressCount: int | None = None
-    SubnetId: str | None = None
-
-
-class BaselinePerformanceFactorsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cpu: CpuPerformanceFactorRequest | None = None
-
-
-class BlockDeviceMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeviceName: str | None = None
-    Ebs: EbsBlockDevice | None = None
-    NoDevice: str | None = None
-    VirtualName: str | None = None
-
-
-class InstanceRequirementsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AcceleratorCount: AcceleratorCountRequest | None = None
-    AcceleratorManufacturers: (
-        list[Literal["amazon-web-services", "amd", "habana", "nvidia", "xilinx"]] | None
-    ) = None
-    AcceleratorNames: (
-        list[
-            Literal[
-                "a10g",
-                "a100",
-                "h100",
-                "inferentia",
-                "k520",
-                "k80",
-                "m60",
-                "radeon-pro-v520",
-                "t4",
-                "t4g",
-                "vu9p",
-                "v100",
-                "l40s",
-                "l4",
-                "gaudi-hl-205",
-                "inferentia2",
-                "trainium",
-                "trainium2",
-                "u30",
-            ]
-        ]
-        | None
-    ) = None
-    AcceleratorTotalMemoryMiB: AcceleratorTotalMemoryMiBRequest | None = None
-    AcceleratorTypes: list[Literal["gpu", "fpga", "inference", "media"]] | None = None
-    AllowedInstanceTypes: list[str] | None = None
-    BareMetal: Literal["included", "required", "excluded"] | None = None
-    BaselineEbsBandwidthMbps: BaselineEbsBandwidthMbpsRequest | None = None
-    BaselinePerformanceFactors: BaselinePerformanceFactorsRequest | None = None
-    BurstablePerformance: Literal["included", "required", "excluded"] | None = None
-    CpuManufacturers: list[Literal["intel", "amd", "amazon-web-services", "apple"]] | None = None
-    ExcludedInstanceTypes: list[str] | None = None
-    InstanceGenerations: list[Literal["current", "previous"]] | None = None
-    LocalStorage: Literal["included", "required", "excluded"] | None = None
-    LocalStorageTypes: list[Literal["hdd", "ssd"]] | None = None
-    MaxSpotPriceAsPercentageOfOptimalOnDemandPrice: int | None = None
-    MemoryGiBPerVCpu: MemoryGiBPerVCpuRequest | None = None
-    MemoryMiB: MemoryMiBRequest | None = None
-    NetworkBandwidthGbps: NetworkBandwidthGbpsRequest | None = None
-    NetworkInterfaceCount: NetworkInterfaceCountRequest | None = None
-    OnDemandMaxPricePercentageOverLowestPrice: int | None = None
-    RequireEncryptionInTransit: bool | None = None
-    RequireHibernateSupport: bool | None = None
-    SpotMaxPricePercentageOverLowestPrice: int | None = None
-    TotalLocalStorageGB: TotalLocalStorageGBRequest | None = None
-    VCpuCount: VCpuCountRangeRequest | None = None
-
-
-class FleetLaunchTemplateOverridesRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZone: str | None = None
-    AvailabilityZoneId: str | None = None
-    BlockDeviceMappings: list[BlockDeviceMapping] | None = None
-    IamInstanceProfile: IamInstanceProfileSpecification | None = None
-    InstanceRequirements: InstanceRequirementsRequest | None = None
-    InstanceType: str | None = None
-    KeyName: str | None = None
-    MaxPrice: str | None = None
-    MetadataOptions: InstanceMetadataOptionsRequest | None = None
-    NetworkInterfaces: list[NetworkInterfaceSpecificationRequest] | None = None
-    Placement: EC2FleetPlacement | None = None
-    Priority: float | None = None
-    SubnetId: str | None = None
-    WeightedCapacity: float | None = None
-
-
-class FleetLaunchTemplateConfigRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LaunchTemplateSpecification: FleetLaunchTemplateSpecificationRequest | None = None
-    Overrides: list[FleetLaunchTemplateOverridesRequest] | None = None
-
-
-class EC2FleetProps(DeferredModel):
-    Context: str | None = None
-    ExcessCapacityTerminationPolicy: Literal["termination", "no-termination"] | None = None
-    LaunchTemplateConfigs: list[FleetLaunchTemplateConfigRequest]
-    OnDemandOptions: OnDemandOptionsRequest | None = None
-    ReplaceUnhealthyInstances: bool | None = None
-    ReservedCapacityOptions: ReservedCapacityOptionsRequest | None = None
-    SpotOptions: SpotOptionsRequest | None = None
-    TagSpecifications: list[TagSpecification] | None = None
-    TargetCapacitySpecification: TargetCapacitySpecificationRequest
-    TerminateInstancesWithExpiration: bool | None = None
-    Type: Literal["maintain", "request", "instant"] | None = None
-    ValidFrom: str | None = None
-    ValidUntil: str | None = None
-
+# The pydantic models live in _ec2_fleet_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_ec2_fleet_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AcceleratorCountRequest",
+        "AcceleratorTotalMemoryMiBRequest",
+        "BaselineEbsBandwidthMbpsRequest",
+        "BaselinePerformanceFactorsRequest",
+        "BlockDeviceMapping",
+        "CapacityReservationOptionsRequest",
+        "CapacityReservationTargetRequest",
+        "CpuPerformanceFactorRequest",
+        "EC2FleetAttributes",
+        "EC2FleetCapacityRebalance",
+        "EC2FleetMaintenanceStrategies",
+        "EC2FleetMultiAvailabilityZoneConfiguration",
+        "EC2FleetPlacement",
+        "EC2FleetProps",
+        "EbsBlockDevice",
+        "FleetLaunchTemplateConfigRequest",
+        "FleetLaunchTemplateOverridesRequest",
+        "FleetLaunchTemplateSpecificationRequest",
+        "IamInstanceProfileSpecification",
+        "InstanceMetadataOptionsRequest",
+        "InstanceRequirementsRequest",
+        "Ipv6AddressRequest",
+        "MemoryGiBPerVCpuRequest",
+        "MemoryMiBRequest",
+        "NetworkBandwidthGbpsRequest",
+        "NetworkInterfaceCountRequest",
+        "NetworkInterfaceSpecificationRequest",
+        "OnDemandOptionsRequest",
+        "PerformanceFactorReferenceRequest",
+        "PrivateIpAddressSpecificationRequest",
+        "ReservedCapacityFallbackOptionsRequest",
+        "ReservedCapacityOptionsRequest",
+        "SpotOptionsRequest",
+        "StandbyAvailabilityZone",
+        "Tag",
+        "TagSpecification",
+        "TargetCapacitySpecificationRequest",
+        "TotalLocalStorageGBRequest",
+        "VCpuCountRangeRequest",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1652,8 +1254,10 @@ class EC2Fleet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EC2FleetProps
-    attributes_model: ClassVar[type[BaseModel]] = EC2FleetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EC2FleetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EC2FleetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._egress_only_internet_gateway_models import (
+        EgressOnlyInternetGatewayAttributes as EgressOnlyInternetGatewayAttributes,
+        EgressOnlyInternetGatewayProps as EgressOnlyInternetGatewayProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "EgressOnlyInternetGateway",
@@ -23,25 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _egress_only_internet_gateway_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_egress_only_internet_gateway_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EgressOnlyInternetGatewayAttributes",
+        "EgressOnlyInternetGatewayProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class EgressOnlyInternetGatewayAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class EgressOnlyInternetGatewayProps(DeferredModel):
-    Tags: list[Tag] | None = None
-    VpcId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -112,8 +116,12 @@ class EgressOnlyInternetGateway(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EgressOnlyInternetGatewayProps
-    attributes_model: ClassVar[type[BaseModel]] = EgressOnlyInternetGatewayAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EgressOnlyInternetGatewayProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EgressOnlyInternetGatewayAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

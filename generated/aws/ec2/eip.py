@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._eip_models import (
+        EIPAttributes as EIPAttributes,
+        EIPProps as EIPProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "EIP",
@@ -23,32 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _eip_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_eip_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EIPAttributes",
+        "EIPProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class EIPAttributes(DeferredModel):
-    AllocationId: str | None = None
-    PublicIp: str | None = None
-
-
-class EIPProps(DeferredModel):
-    Address: str | None = None
-    Domain: str | None = None
-    InstanceId: str | None = None
-    IpamPoolId: str | None = None
-    NetworkBorderGroup: str | None = None
-    PublicIpv4Pool: str | None = None
-    Tags: list[Tag] | None = None
-    TransferAddress: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -123,8 +120,8 @@ class EIP(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EIPProps
-    attributes_model: ClassVar[type[BaseModel]] = EIPAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EIPProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EIPAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._flow_log_models import (
+        FlowLogAttributes as FlowLogAttributes,
+        FlowLogDestinationOptions as FlowLogDestinationOptions,
+        FlowLogProps as FlowLogProps,
+        Tag as Tag,
+        TagFieldSpecification as TagFieldSpecification,
+    )
 
 __all__ = [
     "FlowLog",
@@ -27,60 +37,23 @@ __all__ = [
     "TagFieldSpecificationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _flow_log_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_flow_log_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FlowLogAttributes",
+        "FlowLogDestinationOptions",
+        "FlowLogProps",
+        "Tag",
+        "TagFieldSpecification",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FlowLogDestinationOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FileFormat: Literal["plain-text", "parquet"]
-    HiveCompatiblePartitions: bool
-    PerHourPartition: bool
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TagFieldSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceType: Literal["auto-scaling-group", "instance", "network-interface"]
-    TagKeys: list[str]
-
-
-class FlowLogAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class FlowLogProps(DeferredModel):
-    DeliverCrossAccountRole: str | None = None
-    DeliverLogsPermissionArn: str | None = None
-    DestinationOptions: FlowLogDestinationOptions | None = None
-    LogDestination: str | None = None
-    LogDestinationType: Literal["cloud-watch-logs", "s3", "kinesis-data-firehose"] | None = None
-    LogFormat: str | None = None
-    LogGroupName: str | None = None
-    MaxAggregationInterval: int | None = None
-    ResourceId: str
-    ResourceType: Literal[
-        "NetworkInterface",
-        "Subnet",
-        "VPC",
-        "TransitGateway",
-        "TransitGatewayAttachment",
-        "RegionalNatGateway",
-    ]
-    TagFieldSpecifications: list[TagFieldSpecification] | None = None
-    Tags: list[Tag] | None = None
-    TrafficType: Literal["ACCEPT", "ALL", "REJECT"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -237,8 +210,10 @@ class FlowLog(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FlowLogProps
-    attributes_model: ClassVar[type[BaseModel]] = FlowLogAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FlowLogProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FlowLogAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._fpga_image_models import (
+        FpgaImageAttributes as FpgaImageAttributes,
+        FpgaImageProps as FpgaImageProps,
+        StorageLocation as StorageLocation,
+        Tag as Tag,
+    )
 
 __all__ = [
     "FpgaImage",
@@ -25,44 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _fpga_image_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_fpga_image_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FpgaImageAttributes",
+        "FpgaImageProps",
+        "StorageLocation",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class StorageLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str | None = None
-    Key: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class FpgaImageAttributes(DeferredModel):
-    Arn: str | None = None
-    CreateTime: str | None = None
-    DataRetentionSupport: bool | None = None
-    FpgaImageGlobalId: str | None = None
-    FpgaImageId: str | None = None
-    OwnerId: str | None = None
-    Public: bool | None = None
-    State: str | None = None
-    UpdateTime: str | None = None
-
-
-class FpgaImageProps(DeferredModel):
-    Description: str | None = None
-    InputStorageLocation: StorageLocation | None = None
-    LogsStorageLocation: StorageLocation | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -165,8 +152,10 @@ class FpgaImage(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FpgaImageProps
-    attributes_model: ClassVar[type[BaseModel]] = FpgaImageAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FpgaImageProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FpgaImageAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

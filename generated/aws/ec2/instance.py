@@ -6,14 +6,43 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._instance_models import (
+        AssociationParameter as AssociationParameter,
+        BlockDeviceMapping as BlockDeviceMapping,
+        ElasticGpuSpecification as ElasticGpuSpecification,
+        ElasticInferenceAccelerator as ElasticInferenceAccelerator,
+        InstanceAttributes as InstanceAttributes,
+        InstanceCpuOptions as InstanceCpuOptions,
+        InstanceCreditSpecification as InstanceCreditSpecification,
+        InstanceEbs as InstanceEbs,
+        InstanceEnaSrdSpecification as InstanceEnaSrdSpecification,
+        InstanceEnaSrdUdpSpecification as InstanceEnaSrdUdpSpecification,
+        InstanceEnclaveOptions as InstanceEnclaveOptions,
+        InstanceHibernationOptions as InstanceHibernationOptions,
+        InstanceIpv6Address as InstanceIpv6Address,
+        InstanceMetadataOptions as InstanceMetadataOptions,
+        InstancePrivateDnsNameOptions as InstancePrivateDnsNameOptions,
+        InstanceProps as InstanceProps,
+        InstanceState as InstanceState,
+        LaunchTemplateSpecification as LaunchTemplateSpecification,
+        LicenseSpecification as LicenseSpecification,
+        NetworkInterface as NetworkInterface,
+        PrivateIpAddressSpecification as PrivateIpAddressSpecification,
+        SsmAssociation as SsmAssociation,
+        Tag as Tag,
+        Volume as Volume,
+    )
 
 __all__ = [
     "AssociationParameter",
@@ -65,255 +94,42 @@ __all__ = [
     "VolumeDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _instance_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_instance_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AssociationParameter",
+        "BlockDeviceMapping",
+        "ElasticGpuSpecification",
+        "ElasticInferenceAccelerator",
+        "InstanceAttributes",
+        "InstanceCpuOptions",
+        "InstanceCreditSpecification",
+        "InstanceEbs",
+        "InstanceEnaSrdSpecification",
+        "InstanceEnaSrdUdpSpecification",
+        "InstanceEnclaveOptions",
+        "InstanceHibernationOptions",
+        "InstanceIpv6Address",
+        "InstanceMetadataOptions",
+        "InstancePrivateDnsNameOptions",
+        "InstanceProps",
+        "InstanceState",
+        "LaunchTemplateSpecification",
+        "LicenseSpecification",
+        "NetworkInterface",
+        "PrivateIpAddressSpecification",
+        "SsmAssociation",
+        "Tag",
+        "Volume",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AssociationParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: list[str]
-
-
-class ElasticGpuSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: str
-
-
-class ElasticInferenceAccelerator(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Count: int | None = None
-    Type: str
-
-
-class InstanceCpuOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CoreCount: int | None = None
-    ThreadsPerCore: int | None = None
-
-
-class InstanceCreditSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CPUCredits: str | None = None
-
-
-class InstanceEbs(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeleteOnTermination: bool | None = None
-    Encrypted: bool | None = None
-    Iops: int | None = None
-    KmsKeyId: str | None = None
-    SnapshotId: str | None = None
-    VolumeSize: int | None = None
-    VolumeType: Literal["gp2", "gp3", "io1", "io2", "sc1", "st1", "standard"] | None = None
-
-
-class InstanceEnaSrdUdpSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnaSrdUdpEnabled: bool | None = None
-
-
-class InstanceEnclaveOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-
-
-class InstanceHibernationOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Configured: bool | None = None
-
-
-class InstanceIpv6Address(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ipv6Address: str
-
-
-class InstanceMetadataOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HttpEndpoint: Literal["disabled", "enabled"] | None = None
-    HttpProtocolIpv6: Literal["disabled", "enabled"] | None = None
-    HttpPutResponseHopLimit: int | None = None
-    HttpTokens: Literal["optional", "required"] | None = None
-    InstanceMetadataTags: Literal["disabled", "enabled"] | None = None
-
-
-class InstancePrivateDnsNameOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableResourceNameDnsAAAARecord: bool | None = None
-    EnableResourceNameDnsARecord: bool | None = None
-    HostnameType: Literal["ip-name", "resource-name"] | None = None
-
-
-class InstanceState(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Code: str | None = None
-    Name: str | None = None
-
-
-class LaunchTemplateSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LaunchTemplateId: str | None = None
-    LaunchTemplateName: str | None = None
-    Version: str | None = None
-
-
-class LicenseSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LicenseConfigurationArn: str
-
-
-class PrivateIpAddressSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Primary: bool
-    PrivateIpAddress: str
-
-
-class SsmAssociation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssociationParameters: list[AssociationParameter] | None = None
-    DocumentName: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class Volume(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Device: str
-    VolumeId: str
-
-
-class InstanceAttributes(DeferredModel):
-    InstanceId: str | None = None
-    PrivateDnsName: str | None = None
-    PrivateIp: str | None = None
-    PublicDnsName: str | None = None
-    PublicIp: str | None = None
-    State: InstanceState | None = None
-    VpcId: str | None = None
-
-
-class BlockDeviceMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeviceName: str
-    Ebs: InstanceEbs | None = None
-    NoDevice: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    VirtualName: str | None = None
-
-
-class InstanceEnaSrdSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnaSrdEnabled: bool | None = None
-    EnaSrdUdpSpecification: InstanceEnaSrdUdpSpecification | None = None
-
-
-class NetworkInterface(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssociateCarrierIpAddress: bool | None = None
-    AssociatePublicIpAddress: bool | None = None
-    DeleteOnTermination: bool | None = None
-    Description: str | None = None
-    DeviceIndex: str
-    EnaSrdSpecification: InstanceEnaSrdSpecification | None = None
-    GroupSet: list[str] | None = None
-    Ipv6AddressCount: int | None = None
-    Ipv6Addresses: list[InstanceIpv6Address] | None = None
-    NetworkInterfaceId: str | None = None
-    PrivateIpAddress: str | None = None
-    PrivateIpAddresses: list[PrivateIpAddressSpecification] | None = None
-    SecondaryPrivateIpAddressCount: int | None = None
-    SubnetId: str | None = None
-
-
-class InstanceProps(DeferredModel):
-    AdditionalInfo: str | None = None
-    Affinity: Literal["default", "host"] | None = None
-    AvailabilityZone: str | None = None
-    BlockDeviceMappings: list[BlockDeviceMapping] | None = None
-    CpuOptions: InstanceCpuOptions | None = None
-    CreditSpecification: InstanceCreditSpecification | None = None
-    DisableApiTermination: bool | None = None
-    EbsOptimized: bool | None = None
-    ElasticGpuSpecifications: list[ElasticGpuSpecification] | None = None
-    ElasticInferenceAccelerators: list[ElasticInferenceAccelerator] | None = None
-    EnclaveOptions: InstanceEnclaveOptions | None = None
-    HibernationOptions: InstanceHibernationOptions | None = None
-    HostId: str | None = None
-    HostResourceGroupArn: str | None = None
-    IamInstanceProfile: str | None = None
-    ImageId: str | None = None
-    InstanceInitiatedShutdownBehavior: Literal["stop", "terminate"] | None = None
-    InstanceType: str | None = None
-    Ipv6AddressCount: int | None = None
-    Ipv6Addresses: list[InstanceIpv6Address] | None = None
-    KernelId: str | None = None
-    KeyName: str | None = None
-    LaunchTemplate: LaunchTemplateSpecification | None = None
-    LicenseSpecifications: list[LicenseSpecification] | None = None
-    MetadataOptions: InstanceMetadataOptions | None = None
-    Monitoring: bool | None = None
-    NetworkInterfaces: list[NetworkInterface] | None = None
-    PlacementGroupName: str | None = None
-    PrivateDnsNameOptions: InstancePrivateDnsNameOptions | None = None
-    PrivateIpAddress: str | None = None
-    PropagateTagsToVolumeOnCreation: bool | None = None
-    RamdiskId: str | None = None
-    SecurityGroupIds: list[str] | None = None
-    SecurityGroups: list[str] | None = None
-    SourceDestCheck: bool | None = None
-    SsmAssociations: list[SsmAssociation] | None = None
-    SubnetId: str | None = None
-    Tags: list[Tag] | None = None
-    Tenancy: str | None = None
-    UserData: str | None = None
-    Volumes: list[Volume] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -915,8 +731,10 @@ class Instance(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = InstanceProps
-    attributes_model: ClassVar[type[BaseModel]] = InstanceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "InstanceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InstanceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

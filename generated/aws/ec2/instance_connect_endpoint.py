@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._instance_connect_endpoint_models import (
+        InstanceConnectEndpointAttributes as InstanceConnectEndpointAttributes,
+        InstanceConnectEndpointDnsNames as InstanceConnectEndpointDnsNames,
+        InstanceConnectEndpointProps as InstanceConnectEndpointProps,
+        InstanceConnectEndpointPublicDnsNames as InstanceConnectEndpointPublicDnsNames,
+        Tag as Tag,
+    )
 
 __all__ = [
     "InstanceConnectEndpoint",
@@ -27,67 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _instance_connect_endpoint_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_instance_connect_endpoint_models"
+_MODEL_NAMES = frozenset(
+    {
+        "InstanceConnectEndpointAttributes",
+        "InstanceConnectEndpointDnsNames",
+        "InstanceConnectEndpointProps",
+        "InstanceConnectEndpointPublicDnsNames",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class InstanceConnectEndpointDnsNames(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DnsName: str | None = None
-    FipsDnsName: str | None = None
-
-
-class InstanceConnectEndpointPublicDnsNames(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Dualstack: InstanceConnectEndpointDnsNames | None = None
-    Ipv4: InstanceConnectEndpointDnsNames | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class InstanceConnectEndpointAttributes(DeferredModel):
-    AvailabilityZone: str | None = None
-    AvailabilityZoneId: str | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-    InstanceConnectEndpointArn: str | None = None
-    NetworkInterfaceIds: list[str] | None = None
-    OwnerId: str | None = None
-    PublicDnsNames: InstanceConnectEndpointPublicDnsNames | None = None
-    State: (
-        Literal[
-            "create-in-progress",
-            "create-complete",
-            "create-failed",
-            "delete-in-progress",
-            "delete-complete",
-            "delete-failed",
-            "update-in-progress",
-            "update-complete",
-            "update-failed",
-        ]
-        | None
-    ) = None
-    StateMessage: str | None = None
-    VpcId: str | None = None
-
-
-class InstanceConnectEndpointProps(DeferredModel):
-    ClientToken: str | None = None
-    PreserveClientIp: bool | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetId: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -235,8 +201,12 @@ class InstanceConnectEndpoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = InstanceConnectEndpointProps
-    attributes_model: ClassVar[type[BaseModel]] = InstanceConnectEndpointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InstanceConnectEndpointProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InstanceConnectEndpointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

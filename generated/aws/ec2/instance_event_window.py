@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._instance_event_window_models import (
+        InstanceEventWindowAttributes as InstanceEventWindowAttributes,
+        InstanceEventWindowProps as InstanceEventWindowProps,
+        Tag as Tag,
+        TimeRange as TimeRange,
+    )
 
 __all__ = [
     "InstanceEventWindow",
@@ -25,43 +34,22 @@ __all__ = [
     "TimeRangeDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _instance_event_window_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_instance_event_window_models"
+_MODEL_NAMES = frozenset(
+    {
+        "InstanceEventWindowAttributes",
+        "InstanceEventWindowProps",
+        "Tag",
+        "TimeRange",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TimeRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndHour: int | None = None
-    EndWeekDay: (
-        Literal["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"] | None
-    ) = None
-    StartHour: int | None = None
-    StartWeekDay: (
-        Literal["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"] | None
-    ) = None
-
-
-class InstanceEventWindowAttributes(DeferredModel):
-    Arn: str | None = None
-    InstanceEventWindowId: str | None = None
-    State: str | None = None
-
-
-class InstanceEventWindowProps(DeferredModel):
-    CronExpression: str | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-    TimeRanges: list[TimeRange] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -179,8 +167,12 @@ class InstanceEventWindow(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = InstanceEventWindowProps
-    attributes_model: ClassVar[type[BaseModel]] = InstanceEventWindowAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InstanceEventWindowProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InstanceEventWindowAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._ipam_models import (
+        IPAMAttributes as IPAMAttributes,
+        IPAMProps as IPAMProps,
+        IpamOperatingRegion as IpamOperatingRegion,
+        IpamOrganizationalUnitExclusion as IpamOrganizationalUnitExclusion,
+        Tag as Tag,
+    )
 
 __all__ = [
     "IPAM",
@@ -27,53 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _ipam_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_ipam_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IPAMAttributes",
+        "IPAMProps",
+        "IpamOperatingRegion",
+        "IpamOrganizationalUnitExclusion",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IpamOperatingRegion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RegionName: str
-
-
-class IpamOrganizationalUnitExclusion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OrganizationsEntityPath: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class IPAMAttributes(DeferredModel):
-    Arn: str | None = None
-    DefaultResourceDiscoveryAssociationId: str | None = None
-    DefaultResourceDiscoveryId: str | None = None
-    IpamId: str | None = None
-    PrivateDefaultScopeId: str | None = None
-    PublicDefaultScopeId: str | None = None
-    ResourceDiscoveryAssociationCount: int | None = None
-    ScopeCount: int | None = None
-
-
-class IPAMProps(DeferredModel):
-    DefaultResourceDiscoveryOrganizationalUnitExclusions: (
-        list[IpamOrganizationalUnitExclusion] | None
-    ) = None
-    Description: str | None = None
-    EnablePrivateGua: bool | None = None
-    MeteredAccount: Literal["ipam-owner", "resource-owner"] | None = None
-    OperatingRegions: list[IpamOperatingRegion] | None = None
-    Tags: list[Tag] | None = None
-    Tier: Literal["free", "advanced"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -207,8 +187,8 @@ class IPAM(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IPAMProps
-    attributes_model: ClassVar[type[BaseModel]] = IPAMAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IPAMProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IPAMAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._ipam_allocation_models import (
+        IPAMAllocationAttributes as IPAMAllocationAttributes,
+        IPAMAllocationProps as IPAMAllocationProps,
+    )
 
 __all__ = [
     "IPAMAllocation",
@@ -21,19 +28,20 @@ __all__ = [
     "IPAMAllocationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _ipam_allocation_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_ipam_allocation_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IPAMAllocationAttributes",
+        "IPAMAllocationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IPAMAllocationProps(DeferredModel):
-    Cidr: str | None = None
-    Description: str | None = None
-    IpamPoolId: str
-    NetmaskLength: int | None = None
-
-
-class IPAMAllocationAttributes(DeferredModel):
-    IpamPoolAllocationId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -86,8 +94,10 @@ class IPAMAllocation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IPAMAllocationProps
-    attributes_model: ClassVar[type[BaseModel]] = IPAMAllocationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IPAMAllocationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IPAMAllocationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

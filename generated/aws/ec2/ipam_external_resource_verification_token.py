@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._ipam_external_resource_verification_token_models import (
+        IpamExternalResourceVerificationTokenAttributes as IpamExternalResourceVerificationTokenAttributes,
+        IpamExternalResourceVerificationTokenProps as IpamExternalResourceVerificationTokenProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "IpamExternalResourceVerificationToken",
@@ -23,43 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _ipam_external_resource_verification_token_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_ipam_external_resource_verification_token_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IpamExternalResourceVerificationTokenAttributes",
+        "IpamExternalResourceVerificationTokenProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class IpamExternalResourceVerificationTokenAttributes(DeferredModel):
-    IpamArn: str | None = None
-    IpamExternalResourceVerificationTokenArn: str | None = None
-    IpamExternalResourceVerificationTokenId: str | None = None
-    IpamRegion: str | None = None
-    NotAfter: str | None = None
-    State: (
-        Literal[
-            "create-in-progress",
-            "create-complete",
-            "create-failed",
-            "delete-in-progress",
-            "delete-complete",
-            "delete-failed",
-        ]
-        | None
-    ) = None
-    Status: Literal["valid", "expired"] | None = None
-    TokenName: str | None = None
-    TokenValue: str | None = None
-
-
-class IpamExternalResourceVerificationTokenProps(DeferredModel):
-    IpamId: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -162,8 +148,12 @@ class IpamExternalResourceVerificationToken(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IpamExternalResourceVerificationTokenProps
-    attributes_model: ClassVar[type[BaseModel]] = IpamExternalResourceVerificationTokenAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IpamExternalResourceVerificationTokenProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IpamExternalResourceVerificationTokenAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._ipam_internet_registry_association_models import (
+        IpamInternetRegistryAssociationAttributes as IpamInternetRegistryAssociationAttributes,
+        IpamInternetRegistryAssociationProps as IpamInternetRegistryAssociationProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "IpamInternetRegistryAssociation",
@@ -23,46 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _ipam_internet_registry_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_ipam_internet_registry_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IpamInternetRegistryAssociationAttributes",
+        "IpamInternetRegistryAssociationProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class IpamInternetRegistryAssociationAttributes(DeferredModel):
-    ChildRequestXml: str | None = None
-    IpamInternetRegistryAssociationArn: str | None = None
-    IpamInternetRegistryAssociationId: str | None = None
-    IpamRegion: str | None = None
-    OwnerId: str | None = None
-    State: (
-        Literal[
-            "pending-enable",
-            "create-in-progress",
-            "create-failed",
-            "enable-in-progress",
-            "enable-complete",
-            "enable-failed",
-            "delete-in-progress",
-            "delete-complete",
-            "delete-failed",
-        ]
-        | None
-    ) = None
-
-
-class IpamInternetRegistryAssociationProps(DeferredModel):
-    Description: str | None = None
-    IpamId: str
-    OrganizationHandle: str
-    Rir: Literal["RIPE", "APNIC", "ARIN", "LACNIC"]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -161,8 +144,12 @@ class IpamInternetRegistryAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IpamInternetRegistryAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = IpamInternetRegistryAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IpamInternetRegistryAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IpamInternetRegistryAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

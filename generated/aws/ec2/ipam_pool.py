@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._ipam_pool_models import (
+        IPAMPoolAttributes as IPAMPoolAttributes,
+        IPAMPoolProps as IPAMPoolProps,
+        IPAMPoolSourceResource as IPAMPoolSourceResource,
+        ProvisionedCidr as ProvisionedCidr,
+        Tag as Tag,
+    )
 
 __all__ = [
     "IPAMPool",
@@ -27,73 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _ipam_pool_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_ipam_pool_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IPAMPoolAttributes",
+        "IPAMPoolProps",
+        "IPAMPoolSourceResource",
+        "ProvisionedCidr",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IPAMPoolSourceResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceId: str
-    ResourceOwner: str
-    ResourceRegion: str
-    ResourceType: str
-
-
-class ProvisionedCidr(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cidr: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class IPAMPoolAttributes(DeferredModel):
-    Arn: str | None = None
-    IpamArn: str | None = None
-    IpamPoolId: str | None = None
-    IpamScopeArn: str | None = None
-    IpamScopeType: Literal["public", "private"] | None = None
-    PoolDepth: int | None = None
-    State: (
-        Literal[
-            "create-in-progress",
-            "create-complete",
-            "modify-in-progress",
-            "modify-complete",
-            "delete-in-progress",
-            "delete-complete",
-        ]
-        | None
-    ) = None
-    StateMessage: str | None = None
-
-
-class IPAMPoolProps(DeferredModel):
-    AddressFamily: str
-    AllocationDefaultNetmaskLength: int | None = None
-    AllocationMaxNetmaskLength: int | None = None
-    AllocationMinNetmaskLength: int | None = None
-    AllocationResourceTags: list[Tag] | None = None
-    AutoImport: bool | None = None
-    AwsService: str | None = None
-    Description: str | None = None
-    IpamScopeId: str
-    Locale: str | None = None
-    ProvisionedCidrs: list[ProvisionedCidr] | None = None
-    PublicIpSource: str | None = None
-    PubliclyAdvertisable: bool | None = None
-    SourceIpamPoolId: str | None = None
-    SourceResource: IPAMPoolSourceResource | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -258,8 +218,10 @@ class IPAMPool(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IPAMPoolProps
-    attributes_model: ClassVar[type[BaseModel]] = IPAMPoolAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IPAMPoolProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IPAMPoolAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

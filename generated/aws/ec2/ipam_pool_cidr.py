@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._ipam_pool_cidr_models import (
+        IPAMPoolCidrAttributes as IPAMPoolCidrAttributes,
+        IPAMPoolCidrProps as IPAMPoolCidrProps,
+    )
 
 __all__ = [
     "IPAMPoolCidr",
@@ -21,19 +28,20 @@ __all__ = [
     "IPAMPoolCidrProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _ipam_pool_cidr_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_ipam_pool_cidr_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IPAMPoolCidrAttributes",
+        "IPAMPoolCidrProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IPAMPoolCidrProps(DeferredModel):
-    Cidr: str | None = None
-    IpamPoolId: str
-    NetmaskLength: int | None = None
-
-
-class IPAMPoolCidrAttributes(DeferredModel):
-    IpamPoolCidrId: str | None = None
-    State: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -86,8 +94,10 @@ class IPAMPoolCidr(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IPAMPoolCidrProps
-    attributes_model: ClassVar[type[BaseModel]] = IPAMPoolCidrAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IPAMPoolCidrProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IPAMPoolCidrAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

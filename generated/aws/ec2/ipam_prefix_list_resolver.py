@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._ipam_prefix_list_resolver_models import (
+        IPAMPrefixListResolverAttributes as IPAMPrefixListResolverAttributes,
+        IPAMPrefixListResolverProps as IPAMPrefixListResolverProps,
+        IpamPrefixListResolverRule as IpamPrefixListResolverRule,
+        IpamPrefixListResolverRuleCondition as IpamPrefixListResolverRuleCondition,
+        Tag as Tag,
+    )
 
 __all__ = [
     "IPAMPrefixListResolver",
@@ -27,54 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _ipam_prefix_list_resolver_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_ipam_prefix_list_resolver_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IPAMPrefixListResolverAttributes",
+        "IPAMPrefixListResolverProps",
+        "IpamPrefixListResolverRule",
+        "IpamPrefixListResolverRuleCondition",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class IPAMPrefixListResolverAttributes(DeferredModel):
-    IpamArn: str | None = None
-    IpamPrefixListResolverArn: str | None = None
-    IpamPrefixListResolverId: str | None = None
-
-
-class IpamPrefixListResolverRuleCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cidr: str | None = None
-    IpamPoolId: str | None = None
-    Operation: Literal["equals", "not-equals", "subnet-of"] | None = None
-    ResourceId: str | None = None
-    ResourceOwner: str | None = None
-    ResourceRegion: str | None = None
-    ResourceTag: Tag | None = None
-
-
-class IpamPrefixListResolverRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Conditions: list[IpamPrefixListResolverRuleCondition] | None = None
-    IpamScopeId: str | None = None
-    ResourceType: Literal["vpc", "subnet", "eip", "public-ipv4-pool"] | None = None
-    RuleType: Literal["static-cidr", "ipam-resource-cidr", "ipam-pool-cidr"]
-    StaticCidr: str | None = None
-
-
-class IPAMPrefixListResolverProps(DeferredModel):
-    AddressFamily: Literal["ipv4", "ipv6"]
-    Description: str | None = None
-    IpamId: str | None = None
-    Rules: list[IpamPrefixListResolverRule] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -218,8 +197,12 @@ class IPAMPrefixListResolver(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IPAMPrefixListResolverProps
-    attributes_model: ClassVar[type[BaseModel]] = IPAMPrefixListResolverAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IPAMPrefixListResolverProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IPAMPrefixListResolverAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

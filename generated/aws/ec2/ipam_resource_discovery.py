@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._ipam_resource_discovery_models import (
+        IPAMResourceDiscoveryAttributes as IPAMResourceDiscoveryAttributes,
+        IPAMResourceDiscoveryProps as IPAMResourceDiscoveryProps,
+        IpamOperatingRegion as IpamOperatingRegion,
+        IpamResourceDiscoveryOrganizationalUnitExclusion as IpamResourceDiscoveryOrganizationalUnitExclusion,
+        Tag as Tag,
+    )
 
 __all__ = [
     "IPAMResourceDiscovery",
@@ -27,48 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _ipam_resource_discovery_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_ipam_resource_discovery_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IPAMResourceDiscoveryAttributes",
+        "IPAMResourceDiscoveryProps",
+        "IpamOperatingRegion",
+        "IpamResourceDiscoveryOrganizationalUnitExclusion",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IpamOperatingRegion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RegionName: str
-
-
-class IpamResourceDiscoveryOrganizationalUnitExclusion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OrganizationsEntityPath: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class IPAMResourceDiscoveryAttributes(DeferredModel):
-    IpamResourceDiscoveryArn: str | None = None
-    IpamResourceDiscoveryId: str | None = None
-    IpamResourceDiscoveryRegion: str | None = None
-    IsDefault: bool | None = None
-    OwnerId: str | None = None
-    State: str | None = None
-
-
-class IPAMResourceDiscoveryProps(DeferredModel):
-    Description: str | None = None
-    OperatingRegions: list[IpamOperatingRegion] | None = None
-    OrganizationalUnitExclusions: list[IpamResourceDiscoveryOrganizationalUnitExclusion] | None = (
-        None
-    )
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -191,8 +176,12 @@ class IPAMResourceDiscovery(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IPAMResourceDiscoveryProps
-    attributes_model: ClassVar[type[BaseModel]] = IPAMResourceDiscoveryAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IPAMResourceDiscoveryProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IPAMResourceDiscoveryAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

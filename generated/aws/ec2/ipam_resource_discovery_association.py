@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._ipam_resource_discovery_association_models import (
+        IPAMResourceDiscoveryAssociationAttributes as IPAMResourceDiscoveryAssociationAttributes,
+        IPAMResourceDiscoveryAssociationProps as IPAMResourceDiscoveryAssociationProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "IPAMResourceDiscoveryAssociation",
@@ -23,33 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _ipam_resource_discovery_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_ipam_resource_discovery_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IPAMResourceDiscoveryAssociationAttributes",
+        "IPAMResourceDiscoveryAssociationProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class IPAMResourceDiscoveryAssociationAttributes(DeferredModel):
-    IpamArn: str | None = None
-    IpamRegion: str | None = None
-    IpamResourceDiscoveryAssociationArn: str | None = None
-    IpamResourceDiscoveryAssociationId: str | None = None
-    IsDefault: bool | None = None
-    OwnerId: str | None = None
-    ResourceDiscoveryStatus: str | None = None
-    State: str | None = None
-
-
-class IPAMResourceDiscoveryAssociationProps(DeferredModel):
-    IpamId: str
-    IpamResourceDiscoveryId: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -137,8 +133,12 @@ class IPAMResourceDiscoveryAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IPAMResourceDiscoveryAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = IPAMResourceDiscoveryAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IPAMResourceDiscoveryAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IPAMResourceDiscoveryAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

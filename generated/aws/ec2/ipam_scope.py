@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._ipam_scope_models import (
+        IPAMScopeAttributes as IPAMScopeAttributes,
+        IPAMScopeProps as IPAMScopeProps,
+        IpamScopeExternalAuthorityConfiguration as IpamScopeExternalAuthorityConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "IPAMScope",
@@ -25,40 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _ipam_scope_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_ipam_scope_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IPAMScopeAttributes",
+        "IPAMScopeProps",
+        "IpamScopeExternalAuthorityConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IpamScopeExternalAuthorityConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExternalResourceIdentifier: str
-    IpamScopeExternalAuthorityType: Literal["infoblox"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class IPAMScopeAttributes(DeferredModel):
-    Arn: str | None = None
-    IpamArn: str | None = None
-    IpamScopeId: str | None = None
-    IpamScopeType: Literal["public", "private"] | None = None
-    IsDefault: bool | None = None
-    PoolCount: int | None = None
-
-
-class IPAMScopeProps(DeferredModel):
-    Description: str | None = None
-    ExternalAuthorityConfiguration: IpamScopeExternalAuthorityConfiguration | None = None
-    IpamId: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -156,8 +147,10 @@ class IPAMScope(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IPAMScopeProps
-    attributes_model: ClassVar[type[BaseModel]] = IPAMScopeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IPAMScopeProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IPAMScopeAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,62 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._launch_template_models import (
+        BlockDeviceMapping as BlockDeviceMapping,
+        Ipv4PrefixSpecification as Ipv4PrefixSpecification,
+        Ipv6Add as Ipv6Add,
+        Ipv6PrefixSpecification as Ipv6PrefixSpecification,
+        LaunchTemplateAcceleratorCount as LaunchTemplateAcceleratorCount,
+        LaunchTemplateAcceleratorTotalMemoryMiB as LaunchTemplateAcceleratorTotalMemoryMiB,
+        LaunchTemplateAttributes as LaunchTemplateAttributes,
+        LaunchTemplateBaselineEbsBandwidthMbps as LaunchTemplateBaselineEbsBandwidthMbps,
+        LaunchTemplateBaselinePerformanceFactors as LaunchTemplateBaselinePerformanceFactors,
+        LaunchTemplateCapacityReservationSpecification as LaunchTemplateCapacityReservationSpecification,
+        LaunchTemplateCapacityReservationTarget as LaunchTemplateCapacityReservationTarget,
+        LaunchTemplateConnectionTrackingSpecification as LaunchTemplateConnectionTrackingSpecification,
+        LaunchTemplateCpu as LaunchTemplateCpu,
+        LaunchTemplateCpuOptions as LaunchTemplateCpuOptions,
+        LaunchTemplateCreditSpecification as LaunchTemplateCreditSpecification,
+        LaunchTemplateEbs as LaunchTemplateEbs,
+        LaunchTemplateEnaSrdSpecification as LaunchTemplateEnaSrdSpecification,
+        LaunchTemplateEnaSrdUdpSpecification as LaunchTemplateEnaSrdUdpSpecification,
+        LaunchTemplateEnclaveOptions as LaunchTemplateEnclaveOptions,
+        LaunchTemplateHibernationOptions as LaunchTemplateHibernationOptions,
+        LaunchTemplateIamInstanceProfile as LaunchTemplateIamInstanceProfile,
+        LaunchTemplateInstanceMarketOptions as LaunchTemplateInstanceMarketOptions,
+        LaunchTemplateInstanceRequirements as LaunchTemplateInstanceRequirements,
+        LaunchTemplateLaunchTemplateData as LaunchTemplateLaunchTemplateData,
+        LaunchTemplateMaintenanceOptions as LaunchTemplateMaintenanceOptions,
+        LaunchTemplateMemoryGiBPerVCpu as LaunchTemplateMemoryGiBPerVCpu,
+        LaunchTemplateMemoryMiB as LaunchTemplateMemoryMiB,
+        LaunchTemplateMetadataOptions as LaunchTemplateMetadataOptions,
+        LaunchTemplateMonitoring as LaunchTemplateMonitoring,
+        LaunchTemplateNetworkBandwidthGbps as LaunchTemplateNetworkBandwidthGbps,
+        LaunchTemplateNetworkInterfaceCount as LaunchTemplateNetworkInterfaceCount,
+        LaunchTemplateNetworkPerformanceOptions as LaunchTemplateNetworkPerformanceOptions,
+        LaunchTemplatePlacement as LaunchTemplatePlacement,
+        LaunchTemplatePrivateDnsNameOptions as LaunchTemplatePrivateDnsNameOptions,
+        LaunchTemplateProps as LaunchTemplateProps,
+        LaunchTemplateSpotOptions as LaunchTemplateSpotOptions,
+        LaunchTemplateTagSpecification as LaunchTemplateTagSpecification,
+        LaunchTemplateTotalLocalStorageGB as LaunchTemplateTotalLocalStorageGB,
+        LaunchTemplateVCpuCount as LaunchTemplateVCpuCount,
+        LicenseSpecification as LicenseSpecification,
+        NetworkInterface as NetworkInterface,
+        PrivateIpAdd as PrivateIpAdd,
+        Reference as Reference,
+        Tag as Tag,
+        TagSpecification as TagSpecification,
+    )
 
 __all__ = [
     "BlockDeviceMapping",
@@ -107,713 +157,63 @@ __all__ = [
     "TagSpecificationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class Ipv4PrefixSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ipv4Prefix: str | None = None
-
-
-class Ipv6Add(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ipv6Address: str | None = None
-
-
-class Ipv6PrefixSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ipv6Prefix: str | None = None
-
-
-class LaunchTemplateAcceleratorCount(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class LaunchTemplateAcceleratorTotalMemoryMiB(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class LaunchTemplateBaselineEbsBandwidthMbps(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class LaunchTemplateCapacityReservationTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityReservationId: str | None = None
-    CapacityReservationResourceGroupArn: str | None = None
-
-
-class LaunchTemplateConnectionTrackingSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TcpEstablishedTimeout: int | None = None
-    UdpStreamTimeout: int | None = None
-    UdpTimeout: int | None = None
-
-
-class LaunchTemplateCpuOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AmdSevSnp: Literal["enabled", "disabled"] | None = None
-    CoreCount: int | None = None
-    NestedVirtualization: Literal["enabled", "disabled"] | None = None
-    ThreadsPerCore: int | None = None
-
-
-class LaunchTemplateCreditSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CpuCredits: str | None = None
-
-
-class LaunchTemplateEbs(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeleteOnTermination: bool | None = None
-    EbsCardIndex: int | None = None
-    Encrypted: bool | None = None
-    Iops: int | None = None
-    KmsKeyId: str | None = None
-    SnapshotId: str | None = None
-    Throughput: int | None = None
-    VolumeInitializationRate: int | None = None
-    VolumeSize: int | None = None
-    VolumeType: Literal["gp2", "gp3", "io1", "io2", "sc1", "st1", "standard"] | None = None
-
-
-class LaunchTemplateEnaSrdUdpSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnaSrdUdpEnabled: bool | None = None
-
-
-class LaunchTemplateEnclaveOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-
-
-class LaunchTemplateHibernationOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Configured: bool | None = None
-
-
-class LaunchTemplateIamInstanceProfile(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-    Name: str | None = None
-
-
-class LaunchTemplateMaintenanceOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoRecovery: Literal["default", "disabled"] | None = None
-
-
-class LaunchTemplateMemoryGiBPerVCpu(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: float | None = None
-    Min: float | None = None
-
-
-class LaunchTemplateMemoryMiB(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class LaunchTemplateMetadataOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HttpEndpoint: Literal["disabled", "enabled"] | None = None
-    HttpProtocolIpv6: Literal["disabled", "enabled"] | None = None
-    HttpPutResponseHopLimit: int | None = None
-    HttpTokens: Literal["optional", "required"] | None = None
-    InstanceMetadataTags: Literal["disabled", "enabled"] | None = None
-
-
-class LaunchTemplateMonitoring(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-
-
-class LaunchTemplateNetworkBandwidthGbps(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: float | None = None
-    Min: float | None = None
-
-
-class LaunchTemplateNetworkInterfaceCount(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class LaunchTemplateNetworkPerformanceOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BandwidthWeighting: Literal["default", "ebs-1", "vpc-1"] | None = None
-
-
-class LaunchTemplatePlacement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Affinity: str | None = None
-    AvailabilityZone: str | None = None
-    GroupId: str | None = None
-    GroupName: str | None = None
-    HostId: str | None = None
-    HostResourceGroupArn: str | None = None
-    PartitionNumber: int | None = None
-    SpreadDomain: str | None = None
-    Tenancy: Literal["dedicated", "default", "host"] | None = None
-
-
-class LaunchTemplatePrivateDnsNameOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableResourceNameDnsAAAARecord: bool | None = None
-    EnableResourceNameDnsARecord: bool | None = None
-    HostnameType: Literal["ip-name", "resource-name"] | None = None
-
-
-class LaunchTemplateSpotOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BlockDurationMinutes: int | None = None
-    InstanceInterruptionBehavior: Literal["hibernate", "stop", "terminate"] | None = None
-    MaxPrice: str | None = None
-    SpotInstanceType: Literal["one-time", "persistent"] | None = None
-    ValidUntil: str | None = None
-
-
-class LaunchTemplateTotalLocalStorageGB(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: float | None = None
-    Min: float | None = None
-
-
-class LaunchTemplateVCpuCount(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class LicenseSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LicenseConfigurationArn: str | None = None
-
-
-class PrivateIpAdd(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Primary: bool | None = None
-    PrivateIpAddress: str | None = None
-
-
-class Reference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceFamily: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TagSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceType: (
-        Literal[
-            "application-status-check",
-            "capacity-block",
-            "capacity-manager-data-export",
-            "capacity-reservation",
-            "capacity-reservation-cancellation-quote",
-            "capacity-reservation-fleet",
-            "capacity-reservation-modification-quote",
-            "carrier-gateway",
-            "client-vpn-endpoint",
-            "coip-pool",
-            "customer-gateway",
-            "declarative-policies-report",
-            "dedicated-host",
-            "dhcp-options",
-            "egress-only-internet-gateway",
-            "elastic-gpu",
-            "elastic-ip",
-            "export-image-task",
-            "export-instance-task",
-            "fleet",
-            "fpga-image",
-            "host-reservation",
-            "image",
-            "image-usage-report",
-            "import-image-task",
-            "import-snapshot-task",
-            "instance",
-            "instance-connect-endpoint",
-            "instance-event-window",
-            "internet-gateway",
-            "ipam",
-            "ipam-external-resource-verification-token",
-            "ipam-internet-registry-association",
-            "ipam-policy",
-            "ipam-pool",
-            "ipam-pool-allocation",
-            "ipam-prefix-list-resolver",
-            "ipam-prefix-list-resolver-target",
-            "ipam-resource-discovery",
-            "ipam-resource-discovery-association",
-            "ipam-scope",
-            "ipv4pool-ec2",
-            "ipv6pool-ec2",
-            "key-pair",
-            "launch-template",
-            "local-gateway",
-            "local-gateway-route-table",
-            "local-gateway-route-table-virtual-interface-group-association",
-            "local-gateway-route-table-vpc-association",
-            "local-gateway-virtual-interface",
-            "local-gateway-virtual-interface-group",
-            "mac-modification-task",
-            "natgateway",
-            "network-acl",
-            "network-insights-access-scope",
-            "network-insights-access-scope-analysis",
-            "network-insights-analysis",
-            "network-insights-path",
-            "network-interface",
-            "outpost-lag",
-            "placement-group",
-            "prefix-list",
-            "replace-root-volume-task",
-            "reserved-instances",
-            "route-server",
-            "route-server-endpoint",
-            "route-server-peer",
-            "route-table",
-            "secondary-interface",
-            "secondary-network",
-            "secondary-subnet",
-            "security-group",
-            "security-group-rule",
-            "service-link-virtual-interface",
-            "snapshot",
-            "spot-fleet-request",
-            "spot-instances-request",
-            "subnet",
-            "subnet-cidr-reservation",
-            "traffic-mirror-filter",
-            "traffic-mirror-filter-rule",
-            "traffic-mirror-session",
-            "traffic-mirror-target",
-            "transit-gateway",
-            "transit-gateway-attachment",
-            "transit-gateway-connect-peer",
-            "transit-gateway-metering-policy",
-            "transit-gateway-multicast-domain",
-            "transit-gateway-policy-table",
-            "transit-gateway-route-table",
-            "transit-gateway-route-table-announcement",
-            "verified-access-endpoint",
-            "verified-access-endpoint-target",
-            "verified-access-group",
-            "verified-access-instance",
-            "verified-access-policy",
-            "verified-access-trust-provider",
-            "volume",
-            "vpc",
-            "vpc-block-public-access-exclusion",
-            "vpc-encryption-control",
-            "vpc-endpoint",
-            "vpc-endpoint-connection",
-            "vpc-endpoint-connection-device-type",
-            "vpc-endpoint-service",
-            "vpc-endpoint-service-permission",
-            "vpc-flow-log",
-            "vpc-peering-connection",
-            "vpn-concentrator",
-            "vpn-connection",
-            "vpn-connection-device-type",
-            "vpn-gateway",
-        ]
-        | None
-    ) = None
-    Tags: list[Tag] | None = None
-
-
-class LaunchTemplateAttributes(DeferredModel):
-    DefaultVersionNumber: str | None = None
-    LatestVersionNumber: str | None = None
-    LaunchTemplateId: str | None = None
-
-
-class BlockDeviceMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeviceName: str | None = None
-    Ebs: LaunchTemplateEbs | None = None
-    NoDevice: str | None = None
-    VirtualName: str | None = None
-
-
-class LaunchTemplateCapacityReservationSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityReservationPreference: Literal["capacity-reservations-only", "none", "open"] | None = (
-        None
-    )
-    CapacityReservationTarget: LaunchTemplateCapacityReservationTarget | None = None
-
-
-class LaunchTemplateCpu(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    References: list[Reference] | None = None
-
-
-class LaunchTemplateEnaSrdSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnaSrdEnabled: bool | None = None
-    EnaSrdUdpSpecification: LaunchTemplateEnaSrdUdpSpecification | None = None
-
-
-class LaunchTemplateInstanceMarketOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MarketType: (
-        Literal["capacity-block", "interruptible-capacity-reservation", "on-demand", "spot"] | None
-    ) = None
-    SpotOptions: LaunchTemplateSpotOptions | None = None
-
-
-class LaunchTemplateTagSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceType: (
-        Literal[
-            "application-status-check",
-            "capacity-block",
-            "capacity-manager-data-export",
-            "capacity-reservation",
-            "capacity-reservation-cancellation-quote",
-            "capacity-reservation-fleet",
-            "capacity-reservation-modification-quote",
-            "carrier-gateway",
-            "client-vpn-endpoint",
-            "coip-pool",
-            "customer-gateway",
-            "declarative-policies-report",
-            "dedicated-host",
-            "dhcp-options",
-            "egress-only-internet-gateway",
-            "elastic-gpu",
-            "elastic-ip",
-            "export-image-task",
-            "export-instance-task",
-            "fleet",
-            "fpga-image",
-            "host-reservation",
-            "image",
-            "image-usage-report",
-            "import-image-task",
-            "import-snapshot-task",
-            "instance",
-            "instance-connect-endpoint",
-            "instance-event-window",
-            "internet-gateway",
-            "ipam",
-            "ipam-external-resource-verification-token",
-            "ipam-internet-registry-association",
-            "ipam-policy",
-            "ipam-pool",
-            "ipam-pool-allocation",
-            "ipam-prefix-list-resolver",
-            "ipam-prefix-list-resolver-target",
-            "ipam-resource-discovery",
-            "ipam-resource-discovery-association",
-            "ipam-scope",
-            "ipv4pool-ec2",
-            "ipv6pool-ec2",
-            "key-pair",
-            "launch-template",
-            "local-gateway",
-            "local-gateway-route-table",
-            "local-gateway-route-table-virtual-interface-group-association",
-            "local-gateway-route-table-vpc-association",
-            "local-gateway-virtual-interface",
-            "local-gateway-virtual-interface-group",
-            "mac-modification-task",
-            "natgateway",
-            "network-acl",
-            "network-insights-access-scope",
-            "network-insights-access-scope-analysis",
-            "network-insights-analysis",
-            "network-insights-path",
-            "network-interface",
-            "outpost-lag",
-            "placement-group",
-            "prefix-list",
-            "replace-root-volume-task",
-            "reserved-instances",
-            "route-server",
-            "route-server-endpoint",
-            "route-server-peer",
-            "route-table",
-            "secondary-interface",
-            "secondary-network",
-            "secondary-subnet",
-            "security-group",
-            "security-group-rule",
-            "service-link-virtual-interface",
-            "snapshot",
-            "spot-fleet-request",
-            "spot-instances-request",
-            "subnet",
-            "subnet-cidr-reservation",
-            "traffic-mirror-filter",
-            "traffic-mirror-filter-rule",
-            "traffic-mirror-session",
-            "traffic-mirror-target",
-            "transit-gateway",
-            "transit-gateway-attachment",
-            "transit-gateway-connect-peer",
-            "transit-gateway-metering-policy",
-            "transit-gateway-multicast-domain",
-            "transit-gateway-policy-table",
-            "transit-gateway-route-table",
-            "transit-gateway-route-table-announcement",
-            "verified-access-endpoint",
-            "verified-access-endpoint-target",
-            "verified-access-group",
-            "verified-access-instance",
-            "verified-access-policy",
-            "verified-access-trust-provider",
-            "volume",
-            "vpc",
-            "vpc-block-public-access-exclusion",
-            "vpc-encryption-control",
-            "vpc-endpoint",
-            "vpc-endpoint-connection",
-            "vpc-endpoint-connection-device-type",
-            "vpc-endpoint-service",
-            "vpc-endpoint-service-permission",
-            "vpc-flow-log",
-            "vpc-peering-connection",
-            "vpn-concentrator",
-            "vpn-connection",
-            "vpn-connection-device-type",
-            "vpn-gateway",
-        ]
-        | None
-    ) = None
-    Tags: list[Tag] | None = None
-
-
-class NetworkInterface(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssociateCarrierIpAddress: bool | None = None
-    AssociatePublicIpAddress: bool | None = None
-    ConnectionTrackingSpecification: LaunchTemplateConnectionTrackingSpecification | None = None
-    DeleteOnTermination: bool | None = None
-    Description: str | None = None
-    DeviceIndex: int | None = None
-    EnaQueueCount: int | None = None
-    EnaSrdSpecification: LaunchTemplateEnaSrdSpecification | None = None
-    Groups: list[str] | None = None
-    InterfaceType: str | None = None
-    Ipv4PrefixCount: int | None = None
-    Ipv4Prefixes: list[Ipv4PrefixSpecification] | None = None
-    Ipv6AddressCount: int | None = None
-    Ipv6Addresses: list[Ipv6Add] | None = None
-    Ipv6PrefixCount: int | None = None
-    Ipv6Prefixes: list[Ipv6PrefixSpecification] | None = None
-    NetworkCardIndex: int | None = None
-    NetworkInterfaceId: str | None = None
-    PrimaryIpv6: bool | None = None
-    PrivateIpAddress: str | None = None
-    PrivateIpAddresses: list[PrivateIpAdd] | None = None
-    SecondaryPrivateIpAddressCount: int | None = None
-    SubnetId: str | None = None
-
-
-class LaunchTemplateBaselinePerformanceFactors(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cpu: LaunchTemplateCpu | None = None
-
-
-class LaunchTemplateInstanceRequirements(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AcceleratorCount: LaunchTemplateAcceleratorCount | None = None
-    AcceleratorManufacturers: (
-        list[Literal["amazon-web-services", "amd", "habana", "nvidia", "xilinx"]] | None
-    ) = None
-    AcceleratorNames: (
-        list[
-            Literal[
-                "a100",
-                "a10g",
-                "gaudi-hl-205",
-                "h100",
-                "inferentia",
-                "inferentia2",
-                "k520",
-                "k80",
-                "l4",
-                "l40s",
-                "m60",
-                "radeon-pro-v520",
-                "t4",
-                "t4g",
-                "trainium",
-                "trainium2",
-                "u30",
-                "v100",
-                "vu9p",
-            ]
-        ]
-        | None
-    ) = None
-    AcceleratorTotalMemoryMiB: LaunchTemplateAcceleratorTotalMemoryMiB | None = None
-    AcceleratorTypes: list[Literal["fpga", "gpu", "inference", "media"]] | None = None
-    AllowedInstanceTypes: list[str] | None = None
-    BareMetal: Literal["excluded", "included", "required"] | None = None
-    BaselineEbsBandwidthMbps: LaunchTemplateBaselineEbsBandwidthMbps | None = None
-    BaselinePerformanceFactors: LaunchTemplateBaselinePerformanceFactors | None = None
-    BurstablePerformance: Literal["excluded", "included", "required"] | None = None
-    CpuManufacturers: list[Literal["amazon-web-services", "amd", "apple", "intel"]] | None = None
-    ExcludedInstanceTypes: list[str] | None = None
-    InstanceGenerations: list[Literal["current", "previous"]] | None = None
-    LocalStorage: Literal["excluded", "included", "required"] | None = None
-    LocalStorageTypes: list[Literal["hdd", "ssd"]] | None = None
-    MaxSpotPriceAsPercentageOfOptimalOnDemandPrice: int | None = None
-    MemoryGiBPerVCpu: LaunchTemplateMemoryGiBPerVCpu | None = None
-    MemoryMiB: LaunchTemplateMemoryMiB | None = None
-    NetworkBandwidthGbps: LaunchTemplateNetworkBandwidthGbps | None = None
-    NetworkInterfaceCount: LaunchTemplateNetworkInterfaceCount | None = None
-    OnDemandMaxPricePercentageOverLowestPrice: int | None = None
-    RequireHibernateSupport: bool | None = None
-    SpotMaxPricePercentageOverLowestPrice: int | None = None
-    TotalLocalStorageGB: LaunchTemplateTotalLocalStorageGB | None = None
-    VCpuCount: LaunchTemplateVCpuCount | None = None
-
-
-class LaunchTemplateLaunchTemplateData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BlockDeviceMappings: list[BlockDeviceMapping] | None = None
-    CapacityReservationSpecification: LaunchTemplateCapacityReservationSpecification | None = None
-    CpuOptions: LaunchTemplateCpuOptions | None = None
-    CreditSpecification: LaunchTemplateCreditSpecification | None = None
-    DisableApiStop: bool | None = None
-    DisableApiTermination: bool | None = None
-    EbsOptimized: bool | None = None
-    EnclaveOptions: LaunchTemplateEnclaveOptions | None = None
-    HibernationOptions: LaunchTemplateHibernationOptions | None = None
-    IamInstanceProfile: LaunchTemplateIamInstanceProfile | None = None
-    ImageId: str | None = None
-    InstanceInitiatedShutdownBehavior: Literal["stop", "terminate"] | None = None
-    InstanceMarketOptions: LaunchTemplateInstanceMarketOptions | None = None
-    InstanceRequirements: LaunchTemplateInstanceRequirements | None = None
-    InstanceType: str | None = None
-    KernelId: str | None = None
-    KeyName: str | None = None
-    LicenseSpecifications: list[LicenseSpecification] | None = None
-    MaintenanceOptions: LaunchTemplateMaintenanceOptions | None = None
-    MetadataOptions: LaunchTemplateMetadataOptions | None = None
-    Monitoring: LaunchTemplateMonitoring | None = None
-    NetworkInterfaces: list[NetworkInterface] | None = None
-    NetworkPerformanceOptions: LaunchTemplateNetworkPerformanceOptions | None = None
-    Placement: LaunchTemplatePlacement | None = None
-    PrivateDnsNameOptions: LaunchTemplatePrivateDnsNameOptions | None = None
-    RamDiskId: str | None = None
-    SecurityGroupIds: list[str] | None = None
-    SecurityGroups: list[str] | None = None
-    TagSpecifications: list[TagSpecification] | None = None
-    UserData: str | None = None
-
-
-class LaunchTemplateProps(DeferredModel):
-    LaunchTemplateData: LaunchTemplateLaunchTemplateData
-    LaunchTemplateName: str | None = None
-    TagSpecifications: list[LaunchTemplateTagSpecification] | None = None
-    VersionDescription: str | None = None
-
+# The pydantic models live in _launch_template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_launch_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BlockDeviceMapping",
+        "Ipv4PrefixSpecification",
+        "Ipv6Add",
+        "Ipv6PrefixSpecification",
+        "LaunchTemplateAcceleratorCount",
+        "LaunchTemplateAcceleratorTotalMemoryMiB",
+        "LaunchTemplateAttributes",
+        "LaunchTemplateBaselineEbsBandwidthMbps",
+        "LaunchTemplateBaselinePerformanceFactors",
+        "LaunchTemplateCapacityReservationSpecification",
+        "LaunchTemplateCapacityReservationTarget",
+        "LaunchTemplateConnectionTrackingSpecification",
+        "LaunchTemplateCpu",
+        "LaunchTemplateCpuOptions",
+        "LaunchTemplateCreditSpecification",
+        "LaunchTemplateEbs",
+        "LaunchTemplateEnaSrdSpecification",
+        "LaunchTemplateEnaSrdUdpSpecification",
+        "LaunchTemplateEnclaveOptions",
+        "LaunchTemplateHibernationOptions",
+        "LaunchTemplateIamInstanceProfile",
+        "LaunchTemplateInstanceMarketOptions",
+        "LaunchTemplateInstanceRequirements",
+        "LaunchTemplateLaunchTemplateData",
+        "LaunchTemplateMaintenanceOptions",
+        "LaunchTemplateMemoryGiBPerVCpu",
+        "LaunchTemplateMemoryMiB",
+        "LaunchTemplateMetadataOptions",
+        "LaunchTemplateMonitoring",
+        "LaunchTemplateNetworkBandwidthGbps",
+        "LaunchTemplateNetworkInterfaceCount",
+        "LaunchTemplateNetworkPerformanceOptions",
+        "LaunchTemplatePlacement",
+        "LaunchTemplatePrivateDnsNameOptions",
+        "LaunchTemplateProps",
+        "LaunchTemplateSpotOptions",
+        "LaunchTemplateTagSpecification",
+        "LaunchTemplateTotalLocalStorageGB",
+        "LaunchTemplateVCpuCount",
+        "LicenseSpecification",
+        "NetworkInterface",
+        "PrivateIpAdd",
+        "Reference",
+        "Tag",
+        "TagSpecification",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -2101,8 +1501,10 @@ class LaunchTemplate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LaunchTemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = LaunchTemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LaunchTemplateProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LaunchTemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._local_gateway_route_table_virtual_interface_group_association_models import (
+        LocalGatewayRouteTableVirtualInterfaceGroupAssociationAttributes as LocalGatewayRouteTableVirtualInterfaceGroupAssociationAttributes,
+        LocalGatewayRouteTableVirtualInterfaceGroupAssociationProps as LocalGatewayRouteTableVirtualInterfaceGroupAssociationProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "LocalGatewayRouteTableVirtualInterfaceGroupAssociation",
@@ -23,30 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _local_gateway_route_table_virtual_interface_group_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_local_gateway_route_table_virtual_interface_group_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LocalGatewayRouteTableVirtualInterfaceGroupAssociationAttributes",
+        "LocalGatewayRouteTableVirtualInterfaceGroupAssociationProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class LocalGatewayRouteTableVirtualInterfaceGroupAssociationAttributes(DeferredModel):
-    LocalGatewayId: str | None = None
-    LocalGatewayRouteTableArn: str | None = None
-    LocalGatewayRouteTableVirtualInterfaceGroupAssociationId: str | None = None
-    OwnerId: str | None = None
-    State: str | None = None
-
-
-class LocalGatewayRouteTableVirtualInterfaceGroupAssociationProps(DeferredModel):
-    LocalGatewayRouteTableId: str
-    LocalGatewayVirtualInterfaceGroupId: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -138,11 +137,11 @@ class LocalGatewayRouteTableVirtualInterfaceGroupAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = (
-        LocalGatewayRouteTableVirtualInterfaceGroupAssociationProps
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LocalGatewayRouteTableVirtualInterfaceGroupAssociationProps"
     )
-    attributes_model: ClassVar[type[BaseModel]] = (
-        LocalGatewayRouteTableVirtualInterfaceGroupAssociationAttributes
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LocalGatewayRouteTableVirtualInterfaceGroupAssociationAttributes"
     )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._local_gateway_virtual_interface_group_models import (
+        LocalGatewayVirtualInterfaceGroupAttributes as LocalGatewayVirtualInterfaceGroupAttributes,
+        LocalGatewayVirtualInterfaceGroupProps as LocalGatewayVirtualInterfaceGroupProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "LocalGatewayVirtualInterfaceGroup",
@@ -23,31 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _local_gateway_virtual_interface_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_local_gateway_virtual_interface_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LocalGatewayVirtualInterfaceGroupAttributes",
+        "LocalGatewayVirtualInterfaceGroupProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class LocalGatewayVirtualInterfaceGroupAttributes(DeferredModel):
-    ConfigurationState: str | None = None
-    LocalGatewayVirtualInterfaceGroupArn: str | None = None
-    LocalGatewayVirtualInterfaceGroupId: str | None = None
-    LocalGatewayVirtualInterfaceIds: list[str] | None = None
-    OwnerId: str | None = None
-
-
-class LocalGatewayVirtualInterfaceGroupProps(DeferredModel):
-    LocalBgpAsn: int | None = None
-    LocalBgpAsnExtended: int | None = None
-    LocalGatewayId: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -144,8 +142,12 @@ class LocalGatewayVirtualInterfaceGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LocalGatewayVirtualInterfaceGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = LocalGatewayVirtualInterfaceGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LocalGatewayVirtualInterfaceGroupProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LocalGatewayVirtualInterfaceGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

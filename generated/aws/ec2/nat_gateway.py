@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._nat_gateway_models import (
+        AvailabilityZoneAddress as AvailabilityZoneAddress,
+        NatGatewayAttributes as NatGatewayAttributes,
+        NatGatewayProps as NatGatewayProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AvailabilityZoneAddress",
@@ -25,48 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _nat_gateway_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_nat_gateway_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AvailabilityZoneAddress",
+        "NatGatewayAttributes",
+        "NatGatewayProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AvailabilityZoneAddress(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllocationIds: list[str]
-    AvailabilityZone: str | None = None
-    AvailabilityZoneId: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class NatGatewayAttributes(DeferredModel):
-    AutoProvisionZones: str | None = None
-    AutoScalingIps: str | None = None
-    EniId: str | None = None
-    NatGatewayId: str | None = None
-    RouteTableId: str | None = None
-
-
-class NatGatewayProps(DeferredModel):
-    AllocationId: str | None = None
-    AvailabilityMode: Literal["regional", "zonal"] | None = None
-    AvailabilityZoneAddresses: list[AvailabilityZoneAddress] | None = None
-    ConnectivityType: Literal["private", "public"] | None = None
-    MaxDrainDurationSeconds: int | None = None
-    PrivateIpAddress: str | None = None
-    SecondaryAllocationIds: list[str] | None = None
-    SecondaryPrivateIpAddressCount: int | None = None
-    SecondaryPrivateIpAddresses: list[str] | None = None
-    SubnetId: str | None = None
-    Tags: list[Tag] | None = None
-    VpcId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -201,8 +184,10 @@ class NatGateway(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = NatGatewayProps
-    attributes_model: ClassVar[type[BaseModel]] = NatGatewayAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "NatGatewayProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NatGatewayAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

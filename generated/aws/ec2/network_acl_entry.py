@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._network_acl_entry_models import (
+        NetworkAclEntryAttributes as NetworkAclEntryAttributes,
+        NetworkAclEntryIcmp as NetworkAclEntryIcmp,
+        NetworkAclEntryPortRange as NetworkAclEntryPortRange,
+        NetworkAclEntryProps as NetworkAclEntryProps,
+    )
 
 __all__ = [
     "NetworkAclEntry",
@@ -25,40 +34,22 @@ __all__ = [
     "NetworkAclEntryProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _network_acl_entry_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_network_acl_entry_models"
+_MODEL_NAMES = frozenset(
+    {
+        "NetworkAclEntryAttributes",
+        "NetworkAclEntryIcmp",
+        "NetworkAclEntryPortRange",
+        "NetworkAclEntryProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class NetworkAclEntryIcmp(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Code: int | None = None
-    Type: int | None = None
-
-
-class NetworkAclEntryPortRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    From: int | None = None
-    To: int | None = None
-
-
-class NetworkAclEntryAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class NetworkAclEntryProps(DeferredModel):
-    CidrBlock: str | None = None
-    Egress: bool | None = None
-    Icmp: NetworkAclEntryIcmp | None = None
-    Ipv6CidrBlock: str | None = None
-    NetworkAclId: str
-    PortRange: NetworkAclEntryPortRange | None = None
-    Protocol: int
-    RuleAction: str
-    RuleNumber: int
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -144,8 +135,10 @@ class NetworkAclEntry(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = NetworkAclEntryProps
-    attributes_model: ClassVar[type[BaseModel]] = NetworkAclEntryAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "NetworkAclEntryProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NetworkAclEntryAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

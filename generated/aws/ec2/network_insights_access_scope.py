@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._network_insights_access_scope_models import (
+        AccessScopePathRequest as AccessScopePathRequest,
+        NetworkInsightsAccessScopeAttributes as NetworkInsightsAccessScopeAttributes,
+        NetworkInsightsAccessScopeProps as NetworkInsightsAccessScopeProps,
+        PacketHeaderStatementRequest as PacketHeaderStatementRequest,
+        PathStatementRequest as PathStatementRequest,
+        ResourceStatementRequest as ResourceStatementRequest,
+        Tag as Tag,
+        ThroughResourcesStatementRequest as ThroughResourcesStatementRequest,
+    )
 
 __all__ = [
     "AccessScopePathRequest",
@@ -33,74 +46,26 @@ __all__ = [
     "ThroughResourcesStatementRequestDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _network_insights_access_scope_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_network_insights_access_scope_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AccessScopePathRequest",
+        "NetworkInsightsAccessScopeAttributes",
+        "NetworkInsightsAccessScopeProps",
+        "PacketHeaderStatementRequest",
+        "PathStatementRequest",
+        "ResourceStatementRequest",
+        "Tag",
+        "ThroughResourcesStatementRequest",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PacketHeaderStatementRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationAddresses: list[str] | None = None
-    DestinationPorts: list[str] | None = None
-    DestinationPrefixLists: list[str] | None = None
-    Protocols: list[Literal["tcp", "udp"]] | None = None
-    SourceAddresses: list[str] | None = None
-    SourcePorts: list[str] | None = None
-    SourcePrefixLists: list[str] | None = None
-
-
-class ResourceStatementRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceTypes: list[str] | None = None
-    Resources: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class ThroughResourcesStatementRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceStatement: ResourceStatementRequest | None = None
-
-
-class NetworkInsightsAccessScopeAttributes(DeferredModel):
-    CreatedDate: str | None = None
-    NetworkInsightsAccessScopeArn: str | None = None
-    NetworkInsightsAccessScopeId: str | None = None
-    UpdatedDate: str | None = None
-
-
-class PathStatementRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PacketHeaderStatement: PacketHeaderStatementRequest | None = None
-    ResourceStatement: ResourceStatementRequest | None = None
-
-
-class AccessScopePathRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: PathStatementRequest | None = None
-    Source: PathStatementRequest | None = None
-    ThroughResources: list[ThroughResourcesStatementRequest] | None = None
-
-
-class NetworkInsightsAccessScopeProps(DeferredModel):
-    ExcludePaths: list[AccessScopePathRequest] | None = None
-    MatchPaths: list[AccessScopePathRequest] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -277,8 +242,12 @@ class NetworkInsightsAccessScope(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = NetworkInsightsAccessScopeProps
-    attributes_model: ClassVar[type[BaseModel]] = NetworkInsightsAccessScopeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NetworkInsightsAccessScopeProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NetworkInsightsAccessScopeAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

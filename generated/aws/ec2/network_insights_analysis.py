@@ -8,12 +8,34 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._network_insights_analysis_models import (
+        AdditionalDetail as AdditionalDetail,
+        AlternatePathHint as AlternatePathHint,
+        AnalysisAclRule as AnalysisAclRule,
+        AnalysisComponent as AnalysisComponent,
+        AnalysisLoadBalancerListener as AnalysisLoadBalancerListener,
+        AnalysisLoadBalancerTarget as AnalysisLoadBalancerTarget,
+        AnalysisPacketHeader as AnalysisPacketHeader,
+        AnalysisRouteTableRoute as AnalysisRouteTableRoute,
+        AnalysisSecurityGroupRule as AnalysisSecurityGroupRule,
+        AnalysisTransitGatewayPolicyTableEntry as AnalysisTransitGatewayPolicyTableEntry,
+        Explanation as Explanation,
+        NetworkInsightsAnalysisAttributes as NetworkInsightsAnalysisAttributes,
+        NetworkInsightsAnalysisPortRange as NetworkInsightsAnalysisPortRange,
+        NetworkInsightsAnalysisProps as NetworkInsightsAnalysisProps,
+        NetworkInsightsAnalysisTransitGatewayRouteTableRoute as NetworkInsightsAnalysisTransitGatewayRouteTableRoute,
+        PathComponent as PathComponent,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AdditionalDetail",
@@ -51,255 +73,35 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _network_insights_analysis_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_network_insights_analysis_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AdditionalDetail",
+        "AlternatePathHint",
+        "AnalysisAclRule",
+        "AnalysisComponent",
+        "AnalysisLoadBalancerListener",
+        "AnalysisLoadBalancerTarget",
+        "AnalysisPacketHeader",
+        "AnalysisRouteTableRoute",
+        "AnalysisSecurityGroupRule",
+        "AnalysisTransitGatewayPolicyTableEntry",
+        "Explanation",
+        "NetworkInsightsAnalysisAttributes",
+        "NetworkInsightsAnalysisPortRange",
+        "NetworkInsightsAnalysisProps",
+        "NetworkInsightsAnalysisTransitGatewayRouteTableRoute",
+        "PathComponent",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AlternatePathHint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComponentArn: str | None = None
-    ComponentId: str | None = None
-
-
-class AnalysisComponent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class AnalysisLoadBalancerListener(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstancePort: int | None = None
-    LoadBalancerPort: int | None = None
-
-
-class AnalysisLoadBalancerTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Address: str | None = None
-    AvailabilityZone: str | None = None
-    Instance: AnalysisComponent | None = None
-    Port: int | None = None
-
-
-class AnalysisRouteTableRoute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NatGatewayId: str | None = None
-    NetworkInterfaceId: str | None = None
-    Origin: str | None = None
-    State: str | None = None
-    TransitGatewayId: str | None = None
-    VpcPeeringConnectionId: str | None = None
-    destinationCidr: str | None = None
-    destinationPrefixListId: str | None = None
-    egressOnlyInternetGatewayId: str | None = None
-    gatewayId: str | None = None
-    instanceId: str | None = None
-
-
-class NetworkInsightsAnalysisPortRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    From: int | None = None
-    To: int | None = None
-
-
-class NetworkInsightsAnalysisTransitGatewayRouteTableRoute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttachmentId: str | None = None
-    DestinationCidr: str | None = None
-    PrefixListId: str | None = None
-    ResourceId: str | None = None
-    ResourceType: str | None = None
-    RouteOrigin: str | None = None
-    State: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class NetworkInsightsAnalysisProps(DeferredModel):
-    AdditionalAccounts: list[str] | None = None
-    FilterInArns: list[str] | None = None
-    FilterOutArns: list[str] | None = None
-    NetworkInsightsPathId: str
-    Tags: list[Tag] | None = None
-
-
-class AdditionalDetail(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalDetailType: str | None = None
-    Component: AnalysisComponent | None = None
-    LoadBalancers: list[AnalysisComponent] | None = None
-    ServiceName: str | None = None
-
-
-class AnalysisAclRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cidr: str | None = None
-    Egress: bool | None = None
-    PortRange: NetworkInsightsAnalysisPortRange | None = None
-    Protocol: str | None = None
-    RuleAction: str | None = None
-    RuleNumber: int | None = None
-
-
-class AnalysisPacketHeader(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationAddresses: list[str] | None = None
-    DestinationPortRanges: list[NetworkInsightsAnalysisPortRange] | None = None
-    Protocol: str | None = None
-    SourceAddresses: list[str] | None = None
-    SourcePortRanges: list[NetworkInsightsAnalysisPortRange] | None = None
-
-
-class AnalysisSecurityGroupRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cidr: str | None = None
-    Direction: str | None = None
-    PortRange: NetworkInsightsAnalysisPortRange | None = None
-    PrefixListId: str | None = None
-    Protocol: str | None = None
-    SecurityGroupId: str | None = None
-
-
-class AnalysisTransitGatewayPolicyTableEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationCidr: str | None = None
-    DestinationPortRange: NetworkInsightsAnalysisPortRange | None = None
-    Protocol: str | None = None
-    RuleNumber: int | None = None
-    SourceCidr: str | None = None
-    SourcePortRange: NetworkInsightsAnalysisPortRange | None = None
-    TargetRouteTableId: str | None = None
-
-
-class Explanation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Acl: AnalysisComponent | None = None
-    AclRule: AnalysisAclRule | None = None
-    Address: str | None = None
-    Addresses: list[str] | None = None
-    AttachedTo: AnalysisComponent | None = None
-    AvailabilityZones: list[str] | None = None
-    Cidrs: list[str] | None = None
-    ClassicLoadBalancerListener: AnalysisLoadBalancerListener | None = None
-    Component: AnalysisComponent | None = None
-    ComponentAccount: str | None = None
-    ComponentRegion: str | None = None
-    CustomerGateway: AnalysisComponent | None = None
-    Destination: AnalysisComponent | None = None
-    DestinationVpc: AnalysisComponent | None = None
-    Direction: str | None = None
-    ElasticLoadBalancerListener: AnalysisComponent | None = None
-    ExplanationCode: str | None = None
-    IngressRouteTable: AnalysisComponent | None = None
-    InternetGateway: AnalysisComponent | None = None
-    LoadBalancerArn: str | None = None
-    LoadBalancerListenerPort: int | None = None
-    LoadBalancerTarget: AnalysisLoadBalancerTarget | None = None
-    LoadBalancerTargetGroup: AnalysisComponent | None = None
-    LoadBalancerTargetGroups: list[AnalysisComponent] | None = None
-    LoadBalancerTargetPort: int | None = None
-    MissingComponent: str | None = None
-    NatGateway: AnalysisComponent | None = None
-    NetworkInterface: AnalysisComponent | None = None
-    PacketField: str | None = None
-    Port: int | None = None
-    PortRanges: list[NetworkInsightsAnalysisPortRange] | None = None
-    PrefixList: AnalysisComponent | None = None
-    Protocols: list[str] | None = None
-    RouteTable: AnalysisComponent | None = None
-    RouteTableRoute: AnalysisRouteTableRoute | None = None
-    SecurityGroup: AnalysisComponent | None = None
-    SecurityGroupRule: AnalysisSecurityGroupRule | None = None
-    SecurityGroups: list[AnalysisComponent] | None = None
-    SourceVpc: AnalysisComponent | None = None
-    State: str | None = None
-    Subnet: AnalysisComponent | None = None
-    SubnetRouteTable: AnalysisComponent | None = None
-    TransitGateway: AnalysisComponent | None = None
-    TransitGatewayAttachment: AnalysisComponent | None = None
-    TransitGatewayPolicyTable: AnalysisComponent | None = None
-    TransitGatewayPolicyTableEntry: AnalysisTransitGatewayPolicyTableEntry | None = None
-    TransitGatewayRouteTable: AnalysisComponent | None = None
-    TransitGatewayRouteTableRoute: NetworkInsightsAnalysisTransitGatewayRouteTableRoute | None = (
-        None
-    )
-    Vpc: AnalysisComponent | None = None
-    VpcPeeringConnection: AnalysisComponent | None = None
-    VpnConnection: AnalysisComponent | None = None
-    VpnGateway: AnalysisComponent | None = None
-    vpcEndpoint: AnalysisComponent | None = None
-
-
-class PathComponent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AclRule: AnalysisAclRule | None = None
-    AdditionalDetails: list[AdditionalDetail] | None = None
-    Component: AnalysisComponent | None = None
-    DestinationVpc: AnalysisComponent | None = None
-    ElasticLoadBalancerListener: AnalysisComponent | None = None
-    Explanations: list[Explanation] | None = None
-    InboundHeader: AnalysisPacketHeader | None = None
-    OutboundHeader: AnalysisPacketHeader | None = None
-    RouteTableRoute: AnalysisRouteTableRoute | None = None
-    SecurityGroupRule: AnalysisSecurityGroupRule | None = None
-    SequenceNumber: int | None = None
-    ServiceName: str | None = None
-    SourceVpc: AnalysisComponent | None = None
-    Subnet: AnalysisComponent | None = None
-    TransitGateway: AnalysisComponent | None = None
-    TransitGatewayPolicyTableEntry: AnalysisTransitGatewayPolicyTableEntry | None = None
-    TransitGatewayRouteTableRoute: NetworkInsightsAnalysisTransitGatewayRouteTableRoute | None = (
-        None
-    )
-    Vpc: AnalysisComponent | None = None
-
-
-class NetworkInsightsAnalysisAttributes(DeferredModel):
-    AlternatePathHints: list[AlternatePathHint] | None = None
-    Explanations: list[Explanation] | None = None
-    ForwardPathComponents: list[PathComponent] | None = None
-    NetworkInsightsAnalysisArn: str | None = None
-    NetworkInsightsAnalysisId: str | None = None
-    NetworkPathFound: bool | None = None
-    ReturnPathComponents: list[PathComponent] | None = None
-    StartDate: str | None = None
-    Status: Literal["running", "failed", "succeeded"] | None = None
-    StatusMessage: str | None = None
-    SuggestedAccounts: list[str] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -914,8 +716,12 @@ class NetworkInsightsAnalysis(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = NetworkInsightsAnalysisProps
-    attributes_model: ClassVar[type[BaseModel]] = NetworkInsightsAnalysisAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NetworkInsightsAnalysisProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NetworkInsightsAnalysisAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._network_insights_path_models import (
+        FilterPortRange as FilterPortRange,
+        NetworkInsightsPathAttributes as NetworkInsightsPathAttributes,
+        NetworkInsightsPathProps as NetworkInsightsPathProps,
+        PathFilter as PathFilter,
+        Tag as Tag,
+    )
 
 __all__ = [
     "FilterPortRange",
@@ -27,54 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _network_insights_path_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_network_insights_path_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FilterPortRange",
+        "NetworkInsightsPathAttributes",
+        "NetworkInsightsPathProps",
+        "PathFilter",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FilterPortRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FromPort: int | None = None
-    ToPort: int | None = None
-
-
-class PathFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationAddress: str | None = None
-    DestinationPortRange: FilterPortRange | None = None
-    SourceAddress: str | None = None
-    SourcePortRange: FilterPortRange | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class NetworkInsightsPathAttributes(DeferredModel):
-    CreatedDate: str | None = None
-    DestinationArn: str | None = None
-    NetworkInsightsPathArn: str | None = None
-    NetworkInsightsPathId: str | None = None
-    SourceArn: str | None = None
-
-
-class NetworkInsightsPathProps(DeferredModel):
-    Destination: str | None = None
-    DestinationIp: str | None = None
-    DestinationPort: int | None = None
-    FilterAtDestination: PathFilter | None = None
-    FilterAtSource: PathFilter | None = None
-    Protocol: Literal["tcp", "udp"]
-    Source: str
-    SourceIp: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -215,8 +194,12 @@ class NetworkInsightsPath(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = NetworkInsightsPathProps
-    attributes_model: ClassVar[type[BaseModel]] = NetworkInsightsPathAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NetworkInsightsPathProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NetworkInsightsPathAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

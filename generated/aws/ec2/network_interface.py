@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._network_interface_models import (
+        InstanceIpv6Address as InstanceIpv6Address,
+        Ipv4PrefixSpecification as Ipv4PrefixSpecification,
+        Ipv6PrefixSpecification as Ipv6PrefixSpecification,
+        NetworkInterfaceAttributes as NetworkInterfaceAttributes,
+        NetworkInterfaceConnectionTrackingSpecification as NetworkInterfaceConnectionTrackingSpecification,
+        NetworkInterfaceProps as NetworkInterfaceProps,
+        NetworkInterfacePublicIpDnsNameOptions as NetworkInterfacePublicIpDnsNameOptions,
+        PrivateIpAddressSpecification as PrivateIpAddressSpecification,
+        Tag as Tag,
+    )
 
 __all__ = [
     "InstanceIpv6Address",
@@ -35,96 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _network_interface_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_network_interface_models"
+_MODEL_NAMES = frozenset(
+    {
+        "InstanceIpv6Address",
+        "Ipv4PrefixSpecification",
+        "Ipv6PrefixSpecification",
+        "NetworkInterfaceAttributes",
+        "NetworkInterfaceConnectionTrackingSpecification",
+        "NetworkInterfaceProps",
+        "NetworkInterfacePublicIpDnsNameOptions",
+        "PrivateIpAddressSpecification",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class InstanceIpv6Address(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ipv6Address: str
-
-
-class Ipv4PrefixSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ipv4Prefix: str
-
-
-class Ipv6PrefixSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ipv6Prefix: str
-
-
-class NetworkInterfaceConnectionTrackingSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TcpEstablishedTimeout: int | None = None
-    UdpStreamTimeout: int | None = None
-    UdpTimeout: int | None = None
-
-
-class NetworkInterfacePublicIpDnsNameOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DnsHostnameType: str | None = None
-    PublicDualStackDnsName: str | None = None
-    PublicIpv4DnsName: str | None = None
-    PublicIpv6DnsName: str | None = None
-
-
-class PrivateIpAddressSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Primary: bool
-    PrivateIpAddress: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class NetworkInterfaceAttributes(DeferredModel):
-    Id: str | None = None
-    PrimaryIpv6Address: str | None = None
-    PrimaryPrivateIpAddress: str | None = None
-    PublicIpDnsNameOptions: NetworkInterfacePublicIpDnsNameOptions | None = None
-    SecondaryPrivateIpAddresses: list[str] | None = None
-    VpcId: str | None = None
-
-
-class NetworkInterfaceProps(DeferredModel):
-    ConnectionTrackingSpecification: NetworkInterfaceConnectionTrackingSpecification | None = None
-    Description: str | None = None
-    EnablePrimaryIpv6: bool | None = None
-    GroupSet: list[str] | None = None
-    InterfaceType: str | None = None
-    Ipv4PrefixCount: int | None = None
-    Ipv4Prefixes: list[Ipv4PrefixSpecification] | None = None
-    Ipv6AddressCount: int | None = None
-    Ipv6Addresses: list[InstanceIpv6Address] | None = None
-    Ipv6PrefixCount: int | None = None
-    Ipv6Prefixes: list[Ipv6PrefixSpecification] | None = None
-    PrivateIpAddress: str | None = None
-    PrivateIpAddresses: list[PrivateIpAddressSpecification] | None = None
-    PublicIpDnsHostnameTypeSpecification: (
-        Literal["public-dual-stack-dns-name", "public-ipv4-dns-name", "public-ipv6-dns-name"] | None
-    ) = None
-    SecondaryPrivateIpAddressCount: int | None = None
-    SourceDestCheck: bool | None = None
-    SubnetId: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -354,8 +299,12 @@ class NetworkInterface(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = NetworkInterfaceProps
-    attributes_model: ClassVar[type[BaseModel]] = NetworkInterfaceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NetworkInterfaceProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NetworkInterfaceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._network_interface_attachment_models import (
+        NetworkInterfaceAttachmentAttributes as NetworkInterfaceAttachmentAttributes,
+        NetworkInterfaceAttachmentEnaSrdSpecification as NetworkInterfaceAttachmentEnaSrdSpecification,
+        NetworkInterfaceAttachmentEnaSrdSpecificationEnaSrdUdpSpecification as NetworkInterfaceAttachmentEnaSrdSpecificationEnaSrdUdpSpecification,
+        NetworkInterfaceAttachmentProps as NetworkInterfaceAttachmentProps,
+    )
 
 __all__ = [
     "NetworkInterfaceAttachment",
@@ -25,38 +34,22 @@ __all__ = [
     "NetworkInterfaceAttachmentProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _network_interface_attachment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_network_interface_attachment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "NetworkInterfaceAttachmentAttributes",
+        "NetworkInterfaceAttachmentEnaSrdSpecification",
+        "NetworkInterfaceAttachmentEnaSrdSpecificationEnaSrdUdpSpecification",
+        "NetworkInterfaceAttachmentProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class NetworkInterfaceAttachmentEnaSrdSpecificationEnaSrdUdpSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnaSrdUdpEnabled: bool | None = None
-
-
-class NetworkInterfaceAttachmentAttributes(DeferredModel):
-    AttachmentId: str | None = None
-
-
-class NetworkInterfaceAttachmentEnaSrdSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnaSrdEnabled: bool | None = None
-    EnaSrdUdpSpecification: (
-        NetworkInterfaceAttachmentEnaSrdSpecificationEnaSrdUdpSpecification | None
-    ) = None
-
-
-class NetworkInterfaceAttachmentProps(DeferredModel):
-    DeleteOnTermination: bool | None = None
-    DeviceIndex: str
-    EnaQueueCount: int | None = None
-    EnaSrdSpecification: NetworkInterfaceAttachmentEnaSrdSpecification | None = None
-    InstanceId: str
-    NetworkInterfaceId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -142,8 +135,12 @@ class NetworkInterfaceAttachment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = NetworkInterfaceAttachmentProps
-    attributes_model: ClassVar[type[BaseModel]] = NetworkInterfaceAttachmentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NetworkInterfaceAttachmentProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NetworkInterfaceAttachmentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._network_interface_permission_models import (
+        NetworkInterfacePermissionAttributes as NetworkInterfacePermissionAttributes,
+        NetworkInterfacePermissionProps as NetworkInterfacePermissionProps,
+    )
 
 __all__ = [
     "NetworkInterfacePermission",
@@ -21,18 +28,20 @@ __all__ = [
     "NetworkInterfacePermissionProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _network_interface_permission_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_network_interface_permission_models"
+_MODEL_NAMES = frozenset(
+    {
+        "NetworkInterfacePermissionAttributes",
+        "NetworkInterfacePermissionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class NetworkInterfacePermissionProps(DeferredModel):
-    AwsAccountId: str
-    NetworkInterfaceId: str
-    Permission: str
-
-
-class NetworkInterfacePermissionAttributes(DeferredModel):
-    Id: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -74,8 +83,12 @@ class NetworkInterfacePermission(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = NetworkInterfacePermissionProps
-    attributes_model: ClassVar[type[BaseModel]] = NetworkInterfacePermissionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NetworkInterfacePermissionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NetworkInterfacePermissionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._prefix_list_models import (
+        Entry as Entry,
+        PrefixListAttributes as PrefixListAttributes,
+        PrefixListProps as PrefixListProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Entry",
@@ -25,39 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _prefix_list_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_prefix_list_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Entry",
+        "PrefixListAttributes",
+        "PrefixListProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Entry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cidr: str
-    Description: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class PrefixListAttributes(DeferredModel):
-    Arn: str | None = None
-    OwnerId: str | None = None
-    PrefixListId: str | None = None
-    Version: int | None = None
-
-
-class PrefixListProps(DeferredModel):
-    AddressFamily: Literal["IPv4", "IPv6"]
-    Entries: list[Entry] | None = None
-    MaxEntries: int | None = None
-    PrefixListName: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -157,8 +149,10 @@ class PrefixList(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PrefixListProps
-    attributes_model: ClassVar[type[BaseModel]] = PrefixListAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PrefixListProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PrefixListAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._route_models import (
+        RouteAttributes as RouteAttributes,
+        RouteProps as RouteProps,
+    )
 
 __all__ = [
     "Route",
@@ -21,31 +28,20 @@ __all__ = [
     "RouteProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _route_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_route_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RouteAttributes",
+        "RouteProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RouteProps(DeferredModel):
-    CarrierGatewayId: str | None = None
-    CoreNetworkArn: str | None = None
-    DestinationCidrBlock: str | None = None
-    DestinationIpv6CidrBlock: str | None = None
-    DestinationPrefixListId: str | None = None
-    EgressOnlyInternetGatewayId: str | None = None
-    GatewayId: str | None = None
-    InstanceId: str | None = None
-    LocalGatewayId: str | None = None
-    NatGatewayId: str | None = None
-    NetworkInterfaceId: str | None = None
-    OdbNetworkArn: str | None = None
-    RouteTableId: str
-    TransitGatewayId: str | None = None
-    VpcEndpointId: str | None = None
-    VpcPeeringConnectionId: str | None = None
-
-
-class RouteAttributes(DeferredModel):
-    CidrBlock: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -116,8 +112,8 @@ class Route(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RouteProps
-    attributes_model: ClassVar[type[BaseModel]] = RouteAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RouteProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RouteAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._route_server_peer_models import (
+        RouteServerPeerAttributes as RouteServerPeerAttributes,
+        RouteServerPeerBgpOptions as RouteServerPeerBgpOptions,
+        RouteServerPeerProps as RouteServerPeerProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "RouteServerPeer",
@@ -25,41 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _route_server_peer_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_route_server_peer_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RouteServerPeerAttributes",
+        "RouteServerPeerBgpOptions",
+        "RouteServerPeerProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RouteServerPeerBgpOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PeerAsn: int | None = None
-    PeerLivenessDetection: Literal["bfd", "bgp-keepalive"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RouteServerPeerAttributes(DeferredModel):
-    Arn: str | None = None
-    EndpointEniAddress: str | None = None
-    EndpointEniId: str | None = None
-    Id: str | None = None
-    RouteServerId: str | None = None
-    SubnetId: str | None = None
-    VpcId: str | None = None
-
-
-class RouteServerPeerProps(DeferredModel):
-    BgpOptions: RouteServerPeerBgpOptions
-    PeerAddress: str
-    RouteServerEndpointId: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -163,8 +153,10 @@ class RouteServerPeer(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RouteServerPeerProps
-    attributes_model: ClassVar[type[BaseModel]] = RouteServerPeerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RouteServerPeerProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RouteServerPeerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._secondary_network_models import (
+        Ipv4CidrBlockAssociation as Ipv4CidrBlockAssociation,
+        SecondaryNetworkAttributes as SecondaryNetworkAttributes,
+        SecondaryNetworkProps as SecondaryNetworkProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Ipv4CidrBlockAssociation",
@@ -25,48 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _secondary_network_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_secondary_network_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Ipv4CidrBlockAssociation",
+        "SecondaryNetworkAttributes",
+        "SecondaryNetworkProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Ipv4CidrBlockAssociation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssociationId: str | None = None
-    CidrBlock: str | None = None
-    State: (
-        Literal[
-            "associating",
-            "associated",
-            "association-failed",
-            "disassociating",
-            "disassociated",
-            "disassociation-failed",
-        ]
-        | None
-    ) = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SecondaryNetworkAttributes(DeferredModel):
-    Ipv4CidrBlockAssociations: list[Ipv4CidrBlockAssociation] | None = None
-    OwnerId: str | None = None
-    SecondaryNetworkArn: str | None = None
-    SecondaryNetworkId: str | None = None
-
-
-class SecondaryNetworkProps(DeferredModel):
-    Ipv4CidrBlock: str
-    NetworkType: Literal["rdma"]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -178,8 +161,12 @@ class SecondaryNetwork(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SecondaryNetworkProps
-    attributes_model: ClassVar[type[BaseModel]] = SecondaryNetworkAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SecondaryNetworkProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SecondaryNetworkAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

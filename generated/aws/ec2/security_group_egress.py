@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._security_group_egress_models import (
+        SecurityGroupEgressAttributes as SecurityGroupEgressAttributes,
+        SecurityGroupEgressProps as SecurityGroupEgressProps,
+    )
 
 __all__ = [
     "SecurityGroupEgress",
@@ -21,24 +28,20 @@ __all__ = [
     "SecurityGroupEgressProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _security_group_egress_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_security_group_egress_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SecurityGroupEgressAttributes",
+        "SecurityGroupEgressProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SecurityGroupEgressProps(DeferredModel):
-    CidrIp: str | None = None
-    CidrIpv6: str | None = None
-    Description: str | None = None
-    DestinationPrefixListId: str | None = None
-    DestinationSecurityGroupId: str | None = None
-    FromPort: int | None = None
-    GroupId: str
-    IpProtocol: str
-    ToPort: int | None = None
-
-
-class SecurityGroupEgressAttributes(DeferredModel):
-    Id: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -106,8 +109,12 @@ class SecurityGroupEgress(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SecurityGroupEgressProps
-    attributes_model: ClassVar[type[BaseModel]] = SecurityGroupEgressAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SecurityGroupEgressProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SecurityGroupEgressAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,55 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._spot_fleet_models import (
+        AcceleratorCountRequest as AcceleratorCountRequest,
+        AcceleratorTotalMemoryMiBRequest as AcceleratorTotalMemoryMiBRequest,
+        BaselineEbsBandwidthMbpsRequest as BaselineEbsBandwidthMbpsRequest,
+        BaselinePerformanceFactorsRequest as BaselinePerformanceFactorsRequest,
+        BlockDeviceMapping as BlockDeviceMapping,
+        ClassicLoadBalancer as ClassicLoadBalancer,
+        CpuPerformanceFactorRequest as CpuPerformanceFactorRequest,
+        EbsBlockDevice as EbsBlockDevice,
+        FleetLaunchTemplateSpecification as FleetLaunchTemplateSpecification,
+        GroupIdentifier as GroupIdentifier,
+        IamInstanceProfileSpecification as IamInstanceProfileSpecification,
+        InstanceIpv6Address as InstanceIpv6Address,
+        InstanceNetworkInterfaceSpecification as InstanceNetworkInterfaceSpecification,
+        InstanceRequirementsRequest as InstanceRequirementsRequest,
+        LaunchTemplateConfig as LaunchTemplateConfig,
+        LaunchTemplateOverrides as LaunchTemplateOverrides,
+        MemoryGiBPerVCpuRequest as MemoryGiBPerVCpuRequest,
+        MemoryMiBRequest as MemoryMiBRequest,
+        NetworkBandwidthGbpsRequest as NetworkBandwidthGbpsRequest,
+        NetworkInterfaceCountRequest as NetworkInterfaceCountRequest,
+        PerformanceFactorReferenceRequest as PerformanceFactorReferenceRequest,
+        PrivateIpAddressSpecification as PrivateIpAddressSpecification,
+        SpotCapacityRebalance as SpotCapacityRebalance,
+        SpotFleetAttributes as SpotFleetAttributes,
+        SpotFleetClassicLoadBalancersConfig as SpotFleetClassicLoadBalancersConfig,
+        SpotFleetLaunchSpecification as SpotFleetLaunchSpecification,
+        SpotFleetLoadBalancersConfig as SpotFleetLoadBalancersConfig,
+        SpotFleetMonitoring as SpotFleetMonitoring,
+        SpotFleetProps as SpotFleetProps,
+        SpotFleetSpotFleetRequestConfigData as SpotFleetSpotFleetRequestConfigData,
+        SpotFleetSpotMaintenanceStrategies as SpotFleetSpotMaintenanceStrategies,
+        SpotFleetTagSpecification as SpotFleetTagSpecification,
+        SpotFleetTargetGroupsConfig as SpotFleetTargetGroupsConfig,
+        SpotPlacement as SpotPlacement,
+        Tag as Tag,
+        TargetGroup as TargetGroup,
+        TotalLocalStorageGBRequest as TotalLocalStorageGBRequest,
+        VCpuCountRangeRequest as VCpuCountRangeRequest,
+    )
 
 __all__ = [
     "AcceleratorCountRequest",
@@ -93,467 +136,56 @@ __all__ = [
     "VCpuCountRangeRequestDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class AcceleratorCountRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class AcceleratorTotalMemoryMiBRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class BaselineEbsBandwidthMbpsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class ClassicLoadBalancer(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-
-
-class EbsBlockDevice(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeleteOnTermination: bool | None = None
-    Encrypted: bool | None = None
-    Iops: int | None = None
-    SnapshotId: str | None = None
-    VolumeSize: int | None = None
-    VolumeType: str | None = None
-
-
-class FleetLaunchTemplateSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LaunchTemplateId: str | None = None
-    LaunchTemplateName: str | None = None
-    Version: str
-
-
-class GroupIdentifier(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupId: str
-
-
-class IamInstanceProfileSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-
-
-class InstanceIpv6Address(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ipv6Address: str
-
-
-class MemoryGiBPerVCpuRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: float | None = None
-    Min: float | None = None
-
-
-class MemoryMiBRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class NetworkBandwidthGbpsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: float | None = None
-    Min: float | None = None
-
-
-class NetworkInterfaceCountRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class PerformanceFactorReferenceRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceFamily: str | None = None
-
-
-class PrivateIpAddressSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Primary: bool | None = None
-    PrivateIpAddress: str
-
-
-class SpotCapacityRebalance(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReplacementStrategy: Literal["launch", "launch-before-terminate"] | None = None
-    TerminationDelay: int | None = None
-
-
-class SpotFleetClassicLoadBalancersConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClassicLoadBalancers: list[ClassicLoadBalancer]
-
-
-class SpotFleetMonitoring(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-
-
-class SpotFleetSpotMaintenanceStrategies(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityRebalance: SpotCapacityRebalance | None = None
-
-
-class SpotPlacement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZone: str | None = None
-    AvailabilityZoneId: str | None = None
-    GroupName: str | None = None
-    Tenancy: Literal["dedicated", "default", "host"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TargetGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-
-
-class TotalLocalStorageGBRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: float | None = None
-    Min: float | None = None
-
-
-class VCpuCountRangeRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class SpotFleetAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class BlockDeviceMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeviceName: str
-    Ebs: EbsBlockDevice | None = None
-    NoDevice: str | None = None
-    VirtualName: str | None = None
-
-
-class CpuPerformanceFactorRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    References: list[PerformanceFactorReferenceRequest] | None = None
-
-
-class InstanceNetworkInterfaceSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssociatePublicIpAddress: bool | None = None
-    DeleteOnTermination: bool | None = None
-    Description: str | None = None
-    DeviceIndex: int | None = None
-    Groups: list[str] | None = None
-    Ipv6AddressCount: int | None = None
-    Ipv6Addresses: list[InstanceIpv6Address] | None = None
-    NetworkInterfaceId: str | None = None
-    PrivateIpAddresses: list[PrivateIpAddressSpecification] | None = None
-    SecondaryPrivateIpAddressCount: int | None = None
-    SubnetId: str | None = None
-
-
-class SpotFleetTagSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceType: (
-        Literal[
-            "client-vpn-endpoint",
-            "customer-gateway",
-            "dedicated-host",
-            "dhcp-options",
-            "egress-only-internet-gateway",
-            "elastic-gpu",
-            "elastic-ip",
-            "export-image-task",
-            "export-instance-task",
-            "fleet",
-            "fpga-image",
-            "host-reservation",
-            "image",
-            "import-image-task",
-            "import-snapshot-task",
-            "instance",
-            "internet-gateway",
-            "key-pair",
-            "launch-template",
-            "local-gateway-route-table-vpc-association",
-            "natgateway",
-            "network-acl",
-            "network-insights-analysis",
-            "network-insights-path",
-            "network-interface",
-            "placement-group",
-            "reserved-instances",
-            "route-table",
-            "security-group",
-            "snapshot",
-            "spot-fleet-request",
-            "spot-instances-request",
-            "subnet",
-            "traffic-mirror-filter",
-            "traffic-mirror-session",
-            "traffic-mirror-target",
-            "transit-gateway",
-            "transit-gateway-attachment",
-            "transit-gateway-connect-peer",
-            "transit-gateway-multicast-domain",
-            "transit-gateway-route-table",
-            "volume",
-            "vpc",
-            "vpc-flow-log",
-            "vpc-peering-connection",
-            "vpn-connection",
-            "vpn-gateway",
-        ]
-        | None
-    ) = None
-    Tags: list[Tag] | None = None
-
-
-class SpotFleetTargetGroupsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetGroups: list[TargetGroup]
-
-
-class BaselinePerformanceFactorsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cpu: CpuPerformanceFactorRequest | None = None
-
-
-class InstanceRequirementsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AcceleratorCount: AcceleratorCountRequest | None = None
-    AcceleratorManufacturers: (
-        list[Literal["amazon-web-services", "amd", "habana", "nvidia", "xilinx"]] | None
-    ) = None
-    AcceleratorNames: (
-        list[
-            Literal[
-                "a10g",
-                "a100",
-                "h100",
-                "inferentia",
-                "k520",
-                "k80",
-                "m60",
-                "radeon-pro-v520",
-                "t4",
-                "t4g",
-                "vu9p",
-                "v100",
-                "l40s",
-                "l4",
-                "gaudi-hl-205",
-                "inferentia2",
-                "trainium",
-                "trainium2",
-                "u30",
-            ]
-        ]
-        | None
-    ) = None
-    AcceleratorTotalMemoryMiB: AcceleratorTotalMemoryMiBRequest | None = None
-    AcceleratorTypes: list[Literal["gpu", "fpga", "inference", "media"]] | None = None
-    AllowedInstanceTypes: list[str] | None = None
-    BareMetal: Literal["included", "required", "excluded"] | None = None
-    BaselineEbsBandwidthMbps: BaselineEbsBandwidthMbpsRequest | None = None
-    BaselinePerformanceFactors: BaselinePerformanceFactorsRequest | None = None
-    BurstablePerformance: Literal["included", "required", "excluded"] | None = None
-    CpuManufacturers: list[Literal["intel", "amd", "amazon-web-services", "apple"]] | None = None
-    ExcludedInstanceTypes: list[str] | None = None
-    InstanceGenerations: list[Literal["current", "previous"]] | None = None
-    LocalStorage: Literal["included", "required", "excluded"] | None = None
-    LocalStorageTypes: list[Literal["hdd", "ssd"]] | None = None
-    MaxSpotPriceAsPercentageOfOptimalOnDemandPrice: int | None = None
-    MemoryGiBPerVCpu: MemoryGiBPerVCpuRequest | None = None
-    MemoryMiB: MemoryMiBRequest | None = None
-    NetworkBandwidthGbps: NetworkBandwidthGbpsRequest | None = None
-    NetworkInterfaceCount: NetworkInterfaceCountRequest | None = None
-    OnDemandMaxPricePercentageOverLowestPrice: int | None = None
-    RequireEncryptionInTransit: bool | None = None
-    RequireHibernateSupport: bool | None = None
-    SpotMaxPricePercentageOverLowestPrice: int | None = None
-    TotalLocalStorageGB: TotalLocalStorageGBRequest | None = None
-    VCpuCount: VCpuCountRangeRequest | None = None
-
-
-class LaunchTemplateOverrides(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZone: str | None = None
-    AvailabilityZoneId: str | None = None
-    InstanceRequirements: InstanceRequirementsRequest | None = None
-    InstanceType: str | None = None
-    Priority: float | None = None
-    SpotPrice: str | None = None
-    SubnetId: str | None = None
-    WeightedCapacity: float | None = None
-
-
-class SpotFleetLaunchSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BlockDeviceMappings: list[BlockDeviceMapping] | None = None
-    EbsOptimized: bool | None = None
-    IamInstanceProfile: IamInstanceProfileSpecification | None = None
-    ImageId: str
-    InstanceRequirements: InstanceRequirementsRequest | None = None
-    InstanceType: str | None = None
-    KernelId: str | None = None
-    KeyName: str | None = None
-    Monitoring: SpotFleetMonitoring | None = None
-    NetworkInterfaces: list[InstanceNetworkInterfaceSpecification] | None = None
-    Placement: SpotPlacement | None = None
-    RamdiskId: str | None = None
-    SecurityGroups: list[GroupIdentifier] | None = None
-    SpotPrice: str | None = None
-    SubnetId: str | None = None
-    TagSpecifications: list[SpotFleetTagSpecification] | None = None
-    UserData: str | None = None
-    WeightedCapacity: float | None = None
-
-
-class SpotFleetLoadBalancersConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClassicLoadBalancersConfig: SpotFleetClassicLoadBalancersConfig | None = None
-    TargetGroupsConfig: SpotFleetTargetGroupsConfig | None = None
-
-
-class LaunchTemplateConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LaunchTemplateSpecification: FleetLaunchTemplateSpecification | None = None
-    Overrides: list[LaunchTemplateOverrides] | None = None
-
-
-class SpotFleetSpotFleetRequestConfigData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllocationStrategy: (
-        Literal[
-            "capacityOptimized",
-            "capacityOptimizedPrioritized",
-            "diversified",
-            "lowestPrice",
-            "priceCapacityOptimized",
-        ]
-        | None
-    ) = None
-    Context: str | None = None
-    ExcessCapacityTerminationPolicy: (
-        Literal["Default", "NoTermination", "default", "noTermination"] | None
-    ) = None
-    IamFleetRole: str
-    InstanceInterruptionBehavior: Literal["hibernate", "stop", "terminate"] | None = None
-    InstancePoolsToUseCount: int | None = None
-    LaunchSpecifications: list[SpotFleetLaunchSpecification] | None = None
-    LaunchTemplateConfigs: list[LaunchTemplateConfig] | None = None
-    LoadBalancersConfig: SpotFleetLoadBalancersConfig | None = None
-    OnDemandAllocationStrategy: str | None = None
-    OnDemandMaxTotalPrice: str | None = None
-    OnDemandTargetCapacity: int | None = None
-    ReplaceUnhealthyInstances: bool | None = None
-    SpotMaintenanceStrategies: SpotFleetSpotMaintenanceStrategies | None = None
-    SpotMaxTotalPrice: str | None = None
-    SpotPrice: str | None = None
-    TagSpecifications: list[SpotFleetTagSpecification] | None = None
-    TargetCapacity: int
-    TargetCapacityUnitType: Literal["vcpu", "memory-mib", "units"] | None = None
-    TerminateInstancesWithExpiration: bool | None = None
-    Type: Literal["maintain", "request"] | None = None
-    ValidFrom: str | None = None
-    ValidUntil: str | None = None
-
-
-class SpotFleetProps(DeferredModel):
-    SpotFleetRequestConfigData: SpotFleetSpotFleetRequestConfigData
-    Tags: list[Tag] | None = None
-
+# The pydantic models live in _spot_fleet_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_spot_fleet_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AcceleratorCountRequest",
+        "AcceleratorTotalMemoryMiBRequest",
+        "BaselineEbsBandwidthMbpsRequest",
+        "BaselinePerformanceFactorsRequest",
+        "BlockDeviceMapping",
+        "ClassicLoadBalancer",
+        "CpuPerformanceFactorRequest",
+        "EbsBlockDevice",
+        "FleetLaunchTemplateSpecification",
+        "GroupIdentifier",
+        "IamInstanceProfileSpecification",
+        "InstanceIpv6Address",
+        "InstanceNetworkInterfaceSpecification",
+        "InstanceRequirementsRequest",
+        "LaunchTemplateConfig",
+        "LaunchTemplateOverrides",
+        "MemoryGiBPerVCpuRequest",
+        "MemoryMiBRequest",
+        "NetworkBandwidthGbpsRequest",
+        "NetworkInterfaceCountRequest",
+        "PerformanceFactorReferenceRequest",
+        "PrivateIpAddressSpecification",
+        "SpotCapacityRebalance",
+        "SpotFleetAttributes",
+        "SpotFleetClassicLoadBalancersConfig",
+        "SpotFleetLaunchSpecification",
+        "SpotFleetLoadBalancersConfig",
+        "SpotFleetMonitoring",
+        "SpotFleetProps",
+        "SpotFleetSpotFleetRequestConfigData",
+        "SpotFleetSpotMaintenanceStrategies",
+        "SpotFleetTagSpecification",
+        "SpotFleetTargetGroupsConfig",
+        "SpotPlacement",
+        "Tag",
+        "TargetGroup",
+        "TotalLocalStorageGBRequest",
+        "VCpuCountRangeRequest",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1561,8 +1193,10 @@ class SpotFleet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SpotFleetProps
-    attributes_model: ClassVar[type[BaseModel]] = SpotFleetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SpotFleetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SpotFleetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

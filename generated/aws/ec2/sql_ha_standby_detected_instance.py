@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._sql_ha_standby_detected_instance_models import (
+        SqlHaStandbyDetectedInstanceAttributes as SqlHaStandbyDetectedInstanceAttributes,
+        SqlHaStandbyDetectedInstanceProps as SqlHaStandbyDetectedInstanceProps,
+    )
 
 __all__ = [
     "SqlHaStandbyDetectedInstance",
@@ -21,19 +28,20 @@ __all__ = [
     "SqlHaStandbyDetectedInstanceProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _sql_ha_standby_detected_instance_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_sql_ha_standby_detected_instance_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SqlHaStandbyDetectedInstanceAttributes",
+        "SqlHaStandbyDetectedInstanceProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SqlHaStandbyDetectedInstanceProps(DeferredModel):
-    InstanceId: str
-    SqlServerCredentials: str | None = None
-
-
-class SqlHaStandbyDetectedInstanceAttributes(DeferredModel):
-    HaStatus: Literal["processing", "active", "standby", "invalid"] | None = None
-    LastUpdatedTime: str | None = None
-    SqlServerLicenseUsage: Literal["full", "waived"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -96,8 +104,12 @@ class SqlHaStandbyDetectedInstance(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SqlHaStandbyDetectedInstanceProps
-    attributes_model: ClassVar[type[BaseModel]] = SqlHaStandbyDetectedInstanceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SqlHaStandbyDetectedInstanceProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SqlHaStandbyDetectedInstanceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

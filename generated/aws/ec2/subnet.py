@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._subnet_models import (
+        SubnetAttributes as SubnetAttributes,
+        SubnetBlockPublicAccessStates as SubnetBlockPublicAccessStates,
+        SubnetPrivateDnsNameOptionsOnLaunch as SubnetPrivateDnsNameOptionsOnLaunch,
+        SubnetProps as SubnetProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Subnet",
@@ -27,59 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _subnet_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_subnet_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SubnetAttributes",
+        "SubnetBlockPublicAccessStates",
+        "SubnetPrivateDnsNameOptionsOnLaunch",
+        "SubnetProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SubnetBlockPublicAccessStates(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InternetGatewayBlockMode: str | None = None
-
-
-class SubnetPrivateDnsNameOptionsOnLaunch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableResourceNameDnsAAAARecord: bool | None = None
-    EnableResourceNameDnsARecord: bool | None = None
-    HostnameType: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SubnetAttributes(DeferredModel):
-    BlockPublicAccessStates: SubnetBlockPublicAccessStates | None = None
-    Ipv6CidrBlocks: list[str] | None = None
-    NetworkAclAssociationId: str | None = None
-    SubnetId: str | None = None
-
-
-class SubnetProps(DeferredModel):
-    AssignIpv6AddressOnCreation: bool | None = None
-    AvailabilityZone: str | None = None
-    AvailabilityZoneId: str | None = None
-    CidrBlock: str | None = None
-    EnableDns64: bool | None = None
-    EnableLniAtDeviceIndex: int | None = None
-    Ipv4IpamPoolId: str | None = None
-    Ipv4NetmaskLength: int | None = None
-    Ipv6CidrBlock: str | None = None
-    Ipv6IpamPoolId: str | None = None
-    Ipv6Native: bool | None = None
-    Ipv6NetmaskLength: int | None = None
-    MapPublicIpOnLaunch: bool | None = None
-    OutpostArn: str | None = None
-    PrivateDnsNameOptionsOnLaunch: SubnetPrivateDnsNameOptionsOnLaunch | None = None
-    Tags: list[Tag] | None = None
-    VpcId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -217,8 +191,10 @@ class Subnet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SubnetProps
-    attributes_model: ClassVar[type[BaseModel]] = SubnetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SubnetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SubnetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

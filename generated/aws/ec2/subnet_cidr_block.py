@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._subnet_cidr_block_models import (
+        SubnetCidrBlockAttributes as SubnetCidrBlockAttributes,
+        SubnetCidrBlockProps as SubnetCidrBlockProps,
+    )
 
 __all__ = [
     "SubnetCidrBlock",
@@ -21,21 +28,20 @@ __all__ = [
     "SubnetCidrBlockProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _subnet_cidr_block_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_subnet_cidr_block_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SubnetCidrBlockAttributes",
+        "SubnetCidrBlockProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SubnetCidrBlockProps(DeferredModel):
-    Ipv6CidrBlock: str | None = None
-    Ipv6IpamPoolId: str | None = None
-    Ipv6NetmaskLength: int | None = None
-    SubnetId: str
-
-
-class SubnetCidrBlockAttributes(DeferredModel):
-    Id: str | None = None
-    IpSource: str | None = None
-    Ipv6AddressAttribute: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -90,8 +96,10 @@ class SubnetCidrBlock(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SubnetCidrBlockProps
-    attributes_model: ClassVar[type[BaseModel]] = SubnetCidrBlockAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SubnetCidrBlockProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SubnetCidrBlockAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._traffic_mirror_filter_rule_models import (
+        Tag as Tag,
+        TrafficMirrorFilterRuleAttributes as TrafficMirrorFilterRuleAttributes,
+        TrafficMirrorFilterRuleProps as TrafficMirrorFilterRuleProps,
+        TrafficMirrorPortRange as TrafficMirrorPortRange,
+    )
 
 __all__ = [
     "Tag",
@@ -25,42 +34,22 @@ __all__ = [
     "TrafficMirrorPortRangeDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _traffic_mirror_filter_rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_traffic_mirror_filter_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "TrafficMirrorFilterRuleAttributes",
+        "TrafficMirrorFilterRuleProps",
+        "TrafficMirrorPortRange",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TrafficMirrorPortRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FromPort: int
-    ToPort: int
-
-
-class TrafficMirrorFilterRuleAttributes(DeferredModel):
-    TrafficMirrorFilterRuleId: str | None = None
-
-
-class TrafficMirrorFilterRuleProps(DeferredModel):
-    Description: str | None = None
-    DestinationCidrBlock: str
-    DestinationPortRange: TrafficMirrorPortRange | None = None
-    Protocol: int | None = None
-    RuleAction: str
-    RuleNumber: int
-    SourceCidrBlock: str
-    SourcePortRange: TrafficMirrorPortRange | None = None
-    Tags: list[Tag] | None = None
-    TrafficDirection: str
-    TrafficMirrorFilterId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -168,8 +157,12 @@ class TrafficMirrorFilterRule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TrafficMirrorFilterRuleProps
-    attributes_model: ClassVar[type[BaseModel]] = TrafficMirrorFilterRuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TrafficMirrorFilterRuleProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TrafficMirrorFilterRuleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

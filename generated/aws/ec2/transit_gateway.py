@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._transit_gateway_models import (
+        Tag as Tag,
+        TransitGatewayAttributes as TransitGatewayAttributes,
+        TransitGatewayProps as TransitGatewayProps,
+    )
 
 __all__ = [
     "Tag",
@@ -23,39 +31,21 @@ __all__ = [
     "TransitGatewayProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _transit_gateway_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_transit_gateway_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "TransitGatewayAttributes",
+        "TransitGatewayProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TransitGatewayAttributes(DeferredModel):
-    EncryptionSupportState: str | None = None
-    Id: str | None = None
-    TransitGatewayArn: str | None = None
-
-
-class TransitGatewayProps(DeferredModel):
-    AmazonSideAsn: int | None = None
-    AssociationDefaultRouteTableId: str | None = None
-    AutoAcceptSharedAttachments: str | None = None
-    DefaultRouteTableAssociation: str | None = None
-    DefaultRouteTablePropagation: str | None = None
-    Description: str | None = None
-    DnsSupport: str | None = None
-    EncryptionSupport: Literal["disable", "enable"] | None = None
-    MulticastSupport: str | None = None
-    PropagationDefaultRouteTableId: str | None = None
-    SecurityGroupReferencingSupport: str | None = None
-    Tags: list[Tag] | None = None
-    TransitGatewayCidrBlocks: list[str] | None = None
-    VpnEcmpSupport: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -137,8 +127,10 @@ class TransitGateway(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TransitGatewayProps
-    attributes_model: ClassVar[type[BaseModel]] = TransitGatewayAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TransitGatewayProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._transit_gateway_attachment_models import (
+        Tag as Tag,
+        TransitGatewayAttachmentAttributes as TransitGatewayAttachmentAttributes,
+        TransitGatewayAttachmentOptions as TransitGatewayAttachmentOptions,
+        TransitGatewayAttachmentProps as TransitGatewayAttachmentProps,
+    )
 
 __all__ = [
     "Tag",
@@ -25,38 +34,22 @@ __all__ = [
     "TransitGatewayAttachmentProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _transit_gateway_attachment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_transit_gateway_attachment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "TransitGatewayAttachmentAttributes",
+        "TransitGatewayAttachmentOptions",
+        "TransitGatewayAttachmentProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TransitGatewayAttachmentOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplianceModeSupport: Literal["disable", "enable"] | None = None
-    DnsSupport: Literal["disable", "enable"] | None = None
-    Ipv6Support: Literal["disable", "enable"] | None = None
-    SecurityGroupReferencingSupport: Literal["disable", "enable"] | None = None
-
-
-class TransitGatewayAttachmentAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class TransitGatewayAttachmentProps(DeferredModel):
-    Options: TransitGatewayAttachmentOptions | None = None
-    SubnetIds: list[str]
-    Tags: list[Tag] | None = None
-    TransitGatewayId: str
-    VpcId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -150,8 +143,12 @@ class TransitGatewayAttachment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TransitGatewayAttachmentProps
-    attributes_model: ClassVar[type[BaseModel]] = TransitGatewayAttachmentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayAttachmentProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayAttachmentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._transit_gateway_connect_models import (
+        Tag as Tag,
+        TransitGatewayConnectAttributes as TransitGatewayConnectAttributes,
+        TransitGatewayConnectOptions as TransitGatewayConnectOptions,
+        TransitGatewayConnectProps as TransitGatewayConnectProps,
+    )
 
 __all__ = [
     "Tag",
@@ -25,36 +34,22 @@ __all__ = [
     "TransitGatewayConnectProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _transit_gateway_connect_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_transit_gateway_connect_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "TransitGatewayConnectAttributes",
+        "TransitGatewayConnectOptions",
+        "TransitGatewayConnectProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class TransitGatewayConnectOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Protocol: Literal["gre"] | None = None
-
-
-class TransitGatewayConnectAttributes(DeferredModel):
-    CreationTime: str | None = None
-    State: str | None = None
-    TransitGatewayAttachmentId: str | None = None
-    TransitGatewayId: str | None = None
-
-
-class TransitGatewayConnectProps(DeferredModel):
-    Options: TransitGatewayConnectOptions
-    Tags: list[Tag] | None = None
-    TransportTransitGatewayAttachmentId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -138,8 +133,12 @@ class TransitGatewayConnect(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TransitGatewayConnectProps
-    attributes_model: ClassVar[type[BaseModel]] = TransitGatewayConnectAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayConnectProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayConnectAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

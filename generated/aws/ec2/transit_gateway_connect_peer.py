@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._transit_gateway_connect_peer_models import (
+        Tag as Tag,
+        TransitGatewayAttachmentBgpConfiguration as TransitGatewayAttachmentBgpConfiguration,
+        TransitGatewayConnectPeerAttributes as TransitGatewayConnectPeerAttributes,
+        TransitGatewayConnectPeerConfiguration as TransitGatewayConnectPeerConfiguration,
+        TransitGatewayConnectPeerProps as TransitGatewayConnectPeerProps,
+    )
 
 __all__ = [
     "Tag",
@@ -27,50 +37,23 @@ __all__ = [
     "TransitGatewayConnectPeerProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _transit_gateway_connect_peer_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_transit_gateway_connect_peer_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "TransitGatewayAttachmentBgpConfiguration",
+        "TransitGatewayConnectPeerAttributes",
+        "TransitGatewayConnectPeerConfiguration",
+        "TransitGatewayConnectPeerProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class TransitGatewayAttachmentBgpConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BgpStatus: str | None = None
-    PeerAddress: str | None = None
-    PeerAsn: float | None = None
-    TransitGatewayAddress: str | None = None
-    TransitGatewayAsn: float | None = None
-
-
-class TransitGatewayConnectPeerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BgpConfigurations: list[TransitGatewayAttachmentBgpConfiguration] | None = None
-    InsideCidrBlocks: list[str]
-    PeerAddress: str
-    Protocol: str | None = None
-    TransitGatewayAddress: str | None = None
-
-
-class TransitGatewayConnectPeerAttributes(DeferredModel):
-    CreationTime: str | None = None
-    State: str | None = None
-    TransitGatewayConnectPeerId: str | None = None
-
-
-class TransitGatewayConnectPeerProps(DeferredModel):
-    ConnectPeerConfiguration: TransitGatewayConnectPeerConfiguration
-    Tags: list[Tag] | None = None
-    TransitGatewayAttachmentId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -209,8 +192,12 @@ class TransitGatewayConnectPeer(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TransitGatewayConnectPeerProps
-    attributes_model: ClassVar[type[BaseModel]] = TransitGatewayConnectPeerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayConnectPeerProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayConnectPeerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._transit_gateway_metering_policy_models import (
+        Tag as Tag,
+        TransitGatewayMeteringPolicyAttributes as TransitGatewayMeteringPolicyAttributes,
+        TransitGatewayMeteringPolicyProps as TransitGatewayMeteringPolicyProps,
+    )
 
 __all__ = [
     "Tag",
@@ -23,28 +31,21 @@ __all__ = [
     "TransitGatewayMeteringPolicyProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _transit_gateway_metering_policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_transit_gateway_metering_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "TransitGatewayMeteringPolicyAttributes",
+        "TransitGatewayMeteringPolicyProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TransitGatewayMeteringPolicyAttributes(DeferredModel):
-    State: str | None = None
-    TransitGatewayMeteringPolicyId: str | None = None
-    UpdateEffectiveAt: str | None = None
-
-
-class TransitGatewayMeteringPolicyProps(DeferredModel):
-    MiddleboxAttachmentIds: list[str] | None = None
-    Tags: list[Tag] | None = None
-    TransitGatewayId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -115,8 +116,12 @@ class TransitGatewayMeteringPolicy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TransitGatewayMeteringPolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = TransitGatewayMeteringPolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayMeteringPolicyProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayMeteringPolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._transit_gateway_metering_policy_entry_models import (
+        TransitGatewayMeteringPolicyEntryAttributes as TransitGatewayMeteringPolicyEntryAttributes,
+        TransitGatewayMeteringPolicyEntryProps as TransitGatewayMeteringPolicyEntryProps,
+    )
 
 __all__ = [
     "TransitGatewayMeteringPolicyEntry",
@@ -21,52 +28,20 @@ __all__ = [
     "TransitGatewayMeteringPolicyEntryProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _transit_gateway_metering_policy_entry_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_transit_gateway_metering_policy_entry_models"
+_MODEL_NAMES = frozenset(
+    {
+        "TransitGatewayMeteringPolicyEntryAttributes",
+        "TransitGatewayMeteringPolicyEntryProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class TransitGatewayMeteringPolicyEntryProps(DeferredModel):
-    DestinationCidrBlock: str | None = None
-    DestinationPortRange: str | None = None
-    DestinationTransitGatewayAttachmentId: str | None = None
-    DestinationTransitGatewayAttachmentType: (
-        Literal[
-            "vpc",
-            "vpn",
-            "direct-connect-gateway",
-            "peering",
-            "network-function",
-            "vpn-concentrator",
-            "client-vpn",
-        ]
-        | None
-    ) = None
-    MeteredAccount: Literal[
-        "source-attachment-owner", "destination-attachment-owner", "transit-gateway-owner"
-    ]
-    PolicyRuleNumber: int
-    Protocol: str | None = None
-    SourceCidrBlock: str | None = None
-    SourcePortRange: str | None = None
-    SourceTransitGatewayAttachmentId: str | None = None
-    SourceTransitGatewayAttachmentType: (
-        Literal[
-            "vpc",
-            "vpn",
-            "direct-connect-gateway",
-            "peering",
-            "network-function",
-            "vpn-concentrator",
-            "client-vpn",
-        ]
-        | None
-    ) = None
-    TransitGatewayMeteringPolicyId: str
-
-
-class TransitGatewayMeteringPolicyEntryAttributes(DeferredModel):
-    State: str | None = None
-    UpdateEffectiveAt: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -166,8 +141,12 @@ class TransitGatewayMeteringPolicyEntry(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TransitGatewayMeteringPolicyEntryProps
-    attributes_model: ClassVar[type[BaseModel]] = TransitGatewayMeteringPolicyEntryAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayMeteringPolicyEntryProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayMeteringPolicyEntryAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._transit_gateway_multicast_domain_models import (
+        Tag as Tag,
+        TransitGatewayMulticastDomainAttributes as TransitGatewayMulticastDomainAttributes,
+        TransitGatewayMulticastDomainOptions as TransitGatewayMulticastDomainOptions,
+        TransitGatewayMulticastDomainProps as TransitGatewayMulticastDomainProps,
+    )
 
 __all__ = [
     "Tag",
@@ -25,38 +34,22 @@ __all__ = [
     "TransitGatewayMulticastDomainProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _transit_gateway_multicast_domain_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_transit_gateway_multicast_domain_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "TransitGatewayMulticastDomainAttributes",
+        "TransitGatewayMulticastDomainOptions",
+        "TransitGatewayMulticastDomainProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class TransitGatewayMulticastDomainOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoAcceptSharedAssociations: Literal["disable", "enable"] | None = None
-    Igmpv2Support: Literal["disable", "enable"] | None = None
-    StaticSourcesSupport: Literal["disable", "enable"] | None = None
-
-
-class TransitGatewayMulticastDomainAttributes(DeferredModel):
-    CreationTime: str | None = None
-    State: str | None = None
-    TransitGatewayMulticastDomainArn: str | None = None
-    TransitGatewayMulticastDomainId: str | None = None
-
-
-class TransitGatewayMulticastDomainProps(DeferredModel):
-    Options: TransitGatewayMulticastDomainOptions | None = None
-    Tags: list[Tag] | None = None
-    TransitGatewayId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -150,8 +143,12 @@ class TransitGatewayMulticastDomain(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TransitGatewayMulticastDomainProps
-    attributes_model: ClassVar[type[BaseModel]] = TransitGatewayMulticastDomainAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayMulticastDomainProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayMulticastDomainAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

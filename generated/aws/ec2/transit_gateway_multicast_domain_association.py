@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._transit_gateway_multicast_domain_association_models import (
+        TransitGatewayMulticastDomainAssociationAttributes as TransitGatewayMulticastDomainAssociationAttributes,
+        TransitGatewayMulticastDomainAssociationProps as TransitGatewayMulticastDomainAssociationProps,
+    )
 
 __all__ = [
     "TransitGatewayMulticastDomainAssociation",
@@ -21,20 +28,20 @@ __all__ = [
     "TransitGatewayMulticastDomainAssociationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _transit_gateway_multicast_domain_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_transit_gateway_multicast_domain_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "TransitGatewayMulticastDomainAssociationAttributes",
+        "TransitGatewayMulticastDomainAssociationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class TransitGatewayMulticastDomainAssociationProps(DeferredModel):
-    SubnetId: str
-    TransitGatewayAttachmentId: str
-    TransitGatewayMulticastDomainId: str
-
-
-class TransitGatewayMulticastDomainAssociationAttributes(DeferredModel):
-    ResourceId: str | None = None
-    ResourceType: str | None = None
-    State: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -92,8 +99,12 @@ class TransitGatewayMulticastDomainAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TransitGatewayMulticastDomainAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = TransitGatewayMulticastDomainAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayMulticastDomainAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayMulticastDomainAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._transit_gateway_multicast_group_member_models import (
+        TransitGatewayMulticastGroupMemberAttributes as TransitGatewayMulticastGroupMemberAttributes,
+        TransitGatewayMulticastGroupMemberProps as TransitGatewayMulticastGroupMemberProps,
+    )
 
 __all__ = [
     "TransitGatewayMulticastGroupMember",
@@ -21,24 +28,20 @@ __all__ = [
     "TransitGatewayMulticastGroupMemberProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _transit_gateway_multicast_group_member_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_transit_gateway_multicast_group_member_models"
+_MODEL_NAMES = frozenset(
+    {
+        "TransitGatewayMulticastGroupMemberAttributes",
+        "TransitGatewayMulticastGroupMemberProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class TransitGatewayMulticastGroupMemberProps(DeferredModel):
-    GroupIpAddress: str
-    NetworkInterfaceId: str
-    TransitGatewayMulticastDomainId: str
-
-
-class TransitGatewayMulticastGroupMemberAttributes(DeferredModel):
-    GroupMember: bool | None = None
-    GroupSource: bool | None = None
-    MemberType: str | None = None
-    ResourceId: str | None = None
-    ResourceType: str | None = None
-    SubnetId: str | None = None
-    TransitGatewayAttachmentId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -108,8 +111,12 @@ class TransitGatewayMulticastGroupMember(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TransitGatewayMulticastGroupMemberProps
-    attributes_model: ClassVar[type[BaseModel]] = TransitGatewayMulticastGroupMemberAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayMulticastGroupMemberProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayMulticastGroupMemberAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._transit_gateway_multicast_group_source_models import (
+        TransitGatewayMulticastGroupSourceAttributes as TransitGatewayMulticastGroupSourceAttributes,
+        TransitGatewayMulticastGroupSourceProps as TransitGatewayMulticastGroupSourceProps,
+    )
 
 __all__ = [
     "TransitGatewayMulticastGroupSource",
@@ -21,24 +28,20 @@ __all__ = [
     "TransitGatewayMulticastGroupSourceProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _transit_gateway_multicast_group_source_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_transit_gateway_multicast_group_source_models"
+_MODEL_NAMES = frozenset(
+    {
+        "TransitGatewayMulticastGroupSourceAttributes",
+        "TransitGatewayMulticastGroupSourceProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class TransitGatewayMulticastGroupSourceProps(DeferredModel):
-    GroupIpAddress: str
-    NetworkInterfaceId: str
-    TransitGatewayMulticastDomainId: str
-
-
-class TransitGatewayMulticastGroupSourceAttributes(DeferredModel):
-    GroupMember: bool | None = None
-    GroupSource: bool | None = None
-    ResourceId: str | None = None
-    ResourceType: str | None = None
-    SourceType: str | None = None
-    SubnetId: str | None = None
-    TransitGatewayAttachmentId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -108,8 +111,12 @@ class TransitGatewayMulticastGroupSource(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TransitGatewayMulticastGroupSourceProps
-    attributes_model: ClassVar[type[BaseModel]] = TransitGatewayMulticastGroupSourceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayMulticastGroupSourceProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayMulticastGroupSourceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._transit_gateway_peering_attachment_models import (
+        PeeringAttachmentStatus as PeeringAttachmentStatus,
+        Tag as Tag,
+        TransitGatewayPeeringAttachmentAttributes as TransitGatewayPeeringAttachmentAttributes,
+        TransitGatewayPeeringAttachmentProps as TransitGatewayPeeringAttachmentProps,
+    )
 
 __all__ = [
     "PeeringAttachmentStatus",
@@ -25,39 +34,22 @@ __all__ = [
     "TransitGatewayPeeringAttachmentProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _transit_gateway_peering_attachment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_transit_gateway_peering_attachment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PeeringAttachmentStatus",
+        "Tag",
+        "TransitGatewayPeeringAttachmentAttributes",
+        "TransitGatewayPeeringAttachmentProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PeeringAttachmentStatus(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Code: str | None = None
-    Message: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class TransitGatewayPeeringAttachmentAttributes(DeferredModel):
-    CreationTime: str | None = None
-    State: str | None = None
-    Status: PeeringAttachmentStatus | None = None
-    TransitGatewayAttachmentId: str | None = None
-
-
-class TransitGatewayPeeringAttachmentProps(DeferredModel):
-    PeerAccountId: str
-    PeerRegion: str
-    PeerTransitGatewayId: str
-    Tags: list[Tag] | None = None
-    TransitGatewayId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -144,8 +136,12 @@ class TransitGatewayPeeringAttachment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TransitGatewayPeeringAttachmentProps
-    attributes_model: ClassVar[type[BaseModel]] = TransitGatewayPeeringAttachmentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayPeeringAttachmentProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayPeeringAttachmentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._transit_gateway_policy_table_models import (
+        Tag as Tag,
+        TransitGatewayPolicyTableAttributes as TransitGatewayPolicyTableAttributes,
+        TransitGatewayPolicyTableProps as TransitGatewayPolicyTableProps,
+    )
 
 __all__ = [
     "Tag",
@@ -23,27 +31,21 @@ __all__ = [
     "TransitGatewayPolicyTableProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _transit_gateway_policy_table_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_transit_gateway_policy_table_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "TransitGatewayPolicyTableAttributes",
+        "TransitGatewayPolicyTableProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TransitGatewayPolicyTableAttributes(DeferredModel):
-    CreationTime: str | None = None
-    State: str | None = None
-    TransitGatewayPolicyTableId: str | None = None
-
-
-class TransitGatewayPolicyTableProps(DeferredModel):
-    Tags: list[Tag] | None = None
-    TransitGatewayId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -113,8 +115,12 @@ class TransitGatewayPolicyTable(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TransitGatewayPolicyTableProps
-    attributes_model: ClassVar[type[BaseModel]] = TransitGatewayPolicyTableAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayPolicyTableProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayPolicyTableAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

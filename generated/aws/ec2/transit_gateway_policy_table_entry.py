@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._transit_gateway_policy_table_entry_models import (
+        TransitGatewayPolicyRule as TransitGatewayPolicyRule,
+        TransitGatewayPolicyTableEntryAttributes as TransitGatewayPolicyTableEntryAttributes,
+        TransitGatewayPolicyTableEntryProps as TransitGatewayPolicyTableEntryProps,
+    )
 
 __all__ = [
     "TransitGatewayPolicyRule",
@@ -23,30 +31,21 @@ __all__ = [
     "TransitGatewayPolicyTableEntryProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _transit_gateway_policy_table_entry_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_transit_gateway_policy_table_entry_models"
+_MODEL_NAMES = frozenset(
+    {
+        "TransitGatewayPolicyRule",
+        "TransitGatewayPolicyTableEntryAttributes",
+        "TransitGatewayPolicyTableEntryProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class TransitGatewayPolicyRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationCidrBlock: str | None = None
-    DestinationPortRange: str | None = None
-    Protocol: str | None = None
-    SourceCidrBlock: str | None = None
-    SourcePortRange: str | None = None
-
-
-class TransitGatewayPolicyTableEntryAttributes(DeferredModel):
-    State: str | None = None
-
-
-class TransitGatewayPolicyTableEntryProps(DeferredModel):
-    PolicyRule: TransitGatewayPolicyRule
-    PolicyRuleNumber: str
-    TargetRouteTableId: str
-    TransitGatewayPolicyTableId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -134,8 +133,12 @@ class TransitGatewayPolicyTableEntry(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TransitGatewayPolicyTableEntryProps
-    attributes_model: ClassVar[type[BaseModel]] = TransitGatewayPolicyTableEntryAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayPolicyTableEntryProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayPolicyTableEntryAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

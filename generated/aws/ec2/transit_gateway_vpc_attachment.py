@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._transit_gateway_vpc_attachment_models import (
+        Tag as Tag,
+        TransitGatewayVpcAttachmentAttributes as TransitGatewayVpcAttachmentAttributes,
+        TransitGatewayVpcAttachmentOptions as TransitGatewayVpcAttachmentOptions,
+        TransitGatewayVpcAttachmentProps as TransitGatewayVpcAttachmentProps,
+    )
 
 __all__ = [
     "Tag",
@@ -25,40 +34,22 @@ __all__ = [
     "TransitGatewayVpcAttachmentProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _transit_gateway_vpc_attachment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_transit_gateway_vpc_attachment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "TransitGatewayVpcAttachmentAttributes",
+        "TransitGatewayVpcAttachmentOptions",
+        "TransitGatewayVpcAttachmentProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TransitGatewayVpcAttachmentOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplianceModeSupport: Literal["disable", "enable"] | None = None
-    DnsSupport: Literal["disable", "enable"] | None = None
-    Ipv6Support: Literal["disable", "enable"] | None = None
-    SecurityGroupReferencingSupport: Literal["disable", "enable"] | None = None
-
-
-class TransitGatewayVpcAttachmentAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class TransitGatewayVpcAttachmentProps(DeferredModel):
-    AddSubnetIds: list[str] | None = None
-    Options: TransitGatewayVpcAttachmentOptions | None = None
-    RemoveSubnetIds: list[str] | None = None
-    SubnetIds: list[str]
-    Tags: list[Tag] | None = None
-    TransitGatewayId: str
-    VpcId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -154,8 +145,12 @@ class TransitGatewayVpcAttachment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TransitGatewayVpcAttachmentProps
-    attributes_model: ClassVar[type[BaseModel]] = TransitGatewayVpcAttachmentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayVpcAttachmentProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayVpcAttachmentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._verified_access_endpoint_models import (
+        PortRange as PortRange,
+        Tag as Tag,
+        VerifiedAccessEndpointAttributes as VerifiedAccessEndpointAttributes,
+        VerifiedAccessEndpointCidrOptions as VerifiedAccessEndpointCidrOptions,
+        VerifiedAccessEndpointLoadBalancerOptions as VerifiedAccessEndpointLoadBalancerOptions,
+        VerifiedAccessEndpointNetworkInterfaceOptions as VerifiedAccessEndpointNetworkInterfaceOptions,
+        VerifiedAccessEndpointProps as VerifiedAccessEndpointProps,
+        VerifiedAccessEndpointRdsOptions as VerifiedAccessEndpointRdsOptions,
+        VerifiedAccessEndpointSseSpecification as VerifiedAccessEndpointSseSpecification,
+    )
 
 __all__ = [
     "PortRange",
@@ -35,105 +49,27 @@ __all__ = [
     "VerifiedAccessEndpointSseSpecificationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _verified_access_endpoint_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_verified_access_endpoint_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PortRange",
+        "Tag",
+        "VerifiedAccessEndpointAttributes",
+        "VerifiedAccessEndpointCidrOptions",
+        "VerifiedAccessEndpointLoadBalancerOptions",
+        "VerifiedAccessEndpointNetworkInterfaceOptions",
+        "VerifiedAccessEndpointProps",
+        "VerifiedAccessEndpointRdsOptions",
+        "VerifiedAccessEndpointSseSpecification",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PortRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FromPort: int | None = None
-    ToPort: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VerifiedAccessEndpointCidrOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cidr: str | None = None
-    PortRanges: list[PortRange] | None = None
-    Protocol: Literal["http", "https", "tcp"] | None = None
-    SubnetIds: list[str] | None = None
-
-
-class VerifiedAccessEndpointLoadBalancerOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LoadBalancerArn: str | None = None
-    Port: int | None = None
-    PortRanges: list[PortRange] | None = None
-    Protocol: Literal["http", "https", "tcp"] | None = None
-    SubnetIds: list[str] | None = None
-
-
-class VerifiedAccessEndpointNetworkInterfaceOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NetworkInterfaceId: str | None = None
-    Port: int | None = None
-    PortRanges: list[PortRange] | None = None
-    Protocol: Literal["http", "https", "tcp"] | None = None
-
-
-class VerifiedAccessEndpointRdsOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Port: int | None = None
-    Protocol: Literal["http", "https", "tcp"] | None = None
-    RdsDbClusterArn: str | None = None
-    RdsDbInstanceArn: str | None = None
-    RdsDbProxyArn: str | None = None
-    RdsEndpoint: str | None = None
-    SubnetIds: list[str] | None = None
-
-
-class VerifiedAccessEndpointSseSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomerManagedKeyEnabled: bool | None = None
-    KmsKeyArn: str | None = None
-
-
-class VerifiedAccessEndpointAttributes(DeferredModel):
-    CreationTime: str | None = None
-    DeviceValidationDomain: str | None = None
-    EndpointDomain: str | None = None
-    LastUpdatedTime: str | None = None
-    Status: str | None = None
-    VerifiedAccessEndpointId: str | None = None
-    VerifiedAccessInstanceId: str | None = None
-
-
-class VerifiedAccessEndpointProps(DeferredModel):
-    ApplicationDomain: str | None = None
-    AttachmentType: Literal["vpc"]
-    CidrOptions: VerifiedAccessEndpointCidrOptions | None = None
-    Description: str | None = None
-    DomainCertificateArn: str | None = None
-    EndpointDomainPrefix: str | None = None
-    EndpointType: Literal["cidr", "load-balancer", "network-interface", "rds"]
-    LoadBalancerOptions: VerifiedAccessEndpointLoadBalancerOptions | None = None
-    NetworkInterfaceOptions: VerifiedAccessEndpointNetworkInterfaceOptions | None = None
-    PolicyDocument: str | None = None
-    PolicyEnabled: bool | None = None
-    RdsOptions: VerifiedAccessEndpointRdsOptions | None = None
-    SecurityGroupIds: list[str] | None = None
-    SseSpecification: VerifiedAccessEndpointSseSpecification | None = None
-    Tags: list[Tag] | None = None
-    VerifiedAccessGroupId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -416,8 +352,12 @@ class VerifiedAccessEndpoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VerifiedAccessEndpointProps
-    attributes_model: ClassVar[type[BaseModel]] = VerifiedAccessEndpointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VerifiedAccessEndpointProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VerifiedAccessEndpointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

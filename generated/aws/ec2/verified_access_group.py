@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._verified_access_group_models import (
+        Tag as Tag,
+        VerifiedAccessGroupAttributes as VerifiedAccessGroupAttributes,
+        VerifiedAccessGroupProps as VerifiedAccessGroupProps,
+        VerifiedAccessGroupSseSpecification as VerifiedAccessGroupSseSpecification,
+    )
 
 __all__ = [
     "Tag",
@@ -25,41 +34,22 @@ __all__ = [
     "VerifiedAccessGroupSseSpecificationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _verified_access_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_verified_access_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "VerifiedAccessGroupAttributes",
+        "VerifiedAccessGroupProps",
+        "VerifiedAccessGroupSseSpecification",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VerifiedAccessGroupSseSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomerManagedKeyEnabled: bool | None = None
-    KmsKeyArn: str | None = None
-
-
-class VerifiedAccessGroupAttributes(DeferredModel):
-    CreationTime: str | None = None
-    LastUpdatedTime: str | None = None
-    Owner: str | None = None
-    VerifiedAccessGroupArn: str | None = None
-    VerifiedAccessGroupId: str | None = None
-
-
-class VerifiedAccessGroupProps(DeferredModel):
-    Description: str | None = None
-    PolicyDocument: str | None = None
-    PolicyEnabled: bool | None = None
-    SseSpecification: VerifiedAccessGroupSseSpecification | None = None
-    Tags: list[Tag] | None = None
-    VerifiedAccessInstanceId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -161,8 +151,12 @@ class VerifiedAccessGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VerifiedAccessGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = VerifiedAccessGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VerifiedAccessGroupProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VerifiedAccessGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._verified_access_instance_models import (
+        Tag as Tag,
+        VerifiedAccessInstanceAttributes as VerifiedAccessInstanceAttributes,
+        VerifiedAccessInstanceProps as VerifiedAccessInstanceProps,
+        VerifiedAccessLogs as VerifiedAccessLogs,
+        VerifiedAccessLogsCloudWatchLogs as VerifiedAccessLogsCloudWatchLogs,
+        VerifiedAccessLogsKinesisDataFirehose as VerifiedAccessLogsKinesisDataFirehose,
+        VerifiedAccessLogsS3 as VerifiedAccessLogsS3,
+        VerifiedAccessTrustProvider as VerifiedAccessTrustProvider,
+    )
 
 __all__ = [
     "Tag",
@@ -33,81 +46,26 @@ __all__ = [
     "VerifiedAccessTrustProviderDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _verified_access_instance_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_verified_access_instance_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "VerifiedAccessInstanceAttributes",
+        "VerifiedAccessInstanceProps",
+        "VerifiedAccessLogs",
+        "VerifiedAccessLogsCloudWatchLogs",
+        "VerifiedAccessLogsKinesisDataFirehose",
+        "VerifiedAccessLogsS3",
+        "VerifiedAccessTrustProvider",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VerifiedAccessLogsCloudWatchLogs(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    LogGroup: str | None = None
-
-
-class VerifiedAccessLogsKinesisDataFirehose(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeliveryStream: str | None = None
-    Enabled: bool | None = None
-
-
-class VerifiedAccessLogsS3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str | None = None
-    BucketOwner: str | None = None
-    Enabled: bool | None = None
-    Prefix: str | None = None
-
-
-class VerifiedAccessTrustProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    DeviceTrustProviderType: str | None = None
-    TrustProviderType: str | None = None
-    UserTrustProviderType: str | None = None
-    VerifiedAccessTrustProviderId: str | None = None
-
-
-class VerifiedAccessInstanceAttributes(DeferredModel):
-    CidrEndpointsCustomSubDomainNameServers: list[str] | None = None
-    CreationTime: str | None = None
-    LastUpdatedTime: str | None = None
-    VerifiedAccessInstanceId: str | None = None
-
-
-class VerifiedAccessLogs(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogs: VerifiedAccessLogsCloudWatchLogs | None = None
-    IncludeTrustContext: bool | None = None
-    KinesisDataFirehose: VerifiedAccessLogsKinesisDataFirehose | None = None
-    LogVersion: str | None = None
-    S3: VerifiedAccessLogsS3 | None = None
-
-
-class VerifiedAccessInstanceProps(DeferredModel):
-    CidrEndpointsCustomSubDomain: str | None = None
-    Description: str | None = None
-    FipsEnabled: bool | None = None
-    LoggingConfigurations: VerifiedAccessLogs | None = None
-    Tags: list[Tag] | None = None
-    VerifiedAccessTrustProviderIds: list[str] | None = None
-    VerifiedAccessTrustProviders: list[VerifiedAccessTrustProvider] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -304,8 +262,12 @@ class VerifiedAccessInstance(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VerifiedAccessInstanceProps
-    attributes_model: ClassVar[type[BaseModel]] = VerifiedAccessInstanceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VerifiedAccessInstanceProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VerifiedAccessInstanceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._verified_access_trust_provider_models import (
+        Tag as Tag,
+        VerifiedAccessTrustProviderAttributes as VerifiedAccessTrustProviderAttributes,
+        VerifiedAccessTrustProviderDeviceOptions as VerifiedAccessTrustProviderDeviceOptions,
+        VerifiedAccessTrustProviderNativeApplicationOidcOptions as VerifiedAccessTrustProviderNativeApplicationOidcOptions,
+        VerifiedAccessTrustProviderOidcOptions as VerifiedAccessTrustProviderOidcOptions,
+        VerifiedAccessTrustProviderProps as VerifiedAccessTrustProviderProps,
+        VerifiedAccessTrustProviderSseSpecification as VerifiedAccessTrustProviderSseSpecification,
+    )
 
 __all__ = [
     "Tag",
@@ -31,80 +43,25 @@ __all__ = [
     "VerifiedAccessTrustProviderSseSpecificationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _verified_access_trust_provider_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_verified_access_trust_provider_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "VerifiedAccessTrustProviderAttributes",
+        "VerifiedAccessTrustProviderDeviceOptions",
+        "VerifiedAccessTrustProviderNativeApplicationOidcOptions",
+        "VerifiedAccessTrustProviderOidcOptions",
+        "VerifiedAccessTrustProviderProps",
+        "VerifiedAccessTrustProviderSseSpecification",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VerifiedAccessTrustProviderDeviceOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PublicSigningKeyUrl: str | None = None
-    TenantId: str | None = None
-
-
-class VerifiedAccessTrustProviderNativeApplicationOidcOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationEndpoint: str | None = None
-    ClientId: str | None = None
-    ClientSecret: str | None = None
-    Issuer: str | None = None
-    PublicSigningKeyEndpoint: str | None = None
-    Scope: str | None = None
-    TokenEndpoint: str | None = None
-    UserInfoEndpoint: str | None = None
-
-
-class VerifiedAccessTrustProviderOidcOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationEndpoint: str | None = None
-    ClientId: str | None = None
-    ClientSecret: str | None = None
-    Issuer: str | None = None
-    Scope: str | None = None
-    TokenEndpoint: str | None = None
-    UserInfoEndpoint: str | None = None
-
-
-class VerifiedAccessTrustProviderSseSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomerManagedKeyEnabled: bool | None = None
-    KmsKeyArn: str | None = None
-
-
-class VerifiedAccessTrustProviderAttributes(DeferredModel):
-    CreationTime: str | None = None
-    LastUpdatedTime: str | None = None
-    VerifiedAccessTrustProviderId: str | None = None
-
-
-class VerifiedAccessTrustProviderProps(DeferredModel):
-    Description: str | None = None
-    DeviceOptions: VerifiedAccessTrustProviderDeviceOptions | None = None
-    DeviceTrustProviderType: Literal["crowdstrike", "jamf", "jumpcloud"] | None = None
-    NativeApplicationOidcOptions: VerifiedAccessTrustProviderNativeApplicationOidcOptions | None = (
-        None
-    )
-    OidcOptions: VerifiedAccessTrustProviderOidcOptions | None = None
-    PolicyReferenceName: str
-    SseSpecification: VerifiedAccessTrustProviderSseSpecification | None = None
-    Tags: list[Tag] | None = None
-    TrustProviderType: Literal["device", "user"]
-    UserTrustProviderType: Literal["iam-identity-center", "oidc"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -281,8 +238,12 @@ class VerifiedAccessTrustProvider(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VerifiedAccessTrustProviderProps
-    attributes_model: ClassVar[type[BaseModel]] = VerifiedAccessTrustProviderAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VerifiedAccessTrustProviderProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VerifiedAccessTrustProviderAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

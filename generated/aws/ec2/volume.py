@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._volume_models import (
+        Tag as Tag,
+        VolumeAttributes as VolumeAttributes,
+        VolumeProps as VolumeProps,
+    )
 
 __all__ = [
     "Tag",
@@ -23,38 +31,21 @@ __all__ = [
     "VolumeProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _volume_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_volume_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "VolumeAttributes",
+        "VolumeProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VolumeAttributes(DeferredModel):
-    VolumeId: str | None = None
-
-
-class VolumeProps(DeferredModel):
-    AutoEnableIO: bool | None = None
-    AvailabilityZone: str | None = None
-    AvailabilityZoneId: str | None = None
-    Encrypted: bool | None = None
-    Iops: int | None = None
-    KmsKeyId: str | None = None
-    MultiAttachEnabled: bool | None = None
-    OutpostArn: str | None = None
-    Size: int | None = None
-    SnapshotId: str | None = None
-    SourceVolumeId: str | None = None
-    Tags: list[Tag] | None = None
-    Throughput: int | None = None
-    VolumeInitializationRate: int | None = None
-    VolumeType: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -142,8 +133,10 @@ class Volume(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VolumeProps
-    attributes_model: ClassVar[type[BaseModel]] = VolumeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VolumeProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VolumeAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._vpc_models import (
+        Tag as Tag,
+        VPCAttributes as VPCAttributes,
+        VPCProps as VPCProps,
+        VPCVpcEncryptionControl as VPCVpcEncryptionControl,
+        VpcEncryptionControlExclusion as VpcEncryptionControlExclusion,
+        VpcEncryptionControlExclusions as VpcEncryptionControlExclusions,
+    )
 
 __all__ = [
     "Tag",
@@ -29,77 +40,24 @@ __all__ = [
     "VpcEncryptionControlExclusionsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _vpc_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_vpc_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "VPCAttributes",
+        "VPCProps",
+        "VPCVpcEncryptionControl",
+        "VpcEncryptionControlExclusion",
+        "VpcEncryptionControlExclusions",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VpcEncryptionControlExclusion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: str | None = None
-    StateMessage: str | None = None
-
-
-class VpcEncryptionControlExclusions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EgressOnlyInternetGateway: VpcEncryptionControlExclusion | None = None
-    ElasticFileSystem: VpcEncryptionControlExclusion | None = None
-    InternetGateway: VpcEncryptionControlExclusion | None = None
-    Lambda: VpcEncryptionControlExclusion | None = None
-    NatGateway: VpcEncryptionControlExclusion | None = None
-    VirtualPrivateGateway: VpcEncryptionControlExclusion | None = None
-    VpcLattice: VpcEncryptionControlExclusion | None = None
-    VpcPeering: VpcEncryptionControlExclusion | None = None
-
-
-class VPCAttributes(DeferredModel):
-    CidrBlockAssociations: list[str] | None = None
-    DefaultNetworkAcl: str | None = None
-    DefaultSecurityGroup: str | None = None
-    Ipv6CidrBlocks: list[str] | None = None
-    VpcId: str | None = None
-
-
-class VPCVpcEncryptionControl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EgressOnlyInternetGatewayExclusion: Literal["enable", "disable"] | None = None
-    ElasticFileSystemExclusion: Literal["enable", "disable"] | None = None
-    InternetGatewayExclusion: Literal["enable", "disable"] | None = None
-    LambdaExclusion: Literal["enable", "disable"] | None = None
-    Mode: Literal["monitor", "enforce"] | None = None
-    NatGatewayExclusion: Literal["enable", "disable"] | None = None
-    ResourceExclusions: VpcEncryptionControlExclusions | None = None
-    State: str | None = None
-    StateMessage: str | None = None
-    VirtualPrivateGatewayExclusion: Literal["enable", "disable"] | None = None
-    VpcEncryptionControlId: str | None = None
-    VpcId: str | None = None
-    VpcLatticeExclusion: Literal["enable", "disable"] | None = None
-    VpcPeeringExclusion: Literal["enable", "disable"] | None = None
-
-
-class VPCProps(DeferredModel):
-    CidrBlock: str | None = None
-    EnableDnsHostnames: bool | None = None
-    EnableDnsSupport: bool | None = None
-    InstanceTenancy: Literal["dedicated", "default", "host"] | None = None
-    Ipv4IpamPoolId: str | None = None
-    Ipv4NetmaskLength: int | None = None
-    Tags: list[Tag] | None = None
-    VpcEncryptionControl: VPCVpcEncryptionControl | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -316,8 +274,8 @@ class VPC(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VPCProps
-    attributes_model: ClassVar[type[BaseModel]] = VPCAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VPCProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VPCAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

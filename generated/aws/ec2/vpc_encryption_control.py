@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._vpc_encryption_control_models import (
+        Tag as Tag,
+        VPCEncryptionControlAttributes as VPCEncryptionControlAttributes,
+        VPCEncryptionControlProps as VPCEncryptionControlProps,
+        VPCEncryptionControlResourceExclusions as VPCEncryptionControlResourceExclusions,
+        VpcEncryptionControlExclusion as VpcEncryptionControlExclusion,
+    )
 
 __all__ = [
     "Tag",
@@ -27,72 +37,23 @@ __all__ = [
     "VpcEncryptionControlExclusionDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _vpc_encryption_control_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_vpc_encryption_control_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "VPCEncryptionControlAttributes",
+        "VPCEncryptionControlProps",
+        "VPCEncryptionControlResourceExclusions",
+        "VpcEncryptionControlExclusion",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VpcEncryptionControlExclusion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: str | None = None
-    StateMessage: str | None = None
-
-
-class VPCEncryptionControlProps(DeferredModel):
-    EgressOnlyInternetGatewayExclusionInput: Literal["enable", "disable"] | None = None
-    ElasticFileSystemExclusionInput: Literal["enable", "disable"] | None = None
-    InternetGatewayExclusionInput: Literal["enable", "disable"] | None = None
-    LambdaExclusionInput: Literal["enable", "disable"] | None = None
-    Mode: Literal["monitor", "enforce"] | None = None
-    NatGatewayExclusionInput: Literal["enable", "disable"] | None = None
-    Tags: list[Tag] | None = None
-    VirtualPrivateGatewayExclusionInput: Literal["enable", "disable"] | None = None
-    VpcId: str | None = None
-    VpcLatticeExclusionInput: Literal["enable", "disable"] | None = None
-    VpcPeeringExclusionInput: Literal["enable", "disable"] | None = None
-
-
-class VPCEncryptionControlResourceExclusions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EgressOnlyInternetGateway: VpcEncryptionControlExclusion | None = None
-    ElasticFileSystem: VpcEncryptionControlExclusion | None = None
-    InternetGateway: VpcEncryptionControlExclusion | None = None
-    Lambda: VpcEncryptionControlExclusion | None = None
-    NatGateway: VpcEncryptionControlExclusion | None = None
-    VirtualPrivateGateway: VpcEncryptionControlExclusion | None = None
-    VpcLattice: VpcEncryptionControlExclusion | None = None
-    VpcPeering: VpcEncryptionControlExclusion | None = None
-
-
-class VPCEncryptionControlAttributes(DeferredModel):
-    ResourceExclusions: VPCEncryptionControlResourceExclusions | None = None
-    State: (
-        Literal[
-            "creating",
-            "available",
-            "monitor-in-progress",
-            "enforce-in-progress",
-            "monitor-failed",
-            "enforce-failed",
-            "deleting",
-            "deleted",
-            "delete-failed",
-        ]
-        | None
-    ) = None
-    StateMessage: str | None = None
-    VpcEncryptionControlId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -274,8 +235,12 @@ class VPCEncryptionControl(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VPCEncryptionControlProps
-    attributes_model: ClassVar[type[BaseModel]] = VPCEncryptionControlAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VPCEncryptionControlProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VPCEncryptionControlAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

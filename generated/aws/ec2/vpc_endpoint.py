@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._vpc_endpoint_models import (
+        DnsOptionsSpecification as DnsOptionsSpecification,
+        Tag as Tag,
+        VPCEndpointAttributes as VPCEndpointAttributes,
+        VPCEndpointProps as VPCEndpointProps,
+    )
 
 __all__ = [
     "DnsOptionsSpecification",
@@ -25,67 +34,22 @@ __all__ = [
     "VPCEndpointProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _vpc_endpoint_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_vpc_endpoint_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DnsOptionsSpecification",
+        "Tag",
+        "VPCEndpointAttributes",
+        "VPCEndpointProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DnsOptionsSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DnsRecordIpType: (
-        Literal["ipv4", "ipv6", "dualstack", "service-defined", "not-specified"] | None
-    ) = None
-    PrivateDnsOnlyForInboundResolverEndpoint: (
-        Literal["OnlyInboundResolver", "AllResolvers", "NotSpecified"] | None
-    ) = None
-    PrivateDnsPreference: (
-        Literal[
-            "VERIFIED_DOMAINS_ONLY",
-            "ALL_DOMAINS",
-            "VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS",
-            "SPECIFIED_DOMAINS_ONLY",
-        ]
-        | None
-    ) = None
-    PrivateDnsSpecifiedDomains: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VPCEndpointAttributes(DeferredModel):
-    CreationTimestamp: str | None = None
-    DnsEntries: list[str] | None = None
-    Id: str | None = None
-    NetworkInterfaceIds: list[str] | None = None
-
-
-class VPCEndpointProps(DeferredModel):
-    DnsOptions: DnsOptionsSpecification | None = None
-    IpAddressType: Literal["ipv4", "ipv6", "dualstack", "not-specified"] | None = None
-    PolicyDocument: str | dict[str, Any] | None = None
-    PrivateDnsEnabled: bool | None = None
-    ResourceConfigurationArn: str | None = None
-    RouteTableIds: list[str] | None = None
-    SecurityGroupIds: list[str] | None = None
-    ServiceName: str | None = None
-    ServiceNetworkArn: str | None = None
-    ServiceRegion: str | None = None
-    SubnetIds: list[str] | None = None
-    Tags: list[Tag] | None = None
-    VpcEndpointType: (
-        Literal[
-            "Interface", "Gateway", "GatewayLoadBalancer", "ServiceNetwork", "Resource", "Tunnel"
-        ]
-        | None
-    ) = None
-    VpcId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -238,8 +202,10 @@ class VPCEndpoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VPCEndpointProps
-    attributes_model: ClassVar[type[BaseModel]] = VPCEndpointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VPCEndpointProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VPCEndpointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._vpc_endpoint_service_models import (
+        Tag as Tag,
+        VPCEndpointServiceAttributes as VPCEndpointServiceAttributes,
+        VPCEndpointServicePrivateDnsNameConfiguration as VPCEndpointServicePrivateDnsNameConfiguration,
+        VPCEndpointServiceProps as VPCEndpointServiceProps,
+    )
 
 __all__ = [
     "Tag",
@@ -25,43 +34,22 @@ __all__ = [
     "VPCEndpointServiceProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _vpc_endpoint_service_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_vpc_endpoint_service_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "VPCEndpointServiceAttributes",
+        "VPCEndpointServicePrivateDnsNameConfiguration",
+        "VPCEndpointServiceProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VPCEndpointServicePrivateDnsNameConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    State: str | None = None
-    Type: str | None = None
-    Value: str | None = None
-
-
-class VPCEndpointServiceAttributes(DeferredModel):
-    ServiceId: str | None = None
-
-
-class VPCEndpointServiceProps(DeferredModel):
-    AcceptanceRequired: bool | None = None
-    ContributorInsightsEnabled: bool | None = None
-    GatewayLoadBalancerArns: list[str] | None = None
-    NetworkLoadBalancerArns: list[str] | None = None
-    PayerResponsibility: str | None = None
-    PrivateDnsName: str | None = None
-    PrivateDnsNameConfiguration: VPCEndpointServicePrivateDnsNameConfiguration | None = None
-    SupportedIpAddressTypes: list[Literal["ipv4", "ipv6"]] | None = None
-    SupportedRegions: list[str] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -177,8 +165,12 @@ class VPCEndpointService(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VPCEndpointServiceProps
-    attributes_model: ClassVar[type[BaseModel]] = VPCEndpointServiceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VPCEndpointServiceProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VPCEndpointServiceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._vpc_endpoint_service_permissions_models import (
+        VPCEndpointServicePermissionsAttributes as VPCEndpointServicePermissionsAttributes,
+        VPCEndpointServicePermissionsProps as VPCEndpointServicePermissionsProps,
+    )
 
 __all__ = [
     "VPCEndpointServicePermissions",
@@ -21,17 +28,20 @@ __all__ = [
     "VPCEndpointServicePermissionsProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _vpc_endpoint_service_permissions_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_vpc_endpoint_service_permissions_models"
+_MODEL_NAMES = frozenset(
+    {
+        "VPCEndpointServicePermissionsAttributes",
+        "VPCEndpointServicePermissionsProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class VPCEndpointServicePermissionsProps(DeferredModel):
-    AllowedPrincipals: list[str] | None = None
-    ServiceId: str
-
-
-class VPCEndpointServicePermissionsAttributes(DeferredModel):
-    pass
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -82,8 +92,12 @@ class VPCEndpointServicePermissions(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VPCEndpointServicePermissionsProps
-    attributes_model: ClassVar[type[BaseModel]] = VPCEndpointServicePermissionsAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VPCEndpointServicePermissionsProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VPCEndpointServicePermissionsAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

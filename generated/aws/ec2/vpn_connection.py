@@ -8,12 +8,30 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._vpn_connection_models import (
+        CloudwatchLogOptionsSpecification as CloudwatchLogOptionsSpecification,
+        IKEVersionsRequestListValue as IKEVersionsRequestListValue,
+        Phase1DHGroupNumbersRequestListValue as Phase1DHGroupNumbersRequestListValue,
+        Phase1EncryptionAlgorithmsRequestListValue as Phase1EncryptionAlgorithmsRequestListValue,
+        Phase1IntegrityAlgorithmsRequestListValue as Phase1IntegrityAlgorithmsRequestListValue,
+        Phase2DHGroupNumbersRequestListValue as Phase2DHGroupNumbersRequestListValue,
+        Phase2EncryptionAlgorithmsRequestListValue as Phase2EncryptionAlgorithmsRequestListValue,
+        Phase2IntegrityAlgorithmsRequestListValue as Phase2IntegrityAlgorithmsRequestListValue,
+        Tag as Tag,
+        VPNConnectionAttributes as VPNConnectionAttributes,
+        VPNConnectionProps as VPNConnectionProps,
+        VpnTunnelLogOptionsSpecification as VpnTunnelLogOptionsSpecification,
+        VpnTunnelOptionsSpecification as VpnTunnelOptionsSpecification,
+    )
 
 __all__ = [
     "CloudwatchLogOptionsSpecification",
@@ -43,135 +61,31 @@ __all__ = [
     "VpnTunnelOptionsSpecificationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _vpn_connection_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_vpn_connection_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CloudwatchLogOptionsSpecification",
+        "IKEVersionsRequestListValue",
+        "Phase1DHGroupNumbersRequestListValue",
+        "Phase1EncryptionAlgorithmsRequestListValue",
+        "Phase1IntegrityAlgorithmsRequestListValue",
+        "Phase2DHGroupNumbersRequestListValue",
+        "Phase2EncryptionAlgorithmsRequestListValue",
+        "Phase2IntegrityAlgorithmsRequestListValue",
+        "Tag",
+        "VPNConnectionAttributes",
+        "VPNConnectionProps",
+        "VpnTunnelLogOptionsSpecification",
+        "VpnTunnelOptionsSpecification",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CloudwatchLogOptionsSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BgpLogEnabled: bool | None = None
-    BgpLogGroupArn: str | None = None
-    BgpLogOutputFormat: Literal["json", "text"] | None = None
-    LogEnabled: bool | None = None
-    LogGroupArn: str | None = None
-    LogOutputFormat: Literal["json", "text"] | None = None
-
-
-class IKEVersionsRequestListValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: Literal["ikev1", "ikev2"] | None = None
-
-
-class Phase1DHGroupNumbersRequestListValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: Literal[2, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24] | None = None
-
-
-class Phase1EncryptionAlgorithmsRequestListValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: Literal["AES128", "AES256", "AES128-GCM-16", "AES256-GCM-16"] | None = None
-
-
-class Phase1IntegrityAlgorithmsRequestListValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: Literal["SHA1", "SHA2-256", "SHA2-384", "SHA2-512"] | None = None
-
-
-class Phase2DHGroupNumbersRequestListValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: Literal[2, 5, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24] | None = None
-
-
-class Phase2EncryptionAlgorithmsRequestListValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: Literal["AES128", "AES256", "AES128-GCM-16", "AES256-GCM-16"] | None = None
-
-
-class Phase2IntegrityAlgorithmsRequestListValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: Literal["SHA1", "SHA2-256", "SHA2-384", "SHA2-512"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VpnTunnelLogOptionsSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudwatchLogOptions: CloudwatchLogOptionsSpecification | None = None
-
-
-class VpnTunnelOptionsSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DPDTimeoutAction: Literal["clear", "none", "restart"] | None = None
-    DPDTimeoutSeconds: int | None = None
-    EnableTunnelLifecycleControl: bool | None = None
-    IKEVersions: list[IKEVersionsRequestListValue] | None = None
-    LogOptions: VpnTunnelLogOptionsSpecification | None = None
-    Phase1DHGroupNumbers: list[Phase1DHGroupNumbersRequestListValue] | None = None
-    Phase1EncryptionAlgorithms: list[Phase1EncryptionAlgorithmsRequestListValue] | None = None
-    Phase1IntegrityAlgorithms: list[Phase1IntegrityAlgorithmsRequestListValue] | None = None
-    Phase1LifetimeSeconds: int | None = None
-    Phase2DHGroupNumbers: list[Phase2DHGroupNumbersRequestListValue] | None = None
-    Phase2EncryptionAlgorithms: list[Phase2EncryptionAlgorithmsRequestListValue] | None = None
-    Phase2IntegrityAlgorithms: list[Phase2IntegrityAlgorithmsRequestListValue] | None = None
-    Phase2LifetimeSeconds: int | None = None
-    PreSharedKey: str | None = None
-    RekeyFuzzPercentage: int | None = None
-    RekeyMarginTimeSeconds: int | None = None
-    ReplayWindowSize: int | None = None
-    StartupAction: Literal["add", "start"] | None = None
-    TunnelInsideCidr: str | None = None
-    TunnelInsideIpv6Cidr: str | None = None
-
-
-class VPNConnectionAttributes(DeferredModel):
-    VpnConnectionId: str | None = None
-
-
-class VPNConnectionProps(DeferredModel):
-    CustomerGatewayId: str
-    EnableAcceleration: bool | None = None
-    LocalIpv4NetworkCidr: str | None = None
-    LocalIpv6NetworkCidr: str | None = None
-    OutsideIpAddressType: str | None = None
-    PreSharedKeyStorage: Literal["Standard", "SecretsManager"] | None = None
-    RemoteIpv4NetworkCidr: str | None = None
-    RemoteIpv6NetworkCidr: str | None = None
-    StaticRoutesOnly: bool | None = None
-    Tags: list[Tag] | None = None
-    TransitGatewayId: str | None = None
-    TransportTransitGatewayAttachmentId: str | None = None
-    TunnelBandwidth: Literal["standard", "large"] | None = None
-    TunnelInsideIpVersion: str | None = None
-    Type: str
-    VpnConcentratorId: str | None = None
-    VpnGatewayId: str | None = None
-    VpnTunnelOptionsSpecifications: list[VpnTunnelOptionsSpecification] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -518,8 +432,10 @@ class VPNConnection(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VPNConnectionProps
-    attributes_model: ClassVar[type[BaseModel]] = VPNConnectionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VPNConnectionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VPNConnectionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._public_repository_models import (
+        PublicRepositoryAttributes as PublicRepositoryAttributes,
+        PublicRepositoryProps as PublicRepositoryProps,
+        PublicRepositoryRepositoryCatalogData as PublicRepositoryRepositoryCatalogData,
+        Tag as Tag,
+    )
 
 __all__ = [
     "PublicRepository",
@@ -25,38 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _public_repository_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_public_repository_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PublicRepositoryAttributes",
+        "PublicRepositoryProps",
+        "PublicRepositoryRepositoryCatalogData",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PublicRepositoryRepositoryCatalogData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AboutText: str | None = None
-    Architectures: list[str] | None = None
-    OperatingSystems: list[str] | None = None
-    RepositoryDescription: str | None = None
-    UsageText: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PublicRepositoryAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class PublicRepositoryProps(DeferredModel):
-    RepositoryCatalogData: PublicRepositoryRepositoryCatalogData | None = None
-    RepositoryName: str | None = None
-    RepositoryPolicyText: dict[str, Any] | str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -188,8 +181,12 @@ class PublicRepository(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PublicRepositoryProps
-    attributes_model: ClassVar[type[BaseModel]] = PublicRepositoryAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PublicRepositoryProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PublicRepositoryAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._pull_through_cache_rule_models import (
+        PullThroughCacheRuleAttributes as PullThroughCacheRuleAttributes,
+        PullThroughCacheRuleProps as PullThroughCacheRuleProps,
+        PullThroughCacheRulePullThroughCacheRule as PullThroughCacheRulePullThroughCacheRule,
+    )
 
 __all__ = [
     "PullThroughCacheRule",
@@ -23,60 +31,21 @@ __all__ = [
     "PullThroughCacheRulePullThroughCacheRuleDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _pull_through_cache_rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_pull_through_cache_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PullThroughCacheRuleAttributes",
+        "PullThroughCacheRuleProps",
+        "PullThroughCacheRulePullThroughCacheRule",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PullThroughCacheRuleProps(DeferredModel):
-    CredentialArn: str | None = None
-    CustomRoleArn: str | None = None
-    EcrRepositoryPrefix: str | None = None
-    UpstreamRegistry: (
-        Literal[
-            "azure-container-registry",
-            "chainguard",
-            "docker-hub",
-            "ecr",
-            "ecr-public",
-            "github-container-registry",
-            "gitlab-container-registry",
-            "k8s",
-            "quay",
-        ]
-        | None
-    ) = None
-    UpstreamRegistryUrl: str | None = None
-    UpstreamRepositoryPrefix: str | None = None
-
-
-class PullThroughCacheRulePullThroughCacheRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CredentialArn: str | None = None
-    CustomRoleArn: str | None = None
-    EcrRepositoryPrefix: str
-    RegistryId: str | None = None
-    UpstreamRegistry: (
-        Literal[
-            "azure-container-registry",
-            "chainguard",
-            "docker-hub",
-            "ecr",
-            "ecr-public",
-            "github-container-registry",
-            "gitlab-container-registry",
-            "k8s",
-            "quay",
-        ]
-        | None
-    ) = None
-    UpstreamRegistryUrl: str
-    UpstreamRepositoryPrefix: str | None = None
-
-
-class PullThroughCacheRuleAttributes(DeferredModel):
-    pass
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -204,8 +173,12 @@ class PullThroughCacheRule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PullThroughCacheRuleProps
-    attributes_model: ClassVar[type[BaseModel]] = PullThroughCacheRuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PullThroughCacheRuleProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PullThroughCacheRuleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._registry_scanning_configuration_models import (
+        RegistryScanningConfigurationAttributes as RegistryScanningConfigurationAttributes,
+        RegistryScanningConfigurationProps as RegistryScanningConfigurationProps,
+        RepositoryFilter as RepositoryFilter,
+        ScanningRule as ScanningRule,
+    )
 
 __all__ = [
     "RegistryScanningConfiguration",
@@ -25,33 +34,22 @@ __all__ = [
     "ScanningRuleDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _registry_scanning_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_registry_scanning_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RegistryScanningConfigurationAttributes",
+        "RegistryScanningConfigurationProps",
+        "RepositoryFilter",
+        "ScanningRule",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RepositoryFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Filter: str
-    FilterType: Literal["WILDCARD"]
-
-
-class ScanningRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RepositoryFilters: list[RepositoryFilter]
-    ScanFrequency: Literal["SCAN_ON_PUSH", "CONTINUOUS_SCAN"]
-
-
-class RegistryScanningConfigurationAttributes(DeferredModel):
-    RegistryId: str | None = None
-
-
-class RegistryScanningConfigurationProps(DeferredModel):
-    Rules: list[ScanningRule]
-    ScanType: Literal["BASIC", "ENHANCED"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -161,8 +159,12 @@ class RegistryScanningConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RegistryScanningConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = RegistryScanningConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RegistryScanningConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RegistryScanningConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._replication_configuration_models import (
+        ReplicationConfigurationAttributes as ReplicationConfigurationAttributes,
+        ReplicationConfigurationProps as ReplicationConfigurationProps,
+        ReplicationConfigurationReplicationConfiguration as ReplicationConfigurationReplicationConfiguration,
+        ReplicationDestination as ReplicationDestination,
+        ReplicationRule as ReplicationRule,
+        RepositoryFilter as RepositoryFilter,
+    )
 
 __all__ = [
     "ReplicationConfiguration",
@@ -29,47 +40,24 @@ __all__ = [
     "RepositoryFilterDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _replication_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_replication_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ReplicationConfigurationAttributes",
+        "ReplicationConfigurationProps",
+        "ReplicationConfigurationReplicationConfiguration",
+        "ReplicationDestination",
+        "ReplicationRule",
+        "RepositoryFilter",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ReplicationDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Region: str
-    RegistryId: str
-
-
-class RepositoryFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Filter: str
-    FilterType: Literal["PREFIX_MATCH"]
-
-
-class ReplicationConfigurationAttributes(DeferredModel):
-    RegistryId: str | None = None
-
-
-class ReplicationRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destinations: list[ReplicationDestination]
-    RepositoryFilters: list[RepositoryFilter] | None = None
-
-
-class ReplicationConfigurationReplicationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Rules: list[ReplicationRule]
-
-
-class ReplicationConfigurationProps(DeferredModel):
-    ReplicationConfiguration: ReplicationConfigurationReplicationConfiguration
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -215,8 +203,12 @@ class ReplicationConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ReplicationConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = ReplicationConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ReplicationConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ReplicationConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

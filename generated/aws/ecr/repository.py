@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._repository_models import (
+        ImageTagMutabilityExclusionFilter as ImageTagMutabilityExclusionFilter,
+        RepositoryAttributes as RepositoryAttributes,
+        RepositoryEncryptionConfiguration as RepositoryEncryptionConfiguration,
+        RepositoryImageScanningConfiguration as RepositoryImageScanningConfiguration,
+        RepositoryLifecyclePolicy as RepositoryLifecyclePolicy,
+        RepositoryProps as RepositoryProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ImageTagMutabilityExclusionFilter",
@@ -31,66 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _repository_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_repository_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ImageTagMutabilityExclusionFilter",
+        "RepositoryAttributes",
+        "RepositoryEncryptionConfiguration",
+        "RepositoryImageScanningConfiguration",
+        "RepositoryLifecyclePolicy",
+        "RepositoryProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ImageTagMutabilityExclusionFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImageTagMutabilityExclusionFilterType: Literal["WILDCARD"]
-    ImageTagMutabilityExclusionFilterValue: str
-
-
-class RepositoryEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionType: Literal["AES256", "KMS", "KMS_DSSE"]
-    KmsKey: str | None = None
-
-
-class RepositoryImageScanningConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ScanOnPush: bool | None = None
-
-
-class RepositoryLifecyclePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LifecyclePolicyText: str | None = None
-    RegistryId: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RepositoryAttributes(DeferredModel):
-    Arn: str | None = None
-    RepositoryUri: str | None = None
-
-
-class RepositoryProps(DeferredModel):
-    EmptyOnDelete: bool | None = None
-    EncryptionConfiguration: RepositoryEncryptionConfiguration | None = None
-    ImageScanningConfiguration: RepositoryImageScanningConfiguration | None = None
-    ImageTagMutability: (
-        Literal["MUTABLE", "IMMUTABLE", "MUTABLE_WITH_EXCLUSION", "IMMUTABLE_WITH_EXCLUSION"] | None
-    ) = None
-    ImageTagMutabilityExclusionFilters: list[ImageTagMutabilityExclusionFilter] | None = None
-    LifecyclePolicy: RepositoryLifecyclePolicy | None = None
-    RepositoryName: str | None = None
-    RepositoryPolicyText: dict[str, Any] | str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -283,8 +254,10 @@ class Repository(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RepositoryProps
-    attributes_model: ClassVar[type[BaseModel]] = RepositoryAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RepositoryProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RepositoryAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

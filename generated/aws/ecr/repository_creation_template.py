@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._repository_creation_template_models import (
+        ImageTagMutabilityExclusionFilter as ImageTagMutabilityExclusionFilter,
+        RepositoryCreationTemplateAttributes as RepositoryCreationTemplateAttributes,
+        RepositoryCreationTemplateEncryptionConfiguration as RepositoryCreationTemplateEncryptionConfiguration,
+        RepositoryCreationTemplateProps as RepositoryCreationTemplateProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ImageTagMutabilityExclusionFilter",
@@ -27,52 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _repository_creation_template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_repository_creation_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ImageTagMutabilityExclusionFilter",
+        "RepositoryCreationTemplateAttributes",
+        "RepositoryCreationTemplateEncryptionConfiguration",
+        "RepositoryCreationTemplateProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ImageTagMutabilityExclusionFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImageTagMutabilityExclusionFilterType: Literal["WILDCARD"]
-    ImageTagMutabilityExclusionFilterValue: str
-
-
-class RepositoryCreationTemplateEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionType: Literal["AES256", "KMS", "KMS_DSSE"]
-    KmsKey: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RepositoryCreationTemplateAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    UpdatedAt: str | None = None
-
-
-class RepositoryCreationTemplateProps(DeferredModel):
-    AppliedFor: list[Literal["REPLICATION", "PULL_THROUGH_CACHE", "CREATE_ON_PUSH"]]
-    CustomRoleArn: str | None = None
-    Description: str | None = None
-    EncryptionConfiguration: RepositoryCreationTemplateEncryptionConfiguration | None = None
-    ImageTagMutability: (
-        Literal["MUTABLE", "IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION"] | None
-    ) = None
-    ImageTagMutabilityExclusionFilters: list[ImageTagMutabilityExclusionFilter] | None = None
-    LifecyclePolicy: str | None = None
-    Prefix: str
-    RepositoryPolicy: str | None = None
-    ResourceTags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -229,8 +210,12 @@ class RepositoryCreationTemplate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RepositoryCreationTemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = RepositoryCreationTemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RepositoryCreationTemplateProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RepositoryCreationTemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

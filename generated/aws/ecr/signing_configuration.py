@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._signing_configuration_models import (
+        RepositoryFilter as RepositoryFilter,
+        Rule as Rule,
+        SigningConfigurationAttributes as SigningConfigurationAttributes,
+        SigningConfigurationProps as SigningConfigurationProps,
+    )
 
 __all__ = [
     "RepositoryFilter",
@@ -25,32 +34,22 @@ __all__ = [
     "SigningConfigurationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _signing_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_signing_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RepositoryFilter",
+        "Rule",
+        "SigningConfigurationAttributes",
+        "SigningConfigurationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RepositoryFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Filter: str
-    FilterType: Literal["WILDCARD_MATCH"]
-
-
-class Rule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RepositoryFilters: list[RepositoryFilter] | None = None
-    SigningProfileArn: str
-
-
-class SigningConfigurationAttributes(DeferredModel):
-    RegistryId: str | None = None
-
-
-class SigningConfigurationProps(DeferredModel):
-    Rules: list[Rule]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -159,8 +158,12 @@ class SigningConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SigningConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = SigningConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SigningConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SigningConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

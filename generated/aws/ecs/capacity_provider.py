@@ -8,12 +8,40 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._capacity_provider_models import (
+        AcceleratorCountRequest as AcceleratorCountRequest,
+        AcceleratorTotalMemoryMiBRequest as AcceleratorTotalMemoryMiBRequest,
+        BaselineEbsBandwidthMbpsRequest as BaselineEbsBandwidthMbpsRequest,
+        CapacityProviderAttributes as CapacityProviderAttributes,
+        CapacityProviderAutoRepairConfiguration as CapacityProviderAutoRepairConfiguration,
+        CapacityProviderAutoScalingGroupProvider as CapacityProviderAutoScalingGroupProvider,
+        CapacityProviderInstanceLaunchTemplate as CapacityProviderInstanceLaunchTemplate,
+        CapacityProviderManagedInstancesProvider as CapacityProviderManagedInstancesProvider,
+        CapacityProviderManagedInstancesProviderInfrastructureOptimization as CapacityProviderManagedInstancesProviderInfrastructureOptimization,
+        CapacityProviderManagedScaling as CapacityProviderManagedScaling,
+        CapacityProviderProps as CapacityProviderProps,
+        CapacityReservationRequest as CapacityReservationRequest,
+        InstanceRequirementsRequest as InstanceRequirementsRequest,
+        ManagedInstancesLocalStorageConfiguration as ManagedInstancesLocalStorageConfiguration,
+        ManagedInstancesNetworkConfiguration as ManagedInstancesNetworkConfiguration,
+        ManagedInstancesStorageConfiguration as ManagedInstancesStorageConfiguration,
+        MemoryGiBPerVCpuRequest as MemoryGiBPerVCpuRequest,
+        MemoryMiBRequest as MemoryMiBRequest,
+        NetworkBandwidthGbpsRequest as NetworkBandwidthGbpsRequest,
+        NetworkInterfaceCountRequest as NetworkInterfaceCountRequest,
+        Tag as Tag,
+        TotalLocalStorageGBRequest as TotalLocalStorageGBRequest,
+        VCpuCountRangeRequest as VCpuCountRangeRequest,
+    )
 
 __all__ = [
     "AcceleratorCountRequest",
@@ -63,253 +91,41 @@ __all__ = [
     "VCpuCountRangeRequestDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _capacity_provider_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_capacity_provider_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AcceleratorCountRequest",
+        "AcceleratorTotalMemoryMiBRequest",
+        "BaselineEbsBandwidthMbpsRequest",
+        "CapacityProviderAttributes",
+        "CapacityProviderAutoRepairConfiguration",
+        "CapacityProviderAutoScalingGroupProvider",
+        "CapacityProviderInstanceLaunchTemplate",
+        "CapacityProviderManagedInstancesProvider",
+        "CapacityProviderManagedInstancesProviderInfrastructureOptimization",
+        "CapacityProviderManagedScaling",
+        "CapacityProviderProps",
+        "CapacityReservationRequest",
+        "InstanceRequirementsRequest",
+        "ManagedInstancesLocalStorageConfiguration",
+        "ManagedInstancesNetworkConfiguration",
+        "ManagedInstancesStorageConfiguration",
+        "MemoryGiBPerVCpuRequest",
+        "MemoryMiBRequest",
+        "NetworkBandwidthGbpsRequest",
+        "NetworkInterfaceCountRequest",
+        "Tag",
+        "TotalLocalStorageGBRequest",
+        "VCpuCountRangeRequest",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AcceleratorCountRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class AcceleratorTotalMemoryMiBRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class BaselineEbsBandwidthMbpsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class CapacityProviderAutoRepairConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionsStatus: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class CapacityProviderManagedInstancesProviderInfrastructureOptimization(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ScaleInAfter: int | None = None
-
-
-class CapacityProviderManagedScaling(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceWarmupPeriod: int | None = None
-    MaximumScalingStepSize: int | None = None
-    MinimumScalingStepSize: int | None = None
-    Status: Literal["DISABLED", "ENABLED"] | None = None
-    TargetCapacity: int | None = None
-
-
-class CapacityReservationRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReservationGroupArn: str | None = None
-    ReservationPreference: (
-        Literal["RESERVATIONS_ONLY", "RESERVATIONS_FIRST", "RESERVATIONS_EXCLUDED"] | None
-    ) = None
-
-
-class ManagedInstancesLocalStorageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    UseLocalStorage: bool | None = None
-
-
-class ManagedInstancesNetworkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroups: list[str]
-    Subnets: list[str]
-
-
-class ManagedInstancesStorageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StorageSizeGiB: int
-
-
-class MemoryGiBPerVCpuRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: float | None = None
-    Min: float | None = None
-
-
-class MemoryMiBRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int
-
-
-class NetworkBandwidthGbpsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: float | None = None
-    Min: float | None = None
-
-
-class NetworkInterfaceCountRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class TotalLocalStorageGBRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: float | None = None
-    Min: float | None = None
-
-
-class VCpuCountRangeRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: int | None = None
-    Min: int
-
-
-class CapacityProviderAttributes(DeferredModel):
-    pass
-
-
-class CapacityProviderAutoScalingGroupProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoScalingGroupArn: str
-    ManagedDraining: Literal["DISABLED", "ENABLED"] | None = None
-    ManagedScaling: CapacityProviderManagedScaling | None = None
-    ManagedTerminationProtection: Literal["DISABLED", "ENABLED"] | None = None
-
-
-class InstanceRequirementsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AcceleratorCount: AcceleratorCountRequest | None = None
-    AcceleratorManufacturers: (
-        list[Literal["amazon-web-services", "amd", "habana", "nvidia", "xilinx"]] | None
-    ) = None
-    AcceleratorNames: (
-        list[
-            Literal[
-                "a10g",
-                "a100",
-                "h100",
-                "inferentia",
-                "k520",
-                "k80",
-                "m60",
-                "radeon-pro-v520",
-                "t4",
-                "t4g",
-                "vu9p",
-                "v100",
-                "l40s",
-                "l4",
-                "gaudi-hl-205",
-                "inferentia2",
-                "trainium",
-                "trainium2",
-                "u30",
-            ]
-        ]
-        | None
-    ) = None
-    AcceleratorTotalMemoryMiB: AcceleratorTotalMemoryMiBRequest | None = None
-    AcceleratorTypes: list[Literal["gpu", "fpga", "inference"]] | None = None
-    AllowedInstanceTypes: list[str] | None = None
-    BareMetal: Literal["included", "required", "excluded"] | None = None
-    BaselineEbsBandwidthMbps: BaselineEbsBandwidthMbpsRequest | None = None
-    BurstablePerformance: Literal["included", "required", "excluded"] | None = None
-    CpuManufacturers: list[Literal["intel", "amd", "amazon-web-services"]] | None = None
-    ExcludedInstanceTypes: list[str] | None = None
-    InstanceGenerations: list[Literal["current", "previous"]] | None = None
-    LocalStorage: Literal["included", "required", "excluded"] | None = None
-    LocalStorageTypes: list[Literal["hdd", "ssd"]] | None = None
-    MaxSpotPriceAsPercentageOfOptimalOnDemandPrice: int | None = None
-    MemoryGiBPerVCpu: MemoryGiBPerVCpuRequest | None = None
-    MemoryMiB: MemoryMiBRequest
-    NetworkBandwidthGbps: NetworkBandwidthGbpsRequest | None = None
-    NetworkInterfaceCount: NetworkInterfaceCountRequest | None = None
-    OnDemandMaxPricePercentageOverLowestPrice: int | None = None
-    RequireHibernateSupport: bool | None = None
-    SpotMaxPricePercentageOverLowestPrice: int | None = None
-    TotalLocalStorageGB: TotalLocalStorageGBRequest | None = None
-    VCpuCount: VCpuCountRangeRequest
-
-
-class CapacityProviderInstanceLaunchTemplate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityOptionType: Literal["ON_DEMAND", "SPOT", "RESERVED"] | None = None
-    CapacityReservations: CapacityReservationRequest | None = None
-    Ec2InstanceProfileArn: str
-    FipsEnabled: bool | None = None
-    InstanceMetadataTagsPropagation: bool | None = None
-    InstanceRequirements: InstanceRequirementsRequest | None = None
-    LocalStorageConfiguration: ManagedInstancesLocalStorageConfiguration | None = None
-    Monitoring: Literal["BASIC", "DETAILED"] | None = None
-    NetworkConfiguration: ManagedInstancesNetworkConfiguration
-    StorageConfiguration: ManagedInstancesStorageConfiguration | None = None
-
-
-class CapacityProviderManagedInstancesProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoRepairConfiguration: CapacityProviderAutoRepairConfiguration | None = None
-    InfrastructureOptimization: (
-        CapacityProviderManagedInstancesProviderInfrastructureOptimization | None
-    ) = None
-    InfrastructureRoleArn: str
-    InstanceLaunchTemplate: CapacityProviderInstanceLaunchTemplate
-    PropagateTags: Literal["CAPACITY_PROVIDER", "NONE"] | None = None
-
-
-class CapacityProviderProps(DeferredModel):
-    AutoScalingGroupProvider: CapacityProviderAutoScalingGroupProvider | None = None
-    ClusterName: str | None = None
-    ManagedInstancesProvider: CapacityProviderManagedInstancesProvider | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -867,8 +683,12 @@ class CapacityProvider(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CapacityProviderProps
-    attributes_model: ClassVar[type[BaseModel]] = CapacityProviderAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CapacityProviderProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CapacityProviderAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cluster_models import (
+        CapacityProviderStrategyItem as CapacityProviderStrategyItem,
+        ClusterAttributes as ClusterAttributes,
+        ClusterClusterSettings as ClusterClusterSettings,
+        ClusterConfiguration as ClusterConfiguration,
+        ClusterExecuteCommandConfiguration as ClusterExecuteCommandConfiguration,
+        ClusterManagedStorageConfiguration as ClusterManagedStorageConfiguration,
+        ClusterProps as ClusterProps,
+        ClusterServiceConnectDefaults as ClusterServiceConnectDefaults,
+        ExecuteCommandLogConfiguration as ExecuteCommandLogConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CapacityProviderStrategyItem",
@@ -37,90 +52,28 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _cluster_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cluster_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CapacityProviderStrategyItem",
+        "ClusterAttributes",
+        "ClusterClusterSettings",
+        "ClusterConfiguration",
+        "ClusterExecuteCommandConfiguration",
+        "ClusterManagedStorageConfiguration",
+        "ClusterProps",
+        "ClusterServiceConnectDefaults",
+        "ExecuteCommandLogConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CapacityProviderStrategyItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Base: int | None = None
-    CapacityProvider: str | None = None
-    Weight: int | None = None
-
-
-class ClusterClusterSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Value: str | None = None
-
-
-class ClusterManagedStorageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FargateEphemeralStorageKmsKeyId: str | None = None
-    KmsKeyId: str | None = None
-
-
-class ClusterServiceConnectDefaults(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Namespace: str | None = None
-
-
-class ExecuteCommandLogConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchEncryptionEnabled: bool | None = None
-    CloudWatchLogGroupName: str | None = None
-    S3BucketName: str | None = None
-    S3EncryptionEnabled: bool | None = None
-    S3KeyPrefix: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class ClusterAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class ClusterExecuteCommandConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str | None = None
-    LogConfiguration: ExecuteCommandLogConfiguration | None = None
-    Logging: Literal["DEFAULT", "NONE", "OVERRIDE"] | None = None
-
-
-class ClusterConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExecuteCommandConfiguration: ClusterExecuteCommandConfiguration | None = None
-    ManagedStorageConfiguration: ClusterManagedStorageConfiguration | None = None
-
-
-class ClusterProps(DeferredModel):
-    CapacityProviders: list[str] | None = None
-    ClusterName: str | None = None
-    ClusterSettings: list[ClusterClusterSettings] | None = None
-    Configuration: ClusterConfiguration | None = None
-    DefaultCapacityProviderStrategy: list[CapacityProviderStrategyItem] | None = None
-    ServiceConnectDefaults: ClusterServiceConnectDefaults | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -339,8 +292,10 @@ class Cluster(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ClusterProps
-    attributes_model: ClassVar[type[BaseModel]] = ClusterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ClusterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ClusterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cluster_capacity_provider_associations_models import (
+        CapacityProviderStrategy as CapacityProviderStrategy,
+        ClusterCapacityProviderAssociationsAttributes as ClusterCapacityProviderAssociationsAttributes,
+        ClusterCapacityProviderAssociationsProps as ClusterCapacityProviderAssociationsProps,
+    )
 
 __all__ = [
     "CapacityProviderStrategy",
@@ -23,27 +31,21 @@ __all__ = [
     "ClusterCapacityProviderAssociationsProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _cluster_capacity_provider_associations_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cluster_capacity_provider_associations_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CapacityProviderStrategy",
+        "ClusterCapacityProviderAssociationsAttributes",
+        "ClusterCapacityProviderAssociationsProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CapacityProviderStrategy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Base: int | None = None
-    CapacityProvider: Literal["FARGATE", "FARGATE_SPOT"] | str
-    Weight: int | None = None
-
-
-class ClusterCapacityProviderAssociationsAttributes(DeferredModel):
-    pass
-
-
-class ClusterCapacityProviderAssociationsProps(DeferredModel):
-    CapacityProviders: list[Literal["FARGATE", "FARGATE_SPOT"] | str] | None = None
-    Cluster: str
-    DefaultCapacityProviderStrategy: list[CapacityProviderStrategy]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -135,8 +137,12 @@ class ClusterCapacityProviderAssociations(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ClusterCapacityProviderAssociationsProps
-    attributes_model: ClassVar[type[BaseModel]] = ClusterCapacityProviderAssociationsAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ClusterCapacityProviderAssociationsProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ClusterCapacityProviderAssociationsAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

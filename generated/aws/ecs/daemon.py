@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._daemon_models import (
+        DaemonAlarmConfiguration as DaemonAlarmConfiguration,
+        DaemonAttributes as DaemonAttributes,
+        DaemonDeploymentConfiguration as DaemonDeploymentConfiguration,
+        DaemonProps as DaemonProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Daemon",
@@ -27,54 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _daemon_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_daemon_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DaemonAlarmConfiguration",
+        "DaemonAttributes",
+        "DaemonDeploymentConfiguration",
+        "DaemonProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DaemonAlarmConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlarmNames: list[str] | None = None
-    Enable: bool | None = None
-
-
-class DaemonDeploymentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alarms: DaemonAlarmConfiguration | None = None
-    BakeTimeInMinutes: int | None = None
-    DrainPercent: float | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class DaemonAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DaemonArn: str | None = None
-    DaemonStatus: Literal["ACTIVE", "DELETE_IN_PROGRESS"] | None = None
-    DeploymentArn: str | None = None
-    UpdatedAt: str | None = None
-
-
-class DaemonProps(DeferredModel):
-    CapacityProviderArns: list[str] | None = None
-    ClusterArn: str | None = None
-    Critical: bool | None = None
-    DaemonName: str | None = None
-    DaemonTaskDefinitionArn: str | None = None
-    DeploymentConfiguration: DaemonDeploymentConfiguration | None = None
-    EnableECSManagedTags: bool | None = None
-    EnableExecuteCommand: bool | None = None
-    PropagateTags: Literal["DAEMON", "NONE"] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -218,8 +197,10 @@ class Daemon(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DaemonProps
-    attributes_model: ClassVar[type[BaseModel]] = DaemonAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DaemonProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DaemonAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,41 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._daemon_task_definition_models import (
+        ContainerDependency as ContainerDependency,
+        DaemonContainerDefinition as DaemonContainerDefinition,
+        DaemonTaskDefinitionAttributes as DaemonTaskDefinitionAttributes,
+        DaemonTaskDefinitionFirelensConfiguration as DaemonTaskDefinitionFirelensConfiguration,
+        DaemonTaskDefinitionHealthCheck as DaemonTaskDefinitionHealthCheck,
+        DaemonTaskDefinitionLinuxParameters as DaemonTaskDefinitionLinuxParameters,
+        DaemonTaskDefinitionLogConfiguration as DaemonTaskDefinitionLogConfiguration,
+        DaemonTaskDefinitionProps as DaemonTaskDefinitionProps,
+        DaemonTaskDefinitionRepositoryCredentials as DaemonTaskDefinitionRepositoryCredentials,
+        DaemonTaskDefinitionRestartPolicy as DaemonTaskDefinitionRestartPolicy,
+        DaemonTaskDefinitionTmpfs as DaemonTaskDefinitionTmpfs,
+        Device as Device,
+        EnvironmentFile as EnvironmentFile,
+        HostVolumeProperties as HostVolumeProperties,
+        KernelCapabilities as KernelCapabilities,
+        KeyValuePair as KeyValuePair,
+        MountPoint as MountPoint,
+        Secret as Secret,
+        SystemControl as SystemControl,
+        Tag as Tag,
+        Ulimit as Ulimit,
+        Volume as Volume,
+    )
 
 __all__ = [
     "ContainerDependency",
@@ -61,237 +88,40 @@ __all__ = [
     "VolumeDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _daemon_task_definition_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_daemon_task_definition_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ContainerDependency",
+        "DaemonContainerDefinition",
+        "DaemonTaskDefinitionAttributes",
+        "DaemonTaskDefinitionFirelensConfiguration",
+        "DaemonTaskDefinitionHealthCheck",
+        "DaemonTaskDefinitionLinuxParameters",
+        "DaemonTaskDefinitionLogConfiguration",
+        "DaemonTaskDefinitionProps",
+        "DaemonTaskDefinitionRepositoryCredentials",
+        "DaemonTaskDefinitionRestartPolicy",
+        "DaemonTaskDefinitionTmpfs",
+        "Device",
+        "EnvironmentFile",
+        "HostVolumeProperties",
+        "KernelCapabilities",
+        "KeyValuePair",
+        "MountPoint",
+        "Secret",
+        "SystemControl",
+        "Tag",
+        "Ulimit",
+        "Volume",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ContainerDependency(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Condition: Literal["COMPLETE", "HEALTHY", "START", "SUCCESS"] | None = None
-    ContainerName: str | None = None
-
-
-class DaemonTaskDefinitionFirelensConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Options: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Type: Literal["fluentbit", "fluentd"] | None = None
-
-
-class DaemonTaskDefinitionHealthCheck(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Command: list[str] | None = None
-    Interval: int | None = None
-    Retries: int | None = None
-    StartPeriod: int | None = None
-    Timeout: int | None = None
-
-
-class DaemonTaskDefinitionRepositoryCredentials(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CredentialsParameter: str | None = None
-
-
-class DaemonTaskDefinitionRestartPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    IgnoredExitCodes: list[int] | None = None
-    RestartAttemptPeriod: int | None = None
-
-
-class DaemonTaskDefinitionTmpfs(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerPath: str | None = None
-    MountOptions: list[str] | None = None
-    Size: int
-
-
-class Device(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerPath: str | None = None
-    HostPath: str | None = None
-    Permissions: list[Literal["mknod", "read", "write"]] | None = None
-
-
-class EnvironmentFile(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["s3"] | None = None
-    Value: str | None = None
-
-
-class HostVolumeProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourcePath: str | None = None
-
-
-class KernelCapabilities(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Add: list[str] | None = None
-    Drop: list[str] | None = None
-
-
-class KeyValuePair(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Value: str | None = None
-
-
-class MountPoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerPath: str | None = None
-    ReadOnly: bool | None = None
-    SourceVolume: str | None = None
-
-
-class Secret(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    ValueFrom: str
-
-
-class SystemControl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Namespace: str | None = None
-    Value: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class Ulimit(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HardLimit: int
-    Name: Literal[
-        "core",
-        "cpu",
-        "data",
-        "fsize",
-        "locks",
-        "memlock",
-        "msgqueue",
-        "nice",
-        "nofile",
-        "nproc",
-        "rss",
-        "rtprio",
-        "rttime",
-        "sigpending",
-        "stack",
-    ]
-    SoftLimit: int
-
-
-class Volume(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Host: HostVolumeProperties | None = None
-    Name: str | None = None
-
-
-class DaemonTaskDefinitionAttributes(DeferredModel):
-    DaemonTaskDefinitionArn: str | None = None
-
-
-class DaemonTaskDefinitionLinuxParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Capabilities: KernelCapabilities | None = None
-    Devices: list[Device] | None = None
-    InitProcessEnabled: bool | None = None
-    Tmpfs: list[DaemonTaskDefinitionTmpfs] | None = None
-
-
-class DaemonTaskDefinitionLogConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogDriver: str
-    Options: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SecretOptions: list[Secret] | None = None
-
-
-class DaemonContainerDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Command: list[str] | None = None
-    Cpu: int | None = None
-    DependsOn: list[ContainerDependency] | None = None
-    EntryPoint: list[str] | None = None
-    Environment: list[KeyValuePair] | None = None
-    EnvironmentFiles: list[EnvironmentFile] | None = None
-    Essential: bool | None = None
-    FirelensConfiguration: DaemonTaskDefinitionFirelensConfiguration | None = None
-    HealthCheck: DaemonTaskDefinitionHealthCheck | None = None
-    Image: str
-    Interactive: bool | None = None
-    LinuxParameters: DaemonTaskDefinitionLinuxParameters | None = None
-    LogConfiguration: DaemonTaskDefinitionLogConfiguration | None = None
-    Memory: int | None = None
-    MemoryReservation: int | None = None
-    MountPoints: list[MountPoint] | None = None
-    Name: str
-    Privileged: bool | None = None
-    PseudoTerminal: bool | None = None
-    ReadonlyRootFilesystem: bool | None = None
-    RepositoryCredentials: DaemonTaskDefinitionRepositoryCredentials | None = None
-    RestartPolicy: DaemonTaskDefinitionRestartPolicy | None = None
-    Secrets: list[Secret] | None = None
-    StartTimeout: int | None = None
-    StopTimeout: int | None = None
-    SystemControls: list[SystemControl] | None = None
-    Ulimits: list[Ulimit] | None = None
-    User: str | None = None
-    WorkingDirectory: str | None = None
-
-
-class DaemonTaskDefinitionProps(DeferredModel):
-    ContainerDefinitions: list[DaemonContainerDefinition] | None = None
-    Cpu: str | None = None
-    ExecutionRoleArn: str | None = None
-    Family: str | None = None
-    IpcMode: Literal["none", "shared"] | None = None
-    Memory: str | None = None
-    PidMode: Literal["none", "shared"] | None = None
-    Tags: list[Tag] | None = None
-    TaskRoleArn: str | None = None
-    Volumes: list[Volume] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -845,8 +675,12 @@ class DaemonTaskDefinition(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DaemonTaskDefinitionProps
-    attributes_model: ClassVar[type[BaseModel]] = DaemonTaskDefinitionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DaemonTaskDefinitionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DaemonTaskDefinitionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

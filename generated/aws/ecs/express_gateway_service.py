@@ -8,12 +8,33 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._express_gateway_service_models import (
+        AutoScalingArns as AutoScalingArns,
+        ExpressGatewayContainer as ExpressGatewayContainer,
+        ExpressGatewayRepositoryCredentials as ExpressGatewayRepositoryCredentials,
+        ExpressGatewayScalingTarget as ExpressGatewayScalingTarget,
+        ExpressGatewayServiceAttributes as ExpressGatewayServiceAttributes,
+        ExpressGatewayServiceAwsLogsConfiguration as ExpressGatewayServiceAwsLogsConfiguration,
+        ExpressGatewayServiceConfiguration as ExpressGatewayServiceConfiguration,
+        ExpressGatewayServiceECSManagedResourceArns as ExpressGatewayServiceECSManagedResourceArns,
+        ExpressGatewayServiceNetworkConfiguration as ExpressGatewayServiceNetworkConfiguration,
+        ExpressGatewayServiceProps as ExpressGatewayServiceProps,
+        ExpressGatewayServiceStatus as ExpressGatewayServiceStatus,
+        IngressPathArns as IngressPathArns,
+        IngressPathSummary as IngressPathSummary,
+        KeyValuePair as KeyValuePair,
+        Secret as Secret,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AutoScalingArns",
@@ -49,170 +70,34 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _express_gateway_service_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_express_gateway_service_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AutoScalingArns",
+        "ExpressGatewayContainer",
+        "ExpressGatewayRepositoryCredentials",
+        "ExpressGatewayScalingTarget",
+        "ExpressGatewayServiceAttributes",
+        "ExpressGatewayServiceAwsLogsConfiguration",
+        "ExpressGatewayServiceConfiguration",
+        "ExpressGatewayServiceECSManagedResourceArns",
+        "ExpressGatewayServiceNetworkConfiguration",
+        "ExpressGatewayServiceProps",
+        "ExpressGatewayServiceStatus",
+        "IngressPathArns",
+        "IngressPathSummary",
+        "KeyValuePair",
+        "Secret",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AutoScalingArns(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationAutoScalingPolicies: list[str] | None = None
-    ScalableTarget: str | None = None
-
-
-class ExpressGatewayRepositoryCredentials(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CredentialsParameter: str
-
-
-class ExpressGatewayScalingTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoScalingMetric: (
-        Literal["AVERAGE_CPU", "AVERAGE_MEMORY", "REQUEST_COUNT_PER_TARGET"] | None
-    ) = None
-    AutoScalingTargetValue: int | None = None
-    MaxTaskCount: int | None = None
-    MinTaskCount: int | None = None
-
-
-class ExpressGatewayServiceAwsLogsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroup: str
-    LogStreamPrefix: str
-
-
-class ExpressGatewayServiceNetworkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroups: list[str] | None = None
-    Subnets: list[str] | None = None
-
-
-class ExpressGatewayServiceStatus(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StatusCode: Literal["ACTIVE", "DRAINING", "INACTIVE"] | None = None
-
-
-class IngressPathArns(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateArn: str | None = None
-    ListenerArn: str | None = None
-    ListenerRuleArn: str | None = None
-    LoadBalancerArn: str | None = None
-    LoadBalancerSecurityGroups: list[str] | None = None
-    TargetGroupArns: list[str] | None = None
-
-
-class IngressPathSummary(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessType: Literal["PUBLIC", "PRIVATE"] | None = None
-    Endpoint: str | None = None
-
-
-class KeyValuePair(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: str
-
-
-class Secret(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    ValueFrom: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ExpressGatewayContainer(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsLogsConfiguration: ExpressGatewayServiceAwsLogsConfiguration | None = None
-    Command: list[str] | None = None
-    ContainerPort: int | None = None
-    Environment: list[KeyValuePair] | None = None
-    Image: str
-    RepositoryCredentials: ExpressGatewayRepositoryCredentials | None = None
-    Secrets: list[Secret] | None = None
-
-
-class ExpressGatewayServiceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cpu: str | None = None
-    CreatedAt: str | None = None
-    ExecutionRoleArn: str | None = None
-    HealthCheckPath: str | None = None
-    IngressPaths: list[IngressPathSummary] | None = None
-    Memory: str | None = None
-    NetworkConfiguration: ExpressGatewayServiceNetworkConfiguration | None = None
-    PrimaryContainer: ExpressGatewayContainer | None = None
-    ScalingTarget: ExpressGatewayScalingTarget | None = None
-    ServiceRevisionArn: str | None = None
-    TaskDefinitionArn: str | None = None
-    TaskRoleArn: str | None = None
-
-
-class ExpressGatewayServiceECSManagedResourceArns(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoScaling: AutoScalingArns | None = None
-    IngressPath: IngressPathArns | None = None
-    LogGroups: list[str] | None = None
-    MetricAlarms: list[str] | None = None
-    ServiceSecurityGroups: list[str] | None = None
-
-
-class ExpressGatewayServiceAttributes(DeferredModel):
-    ActiveConfigurations: list[ExpressGatewayServiceConfiguration] | None = None
-    CreatedAt: str | None = None
-    ECSManagedResourceArns: ExpressGatewayServiceECSManagedResourceArns | None = None
-    Endpoint: str | None = None
-    ServiceArn: str | None = None
-    Status: ExpressGatewayServiceStatus | None = None
-    UpdatedAt: str | None = None
-
-
-class ExpressGatewayServiceProps(DeferredModel):
-    Cluster: str | None = None
-    Cpu: str | None = None
-    ExecutionRoleArn: str | None = None
-    HealthCheckPath: str | None = None
-    InfrastructureRoleArn: str
-    Memory: str | None = None
-    NetworkConfiguration: ExpressGatewayServiceNetworkConfiguration | None = None
-    PrimaryContainer: ExpressGatewayContainer | None = None
-    ScalingTarget: ExpressGatewayScalingTarget | None = None
-    ServiceName: str | None = None
-    Tags: list[Tag] | None = None
-    TaskDefinitionArn: str | None = None
-    TaskRoleArn: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -623,8 +508,12 @@ class ExpressGatewayService(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ExpressGatewayServiceProps
-    attributes_model: ClassVar[type[BaseModel]] = ExpressGatewayServiceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ExpressGatewayServiceProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ExpressGatewayServiceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

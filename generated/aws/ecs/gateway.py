@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._gateway_models import (
+        GatewayAlbTestTrafficRules as GatewayAlbTestTrafficRules,
+        GatewayAttributes as GatewayAttributes,
+        GatewayConfiguration as GatewayConfiguration,
+        GatewayElbAccessLogConfiguration as GatewayElbAccessLogConfiguration,
+        GatewayElbAccessLogDestination as GatewayElbAccessLogDestination,
+        GatewayElbAccessLogS3Destination as GatewayElbAccessLogS3Destination,
+        GatewayElbNetworkConfiguration as GatewayElbNetworkConfiguration,
+        GatewayProps as GatewayProps,
+        GatewayTestTrafficHeader as GatewayTestTrafficHeader,
+        HostSharedAlbConfiguration as HostSharedAlbConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Gateway",
@@ -39,105 +55,29 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _gateway_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_gateway_models"
+_MODEL_NAMES = frozenset(
+    {
+        "GatewayAlbTestTrafficRules",
+        "GatewayAttributes",
+        "GatewayConfiguration",
+        "GatewayElbAccessLogConfiguration",
+        "GatewayElbAccessLogDestination",
+        "GatewayElbAccessLogS3Destination",
+        "GatewayElbNetworkConfiguration",
+        "GatewayProps",
+        "GatewayTestTrafficHeader",
+        "HostSharedAlbConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class GatewayElbAccessLogS3Destination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    Prefix: str | None = None
-
-
-class GatewayElbNetworkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InboundSecurityGroup: str | None = None
-    IpAddressType: Literal["ipv4", "dualstack", "dualstack-without-public-ipv4"] | None = None
-    Subnets: list[str] | None = None
-
-
-class GatewayTestTrafficHeader(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Values: list[str]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class GatewayAttributes(DeferredModel):
-    AccessType: Literal["PUBLIC", "PRIVATE"] | None = None
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Status: (
-        Literal["ACTIVE", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE", "UPDATE_FAILED", "DELETED"]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
-
-
-class GatewayAlbTestTrafficRules(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Header: GatewayTestTrafficHeader | None = None
-
-
-class GatewayElbAccessLogDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3: GatewayElbAccessLogS3Destination | None = None
-
-
-class GatewayElbAccessLogConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: GatewayElbAccessLogDestination | None = None
-
-
-class HostSharedAlbConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessLogs: GatewayElbAccessLogConfiguration | None = None
-    CurrentAlbCount: int | None = None
-    HttpDesync: Literal["monitor", "defensive", "strictest"] | None = None
-    MaxAlbCount: int | None = None
-    NetworkConfiguration: GatewayElbNetworkConfiguration | None = None
-    Port: int | None = None
-    Protocol: Literal["HTTP", "HTTPS"] | None = None
-    Scheme: Literal["internet-facing", "internal"] | None = None
-    TestTrafficRules: GatewayAlbTestTrafficRules | None = None
-    WebACLArn: str | None = None
-
-
-class GatewayConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HostSharedAlb: HostSharedAlbConfiguration
-
-
-class GatewayProps(DeferredModel):
-    Configuration: GatewayConfiguration
-    DeletionProtection: bool | None = None
-    GatewayName: str
-    InfrastructureRoleArn: str
-    PropagateTags: Literal["NONE", "GATEWAY"] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -405,8 +345,10 @@ class Gateway(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GatewayProps
-    attributes_model: ClassVar[type[BaseModel]] = GatewayAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GatewayProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GatewayAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,65 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._service_models import (
+        AwsVpcConfiguration as AwsVpcConfiguration,
+        CapacityProviderStrategyItem as CapacityProviderStrategyItem,
+        DeploymentAlarms as DeploymentAlarms,
+        DeploymentEarlySuccessCriteria as DeploymentEarlySuccessCriteria,
+        DeploymentLifecycleHook as DeploymentLifecycleHook,
+        EBSTagSpecification as EBSTagSpecification,
+        GatewayConnector as GatewayConnector,
+        GatewayConnectorFilters as GatewayConnectorFilters,
+        GatewayConnectorHealthCheck as GatewayConnectorHealthCheck,
+        GatewayConnectorHealthCheckMatcher as GatewayConnectorHealthCheckMatcher,
+        HookTimeoutConfig as HookTimeoutConfig,
+        LoadBalancer as LoadBalancer,
+        MetricConfiguration as MetricConfiguration,
+        MonitoringConfiguration as MonitoringConfiguration,
+        PlacementConstraint as PlacementConstraint,
+        PlacementStrategy as PlacementStrategy,
+        Secret as Secret,
+        ServiceAdvancedConfiguration as ServiceAdvancedConfiguration,
+        ServiceAttributes as ServiceAttributes,
+        ServiceCanaryConfiguration as ServiceCanaryConfiguration,
+        ServiceConnectAccessLogConfiguration as ServiceConnectAccessLogConfiguration,
+        ServiceConnectClientAlias as ServiceConnectClientAlias,
+        ServiceConnectContainerConfiguration as ServiceConnectContainerConfiguration,
+        ServiceConnectService as ServiceConnectService,
+        ServiceConnectTestTrafficRules as ServiceConnectTestTrafficRules,
+        ServiceConnectTestTrafficRulesHeader as ServiceConnectTestTrafficRulesHeader,
+        ServiceConnectTestTrafficRulesHeaderValue as ServiceConnectTestTrafficRulesHeaderValue,
+        ServiceConnectTlsCertificateAuthority as ServiceConnectTlsCertificateAuthority,
+        ServiceConnectTlsConfiguration as ServiceConnectTlsConfiguration,
+        ServiceDeploymentCircuitBreaker as ServiceDeploymentCircuitBreaker,
+        ServiceDeploymentConfiguration as ServiceDeploymentConfiguration,
+        ServiceDeploymentController as ServiceDeploymentController,
+        ServiceForceNewDeployment as ServiceForceNewDeployment,
+        ServiceLinearConfiguration as ServiceLinearConfiguration,
+        ServiceLogConfiguration as ServiceLogConfiguration,
+        ServiceManagedEBSVolumeConfiguration as ServiceManagedEBSVolumeConfiguration,
+        ServiceNetworkConfiguration as ServiceNetworkConfiguration,
+        ServiceProps as ServiceProps,
+        ServiceRegistry as ServiceRegistry,
+        ServiceServiceConnectConfiguration as ServiceServiceConnectConfiguration,
+        ServiceThresholdConfiguration as ServiceThresholdConfiguration,
+        ServiceTimeoutConfiguration as ServiceTimeoutConfiguration,
+        ServiceVolumeConfiguration as ServiceVolumeConfiguration,
+        Tag as Tag,
+        VpcLatticeAdvancedConfiguration as VpcLatticeAdvancedConfiguration,
+        VpcLatticeConfiguration as VpcLatticeConfiguration,
+    )
 
 __all__ = [
     "AwsVpcConfiguration",
@@ -109,455 +160,64 @@ __all__ = [
     "VpcLatticeConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class AwsVpcConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssignPublicIp: Literal["DISABLED", "ENABLED"] | None = None
-    SecurityGroups: list[str] | None = None
-    Subnets: list[str] | None = None
-
-
-class CapacityProviderStrategyItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Base: int | None = None
-    CapacityProvider: str | None = None
-    Weight: int | None = None
-
-
-class DeploymentAlarms(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlarmNames: list[str]
-    Enable: bool
-    Rollback: bool
-
-
-class DeploymentEarlySuccessCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enable: bool | None = None
-    HealthyPercent: int | None = None
-    SourceServiceRevisionCleanup: Literal["BLOCKING", "DEFERRED"] | None = None
-
-
-class GatewayConnectorFilters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessTypes: list[Literal["PUBLIC", "PRIVATE"]] | None = None
-
-
-class GatewayConnectorHealthCheckMatcher(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GrpcCode: str | None = None
-    HttpCode: str | None = None
-
-
-class HookTimeoutConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["ROLLBACK", "CONTINUE"] | None = None
-    TimeoutInMinutes: int | None = None
-
-
-class MetricConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetricNames: list[Literal["CPUUtilization", "MemoryUtilization"]]
-    ResolutionSeconds: Literal[20, 60]
-
-
-class MonitoringConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetricConfigurations: list[MetricConfiguration]
-
-
-class PlacementConstraint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Expression: str | None = None
-    Type: Literal["distinctInstance", "memberOf"]
-
-
-class PlacementStrategy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Field: str | None = None
-    Type: Literal["binpack", "random", "spread"]
-
-
-class Secret(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    ValueFrom: str
-
-
-class ServiceAdvancedConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlternateTargetGroupArn: str
-    ProductionListenerRule: str | None = None
-    RoleArn: str | None = None
-    TestListenerRule: str | None = None
-
-
-class ServiceCanaryConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CanaryBakeTimeInMinutes: int | None = None
-    CanaryPercent: float | None = None
-
-
-class ServiceConnectAccessLogConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Format: Literal["TEXT", "JSON"]
-    IncludeQueryParameters: Literal["DISABLED", "ENABLED"] | None = None
-
-
-class ServiceConnectContainerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogLevel: Literal["debug", "info"] | None = None
-
-
-class ServiceConnectTestTrafficRulesHeaderValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Exact: str
-
-
-class ServiceConnectTlsCertificateAuthority(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsPcaAuthorityArn: str | None = None
-
-
-class ServiceConnectTlsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IssuerCertificateAuthority: ServiceConnectTlsCertificateAuthority
-    KmsKey: str | None = None
-    RoleArn: str | None = None
-
-
-class ServiceDeploymentController(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["CODE_DEPLOY", "ECS", "EXTERNAL"] | None = None
-
-
-class ServiceForceNewDeployment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableForceNewDeployment: bool
-    ForceNewDeploymentNonce: str | None = None
-
-
-class ServiceLinearConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StepBakeTimeInMinutes: int | None = None
-    StepPercent: float | None = None
-
-
-class ServiceLogConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogDriver: str | None = None
-    Options: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SecretOptions: list[Secret] | None = None
-
-
-class ServiceNetworkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsvpcConfiguration: AwsVpcConfiguration | None = None
-
-
-class ServiceRegistry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerName: str | None = None
-    ContainerPort: int | None = None
-    Port: int | None = None
-    RegistryArn: str | None = None
-
-
-class ServiceThresholdConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["COUNT", "BOUNDED_PERCENT", "UNBOUNDED_PERCENT"]
-    Value: int
-
-
-class ServiceTimeoutConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdleTimeoutSeconds: int | None = None
-    PerRequestTimeoutSeconds: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class VpcLatticeAdvancedConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlternateTargetGroupArn: str | None = None
-    ProductionListenerRule: str | None = None
-    TestListenerRule: str | None = None
-
-
-class VpcLatticeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdvancedConfiguration: VpcLatticeAdvancedConfiguration | None = None
-    PortName: str
-    RoleArn: str
-    TargetGroupArn: str
-
-
-class ServiceAttributes(DeferredModel):
-    Name: str | None = None
-    ServiceArn: str | None = None
-
-
-class DeploymentLifecycleHook(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HookDetails: str | dict[str, Any] | None = None
-    HookTargetArn: str | None = None
-    LifecycleStages: list[
-        Literal[
-            "RECONCILE_SERVICE",
-            "PRE_SCALE_UP",
-            "POST_SCALE_UP",
-            "TEST_TRAFFIC_SHIFT",
-            "POST_TEST_TRAFFIC_SHIFT",
-            "PRE_PRODUCTION_TRAFFIC_SHIFT",
-            "PRODUCTION_TRAFFIC_SHIFT",
-            "POST_PRODUCTION_TRAFFIC_SHIFT",
-        ]
-    ]
-    RoleArn: str | None = None
-    TargetType: Literal["AWS_LAMBDA", "PAUSE"] | None = None
-    TimeoutConfiguration: HookTimeoutConfig | None = None
-
-
-class EBSTagSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PropagateTags: Literal["SERVICE", "TASK_DEFINITION"] | None = None
-    ResourceType: Literal["volume"]
-    Tags: list[Tag] | None = None
-
-
-class GatewayConnectorHealthCheck(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HealthCheckIntervalSeconds: int | None = None
-    HealthCheckPath: str | None = None
-    HealthCheckPort: int | None = None
-    HealthCheckProtocol: Literal["HTTP", "HTTPS"] | None = None
-    HealthCheckTimeoutSeconds: int | None = None
-    HealthyThresholdCount: int | None = None
-    Matcher: GatewayConnectorHealthCheckMatcher | None = None
-    UnhealthyThresholdCount: int | None = None
-
-
-class LoadBalancer(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdvancedConfiguration: ServiceAdvancedConfiguration | None = None
-    ContainerName: str | None = None
-    ContainerPort: int | None = None
-    LoadBalancerName: str | None = None
-    TargetGroupArn: str | None = None
-
-
-class ServiceConnectTestTrafficRulesHeader(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: ServiceConnectTestTrafficRulesHeaderValue | None = None
-
-
-class ServiceDeploymentCircuitBreaker(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enable: bool
-    ResetOnHealthyTask: bool | None = None
-    Rollback: bool
-    ThresholdConfiguration: ServiceThresholdConfiguration | None = None
-
-
-class ServiceDeploymentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alarms: DeploymentAlarms | None = None
-    BakeTimeInMinutes: int | None = None
-    CanaryConfiguration: ServiceCanaryConfiguration | None = None
-    DeploymentCircuitBreaker: ServiceDeploymentCircuitBreaker | None = None
-    EarlySuccessCriteria: DeploymentEarlySuccessCriteria | None = None
-    LifecycleHooks: list[DeploymentLifecycleHook] | None = None
-    LinearConfiguration: ServiceLinearConfiguration | None = None
-    MaximumPercent: int | None = None
-    MinimumHealthyPercent: int | None = None
-    Strategy: Literal["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"] | None = None
-
-
-class ServiceManagedEBSVolumeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Encrypted: bool | None = None
-    FilesystemType: Literal["ext3", "ext4", "ntfs", "xfs"] | None = None
-    Iops: int | None = None
-    KmsKeyId: str | None = None
-    RoleArn: str
-    SizeInGiB: int | None = None
-    SnapshotId: str | None = None
-    TagSpecifications: list[EBSTagSpecification] | None = None
-    Throughput: int | None = None
-    VolumeInitializationRate: int | None = None
-    VolumeType: str | None = None
-
-
-class ServiceVolumeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ManagedEBSVolume: ServiceManagedEBSVolumeConfiguration | None = None
-    Name: str
-
-
-class GatewayConnector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Filters: GatewayConnectorFilters | None = None
-    HealthCheck: GatewayConnectorHealthCheck | None = None
-    PortName: str
-
-
-class ServiceConnectTestTrafficRules(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Header: ServiceConnectTestTrafficRulesHeader
-
-
-class ServiceConnectClientAlias(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DnsName: str | None = None
-    Port: int
-    TestTrafficRules: ServiceConnectTestTrafficRules | None = None
-
-
-class ServiceConnectService(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientAliases: list[ServiceConnectClientAlias] | None = None
-    DiscoveryName: str | None = None
-    IngressPortOverride: int | None = None
-    PortName: str
-    Timeout: ServiceTimeoutConfiguration | None = None
-    Tls: ServiceConnectTlsConfiguration | None = None
-
-
-class ServiceServiceConnectConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessLogConfiguration: ServiceConnectAccessLogConfiguration | None = None
-    ContainerConfigurations: list[ServiceConnectContainerConfiguration] | None = None
-    Enabled: bool
-    LogConfiguration: ServiceLogConfiguration | None = None
-    Namespace: str | None = None
-    Services: list[ServiceConnectService] | None = None
-
-
-class ServiceProps(DeferredModel):
-    AvailabilityZoneRebalancing: Literal["ENABLED", "DISABLED"] | None = None
-    CapacityProviderStrategy: list[CapacityProviderStrategyItem] | None = None
-    Cluster: str | None = None
-    DeploymentConfiguration: ServiceDeploymentConfiguration | None = None
-    DeploymentController: ServiceDeploymentController | None = None
-    DesiredCount: int | None = None
-    EnableECSManagedTags: bool | None = None
-    EnableExecuteCommand: bool | None = None
-    ForceNewDeployment: ServiceForceNewDeployment | None = None
-    GatewayConnectors: list[GatewayConnector] | None = None
-    HealthCheckGracePeriodSeconds: int | None = None
-    LaunchType: Literal["EC2", "FARGATE", "EXTERNAL"] | None = None
-    LoadBalancers: list[LoadBalancer] | None = None
-    Monitoring: MonitoringConfiguration | None = None
-    NetworkConfiguration: ServiceNetworkConfiguration | None = None
-    PlacementConstraints: list[PlacementConstraint] | None = None
-    PlacementStrategies: list[PlacementStrategy] | None = None
-    PlatformVersion: str | None = None
-    PropagateTags: Literal["SERVICE", "TASK_DEFINITION"] | None = None
-    Role: str | None = None
-    SchedulingStrategy: Literal["DAEMON", "REPLICA"] | None = None
-    ServiceConnectConfiguration: ServiceServiceConnectConfiguration | None = None
-    ServiceName: str | None = None
-    ServiceRegistries: list[ServiceRegistry] | None = None
-    Tags: list[Tag] | None = None
-    TaskDefinition: str | None = None
-    VolumeConfigurations: list[ServiceVolumeConfiguration] | None = None
-    VpcLatticeConfigurations: list[VpcLatticeConfiguration] | None = None
-
+# The pydantic models live in _service_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_service_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AwsVpcConfiguration",
+        "CapacityProviderStrategyItem",
+        "DeploymentAlarms",
+        "DeploymentEarlySuccessCriteria",
+        "DeploymentLifecycleHook",
+        "EBSTagSpecification",
+        "GatewayConnector",
+        "GatewayConnectorFilters",
+        "GatewayConnectorHealthCheck",
+        "GatewayConnectorHealthCheckMatcher",
+        "HookTimeoutConfig",
+        "LoadBalancer",
+        "MetricConfiguration",
+        "MonitoringConfiguration",
+        "PlacementConstraint",
+        "PlacementStrategy",
+        "Secret",
+        "ServiceAdvancedConfiguration",
+        "ServiceAttributes",
+        "ServiceCanaryConfiguration",
+        "ServiceConnectAccessLogConfiguration",
+        "ServiceConnectClientAlias",
+        "ServiceConnectContainerConfiguration",
+        "ServiceConnectService",
+        "ServiceConnectTestTrafficRules",
+        "ServiceConnectTestTrafficRulesHeader",
+        "ServiceConnectTestTrafficRulesHeaderValue",
+        "ServiceConnectTlsCertificateAuthority",
+        "ServiceConnectTlsConfiguration",
+        "ServiceDeploymentCircuitBreaker",
+        "ServiceDeploymentConfiguration",
+        "ServiceDeploymentController",
+        "ServiceForceNewDeployment",
+        "ServiceLinearConfiguration",
+        "ServiceLogConfiguration",
+        "ServiceManagedEBSVolumeConfiguration",
+        "ServiceNetworkConfiguration",
+        "ServiceProps",
+        "ServiceRegistry",
+        "ServiceServiceConnectConfiguration",
+        "ServiceThresholdConfiguration",
+        "ServiceTimeoutConfiguration",
+        "ServiceVolumeConfiguration",
+        "Tag",
+        "VpcLatticeAdvancedConfiguration",
+        "VpcLatticeConfiguration",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1625,8 +1285,10 @@ class Service(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ServiceProps
-    attributes_model: ClassVar[type[BaseModel]] = ServiceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ServiceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ServiceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,58 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._task_definition_models import (
+        ContainerDefinition as ContainerDefinition,
+        ContainerDependency as ContainerDependency,
+        Device as Device,
+        EnvironmentFile as EnvironmentFile,
+        FSxAuthorizationConfig as FSxAuthorizationConfig,
+        HostEntry as HostEntry,
+        HostVolumeProperties as HostVolumeProperties,
+        InferenceAccelerator as InferenceAccelerator,
+        KernelCapabilities as KernelCapabilities,
+        KeyValuePair as KeyValuePair,
+        MountPoint as MountPoint,
+        NvidiaMpsAllocation as NvidiaMpsAllocation,
+        PortMapping as PortMapping,
+        ResourceRequirement as ResourceRequirement,
+        Secret as Secret,
+        SystemControl as SystemControl,
+        Tag as Tag,
+        TaskDefinitionAttributes as TaskDefinitionAttributes,
+        TaskDefinitionAuthorizationConfig as TaskDefinitionAuthorizationConfig,
+        TaskDefinitionDockerVolumeConfiguration as TaskDefinitionDockerVolumeConfiguration,
+        TaskDefinitionEFSVolumeConfiguration as TaskDefinitionEFSVolumeConfiguration,
+        TaskDefinitionEphemeralStorage as TaskDefinitionEphemeralStorage,
+        TaskDefinitionFSxWindowsFileServerVolumeConfiguration as TaskDefinitionFSxWindowsFileServerVolumeConfiguration,
+        TaskDefinitionFirelensConfiguration as TaskDefinitionFirelensConfiguration,
+        TaskDefinitionHealthCheck as TaskDefinitionHealthCheck,
+        TaskDefinitionLinuxParameters as TaskDefinitionLinuxParameters,
+        TaskDefinitionLogConfiguration as TaskDefinitionLogConfiguration,
+        TaskDefinitionPlacementConstraint as TaskDefinitionPlacementConstraint,
+        TaskDefinitionProps as TaskDefinitionProps,
+        TaskDefinitionProxyConfiguration as TaskDefinitionProxyConfiguration,
+        TaskDefinitionRepositoryCredentials as TaskDefinitionRepositoryCredentials,
+        TaskDefinitionRestartPolicy as TaskDefinitionRestartPolicy,
+        TaskDefinitionRuntimePlatform as TaskDefinitionRuntimePlatform,
+        TaskDefinitionS3FilesVolumeConfiguration as TaskDefinitionS3FilesVolumeConfiguration,
+        TaskDefinitionSharingStrategy as TaskDefinitionSharingStrategy,
+        TaskDefinitionTmpfs as TaskDefinitionTmpfs,
+        Ulimit as Ulimit,
+        Volume as Volume,
+        VolumeFrom as VolumeFrom,
+    )
 
 __all__ = [
     "ContainerDefinition",
@@ -95,433 +139,57 @@ __all__ = [
     "VolumeFromDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class ContainerDependency(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Condition: Literal["COMPLETE", "HEALTHY", "START", "SUCCESS"] | None = None
-    ContainerName: str | None = None
-
-
-class Device(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerPath: str | None = None
-    HostPath: str | None = None
-    Permissions: list[Literal["mknod", "read", "write"]] | None = None
-
-
-class EnvironmentFile(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["s3"] | None = None
-    Value: str | None = None
-
-
-class FSxAuthorizationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CredentialsParameter: str
-    Domain: str
-
-
-class HostEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Hostname: str | None = None
-    IpAddress: str | None = None
-
-
-class HostVolumeProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourcePath: str | None = None
-
-
-class InferenceAccelerator(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeviceName: str | None = None
-    DeviceType: str | None = None
-
-
-class KernelCapabilities(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Add: list[str] | None = None
-    Drop: list[str] | None = None
-
-
-class KeyValuePair(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Value: str | None = None
-
-
-class MountPoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerPath: str | None = None
-    ReadOnly: bool | None = None
-    SourceVolume: str | None = None
-
-
-class NvidiaMpsAllocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxComputePercent: int | None = None
-    Memory: int
-
-
-class PortMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppProtocol: Literal["http", "http2", "grpc"] | None = None
-    ContainerPort: int | None = None
-    ContainerPortRange: str | None = None
-    HostPort: int | None = None
-    Name: str | None = None
-    Protocol: Literal["tcp", "udp"] | None = None
-
-
-class Secret(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    ValueFrom: str
-
-
-class SystemControl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Namespace: str | None = None
-    Value: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class TaskDefinitionAuthorizationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessPointId: str | None = None
-    IAM: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class TaskDefinitionDockerVolumeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Autoprovision: bool | None = None
-    Driver: str | None = None
-    DriverOpts: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Labels: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Scope: Literal["shared", "task"] | None = None
-
-
-class TaskDefinitionEFSVolumeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationConfig: TaskDefinitionAuthorizationConfig | None = None
-    FilesystemId: str
-    RootDirectory: str | None = None
-    TransitEncryption: Literal["ENABLED", "DISABLED"] | None = None
-    TransitEncryptionPort: int | None = None
-
-
-class TaskDefinitionEphemeralStorage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SizeInGiB: int | None = None
-
-
-class TaskDefinitionFSxWindowsFileServerVolumeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationConfig: FSxAuthorizationConfig | None = None
-    FileSystemId: str
-    RootDirectory: str
-
-
-class TaskDefinitionFirelensConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Options: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Type: Literal["fluentbit", "fluentd"] | None = None
-
-
-class TaskDefinitionHealthCheck(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Command: list[str] | None = None
-    Interval: int | None = None
-    Retries: int | None = None
-    StartPeriod: int | None = None
-    Timeout: int | None = None
-
-
-class TaskDefinitionLogConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogDriver: str
-    Options: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SecretOptions: list[Secret] | None = None
-
-
-class TaskDefinitionPlacementConstraint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Expression: str | None = None
-    Type: Literal["memberOf"]
-
-
-class TaskDefinitionProxyConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerName: str
-    ProxyConfigurationProperties: list[KeyValuePair] | None = None
-    Type: Literal["APPMESH"] | None = None
-
-
-class TaskDefinitionRepositoryCredentials(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CredentialsParameter: str | None = None
-
-
-class TaskDefinitionRestartPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    IgnoredExitCodes: list[int] | None = None
-    RestartAttemptPeriod: int | None = None
-
-
-class TaskDefinitionRuntimePlatform(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CpuArchitecture: Literal["ARM64", "X86_64"] | None = None
-    OperatingSystemFamily: (
-        Literal[
-            "LINUX",
-            "WINDOWS_SERVER_2004_CORE",
-            "WINDOWS_SERVER_2016_FULL",
-            "WINDOWS_SERVER_2019_CORE",
-            "WINDOWS_SERVER_2019_FULL",
-            "WINDOWS_SERVER_2022_CORE",
-            "WINDOWS_SERVER_2022_FULL",
-            "WINDOWS_SERVER_2025_CORE",
-            "WINDOWS_SERVER_2025_FULL",
-            "WINDOWS_SERVER_20H2_CORE",
-        ]
-        | None
-    ) = None
-
-
-class TaskDefinitionS3FilesVolumeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessPointArn: str | None = None
-    FileSystemArn: str
-    RootDirectory: str | None = None
-    TransitEncryptionPort: int | None = None
-
-
-class TaskDefinitionSharingStrategy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NvidiaMps: NvidiaMpsAllocation
-
-
-class TaskDefinitionTmpfs(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerPath: str | None = None
-    MountOptions: list[str] | None = None
-    Size: int
-
-
-class Ulimit(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HardLimit: int
-    Name: Literal[
-        "core",
-        "cpu",
-        "data",
-        "fsize",
-        "locks",
-        "memlock",
-        "msgqueue",
-        "nice",
-        "nofile",
-        "nproc",
-        "rss",
-        "rtprio",
-        "rttime",
-        "sigpending",
-        "stack",
-    ]
-    SoftLimit: int
-
-
-class Volume(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConfiguredAtLaunch: bool | None = None
-    DockerVolumeConfiguration: TaskDefinitionDockerVolumeConfiguration | None = None
-    EFSVolumeConfiguration: TaskDefinitionEFSVolumeConfiguration | None = None
-    FSxWindowsFileServerVolumeConfiguration: (
-        TaskDefinitionFSxWindowsFileServerVolumeConfiguration | None
-    ) = None
-    Host: HostVolumeProperties | None = None
-    Name: str | None = None
-    S3FilesVolumeConfiguration: TaskDefinitionS3FilesVolumeConfiguration | None = None
-
-
-class VolumeFrom(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReadOnly: bool | None = None
-    SourceContainer: str | None = None
-
-
-class TaskDefinitionAttributes(DeferredModel):
-    TaskDefinitionArn: str | None = None
-
-
-class ResourceRequirement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SharingStrategy: TaskDefinitionSharingStrategy | None = None
-    Type: Literal["GPU", "InferenceAccelerator", "NeuronDevice"]
-    Value: str | None = None
-
-
-class TaskDefinitionLinuxParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Capabilities: KernelCapabilities | None = None
-    Devices: list[Device] | None = None
-    InitProcessEnabled: bool | None = None
-    MaxSwap: int | None = None
-    SharedMemorySize: int | None = None
-    Swappiness: int | None = None
-    Tmpfs: list[TaskDefinitionTmpfs] | None = None
-
-
-class ContainerDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Command: list[str] | None = None
-    Cpu: int | None = None
-    CredentialSpecs: list[str] | None = None
-    DependsOn: list[ContainerDependency] | None = None
-    DisableNetworking: bool | None = None
-    DnsSearchDomains: list[str] | None = None
-    DnsServers: list[str] | None = None
-    DockerLabels: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DockerSecurityOptions: list[str] | None = None
-    EntryPoint: list[str] | None = None
-    Environment: list[KeyValuePair] | None = None
-    EnvironmentFiles: list[EnvironmentFile] | None = None
-    Essential: bool | None = None
-    ExtraHosts: list[HostEntry] | None = None
-    FirelensConfiguration: TaskDefinitionFirelensConfiguration | None = None
-    HealthCheck: TaskDefinitionHealthCheck | None = None
-    Hostname: str | None = None
-    Image: str
-    Interactive: bool | None = None
-    Links: list[str] | None = None
-    LinuxParameters: TaskDefinitionLinuxParameters | None = None
-    LogConfiguration: TaskDefinitionLogConfiguration | None = None
-    Memory: int | None = None
-    MemoryReservation: int | None = None
-    MountPoints: list[MountPoint] | None = None
-    Name: str
-    PortMappings: list[PortMapping] | None = None
-    Privileged: bool | None = None
-    PseudoTerminal: bool | None = None
-    ReadonlyRootFilesystem: bool | None = None
-    RepositoryCredentials: TaskDefinitionRepositoryCredentials | None = None
-    ResourceRequirements: list[ResourceRequirement] | None = None
-    RestartPolicy: TaskDefinitionRestartPolicy | None = None
-    Secrets: list[Secret] | None = None
-    StartTimeout: int | None = None
-    StopTimeout: int | None = None
-    SystemControls: list[SystemControl] | None = None
-    Ulimits: list[Ulimit] | None = None
-    User: str | None = None
-    VersionConsistency: Literal["enabled", "disabled"] | None = None
-    VolumesFrom: list[VolumeFrom] | None = None
-    WorkingDirectory: str | None = None
-
-
-class TaskDefinitionProps(DeferredModel):
-    ContainerDefinitions: list[ContainerDefinition] | None = None
-    Cpu: str | None = None
-    EnableFaultInjection: bool | None = None
-    EphemeralStorage: TaskDefinitionEphemeralStorage | None = None
-    ExecutionRoleArn: str | None = None
-    Family: str | None = None
-    InferenceAccelerators: list[InferenceAccelerator] | None = None
-    IpcMode: Literal["host", "none", "task"] | None = None
-    Memory: str | None = None
-    NetworkMode: Literal["awsvpc", "bridge", "host", "none"] | None = None
-    PidMode: Literal["host", "task"] | None = None
-    PlacementConstraints: list[TaskDefinitionPlacementConstraint] | None = None
-    ProxyConfiguration: TaskDefinitionProxyConfiguration | None = None
-    RequiresCompatibilities: (
-        list[Literal["EC2", "EXTERNAL", "FARGATE", "MANAGED_INSTANCES"]] | None
-    ) = None
-    RuntimePlatform: TaskDefinitionRuntimePlatform | None = None
-    Tags: list[Tag] | None = None
-    TaskRoleArn: str | None = None
-    Volumes: list[Volume] | None = None
-
+# The pydantic models live in _task_definition_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_task_definition_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ContainerDefinition",
+        "ContainerDependency",
+        "Device",
+        "EnvironmentFile",
+        "FSxAuthorizationConfig",
+        "HostEntry",
+        "HostVolumeProperties",
+        "InferenceAccelerator",
+        "KernelCapabilities",
+        "KeyValuePair",
+        "MountPoint",
+        "NvidiaMpsAllocation",
+        "PortMapping",
+        "ResourceRequirement",
+        "Secret",
+        "SystemControl",
+        "Tag",
+        "TaskDefinitionAttributes",
+        "TaskDefinitionAuthorizationConfig",
+        "TaskDefinitionDockerVolumeConfiguration",
+        "TaskDefinitionEFSVolumeConfiguration",
+        "TaskDefinitionEphemeralStorage",
+        "TaskDefinitionFSxWindowsFileServerVolumeConfiguration",
+        "TaskDefinitionFirelensConfiguration",
+        "TaskDefinitionHealthCheck",
+        "TaskDefinitionLinuxParameters",
+        "TaskDefinitionLogConfiguration",
+        "TaskDefinitionPlacementConstraint",
+        "TaskDefinitionProps",
+        "TaskDefinitionProxyConfiguration",
+        "TaskDefinitionRepositoryCredentials",
+        "TaskDefinitionRestartPolicy",
+        "TaskDefinitionRuntimePlatform",
+        "TaskDefinitionS3FilesVolumeConfiguration",
+        "TaskDefinitionSharingStrategy",
+        "TaskDefinitionTmpfs",
+        "Ulimit",
+        "Volume",
+        "VolumeFrom",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1524,8 +1192,10 @@ class TaskDefinition(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TaskDefinitionProps
-    attributes_model: ClassVar[type[BaseModel]] = TaskDefinitionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TaskDefinitionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TaskDefinitionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

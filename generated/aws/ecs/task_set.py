@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._task_set_models import (
+        CapacityProviderStrategyItem as CapacityProviderStrategyItem,
+        LoadBalancer as LoadBalancer,
+        ServiceRegistry as ServiceRegistry,
+        Tag as Tag,
+        TaskSetAttributes as TaskSetAttributes,
+        TaskSetAwsVpcConfiguration as TaskSetAwsVpcConfiguration,
+        TaskSetNetworkConfiguration as TaskSetNetworkConfiguration,
+        TaskSetProps as TaskSetProps,
+        TaskSetScale as TaskSetScale,
+    )
 
 __all__ = [
     "CapacityProviderStrategyItem",
@@ -35,87 +49,27 @@ __all__ = [
     "TaskSetScaleDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _task_set_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_task_set_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CapacityProviderStrategyItem",
+        "LoadBalancer",
+        "ServiceRegistry",
+        "Tag",
+        "TaskSetAttributes",
+        "TaskSetAwsVpcConfiguration",
+        "TaskSetNetworkConfiguration",
+        "TaskSetProps",
+        "TaskSetScale",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CapacityProviderStrategyItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Base: int | None = None
-    CapacityProvider: str | None = None
-    Weight: int | None = None
-
-
-class LoadBalancer(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerName: str | None = None
-    ContainerPort: int | None = None
-    TargetGroupArn: str | None = None
-
-
-class ServiceRegistry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerName: str | None = None
-    ContainerPort: int | None = None
-    Port: int | None = None
-    RegistryArn: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class TaskSetAwsVpcConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssignPublicIp: Literal["DISABLED", "ENABLED"] | None = None
-    SecurityGroups: list[str] | None = None
-    Subnets: list[str]
-
-
-class TaskSetNetworkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsVpcConfiguration: TaskSetAwsVpcConfiguration | None = None
-
-
-class TaskSetScale(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Unit: Literal["PERCENT"] | None = None
-    Value: float | None = None
-
-
-class TaskSetAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class TaskSetProps(DeferredModel):
-    CapacityProviderStrategy: list[CapacityProviderStrategyItem] | None = None
-    Cluster: str
-    ExternalId: str | None = None
-    LaunchType: Literal["EC2", "FARGATE"] | None = None
-    LoadBalancers: list[LoadBalancer] | None = None
-    NetworkConfiguration: TaskSetNetworkConfiguration | None = None
-    PlatformVersion: str | None = None
-    Scale: TaskSetScale | None = None
-    Service: str
-    ServiceRegistries: list[ServiceRegistry] | None = None
-    Tags: list[Tag] | None = None
-    TaskDefinition: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -332,8 +286,10 @@ class TaskSet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TaskSetProps
-    attributes_model: ClassVar[type[BaseModel]] = TaskSetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TaskSetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TaskSetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

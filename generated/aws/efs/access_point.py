@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._access_point_models import (
+        AccessPointAttributes as AccessPointAttributes,
+        AccessPointCreationInfo as AccessPointCreationInfo,
+        AccessPointPosixUser as AccessPointPosixUser,
+        AccessPointProps as AccessPointProps,
+        AccessPointRootDirectory as AccessPointRootDirectory,
+        AccessPointTag as AccessPointTag,
+    )
 
 __all__ = [
     "AccessPoint",
@@ -29,55 +40,24 @@ __all__ = [
     "AccessPointTagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _access_point_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_access_point_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AccessPointAttributes",
+        "AccessPointCreationInfo",
+        "AccessPointPosixUser",
+        "AccessPointProps",
+        "AccessPointRootDirectory",
+        "AccessPointTag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AccessPointCreationInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OwnerGid: str
-    OwnerUid: str
-    Permissions: str
-
-
-class AccessPointPosixUser(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Gid: str
-    SecondaryGids: list[str] | None = None
-    Uid: str
-
-
-class AccessPointRootDirectory(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreationInfo: AccessPointCreationInfo | None = None
-    Path: str | None = None
-
-
-class AccessPointTag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class AccessPointAttributes(DeferredModel):
-    AccessPointId: str | None = None
-    Arn: str | None = None
-
-
-class AccessPointProps(DeferredModel):
-    AccessPointTags: list[AccessPointTag] | None = None
-    ClientToken: str | None = None
-    FileSystemId: str
-    PosixUser: AccessPointPosixUser | None = None
-    RootDirectory: AccessPointRootDirectory | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -240,8 +220,10 @@ class AccessPoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AccessPointProps
-    attributes_model: ClassVar[type[BaseModel]] = AccessPointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AccessPointProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AccessPointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

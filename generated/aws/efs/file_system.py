@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._file_system_models import (
+        ElasticFileSystemTag as ElasticFileSystemTag,
+        FileSystemAttributes as FileSystemAttributes,
+        FileSystemBackupPolicy as FileSystemBackupPolicy,
+        FileSystemFileSystemProtection as FileSystemFileSystemProtection,
+        FileSystemProps as FileSystemProps,
+        FileSystemReplicationConfiguration as FileSystemReplicationConfiguration,
+        LifecyclePolicy as LifecyclePolicy,
+        ReplicationDestination as ReplicationDestination,
+    )
 
 __all__ = [
     "ElasticFileSystemTag",
@@ -33,106 +46,26 @@ __all__ = [
     "ReplicationDestinationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _file_system_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_file_system_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ElasticFileSystemTag",
+        "FileSystemAttributes",
+        "FileSystemBackupPolicy",
+        "FileSystemFileSystemProtection",
+        "FileSystemProps",
+        "FileSystemReplicationConfiguration",
+        "LifecyclePolicy",
+        "ReplicationDestination",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ElasticFileSystemTag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class FileSystemBackupPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Status: Literal["DISABLED", "ENABLED"]
-
-
-class FileSystemFileSystemProtection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReplicationOverwriteProtection: Literal["DISABLED", "ENABLED"] | None = None
-
-
-class LifecyclePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TransitionToArchive: (
-        Literal[
-            "AFTER_14_DAYS",
-            "AFTER_180_DAYS",
-            "AFTER_1_DAY",
-            "AFTER_270_DAYS",
-            "AFTER_30_DAYS",
-            "AFTER_365_DAYS",
-            "AFTER_60_DAYS",
-            "AFTER_7_DAYS",
-            "AFTER_90_DAYS",
-        ]
-        | None
-    ) = None
-    TransitionToIA: (
-        Literal[
-            "AFTER_14_DAYS",
-            "AFTER_180_DAYS",
-            "AFTER_1_DAY",
-            "AFTER_270_DAYS",
-            "AFTER_30_DAYS",
-            "AFTER_365_DAYS",
-            "AFTER_60_DAYS",
-            "AFTER_7_DAYS",
-            "AFTER_90_DAYS",
-        ]
-        | None
-    ) = None
-    TransitionToPrimaryStorageClass: Literal["AFTER_1_ACCESS"] | None = None
-
-
-class ReplicationDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZoneName: str | None = None
-    FileSystemId: str | None = None
-    KmsKeyId: str | None = None
-    Region: str | None = None
-    RoleArn: str | None = None
-    Status: str | None = None
-    StatusMessage: str | None = None
-
-
-class FileSystemAttributes(DeferredModel):
-    Arn: str | None = None
-    FileSystemId: str | None = None
-
-
-class FileSystemReplicationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destinations: list[ReplicationDestination] | None = None
-
-
-class FileSystemProps(DeferredModel):
-    AvailabilityZoneName: str | None = None
-    BackupPolicy: FileSystemBackupPolicy | None = None
-    BypassPolicyLockoutSafetyCheck: bool | None = None
-    Encrypted: bool | None = None
-    FileSystemPolicy: dict[str, Any] | str | None = None
-    FileSystemProtection: FileSystemFileSystemProtection | None = None
-    FileSystemTags: list[ElasticFileSystemTag] | None = None
-    KmsKeyId: str | None = None
-    LifecyclePolicies: list[LifecyclePolicy] | None = None
-    PerformanceMode: Literal["generalPurpose", "maxIO"] | None = None
-    ProvisionedThroughputInMibps: float | None = None
-    ReplicationConfiguration: FileSystemReplicationConfiguration | None = None
-    ThroughputMode: Literal["bursting", "elastic", "provisioned"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -376,8 +309,10 @@ class FileSystem(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FileSystemProps
-    attributes_model: ClassVar[type[BaseModel]] = FileSystemAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FileSystemProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FileSystemAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

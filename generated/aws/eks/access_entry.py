@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._access_entry_models import (
+        AccessEntryAccessScope as AccessEntryAccessScope,
+        AccessEntryAttributes as AccessEntryAttributes,
+        AccessEntryProps as AccessEntryProps,
+        AccessPolicy as AccessPolicy,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AccessEntry",
@@ -27,46 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _access_entry_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_access_entry_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AccessEntryAccessScope",
+        "AccessEntryAttributes",
+        "AccessEntryProps",
+        "AccessPolicy",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AccessEntryAccessScope(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Namespaces: list[str] | None = None
-    Type: Literal["namespace", "cluster"]
-
-
-class AccessPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessScope: AccessEntryAccessScope
-    PolicyArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AccessEntryAttributes(DeferredModel):
-    AccessEntryArn: str | None = None
-
-
-class AccessEntryProps(DeferredModel):
-    AccessPolicies: list[AccessPolicy] | None = None
-    ClusterName: str
-    KubernetesGroups: list[str] | None = None
-    PrincipalArn: str
-    Tags: list[Tag] | None = None
-    Type: str | None = None
-    Username: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -188,8 +175,10 @@ class AccessEntry(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AccessEntryProps
-    attributes_model: ClassVar[type[BaseModel]] = AccessEntryAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AccessEntryProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AccessEntryAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

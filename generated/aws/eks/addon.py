@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._addon_models import (
+        AddonAttributes as AddonAttributes,
+        AddonNamespaceConfig as AddonNamespaceConfig,
+        AddonProps as AddonProps,
+        PodIdentityAssociation as PodIdentityAssociation,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Addon",
@@ -27,48 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _addon_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_addon_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AddonAttributes",
+        "AddonNamespaceConfig",
+        "AddonProps",
+        "PodIdentityAssociation",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AddonNamespaceConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Namespace: str
-
-
-class PodIdentityAssociation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RoleArn: str
-    ServiceAccount: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AddonAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class AddonProps(DeferredModel):
-    AddonName: str
-    AddonVersion: str | None = None
-    ClusterName: str
-    ConfigurationValues: str | None = None
-    NamespaceConfig: AddonNamespaceConfig | None = None
-    PodIdentityAssociations: list[PodIdentityAssociation] | None = None
-    PreserveOnDelete: bool | None = None
-    ResolveConflicts: Literal["NONE", "OVERWRITE", "PRESERVE"] | None = None
-    ServiceAccountRoleArn: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -189,8 +174,8 @@ class Addon(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AddonProps
-    attributes_model: ClassVar[type[BaseModel]] = AddonAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AddonProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AddonAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._capability_models import (
+        ArgoCdRoleMapping as ArgoCdRoleMapping,
+        CapabilityAck as CapabilityAck,
+        CapabilityArgoCd as CapabilityArgoCd,
+        CapabilityAttributes as CapabilityAttributes,
+        CapabilityAwsIdc as CapabilityAwsIdc,
+        CapabilityConfiguration as CapabilityConfiguration,
+        CapabilityNetworkAccess as CapabilityNetworkAccess,
+        CapabilityProps as CapabilityProps,
+        SsoIdentity as SsoIdentity,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ArgoCdRoleMapping",
@@ -37,94 +52,28 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _capability_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_capability_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ArgoCdRoleMapping",
+        "CapabilityAck",
+        "CapabilityArgoCd",
+        "CapabilityAttributes",
+        "CapabilityAwsIdc",
+        "CapabilityConfiguration",
+        "CapabilityNetworkAccess",
+        "CapabilityProps",
+        "SsoIdentity",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CapabilityAck(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisabledServices: list[str] | None = None
-    EnableCrossNamespace: bool | None = None
-
-
-class CapabilityAwsIdc(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdcInstanceArn: str
-    IdcManagedApplicationArn: str | None = None
-    IdcRegion: str | None = None
-
-
-class CapabilityNetworkAccess(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VpceIds: list[str] | None = None
-
-
-class SsoIdentity(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-    Type: Literal["SSO_USER", "SSO_GROUP"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CapabilityAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    ModifiedAt: str | None = None
-    Status: str | None = None
-    Version: str | None = None
-
-
-class ArgoCdRoleMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Identities: list[SsoIdentity]
-    Role: Literal["ADMIN", "EDITOR", "VIEWER"]
-
-
-class CapabilityArgoCd(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsIdc: CapabilityAwsIdc
-    EndpointPrefix: str | None = None
-    Namespace: str | None = None
-    NetworkAccess: CapabilityNetworkAccess | None = None
-    RbacRoleMappings: list[ArgoCdRoleMapping] | None = None
-    ServerUrl: str | None = None
-
-
-class CapabilityConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ack: CapabilityAck | None = None
-    ArgoCd: CapabilityArgoCd | None = None
-
-
-class CapabilityProps(DeferredModel):
-    CapabilityName: str
-    ClusterName: str
-    Configuration: CapabilityConfiguration | None = None
-    DeletePropagationPolicy: Literal["RETAIN"]
-    RoleArn: str
-    Tags: list[Tag] | None = None
-    Type: Literal["ARGOCD", "ACK", "KRO"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -375,8 +324,10 @@ class Capability(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CapabilityProps
-    attributes_model: ClassVar[type[BaseModel]] = CapabilityAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CapabilityProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CapabilityAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._certificate_authority_models import (
+        CertificateAuthorityAttributes as CertificateAuthorityAttributes,
+        CertificateAuthorityProps as CertificateAuthorityProps,
+        CertificateAuthorityScheduledEvents as CertificateAuthorityScheduledEvents,
+        CertificateAuthorityValidity as CertificateAuthorityValidity,
+    )
 
 __all__ = [
     "CertificateAuthority",
@@ -25,42 +34,22 @@ __all__ = [
     "CertificateAuthorityValidityDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _certificate_authority_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_certificate_authority_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CertificateAuthorityAttributes",
+        "CertificateAuthorityProps",
+        "CertificateAuthorityScheduledEvents",
+        "CertificateAuthorityValidity",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CertificateAuthorityProps(DeferredModel):
-    ClusterName: str
-
-
-class CertificateAuthorityScheduledEvents(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FinalAutoActivation: str | None = None
-    FirstAutoActivation: str | None = None
-
-
-class CertificateAuthorityValidity(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NotAfter: str | None = None
-    NotBefore: str | None = None
-
-
-class CertificateAuthorityAttributes(DeferredModel):
-    ActivatedAt: str | None = None
-    ActivatedBy: str | None = None
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    Data: str | None = None
-    DistributionStatus: str | None = None
-    Id: str | None = None
-    RollbackAvailable: bool | None = None
-    ScheduledEvents: CertificateAuthorityScheduledEvents | None = None
-    SigningStatus: str | None = None
-    Validity: CertificateAuthorityValidity | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -168,8 +157,12 @@ class CertificateAuthority(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CertificateAuthorityProps
-    attributes_model: ClassVar[type[BaseModel]] = CertificateAuthorityAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CertificateAuthorityProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CertificateAuthorityAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,53 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cluster_models import (
+        ActiveCertificateAuthority as ActiveCertificateAuthority,
+        ClusterAccessConfig as ClusterAccessConfig,
+        ClusterAttributes as ClusterAttributes,
+        ClusterBlockStorage as ClusterBlockStorage,
+        ClusterCertificateAuthority as ClusterCertificateAuthority,
+        ClusterClusterLogging as ClusterClusterLogging,
+        ClusterComputeConfig as ClusterComputeConfig,
+        ClusterControlPlanePlacement as ClusterControlPlanePlacement,
+        ClusterControlPlaneScalingConfig as ClusterControlPlaneScalingConfig,
+        ClusterElasticLoadBalancing as ClusterElasticLoadBalancing,
+        ClusterEncryptionConfig as ClusterEncryptionConfig,
+        ClusterEtcdPlacement as ClusterEtcdPlacement,
+        ClusterHorizontalPodAutoscalerControllerConfig as ClusterHorizontalPodAutoscalerControllerConfig,
+        ClusterKubeApiServerConfig as ClusterKubeApiServerConfig,
+        ClusterKubeControllerManagerConfig as ClusterKubeControllerManagerConfig,
+        ClusterKubeSchedulerConfig as ClusterKubeSchedulerConfig,
+        ClusterKubernetesNetworkConfig as ClusterKubernetesNetworkConfig,
+        ClusterOutpostConfig as ClusterOutpostConfig,
+        ClusterPodGcControllerConfig as ClusterPodGcControllerConfig,
+        ClusterProps as ClusterProps,
+        ClusterProvider as ClusterProvider,
+        ClusterRemoteNetworkConfig as ClusterRemoteNetworkConfig,
+        ClusterResourcesVpcConfig as ClusterResourcesVpcConfig,
+        ClusterRollbackConfig as ClusterRollbackConfig,
+        ClusterScoringStrategy as ClusterScoringStrategy,
+        ClusterServiceNodePortRange as ClusterServiceNodePortRange,
+        ClusterStorageConfig as ClusterStorageConfig,
+        ClusterUpgradePolicy as ClusterUpgradePolicy,
+        ClusterZonalShiftConfig as ClusterZonalShiftConfig,
+        LoggingObject as LoggingObject,
+        LoggingTypeConfig as LoggingTypeConfig,
+        NodeResourcesFitConfig as NodeResourcesFitConfig,
+        RemoteNodeNetwork as RemoteNodeNetwork,
+        RemotePodNetwork as RemotePodNetwork,
+        ResourceWeight as ResourceWeight,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ActiveCertificateAuthority",
@@ -89,316 +130,54 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class ActiveCertificateAuthority(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActivatedBy: str | None = None
-    Id: str | None = None
-
-
-class ClusterAccessConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthenticationMode: Literal["CONFIG_MAP", "API_AND_CONFIG_MAP", "API"] | None = None
-    BootstrapClusterCreatorAdminPermissions: bool | None = None
-
-
-class ClusterBlockStorage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-
-
-class ClusterCertificateAuthority(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Active: ActiveCertificateAuthority | None = None
-    Data: str | None = None
-
-
-class ClusterComputeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    NodePools: list[str] | None = None
-    NodeRoleArn: str | None = None
-
-
-class ClusterControlPlanePlacement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupName: str | None = None
-    SpreadLevel: Literal["host", "rack"] | None = None
-
-
-class ClusterControlPlaneScalingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Tier: (
-        Literal["standard", "tier-xl", "tier-2xl", "tier-4xl", "tier-8xl", "tier-ultra"] | None
-    ) = None
-
-
-class ClusterElasticLoadBalancing(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-
-
-class ClusterEtcdPlacement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SpreadLevel: Literal["host", "rack"] | None = None
-
-
-class ClusterHorizontalPodAutoscalerControllerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HorizontalPodAutoscalerSyncPeriod: str | None = None
-
-
-class ClusterKubernetesNetworkConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ElasticLoadBalancing: ClusterElasticLoadBalancing | None = None
-    IpFamily: Literal["ipv4", "ipv6"] | None = None
-    ServiceIpv4Cidr: str | None = None
-    ServiceIpv6Cidr: str | None = None
-
-
-class ClusterOutpostConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ControlPlaneInstanceType: str
-    ControlPlanePlacement: ClusterControlPlanePlacement | None = None
-    EtcdInstanceType: str | None = None
-    EtcdPlacement: ClusterEtcdPlacement | None = None
-    OutpostArns: list[str]
-
-
-class ClusterPodGcControllerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TerminatedPodGcThreshold: int | None = None
-
-
-class ClusterProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KeyArn: str | None = None
-
-
-class ClusterResourcesVpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ControlPlaneEgressMode: (
-        Literal["AWS_MANAGED", "CUSTOMER_ISOLATED", "CUSTOMER_ROUTED"] | None
-    ) = None
-    EndpointPrivateAccess: bool | None = None
-    EndpointPublicAccess: bool | None = None
-    PublicAccessCidrs: list[str] | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str]
-
-
-class ClusterRollbackConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TimeoutMinutes: int | None = None
-
-
-class ClusterServiceNodePortRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxPort: int | None = None
-    MinPort: int | None = None
-
-
-class ClusterStorageConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BlockStorage: ClusterBlockStorage | None = None
-
-
-class ClusterUpgradePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SupportType: Literal["STANDARD", "EXTENDED"] | None = None
-
-
-class ClusterZonalShiftConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-
-
-class LoggingTypeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["api", "audit", "authenticator", "controllerManager", "scheduler"] | None = None
-
-
-class RemoteNodeNetwork(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cidrs: list[str]
-
-
-class RemotePodNetwork(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cidrs: list[str]
-
-
-class ResourceWeight(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Weight: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ClusterAttributes(DeferredModel):
-    Arn: str | None = None
-    CertificateAuthorityData: str | None = None
-    ClusterSecurityGroupId: str | None = None
-    EncryptionConfigKeyArn: str | None = None
-    Endpoint: str | None = None
-    Id: str | None = None
-    OpenIdConnectIssuerUrl: str | None = None
-
-
-class ClusterClusterLogging(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnabledTypes: list[LoggingTypeConfig] | None = None
-
-
-class ClusterEncryptionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Provider: ClusterProvider | None = None
-    Resources: list[str] | None = None
-
-
-class ClusterKubeApiServerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventTtl: str | None = None
-    ServiceNodePortRange: ClusterServiceNodePortRange | None = None
-
-
-class ClusterKubeControllerManagerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HorizontalPodAutoscalerControllerConfig: (
-        ClusterHorizontalPodAutoscalerControllerConfig | None
-    ) = None
-    PodGcControllerConfig: ClusterPodGcControllerConfig | None = None
-
-
-class ClusterRemoteNetworkConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RemoteNodeNetworks: list[RemoteNodeNetwork] | None = None
-    RemotePodNetworks: list[RemotePodNetwork] | None = None
-
-
-class ClusterScoringStrategy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Resources: list[ResourceWeight] | None = None
-    Type: Literal["LeastAllocated", "MostAllocated"] | None = None
-
-
-class LoggingObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClusterLogging: ClusterClusterLogging | None = None
-
-
-class NodeResourcesFitConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ScoringStrategy: ClusterScoringStrategy | None = None
-
-
-class ClusterKubeSchedulerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NodeResourcesFit: NodeResourcesFitConfig | None = None
-
-
-class ClusterProps(DeferredModel):
-    AccessConfig: ClusterAccessConfig | None = None
-    ActiveCertificateAuthorityId: str | None = None
-    BootstrapSelfManagedAddons: bool | None = None
-    CertificateAuthority: ClusterCertificateAuthority | None = None
-    ComputeConfig: ClusterComputeConfig | None = None
-    ControlPlaneScalingConfig: ClusterControlPlaneScalingConfig | None = None
-    DeletionProtection: bool | None = None
-    EncryptionConfig: list[ClusterEncryptionConfig] | None = None
-    Force: bool | None = None
-    KubeApiServerConfig: ClusterKubeApiServerConfig | None = None
-    KubeControllerManagerConfig: ClusterKubeControllerManagerConfig | None = None
-    KubeSchedulerConfig: ClusterKubeSchedulerConfig | None = None
-    KubernetesNetworkConfig: ClusterKubernetesNetworkConfig | None = None
-    Logging: LoggingObject | None = None
-    Name: str | None = None
-    OutpostConfig: ClusterOutpostConfig | None = None
-    RemoteNetworkConfig: ClusterRemoteNetworkConfig | None = None
-    ResourcesVpcConfig: ClusterResourcesVpcConfig
-    RoleArn: str
-    RollbackConfig: ClusterRollbackConfig | None = None
-    StorageConfig: ClusterStorageConfig | None = None
-    Tags: list[Tag] | None = None
-    UpgradePolicy: ClusterUpgradePolicy | None = None
-    Version: str | None = None
-    ZonalShiftConfig: ClusterZonalShiftConfig | None = None
-
+# The pydantic models live in _cluster_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cluster_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ActiveCertificateAuthority",
+        "ClusterAccessConfig",
+        "ClusterAttributes",
+        "ClusterBlockStorage",
+        "ClusterCertificateAuthority",
+        "ClusterClusterLogging",
+        "ClusterComputeConfig",
+        "ClusterControlPlanePlacement",
+        "ClusterControlPlaneScalingConfig",
+        "ClusterElasticLoadBalancing",
+        "ClusterEncryptionConfig",
+        "ClusterEtcdPlacement",
+        "ClusterHorizontalPodAutoscalerControllerConfig",
+        "ClusterKubeApiServerConfig",
+        "ClusterKubeControllerManagerConfig",
+        "ClusterKubeSchedulerConfig",
+        "ClusterKubernetesNetworkConfig",
+        "ClusterOutpostConfig",
+        "ClusterPodGcControllerConfig",
+        "ClusterProps",
+        "ClusterProvider",
+        "ClusterRemoteNetworkConfig",
+        "ClusterResourcesVpcConfig",
+        "ClusterRollbackConfig",
+        "ClusterScoringStrategy",
+        "ClusterServiceNodePortRange",
+        "ClusterStorageConfig",
+        "ClusterUpgradePolicy",
+        "ClusterZonalShiftConfig",
+        "LoggingObject",
+        "LoggingTypeConfig",
+        "NodeResourcesFitConfig",
+        "RemoteNodeNetwork",
+        "RemotePodNetwork",
+        "ResourceWeight",
+        "Tag",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1102,8 +881,10 @@ class Cluster(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ClusterProps
-    attributes_model: ClassVar[type[BaseModel]] = ClusterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ClusterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ClusterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._fargate_profile_models import (
+        FargateProfileAttributes as FargateProfileAttributes,
+        FargateProfileProps as FargateProfileProps,
+        Label as Label,
+        Selector as Selector,
+        Tag as Tag,
+    )
 
 __all__ = [
     "FargateProfile",
@@ -27,45 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _fargate_profile_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_fargate_profile_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FargateProfileAttributes",
+        "FargateProfileProps",
+        "Label",
+        "Selector",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Label(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class Selector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Labels: list[Label] | None = None
-    Namespace: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class FargateProfileAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class FargateProfileProps(DeferredModel):
-    ClusterName: str
-    FargateProfileName: str | None = None
-    PodExecutionRoleArn: str
-    Selectors: list[Selector]
-    Subnets: list[str] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -182,8 +170,10 @@ class FargateProfile(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FargateProfileProps
-    attributes_model: ClassVar[type[BaseModel]] = FargateProfileAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FargateProfileProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FargateProfileAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._identity_provider_config_models import (
+        IdentityProviderConfigAttributes as IdentityProviderConfigAttributes,
+        IdentityProviderConfigProps as IdentityProviderConfigProps,
+        OidcIdentityProviderConfig as OidcIdentityProviderConfig,
+        RequiredClaim as RequiredClaim,
+        Tag as Tag,
+    )
 
 __all__ = [
     "IdentityProviderConfig",
@@ -27,49 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _identity_provider_config_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_identity_provider_config_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IdentityProviderConfigAttributes",
+        "IdentityProviderConfigProps",
+        "OidcIdentityProviderConfig",
+        "RequiredClaim",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RequiredClaim(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class IdentityProviderConfigAttributes(DeferredModel):
-    IdentityProviderConfigArn: str | None = None
-
-
-class OidcIdentityProviderConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientId: str
-    GroupsClaim: str | None = None
-    GroupsPrefix: str | None = None
-    IssuerUrl: str
-    RequiredClaims: list[RequiredClaim] | None = None
-    UsernameClaim: str | None = None
-    UsernamePrefix: str | None = None
-
-
-class IdentityProviderConfigProps(DeferredModel):
-    ClusterName: str
-    IdentityProviderConfigName: str | None = None
-    Oidc: OidcIdentityProviderConfig | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["oidc"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -193,8 +177,12 @@ class IdentityProviderConfig(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IdentityProviderConfigProps
-    attributes_model: ClassVar[type[BaseModel]] = IdentityProviderConfigAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IdentityProviderConfigProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IdentityProviderConfigAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,29 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._nodegroup_models import (
+        LaunchTemplateSpecification as LaunchTemplateSpecification,
+        NodegroupAttributes as NodegroupAttributes,
+        NodegroupNodeRepairConfig as NodegroupNodeRepairConfig,
+        NodegroupNodeRepairConfigOverrides as NodegroupNodeRepairConfigOverrides,
+        NodegroupProps as NodegroupProps,
+        NodegroupRemoteAccess as NodegroupRemoteAccess,
+        NodegroupScalingConfig as NodegroupScalingConfig,
+        NodegroupUpdateConfig as NodegroupUpdateConfig,
+        NodegroupWarmPoolConfig as NodegroupWarmPoolConfig,
+        Taint as Taint,
+    )
 
 __all__ = [
     "LaunchTemplateSpecification",
@@ -37,140 +52,28 @@ __all__ = [
     "TaintDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _nodegroup_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_nodegroup_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LaunchTemplateSpecification",
+        "NodegroupAttributes",
+        "NodegroupNodeRepairConfig",
+        "NodegroupNodeRepairConfigOverrides",
+        "NodegroupProps",
+        "NodegroupRemoteAccess",
+        "NodegroupScalingConfig",
+        "NodegroupUpdateConfig",
+        "NodegroupWarmPoolConfig",
+        "Taint",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LaunchTemplateSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str | None = None
-    Name: str | None = None
-    Version: str | None = None
-
-
-class NodegroupNodeRepairConfigOverrides(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MinRepairWaitTimeMins: int | None = None
-    NodeMonitoringCondition: str | None = None
-    NodeUnhealthyReason: str | None = None
-    RepairAction: Literal["Replace", "Reboot", "NoAction"] | None = None
-
-
-class NodegroupRemoteAccess(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ec2SshKey: str
-    SourceSecurityGroups: list[str] | None = None
-
-
-class NodegroupScalingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DesiredSize: int | None = None
-    MaxSize: int | None = None
-    MinSize: int | None = None
-
-
-class NodegroupUpdateConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxUnavailable: float | None = None
-    MaxUnavailablePercentage: float | None = None
-    UpdateStrategy: Literal["DEFAULT", "MINIMAL"] | None = None
-
-
-class NodegroupWarmPoolConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    MaxGroupPreparedCapacity: int | None = None
-    MinSize: int | None = None
-    PoolState: Literal["HIBERNATED", "RUNNING", "STOPPED"] | None = None
-    ReuseOnScaleIn: bool | None = None
-
-
-class Taint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Effect: Literal["NO_EXECUTE", "NO_SCHEDULE", "PREFER_NO_SCHEDULE"] | None = None
-    Key: str | None = None
-    Value: str | None = None
-
-
-class NodegroupAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class NodegroupNodeRepairConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    MaxParallelNodesRepairedCount: int | None = None
-    MaxParallelNodesRepairedPercentage: int | None = None
-    MaxUnhealthyNodeThresholdCount: int | None = None
-    MaxUnhealthyNodeThresholdPercentage: int | None = None
-    NodeRepairConfigOverrides: list[NodegroupNodeRepairConfigOverrides] | None = None
-
-
-class NodegroupProps(DeferredModel):
-    AmiType: (
-        Literal[
-            "AL2023_ARM_64_NVIDIA",
-            "AL2023_ARM_64_STANDARD",
-            "AL2023_x86_64_NEURON",
-            "AL2023_x86_64_NVIDIA",
-            "AL2023_x86_64_STANDARD",
-            "AL2_ARM_64",
-            "AL2_x86_64",
-            "AL2_x86_64_GPU",
-            "BOTTLEROCKET_ARM_64",
-            "BOTTLEROCKET_ARM_64_FIPS",
-            "BOTTLEROCKET_ARM_64_NVIDIA",
-            "BOTTLEROCKET_ARM_64_NVIDIA_FIPS",
-            "BOTTLEROCKET_x86_64",
-            "BOTTLEROCKET_x86_64_FIPS",
-            "BOTTLEROCKET_x86_64_NVIDIA",
-            "BOTTLEROCKET_x86_64_NVIDIA_FIPS",
-            "CUSTOM",
-            "WINDOWS_CORE_2019_x86_64",
-            "WINDOWS_CORE_2022_x86_64",
-            "WINDOWS_CORE_2025_x86_64",
-            "WINDOWS_FULL_2019_x86_64",
-            "WINDOWS_FULL_2022_x86_64",
-            "WINDOWS_FULL_2025_x86_64",
-        ]
-        | None
-    ) = None
-    CapacityType: Literal["CAPACITY_BLOCK", "ON_DEMAND", "OnDemand", "SPOT"] | None = None
-    ClusterName: str
-    DiskSize: int | None = None
-    ForceUpdateEnabled: bool | None = None
-    InstanceTypes: list[str] | None = None
-    Labels: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    LaunchTemplate: LaunchTemplateSpecification | None = None
-    NodeRepairConfig: NodegroupNodeRepairConfig | None = None
-    NodeRole: str
-    NodegroupName: str | None = None
-    ReleaseVersion: str | None = None
-    RemoteAccess: NodegroupRemoteAccess | None = None
-    ScalingConfig: NodegroupScalingConfig | None = None
-    Subnets: list[str]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Taints: list[Taint] | None = None
-    UpdateConfig: NodegroupUpdateConfig | None = None
-    Version: str | None = None
-    WarmPoolConfig: NodegroupWarmPoolConfig | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -478,8 +381,10 @@ class Nodegroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = NodegroupProps
-    attributes_model: ClassVar[type[BaseModel]] = NodegroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "NodegroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NodegroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cache_cluster_models import (
+        CacheClusterAttributes as CacheClusterAttributes,
+        CacheClusterDestinationDetails as CacheClusterDestinationDetails,
+        CacheClusterProps as CacheClusterProps,
+        CloudWatchLogsDestinationDetails as CloudWatchLogsDestinationDetails,
+        Endpoint as Endpoint,
+        KinesisFirehoseDestinationDetails as KinesisFirehoseDestinationDetails,
+        LogDeliveryConfigurationRequest as LogDeliveryConfigurationRequest,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CacheCluster",
@@ -33,89 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _cache_cluster_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cache_cluster_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CacheClusterAttributes",
+        "CacheClusterDestinationDetails",
+        "CacheClusterProps",
+        "CloudWatchLogsDestinationDetails",
+        "Endpoint",
+        "KinesisFirehoseDestinationDetails",
+        "LogDeliveryConfigurationRequest",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CloudWatchLogsDestinationDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroup: str
-
-
-class Endpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Address: str | None = None
-    Port: str | None = None
-
-
-class KinesisFirehoseDestinationDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeliveryStream: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CacheClusterAttributes(DeferredModel):
-    ConfigurationEndpoint: Endpoint | None = None
-    RedisEndpoint: Endpoint | None = None
-
-
-class CacheClusterDestinationDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogsDetails: CloudWatchLogsDestinationDetails | None = None
-    KinesisFirehoseDetails: KinesisFirehoseDestinationDetails | None = None
-
-
-class LogDeliveryConfigurationRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationDetails: CacheClusterDestinationDetails
-    DestinationType: str
-    LogFormat: str
-    LogType: str
-
-
-class CacheClusterProps(DeferredModel):
-    AZMode: str | None = None
-    AutoMinorVersionUpgrade: bool | None = None
-    CacheNodeType: str
-    CacheParameterGroupName: str | None = None
-    CacheSecurityGroupNames: list[str] | None = None
-    CacheSubnetGroupName: str | None = None
-    ClusterName: str | None = None
-    Engine: str
-    EngineVersion: str | None = None
-    IpDiscovery: str | None = None
-    LogDeliveryConfigurations: list[LogDeliveryConfigurationRequest] | None = None
-    NetworkType: str | None = None
-    NotificationTopicArn: str | None = None
-    NumCacheNodes: int
-    Port: int | None = None
-    PreferredAvailabilityZone: str | None = None
-    PreferredAvailabilityZones: list[str] | None = None
-    PreferredMaintenanceWindow: str | None = None
-    SnapshotArns: list[str] | None = None
-    SnapshotName: str | None = None
-    SnapshotRetentionLimit: int | None = None
-    SnapshotWindow: str | None = None
-    Tags: list[Tag] | None = None
-    TransitEncryptionEnabled: bool | None = None
-    VpcSecurityGroupIds: list[str] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -329,8 +279,10 @@ class CacheCluster(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CacheClusterProps
-    attributes_model: ClassVar[type[BaseModel]] = CacheClusterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CacheClusterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CacheClusterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._global_replication_group_models import (
+        GlobalReplicationGroupAttributes as GlobalReplicationGroupAttributes,
+        GlobalReplicationGroupMember as GlobalReplicationGroupMember,
+        GlobalReplicationGroupProps as GlobalReplicationGroupProps,
+        RegionalConfiguration as RegionalConfiguration,
+        ReshardingConfiguration as ReshardingConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "GlobalReplicationGroup",
@@ -29,62 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _global_replication_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_global_replication_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "GlobalReplicationGroupAttributes",
+        "GlobalReplicationGroupMember",
+        "GlobalReplicationGroupProps",
+        "RegionalConfiguration",
+        "ReshardingConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class GlobalReplicationGroupMember(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReplicationGroupId: str | None = None
-    ReplicationGroupRegion: str | None = None
-    Role: Literal["PRIMARY", "SECONDARY"] | None = None
-
-
-class ReshardingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NodeGroupId: str | None = None
-    PreferredAvailabilityZones: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class GlobalReplicationGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    GlobalReplicationGroupId: str | None = None
-    Status: str | None = None
-
-
-class RegionalConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReplicationGroupId: str | None = None
-    ReplicationGroupRegion: str | None = None
-    ReshardingConfigurations: list[ReshardingConfiguration] | None = None
-
-
-class GlobalReplicationGroupProps(DeferredModel):
-    AutomaticFailoverEnabled: bool | None = None
-    CacheNodeType: str | None = None
-    CacheParameterGroupName: str | None = None
-    Engine: str | None = None
-    EngineVersion: str | None = None
-    GlobalNodeGroupCount: int | None = None
-    GlobalReplicationGroupDescription: str | None = None
-    GlobalReplicationGroupIdSuffix: str | None = None
-    Members: list[GlobalReplicationGroupMember]
-    RegionalConfigurations: list[RegionalConfiguration] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -264,8 +237,12 @@ class GlobalReplicationGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GlobalReplicationGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = GlobalReplicationGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GlobalReplicationGroupProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GlobalReplicationGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._replication_group_models import (
+        CloudWatchLogsDestinationDetails as CloudWatchLogsDestinationDetails,
+        Endpoint as Endpoint,
+        KinesisFirehoseDestinationDetails as KinesisFirehoseDestinationDetails,
+        LogDeliveryConfigurationRequest as LogDeliveryConfigurationRequest,
+        ReplicationGroupAttributes as ReplicationGroupAttributes,
+        ReplicationGroupDestinationDetails as ReplicationGroupDestinationDetails,
+        ReplicationGroupNodeGroupConfiguration as ReplicationGroupNodeGroupConfiguration,
+        ReplicationGroupProps as ReplicationGroupProps,
+        ReplicationGroupReadEndPoint as ReplicationGroupReadEndPoint,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CloudWatchLogsDestinationDetails",
@@ -37,128 +52,28 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _replication_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_replication_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CloudWatchLogsDestinationDetails",
+        "Endpoint",
+        "KinesisFirehoseDestinationDetails",
+        "LogDeliveryConfigurationRequest",
+        "ReplicationGroupAttributes",
+        "ReplicationGroupDestinationDetails",
+        "ReplicationGroupNodeGroupConfiguration",
+        "ReplicationGroupProps",
+        "ReplicationGroupReadEndPoint",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CloudWatchLogsDestinationDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroup: str
-
-
-class Endpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Address: str | None = None
-    Port: str | None = None
-
-
-class KinesisFirehoseDestinationDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeliveryStream: str
-
-
-class ReplicationGroupDestinationDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogsDetails: CloudWatchLogsDestinationDetails | None = None
-    KinesisFirehoseDetails: KinesisFirehoseDestinationDetails | None = None
-
-
-class ReplicationGroupNodeGroupConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NodeGroupId: str | None = None
-    PrimaryAvailabilityZone: str | None = None
-    ReplicaAvailabilityZones: list[str] | None = None
-    ReplicaCount: int | None = None
-    Slots: str | None = None
-
-
-class ReplicationGroupReadEndPoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Addresses: str | None = None
-    AddressesList: list[str] | None = None
-    Ports: str | None = None
-    PortsList: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ReplicationGroupAttributes(DeferredModel):
-    ConfigurationEndPoint: Endpoint | None = None
-    EffectiveDurability: Literal["async", "sync", "disabled"] | None = None
-    PrimaryEndPoint: Endpoint | None = None
-    ReadEndPoint: ReplicationGroupReadEndPoint | None = None
-    ReaderEndPoint: Endpoint | None = None
-
-
-class LogDeliveryConfigurationRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationDetails: ReplicationGroupDestinationDetails
-    DestinationType: str
-    LogFormat: str
-    LogType: str
-
-
-class ReplicationGroupProps(DeferredModel):
-    AtRestEncryptionEnabled: bool | None = None
-    AuthToken: str | None = None
-    AutoMinorVersionUpgrade: bool | None = None
-    AutomaticFailoverEnabled: bool | None = None
-    CacheNodeType: str | None = None
-    CacheParameterGroupName: str | None = None
-    CacheSecurityGroupNames: list[str] | None = None
-    CacheSubnetGroupName: str | None = None
-    ClusterMode: str | None = None
-    DataTieringEnabled: bool | None = None
-    Durability: str | None = None
-    Engine: str | None = None
-    EngineVersion: str | None = None
-    GlobalReplicationGroupId: str | None = None
-    IpDiscovery: str | None = None
-    KmsKeyId: str | None = None
-    LogDeliveryConfigurations: list[LogDeliveryConfigurationRequest] | None = None
-    MultiAZEnabled: bool | None = None
-    NetworkType: str | None = None
-    NodeGroupConfiguration: list[ReplicationGroupNodeGroupConfiguration] | None = None
-    NotificationTopicArn: str | None = None
-    NumCacheClusters: int | None = None
-    NumNodeGroups: int | None = None
-    Port: int | None = None
-    PreferredCacheClusterAZs: list[str] | None = None
-    PreferredMaintenanceWindow: str | None = None
-    PrimaryClusterId: str | None = None
-    ReplicasPerNodeGroup: int | None = None
-    ReplicationGroupDescription: str
-    ReplicationGroupId: str | None = None
-    SecurityGroupIds: list[str] | None = None
-    SnapshotArns: list[str] | None = None
-    SnapshotName: str | None = None
-    SnapshotRetentionLimit: int | None = None
-    SnapshotWindow: str | None = None
-    SnapshottingClusterId: str | None = None
-    Tags: list[Tag] | None = None
-    TransitEncryptionEnabled: bool | None = None
-    TransitEncryptionMode: str | None = None
-    UserGroupIds: list[str] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -471,8 +386,12 @@ class ReplicationGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ReplicationGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = ReplicationGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ReplicationGroupProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ReplicationGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

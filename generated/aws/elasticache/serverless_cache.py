@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._serverless_cache_models import (
+        ServerlessCacheAttributes as ServerlessCacheAttributes,
+        ServerlessCacheCacheUsageLimits as ServerlessCacheCacheUsageLimits,
+        ServerlessCacheDataStorage as ServerlessCacheDataStorage,
+        ServerlessCacheECPUPerSecond as ServerlessCacheECPUPerSecond,
+        ServerlessCacheEndpoint as ServerlessCacheEndpoint,
+        ServerlessCacheProps as ServerlessCacheProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ServerlessCache",
@@ -31,77 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _serverless_cache_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_serverless_cache_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ServerlessCacheAttributes",
+        "ServerlessCacheCacheUsageLimits",
+        "ServerlessCacheDataStorage",
+        "ServerlessCacheECPUPerSecond",
+        "ServerlessCacheEndpoint",
+        "ServerlessCacheProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ServerlessCacheDataStorage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Maximum: int | None = None
-    Minimum: int | None = None
-    Unit: str
-
-
-class ServerlessCacheECPUPerSecond(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Maximum: int | None = None
-    Minimum: int | None = None
-
-
-class ServerlessCacheEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Address: str | None = None
-    Port: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class ServerlessCacheAttributes(DeferredModel):
-    ARN: str | None = None
-    CreateTime: str | None = None
-    FullEngineVersion: str | None = None
-    Status: str | None = None
-
-
-class ServerlessCacheCacheUsageLimits(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataStorage: ServerlessCacheDataStorage | None = None
-    ECPUPerSecond: ServerlessCacheECPUPerSecond | None = None
-
-
-class ServerlessCacheProps(DeferredModel):
-    CacheUsageLimits: ServerlessCacheCacheUsageLimits | None = None
-    ConnectionType: str | None = None
-    DailySnapshotTime: str | None = None
-    Description: str | None = None
-    Endpoint: ServerlessCacheEndpoint | None = None
-    Engine: str
-    FinalSnapshotName: str | None = None
-    KmsKeyId: str | None = None
-    MajorEngineVersion: str | None = None
-    NetworkType: str | None = None
-    ReaderEndpoint: ServerlessCacheEndpoint | None = None
-    SecurityGroupIds: list[str] | None = None
-    ServerlessCacheName: str
-    SnapshotArnsToRestore: list[str] | None = None
-    SnapshotRetentionLimit: int | None = None
-    SubnetIds: list[str] | None = None
-    Tags: list[Tag] | None = None
-    UserGroupId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -288,8 +248,10 @@ class ServerlessCache(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ServerlessCacheProps
-    attributes_model: ClassVar[type[BaseModel]] = ServerlessCacheAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ServerlessCacheProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ServerlessCacheAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

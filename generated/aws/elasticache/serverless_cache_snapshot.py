@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._serverless_cache_snapshot_models import (
+        ServerlessCacheSnapshotAttributes as ServerlessCacheSnapshotAttributes,
+        ServerlessCacheSnapshotProps as ServerlessCacheSnapshotProps,
+        ServerlessCacheSnapshotServerlessCacheConfiguration as ServerlessCacheSnapshotServerlessCacheConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ServerlessCacheSnapshot",
@@ -25,41 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _serverless_cache_snapshot_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_serverless_cache_snapshot_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ServerlessCacheSnapshotAttributes",
+        "ServerlessCacheSnapshotProps",
+        "ServerlessCacheSnapshotServerlessCacheConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ServerlessCacheSnapshotServerlessCacheConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Engine: str | None = None
-    MajorEngineVersion: str | None = None
-    ServerlessCacheName: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ServerlessCacheSnapshotAttributes(DeferredModel):
-    ARN: str | None = None
-    BytesUsedForCache: str | None = None
-    CreateTime: str | None = None
-    ServerlessCacheConfiguration: ServerlessCacheSnapshotServerlessCacheConfiguration | None = None
-    SnapshotType: str | None = None
-    Status: str | None = None
-
-
-class ServerlessCacheSnapshotProps(DeferredModel):
-    KmsKeyId: str | None = None
-    ServerlessCacheName: str
-    ServerlessCacheSnapshotName: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -176,8 +166,12 @@ class ServerlessCacheSnapshot(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ServerlessCacheSnapshotProps
-    attributes_model: ClassVar[type[BaseModel]] = ServerlessCacheSnapshotAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ServerlessCacheSnapshotProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ServerlessCacheSnapshotAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._snapshot_models import (
+        NodeSnapshot as NodeSnapshot,
+        SnapshotAttributes as SnapshotAttributes,
+        SnapshotProps as SnapshotProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "NodeSnapshot",
@@ -25,65 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _snapshot_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_snapshot_models"
+_MODEL_NAMES = frozenset(
+    {
+        "NodeSnapshot",
+        "SnapshotAttributes",
+        "SnapshotProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class NodeSnapshot(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CacheClusterId: str | None = None
-    CacheNodeCreateTime: str | None = None
-    CacheNodeId: str | None = None
-    CacheSize: str | None = None
-    NodeGroupId: str | None = None
-    SnapshotCreateTime: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SnapshotAttributes(DeferredModel):
-    Arn: str | None = None
-    AutoMinorVersionUpgrade: bool | None = None
-    AutomaticFailover: Literal["enabled", "disabled", "enabling", "disabling"] | None = None
-    CacheClusterCreateTime: str | None = None
-    CacheNodeType: str | None = None
-    CacheParameterGroupName: str | None = None
-    CacheSubnetGroupName: str | None = None
-    DataTiering: Literal["enabled", "disabled"] | None = None
-    Engine: str | None = None
-    EngineVersion: str | None = None
-    NodeSnapshots: list[NodeSnapshot] | None = None
-    NumCacheNodes: int | None = None
-    NumNodeGroups: int | None = None
-    Port: int | None = None
-    PreferredAvailabilityZone: str | None = None
-    PreferredMaintenanceWindow: str | None = None
-    ReplicationGroupDescription: str | None = None
-    SnapshotRetentionLimit: int | None = None
-    SnapshotSource: str | None = None
-    SnapshotStatus: (
-        Literal["creating", "available", "restoring", "copying", "deleting", "failed", "deleted"]
-        | None
-    ) = None
-    SnapshotWindow: str | None = None
-    TopicArn: str | None = None
-    VpcId: str | None = None
-
-
-class SnapshotProps(DeferredModel):
-    CacheClusterId: str | None = None
-    KmsKeyId: str | None = None
-    ReplicationGroupId: str | None = None
-    SnapshotName: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -245,8 +211,10 @@ class Snapshot(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SnapshotProps
-    attributes_model: ClassVar[type[BaseModel]] = SnapshotAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SnapshotProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SnapshotAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

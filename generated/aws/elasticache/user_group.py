@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._user_group_models import (
+        Tag as Tag,
+        UserGroupAttributes as UserGroupAttributes,
+        UserGroupProps as UserGroupProps,
+    )
 
 __all__ = [
     "Tag",
@@ -23,28 +31,21 @@ __all__ = [
     "UserGroupProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _user_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_user_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "UserGroupAttributes",
+        "UserGroupProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class UserGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    Status: str | None = None
-
-
-class UserGroupProps(DeferredModel):
-    Engine: Literal["redis", "valkey"]
-    Tags: list[Tag] | None = None
-    UserGroupId: str
-    UserIds: list[str]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -138,8 +139,10 @@ class UserGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = UserGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = UserGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserGroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "UserGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

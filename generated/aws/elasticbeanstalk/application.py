@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._application_models import (
+        ApplicationAttributes as ApplicationAttributes,
+        ApplicationMaxAgeRule as ApplicationMaxAgeRule,
+        ApplicationMaxCountRule as ApplicationMaxCountRule,
+        ApplicationProps as ApplicationProps,
+        ApplicationResourceLifecycleConfig as ApplicationResourceLifecycleConfig,
+        ApplicationVersionLifecycleConfig as ApplicationVersionLifecycleConfig,
+    )
 
 __all__ = [
     "Application",
@@ -29,52 +40,24 @@ __all__ = [
     "ApplicationVersionLifecycleConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _application_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_application_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApplicationAttributes",
+        "ApplicationMaxAgeRule",
+        "ApplicationMaxCountRule",
+        "ApplicationProps",
+        "ApplicationResourceLifecycleConfig",
+        "ApplicationVersionLifecycleConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ApplicationMaxAgeRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeleteSourceFromS3: bool | None = None
-    Enabled: bool | None = None
-    MaxAgeInDays: int | None = None
-
-
-class ApplicationMaxCountRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeleteSourceFromS3: bool | None = None
-    Enabled: bool | None = None
-    MaxCount: int | None = None
-
-
-class ApplicationVersionLifecycleConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxAgeRule: ApplicationMaxAgeRule | None = None
-    MaxCountRule: ApplicationMaxCountRule | None = None
-
-
-class ApplicationAttributes(DeferredModel):
-    pass
-
-
-class ApplicationResourceLifecycleConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ServiceRole: str | None = None
-    VersionLifecycleConfig: ApplicationVersionLifecycleConfig | None = None
-
-
-class ApplicationProps(DeferredModel):
-    ApplicationName: str | None = None
-    Description: str | None = None
-    ResourceLifecycleConfig: ApplicationResourceLifecycleConfig | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -201,8 +184,10 @@ class Application(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApplicationProps
-    attributes_model: ClassVar[type[BaseModel]] = ApplicationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ApplicationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

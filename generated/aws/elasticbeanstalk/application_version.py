@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._application_version_models import (
+        ApplicationVersionAttributes as ApplicationVersionAttributes,
+        ApplicationVersionBuildConfiguration as ApplicationVersionBuildConfiguration,
+        ApplicationVersionImageConfiguration as ApplicationVersionImageConfiguration,
+        ApplicationVersionProps as ApplicationVersionProps,
+        ApplicationVersionSourceBundle as ApplicationVersionSourceBundle,
+        ImageBuildConfiguration as ImageBuildConfiguration,
+        ImageSource as ImageSource,
+    )
 
 __all__ = [
     "ApplicationVersion",
@@ -31,72 +43,25 @@ __all__ = [
     "ImageSourceDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _application_version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_application_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApplicationVersionAttributes",
+        "ApplicationVersionBuildConfiguration",
+        "ApplicationVersionImageConfiguration",
+        "ApplicationVersionProps",
+        "ApplicationVersionSourceBundle",
+        "ImageBuildConfiguration",
+        "ImageSource",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ApplicationVersionBuildConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ArtifactName: str | None = None
-    CodeBuildServiceRole: str
-    ComputeType: (
-        Literal["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"] | None
-    ) = None
-    Image: str
-    TimeoutInMinutes: int | None = None
-
-
-class ApplicationVersionSourceBundle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Bucket: str
-    S3Key: str
-
-
-class ImageBuildConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Architecture: Literal["amd64", "arm64"] | None = None
-    Buildpack: str | None = None
-    CodeBuildServiceRole: str
-    ComputeType: (
-        Literal["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"] | None
-    ) = None
-    DockerfileLocation: str | None = None
-    TimeoutInMinutes: int | None = None
-    Type: Literal["docker", "buildpack"]
-
-
-class ImageSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Uri: str | None = None
-
-
-class ApplicationVersionAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class ApplicationVersionImageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Build: ImageBuildConfiguration | None = None
-    Source: ImageSource | None = None
-
-
-class ApplicationVersionProps(DeferredModel):
-    ApplicationName: str
-    BuildConfiguration: ApplicationVersionBuildConfiguration | None = None
-    Description: str | None = None
-    ImageConfiguration: ApplicationVersionImageConfiguration | None = None
-    Process: bool | None = None
-    SourceBundle: ApplicationVersionSourceBundle | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -274,8 +239,12 @@ class ApplicationVersion(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApplicationVersionProps
-    attributes_model: ClassVar[type[BaseModel]] = ApplicationVersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationVersionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationVersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

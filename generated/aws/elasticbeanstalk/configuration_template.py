@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._configuration_template_models import (
+        ConfigurationOptionSetting as ConfigurationOptionSetting,
+        ConfigurationTemplateAttributes as ConfigurationTemplateAttributes,
+        ConfigurationTemplateProps as ConfigurationTemplateProps,
+        ConfigurationTemplateSourceConfiguration as ConfigurationTemplateSourceConfiguration,
+    )
 
 __all__ = [
     "ConfigurationOptionSetting",
@@ -25,40 +34,22 @@ __all__ = [
     "ConfigurationTemplateSourceConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _configuration_template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_configuration_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConfigurationOptionSetting",
+        "ConfigurationTemplateAttributes",
+        "ConfigurationTemplateProps",
+        "ConfigurationTemplateSourceConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConfigurationOptionSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Namespace: str
-    OptionName: str
-    ResourceName: str | None = None
-    Value: str | None = None
-
-
-class ConfigurationTemplateSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationName: str
-    TemplateName: str
-
-
-class ConfigurationTemplateAttributes(DeferredModel):
-    TemplateName: str | None = None
-
-
-class ConfigurationTemplateProps(DeferredModel):
-    ApplicationName: str
-    Description: str | None = None
-    EnvironmentId: str | None = None
-    OptionSettings: list[ConfigurationOptionSetting] | None = None
-    PlatformArn: str | None = None
-    SolutionStackName: str | None = None
-    SourceConfiguration: ConfigurationTemplateSourceConfiguration | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -170,8 +161,12 @@ class ConfigurationTemplate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConfigurationTemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = ConfigurationTemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigurationTemplateProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigurationTemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

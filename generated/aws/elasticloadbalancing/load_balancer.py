@@ -8,12 +8,30 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._load_balancer_models import (
+        LoadBalancerAccessLoggingPolicy as LoadBalancerAccessLoggingPolicy,
+        LoadBalancerAppCookieStickinessPolicy as LoadBalancerAppCookieStickinessPolicy,
+        LoadBalancerAttributes as LoadBalancerAttributes,
+        LoadBalancerConnectionDrainingPolicy as LoadBalancerConnectionDrainingPolicy,
+        LoadBalancerConnectionSettings as LoadBalancerConnectionSettings,
+        LoadBalancerHealthCheck as LoadBalancerHealthCheck,
+        LoadBalancerLBCookieStickinessPolicy as LoadBalancerLBCookieStickinessPolicy,
+        LoadBalancerListeners as LoadBalancerListeners,
+        LoadBalancerPolicies as LoadBalancerPolicies,
+        LoadBalancerProps as LoadBalancerProps,
+        LoadBalancerSourceSecurityGroup as LoadBalancerSourceSecurityGroup,
+        PolicyItem as PolicyItem,
+        Tag as Tag,
+    )
 
 __all__ = [
     "LoadBalancer",
@@ -43,133 +61,31 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _load_balancer_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_load_balancer_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LoadBalancerAccessLoggingPolicy",
+        "LoadBalancerAppCookieStickinessPolicy",
+        "LoadBalancerAttributes",
+        "LoadBalancerConnectionDrainingPolicy",
+        "LoadBalancerConnectionSettings",
+        "LoadBalancerHealthCheck",
+        "LoadBalancerLBCookieStickinessPolicy",
+        "LoadBalancerListeners",
+        "LoadBalancerPolicies",
+        "LoadBalancerProps",
+        "LoadBalancerSourceSecurityGroup",
+        "PolicyItem",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LoadBalancerAccessLoggingPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EmitInterval: int | None = None
-    Enabled: bool
-    S3BucketName: str
-    S3BucketPrefix: str | None = None
-
-
-class LoadBalancerAppCookieStickinessPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CookieName: str
-    PolicyName: str
-
-
-class LoadBalancerConnectionDrainingPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-    Timeout: int | None = None
-
-
-class LoadBalancerConnectionSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdleTimeout: int
-
-
-class LoadBalancerHealthCheck(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HealthyThreshold: str
-    Interval: str
-    Target: str
-    Timeout: str
-    UnhealthyThreshold: str
-
-
-class LoadBalancerLBCookieStickinessPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CookieExpirationPeriod: str | None = None
-    PolicyName: str | None = None
-
-
-class LoadBalancerListeners(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstancePort: str
-    InstanceProtocol: str | None = None
-    LoadBalancerPort: str
-    PolicyNames: list[str] | None = None
-    Protocol: str
-    SSLCertificateId: str | None = None
-
-
-class LoadBalancerSourceSecurityGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupName: str | None = None
-    OwnerAlias: str | None = None
-
-
-class PolicyItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Value: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LoadBalancerAttributes(DeferredModel):
-    CanonicalHostedZoneName: str | None = None
-    CanonicalHostedZoneNameID: str | None = None
-    DNSName: str | None = None
-    SourceSecurityGroup: LoadBalancerSourceSecurityGroup | None = None
-
-
-class LoadBalancerPolicies(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attributes: list[PolicyItem]
-    InstancePorts: list[str] | None = None
-    LoadBalancerPorts: list[str] | None = None
-    PolicyName: str
-    PolicyType: str
-
-
-class LoadBalancerProps(DeferredModel):
-    AccessLoggingPolicy: LoadBalancerAccessLoggingPolicy | None = None
-    AppCookieStickinessPolicy: list[LoadBalancerAppCookieStickinessPolicy] | None = None
-    AvailabilityZones: list[str] | None = None
-    ConnectionDrainingPolicy: LoadBalancerConnectionDrainingPolicy | None = None
-    ConnectionSettings: LoadBalancerConnectionSettings | None = None
-    CrossZone: bool | None = None
-    HealthCheck: LoadBalancerHealthCheck | None = None
-    Instances: list[str] | None = None
-    LBCookieStickinessPolicy: list[LoadBalancerLBCookieStickinessPolicy] | None = None
-    Listeners: list[LoadBalancerListeners]
-    LoadBalancerName: str | None = None
-    Policies: list[LoadBalancerPolicies] | None = None
-    Scheme: str | None = None
-    SecurityGroups: list[str] | None = None
-    Subnets: list[str] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -492,8 +408,10 @@ class LoadBalancer(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LoadBalancerProps
-    attributes_model: ClassVar[type[BaseModel]] = LoadBalancerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LoadBalancerProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LoadBalancerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,33 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._listener_models import (
+        Action as Action,
+        Certificate as Certificate,
+        JwtValidationActionAdditionalClaim as JwtValidationActionAdditionalClaim,
+        ListenerAttribute as ListenerAttribute,
+        ListenerAttributes as ListenerAttributes,
+        ListenerAuthenticateCognitoConfig as ListenerAuthenticateCognitoConfig,
+        ListenerAuthenticateOidcConfig as ListenerAuthenticateOidcConfig,
+        ListenerFixedResponseConfig as ListenerFixedResponseConfig,
+        ListenerForwardConfig as ListenerForwardConfig,
+        ListenerJwtValidationConfig as ListenerJwtValidationConfig,
+        ListenerMutualAuthentication as ListenerMutualAuthentication,
+        ListenerProps as ListenerProps,
+        ListenerRedirectConfig as ListenerRedirectConfig,
+        ListenerTargetGroupStickinessConfig as ListenerTargetGroupStickinessConfig,
+        Tag as Tag,
+        TargetGroupTuple as TargetGroupTuple,
+    )
 
 __all__ = [
     "Action",
@@ -49,178 +70,34 @@ __all__ = [
     "TargetGroupTupleDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _listener_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_listener_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Action",
+        "Certificate",
+        "JwtValidationActionAdditionalClaim",
+        "ListenerAttribute",
+        "ListenerAttributes",
+        "ListenerAuthenticateCognitoConfig",
+        "ListenerAuthenticateOidcConfig",
+        "ListenerFixedResponseConfig",
+        "ListenerForwardConfig",
+        "ListenerJwtValidationConfig",
+        "ListenerMutualAuthentication",
+        "ListenerProps",
+        "ListenerRedirectConfig",
+        "ListenerTargetGroupStickinessConfig",
+        "Tag",
+        "TargetGroupTuple",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Certificate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateArn: str | None = None
-
-
-class JwtValidationActionAdditionalClaim(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Format: Literal["single-string", "space-separated-values", "string-array"]
-    Name: str
-    Values: list[str]
-
-
-class ListenerAttribute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class ListenerAuthenticateCognitoConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthenticationRequestExtraParams: dict[str, str] | None = None
-    OnUnauthenticatedRequest: Literal["allow", "authenticate", "deny"] | None = None
-    Scope: str | None = None
-    SessionCookieName: str | None = None
-    SessionTimeout: str | None = None
-    UserPoolArn: str
-    UserPoolClientId: str
-    UserPoolDomain: str
-
-
-class ListenerAuthenticateOidcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthenticationRequestExtraParams: dict[str, str] | None = None
-    AuthorizationEndpoint: str
-    ClientId: str
-    ClientSecret: str | None = None
-    Issuer: str
-    OnUnauthenticatedRequest: Literal["allow", "authenticate", "deny"] | None = None
-    Scope: str | None = None
-    SessionCookieName: str | None = None
-    SessionTimeout: str | None = None
-    TokenEndpoint: str
-    UseExistingClientSecret: bool | None = None
-    UserInfoEndpoint: str
-
-
-class ListenerFixedResponseConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContentType: str | None = None
-    MessageBody: str | None = None
-    StatusCode: str
-
-
-class ListenerJwtValidationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalClaims: list[JwtValidationActionAdditionalClaim] | None = None
-    Issuer: str
-    JwksEndpoint: str
-
-
-class ListenerMutualAuthentication(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdvertiseTrustStoreCaNames: Literal["off", "on"] | None = None
-    IgnoreClientCertificateExpiry: bool | None = None
-    Mode: str | None = None
-    TrustStoreArn: str | None = None
-
-
-class ListenerRedirectConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Host: str | None = None
-    Path: str | None = None
-    Port: str | None = None
-    Protocol: str | None = None
-    Query: str | None = None
-    StatusCode: Literal["HTTP_301", "HTTP_302"]
-
-
-class ListenerTargetGroupStickinessConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DurationSeconds: int | None = None
-    Enabled: bool | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TargetGroupTuple(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetGroupArn: str | None = None
-    Weight: int | None = None
-
-
-class ListenerAttributes(DeferredModel):
-    ListenerArn: str | None = None
-
-
-class ListenerForwardConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetGroupStickinessConfig: ListenerTargetGroupStickinessConfig | None = None
-    TargetGroups: list[TargetGroupTuple] | None = None
-
-
-class Action(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthenticateCognitoConfig: ListenerAuthenticateCognitoConfig | None = None
-    AuthenticateOidcConfig: ListenerAuthenticateOidcConfig | None = None
-    FixedResponseConfig: ListenerFixedResponseConfig | None = None
-    ForwardConfig: ListenerForwardConfig | None = None
-    JwtValidationConfig: ListenerJwtValidationConfig | None = None
-    Order: int | None = None
-    RedirectConfig: ListenerRedirectConfig | None = None
-    TargetGroupArn: str | None = None
-    Type: Literal[
-        "authenticate-cognito",
-        "authenticate-oidc",
-        "fixed-response",
-        "forward",
-        "jwt-validation",
-        "redirect",
-    ]
-
-
-class ListenerProps(DeferredModel):
-    AlpnPolicy: list[str] | None = None
-    Certificates: list[Certificate] | None = None
-    DefaultActions: list[Action]
-    ListenerAttributes: list[ListenerAttribute] | None = None
-    LoadBalancerArn: str
-    MutualAuthentication: ListenerMutualAuthentication | None = None
-    Port: int | None = None
-    Protocol: (
-        Literal["GENEVE", "HTTP", "HTTPS", "QUIC", "TCP", "TCP_QUIC", "TCP_UDP", "TLS", "UDP"]
-        | None
-    ) = None
-    SslPolicy: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -650,8 +527,10 @@ class Listener(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ListenerProps
-    attributes_model: ClassVar[type[BaseModel]] = ListenerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ListenerProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ListenerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._listener_certificate_models import (
+        Certificate as Certificate,
+        ListenerCertificateAttributes as ListenerCertificateAttributes,
+        ListenerCertificateProps as ListenerCertificateProps,
+    )
 
 __all__ = [
     "Certificate",
@@ -23,24 +31,21 @@ __all__ = [
     "ListenerCertificateProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _listener_certificate_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_listener_certificate_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Certificate",
+        "ListenerCertificateAttributes",
+        "ListenerCertificateProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Certificate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateArn: str | None = None
-
-
-class ListenerCertificateAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class ListenerCertificateProps(DeferredModel):
-    Certificates: list[Certificate]
-    ListenerArn: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -99,8 +104,12 @@ class ListenerCertificate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ListenerCertificateProps
-    attributes_model: ClassVar[type[BaseModel]] = ListenerCertificateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ListenerCertificateProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ListenerCertificateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

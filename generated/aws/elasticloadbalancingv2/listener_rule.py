@@ -6,14 +6,43 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._listener_rule_models import (
+        Action as Action,
+        JwtValidationActionAdditionalClaim as JwtValidationActionAdditionalClaim,
+        ListenerRuleAttributes as ListenerRuleAttributes,
+        ListenerRuleAuthenticateCognitoConfig as ListenerRuleAuthenticateCognitoConfig,
+        ListenerRuleAuthenticateOidcConfig as ListenerRuleAuthenticateOidcConfig,
+        ListenerRuleFixedResponseConfig as ListenerRuleFixedResponseConfig,
+        ListenerRuleForwardConfig as ListenerRuleForwardConfig,
+        ListenerRuleHostHeaderConfig as ListenerRuleHostHeaderConfig,
+        ListenerRuleHttpHeaderConfig as ListenerRuleHttpHeaderConfig,
+        ListenerRuleHttpRequestMethodConfig as ListenerRuleHttpRequestMethodConfig,
+        ListenerRuleJwtValidationConfig as ListenerRuleJwtValidationConfig,
+        ListenerRulePathPatternConfig as ListenerRulePathPatternConfig,
+        ListenerRuleProps as ListenerRuleProps,
+        ListenerRuleQueryStringConfig as ListenerRuleQueryStringConfig,
+        ListenerRuleRedirectConfig as ListenerRuleRedirectConfig,
+        ListenerRuleSourceIpConfig as ListenerRuleSourceIpConfig,
+        ListenerRuleTargetGroupStickinessConfig as ListenerRuleTargetGroupStickinessConfig,
+        QueryStringKeyValue as QueryStringKeyValue,
+        RewriteConfig as RewriteConfig,
+        RewriteConfigObject as RewriteConfigObject,
+        RuleCondition as RuleCondition,
+        Tag as Tag,
+        TargetGroupTuple as TargetGroupTuple,
+        Transform as Transform,
+    )
 
 __all__ = [
     "Action",
@@ -65,241 +94,42 @@ __all__ = [
     "TransformDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _listener_rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_listener_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Action",
+        "JwtValidationActionAdditionalClaim",
+        "ListenerRuleAttributes",
+        "ListenerRuleAuthenticateCognitoConfig",
+        "ListenerRuleAuthenticateOidcConfig",
+        "ListenerRuleFixedResponseConfig",
+        "ListenerRuleForwardConfig",
+        "ListenerRuleHostHeaderConfig",
+        "ListenerRuleHttpHeaderConfig",
+        "ListenerRuleHttpRequestMethodConfig",
+        "ListenerRuleJwtValidationConfig",
+        "ListenerRulePathPatternConfig",
+        "ListenerRuleProps",
+        "ListenerRuleQueryStringConfig",
+        "ListenerRuleRedirectConfig",
+        "ListenerRuleSourceIpConfig",
+        "ListenerRuleTargetGroupStickinessConfig",
+        "QueryStringKeyValue",
+        "RewriteConfig",
+        "RewriteConfigObject",
+        "RuleCondition",
+        "Tag",
+        "TargetGroupTuple",
+        "Transform",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class JwtValidationActionAdditionalClaim(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Format: Literal["single-string", "space-separated-values", "string-array"]
-    Name: str
-    Values: list[str]
-
-
-class ListenerRuleAuthenticateCognitoConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthenticationRequestExtraParams: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    OnUnauthenticatedRequest: Literal["allow", "authenticate", "deny"] | None = None
-    Scope: str | None = None
-    SessionCookieName: str | None = None
-    SessionTimeout: int | None = None
-    UserPoolArn: str
-    UserPoolClientId: str
-    UserPoolDomain: str
-
-
-class ListenerRuleAuthenticateOidcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthenticationRequestExtraParams: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    AuthorizationEndpoint: str
-    ClientId: str
-    ClientSecret: str | None = None
-    Issuer: str
-    OnUnauthenticatedRequest: Literal["allow", "authenticate", "deny"] | None = None
-    Scope: str | None = None
-    SessionCookieName: str | None = None
-    SessionTimeout: int | None = None
-    TokenEndpoint: str
-    UseExistingClientSecret: bool | None = None
-    UserInfoEndpoint: str
-
-
-class ListenerRuleFixedResponseConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContentType: str | None = None
-    MessageBody: str | None = None
-    StatusCode: str
-
-
-class ListenerRuleHostHeaderConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RegexValues: list[str] | None = None
-    Values: list[str] | None = None
-
-
-class ListenerRuleHttpHeaderConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HttpHeaderName: str | None = None
-    RegexValues: list[str] | None = None
-    Values: list[str] | None = None
-
-
-class ListenerRuleHttpRequestMethodConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Values: list[str] | None = None
-
-
-class ListenerRuleJwtValidationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalClaims: list[JwtValidationActionAdditionalClaim] | None = None
-    Issuer: str
-    JwksEndpoint: str
-
-
-class ListenerRulePathPatternConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RegexValues: list[str] | None = None
-    Values: list[str] | None = None
-
-
-class ListenerRuleRedirectConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Host: str | None = None
-    Path: str | None = None
-    Port: str | None = None
-    Protocol: str | None = None
-    Query: str | None = None
-    StatusCode: Literal["HTTP_301", "HTTP_302"]
-
-
-class ListenerRuleSourceIpConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IpAddressType: Literal["ipv4", "ipv6"] | None = None
-    Values: list[str] | None = None
-
-
-class ListenerRuleTargetGroupStickinessConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DurationSeconds: int | None = None
-    Enabled: bool | None = None
-
-
-class QueryStringKeyValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class RewriteConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Regex: str
-    Replace: str
-
-
-class RewriteConfigObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Rewrites: list[RewriteConfig]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TargetGroupTuple(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetGroupArn: str | None = None
-    Weight: int | None = None
-
-
-class Transform(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HostHeaderRewriteConfig: RewriteConfigObject | None = None
-    Type: Literal["host-header-rewrite", "url-rewrite"]
-    UrlRewriteConfig: RewriteConfigObject | None = None
-
-
-class ListenerRuleAttributes(DeferredModel):
-    IsDefault: bool | None = None
-    RuleArn: str | None = None
-
-
-class ListenerRuleForwardConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetGroupStickinessConfig: ListenerRuleTargetGroupStickinessConfig | None = None
-    TargetGroups: list[TargetGroupTuple] | None = None
-
-
-class ListenerRuleQueryStringConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Values: list[QueryStringKeyValue] | None = None
-
-
-class RuleCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Field: str | None = None
-    HostHeaderConfig: ListenerRuleHostHeaderConfig | None = None
-    HttpHeaderConfig: ListenerRuleHttpHeaderConfig | None = None
-    HttpRequestMethodConfig: ListenerRuleHttpRequestMethodConfig | None = None
-    PathPatternConfig: ListenerRulePathPatternConfig | None = None
-    QueryStringConfig: ListenerRuleQueryStringConfig | None = None
-    RegexValues: list[str] | None = None
-    SourceIpConfig: ListenerRuleSourceIpConfig | None = None
-    Values: list[str] | None = None
-
-
-class Action(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthenticateCognitoConfig: ListenerRuleAuthenticateCognitoConfig | None = None
-    AuthenticateOidcConfig: ListenerRuleAuthenticateOidcConfig | None = None
-    FixedResponseConfig: ListenerRuleFixedResponseConfig | None = None
-    ForwardConfig: ListenerRuleForwardConfig | None = None
-    JwtValidationConfig: ListenerRuleJwtValidationConfig | None = None
-    Order: int | None = None
-    RedirectConfig: ListenerRuleRedirectConfig | None = None
-    TargetGroupArn: str | None = None
-    Type: Literal[
-        "authenticate-cognito",
-        "authenticate-oidc",
-        "fixed-response",
-        "forward",
-        "jwt-validation",
-        "redirect",
-    ]
-
-
-class ListenerRuleProps(DeferredModel):
-    Actions: list[Action]
-    Conditions: list[RuleCondition]
-    ListenerArn: str | None = None
-    Priority: int
-    Tags: list[Tag] | None = None
-    Transforms: list[Transform] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -902,8 +732,10 @@ class ListenerRule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ListenerRuleProps
-    attributes_model: ClassVar[type[BaseModel]] = ListenerRuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ListenerRuleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ListenerRuleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

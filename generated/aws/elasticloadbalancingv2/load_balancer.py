@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._load_balancer_models import (
+        LoadBalancerAttribute as LoadBalancerAttribute,
+        LoadBalancerAttributes as LoadBalancerAttributes,
+        LoadBalancerMinimumLoadBalancerCapacity as LoadBalancerMinimumLoadBalancerCapacity,
+        LoadBalancerProps as LoadBalancerProps,
+        SubnetMapping as SubnetMapping,
+        Tag as Tag,
+    )
 
 __all__ = [
     "LoadBalancer",
@@ -29,67 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _load_balancer_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_load_balancer_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LoadBalancerAttribute",
+        "LoadBalancerAttributes",
+        "LoadBalancerMinimumLoadBalancerCapacity",
+        "LoadBalancerProps",
+        "SubnetMapping",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LoadBalancerAttribute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class LoadBalancerMinimumLoadBalancerCapacity(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityUnits: int
-
-
-class SubnetMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllocationId: str | None = None
-    IPv6Address: str | None = None
-    PrivateIPv4Address: str | None = None
-    SourceNatIpv6Prefix: str | None = None
-    SubnetId: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class LoadBalancerAttributes(DeferredModel):
-    CanonicalHostedZoneID: str | None = None
-    DNSName: str | None = None
-    LoadBalancerArn: str | None = None
-    LoadBalancerFullName: str | None = None
-    LoadBalancerName: str | None = None
-
-
-class LoadBalancerProps(DeferredModel):
-    EnableCapacityReservationProvisionStabilize: bool | None = None
-    EnablePrefixForIpv6SourceNat: Literal["off", "on"] | None = None
-    EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic: str | None = None
-    IpAddressType: Literal["dualstack", "dualstack-without-public-ipv4", "ipv4"] | None = None
-    Ipv4IpamPoolId: str | None = None
-    LoadBalancerAttributes: list[LoadBalancerAttribute] | None = None
-    MinimumLoadBalancerCapacity: LoadBalancerMinimumLoadBalancerCapacity | None = None
-    Name: str | None = None
-    Scheme: Literal["internal", "internet-facing"] | None = None
-    SecurityGroups: list[str] | None = None
-    SubnetMappings: list[SubnetMapping] | None = None
-    Subnets: list[str] | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["application", "gateway", "network"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -261,8 +229,10 @@ class LoadBalancer(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LoadBalancerProps
-    attributes_model: ClassVar[type[BaseModel]] = LoadBalancerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LoadBalancerProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LoadBalancerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

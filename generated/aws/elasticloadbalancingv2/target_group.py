@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._target_group_models import (
+        Tag as Tag,
+        TargetDescription as TargetDescription,
+        TargetGroupAttribute as TargetGroupAttribute,
+        TargetGroupAttributes as TargetGroupAttributes,
+        TargetGroupMatcher as TargetGroupMatcher,
+        TargetGroupProps as TargetGroupProps,
+    )
 
 __all__ = [
     "Tag",
@@ -29,78 +40,24 @@ __all__ = [
     "TargetGroupProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _target_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_target_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "TargetDescription",
+        "TargetGroupAttribute",
+        "TargetGroupAttributes",
+        "TargetGroupMatcher",
+        "TargetGroupProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TargetDescription(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZone: str | None = None
-    Id: str
-    Port: int | None = None
-    QuicServerId: str | None = None
-
-
-class TargetGroupAttribute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class TargetGroupMatcher(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GrpcCode: str | None = None
-    HttpCode: str | None = None
-
-
-class TargetGroupAttributes(DeferredModel):
-    LoadBalancerArns: list[str] | None = None
-    TargetGroupArn: str | None = None
-    TargetGroupFullName: str | None = None
-    TargetGroupName: str | None = None
-
-
-class TargetGroupProps(DeferredModel):
-    HealthCheckEnabled: bool | None = None
-    HealthCheckIntervalSeconds: int | None = None
-    HealthCheckPath: str | None = None
-    HealthCheckPort: str | None = None
-    HealthCheckProtocol: (
-        Literal["GENEVE", "HTTP", "HTTPS", "QUIC", "TCP", "TCP_QUIC", "TCP_UDP", "TLS", "UDP"]
-        | None
-    ) = None
-    HealthCheckTimeoutSeconds: int | None = None
-    HealthyThresholdCount: int | None = None
-    IpAddressType: Literal["ipv4", "ipv6"] | None = None
-    Matcher: TargetGroupMatcher | None = None
-    Name: str | None = None
-    Port: int | None = None
-    Protocol: (
-        Literal["GENEVE", "HTTP", "HTTPS", "QUIC", "TCP", "TCP_QUIC", "TCP_UDP", "TLS", "UDP"]
-        | None
-    ) = None
-    ProtocolVersion: str | None = None
-    Tags: list[Tag] | None = None
-    TargetControlPort: int | None = None
-    TargetGroupAttributes: list[TargetGroupAttribute] | None = None
-    TargetType: Literal["alb", "instance", "ip", "lambda"] | None = None
-    Targets: list[TargetDescription] | None = None
-    UnhealthyThresholdCount: int | None = None
-    VpcId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -274,8 +231,10 @@ class TargetGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TargetGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = TargetGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TargetGroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TargetGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._trust_store_revocation_models import (
+        RevocationContent as RevocationContent,
+        TrustStoreRevocationAttributes as TrustStoreRevocationAttributes,
+        TrustStoreRevocationProps as TrustStoreRevocationProps,
+        TrustStoreRevocationTrustStoreRevocation as TrustStoreRevocationTrustStoreRevocation,
+    )
 
 __all__ = [
     "RevocationContent",
@@ -25,38 +34,22 @@ __all__ = [
     "TrustStoreRevocationTrustStoreRevocationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _trust_store_revocation_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_trust_store_revocation_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RevocationContent",
+        "TrustStoreRevocationAttributes",
+        "TrustStoreRevocationProps",
+        "TrustStoreRevocationTrustStoreRevocation",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RevocationContent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RevocationType: Literal["CRL"] | None = None
-    S3Bucket: str | None = None
-    S3Key: str | None = None
-    S3ObjectVersion: str | None = None
-
-
-class TrustStoreRevocationTrustStoreRevocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NumberOfRevokedEntries: int | None = None
-    RevocationId: str | None = None
-    RevocationType: str | None = None
-    TrustStoreArn: str | None = None
-
-
-class TrustStoreRevocationAttributes(DeferredModel):
-    RevocationId: int | None = None
-    TrustStoreRevocations: list[TrustStoreRevocationTrustStoreRevocation] | None = None
-
-
-class TrustStoreRevocationProps(DeferredModel):
-    RevocationContents: list[RevocationContent] | None = None
-    TrustStoreArn: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -160,8 +153,12 @@ class TrustStoreRevocation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TrustStoreRevocationProps
-    attributes_model: ClassVar[type[BaseModel]] = TrustStoreRevocationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TrustStoreRevocationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TrustStoreRevocationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

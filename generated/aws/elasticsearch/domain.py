@@ -8,12 +8,33 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._domain_models import (
+        AdvancedSecurityOptionsInput as AdvancedSecurityOptionsInput,
+        DomainAttributes as DomainAttributes,
+        DomainCognitoOptions as DomainCognitoOptions,
+        DomainColdStorageOptions as DomainColdStorageOptions,
+        DomainDomainEndpointOptions as DomainDomainEndpointOptions,
+        DomainEBSOptions as DomainEBSOptions,
+        DomainElasticsearchClusterConfig as DomainElasticsearchClusterConfig,
+        DomainEncryptionAtRestOptions as DomainEncryptionAtRestOptions,
+        DomainMasterUserOptions as DomainMasterUserOptions,
+        DomainNodeToNodeEncryptionOptions as DomainNodeToNodeEncryptionOptions,
+        DomainProps as DomainProps,
+        DomainSnapshotOptions as DomainSnapshotOptions,
+        DomainVPCOptions as DomainVPCOptions,
+        DomainZoneAwarenessConfig as DomainZoneAwarenessConfig,
+        LogPublishingOption as LogPublishingOption,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AdvancedSecurityOptionsInput",
@@ -49,160 +70,34 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _domain_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_domain_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AdvancedSecurityOptionsInput",
+        "DomainAttributes",
+        "DomainCognitoOptions",
+        "DomainColdStorageOptions",
+        "DomainDomainEndpointOptions",
+        "DomainEBSOptions",
+        "DomainElasticsearchClusterConfig",
+        "DomainEncryptionAtRestOptions",
+        "DomainMasterUserOptions",
+        "DomainNodeToNodeEncryptionOptions",
+        "DomainProps",
+        "DomainSnapshotOptions",
+        "DomainVPCOptions",
+        "DomainZoneAwarenessConfig",
+        "LogPublishingOption",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DomainCognitoOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    IdentityPoolId: str | None = None
-    RoleArn: str | None = None
-    UserPoolId: str | None = None
-
-
-class DomainColdStorageOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-
-
-class DomainDomainEndpointOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomEndpoint: str | None = None
-    CustomEndpointCertificateArn: str | None = None
-    CustomEndpointEnabled: bool | None = None
-    EnforceHTTPS: bool | None = None
-    TLSSecurityPolicy: str | None = None
-
-
-class DomainEBSOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EBSEnabled: bool | None = None
-    Iops: int | None = None
-    VolumeSize: int | None = None
-    VolumeType: str | None = None
-
-
-class DomainEncryptionAtRestOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    KmsKeyId: str | None = None
-
-
-class DomainMasterUserOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MasterUserARN: str | None = None
-    MasterUserName: str | None = None
-    MasterUserPassword: str | None = None
-
-
-class DomainNodeToNodeEncryptionOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-
-
-class DomainSnapshotOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutomatedSnapshotStartHour: int | None = None
-
-
-class DomainVPCOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
-
-
-class DomainZoneAwarenessConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZoneCount: int | None = None
-
-
-class LogPublishingOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogsLogGroupArn: str | None = None
-    Enabled: bool | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DomainAttributes(DeferredModel):
-    Arn: str | None = None
-    DomainArn: str | None = None
-    DomainEndpoint: str | None = None
-    Id: str | None = None
-
-
-class AdvancedSecurityOptionsInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnonymousAuthEnabled: bool | None = None
-    Enabled: bool | None = None
-    InternalUserDatabaseEnabled: bool | None = None
-    MasterUserOptions: DomainMasterUserOptions | None = None
-
-
-class DomainElasticsearchClusterConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColdStorageOptions: DomainColdStorageOptions | None = None
-    DedicatedMasterCount: int | None = None
-    DedicatedMasterEnabled: bool | None = None
-    DedicatedMasterType: str | None = None
-    InstanceCount: int | None = None
-    InstanceType: str | None = None
-    WarmCount: int | None = None
-    WarmEnabled: bool | None = None
-    WarmType: str | None = None
-    ZoneAwarenessConfig: DomainZoneAwarenessConfig | None = None
-    ZoneAwarenessEnabled: bool | None = None
-
-
-class DomainProps(DeferredModel):
-    AccessPolicies: dict[str, Any] | str | None = None
-    AdvancedOptions: dict[str, str] | None = None
-    AdvancedSecurityOptions: AdvancedSecurityOptionsInput | None = None
-    CognitoOptions: DomainCognitoOptions | None = None
-    DomainEndpointOptions: DomainDomainEndpointOptions | None = None
-    DomainName: str | None = None
-    EBSOptions: DomainEBSOptions | None = None
-    ElasticsearchClusterConfig: DomainElasticsearchClusterConfig | None = None
-    ElasticsearchVersion: str | None = None
-    EncryptionAtRestOptions: DomainEncryptionAtRestOptions | None = None
-    LogPublishingOptions: dict[str, LogPublishingOption] | None = None
-    NodeToNodeEncryptionOptions: DomainNodeToNodeEncryptionOptions | None = None
-    SnapshotOptions: DomainSnapshotOptions | None = None
-    Tags: list[Tag] | None = None
-    VPCOptions: DomainVPCOptions | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -528,8 +423,10 @@ class Domain(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DomainProps
-    attributes_model: ClassVar[type[BaseModel]] = DomainAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DomainProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DomainAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

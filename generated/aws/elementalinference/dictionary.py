@@ -6,14 +6,21 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._dictionary_models import (
+        DictionaryAttributes as DictionaryAttributes,
+        DictionaryProps as DictionaryProps,
+    )
 
 __all__ = [
     "Dictionary",
@@ -21,20 +28,20 @@ __all__ = [
     "DictionaryProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _dictionary_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_dictionary_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DictionaryAttributes",
+        "DictionaryProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DictionaryProps(DeferredModel):
-    Entries: str | None = None
-    Language: Literal["eng", "fra", "ita", "deu", "spa", "por"]
-    Name: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class DictionaryAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -99,8 +106,10 @@ class Dictionary(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DictionaryProps
-    attributes_model: ClassVar[type[BaseModel]] = DictionaryAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DictionaryProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DictionaryAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

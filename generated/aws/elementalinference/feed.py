@@ -6,14 +6,31 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._feed_models import (
+        ClippingConfig as ClippingConfig,
+        CroppingConfig as CroppingConfig,
+        FeedAspectRatio as FeedAspectRatio,
+        FeedAttributes as FeedAttributes,
+        FeedDataSourceConfiguration as FeedDataSourceConfiguration,
+        FeedProps as FeedProps,
+        GetOutput as GetOutput,
+        GetOutputOutputConfigOption1 as GetOutputOutputConfigOption1,
+        GetOutputOutputConfigOption2 as GetOutputOutputConfigOption2,
+        GetOutputOutputConfigOption3 as GetOutputOutputConfigOption3,
+        SubtitlingConfig as SubtitlingConfig,
+        TemplateGroup as TemplateGroup,
+    )
 
 __all__ = [
     "ClippingConfig",
@@ -41,102 +58,30 @@ __all__ = [
     "TemplateGroupDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _feed_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_feed_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ClippingConfig",
+        "CroppingConfig",
+        "FeedAspectRatio",
+        "FeedAttributes",
+        "FeedDataSourceConfiguration",
+        "FeedProps",
+        "GetOutput",
+        "GetOutputOutputConfigOption1",
+        "GetOutputOutputConfigOption2",
+        "GetOutputOutputConfigOption3",
+        "SubtitlingConfig",
+        "TemplateGroup",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FeedAspectRatio(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Height: int
-    Width: int
-
-
-class FeedDataSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FixtureId: str
-
-
-class SubtitlingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AspectRatio: FeedAspectRatio | None = None
-    Dictionary: str | None = None
-    Language: Literal["eng", "eng-au", "eng-gb", "eng-us", "fra", "ita", "deu", "spa", "por"]
-    ProfanityFilter: Literal["DISABLED", "CENSOR", "DROP"] | None = None
-
-
-class TemplateGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    TemplateUris: list[str]
-
-
-class FeedAttributes(DeferredModel):
-    Arn: str | None = None
-    DataEndpoints: list[str] | None = None
-    Id: str | None = None
-
-
-class ClippingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CallbackMetadata: str | None = None
-    DataSourceConfiguration: FeedDataSourceConfiguration | None = None
-
-
-class CroppingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TemplateGroups: list[TemplateGroup] | None = None
-
-
-class GetOutputOutputConfigOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cropping: CroppingConfig
-
-
-class GetOutputOutputConfigOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Clipping: ClippingConfig
-
-
-class GetOutputOutputConfigOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Subtitling: SubtitlingConfig
-
-
-class GetOutput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    Name: str
-    OutputConfig: (
-        GetOutputOutputConfigOption1 | GetOutputOutputConfigOption2 | GetOutputOutputConfigOption3
-    )
-    Status: Literal["ENABLED", "DISABLED"]
-
-
-class FeedProps(DeferredModel):
-    AccessRoleArn: str | None = None
-    Name: str
-    Outputs: list[GetOutput]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -412,8 +357,8 @@ class Feed(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FeedProps
-    attributes_model: ClassVar[type[BaseModel]] = FeedAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FeedProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FeedAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,56 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cluster_models import (
+        Application as Application,
+        BootstrapActionConfig as BootstrapActionConfig,
+        CloudWatchLogConfiguration as CloudWatchLogConfiguration,
+        ClusterAttributes as ClusterAttributes,
+        ClusterAutoScalingPolicy as ClusterAutoScalingPolicy,
+        ClusterAutoTerminationPolicy as ClusterAutoTerminationPolicy,
+        ClusterCloudWatchAlarmDefinition as ClusterCloudWatchAlarmDefinition,
+        ClusterComputeLimits as ClusterComputeLimits,
+        ClusterEbsConfiguration as ClusterEbsConfiguration,
+        ClusterKerberosAttributes as ClusterKerberosAttributes,
+        ClusterManagedScalingPolicy as ClusterManagedScalingPolicy,
+        ClusterProps as ClusterProps,
+        ClusterSimpleScalingPolicyConfiguration as ClusterSimpleScalingPolicyConfiguration,
+        ClusterVolumeSpecification as ClusterVolumeSpecification,
+        Configuration as Configuration,
+        EbsBlockDeviceConfig as EbsBlockDeviceConfig,
+        HadoopJarStepConfig as HadoopJarStepConfig,
+        InstanceFleetConfig as InstanceFleetConfig,
+        InstanceFleetProvisioningSpecifications as InstanceFleetProvisioningSpecifications,
+        InstanceFleetResizingSpecifications as InstanceFleetResizingSpecifications,
+        InstanceGroupConfig as InstanceGroupConfig,
+        InstanceTypeConfig as InstanceTypeConfig,
+        JobFlowInstancesConfig as JobFlowInstancesConfig,
+        KeyValue as KeyValue,
+        MetricDimension as MetricDimension,
+        OnDemandCapacityReservationOptions as OnDemandCapacityReservationOptions,
+        OnDemandProvisioningSpecification as OnDemandProvisioningSpecification,
+        OnDemandResizingSpecification as OnDemandResizingSpecification,
+        PlacementGroupConfig as PlacementGroupConfig,
+        PlacementType as PlacementType,
+        ScalingAction as ScalingAction,
+        ScalingConstraints as ScalingConstraints,
+        ScalingRule as ScalingRule,
+        ScalingTrigger as ScalingTrigger,
+        ScriptBootstrapActionConfig as ScriptBootstrapActionConfig,
+        SpotProvisioningSpecification as SpotProvisioningSpecification,
+        SpotResizingSpecification as SpotResizingSpecification,
+        StepConfig as StepConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Application",
@@ -95,398 +139,57 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class Application(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalInfo: dict[str, str] | None = None
-    Args: list[str] | None = None
-    Name: str | None = None
-    Version: str | None = None
-
-
-class CloudWatchLogConfiguration(DeferredModel):
-    LogGroupName: Any | None = None
-
-
-class ClusterAutoTerminationPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdleTimeout: int | None = None
-
-
-class ClusterComputeLimits(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaximumCapacityUnits: int
-    MaximumCoreCapacityUnits: int | None = None
-    MaximumOnDemandCapacityUnits: int | None = None
-    MinimumCapacityUnits: int
-    UnitType: str
-
-
-class ClusterKerberosAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ADDomainJoinPassword: str | None = None
-    ADDomainJoinUser: str | None = None
-    CrossRealmTrustPrincipalPassword: str | None = None
-    KdcAdminPassword: str
-    Realm: str
-
-
-class ClusterManagedScalingPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComputeLimits: ClusterComputeLimits | None = None
-    ScalingStrategy: str | None = None
-    UtilizationPerformanceIndex: int | None = None
-
-
-class ClusterSimpleScalingPolicyConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdjustmentType: str | None = None
-    CoolDown: int | None = None
-    ScalingAdjustment: int
-
-
-class ClusterVolumeSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Iops: int | None = None
-    SizeInGB: int
-    Throughput: int | None = None
-    VolumeType: str
-
-
-class Configuration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Classification: str | None = None
-    ConfigurationProperties: dict[str, str] | None = None
-    Configurations: list[Configuration] | None = None
-
-
-class EbsBlockDeviceConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VolumeSpecification: ClusterVolumeSpecification
-    VolumesPerInstance: int | None = None
-
-
-class KeyValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class MetricDimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class OnDemandCapacityReservationOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityReservationPreference: str | None = None
-    CapacityReservationResourceGroupArn: str | None = None
-    UsageStrategy: str | None = None
-
-
-class OnDemandProvisioningSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllocationStrategy: str
-    CapacityReservationOptions: OnDemandCapacityReservationOptions | None = None
-
-
-class OnDemandResizingSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllocationStrategy: str | None = None
-    CapacityReservationOptions: OnDemandCapacityReservationOptions | None = None
-    TimeoutDurationMinutes: int | None = None
-
-
-class PlacementGroupConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceRole: str
-    PlacementStrategy: str | None = None
-
-
-class PlacementType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZone: str
-
-
-class ScalingAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Market: str | None = None
-    SimpleScalingPolicyConfiguration: ClusterSimpleScalingPolicyConfiguration
-
-
-class ScalingConstraints(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxCapacity: int
-    MinCapacity: int
-
-
-class ScriptBootstrapActionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Args: list[str] | None = None
-    Path: str
-
-
-class SpotProvisioningSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllocationStrategy: str | None = None
-    BlockDurationMinutes: int | None = None
-    TimeoutAction: str
-    TimeoutDurationMinutes: int
-
-
-class SpotResizingSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllocationStrategy: str | None = None
-    TimeoutDurationMinutes: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ClusterAttributes(DeferredModel):
-    Id: str | None = None
-    MasterPublicDNS: str | None = None
-
-
-class BootstrapActionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    ScriptBootstrapAction: ScriptBootstrapActionConfig
-
-
-class ClusterCloudWatchAlarmDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComparisonOperator: str
-    Dimensions: list[MetricDimension] | None = None
-    EvaluationPeriods: int | None = None
-    MetricName: str
-    Namespace: str | None = None
-    Period: int
-    Statistic: str | None = None
-    Threshold: float
-    Unit: str | None = None
-
-
-class ClusterEbsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EbsBlockDeviceConfigs: list[EbsBlockDeviceConfig] | None = None
-    EbsOptimized: bool | None = None
-
-
-class HadoopJarStepConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Args: list[str] | None = None
-    Jar: str
-    MainClass: str | None = None
-    StepProperties: list[KeyValue] | None = None
-
-
-class InstanceFleetProvisioningSpecifications(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OnDemandSpecification: OnDemandProvisioningSpecification | None = None
-    SpotSpecification: SpotProvisioningSpecification | None = None
-
-
-class InstanceFleetResizingSpecifications(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OnDemandResizeSpecification: OnDemandResizingSpecification | None = None
-    SpotResizeSpecification: SpotResizingSpecification | None = None
-
-
-class InstanceTypeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BidPrice: str | None = None
-    BidPriceAsPercentageOfOnDemandPrice: float | None = None
-    Configurations: list[Configuration] | None = None
-    CustomAmiId: str | None = None
-    EbsConfiguration: ClusterEbsConfiguration | None = None
-    InstanceType: str
-    Priority: float | None = None
-    WeightedCapacity: int | None = None
-
-
-class ScalingTrigger(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchAlarmDefinition: ClusterCloudWatchAlarmDefinition
-
-
-class StepConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionOnFailure: str | None = None
-    HadoopJarStep: HadoopJarStepConfig
-    Name: str
-
-
-class InstanceFleetConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceTypeConfigs: list[InstanceTypeConfig] | None = None
-    LaunchSpecifications: InstanceFleetProvisioningSpecifications | None = None
-    Name: str | None = None
-    ResizeSpecifications: InstanceFleetResizingSpecifications | None = None
-    TargetOnDemandCapacity: int | None = None
-    TargetSpotCapacity: int | None = None
-
-
-class ScalingRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: ScalingAction
-    Description: str | None = None
-    Name: str
-    Trigger: ScalingTrigger
-
-
-class ClusterAutoScalingPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Constraints: ScalingConstraints
-    Rules: list[ScalingRule]
-
-
-class InstanceGroupConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoScalingPolicy: ClusterAutoScalingPolicy | None = None
-    BidPrice: str | None = None
-    Configurations: list[Configuration] | None = None
-    CustomAmiId: str | None = None
-    EbsConfiguration: ClusterEbsConfiguration | None = None
-    InstanceCount: int
-    InstanceType: str
-    Market: str | None = None
-    Name: str | None = None
-
-
-class JobFlowInstancesConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalMasterSecurityGroups: list[str] | None = None
-    AdditionalSlaveSecurityGroups: list[str] | None = None
-    CoreInstanceFleet: InstanceFleetConfig | None = None
-    CoreInstanceGroup: InstanceGroupConfig | None = None
-    Ec2KeyName: str | None = None
-    Ec2SubnetId: str | None = None
-    Ec2SubnetIds: list[str] | None = None
-    EmrManagedMasterSecurityGroup: str | None = None
-    EmrManagedSlaveSecurityGroup: str | None = None
-    HadoopVersion: str | None = None
-    KeepJobFlowAliveWhenNoSteps: bool | None = None
-    MasterInstanceFleet: InstanceFleetConfig | None = None
-    MasterInstanceGroup: InstanceGroupConfig | None = None
-    Placement: PlacementType | None = None
-    ServiceAccessSecurityGroup: str | None = None
-    TaskInstanceFleets: list[InstanceFleetConfig] | None = None
-    TaskInstanceGroups: list[InstanceGroupConfig] | None = None
-    TerminationProtected: bool | None = None
-    UnhealthyNodeReplacement: bool | None = None
-
-
-class ClusterProps(DeferredModel):
-    AdditionalInfo: dict[str, Any] | str | None = None
-    Applications: list[Application] | None = None
-    AutoScalingRole: str | None = None
-    AutoTerminationPolicy: ClusterAutoTerminationPolicy | None = None
-    BootstrapActions: list[BootstrapActionConfig] | None = None
-    Configurations: list[Configuration] | None = None
-    CustomAmiId: str | None = None
-    EbsRootVolumeIops: int | None = None
-    EbsRootVolumeSize: int | None = None
-    EbsRootVolumeThroughput: int | None = None
-    Instances: JobFlowInstancesConfig
-    JobFlowRole: str
-    KerberosAttributes: ClusterKerberosAttributes | None = None
-    LogEncryptionKmsKeyId: str | None = None
-    LogUri: str | None = None
-    ManagedScalingPolicy: ClusterManagedScalingPolicy | None = None
-    Name: str
-    OSReleaseLabel: str | None = None
-    PlacementGroupConfigs: list[PlacementGroupConfig] | None = None
-    ReleaseLabel: str | None = None
-    ScaleDownBehavior: str | None = None
-    SecurityConfiguration: str | None = None
-    ServiceRole: str
-    StepConcurrencyLevel: int | None = None
-    Steps: list[StepConfig] | None = None
-    Tags: list[Tag] | None = None
-    VisibleToAllUsers: bool | None = None
-
-
-Configuration.model_rebuild()
-
+# The pydantic models live in _cluster_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cluster_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Application",
+        "BootstrapActionConfig",
+        "CloudWatchLogConfiguration",
+        "ClusterAttributes",
+        "ClusterAutoScalingPolicy",
+        "ClusterAutoTerminationPolicy",
+        "ClusterCloudWatchAlarmDefinition",
+        "ClusterComputeLimits",
+        "ClusterEbsConfiguration",
+        "ClusterKerberosAttributes",
+        "ClusterManagedScalingPolicy",
+        "ClusterProps",
+        "ClusterSimpleScalingPolicyConfiguration",
+        "ClusterVolumeSpecification",
+        "Configuration",
+        "EbsBlockDeviceConfig",
+        "HadoopJarStepConfig",
+        "InstanceFleetConfig",
+        "InstanceFleetProvisioningSpecifications",
+        "InstanceFleetResizingSpecifications",
+        "InstanceGroupConfig",
+        "InstanceTypeConfig",
+        "JobFlowInstancesConfig",
+        "KeyValue",
+        "MetricDimension",
+        "OnDemandCapacityReservationOptions",
+        "OnDemandProvisioningSpecification",
+        "OnDemandResizingSpecification",
+        "PlacementGroupConfig",
+        "PlacementType",
+        "ScalingAction",
+        "ScalingConstraints",
+        "ScalingRule",
+        "ScalingTrigger",
+        "ScriptBootstrapActionConfig",
+        "SpotProvisioningSpecification",
+        "SpotResizingSpecification",
+        "StepConfig",
+        "Tag",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1412,8 +1115,10 @@ class Cluster(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ClusterProps
-    attributes_model: ClassVar[type[BaseModel]] = ClusterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ClusterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ClusterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,33 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._instance_fleet_config_models import (
+        ApplicationConfiguration as ApplicationConfiguration,
+        EbsBlockDeviceConfig as EbsBlockDeviceConfig,
+        InstanceFleetConfigAttributes as InstanceFleetConfigAttributes,
+        InstanceFleetConfigEbsConfiguration as InstanceFleetConfigEbsConfiguration,
+        InstanceFleetConfigProps as InstanceFleetConfigProps,
+        InstanceFleetConfigVolumeSpecification as InstanceFleetConfigVolumeSpecification,
+        InstanceFleetProvisioningSpecifications as InstanceFleetProvisioningSpecifications,
+        InstanceFleetResizingSpecifications as InstanceFleetResizingSpecifications,
+        InstanceTypeConfig as InstanceTypeConfig,
+        OnDemandCapacityReservationOptions as OnDemandCapacityReservationOptions,
+        OnDemandProvisioningSpecification as OnDemandProvisioningSpecification,
+        OnDemandResizingSpecification as OnDemandResizingSpecification,
+        SpotProvisioningSpecification as SpotProvisioningSpecification,
+        SpotResizingSpecification as SpotResizingSpecification,
+    )
 
 __all__ = [
     "ApplicationConfiguration",
@@ -45,135 +64,32 @@ __all__ = [
     "SpotResizingSpecificationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _instance_fleet_config_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_instance_fleet_config_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApplicationConfiguration",
+        "EbsBlockDeviceConfig",
+        "InstanceFleetConfigAttributes",
+        "InstanceFleetConfigEbsConfiguration",
+        "InstanceFleetConfigProps",
+        "InstanceFleetConfigVolumeSpecification",
+        "InstanceFleetProvisioningSpecifications",
+        "InstanceFleetResizingSpecifications",
+        "InstanceTypeConfig",
+        "OnDemandCapacityReservationOptions",
+        "OnDemandProvisioningSpecification",
+        "OnDemandResizingSpecification",
+        "SpotProvisioningSpecification",
+        "SpotResizingSpecification",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ApplicationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Classification: str | None = None
-    ConfigurationProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Configurations: list[ApplicationConfiguration] | None = None
-
-
-class InstanceFleetConfigVolumeSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Iops: int | None = None
-    SizeInGB: int
-    Throughput: int | None = None
-    VolumeType: str
-
-
-class OnDemandCapacityReservationOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityReservationPreference: str | None = None
-    CapacityReservationResourceGroupArn: str | None = None
-    UsageStrategy: str | None = None
-
-
-class OnDemandProvisioningSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllocationStrategy: str
-    CapacityReservationOptions: OnDemandCapacityReservationOptions | None = None
-
-
-class OnDemandResizingSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllocationStrategy: str | None = None
-    CapacityReservationOptions: OnDemandCapacityReservationOptions | None = None
-    TimeoutDurationMinutes: int | None = None
-
-
-class SpotProvisioningSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllocationStrategy: str | None = None
-    BlockDurationMinutes: int | None = None
-    TimeoutAction: str
-    TimeoutDurationMinutes: int
-
-
-class SpotResizingSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllocationStrategy: str | None = None
-    TimeoutDurationMinutes: int | None = None
-
-
-class InstanceFleetConfigAttributes(DeferredModel):
-    InstanceFleetId: str | None = None
-
-
-class EbsBlockDeviceConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VolumeSpecification: InstanceFleetConfigVolumeSpecification
-    VolumesPerInstance: int | None = None
-
-
-class InstanceFleetConfigEbsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EbsBlockDeviceConfigs: list[EbsBlockDeviceConfig] | None = None
-    EbsOptimized: bool | None = None
-
-
-class InstanceFleetProvisioningSpecifications(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OnDemandSpecification: OnDemandProvisioningSpecification | None = None
-    SpotSpecification: SpotProvisioningSpecification | None = None
-
-
-class InstanceFleetResizingSpecifications(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OnDemandResizeSpecification: OnDemandResizingSpecification | None = None
-    SpotResizeSpecification: SpotResizingSpecification | None = None
-
-
-class InstanceTypeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BidPrice: str | None = None
-    BidPriceAsPercentageOfOnDemandPrice: float | None = None
-    Configurations: list[ApplicationConfiguration] | None = None
-    CustomAmiId: str | None = None
-    EbsConfiguration: InstanceFleetConfigEbsConfiguration | None = None
-    InstanceType: str
-    Priority: float | None = None
-    WeightedCapacity: int | None = None
-
-
-class InstanceFleetConfigProps(DeferredModel):
-    ClusterId: str
-    InstanceFleetType: str
-    InstanceTypeConfigs: list[InstanceTypeConfig] | None = None
-    LaunchSpecifications: InstanceFleetProvisioningSpecifications | None = None
-    Name: str | None = None
-    ResizeSpecifications: InstanceFleetResizingSpecifications | None = None
-    TargetOnDemandCapacity: int | None = None
-    TargetSpotCapacity: int | None = None
-
-
-ApplicationConfiguration.model_rebuild()
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -498,8 +414,12 @@ class InstanceFleetConfig(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = InstanceFleetConfigProps
-    attributes_model: ClassVar[type[BaseModel]] = InstanceFleetConfigAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InstanceFleetConfigProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InstanceFleetConfigAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

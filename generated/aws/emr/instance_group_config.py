@@ -6,14 +6,33 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._instance_group_config_models import (
+        AppConfiguration as AppConfiguration,
+        EbsBlockDeviceConfig as EbsBlockDeviceConfig,
+        InstanceGroupConfigAttributes as InstanceGroupConfigAttributes,
+        InstanceGroupConfigAutoScalingPolicy as InstanceGroupConfigAutoScalingPolicy,
+        InstanceGroupConfigCloudWatchAlarmDefinition as InstanceGroupConfigCloudWatchAlarmDefinition,
+        InstanceGroupConfigEbsConfiguration as InstanceGroupConfigEbsConfiguration,
+        InstanceGroupConfigProps as InstanceGroupConfigProps,
+        InstanceGroupConfigSimpleScalingPolicyConfiguration as InstanceGroupConfigSimpleScalingPolicyConfiguration,
+        InstanceGroupConfigVolumeSpecification as InstanceGroupConfigVolumeSpecification,
+        MetricDimension as MetricDimension,
+        ScalingAction as ScalingAction,
+        ScalingConstraints as ScalingConstraints,
+        ScalingRule as ScalingRule,
+        ScalingTrigger as ScalingTrigger,
+    )
 
 __all__ = [
     "AppConfiguration",
@@ -45,137 +64,32 @@ __all__ = [
     "ScalingTriggerDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _instance_group_config_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_instance_group_config_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AppConfiguration",
+        "EbsBlockDeviceConfig",
+        "InstanceGroupConfigAttributes",
+        "InstanceGroupConfigAutoScalingPolicy",
+        "InstanceGroupConfigCloudWatchAlarmDefinition",
+        "InstanceGroupConfigEbsConfiguration",
+        "InstanceGroupConfigProps",
+        "InstanceGroupConfigSimpleScalingPolicyConfiguration",
+        "InstanceGroupConfigVolumeSpecification",
+        "MetricDimension",
+        "ScalingAction",
+        "ScalingConstraints",
+        "ScalingRule",
+        "ScalingTrigger",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AppConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Classification: str | None = None
-    ConfigurationProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Configurations: list[AppConfiguration] | None = None
-
-
-class InstanceGroupConfigSimpleScalingPolicyConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdjustmentType: str | None = None
-    CoolDown: int | None = None
-    ScalingAdjustment: int
-
-
-class InstanceGroupConfigVolumeSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Iops: int | None = None
-    SizeInGB: int
-    Throughput: int | None = None
-    VolumeType: str
-
-
-class MetricDimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ScalingAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Market: str | None = None
-    SimpleScalingPolicyConfiguration: InstanceGroupConfigSimpleScalingPolicyConfiguration
-
-
-class ScalingConstraints(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxCapacity: int
-    MinCapacity: int
-
-
-class InstanceGroupConfigAttributes(DeferredModel):
-    InstanceGroupId: str | None = None
-
-
-class EbsBlockDeviceConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VolumeSpecification: InstanceGroupConfigVolumeSpecification
-    VolumesPerInstance: int | None = None
-
-
-class InstanceGroupConfigCloudWatchAlarmDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComparisonOperator: str
-    Dimensions: list[MetricDimension] | None = None
-    EvaluationPeriods: int | None = None
-    MetricName: str
-    Namespace: str | None = None
-    Period: int
-    Statistic: str | None = None
-    Threshold: float
-    Unit: str | None = None
-
-
-class InstanceGroupConfigEbsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EbsBlockDeviceConfigs: list[EbsBlockDeviceConfig] | None = None
-    EbsOptimized: bool | None = None
-
-
-class ScalingTrigger(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchAlarmDefinition: InstanceGroupConfigCloudWatchAlarmDefinition
-
-
-class ScalingRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: ScalingAction
-    Description: str | None = None
-    Name: str
-    Trigger: ScalingTrigger
-
-
-class InstanceGroupConfigAutoScalingPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Constraints: ScalingConstraints
-    Rules: list[ScalingRule]
-
-
-class InstanceGroupConfigProps(DeferredModel):
-    AutoScalingPolicy: InstanceGroupConfigAutoScalingPolicy | None = None
-    BidPrice: str | None = None
-    Configurations: list[AppConfiguration] | None = None
-    CustomAmiId: str | None = None
-    EbsConfiguration: InstanceGroupConfigEbsConfiguration | None = None
-    InstanceCount: int
-    InstanceRole: str
-    InstanceType: str
-    JobFlowId: str
-    Market: str | None = None
-    Name: str | None = None
-
-
-AppConfiguration.model_rebuild()
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -492,8 +406,12 @@ class InstanceGroupConfig(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = InstanceGroupConfigProps
-    attributes_model: ClassVar[type[BaseModel]] = InstanceGroupConfigAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InstanceGroupConfigProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InstanceGroupConfigAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

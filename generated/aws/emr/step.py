@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._step_models import (
+        HadoopJarStepConfig as HadoopJarStepConfig,
+        KeyValue as KeyValue,
+        StepAttributes as StepAttributes,
+        StepProps as StepProps,
+    )
 
 __all__ = [
     "HadoopJarStepConfig",
@@ -25,39 +34,22 @@ __all__ = [
     "StepProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _step_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_step_models"
+_MODEL_NAMES = frozenset(
+    {
+        "HadoopJarStepConfig",
+        "KeyValue",
+        "StepAttributes",
+        "StepProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class KeyValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class StepAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class HadoopJarStepConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Args: list[str] | None = None
-    Jar: str
-    MainClass: str | None = None
-    StepProperties: list[KeyValue] | None = None
-
-
-class StepProps(DeferredModel):
-    ActionOnFailure: str
-    EncryptionKeyArn: str | None = None
-    HadoopJarStep: HadoopJarStepConfig
-    JobFlowId: str
-    LogUri: str | None = None
-    Name: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -159,8 +151,8 @@ class Step(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = StepProps
-    attributes_model: ClassVar[type[BaseModel]] = StepAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StepProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StepAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._studio_models import (
+        StudioAttributes as StudioAttributes,
+        StudioProps as StudioProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Studio",
@@ -23,42 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _studio_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_studio_models"
+_MODEL_NAMES = frozenset(
+    {
+        "StudioAttributes",
+        "StudioProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class StudioAttributes(DeferredModel):
-    Arn: str | None = None
-    StudioId: str | None = None
-    Url: str | None = None
-
-
-class StudioProps(DeferredModel):
-    AuthMode: Literal["SSO", "IAM"]
-    DefaultS3Location: str
-    Description: str | None = None
-    EncryptionKeyArn: str | None = None
-    EngineSecurityGroupId: str
-    IdcInstanceArn: str | None = None
-    IdcUserAssignment: Literal["REQUIRED", "OPTIONAL"] | None = None
-    IdpAuthUrl: str | None = None
-    IdpRelayStateParameterName: str | None = None
-    Name: str
-    ServiceRole: str
-    SubnetIds: list[str]
-    Tags: list[Tag] | None = None
-    TrustedIdentityPropagationEnabled: bool | None = None
-    UserRole: str | None = None
-    VpcId: str
-    WorkspaceSecurityGroupId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -227,8 +214,10 @@ class Studio(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = StudioProps
-    attributes_model: ClassVar[type[BaseModel]] = StudioAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StudioProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "StudioAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

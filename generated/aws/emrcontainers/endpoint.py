@@ -6,14 +6,29 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._endpoint_models import (
+        Certificate as Certificate,
+        EMREKSConfiguration as EMREKSConfiguration,
+        EndpointAttributes as EndpointAttributes,
+        EndpointCloudWatchMonitoringConfiguration as EndpointCloudWatchMonitoringConfiguration,
+        EndpointConfigurationOverrides as EndpointConfigurationOverrides,
+        EndpointContainerLogRotationConfiguration as EndpointContainerLogRotationConfiguration,
+        EndpointMonitoringConfiguration as EndpointMonitoringConfiguration,
+        EndpointProps as EndpointProps,
+        EndpointS3MonitoringConfiguration as EndpointS3MonitoringConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Certificate",
@@ -37,101 +52,28 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _endpoint_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_endpoint_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Certificate",
+        "EMREKSConfiguration",
+        "EndpointAttributes",
+        "EndpointCloudWatchMonitoringConfiguration",
+        "EndpointConfigurationOverrides",
+        "EndpointContainerLogRotationConfiguration",
+        "EndpointMonitoringConfiguration",
+        "EndpointProps",
+        "EndpointS3MonitoringConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Certificate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateArn: str | None = None
-    CertificateData: str | None = None
-
-
-class EMREKSConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Classification: str
-    Configurations: list[EMREKSConfiguration] | None = None
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class EndpointCloudWatchMonitoringConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroupName: str
-    LogStreamNamePrefix: str | None = None
-
-
-class EndpointContainerLogRotationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxFilesToKeep: int
-    RotationSize: str
-
-
-class EndpointS3MonitoringConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogUri: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class EndpointAttributes(DeferredModel):
-    Arn: str | None = None
-    AuthProxyUrl: str | None = None
-    CertificateAuthority: Certificate | None = None
-    CreatedAt: str | None = None
-    FailureReason: str | None = None
-    Id: str | None = None
-    SecurityGroup: str | None = None
-    ServerUrl: str | None = None
-    State: str | None = None
-    StateDetails: str | None = None
-
-
-class EndpointMonitoringConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchMonitoringConfiguration: EndpointCloudWatchMonitoringConfiguration | None = None
-    ContainerLogRotationConfiguration: EndpointContainerLogRotationConfiguration | None = None
-    PersistentAppUI: Literal["ENABLED", "DISABLED"] | None = None
-    S3MonitoringConfiguration: EndpointS3MonitoringConfiguration | None = None
-
-
-class EndpointConfigurationOverrides(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationConfiguration: list[EMREKSConfiguration] | None = None
-    MonitoringConfiguration: EndpointMonitoringConfiguration | None = None
-
-
-class EndpointProps(DeferredModel):
-    ConfigurationOverrides: EndpointConfigurationOverrides | None = None
-    ExecutionRoleArn: str
-    Name: str | None = None
-    ReleaseLabel: str
-    SessionIdleTimeoutInMinutes: int | None = None
-    Tags: list[Tag] | None = None
-    Type: str
-    VirtualClusterId: str
-
-
-EMREKSConfiguration.model_rebuild()
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -431,8 +373,10 @@ class Endpoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EndpointProps
-    attributes_model: ClassVar[type[BaseModel]] = EndpointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EndpointProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EndpointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

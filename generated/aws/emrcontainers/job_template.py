@@ -6,14 +6,32 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._job_template_models import (
+        Configuration as Configuration,
+        JobTemplateAttributes as JobTemplateAttributes,
+        JobTemplateJobDriver as JobTemplateJobDriver,
+        JobTemplateJobTemplateData as JobTemplateJobTemplateData,
+        JobTemplateProps as JobTemplateProps,
+        JobTemplateSparkSqlJobDriver as JobTemplateSparkSqlJobDriver,
+        JobTemplateSparkSubmitJobDriver as JobTemplateSparkSubmitJobDriver,
+        ParametricCloudWatchMonitoringConfiguration as ParametricCloudWatchMonitoringConfiguration,
+        ParametricConfigurationOverrides as ParametricConfigurationOverrides,
+        ParametricMonitoringConfiguration as ParametricMonitoringConfiguration,
+        ParametricS3MonitoringConfiguration as ParametricS3MonitoringConfiguration,
+        Tag as Tag,
+        TemplateParameterConfiguration as TemplateParameterConfiguration,
+    )
 
 __all__ = [
     "Configuration",
@@ -43,118 +61,31 @@ __all__ = [
     "TemplateParameterConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _job_template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_job_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Configuration",
+        "JobTemplateAttributes",
+        "JobTemplateJobDriver",
+        "JobTemplateJobTemplateData",
+        "JobTemplateProps",
+        "JobTemplateSparkSqlJobDriver",
+        "JobTemplateSparkSubmitJobDriver",
+        "ParametricCloudWatchMonitoringConfiguration",
+        "ParametricConfigurationOverrides",
+        "ParametricMonitoringConfiguration",
+        "ParametricS3MonitoringConfiguration",
+        "Tag",
+        "TemplateParameterConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Configuration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Classification: str
-    Configurations: list[Configuration] | None = None
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class JobTemplateSparkSqlJobDriver(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EntryPoint: str | None = None
-    SparkSqlParameters: str | None = None
-
-
-class JobTemplateSparkSubmitJobDriver(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EntryPoint: str
-    EntryPointArguments: list[str] | None = None
-    SparkSubmitParameters: str | None = None
-
-
-class ParametricCloudWatchMonitoringConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroupName: str | None = None
-    LogStreamNamePrefix: str | None = None
-
-
-class ParametricS3MonitoringConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogUri: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TemplateParameterConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultValue: str | None = None
-    Type: Literal["NUMBER", "STRING"] | None = None
-
-
-class JobTemplateAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    Id: str | None = None
-
-
-class JobTemplateJobDriver(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SparkSqlJobDriver: JobTemplateSparkSqlJobDriver | None = None
-    SparkSubmitJobDriver: JobTemplateSparkSubmitJobDriver | None = None
-
-
-class ParametricMonitoringConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchMonitoringConfiguration: ParametricCloudWatchMonitoringConfiguration | None = None
-    PersistentAppUI: str | None = None
-    S3MonitoringConfiguration: ParametricS3MonitoringConfiguration | None = None
-
-
-class ParametricConfigurationOverrides(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationConfiguration: list[Configuration] | None = None
-    MonitoringConfiguration: ParametricMonitoringConfiguration | None = None
-
-
-class JobTemplateJobTemplateData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConfigurationOverrides: ParametricConfigurationOverrides | None = None
-    ExecutionRoleArn: str
-    JobDriver: JobTemplateJobDriver
-    JobTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ParameterConfiguration: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ReleaseLabel: str
-
-
-class JobTemplateProps(DeferredModel):
-    JobTemplateData: JobTemplateJobTemplateData
-    Name: str
-    Tags: list[Tag] | None = None
-
-
-Configuration.model_rebuild()
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -548,8 +479,10 @@ class JobTemplate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = JobTemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = JobTemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "JobTemplateProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "JobTemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,36 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._security_configuration_models import (
+        ContainerInfo as ContainerInfo,
+        SecurityConfigurationAtRestEncryptionConfiguration as SecurityConfigurationAtRestEncryptionConfiguration,
+        SecurityConfigurationAttributes as SecurityConfigurationAttributes,
+        SecurityConfigurationAuthenticationConfiguration as SecurityConfigurationAuthenticationConfiguration,
+        SecurityConfigurationAuthorizationConfiguration as SecurityConfigurationAuthorizationConfiguration,
+        SecurityConfigurationContainerProvider as SecurityConfigurationContainerProvider,
+        SecurityConfigurationEksInfo as SecurityConfigurationEksInfo,
+        SecurityConfigurationEncryptionConfiguration as SecurityConfigurationEncryptionConfiguration,
+        SecurityConfigurationIAMConfiguration as SecurityConfigurationIAMConfiguration,
+        SecurityConfigurationIdentityCenterConfiguration as SecurityConfigurationIdentityCenterConfiguration,
+        SecurityConfigurationInTransitEncryptionConfiguration as SecurityConfigurationInTransitEncryptionConfiguration,
+        SecurityConfigurationLakeFormationConfiguration as SecurityConfigurationLakeFormationConfiguration,
+        SecurityConfigurationLocalDiskEncryptionConfiguration as SecurityConfigurationLocalDiskEncryptionConfiguration,
+        SecurityConfigurationProps as SecurityConfigurationProps,
+        SecurityConfigurationS3EncryptionConfiguration as SecurityConfigurationS3EncryptionConfiguration,
+        SecurityConfigurationSecureNamespaceInfo as SecurityConfigurationSecureNamespaceInfo,
+        SecurityConfigurationSecurityConfigurationData as SecurityConfigurationSecurityConfigurationData,
+        SecurityConfigurationTLSCertificateConfiguration as SecurityConfigurationTLSCertificateConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ContainerInfo",
@@ -55,161 +79,37 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _security_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_security_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ContainerInfo",
+        "SecurityConfigurationAtRestEncryptionConfiguration",
+        "SecurityConfigurationAttributes",
+        "SecurityConfigurationAuthenticationConfiguration",
+        "SecurityConfigurationAuthorizationConfiguration",
+        "SecurityConfigurationContainerProvider",
+        "SecurityConfigurationEksInfo",
+        "SecurityConfigurationEncryptionConfiguration",
+        "SecurityConfigurationIAMConfiguration",
+        "SecurityConfigurationIdentityCenterConfiguration",
+        "SecurityConfigurationInTransitEncryptionConfiguration",
+        "SecurityConfigurationLakeFormationConfiguration",
+        "SecurityConfigurationLocalDiskEncryptionConfiguration",
+        "SecurityConfigurationProps",
+        "SecurityConfigurationS3EncryptionConfiguration",
+        "SecurityConfigurationSecureNamespaceInfo",
+        "SecurityConfigurationSecurityConfigurationData",
+        "SecurityConfigurationTLSCertificateConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SecurityConfigurationEksInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Namespace: str | None = None
-
-
-class SecurityConfigurationIAMConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SystemRole: str | None = None
-
-
-class SecurityConfigurationIdentityCenterConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableIdentityCenter: bool | None = None
-    IdentityCenterApplicationAssignmentRequired: bool | None = None
-    IdentityCenterInstanceARN: str | None = None
-
-
-class SecurityConfigurationLocalDiskEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsKmsKeyId: str | None = None
-    EncryptionKeyProviderType: Literal["AwsKms"] | None = None
-
-
-class SecurityConfigurationS3EncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionOption: Literal["SSE-S3", "SSE-KMS", "CSE-KMS"] | None = None
-    KMSKeyId: str | None = None
-
-
-class SecurityConfigurationSecureNamespaceInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClusterId: str | None = None
-    Namespace: str | None = None
-
-
-class SecurityConfigurationTLSCertificateConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateProviderType: Literal["PEM"] | None = None
-    PrivateKeySecretArn: str | None = None
-    PublicKeySecretArn: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SecurityConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class ContainerInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EksInfo: SecurityConfigurationEksInfo | None = None
-
-
-class SecurityConfigurationAtRestEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LocalDiskEncryptionConfiguration: (
-        SecurityConfigurationLocalDiskEncryptionConfiguration | None
-    ) = None
-    S3EncryptionConfiguration: SecurityConfigurationS3EncryptionConfiguration | None = None
-
-
-class SecurityConfigurationAuthenticationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IAMConfiguration: SecurityConfigurationIAMConfiguration | None = None
-    IdentityCenterConfiguration: SecurityConfigurationIdentityCenterConfiguration | None = None
-
-
-class SecurityConfigurationContainerProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-    Info: ContainerInfo | None = None
-    Type: Literal["EKS"]
-
-
-class SecurityConfigurationInTransitEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TLSCertificateConfiguration: SecurityConfigurationTLSCertificateConfiguration | None = None
-
-
-class SecurityConfigurationLakeFormationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizedSessionTagValue: str | None = None
-    QueryAccessControlEnabled: bool | None = None
-    QueryEngineRoleArn: str | None = None
-    SecureNamespaceInfo: SecurityConfigurationSecureNamespaceInfo | None = None
-
-
-class SecurityConfigurationAuthorizationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LakeFormationConfiguration: SecurityConfigurationLakeFormationConfiguration | None = None
-
-
-class SecurityConfigurationEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AtRestEncryptionConfiguration: SecurityConfigurationAtRestEncryptionConfiguration | None = None
-    InTransitEncryptionConfiguration: (
-        SecurityConfigurationInTransitEncryptionConfiguration | None
-    ) = None
-
-
-class SecurityConfigurationSecurityConfigurationData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthenticationConfiguration: SecurityConfigurationAuthenticationConfiguration | None = None
-    AuthorizationConfiguration: SecurityConfigurationAuthorizationConfiguration | None = None
-    EncryptionConfiguration: SecurityConfigurationEncryptionConfiguration | None = None
-
-
-class SecurityConfigurationProps(DeferredModel):
-    ContainerProvider: SecurityConfigurationContainerProvider | None = None
-    Name: str | None = None
-    SecurityConfigurationData: SecurityConfigurationSecurityConfigurationData
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -606,8 +506,12 @@ class SecurityConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SecurityConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = SecurityConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SecurityConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SecurityConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._virtual_cluster_models import (
+        ContainerInfo as ContainerInfo,
+        Tag as Tag,
+        VirtualClusterAttributes as VirtualClusterAttributes,
+        VirtualClusterContainerProvider as VirtualClusterContainerProvider,
+        VirtualClusterEksInfo as VirtualClusterEksInfo,
+        VirtualClusterProps as VirtualClusterProps,
+    )
 
 __all__ = [
     "ContainerInfo",
@@ -29,52 +40,24 @@ __all__ = [
     "VirtualClusterProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _virtual_cluster_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_virtual_cluster_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ContainerInfo",
+        "Tag",
+        "VirtualClusterAttributes",
+        "VirtualClusterContainerProvider",
+        "VirtualClusterEksInfo",
+        "VirtualClusterProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VirtualClusterEksInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Namespace: str
-
-
-class VirtualClusterAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class ContainerInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EksInfo: VirtualClusterEksInfo
-
-
-class VirtualClusterContainerProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-    Info: ContainerInfo
-    Type: Literal["EKS"]
-
-
-class VirtualClusterProps(DeferredModel):
-    ContainerProvider: VirtualClusterContainerProvider
-    Name: str
-    SecurityConfigurationId: str | None = None
-    SessionEnabled: bool | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -216,8 +199,10 @@ class VirtualCluster(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VirtualClusterProps
-    attributes_model: ClassVar[type[BaseModel]] = VirtualClusterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VirtualClusterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VirtualClusterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

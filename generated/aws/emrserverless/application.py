@@ -6,14 +6,41 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._application_models import (
+        ApplicationAttributes as ApplicationAttributes,
+        ApplicationAutoStartConfiguration as ApplicationAutoStartConfiguration,
+        ApplicationAutoStopConfiguration as ApplicationAutoStopConfiguration,
+        ApplicationCloudWatchLoggingConfiguration as ApplicationCloudWatchLoggingConfiguration,
+        ApplicationIdentityCenterConfiguration as ApplicationIdentityCenterConfiguration,
+        ApplicationInteractiveConfiguration as ApplicationInteractiveConfiguration,
+        ApplicationManagedPersistenceMonitoringConfiguration as ApplicationManagedPersistenceMonitoringConfiguration,
+        ApplicationMonitoringConfiguration as ApplicationMonitoringConfiguration,
+        ApplicationNetworkConfiguration as ApplicationNetworkConfiguration,
+        ApplicationPrometheusMonitoringConfiguration as ApplicationPrometheusMonitoringConfiguration,
+        ApplicationProps as ApplicationProps,
+        ApplicationS3MonitoringConfiguration as ApplicationS3MonitoringConfiguration,
+        ApplicationSchedulerConfiguration as ApplicationSchedulerConfiguration,
+        ApplicationWorkerConfiguration as ApplicationWorkerConfiguration,
+        ConfigurationObject as ConfigurationObject,
+        ImageConfigurationInput as ImageConfigurationInput,
+        InitialCapacityConfig as InitialCapacityConfig,
+        InitialCapacityConfigKeyValuePair as InitialCapacityConfigKeyValuePair,
+        LogTypeMapKeyValuePair as LogTypeMapKeyValuePair,
+        MaximumAllowedResources as MaximumAllowedResources,
+        Tag as Tag,
+        WorkerTypeSpecificationInput as WorkerTypeSpecificationInput,
+    )
 
 __all__ = [
     "Application",
@@ -61,203 +88,40 @@ __all__ = [
     "WorkerTypeSpecificationInputDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _application_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_application_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApplicationAttributes",
+        "ApplicationAutoStartConfiguration",
+        "ApplicationAutoStopConfiguration",
+        "ApplicationCloudWatchLoggingConfiguration",
+        "ApplicationIdentityCenterConfiguration",
+        "ApplicationInteractiveConfiguration",
+        "ApplicationManagedPersistenceMonitoringConfiguration",
+        "ApplicationMonitoringConfiguration",
+        "ApplicationNetworkConfiguration",
+        "ApplicationPrometheusMonitoringConfiguration",
+        "ApplicationProps",
+        "ApplicationS3MonitoringConfiguration",
+        "ApplicationSchedulerConfiguration",
+        "ApplicationWorkerConfiguration",
+        "ConfigurationObject",
+        "ImageConfigurationInput",
+        "InitialCapacityConfig",
+        "InitialCapacityConfigKeyValuePair",
+        "LogTypeMapKeyValuePair",
+        "MaximumAllowedResources",
+        "Tag",
+        "WorkerTypeSpecificationInput",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ApplicationAutoStartConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-
-
-class ApplicationAutoStopConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    IdleTimeoutMinutes: int | None = None
-
-
-class ApplicationIdentityCenterConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdentityCenterInstanceArn: str | None = None
-
-
-class ApplicationInteractiveConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LivyEndpointEnabled: bool | None = None
-    SessionEnabled: bool | None = None
-    StudioEnabled: bool | None = None
-
-
-class ApplicationManagedPersistenceMonitoringConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    EncryptionKeyArn: str | None = None
-
-
-class ApplicationNetworkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
-
-
-class ApplicationPrometheusMonitoringConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RemoteWriteUrl: str | None = None
-
-
-class ApplicationS3MonitoringConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionKeyArn: str | None = None
-    LogUri: str | None = None
-
-
-class ApplicationSchedulerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxConcurrentRuns: int | None = None
-    QueueTimeoutMinutes: int | None = None
-
-
-class ApplicationWorkerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cpu: str
-    Disk: str | None = None
-    DiskType: str | None = None
-    Memory: str
-
-
-class ConfigurationObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Classification: str
-    Configurations: list[ConfigurationObject] | None = None
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class ImageConfigurationInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImageUri: str | None = None
-
-
-class InitialCapacityConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WorkerConfiguration: ApplicationWorkerConfiguration
-    WorkerCount: int
-
-
-class InitialCapacityConfigKeyValuePair(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: InitialCapacityConfig
-
-
-class LogTypeMapKeyValuePair(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: list[str]
-
-
-class MaximumAllowedResources(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cpu: str
-    Disk: str | None = None
-    Memory: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class WorkerTypeSpecificationInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImageConfiguration: ImageConfigurationInput | None = None
-
-
-class ApplicationAttributes(DeferredModel):
-    ApplicationId: str | None = None
-    Arn: str | None = None
-
-
-class ApplicationCloudWatchLoggingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    EncryptionKeyArn: str | None = None
-    LogGroupName: str | None = None
-    LogStreamNamePrefix: str | None = None
-    LogTypeMap: list[LogTypeMapKeyValuePair] | None = None
-
-
-class ApplicationMonitoringConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLoggingConfiguration: ApplicationCloudWatchLoggingConfiguration | None = None
-    ManagedPersistenceMonitoringConfiguration: (
-        ApplicationManagedPersistenceMonitoringConfiguration | None
-    ) = None
-    PrometheusMonitoringConfiguration: ApplicationPrometheusMonitoringConfiguration | None = None
-    S3MonitoringConfiguration: ApplicationS3MonitoringConfiguration | None = None
-
-
-class ApplicationProps(DeferredModel):
-    Architecture: Literal["ARM64", "X86_64"] | None = None
-    AutoStartConfiguration: ApplicationAutoStartConfiguration | None = None
-    AutoStopConfiguration: ApplicationAutoStopConfiguration | None = None
-    IdentityCenterConfiguration: ApplicationIdentityCenterConfiguration | None = None
-    ImageConfiguration: ImageConfigurationInput | None = None
-    InitialCapacity: list[InitialCapacityConfigKeyValuePair] | None = None
-    InteractiveConfiguration: ApplicationInteractiveConfiguration | None = None
-    MaximumCapacity: MaximumAllowedResources | None = None
-    MonitoringConfiguration: ApplicationMonitoringConfiguration | None = None
-    Name: str | None = None
-    NetworkConfiguration: ApplicationNetworkConfiguration | None = None
-    ReleaseLabel: str
-    RuntimeConfiguration: list[ConfigurationObject] | None = None
-    SchedulerConfiguration: ApplicationSchedulerConfiguration | None = None
-    Tags: list[Tag] | None = None
-    Type: str
-    WorkerTypeSpecifications: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-ConfigurationObject.model_rebuild()
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -894,8 +758,10 @@ class Application(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApplicationProps
-    attributes_model: ClassVar[type[BaseModel]] = ApplicationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ApplicationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

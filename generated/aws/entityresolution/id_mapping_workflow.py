@@ -6,14 +6,30 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._id_mapping_workflow_models import (
+        IdMappingRuleBasedProperties as IdMappingRuleBasedProperties,
+        IdMappingWorkflowAttributes as IdMappingWorkflowAttributes,
+        IdMappingWorkflowIdMappingIncrementalRunConfig as IdMappingWorkflowIdMappingIncrementalRunConfig,
+        IdMappingWorkflowIdMappingTechniques as IdMappingWorkflowIdMappingTechniques,
+        IdMappingWorkflowInputSource as IdMappingWorkflowInputSource,
+        IdMappingWorkflowIntermediateSourceConfiguration as IdMappingWorkflowIntermediateSourceConfiguration,
+        IdMappingWorkflowOutputSource as IdMappingWorkflowOutputSource,
+        IdMappingWorkflowProps as IdMappingWorkflowProps,
+        IdMappingWorkflowProviderProperties as IdMappingWorkflowProviderProperties,
+        Rule as Rule,
+        Tag as Tag,
+    )
 
 __all__ = [
     "IdMappingRuleBasedProperties",
@@ -39,101 +55,29 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _id_mapping_workflow_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_id_mapping_workflow_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IdMappingRuleBasedProperties",
+        "IdMappingWorkflowAttributes",
+        "IdMappingWorkflowIdMappingIncrementalRunConfig",
+        "IdMappingWorkflowIdMappingTechniques",
+        "IdMappingWorkflowInputSource",
+        "IdMappingWorkflowIntermediateSourceConfiguration",
+        "IdMappingWorkflowOutputSource",
+        "IdMappingWorkflowProps",
+        "IdMappingWorkflowProviderProperties",
+        "Rule",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IdMappingWorkflowIdMappingIncrementalRunConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IncrementalRunType: Literal["ON_DEMAND"]
-
-
-class IdMappingWorkflowInputSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputSourceARN: str
-    SchemaArn: str | None = None
-    Type: Literal["SOURCE", "TARGET"] | None = None
-
-
-class IdMappingWorkflowIntermediateSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IntermediateS3Path: str
-
-
-class IdMappingWorkflowOutputSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KMSArn: str | None = None
-    OutputS3Path: str
-
-
-class IdMappingWorkflowProviderProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IntermediateSourceConfiguration: IdMappingWorkflowIntermediateSourceConfiguration | None = None
-    ProviderConfiguration: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ProviderServiceArn: str
-
-
-class Rule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MatchingKeys: list[str]
-    RuleName: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class IdMappingWorkflowAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    UpdatedAt: str | None = None
-    WorkflowArn: str | None = None
-
-
-class IdMappingRuleBasedProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeMatchingModel: Literal["ONE_TO_ONE", "MANY_TO_MANY"]
-    RecordMatchingModel: Literal["ONE_SOURCE_TO_ONE_TARGET", "MANY_SOURCE_TO_ONE_TARGET"]
-    RuleDefinitionType: Literal["SOURCE", "TARGET"] | None = None
-    Rules: list[Rule] | None = None
-
-
-class IdMappingWorkflowIdMappingTechniques(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdMappingType: Literal["PROVIDER", "RULE_BASED"] | None = None
-    NormalizationVersion: str | None = None
-    ProviderProperties: IdMappingWorkflowProviderProperties | None = None
-    RuleBasedProperties: IdMappingRuleBasedProperties | None = None
-
-
-class IdMappingWorkflowProps(DeferredModel):
-    Description: str | None = None
-    IdMappingIncrementalRunConfig: IdMappingWorkflowIdMappingIncrementalRunConfig | None = None
-    IdMappingTechniques: IdMappingWorkflowIdMappingTechniques
-    InputSourceConfig: list[IdMappingWorkflowInputSource]
-    OutputSourceConfig: list[IdMappingWorkflowOutputSource] | None = None
-    RoleArn: str
-    Tags: list[Tag] | None = None
-    WorkflowName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -457,8 +401,12 @@ class IdMappingWorkflow(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IdMappingWorkflowProps
-    attributes_model: ClassVar[type[BaseModel]] = IdMappingWorkflowAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IdMappingWorkflowProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IdMappingWorkflowAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,27 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._id_namespace_models import (
+        IdNamespaceAttributes as IdNamespaceAttributes,
+        IdNamespaceIdMappingWorkflowProperties as IdNamespaceIdMappingWorkflowProperties,
+        IdNamespaceInputSource as IdNamespaceInputSource,
+        IdNamespaceProps as IdNamespaceProps,
+        NamespaceProviderProperties as NamespaceProviderProperties,
+        NamespaceRuleBasedProperties as NamespaceRuleBasedProperties,
+        Rule as Rule,
+        Tag as Tag,
+    )
 
 __all__ = [
     "IdNamespace",
@@ -33,77 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _id_namespace_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_id_namespace_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IdNamespaceAttributes",
+        "IdNamespaceIdMappingWorkflowProperties",
+        "IdNamespaceInputSource",
+        "IdNamespaceProps",
+        "NamespaceProviderProperties",
+        "NamespaceRuleBasedProperties",
+        "Rule",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IdNamespaceInputSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputSourceARN: str
-    SchemaName: str | None = None
-
-
-class NamespaceProviderProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ProviderConfiguration: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ProviderServiceArn: str
-
-
-class Rule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MatchingKeys: list[str]
-    RuleName: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class IdNamespaceAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    IdNamespaceArn: str | None = None
-    UpdatedAt: str | None = None
-
-
-class NamespaceRuleBasedProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeMatchingModel: Literal["ONE_TO_ONE", "MANY_TO_MANY"] | None = None
-    RecordMatchingModels: (
-        list[Literal["ONE_SOURCE_TO_ONE_TARGET", "MANY_SOURCE_TO_ONE_TARGET"]] | None
-    ) = None
-    RuleDefinitionTypes: list[Literal["SOURCE", "TARGET"]] | None = None
-    Rules: list[Rule] | None = None
-
-
-class IdNamespaceIdMappingWorkflowProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdMappingType: Literal["PROVIDER", "RULE_BASED"]
-    ProviderProperties: NamespaceProviderProperties | None = None
-    RuleBasedProperties: NamespaceRuleBasedProperties | None = None
-
-
-class IdNamespaceProps(DeferredModel):
-    Description: str | None = None
-    IdMappingWorkflowProperties: list[IdNamespaceIdMappingWorkflowProperties] | None = None
-    IdNamespaceName: str
-    InputSourceConfig: list[IdNamespaceInputSource] | None = None
-    RoleArn: str | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["SOURCE", "TARGET"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -362,8 +324,10 @@ class IdNamespace(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IdNamespaceProps
-    attributes_model: ClassVar[type[BaseModel]] = IdNamespaceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IdNamespaceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IdNamespaceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

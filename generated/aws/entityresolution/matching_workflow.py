@@ -6,14 +6,35 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._matching_workflow_models import (
+        InputSource as InputSource,
+        MatchingWorkflowAttributes as MatchingWorkflowAttributes,
+        MatchingWorkflowCustomerProfilesIntegrationConfig as MatchingWorkflowCustomerProfilesIntegrationConfig,
+        MatchingWorkflowIncrementalRunConfig as MatchingWorkflowIncrementalRunConfig,
+        MatchingWorkflowIntermediateSourceConfiguration as MatchingWorkflowIntermediateSourceConfiguration,
+        MatchingWorkflowMatchingConfig as MatchingWorkflowMatchingConfig,
+        MatchingWorkflowProps as MatchingWorkflowProps,
+        MatchingWorkflowProviderProperties as MatchingWorkflowProviderProperties,
+        MatchingWorkflowResolutionTechniques as MatchingWorkflowResolutionTechniques,
+        MatchingWorkflowRuleBasedProperties as MatchingWorkflowRuleBasedProperties,
+        MatchingWorkflowRuleConditionProperties as MatchingWorkflowRuleConditionProperties,
+        OutputAttribute as OutputAttribute,
+        OutputSource as OutputSource,
+        Rule as Rule,
+        RuleCondition as RuleCondition,
+        Tag as Tag,
+    )
 
 __all__ = [
     "InputSource",
@@ -49,145 +70,34 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _matching_workflow_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_matching_workflow_models"
+_MODEL_NAMES = frozenset(
+    {
+        "InputSource",
+        "MatchingWorkflowAttributes",
+        "MatchingWorkflowCustomerProfilesIntegrationConfig",
+        "MatchingWorkflowIncrementalRunConfig",
+        "MatchingWorkflowIntermediateSourceConfiguration",
+        "MatchingWorkflowMatchingConfig",
+        "MatchingWorkflowProps",
+        "MatchingWorkflowProviderProperties",
+        "MatchingWorkflowResolutionTechniques",
+        "MatchingWorkflowRuleBasedProperties",
+        "MatchingWorkflowRuleConditionProperties",
+        "OutputAttribute",
+        "OutputSource",
+        "Rule",
+        "RuleCondition",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class InputSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplyNormalization: bool | None = None
-    InputSourceARN: str
-    SchemaArn: str
-
-
-class MatchingWorkflowCustomerProfilesIntegrationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DomainArn: str
-    ObjectTypeArn: str
-
-
-class MatchingWorkflowIncrementalRunConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IncrementalRunType: Literal["IMMEDIATE"]
-
-
-class MatchingWorkflowIntermediateSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IntermediateS3Path: str
-
-
-class MatchingWorkflowMatchingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableTransitiveMatching: bool | None = None
-
-
-class MatchingWorkflowProviderProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IntermediateSourceConfiguration: MatchingWorkflowIntermediateSourceConfiguration | None = None
-    ProviderConfiguration: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ProviderServiceArn: str
-
-
-class OutputAttribute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Hashed: bool | None = None
-    Name: str
-
-
-class OutputSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplyNormalization: bool | None = None
-    CustomerProfilesIntegrationConfig: MatchingWorkflowCustomerProfilesIntegrationConfig | None = (
-        None
-    )
-    KMSArn: str | None = None
-    Output: list[OutputAttribute]
-    OutputS3Path: str | None = None
-
-
-class Rule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MatchingKeys: list[str]
-    RuleName: str
-
-
-class RuleCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Condition: str | None = None
-    RuleName: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class MatchingWorkflowAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    UpdatedAt: str | None = None
-    WorkflowArn: str | None = None
-
-
-class MatchingWorkflowRuleBasedProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeMatchingModel: Literal["ONE_TO_ONE", "MANY_TO_MANY"]
-    MatchPurpose: Literal["IDENTIFIER_GENERATION", "INDEXING"] | None = None
-    Rules: list[Rule]
-
-
-class MatchingWorkflowRuleConditionProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MatchingConfig: MatchingWorkflowMatchingConfig | None = None
-    Rules: list[RuleCondition]
-
-
-class MatchingWorkflowResolutionTechniques(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableRealTimeMatching: bool | None = None
-    ProviderProperties: MatchingWorkflowProviderProperties | None = None
-    ResolutionType: Literal["RULE_MATCHING", "ML_MATCHING", "PROVIDER"] | None = None
-    RuleBasedProperties: MatchingWorkflowRuleBasedProperties | None = None
-    RuleConditionProperties: MatchingWorkflowRuleConditionProperties | None = None
-
-
-class MatchingWorkflowProps(DeferredModel):
-    Description: str | None = None
-    IncrementalRunConfig: MatchingWorkflowIncrementalRunConfig | None = None
-    InputSourceConfig: list[InputSource]
-    OutputSourceConfig: list[OutputSource]
-    ResolutionTechniques: MatchingWorkflowResolutionTechniques
-    RoleArn: str
-    Tags: list[Tag] | None = None
-    WorkflowName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -631,8 +541,12 @@ class MatchingWorkflow(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MatchingWorkflowProps
-    attributes_model: ClassVar[type[BaseModel]] = MatchingWorkflowAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MatchingWorkflowProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MatchingWorkflowAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._policy_statement_models import (
+        PolicyStatementAttributes as PolicyStatementAttributes,
+        PolicyStatementProps as PolicyStatementProps,
+    )
 
 __all__ = [
     "PolicyStatement",
@@ -21,21 +28,20 @@ __all__ = [
     "PolicyStatementProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _policy_statement_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_policy_statement_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PolicyStatementAttributes",
+        "PolicyStatementProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PolicyStatementProps(DeferredModel):
-    Action: list[str] | None = None
-    Arn: str
-    Condition: str | None = None
-    Effect: Literal["Allow", "Deny"] | None = None
-    Principal: list[str] | None = None
-    StatementId: str
-
-
-class PolicyStatementAttributes(DeferredModel):
-    pass
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -125,8 +131,10 @@ class PolicyStatement(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PolicyStatementProps
-    attributes_model: ClassVar[type[BaseModel]] = PolicyStatementAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PolicyStatementProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PolicyStatementAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._schema_mapping_models import (
+        SchemaInputAttribute as SchemaInputAttribute,
+        SchemaMappingAttributes as SchemaMappingAttributes,
+        SchemaMappingProps as SchemaMappingProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "SchemaInputAttribute",
@@ -25,63 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _schema_mapping_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_schema_mapping_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SchemaInputAttribute",
+        "SchemaMappingAttributes",
+        "SchemaMappingProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SchemaInputAttribute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldName: str
-    GroupName: str | None = None
-    Hashed: bool | None = None
-    MatchKey: str | None = None
-    SubType: str | None = None
-    Type: Literal[
-        "NAME",
-        "NAME_FIRST",
-        "NAME_MIDDLE",
-        "NAME_LAST",
-        "ADDRESS",
-        "ADDRESS_STREET1",
-        "ADDRESS_STREET2",
-        "ADDRESS_STREET3",
-        "ADDRESS_CITY",
-        "ADDRESS_STATE",
-        "ADDRESS_COUNTRY",
-        "ADDRESS_POSTALCODE",
-        "PHONE",
-        "PHONE_NUMBER",
-        "PHONE_COUNTRYCODE",
-        "EMAIL_ADDRESS",
-        "UNIQUE_ID",
-        "DATE",
-        "STRING",
-        "PROVIDER_ID",
-    ]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SchemaMappingAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    HasWorkflows: bool | None = None
-    SchemaArn: str | None = None
-    UpdatedAt: str | None = None
-
-
-class SchemaMappingProps(DeferredModel):
-    Description: str | None = None
-    MappedInputFields: list[SchemaInputAttribute]
-    SchemaName: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -241,8 +209,10 @@ class SchemaMapping(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SchemaMappingProps
-    attributes_model: ClassVar[type[BaseModel]] = SchemaMappingAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SchemaMappingProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SchemaMappingAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._api_destination_models import (
+        ApiDestinationAttributes as ApiDestinationAttributes,
+        ApiDestinationProps as ApiDestinationProps,
+    )
 
 __all__ = [
     "ApiDestination",
@@ -21,22 +28,20 @@ __all__ = [
     "ApiDestinationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _api_destination_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_api_destination_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApiDestinationAttributes",
+        "ApiDestinationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ApiDestinationProps(DeferredModel):
-    ConnectionArn: str
-    Description: str | None = None
-    HttpMethod: Literal["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"]
-    InvocationEndpoint: str
-    InvocationRateLimitPerSecond: int | None = None
-    Name: str | None = None
-
-
-class ApiDestinationAttributes(DeferredModel):
-    Arn: str | None = None
-    ArnForPolicy: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -117,8 +122,10 @@ class ApiDestination(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApiDestinationProps
-    attributes_model: ClassVar[type[BaseModel]] = ApiDestinationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ApiDestinationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApiDestinationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

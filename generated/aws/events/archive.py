@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._archive_models import (
+        ArchiveAttributes as ArchiveAttributes,
+        ArchiveProps as ArchiveProps,
+    )
 
 __all__ = [
     "Archive",
@@ -21,21 +28,20 @@ __all__ = [
     "ArchiveProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _archive_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_archive_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ArchiveAttributes",
+        "ArchiveProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ArchiveProps(DeferredModel):
-    ArchiveName: str | None = None
-    Description: str | None = None
-    EventPattern: dict[str, Any] | str | None = None
-    KmsKeyIdentifier: str | None = None
-    RetentionDays: int | None = None
-    SourceArn: str
-
-
-class ArchiveAttributes(DeferredModel):
-    Arn: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -99,8 +105,10 @@ class Archive(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ArchiveProps
-    attributes_model: ClassVar[type[BaseModel]] = ArchiveAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ArchiveProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ArchiveAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,29 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._connection_models import (
+        ConnectionApiKeyAuthParameters as ConnectionApiKeyAuthParameters,
+        ConnectionAttributes as ConnectionAttributes,
+        ConnectionAuthParameters as ConnectionAuthParameters,
+        ConnectionBasicAuthParameters as ConnectionBasicAuthParameters,
+        ConnectionClientParameters as ConnectionClientParameters,
+        ConnectionConnectivityParameters as ConnectionConnectivityParameters,
+        ConnectionHttpParameters as ConnectionHttpParameters,
+        ConnectionInvocationConnectivityParameters as ConnectionInvocationConnectivityParameters,
+        ConnectionOAuthParameters as ConnectionOAuthParameters,
+        ConnectionProps as ConnectionProps,
+        ConnectionResourceParameters as ConnectionResourceParameters,
+        Parameter as Parameter,
+    )
 
 __all__ = [
     "Connection",
@@ -41,108 +58,30 @@ __all__ = [
     "ParameterDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _connection_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_connection_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConnectionApiKeyAuthParameters",
+        "ConnectionAttributes",
+        "ConnectionAuthParameters",
+        "ConnectionBasicAuthParameters",
+        "ConnectionClientParameters",
+        "ConnectionConnectivityParameters",
+        "ConnectionHttpParameters",
+        "ConnectionInvocationConnectivityParameters",
+        "ConnectionOAuthParameters",
+        "ConnectionProps",
+        "ConnectionResourceParameters",
+        "Parameter",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConnectionApiKeyAuthParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApiKeyName: str
-    ApiKeyValue: str
-
-
-class ConnectionBasicAuthParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Password: str
-    Username: str
-
-
-class ConnectionClientParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientID: str
-    ClientSecret: str
-
-
-class ConnectionResourceParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceAssociationArn: str | None = None
-    ResourceConfigurationArn: str
-
-
-class Parameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsValueSecret: bool | None = None
-    Key: str
-    Value: str
-
-
-class ConnectionAttributes(DeferredModel):
-    Arn: str | None = None
-    ArnForPolicy: str | None = None
-    SecretArn: str | None = None
-
-
-class ConnectionConnectivityParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceParameters: ConnectionResourceParameters
-
-
-class ConnectionHttpParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BodyParameters: list[Parameter] | None = None
-    HeaderParameters: list[Parameter] | None = None
-    QueryStringParameters: list[Parameter] | None = None
-
-
-class ConnectionInvocationConnectivityParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceParameters: ConnectionResourceParameters
-
-
-class ConnectionOAuthParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationEndpoint: str
-    ClientParameters: ConnectionClientParameters
-    HttpMethod: Literal["GET", "POST", "PUT"]
-    OAuthHttpParameters: ConnectionHttpParameters | None = None
-
-
-class ConnectionAuthParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApiKeyAuthParameters: ConnectionApiKeyAuthParameters | None = None
-    BasicAuthParameters: ConnectionBasicAuthParameters | None = None
-    ConnectivityParameters: ConnectionConnectivityParameters | None = None
-    InvocationHttpParameters: ConnectionHttpParameters | None = None
-    OAuthParameters: ConnectionOAuthParameters | None = None
-
-
-class ConnectionProps(DeferredModel):
-    AuthParameters: ConnectionAuthParameters | None = None
-    AuthorizationType: Literal["API_KEY", "BASIC", "OAUTH_CLIENT_CREDENTIALS"] | None = None
-    Description: str | None = None
-    InvocationConnectivityParameters: ConnectionInvocationConnectivityParameters | None = None
-    KmsKeyIdentifier: str | None = None
-    Name: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -495,8 +434,10 @@ class Connection(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConnectionProps
-    attributes_model: ClassVar[type[BaseModel]] = ConnectionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ConnectionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConnectionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._endpoint_models import (
+        EndpointAttributes as EndpointAttributes,
+        EndpointEventBus as EndpointEventBus,
+        EndpointFailoverConfig as EndpointFailoverConfig,
+        EndpointPrimary as EndpointPrimary,
+        EndpointProps as EndpointProps,
+        EndpointReplicationConfig as EndpointReplicationConfig,
+        EndpointRoutingConfig as EndpointRoutingConfig,
+        EndpointSecondary as EndpointSecondary,
+    )
 
 __all__ = [
     "Endpoint",
@@ -33,71 +46,26 @@ __all__ = [
     "EndpointSecondaryDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _endpoint_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_endpoint_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EndpointAttributes",
+        "EndpointEventBus",
+        "EndpointFailoverConfig",
+        "EndpointPrimary",
+        "EndpointProps",
+        "EndpointReplicationConfig",
+        "EndpointRoutingConfig",
+        "EndpointSecondary",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EndpointEventBus(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventBusArn: str
-
-
-class EndpointPrimary(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HealthCheck: str
-
-
-class EndpointReplicationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: Literal["ENABLED", "DISABLED"]
-
-
-class EndpointSecondary(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Route: str
-
-
-class EndpointAttributes(DeferredModel):
-    Arn: str | None = None
-    EndpointId: str | None = None
-    EndpointUrl: str | None = None
-    State: (
-        Literal["ACTIVE", "CREATING", "UPDATING", "DELETING", "CREATE_FAILED", "UPDATE_FAILED"]
-        | None
-    ) = None
-    StateReason: str | None = None
-
-
-class EndpointFailoverConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Primary: EndpointPrimary
-    Secondary: EndpointSecondary
-
-
-class EndpointRoutingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FailoverConfig: EndpointFailoverConfig
-
-
-class EndpointProps(DeferredModel):
-    Description: str | None = None
-    EventBuses: list[EndpointEventBus]
-    Name: str | None = None
-    ReplicationConfig: EndpointReplicationConfig | None = None
-    RoleArn: str | None = None
-    RoutingConfig: EndpointRoutingConfig
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -301,8 +269,10 @@ class Endpoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EndpointProps
-    attributes_model: ClassVar[type[BaseModel]] = EndpointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EndpointProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EndpointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._event_bus_policy_models import (
+        EventBusPolicyAttributes as EventBusPolicyAttributes,
+        EventBusPolicyCondition as EventBusPolicyCondition,
+        EventBusPolicyProps as EventBusPolicyProps,
+    )
 
 __all__ = [
     "EventBusPolicy",
@@ -23,30 +31,21 @@ __all__ = [
     "EventBusPolicyProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _event_bus_policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_event_bus_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EventBusPolicyAttributes",
+        "EventBusPolicyCondition",
+        "EventBusPolicyProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EventBusPolicyCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Type: Literal["StringEquals"] | None = None
-    Value: str | None = None
-
-
-class EventBusPolicyAttributes(DeferredModel):
-    pass
-
-
-class EventBusPolicyProps(DeferredModel):
-    Action: Literal["events:PutEvents"] | None = None
-    Condition: EventBusPolicyCondition | None = None
-    EventBusName: str | None = None
-    Principal: str | None = None
-    Statement: dict[str, Any] | str | None = None
-    StatementId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -142,8 +141,10 @@ class EventBusPolicy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EventBusPolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = EventBusPolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EventBusPolicyProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EventBusPolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

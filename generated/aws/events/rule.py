@@ -6,14 +6,44 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._rule_models import (
+        BatchArrayProperties as BatchArrayProperties,
+        BatchRetryStrategy as BatchRetryStrategy,
+        CapacityProviderStrategyItem as CapacityProviderStrategyItem,
+        PlacementConstraint as PlacementConstraint,
+        PlacementStrategy as PlacementStrategy,
+        RuleAppSyncParameters as RuleAppSyncParameters,
+        RuleAttributes as RuleAttributes,
+        RuleAwsVpcConfiguration as RuleAwsVpcConfiguration,
+        RuleBatchParameters as RuleBatchParameters,
+        RuleDeadLetterConfig as RuleDeadLetterConfig,
+        RuleEcsParameters as RuleEcsParameters,
+        RuleHttpParameters as RuleHttpParameters,
+        RuleInputTransformer as RuleInputTransformer,
+        RuleKinesisParameters as RuleKinesisParameters,
+        RuleNetworkConfiguration as RuleNetworkConfiguration,
+        RuleProps as RuleProps,
+        RuleRedshiftDataParameters as RuleRedshiftDataParameters,
+        RuleRetryPolicy as RuleRetryPolicy,
+        RuleRunCommandParameters as RuleRunCommandParameters,
+        RuleSageMakerPipelineParameters as RuleSageMakerPipelineParameters,
+        RuleSqsParameters as RuleSqsParameters,
+        RunCommandTarget as RunCommandTarget,
+        SageMakerPipelineParameter as SageMakerPipelineParameter,
+        Tag as Tag,
+        Target as Target,
+    )
 
 __all__ = [
     "BatchArrayProperties",
@@ -67,239 +97,43 @@ __all__ = [
     "TargetDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BatchArrayProperties",
+        "BatchRetryStrategy",
+        "CapacityProviderStrategyItem",
+        "PlacementConstraint",
+        "PlacementStrategy",
+        "RuleAppSyncParameters",
+        "RuleAttributes",
+        "RuleAwsVpcConfiguration",
+        "RuleBatchParameters",
+        "RuleDeadLetterConfig",
+        "RuleEcsParameters",
+        "RuleHttpParameters",
+        "RuleInputTransformer",
+        "RuleKinesisParameters",
+        "RuleNetworkConfiguration",
+        "RuleProps",
+        "RuleRedshiftDataParameters",
+        "RuleRetryPolicy",
+        "RuleRunCommandParameters",
+        "RuleSageMakerPipelineParameters",
+        "RuleSqsParameters",
+        "RunCommandTarget",
+        "SageMakerPipelineParameter",
+        "Tag",
+        "Target",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BatchArrayProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Size: int | None = None
-
-
-class BatchRetryStrategy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attempts: int | None = None
-
-
-class CapacityProviderStrategyItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Base: int | None = None
-    CapacityProvider: str
-    Weight: int | None = None
-
-
-class PlacementConstraint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Expression: str | None = None
-    Type: Literal["distinctInstance", "memberOf"] | None = None
-
-
-class PlacementStrategy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Field: str | None = None
-    Type: str | None = None
-
-
-class RuleAppSyncParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GraphQLOperation: str
-
-
-class RuleAwsVpcConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssignPublicIp: Literal["DISABLED", "ENABLED"] | None = None
-    SecurityGroups: list[str] | None = None
-    Subnets: list[str]
-
-
-class RuleBatchParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ArrayProperties: BatchArrayProperties | None = None
-    JobDefinition: str
-    JobName: str
-    RetryStrategy: BatchRetryStrategy | None = None
-
-
-class RuleDeadLetterConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-
-
-class RuleHttpParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HeaderParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    PathParameterValues: list[str] | None = None
-    QueryStringParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class RuleInputTransformer(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputPathsMap: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    InputTemplate: str
-
-
-class RuleKinesisParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PartitionKeyPath: str
-
-
-class RuleNetworkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsVpcConfiguration: RuleAwsVpcConfiguration | None = None
-
-
-class RuleRedshiftDataParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Database: str
-    DbUser: str | None = None
-    SecretManagerArn: str | None = None
-    Sql: str | None = None
-    Sqls: list[str] | None = None
-    StatementName: str | None = None
-    WithEvent: bool | None = None
-
-
-class RuleRetryPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaximumEventAgeInSeconds: int | None = None
-    MaximumRetryAttempts: int | None = None
-
-
-class RuleSqsParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MessageGroupId: str
-
-
-class RunCommandTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Values: list[str]
-
-
-class SageMakerPipelineParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class RuleAttributes(DeferredModel):
-    Arn: str | None = None
-    RuleName: str | None = None
-
-
-class RuleEcsParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityProviderStrategy: list[CapacityProviderStrategyItem] | None = None
-    EnableECSManagedTags: bool | None = None
-    EnableExecuteCommand: bool | None = None
-    Group: str | None = None
-    LaunchType: Literal["EC2", "EXTERNAL", "FARGATE"] | None = None
-    NetworkConfiguration: RuleNetworkConfiguration | None = None
-    PlacementConstraints: list[PlacementConstraint] | None = None
-    PlacementStrategies: list[PlacementStrategy] | None = None
-    PlatformVersion: str | None = None
-    PropagateTags: Literal["TASK_DEFINITION"] | None = None
-    ReferenceId: str | None = None
-    TagList: list[Tag] | None = None
-    TaskCount: int | None = None
-    TaskDefinitionArn: str
-
-
-class RuleRunCommandParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RunCommandTargets: list[RunCommandTarget]
-
-
-class RuleSageMakerPipelineParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PipelineParameterList: list[SageMakerPipelineParameter] | None = None
-
-
-class Target(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppSyncParameters: RuleAppSyncParameters | None = None
-    Arn: str
-    BatchParameters: RuleBatchParameters | None = None
-    DeadLetterConfig: RuleDeadLetterConfig | None = None
-    EcsParameters: RuleEcsParameters | None = None
-    HttpParameters: RuleHttpParameters | None = None
-    Id: str
-    Input: str | None = None
-    InputPath: str | None = None
-    InputTransformer: RuleInputTransformer | None = None
-    KinesisParameters: RuleKinesisParameters | None = None
-    RedshiftDataParameters: RuleRedshiftDataParameters | None = None
-    RetryPolicy: RuleRetryPolicy | None = None
-    RoleArn: str | None = None
-    RunCommandParameters: RuleRunCommandParameters | None = None
-    SageMakerPipelineParameters: RuleSageMakerPipelineParameters | None = None
-    SqsParameters: RuleSqsParameters | None = None
-
-
-class RuleProps(DeferredModel):
-    Description: str | None = None
-    EventBusName: str | None = None
-    EventPattern: str | dict[str, Any] | None = None
-    Name: str | None = None
-    RoleArn: str | None = None
-    ScheduleExpression: str | None = None
-    State: (
-        Literal["DISABLED", "ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"] | None
-    ) = None
-    Tags: list[Tag] | None = None
-    Targets: list[Target] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -908,8 +742,8 @@ class Rule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RuleProps
-    attributes_model: ClassVar[type[BaseModel]] = RuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RuleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RuleAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

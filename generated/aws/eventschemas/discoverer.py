@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._discoverer_models import (
+        DiscovererAttributes as DiscovererAttributes,
+        DiscovererProps as DiscovererProps,
+        TagsEntry as TagsEntry,
+    )
 
 __all__ = [
     "Discoverer",
@@ -23,29 +31,21 @@ __all__ = [
     "TagsEntryDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _discoverer_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_discoverer_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DiscovererAttributes",
+        "DiscovererProps",
+        "TagsEntry",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class TagsEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DiscovererAttributes(DeferredModel):
-    DiscovererArn: str | None = None
-    DiscovererId: str | None = None
-    State: str | None = None
-
-
-class DiscovererProps(DeferredModel):
-    CrossAccount: bool | None = None
-    Description: str | None = None
-    SourceArn: str
-    Tags: list[TagsEntry] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -121,8 +121,10 @@ class Discoverer(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DiscovererProps
-    attributes_model: ClassVar[type[BaseModel]] = DiscovererAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DiscovererProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DiscovererAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

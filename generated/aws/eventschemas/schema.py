@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._schema_models import (
+        SchemaAttributes as SchemaAttributes,
+        SchemaProps as SchemaProps,
+        TagsEntry as TagsEntry,
+    )
 
 __all__ = [
     "Schema",
@@ -23,32 +31,21 @@ __all__ = [
     "TagsEntryDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _schema_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_schema_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SchemaAttributes",
+        "SchemaProps",
+        "TagsEntry",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class TagsEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SchemaAttributes(DeferredModel):
-    LastModified: str | None = None
-    SchemaArn: str | None = None
-    SchemaVersion: str | None = None
-    VersionCreatedDate: str | None = None
-
-
-class SchemaProps(DeferredModel):
-    Content: str
-    Description: str | None = None
-    RegistryName: str
-    SchemaName: str | None = None
-    Tags: list[TagsEntry] | None = None
-    Type: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -127,8 +124,10 @@ class Schema(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SchemaProps
-    attributes_model: ClassVar[type[BaseModel]] = SchemaAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SchemaProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SchemaAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

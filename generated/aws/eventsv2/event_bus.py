@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._event_bus_models import (
+        EventBusAttributes as EventBusAttributes,
+        EventBusEncryptionConfiguration as EventBusEncryptionConfiguration,
+        EventBusProps as EventBusProps,
+        EventBusStorageConfiguration as EventBusStorageConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "EventBus",
@@ -27,56 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _event_bus_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_event_bus_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EventBusAttributes",
+        "EventBusEncryptionConfiguration",
+        "EventBusProps",
+        "EventBusStorageConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EventBusEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyIdentifier: str | None = None
-
-
-class EventBusStorageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RetentionPeriodInDays: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class EventBusAttributes(DeferredModel):
-    CreationTime: str | None = None
-    EventBusArn: str | None = None
-    LastModifiedTime: str | None = None
-    State: (
-        Literal[
-            "CREATING",
-            "ACTIVE",
-            "UPDATING",
-            "CREATE_FAILED",
-            "UPDATE_FAILED",
-            "DELETE_FAILED",
-            "DELETING",
-        ]
-        | None
-    ) = None
-
-
-class EventBusProps(DeferredModel):
-    Description: str | None = None
-    EncryptionConfiguration: EventBusEncryptionConfiguration | None = None
-    Name: str
-    StorageConfiguration: EventBusStorageConfiguration | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -227,8 +204,10 @@ class EventBus(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EventBusProps
-    attributes_model: ClassVar[type[BaseModel]] = EventBusAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EventBusProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EventBusAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._event_source_models import (
+        EventSourceAttributes as EventSourceAttributes,
+        EventSourceAwsServiceEventsConfiguration as EventSourceAwsServiceEventsConfiguration,
+        EventSourceConfiguration as EventSourceConfiguration,
+        EventSourceOnFailureConfiguration as EventSourceOnFailureConfiguration,
+        EventSourcePartnerEventsConfiguration as EventSourcePartnerEventsConfiguration,
+        EventSourceProps as EventSourceProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "EventSource",
@@ -31,77 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _event_source_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_event_source_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EventSourceAttributes",
+        "EventSourceAwsServiceEventsConfiguration",
+        "EventSourceConfiguration",
+        "EventSourceOnFailureConfiguration",
+        "EventSourcePartnerEventsConfiguration",
+        "EventSourceProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EventSourceOnFailureConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-
-
-class EventSourcePartnerEventsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OnFailureConfiguration: EventSourceOnFailureConfiguration | None = None
-    PartnerBusKmsKeyIdentifier: str | None = None
-    PartnerEventSourceArn: str
-    Pattern: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class EventSourceAttributes(DeferredModel):
-    CreationTime: str | None = None
-    EventSourceArn: str | None = None
-    LastModifiedTime: str | None = None
-    Revoked: bool | None = None
-    State: (
-        Literal[
-            "CREATING",
-            "ACTIVE",
-            "UPDATING",
-            "CREATE_FAILED",
-            "UPDATE_FAILED",
-            "DELETING",
-            "DELETE_FAILED",
-        ]
-        | None
-    ) = None
-
-
-class EventSourceAwsServiceEventsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsService: str
-    OnFailureConfiguration: EventSourceOnFailureConfiguration | None = None
-    Pattern: str | None = None
-
-
-class EventSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsServiceEventsConfiguration: EventSourceAwsServiceEventsConfiguration | None = None
-    PartnerEventsConfiguration: EventSourcePartnerEventsConfiguration | None = None
-
-
-class EventSourceProps(DeferredModel):
-    Configuration: EventSourceConfiguration
-    Description: str | None = None
-    EventBusArn: str
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -327,8 +287,10 @@ class EventSource(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EventSourceProps
-    attributes_model: ClassVar[type[BaseModel]] = EventSourceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EventSourceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EventSourceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,43 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._subscriber_models import (
+        EventBusV2SystemMetadata as EventBusV2SystemMetadata,
+        Filter as Filter,
+        MessageAttributeValue as MessageAttributeValue,
+        SubscriberAttributes as SubscriberAttributes,
+        SubscriberBatchConfiguration as SubscriberBatchConfiguration,
+        SubscriberDeduplicationConfiguration as SubscriberDeduplicationConfiguration,
+        SubscriberFilterConfiguration as SubscriberFilterConfiguration,
+        SubscriberInvokeConfiguration as SubscriberInvokeConfiguration,
+        SubscriberInvokeConfigurationEventBusV2Parameters as SubscriberInvokeConfigurationEventBusV2Parameters,
+        SubscriberInvokeConfigurationHttpParameters as SubscriberInvokeConfigurationHttpParameters,
+        SubscriberInvokeConfigurationKinesisParameters as SubscriberInvokeConfigurationKinesisParameters,
+        SubscriberInvokeConfigurationLambdaParameters as SubscriberInvokeConfigurationLambdaParameters,
+        SubscriberInvokeConfigurationSnsParameters as SubscriberInvokeConfigurationSnsParameters,
+        SubscriberInvokeConfigurationSqsParameters as SubscriberInvokeConfigurationSqsParameters,
+        SubscriberInvokeConfigurationStepFunctionsParameters as SubscriberInvokeConfigurationStepFunctionsParameters,
+        SubscriberInvokeConfigurationUniversalTargetParameters as SubscriberInvokeConfigurationUniversalTargetParameters,
+        SubscriberJsonataConfiguration as SubscriberJsonataConfiguration,
+        SubscriberLogConfiguration as SubscriberLogConfiguration,
+        SubscriberOnFailureConfiguration as SubscriberOnFailureConfiguration,
+        SubscriberPointInTimeConfiguration as SubscriberPointInTimeConfiguration,
+        SubscriberProps as SubscriberProps,
+        SubscriberRetryPolicy as SubscriberRetryPolicy,
+        SubscriberTransformer as SubscriberTransformer,
+        Tag as Tag,
+    )
 
 __all__ = [
     "EventBusV2SystemMetadata",
@@ -65,232 +94,42 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _subscriber_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_subscriber_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EventBusV2SystemMetadata",
+        "Filter",
+        "MessageAttributeValue",
+        "SubscriberAttributes",
+        "SubscriberBatchConfiguration",
+        "SubscriberDeduplicationConfiguration",
+        "SubscriberFilterConfiguration",
+        "SubscriberInvokeConfiguration",
+        "SubscriberInvokeConfigurationEventBusV2Parameters",
+        "SubscriberInvokeConfigurationHttpParameters",
+        "SubscriberInvokeConfigurationKinesisParameters",
+        "SubscriberInvokeConfigurationLambdaParameters",
+        "SubscriberInvokeConfigurationSnsParameters",
+        "SubscriberInvokeConfigurationSqsParameters",
+        "SubscriberInvokeConfigurationStepFunctionsParameters",
+        "SubscriberInvokeConfigurationUniversalTargetParameters",
+        "SubscriberJsonataConfiguration",
+        "SubscriberLogConfiguration",
+        "SubscriberOnFailureConfiguration",
+        "SubscriberPointInTimeConfiguration",
+        "SubscriberProps",
+        "SubscriberRetryPolicy",
+        "SubscriberTransformer",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EventBusV2SystemMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeduplicationId: str | None = None
-    EventGroupId: str | None = None
-
-
-class Filter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Pattern: str
-    Scope: Literal["DATA", "METADATA", "SYSTEM_METADATA"]
-
-
-class MessageAttributeValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BinaryValue: str | None = None
-    DataType: str
-    StringValue: str | None = None
-
-
-class SubscriberBatchConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxBatchSize: int | None = None
-    MaxBatchWindowInSeconds: int | None = None
-
-
-class SubscriberDeduplicationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeduplicationType: Literal["CONTENT_BASED"]
-
-
-class SubscriberFilterConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Filters: list[Filter]
-    Language: Literal["EVENT_BRIDGE_PATTERN"] | None = None
-
-
-class SubscriberInvokeConfigurationEventBusV2Parameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeduplicationConfiguration: SubscriberDeduplicationConfiguration | None = None
-    Metadata: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SystemMetadata: EventBusV2SystemMetadata | None = None
-
-
-class SubscriberInvokeConfigurationHttpParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HeaderParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    InvocationTimeoutSeconds: str | None = None
-    PathParameterValues: list[str] | None = None
-    QueryStringParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class SubscriberInvokeConfigurationKinesisParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExplicitHashKey: str | None = None
-    PartitionKey: str | None = None
-
-
-class SubscriberInvokeConfigurationLambdaParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DurableExecutionName: str | None = None
-    InvocationTimeoutSeconds: str | None = None
-    InvocationType: str | None = None
-    Qualifier: str | None = None
-    TenantId: str | None = None
-
-
-class SubscriberInvokeConfigurationSnsParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MessageAttributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    MessageDeduplicationId: str | None = None
-    MessageGroupId: str | None = None
-    MessageStructure: str | None = None
-    Subject: str | None = None
-
-
-class SubscriberInvokeConfigurationSqsParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DelaySeconds: str | None = None
-    MessageAttributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    MessageDeduplicationId: str | None = None
-    MessageGroupId: str | None = None
-    MessageSystemAttributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class SubscriberInvokeConfigurationStepFunctionsParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InvocationTimeoutSeconds: str | None = None
-    InvocationType: str | None = None
-    Name: str | None = None
-    TraceHeader: str | None = None
-
-
-class SubscriberInvokeConfigurationUniversalTargetParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Input: str
-    InvocationTimeoutSeconds: str | None = None
-
-
-class SubscriberJsonataConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Expression: str
-
-
-class SubscriberLogConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IncludePayload: Literal["FULL", "ON_ERROR_ONLY"] | None = None
-    Level: Literal["OFF", "ERROR", "INFO"] | None = None
-
-
-class SubscriberOnFailureConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-
-
-class SubscriberPointInTimeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndPoint: int | None = None
-    PointType: Literal["HORIZON", "TIMESTAMP"]
-    StartingPoint: int | None = None
-
-
-class SubscriberRetryPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxEventAgeInSeconds: int | None = None
-    MaxRetryAttempts: int | None = None
-    RetryStrategy: Literal["ALL"] | None = None
-
-
-class SubscriberTransformer(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    JsonataConfiguration: SubscriberJsonataConfiguration | None = None
-    Type: Literal["RAW", "WITH_METADATA", "JSONATA"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SubscriberAttributes(DeferredModel):
-    BusName: str | None = None
-    CreationTime: str | None = None
-    LastModifiedTime: str | None = None
-    SubscriberArn: str | None = None
-
-
-class SubscriberInvokeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventBusV2Parameters: SubscriberInvokeConfigurationEventBusV2Parameters | None = None
-    HttpParameters: SubscriberInvokeConfigurationHttpParameters | None = None
-    KinesisParameters: SubscriberInvokeConfigurationKinesisParameters | None = None
-    LambdaParameters: SubscriberInvokeConfigurationLambdaParameters | None = None
-    RoleArn: str
-    SnsParameters: SubscriberInvokeConfigurationSnsParameters | None = None
-    SqsParameters: SubscriberInvokeConfigurationSqsParameters | None = None
-    StepFunctionsParameters: SubscriberInvokeConfigurationStepFunctionsParameters | None = None
-    TargetArn: str
-    UniversalTargetParameters: SubscriberInvokeConfigurationUniversalTargetParameters | None = None
-
-
-class SubscriberProps(DeferredModel):
-    BatchConfiguration: SubscriberBatchConfiguration | None = None
-    Description: str | None = None
-    EventBusArn: str
-    FilterConfiguration: SubscriberFilterConfiguration | None = None
-    InvokeConfiguration: SubscriberInvokeConfiguration
-    LogConfiguration: SubscriberLogConfiguration | None = None
-    Name: str
-    OnFailureConfiguration: SubscriberOnFailureConfiguration | None = None
-    PointInTimeConfiguration: SubscriberPointInTimeConfiguration | None = None
-    ResumePosition: Literal["LAST_PROCESSED", "LATEST"] | None = None
-    RetryPolicy: SubscriberRetryPolicy | None = None
-    StartingPosition: Literal["LATEST", "POINT_IN_TIME"] | None = None
-    State: Literal["RUNNING", "STOPPED"] | None = None
-    Tags: list[Tag] | None = None
-    Transformer: SubscriberTransformer | None = None
-    Type: Literal["FIFO", "UNORDERED"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -888,8 +727,10 @@ class Subscriber(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SubscriberProps
-    attributes_model: ClassVar[type[BaseModel]] = SubscriberAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SubscriberProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SubscriberAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

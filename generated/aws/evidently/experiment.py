@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._experiment_models import (
+        ExperimentAttributes as ExperimentAttributes,
+        ExperimentProps as ExperimentProps,
+        MetricGoalObject as MetricGoalObject,
+        OnlineAbConfigObject as OnlineAbConfigObject,
+        RunningStatusObject as RunningStatusObject,
+        Tag as Tag,
+        TreatmentObject as TreatmentObject,
+        TreatmentToWeight as TreatmentToWeight,
+    )
 
 __all__ = [
     "Experiment",
@@ -33,83 +46,26 @@ __all__ = [
     "TreatmentToWeightDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _experiment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_experiment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ExperimentAttributes",
+        "ExperimentProps",
+        "MetricGoalObject",
+        "OnlineAbConfigObject",
+        "RunningStatusObject",
+        "Tag",
+        "TreatmentObject",
+        "TreatmentToWeight",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MetricGoalObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DesiredChange: Literal["INCREASE", "DECREASE"]
-    EntityIdKey: str
-    EventPattern: str | None = None
-    MetricName: str
-    UnitLabel: str | None = None
-    ValueKey: str
-
-
-class RunningStatusObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnalysisCompleteTime: str | None = None
-    DesiredState: str | None = None
-    Reason: str | None = None
-    Status: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TreatmentObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    Feature: str
-    TreatmentName: str
-    Variation: str
-
-
-class TreatmentToWeight(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SplitWeight: int
-    Treatment: str
-
-
-class ExperimentAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class OnlineAbConfigObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ControlTreatmentName: str | None = None
-    TreatmentWeights: list[TreatmentToWeight] | None = None
-
-
-class ExperimentProps(DeferredModel):
-    Description: str | None = None
-    MetricGoals: list[MetricGoalObject]
-    Name: str
-    OnlineAbConfig: OnlineAbConfigObject
-    Project: str
-    RandomizationSalt: str | None = None
-    RemoveSegment: bool | None = None
-    RunningStatus: RunningStatusObject | None = None
-    SamplingRate: int | None = None
-    Segment: str | None = None
-    Tags: list[Tag] | None = None
-    Treatments: list[TreatmentObject]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -354,8 +310,10 @@ class Experiment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ExperimentProps
-    attributes_model: ClassVar[type[BaseModel]] = ExperimentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ExperimentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ExperimentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

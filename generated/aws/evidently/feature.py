@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._feature_models import (
+        EntityOverride as EntityOverride,
+        FeatureAttributes as FeatureAttributes,
+        FeatureProps as FeatureProps,
+        Tag as Tag,
+        VariationObject as VariationObject,
+    )
 
 __all__ = [
     "EntityOverride",
@@ -27,50 +37,23 @@ __all__ = [
     "VariationObjectDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _feature_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_feature_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EntityOverride",
+        "FeatureAttributes",
+        "FeatureProps",
+        "Tag",
+        "VariationObject",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EntityOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EntityId: str | None = None
-    Variation: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VariationObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BooleanValue: bool | None = None
-    DoubleValue: float | None = None
-    LongValue: float | None = None
-    StringValue: str | None = None
-    VariationName: str | None = None
-
-
-class FeatureAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class FeatureProps(DeferredModel):
-    DefaultVariation: str | None = None
-    Description: str | None = None
-    EntityOverrides: list[EntityOverride] | None = None
-    EvaluationStrategy: Literal["ALL_RULES", "DEFAULT_VARIATION"] | None = None
-    Name: str
-    Project: str
-    Tags: list[Tag] | None = None
-    Variations: list[VariationObject]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -229,8 +212,10 @@ class Feature(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FeatureProps
-    attributes_model: ClassVar[type[BaseModel]] = FeatureAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FeatureProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FeatureAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

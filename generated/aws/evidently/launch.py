@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._launch_models import (
+        ExecutionStatusObject as ExecutionStatusObject,
+        GroupToWeight as GroupToWeight,
+        LaunchAttributes as LaunchAttributes,
+        LaunchGroupObject as LaunchGroupObject,
+        LaunchProps as LaunchProps,
+        MetricDefinitionObject as MetricDefinitionObject,
+        SegmentOverride as SegmentOverride,
+        StepConfig as StepConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ExecutionStatusObject",
@@ -35,88 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _launch_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_launch_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ExecutionStatusObject",
+        "GroupToWeight",
+        "LaunchAttributes",
+        "LaunchGroupObject",
+        "LaunchProps",
+        "MetricDefinitionObject",
+        "SegmentOverride",
+        "StepConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ExecutionStatusObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DesiredState: str | None = None
-    Reason: str | None = None
-    Status: str
-
-
-class GroupToWeight(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupName: str
-    SplitWeight: int
-
-
-class LaunchGroupObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    Feature: str
-    GroupName: str
-    Variation: str
-
-
-class MetricDefinitionObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EntityIdKey: str
-    EventPattern: str | None = None
-    MetricName: str
-    UnitLabel: str | None = None
-    ValueKey: str
-
-
-class SegmentOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EvaluationOrder: int
-    Segment: str
-    Weights: list[GroupToWeight]
-
-
-class StepConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupWeights: list[GroupToWeight]
-    SegmentOverrides: list[SegmentOverride] | None = None
-    StartTime: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LaunchAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class LaunchProps(DeferredModel):
-    Description: str | None = None
-    ExecutionStatus: ExecutionStatusObject | None = None
-    Groups: list[LaunchGroupObject]
-    MetricMonitors: list[MetricDefinitionObject] | None = None
-    Name: str
-    Project: str
-    RandomizationSalt: str | None = None
-    ScheduledSplitsConfig: list[StepConfig]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -380,8 +333,10 @@ class Launch(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LaunchProps
-    attributes_model: ClassVar[type[BaseModel]] = LaunchAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LaunchProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LaunchAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._project_models import (
+        AppConfigResourceObject as AppConfigResourceObject,
+        DataDeliveryObject as DataDeliveryObject,
+        ProjectAttributes as ProjectAttributes,
+        ProjectProps as ProjectProps,
+        S3Destination as S3Destination,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AppConfigResourceObject",
@@ -29,52 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _project_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_project_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AppConfigResourceObject",
+        "DataDeliveryObject",
+        "ProjectAttributes",
+        "ProjectProps",
+        "S3Destination",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AppConfigResourceObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationId: str
-    EnvironmentId: str
-
-
-class S3Destination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-    Prefix: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ProjectAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class DataDeliveryObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroup: str | None = None
-    S3: S3Destination | None = None
-
-
-class ProjectProps(DeferredModel):
-    AppConfigResource: AppConfigResourceObject | None = None
-    DataDelivery: DataDeliveryObject | None = None
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -221,8 +204,10 @@ class Project(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ProjectProps
-    attributes_model: ClassVar[type[BaseModel]] = ProjectAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ProjectProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ProjectAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,29 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._environment_models import (
+        Check as Check,
+        EnvironmentAttributes as EnvironmentAttributes,
+        EnvironmentConnectivityInfo as EnvironmentConnectivityInfo,
+        EnvironmentInitialVlans as EnvironmentInitialVlans,
+        EnvironmentLicenseInfo as EnvironmentLicenseInfo,
+        EnvironmentProps as EnvironmentProps,
+        EnvironmentServiceAccessSecurityGroups as EnvironmentServiceAccessSecurityGroups,
+        EnvironmentVcfHostnames as EnvironmentVcfHostnames,
+        HostInfoForCreate as HostInfoForCreate,
+        InitialVlanInfo as InitialVlanInfo,
+        Secret as Secret,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Check",
@@ -41,135 +58,30 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _environment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_environment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Check",
+        "EnvironmentAttributes",
+        "EnvironmentConnectivityInfo",
+        "EnvironmentInitialVlans",
+        "EnvironmentLicenseInfo",
+        "EnvironmentProps",
+        "EnvironmentServiceAccessSecurityGroups",
+        "EnvironmentVcfHostnames",
+        "HostInfoForCreate",
+        "InitialVlanInfo",
+        "Secret",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Check(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImpairedSince: str | None = None
-    Result: Literal["PASSED", "FAILED", "UNKNOWN"]
-    Type: Literal["KEY_REUSE", "KEY_COVERAGE", "REACHABILITY", "VCF_VERSION", "HOST_COUNT"]
-
-
-class EnvironmentConnectivityInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PrivateRouteServerPeerings: list[str]
-
-
-class EnvironmentLicenseInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SolutionKey: str
-    VsanKey: str
-
-
-class EnvironmentServiceAccessSecurityGroups(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroups: list[str] | None = None
-
-
-class EnvironmentVcfHostnames(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudBuilder: str
-    Nsx: str
-    NsxEdge1: str
-    NsxEdge2: str
-    NsxManager1: str
-    NsxManager2: str
-    NsxManager3: str
-    SddcManager: str
-    VCenter: str
-
-
-class HostInfoForCreate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DedicatedHostId: str | None = None
-    HostName: str
-    InstanceType: Literal["i4i.metal", "i7i.metal-24xl", "i7i.metal-48xl"]
-    KeyName: str
-    PlacementGroupId: str | None = None
-
-
-class InitialVlanInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cidr: str
-
-
-class Secret(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretArn: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class EnvironmentAttributes(DeferredModel):
-    Checks: list[Check] | None = None
-    CreatedAt: str | None = None
-    Credentials: list[Secret] | None = None
-    EnvironmentArn: str | None = None
-    EnvironmentId: str | None = None
-    EnvironmentState: (
-        Literal["CREATING", "CREATED", "DELETING", "DELETED", "CREATE_FAILED"] | None
-    ) = None
-    ModifiedAt: str | None = None
-    StateDetails: str | None = None
-
-
-class EnvironmentInitialVlans(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EdgeVTep: InitialVlanInfo
-    ExpansionVlan1: InitialVlanInfo
-    ExpansionVlan2: InitialVlanInfo
-    Hcx: InitialVlanInfo
-    HcxNetworkAclId: str | None = None
-    IsHcxPublic: bool | None = None
-    NsxUpLink: InitialVlanInfo
-    VMotion: InitialVlanInfo
-    VSan: InitialVlanInfo
-    VTep: InitialVlanInfo
-    VmManagement: InitialVlanInfo
-    VmkManagement: InitialVlanInfo
-
-
-class EnvironmentProps(DeferredModel):
-    ConnectivityInfo: EnvironmentConnectivityInfo | None = None
-    EnvironmentName: str | None = None
-    Hosts: list[HostInfoForCreate] | None = None
-    InitialVlans: EnvironmentInitialVlans | None = None
-    KmsKeyId: str | None = None
-    LicenseInfo: EnvironmentLicenseInfo | None = None
-    ServiceAccessSecurityGroups: EnvironmentServiceAccessSecurityGroups | None = None
-    ServiceAccessSubnetId: str
-    SiteId: str | None = None
-    Tags: list[Tag] | None = None
-    TermsAccepted: bool
-    VcfHostnames: EnvironmentVcfHostnames | None = None
-    VcfVersion: Literal["VCF-5.2.1", "VCF-5.2.2", "SELF_DEPLOYED"]
-    VpcId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -581,8 +493,10 @@ class Environment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EnvironmentProps
-    attributes_model: ClassVar[type[BaseModel]] = EnvironmentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EnvironmentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EnvironmentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

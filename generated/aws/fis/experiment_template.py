@@ -6,14 +6,34 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._experiment_template_models import (
+        CloudWatchDashboard as CloudWatchDashboard,
+        ExperimentTemplateAction as ExperimentTemplateAction,
+        ExperimentTemplateAttributes as ExperimentTemplateAttributes,
+        ExperimentTemplateExperimentOptions as ExperimentTemplateExperimentOptions,
+        ExperimentTemplateExperimentReportConfiguration as ExperimentTemplateExperimentReportConfiguration,
+        ExperimentTemplateExperimentReportConfigurationDataSources as ExperimentTemplateExperimentReportConfigurationDataSources,
+        ExperimentTemplateExperimentReportConfigurationOutputs as ExperimentTemplateExperimentReportConfigurationOutputs,
+        ExperimentTemplateExperimentReportConfigurationOutputsExperimentReportS3Configuration as ExperimentTemplateExperimentReportConfigurationOutputsExperimentReportS3Configuration,
+        ExperimentTemplateLogConfiguration as ExperimentTemplateLogConfiguration,
+        ExperimentTemplateLogConfigurationCloudWatchLogsConfiguration as ExperimentTemplateLogConfigurationCloudWatchLogsConfiguration,
+        ExperimentTemplateLogConfigurationS3Configuration as ExperimentTemplateLogConfigurationS3Configuration,
+        ExperimentTemplateProps as ExperimentTemplateProps,
+        ExperimentTemplateStopCondition as ExperimentTemplateStopCondition,
+        ExperimentTemplateTarget as ExperimentTemplateTarget,
+        ExperimentTemplateTargetFilter as ExperimentTemplateTargetFilter,
+    )
 
 __all__ = [
     "CloudWatchDashboard",
@@ -47,140 +67,33 @@ __all__ = [
     "ExperimentTemplateTargetFilterDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _experiment_template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_experiment_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CloudWatchDashboard",
+        "ExperimentTemplateAction",
+        "ExperimentTemplateAttributes",
+        "ExperimentTemplateExperimentOptions",
+        "ExperimentTemplateExperimentReportConfiguration",
+        "ExperimentTemplateExperimentReportConfigurationDataSources",
+        "ExperimentTemplateExperimentReportConfigurationOutputs",
+        "ExperimentTemplateExperimentReportConfigurationOutputsExperimentReportS3Configuration",
+        "ExperimentTemplateLogConfiguration",
+        "ExperimentTemplateLogConfigurationCloudWatchLogsConfiguration",
+        "ExperimentTemplateLogConfigurationS3Configuration",
+        "ExperimentTemplateProps",
+        "ExperimentTemplateStopCondition",
+        "ExperimentTemplateTarget",
+        "ExperimentTemplateTargetFilter",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CloudWatchDashboard(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DashboardIdentifier: str
-
-
-class ExperimentTemplateAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionId: str
-    Description: str | None = None
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    StartAfter: list[str] | None = None
-    Targets: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class ExperimentTemplateExperimentOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountTargeting: Literal["multi-account", "single-account"] | None = None
-    EmptyTargetResolutionMode: Literal["fail", "skip"] | None = None
-
-
-class ExperimentTemplateExperimentReportConfigurationDataSources(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchDashboards: list[CloudWatchDashboard] | None = None
-
-
-class ExperimentTemplateExperimentReportConfigurationOutputsExperimentReportS3Configuration(
-    DeferredModel
-):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-    Prefix: str | None = None
-
-
-class ExperimentTemplateLogConfigurationCloudWatchLogsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroupArn: str
-
-
-class ExperimentTemplateLogConfigurationS3Configuration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-    Prefix: str | None = None
-
-
-class ExperimentTemplateStopCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Source: str
-    Value: str | None = None
-
-
-class ExperimentTemplateTargetFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Path: str
-    Values: list[str]
-
-
-class ExperimentTemplateAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class ExperimentTemplateExperimentReportConfigurationOutputs(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExperimentReportS3Configuration: (
-        ExperimentTemplateExperimentReportConfigurationOutputsExperimentReportS3Configuration
-    )
-
-
-class ExperimentTemplateLogConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogsConfiguration: (
-        ExperimentTemplateLogConfigurationCloudWatchLogsConfiguration | None
-    ) = None
-    LogSchemaVersion: int
-    S3Configuration: ExperimentTemplateLogConfigurationS3Configuration | None = None
-
-
-class ExperimentTemplateTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Filters: list[ExperimentTemplateTargetFilter] | None = None
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ResourceArns: list[str] | None = None
-    ResourceTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ResourceType: str
-    SelectionMode: str
-
-
-class ExperimentTemplateExperimentReportConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSources: ExperimentTemplateExperimentReportConfigurationDataSources | None = None
-    Outputs: ExperimentTemplateExperimentReportConfigurationOutputs
-    PostExperimentDuration: str | None = None
-    PreExperimentDuration: str | None = None
-
-
-class ExperimentTemplateProps(DeferredModel):
-    Actions: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Description: str
-    ExperimentOptions: ExperimentTemplateExperimentOptions | None = None
-    ExperimentReportConfiguration: ExperimentTemplateExperimentReportConfiguration | None = None
-    LogConfiguration: ExperimentTemplateLogConfiguration | None = None
-    RoleArn: str
-    StopConditions: list[ExperimentTemplateStopCondition]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Targets: Annotated[dict[str, Any], Field(max_length=0)]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -599,8 +512,12 @@ class ExperimentTemplate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ExperimentTemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = ExperimentTemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ExperimentTemplateProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ExperimentTemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,31 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._policy_models import (
+        IEMap as IEMap,
+        NetworkAclEntry as NetworkAclEntry,
+        NetworkAclEntryIcmpTypeCode as NetworkAclEntryIcmpTypeCode,
+        NetworkAclEntryPortRange as NetworkAclEntryPortRange,
+        PolicyAttributes as PolicyAttributes,
+        PolicyNetworkAclCommonPolicy as PolicyNetworkAclCommonPolicy,
+        PolicyNetworkAclEntrySet as PolicyNetworkAclEntrySet,
+        PolicyNetworkFirewallPolicy as PolicyNetworkFirewallPolicy,
+        PolicyPolicyOption as PolicyPolicyOption,
+        PolicyProps as PolicyProps,
+        PolicySecurityServicePolicyData as PolicySecurityServicePolicyData,
+        PolicyTag as PolicyTag,
+        PolicyThirdPartyFirewallPolicy as PolicyThirdPartyFirewallPolicy,
+        ResourceTag as ResourceTag,
+    )
 
 __all__ = [
     "IEMap",
@@ -45,145 +64,32 @@ __all__ = [
     "ResourceTagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IEMap",
+        "NetworkAclEntry",
+        "NetworkAclEntryIcmpTypeCode",
+        "NetworkAclEntryPortRange",
+        "PolicyAttributes",
+        "PolicyNetworkAclCommonPolicy",
+        "PolicyNetworkAclEntrySet",
+        "PolicyNetworkFirewallPolicy",
+        "PolicyPolicyOption",
+        "PolicyProps",
+        "PolicySecurityServicePolicyData",
+        "PolicyTag",
+        "PolicyThirdPartyFirewallPolicy",
+        "ResourceTag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IEMap(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ACCOUNT: list[str] | None = None
-    ORGUNIT: list[str] | None = None
-
-
-class NetworkAclEntryIcmpTypeCode(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Code: int
-    Type: int
-
-
-class NetworkAclEntryPortRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    From: int
-    To: int
-
-
-class PolicyNetworkFirewallPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FirewallDeploymentModel: Literal["DISTRIBUTED", "CENTRALIZED"]
-
-
-class PolicyTag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PolicyThirdPartyFirewallPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FirewallDeploymentModel: Literal["DISTRIBUTED", "CENTRALIZED"]
-
-
-class ResourceTag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class PolicyAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class NetworkAclEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CidrBlock: str | None = None
-    Egress: bool
-    IcmpTypeCode: NetworkAclEntryIcmpTypeCode | None = None
-    Ipv6CidrBlock: str | None = None
-    PortRange: NetworkAclEntryPortRange | None = None
-    Protocol: str
-    RuleAction: Literal["allow", "deny"]
-
-
-class PolicyNetworkAclEntrySet(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FirstEntries: list[NetworkAclEntry] | None = None
-    ForceRemediateForFirstEntries: bool
-    ForceRemediateForLastEntries: bool
-    LastEntries: list[NetworkAclEntry] | None = None
-
-
-class PolicyNetworkAclCommonPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NetworkAclEntrySet: PolicyNetworkAclEntrySet
-
-
-class PolicyPolicyOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NetworkAclCommonPolicy: PolicyNetworkAclCommonPolicy | None = None
-    NetworkFirewallPolicy: PolicyNetworkFirewallPolicy | None = None
-    ThirdPartyFirewallPolicy: PolicyThirdPartyFirewallPolicy | None = None
-
-
-class PolicySecurityServicePolicyData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ManagedServiceData: str | None = None
-    PolicyOption: PolicyPolicyOption | None = None
-    Type: Literal[
-        "WAF",
-        "WAFV2",
-        "SHIELD_ADVANCED",
-        "SECURITY_GROUPS_COMMON",
-        "SECURITY_GROUPS_CONTENT_AUDIT",
-        "SECURITY_GROUPS_USAGE_AUDIT",
-        "NETWORK_FIREWALL",
-        "THIRD_PARTY_FIREWALL",
-        "DNS_FIREWALL",
-        "IMPORT_NETWORK_FIREWALL",
-        "NETWORK_ACL_COMMON",
-    ]
-
-
-class PolicyProps(DeferredModel):
-    DeleteAllPolicyResources: bool | None = None
-    ExcludeMap: IEMap | None = None
-    ExcludeResourceTags: bool
-    IncludeMap: IEMap | None = None
-    PolicyDescription: str | None = None
-    PolicyName: str
-    RemediationEnabled: bool
-    ResourceSetIds: list[str] | None = None
-    ResourceTagLogicalOperator: Literal["AND", "OR"] | None = None
-    ResourceTags: list[ResourceTag] | None = None
-    ResourceType: str | None = None
-    ResourceTypeList: list[str] | None = None
-    ResourcesCleanUp: bool | None = None
-    SecurityServicePolicyData: PolicySecurityServicePolicyData
-    Tags: list[PolicyTag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -569,8 +475,10 @@ class Policy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = PolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PolicyProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

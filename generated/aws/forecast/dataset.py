@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._dataset_models import (
+        DatasetAttributes as DatasetAttributes,
+        DatasetEncryptionConfig as DatasetEncryptionConfig,
+        DatasetProps as DatasetProps,
+        DatasetSchema as DatasetSchema,
+        DatasetSchemaAttributesItem as DatasetSchemaAttributesItem,
+        DatasetTagsItem as DatasetTagsItem,
+    )
 
 __all__ = [
     "Dataset",
@@ -29,61 +40,24 @@ __all__ = [
     "DatasetTagsItemDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _dataset_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_dataset_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DatasetAttributes",
+        "DatasetEncryptionConfig",
+        "DatasetProps",
+        "DatasetSchema",
+        "DatasetSchemaAttributesItem",
+        "DatasetTagsItem",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DatasetEncryptionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyArn: str | None = None
-    RoleArn: str | None = None
-
-
-class DatasetSchemaAttributesItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeName: str | None = None
-    AttributeType: Literal["string", "integer", "float", "timestamp", "geolocation"] | None = None
-
-
-class DatasetTagsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DatasetAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class DatasetSchema(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attributes: list[DatasetSchemaAttributesItem] | None = None
-
-
-class DatasetProps(DeferredModel):
-    DataFrequency: str | None = None
-    DatasetName: str
-    DatasetType: Literal["TARGET_TIME_SERIES", "RELATED_TIME_SERIES", "ITEM_METADATA"]
-    Domain: Literal[
-        "RETAIL",
-        "CUSTOM",
-        "INVENTORY_PLANNING",
-        "EC2_CAPACITY",
-        "WORK_FORCE",
-        "WEB_TRAFFIC",
-        "METRICS",
-    ]
-    EncryptionConfig: DatasetEncryptionConfig | None = None
-    Schema: DatasetSchema
-    Tags: list[DatasetTagsItem] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -263,8 +237,10 @@ class Dataset(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DatasetProps
-    attributes_model: ClassVar[type[BaseModel]] = DatasetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DatasetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DatasetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

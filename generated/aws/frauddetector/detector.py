@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._detector_models import (
+        DetectorAttributes as DetectorAttributes,
+        DetectorEventType as DetectorEventType,
+        DetectorProps as DetectorProps,
+        EntityType as EntityType,
+        EventVariable as EventVariable,
+        Label as Label,
+        Model as Model,
+        Outcome as Outcome,
+        Rule as Rule,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Detector",
@@ -37,167 +52,28 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _detector_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_detector_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DetectorAttributes",
+        "DetectorEventType",
+        "DetectorProps",
+        "EntityType",
+        "EventVariable",
+        "Label",
+        "Model",
+        "Outcome",
+        "Rule",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Model(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DetectorAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    DetectorVersionId: str | None = None
-    LastUpdatedTime: str | None = None
-
-
-class EntityType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    Description: str | None = None
-    Inline: bool | None = None
-    LastUpdatedTime: str | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-
-
-class EventVariable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    DataSource: Literal["EVENT"] | None = None
-    DataType: Literal["STRING", "INTEGER", "FLOAT", "BOOLEAN"] | None = None
-    DefaultValue: str | None = None
-    Description: str | None = None
-    Inline: bool | None = None
-    LastUpdatedTime: str | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-    VariableType: (
-        Literal[
-            "AUTH_CODE",
-            "AVS",
-            "BILLING_ADDRESS_L1",
-            "BILLING_ADDRESS_L2",
-            "BILLING_CITY",
-            "BILLING_COUNTRY",
-            "BILLING_NAME",
-            "BILLING_PHONE",
-            "BILLING_STATE",
-            "BILLING_ZIP",
-            "CARD_BIN",
-            "CATEGORICAL",
-            "CURRENCY_CODE",
-            "EMAIL_ADDRESS",
-            "FINGERPRINT",
-            "FRAUD_LABEL",
-            "FREE_FORM_TEXT",
-            "IP_ADDRESS",
-            "NUMERIC",
-            "ORDER_ID",
-            "PAYMENT_TYPE",
-            "PHONE_NUMBER",
-            "PRICE",
-            "PRODUCT_CATEGORY",
-            "SHIPPING_ADDRESS_L1",
-            "SHIPPING_ADDRESS_L2",
-            "SHIPPING_CITY",
-            "SHIPPING_COUNTRY",
-            "SHIPPING_NAME",
-            "SHIPPING_PHONE",
-            "SHIPPING_STATE",
-            "SHIPPING_ZIP",
-            "USERAGENT",
-        ]
-        | None
-    ) = None
-
-
-class Label(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    Description: str | None = None
-    Inline: bool | None = None
-    LastUpdatedTime: str | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-
-
-class Outcome(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    Description: str | None = None
-    Inline: bool | None = None
-    LastUpdatedTime: str | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-
-
-class Rule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    Description: str | None = None
-    DetectorId: str | None = None
-    Expression: str | None = None
-    Language: Literal["DETECTORPL"] | None = None
-    LastUpdatedTime: str | None = None
-    Outcomes: list[Outcome] | None = None
-    RuleId: str | None = None
-    RuleVersion: str | None = None
-    Tags: list[Tag] | None = None
-
-
-class DetectorEventType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    Description: str | None = None
-    EntityTypes: list[EntityType] | None = None
-    EventVariables: list[EventVariable] | None = None
-    Inline: bool | None = None
-    Labels: list[Label] | None = None
-    LastUpdatedTime: str | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-
-
-class DetectorProps(DeferredModel):
-    AssociatedModels: list[Model] | None = None
-    Description: str | None = None
-    DetectorId: str
-    DetectorVersionStatus: Literal["DRAFT", "ACTIVE"] | None = None
-    EventType: DetectorEventType
-    RuleExecutionMode: Literal["FIRST_MATCHED", "ALL_MATCHED"] | None = None
-    Rules: list[Rule]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -641,8 +517,10 @@ class Detector(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DetectorProps
-    attributes_model: ClassVar[type[BaseModel]] = DetectorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DetectorProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DetectorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

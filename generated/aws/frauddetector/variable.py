@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._variable_models import (
+        Tag as Tag,
+        VariableAttributes as VariableAttributes,
+        VariableProps as VariableProps,
+    )
 
 __all__ = [
     "Tag",
@@ -23,69 +31,21 @@ __all__ = [
     "VariableProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _variable_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_variable_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "VariableAttributes",
+        "VariableProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VariableAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    LastUpdatedTime: str | None = None
-
-
-class VariableProps(DeferredModel):
-    DataSource: Literal["EVENT", "EXTERNAL_MODEL_SCORE"]
-    DataType: Literal["STRING", "INTEGER", "FLOAT", "BOOLEAN"]
-    DefaultValue: str
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-    VariableType: (
-        Literal[
-            "AUTH_CODE",
-            "AVS",
-            "BILLING_ADDRESS_L1",
-            "BILLING_ADDRESS_L2",
-            "BILLING_CITY",
-            "BILLING_COUNTRY",
-            "BILLING_NAME",
-            "BILLING_PHONE",
-            "BILLING_STATE",
-            "BILLING_ZIP",
-            "CARD_BIN",
-            "CATEGORICAL",
-            "CURRENCY_CODE",
-            "EMAIL_ADDRESS",
-            "FINGERPRINT",
-            "FRAUD_LABEL",
-            "FREE_FORM_TEXT",
-            "IP_ADDRESS",
-            "NUMERIC",
-            "ORDER_ID",
-            "PAYMENT_TYPE",
-            "PHONE_NUMBER",
-            "PRICE",
-            "PRODUCT_CATEGORY",
-            "SHIPPING_ADDRESS_L1",
-            "SHIPPING_ADDRESS_L2",
-            "SHIPPING_CITY",
-            "SHIPPING_COUNTRY",
-            "SHIPPING_NAME",
-            "SHIPPING_PHONE",
-            "SHIPPING_STATE",
-            "SHIPPING_ZIP",
-            "USERAGENT",
-        ]
-        | None
-    ) = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -211,8 +171,10 @@ class Variable(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VariableProps
-    attributes_model: ClassVar[type[BaseModel]] = VariableAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VariableProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VariableAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_repository_association_models import (
+        DataRepositoryAssociationAttributes as DataRepositoryAssociationAttributes,
+        DataRepositoryAssociationAutoExportPolicy as DataRepositoryAssociationAutoExportPolicy,
+        DataRepositoryAssociationAutoImportPolicy as DataRepositoryAssociationAutoImportPolicy,
+        DataRepositoryAssociationProps as DataRepositoryAssociationProps,
+        DataRepositoryAssociationS3 as DataRepositoryAssociationS3,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DataRepositoryAssociation",
@@ -29,53 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _data_repository_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_repository_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataRepositoryAssociationAttributes",
+        "DataRepositoryAssociationAutoExportPolicy",
+        "DataRepositoryAssociationAutoImportPolicy",
+        "DataRepositoryAssociationProps",
+        "DataRepositoryAssociationS3",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataRepositoryAssociationAutoExportPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Events: list[Literal["NEW", "CHANGED", "DELETED"]]
-
-
-class DataRepositoryAssociationAutoImportPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Events: list[Literal["NEW", "CHANGED", "DELETED"]]
-
-
-class DataRepositoryAssociationS3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoExportPolicy: DataRepositoryAssociationAutoExportPolicy | None = None
-    AutoImportPolicy: DataRepositoryAssociationAutoImportPolicy | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DataRepositoryAssociationAttributes(DeferredModel):
-    AssociationId: str | None = None
-    ResourceARN: str | None = None
-
-
-class DataRepositoryAssociationProps(DeferredModel):
-    BatchImportMetaDataOnCreate: bool | None = None
-    DataRepositoryPath: str
-    FileSystemId: str
-    FileSystemPath: str
-    ImportedFileChunkSize: int | None = None
-    S3: DataRepositoryAssociationS3 | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -241,8 +223,12 @@ class DataRepositoryAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataRepositoryAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = DataRepositoryAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataRepositoryAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataRepositoryAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._file_cache_models import (
+        DataRepositoryAssociation as DataRepositoryAssociation,
+        FileCacheAttributes as FileCacheAttributes,
+        FileCacheLogConfiguration as FileCacheLogConfiguration,
+        FileCacheLustreConfiguration as FileCacheLustreConfiguration,
+        FileCacheMetadataConfiguration as FileCacheMetadataConfiguration,
+        FileCacheProps as FileCacheProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DataRepositoryAssociation",
@@ -31,76 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _file_cache_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_file_cache_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataRepositoryAssociation",
+        "FileCacheAttributes",
+        "FileCacheLogConfiguration",
+        "FileCacheLustreConfiguration",
+        "FileCacheMetadataConfiguration",
+        "FileCacheProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataRepositoryAssociation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataRepositoryPath: str
-    FileCachePath: str
-
-
-class FileCacheLogConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: str | None = None
-    Level: Literal["DISABLED", "WARN_ONLY", "ERROR_ONLY", "WARN_ERROR"]
-
-
-class FileCacheMetadataConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StorageCapacity: int
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class FileCacheAttributes(DeferredModel):
-    CreationTime: str | None = None
-    DNSName: str | None = None
-    DataRepositoryAssociationIds: list[str] | None = None
-    FileCacheId: str | None = None
-    Lifecycle: Literal["AVAILABLE", "CREATING", "DELETING", "UPDATING", "FAILED"] | None = None
-    NetworkInterfaceIds: list[str] | None = None
-    OwnerId: str | None = None
-    ResourceARN: str | None = None
-    VpcId: str | None = None
-
-
-class FileCacheLustreConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeploymentType: Literal["CACHE_1"]
-    LogConfiguration: FileCacheLogConfiguration | None = None
-    MetadataConfiguration: FileCacheMetadataConfiguration
-    MountName: str | None = None
-    PerUnitStorageThroughput: int
-    WeeklyMaintenanceStartTime: str | None = None
-
-
-class FileCacheProps(DeferredModel):
-    CopyTagsToDataRepositoryAssociations: bool | None = None
-    DataRepositoryAssociations: list[DataRepositoryAssociation] | None = None
-    FileCacheType: Literal["LUSTRE"]
-    FileCacheTypeVersion: str
-    KmsKeyId: str | None = None
-    LustreConfiguration: FileCacheLustreConfiguration | None = None
-    SecurityGroupIds: list[str] | None = None
-    StorageCapacity: int
-    SubnetIds: list[str]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -380,8 +341,10 @@ class FileCache(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FileCacheProps
-    attributes_model: ClassVar[type[BaseModel]] = FileCacheAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FileCacheProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FileCacheAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

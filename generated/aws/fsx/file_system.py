@@ -8,12 +8,36 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._file_system_models import (
+        FileSystemAttributes as FileSystemAttributes,
+        FileSystemAuditLogConfiguration as FileSystemAuditLogConfiguration,
+        FileSystemClientConfigurations as FileSystemClientConfigurations,
+        FileSystemDataReadCacheConfiguration as FileSystemDataReadCacheConfiguration,
+        FileSystemDiskIopsConfiguration as FileSystemDiskIopsConfiguration,
+        FileSystemFsrmConfiguration as FileSystemFsrmConfiguration,
+        FileSystemLogConfiguration as FileSystemLogConfiguration,
+        FileSystemLustreConfiguration as FileSystemLustreConfiguration,
+        FileSystemMetadataConfiguration as FileSystemMetadataConfiguration,
+        FileSystemNfsExports as FileSystemNfsExports,
+        FileSystemOntapConfiguration as FileSystemOntapConfiguration,
+        FileSystemOpenZFSConfiguration as FileSystemOpenZFSConfiguration,
+        FileSystemProps as FileSystemProps,
+        FileSystemReadCacheConfiguration as FileSystemReadCacheConfiguration,
+        FileSystemRootVolumeConfiguration as FileSystemRootVolumeConfiguration,
+        FileSystemSelfManagedActiveDirectoryConfiguration as FileSystemSelfManagedActiveDirectoryConfiguration,
+        FileSystemUserAndGroupQuotas as FileSystemUserAndGroupQuotas,
+        FileSystemWindowsConfiguration as FileSystemWindowsConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "FileSystem",
@@ -55,231 +79,37 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _file_system_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_file_system_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FileSystemAttributes",
+        "FileSystemAuditLogConfiguration",
+        "FileSystemClientConfigurations",
+        "FileSystemDataReadCacheConfiguration",
+        "FileSystemDiskIopsConfiguration",
+        "FileSystemFsrmConfiguration",
+        "FileSystemLogConfiguration",
+        "FileSystemLustreConfiguration",
+        "FileSystemMetadataConfiguration",
+        "FileSystemNfsExports",
+        "FileSystemOntapConfiguration",
+        "FileSystemOpenZFSConfiguration",
+        "FileSystemProps",
+        "FileSystemReadCacheConfiguration",
+        "FileSystemRootVolumeConfiguration",
+        "FileSystemSelfManagedActiveDirectoryConfiguration",
+        "FileSystemUserAndGroupQuotas",
+        "FileSystemWindowsConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FileSystemAuditLogConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuditLogDestination: str | None = None
-    FileAccessAuditLogLevel: str
-    FileShareAccessAuditLogLevel: str
-
-
-class FileSystemClientConfigurations(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Clients: str | None = None
-    Options: list[str] | None = None
-
-
-class FileSystemDataReadCacheConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SizeGiB: int | None = None
-    SizingMode: str | None = None
-
-
-class FileSystemDiskIopsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Iops: int | None = None
-    Mode: str | None = None
-
-
-class FileSystemFsrmConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventLogDestination: str | None = None
-    FsrmServiceEnabled: bool
-
-
-class FileSystemLogConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: str | None = None
-    Level: str
-
-
-class FileSystemMetadataConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Iops: int | None = None
-    Mode: str | None = None
-
-
-class FileSystemNfsExports(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientConfigurations: list[FileSystemClientConfigurations] | None = None
-
-
-class FileSystemOntapConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutomaticBackupRetentionDays: int | None = None
-    DailyAutomaticBackupStartTime: str | None = None
-    DeploymentType: str
-    DiskIopsConfiguration: FileSystemDiskIopsConfiguration | None = None
-    EndpointIpAddressRange: str | None = None
-    EndpointIpv6AddressRange: str | None = None
-    FsxAdminPassword: str | None = None
-    HAPairs: int | None = None
-    PreferredSubnetId: str | None = None
-    RouteTableIds: list[str] | None = None
-    ThroughputCapacity: int | None = None
-    ThroughputCapacityPerHAPair: int | None = None
-    WeeklyMaintenanceStartTime: str | None = None
-
-
-class FileSystemReadCacheConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SizeGiB: int | None = None
-    SizingMode: str | None = None
-
-
-class FileSystemSelfManagedActiveDirectoryConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DnsIps: list[str] | None = None
-    DomainJoinServiceAccountSecret: str | None = None
-    DomainName: str | None = None
-    FileSystemAdministratorsGroup: str | None = None
-    OrganizationalUnitDistinguishedName: str | None = None
-    Password: str | None = None
-    UserName: str | None = None
-
-
-class FileSystemUserAndGroupQuotas(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: int | None = None
-    StorageCapacityQuotaGiB: int | None = None
-    Type: str | None = None
-
-
-class FileSystemWindowsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActiveDirectoryId: str | None = None
-    Aliases: list[str] | None = None
-    AuditLogConfiguration: FileSystemAuditLogConfiguration | None = None
-    AutomaticBackupRetentionDays: int | None = None
-    CopyTagsToBackups: bool | None = None
-    DailyAutomaticBackupStartTime: str | None = None
-    DeploymentType: str | None = None
-    DiskIopsConfiguration: FileSystemDiskIopsConfiguration | None = None
-    FsrmConfiguration: FileSystemFsrmConfiguration | None = None
-    PreferredSubnetId: str | None = None
-    SelfManagedActiveDirectoryConfiguration: (
-        FileSystemSelfManagedActiveDirectoryConfiguration | None
-    ) = None
-    ThroughputCapacity: int
-    WeeklyMaintenanceStartTime: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class FileSystemAttributes(DeferredModel):
-    DNSName: str | None = None
-    Id: str | None = None
-    LustreMountName: str | None = None
-    ResourceARN: str | None = None
-    RootVolumeId: str | None = None
-
-
-class FileSystemLustreConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoImportPolicy: str | None = None
-    AutomaticBackupRetentionDays: int | None = None
-    CopyTagsToBackups: bool | None = None
-    DailyAutomaticBackupStartTime: str | None = None
-    DataCompressionType: str | None = None
-    DataReadCacheConfiguration: FileSystemDataReadCacheConfiguration | None = None
-    DeploymentType: str | None = None
-    DriveCacheType: str | None = None
-    EfaEnabled: bool | None = None
-    ExportPath: str | None = None
-    ImportPath: str | None = None
-    ImportedFileChunkSize: int | None = None
-    LogConfiguration: FileSystemLogConfiguration | None = None
-    MetadataConfiguration: FileSystemMetadataConfiguration | None = None
-    PerUnitStorageThroughput: int | None = None
-    ThroughputCapacity: int | None = None
-    WeeklyMaintenanceStartTime: str | None = None
-
-
-class FileSystemRootVolumeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CopyTagsToSnapshots: bool | None = None
-    DataCompressionType: str | None = None
-    NfsExports: list[FileSystemNfsExports] | None = None
-    ReadOnly: bool | None = None
-    RecordSizeKiB: int | None = None
-    UserAndGroupQuotas: list[FileSystemUserAndGroupQuotas] | None = None
-
-
-class FileSystemOpenZFSConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutomaticBackupRetentionDays: int | None = None
-    CopyTagsToBackups: bool | None = None
-    CopyTagsToVolumes: bool | None = None
-    DailyAutomaticBackupStartTime: str | None = None
-    DeploymentType: str
-    DiskIopsConfiguration: FileSystemDiskIopsConfiguration | None = None
-    EndpointIpAddressRange: str | None = None
-    EndpointIpv6AddressRange: str | None = None
-    Options: list[str] | None = None
-    PreferredSubnetId: str | None = None
-    ReadCacheConfiguration: FileSystemReadCacheConfiguration | None = None
-    RootVolumeConfiguration: FileSystemRootVolumeConfiguration | None = None
-    RouteTableIds: list[str] | None = None
-    ThroughputCapacity: int | None = None
-    WeeklyMaintenanceStartTime: str | None = None
-
-
-class FileSystemProps(DeferredModel):
-    BackupId: str | None = None
-    FileSystemType: str
-    FileSystemTypeVersion: str | None = None
-    KmsKeyId: str | None = None
-    LustreConfiguration: FileSystemLustreConfiguration | None = None
-    NetworkType: str | None = None
-    OntapConfiguration: FileSystemOntapConfiguration | None = None
-    OpenZFSConfiguration: FileSystemOpenZFSConfiguration | None = None
-    SecurityGroupIds: list[str] | None = None
-    StorageCapacity: int | None = None
-    StorageType: str | None = None
-    SubnetIds: list[str]
-    Tags: list[Tag] | None = None
-    WindowsConfiguration: FileSystemWindowsConfiguration | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -757,8 +587,10 @@ class FileSystem(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FileSystemProps
-    attributes_model: ClassVar[type[BaseModel]] = FileSystemAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FileSystemProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FileSystemAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

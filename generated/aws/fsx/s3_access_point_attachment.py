@@ -8,12 +8,29 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._s3_access_point_attachment_models import (
+        FileSystemGID as FileSystemGID,
+        OntapFileSystemIdentity as OntapFileSystemIdentity,
+        OntapUnixFileSystemUser as OntapUnixFileSystemUser,
+        OntapWindowsFileSystemUser as OntapWindowsFileSystemUser,
+        OpenZFSFileSystemIdentity as OpenZFSFileSystemIdentity,
+        OpenZFSPosixFileSystemUser as OpenZFSPosixFileSystemUser,
+        S3AccessPointAttachmentAttributes as S3AccessPointAttachmentAttributes,
+        S3AccessPointAttachmentProps as S3AccessPointAttachmentProps,
+        S3AccessPointAttachmentS3AccessPoint as S3AccessPointAttachmentS3AccessPoint,
+        S3AccessPointOntapConfiguration as S3AccessPointOntapConfiguration,
+        S3AccessPointOpenZFSConfiguration as S3AccessPointOpenZFSConfiguration,
+        S3AccessPointVpcConfiguration as S3AccessPointVpcConfiguration,
+    )
 
 __all__ = [
     "FileSystemGID",
@@ -41,102 +58,30 @@ __all__ = [
     "S3AccessPointVpcConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _s3_access_point_attachment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_s3_access_point_attachment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FileSystemGID",
+        "OntapFileSystemIdentity",
+        "OntapUnixFileSystemUser",
+        "OntapWindowsFileSystemUser",
+        "OpenZFSFileSystemIdentity",
+        "OpenZFSPosixFileSystemUser",
+        "S3AccessPointAttachmentAttributes",
+        "S3AccessPointAttachmentProps",
+        "S3AccessPointAttachmentS3AccessPoint",
+        "S3AccessPointOntapConfiguration",
+        "S3AccessPointOpenZFSConfiguration",
+        "S3AccessPointVpcConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FileSystemGID(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Gid: float
-
-
-class OntapUnixFileSystemUser(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-
-
-class OntapWindowsFileSystemUser(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-
-
-class OpenZFSPosixFileSystemUser(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Gid: float
-    SecondaryGids: list[FileSystemGID] | None = None
-    Uid: float
-
-
-class S3AccessPointVpcConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VpcId: str
-
-
-class S3AccessPointAttachmentAttributes(DeferredModel):
-    Lifecycle: (
-        Literal["AVAILABLE", "CREATING", "DELETING", "FAILED", "MISCONFIGURED", "UPDATING"] | None
-    ) = None
-
-
-class OntapFileSystemIdentity(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["UNIX", "WINDOWS"]
-    UnixUser: OntapUnixFileSystemUser | None = None
-    WindowsUser: OntapWindowsFileSystemUser | None = None
-
-
-class OpenZFSFileSystemIdentity(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PosixUser: OpenZFSPosixFileSystemUser
-    Type: Literal["POSIX"]
-
-
-class S3AccessPointAttachmentS3AccessPoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alias: str | None = None
-    Policy: dict[str, Any] | str | None = None
-    ResourceARN: str | None = None
-    VpcConfiguration: S3AccessPointVpcConfiguration | None = None
-
-
-class S3AccessPointOntapConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FileSystemIdentity: OntapFileSystemIdentity
-    VolumeId: str
-
-
-class S3AccessPointOpenZFSConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FileSystemIdentity: OpenZFSFileSystemIdentity
-    VolumeId: str
-
-
-class S3AccessPointAttachmentProps(DeferredModel):
-    Name: str
-    OntapConfiguration: S3AccessPointOntapConfiguration | None = None
-    OpenZFSConfiguration: S3AccessPointOpenZFSConfiguration | None = None
-    S3AccessPoint: S3AccessPointAttachmentS3AccessPoint | None = None
-    Type: Literal["OPENZFS", "ONTAP"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -426,8 +371,12 @@ class S3AccessPointAttachment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = S3AccessPointAttachmentProps
-    attributes_model: ClassVar[type[BaseModel]] = S3AccessPointAttachmentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "S3AccessPointAttachmentProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "S3AccessPointAttachmentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._storage_virtual_machine_models import (
+        StorageVirtualMachineActiveDirectoryConfiguration as StorageVirtualMachineActiveDirectoryConfiguration,
+        StorageVirtualMachineAttributes as StorageVirtualMachineAttributes,
+        StorageVirtualMachineProps as StorageVirtualMachineProps,
+        StorageVirtualMachineSelfManagedActiveDirectoryConfiguration as StorageVirtualMachineSelfManagedActiveDirectoryConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "StorageVirtualMachine",
@@ -27,54 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _storage_virtual_machine_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_storage_virtual_machine_models"
+_MODEL_NAMES = frozenset(
+    {
+        "StorageVirtualMachineActiveDirectoryConfiguration",
+        "StorageVirtualMachineAttributes",
+        "StorageVirtualMachineProps",
+        "StorageVirtualMachineSelfManagedActiveDirectoryConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class StorageVirtualMachineSelfManagedActiveDirectoryConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DnsIps: list[str] | None = None
-    DomainJoinServiceAccountSecret: str | None = None
-    DomainName: str | None = None
-    FileSystemAdministratorsGroup: str | None = None
-    OrganizationalUnitDistinguishedName: str | None = None
-    Password: str | None = None
-    UserName: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class StorageVirtualMachineAttributes(DeferredModel):
-    ResourceARN: str | None = None
-    StorageVirtualMachineId: str | None = None
-    UUID: str | None = None
-
-
-class StorageVirtualMachineActiveDirectoryConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NetBiosName: str | None = None
-    SelfManagedActiveDirectoryConfiguration: (
-        StorageVirtualMachineSelfManagedActiveDirectoryConfiguration | None
-    ) = None
-
-
-class StorageVirtualMachineProps(DeferredModel):
-    ActiveDirectoryConfiguration: StorageVirtualMachineActiveDirectoryConfiguration | None = None
-    FileSystemId: str
-    Name: str
-    RootVolumeSecurityStyle: Literal["MIXED", "NTFS", "UNIX"] | None = None
-    SvmAdminPassword: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -282,8 +261,12 @@ class StorageVirtualMachine(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = StorageVirtualMachineProps
-    attributes_model: ClassVar[type[BaseModel]] = StorageVirtualMachineAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "StorageVirtualMachineProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "StorageVirtualMachineAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,32 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._volume_models import (
+        SnaplockRetentionPeriod as SnaplockRetentionPeriod,
+        Tag as Tag,
+        VolumeAggregateConfiguration as VolumeAggregateConfiguration,
+        VolumeAttributes as VolumeAttributes,
+        VolumeAutocommitPeriod as VolumeAutocommitPeriod,
+        VolumeClientConfigurations as VolumeClientConfigurations,
+        VolumeNfsExports as VolumeNfsExports,
+        VolumeOntapConfiguration as VolumeOntapConfiguration,
+        VolumeOpenZFSConfiguration as VolumeOpenZFSConfiguration,
+        VolumeOriginSnapshot as VolumeOriginSnapshot,
+        VolumeProps as VolumeProps,
+        VolumeRetentionPeriod as VolumeRetentionPeriod,
+        VolumeSnaplockConfiguration as VolumeSnaplockConfiguration,
+        VolumeTieringPolicy as VolumeTieringPolicy,
+        VolumeUserAndGroupQuotas as VolumeUserAndGroupQuotas,
+    )
 
 __all__ = [
     "SnaplockRetentionPeriod",
@@ -47,154 +67,33 @@ __all__ = [
     "VolumeUserAndGroupQuotasDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _volume_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_volume_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SnaplockRetentionPeriod",
+        "Tag",
+        "VolumeAggregateConfiguration",
+        "VolumeAttributes",
+        "VolumeAutocommitPeriod",
+        "VolumeClientConfigurations",
+        "VolumeNfsExports",
+        "VolumeOntapConfiguration",
+        "VolumeOpenZFSConfiguration",
+        "VolumeOriginSnapshot",
+        "VolumeProps",
+        "VolumeRetentionPeriod",
+        "VolumeSnaplockConfiguration",
+        "VolumeTieringPolicy",
+        "VolumeUserAndGroupQuotas",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VolumeAggregateConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Aggregates: list[str] | None = None
-    ConstituentsPerAggregate: int | None = None
-
-
-class VolumeAutocommitPeriod(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["DAYS", "HOURS", "MINUTES", "MONTHS", "NONE", "YEARS"]
-    Value: int | None = None
-
-
-class VolumeClientConfigurations(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Clients: str
-    Options: list[str]
-
-
-class VolumeNfsExports(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientConfigurations: list[VolumeClientConfigurations]
-
-
-class VolumeOriginSnapshot(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CopyStrategy: Literal["CLONE", "FULL_COPY", "INCREMENTAL_COPY"]
-    SnapshotARN: str
-
-
-class VolumeRetentionPeriod(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal[
-        "DAYS", "HOURS", "INFINITE", "MINUTES", "MONTHS", "SECONDS", "UNSPECIFIED", "YEARS"
-    ]
-    Value: int | None = None
-
-
-class VolumeTieringPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CoolingPeriod: int | None = None
-    Name: Literal["ALL", "AUTO", "NONE", "SNAPSHOT_ONLY"] | None = None
-
-
-class VolumeUserAndGroupQuotas(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: int
-    StorageCapacityQuotaGiB: int
-    Type: Literal["GROUP", "USER"]
-
-
-class VolumeAttributes(DeferredModel):
-    ResourceARN: str | None = None
-    UUID: str | None = None
-    VolumeId: str | None = None
-
-
-class SnaplockRetentionPeriod(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultRetention: VolumeRetentionPeriod
-    MaximumRetention: VolumeRetentionPeriod
-    MinimumRetention: VolumeRetentionPeriod
-
-
-class VolumeOpenZFSConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CopyTagsToSnapshots: bool | None = None
-    DataCompressionType: Literal["LZ4", "NONE", "ZSTD"] | None = None
-    NfsExports: list[VolumeNfsExports] | None = None
-    Options: list[str] | None = None
-    OriginSnapshot: VolumeOriginSnapshot | None = None
-    ParentVolumeId: str
-    ReadOnly: bool | None = None
-    RecordSizeKiB: int | None = None
-    StorageCapacityQuotaGiB: int | None = None
-    StorageCapacityReservationGiB: int | None = None
-    UserAndGroupQuotas: list[VolumeUserAndGroupQuotas] | None = None
-
-
-class VolumeSnaplockConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuditLogVolume: str | None = None
-    AutocommitPeriod: VolumeAutocommitPeriod | None = None
-    PrivilegedDelete: Literal["DISABLED", "ENABLED", "PERMANENTLY_DISABLED"] | None = None
-    RetentionPeriod: SnaplockRetentionPeriod | None = None
-    SnaplockType: Literal["COMPLIANCE", "ENTERPRISE"]
-    VolumeAppendModeEnabled: str | None = None
-
-
-class VolumeOntapConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AggregateConfiguration: VolumeAggregateConfiguration | None = None
-    CopyTagsToBackups: str | None = None
-    JunctionPath: str | None = None
-    OntapVolumeType: Literal["DP", "RW"] | None = None
-    SecurityStyle: Literal["MIXED", "NTFS", "UNIX"] | None = None
-    SizeInBytes: str | None = None
-    SizeInMegabytes: str | None = None
-    SnaplockConfiguration: VolumeSnaplockConfiguration | None = None
-    SnapshotPolicy: str | None = None
-    StorageEfficiencyEnabled: str | None = None
-    StorageVirtualMachineId: str
-    TieringPolicy: VolumeTieringPolicy | None = None
-    VolumeStyle: Literal["FLEXGROUP", "FLEXVOL"] | None = None
-
-
-class VolumeProps(DeferredModel):
-    BackupId: str | None = None
-    Name: str
-    OntapConfiguration: VolumeOntapConfiguration | None = None
-    OpenZFSConfiguration: VolumeOpenZFSConfiguration | None = None
-    Tags: list[Tag] | None = None
-    VolumeType: Literal["ONTAP", "OPENZFS"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -681,8 +580,10 @@ class Volume(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VolumeProps
-    attributes_model: ClassVar[type[BaseModel]] = VolumeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VolumeProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VolumeAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._build_models import (
+        BuildAttributes as BuildAttributes,
+        BuildProps as BuildProps,
+        BuildStorageLocation as BuildStorageLocation,
+        S3Location as S3Location,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Build",
@@ -27,54 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _build_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_build_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BuildAttributes",
+        "BuildProps",
+        "BuildStorageLocation",
+        "S3Location",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BuildStorageLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    Key: str
-    ObjectVersion: str | None = None
-    RoleArn: str
-
-
-class S3Location(DeferredModel):
-    RoleArn: Any | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class BuildAttributes(DeferredModel):
-    BuildArn: str | None = None
-    BuildId: str | None = None
-
-
-class BuildProps(DeferredModel):
-    Name: str | None = None
-    OperatingSystem: (
-        Literal[
-            "AMAZON_LINUX",
-            "AMAZON_LINUX_2",
-            "AMAZON_LINUX_2023",
-            "WINDOWS_2012",
-            "WINDOWS_2016",
-            "WINDOWS_2022",
-        ]
-        | None
-    ) = None
-    ServerSdkVersion: str | None = None
-    StorageLocation: BuildStorageLocation | None = None
-    Tags: list[Tag] | None = None
-    Version: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -202,8 +181,8 @@ class Build(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BuildProps
-    attributes_model: ClassVar[type[BaseModel]] = BuildAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BuildProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BuildAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

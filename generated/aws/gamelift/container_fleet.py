@@ -8,12 +8,31 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._container_fleet_models import (
+        ConnectionPortRange as ConnectionPortRange,
+        ContainerFleetAttributes as ContainerFleetAttributes,
+        ContainerFleetDeploymentConfiguration as ContainerFleetDeploymentConfiguration,
+        ContainerFleetDeploymentDetails as ContainerFleetDeploymentDetails,
+        ContainerFleetGameSessionCreationLimitPolicy as ContainerFleetGameSessionCreationLimitPolicy,
+        ContainerFleetLocationCapacity as ContainerFleetLocationCapacity,
+        ContainerFleetLogConfiguration as ContainerFleetLogConfiguration,
+        ContainerFleetManagedCapacityConfiguration as ContainerFleetManagedCapacityConfiguration,
+        ContainerFleetProps as ContainerFleetProps,
+        ContainerFleetTargetConfiguration as ContainerFleetTargetConfiguration,
+        IpPermission as IpPermission,
+        LocationConfiguration as LocationConfiguration,
+        ScalingPolicy as ScalingPolicy,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ConnectionPortRange",
@@ -45,187 +64,32 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _container_fleet_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_container_fleet_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConnectionPortRange",
+        "ContainerFleetAttributes",
+        "ContainerFleetDeploymentConfiguration",
+        "ContainerFleetDeploymentDetails",
+        "ContainerFleetGameSessionCreationLimitPolicy",
+        "ContainerFleetLocationCapacity",
+        "ContainerFleetLogConfiguration",
+        "ContainerFleetManagedCapacityConfiguration",
+        "ContainerFleetProps",
+        "ContainerFleetTargetConfiguration",
+        "IpPermission",
+        "LocationConfiguration",
+        "ScalingPolicy",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConnectionPortRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FromPort: int
-    ToPort: int
-
-
-class ContainerFleetDeploymentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImpairmentStrategy: Literal["MAINTAIN", "ROLLBACK"] | None = None
-    MinimumHealthyPercentage: int | None = None
-    ProtectionStrategy: Literal["WITH_PROTECTION", "IGNORE_PROTECTION"] | None = None
-
-
-class ContainerFleetDeploymentDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LatestDeploymentId: str | None = None
-
-
-class ContainerFleetGameSessionCreationLimitPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NewGameSessionsPerCreator: int | None = None
-    PolicyPeriodInMinutes: int | None = None
-
-
-class ContainerFleetLogConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogDestination: Literal["NONE", "CLOUDWATCH", "S3"] | None = None
-    LogGroupArn: str | None = None
-    S3BucketName: str | None = None
-
-
-class ContainerFleetManagedCapacityConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ScaleInAfterInactivityMinutes: int | None = None
-    ZeroCapacityStrategy: Literal["SCALE_TO_AND_FROM_ZERO", "MANUAL"]
-
-
-class ContainerFleetTargetConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetValue: float
-
-
-class IpPermission(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FromPort: int
-    IpRange: str
-    Protocol: Literal["TCP", "UDP"]
-    ToPort: int
-
-
-class ScalingPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComparisonOperator: (
-        Literal[
-            "GreaterThanOrEqualToThreshold",
-            "GreaterThanThreshold",
-            "LessThanThreshold",
-            "LessThanOrEqualToThreshold",
-        ]
-        | None
-    ) = None
-    EvaluationPeriods: int | None = None
-    MetricName: (
-        Literal[
-            "ActivatingGameSessions",
-            "ActiveGameSessions",
-            "ActiveInstances",
-            "AvailableGameSessions",
-            "AvailablePlayerSessions",
-            "CurrentPlayerSessions",
-            "IdleInstances",
-            "PercentAvailableGameSessions",
-            "PercentIdleInstances",
-            "QueueDepth",
-            "WaitTime",
-            "ConcurrentActivatableGameSessions",
-        ]
-        | None
-    ) = None
-    Name: str
-    PolicyType: Literal["RuleBased", "TargetBased", "ManagedScaling"] | None = None
-    ScalingAdjustment: int | None = None
-    ScalingAdjustmentType: (
-        Literal["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"] | None
-    ) = None
-    TargetConfiguration: ContainerFleetTargetConfiguration | None = None
-    Threshold: float | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ContainerFleetAttributes(DeferredModel):
-    CreationTime: str | None = None
-    DeploymentDetails: ContainerFleetDeploymentDetails | None = None
-    FleetArn: str | None = None
-    FleetId: str | None = None
-    GameServerContainerGroupDefinitionArn: str | None = None
-    MaximumGameServerContainerGroupsPerInstance: int | None = None
-    PerInstanceContainerGroupDefinitionArn: str | None = None
-    Status: (
-        Literal[
-            "PENDING",
-            "CREATING",
-            "CREATED",
-            "ACTIVATING",
-            "ACTIVE",
-            "UPDATING",
-            "DELETING",
-            "EXPIRED",
-        ]
-        | None
-    ) = None
-
-
-class ContainerFleetLocationCapacity(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DesiredEC2Instances: int | None = None
-    ManagedCapacityConfiguration: ContainerFleetManagedCapacityConfiguration | None = None
-    MaxSize: int
-    MinSize: int | None = None
-
-
-class LocationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Location: str
-    LocationCapacity: ContainerFleetLocationCapacity | None = None
-    PlayerGatewayStatus: Literal["DISABLED", "ENABLED"] | None = None
-    StoppedActions: list[Literal["AUTO_SCALING"]] | None = None
-
-
-class ContainerFleetProps(DeferredModel):
-    BillingType: Literal["ON_DEMAND", "SPOT"] | None = None
-    DeploymentConfiguration: ContainerFleetDeploymentConfiguration | None = None
-    Description: str | None = None
-    FleetRoleArn: str
-    GameServerContainerGroupDefinitionName: str | None = None
-    GameServerContainerGroupsPerInstance: int | None = None
-    GameSessionCreationLimitPolicy: ContainerFleetGameSessionCreationLimitPolicy | None = None
-    InstanceConnectionPortRange: ConnectionPortRange | None = None
-    InstanceInboundPermissions: list[IpPermission] | None = None
-    InstanceType: str | None = None
-    Locations: list[LocationConfiguration] | None = None
-    LogConfiguration: ContainerFleetLogConfiguration | None = None
-    MetricGroups: list[str] | None = None
-    NewGameSessionProtectionPolicy: Literal["FullProtection", "NoProtection"] | None = None
-    PerInstanceContainerGroupDefinitionName: str | None = None
-    PlayerGatewayMode: Literal["DISABLED", "ENABLED", "REQUIRED"] | None = None
-    ScalingPolicies: list[ScalingPolicy] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -699,8 +563,10 @@ class ContainerFleet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ContainerFleetProps
-    attributes_model: ClassVar[type[BaseModel]] = ContainerFleetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ContainerFleetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ContainerFleetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

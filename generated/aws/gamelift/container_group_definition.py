@@ -8,12 +8,29 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._container_group_definition_models import (
+        ContainerDependency as ContainerDependency,
+        ContainerEnvironment as ContainerEnvironment,
+        ContainerGroupDefinitionAttributes as ContainerGroupDefinitionAttributes,
+        ContainerGroupDefinitionGameServerContainerDefinition as ContainerGroupDefinitionGameServerContainerDefinition,
+        ContainerGroupDefinitionLinuxCapabilities as ContainerGroupDefinitionLinuxCapabilities,
+        ContainerGroupDefinitionPortConfiguration as ContainerGroupDefinitionPortConfiguration,
+        ContainerGroupDefinitionProps as ContainerGroupDefinitionProps,
+        ContainerHealthCheck as ContainerHealthCheck,
+        ContainerMountPoint as ContainerMountPoint,
+        ContainerPortRange as ContainerPortRange,
+        SupportContainerDefinition as SupportContainerDefinition,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ContainerDependency",
@@ -41,175 +58,30 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _container_group_definition_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_container_group_definition_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ContainerDependency",
+        "ContainerEnvironment",
+        "ContainerGroupDefinitionAttributes",
+        "ContainerGroupDefinitionGameServerContainerDefinition",
+        "ContainerGroupDefinitionLinuxCapabilities",
+        "ContainerGroupDefinitionPortConfiguration",
+        "ContainerGroupDefinitionProps",
+        "ContainerHealthCheck",
+        "ContainerMountPoint",
+        "ContainerPortRange",
+        "SupportContainerDefinition",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ContainerDependency(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Condition: Literal["START", "COMPLETE", "SUCCESS", "HEALTHY"]
-    ContainerName: str
-
-
-class ContainerEnvironment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: str
-
-
-class ContainerGroupDefinitionLinuxCapabilities(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Include: (
-        list[
-            Literal[
-                "AUDIT_CONTROL",
-                "AUDIT_WRITE",
-                "BLOCK_SUSPEND",
-                "CHOWN",
-                "DAC_OVERRIDE",
-                "DAC_READ_SEARCH",
-                "FOWNER",
-                "FSETID",
-                "IPC_LOCK",
-                "IPC_OWNER",
-                "KILL",
-                "LEASE",
-                "LINUX_IMMUTABLE",
-                "MAC_ADMIN",
-                "MAC_OVERRIDE",
-                "MKNOD",
-                "NET_ADMIN",
-                "NET_BIND_SERVICE",
-                "NET_BROADCAST",
-                "NET_RAW",
-                "SETFCAP",
-                "SETGID",
-                "SETPCAP",
-                "SETUID",
-                "SYS_ADMIN",
-                "SYS_BOOT",
-                "SYS_CHROOT",
-                "SYS_MODULE",
-                "SYS_NICE",
-                "SYS_PACCT",
-                "SYS_PTRACE",
-                "SYS_RAWIO",
-                "SYS_RESOURCE",
-                "SYS_TIME",
-                "SYS_TTY_CONFIG",
-                "SYSLOG",
-                "WAKE_ALARM",
-            ]
-        ]
-        | None
-    ) = None
-
-
-class ContainerHealthCheck(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Command: list[str]
-    Interval: int | None = None
-    Retries: int | None = None
-    StartPeriod: int | None = None
-    Timeout: int | None = None
-
-
-class ContainerMountPoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessLevel: Literal["READ_ONLY", "READ_AND_WRITE"] | None = None
-    ContainerPath: str | None = None
-    InstancePath: str
-
-
-class ContainerPortRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FromPort: int
-    Protocol: Literal["TCP", "UDP"]
-    ToPort: int
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ContainerGroupDefinitionAttributes(DeferredModel):
-    ContainerGroupDefinitionArn: str | None = None
-    CreationTime: str | None = None
-    Status: Literal["READY", "COPYING", "FAILED"] | None = None
-    StatusReason: str | None = None
-    VersionNumber: int | None = None
-
-
-class ContainerGroupDefinitionPortConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerPortRanges: list[ContainerPortRange]
-
-
-class SupportContainerDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerName: str
-    DependsOn: list[ContainerDependency] | None = None
-    EnvironmentOverride: list[ContainerEnvironment] | None = None
-    Essential: bool | None = None
-    HealthCheck: ContainerHealthCheck | None = None
-    ImageUri: str
-    LinuxCapabilities: ContainerGroupDefinitionLinuxCapabilities | None = None
-    MemoryHardLimitMebibytes: int | None = None
-    MountPoints: list[ContainerMountPoint] | None = None
-    PortConfiguration: ContainerGroupDefinitionPortConfiguration | None = None
-    ResolvedImageDigest: str | None = None
-    Vcpu: float | None = None
-
-
-class ContainerGroupDefinitionGameServerContainerDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerName: str
-    DependsOn: list[ContainerDependency] | None = None
-    EnvironmentOverride: list[ContainerEnvironment] | None = None
-    ImageUri: str
-    LinuxCapabilities: ContainerGroupDefinitionLinuxCapabilities | None = None
-    MountPoints: list[ContainerMountPoint] | None = None
-    PortConfiguration: ContainerGroupDefinitionPortConfiguration | None = None
-    ResolvedImageDigest: str | None = None
-    ServerSdkVersion: str
-    Vcpu: float | None = None
-
-
-class ContainerGroupDefinitionProps(DeferredModel):
-    ContainerGroupType: Literal["GAME_SERVER", "PER_INSTANCE"] | None = None
-    GameServerContainerDefinition: ContainerGroupDefinitionGameServerContainerDefinition | None = (
-        None
-    )
-    Name: str
-    OperatingSystem: Literal["AMAZON_LINUX_2023"]
-    SourceVersionNumber: int | None = None
-    SupportContainerDefinitions: list[SupportContainerDefinition] | None = None
-    Tags: list[Tag] | None = None
-    TotalMemoryLimitMebibytes: int
-    TotalVcpuLimit: float | None = None
-    VersionDescription: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -672,8 +544,12 @@ class ContainerGroupDefinition(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ContainerGroupDefinitionProps
-    attributes_model: ClassVar[type[BaseModel]] = ContainerGroupDefinitionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ContainerGroupDefinitionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ContainerGroupDefinitionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

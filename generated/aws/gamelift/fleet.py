@@ -8,12 +8,32 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._fleet_models import (
+        FleetAnywhereConfiguration as FleetAnywhereConfiguration,
+        FleetAttributes as FleetAttributes,
+        FleetCertificateConfiguration as FleetCertificateConfiguration,
+        FleetLocationCapacity as FleetLocationCapacity,
+        FleetManagedCapacityConfiguration as FleetManagedCapacityConfiguration,
+        FleetPlayerGatewayConfiguration as FleetPlayerGatewayConfiguration,
+        FleetProps as FleetProps,
+        FleetResourceCreationLimitPolicy as FleetResourceCreationLimitPolicy,
+        FleetRuntimeConfiguration as FleetRuntimeConfiguration,
+        FleetTargetConfiguration as FleetTargetConfiguration,
+        IpPermission as IpPermission,
+        LocationConfiguration as LocationConfiguration,
+        ScalingPolicy as ScalingPolicy,
+        ServerProcess as ServerProcess,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Fleet",
@@ -47,202 +67,33 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _fleet_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_fleet_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FleetAnywhereConfiguration",
+        "FleetAttributes",
+        "FleetCertificateConfiguration",
+        "FleetLocationCapacity",
+        "FleetManagedCapacityConfiguration",
+        "FleetPlayerGatewayConfiguration",
+        "FleetProps",
+        "FleetResourceCreationLimitPolicy",
+        "FleetRuntimeConfiguration",
+        "FleetTargetConfiguration",
+        "IpPermission",
+        "LocationConfiguration",
+        "ScalingPolicy",
+        "ServerProcess",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FleetAnywhereConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cost: str
-
-
-class FleetCertificateConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateType: Literal["DISABLED", "GENERATED"]
-
-
-class FleetManagedCapacityConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ScaleInAfterInactivityMinutes: int | None = None
-    ZeroCapacityStrategy: Literal["SCALE_TO_AND_FROM_ZERO", "MANUAL"]
-
-
-class FleetPlayerGatewayConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GameServerIpProtocolSupported: Literal["IPv4", "DUAL_STACK"] | None = None
-
-
-class FleetResourceCreationLimitPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NewGameSessionsPerCreator: int | None = None
-    PolicyPeriodInMinutes: int | None = None
-
-
-class FleetTargetConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetValue: float
-
-
-class IpPermission(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FromPort: int
-    IpRange: str
-    Protocol: Literal["TCP", "UDP"]
-    ToPort: int
-
-
-class ScalingPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComparisonOperator: (
-        Literal[
-            "GreaterThanOrEqualToThreshold",
-            "GreaterThanThreshold",
-            "LessThanThreshold",
-            "LessThanOrEqualToThreshold",
-        ]
-        | None
-    ) = None
-    EvaluationPeriods: int | None = None
-    Location: str | None = None
-    MetricName: (
-        Literal[
-            "ActivatingGameSessions",
-            "ActiveGameSessions",
-            "ActiveInstances",
-            "AvailableGameSessions",
-            "AvailablePlayerSessions",
-            "CurrentPlayerSessions",
-            "IdleInstances",
-            "PercentAvailableGameSessions",
-            "PercentIdleInstances",
-            "QueueDepth",
-            "WaitTime",
-            "ConcurrentActivatableGameSessions",
-        ]
-        | None
-    ) = None
-    Name: str
-    PolicyType: Literal["RuleBased", "TargetBased", "ManagedScaling"] | None = None
-    ScalingAdjustment: int | None = None
-    ScalingAdjustmentType: (
-        Literal["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"] | None
-    ) = None
-    Status: (
-        Literal[
-            "ACTIVE",
-            "UPDATE_REQUESTED",
-            "UPDATING",
-            "DELETE_REQUESTED",
-            "DELETING",
-            "DELETED",
-            "ERROR",
-        ]
-        | None
-    ) = None
-    TargetConfiguration: FleetTargetConfiguration | None = None
-    Threshold: float | None = None
-    UpdateStatus: Literal["PENDING_UPDATE"] | None = None
-
-
-class ServerProcess(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConcurrentExecutions: int
-    LaunchPath: str
-    Parameters: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class FleetAttributes(DeferredModel):
-    FleetArn: str | None = None
-    FleetId: str | None = None
-
-
-class FleetLocationCapacity(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DesiredEC2Instances: int | None = None
-    ManagedCapacityConfiguration: FleetManagedCapacityConfiguration | None = None
-    MaxSize: int
-    MinSize: int | None = None
-
-
-class FleetRuntimeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GameSessionActivationTimeoutSeconds: int | None = None
-    MaxConcurrentGameSessionActivations: int | None = None
-    ServerProcesses: list[ServerProcess] | None = None
-
-
-class LocationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Location: str
-    LocationCapacity: FleetLocationCapacity | None = None
-    PlayerGatewayStatus: Literal["DISABLED", "ENABLED"] | None = None
-
-
-class FleetProps(DeferredModel):
-    AnywhereConfiguration: FleetAnywhereConfiguration | None = None
-    ApplyCapacity: (
-        Literal["ON_UPDATE", "ON_CREATE_AND_UPDATE", "ON_CREATE_AND_UPDATE_WITH_AUTOSCALING"] | None
-    ) = None
-    BuildId: str | None = None
-    CertificateConfiguration: FleetCertificateConfiguration | None = None
-    ComputeType: Literal["EC2", "ANYWHERE"] | None = None
-    Description: str | None = None
-    DesiredEC2Instances: int | None = None
-    EC2InboundPermissions: list[IpPermission] | None = None
-    EC2InstanceType: str | None = None
-    FleetType: Literal["ON_DEMAND", "SPOT"] | None = None
-    InstanceRoleARN: str | None = None
-    InstanceRoleCredentialsProvider: Literal["SHARED_CREDENTIAL_FILE"] | None = None
-    Locations: list[LocationConfiguration] | None = None
-    LogPaths: list[str] | None = None
-    MaxSize: int | None = None
-    MetricGroups: list[str] | None = None
-    MinSize: int | None = None
-    Name: str
-    NewGameSessionProtectionPolicy: Literal["FullProtection", "NoProtection"] | None = None
-    PeerVpcAwsAccountId: str | None = None
-    PeerVpcId: str | None = None
-    PlayerGatewayConfiguration: FleetPlayerGatewayConfiguration | None = None
-    PlayerGatewayMode: Literal["DISABLED", "ENABLED", "REQUIRED"] | None = None
-    ResourceCreationLimitPolicy: FleetResourceCreationLimitPolicy | None = None
-    RuntimeConfiguration: FleetRuntimeConfiguration | None = None
-    ScalingPolicies: list[ScalingPolicy] | None = None
-    ScriptId: str | None = None
-    ServerLaunchParameters: str | None = None
-    ServerLaunchPath: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -748,8 +599,8 @@ class Fleet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FleetProps
-    attributes_model: ClassVar[type[BaseModel]] = FleetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FleetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FleetAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._game_server_group_models import (
+        GameServerGroupAttributes as GameServerGroupAttributes,
+        GameServerGroupAutoScalingPolicy as GameServerGroupAutoScalingPolicy,
+        GameServerGroupGameServerGroup as GameServerGroupGameServerGroup,
+        GameServerGroupLaunchTemplate as GameServerGroupLaunchTemplate,
+        GameServerGroupProps as GameServerGroupProps,
+        GameServerGroupTargetTrackingConfiguration as GameServerGroupTargetTrackingConfiguration,
+        InstanceDefinition as InstanceDefinition,
+        Tag as Tag,
+    )
 
 __all__ = [
     "GameServerGroup",
@@ -33,89 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _game_server_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_game_server_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "GameServerGroupAttributes",
+        "GameServerGroupAutoScalingPolicy",
+        "GameServerGroupGameServerGroup",
+        "GameServerGroupLaunchTemplate",
+        "GameServerGroupProps",
+        "GameServerGroupTargetTrackingConfiguration",
+        "InstanceDefinition",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class GameServerGroupLaunchTemplate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LaunchTemplateId: str | None = None
-    LaunchTemplateName: str | None = None
-    Version: str | None = None
-
-
-class GameServerGroupTargetTrackingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetValue: float
-
-
-class InstanceDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceType: str
-    WeightedCapacity: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class GameServerGroupAttributes(DeferredModel):
-    AutoScalingGroupArn: str | None = None
-    GameServerGroupArn: str | None = None
-
-
-class GameServerGroupAutoScalingPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EstimatedInstanceWarmup: float | None = None
-    TargetTrackingConfiguration: GameServerGroupTargetTrackingConfiguration
-
-
-class GameServerGroupGameServerGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoScalingGroupArn: str | None = None
-    BalancingStrategy: Literal["SPOT_ONLY", "SPOT_PREFERRED", "ON_DEMAND_ONLY"] | None = None
-    CreationTime: str | None = None
-    GameServerGroupArn: str | None = None
-    GameServerGroupName: str | None = None
-    GameServerProtectionPolicy: Literal["NO_PROTECTION", "FULL_PROTECTION"] | None = None
-    InstanceDefinitions: list[InstanceDefinition] | None = None
-    LastUpdatedTime: str | None = None
-    RoleArn: str | None = None
-    Status: (
-        Literal["NEW", "ACTIVATING", "ACTIVE", "DELETE_SCHEDULED", "DELETING", "DELETED", "ERROR"]
-        | None
-    ) = None
-    StatusReason: str | None = None
-    SuspendedActions: list[Literal["REPLACE_INSTANCE_TYPES"]] | None = None
-
-
-class GameServerGroupProps(DeferredModel):
-    AutoScalingPolicy: GameServerGroupAutoScalingPolicy | None = None
-    BalancingStrategy: Literal["SPOT_ONLY", "SPOT_PREFERRED", "ON_DEMAND_ONLY"] | None = None
-    DeleteOption: Literal["SAFE_DELETE", "FORCE_DELETE", "RETAIN"] | None = None
-    GameServerGroupName: str
-    GameServerProtectionPolicy: Literal["NO_PROTECTION", "FULL_PROTECTION"] | None = None
-    InstanceDefinitions: list[InstanceDefinition]
-    LaunchTemplate: GameServerGroupLaunchTemplate | None = None
-    MaxSize: float | None = None
-    MinSize: float | None = None
-    RoleArn: str
-    Tags: list[Tag] | None = None
-    VpcSubnets: list[str] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -403,8 +353,10 @@ class GameServerGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GameServerGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = GameServerGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GameServerGroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GameServerGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

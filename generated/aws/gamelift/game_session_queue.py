@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._game_session_queue_models import (
+        GameSessionQueueAttributes as GameSessionQueueAttributes,
+        GameSessionQueueDestination as GameSessionQueueDestination,
+        GameSessionQueueFilterConfiguration as GameSessionQueueFilterConfiguration,
+        GameSessionQueuePriorityConfiguration as GameSessionQueuePriorityConfiguration,
+        GameSessionQueueProps as GameSessionQueueProps,
+        PlayerLatencyPolicy as PlayerLatencyPolicy,
+        Tag as Tag,
+    )
 
 __all__ = [
     "GameSessionQueue",
@@ -31,62 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _game_session_queue_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_game_session_queue_models"
+_MODEL_NAMES = frozenset(
+    {
+        "GameSessionQueueAttributes",
+        "GameSessionQueueDestination",
+        "GameSessionQueueFilterConfiguration",
+        "GameSessionQueuePriorityConfiguration",
+        "GameSessionQueueProps",
+        "PlayerLatencyPolicy",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class GameSessionQueueDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationArn: str | None = None
-
-
-class GameSessionQueueFilterConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedLocations: list[str] | None = None
-
-
-class GameSessionQueuePriorityConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LocationOrder: list[str] | None = None
-    PriorityOrder: list[Literal["LATENCY", "COST", "DESTINATION", "LOCATION"]] | None = None
-
-
-class PlayerLatencyPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaximumIndividualPlayerLatencyMilliseconds: int | None = None
-    PolicyDurationSeconds: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class GameSessionQueueAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class GameSessionQueueProps(DeferredModel):
-    CustomEventData: str | None = None
-    Destinations: list[GameSessionQueueDestination] | None = None
-    FilterConfiguration: GameSessionQueueFilterConfiguration | None = None
-    Name: str
-    NotificationTarget: str | None = None
-    PlayerLatencyPolicies: list[PlayerLatencyPolicy] | None = None
-    PriorityConfiguration: GameSessionQueuePriorityConfiguration | None = None
-    Tags: list[Tag] | None = None
-    TimeoutInSeconds: int | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -286,8 +261,12 @@ class GameSessionQueue(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GameSessionQueueProps
-    attributes_model: ClassVar[type[BaseModel]] = GameSessionQueueAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GameSessionQueueProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GameSessionQueueAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

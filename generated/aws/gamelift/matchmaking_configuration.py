@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._matchmaking_configuration_models import (
+        GameProperty as GameProperty,
+        MatchmakingConfigurationAttributes as MatchmakingConfigurationAttributes,
+        MatchmakingConfigurationProps as MatchmakingConfigurationProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "GameProperty",
@@ -25,48 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _matchmaking_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_matchmaking_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "GameProperty",
+        "MatchmakingConfigurationAttributes",
+        "MatchmakingConfigurationProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class GameProperty(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class MatchmakingConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class MatchmakingConfigurationProps(DeferredModel):
-    AcceptanceRequired: bool
-    AcceptanceTimeoutSeconds: int | None = None
-    AdditionalPlayerCount: int | None = None
-    BackfillMode: Literal["AUTOMATIC", "MANUAL"] | None = None
-    CreationTime: str | None = None
-    CustomEventData: str | None = None
-    Description: str | None = None
-    FlexMatchMode: Literal["STANDALONE", "WITH_QUEUE"] | None = None
-    GameProperties: list[GameProperty] | None = None
-    GameSessionData: str | None = None
-    GameSessionQueueArns: list[str] | None = None
-    Name: str
-    NotificationTarget: str | None = None
-    RequestTimeoutSeconds: int
-    RuleSetArn: str | None = None
-    RuleSetName: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -203,8 +186,12 @@ class MatchmakingConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MatchmakingConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = MatchmakingConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MatchmakingConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MatchmakingConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

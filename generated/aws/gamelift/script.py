@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._script_models import (
+        S3Location as S3Location,
+        ScriptAttributes as ScriptAttributes,
+        ScriptProps as ScriptProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "S3Location",
@@ -25,41 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _script_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_script_models"
+_MODEL_NAMES = frozenset(
+    {
+        "S3Location",
+        "ScriptAttributes",
+        "ScriptProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class S3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    Key: str
-    ObjectVersion: str | None = None
-    RoleArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ScriptAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    Id: str | None = None
-    SizeOnDisk: int | None = None
-
-
-class ScriptProps(DeferredModel):
-    Name: str | None = None
-    NodeJsVersion: str | None = None
-    StorageLocation: S3Location
-    Tags: list[Tag] | None = None
-    Version: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -169,8 +159,10 @@ class Script(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ScriptProps
-    attributes_model: ClassVar[type[BaseModel]] = ScriptAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ScriptProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ScriptAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._accelerator_models import (
+        AcceleratorAttributes as AcceleratorAttributes,
+        AcceleratorProps as AcceleratorProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Accelerator",
@@ -23,35 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _accelerator_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_accelerator_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AcceleratorAttributes",
+        "AcceleratorProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AcceleratorAttributes(DeferredModel):
-    AcceleratorArn: str | None = None
-    DnsName: str | None = None
-    DualStackDnsName: str | None = None
-    Ipv4Addresses: list[str] | None = None
-    Ipv6Addresses: list[str] | None = None
-
-
-class AcceleratorProps(DeferredModel):
-    Enabled: bool | None = None
-    FlowLogsEnabled: bool | None = None
-    FlowLogsS3Bucket: str | None = None
-    FlowLogsS3Prefix: str | None = None
-    IpAddressType: Literal["IPV4", "DUAL_STACK"] | None = None
-    IpAddresses: list[str] | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -149,8 +143,10 @@ class Accelerator(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AcceleratorProps
-    attributes_model: ClassVar[type[BaseModel]] = AcceleratorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AcceleratorProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AcceleratorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._endpoint_group_models import (
+        EndpointConfiguration as EndpointConfiguration,
+        EndpointGroupAttributes as EndpointGroupAttributes,
+        EndpointGroupProps as EndpointGroupProps,
+        PortOverride as PortOverride,
+    )
 
 __all__ = [
     "EndpointConfiguration",
@@ -25,43 +34,22 @@ __all__ = [
     "PortOverrideDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _endpoint_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_endpoint_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EndpointConfiguration",
+        "EndpointGroupAttributes",
+        "EndpointGroupProps",
+        "PortOverride",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EndpointConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttachmentArn: str | None = None
-    ClientIPPreservationEnabled: bool | None = None
-    EndpointId: str
-    Weight: int | None = None
-
-
-class PortOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndpointPort: int
-    ListenerPort: int
-
-
-class EndpointGroupAttributes(DeferredModel):
-    EndpointGroupArn: str | None = None
-
-
-class EndpointGroupProps(DeferredModel):
-    EndpointConfigurations: list[EndpointConfiguration] | None = None
-    EndpointGroupRegion: str
-    HealthCheckIntervalSeconds: int | None = None
-    HealthCheckPath: str | None = None
-    HealthCheckPort: int | None = None
-    HealthCheckProtocol: Literal["TCP", "HTTP", "HTTPS"] | None = None
-    ListenerArn: str
-    PortOverrides: list[PortOverride] | None = None
-    ThresholdCount: int | None = None
-    TrafficDialPercentage: float | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -178,8 +166,10 @@ class EndpointGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EndpointGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = EndpointGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EndpointGroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EndpointGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._listener_models import (
+        ListenerAttributes as ListenerAttributes,
+        ListenerProps as ListenerProps,
+        PortRange as PortRange,
+    )
 
 __all__ = [
     "Listener",
@@ -23,27 +31,21 @@ __all__ = [
     "PortRangeDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _listener_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_listener_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ListenerAttributes",
+        "ListenerProps",
+        "PortRange",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PortRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FromPort: int
-    ToPort: int
-
-
-class ListenerAttributes(DeferredModel):
-    ListenerArn: str | None = None
-
-
-class ListenerProps(DeferredModel):
-    AcceleratorArn: str
-    ClientAffinity: Literal["NONE", "SOURCE_IP"] | None = None
-    PortRanges: list[PortRange]
-    Protocol: Literal["TCP", "UDP"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -122,8 +124,10 @@ class Listener(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ListenerProps
-    attributes_model: ClassVar[type[BaseModel]] = ListenerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ListenerProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ListenerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

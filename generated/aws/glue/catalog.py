@@ -6,14 +6,28 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._catalog_models import (
+        CatalogAttributes as CatalogAttributes,
+        CatalogCatalogProperties as CatalogCatalogProperties,
+        CatalogDataLakeAccessProperties as CatalogDataLakeAccessProperties,
+        CatalogFederatedCatalog as CatalogFederatedCatalog,
+        CatalogProps as CatalogProps,
+        CatalogTargetRedshiftCatalog as CatalogTargetRedshiftCatalog,
+        DataLakePrincipal as DataLakePrincipal,
+        PrincipalPermissions as PrincipalPermissions,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Catalog",
@@ -35,104 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _catalog_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_catalog_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CatalogAttributes",
+        "CatalogCatalogProperties",
+        "CatalogDataLakeAccessProperties",
+        "CatalogFederatedCatalog",
+        "CatalogProps",
+        "CatalogTargetRedshiftCatalog",
+        "DataLakePrincipal",
+        "PrincipalPermissions",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CatalogDataLakeAccessProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowFullTableExternalDataAccess: Literal["True", "False"] | None = None
-    CatalogType: str | None = None
-    DataLakeAccess: bool | None = None
-    DataTransferRole: str | None = None
-    KmsKey: str | None = None
-    ManagedWorkgroupName: str | None = None
-    ManagedWorkgroupStatus: str | None = None
-    RedshiftDatabaseName: str | None = None
-
-
-class CatalogFederatedCatalog(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectionName: str | None = None
-    Identifier: str | None = None
-
-
-class CatalogTargetRedshiftCatalog(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogArn: str
-
-
-class DataLakePrincipal(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataLakePrincipalIdentifier: str | None = None
-
-
-class PrincipalPermissions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Permissions: (
-        list[
-            Literal[
-                "ALL",
-                "SELECT",
-                "ALTER",
-                "DROP",
-                "DELETE",
-                "INSERT",
-                "CREATE_DATABASE",
-                "CREATE_TABLE",
-                "DATA_LOCATION_ACCESS",
-            ]
-        ]
-        | None
-    ) = None
-    Principal: DataLakePrincipal | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CatalogAttributes(DeferredModel):
-    CatalogId: str | None = None
-    CreateTime: int | None = None
-    ResourceArn: str | None = None
-    UpdateTime: int | None = None
-
-
-class CatalogCatalogProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DataLakeAccessProperties: CatalogDataLakeAccessProperties | None = None
-
-
-class CatalogProps(DeferredModel):
-    AllowFullTableExternalDataAccess: Literal["True", "False"] | None = None
-    CatalogProperties: CatalogCatalogProperties | None = None
-    CreateDatabaseDefaultPermissions: list[PrincipalPermissions] | None = None
-    CreateTableDefaultPermissions: list[PrincipalPermissions] | None = None
-    Description: str | None = None
-    FederatedCatalog: CatalogFederatedCatalog | None = None
-    Name: str
-    OverwriteChildResourcePermissionsWithDefault: Literal["Accept", "Deny"] | None = None
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Tags: list[Tag] | None = None
-    TargetRedshiftCatalog: CatalogTargetRedshiftCatalog | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -377,8 +314,10 @@ class Catalog(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CatalogProps
-    attributes_model: ClassVar[type[BaseModel]] = CatalogAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CatalogProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CatalogAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._classifier_models import (
+        ClassifierAttributes as ClassifierAttributes,
+        ClassifierCsvClassifier as ClassifierCsvClassifier,
+        ClassifierGrokClassifier as ClassifierGrokClassifier,
+        ClassifierJsonClassifier as ClassifierJsonClassifier,
+        ClassifierProps as ClassifierProps,
+        ClassifierXMLClassifier as ClassifierXMLClassifier,
+    )
 
 __all__ = [
     "Classifier",
@@ -29,61 +40,24 @@ __all__ = [
     "ClassifierXMLClassifierDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _classifier_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_classifier_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ClassifierAttributes",
+        "ClassifierCsvClassifier",
+        "ClassifierGrokClassifier",
+        "ClassifierJsonClassifier",
+        "ClassifierProps",
+        "ClassifierXMLClassifier",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ClassifierCsvClassifier(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowSingleColumn: bool | None = None
-    ContainsCustomDatatype: list[str] | None = None
-    ContainsHeader: Literal["ABSENT", "PRESENT", "UNKNOWN"] | None = None
-    CustomDatatypeConfigured: bool | None = None
-    Delimiter: str | None = None
-    DisableValueTrimming: bool | None = None
-    Header: list[str] | None = None
-    Name: str | None = None
-    QuoteSymbol: str | None = None
-
-
-class ClassifierGrokClassifier(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Classification: str
-    CustomPatterns: str | None = None
-    GrokPattern: str
-    Name: str | None = None
-
-
-class ClassifierJsonClassifier(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    JsonPath: str
-    Name: str | None = None
-
-
-class ClassifierXMLClassifier(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Classification: str
-    Name: str | None = None
-    RowTag: str
-
-
-class ClassifierAttributes(DeferredModel):
-    Name: str | None = None
-
-
-class ClassifierProps(DeferredModel):
-    CsvClassifier: ClassifierCsvClassifier | None = None
-    GrokClassifier: ClassifierGrokClassifier | None = None
-    JsonClassifier: ClassifierJsonClassifier | None = None
-    XMLClassifier: ClassifierXMLClassifier | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -258,8 +232,10 @@ class Classifier(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ClassifierProps
-    attributes_model: ClassVar[type[BaseModel]] = ClassifierAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ClassifierProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ClassifierAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

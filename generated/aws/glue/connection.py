@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._connection_models import (
+        AuthenticationConfigurationInput as AuthenticationConfigurationInput,
+        ConnectionAttributes as ConnectionAttributes,
+        ConnectionAuthenticationConfiguration as ConnectionAuthenticationConfiguration,
+        ConnectionAuthorizationCodeProperties as ConnectionAuthorizationCodeProperties,
+        ConnectionBasicAuthenticationCredentials as ConnectionBasicAuthenticationCredentials,
+        ConnectionConnectionInput as ConnectionConnectionInput,
+        ConnectionOAuth2ClientApplication as ConnectionOAuth2ClientApplication,
+        ConnectionOAuth2Credentials as ConnectionOAuth2Credentials,
+        ConnectionOAuth2Properties as ConnectionOAuth2Properties,
+        ConnectionPhysicalConnectionRequirements as ConnectionPhysicalConnectionRequirements,
+        ConnectionProps as ConnectionProps,
+    )
 
 __all__ = [
     "AuthenticationConfigurationInput",
@@ -39,202 +55,29 @@ __all__ = [
     "ConnectionProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _connection_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_connection_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AuthenticationConfigurationInput",
+        "ConnectionAttributes",
+        "ConnectionAuthenticationConfiguration",
+        "ConnectionAuthorizationCodeProperties",
+        "ConnectionBasicAuthenticationCredentials",
+        "ConnectionConnectionInput",
+        "ConnectionOAuth2ClientApplication",
+        "ConnectionOAuth2Credentials",
+        "ConnectionOAuth2Properties",
+        "ConnectionPhysicalConnectionRequirements",
+        "ConnectionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AuthenticationConfigurationInput(DeferredModel):
-    KmsKeyArn: Any | None = None
-
-
-class ConnectionAuthorizationCodeProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationCode: str | None = None
-    RedirectUri: str | None = None
-
-
-class ConnectionBasicAuthenticationCredentials(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Password: str | None = None
-    Username: str | None = None
-
-
-class ConnectionOAuth2ClientApplication(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AWSManagedClientApplicationReference: str | None = None
-    UserManagedClientApplicationClientId: str | None = None
-
-
-class ConnectionOAuth2Credentials(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessToken: str | None = None
-    JwtToken: str | None = None
-    RefreshToken: str | None = None
-    UserManagedClientApplicationClientSecret: str | None = None
-
-
-class ConnectionOAuth2Properties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationCodeProperties: ConnectionAuthorizationCodeProperties | None = None
-    OAuth2ClientApplication: ConnectionOAuth2ClientApplication | None = None
-    OAuth2Credentials: ConnectionOAuth2Credentials | None = None
-    OAuth2GrantType: (
-        Literal["AUTHORIZATION_CODE", "CLIENT_CREDENTIALS", "JWT_BEARER", "REFRESH_TOKEN"] | None
-    ) = None
-    TokenUrl: str | None = None
-    TokenUrlParametersMap: dict[str, Any] | None = None
-
-
-class ConnectionPhysicalConnectionRequirements(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZone: str | None = None
-    SecurityGroupIdList: list[str] | None = None
-    SubnetId: str | None = None
-
-
-class ConnectionAttributes(DeferredModel):
-    Name: str | None = None
-
-
-class ConnectionAuthenticationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthenticationType: Literal["BASIC", "CUSTOM", "IAM", "OAUTH2"]
-    BasicAuthenticationCredentials: ConnectionBasicAuthenticationCredentials | None = None
-    CustomAuthenticationCredentials: dict[str, Any] | None = None
-    KmsKeyArn: str | None = None
-    OAuth2Properties: ConnectionOAuth2Properties | None = None
-    SecretArn: str | None = None
-
-
-class ConnectionConnectionInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AthenaProperties: dict[str, Any] | None = None
-    AuthenticationConfiguration: ConnectionAuthenticationConfiguration | None = None
-    ConnectionProperties: dict[str, Any] | str | None = None
-    ConnectionType: Literal[
-        "ADOBEANALYTICS",
-        "ASANA",
-        "AZURECOSMOS",
-        "AZURESQL",
-        "BIGQUERY",
-        "BLACKBAUD",
-        "BLACKBAUDRAISEREDGENXT",
-        "CIRCLECI",
-        "CLOUDERAHIVE",
-        "CLOUDERAIMPALA",
-        "CLOUDWATCH",
-        "CLOUDWATCHMETRICS",
-        "CMDB",
-        "CUSTOM",
-        "DATADOG",
-        "DATALAKEGEN2",
-        "DB2",
-        "DB2AS400",
-        "DOCUMENTDB",
-        "DOCUSIGNMONITOR",
-        "DOMO",
-        "DYNAMODB",
-        "DYNATRACE",
-        "FACEBOOKADS",
-        "FACEBOOKPAGEINSIGHTS",
-        "FRESHDESK",
-        "FRESHSALES",
-        "GITLAB",
-        "GOOGLEADS",
-        "GOOGLEANALYTICS4",
-        "GOOGLECLOUDSTORAGE",
-        "GOOGLESEARCHCONSOLE",
-        "GOOGLESHEETS",
-        "HBASE",
-        "HUBSPOT",
-        "INSTAGRAMADS",
-        "INTERCOM",
-        "JDBC",
-        "JIRACLOUD",
-        "KAFKA",
-        "KUSTOMER",
-        "LINKEDIN",
-        "MAILCHIMP",
-        "MARKETO",
-        "MARKETPLACE",
-        "MICROSOFTDYNAMIC365FINANCEANDOPS",
-        "MICROSOFTDYNAMICS365CRM",
-        "MICROSOFTTEAMS",
-        "MIXPANEL",
-        "MONDAY",
-        "MONGODB",
-        "MYSQL",
-        "NETSUITEERP",
-        "NETWORK",
-        "OKTA",
-        "OPENSEARCH",
-        "ORACLE",
-        "PAYPAL",
-        "PENDO",
-        "PIPEDIVE",
-        "PIPEDRIVE",
-        "POSTGRESQL",
-        "PRODUCTBOARD",
-        "QUICKBOOKS",
-        "SALESFORCE",
-        "SALESFORCECOMMERCECLOUD",
-        "SALESFORCEMARKETINGCLOUD",
-        "SALESFORCEPARDOT",
-        "SAPCONCUR",
-        "SAPHANA",
-        "SAPODATA",
-        "SENDGRID",
-        "SERVICENOW",
-        "SFTP",
-        "SLACK",
-        "SMARTSHEET",
-        "SNAPCHATADS",
-        "SQLSERVER",
-        "STRIPE",
-        "SYNAPSE",
-        "TERADATA",
-        "TERADATANOS",
-        "TIMESTREAM",
-        "TPCDS",
-        "TWILIO",
-        "VERTICA",
-        "VIEW_VALIDATION_ATHENA",
-        "VIEW_VALIDATION_REDSHIFT",
-        "WOOCOMMERCE",
-        "ZENDESK",
-        "ZOHOCRM",
-        "ZOOM",
-    ]
-    Description: str | None = None
-    MatchCriteria: list[str] | None = None
-    Name: str | None = None
-    PhysicalConnectionRequirements: ConnectionPhysicalConnectionRequirements | None = None
-    PythonProperties: dict[str, Any] | None = None
-    SparkProperties: dict[str, Any] | None = None
-    ValidateCredentials: bool | None = None
-    ValidateForComputeEnvironments: list[Literal["ATHENA", "PYTHON", "SPARK"]] | None = None
-
-
-class ConnectionProps(DeferredModel):
-    CatalogId: str
-    ConnectionInput: ConnectionConnectionInput
-    Tags: dict[str, Any] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -669,8 +512,10 @@ class Connection(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConnectionProps
-    attributes_model: ClassVar[type[BaseModel]] = ConnectionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ConnectionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConnectionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,47 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._connection_type_models import (
+        ConnectionPropertiesConfiguration as ConnectionPropertiesConfiguration,
+        ConnectionTypeAttributes as ConnectionTypeAttributes,
+        ConnectionTypeBasicAuthenticationProperties as ConnectionTypeBasicAuthenticationProperties,
+        ConnectionTypeBetweenConfiguration as ConnectionTypeBetweenConfiguration,
+        ConnectionTypeClientCredentialsProperties as ConnectionTypeClientCredentialsProperties,
+        ConnectionTypeConnectorAuthenticationConfiguration as ConnectionTypeConnectorAuthenticationConfiguration,
+        ConnectionTypeCursorConfiguration as ConnectionTypeCursorConfiguration,
+        ConnectionTypeCustomAuthenticationProperties as ConnectionTypeCustomAuthenticationProperties,
+        ConnectionTypeFilterConfiguration as ConnectionTypeFilterConfiguration,
+        ConnectionTypeFilterOverrides as ConnectionTypeFilterOverrides,
+        ConnectionTypeFilterStringConfiguration as ConnectionTypeFilterStringConfiguration,
+        ConnectionTypeJWTBearerProperties as ConnectionTypeJWTBearerProperties,
+        ConnectionTypeOffsetConfiguration as ConnectionTypeOffsetConfiguration,
+        ConnectionTypePaginationConfiguration as ConnectionTypePaginationConfiguration,
+        ConnectionTypeProps as ConnectionTypeProps,
+        ConnectionTypeResponseConfiguration as ConnectionTypeResponseConfiguration,
+        ConnectionTypeRestConfiguration as ConnectionTypeRestConfiguration,
+        ConnectionTypeRestConfigurationValidationEndpointConfiguration as ConnectionTypeRestConfigurationValidationEndpointConfiguration,
+        ConnectionTypeSourceConfiguration as ConnectionTypeSourceConfiguration,
+        ConnectorAuthorizationCodeProperties as ConnectorAuthorizationCodeProperties,
+        ConnectorOAuth2Properties as ConnectorOAuth2Properties,
+        ConnectorProperty as ConnectorProperty,
+        EntityConfiguration as EntityConfiguration,
+        ExtractedParameter as ExtractedParameter,
+        FieldDefinition as FieldDefinition,
+        ResponseExtractionMapping as ResponseExtractionMapping,
+        SecretConnectorProperty as SecretConnectorProperty,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ConnectionPropertiesConfiguration",
@@ -73,302 +106,46 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _connection_type_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_connection_type_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConnectionPropertiesConfiguration",
+        "ConnectionTypeAttributes",
+        "ConnectionTypeBasicAuthenticationProperties",
+        "ConnectionTypeBetweenConfiguration",
+        "ConnectionTypeClientCredentialsProperties",
+        "ConnectionTypeConnectorAuthenticationConfiguration",
+        "ConnectionTypeCursorConfiguration",
+        "ConnectionTypeCustomAuthenticationProperties",
+        "ConnectionTypeFilterConfiguration",
+        "ConnectionTypeFilterOverrides",
+        "ConnectionTypeFilterStringConfiguration",
+        "ConnectionTypeJWTBearerProperties",
+        "ConnectionTypeOffsetConfiguration",
+        "ConnectionTypePaginationConfiguration",
+        "ConnectionTypeProps",
+        "ConnectionTypeResponseConfiguration",
+        "ConnectionTypeRestConfiguration",
+        "ConnectionTypeRestConfigurationValidationEndpointConfiguration",
+        "ConnectionTypeSourceConfiguration",
+        "ConnectorAuthorizationCodeProperties",
+        "ConnectorOAuth2Properties",
+        "ConnectorProperty",
+        "EntityConfiguration",
+        "ExtractedParameter",
+        "FieldDefinition",
+        "ResponseExtractionMapping",
+        "SecretConnectorProperty",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConnectionTypeBetweenConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HighBoundKey: str | None = None
-    LowBoundKey: str | None = None
-    Template: str | None = None
-
-
-class ConnectionTypeFilterOverrides(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BetweenConfiguration: ConnectionTypeBetweenConfiguration | None = None
-    DateTimeFormat: str | None = None
-    FieldName: str | None = None
-    OperatorMappings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class ConnectionTypeFilterStringConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    QueryParameterName: str
-    QuoteCharacter: str | None = None
-    QuoteStringValues: bool | None = None
-
-
-class ConnectionTypeResponseConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ErrorPath: str | None = None
-    ResultPath: str
-
-
-class ConnectionTypeRestConfigurationValidationEndpointConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RequestMethod: Literal["GET", "POST"] | None = None
-    RequestPath: str | None = None
-
-
-class ConnectorProperty(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedValues: list[str] | None = None
-    DefaultValue: str | None = None
-    KeyOverride: str | None = None
-    Name: str
-    PropertyLocation: Literal["HEADER", "BODY", "QUERY_PARAM", "PATH"] | None = None
-    PropertyType: Literal["USER_INPUT", "SECRET", "READ_ONLY", "UNUSED", "SECRET_OR_USER_INPUT"]
-    Required: bool
-
-
-class FieldDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldDataType: Literal[
-        "INT",
-        "SMALLINT",
-        "BIGINT",
-        "FLOAT",
-        "LONG",
-        "DATE",
-        "BOOLEAN",
-        "MAP",
-        "ARRAY",
-        "STRING",
-        "TIMESTAMP",
-        "DECIMAL",
-        "BYTE",
-        "SHORT",
-        "DOUBLE",
-        "STRUCT",
-        "BINARY",
-        "UNION",
-    ]
-    FilterOverrides: ConnectionTypeFilterOverrides | None = None
-    IsNullable: bool | None = None
-    IsOrderable: bool | None = None
-    IsPartitionable: bool | None = None
-    IsQueryable: bool | None = None
-    Name: str
-    ResponseDateFormat: str | None = None
-
-
-class ResponseExtractionMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContentPath: str | None = None
-    HeaderKey: str | None = None
-
-
-class SecretConnectorProperty(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KeyOverride: str | None = None
-    Name: str
-    PropertyLocation: Literal["HEADER", "BODY", "QUERY_PARAM", "PATH"] | None = None
-    PropertyType: Literal["SECRET"]
-    Required: bool
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ConnectionTypeAttributes(DeferredModel):
-    ConnectionTypeArn: str | None = None
-
-
-class ConnectionPropertiesConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalRequestParameters: list[ConnectorProperty] | None = None
-    Url: ConnectorProperty | None = None
-
-
-class ConnectionTypeBasicAuthenticationProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Password: SecretConnectorProperty | None = None
-    Username: SecretConnectorProperty | None = None
-
-
-class ConnectionTypeClientCredentialsProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientId: SecretConnectorProperty | None = None
-    ClientSecret: SecretConnectorProperty | None = None
-    ContentType: Literal["APPLICATION_JSON", "URL_ENCODED"] | None = None
-    RequestMethod: Literal["GET", "POST"] | None = None
-    Scope: ConnectorProperty | None = None
-    TokenUrl: ConnectorProperty | None = None
-    TokenUrlParameters: list[ConnectorProperty] | None = None
-
-
-class ConnectionTypeCustomAuthenticationProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthenticationParameters: list[SecretConnectorProperty]
-
-
-class ConnectionTypeFilterConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BetweenConfiguration: ConnectionTypeBetweenConfiguration | None = None
-    DateTimeFormat: str | None = None
-    FilterMode: Literal["QUERY_PARAMS", "FILTER_STRING"]
-    FilterStringConfiguration: ConnectionTypeFilterStringConfiguration | None = None
-    OperatorMappings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    StripQuotes: bool | None = None
-
-
-class ConnectionTypeJWTBearerProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContentType: Literal["APPLICATION_JSON", "URL_ENCODED"] | None = None
-    JwtToken: SecretConnectorProperty | None = None
-    RequestMethod: Literal["GET", "POST"] | None = None
-    TokenUrl: ConnectorProperty | None = None
-    TokenUrlParameters: list[ConnectorProperty] | None = None
-
-
-class ConnectorAuthorizationCodeProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationCode: ConnectorProperty | None = None
-    AuthorizationCodeUrl: ConnectorProperty | None = None
-    ClientId: SecretConnectorProperty | None = None
-    ClientSecret: SecretConnectorProperty | None = None
-    ContentType: Literal["APPLICATION_JSON", "URL_ENCODED"] | None = None
-    Prompt: ConnectorProperty | None = None
-    RedirectUri: ConnectorProperty | None = None
-    RequestMethod: Literal["GET", "POST"] | None = None
-    Scope: ConnectorProperty | None = None
-    TokenUrl: ConnectorProperty | None = None
-    TokenUrlParameters: list[ConnectorProperty] | None = None
-
-
-class ConnectorOAuth2Properties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationCodeProperties: ConnectorAuthorizationCodeProperties | None = None
-    ClientCredentialsProperties: ConnectionTypeClientCredentialsProperties | None = None
-    JWTBearerProperties: ConnectionTypeJWTBearerProperties | None = None
-    OAuth2GrantType: Literal["CLIENT_CREDENTIALS", "JWT_BEARER", "AUTHORIZATION_CODE"]
-
-
-class ExtractedParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultValue: str | None = None
-    Key: str | None = None
-    PropertyLocation: Literal["HEADER", "BODY", "QUERY_PARAM", "PATH"] | None = None
-    Value: ResponseExtractionMapping | None = None
-
-
-class ConnectionTypeConnectorAuthenticationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthenticationTypes: list[Literal["BASIC", "OAUTH2", "CUSTOM", "IAM"]]
-    BasicAuthenticationProperties: ConnectionTypeBasicAuthenticationProperties | None = None
-    CustomAuthenticationProperties: ConnectionTypeCustomAuthenticationProperties | None = None
-    OAuth2Properties: ConnectorOAuth2Properties | None = None
-
-
-class ConnectionTypeCursorConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LimitParameter: ExtractedParameter | None = None
-    NextPage: ExtractedParameter
-
-
-class ConnectionTypeOffsetConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LimitParameter: ExtractedParameter
-    OffsetParameter: ExtractedParameter
-
-
-class ConnectionTypePaginationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CursorConfiguration: ConnectionTypeCursorConfiguration | None = None
-    OffsetConfiguration: ConnectionTypeOffsetConfiguration | None = None
-
-
-class ConnectionTypeSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FilterConfiguration: ConnectionTypeFilterConfiguration | None = None
-    PaginationConfiguration: ConnectionTypePaginationConfiguration | None = None
-    RequestMethod: Literal["GET", "POST"] | None = None
-    RequestParameters: list[ConnectorProperty] | None = None
-    RequestPath: str | None = None
-    ResponseConfiguration: ConnectionTypeResponseConfiguration | None = None
-
-
-class EntityConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Schema: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SourceConfiguration: ConnectionTypeSourceConfiguration | None = None
-
-
-class ConnectionTypeRestConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EntityConfigurations: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    GlobalSourceConfiguration: ConnectionTypeSourceConfiguration | None = None
-    ValidationEndpointConfiguration: (
-        ConnectionTypeRestConfigurationValidationEndpointConfiguration | None
-    ) = None
-
-
-class ConnectionTypeProps(DeferredModel):
-    ConnectionProperties: ConnectionPropertiesConfiguration | None = None
-    ConnectionType: str
-    ConnectorAuthenticationConfiguration: (
-        ConnectionTypeConnectorAuthenticationConfiguration | None
-    ) = None
-    Description: str | None = None
-    IntegrationType: Literal["REST"] | None = None
-    RestConfiguration: ConnectionTypeRestConfiguration
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1131,8 +908,10 @@ class ConnectionType(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConnectionTypeProps
-    attributes_model: ClassVar[type[BaseModel]] = ConnectionTypeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ConnectionTypeProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConnectionTypeAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,32 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._crawler_models import (
+        CatalogTarget as CatalogTarget,
+        CrawlerAttributes as CrawlerAttributes,
+        CrawlerLakeFormationConfiguration as CrawlerLakeFormationConfiguration,
+        CrawlerProps as CrawlerProps,
+        CrawlerRecrawlPolicy as CrawlerRecrawlPolicy,
+        CrawlerSchedule as CrawlerSchedule,
+        CrawlerSchemaChangePolicy as CrawlerSchemaChangePolicy,
+        CrawlerTargets as CrawlerTargets,
+        DeltaTarget as DeltaTarget,
+        DynamoDBTarget as DynamoDBTarget,
+        HudiTarget as HudiTarget,
+        IcebergTarget as IcebergTarget,
+        JdbcTarget as JdbcTarget,
+        MongoDBTarget as MongoDBTarget,
+        S3Target as S3Target,
+    )
 
 __all__ = [
     "CatalogTarget",
@@ -47,155 +67,33 @@ __all__ = [
     "S3TargetDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _crawler_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_crawler_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CatalogTarget",
+        "CrawlerAttributes",
+        "CrawlerLakeFormationConfiguration",
+        "CrawlerProps",
+        "CrawlerRecrawlPolicy",
+        "CrawlerSchedule",
+        "CrawlerSchemaChangePolicy",
+        "CrawlerTargets",
+        "DeltaTarget",
+        "DynamoDBTarget",
+        "HudiTarget",
+        "IcebergTarget",
+        "JdbcTarget",
+        "MongoDBTarget",
+        "S3Target",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CatalogTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectionName: str | None = None
-    DatabaseName: str | None = None
-    DlqEventQueueArn: str | None = None
-    EventQueueArn: str | None = None
-    Tables: list[str] | None = None
-
-
-class CrawlerLakeFormationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountId: str | None = None
-    UseLakeFormationCredentials: bool | None = None
-
-
-class CrawlerRecrawlPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RecrawlBehavior: (
-        Literal["CRAWL_EVENT_MODE", "CRAWL_EVERYTHING", "CRAWL_NEW_FOLDERS_ONLY"] | None
-    ) = None
-
-
-class CrawlerSchedule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ScheduleExpression: str | None = None
-
-
-class CrawlerSchemaChangePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeleteBehavior: Literal["DELETE_FROM_DATABASE", "DEPRECATE_IN_DATABASE", "LOG"] | None = None
-    UpdateBehavior: Literal["LOG", "UPDATE_IN_DATABASE"] | None = None
-
-
-class DeltaTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectionName: str | None = None
-    CreateNativeDeltaTable: bool | None = None
-    DeltaTables: list[str] | None = None
-    WriteManifest: bool | None = None
-
-
-class DynamoDBTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Path: str | None = None
-    ScanAll: bool | None = None
-    ScanRate: float | None = None
-
-
-class HudiTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectionName: str | None = None
-    Exclusions: list[str] | None = None
-    MaximumTraversalDepth: int | None = None
-    Paths: list[str] | None = None
-
-
-class IcebergTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectionName: str | None = None
-    Exclusions: list[str] | None = None
-    MaximumTraversalDepth: int | None = None
-    Paths: list[str] | None = None
-
-
-class JdbcTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectionName: str | None = None
-    EnableAdditionalMetadata: list[Literal["COMMENTS", "RAWTYPES"]] | None = None
-    Exclusions: list[str] | None = None
-    Path: str | None = None
-
-
-class MongoDBTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectionName: str | None = None
-    Path: str | None = None
-
-
-class S3Target(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectionName: str | None = None
-    DlqEventQueueArn: str | None = None
-    EventQueueArn: str | None = None
-    Exclusions: list[str] | None = None
-    Path: str | None = None
-    SampleSize: int | None = None
-
-
-class CrawlerAttributes(DeferredModel):
-    pass
-
-
-class CrawlerTargets(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogTargets: list[CatalogTarget] | None = None
-    DeltaTargets: list[DeltaTarget] | None = None
-    DynamoDBTargets: list[DynamoDBTarget] | None = None
-    HudiTargets: list[HudiTarget] | None = None
-    IcebergTargets: list[IcebergTarget] | None = None
-    JdbcTargets: list[JdbcTarget] | None = None
-    MongoDBTargets: list[MongoDBTarget] | None = None
-    S3Targets: list[S3Target] | None = None
-
-
-class CrawlerProps(DeferredModel):
-    Classifiers: list[str] | None = None
-    Configuration: str | None = None
-    CrawlerSecurityConfiguration: str | None = None
-    DatabaseName: str | None = None
-    Description: str | None = None
-    LakeFormationConfiguration: CrawlerLakeFormationConfiguration | None = None
-    Name: str | None = None
-    RecrawlPolicy: CrawlerRecrawlPolicy | None = None
-    Role: str
-    Schedule: CrawlerSchedule | None = None
-    SchemaChangePolicy: CrawlerSchemaChangePolicy | None = None
-    TablePrefix: str | None = None
-    Tags: dict[str, Any] | str | None = None
-    Targets: CrawlerTargets
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -566,8 +464,10 @@ class Crawler(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CrawlerProps
-    attributes_model: ClassVar[type[BaseModel]] = CrawlerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CrawlerProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CrawlerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

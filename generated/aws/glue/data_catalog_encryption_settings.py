@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_catalog_encryption_settings_models import (
+        DataCatalogEncryptionSettingsAttributes as DataCatalogEncryptionSettingsAttributes,
+        DataCatalogEncryptionSettingsConnectionPasswordEncryption as DataCatalogEncryptionSettingsConnectionPasswordEncryption,
+        DataCatalogEncryptionSettingsDataCatalogEncryptionSettings as DataCatalogEncryptionSettingsDataCatalogEncryptionSettings,
+        DataCatalogEncryptionSettingsEncryptionAtRest as DataCatalogEncryptionSettingsEncryptionAtRest,
+        DataCatalogEncryptionSettingsProps as DataCatalogEncryptionSettingsProps,
+    )
 
 __all__ = [
     "DataCatalogEncryptionSettings",
@@ -27,44 +37,23 @@ __all__ = [
     "DataCatalogEncryptionSettingsProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _data_catalog_encryption_settings_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_catalog_encryption_settings_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataCatalogEncryptionSettingsAttributes",
+        "DataCatalogEncryptionSettingsConnectionPasswordEncryption",
+        "DataCatalogEncryptionSettingsDataCatalogEncryptionSettings",
+        "DataCatalogEncryptionSettingsEncryptionAtRest",
+        "DataCatalogEncryptionSettingsProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataCatalogEncryptionSettingsConnectionPasswordEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str | None = None
-    ReturnConnectionPasswordEncrypted: bool | None = None
-
-
-class DataCatalogEncryptionSettingsEncryptionAtRest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogEncryptionMode: Literal["DISABLED", "SSE-KMS", "SSE-KMS-WITH-SERVICE-ROLE"] | None = None
-    CatalogEncryptionServiceRole: str | None = None
-    SseAwsKmsKeyId: str | None = None
-
-
-class DataCatalogEncryptionSettingsAttributes(DeferredModel):
-    pass
-
-
-class DataCatalogEncryptionSettingsDataCatalogEncryptionSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectionPasswordEncryption: (
-        DataCatalogEncryptionSettingsConnectionPasswordEncryption | None
-    ) = None
-    EncryptionAtRest: DataCatalogEncryptionSettingsEncryptionAtRest | None = None
-
-
-class DataCatalogEncryptionSettingsProps(DeferredModel):
-    CatalogId: str
-    DataCatalogEncryptionSettings: DataCatalogEncryptionSettingsDataCatalogEncryptionSettings
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -176,8 +165,12 @@ class DataCatalogEncryptionSettings(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataCatalogEncryptionSettingsProps
-    attributes_model: ClassVar[type[BaseModel]] = DataCatalogEncryptionSettingsAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataCatalogEncryptionSettingsProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataCatalogEncryptionSettingsAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

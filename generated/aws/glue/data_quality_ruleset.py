@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_quality_ruleset_models import (
+        DataQualityRulesetAttributes as DataQualityRulesetAttributes,
+        DataQualityRulesetProps as DataQualityRulesetProps,
+        DataQualityTargetTable as DataQualityTargetTable,
+    )
 
 __all__ = [
     "DataQualityRuleset",
@@ -23,29 +31,21 @@ __all__ = [
     "DataQualityTargetTableDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _data_quality_ruleset_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_quality_ruleset_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataQualityRulesetAttributes",
+        "DataQualityRulesetProps",
+        "DataQualityTargetTable",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataQualityTargetTable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatabaseName: str
-    TableName: str
-
-
-class DataQualityRulesetAttributes(DeferredModel):
-    pass
-
-
-class DataQualityRulesetProps(DeferredModel):
-    ClientToken: str | None = None
-    Description: str | None = None
-    Name: str
-    Ruleset: str | None = None
-    Tags: dict[str, Any] | str | None = None
-    TargetTable: DataQualityTargetTable | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -119,8 +119,12 @@ class DataQualityRuleset(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataQualityRulesetProps
-    attributes_model: ClassVar[type[BaseModel]] = DataQualityRulesetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataQualityRulesetProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataQualityRulesetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._database_models import (
+        DataLakePrincipal as DataLakePrincipal,
+        DatabaseAttributes as DatabaseAttributes,
+        DatabaseDatabaseInput as DatabaseDatabaseInput,
+        DatabaseFederatedDatabase as DatabaseFederatedDatabase,
+        DatabaseIdentifier as DatabaseIdentifier,
+        DatabaseProps as DatabaseProps,
+        PrincipalPrivileges as PrincipalPrivileges,
+    )
 
 __all__ = [
     "DataLakePrincipal",
@@ -31,78 +43,25 @@ __all__ = [
     "PrincipalPrivilegesDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _database_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_database_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataLakePrincipal",
+        "DatabaseAttributes",
+        "DatabaseDatabaseInput",
+        "DatabaseFederatedDatabase",
+        "DatabaseIdentifier",
+        "DatabaseProps",
+        "PrincipalPrivileges",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataLakePrincipal(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataLakePrincipalIdentifier: str | None = None
-
-
-class DatabaseFederatedDatabase(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectionName: str | None = None
-    Identifier: str | None = None
-
-
-class DatabaseIdentifier(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogId: str | None = None
-    DatabaseName: str | None = None
-    Region: str | None = None
-
-
-class PrincipalPrivileges(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Permissions: (
-        list[
-            Literal[
-                "ALL",
-                "ALTER",
-                "CREATE_DATABASE",
-                "CREATE_TABLE",
-                "DATA_LOCATION_ACCESS",
-                "DELETE",
-                "DROP",
-                "INSERT",
-                "SELECT",
-            ]
-        ]
-        | None
-    ) = None
-    Principal: DataLakePrincipal | None = None
-
-
-class DatabaseAttributes(DeferredModel):
-    pass
-
-
-class DatabaseDatabaseInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreateTableDefaultPermissions: list[PrincipalPrivileges] | None = None
-    Description: str | None = None
-    FederatedDatabase: DatabaseFederatedDatabase | None = None
-    LocationUri: str | None = None
-    Name: str | None = None
-    Parameters: dict[str, Any] | str | None = None
-    TargetDatabase: DatabaseIdentifier | None = None
-
-
-class DatabaseProps(DeferredModel):
-    CatalogId: str
-    DatabaseInput: DatabaseDatabaseInput
-    DatabaseName: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -274,8 +233,10 @@ class Database(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DatabaseProps
-    attributes_model: ClassVar[type[BaseModel]] = DatabaseAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DatabaseProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DatabaseAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

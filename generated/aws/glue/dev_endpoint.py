@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._dev_endpoint_models import (
+        DevEndpointAttributes as DevEndpointAttributes,
+        DevEndpointProps as DevEndpointProps,
+    )
 
 __all__ = [
     "DevEndpoint",
@@ -21,30 +28,20 @@ __all__ = [
     "DevEndpointProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _dev_endpoint_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_dev_endpoint_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DevEndpointAttributes",
+        "DevEndpointProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DevEndpointProps(DeferredModel):
-    Arguments: dict[str, Any] | str | None = None
-    EndpointName: str | None = None
-    ExtraJarsS3Path: str | None = None
-    ExtraPythonLibsS3Path: str | None = None
-    GlueVersion: str | None = None
-    NumberOfNodes: int | None = None
-    NumberOfWorkers: int | None = None
-    PublicKey: str | None = None
-    PublicKeys: list[str] | None = None
-    RoleArn: str
-    SecurityConfiguration: str | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetId: str | None = None
-    Tags: dict[str, Any] | str | None = None
-    WorkerType: str | None = None
-
-
-class DevEndpointAttributes(DeferredModel):
-    Id: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -98,8 +95,10 @@ class DevEndpoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DevEndpointProps
-    attributes_model: ClassVar[type[BaseModel]] = DevEndpointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DevEndpointProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DevEndpointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._identity_center_configuration_models import (
+        IdentityCenterConfigurationAttributes as IdentityCenterConfigurationAttributes,
+        IdentityCenterConfigurationProps as IdentityCenterConfigurationProps,
+    )
 
 __all__ = [
     "IdentityCenterConfiguration",
@@ -21,19 +28,20 @@ __all__ = [
     "IdentityCenterConfigurationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _identity_center_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_identity_center_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IdentityCenterConfigurationAttributes",
+        "IdentityCenterConfigurationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IdentityCenterConfigurationProps(DeferredModel):
-    InstanceArn: str
-    Scopes: list[str] | None = None
-    UserBackgroundSessionsEnabled: bool | None = None
-
-
-class IdentityCenterConfigurationAttributes(DeferredModel):
-    AccountId: str | None = None
-    ApplicationArn: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -102,8 +110,12 @@ class IdentityCenterConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IdentityCenterConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = IdentityCenterConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IdentityCenterConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IdentityCenterConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

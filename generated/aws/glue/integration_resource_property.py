@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._integration_resource_property_models import (
+        IntegrationResourcePropertyAttributes as IntegrationResourcePropertyAttributes,
+        IntegrationResourcePropertyProps as IntegrationResourcePropertyProps,
+        IntegrationResourcePropertySourceProcessingProperties as IntegrationResourcePropertySourceProcessingProperties,
+        IntegrationResourcePropertyTargetProcessingProperties as IntegrationResourcePropertyTargetProcessingProperties,
+        Tag as Tag,
+    )
 
 __all__ = [
     "IntegrationResourceProperty",
@@ -27,44 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _integration_resource_property_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_integration_resource_property_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IntegrationResourcePropertyAttributes",
+        "IntegrationResourcePropertyProps",
+        "IntegrationResourcePropertySourceProcessingProperties",
+        "IntegrationResourcePropertyTargetProcessingProperties",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IntegrationResourcePropertySourceProcessingProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RoleArn: str
-
-
-class IntegrationResourcePropertyTargetProcessingProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectionName: str | None = None
-    EventBusArn: str | None = None
-    KmsArn: str | None = None
-    RoleArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class IntegrationResourcePropertyAttributes(DeferredModel):
-    ResourcePropertyArn: str | None = None
-
-
-class IntegrationResourcePropertyProps(DeferredModel):
-    ResourceArn: str
-    SourceProcessingProperties: IntegrationResourcePropertySourceProcessingProperties | None = None
-    Tags: list[Tag] | None = None
-    TargetProcessingProperties: IntegrationResourcePropertyTargetProcessingProperties | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -191,8 +180,12 @@ class IntegrationResourceProperty(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IntegrationResourcePropertyProps
-    attributes_model: ClassVar[type[BaseModel]] = IntegrationResourcePropertyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IntegrationResourcePropertyProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IntegrationResourcePropertyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

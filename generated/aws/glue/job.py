@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._job_models import (
+        ConnectionsList as ConnectionsList,
+        JobAttributes as JobAttributes,
+        JobCommand as JobCommand,
+        JobDefaultArguments as JobDefaultArguments,
+        JobExecutionProperty as JobExecutionProperty,
+        JobNonOverridableArguments as JobNonOverridableArguments,
+        JobNotificationProperty as JobNotificationProperty,
+        JobProps as JobProps,
+    )
 
 __all__ = [
     "ConnectionsList",
@@ -33,102 +46,26 @@ __all__ = [
     "JobProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _job_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_job_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConnectionsList",
+        "JobAttributes",
+        "JobCommand",
+        "JobDefaultArguments",
+        "JobExecutionProperty",
+        "JobNonOverridableArguments",
+        "JobNotificationProperty",
+        "JobProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConnectionsList(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Connections: list[str] | None = None
-
-
-class JobCommand(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    PythonVersion: str | None = None
-    Runtime: str | None = None
-    ScriptLocation: str | None = None
-
-
-class JobDefaultArguments(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class JobExecutionProperty(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxConcurrentRuns: float | None = None
-
-
-class JobNonOverridableArguments(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class JobNotificationProperty(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NotifyDelayAfter: int | None = None
-
-
-class JobAttributes(DeferredModel):
-    pass
-
-
-class JobProps(DeferredModel):
-    AllocatedCapacity: float | None = None
-    Command: JobCommand
-    Connections: ConnectionsList | None = None
-    DefaultArguments: dict[str, Any] | str | None = None
-    Description: str | None = None
-    ExecutionClass: Literal["FLEX", "STANDARD"] | None = None
-    ExecutionProperty: JobExecutionProperty | None = None
-    GlueVersion: str | None = None
-    JobMode: Literal["NOTEBOOK", "SCRIPT", "VISUAL"] | None = None
-    JobRunQueuingEnabled: bool | None = None
-    LogUri: str | None = None
-    MaintenanceWindow: str | None = None
-    MaxCapacity: float | None = None
-    MaxRetries: float | None = None
-    Name: str | None = None
-    NonOverridableArguments: dict[str, Any] | str | None = None
-    NotificationProperty: JobNotificationProperty | None = None
-    NumberOfWorkers: int | None = None
-    Role: str
-    SecurityConfiguration: str | None = None
-    Tags: dict[str, Any] | str | None = None
-    Timeout: int | None = None
-    WorkerType: (
-        Literal[
-            "Standard",
-            "G.1X",
-            "G.2X",
-            "G.025X",
-            "G.4X",
-            "G.8X",
-            "Z.2X",
-            "G.12X",
-            "G.16X",
-            "R.1X",
-            "R.2X",
-            "R.4X",
-            "R.8X",
-        ]
-        | None
-    ) = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -322,8 +259,8 @@ class Job(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = JobProps
-    attributes_model: ClassVar[type[BaseModel]] = JobAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "JobProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "JobAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

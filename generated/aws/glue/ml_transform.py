@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._ml_transform_models import (
+        MLTransformAttributes as MLTransformAttributes,
+        MLTransformFindMatchesParameters as MLTransformFindMatchesParameters,
+        MLTransformGlueTables as MLTransformGlueTables,
+        MLTransformInputRecordTables as MLTransformInputRecordTables,
+        MLTransformMLUserDataEncryption as MLTransformMLUserDataEncryption,
+        MLTransformProps as MLTransformProps,
+        MLTransformTransformEncryption as MLTransformTransformEncryption,
+        MLTransformTransformParameters as MLTransformTransformParameters,
+        Tag as Tag,
+    )
 
 __all__ = [
     "MLTransform",
@@ -35,87 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _ml_transform_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_ml_transform_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MLTransformAttributes",
+        "MLTransformFindMatchesParameters",
+        "MLTransformGlueTables",
+        "MLTransformInputRecordTables",
+        "MLTransformMLUserDataEncryption",
+        "MLTransformProps",
+        "MLTransformTransformEncryption",
+        "MLTransformTransformParameters",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MLTransformFindMatchesParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccuracyCostTradeoff: float | None = None
-    EnforceProvidedLabels: bool | None = None
-    PrecisionRecallTradeoff: float | None = None
-    PrimaryKeyColumnName: str
-
-
-class MLTransformGlueTables(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogId: str | None = None
-    ConnectionName: str | None = None
-    DatabaseName: str
-    TableName: str
-
-
-class MLTransformInputRecordTables(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GlueTables: list[MLTransformGlueTables] | None = None
-
-
-class MLTransformMLUserDataEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str | None = None
-    MLUserDataEncryptionMode: Literal["DISABLED", "SSE-KMS"]
-
-
-class MLTransformTransformEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MLUserDataEncryption: MLTransformMLUserDataEncryption | None = None
-    TaskRunSecurityConfigurationName: str | None = None
-
-
-class MLTransformTransformParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FindMatchesParameters: MLTransformFindMatchesParameters | None = None
-    TransformType: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class MLTransformAttributes(DeferredModel):
-    TransformId: str | None = None
-
-
-class MLTransformProps(DeferredModel):
-    Description: str | None = None
-    GlueVersion: str | None = None
-    InputRecordTables: MLTransformInputRecordTables
-    MaxCapacity: float | None = None
-    MaxRetries: int | None = None
-    Name: str | None = None
-    NumberOfWorkers: int | None = None
-    Role: str
-    Tags: dict[str, Any] | str | None = None
-    Timeout: int | None = None
-    TransformEncryption: MLTransformTransformEncryption | None = None
-    TransformParameters: MLTransformTransformParameters
-    WorkerType: Literal["G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "Standard", "Z.2X"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -332,8 +286,10 @@ class MLTransform(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MLTransformProps
-    attributes_model: ClassVar[type[BaseModel]] = MLTransformAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MLTransformProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MLTransformAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._partition_models import (
+        Order as Order,
+        PartitionAttributes as PartitionAttributes,
+        PartitionColumn as PartitionColumn,
+        PartitionPartitionInput as PartitionPartitionInput,
+        PartitionProps as PartitionProps,
+        PartitionSchemaId as PartitionSchemaId,
+        PartitionSchemaReference as PartitionSchemaReference,
+        PartitionSerdeInfo as PartitionSerdeInfo,
+        PartitionSkewedInfo as PartitionSkewedInfo,
+        PartitionStorageDescriptor as PartitionStorageDescriptor,
+    )
 
 __all__ = [
     "Order",
@@ -37,100 +52,28 @@ __all__ = [
     "PartitionStorageDescriptorDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _partition_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_partition_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Order",
+        "PartitionAttributes",
+        "PartitionColumn",
+        "PartitionPartitionInput",
+        "PartitionProps",
+        "PartitionSchemaId",
+        "PartitionSchemaReference",
+        "PartitionSerdeInfo",
+        "PartitionSkewedInfo",
+        "PartitionStorageDescriptor",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Order(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Column: str
-    SortOrder: int | None = None
-
-
-class PartitionColumn(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comment: str | None = None
-    Name: str
-    Type: str | None = None
-
-
-class PartitionSchemaId(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RegistryName: str | None = None
-    SchemaArn: str | None = None
-    SchemaName: str | None = None
-
-
-class PartitionSchemaReference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SchemaId: PartitionSchemaId | None = None
-    SchemaVersionId: str | None = None
-    SchemaVersionNumber: int | None = None
-
-
-class PartitionSerdeInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Parameters: dict[str, Any] | str | None = None
-    SerializationLibrary: str | None = None
-
-
-class PartitionSkewedInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SkewedColumnNames: list[str] | None = None
-    SkewedColumnValueLocationMaps: dict[str, Any] | str | None = None
-    SkewedColumnValues: list[str] | None = None
-
-
-class PartitionStorageDescriptor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketColumns: list[str] | None = None
-    Columns: list[PartitionColumn] | None = None
-    Compressed: bool | None = None
-    InputFormat: str | None = None
-    Location: str | None = None
-    NumberOfBuckets: int | None = None
-    OutputFormat: str | None = None
-    Parameters: dict[str, Any] | str | None = None
-    SchemaReference: PartitionSchemaReference | None = None
-    SerdeInfo: PartitionSerdeInfo | None = None
-    SkewedInfo: PartitionSkewedInfo | None = None
-    SortColumns: list[Order] | None = None
-    StoredAsSubDirectories: bool | None = None
-
-
-class PartitionAttributes(DeferredModel):
-    IdentifierPartitionInputValues: str | None = None
-
-
-class PartitionPartitionInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Parameters: dict[str, Any] | str | None = None
-    StorageDescriptor: PartitionStorageDescriptor | None = None
-    Values: list[str]
-
-
-class PartitionProps(DeferredModel):
-    CatalogId: str
-    DatabaseName: str
-    PartitionInput: PartitionPartitionInput
-    TableName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -407,8 +350,10 @@ class Partition(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PartitionProps
-    attributes_model: ClassVar[type[BaseModel]] = PartitionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PartitionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PartitionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

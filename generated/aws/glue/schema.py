@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._schema_models import (
+        SchemaAttributes as SchemaAttributes,
+        SchemaProps as SchemaProps,
+        SchemaRegistry as SchemaRegistry,
+        SchemaVersion as SchemaVersion,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Schema",
@@ -27,50 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _schema_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_schema_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SchemaAttributes",
+        "SchemaProps",
+        "SchemaRegistry",
+        "SchemaVersion",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SchemaRegistry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-    Name: str | None = None
-
-
-class SchemaVersion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsLatest: bool | None = None
-    VersionNumber: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SchemaAttributes(DeferredModel):
-    Arn: str | None = None
-    InitialSchemaVersionId: str | None = None
-
-
-class SchemaProps(DeferredModel):
-    CheckpointVersion: SchemaVersion | None = None
-    Compatibility: Literal[
-        "NONE", "DISABLED", "BACKWARD", "BACKWARD_ALL", "FORWARD", "FORWARD_ALL", "FULL", "FULL_ALL"
-    ]
-    DataFormat: Literal["AVRO", "JSON", "PROTOBUF"]
-    Description: str | None = None
-    Name: str
-    Registry: SchemaRegistry | None = None
-    SchemaDefinition: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -207,8 +190,10 @@ class Schema(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SchemaProps
-    attributes_model: ClassVar[type[BaseModel]] = SchemaAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SchemaProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SchemaAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._schema_version_models import (
+        SchemaVersionAttributes as SchemaVersionAttributes,
+        SchemaVersionProps as SchemaVersionProps,
+        SchemaVersionSchema as SchemaVersionSchema,
+    )
 
 __all__ = [
     "SchemaVersion",
@@ -23,26 +31,21 @@ __all__ = [
     "SchemaVersionSchemaDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _schema_version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_schema_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SchemaVersionAttributes",
+        "SchemaVersionProps",
+        "SchemaVersionSchema",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SchemaVersionSchema(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RegistryName: str | None = None
-    SchemaArn: str | None = None
-    SchemaName: str | None = None
-
-
-class SchemaVersionAttributes(DeferredModel):
-    VersionId: str | None = None
-
-
-class SchemaVersionProps(DeferredModel):
-    Schema: SchemaVersionSchema
-    SchemaDefinition: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -116,8 +119,10 @@ class SchemaVersion(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SchemaVersionProps
-    attributes_model: ClassVar[type[BaseModel]] = SchemaVersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SchemaVersionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SchemaVersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

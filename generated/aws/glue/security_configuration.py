@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._security_configuration_models import (
+        S3Encryption as S3Encryption,
+        SecurityConfigurationAttributes as SecurityConfigurationAttributes,
+        SecurityConfigurationCloudWatchEncryption as SecurityConfigurationCloudWatchEncryption,
+        SecurityConfigurationEncryptionConfiguration as SecurityConfigurationEncryptionConfiguration,
+        SecurityConfigurationJobBookmarksEncryption as SecurityConfigurationJobBookmarksEncryption,
+        SecurityConfigurationProps as SecurityConfigurationProps,
+    )
 
 __all__ = [
     "S3Encryption",
@@ -29,50 +40,24 @@ __all__ = [
     "SecurityConfigurationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _security_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_security_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "S3Encryption",
+        "SecurityConfigurationAttributes",
+        "SecurityConfigurationCloudWatchEncryption",
+        "SecurityConfigurationEncryptionConfiguration",
+        "SecurityConfigurationJobBookmarksEncryption",
+        "SecurityConfigurationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class S3Encryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyArn: str | None = None
-    S3EncryptionMode: str | None = None
-
-
-class SecurityConfigurationCloudWatchEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchEncryptionMode: Literal["DISABLED", "SSE-KMS"] | None = None
-    KmsKeyArn: str | None = None
-
-
-class SecurityConfigurationJobBookmarksEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    JobBookmarksEncryptionMode: Literal["CSE-KMS", "DISABLED"] | None = None
-    KmsKeyArn: str | None = None
-
-
-class SecurityConfigurationAttributes(DeferredModel):
-    pass
-
-
-class SecurityConfigurationEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchEncryption: SecurityConfigurationCloudWatchEncryption | None = None
-    JobBookmarksEncryption: SecurityConfigurationJobBookmarksEncryption | None = None
-    S3Encryptions: list[S3Encryption] | None = None
-
-
-class SecurityConfigurationProps(DeferredModel):
-    EncryptionConfiguration: SecurityConfigurationEncryptionConfiguration
-    Name: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -191,8 +176,12 @@ class SecurityConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SecurityConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = SecurityConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SecurityConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SecurityConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

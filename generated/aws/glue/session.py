@@ -6,14 +6,24 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._session_models import (
+        ConnectionsList as ConnectionsList,
+        SessionAttributes as SessionAttributes,
+        SessionCommand as SessionCommand,
+        SessionProps as SessionProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ConnectionsList",
@@ -27,58 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _session_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_session_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConnectionsList",
+        "SessionAttributes",
+        "SessionCommand",
+        "SessionProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConnectionsList(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Connections: list[str] | None = None
-
-
-class SessionCommand(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    PythonVersion: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SessionAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedOn: str | None = None
-    Progress: float | None = None
-    Status: Literal["PROVISIONING", "READY", "FAILED", "TIMEOUT", "STOPPING", "STOPPED"] | None = (
-        None
-    )
-
-
-class SessionProps(DeferredModel):
-    Command: SessionCommand
-    Connections: ConnectionsList | None = None
-    DefaultArguments: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Description: str | None = None
-    GlueVersion: str | None = None
-    Id: str
-    IdleTimeout: int | None = None
-    MaxCapacity: float | None = None
-    NumberOfWorkers: int | None = None
-    RequestOrigin: str | None = None
-    Role: str
-    SecurityConfiguration: str | None = None
-    Tags: list[Tag] | None = None
-    Timeout: int | None = None
-    WorkerType: Literal["Standard", "G.1X", "G.2X", "G.025X", "G.4X", "G.8X", "Z.2X"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -275,8 +250,10 @@ class Session(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SessionProps
-    attributes_model: ClassVar[type[BaseModel]] = SessionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SessionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SessionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

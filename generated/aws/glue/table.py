@@ -6,14 +6,41 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._table_models import (
+        IcebergPartitionField as IcebergPartitionField,
+        IcebergPartitionSpec as IcebergPartitionSpec,
+        IcebergSchema as IcebergSchema,
+        IcebergSortField as IcebergSortField,
+        IcebergSortOrder as IcebergSortOrder,
+        IcebergStructField as IcebergStructField,
+        Order as Order,
+        TableAttributes as TableAttributes,
+        TableColumn as TableColumn,
+        TableIcebergInput as TableIcebergInput,
+        TableIcebergTableInput as TableIcebergTableInput,
+        TableIdentifier as TableIdentifier,
+        TableOpenTableFormatInput as TableOpenTableFormatInput,
+        TableProps as TableProps,
+        TableSchemaId as TableSchemaId,
+        TableSchemaReference as TableSchemaReference,
+        TableSerdeInfo as TableSerdeInfo,
+        TableSkewedInfo as TableSkewedInfo,
+        TableStorageDescriptor as TableStorageDescriptor,
+        TableTableInput as TableTableInput,
+        TableViewDefinition as TableViewDefinition,
+        ViewRepresentation as ViewRepresentation,
+    )
 
 __all__ = [
     "IcebergPartitionField",
@@ -61,225 +88,40 @@ __all__ = [
     "ViewRepresentationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _table_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_table_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IcebergPartitionField",
+        "IcebergPartitionSpec",
+        "IcebergSchema",
+        "IcebergSortField",
+        "IcebergSortOrder",
+        "IcebergStructField",
+        "Order",
+        "TableAttributes",
+        "TableColumn",
+        "TableIcebergInput",
+        "TableIcebergTableInput",
+        "TableIdentifier",
+        "TableOpenTableFormatInput",
+        "TableProps",
+        "TableSchemaId",
+        "TableSchemaReference",
+        "TableSerdeInfo",
+        "TableSkewedInfo",
+        "TableStorageDescriptor",
+        "TableTableInput",
+        "TableViewDefinition",
+        "ViewRepresentation",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IcebergPartitionField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldId: int | None = None
-    Name: str
-    SourceId: int
-    Transform: str
-
-
-class IcebergPartitionSpec(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Fields: list[IcebergPartitionField]
-    SpecId: int | None = None
-
-
-class IcebergSortField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Direction: str
-    NullOrder: str
-    SourceId: int
-    Transform: str
-
-
-class IcebergSortOrder(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Fields: list[IcebergSortField]
-    OrderId: int
-
-
-class IcebergStructField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Doc: str | None = None
-    Id: int
-    Name: str
-    Required: bool
-    Type: str
-
-
-class Order(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Column: str
-    SortOrder: int
-
-
-class TableColumn(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comment: str | None = None
-    Name: str
-    Type: str | None = None
-
-
-class TableIdentifier(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogId: str | None = None
-    DatabaseName: str | None = None
-    Name: str | None = None
-    Region: str | None = None
-
-
-class TableSchemaId(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RegistryName: str | None = None
-    SchemaArn: str | None = None
-    SchemaName: str | None = None
-
-
-class TableSchemaReference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SchemaId: TableSchemaId | None = None
-    SchemaVersionId: str | None = None
-    SchemaVersionNumber: int | None = None
-
-
-class TableSerdeInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Parameters: dict[str, Any] | str | None = None
-    SerializationLibrary: str | None = None
-
-
-class TableSkewedInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SkewedColumnNames: list[str] | None = None
-    SkewedColumnValueLocationMaps: dict[str, Any] | str | None = None
-    SkewedColumnValues: list[str] | None = None
-
-
-class TableStorageDescriptor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketColumns: list[str] | None = None
-    Columns: list[TableColumn] | None = None
-    Compressed: bool | None = None
-    InputFormat: str | None = None
-    Location: str | None = None
-    NumberOfBuckets: int | None = None
-    OutputFormat: str | None = None
-    Parameters: dict[str, Any] | str | None = None
-    SchemaReference: TableSchemaReference | None = None
-    SerdeInfo: TableSerdeInfo | None = None
-    SkewedInfo: TableSkewedInfo | None = None
-    SortColumns: list[Order] | None = None
-    StoredAsSubDirectories: bool | None = None
-
-
-class ViewRepresentation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Dialect: Literal["ATHENA", "REDSHIFT", "SPARK"] | None = None
-    DialectVersion: str | None = None
-    ValidationConnection: str | None = None
-    ViewExpandedText: str | None = None
-    ViewOriginalText: str | None = None
-
-
-class TableAttributes(DeferredModel):
-    pass
-
-
-class IcebergSchema(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Fields: list[IcebergStructField]
-    IdentifierFieldIds: list[int] | None = None
-    SchemaId: int | None = None
-    Type: str | None = None
-
-
-class TableIcebergTableInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Location: str
-    PartitionSpec: IcebergPartitionSpec | None = None
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Schema: IcebergSchema
-    WriteOrder: IcebergSortOrder | None = None
-
-
-class TableViewDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Definer: str | None = None
-    IsProtected: bool | None = None
-    Representations: list[ViewRepresentation] | None = None
-    SubObjects: list[str] | None = None
-
-
-class TableIcebergInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IcebergTableInput: TableIcebergTableInput | None = None
-    MetadataOperation: Literal["CREATE"] | None = None
-    Version: str | None = None
-
-
-class TableOpenTableFormatInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IcebergInput: TableIcebergInput | None = None
-
-
-class TableTableInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    Name: str | None = None
-    Owner: str | None = None
-    Parameters: dict[str, Any] | str | None = None
-    PartitionKeys: list[TableColumn] | None = None
-    Retention: int | None = None
-    StorageDescriptor: TableStorageDescriptor | None = None
-    TableType: Literal["EXTERNAL_TABLE", "VIRTUAL_VIEW"] | None = None
-    TargetTable: TableIdentifier | None = None
-    ViewDefinition: TableViewDefinition | None = None
-    ViewExpandedText: str | None = None
-    ViewOriginalText: str | None = None
-
-
-class TableProps(DeferredModel):
-    CatalogId: str
-    DatabaseName: str
-    Name: str | None = None
-    OpenTableFormatInput: TableOpenTableFormatInput | None = None
-    TableInput: TableTableInput | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -855,8 +697,8 @@ class Table(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TableProps
-    attributes_model: ClassVar[type[BaseModel]] = TableAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TableProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TableAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

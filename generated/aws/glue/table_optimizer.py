@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._table_optimizer_models import (
+        IcebergCompactionConfiguration as IcebergCompactionConfiguration,
+        IcebergRetentionConfiguration as IcebergRetentionConfiguration,
+        TableOptimizerAttributes as TableOptimizerAttributes,
+        TableOptimizerCompactionConfiguration as TableOptimizerCompactionConfiguration,
+        TableOptimizerIcebergConfiguration as TableOptimizerIcebergConfiguration,
+        TableOptimizerOrphanFileDeletionConfiguration as TableOptimizerOrphanFileDeletionConfiguration,
+        TableOptimizerProps as TableOptimizerProps,
+        TableOptimizerRetentionConfiguration as TableOptimizerRetentionConfiguration,
+        TableOptimizerTableOptimizerConfiguration as TableOptimizerTableOptimizerConfiguration,
+        TableOptimizerVpcConfiguration as TableOptimizerVpcConfiguration,
+    )
 
 __all__ = [
     "IcebergCompactionConfiguration",
@@ -37,86 +52,28 @@ __all__ = [
     "TableOptimizerVpcConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _table_optimizer_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_table_optimizer_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IcebergCompactionConfiguration",
+        "IcebergRetentionConfiguration",
+        "TableOptimizerAttributes",
+        "TableOptimizerCompactionConfiguration",
+        "TableOptimizerIcebergConfiguration",
+        "TableOptimizerOrphanFileDeletionConfiguration",
+        "TableOptimizerProps",
+        "TableOptimizerRetentionConfiguration",
+        "TableOptimizerTableOptimizerConfiguration",
+        "TableOptimizerVpcConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IcebergCompactionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeleteFileThreshold: int | None = None
-    MinInputFiles: int | None = None
-    Strategy: Literal["binpack", "sort", "z-order"] | None = None
-
-
-class IcebergRetentionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CleanExpiredFiles: bool | None = None
-    NumberOfSnapshotsToRetain: int | None = None
-    SnapshotRetentionPeriodInDays: int | None = None
-
-
-class TableOptimizerCompactionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IcebergConfiguration: IcebergCompactionConfiguration | None = None
-
-
-class TableOptimizerIcebergConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Location: str | None = None
-    OrphanFileRetentionPeriodInDays: int | None = None
-
-
-class TableOptimizerOrphanFileDeletionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IcebergConfiguration: TableOptimizerIcebergConfiguration | None = None
-
-
-class TableOptimizerRetentionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IcebergConfiguration: IcebergRetentionConfiguration | None = None
-
-
-class TableOptimizerVpcConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GlueConnectionName: str | None = None
-
-
-class TableOptimizerAttributes(DeferredModel):
-    pass
-
-
-class TableOptimizerTableOptimizerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CompactionConfiguration: TableOptimizerCompactionConfiguration | None = None
-    Enabled: bool
-    OrphanFileDeletionConfiguration: TableOptimizerOrphanFileDeletionConfiguration | None = None
-    RetentionConfiguration: TableOptimizerRetentionConfiguration | None = None
-    RoleArn: str
-    VpcConfiguration: TableOptimizerVpcConfiguration | None = None
-
-
-class TableOptimizerProps(DeferredModel):
-    CatalogId: str
-    DatabaseName: str
-    TableName: str
-    TableOptimizerConfiguration: TableOptimizerTableOptimizerConfiguration
-    Type: Literal["compaction", "orphan_file_deletion", "retention"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -310,8 +267,10 @@ class TableOptimizer(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TableOptimizerProps
-    attributes_model: ClassVar[type[BaseModel]] = TableOptimizerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TableOptimizerProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TableOptimizerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._trigger_models import (
+        Action as Action,
+        Condition as Condition,
+        TriggerAttributes as TriggerAttributes,
+        TriggerEventBatchingCondition as TriggerEventBatchingCondition,
+        TriggerNotificationProperty as TriggerNotificationProperty,
+        TriggerPredicate as TriggerPredicate,
+        TriggerProps as TriggerProps,
+    )
 
 __all__ = [
     "Action",
@@ -31,73 +43,25 @@ __all__ = [
     "TriggerProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _trigger_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_trigger_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Action",
+        "Condition",
+        "TriggerAttributes",
+        "TriggerEventBatchingCondition",
+        "TriggerNotificationProperty",
+        "TriggerPredicate",
+        "TriggerProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Condition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrawlState: (
-        Literal["CANCELLED", "CANCELLING", "ERROR", "FAILED", "RUNNING", "SUCCEEDED"] | None
-    ) = None
-    CrawlerName: str | None = None
-    JobName: str | None = None
-    LogicalOperator: Literal["EQUALS"] | None = None
-    State: Literal["SUCCEEDED", "STOPPED", "TIMEOUT", "FAILED"] | None = None
-
-
-class TriggerEventBatchingCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BatchSize: int
-    BatchWindow: int | None = None
-
-
-class TriggerNotificationProperty(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NotifyDelayAfter: int | None = None
-
-
-class TriggerPredicate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Conditions: list[Condition] | None = None
-    Logical: Literal["AND", "ANY"] | None = None
-
-
-class TriggerAttributes(DeferredModel):
-    pass
-
-
-class Action(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arguments: dict[str, Any] | str | None = None
-    CrawlerName: str | None = None
-    JobName: str | None = None
-    NotificationProperty: TriggerNotificationProperty | None = None
-    SecurityConfiguration: str | None = None
-    Timeout: int | None = None
-
-
-class TriggerProps(DeferredModel):
-    Actions: list[Action]
-    Description: str | None = None
-    EventBatchingCondition: TriggerEventBatchingCondition | None = None
-    Name: str | None = None
-    Predicate: TriggerPredicate | None = None
-    Schedule: str | None = None
-    StartOnCreation: bool | None = None
-    Tags: dict[str, Any] | str | None = None
-    Type: Literal["CONDITIONAL", "EVENT", "ON_DEMAND", "SCHEDULED"]
-    WorkflowName: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -266,8 +230,10 @@ class Trigger(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TriggerProps
-    attributes_model: ClassVar[type[BaseModel]] = TriggerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TriggerProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TriggerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

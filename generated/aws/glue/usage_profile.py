@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._usage_profile_models import (
+        ConfigurationObject as ConfigurationObject,
+        ProfileConfiguration as ProfileConfiguration,
+        Tag as Tag,
+        UsageProfileAttributes as UsageProfileAttributes,
+        UsageProfileProps as UsageProfileProps,
+    )
 
 __all__ = [
     "ConfigurationObject",
@@ -27,45 +37,23 @@ __all__ = [
     "UsageProfileProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _usage_profile_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_usage_profile_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConfigurationObject",
+        "ProfileConfiguration",
+        "Tag",
+        "UsageProfileAttributes",
+        "UsageProfileProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConfigurationObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedValues: list[str] | None = None
-    DefaultValue: str | None = None
-    MaxValue: str | None = None
-    MinValue: str | None = None
-
-
-class ProfileConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    JobConfiguration: Any | None = None
-    SessionConfiguration: Any | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class UsageProfileAttributes(DeferredModel):
-    CreatedOn: str | None = None
-
-
-class UsageProfileProps(DeferredModel):
-    Configuration: ProfileConfiguration | None = None
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -205,8 +193,10 @@ class UsageProfile(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = UsageProfileProps
-    attributes_model: ClassVar[type[BaseModel]] = UsageProfileAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UsageProfileProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "UsageProfileAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

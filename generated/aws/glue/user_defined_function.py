@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._user_defined_function_models import (
+        ResourceUri as ResourceUri,
+        UserDefinedFunctionAttributes as UserDefinedFunctionAttributes,
+        UserDefinedFunctionProps as UserDefinedFunctionProps,
+    )
 
 __all__ = [
     "ResourceUri",
@@ -23,32 +31,21 @@ __all__ = [
     "UserDefinedFunctionProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _user_defined_function_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_user_defined_function_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ResourceUri",
+        "UserDefinedFunctionAttributes",
+        "UserDefinedFunctionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ResourceUri(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceType: Literal["JAR", "FILE", "ARCHIVE"] | None = None
-    Uri: str | None = None
-
-
-class UserDefinedFunctionAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class UserDefinedFunctionProps(DeferredModel):
-    ClassName: str | None = None
-    DatabaseName: str
-    FunctionName: str
-    FunctionType: Literal["REGULAR_FUNCTION", "AGGREGATE_FUNCTION", "STORED_PROCEDURE"] | None = (
-        None
-    )
-    OwnerName: str | None = None
-    OwnerType: Literal["USER", "ROLE", "GROUP"] | None = None
-    ResourceUris: list[ResourceUri] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -155,8 +152,12 @@ class UserDefinedFunction(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = UserDefinedFunctionProps
-    attributes_model: ClassVar[type[BaseModel]] = UserDefinedFunctionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "UserDefinedFunctionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "UserDefinedFunctionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

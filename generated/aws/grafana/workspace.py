@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._workspace_models import (
+        WorkspaceAssertionAttributes as WorkspaceAssertionAttributes,
+        WorkspaceAttributes as WorkspaceAttributes,
+        WorkspaceIdpMetadata as WorkspaceIdpMetadata,
+        WorkspaceNetworkAccessControl as WorkspaceNetworkAccessControl,
+        WorkspaceProps as WorkspaceProps,
+        WorkspaceRoleValues as WorkspaceRoleValues,
+        WorkspaceSamlConfiguration as WorkspaceSamlConfiguration,
+        WorkspaceTagsItem as WorkspaceTagsItem,
+        WorkspaceVpcConfiguration as WorkspaceVpcConfiguration,
+    )
 
 __all__ = [
     "Workspace",
@@ -35,133 +49,27 @@ __all__ = [
     "WorkspaceVpcConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _workspace_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_workspace_models"
+_MODEL_NAMES = frozenset(
+    {
+        "WorkspaceAssertionAttributes",
+        "WorkspaceAttributes",
+        "WorkspaceIdpMetadata",
+        "WorkspaceNetworkAccessControl",
+        "WorkspaceProps",
+        "WorkspaceRoleValues",
+        "WorkspaceSamlConfiguration",
+        "WorkspaceTagsItem",
+        "WorkspaceVpcConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class WorkspaceAssertionAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Email: str | None = None
-    Groups: str | None = None
-    Login: str | None = None
-    Name: str | None = None
-    Org: str | None = None
-    Role: str | None = None
-
-
-class WorkspaceIdpMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Url: str | None = None
-    Xml: str | None = None
-
-
-class WorkspaceNetworkAccessControl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PrefixListIds: list[str] | None = None
-    VpceIds: list[str] | None = None
-
-
-class WorkspaceRoleValues(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Admin: list[str] | None = None
-    Editor: list[str] | None = None
-
-
-class WorkspaceSamlConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedOrganizations: list[str] | None = None
-    AssertionAttributes: WorkspaceAssertionAttributes | None = None
-    IdpMetadata: WorkspaceIdpMetadata
-    LoginValidityDuration: float | None = None
-    RoleValues: WorkspaceRoleValues | None = None
-
-
-class WorkspaceTagsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class WorkspaceVpcConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
-
-
-class WorkspaceAttributes(DeferredModel):
-    CreationTimestamp: str | None = None
-    Endpoint: str | None = None
-    Id: str | None = None
-    ModificationTimestamp: str | None = None
-    SamlConfigurationStatus: Literal["CONFIGURED", "NOT_CONFIGURED"] | None = None
-    SsoClientId: str | None = None
-    Status: (
-        Literal[
-            "ACTIVE",
-            "CREATING",
-            "DELETING",
-            "FAILED",
-            "UPDATING",
-            "UPGRADING",
-            "VERSION_UPDATING",
-            "DELETION_FAILED",
-            "CREATION_FAILED",
-            "UPDATE_FAILED",
-            "UPGRADE_FAILED",
-            "LICENSE_REMOVAL_FAILED",
-            "VERSION_UPDATE_FAILED",
-        ]
-        | None
-    ) = None
-
-
-class WorkspaceProps(DeferredModel):
-    AccountAccessType: Literal["CURRENT_ACCOUNT", "ORGANIZATION"]
-    AuthenticationProviders: list[Literal["AWS_SSO", "SAML"]]
-    ClientToken: str | None = None
-    DataSources: (
-        list[
-            Literal[
-                "AMAZON_OPENSEARCH_SERVICE",
-                "CLOUDWATCH",
-                "PROMETHEUS",
-                "XRAY",
-                "TIMESTREAM",
-                "SITEWISE",
-                "ATHENA",
-                "REDSHIFT",
-            ]
-        ]
-        | None
-    ) = None
-    Description: str | None = None
-    GrafanaVersion: str | None = None
-    Name: str | None = None
-    NetworkAccessControl: WorkspaceNetworkAccessControl | None = None
-    NotificationDestinations: list[Literal["SNS"]] | None = None
-    OrganizationRoleName: str | None = None
-    OrganizationalUnits: list[str] | None = None
-    PermissionType: Literal["CUSTOMER_MANAGED", "SERVICE_MANAGED"]
-    PluginAdminEnabled: bool | None = None
-    RoleArn: str | None = None
-    SamlConfiguration: WorkspaceSamlConfiguration | None = None
-    StackSetName: str | None = None
-    Tags: list[WorkspaceTagsItem] | None = None
-    VpcConfiguration: WorkspaceVpcConfiguration | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -473,8 +381,10 @@ class Workspace(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WorkspaceProps
-    attributes_model: ClassVar[type[BaseModel]] = WorkspaceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "WorkspaceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WorkspaceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._connector_definition_models import (
+        Connector as Connector,
+        ConnectorDefinitionAttributes as ConnectorDefinitionAttributes,
+        ConnectorDefinitionProps as ConnectorDefinitionProps,
+        ConnectorDefinitionVersion as ConnectorDefinitionVersion,
+    )
 
 __all__ = [
     "Connector",
@@ -25,36 +34,22 @@ __all__ = [
     "ConnectorDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _connector_definition_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_connector_definition_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Connector",
+        "ConnectorDefinitionAttributes",
+        "ConnectorDefinitionProps",
+        "ConnectorDefinitionVersion",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Connector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectorArn: str
-    Id: str
-    Parameters: dict[str, Any] | str | None = None
-
-
-class ConnectorDefinitionVersion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Connectors: list[Connector]
-
-
-class ConnectorDefinitionAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    LatestVersionArn: str | None = None
-
-
-class ConnectorDefinitionProps(DeferredModel):
-    InitialVersion: ConnectorDefinitionVersion | None = None
-    Name: str
-    Tags: dict[str, Any] | str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -139,8 +134,12 @@ class ConnectorDefinition(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConnectorDefinitionProps
-    attributes_model: ClassVar[type[BaseModel]] = ConnectorDefinitionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConnectorDefinitionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConnectorDefinitionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._connector_definition_version_models import (
+        Connector as Connector,
+        ConnectorDefinitionVersionAttributes as ConnectorDefinitionVersionAttributes,
+        ConnectorDefinitionVersionProps as ConnectorDefinitionVersionProps,
+    )
 
 __all__ = [
     "Connector",
@@ -23,26 +31,21 @@ __all__ = [
     "ConnectorDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _connector_definition_version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_connector_definition_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Connector",
+        "ConnectorDefinitionVersionAttributes",
+        "ConnectorDefinitionVersionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Connector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectorArn: str
-    Id: str
-    Parameters: dict[str, Any] | str | None = None
-
-
-class ConnectorDefinitionVersionAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class ConnectorDefinitionVersionProps(DeferredModel):
-    ConnectorDefinitionId: str
-    Connectors: list[Connector]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -108,8 +111,12 @@ class ConnectorDefinitionVersion(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConnectorDefinitionVersionProps
-    attributes_model: ClassVar[type[BaseModel]] = ConnectorDefinitionVersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConnectorDefinitionVersionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConnectorDefinitionVersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

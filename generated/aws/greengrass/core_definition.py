@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._core_definition_models import (
+        Core as Core,
+        CoreDefinitionAttributes as CoreDefinitionAttributes,
+        CoreDefinitionProps as CoreDefinitionProps,
+        CoreDefinitionVersion as CoreDefinitionVersion,
+    )
 
 __all__ = [
     "Core",
@@ -25,37 +34,22 @@ __all__ = [
     "CoreDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _core_definition_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_core_definition_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Core",
+        "CoreDefinitionAttributes",
+        "CoreDefinitionProps",
+        "CoreDefinitionVersion",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Core(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateArn: str
-    Id: str
-    SyncShadow: bool | None = None
-    ThingArn: str
-
-
-class CoreDefinitionVersion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cores: list[Core]
-
-
-class CoreDefinitionAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    LatestVersionArn: str | None = None
-
-
-class CoreDefinitionProps(DeferredModel):
-    InitialVersion: CoreDefinitionVersion | None = None
-    Name: str
-    Tags: dict[str, Any] | str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -142,8 +136,10 @@ class CoreDefinition(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CoreDefinitionProps
-    attributes_model: ClassVar[type[BaseModel]] = CoreDefinitionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CoreDefinitionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CoreDefinitionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

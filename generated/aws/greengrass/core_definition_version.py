@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._core_definition_version_models import (
+        Core as Core,
+        CoreDefinitionVersionAttributes as CoreDefinitionVersionAttributes,
+        CoreDefinitionVersionProps as CoreDefinitionVersionProps,
+    )
 
 __all__ = [
     "Core",
@@ -23,27 +31,21 @@ __all__ = [
     "CoreDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _core_definition_version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_core_definition_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Core",
+        "CoreDefinitionVersionAttributes",
+        "CoreDefinitionVersionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Core(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateArn: str
-    Id: str
-    SyncShadow: bool | None = None
-    ThingArn: str
-
-
-class CoreDefinitionVersionAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class CoreDefinitionVersionProps(DeferredModel):
-    CoreDefinitionId: str
-    Cores: list[Core]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -107,8 +109,12 @@ class CoreDefinitionVersion(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CoreDefinitionVersionProps
-    attributes_model: ClassVar[type[BaseModel]] = CoreDefinitionVersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CoreDefinitionVersionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CoreDefinitionVersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._device_definition_version_models import (
+        Device as Device,
+        DeviceDefinitionVersionAttributes as DeviceDefinitionVersionAttributes,
+        DeviceDefinitionVersionProps as DeviceDefinitionVersionProps,
+    )
 
 __all__ = [
     "Device",
@@ -23,27 +31,21 @@ __all__ = [
     "DeviceDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _device_definition_version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_device_definition_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Device",
+        "DeviceDefinitionVersionAttributes",
+        "DeviceDefinitionVersionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Device(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateArn: str
-    Id: str
-    SyncShadow: bool | None = None
-    ThingArn: str
-
-
-class DeviceDefinitionVersionAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class DeviceDefinitionVersionProps(DeferredModel):
-    DeviceDefinitionId: str
-    Devices: list[Device]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -111,8 +113,12 @@ class DeviceDefinitionVersion(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DeviceDefinitionVersionProps
-    attributes_model: ClassVar[type[BaseModel]] = DeviceDefinitionVersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DeviceDefinitionVersionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DeviceDefinitionVersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._function_definition_models import (
+        Function as Function,
+        FunctionDefinitionAttributes as FunctionDefinitionAttributes,
+        FunctionDefinitionDefaultConfig as FunctionDefinitionDefaultConfig,
+        FunctionDefinitionEnvironment as FunctionDefinitionEnvironment,
+        FunctionDefinitionExecution as FunctionDefinitionExecution,
+        FunctionDefinitionFunctionConfiguration as FunctionDefinitionFunctionConfiguration,
+        FunctionDefinitionProps as FunctionDefinitionProps,
+        FunctionDefinitionRunAs as FunctionDefinitionRunAs,
+        FunctionDefinitionVersion as FunctionDefinitionVersion,
+        ResourceAccessPolicy as ResourceAccessPolicy,
+    )
 
 __all__ = [
     "Function",
@@ -37,91 +52,28 @@ __all__ = [
     "ResourceAccessPolicyDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _function_definition_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_function_definition_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Function",
+        "FunctionDefinitionAttributes",
+        "FunctionDefinitionDefaultConfig",
+        "FunctionDefinitionEnvironment",
+        "FunctionDefinitionExecution",
+        "FunctionDefinitionFunctionConfiguration",
+        "FunctionDefinitionProps",
+        "FunctionDefinitionRunAs",
+        "FunctionDefinitionVersion",
+        "ResourceAccessPolicy",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FunctionDefinitionRunAs(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Gid: int | None = None
-    Uid: int | None = None
-
-
-class ResourceAccessPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Permission: str | None = None
-    ResourceId: str
-
-
-class FunctionDefinitionAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    LatestVersionArn: str | None = None
-
-
-class FunctionDefinitionExecution(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsolationMode: str | None = None
-    RunAs: FunctionDefinitionRunAs | None = None
-
-
-class FunctionDefinitionDefaultConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Execution: FunctionDefinitionExecution
-
-
-class FunctionDefinitionEnvironment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessSysfs: bool | None = None
-    Execution: FunctionDefinitionExecution | None = None
-    ResourceAccessPolicies: list[ResourceAccessPolicy] | None = None
-    Variables: dict[str, Any] | str | None = None
-
-
-class FunctionDefinitionFunctionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncodingType: str | None = None
-    Environment: FunctionDefinitionEnvironment | None = None
-    ExecArgs: str | None = None
-    Executable: str | None = None
-    MemorySize: int | None = None
-    Pinned: bool | None = None
-    Timeout: int | None = None
-
-
-class Function(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FunctionArn: str
-    FunctionConfiguration: FunctionDefinitionFunctionConfiguration
-    Id: str
-
-
-class FunctionDefinitionVersion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultConfig: FunctionDefinitionDefaultConfig | None = None
-    Functions: list[Function]
-
-
-class FunctionDefinitionProps(DeferredModel):
-    InitialVersion: FunctionDefinitionVersion | None = None
-    Name: str
-    Tags: dict[str, Any] | str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -320,8 +272,12 @@ class FunctionDefinition(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FunctionDefinitionProps
-    attributes_model: ClassVar[type[BaseModel]] = FunctionDefinitionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FunctionDefinitionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FunctionDefinitionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._function_definition_version_models import (
+        Function as Function,
+        FunctionDefinitionVersionAttributes as FunctionDefinitionVersionAttributes,
+        FunctionDefinitionVersionDefaultConfig as FunctionDefinitionVersionDefaultConfig,
+        FunctionDefinitionVersionEnvironment as FunctionDefinitionVersionEnvironment,
+        FunctionDefinitionVersionExecution as FunctionDefinitionVersionExecution,
+        FunctionDefinitionVersionFunctionConfiguration as FunctionDefinitionVersionFunctionConfiguration,
+        FunctionDefinitionVersionProps as FunctionDefinitionVersionProps,
+        FunctionDefinitionVersionRunAs as FunctionDefinitionVersionRunAs,
+        ResourceAccessPolicy as ResourceAccessPolicy,
+    )
 
 __all__ = [
     "Function",
@@ -35,81 +49,27 @@ __all__ = [
     "ResourceAccessPolicyDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _function_definition_version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_function_definition_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Function",
+        "FunctionDefinitionVersionAttributes",
+        "FunctionDefinitionVersionDefaultConfig",
+        "FunctionDefinitionVersionEnvironment",
+        "FunctionDefinitionVersionExecution",
+        "FunctionDefinitionVersionFunctionConfiguration",
+        "FunctionDefinitionVersionProps",
+        "FunctionDefinitionVersionRunAs",
+        "ResourceAccessPolicy",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FunctionDefinitionVersionRunAs(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Gid: int | None = None
-    Uid: int | None = None
-
-
-class ResourceAccessPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Permission: str | None = None
-    ResourceId: str
-
-
-class FunctionDefinitionVersionAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class FunctionDefinitionVersionExecution(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsolationMode: str | None = None
-    RunAs: FunctionDefinitionVersionRunAs | None = None
-
-
-class FunctionDefinitionVersionDefaultConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Execution: FunctionDefinitionVersionExecution
-
-
-class FunctionDefinitionVersionEnvironment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessSysfs: bool | None = None
-    Execution: FunctionDefinitionVersionExecution | None = None
-    ResourceAccessPolicies: list[ResourceAccessPolicy] | None = None
-    Variables: dict[str, Any] | str | None = None
-
-
-class FunctionDefinitionVersionFunctionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncodingType: str | None = None
-    Environment: FunctionDefinitionVersionEnvironment | None = None
-    ExecArgs: str | None = None
-    Executable: str | None = None
-    MemorySize: int | None = None
-    Pinned: bool | None = None
-    Timeout: int | None = None
-
-
-class Function(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FunctionArn: str
-    FunctionConfiguration: FunctionDefinitionVersionFunctionConfiguration
-    Id: str
-
-
-class FunctionDefinitionVersionProps(DeferredModel):
-    DefaultConfig: FunctionDefinitionVersionDefaultConfig | None = None
-    FunctionDefinitionId: str
-    Functions: list[Function]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -288,8 +248,12 @@ class FunctionDefinitionVersion(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FunctionDefinitionVersionProps
-    attributes_model: ClassVar[type[BaseModel]] = FunctionDefinitionVersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FunctionDefinitionVersionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FunctionDefinitionVersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

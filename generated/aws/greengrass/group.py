@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._group_models import (
+        GroupAttributes as GroupAttributes,
+        GroupProps as GroupProps,
+        GroupVersion as GroupVersion,
+    )
 
 __all__ = [
     "Group",
@@ -23,35 +31,21 @@ __all__ = [
     "GroupVersionDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "GroupAttributes",
+        "GroupProps",
+        "GroupVersion",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class GroupVersion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectorDefinitionVersionArn: str | None = None
-    CoreDefinitionVersionArn: str | None = None
-    DeviceDefinitionVersionArn: str | None = None
-    FunctionDefinitionVersionArn: str | None = None
-    LoggerDefinitionVersionArn: str | None = None
-    ResourceDefinitionVersionArn: str | None = None
-    SubscriptionDefinitionVersionArn: str | None = None
-
-
-class GroupAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    LatestVersionArn: str | None = None
-    RoleAttachedAt: str | None = None
-
-
-class GroupProps(DeferredModel):
-    InitialVersion: GroupVersion | None = None
-    Name: str
-    RoleArn: str | None = None
-    Tags: dict[str, Any] | str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -125,8 +119,8 @@ class Group(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GroupProps
-    attributes_model: ClassVar[type[BaseModel]] = GroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GroupAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

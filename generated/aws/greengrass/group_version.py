@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._group_version_models import (
+        GroupVersionAttributes as GroupVersionAttributes,
+        GroupVersionProps as GroupVersionProps,
+    )
 
 __all__ = [
     "GroupVersion",
@@ -21,23 +28,20 @@ __all__ = [
     "GroupVersionProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _group_version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_group_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "GroupVersionAttributes",
+        "GroupVersionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class GroupVersionProps(DeferredModel):
-    ConnectorDefinitionVersionArn: str | None = None
-    CoreDefinitionVersionArn: str | None = None
-    DeviceDefinitionVersionArn: str | None = None
-    FunctionDefinitionVersionArn: str | None = None
-    GroupId: str
-    LoggerDefinitionVersionArn: str | None = None
-    ResourceDefinitionVersionArn: str | None = None
-    SubscriptionDefinitionVersionArn: str | None = None
-
-
-class GroupVersionAttributes(DeferredModel):
-    Id: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -93,8 +97,10 @@ class GroupVersion(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GroupVersionProps
-    attributes_model: ClassVar[type[BaseModel]] = GroupVersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GroupVersionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GroupVersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

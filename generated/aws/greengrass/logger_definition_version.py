@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._logger_definition_version_models import (
+        Logger as Logger,
+        LoggerDefinitionVersionAttributes as LoggerDefinitionVersionAttributes,
+        LoggerDefinitionVersionProps as LoggerDefinitionVersionProps,
+    )
 
 __all__ = [
     "Logger",
@@ -23,28 +31,21 @@ __all__ = [
     "LoggerDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _logger_definition_version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_logger_definition_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Logger",
+        "LoggerDefinitionVersionAttributes",
+        "LoggerDefinitionVersionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Logger(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Component: str
-    Id: str
-    Level: str
-    Space: int | None = None
-    Type: str
-
-
-class LoggerDefinitionVersionAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class LoggerDefinitionVersionProps(DeferredModel):
-    LoggerDefinitionId: str
-    Loggers: list[Logger]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -114,8 +115,12 @@ class LoggerDefinitionVersion(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LoggerDefinitionVersionProps
-    attributes_model: ClassVar[type[BaseModel]] = LoggerDefinitionVersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LoggerDefinitionVersionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LoggerDefinitionVersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,29 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._resource_definition_models import (
+        ResourceDefinitionAttributes as ResourceDefinitionAttributes,
+        ResourceDefinitionGroupOwnerSetting as ResourceDefinitionGroupOwnerSetting,
+        ResourceDefinitionLocalDeviceResourceData as ResourceDefinitionLocalDeviceResourceData,
+        ResourceDefinitionLocalVolumeResourceData as ResourceDefinitionLocalVolumeResourceData,
+        ResourceDefinitionProps as ResourceDefinitionProps,
+        ResourceDefinitionResourceDataContainer as ResourceDefinitionResourceDataContainer,
+        ResourceDefinitionS3MachineLearningModelResourceData as ResourceDefinitionS3MachineLearningModelResourceData,
+        ResourceDefinitionSageMakerMachineLearningModelResourceData as ResourceDefinitionSageMakerMachineLearningModelResourceData,
+        ResourceDefinitionSecretsManagerSecretResourceData as ResourceDefinitionSecretsManagerSecretResourceData,
+        ResourceDefinitionVersion as ResourceDefinitionVersion,
+        ResourceDownloadOwnerSetting as ResourceDownloadOwnerSetting,
+        ResourceInstance as ResourceInstance,
+    )
 
 __all__ = [
     "ResourceDefinition",
@@ -41,112 +58,30 @@ __all__ = [
     "ResourceInstanceDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _resource_definition_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_resource_definition_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ResourceDefinitionAttributes",
+        "ResourceDefinitionGroupOwnerSetting",
+        "ResourceDefinitionLocalDeviceResourceData",
+        "ResourceDefinitionLocalVolumeResourceData",
+        "ResourceDefinitionProps",
+        "ResourceDefinitionResourceDataContainer",
+        "ResourceDefinitionS3MachineLearningModelResourceData",
+        "ResourceDefinitionSageMakerMachineLearningModelResourceData",
+        "ResourceDefinitionSecretsManagerSecretResourceData",
+        "ResourceDefinitionVersion",
+        "ResourceDownloadOwnerSetting",
+        "ResourceInstance",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ResourceDefinitionGroupOwnerSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoAddGroupOwner: bool
-    GroupOwner: str | None = None
-
-
-class ResourceDefinitionLocalDeviceResourceData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupOwnerSetting: ResourceDefinitionGroupOwnerSetting | None = None
-    SourcePath: str
-
-
-class ResourceDefinitionLocalVolumeResourceData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationPath: str
-    GroupOwnerSetting: ResourceDefinitionGroupOwnerSetting | None = None
-    SourcePath: str
-
-
-class ResourceDefinitionSecretsManagerSecretResourceData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ARN: str
-    AdditionalStagingLabelsToDownload: list[str] | None = None
-
-
-class ResourceDownloadOwnerSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupOwner: str
-    GroupPermission: str
-
-
-class ResourceDefinitionAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    LatestVersionArn: str | None = None
-
-
-class ResourceDefinitionS3MachineLearningModelResourceData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationPath: str
-    OwnerSetting: ResourceDownloadOwnerSetting | None = None
-    S3Uri: str
-
-
-class ResourceDefinitionSageMakerMachineLearningModelResourceData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationPath: str
-    OwnerSetting: ResourceDownloadOwnerSetting | None = None
-    SageMakerJobArn: str
-
-
-class ResourceDefinitionResourceDataContainer(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LocalDeviceResourceData: ResourceDefinitionLocalDeviceResourceData | None = None
-    LocalVolumeResourceData: ResourceDefinitionLocalVolumeResourceData | None = None
-    S3MachineLearningModelResourceData: (
-        ResourceDefinitionS3MachineLearningModelResourceData | None
-    ) = None
-    SageMakerMachineLearningModelResourceData: (
-        ResourceDefinitionSageMakerMachineLearningModelResourceData | None
-    ) = None
-    SecretsManagerSecretResourceData: ResourceDefinitionSecretsManagerSecretResourceData | None = (
-        None
-    )
-
-
-class ResourceInstance(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-    Name: str
-    ResourceDataContainer: ResourceDefinitionResourceDataContainer
-
-
-class ResourceDefinitionVersion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Resources: list[ResourceInstance]
-
-
-class ResourceDefinitionProps(DeferredModel):
-    InitialVersion: ResourceDefinitionVersion | None = None
-    Name: str
-    Tags: dict[str, Any] | str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -393,8 +328,12 @@ class ResourceDefinition(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ResourceDefinitionProps
-    attributes_model: ClassVar[type[BaseModel]] = ResourceDefinitionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResourceDefinitionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResourceDefinitionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

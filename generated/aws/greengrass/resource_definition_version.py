@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._resource_definition_version_models import (
+        ResourceDefinitionVersionAttributes as ResourceDefinitionVersionAttributes,
+        ResourceDefinitionVersionGroupOwnerSetting as ResourceDefinitionVersionGroupOwnerSetting,
+        ResourceDefinitionVersionLocalDeviceResourceData as ResourceDefinitionVersionLocalDeviceResourceData,
+        ResourceDefinitionVersionLocalVolumeResourceData as ResourceDefinitionVersionLocalVolumeResourceData,
+        ResourceDefinitionVersionProps as ResourceDefinitionVersionProps,
+        ResourceDefinitionVersionResourceDataContainer as ResourceDefinitionVersionResourceDataContainer,
+        ResourceDefinitionVersionS3MachineLearningModelResourceData as ResourceDefinitionVersionS3MachineLearningModelResourceData,
+        ResourceDefinitionVersionSageMakerMachineLearningModelResourceData as ResourceDefinitionVersionSageMakerMachineLearningModelResourceData,
+        ResourceDefinitionVersionSecretsManagerSecretResourceData as ResourceDefinitionVersionSecretsManagerSecretResourceData,
+        ResourceDownloadOwnerSetting as ResourceDownloadOwnerSetting,
+        ResourceInstance as ResourceInstance,
+    )
 
 __all__ = [
     "ResourceDefinitionVersion",
@@ -39,102 +55,29 @@ __all__ = [
     "ResourceInstanceDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _resource_definition_version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_resource_definition_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ResourceDefinitionVersionAttributes",
+        "ResourceDefinitionVersionGroupOwnerSetting",
+        "ResourceDefinitionVersionLocalDeviceResourceData",
+        "ResourceDefinitionVersionLocalVolumeResourceData",
+        "ResourceDefinitionVersionProps",
+        "ResourceDefinitionVersionResourceDataContainer",
+        "ResourceDefinitionVersionS3MachineLearningModelResourceData",
+        "ResourceDefinitionVersionSageMakerMachineLearningModelResourceData",
+        "ResourceDefinitionVersionSecretsManagerSecretResourceData",
+        "ResourceDownloadOwnerSetting",
+        "ResourceInstance",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ResourceDefinitionVersionGroupOwnerSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoAddGroupOwner: bool
-    GroupOwner: str | None = None
-
-
-class ResourceDefinitionVersionLocalDeviceResourceData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupOwnerSetting: ResourceDefinitionVersionGroupOwnerSetting | None = None
-    SourcePath: str
-
-
-class ResourceDefinitionVersionLocalVolumeResourceData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationPath: str
-    GroupOwnerSetting: ResourceDefinitionVersionGroupOwnerSetting | None = None
-    SourcePath: str
-
-
-class ResourceDefinitionVersionSecretsManagerSecretResourceData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ARN: str
-    AdditionalStagingLabelsToDownload: list[str] | None = None
-
-
-class ResourceDownloadOwnerSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupOwner: str
-    GroupPermission: str
-
-
-class ResourceDefinitionVersionAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class ResourceDefinitionVersionS3MachineLearningModelResourceData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationPath: str
-    OwnerSetting: ResourceDownloadOwnerSetting | None = None
-    S3Uri: str
-
-
-class ResourceDefinitionVersionSageMakerMachineLearningModelResourceData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationPath: str
-    OwnerSetting: ResourceDownloadOwnerSetting | None = None
-    SageMakerJobArn: str
-
-
-class ResourceDefinitionVersionResourceDataContainer(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LocalDeviceResourceData: ResourceDefinitionVersionLocalDeviceResourceData | None = None
-    LocalVolumeResourceData: ResourceDefinitionVersionLocalVolumeResourceData | None = None
-    S3MachineLearningModelResourceData: (
-        ResourceDefinitionVersionS3MachineLearningModelResourceData | None
-    ) = None
-    SageMakerMachineLearningModelResourceData: (
-        ResourceDefinitionVersionSageMakerMachineLearningModelResourceData | None
-    ) = None
-    SecretsManagerSecretResourceData: (
-        ResourceDefinitionVersionSecretsManagerSecretResourceData | None
-    ) = None
-
-
-class ResourceInstance(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-    Name: str
-    ResourceDataContainer: ResourceDefinitionVersionResourceDataContainer
-
-
-class ResourceDefinitionVersionProps(DeferredModel):
-    ResourceDefinitionId: str
-    Resources: list[ResourceInstance]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -362,8 +305,12 @@ class ResourceDefinitionVersion(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ResourceDefinitionVersionProps
-    attributes_model: ClassVar[type[BaseModel]] = ResourceDefinitionVersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResourceDefinitionVersionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResourceDefinitionVersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._subscription_definition_models import (
+        Subscription as Subscription,
+        SubscriptionDefinitionAttributes as SubscriptionDefinitionAttributes,
+        SubscriptionDefinitionProps as SubscriptionDefinitionProps,
+        SubscriptionDefinitionVersion as SubscriptionDefinitionVersion,
+    )
 
 __all__ = [
     "Subscription",
@@ -25,37 +34,22 @@ __all__ = [
     "SubscriptionDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _subscription_definition_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_subscription_definition_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Subscription",
+        "SubscriptionDefinitionAttributes",
+        "SubscriptionDefinitionProps",
+        "SubscriptionDefinitionVersion",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Subscription(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-    Source: str
-    Subject: str
-    Target: str
-
-
-class SubscriptionDefinitionVersion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Subscriptions: list[Subscription]
-
-
-class SubscriptionDefinitionAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    LatestVersionArn: str | None = None
-
-
-class SubscriptionDefinitionProps(DeferredModel):
-    InitialVersion: SubscriptionDefinitionVersion | None = None
-    Name: str
-    Tags: dict[str, Any] | str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -142,8 +136,12 @@ class SubscriptionDefinition(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SubscriptionDefinitionProps
-    attributes_model: ClassVar[type[BaseModel]] = SubscriptionDefinitionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SubscriptionDefinitionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SubscriptionDefinitionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,30 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._component_version_models import (
+        ComponentDependencyRequirement as ComponentDependencyRequirement,
+        ComponentPlatform as ComponentPlatform,
+        ComponentVersionAttributes as ComponentVersionAttributes,
+        ComponentVersionProps as ComponentVersionProps,
+        LambdaContainerParams as LambdaContainerParams,
+        LambdaDeviceMount as LambdaDeviceMount,
+        LambdaEventSource as LambdaEventSource,
+        LambdaExecutionParameters as LambdaExecutionParameters,
+        LambdaFunctionRecipeSource as LambdaFunctionRecipeSource,
+        LambdaLinuxProcessParams as LambdaLinuxProcessParams,
+        LambdaVolumeMount as LambdaVolumeMount,
+    )
 
 __all__ = [
     "ComponentDependencyRequirement",
@@ -39,110 +55,29 @@ __all__ = [
     "LambdaVolumeMountDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _component_version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_component_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ComponentDependencyRequirement",
+        "ComponentPlatform",
+        "ComponentVersionAttributes",
+        "ComponentVersionProps",
+        "LambdaContainerParams",
+        "LambdaDeviceMount",
+        "LambdaEventSource",
+        "LambdaExecutionParameters",
+        "LambdaFunctionRecipeSource",
+        "LambdaLinuxProcessParams",
+        "LambdaVolumeMount",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ComponentDependencyRequirement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DependencyType: Literal["SOFT", "HARD"] | None = None
-    VersionRequirement: str | None = None
-
-
-class ComponentPlatform(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Name: str | None = None
-
-
-class LambdaDeviceMount(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AddGroupOwner: bool | None = None
-    Path: str | None = None
-    Permission: Literal["ro", "rw"] | None = None
-
-
-class LambdaEventSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Topic: str | None = None
-    Type: Literal["PUB_SUB", "IOT_CORE"] | None = None
-
-
-class LambdaVolumeMount(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AddGroupOwner: bool | None = None
-    DestinationPath: str | None = None
-    Permission: Literal["ro", "rw"] | None = None
-    SourcePath: str | None = None
-
-
-class ComponentVersionAttributes(DeferredModel):
-    Arn: str | None = None
-    ComponentName: str | None = None
-    ComponentVersion: str | None = None
-
-
-class LambdaContainerParams(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Devices: list[LambdaDeviceMount] | None = None
-    MemorySizeInKB: int | None = None
-    MountROSysfs: bool | None = None
-    Volumes: list[LambdaVolumeMount] | None = None
-
-
-class LambdaLinuxProcessParams(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerParams: LambdaContainerParams | None = None
-    IsolationMode: Literal["GreengrassContainer", "NoContainer"] | None = None
-
-
-class LambdaExecutionParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnvironmentVariables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    EventSources: list[LambdaEventSource] | None = None
-    ExecArgs: list[str] | None = None
-    InputPayloadEncodingType: Literal["json", "binary"] | None = None
-    LinuxProcessParams: LambdaLinuxProcessParams | None = None
-    MaxIdleTimeInSeconds: int | None = None
-    MaxInstancesCount: int | None = None
-    MaxQueueSize: int | None = None
-    Pinned: bool | None = None
-    StatusTimeoutInSeconds: int | None = None
-    TimeoutInSeconds: int | None = None
-
-
-class LambdaFunctionRecipeSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComponentDependencies: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ComponentLambdaParameters: LambdaExecutionParameters | None = None
-    ComponentName: str | None = None
-    ComponentPlatforms: list[ComponentPlatform] | None = None
-    ComponentVersion: str | None = None
-    LambdaArn: str | None = None
-
-
-class ComponentVersionProps(DeferredModel):
-    InlineRecipe: str | None = None
-    LambdaFunction: LambdaFunctionRecipeSource | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -426,8 +361,12 @@ class ComponentVersion(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ComponentVersionProps
-    attributes_model: ClassVar[type[BaseModel]] = ComponentVersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ComponentVersionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ComponentVersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

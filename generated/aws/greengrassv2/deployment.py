@@ -6,14 +6,36 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._deployment_models import (
+        ComponentConfigurationUpdate as ComponentConfigurationUpdate,
+        ComponentDeploymentSpecification as ComponentDeploymentSpecification,
+        ComponentRunWith as ComponentRunWith,
+        DeploymentAttributes as DeploymentAttributes,
+        DeploymentComponentUpdatePolicy as DeploymentComponentUpdatePolicy,
+        DeploymentConfigurationValidationPolicy as DeploymentConfigurationValidationPolicy,
+        DeploymentDeploymentPolicies as DeploymentDeploymentPolicies,
+        DeploymentIoTJobConfiguration as DeploymentIoTJobConfiguration,
+        DeploymentProps as DeploymentProps,
+        DeploymentSystemResourceLimits as DeploymentSystemResourceLimits,
+        IoTJobAbortConfig as IoTJobAbortConfig,
+        IoTJobAbortCriteria as IoTJobAbortCriteria,
+        IoTJobExecutionsRolloutConfig as IoTJobExecutionsRolloutConfig,
+        IoTJobExponentialRolloutRate as IoTJobExponentialRolloutRate,
+        IoTJobExponentialRolloutRateRateIncreaseCriteriaOption1 as IoTJobExponentialRolloutRateRateIncreaseCriteriaOption1,
+        IoTJobExponentialRolloutRateRateIncreaseCriteriaOption2 as IoTJobExponentialRolloutRateRateIncreaseCriteriaOption2,
+        IoTJobTimeoutConfig as IoTJobTimeoutConfig,
+    )
 
 __all__ = [
     "ComponentConfigurationUpdate",
@@ -51,147 +73,35 @@ __all__ = [
     "IoTJobTimeoutConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _deployment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_deployment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ComponentConfigurationUpdate",
+        "ComponentDeploymentSpecification",
+        "ComponentRunWith",
+        "DeploymentAttributes",
+        "DeploymentComponentUpdatePolicy",
+        "DeploymentConfigurationValidationPolicy",
+        "DeploymentDeploymentPolicies",
+        "DeploymentIoTJobConfiguration",
+        "DeploymentProps",
+        "DeploymentSystemResourceLimits",
+        "IoTJobAbortConfig",
+        "IoTJobAbortCriteria",
+        "IoTJobExecutionsRolloutConfig",
+        "IoTJobExponentialRolloutRate",
+        "IoTJobExponentialRolloutRateRateIncreaseCriteriaOption1",
+        "IoTJobExponentialRolloutRateRateIncreaseCriteriaOption2",
+        "IoTJobTimeoutConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ComponentConfigurationUpdate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Merge: str | None = None
-    Reset: list[str] | None = None
-
-
-class DeploymentComponentUpdatePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["NOTIFY_COMPONENTS", "SKIP_NOTIFY_COMPONENTS"] | None = None
-    TimeoutInSeconds: int | None = None
-
-
-class DeploymentConfigurationValidationPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TimeoutInSeconds: int | None = None
-
-
-class DeploymentDeploymentPolicies(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComponentUpdatePolicy: DeploymentComponentUpdatePolicy | None = None
-    ConfigurationValidationPolicy: DeploymentConfigurationValidationPolicy | None = None
-    FailureHandlingPolicy: Literal["ROLLBACK", "DO_NOTHING"] | None = None
-
-
-class DeploymentSystemResourceLimits(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cpus: float | None = None
-    Memory: int | None = None
-
-
-class IoTJobAbortCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["CANCEL"]
-    FailureType: Literal["FAILED", "REJECTED", "TIMED_OUT", "ALL"]
-    MinNumberOfExecutedThings: int
-    ThresholdPercentage: float
-
-
-class IoTJobExponentialRolloutRateRateIncreaseCriteriaOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NumberOfNotifiedThings: int | None = None
-
-
-class IoTJobExponentialRolloutRateRateIncreaseCriteriaOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NumberOfSucceededThings: int | None = None
-
-
-class IoTJobTimeoutConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InProgressTimeoutInMinutes: int | None = None
-
-
-class DeploymentAttributes(DeferredModel):
-    DeploymentId: str | None = None
-
-
-class ComponentRunWith(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PosixUser: str | None = None
-    SystemResourceLimits: DeploymentSystemResourceLimits | None = None
-    WindowsUser: str | None = None
-
-
-class IoTJobAbortConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CriteriaList: list[IoTJobAbortCriteria]
-
-
-class IoTJobExponentialRolloutRate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BaseRatePerMinute: int
-    IncrementFactor: float
-    RateIncreaseCriteria: (
-        IoTJobExponentialRolloutRateRateIncreaseCriteriaOption1
-        | IoTJobExponentialRolloutRateRateIncreaseCriteriaOption2
-    )
-
-
-class ComponentDeploymentSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComponentVersion: str | None = None
-    ConfigurationUpdate: ComponentConfigurationUpdate | None = None
-    RunWith: ComponentRunWith | None = None
-
-
-class IoTJobExecutionsRolloutConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExponentialRate: IoTJobExponentialRolloutRate | None = None
-    MaximumPerMinute: int | None = None
-
-
-class DeploymentIoTJobConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AbortConfig: IoTJobAbortConfig | None = None
-    JobExecutionsRolloutConfig: IoTJobExecutionsRolloutConfig | None = None
-    TimeoutConfig: IoTJobTimeoutConfig | None = None
-
-
-class DeploymentProps(DeferredModel):
-    Components: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DeploymentName: str | None = None
-    DeploymentPolicies: DeploymentDeploymentPolicies | None = None
-    IotJobConfiguration: DeploymentIoTJobConfiguration | None = None
-    ParentTargetArn: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TargetArn: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -572,8 +482,10 @@ class Deployment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DeploymentProps
-    attributes_model: ClassVar[type[BaseModel]] = DeploymentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DeploymentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DeploymentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

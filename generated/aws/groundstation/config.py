@@ -8,12 +8,38 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._config_models import (
+        ConfigAntennaDownlinkConfig as ConfigAntennaDownlinkConfig,
+        ConfigAntennaDownlinkDemodDecodeConfig as ConfigAntennaDownlinkDemodDecodeConfig,
+        ConfigAntennaUplinkConfig as ConfigAntennaUplinkConfig,
+        ConfigAttributes as ConfigAttributes,
+        ConfigConfigData as ConfigConfigData,
+        ConfigDataflowEndpointConfig as ConfigDataflowEndpointConfig,
+        ConfigDecodeConfig as ConfigDecodeConfig,
+        ConfigDemodulationConfig as ConfigDemodulationConfig,
+        ConfigKinesisDataStreamData as ConfigKinesisDataStreamData,
+        ConfigProps as ConfigProps,
+        ConfigS3RecordingConfig as ConfigS3RecordingConfig,
+        ConfigSpectrumConfig as ConfigSpectrumConfig,
+        ConfigTelemetrySinkConfig as ConfigTelemetrySinkConfig,
+        ConfigTelemetrySinkData as ConfigTelemetrySinkData,
+        ConfigTrackingConfig as ConfigTrackingConfig,
+        ConfigUplinkEchoConfig as ConfigUplinkEchoConfig,
+        Eirp as Eirp,
+        Frequency as Frequency,
+        FrequencyBandwidth as FrequencyBandwidth,
+        Tag as Tag,
+        UplinkSpectrumConfig as UplinkSpectrumConfig,
+    )
 
 __all__ = [
     "Config",
@@ -59,177 +85,39 @@ __all__ = [
     "UplinkSpectrumConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _config_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_config_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConfigAntennaDownlinkConfig",
+        "ConfigAntennaDownlinkDemodDecodeConfig",
+        "ConfigAntennaUplinkConfig",
+        "ConfigAttributes",
+        "ConfigConfigData",
+        "ConfigDataflowEndpointConfig",
+        "ConfigDecodeConfig",
+        "ConfigDemodulationConfig",
+        "ConfigKinesisDataStreamData",
+        "ConfigProps",
+        "ConfigS3RecordingConfig",
+        "ConfigSpectrumConfig",
+        "ConfigTelemetrySinkConfig",
+        "ConfigTelemetrySinkData",
+        "ConfigTrackingConfig",
+        "ConfigUplinkEchoConfig",
+        "Eirp",
+        "Frequency",
+        "FrequencyBandwidth",
+        "Tag",
+        "UplinkSpectrumConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConfigDataflowEndpointConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataflowEndpointName: str | None = None
-    DataflowEndpointRegion: str | None = None
-
-
-class ConfigDecodeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    UnvalidatedJSON: str | None = None
-
-
-class ConfigDemodulationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    UnvalidatedJSON: str | None = None
-
-
-class ConfigKinesisDataStreamData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KinesisDataStreamArn: str
-    KinesisRoleArn: str
-
-
-class ConfigS3RecordingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketArn: str | None = None
-    Prefix: str | None = None
-    RoleArn: str | None = None
-
-
-class ConfigTelemetrySinkData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KinesisDataStreamData: ConfigKinesisDataStreamData | None = None
-
-
-class ConfigTrackingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Autotrack: Literal["REQUIRED", "PREFERRED", "REMOVED"] | None = None
-
-
-class ConfigUplinkEchoConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AntennaUplinkConfigArn: str | None = None
-    Enabled: bool | None = None
-
-
-class Eirp(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Units: Literal["dBW"] | None = None
-    Value: float | None = None
-
-
-class Frequency(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Units: Literal["GHz", "MHz", "kHz"] | None = None
-    Value: float | None = None
-
-
-class FrequencyBandwidth(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Units: Literal["GHz", "MHz", "kHz"] | None = None
-    Value: float | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class UplinkSpectrumConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CenterFrequency: Frequency | None = None
-    Polarization: Literal["LEFT_HAND", "RIGHT_HAND", "NONE"] | None = None
-
-
-class ConfigAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    Type: str | None = None
-
-
-class ConfigAntennaUplinkConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SpectrumConfig: UplinkSpectrumConfig | None = None
-    TargetEirp: Eirp | None = None
-    TransmitDisabled: bool | None = None
-
-
-class ConfigSpectrumConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bandwidth: FrequencyBandwidth | None = None
-    CenterFrequency: Frequency | None = None
-    Polarization: Literal["LEFT_HAND", "RIGHT_HAND", "NONE"] | None = None
-
-
-class ConfigTelemetrySinkConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TelemetrySinkData: ConfigTelemetrySinkData
-    TelemetrySinkType: Literal["KINESIS_DATA_STREAM"]
-
-
-class ConfigAntennaDownlinkConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SpectrumConfig: ConfigSpectrumConfig | None = None
-
-
-class ConfigAntennaDownlinkDemodDecodeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DecodeConfig: ConfigDecodeConfig | None = None
-    DemodulationConfig: ConfigDemodulationConfig | None = None
-    SpectrumConfig: ConfigSpectrumConfig | None = None
-
-
-class ConfigConfigData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AntennaDownlinkConfig: ConfigAntennaDownlinkConfig | None = None
-    AntennaDownlinkDemodDecodeConfig: ConfigAntennaDownlinkDemodDecodeConfig | None = None
-    AntennaUplinkConfig: ConfigAntennaUplinkConfig | None = None
-    DataflowEndpointConfig: ConfigDataflowEndpointConfig | None = None
-    S3RecordingConfig: ConfigS3RecordingConfig | None = None
-    TelemetrySinkConfig: ConfigTelemetrySinkConfig | None = None
-    TrackingConfig: ConfigTrackingConfig | None = None
-    UplinkEchoConfig: ConfigUplinkEchoConfig | None = None
-
-
-class ConfigProps(DeferredModel):
-    ConfigData: ConfigConfigData
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -641,8 +529,10 @@ class Config(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConfigProps
-    attributes_model: ClassVar[type[BaseModel]] = ConfigAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ConfigProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,29 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._dataflow_endpoint_group_models import (
+        ConnectionDetails as ConnectionDetails,
+        DataflowEndpoint as DataflowEndpoint,
+        DataflowEndpointGroupAttributes as DataflowEndpointGroupAttributes,
+        DataflowEndpointGroupAwsGroundStationAgentEndpoint as DataflowEndpointGroupAwsGroundStationAgentEndpoint,
+        DataflowEndpointGroupEndpointDetails as DataflowEndpointGroupEndpointDetails,
+        DataflowEndpointGroupProps as DataflowEndpointGroupProps,
+        DataflowEndpointGroupSecurityDetails as DataflowEndpointGroupSecurityDetails,
+        DataflowEndpointGroupSocketAddress as DataflowEndpointGroupSocketAddress,
+        IntegerRange as IntegerRange,
+        RangedConnectionDetails as RangedConnectionDetails,
+        RangedSocketAddress as RangedSocketAddress,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ConnectionDetails",
@@ -41,106 +58,30 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _dataflow_endpoint_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_dataflow_endpoint_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConnectionDetails",
+        "DataflowEndpoint",
+        "DataflowEndpointGroupAttributes",
+        "DataflowEndpointGroupAwsGroundStationAgentEndpoint",
+        "DataflowEndpointGroupEndpointDetails",
+        "DataflowEndpointGroupProps",
+        "DataflowEndpointGroupSecurityDetails",
+        "DataflowEndpointGroupSocketAddress",
+        "IntegerRange",
+        "RangedConnectionDetails",
+        "RangedSocketAddress",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataflowEndpointGroupSecurityDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RoleArn: str | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
-
-
-class DataflowEndpointGroupSocketAddress(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Port: int | None = None
-
-
-class IntegerRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Maximum: int | None = None
-    Minimum: int | None = None
-
-
-class RangedSocketAddress(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    PortRange: IntegerRange | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DataflowEndpointGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class ConnectionDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Mtu: int | None = None
-    SocketAddress: DataflowEndpointGroupSocketAddress | None = None
-
-
-class DataflowEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Address: DataflowEndpointGroupSocketAddress | None = None
-    Mtu: int | None = None
-    Name: str | None = None
-
-
-class RangedConnectionDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Mtu: int | None = None
-    SocketAddress: RangedSocketAddress | None = None
-
-
-class DataflowEndpointGroupAwsGroundStationAgentEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentStatus: Literal["SUCCESS", "FAILED", "ACTIVE", "INACTIVE"] | None = None
-    AuditResults: Literal["HEALTHY", "UNHEALTHY"] | None = None
-    EgressAddress: ConnectionDetails | None = None
-    IngressAddress: RangedConnectionDetails | None = None
-    Name: str | None = None
-
-
-class DataflowEndpointGroupEndpointDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsGroundStationAgentEndpoint: DataflowEndpointGroupAwsGroundStationAgentEndpoint | None = None
-    Endpoint: DataflowEndpoint | None = None
-    SecurityDetails: DataflowEndpointGroupSecurityDetails | None = None
-
-
-class DataflowEndpointGroupProps(DeferredModel):
-    ContactPostPassDurationSeconds: int | None = None
-    ContactPrePassDurationSeconds: int | None = None
-    EndpointDetails: list[DataflowEndpointGroupEndpointDetails]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -400,8 +341,12 @@ class DataflowEndpointGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataflowEndpointGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = DataflowEndpointGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataflowEndpointGroupProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataflowEndpointGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

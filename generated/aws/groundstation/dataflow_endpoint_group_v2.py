@@ -8,12 +8,35 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._dataflow_endpoint_group_v2_models import (
+        ConnectionDetails as ConnectionDetails,
+        CreateEndpointDetails as CreateEndpointDetails,
+        DataflowEndpointGroupV2Attributes as DataflowEndpointGroupV2Attributes,
+        DataflowEndpointGroupV2DownlinkAwsGroundStationAgentEndpoint as DataflowEndpointGroupV2DownlinkAwsGroundStationAgentEndpoint,
+        DataflowEndpointGroupV2EndpointDetails as DataflowEndpointGroupV2EndpointDetails,
+        DataflowEndpointGroupV2Props as DataflowEndpointGroupV2Props,
+        DataflowEndpointGroupV2SocketAddress as DataflowEndpointGroupV2SocketAddress,
+        DataflowEndpointGroupV2UplinkAwsGroundStationAgentEndpoint as DataflowEndpointGroupV2UplinkAwsGroundStationAgentEndpoint,
+        DownlinkAwsGroundStationAgentEndpointDetails as DownlinkAwsGroundStationAgentEndpointDetails,
+        DownlinkConnectionDetails as DownlinkConnectionDetails,
+        DownlinkDataflowDetails as DownlinkDataflowDetails,
+        IntegerRange as IntegerRange,
+        RangedConnectionDetails as RangedConnectionDetails,
+        RangedSocketAddress as RangedSocketAddress,
+        Tag as Tag,
+        UplinkAwsGroundStationAgentEndpointDetails as UplinkAwsGroundStationAgentEndpointDetails,
+        UplinkConnectionDetails as UplinkConnectionDetails,
+        UplinkDataflowDetails as UplinkDataflowDetails,
+    )
 
 __all__ = [
     "ConnectionDetails",
@@ -53,157 +76,36 @@ __all__ = [
     "UplinkDataflowDetailsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _dataflow_endpoint_group_v2_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_dataflow_endpoint_group_v2_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConnectionDetails",
+        "CreateEndpointDetails",
+        "DataflowEndpointGroupV2Attributes",
+        "DataflowEndpointGroupV2DownlinkAwsGroundStationAgentEndpoint",
+        "DataflowEndpointGroupV2EndpointDetails",
+        "DataflowEndpointGroupV2Props",
+        "DataflowEndpointGroupV2SocketAddress",
+        "DataflowEndpointGroupV2UplinkAwsGroundStationAgentEndpoint",
+        "DownlinkAwsGroundStationAgentEndpointDetails",
+        "DownlinkConnectionDetails",
+        "DownlinkDataflowDetails",
+        "IntegerRange",
+        "RangedConnectionDetails",
+        "RangedSocketAddress",
+        "Tag",
+        "UplinkAwsGroundStationAgentEndpointDetails",
+        "UplinkConnectionDetails",
+        "UplinkDataflowDetails",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataflowEndpointGroupV2SocketAddress(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Port: int
-
-
-class IntegerRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Maximum: int
-    Minimum: int
-
-
-class RangedSocketAddress(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    PortRange: IntegerRange
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ConnectionDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Mtu: int | None = None
-    SocketAddress: DataflowEndpointGroupV2SocketAddress
-
-
-class RangedConnectionDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Mtu: int | None = None
-    SocketAddress: RangedSocketAddress
-
-
-class UplinkConnectionDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentIpAndPortAddress: RangedConnectionDetails
-    IngressAddressAndPort: ConnectionDetails
-
-
-class UplinkDataflowDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentConnectionDetails: UplinkConnectionDetails | None = None
-
-
-class DataflowEndpointGroupV2UplinkAwsGroundStationAgentEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataflowDetails: UplinkDataflowDetails
-    Name: str
-
-
-class DownlinkConnectionDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentIpAndPortAddress: RangedConnectionDetails
-    EgressAddressAndPort: ConnectionDetails
-
-
-class DownlinkDataflowDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentConnectionDetails: DownlinkConnectionDetails | None = None
-
-
-class UplinkAwsGroundStationAgentEndpointDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentStatus: Literal["SUCCESS", "FAILED", "ACTIVE", "INACTIVE"] | None = None
-    AuditResults: Literal["HEALTHY", "UNHEALTHY"] | None = None
-    DataflowDetails: UplinkDataflowDetails
-    Name: str
-
-
-class DataflowEndpointGroupV2DownlinkAwsGroundStationAgentEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataflowDetails: DownlinkDataflowDetails
-    Name: str
-
-
-class DownlinkAwsGroundStationAgentEndpointDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentStatus: Literal["SUCCESS", "FAILED", "ACTIVE", "INACTIVE"] | None = None
-    AuditResults: Literal["HEALTHY", "UNHEALTHY"] | None = None
-    DataflowDetails: DownlinkDataflowDetails
-    Name: str
-
-
-class CreateEndpointDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DownlinkAwsGroundStationAgentEndpoint: (
-        DataflowEndpointGroupV2DownlinkAwsGroundStationAgentEndpoint | None
-    ) = None
-    UplinkAwsGroundStationAgentEndpoint: (
-        DataflowEndpointGroupV2UplinkAwsGroundStationAgentEndpoint | None
-    ) = None
-
-
-class DataflowEndpointGroupV2EndpointDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DownlinkAwsGroundStationAgentEndpoint: DownlinkAwsGroundStationAgentEndpointDetails | None = (
-        None
-    )
-    UplinkAwsGroundStationAgentEndpoint: UplinkAwsGroundStationAgentEndpointDetails | None = None
-
-
-class DataflowEndpointGroupV2Attributes(DeferredModel):
-    Arn: str | None = None
-    EndpointDetails: list[DataflowEndpointGroupV2EndpointDetails] | None = None
-    Id: str | None = None
-
-
-class DataflowEndpointGroupV2Props(DeferredModel):
-    ContactPostPassDurationSeconds: int | None = None
-    ContactPrePassDurationSeconds: int | None = None
-    Endpoints: list[CreateEndpointDetails] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -574,8 +476,12 @@ class DataflowEndpointGroupV2(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataflowEndpointGroupV2Props
-    attributes_model: ClassVar[type[BaseModel]] = DataflowEndpointGroupV2Attributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataflowEndpointGroupV2Props"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataflowEndpointGroupV2Attributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._mission_profile_models import (
+        DataflowEdge as DataflowEdge,
+        MissionProfileAttributes as MissionProfileAttributes,
+        MissionProfileProps as MissionProfileProps,
+        MissionProfileStreamsKmsKey as MissionProfileStreamsKmsKey,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DataflowEdge",
@@ -27,52 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _mission_profile_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_mission_profile_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataflowEdge",
+        "MissionProfileAttributes",
+        "MissionProfileProps",
+        "MissionProfileStreamsKmsKey",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataflowEdge(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: str | None = None
-    Source: str | None = None
-
-
-class MissionProfileStreamsKmsKey(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsAliasArn: str | None = None
-    KmsAliasName: str | None = None
-    KmsKeyArn: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class MissionProfileAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    Region: str | None = None
-
-
-class MissionProfileProps(DeferredModel):
-    ContactPostPassDurationSeconds: int | None = None
-    ContactPrePassDurationSeconds: int | None = None
-    DataflowEdges: list[DataflowEdge]
-    MinimumViableContactDurationSeconds: int
-    Name: str
-    StreamsKmsKey: MissionProfileStreamsKmsKey | None = None
-    StreamsKmsRole: str | None = None
-    Tags: list[Tag] | None = None
-    TelemetrySinkConfigArn: str | None = None
-    TrackingConfigArn: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -224,8 +205,10 @@ class MissionProfile(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MissionProfileProps
-    attributes_model: ClassVar[type[BaseModel]] = MissionProfileAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MissionProfileProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MissionProfileAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._custom_detection_rule_association_models import (
+        CustomDetectionRuleAssociationAttributes as CustomDetectionRuleAssociationAttributes,
+        CustomDetectionRuleAssociationProps as CustomDetectionRuleAssociationProps,
+        TagItem as TagItem,
+    )
 
 __all__ = [
     "CustomDetectionRuleAssociation",
@@ -23,30 +31,21 @@ __all__ = [
     "TagItemDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _custom_detection_rule_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_custom_detection_rule_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CustomDetectionRuleAssociationAttributes",
+        "CustomDetectionRuleAssociationProps",
+        "TagItem",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class TagItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CustomDetectionRuleAssociationAttributes(DeferredModel):
-    AccountId: str | None = None
-    Arn: str | None = None
-    AssociationId: str | None = None
-    CreatedAt: str | None = None
-    UpdatedAt: str | None = None
-
-
-class CustomDetectionRuleAssociationProps(DeferredModel):
-    Mode: Literal["LIVE", "DRY_RUN"]
-    RuleId: str
-    Tags: list[TagItem] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -132,8 +131,12 @@ class CustomDetectionRuleAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CustomDetectionRuleAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = CustomDetectionRuleAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CustomDetectionRuleAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CustomDetectionRuleAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

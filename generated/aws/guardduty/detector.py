@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._detector_models import (
+        CFNDataSourceConfigurations as CFNDataSourceConfigurations,
+        CFNFeatureAdditionalConfiguration as CFNFeatureAdditionalConfiguration,
+        CFNFeatureConfiguration as CFNFeatureConfiguration,
+        CFNKubernetesAuditLogsConfiguration as CFNKubernetesAuditLogsConfiguration,
+        CFNKubernetesConfiguration as CFNKubernetesConfiguration,
+        CFNMalwareProtectionConfiguration as CFNMalwareProtectionConfiguration,
+        CFNS3LogsConfiguration as CFNS3LogsConfiguration,
+        CFNScanEc2InstanceWithFindingsConfiguration as CFNScanEc2InstanceWithFindingsConfiguration,
+        DetectorAttributes as DetectorAttributes,
+        DetectorProps as DetectorProps,
+        TagItem as TagItem,
+    )
 
 __all__ = [
     "CFNDataSourceConfigurations",
@@ -39,107 +55,29 @@ __all__ = [
     "TagItemDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _detector_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_detector_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CFNDataSourceConfigurations",
+        "CFNFeatureAdditionalConfiguration",
+        "CFNFeatureConfiguration",
+        "CFNKubernetesAuditLogsConfiguration",
+        "CFNKubernetesConfiguration",
+        "CFNMalwareProtectionConfiguration",
+        "CFNS3LogsConfiguration",
+        "CFNScanEc2InstanceWithFindingsConfiguration",
+        "DetectorAttributes",
+        "DetectorProps",
+        "TagItem",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CFNFeatureAdditionalConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: (
-        Literal[
-            "EC2_AGENT_MANAGEMENT",
-            "ECS_FARGATE_AGENT_MANAGEMENT",
-            "EKS_ADDON_MANAGEMENT",
-            "RDS_DATA_RISK",
-        ]
-        | None
-    ) = None
-    Status: Literal["DISABLED", "ENABLED"] | None = None
-
-
-class CFNFeatureConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalConfiguration: list[CFNFeatureAdditionalConfiguration] | None = None
-    Name: Literal[
-        "AI_ANALYST",
-        "AI_PROTECTION",
-        "EBS_MALWARE_PROTECTION",
-        "EKS_AUDIT_LOGS",
-        "EKS_RUNTIME_MONITORING",
-        "LAMBDA_NETWORK_LOGS",
-        "RDS_LOGIN_EVENTS",
-        "RUNTIME_MONITORING",
-        "S3_DATA_EVENTS",
-    ]
-    Status: Literal["ENABLED", "DISABLED"]
-
-
-class CFNKubernetesAuditLogsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enable: bool
-
-
-class CFNKubernetesConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuditLogs: CFNKubernetesAuditLogsConfiguration
-
-
-class CFNS3LogsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enable: bool
-
-
-class CFNScanEc2InstanceWithFindingsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EbsVolumes: bool | None = None
-
-
-class TagItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DetectorAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class CFNMalwareProtectionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ScanEc2InstanceWithFindings: CFNScanEc2InstanceWithFindingsConfiguration | None = None
-
-
-class CFNDataSourceConfigurations(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Kubernetes: CFNKubernetesConfiguration | None = None
-    MalwareProtection: CFNMalwareProtectionConfiguration | None = None
-    S3Logs: CFNS3LogsConfiguration | None = None
-
-
-class DetectorProps(DeferredModel):
-    DataSources: CFNDataSourceConfigurations | None = None
-    Enable: bool
-    Features: list[CFNFeatureConfiguration] | None = None
-    FindingPublishingFrequency: Literal["FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS"] | None = None
-    Tags: list[TagItem] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -378,8 +316,10 @@ class Detector(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DetectorProps
-    attributes_model: ClassVar[type[BaseModel]] = DetectorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DetectorProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DetectorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

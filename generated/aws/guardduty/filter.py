@@ -6,14 +6,24 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._filter_models import (
+        Condition as Condition,
+        FilterAttributes as FilterAttributes,
+        FilterFindingCriteria as FilterFindingCriteria,
+        FilterProps as FilterProps,
+        TagItem as TagItem,
+    )
 
 __all__ = [
     "Condition",
@@ -27,57 +37,23 @@ __all__ = [
     "TagItemDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _filter_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_filter_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Condition",
+        "FilterAttributes",
+        "FilterFindingCriteria",
+        "FilterProps",
+        "TagItem",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Condition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Eq: list[str] | None = None
-    Equals: list[str] | None = None
-    GreaterThan: int | None = None
-    GreaterThanOrEqual: int | None = None
-    Gt: int | None = None
-    Gte: int | None = None
-    LessThan: int | None = None
-    LessThanOrEqual: int | None = None
-    Lt: int | None = None
-    Lte: int | None = None
-    Matches: list[str] | None = None
-    Neq: list[str] | None = None
-    NotEquals: list[str] | None = None
-    NotMatches: list[str] | None = None
-
-
-class FilterFindingCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Criterion: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class TagItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class FilterAttributes(DeferredModel):
-    pass
-
-
-class FilterProps(DeferredModel):
-    Action: Literal["ARCHIVE", "NOOP"] | None = None
-    Description: str | None = None
-    DetectorId: str
-    FindingCriteria: FilterFindingCriteria
-    Name: str
-    Rank: int | None = None
-    Tags: list[TagItem] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -212,8 +188,10 @@ class Filter(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FilterProps
-    attributes_model: ClassVar[type[BaseModel]] = FilterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FilterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FilterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

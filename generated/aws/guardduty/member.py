@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._member_models import (
+        MemberAttributes as MemberAttributes,
+        MemberProps as MemberProps,
+    )
 
 __all__ = [
     "Member",
@@ -21,23 +28,20 @@ __all__ = [
     "MemberProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _member_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_member_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MemberAttributes",
+        "MemberProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MemberProps(DeferredModel):
-    DetectorId: str | None = None
-    DisableEmailNotification: bool | None = None
-    Email: str
-    MemberId: str | None = None
-    Message: str | None = None
-    Status: Literal["Created", "Disabled", "Enabled", "Invited", "Removed", "Resigned"] | None = (
-        None
-    )
-
-
-class MemberAttributes(DeferredModel):
-    pass
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -95,8 +99,10 @@ class Member(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MemberProps
-    attributes_model: ClassVar[type[BaseModel]] = MemberAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MemberProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MemberAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

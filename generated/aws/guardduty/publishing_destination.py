@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._publishing_destination_models import (
+        CFNDestinationProperties as CFNDestinationProperties,
+        PublishingDestinationAttributes as PublishingDestinationAttributes,
+        PublishingDestinationProps as PublishingDestinationProps,
+        TagItem as TagItem,
+    )
 
 __all__ = [
     "CFNDestinationProperties",
@@ -25,37 +34,22 @@ __all__ = [
     "TagItemDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _publishing_destination_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_publishing_destination_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CFNDestinationProperties",
+        "PublishingDestinationAttributes",
+        "PublishingDestinationProps",
+        "TagItem",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CFNDestinationProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationArn: str | None = None
-    KmsKeyArn: str | None = None
-
-
-class TagItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PublishingDestinationAttributes(DeferredModel):
-    Id: str | None = None
-    PublishingFailureStartTimestamp: str | None = None
-    Status: str | None = None
-
-
-class PublishingDestinationProps(DeferredModel):
-    DestinationProperties: CFNDestinationProperties
-    DestinationType: Literal["S3"]
-    DetectorId: str
-    Tags: list[TagItem] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -144,8 +138,12 @@ class PublishingDestination(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PublishingDestinationProps
-    attributes_model: ClassVar[type[BaseModel]] = PublishingDestinationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PublishingDestinationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PublishingDestinationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

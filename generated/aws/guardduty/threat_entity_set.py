@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._threat_entity_set_models import (
+        TagItem as TagItem,
+        ThreatEntitySetAttributes as ThreatEntitySetAttributes,
+        ThreatEntitySetProps as ThreatEntitySetProps,
+    )
 
 __all__ = [
     "TagItem",
@@ -23,39 +31,21 @@ __all__ = [
     "ThreatEntitySetProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _threat_entity_set_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_threat_entity_set_models"
+_MODEL_NAMES = frozenset(
+    {
+        "TagItem",
+        "ThreatEntitySetAttributes",
+        "ThreatEntitySetProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class TagItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ThreatEntitySetAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    ErrorDetails: str | None = None
-    Id: str | None = None
-    Status: (
-        Literal[
-            "INACTIVE", "ACTIVATING", "ACTIVE", "DEACTIVATING", "ERROR", "DELETE_PENDING", "DELETED"
-        ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
-
-
-class ThreatEntitySetProps(DeferredModel):
-    Activate: bool | None = None
-    DetectorId: str | None = None
-    ExpectedBucketOwner: str | None = None
-    Format: Literal["ALIEN_VAULT", "FIRE_EYE", "OTX_CSV", "PROOF_POINT", "STIX", "TXT"]
-    Location: str
-    Name: str | None = None
-    Tags: list[TagItem] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -156,8 +146,10 @@ class ThreatEntitySet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ThreatEntitySetProps
-    attributes_model: ClassVar[type[BaseModel]] = ThreatEntitySetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ThreatEntitySetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ThreatEntitySetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._threat_intel_set_models import (
+        TagItem as TagItem,
+        ThreatIntelSetAttributes as ThreatIntelSetAttributes,
+        ThreatIntelSetProps as ThreatIntelSetProps,
+    )
 
 __all__ = [
     "TagItem",
@@ -23,30 +31,21 @@ __all__ = [
     "ThreatIntelSetProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _threat_intel_set_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_threat_intel_set_models"
+_MODEL_NAMES = frozenset(
+    {
+        "TagItem",
+        "ThreatIntelSetAttributes",
+        "ThreatIntelSetProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class TagItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ThreatIntelSetAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class ThreatIntelSetProps(DeferredModel):
-    Activate: bool | None = None
-    DetectorId: str | None = None
-    ExpectedBucketOwner: str | None = None
-    Format: Literal["ALIEN_VAULT", "FIRE_EYE", "OTX_CSV", "PROOF_POINT", "STIX", "TXT"]
-    Location: str
-    Name: str | None = None
-    Tags: list[TagItem] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -127,8 +126,10 @@ class ThreatIntelSet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ThreatIntelSetProps
-    attributes_model: ClassVar[type[BaseModel]] = ThreatIntelSetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ThreatIntelSetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ThreatIntelSetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

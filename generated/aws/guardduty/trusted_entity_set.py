@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._trusted_entity_set_models import (
+        TagItem as TagItem,
+        TrustedEntitySetAttributes as TrustedEntitySetAttributes,
+        TrustedEntitySetProps as TrustedEntitySetProps,
+    )
 
 __all__ = [
     "TagItem",
@@ -23,39 +31,21 @@ __all__ = [
     "TrustedEntitySetProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _trusted_entity_set_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_trusted_entity_set_models"
+_MODEL_NAMES = frozenset(
+    {
+        "TagItem",
+        "TrustedEntitySetAttributes",
+        "TrustedEntitySetProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class TagItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TrustedEntitySetAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    ErrorDetails: str | None = None
-    Id: str | None = None
-    Status: (
-        Literal[
-            "INACTIVE", "ACTIVATING", "ACTIVE", "DEACTIVATING", "ERROR", "DELETE_PENDING", "DELETED"
-        ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
-
-
-class TrustedEntitySetProps(DeferredModel):
-    Activate: bool | None = None
-    DetectorId: str | None = None
-    ExpectedBucketOwner: str | None = None
-    Format: Literal["ALIEN_VAULT", "FIRE_EYE", "OTX_CSV", "PROOF_POINT", "STIX", "TXT"]
-    Location: str
-    Name: str | None = None
-    Tags: list[TagItem] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -156,8 +146,12 @@ class TrustedEntitySet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TrustedEntitySetProps
-    attributes_model: ClassVar[type[BaseModel]] = TrustedEntitySetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TrustedEntitySetProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TrustedEntitySetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,21 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._datastore_models import (
+        DatastoreAttributes as DatastoreAttributes,
+        DatastoreProps as DatastoreProps,
+    )
 
 __all__ = [
     "Datastore",
@@ -21,24 +28,20 @@ __all__ = [
     "DatastoreProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _datastore_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_datastore_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DatastoreAttributes",
+        "DatastoreProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DatastoreProps(DeferredModel):
-    DatastoreName: str | None = None
-    KmsKeyArn: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class DatastoreAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DatastoreArn: str | None = None
-    DatastoreId: str | None = None
-    DatastoreStatus: (
-        Literal["CREATING", "CREATE_FAILED", "ACTIVE", "DELETING", "DELETED"] | None
-    ) = None
-    UpdatedAt: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -127,8 +130,10 @@ class Datastore(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DatastoreProps
-    attributes_model: ClassVar[type[BaseModel]] = DatastoreAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DatastoreProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DatastoreAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,26 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_transformation_profile_models import (
+        DataTransformationProfileAttributes as DataTransformationProfileAttributes,
+        DataTransformationProfileProps as DataTransformationProfileProps,
+        DataTransformationProfileSource as DataTransformationProfileSource,
+        ExistingVersionedProfileSource as ExistingVersionedProfileSource,
+        ProfileMappingSource as ProfileMappingSource,
+        StarterProfileSource as StarterProfileSource,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DataTransformationProfile",
@@ -31,62 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _data_transformation_profile_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_transformation_profile_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataTransformationProfileAttributes",
+        "DataTransformationProfileProps",
+        "DataTransformationProfileSource",
+        "ExistingVersionedProfileSource",
+        "ProfileMappingSource",
+        "StarterProfileSource",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ExistingVersionedProfileSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ProfileId: str
-    Version: int
-
-
-class ProfileMappingSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ProfileMapping: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class StarterProfileSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StarterProfileName: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DataTransformationProfileAttributes(DeferredModel):
-    Arn: str | None = None
-    ProfileId: str | None = None
-    TargetFormat: Literal["FHIR_R4"] | None = None
-
-
-class DataTransformationProfileSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExistingVersionedProfileId: ExistingVersionedProfileSource | None = None
-    ProfileMapping: ProfileMappingSource | None = None
-    StarterProfile: StarterProfileSource | None = None
-
-
-class DataTransformationProfileProps(DeferredModel):
-    KmsKeyId: str | None = None
-    ProfileDescription: str | None = None
-    ProfileName: str
-    Source: DataTransformationProfileSource | None = None
-    SourceFormat: Literal["CCDA", "CSV"]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -241,8 +216,12 @@ class DataTransformationProfile(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataTransformationProfileProps
-    attributes_model: ClassVar[type[BaseModel]] = DataTransformationProfileAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataTransformationProfileProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataTransformationProfileAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

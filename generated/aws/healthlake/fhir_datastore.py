@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._fhir_datastore_models import (
+        FHIRDatastoreAnalyticsConfiguration as FHIRDatastoreAnalyticsConfiguration,
+        FHIRDatastoreAttributes as FHIRDatastoreAttributes,
+        FHIRDatastoreCreatedAt as FHIRDatastoreCreatedAt,
+        FHIRDatastoreIdentityProviderConfiguration as FHIRDatastoreIdentityProviderConfiguration,
+        FHIRDatastoreKmsEncryptionConfig as FHIRDatastoreKmsEncryptionConfig,
+        FHIRDatastoreNlpConfiguration as FHIRDatastoreNlpConfiguration,
+        FHIRDatastorePreloadDataConfig as FHIRDatastorePreloadDataConfig,
+        FHIRDatastoreProfileConfiguration as FHIRDatastoreProfileConfiguration,
+        FHIRDatastoreProps as FHIRDatastoreProps,
+        FHIRDatastoreSseConfiguration as FHIRDatastoreSseConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "FHIRDatastore",
@@ -39,99 +55,29 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _fhir_datastore_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_fhir_datastore_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FHIRDatastoreAnalyticsConfiguration",
+        "FHIRDatastoreAttributes",
+        "FHIRDatastoreCreatedAt",
+        "FHIRDatastoreIdentityProviderConfiguration",
+        "FHIRDatastoreKmsEncryptionConfig",
+        "FHIRDatastoreNlpConfiguration",
+        "FHIRDatastorePreloadDataConfig",
+        "FHIRDatastoreProfileConfiguration",
+        "FHIRDatastoreProps",
+        "FHIRDatastoreSseConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FHIRDatastoreAnalyticsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Status: Literal["ENABLED", "PAUSED"]
-
-
-class FHIRDatastoreCreatedAt(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Nanos: int
-    Seconds: str
-
-
-class FHIRDatastoreIdentityProviderConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationStrategy: Literal["SMART_ON_FHIR_V1", "AWS_AUTH", "SMART_ON_FHIR"]
-    FineGrainedAuthorizationEnabled: bool | None = None
-    IdpLambdaArn: str | None = None
-    Metadata: str | None = None
-
-
-class FHIRDatastoreKmsEncryptionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CmkType: Literal["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KMS_KEY"]
-    KmsKeyId: str | None = None
-
-
-class FHIRDatastoreNlpConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Status: Literal["ENABLED", "DISABLED"]
-
-
-class FHIRDatastorePreloadDataConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PreloadDataType: Literal["SYNTHEA"]
-
-
-class FHIRDatastoreProfileConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultProfiles: list[str]
-
-
-class FHIRDatastoreSseConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsEncryptionConfig: FHIRDatastoreKmsEncryptionConfig
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class FHIRDatastoreAttributes(DeferredModel):
-    CreatedAt: FHIRDatastoreCreatedAt | None = None
-    DatastoreArn: str | None = None
-    DatastoreEndpoint: str | None = None
-    DatastoreId: str | None = None
-    DatastoreStatus: (
-        Literal["CREATING", "ACTIVE", "UPDATING", "UPDATE_FAILED", "DELETING", "DELETED"] | None
-    ) = None
-
-
-class FHIRDatastoreProps(DeferredModel):
-    AnalyticsConfiguration: FHIRDatastoreAnalyticsConfiguration | None = None
-    DatastoreName: str | None = None
-    DatastoreTypeVersion: Literal["R4"]
-    IdentityProviderConfiguration: FHIRDatastoreIdentityProviderConfiguration | None = None
-    NlpConfiguration: FHIRDatastoreNlpConfiguration | None = None
-    PreloadDataConfig: FHIRDatastorePreloadDataConfig | None = None
-    ProfileConfiguration: FHIRDatastoreProfileConfiguration | None = None
-    SseConfiguration: FHIRDatastoreSseConfiguration | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -404,8 +350,10 @@ class FHIRDatastore(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FHIRDatastoreProps
-    attributes_model: ClassVar[type[BaseModel]] = FHIRDatastoreAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FHIRDatastoreProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FHIRDatastoreAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

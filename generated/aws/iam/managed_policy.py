@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._managed_policy_models import (
+        ManagedPolicyAttributes as ManagedPolicyAttributes,
+        ManagedPolicyProps as ManagedPolicyProps,
+    )
 
 __all__ = [
     "ManagedPolicy",
@@ -21,29 +28,20 @@ __all__ = [
     "ManagedPolicyProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _managed_policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_managed_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ManagedPolicyAttributes",
+        "ManagedPolicyProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ManagedPolicyProps(DeferredModel):
-    Description: str | None = None
-    Groups: list[str] | None = None
-    ManagedPolicyName: str | None = None
-    Path: str | None = None
-    PolicyDocument: Any
-    Roles: list[str] | None = None
-    Users: list[str] | None = None
-
-
-class ManagedPolicyAttributes(DeferredModel):
-    AttachmentCount: int | None = None
-    CreateDate: str | None = None
-    DefaultVersionId: str | None = None
-    IsAttachable: bool | None = None
-    PermissionsBoundaryUsageCount: int | None = None
-    PolicyArn: str | None = None
-    PolicyId: str | None = None
-    UpdateDate: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -125,8 +123,10 @@ class ManagedPolicy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ManagedPolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = ManagedPolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ManagedPolicyProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ManagedPolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

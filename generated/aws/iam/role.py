@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._role_models import (
+        Policy as Policy,
+        RoleAttributes as RoleAttributes,
+        RoleProps as RoleProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Policy",
@@ -25,41 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _role_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_role_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Policy",
+        "RoleAttributes",
+        "RoleProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Policy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PolicyDocument: str | dict[str, Any]
-    PolicyName: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RoleAttributes(DeferredModel):
-    Arn: str | None = None
-    RoleId: str | None = None
-
-
-class RoleProps(DeferredModel):
-    AssumeRolePolicyDocument: dict[str, Any] | str
-    Description: str | None = None
-    ManagedPolicyArns: list[str] | None = None
-    MaxSessionDuration: int | None = None
-    Path: str | None = None
-    PermissionsBoundary: str | None = None
-    Policies: list[Policy] | None = None
-    RoleName: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -204,8 +194,8 @@ class Role(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RoleProps
-    attributes_model: ClassVar[type[BaseModel]] = RoleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RoleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RoleAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._saml_provider_models import (
+        SAMLPrivateKey as SAMLPrivateKey,
+        SAMLProviderAttributes as SAMLProviderAttributes,
+        SAMLProviderProps as SAMLProviderProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "SAMLPrivateKey",
@@ -25,39 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _saml_provider_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_saml_provider_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SAMLPrivateKey",
+        "SAMLProviderAttributes",
+        "SAMLProviderProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SAMLPrivateKey(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KeyId: str
-    Timestamp: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SAMLProviderAttributes(DeferredModel):
-    Arn: str | None = None
-    SamlProviderUUID: str | None = None
-
-
-class SAMLProviderProps(DeferredModel):
-    AddPrivateKey: str | None = None
-    AssertionEncryptionMode: Literal["Allowed", "Required"] | None = None
-    Name: str | None = None
-    PrivateKeyList: list[SAMLPrivateKey] | None = None
-    RemovePrivateKey: str | None = None
-    SamlMetadataDocument: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -192,8 +184,10 @@ class SAMLProvider(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SAMLProviderProps
-    attributes_model: ClassVar[type[BaseModel]] = SAMLProviderAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SAMLProviderProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SAMLProviderAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._service_linked_role_models import (
+        ServiceLinkedRoleAttributes as ServiceLinkedRoleAttributes,
+        ServiceLinkedRoleProps as ServiceLinkedRoleProps,
+    )
 
 __all__ = [
     "ServiceLinkedRole",
@@ -21,18 +28,20 @@ __all__ = [
     "ServiceLinkedRoleProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _service_linked_role_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_service_linked_role_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ServiceLinkedRoleAttributes",
+        "ServiceLinkedRoleProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ServiceLinkedRoleProps(DeferredModel):
-    AWSServiceName: str | None = None
-    CustomSuffix: str | None = None
-    Description: str | None = None
-
-
-class ServiceLinkedRoleAttributes(DeferredModel):
-    RoleName: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -99,8 +108,12 @@ class ServiceLinkedRole(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ServiceLinkedRoleProps
-    attributes_model: ClassVar[type[BaseModel]] = ServiceLinkedRoleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ServiceLinkedRoleProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ServiceLinkedRoleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

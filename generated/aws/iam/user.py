@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._user_models import (
+        Policy as Policy,
+        Tag as Tag,
+        UserAttributes as UserAttributes,
+        UserLoginProfile as UserLoginProfile,
+        UserProps as UserProps,
+    )
 
 __all__ = [
     "Policy",
@@ -27,47 +37,23 @@ __all__ = [
     "UserProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _user_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_user_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Policy",
+        "Tag",
+        "UserAttributes",
+        "UserLoginProfile",
+        "UserProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Policy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PolicyDocument: dict[str, Any] | str
-    PolicyName: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class UserLoginProfile(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Password: str
-    PasswordResetRequired: bool | None = None
-
-
-class UserAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class UserProps(DeferredModel):
-    Groups: list[str] | None = None
-    LoginProfile: UserLoginProfile | None = None
-    ManagedPolicyArns: list[str] | None = None
-    Path: str | None = None
-    PermissionsBoundary: str | None = None
-    Policies: list[Policy] | None = None
-    Tags: list[Tag] | None = None
-    UserName: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -225,8 +211,8 @@ class User(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = UserProps
-    attributes_model: ClassVar[type[BaseModel]] = UserAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

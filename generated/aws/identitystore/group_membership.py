@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._group_membership_models import (
+        GroupMembershipAttributes as GroupMembershipAttributes,
+        GroupMembershipMemberId as GroupMembershipMemberId,
+        GroupMembershipProps as GroupMembershipProps,
+    )
 
 __all__ = [
     "GroupMembership",
@@ -23,25 +31,21 @@ __all__ = [
     "GroupMembershipProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _group_membership_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_group_membership_models"
+_MODEL_NAMES = frozenset(
+    {
+        "GroupMembershipAttributes",
+        "GroupMembershipMemberId",
+        "GroupMembershipProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class GroupMembershipMemberId(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    UserId: str
-
-
-class GroupMembershipAttributes(DeferredModel):
-    MembershipId: str | None = None
-
-
-class GroupMembershipProps(DeferredModel):
-    GroupId: str
-    IdentityStoreId: str
-    MemberId: GroupMembershipMemberId
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -130,8 +134,10 @@ class GroupMembership(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GroupMembershipProps
-    attributes_model: ClassVar[type[BaseModel]] = GroupMembershipAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GroupMembershipProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GroupMembershipAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._user_models import (
+        UserAddressesItem as UserAddressesItem,
+        UserAttributes as UserAttributes,
+        UserEmailsItem as UserEmailsItem,
+        UserNameObject as UserNameObject,
+        UserPhoneNumbersItem as UserPhoneNumbersItem,
+        UserPhotosItem as UserPhotosItem,
+        UserProps as UserProps,
+        UserRolesItem as UserRolesItem,
+    )
 
 __all__ = [
     "User",
@@ -33,102 +46,26 @@ __all__ = [
     "UserRolesItemDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _user_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_user_models"
+_MODEL_NAMES = frozenset(
+    {
+        "UserAddressesItem",
+        "UserAttributes",
+        "UserEmailsItem",
+        "UserNameObject",
+        "UserPhoneNumbersItem",
+        "UserPhotosItem",
+        "UserProps",
+        "UserRolesItem",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class UserAddressesItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Country: str | None = None
-    Formatted: str | None = None
-    Locality: str | None = None
-    PostalCode: str | None = None
-    Primary: bool | None = None
-    Region: str | None = None
-    StreetAddress: str | None = None
-    Type: str | None = None
-
-
-class UserEmailsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Primary: bool | None = None
-    Type: str | None = None
-    Value: str | None = None
-
-
-class UserNameObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FamilyName: str | None = None
-    Formatted: str | None = None
-    GivenName: str | None = None
-    HonorificPrefix: str | None = None
-    HonorificSuffix: str | None = None
-    MiddleName: str | None = None
-
-
-class UserPhoneNumbersItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Primary: bool | None = None
-    Type: str | None = None
-    Value: str | None = None
-
-
-class UserPhotosItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Display: str | None = None
-    Primary: bool | None = None
-    Type: str | None = None
-    Value: str
-
-
-class UserRolesItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Primary: bool | None = None
-    Type: str | None = None
-    Value: str | None = None
-
-
-class UserAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    UpdatedAt: str | None = None
-    UpdatedBy: str | None = None
-    UserId: str | None = None
-    UserStatus: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class UserProps(DeferredModel):
-    Addresses: list[UserAddressesItem] | None = None
-    Birthdate: str | None = None
-    DisplayName: str | None = None
-    Emails: list[UserEmailsItem] | None = None
-    IdentityStoreId: str
-    Locale: str | None = None
-    Name: UserNameObject | None = None
-    NickName: str | None = None
-    PhoneNumbers: list[UserPhoneNumbersItem] | None = None
-    Photos: list[UserPhotosItem] | None = None
-    PreferredLanguage: str | None = None
-    ProfileUrl: str | None = None
-    Roles: list[UserRolesItem] | None = None
-    Timezone: str | None = None
-    Title: str | None = None
-    UserName: str | None = None
-    UserType: str | None = None
-    Website: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -545,8 +482,8 @@ class User(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = UserProps
-    attributes_model: ClassVar[type[BaseModel]] = UserAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,22 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._component_models import (
+        ComponentAttributes as ComponentAttributes,
+        ComponentLatestVersion as ComponentLatestVersion,
+        ComponentProps as ComponentProps,
+    )
 
 __all__ = [
     "Component",
@@ -23,38 +31,21 @@ __all__ = [
     "ComponentProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _component_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_component_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ComponentAttributes",
+        "ComponentLatestVersion",
+        "ComponentProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ComponentProps(DeferredModel):
-    ChangeDescription: str | None = None
-    Data: str | None = None
-    Description: str | None = None
-    KmsKeyId: str | None = None
-    Name: str
-    Platform: Literal["Windows", "Linux", "macOS"]
-    SupportedOsVersions: list[str] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Uri: str | None = None
-    Version: str
-
-
-class ComponentLatestVersion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-    Major: str | None = None
-    Minor: str | None = None
-    Patch: str | None = None
-
-
-class ComponentAttributes(DeferredModel):
-    Arn: str | None = None
-    Encrypted: bool | None = None
-    LatestVersion: ComponentLatestVersion | None = None
-    Type: Literal["BUILD", "TEST"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -170,8 +161,10 @@ class Component(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ComponentProps
-    attributes_model: ClassVar[type[BaseModel]] = ComponentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ComponentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ComponentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

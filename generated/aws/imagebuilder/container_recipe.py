@@ -6,14 +6,28 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._container_recipe_models import (
+        ComponentConfiguration as ComponentConfiguration,
+        ComponentParameter as ComponentParameter,
+        ContainerRecipeAttributes as ContainerRecipeAttributes,
+        ContainerRecipeInstanceConfiguration as ContainerRecipeInstanceConfiguration,
+        ContainerRecipeLatestVersion as ContainerRecipeLatestVersion,
+        ContainerRecipeProps as ContainerRecipeProps,
+        EbsInstanceBlockDeviceSpecification as EbsInstanceBlockDeviceSpecification,
+        InstanceBlockDeviceMapping as InstanceBlockDeviceMapping,
+        TargetContainerRepository as TargetContainerRepository,
+    )
 
 __all__ = [
     "ComponentConfiguration",
@@ -35,99 +49,27 @@ __all__ = [
     "TargetContainerRepositoryDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _container_recipe_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_container_recipe_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ComponentConfiguration",
+        "ComponentParameter",
+        "ContainerRecipeAttributes",
+        "ContainerRecipeInstanceConfiguration",
+        "ContainerRecipeLatestVersion",
+        "ContainerRecipeProps",
+        "EbsInstanceBlockDeviceSpecification",
+        "InstanceBlockDeviceMapping",
+        "TargetContainerRepository",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ComponentParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: list[str]
-
-
-class ContainerRecipeLatestVersion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-    Major: str | None = None
-    Minor: str | None = None
-    Patch: str | None = None
-
-
-class EbsInstanceBlockDeviceSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeleteOnTermination: bool | None = None
-    Encrypted: bool | None = None
-    Iops: int | None = None
-    KmsKeyId: str | None = None
-    SnapshotId: str | None = None
-    Throughput: int | None = None
-    VolumeSize: int | None = None
-    VolumeType: (
-        Literal["standard", "io1", "io2", "io2a", "gp2", "gp3", "gp3a", "sc1", "st1"] | None
-    ) = None
-
-
-class InstanceBlockDeviceMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeviceName: str | None = None
-    Ebs: EbsInstanceBlockDeviceSpecification | None = None
-    NoDevice: str | None = None
-    VirtualName: str | None = None
-
-
-class TargetContainerRepository(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RepositoryName: str | None = None
-    Service: Literal["ECR"] | None = None
-
-
-class ContainerRecipeAttributes(DeferredModel):
-    Arn: str | None = None
-    LatestVersion: ContainerRecipeLatestVersion | None = None
-
-
-class ComponentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComponentArn: str | None = None
-    Parameters: list[ComponentParameter] | None = None
-
-
-class ContainerRecipeInstanceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BlockDeviceMappings: list[InstanceBlockDeviceMapping] | None = None
-    Image: str | None = None
-
-
-class ContainerRecipeProps(DeferredModel):
-    Components: list[ComponentConfiguration] | None = None
-    ContainerType: Literal["DOCKER"] | None = None
-    Description: str | None = None
-    DockerfileTemplateData: str | None = None
-    DockerfileTemplateUri: str | None = None
-    ImageOsVersionOverride: str | None = None
-    InstanceConfiguration: ContainerRecipeInstanceConfiguration | None = None
-    KmsKeyId: str | None = None
-    Name: str | None = None
-    ParentImage: str | None = None
-    PlatformOverride: Literal["Windows", "Linux"] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TargetRepository: TargetContainerRepository | None = None
-    Version: str | None = None
-    WorkingDirectory: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -409,8 +351,10 @@ class ContainerRecipe(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ContainerRecipeProps
-    attributes_model: ClassVar[type[BaseModel]] = ContainerRecipeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ContainerRecipeProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ContainerRecipeAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,31 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._distribution_configuration_models import (
+        Distribution as Distribution,
+        DistributionConfigurationAmiDistributionConfiguration as DistributionConfigurationAmiDistributionConfiguration,
+        DistributionConfigurationAttributes as DistributionConfigurationAttributes,
+        DistributionConfigurationContainerDistributionConfiguration as DistributionConfigurationContainerDistributionConfiguration,
+        DistributionConfigurationLaunchPermissionConfiguration as DistributionConfigurationLaunchPermissionConfiguration,
+        DistributionConfigurationProps as DistributionConfigurationProps,
+        FastLaunchConfiguration as FastLaunchConfiguration,
+        FastLaunchLaunchTemplateSpecification as FastLaunchLaunchTemplateSpecification,
+        FastLaunchSnapshotConfiguration as FastLaunchSnapshotConfiguration,
+        LaunchTemplateConfiguration as LaunchTemplateConfiguration,
+        SsmParameterConfiguration as SsmParameterConfiguration,
+        TargetContainerRepository as TargetContainerRepository,
+    )
 
 __all__ = [
     "Distribution",
@@ -41,122 +58,30 @@ __all__ = [
     "TargetContainerRepositoryDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _distribution_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_distribution_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Distribution",
+        "DistributionConfigurationAmiDistributionConfiguration",
+        "DistributionConfigurationAttributes",
+        "DistributionConfigurationContainerDistributionConfiguration",
+        "DistributionConfigurationLaunchPermissionConfiguration",
+        "DistributionConfigurationProps",
+        "FastLaunchConfiguration",
+        "FastLaunchLaunchTemplateSpecification",
+        "FastLaunchSnapshotConfiguration",
+        "LaunchTemplateConfiguration",
+        "SsmParameterConfiguration",
+        "TargetContainerRepository",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DistributionConfigurationLaunchPermissionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OrganizationArns: list[str] | None = None
-    OrganizationalUnitArns: list[str] | None = None
-    UserGroups: list[str] | None = None
-    UserIds: list[str] | None = None
-
-
-class FastLaunchLaunchTemplateSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LaunchTemplateId: str | None = None
-    LaunchTemplateName: str | None = None
-    LaunchTemplateVersion: str | None = None
-
-
-class FastLaunchSnapshotConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetResourceCount: int | None = None
-
-
-class LaunchTemplateConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountId: str | None = None
-    LaunchTemplateId: str | None = None
-    SetDefaultVersion: bool | None = None
-
-
-class SsmParameterConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AmiAccountId: str | None = None
-    DataType: Literal["text", "aws:ec2:image"] | None = None
-    ParameterName: str
-
-
-class TargetContainerRepository(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RepositoryName: str | None = None
-    Service: Literal["ECR"] | None = None
-
-
-class DistributionConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class DistributionConfigurationAmiDistributionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AmiTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Description: str | None = None
-    KmsKeyId: str | None = None
-    LaunchPermissionConfiguration: DistributionConfigurationLaunchPermissionConfiguration | None = (
-        None
-    )
-    Name: str | None = None
-    TargetAccountIds: list[str] | None = None
-
-
-class DistributionConfigurationContainerDistributionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerTags: list[str] | None = None
-    Description: str | None = None
-    TargetRepository: TargetContainerRepository | None = None
-
-
-class FastLaunchConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountId: str | None = None
-    Enabled: bool | None = None
-    LaunchTemplate: FastLaunchLaunchTemplateSpecification | None = None
-    MaxParallelLaunches: int | None = None
-    SnapshotConfiguration: FastLaunchSnapshotConfiguration | None = None
-
-
-class Distribution(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AmiDistributionConfiguration: DistributionConfigurationAmiDistributionConfiguration | None = (
-        None
-    )
-    ContainerDistributionConfiguration: (
-        DistributionConfigurationContainerDistributionConfiguration | None
-    ) = None
-    FastLaunchConfigurations: list[FastLaunchConfiguration] | None = None
-    LaunchTemplateConfigurations: list[LaunchTemplateConfiguration] | None = None
-    LicenseConfigurationArns: list[str] | None = None
-    Region: str
-    SsmParameterConfigurations: list[SsmParameterConfiguration] | None = None
-
-
-class DistributionConfigurationProps(DeferredModel):
-    Description: str | None = None
-    Distributions: list[Distribution]
-    Name: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -487,8 +412,12 @@ class DistributionConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DistributionConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = DistributionConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DistributionConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DistributionConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,30 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._image_models import (
+        ImageAttributes as ImageAttributes,
+        ImageDeletionSettings as ImageDeletionSettings,
+        ImageEcrConfiguration as ImageEcrConfiguration,
+        ImageImagePipelineExecutionSettings as ImageImagePipelineExecutionSettings,
+        ImageImageScanningConfiguration as ImageImageScanningConfiguration,
+        ImageImageTestsConfiguration as ImageImageTestsConfiguration,
+        ImageLatestVersion as ImageLatestVersion,
+        ImageLoggingConfiguration as ImageLoggingConfiguration,
+        ImageProps as ImageProps,
+        WorkflowConfiguration as WorkflowConfiguration,
+        WorkflowParameter as WorkflowParameter,
+    )
 
 __all__ = [
     "Image",
@@ -39,106 +55,29 @@ __all__ = [
     "WorkflowParameterDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _image_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_image_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ImageAttributes",
+        "ImageDeletionSettings",
+        "ImageEcrConfiguration",
+        "ImageImagePipelineExecutionSettings",
+        "ImageImageScanningConfiguration",
+        "ImageImageTestsConfiguration",
+        "ImageLatestVersion",
+        "ImageLoggingConfiguration",
+        "ImageProps",
+        "WorkflowConfiguration",
+        "WorkflowParameter",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ImageDeletionSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExecutionRole: str
-
-
-class ImageEcrConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerTags: list[str] | None = None
-    RepositoryName: str | None = None
-
-
-class ImageImagePipelineExecutionSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeploymentId: str | None = None
-    OnUpdate: bool | None = None
-
-
-class ImageImageScanningConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EcrConfiguration: ImageEcrConfiguration | None = None
-    ImageScanningEnabled: bool | None = None
-
-
-class ImageImageTestsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImageTestsEnabled: bool | None = None
-    TimeoutMinutes: int | None = None
-
-
-class ImageLatestVersion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-    Major: str | None = None
-    Minor: str | None = None
-    Patch: str | None = None
-
-
-class ImageLoggingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroupName: str | None = None
-
-
-class WorkflowParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Value: list[str] | None = None
-
-
-class ImageAttributes(DeferredModel):
-    Arn: str | None = None
-    ImageId: str | None = None
-    ImageUri: str | None = None
-    LatestVersion: ImageLatestVersion | None = None
-    Name: str | None = None
-
-
-class WorkflowConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OnFailure: Literal["CONTINUE", "ABORT"] | None = None
-    ParallelGroup: str | None = None
-    Parameters: list[WorkflowParameter] | None = None
-    WorkflowArn: str | None = None
-
-
-class ImageProps(DeferredModel):
-    ContainerRecipeArn: str | None = None
-    DeletionSettings: ImageDeletionSettings | None = None
-    DistributionConfigurationArn: str | None = None
-    EnhancedImageMetadataEnabled: bool | None = None
-    ExecutionRole: str | None = None
-    ImagePipelineExecutionSettings: ImageImagePipelineExecutionSettings | None = None
-    ImageRecipeArn: str | None = None
-    ImageScanningConfiguration: ImageImageScanningConfiguration | None = None
-    ImageTestsConfiguration: ImageImageTestsConfiguration | None = None
-    InfrastructureConfigurationArn: str | None = None
-    LoggingConfiguration: ImageLoggingConfiguration | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Workflows: list[WorkflowConfiguration] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -433,8 +372,8 @@ class Image(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ImageProps
-    attributes_model: ClassVar[type[BaseModel]] = ImageAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ImageProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ImageAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

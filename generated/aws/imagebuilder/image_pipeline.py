@@ -6,14 +6,29 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._image_pipeline_models import (
+        ImagePipelineAttributes as ImagePipelineAttributes,
+        ImagePipelineAutoDisablePolicy as ImagePipelineAutoDisablePolicy,
+        ImagePipelineEcrConfiguration as ImagePipelineEcrConfiguration,
+        ImagePipelineImageScanningConfiguration as ImagePipelineImageScanningConfiguration,
+        ImagePipelineImageTestsConfiguration as ImagePipelineImageTestsConfiguration,
+        ImagePipelineProps as ImagePipelineProps,
+        ImagePipelineSchedule as ImagePipelineSchedule,
+        PipelineLoggingConfiguration as PipelineLoggingConfiguration,
+        WorkflowConfiguration as WorkflowConfiguration,
+        WorkflowParameter as WorkflowParameter,
+    )
 
 __all__ = [
     "ImagePipeline",
@@ -37,101 +52,28 @@ __all__ = [
     "WorkflowParameterDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _image_pipeline_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_image_pipeline_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ImagePipelineAttributes",
+        "ImagePipelineAutoDisablePolicy",
+        "ImagePipelineEcrConfiguration",
+        "ImagePipelineImageScanningConfiguration",
+        "ImagePipelineImageTestsConfiguration",
+        "ImagePipelineProps",
+        "ImagePipelineSchedule",
+        "PipelineLoggingConfiguration",
+        "WorkflowConfiguration",
+        "WorkflowParameter",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ImagePipelineAutoDisablePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FailureCount: int
-
-
-class ImagePipelineEcrConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerTags: list[str] | None = None
-    RepositoryName: str | None = None
-
-
-class ImagePipelineImageScanningConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EcrConfiguration: ImagePipelineEcrConfiguration | None = None
-    ImageScanningEnabled: bool | None = None
-
-
-class ImagePipelineImageTestsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImageTestsEnabled: bool | None = None
-    TimeoutMinutes: int | None = None
-
-
-class ImagePipelineSchedule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoDisablePolicy: ImagePipelineAutoDisablePolicy | None = None
-    PipelineExecutionStartCondition: (
-        Literal["EXPRESSION_MATCH_ONLY", "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE"] | None
-    ) = None
-    ScheduleExpression: str | None = None
-    Timezone: str | None = None
-
-
-class PipelineLoggingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImageLogGroupName: str | None = None
-    PipelineLogGroupName: str | None = None
-
-
-class WorkflowParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Value: list[str] | None = None
-
-
-class ImagePipelineAttributes(DeferredModel):
-    Arn: str | None = None
-    DeploymentId: str | None = None
-
-
-class WorkflowConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OnFailure: Literal["CONTINUE", "ABORT"] | None = None
-    ParallelGroup: str | None = None
-    Parameters: list[WorkflowParameter] | None = None
-    WorkflowArn: str | None = None
-
-
-class ImagePipelineProps(DeferredModel):
-    ContainerRecipeArn: str | None = None
-    Description: str | None = None
-    DistributionConfigurationArn: str | None = None
-    EnhancedImageMetadataEnabled: bool | None = None
-    ExecutionRole: str | None = None
-    ImageRecipeArn: str | None = None
-    ImageScanningConfiguration: ImagePipelineImageScanningConfiguration | None = None
-    ImageTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ImageTestsConfiguration: ImagePipelineImageTestsConfiguration | None = None
-    InfrastructureConfigurationArn: str | None = None
-    LoggingConfiguration: PipelineLoggingConfiguration | None = None
-    Name: str | None = None
-    Schedule: ImagePipelineSchedule | None = None
-    Status: Literal["DISABLED", "ENABLED"] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Workflows: list[WorkflowConfiguration] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -420,8 +362,10 @@ class ImagePipeline(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ImagePipelineProps
-    attributes_model: ClassVar[type[BaseModel]] = ImagePipelineAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ImagePipelineProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ImagePipelineAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

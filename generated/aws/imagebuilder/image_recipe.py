@@ -6,14 +6,28 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._image_recipe_models import (
+        ComponentConfiguration as ComponentConfiguration,
+        ComponentParameter as ComponentParameter,
+        EbsInstanceBlockDeviceSpecification as EbsInstanceBlockDeviceSpecification,
+        ImageRecipeAdditionalInstanceConfiguration as ImageRecipeAdditionalInstanceConfiguration,
+        ImageRecipeAttributes as ImageRecipeAttributes,
+        ImageRecipeLatestVersion as ImageRecipeLatestVersion,
+        ImageRecipeProps as ImageRecipeProps,
+        ImageRecipeSystemsManagerAgent as ImageRecipeSystemsManagerAgent,
+        InstanceBlockDeviceMapping as InstanceBlockDeviceMapping,
+    )
 
 __all__ = [
     "ComponentConfiguration",
@@ -35,94 +49,27 @@ __all__ = [
     "InstanceBlockDeviceMappingDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _image_recipe_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_image_recipe_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ComponentConfiguration",
+        "ComponentParameter",
+        "EbsInstanceBlockDeviceSpecification",
+        "ImageRecipeAdditionalInstanceConfiguration",
+        "ImageRecipeAttributes",
+        "ImageRecipeLatestVersion",
+        "ImageRecipeProps",
+        "ImageRecipeSystemsManagerAgent",
+        "InstanceBlockDeviceMapping",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ComponentParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: list[str]
-
-
-class EbsInstanceBlockDeviceSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeleteOnTermination: bool | None = None
-    Encrypted: bool | None = None
-    Iops: int | None = None
-    KmsKeyId: str | None = None
-    SnapshotId: str | None = None
-    Throughput: int | None = None
-    VolumeSize: int | None = None
-    VolumeType: (
-        Literal["standard", "io1", "io2", "io2a", "gp2", "gp3", "gp3a", "sc1", "st1"] | None
-    ) = None
-
-
-class ImageRecipeLatestVersion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-    Major: str | None = None
-    Minor: str | None = None
-    Patch: str | None = None
-
-
-class ImageRecipeSystemsManagerAgent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    UninstallAfterBuild: bool | None = None
-
-
-class InstanceBlockDeviceMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeviceName: str | None = None
-    Ebs: EbsInstanceBlockDeviceSpecification | None = None
-    NoDevice: str | None = None
-    VirtualName: str | None = None
-
-
-class ImageRecipeAttributes(DeferredModel):
-    Arn: str | None = None
-    LatestVersion: ImageRecipeLatestVersion | None = None
-
-
-class ComponentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComponentArn: str | None = None
-    Parameters: list[ComponentParameter] | None = None
-
-
-class ImageRecipeAdditionalInstanceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SystemsManagerAgent: ImageRecipeSystemsManagerAgent | None = None
-    UserDataOverride: str | None = None
-
-
-class ImageRecipeProps(DeferredModel):
-    AdditionalInstanceConfiguration: ImageRecipeAdditionalInstanceConfiguration | None = None
-    AmiTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    AmiWatermarks: list[str] | None = None
-    BlockDeviceMappings: list[InstanceBlockDeviceMapping] | None = None
-    Components: list[ComponentConfiguration] | None = None
-    Description: str | None = None
-    Name: str
-    ParentImage: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Version: str
-    WorkingDirectory: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -401,8 +348,10 @@ class ImageRecipe(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ImageRecipeProps
-    attributes_model: ClassVar[type[BaseModel]] = ImageRecipeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ImageRecipeProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ImageRecipeAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

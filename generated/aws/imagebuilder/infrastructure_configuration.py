@@ -6,14 +6,28 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._infrastructure_configuration_models import (
+        InfrastructureConfigurationAttributes as InfrastructureConfigurationAttributes,
+        InfrastructureConfigurationAutoScalingGroup as InfrastructureConfigurationAutoScalingGroup,
+        InfrastructureConfigurationInstanceMetadataOptions as InfrastructureConfigurationInstanceMetadataOptions,
+        InfrastructureConfigurationLogging as InfrastructureConfigurationLogging,
+        InfrastructureConfigurationParentInstance as InfrastructureConfigurationParentInstance,
+        InfrastructureConfigurationPlacement as InfrastructureConfigurationPlacement,
+        InfrastructureConfigurationProps as InfrastructureConfigurationProps,
+        InfrastructureConfigurationS3Logs as InfrastructureConfigurationS3Logs,
+        TagMap as TagMap,
+    )
 
 __all__ = [
     "InfrastructureConfiguration",
@@ -35,87 +49,27 @@ __all__ = [
     "TagMapDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _infrastructure_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_infrastructure_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "InfrastructureConfigurationAttributes",
+        "InfrastructureConfigurationAutoScalingGroup",
+        "InfrastructureConfigurationInstanceMetadataOptions",
+        "InfrastructureConfigurationLogging",
+        "InfrastructureConfigurationParentInstance",
+        "InfrastructureConfigurationPlacement",
+        "InfrastructureConfigurationProps",
+        "InfrastructureConfigurationS3Logs",
+        "TagMap",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class InfrastructureConfigurationAutoScalingGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityWaitTimeoutSeconds: int | None = None
-    Name: str
-
-
-class InfrastructureConfigurationInstanceMetadataOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HttpPutResponseHopLimit: int | None = None
-    HttpTokens: Literal["required", "optional"] | None = None
-
-
-class InfrastructureConfigurationParentInstance(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoScalingGroup: InfrastructureConfigurationAutoScalingGroup
-
-
-class InfrastructureConfigurationPlacement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZone: str | None = None
-    HostId: str | None = None
-    HostResourceGroupArn: str | None = None
-    Tenancy: Literal["default", "dedicated", "host"] | None = None
-
-
-class InfrastructureConfigurationS3Logs(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3BucketName: str | None = None
-    S3KeyPrefix: str | None = None
-
-
-class TagMap(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TagKey: str | None = None
-    TagValue: str | None = None
-
-
-class InfrastructureConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class InfrastructureConfigurationLogging(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Logs: InfrastructureConfigurationS3Logs | None = None
-
-
-class InfrastructureConfigurationProps(DeferredModel):
-    Description: str | None = None
-    InstanceMetadataOptions: InfrastructureConfigurationInstanceMetadataOptions | None = None
-    InstanceProfileName: str
-    InstanceTypes: list[str] | None = None
-    KeyPair: str | None = None
-    Logging: InfrastructureConfigurationLogging | None = None
-    Name: str
-    ParentInstance: InfrastructureConfigurationParentInstance | None = None
-    Placement: InfrastructureConfigurationPlacement | None = None
-    ResourceTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SecurityGroupIds: list[str] | None = None
-    SnsTopicArn: str | None = None
-    SubnetId: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TerminateInstanceOnCompletion: bool | None = None
-    TerminateInstanceOnFailure: bool | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -324,8 +278,12 @@ class InfrastructureConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = InfrastructureConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = InfrastructureConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InfrastructureConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InfrastructureConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,30 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._lifecycle_policy_models import (
+        AmiExclusionRules as AmiExclusionRules,
+        LifecyclePolicyAction as LifecyclePolicyAction,
+        LifecyclePolicyAttributes as LifecyclePolicyAttributes,
+        LifecyclePolicyExclusionRules as LifecyclePolicyExclusionRules,
+        LifecyclePolicyFilter as LifecyclePolicyFilter,
+        LifecyclePolicyIncludeResources as LifecyclePolicyIncludeResources,
+        LifecyclePolicyLastLaunched as LifecyclePolicyLastLaunched,
+        LifecyclePolicyProps as LifecyclePolicyProps,
+        LifecyclePolicyResourceSelection as LifecyclePolicyResourceSelection,
+        PolicyDetail as PolicyDetail,
+        RecipeSelection as RecipeSelection,
+    )
 
 __all__ = [
     "AmiExclusionRules",
@@ -39,102 +55,29 @@ __all__ = [
     "RecipeSelectionDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _lifecycle_policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_lifecycle_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AmiExclusionRules",
+        "LifecyclePolicyAction",
+        "LifecyclePolicyAttributes",
+        "LifecyclePolicyExclusionRules",
+        "LifecyclePolicyFilter",
+        "LifecyclePolicyIncludeResources",
+        "LifecyclePolicyLastLaunched",
+        "LifecyclePolicyProps",
+        "LifecyclePolicyResourceSelection",
+        "PolicyDetail",
+        "RecipeSelection",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LifecyclePolicyFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RetainAtLeast: int | None = None
-    Type: Literal["AGE", "COUNT"]
-    Unit: Literal["DAYS", "WEEKS", "MONTHS", "YEARS"] | None = None
-    Value: int
-
-
-class LifecyclePolicyIncludeResources(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Amis: bool | None = None
-    Containers: bool | None = None
-    Snapshots: bool | None = None
-
-
-class LifecyclePolicyLastLaunched(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Unit: Literal["DAYS", "WEEKS", "MONTHS", "YEARS"]
-    Value: int
-
-
-class RecipeSelection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    SemanticVersion: str
-
-
-class LifecyclePolicyAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class AmiExclusionRules(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsPublic: bool | None = None
-    LastLaunched: LifecyclePolicyLastLaunched | None = None
-    Regions: list[str] | None = None
-    SharedAccounts: list[str] | None = None
-    TagMap: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class LifecyclePolicyAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IncludeResources: LifecyclePolicyIncludeResources | None = None
-    Type: Literal["DELETE", "DEPRECATE", "DISABLE"]
-
-
-class LifecyclePolicyExclusionRules(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Amis: AmiExclusionRules | None = None
-    TagMap: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class LifecyclePolicyResourceSelection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Recipes: list[RecipeSelection] | None = None
-    TagMap: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class PolicyDetail(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: LifecyclePolicyAction
-    ExclusionRules: LifecyclePolicyExclusionRules | None = None
-    Filter: LifecyclePolicyFilter
-
-
-class LifecyclePolicyProps(DeferredModel):
-    Description: str | None = None
-    ExecutionRole: str
-    Name: str
-    PolicyDetails: list[PolicyDetail]
-    ResourceSelection: LifecyclePolicyResourceSelection
-    ResourceType: Literal["AMI_IMAGE", "CONTAINER_IMAGE"]
-    Status: Literal["DISABLED", "ENABLED"] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -422,8 +365,10 @@ class LifecyclePolicy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LifecyclePolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = LifecyclePolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LifecyclePolicyProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LifecyclePolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,22 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._workflow_models import (
+        WorkflowAttributes as WorkflowAttributes,
+        WorkflowLatestVersion as WorkflowLatestVersion,
+        WorkflowProps as WorkflowProps,
+    )
 
 __all__ = [
     "Workflow",
@@ -23,35 +31,21 @@ __all__ = [
     "WorkflowProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _workflow_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_workflow_models"
+_MODEL_NAMES = frozenset(
+    {
+        "WorkflowAttributes",
+        "WorkflowLatestVersion",
+        "WorkflowProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class WorkflowProps(DeferredModel):
-    ChangeDescription: str | None = None
-    Data: str | None = None
-    Description: str | None = None
-    KmsKeyId: str | None = None
-    Name: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Type: Literal["BUILD", "TEST", "DISTRIBUTION"]
-    Uri: str | None = None
-    Version: str
-
-
-class WorkflowLatestVersion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-    Major: str | None = None
-    Minor: str | None = None
-    Patch: str | None = None
-
-
-class WorkflowAttributes(DeferredModel):
-    Arn: str | None = None
-    LatestVersion: WorkflowLatestVersion | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -156,8 +150,10 @@ class Workflow(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WorkflowProps
-    attributes_model: ClassVar[type[BaseModel]] = WorkflowAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "WorkflowProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WorkflowAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,27 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cis_scan_configuration_models import (
+        CisScanConfigurationAttributes as CisScanConfigurationAttributes,
+        CisScanConfigurationProps as CisScanConfigurationProps,
+        CisScanConfigurationSchedule as CisScanConfigurationSchedule,
+        CisTargets as CisTargets,
+        DailySchedule as DailySchedule,
+        MonthlySchedule as MonthlySchedule,
+        Time as Time,
+        WeeklySchedule as WeeklySchedule,
+    )
 
 __all__ = [
     "CisScanConfiguration",
@@ -33,66 +46,26 @@ __all__ = [
     "WeeklyScheduleDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _cis_scan_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cis_scan_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CisScanConfigurationAttributes",
+        "CisScanConfigurationProps",
+        "CisScanConfigurationSchedule",
+        "CisTargets",
+        "DailySchedule",
+        "MonthlySchedule",
+        "Time",
+        "WeeklySchedule",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CisTargets(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountIds: list[str]
-    TargetResourceTags: Any
-
-
-class Time(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TimeOfDay: str
-    TimeZone: str
-
-
-class WeeklySchedule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Days: list[Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]]
-    StartTime: Time
-
-
-class CisScanConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class DailySchedule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StartTime: Time
-
-
-class MonthlySchedule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Day: Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
-    StartTime: Time
-
-
-class CisScanConfigurationSchedule(DeferredModel):
-    Daily: DailySchedule | None = None
-    Monthly: MonthlySchedule | None = None
-    OneTime: dict[str, Any] | str | None = None
-    Weekly: WeeklySchedule | None = None
-
-
-class CisScanConfigurationProps(DeferredModel):
-    ScanName: str
-    Schedule: CisScanConfigurationSchedule
-    SecurityLevel: Literal["LEVEL_1", "LEVEL_2"]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Targets: CisTargets
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -285,8 +258,12 @@ class CisScanConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CisScanConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = CisScanConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CisScanConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CisScanConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,26 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._code_security_integration_models import (
+        CodeSecurityIntegrationAttributes as CodeSecurityIntegrationAttributes,
+        CodeSecurityIntegrationProps as CodeSecurityIntegrationProps,
+        CreateDetails as CreateDetails,
+        CreateGitLabSelfManagedIntegrationDetail as CreateGitLabSelfManagedIntegrationDetail,
+        UpdateDetails as UpdateDetails,
+        UpdateGitHubIntegrationDetail as UpdateGitHubIntegrationDetail,
+        UpdateGitLabSelfManagedIntegrationDetail as UpdateGitLabSelfManagedIntegrationDetail,
+    )
 
 __all__ = [
     "CodeSecurityIntegration",
@@ -31,63 +43,25 @@ __all__ = [
     "UpdateGitLabSelfManagedIntegrationDetailDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _code_security_integration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_code_security_integration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CodeSecurityIntegrationAttributes",
+        "CodeSecurityIntegrationProps",
+        "CreateDetails",
+        "CreateGitLabSelfManagedIntegrationDetail",
+        "UpdateDetails",
+        "UpdateGitHubIntegrationDetail",
+        "UpdateGitLabSelfManagedIntegrationDetail",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CreateGitLabSelfManagedIntegrationDetail(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    accessToken: str
-    instanceUrl: str
-
-
-class UpdateGitHubIntegrationDetail(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    code: str
-    installationId: str
-
-
-class UpdateGitLabSelfManagedIntegrationDetail(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    authCode: str
-
-
-class CodeSecurityIntegrationAttributes(DeferredModel):
-    Arn: str | None = None
-    AuthorizationUrl: str | None = None
-    CreatedAt: str | None = None
-    LastUpdatedAt: str | None = None
-    Status: Literal["PENDING", "IN_PROGRESS", "ACTIVE", "INACTIVE", "DISABLING"] | None = None
-    StatusReason: str | None = None
-
-
-class CreateDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    gitlabSelfManaged: CreateGitLabSelfManagedIntegrationDetail
-
-
-class UpdateDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    github: UpdateGitHubIntegrationDetail | None = None
-    gitlabSelfManaged: UpdateGitLabSelfManagedIntegrationDetail | None = None
-
-
-class CodeSecurityIntegrationProps(DeferredModel):
-    CreateIntegrationDetails: CreateDetails | None = None
-    Name: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Type: Literal["GITLAB_SELF_MANAGED", "GITHUB"] | None = None
-    UpdateIntegrationDetails: UpdateDetails | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -267,8 +241,12 @@ class CodeSecurityIntegration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CodeSecurityIntegrationProps
-    attributes_model: ClassVar[type[BaseModel]] = CodeSecurityIntegrationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CodeSecurityIntegrationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CodeSecurityIntegrationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

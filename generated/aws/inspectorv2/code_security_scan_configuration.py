@@ -6,14 +6,25 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._code_security_scan_configuration_models import (
+        CodeSecurityScanConfigurationAttributes as CodeSecurityScanConfigurationAttributes,
+        CodeSecurityScanConfigurationCodeSecurityScanConfiguration as CodeSecurityScanConfigurationCodeSecurityScanConfiguration,
+        CodeSecurityScanConfigurationProps as CodeSecurityScanConfigurationProps,
+        CodeSecurityScanConfigurationScopeSettings as CodeSecurityScanConfigurationScopeSettings,
+        ContinuousIntegrationScanConfiguration as ContinuousIntegrationScanConfiguration,
+        PeriodicScanConfiguration as PeriodicScanConfiguration,
+    )
 
 __all__ = [
     "CodeSecurityScanConfiguration",
@@ -29,51 +40,24 @@ __all__ = [
     "PeriodicScanConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _code_security_scan_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_code_security_scan_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CodeSecurityScanConfigurationAttributes",
+        "CodeSecurityScanConfigurationCodeSecurityScanConfiguration",
+        "CodeSecurityScanConfigurationProps",
+        "CodeSecurityScanConfigurationScopeSettings",
+        "ContinuousIntegrationScanConfiguration",
+        "PeriodicScanConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CodeSecurityScanConfigurationScopeSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    projectSelectionScope: Literal["ALL"] | None = None
-
-
-class ContinuousIntegrationScanConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    supportedEvents: list[Literal["PULL_REQUEST", "PUSH"]]
-
-
-class PeriodicScanConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    frequency: Literal["WEEKLY", "MONTHLY", "NEVER"] | None = None
-    frequencyExpression: str | None = None
-
-
-class CodeSecurityScanConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class CodeSecurityScanConfigurationCodeSecurityScanConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    continuousIntegrationScanConfiguration: ContinuousIntegrationScanConfiguration | None = None
-    periodicScanConfiguration: PeriodicScanConfiguration | None = None
-    ruleSetCategories: list[Literal["SAST", "IAC", "SCA"]]
-
-
-class CodeSecurityScanConfigurationProps(DeferredModel):
-    Configuration: CodeSecurityScanConfigurationCodeSecurityScanConfiguration | None = None
-    Level: Literal["ORGANIZATION", "ACCOUNT"] | None = None
-    Name: str | None = None
-    ScopeSettings: CodeSecurityScanConfigurationScopeSettings | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -227,8 +211,12 @@ class CodeSecurityScanConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CodeSecurityScanConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = CodeSecurityScanConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CodeSecurityScanConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CodeSecurityScanConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

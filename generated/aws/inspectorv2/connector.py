@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._connector_models import (
+        AzureProviderConfiguration as AzureProviderConfiguration,
+        AzureScopeConfigurationMap as AzureScopeConfigurationMap,
+        ConnectorAttributes as ConnectorAttributes,
+        ConnectorHealth as ConnectorHealth,
+        ConnectorProps as ConnectorProps,
+        ConnectorProviderConfiguration as ConnectorProviderConfiguration,
+        ConnectorScopeConfiguration as ConnectorScopeConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AzureProviderConfiguration",
@@ -33,100 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _connector_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_connector_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AzureProviderConfiguration",
+        "AzureScopeConfigurationMap",
+        "ConnectorAttributes",
+        "ConnectorHealth",
+        "ConnectorProps",
+        "ConnectorProviderConfiguration",
+        "ConnectorScopeConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConnectorHealth(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectorStatus: (
-        Literal[
-            "CONNECTED",
-            "DEGRADED",
-            "FAILED_TO_CONNECT",
-            "PENDING_AUTHORIZATION",
-            "PENDING_CONFIGURATION",
-            "UNKNOWN",
-        ]
-        | None
-    ) = None
-    LastCheckedAt: str | None = None
-    Message: str | None = None
-
-
-class ConnectorScopeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ScopeType: Literal["TENANT", "SUBSCRIPTION"]
-    ScopeValues: list[str] | None = None
-    State: Literal["ACTIVE", "PENDING", "ERROR", "DISABLED"] | None = None
-    StateReason: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ConnectorAttributes(DeferredModel):
-    ConnectorArn: str | None = None
-    CreatedAt: str | None = None
-    EnablementStatus: (
-        Literal[
-            "ENABLED",
-            "PENDING_ENABLEMENT",
-            "FAILED_TO_ENABLE",
-            "PENDING_UPDATE",
-            "FAILED_TO_UPDATE",
-            "PENDING_DELETION",
-            "DELETED",
-            "FAILED_TO_DELETE",
-        ]
-        | None
-    ) = None
-    EnablementStatusReason: str | None = None
-    Health: ConnectorHealth | None = None
-    LastUpdatedAt: str | None = None
-
-
-class AzureScopeConfigurationMap(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerImageScanning: ConnectorScopeConfiguration | None = None
-    ServerlessScanning: ConnectorScopeConfiguration | None = None
-    VmScanning: ConnectorScopeConfiguration | None = None
-
-
-class AzureProviderConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoInstallVMScanner: bool | None = None
-    AwsConfigConnectorArn: str
-    AzureRegions: list[str]
-    ScopeConfiguration: AzureScopeConfigurationMap
-
-
-class ConnectorProviderConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Azure: AzureProviderConfiguration
-
-
-class ConnectorProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Provider: Literal["AZURE"]
-    ProviderConfiguration: ConnectorProviderConfiguration
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -376,8 +315,10 @@ class Connector(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConnectorProps
-    attributes_model: ClassVar[type[BaseModel]] = ConnectorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ConnectorProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConnectorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,28 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._filter_models import (
+        DateFilter as DateFilter,
+        FilterAttributes as FilterAttributes,
+        FilterFilterCriteria as FilterFilterCriteria,
+        FilterProps as FilterProps,
+        MapFilter as MapFilter,
+        NumberFilter as NumberFilter,
+        PackageFilter as PackageFilter,
+        PortRangeFilter as PortRangeFilter,
+        StringFilter as StringFilter,
+    )
 
 __all__ = [
     "DateFilter",
@@ -35,124 +49,27 @@ __all__ = [
     "StringFilterDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _filter_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_filter_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DateFilter",
+        "FilterAttributes",
+        "FilterFilterCriteria",
+        "FilterProps",
+        "MapFilter",
+        "NumberFilter",
+        "PackageFilter",
+        "PortRangeFilter",
+        "StringFilter",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DateFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndInclusive: int | None = None
-    StartInclusive: int | None = None
-
-
-class MapFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comparison: Literal["EQUALS"]
-    Key: str | None = None
-    Value: str | None = None
-
-
-class NumberFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LowerInclusive: float | None = None
-    UpperInclusive: float | None = None
-
-
-class PortRangeFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BeginInclusive: int | None = None
-    EndInclusive: int | None = None
-
-
-class StringFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comparison: Literal["EQUALS", "PREFIX", "NOT_EQUALS"]
-    Value: str
-
-
-class FilterAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class PackageFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Architecture: StringFilter | None = None
-    Epoch: NumberFilter | None = None
-    FilePath: StringFilter | None = None
-    Name: StringFilter | None = None
-    Release: StringFilter | None = None
-    SourceLambdaLayerArn: StringFilter | None = None
-    SourceLayerHash: StringFilter | None = None
-    Version: StringFilter | None = None
-
-
-class FilterFilterCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsAccountId: list[StringFilter] | None = None
-    CodeVulnerabilityDetectorName: list[StringFilter] | None = None
-    CodeVulnerabilityDetectorTags: list[StringFilter] | None = None
-    CodeVulnerabilityFilePath: list[StringFilter] | None = None
-    ComponentId: list[StringFilter] | None = None
-    ComponentType: list[StringFilter] | None = None
-    Ec2InstanceImageId: list[StringFilter] | None = None
-    Ec2InstanceSubnetId: list[StringFilter] | None = None
-    Ec2InstanceVpcId: list[StringFilter] | None = None
-    EcrImageArchitecture: list[StringFilter] | None = None
-    EcrImageHash: list[StringFilter] | None = None
-    EcrImageInUseCount: list[NumberFilter] | None = None
-    EcrImagePushedAt: list[DateFilter] | None = None
-    EcrImageRegistry: list[StringFilter] | None = None
-    EcrImageRepositoryName: list[StringFilter] | None = None
-    EcrImageTags: list[StringFilter] | None = None
-    EpssScore: list[NumberFilter] | None = None
-    ExploitAvailable: list[StringFilter] | None = None
-    FindingArn: list[StringFilter] | None = None
-    FindingStatus: list[StringFilter] | None = None
-    FindingType: list[StringFilter] | None = None
-    FirstObservedAt: list[DateFilter] | None = None
-    FixAvailable: list[StringFilter] | None = None
-    InspectorScore: list[NumberFilter] | None = None
-    LambdaFunctionExecutionRoleArn: list[StringFilter] | None = None
-    LambdaFunctionLastModifiedAt: list[DateFilter] | None = None
-    LambdaFunctionLayers: list[StringFilter] | None = None
-    LambdaFunctionName: list[StringFilter] | None = None
-    LambdaFunctionRuntime: list[StringFilter] | None = None
-    LastObservedAt: list[DateFilter] | None = None
-    NetworkProtocol: list[StringFilter] | None = None
-    PortRange: list[PortRangeFilter] | None = None
-    RelatedVulnerabilities: list[StringFilter] | None = None
-    ResourceId: list[StringFilter] | None = None
-    ResourceTags: list[MapFilter] | None = None
-    ResourceType: list[StringFilter] | None = None
-    Severity: list[StringFilter] | None = None
-    Title: list[StringFilter] | None = None
-    UpdatedAt: list[DateFilter] | None = None
-    VendorSeverity: list[StringFilter] | None = None
-    VulnerabilityId: list[StringFilter] | None = None
-    VulnerabilitySource: list[StringFilter] | None = None
-    VulnerablePackages: list[PackageFilter] | None = None
-
-
-class FilterProps(DeferredModel):
-    Description: str | None = None
-    FilterAction: Literal["NONE", "SUPPRESS"]
-    FilterCriteria: FilterFilterCriteria
-    Name: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -518,8 +435,10 @@ class Filter(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FilterProps
-    attributes_model: ClassVar[type[BaseModel]] = FilterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FilterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FilterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

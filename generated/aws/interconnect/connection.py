@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._connection_models import (
+        ConnectionAttachPoint as ConnectionAttachPoint,
+        ConnectionAttributes as ConnectionAttributes,
+        ConnectionProps as ConnectionProps,
+        ConnectionProvider as ConnectionProvider,
+        ConnectionRemoteAccount as ConnectionRemoteAccount,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Connection",
@@ -29,63 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _connection_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_connection_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConnectionAttachPoint",
+        "ConnectionAttributes",
+        "ConnectionProps",
+        "ConnectionProvider",
+        "ConnectionRemoteAccount",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConnectionAttachPoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-    DirectConnectGateway: str | None = None
-
-
-class ConnectionProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudServiceProvider: str | None = None
-    LastMileProvider: str | None = None
-
-
-class ConnectionRemoteAccount(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Identifier: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ConnectionAttributes(DeferredModel):
-    Arn: str | None = None
-    BillingTier: int | None = None
-    ConnectionId: str | None = None
-    OwnerAccount: str | None = None
-    Provider: ConnectionProvider | None = None
-    SharedId: str | None = None
-    State: (
-        Literal["available", "requested", "pending", "down", "deleting", "deleted", "failed"] | None
-    ) = None
-    Type: str | None = None
-
-
-class ConnectionProps(DeferredModel):
-    ActivationKey: str | None = None
-    AttachPoint: ConnectionAttachPoint
-    Bandwidth: str | None = None
-    Description: str | None = None
-    EnvironmentId: str | None = None
-    RemoteAccount: ConnectionRemoteAccount | None = None
-    RemoteOwnerAccount: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -252,8 +224,10 @@ class Connection(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConnectionProps
-    attributes_model: ClassVar[type[BaseModel]] = ConnectionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ConnectionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConnectionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._monitor_models import (
+        LocalHealthEventsConfig as LocalHealthEventsConfig,
+        MonitorAttributes as MonitorAttributes,
+        MonitorHealthEventsConfig as MonitorHealthEventsConfig,
+        MonitorInternetMeasurementsLogDelivery as MonitorInternetMeasurementsLogDelivery,
+        MonitorProps as MonitorProps,
+        MonitorS3Config as MonitorS3Config,
+        Tag as Tag,
+    )
 
 __all__ = [
     "LocalHealthEventsConfig",
@@ -31,84 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _monitor_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_monitor_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LocalHealthEventsConfig",
+        "MonitorAttributes",
+        "MonitorHealthEventsConfig",
+        "MonitorInternetMeasurementsLogDelivery",
+        "MonitorProps",
+        "MonitorS3Config",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LocalHealthEventsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HealthScoreThreshold: float | None = None
-    MinTrafficImpact: float | None = None
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class MonitorHealthEventsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityLocalHealthEventsConfig: LocalHealthEventsConfig | None = None
-    AvailabilityScoreThreshold: float | None = None
-    PerformanceLocalHealthEventsConfig: LocalHealthEventsConfig | None = None
-    PerformanceScoreThreshold: float | None = None
-
-
-class MonitorS3Config(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str | None = None
-    BucketPrefix: str | None = None
-    LogDeliveryStatus: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class MonitorAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    ModifiedAt: str | None = None
-    MonitorArn: str | None = None
-    ProcessingStatus: (
-        Literal[
-            "OK",
-            "INACTIVE",
-            "COLLECTING_DATA",
-            "INSUFFICIENT_DATA",
-            "FAULT_SERVICE",
-            "FAULT_ACCESS_CLOUDWATCH",
-        ]
-        | None
-    ) = None
-    ProcessingStatusInfo: str | None = None
-
-
-class MonitorInternetMeasurementsLogDelivery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Config: MonitorS3Config | None = None
-
-
-class MonitorProps(DeferredModel):
-    HealthEventsConfig: MonitorHealthEventsConfig | None = None
-    IncludeLinkedAccounts: bool | None = None
-    InternetMeasurementsLogDelivery: MonitorInternetMeasurementsLogDelivery | None = None
-    LinkedAccountId: str | None = None
-    MaxCityNetworksToMonitor: int | None = None
-    MonitorName: str
-    Resources: list[str] | None = None
-    ResourcesToAdd: list[str] | None = None
-    ResourcesToRemove: list[str] | None = None
-    Status: Literal["PENDING", "ACTIVE", "INACTIVE", "ERROR"] | None = None
-    Tags: list[Tag] | None = None
-    TrafficPercentageToMonitor: int | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -316,8 +269,10 @@ class Monitor(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MonitorProps
-    attributes_model: ClassVar[type[BaseModel]] = MonitorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MonitorProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MonitorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._invoice_unit_models import (
+        InvoiceUnitAttributes as InvoiceUnitAttributes,
+        InvoiceUnitProps as InvoiceUnitProps,
+        InvoiceUnitRule as InvoiceUnitRule,
+        ResourceTag as ResourceTag,
+    )
 
 __all__ = [
     "InvoiceUnit",
@@ -25,37 +34,22 @@ __all__ = [
     "ResourceTagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _invoice_unit_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_invoice_unit_models"
+_MODEL_NAMES = frozenset(
+    {
+        "InvoiceUnitAttributes",
+        "InvoiceUnitProps",
+        "InvoiceUnitRule",
+        "ResourceTag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class InvoiceUnitRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LinkedAccounts: list[str]
-
-
-class ResourceTag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class InvoiceUnitAttributes(DeferredModel):
-    InvoiceUnitArn: str | None = None
-    LastModified: float | None = None
-
-
-class InvoiceUnitProps(DeferredModel):
-    Description: str | None = None
-    InvoiceReceiver: str
-    Name: str
-    ResourceTags: list[ResourceTag] | None = None
-    Rule: InvoiceUnitRule
-    TaxInheritanceDisabled: bool | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -189,8 +183,10 @@ class InvoiceUnit(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = InvoiceUnitProps
-    attributes_model: ClassVar[type[BaseModel]] = InvoiceUnitAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "InvoiceUnitProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InvoiceUnitAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._procurement_portal_preference_models import (
+        Contact as Contact,
+        ProcurementPortalPreferenceAttributes as ProcurementPortalPreferenceAttributes,
+        ProcurementPortalPreferenceEinvoiceDeliveryPreference as ProcurementPortalPreferenceEinvoiceDeliveryPreference,
+        ProcurementPortalPreferenceProps as ProcurementPortalPreferenceProps,
+        ProcurementPortalPreferenceSelector as ProcurementPortalPreferenceSelector,
+        ProcurementPortalPreferenceTestEnvPreference as ProcurementPortalPreferenceTestEnvPreference,
+        PurchaseOrderDataSource as PurchaseOrderDataSource,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Contact",
@@ -33,133 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _procurement_portal_preference_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_procurement_portal_preference_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Contact",
+        "ProcurementPortalPreferenceAttributes",
+        "ProcurementPortalPreferenceEinvoiceDeliveryPreference",
+        "ProcurementPortalPreferenceProps",
+        "ProcurementPortalPreferenceSelector",
+        "ProcurementPortalPreferenceTestEnvPreference",
+        "PurchaseOrderDataSource",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Contact(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Email: str | None = None
-    Name: str | None = None
-
-
-class ProcurementPortalPreferenceSelector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InvoiceUnitArns: list[str] | None = None
-
-
-class ProcurementPortalPreferenceTestEnvPreference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BuyerDomain: Literal["NetworkID"] | None = None
-    BuyerIdentifier: str | None = None
-    ProcurementPortalInstanceEndpoint: str | None = None
-    ProcurementPortalSharedSecret: str | None = None
-    SupplierDomain: Literal["NetworkID"] | None = None
-    SupplierIdentifier: str | None = None
-
-
-class PurchaseOrderDataSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EinvoiceDeliveryDocumentType: (
-        Literal[
-            "AWS_CLOUD_INVOICE",
-            "AWS_CLOUD_CREDIT_MEMO",
-            "AWS_MARKETPLACE_INVOICE",
-            "AWS_MARKETPLACE_CREDIT_MEMO",
-            "AWS_REQUEST_FOR_PAYMENT",
-        ]
-        | None
-    ) = None
-    PurchaseOrderDataSourceType: (
-        Literal["ASSOCIATED_PURCHASE_ORDER_REQUIRED", "PURCHASE_ORDER_NOT_REQUIRED"] | None
-    ) = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ProcurementPortalPreferenceAttributes(DeferredModel):
-    AwsAccountId: str | None = None
-    CreateDate: str | None = None
-    EinvoiceDeliveryPreferenceStatus: (
-        Literal[
-            "PENDING_VERIFICATION",
-            "TEST_INITIALIZED",
-            "TEST_INITIALIZATION_FAILED",
-            "TEST_FAILED",
-            "ACTIVE",
-            "SUSPENDED",
-        ]
-        | None
-    ) = None
-    LastUpdateDate: str | None = None
-    ProcurementPortalPreferenceArn: str | None = None
-    PurchaseOrderRetrievalEndpoint: str | None = None
-    PurchaseOrderRetrievalPreferenceStatus: (
-        Literal[
-            "PENDING_VERIFICATION",
-            "TEST_INITIALIZED",
-            "TEST_INITIALIZATION_FAILED",
-            "TEST_FAILED",
-            "ACTIVE",
-            "SUSPENDED",
-        ]
-        | None
-    ) = None
-    Version: int | None = None
-
-
-class ProcurementPortalPreferenceEinvoiceDeliveryPreference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectionTestingMethod: Literal["PROD_ENV_DOLLAR_TEST", "TEST_ENV_REPLAY_TEST"] | None = None
-    EinvoiceDeliveryActivationDate: str | None = None
-    EinvoiceDeliveryAttachmentTypes: list[Literal["INVOICE_PDF", "RFP_PDF"]] | None = None
-    EinvoiceDeliveryDocumentTypes: (
-        list[
-            Literal[
-                "AWS_CLOUD_INVOICE",
-                "AWS_CLOUD_CREDIT_MEMO",
-                "AWS_MARKETPLACE_INVOICE",
-                "AWS_MARKETPLACE_CREDIT_MEMO",
-                "AWS_REQUEST_FOR_PAYMENT",
-            ]
-        ]
-        | None
-    ) = None
-    Protocol: Literal["CXML"] | None = None
-    PurchaseOrderDataSources: list[PurchaseOrderDataSource] | None = None
-
-
-class ProcurementPortalPreferenceProps(DeferredModel):
-    BuyerDomain: Literal["NetworkID"]
-    BuyerIdentifier: str
-    Contacts: list[Contact]
-    EinvoiceDeliveryEnabled: bool
-    EinvoiceDeliveryPreference: ProcurementPortalPreferenceEinvoiceDeliveryPreference | None = None
-    ProcurementPortalInstanceEndpoint: str | None = None
-    ProcurementPortalName: Literal["SAP_BUSINESS_NETWORK", "COUPA"]
-    ProcurementPortalSharedSecret: str | None = None
-    PurchaseOrderRetrievalEnabled: bool
-    Selector: ProcurementPortalPreferenceSelector | None = None
-    SupplierDomain: Literal["NetworkID"]
-    SupplierIdentifier: str
-    Tags: list[Tag] | None = None
-    TestEnvPreference: ProcurementPortalPreferenceTestEnvPreference | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -516,8 +422,12 @@ class ProcurementPortalPreference(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ProcurementPortalPreferenceProps
-    attributes_model: ClassVar[type[BaseModel]] = ProcurementPortalPreferenceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ProcurementPortalPreferenceProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ProcurementPortalPreferenceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._account_audit_configuration_models import (
+        AccountAuditConfigurationAttributes as AccountAuditConfigurationAttributes,
+        AccountAuditConfigurationAuditCheckConfigurations as AccountAuditConfigurationAuditCheckConfigurations,
+        AccountAuditConfigurationAuditNotificationTargetConfigurations as AccountAuditConfigurationAuditNotificationTargetConfigurations,
+        AccountAuditConfigurationProps as AccountAuditConfigurationProps,
+        AuditCheckConfiguration as AuditCheckConfiguration,
+        AuditNotificationTarget as AuditNotificationTarget,
+        CertAgeCheckCustomConfiguration as CertAgeCheckCustomConfiguration,
+        CertExpirationCheckCustomConfiguration as CertExpirationCheckCustomConfiguration,
+        DeviceCertAgeAuditCheckConfiguration as DeviceCertAgeAuditCheckConfiguration,
+        DeviceCertExpirationAuditCheckConfiguration as DeviceCertExpirationAuditCheckConfiguration,
+    )
 
 __all__ = [
     "AccountAuditConfiguration",
@@ -37,97 +52,28 @@ __all__ = [
     "DeviceCertExpirationAuditCheckConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _account_audit_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_account_audit_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AccountAuditConfigurationAttributes",
+        "AccountAuditConfigurationAuditCheckConfigurations",
+        "AccountAuditConfigurationAuditNotificationTargetConfigurations",
+        "AccountAuditConfigurationProps",
+        "AuditCheckConfiguration",
+        "AuditNotificationTarget",
+        "CertAgeCheckCustomConfiguration",
+        "CertExpirationCheckCustomConfiguration",
+        "DeviceCertAgeAuditCheckConfiguration",
+        "DeviceCertExpirationAuditCheckConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AuditCheckConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-
-
-class AuditNotificationTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    RoleArn: str | None = None
-    TargetArn: str | None = None
-
-
-class CertAgeCheckCustomConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertAgeThresholdInDays: str | None = None
-
-
-class CertExpirationCheckCustomConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertExpirationThresholdInDays: str | None = None
-
-
-class DeviceCertAgeAuditCheckConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Configuration: CertAgeCheckCustomConfiguration | None = None
-    Enabled: bool | None = None
-
-
-class DeviceCertExpirationAuditCheckConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Configuration: CertExpirationCheckCustomConfiguration | None = None
-    Enabled: bool | None = None
-
-
-class AccountAuditConfigurationAttributes(DeferredModel):
-    pass
-
-
-class AccountAuditConfigurationAuditCheckConfigurations(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthenticatedCognitoRoleOverlyPermissiveCheck: AuditCheckConfiguration | None = None
-    CaCertificateExpiringCheck: AuditCheckConfiguration | None = None
-    CaCertificateKeyQualityCheck: AuditCheckConfiguration | None = None
-    ConflictingClientIdsCheck: AuditCheckConfiguration | None = None
-    DeviceCertificateAgeCheck: DeviceCertAgeAuditCheckConfiguration | None = None
-    DeviceCertificateExpiringCheck: DeviceCertExpirationAuditCheckConfiguration | None = None
-    DeviceCertificateKeyQualityCheck: AuditCheckConfiguration | None = None
-    DeviceCertificateSharedCheck: AuditCheckConfiguration | None = None
-    IntermediateCaRevokedForActiveDeviceCertificatesCheck: AuditCheckConfiguration | None = None
-    IoTPolicyPotentialMisConfigurationCheck: AuditCheckConfiguration | None = None
-    IotPolicyOverlyPermissiveCheck: AuditCheckConfiguration | None = None
-    IotRoleAliasAllowsAccessToUnusedServicesCheck: AuditCheckConfiguration | None = None
-    IotRoleAliasOverlyPermissiveCheck: AuditCheckConfiguration | None = None
-    LoggingDisabledCheck: AuditCheckConfiguration | None = None
-    RevokedCaCertificateStillActiveCheck: AuditCheckConfiguration | None = None
-    RevokedDeviceCertificateStillActiveCheck: AuditCheckConfiguration | None = None
-    UnauthenticatedCognitoRoleOverlyPermissiveCheck: AuditCheckConfiguration | None = None
-
-
-class AccountAuditConfigurationAuditNotificationTargetConfigurations(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Sns: AuditNotificationTarget | None = None
-
-
-class AccountAuditConfigurationProps(DeferredModel):
-    AccountId: str
-    AuditCheckConfigurations: AccountAuditConfigurationAuditCheckConfigurations
-    AuditNotificationTargetConfigurations: (
-        AccountAuditConfigurationAuditNotificationTargetConfigurations | None
-    ) = None
-    RoleArn: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -358,8 +304,12 @@ class AccountAuditConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AccountAuditConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = AccountAuditConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AccountAuditConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AccountAuditConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

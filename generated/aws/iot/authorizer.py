@@ -6,14 +6,22 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._authorizer_models import (
+        AuthorizerAttributes as AuthorizerAttributes,
+        AuthorizerProps as AuthorizerProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Authorizer",
@@ -23,31 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _authorizer_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_authorizer_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AuthorizerAttributes",
+        "AuthorizerProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AuthorizerAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class AuthorizerProps(DeferredModel):
-    AuthorizerFunctionArn: str
-    AuthorizerName: str | None = None
-    EnableCachingForHttp: bool | None = None
-    SigningDisabled: bool | None = None
-    Status: Literal["ACTIVE", "INACTIVE"] | None = None
-    Tags: list[Tag] | None = None
-    TokenKeyName: str | None = None
-    TokenSigningPublicKeys: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -148,8 +146,10 @@ class Authorizer(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AuthorizerProps
-    attributes_model: ClassVar[type[BaseModel]] = AuthorizerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AuthorizerProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AuthorizerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._billing_group_models import (
+        BillingGroupAttributes as BillingGroupAttributes,
+        BillingGroupBillingGroupProperties as BillingGroupBillingGroupProperties,
+        BillingGroupProps as BillingGroupProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "BillingGroup",
@@ -25,34 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _billing_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_billing_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BillingGroupAttributes",
+        "BillingGroupBillingGroupProperties",
+        "BillingGroupProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BillingGroupBillingGroupProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BillingGroupDescription: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class BillingGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class BillingGroupProps(DeferredModel):
-    BillingGroupName: str | None = None
-    BillingGroupProperties: BillingGroupBillingGroupProperties | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -159,8 +156,10 @@ class BillingGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BillingGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = BillingGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BillingGroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BillingGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._ca_certificate_models import (
+        CACertificateAttributes as CACertificateAttributes,
+        CACertificateProps as CACertificateProps,
+        CACertificateRegistrationConfig as CACertificateRegistrationConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CACertificate",
@@ -25,41 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _ca_certificate_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_ca_certificate_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CACertificateAttributes",
+        "CACertificateProps",
+        "CACertificateRegistrationConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CACertificateRegistrationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RoleArn: str | None = None
-    TemplateBody: str | None = None
-    TemplateName: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CACertificateAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class CACertificateProps(DeferredModel):
-    AutoRegistrationStatus: Literal["ENABLE", "DISABLE"] | None = None
-    CACertificatePem: str
-    CertificateMode: Literal["DEFAULT", "SNI_ONLY"] | None = None
-    RegistrationConfig: CACertificateRegistrationConfig | None = None
-    RemoveAutoRegistration: bool | None = None
-    Status: Literal["ACTIVE", "INACTIVE"]
-    Tags: list[Tag] | None = None
-    VerificationCertificatePem: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -186,8 +176,10 @@ class CACertificate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CACertificateProps
-    attributes_model: ClassVar[type[BaseModel]] = CACertificateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CACertificateProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CACertificateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._certificate_models import (
+        CertificateAttributes as CertificateAttributes,
+        CertificateProps as CertificateProps,
+    )
 
 __all__ = [
     "Certificate",
@@ -21,21 +28,20 @@ __all__ = [
     "CertificateProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _certificate_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_certificate_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CertificateAttributes",
+        "CertificateProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CertificateProps(DeferredModel):
-    CACertificatePem: str | None = None
-    CertificateMode: Literal["DEFAULT", "SNI_ONLY"] | None = None
-    CertificatePem: str | None = None
-    CertificateSigningRequest: str | None = None
-    Status: Literal["ACTIVE", "INACTIVE", "REVOKED", "PENDING_TRANSFER", "PENDING_ACTIVATION"]
-
-
-class CertificateAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -114,8 +120,10 @@ class Certificate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CertificateProps
-    attributes_model: ClassVar[type[BaseModel]] = CertificateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CertificateProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CertificateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._command_models import (
+        AwsJsonSubstitutionCommandPreprocessorConfig as AwsJsonSubstitutionCommandPreprocessorConfig,
+        CommandAttributes as CommandAttributes,
+        CommandParameter as CommandParameter,
+        CommandParameterValue as CommandParameterValue,
+        CommandParameterValueComparisonOperand as CommandParameterValueComparisonOperand,
+        CommandParameterValueCondition as CommandParameterValueCondition,
+        CommandParameterValueNumberRange as CommandParameterValueNumberRange,
+        CommandPayload as CommandPayload,
+        CommandPreprocessor as CommandPreprocessor,
+        CommandProps as CommandProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AwsJsonSubstitutionCommandPreprocessorConfig",
@@ -39,124 +55,29 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _command_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_command_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AwsJsonSubstitutionCommandPreprocessorConfig",
+        "CommandAttributes",
+        "CommandParameter",
+        "CommandParameterValue",
+        "CommandParameterValueComparisonOperand",
+        "CommandParameterValueCondition",
+        "CommandParameterValueNumberRange",
+        "CommandPayload",
+        "CommandPreprocessor",
+        "CommandProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AwsJsonSubstitutionCommandPreprocessorConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OutputFormat: Literal["JSON", "CBOR"]
-
-
-class CommandParameterValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    B: bool | None = None
-    BIN: str | None = None
-    D: float | None = None
-    I: int | None = None
-    L: str | None = None
-    S: str | None = None
-    UL: str | None = None
-
-
-class CommandParameterValueNumberRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: str
-    Min: str
-
-
-class CommandPayload(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Content: str | None = None
-    ContentType: str | None = None
-
-
-class CommandPreprocessor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsJsonSubstitution: AwsJsonSubstitutionCommandPreprocessorConfig | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CommandAttributes(DeferredModel):
-    CommandArn: str | None = None
-
-
-class CommandParameterValueComparisonOperand(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Number: str | None = None
-    NumberRange: CommandParameterValueNumberRange | None = None
-    Numbers: list[str] | None = None
-    String: str | None = None
-    Strings: list[str] | None = None
-
-
-class CommandParameterValueCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComparisonOperator: Literal[
-        "EQUALS",
-        "NOT_EQUALS",
-        "LESS_THAN",
-        "LESS_THAN_EQUALS",
-        "GREATER_THAN",
-        "GREATER_THAN_EQUALS",
-        "IN_SET",
-        "NOT_IN_SET",
-        "IN_RANGE",
-        "NOT_IN_RANGE",
-    ]
-    Operand: CommandParameterValueComparisonOperand
-
-
-class CommandParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultValue: CommandParameterValue | None = None
-    Description: str | None = None
-    Name: str
-    Type: (
-        Literal["STRING", "INTEGER", "DOUBLE", "LONG", "UNSIGNEDLONG", "BOOLEAN", "BINARY"] | None
-    ) = None
-    Value: CommandParameterValue | None = None
-    ValueConditions: list[CommandParameterValueCondition] | None = None
-
-
-class CommandProps(DeferredModel):
-    CommandId: str
-    CreatedAt: str | None = None
-    Deprecated: bool | None = None
-    Description: str | None = None
-    DisplayName: str | None = None
-    LastUpdatedAt: str | None = None
-    MandatoryParameters: list[CommandParameter] | None = None
-    Namespace: Literal["AWS-IoT", "AWS-IoT-FleetWise"] | None = None
-    Payload: CommandPayload | None = None
-    PayloadTemplate: str | None = None
-    PendingDeletion: bool | None = None
-    Preprocessor: CommandPreprocessor | None = None
-    RoleArn: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -471,8 +392,10 @@ class Command(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CommandProps
-    attributes_model: ClassVar[type[BaseModel]] = CommandAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CommandProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CommandAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._domain_configuration_models import (
+        DomainConfigurationAttributes as DomainConfigurationAttributes,
+        DomainConfigurationAuthorizerConfig as DomainConfigurationAuthorizerConfig,
+        DomainConfigurationClientCertificateConfig as DomainConfigurationClientCertificateConfig,
+        DomainConfigurationProps as DomainConfigurationProps,
+        DomainConfigurationServerCertificateConfig as DomainConfigurationServerCertificateConfig,
+        DomainConfigurationTlsConfig as DomainConfigurationTlsConfig,
+        ServerCertificateSummary as ServerCertificateSummary,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DomainConfiguration",
@@ -33,80 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _domain_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_domain_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DomainConfigurationAttributes",
+        "DomainConfigurationAuthorizerConfig",
+        "DomainConfigurationClientCertificateConfig",
+        "DomainConfigurationProps",
+        "DomainConfigurationServerCertificateConfig",
+        "DomainConfigurationTlsConfig",
+        "ServerCertificateSummary",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DomainConfigurationAuthorizerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowAuthorizerOverride: bool | None = None
-    DefaultAuthorizerName: str | None = None
-
-
-class DomainConfigurationClientCertificateConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientCertificateCallbackArn: str | None = None
-
-
-class DomainConfigurationServerCertificateConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableOCSPCheck: bool | None = None
-    OcspAuthorizedResponderArn: str | None = None
-    OcspLambdaArn: str | None = None
-
-
-class DomainConfigurationTlsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityPolicy: str | None = None
-
-
-class ServerCertificateSummary(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ServerCertificateArn: str | None = None
-    ServerCertificateStatus: Literal["INVALID", "VALID"] | None = None
-    ServerCertificateStatusDetail: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DomainConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-    DomainType: Literal["ENDPOINT", "AWS_MANAGED", "CUSTOMER_MANAGED"] | None = None
-    ServerCertificates: list[ServerCertificateSummary] | None = None
-
-
-class DomainConfigurationProps(DeferredModel):
-    ApplicationProtocol: Literal["SECURE_MQTT", "MQTT_WSS", "HTTPS", "DEFAULT"] | None = None
-    AuthenticationType: (
-        Literal["AWS_X509", "CUSTOM_AUTH", "AWS_SIGV4", "CUSTOM_AUTH_X509", "DEFAULT"] | None
-    ) = None
-    AuthorizerConfig: DomainConfigurationAuthorizerConfig | None = None
-    ClientCertificateConfig: DomainConfigurationClientCertificateConfig | None = None
-    DomainConfigurationName: str | None = None
-    DomainConfigurationStatus: Literal["ENABLED", "DISABLED"] | None = None
-    DomainName: str | None = None
-    ServerCertificateArns: list[str] | None = None
-    ServerCertificateConfig: DomainConfigurationServerCertificateConfig | None = None
-    ServiceType: Literal["DATA", "CREDENTIAL_PROVIDER", "JOBS"] | None = None
-    Tags: list[Tag] | None = None
-    TlsConfig: DomainConfigurationTlsConfig | None = None
-    ValidationCertificateArn: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -345,8 +304,12 @@ class DomainConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DomainConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = DomainConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DomainConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DomainConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

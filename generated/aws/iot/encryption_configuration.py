@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._encryption_configuration_models import (
+        EncryptionConfigurationAttributes as EncryptionConfigurationAttributes,
+        EncryptionConfigurationConfigurationDetails as EncryptionConfigurationConfigurationDetails,
+        EncryptionConfigurationProps as EncryptionConfigurationProps,
+    )
 
 __all__ = [
     "EncryptionConfiguration",
@@ -23,29 +31,21 @@ __all__ = [
     "EncryptionConfigurationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _encryption_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_encryption_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EncryptionConfigurationAttributes",
+        "EncryptionConfigurationConfigurationDetails",
+        "EncryptionConfigurationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EncryptionConfigurationProps(DeferredModel):
-    EncryptionType: Literal["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KMS_KEY"]
-    KmsAccessRoleArn: str | None = None
-    KmsKeyArn: str | None = None
-
-
-class EncryptionConfigurationConfigurationDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConfigurationStatus: Literal["HEALTHY", "UNHEALTHY"] | None = None
-    ErrorCode: str | None = None
-    ErrorMessage: str | None = None
-
-
-class EncryptionConfigurationAttributes(DeferredModel):
-    AccountId: str | None = None
-    ConfigurationDetails: EncryptionConfigurationConfigurationDetails | None = None
-    LastModifiedDate: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -121,8 +121,12 @@ class EncryptionConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EncryptionConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = EncryptionConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EncryptionConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EncryptionConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._fleet_metric_models import (
+        FleetMetricAggregationType as FleetMetricAggregationType,
+        FleetMetricAttributes as FleetMetricAttributes,
+        FleetMetricProps as FleetMetricProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "FleetMetric",
@@ -25,75 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _fleet_metric_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_fleet_metric_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FleetMetricAggregationType",
+        "FleetMetricAttributes",
+        "FleetMetricProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FleetMetricAggregationType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: Literal["Cardinality", "Percentiles", "Statistics"]
-    Values: list[str]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class FleetMetricAttributes(DeferredModel):
-    CreationDate: str | None = None
-    LastModifiedDate: str | None = None
-    MetricArn: str | None = None
-    Version: float | None = None
-
-
-class FleetMetricProps(DeferredModel):
-    AggregationField: str | None = None
-    AggregationType: FleetMetricAggregationType | None = None
-    Description: str | None = None
-    IndexName: str | None = None
-    MetricName: str
-    Period: int | None = None
-    QueryString: str | None = None
-    QueryVersion: str | None = None
-    Tags: list[Tag] | None = None
-    Unit: (
-        Literal[
-            "Bits",
-            "Bits/Second",
-            "Bytes",
-            "Bytes/Second",
-            "Count",
-            "Count/Second",
-            "Gigabits",
-            "Gigabits/Second",
-            "Gigabytes",
-            "Gigabytes/Second",
-            "Kilobits",
-            "Kilobits/Second",
-            "Kilobytes",
-            "Kilobytes/Second",
-            "Megabits",
-            "Megabits/Second",
-            "Megabytes",
-            "Megabytes/Second",
-            "Microseconds",
-            "Milliseconds",
-            "None",
-            "Percent",
-            "Seconds",
-            "Terabits",
-            "Terabits/Second",
-            "Terabytes",
-            "Terabytes/Second",
-        ]
-        | None
-    ) = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -261,8 +217,10 @@ class FleetMetric(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FleetMetricProps
-    attributes_model: ClassVar[type[BaseModel]] = FleetMetricAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FleetMetricProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FleetMetricAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,33 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._job_models import (
+        AbortCriteria as AbortCriteria,
+        ExponentialRolloutRate as ExponentialRolloutRate,
+        JobAbortConfig as JobAbortConfig,
+        JobAttributes as JobAttributes,
+        JobJobExecutionsRetryConfig as JobJobExecutionsRetryConfig,
+        JobJobExecutionsRolloutConfig as JobJobExecutionsRolloutConfig,
+        JobPresignedUrlConfig as JobPresignedUrlConfig,
+        JobProps as JobProps,
+        JobRateIncreaseCriteria as JobRateIncreaseCriteria,
+        JobSchedulingConfig as JobSchedulingConfig,
+        JobTimeoutConfig as JobTimeoutConfig,
+        MaintenanceWindow as MaintenanceWindow,
+        RetryCriteria as RetryCriteria,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AbortCriteria",
@@ -45,130 +64,32 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _job_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_job_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AbortCriteria",
+        "ExponentialRolloutRate",
+        "JobAbortConfig",
+        "JobAttributes",
+        "JobJobExecutionsRetryConfig",
+        "JobJobExecutionsRolloutConfig",
+        "JobPresignedUrlConfig",
+        "JobProps",
+        "JobRateIncreaseCriteria",
+        "JobSchedulingConfig",
+        "JobTimeoutConfig",
+        "MaintenanceWindow",
+        "RetryCriteria",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AbortCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["CANCEL"]
-    FailureType: Literal["FAILED", "REJECTED", "TIMED_OUT", "ALL"]
-    MinNumberOfExecutedThings: int
-    ThresholdPercentage: float
-
-
-class JobAbortConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CriteriaList: list[AbortCriteria]
-
-
-class JobPresignedUrlConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExpiresInSec: int | None = None
-    RoleArn: str | None = None
-
-
-class JobRateIncreaseCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NumberOfNotifiedThings: int | None = None
-    NumberOfSucceededThings: int | None = None
-
-
-class JobTimeoutConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InProgressTimeoutInMinutes: int | None = None
-
-
-class MaintenanceWindow(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DurationInMinutes: int
-    StartTime: str
-
-
-class RetryCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FailureType: Literal["FAILED", "TIMED_OUT", "ALL"]
-    NumberOfRetries: int
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class JobAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-
-
-class ExponentialRolloutRate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BaseRatePerMinute: int
-    IncrementFactor: float
-    RateIncreaseCriteria: JobRateIncreaseCriteria
-
-
-class JobJobExecutionsRetryConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CriteriaList: list[RetryCriteria]
-
-
-class JobJobExecutionsRolloutConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExponentialRate: ExponentialRolloutRate | None = None
-    MaximumPerMinute: int | None = None
-
-
-class JobSchedulingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndBehavior: Literal["STOP_ROLLOUT", "CANCEL", "FORCE_CANCEL"] | None = None
-    EndTime: str | None = None
-    MaintenanceWindows: list[MaintenanceWindow] | None = None
-    StartTime: str | None = None
-
-
-class JobProps(DeferredModel):
-    AbortConfig: JobAbortConfig | None = None
-    Description: str | None = None
-    DestinationPackageVersions: list[str] | None = None
-    Document: str | None = None
-    DocumentParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DocumentSource: str | None = None
-    JobExecutionsRetryConfig: JobJobExecutionsRetryConfig | None = None
-    JobExecutionsRolloutConfig: JobJobExecutionsRolloutConfig | None = None
-    JobId: str
-    JobTemplateArn: str | None = None
-    PresignedUrlConfig: JobPresignedUrlConfig | None = None
-    SchedulingConfig: JobSchedulingConfig | None = None
-    Tags: list[Tag] | None = None
-    TargetSelection: Literal["CONTINUOUS", "SNAPSHOT"] | None = None
-    Targets: list[str]
-    TimeoutConfig: JobTimeoutConfig | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -516,8 +437,8 @@ class Job(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = JobProps
-    attributes_model: ClassVar[type[BaseModel]] = JobAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "JobProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "JobAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

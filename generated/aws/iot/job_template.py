@@ -8,12 +8,30 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._job_template_models import (
+        AbortCriteria as AbortCriteria,
+        JobTemplateAbortConfig as JobTemplateAbortConfig,
+        JobTemplateAttributes as JobTemplateAttributes,
+        JobTemplateExponentialRolloutRate as JobTemplateExponentialRolloutRate,
+        JobTemplateJobExecutionsRetryConfig as JobTemplateJobExecutionsRetryConfig,
+        JobTemplateJobExecutionsRolloutConfig as JobTemplateJobExecutionsRolloutConfig,
+        JobTemplatePresignedUrlConfig as JobTemplatePresignedUrlConfig,
+        JobTemplateProps as JobTemplateProps,
+        JobTemplateRateIncreaseCriteria as JobTemplateRateIncreaseCriteria,
+        JobTemplateTimeoutConfig as JobTemplateTimeoutConfig,
+        MaintenanceWindow as MaintenanceWindow,
+        RetryCriteria as RetryCriteria,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AbortCriteria",
@@ -43,116 +61,31 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _job_template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_job_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AbortCriteria",
+        "JobTemplateAbortConfig",
+        "JobTemplateAttributes",
+        "JobTemplateExponentialRolloutRate",
+        "JobTemplateJobExecutionsRetryConfig",
+        "JobTemplateJobExecutionsRolloutConfig",
+        "JobTemplatePresignedUrlConfig",
+        "JobTemplateProps",
+        "JobTemplateRateIncreaseCriteria",
+        "JobTemplateTimeoutConfig",
+        "MaintenanceWindow",
+        "RetryCriteria",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AbortCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["CANCEL"]
-    FailureType: Literal["FAILED", "REJECTED", "TIMED_OUT", "ALL"]
-    MinNumberOfExecutedThings: int
-    ThresholdPercentage: float
-
-
-class JobTemplateAbortConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CriteriaList: list[AbortCriteria]
-
-
-class JobTemplatePresignedUrlConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExpiresInSec: int | None = None
-    RoleArn: str
-
-
-class JobTemplateRateIncreaseCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NumberOfNotifiedThings: int | None = None
-    NumberOfSucceededThings: int | None = None
-
-
-class JobTemplateTimeoutConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InProgressTimeoutInMinutes: int
-
-
-class MaintenanceWindow(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DurationInMinutes: int | None = None
-    StartTime: str | None = None
-
-
-class RetryCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FailureType: Literal["FAILED", "TIMED_OUT", "ALL"] | None = None
-    NumberOfRetries: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class JobTemplateAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class JobTemplateExponentialRolloutRate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BaseRatePerMinute: int
-    IncrementFactor: float
-    RateIncreaseCriteria: JobTemplateRateIncreaseCriteria
-
-
-class JobTemplateJobExecutionsRetryConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RetryCriteriaList: list[RetryCriteria] | None = None
-
-
-class JobTemplateJobExecutionsRolloutConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExponentialRolloutRate: JobTemplateExponentialRolloutRate | None = None
-    MaximumPerMinute: int | None = None
-
-
-class JobTemplateProps(DeferredModel):
-    AbortConfig: JobTemplateAbortConfig | None = None
-    Description: str
-    DestinationPackageVersions: list[str] | None = None
-    Document: str | None = None
-    DocumentSource: str | None = None
-    JobArn: str | None = None
-    JobExecutionsRetryConfig: JobTemplateJobExecutionsRetryConfig | None = None
-    JobExecutionsRolloutConfig: JobTemplateJobExecutionsRolloutConfig | None = None
-    JobTemplateId: str
-    MaintenanceWindows: list[MaintenanceWindow] | None = None
-    PresignedUrlConfig: JobTemplatePresignedUrlConfig | None = None
-    Tags: list[Tag] | None = None
-    TimeoutConfig: JobTemplateTimeoutConfig | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -493,8 +426,10 @@ class JobTemplate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = JobTemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = JobTemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "JobTemplateProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "JobTemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._logging_models import (
+        EventConfiguration as EventConfiguration,
+        LoggingAttributes as LoggingAttributes,
+        LoggingProps as LoggingProps,
+    )
 
 __all__ = [
     "EventConfiguration",
@@ -23,28 +31,21 @@ __all__ = [
     "LoggingProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _logging_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_logging_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EventConfiguration",
+        "LoggingAttributes",
+        "LoggingProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EventConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventType: str
-    LogDestination: str | None = None
-    LogLevel: Literal["ERROR", "WARN", "INFO", "DEBUG", "DISABLED"] | None = None
-
-
-class LoggingAttributes(DeferredModel):
-    pass
-
-
-class LoggingProps(DeferredModel):
-    AccountId: str
-    DefaultLogLevel: Literal["ERROR", "WARN", "INFO", "DEBUG", "DISABLED"]
-    EventConfigurations: list[EventConfiguration] | None = None
-    RoleArn: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -132,8 +133,10 @@ class Logging(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LoggingProps
-    attributes_model: ClassVar[type[BaseModel]] = LoggingAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LoggingProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LoggingAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

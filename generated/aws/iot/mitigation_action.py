@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._mitigation_action_models import (
+        MitigationActionActionParams as MitigationActionActionParams,
+        MitigationActionAddThingsToThingGroupParams as MitigationActionAddThingsToThingGroupParams,
+        MitigationActionAttributes as MitigationActionAttributes,
+        MitigationActionEnableIoTLoggingParams as MitigationActionEnableIoTLoggingParams,
+        MitigationActionProps as MitigationActionProps,
+        MitigationActionPublishFindingToSnsParams as MitigationActionPublishFindingToSnsParams,
+        MitigationActionReplaceDefaultPolicyVersionParams as MitigationActionReplaceDefaultPolicyVersionParams,
+        MitigationActionUpdateCACertificateParams as MitigationActionUpdateCACertificateParams,
+        MitigationActionUpdateDeviceCertificateParams as MitigationActionUpdateDeviceCertificateParams,
+        Tag as Tag,
+    )
 
 __all__ = [
     "MitigationAction",
@@ -37,86 +52,28 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _mitigation_action_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_mitigation_action_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MitigationActionActionParams",
+        "MitigationActionAddThingsToThingGroupParams",
+        "MitigationActionAttributes",
+        "MitigationActionEnableIoTLoggingParams",
+        "MitigationActionProps",
+        "MitigationActionPublishFindingToSnsParams",
+        "MitigationActionReplaceDefaultPolicyVersionParams",
+        "MitigationActionUpdateCACertificateParams",
+        "MitigationActionUpdateDeviceCertificateParams",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MitigationActionAddThingsToThingGroupParams(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OverrideDynamicGroups: bool | None = None
-    ThingGroupNames: list[str]
-
-
-class MitigationActionEnableIoTLoggingParams(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogLevel: Literal["DEBUG", "INFO", "ERROR", "WARN", "UNSET_VALUE"]
-    RoleArnForLogging: str
-
-
-class MitigationActionPublishFindingToSnsParams(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TopicArn: str
-
-
-class MitigationActionReplaceDefaultPolicyVersionParams(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TemplateName: Literal["BLANK_POLICY", "UNSET_VALUE"]
-
-
-class MitigationActionUpdateCACertificateParams(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["DEACTIVATE", "UNSET_VALUE"]
-
-
-class MitigationActionUpdateDeviceCertificateParams(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["DEACTIVATE", "UNSET_VALUE"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class MitigationActionAttributes(DeferredModel):
-    MitigationActionArn: str | None = None
-    MitigationActionId: str | None = None
-
-
-class MitigationActionActionParams(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AddThingsToThingGroupParams: MitigationActionAddThingsToThingGroupParams | None = None
-    EnableIoTLoggingParams: MitigationActionEnableIoTLoggingParams | None = None
-    PublishFindingToSnsParams: MitigationActionPublishFindingToSnsParams | None = None
-    ReplaceDefaultPolicyVersionParams: MitigationActionReplaceDefaultPolicyVersionParams | None = (
-        None
-    )
-    UpdateCACertificateParams: MitigationActionUpdateCACertificateParams | None = None
-    UpdateDeviceCertificateParams: MitigationActionUpdateDeviceCertificateParams | None = None
-
-
-class MitigationActionProps(DeferredModel):
-    ActionName: str | None = None
-    ActionParams: MitigationActionActionParams
-    RoleArn: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -344,8 +301,12 @@ class MitigationAction(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MitigationActionProps
-    attributes_model: ClassVar[type[BaseModel]] = MitigationActionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MitigationActionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MitigationActionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

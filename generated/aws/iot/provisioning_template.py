@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._provisioning_template_models import (
+        ProvisioningHook as ProvisioningHook,
+        ProvisioningTemplateAttributes as ProvisioningTemplateAttributes,
+        ProvisioningTemplateProps as ProvisioningTemplateProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ProvisioningHook",
@@ -25,39 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _provisioning_template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_provisioning_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ProvisioningHook",
+        "ProvisioningTemplateAttributes",
+        "ProvisioningTemplateProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ProvisioningHook(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PayloadVersion: str | None = None
-    TargetArn: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ProvisioningTemplateAttributes(DeferredModel):
-    TemplateArn: str | None = None
-
-
-class ProvisioningTemplateProps(DeferredModel):
-    Description: str | None = None
-    Enabled: bool | None = None
-    PreProvisioningHook: ProvisioningHook | None = None
-    ProvisioningRoleArn: str
-    Tags: list[Tag] | None = None
-    TemplateBody: str
-    TemplateName: str | None = None
-    TemplateType: Literal["FLEET_PROVISIONING", "JITP"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -176,8 +168,12 @@ class ProvisioningTemplate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ProvisioningTemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = ProvisioningTemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ProvisioningTemplateProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ProvisioningTemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

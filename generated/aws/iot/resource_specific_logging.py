@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._resource_specific_logging_models import (
+        ResourceSpecificLoggingAttributes as ResourceSpecificLoggingAttributes,
+        ResourceSpecificLoggingProps as ResourceSpecificLoggingProps,
+    )
 
 __all__ = [
     "ResourceSpecificLogging",
@@ -21,18 +28,20 @@ __all__ = [
     "ResourceSpecificLoggingProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _resource_specific_logging_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_resource_specific_logging_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ResourceSpecificLoggingAttributes",
+        "ResourceSpecificLoggingProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ResourceSpecificLoggingProps(DeferredModel):
-    LogLevel: Literal["ERROR", "WARN", "INFO", "DEBUG", "DISABLED"]
-    TargetName: str
-    TargetType: Literal["THING_GROUP", "CLIENT_ID", "SOURCE_IP", "PRINCIPAL_ID", "EVENT_TYPE"]
-
-
-class ResourceSpecificLoggingAttributes(DeferredModel):
-    TargetId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -98,8 +107,12 @@ class ResourceSpecificLogging(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ResourceSpecificLoggingProps
-    attributes_model: ClassVar[type[BaseModel]] = ResourceSpecificLoggingAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResourceSpecificLoggingProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResourceSpecificLoggingAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

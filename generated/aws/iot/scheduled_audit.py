@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._scheduled_audit_models import (
+        ScheduledAuditAttributes as ScheduledAuditAttributes,
+        ScheduledAuditProps as ScheduledAuditProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ScheduledAudit",
@@ -23,29 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _scheduled_audit_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_scheduled_audit_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ScheduledAuditAttributes",
+        "ScheduledAuditProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ScheduledAuditAttributes(DeferredModel):
-    ScheduledAuditArn: str | None = None
-
-
-class ScheduledAuditProps(DeferredModel):
-    DayOfMonth: str | None = None
-    DayOfWeek: Literal["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", "UNSET_VALUE"] | None = None
-    Frequency: Literal["DAILY", "WEEKLY", "BIWEEKLY", "MONTHLY"]
-    ScheduledAuditName: str | None = None
-    Tags: list[Tag] | None = None
-    TargetCheckNames: list[str]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -141,8 +141,10 @@ class ScheduledAudit(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ScheduledAuditProps
-    attributes_model: ClassVar[type[BaseModel]] = ScheduledAuditAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ScheduledAuditProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ScheduledAuditAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,31 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._security_profile_models import (
+        AlertTarget as AlertTarget,
+        Behavior as Behavior,
+        BehaviorCriteria as BehaviorCriteria,
+        MachineLearningDetectionConfig as MachineLearningDetectionConfig,
+        MetricToRetain as MetricToRetain,
+        MetricValue as MetricValue,
+        SecurityProfileAttributes as SecurityProfileAttributes,
+        SecurityProfileMetricDimension as SecurityProfileMetricDimension,
+        SecurityProfileMetricsExportConfig as SecurityProfileMetricsExportConfig,
+        SecurityProfileProps as SecurityProfileProps,
+        SecurityProfileStatisticalThreshold as SecurityProfileStatisticalThreshold,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AlertTarget",
@@ -41,145 +58,30 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _security_profile_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_security_profile_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AlertTarget",
+        "Behavior",
+        "BehaviorCriteria",
+        "MachineLearningDetectionConfig",
+        "MetricToRetain",
+        "MetricValue",
+        "SecurityProfileAttributes",
+        "SecurityProfileMetricDimension",
+        "SecurityProfileMetricsExportConfig",
+        "SecurityProfileProps",
+        "SecurityProfileStatisticalThreshold",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AlertTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlertTargetArn: str
-    RoleArn: str
-
-
-class MachineLearningDetectionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConfidenceLevel: Literal["LOW", "MEDIUM", "HIGH"] | None = None
-
-
-class MetricValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cidrs: list[str] | None = None
-    Count: str | None = None
-    Number: float | None = None
-    Numbers: list[float] | None = None
-    Ports: list[int] | None = None
-    Strings: list[str] | None = None
-
-
-class SecurityProfileMetricDimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DimensionName: str
-    Operator: Literal["IN", "NOT_IN"] | None = None
-
-
-class SecurityProfileMetricsExportConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MqttTopic: str
-    RoleArn: str
-
-
-class SecurityProfileStatisticalThreshold(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Statistic: (
-        Literal[
-            "Average",
-            "p0",
-            "p0.1",
-            "p0.01",
-            "p1",
-            "p10",
-            "p50",
-            "p90",
-            "p99",
-            "p99.9",
-            "p99.99",
-            "p100",
-        ]
-        | None
-    ) = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SecurityProfileAttributes(DeferredModel):
-    SecurityProfileArn: str | None = None
-
-
-class BehaviorCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComparisonOperator: (
-        Literal[
-            "less-than",
-            "less-than-equals",
-            "greater-than",
-            "greater-than-equals",
-            "in-cidr-set",
-            "not-in-cidr-set",
-            "in-port-set",
-            "not-in-port-set",
-            "in-set",
-            "not-in-set",
-        ]
-        | None
-    ) = None
-    ConsecutiveDatapointsToAlarm: int | None = None
-    ConsecutiveDatapointsToClear: int | None = None
-    DurationSeconds: int | None = None
-    MlDetectionConfig: MachineLearningDetectionConfig | None = None
-    StatisticalThreshold: SecurityProfileStatisticalThreshold | None = None
-    Value: MetricValue | None = None
-
-
-class MetricToRetain(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExportMetric: bool | None = None
-    Metric: str
-    MetricDimension: SecurityProfileMetricDimension | None = None
-
-
-class Behavior(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Criteria: BehaviorCriteria | None = None
-    ExportMetric: bool | None = None
-    Metric: str | None = None
-    MetricDimension: SecurityProfileMetricDimension | None = None
-    Name: str
-    SuppressAlerts: bool | None = None
-
-
-class SecurityProfileProps(DeferredModel):
-    AdditionalMetricsToRetainV2: list[MetricToRetain] | None = None
-    AlertTargets: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Behaviors: list[Behavior] | None = None
-    MetricsExportConfig: SecurityProfileMetricsExportConfig | None = None
-    SecurityProfileDescription: str | None = None
-    SecurityProfileName: str | None = None
-    Tags: list[Tag] | None = None
-    TargetArns: list[str] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -549,8 +451,10 @@ class SecurityProfile(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SecurityProfileProps
-    attributes_model: ClassVar[type[BaseModel]] = SecurityProfileAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SecurityProfileProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SecurityProfileAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,25 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._software_package_version_models import (
+        PackageVersionArtifact as PackageVersionArtifact,
+        SoftwarePackageVersionAttributes as SoftwarePackageVersionAttributes,
+        SoftwarePackageVersionProps as SoftwarePackageVersionProps,
+        SoftwarePackageVersionS3Location as SoftwarePackageVersionS3Location,
+        SoftwarePackageVersionSbom as SoftwarePackageVersionSbom,
+        Tag as Tag,
+    )
 
 __all__ = [
     "PackageVersionArtifact",
@@ -29,57 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _software_package_version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_software_package_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PackageVersionArtifact",
+        "SoftwarePackageVersionAttributes",
+        "SoftwarePackageVersionProps",
+        "SoftwarePackageVersionS3Location",
+        "SoftwarePackageVersionSbom",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SoftwarePackageVersionS3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    Key: str
-    Version: str
-
-
-class SoftwarePackageVersionSbom(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Location: SoftwarePackageVersionS3Location
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SoftwarePackageVersionAttributes(DeferredModel):
-    ErrorReason: str | None = None
-    PackageVersionArn: str | None = None
-    SbomValidationStatus: Literal["IN_PROGRESS", "FAILED", "SUCCEEDED", ""] | None = None
-    Status: Literal["DRAFT", "PUBLISHED", "DEPRECATED"] | None = None
-
-
-class PackageVersionArtifact(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Location: SoftwarePackageVersionS3Location
-
-
-class SoftwarePackageVersionProps(DeferredModel):
-    Artifact: PackageVersionArtifact | None = None
-    Attributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Description: str | None = None
-    PackageName: str
-    Recipe: str | None = None
-    Sbom: SoftwarePackageVersionSbom | None = None
-    Tags: list[Tag] | None = None
-    VersionName: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -244,8 +222,12 @@ class SoftwarePackageVersion(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SoftwarePackageVersionProps
-    attributes_model: ClassVar[type[BaseModel]] = SoftwarePackageVersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SoftwarePackageVersionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SoftwarePackageVersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._stream_models import (
+        StreamAttributes as StreamAttributes,
+        StreamFile as StreamFile,
+        StreamProps as StreamProps,
+        StreamS3Location as StreamS3Location,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Stream",
@@ -27,48 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _stream_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_stream_models"
+_MODEL_NAMES = frozenset(
+    {
+        "StreamAttributes",
+        "StreamFile",
+        "StreamProps",
+        "StreamS3Location",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class StreamS3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str | None = None
-    Key: str | None = None
-    Version: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class StreamAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    LastUpdatedAt: str | None = None
-    StreamVersion: int | None = None
-
-
-class StreamFile(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FileId: int | None = None
-    S3Location: StreamS3Location | None = None
-
-
-class StreamProps(DeferredModel):
-    Description: str | None = None
-    Files: list[StreamFile]
-    RoleArn: str
-    StreamId: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -201,8 +186,10 @@ class Stream(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = StreamProps
-    attributes_model: ClassVar[type[BaseModel]] = StreamAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StreamProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "StreamAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

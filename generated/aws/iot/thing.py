@@ -6,14 +6,22 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._thing_models import (
+        ThingAttributePayload as ThingAttributePayload,
+        ThingAttributes as ThingAttributes,
+        ThingProps as ThingProps,
+    )
 
 __all__ = [
     "Thing",
@@ -23,25 +31,21 @@ __all__ = [
     "ThingProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _thing_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_thing_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ThingAttributePayload",
+        "ThingAttributes",
+        "ThingProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ThingAttributePayload(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class ThingAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class ThingProps(DeferredModel):
-    AttributePayload: ThingAttributePayload | None = None
-    ThingName: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -119,8 +123,8 @@ class Thing(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ThingProps
-    attributes_model: ClassVar[type[BaseModel]] = ThingAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ThingProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ThingAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

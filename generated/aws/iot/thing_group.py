@@ -6,14 +6,24 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._thing_group_models import (
+        Tag as Tag,
+        ThingGroupAttributePayload as ThingGroupAttributePayload,
+        ThingGroupAttributes as ThingGroupAttributes,
+        ThingGroupProps as ThingGroupProps,
+        ThingGroupThingGroupProperties as ThingGroupThingGroupProperties,
+    )
 
 __all__ = [
     "Tag",
@@ -27,44 +37,23 @@ __all__ = [
     "ThingGroupThingGroupPropertiesDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _thing_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_thing_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "ThingGroupAttributePayload",
+        "ThingGroupAttributes",
+        "ThingGroupProps",
+        "ThingGroupThingGroupProperties",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ThingGroupAttributePayload(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class ThingGroupThingGroupProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributePayload: ThingGroupAttributePayload | None = None
-    ThingGroupDescription: str | None = None
-
-
-class ThingGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class ThingGroupProps(DeferredModel):
-    ParentGroupName: str | None = None
-    QueryString: str | None = None
-    Tags: list[Tag] | None = None
-    ThingGroupName: str | None = None
-    ThingGroupProperties: ThingGroupThingGroupProperties | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -199,8 +188,10 @@ class ThingGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ThingGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = ThingGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ThingGroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ThingGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

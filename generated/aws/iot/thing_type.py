@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._thing_type_models import (
+        PropagatingAttribute as PropagatingAttribute,
+        Tag as Tag,
+        ThingTypeAttributes as ThingTypeAttributes,
+        ThingTypeProps as ThingTypeProps,
+        ThingTypeThingTypeProperties as ThingTypeThingTypeProperties,
+        ThingTypeThingTypePropertiesMqtt5Configuration as ThingTypeThingTypePropertiesMqtt5Configuration,
+    )
 
 __all__ = [
     "PropagatingAttribute",
@@ -29,53 +40,24 @@ __all__ = [
     "ThingTypeThingTypePropertiesMqtt5ConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _thing_type_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_thing_type_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PropagatingAttribute",
+        "Tag",
+        "ThingTypeAttributes",
+        "ThingTypeProps",
+        "ThingTypeThingTypeProperties",
+        "ThingTypeThingTypePropertiesMqtt5Configuration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PropagatingAttribute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectionAttribute: Literal["iot:ClientId", "iot:Thing.ThingName"] | None = None
-    ThingAttribute: str | None = None
-    UserPropertyKey: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ThingTypeThingTypePropertiesMqtt5Configuration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PropagatingAttributes: list[PropagatingAttribute] | None = None
-
-
-class ThingTypeAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class ThingTypeThingTypeProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Mqtt5Configuration: ThingTypeThingTypePropertiesMqtt5Configuration | None = None
-    SearchableAttributes: list[str] | None = None
-    ThingTypeDescription: str | None = None
-
-
-class ThingTypeProps(DeferredModel):
-    DeprecateThingType: bool | None = None
-    Tags: list[Tag] | None = None
-    ThingTypeName: str | None = None
-    ThingTypeProperties: ThingTypeThingTypeProperties | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -250,8 +232,10 @@ class ThingType(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ThingTypeProps
-    attributes_model: ClassVar[type[BaseModel]] = ThingTypeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ThingTypeProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ThingTypeAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,63 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._topic_rule_models import (
+        Action as Action,
+        AssetPropertyTimestamp as AssetPropertyTimestamp,
+        AssetPropertyValue as AssetPropertyValue,
+        AssetPropertyVariant as AssetPropertyVariant,
+        CloudwatchAlarmAction as CloudwatchAlarmAction,
+        CloudwatchLogsAction as CloudwatchLogsAction,
+        CloudwatchMetricAction as CloudwatchMetricAction,
+        DynamoDBAction as DynamoDBAction,
+        DynamoDBv2Action as DynamoDBv2Action,
+        ElasticsearchAction as ElasticsearchAction,
+        FirehoseAction as FirehoseAction,
+        HttpAction as HttpAction,
+        HttpActionHeader as HttpActionHeader,
+        HttpAuthorization as HttpAuthorization,
+        InfluxDBAction as InfluxDBAction,
+        InfluxDBBatchConfig as InfluxDBBatchConfig,
+        IotAnalyticsAction as IotAnalyticsAction,
+        IotEventsAction as IotEventsAction,
+        IotSiteWiseAction as IotSiteWiseAction,
+        KafkaAction as KafkaAction,
+        KafkaActionHeader as KafkaActionHeader,
+        KinesisAction as KinesisAction,
+        LambdaAction as LambdaAction,
+        LocationAction as LocationAction,
+        OpenSearchAction as OpenSearchAction,
+        PutAssetPropertyValueEntry as PutAssetPropertyValueEntry,
+        PutItemInput as PutItemInput,
+        RepublishAction as RepublishAction,
+        RepublishActionHeaders as RepublishActionHeaders,
+        S3Action as S3Action,
+        SigV4Authorization as SigV4Authorization,
+        SnsAction as SnsAction,
+        SqsAction as SqsAction,
+        StepFunctionsAction as StepFunctionsAction,
+        Tag as Tag,
+        TimestreamAction as TimestreamAction,
+        TimestreamDimension as TimestreamDimension,
+        TimestreamTimestamp as TimestreamTimestamp,
+        TopicRuleAttributes as TopicRuleAttributes,
+        TopicRuleBatchConfig as TopicRuleBatchConfig,
+        TopicRuleProps as TopicRuleProps,
+        TopicRuleTimestamp as TopicRuleTimestamp,
+        TopicRuleTopicRulePayload as TopicRuleTopicRulePayload,
+        UserProperty as UserProperty,
+    )
 
 __all__ = [
     "Action",
@@ -105,457 +154,62 @@ __all__ = [
     "UserPropertyDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class AssetPropertyTimestamp(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OffsetInNanos: str | None = None
-    TimeInSeconds: str
-
-
-class AssetPropertyVariant(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BooleanValue: str | None = None
-    DoubleValue: str | None = None
-    IntegerValue: str | None = None
-    StringValue: str | None = None
-
-
-class CloudwatchAlarmAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlarmName: str
-    RoleArn: str
-    StateReason: str
-    StateValue: str
-
-
-class CloudwatchLogsAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BatchMode: bool | None = None
-    LogGroupName: str
-    RoleArn: str
-
-
-class CloudwatchMetricAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetricName: str
-    MetricNamespace: str
-    MetricTimestamp: str | None = None
-    MetricUnit: str
-    MetricValue: str
-    RoleArn: str
-
-
-class DynamoDBAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HashKeyField: str
-    HashKeyType: Literal["NUMBER", "STRING"] | None = None
-    HashKeyValue: str
-    PayloadField: str | None = None
-    RangeKeyField: str | None = None
-    RangeKeyType: Literal["NUMBER", "STRING"] | None = None
-    RangeKeyValue: str | None = None
-    RoleArn: str
-    TableName: str
-
-
-class ElasticsearchAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Endpoint: str
-    Id: str
-    Index: str
-    RoleArn: str
-    Type: str
-
-
-class FirehoseAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BatchMode: bool | None = None
-    DeliveryStreamName: str
-    RoleArn: str
-    Separator: str | None = None
-
-
-class HttpActionHeader(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class InfluxDBBatchConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BatchAcrossTopics: bool | None = None
-    MaxBatchOpenMs: int | None = None
-    MaxBatchSize: int | None = None
-    MaxBatchSizeBytes: int | None = None
-
-
-class IotAnalyticsAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BatchMode: bool | None = None
-    ChannelName: str
-    RoleArn: str
-
-
-class IotEventsAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BatchMode: bool | None = None
-    InputName: str
-    MessageId: str | None = None
-    RoleArn: str
-
-
-class KafkaActionHeader(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class KinesisAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PartitionKey: str | None = None
-    RoleArn: str
-    StreamName: str
-
-
-class LambdaAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FunctionArn: str | None = None
-
-
-class OpenSearchAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Endpoint: str
-    Id: str
-    Index: str
-    RoleArn: str
-    Type: str
-
-
-class PutItemInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TableName: str
-
-
-class S3Action(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-    CannedAcl: (
-        Literal[
-            "private",
-            "public-read",
-            "public-read-write",
-            "aws-exec-read",
-            "authenticated-read",
-            "bucket-owner-read",
-            "bucket-owner-full-control",
-            "log-delivery-write",
-        ]
-        | None
-    ) = None
-    Key: str
-    RoleArn: str
-
-
-class SigV4Authorization(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RoleArn: str
-    ServiceName: str
-    SigningRegion: str
-
-
-class SnsAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MessageFormat: Literal["JSON", "RAW"] | None = None
-    RoleArn: str
-    TargetArn: str
-
-
-class SqsAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    QueueUrl: str
-    RoleArn: str
-    UseBase64: bool | None = None
-
-
-class StepFunctionsAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExecutionNamePrefix: str | None = None
-    RoleArn: str
-    StateMachineName: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TimestreamDimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: str
-
-
-class TimestreamTimestamp(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Unit: str
-    Value: str
-
-
-class TopicRuleBatchConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BatchAcrossTopics: bool | None = None
-    MaxBatchOpenMs: int | None = None
-    MaxBatchSize: int | None = None
-    MaxBatchSizeBytes: int | None = None
-
-
-class TopicRuleTimestamp(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Unit: str | None = None
-    Value: str
-
-
-class UserProperty(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TopicRuleAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class AssetPropertyValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Quality: str | None = None
-    Timestamp: AssetPropertyTimestamp
-    Value: AssetPropertyVariant
-
-
-class DynamoDBv2Action(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PutItem: PutItemInput | None = None
-    RoleArn: str | None = None
-
-
-class HttpAuthorization(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Sigv4: SigV4Authorization | None = None
-
-
-class InfluxDBAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BatchConfig: InfluxDBBatchConfig | None = None
-    DatabaseName: str
-    DestinationArn: str
-    Organization: str | None = None
-    RoleArn: str
-    TableName: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TimestampUnit: Literal["ms", "ns", "s", "us"] | None = None
-
-
-class KafkaAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientProperties: Annotated[dict[str, Any], Field(max_length=0)]
-    DestinationArn: str
-    Headers: list[KafkaActionHeader] | None = None
-    Key: str | None = None
-    Partition: str | None = None
-    Topic: str
-
-
-class LocationAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeviceId: str
-    Latitude: str
-    Longitude: str
-    RoleArn: str
-    Timestamp: TopicRuleTimestamp | None = None
-    TrackerName: str
-
-
-class PutAssetPropertyValueEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssetId: str | None = None
-    EntryId: str | None = None
-    PropertyAlias: str | None = None
-    PropertyId: str | None = None
-    PropertyValues: list[AssetPropertyValue]
-
-
-class RepublishActionHeaders(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContentType: str | None = None
-    CorrelationData: str | None = None
-    MessageExpiry: str | None = None
-    PayloadFormatIndicator: str | None = None
-    ResponseTopic: str | None = None
-    UserProperties: list[UserProperty] | None = None
-
-
-class TimestreamAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatabaseName: str
-    Dimensions: list[TimestreamDimension]
-    RoleArn: str
-    TableName: str
-    Timestamp: TimestreamTimestamp | None = None
-
-
-class HttpAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Auth: HttpAuthorization | None = None
-    BatchConfig: TopicRuleBatchConfig | None = None
-    ConfirmationUrl: str | None = None
-    EnableBatching: bool | None = None
-    Headers: list[HttpActionHeader] | None = None
-    Url: str
-
-
-class IotSiteWiseAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PutAssetPropertyValueEntries: list[PutAssetPropertyValueEntry]
-    RoleArn: str
-
-
-class RepublishAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Headers: RepublishActionHeaders | None = None
-    Qos: int | None = None
-    RoleArn: str
-    Topic: str
-
-
-class Action(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudwatchAlarm: CloudwatchAlarmAction | None = None
-    CloudwatchLogs: CloudwatchLogsAction | None = None
-    CloudwatchMetric: CloudwatchMetricAction | None = None
-    DynamoDB: DynamoDBAction | None = None
-    DynamoDBv2: DynamoDBv2Action | None = None
-    Elasticsearch: ElasticsearchAction | None = None
-    Firehose: FirehoseAction | None = None
-    Http: HttpAction | None = None
-    InfluxDB: InfluxDBAction | None = None
-    IotAnalytics: IotAnalyticsAction | None = None
-    IotEvents: IotEventsAction | None = None
-    IotSiteWise: IotSiteWiseAction | None = None
-    Kafka: KafkaAction | None = None
-    Kinesis: KinesisAction | None = None
-    Lambda: LambdaAction | None = None
-    Location: LocationAction | None = None
-    OpenSearch: OpenSearchAction | None = None
-    Republish: RepublishAction | None = None
-    S3: S3Action | None = None
-    Sns: SnsAction | None = None
-    Sqs: SqsAction | None = None
-    StepFunctions: StepFunctionsAction | None = None
-    Timestream: TimestreamAction | None = None
-
-
-class TopicRuleTopicRulePayload(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[Action]
-    AwsIotSqlVersion: str | None = None
-    Description: str | None = None
-    ErrorAction: Action | None = None
-    RuleDisabled: bool | None = None
-    Sql: str
-
-
-class TopicRuleProps(DeferredModel):
-    RuleName: str | None = None
-    Tags: list[Tag] | None = None
-    TopicRulePayload: TopicRuleTopicRulePayload
-
+# The pydantic models live in _topic_rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_topic_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Action",
+        "AssetPropertyTimestamp",
+        "AssetPropertyValue",
+        "AssetPropertyVariant",
+        "CloudwatchAlarmAction",
+        "CloudwatchLogsAction",
+        "CloudwatchMetricAction",
+        "DynamoDBAction",
+        "DynamoDBv2Action",
+        "ElasticsearchAction",
+        "FirehoseAction",
+        "HttpAction",
+        "HttpActionHeader",
+        "HttpAuthorization",
+        "InfluxDBAction",
+        "InfluxDBBatchConfig",
+        "IotAnalyticsAction",
+        "IotEventsAction",
+        "IotSiteWiseAction",
+        "KafkaAction",
+        "KafkaActionHeader",
+        "KinesisAction",
+        "LambdaAction",
+        "LocationAction",
+        "OpenSearchAction",
+        "PutAssetPropertyValueEntry",
+        "PutItemInput",
+        "RepublishAction",
+        "RepublishActionHeaders",
+        "S3Action",
+        "SigV4Authorization",
+        "SnsAction",
+        "SqsAction",
+        "StepFunctionsAction",
+        "Tag",
+        "TimestreamAction",
+        "TimestreamDimension",
+        "TimestreamTimestamp",
+        "TopicRuleAttributes",
+        "TopicRuleBatchConfig",
+        "TopicRuleProps",
+        "TopicRuleTimestamp",
+        "TopicRuleTopicRulePayload",
+        "UserProperty",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1598,8 +1252,10 @@ class TopicRule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TopicRuleProps
-    attributes_model: ClassVar[type[BaseModel]] = TopicRuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TopicRuleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TopicRuleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._topic_rule_destination_models import (
+        HttpUrlDestinationSummary as HttpUrlDestinationSummary,
+        InfluxDBDestinationProperties as InfluxDBDestinationProperties,
+        TopicRuleDestinationAttributes as TopicRuleDestinationAttributes,
+        TopicRuleDestinationProps as TopicRuleDestinationProps,
+        VpcDestinationProperties as VpcDestinationProperties,
+    )
 
 __all__ = [
     "HttpUrlDestinationSummary",
@@ -27,48 +37,23 @@ __all__ = [
     "VpcDestinationPropertiesDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _topic_rule_destination_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_topic_rule_destination_models"
+_MODEL_NAMES = frozenset(
+    {
+        "HttpUrlDestinationSummary",
+        "InfluxDBDestinationProperties",
+        "TopicRuleDestinationAttributes",
+        "TopicRuleDestinationProps",
+        "VpcDestinationProperties",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class HttpUrlDestinationSummary(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConfirmationUrl: str | None = None
-
-
-class InfluxDBDestinationProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Endpoint: str
-    InfluxDBVersion: str
-    SecretId: str
-    SecretKey: str | None = None
-    SecretType: str | None = None
-
-
-class VpcDestinationProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RoleArn: str | None = None
-    SecurityGroups: list[str] | None = None
-    SubnetIds: list[str] | None = None
-    VpcId: str | None = None
-
-
-class TopicRuleDestinationAttributes(DeferredModel):
-    Arn: str | None = None
-    StatusReason: str | None = None
-
-
-class TopicRuleDestinationProps(DeferredModel):
-    HttpUrlProperties: HttpUrlDestinationSummary | None = None
-    InfluxDBProperties: InfluxDBDestinationProperties | None = None
-    Status: Literal["ENABLED", "IN_PROGRESS", "DISABLED"] | None = None
-    VpcProperties: VpcDestinationProperties | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -190,8 +175,12 @@ class TopicRuleDestination(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TopicRuleDestinationProps
-    attributes_model: ClassVar[type[BaseModel]] = TopicRuleDestinationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TopicRuleDestinationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TopicRuleDestinationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,42 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._dataset_models import (
+        Action as Action,
+        DatasetAttributes as DatasetAttributes,
+        DatasetContainerAction as DatasetContainerAction,
+        DatasetContentDeliveryRule as DatasetContentDeliveryRule,
+        DatasetContentDeliveryRuleDestination as DatasetContentDeliveryRuleDestination,
+        DatasetDatasetContentVersionValue as DatasetDatasetContentVersionValue,
+        DatasetDeltaTime as DatasetDeltaTime,
+        DatasetDeltaTimeSessionWindowConfiguration as DatasetDeltaTimeSessionWindowConfiguration,
+        DatasetGlueConfiguration as DatasetGlueConfiguration,
+        DatasetIotEventsDestinationConfiguration as DatasetIotEventsDestinationConfiguration,
+        DatasetOutputFileUriValue as DatasetOutputFileUriValue,
+        DatasetProps as DatasetProps,
+        DatasetQueryAction as DatasetQueryAction,
+        DatasetResourceConfiguration as DatasetResourceConfiguration,
+        DatasetRetentionPeriod as DatasetRetentionPeriod,
+        DatasetS3DestinationConfiguration as DatasetS3DestinationConfiguration,
+        DatasetSchedule as DatasetSchedule,
+        DatasetTriggeringDataset as DatasetTriggeringDataset,
+        DatasetVersioningConfiguration as DatasetVersioningConfiguration,
+        Filter as Filter,
+        LateDataRule as LateDataRule,
+        LateDataRuleConfiguration as LateDataRuleConfiguration,
+        Tag as Tag,
+        Trigger as Trigger,
+        Variable as Variable,
+    )
 
 __all__ = [
     "Action",
@@ -67,208 +97,43 @@ __all__ = [
     "VariableDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _dataset_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_dataset_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Action",
+        "DatasetAttributes",
+        "DatasetContainerAction",
+        "DatasetContentDeliveryRule",
+        "DatasetContentDeliveryRuleDestination",
+        "DatasetDatasetContentVersionValue",
+        "DatasetDeltaTime",
+        "DatasetDeltaTimeSessionWindowConfiguration",
+        "DatasetGlueConfiguration",
+        "DatasetIotEventsDestinationConfiguration",
+        "DatasetOutputFileUriValue",
+        "DatasetProps",
+        "DatasetQueryAction",
+        "DatasetResourceConfiguration",
+        "DatasetRetentionPeriod",
+        "DatasetS3DestinationConfiguration",
+        "DatasetSchedule",
+        "DatasetTriggeringDataset",
+        "DatasetVersioningConfiguration",
+        "Filter",
+        "LateDataRule",
+        "LateDataRuleConfiguration",
+        "Tag",
+        "Trigger",
+        "Variable",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DatasetDatasetContentVersionValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatasetName: str
-
-
-class DatasetDeltaTime(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OffsetSeconds: int
-    TimeExpression: str
-
-
-class DatasetDeltaTimeSessionWindowConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TimeoutInMinutes: int
-
-
-class DatasetGlueConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatabaseName: str
-    TableName: str
-
-
-class DatasetIotEventsDestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputName: str
-    RoleArn: str
-
-
-class DatasetOutputFileUriValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FileName: str
-
-
-class DatasetResourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComputeType: Literal["ACU_1", "ACU_2"]
-    VolumeSizeInGB: int
-
-
-class DatasetRetentionPeriod(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NumberOfDays: int | None = None
-    Unlimited: bool | None = None
-
-
-class DatasetS3DestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    GlueConfiguration: DatasetGlueConfiguration | None = None
-    Key: str
-    RoleArn: str
-
-
-class DatasetSchedule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ScheduleExpression: str
-
-
-class DatasetTriggeringDataset(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatasetName: str
-
-
-class DatasetVersioningConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxVersions: int | None = None
-    Unlimited: bool | None = None
-
-
-class Filter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeltaTime: DatasetDeltaTime | None = None
-
-
-class LateDataRuleConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeltaTimeSessionWindowConfiguration: DatasetDeltaTimeSessionWindowConfiguration | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class Trigger(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Schedule: DatasetSchedule | None = None
-    TriggeringDataset: DatasetTriggeringDataset | None = None
-
-
-class Variable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatasetContentVersionValue: DatasetDatasetContentVersionValue | None = None
-    DoubleValue: float | None = None
-    OutputFileUriValue: DatasetOutputFileUriValue | None = None
-    StringValue: str | None = None
-    VariableName: str
-
-
-class DatasetAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class DatasetContainerAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExecutionRoleArn: str
-    Image: str
-    ResourceConfiguration: DatasetResourceConfiguration
-    Variables: list[Variable] | None = None
-
-
-class DatasetContentDeliveryRuleDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IotEventsDestinationConfiguration: DatasetIotEventsDestinationConfiguration | None = None
-    S3DestinationConfiguration: DatasetS3DestinationConfiguration | None = None
-
-
-class DatasetQueryAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Filters: list[Filter] | None = None
-    SqlQuery: str
-
-
-class LateDataRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RuleConfiguration: LateDataRuleConfiguration
-    RuleName: str | None = None
-
-
-class Action(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionName: str
-    ContainerAction: DatasetContainerAction | None = None
-    QueryAction: DatasetQueryAction | None = None
-
-
-class DatasetContentDeliveryRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: DatasetContentDeliveryRuleDestination
-    EntryName: str | None = None
-
-
-class DatasetProps(DeferredModel):
-    Actions: list[Action]
-    ContentDeliveryRules: list[DatasetContentDeliveryRule] | None = None
-    DatasetName: str | None = None
-    LateDataRules: list[LateDataRule] | None = None
-    RetentionPeriod: DatasetRetentionPeriod | None = None
-    Tags: list[Tag] | None = None
-    Triggers: list[Trigger] | None = None
-    VersioningConfiguration: DatasetVersioningConfiguration | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -818,8 +683,10 @@ class Dataset(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DatasetProps
-    attributes_model: ClassVar[type[BaseModel]] = DatasetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DatasetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DatasetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

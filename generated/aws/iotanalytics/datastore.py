@@ -8,12 +8,33 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._datastore_models import (
+        Column as Column,
+        DatastoreAttributes as DatastoreAttributes,
+        DatastoreCustomerManagedS3 as DatastoreCustomerManagedS3,
+        DatastoreCustomerManagedS3Storage as DatastoreCustomerManagedS3Storage,
+        DatastoreDatastorePartitions as DatastoreDatastorePartitions,
+        DatastoreDatastoreStorage as DatastoreDatastoreStorage,
+        DatastoreFileFormatConfiguration as DatastoreFileFormatConfiguration,
+        DatastoreIotSiteWiseMultiLayerStorage as DatastoreIotSiteWiseMultiLayerStorage,
+        DatastoreParquetConfiguration as DatastoreParquetConfiguration,
+        DatastorePartition as DatastorePartition,
+        DatastoreProps as DatastoreProps,
+        DatastoreRetentionPeriod as DatastoreRetentionPeriod,
+        DatastoreSchemaDefinition as DatastoreSchemaDefinition,
+        DatastoreTimestampPartition as DatastoreTimestampPartition,
+        PartitionObject as PartitionObject,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Column",
@@ -49,130 +70,34 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _datastore_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_datastore_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Column",
+        "DatastoreAttributes",
+        "DatastoreCustomerManagedS3",
+        "DatastoreCustomerManagedS3Storage",
+        "DatastoreDatastorePartitions",
+        "DatastoreDatastoreStorage",
+        "DatastoreFileFormatConfiguration",
+        "DatastoreIotSiteWiseMultiLayerStorage",
+        "DatastoreParquetConfiguration",
+        "DatastorePartition",
+        "DatastoreProps",
+        "DatastoreRetentionPeriod",
+        "DatastoreSchemaDefinition",
+        "DatastoreTimestampPartition",
+        "PartitionObject",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Column(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Type: str
-
-
-class DatastoreCustomerManagedS3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    KeyPrefix: str | None = None
-    RoleArn: str
-
-
-class DatastoreCustomerManagedS3Storage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    KeyPrefix: str | None = None
-
-
-class DatastoreIotSiteWiseMultiLayerStorage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomerManagedS3Storage: DatastoreCustomerManagedS3Storage | None = None
-
-
-class DatastoreRetentionPeriod(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NumberOfDays: int | None = None
-    Unlimited: bool | None = None
-
-
-class DatastoreSchemaDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Columns: list[Column] | None = None
-
-
-class DatastoreTimestampPartition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeName: str
-    TimestampFormat: str | None = None
-
-
-class PartitionObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeName: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DatastoreAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class DatastoreDatastoreStorage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomerManagedS3: DatastoreCustomerManagedS3 | None = None
-    IotSiteWiseMultiLayerStorage: DatastoreIotSiteWiseMultiLayerStorage | None = None
-    ServiceManagedS3: dict[str, Any] | str | None = None
-
-
-class DatastoreParquetConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SchemaDefinition: DatastoreSchemaDefinition | None = None
-
-
-class DatastorePartition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Partition: PartitionObject | None = None
-    TimestampPartition: DatastoreTimestampPartition | None = None
-
-
-class DatastoreDatastorePartitions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Partitions: list[DatastorePartition] | None = None
-
-
-class DatastoreFileFormatConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    JsonConfiguration: dict[str, Any] | str | None = None
-    ParquetConfiguration: DatastoreParquetConfiguration | None = None
-
-
-class DatastoreProps(DeferredModel):
-    DatastoreName: str | None = None
-    DatastorePartitions: DatastoreDatastorePartitions | None = None
-    DatastoreStorage: DatastoreDatastoreStorage | None = None
-    FileFormatConfiguration: DatastoreFileFormatConfiguration | None = None
-    RetentionPeriod: DatastoreRetentionPeriod | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -506,8 +431,10 @@ class Datastore(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DatastoreProps
-    attributes_model: ClassVar[type[BaseModel]] = DatastoreAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DatastoreProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DatastoreAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

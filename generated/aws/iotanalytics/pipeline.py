@@ -6,14 +6,33 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._pipeline_models import (
+        Activity as Activity,
+        PipelineAddAttributes as PipelineAddAttributes,
+        PipelineAttributes as PipelineAttributes,
+        PipelineChannel as PipelineChannel,
+        PipelineDatastore as PipelineDatastore,
+        PipelineDeviceRegistryEnrich as PipelineDeviceRegistryEnrich,
+        PipelineDeviceShadowEnrich as PipelineDeviceShadowEnrich,
+        PipelineFilter as PipelineFilter,
+        PipelineLambda as PipelineLambda,
+        PipelineMath as PipelineMath,
+        PipelineProps as PipelineProps,
+        PipelineRemoveAttributes as PipelineRemoveAttributes,
+        PipelineSelectAttributes as PipelineSelectAttributes,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Activity",
@@ -45,137 +64,32 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _pipeline_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_pipeline_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Activity",
+        "PipelineAddAttributes",
+        "PipelineAttributes",
+        "PipelineChannel",
+        "PipelineDatastore",
+        "PipelineDeviceRegistryEnrich",
+        "PipelineDeviceShadowEnrich",
+        "PipelineFilter",
+        "PipelineLambda",
+        "PipelineMath",
+        "PipelineProps",
+        "PipelineRemoveAttributes",
+        "PipelineSelectAttributes",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PipelineAddAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attributes: Annotated[dict[str, Any], Field(max_length=0)]
-    Name: str
-    Next: str | None = None
-
-
-class PipelineChannel(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChannelName: str
-    Name: str
-    Next: str | None = None
-
-
-class PipelineDatastore(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatastoreName: str
-    Name: str
-
-
-class PipelineDeviceRegistryEnrich(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attribute: str
-    Name: str
-    Next: str | None = None
-    RoleArn: str
-    ThingName: str
-
-
-class PipelineDeviceShadowEnrich(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attribute: str
-    Name: str
-    Next: str | None = None
-    RoleArn: str
-    ThingName: str
-
-
-class PipelineFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Filter: str
-    Name: str
-    Next: str | None = None
-
-
-class PipelineLambda(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BatchSize: int
-    LambdaName: str
-    Name: str
-    Next: str | None = None
-
-
-class PipelineMath(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attribute: str
-    Math: str
-    Name: str
-    Next: str | None = None
-
-
-class PipelineRemoveAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attributes: list[str]
-    Name: str
-    Next: str | None = None
-
-
-class PipelineSelectAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attributes: list[str]
-    Name: str
-    Next: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PipelineAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class Activity(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AddAttributes: PipelineAddAttributes | None = None
-    Channel: PipelineChannel | None = None
-    Datastore: PipelineDatastore | None = None
-    DeviceRegistryEnrich: PipelineDeviceRegistryEnrich | None = None
-    DeviceShadowEnrich: PipelineDeviceShadowEnrich | None = None
-    Filter: PipelineFilter | None = None
-    Lambda: PipelineLambda | None = None
-    Math: PipelineMath | None = None
-    RemoveAttributes: PipelineRemoveAttributes | None = None
-    SelectAttributes: PipelineSelectAttributes | None = None
-
-
-class PipelineProps(DeferredModel):
-    PipelineActivities: list[Activity]
-    PipelineName: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -542,8 +456,10 @@ class Pipeline(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PipelineProps
-    attributes_model: ClassVar[type[BaseModel]] = PipelineAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PipelineProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PipelineAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

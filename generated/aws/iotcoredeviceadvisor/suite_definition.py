@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._suite_definition_models import (
+        DeviceUnderTest as DeviceUnderTest,
+        SuiteDefinitionAttributes as SuiteDefinitionAttributes,
+        SuiteDefinitionProps as SuiteDefinitionProps,
+        SuiteDefinitionSuiteDefinitionConfiguration as SuiteDefinitionSuiteDefinitionConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DeviceUnderTest",
@@ -27,46 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _suite_definition_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_suite_definition_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DeviceUnderTest",
+        "SuiteDefinitionAttributes",
+        "SuiteDefinitionProps",
+        "SuiteDefinitionSuiteDefinitionConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DeviceUnderTest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateArn: str | None = None
-    ThingArn: str | None = None
-
-
-class SuiteDefinitionSuiteDefinitionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DevicePermissionRoleArn: str
-    Devices: list[DeviceUnderTest] | None = None
-    IntendedForQualification: bool | None = None
-    RootGroup: str
-    SuiteDefinitionName: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SuiteDefinitionAttributes(DeferredModel):
-    SuiteDefinitionArn: str | None = None
-    SuiteDefinitionId: str | None = None
-    SuiteDefinitionVersion: str | None = None
-
-
-class SuiteDefinitionProps(DeferredModel):
-    SuiteDefinitionConfiguration: SuiteDefinitionSuiteDefinitionConfiguration
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -189,8 +176,10 @@ class SuiteDefinition(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SuiteDefinitionProps
-    attributes_model: ClassVar[type[BaseModel]] = SuiteDefinitionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SuiteDefinitionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SuiteDefinitionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,42 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._campaign_models import (
+        CampaignAttributes as CampaignAttributes,
+        CampaignCollectionSchemeOption1 as CampaignCollectionSchemeOption1,
+        CampaignCollectionSchemeOption2 as CampaignCollectionSchemeOption2,
+        CampaignConditionBasedCollectionScheme as CampaignConditionBasedCollectionScheme,
+        CampaignDataDestinationConfigsItemOption1 as CampaignDataDestinationConfigsItemOption1,
+        CampaignDataDestinationConfigsItemOption2 as CampaignDataDestinationConfigsItemOption2,
+        CampaignDataDestinationConfigsItemOption3 as CampaignDataDestinationConfigsItemOption3,
+        CampaignMqttTopicConfig as CampaignMqttTopicConfig,
+        CampaignProps as CampaignProps,
+        CampaignS3Config as CampaignS3Config,
+        CampaignTimeBasedCollectionScheme as CampaignTimeBasedCollectionScheme,
+        CampaignTimestreamConfig as CampaignTimestreamConfig,
+        ConditionBasedSignalFetchConfig as ConditionBasedSignalFetchConfig,
+        DataPartition as DataPartition,
+        DataPartitionStorageOptions as DataPartitionStorageOptions,
+        DataPartitionUploadOptions as DataPartitionUploadOptions,
+        SignalFetchInformation as SignalFetchInformation,
+        SignalFetchInformationSignalFetchConfigOption1 as SignalFetchInformationSignalFetchConfigOption1,
+        SignalFetchInformationSignalFetchConfigOption2 as SignalFetchInformationSignalFetchConfigOption2,
+        SignalInformation as SignalInformation,
+        StorageMaximumSize as StorageMaximumSize,
+        StorageMinimumTimeToLive as StorageMinimumTimeToLive,
+        Tag as Tag,
+        TimeBasedSignalFetchConfig as TimeBasedSignalFetchConfig,
+        TimePeriod as TimePeriod,
+    )
 
 __all__ = [
     "Campaign",
@@ -67,232 +97,43 @@ __all__ = [
     "TimePeriodDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _campaign_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_campaign_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CampaignAttributes",
+        "CampaignCollectionSchemeOption1",
+        "CampaignCollectionSchemeOption2",
+        "CampaignConditionBasedCollectionScheme",
+        "CampaignDataDestinationConfigsItemOption1",
+        "CampaignDataDestinationConfigsItemOption2",
+        "CampaignDataDestinationConfigsItemOption3",
+        "CampaignMqttTopicConfig",
+        "CampaignProps",
+        "CampaignS3Config",
+        "CampaignTimeBasedCollectionScheme",
+        "CampaignTimestreamConfig",
+        "ConditionBasedSignalFetchConfig",
+        "DataPartition",
+        "DataPartitionStorageOptions",
+        "DataPartitionUploadOptions",
+        "SignalFetchInformation",
+        "SignalFetchInformationSignalFetchConfigOption1",
+        "SignalFetchInformationSignalFetchConfigOption2",
+        "SignalInformation",
+        "StorageMaximumSize",
+        "StorageMinimumTimeToLive",
+        "Tag",
+        "TimeBasedSignalFetchConfig",
+        "TimePeriod",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CampaignConditionBasedCollectionScheme(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConditionLanguageVersion: int | None = None
-    Expression: str
-    MinimumTriggerIntervalMs: float | None = None
-    TriggerMode: Literal["ALWAYS", "RISING_EDGE"] | None = None
-
-
-class CampaignMqttTopicConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExecutionRoleArn: str
-    MqttTopicArn: str
-
-
-class CampaignS3Config(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketArn: str
-    DataFormat: Literal["JSON", "PARQUET"] | None = None
-    Prefix: str | None = None
-    StorageCompressionFormat: Literal["NONE", "GZIP"] | None = None
-
-
-class CampaignTimeBasedCollectionScheme(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PeriodMs: float
-
-
-class CampaignTimestreamConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExecutionRoleArn: str
-    TimestreamTableArn: str
-
-
-class ConditionBasedSignalFetchConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConditionExpression: str
-    TriggerMode: Literal["ALWAYS", "RISING_EDGE"]
-
-
-class DataPartitionUploadOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConditionLanguageVersion: int | None = None
-    Expression: str
-
-
-class SignalFetchInformationSignalFetchConfigOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConditionBased: ConditionBasedSignalFetchConfig
-
-
-class SignalInformation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataPartitionId: str | None = None
-    MaxSampleCount: float | None = None
-    MinimumSamplingIntervalMs: float | None = None
-    Name: str
-
-
-class StorageMaximumSize(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Unit: Literal["MB", "GB", "TB"]
-    Value: int
-
-
-class StorageMinimumTimeToLive(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Unit: Literal["HOURS", "DAYS", "WEEKS"]
-    Value: int
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TimeBasedSignalFetchConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExecutionFrequencyMs: float
-
-
-class TimePeriod(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Unit: Literal["MILLISECOND", "SECOND", "MINUTE", "HOUR"]
-    Value: float
-
-
-class CampaignAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    LastModificationTime: str | None = None
-    Status: Literal["CREATING", "WAITING_FOR_APPROVAL", "RUNNING", "SUSPENDED"] | None = None
-
-
-class CampaignCollectionSchemeOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TimeBasedCollectionScheme: CampaignTimeBasedCollectionScheme
-
-
-class CampaignCollectionSchemeOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConditionBasedCollectionScheme: CampaignConditionBasedCollectionScheme
-
-
-class CampaignDataDestinationConfigsItemOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Config: CampaignS3Config
-
-
-class CampaignDataDestinationConfigsItemOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TimestreamConfig: CampaignTimestreamConfig
-
-
-class CampaignDataDestinationConfigsItemOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MqttTopicConfig: CampaignMqttTopicConfig
-
-
-class DataPartitionStorageOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaximumSize: StorageMaximumSize
-    MinimumTimeToLive: StorageMinimumTimeToLive
-    StorageLocation: str
-
-
-class SignalFetchInformationSignalFetchConfigOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TimeBased: TimeBasedSignalFetchConfig
-
-
-class DataPartition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-    StorageOptions: DataPartitionStorageOptions
-    UploadOptions: DataPartitionUploadOptions | None = None
-
-
-class SignalFetchInformation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[str]
-    ConditionLanguageVersion: float | None = None
-    FullyQualifiedName: str
-    SignalFetchConfig: (
-        SignalFetchInformationSignalFetchConfigOption1
-        | SignalFetchInformationSignalFetchConfigOption2
-    )
-
-
-class CampaignProps(DeferredModel):
-    Action: Literal["APPROVE", "SUSPEND", "RESUME", "UPDATE"] | None = None
-    CollectionScheme: CampaignCollectionSchemeOption1 | CampaignCollectionSchemeOption2
-    Compression: Literal["OFF", "SNAPPY"] | None = None
-    DataDestinationConfigs: (
-        list[
-            CampaignDataDestinationConfigsItemOption1
-            | CampaignDataDestinationConfigsItemOption2
-            | CampaignDataDestinationConfigsItemOption3
-        ]
-        | None
-    ) = None
-    DataExtraDimensions: list[str] | None = None
-    DataPartitions: list[DataPartition] | None = None
-    Description: str | None = None
-    DiagnosticsMode: Literal["OFF", "SEND_ACTIVE_DTCS"] | None = None
-    ExpiryTime: str | None = None
-    Name: str
-    PostTriggerCollectionDuration: float | None = None
-    Priority: int | None = None
-    SignalCatalogArn: str
-    SignalsToCollect: list[SignalInformation] | None = None
-    SignalsToFetch: list[SignalFetchInformation] | None = None
-    SpoolingMode: Literal["OFF", "TO_DISK"] | None = None
-    StartTime: str | None = None
-    Tags: list[Tag] | None = None
-    TargetArn: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -933,8 +774,10 @@ class Campaign(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CampaignProps
-    attributes_model: ClassVar[type[BaseModel]] = CampaignAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CampaignProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CampaignAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

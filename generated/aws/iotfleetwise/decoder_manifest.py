@@ -8,12 +8,32 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._decoder_manifest_models import (
+        CanNetworkInterface as CanNetworkInterface,
+        CanSignalDecoder as CanSignalDecoder,
+        CustomDecodingNetworkInterface as CustomDecodingNetworkInterface,
+        CustomDecodingSignalDecoder as CustomDecodingSignalDecoder,
+        DecoderManifestAttributes as DecoderManifestAttributes,
+        DecoderManifestCanInterface as DecoderManifestCanInterface,
+        DecoderManifestCanSignal as DecoderManifestCanSignal,
+        DecoderManifestCustomDecodingInterface as DecoderManifestCustomDecodingInterface,
+        DecoderManifestCustomDecodingSignal as DecoderManifestCustomDecodingSignal,
+        DecoderManifestObdInterface as DecoderManifestObdInterface,
+        DecoderManifestObdSignal as DecoderManifestObdSignal,
+        DecoderManifestProps as DecoderManifestProps,
+        ObdNetworkInterface as ObdNetworkInterface,
+        ObdSignalDecoder as ObdSignalDecoder,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CanNetworkInterface",
@@ -47,162 +67,33 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _decoder_manifest_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_decoder_manifest_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CanNetworkInterface",
+        "CanSignalDecoder",
+        "CustomDecodingNetworkInterface",
+        "CustomDecodingSignalDecoder",
+        "DecoderManifestAttributes",
+        "DecoderManifestCanInterface",
+        "DecoderManifestCanSignal",
+        "DecoderManifestCustomDecodingInterface",
+        "DecoderManifestCustomDecodingSignal",
+        "DecoderManifestObdInterface",
+        "DecoderManifestObdSignal",
+        "DecoderManifestProps",
+        "ObdNetworkInterface",
+        "ObdSignalDecoder",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DecoderManifestCanInterface(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    ProtocolName: str | None = None
-    ProtocolVersion: str | None = None
-
-
-class DecoderManifestCanSignal(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Factor: float | str
-    IsBigEndian: bool | str
-    IsSigned: bool | str
-    Length: int | str
-    MessageId: int | str
-    Name: str | None = None
-    Offset: float | str
-    SignalValueType: Literal["INTEGER", "FLOATING_POINT"] | None = None
-    StartBit: int | str
-
-
-class DecoderManifestCustomDecodingInterface(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-
-
-class DecoderManifestCustomDecodingSignal(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-
-
-class DecoderManifestObdInterface(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DtcRequestIntervalSeconds: int | str | None = None
-    HasTransmissionEcu: bool | str | None = None
-    Name: str
-    ObdStandard: str | None = None
-    PidRequestIntervalSeconds: int | str | None = None
-    RequestMessageId: int | str
-    UseExtendedIds: bool | str | None = None
-
-
-class DecoderManifestObdSignal(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BitMaskLength: int | str | None = None
-    BitRightShift: int | str | None = None
-    ByteLength: int | str
-    IsSigned: bool | str | None = None
-    Offset: float | str
-    Pid: int | str
-    PidResponseLength: int | str
-    Scaling: float | str
-    ServiceMode: int | str
-    SignalValueType: Literal["INTEGER", "FLOATING_POINT"] | None = None
-    StartByte: int | str
-
-
-class ObdNetworkInterface(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InterfaceId: str
-    ObdInterface: DecoderManifestObdInterface
-    Type: Literal["OBD_INTERFACE"]
-
-
-class ObdSignalDecoder(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FullyQualifiedName: str
-    InterfaceId: str
-    ObdSignal: DecoderManifestObdSignal
-    Type: Literal["OBD_SIGNAL"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DecoderManifestAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    LastModificationTime: str | None = None
-
-
-class CanNetworkInterface(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CanInterface: DecoderManifestCanInterface
-    InterfaceId: str
-    Type: Literal["CAN_INTERFACE"]
-
-
-class CanSignalDecoder(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CanSignal: DecoderManifestCanSignal
-    FullyQualifiedName: str
-    InterfaceId: str
-    Type: Literal["CAN_SIGNAL"]
-
-
-class CustomDecodingNetworkInterface(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomDecodingInterface: DecoderManifestCustomDecodingInterface
-    InterfaceId: str
-    Type: Literal["CUSTOM_DECODING_INTERFACE"]
-
-
-class CustomDecodingSignalDecoder(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomDecodingSignal: DecoderManifestCustomDecodingSignal
-    FullyQualifiedName: str
-    InterfaceId: str
-    Type: Literal["CUSTOM_DECODING_SIGNAL"]
-
-
-class DecoderManifestProps(DeferredModel):
-    DefaultForUnmappedSignals: Literal["CUSTOM_DECODING"] | None = None
-    Description: str | None = None
-    ModelManifestArn: str
-    Name: str
-    NetworkInterfaces: (
-        list[CanNetworkInterface | ObdNetworkInterface | CustomDecodingNetworkInterface] | None
-    ) = None
-    SignalDecoders: (
-        list[CanSignalDecoder | ObdSignalDecoder | CustomDecodingSignalDecoder] | None
-    ) = None
-    Status: Literal["ACTIVE", "DRAFT"] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -622,8 +513,10 @@ class DecoderManifest(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DecoderManifestProps
-    attributes_model: ClassVar[type[BaseModel]] = DecoderManifestAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DecoderManifestProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DecoderManifestAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

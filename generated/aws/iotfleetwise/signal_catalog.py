@@ -8,12 +8,29 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._signal_catalog_models import (
+        SignalCatalogActuator as SignalCatalogActuator,
+        SignalCatalogAttribute as SignalCatalogAttribute,
+        SignalCatalogAttributes as SignalCatalogAttributes,
+        SignalCatalogBranch as SignalCatalogBranch,
+        SignalCatalogNodeCounts as SignalCatalogNodeCounts,
+        SignalCatalogNodesItemOption1 as SignalCatalogNodesItemOption1,
+        SignalCatalogNodesItemOption2 as SignalCatalogNodesItemOption2,
+        SignalCatalogNodesItemOption3 as SignalCatalogNodesItemOption3,
+        SignalCatalogNodesItemOption4 as SignalCatalogNodesItemOption4,
+        SignalCatalogProps as SignalCatalogProps,
+        SignalCatalogSensor as SignalCatalogSensor,
+        Tag as Tag,
+    )
 
 __all__ = [
     "SignalCatalog",
@@ -41,211 +58,30 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _signal_catalog_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_signal_catalog_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SignalCatalogActuator",
+        "SignalCatalogAttribute",
+        "SignalCatalogAttributes",
+        "SignalCatalogBranch",
+        "SignalCatalogNodeCounts",
+        "SignalCatalogNodesItemOption1",
+        "SignalCatalogNodesItemOption2",
+        "SignalCatalogNodesItemOption3",
+        "SignalCatalogNodesItemOption4",
+        "SignalCatalogProps",
+        "SignalCatalogSensor",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SignalCatalogActuator(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedValues: list[str] | None = None
-    AssignedValue: str | None = None
-    DataType: Literal[
-        "INT8",
-        "UINT8",
-        "INT16",
-        "UINT16",
-        "INT32",
-        "UINT32",
-        "INT64",
-        "UINT64",
-        "BOOLEAN",
-        "FLOAT",
-        "DOUBLE",
-        "STRING",
-        "UNIX_TIMESTAMP",
-        "INT8_ARRAY",
-        "UINT8_ARRAY",
-        "INT16_ARRAY",
-        "UINT16_ARRAY",
-        "INT32_ARRAY",
-        "UINT32_ARRAY",
-        "INT64_ARRAY",
-        "UINT64_ARRAY",
-        "BOOLEAN_ARRAY",
-        "FLOAT_ARRAY",
-        "DOUBLE_ARRAY",
-        "STRING_ARRAY",
-        "UNIX_TIMESTAMP_ARRAY",
-        "UNKNOWN",
-    ]
-    Description: str | None = None
-    FullyQualifiedName: str
-    Max: float | None = None
-    Min: float | None = None
-    Unit: str | None = None
-
-
-class SignalCatalogAttribute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedValues: list[str] | None = None
-    AssignedValue: str | None = None
-    DataType: Literal[
-        "INT8",
-        "UINT8",
-        "INT16",
-        "UINT16",
-        "INT32",
-        "UINT32",
-        "INT64",
-        "UINT64",
-        "BOOLEAN",
-        "FLOAT",
-        "DOUBLE",
-        "STRING",
-        "UNIX_TIMESTAMP",
-        "INT8_ARRAY",
-        "UINT8_ARRAY",
-        "INT16_ARRAY",
-        "UINT16_ARRAY",
-        "INT32_ARRAY",
-        "UINT32_ARRAY",
-        "INT64_ARRAY",
-        "UINT64_ARRAY",
-        "BOOLEAN_ARRAY",
-        "FLOAT_ARRAY",
-        "DOUBLE_ARRAY",
-        "STRING_ARRAY",
-        "UNIX_TIMESTAMP_ARRAY",
-        "UNKNOWN",
-    ]
-    DefaultValue: str | None = None
-    Description: str | None = None
-    FullyQualifiedName: str
-    Max: float | None = None
-    Min: float | None = None
-    Unit: str | None = None
-
-
-class SignalCatalogBranch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    FullyQualifiedName: str
-
-
-class SignalCatalogNodeCounts(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TotalActuators: float | None = None
-    TotalAttributes: float | None = None
-    TotalBranches: float | None = None
-    TotalNodes: float | None = None
-    TotalSensors: float | None = None
-
-
-class SignalCatalogNodesItemOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Branch: SignalCatalogBranch | None = None
-
-
-class SignalCatalogNodesItemOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actuator: SignalCatalogActuator | None = None
-
-
-class SignalCatalogNodesItemOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attribute: SignalCatalogAttribute | None = None
-
-
-class SignalCatalogSensor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedValues: list[str] | None = None
-    DataType: Literal[
-        "INT8",
-        "UINT8",
-        "INT16",
-        "UINT16",
-        "INT32",
-        "UINT32",
-        "INT64",
-        "UINT64",
-        "BOOLEAN",
-        "FLOAT",
-        "DOUBLE",
-        "STRING",
-        "UNIX_TIMESTAMP",
-        "INT8_ARRAY",
-        "UINT8_ARRAY",
-        "INT16_ARRAY",
-        "UINT16_ARRAY",
-        "INT32_ARRAY",
-        "UINT32_ARRAY",
-        "INT64_ARRAY",
-        "UINT64_ARRAY",
-        "BOOLEAN_ARRAY",
-        "FLOAT_ARRAY",
-        "DOUBLE_ARRAY",
-        "STRING_ARRAY",
-        "UNIX_TIMESTAMP_ARRAY",
-        "UNKNOWN",
-    ]
-    Description: str | None = None
-    FullyQualifiedName: str
-    Max: float | None = None
-    Min: float | None = None
-    Unit: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SignalCatalogAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    LastModificationTime: str | None = None
-
-
-class SignalCatalogNodesItemOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Sensor: SignalCatalogSensor | None = None
-
-
-class SignalCatalogProps(DeferredModel):
-    Description: str | None = None
-    Name: str | None = None
-    NodeCounts: SignalCatalogNodeCounts | None = None
-    Nodes: (
-        list[
-            SignalCatalogNodesItemOption1
-            | SignalCatalogNodesItemOption2
-            | SignalCatalogNodesItemOption3
-            | SignalCatalogNodesItemOption4
-        ]
-        | None
-    ) = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -598,8 +434,10 @@ class SignalCatalog(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SignalCatalogProps
-    attributes_model: ClassVar[type[BaseModel]] = SignalCatalogAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SignalCatalogProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SignalCatalogAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

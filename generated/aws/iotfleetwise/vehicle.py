@@ -6,14 +6,27 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._vehicle_models import (
+        PeriodicStateTemplateUpdateStrategy as PeriodicStateTemplateUpdateStrategy,
+        StateTemplateAssociation as StateTemplateAssociation,
+        StateTemplateAssociationStateTemplateUpdateStrategyOption1 as StateTemplateAssociationStateTemplateUpdateStrategyOption1,
+        StateTemplateAssociationStateTemplateUpdateStrategyOption2 as StateTemplateAssociationStateTemplateUpdateStrategyOption2,
+        Tag as Tag,
+        TimePeriod as TimePeriod,
+        VehicleAttributes as VehicleAttributes,
+        VehicleProps as VehicleProps,
+    )
 
 __all__ = [
     "PeriodicStateTemplateUpdateStrategy",
@@ -33,72 +46,26 @@ __all__ = [
     "VehicleProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _vehicle_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_vehicle_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PeriodicStateTemplateUpdateStrategy",
+        "StateTemplateAssociation",
+        "StateTemplateAssociationStateTemplateUpdateStrategyOption1",
+        "StateTemplateAssociationStateTemplateUpdateStrategyOption2",
+        "Tag",
+        "TimePeriod",
+        "VehicleAttributes",
+        "VehicleProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class StateTemplateAssociationStateTemplateUpdateStrategyOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OnChange: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TimePeriod(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Unit: Literal["MILLISECOND", "SECOND", "MINUTE", "HOUR"]
-    Value: float
-
-
-class VehicleAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    LastModificationTime: str | None = None
-
-
-class PeriodicStateTemplateUpdateStrategy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StateTemplateUpdateRate: TimePeriod
-
-
-class StateTemplateAssociationStateTemplateUpdateStrategyOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Periodic: PeriodicStateTemplateUpdateStrategy
-
-
-class StateTemplateAssociation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Identifier: str
-    StateTemplateUpdateStrategy: (
-        StateTemplateAssociationStateTemplateUpdateStrategyOption1
-        | StateTemplateAssociationStateTemplateUpdateStrategyOption2
-    )
-
-
-class VehicleProps(DeferredModel):
-    AssociationBehavior: Literal["CreateIotThing", "ValidateIotThingExists"] | None = None
-    Attributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DecoderManifestArn: str
-    ModelManifestArn: str
-    Name: str
-    StateTemplates: list[StateTemplateAssociation] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -299,8 +266,10 @@ class Vehicle(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VehicleProps
-    attributes_model: ClassVar[type[BaseModel]] = VehicleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VehicleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VehicleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

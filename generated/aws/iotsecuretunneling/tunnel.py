@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._tunnel_models import (
+        Tag as Tag,
+        TunnelAttributes as TunnelAttributes,
+        TunnelDestinationConfig as TunnelDestinationConfig,
+        TunnelProps as TunnelProps,
+        TunnelTimeoutConfig as TunnelTimeoutConfig,
+    )
 
 __all__ = [
     "Tag",
@@ -27,44 +37,23 @@ __all__ = [
     "TunnelTimeoutConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _tunnel_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_tunnel_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "TunnelAttributes",
+        "TunnelDestinationConfig",
+        "TunnelProps",
+        "TunnelTimeoutConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TunnelDestinationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Services: list[str]
-    ThingName: str | None = None
-
-
-class TunnelTimeoutConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxLifetimeTimeoutMinutes: int | None = None
-
-
-class TunnelAttributes(DeferredModel):
-    Status: Literal["OPEN", "CLOSED"] | None = None
-    TunnelArn: str | None = None
-    TunnelId: str | None = None
-
-
-class TunnelProps(DeferredModel):
-    Description: str | None = None
-    DestinationConfig: TunnelDestinationConfig | None = None
-    Tags: list[Tag] | None = None
-    TimeoutConfig: TunnelTimeoutConfig | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -186,8 +175,10 @@ class Tunnel(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TunnelProps
-    attributes_model: ClassVar[type[BaseModel]] = TunnelAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TunnelProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TunnelAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._access_policy_models import (
+        AccessPolicyAccessPolicyIdentity as AccessPolicyAccessPolicyIdentity,
+        AccessPolicyAccessPolicyResource as AccessPolicyAccessPolicyResource,
+        AccessPolicyAttributes as AccessPolicyAttributes,
+        AccessPolicyIamRole as AccessPolicyIamRole,
+        AccessPolicyIamUser as AccessPolicyIamUser,
+        AccessPolicyPortal as AccessPolicyPortal,
+        AccessPolicyProject as AccessPolicyProject,
+        AccessPolicyProps as AccessPolicyProps,
+        AccessPolicyUser as AccessPolicyUser,
+    )
 
 __all__ = [
     "AccessPolicy",
@@ -35,71 +49,27 @@ __all__ = [
     "AccessPolicyUserDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _access_policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_access_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AccessPolicyAccessPolicyIdentity",
+        "AccessPolicyAccessPolicyResource",
+        "AccessPolicyAttributes",
+        "AccessPolicyIamRole",
+        "AccessPolicyIamUser",
+        "AccessPolicyPortal",
+        "AccessPolicyProject",
+        "AccessPolicyProps",
+        "AccessPolicyUser",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AccessPolicyIamRole(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    arn: str | None = None
-
-
-class AccessPolicyIamUser(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    arn: str | None = None
-
-
-class AccessPolicyPortal(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    id: str | None = None
-
-
-class AccessPolicyProject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    id: str | None = None
-
-
-class AccessPolicyUser(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    id: str | None = None
-
-
-class AccessPolicyAttributes(DeferredModel):
-    AccessPolicyArn: str | None = None
-    AccessPolicyId: str | None = None
-
-
-class AccessPolicyAccessPolicyIdentity(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IamRole: AccessPolicyIamRole | None = None
-    IamUser: AccessPolicyIamUser | None = None
-    User: AccessPolicyUser | None = None
-
-
-class AccessPolicyAccessPolicyResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Portal: AccessPolicyPortal | None = None
-    Project: AccessPolicyProject | None = None
-
-
-class AccessPolicyProps(DeferredModel):
-    AccessPolicyIdentity: AccessPolicyAccessPolicyIdentity
-    AccessPolicyPermission: Literal["ADMINISTRATOR", "VIEWER"]
-    AccessPolicyResource: AccessPolicyAccessPolicyResource
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -285,8 +255,10 @@ class AccessPolicy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AccessPolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = AccessPolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AccessPolicyProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AccessPolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._asset_models import (
+        AssetAttributes as AssetAttributes,
+        AssetHierarchy as AssetHierarchy,
+        AssetProperty as AssetProperty,
+        AssetProps as AssetProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Asset",
@@ -27,53 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _asset_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_asset_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AssetAttributes",
+        "AssetHierarchy",
+        "AssetProperty",
+        "AssetProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AssetHierarchy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChildAssetId: str
-    ExternalId: str | None = None
-    Id: str | None = None
-    LogicalId: str | None = None
-
-
-class AssetProperty(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alias: str | None = None
-    ExternalId: str | None = None
-    Id: str | None = None
-    LogicalId: str | None = None
-    NotificationState: Literal["ENABLED", "DISABLED"] | None = None
-    Unit: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AssetAttributes(DeferredModel):
-    AssetArn: str | None = None
-    AssetId: str | None = None
-
-
-class AssetProps(DeferredModel):
-    AssetDescription: str | None = None
-    AssetExternalId: str | None = None
-    AssetHierarchies: list[AssetHierarchy] | None = None
-    AssetModelId: str
-    AssetName: str
-    AssetProperties: list[AssetProperty] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -249,8 +229,8 @@ class Asset(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AssetProps
-    attributes_model: ClassVar[type[BaseModel]] = AssetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AssetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AssetAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

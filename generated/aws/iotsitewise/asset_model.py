@@ -8,12 +8,34 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._asset_model_models import (
+        AssetModelAttribute as AssetModelAttribute,
+        AssetModelAttributes as AssetModelAttributes,
+        AssetModelCompositeModel as AssetModelCompositeModel,
+        AssetModelHierarchy as AssetModelHierarchy,
+        AssetModelMetric as AssetModelMetric,
+        AssetModelProperty as AssetModelProperty,
+        AssetModelProps as AssetModelProps,
+        AssetModelTransform as AssetModelTransform,
+        EnforcedAssetModelInterfacePropertyMapping as EnforcedAssetModelInterfacePropertyMapping,
+        EnforcedAssetModelInterfaceRelationship as EnforcedAssetModelInterfaceRelationship,
+        ExpressionVariable as ExpressionVariable,
+        MetricWindow as MetricWindow,
+        PropertyPathDefinition as PropertyPathDefinition,
+        PropertyType as PropertyType,
+        Tag as Tag,
+        TumblingWindow as TumblingWindow,
+        VariableValue as VariableValue,
+    )
 
 __all__ = [
     "AssetModel",
@@ -51,169 +73,35 @@ __all__ = [
     "VariableValueDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _asset_model_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_asset_model_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AssetModelAttribute",
+        "AssetModelAttributes",
+        "AssetModelCompositeModel",
+        "AssetModelHierarchy",
+        "AssetModelMetric",
+        "AssetModelProperty",
+        "AssetModelProps",
+        "AssetModelTransform",
+        "EnforcedAssetModelInterfacePropertyMapping",
+        "EnforcedAssetModelInterfaceRelationship",
+        "ExpressionVariable",
+        "MetricWindow",
+        "PropertyPathDefinition",
+        "PropertyType",
+        "Tag",
+        "TumblingWindow",
+        "VariableValue",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AssetModelAttribute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultValue: str | None = None
-
-
-class AssetModelHierarchy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChildAssetModelId: str
-    ExternalId: str | None = None
-    Id: str | None = None
-    LogicalId: str | None = None
-    Name: str
-
-
-class EnforcedAssetModelInterfacePropertyMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssetModelPropertyExternalId: str | None = None
-    AssetModelPropertyLogicalId: str | None = None
-    InterfaceAssetModelPropertyExternalId: str
-
-
-class EnforcedAssetModelInterfaceRelationship(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InterfaceAssetModelId: str | None = None
-    PropertyMappings: list[EnforcedAssetModelInterfacePropertyMapping] | None = None
-
-
-class PropertyPathDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TumblingWindow(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Interval: str
-    Offset: str | None = None
-
-
-class VariableValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HierarchyExternalId: str | None = None
-    HierarchyId: str | None = None
-    HierarchyLogicalId: str | None = None
-    PropertyExternalId: str | None = None
-    PropertyId: str | None = None
-    PropertyLogicalId: str | None = None
-    PropertyPath: list[PropertyPathDefinition] | None = None
-
-
-class AssetModelAttributes(DeferredModel):
-    AssetModelArn: str | None = None
-    AssetModelId: str | None = None
-
-
-class ExpressionVariable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: VariableValue
-
-
-class MetricWindow(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Tumbling: TumblingWindow | None = None
-
-
-class AssetModelMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Expression: str
-    Variables: list[ExpressionVariable]
-    Window: MetricWindow
-
-
-class AssetModelTransform(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Expression: str
-    Variables: list[ExpressionVariable]
-
-
-class PropertyType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attribute: AssetModelAttribute | None = None
-    Metric: AssetModelMetric | None = None
-    Transform: AssetModelTransform | None = None
-    TypeName: Literal["Measurement", "Attribute", "Transform", "Metric"]
-
-
-class AssetModelProperty(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataType: Literal["STRING", "INTEGER", "DOUBLE", "BOOLEAN", "STRUCT"]
-    DataTypeSpec: Literal["AWS/ALARM_STATE"] | None = None
-    ExternalId: str | None = None
-    Id: str | None = None
-    LogicalId: str | None = None
-    Name: str
-    Type: PropertyType
-    Unit: str | None = None
-
-
-class AssetModelCompositeModel(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComposedAssetModelId: str | None = None
-    CompositeModelProperties: list[AssetModelProperty] | None = None
-    Description: str | None = None
-    ExternalId: str | None = None
-    Id: str | None = None
-    Name: str
-    ParentAssetModelCompositeModelExternalId: str | None = None
-    Path: list[str] | None = None
-    Type: str
-
-
-class AssetModelProps(DeferredModel):
-    AssetModelCompositeModels: list[AssetModelCompositeModel] | None = None
-    AssetModelDescription: str | None = None
-    AssetModelExternalId: str | None = None
-    AssetModelHierarchies: list[AssetModelHierarchy] | None = None
-    AssetModelName: str
-    AssetModelProperties: list[AssetModelProperty] | None = None
-    AssetModelType: Literal["ASSET_MODEL", "COMPONENT_MODEL", "INTERFACE"] | None = None
-    EnforcedAssetModelInterfaceRelationships: (
-        list[EnforcedAssetModelInterfaceRelationship] | None
-    ) = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -800,8 +688,10 @@ class AssetModel(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AssetModelProps
-    attributes_model: ClassVar[type[BaseModel]] = AssetModelAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AssetModelProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AssetModelAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

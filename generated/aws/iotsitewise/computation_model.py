@@ -6,14 +6,27 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._computation_model_models import (
+        AnomalyDetectionComputationModelConfiguration as AnomalyDetectionComputationModelConfiguration,
+        AssetModelPropertyBindingValue as AssetModelPropertyBindingValue,
+        AssetPropertyBindingValue as AssetPropertyBindingValue,
+        ComputationModelAttributes as ComputationModelAttributes,
+        ComputationModelComputationModelConfiguration as ComputationModelComputationModelConfiguration,
+        ComputationModelDataBindingValue as ComputationModelDataBindingValue,
+        ComputationModelProps as ComputationModelProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AnomalyDetectionComputationModelConfiguration",
@@ -33,72 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _computation_model_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_computation_model_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AnomalyDetectionComputationModelConfiguration",
+        "AssetModelPropertyBindingValue",
+        "AssetPropertyBindingValue",
+        "ComputationModelAttributes",
+        "ComputationModelComputationModelConfiguration",
+        "ComputationModelDataBindingValue",
+        "ComputationModelProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AnomalyDetectionComputationModelConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputProperties: str
-    ResultProperty: str
-
-
-class AssetModelPropertyBindingValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssetModelId: str
-    PropertyId: str
-
-
-class AssetPropertyBindingValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssetId: str
-    PropertyId: str
-
-
-class ComputationModelComputationModelConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnomalyDetection: AnomalyDetectionComputationModelConfiguration | None = None
-
-
-class ComputationModelDataBindingValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssetModelProperty: AssetModelPropertyBindingValue | None = None
-    AssetProperty: AssetPropertyBindingValue | None = None
-    List: list[ComputationModelDataBindingValue] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ComputationModelAttributes(DeferredModel):
-    ComputationModelArn: str | None = None
-    ComputationModelId: str | None = None
-
-
-class ComputationModelProps(DeferredModel):
-    ComputationModelConfiguration: ComputationModelComputationModelConfiguration
-    ComputationModelDataBinding: Annotated[dict[str, Any], Field(max_length=0)]
-    ComputationModelDescription: str | None = None
-    ComputationModelName: str
-    Tags: list[Tag] | None = None
-
-
-ComputationModelDataBindingValue.model_rebuild()
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -331,8 +298,12 @@ class ComputationModel(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ComputationModelProps
-    attributes_model: ClassVar[type[BaseModel]] = ComputationModelAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ComputationModelProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ComputationModelAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

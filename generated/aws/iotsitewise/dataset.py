@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._dataset_models import (
+        DatasetAttributes as DatasetAttributes,
+        DatasetDatasetConfig as DatasetDatasetConfig,
+        DatasetDatasetSource as DatasetDatasetSource,
+        DatasetProps as DatasetProps,
+        DatasetSourceDetail as DatasetSourceDetail,
+        KendraSourceDetail as KendraSourceDetail,
+        SessionConfig as SessionConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Dataset",
@@ -33,70 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _dataset_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_dataset_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DatasetAttributes",
+        "DatasetDatasetConfig",
+        "DatasetDatasetSource",
+        "DatasetProps",
+        "DatasetSourceDetail",
+        "KendraSourceDetail",
+        "SessionConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class KendraSourceDetail(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KnowledgeBaseArn: str
-    RoleArn: str
-
-
-class SessionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SessionEndTime: str
-    SessionStartTime: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DatasetAttributes(DeferredModel):
-    DatasetArn: str | None = None
-    DatasetId: str | None = None
-
-
-class DatasetDatasetConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Session: SessionConfig | None = None
-
-
-class DatasetSourceDetail(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Kendra: KendraSourceDetail | None = None
-
-
-class DatasetDatasetSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceDetail: DatasetSourceDetail | None = None
-    SourceFormat: Literal["KNOWLEDGE_BASE", "TIMESERIES"]
-    SourceType: Literal["KENDRA", "SITEWISE"]
-
-
-class DatasetProps(DeferredModel):
-    DatasetConfig: DatasetDatasetConfig | None = None
-    DatasetDescription: str | None = None
-    DatasetName: str
-    DatasetSource: DatasetDatasetSource | None = None
-    DatasetType: Literal["SESSION", "CURATED", "EXTERNAL"] | None = None
-    Tags: list[Tag] | None = None
-    WorkspaceName: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -282,8 +251,10 @@ class Dataset(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DatasetProps
-    attributes_model: ClassVar[type[BaseModel]] = DatasetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DatasetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DatasetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

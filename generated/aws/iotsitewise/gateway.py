@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._gateway_models import (
+        GatewayAttributes as GatewayAttributes,
+        GatewayCapabilitySummary as GatewayCapabilitySummary,
+        GatewayGatewayPlatform as GatewayGatewayPlatform,
+        GatewayGreengrassV2 as GatewayGreengrassV2,
+        GatewayProps as GatewayProps,
+        GatewaySiemensIE as GatewaySiemensIE,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Gateway",
@@ -31,61 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _gateway_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_gateway_models"
+_MODEL_NAMES = frozenset(
+    {
+        "GatewayAttributes",
+        "GatewayCapabilitySummary",
+        "GatewayGatewayPlatform",
+        "GatewayGreengrassV2",
+        "GatewayProps",
+        "GatewaySiemensIE",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class GatewayCapabilitySummary(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapabilityConfiguration: str | None = None
-    CapabilityNamespace: str
-
-
-class GatewayGreengrassV2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CoreDeviceOperatingSystem: Literal["LINUX_AARCH64", "LINUX_AMD64", "WINDOWS_AMD64"] | None = (
-        None
-    )
-    CoreDeviceThingName: str
-
-
-class GatewaySiemensIE(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IotCoreThingName: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class GatewayAttributes(DeferredModel):
-    GatewayId: str | None = None
-
-
-class GatewayGatewayPlatform(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GreengrassV2: GatewayGreengrassV2 | None = None
-    SiemensIE: GatewaySiemensIE | None = None
-
-
-class GatewayProps(DeferredModel):
-    GatewayCapabilitySummaries: list[GatewayCapabilitySummary] | None = None
-    GatewayName: str
-    GatewayPlatform: GatewayGatewayPlatform
-    GatewayVersion: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -256,8 +232,10 @@ class Gateway(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GatewayProps
-    attributes_model: ClassVar[type[BaseModel]] = GatewayAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GatewayProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GatewayAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

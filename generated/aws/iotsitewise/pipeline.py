@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._pipeline_models import (
+        ComputeNode as ComputeNode,
+        PipelineAttributes as PipelineAttributes,
+        PipelineProps as PipelineProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ComputeNode",
@@ -25,40 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _pipeline_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_pipeline_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ComputeNode",
+        "PipelineAttributes",
+        "PipelineProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ComputeNode(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComputeNodeName: str
-    DependsOn: list[str] | None = None
-    EnvironmentVariables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TaskName: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PipelineAttributes(DeferredModel):
-    PipelineArn: str | None = None
-    Status: Literal["ACTIVE", "CREATING", "UPDATING", "DELETING", "FAILED"] | None = None
-
-
-class PipelineProps(DeferredModel):
-    Computations: list[ComputeNode]
-    Description: str | None = None
-    EnvironmentVariables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    PipelineName: str
-    Tags: list[Tag] | None = None
-    WorkspaceName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -212,8 +203,10 @@ class Pipeline(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PipelineProps
-    attributes_model: ClassVar[type[BaseModel]] = PipelineAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PipelineProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PipelineAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,24 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._portal_models import (
+        PortalAlarms as PortalAlarms,
+        PortalAttributes as PortalAttributes,
+        PortalProps as PortalProps,
+        PortalTypeEntry as PortalTypeEntry,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Portal",
@@ -27,51 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _portal_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_portal_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PortalAlarms",
+        "PortalAttributes",
+        "PortalProps",
+        "PortalTypeEntry",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PortalAlarms(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlarmRoleArn: str | None = None
-    NotificationLambdaArn: str | None = None
-
-
-class PortalTypeEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PortalTools: list[str]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PortalAttributes(DeferredModel):
-    PortalArn: str | None = None
-    PortalClientId: str | None = None
-    PortalId: str | None = None
-    PortalStartUrl: str | None = None
-
-
-class PortalProps(DeferredModel):
-    Alarms: PortalAlarms | None = None
-    NotificationSenderEmail: str | None = None
-    PortalAuthMode: Literal["IAM", "SSO"] | None = None
-    PortalContactEmail: str
-    PortalDescription: str | None = None
-    PortalName: str
-    PortalType: Literal["SITEWISE_PORTAL_V1", "SITEWISE_PORTAL_V2"] | None = None
-    PortalTypeConfiguration: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RoleArn: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -223,8 +205,10 @@ class Portal(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PortalProps
-    attributes_model: ClassVar[type[BaseModel]] = PortalAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PortalProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PortalAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,28 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._task_models import (
+        Mount as Mount,
+        MountSource as MountSource,
+        S3AccessPointSource as S3AccessPointSource,
+        Tag as Tag,
+        TaskAttributes as TaskAttributes,
+        TaskContainerTaskConfiguration as TaskContainerTaskConfiguration,
+        TaskEphemeralStorageConfiguration as TaskEphemeralStorageConfiguration,
+        TaskProps as TaskProps,
+        TaskTaskConfiguration as TaskTaskConfiguration,
+    )
 
 __all__ = [
     "Mount",
@@ -35,99 +49,27 @@ __all__ = [
     "TaskTaskConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _task_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_task_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Mount",
+        "MountSource",
+        "S3AccessPointSource",
+        "Tag",
+        "TaskAttributes",
+        "TaskContainerTaskConfiguration",
+        "TaskEphemeralStorageConfiguration",
+        "TaskProps",
+        "TaskTaskConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class S3AccessPointSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessPointArn: str
-    Prefix: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TaskEphemeralStorageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StorageClass: Literal["STANDARD_1", "STANDARD_2", "THROUGHPUT_1", "THROUGHPUT_2"]
-    StorageSizeInGiB: int
-
-
-class TaskAttributes(DeferredModel):
-    Status: Literal["ACTIVE", "CREATING", "UPDATING", "DELETING", "FAILED"] | None = None
-    TaskArn: str | None = None
-
-
-class MountSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3AccessPoint: S3AccessPointSource
-
-
-class Mount(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    RelativePath: str
-    Source: MountSource
-    StorageType: Literal["SHARED_STORAGE"]
-
-
-class TaskContainerTaskConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Command: list[str] | None = None
-    EcrUri: str
-    EnvironmentVariables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    EphemeralStorageConfiguration: TaskEphemeralStorageConfiguration | None = None
-    Mounts: list[Mount] | None = None
-    ProcessingType: Literal["GENERIC_COMPUTE_PROCESSING", "HARDWARE_ACCELERATED_PROCESSING"]
-    ProcessingUnit: Literal[
-        "UNITS_2",
-        "UNITS_4",
-        "UNITS_8",
-        "UNITS_12",
-        "UNITS_16",
-        "UNITS_24",
-        "UNITS_32",
-        "UNITS_36",
-        "UNITS_48",
-        "UNITS_60",
-        "UNITS_64",
-        "UNITS_72",
-        "UNITS_84",
-        "UNITS_96",
-    ]
-    TaskExecutionRole: str
-    TimeoutSeconds: int | None = None
-
-
-class TaskTaskConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerTaskConfiguration: TaskContainerTaskConfiguration
-
-
-class TaskProps(DeferredModel):
-    Description: str | None = None
-    Tags: list[Tag] | None = None
-    TaskConfiguration: TaskTaskConfiguration
-    TaskName: str
-    WorkspaceName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -409,8 +351,8 @@ class Task(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TaskProps
-    attributes_model: ClassVar[type[BaseModel]] = TaskAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TaskProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TaskAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

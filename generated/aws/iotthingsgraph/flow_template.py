@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._flow_template_models import (
+        DefinitionDocument as DefinitionDocument,
+        FlowTemplateAttributes as FlowTemplateAttributes,
+        FlowTemplateProps as FlowTemplateProps,
+    )
 
 __all__ = [
     "DefinitionDocument",
@@ -23,25 +31,21 @@ __all__ = [
     "FlowTemplateProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _flow_template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_flow_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DefinitionDocument",
+        "FlowTemplateAttributes",
+        "FlowTemplateProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DefinitionDocument(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Language: str
-    Text: str
-
-
-class FlowTemplateAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class FlowTemplateProps(DeferredModel):
-    CompatibleNamespaceVersion: float | None = None
-    Definition: DefinitionDocument
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -98,8 +102,10 @@ class FlowTemplate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FlowTemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = FlowTemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FlowTemplateProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FlowTemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

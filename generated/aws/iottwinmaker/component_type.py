@@ -6,14 +6,33 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._component_type_models import (
+        ComponentTypeAttributes as ComponentTypeAttributes,
+        ComponentTypeDataType as ComponentTypeDataType,
+        ComponentTypeProps as ComponentTypeProps,
+        ComponentTypeRelationship as ComponentTypeRelationship,
+        ComponentTypeStatus as ComponentTypeStatus,
+        ComponentTypeStatusErrorOption2 as ComponentTypeStatusErrorOption2,
+        CompositeComponentType as CompositeComponentType,
+        DataConnector as DataConnector,
+        DataValue as DataValue,
+        DataValueRelationshipValue as DataValueRelationshipValue,
+        Function as Function,
+        LambdaFunction as LambdaFunction,
+        PropertyDefinition as PropertyDefinition,
+        PropertyGroup as PropertyGroup,
+    )
 
 __all__ = [
     "ComponentType",
@@ -45,144 +64,32 @@ __all__ = [
     "PropertyGroupDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _component_type_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_component_type_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ComponentTypeAttributes",
+        "ComponentTypeDataType",
+        "ComponentTypeProps",
+        "ComponentTypeRelationship",
+        "ComponentTypeStatus",
+        "ComponentTypeStatusErrorOption2",
+        "CompositeComponentType",
+        "DataConnector",
+        "DataValue",
+        "DataValueRelationshipValue",
+        "Function",
+        "LambdaFunction",
+        "PropertyDefinition",
+        "PropertyGroup",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ComponentTypeProps(DeferredModel):
-    ComponentTypeId: str
-    CompositeComponentTypes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Description: str | None = None
-    ExtendsFrom: list[str] | None = None
-    Functions: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    IsSingleton: bool | None = None
-    PropertyDefinitions: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    PropertyGroups: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    WorkspaceId: str
-
-
-class ComponentTypeRelationship(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RelationshipType: str | None = None
-    TargetComponentTypeId: str | None = None
-
-
-class ComponentTypeStatusErrorOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Code: Literal["VALIDATION_ERROR", "INTERNAL_FAILURE"] | None = None
-    Message: str | None = None
-
-
-class CompositeComponentType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComponentTypeId: str | None = None
-
-
-class DataValueRelationshipValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetComponentName: str | None = None
-    TargetEntityId: str | None = None
-
-
-class LambdaFunction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-
-
-class PropertyGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupType: Literal["TABULAR"] | None = None
-    PropertyNames: list[str] | None = None
-
-
-class ComponentTypeStatus(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Error: dict[str, Any] | ComponentTypeStatusErrorOption2 | None = None
-    State: Literal["CREATING", "UPDATING", "DELETING", "ACTIVE", "ERROR"] | None = None
-
-
-class DataConnector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsNative: bool | None = None
-    Lambda: LambdaFunction | None = None
-
-
-class DataValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BooleanValue: bool | None = None
-    DoubleValue: float | None = None
-    Expression: str | None = None
-    IntegerValue: int | None = None
-    ListValue: list[DataValue] | None = None
-    LongValue: float | None = None
-    MapValue: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RelationshipValue: DataValueRelationshipValue | None = None
-    StringValue: str | None = None
-
-
-class Function(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImplementedBy: DataConnector | None = None
-    RequiredProperties: list[str] | None = None
-    Scope: Literal["ENTITY", "WORKSPACE"] | None = None
-
-
-class ComponentTypeAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationDateTime: str | None = None
-    IsAbstract: bool | None = None
-    IsSchemaInitialized: bool | None = None
-    Status: ComponentTypeStatus | None = None
-    UpdateDateTime: str | None = None
-
-
-class ComponentTypeDataType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedValues: list[DataValue] | None = None
-    NestedType: ComponentTypeDataType | None = None
-    Relationship: ComponentTypeRelationship | None = None
-    Type: Literal["RELATIONSHIP", "STRING", "LONG", "BOOLEAN", "INTEGER", "DOUBLE", "LIST", "MAP"]
-    UnitOfMeasure: str | None = None
-
-
-class PropertyDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Configurations: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DataType: ComponentTypeDataType | None = None
-    DefaultValue: DataValue | None = None
-    IsExternalId: bool | None = None
-    IsRequiredInEntity: bool | None = None
-    IsStoredExternally: bool | None = None
-    IsTimeSeries: bool | None = None
-
-
-DataValue.model_rebuild()
-ComponentTypeDataType.model_rebuild()
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -661,8 +568,10 @@ class ComponentType(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ComponentTypeProps
-    attributes_model: ClassVar[type[BaseModel]] = ComponentTypeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ComponentTypeProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ComponentTypeAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

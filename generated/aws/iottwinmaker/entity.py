@@ -6,14 +6,32 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._entity_models import (
+        Component as Component,
+        CompositeComponent as CompositeComponent,
+        DataValue as DataValue,
+        DataValueRelationshipValue as DataValueRelationshipValue,
+        EntityAttributes as EntityAttributes,
+        EntityDataType as EntityDataType,
+        EntityDefinition as EntityDefinition,
+        EntityProps as EntityProps,
+        EntityRelationship as EntityRelationship,
+        EntityStatus as EntityStatus,
+        EntityStatusErrorOption2 as EntityStatusErrorOption2,
+        Property as Property,
+        PropertyGroup as PropertyGroup,
+    )
 
 __all__ = [
     "Component",
@@ -43,150 +61,31 @@ __all__ = [
     "PropertyGroupDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _entity_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_entity_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Component",
+        "CompositeComponent",
+        "DataValue",
+        "DataValueRelationshipValue",
+        "EntityAttributes",
+        "EntityDataType",
+        "EntityDefinition",
+        "EntityProps",
+        "EntityRelationship",
+        "EntityStatus",
+        "EntityStatusErrorOption2",
+        "Property",
+        "PropertyGroup",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EntityProps(DeferredModel):
-    Components: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    CompositeComponents: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Description: str | None = None
-    EntityId: str | None = None
-    EntityName: str
-    ParentEntityId: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    WorkspaceId: str
-
-
-class DataValueRelationshipValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetComponentName: str | None = None
-    TargetEntityId: str | None = None
-
-
-class EntityRelationship(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RelationshipType: str | None = None
-    TargetComponentTypeId: str | None = None
-
-
-class EntityStatusErrorOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Code: Literal["VALIDATION_ERROR", "INTERNAL_FAILURE"] | None = None
-    Message: str | None = None
-
-
-class PropertyGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupType: Literal["TABULAR"] | None = None
-    PropertyNames: list[str] | None = None
-
-
-class DataValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BooleanValue: bool | None = None
-    DoubleValue: float | None = None
-    Expression: str | None = None
-    IntegerValue: int | None = None
-    ListValue: list[DataValue] | None = None
-    LongValue: float | None = None
-    MapValue: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RelationshipValue: DataValueRelationshipValue | None = None
-    StringValue: str | None = None
-
-
-class EntityDataType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedValues: list[DataValue] | None = None
-    NestedType: EntityDataType | None = None
-    Relationship: EntityRelationship | None = None
-    Type: (
-        Literal["RELATIONSHIP", "STRING", "LONG", "BOOLEAN", "INTEGER", "DOUBLE", "LIST", "MAP"]
-        | None
-    ) = None
-    UnitOfMeasure: str | None = None
-
-
-class EntityDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Configuration: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DataType: EntityDataType | None = None
-    DefaultValue: DataValue | None = None
-    IsExternalId: bool | None = None
-    IsFinal: bool | None = None
-    IsImported: bool | None = None
-    IsInherited: bool | None = None
-    IsRequiredInEntity: bool | None = None
-    IsStoredExternally: bool | None = None
-    IsTimeSeries: bool | None = None
-
-
-class EntityStatus(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Error: dict[str, Any] | EntityStatusErrorOption2 | None = None
-    State: Literal["CREATING", "UPDATING", "DELETING", "ACTIVE", "ERROR"] | None = None
-
-
-class Property(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Definition: EntityDefinition | None = None
-    Value: DataValue | None = None
-
-
-class EntityAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationDateTime: str | None = None
-    HasChildEntities: bool | None = None
-    Status: EntityStatus | None = None
-    UpdateDateTime: str | None = None
-
-
-class Component(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComponentName: str | None = None
-    ComponentTypeId: str | None = None
-    DefinedIn: str | None = None
-    Description: str | None = None
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    PropertyGroups: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Status: EntityStatus | None = None
-
-
-class CompositeComponent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComponentName: str | None = None
-    ComponentPath: str | None = None
-    ComponentTypeId: str | None = None
-    Description: str | None = None
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    PropertyGroups: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Status: EntityStatus | None = None
-
-
-DataValue.model_rebuild()
-EntityDataType.model_rebuild()
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -686,8 +585,10 @@ class Entity(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EntityProps
-    attributes_model: ClassVar[type[BaseModel]] = EntityAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EntityProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EntityAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

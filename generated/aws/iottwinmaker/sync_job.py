@@ -6,14 +6,21 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._sync_job_models import (
+        SyncJobAttributes as SyncJobAttributes,
+        SyncJobProps as SyncJobProps,
+    )
 
 __all__ = [
     "SyncJob",
@@ -21,22 +28,20 @@ __all__ = [
     "SyncJobProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _sync_job_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_sync_job_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SyncJobAttributes",
+        "SyncJobProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SyncJobProps(DeferredModel):
-    SyncRole: str
-    SyncSource: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    WorkspaceId: str
-
-
-class SyncJobAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationDateTime: str | None = None
-    State: str | None = None
-    UpdateDateTime: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -127,8 +132,10 @@ class SyncJob(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SyncJobProps
-    attributes_model: ClassVar[type[BaseModel]] = SyncJobAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SyncJobProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SyncJobAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

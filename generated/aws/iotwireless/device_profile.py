@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._device_profile_models import (
+        DeviceProfileAttributes as DeviceProfileAttributes,
+        DeviceProfileProps as DeviceProfileProps,
+        LoRaWANDeviceProfile as LoRaWANDeviceProfile,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DeviceProfile",
@@ -25,52 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _device_profile_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_device_profile_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DeviceProfileAttributes",
+        "DeviceProfileProps",
+        "LoRaWANDeviceProfile",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LoRaWANDeviceProfile(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClassBTimeout: int | None = None
-    ClassCTimeout: int | None = None
-    FactoryPresetFreqsList: list[int] | None = None
-    MacVersion: str | None = None
-    MaxDutyCycle: int | None = None
-    MaxEirp: int | None = None
-    PingSlotDr: int | None = None
-    PingSlotFreq: int | None = None
-    PingSlotPeriod: int | None = None
-    RegParamsRevision: str | None = None
-    RfRegion: str | None = None
-    RxDataRate2: int | None = None
-    RxDelay1: int | None = None
-    RxDrOffset1: int | None = None
-    RxFreq2: int | None = None
-    Supports32BitFCnt: bool | None = None
-    SupportsClassB: bool | None = None
-    SupportsClassC: bool | None = None
-    SupportsJoin: bool | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class DeviceProfileAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class DeviceProfileProps(DeferredModel):
-    LoRaWAN: LoRaWANDeviceProfile | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -205,8 +184,10 @@ class DeviceProfile(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DeviceProfileProps
-    attributes_model: ClassVar[type[BaseModel]] = DeviceProfileAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DeviceProfileProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DeviceProfileAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._fuota_task_models import (
+        FuotaTaskAttributes as FuotaTaskAttributes,
+        FuotaTaskLoRaWAN as FuotaTaskLoRaWAN,
+        FuotaTaskProps as FuotaTaskProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "FuotaTask",
@@ -25,57 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _fuota_task_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_fuota_task_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FuotaTaskAttributes",
+        "FuotaTaskLoRaWAN",
+        "FuotaTaskProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FuotaTaskLoRaWAN(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RfRegion: Literal[
-        "AS923-1",
-        "AS923-2",
-        "AS923-3",
-        "AS923-4",
-        "AU915",
-        "CN470",
-        "CN779",
-        "EU433",
-        "EU868",
-        "IN865",
-        "KR920",
-        "RU864",
-        "US915",
-    ]
-    StartTime: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class FuotaTaskAttributes(DeferredModel):
-    Arn: str | None = None
-    FuotaTaskStatus: str | None = None
-    Id: str | None = None
-
-
-class FuotaTaskProps(DeferredModel):
-    AssociateMulticastGroup: str | None = None
-    AssociateWirelessDevice: str | None = None
-    Description: str | None = None
-    DisassociateMulticastGroup: str | None = None
-    DisassociateWirelessDevice: str | None = None
-    FirmwareUpdateImage: str
-    FirmwareUpdateRole: str
-    LoRaWAN: FuotaTaskLoRaWAN
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -198,8 +172,10 @@ class FuotaTask(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FuotaTaskProps
-    attributes_model: ClassVar[type[BaseModel]] = FuotaTaskAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FuotaTaskProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FuotaTaskAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

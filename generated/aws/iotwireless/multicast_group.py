@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._multicast_group_models import (
+        MulticastGroupAttributes as MulticastGroupAttributes,
+        MulticastGroupLoRaWAN as MulticastGroupLoRaWAN,
+        MulticastGroupProps as MulticastGroupProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "MulticastGroup",
@@ -25,55 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _multicast_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_multicast_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MulticastGroupAttributes",
+        "MulticastGroupLoRaWAN",
+        "MulticastGroupProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MulticastGroupLoRaWAN(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DlClass: Literal["ClassB", "ClassC"]
-    NumberOfDevicesInGroup: int | None = None
-    NumberOfDevicesRequested: int | None = None
-    RfRegion: Literal[
-        "AS923-1",
-        "AS923-2",
-        "AS923-3",
-        "AS923-4",
-        "AU915",
-        "CN470",
-        "CN779",
-        "EU433",
-        "EU868",
-        "IN865",
-        "KR920",
-        "RU864",
-        "US915",
-    ]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class MulticastGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    Status: str | None = None
-
-
-class MulticastGroupProps(DeferredModel):
-    AssociateWirelessDevice: str | None = None
-    Description: str | None = None
-    DisassociateWirelessDevice: str | None = None
-    LoRaWAN: MulticastGroupLoRaWAN
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -207,8 +183,10 @@ class MulticastGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MulticastGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = MulticastGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MulticastGroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MulticastGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._network_analyzer_configuration_models import (
+        NetworkAnalyzerConfigurationAttributes as NetworkAnalyzerConfigurationAttributes,
+        NetworkAnalyzerConfigurationProps as NetworkAnalyzerConfigurationProps,
+        NetworkAnalyzerConfigurationTraceContent as NetworkAnalyzerConfigurationTraceContent,
+        Tag as Tag,
+    )
 
 __all__ = [
     "NetworkAnalyzerConfiguration",
@@ -25,37 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _network_analyzer_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_network_analyzer_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "NetworkAnalyzerConfigurationAttributes",
+        "NetworkAnalyzerConfigurationProps",
+        "NetworkAnalyzerConfigurationTraceContent",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class NetworkAnalyzerConfigurationTraceContent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogLevel: Literal["INFO", "ERROR", "DISABLED"] | None = None
-    WirelessDeviceFrameInfo: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class NetworkAnalyzerConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class NetworkAnalyzerConfigurationProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-    TraceContent: NetworkAnalyzerConfigurationTraceContent | None = None
-    WirelessDevices: list[str] | None = None
-    WirelessGateways: list[str] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -168,8 +162,12 @@ class NetworkAnalyzerConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = NetworkAnalyzerConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = NetworkAnalyzerConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NetworkAnalyzerConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NetworkAnalyzerConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

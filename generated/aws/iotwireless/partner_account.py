@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._partner_account_models import (
+        PartnerAccountAttributes as PartnerAccountAttributes,
+        PartnerAccountProps as PartnerAccountProps,
+        SidewalkAccountInfo as SidewalkAccountInfo,
+        SidewalkAccountInfoWithFingerprint as SidewalkAccountInfoWithFingerprint,
+        SidewalkUpdateAccount as SidewalkUpdateAccount,
+        Tag as Tag,
+    )
 
 __all__ = [
     "PartnerAccount",
@@ -29,54 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _partner_account_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_partner_account_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PartnerAccountAttributes",
+        "PartnerAccountProps",
+        "SidewalkAccountInfo",
+        "SidewalkAccountInfoWithFingerprint",
+        "SidewalkUpdateAccount",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SidewalkAccountInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppServerPrivateKey: str
-
-
-class SidewalkAccountInfoWithFingerprint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AmazonId: str | None = None
-    Arn: str | None = None
-    Fingerprint: str | None = None
-
-
-class SidewalkUpdateAccount(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppServerPrivateKey: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class PartnerAccountAttributes(DeferredModel):
-    Arn: str | None = None
-    Fingerprint: str | None = None
-
-
-class PartnerAccountProps(DeferredModel):
-    AccountLinked: bool | None = None
-    PartnerAccountId: str | None = None
-    PartnerType: Literal["Sidewalk"] | None = None
-    Sidewalk: SidewalkAccountInfo | None = None
-    SidewalkResponse: SidewalkAccountInfoWithFingerprint | None = None
-    SidewalkUpdate: SidewalkUpdateAccount | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -222,8 +203,10 @@ class PartnerAccount(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PartnerAccountProps
-    attributes_model: ClassVar[type[BaseModel]] = PartnerAccountAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PartnerAccountProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PartnerAccountAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._service_profile_models import (
+        LoRaWANServiceProfile as LoRaWANServiceProfile,
+        ServiceProfileAttributes as ServiceProfileAttributes,
+        ServiceProfileProps as ServiceProfileProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "LoRaWANServiceProfile",
@@ -25,52 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _service_profile_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_service_profile_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LoRaWANServiceProfile",
+        "ServiceProfileAttributes",
+        "ServiceProfileProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LoRaWANServiceProfile(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AddGwMetadata: bool | None = None
-    ChannelMask: str | None = None
-    DevStatusReqFreq: int | None = None
-    DlBucketSize: int | None = None
-    DlRate: int | None = None
-    DlRatePolicy: str | None = None
-    DrMax: int | None = None
-    DrMin: int | None = None
-    HrAllowed: bool | None = None
-    MinGwDiversity: int | None = None
-    NwkGeoLoc: bool | None = None
-    PrAllowed: bool | None = None
-    RaAllowed: bool | None = None
-    ReportDevStatusBattery: bool | None = None
-    ReportDevStatusMargin: bool | None = None
-    TargetPer: int | None = None
-    UlBucketSize: int | None = None
-    UlRate: int | None = None
-    UlRatePolicy: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class ServiceProfileAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class ServiceProfileProps(DeferredModel):
-    LoRaWAN: LoRaWANServiceProfile | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -218,8 +197,10 @@ class ServiceProfile(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ServiceProfileProps
-    attributes_model: ClassVar[type[BaseModel]] = ServiceProfileAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ServiceProfileProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ServiceProfileAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

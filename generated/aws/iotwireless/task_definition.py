@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._task_definition_models import (
+        LoRaWANGatewayVersion as LoRaWANGatewayVersion,
+        LoRaWANUpdateGatewayTaskCreate as LoRaWANUpdateGatewayTaskCreate,
+        Tag as Tag,
+        TaskDefinitionAttributes as TaskDefinitionAttributes,
+        TaskDefinitionLoRaWANUpdateGatewayTaskEntry as TaskDefinitionLoRaWANUpdateGatewayTaskEntry,
+        TaskDefinitionProps as TaskDefinitionProps,
+        UpdateWirelessGatewayTaskCreate as UpdateWirelessGatewayTaskCreate,
+    )
 
 __all__ = [
     "LoRaWANGatewayVersion",
@@ -31,66 +43,25 @@ __all__ = [
     "UpdateWirelessGatewayTaskCreateDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _task_definition_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_task_definition_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LoRaWANGatewayVersion",
+        "LoRaWANUpdateGatewayTaskCreate",
+        "Tag",
+        "TaskDefinitionAttributes",
+        "TaskDefinitionLoRaWANUpdateGatewayTaskEntry",
+        "TaskDefinitionProps",
+        "UpdateWirelessGatewayTaskCreate",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LoRaWANGatewayVersion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Model: str | None = None
-    PackageVersion: str | None = None
-    Station: str | None = None
-
-
-class LoRaWANUpdateGatewayTaskCreate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CurrentVersion: LoRaWANGatewayVersion | None = None
-    SigKeyCrc: int | None = None
-    UpdateSignature: str | None = None
-    UpdateVersion: LoRaWANGatewayVersion | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class TaskDefinitionLoRaWANUpdateGatewayTaskEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CurrentVersion: LoRaWANGatewayVersion | None = None
-    UpdateVersion: LoRaWANGatewayVersion | None = None
-
-
-class UpdateWirelessGatewayTaskCreate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LoRaWAN: LoRaWANUpdateGatewayTaskCreate | None = None
-    UpdateDataRole: str | None = None
-    UpdateDataSource: str | None = None
-
-
-class TaskDefinitionAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class TaskDefinitionProps(DeferredModel):
-    AutoCreateTasks: bool
-    LoRaWANUpdateGatewayTaskEntry: TaskDefinitionLoRaWANUpdateGatewayTaskEntry | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-    TaskDefinitionType: Literal["UPDATE"] | None = None
-    Update: UpdateWirelessGatewayTaskCreate | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -250,8 +221,10 @@ class TaskDefinition(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TaskDefinitionProps
-    attributes_model: ClassVar[type[BaseModel]] = TaskDefinitionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TaskDefinitionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TaskDefinitionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,29 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._wireless_device_models import (
+        Application as Application,
+        LoRaWANDevice as LoRaWANDevice,
+        SessionKeysAbpV10x as SessionKeysAbpV10x,
+        SessionKeysAbpV11 as SessionKeysAbpV11,
+        Tag as Tag,
+        WirelessDeviceAbpV10x as WirelessDeviceAbpV10x,
+        WirelessDeviceAbpV11 as WirelessDeviceAbpV11,
+        WirelessDeviceAttributes as WirelessDeviceAttributes,
+        WirelessDeviceFPorts as WirelessDeviceFPorts,
+        WirelessDeviceOtaaV10x as WirelessDeviceOtaaV10x,
+        WirelessDeviceOtaaV11 as WirelessDeviceOtaaV11,
+        WirelessDeviceProps as WirelessDeviceProps,
+    )
 
 __all__ = [
     "Application",
@@ -41,115 +58,30 @@ __all__ = [
     "WirelessDeviceProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _wireless_device_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_wireless_device_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Application",
+        "LoRaWANDevice",
+        "SessionKeysAbpV10x",
+        "SessionKeysAbpV11",
+        "Tag",
+        "WirelessDeviceAbpV10x",
+        "WirelessDeviceAbpV11",
+        "WirelessDeviceAttributes",
+        "WirelessDeviceFPorts",
+        "WirelessDeviceOtaaV10x",
+        "WirelessDeviceOtaaV11",
+        "WirelessDeviceProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Application(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationName: str | None = None
-    FPort: int | None = None
-    Type: Literal["SemtechGeolocation", "SemtechGNSS", "SemtechGNSSNG", "SemtechWiFi"] | None = None
-
-
-class SessionKeysAbpV10x(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppSKey: str
-    NwkSKey: str
-
-
-class SessionKeysAbpV11(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppSKey: str
-    FNwkSIntKey: str
-    NwkSEncKey: str
-    SNwkSIntKey: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class WirelessDeviceAbpV10x(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DevAddr: str
-    SessionKeys: SessionKeysAbpV10x
-
-
-class WirelessDeviceAbpV11(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DevAddr: str
-    SessionKeys: SessionKeysAbpV11
-
-
-class WirelessDeviceFPorts(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Applications: list[Application] | None = None
-
-
-class WirelessDeviceOtaaV10x(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppEui: str
-    AppKey: str
-
-
-class WirelessDeviceOtaaV11(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppKey: str
-    JoinEui: str
-    NwkKey: str
-
-
-class WirelessDeviceAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    ThingName: str | None = None
-
-
-class LoRaWANDevice(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AbpV10x: WirelessDeviceAbpV10x | None = None
-    AbpV11: WirelessDeviceAbpV11 | None = None
-    DevEui: str | None = None
-    DeviceProfileId: str | None = None
-    FPorts: WirelessDeviceFPorts | None = None
-    OtaaV10x: WirelessDeviceOtaaV10x | None = None
-    OtaaV11: WirelessDeviceOtaaV11 | None = None
-    ServiceProfileId: str | None = None
-
-
-class WirelessDeviceProps(DeferredModel):
-    Description: str | None = None
-    DestinationName: str
-    LastUplinkReceivedAt: str | None = None
-    LoRaWAN: LoRaWANDevice | None = None
-    Name: str | None = None
-    Positioning: Literal["Enabled", "Disabled"] | None = None
-    Tags: list[Tag] | None = None
-    ThingArn: str | None = None
-    Type: Literal["Sidewalk", "LoRaWAN"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -434,8 +366,10 @@ class WirelessDevice(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WirelessDeviceProps
-    attributes_model: ClassVar[type[BaseModel]] = WirelessDeviceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "WirelessDeviceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WirelessDeviceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._wireless_device_import_task_models import (
+        Tag as Tag,
+        WirelessDeviceImportTaskAttributes as WirelessDeviceImportTaskAttributes,
+        WirelessDeviceImportTaskProps as WirelessDeviceImportTaskProps,
+        WirelessDeviceImportTaskSidewalk as WirelessDeviceImportTaskSidewalk,
+    )
 
 __all__ = [
     "Tag",
@@ -25,46 +34,22 @@ __all__ = [
     "WirelessDeviceImportTaskSidewalkDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _wireless_device_import_task_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_wireless_device_import_task_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "WirelessDeviceImportTaskAttributes",
+        "WirelessDeviceImportTaskProps",
+        "WirelessDeviceImportTaskSidewalk",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class WirelessDeviceImportTaskSidewalk(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeviceCreationFile: str | None = None
-    DeviceCreationFileList: list[str] | None = None
-    Role: str | None = None
-    SidewalkManufacturingSn: str | None = None
-
-
-class WirelessDeviceImportTaskAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationDate: str | None = None
-    FailedImportedDevicesCount: int | None = None
-    Id: str | None = None
-    InitializedImportedDevicesCount: int | None = None
-    OnboardedImportedDevicesCount: int | None = None
-    PendingImportedDevicesCount: int | None = None
-    Status: (
-        Literal["INITIALIZING", "INITIALIZED", "PENDING", "COMPLETE", "FAILED", "DELETING"] | None
-    ) = None
-    StatusReason: str | None = None
-
-
-class WirelessDeviceImportTaskProps(DeferredModel):
-    DestinationName: str
-    Sidewalk: WirelessDeviceImportTaskSidewalk
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -191,8 +176,12 @@ class WirelessDeviceImportTask(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WirelessDeviceImportTaskProps
-    attributes_model: ClassVar[type[BaseModel]] = WirelessDeviceImportTaskAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WirelessDeviceImportTaskProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WirelessDeviceImportTaskAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

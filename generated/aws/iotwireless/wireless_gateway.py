@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._wireless_gateway_models import (
+        LoRaWANGateway as LoRaWANGateway,
+        Tag as Tag,
+        WirelessGatewayAttributes as WirelessGatewayAttributes,
+        WirelessGatewayProps as WirelessGatewayProps,
+    )
 
 __all__ = [
     "LoRaWANGateway",
@@ -25,39 +34,22 @@ __all__ = [
     "WirelessGatewayProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _wireless_gateway_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_wireless_gateway_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LoRaWANGateway",
+        "Tag",
+        "WirelessGatewayAttributes",
+        "WirelessGatewayProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LoRaWANGateway(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GatewayEui: str
-    RfRegion: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class WirelessGatewayAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class WirelessGatewayProps(DeferredModel):
-    Description: str | None = None
-    LastUplinkReceivedAt: str | None = None
-    LoRaWAN: LoRaWANGateway
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-    ThingArn: str | None = None
-    ThingName: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -160,8 +152,10 @@ class WirelessGateway(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WirelessGatewayProps
-    attributes_model: ClassVar[type[BaseModel]] = WirelessGatewayAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "WirelessGatewayProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WirelessGatewayAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._ad_configuration_models import (
+        AdConfigurationAttributes as AdConfigurationAttributes,
+        AdConfigurationPostRollConfiguration as AdConfigurationPostRollConfiguration,
+        AdConfigurationProps as AdConfigurationProps,
+        MediaTailorPlaybackConfiguration as MediaTailorPlaybackConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AdConfiguration",
@@ -27,42 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _ad_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_ad_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AdConfigurationAttributes",
+        "AdConfigurationPostRollConfiguration",
+        "AdConfigurationProps",
+        "MediaTailorPlaybackConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AdConfigurationPostRollConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DurationSeconds: int
-    Enabled: bool
-
-
-class MediaTailorPlaybackConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PlaybackConfigurationArn: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AdConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class AdConfigurationProps(DeferredModel):
-    MediaTailorPlaybackConfigurations: list[MediaTailorPlaybackConfiguration]
-    Name: str | None = None
-    PostRollConfiguration: AdConfigurationPostRollConfiguration | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -198,8 +189,10 @@ class AdConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AdConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = AdConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AdConfigurationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AdConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._channel_models import (
+        ChannelAttributes as ChannelAttributes,
+        ChannelMultitrackInputConfiguration as ChannelMultitrackInputConfiguration,
+        ChannelProps as ChannelProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Channel",
@@ -25,44 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _channel_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_channel_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ChannelAttributes",
+        "ChannelMultitrackInputConfiguration",
+        "ChannelProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ChannelMultitrackInputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    MaximumResolution: Literal["SD", "HD", "FULL_HD"] | None = None
-    Policy: Literal["ALLOW", "REQUIRE"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ChannelAttributes(DeferredModel):
-    Arn: str | None = None
-    IngestEndpoint: str | None = None
-    PlaybackUrl: str | None = None
-
-
-class ChannelProps(DeferredModel):
-    Authorized: bool | None = None
-    ContainerFormat: Literal["TS", "FRAGMENTED_MP4"] | None = None
-    InsecureIngest: bool | None = None
-    LatencyMode: Literal["NORMAL", "LOW"] | None = None
-    MultitrackInputConfiguration: ChannelMultitrackInputConfiguration | None = None
-    Name: str | None = None
-    Preset: Literal["", "HIGHER_BANDWIDTH_DELIVERY", "CONSTRAINED_BANDWIDTH_DELIVERY"] | None = None
-    RecordingConfigurationArn: str | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["STANDARD", "BASIC", "ADVANCED_SD", "ADVANCED_HD"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -180,8 +167,10 @@ class Channel(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ChannelProps
-    attributes_model: ClassVar[type[BaseModel]] = ChannelAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ChannelProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ChannelAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

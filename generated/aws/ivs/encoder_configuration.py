@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._encoder_configuration_models import (
+        EncoderConfigurationAttributes as EncoderConfigurationAttributes,
+        EncoderConfigurationProps as EncoderConfigurationProps,
+        EncoderConfigurationVideo as EncoderConfigurationVideo,
+        Tag as Tag,
+    )
 
 __all__ = [
     "EncoderConfiguration",
@@ -25,36 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _encoder_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_encoder_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EncoderConfigurationAttributes",
+        "EncoderConfigurationProps",
+        "EncoderConfigurationVideo",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EncoderConfigurationVideo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bitrate: int | None = None
-    Framerate: float | None = None
-    Height: int | None = None
-    Width: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class EncoderConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class EncoderConfigurationProps(DeferredModel):
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-    Video: EncoderConfigurationVideo | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -163,8 +158,12 @@ class EncoderConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EncoderConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = EncoderConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EncoderConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EncoderConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._recording_configuration_models import (
+        RecordingConfigurationAttributes as RecordingConfigurationAttributes,
+        RecordingConfigurationDestinationConfiguration as RecordingConfigurationDestinationConfiguration,
+        RecordingConfigurationProps as RecordingConfigurationProps,
+        RecordingConfigurationRenditionConfiguration as RecordingConfigurationRenditionConfiguration,
+        RecordingConfigurationThumbnailConfiguration as RecordingConfigurationThumbnailConfiguration,
+        S3DestinationConfiguration as S3DestinationConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "RecordingConfiguration",
@@ -31,62 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _recording_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_recording_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RecordingConfigurationAttributes",
+        "RecordingConfigurationDestinationConfiguration",
+        "RecordingConfigurationProps",
+        "RecordingConfigurationRenditionConfiguration",
+        "RecordingConfigurationThumbnailConfiguration",
+        "S3DestinationConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RecordingConfigurationRenditionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RenditionSelection: Literal["ALL", "NONE", "CUSTOM"] | None = None
-    Renditions: list[Literal["FULL_HD", "HD", "SD", "LOWEST_RESOLUTION"]] | None = None
-
-
-class RecordingConfigurationThumbnailConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RecordingMode: Literal["INTERVAL", "DISABLED"] | None = None
-    Resolution: Literal["FULL_HD", "HD", "SD", "LOWEST_RESOLUTION"] | None = None
-    Storage: list[Literal["SEQUENTIAL", "LATEST"]] | None = None
-    TargetIntervalSeconds: int | None = None
-
-
-class S3DestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RecordingConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-    State: Literal["CREATING", "CREATE_FAILED", "ACTIVE"] | None = None
-
-
-class RecordingConfigurationDestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3: S3DestinationConfiguration | None = None
-
-
-class RecordingConfigurationProps(DeferredModel):
-    DestinationConfiguration: RecordingConfigurationDestinationConfiguration
-    Name: str | None = None
-    RecordingReconnectWindowSeconds: int | None = None
-    RenditionConfiguration: RecordingConfigurationRenditionConfiguration | None = None
-    Tags: list[Tag] | None = None
-    ThumbnailConfiguration: RecordingConfigurationThumbnailConfiguration | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -283,8 +258,12 @@ class RecordingConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RecordingConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = RecordingConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RecordingConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RecordingConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._stage_models import (
+        StageAttributes as StageAttributes,
+        StageAutoParticipantRecordingConfiguration as StageAutoParticipantRecordingConfiguration,
+        StageHlsConfiguration as StageHlsConfiguration,
+        StageParticipantRecordingHlsConfiguration as StageParticipantRecordingHlsConfiguration,
+        StageProps as StageProps,
+        StageThumbnailConfiguration as StageThumbnailConfiguration,
+        StageThumbnailConfigurationParticipantThumbnailConfiguration as StageThumbnailConfigurationParticipantThumbnailConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Stage",
@@ -33,70 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _stage_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_stage_models"
+_MODEL_NAMES = frozenset(
+    {
+        "StageAttributes",
+        "StageAutoParticipantRecordingConfiguration",
+        "StageHlsConfiguration",
+        "StageParticipantRecordingHlsConfiguration",
+        "StageProps",
+        "StageThumbnailConfiguration",
+        "StageThumbnailConfigurationParticipantThumbnailConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class StageParticipantRecordingHlsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetSegmentDurationSeconds: int | None = None
-
-
-class StageThumbnailConfigurationParticipantThumbnailConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RecordingMode: Literal["INTERVAL", "DISABLED"] | None = None
-    Storage: list[Literal["SEQUENTIAL", "LATEST"]] | None = None
-    TargetIntervalSeconds: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class StageAttributes(DeferredModel):
-    ActiveSessionId: str | None = None
-    Arn: str | None = None
-
-
-class StageHlsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ParticipantRecordingHlsConfiguration: StageParticipantRecordingHlsConfiguration | None = None
-
-
-class StageThumbnailConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ParticipantThumbnailConfiguration: (
-        StageThumbnailConfigurationParticipantThumbnailConfiguration | None
-    ) = None
-
-
-class StageAutoParticipantRecordingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HlsConfiguration: StageHlsConfiguration | None = None
-    MediaTypes: list[Literal["AUDIO_VIDEO", "AUDIO_ONLY"]] | None = None
-    RecordingReconnectWindowSeconds: int | None = None
-    StorageConfigurationArn: str
-    ThumbnailConfiguration: StageThumbnailConfiguration | None = None
-
-
-class StageProps(DeferredModel):
-    AutoParticipantRecordingConfiguration: StageAutoParticipantRecordingConfiguration | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -301,8 +270,8 @@ class Stage(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = StageProps
-    attributes_model: ClassVar[type[BaseModel]] = StageAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StageProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StageAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._storage_configuration_models import (
+        S3StorageConfiguration as S3StorageConfiguration,
+        StorageConfigurationAttributes as StorageConfigurationAttributes,
+        StorageConfigurationProps as StorageConfigurationProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "S3StorageConfiguration",
@@ -25,33 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _storage_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_storage_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "S3StorageConfiguration",
+        "StorageConfigurationAttributes",
+        "StorageConfigurationProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class S3StorageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class StorageConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class StorageConfigurationProps(DeferredModel):
-    Name: str | None = None
-    S3: S3StorageConfiguration
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -154,8 +152,12 @@ class StorageConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = StorageConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = StorageConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "StorageConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "StorageConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

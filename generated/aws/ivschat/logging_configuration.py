@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._logging_configuration_models import (
+        CloudWatchLogsDestinationConfiguration as CloudWatchLogsDestinationConfiguration,
+        FirehoseDestinationConfiguration as FirehoseDestinationConfiguration,
+        LoggingConfigurationAttributes as LoggingConfigurationAttributes,
+        LoggingConfigurationDestinationConfiguration as LoggingConfigurationDestinationConfiguration,
+        LoggingConfigurationProps as LoggingConfigurationProps,
+        S3DestinationConfiguration as S3DestinationConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CloudWatchLogsDestinationConfiguration",
@@ -31,69 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _logging_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_logging_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CloudWatchLogsDestinationConfiguration",
+        "FirehoseDestinationConfiguration",
+        "LoggingConfigurationAttributes",
+        "LoggingConfigurationDestinationConfiguration",
+        "LoggingConfigurationProps",
+        "S3DestinationConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CloudWatchLogsDestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroupName: str
-
-
-class FirehoseDestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeliveryStreamName: str
-
-
-class S3DestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LoggingConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    State: (
-        Literal[
-            "CREATING",
-            "CREATE_FAILED",
-            "DELETING",
-            "DELETE_FAILED",
-            "UPDATING",
-            "UPDATING_FAILED",
-            "ACTIVE",
-        ]
-        | None
-    ) = None
-
-
-class LoggingConfigurationDestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogs: CloudWatchLogsDestinationConfiguration | None = None
-    Firehose: FirehoseDestinationConfiguration | None = None
-    S3: S3DestinationConfiguration | None = None
-
-
-class LoggingConfigurationProps(DeferredModel):
-    DestinationConfiguration: LoggingConfigurationDestinationConfiguration
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -266,8 +234,12 @@ class LoggingConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LoggingConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = LoggingConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LoggingConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LoggingConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

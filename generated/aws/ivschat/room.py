@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._room_models import (
+        RoomAttributes as RoomAttributes,
+        RoomMessageReviewHandler as RoomMessageReviewHandler,
+        RoomProps as RoomProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Room",
@@ -25,38 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _room_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_room_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RoomAttributes",
+        "RoomMessageReviewHandler",
+        "RoomProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RoomMessageReviewHandler(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FallbackResult: Literal["ALLOW", "DENY"] | None = None
-    Uri: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RoomAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class RoomProps(DeferredModel):
-    LoggingConfigurationIdentifiers: list[str] | None = None
-    MaximumMessageLength: int | None = None
-    MaximumMessageRatePerSecond: int | None = None
-    MessageReviewHandler: RoomMessageReviewHandler | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -171,8 +164,8 @@ class Room(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RoomProps
-    attributes_model: ClassVar[type[BaseModel]] = RoomAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RoomProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RoomAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

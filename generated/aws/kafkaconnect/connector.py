@@ -6,14 +6,40 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._connector_models import (
+        CloudWatchLogsLogDelivery as CloudWatchLogsLogDelivery,
+        ConnectorApacheKafkaCluster as ConnectorApacheKafkaCluster,
+        ConnectorAttributes as ConnectorAttributes,
+        ConnectorAutoScaling as ConnectorAutoScaling,
+        ConnectorCapacity as ConnectorCapacity,
+        ConnectorCustomPlugin as ConnectorCustomPlugin,
+        ConnectorKafkaCluster as ConnectorKafkaCluster,
+        ConnectorKafkaClusterClientAuthentication as ConnectorKafkaClusterClientAuthentication,
+        ConnectorKafkaClusterEncryptionInTransit as ConnectorKafkaClusterEncryptionInTransit,
+        ConnectorLogDelivery as ConnectorLogDelivery,
+        ConnectorProps as ConnectorProps,
+        ConnectorProvisionedCapacity as ConnectorProvisionedCapacity,
+        ConnectorScaleInPolicy as ConnectorScaleInPolicy,
+        ConnectorScaleOutPolicy as ConnectorScaleOutPolicy,
+        ConnectorVpc as ConnectorVpc,
+        ConnectorWorkerConfiguration as ConnectorWorkerConfiguration,
+        ConnectorWorkerLogDelivery as ConnectorWorkerLogDelivery,
+        FirehoseLogDelivery as FirehoseLogDelivery,
+        Plugin as Plugin,
+        S3LogDelivery as S3LogDelivery,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CloudWatchLogsLogDelivery",
@@ -59,180 +85,39 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _connector_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_connector_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CloudWatchLogsLogDelivery",
+        "ConnectorApacheKafkaCluster",
+        "ConnectorAttributes",
+        "ConnectorAutoScaling",
+        "ConnectorCapacity",
+        "ConnectorCustomPlugin",
+        "ConnectorKafkaCluster",
+        "ConnectorKafkaClusterClientAuthentication",
+        "ConnectorKafkaClusterEncryptionInTransit",
+        "ConnectorLogDelivery",
+        "ConnectorProps",
+        "ConnectorProvisionedCapacity",
+        "ConnectorScaleInPolicy",
+        "ConnectorScaleOutPolicy",
+        "ConnectorVpc",
+        "ConnectorWorkerConfiguration",
+        "ConnectorWorkerLogDelivery",
+        "FirehoseLogDelivery",
+        "Plugin",
+        "S3LogDelivery",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CloudWatchLogsLogDelivery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-    LogGroup: str | None = None
-
-
-class ConnectorCustomPlugin(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomPluginArn: str
-    Revision: int
-
-
-class ConnectorKafkaClusterClientAuthentication(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthenticationType: Literal["NONE", "IAM"]
-
-
-class ConnectorKafkaClusterEncryptionInTransit(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionType: Literal["PLAINTEXT", "TLS"]
-
-
-class ConnectorProvisionedCapacity(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    McuCount: Literal[1, 2, 4, 8]
-    WorkerCount: int
-
-
-class ConnectorScaleInPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CpuUtilizationPercentage: int
-
-
-class ConnectorScaleOutPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CpuUtilizationPercentage: int
-
-
-class ConnectorVpc(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroups: list[str]
-    Subnets: list[str]
-
-
-class ConnectorWorkerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Revision: int
-    WorkerConfigurationArn: str
-
-
-class FirehoseLogDelivery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeliveryStream: str | None = None
-    Enabled: bool
-
-
-class Plugin(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomPlugin: ConnectorCustomPlugin
-
-
-class S3LogDelivery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str | None = None
-    Enabled: bool
-    Prefix: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ConnectorAttributes(DeferredModel):
-    ConnectorArn: str | None = None
-
-
-class ConnectorApacheKafkaCluster(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BootstrapServers: str
-    Vpc: ConnectorVpc
-
-
-class ConnectorAutoScaling(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxAutoscalingTaskCount: int | None = None
-    MaxWorkerCount: int
-    McuCount: Literal[1, 2, 4, 8]
-    MinWorkerCount: int
-    ScaleInPolicy: ConnectorScaleInPolicy
-    ScaleOutPolicy: ConnectorScaleOutPolicy
-
-
-class ConnectorCapacity(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoScaling: ConnectorAutoScaling | None = None
-    ProvisionedCapacity: ConnectorProvisionedCapacity | None = None
-
-
-class ConnectorKafkaCluster(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApacheKafkaCluster: ConnectorApacheKafkaCluster
-
-
-class ConnectorWorkerLogDelivery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogs: CloudWatchLogsLogDelivery | None = None
-    Firehose: FirehoseLogDelivery | None = None
-    S3: S3LogDelivery | None = None
-
-
-class ConnectorLogDelivery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WorkerLogDelivery: ConnectorWorkerLogDelivery
-
-
-class ConnectorProps(DeferredModel):
-    Capacity: ConnectorCapacity
-    ConnectorConfiguration: Annotated[dict[str, Any], Field(max_length=0)]
-    ConnectorDescription: str | None = None
-    ConnectorName: str
-    KafkaCluster: ConnectorKafkaCluster
-    KafkaClusterClientAuthentication: ConnectorKafkaClusterClientAuthentication
-    KafkaClusterEncryptionInTransit: ConnectorKafkaClusterEncryptionInTransit
-    KafkaConnectVersion: str
-    LogDelivery: ConnectorLogDelivery | None = None
-    NetworkType: Literal["IPV4", "DUAL"] | None = None
-    Plugins: list[Plugin]
-    ServiceExecutionRoleArn: str
-    Tags: list[Tag] | None = None
-    WorkerConfiguration: ConnectorWorkerConfiguration | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -703,8 +588,10 @@ class Connector(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConnectorProps
-    attributes_model: ClassVar[type[BaseModel]] = ConnectorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ConnectorProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConnectorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._custom_plugin_models import (
+        CustomPluginAttributes as CustomPluginAttributes,
+        CustomPluginFileDescription as CustomPluginFileDescription,
+        CustomPluginLocation as CustomPluginLocation,
+        CustomPluginProps as CustomPluginProps,
+        CustomPluginS3Location as CustomPluginS3Location,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CustomPlugin",
@@ -29,54 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _custom_plugin_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_custom_plugin_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CustomPluginAttributes",
+        "CustomPluginFileDescription",
+        "CustomPluginLocation",
+        "CustomPluginProps",
+        "CustomPluginS3Location",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CustomPluginFileDescription(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FileMd5: str | None = None
-    FileSize: int | None = None
-
-
-class CustomPluginS3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketArn: str
-    FileKey: str
-    ObjectVersion: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CustomPluginAttributes(DeferredModel):
-    CustomPluginArn: str | None = None
-    FileDescription: CustomPluginFileDescription | None = None
-    Revision: int | None = None
-
-
-class CustomPluginLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Location: CustomPluginS3Location
-
-
-class CustomPluginProps(DeferredModel):
-    ContentType: Literal["JAR", "ZIP"]
-    Description: str | None = None
-    Location: CustomPluginLocation
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -203,8 +184,10 @@ class CustomPlugin(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CustomPluginProps
-    attributes_model: ClassVar[type[BaseModel]] = CustomPluginAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CustomPluginProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CustomPluginAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

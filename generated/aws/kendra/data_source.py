@@ -8,12 +8,70 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_source_models import (
+        ConfluenceAttachmentConfiguration as ConfluenceAttachmentConfiguration,
+        ConfluenceAttachmentToIndexFieldMapping as ConfluenceAttachmentToIndexFieldMapping,
+        ConfluenceBlogConfiguration as ConfluenceBlogConfiguration,
+        ConfluenceBlogToIndexFieldMapping as ConfluenceBlogToIndexFieldMapping,
+        ConfluencePageConfiguration as ConfluencePageConfiguration,
+        ConfluencePageToIndexFieldMapping as ConfluencePageToIndexFieldMapping,
+        ConfluenceSpaceConfiguration as ConfluenceSpaceConfiguration,
+        ConfluenceSpaceToIndexFieldMapping as ConfluenceSpaceToIndexFieldMapping,
+        DataSourceAccessControlListConfiguration as DataSourceAccessControlListConfiguration,
+        DataSourceAclConfiguration as DataSourceAclConfiguration,
+        DataSourceAttributes as DataSourceAttributes,
+        DataSourceColumnConfiguration as DataSourceColumnConfiguration,
+        DataSourceConfluenceConfiguration as DataSourceConfluenceConfiguration,
+        DataSourceConnectionConfiguration as DataSourceConnectionConfiguration,
+        DataSourceCustomDocumentEnrichmentConfiguration as DataSourceCustomDocumentEnrichmentConfiguration,
+        DataSourceDataSourceConfiguration as DataSourceDataSourceConfiguration,
+        DataSourceDatabaseConfiguration as DataSourceDatabaseConfiguration,
+        DataSourceDocumentsMetadataConfiguration as DataSourceDocumentsMetadataConfiguration,
+        DataSourceGoogleDriveConfiguration as DataSourceGoogleDriveConfiguration,
+        DataSourceOneDriveConfiguration as DataSourceOneDriveConfiguration,
+        DataSourceOneDriveUsers as DataSourceOneDriveUsers,
+        DataSourceProps as DataSourceProps,
+        DataSourceProxyConfiguration as DataSourceProxyConfiguration,
+        DataSourceSalesforceConfiguration as DataSourceSalesforceConfiguration,
+        DataSourceServiceNowConfiguration as DataSourceServiceNowConfiguration,
+        DataSourceSharePointConfiguration as DataSourceSharePointConfiguration,
+        DataSourceSqlConfiguration as DataSourceSqlConfiguration,
+        DataSourceTemplateConfiguration as DataSourceTemplateConfiguration,
+        DataSourceToIndexFieldMapping as DataSourceToIndexFieldMapping,
+        DataSourceVpcConfiguration as DataSourceVpcConfiguration,
+        DataSourceWebCrawlerConfiguration as DataSourceWebCrawlerConfiguration,
+        DataSourceWorkDocsConfiguration as DataSourceWorkDocsConfiguration,
+        DocumentAttributeCondition as DocumentAttributeCondition,
+        DocumentAttributeTarget as DocumentAttributeTarget,
+        DocumentAttributeValue as DocumentAttributeValue,
+        HookConfiguration as HookConfiguration,
+        InlineCustomDocumentEnrichmentConfiguration as InlineCustomDocumentEnrichmentConfiguration,
+        S3DataSourceConfiguration as S3DataSourceConfiguration,
+        S3Path as S3Path,
+        SalesforceChatterFeedConfiguration as SalesforceChatterFeedConfiguration,
+        SalesforceCustomKnowledgeArticleTypeConfiguration as SalesforceCustomKnowledgeArticleTypeConfiguration,
+        SalesforceKnowledgeArticleConfiguration as SalesforceKnowledgeArticleConfiguration,
+        SalesforceStandardKnowledgeArticleTypeConfiguration as SalesforceStandardKnowledgeArticleTypeConfiguration,
+        SalesforceStandardObjectAttachmentConfiguration as SalesforceStandardObjectAttachmentConfiguration,
+        SalesforceStandardObjectConfiguration as SalesforceStandardObjectConfiguration,
+        ServiceNowKnowledgeArticleConfiguration as ServiceNowKnowledgeArticleConfiguration,
+        ServiceNowServiceCatalogConfiguration as ServiceNowServiceCatalogConfiguration,
+        Tag as Tag,
+        WebCrawlerAuthenticationConfiguration as WebCrawlerAuthenticationConfiguration,
+        WebCrawlerBasicAuthentication as WebCrawlerBasicAuthentication,
+        WebCrawlerSeedUrlConfiguration as WebCrawlerSeedUrlConfiguration,
+        WebCrawlerSiteMapsConfiguration as WebCrawlerSiteMapsConfiguration,
+        WebCrawlerUrls as WebCrawlerUrls,
+    )
 
 __all__ = [
     "ConfluenceAttachmentConfiguration",
@@ -123,621 +181,71 @@ __all__ = [
     "WebCrawlerUrlsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class ConfluenceAttachmentToIndexFieldMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSourceFieldName: Literal[
-        "AUTHOR",
-        "CONTENT_TYPE",
-        "CREATED_DATE",
-        "DISPLAY_URL",
-        "FILE_SIZE",
-        "ITEM_TYPE",
-        "PARENT_ID",
-        "SPACE_KEY",
-        "SPACE_NAME",
-        "URL",
-        "VERSION",
-    ]
-    DateFieldFormat: str | None = None
-    IndexFieldName: str
-
-
-class ConfluenceBlogToIndexFieldMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSourceFieldName: Literal[
-        "AUTHOR",
-        "DISPLAY_URL",
-        "ITEM_TYPE",
-        "LABELS",
-        "PUBLISH_DATE",
-        "SPACE_KEY",
-        "SPACE_NAME",
-        "URL",
-        "VERSION",
-    ]
-    DateFieldFormat: str | None = None
-    IndexFieldName: str
-
-
-class ConfluencePageToIndexFieldMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSourceFieldName: Literal[
-        "AUTHOR",
-        "CONTENT_STATUS",
-        "CREATED_DATE",
-        "DISPLAY_URL",
-        "ITEM_TYPE",
-        "LABELS",
-        "MODIFIED_DATE",
-        "PARENT_ID",
-        "SPACE_KEY",
-        "SPACE_NAME",
-        "URL",
-        "VERSION",
-    ]
-    DateFieldFormat: str | None = None
-    IndexFieldName: str
-
-
-class ConfluenceSpaceToIndexFieldMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSourceFieldName: Literal["DISPLAY_URL", "ITEM_TYPE", "SPACE_KEY", "URL"]
-    DateFieldFormat: str | None = None
-    IndexFieldName: str
-
-
-class DataSourceAccessControlListConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KeyPath: str | None = None
-
-
-class DataSourceAclConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedGroupsColumnName: str
-
-
-class DataSourceConnectionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatabaseHost: str
-    DatabaseName: str
-    DatabasePort: int
-    SecretArn: str
-    TableName: str
-
-
-class DataSourceDocumentsMetadataConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Prefix: str | None = None
-
-
-class DataSourceProxyConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Credentials: str | None = None
-    Host: str
-    Port: int
-
-
-class DataSourceSqlConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    QueryIdentifiersEnclosingOption: Literal["DOUBLE_QUOTES", "NONE"] | None = None
-
-
-class DataSourceTemplateConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Template: dict[str, Any]
-
-
-class DataSourceToIndexFieldMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSourceFieldName: str
-    DateFieldFormat: str | None = None
-    IndexFieldName: str
-
-
-class DataSourceVpcConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
-
-
-class DataSourceWorkDocsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrawlComments: bool | None = None
-    ExclusionPatterns: list[str] | None = None
-    FieldMappings: list[DataSourceToIndexFieldMapping] | None = None
-    InclusionPatterns: list[str] | None = None
-    OrganizationId: str
-    UseChangeLog: bool | None = None
-
-
-class DocumentAttributeValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DateValue: str | None = None
-    LongValue: int | None = None
-    StringListValue: list[str] | None = None
-    StringValue: str | None = None
-
-
-class S3DataSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessControlListConfiguration: DataSourceAccessControlListConfiguration | None = None
-    BucketName: str
-    DocumentsMetadataConfiguration: DataSourceDocumentsMetadataConfiguration | None = None
-    ExclusionPatterns: list[str] | None = None
-    InclusionPatterns: list[str] | None = None
-    InclusionPrefixes: list[str] | None = None
-
-
-class S3Path(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    Key: str
-
-
-class SalesforceChatterFeedConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DocumentDataFieldName: str
-    DocumentTitleFieldName: str | None = None
-    FieldMappings: list[DataSourceToIndexFieldMapping] | None = None
-    IncludeFilterTypes: list[Literal["ACTIVE_USER", "STANDARD_USER"]] | None = None
-
-
-class SalesforceCustomKnowledgeArticleTypeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DocumentDataFieldName: str
-    DocumentTitleFieldName: str | None = None
-    FieldMappings: list[DataSourceToIndexFieldMapping] | None = None
-    Name: str
-
-
-class SalesforceStandardKnowledgeArticleTypeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DocumentDataFieldName: str
-    DocumentTitleFieldName: str | None = None
-    FieldMappings: list[DataSourceToIndexFieldMapping] | None = None
-
-
-class SalesforceStandardObjectAttachmentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DocumentTitleFieldName: str | None = None
-    FieldMappings: list[DataSourceToIndexFieldMapping] | None = None
-
-
-class SalesforceStandardObjectConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DocumentDataFieldName: str
-    DocumentTitleFieldName: str | None = None
-    FieldMappings: list[DataSourceToIndexFieldMapping] | None = None
-    Name: Literal[
-        "ACCOUNT",
-        "CAMPAIGN",
-        "CASE",
-        "CONTACT",
-        "CONTRACT",
-        "DOCUMENT",
-        "GROUP",
-        "IDEA",
-        "LEAD",
-        "OPPORTUNITY",
-        "PARTNER",
-        "PRICEBOOK",
-        "PRODUCT",
-        "PROFILE",
-        "SOLUTION",
-        "TASK",
-        "USER",
-    ]
-
-
-class ServiceNowKnowledgeArticleConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrawlAttachments: bool | None = None
-    DocumentDataFieldName: str
-    DocumentTitleFieldName: str | None = None
-    ExcludeAttachmentFilePatterns: list[str] | None = None
-    FieldMappings: list[DataSourceToIndexFieldMapping] | None = None
-    FilterQuery: str | None = None
-    IncludeAttachmentFilePatterns: list[str] | None = None
-
-
-class ServiceNowServiceCatalogConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrawlAttachments: bool | None = None
-    DocumentDataFieldName: str
-    DocumentTitleFieldName: str | None = None
-    ExcludeAttachmentFilePatterns: list[str] | None = None
-    FieldMappings: list[DataSourceToIndexFieldMapping] | None = None
-    IncludeAttachmentFilePatterns: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class WebCrawlerBasicAuthentication(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Credentials: str
-    Host: str
-    Port: int
-
-
-class WebCrawlerSeedUrlConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SeedUrls: list[str]
-    WebCrawlerMode: Literal["HOST_ONLY", "SUBDOMAINS", "EVERYTHING"] | None = None
-
-
-class WebCrawlerSiteMapsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SiteMaps: list[str]
-
-
-class WebCrawlerUrls(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SeedUrlConfiguration: WebCrawlerSeedUrlConfiguration | None = None
-    SiteMapsConfiguration: WebCrawlerSiteMapsConfiguration | None = None
-
-
-class DataSourceAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class ConfluenceAttachmentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttachmentFieldMappings: list[ConfluenceAttachmentToIndexFieldMapping] | None = None
-    CrawlAttachments: bool | None = None
-
-
-class ConfluenceBlogConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BlogFieldMappings: list[ConfluenceBlogToIndexFieldMapping] | None = None
-
-
-class ConfluencePageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PageFieldMappings: list[ConfluencePageToIndexFieldMapping] | None = None
-
-
-class ConfluenceSpaceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrawlArchivedSpaces: bool | None = None
-    CrawlPersonalSpaces: bool | None = None
-    ExcludeSpaces: list[str] | None = None
-    IncludeSpaces: list[str] | None = None
-    SpaceFieldMappings: list[ConfluenceSpaceToIndexFieldMapping] | None = None
-
-
-class DataSourceColumnConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChangeDetectingColumns: list[str]
-    DocumentDataColumnName: str
-    DocumentIdColumnName: str
-    DocumentTitleColumnName: str | None = None
-    FieldMappings: list[DataSourceToIndexFieldMapping] | None = None
-
-
-class DataSourceConfluenceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttachmentConfiguration: ConfluenceAttachmentConfiguration | None = None
-    BlogConfiguration: ConfluenceBlogConfiguration | None = None
-    ExclusionPatterns: list[str] | None = None
-    InclusionPatterns: list[str] | None = None
-    PageConfiguration: ConfluencePageConfiguration | None = None
-    SecretArn: str
-    ServerUrl: str
-    SpaceConfiguration: ConfluenceSpaceConfiguration | None = None
-    Version: Literal["CLOUD", "SERVER"]
-    VpcConfiguration: DataSourceVpcConfiguration | None = None
-
-
-class DataSourceDatabaseConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AclConfiguration: DataSourceAclConfiguration | None = None
-    ColumnConfiguration: DataSourceColumnConfiguration
-    ConnectionConfiguration: DataSourceConnectionConfiguration
-    DatabaseEngineType: Literal[
-        "RDS_AURORA_MYSQL", "RDS_AURORA_POSTGRESQL", "RDS_MYSQL", "RDS_POSTGRESQL"
-    ]
-    SqlConfiguration: DataSourceSqlConfiguration | None = None
-    VpcConfiguration: DataSourceVpcConfiguration | None = None
-
-
-class DataSourceGoogleDriveConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExcludeMimeTypes: list[str] | None = None
-    ExcludeSharedDrives: list[str] | None = None
-    ExcludeUserAccounts: list[str] | None = None
-    ExclusionPatterns: list[str] | None = None
-    FieldMappings: list[DataSourceToIndexFieldMapping] | None = None
-    InclusionPatterns: list[str] | None = None
-    SecretArn: str
-
-
-class DataSourceOneDriveUsers(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OneDriveUserList: list[str] | None = None
-    OneDriveUserS3Path: S3Path | None = None
-
-
-class DataSourceServiceNowConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthenticationType: Literal["HTTP_BASIC", "OAUTH2"] | None = None
-    HostUrl: str
-    KnowledgeArticleConfiguration: ServiceNowKnowledgeArticleConfiguration | None = None
-    SecretArn: str
-    ServiceCatalogConfiguration: ServiceNowServiceCatalogConfiguration | None = None
-    ServiceNowBuildVersion: Literal["LONDON", "OTHERS"]
-
-
-class DataSourceSharePointConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrawlAttachments: bool | None = None
-    DisableLocalGroups: bool | None = None
-    DocumentTitleFieldName: str | None = None
-    ExclusionPatterns: list[str] | None = None
-    FieldMappings: list[DataSourceToIndexFieldMapping] | None = None
-    InclusionPatterns: list[str] | None = None
-    SecretArn: str
-    SharePointVersion: Literal["SHAREPOINT_ONLINE", "SHAREPOINT_2013", "SHAREPOINT_2016"]
-    SslCertificateS3Path: S3Path | None = None
-    Urls: list[str]
-    UseChangeLog: bool | None = None
-    VpcConfiguration: DataSourceVpcConfiguration | None = None
-
-
-class DocumentAttributeCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConditionDocumentAttributeKey: str
-    ConditionOnValue: DocumentAttributeValue | None = None
-    Operator: Literal[
-        "GreaterThan",
-        "GreaterThanOrEquals",
-        "LessThan",
-        "LessThanOrEquals",
-        "Equals",
-        "NotEquals",
-        "Contains",
-        "NotContains",
-        "Exists",
-        "NotExists",
-        "BeginsWith",
-    ]
-
-
-class DocumentAttributeTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetDocumentAttributeKey: str
-    TargetDocumentAttributeValue: DocumentAttributeValue | None = None
-    TargetDocumentAttributeValueDeletion: bool | None = None
-
-
-class HookConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InvocationCondition: DocumentAttributeCondition | None = None
-    LambdaArn: str
-    S3Bucket: str
-
-
-class InlineCustomDocumentEnrichmentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Condition: DocumentAttributeCondition | None = None
-    DocumentContentDeletion: bool | None = None
-    Target: DocumentAttributeTarget | None = None
-
-
-class SalesforceKnowledgeArticleConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomKnowledgeArticleTypeConfigurations: (
-        list[SalesforceCustomKnowledgeArticleTypeConfiguration] | None
-    ) = None
-    IncludedStates: list[Literal["DRAFT", "PUBLISHED", "ARCHIVED"]]
-    StandardKnowledgeArticleTypeConfiguration: (
-        SalesforceStandardKnowledgeArticleTypeConfiguration | None
-    ) = None
-
-
-class WebCrawlerAuthenticationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BasicAuthentication: list[WebCrawlerBasicAuthentication] | None = None
-
-
-class DataSourceCustomDocumentEnrichmentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InlineConfigurations: list[InlineCustomDocumentEnrichmentConfiguration] | None = None
-    PostExtractionHookConfiguration: HookConfiguration | None = None
-    PreExtractionHookConfiguration: HookConfiguration | None = None
-    RoleArn: str | None = None
-
-
-class DataSourceOneDriveConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisableLocalGroups: bool | None = None
-    ExclusionPatterns: list[str] | None = None
-    FieldMappings: list[DataSourceToIndexFieldMapping] | None = None
-    InclusionPatterns: list[str] | None = None
-    OneDriveUsers: DataSourceOneDriveUsers
-    SecretArn: str
-    TenantDomain: str
-
-
-class DataSourceSalesforceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChatterFeedConfiguration: SalesforceChatterFeedConfiguration | None = None
-    CrawlAttachments: bool | None = None
-    ExcludeAttachmentFilePatterns: list[str] | None = None
-    IncludeAttachmentFilePatterns: list[str] | None = None
-    KnowledgeArticleConfiguration: SalesforceKnowledgeArticleConfiguration | None = None
-    SecretArn: str
-    ServerUrl: str
-    StandardObjectAttachmentConfiguration: (
-        SalesforceStandardObjectAttachmentConfiguration | None
-    ) = None
-    StandardObjectConfigurations: list[SalesforceStandardObjectConfiguration] | None = None
-
-
-class DataSourceWebCrawlerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthenticationConfiguration: WebCrawlerAuthenticationConfiguration | None = None
-    CrawlDepth: int | None = None
-    MaxContentSizePerPageInMegaBytes: float | None = None
-    MaxLinksPerPage: int | None = None
-    MaxUrlsPerMinuteCrawlRate: int | None = None
-    ProxyConfiguration: DataSourceProxyConfiguration | None = None
-    UrlExclusionPatterns: list[str] | None = None
-    UrlInclusionPatterns: list[str] | None = None
-    Urls: WebCrawlerUrls
-
-
-class DataSourceDataSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConfluenceConfiguration: DataSourceConfluenceConfiguration | None = None
-    DatabaseConfiguration: DataSourceDatabaseConfiguration | None = None
-    GoogleDriveConfiguration: DataSourceGoogleDriveConfiguration | None = None
-    OneDriveConfiguration: DataSourceOneDriveConfiguration | None = None
-    S3Configuration: S3DataSourceConfiguration | None = None
-    SalesforceConfiguration: DataSourceSalesforceConfiguration | None = None
-    ServiceNowConfiguration: DataSourceServiceNowConfiguration | None = None
-    SharePointConfiguration: DataSourceSharePointConfiguration | None = None
-    TemplateConfiguration: DataSourceTemplateConfiguration | None = None
-    WebCrawlerConfiguration: DataSourceWebCrawlerConfiguration | None = None
-    WorkDocsConfiguration: DataSourceWorkDocsConfiguration | None = None
-
-
-class DataSourceProps(DeferredModel):
-    CustomDocumentEnrichmentConfiguration: (
-        DataSourceCustomDocumentEnrichmentConfiguration | None
-    ) = None
-    DataSourceConfiguration: DataSourceDataSourceConfiguration | None = None
-    Description: str | None = None
-    IndexId: str
-    LanguageCode: str | None = None
-    Name: str
-    RoleArn: str | None = None
-    Schedule: str | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal[
-        "S3",
-        "SHAREPOINT",
-        "SALESFORCE",
-        "ONEDRIVE",
-        "SERVICENOW",
-        "DATABASE",
-        "CUSTOM",
-        "CONFLUENCE",
-        "GOOGLEDRIVE",
-        "WEBCRAWLER",
-        "WORKDOCS",
-        "TEMPLATE",
-    ]
-
+# The pydantic models live in _data_source_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_source_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConfluenceAttachmentConfiguration",
+        "ConfluenceAttachmentToIndexFieldMapping",
+        "ConfluenceBlogConfiguration",
+        "ConfluenceBlogToIndexFieldMapping",
+        "ConfluencePageConfiguration",
+        "ConfluencePageToIndexFieldMapping",
+        "ConfluenceSpaceConfiguration",
+        "ConfluenceSpaceToIndexFieldMapping",
+        "DataSourceAccessControlListConfiguration",
+        "DataSourceAclConfiguration",
+        "DataSourceAttributes",
+        "DataSourceColumnConfiguration",
+        "DataSourceConfluenceConfiguration",
+        "DataSourceConnectionConfiguration",
+        "DataSourceCustomDocumentEnrichmentConfiguration",
+        "DataSourceDataSourceConfiguration",
+        "DataSourceDatabaseConfiguration",
+        "DataSourceDocumentsMetadataConfiguration",
+        "DataSourceGoogleDriveConfiguration",
+        "DataSourceOneDriveConfiguration",
+        "DataSourceOneDriveUsers",
+        "DataSourceProps",
+        "DataSourceProxyConfiguration",
+        "DataSourceSalesforceConfiguration",
+        "DataSourceServiceNowConfiguration",
+        "DataSourceSharePointConfiguration",
+        "DataSourceSqlConfiguration",
+        "DataSourceTemplateConfiguration",
+        "DataSourceToIndexFieldMapping",
+        "DataSourceVpcConfiguration",
+        "DataSourceWebCrawlerConfiguration",
+        "DataSourceWorkDocsConfiguration",
+        "DocumentAttributeCondition",
+        "DocumentAttributeTarget",
+        "DocumentAttributeValue",
+        "HookConfiguration",
+        "InlineCustomDocumentEnrichmentConfiguration",
+        "S3DataSourceConfiguration",
+        "S3Path",
+        "SalesforceChatterFeedConfiguration",
+        "SalesforceCustomKnowledgeArticleTypeConfiguration",
+        "SalesforceKnowledgeArticleConfiguration",
+        "SalesforceStandardKnowledgeArticleTypeConfiguration",
+        "SalesforceStandardObjectAttachmentConfiguration",
+        "SalesforceStandardObjectConfiguration",
+        "ServiceNowKnowledgeArticleConfiguration",
+        "ServiceNowServiceCatalogConfiguration",
+        "Tag",
+        "WebCrawlerAuthenticationConfiguration",
+        "WebCrawlerBasicAuthentication",
+        "WebCrawlerSeedUrlConfiguration",
+        "WebCrawlerSiteMapsConfiguration",
+        "WebCrawlerUrls",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -2387,8 +1895,10 @@ class DataSource(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataSourceProps
-    attributes_model: ClassVar[type[BaseModel]] = DataSourceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DataSourceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataSourceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

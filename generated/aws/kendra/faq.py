@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._faq_models import (
+        FaqAttributes as FaqAttributes,
+        FaqProps as FaqProps,
+        FaqS3Path as FaqS3Path,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Faq",
@@ -25,40 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _faq_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_faq_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FaqAttributes",
+        "FaqProps",
+        "FaqS3Path",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FaqS3Path(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    Key: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class FaqAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class FaqProps(DeferredModel):
-    Description: str | None = None
-    FileFormat: Literal["CSV", "CSV_WITH_HEADER", "JSON"] | None = None
-    IndexId: str
-    LanguageCode: str | None = None
-    Name: str
-    RoleArn: str
-    S3Path: FaqS3Path
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -199,8 +190,8 @@ class Faq(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FaqProps
-    attributes_model: ClassVar[type[BaseModel]] = FaqAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FaqProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FaqAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

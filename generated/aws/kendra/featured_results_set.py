@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._featured_results_set_models import (
+        FeaturedDocument as FeaturedDocument,
+        FeaturedResultsSetAttributes as FeaturedResultsSetAttributes,
+        FeaturedResultsSetProps as FeaturedResultsSetProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "FeaturedDocument",
@@ -25,38 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _featured_results_set_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_featured_results_set_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FeaturedDocument",
+        "FeaturedResultsSetAttributes",
+        "FeaturedResultsSetProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FeaturedDocument(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class FeaturedResultsSetAttributes(DeferredModel):
-    Arn: str | None = None
-    FeaturedResultsSetId: str | None = None
-
-
-class FeaturedResultsSetProps(DeferredModel):
-    Description: str | None = None
-    FeaturedDocuments: list[FeaturedDocument] | None = None
-    FeaturedResultsSetName: str
-    IndexId: str
-    QueryTexts: list[str] | None = None
-    Status: Literal["ACTIVE", "INACTIVE"] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -174,8 +167,12 @@ class FeaturedResultsSet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FeaturedResultsSetProps
-    attributes_model: ClassVar[type[BaseModel]] = FeaturedResultsSetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FeaturedResultsSetProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FeaturedResultsSetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

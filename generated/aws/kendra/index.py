@@ -8,12 +8,29 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._index_models import (
+        CapacityUnitsConfiguration as CapacityUnitsConfiguration,
+        DocumentMetadataConfiguration as DocumentMetadataConfiguration,
+        IndexAttributes as IndexAttributes,
+        IndexJsonTokenTypeConfiguration as IndexJsonTokenTypeConfiguration,
+        IndexJwtTokenTypeConfiguration as IndexJwtTokenTypeConfiguration,
+        IndexProps as IndexProps,
+        IndexRelevance as IndexRelevance,
+        IndexSearch as IndexSearch,
+        IndexServerSideEncryptionConfiguration as IndexServerSideEncryptionConfiguration,
+        Tag as Tag,
+        UserTokenConfiguration as UserTokenConfiguration,
+        ValueImportanceItem as ValueImportanceItem,
+    )
 
 __all__ = [
     "CapacityUnitsConfiguration",
@@ -41,117 +58,30 @@ __all__ = [
     "ValueImportanceItemDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _index_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_index_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CapacityUnitsConfiguration",
+        "DocumentMetadataConfiguration",
+        "IndexAttributes",
+        "IndexJsonTokenTypeConfiguration",
+        "IndexJwtTokenTypeConfiguration",
+        "IndexProps",
+        "IndexRelevance",
+        "IndexSearch",
+        "IndexServerSideEncryptionConfiguration",
+        "Tag",
+        "UserTokenConfiguration",
+        "ValueImportanceItem",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CapacityUnitsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    QueryCapacityUnits: int
-    StorageCapacityUnits: int
-
-
-class IndexJsonTokenTypeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupAttributeField: str
-    UserNameAttributeField: str
-
-
-class IndexJwtTokenTypeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClaimRegex: str | None = None
-    GroupAttributeField: str | None = None
-    Issuer: str | None = None
-    KeyLocation: Literal["URL", "SECRET_MANAGER"]
-    SecretManagerArn: str | None = None
-    URL: str | None = None
-    UserNameAttributeField: str | None = None
-
-
-class IndexSearch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Displayable: bool | None = None
-    Facetable: bool | None = None
-    Searchable: bool | None = None
-    Sortable: bool | None = None
-
-
-class IndexServerSideEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class UserTokenConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    JsonTokenTypeConfiguration: IndexJsonTokenTypeConfiguration | None = None
-    JwtTokenTypeConfiguration: IndexJwtTokenTypeConfiguration | None = None
-
-
-class ValueImportanceItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: int | None = None
-
-
-class IndexAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class IndexRelevance(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Duration: str | None = None
-    Freshness: bool | None = None
-    Importance: int | None = None
-    RankOrder: Literal["ASCENDING", "DESCENDING"] | None = None
-    ValueImportanceItems: list[ValueImportanceItem] | None = None
-
-
-class DocumentMetadataConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Relevance: IndexRelevance | None = None
-    Search: IndexSearch | None = None
-    Type: Literal["STRING_VALUE", "STRING_LIST_VALUE", "LONG_VALUE", "DATE_VALUE"]
-
-
-class IndexProps(DeferredModel):
-    CapacityUnits: CapacityUnitsConfiguration | None = None
-    Description: str | None = None
-    DocumentMetadataConfigurations: list[DocumentMetadataConfiguration] | None = None
-    Edition: Literal["DEVELOPER_EDITION", "ENTERPRISE_EDITION", "GEN_AI_ENTERPRISE_EDITION"]
-    Name: str
-    RoleArn: str
-    ServerSideEncryptionConfiguration: IndexServerSideEncryptionConfiguration | None = None
-    Tags: list[Tag] | None = None
-    UserContextPolicy: Literal["ATTRIBUTE_FILTER", "USER_TOKEN"] | None = None
-    UserTokenConfigurations: list[UserTokenConfiguration] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -487,8 +417,8 @@ class Index(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IndexProps
-    attributes_model: ClassVar[type[BaseModel]] = IndexAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IndexProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IndexAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

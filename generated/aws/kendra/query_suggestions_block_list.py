@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._query_suggestions_block_list_models import (
+        QuerySuggestionsBlockListAttributes as QuerySuggestionsBlockListAttributes,
+        QuerySuggestionsBlockListProps as QuerySuggestionsBlockListProps,
+        S3Path as S3Path,
+        Tag as Tag,
+    )
 
 __all__ = [
     "QuerySuggestionsBlockList",
@@ -25,38 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _query_suggestions_block_list_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_query_suggestions_block_list_models"
+_MODEL_NAMES = frozenset(
+    {
+        "QuerySuggestionsBlockListAttributes",
+        "QuerySuggestionsBlockListProps",
+        "S3Path",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class S3Path(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    Key: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class QuerySuggestionsBlockListAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class QuerySuggestionsBlockListProps(DeferredModel):
-    Description: str | None = None
-    IndexId: str
-    Name: str
-    RoleArn: str
-    SourceS3Path: S3Path
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -185,8 +178,12 @@ class QuerySuggestionsBlockList(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = QuerySuggestionsBlockListProps
-    attributes_model: ClassVar[type[BaseModel]] = QuerySuggestionsBlockListAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "QuerySuggestionsBlockListProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "QuerySuggestionsBlockListAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

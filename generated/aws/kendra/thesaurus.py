@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._thesaurus_models import (
+        S3Path as S3Path,
+        Tag as Tag,
+        ThesaurusAttributes as ThesaurusAttributes,
+        ThesaurusProps as ThesaurusProps,
+    )
 
 __all__ = [
     "S3Path",
@@ -25,38 +34,22 @@ __all__ = [
     "ThesaurusProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _thesaurus_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_thesaurus_models"
+_MODEL_NAMES = frozenset(
+    {
+        "S3Path",
+        "Tag",
+        "ThesaurusAttributes",
+        "ThesaurusProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class S3Path(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    Key: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ThesaurusAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class ThesaurusProps(DeferredModel):
-    Description: str | None = None
-    IndexId: str
-    Name: str
-    RoleArn: str
-    SourceS3Path: S3Path
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -188,8 +181,10 @@ class Thesaurus(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ThesaurusProps
-    attributes_model: ClassVar[type[BaseModel]] = ThesaurusAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ThesaurusProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ThesaurusAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

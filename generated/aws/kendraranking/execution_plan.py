@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._execution_plan_models import (
+        CapacityUnitsConfiguration as CapacityUnitsConfiguration,
+        ExecutionPlanAttributes as ExecutionPlanAttributes,
+        ExecutionPlanProps as ExecutionPlanProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CapacityUnitsConfiguration",
@@ -25,35 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _execution_plan_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_execution_plan_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CapacityUnitsConfiguration",
+        "ExecutionPlanAttributes",
+        "ExecutionPlanProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CapacityUnitsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RescoreCapacityUnits: int
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ExecutionPlanAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class ExecutionPlanProps(DeferredModel):
-    CapacityUnits: CapacityUnitsConfiguration | None = None
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -162,8 +158,10 @@ class ExecutionPlan(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ExecutionPlanProps
-    attributes_model: ClassVar[type[BaseModel]] = ExecutionPlanAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ExecutionPlanProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ExecutionPlanAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

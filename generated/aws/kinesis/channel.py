@@ -8,12 +8,32 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._channel_models import (
+        ChannelAttributes as ChannelAttributes,
+        ChannelDeadLetterQueueS3Configuration as ChannelDeadLetterQueueS3Configuration,
+        ChannelEncryptionConfiguration as ChannelEncryptionConfiguration,
+        ChannelLoggingConfiguration as ChannelLoggingConfiguration,
+        ChannelPartitionSpec as ChannelPartitionSpec,
+        ChannelProps as ChannelProps,
+        ChannelRecordConfiguration as ChannelRecordConfiguration,
+        ChannelS3DestinationConfiguration as ChannelS3DestinationConfiguration,
+        ChannelS3TablesDestinationConfiguration as ChannelS3TablesDestinationConfiguration,
+        CloudWatchLogsConfiguration as CloudWatchLogsConfiguration,
+        PartitionField as PartitionField,
+        S3StorageConfiguration as S3StorageConfiguration,
+        S3TableConfiguration as S3TableConfiguration,
+        StreamConfiguration as StreamConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Channel",
@@ -47,138 +67,33 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _channel_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_channel_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ChannelAttributes",
+        "ChannelDeadLetterQueueS3Configuration",
+        "ChannelEncryptionConfiguration",
+        "ChannelLoggingConfiguration",
+        "ChannelPartitionSpec",
+        "ChannelProps",
+        "ChannelRecordConfiguration",
+        "ChannelS3DestinationConfiguration",
+        "ChannelS3TablesDestinationConfiguration",
+        "CloudWatchLogsConfiguration",
+        "PartitionField",
+        "S3StorageConfiguration",
+        "S3TableConfiguration",
+        "StreamConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ChannelDeadLetterQueueS3Configuration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketARN: str
-    ErrorOutputPrefix: str | None = None
-    ExpectedBucketOwner: str
-
-
-class ChannelEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionType: Literal["KMS"]
-    KeyId: str
-
-
-class ChannelRecordConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GSRSchemaARN: str | None = None
-    RecordFormatType: Literal["GSR_JSON", "JSON", "STRING", "BYTE_ARRAY"]
-
-
-class CloudWatchLogsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-    LogGroupName: str | None = None
-    LogStreamName: str | None = None
-
-
-class PartitionField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceName: str
-    Transform: Literal["TIME_HOUR"]
-
-
-class S3StorageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketARN: str
-    CompressionType: Literal["NONE", "GZIP", "ZSTD"]
-    ExpectedBucketOwner: str
-    OutputKeyTemplate: str | None = None
-    StorageClass: Literal["STANDARD", "INTELLIGENT_TIERING", "GLACIER_IR"] | None = None
-
-
-class StreamConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RecordConfiguration: ChannelRecordConfiguration
-    StreamARN: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ChannelAttributes(DeferredModel):
-    ChannelARN: str | None = None
-    ChannelCreationTimestamp: str | None = None
-    ChannelId: str | None = None
-    ChannelStatus: Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "FAILED"] | None = None
-
-
-class ChannelLoggingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogs: CloudWatchLogsConfiguration
-
-
-class ChannelPartitionSpec(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PartitionFields: list[PartitionField]
-
-
-class ChannelS3DestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataFreshnessInSeconds: int | None = None
-    DeadLetterQueueS3Configuration: ChannelDeadLetterQueueS3Configuration | None = None
-    StorageConfiguration: S3StorageConfiguration
-
-
-class S3TableConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CompressionType: Literal["NONE", "ZSTD", "SNAPPY"]
-    Namespace: str
-    PartitionSpec: ChannelPartitionSpec | None = None
-    TableBucketARN: str
-    TableName: str
-
-
-class ChannelS3TablesDestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataFreshnessInSeconds: int | None = None
-    DeadLetterQueueS3Configuration: ChannelDeadLetterQueueS3Configuration
-    S3TablesConfigurationList: list[S3TableConfiguration]
-
-
-class ChannelProps(DeferredModel):
-    ChannelName: str
-    EncryptionConfiguration: ChannelEncryptionConfiguration | None = None
-    LoggingConfiguration: ChannelLoggingConfiguration | None = None
-    S3DestinationConfiguration: ChannelS3DestinationConfiguration | None = None
-    S3TablesDestinationConfiguration: ChannelS3TablesDestinationConfiguration | None = None
-    ServiceExecutionRoleARN: str
-    StreamConfigurationList: list[StreamConfiguration]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -626,8 +541,10 @@ class Channel(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ChannelProps
-    attributes_model: ClassVar[type[BaseModel]] = ChannelAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ChannelProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ChannelAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

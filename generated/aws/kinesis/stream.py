@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._stream_models import (
+        StreamAttributes as StreamAttributes,
+        StreamProps as StreamProps,
+        StreamStreamEncryption as StreamStreamEncryption,
+        StreamStreamModeDetails as StreamStreamModeDetails,
+        StreamWarmThroughputObject as StreamWarmThroughputObject,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Stream",
@@ -29,71 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _stream_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_stream_models"
+_MODEL_NAMES = frozenset(
+    {
+        "StreamAttributes",
+        "StreamProps",
+        "StreamStreamEncryption",
+        "StreamStreamModeDetails",
+        "StreamWarmThroughputObject",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class StreamStreamEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionType: Literal["KMS"]
-    KeyId: str
-
-
-class StreamStreamModeDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StreamMode: Literal["ON_DEMAND", "PROVISIONED"]
-
-
-class StreamWarmThroughputObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CurrentMiBps: int | None = None
-    TargetMiBps: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class StreamAttributes(DeferredModel):
-    Arn: str | None = None
-    WarmThroughputObject: StreamWarmThroughputObject | None = None
-
-
-class StreamProps(DeferredModel):
-    DesiredShardLevelMetrics: (
-        list[
-            Literal[
-                "IncomingBytes",
-                "IncomingRecords",
-                "OutgoingBytes",
-                "OutgoingRecords",
-                "WriteProvisionedThroughputExceeded",
-                "ReadProvisionedThroughputExceeded",
-                "IteratorAgeMilliseconds",
-                "ALL",
-            ]
-        ]
-        | None
-    ) = None
-    MaxRecordSizeInKiB: int | None = None
-    Name: str | None = None
-    RecordDistributionStrategy: Literal["AUTO", "USER_PARTITION_KEY"] | None = None
-    RetentionPeriodHours: int | None = None
-    ShardCount: int | None = None
-    StreamEncryption: StreamStreamEncryption | None = None
-    StreamModeDetails: StreamStreamModeDetails | None = None
-    Tags: list[Tag] | None = None
-    WarmThroughputMiBps: int | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -248,8 +212,10 @@ class Stream(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = StreamProps
-    attributes_model: ClassVar[type[BaseModel]] = StreamAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StreamProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "StreamAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

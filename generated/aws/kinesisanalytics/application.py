@@ -8,12 +8,31 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._application_models import (
+        ApplicationAttributes as ApplicationAttributes,
+        ApplicationCSVMappingParameters as ApplicationCSVMappingParameters,
+        ApplicationInputLambdaProcessor as ApplicationInputLambdaProcessor,
+        ApplicationInputParallelism as ApplicationInputParallelism,
+        ApplicationInputProcessingConfiguration as ApplicationInputProcessingConfiguration,
+        ApplicationInputSchema as ApplicationInputSchema,
+        ApplicationJSONMappingParameters as ApplicationJSONMappingParameters,
+        ApplicationKinesisFirehoseInput as ApplicationKinesisFirehoseInput,
+        ApplicationKinesisStreamsInput as ApplicationKinesisStreamsInput,
+        ApplicationMappingParameters as ApplicationMappingParameters,
+        ApplicationProps as ApplicationProps,
+        ApplicationRecordFormat as ApplicationRecordFormat,
+        Input as Input,
+        RecordColumn as RecordColumn,
+    )
 
 __all__ = [
     "Application",
@@ -45,118 +64,32 @@ __all__ = [
     "RecordColumnDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _application_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_application_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApplicationAttributes",
+        "ApplicationCSVMappingParameters",
+        "ApplicationInputLambdaProcessor",
+        "ApplicationInputParallelism",
+        "ApplicationInputProcessingConfiguration",
+        "ApplicationInputSchema",
+        "ApplicationJSONMappingParameters",
+        "ApplicationKinesisFirehoseInput",
+        "ApplicationKinesisStreamsInput",
+        "ApplicationMappingParameters",
+        "ApplicationProps",
+        "ApplicationRecordFormat",
+        "Input",
+        "RecordColumn",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ApplicationCSVMappingParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RecordColumnDelimiter: str
-    RecordRowDelimiter: str
-
-
-class ApplicationInputLambdaProcessor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceARN: str
-    RoleARN: str
-
-
-class ApplicationInputParallelism(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Count: int | None = None
-
-
-class ApplicationInputProcessingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputLambdaProcessor: ApplicationInputLambdaProcessor | None = None
-
-
-class ApplicationJSONMappingParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RecordRowPath: str
-
-
-class ApplicationKinesisFirehoseInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceARN: str
-    RoleARN: str
-
-
-class ApplicationKinesisStreamsInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceARN: str
-    RoleARN: str
-
-
-class ApplicationMappingParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CSVMappingParameters: ApplicationCSVMappingParameters | None = None
-    JSONMappingParameters: ApplicationJSONMappingParameters | None = None
-
-
-class ApplicationRecordFormat(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MappingParameters: ApplicationMappingParameters | None = None
-    RecordFormatType: str
-
-
-class RecordColumn(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Mapping: str | None = None
-    Name: str
-    SqlType: str
-
-
-class ApplicationAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class ApplicationInputSchema(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RecordColumns: list[RecordColumn]
-    RecordEncoding: str | None = None
-    RecordFormat: ApplicationRecordFormat
-
-
-class Input(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputParallelism: ApplicationInputParallelism | None = None
-    InputProcessingConfiguration: ApplicationInputProcessingConfiguration | None = None
-    InputSchema: ApplicationInputSchema
-    KinesisFirehoseInput: ApplicationKinesisFirehoseInput | None = None
-    KinesisStreamsInput: ApplicationKinesisStreamsInput | None = None
-    NamePrefix: str
-
-
-class ApplicationProps(DeferredModel):
-    ApplicationCode: str | None = None
-    ApplicationDescription: str | None = None
-    ApplicationName: str | None = None
-    Inputs: list[Input]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -410,8 +343,10 @@ class Application(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApplicationProps
-    attributes_model: ClassVar[type[BaseModel]] = ApplicationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ApplicationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

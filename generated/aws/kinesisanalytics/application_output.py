@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._application_output_models import (
+        ApplicationOutputAttributes as ApplicationOutputAttributes,
+        ApplicationOutputDestinationSchema as ApplicationOutputDestinationSchema,
+        ApplicationOutputKinesisFirehoseOutput as ApplicationOutputKinesisFirehoseOutput,
+        ApplicationOutputKinesisStreamsOutput as ApplicationOutputKinesisStreamsOutput,
+        ApplicationOutputLambdaOutput as ApplicationOutputLambdaOutput,
+        ApplicationOutputOutput as ApplicationOutputOutput,
+        ApplicationOutputProps as ApplicationOutputProps,
+    )
 
 __all__ = [
     "ApplicationOutput",
@@ -31,59 +43,25 @@ __all__ = [
     "ApplicationOutputProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _application_output_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_application_output_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApplicationOutputAttributes",
+        "ApplicationOutputDestinationSchema",
+        "ApplicationOutputKinesisFirehoseOutput",
+        "ApplicationOutputKinesisStreamsOutput",
+        "ApplicationOutputLambdaOutput",
+        "ApplicationOutputOutput",
+        "ApplicationOutputProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ApplicationOutputDestinationSchema(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RecordFormatType: str | None = None
-
-
-class ApplicationOutputKinesisFirehoseOutput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceARN: str
-    RoleARN: str
-
-
-class ApplicationOutputKinesisStreamsOutput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceARN: str
-    RoleARN: str
-
-
-class ApplicationOutputLambdaOutput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceARN: str
-    RoleARN: str
-
-
-class ApplicationOutputOutput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationSchema: ApplicationOutputDestinationSchema
-    KinesisFirehoseOutput: ApplicationOutputKinesisFirehoseOutput | None = None
-    KinesisStreamsOutput: ApplicationOutputKinesisStreamsOutput | None = None
-    LambdaOutput: ApplicationOutputLambdaOutput | None = None
-    Name: str | None = None
-
-
-class ApplicationOutputAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class ApplicationOutputProps(DeferredModel):
-    ApplicationName: str
-    Output: ApplicationOutputOutput
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -207,8 +185,12 @@ class ApplicationOutput(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApplicationOutputProps
-    attributes_model: ClassVar[type[BaseModel]] = ApplicationOutputAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationOutputProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationOutputAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

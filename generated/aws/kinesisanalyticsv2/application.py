@@ -6,14 +6,61 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._application_models import (
+        ApplicationApplicationCodeConfiguration as ApplicationApplicationCodeConfiguration,
+        ApplicationApplicationConfiguration as ApplicationApplicationConfiguration,
+        ApplicationApplicationEncryptionConfiguration as ApplicationApplicationEncryptionConfiguration,
+        ApplicationApplicationMaintenanceConfiguration as ApplicationApplicationMaintenanceConfiguration,
+        ApplicationApplicationRestoreConfiguration as ApplicationApplicationRestoreConfiguration,
+        ApplicationApplicationSnapshotConfiguration as ApplicationApplicationSnapshotConfiguration,
+        ApplicationApplicationSystemRollbackConfiguration as ApplicationApplicationSystemRollbackConfiguration,
+        ApplicationAttributes as ApplicationAttributes,
+        ApplicationCSVMappingParameters as ApplicationCSVMappingParameters,
+        ApplicationCatalogConfiguration as ApplicationCatalogConfiguration,
+        ApplicationCheckpointConfiguration as ApplicationCheckpointConfiguration,
+        ApplicationCodeContent as ApplicationCodeContent,
+        ApplicationDeployAsApplicationConfiguration as ApplicationDeployAsApplicationConfiguration,
+        ApplicationEnvironmentProperties as ApplicationEnvironmentProperties,
+        ApplicationFlinkApplicationConfiguration as ApplicationFlinkApplicationConfiguration,
+        ApplicationFlinkRunConfiguration as ApplicationFlinkRunConfiguration,
+        ApplicationGlueDataCatalogConfiguration as ApplicationGlueDataCatalogConfiguration,
+        ApplicationInputLambdaProcessor as ApplicationInputLambdaProcessor,
+        ApplicationInputParallelism as ApplicationInputParallelism,
+        ApplicationInputProcessingConfiguration as ApplicationInputProcessingConfiguration,
+        ApplicationInputSchema as ApplicationInputSchema,
+        ApplicationJSONMappingParameters as ApplicationJSONMappingParameters,
+        ApplicationKinesisFirehoseInput as ApplicationKinesisFirehoseInput,
+        ApplicationKinesisStreamsInput as ApplicationKinesisStreamsInput,
+        ApplicationMappingParameters as ApplicationMappingParameters,
+        ApplicationMavenReference as ApplicationMavenReference,
+        ApplicationMonitoringConfiguration as ApplicationMonitoringConfiguration,
+        ApplicationParallelismConfiguration as ApplicationParallelismConfiguration,
+        ApplicationProps as ApplicationProps,
+        ApplicationRecordFormat as ApplicationRecordFormat,
+        ApplicationRunConfiguration as ApplicationRunConfiguration,
+        ApplicationS3ContentLocation as ApplicationS3ContentLocation,
+        ApplicationSqlApplicationConfiguration as ApplicationSqlApplicationConfiguration,
+        ApplicationZeppelinApplicationConfiguration as ApplicationZeppelinApplicationConfiguration,
+        CustomArtifactConfiguration as CustomArtifactConfiguration,
+        Input as Input,
+        PropertyGroup as PropertyGroup,
+        RecordColumn as RecordColumn,
+        S3ContentBaseLocation as S3ContentBaseLocation,
+        Tag as Tag,
+        VpcConfiguration as VpcConfiguration,
+        ZeppelinMonitoringConfiguration as ZeppelinMonitoringConfiguration,
+    )
 
 __all__ = [
     "Application",
@@ -101,374 +148,60 @@ __all__ = [
     "ZeppelinMonitoringConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class ApplicationApplicationEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KeyId: str | None = None
-    KeyType: Literal["AWS_OWNED_KEY", "CUSTOMER_MANAGED_KEY"]
-
-
-class ApplicationApplicationMaintenanceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationMaintenanceWindowStartTime: str
-
-
-class ApplicationApplicationRestoreConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationRestoreType: Literal[
-        "SKIP_RESTORE_FROM_SNAPSHOT", "RESTORE_FROM_LATEST_SNAPSHOT", "RESTORE_FROM_CUSTOM_SNAPSHOT"
-    ]
-    SnapshotName: str | None = None
-
-
-class ApplicationApplicationSnapshotConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SnapshotsEnabled: bool
-
-
-class ApplicationApplicationSystemRollbackConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RollbackEnabled: bool
-
-
-class ApplicationCSVMappingParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RecordColumnDelimiter: str
-    RecordRowDelimiter: str
-
-
-class ApplicationCheckpointConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CheckpointInterval: int | None = None
-    CheckpointingEnabled: bool | None = None
-    ConfigurationType: Literal["DEFAULT", "CUSTOM"]
-    MinPauseBetweenCheckpoints: int | None = None
-
-
-class ApplicationFlinkRunConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowNonRestoredState: bool | None = None
-
-
-class ApplicationGlueDataCatalogConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatabaseARN: str | None = None
-
-
-class ApplicationInputLambdaProcessor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceARN: str
-
-
-class ApplicationInputParallelism(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Count: int | None = None
-
-
-class ApplicationInputProcessingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputLambdaProcessor: ApplicationInputLambdaProcessor | None = None
-
-
-class ApplicationJSONMappingParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RecordRowPath: str
-
-
-class ApplicationKinesisFirehoseInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceARN: str
-
-
-class ApplicationKinesisStreamsInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceARN: str
-
-
-class ApplicationMappingParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CSVMappingParameters: ApplicationCSVMappingParameters | None = None
-    JSONMappingParameters: ApplicationJSONMappingParameters | None = None
-
-
-class ApplicationMavenReference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ArtifactId: str
-    GroupId: str
-    Version: str
-
-
-class ApplicationMonitoringConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConfigurationType: Literal["DEFAULT", "CUSTOM"]
-    LogLevel: Literal["DEBUG", "INFO", "WARN", "ERROR"] | None = None
-    MetricsLevel: Literal["APPLICATION", "OPERATOR", "PARALLELISM", "TASK"] | None = None
-
-
-class ApplicationParallelismConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoScalingEnabled: bool | None = None
-    ConfigurationType: Literal["CUSTOM", "DEFAULT"]
-    Parallelism: int | None = None
-    ParallelismPerKPU: int | None = None
-
-
-class ApplicationRecordFormat(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MappingParameters: ApplicationMappingParameters | None = None
-    RecordFormatType: Literal["CSV", "JSON"]
-
-
-class ApplicationRunConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationRestoreConfiguration: ApplicationApplicationRestoreConfiguration | None = None
-    FlinkRunConfiguration: ApplicationFlinkRunConfiguration | None = None
-
-
-class ApplicationS3ContentLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketARN: str
-    FileKey: str
-    ObjectVersion: str | None = None
-
-
-class CustomArtifactConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ArtifactType: Literal["DEPENDENCY_JAR", "UDF"]
-    MavenReference: ApplicationMavenReference | None = None
-    S3ContentLocation: ApplicationS3ContentLocation | None = None
-
-
-class PropertyGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PropertyGroupId: str | None = None
-    PropertyMap: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class RecordColumn(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Mapping: str | None = None
-    Name: str
-    SqlType: str
-
-
-class S3ContentBaseLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BasePath: str | None = None
-    BucketARN: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VpcConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
-
-
-class ZeppelinMonitoringConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogLevel: Literal["DEBUG", "INFO", "WARN", "ERROR"] | None = None
-
-
-class ApplicationAttributes(DeferredModel):
-    pass
-
-
-class ApplicationCatalogConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GlueDataCatalogConfiguration: ApplicationGlueDataCatalogConfiguration | None = None
-
-
-class ApplicationCodeContent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3ContentLocation: ApplicationS3ContentLocation | None = None
-    TextContent: str | None = None
-    ZipFileContent: str | None = None
-
-
-class ApplicationDeployAsApplicationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3ContentLocation: S3ContentBaseLocation
-
-
-class ApplicationEnvironmentProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PropertyGroups: list[PropertyGroup] | None = None
-
-
-class ApplicationFlinkApplicationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CheckpointConfiguration: ApplicationCheckpointConfiguration | None = None
-    MonitoringConfiguration: ApplicationMonitoringConfiguration | None = None
-    ParallelismConfiguration: ApplicationParallelismConfiguration | None = None
-
-
-class ApplicationInputSchema(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RecordColumns: list[RecordColumn]
-    RecordEncoding: Literal["UTF-8"] | None = None
-    RecordFormat: ApplicationRecordFormat
-
-
-class ApplicationZeppelinApplicationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogConfiguration: ApplicationCatalogConfiguration | None = None
-    CustomArtifactsConfiguration: list[CustomArtifactConfiguration] | None = None
-    DeployAsApplicationConfiguration: ApplicationDeployAsApplicationConfiguration | None = None
-    MonitoringConfiguration: ZeppelinMonitoringConfiguration | None = None
-
-
-class Input(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputParallelism: ApplicationInputParallelism | None = None
-    InputProcessingConfiguration: ApplicationInputProcessingConfiguration | None = None
-    InputSchema: ApplicationInputSchema
-    KinesisFirehoseInput: ApplicationKinesisFirehoseInput | None = None
-    KinesisStreamsInput: ApplicationKinesisStreamsInput | None = None
-    NamePrefix: str
-
-
-class ApplicationApplicationCodeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CodeContent: ApplicationCodeContent
-    CodeContentType: Literal["PLAINTEXT", "ZIPFILE"]
-
-
-class ApplicationSqlApplicationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Inputs: list[Input] | None = None
-
-
-class ApplicationApplicationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationCodeConfiguration: ApplicationApplicationCodeConfiguration | None = None
-    ApplicationEncryptionConfiguration: ApplicationApplicationEncryptionConfiguration | None = None
-    ApplicationSnapshotConfiguration: ApplicationApplicationSnapshotConfiguration | None = None
-    ApplicationSystemRollbackConfiguration: (
-        ApplicationApplicationSystemRollbackConfiguration | None
-    ) = None
-    EnvironmentProperties: ApplicationEnvironmentProperties | None = None
-    FlinkApplicationConfiguration: ApplicationFlinkApplicationConfiguration | None = None
-    SqlApplicationConfiguration: ApplicationSqlApplicationConfiguration | None = None
-    VpcConfigurations: list[VpcConfiguration] | None = None
-    ZeppelinApplicationConfiguration: ApplicationZeppelinApplicationConfiguration | None = None
-
-
-class ApplicationProps(DeferredModel):
-    ApplicationConfiguration: ApplicationApplicationConfiguration | None = None
-    ApplicationDescription: str | None = None
-    ApplicationMaintenanceConfiguration: ApplicationApplicationMaintenanceConfiguration | None = (
-        None
-    )
-    ApplicationMode: Literal["INTERACTIVE", "STREAMING"] | None = None
-    ApplicationName: str | None = None
-    RunConfiguration: ApplicationRunConfiguration | None = None
-    RuntimeEnvironment: Literal[
-        "FLINK-1_11",
-        "FLINK-1_13",
-        "FLINK-1_15",
-        "FLINK-1_18",
-        "FLINK-1_19",
-        "FLINK-1_20",
-        "FLINK-1_6",
-        "FLINK-1_8",
-        "FLINK-2_2",
-        "FLINK-2_3",
-        "SQL-1_0",
-        "ZEPPELIN-FLINK-1_0",
-        "ZEPPELIN-FLINK-2_0",
-        "ZEPPELIN-FLINK-3_0",
-    ]
-    ServiceExecutionRole: str
-    Tags: list[Tag] | None = None
-
+# The pydantic models live in _application_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_application_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApplicationApplicationCodeConfiguration",
+        "ApplicationApplicationConfiguration",
+        "ApplicationApplicationEncryptionConfiguration",
+        "ApplicationApplicationMaintenanceConfiguration",
+        "ApplicationApplicationRestoreConfiguration",
+        "ApplicationApplicationSnapshotConfiguration",
+        "ApplicationApplicationSystemRollbackConfiguration",
+        "ApplicationAttributes",
+        "ApplicationCSVMappingParameters",
+        "ApplicationCatalogConfiguration",
+        "ApplicationCheckpointConfiguration",
+        "ApplicationCodeContent",
+        "ApplicationDeployAsApplicationConfiguration",
+        "ApplicationEnvironmentProperties",
+        "ApplicationFlinkApplicationConfiguration",
+        "ApplicationFlinkRunConfiguration",
+        "ApplicationGlueDataCatalogConfiguration",
+        "ApplicationInputLambdaProcessor",
+        "ApplicationInputParallelism",
+        "ApplicationInputProcessingConfiguration",
+        "ApplicationInputSchema",
+        "ApplicationJSONMappingParameters",
+        "ApplicationKinesisFirehoseInput",
+        "ApplicationKinesisStreamsInput",
+        "ApplicationMappingParameters",
+        "ApplicationMavenReference",
+        "ApplicationMonitoringConfiguration",
+        "ApplicationParallelismConfiguration",
+        "ApplicationProps",
+        "ApplicationRecordFormat",
+        "ApplicationRunConfiguration",
+        "ApplicationS3ContentLocation",
+        "ApplicationSqlApplicationConfiguration",
+        "ApplicationZeppelinApplicationConfiguration",
+        "CustomArtifactConfiguration",
+        "Input",
+        "PropertyGroup",
+        "RecordColumn",
+        "S3ContentBaseLocation",
+        "Tag",
+        "VpcConfiguration",
+        "ZeppelinMonitoringConfiguration",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1426,8 +1159,10 @@ class Application(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApplicationProps
-    attributes_model: ClassVar[type[BaseModel]] = ApplicationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ApplicationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

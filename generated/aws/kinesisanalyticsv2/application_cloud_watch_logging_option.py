@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._application_cloud_watch_logging_option_models import (
+        ApplicationCloudWatchLoggingOptionAttributes as ApplicationCloudWatchLoggingOptionAttributes,
+        ApplicationCloudWatchLoggingOptionCloudWatchLoggingOption as ApplicationCloudWatchLoggingOptionCloudWatchLoggingOption,
+        ApplicationCloudWatchLoggingOptionProps as ApplicationCloudWatchLoggingOptionProps,
+    )
 
 __all__ = [
     "ApplicationCloudWatchLoggingOption",
@@ -23,24 +31,21 @@ __all__ = [
     "ApplicationCloudWatchLoggingOptionProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _application_cloud_watch_logging_option_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_application_cloud_watch_logging_option_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApplicationCloudWatchLoggingOptionAttributes",
+        "ApplicationCloudWatchLoggingOptionCloudWatchLoggingOption",
+        "ApplicationCloudWatchLoggingOptionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ApplicationCloudWatchLoggingOptionCloudWatchLoggingOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogStreamARN: str
-
-
-class ApplicationCloudWatchLoggingOptionAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class ApplicationCloudWatchLoggingOptionProps(DeferredModel):
-    ApplicationName: str
-    CloudWatchLoggingOption: ApplicationCloudWatchLoggingOptionCloudWatchLoggingOption
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -96,8 +101,12 @@ class ApplicationCloudWatchLoggingOption(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApplicationCloudWatchLoggingOptionProps
-    attributes_model: ClassVar[type[BaseModel]] = ApplicationCloudWatchLoggingOptionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationCloudWatchLoggingOptionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationCloudWatchLoggingOptionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

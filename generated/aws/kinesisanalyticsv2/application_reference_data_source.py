@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._application_reference_data_source_models import (
+        ApplicationReferenceDataSourceAttributes as ApplicationReferenceDataSourceAttributes,
+        ApplicationReferenceDataSourceCSVMappingParameters as ApplicationReferenceDataSourceCSVMappingParameters,
+        ApplicationReferenceDataSourceJSONMappingParameters as ApplicationReferenceDataSourceJSONMappingParameters,
+        ApplicationReferenceDataSourceMappingParameters as ApplicationReferenceDataSourceMappingParameters,
+        ApplicationReferenceDataSourceProps as ApplicationReferenceDataSourceProps,
+        ApplicationReferenceDataSourceRecordFormat as ApplicationReferenceDataSourceRecordFormat,
+        ApplicationReferenceDataSourceReferenceDataSource as ApplicationReferenceDataSourceReferenceDataSource,
+        ApplicationReferenceDataSourceReferenceSchema as ApplicationReferenceDataSourceReferenceSchema,
+        ApplicationReferenceDataSourceS3ReferenceDataSource as ApplicationReferenceDataSourceS3ReferenceDataSource,
+        RecordColumn as RecordColumn,
+    )
 
 __all__ = [
     "ApplicationReferenceDataSource",
@@ -37,83 +52,28 @@ __all__ = [
     "RecordColumnDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _application_reference_data_source_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_application_reference_data_source_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApplicationReferenceDataSourceAttributes",
+        "ApplicationReferenceDataSourceCSVMappingParameters",
+        "ApplicationReferenceDataSourceJSONMappingParameters",
+        "ApplicationReferenceDataSourceMappingParameters",
+        "ApplicationReferenceDataSourceProps",
+        "ApplicationReferenceDataSourceRecordFormat",
+        "ApplicationReferenceDataSourceReferenceDataSource",
+        "ApplicationReferenceDataSourceReferenceSchema",
+        "ApplicationReferenceDataSourceS3ReferenceDataSource",
+        "RecordColumn",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ApplicationReferenceDataSourceCSVMappingParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RecordColumnDelimiter: str
-    RecordRowDelimiter: str
-
-
-class ApplicationReferenceDataSourceJSONMappingParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RecordRowPath: str
-
-
-class ApplicationReferenceDataSourceMappingParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CSVMappingParameters: ApplicationReferenceDataSourceCSVMappingParameters | None = None
-    JSONMappingParameters: ApplicationReferenceDataSourceJSONMappingParameters | None = None
-
-
-class ApplicationReferenceDataSourceRecordFormat(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MappingParameters: ApplicationReferenceDataSourceMappingParameters | None = None
-    RecordFormatType: str
-
-
-class ApplicationReferenceDataSourceS3ReferenceDataSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketARN: str
-    FileKey: str
-
-
-class RecordColumn(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Mapping: str | None = None
-    Name: str
-    SqlType: str
-
-
-class ApplicationReferenceDataSourceAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class ApplicationReferenceDataSourceReferenceSchema(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RecordColumns: list[RecordColumn]
-    RecordEncoding: str | None = None
-    RecordFormat: ApplicationReferenceDataSourceRecordFormat
-
-
-class ApplicationReferenceDataSourceReferenceDataSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReferenceSchema: ApplicationReferenceDataSourceReferenceSchema
-    S3ReferenceDataSource: ApplicationReferenceDataSourceS3ReferenceDataSource | None = None
-    TableName: str | None = None
-
-
-class ApplicationReferenceDataSourceProps(DeferredModel):
-    ApplicationName: str
-    ReferenceDataSource: ApplicationReferenceDataSourceReferenceDataSource
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -301,8 +261,12 @@ class ApplicationReferenceDataSource(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApplicationReferenceDataSourceProps
-    attributes_model: ClassVar[type[BaseModel]] = ApplicationReferenceDataSourceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationReferenceDataSourceProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationReferenceDataSourceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,88 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._delivery_stream_models import (
+        AmazonOpenSearchServerlessBufferingHints as AmazonOpenSearchServerlessBufferingHints,
+        AmazonOpenSearchServerlessRetryOptions as AmazonOpenSearchServerlessRetryOptions,
+        AmazonopensearchserviceBufferingHints as AmazonopensearchserviceBufferingHints,
+        AmazonopensearchserviceRetryOptions as AmazonopensearchserviceRetryOptions,
+        DatabaseColumns as DatabaseColumns,
+        DatabaseTables as DatabaseTables,
+        DeliveryStreamAmazonOpenSearchServerlessDestinationConfiguration as DeliveryStreamAmazonOpenSearchServerlessDestinationConfiguration,
+        DeliveryStreamAmazonopensearchserviceDestinationConfiguration as DeliveryStreamAmazonopensearchserviceDestinationConfiguration,
+        DeliveryStreamAttributes as DeliveryStreamAttributes,
+        DeliveryStreamAuthenticationConfiguration as DeliveryStreamAuthenticationConfiguration,
+        DeliveryStreamBufferingHints as DeliveryStreamBufferingHints,
+        DeliveryStreamCatalogConfiguration as DeliveryStreamCatalogConfiguration,
+        DeliveryStreamCloudWatchLoggingOptions as DeliveryStreamCloudWatchLoggingOptions,
+        DeliveryStreamCopyCommand as DeliveryStreamCopyCommand,
+        DeliveryStreamDataFormatConversionConfiguration as DeliveryStreamDataFormatConversionConfiguration,
+        DeliveryStreamDatabaseSourceAuthenticationConfiguration as DeliveryStreamDatabaseSourceAuthenticationConfiguration,
+        DeliveryStreamDatabaseSourceConfiguration as DeliveryStreamDatabaseSourceConfiguration,
+        DeliveryStreamDatabaseSourceVPCConfiguration as DeliveryStreamDatabaseSourceVPCConfiguration,
+        DeliveryStreamDatabases as DeliveryStreamDatabases,
+        DeliveryStreamDeliveryStreamEncryptionConfigurationInput as DeliveryStreamDeliveryStreamEncryptionConfigurationInput,
+        DeliveryStreamDeserializer as DeliveryStreamDeserializer,
+        DeliveryStreamDirectPutSourceConfiguration as DeliveryStreamDirectPutSourceConfiguration,
+        DeliveryStreamDocumentIdOptions as DeliveryStreamDocumentIdOptions,
+        DeliveryStreamDynamicPartitioningConfiguration as DeliveryStreamDynamicPartitioningConfiguration,
+        DeliveryStreamElasticsearchDestinationConfiguration as DeliveryStreamElasticsearchDestinationConfiguration,
+        DeliveryStreamEncryptionConfiguration as DeliveryStreamEncryptionConfiguration,
+        DeliveryStreamExtendedS3DestinationConfiguration as DeliveryStreamExtendedS3DestinationConfiguration,
+        DeliveryStreamHiveJsonSerDe as DeliveryStreamHiveJsonSerDe,
+        DeliveryStreamHttpEndpointDestinationConfiguration as DeliveryStreamHttpEndpointDestinationConfiguration,
+        DeliveryStreamIcebergDestinationConfiguration as DeliveryStreamIcebergDestinationConfiguration,
+        DeliveryStreamInputFormatConfiguration as DeliveryStreamInputFormatConfiguration,
+        DeliveryStreamKMSEncryptionConfig as DeliveryStreamKMSEncryptionConfig,
+        DeliveryStreamKinesisStreamSourceConfiguration as DeliveryStreamKinesisStreamSourceConfiguration,
+        DeliveryStreamMSKSourceConfiguration as DeliveryStreamMSKSourceConfiguration,
+        DeliveryStreamOpenXJsonSerDe as DeliveryStreamOpenXJsonSerDe,
+        DeliveryStreamOrcSerDe as DeliveryStreamOrcSerDe,
+        DeliveryStreamOutputFormatConfiguration as DeliveryStreamOutputFormatConfiguration,
+        DeliveryStreamParquetSerDe as DeliveryStreamParquetSerDe,
+        DeliveryStreamProcessingConfiguration as DeliveryStreamProcessingConfiguration,
+        DeliveryStreamProps as DeliveryStreamProps,
+        DeliveryStreamRedshiftDestinationConfiguration as DeliveryStreamRedshiftDestinationConfiguration,
+        DeliveryStreamRetryOptions as DeliveryStreamRetryOptions,
+        DeliveryStreamS3DestinationConfiguration as DeliveryStreamS3DestinationConfiguration,
+        DeliveryStreamSchemaConfiguration as DeliveryStreamSchemaConfiguration,
+        DeliveryStreamSchemaEvolutionConfiguration as DeliveryStreamSchemaEvolutionConfiguration,
+        DeliveryStreamSecretsManagerConfiguration as DeliveryStreamSecretsManagerConfiguration,
+        DeliveryStreamSerializer as DeliveryStreamSerializer,
+        DeliveryStreamSnowflakeDestinationConfiguration as DeliveryStreamSnowflakeDestinationConfiguration,
+        DeliveryStreamSnowflakeRoleConfiguration as DeliveryStreamSnowflakeRoleConfiguration,
+        DeliveryStreamSnowflakeVpcConfiguration as DeliveryStreamSnowflakeVpcConfiguration,
+        DeliveryStreamSplunkDestinationConfiguration as DeliveryStreamSplunkDestinationConfiguration,
+        DeliveryStreamTableCreationConfiguration as DeliveryStreamTableCreationConfiguration,
+        DeliveryStreamVpcConfiguration as DeliveryStreamVpcConfiguration,
+        DestinationTableConfiguration as DestinationTableConfiguration,
+        DestinationTableConfigurationPartitionSpec as DestinationTableConfigurationPartitionSpec,
+        ElasticsearchBufferingHints as ElasticsearchBufferingHints,
+        ElasticsearchRetryOptions as ElasticsearchRetryOptions,
+        HttpEndpointCommonAttribute as HttpEndpointCommonAttribute,
+        HttpEndpointConfiguration as HttpEndpointConfiguration,
+        HttpEndpointRequestConfiguration as HttpEndpointRequestConfiguration,
+        PartitionField as PartitionField,
+        Processor as Processor,
+        ProcessorParameter as ProcessorParameter,
+        RedshiftRetryOptions as RedshiftRetryOptions,
+        SnowflakeBufferingHints as SnowflakeBufferingHints,
+        SnowflakeRetryOptions as SnowflakeRetryOptions,
+        SplunkBufferingHints as SplunkBufferingHints,
+        SplunkRetryOptions as SplunkRetryOptions,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AmazonOpenSearchServerlessBufferingHints",
@@ -155,741 +229,87 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class AmazonOpenSearchServerlessBufferingHints(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IntervalInSeconds: int | None = None
-    SizeInMBs: int | None = None
-
-
-class AmazonOpenSearchServerlessRetryOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DurationInSeconds: int | None = None
-
-
-class AmazonopensearchserviceBufferingHints(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IntervalInSeconds: int | None = None
-    SizeInMBs: int | None = None
-
-
-class AmazonopensearchserviceRetryOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DurationInSeconds: int | None = None
-
-
-class DatabaseColumns(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Exclude: list[str] | None = None
-    Include: list[str] | None = None
-
-
-class DatabaseTables(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Exclude: list[str] | None = None
-    Include: list[str] | None = None
-
-
-class DeliveryStreamAuthenticationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Connectivity: Literal["PUBLIC", "PRIVATE"]
-    RoleARN: str
-
-
-class DeliveryStreamBufferingHints(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IntervalInSeconds: int | None = None
-    SizeInMBs: int | None = None
-
-
-class DeliveryStreamCatalogConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogArn: str | None = None
-    WarehouseLocation: str | None = None
-
-
-class DeliveryStreamCloudWatchLoggingOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    LogGroupName: str | None = None
-    LogStreamName: str | None = None
-
-
-class DeliveryStreamCopyCommand(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CopyOptions: str | None = None
-    DataTableColumns: str | None = None
-    DataTableName: str
-
-
-class DeliveryStreamDatabaseSourceVPCConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VpcEndpointServiceName: str
-
-
-class DeliveryStreamDatabases(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Exclude: list[str] | None = None
-    Include: list[str] | None = None
-
-
-class DeliveryStreamDeliveryStreamEncryptionConfigurationInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KeyARN: str | None = None
-    KeyType: Literal["AWS_OWNED_CMK", "CUSTOMER_MANAGED_CMK"]
-
-
-class DeliveryStreamDirectPutSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ThroughputHintInMBs: int | None = None
-
-
-class DeliveryStreamDocumentIdOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultDocumentIdFormat: Literal["FIREHOSE_DEFAULT", "NO_DOCUMENT_ID"]
-
-
-class DeliveryStreamHiveJsonSerDe(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TimestampFormats: list[str] | None = None
-
-
-class DeliveryStreamKMSEncryptionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AWSKMSKeyARN: str
-
-
-class DeliveryStreamKinesisStreamSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KinesisStreamARN: str
-    RoleARN: str
-
-
-class DeliveryStreamMSKSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthenticationConfiguration: DeliveryStreamAuthenticationConfiguration
-    MSKClusterARN: str
-    ReadFromTimestamp: str | None = None
-    TopicName: str
-
-
-class DeliveryStreamOpenXJsonSerDe(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CaseInsensitive: bool | None = None
-    ColumnToJsonKeyMappings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ConvertDotsInJsonKeysToUnderscores: bool | None = None
-
-
-class DeliveryStreamOrcSerDe(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BlockSizeBytes: int | None = None
-    BloomFilterColumns: list[str] | None = None
-    BloomFilterFalsePositiveProbability: float | None = None
-    Compression: Literal["NONE", "SNAPPY", "ZLIB"] | None = None
-    DictionaryKeyThreshold: float | None = None
-    EnablePadding: bool | None = None
-    FormatVersion: Literal["V0_11", "V0_12"] | None = None
-    PaddingTolerance: float | None = None
-    RowIndexStride: int | None = None
-    StripeSizeBytes: int | None = None
-
-
-class DeliveryStreamParquetSerDe(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BlockSizeBytes: int | None = None
-    Compression: Literal["GZIP", "SNAPPY", "UNCOMPRESSED"] | None = None
-    EnableDictionaryCompression: bool | None = None
-    MaxPaddingBytes: int | None = None
-    PageSizeBytes: int | None = None
-    WriterVersion: Literal["V1", "V2"] | None = None
-
-
-class DeliveryStreamRetryOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DurationInSeconds: int | None = None
-
-
-class DeliveryStreamSchemaConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogId: str | None = None
-    DatabaseName: str | None = None
-    Region: str | None = None
-    RoleARN: str | None = None
-    TableName: str | None = None
-    VersionId: str | None = None
-
-
-class DeliveryStreamSchemaEvolutionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-
-
-class DeliveryStreamSecretsManagerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-    RoleARN: str | None = None
-    SecretARN: str | None = None
-
-
-class DeliveryStreamSerializer(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OrcSerDe: DeliveryStreamOrcSerDe | None = None
-    ParquetSerDe: DeliveryStreamParquetSerDe | None = None
-
-
-class DeliveryStreamSnowflakeRoleConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    SnowflakeRole: str | None = None
-
-
-class DeliveryStreamSnowflakeVpcConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PrivateLinkVpceId: str
-
-
-class DeliveryStreamTableCreationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-
-
-class DeliveryStreamVpcConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RoleARN: str
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
-
-
-class ElasticsearchBufferingHints(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IntervalInSeconds: int | None = None
-    SizeInMBs: int | None = None
-
-
-class ElasticsearchRetryOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DurationInSeconds: int | None = None
-
-
-class HttpEndpointCommonAttribute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeName: str
-    AttributeValue: str
-
-
-class HttpEndpointConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessKey: str | None = None
-    Name: str | None = None
-    Url: str
-
-
-class HttpEndpointRequestConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CommonAttributes: list[HttpEndpointCommonAttribute] | None = None
-    ContentEncoding: Literal["NONE", "GZIP"] | None = None
-
-
-class PartitionField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceName: str
-
-
-class ProcessorParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ParameterName: Literal[
-        "BufferIntervalInSeconds",
-        "BufferSizeInMBs",
-        "CompressionFormat",
-        "DataMessageExtraction",
-        "Delimiter",
-        "JsonParsingEngine",
-        "LambdaArn",
-        "MetadataExtractionQuery",
-        "NumberOfRetries",
-        "RoleArn",
-        "SubRecordType",
-    ]
-    ParameterValue: str
-
-
-class RedshiftRetryOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DurationInSeconds: int | None = None
-
-
-class SnowflakeBufferingHints(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IntervalInSeconds: int | None = None
-    SizeInMBs: int | None = None
-
-
-class SnowflakeRetryOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DurationInSeconds: int | None = None
-
-
-class SplunkBufferingHints(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IntervalInSeconds: int | None = None
-    SizeInMBs: int | None = None
-
-
-class SplunkRetryOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DurationInSeconds: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class DeliveryStreamAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class DeliveryStreamDatabaseSourceAuthenticationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretsManagerConfiguration: DeliveryStreamSecretsManagerConfiguration
-
-
-class DeliveryStreamDatabaseSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Columns: DatabaseColumns | None = None
-    DatabaseSourceAuthenticationConfiguration: (
-        DeliveryStreamDatabaseSourceAuthenticationConfiguration
-    )
-    DatabaseSourceVPCConfiguration: DeliveryStreamDatabaseSourceVPCConfiguration
-    Databases: DeliveryStreamDatabases
-    Digest: str | None = None
-    Endpoint: str
-    Port: int
-    PublicCertificate: str | None = None
-    SSLMode: Literal["Disabled", "Enabled"] | None = None
-    SnapshotWatermarkTable: str
-    SurrogateKeys: list[str] | None = None
-    Tables: DatabaseTables
-    Type: Literal["MySQL", "PostgreSQL"]
-
-
-class DeliveryStreamDeserializer(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HiveJsonSerDe: DeliveryStreamHiveJsonSerDe | None = None
-    OpenXJsonSerDe: DeliveryStreamOpenXJsonSerDe | None = None
-
-
-class DeliveryStreamDynamicPartitioningConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    RetryOptions: DeliveryStreamRetryOptions | None = None
-
-
-class DeliveryStreamEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KMSEncryptionConfig: DeliveryStreamKMSEncryptionConfig | None = None
-    NoEncryptionConfig: Literal["NoEncryption"] | None = None
-
-
-class DeliveryStreamInputFormatConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Deserializer: DeliveryStreamDeserializer | None = None
-
-
-class DeliveryStreamOutputFormatConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Serializer: DeliveryStreamSerializer | None = None
-
-
-class DeliveryStreamS3DestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketARN: str
-    BufferingHints: DeliveryStreamBufferingHints | None = None
-    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptions | None = None
-    CompressionFormat: Literal["UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY"] | None = (
-        None
-    )
-    EncryptionConfiguration: DeliveryStreamEncryptionConfiguration | None = None
-    ErrorOutputPrefix: str | None = None
-    Prefix: str | None = None
-    RoleARN: str
-
-
-class DestinationTableConfigurationPartitionSpec(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Identity: list[PartitionField] | None = None
-
-
-class Processor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Parameters: list[ProcessorParameter] | None = None
-    Type: Literal[
-        "RecordDeAggregation",
-        "Decompression",
-        "CloudWatchLogProcessing",
-        "Lambda",
-        "MetadataExtraction",
-        "AppendDelimiterToRecord",
-    ]
-
-
-class DeliveryStreamDataFormatConversionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    InputFormatConfiguration: DeliveryStreamInputFormatConfiguration | None = None
-    OutputFormatConfiguration: DeliveryStreamOutputFormatConfiguration | None = None
-    SchemaConfiguration: DeliveryStreamSchemaConfiguration | None = None
-
-
-class DeliveryStreamProcessingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    Processors: list[Processor] | None = None
-
-
-class DeliveryStreamRedshiftDestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptions | None = None
-    ClusterJDBCURL: str
-    CopyCommand: DeliveryStreamCopyCommand
-    Password: str | None = None
-    ProcessingConfiguration: DeliveryStreamProcessingConfiguration | None = None
-    RetryOptions: RedshiftRetryOptions | None = None
-    RoleARN: str
-    S3BackupConfiguration: DeliveryStreamS3DestinationConfiguration | None = None
-    S3BackupMode: Literal["Disabled", "Enabled"] | None = None
-    S3Configuration: DeliveryStreamS3DestinationConfiguration
-    SecretsManagerConfiguration: DeliveryStreamSecretsManagerConfiguration | None = None
-    Username: str | None = None
-
-
-class DeliveryStreamSnowflakeDestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountUrl: str
-    BufferingHints: SnowflakeBufferingHints | None = None
-    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptions | None = None
-    ContentColumnName: str | None = None
-    DataLoadingOption: (
-        Literal["JSON_MAPPING", "VARIANT_CONTENT_MAPPING", "VARIANT_CONTENT_AND_METADATA_MAPPING"]
-        | None
-    ) = None
-    Database: str
-    KeyPassphrase: str | None = None
-    MetaDataColumnName: str | None = None
-    PrivateKey: str | None = None
-    ProcessingConfiguration: DeliveryStreamProcessingConfiguration | None = None
-    RetryOptions: SnowflakeRetryOptions | None = None
-    RoleARN: str
-    S3BackupMode: Literal["FailedDataOnly", "AllData"] | None = None
-    S3Configuration: DeliveryStreamS3DestinationConfiguration
-    Schema: str
-    SecretsManagerConfiguration: DeliveryStreamSecretsManagerConfiguration | None = None
-    SnowflakeRoleConfiguration: DeliveryStreamSnowflakeRoleConfiguration | None = None
-    SnowflakeVpcConfiguration: DeliveryStreamSnowflakeVpcConfiguration | None = None
-    Table: str
-    User: str | None = None
-
-
-class DeliveryStreamSplunkDestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BufferingHints: SplunkBufferingHints | None = None
-    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptions | None = None
-    HECAcknowledgmentTimeoutInSeconds: int | None = None
-    HECEndpoint: str
-    HECEndpointType: Literal["Raw", "Event"]
-    HECToken: str | None = None
-    ProcessingConfiguration: DeliveryStreamProcessingConfiguration | None = None
-    RetryOptions: SplunkRetryOptions | None = None
-    S3BackupMode: Literal["AllEvents", "FailedEventsOnly"] | None = None
-    S3Configuration: DeliveryStreamS3DestinationConfiguration
-    SecretsManagerConfiguration: DeliveryStreamSecretsManagerConfiguration | None = None
-
-
-class DestinationTableConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationDatabaseName: str
-    DestinationTableName: str
-    PartitionSpec: DestinationTableConfigurationPartitionSpec | None = None
-    S3ErrorOutputPrefix: str | None = None
-    UniqueKeys: list[str] | None = None
-
-
-class DeliveryStreamAmazonOpenSearchServerlessDestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BufferingHints: AmazonOpenSearchServerlessBufferingHints | None = None
-    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptions | None = None
-    CollectionEndpoint: str | None = None
-    IndexName: str
-    ProcessingConfiguration: DeliveryStreamProcessingConfiguration | None = None
-    RetryOptions: AmazonOpenSearchServerlessRetryOptions | None = None
-    RoleARN: str
-    S3BackupMode: Literal["FailedDocumentsOnly", "AllDocuments"] | None = None
-    S3Configuration: DeliveryStreamS3DestinationConfiguration
-    VpcConfiguration: DeliveryStreamVpcConfiguration | None = None
-
-
-class DeliveryStreamAmazonopensearchserviceDestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BufferingHints: AmazonopensearchserviceBufferingHints | None = None
-    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptions | None = None
-    ClusterEndpoint: str | None = None
-    DocumentIdOptions: DeliveryStreamDocumentIdOptions | None = None
-    DomainARN: str | None = None
-    IndexName: str
-    IndexRotationPeriod: (
-        Literal["NoRotation", "OneHour", "OneDay", "OneWeek", "OneMonth"] | None
-    ) = None
-    ProcessingConfiguration: DeliveryStreamProcessingConfiguration | None = None
-    RetryOptions: AmazonopensearchserviceRetryOptions | None = None
-    RoleARN: str
-    S3BackupMode: Literal["FailedDocumentsOnly", "AllDocuments"] | None = None
-    S3Configuration: DeliveryStreamS3DestinationConfiguration
-    TypeName: str | None = None
-    VpcConfiguration: DeliveryStreamVpcConfiguration | None = None
-
-
-class DeliveryStreamElasticsearchDestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BufferingHints: ElasticsearchBufferingHints | None = None
-    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptions | None = None
-    ClusterEndpoint: str | None = None
-    DocumentIdOptions: DeliveryStreamDocumentIdOptions | None = None
-    DomainARN: str | None = None
-    IndexName: str
-    IndexRotationPeriod: (
-        Literal["NoRotation", "OneHour", "OneDay", "OneWeek", "OneMonth"] | None
-    ) = None
-    ProcessingConfiguration: DeliveryStreamProcessingConfiguration | None = None
-    RetryOptions: ElasticsearchRetryOptions | None = None
-    RoleARN: str
-    S3BackupMode: Literal["FailedDocumentsOnly", "AllDocuments"] | None = None
-    S3Configuration: DeliveryStreamS3DestinationConfiguration
-    TypeName: str | None = None
-    VpcConfiguration: DeliveryStreamVpcConfiguration | None = None
-
-
-class DeliveryStreamExtendedS3DestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketARN: str
-    BufferingHints: DeliveryStreamBufferingHints | None = None
-    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptions | None = None
-    CompressionFormat: Literal["UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY"] | None = (
-        None
-    )
-    CustomTimeZone: str | None = None
-    DataFormatConversionConfiguration: DeliveryStreamDataFormatConversionConfiguration | None = None
-    DynamicPartitioningConfiguration: DeliveryStreamDynamicPartitioningConfiguration | None = None
-    EncryptionConfiguration: DeliveryStreamEncryptionConfiguration | None = None
-    ErrorOutputPrefix: str | None = None
-    FileExtension: str | None = None
-    Prefix: str | None = None
-    ProcessingConfiguration: DeliveryStreamProcessingConfiguration | None = None
-    RoleARN: str
-    S3BackupConfiguration: DeliveryStreamS3DestinationConfiguration | None = None
-    S3BackupMode: Literal["Disabled", "Enabled"] | None = None
-
-
-class DeliveryStreamHttpEndpointDestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BufferingHints: DeliveryStreamBufferingHints | None = None
-    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptions | None = None
-    EndpointConfiguration: HttpEndpointConfiguration
-    ProcessingConfiguration: DeliveryStreamProcessingConfiguration | None = None
-    RequestConfiguration: HttpEndpointRequestConfiguration | None = None
-    RetryOptions: DeliveryStreamRetryOptions | None = None
-    RoleARN: str | None = None
-    S3BackupMode: Literal["AllData", "FailedDataOnly"] | None = None
-    S3Configuration: DeliveryStreamS3DestinationConfiguration
-    SecretsManagerConfiguration: DeliveryStreamSecretsManagerConfiguration | None = None
-
-
-class DeliveryStreamIcebergDestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppendOnly: bool | None = None
-    BufferingHints: DeliveryStreamBufferingHints | None = None
-    CatalogConfiguration: DeliveryStreamCatalogConfiguration
-    CloudWatchLoggingOptions: DeliveryStreamCloudWatchLoggingOptions | None = None
-    DestinationTableConfigurationList: list[DestinationTableConfiguration] | None = None
-    ProcessingConfiguration: DeliveryStreamProcessingConfiguration | None = None
-    RetryOptions: DeliveryStreamRetryOptions | None = None
-    RoleARN: str
-    S3Configuration: DeliveryStreamS3DestinationConfiguration
-    SchemaEvolutionConfiguration: DeliveryStreamSchemaEvolutionConfiguration | None = None
-    TableCreationConfiguration: DeliveryStreamTableCreationConfiguration | None = None
-    s3BackupMode: Literal["AllData", "FailedDataOnly"] | None = None
-
-
-class DeliveryStreamProps(DeferredModel):
-    AmazonOpenSearchServerlessDestinationConfiguration: (
-        DeliveryStreamAmazonOpenSearchServerlessDestinationConfiguration | None
-    ) = None
-    AmazonopensearchserviceDestinationConfiguration: (
-        DeliveryStreamAmazonopensearchserviceDestinationConfiguration | None
-    ) = None
-    DatabaseSourceConfiguration: DeliveryStreamDatabaseSourceConfiguration | None = None
-    DeliveryStreamEncryptionConfigurationInput: (
-        DeliveryStreamDeliveryStreamEncryptionConfigurationInput | None
-    ) = None
-    DeliveryStreamName: str | None = None
-    DeliveryStreamType: (
-        Literal["DatabaseAsSource", "DirectPut", "KinesisStreamAsSource", "MSKAsSource"] | None
-    ) = None
-    DirectPutSourceConfiguration: DeliveryStreamDirectPutSourceConfiguration | None = None
-    ElasticsearchDestinationConfiguration: (
-        DeliveryStreamElasticsearchDestinationConfiguration | None
-    ) = None
-    ExtendedS3DestinationConfiguration: DeliveryStreamExtendedS3DestinationConfiguration | None = (
-        None
-    )
-    HttpEndpointDestinationConfiguration: (
-        DeliveryStreamHttpEndpointDestinationConfiguration | None
-    ) = None
-    IcebergDestinationConfiguration: DeliveryStreamIcebergDestinationConfiguration | None = None
-    KinesisStreamSourceConfiguration: DeliveryStreamKinesisStreamSourceConfiguration | None = None
-    MSKSourceConfiguration: DeliveryStreamMSKSourceConfiguration | None = None
-    RedshiftDestinationConfiguration: DeliveryStreamRedshiftDestinationConfiguration | None = None
-    S3DestinationConfiguration: DeliveryStreamS3DestinationConfiguration | None = None
-    SnowflakeDestinationConfiguration: DeliveryStreamSnowflakeDestinationConfiguration | None = None
-    SplunkDestinationConfiguration: DeliveryStreamSplunkDestinationConfiguration | None = None
-    Tags: list[Tag] | None = None
-
+# The pydantic models live in _delivery_stream_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_delivery_stream_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AmazonOpenSearchServerlessBufferingHints",
+        "AmazonOpenSearchServerlessRetryOptions",
+        "AmazonopensearchserviceBufferingHints",
+        "AmazonopensearchserviceRetryOptions",
+        "DatabaseColumns",
+        "DatabaseTables",
+        "DeliveryStreamAmazonOpenSearchServerlessDestinationConfiguration",
+        "DeliveryStreamAmazonopensearchserviceDestinationConfiguration",
+        "DeliveryStreamAttributes",
+        "DeliveryStreamAuthenticationConfiguration",
+        "DeliveryStreamBufferingHints",
+        "DeliveryStreamCatalogConfiguration",
+        "DeliveryStreamCloudWatchLoggingOptions",
+        "DeliveryStreamCopyCommand",
+        "DeliveryStreamDataFormatConversionConfiguration",
+        "DeliveryStreamDatabaseSourceAuthenticationConfiguration",
+        "DeliveryStreamDatabaseSourceConfiguration",
+        "DeliveryStreamDatabaseSourceVPCConfiguration",
+        "DeliveryStreamDatabases",
+        "DeliveryStreamDeliveryStreamEncryptionConfigurationInput",
+        "DeliveryStreamDeserializer",
+        "DeliveryStreamDirectPutSourceConfiguration",
+        "DeliveryStreamDocumentIdOptions",
+        "DeliveryStreamDynamicPartitioningConfiguration",
+        "DeliveryStreamElasticsearchDestinationConfiguration",
+        "DeliveryStreamEncryptionConfiguration",
+        "DeliveryStreamExtendedS3DestinationConfiguration",
+        "DeliveryStreamHiveJsonSerDe",
+        "DeliveryStreamHttpEndpointDestinationConfiguration",
+        "DeliveryStreamIcebergDestinationConfiguration",
+        "DeliveryStreamInputFormatConfiguration",
+        "DeliveryStreamKMSEncryptionConfig",
+        "DeliveryStreamKinesisStreamSourceConfiguration",
+        "DeliveryStreamMSKSourceConfiguration",
+        "DeliveryStreamOpenXJsonSerDe",
+        "DeliveryStreamOrcSerDe",
+        "DeliveryStreamOutputFormatConfiguration",
+        "DeliveryStreamParquetSerDe",
+        "DeliveryStreamProcessingConfiguration",
+        "DeliveryStreamProps",
+        "DeliveryStreamRedshiftDestinationConfiguration",
+        "DeliveryStreamRetryOptions",
+        "DeliveryStreamS3DestinationConfiguration",
+        "DeliveryStreamSchemaConfiguration",
+        "DeliveryStreamSchemaEvolutionConfiguration",
+        "DeliveryStreamSecretsManagerConfiguration",
+        "DeliveryStreamSerializer",
+        "DeliveryStreamSnowflakeDestinationConfiguration",
+        "DeliveryStreamSnowflakeRoleConfiguration",
+        "DeliveryStreamSnowflakeVpcConfiguration",
+        "DeliveryStreamSplunkDestinationConfiguration",
+        "DeliveryStreamTableCreationConfiguration",
+        "DeliveryStreamVpcConfiguration",
+        "DestinationTableConfiguration",
+        "DestinationTableConfigurationPartitionSpec",
+        "ElasticsearchBufferingHints",
+        "ElasticsearchRetryOptions",
+        "HttpEndpointCommonAttribute",
+        "HttpEndpointConfiguration",
+        "HttpEndpointRequestConfiguration",
+        "PartitionField",
+        "Processor",
+        "ProcessorParameter",
+        "RedshiftRetryOptions",
+        "SnowflakeBufferingHints",
+        "SnowflakeRetryOptions",
+        "SplunkBufferingHints",
+        "SplunkRetryOptions",
+        "Tag",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -2887,8 +2307,10 @@ class DeliveryStream(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DeliveryStreamProps
-    attributes_model: ClassVar[type[BaseModel]] = DeliveryStreamAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DeliveryStreamProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DeliveryStreamAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._stream_models import (
+        StreamAttributes as StreamAttributes,
+        StreamProps as StreamProps,
+        StreamStreamStorageConfiguration as StreamStreamStorageConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Stream",
@@ -25,37 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _stream_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_stream_models"
+_MODEL_NAMES = frozenset(
+    {
+        "StreamAttributes",
+        "StreamProps",
+        "StreamStreamStorageConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class StreamStreamStorageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultStorageTier: Literal["HOT", "WARM"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class StreamAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class StreamProps(DeferredModel):
-    DataRetentionInHours: int | None = None
-    DeviceName: str | None = None
-    KmsKeyId: str | None = None
-    MediaType: str | None = None
-    Name: str | None = None
-    StreamStorageConfiguration: StreamStreamStorageConfiguration | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -166,8 +160,10 @@ class Stream(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = StreamProps
-    attributes_model: ClassVar[type[BaseModel]] = StreamAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StreamProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "StreamAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

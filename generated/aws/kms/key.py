@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._key_models import (
+        KeyAttributes as KeyAttributes,
+        KeyProps as KeyProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Key",
@@ -23,59 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _key_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_key_models"
+_MODEL_NAMES = frozenset(
+    {
+        "KeyAttributes",
+        "KeyProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class KeyAttributes(DeferredModel):
-    Arn: str | None = None
-    KeyId: str | None = None
-
-
-class KeyProps(DeferredModel):
-    BypassPolicyLockoutSafetyCheck: bool | None = None
-    Description: str | None = None
-    EnableKeyRotation: bool | None = None
-    Enabled: bool | None = None
-    KeyPolicy: dict[str, Any] | str | None = None
-    KeySpec: (
-        Literal[
-            "SYMMETRIC_DEFAULT",
-            "RSA_2048",
-            "RSA_3072",
-            "RSA_4096",
-            "ECC_NIST_P256",
-            "ECC_NIST_P384",
-            "ECC_NIST_P521",
-            "ECC_SECG_P256K1",
-            "HMAC_224",
-            "HMAC_256",
-            "HMAC_384",
-            "HMAC_512",
-            "SM2",
-            "ML_DSA_44",
-            "ML_DSA_65",
-            "ML_DSA_87",
-            "ECC_NIST_EDWARDS25519",
-        ]
-        | None
-    ) = None
-    KeyUsage: (
-        Literal["ENCRYPT_DECRYPT", "SIGN_VERIFY", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"] | None
-    ) = None
-    MultiRegion: bool | None = None
-    Origin: Literal["AWS_KMS", "EXTERNAL"] | None = None
-    PendingWindowInDays: int | None = None
-    RotationPeriodInDays: int | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -181,8 +151,8 @@ class Key(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = KeyProps
-    attributes_model: ClassVar[type[BaseModel]] = KeyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "KeyProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "KeyAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_cells_filter_models import (
+        DataCellsFilterAttributes as DataCellsFilterAttributes,
+        DataCellsFilterColumnWildcard as DataCellsFilterColumnWildcard,
+        DataCellsFilterProps as DataCellsFilterProps,
+        DataCellsFilterRowFilter as DataCellsFilterRowFilter,
+    )
 
 __all__ = [
     "DataCellsFilter",
@@ -25,37 +34,22 @@ __all__ = [
     "DataCellsFilterRowFilterDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _data_cells_filter_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_cells_filter_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataCellsFilterAttributes",
+        "DataCellsFilterColumnWildcard",
+        "DataCellsFilterProps",
+        "DataCellsFilterRowFilter",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataCellsFilterColumnWildcard(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExcludedColumnNames: list[str] | None = None
-
-
-class DataCellsFilterRowFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllRowsWildcard: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    FilterExpression: str | None = None
-
-
-class DataCellsFilterAttributes(DeferredModel):
-    pass
-
-
-class DataCellsFilterProps(DeferredModel):
-    ColumnNames: list[str] | None = None
-    ColumnWildcard: DataCellsFilterColumnWildcard | None = None
-    DatabaseName: str
-    Name: str
-    RowFilter: DataCellsFilterRowFilter | None = None
-    TableCatalogId: str
-    TableName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -152,8 +146,10 @@ class DataCellsFilter(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataCellsFilterProps
-    attributes_model: ClassVar[type[BaseModel]] = DataCellsFilterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DataCellsFilterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataCellsFilterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

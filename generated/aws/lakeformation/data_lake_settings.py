@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_lake_settings_models import (
+        DataLakePrincipal as DataLakePrincipal,
+        DataLakeSettingsAttributes as DataLakeSettingsAttributes,
+        DataLakeSettingsProps as DataLakeSettingsProps,
+        PrincipalPermissions as PrincipalPermissions,
+    )
 
 __all__ = [
     "DataLakePrincipal",
@@ -25,41 +34,22 @@ __all__ = [
     "PrincipalPermissionsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _data_lake_settings_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_lake_settings_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataLakePrincipal",
+        "DataLakeSettingsAttributes",
+        "DataLakeSettingsProps",
+        "PrincipalPermissions",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataLakePrincipal(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataLakePrincipalIdentifier: str
-
-
-class PrincipalPermissions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Permissions: list[str]
-    Principal: DataLakePrincipal
-
-
-class DataLakeSettingsAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class DataLakeSettingsProps(DeferredModel):
-    Admins: list[DataLakePrincipal] | None = None
-    AllowExternalDataFiltering: bool | None = None
-    AllowFullTableExternalDataAccess: bool | None = None
-    AuthorizedSessionTagValueList: list[str] | None = None
-    CreateDatabaseDefaultPermissions: list[PrincipalPermissions] | None = None
-    CreateTableDefaultPermissions: list[PrincipalPermissions] | None = None
-    ExternalDataFilteringAllowList: list[DataLakePrincipal] | None = None
-    MutationType: str | None = None
-    Parameters: dict[str, Any] | str | None = None
-    ReadOnlyAdmins: list[DataLakePrincipal] | None = None
-    TrustedResourceOwners: list[str] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -170,8 +160,12 @@ class DataLakeSettings(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataLakeSettingsProps
-    attributes_model: ClassVar[type[BaseModel]] = DataLakeSettingsAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataLakeSettingsProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataLakeSettingsAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._permissions_models import (
+        PermissionsAttributes as PermissionsAttributes,
+        PermissionsColumnWildcard as PermissionsColumnWildcard,
+        PermissionsDataLakePrincipal as PermissionsDataLakePrincipal,
+        PermissionsDataLocationResource as PermissionsDataLocationResource,
+        PermissionsDatabaseResource as PermissionsDatabaseResource,
+        PermissionsProps as PermissionsProps,
+        PermissionsResource as PermissionsResource,
+        PermissionsTableResource as PermissionsTableResource,
+        PermissionsTableWithColumnsResource as PermissionsTableWithColumnsResource,
+    )
 
 __all__ = [
     "Permissions",
@@ -35,80 +49,27 @@ __all__ = [
     "PermissionsTableWithColumnsResourceDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _permissions_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_permissions_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PermissionsAttributes",
+        "PermissionsColumnWildcard",
+        "PermissionsDataLakePrincipal",
+        "PermissionsDataLocationResource",
+        "PermissionsDatabaseResource",
+        "PermissionsProps",
+        "PermissionsResource",
+        "PermissionsTableResource",
+        "PermissionsTableWithColumnsResource",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PermissionsColumnWildcard(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExcludedColumnNames: list[str] | None = None
-
-
-class PermissionsDataLakePrincipal(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataLakePrincipalIdentifier: str | None = None
-
-
-class PermissionsDataLocationResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogId: str | None = None
-    S3Resource: str | None = None
-
-
-class PermissionsDatabaseResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogId: str | None = None
-    Name: str | None = None
-
-
-class PermissionsTableResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogId: str | None = None
-    DatabaseName: str | None = None
-    Name: str | None = None
-    TableWildcard: dict[str, Any] | str | None = None
-
-
-class PermissionsTableWithColumnsResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogId: str | None = None
-    ColumnNames: list[str] | None = None
-    ColumnWildcard: PermissionsColumnWildcard | None = None
-    DatabaseName: str | None = None
-    Name: str | None = None
-
-
-class PermissionsAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class PermissionsResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataLocationResource: PermissionsDataLocationResource | None = None
-    DatabaseResource: PermissionsDatabaseResource | None = None
-    TableResource: PermissionsTableResource | None = None
-    TableWithColumnsResource: PermissionsTableWithColumnsResource | None = None
-
-
-class PermissionsProps(DeferredModel):
-    DataLakePrincipal: PermissionsDataLakePrincipal
-    Permissions: list[str] | None = None
-    PermissionsWithGrantOption: list[str] | None = None
-    Resource: PermissionsResource
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -282,8 +243,10 @@ class Permissions(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PermissionsProps
-    attributes_model: ClassVar[type[BaseModel]] = PermissionsAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PermissionsProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PermissionsAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

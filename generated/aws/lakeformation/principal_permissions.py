@@ -8,12 +8,33 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._principal_permissions_models import (
+        DataCellsFilterResource as DataCellsFilterResource,
+        DataLocationResource as DataLocationResource,
+        DatabaseResource as DatabaseResource,
+        LFTagKeyResource as LFTagKeyResource,
+        LFTagPair as LFTagPair,
+        LFTagPolicyResource as LFTagPolicyResource,
+        PrincipalPermissionsAttributes as PrincipalPermissionsAttributes,
+        PrincipalPermissionsColumnWildcard as PrincipalPermissionsColumnWildcard,
+        PrincipalPermissionsDataLakePrincipal as PrincipalPermissionsDataLakePrincipal,
+        PrincipalPermissionsLFTag as PrincipalPermissionsLFTag,
+        PrincipalPermissionsPrincipalPermissions as PrincipalPermissionsPrincipalPermissions,
+        PrincipalPermissionsProps as PrincipalPermissionsProps,
+        PrincipalPermissionsResource as PrincipalPermissionsResource,
+        PrincipalResourcePair as PrincipalResourcePair,
+        TableResource as TableResource,
+        TableWithColumnsResource as TableWithColumnsResource,
+    )
 
 __all__ = [
     "DataCellsFilterResource",
@@ -49,198 +70,34 @@ __all__ = [
     "TableWithColumnsResourceDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _principal_permissions_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_principal_permissions_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataCellsFilterResource",
+        "DataLocationResource",
+        "DatabaseResource",
+        "LFTagKeyResource",
+        "LFTagPair",
+        "LFTagPolicyResource",
+        "PrincipalPermissionsAttributes",
+        "PrincipalPermissionsColumnWildcard",
+        "PrincipalPermissionsDataLakePrincipal",
+        "PrincipalPermissionsLFTag",
+        "PrincipalPermissionsPrincipalPermissions",
+        "PrincipalPermissionsProps",
+        "PrincipalPermissionsResource",
+        "PrincipalResourcePair",
+        "TableResource",
+        "TableWithColumnsResource",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataCellsFilterResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatabaseName: str
-    Name: str
-    TableCatalogId: str
-    TableName: str
-
-
-class DataLocationResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogId: str
-    ResourceArn: str
-
-
-class DatabaseResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogId: str
-    Name: str
-
-
-class LFTagKeyResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogId: str
-    TagKey: str
-    TagValues: list[str]
-
-
-class LFTagPair(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogId: str | None = None
-    TagKey: str
-    TagValues: list[str]
-
-
-class PrincipalPermissionsColumnWildcard(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExcludedColumnNames: list[str] | None = None
-
-
-class PrincipalPermissionsDataLakePrincipal(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataLakePrincipalIdentifier: str | None = None
-
-
-class PrincipalPermissionsLFTag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TagKey: str | None = None
-    TagValues: list[str] | None = None
-
-
-class PrincipalPermissionsPrincipalPermissions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataLakePrincipal: PrincipalPermissionsDataLakePrincipal | None = None
-    PermissionList: (
-        list[
-            Literal[
-                "ALL",
-                "SELECT",
-                "ALTER",
-                "DROP",
-                "DELETE",
-                "INSERT",
-                "DESCRIBE",
-                "CREATE_DATABASE",
-                "CREATE_TABLE",
-                "DATA_LOCATION_ACCESS",
-                "CREATE_LF_TAG",
-                "ASSOCIATE",
-                "GRANT_WITH_LF_TAG_EXPRESSION",
-            ]
-        ]
-        | None
-    ) = None
-
-
-class TableResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogId: str
-    DatabaseName: str
-    Name: str | None = None
-    TableWildcard: dict[str, Any] | str | None = None
-
-
-class TableWithColumnsResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogId: str
-    ColumnNames: list[str] | None = None
-    ColumnWildcard: PrincipalPermissionsColumnWildcard | None = None
-    DatabaseName: str
-    Name: str
-
-
-class PrincipalPermissionsAttributes(DeferredModel):
-    PrincipalIdentifier: str | None = None
-    ResourceIdentifier: str | None = None
-
-
-class LFTagPolicyResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogId: str
-    Expression: list[PrincipalPermissionsLFTag]
-    ResourceType: Literal["DATABASE", "TABLE"]
-
-
-class PrincipalPermissionsResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Catalog: str | None = None
-    DataCellsFilter: DataCellsFilterResource | None = None
-    DataLocation: DataLocationResource | None = None
-    Database: DatabaseResource | None = None
-    LFTag: LFTagKeyResource | None = None
-    LFTagPolicy: LFTagPolicyResource | None = None
-    Table: TableResource | None = None
-    TableWithColumns: TableWithColumnsResource | None = None
-
-
-class PrincipalResourcePair(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Principal: PrincipalPermissionsDataLakePrincipal
-    Resource: PrincipalPermissionsResource
-
-
-class PrincipalPermissionsProps(DeferredModel):
-    Catalog: str | None = None
-    Permissions: list[
-        Literal[
-            "ALL",
-            "SELECT",
-            "ALTER",
-            "DROP",
-            "DELETE",
-            "INSERT",
-            "DESCRIBE",
-            "CREATE_DATABASE",
-            "CREATE_TABLE",
-            "DATA_LOCATION_ACCESS",
-            "CREATE_LF_TAG",
-            "ASSOCIATE",
-            "GRANT_WITH_LF_TAG_EXPRESSION",
-        ]
-    ]
-    PermissionsWithGrantOption: list[
-        Literal[
-            "ALL",
-            "SELECT",
-            "ALTER",
-            "DROP",
-            "DELETE",
-            "INSERT",
-            "DESCRIBE",
-            "CREATE_DATABASE",
-            "CREATE_TABLE",
-            "DATA_LOCATION_ACCESS",
-            "CREATE_LF_TAG",
-            "ASSOCIATE",
-            "GRANT_WITH_LF_TAG_EXPRESSION",
-        ]
-    ]
-    Principal: PrincipalPermissionsDataLakePrincipal
-    Resource: PrincipalPermissionsResource
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -636,8 +493,12 @@ class PrincipalPermissions(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PrincipalPermissionsProps
-    attributes_model: ClassVar[type[BaseModel]] = PrincipalPermissionsAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PrincipalPermissionsProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PrincipalPermissionsAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._tag_models import (
+        TagAttributes as TagAttributes,
+        TagProps as TagProps,
+    )
 
 __all__ = [
     "Tag",
@@ -21,18 +28,20 @@ __all__ = [
     "TagProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _tag_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_tag_models"
+_MODEL_NAMES = frozenset(
+    {
+        "TagAttributes",
+        "TagProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class TagProps(DeferredModel):
-    CatalogId: str | None = None
-    TagKey: str
-    TagValues: list[str]
-
-
-class TagAttributes(DeferredModel):
-    pass
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -104,8 +113,8 @@ class Tag(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TagProps
-    attributes_model: ClassVar[type[BaseModel]] = TagAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TagProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TagAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

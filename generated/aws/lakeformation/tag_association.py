@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._tag_association_models import (
+        DataLakePrincipal as DataLakePrincipal,
+        DatabaseResource as DatabaseResource,
+        LFTagPair as LFTagPair,
+        TableResource as TableResource,
+        TableWithColumnsResource as TableWithColumnsResource,
+        TagAssociationAttributes as TagAssociationAttributes,
+        TagAssociationProps as TagAssociationProps,
+        TagAssociationResource as TagAssociationResource,
+    )
 
 __all__ = [
     "DataLakePrincipal",
@@ -33,72 +46,26 @@ __all__ = [
     "TagAssociationResourceDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _tag_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_tag_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataLakePrincipal",
+        "DatabaseResource",
+        "LFTagPair",
+        "TableResource",
+        "TableWithColumnsResource",
+        "TagAssociationAttributes",
+        "TagAssociationProps",
+        "TagAssociationResource",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataLakePrincipal(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataLakePrincipalIdentifier: str | None = None
-
-
-class DatabaseResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogId: str
-    Name: str
-
-
-class LFTagPair(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogId: str
-    TagKey: str
-    TagValues: list[str]
-
-
-class TableResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogId: str
-    DatabaseName: str
-    Name: str | None = None
-    TableWildcard: dict[str, Any] | str | None = None
-
-
-class TableWithColumnsResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogId: str
-    ColumnNames: list[str]
-    DatabaseName: str
-    Name: str
-
-
-class TagAssociationResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Catalog: str | None = None
-    Database: DatabaseResource | None = None
-    Table: TableResource | None = None
-    TableWithColumns: TableWithColumnsResource | None = None
-
-
-class TagAssociationAttributes(DeferredModel):
-    ResourceIdentifier: str | None = None
-    TagsIdentifier: str | None = None
-
-
-class TagAssociationProps(DeferredModel):
-    LFTags: list[LFTagPair]
-    Resource: TagAssociationResource
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -300,8 +267,10 @@ class TagAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TagAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = TagAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TagAssociationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TagAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._capacity_provider_models import (
+        CapacityProviderAttributes as CapacityProviderAttributes,
+        CapacityProviderCapacityProviderScalingConfig as CapacityProviderCapacityProviderScalingConfig,
+        CapacityProviderInstanceRequirements as CapacityProviderInstanceRequirements,
+        CapacityProviderLoggingConfig as CapacityProviderLoggingConfig,
+        CapacityProviderPermissionsConfig as CapacityProviderPermissionsConfig,
+        CapacityProviderProps as CapacityProviderProps,
+        CapacityProviderTelemetryConfig as CapacityProviderTelemetryConfig,
+        CapacityProviderVpcConfig as CapacityProviderVpcConfig,
+        PropagateTagsConfig as PropagateTagsConfig,
+        Tag as Tag,
+        TargetTrackingScalingPolicy as TargetTrackingScalingPolicy,
+    )
 
 __all__ = [
     "CapacityProvider",
@@ -39,99 +55,29 @@ __all__ = [
     "TargetTrackingScalingPolicyDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _capacity_provider_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_capacity_provider_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CapacityProviderAttributes",
+        "CapacityProviderCapacityProviderScalingConfig",
+        "CapacityProviderInstanceRequirements",
+        "CapacityProviderLoggingConfig",
+        "CapacityProviderPermissionsConfig",
+        "CapacityProviderProps",
+        "CapacityProviderTelemetryConfig",
+        "CapacityProviderVpcConfig",
+        "PropagateTagsConfig",
+        "Tag",
+        "TargetTrackingScalingPolicy",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CapacityProviderInstanceRequirements(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedInstanceTypes: list[str] | None = None
-    Architectures: list[Literal["x86_64", "arm64"]] | None = None
-    ExcludedInstanceTypes: list[str] | None = None
-
-
-class CapacityProviderLoggingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroup: str | None = None
-    SystemLogLevel: Literal["DEBUG", "INFO", "WARN"] | None = None
-
-
-class CapacityProviderPermissionsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityProviderOperatorRoleArn: str
-
-
-class CapacityProviderTelemetryConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LoggingConfig: CapacityProviderLoggingConfig | None = None
-
-
-class CapacityProviderVpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class TargetTrackingScalingPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PredefinedMetricType: Literal[
-        "LambdaCapacityProviderAverageCPUUtilization", "LambdaCapacityProviderAverageGPUUtilization"
-    ]
-    TargetValue: float
-
-
-class CapacityProviderAttributes(DeferredModel):
-    Arn: str | None = None
-    State: Literal["Pending", "Active", "Failed", "Deleting"] | None = None
-
-
-class CapacityProviderCapacityProviderScalingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxVCpuCount: int | None = None
-    ScalingMode: Literal["Auto", "Manual"] | None = None
-    ScalingPolicies: list[TargetTrackingScalingPolicy] | None = None
-
-
-class PropagateTagsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExplicitTags: list[Tag] | None = None
-    Mode: Literal["None", "Explicit"] | None = None
-
-
-class CapacityProviderProps(DeferredModel):
-    CapacityProviderName: str | None = None
-    CapacityProviderScalingConfig: CapacityProviderCapacityProviderScalingConfig | None = None
-    InstanceRequirements: CapacityProviderInstanceRequirements | None = None
-    KmsKeyArn: str | None = None
-    PermissionsConfig: CapacityProviderPermissionsConfig
-    PropagateTags: PropagateTagsConfig | None = None
-    Tags: list[Tag] | None = None
-    TelemetryConfig: CapacityProviderTelemetryConfig | None = None
-    VpcConfig: CapacityProviderVpcConfig
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -461,8 +407,12 @@ class CapacityProvider(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CapacityProviderProps
-    attributes_model: ClassVar[type[BaseModel]] = CapacityProviderAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CapacityProviderProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CapacityProviderAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

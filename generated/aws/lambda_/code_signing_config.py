@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._code_signing_config_models import (
+        CodeSigningConfigAllowedPublishers as CodeSigningConfigAllowedPublishers,
+        CodeSigningConfigAttributes as CodeSigningConfigAttributes,
+        CodeSigningConfigCodeSigningPolicies as CodeSigningConfigCodeSigningPolicies,
+        CodeSigningConfigProps as CodeSigningConfigProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CodeSigningConfig",
@@ -27,42 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _code_signing_config_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_code_signing_config_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CodeSigningConfigAllowedPublishers",
+        "CodeSigningConfigAttributes",
+        "CodeSigningConfigCodeSigningPolicies",
+        "CodeSigningConfigProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CodeSigningConfigAllowedPublishers(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SigningProfileVersionArns: list[str]
-
-
-class CodeSigningConfigCodeSigningPolicies(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    UntrustedArtifactOnDeployment: Literal["Warn", "Enforce"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class CodeSigningConfigAttributes(DeferredModel):
-    CodeSigningConfigArn: str | None = None
-    CodeSigningConfigId: str | None = None
-
-
-class CodeSigningConfigProps(DeferredModel):
-    AllowedPublishers: CodeSigningConfigAllowedPublishers
-    CodeSigningPolicies: CodeSigningConfigCodeSigningPolicies | None = None
-    Description: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -181,8 +172,12 @@ class CodeSigningConfig(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CodeSigningConfigProps
-    attributes_model: ClassVar[type[BaseModel]] = CodeSigningConfigAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CodeSigningConfigProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CodeSigningConfigAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

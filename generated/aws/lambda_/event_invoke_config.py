@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._event_invoke_config_models import (
+        EventInvokeConfigAttributes as EventInvokeConfigAttributes,
+        EventInvokeConfigDestinationConfig as EventInvokeConfigDestinationConfig,
+        EventInvokeConfigOnFailure as EventInvokeConfigOnFailure,
+        EventInvokeConfigOnSuccess as EventInvokeConfigOnSuccess,
+        EventInvokeConfigProps as EventInvokeConfigProps,
+    )
 
 __all__ = [
     "EventInvokeConfig",
@@ -27,42 +37,23 @@ __all__ = [
     "EventInvokeConfigProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _event_invoke_config_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_event_invoke_config_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EventInvokeConfigAttributes",
+        "EventInvokeConfigDestinationConfig",
+        "EventInvokeConfigOnFailure",
+        "EventInvokeConfigOnSuccess",
+        "EventInvokeConfigProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EventInvokeConfigOnFailure(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: str
-
-
-class EventInvokeConfigOnSuccess(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: str
-
-
-class EventInvokeConfigAttributes(DeferredModel):
-    pass
-
-
-class EventInvokeConfigDestinationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OnFailure: EventInvokeConfigOnFailure | None = None
-    OnSuccess: EventInvokeConfigOnSuccess | None = None
-
-
-class EventInvokeConfigProps(DeferredModel):
-    DestinationConfig: EventInvokeConfigDestinationConfig | None = None
-    FunctionName: str
-    MaximumEventAgeInSeconds: int | None = None
-    MaximumRetryAttempts: int | None = None
-    Qualifier: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -182,8 +173,12 @@ class EventInvokeConfig(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EventInvokeConfigProps
-    attributes_model: ClassVar[type[BaseModel]] = EventInvokeConfigAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EventInvokeConfigProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EventInvokeConfigAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,37 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._event_source_mapping_models import (
+        EventSourceMappingAmazonManagedKafkaEventSourceConfig as EventSourceMappingAmazonManagedKafkaEventSourceConfig,
+        EventSourceMappingAttributes as EventSourceMappingAttributes,
+        EventSourceMappingDestinationConfig as EventSourceMappingDestinationConfig,
+        EventSourceMappingDocumentDBEventSourceConfig as EventSourceMappingDocumentDBEventSourceConfig,
+        EventSourceMappingEndpoints as EventSourceMappingEndpoints,
+        EventSourceMappingFilterCriteria as EventSourceMappingFilterCriteria,
+        EventSourceMappingLoggingConfig as EventSourceMappingLoggingConfig,
+        EventSourceMappingMetricsConfig as EventSourceMappingMetricsConfig,
+        EventSourceMappingOnFailure as EventSourceMappingOnFailure,
+        EventSourceMappingProps as EventSourceMappingProps,
+        EventSourceMappingProvisionedPollerConfig as EventSourceMappingProvisionedPollerConfig,
+        EventSourceMappingScalingConfig as EventSourceMappingScalingConfig,
+        EventSourceMappingSchemaRegistryConfig as EventSourceMappingSchemaRegistryConfig,
+        EventSourceMappingSelfManagedEventSource as EventSourceMappingSelfManagedEventSource,
+        EventSourceMappingSelfManagedKafkaEventSourceConfig as EventSourceMappingSelfManagedKafkaEventSourceConfig,
+        Filter as Filter,
+        SchemaRegistryAccessConfig as SchemaRegistryAccessConfig,
+        SchemaValidationConfig as SchemaValidationConfig,
+        SourceAccessConfiguration as SourceAccessConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "EventSourceMapping",
@@ -57,214 +82,38 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _event_source_mapping_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_event_source_mapping_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EventSourceMappingAmazonManagedKafkaEventSourceConfig",
+        "EventSourceMappingAttributes",
+        "EventSourceMappingDestinationConfig",
+        "EventSourceMappingDocumentDBEventSourceConfig",
+        "EventSourceMappingEndpoints",
+        "EventSourceMappingFilterCriteria",
+        "EventSourceMappingLoggingConfig",
+        "EventSourceMappingMetricsConfig",
+        "EventSourceMappingOnFailure",
+        "EventSourceMappingProps",
+        "EventSourceMappingProvisionedPollerConfig",
+        "EventSourceMappingScalingConfig",
+        "EventSourceMappingSchemaRegistryConfig",
+        "EventSourceMappingSelfManagedEventSource",
+        "EventSourceMappingSelfManagedKafkaEventSourceConfig",
+        "Filter",
+        "SchemaRegistryAccessConfig",
+        "SchemaValidationConfig",
+        "SourceAccessConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EventSourceMappingDocumentDBEventSourceConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CollectionName: str | None = None
-    DatabaseName: str | None = None
-    FullDocument: Literal["UpdateLookup", "Default"] | None = None
-
-
-class EventSourceMappingEndpoints(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KafkaBootstrapServers: list[str] | None = None
-
-
-class EventSourceMappingLoggingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SystemLogLevel: Literal["DEBUG", "INFO", "WARN"] | None = None
-
-
-class EventSourceMappingMetricsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Metrics: list[Literal["EventCount", "ErrorCount", "KafkaMetrics"]] | None = None
-
-
-class EventSourceMappingOnFailure(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: str | None = None
-
-
-class EventSourceMappingProvisionedPollerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaximumPollers: int | None = None
-    MinimumPollers: int | None = None
-    PollerGroupName: str | None = None
-
-
-class EventSourceMappingScalingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaximumConcurrency: int | None = None
-
-
-class EventSourceMappingSelfManagedEventSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Endpoints: EventSourceMappingEndpoints | None = None
-
-
-class Filter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Pattern: str | None = None
-
-
-class SchemaRegistryAccessConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: (
-        Literal[
-            "BASIC_AUTH",
-            "CLIENT_CERTIFICATE_TLS_AUTH",
-            "SERVER_ROOT_CA_CERTIFICATE",
-            "OAUTHBEARER_AUTH",
-        ]
-        | None
-    ) = None
-    URI: str | None = None
-
-
-class SchemaValidationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attribute: Literal["KEY", "VALUE"] | None = None
-
-
-class SourceAccessConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: (
-        Literal[
-            "BASIC_AUTH",
-            "VPC_SUBNET",
-            "VPC_SECURITY_GROUP",
-            "SASL_SCRAM_512_AUTH",
-            "SASL_SCRAM_256_AUTH",
-            "VIRTUAL_HOST",
-            "CLIENT_CERTIFICATE_TLS_AUTH",
-            "SERVER_ROOT_CA_CERTIFICATE",
-            "OAUTHBEARER_AUTH",
-            "OAUTHBEARER_SCOPE",
-            "OAUTHBEARER_AUDIENCE",
-            "OAUTHBEARER_LOGICAL_CLUSTER",
-            "OAUTHBEARER_IDENTITY_POOL",
-            "IAM_AUTH",
-            "IAM_OAUTHBEARER_AUTH",
-        ]
-        | None
-    ) = None
-    URI: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class EventSourceMappingAttributes(DeferredModel):
-    EventSourceMappingArn: str | None = None
-    Id: str | None = None
-
-
-class EventSourceMappingDestinationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OnFailure: EventSourceMappingOnFailure | None = None
-
-
-class EventSourceMappingFilterCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Filters: list[Filter] | None = None
-
-
-class EventSourceMappingSchemaRegistryConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessConfigs: list[SchemaRegistryAccessConfig] | None = None
-    EventRecordFormat: Literal["JSON", "SOURCE"] | None = None
-    SchemaRegistryURI: str | None = None
-    SchemaValidationConfigs: list[SchemaValidationConfig] | None = None
-
-
-class EventSourceMappingSelfManagedKafkaEventSourceConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConsumerGroupId: str | None = None
-    ConsumptionMode: Literal["Stream", "Queue"] | None = None
-    SchemaRegistryConfig: EventSourceMappingSchemaRegistryConfig | None = None
-
-
-class EventSourceMappingAmazonManagedKafkaEventSourceConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConsumerGroupId: str | None = None
-    SchemaRegistryConfig: EventSourceMappingSchemaRegistryConfig | None = None
-
-
-class EventSourceMappingProps(DeferredModel):
-    AmazonManagedKafkaEventSourceConfig: (
-        EventSourceMappingAmazonManagedKafkaEventSourceConfig | None
-    ) = None
-    BatchSize: int | None = None
-    BisectBatchOnFunctionError: bool | None = None
-    DestinationConfig: EventSourceMappingDestinationConfig | None = None
-    DocumentDBEventSourceConfig: EventSourceMappingDocumentDBEventSourceConfig | None = None
-    Enabled: bool | None = None
-    EventSourceArn: str | None = None
-    FilterCriteria: EventSourceMappingFilterCriteria | None = None
-    FunctionName: str
-    FunctionResponseTypes: list[Literal["ReportBatchItemFailures"]] | None = None
-    KmsKeyArn: str | None = None
-    LoggingConfig: EventSourceMappingLoggingConfig | None = None
-    MaximumBatchingWindowInSeconds: int | None = None
-    MaximumRecordAgeInSeconds: int | None = None
-    MaximumRetryAttempts: int | None = None
-    MetricsConfig: EventSourceMappingMetricsConfig | None = None
-    ParallelizationFactor: int | None = None
-    ProvisionedPollerConfig: EventSourceMappingProvisionedPollerConfig | None = None
-    Queues: list[str] | None = None
-    ScalingConfig: EventSourceMappingScalingConfig | None = None
-    SelfManagedEventSource: EventSourceMappingSelfManagedEventSource | None = None
-    SelfManagedKafkaEventSourceConfig: (
-        EventSourceMappingSelfManagedKafkaEventSourceConfig | None
-    ) = None
-    SourceAccessConfigurations: list[SourceAccessConfiguration] | None = None
-    StartingPosition: str | None = None
-    StartingPositionTimestamp: float | None = None
-    Tags: list[Tag] | None = None
-    Topics: list[str] | None = None
-    TumblingWindowInSeconds: int | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -808,8 +657,12 @@ class EventSourceMapping(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EventSourceMappingProps
-    attributes_model: ClassVar[type[BaseModel]] = EventSourceMappingAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EventSourceMappingProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EventSourceMappingAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

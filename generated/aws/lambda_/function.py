@@ -6,14 +6,40 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._function_models import (
+        FileSystemConfig as FileSystemConfig,
+        FunctionAttributes as FunctionAttributes,
+        FunctionCapacityProviderConfig as FunctionCapacityProviderConfig,
+        FunctionCode as FunctionCode,
+        FunctionDeadLetterConfig as FunctionDeadLetterConfig,
+        FunctionDurableConfig as FunctionDurableConfig,
+        FunctionEnvironment as FunctionEnvironment,
+        FunctionEphemeralStorage as FunctionEphemeralStorage,
+        FunctionFunctionScalingConfig as FunctionFunctionScalingConfig,
+        FunctionImageConfig as FunctionImageConfig,
+        FunctionLambdaManagedInstancesCapacityProviderConfig as FunctionLambdaManagedInstancesCapacityProviderConfig,
+        FunctionLoggingConfig as FunctionLoggingConfig,
+        FunctionProps as FunctionProps,
+        FunctionRuntimeManagementConfig as FunctionRuntimeManagementConfig,
+        FunctionS3FilesConfig as FunctionS3FilesConfig,
+        FunctionSnapStart as FunctionSnapStart,
+        FunctionSnapStartResponse as FunctionSnapStartResponse,
+        FunctionTenancyConfig as FunctionTenancyConfig,
+        FunctionTracingConfig as FunctionTracingConfig,
+        FunctionVpcConfig as FunctionVpcConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "FileSystemConfig",
@@ -59,260 +85,39 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _function_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_function_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FileSystemConfig",
+        "FunctionAttributes",
+        "FunctionCapacityProviderConfig",
+        "FunctionCode",
+        "FunctionDeadLetterConfig",
+        "FunctionDurableConfig",
+        "FunctionEnvironment",
+        "FunctionEphemeralStorage",
+        "FunctionFunctionScalingConfig",
+        "FunctionImageConfig",
+        "FunctionLambdaManagedInstancesCapacityProviderConfig",
+        "FunctionLoggingConfig",
+        "FunctionProps",
+        "FunctionRuntimeManagementConfig",
+        "FunctionS3FilesConfig",
+        "FunctionSnapStart",
+        "FunctionSnapStartResponse",
+        "FunctionTenancyConfig",
+        "FunctionTracingConfig",
+        "FunctionVpcConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FunctionCode(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImageUri: str | None = None
-    S3Bucket: str | None = None
-    S3Key: str | None = None
-    S3ObjectStorageMode: Literal["COPY", "REFERENCE"] | None = None
-    S3ObjectVersion: str | None = None
-    SourceKMSKeyArn: str | None = None
-    ZipFile: str | None = None
-
-
-class FunctionDeadLetterConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetArn: str | None = None
-
-
-class FunctionDurableConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExecutionTimeout: int
-    KMSKeyArn: str | None = None
-    RetentionPeriodInDays: int | None = None
-
-
-class FunctionEnvironment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Variables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class FunctionEphemeralStorage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Size: int
-
-
-class FunctionFunctionScalingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxExecutionEnvironments: int | None = None
-    MinExecutionEnvironments: int | None = None
-
-
-class FunctionImageConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Command: list[str] | None = None
-    EntryPoint: list[str] | None = None
-    WorkingDirectory: str | None = None
-
-
-class FunctionLambdaManagedInstancesCapacityProviderConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityProviderArn: str
-    ExecutionEnvironmentMemoryGiBPerVCpu: float | None = None
-    PerExecutionEnvironmentMaxConcurrency: int | None = None
-
-
-class FunctionLoggingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationLogLevel: Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"] | None = None
-    LogFormat: Literal["Text", "JSON"] | None = None
-    LogGroup: str | None = None
-    SystemLogLevel: Literal["DEBUG", "INFO", "WARN"] | None = None
-
-
-class FunctionRuntimeManagementConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RuntimeVersionArn: str | None = None
-    UpdateRuntimeOn: Literal["Auto", "FunctionUpdate", "Manual"]
-
-
-class FunctionS3FilesConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DirectS3Read: Literal["ENABLED", "DISABLED", "AUTO"] | None = None
-
-
-class FunctionSnapStart(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplyOn: Literal["PublishedVersions", "None"]
-
-
-class FunctionSnapStartResponse(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplyOn: Literal["PublishedVersions", "None"] | None = None
-    OptimizationStatus: Literal["On", "Off"] | None = None
-
-
-class FunctionTenancyConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TenantIsolationMode: Literal["PER_TENANT"]
-
-
-class FunctionTracingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Mode: Literal["Active", "PassThrough"] | None = None
-
-
-class FunctionVpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ipv6AllowedForDualStack: bool | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class FunctionAttributes(DeferredModel):
-    Arn: str | None = None
-    SnapStartResponse: FunctionSnapStartResponse | None = None
-
-
-class FileSystemConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-    LocalMountPath: str
-    S3FilesConfig: FunctionS3FilesConfig | None = None
-
-
-class FunctionCapacityProviderConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LambdaManagedInstancesCapacityProviderConfig: (
-        FunctionLambdaManagedInstancesCapacityProviderConfig
-    )
-
-
-class FunctionProps(DeferredModel):
-    Architectures: list[Literal["x86_64", "arm64"]] | None = None
-    CapacityProviderConfig: FunctionCapacityProviderConfig | None = None
-    Code: FunctionCode
-    CodeSigningConfigArn: str | None = None
-    DeadLetterConfig: FunctionDeadLetterConfig | None = None
-    Description: str | None = None
-    DurableConfig: FunctionDurableConfig | None = None
-    Environment: FunctionEnvironment | None = None
-    EphemeralStorage: FunctionEphemeralStorage | None = None
-    FileSystemConfigs: list[FileSystemConfig] | None = None
-    FunctionName: str | None = None
-    FunctionScalingConfig: FunctionFunctionScalingConfig | None = None
-    Handler: str | None = None
-    ImageConfig: FunctionImageConfig | None = None
-    KmsKeyArn: str | None = None
-    Layers: list[str] | None = None
-    LoggingConfig: FunctionLoggingConfig | None = None
-    MemorySize: int | None = None
-    PackageType: Literal["Image", "Zip"] | None = None
-    PublishToLatestPublished: bool | None = None
-    RecursiveLoop: Literal["Allow", "Terminate"] | None = None
-    ReservedConcurrentExecutions: int | None = None
-    Role: str
-    Runtime: (
-        Literal[
-            "dotnet10",
-            "dotnet6",
-            "dotnet8",
-            "dotnetcore1.0",
-            "dotnetcore2.0",
-            "dotnetcore2.1",
-            "dotnetcore3.1",
-            "go1.x",
-            "java11",
-            "java11.al2023",
-            "java17",
-            "java17.al2023",
-            "java21",
-            "java25",
-            "java8",
-            "java8.al2",
-            "java8.al2023",
-            "nodejs",
-            "nodejs10.x",
-            "nodejs12.x",
-            "nodejs14.x",
-            "nodejs16.x",
-            "nodejs18.x",
-            "nodejs20.x",
-            "nodejs22.x",
-            "nodejs24.x",
-            "nodejs26.x",
-            "nodejs4.3",
-            "nodejs4.3-edge",
-            "nodejs6.10",
-            "nodejs8.10",
-            "provided",
-            "provided.al2",
-            "provided.al2023",
-            "python2.7",
-            "python3.10",
-            "python3.11",
-            "python3.12",
-            "python3.13",
-            "python3.14",
-            "python3.15",
-            "python3.6",
-            "python3.7",
-            "python3.8",
-            "python3.9",
-            "ruby2.5",
-            "ruby2.7",
-            "ruby3.2",
-            "ruby3.3",
-            "ruby3.4",
-            "ruby4.0",
-        ]
-        | None
-    ) = None
-    RuntimeManagementConfig: FunctionRuntimeManagementConfig | None = None
-    SnapStart: FunctionSnapStart | None = None
-    Tags: list[Tag] | None = None
-    TenancyConfig: FunctionTenancyConfig | None = None
-    Timeout: int | None = None
-    TracingConfig: FunctionTracingConfig | None = None
-    VpcConfig: FunctionVpcConfig | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -932,8 +737,10 @@ class Function(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FunctionProps
-    attributes_model: ClassVar[type[BaseModel]] = FunctionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FunctionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FunctionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._layer_version_models import (
+        LayerVersionAttributes as LayerVersionAttributes,
+        LayerVersionContent as LayerVersionContent,
+        LayerVersionProps as LayerVersionProps,
+    )
 
 __all__ = [
     "LayerVersion",
@@ -23,88 +31,21 @@ __all__ = [
     "LayerVersionProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _layer_version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_layer_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LayerVersionAttributes",
+        "LayerVersionContent",
+        "LayerVersionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LayerVersionContent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Bucket: str
-    S3Key: str
-    S3ObjectStorageMode: Literal["COPY", "REFERENCE"] | None = None
-    S3ObjectVersion: str | None = None
-
-
-class LayerVersionAttributes(DeferredModel):
-    LayerVersionArn: str | None = None
-
-
-class LayerVersionProps(DeferredModel):
-    CompatibleArchitectures: list[Literal["arm64", "x86_64"]] | None = None
-    CompatibleRuntimes: (
-        list[
-            Literal[
-                "dotnet10",
-                "dotnet6",
-                "dotnet8",
-                "dotnetcore1.0",
-                "dotnetcore2.0",
-                "dotnetcore2.1",
-                "dotnetcore3.1",
-                "go1.x",
-                "java11",
-                "java11.al2023",
-                "java17",
-                "java17.al2023",
-                "java21",
-                "java25",
-                "java8",
-                "java8.al2",
-                "java8.al2023",
-                "nodejs",
-                "nodejs10.x",
-                "nodejs12.x",
-                "nodejs14.x",
-                "nodejs16.x",
-                "nodejs18.x",
-                "nodejs20.x",
-                "nodejs22.x",
-                "nodejs24.x",
-                "nodejs26.x",
-                "nodejs4.3",
-                "nodejs4.3-edge",
-                "nodejs6.10",
-                "nodejs8.10",
-                "provided",
-                "provided.al2",
-                "provided.al2023",
-                "python2.7",
-                "python3.10",
-                "python3.11",
-                "python3.12",
-                "python3.13",
-                "python3.14",
-                "python3.15",
-                "python3.6",
-                "python3.7",
-                "python3.8",
-                "python3.9",
-                "ruby2.5",
-                "ruby2.7",
-                "ruby3.2",
-                "ruby3.3",
-                "ruby3.4",
-                "ruby4.0",
-            ]
-        ]
-        | None
-    ) = None
-    Content: LayerVersionContent
-    Description: str | None = None
-    LayerName: str | None = None
-    LicenseInfo: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -266,8 +207,10 @@ class LayerVersion(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LayerVersionProps
-    attributes_model: ClassVar[type[BaseModel]] = LayerVersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LayerVersionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LayerVersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

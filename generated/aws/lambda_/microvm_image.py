@@ -8,12 +8,29 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._microvm_image_models import (
+        CloudWatchLogging as CloudWatchLogging,
+        CpuConfiguration as CpuConfiguration,
+        EnvironmentVariable as EnvironmentVariable,
+        HooksObject as HooksObject,
+        MicrovmImageAttributes as MicrovmImageAttributes,
+        MicrovmImageCodeArtifact as MicrovmImageCodeArtifact,
+        MicrovmImageLogging as MicrovmImageLogging,
+        MicrovmImageMicrovmHooks as MicrovmImageMicrovmHooks,
+        MicrovmImageMicrovmImageHooks as MicrovmImageMicrovmImageHooks,
+        MicrovmImageProps as MicrovmImageProps,
+        MicrovmImageResources as MicrovmImageResources,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CloudWatchLogging",
@@ -41,133 +58,30 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _microvm_image_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_microvm_image_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CloudWatchLogging",
+        "CpuConfiguration",
+        "EnvironmentVariable",
+        "HooksObject",
+        "MicrovmImageAttributes",
+        "MicrovmImageCodeArtifact",
+        "MicrovmImageLogging",
+        "MicrovmImageMicrovmHooks",
+        "MicrovmImageMicrovmImageHooks",
+        "MicrovmImageProps",
+        "MicrovmImageResources",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CloudWatchLogging(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroup: str | None = None
-    LogStream: str | None = None
-
-
-class CpuConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Architecture: Literal["ARM_64"]
-
-
-class EnvironmentVariable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class MicrovmImageCodeArtifact(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Uri: str
-
-
-class MicrovmImageLogging(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatch: CloudWatchLogging | None = None
-    Disabled: bool | None = None
-
-
-class MicrovmImageMicrovmHooks(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Resume: Literal["DISABLED", "ENABLED"] | None = None
-    ResumeTimeoutInSeconds: int | None = None
-    Run: Literal["DISABLED", "ENABLED"] | None = None
-    RunTimeoutInSeconds: int | None = None
-    Suspend: Literal["DISABLED", "ENABLED"] | None = None
-    SuspendTimeoutInSeconds: int | None = None
-    Terminate: Literal["DISABLED", "ENABLED"] | None = None
-    TerminateTimeoutInSeconds: int | None = None
-
-
-class MicrovmImageMicrovmImageHooks(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ready: Literal["DISABLED", "ENABLED"] | None = None
-    ReadyTimeoutInSeconds: int | None = None
-    Validate: Literal["DISABLED", "ENABLED"] | None = None
-    ValidateTimeoutInSeconds: int | None = None
-
-
-class MicrovmImageResources(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MinimumMemoryInMiB: int
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class MicrovmImageAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    ImageArn: str | None = None
-    LatestActiveImageVersion: str | None = None
-    LatestFailedImageVersion: str | None = None
-    State: (
-        Literal[
-            "CREATING",
-            "CREATED",
-            "CREATE_FAILED",
-            "UPDATING",
-            "UPDATED",
-            "UPDATE_FAILED",
-            "DELETING",
-            "DELETE_FAILED",
-            "DELETED",
-        ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
-
-
-class HooksObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MicrovmHooks: MicrovmImageMicrovmHooks | None = None
-    MicrovmImageHooks: MicrovmImageMicrovmImageHooks | None = None
-    Port: int | None = None
-
-
-class MicrovmImageProps(DeferredModel):
-    AdditionalOsCapabilities: list[Literal["ALL"]]
-    BaseImageArn: str
-    BaseImageVersion: str
-    BuildRoleArn: str
-    CodeArtifact: MicrovmImageCodeArtifact
-    CpuConfigurations: list[CpuConfiguration]
-    Description: str
-    EgressNetworkConnectors: list[str]
-    EnvironmentVariables: list[EnvironmentVariable]
-    Hooks: HooksObject
-    Logging: MicrovmImageLogging
-    Name: str
-    Resources: list[MicrovmImageResources]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -536,8 +450,10 @@ class MicrovmImage(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MicrovmImageProps
-    attributes_model: ClassVar[type[BaseModel]] = MicrovmImageAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MicrovmImageProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MicrovmImageAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict as _ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._network_connector_models import (
+        Config as Config,
+        NetworkConnectorAttributes as NetworkConnectorAttributes,
+        NetworkConnectorProps as NetworkConnectorProps,
+        NetworkConnectorVpcEgressConfiguration as NetworkConnectorVpcEgressConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Config",
@@ -27,49 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _network_connector_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_network_connector_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Config",
+        "NetworkConnectorAttributes",
+        "NetworkConnectorProps",
+        "NetworkConnectorVpcEgressConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class NetworkConnectorVpcEgressConfiguration(DeferredModel):
-    model_config = _ConfigDict(
-        extra="forbid",
-    )
-    AssociatedComputeResourceTypes: list[Literal["MicroVm", "WebFunction"]]
-    NetworkProtocol: Literal["IPv4", "DualStack"]
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
-
-
-class Tag(DeferredModel):
-    model_config = _ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class NetworkConnectorAttributes(DeferredModel):
-    Arn: str | None = None
-    LatestVersion: int | None = None
-    LatestVersionArn: str | None = None
-    State: (
-        Literal["PENDING", "ACTIVE", "INACTIVE", "FAILED", "DELETING", "DELETE_FAILED"] | None
-    ) = None
-
-
-class Config(DeferredModel):
-    model_config = _ConfigDict(
-        extra="forbid",
-    )
-    VpcEgressConfiguration: NetworkConnectorVpcEgressConfiguration
-
-
-class NetworkConnectorProps(DeferredModel):
-    Configuration: Config
-    Name: str | None = None
-    OperatorRole: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -247,8 +231,12 @@ class NetworkConnector(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = NetworkConnectorProps
-    attributes_model: ClassVar[type[BaseModel]] = NetworkConnectorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NetworkConnectorProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NetworkConnectorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._url_models import (
+        UrlAttributes as UrlAttributes,
+        UrlCors as UrlCors,
+        UrlProps as UrlProps,
+    )
 
 __all__ = [
     "Url",
@@ -23,33 +31,21 @@ __all__ = [
     "UrlProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _url_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_url_models"
+_MODEL_NAMES = frozenset(
+    {
+        "UrlAttributes",
+        "UrlCors",
+        "UrlProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class UrlCors(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowCredentials: bool | None = None
-    AllowHeaders: list[str] | None = None
-    AllowMethods: list[Literal["GET", "PUT", "HEAD", "POST", "PATCH", "DELETE", "*"]] | None = None
-    AllowOrigins: list[str] | None = None
-    ExposeHeaders: list[str] | None = None
-    MaxAge: int | None = None
-
-
-class UrlAttributes(DeferredModel):
-    FunctionArn: str | None = None
-    FunctionUrl: str | None = None
-
-
-class UrlProps(DeferredModel):
-    AuthType: Literal["AWS_IAM", "NONE"]
-    Cors: UrlCors | None = None
-    InvokeMode: Literal["BUFFERED", "RESPONSE_STREAM"] | None = None
-    Qualifier: str | None = None
-    TargetFunctionArn: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -171,8 +167,8 @@ class Url(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = UrlProps
-    attributes_model: ClassVar[type[BaseModel]] = UrlAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UrlProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UrlAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._version_models import (
+        ProvisionedConcurrencyConfiguration as ProvisionedConcurrencyConfiguration,
+        VersionAttributes as VersionAttributes,
+        VersionFunctionScalingConfig as VersionFunctionScalingConfig,
+        VersionProps as VersionProps,
+        VersionRuntimePolicy as VersionRuntimePolicy,
+    )
 
 __all__ = [
     "ProvisionedConcurrencyConfiguration",
@@ -27,45 +37,23 @@ __all__ = [
     "VersionRuntimePolicyDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ProvisionedConcurrencyConfiguration",
+        "VersionAttributes",
+        "VersionFunctionScalingConfig",
+        "VersionProps",
+        "VersionRuntimePolicy",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ProvisionedConcurrencyConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ProvisionedConcurrentExecutions: int
-
-
-class VersionFunctionScalingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxExecutionEnvironments: int | None = None
-    MinExecutionEnvironments: int | None = None
-
-
-class VersionRuntimePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RuntimeVersionArn: str | None = None
-    UpdateRuntimeOn: str
-
-
-class VersionAttributes(DeferredModel):
-    FunctionArn: str | None = None
-    Version: str | None = None
-
-
-class VersionProps(DeferredModel):
-    CodeSha256: str | None = None
-    Description: str | None = None
-    FunctionName: str
-    FunctionScalingConfig: VersionFunctionScalingConfig | None = None
-    ProvisionedConcurrencyConfig: ProvisionedConcurrencyConfiguration | None = None
-    RuntimePolicy: VersionRuntimePolicy | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -193,8 +181,10 @@ class Version(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VersionProps
-    attributes_model: ClassVar[type[BaseModel]] = VersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VersionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,25 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._web_function_endpoint_models import (
+        RegionalEndpoint as RegionalEndpoint,
+        RevisionWeight as RevisionWeight,
+        WebFunctionEndpointAttributes as WebFunctionEndpointAttributes,
+        WebFunctionEndpointProps as WebFunctionEndpointProps,
+        WebFunctionEndpointScalingConfig as WebFunctionEndpointScalingConfig,
+        WebFunctionEndpointThrottleConfig as WebFunctionEndpointThrottleConfig,
+    )
 
 __all__ = [
     "RegionalEndpoint",
@@ -29,70 +40,24 @@ __all__ = [
     "WebFunctionEndpointThrottleConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _web_function_endpoint_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_web_function_endpoint_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RegionalEndpoint",
+        "RevisionWeight",
+        "WebFunctionEndpointAttributes",
+        "WebFunctionEndpointProps",
+        "WebFunctionEndpointScalingConfig",
+        "WebFunctionEndpointThrottleConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RevisionWeight(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RevisionId: str
-    Weight: int
-
-
-class WebFunctionEndpointScalingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxEnvironments: int | None = None
-
-
-class WebFunctionEndpointThrottleConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RateLimit: int | None = None
-
-
-class WebFunctionEndpointAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DomainName: str | None = None
-    EndpointArn: str | None = None
-    FunctionArn: str | None = None
-    RegionalEndpoints: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    State: Literal["Pending", "Active", "Failed", "Deleting"] | None = None
-    StateReason: str | None = None
-    UpdateStatus: Literal["InProgress", "Successful", "Failed"] | None = None
-    UpdateStatusReason: str | None = None
-    UpdatedAt: str | None = None
-
-
-class WebFunctionEndpointProps(DeferredModel):
-    AuthType: Literal["ApplicationManaged", "IamAuth"]
-    Description: str | None = None
-    EndpointName: str
-    EndpointType: Literal["HomeRegion", "MultiRegion", "PerRegion"]
-    FunctionName: str
-    Regions: list[str] | None = None
-    RevisionWeights: list[RevisionWeight] | None = None
-    ScalingConfig: WebFunctionEndpointScalingConfig | None = None
-    ThrottleConfig: WebFunctionEndpointThrottleConfig | None = None
-
-
-class RegionalEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthType: Literal["ApplicationManaged", "IamAuth"] | None = None
-    DomainName: str | None = None
-    RevisionWeights: list[RevisionWeight] | None = None
-    ScalingConfig: WebFunctionEndpointScalingConfig | None = None
-    State: Literal["Pending", "Active", "Failed", "Deleting"] | None = None
-    StateReason: str | None = None
-    ThrottleConfig: WebFunctionEndpointThrottleConfig | None = None
-    UpdateStatus: Literal["InProgress", "Successful", "Failed"] | None = None
-    UpdateStatusReason: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -285,8 +250,12 @@ class WebFunctionEndpoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WebFunctionEndpointProps
-    attributes_model: ClassVar[type[BaseModel]] = WebFunctionEndpointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WebFunctionEndpointProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WebFunctionEndpointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,28 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._web_function_revision_models import (
+        WebFunctionRevisionAttributes as WebFunctionRevisionAttributes,
+        WebFunctionRevisionBuildConfig as WebFunctionRevisionBuildConfig,
+        WebFunctionRevisionBuildConfigCodeConfig as WebFunctionRevisionBuildConfigCodeConfig,
+        WebFunctionRevisionBuildConfigRuntimeConfig as WebFunctionRevisionBuildConfigRuntimeConfig,
+        WebFunctionRevisionLoggingConfig as WebFunctionRevisionLoggingConfig,
+        WebFunctionRevisionProps as WebFunctionRevisionProps,
+        WebFunctionRevisionS3Object as WebFunctionRevisionS3Object,
+        WebFunctionRevisionServiceConfig as WebFunctionRevisionServiceConfig,
+        WebFunctionRevisionServiceConfigTelemetryConfig as WebFunctionRevisionServiceConfigTelemetryConfig,
+    )
 
 __all__ = [
     "WebFunctionRevision",
@@ -35,84 +49,27 @@ __all__ = [
     "WebFunctionRevisionServiceConfigTelemetryConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _web_function_revision_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_web_function_revision_models"
+_MODEL_NAMES = frozenset(
+    {
+        "WebFunctionRevisionAttributes",
+        "WebFunctionRevisionBuildConfig",
+        "WebFunctionRevisionBuildConfigCodeConfig",
+        "WebFunctionRevisionBuildConfigRuntimeConfig",
+        "WebFunctionRevisionLoggingConfig",
+        "WebFunctionRevisionProps",
+        "WebFunctionRevisionS3Object",
+        "WebFunctionRevisionServiceConfig",
+        "WebFunctionRevisionServiceConfigTelemetryConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class WebFunctionRevisionBuildConfigRuntimeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Runtime: str
-
-
-class WebFunctionRevisionLoggingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationLogLevel: Literal["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"] | None = None
-    LogGroup: str | None = None
-    SystemLogLevel: Literal["DEBUG", "INFO", "WARN"] | None = None
-
-
-class WebFunctionRevisionS3Object(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    Key: str
-    VersionId: str | None = None
-
-
-class WebFunctionRevisionServiceConfigTelemetryConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LoggingConfig: WebFunctionRevisionLoggingConfig | None = None
-
-
-class WebFunctionRevisionAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    FunctionArn: str | None = None
-    RevisionArn: str | None = None
-    RevisionId: str | None = None
-    State: Literal["Pending", "Active", "Failed"] | None = None
-    StateReason: str | None = None
-
-
-class WebFunctionRevisionBuildConfigCodeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Object: WebFunctionRevisionS3Object
-
-
-class WebFunctionRevisionServiceConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EgressNetworkConnectorArn: str | None = None
-    EnvironmentVariables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ExecutionRoleArn: str
-    MaxConcurrencyPerEnvironment: int | None = None
-    TelemetryConfig: WebFunctionRevisionServiceConfigTelemetryConfig | None = None
-    TimeoutSeconds: int | None = None
-
-
-class WebFunctionRevisionBuildConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CodeConfig: WebFunctionRevisionBuildConfigCodeConfig
-    RuntimeConfig: WebFunctionRevisionBuildConfigRuntimeConfig
-
-
-class WebFunctionRevisionProps(DeferredModel):
-    BuildConfig: WebFunctionRevisionBuildConfig
-    Description: str | None = None
-    FunctionName: str
-    KmsKeyArn: str | None = None
-    ServiceConfig: WebFunctionRevisionServiceConfig
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -353,8 +310,12 @@ class WebFunctionRevision(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WebFunctionRevisionProps
-    attributes_model: ClassVar[type[BaseModel]] = WebFunctionRevisionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WebFunctionRevisionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WebFunctionRevisionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,22 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._deployment_models import (
+        DeploymentAttributes as DeploymentAttributes,
+        DeploymentProps as DeploymentProps,
+        DeploymentTags as DeploymentTags,
+    )
 
 __all__ = [
     "Deployment",
@@ -23,46 +31,21 @@ __all__ = [
     "DeploymentTagsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _deployment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_deployment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DeploymentAttributes",
+        "DeploymentProps",
+        "DeploymentTags",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DeploymentTags(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class DeploymentAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    DeletedAt: str | None = None
-    DeploymentId: str | None = None
-    ResourceGroup: str | None = None
-    Status: (
-        Literal[
-            "COMPLETED",
-            "CREATING",
-            "DELETE_IN_PROGRESS",
-            "DELETE_INITIATING",
-            "DELETE_FAILED",
-            "DELETED",
-            "FAILED",
-            "IN_PROGRESS",
-            "VALIDATING",
-        ]
-        | None
-    ) = None
-
-
-class DeploymentProps(DeferredModel):
-    DeploymentPatternName: str
-    Name: str
-    Specifications: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Tags: list[DeploymentTags] | None = None
-    WorkloadName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -192,8 +175,10 @@ class Deployment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DeploymentProps
-    attributes_model: ClassVar[type[BaseModel]] = DeploymentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DeploymentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DeploymentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,142 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._bot_models import (
+        AudioLogDestination as AudioLogDestination,
+        AudioLogSetting as AudioLogSetting,
+        BotAdvancedRecognitionSetting as BotAdvancedRecognitionSetting,
+        BotAliasLocaleSettingsItem as BotAliasLocaleSettingsItem,
+        BotAllowedInputTypes as BotAllowedInputTypes,
+        BotAttributes as BotAttributes,
+        BotAudioAndDTMFInputSpecification as BotAudioAndDTMFInputSpecification,
+        BotAudioFillerSettings as BotAudioFillerSettings,
+        BotAudioSpecification as BotAudioSpecification,
+        BotBedrockAgentIntentConfiguration as BotBedrockAgentIntentConfiguration,
+        BotBedrockAgentIntentConfigurationBedrockAgentConfiguration as BotBedrockAgentIntentConfigurationBedrockAgentConfiguration,
+        BotBedrockAgentIntentConfigurationBedrockAgentIntentKnowledgeBaseConfiguration as BotBedrockAgentIntentConfigurationBedrockAgentIntentKnowledgeBaseConfiguration,
+        BotBedrockModelSpecification as BotBedrockModelSpecification,
+        BotBedrockModelSpecificationBedrockGuardrailConfiguration as BotBedrockModelSpecificationBedrockGuardrailConfiguration,
+        BotBotAliasLocaleSettings as BotBotAliasLocaleSettings,
+        BotCodeHookSpecification as BotCodeHookSpecification,
+        BotCompositeSlotTypeSetting as BotCompositeSlotTypeSetting,
+        BotCondition as BotCondition,
+        BotConditional as BotConditional,
+        BotConversationLogSettings as BotConversationLogSettings,
+        BotCustomPayload as BotCustomPayload,
+        BotCustomVocabulary as BotCustomVocabulary,
+        BotDTMFSpecification as BotDTMFSpecification,
+        BotDataPrivacy as BotDataPrivacy,
+        BotDataPrivacyObject as BotDataPrivacyObject,
+        BotDialogAction as BotDialogAction,
+        BotErrorLogSettings as BotErrorLogSettings,
+        BotErrorLogSettingsObject as BotErrorLogSettingsObject,
+        BotExternalSourceSetting as BotExternalSourceSetting,
+        BotFulfillmentUpdatesSpecification as BotFulfillmentUpdatesSpecification,
+        BotGenerativeAISettings as BotGenerativeAISettings,
+        BotGenerativeAISettingsBuildtimeSettings as BotGenerativeAISettingsBuildtimeSettings,
+        BotGenerativeAISettingsBuildtimeSettingsDescriptiveBotBuilderSpecification as BotGenerativeAISettingsBuildtimeSettingsDescriptiveBotBuilderSpecification,
+        BotGenerativeAISettingsBuildtimeSettingsSampleUtteranceGenerationSpecification as BotGenerativeAISettingsBuildtimeSettingsSampleUtteranceGenerationSpecification,
+        BotGenerativeAISettingsRuntimeSettings as BotGenerativeAISettingsRuntimeSettings,
+        BotGenerativeAISettingsRuntimeSettingsNluImprovementSpecification as BotGenerativeAISettingsRuntimeSettingsNluImprovementSpecification,
+        BotGenerativeAISettingsRuntimeSettingsSlotResolutionImprovementSpecification as BotGenerativeAISettingsRuntimeSettingsSlotResolutionImprovementSpecification,
+        BotGrammarSlotTypeSetting as BotGrammarSlotTypeSetting,
+        BotImageResponseCard as BotImageResponseCard,
+        BotInitialResponseSetting as BotInitialResponseSetting,
+        BotIntent as BotIntent,
+        BotIntentClosingSetting as BotIntentClosingSetting,
+        BotIntentConfirmationSetting as BotIntentConfirmationSetting,
+        BotIntentDisambiguationSettings as BotIntentDisambiguationSettings,
+        BotKendraConfiguration as BotKendraConfiguration,
+        BotLambdaCodeHook as BotLambdaCodeHook,
+        BotLocale as BotLocale,
+        BotMember as BotMember,
+        BotMessage as BotMessage,
+        BotMultipleValuesSetting as BotMultipleValuesSetting,
+        BotObfuscationSetting as BotObfuscationSetting,
+        BotPlainTextMessage as BotPlainTextMessage,
+        BotPostFulfillmentStatusSpecification as BotPostFulfillmentStatusSpecification,
+        BotPromptSpecification as BotPromptSpecification,
+        BotProps as BotProps,
+        BotQInConnectIntentConfiguration as BotQInConnectIntentConfiguration,
+        BotQInConnectIntentConfigurationQInConnectAssistantConfiguration as BotQInConnectIntentConfigurationQInConnectAssistantConfiguration,
+        BotQnAIntentConfiguration as BotQnAIntentConfiguration,
+        BotQnAIntentConfigurationDataSourceConfiguration as BotQnAIntentConfigurationDataSourceConfiguration,
+        BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfiguration as BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfiguration,
+        BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfigurationBKBExactResponseFields as BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfigurationBKBExactResponseFields,
+        BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfiguration as BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfiguration,
+        BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfigurationExactResponseFields as BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfigurationExactResponseFields,
+        BotReplication as BotReplication,
+        BotSSMLMessage as BotSSMLMessage,
+        BotSampleValue as BotSampleValue,
+        BotSlotCaptureSetting as BotSlotCaptureSetting,
+        BotSlotValueOverride as BotSlotValueOverride,
+        BotSpeechModelConfig as BotSpeechModelConfig,
+        BotSpeechRecognitionSettings as BotSpeechRecognitionSettings,
+        BotSubSlotSetting as BotSubSlotSetting,
+        BotTestBotAliasSettings as BotTestBotAliasSettings,
+        BotTestBotAliasSettingsSentimentAnalysisSettings as BotTestBotAliasSettingsSentimentAnalysisSettings,
+        BotTextInputSpecification as BotTextInputSpecification,
+        BotUnifiedSpeechSettings as BotUnifiedSpeechSettings,
+        BotUnifiedSpeechSettingsSpeechFoundationModel as BotUnifiedSpeechSettingsSpeechFoundationModel,
+        BotVoiceSettings as BotVoiceSettings,
+        BotWaitAndContinueSpecification as BotWaitAndContinueSpecification,
+        Button as Button,
+        CloudWatchLogGroupLogDestination as CloudWatchLogGroupLogDestination,
+        ConditionalBranch as ConditionalBranch,
+        ConditionalSpecification as ConditionalSpecification,
+        CustomVocabularyItem as CustomVocabularyItem,
+        DeepgramSpeechModelConfig as DeepgramSpeechModelConfig,
+        DefaultConditionalBranch as DefaultConditionalBranch,
+        DialogCodeHookInvocationSetting as DialogCodeHookInvocationSetting,
+        DialogCodeHookSetting as DialogCodeHookSetting,
+        DialogState as DialogState,
+        ElicitationCodeHookInvocationSetting as ElicitationCodeHookInvocationSetting,
+        FulfillmentCodeHookSetting as FulfillmentCodeHookSetting,
+        FulfillmentStartResponseSpecification as FulfillmentStartResponseSpecification,
+        FulfillmentUpdateResponseSpecification as FulfillmentUpdateResponseSpecification,
+        GrammarSlotTypeSource as GrammarSlotTypeSource,
+        InputContext as InputContext,
+        IntentOverride as IntentOverride,
+        MessageGroup as MessageGroup,
+        OutputContext as OutputContext,
+        PostDialogCodeHookInvocationSpecification as PostDialogCodeHookInvocationSpecification,
+        PromptAttemptSpecification as PromptAttemptSpecification,
+        QnAKendraConfiguration as QnAKendraConfiguration,
+        ResponseSpecification as ResponseSpecification,
+        S3BucketLogDestination as S3BucketLogDestination,
+        S3Location as S3Location,
+        SampleUtterance as SampleUtterance,
+        SessionAttribute as SessionAttribute,
+        Slot as Slot,
+        SlotDefaultValue as SlotDefaultValue,
+        SlotDefaultValueSpecification as SlotDefaultValueSpecification,
+        SlotPriority as SlotPriority,
+        SlotType as SlotType,
+        SlotTypeValue as SlotTypeValue,
+        SlotValue as SlotValue,
+        SlotValueElicitationSetting as SlotValueElicitationSetting,
+        SlotValueOverrideMap as SlotValueOverrideMap,
+        SlotValueRegexFilter as SlotValueRegexFilter,
+        SlotValueSelectionSetting as SlotValueSelectionSetting,
+        Specifications as Specifications,
+        StillWaitingResponseSpecification as StillWaitingResponseSpecification,
+        SubSlotTypeComposition as SubSlotTypeComposition,
+        SubSlotValueElicitationSetting as SubSlotValueElicitationSetting,
+        Tag as Tag,
+        TextLogDestination as TextLogDestination,
+        TextLogSetting as TextLogSetting,
+    )
 
 __all__ = [
     "AudioLogDestination",
@@ -263,1158 +391,141 @@ __all__ = [
     "TextLogSettingDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class BotAdvancedRecognitionSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioRecognitionStrategy: Literal["UseSlotValuesAsCustomVocabulary"] | None = None
-
-
-class BotAllowedInputTypes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowAudioInput: bool
-    AllowDTMFInput: bool
-
-
-class BotAudioFillerSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioType: (
-        Literal[
-            "MELODY_CHIPPER_CHIME",
-            "MELODY_CURIOUS_CRAWL",
-            "MELODY_RISING_RIPPLE",
-            "MELODY_PATIENT_PING",
-            "MELODY_PONDERING_PONG",
-            "TYPING_KINETIC_KEYS",
-            "TYPING_QUIET_QWERTY",
-        ]
-        | None
-    ) = None
-    Enabled: bool
-    MinimumPlayDurationInMilliseconds: int | None = None
-    ResponseDeliveryDelayInMilliseconds: int | None = None
-    StartDelayInMilliseconds: int | None = None
-
-
-class BotAudioSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndTimeoutMs: int
-    MaxLengthMs: int
-
-
-class BotBedrockAgentIntentConfigurationBedrockAgentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BedrockAgentAliasId: str | None = None
-    BedrockAgentId: str | None = None
-
-
-class BotBedrockModelSpecificationBedrockGuardrailConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BedrockGuardrailIdentifier: str | None = None
-    BedrockGuardrailVersion: str | None = None
-
-
-class BotCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExpressionString: str
-
-
-class BotCustomPayload(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: str
-
-
-class BotDTMFSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeletionCharacter: str
-    EndCharacter: str
-    EndTimeoutMs: int
-    MaxLength: int
-
-
-class BotDataPrivacy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChildDirected: bool
-
-
-class BotDataPrivacyObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChildDirected: bool
-
-
-class BotDialogAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SlotToElicit: str | None = None
-    SuppressNextMessage: bool | None = None
-    Type: Literal[
-        "CloseIntent",
-        "ConfirmIntent",
-        "ElicitIntent",
-        "ElicitSlot",
-        "StartIntent",
-        "FulfillIntent",
-        "EndConversation",
-        "EvaluateConditional",
-        "InvokeDialogCodeHook",
-    ]
-
-
-class BotErrorLogSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-
-
-class BotErrorLogSettingsObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-
-
-class BotIntentDisambiguationSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomDisambiguationMessage: str | None = None
-    Enabled: bool
-    MaxDisambiguationIntents: int | None = None
-
-
-class BotKendraConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KendraIndex: str
-    QueryFilterString: str | None = None
-    QueryFilterStringEnabled: bool | None = None
-
-
-class BotLambdaCodeHook(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CodeHookInterfaceVersion: str
-    LambdaArn: str
-
-
-class BotMember(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BotMemberAliasId: str
-    BotMemberAliasName: str
-    BotMemberId: str
-    BotMemberName: str
-    BotMemberVersion: str
-
-
-class BotMultipleValuesSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowMultipleValues: bool | None = None
-
-
-class BotObfuscationSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ObfuscationSettingType: Literal["None", "DefaultObfuscation"]
-
-
-class BotPlainTextMessage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: str
-
-
-class BotQInConnectIntentConfigurationQInConnectAssistantConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssistantArn: str
-
-
-class BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfigurationBKBExactResponseFields(
-    DeferredModel
-):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnswerField: str | None = None
-
-
-class BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfigurationExactResponseFields(
-    DeferredModel
-):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnswerField: str | None = None
-    QuestionField: str | None = None
-
-
-class BotReplication(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReplicaRegions: list[str]
-
-
-class BotSSMLMessage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: str
-
-
-class BotSampleValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: str
-
-
-class BotSubSlotSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Expression: str | None = None
-    SlotSpecifications: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class BotTestBotAliasSettingsSentimentAnalysisSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DetectSentiment: bool
-
-
-class BotTextInputSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StartTimeoutMs: int
-
-
-class BotUnifiedSpeechSettingsSpeechFoundationModel(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ModelArn: str
-    VoiceId: str | None = None
-
-
-class BotVoiceSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Engine: Literal["standard", "neural", "long-form", "generative"] | None = None
-    VoiceId: str
-
-
-class Button(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Text: str
-    Value: str
-
-
-class CloudWatchLogGroupLogDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogGroupArn: str
-    LogPrefix: str
-
-
-class CustomVocabularyItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisplayAs: str | None = None
-    Phrase: str
-    Weight: int | None = None
-
-
-class DeepgramSpeechModelConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApiTokenSecretArn: str
-    ModelId: str | None = None
-
-
-class DialogCodeHookSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-
-
-class ElicitationCodeHookInvocationSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableCodeHookInvocation: bool
-    InvocationLabel: str | None = None
-
-
-class GrammarSlotTypeSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyArn: str | None = None
-    S3BucketName: str
-    S3ObjectKey: str
-
-
-class InputContext(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-
-
-class OutputContext(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    TimeToLiveInSeconds: int
-    TurnsToLive: int
-
-
-class QnAKendraConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExactResponse: bool
-    KendraIndex: str
-    QueryFilterString: str | None = None
-    QueryFilterStringEnabled: bool
-
-
-class S3BucketLogDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyArn: str | None = None
-    LogPrefix: str
-    S3BucketArn: str
-
-
-class S3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Bucket: str
-    S3ObjectKey: str
-    S3ObjectVersion: str | None = None
-
-
-class SampleUtterance(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Utterance: str
-
-
-class SessionAttribute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class SlotDefaultValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultValue: str
-
-
-class SlotDefaultValueSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultValueList: list[SlotDefaultValue]
-
-
-class SlotPriority(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Priority: int
-    SlotName: str
-
-
-class SlotTypeValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SampleValue: BotSampleValue
-    Synonyms: list[BotSampleValue] | None = None
-
-
-class SlotValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InterpretedValue: str | None = None
-
-
-class SlotValueRegexFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Pattern: str
-
-
-class SlotValueSelectionSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdvancedRecognitionSetting: BotAdvancedRecognitionSetting | None = None
-    RegexFilter: SlotValueRegexFilter | None = None
-    ResolutionStrategy: Literal["ORIGINAL_VALUE", "TOP_RESOLUTION", "CONCATENATION"]
-
-
-class SubSlotTypeComposition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    SlotTypeId: str | None = None
-    SlotTypeName: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TextLogDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatch: CloudWatchLogGroupLogDestination
-
-
-class TextLogSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: TextLogDestination
-    Enabled: bool
-
-
-class BotAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class AudioLogDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Bucket: S3BucketLogDestination
-
-
-class AudioLogSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: AudioLogDestination
-    Enabled: bool
-
-
-class BotAudioAndDTMFInputSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioSpecification: BotAudioSpecification | None = None
-    DTMFSpecification: BotDTMFSpecification | None = None
-    StartTimeoutMs: int
-
-
-class BotBedrockModelSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BedrockGuardrailConfiguration: (
-        BotBedrockModelSpecificationBedrockGuardrailConfiguration | None
-    ) = None
-    BedrockModelCustomPrompt: str | None = None
-    BedrockTraceStatus: Literal["ENABLED", "DISABLED"] | None = None
-    ModelArn: str
-
-
-class BotCodeHookSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LambdaCodeHook: BotLambdaCodeHook
-
-
-class BotCompositeSlotTypeSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SubSlots: list[SubSlotTypeComposition] | None = None
-
-
-class BotConversationLogSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioLogSettings: list[AudioLogSetting] | None = None
-    TextLogSettings: list[TextLogSetting] | None = None
-
-
-class BotCustomVocabulary(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomVocabularyItems: list[CustomVocabularyItem]
-
-
-class BotGenerativeAISettingsBuildtimeSettingsDescriptiveBotBuilderSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BedrockModelSpecification: BotBedrockModelSpecification | None = None
-    Enabled: bool
-
-
-class BotGenerativeAISettingsBuildtimeSettingsSampleUtteranceGenerationSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BedrockModelSpecification: BotBedrockModelSpecification | None = None
-    Enabled: bool
-
-
-class BotGenerativeAISettingsRuntimeSettingsNluImprovementSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssistedNluMode: Literal["Primary", "Fallback"] | None = None
-    Enabled: bool
-    IntentDisambiguationSettings: BotIntentDisambiguationSettings | None = None
-
-
-class BotGenerativeAISettingsRuntimeSettingsSlotResolutionImprovementSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BedrockModelSpecification: BotBedrockModelSpecification | None = None
-    Enabled: bool
-
-
-class BotGrammarSlotTypeSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Source: GrammarSlotTypeSource | None = None
-
-
-class BotImageResponseCard(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Buttons: list[Button] | None = None
-    ImageUrl: str | None = None
-    Subtitle: str | None = None
-    Title: str
-
-
-class BotMessage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomPayload: BotCustomPayload | None = None
-    ImageResponseCard: BotImageResponseCard | None = None
-    PlainTextMessage: BotPlainTextMessage | None = None
-    SSMLMessage: BotSSMLMessage | None = None
-
-
-class BotQInConnectIntentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    QInConnectAssistantConfiguration: (
-        BotQInConnectIntentConfigurationQInConnectAssistantConfiguration | None
-    ) = None
-
-
-class BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfiguration(
-    DeferredModel
-):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BKBExactResponseFields: (
-        BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfigurationBKBExactResponseFields
-        | None
-    ) = None
-    BedrockKnowledgeBaseArn: str | None = None
-    ExactResponse: bool | None = None
-
-
-class BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DomainEndpoint: str | None = None
-    ExactResponse: bool | None = None
-    ExactResponseFields: (
-        BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfigurationExactResponseFields
-        | None
-    ) = None
-    IncludeFields: list[str] | None = None
-    IndexName: str | None = None
-
-
-class BotSlotValueOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Shape: Literal["Scalar", "List"] | None = None
-    Value: SlotValue | None = None
-    Values: list[BotSlotValueOverride] | None = None
-
-
-class BotSpeechModelConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeepgramConfig: DeepgramSpeechModelConfig | None = None
-
-
-class BotSpeechRecognitionSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SpeechModelConfig: BotSpeechModelConfig | None = None
-    SpeechModelPreference: Literal["Standard", "Neural", "Deepgram", "Advanced"] | None = None
-
-
-class BotUnifiedSpeechSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SpeechFoundationModel: BotUnifiedSpeechSettingsSpeechFoundationModel
-
-
-class MessageGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Message: BotMessage
-    Variations: list[BotMessage] | None = None
-
-
-class PromptAttemptSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowInterrupt: bool | None = None
-    AllowedInputTypes: BotAllowedInputTypes
-    AudioAndDTMFInputSpecification: BotAudioAndDTMFInputSpecification | None = None
-    TextInputSpecification: BotTextInputSpecification | None = None
-
-
-class ResponseSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowInterrupt: bool | None = None
-    MessageGroupsList: list[MessageGroup]
-
-
-class SlotValueOverrideMap(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SlotName: str | None = None
-    SlotValueOverride: BotSlotValueOverride | None = None
-
-
-class StillWaitingResponseSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowInterrupt: bool | None = None
-    FrequencyInSeconds: int
-    MessageGroupsList: list[MessageGroup]
-    TimeoutInSeconds: int
-
-
-class BotBedrockAgentIntentConfigurationBedrockAgentIntentKnowledgeBaseConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BedrockKnowledgeBaseArn: str
-    BedrockModelConfiguration: BotBedrockModelSpecification
-
-
-class BotBotAliasLocaleSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CodeHookSpecification: BotCodeHookSpecification | None = None
-    Enabled: bool
-
-
-class BotExternalSourceSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GrammarSlotTypeSetting: BotGrammarSlotTypeSetting | None = None
-
-
-class BotGenerativeAISettingsBuildtimeSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DescriptiveBotBuilderSpecification: (
-        BotGenerativeAISettingsBuildtimeSettingsDescriptiveBotBuilderSpecification | None
-    ) = None
-    SampleUtteranceGenerationSpecification: (
-        BotGenerativeAISettingsBuildtimeSettingsSampleUtteranceGenerationSpecification | None
-    ) = None
-
-
-class BotGenerativeAISettingsRuntimeSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NluImprovementSpecification: (
-        BotGenerativeAISettingsRuntimeSettingsNluImprovementSpecification | None
-    ) = None
-    SlotResolutionImprovementSpecification: (
-        BotGenerativeAISettingsRuntimeSettingsSlotResolutionImprovementSpecification | None
-    ) = None
-
-
-class BotPromptSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowInterrupt: bool | None = None
-    MaxRetries: int
-    MessageGroupsList: list[MessageGroup]
-    MessageSelectionStrategy: Literal["Random", "Ordered"] | None = None
-    PromptAttemptsSpecification: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class BotQnAIntentConfigurationDataSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BedrockKnowledgeStoreConfiguration: (
-        BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfiguration | None
-    ) = None
-    KendraConfiguration: QnAKendraConfiguration | None = None
-    OpensearchConfiguration: (
-        BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfiguration | None
-    ) = None
-
-
-class BotWaitAndContinueSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContinueResponse: ResponseSpecification
-    IsActive: bool | None = None
-    StillWaitingResponse: StillWaitingResponseSpecification | None = None
-    WaitingResponse: ResponseSpecification
-
-
-class FulfillmentStartResponseSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowInterrupt: bool | None = None
-    DelayInSeconds: int
-    MessageGroups: list[MessageGroup]
-
-
-class FulfillmentUpdateResponseSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowInterrupt: bool | None = None
-    FrequencyInSeconds: int
-    MessageGroups: list[MessageGroup]
-
-
-class IntentOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Slots: list[SlotValueOverrideMap] | None = None
-
-
-class SlotType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CompositeSlotTypeSetting: BotCompositeSlotTypeSetting | None = None
-    Description: str | None = None
-    ExternalSourceSetting: BotExternalSourceSetting | None = None
-    Name: str
-    ParentSlotTypeSignature: str | None = None
-    SlotTypeValues: list[SlotTypeValue] | None = None
-    ValueSelectionSetting: SlotValueSelectionSetting | None = None
-
-
-class SubSlotValueElicitationSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultValueSpecification: SlotDefaultValueSpecification | None = None
-    PromptSpecification: BotPromptSpecification | None = None
-    SampleUtterances: list[SampleUtterance] | None = None
-    WaitAndContinueSpecification: BotWaitAndContinueSpecification | None = None
-
-
-class BotAliasLocaleSettingsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BotAliasLocaleSetting: BotBotAliasLocaleSettings
-    LocaleId: str
-
-
-class BotBedrockAgentIntentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BedrockAgentConfiguration: (
-        BotBedrockAgentIntentConfigurationBedrockAgentConfiguration | None
-    ) = None
-    BedrockAgentIntentKnowledgeBaseConfiguration: (
-        BotBedrockAgentIntentConfigurationBedrockAgentIntentKnowledgeBaseConfiguration | None
-    ) = None
-
-
-class BotFulfillmentUpdatesSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Active: bool
-    StartResponse: FulfillmentStartResponseSpecification | None = None
-    TimeoutInSeconds: int | None = None
-    UpdateResponse: FulfillmentUpdateResponseSpecification | None = None
-
-
-class BotGenerativeAISettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BuildtimeSettings: BotGenerativeAISettingsBuildtimeSettings | None = None
-    RuntimeSettings: BotGenerativeAISettingsRuntimeSettings | None = None
-
-
-class BotQnAIntentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BedrockModelConfiguration: BotBedrockModelSpecification
-    DataSourceConfiguration: BotQnAIntentConfigurationDataSourceConfiguration
-
-
-class BotTestBotAliasSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BotAliasLocaleSettings: list[BotAliasLocaleSettingsItem] | None = None
-    ConversationLogSettings: BotConversationLogSettings | None = None
-    Description: str | None = None
-    SentimentAnalysisSettings: BotTestBotAliasSettingsSentimentAnalysisSettings | None = None
-
-
-class DialogState(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DialogAction: BotDialogAction | None = None
-    Intent: IntentOverride | None = None
-    SessionAttributes: list[SessionAttribute] | None = None
-
-
-class Specifications(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SlotTypeId: str | None = None
-    SlotTypeName: str | None = None
-    ValueElicitationSetting: SubSlotValueElicitationSetting
-
-
-class ConditionalBranch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Condition: BotCondition
-    Name: str
-    NextStep: DialogState
-    Response: ResponseSpecification | None = None
-
-
-class DefaultConditionalBranch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NextStep: DialogState | None = None
-    Response: ResponseSpecification | None = None
-
-
-class BotConditional(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConditionalBranches: list[ConditionalBranch]
-    IsActive: bool
-
-
-class ConditionalSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConditionalBranches: list[ConditionalBranch]
-    DefaultBranch: DefaultConditionalBranch
-    IsActive: bool
-
-
-class PostDialogCodeHookInvocationSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FailureConditional: ConditionalSpecification | None = None
-    FailureNextStep: DialogState | None = None
-    FailureResponse: ResponseSpecification | None = None
-    SuccessConditional: ConditionalSpecification | None = None
-    SuccessNextStep: DialogState | None = None
-    SuccessResponse: ResponseSpecification | None = None
-    TimeoutConditional: ConditionalSpecification | None = None
-    TimeoutNextStep: DialogState | None = None
-    TimeoutResponse: ResponseSpecification | None = None
-
-
-class BotIntentClosingSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClosingResponse: ResponseSpecification | None = None
-    Conditional: ConditionalSpecification | None = None
-    IsActive: bool | None = None
-    NextStep: DialogState | None = None
-
-
-class BotPostFulfillmentStatusSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FailureConditional: ConditionalSpecification | None = None
-    FailureNextStep: DialogState | None = None
-    FailureResponse: ResponseSpecification | None = None
-    SuccessConditional: ConditionalSpecification | None = None
-    SuccessNextStep: DialogState | None = None
-    SuccessResponse: ResponseSpecification | None = None
-    TimeoutConditional: ConditionalSpecification | None = None
-    TimeoutNextStep: DialogState | None = None
-    TimeoutResponse: ResponseSpecification | None = None
-
-
-class DialogCodeHookInvocationSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableCodeHookInvocation: bool
-    InvocationLabel: str | None = None
-    IsActive: bool
-    PostCodeHookSpecification: PostDialogCodeHookInvocationSpecification
-
-
-class FulfillmentCodeHookSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-    FulfillmentUpdatesSpecification: BotFulfillmentUpdatesSpecification | None = None
-    IsActive: bool | None = None
-    PostFulfillmentStatusSpecification: BotPostFulfillmentStatusSpecification | None = None
-
-
-class BotInitialResponseSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CodeHook: DialogCodeHookInvocationSetting | None = None
-    Conditional: ConditionalSpecification | None = None
-    InitialResponse: ResponseSpecification | None = None
-    NextStep: DialogState | None = None
-
-
-class BotIntentConfirmationSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CodeHook: DialogCodeHookInvocationSetting | None = None
-    ConfirmationConditional: ConditionalSpecification | None = None
-    ConfirmationNextStep: DialogState | None = None
-    ConfirmationResponse: ResponseSpecification | None = None
-    DeclinationConditional: ConditionalSpecification | None = None
-    DeclinationNextStep: DialogState | None = None
-    DeclinationResponse: ResponseSpecification | None = None
-    ElicitationCodeHook: ElicitationCodeHookInvocationSetting | None = None
-    FailureConditional: ConditionalSpecification | None = None
-    FailureNextStep: DialogState | None = None
-    FailureResponse: ResponseSpecification | None = None
-    IsActive: bool | None = None
-    PromptSpecification: BotPromptSpecification
-
-
-class BotSlotCaptureSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CaptureConditional: ConditionalSpecification | None = None
-    CaptureNextStep: DialogState | None = None
-    CaptureResponse: ResponseSpecification | None = None
-    CodeHook: DialogCodeHookInvocationSetting | None = None
-    ElicitationCodeHook: ElicitationCodeHookInvocationSetting | None = None
-    FailureConditional: ConditionalSpecification | None = None
-    FailureNextStep: DialogState | None = None
-    FailureResponse: ResponseSpecification | None = None
-
-
-class SlotValueElicitationSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultValueSpecification: SlotDefaultValueSpecification | None = None
-    PromptSpecification: BotPromptSpecification | None = None
-    SampleUtterances: list[SampleUtterance] | None = None
-    SlotCaptureSetting: BotSlotCaptureSetting | None = None
-    SlotConstraint: Literal["Required", "Optional"]
-    WaitAndContinueSpecification: BotWaitAndContinueSpecification | None = None
-
-
-class Slot(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    MultipleValuesSetting: BotMultipleValuesSetting | None = None
-    Name: str
-    ObfuscationSetting: BotObfuscationSetting | None = None
-    SlotTypeName: str
-    SubSlotSetting: BotSubSlotSetting | None = None
-    ValueElicitationSetting: SlotValueElicitationSetting
-
-
-class BotIntent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BedrockAgentIntentConfiguration: BotBedrockAgentIntentConfiguration | None = None
-    Description: str | None = None
-    DialogCodeHook: DialogCodeHookSetting | None = None
-    DisplayName: str | None = None
-    FulfillmentCodeHook: FulfillmentCodeHookSetting | None = None
-    InitialResponseSetting: BotInitialResponseSetting | None = None
-    InputContexts: list[InputContext] | None = None
-    IntentClosingSetting: BotIntentClosingSetting | None = None
-    IntentConfirmationSetting: BotIntentConfirmationSetting | None = None
-    KendraConfiguration: BotKendraConfiguration | None = None
-    Name: str
-    OutputContexts: list[OutputContext] | None = None
-    ParentIntentSignature: str | None = None
-    QInConnectIntentConfiguration: BotQInConnectIntentConfiguration | None = None
-    QnAIntentConfiguration: BotQnAIntentConfiguration | None = None
-    SampleUtterances: list[SampleUtterance] | None = None
-    SlotPriorities: list[SlotPriority] | None = None
-    Slots: list[Slot] | None = None
-
-
-class BotLocale(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioFillerSettings: BotAudioFillerSettings | None = None
-    CustomVocabulary: BotCustomVocabulary | None = None
-    Description: str | None = None
-    GenerativeAISettings: BotGenerativeAISettings | None = None
-    Intents: list[BotIntent] | None = None
-    LocaleId: str
-    NluConfidenceThreshold: float
-    SlotTypes: list[SlotType] | None = None
-    SpeechDetectionSensitivity: (
-        Literal["Default", "HighNoiseTolerance", "MaximumNoiseTolerance"] | None
-    ) = None
-    SpeechRecognitionSettings: BotSpeechRecognitionSettings | None = None
-    UnifiedSpeechSettings: BotUnifiedSpeechSettings | None = None
-    VoiceSettings: BotVoiceSettings | None = None
-
-
-class BotProps(DeferredModel):
-    AutoBuildBotLocales: bool | None = None
-    BotFileS3Location: S3Location | None = None
-    BotLocales: list[BotLocale] | None = None
-    BotMembers: list[BotMember] | None = None
-    BotTags: list[Tag] | None = None
-    BotType: Literal["Bot", "BotNetwork"] | None = None
-    DataPrivacy: BotDataPrivacyObject
-    Description: str | None = None
-    ErrorLogSettings: BotErrorLogSettingsObject | None = None
-    IdleSessionTTLInSeconds: int
-    Name: str
-    Replication: BotReplication | None = None
-    RoleArn: str
-    TestBotAliasSettings: BotTestBotAliasSettings | None = None
-    TestBotAliasTags: list[Tag] | None = None
-
-
-BotSlotValueOverride.model_rebuild()
-
+# The pydantic models live in _bot_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_bot_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AudioLogDestination",
+        "AudioLogSetting",
+        "BotAdvancedRecognitionSetting",
+        "BotAliasLocaleSettingsItem",
+        "BotAllowedInputTypes",
+        "BotAttributes",
+        "BotAudioAndDTMFInputSpecification",
+        "BotAudioFillerSettings",
+        "BotAudioSpecification",
+        "BotBedrockAgentIntentConfiguration",
+        "BotBedrockAgentIntentConfigurationBedrockAgentConfiguration",
+        "BotBedrockAgentIntentConfigurationBedrockAgentIntentKnowledgeBaseConfiguration",
+        "BotBedrockModelSpecification",
+        "BotBedrockModelSpecificationBedrockGuardrailConfiguration",
+        "BotBotAliasLocaleSettings",
+        "BotCodeHookSpecification",
+        "BotCompositeSlotTypeSetting",
+        "BotCondition",
+        "BotConditional",
+        "BotConversationLogSettings",
+        "BotCustomPayload",
+        "BotCustomVocabulary",
+        "BotDTMFSpecification",
+        "BotDataPrivacy",
+        "BotDataPrivacyObject",
+        "BotDialogAction",
+        "BotErrorLogSettings",
+        "BotErrorLogSettingsObject",
+        "BotExternalSourceSetting",
+        "BotFulfillmentUpdatesSpecification",
+        "BotGenerativeAISettings",
+        "BotGenerativeAISettingsBuildtimeSettings",
+        "BotGenerativeAISettingsBuildtimeSettingsDescriptiveBotBuilderSpecification",
+        "BotGenerativeAISettingsBuildtimeSettingsSampleUtteranceGenerationSpecification",
+        "BotGenerativeAISettingsRuntimeSettings",
+        "BotGenerativeAISettingsRuntimeSettingsNluImprovementSpecification",
+        "BotGenerativeAISettingsRuntimeSettingsSlotResolutionImprovementSpecification",
+        "BotGrammarSlotTypeSetting",
+        "BotImageResponseCard",
+        "BotInitialResponseSetting",
+        "BotIntent",
+        "BotIntentClosingSetting",
+        "BotIntentConfirmationSetting",
+        "BotIntentDisambiguationSettings",
+        "BotKendraConfiguration",
+        "BotLambdaCodeHook",
+        "BotLocale",
+        "BotMember",
+        "BotMessage",
+        "BotMultipleValuesSetting",
+        "BotObfuscationSetting",
+        "BotPlainTextMessage",
+        "BotPostFulfillmentStatusSpecification",
+        "BotPromptSpecification",
+        "BotProps",
+        "BotQInConnectIntentConfiguration",
+        "BotQInConnectIntentConfigurationQInConnectAssistantConfiguration",
+        "BotQnAIntentConfiguration",
+        "BotQnAIntentConfigurationDataSourceConfiguration",
+        "BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfiguration",
+        "BotQnAIntentConfigurationDataSourceConfigurationBedrockKnowledgeStoreConfigurationBKBExactResponseFields",
+        "BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfiguration",
+        "BotQnAIntentConfigurationDataSourceConfigurationOpensearchConfigurationExactResponseFields",
+        "BotReplication",
+        "BotSSMLMessage",
+        "BotSampleValue",
+        "BotSlotCaptureSetting",
+        "BotSlotValueOverride",
+        "BotSpeechModelConfig",
+        "BotSpeechRecognitionSettings",
+        "BotSubSlotSetting",
+        "BotTestBotAliasSettings",
+        "BotTestBotAliasSettingsSentimentAnalysisSettings",
+        "BotTextInputSpecification",
+        "BotUnifiedSpeechSettings",
+        "BotUnifiedSpeechSettingsSpeechFoundationModel",
+        "BotVoiceSettings",
+        "BotWaitAndContinueSpecification",
+        "Button",
+        "CloudWatchLogGroupLogDestination",
+        "ConditionalBranch",
+        "ConditionalSpecification",
+        "CustomVocabularyItem",
+        "DeepgramSpeechModelConfig",
+        "DefaultConditionalBranch",
+        "DialogCodeHookInvocationSetting",
+        "DialogCodeHookSetting",
+        "DialogState",
+        "ElicitationCodeHookInvocationSetting",
+        "FulfillmentCodeHookSetting",
+        "FulfillmentStartResponseSpecification",
+        "FulfillmentUpdateResponseSpecification",
+        "GrammarSlotTypeSource",
+        "InputContext",
+        "IntentOverride",
+        "MessageGroup",
+        "OutputContext",
+        "PostDialogCodeHookInvocationSpecification",
+        "PromptAttemptSpecification",
+        "QnAKendraConfiguration",
+        "ResponseSpecification",
+        "S3BucketLogDestination",
+        "S3Location",
+        "SampleUtterance",
+        "SessionAttribute",
+        "Slot",
+        "SlotDefaultValue",
+        "SlotDefaultValueSpecification",
+        "SlotPriority",
+        "SlotType",
+        "SlotTypeValue",
+        "SlotValue",
+        "SlotValueElicitationSetting",
+        "SlotValueOverrideMap",
+        "SlotValueRegexFilter",
+        "SlotValueSelectionSetting",
+        "Specifications",
+        "StillWaitingResponseSpecification",
+        "SubSlotTypeComposition",
+        "SubSlotValueElicitationSetting",
+        "Tag",
+        "TextLogDestination",
+        "TextLogSetting",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -4624,8 +3735,8 @@ class Bot(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BotProps
-    attributes_model: ClassVar[type[BaseModel]] = BotAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BotProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BotAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

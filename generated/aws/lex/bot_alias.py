@@ -8,12 +8,32 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._bot_alias_models import (
+        AudioLogDestination as AudioLogDestination,
+        AudioLogSetting as AudioLogSetting,
+        BotAliasAttributes as BotAliasAttributes,
+        BotAliasBotAliasLocaleSettings as BotAliasBotAliasLocaleSettings,
+        BotAliasCodeHookSpecification as BotAliasCodeHookSpecification,
+        BotAliasConversationLogSettings as BotAliasConversationLogSettings,
+        BotAliasLambdaCodeHook as BotAliasLambdaCodeHook,
+        BotAliasLocaleSettingsItem as BotAliasLocaleSettingsItem,
+        BotAliasProps as BotAliasProps,
+        BotAliasSentimentAnalysisSettings as BotAliasSentimentAnalysisSettings,
+        CloudWatchLogGroupLogDestination as CloudWatchLogGroupLogDestination,
+        S3BucketLogDestination as S3BucketLogDestination,
+        Tag as Tag,
+        TextLogDestination as TextLogDestination,
+        TextLogSetting as TextLogSetting,
+    )
 
 __all__ = [
     "AudioLogDestination",
@@ -47,126 +67,33 @@ __all__ = [
     "TextLogSettingDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _bot_alias_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_bot_alias_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AudioLogDestination",
+        "AudioLogSetting",
+        "BotAliasAttributes",
+        "BotAliasBotAliasLocaleSettings",
+        "BotAliasCodeHookSpecification",
+        "BotAliasConversationLogSettings",
+        "BotAliasLambdaCodeHook",
+        "BotAliasLocaleSettingsItem",
+        "BotAliasProps",
+        "BotAliasSentimentAnalysisSettings",
+        "CloudWatchLogGroupLogDestination",
+        "S3BucketLogDestination",
+        "Tag",
+        "TextLogDestination",
+        "TextLogSetting",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BotAliasLambdaCodeHook(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CodeHookInterfaceVersion: str
-    LambdaArn: str
-
-
-class BotAliasSentimentAnalysisSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DetectSentiment: bool
-
-
-class CloudWatchLogGroupLogDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogGroupArn: str
-    LogPrefix: str
-
-
-class S3BucketLogDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyArn: str | None = None
-    LogPrefix: str
-    S3BucketArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TextLogDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatch: CloudWatchLogGroupLogDestination
-
-
-class TextLogSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: TextLogDestination
-    Enabled: bool
-
-
-class BotAliasAttributes(DeferredModel):
-    Arn: str | None = None
-    BotAliasId: str | None = None
-    BotAliasStatus: Literal["Creating", "Available", "Deleting", "Failed"] | None = None
-
-
-class AudioLogDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Bucket: S3BucketLogDestination
-
-
-class AudioLogSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: AudioLogDestination
-    Enabled: bool
-
-
-class BotAliasCodeHookSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LambdaCodeHook: BotAliasLambdaCodeHook
-
-
-class BotAliasConversationLogSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioLogSettings: list[AudioLogSetting] | None = None
-    TextLogSettings: list[TextLogSetting] | None = None
-
-
-class BotAliasBotAliasLocaleSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CodeHookSpecification: BotAliasCodeHookSpecification | None = None
-    Enabled: bool
-
-
-class BotAliasLocaleSettingsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BotAliasLocaleSetting: BotAliasBotAliasLocaleSettings
-    LocaleId: str
-
-
-class BotAliasProps(DeferredModel):
-    BotAliasLocaleSettings: list[BotAliasLocaleSettingsItem] | None = None
-    BotAliasName: str
-    BotAliasTags: list[Tag] | None = None
-    BotId: str
-    BotVersion: str | None = None
-    ConversationLogSettings: BotAliasConversationLogSettings | None = None
-    Description: str | None = None
-    SentimentAnalysisSettings: BotAliasSentimentAnalysisSettings | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -505,8 +432,10 @@ class BotAlias(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BotAliasProps
-    attributes_model: ClassVar[type[BaseModel]] = BotAliasAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BotAliasProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BotAliasAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._bot_version_models import (
+        BotVersionAttributes as BotVersionAttributes,
+        BotVersionBotVersionLocaleDetails as BotVersionBotVersionLocaleDetails,
+        BotVersionBotVersionLocaleSpecification as BotVersionBotVersionLocaleSpecification,
+        BotVersionProps as BotVersionProps,
+    )
 
 __all__ = [
     "BotVersion",
@@ -25,33 +34,22 @@ __all__ = [
     "BotVersionProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _bot_version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_bot_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BotVersionAttributes",
+        "BotVersionBotVersionLocaleDetails",
+        "BotVersionBotVersionLocaleSpecification",
+        "BotVersionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BotVersionBotVersionLocaleDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceBotVersion: str
-
-
-class BotVersionBotVersionLocaleSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BotVersionLocaleDetails: BotVersionBotVersionLocaleDetails
-    LocaleId: str
-
-
-class BotVersionAttributes(DeferredModel):
-    BotVersion: str | None = None
-
-
-class BotVersionProps(DeferredModel):
-    BotId: str
-    BotVersionLocaleSpecification: list[BotVersionBotVersionLocaleSpecification]
-    Description: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -152,8 +150,10 @@ class BotVersion(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BotVersionProps
-    attributes_model: ClassVar[type[BaseModel]] = BotVersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BotVersionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BotVersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

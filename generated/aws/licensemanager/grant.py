@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._grant_models import (
+        GrantAttributes as GrantAttributes,
+        GrantProps as GrantProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Grant",
@@ -23,57 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _grant_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_grant_models"
+_MODEL_NAMES = frozenset(
+    {
+        "GrantAttributes",
+        "GrantProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class GrantAttributes(DeferredModel):
-    GrantArn: str | None = None
-    Version: str | None = None
-
-
-class GrantProps(DeferredModel):
-    AllowedOperations: (
-        list[
-            Literal[
-                "CheckInLicense",
-                "CheckoutBorrowLicense",
-                "CheckoutLicense",
-                "CreateGrant",
-                "CreateToken",
-                "ExtendConsumptionLicense",
-                "ListPurchasedLicenses",
-            ]
-        ]
-        | None
-    ) = None
-    GrantName: str | None = None
-    HomeRegion: str | None = None
-    LicenseArn: str | None = None
-    Principals: list[str] | None = None
-    Status: (
-        Literal[
-            "ACTIVE",
-            "DELETED",
-            "DISABLED",
-            "FAILED_WORKFLOW",
-            "PENDING_ACCEPT",
-            "PENDING_DELETE",
-            "PENDING_WORKFLOW",
-            "REJECTED",
-            "WORKFLOW_COMPLETED",
-        ]
-        | None
-    ) = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -189,8 +161,8 @@ class Grant(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GrantProps
-    attributes_model: ClassVar[type[BaseModel]] = GrantAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GrantProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GrantAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

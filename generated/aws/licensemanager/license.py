@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._license_models import (
+        Entitlement as Entitlement,
+        IssuerData as IssuerData,
+        LicenseAttributes as LicenseAttributes,
+        LicenseBorrowConfiguration as LicenseBorrowConfiguration,
+        LicenseConsumptionConfiguration as LicenseConsumptionConfiguration,
+        LicenseProps as LicenseProps,
+        LicenseProvisionalConfiguration as LicenseProvisionalConfiguration,
+        Metadata as Metadata,
+        Tag as Tag,
+        ValidityDateFormat as ValidityDateFormat,
+    )
 
 __all__ = [
     "Entitlement",
@@ -37,124 +52,28 @@ __all__ = [
     "ValidityDateFormatDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _license_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_license_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Entitlement",
+        "IssuerData",
+        "LicenseAttributes",
+        "LicenseBorrowConfiguration",
+        "LicenseConsumptionConfiguration",
+        "LicenseProps",
+        "LicenseProvisionalConfiguration",
+        "Metadata",
+        "Tag",
+        "ValidityDateFormat",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Entitlement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowCheckIn: bool | None = None
-    MaxCount: int | None = None
-    Name: str
-    Overage: bool | None = None
-    Unit: Literal[
-        "Bits",
-        "Bits/Second",
-        "Bytes",
-        "Bytes/Second",
-        "Count",
-        "Count/Second",
-        "Gigabits",
-        "Gigabits/Second",
-        "Gigabytes",
-        "Gigabytes/Second",
-        "Kilobits",
-        "Kilobits/Second",
-        "Kilobytes",
-        "Kilobytes/Second",
-        "Megabits",
-        "Megabits/Second",
-        "Megabytes",
-        "Megabytes/Second",
-        "Microseconds",
-        "Milliseconds",
-        "None",
-        "Percent",
-        "Seconds",
-        "Terabits",
-        "Terabits/Second",
-        "Terabytes",
-        "Terabytes/Second",
-    ]
-    Value: str | None = None
-
-
-class IssuerData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    SignKey: str | None = None
-
-
-class LicenseBorrowConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowEarlyCheckIn: bool
-    MaxTimeToLiveInMinutes: int
-
-
-class LicenseProvisionalConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxTimeToLiveInMinutes: int
-
-
-class Metadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ValidityDateFormat(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Begin: str
-    End: str
-
-
-class LicenseAttributes(DeferredModel):
-    LicenseArn: str | None = None
-    Version: str | None = None
-
-
-class LicenseConsumptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BorrowConfiguration: LicenseBorrowConfiguration | None = None
-    ProvisionalConfiguration: LicenseProvisionalConfiguration | None = None
-    RenewType: Literal["Monthly", "None", "Weekly"] | None = None
-
-
-class LicenseProps(DeferredModel):
-    Beneficiary: str
-    ConsumptionConfiguration: LicenseConsumptionConfiguration
-    Entitlements: list[Entitlement]
-    HomeRegion: str
-    Issuer: IssuerData
-    LicenseMetadata: list[Metadata] | None = None
-    LicenseName: str
-    ProductName: str
-    ProductSKU: str
-    Status: str | None = None
-    Tags: list[Tag] | None = None
-    Validity: ValidityDateFormat
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -436,8 +355,10 @@ class License(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LicenseProps
-    attributes_model: ClassVar[type[BaseModel]] = LicenseAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LicenseProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LicenseAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._license_asset_group_models import (
+        LicenseAssetGroupAttributes as LicenseAssetGroupAttributes,
+        LicenseAssetGroupConfiguration as LicenseAssetGroupConfiguration,
+        LicenseAssetGroupProperty as LicenseAssetGroupProperty,
+        LicenseAssetGroupProps as LicenseAssetGroupProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "LicenseAssetGroup",
@@ -27,44 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _license_asset_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_license_asset_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LicenseAssetGroupAttributes",
+        "LicenseAssetGroupConfiguration",
+        "LicenseAssetGroupProperty",
+        "LicenseAssetGroupProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LicenseAssetGroupConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    UsageDimension: str | None = None
-
-
-class LicenseAssetGroupProperty(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LicenseAssetGroupAttributes(DeferredModel):
-    LicenseAssetGroupArn: str | None = None
-
-
-class LicenseAssetGroupProps(DeferredModel):
-    AssociatedLicenseAssetRulesetARNs: list[str]
-    Description: str | None = None
-    LicenseAssetGroupConfigurations: list[LicenseAssetGroupConfiguration]
-    Name: str
-    Properties: list[LicenseAssetGroupProperty] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -188,8 +177,12 @@ class LicenseAssetGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LicenseAssetGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = LicenseAssetGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LicenseAssetGroupProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LicenseAssetGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

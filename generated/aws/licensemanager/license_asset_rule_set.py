@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._license_asset_rule_set_models import (
+        LicenseAssetRule as LicenseAssetRule,
+        LicenseAssetRuleSetAndRuleStatement as LicenseAssetRuleSetAndRuleStatement,
+        LicenseAssetRuleSetAttributes as LicenseAssetRuleSetAttributes,
+        LicenseAssetRuleSetInstanceRuleStatement as LicenseAssetRuleSetInstanceRuleStatement,
+        LicenseAssetRuleSetLicenseConfigurationRuleStatement as LicenseAssetRuleSetLicenseConfigurationRuleStatement,
+        LicenseAssetRuleSetLicenseRuleStatement as LicenseAssetRuleSetLicenseRuleStatement,
+        LicenseAssetRuleSetMatchingRuleStatement as LicenseAssetRuleSetMatchingRuleStatement,
+        LicenseAssetRuleSetOrRuleStatement as LicenseAssetRuleSetOrRuleStatement,
+        LicenseAssetRuleSetProps as LicenseAssetRuleSetProps,
+        LicenseAssetRuleSetRuleStatement as LicenseAssetRuleSetRuleStatement,
+        Tag as Tag,
+    )
 
 __all__ = [
     "LicenseAssetRule",
@@ -39,95 +55,29 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _license_asset_rule_set_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_license_asset_rule_set_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LicenseAssetRule",
+        "LicenseAssetRuleSetAndRuleStatement",
+        "LicenseAssetRuleSetAttributes",
+        "LicenseAssetRuleSetInstanceRuleStatement",
+        "LicenseAssetRuleSetLicenseConfigurationRuleStatement",
+        "LicenseAssetRuleSetLicenseRuleStatement",
+        "LicenseAssetRuleSetMatchingRuleStatement",
+        "LicenseAssetRuleSetOrRuleStatement",
+        "LicenseAssetRuleSetProps",
+        "LicenseAssetRuleSetRuleStatement",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LicenseAssetRuleSetMatchingRuleStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Constraint: str
-    KeyToMatch: str
-    ValueToMatch: list[str]
-
-
-class LicenseAssetRuleSetOrRuleStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MatchingRuleStatements: list[LicenseAssetRuleSetMatchingRuleStatement] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LicenseAssetRuleSetAttributes(DeferredModel):
-    LicenseAssetRulesetArn: str | None = None
-
-
-class LicenseAssetRuleSetAndRuleStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MatchingRuleStatements: list[LicenseAssetRuleSetMatchingRuleStatement] | None = None
-
-
-class LicenseAssetRuleSetInstanceRuleStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AndRuleStatement: LicenseAssetRuleSetAndRuleStatement | None = None
-    MatchingRuleStatement: LicenseAssetRuleSetMatchingRuleStatement | None = None
-    OrRuleStatement: LicenseAssetRuleSetOrRuleStatement | None = None
-
-
-class LicenseAssetRuleSetLicenseConfigurationRuleStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AndRuleStatement: LicenseAssetRuleSetAndRuleStatement | None = None
-    MatchingRuleStatement: LicenseAssetRuleSetMatchingRuleStatement | None = None
-    OrRuleStatement: LicenseAssetRuleSetOrRuleStatement | None = None
-
-
-class LicenseAssetRuleSetLicenseRuleStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AndRuleStatement: LicenseAssetRuleSetAndRuleStatement | None = None
-    MatchingRuleStatement: LicenseAssetRuleSetMatchingRuleStatement | None = None
-    OrRuleStatement: LicenseAssetRuleSetOrRuleStatement | None = None
-
-
-class LicenseAssetRuleSetRuleStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceRuleStatement: LicenseAssetRuleSetInstanceRuleStatement | None = None
-    LicenseConfigurationRuleStatement: (
-        LicenseAssetRuleSetLicenseConfigurationRuleStatement | None
-    ) = None
-    LicenseRuleStatement: LicenseAssetRuleSetLicenseRuleStatement | None = None
-
-
-class LicenseAssetRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RuleStatement: LicenseAssetRuleSetRuleStatement
-
-
-class LicenseAssetRuleSetProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Rules: list[LicenseAssetRule]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -370,8 +320,12 @@ class LicenseAssetRuleSet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LicenseAssetRuleSetProps
-    attributes_model: ClassVar[type[BaseModel]] = LicenseAssetRuleSetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LicenseAssetRuleSetProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LicenseAssetRuleSetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._license_configuration_models import (
+        LicenseConfigurationAttributes as LicenseConfigurationAttributes,
+        LicenseConfigurationProps as LicenseConfigurationProps,
+        ProductInformation as ProductInformation,
+        ProductInformationFilter as ProductInformationFilter,
+        Tag as Tag,
+    )
 
 __all__ = [
     "LicenseConfiguration",
@@ -27,53 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _license_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_license_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LicenseConfigurationAttributes",
+        "LicenseConfigurationProps",
+        "ProductInformation",
+        "ProductInformationFilter",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ProductInformationFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ProductInformationFilterComparator: str
-    ProductInformationFilterName: str
-    ProductInformationFilterValue: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LicenseConfigurationAttributes(DeferredModel):
-    LicenseConfigurationArn: str | None = None
-    LicenseConfigurationId: str | None = None
-    OwnerAccountId: str | None = None
-    Status: str | None = None
-
-
-class ProductInformation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ProductInformationFilterList: list[ProductInformationFilter]
-    ResourceType: str
-
-
-class LicenseConfigurationProps(DeferredModel):
-    Description: str | None = None
-    DisassociateWhenNotFound: bool | None = None
-    LicenseCount: int | None = None
-    LicenseCountHardLimit: bool | None = None
-    LicenseCountingType: Literal["vCPU", "Instance", "Core", "Socket"]
-    LicenseExpiry: int | None = None
-    LicenseRules: list[str] | None = None
-    Name: str
-    ProductInformationList: list[ProductInformation] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -205,8 +185,12 @@ class LicenseConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LicenseConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = LicenseConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LicenseConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LicenseConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

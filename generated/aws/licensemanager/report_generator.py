@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._report_generator_models import (
+        ReportGeneratorAttributes as ReportGeneratorAttributes,
+        ReportGeneratorProps as ReportGeneratorProps,
+        ReportGeneratorReportContext as ReportGeneratorReportContext,
+        ReportGeneratorReportFrequency as ReportGeneratorReportFrequency,
+        ReportGeneratorS3Location as ReportGeneratorS3Location,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ReportGenerator",
@@ -29,64 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _report_generator_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_report_generator_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ReportGeneratorAttributes",
+        "ReportGeneratorProps",
+        "ReportGeneratorReportContext",
+        "ReportGeneratorReportFrequency",
+        "ReportGeneratorS3Location",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ReportGeneratorReportContext(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LicenseAssetGroupArns: list[str] | None = None
-    LicenseConfigurationArns: list[str] | None = None
-    ReportEndDate: str | None = None
-    ReportStartDate: str | None = None
-
-
-class ReportGeneratorReportFrequency(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Period: Literal["DAY", "WEEK", "MONTH", "ONE_TIME"] | None = None
-    Value: int | None = None
-
-
-class ReportGeneratorS3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str | None = None
-    KeyPrefix: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ReportGeneratorAttributes(DeferredModel):
-    Arn: str | None = None
-    CreateTime: str | None = None
-    ReportCreatorAccount: str | None = None
-    S3Location: ReportGeneratorS3Location | None = None
-
-
-class ReportGeneratorProps(DeferredModel):
-    Description: str | None = None
-    ReportContext: ReportGeneratorReportContext
-    ReportFrequency: ReportGeneratorReportFrequency
-    ReportGeneratorName: str
-    ReportType: list[
-        Literal[
-            "LicenseConfigurationSummaryReport",
-            "LicenseConfigurationUsageReport",
-            "LicenseAssetGroupUsageReport",
-        ]
-    ]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -249,8 +220,10 @@ class ReportGenerator(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ReportGeneratorProps
-    attributes_model: ClassVar[type[BaseModel]] = ReportGeneratorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ReportGeneratorProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ReportGeneratorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

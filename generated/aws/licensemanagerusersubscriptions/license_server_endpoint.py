@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._license_server_endpoint_models import (
+        CredentialsProvider as CredentialsProvider,
+        LicenseServer as LicenseServer,
+        LicenseServerEndpointAttributes as LicenseServerEndpointAttributes,
+        LicenseServerEndpointLicenseServerSettings as LicenseServerEndpointLicenseServerSettings,
+        LicenseServerEndpointProps as LicenseServerEndpointProps,
+        LicenseServerEndpointRdsSalSettings as LicenseServerEndpointRdsSalSettings,
+        LicenseServerEndpointSecretsManagerCredentialsProvider as LicenseServerEndpointSecretsManagerCredentialsProvider,
+        LicenseServerEndpointServerEndpoint as LicenseServerEndpointServerEndpoint,
+        LicenseServerEndpointServerSettings as LicenseServerEndpointServerSettings,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CredentialsProvider",
@@ -37,105 +52,28 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _license_server_endpoint_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_license_server_endpoint_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CredentialsProvider",
+        "LicenseServer",
+        "LicenseServerEndpointAttributes",
+        "LicenseServerEndpointLicenseServerSettings",
+        "LicenseServerEndpointProps",
+        "LicenseServerEndpointRdsSalSettings",
+        "LicenseServerEndpointSecretsManagerCredentialsProvider",
+        "LicenseServerEndpointServerEndpoint",
+        "LicenseServerEndpointServerSettings",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LicenseServer(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HealthStatus: Literal["HEALTHY", "UNHEALTHY", "NOT_APPLICABLE"] | None = None
-    Ipv4Address: str | None = None
-    Ipv6Address: str | None = None
-    ProvisioningStatus: (
-        Literal[
-            "PROVISIONING",
-            "PROVISIONING_FAILED",
-            "PROVISIONED",
-            "DELETING",
-            "DELETION_FAILED",
-            "DELETED",
-        ]
-        | None
-    ) = None
-
-
-class LicenseServerEndpointSecretsManagerCredentialsProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretId: str
-
-
-class LicenseServerEndpointServerEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Endpoint: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LicenseServerEndpointAttributes(DeferredModel):
-    CreationTime: str | None = None
-    LicenseServerEndpointArn: str | None = None
-    LicenseServerEndpointId: str | None = None
-    LicenseServerEndpointProvisioningStatus: (
-        Literal[
-            "PROVISIONING",
-            "PROVISIONING_FAILED",
-            "PROVISIONED",
-            "DELETING",
-            "DELETION_FAILED",
-            "DELETED",
-        ]
-        | None
-    ) = None
-    LicenseServers: list[LicenseServer] | None = None
-    ServerEndpoint: LicenseServerEndpointServerEndpoint | None = None
-    ServerType: Literal["RDS_SAL"] | None = None
-
-
-class CredentialsProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretsManagerCredentialsProvider: LicenseServerEndpointSecretsManagerCredentialsProvider
-
-
-class LicenseServerEndpointRdsSalSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RdsSalCredentialsProvider: CredentialsProvider
-
-
-class LicenseServerEndpointServerSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RdsSalSettings: LicenseServerEndpointRdsSalSettings
-
-
-class LicenseServerEndpointLicenseServerSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ServerSettings: LicenseServerEndpointServerSettings
-    ServerType: Literal["RDS_SAL"]
-
-
-class LicenseServerEndpointProps(DeferredModel):
-    IdentityProviderArn: str
-    LicenseServerSettings: LicenseServerEndpointLicenseServerSettings | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -369,8 +307,12 @@ class LicenseServerEndpoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LicenseServerEndpointProps
-    attributes_model: ClassVar[type[BaseModel]] = LicenseServerEndpointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LicenseServerEndpointProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LicenseServerEndpointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

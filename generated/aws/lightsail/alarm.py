@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._alarm_models import (
+        AlarmAttributes as AlarmAttributes,
+        AlarmProps as AlarmProps,
+    )
 
 __all__ = [
     "Alarm",
@@ -21,60 +28,20 @@ __all__ = [
     "AlarmProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _alarm_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_alarm_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AlarmAttributes",
+        "AlarmProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AlarmProps(DeferredModel):
-    AlarmName: str
-    ComparisonOperator: Literal[
-        "GreaterThanOrEqualToThreshold",
-        "GreaterThanThreshold",
-        "LessThanOrEqualToThreshold",
-        "LessThanThreshold",
-    ]
-    ContactProtocols: list[Literal["Email", "SMS"]] | None = None
-    DatapointsToAlarm: int | None = None
-    EvaluationPeriods: int
-    MetricName: Literal[
-        "BurstCapacityPercentage",
-        "BurstCapacityTime",
-        "CPUUtilization",
-        "ClientTLSNegotiationErrorCount",
-        "DatabaseConnections",
-        "DiskQueueDepth",
-        "FreeStorageSpace",
-        "FreeableMemory",
-        "HTTPCode_Instance_2XX_Count",
-        "HTTPCode_Instance_3XX_Count",
-        "HTTPCode_Instance_4XX_Count",
-        "HTTPCode_Instance_5XX_Count",
-        "HTTPCode_LB_4XX_Count",
-        "HTTPCode_LB_5XX_Count",
-        "HealthyHostCount",
-        "InstanceResponseTime",
-        "NetworkIn",
-        "NetworkOut",
-        "NetworkReceiveThroughput",
-        "NetworkTransmitThroughput",
-        "RejectedConnectionCount",
-        "RequestCount",
-        "StatusCheckFailed",
-        "StatusCheckFailed_Instance",
-        "StatusCheckFailed_System",
-        "SwapUsage",
-        "UnhealthyHostCount",
-    ]
-    MonitoredResourceName: str
-    NotificationEnabled: bool | None = None
-    NotificationTriggers: list[Literal["ALARM", "INSUFFICIENT_DATA", "OK"]] | None = None
-    Threshold: float
-    TreatMissingData: Literal["breaching", "ignore", "missing", "notBreaching"] | None = None
-
-
-class AlarmAttributes(DeferredModel):
-    AlarmArn: str | None = None
-    State: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -195,8 +162,8 @@ class Alarm(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AlarmProps
-    attributes_model: ClassVar[type[BaseModel]] = AlarmAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AlarmProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AlarmAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

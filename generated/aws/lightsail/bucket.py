@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._bucket_models import (
+        BucketAccessRules as BucketAccessRules,
+        BucketAttributes as BucketAttributes,
+        BucketProps as BucketProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Bucket",
@@ -25,40 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _bucket_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_bucket_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BucketAccessRules",
+        "BucketAttributes",
+        "BucketProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BucketAccessRules(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowPublicOverrides: bool | None = None
-    GetObject: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class BucketAttributes(DeferredModel):
-    AbleToUpdateBundle: bool | None = None
-    BucketArn: str | None = None
-    Url: str | None = None
-
-
-class BucketProps(DeferredModel):
-    AccessRules: BucketAccessRules | None = None
-    BucketName: str
-    BundleId: str
-    ObjectVersioning: bool | None = None
-    ReadOnlyAccessAccounts: list[str] | None = None
-    ResourcesReceivingAccess: list[str] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -166,8 +157,10 @@ class Bucket(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BucketProps
-    attributes_model: ClassVar[type[BaseModel]] = BucketAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BucketProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BucketAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

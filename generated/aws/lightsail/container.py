@@ -8,12 +8,29 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._container_models import (
+        ContainerAttributes as ContainerAttributes,
+        ContainerContainer as ContainerContainer,
+        ContainerContainerServiceDeployment as ContainerContainerServiceDeployment,
+        ContainerHealthCheckConfig as ContainerHealthCheckConfig,
+        ContainerPrivateRegistryAccess as ContainerPrivateRegistryAccess,
+        ContainerPrivateRegistryAccessEcrImagePullerRole as ContainerPrivateRegistryAccessEcrImagePullerRole,
+        ContainerProps as ContainerProps,
+        ContainerPublicEndpoint as ContainerPublicEndpoint,
+        EnvironmentVariable as EnvironmentVariable,
+        PortInfo as PortInfo,
+        PublicDomainName as PublicDomainName,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Container",
@@ -41,112 +58,30 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _container_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_container_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ContainerAttributes",
+        "ContainerContainer",
+        "ContainerContainerServiceDeployment",
+        "ContainerHealthCheckConfig",
+        "ContainerPrivateRegistryAccess",
+        "ContainerPrivateRegistryAccessEcrImagePullerRole",
+        "ContainerProps",
+        "ContainerPublicEndpoint",
+        "EnvironmentVariable",
+        "PortInfo",
+        "PublicDomainName",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ContainerHealthCheckConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HealthyThreshold: int | None = None
-    IntervalSeconds: int | None = None
-    Path: str | None = None
-    SuccessCodes: str | None = None
-    TimeoutSeconds: int | None = None
-    UnhealthyThreshold: int | None = None
-
-
-class ContainerPrivateRegistryAccessEcrImagePullerRole(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsActive: bool | None = None
-    PrincipalArn: str | None = None
-
-
-class ContainerPublicEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerName: str | None = None
-    ContainerPort: int | None = None
-    HealthCheckConfig: ContainerHealthCheckConfig | None = None
-
-
-class EnvironmentVariable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: str | None = None
-    Variable: str | None = None
-
-
-class PortInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Port: str | None = None
-    Protocol: str | None = None
-
-
-class PublicDomainName(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateName: str | None = None
-    DomainNames: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class ContainerAttributes(DeferredModel):
-    ContainerArn: str | None = None
-    PrincipalArn: str | None = None
-    Url: str | None = None
-
-
-class ContainerContainer(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Command: list[str] | None = None
-    ContainerName: str | None = None
-    Environment: list[EnvironmentVariable] | None = None
-    Image: str | None = None
-    Ports: list[PortInfo] | None = None
-
-
-class ContainerContainerServiceDeployment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Containers: list[ContainerContainer] | None = None
-    PublicEndpoint: ContainerPublicEndpoint | None = None
-
-
-class ContainerPrivateRegistryAccess(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EcrImagePullerRole: ContainerPrivateRegistryAccessEcrImagePullerRole | None = None
-
-
-class ContainerProps(DeferredModel):
-    ContainerServiceDeployment: ContainerContainerServiceDeployment | None = None
-    IsDisabled: bool | None = None
-    Power: Literal["large", "medium", "micro", "nano", "small", "xlarge"]
-    PrivateRegistryAccess: ContainerPrivateRegistryAccess | None = None
-    PublicDomainNames: list[PublicDomainName] | None = None
-    Scale: int
-    ServiceName: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -422,8 +357,10 @@ class Container(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ContainerProps
-    attributes_model: ClassVar[type[BaseModel]] = ContainerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ContainerProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ContainerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._database_models import (
+        DatabaseAttributes as DatabaseAttributes,
+        DatabaseProps as DatabaseProps,
+        RelationalDatabaseParameter as RelationalDatabaseParameter,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Database",
@@ -25,52 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _database_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_database_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DatabaseAttributes",
+        "DatabaseProps",
+        "RelationalDatabaseParameter",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RelationalDatabaseParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedValues: str | None = None
-    ApplyMethod: str | None = None
-    ApplyType: str | None = None
-    DataType: str | None = None
-    Description: str | None = None
-    IsModifiable: bool | None = None
-    ParameterName: str | None = None
-    ParameterValue: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class DatabaseAttributes(DeferredModel):
-    DatabaseArn: str | None = None
-
-
-class DatabaseProps(DeferredModel):
-    AvailabilityZone: str | None = None
-    BackupRetention: bool | None = None
-    CaCertificateIdentifier: str | None = None
-    MasterDatabaseName: str
-    MasterUserPassword: str | None = None
-    MasterUsername: str
-    PreferredBackupWindow: str | None = None
-    PreferredMaintenanceWindow: str | None = None
-    PubliclyAccessible: bool | None = None
-    RelationalDatabaseBlueprintId: str
-    RelationalDatabaseBundleId: str
-    RelationalDatabaseName: str
-    RelationalDatabaseParameters: list[RelationalDatabaseParameter] | None = None
-    RotateMasterUserPassword: bool | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -215,8 +194,10 @@ class Database(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DatabaseProps
-    attributes_model: ClassVar[type[BaseModel]] = DatabaseAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DatabaseProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DatabaseAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

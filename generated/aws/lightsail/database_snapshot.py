@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._database_snapshot_models import (
+        DatabaseSnapshotAttributes as DatabaseSnapshotAttributes,
+        DatabaseSnapshotLocation as DatabaseSnapshotLocation,
+        DatabaseSnapshotProps as DatabaseSnapshotProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DatabaseSnapshot",
@@ -25,47 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _database_snapshot_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_database_snapshot_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DatabaseSnapshotAttributes",
+        "DatabaseSnapshotLocation",
+        "DatabaseSnapshotProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DatabaseSnapshotLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZone: str | None = None
-    RegionName: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class DatabaseSnapshotAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Engine: str | None = None
-    EngineVersion: str | None = None
-    FromRelationalDatabaseArn: str | None = None
-    FromRelationalDatabaseBlueprintId: str | None = None
-    FromRelationalDatabaseBundleId: str | None = None
-    FromRelationalDatabaseName: str | None = None
-    Location: DatabaseSnapshotLocation | None = None
-    Name: str | None = None
-    ResourceType: Literal["RelationalDatabaseSnapshot"] | None = None
-    SizeInGb: int | None = None
-    State: str | None = None
-    SupportCode: str | None = None
-
-
-class DatabaseSnapshotProps(DeferredModel):
-    RelationalDatabaseName: str
-    RelationalDatabaseSnapshotName: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -191,8 +175,12 @@ class DatabaseSnapshot(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DatabaseSnapshotProps
-    attributes_model: ClassVar[type[BaseModel]] = DatabaseSnapshotAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DatabaseSnapshotProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DatabaseSnapshotAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

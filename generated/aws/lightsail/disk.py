@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._disk_models import (
+        AddOn as AddOn,
+        AutoSnapshotAddOn as AutoSnapshotAddOn,
+        DiskAttributes as DiskAttributes,
+        DiskLocation as DiskLocation,
+        DiskProps as DiskProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AddOn",
@@ -29,66 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _disk_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_disk_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AddOn",
+        "AutoSnapshotAddOn",
+        "DiskAttributes",
+        "DiskLocation",
+        "DiskProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AutoSnapshotAddOn(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SnapshotTimeOfDay: str | None = None
-
-
-class DiskLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZone: str | None = None
-    RegionName: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class DiskAttributes(DeferredModel):
-    AttachedTo: str | None = None
-    AttachmentState: str | None = None
-    DiskArn: str | None = None
-    Iops: int | None = None
-    IsAttached: bool | None = None
-    Path: str | None = None
-    ResourceType: str | None = None
-    State: str | None = None
-    SupportCode: str | None = None
-
-
-class AddOn(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AddOnType: Literal["AutoSnapshot", "StopInstanceOnIdle"]
-    AutoSnapshotAddOnRequest: AutoSnapshotAddOn | None = None
-    Status: (
-        Literal[
-            "Enabling", "Disabling", "Enabled", "Terminating", "Terminated", "Disabled", "Failed"
-        ]
-        | None
-    ) = None
-
-
-class DiskProps(DeferredModel):
-    AddOns: list[AddOn] | None = None
-    AvailabilityZone: str | None = None
-    DiskName: str
-    Location: DiskLocation | None = None
-    SizeInGb: int
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -254,8 +223,8 @@ class Disk(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DiskProps
-    attributes_model: ClassVar[type[BaseModel]] = DiskAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DiskProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DiskAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

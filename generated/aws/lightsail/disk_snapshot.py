@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._disk_snapshot_models import (
+        DiskSnapshotAttributes as DiskSnapshotAttributes,
+        DiskSnapshotLocation as DiskSnapshotLocation,
+        DiskSnapshotProps as DiskSnapshotProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DiskSnapshot",
@@ -25,43 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _disk_snapshot_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_disk_snapshot_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DiskSnapshotAttributes",
+        "DiskSnapshotLocation",
+        "DiskSnapshotProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DiskSnapshotLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZone: str | None = None
-    RegionName: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class DiskSnapshotAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DiskSnapshotArn: str | None = None
-    FromDiskName: str | None = None
-    IsFromAutoSnapshot: bool | None = None
-    Location: DiskSnapshotLocation | None = None
-    Progress: str | None = None
-    ResourceType: Literal["DiskSnapshot"] | None = None
-    SizeInGb: int | None = None
-    State: Literal["pending", "completed", "error", "unknown"] | None = None
-    SupportCode: str | None = None
-
-
-class DiskSnapshotProps(DeferredModel):
-    DiskName: str
-    DiskSnapshotName: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -184,8 +172,10 @@ class DiskSnapshot(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DiskSnapshotProps
-    attributes_model: ClassVar[type[BaseModel]] = DiskSnapshotAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DiskSnapshotProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DiskSnapshotAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

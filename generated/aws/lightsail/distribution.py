@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._distribution_models import (
+        CacheBehavior as CacheBehavior,
+        CacheBehaviorPerPath as CacheBehaviorPerPath,
+        CacheSettings as CacheSettings,
+        CookieObject as CookieObject,
+        DistributionAttributes as DistributionAttributes,
+        DistributionProps as DistributionProps,
+        HeaderObject as HeaderObject,
+        InputOrigin as InputOrigin,
+        QueryStringObject as QueryStringObject,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CacheBehavior",
@@ -37,121 +52,28 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _distribution_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_distribution_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CacheBehavior",
+        "CacheBehaviorPerPath",
+        "CacheSettings",
+        "CookieObject",
+        "DistributionAttributes",
+        "DistributionProps",
+        "HeaderObject",
+        "InputOrigin",
+        "QueryStringObject",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CacheBehavior(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Behavior: Literal["cache", "dont-cache"] | None = None
-
-
-class CacheBehaviorPerPath(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Behavior: Literal["cache", "dont-cache"] | None = None
-    Path: str | None = None
-
-
-class CookieObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CookiesAllowList: list[str] | None = None
-    Option: Literal["all", "allow-list", "none"] | None = None
-
-
-class HeaderObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HeadersAllowList: list[str] | None = None
-    Option: Literal["all", "allow-list", "none"] | None = None
-
-
-class InputOrigin(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    ProtocolPolicy: Literal["http-only", "https-only"] | None = None
-    RegionName: (
-        Literal[
-            "ap-east-1",
-            "ap-northeast-1",
-            "ap-northeast-2",
-            "ap-south-1",
-            "ap-southeast-1",
-            "ap-southeast-2",
-            "ap-southeast-3",
-            "ap-southeast-5",
-            "ca-central-1",
-            "eu-central-1",
-            "eu-north-1",
-            "eu-south-2",
-            "eu-west-1",
-            "eu-west-2",
-            "eu-west-3",
-            "sa-east-1",
-            "us-east-1",
-            "us-east-2",
-            "us-west-1",
-            "us-west-2",
-        ]
-        | None
-    ) = None
-
-
-class QueryStringObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Option: bool | None = None
-    QueryStringsAllowList: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class DistributionAttributes(DeferredModel):
-    AbleToUpdateBundle: bool | None = None
-    DistributionArn: str | None = None
-    Status: str | None = None
-
-
-class CacheSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedHTTPMethods: str | None = None
-    CachedHTTPMethods: str | None = None
-    DefaultTTL: int | None = None
-    ForwardedCookies: CookieObject | None = None
-    ForwardedHeaders: HeaderObject | None = None
-    ForwardedQueryStrings: QueryStringObject | None = None
-    MaximumTTL: int | None = None
-    MinimumTTL: int | None = None
-
-
-class DistributionProps(DeferredModel):
-    BundleId: str
-    CacheBehaviorSettings: CacheSettings | None = None
-    CacheBehaviors: list[CacheBehaviorPerPath] | None = None
-    CertificateName: str | None = None
-    DefaultCacheBehavior: CacheBehavior
-    DistributionName: str
-    IpAddressType: Literal["dualstack", "ipv4", "ipv6"] | None = None
-    IsEnabled: bool | None = None
-    Origin: InputOrigin
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -407,8 +329,10 @@ class Distribution(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DistributionProps
-    attributes_model: ClassVar[type[BaseModel]] = DistributionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DistributionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DistributionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,29 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._instance_models import (
+        AddOn as AddOn,
+        AutoSnapshotAddOn as AutoSnapshotAddOn,
+        Disk as Disk,
+        InstanceAttributes as InstanceAttributes,
+        InstanceHardware as InstanceHardware,
+        InstanceLocation as InstanceLocation,
+        InstanceMonthlyTransfer as InstanceMonthlyTransfer,
+        InstanceNetworking as InstanceNetworking,
+        InstanceProps as InstanceProps,
+        InstanceState as InstanceState,
+        Port as Port,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AddOn",
@@ -41,133 +58,30 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _instance_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_instance_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AddOn",
+        "AutoSnapshotAddOn",
+        "Disk",
+        "InstanceAttributes",
+        "InstanceHardware",
+        "InstanceLocation",
+        "InstanceMonthlyTransfer",
+        "InstanceNetworking",
+        "InstanceProps",
+        "InstanceState",
+        "Port",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AutoSnapshotAddOn(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SnapshotTimeOfDay: str | None = None
-
-
-class Disk(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttachedTo: str | None = None
-    AttachmentState: str | None = None
-    DiskName: str
-    IOPS: int | None = None
-    IsSystemDisk: bool | None = None
-    Path: str
-    SizeInGb: str | None = None
-
-
-class InstanceHardware(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CpuCount: int | None = None
-    Disks: list[Disk] | None = None
-    RamSizeInGb: int | None = None
-
-
-class InstanceLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZone: str | None = None
-    RegionName: str | None = None
-
-
-class InstanceMonthlyTransfer(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GbPerMonthAllocated: str | None = None
-
-
-class InstanceState(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Code: int | None = None
-    Name: str | None = None
-
-
-class Port(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessDirection: str | None = None
-    AccessFrom: str | None = None
-    AccessType: str | None = None
-    CidrListAliases: list[str] | None = None
-    Cidrs: list[str] | None = None
-    CommonName: str | None = None
-    FromPort: int | None = None
-    Ipv6Cidrs: list[str] | None = None
-    Protocol: str | None = None
-    ToPort: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class InstanceAttributes(DeferredModel):
-    InstanceArn: str | None = None
-    Ipv6Addresses: list[str] | None = None
-    IsStaticIp: bool | None = None
-    PrivateIpAddress: str | None = None
-    PublicIpAddress: str | None = None
-    ResourceType: str | None = None
-    SshKeyName: str | None = None
-    SupportCode: str | None = None
-    UserName: str | None = None
-
-
-class AddOn(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AddOnType: Literal["AutoSnapshot", "StopInstanceOnIdle"]
-    AutoSnapshotAddOnRequest: AutoSnapshotAddOn | None = None
-    Status: (
-        Literal[
-            "Enabling", "Disabling", "Enabled", "Terminating", "Terminated", "Disabled", "Failed"
-        ]
-        | None
-    ) = None
-
-
-class InstanceNetworking(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MonthlyTransfer: InstanceMonthlyTransfer | None = None
-    Ports: list[Port]
-
-
-class InstanceProps(DeferredModel):
-    AddOns: list[AddOn] | None = None
-    AvailabilityZone: str | None = None
-    BlueprintId: str
-    BundleId: str
-    Hardware: InstanceHardware | None = None
-    InstanceName: str
-    KeyPairName: str | None = None
-    Location: InstanceLocation | None = None
-    Networking: InstanceNetworking | None = None
-    State: InstanceState | None = None
-    Tags: list[Tag] | None = None
-    UserData: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -494,8 +408,10 @@ class Instance(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = InstanceProps
-    attributes_model: ClassVar[type[BaseModel]] = InstanceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "InstanceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InstanceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

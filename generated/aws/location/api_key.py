@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._api_key_models import (
+        APIKeyAttributes as APIKeyAttributes,
+        APIKeyProps as APIKeyProps,
+        AndroidApp as AndroidApp,
+        ApiKeyRestrictions as ApiKeyRestrictions,
+        AppleApp as AppleApp,
+        Tag as Tag,
+    )
 
 __all__ = [
     "APIKey",
@@ -29,60 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _api_key_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_api_key_models"
+_MODEL_NAMES = frozenset(
+    {
+        "APIKeyAttributes",
+        "APIKeyProps",
+        "AndroidApp",
+        "ApiKeyRestrictions",
+        "AppleApp",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AndroidApp(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateFingerprint: str
-    Package: str
-
-
-class AppleApp(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BundleId: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class APIKeyAttributes(DeferredModel):
-    Arn: str | None = None
-    CreateTime: str | None = None
-    KeyArn: str | None = None
-    UpdateTime: str | None = None
-
-
-class ApiKeyRestrictions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowActions: list[str]
-    AllowAndroidApps: list[AndroidApp] | None = None
-    AllowAppleApps: list[AppleApp] | None = None
-    AllowReferers: list[str] | None = None
-    AllowResources: list[str]
-
-
-class APIKeyProps(DeferredModel):
-    Description: str | None = None
-    ExpireTime: str | None = None
-    ForceDelete: bool | None = None
-    ForceUpdate: bool | None = None
-    KeyName: str
-    NoExpiry: bool | None = None
-    Restrictions: ApiKeyRestrictions
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -321,8 +296,10 @@ class APIKey(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = APIKeyProps
-    attributes_model: ClassVar[type[BaseModel]] = APIKeyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "APIKeyProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "APIKeyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

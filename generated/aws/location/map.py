@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._map_models import (
+        MapAttributes as MapAttributes,
+        MapConfiguration as MapConfiguration,
+        MapProps as MapProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Map",
@@ -25,40 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _map_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_map_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MapAttributes",
+        "MapConfiguration",
+        "MapProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MapConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomLayers: list[str] | None = None
-    PoliticalView: str | None = None
-    Style: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class MapAttributes(DeferredModel):
-    Arn: str | None = None
-    CreateTime: str | None = None
-    MapArn: str | None = None
-    UpdateTime: str | None = None
-
-
-class MapProps(DeferredModel):
-    Configuration: MapConfiguration
-    Description: str | None = None
-    MapName: str
-    PricingPlan: Literal["RequestBasedUsage"] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -216,8 +207,8 @@ class Map(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MapProps
-    attributes_model: ClassVar[type[BaseModel]] = MapAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MapProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MapAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

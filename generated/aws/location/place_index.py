@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._place_index_models import (
+        PlaceIndexAttributes as PlaceIndexAttributes,
+        PlaceIndexDataSourceConfiguration as PlaceIndexDataSourceConfiguration,
+        PlaceIndexProps as PlaceIndexProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "PlaceIndex",
@@ -25,39 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _place_index_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_place_index_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PlaceIndexAttributes",
+        "PlaceIndexDataSourceConfiguration",
+        "PlaceIndexProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PlaceIndexDataSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IntendedUse: Literal["SingleUse", "Storage"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PlaceIndexAttributes(DeferredModel):
-    Arn: str | None = None
-    CreateTime: str | None = None
-    IndexArn: str | None = None
-    UpdateTime: str | None = None
-
-
-class PlaceIndexProps(DeferredModel):
-    DataSource: str
-    DataSourceConfiguration: PlaceIndexDataSourceConfiguration | None = None
-    Description: str | None = None
-    IndexName: str
-    PricingPlan: Literal["RequestBasedUsage"] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -191,8 +183,10 @@ class PlaceIndex(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PlaceIndexProps
-    attributes_model: ClassVar[type[BaseModel]] = PlaceIndexAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PlaceIndexProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PlaceIndexAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

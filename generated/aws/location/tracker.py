@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._tracker_models import (
+        Tag as Tag,
+        TrackerAttributes as TrackerAttributes,
+        TrackerProps as TrackerProps,
+    )
 
 __all__ = [
     "Tag",
@@ -23,35 +31,21 @@ __all__ = [
     "TrackerProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _tracker_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_tracker_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "TrackerAttributes",
+        "TrackerProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TrackerAttributes(DeferredModel):
-    Arn: str | None = None
-    CreateTime: str | None = None
-    TrackerArn: str | None = None
-    UpdateTime: str | None = None
-
-
-class TrackerProps(DeferredModel):
-    Description: str | None = None
-    EventBridgeEnabled: bool | None = None
-    KmsKeyEnableGeospatialQueries: bool | None = None
-    KmsKeyId: str | None = None
-    PositionFiltering: Literal["TimeBased", "DistanceBased", "AccuracyBased"] | None = None
-    PricingPlan: Literal["RequestBasedUsage"] | None = None
-    PricingPlanDataSource: str | None = None
-    Tags: list[Tag] | None = None
-    TrackerName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -183,8 +177,10 @@ class Tracker(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TrackerProps
-    attributes_model: ClassVar[type[BaseModel]] = TrackerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TrackerProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TrackerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._account_policy_models import (
+        AccountPolicyAttributes as AccountPolicyAttributes,
+        AccountPolicyProps as AccountPolicyProps,
+    )
 
 __all__ = [
     "AccountPolicy",
@@ -21,26 +28,20 @@ __all__ = [
     "AccountPolicyProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _account_policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_account_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AccountPolicyAttributes",
+        "AccountPolicyProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AccountPolicyProps(DeferredModel):
-    PolicyDocument: str
-    PolicyName: str
-    PolicyType: Literal[
-        "DATA_PROTECTION_POLICY",
-        "SUBSCRIPTION_FILTER_POLICY",
-        "FIELD_INDEX_POLICY",
-        "TRANSFORMER_POLICY",
-        "METRIC_EXTRACTION_POLICY",
-    ]
-    Scope: Literal["ALL"] | None = None
-    SelectionCriteria: str | None = None
-
-
-class AccountPolicyAttributes(DeferredModel):
-    AccountId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -109,8 +110,10 @@ class AccountPolicy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AccountPolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = AccountPolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AccountPolicyProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AccountPolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._delivery_models import (
+        DeliveryAttributes as DeliveryAttributes,
+        DeliveryProps as DeliveryProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Delivery",
@@ -23,32 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _delivery_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_delivery_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DeliveryAttributes",
+        "DeliveryProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DeliveryAttributes(DeferredModel):
-    Arn: str | None = None
-    DeliveryDestinationType: str | None = None
-    DeliveryId: str | None = None
-
-
-class DeliveryProps(DeferredModel):
-    DeliveryDestinationArn: str
-    DeliverySourceName: str
-    FieldDelimiter: str | None = None
-    RecordFields: list[str] | None = None
-    S3EnableHiveCompatiblePath: bool | None = None
-    S3SuffixPath: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -153,8 +150,10 @@ class Delivery(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DeliveryProps
-    attributes_model: ClassVar[type[BaseModel]] = DeliveryAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DeliveryProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DeliveryAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

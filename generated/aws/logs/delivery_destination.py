@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._delivery_destination_models import (
+        DeliveryDestinationAttributes as DeliveryDestinationAttributes,
+        DeliveryDestinationProps as DeliveryDestinationProps,
+        DestinationPolicy as DestinationPolicy,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DeliveryDestination",
@@ -25,37 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _delivery_destination_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_delivery_destination_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DeliveryDestinationAttributes",
+        "DeliveryDestinationProps",
+        "DestinationPolicy",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DestinationPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeliveryDestinationName: str | None = None
-    DeliveryDestinationPolicy: dict[str, Any] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DeliveryDestinationAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class DeliveryDestinationProps(DeferredModel):
-    DeliveryDestinationPolicy: DestinationPolicy | None = None
-    DeliveryDestinationType: str | None = None
-    DestinationResourceArn: str | None = None
-    Name: str
-    OutputFormat: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -165,8 +159,12 @@ class DeliveryDestination(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DeliveryDestinationProps
-    attributes_model: ClassVar[type[BaseModel]] = DeliveryDestinationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DeliveryDestinationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DeliveryDestinationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._integration_models import (
+        IntegrationAttributes as IntegrationAttributes,
+        IntegrationOpenSearchResourceConfig as IntegrationOpenSearchResourceConfig,
+        IntegrationProps as IntegrationProps,
+        IntegrationResourceConfig as IntegrationResourceConfig,
+    )
 
 __all__ = [
     "Integration",
@@ -25,36 +34,22 @@ __all__ = [
     "IntegrationResourceConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _integration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_integration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IntegrationAttributes",
+        "IntegrationOpenSearchResourceConfig",
+        "IntegrationProps",
+        "IntegrationResourceConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IntegrationOpenSearchResourceConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationARN: str | None = None
-    DashboardViewerPrincipals: list[str]
-    DataSourceRoleArn: str
-    KmsKeyArn: str | None = None
-    RetentionDays: int | None = None
-
-
-class IntegrationResourceConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OpenSearchResourceConfig: IntegrationOpenSearchResourceConfig | None = None
-
-
-class IntegrationAttributes(DeferredModel):
-    IntegrationStatus: Literal["PROVISIONING", "ACTIVE", "FAILED"] | None = None
-
-
-class IntegrationProps(DeferredModel):
-    IntegrationName: str
-    IntegrationType: Literal["OPENSEARCH"]
-    ResourceConfig: IntegrationResourceConfig
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -159,8 +154,10 @@ class Integration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IntegrationProps
-    attributes_model: ClassVar[type[BaseModel]] = IntegrationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IntegrationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IntegrationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

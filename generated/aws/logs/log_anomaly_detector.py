@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._log_anomaly_detector_models import (
+        LogAnomalyDetectorAttributes as LogAnomalyDetectorAttributes,
+        LogAnomalyDetectorProps as LogAnomalyDetectorProps,
+    )
 
 __all__ = [
     "LogAnomalyDetector",
@@ -21,27 +28,20 @@ __all__ = [
     "LogAnomalyDetectorProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _log_anomaly_detector_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_log_anomaly_detector_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LogAnomalyDetectorAttributes",
+        "LogAnomalyDetectorProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LogAnomalyDetectorProps(DeferredModel):
-    AccountId: str | None = None
-    AnomalyVisibilityTime: float | None = None
-    DetectorName: str | None = None
-    EvaluationFrequency: (
-        Literal["FIVE_MIN", "TEN_MIN", "FIFTEEN_MIN", "THIRTY_MIN", "ONE_HOUR"] | None
-    ) = None
-    FilterPattern: str | None = None
-    KmsKeyId: str | None = None
-    LogGroupArnList: list[str] | None = None
-
-
-class LogAnomalyDetectorAttributes(DeferredModel):
-    AnomalyDetectorArn: str | None = None
-    AnomalyDetectorStatus: str | None = None
-    CreationTimeStamp: float | None = None
-    LastModifiedTimeStamp: float | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -124,8 +124,12 @@ class LogAnomalyDetector(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LogAnomalyDetectorProps
-    attributes_model: ClassVar[type[BaseModel]] = LogAnomalyDetectorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LogAnomalyDetectorProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LogAnomalyDetectorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

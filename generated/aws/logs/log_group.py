@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._log_group_models import (
+        LogGroupAttributes as LogGroupAttributes,
+        LogGroupProps as LogGroupProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "LogGroup",
@@ -23,59 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _log_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_log_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LogGroupAttributes",
+        "LogGroupProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LogGroupAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class LogGroupProps(DeferredModel):
-    BearerTokenAuthenticationEnabled: bool | None = None
-    DataProtectionPolicy: dict[str, Any] | str | None = None
-    DeletionProtectionEnabled: bool | None = None
-    FieldIndexPolicies: list[dict[str, Any]] | None = None
-    KmsKeyId: str | None = None
-    LogGroupClass: Literal["STANDARD", "INFREQUENT_ACCESS", "DELIVERY"] | None = None
-    LogGroupName: str | None = None
-    ResourcePolicyDocument: dict[str, Any] | None = None
-    RetentionInDays: (
-        Literal[
-            1,
-            3,
-            5,
-            7,
-            14,
-            30,
-            60,
-            90,
-            120,
-            150,
-            180,
-            365,
-            400,
-            545,
-            731,
-            1096,
-            1827,
-            2192,
-            2557,
-            2922,
-            3288,
-            3653,
-        ]
-        | None
-    ) = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -191,8 +161,10 @@ class LogGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LogGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = LogGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LogGroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LogGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

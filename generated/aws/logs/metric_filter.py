@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._metric_filter_models import (
+        Dimension as Dimension,
+        MetricFilterAttributes as MetricFilterAttributes,
+        MetricFilterProps as MetricFilterProps,
+        MetricTransformation as MetricTransformation,
+    )
 
 __all__ = [
     "Dimension",
@@ -25,73 +34,22 @@ __all__ = [
     "MetricTransformationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _metric_filter_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_metric_filter_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Dimension",
+        "MetricFilterAttributes",
+        "MetricFilterProps",
+        "MetricTransformation",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Dimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class MetricTransformation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultValue: float | None = None
-    Dimensions: list[Dimension] | None = None
-    MetricName: str
-    MetricNamespace: str
-    MetricValue: str
-    Unit: (
-        Literal[
-            "Seconds",
-            "Microseconds",
-            "Milliseconds",
-            "Bytes",
-            "Kilobytes",
-            "Megabytes",
-            "Gigabytes",
-            "Terabytes",
-            "Bits",
-            "Kilobits",
-            "Megabits",
-            "Gigabits",
-            "Terabits",
-            "Percent",
-            "Count",
-            "Bytes/Second",
-            "Kilobytes/Second",
-            "Megabytes/Second",
-            "Gigabytes/Second",
-            "Terabytes/Second",
-            "Bits/Second",
-            "Kilobits/Second",
-            "Megabits/Second",
-            "Gigabits/Second",
-            "Terabits/Second",
-            "Count/Second",
-            "None",
-        ]
-        | None
-    ) = None
-
-
-class MetricFilterAttributes(DeferredModel):
-    pass
-
-
-class MetricFilterProps(DeferredModel):
-    ApplyOnTransformedLogs: bool | None = None
-    EmitSystemFieldDimensions: list[str] | None = None
-    FieldSelectionCriteria: str | None = None
-    FilterName: str | None = None
-    FilterPattern: str
-    LogGroupName: str
-    MetricTransformations: list[MetricTransformation]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -263,8 +221,10 @@ class MetricFilter(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MetricFilterProps
-    attributes_model: ClassVar[type[BaseModel]] = MetricFilterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MetricFilterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MetricFilterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

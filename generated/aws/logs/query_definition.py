@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._query_definition_models import (
+        QueryDefinitionAttributes as QueryDefinitionAttributes,
+        QueryDefinitionProps as QueryDefinitionProps,
+        QueryParameter as QueryParameter,
+    )
 
 __all__ = [
     "QueryDefinition",
@@ -23,29 +31,21 @@ __all__ = [
     "QueryParameterDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _query_definition_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_query_definition_models"
+_MODEL_NAMES = frozenset(
+    {
+        "QueryDefinitionAttributes",
+        "QueryDefinitionProps",
+        "QueryParameter",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class QueryParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultValue: str | None = None
-    Description: str | None = None
-    Name: str
-
-
-class QueryDefinitionAttributes(DeferredModel):
-    QueryDefinitionId: str | None = None
-
-
-class QueryDefinitionProps(DeferredModel):
-    LogGroupNames: list[str] | None = None
-    Name: str
-    Parameters: list[QueryParameter] | None = None
-    QueryLanguage: Literal["CWLI", "SQL", "PPL"] | None = None
-    QueryString: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -137,8 +137,10 @@ class QueryDefinition(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = QueryDefinitionProps
-    attributes_model: ClassVar[type[BaseModel]] = QueryDefinitionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "QueryDefinitionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "QueryDefinitionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

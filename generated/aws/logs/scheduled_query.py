@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._scheduled_query_models import (
+        ScheduledQueryAttributes as ScheduledQueryAttributes,
+        ScheduledQueryDestinationConfiguration as ScheduledQueryDestinationConfiguration,
+        ScheduledQueryProps as ScheduledQueryProps,
+        ScheduledQueryS3Configuration as ScheduledQueryS3Configuration,
+        ScheduledQueryTagsItem as ScheduledQueryTagsItem,
+    )
 
 __all__ = [
     "ScheduledQuery",
@@ -27,58 +37,23 @@ __all__ = [
     "ScheduledQueryTagsItemDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _scheduled_query_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_scheduled_query_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ScheduledQueryAttributes",
+        "ScheduledQueryDestinationConfiguration",
+        "ScheduledQueryProps",
+        "ScheduledQueryS3Configuration",
+        "ScheduledQueryTagsItem",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ScheduledQueryS3Configuration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationIdentifier: str
-    RoleArn: str
-
-
-class ScheduledQueryTagsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ScheduledQueryAttributes(DeferredModel):
-    CreationTime: float | None = None
-    LastExecutionStatus: (
-        Literal["Pending", "InvalidQuery", "Complete", "Failed", "Timeout"] | None
-    ) = None
-    LastTriggeredTime: float | None = None
-    LastUpdatedTime: float | None = None
-    ScheduledQueryArn: str | None = None
-
-
-class ScheduledQueryDestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Configuration: ScheduledQueryS3Configuration | None = None
-
-
-class ScheduledQueryProps(DeferredModel):
-    Description: str | None = None
-    DestinationConfiguration: ScheduledQueryDestinationConfiguration | None = None
-    ExecutionRoleArn: str
-    LogGroupIdentifiers: list[str] | None = None
-    Name: str
-    QueryLanguage: Literal["CWLI", "PPL", "SQL"]
-    QueryString: str
-    ScheduleEndTime: float | None = None
-    ScheduleExpression: str
-    ScheduleStartTime: float | None = None
-    StartTimeOffset: int | None = None
-    State: Literal["ENABLED", "DISABLED"] | None = None
-    Tags: list[ScheduledQueryTagsItem] | None = None
-    Timezone: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -228,8 +203,10 @@ class ScheduledQuery(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ScheduledQueryProps
-    attributes_model: ClassVar[type[BaseModel]] = ScheduledQueryAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ScheduledQueryProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ScheduledQueryAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._subscription_filter_models import (
+        SubscriptionFilterAttributes as SubscriptionFilterAttributes,
+        SubscriptionFilterProps as SubscriptionFilterProps,
+    )
 
 __all__ = [
     "SubscriptionFilter",
@@ -21,24 +28,20 @@ __all__ = [
     "SubscriptionFilterProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _subscription_filter_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_subscription_filter_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SubscriptionFilterAttributes",
+        "SubscriptionFilterProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SubscriptionFilterProps(DeferredModel):
-    ApplyOnTransformedLogs: bool | None = None
-    DestinationArn: str
-    Distribution: Literal["Random", "ByLogStream"] | None = None
-    EmitSystemFields: list[str] | None = None
-    FieldSelectionCriteria: str | None = None
-    FilterName: str | None = None
-    FilterPattern: str
-    LogGroupName: str
-    RoleArn: str | None = None
-
-
-class SubscriptionFilterAttributes(DeferredModel):
-    pass
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -101,8 +104,12 @@ class SubscriptionFilter(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SubscriptionFilterProps
-    attributes_model: ClassVar[type[BaseModel]] = SubscriptionFilterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SubscriptionFilterProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SubscriptionFilterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,50 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._transformer_models import (
+        AddKeyEntry as AddKeyEntry,
+        CopyValueEntry as CopyValueEntry,
+        MoveKeyEntry as MoveKeyEntry,
+        Processor as Processor,
+        ProcessorAddKeys as ProcessorAddKeys,
+        ProcessorCopyValue as ProcessorCopyValue,
+        ProcessorCsv as ProcessorCsv,
+        ProcessorDateTimeConverter as ProcessorDateTimeConverter,
+        ProcessorDeleteKeys as ProcessorDeleteKeys,
+        ProcessorGrok as ProcessorGrok,
+        ProcessorListToMap as ProcessorListToMap,
+        ProcessorLowerCaseString as ProcessorLowerCaseString,
+        ProcessorMoveKeys as ProcessorMoveKeys,
+        ProcessorParseJSON as ProcessorParseJSON,
+        ProcessorParseKeyValue as ProcessorParseKeyValue,
+        ProcessorRenameKeys as ProcessorRenameKeys,
+        ProcessorSplitString as ProcessorSplitString,
+        ProcessorSubstituteString as ProcessorSubstituteString,
+        ProcessorTrimString as ProcessorTrimString,
+        ProcessorTypeConverter as ProcessorTypeConverter,
+        ProcessorUpperCaseString as ProcessorUpperCaseString,
+        RenameKeyEntry as RenameKeyEntry,
+        SplitStringEntry as SplitStringEntry,
+        SubstituteStringEntry as SubstituteStringEntry,
+        TransformerAttributes as TransformerAttributes,
+        TransformerParseCloudfront as TransformerParseCloudfront,
+        TransformerParsePostgres as TransformerParsePostgres,
+        TransformerParseRoute53 as TransformerParseRoute53,
+        TransformerParseToOCSF as TransformerParseToOCSF,
+        TransformerParseVPC as TransformerParseVPC,
+        TransformerParseWAF as TransformerParseWAF,
+        TransformerProps as TransformerProps,
+        TypeConverterEntry as TypeConverterEntry,
+    )
 
 __all__ = [
     "AddKeyEntry",
@@ -83,293 +121,51 @@ __all__ = [
     "TypeConverterEntryDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class AddKeyEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    OverwriteIfExists: bool | None = None
-    Value: str
-
-
-class CopyValueEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OverwriteIfExists: bool | None = None
-    Source: str
-    Target: str
-
-
-class MoveKeyEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OverwriteIfExists: bool | None = None
-    Source: str
-    Target: str
-
-
-class ProcessorAddKeys(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Entries: list[AddKeyEntry]
-
-
-class ProcessorCopyValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Entries: list[CopyValueEntry]
-
-
-class ProcessorCsv(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Columns: list[str] | None = None
-    Delimiter: str | None = None
-    QuoteCharacter: str | None = None
-    Source: str | None = None
-
-
-class ProcessorDateTimeConverter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Locale: str | None = None
-    MatchPatterns: list[str]
-    Source: str
-    SourceTimezone: str | None = None
-    Target: str
-    TargetFormat: str | None = None
-    TargetTimezone: str | None = None
-
-
-class ProcessorDeleteKeys(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WithKeys: list[str]
-
-
-class ProcessorGrok(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Match: str
-    Source: str | None = None
-
-
-class ProcessorListToMap(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Flatten: bool | None = None
-    FlattenedElement: Literal["first", "last"] | None = None
-    Key: str
-    Source: str
-    Target: str | None = None
-    ValueKey: str | None = None
-
-
-class ProcessorLowerCaseString(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WithKeys: list[str]
-
-
-class ProcessorMoveKeys(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Entries: list[MoveKeyEntry]
-
-
-class ProcessorParseJSON(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: str | None = None
-    Source: str | None = None
-
-
-class ProcessorParseKeyValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: str | None = None
-    FieldDelimiter: str | None = None
-    KeyPrefix: str | None = None
-    KeyValueDelimiter: str | None = None
-    NonMatchValue: str | None = None
-    OverwriteIfExists: bool | None = None
-    Source: str | None = None
-
-
-class ProcessorTrimString(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WithKeys: list[str]
-
-
-class ProcessorUpperCaseString(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WithKeys: list[str]
-
-
-class RenameKeyEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    OverwriteIfExists: bool | None = None
-    RenameTo: str
-
-
-class SplitStringEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Delimiter: str
-    Source: str
-
-
-class SubstituteStringEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    From: str
-    Source: str
-    To: str
-
-
-class TransformerParseCloudfront(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Source: str | None = None
-
-
-class TransformerParsePostgres(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Source: str | None = None
-
-
-class TransformerParseRoute53(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Source: str | None = None
-
-
-class TransformerParseToOCSF(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventSource: Literal["CloudTrail", "Route53Resolver", "VPCFlow", "EKSAudit", "AWSWAF"]
-    MappingVersion: str | None = None
-    OcsfVersion: Literal["V1.1", "V1.5"]
-    Source: str | None = None
-
-
-class TransformerParseVPC(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Source: str | None = None
-
-
-class TransformerParseWAF(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Source: str | None = None
-
-
-class TypeConverterEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Type: Literal["boolean", "integer", "double", "string"]
-
-
-class TransformerAttributes(DeferredModel):
-    pass
-
-
-class ProcessorRenameKeys(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Entries: list[RenameKeyEntry]
-
-
-class ProcessorSplitString(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Entries: list[SplitStringEntry]
-
-
-class ProcessorSubstituteString(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Entries: list[SubstituteStringEntry]
-
-
-class ProcessorTypeConverter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Entries: list[TypeConverterEntry]
-
-
-class Processor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AddKeys: ProcessorAddKeys | None = None
-    CopyValue: ProcessorCopyValue | None = None
-    Csv: ProcessorCsv | None = None
-    DateTimeConverter: ProcessorDateTimeConverter | None = None
-    DeleteKeys: ProcessorDeleteKeys | None = None
-    Grok: ProcessorGrok | None = None
-    ListToMap: ProcessorListToMap | None = None
-    LowerCaseString: ProcessorLowerCaseString | None = None
-    MoveKeys: ProcessorMoveKeys | None = None
-    ParseCloudfront: TransformerParseCloudfront | None = None
-    ParseJSON: ProcessorParseJSON | None = None
-    ParseKeyValue: ProcessorParseKeyValue | None = None
-    ParsePostgres: TransformerParsePostgres | None = None
-    ParseRoute53: TransformerParseRoute53 | None = None
-    ParseToOCSF: TransformerParseToOCSF | None = None
-    ParseVPC: TransformerParseVPC | None = None
-    ParseWAF: TransformerParseWAF | None = None
-    RenameKeys: ProcessorRenameKeys | None = None
-    SplitString: ProcessorSplitString | None = None
-    SubstituteString: ProcessorSubstituteString | None = None
-    TrimString: ProcessorTrimString | None = None
-    TypeConverter: ProcessorTypeConverter | None = None
-    UpperCaseString: ProcessorUpperCaseString | None = None
-
-
-class TransformerProps(DeferredModel):
-    LogGroupIdentifier: str
-    TransformerConfig: list[Processor]
-
+# The pydantic models live in _transformer_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_transformer_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AddKeyEntry",
+        "CopyValueEntry",
+        "MoveKeyEntry",
+        "Processor",
+        "ProcessorAddKeys",
+        "ProcessorCopyValue",
+        "ProcessorCsv",
+        "ProcessorDateTimeConverter",
+        "ProcessorDeleteKeys",
+        "ProcessorGrok",
+        "ProcessorListToMap",
+        "ProcessorLowerCaseString",
+        "ProcessorMoveKeys",
+        "ProcessorParseJSON",
+        "ProcessorParseKeyValue",
+        "ProcessorRenameKeys",
+        "ProcessorSplitString",
+        "ProcessorSubstituteString",
+        "ProcessorTrimString",
+        "ProcessorTypeConverter",
+        "ProcessorUpperCaseString",
+        "RenameKeyEntry",
+        "SplitStringEntry",
+        "SubstituteStringEntry",
+        "TransformerAttributes",
+        "TransformerParseCloudfront",
+        "TransformerParsePostgres",
+        "TransformerParseRoute53",
+        "TransformerParseToOCSF",
+        "TransformerParseVPC",
+        "TransformerParseWAF",
+        "TransformerProps",
+        "TypeConverterEntry",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1124,8 +920,10 @@ class Transformer(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TransformerProps
-    attributes_model: ClassVar[type[BaseModel]] = TransformerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TransformerProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransformerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

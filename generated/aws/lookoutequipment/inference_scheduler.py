@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._inference_scheduler_models import (
+        InferenceSchedulerAttributes as InferenceSchedulerAttributes,
+        InferenceSchedulerDataInputConfiguration as InferenceSchedulerDataInputConfiguration,
+        InferenceSchedulerDataOutputConfiguration as InferenceSchedulerDataOutputConfiguration,
+        InferenceSchedulerProps as InferenceSchedulerProps,
+        InferenceSchedulerS3InputConfiguration as InferenceSchedulerS3InputConfiguration,
+        InferenceSchedulerS3OutputConfiguration as InferenceSchedulerS3OutputConfiguration,
+        InputNameConfiguration as InputNameConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "InferenceScheduler",
@@ -33,73 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _inference_scheduler_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_inference_scheduler_models"
+_MODEL_NAMES = frozenset(
+    {
+        "InferenceSchedulerAttributes",
+        "InferenceSchedulerDataInputConfiguration",
+        "InferenceSchedulerDataOutputConfiguration",
+        "InferenceSchedulerProps",
+        "InferenceSchedulerS3InputConfiguration",
+        "InferenceSchedulerS3OutputConfiguration",
+        "InputNameConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class InferenceSchedulerS3InputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    Prefix: str | None = None
-
-
-class InferenceSchedulerS3OutputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    Prefix: str | None = None
-
-
-class InputNameConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComponentTimestampDelimiter: str | None = None
-    TimestampFormat: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class InferenceSchedulerAttributes(DeferredModel):
-    InferenceSchedulerArn: str | None = None
-
-
-class InferenceSchedulerDataInputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InferenceInputNameConfiguration: InputNameConfiguration | None = None
-    InputTimeZoneOffset: str | None = None
-    S3InputConfiguration: InferenceSchedulerS3InputConfiguration
-
-
-class InferenceSchedulerDataOutputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str | None = None
-    S3OutputConfiguration: InferenceSchedulerS3OutputConfiguration
-
-
-class InferenceSchedulerProps(DeferredModel):
-    DataDelayOffsetInMinutes: int | None = None
-    DataInputConfiguration: InferenceSchedulerDataInputConfiguration
-    DataOutputConfiguration: InferenceSchedulerDataOutputConfiguration
-    DataUploadFrequency: Literal["PT5M", "PT10M", "PT15M", "PT30M", "PT1H"]
-    InferenceSchedulerName: str | None = None
-    ModelName: str
-    RoleArn: str
-    ServerSideKmsKeyId: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -346,8 +312,12 @@ class InferenceScheduler(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = InferenceSchedulerProps
-    attributes_model: ClassVar[type[BaseModel]] = InferenceSchedulerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InferenceSchedulerProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InferenceSchedulerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

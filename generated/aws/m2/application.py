@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._application_models import (
+        ApplicationAttributes as ApplicationAttributes,
+        ApplicationDefinitionOption1 as ApplicationDefinitionOption1,
+        ApplicationDefinitionOption2 as ApplicationDefinitionOption2,
+        ApplicationProps as ApplicationProps,
+    )
 
 __all__ = [
     "Application",
@@ -25,37 +34,22 @@ __all__ = [
     "ApplicationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _application_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_application_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApplicationAttributes",
+        "ApplicationDefinitionOption1",
+        "ApplicationDefinitionOption2",
+        "ApplicationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ApplicationDefinitionOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Location: str
-
-
-class ApplicationDefinitionOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Content: str
-
-
-class ApplicationAttributes(DeferredModel):
-    ApplicationArn: str | None = None
-    ApplicationId: str | None = None
-
-
-class ApplicationProps(DeferredModel):
-    Definition: ApplicationDefinitionOption1 | ApplicationDefinitionOption2 | None = None
-    Description: str | None = None
-    EngineType: Literal["microfocus", "bluage"]
-    KmsKeyId: str | None = None
-    Name: str
-    RoleArn: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -164,8 +158,10 @@ class Application(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApplicationProps
-    attributes_model: ClassVar[type[BaseModel]] = ApplicationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ApplicationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,26 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._environment_models import (
+        EfsStorageConfiguration as EfsStorageConfiguration,
+        EnvironmentAttributes as EnvironmentAttributes,
+        EnvironmentHighAvailabilityConfig as EnvironmentHighAvailabilityConfig,
+        EnvironmentProps as EnvironmentProps,
+        EnvironmentStorageConfigurationsItemOption1 as EnvironmentStorageConfigurationsItemOption1,
+        EnvironmentStorageConfigurationsItemOption2 as EnvironmentStorageConfigurationsItemOption2,
+        FsxStorageConfiguration as FsxStorageConfiguration,
+    )
 
 __all__ = [
     "EfsStorageConfiguration",
@@ -31,73 +43,25 @@ __all__ = [
     "FsxStorageConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _environment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_environment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EfsStorageConfiguration",
+        "EnvironmentAttributes",
+        "EnvironmentHighAvailabilityConfig",
+        "EnvironmentProps",
+        "EnvironmentStorageConfigurationsItemOption1",
+        "EnvironmentStorageConfigurationsItemOption2",
+        "FsxStorageConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EfsStorageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FileSystemId: str
-    MountPoint: str
-
-
-class EnvironmentHighAvailabilityConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DesiredCapacity: int
-
-
-class EnvironmentStorageConfigurationsItemOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Efs: EfsStorageConfiguration
-
-
-class FsxStorageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FileSystemId: str
-    MountPoint: str
-
-
-class EnvironmentAttributes(DeferredModel):
-    EnvironmentArn: str | None = None
-    EnvironmentId: str | None = None
-
-
-class EnvironmentStorageConfigurationsItemOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Fsx: FsxStorageConfiguration
-
-
-class EnvironmentProps(DeferredModel):
-    Description: str | None = None
-    EngineType: Literal["microfocus", "bluage"]
-    EngineVersion: str | None = None
-    HighAvailabilityConfig: EnvironmentHighAvailabilityConfig | None = None
-    InstanceType: str
-    KmsKeyId: str | None = None
-    Name: str
-    NetworkType: Literal["ipv4", "dual"] | None = None
-    PreferredMaintenanceWindow: str | None = None
-    PubliclyAccessible: bool | None = None
-    SecurityGroupIds: list[str] | None = None
-    StorageConfigurations: (
-        list[
-            EnvironmentStorageConfigurationsItemOption1
-            | EnvironmentStorageConfigurationsItemOption2
-        ]
-        | None
-    ) = None
-    SubnetIds: list[str] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -274,8 +238,10 @@ class Environment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EnvironmentProps
-    attributes_model: ClassVar[type[BaseModel]] = EnvironmentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EnvironmentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EnvironmentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._allow_list_models import (
+        AllowListAttributes as AllowListAttributes,
+        AllowListCriteriaOption1 as AllowListCriteriaOption1,
+        AllowListCriteriaOption2 as AllowListCriteriaOption2,
+        AllowListProps as AllowListProps,
+        AllowListS3WordsList as AllowListS3WordsList,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AllowList",
@@ -29,63 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _allow_list_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_allow_list_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AllowListAttributes",
+        "AllowListCriteriaOption1",
+        "AllowListCriteriaOption2",
+        "AllowListProps",
+        "AllowListS3WordsList",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AllowListCriteriaOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Regex: str
-
-
-class AllowListS3WordsList(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-    ObjectKey: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AllowListAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    Status: (
-        Literal[
-            "OK",
-            "S3_OBJECT_NOT_FOUND",
-            "S3_USER_ACCESS_DENIED",
-            "S3_OBJECT_ACCESS_DENIED",
-            "S3_THROTTLED",
-            "S3_OBJECT_OVERSIZE",
-            "S3_OBJECT_EMPTY",
-            "UNKNOWN_ERROR",
-        ]
-        | None
-    ) = None
-
-
-class AllowListCriteriaOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3WordsList: AllowListS3WordsList
-
-
-class AllowListProps(DeferredModel):
-    Criteria: AllowListCriteriaOption1 | AllowListCriteriaOption2
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -217,8 +189,10 @@ class AllowList(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AllowListProps
-    attributes_model: ClassVar[type[BaseModel]] = AllowListAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AllowListProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AllowListAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

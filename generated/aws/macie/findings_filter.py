@@ -6,14 +6,25 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._findings_filter_models import (
+        CriterionAdditionalProperties as CriterionAdditionalProperties,
+        FindingsFilterAttributes as FindingsFilterAttributes,
+        FindingsFilterFindingCriteria as FindingsFilterFindingCriteria,
+        FindingsFilterListItem as FindingsFilterListItem,
+        FindingsFilterProps as FindingsFilterProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CriterionAdditionalProperties",
@@ -29,54 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _findings_filter_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_findings_filter_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CriterionAdditionalProperties",
+        "FindingsFilterAttributes",
+        "FindingsFilterFindingCriteria",
+        "FindingsFilterListItem",
+        "FindingsFilterProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CriterionAdditionalProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    eq: list[str] | None = None
-    gt: int | None = None
-    gte: int | None = None
-    lt: int | None = None
-    lte: int | None = None
-    neq: list[str] | None = None
-
-
-class FindingsFilterFindingCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Criterion: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class FindingsFilterListItem(DeferredModel):
-    Id: str | None = None
-    Name: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class FindingsFilterAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class FindingsFilterProps(DeferredModel):
-    Action: Literal["ARCHIVE", "NOOP"] | None = None
-    Description: str | None = None
-    FindingCriteria: FindingsFilterFindingCriteria
-    Name: str
-    Position: int | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -209,8 +190,10 @@ class FindingsFilter(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FindingsFilterProps
-    attributes_model: ClassVar[type[BaseModel]] = FindingsFilterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FindingsFilterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FindingsFilterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._member_models import (
+        MemberApprovalThresholdPolicy as MemberApprovalThresholdPolicy,
+        MemberAttributes as MemberAttributes,
+        MemberMemberConfiguration as MemberMemberConfiguration,
+        MemberMemberFabricConfiguration as MemberMemberFabricConfiguration,
+        MemberMemberFrameworkConfiguration as MemberMemberFrameworkConfiguration,
+        MemberNetworkConfiguration as MemberNetworkConfiguration,
+        MemberNetworkFabricConfiguration as MemberNetworkFabricConfiguration,
+        MemberNetworkFrameworkConfiguration as MemberNetworkFrameworkConfiguration,
+        MemberProps as MemberProps,
+        MemberVotingPolicy as MemberVotingPolicy,
+    )
 
 __all__ = [
     "Member",
@@ -37,85 +52,28 @@ __all__ = [
     "MemberVotingPolicyDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _member_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_member_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MemberApprovalThresholdPolicy",
+        "MemberAttributes",
+        "MemberMemberConfiguration",
+        "MemberMemberFabricConfiguration",
+        "MemberMemberFrameworkConfiguration",
+        "MemberNetworkConfiguration",
+        "MemberNetworkFabricConfiguration",
+        "MemberNetworkFrameworkConfiguration",
+        "MemberProps",
+        "MemberVotingPolicy",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MemberApprovalThresholdPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ProposalDurationInHours: int | None = None
-    ThresholdComparator: str | None = None
-    ThresholdPercentage: int | None = None
-
-
-class MemberMemberFabricConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdminPassword: str
-    AdminUsername: str
-
-
-class MemberMemberFrameworkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MemberFabricConfiguration: MemberMemberFabricConfiguration | None = None
-
-
-class MemberNetworkFabricConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Edition: str
-
-
-class MemberNetworkFrameworkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NetworkFabricConfiguration: MemberNetworkFabricConfiguration | None = None
-
-
-class MemberVotingPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApprovalThresholdPolicy: MemberApprovalThresholdPolicy | None = None
-
-
-class MemberAttributes(DeferredModel):
-    MemberId: str | None = None
-
-
-class MemberMemberConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    MemberFrameworkConfiguration: MemberMemberFrameworkConfiguration | None = None
-    Name: str
-
-
-class MemberNetworkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    Framework: str
-    FrameworkVersion: str
-    Name: str
-    NetworkFrameworkConfiguration: MemberNetworkFrameworkConfiguration | None = None
-    VotingPolicy: MemberVotingPolicy
-
-
-class MemberProps(DeferredModel):
-    InvitationId: str | None = None
-    MemberConfiguration: MemberMemberConfiguration
-    NetworkConfiguration: MemberNetworkConfiguration | None = None
-    NetworkId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -305,8 +263,10 @@ class Member(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MemberProps
-    attributes_model: ClassVar[type[BaseModel]] = MemberAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MemberProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MemberAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._node_models import (
+        NodeAttributes as NodeAttributes,
+        NodeNodeConfiguration as NodeNodeConfiguration,
+        NodeProps as NodeProps,
+    )
 
 __all__ = [
     "Node",
@@ -23,27 +31,21 @@ __all__ = [
     "NodeProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _node_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_node_models"
+_MODEL_NAMES = frozenset(
+    {
+        "NodeAttributes",
+        "NodeNodeConfiguration",
+        "NodeProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class NodeNodeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZone: str
-    InstanceType: str
-
-
-class NodeAttributes(DeferredModel):
-    Arn: str | None = None
-    NodeId: str | None = None
-
-
-class NodeProps(DeferredModel):
-    MemberId: str | None = None
-    NetworkId: str
-    NodeConfiguration: NodeNodeConfiguration
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -105,8 +107,8 @@ class Node(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = NodeProps
-    attributes_model: ClassVar[type[BaseModel]] = NodeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "NodeProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "NodeAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

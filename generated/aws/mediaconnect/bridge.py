@@ -8,12 +8,30 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._bridge_models import (
+        BridgeAttributes as BridgeAttributes,
+        BridgeEgressGatewayBridge as BridgeEgressGatewayBridge,
+        BridgeFlowSource as BridgeFlowSource,
+        BridgeIngressGatewayBridge as BridgeIngressGatewayBridge,
+        BridgeMulticastSourceSettings as BridgeMulticastSourceSettings,
+        BridgeNetworkOutput as BridgeNetworkOutput,
+        BridgeNetworkSource as BridgeNetworkSource,
+        BridgeOutput as BridgeOutput,
+        BridgeProps as BridgeProps,
+        BridgeSource as BridgeSource,
+        BridgeSourcePriority as BridgeSourcePriority,
+        FailoverConfig as FailoverConfig,
+        VpcInterfaceAttachment as VpcInterfaceAttachment,
+    )
 
 __all__ = [
     "Bridge",
@@ -43,131 +61,31 @@ __all__ = [
     "VpcInterfaceAttachmentDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _bridge_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_bridge_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BridgeAttributes",
+        "BridgeEgressGatewayBridge",
+        "BridgeFlowSource",
+        "BridgeIngressGatewayBridge",
+        "BridgeMulticastSourceSettings",
+        "BridgeNetworkOutput",
+        "BridgeNetworkSource",
+        "BridgeOutput",
+        "BridgeProps",
+        "BridgeSource",
+        "BridgeSourcePriority",
+        "FailoverConfig",
+        "VpcInterfaceAttachment",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BridgeEgressGatewayBridge(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxBitrate: int
-
-
-class BridgeIngressGatewayBridge(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxBitrate: int
-    MaxOutputs: int
-
-
-class BridgeMulticastSourceSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MulticastSourceIp: str | None = None
-
-
-class BridgeNetworkOutput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IpAddress: str
-    Name: str
-    NetworkName: str
-    Port: int
-    Protocol: Literal["rtp-fec", "rtp", "udp"]
-    Ttl: int
-
-
-class BridgeNetworkSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MulticastIp: str
-    MulticastSourceSettings: BridgeMulticastSourceSettings | None = None
-    Name: str
-    NetworkName: str
-    Port: int
-    Protocol: Literal["rtp-fec", "rtp", "udp"]
-
-
-class BridgeOutput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NetworkOutput: BridgeNetworkOutput | None = None
-
-
-class BridgeSourcePriority(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PrimarySource: str | None = None
-
-
-class FailoverConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FailoverMode: Literal["FAILOVER"]
-    SourcePriority: BridgeSourcePriority | None = None
-    State: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class VpcInterfaceAttachment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VpcInterfaceName: str | None = None
-
-
-class BridgeAttributes(DeferredModel):
-    BridgeArn: str | None = None
-    BridgeState: (
-        Literal[
-            "CREATING",
-            "STANDBY",
-            "STARTING",
-            "DEPLOYING",
-            "ACTIVE",
-            "STOPPING",
-            "DELETING",
-            "DELETED",
-            "START_FAILED",
-            "START_PENDING",
-            "UPDATING",
-        ]
-        | None
-    ) = None
-
-
-class BridgeFlowSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FlowArn: str
-    FlowVpcInterfaceAttachment: VpcInterfaceAttachment | None = None
-    Name: str
-
-
-class BridgeSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FlowSource: BridgeFlowSource | None = None
-    NetworkSource: BridgeNetworkSource | None = None
-
-
-class BridgeProps(DeferredModel):
-    EgressGatewayBridge: BridgeEgressGatewayBridge | None = None
-    IngressGatewayBridge: BridgeIngressGatewayBridge | None = None
-    Name: str
-    Outputs: list[BridgeOutput] | None = None
-    PlacementArn: str
-    SourceFailoverConfig: FailoverConfig | None = None
-    Sources: list[BridgeSource]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -445,8 +363,10 @@ class Bridge(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BridgeProps
-    attributes_model: ClassVar[type[BaseModel]] = BridgeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BridgeProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BridgeAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

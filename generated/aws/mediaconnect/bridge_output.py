@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._bridge_output_models import (
+        BridgeNetworkOutput as BridgeNetworkOutput,
+        BridgeOutputAttributes as BridgeOutputAttributes,
+        BridgeOutputProps as BridgeOutputProps,
+    )
 
 __all__ = [
     "BridgeNetworkOutput",
@@ -23,29 +31,21 @@ __all__ = [
     "BridgeOutputProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _bridge_output_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_bridge_output_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BridgeNetworkOutput",
+        "BridgeOutputAttributes",
+        "BridgeOutputProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BridgeNetworkOutput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IpAddress: str
-    NetworkName: str
-    Port: int
-    Protocol: Literal["rtp-fec", "rtp", "udp"]
-    Ttl: int
-
-
-class BridgeOutputAttributes(DeferredModel):
-    pass
-
-
-class BridgeOutputProps(DeferredModel):
-    BridgeArn: str
-    Name: str
-    NetworkOutput: BridgeNetworkOutput
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -121,8 +121,10 @@ class BridgeOutput(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BridgeOutputProps
-    attributes_model: ClassVar[type[BaseModel]] = BridgeOutputAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BridgeOutputProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BridgeOutputAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._bridge_source_models import (
+        BridgeFlowSource as BridgeFlowSource,
+        BridgeNetworkSource as BridgeNetworkSource,
+        BridgeSourceAttributes as BridgeSourceAttributes,
+        BridgeSourceMulticastSourceSettings as BridgeSourceMulticastSourceSettings,
+        BridgeSourceProps as BridgeSourceProps,
+        VpcInterfaceAttachment as VpcInterfaceAttachment,
+    )
 
 __all__ = [
     "BridgeFlowSource",
@@ -29,52 +40,24 @@ __all__ = [
     "VpcInterfaceAttachmentDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _bridge_source_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_bridge_source_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BridgeFlowSource",
+        "BridgeNetworkSource",
+        "BridgeSourceAttributes",
+        "BridgeSourceMulticastSourceSettings",
+        "BridgeSourceProps",
+        "VpcInterfaceAttachment",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BridgeSourceMulticastSourceSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MulticastSourceIp: str | None = None
-
-
-class VpcInterfaceAttachment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VpcInterfaceName: str | None = None
-
-
-class BridgeSourceAttributes(DeferredModel):
-    pass
-
-
-class BridgeFlowSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FlowArn: str
-    FlowVpcInterfaceAttachment: VpcInterfaceAttachment | None = None
-
-
-class BridgeNetworkSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MulticastIp: str
-    MulticastSourceSettings: BridgeSourceMulticastSourceSettings | None = None
-    NetworkName: str
-    Port: int
-    Protocol: Literal["rtp-fec", "rtp", "udp"]
-
-
-class BridgeSourceProps(DeferredModel):
-    BridgeArn: str
-    FlowSource: BridgeFlowSource | None = None
-    Name: str
-    NetworkSource: BridgeNetworkSource | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -196,8 +179,10 @@ class BridgeSource(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BridgeSourceProps
-    attributes_model: ClassVar[type[BaseModel]] = BridgeSourceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BridgeSourceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BridgeSourceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

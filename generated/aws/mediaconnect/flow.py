@@ -6,14 +6,50 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._flow_models import (
+        AudioMonitoringSetting as AudioMonitoringSetting,
+        Encryption as Encryption,
+        FailoverConfig as FailoverConfig,
+        FailoverConfigSourcePriority as FailoverConfigSourcePriority,
+        FlowAttributes as FlowAttributes,
+        FlowBlackFrames as FlowBlackFrames,
+        FlowEncodingConfig as FlowEncodingConfig,
+        FlowFmtp as FlowFmtp,
+        FlowFrozenFrames as FlowFrozenFrames,
+        FlowGatewayBridgeSource as FlowGatewayBridgeSource,
+        FlowInterface as FlowInterface,
+        FlowMaintenance as FlowMaintenance,
+        FlowNdiConfig as FlowNdiConfig,
+        FlowNdiSourceSettings as FlowNdiSourceSettings,
+        FlowProps as FlowProps,
+        FlowSilentAudio as FlowSilentAudio,
+        FlowSource as FlowSource,
+        FlowSourceMonitoringConfig as FlowSourceMonitoringConfig,
+        FlowTransitEncryption as FlowTransitEncryption,
+        FlowTransitEncryptionEncryptionKeyConfigurationOption1 as FlowTransitEncryptionEncryptionKeyConfigurationOption1,
+        FlowTransitEncryptionEncryptionKeyConfigurationOption2 as FlowTransitEncryptionEncryptionKeyConfigurationOption2,
+        FlowVpcInterfaceAttachment as FlowVpcInterfaceAttachment,
+        InputConfiguration as InputConfiguration,
+        MediaStream as MediaStream,
+        MediaStreamAttributes as MediaStreamAttributes,
+        MediaStreamSourceConfiguration as MediaStreamSourceConfiguration,
+        NdiDiscoveryServerConfig as NdiDiscoveryServerConfig,
+        SecretsManagerEncryptionKeyConfiguration as SecretsManagerEncryptionKeyConfiguration,
+        Tag as Tag,
+        VideoMonitoringSetting as VideoMonitoringSetting,
+        VpcInterface as VpcInterface,
+    )
 
 __all__ = [
     "AudioMonitoringSetting",
@@ -79,344 +115,49 @@ __all__ = [
     "VpcInterfaceDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _flow_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_flow_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AudioMonitoringSetting",
+        "Encryption",
+        "FailoverConfig",
+        "FailoverConfigSourcePriority",
+        "FlowAttributes",
+        "FlowBlackFrames",
+        "FlowEncodingConfig",
+        "FlowFmtp",
+        "FlowFrozenFrames",
+        "FlowGatewayBridgeSource",
+        "FlowInterface",
+        "FlowMaintenance",
+        "FlowNdiConfig",
+        "FlowNdiSourceSettings",
+        "FlowProps",
+        "FlowSilentAudio",
+        "FlowSource",
+        "FlowSourceMonitoringConfig",
+        "FlowTransitEncryption",
+        "FlowTransitEncryptionEncryptionKeyConfigurationOption1",
+        "FlowTransitEncryptionEncryptionKeyConfigurationOption2",
+        "FlowVpcInterfaceAttachment",
+        "InputConfiguration",
+        "MediaStream",
+        "MediaStreamAttributes",
+        "MediaStreamSourceConfiguration",
+        "NdiDiscoveryServerConfig",
+        "SecretsManagerEncryptionKeyConfiguration",
+        "Tag",
+        "VideoMonitoringSetting",
+        "VpcInterface",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Encryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Algorithm: Literal["aes128", "aes192", "aes256"] | None = None
-    ConstantInitializationVector: str | None = None
-    DeviceId: str | None = None
-    KeyType: Literal["speke", "static-key", "srt-password"] | None = None
-    Region: str | None = None
-    ResourceId: str | None = None
-    RoleArn: str
-    SecretArn: str | None = None
-    Url: str | None = None
-
-
-class FailoverConfigSourcePriority(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PrimarySource: str
-
-
-class FlowBlackFrames(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: Literal["ENABLED", "DISABLED"] | None = None
-    ThresholdSeconds: int | None = None
-
-
-class FlowEncodingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncodingProfile: Literal["DISTRIBUTION_H264_DEFAULT", "CONTRIBUTION_H264_DEFAULT"] | None = None
-    VideoMaxBitrate: int | None = None
-
-
-class FlowFmtp(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChannelOrder: str | None = None
-    Colorimetry: (
-        Literal["BT601", "BT709", "BT2020", "BT2100", "ST2065-1", "ST2065-3", "XYZ"] | None
-    ) = None
-    ExactFramerate: str | None = None
-    Par: str | None = None
-    Range: Literal["NARROW", "FULL", "FULLPROTECT"] | None = None
-    ScanMode: Literal["progressive", "interlace", "progressive-segmented-frame"] | None = None
-    Tcs: (
-        Literal[
-            "SDR",
-            "PQ",
-            "HLG",
-            "LINEAR",
-            "BT2100LINPQ",
-            "BT2100LINHLG",
-            "ST2065-1",
-            "ST428-1",
-            "DENSITY",
-        ]
-        | None
-    ) = None
-
-
-class FlowFrozenFrames(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: Literal["ENABLED", "DISABLED"] | None = None
-    ThresholdSeconds: int | None = None
-
-
-class FlowInterface(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-
-
-class FlowMaintenance(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaintenanceDay: Literal[
-        "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"
-    ]
-    MaintenanceStartHour: str
-
-
-class FlowNdiSourceSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioReferenceLevel: int | None = None
-    SourceName: str | None = None
-
-
-class FlowSilentAudio(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: Literal["ENABLED", "DISABLED"] | None = None
-    ThresholdSeconds: int | None = None
-
-
-class FlowTransitEncryptionEncryptionKeyConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Automatic: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class FlowVpcInterfaceAttachment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VpcInterfaceName: str | None = None
-
-
-class InputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputPort: int
-    Interface: FlowInterface
-
-
-class MediaStreamAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Fmtp: FlowFmtp | None = None
-    Lang: str | None = None
-
-
-class MediaStreamSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncodingName: Literal["jxsv", "raw", "smpte291", "pcm"]
-    InputConfigurations: list[InputConfiguration] | None = None
-    MediaStreamName: str
-
-
-class NdiDiscoveryServerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DiscoveryServerAddress: str
-    DiscoveryServerPort: int | None = None
-    VpcInterfaceAdapter: str
-
-
-class SecretsManagerEncryptionKeyConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RoleArn: str
-    SecretArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VideoMonitoringSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BlackFrames: FlowBlackFrames | None = None
-    FrozenFrames: FlowFrozenFrames | None = None
-
-
-class VpcInterface(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    NetworkInterfaceIds: list[str] | None = None
-    NetworkInterfaceType: Literal["ena", "efa"] | None = None
-    RoleArn: str
-    SecurityGroupIds: list[str]
-    SubnetId: str
-    Tags: list[Tag] | None = None
-
-
-class FlowAttributes(DeferredModel):
-    EgressIp: str | None = None
-    FlowArn: str | None = None
-    FlowAvailabilityZone: str | None = None
-    FlowNdiMachineName: str | None = None
-
-
-class AudioMonitoringSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SilentAudio: FlowSilentAudio | None = None
-
-
-class FailoverConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FailoverMode: Literal["MERGE", "FAILOVER"] | None = None
-    RecoveryWindow: int | None = None
-    SourcePriority: FailoverConfigSourcePriority | None = None
-    State: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class FlowGatewayBridgeSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BridgeArn: str
-    VpcInterfaceAttachment: FlowVpcInterfaceAttachment | None = None
-
-
-class FlowNdiConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MachineName: str | None = None
-    NdiDiscoveryServers: list[NdiDiscoveryServerConfig] | None = None
-    NdiState: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class FlowSourceMonitoringConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioMonitoringSettings: list[AudioMonitoringSetting] | None = None
-    ContentQualityAnalysisState: Literal["ENABLED", "DISABLED"] | None = None
-    ThumbnailState: Literal["ENABLED", "DISABLED"] | None = None
-    VideoMonitoringSettings: list[VideoMonitoringSetting] | None = None
-
-
-class FlowTransitEncryptionEncryptionKeyConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretsManager: SecretsManagerEncryptionKeyConfiguration
-
-
-class MediaStream(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attributes: MediaStreamAttributes | None = None
-    ClockRate: int | None = None
-    Description: str | None = None
-    Fmt: int | None = None
-    MediaStreamId: int
-    MediaStreamName: str
-    MediaStreamType: Literal["video", "audio", "ancillary-data"]
-    Tags: list[Tag] | None = None
-    VideoFormat: Literal["2160p", "1080p", "1080i", "720p", "480p"] | None = None
-
-
-class FlowTransitEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionKeyConfiguration: (
-        FlowTransitEncryptionEncryptionKeyConfigurationOption1
-        | FlowTransitEncryptionEncryptionKeyConfigurationOption2
-    )
-    EncryptionKeyType: Literal["SECRETS_MANAGER", "AUTOMATIC"] | None = None
-
-
-class FlowSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Decryption: Encryption | None = None
-    Description: str | None = None
-    EntitlementArn: str | None = None
-    GatewayBridgeSource: FlowGatewayBridgeSource | None = None
-    IngestIp: str | None = None
-    IngestPort: int | None = None
-    MaxBitrate: int | None = None
-    MaxLatency: int | None = None
-    MaxSyncBuffer: int | None = None
-    MediaStreamSourceConfigurations: list[MediaStreamSourceConfiguration] | None = None
-    MinLatency: int | None = None
-    Name: str | None = None
-    NdiSourceSettings: FlowNdiSourceSettings | None = None
-    Protocol: (
-        Literal[
-            "zixi-push",
-            "rtp-fec",
-            "rtp",
-            "rist",
-            "srt-listener",
-            "srt-caller",
-            "st2110-jpegxs",
-            "cdi",
-            "ndi-speed-hq",
-        ]
-        | None
-    ) = None
-    RouterIntegrationState: Literal["ENABLED", "DISABLED"] | None = None
-    RouterIntegrationTransitDecryption: FlowTransitEncryption | None = None
-    SenderControlPort: int | None = None
-    SenderIpAddress: str | None = None
-    SourceArn: str | None = None
-    SourceIngestPort: str | None = None
-    SourceListenerAddress: str | None = None
-    SourceListenerPort: int | None = None
-    StreamId: str | None = None
-    Tags: list[Tag] | None = None
-    VpcInterfaceName: str | None = None
-    WhitelistCidr: str | None = None
-
-
-class FlowProps(DeferredModel):
-    AvailabilityZone: str | None = None
-    EncodingConfig: FlowEncodingConfig | None = None
-    FlowSize: Literal["MEDIUM", "LARGE", "LARGE_4X"] | None = None
-    Maintenance: FlowMaintenance | None = None
-    MediaStreams: list[MediaStream] | None = None
-    Name: str
-    NdiConfig: FlowNdiConfig | None = None
-    Source: FlowSource
-    SourceFailoverConfig: FailoverConfig | None = None
-    SourceMonitoringConfig: FlowSourceMonitoringConfig | None = None
-    Tags: list[Tag] | None = None
-    VpcInterfaces: list[VpcInterface] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1189,8 +930,8 @@ class Flow(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FlowProps
-    attributes_model: ClassVar[type[BaseModel]] = FlowAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FlowProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FlowAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

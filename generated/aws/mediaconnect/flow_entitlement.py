@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._flow_entitlement_models import (
+        FlowEntitlementAttributes as FlowEntitlementAttributes,
+        FlowEntitlementEncryption as FlowEntitlementEncryption,
+        FlowEntitlementProps as FlowEntitlementProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "FlowEntitlement",
@@ -25,46 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _flow_entitlement_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_flow_entitlement_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FlowEntitlementAttributes",
+        "FlowEntitlementEncryption",
+        "FlowEntitlementProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FlowEntitlementEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Algorithm: Literal["aes128", "aes192", "aes256"]
-    ConstantInitializationVector: str | None = None
-    DeviceId: str | None = None
-    KeyType: Literal["speke", "static-key"] | None = None
-    Region: str | None = None
-    ResourceId: str | None = None
-    RoleArn: str
-    SecretArn: str | None = None
-    Url: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class FlowEntitlementAttributes(DeferredModel):
-    EntitlementArn: str | None = None
-
-
-class FlowEntitlementProps(DeferredModel):
-    DataTransferSubscriberFeePercent: int | None = None
-    Description: str
-    Encryption: FlowEntitlementEncryption | None = None
-    EntitlementStatus: Literal["ENABLED", "DISABLED"] | None = None
-    FlowArn: str
-    Name: str
-    Subscribers: list[str]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -179,8 +164,10 @@ class FlowEntitlement(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FlowEntitlementProps
-    attributes_model: ClassVar[type[BaseModel]] = FlowEntitlementAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FlowEntitlementProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FlowEntitlementAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._flow_media_stream_models import (
+        FlowMediaStreamAttributes as FlowMediaStreamAttributes,
+        FlowMediaStreamFmtp as FlowMediaStreamFmtp,
+        FlowMediaStreamProps as FlowMediaStreamProps,
+        MediaStreamAttributes as MediaStreamAttributes,
+        Tag as Tag,
+    )
 
 __all__ = [
     "FlowMediaStream",
@@ -27,69 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _flow_media_stream_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_flow_media_stream_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FlowMediaStreamAttributes",
+        "FlowMediaStreamFmtp",
+        "FlowMediaStreamProps",
+        "MediaStreamAttributes",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FlowMediaStreamFmtp(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChannelOrder: str | None = None
-    Colorimetry: (
-        Literal["BT601", "BT709", "BT2020", "BT2100", "ST2065-1", "ST2065-3", "XYZ"] | None
-    ) = None
-    ExactFramerate: str | None = None
-    Par: str | None = None
-    Range: Literal["NARROW", "FULL", "FULLPROTECT"] | None = None
-    ScanMode: Literal["progressive", "interlace", "progressive-segmented-frame"] | None = None
-    Tcs: (
-        Literal[
-            "SDR",
-            "PQ",
-            "HLG",
-            "LINEAR",
-            "BT2100LINPQ",
-            "BT2100LINHLG",
-            "ST2065-1",
-            "ST428-1",
-            "DENSITY",
-        ]
-        | None
-    ) = None
-
-
-class MediaStreamAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Fmtp: FlowMediaStreamFmtp | None = None
-    Lang: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class FlowMediaStreamAttributes(DeferredModel):
-    Arn: str | None = None
-    Fmt: int | None = None
-
-
-class FlowMediaStreamProps(DeferredModel):
-    Attributes: MediaStreamAttributes | None = None
-    ClockRate: int | None = None
-    Description: str | None = None
-    FlowArn: str
-    MediaStreamId: int
-    MediaStreamName: str
-    MediaStreamType: Literal["video", "audio", "ancillary-data"]
-    Tags: list[Tag] | None = None
-    VideoFormat: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -231,8 +195,10 @@ class FlowMediaStream(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FlowMediaStreamProps
-    attributes_model: ClassVar[type[BaseModel]] = FlowMediaStreamAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FlowMediaStreamProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FlowMediaStreamAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,32 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._flow_output_models import (
+        DestinationConfiguration as DestinationConfiguration,
+        FlowOutputAttributes as FlowOutputAttributes,
+        FlowOutputEncodingParameters as FlowOutputEncodingParameters,
+        FlowOutputEncryption as FlowOutputEncryption,
+        FlowOutputInterface as FlowOutputInterface,
+        FlowOutputProps as FlowOutputProps,
+        FlowOutputVpcInterfaceAttachment as FlowOutputVpcInterfaceAttachment,
+        FlowTransitEncryption as FlowTransitEncryption,
+        FlowTransitEncryptionEncryptionKeyConfigurationOption1 as FlowTransitEncryptionEncryptionKeyConfigurationOption1,
+        FlowTransitEncryptionEncryptionKeyConfigurationOption2 as FlowTransitEncryptionEncryptionKeyConfigurationOption2,
+        MediaStreamOutputConfiguration as MediaStreamOutputConfiguration,
+        SecretsManagerEncryptionKeyConfiguration as SecretsManagerEncryptionKeyConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DestinationConfiguration",
@@ -43,144 +61,31 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _flow_output_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_flow_output_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DestinationConfiguration",
+        "FlowOutputAttributes",
+        "FlowOutputEncodingParameters",
+        "FlowOutputEncryption",
+        "FlowOutputInterface",
+        "FlowOutputProps",
+        "FlowOutputVpcInterfaceAttachment",
+        "FlowTransitEncryption",
+        "FlowTransitEncryptionEncryptionKeyConfigurationOption1",
+        "FlowTransitEncryptionEncryptionKeyConfigurationOption2",
+        "MediaStreamOutputConfiguration",
+        "SecretsManagerEncryptionKeyConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FlowOutputEncodingParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CompressionFactor: float
-    EncoderProfile: Literal["main", "high"] | None = None
-
-
-class FlowOutputEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Algorithm: Literal["aes128", "aes192", "aes256"] | None = None
-    KeyType: Literal["static-key", "srt-password"] | None = None
-    RoleArn: str
-    SecretArn: str
-
-
-class FlowOutputInterface(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-
-
-class FlowOutputVpcInterfaceAttachment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VpcInterfaceName: str | None = None
-
-
-class FlowTransitEncryptionEncryptionKeyConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Automatic: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class SecretsManagerEncryptionKeyConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RoleArn: str
-    SecretArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class FlowOutputAttributes(DeferredModel):
-    OutputArn: str | None = None
-
-
-class DestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationIp: str
-    DestinationPort: int
-    Interface: FlowOutputInterface
-
-
-class FlowTransitEncryptionEncryptionKeyConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretsManager: SecretsManagerEncryptionKeyConfiguration
-
-
-class MediaStreamOutputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationConfigurations: list[DestinationConfiguration] | None = None
-    EncodingName: Literal["jxsv", "raw", "smpte291", "pcm"]
-    EncodingParameters: FlowOutputEncodingParameters | None = None
-    MediaStreamName: str
-
-
-class FlowTransitEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionKeyConfiguration: (
-        FlowTransitEncryptionEncryptionKeyConfigurationOption1
-        | FlowTransitEncryptionEncryptionKeyConfigurationOption2
-    )
-    EncryptionKeyType: Literal["SECRETS_MANAGER", "AUTOMATIC"] | None = None
-
-
-class FlowOutputProps(DeferredModel):
-    CidrAllowList: list[str] | None = None
-    Description: str | None = None
-    Destination: str | None = None
-    Encryption: FlowOutputEncryption | None = None
-    FlowArn: str
-    MaxLatency: int | None = None
-    MediaStreamOutputConfigurations: list[MediaStreamOutputConfiguration] | None = None
-    MinLatency: int | None = None
-    Name: str | None = None
-    NdiAudioReferenceLevel: int | None = None
-    NdiOutputTimecodeSource: Literal["EMBEDDED_TIMECODE", "UTC_SYSTEM_TIME"] | None = None
-    NdiProgramName: str | None = None
-    NdiSpeedHqQuality: int | None = None
-    OutputStatus: Literal["ENABLED", "DISABLED"] | None = None
-    Port: int | None = None
-    Protocol: (
-        Literal[
-            "zixi-push",
-            "rtp-fec",
-            "rtp",
-            "zixi-pull",
-            "rist",
-            "srt-listener",
-            "srt-caller",
-            "st2110-jpegxs",
-            "cdi",
-            "ndi-speed-hq",
-        ]
-        | None
-    ) = None
-    RemoteId: str | None = None
-    RouterIntegrationState: Literal["ENABLED", "DISABLED"] | None = None
-    RouterIntegrationTransitEncryption: FlowTransitEncryption | None = None
-    SmoothingLatency: int | None = None
-    StreamId: str | None = None
-    Tags: list[Tag] | None = None
-    VpcInterfaceAttachment: FlowOutputVpcInterfaceAttachment | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -500,8 +405,10 @@ class FlowOutput(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FlowOutputProps
-    attributes_model: ClassVar[type[BaseModel]] = FlowOutputAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FlowOutputProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FlowOutputAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._flow_source_models import (
+        Encryption as Encryption,
+        FlowSourceAttributes as FlowSourceAttributes,
+        FlowSourceGatewayBridgeSource as FlowSourceGatewayBridgeSource,
+        FlowSourceProps as FlowSourceProps,
+        FlowSourceVpcInterfaceAttachment as FlowSourceVpcInterfaceAttachment,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Encryption",
@@ -29,76 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _flow_source_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_flow_source_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Encryption",
+        "FlowSourceAttributes",
+        "FlowSourceGatewayBridgeSource",
+        "FlowSourceProps",
+        "FlowSourceVpcInterfaceAttachment",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Encryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Algorithm: Literal["aes128", "aes192", "aes256"] | None = None
-    ConstantInitializationVector: str | None = None
-    DeviceId: str | None = None
-    KeyType: Literal["speke", "static-key", "srt-password"] | None = None
-    Region: str | None = None
-    ResourceId: str | None = None
-    RoleArn: str
-    SecretArn: str | None = None
-    Url: str | None = None
-
-
-class FlowSourceVpcInterfaceAttachment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VpcInterfaceName: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class FlowSourceAttributes(DeferredModel):
-    IngestIp: str | None = None
-    SourceArn: str | None = None
-    SourceIngestPort: str | None = None
-
-
-class FlowSourceGatewayBridgeSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BridgeArn: str
-    VpcInterfaceAttachment: FlowSourceVpcInterfaceAttachment | None = None
-
-
-class FlowSourceProps(DeferredModel):
-    Decryption: Encryption | None = None
-    Description: str
-    EntitlementArn: str | None = None
-    FlowArn: str
-    GatewayBridgeSource: FlowSourceGatewayBridgeSource | None = None
-    IngestPort: int | None = None
-    MaxBitrate: int | None = None
-    MaxLatency: int | None = None
-    MinLatency: int | None = None
-    Name: str
-    Protocol: (
-        Literal["zixi-push", "rtp-fec", "rtp", "rist", "srt-listener", "srt-caller"] | None
-    ) = None
-    SenderControlPort: int | None = None
-    SenderIpAddress: str | None = None
-    SourceListenerAddress: str | None = None
-    SourceListenerPort: int | None = None
-    StreamId: str | None = None
-    Tags: list[Tag] | None = None
-    VpcInterfaceName: str | None = None
-    WhitelistCidr: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -269,8 +228,10 @@ class FlowSource(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FlowSourceProps
-    attributes_model: ClassVar[type[BaseModel]] = FlowSourceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FlowSourceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FlowSourceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

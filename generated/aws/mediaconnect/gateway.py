@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._gateway_models import (
+        GatewayAttributes as GatewayAttributes,
+        GatewayNetwork as GatewayNetwork,
+        GatewayProps as GatewayProps,
+    )
 
 __all__ = [
     "Gateway",
@@ -23,29 +31,21 @@ __all__ = [
     "GatewayProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _gateway_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_gateway_models"
+_MODEL_NAMES = frozenset(
+    {
+        "GatewayAttributes",
+        "GatewayNetwork",
+        "GatewayProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class GatewayNetwork(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CidrBlock: str
-    Name: str
-
-
-class GatewayAttributes(DeferredModel):
-    GatewayArn: str | None = None
-    GatewayState: (
-        Literal["CREATING", "ACTIVE", "UPDATING", "ERROR", "DELETING", "DELETED"] | None
-    ) = None
-
-
-class GatewayProps(DeferredModel):
-    EgressCidrBlocks: list[str]
-    Name: str
-    Networks: list[GatewayNetwork]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -122,8 +122,10 @@ class Gateway(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GatewayProps
-    attributes_model: ClassVar[type[BaseModel]] = GatewayAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GatewayProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GatewayAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,65 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._router_input_models import (
+        BlackFramesConfiguration as BlackFramesConfiguration,
+        ContentQualityAnalysisFeatureConfiguration as ContentQualityAnalysisFeatureConfiguration,
+        FailoverRouterInputConfiguration as FailoverRouterInputConfiguration,
+        FailoverRouterInputConfigurationProtocolConfigurationsItemOption1 as FailoverRouterInputConfigurationProtocolConfigurationsItemOption1,
+        FailoverRouterInputConfigurationProtocolConfigurationsItemOption2 as FailoverRouterInputConfigurationProtocolConfigurationsItemOption2,
+        FailoverRouterInputConfigurationProtocolConfigurationsItemOption3 as FailoverRouterInputConfigurationProtocolConfigurationsItemOption3,
+        FailoverRouterInputConfigurationProtocolConfigurationsItemOption4 as FailoverRouterInputConfigurationProtocolConfigurationsItemOption4,
+        FlowTransitEncryption as FlowTransitEncryption,
+        FlowTransitEncryptionEncryptionKeyConfigurationOption1 as FlowTransitEncryptionEncryptionKeyConfigurationOption1,
+        FlowTransitEncryptionEncryptionKeyConfigurationOption2 as FlowTransitEncryptionEncryptionKeyConfigurationOption2,
+        FrozenFramesConfiguration as FrozenFramesConfiguration,
+        MediaConnectFlowRouterInputConfiguration as MediaConnectFlowRouterInputConfiguration,
+        MediaLiveChannelRouterInputConfiguration as MediaLiveChannelRouterInputConfiguration,
+        MediaLiveTransitEncryption as MediaLiveTransitEncryption,
+        MediaLiveTransitEncryptionEncryptionKeyConfigurationOption1 as MediaLiveTransitEncryptionEncryptionKeyConfigurationOption1,
+        MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2 as MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2,
+        MergeRouterInputConfiguration as MergeRouterInputConfiguration,
+        MergeRouterInputConfigurationProtocolConfigurationsItemOption1 as MergeRouterInputConfigurationProtocolConfigurationsItemOption1,
+        MergeRouterInputConfigurationProtocolConfigurationsItemOption2 as MergeRouterInputConfigurationProtocolConfigurationsItemOption2,
+        PreferredDayTimeMaintenanceConfiguration as PreferredDayTimeMaintenanceConfiguration,
+        RistRouterInputConfiguration as RistRouterInputConfiguration,
+        RouterInputAttributes as RouterInputAttributes,
+        RouterInputConfigurationOption1 as RouterInputConfigurationOption1,
+        RouterInputConfigurationOption2 as RouterInputConfigurationOption2,
+        RouterInputConfigurationOption3 as RouterInputConfigurationOption3,
+        RouterInputConfigurationOption4 as RouterInputConfigurationOption4,
+        RouterInputConfigurationOption5 as RouterInputConfigurationOption5,
+        RouterInputContentQualityAnalysisConfiguration as RouterInputContentQualityAnalysisConfiguration,
+        RouterInputMaintenanceConfigurationOption1 as RouterInputMaintenanceConfigurationOption1,
+        RouterInputMaintenanceConfigurationOption2 as RouterInputMaintenanceConfigurationOption2,
+        RouterInputProps as RouterInputProps,
+        RouterInputTransitEncryption as RouterInputTransitEncryption,
+        RouterInputTransitEncryptionEncryptionKeyConfigurationOption1 as RouterInputTransitEncryptionEncryptionKeyConfigurationOption1,
+        RouterInputTransitEncryptionEncryptionKeyConfigurationOption2 as RouterInputTransitEncryptionEncryptionKeyConfigurationOption2,
+        RtpRouterInputConfiguration as RtpRouterInputConfiguration,
+        SecretsManagerEncryptionKeyConfiguration as SecretsManagerEncryptionKeyConfiguration,
+        SilentAudioConfiguration as SilentAudioConfiguration,
+        SrtCallerRouterInputConfiguration as SrtCallerRouterInputConfiguration,
+        SrtDecryptionConfiguration as SrtDecryptionConfiguration,
+        SrtListenerRouterInputConfiguration as SrtListenerRouterInputConfiguration,
+        StandardRouterInputConfiguration as StandardRouterInputConfiguration,
+        StandardRouterInputConfigurationProtocolConfigurationOption1 as StandardRouterInputConfigurationProtocolConfigurationOption1,
+        StandardRouterInputConfigurationProtocolConfigurationOption2 as StandardRouterInputConfigurationProtocolConfigurationOption2,
+        StandardRouterInputConfigurationProtocolConfigurationOption3 as StandardRouterInputConfigurationProtocolConfigurationOption3,
+        StandardRouterInputConfigurationProtocolConfigurationOption4 as StandardRouterInputConfigurationProtocolConfigurationOption4,
+        Tag as Tag,
+    )
 
 __all__ = [
     "BlackFramesConfiguration",
@@ -109,424 +160,64 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class BlackFramesConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: Literal["ENABLED", "DISABLED"]
-    ThresholdSeconds: int
-
-
-class FlowTransitEncryptionEncryptionKeyConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Automatic: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class FrozenFramesConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: Literal["ENABLED", "DISABLED"]
-    ThresholdSeconds: int
-
-
-class MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Automatic: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class PreferredDayTimeMaintenanceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Day: Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
-    Time: str
-
-
-class RistRouterInputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Port: int
-    RecoveryLatencyMilliseconds: int
-
-
-class RouterInputMaintenanceConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PreferredDayTime: PreferredDayTimeMaintenanceConfiguration
-
-
-class RouterInputMaintenanceConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Default: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class RouterInputTransitEncryptionEncryptionKeyConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Automatic: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class RtpRouterInputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ForwardErrorCorrection: Literal["ENABLED", "DISABLED"] | None = None
-    Port: int
-
-
-class SecretsManagerEncryptionKeyConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RoleArn: str
-    SecretArn: str
-
-
-class SilentAudioConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: Literal["ENABLED", "DISABLED"]
-    ThresholdSeconds: int
-
-
-class SrtDecryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionKey: SecretsManagerEncryptionKeyConfiguration
-
-
-class SrtListenerRouterInputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DecryptionConfiguration: SrtDecryptionConfiguration | None = None
-    MinimumLatencyMilliseconds: int
-    Port: int
-
-
-class StandardRouterInputConfigurationProtocolConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Rtp: RtpRouterInputConfiguration
-
-
-class StandardRouterInputConfigurationProtocolConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Rist: RistRouterInputConfiguration
-
-
-class StandardRouterInputConfigurationProtocolConfigurationOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SrtListener: SrtListenerRouterInputConfiguration
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RouterInputAttributes(DeferredModel):
-    Arn: str | None = None
-    ContentQualityAnalysisType: Literal["CONTENT_LEVEL"] | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-    InputType: (
-        Literal["STANDARD", "FAILOVER", "MERGE", "MEDIACONNECT_FLOW", "MEDIALIVE_CHANNEL"] | None
-    ) = None
-    IpAddress: str | None = None
-    MaintenanceType: Literal["PREFERRED_DAY_TIME", "DEFAULT"] | None = None
-    RoutedOutputs: int | None = None
-    State: (
-        Literal[
-            "CREATING",
-            "STANDBY",
-            "STARTING",
-            "ACTIVE",
-            "STOPPING",
-            "DELETING",
-            "UPDATING",
-            "ERROR",
-            "RECOVERING",
-            "MIGRATING",
-        ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
-
-
-class ContentQualityAnalysisFeatureConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BlackFrames: BlackFramesConfiguration | None = None
-    FrozenFrames: FrozenFramesConfiguration | None = None
-    SilentAudio: SilentAudioConfiguration | None = None
-
-
-class FailoverRouterInputConfigurationProtocolConfigurationsItemOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Rtp: RtpRouterInputConfiguration
-
-
-class FailoverRouterInputConfigurationProtocolConfigurationsItemOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Rist: RistRouterInputConfiguration
-
-
-class FailoverRouterInputConfigurationProtocolConfigurationsItemOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SrtListener: SrtListenerRouterInputConfiguration
-
-
-class FlowTransitEncryptionEncryptionKeyConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretsManager: SecretsManagerEncryptionKeyConfiguration
-
-
-class MediaLiveTransitEncryptionEncryptionKeyConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretsManager: SecretsManagerEncryptionKeyConfiguration
-
-
-class MergeRouterInputConfigurationProtocolConfigurationsItemOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Rtp: RtpRouterInputConfiguration
-
-
-class MergeRouterInputConfigurationProtocolConfigurationsItemOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Rist: RistRouterInputConfiguration
-
-
-class RouterInputContentQualityAnalysisConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContentLevel: ContentQualityAnalysisFeatureConfiguration
-
-
-class RouterInputTransitEncryptionEncryptionKeyConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretsManager: SecretsManagerEncryptionKeyConfiguration
-
-
-class SrtCallerRouterInputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DecryptionConfiguration: SrtDecryptionConfiguration | None = None
-    MinimumLatencyMilliseconds: int
-    SourceAddress: str
-    SourcePort: int
-    StreamId: str | None = None
-
-
-class StandardRouterInputConfigurationProtocolConfigurationOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SrtCaller: SrtCallerRouterInputConfiguration
-
-
-class FailoverRouterInputConfigurationProtocolConfigurationsItemOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SrtCaller: SrtCallerRouterInputConfiguration
-
-
-class FlowTransitEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionKeyConfiguration: (
-        FlowTransitEncryptionEncryptionKeyConfigurationOption1
-        | FlowTransitEncryptionEncryptionKeyConfigurationOption2
-    )
-    EncryptionKeyType: Literal["SECRETS_MANAGER", "AUTOMATIC"] | None = None
-
-
-class MediaConnectFlowRouterInputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FlowArn: str | None = None
-    FlowOutputArn: str | None = None
-    SourceTransitDecryption: FlowTransitEncryption
-
-
-class MediaLiveTransitEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionKeyConfiguration: (
-        MediaLiveTransitEncryptionEncryptionKeyConfigurationOption1
-        | MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2
-    )
-    EncryptionKeyType: Literal["SECRETS_MANAGER", "AUTOMATIC"] | None = None
-
-
-class MergeRouterInputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MergeRecoveryWindowMilliseconds: int
-    NetworkInterfaceArn: str
-    ProtocolConfigurations: list[
-        MergeRouterInputConfigurationProtocolConfigurationsItemOption1
-        | MergeRouterInputConfigurationProtocolConfigurationsItemOption2
-    ]
-
-
-class RouterInputConfigurationOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Merge: MergeRouterInputConfiguration
-
-
-class RouterInputConfigurationOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MediaConnectFlow: MediaConnectFlowRouterInputConfiguration
-
-
-class RouterInputTransitEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionKeyConfiguration: (
-        RouterInputTransitEncryptionEncryptionKeyConfigurationOption1
-        | RouterInputTransitEncryptionEncryptionKeyConfigurationOption2
-    )
-    EncryptionKeyType: Literal["SECRETS_MANAGER", "AUTOMATIC"] | None = None
-
-
-class StandardRouterInputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NetworkInterfaceArn: str
-    Protocol: Literal["RTP", "RIST", "SRT_CALLER", "SRT_LISTENER"] | None = None
-    ProtocolConfiguration: (
-        StandardRouterInputConfigurationProtocolConfigurationOption1
-        | StandardRouterInputConfigurationProtocolConfigurationOption2
-        | StandardRouterInputConfigurationProtocolConfigurationOption3
-        | StandardRouterInputConfigurationProtocolConfigurationOption4
-    )
-
-
-class FailoverRouterInputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NetworkInterfaceArn: str
-    PrimarySourceIndex: int | None = None
-    ProtocolConfigurations: list[
-        FailoverRouterInputConfigurationProtocolConfigurationsItemOption1
-        | FailoverRouterInputConfigurationProtocolConfigurationsItemOption2
-        | FailoverRouterInputConfigurationProtocolConfigurationsItemOption3
-        | FailoverRouterInputConfigurationProtocolConfigurationsItemOption4
-    ]
-    SourcePriorityMode: Literal["NO_PRIORITY", "PRIMARY_SECONDARY"]
-
-
-class MediaLiveChannelRouterInputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MediaLiveChannelArn: str | None = None
-    MediaLiveChannelOutputName: str | None = None
-    MediaLivePipelineId: Literal["PIPELINE_0", "PIPELINE_1"] | None = None
-    SourceTransitDecryption: MediaLiveTransitEncryption
-
-
-class RouterInputConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Standard: StandardRouterInputConfiguration
-
-
-class RouterInputConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Failover: FailoverRouterInputConfiguration
-
-
-class RouterInputConfigurationOption5(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MediaLiveChannel: MediaLiveChannelRouterInputConfiguration
-
-
-class RouterInputProps(DeferredModel):
-    AvailabilityZone: str | None = None
-    Configuration: (
-        RouterInputConfigurationOption1
-        | RouterInputConfigurationOption2
-        | RouterInputConfigurationOption3
-        | RouterInputConfigurationOption4
-        | RouterInputConfigurationOption5
-    )
-    ContentQualityAnalysisConfiguration: RouterInputContentQualityAnalysisConfiguration | None = (
-        None
-    )
-    MaintenanceConfiguration: (
-        RouterInputMaintenanceConfigurationOption1
-        | RouterInputMaintenanceConfigurationOption2
-        | None
-    ) = None
-    MaximumBitrate: int
-    Name: str
-    RegionName: str | None = None
-    RoutingScope: Literal["REGIONAL", "GLOBAL"]
-    Tags: list[Tag] | None = None
-    Tier: Literal["INPUT_100", "INPUT_50", "INPUT_20"]
-    TransitEncryption: RouterInputTransitEncryption | None = None
-
+# The pydantic models live in _router_input_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_router_input_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BlackFramesConfiguration",
+        "ContentQualityAnalysisFeatureConfiguration",
+        "FailoverRouterInputConfiguration",
+        "FailoverRouterInputConfigurationProtocolConfigurationsItemOption1",
+        "FailoverRouterInputConfigurationProtocolConfigurationsItemOption2",
+        "FailoverRouterInputConfigurationProtocolConfigurationsItemOption3",
+        "FailoverRouterInputConfigurationProtocolConfigurationsItemOption4",
+        "FlowTransitEncryption",
+        "FlowTransitEncryptionEncryptionKeyConfigurationOption1",
+        "FlowTransitEncryptionEncryptionKeyConfigurationOption2",
+        "FrozenFramesConfiguration",
+        "MediaConnectFlowRouterInputConfiguration",
+        "MediaLiveChannelRouterInputConfiguration",
+        "MediaLiveTransitEncryption",
+        "MediaLiveTransitEncryptionEncryptionKeyConfigurationOption1",
+        "MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2",
+        "MergeRouterInputConfiguration",
+        "MergeRouterInputConfigurationProtocolConfigurationsItemOption1",
+        "MergeRouterInputConfigurationProtocolConfigurationsItemOption2",
+        "PreferredDayTimeMaintenanceConfiguration",
+        "RistRouterInputConfiguration",
+        "RouterInputAttributes",
+        "RouterInputConfigurationOption1",
+        "RouterInputConfigurationOption2",
+        "RouterInputConfigurationOption3",
+        "RouterInputConfigurationOption4",
+        "RouterInputConfigurationOption5",
+        "RouterInputContentQualityAnalysisConfiguration",
+        "RouterInputMaintenanceConfigurationOption1",
+        "RouterInputMaintenanceConfigurationOption2",
+        "RouterInputProps",
+        "RouterInputTransitEncryption",
+        "RouterInputTransitEncryptionEncryptionKeyConfigurationOption1",
+        "RouterInputTransitEncryptionEncryptionKeyConfigurationOption2",
+        "RtpRouterInputConfiguration",
+        "SecretsManagerEncryptionKeyConfiguration",
+        "SilentAudioConfiguration",
+        "SrtCallerRouterInputConfiguration",
+        "SrtDecryptionConfiguration",
+        "SrtListenerRouterInputConfiguration",
+        "StandardRouterInputConfiguration",
+        "StandardRouterInputConfigurationProtocolConfigurationOption1",
+        "StandardRouterInputConfigurationProtocolConfigurationOption2",
+        "StandardRouterInputConfigurationProtocolConfigurationOption3",
+        "StandardRouterInputConfigurationProtocolConfigurationOption4",
+        "Tag",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1508,8 +1199,10 @@ class RouterInput(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RouterInputProps
-    attributes_model: ClassVar[type[BaseModel]] = RouterInputAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RouterInputProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RouterInputAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

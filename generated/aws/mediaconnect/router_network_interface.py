@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._router_network_interface_models import (
+        PublicRouterNetworkInterfaceConfiguration as PublicRouterNetworkInterfaceConfiguration,
+        PublicRouterNetworkInterfaceRule as PublicRouterNetworkInterfaceRule,
+        RouterNetworkInterfaceAttributes as RouterNetworkInterfaceAttributes,
+        RouterNetworkInterfaceConfigurationOption1 as RouterNetworkInterfaceConfigurationOption1,
+        RouterNetworkInterfaceConfigurationOption2 as RouterNetworkInterfaceConfigurationOption2,
+        RouterNetworkInterfaceProps as RouterNetworkInterfaceProps,
+        Tag as Tag,
+        VpcRouterNetworkInterfaceConfiguration as VpcRouterNetworkInterfaceConfiguration,
+    )
 
 __all__ = [
     "PublicRouterNetworkInterfaceConfiguration",
@@ -33,74 +46,26 @@ __all__ = [
     "VpcRouterNetworkInterfaceConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _router_network_interface_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_router_network_interface_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PublicRouterNetworkInterfaceConfiguration",
+        "PublicRouterNetworkInterfaceRule",
+        "RouterNetworkInterfaceAttributes",
+        "RouterNetworkInterfaceConfigurationOption1",
+        "RouterNetworkInterfaceConfigurationOption2",
+        "RouterNetworkInterfaceProps",
+        "Tag",
+        "VpcRouterNetworkInterfaceConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PublicRouterNetworkInterfaceRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cidr: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VpcRouterNetworkInterfaceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str]
-    SubnetId: str
-
-
-class RouterNetworkInterfaceAttributes(DeferredModel):
-    Arn: str | None = None
-    AssociatedInputCount: int | None = None
-    AssociatedOutputCount: int | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-    NetworkInterfaceType: Literal["PUBLIC", "VPC"] | None = None
-    State: Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "ERROR", "RECOVERING"] | None = (
-        None
-    )
-    UpdatedAt: str | None = None
-
-
-class PublicRouterNetworkInterfaceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowRules: list[PublicRouterNetworkInterfaceRule]
-
-
-class RouterNetworkInterfaceConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Public: PublicRouterNetworkInterfaceConfiguration
-
-
-class RouterNetworkInterfaceConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Vpc: VpcRouterNetworkInterfaceConfiguration
-
-
-class RouterNetworkInterfaceProps(DeferredModel):
-    Configuration: (
-        RouterNetworkInterfaceConfigurationOption1 | RouterNetworkInterfaceConfigurationOption2
-    )
-    Name: str
-    RegionName: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -291,8 +256,12 @@ class RouterNetworkInterface(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RouterNetworkInterfaceProps
-    attributes_model: ClassVar[type[BaseModel]] = RouterNetworkInterfaceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RouterNetworkInterfaceProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RouterNetworkInterfaceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

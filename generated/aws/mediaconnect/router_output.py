@@ -6,14 +6,52 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._router_output_models import (
+        FlowTransitEncryption as FlowTransitEncryption,
+        FlowTransitEncryptionEncryptionKeyConfigurationOption1 as FlowTransitEncryptionEncryptionKeyConfigurationOption1,
+        FlowTransitEncryptionEncryptionKeyConfigurationOption2 as FlowTransitEncryptionEncryptionKeyConfigurationOption2,
+        MediaConnectFlowRouterOutputConfiguration as MediaConnectFlowRouterOutputConfiguration,
+        MediaLiveInputRouterOutputConfiguration as MediaLiveInputRouterOutputConfiguration,
+        MediaLiveTransitEncryption as MediaLiveTransitEncryption,
+        MediaLiveTransitEncryptionEncryptionKeyConfigurationOption1 as MediaLiveTransitEncryptionEncryptionKeyConfigurationOption1,
+        MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2 as MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2,
+        PreferredDayTimeMaintenanceConfiguration as PreferredDayTimeMaintenanceConfiguration,
+        RistRouterOutputConfiguration as RistRouterOutputConfiguration,
+        RouterOutputAttributes as RouterOutputAttributes,
+        RouterOutputConfigurationOption1 as RouterOutputConfigurationOption1,
+        RouterOutputConfigurationOption2 as RouterOutputConfigurationOption2,
+        RouterOutputConfigurationOption3 as RouterOutputConfigurationOption3,
+        RouterOutputFabricConfiguration as RouterOutputFabricConfiguration,
+        RouterOutputMaintenanceConfigurationOption1 as RouterOutputMaintenanceConfigurationOption1,
+        RouterOutputMaintenanceConfigurationOption2 as RouterOutputMaintenanceConfigurationOption2,
+        RouterOutputProps as RouterOutputProps,
+        RouterOutputTlsEncryption as RouterOutputTlsEncryption,
+        RouterOutputTlsEncryptionEncryptionConfiguration as RouterOutputTlsEncryptionEncryptionConfiguration,
+        RtmpPushRouterOutputConfiguration as RtmpPushRouterOutputConfiguration,
+        RtpRouterOutputConfiguration as RtpRouterOutputConfiguration,
+        SecretsManagerEncryptionKeyConfiguration as SecretsManagerEncryptionKeyConfiguration,
+        SrtCallerRouterOutputConfiguration as SrtCallerRouterOutputConfiguration,
+        SrtEncryptionConfiguration as SrtEncryptionConfiguration,
+        SrtListenerRouterOutputConfiguration as SrtListenerRouterOutputConfiguration,
+        StandardRouterOutputConfiguration as StandardRouterOutputConfiguration,
+        StandardRouterOutputConfigurationProtocolConfigurationOption1 as StandardRouterOutputConfigurationProtocolConfigurationOption1,
+        StandardRouterOutputConfigurationProtocolConfigurationOption2 as StandardRouterOutputConfigurationProtocolConfigurationOption2,
+        StandardRouterOutputConfigurationProtocolConfigurationOption3 as StandardRouterOutputConfigurationProtocolConfigurationOption3,
+        StandardRouterOutputConfigurationProtocolConfigurationOption4 as StandardRouterOutputConfigurationProtocolConfigurationOption4,
+        StandardRouterOutputConfigurationProtocolConfigurationOption5 as StandardRouterOutputConfigurationProtocolConfigurationOption5,
+        Tag as Tag,
+    )
 
 __all__ = [
     "FlowTransitEncryption",
@@ -83,309 +121,51 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class FlowTransitEncryptionEncryptionKeyConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Automatic: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Automatic: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class PreferredDayTimeMaintenanceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Day: Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
-    Time: str
-
-
-class RistRouterOutputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationAddress: str
-    DestinationPort: int
-
-
-class RouterOutputFabricConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RecoveryLatencyMode: Literal["BALANCED", "LOW_LATENCY"]
-
-
-class RouterOutputMaintenanceConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PreferredDayTime: PreferredDayTimeMaintenanceConfiguration
-
-
-class RouterOutputMaintenanceConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Default: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class RouterOutputTlsEncryptionEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Public: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class RtpRouterOutputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationAddress: str
-    DestinationPort: int
-    ForwardErrorCorrection: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class SecretsManagerEncryptionKeyConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RoleArn: str
-    SecretArn: str
-
-
-class SrtEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionKey: SecretsManagerEncryptionKeyConfiguration
-
-
-class SrtListenerRouterOutputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionConfiguration: SrtEncryptionConfiguration | None = None
-    MinimumLatencyMilliseconds: int
-    Port: int
-
-
-class StandardRouterOutputConfigurationProtocolConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Rtp: RtpRouterOutputConfiguration
-
-
-class StandardRouterOutputConfigurationProtocolConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Rist: RistRouterOutputConfiguration
-
-
-class StandardRouterOutputConfigurationProtocolConfigurationOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SrtListener: SrtListenerRouterOutputConfiguration
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RouterOutputAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-    IpAddress: str | None = None
-    MaintenanceType: Literal["PREFERRED_DAY_TIME", "DEFAULT"] | None = None
-    OutputType: Literal["STANDARD", "MEDIACONNECT_FLOW", "MEDIALIVE_INPUT"] | None = None
-    RoutedState: Literal["ROUTED", "ROUTING", "UNROUTED"] | None = None
-    State: (
-        Literal[
-            "CREATING",
-            "STANDBY",
-            "STARTING",
-            "ACTIVE",
-            "STOPPING",
-            "DELETING",
-            "UPDATING",
-            "ERROR",
-            "RECOVERING",
-            "MIGRATING",
-        ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
-
-
-class FlowTransitEncryptionEncryptionKeyConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretsManager: SecretsManagerEncryptionKeyConfiguration
-
-
-class MediaLiveTransitEncryptionEncryptionKeyConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretsManager: SecretsManagerEncryptionKeyConfiguration
-
-
-class RouterOutputTlsEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionConfiguration: RouterOutputTlsEncryptionEncryptionConfiguration
-    EncryptionType: Literal["PUBLIC"] | None = None
-
-
-class RtmpPushRouterOutputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationName: str
-    DestinationAddress: str
-    DestinationPort: int
-    StreamName: str
-    TlsEncryption: RouterOutputTlsEncryption | None = None
-
-
-class SrtCallerRouterOutputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationAddress: str
-    DestinationPort: int
-    EncryptionConfiguration: SrtEncryptionConfiguration | None = None
-    MinimumLatencyMilliseconds: int
-    StreamId: str | None = None
-
-
-class StandardRouterOutputConfigurationProtocolConfigurationOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SrtCaller: SrtCallerRouterOutputConfiguration
-
-
-class StandardRouterOutputConfigurationProtocolConfigurationOption5(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RtmpPush: RtmpPushRouterOutputConfiguration
-
-
-class FlowTransitEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionKeyConfiguration: (
-        FlowTransitEncryptionEncryptionKeyConfigurationOption1
-        | FlowTransitEncryptionEncryptionKeyConfigurationOption2
-    )
-    EncryptionKeyType: Literal["SECRETS_MANAGER", "AUTOMATIC"] | None = None
-
-
-class MediaConnectFlowRouterOutputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationTransitEncryption: FlowTransitEncryption
-    FlowArn: str | None = None
-    FlowSourceArn: str | None = None
-
-
-class MediaLiveTransitEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionKeyConfiguration: (
-        MediaLiveTransitEncryptionEncryptionKeyConfigurationOption1
-        | MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2
-    )
-    EncryptionKeyType: Literal["SECRETS_MANAGER", "AUTOMATIC"] | None = None
-
-
-class RouterOutputConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MediaConnectFlow: MediaConnectFlowRouterOutputConfiguration
-
-
-class StandardRouterOutputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NetworkInterfaceArn: str
-    Protocol: Literal["RTP", "RIST", "SRT_CALLER", "SRT_LISTENER", "RTMP_PUSH"] | None = None
-    ProtocolConfiguration: (
-        StandardRouterOutputConfigurationProtocolConfigurationOption1
-        | StandardRouterOutputConfigurationProtocolConfigurationOption2
-        | StandardRouterOutputConfigurationProtocolConfigurationOption3
-        | StandardRouterOutputConfigurationProtocolConfigurationOption4
-        | StandardRouterOutputConfigurationProtocolConfigurationOption5
-    )
-
-
-class MediaLiveInputRouterOutputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationTransitEncryption: MediaLiveTransitEncryption
-    MediaLiveInputArn: str | None = None
-    MediaLivePipelineId: Literal["PIPELINE_0", "PIPELINE_1"] | None = None
-
-
-class RouterOutputConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Standard: StandardRouterOutputConfiguration
-
-
-class RouterOutputConfigurationOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MediaLiveInput: MediaLiveInputRouterOutputConfiguration
-
-
-class RouterOutputProps(DeferredModel):
-    AvailabilityZone: str | None = None
-    Configuration: (
-        RouterOutputConfigurationOption1
-        | RouterOutputConfigurationOption2
-        | RouterOutputConfigurationOption3
-    )
-    FabricConfiguration: RouterOutputFabricConfiguration | None = None
-    MaintenanceConfiguration: (
-        RouterOutputMaintenanceConfigurationOption1
-        | RouterOutputMaintenanceConfigurationOption2
-        | None
-    ) = None
-    MaximumBitrate: int
-    Name: str
-    RegionName: str | None = None
-    RoutingScope: Literal["REGIONAL", "GLOBAL"]
-    Tags: list[Tag] | None = None
-    Tier: Literal["OUTPUT_100", "OUTPUT_50", "OUTPUT_20"]
-
+# The pydantic models live in _router_output_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_router_output_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FlowTransitEncryption",
+        "FlowTransitEncryptionEncryptionKeyConfigurationOption1",
+        "FlowTransitEncryptionEncryptionKeyConfigurationOption2",
+        "MediaConnectFlowRouterOutputConfiguration",
+        "MediaLiveInputRouterOutputConfiguration",
+        "MediaLiveTransitEncryption",
+        "MediaLiveTransitEncryptionEncryptionKeyConfigurationOption1",
+        "MediaLiveTransitEncryptionEncryptionKeyConfigurationOption2",
+        "PreferredDayTimeMaintenanceConfiguration",
+        "RistRouterOutputConfiguration",
+        "RouterOutputAttributes",
+        "RouterOutputConfigurationOption1",
+        "RouterOutputConfigurationOption2",
+        "RouterOutputConfigurationOption3",
+        "RouterOutputFabricConfiguration",
+        "RouterOutputMaintenanceConfigurationOption1",
+        "RouterOutputMaintenanceConfigurationOption2",
+        "RouterOutputProps",
+        "RouterOutputTlsEncryption",
+        "RouterOutputTlsEncryptionEncryptionConfiguration",
+        "RtmpPushRouterOutputConfiguration",
+        "RtpRouterOutputConfiguration",
+        "SecretsManagerEncryptionKeyConfiguration",
+        "SrtCallerRouterOutputConfiguration",
+        "SrtEncryptionConfiguration",
+        "SrtListenerRouterOutputConfiguration",
+        "StandardRouterOutputConfiguration",
+        "StandardRouterOutputConfigurationProtocolConfigurationOption1",
+        "StandardRouterOutputConfigurationProtocolConfigurationOption2",
+        "StandardRouterOutputConfigurationProtocolConfigurationOption3",
+        "StandardRouterOutputConfigurationProtocolConfigurationOption4",
+        "StandardRouterOutputConfigurationProtocolConfigurationOption5",
+        "Tag",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1109,8 +889,10 @@ class RouterOutput(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RouterOutputProps
-    attributes_model: ClassVar[type[BaseModel]] = RouterOutputAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RouterOutputProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RouterOutputAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

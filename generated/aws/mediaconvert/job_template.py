@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._job_template_models import (
+        HopDestination as HopDestination,
+        JobTemplateAccelerationSettings as JobTemplateAccelerationSettings,
+        JobTemplateAttributes as JobTemplateAttributes,
+        JobTemplateProps as JobTemplateProps,
+    )
 
 __all__ = [
     "HopDestination",
@@ -25,60 +34,22 @@ __all__ = [
     "JobTemplateProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _job_template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_job_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "HopDestination",
+        "JobTemplateAccelerationSettings",
+        "JobTemplateAttributes",
+        "JobTemplateProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class HopDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Priority: int | None = None
-    Queue: str | None = None
-    WaitMinutes: int | None = None
-
-
-class JobTemplateAccelerationSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Mode: Literal["DISABLED", "ENABLED", "PREFERRED"]
-
-
-class JobTemplateAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class JobTemplateProps(DeferredModel):
-    AccelerationSettings: JobTemplateAccelerationSettings | None = None
-    Category: str | None = None
-    Description: str | None = None
-    HopDestinations: list[HopDestination] | None = None
-    Name: str | None = None
-    Priority: int | None = None
-    Queue: str | None = None
-    SettingsJson: dict[str, Any] | str
-    StatusUpdateInterval: (
-        Literal[
-            "SECONDS_10",
-            "SECONDS_12",
-            "SECONDS_120",
-            "SECONDS_15",
-            "SECONDS_180",
-            "SECONDS_20",
-            "SECONDS_240",
-            "SECONDS_30",
-            "SECONDS_300",
-            "SECONDS_360",
-            "SECONDS_420",
-            "SECONDS_480",
-            "SECONDS_540",
-            "SECONDS_60",
-            "SECONDS_600",
-        ]
-        | None
-    ) = None
-    Tags: dict[str, Any] | str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -200,8 +171,10 @@ class JobTemplate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = JobTemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = JobTemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "JobTemplateProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "JobTemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._queue_models import (
+        QueueAttributes as QueueAttributes,
+        QueueProps as QueueProps,
+    )
 
 __all__ = [
     "Queue",
@@ -21,22 +28,20 @@ __all__ = [
     "QueueProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _queue_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_queue_models"
+_MODEL_NAMES = frozenset(
+    {
+        "QueueAttributes",
+        "QueueProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class QueueProps(DeferredModel):
-    ConcurrentJobs: int | None = None
-    Description: str | None = None
-    MaximumConcurrentFeeds: int | None = None
-    Name: str | None = None
-    PricingPlan: Literal["ON_DEMAND", "RESERVED"] | None = None
-    Status: Literal["ACTIVE", "PAUSED"] | None = None
-    Tags: dict[str, Any] | str | None = None
-
-
-class QueueAttributes(DeferredModel):
-    Arn: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -96,8 +101,8 @@ class Queue(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = QueueProps
-    attributes_model: ClassVar[type[BaseModel]] = QueueAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "QueueProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "QueueAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

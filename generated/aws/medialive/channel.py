@@ -6,14 +6,193 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._channel_models import (
+        AbWatermarkingCustomProfile as AbWatermarkingCustomProfile,
+        ArchiveContainerSettings as ArchiveContainerSettings,
+        ArchiveFrameCaptureHlsS3Settings as ArchiveFrameCaptureHlsS3Settings,
+        AudioChannelMapping as AudioChannelMapping,
+        AudioCodecSettings as AudioCodecSettings,
+        AudioDescription as AudioDescription,
+        AudioDolbyEDecode as AudioDolbyEDecode,
+        AudioFeedInput as AudioFeedInput,
+        AudioPid as AudioPid,
+        AudioPreMixerSettings as AudioPreMixerSettings,
+        AudioSelector as AudioSelector,
+        AudioSelectorSettings as AudioSelectorSettings,
+        AudioSilenceFailoverSettings as AudioSilenceFailoverSettings,
+        AudioTrack as AudioTrack,
+        AudioWatermarkSettings as AudioWatermarkSettings,
+        Av1ColorSpaceSettings as Av1ColorSpaceSettings,
+        BurnInDvbSubDestinationSettings as BurnInDvbSubDestinationSettings,
+        CaptionDescription as CaptionDescription,
+        CaptionDestinationSettings as CaptionDestinationSettings,
+        CaptionLanguageMapping as CaptionLanguageMapping,
+        CaptionRectangle as CaptionRectangle,
+        CaptionSelector as CaptionSelector,
+        CaptionSelectorSettings as CaptionSelectorSettings,
+        ChannelAacSettings as ChannelAacSettings,
+        ChannelAc3Settings as ChannelAc3Settings,
+        ChannelAdditionalDestinations as ChannelAdditionalDestinations,
+        ChannelAncillarySourceSettings as ChannelAncillarySourceSettings,
+        ChannelAnywhereSettings as ChannelAnywhereSettings,
+        ChannelArchiveCdnSettings as ChannelArchiveCdnSettings,
+        ChannelArchiveGroupSettings as ChannelArchiveGroupSettings,
+        ChannelArchiveOutputSettings as ChannelArchiveOutputSettings,
+        ChannelAttributes as ChannelAttributes,
+        ChannelAudioHlsRenditionSelection as ChannelAudioHlsRenditionSelection,
+        ChannelAudioLanguageSelection as ChannelAudioLanguageSelection,
+        ChannelAudioNormalizationSettings as ChannelAudioNormalizationSettings,
+        ChannelAudioOnlyHlsSettings as ChannelAudioOnlyHlsSettings,
+        ChannelAudioPidSelection as ChannelAudioPidSelection,
+        ChannelAudioTrackSelection as ChannelAudioTrackSelection,
+        ChannelAutomaticInputFailoverSettings as ChannelAutomaticInputFailoverSettings,
+        ChannelAv1Settings as ChannelAv1Settings,
+        ChannelAvailBlanking as ChannelAvailBlanking,
+        ChannelAvailConfiguration as ChannelAvailConfiguration,
+        ChannelAvailSettings as ChannelAvailSettings,
+        ChannelBandwidthReductionFilterSettings as ChannelBandwidthReductionFilterSettings,
+        ChannelBlackoutSlate as ChannelBlackoutSlate,
+        ChannelCdiInputSpecification as ChannelCdiInputSpecification,
+        ChannelCmafIngestGroupSettings as ChannelCmafIngestGroupSettings,
+        ChannelColorCorrectionSettings as ChannelColorCorrectionSettings,
+        ChannelDisabledLockingSettings as ChannelDisabledLockingSettings,
+        ChannelDvbNitSettings as ChannelDvbNitSettings,
+        ChannelDvbSdtSettings as ChannelDvbSdtSettings,
+        ChannelDvbTdtSettings as ChannelDvbTdtSettings,
+        ChannelEac3AtmosSettings as ChannelEac3AtmosSettings,
+        ChannelEac3Settings as ChannelEac3Settings,
+        ChannelEbuTtDDestinationSettings as ChannelEbuTtDDestinationSettings,
+        ChannelEmbeddedSourceSettings as ChannelEmbeddedSourceSettings,
+        ChannelEncoderSettings as ChannelEncoderSettings,
+        ChannelEngineVersionRequest as ChannelEngineVersionRequest,
+        ChannelEpochLockingSettings as ChannelEpochLockingSettings,
+        ChannelEsam as ChannelEsam,
+        ChannelFailoverConditionSettings as ChannelFailoverConditionSettings,
+        ChannelFeatureActivations as ChannelFeatureActivations,
+        ChannelFecOutputSettings as ChannelFecOutputSettings,
+        ChannelFmp4HlsSettings as ChannelFmp4HlsSettings,
+        ChannelFollowerChannelSettings as ChannelFollowerChannelSettings,
+        ChannelFrameCaptureCdnSettings as ChannelFrameCaptureCdnSettings,
+        ChannelFrameCaptureGroupSettings as ChannelFrameCaptureGroupSettings,
+        ChannelFrameCaptureSettings as ChannelFrameCaptureSettings,
+        ChannelGlobalConfiguration as ChannelGlobalConfiguration,
+        ChannelH264Settings as ChannelH264Settings,
+        ChannelH265Settings as ChannelH265Settings,
+        ChannelHdr10Settings as ChannelHdr10Settings,
+        ChannelHlsAkamaiSettings as ChannelHlsAkamaiSettings,
+        ChannelHlsBasicPutSettings as ChannelHlsBasicPutSettings,
+        ChannelHlsCdnSettings as ChannelHlsCdnSettings,
+        ChannelHlsGroupSettings as ChannelHlsGroupSettings,
+        ChannelHlsInputSettings as ChannelHlsInputSettings,
+        ChannelHlsMediaStoreSettings as ChannelHlsMediaStoreSettings,
+        ChannelHlsOutputSettings as ChannelHlsOutputSettings,
+        ChannelHlsSettings as ChannelHlsSettings,
+        ChannelHlsWebdavSettings as ChannelHlsWebdavSettings,
+        ChannelInferenceSettings as ChannelInferenceSettings,
+        ChannelInputLossBehavior as ChannelInputLossBehavior,
+        ChannelInputSettings as ChannelInputSettings,
+        ChannelInputSpecification as ChannelInputSpecification,
+        ChannelKeyProviderSettings as ChannelKeyProviderSettings,
+        ChannelLinkedChannelSettings as ChannelLinkedChannelSettings,
+        ChannelM2tsSettings as ChannelM2tsSettings,
+        ChannelM3u8Settings as ChannelM3u8Settings,
+        ChannelMediaConnectRouterGroupSettings as ChannelMediaConnectRouterGroupSettings,
+        ChannelMediaConnectRouterOutputSettings as ChannelMediaConnectRouterOutputSettings,
+        ChannelMediaPackageGroupSettings as ChannelMediaPackageGroupSettings,
+        ChannelMotionGraphicsConfiguration as ChannelMotionGraphicsConfiguration,
+        ChannelMotionGraphicsSettings as ChannelMotionGraphicsSettings,
+        ChannelMp2Settings as ChannelMp2Settings,
+        ChannelMpeg2Settings as ChannelMpeg2Settings,
+        ChannelMsSmoothGroupSettings as ChannelMsSmoothGroupSettings,
+        ChannelMsSmoothOutputSettings as ChannelMsSmoothOutputSettings,
+        ChannelMulticastInputSettings as ChannelMulticastInputSettings,
+        ChannelMultiplexM2tsSettings as ChannelMultiplexM2tsSettings,
+        ChannelMultiplexOutputSettings as ChannelMultiplexOutputSettings,
+        ChannelNetworkInputSettings as ChannelNetworkInputSettings,
+        ChannelNielsenConfiguration as ChannelNielsenConfiguration,
+        ChannelNielsenWatermarksSettings as ChannelNielsenWatermarksSettings,
+        ChannelOutputGroupSettings as ChannelOutputGroupSettings,
+        ChannelOutputLockingSettings as ChannelOutputLockingSettings,
+        ChannelOutputSettings as ChannelOutputSettings,
+        ChannelPrimaryChannelSettings as ChannelPrimaryChannelSettings,
+        ChannelProps as ChannelProps,
+        ChannelRemixSettings as ChannelRemixSettings,
+        ChannelRtmpGroupSettings as ChannelRtmpGroupSettings,
+        ChannelRtmpOutputSettings as ChannelRtmpOutputSettings,
+        ChannelScte20SourceSettings as ChannelScte20SourceSettings,
+        ChannelSmartSubtitleSourceSettings as ChannelSmartSubtitleSourceSettings,
+        ChannelSrtGroupSettings as ChannelSrtGroupSettings,
+        ChannelSrtOutputSettings as ChannelSrtOutputSettings,
+        ChannelStandardHlsSettings as ChannelStandardHlsSettings,
+        ChannelStaticKeySettings as ChannelStaticKeySettings,
+        ChannelTeletextSourceSettings as ChannelTeletextSourceSettings,
+        ChannelTemporalFilterSettings as ChannelTemporalFilterSettings,
+        ChannelThumbnailConfiguration as ChannelThumbnailConfiguration,
+        ChannelTimecodeBurninSettings as ChannelTimecodeBurninSettings,
+        ChannelTimecodeConfig as ChannelTimecodeConfig,
+        ChannelTtmlDestinationSettings as ChannelTtmlDestinationSettings,
+        ChannelUdpGroupSettings as ChannelUdpGroupSettings,
+        ChannelUdpOutputSettings as ChannelUdpOutputSettings,
+        ChannelVideoSelector as ChannelVideoSelector,
+        ChannelVideoSelectorPid as ChannelVideoSelectorPid,
+        ChannelVideoSelectorProgramId as ChannelVideoSelectorProgramId,
+        ChannelWavSettings as ChannelWavSettings,
+        ChannelWebvttDestinationSettings as ChannelWebvttDestinationSettings,
+        CmafIngestCaptionLanguageMapping as CmafIngestCaptionLanguageMapping,
+        CmafIngestFrameCaptureOutputSettings as CmafIngestFrameCaptureOutputSettings,
+        CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings as CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings,
+        CmafIngestWatermarkingSettings as CmafIngestWatermarkingSettings,
+        ColorCorrection as ColorCorrection,
+        EmbeddedCaptionPositionSettings as EmbeddedCaptionPositionSettings,
+        FailoverCondition as FailoverCondition,
+        H264ColorSpaceSettings as H264ColorSpaceSettings,
+        H264H265FilterSettings as H264H265FilterSettings,
+        H265ColorSpaceSettings as H265ColorSpaceSettings,
+        InputAttachment as InputAttachment,
+        InputChannelLevel as InputChannelLevel,
+        InputLocation as InputLocation,
+        InputLossFailoverSettings as InputLossFailoverSettings,
+        MaintenanceCreateSettings as MaintenanceCreateSettings,
+        MediaConnectRouterOutputConnectionMap as MediaConnectRouterOutputConnectionMap,
+        MediaConnectRouterOutputDestinationSettings as MediaConnectRouterOutputDestinationSettings,
+        MediaPackageOutputDestinationSettings as MediaPackageOutputDestinationSettings,
+        MediaPackageV2DestinationSettings as MediaPackageV2DestinationSettings,
+        MediaPackageV2GroupSettings as MediaPackageV2GroupSettings,
+        MediaPackageV2WatermarkingSettings as MediaPackageV2WatermarkingSettings,
+        Mpeg2FilterSettings as Mpeg2FilterSettings,
+        MultiplexContainerSettings as MultiplexContainerSettings,
+        MultiplexProgramChannelDestinationSettings as MultiplexProgramChannelDestinationSettings,
+        NielsenCBET as NielsenCBET,
+        NielsenNaesIiNwOnlySettings as NielsenNaesIiNwOnlySettings,
+        Output as Output,
+        OutputDestination as OutputDestination,
+        OutputDestinationSettings as OutputDestinationSettings,
+        OutputGroup as OutputGroup,
+        OutputLocationRef as OutputLocationRef,
+        Scte27DvbSubSourceSettings as Scte27DvbSubSourceSettings,
+        Scte35SpliceInsertTimeSignalAposSettings as Scte35SpliceInsertTimeSignalAposSettings,
+        SrtOutputDestinationSettings as SrtOutputDestinationSettings,
+        TextCaptionPositionSettings as TextCaptionPositionSettings,
+        UdpMediaConnectRouterContainerSettings as UdpMediaConnectRouterContainerSettings,
+        VideoBlackFailoverSettings as VideoBlackFailoverSettings,
+        VideoCodecSettings as VideoCodecSettings,
+        VideoDescription as VideoDescription,
+        VideoPositionRectangle as VideoPositionRectangle,
+        VideoSelectorColorSpaceSettings as VideoSelectorColorSpaceSettings,
+        VideoSelectorSettings as VideoSelectorSettings,
+        VpcOutputSettings as VpcOutputSettings,
+    )
 
 __all__ = [
     "AbWatermarkingCustomProfile",
@@ -365,1949 +544,192 @@ __all__ = [
     "VpcOutputSettingsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class AbWatermarkingCustomProfile(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EmbeddingFrequency: float | None = None
-    SceneCut: float | None = None
-    TargetPsnr: float | None = None
-
-
-class ArchiveFrameCaptureHlsS3Settings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CannedAcl: str | None = None
-
-
-class AudioDolbyEDecode(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ProgramSelection: str | None = None
-
-
-class AudioFeedInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioSelectorName: str | None = None
-    FeedInput: str | None = None
-
-
-class AudioSilenceFailoverSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioSelectorName: str | None = None
-    AudioSilenceThresholdMsec: int | None = None
-
-
-class CaptionLanguageMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CaptionChannel: int | None = None
-    LanguageCode: str | None = None
-    LanguageDescription: str | None = None
-
-
-class CaptionRectangle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Height: float | None = None
-    LeftOffset: float | None = None
-    TopOffset: float | None = None
-    Width: float | None = None
-
-
-class ChannelAacSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bitrate: float | None = None
-    CodingMode: str | None = None
-    InputType: str | None = None
-    Profile: str | None = None
-    RateControlMode: str | None = None
-    RawFormat: str | None = None
-    SampleRate: float | None = None
-    Spec: str | None = None
-    VbrQuality: str | None = None
-
-
-class ChannelAc3Settings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttenuationControl: str | None = None
-    Bitrate: float | None = None
-    BitstreamMode: str | None = None
-    CodingMode: str | None = None
-    Dialnorm: int | None = None
-    DrcProfile: str | None = None
-    LfeFilter: str | None = None
-    MetadataControl: str | None = None
-
-
-class ChannelAncillarySourceSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceAncillaryChannelNumber: int | None = None
-
-
-class ChannelAnywhereSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChannelPlacementGroupId: str | None = None
-    ClusterId: str | None = None
-
-
-class ChannelArchiveCdnSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ArchiveS3Settings: ArchiveFrameCaptureHlsS3Settings | None = None
-
-
-class ChannelAudioHlsRenditionSelection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupId: str | None = None
-    Name: str | None = None
-
-
-class ChannelAudioLanguageSelection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LanguageCode: str | None = None
-    LanguageSelectionPolicy: str | None = None
-
-
-class ChannelAudioNormalizationSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Algorithm: str | None = None
-    AlgorithmControl: str | None = None
-    PeakCalculation: str | None = None
-    PeakLimiterThreshold: float | None = None
-    TargetLkfs: float | None = None
-
-
-class ChannelBandwidthReductionFilterSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PostFilterSharpening: str | None = None
-    Strength: str | None = None
-
-
-class ChannelCdiInputSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Resolution: str | None = None
-
-
-class ChannelDisabledLockingSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomEpoch: str | None = None
-
-
-class ChannelDvbNitSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NetworkId: int | None = None
-    NetworkName: str | None = None
-    RepInterval: int | None = None
-
-
-class ChannelDvbSdtSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OutputSdt: str | None = None
-    RepInterval: int | None = None
-    ServiceName: str | None = None
-    ServiceProviderName: str | None = None
-
-
-class ChannelDvbTdtSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RepInterval: int | None = None
-
-
-class ChannelEac3AtmosSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bitrate: float | None = None
-    CodingMode: str | None = None
-    Dialnorm: int | None = None
-    DrcLine: str | None = None
-    DrcRf: str | None = None
-    HeightTrim: float | None = None
-    SurroundTrim: float | None = None
-
-
-class ChannelEac3Settings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttenuationControl: str | None = None
-    Bitrate: float | None = None
-    BitstreamMode: str | None = None
-    CodingMode: str | None = None
-    DcFilter: str | None = None
-    Dialnorm: int | None = None
-    DrcLine: str | None = None
-    DrcRf: str | None = None
-    LfeControl: str | None = None
-    LfeFilter: str | None = None
-    LoRoCenterMixLevel: float | None = None
-    LoRoSurroundMixLevel: float | None = None
-    LtRtCenterMixLevel: float | None = None
-    LtRtSurroundMixLevel: float | None = None
-    MetadataControl: str | None = None
-    PassthroughControl: str | None = None
-    PhaseControl: str | None = None
-    StereoDownmix: str | None = None
-    SurroundExMode: str | None = None
-    SurroundMode: str | None = None
-
-
-class ChannelEbuTtDDestinationSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CopyrightHolder: str | None = None
-    DefaultFontSize: int | None = None
-    DefaultLineHeight: int | None = None
-    FillLineGap: str | None = None
-    FontFamily: str | None = None
-    StyleControl: str | None = None
-
-
-class ChannelEmbeddedSourceSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Convert608To708: str | None = None
-    Scte20Detection: str | None = None
-    Source608ChannelNumber: int | None = None
-    Source608TrackNumber: int | None = None
-
-
-class ChannelEngineVersionRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Version: str | None = None
-
-
-class ChannelEpochLockingSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomEpoch: str | None = None
-    JamSyncTime: str | None = None
-
-
-class ChannelEsam(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AcquisitionPointId: str | None = None
-    AdAvailOffset: int | None = None
-    PasswordParam: str | None = None
-    PoisEndpoint: str | None = None
-    Username: str | None = None
-    ZoneIdentity: str | None = None
-
-
-class ChannelFeatureActivations(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputPrepareScheduleActions: str | None = None
-    OutputStaticImageOverlayScheduleActions: str | None = None
-
-
-class ChannelFecOutputSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnDepth: int | None = None
-    IncludeFec: str | None = None
-    RowLength: int | None = None
-
-
-class ChannelFmp4HlsSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioRenditionSets: str | None = None
-    NielsenId3Behavior: str | None = None
-    TimedMetadataBehavior: str | None = None
-
-
-class ChannelFollowerChannelSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LinkedChannelType: str | None = None
-    PrimaryChannelArn: str | None = None
-
-
-class ChannelFrameCaptureCdnSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FrameCaptureS3Settings: ArchiveFrameCaptureHlsS3Settings | None = None
-
-
-class ChannelHdr10Settings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxCll: int | None = None
-    MaxFall: int | None = None
-
-
-class ChannelHlsAkamaiSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectionRetryInterval: int | None = None
-    FilecacheDuration: int | None = None
-    HttpTransferMode: str | None = None
-    NumRetries: int | None = None
-    RestartDelay: int | None = None
-    Salt: str | None = None
-    Token: str | None = None
-
-
-class ChannelHlsBasicPutSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectionRetryInterval: int | None = None
-    FilecacheDuration: int | None = None
-    NumRetries: int | None = None
-    RestartDelay: int | None = None
-
-
-class ChannelHlsInputSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bandwidth: int | None = None
-    BufferSegments: int | None = None
-    Retries: int | None = None
-    RetryInterval: int | None = None
-    Scte35Source: str | None = None
-
-
-class ChannelHlsMediaStoreSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectionRetryInterval: int | None = None
-    FilecacheDuration: int | None = None
-    MediaStoreStorageClass: str | None = None
-    NumRetries: int | None = None
-    RestartDelay: int | None = None
-
-
-class ChannelHlsWebdavSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectionRetryInterval: int | None = None
-    FilecacheDuration: int | None = None
-    HttpTransferMode: str | None = None
-    NumRetries: int | None = None
-    RestartDelay: int | None = None
-
-
-class ChannelInferenceSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioFeedInputs: list[AudioFeedInput] | None = None
-    EnrichmentMethods: list[str] | None = None
-    FeedArn: str | None = None
-
-
-class ChannelInputSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Codec: str | None = None
-    MaximumBitrate: str | None = None
-    Resolution: str | None = None
-
-
-class ChannelM2tsSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AbsentInputAudioBehavior: str | None = None
-    Arib: str | None = None
-    AribCaptionsPid: str | None = None
-    AribCaptionsPidControl: str | None = None
-    AudioBufferModel: str | None = None
-    AudioFramesPerPes: int | None = None
-    AudioPids: str | None = None
-    AudioStreamType: str | None = None
-    Bitrate: int | None = None
-    BufferModel: str | None = None
-    CcDescriptor: str | None = None
-    DvbNitSettings: ChannelDvbNitSettings | None = None
-    DvbSdtSettings: ChannelDvbSdtSettings | None = None
-    DvbSubPids: str | None = None
-    DvbTdtSettings: ChannelDvbTdtSettings | None = None
-    DvbTeletextPid: str | None = None
-    Ebif: str | None = None
-    EbpAudioInterval: str | None = None
-    EbpLookaheadMs: int | None = None
-    EbpPlacement: str | None = None
-    EcmPid: str | None = None
-    EsRateInPes: str | None = None
-    EtvPlatformPid: str | None = None
-    EtvSignalPid: str | None = None
-    FragmentTime: float | None = None
-    Klv: str | None = None
-    KlvDataPids: str | None = None
-    NielsenId3Behavior: str | None = None
-    NullPacketBitrate: float | None = None
-    PatInterval: int | None = None
-    PcrControl: str | None = None
-    PcrPeriod: int | None = None
-    PcrPid: str | None = None
-    PmtInterval: int | None = None
-    PmtPid: str | None = None
-    ProgramNum: int | None = None
-    RateMode: str | None = None
-    Scte27Pids: str | None = None
-    Scte35Control: str | None = None
-    Scte35Pid: str | None = None
-    Scte35PrerollPullupMilliseconds: float | None = None
-    SegmentationMarkers: str | None = None
-    SegmentationStyle: str | None = None
-    SegmentationTime: float | None = None
-    TimedMetadataBehavior: str | None = None
-    TimedMetadataPid: str | None = None
-    TransportStreamId: int | None = None
-    VideoPid: str | None = None
-
-
-class ChannelM3u8Settings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioFramesPerPes: int | None = None
-    AudioPids: str | None = None
-    EcmPid: str | None = None
-    KlvBehavior: str | None = None
-    KlvDataPids: str | None = None
-    NielsenId3Behavior: str | None = None
-    PatInterval: int | None = None
-    PcrControl: str | None = None
-    PcrPeriod: int | None = None
-    PcrPid: str | None = None
-    PmtInterval: int | None = None
-    PmtPid: str | None = None
-    ProgramNum: int | None = None
-    Scte35Behavior: str | None = None
-    Scte35Pid: str | None = None
-    TimedMetadataBehavior: str | None = None
-    TimedMetadataPid: str | None = None
-    TransportStreamId: int | None = None
-    VideoPid: str | None = None
-
-
-class ChannelMediaConnectRouterGroupSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZones: list[str] | None = None
-
-
-class ChannelMotionGraphicsSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HtmlMotionGraphicsSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class ChannelMp2Settings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bitrate: float | None = None
-    CodingMode: str | None = None
-    SampleRate: float | None = None
-
-
-class ChannelMsSmoothOutputSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    H265PackagingType: str | None = None
-    NameModifier: str | None = None
-
-
-class ChannelMulticastInputSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceIpAddress: str | None = None
-
-
-class ChannelMultiplexM2tsSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AbsentInputAudioBehavior: str | None = None
-    Arib: str | None = None
-    AudioBufferModel: str | None = None
-    AudioFramesPerPes: int | None = None
-    AudioStreamType: str | None = None
-    CcDescriptor: str | None = None
-    Ebif: str | None = None
-    EsRateInPes: str | None = None
-    Klv: str | None = None
-    NielsenId3Behavior: str | None = None
-    PcrControl: str | None = None
-    PcrPeriod: int | None = None
-    Scte35Control: str | None = None
-    Scte35PrerollPullupMilliseconds: float | None = None
-
-
-class ChannelNetworkInputSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HlsInputSettings: ChannelHlsInputSettings | None = None
-    MulticastInputSettings: ChannelMulticastInputSettings | None = None
-    ServerValidation: str | None = None
-
-
-class ChannelNielsenConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DistributorId: str | None = None
-    NielsenPcmToId3Tagging: str | None = None
-
-
-class ChannelOutputLockingSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisabledLockingSettings: ChannelDisabledLockingSettings | None = None
-    EpochLockingSettings: ChannelEpochLockingSettings | None = None
-    PipelineLockingSettings: dict[str, Any] | str | None = None
-
-
-class ChannelPrimaryChannelSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LinkedChannelType: str | None = None
-
-
-class ChannelRtmpGroupSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdMarkers: list[str] | None = None
-    AuthenticationScheme: str | None = None
-    CacheFullBehavior: str | None = None
-    CacheLength: int | None = None
-    CaptionData: str | None = None
-    IncludeFillerNalUnits: str | None = None
-    InputLossAction: str | None = None
-    RestartDelay: int | None = None
-
-
-class ChannelScte20SourceSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Convert608To708: str | None = None
-    Source608ChannelNumber: int | None = None
-
-
-class ChannelSmartSubtitleSourceSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CaptionSynchronizationMode: str | None = None
-    InferenceFeedOutput: str | None = None
-
-
-class ChannelSrtGroupSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputLossAction: str | None = None
-
-
-class ChannelStandardHlsSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioRenditionSets: str | None = None
-    M3u8Settings: ChannelM3u8Settings | None = None
-
-
-class ChannelTeletextSourceSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OutputRectangle: CaptionRectangle | None = None
-    PageNumber: str | None = None
-
-
-class ChannelTemporalFilterSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PostFilterSharpening: str | None = None
-    Strength: str | None = None
-
-
-class ChannelThumbnailConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: str | None = None
-
-
-class ChannelTimecodeBurninSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FontSize: str | None = None
-    Position: str | None = None
-    Prefix: str | None = None
-
-
-class ChannelTimecodeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Source: str | None = None
-    SyncThreshold: int | None = None
-
-
-class ChannelUdpGroupSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputLossAction: str | None = None
-    TimedMetadataId3Frame: str | None = None
-    TimedMetadataId3Period: int | None = None
-
-
-class ChannelVideoSelectorPid(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Pid: int | None = None
-
-
-class ChannelVideoSelectorProgramId(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ProgramId: int | None = None
-
-
-class ChannelWavSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BitDepth: float | None = None
-    CodingMode: str | None = None
-    SampleRate: float | None = None
-
-
-class CmafIngestCaptionLanguageMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CaptionChannel: int | None = None
-    LanguageCode: str | None = None
-
-
-class CmafIngestFrameCaptureOutputSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NameModifier: str | None = None
-
-
-class ColorCorrection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputColorSpace: str | None = None
-    OutputColorSpace: str | None = None
-    Uri: str | None = None
-
-
-class EmbeddedCaptionPositionSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    YPositionLine: int | None = None
-
-
-class H264ColorSpaceSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColorSpacePassthroughSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Rec601Settings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Rec709Settings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class H264H265FilterSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BandwidthReductionFilterSettings: ChannelBandwidthReductionFilterSettings | None = None
-    TemporalFilterSettings: ChannelTemporalFilterSettings | None = None
-
-
-class H265ColorSpaceSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColorSpacePassthroughSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DolbyVision81Settings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Hdr10Settings: ChannelHdr10Settings | None = None
-    Hlg2020Settings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Rec601Settings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Rec709Settings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class InputChannelLevel(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Gain: int | None = None
-    InputChannel: int | None = None
-
-
-class InputLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PasswordParam: str | None = None
-    Uri: str | None = None
-    Username: str | None = None
-
-
-class InputLossFailoverSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputLossThresholdMsec: int | None = None
-
-
-class MaintenanceCreateSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaintenanceDay: str | None = None
-    MaintenanceStartTime: str | None = None
-
-
-class MediaConnectRouterOutputConnectionMap(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Pipeline0: str | None = None
-    Pipeline1: str | None = None
-
-
-class MediaConnectRouterOutputDestinationSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionType: str | None = None
-    SecretArn: str | None = None
-
-
-class MediaPackageOutputDestinationSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChannelEndpointId: str | None = None
-    ChannelGroup: str | None = None
-    ChannelId: str | None = None
-    ChannelName: str | None = None
-    MediaPackageRegionName: str | None = None
-
-
-class MediaPackageV2DestinationSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioGroupId: str | None = None
-    AudioRenditionSets: str | None = None
-    HlsAutoSelect: str | None = None
-    HlsDefault: str | None = None
-    OutputUsage: list[str] | None = None
-
-
-class Mpeg2FilterSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TemporalFilterSettings: ChannelTemporalFilterSettings | None = None
-
-
-class MultiplexContainerSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MultiplexM2tsSettings: ChannelMultiplexM2tsSettings | None = None
-
-
-class MultiplexProgramChannelDestinationSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MultiplexId: str | None = None
-    ProgramName: str | None = None
-
-
-class NielsenCBET(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CbetCheckDigitString: str | None = None
-    CbetStepaside: str | None = None
-    Csid: str | None = None
-
-
-class NielsenNaesIiNwOnlySettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CheckDigitString: str | None = None
-    Sid: float | None = None
-    Timezone: str | None = None
-
-
-class OutputDestinationSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PasswordParam: str | None = None
-    StreamName: str | None = None
-    Url: str | None = None
-    Username: str | None = None
-    VirtualSourceAddress: str | None = None
-
-
-class OutputLocationRef(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationRefId: str | None = None
-
-
-class Scte27DvbSubSourceSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OcrLanguage: str | None = None
-    Pid: int | None = None
-
-
-class Scte35SpliceInsertTimeSignalAposSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdAvailOffset: int | None = None
-    NoRegionalBlackoutFlag: str | None = None
-    WebDeliveryAllowedFlag: str | None = None
-
-
-class SrtOutputDestinationSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectionMode: str | None = None
-    EncryptionPassphraseSecretArn: str | None = None
-    ListenerPort: int | None = None
-    StreamId: str | None = None
-    Url: str | None = None
-
-
-class TextCaptionPositionSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    YPositionPercentage: int | None = None
-
-
-class UdpMediaConnectRouterContainerSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    M2tsSettings: ChannelM2tsSettings | None = None
-
-
-class VideoBlackFailoverSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BlackDetectThreshold: float | None = None
-    VideoBlackThresholdMsec: int | None = None
-
-
-class VideoPositionRectangle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Height: int | None = None
-    Width: int | None = None
-    X: int | None = None
-    Y: int | None = None
-
-
-class VideoSelectorColorSpaceSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Hdr10Settings: ChannelHdr10Settings | None = None
-
-
-class VideoSelectorSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VideoSelectorPid: ChannelVideoSelectorPid | None = None
-    VideoSelectorProgramId: ChannelVideoSelectorProgramId | None = None
-
-
-class VpcOutputSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PublicAddressAllocationIds: list[str] | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
-
-
-class ChannelAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    Inputs: list[str] | None = None
-
-
-class ArchiveContainerSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    M2tsSettings: ChannelM2tsSettings | None = None
-    RawSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class AudioChannelMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputChannelLevels: list[InputChannelLevel] | None = None
-    OutputChannel: int | None = None
-
-
-class AudioCodecSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AacSettings: ChannelAacSettings | None = None
-    Ac3Settings: ChannelAc3Settings | None = None
-    Eac3AtmosSettings: ChannelEac3AtmosSettings | None = None
-    Eac3Settings: ChannelEac3Settings | None = None
-    Mp2Settings: ChannelMp2Settings | None = None
-    PassThroughSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    WavSettings: ChannelWavSettings | None = None
-
-
-class Av1ColorSpaceSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColorSpacePassthroughSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Hdr10Settings: ChannelHdr10Settings | None = None
-    Hlg2020Settings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Rec601Settings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Rec709Settings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class BurnInDvbSubDestinationSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alignment: str | None = None
-    BackgroundColor: str | None = None
-    BackgroundOpacity: int | None = None
-    Font: InputLocation | None = None
-    FontColor: str | None = None
-    FontOpacity: int | None = None
-    FontResolution: int | None = None
-    FontSize: str | None = None
-    OutlineColor: str | None = None
-    OutlineSize: int | None = None
-    ShadowColor: str | None = None
-    ShadowOpacity: int | None = None
-    ShadowXOffset: int | None = None
-    ShadowYOffset: int | None = None
-    SubtitleRows: str | None = None
-    TeletextGridControl: str | None = None
-    XPosition: int | None = None
-    YPosition: int | None = None
-
-
-class CaptionSelectorSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AncillarySourceSettings: ChannelAncillarySourceSettings | None = None
-    AribSourceSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DvbSubSourceSettings: Scte27DvbSubSourceSettings | None = None
-    EmbeddedSourceSettings: ChannelEmbeddedSourceSettings | None = None
-    Scte20SourceSettings: ChannelScte20SourceSettings | None = None
-    Scte27SourceSettings: Scte27DvbSubSourceSettings | None = None
-    SmartSubtitleSourceSettings: ChannelSmartSubtitleSourceSettings | None = None
-    TeletextSourceSettings: ChannelTeletextSourceSettings | None = None
-
-
-class ChannelAdditionalDestinations(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: OutputLocationRef | None = None
-
-
-class ChannelArchiveGroupSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ArchiveCdnSettings: ChannelArchiveCdnSettings | None = None
-    Destination: OutputLocationRef | None = None
-    RolloverInterval: int | None = None
-
-
-class ChannelArchiveOutputSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerSettings: ArchiveContainerSettings | None = None
-    Extension: str | None = None
-    NameModifier: str | None = None
-
-
-class ChannelAudioOnlyHlsSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioGroupId: str | None = None
-    AudioOnlyImage: InputLocation | None = None
-    AudioTrackType: str | None = None
-    SegmentType: str | None = None
-
-
-class ChannelAv1Settings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AfdSignaling: str | None = None
-    BitDepth: str | None = None
-    Bitrate: int | None = None
-    BufSize: int | None = None
-    ColorSpaceSettings: Av1ColorSpaceSettings | None = None
-    FixedAfd: str | None = None
-    FramerateDenominator: int | None = None
-    FramerateNumerator: int | None = None
-    GopSize: float | None = None
-    GopSizeUnits: str | None = None
-    Level: str | None = None
-    LookAheadRateControl: str | None = None
-    MaxBitrate: int | None = None
-    MinBitrate: int | None = None
-    MinIInterval: int | None = None
-    ParDenominator: int | None = None
-    ParNumerator: int | None = None
-    QvbrQualityLevel: int | None = None
-    RateControlMode: str | None = None
-    SceneChangeDetect: str | None = None
-    SpatialAq: str | None = None
-    TemporalAq: str | None = None
-    TimecodeBurninSettings: ChannelTimecodeBurninSettings | None = None
-    TimecodeInsertion: str | None = None
-
-
-class ChannelAvailBlanking(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailBlankingImage: InputLocation | None = None
-    State: str | None = None
-
-
-class ChannelAvailSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Esam: ChannelEsam | None = None
-    Scte35SpliceInsert: Scte35SpliceInsertTimeSignalAposSettings | None = None
-    Scte35TimeSignalApos: Scte35SpliceInsertTimeSignalAposSettings | None = None
-
-
-class ChannelBlackoutSlate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BlackoutSlateImage: InputLocation | None = None
-    NetworkEndBlackout: str | None = None
-    NetworkEndBlackoutImage: InputLocation | None = None
-    NetworkId: str | None = None
-    State: str | None = None
-
-
-class ChannelColorCorrectionSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GlobalColorCorrections: list[ColorCorrection] | None = None
-
-
-class ChannelFailoverConditionSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioSilenceSettings: AudioSilenceFailoverSettings | None = None
-    InputLossSettings: InputLossFailoverSettings | None = None
-    VideoBlackSettings: VideoBlackFailoverSettings | None = None
-
-
-class ChannelFrameCaptureGroupSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: OutputLocationRef | None = None
-    FrameCaptureCdnSettings: ChannelFrameCaptureCdnSettings | None = None
-
-
-class ChannelFrameCaptureSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CaptureInterval: int | None = None
-    CaptureIntervalUnits: str | None = None
-    TimecodeBurninSettings: ChannelTimecodeBurninSettings | None = None
-
-
-class ChannelH264Settings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdaptiveQuantization: str | None = None
-    AfdSignaling: str | None = None
-    Bitrate: int | None = None
-    BufFillPct: int | None = None
-    BufSize: int | None = None
-    ColorMetadata: str | None = None
-    ColorSpaceSettings: H264ColorSpaceSettings | None = None
-    EntropyEncoding: str | None = None
-    FilterSettings: H264H265FilterSettings | None = None
-    FixedAfd: str | None = None
-    FlickerAq: str | None = None
-    ForceFieldPictures: str | None = None
-    FramerateControl: str | None = None
-    FramerateDenominator: int | None = None
-    FramerateNumerator: int | None = None
-    GopBReference: str | None = None
-    GopClosedCadence: int | None = None
-    GopNumBFrames: int | None = None
-    GopSize: float | None = None
-    GopSizeUnits: str | None = None
-    Level: str | None = None
-    LookAheadRateControl: str | None = None
-    MaxBitrate: int | None = None
-    MinBitrate: int | None = None
-    MinIInterval: int | None = None
-    MinQp: int | None = None
-    NumRefFrames: int | None = None
-    ParControl: str | None = None
-    ParDenominator: int | None = None
-    ParNumerator: int | None = None
-    Profile: str | None = None
-    QualityLevel: str | None = None
-    QvbrQualityLevel: int | None = None
-    RateControlMode: str | None = None
-    ScanType: str | None = None
-    SceneChangeDetect: str | None = None
-    Slices: int | None = None
-    Softness: int | None = None
-    SpatialAq: str | None = None
-    SubgopLength: str | None = None
-    Syntax: str | None = None
-    TemporalAq: str | None = None
-    TimecodeBurninSettings: ChannelTimecodeBurninSettings | None = None
-    TimecodeInsertion: str | None = None
-
-
-class ChannelH265Settings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdaptiveQuantization: str | None = None
-    AfdSignaling: str | None = None
-    AlternativeTransferFunction: str | None = None
-    Bitrate: int | None = None
-    BufSize: int | None = None
-    ColorMetadata: str | None = None
-    ColorSpaceSettings: H265ColorSpaceSettings | None = None
-    Deblocking: str | None = None
-    FilterSettings: H264H265FilterSettings | None = None
-    FixedAfd: str | None = None
-    FlickerAq: str | None = None
-    FramerateDenominator: int | None = None
-    FramerateNumerator: int | None = None
-    GopBReference: str | None = None
-    GopClosedCadence: int | None = None
-    GopNumBFrames: int | None = None
-    GopSize: float | None = None
-    GopSizeUnits: str | None = None
-    Level: str | None = None
-    LookAheadRateControl: str | None = None
-    MaxBitrate: int | None = None
-    MinBitrate: int | None = None
-    MinIInterval: int | None = None
-    MinQp: int | None = None
-    MvOverPictureBoundaries: str | None = None
-    MvTemporalPredictor: str | None = None
-    ParDenominator: int | None = None
-    ParNumerator: int | None = None
-    Profile: str | None = None
-    QvbrQualityLevel: int | None = None
-    RateControlMode: str | None = None
-    ScanType: str | None = None
-    SceneChangeDetect: str | None = None
-    Slices: int | None = None
-    SubgopLength: str | None = None
-    Tier: str | None = None
-    TileHeight: int | None = None
-    TilePadding: str | None = None
-    TileWidth: int | None = None
-    TimecodeBurninSettings: ChannelTimecodeBurninSettings | None = None
-    TimecodeInsertion: str | None = None
-    TreeblockSize: str | None = None
-
-
-class ChannelHlsCdnSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HlsAkamaiSettings: ChannelHlsAkamaiSettings | None = None
-    HlsBasicPutSettings: ChannelHlsBasicPutSettings | None = None
-    HlsMediaStoreSettings: ChannelHlsMediaStoreSettings | None = None
-    HlsS3Settings: ArchiveFrameCaptureHlsS3Settings | None = None
-    HlsWebdavSettings: ChannelHlsWebdavSettings | None = None
-
-
-class ChannelHlsSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioOnlyHlsSettings: ChannelAudioOnlyHlsSettings | None = None
-    Fmp4HlsSettings: ChannelFmp4HlsSettings | None = None
-    FrameCaptureHlsSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    StandardHlsSettings: ChannelStandardHlsSettings | None = None
-
-
-class ChannelInputLossBehavior(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BlackFrameMsec: int | None = None
-    InputLossImageColor: str | None = None
-    InputLossImageSlate: InputLocation | None = None
-    InputLossImageType: str | None = None
-    RepeatFrameMsec: int | None = None
-
-
-class ChannelLinkedChannelSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FollowerChannelSettings: ChannelFollowerChannelSettings | None = None
-    PrimaryChannelSettings: ChannelPrimaryChannelSettings | None = None
-
-
-class ChannelMediaConnectRouterOutputSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectedRouterInputs: MediaConnectRouterOutputConnectionMap | None = None
-    ContainerSettings: UdpMediaConnectRouterContainerSettings | None = None
-    Destination: OutputLocationRef | None = None
-
-
-class ChannelMotionGraphicsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MotionGraphicsInsertion: str | None = None
-    MotionGraphicsSettings: ChannelMotionGraphicsSettings | None = None
-
-
-class ChannelMpeg2Settings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdaptiveQuantization: str | None = None
-    AfdSignaling: str | None = None
-    ColorMetadata: str | None = None
-    ColorSpace: str | None = None
-    DisplayAspectRatio: str | None = None
-    FilterSettings: Mpeg2FilterSettings | None = None
-    FixedAfd: str | None = None
-    FramerateDenominator: int | None = None
-    FramerateNumerator: int | None = None
-    GopClosedCadence: int | None = None
-    GopNumBFrames: int | None = None
-    GopSize: float | None = None
-    GopSizeUnits: str | None = None
-    ScanType: str | None = None
-    SubgopLength: str | None = None
-    TimecodeBurninSettings: ChannelTimecodeBurninSettings | None = None
-    TimecodeInsertion: str | None = None
-
-
-class ChannelMsSmoothGroupSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AcquisitionPointId: str | None = None
-    AudioOnlyTimecodeControl: str | None = None
-    CertificateMode: str | None = None
-    ConnectionRetryInterval: int | None = None
-    Destination: OutputLocationRef | None = None
-    EventId: str | None = None
-    EventIdMode: str | None = None
-    EventStopBehavior: str | None = None
-    FilecacheDuration: int | None = None
-    FragmentLength: int | None = None
-    InputLossAction: str | None = None
-    NumRetries: int | None = None
-    RestartDelay: int | None = None
-    SegmentationMode: str | None = None
-    SendDelayMs: int | None = None
-    SparseTrackType: str | None = None
-    StreamManifestBehavior: str | None = None
-    TimestampOffset: str | None = None
-    TimestampOffsetMode: str | None = None
-
-
-class ChannelMultiplexOutputSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerSettings: MultiplexContainerSettings | None = None
-    Destination: OutputLocationRef | None = None
-
-
-class ChannelNielsenWatermarksSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NielsenCbetSettings: NielsenCBET | None = None
-    NielsenDistributionType: str | None = None
-    NielsenNaesIiNwSettings: NielsenNaesIiNwOnlySettings | None = None
-    NielsenNwOnlySettings: NielsenNaesIiNwOnlySettings | None = None
-
-
-class ChannelRemixSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChannelMappings: list[AudioChannelMapping] | None = None
-    ChannelsIn: int | None = None
-    ChannelsOut: int | None = None
-
-
-class ChannelRtmpOutputSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateMode: str | None = None
-    ConnectionRetryInterval: int | None = None
-    Destination: OutputLocationRef | None = None
-    NumRetries: int | None = None
-
-
-class ChannelSrtOutputSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BufferMsec: int | None = None
-    ContainerSettings: UdpMediaConnectRouterContainerSettings | None = None
-    Destination: OutputLocationRef | None = None
-    EncryptionType: str | None = None
-    Latency: int | None = None
-
-
-class ChannelStaticKeySettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KeyProviderServer: InputLocation | None = None
-    StaticKeyValue: str | None = None
-
-
-class ChannelTtmlDestinationSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Position: TextCaptionPositionSettings | None = None
-    StyleControl: str | None = None
-
-
-class ChannelUdpOutputSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BufferMsec: int | None = None
-    ContainerSettings: UdpMediaConnectRouterContainerSettings | None = None
-    Destination: OutputLocationRef | None = None
-    FecOutputSettings: ChannelFecOutputSettings | None = None
-
-
-class ChannelVideoSelector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColorSpace: str | None = None
-    ColorSpaceSettings: VideoSelectorColorSpaceSettings | None = None
-    ColorSpaceUsage: str | None = None
-    SelectorSettings: VideoSelectorSettings | None = None
-
-
-class ChannelWebvttDestinationSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Position: TextCaptionPositionSettings | None = None
-    StyleControl: str | None = None
-
-
-class CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalDestinationsAlternateDestinations: list[OutputLocationRef] | None = None
-    AlternateDestination: OutputLocationRef | None = None
-    CustomProfile: AbWatermarkingCustomProfile | None = None
-    License: str | None = None
-    OperatorId: int | None = None
-    PolyPeriod: int | None = None
-    Profile: str | None = None
-    WatermarkIdLength: str | None = None
-
-
-class CmafIngestWatermarkingSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CmafIngestAbWatermarkerIrdetoSettings: (
-        CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings | None
-    ) = None
-
-
-class FailoverCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FailoverConditionSettings: ChannelFailoverConditionSettings | None = None
-
-
-class MediaPackageV2WatermarkingSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MediaPackageV2AbWatermarkerIrdetoSettings: (
-        CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings | None
-    ) = None
-
-
-class OutputDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str | None = None
-    LogicalInterfaceNames: list[str] | None = None
-    MediaConnectRouterSettings: list[MediaConnectRouterOutputDestinationSettings] | None = None
-    MediaPackageSettings: list[MediaPackageOutputDestinationSettings] | None = None
-    MultiplexSettings: MultiplexProgramChannelDestinationSettings | None = None
-    Settings: list[OutputDestinationSettings] | None = None
-    SrtSettings: list[SrtOutputDestinationSettings] | None = None
-
-
-class VideoCodecSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Av1Settings: ChannelAv1Settings | None = None
-    FrameCaptureSettings: ChannelFrameCaptureSettings | None = None
-    H264Settings: ChannelH264Settings | None = None
-    H265Settings: ChannelH265Settings | None = None
-    Mpeg2Settings: ChannelMpeg2Settings | None = None
-
-
-class VideoDescription(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Border: int | None = None
-    CodecSettings: VideoCodecSettings | None = None
-    CropRectangle: VideoPositionRectangle | None = None
-    Height: int | None = None
-    Name: str | None = None
-    OutputPositionRectangle: VideoPositionRectangle | None = None
-    RespondToAfd: str | None = None
-    ScalingBehavior: str | None = None
-    Sharpness: int | None = None
-    Width: int | None = None
-
-
-class AudioPreMixerSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioNormalizationSettings: ChannelAudioNormalizationSettings | None = None
-    Channels: int | None = None
-    GainDb: float | None = None
-    RemixSettings: ChannelRemixSettings | None = None
-
-
-class AudioTrack(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PremixSettings: AudioPreMixerSettings | None = None
-    Track: int | None = None
-
-
-class AudioWatermarkSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NielsenWatermarksSettings: ChannelNielsenWatermarksSettings | None = None
-
-
-class CaptionDestinationSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AribDestinationSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    BurnInDestinationSettings: BurnInDvbSubDestinationSettings | None = None
-    DvbSubDestinationSettings: BurnInDvbSubDestinationSettings | None = None
-    EbuTtDDestinationSettings: ChannelEbuTtDDestinationSettings | None = None
-    EmbeddedDestinationSettings: dict[str, Any] | str | None = None
-    EmbeddedPlusScte20DestinationSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = (
-        None
-    )
-    RtmpCaptionInfoDestinationSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Scte20PlusEmbeddedDestinationSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = (
-        None
-    )
-    Scte27DestinationSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SmpteTtDestinationSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TeletextDestinationSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TtmlDestinationSettings: ChannelTtmlDestinationSettings | None = None
-    WebvttDestinationSettings: ChannelWebvttDestinationSettings | None = None
-
-
-class CaptionSelector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LanguageCode: str | None = None
-    Name: str | None = None
-    SelectorSettings: CaptionSelectorSettings | None = None
-
-
-class ChannelAudioTrackSelection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DolbyEDecode: AudioDolbyEDecode | None = None
-    Tracks: list[AudioTrack] | None = None
-
-
-class ChannelAutomaticInputFailoverSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ErrorClearTimeMsec: int | None = None
-    FailoverConditions: list[FailoverCondition] | None = None
-    InputPreference: str | None = None
-    SecondaryInputId: str | None = None
-
-
-class ChannelAvailConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailSettings: ChannelAvailSettings | None = None
-    Scte35SegmentationScope: str | None = None
-
-
-class ChannelCmafIngestGroupSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalDestinations: list[ChannelAdditionalDestinations] | None = None
-    CaptionLanguageMappings: list[CmafIngestCaptionLanguageMapping] | None = None
-    Destination: OutputLocationRef | None = None
-    Id3Behavior: str | None = None
-    Id3NameModifier: str | None = None
-    KlvBehavior: str | None = None
-    KlvNameModifier: str | None = None
-    NielsenId3Behavior: str | None = None
-    NielsenId3NameModifier: str | None = None
-    Scte35NameModifier: str | None = None
-    Scte35Type: str | None = None
-    SegmentLength: int | None = None
-    SegmentLengthUnits: str | None = None
-    SendDelayMs: int | None = None
-    TimedMetadataId3Frame: str | None = None
-    TimedMetadataId3Period: int | None = None
-    TimedMetadataPassthrough: str | None = None
-    WatermarkingSettings: CmafIngestWatermarkingSettings | None = None
-
-
-class ChannelGlobalConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InitialAudioGain: int | None = None
-    InputEndAction: str | None = None
-    InputLossBehavior: ChannelInputLossBehavior | None = None
-    OutputLockingMode: str | None = None
-    OutputLockingSettings: ChannelOutputLockingSettings | None = None
-    OutputTimingSource: str | None = None
-    SupportLowFramerateInputs: str | None = None
-
-
-class ChannelHlsOutputSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    H265PackagingType: str | None = None
-    HlsSettings: ChannelHlsSettings | None = None
-    NameModifier: str | None = None
-    SegmentModifier: str | None = None
-
-
-class ChannelKeyProviderSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StaticKeySettings: ChannelStaticKeySettings | None = None
-
-
-class ChannelOutputSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ArchiveOutputSettings: ChannelArchiveOutputSettings | None = None
-    CmafIngestOutputSettings: CmafIngestFrameCaptureOutputSettings | None = None
-    FrameCaptureOutputSettings: CmafIngestFrameCaptureOutputSettings | None = None
-    HlsOutputSettings: ChannelHlsOutputSettings | None = None
-    MediaConnectRouterOutputSettings: ChannelMediaConnectRouterOutputSettings | None = None
-    MediaPackageOutputSettings: dict[str, Any] | str | None = None
-    MsSmoothOutputSettings: ChannelMsSmoothOutputSettings | None = None
-    MultiplexOutputSettings: ChannelMultiplexOutputSettings | None = None
-    RtmpOutputSettings: ChannelRtmpOutputSettings | None = None
-    SrtOutputSettings: ChannelSrtOutputSettings | None = None
-    UdpOutputSettings: ChannelUdpOutputSettings | None = None
-
-
-class MediaPackageV2GroupSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalDestinations: list[ChannelAdditionalDestinations] | None = None
-    CaptionLanguageMappings: list[CaptionLanguageMapping] | None = None
-    Id3Behavior: str | None = None
-    KlvBehavior: str | None = None
-    NielsenId3Behavior: str | None = None
-    Scte35Type: str | None = None
-    SegmentLength: int | None = None
-    SegmentLengthUnits: str | None = None
-    TimedMetadataId3Frame: str | None = None
-    TimedMetadataId3Period: int | None = None
-    TimedMetadataPassthrough: str | None = None
-    WatermarkingSettings: MediaPackageV2WatermarkingSettings | None = None
-
-
-class Output(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioDescriptionNames: list[str] | None = None
-    CaptionDescriptionNames: list[str] | None = None
-    OutputName: str | None = None
-    OutputSettings: ChannelOutputSettings | None = None
-    VideoDescriptionName: str | None = None
-
-
-class AudioDescription(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioDashRoles: list[str] | None = None
-    AudioNormalizationSettings: ChannelAudioNormalizationSettings | None = None
-    AudioSelectorName: str | None = None
-    AudioType: str | None = None
-    AudioTypeControl: str | None = None
-    AudioWatermarkingSettings: AudioWatermarkSettings | None = None
-    CodecSettings: AudioCodecSettings | None = None
-    DvbDashAccessibility: str | None = None
-    LanguageCode: str | None = None
-    LanguageCodeControl: str | None = None
-    Name: str | None = None
-    RemixSettings: ChannelRemixSettings | None = None
-    StreamName: str | None = None
-
-
-class AudioPid(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DolbyEDecode: AudioDolbyEDecode | None = None
-    Pid: int | None = None
-    PremixSettings: AudioPreMixerSettings | None = None
-
-
-class CaptionDescription(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Accessibility: str | None = None
-    CaptionDashRoles: list[str] | None = None
-    CaptionSelectorName: str | None = None
-    DestinationSettings: CaptionDestinationSettings | None = None
-    DvbDashAccessibility: str | None = None
-    LanguageCode: str | None = None
-    LanguageDescription: str | None = None
-    Name: str | None = None
-
-
-class ChannelAudioPidSelection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Pid: int | None = None
-    Pids: list[AudioPid] | None = None
-
-
-class ChannelHlsGroupSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdMarkers: list[str] | None = None
-    BaseUrlContent: str | None = None
-    BaseUrlContent1: str | None = None
-    BaseUrlManifest: str | None = None
-    BaseUrlManifest1: str | None = None
-    CaptionLanguageMappings: list[CaptionLanguageMapping] | None = None
-    CaptionLanguageSetting: str | None = None
-    ClientCache: str | None = None
-    CodecSpecification: str | None = None
-    ConstantIv: str | None = None
-    Destination: OutputLocationRef | None = None
-    DirectoryStructure: str | None = None
-    DiscontinuityTags: str | None = None
-    EncryptionType: str | None = None
-    HlsCdnSettings: ChannelHlsCdnSettings | None = None
-    HlsId3SegmentTagging: str | None = None
-    IFrameOnlyPlaylists: str | None = None
-    IncompleteSegmentBehavior: str | None = None
-    IndexNSegments: int | None = None
-    InputLossAction: str | None = None
-    IvInManifest: str | None = None
-    IvSource: str | None = None
-    KeepSegments: int | None = None
-    KeyFormat: str | None = None
-    KeyFormatVersions: str | None = None
-    KeyProviderSettings: ChannelKeyProviderSettings | None = None
-    ManifestCompression: str | None = None
-    ManifestDurationFormat: str | None = None
-    MinSegmentLength: int | None = None
-    Mode: str | None = None
-    OutputSelection: str | None = None
-    ProgramDateTime: str | None = None
-    ProgramDateTimeClock: str | None = None
-    ProgramDateTimePeriod: int | None = None
-    RedundantManifest: str | None = None
-    SegmentLength: int | None = None
-    SegmentationMode: str | None = None
-    SegmentsPerSubdirectory: int | None = None
-    StreamInfResolution: str | None = None
-    TimedMetadataId3Frame: str | None = None
-    TimedMetadataId3Period: int | None = None
-    TimestampDeltaMilliseconds: int | None = None
-    TsFileMode: str | None = None
-
-
-class ChannelMediaPackageGroupSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: OutputLocationRef | None = None
-    MediapackageV2GroupSettings: MediaPackageV2GroupSettings | None = None
-
-
-class ChannelOutputGroupSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ArchiveGroupSettings: ChannelArchiveGroupSettings | None = None
-    CmafIngestGroupSettings: ChannelCmafIngestGroupSettings | None = None
-    FrameCaptureGroupSettings: ChannelFrameCaptureGroupSettings | None = None
-    HlsGroupSettings: ChannelHlsGroupSettings | None = None
-    MediaConnectRouterGroupSettings: ChannelMediaConnectRouterGroupSettings | None = None
-    MediaPackageGroupSettings: ChannelMediaPackageGroupSettings | None = None
-    MsSmoothGroupSettings: ChannelMsSmoothGroupSettings | None = None
-    MultiplexGroupSettings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RtmpGroupSettings: ChannelRtmpGroupSettings | None = None
-    SrtGroupSettings: ChannelSrtGroupSettings | None = None
-    UdpGroupSettings: ChannelUdpGroupSettings | None = None
-
-
-class OutputGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    OutputGroupSettings: ChannelOutputGroupSettings | None = None
-    Outputs: list[Output] | None = None
-
-
-class AudioSelectorSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioHlsRenditionSelection: ChannelAudioHlsRenditionSelection | None = None
-    AudioLanguageSelection: ChannelAudioLanguageSelection | None = None
-    AudioPidSelection: ChannelAudioPidSelection | None = None
-    AudioTrackSelection: ChannelAudioTrackSelection | None = None
-
-
-class ChannelEncoderSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioDescriptions: list[AudioDescription] | None = None
-    AvailBlanking: ChannelAvailBlanking | None = None
-    AvailConfiguration: ChannelAvailConfiguration | None = None
-    BlackoutSlate: ChannelBlackoutSlate | None = None
-    CaptionDescriptions: list[CaptionDescription] | None = None
-    ColorCorrectionSettings: ChannelColorCorrectionSettings | None = None
-    FeatureActivations: ChannelFeatureActivations | None = None
-    GlobalConfiguration: ChannelGlobalConfiguration | None = None
-    MotionGraphicsConfiguration: ChannelMotionGraphicsConfiguration | None = None
-    NielsenConfiguration: ChannelNielsenConfiguration | None = None
-    OutputGroups: list[OutputGroup] | None = None
-    ThumbnailConfiguration: ChannelThumbnailConfiguration | None = None
-    TimecodeConfig: ChannelTimecodeConfig | None = None
-    VideoDescriptions: list[VideoDescription] | None = None
-
-
-class AudioSelector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    SelectorSettings: AudioSelectorSettings | None = None
-
-
-class ChannelInputSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioSelectors: list[AudioSelector] | None = None
-    CaptionSelectors: list[CaptionSelector] | None = None
-    DeblockFilter: str | None = None
-    DenoiseFilter: str | None = None
-    FilterStrength: int | None = None
-    InputFilter: str | None = None
-    NetworkInputSettings: ChannelNetworkInputSettings | None = None
-    Scte35Pid: int | None = None
-    Smpte2038DataPreference: str | None = None
-    SourceEndBehavior: str | None = None
-    VideoSelector: ChannelVideoSelector | None = None
-
-
-class InputAttachment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutomaticInputFailoverSettings: ChannelAutomaticInputFailoverSettings | None = None
-    InputAttachmentName: str | None = None
-    InputId: str | None = None
-    InputSettings: ChannelInputSettings | None = None
-    LogicalInterfaceNames: list[str] | None = None
-
-
-class ChannelProps(DeferredModel):
-    AnywhereSettings: ChannelAnywhereSettings | None = None
-    CdiInputSpecification: ChannelCdiInputSpecification | None = None
-    ChannelClass: str | None = None
-    ChannelEngineVersion: ChannelEngineVersionRequest | None = None
-    ChannelSecurityGroups: list[str] | None = None
-    Destinations: list[OutputDestination] | None = None
-    DryRun: bool | None = None
-    EncoderSettings: ChannelEncoderSettings | None = None
-    InferenceSettings: ChannelInferenceSettings | None = None
-    InputAttachments: list[InputAttachment] | None = None
-    InputSpecification: ChannelInputSpecification | None = None
-    LinkedChannelSettings: ChannelLinkedChannelSettings | None = None
-    LogLevel: str | None = None
-    Maintenance: MaintenanceCreateSettings | None = None
-    Name: str | None = None
-    RoleArn: str | None = None
-    Tags: dict[str, Any] | str | None = None
-    Vpc: VpcOutputSettings | None = None
-
+# The pydantic models live in _channel_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_channel_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AbWatermarkingCustomProfile",
+        "ArchiveContainerSettings",
+        "ArchiveFrameCaptureHlsS3Settings",
+        "AudioChannelMapping",
+        "AudioCodecSettings",
+        "AudioDescription",
+        "AudioDolbyEDecode",
+        "AudioFeedInput",
+        "AudioPid",
+        "AudioPreMixerSettings",
+        "AudioSelector",
+        "AudioSelectorSettings",
+        "AudioSilenceFailoverSettings",
+        "AudioTrack",
+        "AudioWatermarkSettings",
+        "Av1ColorSpaceSettings",
+        "BurnInDvbSubDestinationSettings",
+        "CaptionDescription",
+        "CaptionDestinationSettings",
+        "CaptionLanguageMapping",
+        "CaptionRectangle",
+        "CaptionSelector",
+        "CaptionSelectorSettings",
+        "ChannelAacSettings",
+        "ChannelAc3Settings",
+        "ChannelAdditionalDestinations",
+        "ChannelAncillarySourceSettings",
+        "ChannelAnywhereSettings",
+        "ChannelArchiveCdnSettings",
+        "ChannelArchiveGroupSettings",
+        "ChannelArchiveOutputSettings",
+        "ChannelAttributes",
+        "ChannelAudioHlsRenditionSelection",
+        "ChannelAudioLanguageSelection",
+        "ChannelAudioNormalizationSettings",
+        "ChannelAudioOnlyHlsSettings",
+        "ChannelAudioPidSelection",
+        "ChannelAudioTrackSelection",
+        "ChannelAutomaticInputFailoverSettings",
+        "ChannelAv1Settings",
+        "ChannelAvailBlanking",
+        "ChannelAvailConfiguration",
+        "ChannelAvailSettings",
+        "ChannelBandwidthReductionFilterSettings",
+        "ChannelBlackoutSlate",
+        "ChannelCdiInputSpecification",
+        "ChannelCmafIngestGroupSettings",
+        "ChannelColorCorrectionSettings",
+        "ChannelDisabledLockingSettings",
+        "ChannelDvbNitSettings",
+        "ChannelDvbSdtSettings",
+        "ChannelDvbTdtSettings",
+        "ChannelEac3AtmosSettings",
+        "ChannelEac3Settings",
+        "ChannelEbuTtDDestinationSettings",
+        "ChannelEmbeddedSourceSettings",
+        "ChannelEncoderSettings",
+        "ChannelEngineVersionRequest",
+        "ChannelEpochLockingSettings",
+        "ChannelEsam",
+        "ChannelFailoverConditionSettings",
+        "ChannelFeatureActivations",
+        "ChannelFecOutputSettings",
+        "ChannelFmp4HlsSettings",
+        "ChannelFollowerChannelSettings",
+        "ChannelFrameCaptureCdnSettings",
+        "ChannelFrameCaptureGroupSettings",
+        "ChannelFrameCaptureSettings",
+        "ChannelGlobalConfiguration",
+        "ChannelH264Settings",
+        "ChannelH265Settings",
+        "ChannelHdr10Settings",
+        "ChannelHlsAkamaiSettings",
+        "ChannelHlsBasicPutSettings",
+        "ChannelHlsCdnSettings",
+        "ChannelHlsGroupSettings",
+        "ChannelHlsInputSettings",
+        "ChannelHlsMediaStoreSettings",
+        "ChannelHlsOutputSettings",
+        "ChannelHlsSettings",
+        "ChannelHlsWebdavSettings",
+        "ChannelInferenceSettings",
+        "ChannelInputLossBehavior",
+        "ChannelInputSettings",
+        "ChannelInputSpecification",
+        "ChannelKeyProviderSettings",
+        "ChannelLinkedChannelSettings",
+        "ChannelM2tsSettings",
+        "ChannelM3u8Settings",
+        "ChannelMediaConnectRouterGroupSettings",
+        "ChannelMediaConnectRouterOutputSettings",
+        "ChannelMediaPackageGroupSettings",
+        "ChannelMotionGraphicsConfiguration",
+        "ChannelMotionGraphicsSettings",
+        "ChannelMp2Settings",
+        "ChannelMpeg2Settings",
+        "ChannelMsSmoothGroupSettings",
+        "ChannelMsSmoothOutputSettings",
+        "ChannelMulticastInputSettings",
+        "ChannelMultiplexM2tsSettings",
+        "ChannelMultiplexOutputSettings",
+        "ChannelNetworkInputSettings",
+        "ChannelNielsenConfiguration",
+        "ChannelNielsenWatermarksSettings",
+        "ChannelOutputGroupSettings",
+        "ChannelOutputLockingSettings",
+        "ChannelOutputSettings",
+        "ChannelPrimaryChannelSettings",
+        "ChannelProps",
+        "ChannelRemixSettings",
+        "ChannelRtmpGroupSettings",
+        "ChannelRtmpOutputSettings",
+        "ChannelScte20SourceSettings",
+        "ChannelSmartSubtitleSourceSettings",
+        "ChannelSrtGroupSettings",
+        "ChannelSrtOutputSettings",
+        "ChannelStandardHlsSettings",
+        "ChannelStaticKeySettings",
+        "ChannelTeletextSourceSettings",
+        "ChannelTemporalFilterSettings",
+        "ChannelThumbnailConfiguration",
+        "ChannelTimecodeBurninSettings",
+        "ChannelTimecodeConfig",
+        "ChannelTtmlDestinationSettings",
+        "ChannelUdpGroupSettings",
+        "ChannelUdpOutputSettings",
+        "ChannelVideoSelector",
+        "ChannelVideoSelectorPid",
+        "ChannelVideoSelectorProgramId",
+        "ChannelWavSettings",
+        "ChannelWebvttDestinationSettings",
+        "CmafIngestCaptionLanguageMapping",
+        "CmafIngestFrameCaptureOutputSettings",
+        "CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings",
+        "CmafIngestWatermarkingSettings",
+        "ColorCorrection",
+        "EmbeddedCaptionPositionSettings",
+        "FailoverCondition",
+        "H264ColorSpaceSettings",
+        "H264H265FilterSettings",
+        "H265ColorSpaceSettings",
+        "InputAttachment",
+        "InputChannelLevel",
+        "InputLocation",
+        "InputLossFailoverSettings",
+        "MaintenanceCreateSettings",
+        "MediaConnectRouterOutputConnectionMap",
+        "MediaConnectRouterOutputDestinationSettings",
+        "MediaPackageOutputDestinationSettings",
+        "MediaPackageV2DestinationSettings",
+        "MediaPackageV2GroupSettings",
+        "MediaPackageV2WatermarkingSettings",
+        "Mpeg2FilterSettings",
+        "MultiplexContainerSettings",
+        "MultiplexProgramChannelDestinationSettings",
+        "NielsenCBET",
+        "NielsenNaesIiNwOnlySettings",
+        "Output",
+        "OutputDestination",
+        "OutputDestinationSettings",
+        "OutputGroup",
+        "OutputLocationRef",
+        "Scte27DvbSubSourceSettings",
+        "Scte35SpliceInsertTimeSignalAposSettings",
+        "SrtOutputDestinationSettings",
+        "TextCaptionPositionSettings",
+        "UdpMediaConnectRouterContainerSettings",
+        "VideoBlackFailoverSettings",
+        "VideoCodecSettings",
+        "VideoDescription",
+        "VideoPositionRectangle",
+        "VideoSelectorColorSpaceSettings",
+        "VideoSelectorSettings",
+        "VpcOutputSettings",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -6488,8 +4910,10 @@ class Channel(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ChannelProps
-    attributes_model: ClassVar[type[BaseModel]] = ChannelAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ChannelProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ChannelAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._channel_placement_group_models import (
+        ChannelPlacementGroupAttributes as ChannelPlacementGroupAttributes,
+        ChannelPlacementGroupProps as ChannelPlacementGroupProps,
+        ChannelPlacementGroupTags as ChannelPlacementGroupTags,
+    )
 
 __all__ = [
     "ChannelPlacementGroup",
@@ -23,32 +31,21 @@ __all__ = [
     "ChannelPlacementGroupTagsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _channel_placement_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_channel_placement_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ChannelPlacementGroupAttributes",
+        "ChannelPlacementGroupProps",
+        "ChannelPlacementGroupTags",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ChannelPlacementGroupTags(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class ChannelPlacementGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    Channels: list[str] | None = None
-    Id: str | None = None
-    State: (
-        Literal["UNASSIGNED", "ASSIGNING", "ASSIGNED", "DELETING", "DELETED", "UNASSIGNING"] | None
-    ) = None
-
-
-class ChannelPlacementGroupProps(DeferredModel):
-    ClusterId: str | None = None
-    Name: str | None = None
-    Nodes: list[str] | None = None
-    Tags: list[ChannelPlacementGroupTags] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -124,8 +121,12 @@ class ChannelPlacementGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ChannelPlacementGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = ChannelPlacementGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ChannelPlacementGroupProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ChannelPlacementGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,21 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cloud_watch_alarm_template_models import (
+        CloudWatchAlarmTemplateAttributes as CloudWatchAlarmTemplateAttributes,
+        CloudWatchAlarmTemplateProps as CloudWatchAlarmTemplateProps,
+    )
 
 __all__ = [
     "CloudWatchAlarmTemplate",
@@ -21,48 +28,20 @@ __all__ = [
     "CloudWatchAlarmTemplateProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _cloud_watch_alarm_template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cloud_watch_alarm_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CloudWatchAlarmTemplateAttributes",
+        "CloudWatchAlarmTemplateProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CloudWatchAlarmTemplateProps(DeferredModel):
-    ComparisonOperator: Literal[
-        "GreaterThanOrEqualToThreshold",
-        "GreaterThanThreshold",
-        "LessThanThreshold",
-        "LessThanOrEqualToThreshold",
-    ]
-    DatapointsToAlarm: float | None = None
-    Description: str | None = None
-    EvaluationPeriods: float
-    GroupIdentifier: str | None = None
-    MetricName: str
-    Name: str
-    Period: float
-    Statistic: Literal["SampleCount", "Average", "Sum", "Minimum", "Maximum"]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TargetResourceType: Literal[
-        "CLOUDFRONT_DISTRIBUTION",
-        "MEDIALIVE_MULTIPLEX",
-        "MEDIALIVE_CHANNEL",
-        "MEDIALIVE_INPUT_DEVICE",
-        "MEDIAPACKAGE_CHANNEL",
-        "MEDIAPACKAGE_ORIGIN_ENDPOINT",
-        "MEDIACONNECT_FLOW",
-        "MEDIATAILOR_PLAYBACK_CONFIGURATION",
-        "S3_BUCKET",
-    ]
-    Threshold: float
-    TreatMissingData: Literal["notBreaching", "breaching", "ignore", "missing"]
-
-
-class CloudWatchAlarmTemplateAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    GroupId: str | None = None
-    Id: str | None = None
-    Identifier: str | None = None
-    ModifiedAt: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -192,8 +171,12 @@ class CloudWatchAlarmTemplate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CloudWatchAlarmTemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = CloudWatchAlarmTemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CloudWatchAlarmTemplateProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CloudWatchAlarmTemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

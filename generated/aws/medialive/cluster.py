@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cluster_models import (
+        ClusterAttributes as ClusterAttributes,
+        ClusterNetworkSettings as ClusterNetworkSettings,
+        ClusterProps as ClusterProps,
+        ClusterTags as ClusterTags,
+        InterfaceMapping as InterfaceMapping,
+        InterfaceNetworkMapping as InterfaceNetworkMapping,
+    )
 
 __all__ = [
     "Cluster",
@@ -29,55 +40,24 @@ __all__ = [
     "InterfaceNetworkMappingDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _cluster_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cluster_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ClusterAttributes",
+        "ClusterNetworkSettings",
+        "ClusterProps",
+        "ClusterTags",
+        "InterfaceMapping",
+        "InterfaceNetworkMapping",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ClusterTags(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class InterfaceMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogicalInterfaceName: str | None = None
-    NetworkId: str | None = None
-
-
-class InterfaceNetworkMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogicalInterfaceName: str | None = None
-    NetworkId: str | None = None
-
-
-class ClusterAttributes(DeferredModel):
-    Arn: str | None = None
-    ChannelIds: list[str] | None = None
-    Id: str | None = None
-    State: Literal["CREATING", "CREATE_FAILED", "ACTIVE", "DELETING", "DELETED"] | None = None
-
-
-class ClusterNetworkSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultRoute: str | None = None
-    InterfaceMappings: list[InterfaceMapping] | None = None
-
-
-class ClusterProps(DeferredModel):
-    ClusterType: Literal["ON_PREMISES", "OUTPOSTS_RACK", "OUTPOSTS_SERVER", "EC2"] | None = None
-    InstanceRoleArn: str | None = None
-    Name: str | None = None
-    NetworkSettings: ClusterNetworkSettings | None = None
-    Tags: list[ClusterTags] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -212,8 +192,10 @@ class Cluster(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ClusterProps
-    attributes_model: ClassVar[type[BaseModel]] = ClusterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ClusterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ClusterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,22 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._event_bridge_rule_template_models import (
+        EventBridgeRuleTemplateAttributes as EventBridgeRuleTemplateAttributes,
+        EventBridgeRuleTemplateProps as EventBridgeRuleTemplateProps,
+        EventBridgeRuleTemplateTarget as EventBridgeRuleTemplateTarget,
+    )
 
 __all__ = [
     "EventBridgeRuleTemplate",
@@ -23,47 +31,21 @@ __all__ = [
     "EventBridgeRuleTemplateTargetDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _event_bridge_rule_template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_event_bridge_rule_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EventBridgeRuleTemplateAttributes",
+        "EventBridgeRuleTemplateProps",
+        "EventBridgeRuleTemplateTarget",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EventBridgeRuleTemplateTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-
-
-class EventBridgeRuleTemplateAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    GroupId: str | None = None
-    Id: str | None = None
-    Identifier: str | None = None
-    ModifiedAt: str | None = None
-
-
-class EventBridgeRuleTemplateProps(DeferredModel):
-    Description: str | None = None
-    EventTargets: list[EventBridgeRuleTemplateTarget] | None = None
-    EventType: Literal[
-        "MEDIALIVE_MULTIPLEX_ALERT",
-        "MEDIALIVE_MULTIPLEX_STATE_CHANGE",
-        "MEDIALIVE_CHANNEL_ALERT",
-        "MEDIALIVE_CHANNEL_INPUT_CHANGE",
-        "MEDIALIVE_CHANNEL_STATE_CHANGE",
-        "MEDIAPACKAGE_INPUT_NOTIFICATION",
-        "MEDIAPACKAGE_KEY_PROVIDER_NOTIFICATION",
-        "MEDIAPACKAGE_HARVEST_JOB_NOTIFICATION",
-        "SIGNAL_MAP_ACTIVE_ALARM",
-        "MEDIACONNECT_ALERT",
-        "MEDIACONNECT_SOURCE_HEALTH",
-        "MEDIACONNECT_OUTPUT_HEALTH",
-        "MEDIACONNECT_FLOW_STATUS_CHANGE",
-    ]
-    GroupIdentifier: str | None = None
-    Name: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -172,8 +154,12 @@ class EventBridgeRuleTemplate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EventBridgeRuleTemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = EventBridgeRuleTemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EventBridgeRuleTemplateProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EventBridgeRuleTemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

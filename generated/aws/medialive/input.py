@@ -8,12 +8,46 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._input_models import (
+        InputAttributes as InputAttributes,
+        InputDestination as InputDestination,
+        InputDestinationRoute as InputDestinationRoute,
+        InputDestinationVpc as InputDestinationVpc,
+        InputDeviceSettings as InputDeviceSettings,
+        InputMulticastSettings as InputMulticastSettings,
+        InputProps as InputProps,
+        InputRequestDestinationRoute as InputRequestDestinationRoute,
+        InputRouterSettings as InputRouterSettings,
+        InputSdpLocation as InputSdpLocation,
+        InputSmpte2110ReceiverGroupSettings as InputSmpte2110ReceiverGroupSettings,
+        InputSource as InputSource,
+        InputSrtListenerSettings as InputSrtListenerSettings,
+        InputSrtSettings as InputSrtSettings,
+        InputVpcRequest as InputVpcRequest,
+        MediaConnectFlow as MediaConnectFlow,
+        MulticastSource as MulticastSource,
+        MulticastSourceCreateRequest as MulticastSourceCreateRequest,
+        MulticastSourceUpdateRequest as MulticastSourceUpdateRequest,
+        RouterDestinationSettings as RouterDestinationSettings,
+        Smpte2110ReceiverGroup as Smpte2110ReceiverGroup,
+        Smpte2110ReceiverGroupSdpSettings as Smpte2110ReceiverGroupSdpSettings,
+        SrtCallerDecryption as SrtCallerDecryption,
+        SrtCallerDecryptionRequest as SrtCallerDecryptionRequest,
+        SrtCallerSource as SrtCallerSource,
+        SrtCallerSourceRequest as SrtCallerSourceRequest,
+        SrtListenerDecryption as SrtListenerDecryption,
+        SrtListenerDecryptionRequest as SrtListenerDecryptionRequest,
+        SrtListenerSettingsRequest as SrtListenerSettingsRequest,
+    )
 
 __all__ = [
     "Input",
@@ -75,288 +109,47 @@ __all__ = [
     "SrtListenerSettingsRequestDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _input_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_input_models"
+_MODEL_NAMES = frozenset(
+    {
+        "InputAttributes",
+        "InputDestination",
+        "InputDestinationRoute",
+        "InputDestinationVpc",
+        "InputDeviceSettings",
+        "InputMulticastSettings",
+        "InputProps",
+        "InputRequestDestinationRoute",
+        "InputRouterSettings",
+        "InputSdpLocation",
+        "InputSmpte2110ReceiverGroupSettings",
+        "InputSource",
+        "InputSrtListenerSettings",
+        "InputSrtSettings",
+        "InputVpcRequest",
+        "MediaConnectFlow",
+        "MulticastSource",
+        "MulticastSourceCreateRequest",
+        "MulticastSourceUpdateRequest",
+        "RouterDestinationSettings",
+        "Smpte2110ReceiverGroup",
+        "Smpte2110ReceiverGroupSdpSettings",
+        "SrtCallerDecryption",
+        "SrtCallerDecryptionRequest",
+        "SrtCallerSource",
+        "SrtCallerSourceRequest",
+        "SrtListenerDecryption",
+        "SrtListenerDecryptionRequest",
+        "SrtListenerSettingsRequest",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class InputDestinationRoute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cidr: str | None = None
-    Gateway: str | None = None
-
-
-class InputDestinationVpc(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZone: str | None = None
-    NetworkInterfaceId: str | None = None
-
-
-class InputDeviceSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str | None = None
-
-
-class InputRequestDestinationRoute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cidr: str | None = None
-    Gateway: str | None = None
-
-
-class InputSdpLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MediaIndex: int | None = None
-    SdpUrl: str | None = None
-
-
-class InputSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PasswordParam: str | None = None
-    Url: str | None = None
-    Username: str | None = None
-
-
-class InputVpcRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
-
-
-class MediaConnectFlow(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FlowArn: str | None = None
-
-
-class MulticastSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceIp: str | None = None
-    Url: str
-
-
-class MulticastSourceCreateRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceIp: str | None = None
-    Url: str
-
-
-class MulticastSourceUpdateRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceIp: str | None = None
-    Url: str
-
-
-class RouterDestinationSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZoneName: str
-    RouterOutputArn: str | None = None
-
-
-class Smpte2110ReceiverGroupSdpSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AncillarySdps: list[InputSdpLocation] | None = None
-    AudioSdps: list[InputSdpLocation] | None = None
-    VideoSdp: InputSdpLocation | None = None
-
-
-class SrtCallerDecryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Algorithm: Literal["AES128", "AES192", "AES256"] | None = None
-    PassphraseSecretArn: str | None = None
-
-
-class SrtCallerDecryptionRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Algorithm: Literal["AES128", "AES192", "AES256"] | None = None
-    PassphraseSecretArn: str | None = None
-
-
-class SrtCallerSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Decryption: SrtCallerDecryption | None = None
-    MinimumLatency: int | None = None
-    SrtListenerAddress: str | None = None
-    SrtListenerPort: str | None = None
-    StreamId: str | None = None
-
-
-class SrtCallerSourceRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Decryption: SrtCallerDecryptionRequest | None = None
-    MinimumLatency: int | None = None
-    SrtListenerAddress: str | None = None
-    SrtListenerPort: str | None = None
-    StreamId: str | None = None
-
-
-class SrtListenerDecryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Algorithm: Literal["AES128", "AES192", "AES256"] | None = None
-    PassphraseSecretArn: str | None = None
-
-
-class SrtListenerDecryptionRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Algorithm: Literal["AES128", "AES192", "AES256"]
-    PassphraseSecretArn: str
-
-
-class SrtListenerSettingsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Decryption: SrtListenerDecryptionRequest
-    MinimumLatency: int
-    StreamId: str | None = None
-
-
-class InputAttributes(DeferredModel):
-    Arn: str | None = None
-    AttachedChannels: list[str] | None = None
-    DestinationUrls: list[str] | None = None
-    Id: str | None = None
-    InputClass: Literal["STANDARD", "SINGLE_PIPELINE"] | None = None
-    InputPartnerIds: list[str] | None = None
-    InputSourceType: Literal["STATIC", "DYNAMIC"] | None = None
-    SecurityGroups: list[str] | None = None
-    SourceUrls: list[str] | None = None
-    State: Literal["CREATING", "DETACHED", "ATTACHED", "DELETING", "DELETED"] | None = None
-
-
-class InputDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ip: str | None = None
-    Network: str | None = None
-    NetworkRoutes: list[InputDestinationRoute] | None = None
-    Port: str | None = None
-    StaticIpAddress: str | None = None
-    StreamName: str | None = None
-    Url: str | None = None
-    Vpc: InputDestinationVpc | None = None
-
-
-class InputMulticastSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Sources: list[MulticastSource] | None = None
-
-
-class InputRouterSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destinations: list[RouterDestinationSettings] | None = None
-    EncryptionType: Literal["AUTOMATIC", "SECRETS_MANAGER"] | None = None
-    SecretArn: str | None = None
-
-
-class InputSrtListenerSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Decryption: SrtListenerDecryption | None = None
-    MinimumLatency: int | None = None
-    StreamId: str | None = None
-
-
-class InputSrtSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SrtCallerSources: list[SrtCallerSource] | None = None
-    SrtListenerSettings: InputSrtListenerSettings | None = None
-
-
-class Smpte2110ReceiverGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SdpSettings: Smpte2110ReceiverGroupSdpSettings | None = None
-
-
-class InputSmpte2110ReceiverGroupSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Smpte2110ReceiverGroups: list[Smpte2110ReceiverGroup] | None = None
-
-
-class InputProps(DeferredModel):
-    Destinations: list[InputDestination] | None = None
-    InputDevices: list[InputDeviceSettings] | None = None
-    InputNetworkLocation: Literal["AWS", "ON_PREMISES"] | None = None
-    InputSecurityGroups: list[str] | None = None
-    MediaConnectFlows: list[MediaConnectFlow] | None = None
-    MulticastSettings: InputMulticastSettings | None = None
-    Name: str | None = None
-    RoleArn: str | None = None
-    RouterSettings: InputRouterSettings | None = None
-    SdiSources: list[str] | None = None
-    Smpte2110ReceiverGroupSettings: InputSmpte2110ReceiverGroupSettings | None = None
-    Sources: list[InputSource] | None = None
-    SrtSettings: InputSrtSettings | None = None
-    Tags: dict[str, Any] | str | None = None
-    Type: (
-        Literal[
-            "UDP_PUSH",
-            "RTP_PUSH",
-            "RTMP_PUSH",
-            "RTMP_PULL",
-            "URL_PULL",
-            "MP4_FILE",
-            "MEDIACONNECT",
-            "INPUT_DEVICE",
-            "AWS_CDI",
-            "TS_FILE",
-            "SRT_CALLER",
-            "MULTICAST",
-            "SMPTE_2110_RECEIVER_GROUP",
-            "SDI",
-            "MEDIACONNECT_ROUTER",
-            "SRT_LISTENER",
-        ]
-        | None
-    ) = None
-    Vpc: InputVpcRequest | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -982,8 +775,8 @@ class Input(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = InputProps
-    attributes_model: ClassVar[type[BaseModel]] = InputAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "InputProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "InputAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

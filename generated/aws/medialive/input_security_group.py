@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._input_security_group_models import (
+        InputSecurityGroupAttributes as InputSecurityGroupAttributes,
+        InputSecurityGroupProps as InputSecurityGroupProps,
+        InputWhitelistRule as InputWhitelistRule,
+    )
 
 __all__ = [
     "InputSecurityGroup",
@@ -23,26 +31,21 @@ __all__ = [
     "InputWhitelistRuleDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _input_security_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_input_security_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "InputSecurityGroupAttributes",
+        "InputSecurityGroupProps",
+        "InputWhitelistRule",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class InputWhitelistRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cidr: str | None = None
-
-
-class InputSecurityGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    Inputs: list[str] | None = None
-
-
-class InputSecurityGroupProps(DeferredModel):
-    Tags: dict[str, Any] | str | None = None
-    WhitelistRules: list[InputWhitelistRule] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -110,8 +113,12 @@ class InputSecurityGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = InputSecurityGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = InputSecurityGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InputSecurityGroupProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InputSecurityGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

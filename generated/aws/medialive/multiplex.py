@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._multiplex_models import (
+        MultiplexAttributes as MultiplexAttributes,
+        MultiplexMultiplexSettings as MultiplexMultiplexSettings,
+        MultiplexOutputDestination as MultiplexOutputDestination,
+        MultiplexOutputDestinationMultiplexMediaConnectOutputDestinationSettings as MultiplexOutputDestinationMultiplexMediaConnectOutputDestinationSettings,
+        MultiplexProps as MultiplexProps,
+        MultiplexTags as MultiplexTags,
+    )
 
 __all__ = [
     "Multiplex",
@@ -29,71 +40,24 @@ __all__ = [
     "MultiplexTagsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _multiplex_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_multiplex_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MultiplexAttributes",
+        "MultiplexMultiplexSettings",
+        "MultiplexOutputDestination",
+        "MultiplexOutputDestinationMultiplexMediaConnectOutputDestinationSettings",
+        "MultiplexProps",
+        "MultiplexTags",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MultiplexMultiplexSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaximumVideoBufferDelayMilliseconds: int | None = None
-    TransportStreamBitrate: int
-    TransportStreamId: int
-    TransportStreamReservedBitrate: int | None = None
-
-
-class MultiplexOutputDestinationMultiplexMediaConnectOutputDestinationSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EntitlementArn: str | None = None
-
-
-class MultiplexTags(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class MultiplexAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    PipelinesRunningCount: int | None = None
-    ProgramCount: int | None = None
-    State: (
-        Literal[
-            "CREATING",
-            "CREATE_FAILED",
-            "IDLE",
-            "STARTING",
-            "RUNNING",
-            "RECOVERING",
-            "STOPPING",
-            "DELETING",
-            "DELETED",
-        ]
-        | None
-    ) = None
-
-
-class MultiplexOutputDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MultiplexMediaConnectOutputDestinationSettings: (
-        MultiplexOutputDestinationMultiplexMediaConnectOutputDestinationSettings | None
-    ) = None
-
-
-class MultiplexProps(DeferredModel):
-    AvailabilityZones: list[str]
-    Destinations: list[MultiplexOutputDestination] | None = None
-    MultiplexSettings: MultiplexMultiplexSettings
-    Name: str
-    Tags: list[MultiplexTags] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -243,8 +207,10 @@ class Multiplex(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MultiplexProps
-    attributes_model: ClassVar[type[BaseModel]] = MultiplexAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MultiplexProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MultiplexAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

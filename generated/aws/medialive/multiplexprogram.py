@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._multiplexprogram_models import (
+        MultiplexProgramPacketIdentifiersMap as MultiplexProgramPacketIdentifiersMap,
+        MultiplexProgramPipelineDetail as MultiplexProgramPipelineDetail,
+        MultiplexProgramServiceDescriptor as MultiplexProgramServiceDescriptor,
+        MultiplexStatmuxVideoSettings as MultiplexStatmuxVideoSettings,
+        MultiplexprogramAttributes as MultiplexprogramAttributes,
+        MultiplexprogramMultiplexProgramSettings as MultiplexprogramMultiplexProgramSettings,
+        MultiplexprogramMultiplexProgramSettingsVideoSettingsOption1 as MultiplexprogramMultiplexProgramSettingsVideoSettingsOption1,
+        MultiplexprogramMultiplexProgramSettingsVideoSettingsOption2 as MultiplexprogramMultiplexProgramSettingsVideoSettingsOption2,
+        MultiplexprogramProps as MultiplexprogramProps,
+    )
 
 __all__ = [
     "MultiplexProgramPacketIdentifiersMap",
@@ -35,93 +49,27 @@ __all__ = [
     "MultiplexprogramProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _multiplexprogram_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_multiplexprogram_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MultiplexProgramPacketIdentifiersMap",
+        "MultiplexProgramPipelineDetail",
+        "MultiplexProgramServiceDescriptor",
+        "MultiplexStatmuxVideoSettings",
+        "MultiplexprogramAttributes",
+        "MultiplexprogramMultiplexProgramSettings",
+        "MultiplexprogramMultiplexProgramSettingsVideoSettingsOption1",
+        "MultiplexprogramMultiplexProgramSettingsVideoSettingsOption2",
+        "MultiplexprogramProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MultiplexProgramPacketIdentifiersMap(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioPids: list[int] | None = None
-    DvbSubPids: list[int] | None = None
-    DvbTeletextPid: int | None = None
-    EtvPlatformPid: int | None = None
-    EtvSignalPid: int | None = None
-    KlvDataPids: list[int] | None = None
-    PcrPid: int | None = None
-    PmtPid: int | None = None
-    PrivateMetadataPid: int | None = None
-    Scte27Pids: list[int] | None = None
-    Scte35Pid: int | None = None
-    TimedMetadataPid: int | None = None
-    VideoPid: int | None = None
-
-
-class MultiplexProgramPipelineDetail(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActiveChannelPipeline: str | None = None
-    PipelineId: str | None = None
-
-
-class MultiplexProgramServiceDescriptor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ProviderName: str
-    ServiceName: str
-
-
-class MultiplexStatmuxVideoSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaximumBitrate: int | None = None
-    MinimumBitrate: int | None = None
-    Priority: int | None = None
-
-
-class MultiplexprogramMultiplexProgramSettingsVideoSettingsOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConstantBitrate: int
-
-
-class MultiplexprogramMultiplexProgramSettingsVideoSettingsOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StatmuxSettings: MultiplexStatmuxVideoSettings
-
-
-class MultiplexprogramAttributes(DeferredModel):
-    ChannelId: str | None = None
-
-
-class MultiplexprogramMultiplexProgramSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PreferredChannelPipeline: Literal["CURRENTLY_ACTIVE", "PIPELINE_0", "PIPELINE_1"] | None = None
-    ProgramNumber: int
-    ServiceDescriptor: MultiplexProgramServiceDescriptor | None = None
-    VideoSettings: (
-        MultiplexprogramMultiplexProgramSettingsVideoSettingsOption1
-        | MultiplexprogramMultiplexProgramSettingsVideoSettingsOption2
-        | None
-    ) = None
-
-
-class MultiplexprogramProps(DeferredModel):
-    MultiplexId: str | None = None
-    MultiplexProgramSettings: MultiplexprogramMultiplexProgramSettings | None = None
-    PacketIdentifiersMap: MultiplexProgramPacketIdentifiersMap | None = None
-    PipelineDetails: list[MultiplexProgramPipelineDetail] | None = None
-    PreferredChannelPipeline: Literal["CURRENTLY_ACTIVE", "PIPELINE_0", "PIPELINE_1"] | None = None
-    ProgramName: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -341,8 +289,12 @@ class Multiplexprogram(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MultiplexprogramProps
-    attributes_model: ClassVar[type[BaseModel]] = MultiplexprogramAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MultiplexprogramProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MultiplexprogramAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

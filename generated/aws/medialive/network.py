@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._network_models import (
+        IpPool as IpPool,
+        NetworkAttributes as NetworkAttributes,
+        NetworkProps as NetworkProps,
+        NetworkTags as NetworkTags,
+        Route as Route,
+    )
 
 __all__ = [
     "IpPool",
@@ -27,58 +37,23 @@ __all__ = [
     "RouteDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _network_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_network_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IpPool",
+        "NetworkAttributes",
+        "NetworkProps",
+        "NetworkTags",
+        "Route",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IpPool(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cidr: str | None = None
-
-
-class NetworkTags(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class Route(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cidr: str | None = None
-    Gateway: str | None = None
-
-
-class NetworkAttributes(DeferredModel):
-    Arn: str | None = None
-    AssociatedClusterIds: list[str] | None = None
-    Id: str | None = None
-    State: (
-        Literal[
-            "CREATING",
-            "CREATE_FAILED",
-            "ACTIVE",
-            "DELETING",
-            "IDLE",
-            "IN_USE",
-            "UPDATING",
-            "DELETED",
-            "DELETE_FAILED",
-        ]
-        | None
-    ) = None
-
-
-class NetworkProps(DeferredModel):
-    IpPools: list[IpPool]
-    Name: str
-    Routes: list[Route] | None = None
-    Tags: list[NetworkTags] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -191,8 +166,10 @@ class Network(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = NetworkProps
-    attributes_model: ClassVar[type[BaseModel]] = NetworkAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "NetworkProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NetworkAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

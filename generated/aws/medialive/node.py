@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._node_models import (
+        NodeAttributes as NodeAttributes,
+        NodeInterfaceMapping as NodeInterfaceMapping,
+        NodeInterfaceMappingCreateRequest as NodeInterfaceMappingCreateRequest,
+        NodeProps as NodeProps,
+        SdiSourceMapping as SdiSourceMapping,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Node",
@@ -29,77 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _node_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_node_models"
+_MODEL_NAMES = frozenset(
+    {
+        "NodeAttributes",
+        "NodeInterfaceMapping",
+        "NodeInterfaceMappingCreateRequest",
+        "NodeProps",
+        "SdiSourceMapping",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class NodeInterfaceMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogicalInterfaceName: str | None = None
-    NetworkInterfaceMode: Literal["NAT", "BRIDGE"] | None = None
-    PhysicalInterfaceName: str | None = None
-
-
-class NodeInterfaceMappingCreateRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogicalInterfaceName: str | None = None
-    NetworkInterfaceMode: Literal["NAT", "BRIDGE"] | None = None
-    PhysicalInterfaceName: str | None = None
-
-
-class SdiSourceMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CardNumber: int | None = None
-    ChannelNumber: int | None = None
-    SdiSource: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class NodeAttributes(DeferredModel):
-    Arn: str | None = None
-    ChannelPlacementGroups: list[str] | None = None
-    ConnectionState: Literal["CONNECTED", "DISCONNECTED"] | None = None
-    Id: str | None = None
-    InstanceArn: str | None = None
-    State: (
-        Literal[
-            "CREATED",
-            "REGISTERING",
-            "READY_TO_ACTIVATE",
-            "REGISTRATION_FAILED",
-            "ACTIVATION_FAILED",
-            "ACTIVE",
-            "READY",
-            "IN_USE",
-            "DEREGISTERING",
-            "DRAINING",
-            "DEREGISTRATION_FAILED",
-            "DEREGISTERED",
-        ]
-        | None
-    ) = None
-
-
-class NodeProps(DeferredModel):
-    ClusterId: str
-    Name: str | None = None
-    NodeInterfaceMappings: list[NodeInterfaceMapping] | None = None
-    Role: Literal["BACKUP", "ACTIVE"] | None = None
-    SdiSourceMappings: list[SdiSourceMapping] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -267,8 +225,8 @@ class Node(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = NodeProps
-    attributes_model: ClassVar[type[BaseModel]] = NodeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "NodeProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "NodeAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._sdi_source_models import (
+        SdiSourceAttributes as SdiSourceAttributes,
+        SdiSourceProps as SdiSourceProps,
+        SdiSourceTags as SdiSourceTags,
+    )
 
 __all__ = [
     "SdiSource",
@@ -23,30 +31,21 @@ __all__ = [
     "SdiSourceTagsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _sdi_source_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_sdi_source_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SdiSourceAttributes",
+        "SdiSourceProps",
+        "SdiSourceTags",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SdiSourceTags(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class SdiSourceAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    Inputs: list[str] | None = None
-    State: Literal["IDLE", "IN_USE", "DELETED"] | None = None
-
-
-class SdiSourceProps(DeferredModel):
-    Mode: Literal["QUADRANT", "INTERLEAVE"] | None = None
-    Name: str
-    Tags: list[SdiSourceTags] | None = None
-    Type: Literal["SINGLE", "QUAD"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -121,8 +120,10 @@ class SdiSource(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SdiSourceProps
-    attributes_model: ClassVar[type[BaseModel]] = SdiSourceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SdiSourceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SdiSourceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

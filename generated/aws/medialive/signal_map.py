@@ -6,14 +6,25 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._signal_map_models import (
+        MediaResource as MediaResource,
+        MediaResourceNeighbor as MediaResourceNeighbor,
+        SignalMapAttributes as SignalMapAttributes,
+        SignalMapMonitorDeployment as SignalMapMonitorDeployment,
+        SignalMapProps as SignalMapProps,
+        SuccessfulMonitorDeployment as SuccessfulMonitorDeployment,
+    )
 
 __all__ = [
     "MediaResource",
@@ -29,105 +40,24 @@ __all__ = [
     "SuccessfulMonitorDeploymentDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _signal_map_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_signal_map_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MediaResource",
+        "MediaResourceNeighbor",
+        "SignalMapAttributes",
+        "SignalMapMonitorDeployment",
+        "SignalMapProps",
+        "SuccessfulMonitorDeployment",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SignalMapProps(DeferredModel):
-    CloudWatchAlarmTemplateGroupIdentifiers: list[str] | None = None
-    Description: str | None = None
-    DiscoveryEntryPointArn: str
-    EventBridgeRuleTemplateGroupIdentifiers: list[str] | None = None
-    ForceRediscovery: bool | None = None
-    Name: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class MediaResourceNeighbor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-    Name: str | None = None
-
-
-class SignalMapMonitorDeployment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DetailsUri: str | None = None
-    ErrorMessage: str | None = None
-    Status: Literal[
-        "NOT_DEPLOYED",
-        "DRY_RUN_DEPLOYMENT_COMPLETE",
-        "DRY_RUN_DEPLOYMENT_FAILED",
-        "DRY_RUN_DEPLOYMENT_IN_PROGRESS",
-        "DEPLOYMENT_COMPLETE",
-        "DEPLOYMENT_FAILED",
-        "DEPLOYMENT_IN_PROGRESS",
-        "DELETE_COMPLETE",
-        "DELETE_FAILED",
-        "DELETE_IN_PROGRESS",
-    ]
-
-
-class SuccessfulMonitorDeployment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DetailsUri: str
-    Status: Literal[
-        "NOT_DEPLOYED",
-        "DRY_RUN_DEPLOYMENT_COMPLETE",
-        "DRY_RUN_DEPLOYMENT_FAILED",
-        "DRY_RUN_DEPLOYMENT_IN_PROGRESS",
-        "DEPLOYMENT_COMPLETE",
-        "DEPLOYMENT_FAILED",
-        "DEPLOYMENT_IN_PROGRESS",
-        "DELETE_COMPLETE",
-        "DELETE_FAILED",
-        "DELETE_IN_PROGRESS",
-    ]
-
-
-class SignalMapAttributes(DeferredModel):
-    Arn: str | None = None
-    CloudWatchAlarmTemplateGroupIds: list[str] | None = None
-    CreatedAt: str | None = None
-    ErrorMessage: str | None = None
-    EventBridgeRuleTemplateGroupIds: list[str] | None = None
-    FailedMediaResourceMap: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Id: str | None = None
-    Identifier: str | None = None
-    LastDiscoveredAt: str | None = None
-    LastSuccessfulMonitorDeployment: SuccessfulMonitorDeployment | None = None
-    MediaResourceMap: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ModifiedAt: str | None = None
-    MonitorChangesPendingDeployment: bool | None = None
-    MonitorDeployment: SignalMapMonitorDeployment | None = None
-    Status: (
-        Literal[
-            "CREATE_IN_PROGRESS",
-            "CREATE_COMPLETE",
-            "CREATE_FAILED",
-            "UPDATE_IN_PROGRESS",
-            "UPDATE_COMPLETE",
-            "UPDATE_REVERTED",
-            "UPDATE_FAILED",
-            "READY",
-            "NOT_READY",
-        ]
-        | None
-    ) = None
-
-
-class MediaResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destinations: list[MediaResourceNeighbor] | None = None
-    Name: str | None = None
-    Sources: list[MediaResourceNeighbor] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -367,8 +297,10 @@ class SignalMap(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SignalMapProps
-    attributes_model: ClassVar[type[BaseModel]] = SignalMapAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SignalMapProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SignalMapAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

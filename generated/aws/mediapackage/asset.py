@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._asset_models import (
+        AssetAttributes as AssetAttributes,
+        AssetProps as AssetProps,
+        EgressEndpoint as EgressEndpoint,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Asset",
@@ -25,39 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _asset_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_asset_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AssetAttributes",
+        "AssetProps",
+        "EgressEndpoint",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EgressEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PackagingConfigurationId: str
-    Url: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AssetAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-
-
-class AssetProps(DeferredModel):
-    EgressEndpoints: list[EgressEndpoint] | None = None
-    Id: str
-    PackagingGroupId: str
-    ResourceId: str | None = None
-    SourceArn: str
-    SourceRoleArn: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -153,8 +145,8 @@ class Asset(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AssetProps
-    attributes_model: ClassVar[type[BaseModel]] = AssetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AssetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AssetAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

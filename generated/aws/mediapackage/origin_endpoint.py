@@ -8,12 +8,33 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._origin_endpoint_models import (
+        CmafEncryption as CmafEncryption,
+        DashEncryption as DashEncryption,
+        HlsEncryption as HlsEncryption,
+        HlsManifest as HlsManifest,
+        MssEncryption as MssEncryption,
+        OriginEndpointAttributes as OriginEndpointAttributes,
+        OriginEndpointAuthorization as OriginEndpointAuthorization,
+        OriginEndpointCmafPackage as OriginEndpointCmafPackage,
+        OriginEndpointDashPackage as OriginEndpointDashPackage,
+        OriginEndpointEncryptionContractConfiguration as OriginEndpointEncryptionContractConfiguration,
+        OriginEndpointHlsPackage as OriginEndpointHlsPackage,
+        OriginEndpointMssPackage as OriginEndpointMssPackage,
+        OriginEndpointProps as OriginEndpointProps,
+        OriginEndpointSpekeKeyProvider as OriginEndpointSpekeKeyProvider,
+        OriginEndpointStreamSelection as OriginEndpointStreamSelection,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CmafEncryption",
@@ -49,247 +70,34 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _origin_endpoint_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_origin_endpoint_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CmafEncryption",
+        "DashEncryption",
+        "HlsEncryption",
+        "HlsManifest",
+        "MssEncryption",
+        "OriginEndpointAttributes",
+        "OriginEndpointAuthorization",
+        "OriginEndpointCmafPackage",
+        "OriginEndpointDashPackage",
+        "OriginEndpointEncryptionContractConfiguration",
+        "OriginEndpointHlsPackage",
+        "OriginEndpointMssPackage",
+        "OriginEndpointProps",
+        "OriginEndpointSpekeKeyProvider",
+        "OriginEndpointStreamSelection",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class HlsManifest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdMarkers: Literal["NONE", "SCTE35_ENHANCED", "PASSTHROUGH", "DATERANGE"] | None = None
-    AdTriggers: (
-        list[
-            Literal[
-                "SPLICE_INSERT",
-                "BREAK",
-                "PROVIDER_ADVERTISEMENT",
-                "DISTRIBUTOR_ADVERTISEMENT",
-                "PROVIDER_PLACEMENT_OPPORTUNITY",
-                "DISTRIBUTOR_PLACEMENT_OPPORTUNITY",
-                "PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY",
-                "DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY",
-            ]
-        ]
-        | None
-    ) = None
-    AdsOnDeliveryRestrictions: Literal["NONE", "RESTRICTED", "UNRESTRICTED", "BOTH"] | None = None
-    Id: str
-    IncludeIframeOnlyStream: bool | None = None
-    ManifestName: str | None = None
-    PlaylistType: Literal["NONE", "EVENT", "VOD"] | None = None
-    PlaylistWindowSeconds: int | None = None
-    ProgramDateTimeIntervalSeconds: int | None = None
-    Url: str | None = None
-
-
-class OriginEndpointAuthorization(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CdnIdentifierSecret: str
-    SecretsRoleArn: str
-
-
-class OriginEndpointEncryptionContractConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PresetSpeke20Audio: Literal[
-        "PRESET-AUDIO-1", "PRESET-AUDIO-2", "PRESET-AUDIO-3", "SHARED", "UNENCRYPTED"
-    ]
-    PresetSpeke20Video: Literal[
-        "PRESET-VIDEO-1",
-        "PRESET-VIDEO-2",
-        "PRESET-VIDEO-3",
-        "PRESET-VIDEO-4",
-        "PRESET-VIDEO-5",
-        "PRESET-VIDEO-6",
-        "PRESET-VIDEO-7",
-        "PRESET-VIDEO-8",
-        "SHARED",
-        "UNENCRYPTED",
-    ]
-
-
-class OriginEndpointSpekeKeyProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateArn: str | None = None
-    EncryptionContractConfiguration: OriginEndpointEncryptionContractConfiguration | None = None
-    ResourceId: str
-    RoleArn: str
-    SystemIds: list[str]
-    Url: str
-
-
-class OriginEndpointStreamSelection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxVideoBitsPerSecond: int | None = None
-    MinVideoBitsPerSecond: int | None = None
-    StreamOrder: (
-        Literal["ORIGINAL", "VIDEO_BITRATE_ASCENDING", "VIDEO_BITRATE_DESCENDING"] | None
-    ) = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class OriginEndpointAttributes(DeferredModel):
-    Arn: str | None = None
-    Url: str | None = None
-
-
-class CmafEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConstantInitializationVector: str | None = None
-    EncryptionMethod: Literal["SAMPLE_AES", "AES_CTR"] | None = None
-    KeyRotationIntervalSeconds: int | None = None
-    SpekeKeyProvider: OriginEndpointSpekeKeyProvider
-
-
-class DashEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KeyRotationIntervalSeconds: int | None = None
-    SpekeKeyProvider: OriginEndpointSpekeKeyProvider
-
-
-class HlsEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConstantInitializationVector: str | None = None
-    EncryptionMethod: Literal["AES_128", "SAMPLE_AES"] | None = None
-    KeyRotationIntervalSeconds: int | None = None
-    RepeatExtXKey: bool | None = None
-    SpekeKeyProvider: OriginEndpointSpekeKeyProvider
-
-
-class MssEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SpekeKeyProvider: OriginEndpointSpekeKeyProvider
-
-
-class OriginEndpointCmafPackage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Encryption: CmafEncryption | None = None
-    HlsManifests: list[HlsManifest] | None = None
-    SegmentDurationSeconds: int | None = None
-    SegmentPrefix: str | None = None
-    StreamSelection: OriginEndpointStreamSelection | None = None
-
-
-class OriginEndpointDashPackage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdTriggers: (
-        list[
-            Literal[
-                "SPLICE_INSERT",
-                "BREAK",
-                "PROVIDER_ADVERTISEMENT",
-                "DISTRIBUTOR_ADVERTISEMENT",
-                "PROVIDER_PLACEMENT_OPPORTUNITY",
-                "DISTRIBUTOR_PLACEMENT_OPPORTUNITY",
-                "PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY",
-                "DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY",
-            ]
-        ]
-        | None
-    ) = None
-    AdsOnDeliveryRestrictions: Literal["NONE", "RESTRICTED", "UNRESTRICTED", "BOTH"] | None = None
-    Encryption: DashEncryption | None = None
-    IncludeIframeOnlyStream: bool | None = None
-    ManifestLayout: Literal["FULL", "COMPACT", "DRM_TOP_LEVEL_COMPACT"] | None = None
-    ManifestWindowSeconds: int | None = None
-    MinBufferTimeSeconds: int | None = None
-    MinUpdatePeriodSeconds: int | None = None
-    PeriodTriggers: list[Literal["ADS"]] | None = None
-    Profile: Literal["NONE", "HBBTV_1_5", "HYBRIDCAST", "DVB_DASH_2014"] | None = None
-    SegmentDurationSeconds: int | None = None
-    SegmentTemplateFormat: (
-        Literal["NUMBER_WITH_TIMELINE", "TIME_WITH_TIMELINE", "NUMBER_WITH_DURATION"] | None
-    ) = None
-    StreamSelection: OriginEndpointStreamSelection | None = None
-    SuggestedPresentationDelaySeconds: int | None = None
-    UtcTiming: Literal["HTTP-XSDATE", "HTTP-ISO", "HTTP-HEAD", "NONE"] | None = None
-    UtcTimingUri: str | None = None
-
-
-class OriginEndpointHlsPackage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdMarkers: Literal["NONE", "SCTE35_ENHANCED", "PASSTHROUGH", "DATERANGE"] | None = None
-    AdTriggers: (
-        list[
-            Literal[
-                "SPLICE_INSERT",
-                "BREAK",
-                "PROVIDER_ADVERTISEMENT",
-                "DISTRIBUTOR_ADVERTISEMENT",
-                "PROVIDER_PLACEMENT_OPPORTUNITY",
-                "DISTRIBUTOR_PLACEMENT_OPPORTUNITY",
-                "PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY",
-                "DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY",
-            ]
-        ]
-        | None
-    ) = None
-    AdsOnDeliveryRestrictions: Literal["NONE", "RESTRICTED", "UNRESTRICTED", "BOTH"] | None = None
-    Encryption: HlsEncryption | None = None
-    IncludeDvbSubtitles: bool | None = None
-    IncludeIframeOnlyStream: bool | None = None
-    PlaylistType: Literal["NONE", "EVENT", "VOD"] | None = None
-    PlaylistWindowSeconds: int | None = None
-    ProgramDateTimeIntervalSeconds: int | None = None
-    SegmentDurationSeconds: int | None = None
-    StreamSelection: OriginEndpointStreamSelection | None = None
-    UseAudioRenditionGroup: bool | None = None
-
-
-class OriginEndpointMssPackage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Encryption: MssEncryption | None = None
-    ManifestWindowSeconds: int | None = None
-    SegmentDurationSeconds: int | None = None
-    StreamSelection: OriginEndpointStreamSelection | None = None
-
-
-class OriginEndpointProps(DeferredModel):
-    Authorization: OriginEndpointAuthorization | None = None
-    ChannelId: str
-    CmafPackage: OriginEndpointCmafPackage | None = None
-    DashPackage: OriginEndpointDashPackage | None = None
-    Description: str | None = None
-    HlsPackage: OriginEndpointHlsPackage | None = None
-    Id: str
-    ManifestName: str | None = None
-    MssPackage: OriginEndpointMssPackage | None = None
-    Origination: Literal["ALLOW", "DENY"] | None = None
-    StartoverWindowSeconds: int | None = None
-    Tags: list[Tag] | None = None
-    TimeDelaySeconds: int | None = None
-    Whitelist: list[str] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -794,8 +602,10 @@ class OriginEndpoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = OriginEndpointProps
-    attributes_model: ClassVar[type[BaseModel]] = OriginEndpointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "OriginEndpointProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OriginEndpointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

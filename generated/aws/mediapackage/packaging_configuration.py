@@ -8,12 +8,34 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._packaging_configuration_models import (
+        CmafEncryption as CmafEncryption,
+        DashEncryption as DashEncryption,
+        DashManifest as DashManifest,
+        HlsEncryption as HlsEncryption,
+        HlsManifest as HlsManifest,
+        MssEncryption as MssEncryption,
+        MssManifest as MssManifest,
+        PackagingConfigurationAttributes as PackagingConfigurationAttributes,
+        PackagingConfigurationCmafPackage as PackagingConfigurationCmafPackage,
+        PackagingConfigurationDashPackage as PackagingConfigurationDashPackage,
+        PackagingConfigurationEncryptionContractConfiguration as PackagingConfigurationEncryptionContractConfiguration,
+        PackagingConfigurationHlsPackage as PackagingConfigurationHlsPackage,
+        PackagingConfigurationMssPackage as PackagingConfigurationMssPackage,
+        PackagingConfigurationProps as PackagingConfigurationProps,
+        PackagingConfigurationSpekeKeyProvider as PackagingConfigurationSpekeKeyProvider,
+        PackagingConfigurationStreamSelection as PackagingConfigurationStreamSelection,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CmafEncryption",
@@ -51,181 +73,35 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _packaging_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_packaging_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CmafEncryption",
+        "DashEncryption",
+        "DashManifest",
+        "HlsEncryption",
+        "HlsManifest",
+        "MssEncryption",
+        "MssManifest",
+        "PackagingConfigurationAttributes",
+        "PackagingConfigurationCmafPackage",
+        "PackagingConfigurationDashPackage",
+        "PackagingConfigurationEncryptionContractConfiguration",
+        "PackagingConfigurationHlsPackage",
+        "PackagingConfigurationMssPackage",
+        "PackagingConfigurationProps",
+        "PackagingConfigurationSpekeKeyProvider",
+        "PackagingConfigurationStreamSelection",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PackagingConfigurationEncryptionContractConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PresetSpeke20Audio: Literal[
-        "PRESET-AUDIO-1", "PRESET-AUDIO-2", "PRESET-AUDIO-3", "SHARED", "UNENCRYPTED"
-    ]
-    PresetSpeke20Video: Literal[
-        "PRESET-VIDEO-1",
-        "PRESET-VIDEO-2",
-        "PRESET-VIDEO-3",
-        "PRESET-VIDEO-4",
-        "PRESET-VIDEO-5",
-        "PRESET-VIDEO-6",
-        "PRESET-VIDEO-7",
-        "PRESET-VIDEO-8",
-        "SHARED",
-        "UNENCRYPTED",
-    ]
-
-
-class PackagingConfigurationSpekeKeyProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionContractConfiguration: (
-        PackagingConfigurationEncryptionContractConfiguration | None
-    ) = None
-    RoleArn: str
-    SystemIds: list[str]
-    Url: str
-
-
-class PackagingConfigurationStreamSelection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxVideoBitsPerSecond: int | None = None
-    MinVideoBitsPerSecond: int | None = None
-    StreamOrder: (
-        Literal["ORIGINAL", "VIDEO_BITRATE_ASCENDING", "VIDEO_BITRATE_DESCENDING"] | None
-    ) = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PackagingConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class CmafEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SpekeKeyProvider: PackagingConfigurationSpekeKeyProvider
-
-
-class DashEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SpekeKeyProvider: PackagingConfigurationSpekeKeyProvider
-
-
-class DashManifest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ManifestLayout: Literal["FULL", "COMPACT"] | None = None
-    ManifestName: str | None = None
-    MinBufferTimeSeconds: int | None = None
-    Profile: Literal["NONE", "HBBTV_1_5"] | None = None
-    ScteMarkersSource: Literal["SEGMENTS", "MANIFEST"] | None = None
-    StreamSelection: PackagingConfigurationStreamSelection | None = None
-
-
-class HlsEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConstantInitializationVector: str | None = None
-    EncryptionMethod: Literal["AES_128", "SAMPLE_AES"] | None = None
-    SpekeKeyProvider: PackagingConfigurationSpekeKeyProvider
-
-
-class HlsManifest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdMarkers: Literal["NONE", "SCTE35_ENHANCED", "PASSTHROUGH"] | None = None
-    IncludeIframeOnlyStream: bool | None = None
-    ManifestName: str | None = None
-    ProgramDateTimeIntervalSeconds: int | None = None
-    RepeatExtXKey: bool | None = None
-    StreamSelection: PackagingConfigurationStreamSelection | None = None
-
-
-class MssEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SpekeKeyProvider: PackagingConfigurationSpekeKeyProvider
-
-
-class MssManifest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ManifestName: str | None = None
-    StreamSelection: PackagingConfigurationStreamSelection | None = None
-
-
-class PackagingConfigurationCmafPackage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Encryption: CmafEncryption | None = None
-    HlsManifests: list[HlsManifest]
-    IncludeEncoderConfigurationInSegments: bool | None = None
-    SegmentDurationSeconds: int | None = None
-
-
-class PackagingConfigurationDashPackage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DashManifests: list[DashManifest]
-    Encryption: DashEncryption | None = None
-    IncludeEncoderConfigurationInSegments: bool | None = None
-    IncludeIframeOnlyStream: bool | None = None
-    PeriodTriggers: list[Literal["ADS"]] | None = None
-    SegmentDurationSeconds: int | None = None
-    SegmentTemplateFormat: (
-        Literal["NUMBER_WITH_TIMELINE", "TIME_WITH_TIMELINE", "NUMBER_WITH_DURATION"] | None
-    ) = None
-
-
-class PackagingConfigurationHlsPackage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Encryption: HlsEncryption | None = None
-    HlsManifests: list[HlsManifest]
-    IncludeDvbSubtitles: bool | None = None
-    SegmentDurationSeconds: int | None = None
-    UseAudioRenditionGroup: bool | None = None
-
-
-class PackagingConfigurationMssPackage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Encryption: MssEncryption | None = None
-    MssManifests: list[MssManifest]
-    SegmentDurationSeconds: int | None = None
-
-
-class PackagingConfigurationProps(DeferredModel):
-    CmafPackage: PackagingConfigurationCmafPackage | None = None
-    DashPackage: PackagingConfigurationDashPackage | None = None
-    HlsPackage: PackagingConfigurationHlsPackage | None = None
-    Id: str
-    MssPackage: PackagingConfigurationMssPackage | None = None
-    PackagingGroupId: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -613,8 +489,12 @@ class PackagingConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PackagingConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = PackagingConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PackagingConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PackagingConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

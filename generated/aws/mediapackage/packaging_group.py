@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._packaging_group_models import (
+        LogConfiguration as LogConfiguration,
+        PackagingGroupAttributes as PackagingGroupAttributes,
+        PackagingGroupAuthorization as PackagingGroupAuthorization,
+        PackagingGroupProps as PackagingGroupProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "LogConfiguration",
@@ -27,43 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _packaging_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_packaging_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LogConfiguration",
+        "PackagingGroupAttributes",
+        "PackagingGroupAuthorization",
+        "PackagingGroupProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LogConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroupName: str | None = None
-
-
-class PackagingGroupAuthorization(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CdnIdentifierSecret: str
-    SecretsRoleArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PackagingGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    DomainName: str | None = None
-
-
-class PackagingGroupProps(DeferredModel):
-    Authorization: PackagingGroupAuthorization | None = None
-    EgressAccessLogs: LogConfiguration | None = None
-    Id: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -177,8 +167,10 @@ class PackagingGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PackagingGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = PackagingGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PackagingGroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PackagingGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

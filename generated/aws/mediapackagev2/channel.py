@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._channel_models import (
+        ChannelAttributes as ChannelAttributes,
+        ChannelInputSwitchConfiguration as ChannelInputSwitchConfiguration,
+        ChannelMultiviewConfiguration as ChannelMultiviewConfiguration,
+        ChannelOutputHeaderConfiguration as ChannelOutputHeaderConfiguration,
+        ChannelProps as ChannelProps,
+        IngestEndpoint as IngestEndpoint,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Channel",
@@ -31,70 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _channel_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_channel_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ChannelAttributes",
+        "ChannelInputSwitchConfiguration",
+        "ChannelMultiviewConfiguration",
+        "ChannelOutputHeaderConfiguration",
+        "ChannelProps",
+        "IngestEndpoint",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ChannelInputSwitchConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MQCSInputSwitching: bool | None = None
-    PreferredInput: int | None = None
-
-
-class ChannelMultiviewConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailableLayouts: list[
-        Literal["LAYOUT_2EH", "LAYOUT_2PL", "LAYOUT_3EL", "LAYOUT_3PL", "LAYOUT_4E", "LAYOUT_4PL"]
-    ]
-    AvailableSources: list[str]
-
-
-class ChannelOutputHeaderConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PublishMQCS: bool | None = None
-
-
-class IngestEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str | None = None
-    Url: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class ChannelAttributes(DeferredModel):
-    Arn: str | None = None
-    AttachedMultiviewChannels: list[str] | None = None
-    CreatedAt: str | None = None
-    IngestEndpointUrls: list[str] | None = None
-    IngestEndpoints: list[IngestEndpoint] | None = None
-    ModifiedAt: str | None = None
-
-
-class ChannelProps(DeferredModel):
-    ChannelGroupName: str
-    ChannelName: str
-    Description: str | None = None
-    InputSwitchConfiguration: ChannelInputSwitchConfiguration | None = None
-    InputType: Literal["HLS", "CMAF", "MULTIVIEW"] | None = None
-    MultiviewConfiguration: ChannelMultiviewConfiguration | None = None
-    OutputHeaderConfiguration: ChannelOutputHeaderConfiguration | None = None
-    OutputLockingMode: Literal["EPOCH_LOCKED", "NON_EPOCH_LOCKED"] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -288,8 +255,10 @@ class Channel(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ChannelProps
-    attributes_model: ClassVar[type[BaseModel]] = ChannelAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ChannelProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ChannelAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

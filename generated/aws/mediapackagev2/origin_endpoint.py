@@ -8,12 +8,48 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._origin_endpoint_models import (
+        DashBaseUrl as DashBaseUrl,
+        DashDvbFontDownload as DashDvbFontDownload,
+        DashDvbMetricsReporting as DashDvbMetricsReporting,
+        DashDvbSettings as DashDvbSettings,
+        DashManifestConfiguration as DashManifestConfiguration,
+        DashManifestConfigurationAvailabilityStartTimeConfiguration as DashManifestConfigurationAvailabilityStartTimeConfiguration,
+        DashProgramInformation as DashProgramInformation,
+        DashSubtitleConfiguration as DashSubtitleConfiguration,
+        DashTtmlConfiguration as DashTtmlConfiguration,
+        DashUtcTiming as DashUtcTiming,
+        HlsManifestConfiguration as HlsManifestConfiguration,
+        LowLatencyHlsFilterConfiguration as LowLatencyHlsFilterConfiguration,
+        LowLatencyHlsManifestConfiguration as LowLatencyHlsManifestConfiguration,
+        MssFilterConfiguration as MssFilterConfiguration,
+        MssManifestConfiguration as MssManifestConfiguration,
+        MultiviewFilterConfiguration as MultiviewFilterConfiguration,
+        OriginEndpointAttributes as OriginEndpointAttributes,
+        OriginEndpointContentKeyPeriodConfiguration as OriginEndpointContentKeyPeriodConfiguration,
+        OriginEndpointEncryption as OriginEndpointEncryption,
+        OriginEndpointEncryptionContractConfiguration as OriginEndpointEncryptionContractConfiguration,
+        OriginEndpointEncryptionMethod as OriginEndpointEncryptionMethod,
+        OriginEndpointFilterConfiguration as OriginEndpointFilterConfiguration,
+        OriginEndpointForceEndpointErrorConfiguration as OriginEndpointForceEndpointErrorConfiguration,
+        OriginEndpointProps as OriginEndpointProps,
+        OriginEndpointScte as OriginEndpointScte,
+        OriginEndpointScteDash as OriginEndpointScteDash,
+        OriginEndpointScteHls as OriginEndpointScteHls,
+        OriginEndpointSegment as OriginEndpointSegment,
+        OriginEndpointSpekeKeyProvider as OriginEndpointSpekeKeyProvider,
+        OriginEndpointStartTag as OriginEndpointStartTag,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DashBaseUrl",
@@ -79,396 +115,49 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _origin_endpoint_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_origin_endpoint_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DashBaseUrl",
+        "DashDvbFontDownload",
+        "DashDvbMetricsReporting",
+        "DashDvbSettings",
+        "DashManifestConfiguration",
+        "DashManifestConfigurationAvailabilityStartTimeConfiguration",
+        "DashProgramInformation",
+        "DashSubtitleConfiguration",
+        "DashTtmlConfiguration",
+        "DashUtcTiming",
+        "HlsManifestConfiguration",
+        "LowLatencyHlsFilterConfiguration",
+        "LowLatencyHlsManifestConfiguration",
+        "MssFilterConfiguration",
+        "MssManifestConfiguration",
+        "MultiviewFilterConfiguration",
+        "OriginEndpointAttributes",
+        "OriginEndpointContentKeyPeriodConfiguration",
+        "OriginEndpointEncryption",
+        "OriginEndpointEncryptionContractConfiguration",
+        "OriginEndpointEncryptionMethod",
+        "OriginEndpointFilterConfiguration",
+        "OriginEndpointForceEndpointErrorConfiguration",
+        "OriginEndpointProps",
+        "OriginEndpointScte",
+        "OriginEndpointScteDash",
+        "OriginEndpointScteHls",
+        "OriginEndpointSegment",
+        "OriginEndpointSpekeKeyProvider",
+        "OriginEndpointStartTag",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DashBaseUrl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DvbPriority: int | None = None
-    DvbWeight: int | None = None
-    ServiceLocation: str | None = None
-    Url: str
-
-
-class DashDvbFontDownload(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FontFamily: str | None = None
-    MimeType: str | None = None
-    Url: str | None = None
-
-
-class DashDvbMetricsReporting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Probability: int | None = None
-    ReportingUrl: str
-
-
-class DashDvbSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ErrorMetrics: list[DashDvbMetricsReporting] | None = None
-    FontDownload: DashDvbFontDownload | None = None
-
-
-class DashManifestConfigurationAvailabilityStartTimeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FixedAvailabilityStartTime: str
-
-
-class DashProgramInformation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Copyright: str | None = None
-    LanguageCode: str | None = None
-    MoreInformationUrl: str | None = None
-    Source: str | None = None
-    Title: str | None = None
-
-
-class DashTtmlConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TtmlProfile: Literal["IMSC_1", "EBU_TT_D_101"]
-
-
-class DashUtcTiming(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TimingMode: Literal["HTTP_HEAD", "HTTP_ISO", "HTTP_XSDATE", "UTC_DIRECT"] | None = None
-    TimingSource: str | None = None
-
-
-class LowLatencyHlsFilterConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClipStartTime: str | None = None
-    DrmSettings: str | None = None
-    End: str | None = None
-    ManifestFilter: str | None = None
-    Start: str | None = None
-    TimeDelaySeconds: int | None = None
-
-
-class MssFilterConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClipStartTime: str | None = None
-    DrmSettings: str | None = None
-    End: str | None = None
-    ManifestFilter: str | None = None
-    Start: str | None = None
-    TimeDelaySeconds: int | None = None
-
-
-class MssManifestConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FilterConfiguration: MssFilterConfiguration | None = None
-    ManifestLayout: Literal["FULL", "COMPACT"] | None = None
-    ManifestName: str
-    ManifestWindowSeconds: int | None = None
-
-
-class MultiviewFilterConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Layout: Literal[
-        "LAYOUT_2EH", "LAYOUT_2PL", "LAYOUT_3EL", "LAYOUT_3PL", "LAYOUT_4E", "LAYOUT_4PL"
-    ]
-    Sources: list[str]
-
-
-class OriginEndpointContentKeyPeriodConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContentKeyPeriodTiming: (
-        Literal["INDEX_ONLY", "START_END_ONLY", "INDEX_WITH_START_END"] | None
-    ) = None
-
-
-class OriginEndpointEncryptionContractConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PresetSpeke20Audio: Literal[
-        "PRESET_AUDIO_1", "PRESET_AUDIO_2", "PRESET_AUDIO_3", "SHARED", "UNENCRYPTED"
-    ]
-    PresetSpeke20Video: Literal[
-        "PRESET_VIDEO_1",
-        "PRESET_VIDEO_2",
-        "PRESET_VIDEO_3",
-        "PRESET_VIDEO_4",
-        "PRESET_VIDEO_5",
-        "PRESET_VIDEO_6",
-        "PRESET_VIDEO_7",
-        "PRESET_VIDEO_8",
-        "SHARED",
-        "UNENCRYPTED",
-    ]
-
-
-class OriginEndpointEncryptionMethod(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CmafEncryptionMethod: Literal["CENC", "CBCS"] | None = None
-    IsmEncryptionMethod: Literal["CENC"] | None = None
-    TsEncryptionMethod: Literal["AES_128", "SAMPLE_AES"] | None = None
-
-
-class OriginEndpointFilterConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClipStartTime: str | None = None
-    DrmSettings: str | None = None
-    End: str | None = None
-    ManifestFilter: str | None = None
-    Multiview: MultiviewFilterConfiguration | None = None
-    Start: str | None = None
-    TimeDelaySeconds: int | None = None
-
-
-class OriginEndpointForceEndpointErrorConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndpointErrorConditions: (
-        list[Literal["STALE_MANIFEST", "INCOMPLETE_MANIFEST", "MISSING_DRM_KEY", "SLATE_INPUT"]]
-        | None
-    ) = None
-
-
-class OriginEndpointScte(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomAdTypes: (
-        list[
-            Literal[
-                "PROGRAM",
-                "CHAPTER",
-                "UNSCHEDULED_EVENT",
-                "ALTERNATE_CONTENT_OPPORTUNITY",
-                "NETWORK",
-            ]
-        ]
-        | None
-    ) = None
-    ScteFilter: (
-        list[
-            Literal[
-                "SPLICE_INSERT",
-                "BREAK",
-                "PROVIDER_ADVERTISEMENT",
-                "DISTRIBUTOR_ADVERTISEMENT",
-                "PROVIDER_PLACEMENT_OPPORTUNITY",
-                "DISTRIBUTOR_PLACEMENT_OPPORTUNITY",
-                "PROVIDER_OVERLAY_PLACEMENT_OPPORTUNITY",
-                "DISTRIBUTOR_OVERLAY_PLACEMENT_OPPORTUNITY",
-                "PROGRAM",
-                "CHAPTER",
-                "UNSCHEDULED_EVENT",
-                "ALTERNATE_CONTENT_OPPORTUNITY",
-                "NETWORK",
-                "PROVIDER_PROMO",
-                "DISTRIBUTOR_PROMO",
-                "PROVIDER_AD_BLOCK",
-                "DISTRIBUTOR_AD_BLOCK",
-                "CONTENT_IDENTIFICATION",
-                "CALL_AD_SERVER",
-            ]
-        ]
-        | None
-    ) = None
-    ScteInSegments: Literal["NONE", "ALL", "MATCHES_FILTER"] | None = None
-
-
-class OriginEndpointScteDash(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdMarkerDash: Literal["BINARY", "XML"] | None = None
-    ScteInManifests: Literal["ALL", "MATCHES_FILTER"] | None = None
-
-
-class OriginEndpointScteHls(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdMarkerHls: Literal["DATERANGE", "SCTE35_ENHANCED"] | None = None
-    ScteInManifests: Literal["ALL", "MATCHES_FILTER"] | None = None
-
-
-class OriginEndpointSpekeKeyProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateArn: str | None = None
-    ContentKeyPeriodConfiguration: OriginEndpointContentKeyPeriodConfiguration | None = None
-    DrmSystems: list[Literal["CLEAR_KEY_AES_128", "FAIRPLAY", "PLAYREADY", "WIDEVINE", "IRDETO"]]
-    EncryptionContractConfiguration: OriginEndpointEncryptionContractConfiguration
-    ResourceId: str
-    RoleArn: str
-    SpekeVersion: Literal["V2_0", "V2_1"] | None = None
-    Url: str
-
-
-class OriginEndpointStartTag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Precise: bool | None = None
-    TimeOffset: float
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class OriginEndpointAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    DashManifestUrls: list[str] | None = None
-    HlsManifestUrls: list[str] | None = None
-    LowLatencyHlsManifestUrls: list[str] | None = None
-    ModifiedAt: str | None = None
-    MssManifestUrls: list[str] | None = None
-
-
-class DashSubtitleConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TtmlConfiguration: DashTtmlConfiguration | None = None
-
-
-class HlsManifestConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChildManifestName: str | None = None
-    FilterConfiguration: OriginEndpointFilterConfiguration | None = None
-    ManifestName: str
-    ManifestWindowSeconds: int | None = None
-    ProgramDateTimeIntervalSeconds: int | None = None
-    ScteHls: OriginEndpointScteHls | None = None
-    StartTag: OriginEndpointStartTag | None = None
-    UriPathType: Literal["LEAF", "ROOT"] | None = None
-    Url: str | None = None
-    UrlEncodeChildManifest: bool | None = None
-
-
-class LowLatencyHlsManifestConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChildManifestName: str | None = None
-    FilterConfiguration: LowLatencyHlsFilterConfiguration | None = None
-    ManifestName: str
-    ManifestWindowSeconds: int | None = None
-    ProgramDateTimeIntervalSeconds: int | None = None
-    ScteHls: OriginEndpointScteHls | None = None
-    StartTag: OriginEndpointStartTag | None = None
-    UriPathType: Literal["LEAF", "ROOT"] | None = None
-    Url: str | None = None
-    UrlEncodeChildManifest: bool | None = None
-
-
-class OriginEndpointEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CmafExcludeSegmentDrmMetadata: bool | None = None
-    ConstantInitializationVector: str | None = None
-    EncryptionMethod: OriginEndpointEncryptionMethod
-    KeyRotationIntervalSeconds: int | None = None
-    SpekeKeyProvider: OriginEndpointSpekeKeyProvider
-
-
-class OriginEndpointSegment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Encryption: OriginEndpointEncryption | None = None
-    IncludeIframeOnlyStreams: bool | None = None
-    OutputTimestampMode: Literal["PASSTHROUGH", "REBASED_TO_CHANNEL_START"] | None = None
-    Scte: OriginEndpointScte | None = None
-    SegmentDurationSeconds: int | None = None
-    SegmentName: str | None = None
-    TsIncludeDvbSubtitles: bool | None = None
-    TsUseAudioRenditionGroup: bool | None = None
-
-
-class DashManifestConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioTimelinePattern: Literal["NONE", "PATTERNED"] | None = None
-    AvailabilityStartTimeConfiguration: (
-        DashManifestConfigurationAvailabilityStartTimeConfiguration | None
-    ) = None
-    BaseUrls: list[DashBaseUrl] | None = None
-    Compactness: Literal["STANDARD", "NONE"] | None = None
-    DrmSignaling: Literal["INDIVIDUAL", "REFERENCED"] | None = None
-    DvbSettings: DashDvbSettings | None = None
-    FilterConfiguration: OriginEndpointFilterConfiguration | None = None
-    ManifestName: str
-    ManifestWindowSeconds: int | None = None
-    MinBufferTimeSeconds: int | None = None
-    MinUpdatePeriodSeconds: int | None = None
-    PeriodTriggers: (
-        list[Literal["AVAILS", "DRM_KEY_ROTATION", "SOURCE_CHANGES", "SOURCE_DISRUPTIONS", "NONE"]]
-        | None
-    ) = None
-    Profiles: list[Literal["DVB_DASH"]] | None = None
-    ProgramInformation: DashProgramInformation | None = None
-    ScteDash: OriginEndpointScteDash | None = None
-    SegmentTemplateFormat: Literal["NUMBER_WITH_TIMELINE"] | None = None
-    SubtitleConfiguration: DashSubtitleConfiguration | None = None
-    SuggestedPresentationDelaySeconds: int | None = None
-    UriPathType: Literal["LEAF", "ROOT"] | None = None
-    UtcTiming: DashUtcTiming | None = None
-
-
-class OriginEndpointProps(DeferredModel):
-    ChannelGroupName: str
-    ChannelName: str
-    ContainerType: Literal["TS", "CMAF", "ISM"]
-    DashManifests: list[DashManifestConfiguration] | None = None
-    Description: str | None = None
-    ForceEndpointErrorConfiguration: OriginEndpointForceEndpointErrorConfiguration | None = None
-    HlsManifests: list[HlsManifestConfiguration] | None = None
-    LowLatencyHlsManifests: list[LowLatencyHlsManifestConfiguration] | None = None
-    MssManifests: list[MssManifestConfiguration] | None = None
-    OriginEndpointName: str
-    Segment: OriginEndpointSegment | None = None
-    StartoverWindowSeconds: int | None = None
-    StreamNameOutputMode: Literal["INDEX", "PASSTHROUGH_NAME"] | None = None
-    Tags: list[Tag] | None = None
-    UriSeparator: Literal["UNDERSCORE", "HYPHEN"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1442,8 +1131,10 @@ class OriginEndpoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = OriginEndpointProps
-    attributes_model: ClassVar[type[BaseModel]] = OriginEndpointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "OriginEndpointProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OriginEndpointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._origin_endpoint_policy_models import (
+        OriginEndpointPolicyAttributes as OriginEndpointPolicyAttributes,
+        OriginEndpointPolicyCdnAuthConfiguration as OriginEndpointPolicyCdnAuthConfiguration,
+        OriginEndpointPolicyProps as OriginEndpointPolicyProps,
+    )
 
 __all__ = [
     "OriginEndpointPolicy",
@@ -23,28 +31,21 @@ __all__ = [
     "OriginEndpointPolicyProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _origin_endpoint_policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_origin_endpoint_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "OriginEndpointPolicyAttributes",
+        "OriginEndpointPolicyCdnAuthConfiguration",
+        "OriginEndpointPolicyProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class OriginEndpointPolicyCdnAuthConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CdnIdentifierSecretArns: list[str]
-    SecretsRoleArn: str
-
-
-class OriginEndpointPolicyAttributes(DeferredModel):
-    pass
-
-
-class OriginEndpointPolicyProps(DeferredModel):
-    CdnAuthConfiguration: OriginEndpointPolicyCdnAuthConfiguration | None = None
-    ChannelGroupName: str
-    ChannelName: str
-    OriginEndpointName: str
-    Policy: dict[str, Any] | str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -136,8 +137,12 @@ class OriginEndpointPolicy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = OriginEndpointPolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = OriginEndpointPolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OriginEndpointPolicyProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OriginEndpointPolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._container_models import (
+        ContainerAttributes as ContainerAttributes,
+        ContainerMetricPolicy as ContainerMetricPolicy,
+        ContainerProps as ContainerProps,
+        CorsRule as CorsRule,
+        MetricPolicyRule as MetricPolicyRule,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Container",
@@ -29,58 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _container_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_container_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ContainerAttributes",
+        "ContainerMetricPolicy",
+        "ContainerProps",
+        "CorsRule",
+        "MetricPolicyRule",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CorsRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedHeaders: list[str] | None = None
-    AllowedMethods: list[str] | None = None
-    AllowedOrigins: list[str] | None = None
-    ExposeHeaders: list[str] | None = None
-    MaxAgeSeconds: int | None = None
-
-
-class MetricPolicyRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ObjectGroup: str
-    ObjectGroupName: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ContainerAttributes(DeferredModel):
-    Endpoint: str | None = None
-    Id: str | None = None
-
-
-class ContainerMetricPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerLevelMetrics: str
-    MetricPolicyRules: list[MetricPolicyRule] | None = None
-
-
-class ContainerProps(DeferredModel):
-    AccessLoggingEnabled: bool | None = None
-    ContainerName: str
-    CorsPolicy: list[CorsRule] | None = None
-    LifecyclePolicy: str | None = None
-    MetricPolicy: ContainerMetricPolicy | None = None
-    Policy: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -226,8 +203,10 @@ class Container(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ContainerProps
-    attributes_model: ClassVar[type[BaseModel]] = ContainerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ContainerProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ContainerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._channel_models import (
+        ChannelAttributes as ChannelAttributes,
+        ChannelDashPlaylistSettings as ChannelDashPlaylistSettings,
+        ChannelHlsPlaylistSettings as ChannelHlsPlaylistSettings,
+        ChannelProps as ChannelProps,
+        ChannelTimeShiftConfiguration as ChannelTimeShiftConfiguration,
+        LogConfigurationForChannel as LogConfigurationForChannel,
+        RequestOutputItem as RequestOutputItem,
+        SlateSource as SlateSource,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Channel",
@@ -35,82 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _channel_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_channel_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ChannelAttributes",
+        "ChannelDashPlaylistSettings",
+        "ChannelHlsPlaylistSettings",
+        "ChannelProps",
+        "ChannelTimeShiftConfiguration",
+        "LogConfigurationForChannel",
+        "RequestOutputItem",
+        "SlateSource",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ChannelDashPlaylistSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ManifestWindowSeconds: float | None = None
-    MinBufferTimeSeconds: float | None = None
-    MinUpdatePeriodSeconds: float | None = None
-    SuggestedPresentationDelaySeconds: float | None = None
-
-
-class ChannelHlsPlaylistSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdMarkupType: list[Literal["DATERANGE", "SCTE35_ENHANCED"]] | None = None
-    ManifestWindowSeconds: float | None = None
-
-
-class ChannelTimeShiftConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxTimeDelaySeconds: float
-
-
-class LogConfigurationForChannel(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogTypes: list[Literal["AS_RUN"]] | None = None
-
-
-class RequestOutputItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DashPlaylistSettings: ChannelDashPlaylistSettings | None = None
-    HlsPlaylistSettings: ChannelHlsPlaylistSettings | None = None
-    ManifestName: str
-    SourceGroup: str
-
-
-class SlateSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceLocationName: str | None = None
-    VodSourceName: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ChannelAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class ChannelProps(DeferredModel):
-    Audiences: list[str] | None = None
-    ChannelName: str
-    FillerSlate: SlateSource | None = None
-    LogConfiguration: LogConfigurationForChannel | None = None
-    Outputs: list[RequestOutputItem]
-    PlaybackMode: Literal["LOOP", "LINEAR"]
-    Tags: list[Tag] | None = None
-    Tier: Literal["BASIC", "STANDARD"] | None = None
-    TimeShiftConfiguration: ChannelTimeShiftConfiguration | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -295,8 +254,10 @@ class Channel(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ChannelProps
-    attributes_model: ClassVar[type[BaseModel]] = ChannelAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ChannelProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ChannelAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

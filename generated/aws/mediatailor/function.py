@@ -6,14 +6,29 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._function_models import (
+        FunctionAttributes as FunctionAttributes,
+        FunctionAwsServiceRequestConfiguration as FunctionAwsServiceRequestConfiguration,
+        FunctionConcurrentExecutorConfiguration as FunctionConcurrentExecutorConfiguration,
+        FunctionCustomOutputConfiguration as FunctionCustomOutputConfiguration,
+        FunctionHttpRequestConfiguration as FunctionHttpRequestConfiguration,
+        FunctionProps as FunctionProps,
+        FunctionRef as FunctionRef,
+        FunctionSequentialExecutorConfiguration as FunctionSequentialExecutorConfiguration,
+        FunctionVastRequestConfiguration as FunctionVastRequestConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Function",
@@ -37,119 +52,28 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _function_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_function_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FunctionAttributes",
+        "FunctionAwsServiceRequestConfiguration",
+        "FunctionConcurrentExecutorConfiguration",
+        "FunctionCustomOutputConfiguration",
+        "FunctionHttpRequestConfiguration",
+        "FunctionProps",
+        "FunctionRef",
+        "FunctionSequentialExecutorConfiguration",
+        "FunctionVastRequestConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FunctionAwsServiceRequestConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Body: str | None = None
-    Headers: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    MethodType: Literal["GET", "POST"]
-    Output: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RequestTimeoutMilliseconds: int
-    Runtime: Literal["JSONATA"]
-    TargetRegion: str
-    TargetService: str
-    Url: str
-
-
-class FunctionCustomOutputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Output: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Runtime: Literal["JSONATA"]
-
-
-class FunctionHttpRequestConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Body: str | None = None
-    Headers: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    MethodType: Literal["GET", "POST"]
-    Output: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RequestTimeoutMilliseconds: int
-    Runtime: Literal["JSONATA"]
-    Url: str
-
-
-class FunctionRef(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alias: str | None = None
-    FunctionId: str | None = None
-    RunCondition: str | None = None
-
-
-class FunctionSequentialExecutorConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FunctionList: list[FunctionRef]
-    Output: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Runtime: Literal["JSONATA"]
-    TimeoutMilliseconds: int
-
-
-class FunctionVastRequestConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Body: str | None = None
-    Headers: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    MethodType: Literal["GET", "POST"]
-    Output: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RequestTimeoutMilliseconds: int
-    Runtime: Literal["JSONATA"]
-    Url: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class FunctionAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class FunctionConcurrentExecutorConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FunctionList: list[FunctionRef]
-    MaxConcurrency: int
-    Output: Annotated[dict[str, Any], Field(max_length=0)]
-    Runtime: Literal["JSONATA"]
-    TimeoutMilliseconds: int
-
-
-class FunctionProps(DeferredModel):
-    AwsServiceRequestConfiguration: FunctionAwsServiceRequestConfiguration | None = None
-    ConcurrentExecutorConfiguration: FunctionConcurrentExecutorConfiguration | None = None
-    CustomOutputConfiguration: FunctionCustomOutputConfiguration | None = None
-    Description: str | None = None
-    FunctionId: str
-    FunctionType: Literal[
-        "HTTP_REQUEST",
-        "AWS_SERVICE_REQUEST",
-        "CUSTOM_OUTPUT",
-        "CONCURRENT_EXECUTOR",
-        "SEQUENTIAL_EXECUTOR",
-        "VAST_REQUEST",
-    ]
-    HttpRequestConfiguration: FunctionHttpRequestConfiguration | None = None
-    SequentialExecutorConfiguration: FunctionSequentialExecutorConfiguration | None = None
-    Tags: list[Tag] | None = None
-    VastRequestConfiguration: FunctionVastRequestConfiguration | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -465,8 +389,10 @@ class Function(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FunctionProps
-    attributes_model: ClassVar[type[BaseModel]] = FunctionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FunctionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FunctionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

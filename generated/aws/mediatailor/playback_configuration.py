@@ -6,14 +6,43 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._playback_configuration_models import (
+        ClientSideBeaconingConfiguration as ClientSideBeaconingConfiguration,
+        PlaybackConfigurationAdConditioningConfiguration as PlaybackConfigurationAdConditioningConfiguration,
+        PlaybackConfigurationAdDecisionServerConfiguration as PlaybackConfigurationAdDecisionServerConfiguration,
+        PlaybackConfigurationAdMarkerPassthrough as PlaybackConfigurationAdMarkerPassthrough,
+        PlaybackConfigurationAdsInteractionLog as PlaybackConfigurationAdsInteractionLog,
+        PlaybackConfigurationAdsPersonalizationConcurrency as PlaybackConfigurationAdsPersonalizationConcurrency,
+        PlaybackConfigurationAdsPersonalizationTimeouts as PlaybackConfigurationAdsPersonalizationTimeouts,
+        PlaybackConfigurationAttributes as PlaybackConfigurationAttributes,
+        PlaybackConfigurationAvailSuppression as PlaybackConfigurationAvailSuppression,
+        PlaybackConfigurationBeaconingConfiguration as PlaybackConfigurationBeaconingConfiguration,
+        PlaybackConfigurationBumper as PlaybackConfigurationBumper,
+        PlaybackConfigurationCdnConfiguration as PlaybackConfigurationCdnConfiguration,
+        PlaybackConfigurationDashConfiguration as PlaybackConfigurationDashConfiguration,
+        PlaybackConfigurationHlsConfiguration as PlaybackConfigurationHlsConfiguration,
+        PlaybackConfigurationHttpRequest as PlaybackConfigurationHttpRequest,
+        PlaybackConfigurationLivePreRollConfiguration as PlaybackConfigurationLivePreRollConfiguration,
+        PlaybackConfigurationLogConfiguration as PlaybackConfigurationLogConfiguration,
+        PlaybackConfigurationManifestProcessingRules as PlaybackConfigurationManifestProcessingRules,
+        PlaybackConfigurationManifestServiceInteractionLog as PlaybackConfigurationManifestServiceInteractionLog,
+        PlaybackConfigurationProps as PlaybackConfigurationProps,
+        PlaybackConfigurationVastResponse as PlaybackConfigurationVastResponse,
+        PreRollAdDecisionServerConfiguration as PreRollAdDecisionServerConfiguration,
+        PreRollVastResponse as PreRollVastResponse,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ClientSideBeaconingConfiguration",
@@ -65,225 +94,42 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _playback_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_playback_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ClientSideBeaconingConfiguration",
+        "PlaybackConfigurationAdConditioningConfiguration",
+        "PlaybackConfigurationAdDecisionServerConfiguration",
+        "PlaybackConfigurationAdMarkerPassthrough",
+        "PlaybackConfigurationAdsInteractionLog",
+        "PlaybackConfigurationAdsPersonalizationConcurrency",
+        "PlaybackConfigurationAdsPersonalizationTimeouts",
+        "PlaybackConfigurationAttributes",
+        "PlaybackConfigurationAvailSuppression",
+        "PlaybackConfigurationBeaconingConfiguration",
+        "PlaybackConfigurationBumper",
+        "PlaybackConfigurationCdnConfiguration",
+        "PlaybackConfigurationDashConfiguration",
+        "PlaybackConfigurationHlsConfiguration",
+        "PlaybackConfigurationHttpRequest",
+        "PlaybackConfigurationLivePreRollConfiguration",
+        "PlaybackConfigurationLogConfiguration",
+        "PlaybackConfigurationManifestProcessingRules",
+        "PlaybackConfigurationManifestServiceInteractionLog",
+        "PlaybackConfigurationProps",
+        "PlaybackConfigurationVastResponse",
+        "PreRollAdDecisionServerConfiguration",
+        "PreRollVastResponse",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ClientSideBeaconingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalEventTypes: list[Literal["MUTE", "UNMUTE", "PAUSE", "SKIP"]] | None = None
-    ReportingMode: Literal["DISABLED", "INSIGHTS"]
-
-
-class PlaybackConfigurationAdConditioningConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StreamingMediaFileConditioning: Literal["TRANSCODE", "NONE"]
-
-
-class PlaybackConfigurationAdMarkerPassthrough(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-
-
-class PlaybackConfigurationAdsInteractionLog(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExcludeEventTypes: list[str] | None = None
-    PublishOptInEventTypes: list[str] | None = None
-
-
-class PlaybackConfigurationAdsPersonalizationConcurrency(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableVodVastParallelization: bool | None = None
-    MaxConcurrentAdsRequests: int | None = None
-
-
-class PlaybackConfigurationAdsPersonalizationTimeouts(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdsRequestTimeoutMilliseconds: int | None = None
-    LiveMaximumAdsPersonalizationTimeMilliseconds: int | None = None
-    PrefetchAdsRequestTimeoutMilliseconds: int | None = None
-    PrefetchMaximumAdsPersonalizationTimeMilliseconds: int | None = None
-    VodMaximumAdsPersonalizationTimeMilliseconds: int | None = None
-
-
-class PlaybackConfigurationAvailSuppression(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FillPolicy: Literal["PARTIAL_AVAIL", "FULL_AVAIL_ONLY"] | None = None
-    Mode: Literal["OFF", "BEHIND_LIVE_EDGE", "AFTER_LIVE_EDGE"] | None = None
-    Value: str | None = None
-
-
-class PlaybackConfigurationBeaconingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientSide: ClientSideBeaconingConfiguration | None = None
-
-
-class PlaybackConfigurationBumper(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndUrl: str | None = None
-    StartUrl: str | None = None
-
-
-class PlaybackConfigurationCdnConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdSegmentUrlPrefix: str | None = None
-    ContentSegmentUrlPrefix: str | None = None
-
-
-class PlaybackConfigurationDashConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ManifestEndpointPrefix: str | None = None
-    MpdLocation: str | None = None
-    OriginManifestType: Literal["SINGLE_PERIOD", "MULTI_PERIOD"] | None = None
-
-
-class PlaybackConfigurationHlsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ManifestEndpointPrefix: str | None = None
-
-
-class PlaybackConfigurationHttpRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Body: str | None = None
-    CompressRequest: Literal["NONE", "GZIP"] | None = None
-    Headers: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    HttpMethod: Literal["GET", "POST"] | None = None
-
-
-class PlaybackConfigurationManifestProcessingRules(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdMarkerPassthrough: PlaybackConfigurationAdMarkerPassthrough | None = None
-
-
-class PlaybackConfigurationManifestServiceInteractionLog(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExcludeEventTypes: list[str] | None = None
-
-
-class PlaybackConfigurationVastResponse(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdSequencingMode: (
-        Literal[
-            "FOLLOW_AD_SEQUENCE",
-            "IGNORE_AD_SEQUENCE",
-            "FOLLOW_AD_SEQUENCE_ONLY_LIVE",
-            "FOLLOW_AD_SEQUENCE_ONLY_VOD",
-        ]
-        | None
-    ) = None
-
-
-class PreRollVastResponse(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdSequencingMode: Literal["FOLLOW_AD_SEQUENCE", "IGNORE_AD_SEQUENCE"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PlaybackConfigurationAttributes(DeferredModel):
-    PlaybackConfigurationArn: str | None = None
-    PlaybackEndpointPrefix: str | None = None
-    SessionInitializationEndpointPrefix: str | None = None
-
-
-class PlaybackConfigurationAdDecisionServerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HttpRequest: PlaybackConfigurationHttpRequest | None = None
-    VastResponse: PlaybackConfigurationVastResponse | None = None
-
-
-class PlaybackConfigurationLogConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdsInteractionLog: PlaybackConfigurationAdsInteractionLog | None = None
-    EnabledLoggingStrategies: list[str] | None = None
-    ManifestServiceInteractionLog: PlaybackConfigurationManifestServiceInteractionLog | None = None
-    PercentEnabled: int
-
-
-class PreRollAdDecisionServerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VastResponse: PreRollVastResponse | None = None
-
-
-class PlaybackConfigurationLivePreRollConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdDecisionServerConfiguration: PreRollAdDecisionServerConfiguration | None = None
-    AdDecisionServerUrl: str | None = None
-    MaxDurationSeconds: int | None = None
-
-
-class PlaybackConfigurationProps(DeferredModel):
-    AdConditioningConfiguration: PlaybackConfigurationAdConditioningConfiguration | None = None
-    AdDecisionServerConfiguration: PlaybackConfigurationAdDecisionServerConfiguration | None = None
-    AdDecisionServerUrl: str
-    AdsPersonalizationConcurrency: PlaybackConfigurationAdsPersonalizationConcurrency | None = None
-    AdsPersonalizationTimeouts: PlaybackConfigurationAdsPersonalizationTimeouts | None = None
-    AvailSuppression: PlaybackConfigurationAvailSuppression | None = None
-    BeaconingConfiguration: PlaybackConfigurationBeaconingConfiguration | None = None
-    Bumper: PlaybackConfigurationBumper | None = None
-    CdnConfiguration: PlaybackConfigurationCdnConfiguration | None = None
-    ConfigurationAliases: Any | None = None
-    DashConfiguration: PlaybackConfigurationDashConfiguration | None = None
-    FunctionMapping: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    HlsConfiguration: PlaybackConfigurationHlsConfiguration | None = None
-    InsertionMode: Literal["STITCHED_ONLY", "PLAYER_SELECT"] | None = None
-    LivePreRollConfiguration: PlaybackConfigurationLivePreRollConfiguration | None = None
-    LogConfiguration: PlaybackConfigurationLogConfiguration | None = None
-    ManifestProcessingRules: PlaybackConfigurationManifestProcessingRules | None = None
-    Name: str
-    PersonalizationThresholdSeconds: int | None = None
-    SlateAdUrl: str | None = None
-    Tags: list[Tag] | None = None
-    TranscodeProfileName: str | None = None
-    VideoContentSourceUrl: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -765,8 +611,12 @@ class PlaybackConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PlaybackConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = PlaybackConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PlaybackConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PlaybackConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,30 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._prefetch_schedule_models import (
+        PrefetchConsumption as PrefetchConsumption,
+        PrefetchRetrieval as PrefetchRetrieval,
+        PrefetchScheduleAttributes as PrefetchScheduleAttributes,
+        PrefetchScheduleAvailMatchingCriteria as PrefetchScheduleAvailMatchingCriteria,
+        PrefetchScheduleProps as PrefetchScheduleProps,
+        PrefetchScheduleRecurringConsumption as PrefetchScheduleRecurringConsumption,
+        PrefetchScheduleRecurringPrefetchConfiguration as PrefetchScheduleRecurringPrefetchConfiguration,
+        PrefetchScheduleRecurringRetrieval as PrefetchScheduleRecurringRetrieval,
+        PrefetchScheduleTrafficShapingRetrievalWindow as PrefetchScheduleTrafficShapingRetrievalWindow,
+        PrefetchScheduleTrafficShapingTpsConfiguration as PrefetchScheduleTrafficShapingTpsConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "PrefetchConsumption",
@@ -39,104 +55,29 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _prefetch_schedule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_prefetch_schedule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PrefetchConsumption",
+        "PrefetchRetrieval",
+        "PrefetchScheduleAttributes",
+        "PrefetchScheduleAvailMatchingCriteria",
+        "PrefetchScheduleProps",
+        "PrefetchScheduleRecurringConsumption",
+        "PrefetchScheduleRecurringPrefetchConfiguration",
+        "PrefetchScheduleRecurringRetrieval",
+        "PrefetchScheduleTrafficShapingRetrievalWindow",
+        "PrefetchScheduleTrafficShapingTpsConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PrefetchScheduleAvailMatchingCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DynamicVariable: str
-    Operator: Literal["EQUALS"]
-
-
-class PrefetchScheduleRecurringConsumption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailMatchingCriteria: list[PrefetchScheduleAvailMatchingCriteria] | None = None
-    RetrievedAdExpirationSeconds: int | None = None
-
-
-class PrefetchScheduleTrafficShapingRetrievalWindow(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RetrievalWindowDurationSeconds: int | None = None
-
-
-class PrefetchScheduleTrafficShapingTpsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PeakConcurrentUsers: int | None = None
-    PeakTps: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PrefetchScheduleAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class PrefetchConsumption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailMatchingCriteria: list[PrefetchScheduleAvailMatchingCriteria] | None = None
-    EndTime: str
-    StartTime: str | None = None
-
-
-class PrefetchRetrieval(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DynamicVariables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    EndTime: str
-    StartTime: str | None = None
-    TrafficShapingRetrievalWindow: PrefetchScheduleTrafficShapingRetrievalWindow | None = None
-    TrafficShapingTpsConfiguration: PrefetchScheduleTrafficShapingTpsConfiguration | None = None
-    TrafficShapingType: Literal["RETRIEVAL_WINDOW", "TPS"] | None = None
-
-
-class PrefetchScheduleRecurringRetrieval(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DelayAfterAvailEndSeconds: int | None = None
-    DynamicVariables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TrafficShapingRetrievalWindow: PrefetchScheduleTrafficShapingRetrievalWindow | None = None
-    TrafficShapingTpsConfiguration: PrefetchScheduleTrafficShapingTpsConfiguration | None = None
-    TrafficShapingType: Literal["RETRIEVAL_WINDOW", "TPS"] | None = None
-
-
-class PrefetchScheduleRecurringPrefetchConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndTime: str
-    RecurringConsumption: PrefetchScheduleRecurringConsumption
-    RecurringRetrieval: PrefetchScheduleRecurringRetrieval
-    StartTime: str | None = None
-
-
-class PrefetchScheduleProps(DeferredModel):
-    Consumption: PrefetchConsumption | None = None
-    Name: str
-    PlaybackConfigurationName: str
-    RecurringPrefetchConfiguration: PrefetchScheduleRecurringPrefetchConfiguration | None = None
-    Retrieval: PrefetchRetrieval | None = None
-    ScheduleType: Literal["SINGLE", "RECURRING"] | None = None
-    StreamId: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -396,8 +337,12 @@ class PrefetchSchedule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PrefetchScheduleProps
-    attributes_model: ClassVar[type[BaseModel]] = PrefetchScheduleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PrefetchScheduleProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PrefetchScheduleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,30 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._program_models import (
+        AdBreak as AdBreak,
+        KeyValuePair as KeyValuePair,
+        ProgramAlternateMedia as ProgramAlternateMedia,
+        ProgramAttributes as ProgramAttributes,
+        ProgramAudienceMedia as ProgramAudienceMedia,
+        ProgramClipRange as ProgramClipRange,
+        ProgramProps as ProgramProps,
+        ProgramScheduleConfiguration as ProgramScheduleConfiguration,
+        ProgramSpliceInsertMessage as ProgramSpliceInsertMessage,
+        ProgramTimeSignalMessage as ProgramTimeSignalMessage,
+        ProgramTransition as ProgramTransition,
+        SegmentationDescriptor as SegmentationDescriptor,
+        SlateSource as SlateSource,
+    )
 
 __all__ = [
     "AdBreak",
@@ -43,134 +61,31 @@ __all__ = [
     "SlateSourceDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _program_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_program_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AdBreak",
+        "KeyValuePair",
+        "ProgramAlternateMedia",
+        "ProgramAttributes",
+        "ProgramAudienceMedia",
+        "ProgramClipRange",
+        "ProgramProps",
+        "ProgramScheduleConfiguration",
+        "ProgramSpliceInsertMessage",
+        "ProgramTimeSignalMessage",
+        "ProgramTransition",
+        "SegmentationDescriptor",
+        "SlateSource",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class KeyValuePair(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ProgramClipRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndOffsetMillis: int | None = None
-    StartOffsetMillis: int | None = None
-
-
-class ProgramSpliceInsertMessage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailNum: int | None = None
-    AvailsExpected: int | None = None
-    SpliceEventId: int | None = None
-    UniqueProgramId: int | None = None
-
-
-class ProgramTransition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DurationMillis: int | None = None
-    RelativePosition: Literal["BEFORE_PROGRAM", "AFTER_PROGRAM"]
-    RelativeProgram: str | None = None
-    ScheduledStartTimeMillis: int | None = None
-    Type: str
-
-
-class SegmentationDescriptor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SegmentNum: int | None = None
-    SegmentationEventId: int | None = None
-    SegmentationTypeId: int | None = None
-    SegmentationUpid: str | None = None
-    SegmentationUpidType: int | None = None
-    SegmentsExpected: int | None = None
-    SubSegmentNum: int | None = None
-    SubSegmentsExpected: int | None = None
-
-
-class SlateSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceLocationName: str | None = None
-    VodSourceName: str | None = None
-
-
-class ProgramAttributes(DeferredModel):
-    Arn: str | None = None
-    ClipRange: ProgramClipRange | None = None
-    CreationTime: str | None = None
-    DurationMillis: int | None = None
-    ScheduledStartTime: str | None = None
-
-
-class ProgramScheduleConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClipRange: ProgramClipRange | None = None
-    Transition: ProgramTransition
-
-
-class ProgramTimeSignalMessage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SegmentationDescriptors: list[SegmentationDescriptor] | None = None
-
-
-class AdBreak(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdBreakMetadata: list[KeyValuePair] | None = None
-    MessageType: Literal["SPLICE_INSERT", "TIME_SIGNAL"] | None = None
-    OffsetMillis: int
-    Slate: SlateSource | None = None
-    SpliceInsertMessage: ProgramSpliceInsertMessage | None = None
-    TimeSignalMessage: ProgramTimeSignalMessage | None = None
-
-
-class ProgramAlternateMedia(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdBreaks: list[AdBreak] | None = None
-    ClipRange: ProgramClipRange | None = None
-    DurationMillis: int | None = None
-    LiveSourceName: str | None = None
-    ScheduledStartTimeMillis: int | None = None
-    SourceLocationName: str | None = None
-    VodSourceName: str | None = None
-
-
-class ProgramAudienceMedia(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlternateMedia: list[ProgramAlternateMedia] | None = None
-    Audience: str | None = None
-
-
-class ProgramProps(DeferredModel):
-    AdBreaks: list[AdBreak] | None = None
-    AudienceMedia: list[ProgramAudienceMedia] | None = None
-    ChannelName: str
-    LiveSourceName: str | None = None
-    ProgramName: str
-    ScheduleConfiguration: ProgramScheduleConfiguration | None = None
-    SourceLocationName: str
-    VodSourceName: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -483,8 +398,10 @@ class Program(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ProgramProps
-    attributes_model: ClassVar[type[BaseModel]] = ProgramAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ProgramProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ProgramAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

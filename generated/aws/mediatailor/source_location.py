@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._source_location_models import (
+        SegmentDeliveryConfiguration as SegmentDeliveryConfiguration,
+        SourceLocationAccessConfiguration as SourceLocationAccessConfiguration,
+        SourceLocationAttributes as SourceLocationAttributes,
+        SourceLocationDefaultSegmentDeliveryConfiguration as SourceLocationDefaultSegmentDeliveryConfiguration,
+        SourceLocationHttpConfiguration as SourceLocationHttpConfiguration,
+        SourceLocationProps as SourceLocationProps,
+        SourceLocationSecretsManagerAccessTokenConfiguration as SourceLocationSecretsManagerAccessTokenConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "SegmentDeliveryConfiguration",
@@ -33,74 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _source_location_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_source_location_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SegmentDeliveryConfiguration",
+        "SourceLocationAccessConfiguration",
+        "SourceLocationAttributes",
+        "SourceLocationDefaultSegmentDeliveryConfiguration",
+        "SourceLocationHttpConfiguration",
+        "SourceLocationProps",
+        "SourceLocationSecretsManagerAccessTokenConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SegmentDeliveryConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BaseUrl: str | None = None
-    Name: str | None = None
-
-
-class SourceLocationDefaultSegmentDeliveryConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BaseUrl: str | None = None
-
-
-class SourceLocationHttpConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BaseUrl: str
-
-
-class SourceLocationSecretsManagerAccessTokenConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HeaderName: str | None = None
-    SecretArn: str | None = None
-    SecretStringKey: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SourceLocationAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class SourceLocationAccessConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessType: Literal["S3_SIGV4", "SECRETS_MANAGER_ACCESS_TOKEN", "AUTODETECT_SIGV4"] | None = (
-        None
-    )
-    SecretsManagerAccessTokenConfiguration: (
-        SourceLocationSecretsManagerAccessTokenConfiguration | None
-    ) = None
-
-
-class SourceLocationProps(DeferredModel):
-    AccessConfiguration: SourceLocationAccessConfiguration | None = None
-    DefaultSegmentDeliveryConfiguration: (
-        SourceLocationDefaultSegmentDeliveryConfiguration | None
-    ) = None
-    HttpConfiguration: SourceLocationHttpConfiguration
-    SegmentDeliveryConfigurations: list[SegmentDeliveryConfiguration] | None = None
-    SourceLocationName: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -260,8 +225,10 @@ class SourceLocation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SourceLocationProps
-    attributes_model: ClassVar[type[BaseModel]] = SourceLocationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SourceLocationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SourceLocationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

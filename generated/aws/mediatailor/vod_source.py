@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._vod_source_models import (
+        HttpPackageConfiguration as HttpPackageConfiguration,
+        Tag as Tag,
+        VodSourceAttributes as VodSourceAttributes,
+        VodSourceProps as VodSourceProps,
+    )
 
 __all__ = [
     "HttpPackageConfiguration",
@@ -25,36 +34,22 @@ __all__ = [
     "VodSourceProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _vod_source_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_vod_source_models"
+_MODEL_NAMES = frozenset(
+    {
+        "HttpPackageConfiguration",
+        "Tag",
+        "VodSourceAttributes",
+        "VodSourceProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class HttpPackageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Path: str
-    SourceGroup: str
-    Type: Literal["DASH", "HLS"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VodSourceAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class VodSourceProps(DeferredModel):
-    HttpPackageConfigurations: list[HttpPackageConfiguration]
-    SourceLocationName: str
-    Tags: list[Tag] | None = None
-    VodSourceName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -148,8 +143,10 @@ class VodSource(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VodSourceProps
-    attributes_model: ClassVar[type[BaseModel]] = VodSourceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VodSourceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VodSourceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

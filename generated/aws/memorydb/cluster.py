@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cluster_models import (
+        ClusterAttributes as ClusterAttributes,
+        ClusterProps as ClusterProps,
+        Endpoint as Endpoint,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Cluster",
@@ -25,62 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _cluster_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cluster_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ClusterAttributes",
+        "ClusterProps",
+        "Endpoint",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Endpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Address: str | None = None
-    Port: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ClusterAttributes(DeferredModel):
-    ARN: str | None = None
-    ParameterGroupStatus: str | None = None
-    Status: str | None = None
-
-
-class ClusterProps(DeferredModel):
-    ACLName: str
-    AutoMinorVersionUpgrade: bool | None = None
-    ClusterEndpoint: Endpoint | None = None
-    ClusterName: str
-    DataTiering: Literal["true", "false"] | None = None
-    Description: str | None = None
-    Engine: str | None = None
-    EngineVersion: str | None = None
-    FinalSnapshotName: str | None = None
-    IpDiscovery: Literal["ipv4", "ipv6"] | None = None
-    KmsKeyId: str | None = None
-    MaintenanceWindow: str | None = None
-    MultiRegionClusterName: str | None = None
-    NetworkType: Literal["ipv4", "ipv6", "dual_stack"] | None = None
-    NodeType: str
-    NumReplicasPerShard: int | None = None
-    NumShards: int | None = None
-    ParameterGroupName: str | None = None
-    Port: int | None = None
-    SecurityGroupIds: list[str] | None = None
-    SnapshotArns: list[str] | None = None
-    SnapshotName: str | None = None
-    SnapshotRetentionLimit: int | None = None
-    SnapshotWindow: str | None = None
-    SnsTopicArn: str | None = None
-    SnsTopicStatus: str | None = None
-    SubnetGroupName: str | None = None
-    TLSEnabled: bool | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -230,8 +199,10 @@ class Cluster(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ClusterProps
-    attributes_model: ClassVar[type[BaseModel]] = ClusterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ClusterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ClusterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._multi_region_cluster_models import (
+        MultiRegionClusterAttributes as MultiRegionClusterAttributes,
+        MultiRegionClusterProps as MultiRegionClusterProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "MultiRegionCluster",
@@ -23,35 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _multi_region_cluster_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_multi_region_cluster_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MultiRegionClusterAttributes",
+        "MultiRegionClusterProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class MultiRegionClusterAttributes(DeferredModel):
-    ARN: str | None = None
-    MultiRegionClusterName: str | None = None
-    Status: str | None = None
-
-
-class MultiRegionClusterProps(DeferredModel):
-    Description: str | None = None
-    Engine: str | None = None
-    EngineVersion: str | None = None
-    MultiRegionClusterNameSuffix: str | None = None
-    MultiRegionParameterGroupName: str | None = None
-    NodeType: str
-    NumShards: int | None = None
-    TLSEnabled: bool | None = None
-    Tags: list[Tag] | None = None
-    UpdateStrategy: Literal["COORDINATED", "UNCOORDINATED"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -153,8 +147,12 @@ class MultiRegionCluster(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MultiRegionClusterProps
-    attributes_model: ClassVar[type[BaseModel]] = MultiRegionClusterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MultiRegionClusterProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MultiRegionClusterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._user_models import (
+        Tag as Tag,
+        UserAttributes as UserAttributes,
+        UserAuthenticationMode as UserAuthenticationMode,
+        UserProps as UserProps,
+    )
 
 __all__ = [
     "Tag",
@@ -25,36 +34,22 @@ __all__ = [
     "UserProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _user_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_user_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "UserAttributes",
+        "UserAuthenticationMode",
+        "UserProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class UserAuthenticationMode(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Passwords: list[str] | None = None
-    Type: Literal["password", "iam"] | None = None
-
-
-class UserAttributes(DeferredModel):
-    Arn: str | None = None
-    Status: str | None = None
-
-
-class UserProps(DeferredModel):
-    AccessString: str | None = None
-    AuthenticationMode: UserAuthenticationMode | None = None
-    Tags: list[Tag] | None = None
-    UserName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -166,8 +161,8 @@ class User(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = UserProps
-    attributes_model: ClassVar[type[BaseModel]] = UserAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,28 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._launch_configuration_template_models import (
+        LaunchConfigurationTemplateAttributes as LaunchConfigurationTemplateAttributes,
+        LaunchConfigurationTemplateLicensing as LaunchConfigurationTemplateLicensing,
+        LaunchConfigurationTemplatePostLaunchActions as LaunchConfigurationTemplatePostLaunchActions,
+        LaunchConfigurationTemplateProps as LaunchConfigurationTemplateProps,
+        LaunchTemplateDiskConf as LaunchTemplateDiskConf,
+        SsmDocument as SsmDocument,
+        SsmExternalParameter as SsmExternalParameter,
+        SsmParameterStoreParameter as SsmParameterStoreParameter,
+        Tag as Tag,
+    )
 
 __all__ = [
     "LaunchConfigurationTemplate",
@@ -35,95 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _launch_configuration_template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_launch_configuration_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LaunchConfigurationTemplateAttributes",
+        "LaunchConfigurationTemplateLicensing",
+        "LaunchConfigurationTemplatePostLaunchActions",
+        "LaunchConfigurationTemplateProps",
+        "LaunchTemplateDiskConf",
+        "SsmDocument",
+        "SsmExternalParameter",
+        "SsmParameterStoreParameter",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LaunchConfigurationTemplateLicensing(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OsByol: bool | None = None
-
-
-class LaunchTemplateDiskConf(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Iops: int | None = None
-    Throughput: int | None = None
-    VolumeType: Literal["io1", "io2", "gp3", "gp2", "st1", "sc1", "standard"] | None = None
-
-
-class SsmDocument(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionName: str
-    ExternalParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    MustSucceedForCutover: bool | None = None
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SsmDocumentName: str
-    TimeoutSeconds: int | None = None
-
-
-class SsmExternalParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DynamicPath: str
-
-
-class SsmParameterStoreParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ParameterName: str
-    ParameterType: Literal["STRING", "SECURE_STRING"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LaunchConfigurationTemplateAttributes(DeferredModel):
-    Arn: str | None = None
-    Ec2LaunchTemplateID: str | None = None
-    LaunchConfigurationTemplateID: str | None = None
-
-
-class LaunchConfigurationTemplatePostLaunchActions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogGroupName: str | None = None
-    Deployment: Literal["TEST_AND_CUTOVER", "CUTOVER_ONLY", "TEST_ONLY"] | None = None
-    S3LogBucket: str | None = None
-    S3OutputKeyPrefix: str | None = None
-    SsmDocuments: list[SsmDocument] | None = None
-
-
-class LaunchConfigurationTemplateProps(DeferredModel):
-    AssociatePublicIpAddress: bool | None = None
-    BootMode: Literal["LEGACY_BIOS", "UEFI", "USE_SOURCE"] | None = None
-    CopyPrivateIp: bool | None = None
-    CopyTags: bool | None = None
-    EnableMapAutoTagging: bool | None = None
-    EnableParametersEncryption: bool | None = None
-    LargeVolumeConf: LaunchTemplateDiskConf | None = None
-    LaunchDisposition: Literal["STOPPED", "STARTED"] | None = None
-    Licensing: LaunchConfigurationTemplateLicensing | None = None
-    MapAutoTaggingMpeID: str | None = None
-    ParametersEncryptionKey: str | None = None
-    PostLaunchActions: LaunchConfigurationTemplatePostLaunchActions | None = None
-    SmallVolumeConf: LaunchTemplateDiskConf | None = None
-    SmallVolumeMaxSize: int | None = None
-    Tags: list[Tag] | None = None
-    TargetInstanceTypeRightSizingMethod: Literal["NONE", "BASIC"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -397,8 +343,12 @@ class LaunchConfigurationTemplate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LaunchConfigurationTemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = LaunchConfigurationTemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LaunchConfigurationTemplateProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LaunchConfigurationTemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,26 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._network_migration_definition_models import (
+        NetworkMigrationDefinitionAttributes as NetworkMigrationDefinitionAttributes,
+        NetworkMigrationDefinitionProps as NetworkMigrationDefinitionProps,
+        NetworkMigrationDefinitionSourceS3Configuration as NetworkMigrationDefinitionSourceS3Configuration,
+        NetworkMigrationDefinitionTargetNetwork as NetworkMigrationDefinitionTargetNetwork,
+        NetworkMigrationDefinitionTargetS3Configuration as NetworkMigrationDefinitionTargetS3Configuration,
+        SourceConfiguration as SourceConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "NetworkMigrationDefinition",
@@ -31,77 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _network_migration_definition_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_network_migration_definition_models"
+_MODEL_NAMES = frozenset(
+    {
+        "NetworkMigrationDefinitionAttributes",
+        "NetworkMigrationDefinitionProps",
+        "NetworkMigrationDefinitionSourceS3Configuration",
+        "NetworkMigrationDefinitionTargetNetwork",
+        "NetworkMigrationDefinitionTargetS3Configuration",
+        "SourceConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class NetworkMigrationDefinitionSourceS3Configuration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Bucket: str
-    S3BucketOwner: str
-    S3Key: str
-
-
-class NetworkMigrationDefinitionTargetNetwork(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InboundCidr: str | None = None
-    InspectionCidr: str | None = None
-    OutboundCidr: str | None = None
-    Topology: Literal["ISOLATED_VPC", "HUB_AND_SPOKE"]
-
-
-class NetworkMigrationDefinitionTargetS3Configuration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Bucket: str
-    S3BucketOwner: str
-
-
-class SourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceEnvironment: Literal[
-        "NSX",
-        "VSPHERE",
-        "FORTIGATE_FIREWALL",
-        "PALO_ALTO_FIREWALL",
-        "CISCO_ACI",
-        "LOGICAL_MODEL",
-        "MODELIZE_IT",
-    ]
-    SourceS3Configuration: NetworkMigrationDefinitionSourceS3Configuration
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class NetworkMigrationDefinitionAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    NetworkMigrationDefinitionID: str | None = None
-    UpdatedAt: str | None = None
-
-
-class NetworkMigrationDefinitionProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    ScopeTags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SourceConfigurations: list[SourceConfiguration]
-    Tags: list[Tag] | None = None
-    TargetDeployment: Literal["SINGLE_ACCOUNT", "MULTI_ACCOUNT"] | None = None
-    TargetNetwork: NetworkMigrationDefinitionTargetNetwork
-    TargetS3Configuration: NetworkMigrationDefinitionTargetS3Configuration
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -327,8 +287,12 @@ class NetworkMigrationDefinition(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = NetworkMigrationDefinitionProps
-    attributes_model: ClassVar[type[BaseModel]] = NetworkMigrationDefinitionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NetworkMigrationDefinitionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NetworkMigrationDefinitionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

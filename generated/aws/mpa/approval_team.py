@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._approval_team_models import (
+        ApprovalTeamApprovalStrategy as ApprovalTeamApprovalStrategy,
+        ApprovalTeamAttributes as ApprovalTeamAttributes,
+        ApprovalTeamProps as ApprovalTeamProps,
+        Approver as Approver,
+        MofNApprovalStrategy as MofNApprovalStrategy,
+        Policy as Policy,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ApprovalTeam",
@@ -31,69 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _approval_team_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_approval_team_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApprovalTeamApprovalStrategy",
+        "ApprovalTeamAttributes",
+        "ApprovalTeamProps",
+        "Approver",
+        "MofNApprovalStrategy",
+        "Policy",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Approver(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApproverId: str | None = None
-    PrimaryIdentityId: str
-    PrimaryIdentitySourceArn: str
-    PrimaryIdentityStatus: str | None = None
-    ResponseTime: str | None = None
-
-
-class MofNApprovalStrategy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MinApprovalsRequired: int
-
-
-class Policy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PolicyArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ApprovalTeamAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    LastUpdateTime: str | None = None
-    NumberOfApprovers: int | None = None
-    Status: str | None = None
-    StatusCode: str | None = None
-    StatusMessage: str | None = None
-    UpdateSessionArn: str | None = None
-    VersionId: str | None = None
-
-
-class ApprovalTeamApprovalStrategy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MofN: MofNApprovalStrategy
-
-
-class ApprovalTeamProps(DeferredModel):
-    ApprovalStrategy: ApprovalTeamApprovalStrategy
-    Approvers: list[Approver]
-    Description: str
-    Name: str
-    Policies: list[Policy]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -271,8 +239,10 @@ class ApprovalTeam(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApprovalTeamProps
-    attributes_model: ClassVar[type[BaseModel]] = ApprovalTeamAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ApprovalTeamProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApprovalTeamAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

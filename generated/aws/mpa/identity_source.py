@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._identity_source_models import (
+        IdentitySourceAttributes as IdentitySourceAttributes,
+        IdentitySourceIamIdentityCenter as IdentitySourceIamIdentityCenter,
+        IdentitySourceIdentitySourceParameters as IdentitySourceIdentitySourceParameters,
+        IdentitySourceProps as IdentitySourceProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "IdentitySource",
@@ -27,46 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _identity_source_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_identity_source_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IdentitySourceAttributes",
+        "IdentitySourceIamIdentityCenter",
+        "IdentitySourceIdentitySourceParameters",
+        "IdentitySourceProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IdentitySourceIamIdentityCenter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApprovalPortalUrl: str | None = None
-    InstanceArn: str
-    Region: str
-
-
-class IdentitySourceIdentitySourceParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IamIdentityCenter: IdentitySourceIamIdentityCenter
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class IdentitySourceAttributes(DeferredModel):
-    CreationTime: str | None = None
-    IdentitySourceArn: str | None = None
-    IdentitySourceType: str | None = None
-    Status: str | None = None
-    StatusCode: str | None = None
-    StatusMessage: str | None = None
-
-
-class IdentitySourceProps(DeferredModel):
-    IdentitySourceParameters: IdentitySourceIdentitySourceParameters
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -193,8 +180,10 @@ class IdentitySource(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IdentitySourceProps
-    attributes_model: ClassVar[type[BaseModel]] = IdentitySourceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IdentitySourceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IdentitySourceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

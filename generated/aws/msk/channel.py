@@ -6,14 +6,40 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._channel_models import (
+        ChannelAttributes as ChannelAttributes,
+        ChannelCatalog as ChannelCatalog,
+        ChannelDeadLetterQueueS3 as ChannelDeadLetterQueueS3,
+        ChannelEncryptionConfiguration as ChannelEncryptionConfiguration,
+        ChannelIcebergDestinationConfiguration as ChannelIcebergDestinationConfiguration,
+        ChannelLoggingInfo as ChannelLoggingInfo,
+        ChannelPartitionSpec as ChannelPartitionSpec,
+        ChannelProps as ChannelProps,
+        ChannelRecordConverter as ChannelRecordConverter,
+        ChannelRecordSchema as ChannelRecordSchema,
+        ChannelS3DestinationConfiguration as ChannelS3DestinationConfiguration,
+        ChannelSchemaEvolution as ChannelSchemaEvolution,
+        ChannelStateInfo as ChannelStateInfo,
+        ChannelTableCreation as ChannelTableCreation,
+        CloudWatchLogsLogDestination as CloudWatchLogsLogDestination,
+        DestinationTable as DestinationTable,
+        FirehoseLogDestination as FirehoseLogDestination,
+        PartitionSource as PartitionSource,
+        S3LogDestination as S3LogDestination,
+        S3Storage as S3Storage,
+        TopicConfiguration as TopicConfiguration,
+    )
 
 __all__ = [
     "Channel",
@@ -59,192 +85,39 @@ __all__ = [
     "TopicConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _channel_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_channel_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ChannelAttributes",
+        "ChannelCatalog",
+        "ChannelDeadLetterQueueS3",
+        "ChannelEncryptionConfiguration",
+        "ChannelIcebergDestinationConfiguration",
+        "ChannelLoggingInfo",
+        "ChannelPartitionSpec",
+        "ChannelProps",
+        "ChannelRecordConverter",
+        "ChannelRecordSchema",
+        "ChannelS3DestinationConfiguration",
+        "ChannelSchemaEvolution",
+        "ChannelStateInfo",
+        "ChannelTableCreation",
+        "CloudWatchLogsLogDestination",
+        "DestinationTable",
+        "FirehoseLogDestination",
+        "PartitionSource",
+        "S3LogDestination",
+        "S3Storage",
+        "TopicConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ChannelCatalog(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CatalogArn: str | None = None
-    WarehouseLocation: str | None = None
-
-
-class ChannelDeadLetterQueueS3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketArn: str
-    ErrorOutputPrefix: str
-    ExpectedBucketOwner: str | None = None
-
-
-class ChannelEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyArn: str
-
-
-class ChannelRecordConverter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ValueConverter: Literal["BYTE_ARRAY", "JSON", "JSON_SCHEMA_GSR", "STRING"]
-
-
-class ChannelRecordSchema(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GsrArn: str
-
-
-class ChannelSchemaEvolution(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableSchemaEvolution: bool
-
-
-class ChannelStateInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Code: str | None = None
-    Message: str | None = None
-
-
-class ChannelTableCreation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableTableCreation: bool
-
-
-class CloudWatchLogsLogDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-    LogGroup: str | None = None
-
-
-class FirehoseLogDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeliveryStream: str | None = None
-    Enabled: bool
-
-
-class PartitionSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceName: str | None = None
-
-
-class S3LogDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str | None = None
-    Enabled: bool
-    Prefix: str | None = None
-
-
-class S3Storage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketArn: str
-    CompressionType: Literal["NONE", "GZIP", "ZSTD"]
-    ExpectedBucketOwner: str | None = None
-    OutputKeyTemplate: str | None = None
-    OutputPrefix: str | None = None
-    StorageClass: Literal["STANDARD", "INTELLIGENT_TIERING", "GLACIER_IR"]
-
-
-class TopicConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RecordConverter: ChannelRecordConverter
-    RecordSchema: ChannelRecordSchema | None = None
-    TopicArn: str
-
-
-class ChannelAttributes(DeferredModel):
-    ChannelArn: str | None = None
-    StateInfo: ChannelStateInfo | None = None
-    Status: (
-        Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "FAILED", "SUSPENDING", "SUSPENDED"]
-        | None
-    ) = None
-
-
-class ChannelLoggingInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogs: CloudWatchLogsLogDestination | None = None
-    Firehose: FirehoseLogDestination | None = None
-    S3: S3LogDestination | None = None
-
-
-class ChannelPartitionSpec(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PartitionStrategy: Literal["TIME_HOUR"]
-    SourceList: list[PartitionSource] | None = None
-
-
-class ChannelS3DestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataFreshnessInSeconds: int | None = None
-    DeadLetterQueueS3: ChannelDeadLetterQueueS3
-    ServiceExecutionRoleArn: str
-    Storage: S3Storage
-
-
-class DestinationTable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationDatabaseName: str
-    DestinationTableName: str
-    PartitionSpec: ChannelPartitionSpec | None = None
-
-
-class ChannelIcebergDestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppendOnly: bool
-    Catalog: ChannelCatalog | None = None
-    CompressionType: Literal["ZSTD", "SNAPPY"] | None = None
-    DataFreshnessInSeconds: int | None = None
-    DeadLetterQueueS3: ChannelDeadLetterQueueS3
-    DestinationTableList: list[DestinationTable]
-    SchemaEvolution: ChannelSchemaEvolution
-    ServiceExecutionRoleArn: str
-    TableCreation: ChannelTableCreation
-
-
-class ChannelProps(DeferredModel):
-    ChannelName: str
-    ClusterArn: str | None = None
-    EncryptionConfiguration: ChannelEncryptionConfiguration | None = None
-    IcebergDestinationConfiguration: ChannelIcebergDestinationConfiguration | None = None
-    LoggingInfo: ChannelLoggingInfo | None = None
-    S3DestinationConfiguration: ChannelS3DestinationConfiguration | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TopicConfigurationList: list[TopicConfiguration]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -752,8 +625,10 @@ class Channel(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ChannelProps
-    attributes_model: ClassVar[type[BaseModel]] = ChannelAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ChannelProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ChannelAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

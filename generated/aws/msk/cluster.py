@@ -6,14 +6,55 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cluster_models import (
+        ClusterAttributes as ClusterAttributes,
+        ClusterAuthorizerLogs as ClusterAuthorizerLogs,
+        ClusterBrokerLogs as ClusterBrokerLogs,
+        ClusterBrokerNodeGroupInfo as ClusterBrokerNodeGroupInfo,
+        ClusterClientAuthentication as ClusterClientAuthentication,
+        ClusterCloudWatchLogs as ClusterCloudWatchLogs,
+        ClusterConfigurationInfo as ClusterConfigurationInfo,
+        ClusterConnectivityInfo as ClusterConnectivityInfo,
+        ClusterEBSStorageInfo as ClusterEBSStorageInfo,
+        ClusterEncryptionAtRest as ClusterEncryptionAtRest,
+        ClusterEncryptionInTransit as ClusterEncryptionInTransit,
+        ClusterEncryptionInfo as ClusterEncryptionInfo,
+        ClusterFirehose as ClusterFirehose,
+        ClusterIam as ClusterIam,
+        ClusterJmxExporter as ClusterJmxExporter,
+        ClusterLoggingInfo as ClusterLoggingInfo,
+        ClusterNodeExporter as ClusterNodeExporter,
+        ClusterOpenMonitoring as ClusterOpenMonitoring,
+        ClusterPrometheus as ClusterPrometheus,
+        ClusterProps as ClusterProps,
+        ClusterProvisionedThroughput as ClusterProvisionedThroughput,
+        ClusterPublicAccess as ClusterPublicAccess,
+        ClusterRebalancing as ClusterRebalancing,
+        ClusterS3 as ClusterS3,
+        ClusterSasl as ClusterSasl,
+        ClusterScram as ClusterScram,
+        ClusterStorageInfo as ClusterStorageInfo,
+        ClusterTls as ClusterTls,
+        ClusterUnauthenticated as ClusterUnauthenticated,
+        ClusterVpcConnectivity as ClusterVpcConnectivity,
+        ClusterZookeeperAccess as ClusterZookeeperAccess,
+        VpcConnectivityClientAuthentication as VpcConnectivityClientAuthentication,
+        VpcConnectivityIam as VpcConnectivityIam,
+        VpcConnectivitySasl as VpcConnectivitySasl,
+        VpcConnectivityScram as VpcConnectivityScram,
+        VpcConnectivityTls as VpcConnectivityTls,
+    )
 
 __all__ = [
     "Cluster",
@@ -89,298 +130,54 @@ __all__ = [
     "VpcConnectivityTlsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class ClusterCloudWatchLogs(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-    LogGroup: str | None = None
-
-
-class ClusterConfigurationInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-    Revision: int
-
-
-class ClusterEncryptionAtRest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataVolumeKMSKeyId: str
-
-
-class ClusterEncryptionInTransit(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientBroker: Literal["TLS", "TLS_PLAINTEXT", "PLAINTEXT"] | None = None
-    InCluster: bool | None = None
-
-
-class ClusterEncryptionInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionAtRest: ClusterEncryptionAtRest | None = None
-    EncryptionInTransit: ClusterEncryptionInTransit | None = None
-
-
-class ClusterFirehose(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeliveryStream: str | None = None
-    Enabled: bool
-
-
-class ClusterIam(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-
-
-class ClusterJmxExporter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnabledInBroker: bool
-
-
-class ClusterNodeExporter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnabledInBroker: bool
-
-
-class ClusterPrometheus(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    JmxExporter: ClusterJmxExporter | None = None
-    NodeExporter: ClusterNodeExporter | None = None
-
-
-class ClusterProvisionedThroughput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    VolumeThroughput: int | None = None
-
-
-class ClusterPublicAccess(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: str | None = None
-
-
-class ClusterRebalancing(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Status: Literal["PAUSED", "ACTIVE"]
-
-
-class ClusterS3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str | None = None
-    Enabled: bool
-    Prefix: str | None = None
-
-
-class ClusterScram(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-
-
-class ClusterTls(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateAuthorityArnList: list[str] | None = None
-    Enabled: bool | None = None
-
-
-class ClusterUnauthenticated(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-
-
-class ClusterZookeeperAccess(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-
-
-class VpcConnectivityIam(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-
-
-class VpcConnectivityScram(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-
-
-class VpcConnectivityTls(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-
-
-class ClusterAttributes(DeferredModel):
-    Arn: str | None = None
-    CurrentVersion: str | None = None
-
-
-class ClusterAuthorizerLogs(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogs: ClusterCloudWatchLogs | None = None
-    Firehose: ClusterFirehose | None = None
-    S3: ClusterS3 | None = None
-
-
-class ClusterBrokerLogs(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogs: ClusterCloudWatchLogs | None = None
-    Firehose: ClusterFirehose | None = None
-    S3: ClusterS3 | None = None
-
-
-class ClusterEBSStorageInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ProvisionedThroughput: ClusterProvisionedThroughput | None = None
-    VolumeSize: int | None = None
-
-
-class ClusterLoggingInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizerLogs: ClusterAuthorizerLogs | None = None
-    BrokerLogs: ClusterBrokerLogs | None = None
-
-
-class ClusterOpenMonitoring(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Prometheus: ClusterPrometheus
-
-
-class ClusterSasl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Iam: ClusterIam | None = None
-    Scram: ClusterScram | None = None
-
-
-class ClusterStorageInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EBSStorageInfo: ClusterEBSStorageInfo | None = None
-
-
-class VpcConnectivitySasl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Iam: VpcConnectivityIam | None = None
-    Scram: VpcConnectivityScram | None = None
-
-
-class ClusterClientAuthentication(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Sasl: ClusterSasl | None = None
-    Tls: ClusterTls | None = None
-    Unauthenticated: ClusterUnauthenticated | None = None
-
-
-class VpcConnectivityClientAuthentication(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Sasl: VpcConnectivitySasl | None = None
-    Tls: VpcConnectivityTls | None = None
-
-
-class ClusterVpcConnectivity(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientAuthentication: VpcConnectivityClientAuthentication | None = None
-
-
-class ClusterConnectivityInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NetworkType: Literal["IPV4", "DUAL"] | None = None
-    PublicAccess: ClusterPublicAccess | None = None
-    VpcConnectivity: ClusterVpcConnectivity | None = None
-
-
-class ClusterBrokerNodeGroupInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BrokerAZDistribution: Literal["DEFAULT"] | None = None
-    ClientSubnets: list[str]
-    ConnectivityInfo: ClusterConnectivityInfo | None = None
-    InstanceType: str
-    SecurityGroups: list[str] | None = None
-    StorageInfo: ClusterStorageInfo | None = None
-
-
-class ClusterProps(DeferredModel):
-    BrokerNodeGroupInfo: ClusterBrokerNodeGroupInfo
-    ClientAuthentication: ClusterClientAuthentication | None = None
-    ClusterName: str
-    ConfigurationInfo: ClusterConfigurationInfo | None = None
-    EncryptionInfo: ClusterEncryptionInfo | None = None
-    EnhancedMonitoring: (
-        Literal["DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION"] | None
-    ) = None
-    KafkaVersion: str
-    LoggingInfo: ClusterLoggingInfo | None = None
-    NumberOfBrokerNodes: int
-    OpenMonitoring: ClusterOpenMonitoring | None = None
-    Rebalancing: ClusterRebalancing | None = None
-    StorageMode: Literal["LOCAL", "TIERED"] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ZookeeperAccess: ClusterZookeeperAccess | None = None
-
+# The pydantic models live in _cluster_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cluster_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ClusterAttributes",
+        "ClusterAuthorizerLogs",
+        "ClusterBrokerLogs",
+        "ClusterBrokerNodeGroupInfo",
+        "ClusterClientAuthentication",
+        "ClusterCloudWatchLogs",
+        "ClusterConfigurationInfo",
+        "ClusterConnectivityInfo",
+        "ClusterEBSStorageInfo",
+        "ClusterEncryptionAtRest",
+        "ClusterEncryptionInTransit",
+        "ClusterEncryptionInfo",
+        "ClusterFirehose",
+        "ClusterIam",
+        "ClusterJmxExporter",
+        "ClusterLoggingInfo",
+        "ClusterNodeExporter",
+        "ClusterOpenMonitoring",
+        "ClusterPrometheus",
+        "ClusterProps",
+        "ClusterProvisionedThroughput",
+        "ClusterPublicAccess",
+        "ClusterRebalancing",
+        "ClusterS3",
+        "ClusterSasl",
+        "ClusterScram",
+        "ClusterStorageInfo",
+        "ClusterTls",
+        "ClusterUnauthenticated",
+        "ClusterVpcConnectivity",
+        "ClusterZookeeperAccess",
+        "VpcConnectivityClientAuthentication",
+        "VpcConnectivityIam",
+        "VpcConnectivitySasl",
+        "VpcConnectivityScram",
+        "VpcConnectivityTls",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1033,8 +830,10 @@ class Cluster(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ClusterProps
-    attributes_model: ClassVar[type[BaseModel]] = ClusterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ClusterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ClusterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._configuration_models import (
+        ConfigurationAttributes as ConfigurationAttributes,
+        ConfigurationLatestRevision as ConfigurationLatestRevision,
+        ConfigurationProps as ConfigurationProps,
+    )
 
 __all__ = [
     "Configuration",
@@ -23,29 +31,21 @@ __all__ = [
     "ConfigurationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConfigurationAttributes",
+        "ConfigurationLatestRevision",
+        "ConfigurationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConfigurationLatestRevision(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreationTime: str | None = None
-    Description: str | None = None
-    Revision: int | None = None
-
-
-class ConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class ConfigurationProps(DeferredModel):
-    Description: str | None = None
-    KafkaVersionsList: list[str] | None = None
-    LatestRevision: ConfigurationLatestRevision | None = None
-    Name: str
-    ServerProperties: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -126,8 +126,10 @@ class Configuration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = ConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ConfigurationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,42 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._replicator_models import (
+        KafkaCluster as KafkaCluster,
+        KafkaClusterClientAuthentication as KafkaClusterClientAuthentication,
+        KafkaClusterClientVpcConfig as KafkaClusterClientVpcConfig,
+        KafkaClusterEncryptionInTransit as KafkaClusterEncryptionInTransit,
+        KafkaClusterMtlsAuthentication as KafkaClusterMtlsAuthentication,
+        KafkaClusterOAuthClientCredentials as KafkaClusterOAuthClientCredentials,
+        KafkaClusterOAuthClientCredentialsAssertion as KafkaClusterOAuthClientCredentialsAssertion,
+        KafkaClusterOAuthIamJwtBearer as KafkaClusterOAuthIamJwtBearer,
+        KafkaClusterSaslOAuthBearerAuthentication as KafkaClusterSaslOAuthBearerAuthentication,
+        KafkaClusterSaslScramAuthentication as KafkaClusterSaslScramAuthentication,
+        LogDeliveryObject as LogDeliveryObject,
+        ReplicationInfo as ReplicationInfo,
+        ReplicationStartingPosition as ReplicationStartingPosition,
+        ReplicationTopicNameConfiguration as ReplicationTopicNameConfiguration,
+        ReplicatorAmazonMskCluster as ReplicatorAmazonMskCluster,
+        ReplicatorApacheKafkaCluster as ReplicatorApacheKafkaCluster,
+        ReplicatorAttributes as ReplicatorAttributes,
+        ReplicatorCloudWatchLogs as ReplicatorCloudWatchLogs,
+        ReplicatorConsumerGroupReplication as ReplicatorConsumerGroupReplication,
+        ReplicatorFirehose as ReplicatorFirehose,
+        ReplicatorProps as ReplicatorProps,
+        ReplicatorReplicatorLogDelivery as ReplicatorReplicatorLogDelivery,
+        ReplicatorS3 as ReplicatorS3,
+        ReplicatorTopicReplication as ReplicatorTopicReplication,
+        Tag as Tag,
+    )
 
 __all__ = [
     "KafkaCluster",
@@ -67,227 +97,43 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _replicator_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_replicator_models"
+_MODEL_NAMES = frozenset(
+    {
+        "KafkaCluster",
+        "KafkaClusterClientAuthentication",
+        "KafkaClusterClientVpcConfig",
+        "KafkaClusterEncryptionInTransit",
+        "KafkaClusterMtlsAuthentication",
+        "KafkaClusterOAuthClientCredentials",
+        "KafkaClusterOAuthClientCredentialsAssertion",
+        "KafkaClusterOAuthIamJwtBearer",
+        "KafkaClusterSaslOAuthBearerAuthentication",
+        "KafkaClusterSaslScramAuthentication",
+        "LogDeliveryObject",
+        "ReplicationInfo",
+        "ReplicationStartingPosition",
+        "ReplicationTopicNameConfiguration",
+        "ReplicatorAmazonMskCluster",
+        "ReplicatorApacheKafkaCluster",
+        "ReplicatorAttributes",
+        "ReplicatorCloudWatchLogs",
+        "ReplicatorConsumerGroupReplication",
+        "ReplicatorFirehose",
+        "ReplicatorProps",
+        "ReplicatorReplicatorLogDelivery",
+        "ReplicatorS3",
+        "ReplicatorTopicReplication",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class KafkaClusterClientVpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str]
-
-
-class KafkaClusterEncryptionInTransit(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionType: Literal["TLS"]
-    RootCaCertificate: str | None = None
-
-
-class KafkaClusterMtlsAuthentication(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretArn: str
-
-
-class KafkaClusterOAuthClientCredentials(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TokenRequestSecretArn: str
-
-
-class KafkaClusterOAuthClientCredentialsAssertion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Audience: str
-    SigningAlgorithm: Literal["RS256", "ES384"]
-    TokenRequestSecretArn: str | None = None
-
-
-class KafkaClusterOAuthIamJwtBearer(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Audience: str
-    SigningAlgorithm: Literal["RS256", "ES384"]
-    TokenRequestSecretArn: str | None = None
-
-
-class KafkaClusterSaslOAuthBearerAuthentication(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientCredentials: KafkaClusterOAuthClientCredentials | None = None
-    ClientCredentialsAssertion: KafkaClusterOAuthClientCredentialsAssertion | None = None
-    IamJwtBearer: KafkaClusterOAuthIamJwtBearer | None = None
-    Scope: str | None = None
-    TokenEndpointAuthenticationMethod: Literal["POST", "BASIC", "NONE"]
-    TokenEndpointTlsCertificateArn: str | None = None
-    TokenEndpointUrl: str
-
-
-class KafkaClusterSaslScramAuthentication(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Mechanism: Literal["SHA256", "SHA512"]
-    SecretArn: str
-
-
-class ReplicationStartingPosition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["LATEST", "EARLIEST"] | None = None
-
-
-class ReplicationTopicNameConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["PREFIXED_WITH_SOURCE_CLUSTER_ALIAS", "IDENTICAL"] | None = None
-
-
-class ReplicatorAmazonMskCluster(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MskClusterArn: str
-
-
-class ReplicatorApacheKafkaCluster(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApacheKafkaClusterId: str
-    BootstrapBrokerString: str
-
-
-class ReplicatorCloudWatchLogs(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-    LogGroup: str | None = None
-
-
-class ReplicatorConsumerGroupReplication(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConsumerGroupOffsetSyncMode: Literal["LEGACY", "ENHANCED"] | None = None
-    ConsumerGroupsToExclude: list[str] | None = None
-    ConsumerGroupsToReplicate: list[str]
-    DetectAndCopyNewConsumerGroups: bool | None = None
-    SynchroniseConsumerGroupOffsets: bool | None = None
-
-
-class ReplicatorFirehose(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeliveryStream: str | None = None
-    Enabled: bool
-
-
-class ReplicatorS3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str | None = None
-    Enabled: bool
-    Prefix: str | None = None
-
-
-class ReplicatorTopicReplication(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CopyAccessControlListsForTopics: bool | None = None
-    CopyTopicConfigurations: bool | None = None
-    DetectAndCopyNewTopics: bool | None = None
-    StartingPosition: ReplicationStartingPosition | None = None
-    TopicNameConfiguration: ReplicationTopicNameConfiguration | None = None
-    TopicsToExclude: list[str] | None = None
-    TopicsToReplicate: list[str]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ReplicatorAttributes(DeferredModel):
-    CurrentVersion: str | None = None
-    ReplicatorArn: str | None = None
-
-
-class KafkaClusterClientAuthentication(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MTLS: KafkaClusterMtlsAuthentication | None = None
-    SaslOAuthBearer: KafkaClusterSaslOAuthBearerAuthentication | None = None
-    SaslScram: KafkaClusterSaslScramAuthentication | None = None
-
-
-class ReplicationInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConsumerGroupReplication: ReplicatorConsumerGroupReplication
-    SourceKafkaClusterArn: str | None = None
-    SourceKafkaClusterId: str | None = None
-    TargetCompressionType: Literal["NONE", "GZIP", "SNAPPY", "LZ4", "ZSTD"]
-    TargetKafkaClusterArn: str | None = None
-    TargetKafkaClusterId: str | None = None
-    TopicReplication: ReplicatorTopicReplication
-
-
-class ReplicatorReplicatorLogDelivery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogs: ReplicatorCloudWatchLogs | None = None
-    Firehose: ReplicatorFirehose | None = None
-    S3: ReplicatorS3 | None = None
-
-
-class KafkaCluster(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AmazonMskCluster: ReplicatorAmazonMskCluster | None = None
-    ApacheKafkaCluster: ReplicatorApacheKafkaCluster | None = None
-    ClientAuthentication: KafkaClusterClientAuthentication | None = None
-    EncryptionInTransit: KafkaClusterEncryptionInTransit | None = None
-    VpcConfig: KafkaClusterClientVpcConfig | None = None
-
-
-class LogDeliveryObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReplicatorLogDelivery: ReplicatorReplicatorLogDelivery | None = None
-
-
-class ReplicatorProps(DeferredModel):
-    Description: str | None = None
-    KafkaClusters: list[KafkaCluster]
-    LogDelivery: LogDeliveryObject | None = None
-    ReplicationInfoList: list[ReplicationInfo]
-    ReplicatorName: str
-    ServiceExecutionRoleArn: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -901,8 +747,10 @@ class Replicator(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ReplicatorProps
-    attributes_model: ClassVar[type[BaseModel]] = ReplicatorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ReplicatorProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ReplicatorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,25 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._serverless_cluster_models import (
+        ServerlessClusterAttributes as ServerlessClusterAttributes,
+        ServerlessClusterClientAuthentication as ServerlessClusterClientAuthentication,
+        ServerlessClusterIam as ServerlessClusterIam,
+        ServerlessClusterProps as ServerlessClusterProps,
+        ServerlessClusterSasl as ServerlessClusterSasl,
+        VpcConfig as VpcConfig,
+    )
 
 __all__ = [
     "ServerlessCluster",
@@ -29,48 +40,24 @@ __all__ = [
     "VpcConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _serverless_cluster_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_serverless_cluster_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ServerlessClusterAttributes",
+        "ServerlessClusterClientAuthentication",
+        "ServerlessClusterIam",
+        "ServerlessClusterProps",
+        "ServerlessClusterSasl",
+        "VpcConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ServerlessClusterIam(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-
-
-class ServerlessClusterSasl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Iam: ServerlessClusterIam
-
-
-class VpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroups: list[str] | None = None
-    SubnetIds: list[str]
-
-
-class ServerlessClusterAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class ServerlessClusterClientAuthentication(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Sasl: ServerlessClusterSasl
-
-
-class ServerlessClusterProps(DeferredModel):
-    ClientAuthentication: ServerlessClusterClientAuthentication
-    ClusterName: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    VpcConfigs: list[VpcConfig]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -196,8 +183,12 @@ class ServerlessCluster(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ServerlessClusterProps
-    attributes_model: ClassVar[type[BaseModel]] = ServerlessClusterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ServerlessClusterProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ServerlessClusterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._topic_models import (
+        TopicAttributes as TopicAttributes,
+        TopicProps as TopicProps,
+    )
 
 __all__ = [
     "Topic",
@@ -21,20 +28,20 @@ __all__ = [
     "TopicProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _topic_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_topic_models"
+_MODEL_NAMES = frozenset(
+    {
+        "TopicAttributes",
+        "TopicProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class TopicProps(DeferredModel):
-    ClusterArn: str
-    Configs: str | None = None
-    PartitionCount: int
-    ReplicationFactor: int
-    TopicName: str
-
-
-class TopicAttributes(DeferredModel):
-    TopicArn: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -89,8 +96,8 @@ class Topic(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TopicProps
-    attributes_model: ClassVar[type[BaseModel]] = TopicAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TopicProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TopicAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

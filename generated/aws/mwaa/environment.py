@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._environment_models import (
+        EnvironmentAttributes as EnvironmentAttributes,
+        EnvironmentLoggingConfiguration as EnvironmentLoggingConfiguration,
+        EnvironmentNetworkConfiguration as EnvironmentNetworkConfiguration,
+        EnvironmentProps as EnvironmentProps,
+        LastUpdate as LastUpdate,
+        LoggingConfigurationInput as LoggingConfigurationInput,
+        ModuleLoggingConfiguration as ModuleLoggingConfiguration,
+        ModuleLoggingConfigurationInput as ModuleLoggingConfigurationInput,
+        UpdateError as UpdateError,
+    )
 
 __all__ = [
     "Environment",
@@ -35,110 +49,27 @@ __all__ = [
     "UpdateErrorDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _environment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_environment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EnvironmentAttributes",
+        "EnvironmentLoggingConfiguration",
+        "EnvironmentNetworkConfiguration",
+        "EnvironmentProps",
+        "LastUpdate",
+        "LoggingConfigurationInput",
+        "ModuleLoggingConfiguration",
+        "ModuleLoggingConfigurationInput",
+        "UpdateError",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EnvironmentNetworkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
-
-
-class ModuleLoggingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogGroupArn: str | None = None
-    Enabled: bool | None = None
-    LogLevel: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] | None = None
-
-
-class ModuleLoggingConfigurationInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    LogLevel: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] | None = None
-
-
-class UpdateError(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ErrorCode: str | None = None
-    ErrorMessage: str | None = None
-
-
-class EnvironmentAttributes(DeferredModel):
-    Arn: str | None = None
-    CeleryExecutorQueue: str | None = None
-    DatabaseVpcEndpointService: str | None = None
-    WebserverUrl: str | None = None
-    WebserverVpcEndpointService: str | None = None
-
-
-class EnvironmentLoggingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DagProcessingLogs: ModuleLoggingConfiguration | None = None
-    SchedulerLogs: ModuleLoggingConfiguration | None = None
-    TaskLogs: ModuleLoggingConfiguration | None = None
-    WebserverLogs: ModuleLoggingConfiguration | None = None
-    WorkerLogs: ModuleLoggingConfiguration | None = None
-
-
-class LastUpdate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreatedAt: str | None = None
-    Error: UpdateError | None = None
-    Status: Literal["SUCCESS", "PENDING", "FAILED"] | None = None
-    WorkerReplacementStrategy: Literal["FORCED", "GRACEFUL"] | None = None
-
-
-class LoggingConfigurationInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DagProcessingLogs: ModuleLoggingConfigurationInput | None = None
-    SchedulerLogs: ModuleLoggingConfigurationInput | None = None
-    TaskLogs: ModuleLoggingConfigurationInput | None = None
-    WebserverLogs: ModuleLoggingConfigurationInput | None = None
-    WorkerLogs: ModuleLoggingConfigurationInput | None = None
-
-
-class EnvironmentProps(DeferredModel):
-    AirflowConfigurationOptions: dict[str, Any] | str | None = None
-    AirflowVersion: str | None = None
-    DagS3Path: str | None = None
-    EndpointManagement: Literal["CUSTOMER", "SERVICE"] | None = None
-    EnvironmentClass: str | None = None
-    ExecutionRoleArn: str | None = None
-    KmsKey: str | None = None
-    LoggingConfiguration: EnvironmentLoggingConfiguration | None = None
-    MaxWebservers: int | None = None
-    MaxWorkers: int | None = None
-    MinWebservers: int | None = None
-    MinWorkers: int | None = None
-    Name: str
-    NetworkConfiguration: EnvironmentNetworkConfiguration | None = None
-    PluginsS3ObjectVersion: str | None = None
-    PluginsS3Path: str | None = None
-    RequirementsS3ObjectVersion: str | None = None
-    RequirementsS3Path: str | None = None
-    Schedulers: int | None = None
-    SourceBucketArn: str | None = None
-    StartupScriptS3ObjectVersion: str | None = None
-    StartupScriptS3Path: str | None = None
-    Tags: dict[str, Any] | str | None = None
-    WebserverAccessMode: Literal["PRIVATE_ONLY", "PUBLIC_ONLY", "PUBLIC_AND_PRIVATE"] | None = None
-    WeeklyMaintenanceWindowStart: str | None = None
-    WorkerReplacementStrategy: Literal["FORCED", "GRACEFUL"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -496,8 +427,10 @@ class Environment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EnvironmentProps
-    attributes_model: ClassVar[type[BaseModel]] = EnvironmentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EnvironmentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EnvironmentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,28 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._workflow_models import (
+        CodeS3Location as CodeS3Location,
+        WorkflowAttributes as WorkflowAttributes,
+        WorkflowCode as WorkflowCode,
+        WorkflowEncryptionConfiguration as WorkflowEncryptionConfiguration,
+        WorkflowLoggingConfiguration as WorkflowLoggingConfiguration,
+        WorkflowNetworkConfiguration as WorkflowNetworkConfiguration,
+        WorkflowProps as WorkflowProps,
+        WorkflowS3Location as WorkflowS3Location,
+        WorkflowScheduleConfiguration as WorkflowScheduleConfiguration,
+    )
 
 __all__ = [
     "CodeS3Location",
@@ -35,86 +49,27 @@ __all__ = [
     "WorkflowScheduleConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _workflow_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_workflow_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CodeS3Location",
+        "WorkflowAttributes",
+        "WorkflowCode",
+        "WorkflowEncryptionConfiguration",
+        "WorkflowLoggingConfiguration",
+        "WorkflowNetworkConfiguration",
+        "WorkflowProps",
+        "WorkflowS3Location",
+        "WorkflowScheduleConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CodeS3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    ObjectKey: str
-    VersionId: str | None = None
-
-
-class WorkflowCode(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Location: CodeS3Location | None = None
-
-
-class WorkflowEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str | None = None
-    Type: Literal["AWS_MANAGED_KEY", "CUSTOMER_MANAGED_KEY"]
-
-
-class WorkflowLoggingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroupName: str
-
-
-class WorkflowNetworkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
-
-
-class WorkflowS3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    ObjectKey: str
-    VersionId: str | None = None
-
-
-class WorkflowScheduleConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CronExpression: str | None = None
-
-
-class WorkflowAttributes(DeferredModel):
-    CodeSnapshottedAt: str | None = None
-    CreatedAt: str | None = None
-    ModifiedAt: str | None = None
-    ScheduleConfiguration: WorkflowScheduleConfiguration | None = None
-    WorkflowArn: str | None = None
-    WorkflowStatus: Literal["READY", "DELETING"] | None = None
-    WorkflowVersion: str | None = None
-
-
-class WorkflowProps(DeferredModel):
-    Code: WorkflowCode | None = None
-    DefinitionS3Location: WorkflowS3Location
-    Description: str | None = None
-    EncryptionConfiguration: WorkflowEncryptionConfiguration | None = None
-    LoggingConfiguration: WorkflowLoggingConfiguration | None = None
-    Name: str | None = None
-    NetworkConfiguration: WorkflowNetworkConfiguration | None = None
-    RoleArn: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TriggerMode: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -360,8 +315,10 @@ class Workflow(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WorkflowProps
-    attributes_model: ClassVar[type[BaseModel]] = WorkflowAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "WorkflowProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WorkflowAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._db_cluster_models import (
+        DBClusterAttributes as DBClusterAttributes,
+        DBClusterProps as DBClusterProps,
+        DBClusterRole as DBClusterRole,
+        DBClusterServerlessScalingConfiguration as DBClusterServerlessScalingConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DBCluster",
@@ -27,69 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _db_cluster_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_db_cluster_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DBClusterAttributes",
+        "DBClusterProps",
+        "DBClusterRole",
+        "DBClusterServerlessScalingConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DBClusterRole(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FeatureName: str | None = None
-    RoleArn: str
-
-
-class DBClusterServerlessScalingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxCapacity: float
-    MinCapacity: float
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class DBClusterAttributes(DeferredModel):
-    ClusterResourceId: str | None = None
-    Endpoint: str | None = None
-    Port: str | None = None
-    ReadEndpoint: str | None = None
-
-
-class DBClusterProps(DeferredModel):
-    AssociatedRoles: list[DBClusterRole] | None = None
-    AvailabilityZones: list[str] | None = None
-    BackupRetentionPeriod: int | None = None
-    CopyTagsToSnapshot: bool | None = None
-    DBClusterIdentifier: str | None = None
-    DBClusterParameterGroupName: str | None = None
-    DBInstanceParameterGroupName: str | None = None
-    DBPort: int | None = None
-    DBSubnetGroupName: str | None = None
-    DeletionProtection: bool | None = None
-    EnableCloudwatchLogsExports: list[str] | None = None
-    EngineVersion: str | None = None
-    GlobalClusterIdentifier: str | None = None
-    IamAuthEnabled: bool | None = None
-    KmsKeyId: str | None = None
-    NetworkType: Literal["IPV4", "DUAL"] | None = None
-    PreferredBackupWindow: str | None = None
-    PreferredMaintenanceWindow: str | None = None
-    RestoreToTime: str | None = None
-    RestoreType: str | None = None
-    ServerlessScalingConfiguration: DBClusterServerlessScalingConfiguration | None = None
-    SnapshotIdentifier: str | None = None
-    SourceDBClusterIdentifier: str | None = None
-    StorageEncrypted: bool | None = None
-    Tags: list[Tag] | None = None
-    UseLatestRestorableTime: bool | None = None
-    VpcSecurityGroupIds: list[str] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -263,8 +227,10 @@ class DBCluster(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DBClusterProps
-    attributes_model: ClassVar[type[BaseModel]] = DBClusterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DBClusterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DBClusterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

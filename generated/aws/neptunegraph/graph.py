@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._graph_models import (
+        GraphAttributes as GraphAttributes,
+        GraphImportOptions as GraphImportOptions,
+        GraphImportTask as GraphImportTask,
+        GraphProps as GraphProps,
+        GraphVectorSearchConfiguration as GraphVectorSearchConfiguration,
+        NeptuneImportOptions as NeptuneImportOptions,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Graph",
@@ -31,73 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _graph_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_graph_models"
+_MODEL_NAMES = frozenset(
+    {
+        "GraphAttributes",
+        "GraphImportOptions",
+        "GraphImportTask",
+        "GraphProps",
+        "GraphVectorSearchConfiguration",
+        "NeptuneImportOptions",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class GraphVectorSearchConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VectorSearchDimension: int
-
-
-class NeptuneImportOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PreserveDefaultVertexLabels: bool | None = None
-    PreserveEdgeIds: bool | None = None
-    S3ExportKmsKeyId: str
-    S3ExportPath: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class GraphAttributes(DeferredModel):
-    Endpoint: str | None = None
-    GraphArn: str | None = None
-    GraphId: str | None = None
-
-
-class GraphImportOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Neptune: NeptuneImportOptions | None = None
-
-
-class GraphImportTask(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BlankNodeHandling: Literal["convertToIri"] | None = None
-    FailOnError: bool | None = None
-    Format: Literal["CSV", "OPEN_CYPHER", "PARQUET", "NTRIPLES"] | None = None
-    ImportOptions: GraphImportOptions | None = None
-    MaxProvisionedMemory: int | None = None
-    MinProvisionedMemory: int | None = None
-    ParquetType: Literal["COLUMNAR"] | None = None
-    RoleArn: str
-    Source: str
-
-
-class GraphProps(DeferredModel):
-    DeletionProtection: bool | None = None
-    GraphName: str | None = None
-    ImportTask: GraphImportTask | None = None
-    KmsKeyIdentifier: str | None = None
-    ProvisionedMemory: int
-    PublicConnectivity: bool | None = None
-    ReplicaCount: int | None = None
-    Tags: list[Tag] | None = None
-    VectorSearchConfiguration: GraphVectorSearchConfiguration | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -284,8 +248,8 @@ class Graph(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GraphProps
-    attributes_model: ClassVar[type[BaseModel]] = GraphAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GraphProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GraphAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._container_association_models import (
+        ContainerAssociationAttributes as ContainerAssociationAttributes,
+        ContainerAssociationProps as ContainerAssociationProps,
+        ContainerAttribute as ContainerAttribute,
+        ContainerMonitoringConfiguration as ContainerMonitoringConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ContainerAssociation",
@@ -27,46 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _container_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_container_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ContainerAssociationAttributes",
+        "ContainerAssociationProps",
+        "ContainerAttribute",
+        "ContainerMonitoringConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ContainerAttribute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ContainerMonitoringConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeFilters: list[ContainerAttribute] | None = None
-    ClusterArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ContainerAssociationAttributes(DeferredModel):
-    ContainerAssociationArn: str | None = None
-    ResolvedCidrCount: int | None = None
-    Status: Literal["ACTIVE", "CREATING", "DELETING", "UPDATING"] | None = None
-
-
-class ContainerAssociationProps(DeferredModel):
-    ContainerAssociationName: str
-    ContainerMonitoringConfigurations: list[ContainerMonitoringConfiguration]
-    Description: str | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["ECS", "EKS"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -211,8 +198,12 @@ class ContainerAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ContainerAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = ContainerAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ContainerAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ContainerAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

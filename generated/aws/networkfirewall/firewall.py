@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._firewall_models import (
+        AvailabilityZoneMapping as AvailabilityZoneMapping,
+        FirewallAttributes as FirewallAttributes,
+        FirewallProps as FirewallProps,
+        FirewallProxySettings as FirewallProxySettings,
+        FirewallVpcEndpoint as FirewallVpcEndpoint,
+        ListenerProperty as ListenerProperty,
+        NatGatewayMapping as NatGatewayMapping,
+        SubnetMapping as SubnetMapping,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AvailabilityZoneMapping",
@@ -35,89 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _firewall_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_firewall_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AvailabilityZoneMapping",
+        "FirewallAttributes",
+        "FirewallProps",
+        "FirewallProxySettings",
+        "FirewallVpcEndpoint",
+        "ListenerProperty",
+        "NatGatewayMapping",
+        "SubnetMapping",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AvailabilityZoneMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZone: str
-
-
-class ListenerProperty(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Port: int | None = None
-    Type: Literal["HTTP", "HTTPS"] | None = None
-
-
-class NatGatewayMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NatGatewayId: str
-
-
-class SubnetMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IPAddressType: Literal["DUALSTACK", "IPV4", "IPV6"] | None = None
-    SubnetId: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class FirewallAttributes(DeferredModel):
-    EndpointIds: list[str] | None = None
-    FirewallArn: str | None = None
-    FirewallId: str | None = None
-    NumberOfAssociations: int | None = None
-    TransitGatewayAttachmentId: str | None = None
-
-
-class FirewallProxySettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ListenerProperties: list[ListenerProperty] | None = None
-
-
-class FirewallVpcEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SubnetMappings: list[SubnetMapping] | None = None
-    VpcId: str | None = None
-
-
-class FirewallProps(DeferredModel):
-    AvailabilityZoneChangeProtection: bool | None = None
-    AvailabilityZoneMappings: list[AvailabilityZoneMapping] | None = None
-    DeleteProtection: bool | None = None
-    Description: str | None = None
-    EnabledAnalysisTypes: list[Literal["TLS_SNI", "HTTP_HOST"]] | None = None
-    FirewallName: str
-    FirewallPolicyArn: str
-    FirewallPolicyChangeProtection: bool | None = None
-    NatGatewayMappings: list[NatGatewayMapping] | None = None
-    NoSourcePreservation: bool | None = None
-    ProxySettings: FirewallProxySettings | None = None
-    SubnetChangeProtection: bool | None = None
-    SubnetMappings: list[SubnetMapping] | None = None
-    Tags: list[Tag] | None = None
-    TransitGatewayId: str | None = None
-    VpcEndpoint: FirewallVpcEndpoint | None = None
-    VpcId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -391,8 +343,10 @@ class Firewall(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FirewallProps
-    attributes_model: ClassVar[type[BaseModel]] = FirewallAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FirewallProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FirewallAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,34 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._firewall_policy_models import (
+        CustomAction as CustomAction,
+        Dimension as Dimension,
+        FirewallPolicyActionDefinition as FirewallPolicyActionDefinition,
+        FirewallPolicyAttributes as FirewallPolicyAttributes,
+        FirewallPolicyFirewallPolicy as FirewallPolicyFirewallPolicy,
+        FirewallPolicyFirewallPolicyPolicyVariables as FirewallPolicyFirewallPolicyPolicyVariables,
+        FirewallPolicyProps as FirewallPolicyProps,
+        FirewallPolicyPublishMetricAction as FirewallPolicyPublishMetricAction,
+        FirewallPolicyStatefulEngineOptions as FirewallPolicyStatefulEngineOptions,
+        FirewallPolicyStatefulEngineOptionsFlowTimeouts as FirewallPolicyStatefulEngineOptionsFlowTimeouts,
+        IPSet as IPSet,
+        StatefulRuleGroupOverride as StatefulRuleGroupOverride,
+        StatefulRuleGroupReference as StatefulRuleGroupReference,
+        StatelessRuleGroupReference as StatelessRuleGroupReference,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CustomAction",
@@ -47,128 +67,33 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _firewall_policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_firewall_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CustomAction",
+        "Dimension",
+        "FirewallPolicyActionDefinition",
+        "FirewallPolicyAttributes",
+        "FirewallPolicyFirewallPolicy",
+        "FirewallPolicyFirewallPolicyPolicyVariables",
+        "FirewallPolicyProps",
+        "FirewallPolicyPublishMetricAction",
+        "FirewallPolicyStatefulEngineOptions",
+        "FirewallPolicyStatefulEngineOptionsFlowTimeouts",
+        "IPSet",
+        "StatefulRuleGroupOverride",
+        "StatefulRuleGroupReference",
+        "StatelessRuleGroupReference",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Dimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: str
-
-
-class FirewallPolicyFirewallPolicyPolicyVariables(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RuleVariables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class FirewallPolicyPublishMetricAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Dimensions: list[Dimension]
-
-
-class FirewallPolicyStatefulEngineOptionsFlowTimeouts(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TcpIdleTimeoutSeconds: int | None = None
-
-
-class IPSet(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Definition: list[str] | None = None
-
-
-class StatefulRuleGroupOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["DROP_TO_ALERT"] | None = None
-
-
-class StatefulRuleGroupReference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeepThreatInspection: bool | None = None
-    Override: StatefulRuleGroupOverride | None = None
-    Priority: int | None = None
-    ResourceArn: str
-
-
-class StatelessRuleGroupReference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Priority: int
-    ResourceArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class FirewallPolicyAttributes(DeferredModel):
-    FirewallPolicyArn: str | None = None
-    FirewallPolicyId: str | None = None
-
-
-class FirewallPolicyActionDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PublishMetricAction: FirewallPolicyPublishMetricAction | None = None
-
-
-class FirewallPolicyStatefulEngineOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FlowTimeouts: FirewallPolicyStatefulEngineOptionsFlowTimeouts | None = None
-    RuleOrder: Literal["DEFAULT_ACTION_ORDER", "STRICT_ORDER"] | None = None
-    StreamExceptionPolicy: Literal["DROP", "CONTINUE", "REJECT"] | None = None
-
-
-class CustomAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionDefinition: FirewallPolicyActionDefinition
-    ActionName: str
-
-
-class FirewallPolicyFirewallPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableTLSSessionHolding: bool | None = None
-    PolicyVariables: FirewallPolicyFirewallPolicyPolicyVariables | None = None
-    StatefulDefaultActions: list[str] | None = None
-    StatefulEngineOptions: FirewallPolicyStatefulEngineOptions | None = None
-    StatefulRuleGroupReferences: list[StatefulRuleGroupReference] | None = None
-    StatelessCustomActions: list[CustomAction] | None = None
-    StatelessDefaultActions: list[str]
-    StatelessFragmentDefaultActions: list[str]
-    StatelessRuleGroupReferences: list[StatelessRuleGroupReference] | None = None
-    TLSInspectionConfigurationArn: str | None = None
-
-
-class FirewallPolicyProps(DeferredModel):
-    Description: str | None = None
-    FirewallPolicy: FirewallPolicyFirewallPolicy
-    FirewallPolicyName: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -528,8 +453,10 @@ class FirewallPolicy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FirewallPolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = FirewallPolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FirewallPolicyProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FirewallPolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._logging_configuration_models import (
+        LogDestinationConfig as LogDestinationConfig,
+        LoggingConfigurationAttributes as LoggingConfigurationAttributes,
+        LoggingConfigurationLoggingConfiguration as LoggingConfigurationLoggingConfiguration,
+        LoggingConfigurationProps as LoggingConfigurationProps,
+    )
 
 __all__ = [
     "LogDestinationConfig",
@@ -25,35 +34,22 @@ __all__ = [
     "LoggingConfigurationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _logging_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_logging_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LogDestinationConfig",
+        "LoggingConfigurationAttributes",
+        "LoggingConfigurationLoggingConfiguration",
+        "LoggingConfigurationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LogDestinationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogDestination: Annotated[dict[str, Any], Field(max_length=0)]
-    LogDestinationType: Literal["S3", "CloudWatchLogs", "KinesisDataFirehose"]
-    LogType: Literal["ALERT", "FLOW", "TLS"]
-
-
-class LoggingConfigurationLoggingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogDestinationConfigs: list[LogDestinationConfig]
-
-
-class LoggingConfigurationAttributes(DeferredModel):
-    pass
-
-
-class LoggingConfigurationProps(DeferredModel):
-    EnableMonitoringDashboard: bool | None = None
-    FirewallArn: str
-    FirewallName: str | None = None
-    LoggingConfiguration: LoggingConfigurationLoggingConfiguration
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -171,8 +167,12 @@ class LoggingConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LoggingConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = LoggingConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LoggingConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LoggingConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

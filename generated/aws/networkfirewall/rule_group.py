@@ -6,14 +6,46 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._rule_group_models import (
+        Address as Address,
+        CustomAction as CustomAction,
+        Dimension as Dimension,
+        IPSet as IPSet,
+        IPSetReference as IPSetReference,
+        PortRange as PortRange,
+        PortSet as PortSet,
+        RuleGroupActionDefinition as RuleGroupActionDefinition,
+        RuleGroupAttributes as RuleGroupAttributes,
+        RuleGroupHeader as RuleGroupHeader,
+        RuleGroupMatchAttributes as RuleGroupMatchAttributes,
+        RuleGroupProps as RuleGroupProps,
+        RuleGroupPublishMetricAction as RuleGroupPublishMetricAction,
+        RuleGroupReferenceSets as RuleGroupReferenceSets,
+        RuleGroupRuleDefinition as RuleGroupRuleDefinition,
+        RuleGroupRuleGroup as RuleGroupRuleGroup,
+        RuleGroupRuleVariables as RuleGroupRuleVariables,
+        RuleGroupRulesSource as RuleGroupRulesSource,
+        RuleGroupRulesSourceList as RuleGroupRulesSourceList,
+        RuleGroupStatefulRuleOptions as RuleGroupStatefulRuleOptions,
+        RuleGroupStatelessRulesAndCustomActions as RuleGroupStatelessRulesAndCustomActions,
+        RuleGroupSummaryConfiguration as RuleGroupSummaryConfiguration,
+        RuleOption as RuleOption,
+        StatefulRule as StatefulRule,
+        StatelessRule as StatelessRule,
+        TCPFlagField as TCPFlagField,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Address",
@@ -71,247 +103,45 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _rule_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_rule_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Address",
+        "CustomAction",
+        "Dimension",
+        "IPSet",
+        "IPSetReference",
+        "PortRange",
+        "PortSet",
+        "RuleGroupActionDefinition",
+        "RuleGroupAttributes",
+        "RuleGroupHeader",
+        "RuleGroupMatchAttributes",
+        "RuleGroupProps",
+        "RuleGroupPublishMetricAction",
+        "RuleGroupReferenceSets",
+        "RuleGroupRuleDefinition",
+        "RuleGroupRuleGroup",
+        "RuleGroupRuleVariables",
+        "RuleGroupRulesSource",
+        "RuleGroupRulesSourceList",
+        "RuleGroupStatefulRuleOptions",
+        "RuleGroupStatelessRulesAndCustomActions",
+        "RuleGroupSummaryConfiguration",
+        "RuleOption",
+        "StatefulRule",
+        "StatelessRule",
+        "TCPFlagField",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Address(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AddressDefinition: str
-
-
-class Dimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: str
-
-
-class IPSet(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Definition: list[str] | None = None
-
-
-class IPSetReference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReferenceArn: str | None = None
-
-
-class PortRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FromPort: int
-    ToPort: int
-
-
-class PortSet(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Definition: list[str] | None = None
-
-
-class RuleGroupHeader(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: str
-    DestinationPort: str
-    Direction: Literal["FORWARD", "ANY"]
-    Protocol: Literal[
-        "IP",
-        "TCP",
-        "UDP",
-        "ICMP",
-        "HTTP",
-        "FTP",
-        "TLS",
-        "SMB",
-        "DNS",
-        "DCERPC",
-        "SSH",
-        "SMTP",
-        "IMAP",
-        "MSN",
-        "KRB5",
-        "IKEV2",
-        "TFTP",
-        "NTP",
-        "DHCP",
-    ]
-    Source: str
-    SourcePort: str
-
-
-class RuleGroupPublishMetricAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Dimensions: list[Dimension]
-
-
-class RuleGroupReferenceSets(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IPSetReferences: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class RuleGroupRuleVariables(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IPSets: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    PortSets: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class RuleGroupRulesSourceList(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GeneratedRulesType: Literal["ALLOWLIST", "DENYLIST", "ALERTLIST", "REJECTLIST"]
-    TargetTypes: list[Literal["TLS_SNI", "HTTP_HOST"]]
-    Targets: list[str]
-
-
-class RuleGroupStatefulRuleOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RuleOrder: Literal["DEFAULT_ACTION_ORDER", "STRICT_ORDER"] | None = None
-
-
-class RuleGroupSummaryConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RuleOptions: list[Literal["SID", "MSG", "METADATA"]] | None = None
-
-
-class RuleOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Keyword: str
-    Settings: list[str] | None = None
-
-
-class StatefulRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["PASS", "DROP", "ALERT", "REJECT"]
-    Header: RuleGroupHeader
-    RuleOptions: list[RuleOption]
-
-
-class TCPFlagField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Flags: list[Literal["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"]]
-    Masks: list[Literal["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"]] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RuleGroupAttributes(DeferredModel):
-    RuleGroupArn: str | None = None
-    RuleGroupId: str | None = None
-
-
-class RuleGroupActionDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PublishMetricAction: RuleGroupPublishMetricAction | None = None
-
-
-class RuleGroupMatchAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationPorts: list[PortRange] | None = None
-    Destinations: list[Address] | None = None
-    Protocols: list[int] | None = None
-    SourcePorts: list[PortRange] | None = None
-    Sources: list[Address] | None = None
-    TCPFlags: list[TCPFlagField] | None = None
-
-
-class RuleGroupRuleDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[str]
-    MatchAttributes: RuleGroupMatchAttributes
-
-
-class StatelessRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Priority: int
-    RuleDefinition: RuleGroupRuleDefinition
-
-
-class CustomAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionDefinition: RuleGroupActionDefinition
-    ActionName: str
-
-
-class RuleGroupStatelessRulesAndCustomActions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomActions: list[CustomAction] | None = None
-    StatelessRules: list[StatelessRule]
-
-
-class RuleGroupRulesSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RulesSourceList: RuleGroupRulesSourceList | None = None
-    RulesString: str | None = None
-    StatefulRules: list[StatefulRule] | None = None
-    StatelessRulesAndCustomActions: RuleGroupStatelessRulesAndCustomActions | None = None
-
-
-class RuleGroupRuleGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReferenceSets: RuleGroupReferenceSets | None = None
-    RuleVariables: RuleGroupRuleVariables | None = None
-    RulesSource: RuleGroupRulesSource
-    StatefulRuleOptions: RuleGroupStatefulRuleOptions | None = None
-
-
-class RuleGroupProps(DeferredModel):
-    Capacity: int
-    Description: str | None = None
-    RuleGroup: RuleGroupRuleGroup | None = None
-    RuleGroupName: str
-    SummaryConfiguration: RuleGroupSummaryConfiguration | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["STATELESS", "STATEFUL"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -992,8 +822,10 @@ class RuleGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RuleGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = RuleGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RuleGroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RuleGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._tls_inspection_configuration_models import (
+        Address as Address,
+        PortRange as PortRange,
+        ServerCertificate as ServerCertificate,
+        ServerCertificateConfiguration as ServerCertificateConfiguration,
+        ServerCertificateConfigurationCheckCertificateRevocationStatus as ServerCertificateConfigurationCheckCertificateRevocationStatus,
+        ServerCertificateScope as ServerCertificateScope,
+        TLSInspectionConfigurationAttributes as TLSInspectionConfigurationAttributes,
+        TLSInspectionConfigurationProps as TLSInspectionConfigurationProps,
+        TLSInspectionConfigurationTLSInspectionConfiguration as TLSInspectionConfigurationTLSInspectionConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Address",
@@ -37,88 +52,28 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _tls_inspection_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_tls_inspection_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Address",
+        "PortRange",
+        "ServerCertificate",
+        "ServerCertificateConfiguration",
+        "ServerCertificateConfigurationCheckCertificateRevocationStatus",
+        "ServerCertificateScope",
+        "TLSInspectionConfigurationAttributes",
+        "TLSInspectionConfigurationProps",
+        "TLSInspectionConfigurationTLSInspectionConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Address(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AddressDefinition: str
-
-
-class PortRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FromPort: int
-    ToPort: int
-
-
-class ServerCertificate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceArn: str | None = None
-
-
-class ServerCertificateConfigurationCheckCertificateRevocationStatus(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RevokedStatusAction: Literal["PASS", "DROP", "REJECT"] | None = None
-    UnknownStatusAction: Literal["PASS", "DROP", "REJECT"] | None = None
-
-
-class ServerCertificateScope(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationPorts: list[PortRange] | None = None
-    Destinations: list[Address] | None = None
-    Protocols: list[int] | None = None
-    SourcePorts: list[PortRange] | None = None
-    Sources: list[Address] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TLSInspectionConfigurationAttributes(DeferredModel):
-    TLSInspectionConfigurationArn: str | None = None
-    TLSInspectionConfigurationId: str | None = None
-
-
-class ServerCertificateConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateAuthorityArn: str | None = None
-    CheckCertificateRevocationStatus: (
-        ServerCertificateConfigurationCheckCertificateRevocationStatus | None
-    ) = None
-    Scopes: list[ServerCertificateScope] | None = None
-    ServerCertificates: list[ServerCertificate] | None = None
-
-
-class TLSInspectionConfigurationTLSInspectionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ServerCertificateConfigurations: list[ServerCertificateConfiguration] | None = None
-
-
-class TLSInspectionConfigurationProps(DeferredModel):
-    Description: str | None = None
-    TLSInspectionConfiguration: TLSInspectionConfigurationTLSInspectionConfiguration
-    TLSInspectionConfigurationName: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -380,8 +335,12 @@ class TLSInspectionConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TLSInspectionConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = TLSInspectionConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TLSInspectionConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TLSInspectionConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

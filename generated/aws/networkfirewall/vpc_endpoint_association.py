@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._vpc_endpoint_association_models import (
+        Tag as Tag,
+        VpcEndpointAssociationAttributes as VpcEndpointAssociationAttributes,
+        VpcEndpointAssociationProps as VpcEndpointAssociationProps,
+        VpcEndpointAssociationSubnetMapping as VpcEndpointAssociationSubnetMapping,
+    )
 
 __all__ = [
     "Tag",
@@ -25,38 +34,22 @@ __all__ = [
     "VpcEndpointAssociationSubnetMappingDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _vpc_endpoint_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_vpc_endpoint_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "VpcEndpointAssociationAttributes",
+        "VpcEndpointAssociationProps",
+        "VpcEndpointAssociationSubnetMapping",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VpcEndpointAssociationSubnetMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IPAddressType: Literal["DUALSTACK", "IPV4", "IPV6"] | None = None
-    SubnetId: str
-
-
-class VpcEndpointAssociationAttributes(DeferredModel):
-    EndpointId: str | None = None
-    VpcEndpointAssociationArn: str | None = None
-    VpcEndpointAssociationId: str | None = None
-
-
-class VpcEndpointAssociationProps(DeferredModel):
-    Description: str | None = None
-    FirewallArn: str
-    SubnetMapping: VpcEndpointAssociationSubnetMapping
-    Tags: list[Tag] | None = None
-    VpcId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -171,8 +164,12 @@ class VpcEndpointAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VpcEndpointAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = VpcEndpointAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VpcEndpointAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VpcEndpointAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._connect_attachment_models import (
+        ConnectAttachmentAttributes as ConnectAttachmentAttributes,
+        ConnectAttachmentOptions as ConnectAttachmentOptions,
+        ConnectAttachmentProposedNetworkFunctionGroupChange as ConnectAttachmentProposedNetworkFunctionGroupChange,
+        ConnectAttachmentProposedSegmentChange as ConnectAttachmentProposedSegmentChange,
+        ConnectAttachmentProps as ConnectAttachmentProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ConnectAttachment",
@@ -29,69 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _connect_attachment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_connect_attachment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConnectAttachmentAttributes",
+        "ConnectAttachmentOptions",
+        "ConnectAttachmentProposedNetworkFunctionGroupChange",
+        "ConnectAttachmentProposedSegmentChange",
+        "ConnectAttachmentProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConnectAttachmentOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Protocol: Literal["GRE", "NO_ENCAP"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ConnectAttachmentProps(DeferredModel):
-    CoreNetworkId: str
-    EdgeLocation: str
-    NetworkFunctionGroupName: str | None = None
-    Options: ConnectAttachmentOptions
-    RoutingPolicyLabel: str | None = None
-    Tags: list[Tag] | None = None
-    TransportAttachmentId: str
-
-
-class ConnectAttachmentProposedNetworkFunctionGroupChange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttachmentPolicyRuleNumber: int | None = None
-    NetworkFunctionGroupName: str | None = None
-    Tags: list[Tag] | None = None
-
-
-class ConnectAttachmentProposedSegmentChange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttachmentPolicyRuleNumber: int | None = None
-    SegmentName: str | None = None
-    Tags: list[Tag] | None = None
-
-
-class ConnectAttachmentAttributes(DeferredModel):
-    AttachmentId: str | None = None
-    AttachmentPolicyRuleNumber: int | None = None
-    AttachmentType: str | None = None
-    CoreNetworkArn: str | None = None
-    CreatedAt: str | None = None
-    LastModificationErrors: list[str] | None = None
-    OwnerAccountId: str | None = None
-    ProposedNetworkFunctionGroupChange: (
-        ConnectAttachmentProposedNetworkFunctionGroupChange | None
-    ) = None
-    ProposedSegmentChange: ConnectAttachmentProposedSegmentChange | None = None
-    ResourceArn: str | None = None
-    SegmentName: str | None = None
-    State: str | None = None
-    UpdatedAt: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -288,8 +254,12 @@ class ConnectAttachment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConnectAttachmentProps
-    attributes_model: ClassVar[type[BaseModel]] = ConnectAttachmentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConnectAttachmentProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConnectAttachmentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._connect_peer_models import (
+        ConnectPeerAttributes as ConnectPeerAttributes,
+        ConnectPeerBgpConfiguration as ConnectPeerBgpConfiguration,
+        ConnectPeerBgpOptions as ConnectPeerBgpOptions,
+        ConnectPeerConfiguration as ConnectPeerConfiguration,
+        ConnectPeerProps as ConnectPeerProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ConnectPeer",
@@ -29,64 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _connect_peer_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_connect_peer_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConnectPeerAttributes",
+        "ConnectPeerBgpConfiguration",
+        "ConnectPeerBgpOptions",
+        "ConnectPeerConfiguration",
+        "ConnectPeerProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConnectPeerBgpConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CoreNetworkAddress: str | None = None
-    CoreNetworkAsn: float | None = None
-    PeerAddress: str | None = None
-    PeerAsn: float | None = None
-
-
-class ConnectPeerBgpOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PeerAsn: float | None = None
-
-
-class ConnectPeerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BgpConfigurations: list[ConnectPeerBgpConfiguration] | None = None
-    CoreNetworkAddress: str | None = None
-    InsideCidrBlocks: list[str] | None = None
-    PeerAddress: str | None = None
-    Protocol: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ConnectPeerAttributes(DeferredModel):
-    Configuration: ConnectPeerConfiguration | None = None
-    ConnectPeerId: str | None = None
-    CoreNetworkId: str | None = None
-    CreatedAt: str | None = None
-    EdgeLocation: str | None = None
-    LastModificationErrors: list[str] | None = None
-    State: str | None = None
-
-
-class ConnectPeerProps(DeferredModel):
-    BgpOptions: ConnectPeerBgpOptions | None = None
-    ConnectAttachmentId: str
-    CoreNetworkAddress: str | None = None
-    InsideCidrBlocks: list[str] | None = None
-    PeerAddress: str
-    SubnetArn: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -282,8 +253,10 @@ class ConnectPeer(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConnectPeerProps
-    attributes_model: ClassVar[type[BaseModel]] = ConnectPeerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ConnectPeerProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConnectPeerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

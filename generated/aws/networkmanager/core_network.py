@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._core_network_models import (
+        CoreNetworkAttributes as CoreNetworkAttributes,
+        CoreNetworkEdge as CoreNetworkEdge,
+        CoreNetworkNetworkFunctionGroup as CoreNetworkNetworkFunctionGroup,
+        CoreNetworkNetworkFunctionGroupSegments as CoreNetworkNetworkFunctionGroupSegments,
+        CoreNetworkProps as CoreNetworkProps,
+        CoreNetworkSegment as CoreNetworkSegment,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CoreNetwork",
@@ -31,69 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _core_network_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_core_network_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CoreNetworkAttributes",
+        "CoreNetworkEdge",
+        "CoreNetworkNetworkFunctionGroup",
+        "CoreNetworkNetworkFunctionGroupSegments",
+        "CoreNetworkProps",
+        "CoreNetworkSegment",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CoreNetworkEdge(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Asn: float | None = None
-    EdgeLocation: str | None = None
-    InsideCidrBlocks: list[str] | None = None
-
-
-class CoreNetworkNetworkFunctionGroupSegments(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SendTo: list[str] | None = None
-    SendVia: list[str] | None = None
-
-
-class CoreNetworkSegment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EdgeLocations: list[str] | None = None
-    Name: str | None = None
-    SharedSegments: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CoreNetworkProps(DeferredModel):
-    Description: str | None = None
-    GlobalNetworkId: str
-    PolicyDocument: dict[str, Any] | str | None = None
-    Tags: list[Tag] | None = None
-
-
-class CoreNetworkNetworkFunctionGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EdgeLocations: list[str] | None = None
-    Name: str | None = None
-    Segments: CoreNetworkNetworkFunctionGroupSegments | None = None
-
-
-class CoreNetworkAttributes(DeferredModel):
-    CoreNetworkArn: str | None = None
-    CoreNetworkId: str | None = None
-    CreatedAt: str | None = None
-    Edges: list[CoreNetworkEdge] | None = None
-    NetworkFunctionGroups: list[CoreNetworkNetworkFunctionGroup] | None = None
-    OwnerAccount: str | None = None
-    Segments: list[CoreNetworkSegment] | None = None
-    State: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -297,8 +265,10 @@ class CoreNetwork(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CoreNetworkProps
-    attributes_model: ClassVar[type[BaseModel]] = CoreNetworkAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CoreNetworkProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CoreNetworkAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

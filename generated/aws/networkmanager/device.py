@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._device_models import (
+        DeviceAWSLocation as DeviceAWSLocation,
+        DeviceAttributes as DeviceAttributes,
+        DeviceLocation as DeviceLocation,
+        DeviceProps as DeviceProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Device",
@@ -27,53 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _device_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_device_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DeviceAWSLocation",
+        "DeviceAttributes",
+        "DeviceLocation",
+        "DeviceProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DeviceAWSLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SubnetArn: str | None = None
-    Zone: str | None = None
-
-
-class DeviceLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Address: str | None = None
-    Latitude: str | None = None
-    Longitude: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DeviceAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DeviceArn: str | None = None
-    DeviceId: str | None = None
-    State: str | None = None
-
-
-class DeviceProps(DeferredModel):
-    AWSLocation: DeviceAWSLocation | None = None
-    Description: str | None = None
-    GlobalNetworkId: str
-    Location: DeviceLocation | None = None
-    Model: str | None = None
-    SerialNumber: str | None = None
-    SiteId: str | None = None
-    Tags: list[Tag] | None = None
-    Type: str | None = None
-    Vendor: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -241,8 +221,10 @@ class Device(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DeviceProps
-    attributes_model: ClassVar[type[BaseModel]] = DeviceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DeviceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DeviceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

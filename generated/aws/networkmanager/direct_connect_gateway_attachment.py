@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._direct_connect_gateway_attachment_models import (
+        DirectConnectGatewayAttachmentAttributes as DirectConnectGatewayAttachmentAttributes,
+        DirectConnectGatewayAttachmentProposedNetworkFunctionGroupChange as DirectConnectGatewayAttachmentProposedNetworkFunctionGroupChange,
+        DirectConnectGatewayAttachmentProposedSegmentChange as DirectConnectGatewayAttachmentProposedSegmentChange,
+        DirectConnectGatewayAttachmentProps as DirectConnectGatewayAttachmentProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DirectConnectGatewayAttachment",
@@ -27,61 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _direct_connect_gateway_attachment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_direct_connect_gateway_attachment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DirectConnectGatewayAttachmentAttributes",
+        "DirectConnectGatewayAttachmentProposedNetworkFunctionGroupChange",
+        "DirectConnectGatewayAttachmentProposedSegmentChange",
+        "DirectConnectGatewayAttachmentProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DirectConnectGatewayAttachmentProps(DeferredModel):
-    CoreNetworkId: str
-    DirectConnectGatewayArn: str
-    EdgeLocations: list[str]
-    RoutingPolicyLabel: str | None = None
-    Tags: list[Tag] | None = None
-
-
-class DirectConnectGatewayAttachmentProposedNetworkFunctionGroupChange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttachmentPolicyRuleNumber: int | None = None
-    NetworkFunctionGroupName: str | None = None
-    Tags: list[Tag] | None = None
-
-
-class DirectConnectGatewayAttachmentProposedSegmentChange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttachmentPolicyRuleNumber: int | None = None
-    SegmentName: str | None = None
-    Tags: list[Tag] | None = None
-
-
-class DirectConnectGatewayAttachmentAttributes(DeferredModel):
-    AttachmentId: str | None = None
-    AttachmentPolicyRuleNumber: int | None = None
-    AttachmentType: str | None = None
-    CoreNetworkArn: str | None = None
-    CreatedAt: str | None = None
-    LastModificationErrors: list[str] | None = None
-    NetworkFunctionGroupName: str | None = None
-    OwnerAccountId: str | None = None
-    ProposedNetworkFunctionGroupChange: (
-        DirectConnectGatewayAttachmentProposedNetworkFunctionGroupChange | None
-    ) = None
-    ProposedSegmentChange: DirectConnectGatewayAttachmentProposedSegmentChange | None = None
-    ResourceArn: str | None = None
-    SegmentName: str | None = None
-    State: str | None = None
-    UpdatedAt: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -264,8 +236,12 @@ class DirectConnectGatewayAttachment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DirectConnectGatewayAttachmentProps
-    attributes_model: ClassVar[type[BaseModel]] = DirectConnectGatewayAttachmentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DirectConnectGatewayAttachmentProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DirectConnectGatewayAttachmentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._link_models import (
+        LinkAttributes as LinkAttributes,
+        LinkBandwidth as LinkBandwidth,
+        LinkProps as LinkProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Link",
@@ -25,41 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _link_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_link_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LinkAttributes",
+        "LinkBandwidth",
+        "LinkProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LinkBandwidth(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DownloadSpeed: int | None = None
-    UploadSpeed: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LinkAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    LinkArn: str | None = None
-    LinkId: str | None = None
-    State: str | None = None
-
-
-class LinkProps(DeferredModel):
-    Bandwidth: LinkBandwidth
-    Description: str | None = None
-    GlobalNetworkId: str
-    Provider: str | None = None
-    SiteId: str
-    Tags: list[Tag] | None = None
-    Type: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -175,8 +165,8 @@ class Link(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LinkProps
-    attributes_model: ClassVar[type[BaseModel]] = LinkAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LinkProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LinkAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

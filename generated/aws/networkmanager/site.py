@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._site_models import (
+        SiteAttributes as SiteAttributes,
+        SiteLocation as SiteLocation,
+        SiteProps as SiteProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Site",
@@ -25,39 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _site_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_site_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SiteAttributes",
+        "SiteLocation",
+        "SiteProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SiteLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Address: str | None = None
-    Latitude: str | None = None
-    Longitude: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SiteAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    SiteArn: str | None = None
-    SiteId: str | None = None
-    State: str | None = None
-
-
-class SiteProps(DeferredModel):
-    Description: str | None = None
-    GlobalNetworkId: str
-    Location: SiteLocation | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -187,8 +179,8 @@ class Site(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SiteProps
-    attributes_model: ClassVar[type[BaseModel]] = SiteAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SiteProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SiteAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

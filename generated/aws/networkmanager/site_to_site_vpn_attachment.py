@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._site_to_site_vpn_attachment_models import (
+        SiteToSiteVpnAttachmentAttributes as SiteToSiteVpnAttachmentAttributes,
+        SiteToSiteVpnAttachmentProposedNetworkFunctionGroupChange as SiteToSiteVpnAttachmentProposedNetworkFunctionGroupChange,
+        SiteToSiteVpnAttachmentProposedSegmentChange as SiteToSiteVpnAttachmentProposedSegmentChange,
+        SiteToSiteVpnAttachmentProps as SiteToSiteVpnAttachmentProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "SiteToSiteVpnAttachment",
@@ -27,61 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _site_to_site_vpn_attachment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_site_to_site_vpn_attachment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SiteToSiteVpnAttachmentAttributes",
+        "SiteToSiteVpnAttachmentProposedNetworkFunctionGroupChange",
+        "SiteToSiteVpnAttachmentProposedSegmentChange",
+        "SiteToSiteVpnAttachmentProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SiteToSiteVpnAttachmentProps(DeferredModel):
-    CoreNetworkId: str
-    NetworkFunctionGroupName: str | None = None
-    RoutingPolicyLabel: str | None = None
-    Tags: list[Tag] | None = None
-    VpnConnectionArn: str
-
-
-class SiteToSiteVpnAttachmentProposedNetworkFunctionGroupChange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttachmentPolicyRuleNumber: int | None = None
-    NetworkFunctionGroupName: str | None = None
-    Tags: list[Tag] | None = None
-
-
-class SiteToSiteVpnAttachmentProposedSegmentChange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttachmentPolicyRuleNumber: int | None = None
-    SegmentName: str | None = None
-    Tags: list[Tag] | None = None
-
-
-class SiteToSiteVpnAttachmentAttributes(DeferredModel):
-    AttachmentId: str | None = None
-    AttachmentPolicyRuleNumber: int | None = None
-    AttachmentType: str | None = None
-    CoreNetworkArn: str | None = None
-    CreatedAt: str | None = None
-    EdgeLocation: str | None = None
-    LastModificationErrors: list[str] | None = None
-    OwnerAccountId: str | None = None
-    ProposedNetworkFunctionGroupChange: (
-        SiteToSiteVpnAttachmentProposedNetworkFunctionGroupChange | None
-    ) = None
-    ProposedSegmentChange: SiteToSiteVpnAttachmentProposedSegmentChange | None = None
-    ResourceArn: str | None = None
-    SegmentName: str | None = None
-    State: str | None = None
-    UpdatedAt: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -260,8 +232,12 @@ class SiteToSiteVpnAttachment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SiteToSiteVpnAttachmentProps
-    attributes_model: ClassVar[type[BaseModel]] = SiteToSiteVpnAttachmentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SiteToSiteVpnAttachmentProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SiteToSiteVpnAttachmentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

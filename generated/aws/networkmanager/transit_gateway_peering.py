@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._transit_gateway_peering_models import (
+        Tag as Tag,
+        TransitGatewayPeeringAttributes as TransitGatewayPeeringAttributes,
+        TransitGatewayPeeringProps as TransitGatewayPeeringProps,
+    )
 
 __all__ = [
     "Tag",
@@ -23,35 +31,21 @@ __all__ = [
     "TransitGatewayPeeringProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _transit_gateway_peering_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_transit_gateway_peering_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "TransitGatewayPeeringAttributes",
+        "TransitGatewayPeeringProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TransitGatewayPeeringAttributes(DeferredModel):
-    CoreNetworkArn: str | None = None
-    CreatedAt: str | None = None
-    EdgeLocation: str | None = None
-    LastModificationErrors: list[str] | None = None
-    OwnerAccountId: str | None = None
-    PeeringId: str | None = None
-    PeeringType: str | None = None
-    ResourceArn: str | None = None
-    State: str | None = None
-    TransitGatewayPeeringAttachmentId: str | None = None
-
-
-class TransitGatewayPeeringProps(DeferredModel):
-    CoreNetworkId: str
-    Tags: list[Tag] | None = None
-    TransitGatewayArn: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -163,8 +157,12 @@ class TransitGatewayPeering(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TransitGatewayPeeringProps
-    attributes_model: ClassVar[type[BaseModel]] = TransitGatewayPeeringAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayPeeringProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayPeeringAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

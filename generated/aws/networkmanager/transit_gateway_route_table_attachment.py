@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._transit_gateway_route_table_attachment_models import (
+        Tag as Tag,
+        TransitGatewayRouteTableAttachmentAttributes as TransitGatewayRouteTableAttachmentAttributes,
+        TransitGatewayRouteTableAttachmentProposedNetworkFunctionGroupChange as TransitGatewayRouteTableAttachmentProposedNetworkFunctionGroupChange,
+        TransitGatewayRouteTableAttachmentProposedSegmentChange as TransitGatewayRouteTableAttachmentProposedSegmentChange,
+        TransitGatewayRouteTableAttachmentProps as TransitGatewayRouteTableAttachmentProps,
+    )
 
 __all__ = [
     "Tag",
@@ -27,62 +37,23 @@ __all__ = [
     "TransitGatewayRouteTableAttachmentProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _transit_gateway_route_table_attachment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_transit_gateway_route_table_attachment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "TransitGatewayRouteTableAttachmentAttributes",
+        "TransitGatewayRouteTableAttachmentProposedNetworkFunctionGroupChange",
+        "TransitGatewayRouteTableAttachmentProposedSegmentChange",
+        "TransitGatewayRouteTableAttachmentProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TransitGatewayRouteTableAttachmentProposedNetworkFunctionGroupChange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttachmentPolicyRuleNumber: int | None = None
-    NetworkFunctionGroupName: str | None = None
-    Tags: list[Tag] | None = None
-
-
-class TransitGatewayRouteTableAttachmentProposedSegmentChange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttachmentPolicyRuleNumber: int | None = None
-    SegmentName: str | None = None
-    Tags: list[Tag] | None = None
-
-
-class TransitGatewayRouteTableAttachmentAttributes(DeferredModel):
-    AttachmentId: str | None = None
-    AttachmentPolicyRuleNumber: int | None = None
-    AttachmentType: str | None = None
-    CoreNetworkArn: str | None = None
-    CoreNetworkId: str | None = None
-    CreatedAt: str | None = None
-    EdgeLocation: str | None = None
-    LastModificationErrors: list[str] | None = None
-    OwnerAccountId: str | None = None
-    ProposedNetworkFunctionGroupChange: (
-        TransitGatewayRouteTableAttachmentProposedNetworkFunctionGroupChange | None
-    ) = None
-    ProposedSegmentChange: TransitGatewayRouteTableAttachmentProposedSegmentChange | None = None
-    ResourceArn: str | None = None
-    SegmentName: str | None = None
-    State: str | None = None
-    UpdatedAt: str | None = None
-
-
-class TransitGatewayRouteTableAttachmentProps(DeferredModel):
-    NetworkFunctionGroupName: str | None = None
-    PeeringId: str
-    RoutingPolicyLabel: str | None = None
-    Tags: list[Tag] | None = None
-    TransitGatewayRouteTableArn: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -263,8 +234,12 @@ class TransitGatewayRouteTableAttachment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TransitGatewayRouteTableAttachmentProps
-    attributes_model: ClassVar[type[BaseModel]] = TransitGatewayRouteTableAttachmentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayRouteTableAttachmentProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TransitGatewayRouteTableAttachmentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._vpc_attachment_models import (
+        Tag as Tag,
+        VpcAttachmentAttributes as VpcAttachmentAttributes,
+        VpcAttachmentProposedNetworkFunctionGroupChange as VpcAttachmentProposedNetworkFunctionGroupChange,
+        VpcAttachmentProposedSegmentChange as VpcAttachmentProposedSegmentChange,
+        VpcAttachmentProps as VpcAttachmentProps,
+        VpcOptions as VpcOptions,
+    )
 
 __all__ = [
     "Tag",
@@ -29,73 +40,24 @@ __all__ = [
     "VpcOptionsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _vpc_attachment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_vpc_attachment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "VpcAttachmentAttributes",
+        "VpcAttachmentProposedNetworkFunctionGroupChange",
+        "VpcAttachmentProposedSegmentChange",
+        "VpcAttachmentProps",
+        "VpcOptions",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VpcAttachmentProposedNetworkFunctionGroupChange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttachmentPolicyRuleNumber: int | None = None
-    NetworkFunctionGroupName: str | None = None
-    Tags: list[Tag] | None = None
-
-
-class VpcAttachmentProposedSegmentChange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttachmentPolicyRuleNumber: int | None = None
-    SegmentName: str | None = None
-    Tags: list[Tag] | None = None
-
-
-class VpcOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplianceModeSupport: bool | None = None
-    DnsSupport: bool | None = None
-    Ipv6Support: bool | None = None
-    SecurityGroupReferencingSupport: bool | None = None
-
-
-class VpcAttachmentAttributes(DeferredModel):
-    AttachmentId: str | None = None
-    AttachmentPolicyRuleNumber: int | None = None
-    AttachmentType: str | None = None
-    CoreNetworkArn: str | None = None
-    CreatedAt: str | None = None
-    EdgeLocation: str | None = None
-    LastModificationErrors: list[str] | None = None
-    NetworkFunctionGroupName: str | None = None
-    OwnerAccountId: str | None = None
-    ProposedNetworkFunctionGroupChange: VpcAttachmentProposedNetworkFunctionGroupChange | None = (
-        None
-    )
-    ProposedSegmentChange: VpcAttachmentProposedSegmentChange | None = None
-    ResourceArn: str | None = None
-    SegmentName: str | None = None
-    State: str | None = None
-    UpdatedAt: str | None = None
-
-
-class VpcAttachmentProps(DeferredModel):
-    CoreNetworkId: str
-    Options: VpcOptions | None = None
-    RoutingPolicyLabel: str | None = None
-    SubnetArns: list[str]
-    Tags: list[Tag] | None = None
-    VpcArn: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -307,8 +269,10 @@ class VpcAttachment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VpcAttachmentProps
-    attributes_model: ClassVar[type[BaseModel]] = VpcAttachmentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VpcAttachmentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VpcAttachmentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

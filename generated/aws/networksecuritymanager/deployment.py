@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._deployment_models import (
+        AssociatedPolicy as AssociatedPolicy,
+        AssociatedScope as AssociatedScope,
+        DeploymentAttributes as DeploymentAttributes,
+        DeploymentDeploymentConfiguration as DeploymentDeploymentConfiguration,
+        DeploymentProps as DeploymentProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AssociatedPolicy",
@@ -29,54 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _deployment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_deployment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AssociatedPolicy",
+        "AssociatedScope",
+        "DeploymentAttributes",
+        "DeploymentDeploymentConfiguration",
+        "DeploymentProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AssociatedPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PolicyArn: str
-
-
-class AssociatedScope(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ScopeArn: str
-
-
-class DeploymentDeploymentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableCrossAccountVisibility: bool
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DeploymentAttributes(DeferredModel):
-    DeploymentArn: str | None = None
-    DeploymentId: str | None = None
-    Status: Literal["DRAFT", "ACTIVE", "DISABLED"] | None = None
-    UpdatedAt: str | None = None
-    Version: str | None = None
-
-
-class DeploymentProps(DeferredModel):
-    AssociatedPolicyList: list[AssociatedPolicy] | None = None
-    AssociatedScopeList: list[AssociatedScope] | None = None
-    DeploymentConfiguration: DeploymentDeploymentConfiguration | None = None
-    DeploymentDescription: str | None = None
-    DeploymentName: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -216,8 +197,10 @@ class Deployment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DeploymentProps
-    attributes_model: ClassVar[type[BaseModel]] = DeploymentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DeploymentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DeploymentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

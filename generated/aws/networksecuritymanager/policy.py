@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._policy_models import (
+        AssociatedTemplateAndRule as AssociatedTemplateAndRule,
+        PolicyAttributes as PolicyAttributes,
+        PolicyPolicyConfiguration as PolicyPolicyConfiguration,
+        PolicyProps as PolicyProps,
+        PolicyWafConfig as PolicyWafConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AssociatedTemplateAndRule",
@@ -29,59 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AssociatedTemplateAndRule",
+        "PolicyAttributes",
+        "PolicyPolicyConfiguration",
+        "PolicyProps",
+        "PolicyWafConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AssociatedTemplateAndRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RuleArn: str | None = None
-    TemplateArn: str | None = None
-
-
-class PolicyWafConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConflictResolution: Literal["MERGE_WHERE_APPLICABLE"]
-    ExistingCustomerWebACLResolution: Literal["RETROFIT", "OVERRIDE_ASSOCIATION", "NO_REMEDIATION"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PolicyAttributes(DeferredModel):
-    PolicyArn: str | None = None
-    PolicyId: str | None = None
-    Status: Literal["DRAFT", "ACTIVE", "DISABLED"] | None = None
-    UpdatedAt: str | None = None
-    Version: str | None = None
-
-
-class PolicyPolicyConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RemediationEnabled: bool | None = None
-    ResourcesCleanUp: bool | None = None
-    WafConfig: PolicyWafConfig | None = None
-
-
-class PolicyProps(DeferredModel):
-    AssociatedTemplateAndRuleList: list[AssociatedTemplateAndRule] | None = None
-    FirewallType: Literal["WAF", "SHIELD_ADVANCED"]
-    PolicyConfiguration: PolicyPolicyConfiguration
-    PolicyDescription: str | None = None
-    PolicyName: str
-    Priority: int
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -239,8 +215,10 @@ class Policy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = PolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PolicyProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

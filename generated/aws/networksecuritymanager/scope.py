@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._scope_models import (
+        ScopeAttributes as ScopeAttributes,
+        ScopeProps as ScopeProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Scope",
@@ -23,31 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _scope_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_scope_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ScopeAttributes",
+        "ScopeProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ScopeAttributes(DeferredModel):
-    ScopeArn: str | None = None
-    ScopeId: str | None = None
-    Status: Literal["DRAFT", "ACTIVE", "DISABLED"] | None = None
-    UpdatedAt: str | None = None
-    Version: str | None = None
-
-
-class ScopeProps(DeferredModel):
-    ScopeConfiguration: str | None = None
-    ScopeDescription: str | None = None
-    ScopeName: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -133,8 +131,8 @@ class Scope(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ScopeProps
-    attributes_model: ClassVar[type[BaseModel]] = ScopeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ScopeProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ScopeAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

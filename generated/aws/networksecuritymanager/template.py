@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._template_models import (
+        AssociatedRule as AssociatedRule,
+        Tag as Tag,
+        TemplateAttributes as TemplateAttributes,
+        TemplateProps as TemplateProps,
+    )
 
 __all__ = [
     "AssociatedRule",
@@ -25,41 +34,22 @@ __all__ = [
     "TemplateProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AssociatedRule",
+        "Tag",
+        "TemplateAttributes",
+        "TemplateProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AssociatedRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RuleArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TemplateAttributes(DeferredModel):
-    Status: Literal["DRAFT", "ACTIVE", "DISABLED"] | None = None
-    TemplateArn: str | None = None
-    TemplateId: str | None = None
-    UpdatedAt: str | None = None
-    Version: str | None = None
-
-
-class TemplateProps(DeferredModel):
-    AssociatedRuleList: list[AssociatedRule] | None = None
-    FirewallType: (
-        Literal["WAF", "NETWORK_FIREWALL", "NETWORK_FIREWALL_V2", "IGW_FIREWALL"] | None
-    ) = None
-    Tags: list[Tag] | None = None
-    TemplateDescription: str | None = None
-    TemplateName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -168,8 +158,10 @@ class Template(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = TemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TemplateProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

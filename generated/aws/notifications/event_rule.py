@@ -6,14 +6,22 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._event_rule_models import (
+        EventRuleAttributes as EventRuleAttributes,
+        EventRuleProps as EventRuleProps,
+        EventRuleStatusSummary as EventRuleStatusSummary,
+    )
 
 __all__ = [
     "EventRule",
@@ -23,31 +31,21 @@ __all__ = [
     "EventRuleStatusSummaryDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _event_rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_event_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EventRuleAttributes",
+        "EventRuleProps",
+        "EventRuleStatusSummary",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EventRuleProps(DeferredModel):
-    EventPattern: str | None = None
-    EventType: str
-    NotificationConfigurationArn: str
-    Regions: list[str]
-    Source: str
-
-
-class EventRuleStatusSummary(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Reason: str
-    Status: Literal["ACTIVE", "INACTIVE", "CREATING", "UPDATING", "DELETING"]
-
-
-class EventRuleAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    ManagedRules: list[str] | None = None
-    StatusSummaryByRegion: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -169,8 +167,10 @@ class EventRule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EventRuleProps
-    attributes_model: ClassVar[type[BaseModel]] = EventRuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EventRuleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EventRuleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

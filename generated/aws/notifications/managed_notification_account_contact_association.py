@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._managed_notification_account_contact_association_models import (
+        ManagedNotificationAccountContactAssociationAttributes as ManagedNotificationAccountContactAssociationAttributes,
+        ManagedNotificationAccountContactAssociationProps as ManagedNotificationAccountContactAssociationProps,
+    )
 
 __all__ = [
     "ManagedNotificationAccountContactAssociation",
@@ -21,23 +28,20 @@ __all__ = [
     "ManagedNotificationAccountContactAssociationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _managed_notification_account_contact_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_managed_notification_account_contact_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ManagedNotificationAccountContactAssociationAttributes",
+        "ManagedNotificationAccountContactAssociationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ManagedNotificationAccountContactAssociationProps(DeferredModel):
-    ContactIdentifier: Literal[
-        "ACCOUNT_PRIMARY",
-        "ACCOUNT_ALTERNATE_SECURITY",
-        "ACCOUNT_ALTERNATE_OPERATIONS",
-        "ACCOUNT_ALTERNATE_BILLING",
-    ]
-    IsSensitiveEventsSubscribed: bool | None = None
-    ManagedNotificationConfigurationArn: str
-
-
-class ManagedNotificationAccountContactAssociationAttributes(DeferredModel):
-    pass
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -106,9 +110,11 @@ class ManagedNotificationAccountContactAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ManagedNotificationAccountContactAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = (
-        ManagedNotificationAccountContactAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ManagedNotificationAccountContactAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ManagedNotificationAccountContactAssociationAttributes"
     )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 

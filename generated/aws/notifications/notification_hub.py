@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._notification_hub_models import (
+        NotificationHubAttributes as NotificationHubAttributes,
+        NotificationHubNotificationHubStatusSummary as NotificationHubNotificationHubStatusSummary,
+        NotificationHubProps as NotificationHubProps,
+    )
 
 __all__ = [
     "NotificationHub",
@@ -23,25 +31,21 @@ __all__ = [
     "NotificationHubProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _notification_hub_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_notification_hub_models"
+_MODEL_NAMES = frozenset(
+    {
+        "NotificationHubAttributes",
+        "NotificationHubNotificationHubStatusSummary",
+        "NotificationHubProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class NotificationHubProps(DeferredModel):
-    Region: str
-
-
-class NotificationHubNotificationHubStatusSummary(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NotificationHubStatus: Literal["ACTIVE", "REGISTERING", "DEREGISTERING", "INACTIVE"]
-    NotificationHubStatusReason: str
-
-
-class NotificationHubAttributes(DeferredModel):
-    CreationTime: str | None = None
-    NotificationHubStatusSummary: NotificationHubNotificationHubStatusSummary | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -116,8 +120,10 @@ class NotificationHub(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = NotificationHubProps
-    attributes_model: ClassVar[type[BaseModel]] = NotificationHubAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "NotificationHubProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NotificationHubAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

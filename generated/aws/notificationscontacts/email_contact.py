@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._email_contact_models import (
+        EmailContactAttributes as EmailContactAttributes,
+        EmailContactEmailContact as EmailContactEmailContact,
+        EmailContactProps as EmailContactProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "EmailContact",
@@ -25,39 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _email_contact_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_email_contact_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EmailContactAttributes",
+        "EmailContactEmailContact",
+        "EmailContactProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EmailContactEmailContact(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Address: str
-    Arn: str
-    CreationTime: str
-    Name: str
-    Status: Literal["inactive", "active"]
-    UpdateTime: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class EmailContactAttributes(DeferredModel):
-    Arn: str | None = None
-    EmailContact: EmailContactEmailContact | None = None
-
-
-class EmailContactProps(DeferredModel):
-    EmailAddress: str
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -182,8 +174,10 @@ class EmailContact(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EmailContactProps
-    attributes_model: ClassVar[type[BaseModel]] = EmailContactAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EmailContactProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EmailContactAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

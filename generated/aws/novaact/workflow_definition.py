@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._workflow_definition_models import (
+        WorkflowDefinitionAttributes as WorkflowDefinitionAttributes,
+        WorkflowDefinitionProps as WorkflowDefinitionProps,
+        WorkflowExportConfig as WorkflowExportConfig,
+    )
 
 __all__ = [
     "WorkflowDefinition",
@@ -23,28 +31,21 @@ __all__ = [
     "WorkflowExportConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _workflow_definition_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_workflow_definition_models"
+_MODEL_NAMES = frozenset(
+    {
+        "WorkflowDefinitionAttributes",
+        "WorkflowDefinitionProps",
+        "WorkflowExportConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class WorkflowExportConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3BucketName: str
-    S3KeyPrefix: str | None = None
-
-
-class WorkflowDefinitionAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Status: Literal["ACTIVE", "DELETING"] | None = None
-
-
-class WorkflowDefinitionProps(DeferredModel):
-    Description: str | None = None
-    ExportConfig: WorkflowExportConfig | None = None
-    Name: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -135,8 +136,12 @@ class WorkflowDefinition(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WorkflowDefinitionProps
-    attributes_model: ClassVar[type[BaseModel]] = WorkflowDefinitionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WorkflowDefinitionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WorkflowDefinitionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

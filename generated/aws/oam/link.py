@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._link_models import (
+        LinkAttributes as LinkAttributes,
+        LinkFilter as LinkFilter,
+        LinkLinkConfiguration as LinkLinkConfiguration,
+        LinkProps as LinkProps,
+    )
 
 __all__ = [
     "Link",
@@ -25,46 +34,22 @@ __all__ = [
     "LinkProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _link_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_link_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LinkAttributes",
+        "LinkFilter",
+        "LinkLinkConfiguration",
+        "LinkProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LinkFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Filter: str
-
-
-class LinkLinkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroupConfiguration: LinkFilter | None = None
-    MetricConfiguration: LinkFilter | None = None
-
-
-class LinkAttributes(DeferredModel):
-    Arn: str | None = None
-    Label: str | None = None
-
-
-class LinkProps(DeferredModel):
-    LabelTemplate: str | None = None
-    LinkConfiguration: LinkLinkConfiguration | None = None
-    ResourceTypes: list[
-        Literal[
-            "AWS::CloudWatch::Metric",
-            "AWS::Logs::LogGroup",
-            "AWS::XRay::Trace",
-            "AWS::ApplicationInsights::Application",
-            "AWS::InternetMonitor::Monitor",
-            "AWS::ApplicationSignals::Service",
-            "AWS::ApplicationSignals::ServiceLevelObjective",
-        ]
-    ]
-    SinkIdentifier: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -186,8 +171,8 @@ class Link(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LinkProps
-    attributes_model: ClassVar[type[BaseModel]] = LinkAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LinkProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LinkAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

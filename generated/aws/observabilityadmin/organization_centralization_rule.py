@@ -8,12 +8,32 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._organization_centralization_rule_models import (
+        CentralizationRule as CentralizationRule,
+        CentralizationRuleDestination as CentralizationRuleDestination,
+        CentralizationRuleSource as CentralizationRuleSource,
+        LogsBackupConfiguration as LogsBackupConfiguration,
+        MetricsBackupConfiguration as MetricsBackupConfiguration,
+        OrganizationCentralizationRuleAttributes as OrganizationCentralizationRuleAttributes,
+        OrganizationCentralizationRuleDestinationLogsConfiguration as OrganizationCentralizationRuleDestinationLogsConfiguration,
+        OrganizationCentralizationRuleDestinationMetricsConfiguration as OrganizationCentralizationRuleDestinationMetricsConfiguration,
+        OrganizationCentralizationRuleLogGroupNameConfiguration as OrganizationCentralizationRuleLogGroupNameConfiguration,
+        OrganizationCentralizationRuleLogsEncryptionConfiguration as OrganizationCentralizationRuleLogsEncryptionConfiguration,
+        OrganizationCentralizationRuleProps as OrganizationCentralizationRuleProps,
+        OrganizationCentralizationRuleSourceLogsConfiguration as OrganizationCentralizationRuleSourceLogsConfiguration,
+        OrganizationCentralizationRuleSourceMetricsConfiguration as OrganizationCentralizationRuleSourceMetricsConfiguration,
+        OrganizationCentralizationRuleTagPropagationConfiguration as OrganizationCentralizationRuleTagPropagationConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CentralizationRule",
@@ -47,137 +67,33 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _organization_centralization_rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_organization_centralization_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CentralizationRule",
+        "CentralizationRuleDestination",
+        "CentralizationRuleSource",
+        "LogsBackupConfiguration",
+        "MetricsBackupConfiguration",
+        "OrganizationCentralizationRuleAttributes",
+        "OrganizationCentralizationRuleDestinationLogsConfiguration",
+        "OrganizationCentralizationRuleDestinationMetricsConfiguration",
+        "OrganizationCentralizationRuleLogGroupNameConfiguration",
+        "OrganizationCentralizationRuleLogsEncryptionConfiguration",
+        "OrganizationCentralizationRuleProps",
+        "OrganizationCentralizationRuleSourceLogsConfiguration",
+        "OrganizationCentralizationRuleSourceMetricsConfiguration",
+        "OrganizationCentralizationRuleTagPropagationConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LogsBackupConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyArn: str | None = None
-    Region: str
-
-
-class MetricsBackupConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Region: str
-
-
-class OrganizationCentralizationRuleDestinationMetricsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BackupConfiguration: MetricsBackupConfiguration | None = None
-
-
-class OrganizationCentralizationRuleLogGroupNameConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroupNamePattern: str
-
-
-class OrganizationCentralizationRuleLogsEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionConflictResolutionStrategy: Literal["ALLOW", "SKIP"] | None = None
-    EncryptionScope: Literal["ENCRYPTED_SOURCE_ONLY", "NEW_DESTINATION_LOG_GROUPS"] | None = None
-    EncryptionStrategy: Literal["CUSTOMER_MANAGED", "AWS_OWNED"]
-    KmsKeyArn: str | None = None
-
-
-class OrganizationCentralizationRuleSourceLogsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSourceSelectionCriteria: str | None = None
-    EncryptedLogGroupStrategy: Literal["ALLOW", "SKIP"]
-    LogGroupSelectionCriteria: str | None = None
-
-
-class OrganizationCentralizationRuleSourceMetricsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetricsSelectionCriteria: str | None = None
-
-
-class OrganizationCentralizationRuleTagPropagationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationRoleArn: str
-    TagConflictResolutionStrategy: Literal["IN_SYNC", "ADD_ONLY", "UPDATE_SYNC"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class OrganizationCentralizationRuleAttributes(DeferredModel):
-    RuleArn: str | None = None
-
-
-class CentralizationRuleSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Regions: list[str]
-    Scope: str | None = None
-    SourceLogsConfiguration: OrganizationCentralizationRuleSourceLogsConfiguration | None = None
-    SourceMetricsConfiguration: OrganizationCentralizationRuleSourceMetricsConfiguration | None = (
-        None
-    )
-
-
-class OrganizationCentralizationRuleDestinationLogsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BackupConfiguration: LogsBackupConfiguration | None = None
-    LogGroupNameConfiguration: OrganizationCentralizationRuleLogGroupNameConfiguration | None = None
-    LogsEncryptionConfiguration: (
-        OrganizationCentralizationRuleLogsEncryptionConfiguration | None
-    ) = None
-    TagPropagationConfiguration: (
-        OrganizationCentralizationRuleTagPropagationConfiguration | None
-    ) = None
-
-
-class CentralizationRuleDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Account: str | None = None
-    DestinationLogsConfiguration: (
-        OrganizationCentralizationRuleDestinationLogsConfiguration | None
-    ) = None
-    DestinationMetricsConfiguration: (
-        OrganizationCentralizationRuleDestinationMetricsConfiguration | None
-    ) = None
-    Region: str
-
-
-class CentralizationRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: CentralizationRuleDestination
-    Source: CentralizationRuleSource
-
-
-class OrganizationCentralizationRuleProps(DeferredModel):
-    Rule: CentralizationRule
-    RuleName: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -530,8 +446,12 @@ class OrganizationCentralizationRule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = OrganizationCentralizationRuleProps
-    attributes_model: ClassVar[type[BaseModel]] = OrganizationCentralizationRuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OrganizationCentralizationRuleProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OrganizationCentralizationRuleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

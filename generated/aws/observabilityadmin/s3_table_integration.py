@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._s3_table_integration_models import (
+        EncryptionConfig as EncryptionConfig,
+        LogSource as LogSource,
+        S3TableIntegrationAttributes as S3TableIntegrationAttributes,
+        S3TableIntegrationProps as S3TableIntegrationProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "EncryptionConfig",
@@ -27,44 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _s3_table_integration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_s3_table_integration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EncryptionConfig",
+        "LogSource",
+        "S3TableIntegrationAttributes",
+        "S3TableIntegrationProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EncryptionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyArn: str | None = None
-    SseAlgorithm: Literal["AES256", "aws:kms"]
-
-
-class LogSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Identifier: str | None = None
-    Name: str
-    Type: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class S3TableIntegrationAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class S3TableIntegrationProps(DeferredModel):
-    Encryption: EncryptionConfig
-    LogSources: list[LogSource] | None = None
-    RoleArn: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -194,8 +183,12 @@ class S3TableIntegration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = S3TableIntegrationProps
-    attributes_model: ClassVar[type[BaseModel]] = S3TableIntegrationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "S3TableIntegrationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "S3TableIntegrationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

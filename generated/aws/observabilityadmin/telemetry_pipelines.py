@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._telemetry_pipelines_models import (
+        Tag as Tag,
+        TelemetryPipeline as TelemetryPipeline,
+        TelemetryPipelineConfiguration as TelemetryPipelineConfiguration,
+        TelemetryPipelineStatusReason as TelemetryPipelineStatusReason,
+        TelemetryPipelinesAttributes as TelemetryPipelinesAttributes,
+        TelemetryPipelinesProps as TelemetryPipelinesProps,
+    )
 
 __all__ = [
     "Tag",
@@ -29,64 +40,24 @@ __all__ = [
     "TelemetryPipelinesProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _telemetry_pipelines_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_telemetry_pipelines_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "TelemetryPipeline",
+        "TelemetryPipelineConfiguration",
+        "TelemetryPipelineStatusReason",
+        "TelemetryPipelinesAttributes",
+        "TelemetryPipelinesProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TelemetryPipelineConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Body: str
-
-
-class TelemetryPipelineStatusReason(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-
-
-class TelemetryPipelinesProps(DeferredModel):
-    Configuration: TelemetryPipelineConfiguration
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-
-
-class TelemetryPipeline(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-    Configuration: TelemetryPipelineConfiguration | None = None
-    CreatedTimeStamp: float | None = None
-    LastUpdateTimeStamp: float | None = None
-    Name: str | None = None
-    Status: (
-        Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "CREATE_FAILED", "UPDATE_FAILED"]
-        | None
-    ) = None
-    StatusReason: TelemetryPipelineStatusReason | None = None
-    Tags: list[Tag] | None = None
-
-
-class TelemetryPipelinesAttributes(DeferredModel):
-    Arn: str | None = None
-    Pipeline: TelemetryPipeline | None = None
-    PipelineIdentifier: str | None = None
-    Status: (
-        Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "CREATE_FAILED", "UPDATE_FAILED"]
-        | None
-    ) = None
-    StatusReason: TelemetryPipelineStatusReason | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -249,8 +220,12 @@ class TelemetryPipelines(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TelemetryPipelinesProps
-    attributes_model: ClassVar[type[BaseModel]] = TelemetryPipelinesAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TelemetryPipelinesProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TelemetryPipelinesAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

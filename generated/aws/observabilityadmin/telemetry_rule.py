@@ -8,12 +8,38 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._telemetry_rule_models import (
+        AdvancedEventSelector as AdvancedEventSelector,
+        AdvancedFieldSelector as AdvancedFieldSelector,
+        Condition as Condition,
+        FieldToMatch as FieldToMatch,
+        Filter as Filter,
+        RegionStatus as RegionStatus,
+        Tag as Tag,
+        TelemetryDestinationConfiguration as TelemetryDestinationConfiguration,
+        TelemetryDestinationConfigurationLogDeliveryParameters as TelemetryDestinationConfigurationLogDeliveryParameters,
+        TelemetryRuleActionCondition as TelemetryRuleActionCondition,
+        TelemetryRuleAttributes as TelemetryRuleAttributes,
+        TelemetryRuleCloudtrailParameters as TelemetryRuleCloudtrailParameters,
+        TelemetryRuleELBLoadBalancerLoggingParameters as TelemetryRuleELBLoadBalancerLoggingParameters,
+        TelemetryRuleLabelNameCondition as TelemetryRuleLabelNameCondition,
+        TelemetryRuleLoggingFilter as TelemetryRuleLoggingFilter,
+        TelemetryRuleMskMonitoringParameters as TelemetryRuleMskMonitoringParameters,
+        TelemetryRuleProps as TelemetryRuleProps,
+        TelemetryRuleSingleHeader as TelemetryRuleSingleHeader,
+        TelemetryRuleTelemetryRule as TelemetryRuleTelemetryRule,
+        TelemetryRuleVPCFlowLogParameters as TelemetryRuleVPCFlowLogParameters,
+        TelemetryRuleWAFLoggingParameters as TelemetryRuleWAFLoggingParameters,
+    )
 
 __all__ = [
     "AdvancedEventSelector",
@@ -59,215 +85,39 @@ __all__ = [
     "TelemetryRuleWAFLoggingParametersDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _telemetry_rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_telemetry_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AdvancedEventSelector",
+        "AdvancedFieldSelector",
+        "Condition",
+        "FieldToMatch",
+        "Filter",
+        "RegionStatus",
+        "Tag",
+        "TelemetryDestinationConfiguration",
+        "TelemetryDestinationConfigurationLogDeliveryParameters",
+        "TelemetryRuleActionCondition",
+        "TelemetryRuleAttributes",
+        "TelemetryRuleCloudtrailParameters",
+        "TelemetryRuleELBLoadBalancerLoggingParameters",
+        "TelemetryRuleLabelNameCondition",
+        "TelemetryRuleLoggingFilter",
+        "TelemetryRuleMskMonitoringParameters",
+        "TelemetryRuleProps",
+        "TelemetryRuleSingleHeader",
+        "TelemetryRuleTelemetryRule",
+        "TelemetryRuleVPCFlowLogParameters",
+        "TelemetryRuleWAFLoggingParameters",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AdvancedFieldSelector(DeferredModel):
-    EndsWith: list[str] | None = None
-    Equals: list[str] | None = None
-    Field: str | None = None
-    NotEndsWith: list[str] | None = None
-    NotEquals: list[str] | None = None
-    NotStartsWith: list[str] | None = None
-    StartsWith: list[str] | None = None
-
-
-class RegionStatus(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Region: str | None = None
-    RuleArn: str | None = None
-    Status: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TelemetryDestinationConfigurationLogDeliveryParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogTypes: (
-        list[
-            Literal[
-                "APPLICATION_LOGS",
-                "USAGE_LOGS",
-                "SECURITY_FINDING_LOGS",
-                "S3_SERVER_ACCESS_LOGS",
-                "ACCESS_LOGS",
-                "CONNECTION_LOGS",
-                "ALB_ACCESS_LOGS",
-                "ALB_CONNECTION_LOGS",
-                "ALB_HEALTH_CHECK_LOGS",
-            ]
-        ]
-        | None
-    ) = None
-
-
-class TelemetryRuleActionCondition(DeferredModel):
-    Action: (
-        Literal["ALLOW", "BLOCK", "COUNT", "CAPTCHA", "CHALLENGE", "EXCLUDED_AS_COUNT"] | None
-    ) = None
-
-
-class TelemetryRuleELBLoadBalancerLoggingParameters(DeferredModel):
-    FieldDelimiter: str | None = None
-    OutputFormat: Literal["plain", "json"] | None = None
-
-
-class TelemetryRuleLabelNameCondition(DeferredModel):
-    LabelName: str | None = None
-
-
-class TelemetryRuleMskMonitoringParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnhancedMonitoring: (
-        Literal["DEFAULT", "PER_BROKER", "PER_TOPIC_PER_BROKER", "PER_TOPIC_PER_PARTITION"] | None
-    ) = None
-
-
-class TelemetryRuleSingleHeader(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-
-
-class TelemetryRuleVPCFlowLogParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogFormat: str | None = None
-    MaxAggregationInterval: int | None = None
-    TrafficType: str | None = None
-
-
-class TelemetryRuleAttributes(DeferredModel):
-    RegionStatuses: list[RegionStatus] | None = None
-    RuleArn: str | None = None
-
-
-class AdvancedEventSelector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldSelectors: list[AdvancedFieldSelector]
-    Name: str | None = None
-
-
-class Condition(DeferredModel):
-    ActionCondition: TelemetryRuleActionCondition | None = None
-    LabelNameCondition: TelemetryRuleLabelNameCondition | None = None
-
-
-class FieldToMatch(DeferredModel):
-    Method: str | None = None
-    QueryString: str | None = None
-    SingleHeader: TelemetryRuleSingleHeader | None = None
-    UriPath: str | None = None
-
-
-class Filter(DeferredModel):
-    Behavior: Literal["KEEP", "DROP"] | None = None
-    Conditions: list[Condition] | None = None
-    Requirement: Literal["MEETS_ALL", "MEETS_ANY"] | None = None
-
-
-class TelemetryRuleCloudtrailParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdvancedEventSelectors: list[AdvancedEventSelector]
-
-
-class TelemetryRuleLoggingFilter(DeferredModel):
-    DefaultBehavior: Literal["KEEP", "DROP"] | None = None
-    Filters: list[Filter] | None = None
-
-
-class TelemetryRuleWAFLoggingParameters(DeferredModel):
-    LogType: Literal["WAF_LOGS"] | None = None
-    LoggingFilter: TelemetryRuleLoggingFilter | None = None
-    RedactedFields: list[FieldToMatch] | None = None
-
-
-class TelemetryDestinationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudtrailParameters: TelemetryRuleCloudtrailParameters | None = None
-    DestinationPattern: str | None = None
-    DestinationType: Literal["cloud-watch-logs"] | None = None
-    ELBLoadBalancerLoggingParameters: TelemetryRuleELBLoadBalancerLoggingParameters | None = None
-    KmsKeyArn: str | None = None
-    LogDeliveryParameters: TelemetryDestinationConfigurationLogDeliveryParameters | None = None
-    MskMonitoringParameters: TelemetryRuleMskMonitoringParameters | None = None
-    RetentionInDays: int | None = None
-    VPCFlowLogParameters: TelemetryRuleVPCFlowLogParameters | None = None
-    WAFLoggingParameters: TelemetryRuleWAFLoggingParameters | None = None
-
-
-class TelemetryRuleTelemetryRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllRegions: bool | None = None
-    AllowFieldUpdates: bool | None = None
-    DestinationConfiguration: TelemetryDestinationConfiguration | None = None
-    Regions: list[str] | None = None
-    ResourceType: Literal[
-        "AWS::EC2::VPC",
-        "AWS::WAFv2::WebACL",
-        "AWS::CloudTrail",
-        "AWS::EKS::Cluster",
-        "AWS::ElasticLoadBalancingV2::LoadBalancer",
-        "AWS::EC2::Instance",
-        "AWS::BedrockAgentCore::Runtime",
-        "AWS::BedrockAgentCore::Browser",
-        "AWS::BedrockAgentCore::CodeInterpreter",
-        "AWS::SecurityHub::Hub",
-        "AWS::SecurityHub::HubV2",
-        "AWS::S3::Bucket",
-        "AWS::MSK::Cluster",
-        "AWS::CloudFront::Distribution",
-        "AWS::CloudWatch::OTelEnrichment",
-        "AWS::Bedrock::KnowledgeBase",
-        "AWS::BedrockAgentCore::Memory",
-        "AWS::BedrockAgentCore::Gateway",
-        "AWS::BedrockAgentCore::WorkloadIdentity",
-    ]
-    SelectionCriteria: str | None = None
-    TelemetrySourceTypes: (
-        list[
-            Literal[
-                "VPC_FLOW_LOGS",
-                "ROUTE53_RESOLVER_QUERY_LOGS",
-                "EKS_AUDIT_LOGS",
-                "EKS_AUTHENTICATOR_LOGS",
-                "EKS_CONTROLLER_MANAGER_LOGS",
-                "EKS_SCHEDULER_LOGS",
-                "EKS_API_LOGS",
-            ]
-        ]
-        | None
-    ) = None
-    TelemetryType: Literal["Logs", "Traces", "Metrics"]
-
-
-class TelemetryRuleProps(DeferredModel):
-    Rule: TelemetryRuleTelemetryRule
-    RuleName: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -836,8 +686,10 @@ class TelemetryRule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TelemetryRuleProps
-    attributes_model: ClassVar[type[BaseModel]] = TelemetryRuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TelemetryRuleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TelemetryRuleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cloud_autonomous_vm_cluster_models import (
+        CloudAutonomousVmClusterAttributes as CloudAutonomousVmClusterAttributes,
+        CloudAutonomousVmClusterMaintenanceWindow as CloudAutonomousVmClusterMaintenanceWindow,
+        CloudAutonomousVmClusterProps as CloudAutonomousVmClusterProps,
+        IamRole as IamRole,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CloudAutonomousVmCluster",
@@ -27,109 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _cloud_autonomous_vm_cluster_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cloud_autonomous_vm_cluster_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CloudAutonomousVmClusterAttributes",
+        "CloudAutonomousVmClusterMaintenanceWindow",
+        "CloudAutonomousVmClusterProps",
+        "IamRole",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CloudAutonomousVmClusterMaintenanceWindow(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DaysOfWeek: (
-        list[Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]]
-        | None
-    ) = None
-    HoursOfDay: list[int] | None = None
-    LeadTimeInWeeks: int | None = None
-    Months: (
-        list[
-            Literal[
-                "JANUARY",
-                "FEBRUARY",
-                "MARCH",
-                "APRIL",
-                "MAY",
-                "JUNE",
-                "JULY",
-                "AUGUST",
-                "SEPTEMBER",
-                "OCTOBER",
-                "NOVEMBER",
-                "DECEMBER",
-            ]
-        ]
-        | None
-    ) = None
-    Preference: Literal["NO_PREFERENCE", "CUSTOM_PREFERENCE"] | None = None
-    WeeksOfMonth: list[int] | None = None
-
-
-class IamRole(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsIntegration: str | None = None
-    IamRoleArn: str | None = None
-    Status: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class CloudAutonomousVmClusterAttributes(DeferredModel):
-    AutonomousDataStoragePercentage: float | None = None
-    AvailableAutonomousDataStorageSizeInTBs: float | None = None
-    AvailableContainerDatabases: int | None = None
-    AvailableCpus: float | None = None
-    CloudAutonomousVmClusterArn: str | None = None
-    CloudAutonomousVmClusterId: str | None = None
-    ComputeModel: Literal["ECPU", "OCPU"] | None = None
-    CpuCoreCount: int | None = None
-    CpuPercentage: float | None = None
-    DataStorageSizeInGBs: float | None = None
-    DataStorageSizeInTBs: float | None = None
-    DbNodeStorageSizeInGBs: int | None = None
-    Domain: str | None = None
-    ExadataStorageInTBsLowestScaledValue: float | None = None
-    Hostname: str | None = None
-    MaxAcdsLowestScaledValue: int | None = None
-    MemorySizeInGBs: int | None = None
-    NodeCount: int | None = None
-    NonProvisionableAutonomousContainerDatabases: int | None = None
-    OciResourceAnchorName: str | None = None
-    OciUrl: str | None = None
-    Ocid: str | None = None
-    ProvisionableAutonomousContainerDatabases: int | None = None
-    ProvisionedAutonomousContainerDatabases: int | None = None
-    ProvisionedCpus: float | None = None
-    ReclaimableCpus: float | None = None
-    ReservedCpus: float | None = None
-    Shape: str | None = None
-
-
-class CloudAutonomousVmClusterProps(DeferredModel):
-    AutonomousDataStorageSizeInTBs: float | None = None
-    CloudExadataInfrastructureId: str | None = None
-    CpuCoreCountPerNode: int | None = None
-    DbServers: list[str] | None = None
-    Description: str | None = None
-    DisplayName: str | None = None
-    IamRoles: list[IamRole] | None = None
-    IsMtlsEnabledVmCluster: bool | None = None
-    LicenseModel: Literal["BRING_YOUR_OWN_LICENSE", "LICENSE_INCLUDED"] | None = None
-    MaintenanceWindow: CloudAutonomousVmClusterMaintenanceWindow | None = None
-    MemoryPerOracleComputeUnitInGBs: int | None = None
-    OdbNetworkId: str | None = None
-    ScanListenerPortNonTls: int | None = None
-    ScanListenerPortTls: int | None = None
-    Tags: list[Tag] | None = None
-    TimeZone: str | None = None
-    TotalContainerDatabases: int | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -396,8 +320,12 @@ class CloudAutonomousVmCluster(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CloudAutonomousVmClusterProps
-    attributes_model: ClassVar[type[BaseModel]] = CloudAutonomousVmClusterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CloudAutonomousVmClusterProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CloudAutonomousVmClusterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cloud_exadata_infrastructure_models import (
+        CloudExadataInfrastructureAttributes as CloudExadataInfrastructureAttributes,
+        CloudExadataInfrastructureMaintenanceWindow as CloudExadataInfrastructureMaintenanceWindow,
+        CloudExadataInfrastructureProps as CloudExadataInfrastructureProps,
+        CustomerContact as CustomerContact,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CloudExadataInfrastructure",
@@ -27,97 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _cloud_exadata_infrastructure_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cloud_exadata_infrastructure_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CloudExadataInfrastructureAttributes",
+        "CloudExadataInfrastructureMaintenanceWindow",
+        "CloudExadataInfrastructureProps",
+        "CustomerContact",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CloudExadataInfrastructureMaintenanceWindow(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomActionTimeoutInMins: int | None = None
-    DaysOfWeek: (
-        list[Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]]
-        | None
-    ) = None
-    HoursOfDay: list[int] | None = None
-    IsCustomActionTimeoutEnabled: bool | None = None
-    LeadTimeInWeeks: int | None = None
-    Months: (
-        list[
-            Literal[
-                "JANUARY",
-                "FEBRUARY",
-                "MARCH",
-                "APRIL",
-                "MAY",
-                "JUNE",
-                "JULY",
-                "AUGUST",
-                "SEPTEMBER",
-                "OCTOBER",
-                "NOVEMBER",
-                "DECEMBER",
-            ]
-        ]
-        | None
-    ) = None
-    PatchingMode: Literal["NONROLLING", "ROLLING"] | None = None
-    Preference: Literal["CUSTOM_PREFERENCE", "NO_PREFERENCE"] | None = None
-    WeeksOfMonth: list[int] | None = None
-
-
-class CustomerContact(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Email: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class CloudExadataInfrastructureAttributes(DeferredModel):
-    ActivatedStorageCount: int | None = None
-    AdditionalStorageCount: int | None = None
-    AvailableStorageSizeInGBs: int | None = None
-    CloudExadataInfrastructureArn: str | None = None
-    CloudExadataInfrastructureId: str | None = None
-    ComputeModel: str | None = None
-    CpuCount: int | None = None
-    DataStorageSizeInTBs: float | None = None
-    DbNodeStorageSizeInGBs: int | None = None
-    DbServerIds: list[str] | None = None
-    DbServerVersion: str | None = None
-    MaxCpuCount: int | None = None
-    MaxDataStorageInTBs: float | None = None
-    MaxDbNodeStorageSizeInGBs: int | None = None
-    MaxMemoryInGBs: int | None = None
-    MemorySizeInGBs: int | None = None
-    OciResourceAnchorName: str | None = None
-    OciUrl: str | None = None
-    Ocid: str | None = None
-    StorageServerVersion: str | None = None
-    TotalStorageSizeInGBs: int | None = None
-
-
-class CloudExadataInfrastructureProps(DeferredModel):
-    AvailabilityZone: str | None = None
-    AvailabilityZoneId: str | None = None
-    ComputeCount: int | None = None
-    CustomerContactsToSendToOCI: list[CustomerContact] | None = None
-    DatabaseServerType: str | None = None
-    DisplayName: str | None = None
-    MaintenanceWindow: CloudExadataInfrastructureMaintenanceWindow | None = None
-    Shape: str | None = None
-    StorageCount: int | None = None
-    StorageServerType: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -356,8 +292,12 @@ class CloudExadataInfrastructure(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CloudExadataInfrastructureProps
-    attributes_model: ClassVar[type[BaseModel]] = CloudExadataInfrastructureAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CloudExadataInfrastructureProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CloudExadataInfrastructureAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cloud_vm_cluster_models import (
+        CloudVmClusterAttributes as CloudVmClusterAttributes,
+        CloudVmClusterDataCollectionOptions as CloudVmClusterDataCollectionOptions,
+        CloudVmClusterProps as CloudVmClusterProps,
+        DbNode as DbNode,
+        IamRole as IamRole,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CloudVmCluster",
@@ -29,99 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _cloud_vm_cluster_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cloud_vm_cluster_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CloudVmClusterAttributes",
+        "CloudVmClusterDataCollectionOptions",
+        "CloudVmClusterProps",
+        "DbNode",
+        "IamRole",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CloudVmClusterDataCollectionOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsDiagnosticsEventsEnabled: bool | None = None
-    IsHealthMonitoringEnabled: bool | None = None
-    IsIncidentLogsEnabled: bool | None = None
-
-
-class IamRole(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsIntegration: str | None = None
-    IamRoleArn: str | None = None
-    Status: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class CloudVmClusterAttributes(DeferredModel):
-    CloudVmClusterArn: str | None = None
-    CloudVmClusterId: str | None = None
-    ComputeModel: str | None = None
-    DiskRedundancy: str | None = None
-    Domain: str | None = None
-    ListenerPort: int | None = None
-    NodeCount: int | None = None
-    OciResourceAnchorName: str | None = None
-    OciUrl: str | None = None
-    Ocid: str | None = None
-    ScanDnsName: str | None = None
-    ScanIpIds: list[str] | None = None
-    Shape: str | None = None
-    StorageSizeInGBs: int | None = None
-    VipIds: list[str] | None = None
-
-
-class DbNode(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BackupIpId: str | None = None
-    BackupVnic2Id: str | None = None
-    CpuCoreCount: int | None = None
-    DbNodeArn: str | None = None
-    DbNodeId: str | None = None
-    DbNodeStorageSizeInGBs: int | None = None
-    DbServerId: str
-    DbSystemId: str | None = None
-    HostIpId: str | None = None
-    Hostname: str | None = None
-    MemorySizeInGBs: int | None = None
-    Ocid: str | None = None
-    Status: str | None = None
-    Tags: list[Tag] | None = None
-    Vnic2Id: str | None = None
-    VnicId: str | None = None
-
-
-class CloudVmClusterProps(DeferredModel):
-    CloudExadataInfrastructureId: str | None = None
-    ClusterName: str | None = None
-    CpuCoreCount: int | None = None
-    DataCollectionOptions: CloudVmClusterDataCollectionOptions | None = None
-    DataStorageSizeInTBs: float | None = None
-    DbNodeStorageSizeInGBs: int | None = None
-    DbNodes: list[DbNode] | None = None
-    DbServers: list[str] | None = None
-    DisplayName: str | None = None
-    GiVersion: str | None = None
-    Hostname: str | None = None
-    IamRoles: list[IamRole] | None = None
-    IsLocalBackupEnabled: bool | None = None
-    IsSparseDiskgroupEnabled: bool | None = None
-    LicenseModel: Literal["BRING_YOUR_OWN_LICENSE", "LICENSE_INCLUDED"] | None = None
-    MemorySizeInGBs: int | None = None
-    OdbNetworkId: str | None = None
-    ScanListenerPortTcp: int | None = None
-    SshPublicKeys: list[str] | None = None
-    SystemVersion: str | None = None
-    Tags: list[Tag] | None = None
-    TimeZone: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -412,8 +348,10 @@ class CloudVmCluster(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CloudVmClusterProps
-    attributes_model: ClassVar[type[BaseModel]] = CloudVmClusterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CloudVmClusterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CloudVmClusterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._odb_network_models import (
+        OdbNetworkAttributes as OdbNetworkAttributes,
+        OdbNetworkCrossRegionS3RestoreSourcesAccess as OdbNetworkCrossRegionS3RestoreSourcesAccess,
+        OdbNetworkManagedServices as OdbNetworkManagedServices,
+        OdbNetworkManagedServicesKmsAccess as OdbNetworkManagedServicesKmsAccess,
+        OdbNetworkManagedServicesManagedS3BackupAccess as OdbNetworkManagedServicesManagedS3BackupAccess,
+        OdbNetworkManagedServicesS3Access as OdbNetworkManagedServicesS3Access,
+        OdbNetworkManagedServicesServiceNetworkEndpoint as OdbNetworkManagedServicesServiceNetworkEndpoint,
+        OdbNetworkManagedServicesStsAccess as OdbNetworkManagedServicesStsAccess,
+        OdbNetworkManagedServicesZeroEtlAccess as OdbNetworkManagedServicesZeroEtlAccess,
+        OdbNetworkProps as OdbNetworkProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "OdbNetwork",
@@ -39,127 +55,29 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _odb_network_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_odb_network_models"
+_MODEL_NAMES = frozenset(
+    {
+        "OdbNetworkAttributes",
+        "OdbNetworkCrossRegionS3RestoreSourcesAccess",
+        "OdbNetworkManagedServices",
+        "OdbNetworkManagedServicesKmsAccess",
+        "OdbNetworkManagedServicesManagedS3BackupAccess",
+        "OdbNetworkManagedServicesS3Access",
+        "OdbNetworkManagedServicesServiceNetworkEndpoint",
+        "OdbNetworkManagedServicesStsAccess",
+        "OdbNetworkManagedServicesZeroEtlAccess",
+        "OdbNetworkProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class OdbNetworkCrossRegionS3RestoreSourcesAccess(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ipv4Addresses: list[str] | None = None
-    Region: str | None = None
-    Status: Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"] | None = None
-
-
-class OdbNetworkManagedServicesKmsAccess(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DomainName: str | None = None
-    Ipv4Addresses: list[str] | None = None
-    KmsPolicyDocument: str | None = None
-    Status: Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"] | None = None
-
-
-class OdbNetworkManagedServicesManagedS3BackupAccess(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ipv4Addresses: list[str] | None = None
-    Status: Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"] | None = None
-
-
-class OdbNetworkManagedServicesS3Access(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DomainName: str | None = None
-    Ipv4Addresses: list[str] | None = None
-    S3PolicyDocument: str | None = None
-    Status: Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"] | None = None
-
-
-class OdbNetworkManagedServicesServiceNetworkEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VpcEndpointId: str | None = None
-    VpcEndpointType: Literal["SERVICENETWORK"] | None = None
-
-
-class OdbNetworkManagedServicesStsAccess(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DomainName: str | None = None
-    Ipv4Addresses: list[str] | None = None
-    Status: Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"] | None = None
-    StsPolicyDocument: str | None = None
-
-
-class OdbNetworkManagedServicesZeroEtlAccess(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cidr: str | None = None
-    Status: Literal["ENABLED", "ENABLING", "DISABLED", "DISABLING"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class OdbNetworkProps(DeferredModel):
-    AvailabilityZone: str | None = None
-    AvailabilityZoneId: str | None = None
-    BackupSubnetCidr: str | None = None
-    ClientSubnetCidr: str | None = None
-    CrossRegionS3RestoreSources: list[str] | None = None
-    CustomDomainName: str | None = None
-    DefaultDnsPrefix: str | None = None
-    DeleteAssociatedResources: bool | None = None
-    DisplayName: str | None = None
-    KmsAccess: Literal["ENABLED", "DISABLED"] | None = None
-    KmsPolicyDocument: str | None = None
-    S3Access: Literal["ENABLED", "DISABLED"] | None = None
-    S3PolicyDocument: str | None = None
-    StsAccess: Literal["ENABLED", "DISABLED"] | None = None
-    StsPolicyDocument: str | None = None
-    Tags: list[Tag] | None = None
-    ZeroEtlAccess: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class OdbNetworkManagedServices(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrossRegionS3RestoreSourcesAccess: list[OdbNetworkCrossRegionS3RestoreSourcesAccess] | None = (
-        None
-    )
-    KmsAccess: OdbNetworkManagedServicesKmsAccess | None = None
-    ManagedS3BackupAccess: OdbNetworkManagedServicesManagedS3BackupAccess | None = None
-    ManagedServicesIpv4Cidrs: list[str] | None = None
-    ResourceGatewayArn: str | None = None
-    S3Access: OdbNetworkManagedServicesS3Access | None = None
-    ServiceNetworkArn: str | None = None
-    ServiceNetworkEndpoint: OdbNetworkManagedServicesServiceNetworkEndpoint | None = None
-    StsAccess: OdbNetworkManagedServicesStsAccess | None = None
-    ZeroEtlAccess: OdbNetworkManagedServicesZeroEtlAccess | None = None
-
-
-class OdbNetworkAttributes(DeferredModel):
-    Ec2PlacementGroupIds: list[str] | None = None
-    ManagedServices: OdbNetworkManagedServices | None = None
-    OciNetworkAnchorId: str | None = None
-    OciResourceAnchorName: str | None = None
-    OciVcnUrl: str | None = None
-    OdbNetworkArn: str | None = None
-    OdbNetworkId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -493,8 +411,10 @@ class OdbNetwork(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = OdbNetworkProps
-    attributes_model: ClassVar[type[BaseModel]] = OdbNetworkAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "OdbNetworkProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OdbNetworkAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._odb_peering_connection_models import (
+        OdbPeeringConnectionAttributes as OdbPeeringConnectionAttributes,
+        OdbPeeringConnectionProps as OdbPeeringConnectionProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "OdbPeeringConnection",
@@ -23,33 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _odb_peering_connection_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_odb_peering_connection_models"
+_MODEL_NAMES = frozenset(
+    {
+        "OdbPeeringConnectionAttributes",
+        "OdbPeeringConnectionProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class OdbPeeringConnectionAttributes(DeferredModel):
-    OdbNetworkArn: str | None = None
-    OdbPeeringConnectionArn: str | None = None
-    OdbPeeringConnectionId: str | None = None
-    PeerNetworkArn: str | None = None
-    PeerNetworkCidrs: list[str] | None = None
-
-
-class OdbPeeringConnectionProps(DeferredModel):
-    AdditionalPeerNetworkCidrs: list[str] | None = None
-    DisplayName: str | None = None
-    OdbNetworkId: str | None = None
-    PeerNetworkId: str | None = None
-    PeerNetworkRouteTableIds: list[str] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -169,8 +165,12 @@ class OdbPeeringConnection(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = OdbPeeringConnectionProps
-    attributes_model: ClassVar[type[BaseModel]] = OdbPeeringConnectionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OdbPeeringConnectionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OdbPeeringConnectionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

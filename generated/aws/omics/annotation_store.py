@@ -6,14 +6,25 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._annotation_store_models import (
+        AnnotationStoreAttributes as AnnotationStoreAttributes,
+        AnnotationStoreProps as AnnotationStoreProps,
+        AnnotationStoreSseConfig as AnnotationStoreSseConfig,
+        AnnotationStoreStoreOptions as AnnotationStoreStoreOptions,
+        AnnotationStoreTsvStoreOptions as AnnotationStoreTsvStoreOptions,
+        ReferenceItem as ReferenceItem,
+    )
 
 __all__ = [
     "AnnotationStore",
@@ -29,70 +40,24 @@ __all__ = [
     "ReferenceItemDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _annotation_store_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_annotation_store_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AnnotationStoreAttributes",
+        "AnnotationStoreProps",
+        "AnnotationStoreSseConfig",
+        "AnnotationStoreStoreOptions",
+        "AnnotationStoreTsvStoreOptions",
+        "ReferenceItem",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AnnotationStoreSseConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KeyArn: str | None = None
-    Type: Literal["KMS"]
-
-
-class AnnotationStoreTsvStoreOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnnotationType: (
-        Literal[
-            "GENERIC",
-            "CHR_POS",
-            "CHR_POS_REF_ALT",
-            "CHR_START_END_ONE_BASE",
-            "CHR_START_END_REF_ALT_ONE_BASE",
-            "CHR_START_END_ZERO_BASE",
-            "CHR_START_END_REF_ALT_ZERO_BASE",
-        ]
-        | None
-    ) = None
-    FormatToHeader: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Schema: list[dict[str, Any]] | None = None
-
-
-class ReferenceItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReferenceArn: str
-
-
-class AnnotationStoreAttributes(DeferredModel):
-    CreationTime: str | None = None
-    Id: str | None = None
-    Status: Literal["CREATING", "UPDATING", "DELETING", "ACTIVE", "FAILED"] | None = None
-    StatusMessage: str | None = None
-    StoreArn: str | None = None
-    StoreSizeBytes: float | None = None
-    UpdateTime: str | None = None
-
-
-class AnnotationStoreStoreOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TsvStoreOptions: AnnotationStoreTsvStoreOptions
-
-
-class AnnotationStoreProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Reference: ReferenceItem | None = None
-    SseConfig: AnnotationStoreSseConfig | None = None
-    StoreFormat: Literal["GFF", "TSV", "VCF"]
-    StoreOptions: AnnotationStoreStoreOptions | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -298,8 +263,10 @@ class AnnotationStore(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AnnotationStoreProps
-    attributes_model: ClassVar[type[BaseModel]] = AnnotationStoreAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AnnotationStoreProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AnnotationStoreAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._configuration_models import (
+        ConfigurationAttributes as ConfigurationAttributes,
+        ConfigurationProps as ConfigurationProps,
+        ConfigurationRunConfigurations as ConfigurationRunConfigurations,
+        ConfigurationVpcConfig as ConfigurationVpcConfig,
+    )
 
 __all__ = [
     "Configuration",
@@ -25,37 +34,22 @@ __all__ = [
     "ConfigurationVpcConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConfigurationAttributes",
+        "ConfigurationProps",
+        "ConfigurationRunConfigurations",
+        "ConfigurationVpcConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConfigurationVpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
-
-
-class ConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    Status: Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "DELETED", "FAILED"] | None = None
-    Uuid: str | None = None
-
-
-class ConfigurationRunConfigurations(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VpcConfig: ConfigurationVpcConfig | None = None
-
-
-class ConfigurationProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    RunConfigurations: ConfigurationRunConfigurations
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -183,8 +177,10 @@ class Configuration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = ConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ConfigurationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,22 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._reference_store_models import (
+        ReferenceStoreAttributes as ReferenceStoreAttributes,
+        ReferenceStoreProps as ReferenceStoreProps,
+        ReferenceStoreSseConfig as ReferenceStoreSseConfig,
+    )
 
 __all__ = [
     "ReferenceStore",
@@ -23,29 +31,21 @@ __all__ = [
     "ReferenceStoreSseConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _reference_store_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_reference_store_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ReferenceStoreAttributes",
+        "ReferenceStoreProps",
+        "ReferenceStoreSseConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ReferenceStoreSseConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KeyArn: str | None = None
-    Type: Literal["KMS"]
-
-
-class ReferenceStoreAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    ReferenceStoreId: str | None = None
-
-
-class ReferenceStoreProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    SseConfig: ReferenceStoreSseConfig | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -145,8 +145,10 @@ class ReferenceStore(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ReferenceStoreProps
-    attributes_model: ClassVar[type[BaseModel]] = ReferenceStoreAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ReferenceStoreProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ReferenceStoreAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

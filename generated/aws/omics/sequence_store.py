@@ -6,14 +6,22 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._sequence_store_models import (
+        SequenceStoreAttributes as SequenceStoreAttributes,
+        SequenceStoreProps as SequenceStoreProps,
+        SequenceStoreSseConfig as SequenceStoreSseConfig,
+    )
 
 __all__ = [
     "SequenceStore",
@@ -23,39 +31,21 @@ __all__ = [
     "SequenceStoreSseConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _sequence_store_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_sequence_store_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SequenceStoreAttributes",
+        "SequenceStoreProps",
+        "SequenceStoreSseConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SequenceStoreSseConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KeyArn: str | None = None
-    Type: Literal["KMS"]
-
-
-class SequenceStoreAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    S3AccessPointArn: str | None = None
-    S3Uri: str | None = None
-    SequenceStoreId: str | None = None
-    Status: Literal["CREATING", "ACTIVE", "UPDATING", "DELETING", "FAILED"] | None = None
-    StatusMessage: str | None = None
-    UpdateTime: str | None = None
-
-
-class SequenceStoreProps(DeferredModel):
-    AccessLogLocation: str | None = None
-    Description: str | None = None
-    ETagAlgorithmFamily: Literal["MD5up", "SHA256up", "SHA512up"] | None = None
-    FallbackLocation: str | None = None
-    Name: str
-    PropagatedSetLevelTags: list[str] | None = None
-    S3AccessPolicy: dict[str, Any] | None = None
-    SseConfig: SequenceStoreSseConfig | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -205,8 +195,10 @@ class SequenceStore(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SequenceStoreProps
-    attributes_model: ClassVar[type[BaseModel]] = SequenceStoreAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SequenceStoreProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SequenceStoreAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

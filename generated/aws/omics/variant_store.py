@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._variant_store_models import (
+        ReferenceItem as ReferenceItem,
+        VariantStoreAttributes as VariantStoreAttributes,
+        VariantStoreProps as VariantStoreProps,
+        VariantStoreSseConfig as VariantStoreSseConfig,
+    )
 
 __all__ = [
     "ReferenceItem",
@@ -25,41 +34,22 @@ __all__ = [
     "VariantStoreSseConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _variant_store_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_variant_store_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ReferenceItem",
+        "VariantStoreAttributes",
+        "VariantStoreProps",
+        "VariantStoreSseConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ReferenceItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReferenceArn: str
-
-
-class VariantStoreSseConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KeyArn: str | None = None
-    Type: Literal["KMS"]
-
-
-class VariantStoreAttributes(DeferredModel):
-    CreationTime: str | None = None
-    Id: str | None = None
-    Status: Literal["CREATING", "UPDATING", "DELETING", "ACTIVE", "FAILED"] | None = None
-    StatusMessage: str | None = None
-    StoreArn: str | None = None
-    StoreSizeBytes: float | None = None
-    UpdateTime: str | None = None
-
-
-class VariantStoreProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Reference: ReferenceItem
-    SseConfig: VariantStoreSseConfig | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -188,8 +178,10 @@ class VariantStore(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VariantStoreProps
-    attributes_model: ClassVar[type[BaseModel]] = VariantStoreAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VariantStoreProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VariantStoreAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,27 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._workflow_version_models import (
+        ImageMapping as ImageMapping,
+        RegistryMapping as RegistryMapping,
+        SourceReference as SourceReference,
+        WorkflowParameter as WorkflowParameter,
+        WorkflowVersionAttributes as WorkflowVersionAttributes,
+        WorkflowVersionContainerRegistryMap as WorkflowVersionContainerRegistryMap,
+        WorkflowVersionDefinitionRepository as WorkflowVersionDefinitionRepository,
+        WorkflowVersionProps as WorkflowVersionProps,
+    )
 
 __all__ = [
     "ImageMapping",
@@ -33,84 +46,26 @@ __all__ = [
     "WorkflowVersionProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _workflow_version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_workflow_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ImageMapping",
+        "RegistryMapping",
+        "SourceReference",
+        "WorkflowParameter",
+        "WorkflowVersionAttributes",
+        "WorkflowVersionContainerRegistryMap",
+        "WorkflowVersionDefinitionRepository",
+        "WorkflowVersionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ImageMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationImage: str | None = None
-    SourceImage: str | None = None
-
-
-class RegistryMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EcrAccountId: str | None = None
-    EcrRepositoryPrefix: str | None = None
-    UpstreamRegistryUrl: str | None = None
-    UpstreamRepositoryPrefix: str | None = None
-
-
-class SourceReference(DeferredModel):
-    type: Literal["BRANCH", "TAG", "COMMIT"] | None = None
-    value: str | None = None
-
-
-class WorkflowParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    Optional: bool | None = None
-
-
-class WorkflowVersionContainerRegistryMap(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImageMappings: list[ImageMapping] | None = None
-    RegistryMappings: list[RegistryMapping] | None = None
-
-
-class WorkflowVersionDefinitionRepository(DeferredModel):
-    connectionArn: str | None = None
-    excludeFilePatterns: list[str] | None = None
-    fullRepositoryId: str | None = None
-    sourceReference: SourceReference | None = None
-
-
-class WorkflowVersionAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    Status: Literal["CREATING", "ACTIVE", "UPDATING", "DELETED", "FAILED", "INACTIVE"] | None = None
-    Type: Literal["PRIVATE", "READY2RUN"] | None = None
-    Uuid: str | None = None
-
-
-class WorkflowVersionProps(DeferredModel):
-    Accelerators: Literal["GPU"] | None = None
-    ContainerRegistryMap: WorkflowVersionContainerRegistryMap | None = None
-    ContainerRegistryMapUri: str | None = None
-    DefinitionRepository: WorkflowVersionDefinitionRepository | None = None
-    DefinitionUri: str | None = None
-    Description: str | None = None
-    Engine: Literal["WDL", "NEXTFLOW", "CWL"] | None = None
-    Main: str | None = None
-    ParameterTemplate: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ParameterTemplatePath: str | None = None
-    StorageCapacity: float | None = None
-    StorageType: Literal["STATIC", "DYNAMIC"] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    VersionName: str
-    WorkflowBucketOwnerId: str | None = None
-    WorkflowId: str
-    readmeMarkdown: str | None = None
-    readmePath: str | None = None
-    readmeUri: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -452,8 +407,10 @@ class WorkflowVersion(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WorkflowVersionProps
-    attributes_model: ClassVar[type[BaseModel]] = WorkflowVersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "WorkflowVersionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WorkflowVersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_source_models import (
+        DataSourceAttributes as DataSourceAttributes,
+        DataSourceDataSourceType as DataSourceDataSourceType,
+        DataSourceProps as DataSourceProps,
+        DataSourceS3GlueDataCatalog as DataSourceS3GlueDataCatalog,
+    )
 
 __all__ = [
     "DataSource",
@@ -25,34 +34,22 @@ __all__ = [
     "DataSourceS3GlueDataCatalogDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _data_source_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_source_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataSourceAttributes",
+        "DataSourceDataSourceType",
+        "DataSourceProps",
+        "DataSourceS3GlueDataCatalog",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataSourceS3GlueDataCatalog(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RoleArn: str
-
-
-class DataSourceAttributes(DeferredModel):
-    Arn: str | None = None
-    Status: Literal["ACTIVE", "DISABLED"] | None = None
-
-
-class DataSourceDataSourceType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3GlueDataCatalog: DataSourceS3GlueDataCatalog | None = None
-
-
-class DataSourceProps(DeferredModel):
-    DataSourceType: DataSourceDataSourceType
-    Description: str | None = None
-    DomainName: str
-    Name: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -155,8 +152,10 @@ class DataSource(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataSourceProps
-    attributes_model: ClassVar[type[BaseModel]] = DataSourceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DataSourceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataSourceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._collection_models import (
+        CollectionAttributes as CollectionAttributes,
+        CollectionEncryptionConfig as CollectionEncryptionConfig,
+        CollectionFipsEndpoints as CollectionFipsEndpoints,
+        CollectionProps as CollectionProps,
+        CollectionVectorOptions as CollectionVectorOptions,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Collection",
@@ -29,60 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _collection_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_collection_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CollectionAttributes",
+        "CollectionEncryptionConfig",
+        "CollectionFipsEndpoints",
+        "CollectionProps",
+        "CollectionVectorOptions",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CollectionEncryptionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AWSOwnedKey: bool | None = None
-    KmsKeyArn: str | None = None
-
-
-class CollectionFipsEndpoints(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CollectionEndpoint: str | None = None
-    DashboardEndpoint: str | None = None
-
-
-class CollectionVectorOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ServerlessVectorAcceleration: Literal["ENABLED", "DISABLED", "ALLOWED"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CollectionAttributes(DeferredModel):
-    Arn: str | None = None
-    CollectionEndpoint: str | None = None
-    DashboardEndpoint: str | None = None
-    FipsEndpoints: CollectionFipsEndpoints | None = None
-    Id: str | None = None
-    KmsKeyArn: str | None = None
-
-
-class CollectionProps(DeferredModel):
-    CollectionGroupName: str | None = None
-    DeletionProtection: Literal["ENABLED", "DISABLED"] | None = None
-    Description: str | None = None
-    EncryptionConfig: CollectionEncryptionConfig | None = None
-    Name: str
-    StandbyReplicas: Literal["ENABLED", "DISABLED"] | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["SEARCH", "TIMESERIES", "VECTORSEARCH"] | None = None
-    VectorOptions: CollectionVectorOptions | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -252,8 +227,10 @@ class Collection(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CollectionProps
-    attributes_model: ClassVar[type[BaseModel]] = CollectionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CollectionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CollectionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

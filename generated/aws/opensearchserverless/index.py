@@ -6,14 +6,28 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._index_models import (
+        IndexAttributes as IndexAttributes,
+        IndexMappings as IndexMappings,
+        IndexProps as IndexProps,
+        IndexSettings as IndexSettings,
+        IndexSettingsAnalysis as IndexSettingsAnalysis,
+        IndexSettingsIndex as IndexSettingsIndex,
+        PropertyMapping as PropertyMapping,
+        PropertyMappingMethod as PropertyMappingMethod,
+        PropertyMappingMethodParameters as PropertyMappingMethodParameters,
+    )
 
 __all__ = [
     "Index",
@@ -35,84 +49,27 @@ __all__ = [
     "PropertyMappingMethodParametersDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _index_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_index_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IndexAttributes",
+        "IndexMappings",
+        "IndexProps",
+        "IndexSettings",
+        "IndexSettingsAnalysis",
+        "IndexSettingsIndex",
+        "PropertyMapping",
+        "PropertyMappingMethod",
+        "PropertyMappingMethodParameters",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IndexMappings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class IndexSettingsAnalysis(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Analyzer: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class IndexSettingsIndex(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Knn: bool | None = None
-    KnnAlgoParamEfSearch: int | None = None
-    RefreshInterval: str | None = None
-
-
-class PropertyMappingMethodParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EfConstruction: int | None = None
-    M: int | None = None
-
-
-class IndexAttributes(DeferredModel):
-    Uuid: str | None = None
-
-
-class IndexSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Analysis: IndexSettingsAnalysis | None = None
-    Index: IndexSettingsIndex | None = None
-
-
-class PropertyMappingMethod(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Engine: Literal["nmslib", "faiss", "lucene"] | None = None
-    Name: Literal["hnsw", "ivf"]
-    Parameters: PropertyMappingMethodParameters | None = None
-    SpaceType: Literal["l2", "l1", "linf", "cosinesimil", "innerproduct", "hamming"] | None = None
-
-
-class IndexProps(DeferredModel):
-    CollectionEndpoint: str
-    IndexName: str
-    Mappings: IndexMappings | None = None
-    Settings: IndexSettings | None = None
-
-
-class PropertyMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Analyzer: str | None = None
-    CompressionLevel: Literal["16x", "32x", "8x", "4x", "2x", "1x"] | None = None
-    DataType: Literal["float", "byte"] | None = None
-    Dimension: int | None = None
-    Index: bool | None = None
-    Method: PropertyMappingMethod | None = None
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SpaceType: Literal["l2", "l1", "linf", "cosinesimil", "innerproduct", "hamming"] | None = None
-    Type: Literal["text", "knn_vector", "keyword", "integer"]
-    Value: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -340,8 +297,8 @@ class Index(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IndexProps
-    attributes_model: ClassVar[type[BaseModel]] = IndexAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IndexProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IndexAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

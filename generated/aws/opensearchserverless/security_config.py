@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._security_config_models import (
+        IamFederationConfigOptions as IamFederationConfigOptions,
+        IamIdentityCenterConfigOptions as IamIdentityCenterConfigOptions,
+        SamlConfigOptions as SamlConfigOptions,
+        SecurityConfigAttributes as SecurityConfigAttributes,
+        SecurityConfigProps as SecurityConfigProps,
+    )
 
 __all__ = [
     "IamFederationConfigOptions",
@@ -27,52 +37,23 @@ __all__ = [
     "SecurityConfigProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _security_config_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_security_config_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IamFederationConfigOptions",
+        "IamIdentityCenterConfigOptions",
+        "SamlConfigOptions",
+        "SecurityConfigAttributes",
+        "SecurityConfigProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IamFederationConfigOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupAttribute: str | None = None
-    UserAttribute: str | None = None
-
-
-class IamIdentityCenterConfigOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationArn: str | None = None
-    ApplicationDescription: str | None = None
-    ApplicationName: str | None = None
-    GroupAttribute: str | None = None
-    InstanceArn: str
-    UserAttribute: str | None = None
-
-
-class SamlConfigOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupAttribute: str | None = None
-    Metadata: str
-    OpenSearchServerlessEntityId: str | None = None
-    SessionTimeout: int | None = None
-    UserAttribute: str | None = None
-
-
-class SecurityConfigAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class SecurityConfigProps(DeferredModel):
-    Description: str | None = None
-    IamFederationOptions: IamFederationConfigOptions | None = None
-    IamIdentityCenterOptions: IamIdentityCenterConfigOptions | None = None
-    Name: str | None = None
-    SamlOptions: SamlConfigOptions | None = None
-    Type: Literal["saml", "iamidentitycenter", "iamfederation"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -249,8 +230,10 @@ class SecurityConfig(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SecurityConfigProps
-    attributes_model: ClassVar[type[BaseModel]] = SecurityConfigAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SecurityConfigProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SecurityConfigAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,52 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._domain_models import (
+        AdvancedSecurityOptionsInput as AdvancedSecurityOptionsInput,
+        DomainAIMLOptions as DomainAIMLOptions,
+        DomainAttributes as DomainAttributes,
+        DomainAutomatedSnapshotPauseOptions as DomainAutomatedSnapshotPauseOptions,
+        DomainClusterConfig as DomainClusterConfig,
+        DomainCognitoOptions as DomainCognitoOptions,
+        DomainColdStorageOptions as DomainColdStorageOptions,
+        DomainDeploymentStrategyOptions as DomainDeploymentStrategyOptions,
+        DomainDomainEndpointOptions as DomainDomainEndpointOptions,
+        DomainEBSOptions as DomainEBSOptions,
+        DomainEncryptionAtRestOptions as DomainEncryptionAtRestOptions,
+        DomainIAMFederationOptions as DomainIAMFederationOptions,
+        DomainIdentityCenterOptions as DomainIdentityCenterOptions,
+        DomainIdp as DomainIdp,
+        DomainJWTOptions as DomainJWTOptions,
+        DomainMasterUserOptions as DomainMasterUserOptions,
+        DomainNodeConfig as DomainNodeConfig,
+        DomainNodeToNodeEncryptionOptions as DomainNodeToNodeEncryptionOptions,
+        DomainOffPeakWindow as DomainOffPeakWindow,
+        DomainOffPeakWindowOptions as DomainOffPeakWindowOptions,
+        DomainProps as DomainProps,
+        DomainS3VectorsEngine as DomainS3VectorsEngine,
+        DomainSAMLOptions as DomainSAMLOptions,
+        DomainServerlessVectorAcceleration as DomainServerlessVectorAcceleration,
+        DomainServiceSoftwareOptions as DomainServiceSoftwareOptions,
+        DomainSnapshotOptions as DomainSnapshotOptions,
+        DomainSoftwareUpdateOptions as DomainSoftwareUpdateOptions,
+        DomainVPCOptions as DomainVPCOptions,
+        DomainWindowStartTime as DomainWindowStartTime,
+        DomainZoneAwarenessConfig as DomainZoneAwarenessConfig,
+        LogPublishingOption as LogPublishingOption,
+        NodeOption as NodeOption,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AdvancedSecurityOptionsInput",
@@ -83,333 +121,51 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class DomainAutomatedSnapshotPauseOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-    EndTime: str | None = None
-    StartTime: str | None = None
-
-
-class DomainCognitoOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    IdentityPoolId: str | None = None
-    RoleArn: str | None = None
-    UserPoolId: str | None = None
-
-
-class DomainColdStorageOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-
-
-class DomainDeploymentStrategyOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeploymentStrategy: Literal["Default", "CapacityOptimized"] | None = None
-
-
-class DomainDomainEndpointOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomEndpoint: str | None = None
-    CustomEndpointCertificateArn: str | None = None
-    CustomEndpointEnabled: bool | None = None
-    EnforceHTTPS: bool | None = None
-    TLSSecurityPolicy: str | None = None
-
-
-class DomainEBSOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EBSEnabled: bool | None = None
-    Iops: int | None = None
-    Throughput: int | None = None
-    VolumeSize: int | None = None
-    VolumeType: str | None = None
-
-
-class DomainEncryptionAtRestOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    KmsKeyId: str | None = None
-
-
-class DomainIAMFederationOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    RolesKey: str | None = None
-    SubjectKey: str | None = None
-
-
-class DomainIdentityCenterOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnabledAPIAccess: bool | None = None
-    IdentityCenterApplicationARN: str | None = None
-    IdentityCenterInstanceARN: str | None = None
-    IdentityStoreId: str | None = None
-    RolesKey: Literal["GroupName", "GroupId"] | None = None
-    SubjectKey: Literal["UserName", "UserId", "Email"] | None = None
-
-
-class DomainIdp(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EntityId: str
-    MetadataContent: str
-
-
-class DomainJWTOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    PublicKey: str | None = None
-    RolesKey: str | None = None
-    SubjectKey: str | None = None
-
-
-class DomainMasterUserOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MasterUserARN: str | None = None
-    MasterUserName: str | None = None
-    MasterUserPassword: str | None = None
-
-
-class DomainNodeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Count: int | None = None
-    Enabled: bool | None = None
-    Type: str | None = None
-
-
-class DomainNodeToNodeEncryptionOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-
-
-class DomainS3VectorsEngine(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool
-
-
-class DomainSAMLOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    Idp: DomainIdp | None = None
-    MasterBackendRole: str | None = None
-    MasterUserName: str | None = None
-    RolesKey: str | None = None
-    SessionTimeoutMinutes: int | None = None
-    SubjectKey: str | None = None
-
-
-class DomainServerlessVectorAcceleration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-
-
-class DomainServiceSoftwareOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutomatedUpdateDate: str | None = None
-    Cancellable: bool | None = None
-    CurrentVersion: str | None = None
-    Description: str | None = None
-    NewVersion: str | None = None
-    OptionalDeployment: bool | None = None
-    UpdateAvailable: bool | None = None
-    UpdateStatus: str | None = None
-
-
-class DomainSnapshotOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutomatedSnapshotStartHour: int | None = None
-
-
-class DomainSoftwareUpdateOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoSoftwareUpdateEnabled: bool | None = None
-    UseLatestServiceSoftwareForBlueGreen: bool | None = None
-
-
-class DomainVPCOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EgressEnabled: bool | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
-
-
-class DomainWindowStartTime(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Hours: int
-    Minutes: int
-
-
-class DomainZoneAwarenessConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZoneCount: int | None = None
-
-
-class LogPublishingOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogsLogGroupArn: str | None = None
-    Enabled: bool | None = None
-
-
-class NodeOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NodeConfig: DomainNodeConfig | None = None
-    NodeType: Literal["coordinator"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DomainAttributes(DeferredModel):
-    Arn: str | None = None
-    DomainArn: str | None = None
-    DomainEndpoint: str | None = None
-    DomainEndpointV2: str | None = None
-    DomainEndpoints: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Id: str | None = None
-    ServiceSoftwareOptions: DomainServiceSoftwareOptions | None = None
-
-
-class AdvancedSecurityOptionsInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnonymousAuthDisableDate: str | None = None
-    AnonymousAuthEnabled: bool | None = None
-    Enabled: bool | None = None
-    IAMFederationOptions: DomainIAMFederationOptions | None = None
-    InternalUserDatabaseEnabled: bool | None = None
-    JWTOptions: DomainJWTOptions | None = None
-    MasterUserOptions: DomainMasterUserOptions | None = None
-    SAMLOptions: DomainSAMLOptions | None = None
-
-
-class DomainAIMLOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3VectorsEngine: DomainS3VectorsEngine | None = None
-    ServerlessVectorAcceleration: DomainServerlessVectorAcceleration | None = None
-
-
-class DomainClusterConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColdStorageOptions: DomainColdStorageOptions | None = None
-    DedicatedMasterCount: int | None = None
-    DedicatedMasterEnabled: bool | None = None
-    DedicatedMasterType: str | None = None
-    InstanceCount: int | None = None
-    InstanceType: str | None = None
-    MultiAZWithStandbyEnabled: bool | None = None
-    NodeOptions: list[NodeOption] | None = None
-    WarmCount: int | None = None
-    WarmEnabled: bool | None = None
-    WarmType: str | None = None
-    ZoneAwarenessConfig: DomainZoneAwarenessConfig | None = None
-    ZoneAwarenessEnabled: bool | None = None
-
-
-class DomainOffPeakWindow(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WindowStartTime: DomainWindowStartTime | None = None
-
-
-class DomainOffPeakWindowOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    OffPeakWindow: DomainOffPeakWindow | None = None
-
-
-class DomainProps(DeferredModel):
-    AIMLOptions: DomainAIMLOptions | None = None
-    AccessPolicies: dict[str, Any] | str | None = None
-    AdvancedOptions: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    AdvancedSecurityOptions: AdvancedSecurityOptionsInput | None = None
-    AutomatedSnapshotPauseOptions: DomainAutomatedSnapshotPauseOptions | None = None
-    ClusterConfig: DomainClusterConfig | None = None
-    CognitoOptions: DomainCognitoOptions | None = None
-    DeploymentStrategyOptions: DomainDeploymentStrategyOptions | None = None
-    DomainEndpointOptions: DomainDomainEndpointOptions | None = None
-    DomainName: str | None = None
-    EBSOptions: DomainEBSOptions | None = None
-    EncryptionAtRestOptions: DomainEncryptionAtRestOptions | None = None
-    EngineMode: Literal["GENERAL", "OPTIMIZED"] | None = None
-    EngineVersion: str | None = None
-    IPAddressType: str | None = None
-    IdentityCenterOptions: DomainIdentityCenterOptions | None = None
-    LogPublishingOptions: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    NodeToNodeEncryptionOptions: DomainNodeToNodeEncryptionOptions | None = None
-    OffPeakWindowOptions: DomainOffPeakWindowOptions | None = None
-    SkipShardMigrationWait: bool | None = None
-    SnapshotOptions: DomainSnapshotOptions | None = None
-    SoftwareUpdateOptions: DomainSoftwareUpdateOptions | None = None
-    Tags: list[Tag] | None = None
-    UseCase: Literal["SEARCH", "VECTOR", "OBSERVABILITY", "MIXED"] | None = None
-    VPCOptions: DomainVPCOptions | None = None
-
+# The pydantic models live in _domain_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_domain_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AdvancedSecurityOptionsInput",
+        "DomainAIMLOptions",
+        "DomainAttributes",
+        "DomainAutomatedSnapshotPauseOptions",
+        "DomainClusterConfig",
+        "DomainCognitoOptions",
+        "DomainColdStorageOptions",
+        "DomainDeploymentStrategyOptions",
+        "DomainDomainEndpointOptions",
+        "DomainEBSOptions",
+        "DomainEncryptionAtRestOptions",
+        "DomainIAMFederationOptions",
+        "DomainIdentityCenterOptions",
+        "DomainIdp",
+        "DomainJWTOptions",
+        "DomainMasterUserOptions",
+        "DomainNodeConfig",
+        "DomainNodeToNodeEncryptionOptions",
+        "DomainOffPeakWindow",
+        "DomainOffPeakWindowOptions",
+        "DomainProps",
+        "DomainS3VectorsEngine",
+        "DomainSAMLOptions",
+        "DomainServerlessVectorAcceleration",
+        "DomainServiceSoftwareOptions",
+        "DomainSnapshotOptions",
+        "DomainSoftwareUpdateOptions",
+        "DomainVPCOptions",
+        "DomainWindowStartTime",
+        "DomainZoneAwarenessConfig",
+        "LogPublishingOption",
+        "NodeOption",
+        "Tag",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1126,8 +882,10 @@ class Domain(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DomainProps
-    attributes_model: ClassVar[type[BaseModel]] = DomainAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DomainProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DomainAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

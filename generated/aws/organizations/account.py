@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._account_models import (
+        AccountAttributes as AccountAttributes,
+        AccountProps as AccountProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Account",
@@ -23,36 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _account_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_account_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AccountAttributes",
+        "AccountProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AccountAttributes(DeferredModel):
-    AccountId: str | None = None
-    Arn: str | None = None
-    JoinedMethod: Literal["INVITED", "CREATED"] | None = None
-    JoinedTimestamp: str | None = None
-    Paths: list[str] | None = None
-    State: (
-        Literal["PENDING_ACTIVATION", "ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "CLOSED"] | None
-    ) = None
-    Status: Literal["ACTIVE", "SUSPENDED", "PENDING_CLOSURE"] | None = None
-
-
-class AccountProps(DeferredModel):
-    AccountName: str
-    Email: str
-    ParentIds: list[str] | None = None
-    RoleName: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -179,8 +172,10 @@ class Account(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AccountProps
-    attributes_model: ClassVar[type[BaseModel]] = AccountAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AccountProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AccountAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._organization_models import (
+        OrganizationAttributes as OrganizationAttributes,
+        OrganizationProps as OrganizationProps,
+    )
 
 __all__ = [
     "Organization",
@@ -21,21 +28,20 @@ __all__ = [
     "OrganizationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _organization_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_organization_models"
+_MODEL_NAMES = frozenset(
+    {
+        "OrganizationAttributes",
+        "OrganizationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class OrganizationProps(DeferredModel):
-    FeatureSet: Literal["ALL", "CONSOLIDATED_BILLING"] | None = None
-
-
-class OrganizationAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    ManagementAccountArn: str | None = None
-    ManagementAccountEmail: str | None = None
-    ManagementAccountId: str | None = None
-    RootId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -109,8 +115,10 @@ class Organization(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = OrganizationProps
-    attributes_model: ClassVar[type[BaseModel]] = OrganizationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "OrganizationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OrganizationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._policy_models import (
+        PolicyAttributes as PolicyAttributes,
+        PolicyProps as PolicyProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Policy",
@@ -23,46 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PolicyAttributes",
+        "PolicyProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PolicyAttributes(DeferredModel):
-    Arn: str | None = None
-    AwsManaged: bool | None = None
-    Id: str | None = None
-
-
-class PolicyProps(DeferredModel):
-    Content: dict[str, Any] | str
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-    TargetIds: list[str] | None = None
-    Type: Literal[
-        "AISERVICES_OPT_OUT_POLICY",
-        "BACKUP_POLICY",
-        "BEDROCK_POLICY",
-        "CHATBOT_POLICY",
-        "DECLARATIVE_POLICY_EC2",
-        "GUARDDUTY_POLICY",
-        "INSPECTOR_POLICY",
-        "NETWORK_SECURITY_DIRECTOR_POLICY",
-        "RESOURCE_CONTROL_POLICY",
-        "S3_POLICY",
-        "SECURITYHUB_POLICY",
-        "SERVICE_CONTROL_POLICY",
-        "TAG_POLICY",
-        "UPGRADE_ROLLOUT_POLICY",
-    ]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -177,8 +160,10 @@ class Policy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = PolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PolicyProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._pipeline_models import (
+        PipelineAttributes as PipelineAttributes,
+        PipelineBufferOptions as PipelineBufferOptions,
+        PipelineEncryptionAtRestOptions as PipelineEncryptionAtRestOptions,
+        PipelineLogPublishingOptions as PipelineLogPublishingOptions,
+        PipelineLogPublishingOptionsCloudWatchLogDestination as PipelineLogPublishingOptionsCloudWatchLogDestination,
+        PipelineProps as PipelineProps,
+        PipelineResourcePolicy as PipelineResourcePolicy,
+        PipelineVpcOptions as PipelineVpcOptions,
+        PipelineVpcOptionsVpcAttachmentOptions as PipelineVpcOptionsVpcAttachmentOptions,
+        Tag as Tag,
+        VpcEndpoint as VpcEndpoint,
+    )
 
 __all__ = [
     "Pipeline",
@@ -39,100 +55,29 @@ __all__ = [
     "VpcEndpointDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _pipeline_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_pipeline_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PipelineAttributes",
+        "PipelineBufferOptions",
+        "PipelineEncryptionAtRestOptions",
+        "PipelineLogPublishingOptions",
+        "PipelineLogPublishingOptionsCloudWatchLogDestination",
+        "PipelineProps",
+        "PipelineResourcePolicy",
+        "PipelineVpcOptions",
+        "PipelineVpcOptionsVpcAttachmentOptions",
+        "Tag",
+        "VpcEndpoint",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PipelineBufferOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PersistentBufferEnabled: bool
-
-
-class PipelineEncryptionAtRestOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyArn: str
-
-
-class PipelineLogPublishingOptionsCloudWatchLogDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroup: str
-
-
-class PipelineResourcePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Policy: dict[str, Any]
-
-
-class PipelineVpcOptionsVpcAttachmentOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttachToVpc: bool
-    CidrBlock: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PipelineLogPublishingOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogDestination: PipelineLogPublishingOptionsCloudWatchLogDestination | None = None
-    IsLoggingEnabled: bool | None = None
-
-
-class PipelineVpcOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str]
-    VpcAttachmentOptions: PipelineVpcOptionsVpcAttachmentOptions | None = None
-    VpcEndpointManagement: Literal["CUSTOMER", "SERVICE"] | None = None
-
-
-class VpcEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VpcEndpointId: str | None = None
-    VpcId: str | None = None
-    VpcOptions: PipelineVpcOptions | None = None
-
-
-class PipelineAttributes(DeferredModel):
-    IngestEndpointUrls: list[str] | None = None
-    PipelineArn: str | None = None
-    VpcEndpointService: str | None = None
-    VpcEndpoints: list[VpcEndpoint] | None = None
-
-
-class PipelineProps(DeferredModel):
-    BufferOptions: PipelineBufferOptions | None = None
-    EncryptionAtRestOptions: PipelineEncryptionAtRestOptions | None = None
-    LogPublishingOptions: PipelineLogPublishingOptions | None = None
-    MaxUnits: int
-    MinUnits: int
-    PipelineConfigurationBody: str
-    PipelineName: str
-    PipelineRoleArn: str | None = None
-    ResourcePolicy: PipelineResourcePolicy | None = None
-    Tags: list[Tag] | None = None
-    VpcOptions: PipelineVpcOptions | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -398,8 +343,10 @@ class Pipeline(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PipelineProps
-    attributes_model: ClassVar[type[BaseModel]] = PipelineAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PipelineProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PipelineAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

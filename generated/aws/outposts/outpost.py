@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._outpost_models import (
+        OutpostAttributes as OutpostAttributes,
+        OutpostProps as OutpostProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Outpost",
@@ -23,34 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _outpost_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_outpost_models"
+_MODEL_NAMES = frozenset(
+    {
+        "OutpostAttributes",
+        "OutpostProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class OutpostAttributes(DeferredModel):
-    LifeCycleStatus: str | None = None
-    OutpostArn: str | None = None
-    OutpostId: str | None = None
-    OwnerId: str | None = None
-    SiteArn: str | None = None
-
-
-class OutpostProps(DeferredModel):
-    AvailabilityZone: str | None = None
-    AvailabilityZoneId: str | None = None
-    Description: str | None = None
-    Name: str
-    SiteId: str
-    SupportedHardwareType: Literal["RACK", "SERVER"] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -181,8 +176,10 @@ class Outpost(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = OutpostProps
-    attributes_model: ClassVar[type[BaseModel]] = OutpostAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "OutpostProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OutpostAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._site_models import (
+        Address as Address,
+        SiteAttributes as SiteAttributes,
+        SiteProps as SiteProps,
+        SiteRackPhysicalProperties as SiteRackPhysicalProperties,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Address",
@@ -27,98 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _site_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_site_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Address",
+        "SiteAttributes",
+        "SiteProps",
+        "SiteRackPhysicalProperties",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Address(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AddressLine1: str
-    AddressLine2: str | None = None
-    AddressLine3: str | None = None
-    City: str
-    ContactName: str
-    ContactPhoneNumber: str
-    CountryCode: str
-    DistrictOrCounty: str | None = None
-    Municipality: str | None = None
-    PostalCode: str
-    StateOrRegion: str
-
-
-class SiteRackPhysicalProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FiberOpticCableType: Literal["SINGLE_MODE", "MULTI_MODE"] | None = None
-    MaximumSupportedWeightLbs: (
-        Literal["NO_LIMIT", "MAX_1400_LBS", "MAX_1600_LBS", "MAX_1800_LBS", "MAX_2000_LBS"] | None
-    ) = None
-    OpticalStandard: (
-        Literal[
-            "OPTIC_10GBASE_SR",
-            "OPTIC_10GBASE_IR",
-            "OPTIC_10GBASE_LR",
-            "OPTIC_40GBASE_SR",
-            "OPTIC_40GBASE_ESR",
-            "OPTIC_40GBASE_IR4_LR4L",
-            "OPTIC_40GBASE_LR4",
-            "OPTIC_100GBASE_SR4",
-            "OPTIC_100GBASE_CWDM4",
-            "OPTIC_100GBASE_LR4",
-            "OPTIC_100G_PSM4_MSA",
-            "OPTIC_1000BASE_LX",
-            "OPTIC_1000BASE_SX",
-        ]
-        | None
-    ) = None
-    PowerConnector: Literal["L6_30P", "IEC309", "AH530P7W", "AH532P6W", "CS8365C"] | None = None
-    PowerDrawKva: Literal["POWER_5_KVA", "POWER_10_KVA", "POWER_15_KVA", "POWER_30_KVA"] | None = (
-        None
-    )
-    PowerFeedDrop: Literal["ABOVE_RACK", "BELOW_RACK"] | None = None
-    PowerPhase: Literal["SINGLE_PHASE", "THREE_PHASE"] | None = None
-    UplinkCount: (
-        Literal[
-            "UPLINK_COUNT_1",
-            "UPLINK_COUNT_2",
-            "UPLINK_COUNT_3",
-            "UPLINK_COUNT_4",
-            "UPLINK_COUNT_5",
-            "UPLINK_COUNT_6",
-            "UPLINK_COUNT_7",
-            "UPLINK_COUNT_8",
-            "UPLINK_COUNT_12",
-            "UPLINK_COUNT_16",
-        ]
-        | None
-    ) = None
-    UplinkGbps: Literal["UPLINK_1G", "UPLINK_10G", "UPLINK_40G", "UPLINK_100G"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SiteAttributes(DeferredModel):
-    SiteArn: str | None = None
-    SiteId: str | None = None
-
-
-class SiteProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Notes: str | None = None
-    OperatingAddress: Address | None = None
-    RackPhysicalProperties: SiteRackPhysicalProperties | None = None
-    ShippingAddress: Address | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -399,8 +334,8 @@ class Site(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SiteProps
-    attributes_model: ClassVar[type[BaseModel]] = SiteAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SiteProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SiteAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

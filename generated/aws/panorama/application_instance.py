@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._application_instance_models import (
+        ApplicationInstanceAttributes as ApplicationInstanceAttributes,
+        ApplicationInstanceManifestOverridesPayload as ApplicationInstanceManifestOverridesPayload,
+        ApplicationInstanceManifestPayload as ApplicationInstanceManifestPayload,
+        ApplicationInstanceProps as ApplicationInstanceProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ApplicationInstance",
@@ -27,66 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _application_instance_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_application_instance_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApplicationInstanceAttributes",
+        "ApplicationInstanceManifestOverridesPayload",
+        "ApplicationInstanceManifestPayload",
+        "ApplicationInstanceProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ApplicationInstanceManifestOverridesPayload(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PayloadData: str | None = None
-
-
-class ApplicationInstanceManifestPayload(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PayloadData: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ApplicationInstanceAttributes(DeferredModel):
-    ApplicationInstanceId: str | None = None
-    Arn: str | None = None
-    CreatedTime: int | None = None
-    DefaultRuntimeContextDeviceName: str | None = None
-    HealthStatus: Literal["RUNNING", "ERROR", "NOT_AVAILABLE"] | None = None
-    LastUpdatedTime: int | None = None
-    Status: (
-        Literal[
-            "DEPLOYMENT_PENDING",
-            "DEPLOYMENT_REQUESTED",
-            "DEPLOYMENT_IN_PROGRESS",
-            "DEPLOYMENT_ERROR",
-            "DEPLOYMENT_SUCCEEDED",
-            "REMOVAL_PENDING",
-            "REMOVAL_REQUESTED",
-            "REMOVAL_IN_PROGRESS",
-            "REMOVAL_FAILED",
-            "REMOVAL_SUCCEEDED",
-        ]
-        | None
-    ) = None
-    StatusDescription: str | None = None
-
-
-class ApplicationInstanceProps(DeferredModel):
-    ApplicationInstanceIdToReplace: str | None = None
-    DefaultRuntimeContextDevice: str
-    Description: str | None = None
-    ManifestOverridesPayload: ApplicationInstanceManifestOverridesPayload | None = None
-    ManifestPayload: ApplicationInstanceManifestPayload
-    Name: str | None = None
-    RuntimeRoleArn: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -300,8 +267,12 @@ class ApplicationInstance(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApplicationInstanceProps
-    attributes_model: ClassVar[type[BaseModel]] = ApplicationInstanceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationInstanceProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationInstanceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

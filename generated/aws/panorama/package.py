@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._package_models import (
+        PackageAttributes as PackageAttributes,
+        PackageProps as PackageProps,
+        PackageStorageLocation as PackageStorageLocation,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Package",
@@ -25,39 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _package_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_package_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PackageAttributes",
+        "PackageProps",
+        "PackageStorageLocation",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PackageStorageLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BinaryPrefixLocation: str | None = None
-    Bucket: str | None = None
-    GeneratedPrefixLocation: str | None = None
-    ManifestPrefixLocation: str | None = None
-    RepoPrefixLocation: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PackageAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: int | None = None
-    PackageId: str | None = None
-
-
-class PackageProps(DeferredModel):
-    PackageName: str
-    StorageLocation: PackageStorageLocation | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -178,8 +170,10 @@ class Package(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PackageProps
-    attributes_model: ClassVar[type[BaseModel]] = PackageAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PackageProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PackageAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._package_version_models import (
+        PackageVersionAttributes as PackageVersionAttributes,
+        PackageVersionProps as PackageVersionProps,
+    )
 
 __all__ = [
     "PackageVersion",
@@ -21,26 +28,20 @@ __all__ = [
     "PackageVersionProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _package_version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_package_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PackageVersionAttributes",
+        "PackageVersionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PackageVersionProps(DeferredModel):
-    MarkLatest: bool | None = None
-    OwnerAccount: str | None = None
-    PackageId: str
-    PackageVersion: str
-    PatchVersion: str
-    UpdatedLatestPatchVersion: str | None = None
-
-
-class PackageVersionAttributes(DeferredModel):
-    IsLatestPatch: bool | None = None
-    PackageArn: str | None = None
-    PackageName: str | None = None
-    RegisteredTime: int | None = None
-    Status: Literal["REGISTER_PENDING", "REGISTER_COMPLETED", "FAILED", "DELETING"] | None = None
-    StatusDescription: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -140,8 +141,10 @@ class PackageVersion(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PackageVersionProps
-    attributes_model: ClassVar[type[BaseModel]] = PackageVersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PackageVersionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PackageVersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,25 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._key_models import (
+        KeyAttributes as KeyAttributes,
+        KeyKeyAttributes as KeyKeyAttributes,
+        KeyKeyModesOfUse as KeyKeyModesOfUse,
+        KeyProps as KeyProps,
+        ReplicationStatusType as ReplicationStatusType,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Key",
@@ -29,135 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _key_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_key_models"
+_MODEL_NAMES = frozenset(
+    {
+        "KeyAttributes",
+        "KeyKeyAttributes",
+        "KeyKeyModesOfUse",
+        "KeyProps",
+        "ReplicationStatusType",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class KeyKeyModesOfUse(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Decrypt: bool | None = None
-    DeriveKey: bool | None = None
-    Encrypt: bool | None = None
-    Generate: bool | None = None
-    NoRestrictions: bool | None = None
-    Sign: bool | None = None
-    Unwrap: bool | None = None
-    Verify: bool | None = None
-    Wrap: bool | None = None
-
-
-class ReplicationStatusType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyArn: str | None = None
-    KmsKeyId: str | None = None
-    Status: Literal["IN_PROGRESS", "DELETE_IN_PROGRESS", "FAILED", "SYNCHRONIZED"]
-    StatusMessage: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class KeyAttributes(DeferredModel):
-    KeyIdentifier: str | None = None
-    KeyOrigin: Literal["EXTERNAL", "AWS_PAYMENT_CRYPTOGRAPHY"] | None = None
-    KeyState: (
-        Literal["CREATE_IN_PROGRESS", "CREATE_COMPLETE", "DELETE_PENDING", "DELETE_COMPLETE"] | None
-    ) = None
-    ReplicationStatus: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class KeyKeyAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KeyAlgorithm: Literal[
-        "TDES_2KEY",
-        "TDES_3KEY",
-        "AES_128",
-        "AES_192",
-        "AES_256",
-        "HMAC_SHA256",
-        "HMAC_SHA384",
-        "HMAC_SHA512",
-        "HMAC_SHA224",
-        "RSA_2048",
-        "RSA_3072",
-        "RSA_4096",
-        "ECC_NIST_P256",
-        "ECC_NIST_P384",
-        "ECC_NIST_P521",
-    ]
-    KeyClass: Literal["SYMMETRIC_KEY", "ASYMMETRIC_KEY_PAIR", "PRIVATE_KEY", "PUBLIC_KEY"]
-    KeyModesOfUse: KeyKeyModesOfUse
-    KeyUsage: Literal[
-        "TR31_B0_BASE_DERIVATION_KEY",
-        "TR31_C0_CARD_VERIFICATION_KEY",
-        "TR31_D0_SYMMETRIC_DATA_ENCRYPTION_KEY",
-        "TR31_D1_ASYMMETRIC_KEY_FOR_DATA_ENCRYPTION",
-        "TR31_E0_EMV_MKEY_APP_CRYPTOGRAMS",
-        "TR31_E1_EMV_MKEY_CONFIDENTIALITY",
-        "TR31_E2_EMV_MKEY_INTEGRITY",
-        "TR31_E4_EMV_MKEY_DYNAMIC_NUMBERS",
-        "TR31_E5_EMV_MKEY_CARD_PERSONALIZATION",
-        "TR31_E6_EMV_MKEY_OTHER",
-        "TR31_K0_KEY_ENCRYPTION_KEY",
-        "TR31_K1_KEY_BLOCK_PROTECTION_KEY",
-        "TR31_K3_ASYMMETRIC_KEY_FOR_KEY_AGREEMENT",
-        "TR31_M0_ISO_16609_MAC_KEY",
-        "TR31_M3_ISO_9797_3_MAC_KEY",
-        "TR31_M1_ISO_9797_1_MAC_KEY",
-        "TR31_M6_ISO_9797_5_CMAC_KEY",
-        "TR31_M7_HMAC_KEY",
-        "TR31_P0_PIN_ENCRYPTION_KEY",
-        "TR31_P1_PIN_GENERATION_KEY",
-        "TR31_S0_ASYMMETRIC_KEY_FOR_DIGITAL_SIGNATURE",
-        "TR31_V1_IBM3624_PIN_VERIFICATION_KEY",
-        "TR31_V2_VISA_PIN_VERIFICATION_KEY",
-        "TR31_K2_TR34_ASYMMETRIC_KEY",
-    ]
-
-
-class KeyProps(DeferredModel):
-    DeriveKeyUsage: (
-        Literal[
-            "TR31_B0_BASE_DERIVATION_KEY",
-            "TR31_C0_CARD_VERIFICATION_KEY",
-            "TR31_D0_SYMMETRIC_DATA_ENCRYPTION_KEY",
-            "TR31_E0_EMV_MKEY_APP_CRYPTOGRAMS",
-            "TR31_E1_EMV_MKEY_CONFIDENTIALITY",
-            "TR31_E2_EMV_MKEY_INTEGRITY",
-            "TR31_E4_EMV_MKEY_DYNAMIC_NUMBERS",
-            "TR31_E5_EMV_MKEY_CARD_PERSONALIZATION",
-            "TR31_E6_EMV_MKEY_OTHER",
-            "TR31_K0_KEY_ENCRYPTION_KEY",
-            "TR31_K1_KEY_BLOCK_PROTECTION_KEY",
-            "TR31_M3_ISO_9797_3_MAC_KEY",
-            "TR31_M1_ISO_9797_1_MAC_KEY",
-            "TR31_M6_ISO_9797_5_CMAC_KEY",
-            "TR31_M7_HMAC_KEY",
-            "TR31_P0_PIN_ENCRYPTION_KEY",
-            "TR31_P1_PIN_GENERATION_KEY",
-            "TR31_V1_IBM3624_PIN_VERIFICATION_KEY",
-            "TR31_V2_VISA_PIN_VERIFICATION_KEY",
-        ]
-        | None
-    ) = None
-    Enabled: bool | None = None
-    Exportable: bool
-    KeyAttributes: KeyKeyAttributes
-    KeyCheckValueAlgorithm: Literal["CMAC", "ANSI_X9_24", "HMAC", "SHA_1"] | None = None
-    Policy: str | None = None
-    ReplicationRegions: list[str] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -438,8 +338,8 @@ class Key(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = KeyProps
-    attributes_model: ClassVar[type[BaseModel]] = KeyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "KeyProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "KeyAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

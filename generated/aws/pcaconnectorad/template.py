@@ -6,14 +6,57 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._template_models import (
+        EnrollmentFlagsV2 as EnrollmentFlagsV2,
+        EnrollmentFlagsV3 as EnrollmentFlagsV3,
+        EnrollmentFlagsV4 as EnrollmentFlagsV4,
+        ExtensionsV2 as ExtensionsV2,
+        ExtensionsV3 as ExtensionsV3,
+        ExtensionsV4 as ExtensionsV4,
+        GeneralFlagsV2 as GeneralFlagsV2,
+        GeneralFlagsV3 as GeneralFlagsV3,
+        GeneralFlagsV4 as GeneralFlagsV4,
+        KeyUsageFlags as KeyUsageFlags,
+        KeyUsagePropertyFlags as KeyUsagePropertyFlags,
+        PrivateKeyAttributesV2 as PrivateKeyAttributesV2,
+        PrivateKeyAttributesV3 as PrivateKeyAttributesV3,
+        PrivateKeyAttributesV3KeyUsagePropertyOption1 as PrivateKeyAttributesV3KeyUsagePropertyOption1,
+        PrivateKeyAttributesV3KeyUsagePropertyOption2 as PrivateKeyAttributesV3KeyUsagePropertyOption2,
+        PrivateKeyAttributesV4 as PrivateKeyAttributesV4,
+        PrivateKeyAttributesV4KeyUsagePropertyOption1 as PrivateKeyAttributesV4KeyUsagePropertyOption1,
+        PrivateKeyAttributesV4KeyUsagePropertyOption2 as PrivateKeyAttributesV4KeyUsagePropertyOption2,
+        PrivateKeyFlagsV2 as PrivateKeyFlagsV2,
+        PrivateKeyFlagsV3 as PrivateKeyFlagsV3,
+        PrivateKeyFlagsV4 as PrivateKeyFlagsV4,
+        SubjectNameFlagsV2 as SubjectNameFlagsV2,
+        SubjectNameFlagsV3 as SubjectNameFlagsV3,
+        SubjectNameFlagsV4 as SubjectNameFlagsV4,
+        TemplateApplicationPolicies as TemplateApplicationPolicies,
+        TemplateApplicationPoliciesPoliciesItemOption1 as TemplateApplicationPoliciesPoliciesItemOption1,
+        TemplateApplicationPoliciesPoliciesItemOption2 as TemplateApplicationPoliciesPoliciesItemOption2,
+        TemplateAttributes as TemplateAttributes,
+        TemplateCertificateValidity as TemplateCertificateValidity,
+        TemplateDefinitionOption1 as TemplateDefinitionOption1,
+        TemplateDefinitionOption2 as TemplateDefinitionOption2,
+        TemplateDefinitionOption3 as TemplateDefinitionOption3,
+        TemplateKeyUsage as TemplateKeyUsage,
+        TemplateProps as TemplateProps,
+        TemplateTemplateV2 as TemplateTemplateV2,
+        TemplateTemplateV3 as TemplateTemplateV3,
+        TemplateTemplateV4 as TemplateTemplateV4,
+        TemplateValidityPeriod as TemplateValidityPeriod,
+    )
 
 __all__ = [
     "EnrollmentFlagsV2",
@@ -93,461 +136,56 @@ __all__ = [
     "TemplateValidityPeriodDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class EnrollmentFlagsV2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableKeyReuseOnNtTokenKeysetStorageFull: bool | None = None
-    IncludeSymmetricAlgorithms: bool | None = None
-    NoSecurityExtension: bool | None = None
-    RemoveInvalidCertificateFromPersonalStore: bool | None = None
-    UserInteractionRequired: bool | None = None
-
-
-class EnrollmentFlagsV3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableKeyReuseOnNtTokenKeysetStorageFull: bool | None = None
-    IncludeSymmetricAlgorithms: bool | None = None
-    NoSecurityExtension: bool | None = None
-    RemoveInvalidCertificateFromPersonalStore: bool | None = None
-    UserInteractionRequired: bool | None = None
-
-
-class EnrollmentFlagsV4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableKeyReuseOnNtTokenKeysetStorageFull: bool | None = None
-    IncludeSymmetricAlgorithms: bool | None = None
-    NoSecurityExtension: bool | None = None
-    RemoveInvalidCertificateFromPersonalStore: bool | None = None
-    UserInteractionRequired: bool | None = None
-
-
-class GeneralFlagsV2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoEnrollment: bool | None = None
-    MachineType: bool | None = None
-
-
-class GeneralFlagsV3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoEnrollment: bool | None = None
-    MachineType: bool | None = None
-
-
-class GeneralFlagsV4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoEnrollment: bool | None = None
-    MachineType: bool | None = None
-
-
-class KeyUsageFlags(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataEncipherment: bool | None = None
-    DigitalSignature: bool | None = None
-    KeyAgreement: bool | None = None
-    KeyEncipherment: bool | None = None
-    NonRepudiation: bool | None = None
-
-
-class KeyUsagePropertyFlags(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Decrypt: bool | None = None
-    KeyAgreement: bool | None = None
-    Sign: bool | None = None
-
-
-class PrivateKeyAttributesV2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CryptoProviders: list[str] | None = None
-    KeySpec: Literal["KEY_EXCHANGE", "SIGNATURE"]
-    MinimalKeyLength: float
-
-
-class PrivateKeyAttributesV3KeyUsagePropertyOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PropertyType: Literal["ALL"]
-
-
-class PrivateKeyAttributesV3KeyUsagePropertyOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PropertyFlags: KeyUsagePropertyFlags
-
-
-class PrivateKeyAttributesV4KeyUsagePropertyOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PropertyType: Literal["ALL"]
-
-
-class PrivateKeyAttributesV4KeyUsagePropertyOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PropertyFlags: KeyUsagePropertyFlags
-
-
-class PrivateKeyFlagsV2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientVersion: Literal[
-        "WINDOWS_SERVER_2003",
-        "WINDOWS_SERVER_2008",
-        "WINDOWS_SERVER_2008_R2",
-        "WINDOWS_SERVER_2012",
-        "WINDOWS_SERVER_2012_R2",
-        "WINDOWS_SERVER_2016",
-    ]
-    ExportableKey: bool | None = None
-    StrongKeyProtectionRequired: bool | None = None
-
-
-class PrivateKeyFlagsV3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientVersion: Literal[
-        "WINDOWS_SERVER_2008",
-        "WINDOWS_SERVER_2008_R2",
-        "WINDOWS_SERVER_2012",
-        "WINDOWS_SERVER_2012_R2",
-        "WINDOWS_SERVER_2016",
-    ]
-    ExportableKey: bool | None = None
-    RequireAlternateSignatureAlgorithm: bool | None = None
-    StrongKeyProtectionRequired: bool | None = None
-
-
-class PrivateKeyFlagsV4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientVersion: Literal["WINDOWS_SERVER_2012", "WINDOWS_SERVER_2012_R2", "WINDOWS_SERVER_2016"]
-    ExportableKey: bool | None = None
-    RequireAlternateSignatureAlgorithm: bool | None = None
-    RequireSameKeyRenewal: bool | None = None
-    StrongKeyProtectionRequired: bool | None = None
-    UseLegacyProvider: bool | None = None
-
-
-class SubjectNameFlagsV2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RequireCommonName: bool | None = None
-    RequireDirectoryPath: bool | None = None
-    RequireDnsAsCn: bool | None = None
-    RequireEmail: bool | None = None
-    SanRequireDirectoryGuid: bool | None = None
-    SanRequireDns: bool | None = None
-    SanRequireDomainDns: bool | None = None
-    SanRequireEmail: bool | None = None
-    SanRequireSpn: bool | None = None
-    SanRequireUpn: bool | None = None
-
-
-class SubjectNameFlagsV3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RequireCommonName: bool | None = None
-    RequireDirectoryPath: bool | None = None
-    RequireDnsAsCn: bool | None = None
-    RequireEmail: bool | None = None
-    SanRequireDirectoryGuid: bool | None = None
-    SanRequireDns: bool | None = None
-    SanRequireDomainDns: bool | None = None
-    SanRequireEmail: bool | None = None
-    SanRequireSpn: bool | None = None
-    SanRequireUpn: bool | None = None
-
-
-class SubjectNameFlagsV4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RequireCommonName: bool | None = None
-    RequireDirectoryPath: bool | None = None
-    RequireDnsAsCn: bool | None = None
-    RequireEmail: bool | None = None
-    SanRequireDirectoryGuid: bool | None = None
-    SanRequireDns: bool | None = None
-    SanRequireDomainDns: bool | None = None
-    SanRequireEmail: bool | None = None
-    SanRequireSpn: bool | None = None
-    SanRequireUpn: bool | None = None
-
-
-class TemplateApplicationPoliciesPoliciesItemOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PolicyType: Literal[
-        "ALL_APPLICATION_POLICIES",
-        "ANY_PURPOSE",
-        "ATTESTATION_IDENTITY_KEY_CERTIFICATE",
-        "CERTIFICATE_REQUEST_AGENT",
-        "CLIENT_AUTHENTICATION",
-        "CODE_SIGNING",
-        "CTL_USAGE",
-        "DIGITAL_RIGHTS",
-        "DIRECTORY_SERVICE_EMAIL_REPLICATION",
-        "DISALLOWED_LIST",
-        "DNS_SERVER_TRUST",
-        "DOCUMENT_ENCRYPTION",
-        "DOCUMENT_SIGNING",
-        "DYNAMIC_CODE_GENERATOR",
-        "EARLY_LAUNCH_ANTIMALWARE_DRIVER",
-        "EMBEDDED_WINDOWS_SYSTEM_COMPONENT_VERIFICATION",
-        "ENCLAVE",
-        "ENCRYPTING_FILE_SYSTEM",
-        "ENDORSEMENT_KEY_CERTIFICATE",
-        "FILE_RECOVERY",
-        "HAL_EXTENSION",
-        "IP_SECURITY_END_SYSTEM",
-        "IP_SECURITY_IKE_INTERMEDIATE",
-        "IP_SECURITY_TUNNEL_TERMINATION",
-        "IP_SECURITY_USER",
-        "ISOLATED_USER_MODE",
-        "KDC_AUTHENTICATION",
-        "KERNEL_MODE_CODE_SIGNING",
-        "KEY_PACK_LICENSES",
-        "KEY_RECOVERY",
-        "KEY_RECOVERY_AGENT",
-        "LICENSE_SERVER_VERIFICATION",
-        "LIFETIME_SIGNING",
-        "MICROSOFT_PUBLISHER",
-        "MICROSOFT_TIME_STAMPING",
-        "MICROSOFT_TRUST_LIST_SIGNING",
-        "OCSP_SIGNING",
-        "OEM_WINDOWS_SYSTEM_COMPONENT_VERIFICATION",
-        "PLATFORM_CERTIFICATE",
-        "PREVIEW_BUILD_SIGNING",
-        "PRIVATE_KEY_ARCHIVAL",
-        "PROTECTED_PROCESS_LIGHT_VERIFICATION",
-        "PROTECTED_PROCESS_VERIFICATION",
-        "QUALIFIED_SUBORDINATION",
-        "REVOKED_LIST_SIGNER",
-        "ROOT_PROGRAM_AUTO_UPDATE_CA_REVOCATION",
-        "ROOT_PROGRAM_AUTO_UPDATE_END_REVOCATION",
-        "ROOT_PROGRAM_NO_OSCP_FAILOVER_TO_CRL",
-        "ROOT_LIST_SIGNER",
-        "SECURE_EMAIL",
-        "SERVER_AUTHENTICATION",
-        "SMART_CARD_LOGIN",
-        "SPC_ENCRYPTED_DIGEST_RETRY_COUNT",
-        "SPC_RELAXED_PE_MARKER_CHECK",
-        "TIME_STAMPING",
-        "WINDOWS_HARDWARE_DRIVER_ATTESTED_VERIFICATION",
-        "WINDOWS_HARDWARE_DRIVER_EXTENDED_VERIFICATION",
-        "WINDOWS_HARDWARE_DRIVER_VERIFICATION",
-        "WINDOWS_HELLO_RECOVERY_KEY_ENCRYPTION",
-        "WINDOWS_KITS_COMPONENT",
-        "WINDOWS_RT_VERIFICATION",
-        "WINDOWS_SOFTWARE_EXTENSION_VERIFICATION",
-        "WINDOWS_STORE",
-        "WINDOWS_SYSTEM_COMPONENT_VERIFICATION",
-        "WINDOWS_TCB_COMPONENT",
-        "WINDOWS_THIRD_PARTY_APPLICATION_COMPONENT",
-        "WINDOWS_UPDATE",
-    ]
-
-
-class TemplateApplicationPoliciesPoliciesItemOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PolicyObjectIdentifier: str
-
-
-class TemplateKeyUsage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Critical: bool | None = None
-    UsageFlags: KeyUsageFlags
-
-
-class TemplateValidityPeriod(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Period: float
-    PeriodType: Literal["HOURS", "DAYS", "WEEKS", "MONTHS", "YEARS"]
-
-
-class TemplateAttributes(DeferredModel):
-    TemplateArn: str | None = None
-
-
-class PrivateKeyAttributesV3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Algorithm: Literal["RSA", "ECDH_P256", "ECDH_P384", "ECDH_P521"]
-    CryptoProviders: list[str] | None = None
-    KeySpec: Literal["KEY_EXCHANGE", "SIGNATURE"]
-    KeyUsageProperty: (
-        PrivateKeyAttributesV3KeyUsagePropertyOption1
-        | PrivateKeyAttributesV3KeyUsagePropertyOption2
-    )
-    MinimalKeyLength: float
-
-
-class PrivateKeyAttributesV4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Algorithm: Literal["RSA", "ECDH_P256", "ECDH_P384", "ECDH_P521"] | None = None
-    CryptoProviders: list[str] | None = None
-    KeySpec: Literal["KEY_EXCHANGE", "SIGNATURE"]
-    KeyUsageProperty: (
-        PrivateKeyAttributesV4KeyUsagePropertyOption1
-        | PrivateKeyAttributesV4KeyUsagePropertyOption2
-        | None
-    ) = None
-    MinimalKeyLength: float
-
-
-class TemplateApplicationPolicies(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Critical: bool | None = None
-    Policies: list[
-        TemplateApplicationPoliciesPoliciesItemOption1
-        | TemplateApplicationPoliciesPoliciesItemOption2
-    ]
-
-
-class TemplateCertificateValidity(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RenewalPeriod: TemplateValidityPeriod
-    ValidityPeriod: TemplateValidityPeriod
-
-
-class ExtensionsV2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationPolicies: TemplateApplicationPolicies | None = None
-    KeyUsage: TemplateKeyUsage
-
-
-class ExtensionsV3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationPolicies: TemplateApplicationPolicies | None = None
-    KeyUsage: TemplateKeyUsage
-
-
-class ExtensionsV4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationPolicies: TemplateApplicationPolicies | None = None
-    KeyUsage: TemplateKeyUsage
-
-
-class TemplateTemplateV2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateValidity: TemplateCertificateValidity
-    EnrollmentFlags: EnrollmentFlagsV2
-    Extensions: ExtensionsV2
-    GeneralFlags: GeneralFlagsV2
-    PrivateKeyAttributes: PrivateKeyAttributesV2
-    PrivateKeyFlags: PrivateKeyFlagsV2
-    SubjectNameFlags: SubjectNameFlagsV2
-    SupersededTemplates: list[str] | None = None
-
-
-class TemplateTemplateV3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateValidity: TemplateCertificateValidity
-    EnrollmentFlags: EnrollmentFlagsV3
-    Extensions: ExtensionsV3
-    GeneralFlags: GeneralFlagsV3
-    HashAlgorithm: Literal["SHA256", "SHA384", "SHA512"]
-    PrivateKeyAttributes: PrivateKeyAttributesV3
-    PrivateKeyFlags: PrivateKeyFlagsV3
-    SubjectNameFlags: SubjectNameFlagsV3
-    SupersededTemplates: list[str] | None = None
-
-
-class TemplateTemplateV4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateValidity: TemplateCertificateValidity
-    EnrollmentFlags: EnrollmentFlagsV4
-    Extensions: ExtensionsV4
-    GeneralFlags: GeneralFlagsV4
-    HashAlgorithm: Literal["SHA256", "SHA384", "SHA512"] | None = None
-    PrivateKeyAttributes: PrivateKeyAttributesV4
-    PrivateKeyFlags: PrivateKeyFlagsV4
-    SubjectNameFlags: SubjectNameFlagsV4
-    SupersededTemplates: list[str] | None = None
-
-
-class TemplateDefinitionOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TemplateV2: TemplateTemplateV2
-
-
-class TemplateDefinitionOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TemplateV3: TemplateTemplateV3
-
-
-class TemplateDefinitionOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TemplateV4: TemplateTemplateV4
-
-
-class TemplateProps(DeferredModel):
-    ConnectorArn: str
-    Definition: TemplateDefinitionOption1 | TemplateDefinitionOption2 | TemplateDefinitionOption3
-    Name: str
-    ReenrollAllCertificateHolders: bool | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+# The pydantic models live in _template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EnrollmentFlagsV2",
+        "EnrollmentFlagsV3",
+        "EnrollmentFlagsV4",
+        "ExtensionsV2",
+        "ExtensionsV3",
+        "ExtensionsV4",
+        "GeneralFlagsV2",
+        "GeneralFlagsV3",
+        "GeneralFlagsV4",
+        "KeyUsageFlags",
+        "KeyUsagePropertyFlags",
+        "PrivateKeyAttributesV2",
+        "PrivateKeyAttributesV3",
+        "PrivateKeyAttributesV3KeyUsagePropertyOption1",
+        "PrivateKeyAttributesV3KeyUsagePropertyOption2",
+        "PrivateKeyAttributesV4",
+        "PrivateKeyAttributesV4KeyUsagePropertyOption1",
+        "PrivateKeyAttributesV4KeyUsagePropertyOption2",
+        "PrivateKeyFlagsV2",
+        "PrivateKeyFlagsV3",
+        "PrivateKeyFlagsV4",
+        "SubjectNameFlagsV2",
+        "SubjectNameFlagsV3",
+        "SubjectNameFlagsV4",
+        "TemplateApplicationPolicies",
+        "TemplateApplicationPoliciesPoliciesItemOption1",
+        "TemplateApplicationPoliciesPoliciesItemOption2",
+        "TemplateAttributes",
+        "TemplateCertificateValidity",
+        "TemplateDefinitionOption1",
+        "TemplateDefinitionOption2",
+        "TemplateDefinitionOption3",
+        "TemplateKeyUsage",
+        "TemplateProps",
+        "TemplateTemplateV2",
+        "TemplateTemplateV3",
+        "TemplateTemplateV4",
+        "TemplateValidityPeriod",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1565,8 +1203,10 @@ class Template(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = TemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TemplateProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

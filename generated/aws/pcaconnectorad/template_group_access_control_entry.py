@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._template_group_access_control_entry_models import (
+        TemplateGroupAccessControlEntryAccessRights as TemplateGroupAccessControlEntryAccessRights,
+        TemplateGroupAccessControlEntryAttributes as TemplateGroupAccessControlEntryAttributes,
+        TemplateGroupAccessControlEntryProps as TemplateGroupAccessControlEntryProps,
+    )
 
 __all__ = [
     "TemplateGroupAccessControlEntry",
@@ -23,27 +31,21 @@ __all__ = [
     "TemplateGroupAccessControlEntryProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _template_group_access_control_entry_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_template_group_access_control_entry_models"
+_MODEL_NAMES = frozenset(
+    {
+        "TemplateGroupAccessControlEntryAccessRights",
+        "TemplateGroupAccessControlEntryAttributes",
+        "TemplateGroupAccessControlEntryProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class TemplateGroupAccessControlEntryAccessRights(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoEnroll: Literal["ALLOW", "DENY"] | None = None
-    Enroll: Literal["ALLOW", "DENY"] | None = None
-
-
-class TemplateGroupAccessControlEntryAttributes(DeferredModel):
-    pass
-
-
-class TemplateGroupAccessControlEntryProps(DeferredModel):
-    AccessRights: TemplateGroupAccessControlEntryAccessRights
-    GroupDisplayName: str
-    GroupSecurityIdentifier: str
-    TemplateArn: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -130,8 +132,12 @@ class TemplateGroupAccessControlEntry(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TemplateGroupAccessControlEntryProps
-    attributes_model: ClassVar[type[BaseModel]] = TemplateGroupAccessControlEntryAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TemplateGroupAccessControlEntryProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TemplateGroupAccessControlEntryAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

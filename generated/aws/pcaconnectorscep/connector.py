@@ -6,14 +6,24 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._connector_models import (
+        ConnectorAttributes as ConnectorAttributes,
+        ConnectorMobileDeviceManagement as ConnectorMobileDeviceManagement,
+        ConnectorOpenIdConfiguration as ConnectorOpenIdConfiguration,
+        ConnectorProps as ConnectorProps,
+        IntuneConfiguration as IntuneConfiguration,
+    )
 
 __all__ = [
     "Connector",
@@ -27,46 +37,23 @@ __all__ = [
     "IntuneConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _connector_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_connector_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConnectorAttributes",
+        "ConnectorMobileDeviceManagement",
+        "ConnectorOpenIdConfiguration",
+        "ConnectorProps",
+        "IntuneConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConnectorOpenIdConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Audience: str | None = None
-    Issuer: str | None = None
-    Subject: str | None = None
-
-
-class IntuneConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AzureApplicationId: str
-    Domain: str
-
-
-class ConnectorAttributes(DeferredModel):
-    ConnectorArn: str | None = None
-    Endpoint: str | None = None
-    OpenIdConfiguration: ConnectorOpenIdConfiguration | None = None
-    Type: Literal["GENERAL_PURPOSE", "INTUNE"] | None = None
-
-
-class ConnectorMobileDeviceManagement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Intune: IntuneConfiguration
-
-
-class ConnectorProps(DeferredModel):
-    CertificateAuthorityArn: str
-    MobileDeviceManagement: ConnectorMobileDeviceManagement | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    VpcEndpointId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -211,8 +198,10 @@ class Connector(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConnectorProps
-    attributes_model: ClassVar[type[BaseModel]] = ConnectorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ConnectorProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConnectorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,33 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cluster_models import (
+        CgroupCustomSetting as CgroupCustomSetting,
+        ClusterAccounting as ClusterAccounting,
+        ClusterAttributes as ClusterAttributes,
+        ClusterAuthKey as ClusterAuthKey,
+        ClusterErrorInfo as ClusterErrorInfo,
+        ClusterJwtAuth as ClusterJwtAuth,
+        ClusterJwtKey as ClusterJwtKey,
+        ClusterNetworking as ClusterNetworking,
+        ClusterProps as ClusterProps,
+        ClusterScheduler as ClusterScheduler,
+        ClusterSlurmConfiguration as ClusterSlurmConfiguration,
+        ClusterSlurmRest as ClusterSlurmRest,
+        Endpoint as Endpoint,
+        SlurmCustomSetting as SlurmCustomSetting,
+        SlurmdbdCustomSetting as SlurmdbdCustomSetting,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CgroupCustomSetting",
@@ -49,153 +70,34 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _cluster_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cluster_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CgroupCustomSetting",
+        "ClusterAccounting",
+        "ClusterAttributes",
+        "ClusterAuthKey",
+        "ClusterErrorInfo",
+        "ClusterJwtAuth",
+        "ClusterJwtKey",
+        "ClusterNetworking",
+        "ClusterProps",
+        "ClusterScheduler",
+        "ClusterSlurmConfiguration",
+        "ClusterSlurmRest",
+        "Endpoint",
+        "SlurmCustomSetting",
+        "SlurmdbdCustomSetting",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CgroupCustomSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ParameterName: str
-    ParameterValue: str
-
-
-class ClusterAccounting(DeferredModel):
-    DefaultPurgeTimeInDays: int | None = None
-    Mode: Literal["STANDARD", "NONE"]
-
-
-class ClusterAuthKey(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretArn: str
-    SecretVersion: str
-
-
-class ClusterErrorInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Code: str | None = None
-    Message: str | None = None
-
-
-class ClusterJwtKey(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretArn: str
-    SecretVersion: str
-
-
-class ClusterNetworking(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NetworkType: Literal["IPV4", "IPV6"] | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
-
-
-class ClusterScheduler(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["SLURM"]
-    Version: str
-
-
-class ClusterSlurmRest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Mode: Literal["STANDARD", "NONE"]
-
-
-class Endpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ipv6Address: str | None = None
-    Port: str
-    PrivateIpAddress: str
-    PublicIpAddress: str | None = None
-    Type: Literal["SLURMCTLD", "SLURMDBD", "SLURMRESTD"]
-
-
-class SlurmCustomSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ParameterName: str
-    ParameterValue: str
-
-
-class SlurmdbdCustomSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ParameterName: str
-    ParameterValue: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class ClusterAttributes(DeferredModel):
-    Arn: str | None = None
-    Endpoints: list[Endpoint] | None = None
-    ErrorInfo: list[ClusterErrorInfo] | None = None
-    Id: str | None = None
-    Status: (
-        Literal[
-            "CREATING",
-            "ACTIVE",
-            "UPDATING",
-            "DELETING",
-            "CREATE_FAILED",
-            "DELETE_FAILED",
-            "UPDATE_FAILED",
-        ]
-        | None
-    ) = None
-
-
-class ClusterJwtAuth(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    JwtKey: ClusterJwtKey | None = None
-
-
-class ClusterSlurmConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Accounting: ClusterAccounting | None = None
-    AuthKey: ClusterAuthKey | None = None
-    CgroupCustomSettings: list[CgroupCustomSetting] | None = None
-    JwtAuth: ClusterJwtAuth | None = None
-    ScaleDownIdleTimeInSeconds: int | None = None
-    SlurmCustomSettings: list[SlurmCustomSetting] | None = None
-    SlurmRest: ClusterSlurmRest | None = None
-    SlurmdbdCustomSettings: list[SlurmdbdCustomSetting] | None = None
-
-
-class ClusterProps(DeferredModel):
-    Name: str | None = None
-    Networking: ClusterNetworking
-    Scheduler: ClusterScheduler
-    Size: Literal["SMALL", "MEDIUM", "LARGE"]
-    SlurmConfiguration: ClusterSlurmConfiguration | None = None
-    Tags: Any | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -540,8 +442,10 @@ class Cluster(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ClusterProps
-    attributes_model: ClassVar[type[BaseModel]] = ClusterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ClusterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ClusterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

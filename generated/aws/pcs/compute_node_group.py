@@ -8,12 +8,30 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._compute_node_group_models import (
+        ComputeNodeGroupAttributes as ComputeNodeGroupAttributes,
+        ComputeNodeGroupCustomLaunchTemplate as ComputeNodeGroupCustomLaunchTemplate,
+        ComputeNodeGroupErrorInfo as ComputeNodeGroupErrorInfo,
+        ComputeNodeGroupNodeLifecycleActions as ComputeNodeGroupNodeLifecycleActions,
+        ComputeNodeGroupProps as ComputeNodeGroupProps,
+        ComputeNodeGroupScalingConfiguration as ComputeNodeGroupScalingConfiguration,
+        ComputeNodeGroupScriptSource as ComputeNodeGroupScriptSource,
+        ComputeNodeGroupSlurmConfiguration as ComputeNodeGroupSlurmConfiguration,
+        ComputeNodeGroupSpotOptions as ComputeNodeGroupSpotOptions,
+        InstanceConfig as InstanceConfig,
+        NodeLifecycleScript as NodeLifecycleScript,
+        NodeLifecycleStages as NodeLifecycleStages,
+        SlurmCustomSetting as SlurmCustomSetting,
+    )
 
 __all__ = [
     "ComputeNodeGroup",
@@ -43,137 +61,31 @@ __all__ = [
     "SlurmCustomSettingDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _compute_node_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_compute_node_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ComputeNodeGroupAttributes",
+        "ComputeNodeGroupCustomLaunchTemplate",
+        "ComputeNodeGroupErrorInfo",
+        "ComputeNodeGroupNodeLifecycleActions",
+        "ComputeNodeGroupProps",
+        "ComputeNodeGroupScalingConfiguration",
+        "ComputeNodeGroupScriptSource",
+        "ComputeNodeGroupSlurmConfiguration",
+        "ComputeNodeGroupSpotOptions",
+        "InstanceConfig",
+        "NodeLifecycleScript",
+        "NodeLifecycleStages",
+        "SlurmCustomSetting",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ComputeNodeGroupCustomLaunchTemplate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TemplateId: str | None = None
-    Version: str | None = None
-
-
-class ComputeNodeGroupErrorInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Code: str | None = None
-    Message: str | None = None
-
-
-class ComputeNodeGroupScalingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxInstanceCount: int
-    MinInstanceCount: int
-
-
-class ComputeNodeGroupScriptSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Checksum: str | None = None
-    S3VersionId: str | None = None
-    ScriptLocation: str
-
-
-class ComputeNodeGroupSpotOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllocationStrategy: (
-        Literal["lowest-price", "capacity-optimized", "price-capacity-optimized"] | None
-    ) = None
-
-
-class InstanceConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceType: str | None = None
-
-
-class NodeLifecycleScript(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arguments: list[str] | None = None
-    ExecutionPolicy: Literal["FIRST_BOOT_ONLY", "EVERY_BOOT"] | None = None
-    Name: str
-    OnError: Literal["TERMINATE", "STOP_SEQUENCE", "CONTINUE"] | None = None
-    ScriptSource: ComputeNodeGroupScriptSource
-
-
-class NodeLifecycleStages(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NodeBootstrapped: list[NodeLifecycleScript] | None = None
-    NodeReady: list[NodeLifecycleScript] | None = None
-
-
-class SlurmCustomSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ParameterName: str
-    ParameterValue: str
-
-
-class ComputeNodeGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    ErrorInfo: list[ComputeNodeGroupErrorInfo] | None = None
-    Id: str | None = None
-    Status: (
-        Literal[
-            "CREATING",
-            "ACTIVE",
-            "UPDATING",
-            "DELETING",
-            "CREATE_FAILED",
-            "DELETE_FAILED",
-            "UPDATE_FAILED",
-        ]
-        | None
-    ) = None
-
-
-class ComputeNodeGroupNodeLifecycleActions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ScriptCachingPolicy: Literal["CACHE_ONCE", "REFRESH_ON_REBOOT"] | None = None
-    Stages: NodeLifecycleStages
-
-
-class ComputeNodeGroupSlurmConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GresCustomSettings: list[dict[str, Any]] | None = None
-    ScaleDownIdleTimeInSeconds: int | None = None
-    SlurmCustomSettings: list[SlurmCustomSetting] | None = None
-
-
-class ComputeNodeGroupProps(DeferredModel):
-    AmiId: str | None = None
-    ClusterId: str
-    CustomLaunchTemplate: ComputeNodeGroupCustomLaunchTemplate | None = None
-    IamInstanceProfileArn: str
-    InstanceConfigs: list[InstanceConfig]
-    Name: str | None = None
-    NodeLifecycleActions: ComputeNodeGroupNodeLifecycleActions | None = None
-    PurchaseOption: (
-        Literal["ONDEMAND", "SPOT", "CAPACITY_BLOCK", "INTERRUPTIBLE_CAPACITY_RESERVATION"] | None
-    ) = None
-    ScalingConfiguration: ComputeNodeGroupScalingConfiguration
-    SlurmConfiguration: ComputeNodeGroupSlurmConfiguration | None = None
-    SpotOptions: ComputeNodeGroupSpotOptions | None = None
-    SubnetIds: list[str]
-    Tags: Any | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -507,8 +419,12 @@ class ComputeNodeGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ComputeNodeGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = ComputeNodeGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ComputeNodeGroupProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ComputeNodeGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

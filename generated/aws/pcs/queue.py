@@ -6,14 +6,25 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._queue_models import (
+        ComputeNodeGroupConfiguration as ComputeNodeGroupConfiguration,
+        QueueAttributes as QueueAttributes,
+        QueueErrorInfo as QueueErrorInfo,
+        QueueProps as QueueProps,
+        QueueSlurmConfiguration as QueueSlurmConfiguration,
+        SlurmCustomSetting as SlurmCustomSetting,
+    )
 
 __all__ = [
     "ComputeNodeGroupConfiguration",
@@ -29,64 +40,24 @@ __all__ = [
     "SlurmCustomSettingDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _queue_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_queue_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ComputeNodeGroupConfiguration",
+        "QueueAttributes",
+        "QueueErrorInfo",
+        "QueueProps",
+        "QueueSlurmConfiguration",
+        "SlurmCustomSetting",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ComputeNodeGroupConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComputeNodeGroupId: str | None = None
-
-
-class QueueErrorInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Code: str | None = None
-    Message: str | None = None
-
-
-class SlurmCustomSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ParameterName: str
-    ParameterValue: str
-
-
-class QueueAttributes(DeferredModel):
-    Arn: str | None = None
-    ErrorInfo: list[QueueErrorInfo] | None = None
-    Id: str | None = None
-    Status: (
-        Literal[
-            "CREATING",
-            "ACTIVE",
-            "UPDATING",
-            "DELETING",
-            "CREATE_FAILED",
-            "DELETE_FAILED",
-            "UPDATE_FAILED",
-        ]
-        | None
-    ) = None
-
-
-class QueueSlurmConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SlurmCustomSettings: list[SlurmCustomSetting] | None = None
-
-
-class QueueProps(DeferredModel):
-    ClusterId: str
-    ComputeNodeGroupConfigurations: list[ComputeNodeGroupConfiguration] | None = None
-    Name: str | None = None
-    SlurmConfiguration: QueueSlurmConfiguration | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -229,8 +200,8 @@ class Queue(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = QueueProps
-    attributes_model: ClassVar[type[BaseModel]] = QueueAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "QueueProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "QueueAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

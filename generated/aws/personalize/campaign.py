@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._campaign_models import (
+        CampaignAttributes as CampaignAttributes,
+        CampaignCampaignConfig as CampaignCampaignConfig,
+        CampaignProps as CampaignProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Campaign",
@@ -25,41 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _campaign_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_campaign_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CampaignAttributes",
+        "CampaignCampaignConfig",
+        "CampaignProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CampaignCampaignConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableMetadataWithRecommendations: bool | None = None
-    ItemExplorationConfig: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RankingInfluence: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SyncWithLatestSolutionVersion: bool | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CampaignAttributes(DeferredModel):
-    CampaignArn: str | None = None
-    CreationDateTime: str | None = None
-    LastUpdatedDateTime: str | None = None
-    Status: str | None = None
-
-
-class CampaignProps(DeferredModel):
-    CampaignConfig: CampaignCampaignConfig | None = None
-    MinProvisionedTPS: int | None = None
-    Name: str
-    SolutionVersionArn: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -187,8 +177,10 @@ class Campaign(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CampaignProps
-    attributes_model: ClassVar[type[BaseModel]] = CampaignAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CampaignProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CampaignAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._dataset_models import (
+        DatasetAttributes as DatasetAttributes,
+        DatasetDatasetImportJob as DatasetDatasetImportJob,
+        DatasetDatasetImportJobDataSource as DatasetDatasetImportJobDataSource,
+        DatasetProps as DatasetProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Dataset",
@@ -27,47 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _dataset_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_dataset_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DatasetAttributes",
+        "DatasetDatasetImportJob",
+        "DatasetDatasetImportJobDataSource",
+        "DatasetProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DatasetDatasetImportJobDataSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataLocation: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DatasetAttributes(DeferredModel):
-    DatasetArn: str | None = None
-
-
-class DatasetDatasetImportJob(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSource: DatasetDatasetImportJobDataSource | None = None
-    DatasetArn: str | None = None
-    DatasetImportJobArn: str | None = None
-    JobName: str | None = None
-    RoleArn: str | None = None
-
-
-class DatasetProps(DeferredModel):
-    DatasetGroupArn: str
-    DatasetImportJob: DatasetDatasetImportJob | None = None
-    DatasetType: Literal["Interactions", "Items", "Users"]
-    Name: str
-    SchemaArn: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -235,8 +221,10 @@ class Dataset(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DatasetProps
-    attributes_model: ClassVar[type[BaseModel]] = DatasetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DatasetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DatasetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

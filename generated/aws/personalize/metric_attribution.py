@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._metric_attribution_models import (
+        MetricAttribute as MetricAttribute,
+        MetricAttributionAttributes as MetricAttributionAttributes,
+        MetricAttributionMetricsOutputConfig as MetricAttributionMetricsOutputConfig,
+        MetricAttributionProps as MetricAttributionProps,
+        MetricAttributionS3DataDestination as MetricAttributionS3DataDestination,
+    )
 
 __all__ = [
     "MetricAttribute",
@@ -27,45 +37,23 @@ __all__ = [
     "MetricAttributionS3DataDestinationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _metric_attribution_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_metric_attribution_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MetricAttribute",
+        "MetricAttributionAttributes",
+        "MetricAttributionMetricsOutputConfig",
+        "MetricAttributionProps",
+        "MetricAttributionS3DataDestination",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MetricAttribute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventType: str
-    Expression: str
-    MetricName: str
-
-
-class MetricAttributionS3DataDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyArn: str | None = None
-    Path: str
-
-
-class MetricAttributionAttributes(DeferredModel):
-    MetricAttributionArn: str | None = None
-    Status: str | None = None
-
-
-class MetricAttributionMetricsOutputConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RoleArn: str
-    S3DataDestination: MetricAttributionS3DataDestination | None = None
-
-
-class MetricAttributionProps(DeferredModel):
-    DatasetGroupArn: str
-    Metrics: list[MetricAttribute]
-    MetricsOutputConfig: MetricAttributionMetricsOutputConfig
-    Name: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -211,8 +199,12 @@ class MetricAttribution(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MetricAttributionProps
-    attributes_model: ClassVar[type[BaseModel]] = MetricAttributionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MetricAttributionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MetricAttributionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

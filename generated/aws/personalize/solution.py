@@ -6,14 +6,31 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._solution_models import (
+        CategoricalHyperParameterRange as CategoricalHyperParameterRange,
+        ContinuousHyperParameterRange as ContinuousHyperParameterRange,
+        IntegerHyperParameterRange as IntegerHyperParameterRange,
+        SolutionAttributes as SolutionAttributes,
+        SolutionProps as SolutionProps,
+        SolutionSolutionConfig as SolutionSolutionConfig,
+        SolutionSolutionConfigAutoMLConfig as SolutionSolutionConfigAutoMLConfig,
+        SolutionSolutionConfigHpoConfig as SolutionSolutionConfigHpoConfig,
+        SolutionSolutionConfigHpoConfigAlgorithmHyperParameterRanges as SolutionSolutionConfigHpoConfigAlgorithmHyperParameterRanges,
+        SolutionSolutionConfigHpoConfigHpoObjective as SolutionSolutionConfigHpoConfigHpoObjective,
+        SolutionSolutionConfigHpoConfigHpoResourceConfig as SolutionSolutionConfigHpoConfigHpoResourceConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CategoricalHyperParameterRange",
@@ -41,113 +58,30 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _solution_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_solution_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CategoricalHyperParameterRange",
+        "ContinuousHyperParameterRange",
+        "IntegerHyperParameterRange",
+        "SolutionAttributes",
+        "SolutionProps",
+        "SolutionSolutionConfig",
+        "SolutionSolutionConfigAutoMLConfig",
+        "SolutionSolutionConfigHpoConfig",
+        "SolutionSolutionConfigHpoConfigAlgorithmHyperParameterRanges",
+        "SolutionSolutionConfigHpoConfigHpoObjective",
+        "SolutionSolutionConfigHpoConfigHpoResourceConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CategoricalHyperParameterRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Values: list[str] | None = None
-
-
-class ContinuousHyperParameterRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxValue: float | None = None
-    MinValue: float | None = None
-    Name: str | None = None
-
-
-class IntegerHyperParameterRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxValue: int | None = None
-    MinValue: int | None = None
-    Name: str | None = None
-
-
-class SolutionSolutionConfigAutoMLConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetricName: str | None = None
-    RecipeList: list[str] | None = None
-
-
-class SolutionSolutionConfigHpoConfigAlgorithmHyperParameterRanges(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategoricalHyperParameterRanges: list[CategoricalHyperParameterRange] | None = None
-    ContinuousHyperParameterRanges: list[ContinuousHyperParameterRange] | None = None
-    IntegerHyperParameterRanges: list[IntegerHyperParameterRange] | None = None
-
-
-class SolutionSolutionConfigHpoConfigHpoObjective(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetricName: str | None = None
-    MetricRegex: str | None = None
-    Type: Literal["Maximize", "Minimize"] | None = None
-
-
-class SolutionSolutionConfigHpoConfigHpoResourceConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxNumberOfTrainingJobs: str | None = None
-    MaxParallelTrainingJobs: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SolutionAttributes(DeferredModel):
-    SolutionArn: str | None = None
-
-
-class SolutionSolutionConfigHpoConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlgorithmHyperParameterRanges: (
-        SolutionSolutionConfigHpoConfigAlgorithmHyperParameterRanges | None
-    ) = None
-    HpoObjective: SolutionSolutionConfigHpoConfigHpoObjective | None = None
-    HpoResourceConfig: SolutionSolutionConfigHpoConfigHpoResourceConfig | None = None
-
-
-class SolutionSolutionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlgorithmHyperParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    AutoMLConfig: SolutionSolutionConfigAutoMLConfig | None = None
-    EventValueThreshold: str | None = None
-    FeatureTransformationParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    HpoConfig: SolutionSolutionConfigHpoConfig | None = None
-
-
-class SolutionProps(DeferredModel):
-    DatasetGroupArn: str
-    EventType: str | None = None
-    Name: str
-    PerformAutoML: bool | None = None
-    PerformHPO: bool | None = None
-    RecipeArn: str | None = None
-    SolutionConfig: SolutionSolutionConfig | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -483,8 +417,10 @@ class Solution(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SolutionProps
-    attributes_model: ClassVar[type[BaseModel]] = SolutionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SolutionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SolutionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

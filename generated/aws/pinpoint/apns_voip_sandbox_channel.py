@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._apns_voip_sandbox_channel_models import (
+        APNSVoipSandboxChannelAttributes as APNSVoipSandboxChannelAttributes,
+        APNSVoipSandboxChannelProps as APNSVoipSandboxChannelProps,
+    )
 
 __all__ = [
     "APNSVoipSandboxChannel",
@@ -21,24 +28,20 @@ __all__ = [
     "APNSVoipSandboxChannelProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _apns_voip_sandbox_channel_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_apns_voip_sandbox_channel_models"
+_MODEL_NAMES = frozenset(
+    {
+        "APNSVoipSandboxChannelAttributes",
+        "APNSVoipSandboxChannelProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class APNSVoipSandboxChannelProps(DeferredModel):
-    ApplicationId: str
-    BundleId: str | None = None
-    Certificate: str | None = None
-    DefaultAuthenticationMethod: str | None = None
-    Enabled: bool | None = None
-    PrivateKey: str | None = None
-    TeamId: str | None = None
-    TokenKey: str | None = None
-    TokenKeyId: str | None = None
-
-
-class APNSVoipSandboxChannelAttributes(DeferredModel):
-    Id: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -86,8 +89,12 @@ class APNSVoipSandboxChannel(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = APNSVoipSandboxChannelProps
-    attributes_model: ClassVar[type[BaseModel]] = APNSVoipSandboxChannelAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "APNSVoipSandboxChannelProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "APNSVoipSandboxChannelAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._application_settings_models import (
+        ApplicationSettingsAttributes as ApplicationSettingsAttributes,
+        ApplicationSettingsCampaignHook as ApplicationSettingsCampaignHook,
+        ApplicationSettingsLimits as ApplicationSettingsLimits,
+        ApplicationSettingsProps as ApplicationSettingsProps,
+        ApplicationSettingsQuietTime as ApplicationSettingsQuietTime,
+    )
 
 __all__ = [
     "ApplicationSettings",
@@ -27,47 +37,23 @@ __all__ = [
     "ApplicationSettingsQuietTimeDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _application_settings_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_application_settings_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApplicationSettingsAttributes",
+        "ApplicationSettingsCampaignHook",
+        "ApplicationSettingsLimits",
+        "ApplicationSettingsProps",
+        "ApplicationSettingsQuietTime",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ApplicationSettingsCampaignHook(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LambdaFunctionName: str | None = None
-    Mode: str | None = None
-    WebUrl: str | None = None
-
-
-class ApplicationSettingsLimits(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Daily: int | None = None
-    MaximumDuration: int | None = None
-    MessagesPerSecond: int | None = None
-    Total: int | None = None
-
-
-class ApplicationSettingsQuietTime(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    End: str
-    Start: str
-
-
-class ApplicationSettingsAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class ApplicationSettingsProps(DeferredModel):
-    ApplicationId: str
-    CampaignHook: ApplicationSettingsCampaignHook | None = None
-    CloudWatchMetricsEnabled: bool | None = None
-    Limits: ApplicationSettingsLimits | None = None
-    QuietTime: ApplicationSettingsQuietTime | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -167,8 +153,12 @@ class ApplicationSettings(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApplicationSettingsProps
-    attributes_model: ClassVar[type[BaseModel]] = ApplicationSettingsAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationSettingsProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationSettingsAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._baidu_channel_models import (
+        BaiduChannelAttributes as BaiduChannelAttributes,
+        BaiduChannelProps as BaiduChannelProps,
+    )
 
 __all__ = [
     "BaiduChannel",
@@ -21,19 +28,20 @@ __all__ = [
     "BaiduChannelProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _baidu_channel_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_baidu_channel_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BaiduChannelAttributes",
+        "BaiduChannelProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BaiduChannelProps(DeferredModel):
-    ApiKey: str
-    ApplicationId: str
-    Enabled: bool | None = None
-    SecretKey: str
-
-
-class BaiduChannelAttributes(DeferredModel):
-    Id: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -76,8 +84,10 @@ class BaiduChannel(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BaiduChannelProps
-    attributes_model: ClassVar[type[BaseModel]] = BaiduChannelAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BaiduChannelProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BaiduChannelAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,42 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._campaign_models import (
+        CampaignAttributes as CampaignAttributes,
+        CampaignCampaignHook as CampaignCampaignHook,
+        CampaignCustomDeliveryConfiguration as CampaignCustomDeliveryConfiguration,
+        CampaignCustomMessage as CampaignCustomMessage,
+        CampaignEmailMessage as CampaignEmailMessage,
+        CampaignEventFilter as CampaignEventFilter,
+        CampaignInAppMessage as CampaignInAppMessage,
+        CampaignLimits as CampaignLimits,
+        CampaignMessageConfiguration as CampaignMessageConfiguration,
+        CampaignProps as CampaignProps,
+        CampaignQuietTime as CampaignQuietTime,
+        CampaignSchedule as CampaignSchedule,
+        CampaignSmsMessage as CampaignSmsMessage,
+        CampaignTemplateConfiguration as CampaignTemplateConfiguration,
+        DefaultButtonConfiguration as DefaultButtonConfiguration,
+        EventDimensions as EventDimensions,
+        InAppMessageBodyConfig as InAppMessageBodyConfig,
+        InAppMessageButton as InAppMessageButton,
+        InAppMessageContent as InAppMessageContent,
+        InAppMessageHeaderConfig as InAppMessageHeaderConfig,
+        Message as Message,
+        OverrideButtonConfiguration as OverrideButtonConfiguration,
+        SetDimension as SetDimension,
+        Template as Template,
+        WriteTreatmentResource as WriteTreatmentResource,
+    )
 
 __all__ = [
     "Campaign",
@@ -67,270 +97,43 @@ __all__ = [
     "WriteTreatmentResourceDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _campaign_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_campaign_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CampaignAttributes",
+        "CampaignCampaignHook",
+        "CampaignCustomDeliveryConfiguration",
+        "CampaignCustomMessage",
+        "CampaignEmailMessage",
+        "CampaignEventFilter",
+        "CampaignInAppMessage",
+        "CampaignLimits",
+        "CampaignMessageConfiguration",
+        "CampaignProps",
+        "CampaignQuietTime",
+        "CampaignSchedule",
+        "CampaignSmsMessage",
+        "CampaignTemplateConfiguration",
+        "DefaultButtonConfiguration",
+        "EventDimensions",
+        "InAppMessageBodyConfig",
+        "InAppMessageButton",
+        "InAppMessageContent",
+        "InAppMessageHeaderConfig",
+        "Message",
+        "OverrideButtonConfiguration",
+        "SetDimension",
+        "Template",
+        "WriteTreatmentResource",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CampaignCampaignHook(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LambdaFunctionName: str | None = None
-    Mode: str | None = None
-    WebUrl: str | None = None
-
-
-class CampaignCustomDeliveryConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeliveryUri: str | None = None
-    EndpointTypes: list[str] | None = None
-
-
-class CampaignCustomMessage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Data: str | None = None
-
-
-class CampaignEmailMessage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Body: str | None = None
-    FromAddress: str | None = None
-    HtmlBody: str | None = None
-    Title: str | None = None
-
-
-class CampaignLimits(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Daily: int | None = None
-    MaximumDuration: int | None = None
-    MessagesPerSecond: int | None = None
-    Session: int | None = None
-    Total: int | None = None
-
-
-class CampaignQuietTime(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    End: str
-    Start: str
-
-
-class CampaignSmsMessage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Body: str | None = None
-    EntityId: str | None = None
-    MessageType: str | None = None
-    OriginationNumber: str | None = None
-    SenderId: str | None = None
-    TemplateId: str | None = None
-
-
-class DefaultButtonConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BackgroundColor: str | None = None
-    BorderRadius: int | None = None
-    ButtonAction: str | None = None
-    Link: str | None = None
-    Text: str | None = None
-    TextColor: str | None = None
-
-
-class InAppMessageBodyConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alignment: str | None = None
-    Body: str | None = None
-    TextColor: str | None = None
-
-
-class InAppMessageHeaderConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alignment: str | None = None
-    Header: str | None = None
-    TextColor: str | None = None
-
-
-class Message(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: str | None = None
-    Body: str | None = None
-    ImageIconUrl: str | None = None
-    ImageSmallIconUrl: str | None = None
-    ImageUrl: str | None = None
-    JsonBody: str | None = None
-    MediaUrl: str | None = None
-    RawContent: str | None = None
-    SilentPush: bool | None = None
-    TimeToLive: int | None = None
-    Title: str | None = None
-    Url: str | None = None
-
-
-class OverrideButtonConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ButtonAction: str | None = None
-    Link: str | None = None
-
-
-class SetDimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DimensionType: str | None = None
-    Values: list[str] | None = None
-
-
-class Template(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Version: str | None = None
-
-
-class CampaignAttributes(DeferredModel):
-    Arn: str | None = None
-    CampaignId: str | None = None
-
-
-class CampaignTemplateConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EmailTemplate: Template | None = None
-    PushTemplate: Template | None = None
-    SMSTemplate: Template | None = None
-    VoiceTemplate: Template | None = None
-
-
-class EventDimensions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attributes: dict[str, Any] | str | None = None
-    EventType: SetDimension | None = None
-    Metrics: dict[str, Any] | str | None = None
-
-
-class InAppMessageButton(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Android: OverrideButtonConfiguration | None = None
-    DefaultConfig: DefaultButtonConfiguration | None = None
-    IOS: OverrideButtonConfiguration | None = None
-    Web: OverrideButtonConfiguration | None = None
-
-
-class InAppMessageContent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BackgroundColor: str | None = None
-    BodyConfig: InAppMessageBodyConfig | None = None
-    HeaderConfig: InAppMessageHeaderConfig | None = None
-    ImageUrl: str | None = None
-    PrimaryBtn: InAppMessageButton | None = None
-    SecondaryBtn: InAppMessageButton | None = None
-
-
-class CampaignEventFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Dimensions: EventDimensions | None = None
-    FilterType: str | None = None
-
-
-class CampaignInAppMessage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Content: list[InAppMessageContent] | None = None
-    CustomConfig: dict[str, Any] | str | None = None
-    Layout: str | None = None
-
-
-class CampaignMessageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ADMMessage: Message | None = None
-    APNSMessage: Message | None = None
-    BaiduMessage: Message | None = None
-    CustomMessage: CampaignCustomMessage | None = None
-    DefaultMessage: Message | None = None
-    EmailMessage: CampaignEmailMessage | None = None
-    GCMMessage: Message | None = None
-    InAppMessage: CampaignInAppMessage | None = None
-    SMSMessage: CampaignSmsMessage | None = None
-
-
-class CampaignSchedule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndTime: str | None = None
-    EventFilter: CampaignEventFilter | None = None
-    Frequency: str | None = None
-    IsLocalTime: bool | None = None
-    QuietTime: CampaignQuietTime | None = None
-    StartTime: str | None = None
-    TimeZone: str | None = None
-
-
-class WriteTreatmentResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomDeliveryConfiguration: CampaignCustomDeliveryConfiguration | None = None
-    MessageConfiguration: CampaignMessageConfiguration | None = None
-    Schedule: CampaignSchedule | None = None
-    SizePercent: int | None = None
-    TemplateConfiguration: CampaignTemplateConfiguration | None = None
-    TreatmentDescription: str | None = None
-    TreatmentName: str | None = None
-
-
-class CampaignProps(DeferredModel):
-    AdditionalTreatments: list[WriteTreatmentResource] | None = None
-    ApplicationId: str
-    CampaignHook: CampaignCampaignHook | None = None
-    CustomDeliveryConfiguration: CampaignCustomDeliveryConfiguration | None = None
-    Description: str | None = None
-    HoldoutPercent: int | None = None
-    IsPaused: bool | None = None
-    Limits: CampaignLimits | None = None
-    MessageConfiguration: CampaignMessageConfiguration | None = None
-    Name: str
-    Priority: int | None = None
-    Schedule: CampaignSchedule
-    SegmentId: str
-    SegmentVersion: int | None = None
-    Tags: dict[str, Any] | str | None = None
-    TemplateConfiguration: CampaignTemplateConfiguration | None = None
-    TreatmentDescription: str | None = None
-    TreatmentName: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -888,8 +691,10 @@ class Campaign(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CampaignProps
-    attributes_model: ClassVar[type[BaseModel]] = CampaignAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CampaignProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CampaignAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._email_channel_models import (
+        EmailChannelAttributes as EmailChannelAttributes,
+        EmailChannelProps as EmailChannelProps,
+    )
 
 __all__ = [
     "EmailChannel",
@@ -21,22 +28,20 @@ __all__ = [
     "EmailChannelProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _email_channel_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_email_channel_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EmailChannelAttributes",
+        "EmailChannelProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EmailChannelProps(DeferredModel):
-    ApplicationId: str
-    ConfigurationSet: str | None = None
-    Enabled: bool | None = None
-    FromAddress: str
-    Identity: str
-    OrchestrationSendingRoleArn: str | None = None
-    RoleArn: str | None = None
-
-
-class EmailChannelAttributes(DeferredModel):
-    Id: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -82,8 +87,10 @@ class EmailChannel(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EmailChannelProps
-    attributes_model: ClassVar[type[BaseModel]] = EmailChannelAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EmailChannelProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EmailChannelAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

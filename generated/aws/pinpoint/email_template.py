@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._email_template_models import (
+        EmailTemplateAttributes as EmailTemplateAttributes,
+        EmailTemplateProps as EmailTemplateProps,
+    )
 
 __all__ = [
     "EmailTemplate",
@@ -21,23 +28,20 @@ __all__ = [
     "EmailTemplateProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _email_template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_email_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EmailTemplateAttributes",
+        "EmailTemplateProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EmailTemplateProps(DeferredModel):
-    DefaultSubstitutions: str | None = None
-    HtmlPart: str | None = None
-    Subject: str
-    Tags: dict[str, Any] | str | None = None
-    TemplateDescription: str | None = None
-    TemplateName: str
-    TextPart: str | None = None
-
-
-class EmailTemplateAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -84,8 +88,10 @@ class EmailTemplate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EmailTemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = EmailTemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EmailTemplateProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EmailTemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

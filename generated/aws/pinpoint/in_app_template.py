@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._in_app_template_models import (
+        ButtonConfig as ButtonConfig,
+        DefaultButtonConfiguration as DefaultButtonConfiguration,
+        InAppMessageContent as InAppMessageContent,
+        InAppTemplateAttributes as InAppTemplateAttributes,
+        InAppTemplateBodyConfig as InAppTemplateBodyConfig,
+        InAppTemplateHeaderConfig as InAppTemplateHeaderConfig,
+        InAppTemplateProps as InAppTemplateProps,
+        OverrideButtonConfiguration as OverrideButtonConfiguration,
+    )
 
 __all__ = [
     "ButtonConfig",
@@ -33,86 +46,26 @@ __all__ = [
     "OverrideButtonConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _in_app_template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_in_app_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ButtonConfig",
+        "DefaultButtonConfiguration",
+        "InAppMessageContent",
+        "InAppTemplateAttributes",
+        "InAppTemplateBodyConfig",
+        "InAppTemplateHeaderConfig",
+        "InAppTemplateProps",
+        "OverrideButtonConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DefaultButtonConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BackgroundColor: str | None = None
-    BorderRadius: int | None = None
-    ButtonAction: Literal["LINK", "DEEP_LINK", "CLOSE"] | None = None
-    Link: str | None = None
-    Text: str | None = None
-    TextColor: str | None = None
-
-
-class InAppTemplateBodyConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alignment: Literal["LEFT", "CENTER", "RIGHT"] | None = None
-    Body: str | None = None
-    TextColor: str | None = None
-
-
-class InAppTemplateHeaderConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alignment: Literal["LEFT", "CENTER", "RIGHT"] | None = None
-    Header: str | None = None
-    TextColor: str | None = None
-
-
-class OverrideButtonConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ButtonAction: Literal["LINK", "DEEP_LINK", "CLOSE"] | None = None
-    Link: str | None = None
-
-
-class InAppTemplateAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class ButtonConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Android: OverrideButtonConfiguration | None = None
-    DefaultConfig: DefaultButtonConfiguration | None = None
-    IOS: OverrideButtonConfiguration | None = None
-    Web: OverrideButtonConfiguration | None = None
-
-
-class InAppMessageContent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BackgroundColor: str | None = None
-    BodyConfig: InAppTemplateBodyConfig | None = None
-    HeaderConfig: InAppTemplateHeaderConfig | None = None
-    ImageUrl: str | None = None
-    PrimaryBtn: ButtonConfig | None = None
-    SecondaryBtn: ButtonConfig | None = None
-
-
-class InAppTemplateProps(DeferredModel):
-    Content: list[InAppMessageContent] | None = None
-    CustomConfig: dict[str, Any] | None = None
-    Layout: (
-        Literal[
-            "BOTTOM_BANNER", "TOP_BANNER", "OVERLAYS", "MOBILE_FEED", "MIDDLE_BANNER", "CAROUSEL"
-        ]
-        | None
-    ) = None
-    Tags: dict[str, Any] | str | None = None
-    TemplateDescription: str | None = None
-    TemplateName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -307,8 +260,10 @@ class InAppTemplate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = InAppTemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = InAppTemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "InAppTemplateProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InAppTemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

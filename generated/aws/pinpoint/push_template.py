@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._push_template_models import (
+        APNSPushNotificationTemplate as APNSPushNotificationTemplate,
+        AndroidPushNotificationTemplate as AndroidPushNotificationTemplate,
+        DefaultPushNotificationTemplate as DefaultPushNotificationTemplate,
+        PushTemplateAttributes as PushTemplateAttributes,
+        PushTemplateProps as PushTemplateProps,
+    )
 
 __all__ = [
     "APNSPushNotificationTemplate",
@@ -27,62 +37,23 @@ __all__ = [
     "PushTemplateProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _push_template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_push_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "APNSPushNotificationTemplate",
+        "AndroidPushNotificationTemplate",
+        "DefaultPushNotificationTemplate",
+        "PushTemplateAttributes",
+        "PushTemplateProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class APNSPushNotificationTemplate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: str | None = None
-    Body: str | None = None
-    MediaUrl: str | None = None
-    Sound: str | None = None
-    Title: str | None = None
-    Url: str | None = None
-
-
-class AndroidPushNotificationTemplate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: str | None = None
-    Body: str | None = None
-    ImageIconUrl: str | None = None
-    ImageUrl: str | None = None
-    SmallImageIconUrl: str | None = None
-    Sound: str | None = None
-    Title: str | None = None
-    Url: str | None = None
-
-
-class DefaultPushNotificationTemplate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: str | None = None
-    Body: str | None = None
-    Sound: str | None = None
-    Title: str | None = None
-    Url: str | None = None
-
-
-class PushTemplateAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class PushTemplateProps(DeferredModel):
-    ADM: AndroidPushNotificationTemplate | None = None
-    APNS: APNSPushNotificationTemplate | None = None
-    Baidu: AndroidPushNotificationTemplate | None = None
-    Default: DefaultPushNotificationTemplate | None = None
-    DefaultSubstitutions: str | None = None
-    GCM: AndroidPushNotificationTemplate | None = None
-    Tags: dict[str, Any] | str | None = None
-    TemplateDescription: str | None = None
-    TemplateName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -209,8 +180,10 @@ class PushTemplate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PushTemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = PushTemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PushTemplateProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PushTemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,30 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._segment_models import (
+        GroupsObject as GroupsObject,
+        SegmentAttributes as SegmentAttributes,
+        SegmentBehavior as SegmentBehavior,
+        SegmentCoordinates as SegmentCoordinates,
+        SegmentDemographic as SegmentDemographic,
+        SegmentDimensions as SegmentDimensions,
+        SegmentGPSPoint as SegmentGPSPoint,
+        SegmentLocation as SegmentLocation,
+        SegmentProps as SegmentProps,
+        SegmentRecency as SegmentRecency,
+        SegmentSegmentGroups as SegmentSegmentGroups,
+        SegmentSourceSegments as SegmentSourceSegments,
+        SetDimension as SetDimension,
+    )
 
 __all__ = [
     "GroupsObject",
@@ -43,118 +61,31 @@ __all__ = [
     "SetDimensionDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _segment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_segment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "GroupsObject",
+        "SegmentAttributes",
+        "SegmentBehavior",
+        "SegmentCoordinates",
+        "SegmentDemographic",
+        "SegmentDimensions",
+        "SegmentGPSPoint",
+        "SegmentLocation",
+        "SegmentProps",
+        "SegmentRecency",
+        "SegmentSegmentGroups",
+        "SegmentSourceSegments",
+        "SetDimension",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SegmentCoordinates(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Latitude: float
-    Longitude: float
-
-
-class SegmentGPSPoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Coordinates: SegmentCoordinates
-    RangeInKilometers: float
-
-
-class SegmentRecency(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Duration: str
-    RecencyType: str
-
-
-class SegmentSourceSegments(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-    Version: int | None = None
-
-
-class SetDimension(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DimensionType: str | None = None
-    Values: list[str] | None = None
-
-
-class SegmentAttributes(DeferredModel):
-    Arn: str | None = None
-    SegmentId: str | None = None
-
-
-class SegmentBehavior(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Recency: SegmentRecency | None = None
-
-
-class SegmentDemographic(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppVersion: SetDimension | None = None
-    Channel: SetDimension | None = None
-    DeviceType: SetDimension | None = None
-    Make: SetDimension | None = None
-    Model: SetDimension | None = None
-    Platform: SetDimension | None = None
-
-
-class SegmentLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Country: SetDimension | None = None
-    GPSPoint: SegmentGPSPoint | None = None
-
-
-class SegmentDimensions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attributes: dict[str, Any] | str | None = None
-    Behavior: SegmentBehavior | None = None
-    Demographic: SegmentDemographic | None = None
-    Location: SegmentLocation | None = None
-    Metrics: dict[str, Any] | str | None = None
-    UserAttributes: dict[str, Any] | str | None = None
-
-
-class GroupsObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Dimensions: list[SegmentDimensions] | None = None
-    SourceSegments: list[SegmentSourceSegments] | None = None
-    SourceType: str | None = None
-    Type: str | None = None
-
-
-class SegmentSegmentGroups(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Groups: list[GroupsObject] | None = None
-    Include: str | None = None
-
-
-class SegmentProps(DeferredModel):
-    ApplicationId: str
-    Dimensions: SegmentDimensions | None = None
-    Name: str
-    SegmentGroups: SegmentSegmentGroups | None = None
-    Tags: dict[str, Any] | str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -410,8 +341,10 @@ class Segment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SegmentProps
-    attributes_model: ClassVar[type[BaseModel]] = SegmentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SegmentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SegmentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._configuration_set_models import (
+        ConfigurationSetAttributes as ConfigurationSetAttributes,
+        ConfigurationSetDeliveryOptions as ConfigurationSetDeliveryOptions,
+        ConfigurationSetProps as ConfigurationSetProps,
+        ConfigurationSetReputationOptions as ConfigurationSetReputationOptions,
+        ConfigurationSetSendingOptions as ConfigurationSetSendingOptions,
+        ConfigurationSetTags as ConfigurationSetTags,
+        ConfigurationSetTrackingOptions as ConfigurationSetTrackingOptions,
+    )
 
 __all__ = [
     "ConfigurationSet",
@@ -31,57 +43,25 @@ __all__ = [
     "ConfigurationSetTrackingOptionsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _configuration_set_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_configuration_set_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConfigurationSetAttributes",
+        "ConfigurationSetDeliveryOptions",
+        "ConfigurationSetProps",
+        "ConfigurationSetReputationOptions",
+        "ConfigurationSetSendingOptions",
+        "ConfigurationSetTags",
+        "ConfigurationSetTrackingOptions",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConfigurationSetDeliveryOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SendingPoolName: str | None = None
-
-
-class ConfigurationSetReputationOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReputationMetricsEnabled: bool | None = None
-
-
-class ConfigurationSetSendingOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SendingEnabled: bool | None = None
-
-
-class ConfigurationSetTags(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class ConfigurationSetTrackingOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomRedirectDomain: str | None = None
-
-
-class ConfigurationSetAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class ConfigurationSetProps(DeferredModel):
-    DeliveryOptions: ConfigurationSetDeliveryOptions | None = None
-    Name: str
-    ReputationOptions: ConfigurationSetReputationOptions | None = None
-    SendingOptions: ConfigurationSetSendingOptions | None = None
-    Tags: list[ConfigurationSetTags] | None = None
-    TrackingOptions: ConfigurationSetTrackingOptions | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -193,8 +173,12 @@ class ConfigurationSet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConfigurationSetProps
-    attributes_model: ClassVar[type[BaseModel]] = ConfigurationSetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigurationSetProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigurationSetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

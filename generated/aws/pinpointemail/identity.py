@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._identity_models import (
+        IdentityAttributes as IdentityAttributes,
+        IdentityMailFromAttributes as IdentityMailFromAttributes,
+        IdentityProps as IdentityProps,
+        IdentityTags as IdentityTags,
+    )
 
 __all__ = [
     "Identity",
@@ -25,42 +34,22 @@ __all__ = [
     "IdentityTagsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _identity_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_identity_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IdentityAttributes",
+        "IdentityMailFromAttributes",
+        "IdentityProps",
+        "IdentityTags",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IdentityMailFromAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BehaviorOnMxFailure: str | None = None
-    MailFromDomain: str | None = None
-
-
-class IdentityTags(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class IdentityAttributes(DeferredModel):
-    Id: str | None = None
-    IdentityDNSRecordName1: str | None = None
-    IdentityDNSRecordName2: str | None = None
-    IdentityDNSRecordName3: str | None = None
-    IdentityDNSRecordValue1: str | None = None
-    IdentityDNSRecordValue2: str | None = None
-    IdentityDNSRecordValue3: str | None = None
-
-
-class IdentityProps(DeferredModel):
-    DkimSigningEnabled: bool | None = None
-    FeedbackForwardingEnabled: bool | None = None
-    MailFromAttributes: IdentityMailFromAttributes | None = None
-    Name: str
-    Tags: list[IdentityTags] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -150,8 +139,10 @@ class Identity(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IdentityProps
-    attributes_model: ClassVar[type[BaseModel]] = IdentityAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IdentityProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IdentityAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

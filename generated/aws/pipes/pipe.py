@@ -6,14 +6,84 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._pipe_models import (
+        AwsVpcConfiguration as AwsVpcConfiguration,
+        BatchArrayProperties as BatchArrayProperties,
+        BatchContainerOverrides as BatchContainerOverrides,
+        BatchEnvironmentVariable as BatchEnvironmentVariable,
+        BatchJobDependency as BatchJobDependency,
+        BatchResourceRequirement as BatchResourceRequirement,
+        BatchRetryStrategy as BatchRetryStrategy,
+        CapacityProviderStrategyItem as CapacityProviderStrategyItem,
+        DimensionMapping as DimensionMapping,
+        EcsContainerOverride as EcsContainerOverride,
+        EcsEnvironmentFile as EcsEnvironmentFile,
+        EcsEnvironmentVariable as EcsEnvironmentVariable,
+        EcsEphemeralStorage as EcsEphemeralStorage,
+        EcsInferenceAcceleratorOverride as EcsInferenceAcceleratorOverride,
+        EcsResourceRequirement as EcsResourceRequirement,
+        EcsTaskOverride as EcsTaskOverride,
+        Filter as Filter,
+        MultiMeasureAttributeMapping as MultiMeasureAttributeMapping,
+        MultiMeasureMapping as MultiMeasureMapping,
+        PipeAttributes as PipeAttributes,
+        PipeCloudwatchLogsLogDestination as PipeCloudwatchLogsLogDestination,
+        PipeDeadLetterConfig as PipeDeadLetterConfig,
+        PipeEnrichmentHttpParameters as PipeEnrichmentHttpParameters,
+        PipeEnrichmentParameters as PipeEnrichmentParameters,
+        PipeFilterCriteria as PipeFilterCriteria,
+        PipeFirehoseLogDestination as PipeFirehoseLogDestination,
+        PipeLogConfiguration as PipeLogConfiguration,
+        PipeNetworkConfiguration as PipeNetworkConfiguration,
+        PipePlacementStrategy as PipePlacementStrategy,
+        PipeProps as PipeProps,
+        PipeS3LogDestination as PipeS3LogDestination,
+        PipeSourceActiveMQBrokerParameters as PipeSourceActiveMQBrokerParameters,
+        PipeSourceActiveMQBrokerParametersCredentials as PipeSourceActiveMQBrokerParametersCredentials,
+        PipeSourceDynamoDBStreamParameters as PipeSourceDynamoDBStreamParameters,
+        PipeSourceKinesisStreamParameters as PipeSourceKinesisStreamParameters,
+        PipeSourceManagedStreamingKafkaParameters as PipeSourceManagedStreamingKafkaParameters,
+        PipeSourceManagedStreamingKafkaParametersCredentialsOption1 as PipeSourceManagedStreamingKafkaParametersCredentialsOption1,
+        PipeSourceManagedStreamingKafkaParametersCredentialsOption2 as PipeSourceManagedStreamingKafkaParametersCredentialsOption2,
+        PipeSourceParameters as PipeSourceParameters,
+        PipeSourceRabbitMQBrokerParameters as PipeSourceRabbitMQBrokerParameters,
+        PipeSourceRabbitMQBrokerParametersCredentials as PipeSourceRabbitMQBrokerParametersCredentials,
+        PipeSourceSelfManagedKafkaParameters as PipeSourceSelfManagedKafkaParameters,
+        PipeSourceSelfManagedKafkaParametersCredentialsOption1 as PipeSourceSelfManagedKafkaParametersCredentialsOption1,
+        PipeSourceSelfManagedKafkaParametersCredentialsOption2 as PipeSourceSelfManagedKafkaParametersCredentialsOption2,
+        PipeSourceSelfManagedKafkaParametersCredentialsOption3 as PipeSourceSelfManagedKafkaParametersCredentialsOption3,
+        PipeSourceSelfManagedKafkaParametersCredentialsOption4 as PipeSourceSelfManagedKafkaParametersCredentialsOption4,
+        PipeSourceSqsQueueParameters as PipeSourceSqsQueueParameters,
+        PipeTargetBatchJobParameters as PipeTargetBatchJobParameters,
+        PipeTargetCloudWatchLogsParameters as PipeTargetCloudWatchLogsParameters,
+        PipeTargetEcsTaskParameters as PipeTargetEcsTaskParameters,
+        PipeTargetEventBridgeEventBusParameters as PipeTargetEventBridgeEventBusParameters,
+        PipeTargetHttpParameters as PipeTargetHttpParameters,
+        PipeTargetKinesisStreamParameters as PipeTargetKinesisStreamParameters,
+        PipeTargetLambdaFunctionParameters as PipeTargetLambdaFunctionParameters,
+        PipeTargetParameters as PipeTargetParameters,
+        PipeTargetRedshiftDataParameters as PipeTargetRedshiftDataParameters,
+        PipeTargetSageMakerPipelineParameters as PipeTargetSageMakerPipelineParameters,
+        PipeTargetSqsQueueParameters as PipeTargetSqsQueueParameters,
+        PipeTargetStateMachineParameters as PipeTargetStateMachineParameters,
+        PipeTargetTimestreamParameters as PipeTargetTimestreamParameters,
+        PlacementConstraint as PlacementConstraint,
+        SageMakerPipelineParameter as SageMakerPipelineParameter,
+        SelfManagedKafkaAccessConfigurationVpc as SelfManagedKafkaAccessConfigurationVpc,
+        SingleMeasureMapping as SingleMeasureMapping,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AwsVpcConfiguration",
@@ -147,646 +217,83 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class AwsVpcConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssignPublicIp: Literal["ENABLED", "DISABLED"] | None = None
-    SecurityGroups: list[str] | None = None
-    Subnets: list[str]
-
-
-class BatchArrayProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Size: int | None = None
-
-
-class BatchEnvironmentVariable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Value: str | None = None
-
-
-class BatchJobDependency(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    JobId: str | None = None
-    Type: Literal["N_TO_N", "SEQUENTIAL"] | None = None
-
-
-class BatchResourceRequirement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["GPU", "MEMORY", "VCPU"]
-    Value: str
-
-
-class BatchRetryStrategy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attempts: int | None = None
-
-
-class CapacityProviderStrategyItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Base: int | None = None
-    CapacityProvider: str
-    Weight: int | None = None
-
-
-class DimensionMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DimensionName: str
-    DimensionValue: str
-    DimensionValueType: Literal["VARCHAR"]
-
-
-class EcsEnvironmentFile(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["s3"]
-    Value: str
-
-
-class EcsEnvironmentVariable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Value: str | None = None
-
-
-class EcsEphemeralStorage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SizeInGiB: int
-
-
-class EcsInferenceAcceleratorOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeviceName: str | None = None
-    DeviceType: str | None = None
-
-
-class EcsResourceRequirement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["GPU", "InferenceAccelerator"]
-    Value: str
-
-
-class Filter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Pattern: str | None = None
-
-
-class MultiMeasureAttributeMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MeasureValue: str
-    MeasureValueType: Literal["DOUBLE", "BIGINT", "VARCHAR", "BOOLEAN", "TIMESTAMP"]
-    MultiMeasureAttributeName: str
-
-
-class MultiMeasureMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MultiMeasureAttributeMappings: list[MultiMeasureAttributeMapping]
-    MultiMeasureName: str
-
-
-class PipeCloudwatchLogsLogDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroupArn: str | None = None
-
-
-class PipeDeadLetterConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-
-
-class PipeEnrichmentHttpParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HeaderParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    PathParameterValues: list[str] | None = None
-    QueryStringParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class PipeEnrichmentParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HttpParameters: PipeEnrichmentHttpParameters | None = None
-    InputTemplate: str | None = None
-
-
-class PipeFilterCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Filters: list[Filter] | None = None
-
-
-class PipeFirehoseLogDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeliveryStreamArn: str | None = None
-
-
-class PipeNetworkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsvpcConfiguration: AwsVpcConfiguration | None = None
-
-
-class PipePlacementStrategy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Field: str | None = None
-    Type: Literal["random", "spread", "binpack"] | None = None
-
-
-class PipeS3LogDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str | None = None
-    BucketOwner: str | None = None
-    OutputFormat: Literal["json", "plain", "w3c"] | None = None
-    Prefix: str | None = None
-
-
-class PipeSourceActiveMQBrokerParametersCredentials(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BasicAuth: str
-
-
-class PipeSourceDynamoDBStreamParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BatchSize: int | None = None
-    DeadLetterConfig: PipeDeadLetterConfig | None = None
-    MaximumBatchingWindowInSeconds: int | None = None
-    MaximumRecordAgeInSeconds: int | None = None
-    MaximumRetryAttempts: int | None = None
-    OnPartialBatchItemFailure: Literal["AUTOMATIC_BISECT"] | None = None
-    ParallelizationFactor: int | None = None
-    StartingPosition: Literal["TRIM_HORIZON", "LATEST"]
-
-
-class PipeSourceKinesisStreamParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BatchSize: int | None = None
-    DeadLetterConfig: PipeDeadLetterConfig | None = None
-    MaximumBatchingWindowInSeconds: int | None = None
-    MaximumRecordAgeInSeconds: int | None = None
-    MaximumRetryAttempts: int | None = None
-    OnPartialBatchItemFailure: Literal["AUTOMATIC_BISECT"] | None = None
-    ParallelizationFactor: int | None = None
-    StartingPosition: Literal["TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"]
-    StartingPositionTimestamp: str | None = None
-
-
-class PipeSourceManagedStreamingKafkaParametersCredentialsOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SaslScram512Auth: str
-
-
-class PipeSourceManagedStreamingKafkaParametersCredentialsOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientCertificateTlsAuth: str
-
-
-class PipeSourceRabbitMQBrokerParametersCredentials(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BasicAuth: str
-
-
-class PipeSourceSelfManagedKafkaParametersCredentialsOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BasicAuth: str
-
-
-class PipeSourceSelfManagedKafkaParametersCredentialsOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SaslScram512Auth: str
-
-
-class PipeSourceSelfManagedKafkaParametersCredentialsOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SaslScram256Auth: str
-
-
-class PipeSourceSelfManagedKafkaParametersCredentialsOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientCertificateTlsAuth: str
-
-
-class PipeSourceSqsQueueParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BatchSize: int | None = None
-    MaximumBatchingWindowInSeconds: int | None = None
-
-
-class PipeTargetCloudWatchLogsParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogStreamName: str | None = None
-    Timestamp: str | None = None
-
-
-class PipeTargetEventBridgeEventBusParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DetailType: str | None = None
-    EndpointId: str | None = None
-    Resources: list[str] | None = None
-    Source: str | None = None
-    Time: str | None = None
-
-
-class PipeTargetHttpParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HeaderParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    PathParameterValues: list[str] | None = None
-    QueryStringParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class PipeTargetKinesisStreamParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PartitionKey: str
-
-
-class PipeTargetLambdaFunctionParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InvocationType: Literal["REQUEST_RESPONSE", "FIRE_AND_FORGET"] | None = None
-
-
-class PipeTargetRedshiftDataParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Database: str
-    DbUser: str | None = None
-    SecretManagerArn: str | None = None
-    Sqls: list[str]
-    StatementName: str | None = None
-    WithEvent: bool | None = None
-
-
-class PipeTargetSqsQueueParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MessageDeduplicationId: str | None = None
-    MessageGroupId: str | None = None
-
-
-class PipeTargetStateMachineParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InvocationType: Literal["REQUEST_RESPONSE", "FIRE_AND_FORGET"] | None = None
-
-
-class PlacementConstraint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Expression: str | None = None
-    Type: Literal["distinctInstance", "memberOf"] | None = None
-
-
-class SageMakerPipelineParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: str
-
-
-class SelfManagedKafkaAccessConfigurationVpc(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroup: list[str] | None = None
-    Subnets: list[str] | None = None
-
-
-class SingleMeasureMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MeasureName: str
-    MeasureValue: str
-    MeasureValueType: Literal["DOUBLE", "BIGINT", "VARCHAR", "BOOLEAN", "TIMESTAMP"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PipeAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    CurrentState: (
-        Literal[
-            "RUNNING",
-            "STOPPED",
-            "CREATING",
-            "UPDATING",
-            "DELETING",
-            "STARTING",
-            "STOPPING",
-            "CREATE_FAILED",
-            "UPDATE_FAILED",
-            "START_FAILED",
-            "STOP_FAILED",
-            "DELETE_FAILED",
-            "CREATE_ROLLBACK_FAILED",
-            "DELETE_ROLLBACK_FAILED",
-            "UPDATE_ROLLBACK_FAILED",
-        ]
-        | None
-    ) = None
-    LastModifiedTime: str | None = None
-    StateReason: str | None = None
-
-
-class BatchContainerOverrides(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Command: list[str] | None = None
-    Environment: list[BatchEnvironmentVariable] | None = None
-    InstanceType: str | None = None
-    ResourceRequirements: list[BatchResourceRequirement] | None = None
-
-
-class EcsContainerOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Command: list[str] | None = None
-    Cpu: int | None = None
-    Environment: list[EcsEnvironmentVariable] | None = None
-    EnvironmentFiles: list[EcsEnvironmentFile] | None = None
-    Memory: int | None = None
-    MemoryReservation: int | None = None
-    Name: str | None = None
-    ResourceRequirements: list[EcsResourceRequirement] | None = None
-
-
-class EcsTaskOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerOverrides: list[EcsContainerOverride] | None = None
-    Cpu: str | None = None
-    EphemeralStorage: EcsEphemeralStorage | None = None
-    ExecutionRoleArn: str | None = None
-    InferenceAcceleratorOverrides: list[EcsInferenceAcceleratorOverride] | None = None
-    Memory: str | None = None
-    TaskRoleArn: str | None = None
-
-
-class PipeLogConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudwatchLogsLogDestination: PipeCloudwatchLogsLogDestination | None = None
-    FirehoseLogDestination: PipeFirehoseLogDestination | None = None
-    IncludeExecutionData: list[Literal["ALL"]] | None = None
-    Level: Literal["OFF", "ERROR", "INFO", "TRACE"] | None = None
-    S3LogDestination: PipeS3LogDestination | None = None
-
-
-class PipeSourceActiveMQBrokerParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BatchSize: int | None = None
-    Credentials: PipeSourceActiveMQBrokerParametersCredentials
-    MaximumBatchingWindowInSeconds: int | None = None
-    QueueName: str
-
-
-class PipeSourceManagedStreamingKafkaParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BatchSize: int | None = None
-    ConsumerGroupID: str | None = None
-    Credentials: (
-        PipeSourceManagedStreamingKafkaParametersCredentialsOption1
-        | PipeSourceManagedStreamingKafkaParametersCredentialsOption2
-        | None
-    ) = None
-    MaximumBatchingWindowInSeconds: int | None = None
-    StartingPosition: Literal["TRIM_HORIZON", "LATEST"] | None = None
-    TopicName: str
-
-
-class PipeSourceRabbitMQBrokerParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BatchSize: int | None = None
-    Credentials: PipeSourceRabbitMQBrokerParametersCredentials
-    MaximumBatchingWindowInSeconds: int | None = None
-    QueueName: str
-    VirtualHost: str | None = None
-
-
-class PipeSourceSelfManagedKafkaParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalBootstrapServers: list[str] | None = None
-    BatchSize: int | None = None
-    ConsumerGroupID: str | None = None
-    Credentials: (
-        PipeSourceSelfManagedKafkaParametersCredentialsOption1
-        | PipeSourceSelfManagedKafkaParametersCredentialsOption2
-        | PipeSourceSelfManagedKafkaParametersCredentialsOption3
-        | PipeSourceSelfManagedKafkaParametersCredentialsOption4
-        | None
-    ) = None
-    MaximumBatchingWindowInSeconds: int | None = None
-    ServerRootCaCertificate: str | None = None
-    StartingPosition: Literal["TRIM_HORIZON", "LATEST"] | None = None
-    TopicName: str
-    Vpc: SelfManagedKafkaAccessConfigurationVpc | None = None
-
-
-class PipeTargetBatchJobParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ArrayProperties: BatchArrayProperties | None = None
-    ContainerOverrides: BatchContainerOverrides | None = None
-    DependsOn: list[BatchJobDependency] | None = None
-    JobDefinition: str
-    JobName: str
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RetryStrategy: BatchRetryStrategy | None = None
-
-
-class PipeTargetEcsTaskParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityProviderStrategy: list[CapacityProviderStrategyItem] | None = None
-    EnableECSManagedTags: bool | None = None
-    EnableExecuteCommand: bool | None = None
-    Group: str | None = None
-    LaunchType: Literal["EC2", "FARGATE", "EXTERNAL"] | None = None
-    NetworkConfiguration: PipeNetworkConfiguration | None = None
-    Overrides: EcsTaskOverride | None = None
-    PlacementConstraints: list[PlacementConstraint] | None = None
-    PlacementStrategy: list[PipePlacementStrategy] | None = None
-    PlatformVersion: str | None = None
-    PropagateTags: Literal["TASK_DEFINITION"] | None = None
-    ReferenceId: str | None = None
-    Tags: list[Tag] | None = None
-    TaskCount: int | None = None
-    TaskDefinitionArn: str
-
-
-class PipeTargetSageMakerPipelineParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PipelineParameterList: list[SageMakerPipelineParameter] | None = None
-
-
-class PipeTargetTimestreamParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DimensionMappings: list[DimensionMapping]
-    EpochTimeUnit: Literal["MILLISECONDS", "SECONDS", "MICROSECONDS", "NANOSECONDS"] | None = None
-    MultiMeasureMappings: list[MultiMeasureMapping] | None = None
-    SingleMeasureMappings: list[SingleMeasureMapping] | None = None
-    TimeFieldType: Literal["EPOCH", "TIMESTAMP_FORMAT"] | None = None
-    TimeValue: str
-    TimestampFormat: str | None = None
-    VersionValue: str
-
-
-class PipeSourceParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActiveMQBrokerParameters: PipeSourceActiveMQBrokerParameters | None = None
-    DynamoDBStreamParameters: PipeSourceDynamoDBStreamParameters | None = None
-    FilterCriteria: PipeFilterCriteria | None = None
-    KinesisStreamParameters: PipeSourceKinesisStreamParameters | None = None
-    ManagedStreamingKafkaParameters: PipeSourceManagedStreamingKafkaParameters | None = None
-    RabbitMQBrokerParameters: PipeSourceRabbitMQBrokerParameters | None = None
-    SelfManagedKafkaParameters: PipeSourceSelfManagedKafkaParameters | None = None
-    SqsQueueParameters: PipeSourceSqsQueueParameters | None = None
-
-
-class PipeTargetParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BatchJobParameters: PipeTargetBatchJobParameters | None = None
-    CloudWatchLogsParameters: PipeTargetCloudWatchLogsParameters | None = None
-    EcsTaskParameters: PipeTargetEcsTaskParameters | None = None
-    EventBridgeEventBusParameters: PipeTargetEventBridgeEventBusParameters | None = None
-    HttpParameters: PipeTargetHttpParameters | None = None
-    InputTemplate: str | None = None
-    KinesisStreamParameters: PipeTargetKinesisStreamParameters | None = None
-    LambdaFunctionParameters: PipeTargetLambdaFunctionParameters | None = None
-    RedshiftDataParameters: PipeTargetRedshiftDataParameters | None = None
-    SageMakerPipelineParameters: PipeTargetSageMakerPipelineParameters | None = None
-    SqsQueueParameters: PipeTargetSqsQueueParameters | None = None
-    StepFunctionStateMachineParameters: PipeTargetStateMachineParameters | None = None
-    TimestreamParameters: PipeTargetTimestreamParameters | None = None
-
-
-class PipeProps(DeferredModel):
-    Description: str | None = None
-    DesiredState: Literal["RUNNING", "STOPPED"] | None = None
-    Enrichment: str | None = None
-    EnrichmentParameters: PipeEnrichmentParameters | None = None
-    KmsKeyIdentifier: str | None = None
-    LogConfiguration: PipeLogConfiguration | None = None
-    Name: str | None = None
-    RoleArn: str
-    Source: str
-    SourceParameters: PipeSourceParameters | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Target: str
-    TargetParameters: PipeTargetParameters | None = None
-
+# The pydantic models live in _pipe_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_pipe_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AwsVpcConfiguration",
+        "BatchArrayProperties",
+        "BatchContainerOverrides",
+        "BatchEnvironmentVariable",
+        "BatchJobDependency",
+        "BatchResourceRequirement",
+        "BatchRetryStrategy",
+        "CapacityProviderStrategyItem",
+        "DimensionMapping",
+        "EcsContainerOverride",
+        "EcsEnvironmentFile",
+        "EcsEnvironmentVariable",
+        "EcsEphemeralStorage",
+        "EcsInferenceAcceleratorOverride",
+        "EcsResourceRequirement",
+        "EcsTaskOverride",
+        "Filter",
+        "MultiMeasureAttributeMapping",
+        "MultiMeasureMapping",
+        "PipeAttributes",
+        "PipeCloudwatchLogsLogDestination",
+        "PipeDeadLetterConfig",
+        "PipeEnrichmentHttpParameters",
+        "PipeEnrichmentParameters",
+        "PipeFilterCriteria",
+        "PipeFirehoseLogDestination",
+        "PipeLogConfiguration",
+        "PipeNetworkConfiguration",
+        "PipePlacementStrategy",
+        "PipeProps",
+        "PipeS3LogDestination",
+        "PipeSourceActiveMQBrokerParameters",
+        "PipeSourceActiveMQBrokerParametersCredentials",
+        "PipeSourceDynamoDBStreamParameters",
+        "PipeSourceKinesisStreamParameters",
+        "PipeSourceManagedStreamingKafkaParameters",
+        "PipeSourceManagedStreamingKafkaParametersCredentialsOption1",
+        "PipeSourceManagedStreamingKafkaParametersCredentialsOption2",
+        "PipeSourceParameters",
+        "PipeSourceRabbitMQBrokerParameters",
+        "PipeSourceRabbitMQBrokerParametersCredentials",
+        "PipeSourceSelfManagedKafkaParameters",
+        "PipeSourceSelfManagedKafkaParametersCredentialsOption1",
+        "PipeSourceSelfManagedKafkaParametersCredentialsOption2",
+        "PipeSourceSelfManagedKafkaParametersCredentialsOption3",
+        "PipeSourceSelfManagedKafkaParametersCredentialsOption4",
+        "PipeSourceSqsQueueParameters",
+        "PipeTargetBatchJobParameters",
+        "PipeTargetCloudWatchLogsParameters",
+        "PipeTargetEcsTaskParameters",
+        "PipeTargetEventBridgeEventBusParameters",
+        "PipeTargetHttpParameters",
+        "PipeTargetKinesisStreamParameters",
+        "PipeTargetLambdaFunctionParameters",
+        "PipeTargetParameters",
+        "PipeTargetRedshiftDataParameters",
+        "PipeTargetSageMakerPipelineParameters",
+        "PipeTargetSqsQueueParameters",
+        "PipeTargetStateMachineParameters",
+        "PipeTargetTimestreamParameters",
+        "PlacementConstraint",
+        "SageMakerPipelineParameter",
+        "SelfManagedKafkaAccessConfigurationVpc",
+        "SingleMeasureMapping",
+        "Tag",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -2563,8 +2070,8 @@ class Pipe(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PipeProps
-    attributes_model: ClassVar[type[BaseModel]] = PipeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PipeProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PipeAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._lexicon_models import (
+        LexiconAttributes as LexiconAttributes,
+        LexiconProps as LexiconProps,
+    )
 
 __all__ = [
     "Lexicon",
@@ -21,22 +28,20 @@ __all__ = [
     "LexiconProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _lexicon_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_lexicon_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LexiconAttributes",
+        "LexiconProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LexiconProps(DeferredModel):
-    Content: str
-    Name: str
-
-
-class LexiconAttributes(DeferredModel):
-    Alphabet: str | None = None
-    Arn: str | None = None
-    LanguageCode: str | None = None
-    LastModified: str | None = None
-    LexemesCount: int | None = None
-    Size: int | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -96,8 +101,10 @@ class Lexicon(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LexiconProps
-    attributes_model: ClassVar[type[BaseModel]] = LexiconAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LexiconProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LexiconAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._subscription_models import (
+        SubscriptionAttributes as SubscriptionAttributes,
+        SubscriptionProps as SubscriptionProps,
+    )
 
 __all__ = [
     "Subscription",
@@ -21,35 +28,20 @@ __all__ = [
     "SubscriptionProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _subscription_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_subscription_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SubscriptionAttributes",
+        "SubscriptionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SubscriptionProps(DeferredModel):
-    PlanFamily: Literal["CloudFront"]
-    PlanTier: str
-    ResourceArns: list[str]
-    UsageLevel: (
-        Literal[
-            "DEFAULT",
-            "CF_PREMIUM_L2",
-            "CF_PREMIUM_L3",
-            "CF_PREMIUM_L4",
-            "CF_PREMIUM_L5",
-            "CF_PREMIUM_L6",
-            "CF_PREMIUM_L7",
-        ]
-        | None
-    ) = None
-
-
-class SubscriptionAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    CurrentPlanTier: str | None = None
-    Status: Literal["ACTIVE", "SYNC_IN_PROGRESS", "FAILED", "PENDING_APPROVAL"] | None = None
-    StatusReason: str | None = None
-    UpdatedAt: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -129,8 +121,10 @@ class Subscription(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SubscriptionProps
-    attributes_model: ClassVar[type[BaseModel]] = SubscriptionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SubscriptionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SubscriptionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._application_models import (
+        ApplicationAttachmentsConfiguration as ApplicationAttachmentsConfiguration,
+        ApplicationAttributes as ApplicationAttributes,
+        ApplicationAutoSubscriptionConfiguration as ApplicationAutoSubscriptionConfiguration,
+        ApplicationEncryptionConfiguration as ApplicationEncryptionConfiguration,
+        ApplicationPersonalizationConfiguration as ApplicationPersonalizationConfiguration,
+        ApplicationProps as ApplicationProps,
+        ApplicationQAppsConfiguration as ApplicationQAppsConfiguration,
+        ApplicationQuickSightConfiguration as ApplicationQuickSightConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Application",
@@ -35,90 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _application_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_application_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApplicationAttachmentsConfiguration",
+        "ApplicationAttributes",
+        "ApplicationAutoSubscriptionConfiguration",
+        "ApplicationEncryptionConfiguration",
+        "ApplicationPersonalizationConfiguration",
+        "ApplicationProps",
+        "ApplicationQAppsConfiguration",
+        "ApplicationQuickSightConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ApplicationAttachmentsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttachmentsControlMode: Literal["ENABLED", "DISABLED"]
-
-
-class ApplicationAutoSubscriptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoSubscribe: Literal["ENABLED", "DISABLED"]
-    DefaultSubscriptionType: Literal["Q_LITE", "Q_BUSINESS"] | None = None
-
-
-class ApplicationEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str | None = None
-
-
-class ApplicationPersonalizationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PersonalizationControlMode: Literal["ENABLED", "DISABLED"]
-
-
-class ApplicationQAppsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    QAppsControlMode: Literal["ENABLED", "DISABLED"]
-
-
-class ApplicationQuickSightConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientNamespace: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ApplicationAttributes(DeferredModel):
-    ApplicationArn: str | None = None
-    ApplicationId: str | None = None
-    CreatedAt: str | None = None
-    IdentityCenterApplicationArn: str | None = None
-    Status: Literal["CREATING", "ACTIVE", "DELETING", "FAILED", "UPDATING"] | None = None
-    UpdatedAt: str | None = None
-
-
-class ApplicationProps(DeferredModel):
-    AttachmentsConfiguration: ApplicationAttachmentsConfiguration | None = None
-    AutoSubscriptionConfiguration: ApplicationAutoSubscriptionConfiguration | None = None
-    ClientIdsForOIDC: list[str] | None = None
-    Description: str | None = None
-    DisplayName: str
-    EncryptionConfiguration: ApplicationEncryptionConfiguration | None = None
-    IamIdentityProviderArn: str | None = None
-    IdentityCenterInstanceArn: str | None = None
-    IdentityType: (
-        Literal[
-            "AWS_IAM_IDP_SAML", "AWS_IAM_IDP_OIDC", "AWS_IAM_IDC", "AWS_QUICKSIGHT_IDP", "ANONYMOUS"
-        ]
-        | None
-    ) = None
-    PersonalizationConfiguration: ApplicationPersonalizationConfiguration | None = None
-    QAppsConfiguration: ApplicationQAppsConfiguration | None = None
-    QuickSightConfiguration: ApplicationQuickSightConfiguration | None = None
-    RoleArn: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -396,8 +347,10 @@ class Application(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApplicationProps
-    attributes_model: ClassVar[type[BaseModel]] = ApplicationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ApplicationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,31 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_accessor_models import (
+        ActionConfiguration as ActionConfiguration,
+        ActionFilterConfiguration as ActionFilterConfiguration,
+        AttributeFilter as AttributeFilter,
+        DataAccessorAttributes as DataAccessorAttributes,
+        DataAccessorAuthenticationDetail as DataAccessorAuthenticationDetail,
+        DataAccessorAuthenticationDetailAuthenticationConfiguration as DataAccessorAuthenticationDetailAuthenticationConfiguration,
+        DataAccessorIdcTrustedTokenIssuerConfiguration as DataAccessorIdcTrustedTokenIssuerConfiguration,
+        DataAccessorProps as DataAccessorProps,
+        DocumentAttribute as DocumentAttribute,
+        DocumentAttributeValueOption1 as DocumentAttributeValueOption1,
+        DocumentAttributeValueOption2 as DocumentAttributeValueOption2,
+        DocumentAttributeValueOption3 as DocumentAttributeValueOption3,
+        DocumentAttributeValueOption4 as DocumentAttributeValueOption4,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ActionConfiguration",
@@ -45,133 +64,32 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _data_accessor_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_accessor_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ActionConfiguration",
+        "ActionFilterConfiguration",
+        "AttributeFilter",
+        "DataAccessorAttributes",
+        "DataAccessorAuthenticationDetail",
+        "DataAccessorAuthenticationDetailAuthenticationConfiguration",
+        "DataAccessorIdcTrustedTokenIssuerConfiguration",
+        "DataAccessorProps",
+        "DocumentAttribute",
+        "DocumentAttributeValueOption1",
+        "DocumentAttributeValueOption2",
+        "DocumentAttributeValueOption3",
+        "DocumentAttributeValueOption4",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataAccessorIdcTrustedTokenIssuerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdcTrustedTokenIssuerArn: str
-
-
-class DocumentAttributeValueOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StringValue: str
-
-
-class DocumentAttributeValueOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StringListValue: list[str]
-
-
-class DocumentAttributeValueOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LongValue: float
-
-
-class DocumentAttributeValueOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DateValue: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DataAccessorAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DataAccessorArn: str | None = None
-    DataAccessorId: str | None = None
-    IdcApplicationArn: str | None = None
-    UpdatedAt: str | None = None
-
-
-class DataAccessorAuthenticationDetailAuthenticationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdcTrustedTokenIssuerConfiguration: DataAccessorIdcTrustedTokenIssuerConfiguration
-
-
-class DocumentAttribute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: (
-        DocumentAttributeValueOption1
-        | DocumentAttributeValueOption2
-        | DocumentAttributeValueOption3
-        | DocumentAttributeValueOption4
-    )
-
-
-class AttributeFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AndAllFilters: list[AttributeFilter] | None = None
-    ContainsAll: DocumentAttribute | None = None
-    ContainsAny: DocumentAttribute | None = None
-    EqualsTo: DocumentAttribute | None = None
-    GreaterThan: DocumentAttribute | None = None
-    GreaterThanOrEquals: DocumentAttribute | None = None
-    LessThan: DocumentAttribute | None = None
-    LessThanOrEquals: DocumentAttribute | None = None
-    NotFilter: AttributeFilter | None = None
-    OrAllFilters: list[AttributeFilter] | None = None
-
-
-class DataAccessorAuthenticationDetail(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthenticationConfiguration: (
-        DataAccessorAuthenticationDetailAuthenticationConfiguration | None
-    ) = None
-    AuthenticationType: Literal["AWS_IAM_IDC_TTI", "AWS_IAM_IDC_AUTH_CODE"]
-    ExternalIds: list[str] | None = None
-
-
-class ActionFilterConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DocumentAttributeFilter: AttributeFilter
-
-
-class ActionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: str
-    FilterConfiguration: ActionFilterConfiguration | None = None
-
-
-class DataAccessorProps(DeferredModel):
-    ActionConfigurations: list[ActionConfiguration]
-    ApplicationId: str
-    AuthenticationDetail: DataAccessorAuthenticationDetail | None = None
-    DisplayName: str
-    Principal: str
-    Tags: list[Tag] | None = None
-
-
-AttributeFilter.model_rebuild()
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -535,8 +453,10 @@ class DataAccessor(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataAccessorProps
-    attributes_model: ClassVar[type[BaseModel]] = DataAccessorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DataAccessorProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataAccessorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,38 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_source_models import (
+        DataSourceAttributes as DataSourceAttributes,
+        DataSourceAudioExtractionConfiguration as DataSourceAudioExtractionConfiguration,
+        DataSourceDocumentEnrichmentConfiguration as DataSourceDocumentEnrichmentConfiguration,
+        DataSourceImageExtractionConfiguration as DataSourceImageExtractionConfiguration,
+        DataSourceMediaExtractionConfiguration as DataSourceMediaExtractionConfiguration,
+        DataSourceProps as DataSourceProps,
+        DataSourceVideoExtractionConfiguration as DataSourceVideoExtractionConfiguration,
+        DataSourceVpcConfiguration as DataSourceVpcConfiguration,
+        DocumentAttributeCondition as DocumentAttributeCondition,
+        DocumentAttributeConditionValueOption1 as DocumentAttributeConditionValueOption1,
+        DocumentAttributeConditionValueOption2 as DocumentAttributeConditionValueOption2,
+        DocumentAttributeConditionValueOption3 as DocumentAttributeConditionValueOption3,
+        DocumentAttributeConditionValueOption4 as DocumentAttributeConditionValueOption4,
+        DocumentAttributeTarget as DocumentAttributeTarget,
+        DocumentAttributeTargetValueOption1 as DocumentAttributeTargetValueOption1,
+        DocumentAttributeTargetValueOption2 as DocumentAttributeTargetValueOption2,
+        DocumentAttributeTargetValueOption3 as DocumentAttributeTargetValueOption3,
+        DocumentAttributeTargetValueOption4 as DocumentAttributeTargetValueOption4,
+        HookConfiguration as HookConfiguration,
+        InlineDocumentEnrichmentConfiguration as InlineDocumentEnrichmentConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DataSource",
@@ -59,205 +85,39 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _data_source_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_source_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataSourceAttributes",
+        "DataSourceAudioExtractionConfiguration",
+        "DataSourceDocumentEnrichmentConfiguration",
+        "DataSourceImageExtractionConfiguration",
+        "DataSourceMediaExtractionConfiguration",
+        "DataSourceProps",
+        "DataSourceVideoExtractionConfiguration",
+        "DataSourceVpcConfiguration",
+        "DocumentAttributeCondition",
+        "DocumentAttributeConditionValueOption1",
+        "DocumentAttributeConditionValueOption2",
+        "DocumentAttributeConditionValueOption3",
+        "DocumentAttributeConditionValueOption4",
+        "DocumentAttributeTarget",
+        "DocumentAttributeTargetValueOption1",
+        "DocumentAttributeTargetValueOption2",
+        "DocumentAttributeTargetValueOption3",
+        "DocumentAttributeTargetValueOption4",
+        "HookConfiguration",
+        "InlineDocumentEnrichmentConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataSourceAudioExtractionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioExtractionStatus: Literal["ENABLED", "DISABLED"]
-
-
-class DataSourceImageExtractionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImageExtractionStatus: Literal["ENABLED", "DISABLED"]
-
-
-class DataSourceVideoExtractionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VideoExtractionStatus: Literal["ENABLED", "DISABLED"]
-
-
-class DataSourceVpcConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
-
-
-class DocumentAttributeConditionValueOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StringValue: str
-
-
-class DocumentAttributeConditionValueOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StringListValue: list[str]
-
-
-class DocumentAttributeConditionValueOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LongValue: float
-
-
-class DocumentAttributeConditionValueOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DateValue: str
-
-
-class DocumentAttributeTargetValueOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StringValue: str
-
-
-class DocumentAttributeTargetValueOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StringListValue: list[str]
-
-
-class DocumentAttributeTargetValueOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LongValue: float
-
-
-class DocumentAttributeTargetValueOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DateValue: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DataSourceAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DataSourceArn: str | None = None
-    DataSourceId: str | None = None
-    Status: (
-        Literal["PENDING_CREATION", "CREATING", "ACTIVE", "DELETING", "FAILED", "UPDATING"] | None
-    ) = None
-    Type: str | None = None
-    UpdatedAt: str | None = None
-
-
-class DataSourceMediaExtractionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioExtractionConfiguration: DataSourceAudioExtractionConfiguration | None = None
-    ImageExtractionConfiguration: DataSourceImageExtractionConfiguration | None = None
-    VideoExtractionConfiguration: DataSourceVideoExtractionConfiguration | None = None
-
-
-class DocumentAttributeCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Operator: Literal[
-        "GREATER_THAN",
-        "GREATER_THAN_OR_EQUALS",
-        "LESS_THAN",
-        "LESS_THAN_OR_EQUALS",
-        "EQUALS",
-        "NOT_EQUALS",
-        "CONTAINS",
-        "NOT_CONTAINS",
-        "EXISTS",
-        "NOT_EXISTS",
-        "BEGINS_WITH",
-    ]
-    Value: (
-        DocumentAttributeConditionValueOption1
-        | DocumentAttributeConditionValueOption2
-        | DocumentAttributeConditionValueOption3
-        | DocumentAttributeConditionValueOption4
-        | None
-    ) = None
-
-
-class DocumentAttributeTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeValueOperator: Literal["DELETE"] | None = None
-    Key: str
-    Value: (
-        DocumentAttributeTargetValueOption1
-        | DocumentAttributeTargetValueOption2
-        | DocumentAttributeTargetValueOption3
-        | DocumentAttributeTargetValueOption4
-        | None
-    ) = None
-
-
-class HookConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InvocationCondition: DocumentAttributeCondition | None = None
-    LambdaArn: str | None = None
-    RoleArn: str | None = None
-    S3BucketName: str | None = None
-
-
-class InlineDocumentEnrichmentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Condition: DocumentAttributeCondition | None = None
-    DocumentContentOperator: Literal["DELETE"] | None = None
-    Target: DocumentAttributeTarget | None = None
-
-
-class DataSourceDocumentEnrichmentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InlineConfigurations: list[InlineDocumentEnrichmentConfiguration] | None = None
-    PostExtractionHookConfiguration: HookConfiguration | None = None
-    PreExtractionHookConfiguration: HookConfiguration | None = None
-
-
-class DataSourceProps(DeferredModel):
-    ApplicationId: str
-    Configuration: dict[str, Any] | str
-    Description: str | None = None
-    DisplayName: str
-    DocumentEnrichmentConfiguration: DataSourceDocumentEnrichmentConfiguration | None = None
-    IndexId: str
-    MediaExtractionConfiguration: DataSourceMediaExtractionConfiguration | None = None
-    RoleArn: str | None = None
-    SyncSchedule: str | None = None
-    Tags: list[Tag] | None = None
-    VpcConfiguration: DataSourceVpcConfiguration | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -749,8 +609,10 @@ class DataSource(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataSourceProps
-    attributes_model: ClassVar[type[BaseModel]] = DataSourceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DataSourceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataSourceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._index_models import (
+        DocumentAttributeConfiguration as DocumentAttributeConfiguration,
+        IndexAttributes as IndexAttributes,
+        IndexCapacityConfiguration as IndexCapacityConfiguration,
+        IndexIndexStatistics as IndexIndexStatistics,
+        IndexProps as IndexProps,
+        IndexTextDocumentStatistics as IndexTextDocumentStatistics,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DocumentAttributeConfiguration",
@@ -31,66 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _index_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_index_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DocumentAttributeConfiguration",
+        "IndexAttributes",
+        "IndexCapacityConfiguration",
+        "IndexIndexStatistics",
+        "IndexProps",
+        "IndexTextDocumentStatistics",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DocumentAttributeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Search: Literal["ENABLED", "DISABLED"] | None = None
-    Type: Literal["STRING", "STRING_LIST", "NUMBER", "DATE"] | None = None
-
-
-class IndexCapacityConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Units: float | None = None
-
-
-class IndexTextDocumentStatistics(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IndexedTextBytes: float | None = None
-    IndexedTextDocumentCount: float | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class IndexProps(DeferredModel):
-    ApplicationId: str
-    CapacityConfiguration: IndexCapacityConfiguration | None = None
-    Description: str | None = None
-    DisplayName: str
-    DocumentAttributeConfigurations: list[DocumentAttributeConfiguration] | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["ENTERPRISE", "STARTER"] | None = None
-
-
-class IndexIndexStatistics(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TextDocumentStatistics: IndexTextDocumentStatistics | None = None
-
-
-class IndexAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    IndexArn: str | None = None
-    IndexId: str | None = None
-    IndexStatistics: IndexIndexStatistics | None = None
-    Status: Literal["CREATING", "ACTIVE", "DELETING", "FAILED", "UPDATING"] | None = None
-    UpdatedAt: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -282,8 +253,8 @@ class Index(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IndexProps
-    attributes_model: ClassVar[type[BaseModel]] = IndexAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IndexProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IndexAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

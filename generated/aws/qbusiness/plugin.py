@@ -8,12 +8,29 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._plugin_models import (
+        PluginAttributes as PluginAttributes,
+        PluginAuthConfigurationOption1 as PluginAuthConfigurationOption1,
+        PluginAuthConfigurationOption2 as PluginAuthConfigurationOption2,
+        PluginAuthConfigurationOption3 as PluginAuthConfigurationOption3,
+        PluginBasicAuthConfiguration as PluginBasicAuthConfiguration,
+        PluginCustomPluginConfiguration as PluginCustomPluginConfiguration,
+        PluginCustomPluginConfigurationApiSchemaOption1 as PluginCustomPluginConfigurationApiSchemaOption1,
+        PluginCustomPluginConfigurationApiSchemaOption2 as PluginCustomPluginConfigurationApiSchemaOption2,
+        PluginOAuth2ClientCredentialConfiguration as PluginOAuth2ClientCredentialConfiguration,
+        PluginProps as PluginProps,
+        PluginS3 as PluginS3,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Plugin",
@@ -41,141 +58,30 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _plugin_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_plugin_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PluginAttributes",
+        "PluginAuthConfigurationOption1",
+        "PluginAuthConfigurationOption2",
+        "PluginAuthConfigurationOption3",
+        "PluginBasicAuthConfiguration",
+        "PluginCustomPluginConfiguration",
+        "PluginCustomPluginConfigurationApiSchemaOption1",
+        "PluginCustomPluginConfigurationApiSchemaOption2",
+        "PluginOAuth2ClientCredentialConfiguration",
+        "PluginProps",
+        "PluginS3",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PluginAuthConfigurationOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NoAuthConfiguration: dict[str, Any] | str
-
-
-class PluginBasicAuthConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RoleArn: str
-    SecretArn: str
-
-
-class PluginCustomPluginConfigurationApiSchemaOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Payload: str
-
-
-class PluginOAuth2ClientCredentialConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationUrl: str | None = None
-    RoleArn: str
-    SecretArn: str
-    TokenUrl: str | None = None
-
-
-class PluginS3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    Key: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PluginAttributes(DeferredModel):
-    BuildStatus: (
-        Literal[
-            "READY",
-            "CREATE_IN_PROGRESS",
-            "CREATE_FAILED",
-            "UPDATE_IN_PROGRESS",
-            "UPDATE_FAILED",
-            "DELETE_IN_PROGRESS",
-            "DELETE_FAILED",
-        ]
-        | None
-    ) = None
-    CreatedAt: str | None = None
-    PluginArn: str | None = None
-    PluginId: str | None = None
-    UpdatedAt: str | None = None
-
-
-class PluginAuthConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BasicAuthConfiguration: PluginBasicAuthConfiguration
-
-
-class PluginAuthConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OAuth2ClientCredentialConfiguration: PluginOAuth2ClientCredentialConfiguration
-
-
-class PluginCustomPluginConfigurationApiSchemaOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3: PluginS3
-
-
-class PluginCustomPluginConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApiSchema: (
-        PluginCustomPluginConfigurationApiSchemaOption1
-        | PluginCustomPluginConfigurationApiSchemaOption2
-    )
-    ApiSchemaType: Literal["OPEN_API_V3"]
-    Description: str
-
-
-class PluginProps(DeferredModel):
-    ApplicationId: str | None = None
-    AuthConfiguration: (
-        PluginAuthConfigurationOption1
-        | PluginAuthConfigurationOption2
-        | PluginAuthConfigurationOption3
-    )
-    CustomPluginConfiguration: PluginCustomPluginConfiguration | None = None
-    DisplayName: str
-    ServerUrl: str | None = None
-    State: Literal["ENABLED", "DISABLED"] | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal[
-        "SERVICE_NOW",
-        "SALESFORCE",
-        "JIRA",
-        "ZENDESK",
-        "CUSTOM",
-        "QUICKSIGHT",
-        "SERVICENOW_NOW_PLATFORM",
-        "JIRA_CLOUD",
-        "SALESFORCE_CRM",
-        "ZENDESK_SUITE",
-        "ATLASSIAN_CONFLUENCE",
-        "GOOGLE_CALENDAR",
-        "MICROSOFT_TEAMS",
-        "MICROSOFT_EXCHANGE",
-        "PAGERDUTY_ADVANCE",
-        "SMARTSHEET",
-        "ASANA",
-    ]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -522,8 +428,10 @@ class Plugin(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PluginProps
-    attributes_model: ClassVar[type[BaseModel]] = PluginAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PluginProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PluginAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

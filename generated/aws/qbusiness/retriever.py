@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._retriever_models import (
+        RetrieverAttributes as RetrieverAttributes,
+        RetrieverConfigurationOption1 as RetrieverConfigurationOption1,
+        RetrieverConfigurationOption2 as RetrieverConfigurationOption2,
+        RetrieverKendraIndexConfiguration as RetrieverKendraIndexConfiguration,
+        RetrieverNativeIndexConfiguration as RetrieverNativeIndexConfiguration,
+        RetrieverProps as RetrieverProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Retriever",
@@ -31,61 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _retriever_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_retriever_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RetrieverAttributes",
+        "RetrieverConfigurationOption1",
+        "RetrieverConfigurationOption2",
+        "RetrieverKendraIndexConfiguration",
+        "RetrieverNativeIndexConfiguration",
+        "RetrieverProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RetrieverKendraIndexConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IndexId: str
-
-
-class RetrieverNativeIndexConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IndexId: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RetrieverAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    RetrieverArn: str | None = None
-    RetrieverId: str | None = None
-    Status: Literal["CREATING", "ACTIVE", "FAILED"] | None = None
-    UpdatedAt: str | None = None
-
-
-class RetrieverConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NativeIndexConfiguration: RetrieverNativeIndexConfiguration
-
-
-class RetrieverConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KendraIndexConfiguration: RetrieverKendraIndexConfiguration
-
-
-class RetrieverProps(DeferredModel):
-    ApplicationId: str
-    Configuration: RetrieverConfigurationOption1 | RetrieverConfigurationOption2
-    DisplayName: str
-    RoleArn: str | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["NATIVE_INDEX", "KENDRA_INDEX"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -278,8 +254,10 @@ class Retriever(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RetrieverProps
-    attributes_model: ClassVar[type[BaseModel]] = RetrieverAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RetrieverProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RetrieverAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

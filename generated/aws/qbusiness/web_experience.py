@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._web_experience_models import (
+        OpenIDConnectProviderConfiguration as OpenIDConnectProviderConfiguration,
+        SamlProviderConfiguration as SamlProviderConfiguration,
+        Tag as Tag,
+        WebExperienceAttributes as WebExperienceAttributes,
+        WebExperienceBrowserExtensionConfiguration as WebExperienceBrowserExtensionConfiguration,
+        WebExperienceCustomizationConfiguration as WebExperienceCustomizationConfiguration,
+        WebExperienceIdentityProviderConfigurationOption1 as WebExperienceIdentityProviderConfigurationOption1,
+        WebExperienceIdentityProviderConfigurationOption2 as WebExperienceIdentityProviderConfigurationOption2,
+        WebExperienceProps as WebExperienceProps,
+    )
 
 __all__ = [
     "OpenIDConnectProviderConfiguration",
@@ -35,89 +49,27 @@ __all__ = [
     "WebExperienceProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _web_experience_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_web_experience_models"
+_MODEL_NAMES = frozenset(
+    {
+        "OpenIDConnectProviderConfiguration",
+        "SamlProviderConfiguration",
+        "Tag",
+        "WebExperienceAttributes",
+        "WebExperienceBrowserExtensionConfiguration",
+        "WebExperienceCustomizationConfiguration",
+        "WebExperienceIdentityProviderConfigurationOption1",
+        "WebExperienceIdentityProviderConfigurationOption2",
+        "WebExperienceProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class OpenIDConnectProviderConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretsArn: str
-    SecretsRole: str
-
-
-class SamlProviderConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthenticationUrl: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class WebExperienceBrowserExtensionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnabledBrowserExtensions: list[Literal["FIREFOX", "CHROME"]]
-
-
-class WebExperienceCustomizationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomCSSUrl: str | None = None
-    FaviconUrl: str | None = None
-    FontUrl: str | None = None
-    LogoUrl: str | None = None
-
-
-class WebExperienceIdentityProviderConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SamlConfiguration: SamlProviderConfiguration
-
-
-class WebExperienceIdentityProviderConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OpenIDConnectConfiguration: OpenIDConnectProviderConfiguration
-
-
-class WebExperienceAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DefaultEndpoint: str | None = None
-    Status: Literal["CREATING", "ACTIVE", "DELETING", "FAILED", "PENDING_AUTH_CONFIG"] | None = None
-    UpdatedAt: str | None = None
-    WebExperienceArn: str | None = None
-    WebExperienceId: str | None = None
-
-
-class WebExperienceProps(DeferredModel):
-    ApplicationId: str
-    BrowserExtensionConfiguration: WebExperienceBrowserExtensionConfiguration | None = None
-    CustomizationConfiguration: WebExperienceCustomizationConfiguration | None = None
-    IdentityProviderConfiguration: (
-        WebExperienceIdentityProviderConfigurationOption1
-        | WebExperienceIdentityProviderConfigurationOption2
-        | None
-    ) = None
-    Origins: list[str] | None = None
-    RoleArn: str | None = None
-    SamplePromptsControlMode: Literal["ENABLED", "DISABLED"] | None = None
-    Subtitle: str | None = None
-    Tags: list[Tag] | None = None
-    Title: str | None = None
-    WelcomeMessage: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -413,8 +365,10 @@ class WebExperience(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WebExperienceProps
-    attributes_model: ClassVar[type[BaseModel]] = WebExperienceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "WebExperienceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WebExperienceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,38 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._action_connector_models import (
+        APIKeyConnectionMetadata as APIKeyConnectionMetadata,
+        ActionConnectorAttributes as ActionConnectorAttributes,
+        ActionConnectorAuthorizationCodeGrantDetails as ActionConnectorAuthorizationCodeGrantDetails,
+        ActionConnectorAuthorizationCodeGrantMetadata as ActionConnectorAuthorizationCodeGrantMetadata,
+        ActionConnectorAuthorizationCodeGrantMetadataAuthorizationCodeGrantCredentialsDetails as ActionConnectorAuthorizationCodeGrantMetadataAuthorizationCodeGrantCredentialsDetails,
+        ActionConnectorBasicAuthConnectionMetadata as ActionConnectorBasicAuthConnectionMetadata,
+        ActionConnectorClientCredentialsGrantDetails as ActionConnectorClientCredentialsGrantDetails,
+        ActionConnectorClientCredentialsGrantMetadata as ActionConnectorClientCredentialsGrantMetadata,
+        ActionConnectorClientCredentialsGrantMetadataClientCredentialsDetails as ActionConnectorClientCredentialsGrantMetadataClientCredentialsDetails,
+        ActionConnectorNoneConnectionMetadata as ActionConnectorNoneConnectionMetadata,
+        ActionConnectorProps as ActionConnectorProps,
+        AuthConfig as AuthConfig,
+        AuthConfigAuthenticationMetadataOption1 as AuthConfigAuthenticationMetadataOption1,
+        AuthConfigAuthenticationMetadataOption2 as AuthConfigAuthenticationMetadataOption2,
+        AuthConfigAuthenticationMetadataOption3 as AuthConfigAuthenticationMetadataOption3,
+        AuthConfigAuthenticationMetadataOption4 as AuthConfigAuthenticationMetadataOption4,
+        AuthConfigAuthenticationMetadataOption5 as AuthConfigAuthenticationMetadataOption5,
+        AuthConfigAuthenticationMetadataOption6 as AuthConfigAuthenticationMetadataOption6,
+        IAMConnectionMetadata as IAMConnectionMetadata,
+        ResourcePermission as ResourcePermission,
+        Tag as Tag,
+    )
 
 __all__ = [
     "APIKeyConnectionMetadata",
@@ -59,233 +85,39 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _action_connector_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_action_connector_models"
+_MODEL_NAMES = frozenset(
+    {
+        "APIKeyConnectionMetadata",
+        "ActionConnectorAttributes",
+        "ActionConnectorAuthorizationCodeGrantDetails",
+        "ActionConnectorAuthorizationCodeGrantMetadata",
+        "ActionConnectorAuthorizationCodeGrantMetadataAuthorizationCodeGrantCredentialsDetails",
+        "ActionConnectorBasicAuthConnectionMetadata",
+        "ActionConnectorClientCredentialsGrantDetails",
+        "ActionConnectorClientCredentialsGrantMetadata",
+        "ActionConnectorClientCredentialsGrantMetadataClientCredentialsDetails",
+        "ActionConnectorNoneConnectionMetadata",
+        "ActionConnectorProps",
+        "AuthConfig",
+        "AuthConfigAuthenticationMetadataOption1",
+        "AuthConfigAuthenticationMetadataOption2",
+        "AuthConfigAuthenticationMetadataOption3",
+        "AuthConfigAuthenticationMetadataOption4",
+        "AuthConfigAuthenticationMetadataOption5",
+        "AuthConfigAuthenticationMetadataOption6",
+        "IAMConnectionMetadata",
+        "ResourcePermission",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class APIKeyConnectionMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApiKey: str
-    BaseEndpoint: str
-    Email: str | None = None
-
-
-class ActionConnectorAuthorizationCodeGrantDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationEndpoint: str
-    ClientId: str
-    ClientSecret: str
-    TokenEndpoint: str
-
-
-class ActionConnectorAuthorizationCodeGrantMetadataAuthorizationCodeGrantCredentialsDetails(
-    DeferredModel
-):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationCodeGrantDetails: ActionConnectorAuthorizationCodeGrantDetails
-
-
-class ActionConnectorBasicAuthConnectionMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BaseEndpoint: str
-    Password: str
-    Username: str
-
-
-class ActionConnectorClientCredentialsGrantDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientId: str
-    ClientSecret: str
-    TokenEndpoint: str
-
-
-class ActionConnectorClientCredentialsGrantMetadataClientCredentialsDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientCredentialsGrantDetails: ActionConnectorClientCredentialsGrantDetails
-
-
-class ActionConnectorNoneConnectionMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BaseEndpoint: str
-
-
-class AuthConfigAuthenticationMetadataOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BasicAuthConnectionMetadata: ActionConnectorBasicAuthConnectionMetadata
-
-
-class AuthConfigAuthenticationMetadataOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApiKeyConnectionMetadata: APIKeyConnectionMetadata
-
-
-class AuthConfigAuthenticationMetadataOption5(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NoneConnectionMetadata: ActionConnectorNoneConnectionMetadata
-
-
-class IAMConnectionMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RoleArn: str
-
-
-class ResourcePermission(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[str]
-    Principal: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ActionConnectorAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    EnabledActions: list[str] | None = None
-    LastUpdatedTime: str | None = None
-    Status: (
-        Literal[
-            "CREATION_IN_PROGRESS",
-            "CREATION_SUCCESSFUL",
-            "CREATION_FAILED",
-            "UPDATE_IN_PROGRESS",
-            "UPDATE_SUCCESSFUL",
-            "UPDATE_FAILED",
-            "PENDING_UPDATE",
-            "DELETED",
-        ]
-        | None
-    ) = None
-
-
-class ActionConnectorAuthorizationCodeGrantMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationCodeGrantCredentialsDetails: (
-        ActionConnectorAuthorizationCodeGrantMetadataAuthorizationCodeGrantCredentialsDetails | None
-    ) = None
-    AuthorizationCodeGrantCredentialsSource: Literal["PLAIN_CREDENTIALS"] | None = None
-    BaseEndpoint: str
-    RedirectUrl: str
-
-
-class ActionConnectorClientCredentialsGrantMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BaseEndpoint: str
-    ClientCredentialsDetails: (
-        ActionConnectorClientCredentialsGrantMetadataClientCredentialsDetails | None
-    ) = None
-    ClientCredentialsSource: Literal["PLAIN_CREDENTIALS"] | None = None
-
-
-class AuthConfigAuthenticationMetadataOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationCodeGrantMetadata: ActionConnectorAuthorizationCodeGrantMetadata
-
-
-class AuthConfigAuthenticationMetadataOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientCredentialsGrantMetadata: ActionConnectorClientCredentialsGrantMetadata
-
-
-class AuthConfigAuthenticationMetadataOption6(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IamConnectionMetadata: IAMConnectionMetadata
-
-
-class AuthConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthenticationMetadata: (
-        AuthConfigAuthenticationMetadataOption1
-        | AuthConfigAuthenticationMetadataOption2
-        | AuthConfigAuthenticationMetadataOption3
-        | AuthConfigAuthenticationMetadataOption4
-        | AuthConfigAuthenticationMetadataOption5
-        | AuthConfigAuthenticationMetadataOption6
-    )
-    AuthenticationType: Literal[
-        "BASIC", "API_KEY", "OAUTH2_CLIENT_CREDENTIALS", "NONE", "IAM", "OAUTH2_AUTHORIZATION_CODE"
-    ]
-
-
-class ActionConnectorProps(DeferredModel):
-    ActionConnectorId: str
-    AuthenticationConfig: AuthConfig
-    AwsAccountId: str
-    Description: str | None = None
-    Name: str
-    Permissions: list[ResourcePermission] | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal[
-        "GENERIC_HTTP",
-        "SERVICENOW_NOW_PLATFORM",
-        "SALESFORCE_CRM",
-        "MICROSOFT_OUTLOOK",
-        "PAGERDUTY_ADVANCE",
-        "JIRA_CLOUD",
-        "ATLASSIAN_CONFLUENCE",
-        "AMAZON_S3",
-        "AMAZON_BEDROCK_AGENT_RUNTIME",
-        "AMAZON_BEDROCK_RUNTIME",
-        "AMAZON_BEDROCK_DATA_AUTOMATION_RUNTIME",
-        "AMAZON_TEXTRACT",
-        "AMAZON_COMPREHEND",
-        "AMAZON_COMPREHEND_MEDICAL",
-        "MICROSOFT_ONEDRIVE",
-        "MICROSOFT_SHAREPOINT",
-        "MICROSOFT_TEAMS",
-        "SAP_BUSINESSPARTNER",
-        "SAP_PRODUCTMASTERDATA",
-        "SAP_PHYSICALINVENTORY",
-        "SAP_BILLOFMATERIALS",
-        "SAP_MATERIALSTOCK",
-        "ZENDESK_SUITE",
-        "SMARTSHEET",
-        "SLACK",
-        "ASANA",
-        "BAMBOO_HR",
-    ]
-    VpcConnectionArn: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -861,8 +693,10 @@ class ActionConnector(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ActionConnectorProps
-    attributes_model: ClassVar[type[BaseModel]] = ActionConnectorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ActionConnectorProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ActionConnectorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._agent_models import (
+        AgentAttributes as AgentAttributes,
+        AgentCustomPromptInput as AgentCustomPromptInput,
+        AgentCustomPromptInterface as AgentCustomPromptInterface,
+        AgentProps as AgentProps,
+        AgentTag as AgentTag,
+        CustomPromptInputParameters as CustomPromptInputParameters,
+        CustomPromptProfile as CustomPromptProfile,
+    )
 
 __all__ = [
     "Agent",
@@ -31,84 +43,25 @@ __all__ = [
     "CustomPromptProfileDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _agent_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_agent_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AgentAttributes",
+        "AgentCustomPromptInput",
+        "AgentCustomPromptInterface",
+        "AgentProps",
+        "AgentTag",
+        "CustomPromptInputParameters",
+        "CustomPromptProfile",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AgentCustomPromptInterface(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomInstructions: str | None = None
-    Identity: str | None = None
-    ModelProfileId: str | None = None
-    OutputStyle: str | None = None
-    PromptSummary: str | None = None
-    QbsAwsAccountId: str | None = None
-    ResponseLength: str | None = None
-    SubscriptionId: str | None = None
-    Tone: str | None = None
-
-
-class AgentTag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CustomPromptInputParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomInstructions: str | None = None
-    Identity: str | None = None
-    OutputStyle: str | None = None
-    ResponseLength: str | None = None
-    Tone: str | None = None
-
-
-class CustomPromptProfile(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ModelProfileId: str
-    QbsAwsAccountId: str
-    SubscriptionId: str
-
-
-class AgentAttributes(DeferredModel):
-    AgentStatus: Literal["ACTIVE", "CREATING", "UPDATING", "FAILED"] | None = None
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Creator: str | None = None
-    CustomPromptInterface: AgentCustomPromptInterface | None = None
-    ErrorMessage: str | None = None
-    UpdatedAt: str | None = None
-
-
-class AgentCustomPromptInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExistingPrompt: CustomPromptProfile | None = None
-    NewPrompt: CustomPromptInputParameters | None = None
-
-
-class AgentProps(DeferredModel):
-    ActionConnectors: list[str] | None = None
-    AgentId: str
-    AgentLifecycle: Literal["PREVIEW", "PUBLISHED"] | None = None
-    AwsAccountId: str
-    CustomPromptInput: AgentCustomPromptInput | None = None
-    Description: str | None = None
-    IconId: str | None = None
-    Name: str
-    Spaces: list[str] | None = None
-    StarterPrompts: list[str] | None = None
-    Tags: list[AgentTag] | None = None
-    WelcomeMessage: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -335,8 +288,8 @@ class Agent(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AgentProps
-    attributes_model: ClassVar[type[BaseModel]] = AgentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AgentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AgentAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,598 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._analysis_models import (
+        AggregationSortConfiguration as AggregationSortConfiguration,
+        AnalysisAggregationFunction as AnalysisAggregationFunction,
+        AnalysisAnalysisDefaults as AnalysisAnalysisDefaults,
+        AnalysisAnchorDateConfiguration as AnalysisAnchorDateConfiguration,
+        AnalysisArcOptions as AnalysisArcOptions,
+        AnalysisAttributeAggregationFunction as AnalysisAttributeAggregationFunction,
+        AnalysisAttributes as AnalysisAttributes,
+        AnalysisAxisLabelOptions as AnalysisAxisLabelOptions,
+        AnalysisBarChartAggregatedFieldWells as AnalysisBarChartAggregatedFieldWells,
+        AnalysisBarChartVisual as AnalysisBarChartVisual,
+        AnalysisBorderSettings as AnalysisBorderSettings,
+        AnalysisBoxPlotAggregatedFieldWells as AnalysisBoxPlotAggregatedFieldWells,
+        AnalysisBoxPlotOptions as AnalysisBoxPlotOptions,
+        AnalysisBoxPlotVisual as AnalysisBoxPlotVisual,
+        AnalysisCalculatedMeasureField as AnalysisCalculatedMeasureField,
+        AnalysisCascadingControlConfiguration as AnalysisCascadingControlConfiguration,
+        AnalysisCategoricalDimensionField as AnalysisCategoricalDimensionField,
+        AnalysisCategoricalMeasureField as AnalysisCategoricalMeasureField,
+        AnalysisCategoryFilter as AnalysisCategoryFilter,
+        AnalysisCategoryInnerFilter as AnalysisCategoryInnerFilter,
+        AnalysisClusterMarker as AnalysisClusterMarker,
+        AnalysisClusterMarkerConfiguration as AnalysisClusterMarkerConfiguration,
+        AnalysisColorScale as AnalysisColorScale,
+        AnalysisColorsConfiguration as AnalysisColorsConfiguration,
+        AnalysisColumnSort as AnalysisColumnSort,
+        AnalysisColumnTooltipItem as AnalysisColumnTooltipItem,
+        AnalysisComboChartAggregatedFieldWells as AnalysisComboChartAggregatedFieldWells,
+        AnalysisComboChartVisual as AnalysisComboChartVisual,
+        AnalysisContextMenuOption as AnalysisContextMenuOption,
+        AnalysisCurrencyDisplayFormatConfiguration as AnalysisCurrencyDisplayFormatConfiguration,
+        AnalysisCustomContentVisual as AnalysisCustomContentVisual,
+        AnalysisCustomFilterConfiguration as AnalysisCustomFilterConfiguration,
+        AnalysisCustomFilterListConfiguration as AnalysisCustomFilterListConfiguration,
+        AnalysisCustomValuesConfiguration as AnalysisCustomValuesConfiguration,
+        AnalysisDataFieldBarSeriesItem as AnalysisDataFieldBarSeriesItem,
+        AnalysisDataFieldComboSeriesItem as AnalysisDataFieldComboSeriesItem,
+        AnalysisDataFieldSeriesItem as AnalysisDataFieldSeriesItem,
+        AnalysisDataLabelOptions as AnalysisDataLabelOptions,
+        AnalysisDataPathLabelType as AnalysisDataPathLabelType,
+        AnalysisDataPathType as AnalysisDataPathType,
+        AnalysisDateAxisOptions as AnalysisDateAxisOptions,
+        AnalysisDateDimensionField as AnalysisDateDimensionField,
+        AnalysisDateMeasureField as AnalysisDateMeasureField,
+        AnalysisDateTimeFormatConfiguration as AnalysisDateTimeFormatConfiguration,
+        AnalysisDateTimeHierarchy as AnalysisDateTimeHierarchy,
+        AnalysisDateTimeParameterDeclaration as AnalysisDateTimeParameterDeclaration,
+        AnalysisDecalSettings as AnalysisDecalSettings,
+        AnalysisDecalSettingsConfiguration as AnalysisDecalSettingsConfiguration,
+        AnalysisDecimalParameterDeclaration as AnalysisDecimalParameterDeclaration,
+        AnalysisDecimalPlacesConfiguration as AnalysisDecimalPlacesConfiguration,
+        AnalysisDefaultFilterControlConfiguration as AnalysisDefaultFilterControlConfiguration,
+        AnalysisDefaultNewSheetConfiguration as AnalysisDefaultNewSheetConfiguration,
+        AnalysisDefinition as AnalysisDefinition,
+        AnalysisDonutCenterOptions as AnalysisDonutCenterOptions,
+        AnalysisDonutOptions as AnalysisDonutOptions,
+        AnalysisEmptyVisual as AnalysisEmptyVisual,
+        AnalysisError as AnalysisError,
+        AnalysisExcludePeriodConfiguration as AnalysisExcludePeriodConfiguration,
+        AnalysisExplicitHierarchy as AnalysisExplicitHierarchy,
+        AnalysisFieldBarSeriesItem as AnalysisFieldBarSeriesItem,
+        AnalysisFieldBasedTooltip as AnalysisFieldBasedTooltip,
+        AnalysisFieldComboSeriesItem as AnalysisFieldComboSeriesItem,
+        AnalysisFieldLabelType as AnalysisFieldLabelType,
+        AnalysisFieldSeriesItem as AnalysisFieldSeriesItem,
+        AnalysisFieldSort as AnalysisFieldSort,
+        AnalysisFieldSortOptions as AnalysisFieldSortOptions,
+        AnalysisFieldTooltipItem as AnalysisFieldTooltipItem,
+        AnalysisFilledMapAggregatedFieldWells as AnalysisFilledMapAggregatedFieldWells,
+        AnalysisFilledMapVisual as AnalysisFilledMapVisual,
+        AnalysisFilterListConfiguration as AnalysisFilterListConfiguration,
+        AnalysisFontConfiguration as AnalysisFontConfiguration,
+        AnalysisFontSize as AnalysisFontSize,
+        AnalysisFontWeight as AnalysisFontWeight,
+        AnalysisFormatConfiguration as AnalysisFormatConfiguration,
+        AnalysisFunnelChartAggregatedFieldWells as AnalysisFunnelChartAggregatedFieldWells,
+        AnalysisFunnelChartVisual as AnalysisFunnelChartVisual,
+        AnalysisGaugeChartOptions as AnalysisGaugeChartOptions,
+        AnalysisGaugeChartVisual as AnalysisGaugeChartVisual,
+        AnalysisGeospatialMapAggregatedFieldWells as AnalysisGeospatialMapAggregatedFieldWells,
+        AnalysisGeospatialMapVisual as AnalysisGeospatialMapVisual,
+        AnalysisHeatMapAggregatedFieldWells as AnalysisHeatMapAggregatedFieldWells,
+        AnalysisHeatMapVisual as AnalysisHeatMapVisual,
+        AnalysisHistogramAggregatedFieldWells as AnalysisHistogramAggregatedFieldWells,
+        AnalysisHistogramVisual as AnalysisHistogramVisual,
+        AnalysisImageMenuOption as AnalysisImageMenuOption,
+        AnalysisImageStaticFile as AnalysisImageStaticFile,
+        AnalysisInnerFilter as AnalysisInnerFilter,
+        AnalysisInsightConfiguration as AnalysisInsightConfiguration,
+        AnalysisInsightVisual as AnalysisInsightVisual,
+        AnalysisIntegerParameterDeclaration as AnalysisIntegerParameterDeclaration,
+        AnalysisItemsLimitConfiguration as AnalysisItemsLimitConfiguration,
+        AnalysisKPIOptions as AnalysisKPIOptions,
+        AnalysisKPIVisual as AnalysisKPIVisual,
+        AnalysisLabelOptions as AnalysisLabelOptions,
+        AnalysisLayerMapVisual as AnalysisLayerMapVisual,
+        AnalysisLayout as AnalysisLayout,
+        AnalysisLineChartAggregatedFieldWells as AnalysisLineChartAggregatedFieldWells,
+        AnalysisLineChartVisual as AnalysisLineChartVisual,
+        AnalysisLoadingAnimation as AnalysisLoadingAnimation,
+        AnalysisLocalNavigationConfiguration as AnalysisLocalNavigationConfiguration,
+        AnalysisMaximumLabelType as AnalysisMaximumLabelType,
+        AnalysisMinimumLabelType as AnalysisMinimumLabelType,
+        AnalysisNegativeValueConfiguration as AnalysisNegativeValueConfiguration,
+        AnalysisNestedFilter as AnalysisNestedFilter,
+        AnalysisNullValueFormatConfiguration as AnalysisNullValueFormatConfiguration,
+        AnalysisNumberDisplayFormatConfiguration as AnalysisNumberDisplayFormatConfiguration,
+        AnalysisNumberFormatConfiguration as AnalysisNumberFormatConfiguration,
+        AnalysisNumericAxisOptions as AnalysisNumericAxisOptions,
+        AnalysisNumericEqualityFilter as AnalysisNumericEqualityFilter,
+        AnalysisNumericFormatConfiguration as AnalysisNumericFormatConfiguration,
+        AnalysisNumericRangeFilter as AnalysisNumericRangeFilter,
+        AnalysisNumericalAggregationFunction as AnalysisNumericalAggregationFunction,
+        AnalysisNumericalDimensionField as AnalysisNumericalDimensionField,
+        AnalysisNumericalMeasureField as AnalysisNumericalMeasureField,
+        AnalysisPaginationConfiguration as AnalysisPaginationConfiguration,
+        AnalysisPanelConfiguration as AnalysisPanelConfiguration,
+        AnalysisParameters as AnalysisParameters,
+        AnalysisPercentageDisplayFormatConfiguration as AnalysisPercentageDisplayFormatConfiguration,
+        AnalysisPercentileAggregation as AnalysisPercentileAggregation,
+        AnalysisPieChartAggregatedFieldWells as AnalysisPieChartAggregatedFieldWells,
+        AnalysisPieChartVisual as AnalysisPieChartVisual,
+        AnalysisPivotTableAggregatedFieldWells as AnalysisPivotTableAggregatedFieldWells,
+        AnalysisPivotTableVisual as AnalysisPivotTableVisual,
+        AnalysisPluginVisual as AnalysisPluginVisual,
+        AnalysisPluginVisualTableQuerySort as AnalysisPluginVisualTableQuerySort,
+        AnalysisPredefinedHierarchy as AnalysisPredefinedHierarchy,
+        AnalysisProps as AnalysisProps,
+        AnalysisQueryExecutionOptions as AnalysisQueryExecutionOptions,
+        AnalysisRadarChartAggregatedFieldWells as AnalysisRadarChartAggregatedFieldWells,
+        AnalysisRadarChartVisual as AnalysisRadarChartVisual,
+        AnalysisRangeEndsLabelType as AnalysisRangeEndsLabelType,
+        AnalysisRelativeDatesFilter as AnalysisRelativeDatesFilter,
+        AnalysisRowAlternateColorOptions as AnalysisRowAlternateColorOptions,
+        AnalysisSameSheetTargetVisualConfiguration as AnalysisSameSheetTargetVisualConfiguration,
+        AnalysisSankeyDiagramAggregatedFieldWells as AnalysisSankeyDiagramAggregatedFieldWells,
+        AnalysisSankeyDiagramVisual as AnalysisSankeyDiagramVisual,
+        AnalysisScatterPlotCategoricallyAggregatedFieldWells as AnalysisScatterPlotCategoricallyAggregatedFieldWells,
+        AnalysisScatterPlotUnaggregatedFieldWells as AnalysisScatterPlotUnaggregatedFieldWells,
+        AnalysisScatterPlotVisual as AnalysisScatterPlotVisual,
+        AnalysisSheetImageStaticFileSource as AnalysisSheetImageStaticFileSource,
+        AnalysisSimpleClusterMarker as AnalysisSimpleClusterMarker,
+        AnalysisSingleAxisOptions as AnalysisSingleAxisOptions,
+        AnalysisSingleAxisOptionsYAxisOptions as AnalysisSingleAxisOptionsYAxisOptions,
+        AnalysisSmallMultiplesOptions as AnalysisSmallMultiplesOptions,
+        AnalysisSourceEntity as AnalysisSourceEntity,
+        AnalysisSourceTemplate as AnalysisSourceTemplate,
+        AnalysisSpatialStaticFile as AnalysisSpatialStaticFile,
+        AnalysisStringFormatConfiguration as AnalysisStringFormatConfiguration,
+        AnalysisStringParameterDeclaration as AnalysisStringParameterDeclaration,
+        AnalysisTableAggregatedFieldWells as AnalysisTableAggregatedFieldWells,
+        AnalysisTableOptions as AnalysisTableOptions,
+        AnalysisTableUnaggregatedFieldWells as AnalysisTableUnaggregatedFieldWells,
+        AnalysisTableVisual as AnalysisTableVisual,
+        AnalysisTimeEqualityFilter as AnalysisTimeEqualityFilter,
+        AnalysisTimeRangeFilter as AnalysisTimeRangeFilter,
+        AnalysisTooltipOptions as AnalysisTooltipOptions,
+        AnalysisTopBottomFilter as AnalysisTopBottomFilter,
+        AnalysisTotalAggregationFunction as AnalysisTotalAggregationFunction,
+        AnalysisTotalOptions as AnalysisTotalOptions,
+        AnalysisTreeMapAggregatedFieldWells as AnalysisTreeMapAggregatedFieldWells,
+        AnalysisTreeMapVisual as AnalysisTreeMapVisual,
+        AnalysisValidationStrategy as AnalysisValidationStrategy,
+        AnalysisVisualMenuOption as AnalysisVisualMenuOption,
+        AnalysisVisualPalette as AnalysisVisualPalette,
+        AnalysisWaterfallChartAggregatedFieldWells as AnalysisWaterfallChartAggregatedFieldWells,
+        AnalysisWaterfallChartOptions as AnalysisWaterfallChartOptions,
+        AnalysisWaterfallVisual as AnalysisWaterfallVisual,
+        AnalysisWhatIfPointScenario as AnalysisWhatIfPointScenario,
+        AnalysisWhatIfRangeScenario as AnalysisWhatIfRangeScenario,
+        AnalysisWordCloudAggregatedFieldWells as AnalysisWordCloudAggregatedFieldWells,
+        AnalysisWordCloudOptions as AnalysisWordCloudOptions,
+        AnalysisWordCloudVisual as AnalysisWordCloudVisual,
+        AnalysisYAxisOptions as AnalysisYAxisOptions,
+        ArcAxisConfiguration as ArcAxisConfiguration,
+        ArcAxisDisplayRange as ArcAxisDisplayRange,
+        ArcConfiguration as ArcConfiguration,
+        AssetOptions as AssetOptions,
+        AxisDataOptions as AxisDataOptions,
+        AxisDisplayMinMaxRange as AxisDisplayMinMaxRange,
+        AxisDisplayOptions as AxisDisplayOptions,
+        AxisDisplayRange as AxisDisplayRange,
+        AxisLabelReferenceOptions as AxisLabelReferenceOptions,
+        AxisLinearScale as AxisLinearScale,
+        AxisLogarithmicScale as AxisLogarithmicScale,
+        AxisScale as AxisScale,
+        AxisTickLabelOptions as AxisTickLabelOptions,
+        BarChartConfiguration as BarChartConfiguration,
+        BarChartDefaultSeriesSettings as BarChartDefaultSeriesSettings,
+        BarChartFieldWells as BarChartFieldWells,
+        BarChartSeriesSettings as BarChartSeriesSettings,
+        BarChartSortConfiguration as BarChartSortConfiguration,
+        BarSeriesItem as BarSeriesItem,
+        BinCountOptions as BinCountOptions,
+        BinWidthOptions as BinWidthOptions,
+        BodySectionConfiguration as BodySectionConfiguration,
+        BodySectionContent as BodySectionContent,
+        BodySectionDynamicCategoryDimensionConfiguration as BodySectionDynamicCategoryDimensionConfiguration,
+        BodySectionDynamicNumericDimensionConfiguration as BodySectionDynamicNumericDimensionConfiguration,
+        BodySectionRepeatConfiguration as BodySectionRepeatConfiguration,
+        BodySectionRepeatDimensionConfiguration as BodySectionRepeatDimensionConfiguration,
+        BodySectionRepeatPageBreakConfiguration as BodySectionRepeatPageBreakConfiguration,
+        BoxPlotChartConfiguration as BoxPlotChartConfiguration,
+        BoxPlotFieldWells as BoxPlotFieldWells,
+        BoxPlotSortConfiguration as BoxPlotSortConfiguration,
+        BoxPlotStyleOptions as BoxPlotStyleOptions,
+        CalculatedField as CalculatedField,
+        CascadingControlSource as CascadingControlSource,
+        CategoryDrillDownFilter as CategoryDrillDownFilter,
+        CategoryFilterConfiguration as CategoryFilterConfiguration,
+        ChartAxisLabelOptions as ChartAxisLabelOptions,
+        ColumnConfiguration as ColumnConfiguration,
+        ColumnHierarchy as ColumnHierarchy,
+        ColumnIdentifier as ColumnIdentifier,
+        ComboChartConfiguration as ComboChartConfiguration,
+        ComboChartDefaultSeriesSettings as ComboChartDefaultSeriesSettings,
+        ComboChartFieldWells as ComboChartFieldWells,
+        ComboChartSeriesSettings as ComboChartSeriesSettings,
+        ComboChartSortConfiguration as ComboChartSortConfiguration,
+        ComboSeriesItem as ComboSeriesItem,
+        ComparisonConfiguration as ComparisonConfiguration,
+        ComparisonFormatConfiguration as ComparisonFormatConfiguration,
+        Computation as Computation,
+        ConditionalFormattingColor as ConditionalFormattingColor,
+        ConditionalFormattingCustomIconCondition as ConditionalFormattingCustomIconCondition,
+        ConditionalFormattingCustomIconOptions as ConditionalFormattingCustomIconOptions,
+        ConditionalFormattingGradientColor as ConditionalFormattingGradientColor,
+        ConditionalFormattingIcon as ConditionalFormattingIcon,
+        ConditionalFormattingIconDisplayConfiguration as ConditionalFormattingIconDisplayConfiguration,
+        ConditionalFormattingIconSet as ConditionalFormattingIconSet,
+        ConditionalFormattingSolidColor as ConditionalFormattingSolidColor,
+        ContributionAnalysisDefault as ContributionAnalysisDefault,
+        CustomActionFilterOperation as CustomActionFilterOperation,
+        CustomActionNavigationOperation as CustomActionNavigationOperation,
+        CustomActionSetParametersOperation as CustomActionSetParametersOperation,
+        CustomActionURLOperation as CustomActionURLOperation,
+        CustomColor as CustomColor,
+        CustomContentConfiguration as CustomContentConfiguration,
+        CustomNarrativeOptions as CustomNarrativeOptions,
+        CustomParameterValues as CustomParameterValues,
+        DataBarsOptions as DataBarsOptions,
+        DataColor as DataColor,
+        DataLabelType as DataLabelType,
+        DataPathColor as DataPathColor,
+        DataPathSort as DataPathSort,
+        DataPathValue as DataPathValue,
+        DataSetIdentifierDeclaration as DataSetIdentifierDeclaration,
+        DataSetReference as DataSetReference,
+        DateTimeDefaultValues as DateTimeDefaultValues,
+        DateTimeParameter as DateTimeParameter,
+        DateTimePickerControlDisplayOptions as DateTimePickerControlDisplayOptions,
+        DateTimeValueWhenUnsetConfiguration as DateTimeValueWhenUnsetConfiguration,
+        DecimalDefaultValues as DecimalDefaultValues,
+        DecimalParameter as DecimalParameter,
+        DecimalValueWhenUnsetConfiguration as DecimalValueWhenUnsetConfiguration,
+        DefaultDateTimePickerControlOptions as DefaultDateTimePickerControlOptions,
+        DefaultFilterControlOptions as DefaultFilterControlOptions,
+        DefaultFilterDropDownControlOptions as DefaultFilterDropDownControlOptions,
+        DefaultFilterListControlOptions as DefaultFilterListControlOptions,
+        DefaultFreeFormLayoutConfiguration as DefaultFreeFormLayoutConfiguration,
+        DefaultGridLayoutConfiguration as DefaultGridLayoutConfiguration,
+        DefaultInteractiveLayoutConfiguration as DefaultInteractiveLayoutConfiguration,
+        DefaultPaginatedLayoutConfiguration as DefaultPaginatedLayoutConfiguration,
+        DefaultRelativeDateTimeControlOptions as DefaultRelativeDateTimeControlOptions,
+        DefaultSectionBasedLayoutConfiguration as DefaultSectionBasedLayoutConfiguration,
+        DefaultSliderControlOptions as DefaultSliderControlOptions,
+        DefaultTextAreaControlOptions as DefaultTextAreaControlOptions,
+        DefaultTextFieldControlOptions as DefaultTextFieldControlOptions,
+        DestinationParameterValueConfiguration as DestinationParameterValueConfiguration,
+        DimensionField as DimensionField,
+        DrillDownFilter as DrillDownFilter,
+        DropDownControlDisplayOptions as DropDownControlDisplayOptions,
+        DynamicDefaultValue as DynamicDefaultValue,
+        Entity as Entity,
+        FilledMapConditionalFormatting as FilledMapConditionalFormatting,
+        FilledMapConditionalFormattingOption as FilledMapConditionalFormattingOption,
+        FilledMapConfiguration as FilledMapConfiguration,
+        FilledMapFieldWells as FilledMapFieldWells,
+        FilledMapShapeConditionalFormatting as FilledMapShapeConditionalFormatting,
+        FilledMapSortConfiguration as FilledMapSortConfiguration,
+        Filter as Filter,
+        FilterControl as FilterControl,
+        FilterCrossSheetControl as FilterCrossSheetControl,
+        FilterDateTimePickerControl as FilterDateTimePickerControl,
+        FilterDropDownControl as FilterDropDownControl,
+        FilterGroup as FilterGroup,
+        FilterListControl as FilterListControl,
+        FilterOperationSelectedFieldsConfiguration as FilterOperationSelectedFieldsConfiguration,
+        FilterOperationTargetVisualsConfiguration as FilterOperationTargetVisualsConfiguration,
+        FilterRelativeDateTimeControl as FilterRelativeDateTimeControl,
+        FilterScopeConfiguration as FilterScopeConfiguration,
+        FilterSelectableValues as FilterSelectableValues,
+        FilterSliderControl as FilterSliderControl,
+        FilterTextAreaControl as FilterTextAreaControl,
+        FilterTextFieldControl as FilterTextFieldControl,
+        ForecastComputation as ForecastComputation,
+        ForecastConfiguration as ForecastConfiguration,
+        ForecastScenario as ForecastScenario,
+        FreeFormLayoutCanvasSizeOptions as FreeFormLayoutCanvasSizeOptions,
+        FreeFormLayoutConfiguration as FreeFormLayoutConfiguration,
+        FreeFormLayoutElement as FreeFormLayoutElement,
+        FreeFormLayoutElementBackgroundStyle as FreeFormLayoutElementBackgroundStyle,
+        FreeFormLayoutElementBorderStyle as FreeFormLayoutElementBorderStyle,
+        FreeFormLayoutScreenCanvasSizeOptions as FreeFormLayoutScreenCanvasSizeOptions,
+        FreeFormSectionLayoutConfiguration as FreeFormSectionLayoutConfiguration,
+        FunnelChartConfiguration as FunnelChartConfiguration,
+        FunnelChartDataLabelOptions as FunnelChartDataLabelOptions,
+        FunnelChartFieldWells as FunnelChartFieldWells,
+        FunnelChartSortConfiguration as FunnelChartSortConfiguration,
+        GaugeChartArcConditionalFormatting as GaugeChartArcConditionalFormatting,
+        GaugeChartColorConfiguration as GaugeChartColorConfiguration,
+        GaugeChartConditionalFormatting as GaugeChartConditionalFormatting,
+        GaugeChartConditionalFormattingOption as GaugeChartConditionalFormattingOption,
+        GaugeChartConfiguration as GaugeChartConfiguration,
+        GaugeChartFieldWells as GaugeChartFieldWells,
+        GaugeChartPrimaryValueConditionalFormatting as GaugeChartPrimaryValueConditionalFormatting,
+        GeospatialCategoricalColor as GeospatialCategoricalColor,
+        GeospatialCategoricalDataColor as GeospatialCategoricalDataColor,
+        GeospatialCircleRadius as GeospatialCircleRadius,
+        GeospatialCircleSymbolStyle as GeospatialCircleSymbolStyle,
+        GeospatialColor as GeospatialColor,
+        GeospatialCoordinateBounds as GeospatialCoordinateBounds,
+        GeospatialDataSourceItem as GeospatialDataSourceItem,
+        GeospatialGradientColor as GeospatialGradientColor,
+        GeospatialGradientStepColor as GeospatialGradientStepColor,
+        GeospatialHeatmapColorScale as GeospatialHeatmapColorScale,
+        GeospatialHeatmapConfiguration as GeospatialHeatmapConfiguration,
+        GeospatialHeatmapDataColor as GeospatialHeatmapDataColor,
+        GeospatialLayerColorField as GeospatialLayerColorField,
+        GeospatialLayerDefinition as GeospatialLayerDefinition,
+        GeospatialLayerItem as GeospatialLayerItem,
+        GeospatialLayerJoinDefinition as GeospatialLayerJoinDefinition,
+        GeospatialLayerMapConfiguration as GeospatialLayerMapConfiguration,
+        GeospatialLineLayer as GeospatialLineLayer,
+        GeospatialLineStyle as GeospatialLineStyle,
+        GeospatialLineSymbolStyle as GeospatialLineSymbolStyle,
+        GeospatialLineWidth as GeospatialLineWidth,
+        GeospatialMapConfiguration as GeospatialMapConfiguration,
+        GeospatialMapFieldWells as GeospatialMapFieldWells,
+        GeospatialMapState as GeospatialMapState,
+        GeospatialMapStyle as GeospatialMapStyle,
+        GeospatialMapStyleOptions as GeospatialMapStyleOptions,
+        GeospatialNullDataSettings as GeospatialNullDataSettings,
+        GeospatialNullSymbolStyle as GeospatialNullSymbolStyle,
+        GeospatialPointLayer as GeospatialPointLayer,
+        GeospatialPointStyle as GeospatialPointStyle,
+        GeospatialPointStyleOptions as GeospatialPointStyleOptions,
+        GeospatialPolygonLayer as GeospatialPolygonLayer,
+        GeospatialPolygonStyle as GeospatialPolygonStyle,
+        GeospatialPolygonSymbolStyle as GeospatialPolygonSymbolStyle,
+        GeospatialSolidColor as GeospatialSolidColor,
+        GeospatialStaticFileSource as GeospatialStaticFileSource,
+        GeospatialWindowOptions as GeospatialWindowOptions,
+        GlobalTableBorderOptions as GlobalTableBorderOptions,
+        GradientColor as GradientColor,
+        GradientStop as GradientStop,
+        GridLayoutCanvasSizeOptions as GridLayoutCanvasSizeOptions,
+        GridLayoutConfiguration as GridLayoutConfiguration,
+        GridLayoutElement as GridLayoutElement,
+        GridLayoutElementBackgroundStyle as GridLayoutElementBackgroundStyle,
+        GridLayoutElementBorderStyle as GridLayoutElementBorderStyle,
+        GridLayoutScreenCanvasSizeOptions as GridLayoutScreenCanvasSizeOptions,
+        GrowthRateComputation as GrowthRateComputation,
+        HeaderFooterSectionConfiguration as HeaderFooterSectionConfiguration,
+        HeatMapConfiguration as HeatMapConfiguration,
+        HeatMapFieldWells as HeatMapFieldWells,
+        HeatMapSortConfiguration as HeatMapSortConfiguration,
+        HistogramBinOptions as HistogramBinOptions,
+        HistogramConfiguration as HistogramConfiguration,
+        HistogramFieldWells as HistogramFieldWells,
+        ImageCustomAction as ImageCustomAction,
+        ImageCustomActionOperation as ImageCustomActionOperation,
+        ImageInteractionOptions as ImageInteractionOptions,
+        IntegerDefaultValues as IntegerDefaultValues,
+        IntegerParameter as IntegerParameter,
+        IntegerValueWhenUnsetConfiguration as IntegerValueWhenUnsetConfiguration,
+        KPIActualValueConditionalFormatting as KPIActualValueConditionalFormatting,
+        KPIComparisonValueConditionalFormatting as KPIComparisonValueConditionalFormatting,
+        KPIConditionalFormatting as KPIConditionalFormatting,
+        KPIConditionalFormattingOption as KPIConditionalFormattingOption,
+        KPIConfiguration as KPIConfiguration,
+        KPIFieldWells as KPIFieldWells,
+        KPIPrimaryValueConditionalFormatting as KPIPrimaryValueConditionalFormatting,
+        KPIProgressBarConditionalFormatting as KPIProgressBarConditionalFormatting,
+        KPISortConfiguration as KPISortConfiguration,
+        KPISparklineOptions as KPISparklineOptions,
+        KPIVisualLayoutOptions as KPIVisualLayoutOptions,
+        KPIVisualStandardLayout as KPIVisualStandardLayout,
+        LayerCustomAction as LayerCustomAction,
+        LayerCustomActionOperation as LayerCustomActionOperation,
+        LayoutConfiguration as LayoutConfiguration,
+        LegendOptions as LegendOptions,
+        LineChartConfiguration as LineChartConfiguration,
+        LineChartDefaultSeriesSettings as LineChartDefaultSeriesSettings,
+        LineChartFieldWells as LineChartFieldWells,
+        LineChartLineStyleSettings as LineChartLineStyleSettings,
+        LineChartMarkerStyleSettings as LineChartMarkerStyleSettings,
+        LineChartSeriesSettings as LineChartSeriesSettings,
+        LineChartSortConfiguration as LineChartSortConfiguration,
+        LineSeriesAxisDisplayOptions as LineSeriesAxisDisplayOptions,
+        ListControlDisplayOptions as ListControlDisplayOptions,
+        ListControlSearchOptions as ListControlSearchOptions,
+        ListControlSelectAllOptions as ListControlSelectAllOptions,
+        LongFormatText as LongFormatText,
+        MappedDataSetParameter as MappedDataSetParameter,
+        MaximumMinimumComputation as MaximumMinimumComputation,
+        MeasureField as MeasureField,
+        MetricComparisonComputation as MetricComparisonComputation,
+        MissingDataConfiguration as MissingDataConfiguration,
+        NumericEqualityDrillDownFilter as NumericEqualityDrillDownFilter,
+        NumericRangeFilterValue as NumericRangeFilterValue,
+        NumericSeparatorConfiguration as NumericSeparatorConfiguration,
+        PanelTitleOptions as PanelTitleOptions,
+        ParameterControl as ParameterControl,
+        ParameterDateTimePickerControl as ParameterDateTimePickerControl,
+        ParameterDeclaration as ParameterDeclaration,
+        ParameterDropDownControl as ParameterDropDownControl,
+        ParameterListControl as ParameterListControl,
+        ParameterSelectableValues as ParameterSelectableValues,
+        ParameterSliderControl as ParameterSliderControl,
+        ParameterTextAreaControl as ParameterTextAreaControl,
+        ParameterTextFieldControl as ParameterTextFieldControl,
+        PercentVisibleRange as PercentVisibleRange,
+        PeriodOverPeriodComputation as PeriodOverPeriodComputation,
+        PeriodToDateComputation as PeriodToDateComputation,
+        PieChartConfiguration as PieChartConfiguration,
+        PieChartFieldWells as PieChartFieldWells,
+        PieChartSortConfiguration as PieChartSortConfiguration,
+        PivotFieldSortOptions as PivotFieldSortOptions,
+        PivotTableCellConditionalFormatting as PivotTableCellConditionalFormatting,
+        PivotTableConditionalFormatting as PivotTableConditionalFormatting,
+        PivotTableConditionalFormattingOption as PivotTableConditionalFormattingOption,
+        PivotTableConditionalFormattingScope as PivotTableConditionalFormattingScope,
+        PivotTableConfiguration as PivotTableConfiguration,
+        PivotTableDataPathOption as PivotTableDataPathOption,
+        PivotTableFieldCollapseStateOption as PivotTableFieldCollapseStateOption,
+        PivotTableFieldCollapseStateTarget as PivotTableFieldCollapseStateTarget,
+        PivotTableFieldOption as PivotTableFieldOption,
+        PivotTableFieldOptions as PivotTableFieldOptions,
+        PivotTableFieldSubtotalOptions as PivotTableFieldSubtotalOptions,
+        PivotTableFieldWells as PivotTableFieldWells,
+        PivotTableOptions as PivotTableOptions,
+        PivotTablePaginatedReportOptions as PivotTablePaginatedReportOptions,
+        PivotTableRowsLabelOptions as PivotTableRowsLabelOptions,
+        PivotTableSortBy as PivotTableSortBy,
+        PivotTableSortConfiguration as PivotTableSortConfiguration,
+        PivotTableTotalOptions as PivotTableTotalOptions,
+        PivotTotalOptions as PivotTotalOptions,
+        PluginVisualConfiguration as PluginVisualConfiguration,
+        PluginVisualFieldWell as PluginVisualFieldWell,
+        PluginVisualItemsLimitConfiguration as PluginVisualItemsLimitConfiguration,
+        PluginVisualOptions as PluginVisualOptions,
+        PluginVisualProperty as PluginVisualProperty,
+        PluginVisualSortConfiguration as PluginVisualSortConfiguration,
+        ProgressBarOptions as ProgressBarOptions,
+        RadarChartAreaStyleSettings as RadarChartAreaStyleSettings,
+        RadarChartConfiguration as RadarChartConfiguration,
+        RadarChartFieldWells as RadarChartFieldWells,
+        RadarChartSeriesSettings as RadarChartSeriesSettings,
+        RadarChartSortConfiguration as RadarChartSortConfiguration,
+        ReferenceLine as ReferenceLine,
+        ReferenceLineCustomLabelConfiguration as ReferenceLineCustomLabelConfiguration,
+        ReferenceLineDataConfiguration as ReferenceLineDataConfiguration,
+        ReferenceLineDynamicDataConfiguration as ReferenceLineDynamicDataConfiguration,
+        ReferenceLineLabelConfiguration as ReferenceLineLabelConfiguration,
+        ReferenceLineStaticDataConfiguration as ReferenceLineStaticDataConfiguration,
+        ReferenceLineStyleConfiguration as ReferenceLineStyleConfiguration,
+        ReferenceLineValueLabelConfiguration as ReferenceLineValueLabelConfiguration,
+        RelativeDateTimeControlDisplayOptions as RelativeDateTimeControlDisplayOptions,
+        ResourcePermission as ResourcePermission,
+        RollingDateConfiguration as RollingDateConfiguration,
+        SankeyDiagramChartConfiguration as SankeyDiagramChartConfiguration,
+        SankeyDiagramFieldWells as SankeyDiagramFieldWells,
+        SankeyDiagramSortConfiguration as SankeyDiagramSortConfiguration,
+        ScatterPlotConfiguration as ScatterPlotConfiguration,
+        ScatterPlotFieldWells as ScatterPlotFieldWells,
+        ScatterPlotSortConfiguration as ScatterPlotSortConfiguration,
+        ScrollBarOptions as ScrollBarOptions,
+        SecondaryValueOptions as SecondaryValueOptions,
+        SectionAfterPageBreak as SectionAfterPageBreak,
+        SectionBasedLayoutCanvasSizeOptions as SectionBasedLayoutCanvasSizeOptions,
+        SectionBasedLayoutConfiguration as SectionBasedLayoutConfiguration,
+        SectionBasedLayoutPaperCanvasSizeOptions as SectionBasedLayoutPaperCanvasSizeOptions,
+        SectionLayoutConfiguration as SectionLayoutConfiguration,
+        SectionPageBreakConfiguration as SectionPageBreakConfiguration,
+        SectionStyle as SectionStyle,
+        SelectedSheetsFilterScopeConfiguration as SelectedSheetsFilterScopeConfiguration,
+        SeriesItem as SeriesItem,
+        SetParameterValueConfiguration as SetParameterValueConfiguration,
+        ShapeConditionalFormat as ShapeConditionalFormat,
+        Sheet as Sheet,
+        SheetControlInfoIconLabelOptions as SheetControlInfoIconLabelOptions,
+        SheetControlLayout as SheetControlLayout,
+        SheetControlLayoutConfiguration as SheetControlLayoutConfiguration,
+        SheetDefinition as SheetDefinition,
+        SheetElementConfigurationOverrides as SheetElementConfigurationOverrides,
+        SheetElementRenderingRule as SheetElementRenderingRule,
+        SheetImage as SheetImage,
+        SheetImageScalingConfiguration as SheetImageScalingConfiguration,
+        SheetImageSource as SheetImageSource,
+        SheetImageTooltipConfiguration as SheetImageTooltipConfiguration,
+        SheetImageTooltipText as SheetImageTooltipText,
+        SheetLayoutGroup as SheetLayoutGroup,
+        SheetLayoutGroupMember as SheetLayoutGroupMember,
+        SheetTextBox as SheetTextBox,
+        SheetVisualScopingConfiguration as SheetVisualScopingConfiguration,
+        ShortFormatText as ShortFormatText,
+        SliderControlDisplayOptions as SliderControlDisplayOptions,
+        SmallMultiplesAxisProperties as SmallMultiplesAxisProperties,
+        Spacing as Spacing,
+        SparklinesOptions as SparklinesOptions,
+        StaticFile as StaticFile,
+        StaticFileS3SourceOptions as StaticFileS3SourceOptions,
+        StaticFileSource as StaticFileSource,
+        StaticFileUrlSourceOptions as StaticFileUrlSourceOptions,
+        StringDefaultValues as StringDefaultValues,
+        StringParameter as StringParameter,
+        StringValueWhenUnsetConfiguration as StringValueWhenUnsetConfiguration,
+        SubtotalOptions as SubtotalOptions,
+        TableBorderOptions as TableBorderOptions,
+        TableCellConditionalFormatting as TableCellConditionalFormatting,
+        TableCellImageSizingConfiguration as TableCellImageSizingConfiguration,
+        TableCellStyle as TableCellStyle,
+        TableConditionalFormatting as TableConditionalFormatting,
+        TableConditionalFormattingOption as TableConditionalFormattingOption,
+        TableConfiguration as TableConfiguration,
+        TableFieldCustomIconContent as TableFieldCustomIconContent,
+        TableFieldCustomTextContent as TableFieldCustomTextContent,
+        TableFieldImageConfiguration as TableFieldImageConfiguration,
+        TableFieldLinkConfiguration as TableFieldLinkConfiguration,
+        TableFieldLinkContentConfiguration as TableFieldLinkContentConfiguration,
+        TableFieldOption as TableFieldOption,
+        TableFieldOptions as TableFieldOptions,
+        TableFieldURLConfiguration as TableFieldURLConfiguration,
+        TableFieldWells as TableFieldWells,
+        TableInlineVisualization as TableInlineVisualization,
+        TablePaginatedReportOptions as TablePaginatedReportOptions,
+        TablePinnedFieldOptions as TablePinnedFieldOptions,
+        TableRowConditionalFormatting as TableRowConditionalFormatting,
+        TableSideBorderOptions as TableSideBorderOptions,
+        TableSortConfiguration as TableSortConfiguration,
+        TableStyleTarget as TableStyleTarget,
+        Tag as Tag,
+        TextAreaControlDisplayOptions as TextAreaControlDisplayOptions,
+        TextConditionalFormat as TextConditionalFormat,
+        TextControlPlaceholderOptions as TextControlPlaceholderOptions,
+        TextFieldControlDisplayOptions as TextFieldControlDisplayOptions,
+        ThousandSeparatorOptions as ThousandSeparatorOptions,
+        TimeBasedForecastProperties as TimeBasedForecastProperties,
+        TimeRangeDrillDownFilter as TimeRangeDrillDownFilter,
+        TimeRangeFilterValue as TimeRangeFilterValue,
+        TooltipItem as TooltipItem,
+        TopBottomMoversComputation as TopBottomMoversComputation,
+        TopBottomRankedComputation as TopBottomRankedComputation,
+        TopicIdentifierDeclaration as TopicIdentifierDeclaration,
+        TopicReference as TopicReference,
+        TotalAggregationComputation as TotalAggregationComputation,
+        TotalAggregationOption as TotalAggregationOption,
+        TransposedTableOption as TransposedTableOption,
+        TreeMapConfiguration as TreeMapConfiguration,
+        TreeMapFieldWells as TreeMapFieldWells,
+        TreeMapSortConfiguration as TreeMapSortConfiguration,
+        TrendArrowOptions as TrendArrowOptions,
+        UnaggregatedField as UnaggregatedField,
+        UniqueValuesComputation as UniqueValuesComputation,
+        VisibleRangeOptions as VisibleRangeOptions,
+        Visual as Visual,
+        VisualCustomAction as VisualCustomAction,
+        VisualCustomActionOperation as VisualCustomActionOperation,
+        VisualInteractionOptions as VisualInteractionOptions,
+        VisualInteractionOptionsContextMenuOption as VisualInteractionOptionsContextMenuOption,
+        VisualInteractionOptionsVisualMenuOption as VisualInteractionOptionsVisualMenuOption,
+        VisualSubtitleLabelOptions as VisualSubtitleLabelOptions,
+        VisualTitleLabelOptions as VisualTitleLabelOptions,
+        WaterfallChartColorConfiguration as WaterfallChartColorConfiguration,
+        WaterfallChartConfiguration as WaterfallChartConfiguration,
+        WaterfallChartFieldWells as WaterfallChartFieldWells,
+        WaterfallChartGroupColorConfiguration as WaterfallChartGroupColorConfiguration,
+        WaterfallChartSortConfiguration as WaterfallChartSortConfiguration,
+        WordCloudChartConfiguration as WordCloudChartConfiguration,
+        WordCloudFieldWells as WordCloudFieldWells,
+        WordCloudSortConfiguration as WordCloudSortConfiguration,
+    )
 
 __all__ = [
     "AggregationSortConfiguration",
@@ -1179,5634 +1765,599 @@ __all__ = [
     "WordCloudSortConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class AnalysisAnchorDateConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnchorOption: Literal["NOW"] | None = None
-    ParameterName: str | None = None
-
-
-class AnalysisArcOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ArcThickness: Literal["SMALL", "MEDIUM", "LARGE", "WHOLE"] | None = None
-
-
-class AnalysisAttributeAggregationFunction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SimpleAttributeAggregation: Literal["UNIQUE_VALUE"] | None = None
-    ValueForMultipleValues: str | None = None
-
-
-class AnalysisBorderSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BorderColor: str | None = None
-    BorderVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    BorderWidth: str | None = None
-
-
-class AnalysisCalculatedMeasureField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Expression: str
-    FieldId: str
-
-
-class AnalysisContextMenuOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityStatus: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class AnalysisCustomFilterConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategoryValue: str | None = None
-    MatchOperator: Literal[
-        "EQUALS", "DOES_NOT_EQUAL", "CONTAINS", "DOES_NOT_CONTAIN", "STARTS_WITH", "ENDS_WITH"
-    ]
-    NullOption: Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]
-    ParameterName: str | None = None
-    SelectAllOptions: Literal["FILTER_ALL_VALUES"] | None = None
-
-
-class AnalysisCustomFilterListConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategoryValues: list[str] | None = None
-    MatchOperator: Literal[
-        "EQUALS", "DOES_NOT_EQUAL", "CONTAINS", "DOES_NOT_CONTAIN", "STARTS_WITH", "ENDS_WITH"
-    ]
-    NullOption: Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]
-    SelectAllOptions: Literal["FILTER_ALL_VALUES"] | None = None
-
-
-class AnalysisDataPathLabelType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldId: str | None = None
-    FieldValue: str | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class AnalysisDataPathType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PivotTableDataPathType: (
-        Literal[
-            "HIERARCHY_ROWS_LAYOUT_COLUMN",
-            "MULTIPLE_ROW_METRICS_COLUMN",
-            "EMPTY_COLUMN_HEADER",
-            "COUNT_METRIC_COLUMN",
-        ]
-        | None
-    ) = None
-
-
-class AnalysisDateAxisOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MissingDateVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class AnalysisDecalSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DecalColor: str | None = None
-    DecalPatternType: (
-        Literal[
-            "SOLID",
-            "DIAGONAL_MEDIUM",
-            "CIRCLE_MEDIUM",
-            "DIAMOND_GRID_MEDIUM",
-            "CHECKERBOARD_MEDIUM",
-            "TRIANGLE_MEDIUM",
-            "DIAGONAL_OPPOSITE_MEDIUM",
-            "DIAMOND_MEDIUM",
-            "DIAGONAL_LARGE",
-            "CIRCLE_LARGE",
-            "DIAMOND_GRID_LARGE",
-            "CHECKERBOARD_LARGE",
-            "TRIANGLE_LARGE",
-            "DIAGONAL_OPPOSITE_LARGE",
-            "DIAMOND_LARGE",
-            "DIAGONAL_SMALL",
-            "CIRCLE_SMALL",
-            "DIAMOND_GRID_SMALL",
-            "CHECKERBOARD_SMALL",
-            "TRIANGLE_SMALL",
-            "DIAGONAL_OPPOSITE_SMALL",
-            "DIAMOND_SMALL",
-        ]
-        | None
-    ) = None
-    DecalStyleType: Literal["Manual", "Auto"] | None = None
-    DecalVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    ElementValue: str | None = None
-
-
-class AnalysisDecalSettingsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomDecalSettings: list[AnalysisDecalSettings] | None = None
-
-
-class AnalysisDecimalPlacesConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DecimalPlaces: float
-
-
-class AnalysisDonutCenterOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LabelVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class AnalysisDonutOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ArcOptions: AnalysisArcOptions | None = None
-    DonutCenterOptions: AnalysisDonutCenterOptions | None = None
-
-
-class AnalysisExcludePeriodConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Amount: float
-    Granularity: Literal[
-        "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
-    ]
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class AnalysisFieldLabelType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldId: str | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class AnalysisFieldSort(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Direction: Literal["ASC", "DESC"]
-    FieldId: str
-
-
-class AnalysisFieldTooltipItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldId: str
-    Label: str | None = None
-    TooltipTarget: Literal["BOTH", "BAR", "LINE"] | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class AnalysisFilterListConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategoryValues: list[str] | None = None
-    MatchOperator: Literal[
-        "EQUALS", "DOES_NOT_EQUAL", "CONTAINS", "DOES_NOT_CONTAIN", "STARTS_WITH", "ENDS_WITH"
-    ]
-    NullOption: Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"] | None = None
-    SelectAllOptions: Literal["FILTER_ALL_VALUES"] | None = None
-
-
-class AnalysisFontSize(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Absolute: str | None = None
-    Relative: Literal["EXTRA_SMALL", "SMALL", "MEDIUM", "LARGE", "EXTRA_LARGE"] | None = None
-
-
-class AnalysisFontWeight(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: Literal["NORMAL", "BOLD"] | None = None
-
-
-class AnalysisImageMenuOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityStatus: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class AnalysisItemsLimitConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ItemsLimit: float | None = None
-    OtherCategories: Literal["INCLUDE", "EXCLUDE"] | None = None
-
-
-class AnalysisLoadingAnimation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class AnalysisLocalNavigationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetSheetId: str
-
-
-class AnalysisMaximumLabelType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class AnalysisMinimumLabelType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class AnalysisNegativeValueConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisplayMode: Literal["POSITIVE", "NEGATIVE"]
-
-
-class AnalysisNullValueFormatConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NullString: str
-
-
-class AnalysisPaginationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PageNumber: float
-    PageSize: float
-
-
-class AnalysisPercentileAggregation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PercentileValue: float | None = None
-
-
-class AnalysisQueryExecutionOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    QueryExecutionMode: Literal["AUTO", "MANUAL"] | None = None
-
-
-class AnalysisRangeEndsLabelType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class AnalysisRowAlternateColorOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RowAlternateColors: list[str] | None = None
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-    UsePrimaryBackgroundColor: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class AnalysisSameSheetTargetVisualConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetVisualOptions: Literal["ALL_VISUALS"] | None = None
-    TargetVisuals: list[str] | None = None
-
-
-class AnalysisSheetImageStaticFileSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StaticFileId: str
-
-
-class AnalysisSimpleClusterMarker(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Color: str | None = None
-
-
-class AnalysisSingleAxisOptionsYAxisOptions(DeferredModel):
-    YAxis: Literal["PRIMARY_Y_AXIS"] | None = None
-
-
-class AnalysisTotalAggregationFunction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SimpleTotalAggregationFunction: (
-        Literal["DEFAULT", "SUM", "AVERAGE", "MIN", "MAX", "NONE"] | None
-    ) = None
-
-
-class AnalysisValidationStrategy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Mode: Literal["STRICT", "LENIENT"]
-
-
-class AnalysisVisualMenuOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityStatus: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class AnalysisWaterfallChartOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TotalBarLabel: str | None = None
-
-
-class AnalysisWhatIfPointScenario(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Date: str
-    Value: float
-
-
-class AnalysisWhatIfRangeScenario(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndDate: str
-    StartDate: str
-    Value: float
-
-
-class AnalysisWordCloudOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudLayout: Literal["FLUID", "NORMAL"] | None = None
-    MaximumStringLength: float | None = None
-    WordCasing: Literal["LOWER_CASE", "EXISTING_CASE"] | None = None
-    WordOrientation: Literal["HORIZONTAL", "HORIZONTAL_AND_VERTICAL"] | None = None
-    WordPadding: Literal["NONE", "SMALL", "MEDIUM", "LARGE"] | None = None
-    WordScaling: Literal["EMPHASIZE", "NORMAL"] | None = None
-
-
-class AnalysisYAxisOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    YAxis: Literal["PRIMARY_Y_AXIS"]
-
-
-class ArcAxisDisplayRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Max: float | None = None
-    Min: float | None = None
-
-
-class ArcConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ArcAngle: float | None = None
-    ArcThickness: Literal["SMALL", "MEDIUM", "LARGE"] | None = None
-
-
-class AssetOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Timezone: str | None = None
-    WeekStart: (
-        Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"] | None
-    ) = None
-
-
-class AxisDisplayMinMaxRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Maximum: float | None = None
-    Minimum: float | None = None
-
-
-class AxisDisplayRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataDriven: dict[str, Any] | str | None = None
-    MinMax: AxisDisplayMinMaxRange | None = None
-
-
-class AxisLinearScale(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StepCount: float | None = None
-    StepSize: float | None = None
-
-
-class AxisLogarithmicScale(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Base: float | None = None
-
-
-class AxisScale(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Linear: AxisLinearScale | None = None
-    Logarithmic: AxisLogarithmicScale | None = None
-
-
-class BarChartDefaultSeriesSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BorderSettings: AnalysisBorderSettings | None = None
-    DecalSettings: AnalysisDecalSettings | None = None
-
-
-class BarChartSeriesSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BorderSettings: AnalysisBorderSettings | None = None
-    DecalSettings: AnalysisDecalSettings | None = None
-
-
-class BinCountOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: float | None = None
-
-
-class BinWidthOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BinCountLimit: float | None = None
-    Value: float | None = None
-
-
-class BoxPlotStyleOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FillStyle: Literal["SOLID", "TRANSPARENT"] | None = None
-
-
-class CalculatedField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSetIdentifier: str | None = None
-    Expression: str
-    Name: str
-    TopicIdentifier: str | None = None
-
-
-class CategoryFilterConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomFilterConfiguration: AnalysisCustomFilterConfiguration | None = None
-    CustomFilterListConfiguration: AnalysisCustomFilterListConfiguration | None = None
-    FilterListConfiguration: AnalysisFilterListConfiguration | None = None
-
-
-class ColumnIdentifier(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnName: str
-    DataSetIdentifier: str | None = None
-    TopicIdentifier: str | None = None
-
-
-class ConditionalFormattingCustomIconOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Icon: (
-        Literal[
-            "CARET_UP",
-            "CARET_DOWN",
-            "PLUS",
-            "MINUS",
-            "ARROW_UP",
-            "ARROW_DOWN",
-            "ARROW_LEFT",
-            "ARROW_UP_LEFT",
-            "ARROW_DOWN_LEFT",
-            "ARROW_RIGHT",
-            "ARROW_UP_RIGHT",
-            "ARROW_DOWN_RIGHT",
-            "FACE_UP",
-            "FACE_DOWN",
-            "FACE_FLAT",
-            "ONE_BAR",
-            "TWO_BAR",
-            "THREE_BAR",
-            "CIRCLE",
-            "TRIANGLE",
-            "SQUARE",
-            "FLAG",
-            "THUMBS_UP",
-            "THUMBS_DOWN",
-            "CHECKMARK",
-            "X",
-        ]
-        | None
-    ) = None
-    UnicodeIcon: str | None = None
-
-
-class ConditionalFormattingIconDisplayConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IconDisplayOption: Literal["ICON_ONLY"] | None = None
-
-
-class ConditionalFormattingIconSet(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Expression: str
-    IconSetType: (
-        Literal[
-            "PLUS_MINUS",
-            "CHECK_X",
-            "THREE_COLOR_ARROW",
-            "THREE_GRAY_ARROW",
-            "CARET_UP_MINUS_DOWN",
-            "THREE_SHAPE",
-            "THREE_CIRCLE",
-            "FLAGS",
-            "BARS",
-            "FOUR_COLOR_ARROW",
-            "FOUR_GRAY_ARROW",
-        ]
-        | None
-    ) = None
-
-
-class ConditionalFormattingSolidColor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Color: str | None = None
-    Expression: str
-
-
-class ContributionAnalysisDefault(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContributorDimensions: list[ColumnIdentifier]
-    MeasureFieldId: str
-
-
-class CustomActionNavigationOperation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LocalNavigationConfiguration: AnalysisLocalNavigationConfiguration | None = None
-
-
-class CustomActionURLOperation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    URLTarget: Literal["NEW_TAB", "NEW_WINDOW", "SAME_TAB"]
-    URLTemplate: str
-
-
-class CustomColor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Color: str
-    FieldValue: str | None = None
-    SpecialValue: Literal["EMPTY", "NULL", "OTHER"] | None = None
-
-
-class CustomNarrativeOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Narrative: str
-
-
-class CustomParameterValues(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DateTimeValues: list[str] | None = None
-    DecimalValues: list[float] | None = None
-    IntegerValues: list[float] | None = None
-    StringValues: list[str] | None = None
-
-
-class DataBarsOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldId: str
-    NegativeColor: str | None = None
-    PositiveColor: str | None = None
-
-
-class DataColor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Color: str | None = None
-    DataValue: float | None = None
-
-
-class DataLabelType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataPathLabelType: AnalysisDataPathLabelType | None = None
-    FieldLabelType: AnalysisFieldLabelType | None = None
-    MaximumLabelType: AnalysisMaximumLabelType | None = None
-    MinimumLabelType: AnalysisMinimumLabelType | None = None
-    RangeEndsLabelType: AnalysisRangeEndsLabelType | None = None
-
-
-class DataPathValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataPathType: AnalysisDataPathType | None = None
-    FieldId: str | None = None
-    FieldValue: str | None = None
-
-
-class DataSetIdentifierDeclaration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSetArn: str
-    Identifier: str
-
-
-class DataSetReference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSetArn: str
-    DataSetPlaceholder: str
-
-
-class DateTimeParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Values: list[str]
-
-
-class DateTimeValueWhenUnsetConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomValue: str | None = None
-    ValueWhenUnsetOption: Literal["RECOMMENDED_VALUE", "NULL"] | None = None
-
-
-class DecimalParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Values: list[float]
-
-
-class DecimalValueWhenUnsetConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomValue: float | None = None
-    ValueWhenUnsetOption: Literal["RECOMMENDED_VALUE", "NULL"] | None = None
-
-
-class DynamicDefaultValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultValueColumn: ColumnIdentifier
-    GroupNameColumn: ColumnIdentifier | None = None
-    UserNameColumn: ColumnIdentifier | None = None
-
-
-class Entity(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Path: str | None = None
-
-
-class FilterOperationSelectedFieldsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SelectedColumns: list[ColumnIdentifier] | None = None
-    SelectedFieldOptions: Literal["ALL_FIELDS"] | None = None
-    SelectedFields: list[str] | None = None
-
-
-class FilterOperationTargetVisualsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SameSheetTargetVisualConfiguration: AnalysisSameSheetTargetVisualConfiguration | None = None
-
-
-class FilterSelectableValues(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Values: list[str] | None = None
-
-
-class ForecastScenario(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WhatIfPointScenario: AnalysisWhatIfPointScenario | None = None
-    WhatIfRangeScenario: AnalysisWhatIfRangeScenario | None = None
-
-
-class FreeFormLayoutElementBackgroundStyle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Color: str | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class FreeFormLayoutElementBorderStyle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Color: str | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    Width: str | None = None
-
-
-class FreeFormLayoutScreenCanvasSizeOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OptimizedViewPortWidth: str
-
-
-class GaugeChartColorConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BackgroundColor: str | None = None
-    ForegroundColor: str | None = None
-
-
-class GeospatialCategoricalDataColor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Color: str
-    DataValue: str
-
-
-class GeospatialCircleRadius(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Radius: float | None = None
-
-
-class GeospatialCoordinateBounds(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    East: float
-    North: float
-    South: float
-    West: float
-
-
-class GeospatialGradientStepColor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Color: str
-    DataValue: float
-
-
-class GeospatialHeatmapDataColor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Color: str
-
-
-class GeospatialLineWidth(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LineWidth: float | None = None
-
-
-class GeospatialMapState(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bounds: GeospatialCoordinateBounds | None = None
-    MapNavigation: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class GeospatialMapStyle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BackgroundColor: str | None = None
-    BaseMapStyle: Literal["LIGHT_GRAY", "DARK_GRAY", "STREET", "IMAGERY"] | None = None
-    BaseMapVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class GeospatialMapStyleOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BaseMapStyle: Literal["LIGHT_GRAY", "DARK_GRAY", "STREET", "IMAGERY"] | None = None
-
-
-class GeospatialNullSymbolStyle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FillColor: str | None = None
-    StrokeColor: str | None = None
-    StrokeWidth: float | None = None
-
-
-class GeospatialSolidColor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Color: str
-    State: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class GeospatialStaticFileSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StaticFileId: str
-
-
-class GeospatialWindowOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bounds: GeospatialCoordinateBounds | None = None
-    MapZoomMode: Literal["AUTO", "MANUAL"] | None = None
-
-
-class GradientStop(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Color: str | None = None
-    DataValue: float | None = None
-    GradientOffset: float
-
-
-class GridLayoutElementBackgroundStyle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Color: str | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class GridLayoutElementBorderStyle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Color: str | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    Width: str | None = None
-
-
-class GridLayoutScreenCanvasSizeOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OptimizedViewPortWidth: str | None = None
-    ResizeOption: Literal["FIXED", "RESPONSIVE"]
-
-
-class HistogramBinOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BinCount: BinCountOptions | None = None
-    BinWidth: BinWidthOptions | None = None
-    SelectedBinType: Literal["BIN_COUNT", "BIN_WIDTH"] | None = None
-    StartValue: float | None = None
-
-
-class ImageInteractionOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImageMenuOption: AnalysisImageMenuOption | None = None
-
-
-class IntegerDefaultValues(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DynamicValue: DynamicDefaultValue | None = None
-    StaticValues: list[float] | None = None
-
-
-class IntegerParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Values: list[float]
-
-
-class IntegerValueWhenUnsetConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomValue: float | None = None
-    ValueWhenUnsetOption: Literal["RECOMMENDED_VALUE", "NULL"] | None = None
-
-
-class KPISparklineOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Color: str | None = None
-    TooltipVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    Type: Literal["LINE", "AREA"]
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class KPIVisualStandardLayout(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["CLASSIC", "VERTICAL"]
-
-
-class LineChartLineStyleSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LineInterpolation: Literal["LINEAR", "SMOOTH", "STEPPED"] | None = None
-    LineStyle: Literal["SOLID", "DOTTED", "DASHED"] | None = None
-    LineVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    LineWidth: str | None = None
-
-
-class LineChartMarkerStyleSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MarkerColor: str | None = None
-    MarkerShape: Literal["CIRCLE", "TRIANGLE", "SQUARE", "DIAMOND", "ROUNDED_SQUARE"] | None = None
-    MarkerSize: str | None = None
-    MarkerVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class LineChartSeriesSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DecalSettings: AnalysisDecalSettings | None = None
-    LineStyleSettings: LineChartLineStyleSettings | None = None
-    MarkerStyleSettings: LineChartMarkerStyleSettings | None = None
-
-
-class ListControlSearchOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class ListControlSelectAllOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class LongFormatText(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PlainText: str | None = None
-    RichText: str | None = None
-
-
-class MappedDataSetParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSetIdentifier: str
-    DataSetParameterName: str
-
-
-class MissingDataConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TreatmentOption: Literal["INTERPOLATE", "SHOW_AS_ZERO", "SHOW_AS_BLANK"] | None = None
-
-
-class NumericEqualityDrillDownFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Column: ColumnIdentifier
-    Value: float
-
-
-class NumericRangeFilterValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Parameter: str | None = None
-    StaticValue: float | None = None
-
-
-class ParameterSelectableValues(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LinkToDataSetColumn: ColumnIdentifier | None = None
-    Values: list[str] | None = None
-
-
-class PercentVisibleRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    From: float | None = None
-    To: float | None = None
-
-
-class PivotTableConditionalFormattingScope(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Role: Literal["FIELD", "FIELD_TOTAL", "GRAND_TOTAL"] | None = None
-
-
-class PivotTableDataPathOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataPathList: list[DataPathValue]
-    Width: str | None = None
-
-
-class PivotTableFieldCollapseStateTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldDataPathValues: list[DataPathValue] | None = None
-    FieldId: str | None = None
-
-
-class PivotTableFieldOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomLabel: str | None = None
-    FieldId: str
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class PivotTableFieldSubtotalOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldId: str | None = None
-
-
-class PivotTablePaginatedReportOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OverflowColumnHeaderVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    VerticalOverflowVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class PivotTableRowsLabelOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomLabel: str | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class PluginVisualItemsLimitConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ItemsLimit: float | None = None
-
-
-class PluginVisualProperty(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Value: str | None = None
-
-
-class ProgressBarOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class RadarChartAreaStyleSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class RadarChartSeriesSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AreaStyleSettings: RadarChartAreaStyleSettings | None = None
-
-
-class ReferenceLineCustomLabelConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomLabel: str
-
-
-class ReferenceLineStaticDataConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: float
-
-
-class ReferenceLineStyleConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Color: str | None = None
-    Pattern: Literal["SOLID", "DASHED", "DOTTED"] | None = None
-
-
-class ResourcePermission(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[str]
-    Principal: str
-
-
-class RollingDateConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSetIdentifier: str | None = None
-    Expression: str
-
-
-class ScatterPlotSortConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ScatterPlotLimitConfiguration: AnalysisItemsLimitConfiguration | None = None
-
-
-class SecondaryValueOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class SectionAfterPageBreak(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class SectionPageBreakConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    After: SectionAfterPageBreak | None = None
-
-
-class Sheet(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    SheetId: str | None = None
-
-
-class SheetControlInfoIconLabelOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InfoIconText: str | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class SheetElementConfigurationOverrides(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class SheetElementRenderingRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConfigurationOverrides: SheetElementConfigurationOverrides
-    Expression: str
-
-
-class SheetImageScalingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ScalingType: (
-        Literal["SCALE_TO_WIDTH", "SCALE_TO_HEIGHT", "SCALE_TO_CONTAINER", "SCALE_NONE"] | None
-    ) = None
-
-
-class SheetImageSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SheetImageStaticFileSource: AnalysisSheetImageStaticFileSource | None = None
-
-
-class SheetImageTooltipText(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PlainText: str | None = None
-
-
-class SheetLayoutGroupMember(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-    Type: Literal["ELEMENT", "GROUP"]
-
-
-class SheetTextBox(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Content: str | None = None
-    SheetTextBoxId: str
-
-
-class SheetVisualScopingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Scope: Literal["ALL_VISUALS", "SELECTED_VISUALS"]
-    SheetId: str
-    VisualIds: list[str] | None = None
-
-
-class ShortFormatText(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PlainText: str | None = None
-    RichText: str | None = None
-
-
-class SmallMultiplesAxisProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Placement: Literal["OUTSIDE", "INSIDE"] | None = None
-    Scale: Literal["SHARED", "INDEPENDENT"] | None = None
-
-
-class Spacing(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bottom: str | None = None
-    Left: str | None = None
-    Right: str | None = None
-    Top: str | None = None
-
-
-class StaticFileS3SourceOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-    ObjectKey: str
-    Region: str
-
-
-class StaticFileUrlSourceOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Url: str
-
-
-class StringDefaultValues(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DynamicValue: DynamicDefaultValue | None = None
-    StaticValues: list[str] | None = None
-
-
-class StringParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Values: list[str]
-
-
-class StringValueWhenUnsetConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomValue: str | None = None
-    ValueWhenUnsetOption: Literal["RECOMMENDED_VALUE", "NULL"] | None = None
-
-
-class TableBorderOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Color: str | None = None
-    Style: Literal["NONE", "SOLID"] | None = None
-    Thickness: float | None = None
-
-
-class TableCellImageSizingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TableCellImageScalingConfiguration: (
-        Literal["FIT_TO_CELL_HEIGHT", "FIT_TO_CELL_WIDTH", "DO_NOT_SCALE"] | None
-    ) = None
-
-
-class TableFieldCustomIconContent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Icon: Literal["LINK"] | None = None
-
-
-class TableFieldImageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SizingOptions: TableCellImageSizingConfiguration | None = None
-
-
-class TablePaginatedReportOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OverflowColumnHeaderVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    VerticalOverflowVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class TablePinnedFieldOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PinnedLeftFields: list[str] | None = None
-
-
-class TableSideBorderOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bottom: TableBorderOptions | None = None
-    InnerHorizontal: TableBorderOptions | None = None
-    InnerVertical: TableBorderOptions | None = None
-    Left: TableBorderOptions | None = None
-    Right: TableBorderOptions | None = None
-    Top: TableBorderOptions | None = None
-
-
-class TableStyleTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CellType: Literal["TOTAL", "METRIC_HEADER", "VALUE"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TextControlPlaceholderOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class ThousandSeparatorOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupingStyle: Literal["DEFAULT", "LAKHS"] | None = None
-    Symbol: Literal["COMMA", "DOT", "SPACE"] | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class TimeBasedForecastProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LowerBoundary: float | None = None
-    PeriodsBackward: float | None = None
-    PeriodsForward: float | None = None
-    PredictionInterval: float | None = None
-    Seasonality: float | None = None
-    UpperBoundary: float | None = None
-
-
-class TimeRangeDrillDownFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Column: ColumnIdentifier
-    RangeMaximum: str
-    RangeMinimum: str
-    TimeGranularity: Literal[
-        "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
-    ]
-
-
-class TimeRangeFilterValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Parameter: str | None = None
-    RollingDate: RollingDateConfiguration | None = None
-    StaticValue: str | None = None
-
-
-class TopicIdentifierDeclaration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Identifier: str
-    TopicArn: str
-
-
-class TopicReference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TopicArn: str
-    TopicPlaceholder: str
-
-
-class TotalAggregationOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldId: str
-    TotalAggregationFunction: AnalysisTotalAggregationFunction
-
-
-class TransposedTableOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnIndex: float | None = None
-    ColumnType: Literal["ROW_HEADER_COLUMN", "VALUE_COLUMN"]
-    ColumnWidth: str | None = None
-
-
-class TrendArrowOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class VisibleRangeOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PercentRange: PercentVisibleRange | None = None
-
-
-class VisualInteractionOptionsContextMenuOption(DeferredModel):
-    AvailabilityStatus: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class VisualInteractionOptionsVisualMenuOption(DeferredModel):
-    AvailabilityStatus: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class VisualSubtitleLabelOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FormatText: LongFormatText | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class VisualTitleLabelOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FormatText: ShortFormatText | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class WaterfallChartGroupColorConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NegativeBarColor: str | None = None
-    PositiveBarColor: str | None = None
-    TotalBarColor: str | None = None
-
-
-class AnalysisAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    DataSetArns: list[str] | None = None
-    LastUpdatedTime: str | None = None
-
-
-class AnalysisBoxPlotOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllDataPointsVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    OutlierVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    StyleOptions: BoxPlotStyleOptions | None = None
-
-
-class AnalysisClusterMarker(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SimpleClusterMarker: AnalysisSimpleClusterMarker | None = None
-
-
-class AnalysisClusterMarkerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClusterMarker: AnalysisClusterMarker | None = None
-
-
-class AnalysisColorScale(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColorFillType: Literal["DISCRETE", "GRADIENT"]
-    Colors: list[DataColor]
-    NullValueColor: DataColor | None = None
-
-
-class AnalysisColorsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomColors: list[CustomColor] | None = None
-
-
-class AnalysisCustomValuesConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomValues: CustomParameterValues
-    IncludeNullValue: bool | None = None
-
-
-class AnalysisDataFieldBarSeriesItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldId: str
-    FieldValue: str | None = None
-    Settings: BarChartSeriesSettings | None = None
-
-
-class AnalysisDataFieldSeriesItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AxisBinding: Literal["PRIMARY_YAXIS", "SECONDARY_YAXIS"]
-    FieldId: str
-    FieldValue: str | None = None
-    Settings: LineChartSeriesSettings | None = None
-
-
-class AnalysisError(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Message: str | None = None
-    Type: (
-        Literal[
-            "ACCESS_DENIED",
-            "SOURCE_NOT_FOUND",
-            "DATA_SET_NOT_FOUND",
-            "INTERNAL_FAILURE",
-            "PARAMETER_VALUE_INCOMPATIBLE",
-            "PARAMETER_TYPE_INVALID",
-            "PARAMETER_NOT_FOUND",
-            "COLUMN_TYPE_MISMATCH",
-            "COLUMN_GEOGRAPHIC_ROLE_MISMATCH",
-            "COLUMN_REPLACEMENT_MISSING",
-        ]
-        | None
-    ) = None
-    ViolatedEntities: list[Entity] | None = None
-
-
-class AnalysisFieldBarSeriesItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldId: str
-    Settings: BarChartSeriesSettings | None = None
-
-
-class AnalysisFieldSeriesItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AxisBinding: Literal["PRIMARY_YAXIS", "SECONDARY_YAXIS"]
-    FieldId: str
-    Settings: LineChartSeriesSettings | None = None
-
-
-class AnalysisFontConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FontColor: str | None = None
-    FontDecoration: Literal["UNDERLINE", "NONE"] | None = None
-    FontFamily: str | None = None
-    FontSize: AnalysisFontSize | None = None
-    FontStyle: Literal["NORMAL", "ITALIC"] | None = None
-    FontWeight: AnalysisFontWeight | None = None
-
-
-class AnalysisIntegerParameterDeclaration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultValues: IntegerDefaultValues | None = None
-    MappedDataSetParameters: list[MappedDataSetParameter] | None = None
-    Name: str
-    ParameterValueType: Literal["MULTI_VALUED", "SINGLE_VALUED"]
-    ValueWhenUnset: IntegerValueWhenUnsetConfiguration | None = None
-
-
-class AnalysisLabelOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomLabel: str | None = None
-    FontConfiguration: AnalysisFontConfiguration | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class AnalysisNumericAxisOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Range: AxisDisplayRange | None = None
-    Scale: AxisScale | None = None
-
-
-class AnalysisNumericalAggregationFunction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PercentileAggregation: AnalysisPercentileAggregation | None = None
-    SimpleNumericalAggregation: (
-        Literal[
-            "SUM",
-            "AVERAGE",
-            "MIN",
-            "MAX",
-            "COUNT",
-            "DISTINCT_COUNT",
-            "VAR",
-            "VARP",
-            "STDEV",
-            "STDEVP",
-            "MEDIAN",
-        ]
-        | None
-    ) = None
-
-
-class AnalysisParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DateTimeParameters: list[DateTimeParameter] | None = None
-    DecimalParameters: list[DecimalParameter] | None = None
-    IntegerParameters: list[IntegerParameter] | None = None
-    StringParameters: list[StringParameter] | None = None
-
-
-class AnalysisSingleAxisOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    YAxisOptions: AnalysisSingleAxisOptionsYAxisOptions | None = None
-
-
-class AnalysisSourceTemplate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-    DataSetReferences: list[DataSetReference]
-    TopicReferences: list[TopicReference] | None = None
-
-
-class AnalysisStringParameterDeclaration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultValues: StringDefaultValues | None = None
-    MappedDataSetParameters: list[MappedDataSetParameter] | None = None
-    Name: str
-    ParameterValueType: Literal["MULTI_VALUED", "SINGLE_VALUED"]
-    ValueWhenUnset: StringValueWhenUnsetConfiguration | None = None
-
-
-class ArcAxisConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Range: ArcAxisDisplayRange | None = None
-    ReserveRange: float | None = None
-
-
-class AxisDataOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DateAxisOptions: AnalysisDateAxisOptions | None = None
-    NumericAxisOptions: AnalysisNumericAxisOptions | None = None
-
-
-class AxisLabelReferenceOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Column: ColumnIdentifier
-    FieldId: str
-
-
-class AxisTickLabelOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LabelOptions: AnalysisLabelOptions | None = None
-    RotationAngle: float | None = None
-
-
-class BarSeriesItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataFieldBarSeriesItem: AnalysisDataFieldBarSeriesItem | None = None
-    FieldBarSeriesItem: AnalysisFieldBarSeriesItem | None = None
-
-
-class BodySectionRepeatPageBreakConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    After: SectionAfterPageBreak | None = None
-
-
-class CascadingControlSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnToMatch: ColumnIdentifier | None = None
-    SourceSheetControlId: str | None = None
-
-
-class CategoryDrillDownFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategoryValues: list[str]
-    Column: ColumnIdentifier
-
-
-class ComboChartDefaultSeriesSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BorderSettings: AnalysisBorderSettings | None = None
-    DecalSettings: AnalysisDecalSettings | None = None
-    LineStyleSettings: LineChartLineStyleSettings | None = None
-    MarkerStyleSettings: LineChartMarkerStyleSettings | None = None
-
-
-class ComboChartSeriesSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BorderSettings: AnalysisBorderSettings | None = None
-    DecalSettings: AnalysisDecalSettings | None = None
-    LineStyleSettings: LineChartLineStyleSettings | None = None
-    MarkerStyleSettings: LineChartMarkerStyleSettings | None = None
-
-
-class ConditionalFormattingCustomIconCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Color: str | None = None
-    DisplayConfiguration: ConditionalFormattingIconDisplayConfiguration | None = None
-    Expression: str
-    IconOptions: ConditionalFormattingCustomIconOptions
-
-
-class ConditionalFormattingIcon(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomCondition: ConditionalFormattingCustomIconCondition | None = None
-    IconSet: ConditionalFormattingIconSet | None = None
-
-
-class CustomActionFilterOperation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SelectedFieldsConfiguration: FilterOperationSelectedFieldsConfiguration
-    TargetVisualsConfiguration: FilterOperationTargetVisualsConfiguration
-
-
-class DataPathColor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Color: str
-    Element: DataPathValue
-    TimeGranularity: (
-        Literal[
-            "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
-        ]
-        | None
-    ) = None
-
-
-class DataPathSort(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Direction: Literal["ASC", "DESC"]
-    SortPaths: list[DataPathValue]
-
-
-class DateTimeDefaultValues(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DynamicValue: DynamicDefaultValue | None = None
-    RollingDate: RollingDateConfiguration | None = None
-    StaticValues: list[str] | None = None
-
-
-class DateTimePickerControlDisplayOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DateIconVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    DateTimeFormat: str | None = None
-    HelperTextVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    InfoIconLabelOptions: SheetControlInfoIconLabelOptions | None = None
-    TitleOptions: AnalysisLabelOptions | None = None
-
-
-class DecimalDefaultValues(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DynamicValue: DynamicDefaultValue | None = None
-    StaticValues: list[float] | None = None
-
-
-class DefaultDateTimePickerControlOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CommitMode: Literal["AUTO", "MANUAL"] | None = None
-    DisplayOptions: DateTimePickerControlDisplayOptions | None = None
-    Type: Literal["SINGLE_VALUED", "DATE_RANGE"] | None = None
-
-
-class DestinationParameterValueConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomValuesConfiguration: AnalysisCustomValuesConfiguration | None = None
-    SelectAllValueOptions: Literal["ALL_VALUES"] | None = None
-    SourceColumn: ColumnIdentifier | None = None
-    SourceField: str | None = None
-    SourceParameterName: str | None = None
-
-
-class DrillDownFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategoryFilter: CategoryDrillDownFilter | None = None
-    NumericEqualityFilter: NumericEqualityDrillDownFilter | None = None
-    TimeRangeFilter: TimeRangeDrillDownFilter | None = None
-
-
-class DropDownControlDisplayOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InfoIconLabelOptions: SheetControlInfoIconLabelOptions | None = None
-    SelectAllOptions: ListControlSelectAllOptions | None = None
-    TitleOptions: AnalysisLabelOptions | None = None
-
-
-class FilterDateTimePickerControl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CommitMode: Literal["AUTO", "MANUAL"] | None = None
-    DisplayOptions: DateTimePickerControlDisplayOptions | None = None
-    FilterControlId: str
-    SourceFilterId: str
-    Title: str
-    Type: Literal["SINGLE_VALUED", "DATE_RANGE"] | None = None
-
-
-class ForecastConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ForecastProperties: TimeBasedForecastProperties | None = None
-    Scenario: ForecastScenario | None = None
-
-
-class FreeFormLayoutCanvasSizeOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ScreenCanvasSizeOptions: FreeFormLayoutScreenCanvasSizeOptions | None = None
-
-
-class FreeFormLayoutElement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BackgroundStyle: FreeFormLayoutElementBackgroundStyle | None = None
-    BorderRadius: str | None = None
-    BorderStyle: FreeFormLayoutElementBorderStyle | None = None
-    ElementId: str
-    ElementType: Literal["VISUAL", "FILTER_CONTROL", "PARAMETER_CONTROL", "TEXT_BOX", "IMAGE"]
-    Height: str
-    LoadingAnimation: AnalysisLoadingAnimation | None = None
-    Padding: str | None = None
-    RenderingRules: list[SheetElementRenderingRule] | None = None
-    SelectedBorderStyle: FreeFormLayoutElementBorderStyle | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    Width: str
-    XAxisLocation: str
-    YAxisLocation: str
-
-
-class FreeFormSectionLayoutConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Elements: list[FreeFormLayoutElement]
-
-
-class FunnelChartDataLabelOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategoryLabelVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    LabelColor: str | None = None
-    LabelFontConfiguration: AnalysisFontConfiguration | None = None
-    MeasureDataLabelStyle: (
-        Literal[
-            "VALUE_ONLY",
-            "PERCENTAGE_BY_FIRST_STAGE",
-            "PERCENTAGE_BY_PREVIOUS_STAGE",
-            "VALUE_AND_PERCENTAGE_BY_FIRST_STAGE",
-            "VALUE_AND_PERCENTAGE_BY_PREVIOUS_STAGE",
-        ]
-        | None
-    ) = None
-    MeasureLabelVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    Position: Literal["INSIDE", "OUTSIDE", "LEFT", "TOP", "BOTTOM", "RIGHT"] | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class GeospatialDataSourceItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StaticFileDataSource: GeospatialStaticFileSource | None = None
-
-
-class GeospatialHeatmapColorScale(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Colors: list[GeospatialHeatmapDataColor] | None = None
-
-
-class GeospatialHeatmapConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HeatmapColor: GeospatialHeatmapColorScale | None = None
-
-
-class GeospatialNullDataSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SymbolStyle: GeospatialNullSymbolStyle
-
-
-class GeospatialPointStyleOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClusterMarkerConfiguration: AnalysisClusterMarkerConfiguration | None = None
-    HeatmapConfiguration: GeospatialHeatmapConfiguration | None = None
-    SelectedPointStyle: Literal["POINT", "CLUSTER", "HEATMAP"] | None = None
-
-
-class GlobalTableBorderOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SideSpecificBorder: TableSideBorderOptions | None = None
-    UniformBorder: TableBorderOptions | None = None
-
-
-class GradientColor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Stops: list[GradientStop] | None = None
-
-
-class GridLayoutCanvasSizeOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ScreenCanvasSizeOptions: GridLayoutScreenCanvasSizeOptions | None = None
-
-
-class GridLayoutElement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BackgroundStyle: GridLayoutElementBackgroundStyle | None = None
-    BorderRadius: str | None = None
-    BorderStyle: GridLayoutElementBorderStyle | None = None
-    ColumnIndex: float | None = None
-    ColumnSpan: float
-    ElementId: str
-    ElementType: Literal["VISUAL", "FILTER_CONTROL", "PARAMETER_CONTROL", "TEXT_BOX", "IMAGE"]
-    LoadingAnimation: AnalysisLoadingAnimation | None = None
-    Padding: str | None = None
-    RowIndex: float | None = None
-    RowSpan: float
-    SelectedBorderStyle: GridLayoutElementBorderStyle | None = None
-
-
-class KPIVisualLayoutOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StandardLayout: KPIVisualStandardLayout | None = None
-
-
-class LegendOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Height: str | None = None
-    Position: Literal["AUTO", "RIGHT", "BOTTOM", "TOP"] | None = None
-    Title: AnalysisLabelOptions | None = None
-    ValueFontConfiguration: AnalysisFontConfiguration | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    Width: str | None = None
-
-
-class LineChartDefaultSeriesSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AxisBinding: Literal["PRIMARY_YAXIS", "SECONDARY_YAXIS"] | None = None
-    DecalSettings: AnalysisDecalSettings | None = None
-    LineStyleSettings: LineChartLineStyleSettings | None = None
-    MarkerStyleSettings: LineChartMarkerStyleSettings | None = None
-
-
-class ListControlDisplayOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InfoIconLabelOptions: SheetControlInfoIconLabelOptions | None = None
-    SearchOptions: ListControlSearchOptions | None = None
-    SelectAllOptions: ListControlSelectAllOptions | None = None
-    TitleOptions: AnalysisLabelOptions | None = None
-
-
-class NumericSeparatorConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DecimalSeparator: Literal["COMMA", "DOT", "SPACE"] | None = None
-    ThousandsSeparator: ThousandSeparatorOptions | None = None
-
-
-class PanelTitleOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FontConfiguration: AnalysisFontConfiguration | None = None
-    HorizontalTextAlignment: Literal["LEFT", "CENTER", "RIGHT", "AUTO"] | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class ParameterDateTimePickerControl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisplayOptions: DateTimePickerControlDisplayOptions | None = None
-    ParameterControlId: str
-    SourceParameterName: str
-    Title: str
-
-
-class PivotTableFieldCollapseStateOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: Literal["COLLAPSED", "EXPANDED"] | None = None
-    Target: PivotTableFieldCollapseStateTarget
-
-
-class PivotTableFieldOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CollapseStateOptions: list[PivotTableFieldCollapseStateOption] | None = None
-    DataPathOptions: list[PivotTableDataPathOption] | None = None
-    SelectedFieldOptions: list[PivotTableFieldOption] | None = None
-
-
-class PluginVisualOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VisualProperties: list[PluginVisualProperty] | None = None
-
-
-class RelativeDateTimeControlDisplayOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DateTimeFormat: str | None = None
-    InfoIconLabelOptions: SheetControlInfoIconLabelOptions | None = None
-    TitleOptions: AnalysisLabelOptions | None = None
-
-
-class ScrollBarOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    VisibleRange: VisibleRangeOptions | None = None
-
-
-class SectionBasedLayoutPaperCanvasSizeOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PaperMargin: Spacing | None = None
-    PaperOrientation: Literal["PORTRAIT", "LANDSCAPE"] | None = None
-    PaperSize: (
-        Literal[
-            "US_LETTER",
-            "US_LEGAL",
-            "US_TABLOID_LEDGER",
-            "A0",
-            "A1",
-            "A2",
-            "A3",
-            "A4",
-            "A5",
-            "JIS_B4",
-            "JIS_B5",
-        ]
-        | None
-    ) = None
-
-
-class SectionLayoutConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FreeFormLayout: FreeFormSectionLayoutConfiguration
-
-
-class SectionStyle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Height: str | None = None
-    Padding: Spacing | None = None
-
-
-class SelectedSheetsFilterScopeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SheetVisualScopingConfigurations: list[SheetVisualScopingConfiguration] | None = None
-
-
-class SeriesItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataFieldSeriesItem: AnalysisDataFieldSeriesItem | None = None
-    FieldSeriesItem: AnalysisFieldSeriesItem | None = None
-
-
-class SetParameterValueConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationParameterName: str
-    Value: DestinationParameterValueConfiguration
-
-
-class SheetImageTooltipConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TooltipText: SheetImageTooltipText | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class SheetLayoutGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-    Members: list[SheetLayoutGroupMember]
-
-
-class SliderControlDisplayOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InfoIconLabelOptions: SheetControlInfoIconLabelOptions | None = None
-    TitleOptions: AnalysisLabelOptions | None = None
-
-
-class StaticFileSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Options: StaticFileS3SourceOptions | None = None
-    UrlOptions: StaticFileUrlSourceOptions | None = None
-
-
-class TableCellStyle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BackgroundColor: str | None = None
-    Border: GlobalTableBorderOptions | None = None
-    FontConfiguration: AnalysisFontConfiguration | None = None
-    Height: float | None = None
-    HorizontalTextAlignment: Literal["LEFT", "CENTER", "RIGHT", "AUTO"] | None = None
-    TextWrap: Literal["NONE", "WRAP"] | None = None
-    VerticalTextAlignment: Literal["TOP", "MIDDLE", "BOTTOM", "AUTO"] | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class TableFieldCustomTextContent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FontConfiguration: AnalysisFontConfiguration
-    Value: str | None = None
-
-
-class TableFieldLinkContentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomIconContent: TableFieldCustomIconContent | None = None
-    CustomTextContent: TableFieldCustomTextContent | None = None
-
-
-class TextAreaControlDisplayOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InfoIconLabelOptions: SheetControlInfoIconLabelOptions | None = None
-    PlaceholderOptions: TextControlPlaceholderOptions | None = None
-    TitleOptions: AnalysisLabelOptions | None = None
-
-
-class TextFieldControlDisplayOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InfoIconLabelOptions: SheetControlInfoIconLabelOptions | None = None
-    PlaceholderOptions: TextControlPlaceholderOptions | None = None
-    TitleOptions: AnalysisLabelOptions | None = None
-
-
-class VisualInteractionOptions(DeferredModel):
-    ContextMenuOption: VisualInteractionOptionsContextMenuOption | None = None
-    VisualMenuOption: VisualInteractionOptionsVisualMenuOption | None = None
-
-
-class WaterfallChartColorConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupColorConfiguration: WaterfallChartGroupColorConfiguration | None = None
-
-
-class AnalysisAggregationFunction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttributeAggregationFunction: AnalysisAttributeAggregationFunction | None = None
-    CategoricalAggregationFunction: Literal["COUNT", "DISTINCT_COUNT"] | None = None
-    DateAggregationFunction: Literal["COUNT", "DISTINCT_COUNT", "MIN", "MAX"] | None = None
-    NumericalAggregationFunction: AnalysisNumericalAggregationFunction | None = None
-
-
-class AnalysisAxisLabelOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplyTo: AxisLabelReferenceOptions | None = None
-    CustomLabel: str | None = None
-    FontConfiguration: AnalysisFontConfiguration | None = None
-
-
-class AnalysisCascadingControlConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceControls: list[CascadingControlSource] | None = None
-
-
-class AnalysisColumnSort(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AggregationFunction: AnalysisAggregationFunction | None = None
-    Direction: Literal["ASC", "DESC"]
-    SortBy: ColumnIdentifier
-
-
-class AnalysisColumnTooltipItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Aggregation: AnalysisAggregationFunction | None = None
-    Column: ColumnIdentifier
-    Label: str | None = None
-    TooltipTarget: Literal["BOTH", "BAR", "LINE"] | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class AnalysisCurrencyDisplayFormatConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DecimalPlacesConfiguration: AnalysisDecimalPlacesConfiguration | None = None
-    NegativeValueConfiguration: AnalysisNegativeValueConfiguration | None = None
-    NullValueFormatConfiguration: AnalysisNullValueFormatConfiguration | None = None
-    NumberScale: (
-        Literal["NONE", "AUTO", "THOUSANDS", "MILLIONS", "BILLIONS", "TRILLIONS", "LAKHS", "CRORES"]
-        | None
-    ) = None
-    Prefix: str | None = None
-    SeparatorConfiguration: NumericSeparatorConfiguration | None = None
-    Suffix: str | None = None
-    Symbol: str | None = None
-
-
-class AnalysisDataFieldComboSeriesItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldId: str
-    FieldValue: str | None = None
-    Settings: ComboChartSeriesSettings | None = None
-
-
-class AnalysisDataLabelOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategoryLabelVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    DataLabelTypes: list[DataLabelType] | None = None
-    LabelColor: str | None = None
-    LabelContent: Literal["VALUE", "PERCENT", "VALUE_AND_PERCENT"] | None = None
-    LabelFontConfiguration: AnalysisFontConfiguration | None = None
-    MeasureLabelVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    Overlap: Literal["DISABLE_OVERLAP", "ENABLE_OVERLAP"] | None = None
-    Position: Literal["INSIDE", "OUTSIDE", "LEFT", "TOP", "BOTTOM", "RIGHT"] | None = None
-    TotalsVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class AnalysisDateTimeHierarchy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DrillDownFilters: list[DrillDownFilter] | None = None
-    HierarchyId: str
-
-
-class AnalysisDateTimeParameterDeclaration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultValues: DateTimeDefaultValues | None = None
-    MappedDataSetParameters: list[MappedDataSetParameter] | None = None
-    Name: str
-    TimeGranularity: (
-        Literal[
-            "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
-        ]
-        | None
-    ) = None
-    ValueWhenUnset: DateTimeValueWhenUnsetConfiguration | None = None
-
-
-class AnalysisDecimalParameterDeclaration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultValues: DecimalDefaultValues | None = None
-    MappedDataSetParameters: list[MappedDataSetParameter] | None = None
-    Name: str
-    ParameterValueType: Literal["MULTI_VALUED", "SINGLE_VALUED"]
-    ValueWhenUnset: DecimalValueWhenUnsetConfiguration | None = None
-
-
-class AnalysisExplicitHierarchy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Columns: list[ColumnIdentifier]
-    DrillDownFilters: list[DrillDownFilter] | None = None
-    HierarchyId: str
-
-
-class AnalysisFieldComboSeriesItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldId: str
-    Settings: ComboChartSeriesSettings | None = None
-
-
-class AnalysisFieldSortOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnSort: AnalysisColumnSort | None = None
-    FieldSort: AnalysisFieldSort | None = None
-
-
-class AnalysisImageStaticFile(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Source: StaticFileSource | None = None
-    StaticFileId: str
-
-
-class AnalysisNumberDisplayFormatConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DecimalPlacesConfiguration: AnalysisDecimalPlacesConfiguration | None = None
-    NegativeValueConfiguration: AnalysisNegativeValueConfiguration | None = None
-    NullValueFormatConfiguration: AnalysisNullValueFormatConfiguration | None = None
-    NumberScale: (
-        Literal["NONE", "AUTO", "THOUSANDS", "MILLIONS", "BILLIONS", "TRILLIONS", "LAKHS", "CRORES"]
-        | None
-    ) = None
-    Prefix: str | None = None
-    SeparatorConfiguration: NumericSeparatorConfiguration | None = None
-    Suffix: str | None = None
-
-
-class AnalysisPanelConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BackgroundColor: str | None = None
-    BackgroundVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    BorderColor: str | None = None
-    BorderStyle: Literal["SOLID", "DASHED", "DOTTED"] | None = None
-    BorderThickness: str | None = None
-    BorderVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    GutterSpacing: str | None = None
-    GutterVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    Title: PanelTitleOptions | None = None
-
-
-class AnalysisPercentageDisplayFormatConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DecimalPlacesConfiguration: AnalysisDecimalPlacesConfiguration | None = None
-    NegativeValueConfiguration: AnalysisNegativeValueConfiguration | None = None
-    NullValueFormatConfiguration: AnalysisNullValueFormatConfiguration | None = None
-    Prefix: str | None = None
-    SeparatorConfiguration: NumericSeparatorConfiguration | None = None
-    Suffix: str | None = None
-
-
-class AnalysisPluginVisualTableQuerySort(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ItemsLimitConfiguration: PluginVisualItemsLimitConfiguration | None = None
-    RowSort: list[AnalysisFieldSortOptions] | None = None
-
-
-class AnalysisPredefinedHierarchy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Columns: list[ColumnIdentifier]
-    DrillDownFilters: list[DrillDownFilter] | None = None
-    HierarchyId: str
-
-
-class AnalysisSmallMultiplesOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxVisibleColumns: float | None = None
-    MaxVisibleRows: float | None = None
-    PanelConfiguration: AnalysisPanelConfiguration | None = None
-    XAxis: SmallMultiplesAxisProperties | None = None
-    YAxis: SmallMultiplesAxisProperties | None = None
-
-
-class AnalysisSourceEntity(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceTemplate: AnalysisSourceTemplate | None = None
-
-
-class AnalysisSpatialStaticFile(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Source: StaticFileSource | None = None
-    StaticFileId: str
-
-
-class AnalysisTableOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CellStyle: TableCellStyle | None = None
-    HeaderStyle: TableCellStyle | None = None
-    Orientation: Literal["VERTICAL", "HORIZONTAL"] | None = None
-    RowAlternateColorOptions: AnalysisRowAlternateColorOptions | None = None
-
-
-class AnalysisTotalOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomLabel: str | None = None
-    Placement: Literal["START", "END", "AUTO"] | None = None
-    ScrollStatus: Literal["PINNED", "SCROLLED"] | None = None
-    TotalAggregationOptions: list[TotalAggregationOption] | None = None
-    TotalCellStyle: TableCellStyle | None = None
-    TotalsVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class AnalysisVisualPalette(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChartColor: str | None = None
-    ColorMap: list[DataPathColor] | None = None
-
-
-class AxisDisplayOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AxisLineVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    AxisOffset: str | None = None
-    DataOptions: AxisDataOptions | None = None
-    GridLineVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    ScrollbarOptions: ScrollBarOptions | None = None
-    TickLabelOptions: AxisTickLabelOptions | None = None
-
-
-class BarChartSortConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategoryItemsLimit: AnalysisItemsLimitConfiguration | None = None
-    CategorySort: list[AnalysisFieldSortOptions] | None = None
-    ColorItemsLimit: AnalysisItemsLimitConfiguration | None = None
-    ColorSort: list[AnalysisFieldSortOptions] | None = None
-    SmallMultiplesLimitConfiguration: AnalysisItemsLimitConfiguration | None = None
-    SmallMultiplesSort: list[AnalysisFieldSortOptions] | None = None
-
-
-class BodySectionContent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Layout: SectionLayoutConfiguration | None = None
-
-
-class BodySectionDynamicCategoryDimensionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Column: ColumnIdentifier
-    Limit: float | None = None
-    SortByMetrics: list[AnalysisColumnSort] | None = None
-
-
-class BodySectionDynamicNumericDimensionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Column: ColumnIdentifier
-    Limit: float | None = None
-    SortByMetrics: list[AnalysisColumnSort] | None = None
-
-
-class BodySectionRepeatDimensionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DynamicCategoryDimensionConfiguration: (
-        BodySectionDynamicCategoryDimensionConfiguration | None
-    ) = None
-    DynamicNumericDimensionConfiguration: BodySectionDynamicNumericDimensionConfiguration | None = (
-        None
-    )
-
-
-class BoxPlotSortConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategorySort: list[AnalysisFieldSortOptions] | None = None
-    PaginationConfiguration: AnalysisPaginationConfiguration | None = None
-
-
-class ChartAxisLabelOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AxisLabelOptions: list[AnalysisAxisLabelOptions] | None = None
-    SortIconVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class ColumnHierarchy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DateTimeHierarchy: AnalysisDateTimeHierarchy | None = None
-    ExplicitHierarchy: AnalysisExplicitHierarchy | None = None
-    PredefinedHierarchy: AnalysisPredefinedHierarchy | None = None
-
-
-class ComboChartSortConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategoryItemsLimit: AnalysisItemsLimitConfiguration | None = None
-    CategorySort: list[AnalysisFieldSortOptions] | None = None
-    ColorItemsLimit: AnalysisItemsLimitConfiguration | None = None
-    ColorSort: list[AnalysisFieldSortOptions] | None = None
-
-
-class ComboSeriesItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataFieldComboSeriesItem: AnalysisDataFieldComboSeriesItem | None = None
-    FieldComboSeriesItem: AnalysisFieldComboSeriesItem | None = None
-
-
-class ComparisonFormatConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NumberDisplayFormatConfiguration: AnalysisNumberDisplayFormatConfiguration | None = None
-    PercentageDisplayFormatConfiguration: AnalysisPercentageDisplayFormatConfiguration | None = None
-
-
-class ConditionalFormattingGradientColor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Color: GradientColor
-    Expression: str
-
-
-class CustomActionSetParametersOperation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ParameterValueConfigurations: list[SetParameterValueConfiguration]
-
-
-class CustomContentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContentType: Literal["IMAGE", "OTHER_EMBEDDED_CONTENT"] | None = None
-    ContentUrl: str | None = None
-    ImageScaling: (
-        Literal["FIT_TO_HEIGHT", "FIT_TO_WIDTH", "DO_NOT_SCALE", "SCALE_TO_VISUAL"] | None
-    ) = None
-    Interactions: VisualInteractionOptions | None = None
-
-
-class DefaultFilterDropDownControlOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CommitMode: Literal["AUTO", "MANUAL"] | None = None
-    DisplayOptions: DropDownControlDisplayOptions | None = None
-    SelectableValues: FilterSelectableValues | None = None
-    Type: Literal["MULTI_SELECT", "SINGLE_SELECT"] | None = None
-
-
-class DefaultFilterListControlOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisplayOptions: ListControlDisplayOptions | None = None
-    SelectableValues: FilterSelectableValues | None = None
-    Type: Literal["MULTI_SELECT", "SINGLE_SELECT"] | None = None
-
-
-class DefaultFreeFormLayoutConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CanvasSizeOptions: FreeFormLayoutCanvasSizeOptions
-
-
-class DefaultGridLayoutConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CanvasSizeOptions: GridLayoutCanvasSizeOptions
-
-
-class DefaultInteractiveLayoutConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FreeForm: DefaultFreeFormLayoutConfiguration | None = None
-    Grid: DefaultGridLayoutConfiguration | None = None
-
-
-class DefaultRelativeDateTimeControlOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CommitMode: Literal["AUTO", "MANUAL"] | None = None
-    DisplayOptions: RelativeDateTimeControlDisplayOptions | None = None
-
-
-class DefaultSliderControlOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisplayOptions: SliderControlDisplayOptions | None = None
-    MaximumValue: float
-    MinimumValue: float
-    StepSize: float
-    Type: Literal["SINGLE_POINT", "RANGE"] | None = None
-
-
-class DefaultTextAreaControlOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Delimiter: str | None = None
-    DisplayOptions: TextAreaControlDisplayOptions | None = None
-
-
-class DefaultTextFieldControlOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisplayOptions: TextFieldControlDisplayOptions | None = None
-
-
-class FilledMapSortConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategorySort: list[AnalysisFieldSortOptions] | None = None
-
-
-class FilterCrossSheetControl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CascadingControlConfiguration: AnalysisCascadingControlConfiguration | None = None
-    FilterControlId: str
-    SourceFilterId: str
-
-
-class FilterDropDownControl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CascadingControlConfiguration: AnalysisCascadingControlConfiguration | None = None
-    CommitMode: Literal["AUTO", "MANUAL"] | None = None
-    DisplayOptions: DropDownControlDisplayOptions | None = None
-    FilterControlId: str
-    SelectableValues: FilterSelectableValues | None = None
-    SourceFilterId: str
-    Title: str
-    Type: Literal["MULTI_SELECT", "SINGLE_SELECT"] | None = None
-
-
-class FilterListControl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CascadingControlConfiguration: AnalysisCascadingControlConfiguration | None = None
-    DisplayOptions: ListControlDisplayOptions | None = None
-    FilterControlId: str
-    SelectableValues: FilterSelectableValues | None = None
-    SourceFilterId: str
-    Title: str
-    Type: Literal["MULTI_SELECT", "SINGLE_SELECT"] | None = None
-
-
-class FilterRelativeDateTimeControl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CommitMode: Literal["AUTO", "MANUAL"] | None = None
-    DisplayOptions: RelativeDateTimeControlDisplayOptions | None = None
-    FilterControlId: str
-    SourceFilterId: str
-    Title: str
-
-
-class FilterScopeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllSheets: dict[str, Any] | str | None = None
-    SelectedSheets: SelectedSheetsFilterScopeConfiguration | None = None
-
-
-class FilterSliderControl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisplayOptions: SliderControlDisplayOptions | None = None
-    FilterControlId: str
-    MaximumValue: float
-    MinimumValue: float
-    SourceFilterId: str
-    StepSize: float
-    Title: str
-    Type: Literal["SINGLE_POINT", "RANGE"] | None = None
-
-
-class FilterTextAreaControl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Delimiter: str | None = None
-    DisplayOptions: TextAreaControlDisplayOptions | None = None
-    FilterControlId: str
-    SourceFilterId: str
-    Title: str
-
-
-class FilterTextFieldControl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisplayOptions: TextFieldControlDisplayOptions | None = None
-    FilterControlId: str
-    SourceFilterId: str
-    Title: str
-
-
-class FreeFormLayoutConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CanvasSizeOptions: FreeFormLayoutCanvasSizeOptions | None = None
-    Elements: list[FreeFormLayoutElement]
-    Groups: list[SheetLayoutGroup] | None = None
-
-
-class FunnelChartSortConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategoryItemsLimit: AnalysisItemsLimitConfiguration | None = None
-    CategorySort: list[AnalysisFieldSortOptions] | None = None
-
-
-class GeospatialCategoricalColor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategoryDataColors: list[GeospatialCategoricalDataColor]
-    DefaultOpacity: float | None = None
-    NullDataSettings: GeospatialNullDataSettings | None = None
-    NullDataVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class GeospatialGradientColor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultOpacity: float | None = None
-    NullDataSettings: GeospatialNullDataSettings | None = None
-    NullDataVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    StepColors: list[GeospatialGradientStepColor]
-
-
-class GridLayoutConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CanvasSizeOptions: GridLayoutCanvasSizeOptions | None = None
-    Elements: list[GridLayoutElement]
-
-
-class HeaderFooterSectionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Layout: SectionLayoutConfiguration
-    SectionId: str
-    Style: SectionStyle | None = None
-
-
-class HeatMapSortConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HeatMapColumnItemsLimitConfiguration: AnalysisItemsLimitConfiguration | None = None
-    HeatMapColumnSort: list[AnalysisFieldSortOptions] | None = None
-    HeatMapRowItemsLimitConfiguration: AnalysisItemsLimitConfiguration | None = None
-    HeatMapRowSort: list[AnalysisFieldSortOptions] | None = None
-
-
-class ImageCustomActionOperation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NavigationOperation: CustomActionNavigationOperation | None = None
-    SetParametersOperation: CustomActionSetParametersOperation | None = None
-    URLOperation: CustomActionURLOperation | None = None
-
-
-class KPISortConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TrendGroupSort: list[AnalysisFieldSortOptions] | None = None
-
-
-class LayerCustomActionOperation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FilterOperation: CustomActionFilterOperation | None = None
-    NavigationOperation: CustomActionNavigationOperation | None = None
-    SetParametersOperation: CustomActionSetParametersOperation | None = None
-    URLOperation: CustomActionURLOperation | None = None
-
-
-class LineChartSortConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategoryItemsLimitConfiguration: AnalysisItemsLimitConfiguration | None = None
-    CategorySort: list[AnalysisFieldSortOptions] | None = None
-    ColorItemsLimitConfiguration: AnalysisItemsLimitConfiguration | None = None
-    SmallMultiplesLimitConfiguration: AnalysisItemsLimitConfiguration | None = None
-    SmallMultiplesSort: list[AnalysisFieldSortOptions] | None = None
-
-
-class LineSeriesAxisDisplayOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AxisOptions: AxisDisplayOptions | None = None
-    MissingDataConfigurations: list[MissingDataConfiguration] | None = None
-
-
-class ParameterDeclaration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DateTimeParameterDeclaration: AnalysisDateTimeParameterDeclaration | None = None
-    DecimalParameterDeclaration: AnalysisDecimalParameterDeclaration | None = None
-    IntegerParameterDeclaration: AnalysisIntegerParameterDeclaration | None = None
-    StringParameterDeclaration: AnalysisStringParameterDeclaration | None = None
-
-
-class ParameterDropDownControl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CascadingControlConfiguration: AnalysisCascadingControlConfiguration | None = None
-    CommitMode: Literal["AUTO", "MANUAL"] | None = None
-    DisplayOptions: DropDownControlDisplayOptions | None = None
-    ParameterControlId: str
-    SelectableValues: ParameterSelectableValues | None = None
-    SourceParameterName: str
-    Title: str
-    Type: Literal["MULTI_SELECT", "SINGLE_SELECT"] | None = None
-
-
-class ParameterListControl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CascadingControlConfiguration: AnalysisCascadingControlConfiguration | None = None
-    DisplayOptions: ListControlDisplayOptions | None = None
-    ParameterControlId: str
-    SelectableValues: ParameterSelectableValues | None = None
-    SourceParameterName: str
-    Title: str
-    Type: Literal["MULTI_SELECT", "SINGLE_SELECT"] | None = None
-
-
-class ParameterSliderControl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisplayOptions: SliderControlDisplayOptions | None = None
-    MaximumValue: float
-    MinimumValue: float
-    ParameterControlId: str
-    SourceParameterName: str
-    StepSize: float
-    Title: str
-
-
-class ParameterTextAreaControl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Delimiter: str | None = None
-    DisplayOptions: TextAreaControlDisplayOptions | None = None
-    ParameterControlId: str
-    SourceParameterName: str
-    Title: str
-
-
-class ParameterTextFieldControl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisplayOptions: TextFieldControlDisplayOptions | None = None
-    ParameterControlId: str
-    SourceParameterName: str
-    Title: str
-
-
-class PieChartSortConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategoryItemsLimit: AnalysisItemsLimitConfiguration | None = None
-    CategorySort: list[AnalysisFieldSortOptions] | None = None
-    SmallMultiplesLimitConfiguration: AnalysisItemsLimitConfiguration | None = None
-    SmallMultiplesSort: list[AnalysisFieldSortOptions] | None = None
-
-
-class PivotTableOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CellStyle: TableCellStyle | None = None
-    CollapsedRowDimensionsVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    ColumnHeaderStyle: TableCellStyle | None = None
-    ColumnNamesVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    DefaultCellWidth: str | None = None
-    MetricPlacement: Literal["ROW", "COLUMN"] | None = None
-    RowAlternateColorOptions: AnalysisRowAlternateColorOptions | None = None
-    RowFieldNamesStyle: TableCellStyle | None = None
-    RowHeaderStyle: TableCellStyle | None = None
-    RowsLabelOptions: PivotTableRowsLabelOptions | None = None
-    RowsLayout: Literal["TABULAR", "HIERARCHY"] | None = None
-    SingleMetricVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    ToggleButtonsVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class PivotTableSortBy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Column: AnalysisColumnSort | None = None
-    DataPath: DataPathSort | None = None
-    Field: AnalysisFieldSort | None = None
-
-
-class PivotTotalOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomLabel: str | None = None
-    MetricHeaderCellStyle: TableCellStyle | None = None
-    Placement: Literal["START", "END", "AUTO"] | None = None
-    ScrollStatus: Literal["PINNED", "SCROLLED"] | None = None
-    TotalAggregationOptions: list[TotalAggregationOption] | None = None
-    TotalCellStyle: TableCellStyle | None = None
-    TotalsVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    ValueCellStyle: TableCellStyle | None = None
-
-
-class PluginVisualSortConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PluginVisualTableQuerySort: AnalysisPluginVisualTableQuerySort | None = None
-
-
-class RadarChartSortConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategoryItemsLimit: AnalysisItemsLimitConfiguration | None = None
-    CategorySort: list[AnalysisFieldSortOptions] | None = None
-    ColorItemsLimit: AnalysisItemsLimitConfiguration | None = None
-    ColorSort: list[AnalysisFieldSortOptions] | None = None
-
-
-class ReferenceLineDynamicDataConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Calculation: AnalysisNumericalAggregationFunction
-    Column: ColumnIdentifier
-    MeasureAggregationFunction: AnalysisAggregationFunction | None = None
-
-
-class SankeyDiagramSortConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationItemsLimit: AnalysisItemsLimitConfiguration | None = None
-    SourceItemsLimit: AnalysisItemsLimitConfiguration | None = None
-    WeightSort: list[AnalysisFieldSortOptions] | None = None
-
-
-class SectionBasedLayoutCanvasSizeOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PaperCanvasSizeOptions: SectionBasedLayoutPaperCanvasSizeOptions | None = None
-
-
-class SheetControlLayoutConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GridLayout: GridLayoutConfiguration | None = None
-
-
-class StaticFile(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImageStaticFile: AnalysisImageStaticFile | None = None
-    SpatialStaticFile: AnalysisSpatialStaticFile | None = None
-
-
-class SubtotalOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomLabel: str | None = None
-    FieldLevel: Literal["ALL", "CUSTOM", "LAST"] | None = None
-    FieldLevelOptions: list[PivotTableFieldSubtotalOptions] | None = None
-    MetricHeaderCellStyle: TableCellStyle | None = None
-    StyleTargets: list[TableStyleTarget] | None = None
-    TotalCellStyle: TableCellStyle | None = None
-    TotalsVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    ValueCellStyle: TableCellStyle | None = None
-
-
-class TableFieldLinkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Content: TableFieldLinkContentConfiguration
-    Target: Literal["NEW_TAB", "NEW_WINDOW", "SAME_TAB"]
-
-
-class TableFieldURLConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImageConfiguration: TableFieldImageConfiguration | None = None
-    LinkConfiguration: TableFieldLinkConfiguration | None = None
-
-
-class TableSortConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PaginationConfiguration: AnalysisPaginationConfiguration | None = None
-    RowSort: list[AnalysisFieldSortOptions] | None = None
-
-
-class TooltipItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnTooltipItem: AnalysisColumnTooltipItem | None = None
-    FieldTooltipItem: AnalysisFieldTooltipItem | None = None
-
-
-class TreeMapSortConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TreeMapGroupItemsLimitConfiguration: AnalysisItemsLimitConfiguration | None = None
-    TreeMapSort: list[AnalysisFieldSortOptions] | None = None
-
-
-class VisualCustomActionOperation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FilterOperation: CustomActionFilterOperation | None = None
-    NavigationOperation: CustomActionNavigationOperation | None = None
-    SetParametersOperation: CustomActionSetParametersOperation | None = None
-    URLOperation: CustomActionURLOperation | None = None
-
-
-class WaterfallChartSortConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BreakdownItemsLimit: AnalysisItemsLimitConfiguration | None = None
-    CategorySort: list[AnalysisFieldSortOptions] | None = None
-
-
-class WordCloudSortConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategoryItemsLimit: AnalysisItemsLimitConfiguration | None = None
-    CategorySort: list[AnalysisFieldSortOptions] | None = None
-
-
-class AggregationSortConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AggregationFunction: AnalysisAggregationFunction | None = None
-    Column: ColumnIdentifier
-    SortDirection: Literal["ASC", "DESC"]
-
-
-class AnalysisFieldBasedTooltip(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AggregationVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    TooltipFields: list[TooltipItem] | None = None
-    TooltipTitleType: Literal["NONE", "PRIMARY_VALUE"] | None = None
-
-
-class AnalysisNumericFormatConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CurrencyDisplayFormatConfiguration: AnalysisCurrencyDisplayFormatConfiguration | None = None
-    NumberDisplayFormatConfiguration: AnalysisNumberDisplayFormatConfiguration | None = None
-    PercentageDisplayFormatConfiguration: AnalysisPercentageDisplayFormatConfiguration | None = None
-
-
-class AnalysisStringFormatConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NullValueFormatConfiguration: AnalysisNullValueFormatConfiguration | None = None
-    NumericFormatConfiguration: AnalysisNumericFormatConfiguration | None = None
-
-
-class AnalysisTooltipOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldBasedTooltip: AnalysisFieldBasedTooltip | None = None
-    SelectedTooltipType: Literal["BASIC", "DETAILED", "SHEET"] | None = None
-    TooltipVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class BodySectionRepeatConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DimensionConfigurations: list[BodySectionRepeatDimensionConfiguration] | None = None
-    NonRepeatingVisuals: list[str] | None = None
-    PageBreakConfiguration: BodySectionRepeatPageBreakConfiguration | None = None
-
-
-class ComparisonConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComparisonFormat: ComparisonFormatConfiguration | None = None
-    ComparisonMethod: Literal["DIFFERENCE", "PERCENT_DIFFERENCE", "PERCENT"] | None = None
-
-
-class ConditionalFormattingColor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Gradient: ConditionalFormattingGradientColor | None = None
-    Solid: ConditionalFormattingSolidColor | None = None
-
-
-class DefaultFilterControlOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultDateTimePickerOptions: DefaultDateTimePickerControlOptions | None = None
-    DefaultDropdownOptions: DefaultFilterDropDownControlOptions | None = None
-    DefaultListOptions: DefaultFilterListControlOptions | None = None
-    DefaultRelativeDateTimeOptions: DefaultRelativeDateTimeControlOptions | None = None
-    DefaultSliderOptions: DefaultSliderControlOptions | None = None
-    DefaultTextAreaOptions: DefaultTextAreaControlOptions | None = None
-    DefaultTextFieldOptions: DefaultTextFieldControlOptions | None = None
-
-
-class DefaultSectionBasedLayoutConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CanvasSizeOptions: SectionBasedLayoutCanvasSizeOptions
-
-
-class FilterControl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrossSheet: FilterCrossSheetControl | None = None
-    DateTimePicker: FilterDateTimePickerControl | None = None
-    Dropdown: FilterDropDownControl | None = None
-    List: FilterListControl | None = None
-    RelativeDateTime: FilterRelativeDateTimeControl | None = None
-    Slider: FilterSliderControl | None = None
-    TextArea: FilterTextAreaControl | None = None
-    TextField: FilterTextFieldControl | None = None
-
-
-class GaugeChartArcConditionalFormatting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ForegroundColor: ConditionalFormattingColor | None = None
-
-
-class GaugeChartPrimaryValueConditionalFormatting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Icon: ConditionalFormattingIcon | None = None
-    TextColor: ConditionalFormattingColor | None = None
-
-
-class GeospatialColor(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Categorical: GeospatialCategoricalColor | None = None
-    Gradient: GeospatialGradientColor | None = None
-    Solid: GeospatialSolidColor | None = None
-
-
-class GeospatialLineSymbolStyle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FillColor: GeospatialColor | None = None
-    LineWidth: GeospatialLineWidth | None = None
-
-
-class GeospatialPolygonSymbolStyle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FillColor: GeospatialColor | None = None
-    StrokeColor: GeospatialColor | None = None
-    StrokeWidth: GeospatialLineWidth | None = None
-
-
-class ImageCustomAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionOperations: list[ImageCustomActionOperation]
-    CustomActionId: str
-    Name: str
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-    Trigger: Literal["CLICK", "MENU"]
-
-
-class KPIActualValueConditionalFormatting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Icon: ConditionalFormattingIcon | None = None
-    TextColor: ConditionalFormattingColor | None = None
-
-
-class KPIComparisonValueConditionalFormatting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Icon: ConditionalFormattingIcon | None = None
-    TextColor: ConditionalFormattingColor | None = None
-
-
-class KPIPrimaryValueConditionalFormatting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Icon: ConditionalFormattingIcon | None = None
-    TextColor: ConditionalFormattingColor | None = None
-
-
-class KPIProgressBarConditionalFormatting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ForegroundColor: ConditionalFormattingColor | None = None
-
-
-class LayerCustomAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionOperations: list[LayerCustomActionOperation]
-    CustomActionId: str
-    Name: str
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-    Trigger: Literal["DATA_POINT_CLICK", "DATA_POINT_MENU"]
-
-
-class ParameterControl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DateTimePicker: ParameterDateTimePickerControl | None = None
-    Dropdown: ParameterDropDownControl | None = None
-    List: ParameterListControl | None = None
-    Slider: ParameterSliderControl | None = None
-    TextArea: ParameterTextAreaControl | None = None
-    TextField: ParameterTextFieldControl | None = None
-
-
-class PivotFieldSortOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldId: str
-    SortBy: PivotTableSortBy
-
-
-class PivotTableSortConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldSortOptions: list[PivotFieldSortOptions] | None = None
-
-
-class PivotTableTotalOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnSubtotalOptions: SubtotalOptions | None = None
-    ColumnTotalOptions: PivotTotalOptions | None = None
-    RowSubtotalOptions: SubtotalOptions | None = None
-    RowTotalOptions: PivotTotalOptions | None = None
-
-
-class ReferenceLineDataConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AxisBinding: Literal["PRIMARY_YAXIS", "SECONDARY_YAXIS"] | None = None
-    DynamicConfiguration: ReferenceLineDynamicDataConfiguration | None = None
-    SeriesType: Literal["BAR", "LINE"] | None = None
-    StaticConfiguration: ReferenceLineStaticDataConfiguration | None = None
-
-
-class ReferenceLineValueLabelConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FormatConfiguration: AnalysisNumericFormatConfiguration | None = None
-    RelativePosition: Literal["BEFORE_CUSTOM_LABEL", "AFTER_CUSTOM_LABEL"] | None = None
-
-
-class ShapeConditionalFormat(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BackgroundColor: ConditionalFormattingColor
-
-
-class SheetControlLayout(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Configuration: SheetControlLayoutConfiguration
-
-
-class SheetImage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[ImageCustomAction] | None = None
-    ImageContentAltText: str | None = None
-    Interactions: ImageInteractionOptions | None = None
-    Scaling: SheetImageScalingConfiguration | None = None
-    SheetImageId: str
-    Source: SheetImageSource
-    Tooltip: SheetImageTooltipConfiguration | None = None
-
-
-class TableFieldOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomLabel: str | None = None
-    FieldId: str
-    URLStyling: TableFieldURLConfiguration | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    Width: str | None = None
-
-
-class TableFieldOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Order: list[str] | None = None
-    PinnedFieldOptions: TablePinnedFieldOptions | None = None
-    SelectedFieldOptions: list[TableFieldOption] | None = None
-    TransposedTableOptions: list[TransposedTableOption] | None = None
-
-
-class TableRowConditionalFormatting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BackgroundColor: ConditionalFormattingColor | None = None
-    TextColor: ConditionalFormattingColor | None = None
-
-
-class TextConditionalFormat(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BackgroundColor: ConditionalFormattingColor | None = None
-    Icon: ConditionalFormattingIcon | None = None
-    TextColor: ConditionalFormattingColor | None = None
-
-
-class VisualCustomAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionOperations: list[VisualCustomActionOperation]
-    CustomActionId: str
-    Name: str
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-    Trigger: Literal["DATA_POINT_CLICK", "DATA_POINT_MENU"]
-
-
-class AnalysisCategoricalDimensionField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Column: ColumnIdentifier
-    FieldId: str
-    FormatConfiguration: AnalysisStringFormatConfiguration | None = None
-    HierarchyId: str | None = None
-
-
-class AnalysisCategoricalMeasureField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AggregationFunction: Literal["COUNT", "DISTINCT_COUNT"] | None = None
-    Column: ColumnIdentifier
-    FieldId: str
-    FormatConfiguration: AnalysisStringFormatConfiguration | None = None
-
-
-class AnalysisCustomContentVisual(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: CustomContentConfiguration | None = None
-    DataSetIdentifier: str | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    TopicIdentifier: str | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
-
-
-class AnalysisDateTimeFormatConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DateTimeFormat: str | None = None
-    NullValueFormatConfiguration: AnalysisNullValueFormatConfiguration | None = None
-    NumericFormatConfiguration: AnalysisNumericFormatConfiguration | None = None
-
-
-class AnalysisDefaultFilterControlConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ControlOptions: DefaultFilterControlOptions
-    Title: str
-
-
-class AnalysisEmptyVisual(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[VisualCustomAction] | None = None
-    DataSetIdentifier: str | None = None
-    TopicIdentifier: str | None = None
-    VisualId: str
-
-
-class AnalysisGaugeChartOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arc: ArcConfiguration | None = None
-    ArcAxis: ArcAxisConfiguration | None = None
-    Comparison: ComparisonConfiguration | None = None
-    PrimaryValueDisplayType: Literal["HIDDEN", "COMPARISON", "ACTUAL"] | None = None
-    PrimaryValueFontConfiguration: AnalysisFontConfiguration | None = None
-
-
-class AnalysisKPIOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comparison: ComparisonConfiguration | None = None
-    PrimaryValueDisplayType: Literal["HIDDEN", "COMPARISON", "ACTUAL"] | None = None
-    PrimaryValueFontConfiguration: AnalysisFontConfiguration | None = None
-    ProgressBar: ProgressBarOptions | None = None
-    SecondaryValue: SecondaryValueOptions | None = None
-    SecondaryValueFontConfiguration: AnalysisFontConfiguration | None = None
-    Sparkline: KPISparklineOptions | None = None
-    TrendArrows: TrendArrowOptions | None = None
-    VisualLayoutOptions: KPIVisualLayoutOptions | None = None
-
-
-class AnalysisNumberFormatConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FormatConfiguration: AnalysisNumericFormatConfiguration | None = None
-
-
-class AnalysisNumericEqualityFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AggregationFunction: AnalysisAggregationFunction | None = None
-    Column: ColumnIdentifier
-    DefaultFilterControlConfiguration: AnalysisDefaultFilterControlConfiguration | None = None
-    FilterId: str
-    MatchOperator: Literal["EQUALS", "DOES_NOT_EQUAL"]
-    NullOption: Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]
-    ParameterName: str | None = None
-    SelectAllOptions: Literal["FILTER_ALL_VALUES"] | None = None
-    Value: float | None = None
-
-
-class AnalysisNumericRangeFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AggregationFunction: AnalysisAggregationFunction | None = None
-    Column: ColumnIdentifier
-    DefaultFilterControlConfiguration: AnalysisDefaultFilterControlConfiguration | None = None
-    FilterId: str
-    IncludeMaximum: bool | None = None
-    IncludeMinimum: bool | None = None
-    NullOption: Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]
-    RangeMaximum: NumericRangeFilterValue | None = None
-    RangeMinimum: NumericRangeFilterValue | None = None
-    SelectAllOptions: Literal["FILTER_ALL_VALUES"] | None = None
-
-
-class AnalysisNumericalDimensionField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Column: ColumnIdentifier
-    FieldId: str
-    FormatConfiguration: AnalysisNumberFormatConfiguration | None = None
-    HierarchyId: str | None = None
-
-
-class AnalysisNumericalMeasureField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AggregationFunction: AnalysisNumericalAggregationFunction | None = None
-    Column: ColumnIdentifier
-    FieldId: str
-    FormatConfiguration: AnalysisNumberFormatConfiguration | None = None
-
-
-class AnalysisRelativeDatesFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnchorDateConfiguration: AnalysisAnchorDateConfiguration
-    Column: ColumnIdentifier
-    DefaultFilterControlConfiguration: AnalysisDefaultFilterControlConfiguration | None = None
-    ExcludePeriodConfiguration: AnalysisExcludePeriodConfiguration | None = None
-    FilterId: str
-    MinimumGranularity: (
-        Literal[
-            "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
-        ]
-        | None
-    ) = None
-    NullOption: Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]
-    ParameterName: str | None = None
-    RelativeDateType: Literal["PREVIOUS", "THIS", "LAST", "NOW", "NEXT"]
-    RelativeDateValue: float | None = None
-    TimeGranularity: Literal[
-        "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
-    ]
-
-
-class AnalysisTimeEqualityFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Column: ColumnIdentifier
-    DefaultFilterControlConfiguration: AnalysisDefaultFilterControlConfiguration | None = None
-    FilterId: str
-    ParameterName: str | None = None
-    RollingDate: RollingDateConfiguration | None = None
-    TimeGranularity: (
-        Literal[
-            "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
-        ]
-        | None
-    ) = None
-    Value: str | None = None
-
-
-class AnalysisTimeRangeFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Column: ColumnIdentifier
-    DefaultFilterControlConfiguration: AnalysisDefaultFilterControlConfiguration | None = None
-    ExcludePeriodConfiguration: AnalysisExcludePeriodConfiguration | None = None
-    FilterId: str
-    IncludeMaximum: bool | None = None
-    IncludeMinimum: bool | None = None
-    NullOption: Literal["ALL_VALUES", "NULLS_ONLY", "NON_NULLS_ONLY"]
-    RangeMaximumValue: TimeRangeFilterValue | None = None
-    RangeMinimumValue: TimeRangeFilterValue | None = None
-    TimeGranularity: (
-        Literal[
-            "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
-        ]
-        | None
-    ) = None
-
-
-class AnalysisTopBottomFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AggregationSortConfigurations: list[AggregationSortConfiguration]
-    Column: ColumnIdentifier
-    DefaultFilterControlConfiguration: AnalysisDefaultFilterControlConfiguration | None = None
-    FilterId: str
-    Limit: float | None = None
-    ParameterName: str | None = None
-    TimeGranularity: (
-        Literal[
-            "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
-        ]
-        | None
-    ) = None
-
-
-class BodySectionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Content: BodySectionContent
-    PageBreakConfiguration: SectionPageBreakConfiguration | None = None
-    RepeatConfiguration: BodySectionRepeatConfiguration | None = None
-    SectionId: str
-    Style: SectionStyle | None = None
-
-
-class DefaultPaginatedLayoutConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SectionBased: DefaultSectionBasedLayoutConfiguration | None = None
-
-
-class FilledMapShapeConditionalFormatting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldId: str
-    Format: ShapeConditionalFormat | None = None
-
-
-class GaugeChartConditionalFormattingOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arc: GaugeChartArcConditionalFormatting | None = None
-    PrimaryValue: GaugeChartPrimaryValueConditionalFormatting | None = None
-
-
-class GeospatialCircleSymbolStyle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CircleRadius: GeospatialCircleRadius | None = None
-    FillColor: GeospatialColor | None = None
-    StrokeColor: GeospatialColor | None = None
-    StrokeWidth: GeospatialLineWidth | None = None
-
-
-class GeospatialLineStyle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LineSymbolStyle: GeospatialLineSymbolStyle | None = None
-
-
-class GeospatialPointStyle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CircleSymbolStyle: GeospatialCircleSymbolStyle | None = None
-
-
-class GeospatialPolygonStyle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PolygonSymbolStyle: GeospatialPolygonSymbolStyle | None = None
-
-
-class KPIConditionalFormattingOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActualValue: KPIActualValueConditionalFormatting | None = None
-    ComparisonValue: KPIComparisonValueConditionalFormatting | None = None
-    PrimaryValue: KPIPrimaryValueConditionalFormatting | None = None
-    ProgressBar: KPIProgressBarConditionalFormatting | None = None
-
-
-class PivotTableCellConditionalFormatting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldId: str
-    Scope: PivotTableConditionalFormattingScope | None = None
-    Scopes: list[PivotTableConditionalFormattingScope] | None = None
-    TextFormat: TextConditionalFormat | None = None
-
-
-class PivotTableConditionalFormattingOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cell: PivotTableCellConditionalFormatting | None = None
-
-
-class ReferenceLineLabelConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomLabelConfiguration: ReferenceLineCustomLabelConfiguration | None = None
-    FontColor: str | None = None
-    FontConfiguration: AnalysisFontConfiguration | None = None
-    HorizontalPosition: Literal["LEFT", "CENTER", "RIGHT"] | None = None
-    ValueLabelConfiguration: ReferenceLineValueLabelConfiguration | None = None
-    VerticalPosition: Literal["ABOVE", "BELOW"] | None = None
-
-
-class SectionBasedLayoutConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BodySections: list[BodySectionConfiguration]
-    CanvasSizeOptions: SectionBasedLayoutCanvasSizeOptions
-    FooterSections: list[HeaderFooterSectionConfiguration]
-    HeaderSections: list[HeaderFooterSectionConfiguration]
-
-
-class TableCellConditionalFormatting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldId: str
-    TextFormat: TextConditionalFormat | None = None
-
-
-class TableConditionalFormattingOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cell: TableCellConditionalFormatting | None = None
-    Row: TableRowConditionalFormatting | None = None
-
-
-class AnalysisCategoryFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Column: ColumnIdentifier
-    Configuration: CategoryFilterConfiguration
-    DefaultFilterControlConfiguration: AnalysisDefaultFilterControlConfiguration | None = None
-    FilterId: str
-
-
-class AnalysisCategoryInnerFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Column: ColumnIdentifier
-    Configuration: CategoryFilterConfiguration
-    DefaultFilterControlConfiguration: AnalysisDefaultFilterControlConfiguration | None = None
-
-
-class AnalysisDateDimensionField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Column: ColumnIdentifier
-    DateGranularity: (
-        Literal[
-            "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
-        ]
-        | None
-    ) = None
-    FieldId: str
-    FormatConfiguration: AnalysisDateTimeFormatConfiguration | None = None
-    HierarchyId: str | None = None
-
-
-class AnalysisDateMeasureField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AggregationFunction: Literal["COUNT", "DISTINCT_COUNT", "MIN", "MAX"] | None = None
-    Column: ColumnIdentifier
-    FieldId: str
-    FormatConfiguration: AnalysisDateTimeFormatConfiguration | None = None
-
-
-class AnalysisDefaultNewSheetConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InteractiveLayoutConfiguration: DefaultInteractiveLayoutConfiguration | None = None
-    PaginatedLayoutConfiguration: DefaultPaginatedLayoutConfiguration | None = None
-    SheetContentType: Literal["PAGINATED", "INTERACTIVE"] | None = None
-
-
-class AnalysisFormatConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DateTimeFormatConfiguration: AnalysisDateTimeFormatConfiguration | None = None
-    NumberFormatConfiguration: AnalysisNumberFormatConfiguration | None = None
-    StringFormatConfiguration: AnalysisStringFormatConfiguration | None = None
-
-
-class AnalysisInnerFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategoryInnerFilter: AnalysisCategoryInnerFilter | None = None
-
-
-class AnalysisNestedFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Column: ColumnIdentifier
-    FilterId: str
-    IncludeInnerSet: bool
-    InnerFilter: AnalysisInnerFilter
-
-
-class ColumnConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColorsConfiguration: AnalysisColorsConfiguration | None = None
-    Column: ColumnIdentifier
-    DecalSettingsConfiguration: AnalysisDecalSettingsConfiguration | None = None
-    FormatConfiguration: AnalysisFormatConfiguration | None = None
-    Role: Literal["DIMENSION", "MEASURE"] | None = None
-
-
-class DimensionField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategoricalDimensionField: AnalysisCategoricalDimensionField | None = None
-    DateDimensionField: AnalysisDateDimensionField | None = None
-    NumericalDimensionField: AnalysisNumericalDimensionField | None = None
-
-
-class FilledMapConditionalFormattingOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Shape: FilledMapShapeConditionalFormatting
-
-
-class Filter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategoryFilter: AnalysisCategoryFilter | None = None
-    NestedFilter: AnalysisNestedFilter | None = None
-    NumericEqualityFilter: AnalysisNumericEqualityFilter | None = None
-    NumericRangeFilter: AnalysisNumericRangeFilter | None = None
-    RelativeDatesFilter: AnalysisRelativeDatesFilter | None = None
-    TimeEqualityFilter: AnalysisTimeEqualityFilter | None = None
-    TimeRangeFilter: AnalysisTimeRangeFilter | None = None
-    TopBottomFilter: AnalysisTopBottomFilter | None = None
-
-
-class FilterGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrossDataset: Literal["ALL_DATASETS", "SINGLE_DATASET"]
-    FilterGroupId: str
-    Filters: list[Filter]
-    ScopeConfiguration: FilterScopeConfiguration
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class GaugeChartConditionalFormatting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConditionalFormattingOptions: list[GaugeChartConditionalFormattingOption] | None = None
-
-
-class GeospatialLineLayer(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Style: GeospatialLineStyle
-
-
-class GeospatialPointLayer(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Style: GeospatialPointStyle
-
-
-class GeospatialPolygonLayer(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Style: GeospatialPolygonStyle
-
-
-class KPIConditionalFormatting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConditionalFormattingOptions: list[KPIConditionalFormattingOption] | None = None
-
-
-class LayoutConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FreeFormLayout: FreeFormLayoutConfiguration | None = None
-    GridLayout: GridLayoutConfiguration | None = None
-    SectionBasedLayout: SectionBasedLayoutConfiguration | None = None
-
-
-class MeasureField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CalculatedMeasureField: AnalysisCalculatedMeasureField | None = None
-    CategoricalMeasureField: AnalysisCategoricalMeasureField | None = None
-    DateMeasureField: AnalysisDateMeasureField | None = None
-    NumericalMeasureField: AnalysisNumericalMeasureField | None = None
-
-
-class MetricComparisonComputation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComputationId: str
-    FromValue: MeasureField | None = None
-    Name: str | None = None
-    TargetValue: MeasureField | None = None
-    Time: DimensionField | None = None
-
-
-class PeriodOverPeriodComputation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComputationId: str
-    Name: str | None = None
-    Time: DimensionField | None = None
-    Value: MeasureField | None = None
-
-
-class PeriodToDateComputation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComputationId: str
-    Name: str | None = None
-    PeriodTimeGranularity: (
-        Literal[
-            "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
-        ]
-        | None
-    ) = None
-    Time: DimensionField | None = None
-    Value: MeasureField | None = None
-
-
-class PivotTableConditionalFormatting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConditionalFormattingOptions: list[PivotTableConditionalFormattingOption] | None = None
-
-
-class ReferenceLine(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataConfiguration: ReferenceLineDataConfiguration
-    LabelConfiguration: ReferenceLineLabelConfiguration | None = None
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-    StyleConfiguration: ReferenceLineStyleConfiguration | None = None
-
-
-class SparklinesOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllPointsMarker: LineChartMarkerStyleSettings | None = None
-    FieldId: str
-    LineColor: str | None = None
-    LineInterpolation: Literal["LINEAR", "SMOOTH", "STEPPED"] | None = None
-    MaxValueMarker: LineChartMarkerStyleSettings | None = None
-    MinValueMarker: LineChartMarkerStyleSettings | None = None
-    VisualType: Literal["LINE", "AREA_LINE"] | None = None
-    XAxisField: DimensionField
-    YAxisBehavior: Literal["SHARED", "INDEPENDENT"] | None = None
-
-
-class TableConditionalFormatting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConditionalFormattingOptions: list[TableConditionalFormattingOption] | None = None
-
-
-class TableInlineVisualization(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataBars: DataBarsOptions | None = None
-    Sparklines: SparklinesOptions | None = None
-
-
-class TopBottomMoversComputation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Category: DimensionField | None = None
-    ComputationId: str
-    MoverSize: float | None = None
-    Name: str | None = None
-    SortOrder: Literal["PERCENT_DIFFERENCE", "ABSOLUTE_DIFFERENCE"] | None = None
-    Time: DimensionField | None = None
-    Type: Literal["TOP", "BOTTOM"]
-    Value: MeasureField | None = None
-
-
-class TopBottomRankedComputation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Category: DimensionField | None = None
-    ComputationId: str
-    Name: str | None = None
-    ResultSize: float | None = None
-    Type: Literal["TOP", "BOTTOM"]
-    Value: MeasureField | None = None
-
-
-class TotalAggregationComputation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComputationId: str
-    Name: str | None = None
-    Value: MeasureField | None = None
-
-
-class UnaggregatedField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Column: ColumnIdentifier
-    FieldId: str
-    FormatConfiguration: AnalysisFormatConfiguration | None = None
-
-
-class UniqueValuesComputation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Category: DimensionField | None = None
-    ComputationId: str
-    Name: str | None = None
-
-
-class AnalysisAnalysisDefaults(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultNewSheetConfiguration: AnalysisDefaultNewSheetConfiguration
-
-
-class AnalysisBarChartAggregatedFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Category: list[DimensionField] | None = None
-    Colors: list[DimensionField] | None = None
-    SmallMultiples: list[DimensionField] | None = None
-    Values: list[MeasureField] | None = None
-
-
-class AnalysisBoxPlotAggregatedFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupBy: list[DimensionField] | None = None
-    Values: list[MeasureField] | None = None
-
-
-class AnalysisComboChartAggregatedFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BarValues: list[MeasureField] | None = None
-    Category: list[DimensionField] | None = None
-    Colors: list[DimensionField] | None = None
-    LineValues: list[MeasureField] | None = None
-
-
-class AnalysisFilledMapAggregatedFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Geospatial: list[DimensionField] | None = None
-    Values: list[MeasureField] | None = None
-
-
-class AnalysisFunnelChartAggregatedFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Category: list[DimensionField] | None = None
-    Values: list[MeasureField] | None = None
-
-
-class AnalysisGeospatialMapAggregatedFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Colors: list[DimensionField] | None = None
-    Geospatial: list[DimensionField] | None = None
-    Values: list[MeasureField] | None = None
-
-
-class AnalysisHeatMapAggregatedFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Columns: list[DimensionField] | None = None
-    Rows: list[DimensionField] | None = None
-    Values: list[MeasureField] | None = None
-
-
-class AnalysisHistogramAggregatedFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Values: list[MeasureField] | None = None
-
-
-class AnalysisLayout(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Configuration: LayoutConfiguration
-
-
-class AnalysisLineChartAggregatedFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Category: list[DimensionField] | None = None
-    Colors: list[DimensionField] | None = None
-    SmallMultiples: list[DimensionField] | None = None
-    Values: list[MeasureField] | None = None
-
-
-class AnalysisPieChartAggregatedFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Category: list[DimensionField] | None = None
-    SmallMultiples: list[DimensionField] | None = None
-    Values: list[MeasureField] | None = None
-
-
-class AnalysisPivotTableAggregatedFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Columns: list[DimensionField] | None = None
-    Rows: list[DimensionField] | None = None
-    Values: list[MeasureField] | None = None
-
-
-class AnalysisRadarChartAggregatedFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Category: list[DimensionField] | None = None
-    Color: list[DimensionField] | None = None
-    Values: list[MeasureField] | None = None
-
-
-class AnalysisSankeyDiagramAggregatedFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: list[DimensionField] | None = None
-    Source: list[DimensionField] | None = None
-    Weight: list[MeasureField] | None = None
-
-
-class AnalysisScatterPlotCategoricallyAggregatedFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Category: list[DimensionField] | None = None
-    Label: list[DimensionField] | None = None
-    Size: list[MeasureField] | None = None
-    XAxis: list[MeasureField] | None = None
-    YAxis: list[MeasureField] | None = None
-
-
-class AnalysisScatterPlotUnaggregatedFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Category: list[DimensionField] | None = None
-    Label: list[DimensionField] | None = None
-    Size: list[MeasureField] | None = None
-    XAxis: list[DimensionField] | None = None
-    YAxis: list[DimensionField] | None = None
-
-
-class AnalysisTableAggregatedFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupBy: list[DimensionField] | None = None
-    Values: list[MeasureField] | None = None
-
-
-class AnalysisTableUnaggregatedFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Values: list[UnaggregatedField] | None = None
-
-
-class AnalysisTreeMapAggregatedFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Colors: list[MeasureField] | None = None
-    Groups: list[DimensionField] | None = None
-    Sizes: list[MeasureField] | None = None
-
-
-class AnalysisWaterfallChartAggregatedFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Breakdowns: list[DimensionField] | None = None
-    Categories: list[DimensionField] | None = None
-    Values: list[MeasureField] | None = None
-
-
-class AnalysisWordCloudAggregatedFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupBy: list[DimensionField] | None = None
-    Size: list[MeasureField] | None = None
-
-
-class BarChartFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BarChartAggregatedFieldWells: AnalysisBarChartAggregatedFieldWells | None = None
-
-
-class BoxPlotFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BoxPlotAggregatedFieldWells: AnalysisBoxPlotAggregatedFieldWells | None = None
-
-
-class ComboChartFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComboChartAggregatedFieldWells: AnalysisComboChartAggregatedFieldWells | None = None
-
-
-class FilledMapConditionalFormatting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConditionalFormattingOptions: list[FilledMapConditionalFormattingOption]
-
-
-class FilledMapFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FilledMapAggregatedFieldWells: AnalysisFilledMapAggregatedFieldWells | None = None
-
-
-class ForecastComputation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComputationId: str
-    CustomSeasonalityValue: float | None = None
-    LowerBoundary: float | None = None
-    Name: str | None = None
-    PeriodsBackward: float | None = None
-    PeriodsForward: float | None = None
-    PredictionInterval: float | None = None
-    Seasonality: Literal["AUTOMATIC", "CUSTOM"] | None = None
-    Time: DimensionField | None = None
-    UpperBoundary: float | None = None
-    Value: MeasureField | None = None
-
-
-class FunnelChartFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FunnelChartAggregatedFieldWells: AnalysisFunnelChartAggregatedFieldWells | None = None
-
-
-class GaugeChartFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetValues: list[MeasureField] | None = None
-    Values: list[MeasureField] | None = None
-
-
-class GeospatialLayerColorField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColorDimensionsFields: list[DimensionField] | None = None
-    ColorValuesFields: list[MeasureField] | None = None
-
-
-class GeospatialLayerDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LineLayer: GeospatialLineLayer | None = None
-    PointLayer: GeospatialPointLayer | None = None
-    PolygonLayer: GeospatialPolygonLayer | None = None
-
-
-class GeospatialLayerJoinDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColorField: GeospatialLayerColorField | None = None
-    DatasetKeyField: UnaggregatedField | None = None
-    ShapeKeyField: str | None = None
-
-
-class GeospatialMapFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GeospatialMapAggregatedFieldWells: AnalysisGeospatialMapAggregatedFieldWells | None = None
-
-
-class GrowthRateComputation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComputationId: str
-    Name: str | None = None
-    PeriodSize: float | None = None
-    Time: DimensionField | None = None
-    Value: MeasureField | None = None
-
-
-class HeatMapFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HeatMapAggregatedFieldWells: AnalysisHeatMapAggregatedFieldWells | None = None
-
-
-class HistogramFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HistogramAggregatedFieldWells: AnalysisHistogramAggregatedFieldWells | None = None
-
-
-class KPIFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetValues: list[MeasureField] | None = None
-    TrendGroups: list[DimensionField] | None = None
-    Values: list[MeasureField] | None = None
-
-
-class LineChartFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LineChartAggregatedFieldWells: AnalysisLineChartAggregatedFieldWells | None = None
-
-
-class MaximumMinimumComputation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComputationId: str
-    Name: str | None = None
-    Time: DimensionField | None = None
-    Type: Literal["MAXIMUM", "MINIMUM"]
-    Value: MeasureField | None = None
-
-
-class PieChartFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PieChartAggregatedFieldWells: AnalysisPieChartAggregatedFieldWells | None = None
-
-
-class PivotTableFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PivotTableAggregatedFieldWells: AnalysisPivotTableAggregatedFieldWells | None = None
-
-
-class PluginVisualFieldWell(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AxisName: Literal["GROUP_BY", "VALUE"] | None = None
-    Dimensions: list[DimensionField] | None = None
-    Measures: list[MeasureField] | None = None
-    Unaggregated: list[UnaggregatedField] | None = None
-
-
-class RadarChartFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RadarChartAggregatedFieldWells: AnalysisRadarChartAggregatedFieldWells | None = None
-
-
-class SankeyDiagramFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SankeyDiagramAggregatedFieldWells: AnalysisSankeyDiagramAggregatedFieldWells | None = None
-
-
-class ScatterPlotFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ScatterPlotCategoricallyAggregatedFieldWells: (
-        AnalysisScatterPlotCategoricallyAggregatedFieldWells | None
-    ) = None
-    ScatterPlotUnaggregatedFieldWells: AnalysisScatterPlotUnaggregatedFieldWells | None = None
-
-
-class TableFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TableAggregatedFieldWells: AnalysisTableAggregatedFieldWells | None = None
-    TableUnaggregatedFieldWells: AnalysisTableUnaggregatedFieldWells | None = None
-
-
-class TreeMapFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TreeMapAggregatedFieldWells: AnalysisTreeMapAggregatedFieldWells | None = None
-
-
-class WaterfallChartFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WaterfallChartAggregatedFieldWells: AnalysisWaterfallChartAggregatedFieldWells | None = None
-
-
-class WordCloudFieldWells(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WordCloudAggregatedFieldWells: AnalysisWordCloudAggregatedFieldWells | None = None
-
-
-class BarChartConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BarsArrangement: Literal["CLUSTERED", "STACKED", "STACKED_PERCENT"] | None = None
-    CategoryAxis: AxisDisplayOptions | None = None
-    CategoryLabelOptions: ChartAxisLabelOptions | None = None
-    ColorLabelOptions: ChartAxisLabelOptions | None = None
-    ContributionAnalysisDefaults: list[ContributionAnalysisDefault] | None = None
-    DataLabels: AnalysisDataLabelOptions | None = None
-    DefaultSeriesSettings: BarChartDefaultSeriesSettings | None = None
-    FieldWells: BarChartFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    Legend: LegendOptions | None = None
-    Orientation: Literal["HORIZONTAL", "VERTICAL"] | None = None
-    ReferenceLines: list[ReferenceLine] | None = None
-    Series: list[BarSeriesItem] | None = None
-    SmallMultiplesOptions: AnalysisSmallMultiplesOptions | None = None
-    SortConfiguration: BarChartSortConfiguration | None = None
-    Tooltip: AnalysisTooltipOptions | None = None
-    ValueAxis: AxisDisplayOptions | None = None
-    ValueLabelOptions: ChartAxisLabelOptions | None = None
-    VisualPalette: AnalysisVisualPalette | None = None
-
-
-class BoxPlotChartConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BoxPlotOptions: AnalysisBoxPlotOptions | None = None
-    CategoryAxis: AxisDisplayOptions | None = None
-    CategoryLabelOptions: ChartAxisLabelOptions | None = None
-    FieldWells: BoxPlotFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    Legend: LegendOptions | None = None
-    PrimaryYAxisDisplayOptions: AxisDisplayOptions | None = None
-    PrimaryYAxisLabelOptions: ChartAxisLabelOptions | None = None
-    ReferenceLines: list[ReferenceLine] | None = None
-    SortConfiguration: BoxPlotSortConfiguration | None = None
-    Tooltip: AnalysisTooltipOptions | None = None
-    VisualPalette: AnalysisVisualPalette | None = None
-
-
-class ComboChartConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BarDataLabels: AnalysisDataLabelOptions | None = None
-    BarsArrangement: Literal["CLUSTERED", "STACKED", "STACKED_PERCENT"] | None = None
-    CategoryAxis: AxisDisplayOptions | None = None
-    CategoryLabelOptions: ChartAxisLabelOptions | None = None
-    ColorLabelOptions: ChartAxisLabelOptions | None = None
-    DefaultSeriesSettings: ComboChartDefaultSeriesSettings | None = None
-    FieldWells: ComboChartFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    Legend: LegendOptions | None = None
-    LineDataLabels: AnalysisDataLabelOptions | None = None
-    PrimaryYAxisDisplayOptions: AxisDisplayOptions | None = None
-    PrimaryYAxisLabelOptions: ChartAxisLabelOptions | None = None
-    ReferenceLines: list[ReferenceLine] | None = None
-    SecondaryYAxisDisplayOptions: AxisDisplayOptions | None = None
-    SecondaryYAxisLabelOptions: ChartAxisLabelOptions | None = None
-    Series: list[ComboSeriesItem] | None = None
-    SingleAxisOptions: AnalysisSingleAxisOptions | None = None
-    SortConfiguration: ComboChartSortConfiguration | None = None
-    Tooltip: AnalysisTooltipOptions | None = None
-    VisualPalette: AnalysisVisualPalette | None = None
-
-
-class Computation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Forecast: ForecastComputation | None = None
-    GrowthRate: GrowthRateComputation | None = None
-    MaximumMinimum: MaximumMinimumComputation | None = None
-    MetricComparison: MetricComparisonComputation | None = None
-    PeriodOverPeriod: PeriodOverPeriodComputation | None = None
-    PeriodToDate: PeriodToDateComputation | None = None
-    TopBottomMovers: TopBottomMoversComputation | None = None
-    TopBottomRanked: TopBottomRankedComputation | None = None
-    TotalAggregation: TotalAggregationComputation | None = None
-    UniqueValues: UniqueValuesComputation | None = None
-
-
-class FilledMapConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldWells: FilledMapFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    Legend: LegendOptions | None = None
-    MapStyleOptions: GeospatialMapStyleOptions | None = None
-    SortConfiguration: FilledMapSortConfiguration | None = None
-    Tooltip: AnalysisTooltipOptions | None = None
-    WindowOptions: GeospatialWindowOptions | None = None
-
-
-class FunnelChartConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategoryLabelOptions: ChartAxisLabelOptions | None = None
-    DataLabelOptions: FunnelChartDataLabelOptions | None = None
-    FieldWells: FunnelChartFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    SortConfiguration: FunnelChartSortConfiguration | None = None
-    Tooltip: AnalysisTooltipOptions | None = None
-    ValueLabelOptions: ChartAxisLabelOptions | None = None
-    VisualPalette: AnalysisVisualPalette | None = None
-
-
-class GaugeChartConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColorConfiguration: GaugeChartColorConfiguration | None = None
-    DataLabels: AnalysisDataLabelOptions | None = None
-    FieldWells: GaugeChartFieldWells | None = None
-    GaugeChartOptions: AnalysisGaugeChartOptions | None = None
-    Interactions: VisualInteractionOptions | None = None
-    TooltipOptions: AnalysisTooltipOptions | None = None
-    VisualPalette: AnalysisVisualPalette | None = None
-
-
-class GeospatialLayerItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[LayerCustomAction] | None = None
-    DataSource: GeospatialDataSourceItem | None = None
-    JoinDefinition: GeospatialLayerJoinDefinition | None = None
-    Label: str | None = None
-    LayerDefinition: GeospatialLayerDefinition | None = None
-    LayerId: str
-    LayerType: Literal["POINT", "LINE", "POLYGON"] | None = None
-    Tooltip: AnalysisTooltipOptions | None = None
-    Visibility: Literal["HIDDEN", "VISIBLE"] | None = None
-
-
-class GeospatialLayerMapConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Interactions: VisualInteractionOptions | None = None
-    Legend: LegendOptions | None = None
-    MapLayers: list[GeospatialLayerItem] | None = None
-    MapState: GeospatialMapState | None = None
-    MapStyle: GeospatialMapStyle | None = None
-
-
-class GeospatialMapConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldWells: GeospatialMapFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    Legend: LegendOptions | None = None
-    MapStyleOptions: GeospatialMapStyleOptions | None = None
-    PointStyleOptions: GeospatialPointStyleOptions | None = None
-    Tooltip: AnalysisTooltipOptions | None = None
-    VisualPalette: AnalysisVisualPalette | None = None
-    WindowOptions: GeospatialWindowOptions | None = None
-
-
-class HeatMapConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColorScale: AnalysisColorScale | None = None
-    ColumnLabelOptions: ChartAxisLabelOptions | None = None
-    DataLabels: AnalysisDataLabelOptions | None = None
-    FieldWells: HeatMapFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    Legend: LegendOptions | None = None
-    RowLabelOptions: ChartAxisLabelOptions | None = None
-    SortConfiguration: HeatMapSortConfiguration | None = None
-    Tooltip: AnalysisTooltipOptions | None = None
-
-
-class HistogramConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BinOptions: HistogramBinOptions | None = None
-    DataLabels: AnalysisDataLabelOptions | None = None
-    FieldWells: HistogramFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    Tooltip: AnalysisTooltipOptions | None = None
-    VisualPalette: AnalysisVisualPalette | None = None
-    XAxisDisplayOptions: AxisDisplayOptions | None = None
-    XAxisLabelOptions: ChartAxisLabelOptions | None = None
-    YAxisDisplayOptions: AxisDisplayOptions | None = None
-
-
-class KPIConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldWells: KPIFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    KPIOptions: AnalysisKPIOptions | None = None
-    SortConfiguration: KPISortConfiguration | None = None
-
-
-class LineChartConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContributionAnalysisDefaults: list[ContributionAnalysisDefault] | None = None
-    DataLabels: AnalysisDataLabelOptions | None = None
-    DefaultSeriesSettings: LineChartDefaultSeriesSettings | None = None
-    FieldWells: LineChartFieldWells | None = None
-    ForecastConfigurations: list[ForecastConfiguration] | None = None
-    Interactions: VisualInteractionOptions | None = None
-    Legend: LegendOptions | None = None
-    PrimaryYAxisDisplayOptions: LineSeriesAxisDisplayOptions | None = None
-    PrimaryYAxisLabelOptions: ChartAxisLabelOptions | None = None
-    ReferenceLines: list[ReferenceLine] | None = None
-    SecondaryYAxisDisplayOptions: LineSeriesAxisDisplayOptions | None = None
-    SecondaryYAxisLabelOptions: ChartAxisLabelOptions | None = None
-    Series: list[SeriesItem] | None = None
-    SingleAxisOptions: AnalysisSingleAxisOptions | None = None
-    SmallMultiplesOptions: AnalysisSmallMultiplesOptions | None = None
-    SortConfiguration: LineChartSortConfiguration | None = None
-    Tooltip: AnalysisTooltipOptions | None = None
-    Type: Literal["LINE", "AREA", "STACKED_AREA"] | None = None
-    VisualPalette: AnalysisVisualPalette | None = None
-    XAxisDisplayOptions: AxisDisplayOptions | None = None
-    XAxisLabelOptions: ChartAxisLabelOptions | None = None
-
-
-class PieChartConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategoryLabelOptions: ChartAxisLabelOptions | None = None
-    ContributionAnalysisDefaults: list[ContributionAnalysisDefault] | None = None
-    DataLabels: AnalysisDataLabelOptions | None = None
-    DonutOptions: AnalysisDonutOptions | None = None
-    FieldWells: PieChartFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    Legend: LegendOptions | None = None
-    SmallMultiplesOptions: AnalysisSmallMultiplesOptions | None = None
-    SortConfiguration: PieChartSortConfiguration | None = None
-    Tooltip: AnalysisTooltipOptions | None = None
-    ValueLabelOptions: ChartAxisLabelOptions | None = None
-    VisualPalette: AnalysisVisualPalette | None = None
-
-
-class PivotTableConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldOptions: PivotTableFieldOptions | None = None
-    FieldWells: PivotTableFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    PaginatedReportOptions: PivotTablePaginatedReportOptions | None = None
-    SortConfiguration: PivotTableSortConfiguration | None = None
-    TableOptions: PivotTableOptions | None = None
-    TotalOptions: PivotTableTotalOptions | None = None
-
-
-class PluginVisualConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldWells: list[PluginVisualFieldWell] | None = None
-    SortConfiguration: PluginVisualSortConfiguration | None = None
-    VisualOptions: PluginVisualOptions | None = None
-
-
-class RadarChartConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlternateBandColorsVisibility: Literal["HIDDEN", "VISIBLE"] | None = None
-    AlternateBandEvenColor: str | None = None
-    AlternateBandOddColor: str | None = None
-    AxesRangeScale: Literal["AUTO", "INDEPENDENT", "SHARED"] | None = None
-    BaseSeriesSettings: RadarChartSeriesSettings | None = None
-    CategoryAxis: AxisDisplayOptions | None = None
-    CategoryLabelOptions: ChartAxisLabelOptions | None = None
-    ColorAxis: AxisDisplayOptions | None = None
-    ColorLabelOptions: ChartAxisLabelOptions | None = None
-    FieldWells: RadarChartFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    Legend: LegendOptions | None = None
-    Shape: Literal["CIRCLE", "POLYGON"] | None = None
-    SortConfiguration: RadarChartSortConfiguration | None = None
-    StartAngle: float | None = None
-    VisualPalette: AnalysisVisualPalette | None = None
-
-
-class SankeyDiagramChartConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataLabels: AnalysisDataLabelOptions | None = None
-    FieldWells: SankeyDiagramFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    SortConfiguration: SankeyDiagramSortConfiguration | None = None
-
-
-class ScatterPlotConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataLabels: AnalysisDataLabelOptions | None = None
-    FieldWells: ScatterPlotFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    Legend: LegendOptions | None = None
-    SortConfiguration: ScatterPlotSortConfiguration | None = None
-    Tooltip: AnalysisTooltipOptions | None = None
-    VisualPalette: AnalysisVisualPalette | None = None
-    XAxisDisplayOptions: AxisDisplayOptions | None = None
-    XAxisLabelOptions: ChartAxisLabelOptions | None = None
-    YAxisDisplayOptions: AxisDisplayOptions | None = None
-    YAxisLabelOptions: ChartAxisLabelOptions | None = None
-
-
-class TableConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldOptions: TableFieldOptions | None = None
-    FieldWells: TableFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    PaginatedReportOptions: TablePaginatedReportOptions | None = None
-    SortConfiguration: TableSortConfiguration | None = None
-    TableInlineVisualizations: list[TableInlineVisualization] | None = None
-    TableOptions: AnalysisTableOptions | None = None
-    TotalOptions: AnalysisTotalOptions | None = None
-
-
-class TreeMapConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColorLabelOptions: ChartAxisLabelOptions | None = None
-    ColorScale: AnalysisColorScale | None = None
-    DataLabels: AnalysisDataLabelOptions | None = None
-    FieldWells: TreeMapFieldWells | None = None
-    GroupLabelOptions: ChartAxisLabelOptions | None = None
-    Interactions: VisualInteractionOptions | None = None
-    Legend: LegendOptions | None = None
-    SizeLabelOptions: ChartAxisLabelOptions | None = None
-    SortConfiguration: TreeMapSortConfiguration | None = None
-    Tooltip: AnalysisTooltipOptions | None = None
-
-
-class WaterfallChartConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategoryAxisDisplayOptions: AxisDisplayOptions | None = None
-    CategoryAxisLabelOptions: ChartAxisLabelOptions | None = None
-    ColorConfiguration: WaterfallChartColorConfiguration | None = None
-    DataLabels: AnalysisDataLabelOptions | None = None
-    FieldWells: WaterfallChartFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    Legend: LegendOptions | None = None
-    PrimaryYAxisDisplayOptions: AxisDisplayOptions | None = None
-    PrimaryYAxisLabelOptions: ChartAxisLabelOptions | None = None
-    SortConfiguration: WaterfallChartSortConfiguration | None = None
-    VisualPalette: AnalysisVisualPalette | None = None
-    WaterfallChartOptions: AnalysisWaterfallChartOptions | None = None
-
-
-class WordCloudChartConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategoryLabelOptions: ChartAxisLabelOptions | None = None
-    FieldWells: WordCloudFieldWells | None = None
-    Interactions: VisualInteractionOptions | None = None
-    SortConfiguration: WordCloudSortConfiguration | None = None
-    WordCloudOptions: AnalysisWordCloudOptions | None = None
-
-
-class AnalysisBarChartVisual(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: BarChartConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
-
-
-class AnalysisBoxPlotVisual(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: BoxPlotChartConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
-
-
-class AnalysisComboChartVisual(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: ComboChartConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
-
-
-class AnalysisFilledMapVisual(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: FilledMapConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    ConditionalFormatting: FilledMapConditionalFormatting | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
-
-
-class AnalysisFunnelChartVisual(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: FunnelChartConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
-
-
-class AnalysisGaugeChartVisual(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: GaugeChartConfiguration | None = None
-    ConditionalFormatting: GaugeChartConditionalFormatting | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
-
-
-class AnalysisGeospatialMapVisual(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: GeospatialMapConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
-
-
-class AnalysisHeatMapVisual(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: HeatMapConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
-
-
-class AnalysisHistogramVisual(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: HistogramConfiguration | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
-
-
-class AnalysisInsightConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Computations: list[Computation] | None = None
-    CustomNarrative: CustomNarrativeOptions | None = None
-    Interactions: VisualInteractionOptions | None = None
-
-
-class AnalysisInsightVisual(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[VisualCustomAction] | None = None
-    DataSetIdentifier: str | None = None
-    InsightConfiguration: AnalysisInsightConfiguration | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    TopicIdentifier: str | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
-
-
-class AnalysisKPIVisual(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: KPIConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    ConditionalFormatting: KPIConditionalFormatting | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
-
-
-class AnalysisLayerMapVisual(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChartConfiguration: GeospatialLayerMapConfiguration | None = None
-    DataSetIdentifier: str | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    TopicIdentifier: str | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
-
-
-class AnalysisLineChartVisual(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: LineChartConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
-
-
-class AnalysisPieChartVisual(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: PieChartConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
-
-
-class AnalysisPivotTableVisual(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: PivotTableConfiguration | None = None
-    ConditionalFormatting: PivotTableConditionalFormatting | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
-
-
-class AnalysisPluginVisual(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChartConfiguration: PluginVisualConfiguration | None = None
-    PluginArn: str
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
-
-
-class AnalysisRadarChartVisual(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: RadarChartConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
-
-
-class AnalysisSankeyDiagramVisual(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: SankeyDiagramChartConfiguration | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
-
-
-class AnalysisScatterPlotVisual(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: ScatterPlotConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
-
-
-class AnalysisTableVisual(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: TableConfiguration | None = None
-    ConditionalFormatting: TableConditionalFormatting | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
-
-
-class AnalysisTreeMapVisual(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: TreeMapConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
-
-
-class AnalysisWaterfallVisual(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: WaterfallChartConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
-
-
-class AnalysisWordCloudVisual(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[VisualCustomAction] | None = None
-    ChartConfiguration: WordCloudChartConfiguration | None = None
-    ColumnHierarchies: list[ColumnHierarchy] | None = None
-    Subtitle: VisualSubtitleLabelOptions | None = None
-    Title: VisualTitleLabelOptions | None = None
-    VisualContentAltText: str | None = None
-    VisualId: str
-
-
-class Visual(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BarChartVisual: AnalysisBarChartVisual | None = None
-    BoxPlotVisual: AnalysisBoxPlotVisual | None = None
-    ComboChartVisual: AnalysisComboChartVisual | None = None
-    CustomContentVisual: AnalysisCustomContentVisual | None = None
-    EmptyVisual: AnalysisEmptyVisual | None = None
-    FilledMapVisual: AnalysisFilledMapVisual | None = None
-    FunnelChartVisual: AnalysisFunnelChartVisual | None = None
-    GaugeChartVisual: AnalysisGaugeChartVisual | None = None
-    GeospatialMapVisual: AnalysisGeospatialMapVisual | None = None
-    HeatMapVisual: AnalysisHeatMapVisual | None = None
-    HistogramVisual: AnalysisHistogramVisual | None = None
-    InsightVisual: AnalysisInsightVisual | None = None
-    KPIVisual: AnalysisKPIVisual | None = None
-    LayerMapVisual: AnalysisLayerMapVisual | None = None
-    LineChartVisual: AnalysisLineChartVisual | None = None
-    PieChartVisual: AnalysisPieChartVisual | None = None
-    PivotTableVisual: AnalysisPivotTableVisual | None = None
-    PluginVisual: AnalysisPluginVisual | None = None
-    RadarChartVisual: AnalysisRadarChartVisual | None = None
-    SankeyDiagramVisual: AnalysisSankeyDiagramVisual | None = None
-    ScatterPlotVisual: AnalysisScatterPlotVisual | None = None
-    TableVisual: AnalysisTableVisual | None = None
-    TreeMapVisual: AnalysisTreeMapVisual | None = None
-    WaterfallVisual: AnalysisWaterfallVisual | None = None
-    WordCloudVisual: AnalysisWordCloudVisual | None = None
-
-
-class SheetDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContentType: Literal["PAGINATED", "INTERACTIVE"] | None = None
-    Description: str | None = None
-    FilterControls: list[FilterControl] | None = None
-    Images: list[SheetImage] | None = None
-    Layouts: list[AnalysisLayout] | None = None
-    Name: str | None = None
-    ParameterControls: list[ParameterControl] | None = None
-    SheetControlLayouts: list[SheetControlLayout] | None = None
-    SheetId: str
-    TextBoxes: list[SheetTextBox] | None = None
-    Title: str | None = None
-    Visuals: list[Visual] | None = None
-
-
-class AnalysisDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnalysisDefaults: AnalysisAnalysisDefaults | None = None
-    CalculatedFields: list[CalculatedField] | None = None
-    ColumnConfigurations: list[ColumnConfiguration] | None = None
-    DataSetIdentifierDeclarations: list[DataSetIdentifierDeclaration]
-    FilterGroups: list[FilterGroup] | None = None
-    Options: AssetOptions | None = None
-    ParameterDeclarations: list[ParameterDeclaration] | None = None
-    QueryExecutionOptions: AnalysisQueryExecutionOptions | None = None
-    Sheets: list[SheetDefinition] | None = None
-    StaticFiles: list[StaticFile] | None = None
-    TopicIdentifierDeclarations: list[TopicIdentifierDeclaration] | None = None
-
-
-class AnalysisProps(DeferredModel):
-    AnalysisId: str
-    AwsAccountId: str
-    Definition: AnalysisDefinition | None = None
-    Errors: list[AnalysisError] | None = None
-    FolderArns: list[str] | None = None
-    Name: str
-    Parameters: AnalysisParameters | None = None
-    Permissions: list[ResourcePermission] | None = None
-    Sheets: list[Sheet] | None = None
-    SourceEntity: AnalysisSourceEntity | None = None
-    Status: (
-        Literal[
-            "CREATION_IN_PROGRESS",
-            "CREATION_SUCCESSFUL",
-            "CREATION_FAILED",
-            "UPDATE_IN_PROGRESS",
-            "UPDATE_SUCCESSFUL",
-            "UPDATE_FAILED",
-            "PENDING_UPDATE",
-            "DELETED",
-        ]
-        | None
-    ) = None
-    Tags: list[Tag] | None = None
-    ThemeArn: str | None = None
-    ValidationStrategy: AnalysisValidationStrategy | None = None
-
+# The pydantic models live in _analysis_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_analysis_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AggregationSortConfiguration",
+        "AnalysisAggregationFunction",
+        "AnalysisAnalysisDefaults",
+        "AnalysisAnchorDateConfiguration",
+        "AnalysisArcOptions",
+        "AnalysisAttributeAggregationFunction",
+        "AnalysisAttributes",
+        "AnalysisAxisLabelOptions",
+        "AnalysisBarChartAggregatedFieldWells",
+        "AnalysisBarChartVisual",
+        "AnalysisBorderSettings",
+        "AnalysisBoxPlotAggregatedFieldWells",
+        "AnalysisBoxPlotOptions",
+        "AnalysisBoxPlotVisual",
+        "AnalysisCalculatedMeasureField",
+        "AnalysisCascadingControlConfiguration",
+        "AnalysisCategoricalDimensionField",
+        "AnalysisCategoricalMeasureField",
+        "AnalysisCategoryFilter",
+        "AnalysisCategoryInnerFilter",
+        "AnalysisClusterMarker",
+        "AnalysisClusterMarkerConfiguration",
+        "AnalysisColorScale",
+        "AnalysisColorsConfiguration",
+        "AnalysisColumnSort",
+        "AnalysisColumnTooltipItem",
+        "AnalysisComboChartAggregatedFieldWells",
+        "AnalysisComboChartVisual",
+        "AnalysisContextMenuOption",
+        "AnalysisCurrencyDisplayFormatConfiguration",
+        "AnalysisCustomContentVisual",
+        "AnalysisCustomFilterConfiguration",
+        "AnalysisCustomFilterListConfiguration",
+        "AnalysisCustomValuesConfiguration",
+        "AnalysisDataFieldBarSeriesItem",
+        "AnalysisDataFieldComboSeriesItem",
+        "AnalysisDataFieldSeriesItem",
+        "AnalysisDataLabelOptions",
+        "AnalysisDataPathLabelType",
+        "AnalysisDataPathType",
+        "AnalysisDateAxisOptions",
+        "AnalysisDateDimensionField",
+        "AnalysisDateMeasureField",
+        "AnalysisDateTimeFormatConfiguration",
+        "AnalysisDateTimeHierarchy",
+        "AnalysisDateTimeParameterDeclaration",
+        "AnalysisDecalSettings",
+        "AnalysisDecalSettingsConfiguration",
+        "AnalysisDecimalParameterDeclaration",
+        "AnalysisDecimalPlacesConfiguration",
+        "AnalysisDefaultFilterControlConfiguration",
+        "AnalysisDefaultNewSheetConfiguration",
+        "AnalysisDefinition",
+        "AnalysisDonutCenterOptions",
+        "AnalysisDonutOptions",
+        "AnalysisEmptyVisual",
+        "AnalysisError",
+        "AnalysisExcludePeriodConfiguration",
+        "AnalysisExplicitHierarchy",
+        "AnalysisFieldBarSeriesItem",
+        "AnalysisFieldBasedTooltip",
+        "AnalysisFieldComboSeriesItem",
+        "AnalysisFieldLabelType",
+        "AnalysisFieldSeriesItem",
+        "AnalysisFieldSort",
+        "AnalysisFieldSortOptions",
+        "AnalysisFieldTooltipItem",
+        "AnalysisFilledMapAggregatedFieldWells",
+        "AnalysisFilledMapVisual",
+        "AnalysisFilterListConfiguration",
+        "AnalysisFontConfiguration",
+        "AnalysisFontSize",
+        "AnalysisFontWeight",
+        "AnalysisFormatConfiguration",
+        "AnalysisFunnelChartAggregatedFieldWells",
+        "AnalysisFunnelChartVisual",
+        "AnalysisGaugeChartOptions",
+        "AnalysisGaugeChartVisual",
+        "AnalysisGeospatialMapAggregatedFieldWells",
+        "AnalysisGeospatialMapVisual",
+        "AnalysisHeatMapAggregatedFieldWells",
+        "AnalysisHeatMapVisual",
+        "AnalysisHistogramAggregatedFieldWells",
+        "AnalysisHistogramVisual",
+        "AnalysisImageMenuOption",
+        "AnalysisImageStaticFile",
+        "AnalysisInnerFilter",
+        "AnalysisInsightConfiguration",
+        "AnalysisInsightVisual",
+        "AnalysisIntegerParameterDeclaration",
+        "AnalysisItemsLimitConfiguration",
+        "AnalysisKPIOptions",
+        "AnalysisKPIVisual",
+        "AnalysisLabelOptions",
+        "AnalysisLayerMapVisual",
+        "AnalysisLayout",
+        "AnalysisLineChartAggregatedFieldWells",
+        "AnalysisLineChartVisual",
+        "AnalysisLoadingAnimation",
+        "AnalysisLocalNavigationConfiguration",
+        "AnalysisMaximumLabelType",
+        "AnalysisMinimumLabelType",
+        "AnalysisNegativeValueConfiguration",
+        "AnalysisNestedFilter",
+        "AnalysisNullValueFormatConfiguration",
+        "AnalysisNumberDisplayFormatConfiguration",
+        "AnalysisNumberFormatConfiguration",
+        "AnalysisNumericAxisOptions",
+        "AnalysisNumericEqualityFilter",
+        "AnalysisNumericFormatConfiguration",
+        "AnalysisNumericRangeFilter",
+        "AnalysisNumericalAggregationFunction",
+        "AnalysisNumericalDimensionField",
+        "AnalysisNumericalMeasureField",
+        "AnalysisPaginationConfiguration",
+        "AnalysisPanelConfiguration",
+        "AnalysisParameters",
+        "AnalysisPercentageDisplayFormatConfiguration",
+        "AnalysisPercentileAggregation",
+        "AnalysisPieChartAggregatedFieldWells",
+        "AnalysisPieChartVisual",
+        "AnalysisPivotTableAggregatedFieldWells",
+        "AnalysisPivotTableVisual",
+        "AnalysisPluginVisual",
+        "AnalysisPluginVisualTableQuerySort",
+        "AnalysisPredefinedHierarchy",
+        "AnalysisProps",
+        "AnalysisQueryExecutionOptions",
+        "AnalysisRadarChartAggregatedFieldWells",
+        "AnalysisRadarChartVisual",
+        "AnalysisRangeEndsLabelType",
+        "AnalysisRelativeDatesFilter",
+        "AnalysisRowAlternateColorOptions",
+        "AnalysisSameSheetTargetVisualConfiguration",
+        "AnalysisSankeyDiagramAggregatedFieldWells",
+        "AnalysisSankeyDiagramVisual",
+        "AnalysisScatterPlotCategoricallyAggregatedFieldWells",
+        "AnalysisScatterPlotUnaggregatedFieldWells",
+        "AnalysisScatterPlotVisual",
+        "AnalysisSheetImageStaticFileSource",
+        "AnalysisSimpleClusterMarker",
+        "AnalysisSingleAxisOptions",
+        "AnalysisSingleAxisOptionsYAxisOptions",
+        "AnalysisSmallMultiplesOptions",
+        "AnalysisSourceEntity",
+        "AnalysisSourceTemplate",
+        "AnalysisSpatialStaticFile",
+        "AnalysisStringFormatConfiguration",
+        "AnalysisStringParameterDeclaration",
+        "AnalysisTableAggregatedFieldWells",
+        "AnalysisTableOptions",
+        "AnalysisTableUnaggregatedFieldWells",
+        "AnalysisTableVisual",
+        "AnalysisTimeEqualityFilter",
+        "AnalysisTimeRangeFilter",
+        "AnalysisTooltipOptions",
+        "AnalysisTopBottomFilter",
+        "AnalysisTotalAggregationFunction",
+        "AnalysisTotalOptions",
+        "AnalysisTreeMapAggregatedFieldWells",
+        "AnalysisTreeMapVisual",
+        "AnalysisValidationStrategy",
+        "AnalysisVisualMenuOption",
+        "AnalysisVisualPalette",
+        "AnalysisWaterfallChartAggregatedFieldWells",
+        "AnalysisWaterfallChartOptions",
+        "AnalysisWaterfallVisual",
+        "AnalysisWhatIfPointScenario",
+        "AnalysisWhatIfRangeScenario",
+        "AnalysisWordCloudAggregatedFieldWells",
+        "AnalysisWordCloudOptions",
+        "AnalysisWordCloudVisual",
+        "AnalysisYAxisOptions",
+        "ArcAxisConfiguration",
+        "ArcAxisDisplayRange",
+        "ArcConfiguration",
+        "AssetOptions",
+        "AxisDataOptions",
+        "AxisDisplayMinMaxRange",
+        "AxisDisplayOptions",
+        "AxisDisplayRange",
+        "AxisLabelReferenceOptions",
+        "AxisLinearScale",
+        "AxisLogarithmicScale",
+        "AxisScale",
+        "AxisTickLabelOptions",
+        "BarChartConfiguration",
+        "BarChartDefaultSeriesSettings",
+        "BarChartFieldWells",
+        "BarChartSeriesSettings",
+        "BarChartSortConfiguration",
+        "BarSeriesItem",
+        "BinCountOptions",
+        "BinWidthOptions",
+        "BodySectionConfiguration",
+        "BodySectionContent",
+        "BodySectionDynamicCategoryDimensionConfiguration",
+        "BodySectionDynamicNumericDimensionConfiguration",
+        "BodySectionRepeatConfiguration",
+        "BodySectionRepeatDimensionConfiguration",
+        "BodySectionRepeatPageBreakConfiguration",
+        "BoxPlotChartConfiguration",
+        "BoxPlotFieldWells",
+        "BoxPlotSortConfiguration",
+        "BoxPlotStyleOptions",
+        "CalculatedField",
+        "CascadingControlSource",
+        "CategoryDrillDownFilter",
+        "CategoryFilterConfiguration",
+        "ChartAxisLabelOptions",
+        "ColumnConfiguration",
+        "ColumnHierarchy",
+        "ColumnIdentifier",
+        "ComboChartConfiguration",
+        "ComboChartDefaultSeriesSettings",
+        "ComboChartFieldWells",
+        "ComboChartSeriesSettings",
+        "ComboChartSortConfiguration",
+        "ComboSeriesItem",
+        "ComparisonConfiguration",
+        "ComparisonFormatConfiguration",
+        "Computation",
+        "ConditionalFormattingColor",
+        "ConditionalFormattingCustomIconCondition",
+        "ConditionalFormattingCustomIconOptions",
+        "ConditionalFormattingGradientColor",
+        "ConditionalFormattingIcon",
+        "ConditionalFormattingIconDisplayConfiguration",
+        "ConditionalFormattingIconSet",
+        "ConditionalFormattingSolidColor",
+        "ContributionAnalysisDefault",
+        "CustomActionFilterOperation",
+        "CustomActionNavigationOperation",
+        "CustomActionSetParametersOperation",
+        "CustomActionURLOperation",
+        "CustomColor",
+        "CustomContentConfiguration",
+        "CustomNarrativeOptions",
+        "CustomParameterValues",
+        "DataBarsOptions",
+        "DataColor",
+        "DataLabelType",
+        "DataPathColor",
+        "DataPathSort",
+        "DataPathValue",
+        "DataSetIdentifierDeclaration",
+        "DataSetReference",
+        "DateTimeDefaultValues",
+        "DateTimeParameter",
+        "DateTimePickerControlDisplayOptions",
+        "DateTimeValueWhenUnsetConfiguration",
+        "DecimalDefaultValues",
+        "DecimalParameter",
+        "DecimalValueWhenUnsetConfiguration",
+        "DefaultDateTimePickerControlOptions",
+        "DefaultFilterControlOptions",
+        "DefaultFilterDropDownControlOptions",
+        "DefaultFilterListControlOptions",
+        "DefaultFreeFormLayoutConfiguration",
+        "DefaultGridLayoutConfiguration",
+        "DefaultInteractiveLayoutConfiguration",
+        "DefaultPaginatedLayoutConfiguration",
+        "DefaultRelativeDateTimeControlOptions",
+        "DefaultSectionBasedLayoutConfiguration",
+        "DefaultSliderControlOptions",
+        "DefaultTextAreaControlOptions",
+        "DefaultTextFieldControlOptions",
+        "DestinationParameterValueConfiguration",
+        "DimensionField",
+        "DrillDownFilter",
+        "DropDownControlDisplayOptions",
+        "DynamicDefaultValue",
+        "Entity",
+        "FilledMapConditionalFormatting",
+        "FilledMapConditionalFormattingOption",
+        "FilledMapConfiguration",
+        "FilledMapFieldWells",
+        "FilledMapShapeConditionalFormatting",
+        "FilledMapSortConfiguration",
+        "Filter",
+        "FilterControl",
+        "FilterCrossSheetControl",
+        "FilterDateTimePickerControl",
+        "FilterDropDownControl",
+        "FilterGroup",
+        "FilterListControl",
+        "FilterOperationSelectedFieldsConfiguration",
+        "FilterOperationTargetVisualsConfiguration",
+        "FilterRelativeDateTimeControl",
+        "FilterScopeConfiguration",
+        "FilterSelectableValues",
+        "FilterSliderControl",
+        "FilterTextAreaControl",
+        "FilterTextFieldControl",
+        "ForecastComputation",
+        "ForecastConfiguration",
+        "ForecastScenario",
+        "FreeFormLayoutCanvasSizeOptions",
+        "FreeFormLayoutConfiguration",
+        "FreeFormLayoutElement",
+        "FreeFormLayoutElementBackgroundStyle",
+        "FreeFormLayoutElementBorderStyle",
+        "FreeFormLayoutScreenCanvasSizeOptions",
+        "FreeFormSectionLayoutConfiguration",
+        "FunnelChartConfiguration",
+        "FunnelChartDataLabelOptions",
+        "FunnelChartFieldWells",
+        "FunnelChartSortConfiguration",
+        "GaugeChartArcConditionalFormatting",
+        "GaugeChartColorConfiguration",
+        "GaugeChartConditionalFormatting",
+        "GaugeChartConditionalFormattingOption",
+        "GaugeChartConfiguration",
+        "GaugeChartFieldWells",
+        "GaugeChartPrimaryValueConditionalFormatting",
+        "GeospatialCategoricalColor",
+        "GeospatialCategoricalDataColor",
+        "GeospatialCircleRadius",
+        "GeospatialCircleSymbolStyle",
+        "GeospatialColor",
+        "GeospatialCoordinateBounds",
+        "GeospatialDataSourceItem",
+        "GeospatialGradientColor",
+        "GeospatialGradientStepColor",
+        "GeospatialHeatmapColorScale",
+        "GeospatialHeatmapConfiguration",
+        "GeospatialHeatmapDataColor",
+        "GeospatialLayerColorField",
+        "GeospatialLayerDefinition",
+        "GeospatialLayerItem",
+        "GeospatialLayerJoinDefinition",
+        "GeospatialLayerMapConfiguration",
+        "GeospatialLineLayer",
+        "GeospatialLineStyle",
+        "GeospatialLineSymbolStyle",
+        "GeospatialLineWidth",
+        "GeospatialMapConfiguration",
+        "GeospatialMapFieldWells",
+        "GeospatialMapState",
+        "GeospatialMapStyle",
+        "GeospatialMapStyleOptions",
+        "GeospatialNullDataSettings",
+        "GeospatialNullSymbolStyle",
+        "GeospatialPointLayer",
+        "GeospatialPointStyle",
+        "GeospatialPointStyleOptions",
+        "GeospatialPolygonLayer",
+        "GeospatialPolygonStyle",
+        "GeospatialPolygonSymbolStyle",
+        "GeospatialSolidColor",
+        "GeospatialStaticFileSource",
+        "GeospatialWindowOptions",
+        "GlobalTableBorderOptions",
+        "GradientColor",
+        "GradientStop",
+        "GridLayoutCanvasSizeOptions",
+        "GridLayoutConfiguration",
+        "GridLayoutElement",
+        "GridLayoutElementBackgroundStyle",
+        "GridLayoutElementBorderStyle",
+        "GridLayoutScreenCanvasSizeOptions",
+        "GrowthRateComputation",
+        "HeaderFooterSectionConfiguration",
+        "HeatMapConfiguration",
+        "HeatMapFieldWells",
+        "HeatMapSortConfiguration",
+        "HistogramBinOptions",
+        "HistogramConfiguration",
+        "HistogramFieldWells",
+        "ImageCustomAction",
+        "ImageCustomActionOperation",
+        "ImageInteractionOptions",
+        "IntegerDefaultValues",
+        "IntegerParameter",
+        "IntegerValueWhenUnsetConfiguration",
+        "KPIActualValueConditionalFormatting",
+        "KPIComparisonValueConditionalFormatting",
+        "KPIConditionalFormatting",
+        "KPIConditionalFormattingOption",
+        "KPIConfiguration",
+        "KPIFieldWells",
+        "KPIPrimaryValueConditionalFormatting",
+        "KPIProgressBarConditionalFormatting",
+        "KPISortConfiguration",
+        "KPISparklineOptions",
+        "KPIVisualLayoutOptions",
+        "KPIVisualStandardLayout",
+        "LayerCustomAction",
+        "LayerCustomActionOperation",
+        "LayoutConfiguration",
+        "LegendOptions",
+        "LineChartConfiguration",
+        "LineChartDefaultSeriesSettings",
+        "LineChartFieldWells",
+        "LineChartLineStyleSettings",
+        "LineChartMarkerStyleSettings",
+        "LineChartSeriesSettings",
+        "LineChartSortConfiguration",
+        "LineSeriesAxisDisplayOptions",
+        "ListControlDisplayOptions",
+        "ListControlSearchOptions",
+        "ListControlSelectAllOptions",
+        "LongFormatText",
+        "MappedDataSetParameter",
+        "MaximumMinimumComputation",
+        "MeasureField",
+        "MetricComparisonComputation",
+        "MissingDataConfiguration",
+        "NumericEqualityDrillDownFilter",
+        "NumericRangeFilterValue",
+        "NumericSeparatorConfiguration",
+        "PanelTitleOptions",
+        "ParameterControl",
+        "ParameterDateTimePickerControl",
+        "ParameterDeclaration",
+        "ParameterDropDownControl",
+        "ParameterListControl",
+        "ParameterSelectableValues",
+        "ParameterSliderControl",
+        "ParameterTextAreaControl",
+        "ParameterTextFieldControl",
+        "PercentVisibleRange",
+        "PeriodOverPeriodComputation",
+        "PeriodToDateComputation",
+        "PieChartConfiguration",
+        "PieChartFieldWells",
+        "PieChartSortConfiguration",
+        "PivotFieldSortOptions",
+        "PivotTableCellConditionalFormatting",
+        "PivotTableConditionalFormatting",
+        "PivotTableConditionalFormattingOption",
+        "PivotTableConditionalFormattingScope",
+        "PivotTableConfiguration",
+        "PivotTableDataPathOption",
+        "PivotTableFieldCollapseStateOption",
+        "PivotTableFieldCollapseStateTarget",
+        "PivotTableFieldOption",
+        "PivotTableFieldOptions",
+        "PivotTableFieldSubtotalOptions",
+        "PivotTableFieldWells",
+        "PivotTableOptions",
+        "PivotTablePaginatedReportOptions",
+        "PivotTableRowsLabelOptions",
+        "PivotTableSortBy",
+        "PivotTableSortConfiguration",
+        "PivotTableTotalOptions",
+        "PivotTotalOptions",
+        "PluginVisualConfiguration",
+        "PluginVisualFieldWell",
+        "PluginVisualItemsLimitConfiguration",
+        "PluginVisualOptions",
+        "PluginVisualProperty",
+        "PluginVisualSortConfiguration",
+        "ProgressBarOptions",
+        "RadarChartAreaStyleSettings",
+        "RadarChartConfiguration",
+        "RadarChartFieldWells",
+        "RadarChartSeriesSettings",
+        "RadarChartSortConfiguration",
+        "ReferenceLine",
+        "ReferenceLineCustomLabelConfiguration",
+        "ReferenceLineDataConfiguration",
+        "ReferenceLineDynamicDataConfiguration",
+        "ReferenceLineLabelConfiguration",
+        "ReferenceLineStaticDataConfiguration",
+        "ReferenceLineStyleConfiguration",
+        "ReferenceLineValueLabelConfiguration",
+        "RelativeDateTimeControlDisplayOptions",
+        "ResourcePermission",
+        "RollingDateConfiguration",
+        "SankeyDiagramChartConfiguration",
+        "SankeyDiagramFieldWells",
+        "SankeyDiagramSortConfiguration",
+        "ScatterPlotConfiguration",
+        "ScatterPlotFieldWells",
+        "ScatterPlotSortConfiguration",
+        "ScrollBarOptions",
+        "SecondaryValueOptions",
+        "SectionAfterPageBreak",
+        "SectionBasedLayoutCanvasSizeOptions",
+        "SectionBasedLayoutConfiguration",
+        "SectionBasedLayoutPaperCanvasSizeOptions",
+        "SectionLayoutConfiguration",
+        "SectionPageBreakConfiguration",
+        "SectionStyle",
+        "SelectedSheetsFilterScopeConfiguration",
+        "SeriesItem",
+        "SetParameterValueConfiguration",
+        "ShapeConditionalFormat",
+        "Sheet",
+        "SheetControlInfoIconLabelOptions",
+        "SheetControlLayout",
+        "SheetControlLayoutConfiguration",
+        "SheetDefinition",
+        "SheetElementConfigurationOverrides",
+        "SheetElementRenderingRule",
+        "SheetImage",
+        "SheetImageScalingConfiguration",
+        "SheetImageSource",
+        "SheetImageTooltipConfiguration",
+        "SheetImageTooltipText",
+        "SheetLayoutGroup",
+        "SheetLayoutGroupMember",
+        "SheetTextBox",
+        "SheetVisualScopingConfiguration",
+        "ShortFormatText",
+        "SliderControlDisplayOptions",
+        "SmallMultiplesAxisProperties",
+        "Spacing",
+        "SparklinesOptions",
+        "StaticFile",
+        "StaticFileS3SourceOptions",
+        "StaticFileSource",
+        "StaticFileUrlSourceOptions",
+        "StringDefaultValues",
+        "StringParameter",
+        "StringValueWhenUnsetConfiguration",
+        "SubtotalOptions",
+        "TableBorderOptions",
+        "TableCellConditionalFormatting",
+        "TableCellImageSizingConfiguration",
+        "TableCellStyle",
+        "TableConditionalFormatting",
+        "TableConditionalFormattingOption",
+        "TableConfiguration",
+        "TableFieldCustomIconContent",
+        "TableFieldCustomTextContent",
+        "TableFieldImageConfiguration",
+        "TableFieldLinkConfiguration",
+        "TableFieldLinkContentConfiguration",
+        "TableFieldOption",
+        "TableFieldOptions",
+        "TableFieldURLConfiguration",
+        "TableFieldWells",
+        "TableInlineVisualization",
+        "TablePaginatedReportOptions",
+        "TablePinnedFieldOptions",
+        "TableRowConditionalFormatting",
+        "TableSideBorderOptions",
+        "TableSortConfiguration",
+        "TableStyleTarget",
+        "Tag",
+        "TextAreaControlDisplayOptions",
+        "TextConditionalFormat",
+        "TextControlPlaceholderOptions",
+        "TextFieldControlDisplayOptions",
+        "ThousandSeparatorOptions",
+        "TimeBasedForecastProperties",
+        "TimeRangeDrillDownFilter",
+        "TimeRangeFilterValue",
+        "TooltipItem",
+        "TopBottomMoversComputation",
+        "TopBottomRankedComputation",
+        "TopicIdentifierDeclaration",
+        "TopicReference",
+        "TotalAggregationComputation",
+        "TotalAggregationOption",
+        "TransposedTableOption",
+        "TreeMapConfiguration",
+        "TreeMapFieldWells",
+        "TreeMapSortConfiguration",
+        "TrendArrowOptions",
+        "UnaggregatedField",
+        "UniqueValuesComputation",
+        "VisibleRangeOptions",
+        "Visual",
+        "VisualCustomAction",
+        "VisualCustomActionOperation",
+        "VisualInteractionOptions",
+        "VisualInteractionOptionsContextMenuOption",
+        "VisualInteractionOptionsVisualMenuOption",
+        "VisualSubtitleLabelOptions",
+        "VisualTitleLabelOptions",
+        "WaterfallChartColorConfiguration",
+        "WaterfallChartConfiguration",
+        "WaterfallChartFieldWells",
+        "WaterfallChartGroupColorConfiguration",
+        "WaterfallChartSortConfiguration",
+        "WordCloudChartConfiguration",
+        "WordCloudFieldWells",
+        "WordCloudSortConfiguration",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -20711,8 +16262,10 @@ class Analysis(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AnalysisProps
-    attributes_model: ClassVar[type[BaseModel]] = AnalysisAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AnalysisProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AnalysisAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

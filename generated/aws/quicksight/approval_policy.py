@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._approval_policy_models import (
+        ApprovalPolicyApplicableTo as ApprovalPolicyApplicableTo,
+        ApprovalPolicyAttributes as ApprovalPolicyAttributes,
+        ApprovalPolicyProps as ApprovalPolicyProps,
+    )
 
 __all__ = [
     "ApprovalPolicy",
@@ -23,32 +31,21 @@ __all__ = [
     "ApprovalPolicyProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _approval_policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_approval_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApprovalPolicyApplicableTo",
+        "ApprovalPolicyAttributes",
+        "ApprovalPolicyProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ApprovalPolicyApplicableTo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupArns: list[str] | None = None
-    Type: Literal["GROUP"]
-
-
-class ApprovalPolicyAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    PolicyArn: str | None = None
-    UpdatedAt: str | None = None
-
-
-class ApprovalPolicyProps(DeferredModel):
-    Actions: list[Literal["SHARE"]]
-    ApplicableTo: ApprovalPolicyApplicableTo
-    ApprovalGroups: list[str]
-    AssetTypes: list[Literal["AGENT", "KNOWLEDGE_BASE", "SPACE"]]
-    Description: str | None = None
-    Name: str
-    PolicyId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -140,8 +137,10 @@ class ApprovalPolicy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApprovalPolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = ApprovalPolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ApprovalPolicyProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApprovalPolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._brand_models import (
+        BrandApplicationTheme as BrandApplicationTheme,
+        BrandAttributes as BrandAttributes,
+        BrandBrandColorPalette as BrandBrandColorPalette,
+        BrandBrandDefinition as BrandBrandDefinition,
+        BrandBrandElementStyle as BrandBrandElementStyle,
+        BrandNavbarStyle as BrandNavbarStyle,
+        BrandProps as BrandProps,
+        Palette as Palette,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Brand",
@@ -35,96 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _brand_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_brand_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BrandApplicationTheme",
+        "BrandAttributes",
+        "BrandBrandColorPalette",
+        "BrandBrandDefinition",
+        "BrandBrandElementStyle",
+        "BrandNavbarStyle",
+        "BrandProps",
+        "Palette",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Palette(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Background: str | None = None
-    Foreground: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class BrandAttributes(DeferredModel):
-    Arn: str | None = None
-    AwsAccountId: str | None = None
-    BrandStatus: (
-        Literal[
-            "CREATE_IN_PROGRESS",
-            "CREATE_SUCCEEDED",
-            "CREATE_FAILED",
-            "DELETE_IN_PROGRESS",
-            "DELETE_FAILED",
-        ]
-        | None
-    ) = None
-    CreatedTime: str | None = None
-    LastUpdatedTime: str | None = None
-    VersionId: str | None = None
-    VersionStatus: Literal["CREATE_IN_PROGRESS", "CREATE_SUCCEEDED", "CREATE_FAILED"] | None = None
-
-
-class BrandBrandColorPalette(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Accent: Palette | None = None
-    Danger: Palette | None = None
-    Dimension: Palette | None = None
-    Info: Palette | None = None
-    Measure: Palette | None = None
-    Primary: Palette | None = None
-    Secondary: Palette | None = None
-    Success: Palette | None = None
-    Warning: Palette | None = None
-
-
-class BrandNavbarStyle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContextualNavbar: Palette | None = None
-    GlobalNavbar: Palette | None = None
-
-
-class BrandBrandElementStyle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NavbarStyle: BrandNavbarStyle | None = None
-
-
-class BrandApplicationTheme(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BrandColorPalette: BrandBrandColorPalette | None = None
-    BrandElementStyle: BrandBrandElementStyle | None = None
-
-
-class BrandBrandDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationTheme: BrandApplicationTheme | None = None
-    BrandName: str | None = None
-    Description: str | None = None
-
-
-class BrandProps(DeferredModel):
-    BrandDefinition: BrandBrandDefinition | None = None
-    BrandId: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -356,8 +301,8 @@ class Brand(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BrandProps
-    attributes_model: ClassVar[type[BaseModel]] = BrandAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BrandProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BrandAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._custom_permissions_models import (
+        CustomPermissionsAttributes as CustomPermissionsAttributes,
+        CustomPermissionsCapabilities as CustomPermissionsCapabilities,
+        CustomPermissionsProps as CustomPermissionsProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CustomPermissions",
@@ -25,259 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _custom_permissions_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_custom_permissions_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CustomPermissionsAttributes",
+        "CustomPermissionsCapabilities",
+        "CustomPermissionsProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CustomPermissionsCapabilities(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessAppsNativeDataStore: Literal["DENY"] | None = None
-    Action: Literal["DENY"] | None = None
-    AddOrRunAnomalyDetectionForAnalyses: Literal["DENY"] | None = None
-    AmazonBedrockARSAction: Literal["DENY"] | None = None
-    AmazonBedrockFSAction: Literal["DENY"] | None = None
-    AmazonBedrockKRSAction: Literal["DENY"] | None = None
-    AmazonSThreeAction: Literal["DENY"] | None = None
-    Analysis: Literal["DENY"] | None = None
-    ApproveFlowShareRequests: Literal["DENY"] | None = None
-    Apps: Literal["DENY"] | None = None
-    AsanaAction: Literal["DENY"] | None = None
-    Automate: Literal["DENY"] | None = None
-    BambooHRAction: Literal["DENY"] | None = None
-    BoxAgentAction: Literal["DENY"] | None = None
-    BuildCalculatedFieldWithQ: Literal["DENY"] | None = None
-    CanvaAgentAction: Literal["DENY"] | None = None
-    ChatAgent: Literal["DENY"] | None = None
-    ComprehendAction: Literal["DENY"] | None = None
-    ComprehendMedicalAction: Literal["DENY"] | None = None
-    ConfluenceAction: Literal["DENY"] | None = None
-    CreateAndUpdateAmazonBedrockARSAction: Literal["DENY"] | None = None
-    CreateAndUpdateAmazonBedrockFSAction: Literal["DENY"] | None = None
-    CreateAndUpdateAmazonBedrockKRSAction: Literal["DENY"] | None = None
-    CreateAndUpdateAmazonSThreeAction: Literal["DENY"] | None = None
-    CreateAndUpdateApps: Literal["DENY"] | None = None
-    CreateAndUpdateAsanaAction: Literal["DENY"] | None = None
-    CreateAndUpdateBambooHRAction: Literal["DENY"] | None = None
-    CreateAndUpdateBoxAgentAction: Literal["DENY"] | None = None
-    CreateAndUpdateCanvaAgentAction: Literal["DENY"] | None = None
-    CreateAndUpdateComprehendAction: Literal["DENY"] | None = None
-    CreateAndUpdateComprehendMedicalAction: Literal["DENY"] | None = None
-    CreateAndUpdateConfluenceAction: Literal["DENY"] | None = None
-    CreateAndUpdateDashboardEmailReports: Literal["DENY"] | None = None
-    CreateAndUpdateDataSources: Literal["DENY"] | None = None
-    CreateAndUpdateDatasets: Literal["DENY"] | None = None
-    CreateAndUpdateFactSetAction: Literal["DENY"] | None = None
-    CreateAndUpdateGenericHTTPAction: Literal["DENY"] | None = None
-    CreateAndUpdateGithubAction: Literal["DENY"] | None = None
-    CreateAndUpdateGoogleCalendarAction: Literal["DENY"] | None = None
-    CreateAndUpdateHubspotAction: Literal["DENY"] | None = None
-    CreateAndUpdateHuggingFaceAction: Literal["DENY"] | None = None
-    CreateAndUpdateIntercomAction: Literal["DENY"] | None = None
-    CreateAndUpdateJiraAction: Literal["DENY"] | None = None
-    CreateAndUpdateKnowledgeBases: Literal["DENY"] | None = None
-    CreateAndUpdateLinearAction: Literal["DENY"] | None = None
-    CreateAndUpdateMCPAction: Literal["DENY"] | None = None
-    CreateAndUpdateMSExchangeAction: Literal["DENY"] | None = None
-    CreateAndUpdateMSTeamsAction: Literal["DENY"] | None = None
-    CreateAndUpdateMondayAction: Literal["DENY"] | None = None
-    CreateAndUpdateNewRelicAction: Literal["DENY"] | None = None
-    CreateAndUpdateNotionAction: Literal["DENY"] | None = None
-    CreateAndUpdateOneDriveAction: Literal["DENY"] | None = None
-    CreateAndUpdateOpenAPIAction: Literal["DENY"] | None = None
-    CreateAndUpdatePagerDutyAction: Literal["DENY"] | None = None
-    CreateAndUpdateSAPBillOfMaterialAction: Literal["DENY"] | None = None
-    CreateAndUpdateSAPBusinessPartnerAction: Literal["DENY"] | None = None
-    CreateAndUpdateSAPMaterialStockAction: Literal["DENY"] | None = None
-    CreateAndUpdateSAPPhysicalInventoryAction: Literal["DENY"] | None = None
-    CreateAndUpdateSAPProductMasterDataAction: Literal["DENY"] | None = None
-    CreateAndUpdateSalesforceAction: Literal["DENY"] | None = None
-    CreateAndUpdateSandPGMIAction: Literal["DENY"] | None = None
-    CreateAndUpdateSandPGlobalEnergyAction: Literal["DENY"] | None = None
-    CreateAndUpdateServiceNowAction: Literal["DENY"] | None = None
-    CreateAndUpdateSharePointAction: Literal["DENY"] | None = None
-    CreateAndUpdateSlackAction: Literal["DENY"] | None = None
-    CreateAndUpdateSmartsheetAction: Literal["DENY"] | None = None
-    CreateAndUpdateTextractAction: Literal["DENY"] | None = None
-    CreateAndUpdateThemes: Literal["DENY"] | None = None
-    CreateAndUpdateThresholdAlerts: Literal["DENY"] | None = None
-    CreateAndUpdateZendeskAction: Literal["DENY"] | None = None
-    CreateChatAgents: Literal["DENY"] | None = None
-    CreateDashboardExecutiveSummaryWithQ: Literal["DENY"] | None = None
-    CreateSPICEDataset: Literal["DENY"] | None = None
-    CreateSharedFolders: Literal["DENY"] | None = None
-    CreateSpaces: Literal["DENY"] | None = None
-    Dashboard: Literal["DENY"] | None = None
-    EditVisualWithQ: Literal["DENY"] | None = None
-    ExportToCsv: Literal["DENY"] | None = None
-    ExportToCsvInScheduledReports: Literal["DENY"] | None = None
-    ExportToExcel: Literal["DENY"] | None = None
-    ExportToExcelInScheduledReports: Literal["DENY"] | None = None
-    ExportToPdf: Literal["DENY"] | None = None
-    ExportToPdfInScheduledReports: Literal["DENY"] | None = None
-    Extension: Literal["DENY"] | None = None
-    FactSetAction: Literal["DENY"] | None = None
-    Flow: Literal["DENY"] | None = None
-    GenericHTTPAction: Literal["DENY"] | None = None
-    GithubAction: Literal["DENY"] | None = None
-    GoogleCalendarAction: Literal["DENY"] | None = None
-    HubspotAction: Literal["DENY"] | None = None
-    HuggingFaceAction: Literal["DENY"] | None = None
-    IncludeContentInScheduledReportsEmail: Literal["DENY"] | None = None
-    IntercomAction: Literal["DENY"] | None = None
-    InvokeAppsAIInference: Literal["DENY"] | None = None
-    JiraAction: Literal["DENY"] | None = None
-    KnowledgeBase: Literal["DENY"] | None = None
-    LinearAction: Literal["DENY"] | None = None
-    MCPAction: Literal["DENY"] | None = None
-    MSExchangeAction: Literal["DENY"] | None = None
-    MSTeamsAction: Literal["DENY"] | None = None
-    ManageSharedFolders: Literal["DENY"] | None = None
-    MondayAction: Literal["DENY"] | None = None
-    NewRelicAction: Literal["DENY"] | None = None
-    NotionAction: Literal["DENY"] | None = None
-    OneDriveAction: Literal["DENY"] | None = None
-    OpenAPIAction: Literal["DENY"] | None = None
-    PagerDutyAction: Literal["DENY"] | None = None
-    PerformFlowUiTask: Literal["DENY"] | None = None
-    PrintReports: Literal["DENY"] | None = None
-    PublishWithoutApproval: Literal["DENY"] | None = None
-    RenameSharedFolders: Literal["DENY"] | None = None
-    Research: Literal["DENY"] | None = None
-    SAPBillOfMaterialAction: Literal["DENY"] | None = None
-    SAPBusinessPartnerAction: Literal["DENY"] | None = None
-    SAPMaterialStockAction: Literal["DENY"] | None = None
-    SAPPhysicalInventoryAction: Literal["DENY"] | None = None
-    SAPProductMasterDataAction: Literal["DENY"] | None = None
-    SalesforceAction: Literal["DENY"] | None = None
-    SandPGMIAction: Literal["DENY"] | None = None
-    SandPGlobalEnergyAction: Literal["DENY"] | None = None
-    ServiceNowAction: Literal["DENY"] | None = None
-    ShareAmazonBedrockARSAction: Literal["DENY"] | None = None
-    ShareAmazonBedrockFSAction: Literal["DENY"] | None = None
-    ShareAmazonBedrockKRSAction: Literal["DENY"] | None = None
-    ShareAmazonSThreeAction: Literal["DENY"] | None = None
-    ShareAnalyses: Literal["DENY"] | None = None
-    ShareApps: Literal["DENY"] | None = None
-    ShareAsanaAction: Literal["DENY"] | None = None
-    ShareBambooHRAction: Literal["DENY"] | None = None
-    ShareBoxAgentAction: Literal["DENY"] | None = None
-    ShareCanvaAgentAction: Literal["DENY"] | None = None
-    ShareChatAgents: Literal["DENY"] | None = None
-    ShareComprehendAction: Literal["DENY"] | None = None
-    ShareComprehendMedicalAction: Literal["DENY"] | None = None
-    ShareConfluenceAction: Literal["DENY"] | None = None
-    ShareDashboards: Literal["DENY"] | None = None
-    ShareDataSources: Literal["DENY"] | None = None
-    ShareDatasets: Literal["DENY"] | None = None
-    ShareFactSetAction: Literal["DENY"] | None = None
-    ShareGenericHTTPAction: Literal["DENY"] | None = None
-    ShareGithubAction: Literal["DENY"] | None = None
-    ShareGoogleCalendarAction: Literal["DENY"] | None = None
-    ShareHubspotAction: Literal["DENY"] | None = None
-    ShareHuggingFaceAction: Literal["DENY"] | None = None
-    ShareIntercomAction: Literal["DENY"] | None = None
-    ShareJiraAction: Literal["DENY"] | None = None
-    ShareKnowledgeBases: Literal["DENY"] | None = None
-    ShareLinearAction: Literal["DENY"] | None = None
-    ShareMCPAction: Literal["DENY"] | None = None
-    ShareMSExchangeAction: Literal["DENY"] | None = None
-    ShareMSTeamsAction: Literal["DENY"] | None = None
-    ShareMondayAction: Literal["DENY"] | None = None
-    ShareNewRelicAction: Literal["DENY"] | None = None
-    ShareNotionAction: Literal["DENY"] | None = None
-    ShareOneDriveAction: Literal["DENY"] | None = None
-    ShareOpenAPIAction: Literal["DENY"] | None = None
-    SharePagerDutyAction: Literal["DENY"] | None = None
-    SharePointAction: Literal["DENY"] | None = None
-    ShareSAPBillOfMaterialAction: Literal["DENY"] | None = None
-    ShareSAPBusinessPartnerAction: Literal["DENY"] | None = None
-    ShareSAPMaterialStockAction: Literal["DENY"] | None = None
-    ShareSAPPhysicalInventoryAction: Literal["DENY"] | None = None
-    ShareSAPProductMasterDataAction: Literal["DENY"] | None = None
-    ShareSalesforceAction: Literal["DENY"] | None = None
-    ShareSandPGMIAction: Literal["DENY"] | None = None
-    ShareSandPGlobalEnergyAction: Literal["DENY"] | None = None
-    ShareServiceNowAction: Literal["DENY"] | None = None
-    ShareSharePointAction: Literal["DENY"] | None = None
-    ShareSlackAction: Literal["DENY"] | None = None
-    ShareSmartsheetAction: Literal["DENY"] | None = None
-    ShareSpaces: Literal["DENY"] | None = None
-    ShareTextractAction: Literal["DENY"] | None = None
-    ShareZendeskAction: Literal["DENY"] | None = None
-    SlackAction: Literal["DENY"] | None = None
-    SmartsheetAction: Literal["DENY"] | None = None
-    Space: Literal["DENY"] | None = None
-    SubscribeDashboardEmailReports: Literal["DENY"] | None = None
-    TextractAction: Literal["DENY"] | None = None
-    Topic: Literal["DENY"] | None = None
-    UseAgentWebSearch: Literal["DENY"] | None = None
-    UseAmazonBedrockARSAction: Literal["DENY"] | None = None
-    UseAmazonBedrockFSAction: Literal["DENY"] | None = None
-    UseAmazonBedrockKRSAction: Literal["DENY"] | None = None
-    UseAmazonSThreeAction: Literal["DENY"] | None = None
-    UseAsanaAction: Literal["DENY"] | None = None
-    UseBambooHRAction: Literal["DENY"] | None = None
-    UseBedrockModels: Literal["DENY"] | None = None
-    UseBoxAgentAction: Literal["DENY"] | None = None
-    UseCanvaAgentAction: Literal["DENY"] | None = None
-    UseComprehendAction: Literal["DENY"] | None = None
-    UseComprehendMedicalAction: Literal["DENY"] | None = None
-    UseConfluenceAction: Literal["DENY"] | None = None
-    UseFactSetAction: Literal["DENY"] | None = None
-    UseGenericHTTPAction: Literal["DENY"] | None = None
-    UseGithubAction: Literal["DENY"] | None = None
-    UseGoogleCalendarAction: Literal["DENY"] | None = None
-    UseHubspotAction: Literal["DENY"] | None = None
-    UseHuggingFaceAction: Literal["DENY"] | None = None
-    UseIntercomAction: Literal["DENY"] | None = None
-    UseJiraAction: Literal["DENY"] | None = None
-    UseLinearAction: Literal["DENY"] | None = None
-    UseMCPAction: Literal["DENY"] | None = None
-    UseMSExchangeAction: Literal["DENY"] | None = None
-    UseMSTeamsAction: Literal["DENY"] | None = None
-    UseMondayAction: Literal["DENY"] | None = None
-    UseNewRelicAction: Literal["DENY"] | None = None
-    UseNotionAction: Literal["DENY"] | None = None
-    UseOneDriveAction: Literal["DENY"] | None = None
-    UseOpenAPIAction: Literal["DENY"] | None = None
-    UsePagerDutyAction: Literal["DENY"] | None = None
-    UseSAPBillOfMaterialAction: Literal["DENY"] | None = None
-    UseSAPBusinessPartnerAction: Literal["DENY"] | None = None
-    UseSAPMaterialStockAction: Literal["DENY"] | None = None
-    UseSAPPhysicalInventoryAction: Literal["DENY"] | None = None
-    UseSAPProductMasterDataAction: Literal["DENY"] | None = None
-    UseSalesforceAction: Literal["DENY"] | None = None
-    UseSandPGMIAction: Literal["DENY"] | None = None
-    UseSandPGlobalEnergyAction: Literal["DENY"] | None = None
-    UseServiceNowAction: Literal["DENY"] | None = None
-    UseSharePointAction: Literal["DENY"] | None = None
-    UseSlackAction: Literal["DENY"] | None = None
-    UseSmartsheetAction: Literal["DENY"] | None = None
-    UseTextractAction: Literal["DENY"] | None = None
-    UseZendeskAction: Literal["DENY"] | None = None
-    ViewAccountSPICECapacity: Literal["DENY"] | None = None
-    ZendeskAction: Literal["DENY"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CustomPermissionsAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class CustomPermissionsProps(DeferredModel):
-    AwsAccountId: str
-    Capabilities: CustomPermissionsCapabilities | None = None
-    CustomPermissionsName: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -837,8 +609,12 @@ class CustomPermissions(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CustomPermissionsProps
-    attributes_model: ClassVar[type[BaseModel]] = CustomPermissionsAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CustomPermissionsProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CustomPermissionsAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,131 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_set_models import (
+        AggregateOperation as AggregateOperation,
+        Aggregation as Aggregation,
+        AppendOperation as AppendOperation,
+        AppendedColumn as AppendedColumn,
+        CalculatedColumn as CalculatedColumn,
+        CastColumnTypesOperation as CastColumnTypesOperation,
+        ColumnGroup as ColumnGroup,
+        ColumnLevelPermissionRule as ColumnLevelPermissionRule,
+        ColumnSemanticProperty as ColumnSemanticProperty,
+        ColumnSemanticType as ColumnSemanticType,
+        ColumnTag as ColumnTag,
+        ColumnToUnpivot as ColumnToUnpivot,
+        CustomInstruction as CustomInstruction,
+        DataPrepAggregationFunction as DataPrepAggregationFunction,
+        DataPrepListAggregationFunction as DataPrepListAggregationFunction,
+        DataPrepPercentileAggregationFunction as DataPrepPercentileAggregationFunction,
+        DataPrepSimpleAggregationFunction as DataPrepSimpleAggregationFunction,
+        DataSetAdditionalNotes as DataSetAdditionalNotes,
+        DataSetAttributes as DataSetAttributes,
+        DataSetCastColumnTypeOperation as DataSetCastColumnTypeOperation,
+        DataSetColumnDescription as DataSetColumnDescription,
+        DataSetColumnIdMapping as DataSetColumnIdMapping,
+        DataSetCreateColumnsOperation as DataSetCreateColumnsOperation,
+        DataSetCustomSql as DataSetCustomSql,
+        DataSetDataPrepConfiguration as DataSetDataPrepConfiguration,
+        DataSetDataSetRefreshProperties as DataSetDataSetRefreshProperties,
+        DataSetDataSetUsageConfiguration as DataSetDataSetUsageConfiguration,
+        DataSetDateComparisonFilterCondition as DataSetDateComparisonFilterCondition,
+        DataSetDateFilterCondition as DataSetDateFilterCondition,
+        DataSetDateFilterValue as DataSetDateFilterValue,
+        DataSetDateRangeFilterCondition as DataSetDateRangeFilterCondition,
+        DataSetDateTimeDatasetParameter as DataSetDateTimeDatasetParameter,
+        DataSetDecimalDatasetParameter as DataSetDecimalDatasetParameter,
+        DataSetFilterOperation as DataSetFilterOperation,
+        DataSetGeoSpatialColumnGroup as DataSetGeoSpatialColumnGroup,
+        DataSetIncrementalRefresh as DataSetIncrementalRefresh,
+        DataSetIngestionWaitPolicy as DataSetIngestionWaitPolicy,
+        DataSetInlineCustomInstruction as DataSetInlineCustomInstruction,
+        DataSetIntegerDatasetParameter as DataSetIntegerDatasetParameter,
+        DataSetJoinInstruction as DataSetJoinInstruction,
+        DataSetLookbackWindow as DataSetLookbackWindow,
+        DataSetNewDefaultValues as DataSetNewDefaultValues,
+        DataSetNumericComparisonFilterCondition as DataSetNumericComparisonFilterCondition,
+        DataSetNumericFilterCondition as DataSetNumericFilterCondition,
+        DataSetNumericFilterValue as DataSetNumericFilterValue,
+        DataSetNumericRangeFilterCondition as DataSetNumericRangeFilterCondition,
+        DataSetOverrideDatasetParameterOperation as DataSetOverrideDatasetParameterOperation,
+        DataSetPerformanceConfiguration as DataSetPerformanceConfiguration,
+        DataSetPivotConfiguration as DataSetPivotConfiguration,
+        DataSetProjectOperation as DataSetProjectOperation,
+        DataSetProps as DataSetProps,
+        DataSetRefreshConfiguration as DataSetRefreshConfiguration,
+        DataSetRelationalTable as DataSetRelationalTable,
+        DataSetRenameColumnOperation as DataSetRenameColumnOperation,
+        DataSetRowLevelPermissionConfiguration as DataSetRowLevelPermissionConfiguration,
+        DataSetRowLevelPermissionDataSet as DataSetRowLevelPermissionDataSet,
+        DataSetRowLevelPermissionTagConfiguration as DataSetRowLevelPermissionTagConfiguration,
+        DataSetS3Source as DataSetS3Source,
+        DataSetSaaSTable as DataSetSaaSTable,
+        DataSetSemanticDescription as DataSetSemanticDescription,
+        DataSetSemanticMetadata as DataSetSemanticMetadata,
+        DataSetSemanticModelConfiguration as DataSetSemanticModelConfiguration,
+        DataSetStringComparisonFilterCondition as DataSetStringComparisonFilterCondition,
+        DataSetStringDatasetParameter as DataSetStringDatasetParameter,
+        DataSetStringFilterCondition as DataSetStringFilterCondition,
+        DataSetStringFilterValue as DataSetStringFilterValue,
+        DataSetStringListFilterCondition as DataSetStringListFilterCondition,
+        DataSetStringListFilterValue as DataSetStringListFilterValue,
+        DataSetTagColumnOperation as DataSetTagColumnOperation,
+        DataSetUniqueKey as DataSetUniqueKey,
+        DataSetUntagColumnOperation as DataSetUntagColumnOperation,
+        DataSetUploadSettings as DataSetUploadSettings,
+        DataSetUploadedDocumentMetadata as DataSetUploadedDocumentMetadata,
+        DataSetValueColumnConfiguration as DataSetValueColumnConfiguration,
+        DatasetParameter as DatasetParameter,
+        DateTimeDatasetParameterDefaultValues as DateTimeDatasetParameterDefaultValues,
+        DecimalDatasetParameterDefaultValues as DecimalDatasetParameterDefaultValues,
+        DestinationTable as DestinationTable,
+        DestinationTableSource as DestinationTableSource,
+        FieldFolder as FieldFolder,
+        FiltersOperation as FiltersOperation,
+        ImportTableOperation as ImportTableOperation,
+        ImportTableOperationSource as ImportTableOperationSource,
+        InputColumn as InputColumn,
+        IntegerDatasetParameterDefaultValues as IntegerDatasetParameterDefaultValues,
+        JoinKeyProperties as JoinKeyProperties,
+        JoinOperandProperties as JoinOperandProperties,
+        JoinOperation as JoinOperation,
+        LogicalTable as LogicalTable,
+        LogicalTableSource as LogicalTableSource,
+        OutputColumn as OutputColumn,
+        OutputColumnNameOverride as OutputColumnNameOverride,
+        ParentDataSet as ParentDataSet,
+        PhysicalTable as PhysicalTable,
+        PivotOperation as PivotOperation,
+        PivotedLabel as PivotedLabel,
+        RefreshFailureConfiguration as RefreshFailureConfiguration,
+        RefreshFailureEmailAlert as RefreshFailureEmailAlert,
+        RenameColumnsOperation as RenameColumnsOperation,
+        ResourcePermission as ResourcePermission,
+        RowLevelPermissionTagRule as RowLevelPermissionTagRule,
+        SemanticTable as SemanticTable,
+        SharedColumnSemanticMetadata as SharedColumnSemanticMetadata,
+        SourceTable as SourceTable,
+        StringDatasetParameterDefaultValues as StringDatasetParameterDefaultValues,
+        TablePathElement as TablePathElement,
+        TableSemanticMetadata as TableSemanticMetadata,
+        Tag as Tag,
+        TransformOperation as TransformOperation,
+        TransformOperationSource as TransformOperationSource,
+        TransformStep as TransformStep,
+        UnpivotOperation as UnpivotOperation,
+    )
 
 __all__ = [
     "AggregateOperation",
@@ -241,1053 +358,130 @@ __all__ = [
     "UnpivotOperationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class AppendedColumn(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnName: str
-    NewColumnId: str
-
-
-class CalculatedColumn(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnId: str
-    ColumnName: str
-    Expression: str
-
-
-class ColumnLevelPermissionRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnNames: list[str] | None = None
-    Principals: list[str] | None = None
-
-
-class ColumnSemanticType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GeographicalRole: (
-        Literal[
-            "COUNTRY",
-            "STATE",
-            "COUNTY",
-            "CITY",
-            "POSTCODE",
-            "LONGITUDE",
-            "LATITUDE",
-            "POLITICAL1",
-            "CENSUS_TRACT",
-            "CENSUS_BLOCK_GROUP",
-            "CENSUS_BLOCK",
-        ]
-        | None
-    ) = None
-
-
-class ColumnToUnpivot(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnName: str | None = None
-    NewValue: str | None = None
-
-
-class DataPrepListAggregationFunction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Distinct: bool
-    InputColumnName: str | None = None
-    Separator: str
-
-
-class DataPrepPercentileAggregationFunction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputColumnName: str | None = None
-    PercentileValue: float
-
-
-class DataPrepSimpleAggregationFunction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FunctionType: Literal[
-        "COUNT",
-        "DISTINCT_COUNT",
-        "SUM",
-        "AVERAGE",
-        "MEDIAN",
-        "MAX",
-        "MIN",
-        "VARIANCE",
-        "STANDARD_DEVIATION",
-    ]
-    InputColumnName: str | None = None
-
-
-class DataSetAdditionalNotes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Text: str | None = None
-
-
-class DataSetCastColumnTypeOperation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnName: str
-    Format: str | None = None
-    NewColumnType: Literal["STRING", "INTEGER", "DECIMAL", "DATETIME"]
-    SubType: Literal["FLOAT", "FIXED"] | None = None
-
-
-class DataSetColumnDescription(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Text: str | None = None
-
-
-class DataSetColumnIdMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceColumnId: str
-    TargetColumnId: str
-
-
-class DataSetDataPrepConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationTableMap: Annotated[dict[str, Any], Field(max_length=0)]
-    SourceTableMap: Annotated[dict[str, Any], Field(max_length=0)]
-    TransformStepMap: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class DataSetDataSetUsageConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisableUseAsDirectQuerySource: bool | None = None
-    DisableUseAsImportedSource: bool | None = None
-
-
-class DataSetDateFilterValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StaticValue: str | None = None
-
-
-class DataSetDateRangeFilterCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IncludeMaximum: bool | None = None
-    IncludeMinimum: bool | None = None
-    RangeMaximum: DataSetDateFilterValue | None = None
-    RangeMinimum: DataSetDateFilterValue | None = None
-
-
-class DataSetGeoSpatialColumnGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Columns: list[str]
-    CountryCode: Literal["US"] | None = None
-    Name: str
-
-
-class DataSetIngestionWaitPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IngestionWaitTimeInHours: float | None = None
-    WaitForSpiceIngestion: bool | None = None
-
-
-class DataSetLookbackWindow(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnName: str
-    Size: float
-    SizeUnit: Literal["HOUR", "DAY", "WEEK"]
-
-
-class DataSetNewDefaultValues(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DateTimeStaticValues: list[str] | None = None
-    DecimalStaticValues: list[float] | None = None
-    IntegerStaticValues: list[int] | None = None
-    StringStaticValues: list[str] | None = None
-
-
-class DataSetNumericFilterValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StaticValue: float | None = None
-
-
-class DataSetNumericRangeFilterCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IncludeMaximum: bool | None = None
-    IncludeMinimum: bool | None = None
-    RangeMaximum: DataSetNumericFilterValue | None = None
-    RangeMinimum: DataSetNumericFilterValue | None = None
-
-
-class DataSetOverrideDatasetParameterOperation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NewDefaultValues: DataSetNewDefaultValues | None = None
-    NewParameterName: str | None = None
-    ParameterName: str
-
-
-class DataSetRenameColumnOperation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnName: str
-    NewColumnName: str
-
-
-class DataSetRowLevelPermissionDataSet(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-    FormatVersion: Literal["VERSION_1", "VERSION_2"] | None = None
-    Namespace: str | None = None
-    PermissionPolicy: Literal["GRANT_ACCESS", "DENY_ACCESS"]
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class DataSetSemanticDescription(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Text: str
-
-
-class DataSetStringFilterValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StaticValue: str | None = None
-
-
-class DataSetStringListFilterValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StaticValues: list[str] | None = None
-
-
-class DataSetUniqueKey(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnNames: list[str]
-
-
-class DataSetUntagColumnOperation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnName: str
-    TagNames: list[Literal["COLUMN_GEOGRAPHIC_ROLE", "COLUMN_DESCRIPTION"]]
-
-
-class DataSetUploadSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainsHeader: bool | None = None
-    Delimiter: str | None = None
-    Format: Literal["CSV", "TSV", "CLF", "ELF", "XLSX", "JSON"] | None = None
-    StartFromRow: float | None = None
-    TextQualifier: Literal["DOUBLE_QUOTE", "SINGLE_QUOTE"] | None = None
-
-
-class DataSetUploadedDocumentMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-
-
-class DateTimeDatasetParameterDefaultValues(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StaticValues: list[str] | None = None
-
-
-class DecimalDatasetParameterDefaultValues(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StaticValues: list[float] | None = None
-
-
-class DestinationTableSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TransformOperationId: str
-
-
-class FieldFolder(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Columns: list[str] | None = None
-    Description: str | None = None
-
-
-class ImportTableOperationSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnIdMappings: list[DataSetColumnIdMapping] | None = None
-    SourceTableId: str
-
-
-class InputColumn(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str | None = None
-    Name: str
-    SubType: Literal["FLOAT", "FIXED"] | None = None
-    Type: Literal[
-        "STRING", "INTEGER", "DECIMAL", "DATETIME", "BIT", "BOOLEAN", "JSON", "SEMISTRUCT"
-    ]
-
-
-class IntegerDatasetParameterDefaultValues(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StaticValues: list[int] | None = None
-
-
-class JoinKeyProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    UniqueKey: bool | None = None
-
-
-class OutputColumn(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    Id: str | None = None
-    Name: str | None = None
-    SubType: Literal["FLOAT", "FIXED"] | None = None
-    Type: Literal["STRING", "INTEGER", "DECIMAL", "DATETIME"] | None = None
-
-
-class OutputColumnNameOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OutputColumnName: str
-    SourceColumnName: str | None = None
-
-
-class ParentDataSet(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSetArn: str
-    InputColumns: list[InputColumn]
-
-
-class PivotedLabel(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LabelName: str
-    NewColumnId: str
-    NewColumnName: str
-
-
-class RefreshFailureEmailAlert(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlertStatus: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class ResourcePermission(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[str]
-    Principal: str
-
-
-class RowLevelPermissionTagRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnName: str
-    MatchAllValue: str | None = None
-    TagKey: str
-    TagMultiValueDelimiter: str | None = None
-
-
-class SourceTable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSet: ParentDataSet | None = None
-    PhysicalTableId: str | None = None
-
-
-class StringDatasetParameterDefaultValues(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StaticValues: list[str] | None = None
-
-
-class TablePathElement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str | None = None
-    Name: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TransformOperationSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnIdMappings: list[DataSetColumnIdMapping] | None = None
-    TransformOperationId: str
-
-
-class UnpivotOperation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alias: str
-    ColumnsToUnpivot: list[ColumnToUnpivot]
-    Source: TransformOperationSource
-    UnpivotedLabelColumnId: str
-    UnpivotedLabelColumnName: str
-    UnpivotedValueColumnId: str
-    UnpivotedValueColumnName: str
-
-
-class DataSetAttributes(DeferredModel):
-    Arn: str | None = None
-    ConsumedSpiceCapacityInBytes: float | None = None
-    CreatedTime: str | None = None
-    LastUpdatedTime: str | None = None
-    OutputColumns: list[OutputColumn] | None = None
-
-
-class AppendOperation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alias: str
-    AppendedColumns: list[AppendedColumn]
-    FirstSource: TransformOperationSource | None = None
-    SecondSource: TransformOperationSource | None = None
-
-
-class CastColumnTypesOperation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alias: str
-    CastColumnTypeOperations: list[DataSetCastColumnTypeOperation]
-    Source: TransformOperationSource
-
-
-class ColumnGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GeoSpatialColumnGroup: DataSetGeoSpatialColumnGroup | None = None
-
-
-class ColumnSemanticProperty(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalNotes: DataSetAdditionalNotes | None = None
-    Description: DataSetColumnDescription | None = None
-    SemanticType: ColumnSemanticType | None = None
-
-
-class ColumnTag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnDescription: DataSetColumnDescription | None = None
-    ColumnGeographicRole: (
-        Literal[
-            "COUNTRY",
-            "STATE",
-            "COUNTY",
-            "CITY",
-            "POSTCODE",
-            "LONGITUDE",
-            "LATITUDE",
-            "POLITICAL1",
-            "CENSUS_TRACT",
-            "CENSUS_BLOCK_GROUP",
-            "CENSUS_BLOCK",
-        ]
-        | None
-    ) = None
-
-
-class DataPrepAggregationFunction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ListAggregation: DataPrepListAggregationFunction | None = None
-    PercentileAggregation: DataPrepPercentileAggregationFunction | None = None
-    SimpleAggregation: DataPrepSimpleAggregationFunction | None = None
-
-
-class DataSetCreateColumnsOperation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alias: str | None = None
-    Columns: list[CalculatedColumn]
-    Source: TransformOperationSource | None = None
-
-
-class DataSetCustomSql(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Columns: list[InputColumn]
-    DataSourceArn: str
-    Name: str
-    SqlQuery: str
-
-
-class DataSetDateComparisonFilterCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Operator: Literal["BEFORE", "BEFORE_OR_EQUALS_TO", "AFTER", "AFTER_OR_EQUALS_TO"]
-    Value: DataSetDateFilterValue | None = None
-
-
-class DataSetDateFilterCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnName: str | None = None
-    ComparisonFilterCondition: DataSetDateComparisonFilterCondition | None = None
-    RangeFilterCondition: DataSetDateRangeFilterCondition | None = None
-
-
-class DataSetDateTimeDatasetParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultValues: DateTimeDatasetParameterDefaultValues | None = None
-    Id: str
-    Name: str
-    TimeGranularity: (
-        Literal[
-            "YEAR", "QUARTER", "MONTH", "WEEK", "DAY", "HOUR", "MINUTE", "SECOND", "MILLISECOND"
-        ]
-        | None
-    ) = None
-    ValueType: Literal["MULTI_VALUED", "SINGLE_VALUED"]
-
-
-class DataSetDecimalDatasetParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultValues: DecimalDatasetParameterDefaultValues | None = None
-    Id: str
-    Name: str
-    ValueType: Literal["MULTI_VALUED", "SINGLE_VALUED"]
-
-
-class DataSetIncrementalRefresh(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LookbackWindow: DataSetLookbackWindow
-
-
-class DataSetInlineCustomInstruction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstructionText: str
-    UploadedDocumentMetadata: DataSetUploadedDocumentMetadata | None = None
-
-
-class DataSetIntegerDatasetParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultValues: IntegerDatasetParameterDefaultValues | None = None
-    Id: str
-    Name: str
-    ValueType: Literal["MULTI_VALUED", "SINGLE_VALUED"]
-
-
-class DataSetJoinInstruction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LeftJoinKeyProperties: JoinKeyProperties | None = None
-    LeftOperand: str
-    OnClause: str
-    RightJoinKeyProperties: JoinKeyProperties | None = None
-    RightOperand: str
-    Type: Literal["INNER", "OUTER", "LEFT", "RIGHT"]
-
-
-class DataSetNumericComparisonFilterCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Operator: Literal[
-        "EQUALS",
-        "DOES_NOT_EQUAL",
-        "GREATER_THAN",
-        "GREATER_THAN_OR_EQUALS_TO",
-        "LESS_THAN",
-        "LESS_THAN_OR_EQUALS_TO",
-    ]
-    Value: DataSetNumericFilterValue | None = None
-
-
-class DataSetNumericFilterCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnName: str | None = None
-    ComparisonFilterCondition: DataSetNumericComparisonFilterCondition | None = None
-    RangeFilterCondition: DataSetNumericRangeFilterCondition | None = None
-
-
-class DataSetPerformanceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    UniqueKeys: list[DataSetUniqueKey] | None = None
-
-
-class DataSetPivotConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LabelColumnName: str | None = None
-    PivotedLabels: list[PivotedLabel]
-
-
-class DataSetProjectOperation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alias: str | None = None
-    ProjectedColumns: list[str] | None = None
-    Source: TransformOperationSource | None = None
-
-
-class DataSetRefreshConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IncrementalRefresh: DataSetIncrementalRefresh
-
-
-class DataSetRelationalTable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Catalog: str | None = None
-    DataSourceArn: str
-    InputColumns: list[InputColumn]
-    Name: str
-    Schema: str | None = None
-
-
-class DataSetRowLevelPermissionTagConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-    TagRuleConfigurations: list[list[str]] | None = None
-    TagRules: list[RowLevelPermissionTagRule]
-
-
-class DataSetS3Source(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSourceArn: str
-    InputColumns: list[InputColumn]
-    UploadSettings: DataSetUploadSettings | None = None
-
-
-class DataSetSaaSTable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSourceArn: str
-    InputColumns: list[InputColumn]
-    TablePath: list[TablePathElement]
-
-
-class DataSetStringComparisonFilterCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Operator: Literal[
-        "EQUALS", "DOES_NOT_EQUAL", "CONTAINS", "DOES_NOT_CONTAIN", "STARTS_WITH", "ENDS_WITH"
-    ]
-    Value: DataSetStringFilterValue | None = None
-
-
-class DataSetStringDatasetParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultValues: StringDatasetParameterDefaultValues | None = None
-    Id: str
-    Name: str
-    ValueType: Literal["MULTI_VALUED", "SINGLE_VALUED"]
-
-
-class DataSetStringListFilterCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Operator: Literal["INCLUDE", "EXCLUDE"]
-    Values: DataSetStringListFilterValue | None = None
-
-
-class DataSetTagColumnOperation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnName: str
-    Tags: list[ColumnTag]
-
-
-class DataSetValueColumnConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AggregationFunction: DataPrepAggregationFunction | None = None
-
-
-class DatasetParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DateTimeDatasetParameter: DataSetDateTimeDatasetParameter | None = None
-    DecimalDatasetParameter: DataSetDecimalDatasetParameter | None = None
-    IntegerDatasetParameter: DataSetIntegerDatasetParameter | None = None
-    StringDatasetParameter: DataSetStringDatasetParameter | None = None
-
-
-class DestinationTable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alias: str
-    Source: DestinationTableSource
-
-
-class ImportTableOperation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alias: str
-    Source: ImportTableOperationSource
-
-
-class JoinOperandProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OutputColumnNameOverrides: list[OutputColumnNameOverride]
-
-
-class JoinOperation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alias: str
-    LeftOperand: TransformOperationSource
-    LeftOperandProperties: JoinOperandProperties | None = None
-    OnClause: str
-    RightOperand: TransformOperationSource
-    RightOperandProperties: JoinOperandProperties | None = None
-    Type: Literal["INNER", "OUTER", "LEFT", "RIGHT"]
-
-
-class LogicalTableSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSetArn: str | None = None
-    JoinInstruction: DataSetJoinInstruction | None = None
-    PhysicalTableId: str | None = None
-
-
-class PhysicalTable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomSql: DataSetCustomSql | None = None
-    RelationalTable: DataSetRelationalTable | None = None
-    S3Source: DataSetS3Source | None = None
-    SaaSTable: DataSetSaaSTable | None = None
-
-
-class PivotOperation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alias: str
-    GroupByColumnNames: list[str] | None = None
-    PivotConfiguration: DataSetPivotConfiguration
-    Source: TransformOperationSource
-    ValueColumnConfiguration: DataSetValueColumnConfiguration
-
-
-class RefreshFailureConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EmailAlert: RefreshFailureEmailAlert | None = None
-
-
-class RenameColumnsOperation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alias: str
-    RenameColumnOperations: list[DataSetRenameColumnOperation]
-    Source: TransformOperationSource
-
-
-class SharedColumnSemanticMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnNames: list[str] | None = None
-    ColumnProperties: list[ColumnSemanticProperty]
-
-
-class TableSemanticMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnMetadata: list[SharedColumnSemanticMetadata] | None = None
-
-
-class Aggregation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AggregationFunction: DataPrepAggregationFunction
-    NewColumnId: str
-    NewColumnName: str
-
-
-class CustomInstruction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InlineCustomInstruction: DataSetInlineCustomInstruction | None = None
-
-
-class DataSetDataSetRefreshProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FailureConfiguration: RefreshFailureConfiguration | None = None
-    RefreshConfiguration: DataSetRefreshConfiguration | None = None
-
-
-class DataSetRowLevelPermissionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RowLevelPermissionDataSet: DataSetRowLevelPermissionDataSet | None = None
-    TagConfiguration: DataSetRowLevelPermissionTagConfiguration | None = None
-
-
-class DataSetSemanticMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomInstructions: list[CustomInstruction] | None = None
-    Description: DataSetSemanticDescription | None = None
-
-
-class DataSetSemanticModelConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SemanticMetadata: list[DataSetSemanticMetadata] | None = None
-    TableMap: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class DataSetStringFilterCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnName: str | None = None
-    ComparisonFilterCondition: DataSetStringComparisonFilterCondition | None = None
-    ListFilterCondition: DataSetStringListFilterCondition | None = None
-
-
-class SemanticTable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alias: str
-    DestinationTableId: str
-    RowLevelPermissionConfiguration: DataSetRowLevelPermissionConfiguration | None = None
-    SemanticMetadata: TableSemanticMetadata | None = None
-
-
-class DataSetProps(DeferredModel):
-    AwsAccountId: str | None = None
-    ColumnGroups: list[ColumnGroup] | None = None
-    ColumnLevelPermissionRules: list[ColumnLevelPermissionRule] | None = None
-    DataPrepConfiguration: DataSetDataPrepConfiguration | None = None
-    DataSetId: str | None = None
-    DataSetRefreshProperties: DataSetDataSetRefreshProperties | None = None
-    DataSetUsageConfiguration: DataSetDataSetUsageConfiguration | None = None
-    DatasetParameters: list[DatasetParameter] | None = None
-    FieldFolders: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    FolderArns: list[str] | None = None
-    ImportMode: Literal["SPICE", "DIRECT_QUERY"] | None = None
-    IngestionWaitPolicy: DataSetIngestionWaitPolicy | None = None
-    LogicalTableMap: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Name: str | None = None
-    PerformanceConfiguration: DataSetPerformanceConfiguration | None = None
-    Permissions: list[ResourcePermission] | None = None
-    PhysicalTableMap: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    RowLevelPermissionDataSet: DataSetRowLevelPermissionDataSet | None = None
-    RowLevelPermissionTagConfiguration: DataSetRowLevelPermissionTagConfiguration | None = None
-    SemanticModelConfiguration: DataSetSemanticModelConfiguration | None = None
-    Tags: list[Tag] | None = None
-    UseAs: Literal["RLS_RULES"] | None = None
-
-
-class AggregateOperation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Aggregations: list[Aggregation]
-    Alias: str
-    GroupByColumnNames: list[str] | None = None
-    Source: TransformOperationSource
-
-
-class DataSetFilterOperation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConditionExpression: str | None = None
-    DateFilterCondition: DataSetDateFilterCondition | None = None
-    NumericFilterCondition: DataSetNumericFilterCondition | None = None
-    StringFilterCondition: DataSetStringFilterCondition | None = None
-
-
-class FiltersOperation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alias: str
-    FilterOperations: list[DataSetFilterOperation]
-    Source: TransformOperationSource
-
-
-class TransformOperation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CastColumnTypeOperation: DataSetCastColumnTypeOperation | None = None
-    CreateColumnsOperation: DataSetCreateColumnsOperation | None = None
-    FilterOperation: DataSetFilterOperation | None = None
-    OverrideDatasetParameterOperation: DataSetOverrideDatasetParameterOperation | None = None
-    ProjectOperation: DataSetProjectOperation | None = None
-    RenameColumnOperation: DataSetRenameColumnOperation | None = None
-    TagColumnOperation: DataSetTagColumnOperation | None = None
-    UntagColumnOperation: DataSetUntagColumnOperation | None = None
-
-
-class TransformStep(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AggregateStep: AggregateOperation | None = None
-    AppendStep: AppendOperation | None = None
-    CastColumnTypesStep: CastColumnTypesOperation | None = None
-    CreateColumnsStep: DataSetCreateColumnsOperation | None = None
-    FiltersStep: FiltersOperation | None = None
-    ImportTableStep: ImportTableOperation | None = None
-    JoinStep: JoinOperation | None = None
-    PivotStep: PivotOperation | None = None
-    ProjectStep: DataSetProjectOperation | None = None
-    RenameColumnsStep: RenameColumnsOperation | None = None
-    UnpivotStep: UnpivotOperation | None = None
-
-
-class LogicalTable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alias: str
-    DataTransforms: list[TransformOperation] | None = None
-    Source: LogicalTableSource
-
+# The pydantic models live in _data_set_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_set_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AggregateOperation",
+        "Aggregation",
+        "AppendOperation",
+        "AppendedColumn",
+        "CalculatedColumn",
+        "CastColumnTypesOperation",
+        "ColumnGroup",
+        "ColumnLevelPermissionRule",
+        "ColumnSemanticProperty",
+        "ColumnSemanticType",
+        "ColumnTag",
+        "ColumnToUnpivot",
+        "CustomInstruction",
+        "DataPrepAggregationFunction",
+        "DataPrepListAggregationFunction",
+        "DataPrepPercentileAggregationFunction",
+        "DataPrepSimpleAggregationFunction",
+        "DataSetAdditionalNotes",
+        "DataSetAttributes",
+        "DataSetCastColumnTypeOperation",
+        "DataSetColumnDescription",
+        "DataSetColumnIdMapping",
+        "DataSetCreateColumnsOperation",
+        "DataSetCustomSql",
+        "DataSetDataPrepConfiguration",
+        "DataSetDataSetRefreshProperties",
+        "DataSetDataSetUsageConfiguration",
+        "DataSetDateComparisonFilterCondition",
+        "DataSetDateFilterCondition",
+        "DataSetDateFilterValue",
+        "DataSetDateRangeFilterCondition",
+        "DataSetDateTimeDatasetParameter",
+        "DataSetDecimalDatasetParameter",
+        "DataSetFilterOperation",
+        "DataSetGeoSpatialColumnGroup",
+        "DataSetIncrementalRefresh",
+        "DataSetIngestionWaitPolicy",
+        "DataSetInlineCustomInstruction",
+        "DataSetIntegerDatasetParameter",
+        "DataSetJoinInstruction",
+        "DataSetLookbackWindow",
+        "DataSetNewDefaultValues",
+        "DataSetNumericComparisonFilterCondition",
+        "DataSetNumericFilterCondition",
+        "DataSetNumericFilterValue",
+        "DataSetNumericRangeFilterCondition",
+        "DataSetOverrideDatasetParameterOperation",
+        "DataSetPerformanceConfiguration",
+        "DataSetPivotConfiguration",
+        "DataSetProjectOperation",
+        "DataSetProps",
+        "DataSetRefreshConfiguration",
+        "DataSetRelationalTable",
+        "DataSetRenameColumnOperation",
+        "DataSetRowLevelPermissionConfiguration",
+        "DataSetRowLevelPermissionDataSet",
+        "DataSetRowLevelPermissionTagConfiguration",
+        "DataSetS3Source",
+        "DataSetSaaSTable",
+        "DataSetSemanticDescription",
+        "DataSetSemanticMetadata",
+        "DataSetSemanticModelConfiguration",
+        "DataSetStringComparisonFilterCondition",
+        "DataSetStringDatasetParameter",
+        "DataSetStringFilterCondition",
+        "DataSetStringFilterValue",
+        "DataSetStringListFilterCondition",
+        "DataSetStringListFilterValue",
+        "DataSetTagColumnOperation",
+        "DataSetUniqueKey",
+        "DataSetUntagColumnOperation",
+        "DataSetUploadSettings",
+        "DataSetUploadedDocumentMetadata",
+        "DataSetValueColumnConfiguration",
+        "DatasetParameter",
+        "DateTimeDatasetParameterDefaultValues",
+        "DecimalDatasetParameterDefaultValues",
+        "DestinationTable",
+        "DestinationTableSource",
+        "FieldFolder",
+        "FiltersOperation",
+        "ImportTableOperation",
+        "ImportTableOperationSource",
+        "InputColumn",
+        "IntegerDatasetParameterDefaultValues",
+        "JoinKeyProperties",
+        "JoinOperandProperties",
+        "JoinOperation",
+        "LogicalTable",
+        "LogicalTableSource",
+        "OutputColumn",
+        "OutputColumnNameOverride",
+        "ParentDataSet",
+        "PhysicalTable",
+        "PivotOperation",
+        "PivotedLabel",
+        "RefreshFailureConfiguration",
+        "RefreshFailureEmailAlert",
+        "RenameColumnsOperation",
+        "ResourcePermission",
+        "RowLevelPermissionTagRule",
+        "SemanticTable",
+        "SharedColumnSemanticMetadata",
+        "SourceTable",
+        "StringDatasetParameterDefaultValues",
+        "TablePathElement",
+        "TableSemanticMetadata",
+        "Tag",
+        "TransformOperation",
+        "TransformOperationSource",
+        "TransformStep",
+        "UnpivotOperation",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -3945,8 +3139,10 @@ class DataSet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataSetProps
-    attributes_model: ClassVar[type[BaseModel]] = DataSetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DataSetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataSetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,56 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_source_models import (
+        AwsIotAnalyticsParameters as AwsIotAnalyticsParameters,
+        DataSourceAmazonElasticsearchParameters as DataSourceAmazonElasticsearchParameters,
+        DataSourceAmazonOpenSearchParameters as DataSourceAmazonOpenSearchParameters,
+        DataSourceAthenaParameters as DataSourceAthenaParameters,
+        DataSourceAttributes as DataSourceAttributes,
+        DataSourceAuroraParameters as DataSourceAuroraParameters,
+        DataSourceAuroraPostgreSqlParameters as DataSourceAuroraPostgreSqlParameters,
+        DataSourceCredentialPair as DataSourceCredentialPair,
+        DataSourceCredentials as DataSourceCredentials,
+        DataSourceDataSourceParameters as DataSourceDataSourceParameters,
+        DataSourceDatabricksParameters as DataSourceDatabricksParameters,
+        DataSourceErrorInfo as DataSourceErrorInfo,
+        DataSourceIdentityCenterConfiguration as DataSourceIdentityCenterConfiguration,
+        DataSourceKeyPairCredentials as DataSourceKeyPairCredentials,
+        DataSourceManifestFileLocation as DataSourceManifestFileLocation,
+        DataSourceMariaDbParameters as DataSourceMariaDbParameters,
+        DataSourceMySqlParameters as DataSourceMySqlParameters,
+        DataSourceOAuthClientCredentials as DataSourceOAuthClientCredentials,
+        DataSourceOAuthParameters as DataSourceOAuthParameters,
+        DataSourceOracleParameters as DataSourceOracleParameters,
+        DataSourcePostgreSqlParameters as DataSourcePostgreSqlParameters,
+        DataSourcePrestoParameters as DataSourcePrestoParameters,
+        DataSourceProps as DataSourceProps,
+        DataSourceRdsParameters as DataSourceRdsParameters,
+        DataSourceRedshiftParameters as DataSourceRedshiftParameters,
+        DataSourceS3Parameters as DataSourceS3Parameters,
+        DataSourceS3TablesParameters as DataSourceS3TablesParameters,
+        DataSourceSnowflakeParameters as DataSourceSnowflakeParameters,
+        DataSourceSparkParameters as DataSourceSparkParameters,
+        DataSourceSqlServerParameters as DataSourceSqlServerParameters,
+        DataSourceSslProperties as DataSourceSslProperties,
+        DataSourceStarburstParameters as DataSourceStarburstParameters,
+        DataSourceTeradataParameters as DataSourceTeradataParameters,
+        DataSourceTrinoParameters as DataSourceTrinoParameters,
+        DataSourceVpcConnectionProperties as DataSourceVpcConnectionProperties,
+        ImpalaParameters as ImpalaParameters,
+        RedshiftIAMParameters as RedshiftIAMParameters,
+        ResourcePermission as ResourcePermission,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AwsIotAnalyticsParameters",
@@ -95,462 +139,57 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class AwsIotAnalyticsParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSetName: str
-
-
-class DataSourceAmazonElasticsearchParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Domain: str
-
-
-class DataSourceAmazonOpenSearchParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Domain: str
-
-
-class DataSourceAuroraParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Database: str
-    Host: str
-    Port: float
-
-
-class DataSourceAuroraPostgreSqlParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Database: str
-    Host: str
-    Port: float
-
-
-class DataSourceErrorInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Message: str | None = None
-    Type: (
-        Literal[
-            "ACCESS_DENIED",
-            "COPY_SOURCE_NOT_FOUND",
-            "TIMEOUT",
-            "ENGINE_VERSION_NOT_SUPPORTED",
-            "UNKNOWN_HOST",
-            "GENERIC_SQL_FAILURE",
-            "CONFLICT",
-            "UNKNOWN",
-        ]
-        | None
-    ) = None
-
-
-class DataSourceIdentityCenterConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableIdentityPropagation: bool | None = None
-
-
-class DataSourceKeyPairCredentials(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KeyPairUsername: str
-    PrivateKey: str
-    PrivateKeyPassphrase: str | None = None
-
-
-class DataSourceManifestFileLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    Key: str
-
-
-class DataSourceMariaDbParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Database: str
-    Host: str
-    Port: float
-
-
-class DataSourceMySqlParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Database: str
-    Host: str
-    Port: float
-
-
-class DataSourceOAuthClientCredentials(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientId: str | None = None
-    ClientSecret: str | None = None
-    Username: str | None = None
-
-
-class DataSourceOracleParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Database: str
-    Host: str
-    Port: float
-    UseServiceName: bool | None = None
-
-
-class DataSourcePostgreSqlParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Database: str
-    Host: str
-    Port: float
-
-
-class DataSourcePrestoParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Catalog: str
-    Host: str
-    Port: float
-
-
-class DataSourceRdsParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Database: str
-    InstanceId: str
-
-
-class DataSourceS3Parameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ManifestFileLocation: DataSourceManifestFileLocation
-    RoleArn: str | None = None
-
-
-class DataSourceS3TablesParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TableBucketArn: str | None = None
-
-
-class DataSourceSparkParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Host: str
-    Port: float
-
-
-class DataSourceSqlServerParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Database: str
-    Host: str
-    Port: float
-
-
-class DataSourceSslProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisableSsl: bool | None = None
-
-
-class DataSourceTeradataParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Database: str
-    Host: str
-    Port: float
-
-
-class DataSourceTrinoParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Catalog: str
-    Host: str
-    Port: float
-
-
-class DataSourceVpcConnectionProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VpcConnectionArn: str
-
-
-class ImpalaParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Host: str
-    Port: float
-    SqlEndpointPath: str
-
-
-class RedshiftIAMParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoCreateDatabaseUser: bool | None = None
-    DatabaseGroups: list[str] | None = None
-    DatabaseUser: str | None = None
-    RoleArn: str
-
-
-class ResourcePermission(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[str]
-    Principal: str
-    Resource: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DataSourceAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    LastUpdatedTime: str | None = None
-    Status: (
-        Literal[
-            "CREATION_IN_PROGRESS",
-            "CREATION_SUCCESSFUL",
-            "CREATION_FAILED",
-            "UPDATE_IN_PROGRESS",
-            "UPDATE_SUCCESSFUL",
-            "UPDATE_FAILED",
-            "PENDING_UPDATE",
-            "DELETED",
-        ]
-        | None
-    ) = None
-
-
-class DataSourceAthenaParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConsumerAccountRoleArn: str | None = None
-    IdentityCenterConfiguration: DataSourceIdentityCenterConfiguration | None = None
-    RoleArn: str | None = None
-    WorkGroup: str | None = None
-
-
-class DataSourceOAuthParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdentityProviderResourceUri: str | None = None
-    IdentityProviderVpcConnectionProperties: DataSourceVpcConnectionProperties | None = None
-    OAuthScope: str | None = None
-    TokenProviderUrl: str
-
-
-class DataSourceRedshiftParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClusterId: str | None = None
-    Database: str
-    Host: str | None = None
-    IAMParameters: RedshiftIAMParameters | None = None
-    IdentityCenterConfiguration: DataSourceIdentityCenterConfiguration | None = None
-    Port: float | None = None
-
-
-class DataSourceSnowflakeParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthenticationType: Literal["PASSWORD", "TOKEN", "X509", "KEYPAIR"] | None = None
-    Database: str
-    DatabaseAccessControlRole: str | None = None
-    Host: str
-    OAuthParameters: DataSourceOAuthParameters | None = None
-    Warehouse: str
-
-
-class DataSourceStarburstParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthenticationType: Literal["PASSWORD", "TOKEN", "X509", "KEYPAIR"] | None = None
-    Catalog: str
-    DatabaseAccessControlRole: str | None = None
-    Host: str
-    OAuthParameters: DataSourceOAuthParameters | None = None
-    Port: float
-    ProductType: Literal["GALAXY", "ENTERPRISE"] | None = None
-
-
-class DataSourceDatabricksParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthenticationType: Literal["PASSWORD", "TOKEN", "X509", "KEYPAIR"] | None = None
-    Host: str
-    OAuthParameters: DataSourceOAuthParameters | None = None
-    Port: float
-    SqlEndpointPath: str
-
-
-class DataSourceDataSourceParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AmazonElasticsearchParameters: DataSourceAmazonElasticsearchParameters | None = None
-    AmazonOpenSearchParameters: DataSourceAmazonOpenSearchParameters | None = None
-    AthenaParameters: DataSourceAthenaParameters | None = None
-    AuroraParameters: DataSourceAuroraParameters | None = None
-    AuroraPostgreSqlParameters: DataSourceAuroraPostgreSqlParameters | None = None
-    DatabricksParameters: DataSourceDatabricksParameters | None = None
-    MariaDbParameters: DataSourceMariaDbParameters | None = None
-    MySqlParameters: DataSourceMySqlParameters | None = None
-    OracleParameters: DataSourceOracleParameters | None = None
-    PostgreSqlParameters: DataSourcePostgreSqlParameters | None = None
-    PrestoParameters: DataSourcePrestoParameters | None = None
-    RdsParameters: DataSourceRdsParameters | None = None
-    RedshiftParameters: DataSourceRedshiftParameters | None = None
-    S3Parameters: DataSourceS3Parameters | None = None
-    S3TablesParameters: DataSourceS3TablesParameters | None = None
-    SnowflakeParameters: DataSourceSnowflakeParameters | None = None
-    SparkParameters: DataSourceSparkParameters | None = None
-    SqlServerParameters: DataSourceSqlServerParameters | None = None
-    StarburstParameters: DataSourceStarburstParameters | None = None
-    TeradataParameters: DataSourceTeradataParameters | None = None
-    TrinoParameters: DataSourceTrinoParameters | None = None
-
-
-class DataSourceCredentialPair(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlternateDataSourceParameters: list[DataSourceDataSourceParameters] | None = None
-    Password: str
-    Username: str
-
-
-class DataSourceCredentials(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CopySourceArn: str | None = None
-    CredentialPair: DataSourceCredentialPair | None = None
-    KeyPairCredentials: DataSourceKeyPairCredentials | None = None
-    OAuthClientCredentials: DataSourceOAuthClientCredentials | None = None
-    SecretArn: str | None = None
-
-
-class DataSourceProps(DeferredModel):
-    AlternateDataSourceParameters: list[DataSourceDataSourceParameters] | None = None
-    AwsAccountId: str | None = None
-    Credentials: DataSourceCredentials | None = None
-    DataSourceId: str | None = None
-    DataSourceParameters: DataSourceDataSourceParameters | None = None
-    ErrorInfo: DataSourceErrorInfo | None = None
-    FolderArns: list[str] | None = None
-    Name: str
-    Permissions: list[ResourcePermission] | None = None
-    SslProperties: DataSourceSslProperties | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal[
-        "ADOBE_ANALYTICS",
-        "AMAZON_ELASTICSEARCH",
-        "AMAZON_OPENSEARCH",
-        "ATHENA",
-        "AURORA",
-        "AURORA_POSTGRESQL",
-        "AWS_IOT_ANALYTICS",
-        "DATABRICKS",
-        "DENODO",
-        "DREMIO",
-        "DYNAMODB",
-        "SAPHANA",
-        "DB2_AS400",
-        "EXASOL",
-        "FILE",
-        "FULLY_MANAGED_KNOWLEDGE_BASE",
-        "GITHUB",
-        "INTERNATIONAL_DATA_CORPORATION",
-        "JIRA",
-        "MARIADB",
-        "MYSQL",
-        "ORACLE",
-        "POSTGRESQL",
-        "PRESTO",
-        "QBUSINESS",
-        "REDSHIFT",
-        "S3",
-        "S3_TABLES",
-        "S3_KNOWLEDGE_BASE",
-        "SALESFORCE",
-        "SERVICENOW",
-        "SNOWFLAKE",
-        "SPARK",
-        "SPICE",
-        "SQLSERVER",
-        "TERADATA",
-        "TIMESTREAM",
-        "TWITTER",
-        "BIGQUERY",
-        "GOOGLE_ANALYTICS",
-        "TRINO",
-        "STARBURST",
-        "MONGO",
-        "MONGO_ATLAS",
-        "DOCUMENTDB",
-        "APPFLOW",
-        "IMPALA",
-        "GLUE",
-        "GLUE_DATA_CATALOG",
-        "GOOGLE_DRIVE",
-        "CONFLUENCE",
-        "SHAREPOINT",
-        "ONE_DRIVE",
-        "WEB_CRAWLER",
-        "BOX",
-        "GOOGLESHEETS",
-        "ATLAN",
-    ]
-    VpcConnectionProperties: DataSourceVpcConnectionProperties | None = None
-
+# The pydantic models live in _data_source_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_source_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AwsIotAnalyticsParameters",
+        "DataSourceAmazonElasticsearchParameters",
+        "DataSourceAmazonOpenSearchParameters",
+        "DataSourceAthenaParameters",
+        "DataSourceAttributes",
+        "DataSourceAuroraParameters",
+        "DataSourceAuroraPostgreSqlParameters",
+        "DataSourceCredentialPair",
+        "DataSourceCredentials",
+        "DataSourceDataSourceParameters",
+        "DataSourceDatabricksParameters",
+        "DataSourceErrorInfo",
+        "DataSourceIdentityCenterConfiguration",
+        "DataSourceKeyPairCredentials",
+        "DataSourceManifestFileLocation",
+        "DataSourceMariaDbParameters",
+        "DataSourceMySqlParameters",
+        "DataSourceOAuthClientCredentials",
+        "DataSourceOAuthParameters",
+        "DataSourceOracleParameters",
+        "DataSourcePostgreSqlParameters",
+        "DataSourcePrestoParameters",
+        "DataSourceProps",
+        "DataSourceRdsParameters",
+        "DataSourceRedshiftParameters",
+        "DataSourceS3Parameters",
+        "DataSourceS3TablesParameters",
+        "DataSourceSnowflakeParameters",
+        "DataSourceSparkParameters",
+        "DataSourceSqlServerParameters",
+        "DataSourceSslProperties",
+        "DataSourceStarburstParameters",
+        "DataSourceTeradataParameters",
+        "DataSourceTrinoParameters",
+        "DataSourceVpcConnectionProperties",
+        "ImpalaParameters",
+        "RedshiftIAMParameters",
+        "ResourcePermission",
+        "Tag",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1538,8 +1177,10 @@ class DataSource(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataSourceProps
-    attributes_model: ClassVar[type[BaseModel]] = DataSourceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DataSourceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataSourceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._dlp_setting_models import (
+        DLPSettingAttributes as DLPSettingAttributes,
+        DLPSettingProps as DLPSettingProps,
+        DLPSettingProviderConfig as DLPSettingProviderConfig,
+        LabelActionMapping as LabelActionMapping,
+        MicrosoftPurviewCredentials as MicrosoftPurviewCredentials,
+        MicrosoftPurviewProviderConfig as MicrosoftPurviewProviderConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DLPSetting",
@@ -31,66 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _dlp_setting_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_dlp_setting_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DLPSettingAttributes",
+        "DLPSettingProps",
+        "DLPSettingProviderConfig",
+        "LabelActionMapping",
+        "MicrosoftPurviewCredentials",
+        "MicrosoftPurviewProviderConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LabelActionMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["ALLOW", "WARN", "BLOCK"]
-    LabelId: str
-    LabelName: str
-
-
-class MicrosoftPurviewCredentials(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretArn: str
-
-
-class MicrosoftPurviewProviderConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Credentials: MicrosoftPurviewCredentials
-    LabelActionMappings: list[LabelActionMapping]
-    UnmappedAction: Literal["ALLOW", "WARN", "BLOCK"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DLPSettingAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Status: Literal["ACTIVE", "INACTIVE"] | None = None
-    UpdatedAt: str | None = None
-
-
-class DLPSettingProviderConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MicrosoftPurview: MicrosoftPurviewProviderConfig
-
-
-class DLPSettingProps(DeferredModel):
-    AwsAccountId: str | None = None
-    DlpSettingId: str
-    Enabled: bool
-    Name: str
-    ProviderConfig: DLPSettingProviderConfig
-    ProviderOutageAction: Literal["ALLOW", "WARN", "BLOCK"]
-    ProviderType: Literal["MICROSOFT_PURVIEW"]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -290,8 +261,10 @@ class DLPSetting(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DLPSettingProps
-    attributes_model: ClassVar[type[BaseModel]] = DLPSettingAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DLPSettingProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DLPSettingAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

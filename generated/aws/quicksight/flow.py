@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._flow_models import (
+        FlowAttributes as FlowAttributes,
+        FlowProps as FlowProps,
+        Permission as Permission,
+        StepAliasMapping as StepAliasMapping,
+    )
 
 __all__ = [
     "Flow",
@@ -25,41 +34,22 @@ __all__ = [
     "StepAliasMappingDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _flow_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_flow_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FlowAttributes",
+        "FlowProps",
+        "Permission",
+        "StepAliasMapping",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Permission(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[str]
-    Principal: str
-
-
-class StepAliasMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StepAlias: str
-    StepId: str
-
-
-class FlowAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    FlowId: str | None = None
-    LastUpdatedTime: str | None = None
-    PublishState: Literal["PUBLISHED", "DRAFT", "PENDING_APPROVAL"] | None = None
-    StepAliases: list[StepAliasMapping] | None = None
-
-
-class FlowProps(DeferredModel):
-    AwsAccountId: str
-    Description: str | None = None
-    FlowDefinition: Any
-    Name: str
-    Permissions: list[Permission] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -185,8 +175,8 @@ class Flow(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FlowProps
-    attributes_model: ClassVar[type[BaseModel]] = FlowAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FlowProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FlowAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._folder_models import (
+        FolderAttributes as FolderAttributes,
+        FolderProps as FolderProps,
+        ResourcePermission as ResourcePermission,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Folder",
@@ -25,41 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _folder_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_folder_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FolderAttributes",
+        "FolderProps",
+        "ResourcePermission",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ResourcePermission(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[str]
-    Principal: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class FolderAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    LastUpdatedTime: str | None = None
-
-
-class FolderProps(DeferredModel):
-    AwsAccountId: str | None = None
-    FolderId: str | None = None
-    FolderType: Literal["SHARED", "RESTRICTED"] | None = None
-    Name: str | None = None
-    ParentFolderArn: str | None = None
-    Permissions: list[ResourcePermission] | None = None
-    SharingModel: Literal["ACCOUNT", "NAMESPACE"] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -183,8 +173,10 @@ class Folder(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FolderProps
-    attributes_model: ClassVar[type[BaseModel]] = FolderAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FolderProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FolderAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

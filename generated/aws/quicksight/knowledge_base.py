@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._knowledge_base_models import (
+        KbTemplateConfiguration as KbTemplateConfiguration,
+        KnowledgeBaseAccessControlConfiguration as KnowledgeBaseAccessControlConfiguration,
+        KnowledgeBaseAttributes as KnowledgeBaseAttributes,
+        KnowledgeBaseAudioExtractionConfiguration as KnowledgeBaseAudioExtractionConfiguration,
+        KnowledgeBaseImageExtractionConfiguration as KnowledgeBaseImageExtractionConfiguration,
+        KnowledgeBaseKnowledgeBaseConfiguration as KnowledgeBaseKnowledgeBaseConfiguration,
+        KnowledgeBaseMediaExtractionConfiguration as KnowledgeBaseMediaExtractionConfiguration,
+        KnowledgeBaseProps as KnowledgeBaseProps,
+        KnowledgeBaseVideoExtractionConfiguration as KnowledgeBaseVideoExtractionConfiguration,
+        ResourcePermission as ResourcePermission,
+        Tag as Tag,
+    )
 
 __all__ = [
     "KbTemplateConfiguration",
@@ -39,105 +55,29 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _knowledge_base_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_knowledge_base_models"
+_MODEL_NAMES = frozenset(
+    {
+        "KbTemplateConfiguration",
+        "KnowledgeBaseAccessControlConfiguration",
+        "KnowledgeBaseAttributes",
+        "KnowledgeBaseAudioExtractionConfiguration",
+        "KnowledgeBaseImageExtractionConfiguration",
+        "KnowledgeBaseKnowledgeBaseConfiguration",
+        "KnowledgeBaseMediaExtractionConfiguration",
+        "KnowledgeBaseProps",
+        "KnowledgeBaseVideoExtractionConfiguration",
+        "ResourcePermission",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class KbTemplateConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Template: Any | None = None
-
-
-class KnowledgeBaseAccessControlConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsACLEnabled: bool | None = None
-
-
-class KnowledgeBaseAudioExtractionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioExtractionStatus: Literal["ENABLED", "DISABLED"]
-
-
-class KnowledgeBaseImageExtractionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImageExtractionStatus: Literal["ENABLED", "DISABLED"]
-
-
-class KnowledgeBaseKnowledgeBaseConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TemplateConfiguration: KbTemplateConfiguration | None = None
-
-
-class KnowledgeBaseVideoExtractionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VideoExtractionStatus: Literal["ENABLED", "DISABLED"]
-    VideoExtractionType: (
-        Literal["AUDIO_TRANSCRIPTION_ONLY", "VISUAL_CONTENT_AND_AUDIO_TRANSCRIPTION"] | None
-    ) = None
-
-
-class ResourcePermission(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[str]
-    Principal: str
-    Resource: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class KnowledgeBaseAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    DocumentCount: float | None = None
-    KnowledgeBaseArn: str | None = None
-    KnowledgeBaseSizeBytes: float | None = None
-    PrimaryOwnerUsername: str | None = None
-    Status: Literal["CREATING", "UPDATING", "ACTIVE", "FAILED", "DELETING"] | None = None
-    Type: str | None = None
-    UpdatedAt: str | None = None
-
-
-class KnowledgeBaseMediaExtractionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AudioExtractionConfiguration: KnowledgeBaseAudioExtractionConfiguration | None = None
-    ImageExtractionConfiguration: KnowledgeBaseImageExtractionConfiguration | None = None
-    VideoExtractionConfiguration: KnowledgeBaseVideoExtractionConfiguration | None = None
-
-
-class KnowledgeBaseProps(DeferredModel):
-    AccessControlConfiguration: KnowledgeBaseAccessControlConfiguration | None = None
-    AwsAccountId: str
-    DataSourceArn: str
-    Description: str | None = None
-    IsEmailNotificationOptedForIngestionFailures: bool | None = None
-    KnowledgeBaseConfiguration: KnowledgeBaseKnowledgeBaseConfiguration
-    KnowledgeBaseId: str
-    MediaExtractionConfiguration: KnowledgeBaseMediaExtractionConfiguration | None = None
-    Name: str
-    Permissions: list[ResourcePermission] | None = None
-    PrimaryOwnerArn: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -433,8 +373,10 @@ class KnowledgeBase(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = KnowledgeBaseProps
-    attributes_model: ClassVar[type[BaseModel]] = KnowledgeBaseAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "KnowledgeBaseProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "KnowledgeBaseAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

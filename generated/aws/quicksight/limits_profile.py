@@ -6,14 +6,22 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._limits_profile_models import (
+        LimitsProfileAttributes as LimitsProfileAttributes,
+        LimitsProfileProps as LimitsProfileProps,
+        ProfileLimitValue as ProfileLimitValue,
+    )
 
 __all__ = [
     "LimitsProfile",
@@ -23,30 +31,21 @@ __all__ = [
     "ProfileLimitValueDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _limits_profile_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_limits_profile_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LimitsProfileAttributes",
+        "LimitsProfileProps",
+        "ProfileLimitValue",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LimitsProfileProps(DeferredModel):
-    AccountId: str
-    Description: str | None = None
-    ProfileName: str
-    ResourceLimits: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class ProfileLimitValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxValue: float
-    Unit: Literal["MB", "GB", "HOURS", "DAYS"]
-
-
-class LimitsProfileAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    ProfileId: str | None = None
-    UpdatedAt: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -134,8 +133,10 @@ class LimitsProfile(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LimitsProfileProps
-    attributes_model: ClassVar[type[BaseModel]] = LimitsProfileAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LimitsProfileProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LimitsProfileAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

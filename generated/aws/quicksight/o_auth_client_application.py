@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._o_auth_client_application_models import (
+        OAuthClientApplicationAttributes as OAuthClientApplicationAttributes,
+        OAuthClientApplicationIdentityProviderVpcConnectionProperties as OAuthClientApplicationIdentityProviderVpcConnectionProperties,
+        OAuthClientApplicationProps as OAuthClientApplicationProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "OAuthClientApplication",
@@ -25,87 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _o_auth_client_application_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_o_auth_client_application_models"
+_MODEL_NAMES = frozenset(
+    {
+        "OAuthClientApplicationAttributes",
+        "OAuthClientApplicationIdentityProviderVpcConnectionProperties",
+        "OAuthClientApplicationProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class OAuthClientApplicationIdentityProviderVpcConnectionProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VpcConnectionArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class OAuthClientApplicationAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    LastUpdatedTime: str | None = None
-
-
-class OAuthClientApplicationProps(DeferredModel):
-    ClientId: str | None = None
-    ClientSecret: str | None = None
-    DataSourceType: (
-        Literal[
-            "ADOBE_ANALYTICS",
-            "AMAZON_ELASTICSEARCH",
-            "AMAZON_OPENSEARCH",
-            "ATHENA",
-            "AURORA",
-            "AURORA_POSTGRESQL",
-            "AWS_IOT_ANALYTICS",
-            "BIGQUERY",
-            "CONFLUENCE",
-            "DATABRICKS",
-            "EXASOL",
-            "GITHUB",
-            "GOOGLESHEETS",
-            "GOOGLE_DRIVE",
-            "JIRA",
-            "MARIADB",
-            "MYSQL",
-            "ONE_DRIVE",
-            "ORACLE",
-            "POSTGRESQL",
-            "PRESTO",
-            "QBUSINESS",
-            "REDSHIFT",
-            "S3",
-            "S3_KNOWLEDGE_BASE",
-            "S3_TABLES",
-            "SALESFORCE",
-            "SERVICENOW",
-            "SHAREPOINT",
-            "SNOWFLAKE",
-            "SPARK",
-            "SQLSERVER",
-            "STARBURST",
-            "TERADATA",
-            "TIMESTREAM",
-            "TRINO",
-            "TWITTER",
-            "WEB_CRAWLER",
-        ]
-        | None
-    ) = None
-    IdentityProviderVpcConnectionProperties: (
-        OAuthClientApplicationIdentityProviderVpcConnectionProperties | None
-    ) = None
-    Name: str
-    OAuthAuthorizationEndpointUrl: str | None = None
-    OAuthClientApplicationId: str
-    OAuthClientAuthenticationType: Literal["TOKEN"]
-    OAuthScopes: str | None = None
-    OAuthTokenEndpointUrl: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -293,8 +237,12 @@ class OAuthClientApplication(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = OAuthClientApplicationProps
-    attributes_model: ClassVar[type[BaseModel]] = OAuthClientApplicationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OAuthClientApplicationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OAuthClientApplicationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._refresh_schedule_models import (
+        RefreshScheduleAttributes as RefreshScheduleAttributes,
+        RefreshScheduleMap as RefreshScheduleMap,
+        RefreshScheduleMapScheduleFrequency as RefreshScheduleMapScheduleFrequency,
+        RefreshScheduleMapScheduleFrequencyRefreshOnDay as RefreshScheduleMapScheduleFrequencyRefreshOnDay,
+        RefreshScheduleProps as RefreshScheduleProps,
+    )
 
 __all__ = [
     "RefreshSchedule",
@@ -27,48 +37,23 @@ __all__ = [
     "RefreshScheduleProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _refresh_schedule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_refresh_schedule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RefreshScheduleAttributes",
+        "RefreshScheduleMap",
+        "RefreshScheduleMapScheduleFrequency",
+        "RefreshScheduleMapScheduleFrequencyRefreshOnDay",
+        "RefreshScheduleProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RefreshScheduleMapScheduleFrequencyRefreshOnDay(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DayOfMonth: str | None = None
-    DayOfWeek: (
-        Literal["SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY"] | None
-    ) = None
-
-
-class RefreshScheduleAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class RefreshScheduleMapScheduleFrequency(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Interval: Literal["MINUTE15", "MINUTE30", "HOURLY", "DAILY", "WEEKLY", "MONTHLY"] | None = None
-    RefreshOnDay: RefreshScheduleMapScheduleFrequencyRefreshOnDay | None = None
-    TimeOfTheDay: str | None = None
-    TimeZone: str | None = None
-
-
-class RefreshScheduleMap(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RefreshType: Literal["FULL_REFRESH", "INCREMENTAL_REFRESH"] | None = None
-    ScheduleFrequency: RefreshScheduleMapScheduleFrequency | None = None
-    ScheduleId: str | None = None
-    StartAfterDateTime: str | None = None
-
-
-class RefreshScheduleProps(DeferredModel):
-    AwsAccountId: str | None = None
-    DataSetId: str | None = None
-    Schedule: RefreshScheduleMap | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -213,8 +198,10 @@ class RefreshSchedule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RefreshScheduleProps
-    attributes_model: ClassVar[type[BaseModel]] = RefreshScheduleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RefreshScheduleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RefreshScheduleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._space_models import (
+        ResourcePermission as ResourcePermission,
+        SpaceAttributes as SpaceAttributes,
+        SpaceProps as SpaceProps,
+        SpaceResource as SpaceResource,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ResourcePermission",
@@ -27,49 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _space_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_space_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ResourcePermission",
+        "SpaceAttributes",
+        "SpaceProps",
+        "SpaceResource",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ResourcePermission(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[str]
-    Principal: str
-
-
-class SpaceResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceArn: str
-    ResourceType: Literal["TOPIC", "DASHBOARD", "KNOWLEDGE_BASE", "ACTION_CONNECTOR", "DATA_SET"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SpaceAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    UpdatedAt: str | None = None
-
-
-class SpaceProps(DeferredModel):
-    AwsAccountId: str
-    Description: str | None = None
-    Name: str
-    Permissions: list[ResourcePermission] | None = None
-    Resources: list[SpaceResource] | None = None
-    SpaceId: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -221,8 +205,8 @@ class Space(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SpaceProps
-    attributes_model: ClassVar[type[BaseModel]] = SpaceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SpaceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SpaceAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,40 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._theme_models import (
+        BorderStyle as BorderStyle,
+        Font as Font,
+        GutterStyle as GutterStyle,
+        MarginStyle as MarginStyle,
+        ResourcePermission as ResourcePermission,
+        SheetBackgroundStyle as SheetBackgroundStyle,
+        SheetStyle as SheetStyle,
+        Tag as Tag,
+        ThemeAttributes as ThemeAttributes,
+        ThemeConfiguration as ThemeConfiguration,
+        ThemeDataColorPalette as ThemeDataColorPalette,
+        ThemeError as ThemeError,
+        ThemeFontConfiguration as ThemeFontConfiguration,
+        ThemeFontSize as ThemeFontSize,
+        ThemeFontWeight as ThemeFontWeight,
+        ThemeProps as ThemeProps,
+        ThemeTypography as ThemeTypography,
+        ThemeUIColorPalette as ThemeUIColorPalette,
+        ThemeVersion as ThemeVersion,
+        ThemeVisualSubtitleFontConfiguration as ThemeVisualSubtitleFontConfiguration,
+        ThemeVisualTitleFontConfiguration as ThemeVisualTitleFontConfiguration,
+        TileLayoutStyle as TileLayoutStyle,
+        TileStyle as TileStyle,
+    )
 
 __all__ = [
     "BorderStyle",
@@ -63,241 +91,41 @@ __all__ = [
     "TileStyleDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _theme_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_theme_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BorderStyle",
+        "Font",
+        "GutterStyle",
+        "MarginStyle",
+        "ResourcePermission",
+        "SheetBackgroundStyle",
+        "SheetStyle",
+        "Tag",
+        "ThemeAttributes",
+        "ThemeConfiguration",
+        "ThemeDataColorPalette",
+        "ThemeError",
+        "ThemeFontConfiguration",
+        "ThemeFontSize",
+        "ThemeFontWeight",
+        "ThemeProps",
+        "ThemeTypography",
+        "ThemeUIColorPalette",
+        "ThemeVersion",
+        "ThemeVisualSubtitleFontConfiguration",
+        "ThemeVisualTitleFontConfiguration",
+        "TileLayoutStyle",
+        "TileStyle",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BorderStyle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Color: str | None = None
-    Show: bool | None = None
-    Width: str | None = None
-
-
-class Font(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FontFamily: str | None = None
-
-
-class GutterStyle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Show: bool | None = None
-
-
-class MarginStyle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Show: bool | None = None
-
-
-class ResourcePermission(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[str]
-    Principal: str
-
-
-class SheetBackgroundStyle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Color: str | None = None
-    Gradient: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ThemeDataColorPalette(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Colors: list[str] | None = None
-    EmptyFillColor: str | None = None
-    MinMaxGradient: list[str] | None = None
-
-
-class ThemeError(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Message: str | None = None
-    Type: Literal["INTERNAL_FAILURE"] | None = None
-
-
-class ThemeFontSize(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Absolute: str | None = None
-
-
-class ThemeFontWeight(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: Literal["NORMAL", "BOLD"] | None = None
-
-
-class ThemeUIColorPalette(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Accent: str | None = None
-    AccentForeground: str | None = None
-    Danger: str | None = None
-    DangerForeground: str | None = None
-    Dimension: str | None = None
-    DimensionForeground: str | None = None
-    Measure: str | None = None
-    MeasureForeground: str | None = None
-    PrimaryBackground: str | None = None
-    PrimaryForeground: str | None = None
-    SecondaryBackground: str | None = None
-    SecondaryForeground: str | None = None
-    Success: str | None = None
-    SuccessForeground: str | None = None
-    Warning: str | None = None
-    WarningForeground: str | None = None
-
-
-class TileLayoutStyle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Gutter: GutterStyle | None = None
-    Margin: MarginStyle | None = None
-
-
-class TileStyle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BackgroundColor: str | None = None
-    Border: BorderStyle | None = None
-    BorderRadius: str | None = None
-    Padding: str | None = None
-
-
-class SheetStyle(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Background: SheetBackgroundStyle | None = None
-    Tile: TileStyle | None = None
-    TileLayout: TileLayoutStyle | None = None
-
-
-class ThemeFontConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FontColor: str | None = None
-    FontDecoration: Literal["UNDERLINE", "NONE"] | None = None
-    FontFamily: str | None = None
-    FontSize: ThemeFontSize | None = None
-    FontStyle: Literal["NORMAL", "ITALIC"] | None = None
-    FontWeight: ThemeFontWeight | None = None
-
-
-class ThemeVisualSubtitleFontConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FontConfiguration: ThemeFontConfiguration | None = None
-    TextAlignment: Literal["LEFT", "CENTER", "RIGHT", "AUTO"] | None = None
-    TextTransform: Literal["CAPITALIZE"] | None = None
-
-
-class ThemeVisualTitleFontConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FontConfiguration: ThemeFontConfiguration | None = None
-    TextAlignment: Literal["LEFT", "CENTER", "RIGHT", "AUTO"] | None = None
-    TextTransform: Literal["CAPITALIZE"] | None = None
-
-
-class ThemeTypography(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AxisLabelFontConfiguration: ThemeFontConfiguration | None = None
-    AxisTitleFontConfiguration: ThemeFontConfiguration | None = None
-    DataLabelFontConfiguration: ThemeFontConfiguration | None = None
-    FontFamilies: list[Font] | None = None
-    LegendTitleFontConfiguration: ThemeFontConfiguration | None = None
-    LegendValueFontConfiguration: ThemeFontConfiguration | None = None
-    VisualSubtitleFontConfiguration: ThemeVisualSubtitleFontConfiguration | None = None
-    VisualTitleFontConfiguration: ThemeVisualTitleFontConfiguration | None = None
-
-
-class ThemeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataColorPalette: ThemeDataColorPalette | None = None
-    Sheet: SheetStyle | None = None
-    Typography: ThemeTypography | None = None
-    UIColorPalette: ThemeUIColorPalette | None = None
-
-
-class ThemeVersion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-    BaseThemeId: str | None = None
-    Configuration: ThemeConfiguration | None = None
-    CreatedTime: str | None = None
-    Description: str | None = None
-    Errors: list[ThemeError] | None = None
-    Status: (
-        Literal[
-            "CREATION_IN_PROGRESS",
-            "CREATION_SUCCESSFUL",
-            "CREATION_FAILED",
-            "UPDATE_IN_PROGRESS",
-            "UPDATE_SUCCESSFUL",
-            "UPDATE_FAILED",
-            "PENDING_UPDATE",
-            "DELETED",
-        ]
-        | None
-    ) = None
-    VersionNumber: float | None = None
-
-
-class ThemeAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    LastUpdatedTime: str | None = None
-    Type: Literal["QUICKSIGHT", "CUSTOM", "ALL"] | None = None
-    Version: ThemeVersion | None = None
-
-
-class ThemeProps(DeferredModel):
-    AwsAccountId: str
-    BaseThemeId: str
-    Configuration: ThemeConfiguration
-    Name: str
-    Permissions: list[ResourcePermission] | None = None
-    Tags: list[Tag] | None = None
-    ThemeId: str
-    VersionDescription: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -847,8 +675,8 @@ class Theme(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ThemeProps
-    attributes_model: ClassVar[type[BaseModel]] = ThemeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ThemeProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ThemeAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

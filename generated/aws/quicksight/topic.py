@@ -6,14 +6,50 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._topic_models import (
+        CellValueSynonym as CellValueSynonym,
+        DatasetMetadata as DatasetMetadata,
+        NamedEntityDefinition as NamedEntityDefinition,
+        NamedEntityDefinitionMetric as NamedEntityDefinitionMetric,
+        Tag as Tag,
+        TopicAttributes as TopicAttributes,
+        TopicCalculatedField as TopicCalculatedField,
+        TopicCategoryFilter as TopicCategoryFilter,
+        TopicCategoryFilterConstant as TopicCategoryFilterConstant,
+        TopicCollectiveConstant as TopicCollectiveConstant,
+        TopicColumn as TopicColumn,
+        TopicComparativeOrder as TopicComparativeOrder,
+        TopicConfigOptions as TopicConfigOptions,
+        TopicCustomInstructions as TopicCustomInstructions,
+        TopicDataAggregation as TopicDataAggregation,
+        TopicDateRangeFilter as TopicDateRangeFilter,
+        TopicDefaultFormatting as TopicDefaultFormatting,
+        TopicDetails as TopicDetails,
+        TopicDisplayFormatOptions as TopicDisplayFormatOptions,
+        TopicFilter as TopicFilter,
+        TopicNamedEntity as TopicNamedEntity,
+        TopicNegativeFormat as TopicNegativeFormat,
+        TopicNumericEqualityFilter as TopicNumericEqualityFilter,
+        TopicNumericRangeFilter as TopicNumericRangeFilter,
+        TopicProps as TopicProps,
+        TopicRangeConstant as TopicRangeConstant,
+        TopicRangeFilterConstant as TopicRangeFilterConstant,
+        TopicRelativeDateFilter as TopicRelativeDateFilter,
+        TopicSemanticEntityType as TopicSemanticEntityType,
+        TopicSemanticType as TopicSemanticType,
+        TopicSingularFilterConstant as TopicSingularFilterConstant,
+    )
 
 __all__ = [
     "CellValueSynonym",
@@ -79,510 +115,49 @@ __all__ = [
     "TopicSingularFilterConstantDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _topic_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_topic_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CellValueSynonym",
+        "DatasetMetadata",
+        "NamedEntityDefinition",
+        "NamedEntityDefinitionMetric",
+        "Tag",
+        "TopicAttributes",
+        "TopicCalculatedField",
+        "TopicCategoryFilter",
+        "TopicCategoryFilterConstant",
+        "TopicCollectiveConstant",
+        "TopicColumn",
+        "TopicComparativeOrder",
+        "TopicConfigOptions",
+        "TopicCustomInstructions",
+        "TopicDataAggregation",
+        "TopicDateRangeFilter",
+        "TopicDefaultFormatting",
+        "TopicDetails",
+        "TopicDisplayFormatOptions",
+        "TopicFilter",
+        "TopicNamedEntity",
+        "TopicNegativeFormat",
+        "TopicNumericEqualityFilter",
+        "TopicNumericRangeFilter",
+        "TopicProps",
+        "TopicRangeConstant",
+        "TopicRangeFilterConstant",
+        "TopicRelativeDateFilter",
+        "TopicSemanticEntityType",
+        "TopicSemanticType",
+        "TopicSingularFilterConstant",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CellValueSynonym(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CellValue: str | None = None
-    Synonyms: list[str] | None = None
-
-
-class NamedEntityDefinitionMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Aggregation: (
-        Literal[
-            "SUM",
-            "MIN",
-            "MAX",
-            "COUNT",
-            "AVERAGE",
-            "DISTINCT_COUNT",
-            "STDEV",
-            "STDEVP",
-            "VAR",
-            "VARP",
-            "PERCENTILE",
-            "MEDIAN",
-            "CUSTOM",
-        ]
-        | None
-    ) = None
-    AggregationFunctionParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TopicCollectiveConstant(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ValueList: list[str] | None = None
-
-
-class TopicComparativeOrder(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SpecifedOrder: list[str] | None = None
-    TreatUndefinedSpecifiedValues: Literal["LEAST", "MOST"] | None = None
-    UseOrdering: Literal["GREATER_IS_BETTER", "LESSER_IS_BETTER", "SPECIFIED"] | None = None
-
-
-class TopicConfigOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    QBusinessInsightsEnabled: bool | None = None
-
-
-class TopicCustomInstructions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomInstructionsString: str
-
-
-class TopicDataAggregation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatasetRowDateGranularity: (
-        Literal["SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR"] | None
-    ) = None
-    DefaultDateColumnName: str | None = None
-
-
-class TopicNegativeFormat(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Prefix: str | None = None
-    Suffix: str | None = None
-
-
-class TopicRangeConstant(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Maximum: str | None = None
-    Minimum: str | None = None
-
-
-class TopicRangeFilterConstant(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConstantType: Literal["SINGULAR", "RANGE", "COLLECTIVE"] | None = None
-    RangeConstant: TopicRangeConstant | None = None
-
-
-class TopicSemanticEntityType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SubTypeName: str | None = None
-    TypeName: str | None = None
-    TypeParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class TopicSemanticType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FalseyCellValue: str | None = None
-    FalseyCellValueSynonyms: list[str] | None = None
-    SubTypeName: str | None = None
-    TruthyCellValue: str | None = None
-    TruthyCellValueSynonyms: list[str] | None = None
-    TypeName: str | None = None
-    TypeParameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class TopicSingularFilterConstant(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConstantType: Literal["SINGULAR", "RANGE", "COLLECTIVE"] | None = None
-    SingularConstant: str | None = None
-
-
-class TopicAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class NamedEntityDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldName: str | None = None
-    Metric: NamedEntityDefinitionMetric | None = None
-    PropertyName: str | None = None
-    PropertyRole: Literal["PRIMARY", "ID"] | None = None
-    PropertyUsage: Literal["INHERIT", "DIMENSION", "MEASURE"] | None = None
-
-
-class TopicCategoryFilterConstant(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CollectiveConstant: TopicCollectiveConstant | None = None
-    ConstantType: Literal["SINGULAR", "RANGE", "COLLECTIVE"] | None = None
-    SingularConstant: str | None = None
-
-
-class TopicDateRangeFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Constant: TopicRangeFilterConstant | None = None
-    Inclusive: bool | None = None
-
-
-class TopicDisplayFormatOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BlankCellFormat: str | None = None
-    CurrencySymbol: str | None = None
-    DateFormat: str | None = None
-    DecimalSeparator: Literal["COMMA", "DOT"] | None = None
-    FractionDigits: float | None = None
-    GroupingSeparator: str | None = None
-    NegativeFormat: TopicNegativeFormat | None = None
-    Prefix: str | None = None
-    Suffix: str | None = None
-    UnitScaler: (
-        Literal["NONE", "AUTO", "THOUSANDS", "MILLIONS", "BILLIONS", "TRILLIONS", "LAKHS", "CRORES"]
-        | None
-    ) = None
-    UseBlankCellFormat: bool | None = None
-    UseGrouping: bool | None = None
-
-
-class TopicNamedEntity(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Definition: list[NamedEntityDefinition] | None = None
-    EntityDescription: str | None = None
-    EntityName: str
-    EntitySynonyms: list[str] | None = None
-    SemanticEntityType: TopicSemanticEntityType | None = None
-
-
-class TopicNumericEqualityFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Aggregation: (
-        Literal[
-            "NO_AGGREGATION",
-            "SUM",
-            "AVERAGE",
-            "COUNT",
-            "DISTINCT_COUNT",
-            "MAX",
-            "MEDIAN",
-            "MIN",
-            "STDEV",
-            "STDEVP",
-            "VAR",
-            "VARP",
-        ]
-        | None
-    ) = None
-    Constant: TopicSingularFilterConstant | None = None
-
-
-class TopicNumericRangeFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Aggregation: (
-        Literal[
-            "NO_AGGREGATION",
-            "SUM",
-            "AVERAGE",
-            "COUNT",
-            "DISTINCT_COUNT",
-            "MAX",
-            "MEDIAN",
-            "MIN",
-            "STDEV",
-            "STDEVP",
-            "VAR",
-            "VARP",
-        ]
-        | None
-    ) = None
-    Constant: TopicRangeFilterConstant | None = None
-    Inclusive: bool | None = None
-
-
-class TopicRelativeDateFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Constant: TopicSingularFilterConstant | None = None
-    RelativeDateFilterFunction: Literal["PREVIOUS", "THIS", "LAST", "NEXT", "NOW"] | None = None
-    TimeGranularity: (
-        Literal["SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR"] | None
-    ) = None
-
-
-class TopicCategoryFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategoryFilterFunction: Literal["EXACT", "CONTAINS"] | None = None
-    CategoryFilterType: Literal["CUSTOM_FILTER", "CUSTOM_FILTER_LIST", "FILTER_LIST"] | None = None
-    Constant: TopicCategoryFilterConstant | None = None
-    Inverse: bool | None = None
-
-
-class TopicDefaultFormatting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisplayFormat: Literal["AUTO", "PERCENT", "CURRENCY", "NUMBER", "DATE", "STRING"] | None = None
-    DisplayFormatOptions: TopicDisplayFormatOptions | None = None
-
-
-class TopicFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CategoryFilter: TopicCategoryFilter | None = None
-    DateRangeFilter: TopicDateRangeFilter | None = None
-    FilterClass: (
-        Literal[
-            "ENFORCED_VALUE_FILTER",
-            "CONDITIONAL_VALUE_FILTER",
-            "NAMED_VALUE_FILTER",
-            "DASHBOARD_DEFAULT_FILTER",
-        ]
-        | None
-    ) = None
-    FilterDescription: str | None = None
-    FilterName: str
-    FilterSynonyms: list[str] | None = None
-    FilterType: (
-        Literal[
-            "CATEGORY_FILTER",
-            "NUMERIC_EQUALITY_FILTER",
-            "NUMERIC_RANGE_FILTER",
-            "DATE_RANGE_FILTER",
-            "RELATIVE_DATE_FILTER",
-            "NULL_FILTER",
-        ]
-        | None
-    ) = None
-    NumericEqualityFilter: TopicNumericEqualityFilter | None = None
-    NumericRangeFilter: TopicNumericRangeFilter | None = None
-    OperandFieldName: str
-    RelativeDateFilter: TopicRelativeDateFilter | None = None
-
-
-class TopicCalculatedField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Aggregation: (
-        Literal[
-            "SUM",
-            "MAX",
-            "MIN",
-            "COUNT",
-            "DISTINCT_COUNT",
-            "AVERAGE",
-            "MEDIAN",
-            "STDEV",
-            "STDEVP",
-            "VAR",
-            "VARP",
-        ]
-        | None
-    ) = None
-    AllowedAggregations: (
-        list[
-            Literal[
-                "COUNT",
-                "DISTINCT_COUNT",
-                "MIN",
-                "MAX",
-                "MEDIAN",
-                "SUM",
-                "AVERAGE",
-                "STDEV",
-                "STDEVP",
-                "VAR",
-                "VARP",
-                "PERCENTILE",
-            ]
-        ]
-        | None
-    ) = None
-    CalculatedFieldDescription: str | None = None
-    CalculatedFieldName: str
-    CalculatedFieldSynonyms: list[str] | None = None
-    CellValueSynonyms: list[CellValueSynonym] | None = None
-    ColumnDataRole: Literal["DIMENSION", "MEASURE"] | None = None
-    ComparativeOrder: TopicComparativeOrder | None = None
-    DefaultFormatting: TopicDefaultFormatting | None = None
-    DisableIndexing: bool | None = None
-    Expression: str
-    IsIncludedInTopic: bool | None = None
-    NeverAggregateInFilter: bool | None = None
-    NonAdditive: bool | None = None
-    NotAllowedAggregations: (
-        list[
-            Literal[
-                "COUNT",
-                "DISTINCT_COUNT",
-                "MIN",
-                "MAX",
-                "MEDIAN",
-                "SUM",
-                "AVERAGE",
-                "STDEV",
-                "STDEVP",
-                "VAR",
-                "VARP",
-                "PERCENTILE",
-            ]
-        ]
-        | None
-    ) = None
-    SemanticType: TopicSemanticType | None = None
-    TimeGranularity: (
-        Literal["SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR"] | None
-    ) = None
-
-
-class TopicColumn(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Aggregation: (
-        Literal[
-            "SUM",
-            "MAX",
-            "MIN",
-            "COUNT",
-            "DISTINCT_COUNT",
-            "AVERAGE",
-            "MEDIAN",
-            "STDEV",
-            "STDEVP",
-            "VAR",
-            "VARP",
-        ]
-        | None
-    ) = None
-    AllowedAggregations: (
-        list[
-            Literal[
-                "COUNT",
-                "DISTINCT_COUNT",
-                "MIN",
-                "MAX",
-                "MEDIAN",
-                "SUM",
-                "AVERAGE",
-                "STDEV",
-                "STDEVP",
-                "VAR",
-                "VARP",
-                "PERCENTILE",
-            ]
-        ]
-        | None
-    ) = None
-    CellValueSynonyms: list[CellValueSynonym] | None = None
-    ColumnDataRole: Literal["DIMENSION", "MEASURE"] | None = None
-    ColumnDescription: str | None = None
-    ColumnFriendlyName: str | None = None
-    ColumnName: str
-    ColumnSynonyms: list[str] | None = None
-    ComparativeOrder: TopicComparativeOrder | None = None
-    DefaultFormatting: TopicDefaultFormatting | None = None
-    DisableIndexing: bool | None = None
-    IsIncludedInTopic: bool | None = None
-    NeverAggregateInFilter: bool | None = None
-    NonAdditive: bool | None = None
-    NotAllowedAggregations: (
-        list[
-            Literal[
-                "COUNT",
-                "DISTINCT_COUNT",
-                "MIN",
-                "MAX",
-                "MEDIAN",
-                "SUM",
-                "AVERAGE",
-                "STDEV",
-                "STDEVP",
-                "VAR",
-                "VARP",
-                "PERCENTILE",
-            ]
-        ]
-        | None
-    ) = None
-    SemanticType: TopicSemanticType | None = None
-    TimeGranularity: (
-        Literal["SECOND", "MINUTE", "HOUR", "DAY", "WEEK", "MONTH", "QUARTER", "YEAR"] | None
-    ) = None
-
-
-class DatasetMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CalculatedFields: list[TopicCalculatedField] | None = None
-    Columns: list[TopicColumn] | None = None
-    DataAggregation: TopicDataAggregation | None = None
-    DatasetArn: str
-    DatasetDescription: str | None = None
-    DatasetName: str | None = None
-    Filters: list[TopicFilter] | None = None
-    NamedEntities: list[TopicNamedEntity] | None = None
-
-
-class TopicDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConfigOptions: TopicConfigOptions | None = None
-    DataSets: list[DatasetMetadata] | None = None
-    Description: str | None = None
-    Name: str | None = None
-    UserExperienceVersion: Literal["LEGACY", "NEW_READER_EXPERIENCE"] | None = None
-
-
-class TopicProps(DeferredModel):
-    AwsAccountId: str | None = None
-    ConfigOptions: TopicConfigOptions | None = None
-    CustomInstructions: TopicCustomInstructions | None = None
-    DataSets: list[DatasetMetadata] | None = None
-    Description: str | None = None
-    FolderArns: list[str] | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-    TopicId: str | None = None
-    UserExperienceVersion: Literal["LEGACY", "NEW_READER_EXPERIENCE"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1487,8 +1062,8 @@ class Topic(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TopicProps
-    attributes_model: ClassVar[type[BaseModel]] = TopicAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TopicProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TopicAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

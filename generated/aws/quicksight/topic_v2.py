@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._topic_v2_models import (
+        DataSetReference as DataSetReference,
+        DataSetRelation as DataSetRelation,
+        DataSetRelationEndpoint as DataSetRelationEndpoint,
+        ResourcePermission as ResourcePermission,
+        Tag as Tag,
+        TopicV2Attributes as TopicV2Attributes,
+        TopicV2CustomInstructions as TopicV2CustomInstructions,
+        TopicV2Details as TopicV2Details,
+        TopicV2Props as TopicV2Props,
+    )
 
 __all__ = [
     "DataSetReference",
@@ -35,82 +49,27 @@ __all__ = [
     "TopicV2Props",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _topic_v2_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_topic_v2_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataSetReference",
+        "DataSetRelation",
+        "DataSetRelationEndpoint",
+        "ResourcePermission",
+        "Tag",
+        "TopicV2Attributes",
+        "TopicV2CustomInstructions",
+        "TopicV2Details",
+        "TopicV2Props",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataSetReference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSetArn: str
-    DataSetName: str | None = None
-
-
-class DataSetRelationEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColumnNames: list[str]
-    DataSetArn: str
-
-
-class ResourcePermission(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[str]
-    Principal: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TopicV2CustomInstructions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomInstructionsString: str
-
-
-class TopicV2Attributes(DeferredModel):
-    Arn: str | None = None
-
-
-class DataSetRelation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Left: DataSetRelationEndpoint
-    Right: DataSetRelationEndpoint
-
-
-class TopicV2Details(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataSetRelations: list[DataSetRelation] | None = None
-    DataSets: list[DataSetReference] | None = None
-    Description: str | None = None
-    Name: str
-
-
-class TopicV2Props(DeferredModel):
-    AwsAccountId: str | None = None
-    CustomInstructions: TopicV2CustomInstructions | None = None
-    DataSetRelations: list[DataSetRelation] | None = None
-    DataSets: list[DataSetReference] | None = None
-    Description: str | None = None
-    FolderArns: list[str] | None = None
-    Name: str | None = None
-    Permissions: list[ResourcePermission] | None = None
-    Tags: list[Tag] | None = None
-    TopicId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -349,8 +308,10 @@ class TopicV2(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TopicV2Props
-    attributes_model: ClassVar[type[BaseModel]] = TopicV2Attributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TopicV2Props")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TopicV2Attributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._vpc_connection_models import (
+        NetworkInterface as NetworkInterface,
+        Tag as Tag,
+        VPCConnectionAttributes as VPCConnectionAttributes,
+        VPCConnectionProps as VPCConnectionProps,
+    )
 
 __all__ = [
     "NetworkInterface",
@@ -25,75 +34,22 @@ __all__ = [
     "VPCConnectionProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _vpc_connection_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_vpc_connection_models"
+_MODEL_NAMES = frozenset(
+    {
+        "NetworkInterface",
+        "Tag",
+        "VPCConnectionAttributes",
+        "VPCConnectionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class NetworkInterface(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZone: str | None = None
-    ErrorMessage: str | None = None
-    NetworkInterfaceId: str | None = None
-    Status: (
-        Literal[
-            "CREATING",
-            "AVAILABLE",
-            "CREATION_FAILED",
-            "UPDATING",
-            "UPDATE_FAILED",
-            "DELETING",
-            "DELETED",
-            "DELETION_FAILED",
-            "DELETION_SCHEDULED",
-            "ATTACHMENT_FAILED_ROLLBACK_FAILED",
-        ]
-        | None
-    ) = None
-    SubnetId: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VPCConnectionAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    LastUpdatedTime: str | None = None
-    NetworkInterfaces: list[NetworkInterface] | None = None
-    Status: (
-        Literal[
-            "CREATION_IN_PROGRESS",
-            "CREATION_SUCCESSFUL",
-            "CREATION_FAILED",
-            "UPDATE_IN_PROGRESS",
-            "UPDATE_SUCCESSFUL",
-            "UPDATE_FAILED",
-            "DELETION_IN_PROGRESS",
-            "DELETION_FAILED",
-            "DELETED",
-        ]
-        | None
-    ) = None
-    VPCId: str | None = None
-
-
-class VPCConnectionProps(DeferredModel):
-    AvailabilityStatus: Literal["AVAILABLE", "UNAVAILABLE", "PARTIALLY_AVAILABLE"] | None = None
-    AwsAccountId: str | None = None
-    DnsResolvers: list[str] | None = None
-    Name: str | None = None
-    RoleArn: str | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
-    Tags: list[Tag] | None = None
-    VPCConnectionId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -300,8 +256,10 @@ class VPCConnection(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VPCConnectionProps
-    attributes_model: ClassVar[type[BaseModel]] = VPCConnectionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VPCConnectionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VPCConnectionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

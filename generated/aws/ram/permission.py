@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._permission_models import (
+        PermissionAttributes as PermissionAttributes,
+        PermissionProps as PermissionProps,
+        PermissionTemplateParameterDeclaration as PermissionTemplateParameterDeclaration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Permission",
@@ -25,39 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _permission_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_permission_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PermissionAttributes",
+        "PermissionProps",
+        "PermissionTemplateParameterDeclaration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PermissionTemplateParameterDeclaration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str
-    Name: str
-    Type: Literal["STRING", "STRING_LIST"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PermissionAttributes(DeferredModel):
-    Arn: str | None = None
-    IsResourceTypeDefault: bool | None = None
-    PermissionType: str | None = None
-    Version: str | None = None
-
-
-class PermissionProps(DeferredModel):
-    Name: str
-    PolicyTemplate: dict[str, Any] | str
-    ResourceType: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -153,8 +145,10 @@ class Permission(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PermissionProps
-    attributes_model: ClassVar[type[BaseModel]] = PermissionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PermissionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PermissionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

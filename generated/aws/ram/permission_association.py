@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._permission_association_models import (
+        PermissionAssociationAttributes as PermissionAssociationAttributes,
+        PermissionAssociationProps as PermissionAssociationProps,
+        PermissionTemplateParameter as PermissionTemplateParameter,
+    )
 
 __all__ = [
     "PermissionAssociation",
@@ -23,43 +31,21 @@ __all__ = [
     "PermissionTemplateParameterDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _permission_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_permission_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PermissionAssociationAttributes",
+        "PermissionAssociationProps",
+        "PermissionTemplateParameter",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PermissionAssociationProps(DeferredModel):
-    PermissionArn: str
-    Replace: bool | None = None
-    ResourceShareArn: str
-
-
-class PermissionTemplateParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Values: list[str]
-
-
-class PermissionAssociationAttributes(DeferredModel):
-    AssociationStatus: (
-        Literal[
-            "ASSOCIATING",
-            "ASSOCIATED",
-            "FAILED",
-            "DISASSOCIATING",
-            "SUSPENDED",
-            "SUSPENDING",
-            "RESTORING",
-            "DISASSOCIATED",
-        ]
-        | None
-    ) = None
-    FeatureSet: Literal["STANDARD", "CREATED_FROM_POLICY", "PROMOTING_TO_STANDARD"] | None = None
-    IsDefault: bool | None = None
-    LastUpdatedTime: str | None = None
-    PermissionVersion: str | None = None
-    ResourceType: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -158,8 +144,12 @@ class PermissionAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PermissionAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = PermissionAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PermissionAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PermissionAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._principal_association_models import (
+        PrincipalAssociationAttributes as PrincipalAssociationAttributes,
+        PrincipalAssociationProps as PrincipalAssociationProps,
+    )
 
 __all__ = [
     "PrincipalAssociation",
@@ -21,33 +28,20 @@ __all__ = [
     "PrincipalAssociationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _principal_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_principal_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PrincipalAssociationAttributes",
+        "PrincipalAssociationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PrincipalAssociationProps(DeferredModel):
-    Principal: str
-    ResourceShareArn: str
-
-
-class PrincipalAssociationAttributes(DeferredModel):
-    AssociationType: str | None = None
-    CreationTime: str | None = None
-    External: bool | None = None
-    LastUpdatedTime: str | None = None
-    Status: (
-        Literal[
-            "ASSOCIATING",
-            "ASSOCIATED",
-            "FAILED",
-            "DISASSOCIATING",
-            "DISASSOCIATED",
-            "SUSPENDED",
-            "SUSPENDING",
-            "RESTORING",
-        ]
-        | None
-    ) = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -114,8 +108,12 @@ class PrincipalAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PrincipalAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = PrincipalAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PrincipalAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PrincipalAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

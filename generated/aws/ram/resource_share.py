@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._resource_share_models import (
+        PermissionArnTemplateParameters as PermissionArnTemplateParameters,
+        PermissionTemplateParameter as PermissionTemplateParameter,
+        ResourceShareAttributes as ResourceShareAttributes,
+        ResourceShareProps as ResourceShareProps,
+        ResourceShareResourceShareConfiguration as ResourceShareResourceShareConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "PermissionArnTemplateParameters",
@@ -29,60 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _resource_share_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_resource_share_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PermissionArnTemplateParameters",
+        "PermissionTemplateParameter",
+        "ResourceShareAttributes",
+        "ResourceShareProps",
+        "ResourceShareResourceShareConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PermissionTemplateParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Values: list[str]
-
-
-class ResourceShareResourceShareConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExclusiveAccountAccess: bool | None = None
-    RetainSharingOnAccountLeaveOrganization: bool | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ResourceShareAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    FeatureSet: Literal["CREATED_FROM_POLICY", "PROMOTING_TO_STANDARD", "STANDARD"] | None = None
-    LastUpdatedTime: str | None = None
-    OwningAccountId: str | None = None
-    Status: Literal["PENDING", "ACTIVE", "FAILED", "DELETING", "DELETED"] | None = None
-
-
-class ResourceShareProps(DeferredModel):
-    AllowExternalPrincipals: bool | None = None
-    Name: str
-    PermissionArns: list[str] | None = None
-    Principals: list[str] | None = None
-    ResourceArns: list[str] | None = None
-    ResourceShareConfiguration: ResourceShareResourceShareConfiguration | None = None
-    Sources: list[str] | None = None
-    Tags: list[Tag] | None = None
-
-
-class PermissionArnTemplateParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PermissionArn: str
-    PermissionTemplateParameters: list[PermissionTemplateParameter] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -230,8 +205,10 @@ class ResourceShare(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ResourceShareProps
-    attributes_model: ClassVar[type[BaseModel]] = ResourceShareAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ResourceShareProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResourceShareAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

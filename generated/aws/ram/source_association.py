@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._source_association_models import (
+        SourceAssociationAttributes as SourceAssociationAttributes,
+        SourceAssociationProps as SourceAssociationProps,
+    )
 
 __all__ = [
     "SourceAssociation",
@@ -21,32 +28,20 @@ __all__ = [
     "SourceAssociationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _source_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_source_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SourceAssociationAttributes",
+        "SourceAssociationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SourceAssociationProps(DeferredModel):
-    ResourceShareArn: str
-    SourceId: str
-
-
-class SourceAssociationAttributes(DeferredModel):
-    CreationTime: str | None = None
-    LastUpdatedTime: str | None = None
-    SourceType: str | None = None
-    Status: (
-        Literal[
-            "ASSOCIATING",
-            "ASSOCIATED",
-            "FAILED",
-            "DISASSOCIATING",
-            "DISASSOCIATED",
-            "SUSPENDED",
-            "SUSPENDING",
-            "RESTORING",
-        ]
-        | None
-    ) = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -112,8 +107,12 @@ class SourceAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SourceAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = SourceAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SourceAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SourceAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._rule_models import (
+        ResourceTag as ResourceTag,
+        RuleAttributes as RuleAttributes,
+        RuleProps as RuleProps,
+        RuleRetentionPeriod as RuleRetentionPeriod,
+        Tag as Tag,
+        UnlockDelay as UnlockDelay,
+    )
 
 __all__ = [
     "ResourceTag",
@@ -29,57 +40,24 @@ __all__ = [
     "UnlockDelayDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ResourceTag",
+        "RuleAttributes",
+        "RuleProps",
+        "RuleRetentionPeriod",
+        "Tag",
+        "UnlockDelay",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ResourceTag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceTagKey: str
-    ResourceTagValue: str
-
-
-class RuleRetentionPeriod(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RetentionPeriodUnit: Literal["DAYS"]
-    RetentionPeriodValue: int
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class UnlockDelay(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    UnlockDelayUnit: Literal["DAYS"] | None = None
-    UnlockDelayValue: int | None = None
-
-
-class RuleAttributes(DeferredModel):
-    Arn: str | None = None
-    Identifier: str | None = None
-    LockState: str | None = None
-
-
-class RuleProps(DeferredModel):
-    Description: str | None = None
-    ExcludeResourceTags: list[ResourceTag] | None = None
-    LockConfiguration: UnlockDelay | None = None
-    ResourceTags: list[ResourceTag] | None = None
-    ResourceType: Literal["EBS_SNAPSHOT", "EC2_IMAGE", "EBS_VOLUME"]
-    RetentionPeriod: RuleRetentionPeriod
-    Status: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -253,8 +231,8 @@ class Rule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RuleProps
-    attributes_model: ClassVar[type[BaseModel]] = RuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RuleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RuleAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

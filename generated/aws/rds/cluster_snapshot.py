@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cluster_snapshot_models import (
+        ClusterSnapshotAttributes as ClusterSnapshotAttributes,
+        ClusterSnapshotProps as ClusterSnapshotProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ClusterSnapshot",
@@ -23,43 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _cluster_snapshot_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cluster_snapshot_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ClusterSnapshotAttributes",
+        "ClusterSnapshotProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ClusterSnapshotAttributes(DeferredModel):
-    AllocatedStorage: int | None = None
-    AvailabilityZones: list[str] | None = None
-    ClusterCreateTime: str | None = None
-    DBClusterSnapshotArn: str | None = None
-    DbClusterResourceId: str | None = None
-    Engine: str | None = None
-    EngineMode: str | None = None
-    EngineVersion: str | None = None
-    IAMDatabaseAuthenticationEnabled: bool | None = None
-    KmsKeyId: str | None = None
-    LicenseModel: str | None = None
-    MasterUsername: str | None = None
-    Port: int | None = None
-    SnapshotCreateTime: str | None = None
-    SnapshotType: str | None = None
-    Status: str | None = None
-    StorageEncrypted: bool | None = None
-    VpcId: str | None = None
-
-
-class ClusterSnapshotProps(DeferredModel):
-    DBClusterIdentifier: str
-    DBClusterSnapshotIdentifier: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -172,8 +158,10 @@ class ClusterSnapshot(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ClusterSnapshotProps
-    attributes_model: ClassVar[type[BaseModel]] = ClusterSnapshotAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ClusterSnapshotProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ClusterSnapshotAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

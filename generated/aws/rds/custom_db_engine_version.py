@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._custom_db_engine_version_models import (
+        CustomDBEngineVersionAttributes as CustomDBEngineVersionAttributes,
+        CustomDBEngineVersionProps as CustomDBEngineVersionProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CustomDBEngineVersion",
@@ -23,38 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _custom_db_engine_version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_custom_db_engine_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CustomDBEngineVersionAttributes",
+        "CustomDBEngineVersionProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class CustomDBEngineVersionAttributes(DeferredModel):
-    DBEngineVersionArn: str | None = None
-
-
-class CustomDBEngineVersionProps(DeferredModel):
-    DatabaseInstallationFiles: list[str] | None = None
-    DatabaseInstallationFilesS3BucketName: str | None = None
-    DatabaseInstallationFilesS3Prefix: str | None = None
-    Description: str | None = None
-    Engine: str
-    EngineVersion: str
-    ImageId: str | None = None
-    KMSKeyId: str | None = None
-    Manifest: str | None = None
-    SourceCustomDbEngineVersionIdentifier: str | None = None
-    Status: (
-        Literal["available", "inactive", "inactive-except-restore", "pending-validation"] | None
-    ) = None
-    Tags: list[Tag] | None = None
-    UseAwsProvidedLatestImage: bool | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -183,8 +174,12 @@ class CustomDBEngineVersion(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CustomDBEngineVersionProps
-    attributes_model: ClassVar[type[BaseModel]] = CustomDBEngineVersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CustomDBEngineVersionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CustomDBEngineVersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._db_cluster_models import (
+        DBClusterAttributes as DBClusterAttributes,
+        DBClusterEndpoint as DBClusterEndpoint,
+        DBClusterMasterUserSecret as DBClusterMasterUserSecret,
+        DBClusterProps as DBClusterProps,
+        DBClusterReadEndpoint as DBClusterReadEndpoint,
+        DBClusterRole as DBClusterRole,
+        DBClusterScalingConfiguration as DBClusterScalingConfiguration,
+        DBClusterServerlessV2ScalingConfiguration as DBClusterServerlessV2ScalingConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DBCluster",
@@ -35,141 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _db_cluster_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_db_cluster_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DBClusterAttributes",
+        "DBClusterEndpoint",
+        "DBClusterMasterUserSecret",
+        "DBClusterProps",
+        "DBClusterReadEndpoint",
+        "DBClusterRole",
+        "DBClusterScalingConfiguration",
+        "DBClusterServerlessV2ScalingConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DBClusterEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Address: str | None = None
-    Port: str | None = None
-
-
-class DBClusterMasterUserSecret(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str | None = None
-    SecretArn: str | None = None
-
-
-class DBClusterReadEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Address: str | None = None
-
-
-class DBClusterRole(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FeatureName: str | None = None
-    RoleArn: str
-
-
-class DBClusterScalingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoPause: bool | None = None
-    MaxCapacity: int | None = None
-    MinCapacity: int | None = None
-    SecondsBeforeTimeout: int | None = None
-    SecondsUntilAutoPause: int | None = None
-    TimeoutAction: str | None = None
-
-
-class DBClusterServerlessV2ScalingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxCapacity: float | None = None
-    MinCapacity: float | None = None
-    SecondsUntilAutoPause: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class DBClusterAttributes(DeferredModel):
-    DBClusterArn: str | None = None
-    DBClusterResourceId: str | None = None
-    Endpoint: DBClusterEndpoint | None = None
-    ReadEndpoint: DBClusterReadEndpoint | None = None
-    StorageEncryptionType: str | None = None
-    StorageThroughput: int | None = None
-
-
-class DBClusterProps(DeferredModel):
-    AllocatedStorage: int | None = None
-    AssociatedRoles: list[DBClusterRole] | None = None
-    AutoMinorVersionUpgrade: bool | None = None
-    AvailabilityZones: list[str] | None = None
-    BacktrackWindow: int | None = None
-    BackupRetentionPeriod: int | None = None
-    ClusterScalabilityType: Literal["limitless", "standard"] | None = None
-    CopyTagsToSnapshot: bool | None = None
-    DBClusterIdentifier: str | None = None
-    DBClusterInstanceClass: str | None = None
-    DBClusterParameterGroupName: str | None = None
-    DBInstanceParameterGroupName: str | None = None
-    DBSubnetGroupName: str | None = None
-    DBSystemId: str | None = None
-    DatabaseInsightsMode: Literal["advanced", "standard"] | None = None
-    DatabaseName: str | None = None
-    DeleteAutomatedBackups: bool | None = None
-    DeletionProtection: bool | None = None
-    Domain: str | None = None
-    DomainIAMRoleName: str | None = None
-    EnableCloudwatchLogsExports: list[str] | None = None
-    EnableGlobalWriteForwarding: bool | None = None
-    EnableHttpEndpoint: bool | None = None
-    EnableIAMDatabaseAuthentication: bool | None = None
-    EnableLocalWriteForwarding: bool | None = None
-    Engine: str | None = None
-    EngineLifecycleSupport: str | None = None
-    EngineMode: str | None = None
-    EngineVersion: str | None = None
-    GlobalClusterIdentifier: str | None = None
-    Iops: int | None = None
-    KmsKeyId: str | None = None
-    ManageMasterUserPassword: bool | None = None
-    MasterUserAuthenticationType: Literal["iam-db-auth", "password"] | None = None
-    MasterUserPassword: str | None = None
-    MasterUserSecret: DBClusterMasterUserSecret | None = None
-    MasterUsername: str | None = None
-    MonitoringInterval: int | None = None
-    MonitoringRoleArn: str | None = None
-    NetworkType: str | None = None
-    PerformanceInsightsEnabled: bool | None = None
-    PerformanceInsightsKmsKeyId: str | None = None
-    PerformanceInsightsRetentionPeriod: int | None = None
-    Port: int | None = None
-    PreferredBackupWindow: str | None = None
-    PreferredMaintenanceWindow: str | None = None
-    PubliclyAccessible: bool | None = None
-    ReplicationSourceIdentifier: str | None = None
-    RestoreToTime: str | None = None
-    RestoreType: str | None = None
-    ScalingConfiguration: DBClusterScalingConfiguration | None = None
-    ServerlessV2ScalingConfiguration: DBClusterServerlessV2ScalingConfiguration | None = None
-    SnapshotIdentifier: str | None = None
-    SourceDBClusterIdentifier: str | None = None
-    SourceDbClusterResourceId: str | None = None
-    SourceRegion: str | None = None
-    StorageEncrypted: bool | None = None
-    StorageType: str | None = None
-    Tags: list[Tag] | None = None
-    UseLatestRestorableTime: bool | None = None
-    VpcSecurityGroupIds: list[str] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -493,8 +393,10 @@ class DBCluster(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DBClusterProps
-    attributes_model: ClassVar[type[BaseModel]] = DBClusterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DBClusterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DBClusterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

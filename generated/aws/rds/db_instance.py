@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._db_instance_models import (
+        AdditionalStorageVolume as AdditionalStorageVolume,
+        DBInstanceAttributes as DBInstanceAttributes,
+        DBInstanceCertificateDetails as DBInstanceCertificateDetails,
+        DBInstanceEndpoint as DBInstanceEndpoint,
+        DBInstanceMasterUserSecret as DBInstanceMasterUserSecret,
+        DBInstanceProps as DBInstanceProps,
+        DBInstanceRole as DBInstanceRole,
+        DBInstanceStatusInfo as DBInstanceStatusInfo,
+        ProcessorFeature as ProcessorFeature,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AdditionalStorageVolume",
@@ -37,217 +52,28 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _db_instance_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_db_instance_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AdditionalStorageVolume",
+        "DBInstanceAttributes",
+        "DBInstanceCertificateDetails",
+        "DBInstanceEndpoint",
+        "DBInstanceMasterUserSecret",
+        "DBInstanceProps",
+        "DBInstanceRole",
+        "DBInstanceStatusInfo",
+        "ProcessorFeature",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AdditionalStorageVolume(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllocatedStorage: str | None = None
-    Iops: int | None = None
-    MaxAllocatedStorage: int | None = None
-    StorageOperationPercentProgress: int | None = None
-    StorageOperationStatus: str | None = None
-    StorageThroughput: int | None = None
-    StorageType: str | None = None
-    VolumeName: str | None = None
-
-
-class DBInstanceCertificateDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CAIdentifier: str | None = None
-    ValidTill: str | None = None
-
-
-class DBInstanceEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Address: str | None = None
-    HostedZoneId: str | None = None
-    Port: str | None = None
-
-
-class DBInstanceMasterUserSecret(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str | None = None
-    SecretArn: str | None = None
-
-
-class DBInstanceRole(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FeatureName: str
-    RoleArn: str
-
-
-class DBInstanceStatusInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Message: str | None = None
-    Normal: bool | None = None
-    Status: str | None = None
-    StatusType: str | None = None
-
-
-class ProcessorFeature(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: Literal["coreCount", "threadsPerCore"] | None = None
-    Value: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class DBInstanceAttributes(DeferredModel):
-    AutomaticRestartTime: str | None = None
-    CertificateDetails: DBInstanceCertificateDetails | None = None
-    DBInstanceArn: str | None = None
-    DBInstanceStatus: str | None = None
-    DbiResourceId: str | None = None
-    Endpoint: DBInstanceEndpoint | None = None
-    InstanceCreateTime: str | None = None
-    IsStorageConfigUpgradeAvailable: bool | None = None
-    LatestRestorableTime: str | None = None
-    ListenerEndpoint: DBInstanceEndpoint | None = None
-    PercentProgress: str | None = None
-    ReadReplicaDBClusterIdentifiers: list[str] | None = None
-    ReadReplicaDBInstanceIdentifiers: list[str] | None = None
-    ResumeFullAutomationModeTime: str | None = None
-    SecondaryAvailabilityZone: str | None = None
-    StatusInfos: list[DBInstanceStatusInfo] | None = None
-    StorageOperationPercentProgress: int | None = None
-    StorageOperationStatus: str | None = None
-
-
-class DBInstanceProps(DeferredModel):
-    AdditionalStorageVolumes: list[AdditionalStorageVolume] | None = None
-    AllocatedStorage: str | None = None
-    AllowMajorVersionUpgrade: bool | None = None
-    ApplyImmediately: bool | None = None
-    AssociatedRoles: list[DBInstanceRole] | None = None
-    AutoMinorVersionUpgrade: bool | None = None
-    AutomaticBackupReplicationKmsKeyId: str | None = None
-    AutomaticBackupReplicationRegion: str | None = None
-    AutomaticBackupReplicationRetentionPeriod: int | None = None
-    AvailabilityZone: str | None = None
-    BackupRetentionPeriod: int | None = None
-    BackupTarget: str | None = None
-    CACertificateIdentifier: str | None = None
-    CertificateRotationRestart: bool | None = None
-    CharacterSetName: str | None = None
-    CopyTagsToSnapshot: bool | None = None
-    CustomIAMInstanceProfile: str | None = None
-    DBClusterIdentifier: str | None = None
-    DBClusterSnapshotIdentifier: str | None = None
-    DBInstanceClass: str | None = None
-    DBInstanceIdentifier: str | None = None
-    DBName: str | None = None
-    DBParameterGroupName: str | None = None
-    DBSecurityGroups: list[str] | None = None
-    DBSnapshotIdentifier: str | None = None
-    DBSubnetGroupName: str | None = None
-    DBSystemId: str | None = None
-    DatabaseInsightsMode: Literal["advanced", "standard"] | None = None
-    DedicatedLogVolume: bool | None = None
-    DeleteAutomatedBackups: bool | None = None
-    DeletionProtection: bool | None = None
-    Domain: str | None = None
-    DomainAuthSecretArn: str | None = None
-    DomainDnsIps: list[str] | None = None
-    DomainFqdn: str | None = None
-    DomainIAMRoleName: str | None = None
-    DomainOu: str | None = None
-    EnableCloudwatchLogsExports: list[str] | None = None
-    EnableIAMDatabaseAuthentication: bool | None = None
-    EnablePerformanceInsights: bool | None = None
-    Engine: str | None = None
-    EngineLifecycleSupport: str | None = None
-    EngineVersion: str | None = None
-    Iops: int | None = None
-    KmsKeyId: str | None = None
-    LicenseModel: str | None = None
-    ManageMasterUserPassword: bool | None = None
-    MasterUserAuthenticationType: Literal["iam-db-auth", "password"] | None = None
-    MasterUserPassword: str | None = None
-    MasterUserSecret: DBInstanceMasterUserSecret | None = None
-    MasterUsername: str | None = None
-    MaxAllocatedStorage: int | None = None
-    MonitoringInterval: int | None = None
-    MonitoringRoleArn: str | None = None
-    MultiAZ: bool | None = None
-    NcharCharacterSetName: str | None = None
-    NetworkType: str | None = None
-    OptionGroupName: str | None = None
-    PerformanceInsightsKMSKeyId: str | None = None
-    PerformanceInsightsRetentionPeriod: (
-        Literal[
-            7,
-            31,
-            62,
-            93,
-            124,
-            155,
-            186,
-            217,
-            248,
-            279,
-            310,
-            341,
-            372,
-            403,
-            434,
-            465,
-            496,
-            527,
-            558,
-            589,
-            620,
-            651,
-            682,
-            713,
-            731,
-        ]
-        | None
-    ) = None
-    Port: str | None = None
-    PreferredBackupWindow: str | None = None
-    PreferredMaintenanceWindow: str | None = None
-    ProcessorFeatures: list[ProcessorFeature] | None = None
-    PromotionTier: int | None = None
-    PubliclyAccessible: bool | None = None
-    ReplicaMode: str | None = None
-    RestoreTime: str | None = None
-    SourceDBClusterIdentifier: str | None = None
-    SourceDBInstanceAutomatedBackupsArn: str | None = None
-    SourceDBInstanceIdentifier: str | None = None
-    SourceDbiResourceId: str | None = None
-    SourceRegion: str | None = None
-    StorageEncrypted: bool | None = None
-    StorageThroughput: int | None = None
-    StorageType: str | None = None
-    Tags: list[Tag] | None = None
-    TdeCredentialArn: str | None = None
-    TdeCredentialPassword: str | None = None
-    Timezone: str | None = None
-    UseDefaultProcessorFeatures: bool | None = None
-    UseLatestRestorableTime: bool | None = None
-    VPCSecurityGroups: list[str] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -669,8 +495,10 @@ class DBInstance(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DBInstanceProps
-    attributes_model: ClassVar[type[BaseModel]] = DBInstanceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DBInstanceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DBInstanceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._db_proxy_models import (
+        AuthFormat as AuthFormat,
+        DBProxyAttributes as DBProxyAttributes,
+        DBProxyProps as DBProxyProps,
+        TagFormat as TagFormat,
+    )
 
 __all__ = [
     "AuthFormat",
@@ -25,58 +34,22 @@ __all__ = [
     "TagFormatDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _db_proxy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_db_proxy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AuthFormat",
+        "DBProxyAttributes",
+        "DBProxyProps",
+        "TagFormat",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AuthFormat(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthScheme: Literal["SECRETS"] | None = None
-    ClientPasswordAuthType: (
-        Literal[
-            "MYSQL_NATIVE_PASSWORD",
-            "MYSQL_CACHING_SHA2_PASSWORD",
-            "POSTGRES_SCRAM_SHA_256",
-            "POSTGRES_MD5",
-            "SQL_SERVER_AUTHENTICATION",
-        ]
-        | None
-    ) = None
-    Description: str | None = None
-    IAMAuth: Literal["DISABLED", "REQUIRED", "ENABLED"] | None = None
-    SecretArn: str | None = None
-
-
-class TagFormat(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class DBProxyAttributes(DeferredModel):
-    DBProxyArn: str | None = None
-    Endpoint: str | None = None
-    VpcId: str | None = None
-
-
-class DBProxyProps(DeferredModel):
-    Auth: list[AuthFormat] | None = None
-    DBProxyName: str
-    DebugLogging: bool | None = None
-    DefaultAuthScheme: Literal["IAM_AUTH", "NONE"] | None = None
-    EndpointNetworkType: Literal["IPV4", "IPV6", "DUAL"] | None = None
-    EngineFamily: Literal["MYSQL", "POSTGRESQL", "SQLSERVER"]
-    IdleClientTimeout: int | None = None
-    RequireTLS: bool | None = None
-    RoleArn: str
-    Tags: list[TagFormat] | None = None
-    TargetConnectionNetworkType: Literal["IPV4", "IPV6"] | None = None
-    VpcSecurityGroupIds: list[str] | None = None
-    VpcSubnetIds: list[str]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -210,8 +183,10 @@ class DBProxy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DBProxyProps
-    attributes_model: ClassVar[type[BaseModel]] = DBProxyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DBProxyProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DBProxyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._db_proxy_endpoint_models import (
+        DBProxyEndpointAttributes as DBProxyEndpointAttributes,
+        DBProxyEndpointProps as DBProxyEndpointProps,
+        TagFormat as TagFormat,
+    )
 
 __all__ = [
     "DBProxyEndpoint",
@@ -23,33 +31,21 @@ __all__ = [
     "TagFormatDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _db_proxy_endpoint_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_db_proxy_endpoint_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DBProxyEndpointAttributes",
+        "DBProxyEndpointProps",
+        "TagFormat",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class TagFormat(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class DBProxyEndpointAttributes(DeferredModel):
-    DBProxyEndpointArn: str | None = None
-    Endpoint: str | None = None
-    IsDefault: bool | None = None
-    VpcId: str | None = None
-
-
-class DBProxyEndpointProps(DeferredModel):
-    DBProxyEndpointName: str
-    DBProxyName: str
-    EndpointNetworkType: Literal["IPV4", "IPV6", "DUAL"] | None = None
-    Tags: list[TagFormat] | None = None
-    TargetRole: Literal["READ_WRITE", "READ_ONLY"] | None = None
-    VpcSecurityGroupIds: list[str] | None = None
-    VpcSubnetIds: list[str]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -143,8 +139,10 @@ class DBProxyEndpoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DBProxyEndpointProps
-    attributes_model: ClassVar[type[BaseModel]] = DBProxyEndpointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DBProxyEndpointProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DBProxyEndpointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

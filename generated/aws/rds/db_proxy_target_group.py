@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._db_proxy_target_group_models import (
+        ConnectionPoolConfigurationInfoFormat as ConnectionPoolConfigurationInfoFormat,
+        DBProxyTargetGroupAttributes as DBProxyTargetGroupAttributes,
+        DBProxyTargetGroupProps as DBProxyTargetGroupProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ConnectionPoolConfigurationInfoFormat",
@@ -25,40 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _db_proxy_target_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_db_proxy_target_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConnectionPoolConfigurationInfoFormat",
+        "DBProxyTargetGroupAttributes",
+        "DBProxyTargetGroupProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConnectionPoolConfigurationInfoFormat(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectionBorrowTimeout: int | None = None
-    InitQuery: str | None = None
-    MaxConnectionsPercent: int | None = None
-    MaxIdleConnectionsPercent: int | None = None
-    SessionPinningFilters: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class DBProxyTargetGroupAttributes(DeferredModel):
-    TargetGroupArn: str | None = None
-
-
-class DBProxyTargetGroupProps(DeferredModel):
-    ConnectionPoolConfigurationInfo: ConnectionPoolConfigurationInfoFormat | None = None
-    DBClusterIdentifiers: list[str] | None = None
-    DBInstanceIdentifiers: list[str] | None = None
-    DBProxyName: str
-    Tags: list[Tag] | None = None
-    TargetGroupName: Literal["default"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -178,8 +169,12 @@ class DBProxyTargetGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DBProxyTargetGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = DBProxyTargetGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DBProxyTargetGroupProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DBProxyTargetGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

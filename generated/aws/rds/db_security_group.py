@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._db_security_group_models import (
+        DBSecurityGroupAttributes as DBSecurityGroupAttributes,
+        DBSecurityGroupProps as DBSecurityGroupProps,
+        Ingress as Ingress,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DBSecurityGroup",
@@ -25,37 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _db_security_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_db_security_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DBSecurityGroupAttributes",
+        "DBSecurityGroupProps",
+        "Ingress",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Ingress(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CIDRIP: str | None = None
-    EC2SecurityGroupId: str | None = None
-    EC2SecurityGroupName: str | None = None
-    EC2SecurityGroupOwnerId: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DBSecurityGroupAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class DBSecurityGroupProps(DeferredModel):
-    DBSecurityGroupIngress: list[Ingress]
-    EC2VpcId: str | None = None
-    GroupDescription: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -139,8 +133,10 @@ class DBSecurityGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DBSecurityGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = DBSecurityGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DBSecurityGroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DBSecurityGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._db_shard_group_models import (
+        DBShardGroupAttributes as DBShardGroupAttributes,
+        DBShardGroupProps as DBShardGroupProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DBShardGroup",
@@ -23,31 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _db_shard_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_db_shard_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DBShardGroupAttributes",
+        "DBShardGroupProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class DBShardGroupAttributes(DeferredModel):
-    DBShardGroupResourceId: str | None = None
-    Endpoint: str | None = None
-
-
-class DBShardGroupProps(DeferredModel):
-    ComputeRedundancy: int | None = None
-    DBClusterIdentifier: str
-    DBShardGroupIdentifier: str | None = None
-    MaxACU: float
-    MinACU: float | None = None
-    PubliclyAccessible: bool | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -129,8 +127,10 @@ class DBShardGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DBShardGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = DBShardGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DBShardGroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DBShardGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._db_snapshot_models import (
+        DBSnapshotAttributes as DBSnapshotAttributes,
+        DBSnapshotProps as DBSnapshotProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DBSnapshot",
@@ -23,47 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _db_snapshot_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_db_snapshot_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DBSnapshotAttributes",
+        "DBSnapshotProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DBSnapshotAttributes(DeferredModel):
-    AllocatedStorage: int | None = None
-    AvailabilityZone: str | None = None
-    DBSnapshotArn: str | None = None
-    DbiResourceId: str | None = None
-    Encrypted: bool | None = None
-    Engine: str | None = None
-    EngineVersion: str | None = None
-    IAMDatabaseAuthenticationEnabled: bool | None = None
-    InstanceCreateTime: str | None = None
-    Iops: int | None = None
-    KmsKeyId: str | None = None
-    LicenseModel: str | None = None
-    MasterUsername: str | None = None
-    OptionGroupName: str | None = None
-    OriginalSnapshotCreateTime: str | None = None
-    Port: int | None = None
-    SnapshotCreateTime: str | None = None
-    SnapshotType: str | None = None
-    Status: str | None = None
-    StorageThroughput: int | None = None
-    StorageType: str | None = None
-    VpcId: str | None = None
-
-
-class DBSnapshotProps(DeferredModel):
-    DBInstanceIdentifier: str
-    DBSnapshotIdentifier: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -184,8 +166,10 @@ class DBSnapshot(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DBSnapshotProps
-    attributes_model: ClassVar[type[BaseModel]] = DBSnapshotAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DBSnapshotProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DBSnapshotAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

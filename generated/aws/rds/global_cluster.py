@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._global_cluster_models import (
+        GlobalClusterAttributes as GlobalClusterAttributes,
+        GlobalClusterGlobalEndpoint as GlobalClusterGlobalEndpoint,
+        GlobalClusterProps as GlobalClusterProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "GlobalCluster",
@@ -25,38 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _global_cluster_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_global_cluster_models"
+_MODEL_NAMES = frozenset(
+    {
+        "GlobalClusterAttributes",
+        "GlobalClusterGlobalEndpoint",
+        "GlobalClusterProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class GlobalClusterGlobalEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Address: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class GlobalClusterAttributes(DeferredModel):
-    GlobalEndpoint: GlobalClusterGlobalEndpoint | None = None
-
-
-class GlobalClusterProps(DeferredModel):
-    DeletionProtection: bool | None = None
-    Engine: Literal["aurora", "aurora-mysql", "aurora-postgresql"] | None = None
-    EngineLifecycleSupport: str | None = None
-    EngineVersion: str | None = None
-    GlobalClusterIdentifier: str | None = None
-    SourceDBClusterIdentifier: str | None = None
-    StorageEncrypted: bool | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -168,8 +161,10 @@ class GlobalCluster(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GlobalClusterProps
-    attributes_model: ClassVar[type[BaseModel]] = GlobalClusterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GlobalClusterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GlobalClusterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

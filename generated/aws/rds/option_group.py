@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._option_group_models import (
+        OptionConfiguration as OptionConfiguration,
+        OptionGroupAttributes as OptionGroupAttributes,
+        OptionGroupProps as OptionGroupProps,
+        OptionSetting as OptionSetting,
+        Tag as Tag,
+    )
 
 __all__ = [
     "OptionConfiguration",
@@ -27,49 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _option_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_option_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "OptionConfiguration",
+        "OptionGroupAttributes",
+        "OptionGroupProps",
+        "OptionSetting",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class OptionSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Value: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class OptionGroupAttributes(DeferredModel):
-    pass
-
-
-class OptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DBSecurityGroupMemberships: list[str] | None = None
-    OptionName: str
-    OptionSettings: list[OptionSetting] | None = None
-    OptionVersion: str | None = None
-    Port: int | None = None
-    VpcSecurityGroupMemberships: list[str] | None = None
-
-
-class OptionGroupProps(DeferredModel):
-    EngineName: str
-    MajorEngineVersion: str
-    OptionConfigurations: list[OptionConfiguration] | None = None
-    OptionGroupDescription: str
-    OptionGroupName: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -208,8 +192,10 @@ class OptionGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = OptionGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = OptionGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "OptionGroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OptionGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cluster_models import (
+        ClusterAttributes as ClusterAttributes,
+        ClusterEndpoint as ClusterEndpoint,
+        ClusterLoggingProperties as ClusterLoggingProperties,
+        ClusterProps as ClusterProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Cluster",
@@ -27,95 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _cluster_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cluster_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ClusterAttributes",
+        "ClusterEndpoint",
+        "ClusterLoggingProperties",
+        "ClusterProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ClusterEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Address: str | None = None
-    Port: str | None = None
-
-
-class ClusterLoggingProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str | None = None
-    LogDestinationType: str | None = None
-    LogExports: list[str] | None = None
-    S3KeyPrefix: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ClusterAttributes(DeferredModel):
-    ClusterNamespaceArn: str | None = None
-    DeferMaintenanceIdentifier: str | None = None
-    MasterPasswordSecretArn: str | None = None
-
-
-class ClusterProps(DeferredModel):
-    AllowVersionUpgrade: bool | None = None
-    AquaConfigurationStatus: Literal["auto", "disabled", "enabled"] | None = None
-    AutomatedSnapshotRetentionPeriod: int | None = None
-    AvailabilityZone: str | None = None
-    AvailabilityZoneRelocation: bool | None = None
-    AvailabilityZoneRelocationStatus: str | None = None
-    Classic: bool | None = None
-    ClusterIdentifier: str | None = None
-    ClusterParameterGroupName: str | None = None
-    ClusterSecurityGroups: list[str] | None = None
-    ClusterSubnetGroupName: str | None = None
-    ClusterType: str
-    ClusterVersion: str | None = None
-    DBName: str
-    DeferMaintenance: bool | None = None
-    DeferMaintenanceDuration: int | None = None
-    DeferMaintenanceEndTime: str | None = None
-    DeferMaintenanceStartTime: str | None = None
-    DestinationRegion: str | None = None
-    ElasticIp: str | None = None
-    Encrypted: bool | None = None
-    Endpoint: ClusterEndpoint | None = None
-    EnhancedVpcRouting: bool | None = None
-    HsmClientCertificateIdentifier: str | None = None
-    HsmConfigurationIdentifier: str | None = None
-    IamRoles: list[str] | None = None
-    KmsKeyId: str | None = None
-    LoggingProperties: ClusterLoggingProperties | None = None
-    MaintenanceTrackName: str | None = None
-    ManageMasterPassword: bool | None = None
-    ManualSnapshotRetentionPeriod: int | None = None
-    MasterPasswordSecretKmsKeyId: str | None = None
-    MasterUserPassword: str | None = None
-    MasterUsername: str
-    MultiAZ: bool | None = None
-    NamespaceResourcePolicy: dict[str, Any] | str | None = None
-    NodeType: str
-    NumberOfNodes: int | None = None
-    OwnerAccount: str | None = None
-    Port: int | None = None
-    PreferredMaintenanceWindow: str | None = None
-    PubliclyAccessible: bool | None = None
-    ResourceAction: str | None = None
-    RevisionTarget: str | None = None
-    RotateEncryptionKey: bool | None = None
-    SnapshotClusterIdentifier: str | None = None
-    SnapshotCopyGrantName: str | None = None
-    SnapshotCopyManual: bool | None = None
-    SnapshotCopyRetentionPeriod: int | None = None
-    SnapshotIdentifier: str | None = None
-    Tags: list[Tag] | None = None
-    VpcSecurityGroupIds: list[str] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -331,8 +269,10 @@ class Cluster(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ClusterProps
-    attributes_model: ClassVar[type[BaseModel]] = ClusterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ClusterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ClusterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

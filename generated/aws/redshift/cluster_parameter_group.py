@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cluster_parameter_group_models import (
+        ClusterParameterGroupAttributes as ClusterParameterGroupAttributes,
+        ClusterParameterGroupProps as ClusterParameterGroupProps,
+        Parameter as Parameter,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ClusterParameterGroup",
@@ -25,36 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _cluster_parameter_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cluster_parameter_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ClusterParameterGroupAttributes",
+        "ClusterParameterGroupProps",
+        "Parameter",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Parameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ParameterName: str
-    ParameterValue: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ClusterParameterGroupAttributes(DeferredModel):
-    pass
-
-
-class ClusterParameterGroupProps(DeferredModel):
-    Description: str
-    ParameterGroupFamily: str
-    ParameterGroupName: str | None = None
-    Parameters: list[Parameter] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -145,8 +140,12 @@ class ClusterParameterGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ClusterParameterGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = ClusterParameterGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ClusterParameterGroupProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ClusterParameterGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

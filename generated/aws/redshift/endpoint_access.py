@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._endpoint_access_models import (
+        EndpointAccessAttributes as EndpointAccessAttributes,
+        EndpointAccessProps as EndpointAccessProps,
+        EndpointAccessVpcEndpoint as EndpointAccessVpcEndpoint,
+        NetworkInterface as NetworkInterface,
+        VpcSecurityGroup as VpcSecurityGroup,
+    )
 
 __all__ = [
     "EndpointAccess",
@@ -27,52 +37,23 @@ __all__ = [
     "VpcSecurityGroupDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _endpoint_access_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_endpoint_access_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EndpointAccessAttributes",
+        "EndpointAccessProps",
+        "EndpointAccessVpcEndpoint",
+        "NetworkInterface",
+        "VpcSecurityGroup",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EndpointAccessProps(DeferredModel):
-    ClusterIdentifier: str
-    EndpointName: str
-    ResourceOwner: str | None = None
-    SubnetGroupName: str
-    VpcSecurityGroupIds: list[str]
-
-
-class NetworkInterface(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZone: str | None = None
-    NetworkInterfaceId: str | None = None
-    PrivateIpAddress: str | None = None
-    SubnetId: str | None = None
-
-
-class VpcSecurityGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Status: str | None = None
-    VpcSecurityGroupId: str | None = None
-
-
-class EndpointAccessVpcEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NetworkInterfaces: list[NetworkInterface] | None = None
-    VpcEndpointId: str | None = None
-    VpcId: str | None = None
-
-
-class EndpointAccessAttributes(DeferredModel):
-    Address: str | None = None
-    EndpointCreateTime: str | None = None
-    EndpointStatus: str | None = None
-    Port: int | None = None
-    VpcEndpoint: EndpointAccessVpcEndpoint | None = None
-    VpcSecurityGroups: list[VpcSecurityGroup] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -216,8 +197,10 @@ class EndpointAccess(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EndpointAccessProps
-    attributes_model: ClassVar[type[BaseModel]] = EndpointAccessAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EndpointAccessProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EndpointAccessAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._endpoint_authorization_models import (
+        EndpointAuthorizationAttributes as EndpointAuthorizationAttributes,
+        EndpointAuthorizationProps as EndpointAuthorizationProps,
+    )
 
 __all__ = [
     "EndpointAuthorization",
@@ -21,26 +28,20 @@ __all__ = [
     "EndpointAuthorizationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _endpoint_authorization_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_endpoint_authorization_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EndpointAuthorizationAttributes",
+        "EndpointAuthorizationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EndpointAuthorizationProps(DeferredModel):
-    Account: str
-    ClusterIdentifier: str
-    Force: bool | None = None
-    VpcIds: list[str] | None = None
-
-
-class EndpointAuthorizationAttributes(DeferredModel):
-    AllowedAllVPCs: bool | None = None
-    AllowedVPCs: list[str] | None = None
-    AuthorizeTime: str | None = None
-    ClusterStatus: str | None = None
-    EndpointCount: int | None = None
-    Grantee: str | None = None
-    Grantor: str | None = None
-    Status: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -116,8 +117,12 @@ class EndpointAuthorization(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EndpointAuthorizationProps
-    attributes_model: ClassVar[type[BaseModel]] = EndpointAuthorizationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EndpointAuthorizationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EndpointAuthorizationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

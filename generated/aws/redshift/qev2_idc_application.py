@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._qev2_idc_application_models import (
+        QEV2IdcApplicationAttributes as QEV2IdcApplicationAttributes,
+        QEV2IdcApplicationProps as QEV2IdcApplicationProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "QEV2IdcApplication",
@@ -23,29 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _qev2_idc_application_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_qev2_idc_application_models"
+_MODEL_NAMES = frozenset(
+    {
+        "QEV2IdcApplicationAttributes",
+        "QEV2IdcApplicationProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class QEV2IdcApplicationAttributes(DeferredModel):
-    IdcManagedApplicationArn: str | None = None
-    IdcOnboardStatus: str | None = None
-    Qev2IdcApplicationArn: str | None = None
-
-
-class QEV2IdcApplicationProps(DeferredModel):
-    IdcDisplayName: str
-    IdcInstanceArn: str
-    Qev2IdcApplicationName: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -130,8 +130,12 @@ class QEV2IdcApplication(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = QEV2IdcApplicationProps
-    attributes_model: ClassVar[type[BaseModel]] = QEV2IdcApplicationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "QEV2IdcApplicationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "QEV2IdcApplicationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

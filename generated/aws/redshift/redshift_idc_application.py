@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._redshift_idc_application_models import (
+        AuthorizedTokenIssuer as AuthorizedTokenIssuer,
+        LakeFormationScopeUnion as LakeFormationScopeUnion,
+        RedshiftIdcApplicationAttributes as RedshiftIdcApplicationAttributes,
+        RedshiftIdcApplicationConnect as RedshiftIdcApplicationConnect,
+        RedshiftIdcApplicationLakeFormationQuery as RedshiftIdcApplicationLakeFormationQuery,
+        RedshiftIdcApplicationProps as RedshiftIdcApplicationProps,
+        RedshiftIdcApplicationReadWriteAccess as RedshiftIdcApplicationReadWriteAccess,
+        RedshiftScopeUnion as RedshiftScopeUnion,
+        S3AccessGrantsScopeUnion as S3AccessGrantsScopeUnion,
+        ServiceIntegrationsUnion as ServiceIntegrationsUnion,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AuthorizedTokenIssuer",
@@ -39,94 +55,29 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _redshift_idc_application_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_redshift_idc_application_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AuthorizedTokenIssuer",
+        "LakeFormationScopeUnion",
+        "RedshiftIdcApplicationAttributes",
+        "RedshiftIdcApplicationConnect",
+        "RedshiftIdcApplicationLakeFormationQuery",
+        "RedshiftIdcApplicationProps",
+        "RedshiftIdcApplicationReadWriteAccess",
+        "RedshiftScopeUnion",
+        "S3AccessGrantsScopeUnion",
+        "ServiceIntegrationsUnion",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AuthorizedTokenIssuer(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizedAudiencesList: list[str] | None = None
-    TrustedTokenIssuerArn: str | None = None
-
-
-class RedshiftIdcApplicationConnect(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Authorization: Literal["Enabled", "Disabled"]
-
-
-class RedshiftIdcApplicationLakeFormationQuery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Authorization: Literal["Enabled", "Disabled"]
-
-
-class RedshiftIdcApplicationReadWriteAccess(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Authorization: Literal["Enabled", "Disabled"]
-
-
-class RedshiftScopeUnion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Connect: RedshiftIdcApplicationConnect | None = None
-
-
-class S3AccessGrantsScopeUnion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReadWriteAccess: RedshiftIdcApplicationReadWriteAccess | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RedshiftIdcApplicationAttributes(DeferredModel):
-    IdcManagedApplicationArn: str | None = None
-    IdcOnboardStatus: str | None = None
-    RedshiftIdcApplicationArn: str | None = None
-
-
-class LakeFormationScopeUnion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LakeFormationQuery: RedshiftIdcApplicationLakeFormationQuery | None = None
-
-
-class ServiceIntegrationsUnion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LakeFormation: list[LakeFormationScopeUnion] | None = None
-    Redshift: list[RedshiftScopeUnion] | None = None
-    S3AccessGrants: list[S3AccessGrantsScopeUnion] | None = None
-
-
-class RedshiftIdcApplicationProps(DeferredModel):
-    ApplicationType: Literal["None", "Lakehouse"] | None = None
-    AuthorizedTokenIssuerList: list[AuthorizedTokenIssuer] | None = None
-    IamRoleArn: str
-    IdcDisplayName: str
-    IdcInstanceArn: str
-    IdentityNamespace: str | None = None
-    RedshiftIdcApplicationName: str
-    ServiceIntegrations: list[ServiceIntegrationsUnion] | None = None
-    SsoTagKeys: list[str] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -386,8 +337,12 @@ class RedshiftIdcApplication(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RedshiftIdcApplicationProps
-    attributes_model: ClassVar[type[BaseModel]] = RedshiftIdcApplicationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RedshiftIdcApplicationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RedshiftIdcApplicationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._scheduled_action_models import (
+        PauseClusterMessage as PauseClusterMessage,
+        ResizeClusterMessage as ResizeClusterMessage,
+        ResumeClusterMessage as ResumeClusterMessage,
+        ScheduledActionAttributes as ScheduledActionAttributes,
+        ScheduledActionProps as ScheduledActionProps,
+        ScheduledActionTargetActionOption1 as ScheduledActionTargetActionOption1,
+        ScheduledActionTargetActionOption2 as ScheduledActionTargetActionOption2,
+        ScheduledActionTargetActionOption3 as ScheduledActionTargetActionOption3,
+    )
 
 __all__ = [
     "PauseClusterMessage",
@@ -33,75 +46,26 @@ __all__ = [
     "ScheduledActionTargetActionOption3Dict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _scheduled_action_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_scheduled_action_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PauseClusterMessage",
+        "ResizeClusterMessage",
+        "ResumeClusterMessage",
+        "ScheduledActionAttributes",
+        "ScheduledActionProps",
+        "ScheduledActionTargetActionOption1",
+        "ScheduledActionTargetActionOption2",
+        "ScheduledActionTargetActionOption3",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PauseClusterMessage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClusterIdentifier: str
-
-
-class ResizeClusterMessage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Classic: bool | None = None
-    ClusterIdentifier: str
-    ClusterType: str | None = None
-    NodeType: str | None = None
-    NumberOfNodes: int | None = None
-
-
-class ResumeClusterMessage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClusterIdentifier: str
-
-
-class ScheduledActionTargetActionOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResizeCluster: ResizeClusterMessage | None = None
-
-
-class ScheduledActionTargetActionOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PauseCluster: PauseClusterMessage | None = None
-
-
-class ScheduledActionTargetActionOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResumeCluster: ResumeClusterMessage | None = None
-
-
-class ScheduledActionAttributes(DeferredModel):
-    NextInvocations: list[str] | None = None
-    State: Literal["ACTIVE", "DISABLED"] | None = None
-
-
-class ScheduledActionProps(DeferredModel):
-    Enable: bool | None = None
-    EndTime: str | None = None
-    IamRole: str | None = None
-    Schedule: str | None = None
-    ScheduledActionDescription: str | None = None
-    ScheduledActionName: str
-    StartTime: str | None = None
-    TargetAction: (
-        ScheduledActionTargetActionOption1
-        | ScheduledActionTargetActionOption2
-        | ScheduledActionTargetActionOption3
-        | None
-    ) = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -255,8 +219,10 @@ class ScheduledAction(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ScheduledActionProps
-    attributes_model: ClassVar[type[BaseModel]] = ScheduledActionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ScheduledActionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ScheduledActionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

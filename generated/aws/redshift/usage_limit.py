@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._usage_limit_models import (
+        Tag as Tag,
+        UsageLimitAttributes as UsageLimitAttributes,
+        UsageLimitProps as UsageLimitProps,
+    )
 
 __all__ = [
     "Tag",
@@ -23,36 +31,21 @@ __all__ = [
     "UsageLimitProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _usage_limit_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_usage_limit_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "UsageLimitAttributes",
+        "UsageLimitProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class UsageLimitAttributes(DeferredModel):
-    Arn: str | None = None
-    UsageLimitId: str | None = None
-
-
-class UsageLimitProps(DeferredModel):
-    Amount: float
-    BreachAction: Literal["log", "emit-metric", "disable"] | None = None
-    ClusterIdentifier: str
-    FeatureType: Literal[
-        "spectrum",
-        "concurrency-scaling",
-        "cross-region-datasharing",
-        "extra-compute-for-automatic-optimization",
-    ]
-    LimitType: Literal["time", "data-scanned"]
-    Period: Literal["daily", "weekly", "monthly"] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -140,8 +133,10 @@ class UsageLimit(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = UsageLimitProps
-    attributes_model: ClassVar[type[BaseModel]] = UsageLimitAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UsageLimitProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "UsageLimitAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

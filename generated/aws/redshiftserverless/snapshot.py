@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._snapshot_models import (
+        SnapshotAttributes as SnapshotAttributes,
+        SnapshotProps as SnapshotProps,
+        SnapshotSnapshot as SnapshotSnapshot,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Snapshot",
@@ -25,46 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _snapshot_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_snapshot_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SnapshotAttributes",
+        "SnapshotProps",
+        "SnapshotSnapshot",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SnapshotSnapshot(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdminUsername: str | None = None
-    KmsKeyId: str | None = None
-    NamespaceArn: str | None = None
-    NamespaceName: str | None = None
-    OwnerAccount: str | None = None
-    RetentionPeriod: int | None = None
-    SnapshotArn: str | None = None
-    SnapshotCreateTime: str | None = None
-    SnapshotName: str | None = None
-    Status: Literal["AVAILABLE", "CREATING", "DELETED", "CANCELLED", "FAILED", "COPYING"] | None = (
-        None
-    )
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SnapshotAttributes(DeferredModel):
-    OwnerAccount: str | None = None
-    Snapshot: SnapshotSnapshot | None = None
-
-
-class SnapshotProps(DeferredModel):
-    NamespaceName: str | None = None
-    RetentionPeriod: int | None = None
-    SnapshotName: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -213,8 +198,10 @@ class Snapshot(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SnapshotProps
-    attributes_model: ClassVar[type[BaseModel]] = SnapshotAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SnapshotProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SnapshotAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

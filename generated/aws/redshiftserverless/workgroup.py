@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._workgroup_models import (
+        ConfigParameter as ConfigParameter,
+        NetworkInterface as NetworkInterface,
+        PerformanceTarget as PerformanceTarget,
+        Tag as Tag,
+        VpcEndpoint as VpcEndpoint,
+        WorkgroupAttributes as WorkgroupAttributes,
+        WorkgroupEndpoint as WorkgroupEndpoint,
+        WorkgroupProps as WorkgroupProps,
+        WorkgroupWorkgroup as WorkgroupWorkgroup,
+    )
 
 __all__ = [
     "ConfigParameter",
@@ -35,107 +49,27 @@ __all__ = [
     "WorkgroupWorkgroupDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _workgroup_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_workgroup_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConfigParameter",
+        "NetworkInterface",
+        "PerformanceTarget",
+        "Tag",
+        "VpcEndpoint",
+        "WorkgroupAttributes",
+        "WorkgroupEndpoint",
+        "WorkgroupProps",
+        "WorkgroupWorkgroup",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConfigParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ParameterKey: str | None = None
-    ParameterValue: str | None = None
-
-
-class NetworkInterface(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZone: str | None = None
-    NetworkInterfaceId: str | None = None
-    PrivateIpAddress: str | None = None
-    SubnetId: str | None = None
-
-
-class PerformanceTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Level: int | None = None
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VpcEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NetworkInterfaces: list[NetworkInterface] | None = None
-    VpcEndpointId: str | None = None
-    VpcId: str | None = None
-
-
-class WorkgroupEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Address: str | None = None
-    Port: int | None = None
-    VpcEndpoints: list[VpcEndpoint] | None = None
-
-
-class WorkgroupWorkgroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BaseCapacity: int | None = None
-    ConfigParameters: list[ConfigParameter] | None = None
-    CreationDate: str | None = None
-    Endpoint: WorkgroupEndpoint | None = None
-    EnhancedVpcRouting: bool | None = None
-    MaxCapacity: int | None = None
-    NamespaceName: str | None = None
-    PricePerformanceTarget: PerformanceTarget | None = None
-    PubliclyAccessible: bool | None = None
-    SecurityGroupIds: list[str] | None = None
-    Status: Literal["CREATING", "AVAILABLE", "MODIFYING", "DELETING"] | None = None
-    SubnetIds: list[str] | None = None
-    TrackName: str | None = None
-    WorkgroupArn: str | None = None
-    WorkgroupId: str | None = None
-    WorkgroupName: str | None = None
-
-
-class WorkgroupAttributes(DeferredModel):
-    pass
-
-
-class WorkgroupProps(DeferredModel):
-    BaseCapacity: int | None = None
-    ConfigParameters: list[ConfigParameter] | None = None
-    EnhancedVpcRouting: bool | None = None
-    MaxCapacity: int | None = None
-    NamespaceName: str | None = None
-    Port: int | None = None
-    PricePerformanceTarget: PerformanceTarget | None = None
-    PubliclyAccessible: bool | None = None
-    RecoveryPointId: str | None = None
-    SecurityGroupIds: list[str] | None = None
-    SnapshotArn: str | None = None
-    SnapshotName: str | None = None
-    SnapshotOwnerAccount: str | None = None
-    SubnetIds: list[str] | None = None
-    Tags: list[Tag] | None = None
-    TrackName: str | None = None
-    Workgroup: WorkgroupWorkgroup | None = None
-    WorkgroupName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -488,8 +422,10 @@ class Workgroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WorkgroupProps
-    attributes_model: ClassVar[type[BaseModel]] = WorkgroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "WorkgroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WorkgroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

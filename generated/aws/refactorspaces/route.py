@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._route_models import (
+        DefaultRouteInput as DefaultRouteInput,
+        RouteAttributes as RouteAttributes,
+        RouteProps as RouteProps,
+        Tag as Tag,
+        UriPathRouteInput as UriPathRouteInput,
+    )
 
 __all__ = [
     "DefaultRouteInput",
@@ -27,50 +37,23 @@ __all__ = [
     "UriPathRouteInputDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _route_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_route_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DefaultRouteInput",
+        "RouteAttributes",
+        "RouteProps",
+        "Tag",
+        "UriPathRouteInput",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DefaultRouteInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActivationState: Literal["INACTIVE", "ACTIVE"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class UriPathRouteInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActivationState: Literal["INACTIVE", "ACTIVE"]
-    AppendSourcePath: bool | None = None
-    IncludeChildPaths: bool | None = None
-    Methods: list[Literal["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]] | None = None
-    SourcePath: str | None = None
-
-
-class RouteAttributes(DeferredModel):
-    Arn: str | None = None
-    PathResourceToId: str | None = None
-    RouteIdentifier: str | None = None
-
-
-class RouteProps(DeferredModel):
-    ApplicationIdentifier: str
-    DefaultRoute: DefaultRouteInput | None = None
-    EnvironmentIdentifier: str
-    RouteType: Literal["DEFAULT", "URI_PATH"]
-    ServiceIdentifier: str
-    Tags: list[Tag] | None = None
-    UriPathRoute: UriPathRouteInput | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -236,8 +219,8 @@ class Route(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RouteProps
-    attributes_model: ClassVar[type[BaseModel]] = RouteAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RouteProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RouteAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

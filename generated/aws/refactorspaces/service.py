@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._service_models import (
+        LambdaEndpointInput as LambdaEndpointInput,
+        ServiceAttributes as ServiceAttributes,
+        ServiceProps as ServiceProps,
+        Tag as Tag,
+        UrlEndpointInput as UrlEndpointInput,
+    )
 
 __all__ = [
     "LambdaEndpointInput",
@@ -27,48 +37,23 @@ __all__ = [
     "UrlEndpointInputDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _service_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_service_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LambdaEndpointInput",
+        "ServiceAttributes",
+        "ServiceProps",
+        "Tag",
+        "UrlEndpointInput",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LambdaEndpointInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class UrlEndpointInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HealthUrl: str | None = None
-    Url: str
-
-
-class ServiceAttributes(DeferredModel):
-    Arn: str | None = None
-    ServiceIdentifier: str | None = None
-
-
-class ServiceProps(DeferredModel):
-    ApplicationIdentifier: str
-    Description: str | None = None
-    EndpointType: Literal["LAMBDA", "URL"]
-    EnvironmentIdentifier: str
-    LambdaEndpoint: LambdaEndpointInput | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-    UrlEndpoint: UrlEndpointInput | None = None
-    VpcId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -247,8 +232,10 @@ class Service(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ServiceProps
-    attributes_model: ClassVar[type[BaseModel]] = ServiceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ServiceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ServiceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

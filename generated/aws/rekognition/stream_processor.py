@@ -8,12 +8,29 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._stream_processor_models import (
+        BoundingBox as BoundingBox,
+        Point as Point,
+        StreamProcessorAttributes as StreamProcessorAttributes,
+        StreamProcessorConnectedHomeSettings as StreamProcessorConnectedHomeSettings,
+        StreamProcessorDataSharingPreference as StreamProcessorDataSharingPreference,
+        StreamProcessorFaceSearchSettings as StreamProcessorFaceSearchSettings,
+        StreamProcessorKinesisDataStream as StreamProcessorKinesisDataStream,
+        StreamProcessorKinesisVideoStream as StreamProcessorKinesisVideoStream,
+        StreamProcessorNotificationChannel as StreamProcessorNotificationChannel,
+        StreamProcessorProps as StreamProcessorProps,
+        StreamProcessorS3Destination as StreamProcessorS3Destination,
+        Tag as Tag,
+    )
 
 __all__ = [
     "BoundingBox",
@@ -41,108 +58,30 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _stream_processor_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_stream_processor_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BoundingBox",
+        "Point",
+        "StreamProcessorAttributes",
+        "StreamProcessorConnectedHomeSettings",
+        "StreamProcessorDataSharingPreference",
+        "StreamProcessorFaceSearchSettings",
+        "StreamProcessorKinesisDataStream",
+        "StreamProcessorKinesisVideoStream",
+        "StreamProcessorNotificationChannel",
+        "StreamProcessorProps",
+        "StreamProcessorS3Destination",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BoundingBox(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Height: float
-    Left: float
-    Top: float
-    Width: float
-
-
-class Point(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    X: float
-    Y: float
-
-
-class StreamProcessorConnectedHomeSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Labels: list[str]
-    MinConfidence: float | None = None
-
-
-class StreamProcessorDataSharingPreference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OptIn: bool
-
-
-class StreamProcessorFaceSearchSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CollectionId: str
-    FaceMatchThreshold: float | None = None
-
-
-class StreamProcessorKinesisDataStream(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-
-
-class StreamProcessorKinesisVideoStream(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-
-
-class StreamProcessorNotificationChannel(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-
-
-class StreamProcessorS3Destination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-    ObjectKeyPrefix: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class StreamProcessorAttributes(DeferredModel):
-    Arn: str | None = None
-    Status: str | None = None
-    StatusMessage: str | None = None
-
-
-class StreamProcessorProps(DeferredModel):
-    BoundingBoxRegionsOfInterest: list[BoundingBox] | None = None
-    ConnectedHomeSettings: StreamProcessorConnectedHomeSettings | None = None
-    DataSharingPreference: StreamProcessorDataSharingPreference | None = None
-    FaceSearchSettings: StreamProcessorFaceSearchSettings | None = None
-    KinesisDataStream: StreamProcessorKinesisDataStream | None = None
-    KinesisVideoStream: StreamProcessorKinesisVideoStream
-    KmsKeyId: str | None = None
-    Name: str | None = None
-    NotificationChannel: StreamProcessorNotificationChannel | None = None
-    PolygonRegionsOfInterest: list[list[Point]] | None = None
-    RoleArn: str
-    S3Destination: StreamProcessorS3Destination | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -465,8 +404,10 @@ class StreamProcessor(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = StreamProcessorProps
-    attributes_model: ClassVar[type[BaseModel]] = StreamProcessorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StreamProcessorProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "StreamProcessorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,25 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._app_models import (
+        AppAttributes as AppAttributes,
+        AppPermissionModel as AppPermissionModel,
+        AppPhysicalResourceId as AppPhysicalResourceId,
+        AppProps as AppProps,
+        EventSubscription as EventSubscription,
+        ResourceMapping as ResourceMapping,
+    )
 
 __all__ = [
     "App",
@@ -29,65 +40,24 @@ __all__ = [
     "ResourceMappingDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _app_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_app_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AppAttributes",
+        "AppPermissionModel",
+        "AppPhysicalResourceId",
+        "AppProps",
+        "EventSubscription",
+        "ResourceMapping",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AppPermissionModel(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrossAccountRoleArns: list[str] | None = None
-    InvokerRoleName: str | None = None
-    Type: Literal["LegacyIAMUser", "RoleBased"]
-
-
-class AppPhysicalResourceId(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsAccountId: str | None = None
-    AwsRegion: str | None = None
-    Identifier: str
-    Type: str
-
-
-class EventSubscription(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventType: Literal["ScheduledAssessmentFailure", "DriftDetected"]
-    Name: str
-    SnsTopicArn: str | None = None
-
-
-class ResourceMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EksSourceName: str | None = None
-    LogicalStackName: str | None = None
-    MappingType: str
-    PhysicalResourceId: AppPhysicalResourceId
-    ResourceName: str | None = None
-    TerraformSourceName: str | None = None
-
-
-class AppAttributes(DeferredModel):
-    AppArn: str | None = None
-    DriftStatus: Literal["NotChecked", "NotDetected", "Detected"] | None = None
-
-
-class AppProps(DeferredModel):
-    AppAssessmentSchedule: Literal["Disabled", "Daily"] | None = None
-    AppTemplateBody: str
-    Description: str | None = None
-    EventSubscriptions: list[EventSubscription] | None = None
-    Name: str
-    PermissionModel: AppPermissionModel | None = None
-    ResiliencyPolicyArn: str | None = None
-    ResourceMappings: list[ResourceMapping]
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -289,8 +259,8 @@ class App(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AppProps
-    attributes_model: ClassVar[type[BaseModel]] = AppAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AppProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AppAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._resiliency_policy_models import (
+        FailurePolicy as FailurePolicy,
+        PolicyMap as PolicyMap,
+        ResiliencyPolicyAttributes as ResiliencyPolicyAttributes,
+        ResiliencyPolicyProps as ResiliencyPolicyProps,
+    )
 
 __all__ = [
     "FailurePolicy",
@@ -25,39 +34,22 @@ __all__ = [
     "ResiliencyPolicyProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _resiliency_policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_resiliency_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FailurePolicy",
+        "PolicyMap",
+        "ResiliencyPolicyAttributes",
+        "ResiliencyPolicyProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FailurePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RpoInSecs: int
-    RtoInSecs: int
-
-
-class PolicyMap(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AZ: FailurePolicy
-    Hardware: FailurePolicy
-    Region: FailurePolicy | None = None
-    Software: FailurePolicy
-
-
-class ResiliencyPolicyAttributes(DeferredModel):
-    PolicyArn: str | None = None
-
-
-class ResiliencyPolicyProps(DeferredModel):
-    DataLocationConstraint: Literal["AnyLocation", "SameContinent", "SameCountry"] | None = None
-    Policy: PolicyMap
-    PolicyDescription: str | None = None
-    PolicyName: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Tier: Literal["MissionCritical", "Critical", "Important", "CoreServices", "NonCritical"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -166,8 +158,12 @@ class ResiliencyPolicy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ResiliencyPolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = ResiliencyPolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResiliencyPolicyProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResiliencyPolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._policy_models import (
+        DataRecoveryTargets as DataRecoveryTargets,
+        MultiAzTargets as MultiAzTargets,
+        MultiRegionTargets as MultiRegionTargets,
+        PolicyAttributes as PolicyAttributes,
+        PolicyAvailabilitySlo as PolicyAvailabilitySlo,
+        PolicyProps as PolicyProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DataRecoveryTargets",
@@ -31,73 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataRecoveryTargets",
+        "MultiAzTargets",
+        "MultiRegionTargets",
+        "PolicyAttributes",
+        "PolicyAvailabilitySlo",
+        "PolicyProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataRecoveryTargets(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TimeBetweenBackupsInMinutes: int | None = None
-
-
-class MultiAzTargets(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisasterRecoveryApproach: (
-        Literal["ACTIVE_ACTIVE", "HOT_STANDBY", "WARM_STANDBY", "PILOT_LIGHT", "BACKUP_AND_RESTORE"]
-        | None
-    ) = None
-    RpoInMinutes: int | None = None
-    RtoInMinutes: int | None = None
-
-
-class MultiRegionTargets(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisasterRecoveryApproach: (
-        Literal["ACTIVE_ACTIVE", "HOT_STANDBY", "WARM_STANDBY", "PILOT_LIGHT", "BACKUP_AND_RESTORE"]
-        | None
-    ) = None
-    RpoInMinutes: int | None = None
-    RtoInMinutes: int | None = None
-
-
-class PolicyAvailabilitySlo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Target: float | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PolicyAttributes(DeferredModel):
-    AssociatedServiceCount: int | None = None
-    CreatedAt: str | None = None
-    PolicyArn: str | None = None
-    UpdatedAt: str | None = None
-
-
-class PolicyProps(DeferredModel):
-    AvailabilitySlo: PolicyAvailabilitySlo | None = None
-    DataRecovery: DataRecoveryTargets | None = None
-    Description: str | None = None
-    KmsKeyId: str | None = None
-    MultiAz: MultiAzTargets | None = None
-    MultiRegion: MultiRegionTargets | None = None
-    Name: str
-    SharingEnabled: bool | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -269,8 +233,10 @@ class Policy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = PolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PolicyProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,40 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._service_models import (
+        AssertionDefinition as AssertionDefinition,
+        AssociatedSystem as AssociatedSystem,
+        CrossAccountRoleConfiguration as CrossAccountRoleConfiguration,
+        DisasterRecoverySource as DisasterRecoverySource,
+        EksLabelSelector as EksLabelSelector,
+        EksLabelSelectorRequirement as EksLabelSelectorRequirement,
+        EksSource as EksSource,
+        InputSourceDefinition as InputSourceDefinition,
+        ReportOutputConfiguration as ReportOutputConfiguration,
+        ResourceTag as ResourceTag,
+        S3ReportOutputConfiguration as S3ReportOutputConfiguration,
+        ServiceAttributes as ServiceAttributes,
+        ServiceDevOpsAgentConfiguration as ServiceDevOpsAgentConfiguration,
+        ServiceEffectivePolicyValues as ServiceEffectivePolicyValues,
+        ServicePermissionModel as ServicePermissionModel,
+        ServiceProps as ServiceProps,
+        ServiceReportConfiguration as ServiceReportConfiguration,
+        ServiceResourceConfiguration as ServiceResourceConfiguration,
+        SloSource as SloSource,
+        Tag as Tag,
+        TargetSource as TargetSource,
+    )
 
 __all__ = [
     "AssertionDefinition",
@@ -59,188 +85,39 @@ __all__ = [
     "TargetSourceDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _service_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_service_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AssertionDefinition",
+        "AssociatedSystem",
+        "CrossAccountRoleConfiguration",
+        "DisasterRecoverySource",
+        "EksLabelSelector",
+        "EksLabelSelectorRequirement",
+        "EksSource",
+        "InputSourceDefinition",
+        "ReportOutputConfiguration",
+        "ResourceTag",
+        "S3ReportOutputConfiguration",
+        "ServiceAttributes",
+        "ServiceDevOpsAgentConfiguration",
+        "ServiceEffectivePolicyValues",
+        "ServicePermissionModel",
+        "ServiceProps",
+        "ServiceReportConfiguration",
+        "ServiceResourceConfiguration",
+        "SloSource",
+        "Tag",
+        "TargetSource",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AssertionDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Text: str
-
-
-class AssociatedSystem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SystemArn: str
-    UserJourneyIds: list[str] | None = None
-
-
-class CrossAccountRoleConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrossAccountRoleArn: str
-    ExternalId: str | None = None
-
-
-class DisasterRecoverySource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PolicyName: str | None = None
-    Value: str | None = None
-
-
-class EksLabelSelectorRequirement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Operator: Literal["IN", "NOT_IN", "EXISTS", "DOES_NOT_EXIST"]
-    Values: list[str] | None = None
-
-
-class ResourceTag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Values: list[str]
-
-
-class S3ReportOutputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketOwner: str
-    BucketPath: str
-
-
-class ServiceDevOpsAgentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentSpaceArn: str
-
-
-class ServicePermissionModel(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrossAccountRoleArns: list[CrossAccountRoleConfiguration] | None = None
-    InvokerRoleName: str
-
-
-class SloSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PolicyName: str | None = None
-    Value: float | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TargetSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PolicyName: str | None = None
-    Value: int | None = None
-
-
-class EksLabelSelector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MatchExpressions: list[EksLabelSelectorRequirement] | None = None
-    MatchLabels: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class EksSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClusterArn: str
-    LabelSelector: EksLabelSelector | None = None
-    Namespaces: list[str]
-
-
-class ReportOutputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3: S3ReportOutputConfiguration | None = None
-
-
-class ServiceEffectivePolicyValues(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilitySlo: SloSource | None = None
-    MultiAzDrApproach: DisasterRecoverySource | None = None
-    MultiAzRpo: TargetSource | None = None
-    MultiAzRto: TargetSource | None = None
-    MultiRegionDrApproach: DisasterRecoverySource | None = None
-    MultiRegionRpo: TargetSource | None = None
-    MultiRegionRto: TargetSource | None = None
-
-
-class ServiceReportConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReportOutput: list[ReportOutputConfiguration]
-
-
-class ServiceResourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CfnStackArn: str | None = None
-    DesignFileS3Url: str | None = None
-    Eks: EksSource | None = None
-    ResourceTags: list[ResourceTag] | None = None
-    TfStateFileUrl: str | None = None
-
-
-class ServiceAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    EffectivePolicyValues: ServiceEffectivePolicyValues | None = None
-    ServiceArn: str | None = None
-    UpdatedAt: str | None = None
-
-
-class InputSourceDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceConfiguration: ServiceResourceConfiguration
-
-
-class ServiceProps(DeferredModel):
-    Assertions: list[AssertionDefinition] | None = None
-    AssociatedSystems: list[AssociatedSystem] | None = None
-    DependencyDiscovery: Literal["ENABLED", "DISABLED", "INITIALIZING"] | None = None
-    Description: str | None = None
-    DevOpsAgentConfiguration: ServiceDevOpsAgentConfiguration | None = None
-    InputSources: list[InputSourceDefinition] | None = None
-    KmsKeyId: str | None = None
-    Name: str
-    PermissionModel: ServicePermissionModel | None = None
-    PolicyArn: str | None = None
-    Regions: list[str]
-    ReportConfiguration: ServiceReportConfiguration | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -782,8 +659,10 @@ class Service(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ServiceProps
-    attributes_model: ClassVar[type[BaseModel]] = ServiceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ServiceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ServiceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

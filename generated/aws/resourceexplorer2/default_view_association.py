@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._default_view_association_models import (
+        DefaultViewAssociationAttributes as DefaultViewAssociationAttributes,
+        DefaultViewAssociationProps as DefaultViewAssociationProps,
+    )
 
 __all__ = [
     "DefaultViewAssociation",
@@ -21,16 +28,20 @@ __all__ = [
     "DefaultViewAssociationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _default_view_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_default_view_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DefaultViewAssociationAttributes",
+        "DefaultViewAssociationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DefaultViewAssociationProps(DeferredModel):
-    ViewArn: str
-
-
-class DefaultViewAssociationAttributes(DeferredModel):
-    AssociatedAwsPrincipal: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -80,8 +91,12 @@ class DefaultViewAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DefaultViewAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = DefaultViewAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DefaultViewAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DefaultViewAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

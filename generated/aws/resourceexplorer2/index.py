@@ -6,14 +6,21 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._index_models import (
+        IndexAttributes as IndexAttributes,
+        IndexProps as IndexProps,
+    )
 
 __all__ = [
     "Index",
@@ -21,18 +28,20 @@ __all__ = [
     "IndexProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _index_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_index_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IndexAttributes",
+        "IndexProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IndexProps(DeferredModel):
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Type: Literal["LOCAL", "AGGREGATOR"]
-
-
-class IndexAttributes(DeferredModel):
-    Arn: str | None = None
-    IndexState: Literal["ACTIVE", "CREATING", "DELETING", "DELETED", "UPDATING"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -96,8 +105,8 @@ class Index(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IndexProps
-    attributes_model: ClassVar[type[BaseModel]] = IndexAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IndexProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IndexAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

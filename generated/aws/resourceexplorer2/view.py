@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._view_models import (
+        IncludedProperty as IncludedProperty,
+        SearchFilter as SearchFilter,
+        ViewAttributes as ViewAttributes,
+        ViewProps as ViewProps,
+    )
 
 __all__ = [
     "IncludedProperty",
@@ -25,34 +34,22 @@ __all__ = [
     "ViewProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _view_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_view_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IncludedProperty",
+        "SearchFilter",
+        "ViewAttributes",
+        "ViewProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IncludedProperty(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-
-
-class SearchFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FilterString: str
-
-
-class ViewAttributes(DeferredModel):
-    ViewArn: str | None = None
-
-
-class ViewProps(DeferredModel):
-    Filters: SearchFilter | None = None
-    IncludedProperties: list[IncludedProperty] | None = None
-    Scope: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ViewName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -144,8 +141,8 @@ class View(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ViewProps
-    attributes_model: ClassVar[type[BaseModel]] = ViewAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ViewProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ViewAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

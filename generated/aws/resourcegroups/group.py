@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._group_models import (
+        ConfigurationItem as ConfigurationItem,
+        ConfigurationParameter as ConfigurationParameter,
+        GroupAttributes as GroupAttributes,
+        GroupProps as GroupProps,
+        GroupQuery as GroupQuery,
+        GroupResourceQuery as GroupResourceQuery,
+        Tag as Tag,
+        TagFilter as TagFilter,
+    )
 
 __all__ = [
     "ConfigurationItem",
@@ -33,70 +46,26 @@ __all__ = [
     "TagFilterDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConfigurationItem",
+        "ConfigurationParameter",
+        "GroupAttributes",
+        "GroupProps",
+        "GroupQuery",
+        "GroupResourceQuery",
+        "Tag",
+        "TagFilter",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConfigurationParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Values: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class TagFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Values: list[str] | None = None
-
-
-class GroupAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class ConfigurationItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Parameters: list[ConfigurationParameter] | None = None
-    Type: str | None = None
-
-
-class GroupQuery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceTypeFilters: list[str] | None = None
-    StackIdentifier: str | None = None
-    TagFilters: list[TagFilter] | None = None
-
-
-class GroupResourceQuery(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Query: GroupQuery | None = None
-    Type: Literal["TAG_FILTERS_1_0", "CLOUDFORMATION_STACK_1_0"] | None = None
-
-
-class GroupProps(DeferredModel):
-    Configuration: list[ConfigurationItem] | None = None
-    Description: str | None = None
-    Name: str
-    ResourceQuery: GroupResourceQuery | None = None
-    Resources: list[str] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -291,8 +260,8 @@ class Group(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GroupProps
-    attributes_model: ClassVar[type[BaseModel]] = GroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GroupAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

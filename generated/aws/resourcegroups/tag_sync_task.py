@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._tag_sync_task_models import (
+        TagSyncTaskAttributes as TagSyncTaskAttributes,
+        TagSyncTaskProps as TagSyncTaskProps,
+    )
 
 __all__ = [
     "TagSyncTask",
@@ -21,22 +28,20 @@ __all__ = [
     "TagSyncTaskProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _tag_sync_task_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_tag_sync_task_models"
+_MODEL_NAMES = frozenset(
+    {
+        "TagSyncTaskAttributes",
+        "TagSyncTaskProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class TagSyncTaskProps(DeferredModel):
-    Group: str
-    RoleArn: str
-    TagKey: str
-    TagValue: str
-
-
-class TagSyncTaskAttributes(DeferredModel):
-    GroupArn: str | None = None
-    GroupName: str | None = None
-    Status: Literal["ACTIVE", "ERROR"] | None = None
-    TaskArn: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -127,8 +132,10 @@ class TagSyncTask(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TagSyncTaskProps
-    attributes_model: ClassVar[type[BaseModel]] = TagSyncTaskAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TagSyncTaskProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TagSyncTaskAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._robot_application_models import (
+        RobotApplicationAttributes as RobotApplicationAttributes,
+        RobotApplicationProps as RobotApplicationProps,
+        RobotApplicationRobotSoftwareSuite as RobotApplicationRobotSoftwareSuite,
+        SourceConfig as SourceConfig,
+    )
 
 __all__ = [
     "RobotApplication",
@@ -25,38 +34,22 @@ __all__ = [
     "SourceConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _robot_application_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_robot_application_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RobotApplicationAttributes",
+        "RobotApplicationProps",
+        "RobotApplicationRobotSoftwareSuite",
+        "SourceConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RobotApplicationRobotSoftwareSuite(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: Literal["ROS", "ROS2", "General"]
-    Version: Literal["Kinetic", "Melodic", "Dashing"] | None = None
-
-
-class SourceConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Architecture: Literal["X86_64", "ARM64", "ARMHF"]
-    S3Bucket: str
-    S3Key: str
-
-
-class RobotApplicationAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class RobotApplicationProps(DeferredModel):
-    CurrentRevisionId: str | None = None
-    Environment: str | None = None
-    Name: str | None = None
-    RobotSoftwareSuite: RobotApplicationRobotSoftwareSuite
-    Sources: list[SourceConfig] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -162,8 +155,12 @@ class RobotApplication(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RobotApplicationProps
-    attributes_model: ClassVar[type[BaseModel]] = RobotApplicationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RobotApplicationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RobotApplicationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,25 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._simulation_application_models import (
+        SimulationApplicationAttributes as SimulationApplicationAttributes,
+        SimulationApplicationProps as SimulationApplicationProps,
+        SimulationApplicationRenderingEngine as SimulationApplicationRenderingEngine,
+        SimulationApplicationRobotSoftwareSuite as SimulationApplicationRobotSoftwareSuite,
+        SimulationApplicationSimulationSoftwareSuite as SimulationApplicationSimulationSoftwareSuite,
+        SourceConfig as SourceConfig,
+    )
 
 __all__ = [
     "SimulationApplication",
@@ -29,56 +40,24 @@ __all__ = [
     "SourceConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _simulation_application_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_simulation_application_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SimulationApplicationAttributes",
+        "SimulationApplicationProps",
+        "SimulationApplicationRenderingEngine",
+        "SimulationApplicationRobotSoftwareSuite",
+        "SimulationApplicationSimulationSoftwareSuite",
+        "SourceConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SimulationApplicationRenderingEngine(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: Literal["OGRE"]
-    Version: str
-
-
-class SimulationApplicationRobotSoftwareSuite(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: Literal["ROS", "ROS2", "General"]
-    Version: Literal["Kinetic", "Melodic", "Dashing", "Foxy"] | None = None
-
-
-class SimulationApplicationSimulationSoftwareSuite(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: Literal["Gazebo", "RosbagPlay", "SimulationRuntime"]
-    Version: Literal["7", "9", "11", "Kinetic", "Melodic", "Dashing", "Foxy"] | None = None
-
-
-class SourceConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Architecture: Literal["X86_64", "ARM64", "ARMHF"]
-    S3Bucket: str
-    S3Key: str
-
-
-class SimulationApplicationAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class SimulationApplicationProps(DeferredModel):
-    CurrentRevisionId: str | None = None
-    Environment: str | None = None
-    Name: str | None = None
-    RenderingEngine: SimulationApplicationRenderingEngine | None = None
-    RobotSoftwareSuite: SimulationApplicationRobotSoftwareSuite
-    SimulationSoftwareSuite: SimulationApplicationSimulationSoftwareSuite
-    Sources: list[SourceConfig] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -225,8 +204,12 @@ class SimulationApplication(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SimulationApplicationProps
-    attributes_model: ClassVar[type[BaseModel]] = SimulationApplicationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SimulationApplicationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SimulationApplicationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._trust_anchor_models import (
+        NotificationSetting as NotificationSetting,
+        Tag as Tag,
+        TrustAnchorAttributes as TrustAnchorAttributes,
+        TrustAnchorProps as TrustAnchorProps,
+        TrustAnchorSource as TrustAnchorSource,
+        TrustAnchorSourceSourceDataOption1 as TrustAnchorSourceSourceDataOption1,
+        TrustAnchorSourceSourceDataOption2 as TrustAnchorSourceSourceDataOption2,
+    )
 
 __all__ = [
     "NotificationSetting",
@@ -31,61 +43,25 @@ __all__ = [
     "TrustAnchorSourceSourceDataOption2Dict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _trust_anchor_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_trust_anchor_models"
+_MODEL_NAMES = frozenset(
+    {
+        "NotificationSetting",
+        "Tag",
+        "TrustAnchorAttributes",
+        "TrustAnchorProps",
+        "TrustAnchorSource",
+        "TrustAnchorSourceSourceDataOption1",
+        "TrustAnchorSourceSourceDataOption2",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class NotificationSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Channel: Literal["ALL"] | None = None
-    Enabled: bool
-    Event: Literal["CA_CERTIFICATE_EXPIRY", "END_ENTITY_CERTIFICATE_EXPIRY"]
-    Threshold: float | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TrustAnchorSourceSourceDataOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    X509CertificateData: str
-
-
-class TrustAnchorSourceSourceDataOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AcmPcaArn: str
-
-
-class TrustAnchorAttributes(DeferredModel):
-    TrustAnchorArn: str | None = None
-    TrustAnchorId: str | None = None
-
-
-class TrustAnchorSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceData: TrustAnchorSourceSourceDataOption1 | TrustAnchorSourceSourceDataOption2
-    SourceType: Literal["AWS_ACM_PCA", "CERTIFICATE_BUNDLE"]
-
-
-class TrustAnchorProps(DeferredModel):
-    Enabled: bool | None = None
-    Name: str
-    NotificationSettings: list[NotificationSetting] | None = None
-    Source: TrustAnchorSource
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -266,8 +242,10 @@ class TrustAnchor(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TrustAnchorProps
-    attributes_model: ClassVar[type[BaseModel]] = TrustAnchorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TrustAnchorProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TrustAnchorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cidr_collection_models import (
+        CidrCollectionAttributes as CidrCollectionAttributes,
+        CidrCollectionProps as CidrCollectionProps,
+        Location as Location,
+    )
 
 __all__ = [
     "CidrCollection",
@@ -23,26 +31,21 @@ __all__ = [
     "LocationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _cidr_collection_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cidr_collection_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CidrCollectionAttributes",
+        "CidrCollectionProps",
+        "Location",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CidrList: list[str]
-    LocationName: str
-
-
-class CidrCollectionAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class CidrCollectionProps(DeferredModel):
-    Locations: list[Location] | None = None
-    Name: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -123,8 +126,10 @@ class CidrCollection(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CidrCollectionProps
-    attributes_model: ClassVar[type[BaseModel]] = CidrCollectionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CidrCollectionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CidrCollectionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._health_check_models import (
+        HealthCheckAlarmIdentifier as HealthCheckAlarmIdentifier,
+        HealthCheckAttributes as HealthCheckAttributes,
+        HealthCheckHealthCheckConfig as HealthCheckHealthCheckConfig,
+        HealthCheckProps as HealthCheckProps,
+        HealthCheckTag as HealthCheckTag,
+    )
 
 __all__ = [
     "HealthCheck",
@@ -27,126 +37,23 @@ __all__ = [
     "HealthCheckTagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _health_check_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_health_check_models"
+_MODEL_NAMES = frozenset(
+    {
+        "HealthCheckAlarmIdentifier",
+        "HealthCheckAttributes",
+        "HealthCheckHealthCheckConfig",
+        "HealthCheckProps",
+        "HealthCheckTag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class HealthCheckAlarmIdentifier(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Region: Literal[
-        "af-south-1",
-        "ap-east-1",
-        "ap-east-2",
-        "ap-northeast-1",
-        "ap-northeast-2",
-        "ap-northeast-3",
-        "ap-south-1",
-        "ap-south-2",
-        "ap-southeast-1",
-        "ap-southeast-2",
-        "ap-southeast-3",
-        "ap-southeast-4",
-        "ap-southeast-5",
-        "ap-southeast-6",
-        "ap-southeast-7",
-        "ca-central-1",
-        "ca-west-1",
-        "cn-north-1",
-        "cn-northwest-1",
-        "eu-central-1",
-        "eu-central-2",
-        "eu-isoe-west-1",
-        "eu-north-1",
-        "eu-south-1",
-        "eu-south-2",
-        "eu-west-1",
-        "eu-west-2",
-        "eu-west-3",
-        "eusc-de-east-1",
-        "il-central-1",
-        "me-central-1",
-        "me-south-1",
-        "mx-central-1",
-        "sa-east-1",
-        "us-east-1",
-        "us-east-2",
-        "us-gov-east-1",
-        "us-gov-west-1",
-        "us-iso-east-1",
-        "us-iso-west-1",
-        "us-isob-east-1",
-        "us-isob-west-1",
-        "us-isof-east-1",
-        "us-isof-south-1",
-        "us-west-1",
-        "us-west-2",
-    ]
-
-
-class HealthCheckHealthCheckConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlarmIdentifier: HealthCheckAlarmIdentifier | None = None
-    ChildHealthChecks: list[str] | None = None
-    EnableSNI: bool | None = None
-    FailureThreshold: int | None = None
-    FullyQualifiedDomainName: str | None = None
-    HealthThreshold: int | None = None
-    IPAddress: str | None = None
-    InsufficientDataHealthStatus: Literal["Healthy", "LastKnownStatus", "Unhealthy"] | None = None
-    Inverted: bool | None = None
-    MeasureLatency: bool | None = None
-    Port: int | None = None
-    Regions: (
-        list[
-            Literal[
-                "ap-northeast-1",
-                "ap-southeast-1",
-                "ap-southeast-2",
-                "eu-west-1",
-                "sa-east-1",
-                "us-east-1",
-                "us-west-1",
-                "us-west-2",
-            ]
-        ]
-        | None
-    ) = None
-    RequestInterval: int | None = None
-    ResourcePath: str | None = None
-    RoutingControlArn: str | None = None
-    SearchString: str | None = None
-    Type: Literal[
-        "CALCULATED",
-        "CLOUDWATCH_METRIC",
-        "HTTP",
-        "HTTP_STR_MATCH",
-        "HTTPS",
-        "HTTPS_STR_MATCH",
-        "TCP",
-        "RECOVERY_CONTROL",
-    ]
-
-
-class HealthCheckTag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class HealthCheckAttributes(DeferredModel):
-    HealthCheckId: str | None = None
-
-
-class HealthCheckProps(DeferredModel):
-    HealthCheckConfig: HealthCheckHealthCheckConfig
-    HealthCheckTags: list[HealthCheckTag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -386,8 +293,10 @@ class HealthCheck(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = HealthCheckProps
-    attributes_model: ClassVar[type[BaseModel]] = HealthCheckAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "HealthCheckProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "HealthCheckAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._hosted_zone_models import (
+        HostedZoneAttributes as HostedZoneAttributes,
+        HostedZoneHostedZoneConfig as HostedZoneHostedZoneConfig,
+        HostedZoneHostedZoneFeatures as HostedZoneHostedZoneFeatures,
+        HostedZoneProps as HostedZoneProps,
+        HostedZoneQueryLoggingConfig as HostedZoneQueryLoggingConfig,
+        HostedZoneTag as HostedZoneTag,
+        VPC as VPC,
+    )
 
 __all__ = [
     "HostedZone",
@@ -31,60 +43,25 @@ __all__ = [
     "VPCDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _hosted_zone_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_hosted_zone_models"
+_MODEL_NAMES = frozenset(
+    {
+        "HostedZoneAttributes",
+        "HostedZoneHostedZoneConfig",
+        "HostedZoneHostedZoneFeatures",
+        "HostedZoneProps",
+        "HostedZoneQueryLoggingConfig",
+        "HostedZoneTag",
+        "VPC",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class HostedZoneHostedZoneConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comment: str | None = None
-
-
-class HostedZoneHostedZoneFeatures(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableAcceleratedRecovery: bool | None = None
-
-
-class HostedZoneQueryLoggingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogsLogGroupArn: str
-
-
-class HostedZoneTag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VPC(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VPCId: str
-    VPCRegion: str
-
-
-class HostedZoneAttributes(DeferredModel):
-    Id: str | None = None
-    NameServers: list[str] | None = None
-
-
-class HostedZoneProps(DeferredModel):
-    DelegationSetId: str | None = None
-    HostedZoneConfig: HostedZoneHostedZoneConfig | None = None
-    HostedZoneFeatures: HostedZoneHostedZoneFeatures | None = None
-    HostedZoneTags: list[HostedZoneTag] | None = None
-    Name: str | None = None
-    QueryLoggingConfig: HostedZoneQueryLoggingConfig | None = None
-    VPCs: list[VPC] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -220,8 +197,10 @@ class HostedZone(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = HostedZoneProps
-    attributes_model: ClassVar[type[BaseModel]] = HostedZoneAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "HostedZoneProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "HostedZoneAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

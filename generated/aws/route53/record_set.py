@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._record_set_models import (
+        RecordSetAliasTarget as RecordSetAliasTarget,
+        RecordSetAttributes as RecordSetAttributes,
+        RecordSetCidrRoutingConfig as RecordSetCidrRoutingConfig,
+        RecordSetCoordinates as RecordSetCoordinates,
+        RecordSetGeoLocation as RecordSetGeoLocation,
+        RecordSetGeoProximityLocation as RecordSetGeoProximityLocation,
+        RecordSetProps as RecordSetProps,
+    )
 
 __all__ = [
     "RecordSet",
@@ -31,76 +43,25 @@ __all__ = [
     "RecordSetProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _record_set_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_record_set_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RecordSetAliasTarget",
+        "RecordSetAttributes",
+        "RecordSetCidrRoutingConfig",
+        "RecordSetCoordinates",
+        "RecordSetGeoLocation",
+        "RecordSetGeoProximityLocation",
+        "RecordSetProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RecordSetAliasTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DNSName: str
-    EvaluateTargetHealth: bool | None = None
-    HostedZoneId: str
-
-
-class RecordSetCidrRoutingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CollectionId: str
-    LocationName: str
-
-
-class RecordSetCoordinates(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Latitude: str
-    Longitude: str
-
-
-class RecordSetGeoLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContinentCode: str | None = None
-    CountryCode: str | None = None
-    SubdivisionCode: str | None = None
-
-
-class RecordSetGeoProximityLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AWSRegion: str | None = None
-    Bias: int | None = None
-    Coordinates: RecordSetCoordinates | None = None
-    LocalZoneGroup: str | None = None
-
-
-class RecordSetAttributes(DeferredModel):
-    pass
-
-
-class RecordSetProps(DeferredModel):
-    AliasTarget: RecordSetAliasTarget | None = None
-    CidrRoutingConfig: RecordSetCidrRoutingConfig | None = None
-    Comment: str | None = None
-    Failover: Literal["PRIMARY", "SECONDARY"] | None = None
-    GeoLocation: RecordSetGeoLocation | None = None
-    GeoProximityLocation: RecordSetGeoProximityLocation | None = None
-    HealthCheckId: str | None = None
-    HostedZoneId: str | None = None
-    HostedZoneName: str | None = None
-    MultiValueAnswer: bool | None = None
-    Name: str
-    Region: str | None = None
-    ResourceRecords: list[str] | None = None
-    SetIdentifier: str | None = None
-    TTL: str | None = None
-    Type: str
-    Weight: int | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -295,8 +256,10 @@ class RecordSet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RecordSetProps
-    attributes_model: ClassVar[type[BaseModel]] = RecordSetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RecordSetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RecordSetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

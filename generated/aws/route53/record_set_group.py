@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._record_set_group_models import (
+        RecordSet as RecordSet,
+        RecordSetGroupAliasTarget as RecordSetGroupAliasTarget,
+        RecordSetGroupAttributes as RecordSetGroupAttributes,
+        RecordSetGroupCidrRoutingConfig as RecordSetGroupCidrRoutingConfig,
+        RecordSetGroupCoordinates as RecordSetGroupCoordinates,
+        RecordSetGroupGeoLocation as RecordSetGroupGeoLocation,
+        RecordSetGroupGeoProximityLocation as RecordSetGroupGeoProximityLocation,
+        RecordSetGroupProps as RecordSetGroupProps,
+    )
 
 __all__ = [
     "RecordSet",
@@ -33,85 +46,26 @@ __all__ = [
     "RecordSetGroupProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _record_set_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_record_set_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RecordSet",
+        "RecordSetGroupAliasTarget",
+        "RecordSetGroupAttributes",
+        "RecordSetGroupCidrRoutingConfig",
+        "RecordSetGroupCoordinates",
+        "RecordSetGroupGeoLocation",
+        "RecordSetGroupGeoProximityLocation",
+        "RecordSetGroupProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RecordSetGroupAliasTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DNSName: str
-    EvaluateTargetHealth: bool | None = None
-    HostedZoneId: str
-
-
-class RecordSetGroupCidrRoutingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CollectionId: str
-    LocationName: str
-
-
-class RecordSetGroupCoordinates(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Latitude: str
-    Longitude: str
-
-
-class RecordSetGroupGeoLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContinentCode: str | None = None
-    CountryCode: str | None = None
-    SubdivisionCode: str | None = None
-
-
-class RecordSetGroupGeoProximityLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AWSRegion: str | None = None
-    Bias: int | None = None
-    Coordinates: RecordSetGroupCoordinates | None = None
-    LocalZoneGroup: str | None = None
-
-
-class RecordSetGroupAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class RecordSet(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AliasTarget: RecordSetGroupAliasTarget | None = None
-    CidrRoutingConfig: RecordSetGroupCidrRoutingConfig | None = None
-    Failover: str | None = None
-    GeoLocation: RecordSetGroupGeoLocation | None = None
-    GeoProximityLocation: RecordSetGroupGeoProximityLocation | None = None
-    HealthCheckId: str | None = None
-    HostedZoneId: str | None = None
-    HostedZoneName: str | None = None
-    MultiValueAnswer: bool | None = None
-    Name: str
-    Region: str | None = None
-    ResourceRecords: list[str] | None = None
-    SetIdentifier: str | None = None
-    TTL: str | None = None
-    Type: str
-    Weight: int | None = None
-
-
-class RecordSetGroupProps(DeferredModel):
-    Comment: str | None = None
-    HostedZoneId: str | None = None
-    HostedZoneName: str | None = None
-    RecordSets: list[RecordSet] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -299,8 +253,10 @@ class RecordSetGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RecordSetGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = RecordSetGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RecordSetGroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RecordSetGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

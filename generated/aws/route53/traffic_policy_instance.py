@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._traffic_policy_instance_models import (
+        TrafficPolicyInstanceAttributes as TrafficPolicyInstanceAttributes,
+        TrafficPolicyInstanceProps as TrafficPolicyInstanceProps,
+    )
 
 __all__ = [
     "TrafficPolicyInstance",
@@ -21,44 +28,20 @@ __all__ = [
     "TrafficPolicyInstanceProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _traffic_policy_instance_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_traffic_policy_instance_models"
+_MODEL_NAMES = frozenset(
+    {
+        "TrafficPolicyInstanceAttributes",
+        "TrafficPolicyInstanceProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class TrafficPolicyInstanceProps(DeferredModel):
-    HostedZoneId: str
-    Name: str
-    TTL: int
-    TrafficPolicyId: str
-    TrafficPolicyVersion: int
-
-
-class TrafficPolicyInstanceAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    State: str | None = None
-    TrafficPolicyType: (
-        Literal[
-            "SOA",
-            "A",
-            "TXT",
-            "NS",
-            "CNAME",
-            "MX",
-            "NAPTR",
-            "PTR",
-            "SRV",
-            "SPF",
-            "AAAA",
-            "CAA",
-            "DS",
-            "TLSA",
-            "SSHFP",
-            "SVCB",
-            "HTTPS",
-        ]
-        | None
-    ) = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -145,8 +128,12 @@ class TrafficPolicyInstance(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TrafficPolicyInstanceProps
-    attributes_model: ClassVar[type[BaseModel]] = TrafficPolicyInstanceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TrafficPolicyInstanceProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TrafficPolicyInstanceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

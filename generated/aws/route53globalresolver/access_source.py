@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._access_source_models import (
+        AccessSourceAttributes as AccessSourceAttributes,
+        AccessSourceProps as AccessSourceProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AccessSource",
@@ -23,34 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _access_source_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_access_source_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AccessSourceAttributes",
+        "AccessSourceProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AccessSourceAttributes(DeferredModel):
-    AccessSourceId: str | None = None
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Status: Literal["CREATING", "OPERATIONAL", "UPDATING", "DELETING"] | None = None
-    UpdatedAt: str | None = None
-
-
-class AccessSourceProps(DeferredModel):
-    Cidr: str
-    ClientToken: str | None = None
-    DnsViewId: str
-    IpAddressType: Literal["IPV4", "IPV6"] | None = None
-    Name: str | None = None
-    Protocol: Literal["DO53", "DOH", "DOT"]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -148,8 +143,10 @@ class AccessSource(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AccessSourceProps
-    attributes_model: ClassVar[type[BaseModel]] = AccessSourceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AccessSourceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AccessSourceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._dns_view_models import (
+        DnsViewAttributes as DnsViewAttributes,
+        DnsViewProps as DnsViewProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DnsView",
@@ -23,40 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _dns_view_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_dns_view_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DnsViewAttributes",
+        "DnsViewProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DnsViewAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    DnsViewId: str | None = None
-    Status: (
-        Literal[
-            "CREATING", "OPERATIONAL", "UPDATING", "ENABLING", "DISABLING", "DISABLED", "DELETING"
-        ]
-        | None
-    ) = None
-    UpdatedAt: str | None = None
-
-
-class DnsViewProps(DeferredModel):
-    ClientToken: str | None = None
-    Description: str | None = None
-    DnssecValidation: Literal["ENABLED", "DISABLED"] | None = None
-    EdnsClientSubnet: Literal["ENABLED", "DISABLED"] | None = None
-    FirewallRulesFailOpen: Literal["ENABLED", "DISABLED"] | None = None
-    GlobalResolverId: str
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -164,8 +153,10 @@ class DnsView(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DnsViewProps
-    attributes_model: ClassVar[type[BaseModel]] = DnsViewAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DnsViewProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DnsViewAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

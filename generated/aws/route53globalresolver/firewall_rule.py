@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._firewall_rule_models import (
+        FirewallRuleAttributes as FirewallRuleAttributes,
+        FirewallRuleProps as FirewallRuleProps,
+    )
 
 __all__ = [
     "FirewallRule",
@@ -21,33 +28,20 @@ __all__ = [
     "FirewallRuleProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _firewall_rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_firewall_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FirewallRuleAttributes",
+        "FirewallRuleProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FirewallRuleProps(DeferredModel):
-    Action: Literal["ALLOW", "ALERT", "BLOCK"]
-    BlockOverrideDnsType: Literal["CNAME"] | None = None
-    BlockOverrideDomain: str | None = None
-    BlockOverrideTtl: int | None = None
-    BlockResponse: Literal["NODATA", "NXDOMAIN", "OVERRIDE"] | None = None
-    ClientToken: str | None = None
-    ConfidenceThreshold: Literal["LOW", "MEDIUM", "HIGH"] | None = None
-    Description: str | None = None
-    DnsAdvancedProtection: Literal["DGA", "DNS_TUNNELING", "DICTIONARY_DGA"] | None = None
-    DnsViewId: str
-    FirewallDomainListId: str | None = None
-    Name: str
-    Priority: int | None = None
-    QType: str | None = None
-
-
-class FirewallRuleAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    FirewallRuleId: str | None = None
-    QueryType: str | None = None
-    Status: Literal["CREATING", "OPERATIONAL", "UPDATING", "DELETING"] | None = None
-    UpdatedAt: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -151,8 +145,10 @@ class FirewallRule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FirewallRuleProps
-    attributes_model: ClassVar[type[BaseModel]] = FirewallRuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FirewallRuleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FirewallRuleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._global_resolver_models import (
+        GlobalResolverAttributes as GlobalResolverAttributes,
+        GlobalResolverProps as GlobalResolverProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "GlobalResolver",
@@ -23,37 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _global_resolver_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_global_resolver_models"
+_MODEL_NAMES = frozenset(
+    {
+        "GlobalResolverAttributes",
+        "GlobalResolverProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class GlobalResolverAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    DnsName: str | None = None
-    GlobalResolverId: str | None = None
-    IPv4Addresses: list[str] | None = None
-    IPv6Addresses: list[str] | None = None
-    Status: Literal["CREATING", "OPERATIONAL", "UPDATING", "DELETING"] | None = None
-    UpdatedAt: str | None = None
-
-
-class GlobalResolverProps(DeferredModel):
-    ClientToken: str | None = None
-    Description: str | None = None
-    IpAddressType: Literal["IPV4", "DUAL_STACK"] | None = None
-    Name: str
-    ObservabilityRegion: str | None = None
-    Regions: list[str]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -170,8 +162,10 @@ class GlobalResolver(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GlobalResolverProps
-    attributes_model: ClassVar[type[BaseModel]] = GlobalResolverAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GlobalResolverProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GlobalResolverAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

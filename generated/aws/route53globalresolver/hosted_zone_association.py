@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._hosted_zone_association_models import (
+        HostedZoneAssociationAttributes as HostedZoneAssociationAttributes,
+        HostedZoneAssociationProps as HostedZoneAssociationProps,
+    )
 
 __all__ = [
     "HostedZoneAssociation",
@@ -21,22 +28,20 @@ __all__ = [
     "HostedZoneAssociationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _hosted_zone_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_hosted_zone_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "HostedZoneAssociationAttributes",
+        "HostedZoneAssociationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class HostedZoneAssociationProps(DeferredModel):
-    HostedZoneId: str
-    Name: str
-    ResourceArn: str
-
-
-class HostedZoneAssociationAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    HostedZoneAssociationId: str | None = None
-    HostedZoneName: str | None = None
-    Status: Literal["CREATING", "OPERATIONAL", "DELETING"] | None = None
-    UpdatedAt: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -117,8 +122,12 @@ class HostedZoneAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = HostedZoneAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = HostedZoneAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "HostedZoneAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "HostedZoneAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cluster_models import (
+        ClusterAttributes as ClusterAttributes,
+        ClusterEndpoint as ClusterEndpoint,
+        ClusterProps as ClusterProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Cluster",
@@ -25,36 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _cluster_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cluster_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ClusterAttributes",
+        "ClusterEndpoint",
+        "ClusterProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ClusterEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Endpoint: str | None = None
-    Region: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ClusterAttributes(DeferredModel):
-    ClusterArn: str | None = None
-    ClusterEndpoints: list[ClusterEndpoint] | None = None
-    Status: Literal["PENDING", "DEPLOYED", "PENDING_DELETION"] | None = None
-
-
-class ClusterProps(DeferredModel):
-    Name: str
-    NetworkType: Literal["IPV4", "DUALSTACK"] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -150,8 +145,10 @@ class Cluster(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ClusterProps
-    attributes_model: ClassVar[type[BaseModel]] = ClusterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ClusterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ClusterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._routing_control_models import (
+        RoutingControlAttributes as RoutingControlAttributes,
+        RoutingControlProps as RoutingControlProps,
+    )
 
 __all__ = [
     "RoutingControl",
@@ -21,19 +28,20 @@ __all__ = [
     "RoutingControlProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _routing_control_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_routing_control_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RoutingControlAttributes",
+        "RoutingControlProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RoutingControlProps(DeferredModel):
-    ClusterArn: str | None = None
-    ControlPanelArn: str | None = None
-    Name: str
-
-
-class RoutingControlAttributes(DeferredModel):
-    RoutingControlArn: str | None = None
-    Status: Literal["PENDING", "DEPLOYED", "PENDING_DELETION"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -87,8 +95,10 @@ class RoutingControl(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RoutingControlProps
-    attributes_model: ClassVar[type[BaseModel]] = RoutingControlAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RoutingControlProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RoutingControlAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._safety_rule_models import (
+        SafetyRuleAssertionRule as SafetyRuleAssertionRule,
+        SafetyRuleAttributes as SafetyRuleAttributes,
+        SafetyRuleGatingRule as SafetyRuleGatingRule,
+        SafetyRuleProps as SafetyRuleProps,
+        SafetyRuleRuleConfig as SafetyRuleRuleConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "SafetyRule",
@@ -29,56 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _safety_rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_safety_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SafetyRuleAssertionRule",
+        "SafetyRuleAttributes",
+        "SafetyRuleGatingRule",
+        "SafetyRuleProps",
+        "SafetyRuleRuleConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SafetyRuleAssertionRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssertedControls: list[str]
-    WaitPeriodMs: int
-
-
-class SafetyRuleGatingRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GatingControls: list[str]
-    TargetControls: list[str]
-    WaitPeriodMs: int
-
-
-class SafetyRuleRuleConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Inverted: bool
-    Threshold: int
-    Type: Literal["AND", "OR", "ATLEAST"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SafetyRuleAttributes(DeferredModel):
-    SafetyRuleArn: str | None = None
-    Status: Literal["PENDING", "DEPLOYED", "PENDING_DELETION"] | None = None
-
-
-class SafetyRuleProps(DeferredModel):
-    AssertionRule: SafetyRuleAssertionRule | None = None
-    ControlPanelArn: str | None = None
-    GatingRule: SafetyRuleGatingRule | None = None
-    Name: str | None = None
-    RuleConfig: SafetyRuleRuleConfig | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -230,8 +209,10 @@ class SafetyRule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SafetyRuleProps
-    attributes_model: ClassVar[type[BaseModel]] = SafetyRuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SafetyRuleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SafetyRuleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._resource_set_models import (
+        DNSTargetResource as DNSTargetResource,
+        R53ResourceRecord as R53ResourceRecord,
+        ResourceSetAttributes as ResourceSetAttributes,
+        ResourceSetNLBResource as ResourceSetNLBResource,
+        ResourceSetProps as ResourceSetProps,
+        ResourceSetResource as ResourceSetResource,
+        ResourceSetTargetResource as ResourceSetTargetResource,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DNSTargetResource",
@@ -33,71 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _resource_set_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_resource_set_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DNSTargetResource",
+        "R53ResourceRecord",
+        "ResourceSetAttributes",
+        "ResourceSetNLBResource",
+        "ResourceSetProps",
+        "ResourceSetResource",
+        "ResourceSetTargetResource",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class R53ResourceRecord(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DomainName: str | None = None
-    RecordSetId: str | None = None
-
-
-class ResourceSetNLBResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-
-
-class ResourceSetTargetResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NLBResource: ResourceSetNLBResource | None = None
-    R53Resource: R53ResourceRecord | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ResourceSetAttributes(DeferredModel):
-    ResourceSetArn: str | None = None
-
-
-class DNSTargetResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DomainName: str | None = None
-    HostedZoneArn: str | None = None
-    RecordSetId: str | None = None
-    RecordType: str | None = None
-    TargetResource: ResourceSetTargetResource | None = None
-
-
-class ResourceSetResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComponentId: str | None = None
-    DnsTargetResource: DNSTargetResource | None = None
-    ReadinessScopes: list[str] | None = None
-    ResourceArn: str | None = None
-
-
-class ResourceSetProps(DeferredModel):
-    ResourceSetName: str | None = None
-    ResourceSetType: str
-    Resources: list[ResourceSetResource]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -261,8 +229,10 @@ class ResourceSet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ResourceSetProps
-    attributes_model: ClassVar[type[BaseModel]] = ResourceSetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ResourceSetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResourceSetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

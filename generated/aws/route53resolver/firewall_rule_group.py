@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._firewall_rule_group_models import (
+        FirewallAdvancedContentCategoryConfig as FirewallAdvancedContentCategoryConfig,
+        FirewallAdvancedThreatCategoryConfig as FirewallAdvancedThreatCategoryConfig,
+        FirewallRule as FirewallRule,
+        FirewallRuleGroupAttributes as FirewallRuleGroupAttributes,
+        FirewallRuleGroupFirewallRuleType as FirewallRuleGroupFirewallRuleType,
+        FirewallRuleGroupProps as FirewallRuleGroupProps,
+        PartnerThreatProtectionConfig as PartnerThreatProtectionConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "FirewallAdvancedContentCategoryConfig",
@@ -33,89 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _firewall_rule_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_firewall_rule_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FirewallAdvancedContentCategoryConfig",
+        "FirewallAdvancedThreatCategoryConfig",
+        "FirewallRule",
+        "FirewallRuleGroupAttributes",
+        "FirewallRuleGroupFirewallRuleType",
+        "FirewallRuleGroupProps",
+        "PartnerThreatProtectionConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FirewallAdvancedContentCategoryConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Category: str
-
-
-class FirewallAdvancedThreatCategoryConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Category: str
-
-
-class PartnerThreatProtectionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Partner: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class FirewallRuleGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    CreatorRequestId: str | None = None
-    Id: str | None = None
-    ModificationTime: str | None = None
-    OwnerId: str | None = None
-    RuleCount: int | None = None
-    ShareStatus: Literal["NOT_SHARED", "SHARED_WITH_ME", "SHARED_BY_ME"] | None = None
-    Status: Literal["COMPLETE", "DELETING", "UPDATING", "INACTIVE_OWNER_ACCOUNT_CLOSED"] | None = (
-        None
-    )
-    StatusMessage: str | None = None
-
-
-class FirewallRuleGroupFirewallRuleType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FirewallAdvancedContentCategory: FirewallAdvancedContentCategoryConfig | None = None
-    FirewallAdvancedThreatCategory: FirewallAdvancedThreatCategoryConfig | None = None
-    PartnerThreatProtection: PartnerThreatProtectionConfig | None = None
-
-
-class FirewallRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["ALLOW", "BLOCK", "ALERT"]
-    BlockOverrideDnsType: Literal["CNAME"] | None = None
-    BlockOverrideDomain: str | None = None
-    BlockOverrideTtl: int | None = None
-    BlockResponse: Literal["NODATA", "NXDOMAIN", "OVERRIDE"] | None = None
-    ConfidenceThreshold: Literal["LOW", "MEDIUM", "HIGH"] | None = None
-    DnsThreatProtection: Literal["DGA", "DNS_TUNNELING", "DICTIONARY_DGA"] | None = None
-    FirewallDomainListId: str | None = None
-    FirewallDomainRedirectionAction: (
-        Literal["INSPECT_REDIRECTION_DOMAIN", "TRUST_REDIRECTION_DOMAIN"] | None
-    ) = None
-    FirewallRuleType: FirewallRuleGroupFirewallRuleType | None = None
-    FirewallThreatProtectionId: str | None = None
-    Priority: int
-    Qtype: str | None = None
-    Status: Literal["COMPLETE", "CREATING", "CREATION_FAILED"] | None = None
-
-
-class FirewallRuleGroupProps(DeferredModel):
-    FirewallRules: list[FirewallRule] | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -345,8 +295,12 @@ class FirewallRuleGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FirewallRuleGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = FirewallRuleGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FirewallRuleGroupProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FirewallRuleGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._outpost_resolver_models import (
+        OutpostResolverAttributes as OutpostResolverAttributes,
+        OutpostResolverProps as OutpostResolverProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "OutpostResolver",
@@ -23,45 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _outpost_resolver_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_outpost_resolver_models"
+_MODEL_NAMES = frozenset(
+    {
+        "OutpostResolverAttributes",
+        "OutpostResolverProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class OutpostResolverAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    CreatorRequestId: str | None = None
-    Id: str | None = None
-    ModificationTime: str | None = None
-    Status: (
-        Literal[
-            "CREATING",
-            "OPERATIONAL",
-            "DELETING",
-            "UPDATING",
-            "ACTION_NEEDED",
-            "FAILED_CREATION",
-            "FAILED_DELETION",
-        ]
-        | None
-    ) = None
-    StatusMessage: str | None = None
-
-
-class OutpostResolverProps(DeferredModel):
-    InstanceCount: int | None = None
-    Name: str
-    OutpostArn: str
-    PreferredInstanceType: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -171,8 +155,10 @@ class OutpostResolver(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = OutpostResolverProps
-    attributes_model: ClassVar[type[BaseModel]] = OutpostResolverAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "OutpostResolverProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OutpostResolverAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._resolver_endpoint_models import (
+        IpAddressRequest as IpAddressRequest,
+        ResolverEndpointAttributes as ResolverEndpointAttributes,
+        ResolverEndpointProps as ResolverEndpointProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "IpAddressRequest",
@@ -25,48 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _resolver_endpoint_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_resolver_endpoint_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IpAddressRequest",
+        "ResolverEndpointAttributes",
+        "ResolverEndpointProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IpAddressRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ip: str | None = None
-    Ipv6: str | None = None
-    SubnetId: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ResolverEndpointAttributes(DeferredModel):
-    Arn: str | None = None
-    HostVPCId: str | None = None
-    IpAddressCount: str | None = None
-    ResolverEndpointId: str | None = None
-
-
-class ResolverEndpointProps(DeferredModel):
-    Direction: str
-    Dns64Enabled: bool | None = None
-    IpAddresses: list[IpAddressRequest]
-    Ipv6InternetAccessEnabled: bool | None = None
-    Name: str | None = None
-    OutpostArn: str | None = None
-    PreferredInstanceType: str | None = None
-    Protocols: list[str] | None = None
-    ResolverEndpointType: str | None = None
-    RniEnhancedMetricsEnabled: bool | None = None
-    SecurityGroupIds: list[str]
-    Tags: list[Tag] | None = None
-    TargetNameServerMetricsEnabled: bool | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -203,8 +186,12 @@ class ResolverEndpoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ResolverEndpointProps
-    attributes_model: ClassVar[type[BaseModel]] = ResolverEndpointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResolverEndpointProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResolverEndpointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._resolver_query_logging_config_models import (
+        ResolverQueryLoggingConfigAttributes as ResolverQueryLoggingConfigAttributes,
+        ResolverQueryLoggingConfigProps as ResolverQueryLoggingConfigProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ResolverQueryLoggingConfig",
@@ -23,33 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _resolver_query_logging_config_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_resolver_query_logging_config_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ResolverQueryLoggingConfigAttributes",
+        "ResolverQueryLoggingConfigProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ResolverQueryLoggingConfigAttributes(DeferredModel):
-    Arn: str | None = None
-    AssociationCount: int | None = None
-    CreationTime: str | None = None
-    CreatorRequestId: str | None = None
-    Id: str | None = None
-    OwnerId: str | None = None
-    ShareStatus: Literal["NOT_SHARED", "SHARED_WITH_ME", "SHARED_BY_ME"] | None = None
-    Status: Literal["CREATING", "CREATED", "DELETING", "FAILED"] | None = None
-
-
-class ResolverQueryLoggingConfigProps(DeferredModel):
-    DestinationArn: str | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -147,8 +143,12 @@ class ResolverQueryLoggingConfig(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ResolverQueryLoggingConfigProps
-    attributes_model: ClassVar[type[BaseModel]] = ResolverQueryLoggingConfigAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResolverQueryLoggingConfigProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResolverQueryLoggingConfigAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

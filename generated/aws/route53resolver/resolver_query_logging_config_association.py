@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._resolver_query_logging_config_association_models import (
+        ResolverQueryLoggingConfigAssociationAttributes as ResolverQueryLoggingConfigAssociationAttributes,
+        ResolverQueryLoggingConfigAssociationProps as ResolverQueryLoggingConfigAssociationProps,
+    )
 
 __all__ = [
     "ResolverQueryLoggingConfigAssociation",
@@ -21,23 +28,20 @@ __all__ = [
     "ResolverQueryLoggingConfigAssociationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _resolver_query_logging_config_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_resolver_query_logging_config_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ResolverQueryLoggingConfigAssociationAttributes",
+        "ResolverQueryLoggingConfigAssociationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ResolverQueryLoggingConfigAssociationProps(DeferredModel):
-    ResolverQueryLogConfigId: str | None = None
-    ResourceId: str | None = None
-
-
-class ResolverQueryLoggingConfigAssociationAttributes(DeferredModel):
-    CreationTime: str | None = None
-    Error: Literal["NONE", "DESTINATION_NOT_FOUND", "ACCESS_DENIED"] | None = None
-    ErrorMessage: str | None = None
-    Id: str | None = None
-    Status: (
-        Literal["CREATING", "ACTIVE", "ACTION_NEEDED", "DELETING", "FAILED", "OVERRIDDEN"] | None
-    ) = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -95,8 +99,12 @@ class ResolverQueryLoggingConfigAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ResolverQueryLoggingConfigAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = ResolverQueryLoggingConfigAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResolverQueryLoggingConfigAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResolverQueryLoggingConfigAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

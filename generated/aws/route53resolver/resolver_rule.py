@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._resolver_rule_models import (
+        ResolverRuleAttributes as ResolverRuleAttributes,
+        ResolverRuleProps as ResolverRuleProps,
+        Tag as Tag,
+        TargetAddress as TargetAddress,
+    )
 
 __all__ = [
     "ResolverRule",
@@ -25,42 +34,22 @@ __all__ = [
     "TargetAddressDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _resolver_rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_resolver_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ResolverRuleAttributes",
+        "ResolverRuleProps",
+        "Tag",
+        "TargetAddress",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TargetAddress(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ip: str | None = None
-    Ipv6: str | None = None
-    Port: str | None = None
-    Protocol: str | None = None
-    ServerNameIndication: str | None = None
-
-
-class ResolverRuleAttributes(DeferredModel):
-    Arn: str | None = None
-    ResolverRuleId: str | None = None
-
-
-class ResolverRuleProps(DeferredModel):
-    DelegationRecord: str | None = None
-    DomainName: str | None = None
-    Name: str | None = None
-    ResolverEndpointId: str | None = None
-    RuleType: str
-    Tags: list[Tag] | None = None
-    TargetIps: list[TargetAddress] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -182,8 +171,10 @@ class ResolverRule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ResolverRuleProps
-    attributes_model: ClassVar[type[BaseModel]] = ResolverRuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ResolverRuleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResolverRuleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

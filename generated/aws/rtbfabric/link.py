@@ -8,12 +8,36 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._link_models import (
+        Filter as Filter,
+        FilterCriterion as FilterCriterion,
+        HeaderTagAction as HeaderTagAction,
+        LinkAttributes as LinkAttributes,
+        LinkLinkAttributes as LinkLinkAttributes,
+        LinkLinkLogSettings as LinkLinkLogSettings,
+        LinkLinkLogSettingsApplicationLogs as LinkLinkLogSettingsApplicationLogs,
+        LinkLinkLogSettingsApplicationLogsLinkApplicationLogSampling as LinkLinkLogSettingsApplicationLogsLinkApplicationLogSampling,
+        LinkProps as LinkProps,
+        ModuleConfiguration as ModuleConfiguration,
+        ModuleConfigurationModuleParametersOption1 as ModuleConfigurationModuleParametersOption1,
+        ModuleConfigurationModuleParametersOption2 as ModuleConfigurationModuleParametersOption2,
+        NoBidAction as NoBidAction,
+        NoBidModuleParameters as NoBidModuleParameters,
+        OpenRtbAttributeModuleParameters as OpenRtbAttributeModuleParameters,
+        OpenRtbAttributeModuleParametersActionOption1 as OpenRtbAttributeModuleParametersActionOption1,
+        OpenRtbAttributeModuleParametersActionOption2 as OpenRtbAttributeModuleParametersActionOption2,
+        ResponderErrorMaskingForHttpCode as ResponderErrorMaskingForHttpCode,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Filter",
@@ -55,187 +79,37 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _link_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_link_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Filter",
+        "FilterCriterion",
+        "HeaderTagAction",
+        "LinkAttributes",
+        "LinkLinkAttributes",
+        "LinkLinkLogSettings",
+        "LinkLinkLogSettingsApplicationLogs",
+        "LinkLinkLogSettingsApplicationLogsLinkApplicationLogSampling",
+        "LinkProps",
+        "ModuleConfiguration",
+        "ModuleConfigurationModuleParametersOption1",
+        "ModuleConfigurationModuleParametersOption2",
+        "NoBidAction",
+        "NoBidModuleParameters",
+        "OpenRtbAttributeModuleParameters",
+        "OpenRtbAttributeModuleParametersActionOption1",
+        "OpenRtbAttributeModuleParametersActionOption2",
+        "ResponderErrorMaskingForHttpCode",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FilterCriterion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Path: str
-    Values: list[str]
-
-
-class HeaderTagAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: str
-
-
-class LinkLinkLogSettingsApplicationLogsLinkApplicationLogSampling(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ErrorLog: float
-    FilterLog: float
-
-
-class NoBidAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NoBidReasonCode: int | None = None
-
-
-class NoBidModuleParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PassThroughPercentage: float | None = None
-    Reason: str | None = None
-    ReasonCode: int | None = None
-
-
-class OpenRtbAttributeModuleParametersActionOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NoBid: NoBidAction
-
-
-class OpenRtbAttributeModuleParametersActionOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HeaderTag: HeaderTagAction
-
-
-class ResponderErrorMaskingForHttpCode(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["NO_BID", "PASSTHROUGH"]
-    HttpCode: str
-    LoggingTypes: list[Literal["NONE", "METRIC", "RESPONSE"]]
-    ResponseLoggingPercentage: float | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class LinkAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTimestamp: str | None = None
-    LinkDirection: Literal["REQUEST", "RESPONSE"] | None = None
-    LinkId: str | None = None
-    LinkStatus: (
-        Literal[
-            "PENDING_CREATION",
-            "PENDING_REQUEST",
-            "REQUESTED",
-            "ACCEPTED",
-            "ACTIVE",
-            "REJECTED",
-            "FAILED",
-            "PENDING_DELETION",
-            "DELETED",
-            "PENDING_UPDATE",
-            "PENDING_ISOLATION",
-            "ISOLATED",
-            "PENDING_RESTORATION",
-            "UNKNOWN_TO_SDK_VERSION",
-        ]
-        | None
-    ) = None
-    UpdatedTimestamp: str | None = None
-
-
-class Filter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Criteria: list[FilterCriterion]
-
-
-class LinkLinkAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomerProvidedId: str | None = None
-    ResponderErrorMasking: list[ResponderErrorMaskingForHttpCode] | None = None
-
-
-class LinkLinkLogSettingsApplicationLogs(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LinkApplicationLogSampling: LinkLinkLogSettingsApplicationLogsLinkApplicationLogSampling
-
-
-class ModuleConfigurationModuleParametersOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NoBid: NoBidModuleParameters
-
-
-class OpenRtbAttributeModuleParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: (
-        OpenRtbAttributeModuleParametersActionOption1
-        | OpenRtbAttributeModuleParametersActionOption2
-    )
-    FilterConfiguration: list[Filter]
-    FilterType: Literal["INCLUDE", "EXCLUDE"]
-    HoldbackPercentage: float
-
-
-class LinkLinkLogSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationLogs: LinkLinkLogSettingsApplicationLogs
-
-
-class ModuleConfigurationModuleParametersOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OpenRtbAttribute: OpenRtbAttributeModuleParameters
-
-
-class ModuleConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DependsOn: list[str] | None = None
-    ModuleParameters: (
-        ModuleConfigurationModuleParametersOption1
-        | ModuleConfigurationModuleParametersOption2
-        | None
-    ) = None
-    Name: str
-    Version: str | None = None
-
-
-class LinkProps(DeferredModel):
-    GatewayId: str
-    HttpResponderAllowed: bool | None = None
-    LinkAttributes: LinkLinkAttributes | None = None
-    LinkLogSettings: LinkLinkLogSettings
-    ModuleConfigurationList: list[ModuleConfiguration] | None = None
-    PeerGatewayId: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -705,8 +579,8 @@ class Link(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LinkProps
-    attributes_model: ClassVar[type[BaseModel]] = LinkAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LinkProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LinkAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

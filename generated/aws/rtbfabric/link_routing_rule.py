@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._link_routing_rule_models import (
+        LinkRoutingRuleAttributes as LinkRoutingRuleAttributes,
+        LinkRoutingRuleProps as LinkRoutingRuleProps,
+        QueryStringKeyValuePair as QueryStringKeyValuePair,
+        RuleCondition as RuleCondition,
+        Tag as Tag,
+    )
 
 __all__ = [
     "LinkRoutingRule",
@@ -27,62 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _link_routing_rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_link_routing_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LinkRoutingRuleAttributes",
+        "LinkRoutingRuleProps",
+        "QueryStringKeyValuePair",
+        "RuleCondition",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class QueryStringKeyValuePair(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RuleCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HostHeader: str | None = None
-    HostHeaderWildcard: str | None = None
-    PathExact: str | None = None
-    PathPrefix: str | None = None
-    QueryStringEquals: QueryStringKeyValuePair | None = None
-    QueryStringExists: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class LinkRoutingRuleAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTimestamp: str | None = None
-    RuleId: str | None = None
-    Status: (
-        Literal[
-            "CREATION_IN_PROGRESS",
-            "ACTIVE",
-            "UPDATE_IN_PROGRESS",
-            "DELETION_IN_PROGRESS",
-            "DELETED",
-            "FAILED",
-        ]
-        | None
-    ) = None
-    UpdatedTimestamp: str | None = None
-
-
-class LinkRoutingRuleProps(DeferredModel):
-    Conditions: RuleCondition
-    GatewayId: str
-    LinkId: str
-    Priority: int
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -273,8 +244,10 @@ class LinkRoutingRule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LinkRoutingRuleProps
-    attributes_model: ClassVar[type[BaseModel]] = LinkRoutingRuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LinkRoutingRuleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LinkRoutingRuleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._outbound_external_link_models import (
+        OutboundExternalLinkAttributes as OutboundExternalLinkAttributes,
+        OutboundExternalLinkLinkAttributes as OutboundExternalLinkLinkAttributes,
+        OutboundExternalLinkLinkLogSettings as OutboundExternalLinkLinkLogSettings,
+        OutboundExternalLinkLinkLogSettingsApplicationLogs as OutboundExternalLinkLinkLogSettingsApplicationLogs,
+        OutboundExternalLinkLinkLogSettingsApplicationLogsLinkApplicationLogSampling as OutboundExternalLinkLinkLogSettingsApplicationLogsLinkApplicationLogSampling,
+        OutboundExternalLinkProps as OutboundExternalLinkProps,
+        ResponderErrorMaskingForHttpCode as ResponderErrorMaskingForHttpCode,
+        Tag as Tag,
+    )
 
 __all__ = [
     "OutboundExternalLink",
@@ -33,92 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _outbound_external_link_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_outbound_external_link_models"
+_MODEL_NAMES = frozenset(
+    {
+        "OutboundExternalLinkAttributes",
+        "OutboundExternalLinkLinkAttributes",
+        "OutboundExternalLinkLinkLogSettings",
+        "OutboundExternalLinkLinkLogSettingsApplicationLogs",
+        "OutboundExternalLinkLinkLogSettingsApplicationLogsLinkApplicationLogSampling",
+        "OutboundExternalLinkProps",
+        "ResponderErrorMaskingForHttpCode",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class OutboundExternalLinkLinkLogSettingsApplicationLogsLinkApplicationLogSampling(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ErrorLog: float
-    FilterLog: float
-
-
-class ResponderErrorMaskingForHttpCode(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["NO_BID", "PASSTHROUGH"]
-    HttpCode: str
-    LoggingTypes: list[Literal["NONE", "METRIC", "RESPONSE"]]
-    ResponseLoggingPercentage: float | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class OutboundExternalLinkAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTimestamp: str | None = None
-    LinkId: str | None = None
-    LinkStatus: (
-        Literal[
-            "PENDING_CREATION",
-            "PENDING_REQUEST",
-            "REQUESTED",
-            "ACCEPTED",
-            "ACTIVE",
-            "REJECTED",
-            "FAILED",
-            "PENDING_DELETION",
-            "DELETED",
-            "PENDING_UPDATE",
-            "PENDING_ISOLATION",
-            "ISOLATED",
-            "PENDING_RESTORATION",
-            "UNKNOWN_TO_SDK_VERSION",
-        ]
-        | None
-    ) = None
-    UpdatedTimestamp: str | None = None
-
-
-class OutboundExternalLinkLinkAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomerProvidedId: str | None = None
-    ResponderErrorMasking: list[ResponderErrorMaskingForHttpCode] | None = None
-
-
-class OutboundExternalLinkLinkLogSettingsApplicationLogs(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LinkApplicationLogSampling: (
-        OutboundExternalLinkLinkLogSettingsApplicationLogsLinkApplicationLogSampling
-    )
-
-
-class OutboundExternalLinkLinkLogSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationLogs: OutboundExternalLinkLinkLogSettingsApplicationLogs
-
-
-class OutboundExternalLinkProps(DeferredModel):
-    GatewayId: str
-    LinkAttributes: OutboundExternalLinkLinkAttributes | None = None
-    LinkLogSettings: OutboundExternalLinkLinkLogSettings
-    PublicEndpoint: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -360,8 +307,12 @@ class OutboundExternalLink(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = OutboundExternalLinkProps
-    attributes_model: ClassVar[type[BaseModel]] = OutboundExternalLinkAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OutboundExternalLinkProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OutboundExternalLinkAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._responder_gateway_models import (
+        ResponderGatewayAttributes as ResponderGatewayAttributes,
+        ResponderGatewayAutoScalingGroupsConfiguration as ResponderGatewayAutoScalingGroupsConfiguration,
+        ResponderGatewayEksEndpointsConfiguration as ResponderGatewayEksEndpointsConfiguration,
+        ResponderGatewayHealthCheckConfig as ResponderGatewayHealthCheckConfig,
+        ResponderGatewayListenerConfig as ResponderGatewayListenerConfig,
+        ResponderGatewayManagedEndpointConfigurationOption1 as ResponderGatewayManagedEndpointConfigurationOption1,
+        ResponderGatewayManagedEndpointConfigurationOption2 as ResponderGatewayManagedEndpointConfigurationOption2,
+        ResponderGatewayProps as ResponderGatewayProps,
+        ResponderGatewayTrustStoreConfiguration as ResponderGatewayTrustStoreConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ResponderGateway",
@@ -37,132 +52,28 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _responder_gateway_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_responder_gateway_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ResponderGatewayAttributes",
+        "ResponderGatewayAutoScalingGroupsConfiguration",
+        "ResponderGatewayEksEndpointsConfiguration",
+        "ResponderGatewayHealthCheckConfig",
+        "ResponderGatewayListenerConfig",
+        "ResponderGatewayManagedEndpointConfigurationOption1",
+        "ResponderGatewayManagedEndpointConfigurationOption2",
+        "ResponderGatewayProps",
+        "ResponderGatewayTrustStoreConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ResponderGatewayEksEndpointsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClusterApiServerCaCertificateChain: str
-    ClusterApiServerEndpointUri: str
-    ClusterName: str
-    EndpointsResourceName: str
-    EndpointsResourceNamespace: str
-    RoleArn: str
-
-
-class ResponderGatewayHealthCheckConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HealthyThresholdCount: int | None = None
-    IntervalSeconds: int | None = None
-    Path: str
-    Port: int
-    Protocol: Literal["HTTP", "HTTPS"] | None = None
-    StatusCodeMatcher: str | None = None
-    TimeoutMs: int | None = None
-    UnhealthyThresholdCount: int | None = None
-
-
-class ResponderGatewayListenerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Protocols: list[Literal["HTTP", "HTTPS"]]
-
-
-class ResponderGatewayManagedEndpointConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EksEndpointsConfiguration: ResponderGatewayEksEndpointsConfiguration
-
-
-class ResponderGatewayTrustStoreConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateAuthorityCertificates: list[str]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class ResponderGatewayAttributes(DeferredModel):
-    Arn: str | None = None
-    CertificateAssociationStatus: (
-        Literal[
-            "PENDING_ASSOCIATION",
-            "ASSOCIATED",
-            "PENDING_DISASSOCIATION",
-            "DISASSOCIATED",
-            "EXPIRED",
-            "FAILED",
-        ]
-        | None
-    ) = None
-    CreatedTimestamp: str | None = None
-    ExternalInboundEndpoint: str | None = None
-    GatewayId: str | None = None
-    ResponderGatewayStatus: (
-        Literal[
-            "PENDING_CREATION",
-            "ACTIVE",
-            "PENDING_DELETION",
-            "DELETED",
-            "ERROR",
-            "PENDING_UPDATE",
-            "ISOLATED",
-            "PENDING_ISOLATION",
-            "PENDING_RESTORATION",
-        ]
-        | None
-    ) = None
-    UpdatedTimestamp: str | None = None
-
-
-class ResponderGatewayAutoScalingGroupsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoScalingGroupNameList: list[str]
-    HealthCheckConfig: ResponderGatewayHealthCheckConfig | None = None
-    RoleArn: str
-
-
-class ResponderGatewayManagedEndpointConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoScalingGroupsConfiguration: ResponderGatewayAutoScalingGroupsConfiguration
-
-
-class ResponderGatewayProps(DeferredModel):
-    AcmCertificateArn: str | None = None
-    Description: str | None = None
-    DomainName: str | None = None
-    GatewayType: Literal["EXTERNAL", "INTERNAL"] | None = None
-    ListenerConfig: ResponderGatewayListenerConfig | None = None
-    ManagedEndpointConfiguration: (
-        ResponderGatewayManagedEndpointConfigurationOption1
-        | ResponderGatewayManagedEndpointConfigurationOption2
-        | None
-    ) = None
-    Port: int
-    Protocol: Literal["HTTP", "HTTPS"]
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
-    Tags: list[Tag] | None = None
-    TrustStoreConfiguration: ResponderGatewayTrustStoreConfiguration | None = None
-    VpcId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -570,8 +481,12 @@ class ResponderGateway(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ResponderGatewayProps
-    attributes_model: ClassVar[type[BaseModel]] = ResponderGatewayAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResponderGatewayProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResponderGatewayAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

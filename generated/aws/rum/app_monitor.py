@@ -6,14 +6,29 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._app_monitor_models import (
+        AppMonitorAppMonitorConfiguration as AppMonitorAppMonitorConfiguration,
+        AppMonitorAttributes as AppMonitorAttributes,
+        AppMonitorCustomEvents as AppMonitorCustomEvents,
+        AppMonitorDeobfuscationConfiguration as AppMonitorDeobfuscationConfiguration,
+        AppMonitorDeobfuscationConfigurationJavaScriptSourceMaps as AppMonitorDeobfuscationConfigurationJavaScriptSourceMaps,
+        AppMonitorProps as AppMonitorProps,
+        AppMonitorResourcePolicy as AppMonitorResourcePolicy,
+        MetricDefinition as MetricDefinition,
+        MetricDestination as MetricDestination,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AppMonitor",
@@ -37,101 +52,28 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _app_monitor_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_app_monitor_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AppMonitorAppMonitorConfiguration",
+        "AppMonitorAttributes",
+        "AppMonitorCustomEvents",
+        "AppMonitorDeobfuscationConfiguration",
+        "AppMonitorDeobfuscationConfigurationJavaScriptSourceMaps",
+        "AppMonitorProps",
+        "AppMonitorResourcePolicy",
+        "MetricDefinition",
+        "MetricDestination",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AppMonitorCustomEvents(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class AppMonitorDeobfuscationConfigurationJavaScriptSourceMaps(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Uri: str | None = None
-    Status: Literal["ENABLED", "DISABLED"]
-
-
-class AppMonitorResourcePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PolicyDocument: str
-    PolicyRevisionId: str | None = None
-
-
-class MetricDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DimensionKeys: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    EventPattern: str | None = None
-    Name: str
-    Namespace: str | None = None
-    UnitLabel: str | None = None
-    ValueKey: str | None = None
-
-
-class MetricDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: Literal["CloudWatch", "Evidently"]
-    DestinationArn: str | None = None
-    IamRoleArn: str | None = None
-    MetricDefinitions: list[MetricDefinition] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AppMonitorAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class AppMonitorAppMonitorConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowCookies: bool | None = None
-    EnableXRay: bool | None = None
-    ExcludedPages: list[str] | None = None
-    FavoritePages: list[str] | None = None
-    GuestRoleArn: str | None = None
-    IdentityPoolId: str | None = None
-    IncludedPages: list[str] | None = None
-    MetricDestinations: list[MetricDestination] | None = None
-    SessionSampleRate: float | None = None
-    Telemetries: list[Literal["errors", "performance", "http"]] | None = None
-
-
-class AppMonitorDeobfuscationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    JavaScriptSourceMaps: AppMonitorDeobfuscationConfigurationJavaScriptSourceMaps | None = None
-
-
-class AppMonitorProps(DeferredModel):
-    AppMonitorConfiguration: AppMonitorAppMonitorConfiguration | None = None
-    CustomEvents: AppMonitorCustomEvents | None = None
-    CwLogEnabled: bool | None = None
-    DeobfuscationConfiguration: AppMonitorDeobfuscationConfiguration | None = None
-    Domain: str | None = None
-    DomainList: list[str] | None = None
-    Name: str
-    Platform: Literal["Web", "Android", "iOS"] | None = None
-    ResourcePolicy: AppMonitorResourcePolicy | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -452,8 +394,10 @@ class AppMonitor(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AppMonitorProps
-    attributes_model: ClassVar[type[BaseModel]] = AppMonitorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AppMonitorProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AppMonitorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._access_grant_models import (
+        AccessGrantAccessGrantsLocationConfiguration as AccessGrantAccessGrantsLocationConfiguration,
+        AccessGrantAttributes as AccessGrantAttributes,
+        AccessGrantGrantee as AccessGrantGrantee,
+        AccessGrantProps as AccessGrantProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AccessGrant",
@@ -27,47 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _access_grant_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_access_grant_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AccessGrantAccessGrantsLocationConfiguration",
+        "AccessGrantAttributes",
+        "AccessGrantGrantee",
+        "AccessGrantProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AccessGrantAccessGrantsLocationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3SubPrefix: str
-
-
-class AccessGrantGrantee(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GranteeIdentifier: str
-    GranteeType: Literal["IAM", "DIRECTORY_USER", "DIRECTORY_GROUP"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AccessGrantAttributes(DeferredModel):
-    AccessGrantArn: str | None = None
-    AccessGrantId: str | None = None
-    GrantScope: str | None = None
-
-
-class AccessGrantProps(DeferredModel):
-    AccessGrantsLocationConfiguration: AccessGrantAccessGrantsLocationConfiguration | None = None
-    AccessGrantsLocationId: str
-    ApplicationArn: str | None = None
-    Grantee: AccessGrantGrantee
-    Permission: Literal["READ", "WRITE", "READWRITE"]
-    S3PrefixType: Literal["Object"] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -180,8 +166,10 @@ class AccessGrant(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AccessGrantProps
-    attributes_model: ClassVar[type[BaseModel]] = AccessGrantAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AccessGrantProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AccessGrantAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,92 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._bucket_models import (
+        AnalyticsConfiguration as AnalyticsConfiguration,
+        BucketAbortIncompleteMultipartUpload as BucketAbortIncompleteMultipartUpload,
+        BucketAccelerateConfiguration as BucketAccelerateConfiguration,
+        BucketAccessControlTranslation as BucketAccessControlTranslation,
+        BucketAnnotationTableConfiguration as BucketAnnotationTableConfiguration,
+        BucketAttributes as BucketAttributes,
+        BucketBlockedEncryptionTypes as BucketBlockedEncryptionTypes,
+        BucketBucketEncryption as BucketBucketEncryption,
+        BucketCorsConfiguration as BucketCorsConfiguration,
+        BucketDataExport as BucketDataExport,
+        BucketDefaultEventHold as BucketDefaultEventHold,
+        BucketDefaultRetention as BucketDefaultRetention,
+        BucketDeleteMarkerReplication as BucketDeleteMarkerReplication,
+        BucketDestination as BucketDestination,
+        BucketEncryptionConfiguration as BucketEncryptionConfiguration,
+        BucketEventBridgeConfiguration as BucketEventBridgeConfiguration,
+        BucketInventoryTableConfiguration as BucketInventoryTableConfiguration,
+        BucketJournalTableConfiguration as BucketJournalTableConfiguration,
+        BucketLifecycleConfiguration as BucketLifecycleConfiguration,
+        BucketLoggingConfiguration as BucketLoggingConfiguration,
+        BucketLoggingConfigurationTargetObjectKeyFormatOption1 as BucketLoggingConfigurationTargetObjectKeyFormatOption1,
+        BucketLoggingConfigurationTargetObjectKeyFormatOption2 as BucketLoggingConfigurationTargetObjectKeyFormatOption2,
+        BucketMetadataConfiguration as BucketMetadataConfiguration,
+        BucketMetadataTableConfiguration as BucketMetadataTableConfiguration,
+        BucketMetrics as BucketMetrics,
+        BucketNoncurrentVersionExpiration as BucketNoncurrentVersionExpiration,
+        BucketNoncurrentVersionTransition as BucketNoncurrentVersionTransition,
+        BucketNotificationConfiguration as BucketNotificationConfiguration,
+        BucketObjectLockConfiguration as BucketObjectLockConfiguration,
+        BucketOwnershipControls as BucketOwnershipControls,
+        BucketPartitionedPrefix as BucketPartitionedPrefix,
+        BucketProps as BucketProps,
+        BucketPublicAccessBlockConfiguration as BucketPublicAccessBlockConfiguration,
+        BucketRecordExpiration as BucketRecordExpiration,
+        BucketRedirectAllRequestsTo as BucketRedirectAllRequestsTo,
+        BucketRedirectRule as BucketRedirectRule,
+        BucketReplicaModifications as BucketReplicaModifications,
+        BucketReplicationConfiguration as BucketReplicationConfiguration,
+        BucketReplicationTime as BucketReplicationTime,
+        BucketRoutingRuleCondition as BucketRoutingRuleCondition,
+        BucketRule as BucketRule,
+        BucketS3TablesDestination as BucketS3TablesDestination,
+        BucketServerSideEncryptionByDefault as BucketServerSideEncryptionByDefault,
+        BucketSourceSelectionCriteria as BucketSourceSelectionCriteria,
+        BucketSseKmsEncryptedObjects as BucketSseKmsEncryptedObjects,
+        BucketStorageClassAnalysis as BucketStorageClassAnalysis,
+        BucketTagFilter as BucketTagFilter,
+        BucketTransition as BucketTransition,
+        BucketVersioningConfiguration as BucketVersioningConfiguration,
+        BucketWebsiteConfiguration as BucketWebsiteConfiguration,
+        CorsRule as CorsRule,
+        FilterRule as FilterRule,
+        IntelligentTieringConfiguration as IntelligentTieringConfiguration,
+        InventoryConfiguration as InventoryConfiguration,
+        LambdaConfiguration as LambdaConfiguration,
+        MetadataDestination as MetadataDestination,
+        MetadataTableEncryptionConfiguration as MetadataTableEncryptionConfiguration,
+        MetricsConfiguration as MetricsConfiguration,
+        NotificationFilter as NotificationFilter,
+        ObjectLockRule as ObjectLockRule,
+        OwnershipControlsRule as OwnershipControlsRule,
+        QueueConfiguration as QueueConfiguration,
+        ReplicationDestination as ReplicationDestination,
+        ReplicationRule as ReplicationRule,
+        ReplicationRuleAndOperator as ReplicationRuleAndOperator,
+        ReplicationRuleFilter as ReplicationRuleFilter,
+        ReplicationTimeValue as ReplicationTimeValue,
+        RoutingRule as RoutingRule,
+        S3KeyFilter as S3KeyFilter,
+        ServerSideEncryptionRule as ServerSideEncryptionRule,
+        Tag as Tag,
+        Tiering as Tiering,
+        TopicConfiguration as TopicConfiguration,
+    )
 
 __all__ = [
     "AnalyticsConfiguration",
@@ -163,736 +241,91 @@ __all__ = [
     "TopicConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class BucketAbortIncompleteMultipartUpload(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DaysAfterInitiation: int
-
-
-class BucketAccelerateConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccelerationStatus: Literal["Enabled", "Suspended"]
-
-
-class BucketAccessControlTranslation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Owner: Literal["Destination"]
-
-
-class BucketBlockedEncryptionTypes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionType: list[Literal["NONE", "SSE-C"]] | None = None
-
-
-class BucketDefaultEventHold(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Days: int | None = None
-    Years: int | None = None
-
-
-class BucketDefaultRetention(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Days: int | None = None
-    DefaultEventHold: BucketDefaultEventHold | None = None
-    Mode: Literal["COMPLIANCE", "GOVERNANCE"] | None = None
-    Years: int | None = None
-
-
-class BucketDeleteMarkerReplication(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Status: Literal["Disabled", "Enabled"] | None = None
-
-
-class BucketDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketAccountId: str | None = None
-    BucketArn: str
-    Format: Literal["CSV", "ORC", "Parquet"]
-    Prefix: str | None = None
-
-
-class BucketEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReplicaKmsKeyID: str
-
-
-class BucketEventBridgeConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventBridgeEnabled: bool
-
-
-class BucketLoggingConfigurationTargetObjectKeyFormatOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SimplePrefix: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class BucketNoncurrentVersionExpiration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NewerNoncurrentVersions: int | None = None
-    NoncurrentDays: int
-
-
-class BucketNoncurrentVersionTransition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NewerNoncurrentVersions: int | None = None
-    StorageClass: Literal[
-        "DEEP_ARCHIVE",
-        "GLACIER",
-        "Glacier",
-        "GLACIER_IR",
-        "INTELLIGENT_TIERING",
-        "ONEZONE_IA",
-        "STANDARD_IA",
-    ]
-    TransitionInDays: int
-
-
-class BucketPartitionedPrefix(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PartitionDateSource: Literal["EventTime", "DeliveryTime"] | None = None
-
-
-class BucketPublicAccessBlockConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BlockPublicAcls: bool | None = None
-    BlockPublicPolicy: bool | None = None
-    IgnorePublicAcls: bool | None = None
-    RestrictPublicBuckets: bool | None = None
-
-
-class BucketRecordExpiration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Days: int | None = None
-    Expiration: Literal["ENABLED", "DISABLED"]
-
-
-class BucketRedirectAllRequestsTo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HostName: str
-    Protocol: Literal["http", "https"] | None = None
-
-
-class BucketRedirectRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HostName: str | None = None
-    HttpRedirectCode: str | None = None
-    Protocol: Literal["http", "https"] | None = None
-    ReplaceKeyPrefixWith: str | None = None
-    ReplaceKeyWith: str | None = None
-
-
-class BucketReplicaModifications(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Status: Literal["Enabled", "Disabled"]
-
-
-class BucketRoutingRuleCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HttpErrorCodeReturnedEquals: str | None = None
-    KeyPrefixEquals: str | None = None
-
-
-class BucketS3TablesDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TableArn: str | None = None
-    TableBucketArn: str
-    TableName: str
-    TableNamespace: str | None = None
-
-
-class BucketServerSideEncryptionByDefault(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KMSMasterKeyID: str | None = None
-    SSEAlgorithm: Literal["aws:kms", "AES256", "aws:kms:dsse"]
-
-
-class BucketSseKmsEncryptedObjects(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Status: Literal["Disabled", "Enabled"]
-
-
-class BucketTagFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class BucketTransition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StorageClass: Literal[
-        "DEEP_ARCHIVE",
-        "GLACIER",
-        "Glacier",
-        "GLACIER_IR",
-        "INTELLIGENT_TIERING",
-        "ONEZONE_IA",
-        "STANDARD_IA",
-    ]
-    TransitionDate: str | None = None
-    TransitionInDays: int | None = None
-
-
-class BucketVersioningConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Status: Literal["Enabled", "Suspended"]
-
-
-class CorsRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedHeaders: list[str] | None = None
-    AllowedMethods: list[Literal["GET", "PUT", "HEAD", "POST", "DELETE"]]
-    AllowedOrigins: list[str]
-    ExposedHeaders: list[str] | None = None
-    Id: str | None = None
-    MaxAge: int | None = None
-
-
-class FilterRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: str
-
-
-class InventoryConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: BucketDestination
-    Enabled: bool
-    Id: str
-    IncludedObjectVersions: Literal["All", "Current"]
-    OptionalFields: (
-        list[
-            Literal[
-                "Size",
-                "LastModifiedDate",
-                "StorageClass",
-                "ETag",
-                "IsMultipartUploaded",
-                "ReplicationStatus",
-                "EncryptionStatus",
-                "ObjectLockRetainUntilDate",
-                "ObjectLockMode",
-                "ObjectLockLegalHoldStatus",
-                "ObjectLockEventHoldStatus",
-                "ObjectLockEventHoldDuration",
-                "IntelligentTieringAccessTier",
-                "BucketKeyStatus",
-                "ChecksumAlgorithm",
-                "ObjectAccessControlList",
-                "ObjectOwner",
-                "LifecycleExpirationDate",
-                "IntelligentTieringReferenceDate",
-            ]
-        ]
-        | None
-    ) = None
-    Prefix: str | None = None
-    ScheduleFrequency: Literal["Daily", "Weekly"]
-
-
-class MetadataDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TableBucketArn: str | None = None
-    TableBucketType: Literal["aws", "customer"]
-    TableNamespace: str | None = None
-
-
-class MetadataTableEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyArn: str | None = None
-    SseAlgorithm: Literal["aws:kms", "AES256"]
-
-
-class MetricsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessPointArn: str | None = None
-    Id: str
-    Prefix: str | None = None
-    TagFilters: list[BucketTagFilter] | None = None
-
-
-class ObjectLockRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultRetention: BucketDefaultRetention | None = None
-
-
-class OwnershipControlsRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ObjectOwnership: (
-        Literal["ObjectWriter", "BucketOwnerPreferred", "BucketOwnerEnforced"] | None
-    ) = None
-
-
-class ReplicationRuleAndOperator(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Prefix: str | None = None
-    TagFilters: list[BucketTagFilter] | None = None
-
-
-class ReplicationRuleFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    And: ReplicationRuleAndOperator | None = None
-    Prefix: str | None = None
-    TagFilter: BucketTagFilter | None = None
-
-
-class ReplicationTimeValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Minutes: int
-
-
-class RoutingRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RedirectRule: BucketRedirectRule
-    RoutingRuleCondition: BucketRoutingRuleCondition | None = None
-
-
-class S3KeyFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Rules: list[FilterRule]
-
-
-class ServerSideEncryptionRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BlockedEncryptionTypes: BucketBlockedEncryptionTypes | None = None
-    BucketKeyEnabled: bool | None = None
-    ServerSideEncryptionByDefault: BucketServerSideEncryptionByDefault | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class Tiering(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessTier: Literal["ARCHIVE_ACCESS", "DEEP_ARCHIVE_ACCESS"]
-    Days: int
-
-
-class BucketAttributes(DeferredModel):
-    Arn: str | None = None
-    DomainName: str | None = None
-    DualStackDomainName: str | None = None
-    RegionalDomainName: str | None = None
-    WebsiteURL: str | None = None
-
-
-class BucketAnnotationTableConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConfigurationState: Literal["ENABLED", "DISABLED"]
-    EncryptionConfiguration: MetadataTableEncryptionConfiguration | None = None
-    Role: str | None = None
-    TableArn: str | None = None
-    TableName: str | None = None
-
-
-class BucketBucketEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ServerSideEncryptionConfiguration: list[ServerSideEncryptionRule]
-
-
-class BucketCorsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CorsRules: list[CorsRule]
-
-
-class BucketDataExport(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: BucketDestination
-    OutputSchemaVersion: Literal["V_1"]
-
-
-class BucketInventoryTableConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConfigurationState: Literal["ENABLED", "DISABLED"]
-    EncryptionConfiguration: MetadataTableEncryptionConfiguration | None = None
-    TableArn: str | None = None
-    TableName: str | None = None
-
-
-class BucketJournalTableConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionConfiguration: MetadataTableEncryptionConfiguration | None = None
-    RecordExpiration: BucketRecordExpiration
-    TableArn: str | None = None
-    TableName: str | None = None
-
-
-class BucketLoggingConfigurationTargetObjectKeyFormatOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PartitionedPrefix: BucketPartitionedPrefix
-
-
-class BucketMetadataConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnnotationTableConfiguration: BucketAnnotationTableConfiguration | None = None
-    Destination: MetadataDestination | None = None
-    InventoryTableConfiguration: BucketInventoryTableConfiguration | None = None
-    JournalTableConfiguration: BucketJournalTableConfiguration
-
-
-class BucketMetadataTableConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3TablesDestination: BucketS3TablesDestination
-
-
-class BucketMetrics(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventThreshold: ReplicationTimeValue | None = None
-    Status: Literal["Disabled", "Enabled"]
-
-
-class BucketObjectLockConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ObjectLockEnabled: Literal["Enabled"] | None = None
-    Rule: ObjectLockRule | None = None
-
-
-class BucketOwnershipControls(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Rules: list[OwnershipControlsRule]
-
-
-class BucketReplicationTime(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Status: Literal["Disabled", "Enabled"]
-    Time: ReplicationTimeValue
-
-
-class BucketRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AbortIncompleteMultipartUpload: BucketAbortIncompleteMultipartUpload | None = None
-    ExpirationDate: str | None = None
-    ExpirationInDays: int | None = None
-    ExpiredObjectDeleteMarker: bool | None = None
-    Id: str | None = None
-    NoncurrentVersionExpiration: BucketNoncurrentVersionExpiration | None = None
-    NoncurrentVersionExpirationInDays: int | None = None
-    NoncurrentVersionTransition: BucketNoncurrentVersionTransition | None = None
-    NoncurrentVersionTransitions: list[BucketNoncurrentVersionTransition] | None = None
-    ObjectSizeGreaterThan: str | None = None
-    ObjectSizeLessThan: str | None = None
-    Prefix: str | None = None
-    Status: Literal["Enabled", "Disabled"]
-    TagFilters: list[BucketTagFilter] | None = None
-    Transition: BucketTransition | None = None
-    Transitions: list[BucketTransition] | None = None
-
-
-class BucketSourceSelectionCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReplicaModifications: BucketReplicaModifications | None = None
-    SseKmsEncryptedObjects: BucketSseKmsEncryptedObjects | None = None
-
-
-class BucketStorageClassAnalysis(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataExport: BucketDataExport | None = None
-
-
-class BucketWebsiteConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ErrorDocument: str | None = None
-    IndexDocument: str | None = None
-    RedirectAllRequestsTo: BucketRedirectAllRequestsTo | None = None
-    RoutingRules: list[RoutingRule] | None = None
-
-
-class IntelligentTieringConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-    Prefix: str | None = None
-    Status: Literal["Disabled", "Enabled"]
-    TagFilters: list[BucketTagFilter] | None = None
-    Tierings: list[Tiering]
-
-
-class NotificationFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Key: S3KeyFilter
-
-
-class QueueConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Event: str
-    Filter: NotificationFilter | None = None
-    Queue: str
-
-
-class ReplicationDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessControlTranslation: BucketAccessControlTranslation | None = None
-    Account: str | None = None
-    Bucket: str
-    EncryptionConfiguration: BucketEncryptionConfiguration | None = None
-    Metrics: BucketMetrics | None = None
-    ReplicationTime: BucketReplicationTime | None = None
-    StorageClass: (
-        Literal[
-            "DEEP_ARCHIVE",
-            "GLACIER",
-            "GLACIER_IR",
-            "INTELLIGENT_TIERING",
-            "ONEZONE_IA",
-            "REDUCED_REDUNDANCY",
-            "STANDARD",
-            "STANDARD_IA",
-        ]
-        | None
-    ) = None
-
-
-class ReplicationRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeleteMarkerReplication: BucketDeleteMarkerReplication | None = None
-    Destination: ReplicationDestination
-    Filter: ReplicationRuleFilter | None = None
-    Id: str | None = None
-    Prefix: str | None = None
-    Priority: int | None = None
-    SourceSelectionCriteria: BucketSourceSelectionCriteria | None = None
-    Status: Literal["Disabled", "Enabled"]
-
-
-class TopicConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Event: str
-    Filter: NotificationFilter | None = None
-    Topic: str
-
-
-class AnalyticsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-    Prefix: str | None = None
-    StorageClassAnalysis: BucketStorageClassAnalysis
-    TagFilters: list[BucketTagFilter] | None = None
-
-
-class BucketLifecycleConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Rules: list[BucketRule]
-    TransitionDefaultMinimumObjectSize: (
-        Literal["varies_by_storage_class", "all_storage_classes_128K"] | None
-    ) = None
-
-
-class BucketLoggingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationBucketName: str | None = None
-    LogFilePrefix: str | None = None
-    TargetObjectKeyFormat: (
-        BucketLoggingConfigurationTargetObjectKeyFormatOption1
-        | BucketLoggingConfigurationTargetObjectKeyFormatOption2
-        | None
-    ) = None
-
-
-class BucketReplicationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Role: str
-    Rules: list[ReplicationRule]
-
-
-class LambdaConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Event: str
-    Filter: NotificationFilter | None = None
-    Function: str
-
-
-class BucketNotificationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventBridgeConfiguration: BucketEventBridgeConfiguration | None = None
-    LambdaConfigurations: list[LambdaConfiguration] | None = None
-    QueueConfigurations: list[QueueConfiguration] | None = None
-    TopicConfigurations: list[TopicConfiguration] | None = None
-
-
-class BucketProps(DeferredModel):
-    AbacStatus: Literal["Enabled", "Disabled"] | None = None
-    AccelerateConfiguration: BucketAccelerateConfiguration | None = None
-    AccessControl: (
-        Literal[
-            "AuthenticatedRead",
-            "AwsExecRead",
-            "BucketOwnerFullControl",
-            "BucketOwnerRead",
-            "LogDeliveryWrite",
-            "Private",
-            "PublicRead",
-            "PublicReadWrite",
-        ]
-        | None
-    ) = None
-    AnalyticsConfigurations: list[AnalyticsConfiguration] | None = None
-    BucketEncryption: BucketBucketEncryption | None = None
-    BucketName: str | None = None
-    BucketNamePrefix: str | None = None
-    BucketNamespace: Literal["global", "account-regional"] | None = None
-    CorsConfiguration: BucketCorsConfiguration | None = None
-    IntelligentTieringConfigurations: list[IntelligentTieringConfiguration] | None = None
-    InventoryConfigurations: list[InventoryConfiguration] | None = None
-    LifecycleConfiguration: BucketLifecycleConfiguration | None = None
-    LoggingConfiguration: BucketLoggingConfiguration | None = None
-    MetadataConfiguration: BucketMetadataConfiguration | None = None
-    MetadataTableConfiguration: BucketMetadataTableConfiguration | None = None
-    MetricsConfigurations: list[MetricsConfiguration] | None = None
-    NotificationConfiguration: BucketNotificationConfiguration | None = None
-    ObjectLockConfiguration: BucketObjectLockConfiguration | None = None
-    ObjectLockEnabled: bool | None = None
-    OwnershipControls: BucketOwnershipControls | None = None
-    PublicAccessBlockConfiguration: BucketPublicAccessBlockConfiguration | None = None
-    ReplicationConfiguration: BucketReplicationConfiguration | None = None
-    Tags: list[Tag] | None = None
-    VersioningConfiguration: BucketVersioningConfiguration | None = None
-    WebsiteConfiguration: BucketWebsiteConfiguration | None = None
-
+# The pydantic models live in _bucket_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_bucket_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AnalyticsConfiguration",
+        "BucketAbortIncompleteMultipartUpload",
+        "BucketAccelerateConfiguration",
+        "BucketAccessControlTranslation",
+        "BucketAnnotationTableConfiguration",
+        "BucketAttributes",
+        "BucketBlockedEncryptionTypes",
+        "BucketBucketEncryption",
+        "BucketCorsConfiguration",
+        "BucketDataExport",
+        "BucketDefaultEventHold",
+        "BucketDefaultRetention",
+        "BucketDeleteMarkerReplication",
+        "BucketDestination",
+        "BucketEncryptionConfiguration",
+        "BucketEventBridgeConfiguration",
+        "BucketInventoryTableConfiguration",
+        "BucketJournalTableConfiguration",
+        "BucketLifecycleConfiguration",
+        "BucketLoggingConfiguration",
+        "BucketLoggingConfigurationTargetObjectKeyFormatOption1",
+        "BucketLoggingConfigurationTargetObjectKeyFormatOption2",
+        "BucketMetadataConfiguration",
+        "BucketMetadataTableConfiguration",
+        "BucketMetrics",
+        "BucketNoncurrentVersionExpiration",
+        "BucketNoncurrentVersionTransition",
+        "BucketNotificationConfiguration",
+        "BucketObjectLockConfiguration",
+        "BucketOwnershipControls",
+        "BucketPartitionedPrefix",
+        "BucketProps",
+        "BucketPublicAccessBlockConfiguration",
+        "BucketRecordExpiration",
+        "BucketRedirectAllRequestsTo",
+        "BucketRedirectRule",
+        "BucketReplicaModifications",
+        "BucketReplicationConfiguration",
+        "BucketReplicationTime",
+        "BucketRoutingRuleCondition",
+        "BucketRule",
+        "BucketS3TablesDestination",
+        "BucketServerSideEncryptionByDefault",
+        "BucketSourceSelectionCriteria",
+        "BucketSseKmsEncryptedObjects",
+        "BucketStorageClassAnalysis",
+        "BucketTagFilter",
+        "BucketTransition",
+        "BucketVersioningConfiguration",
+        "BucketWebsiteConfiguration",
+        "CorsRule",
+        "FilterRule",
+        "IntelligentTieringConfiguration",
+        "InventoryConfiguration",
+        "LambdaConfiguration",
+        "MetadataDestination",
+        "MetadataTableEncryptionConfiguration",
+        "MetricsConfiguration",
+        "NotificationFilter",
+        "ObjectLockRule",
+        "OwnershipControlsRule",
+        "QueueConfiguration",
+        "ReplicationDestination",
+        "ReplicationRule",
+        "ReplicationRuleAndOperator",
+        "ReplicationRuleFilter",
+        "ReplicationTimeValue",
+        "RoutingRule",
+        "S3KeyFilter",
+        "ServerSideEncryptionRule",
+        "Tag",
+        "Tiering",
+        "TopicConfiguration",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -2557,8 +1990,10 @@ class Bucket(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BucketProps
-    attributes_model: ClassVar[type[BaseModel]] = BucketAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BucketProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BucketAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._multi_region_access_point_models import (
+        MultiRegionAccessPointAttributes as MultiRegionAccessPointAttributes,
+        MultiRegionAccessPointProps as MultiRegionAccessPointProps,
+        MultiRegionAccessPointPublicAccessBlockConfiguration as MultiRegionAccessPointPublicAccessBlockConfiguration,
+        Region as Region,
+    )
 
 __all__ = [
     "MultiRegionAccessPoint",
@@ -25,39 +34,22 @@ __all__ = [
     "RegionDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _multi_region_access_point_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_multi_region_access_point_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MultiRegionAccessPointAttributes",
+        "MultiRegionAccessPointProps",
+        "MultiRegionAccessPointPublicAccessBlockConfiguration",
+        "Region",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MultiRegionAccessPointPublicAccessBlockConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BlockPublicAcls: bool | None = None
-    BlockPublicPolicy: bool | None = None
-    IgnorePublicAcls: bool | None = None
-    RestrictPublicBuckets: bool | None = None
-
-
-class Region(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    BucketAccountId: str | None = None
-
-
-class MultiRegionAccessPointAttributes(DeferredModel):
-    Alias: str | None = None
-    CreatedAt: str | None = None
-
-
-class MultiRegionAccessPointProps(DeferredModel):
-    Name: str | None = None
-    PublicAccessBlockConfiguration: MultiRegionAccessPointPublicAccessBlockConfiguration | None = (
-        None
-    )
-    Regions: list[Region]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -170,8 +162,12 @@ class MultiRegionAccessPoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MultiRegionAccessPointProps
-    attributes_model: ClassVar[type[BaseModel]] = MultiRegionAccessPointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MultiRegionAccessPointProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MultiRegionAccessPointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

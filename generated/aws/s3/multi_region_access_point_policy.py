@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._multi_region_access_point_policy_models import (
+        MultiRegionAccessPointPolicyAttributes as MultiRegionAccessPointPolicyAttributes,
+        MultiRegionAccessPointPolicyPolicyStatus as MultiRegionAccessPointPolicyPolicyStatus,
+        MultiRegionAccessPointPolicyProps as MultiRegionAccessPointPolicyProps,
+    )
 
 __all__ = [
     "MultiRegionAccessPointPolicy",
@@ -23,24 +31,21 @@ __all__ = [
     "MultiRegionAccessPointPolicyProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _multi_region_access_point_policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_multi_region_access_point_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MultiRegionAccessPointPolicyAttributes",
+        "MultiRegionAccessPointPolicyPolicyStatus",
+        "MultiRegionAccessPointPolicyProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MultiRegionAccessPointPolicyProps(DeferredModel):
-    MrapName: str
-    Policy: dict[str, Any] | str
-
-
-class MultiRegionAccessPointPolicyPolicyStatus(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsPublic: Literal["true", "false"]
-
-
-class MultiRegionAccessPointPolicyAttributes(DeferredModel):
-    PolicyStatus: MultiRegionAccessPointPolicyPolicyStatus | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -110,8 +115,12 @@ class MultiRegionAccessPointPolicy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MultiRegionAccessPointPolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = MultiRegionAccessPointPolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MultiRegionAccessPointPolicyProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MultiRegionAccessPointPolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,47 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._storage_lens_models import (
+        BucketsAndRegions as BucketsAndRegions,
+        PrefixLevelStorageMetrics as PrefixLevelStorageMetrics,
+        StorageLensAccountLevel as StorageLensAccountLevel,
+        StorageLensActivityMetrics as StorageLensActivityMetrics,
+        StorageLensAdvancedCostOptimizationMetrics as StorageLensAdvancedCostOptimizationMetrics,
+        StorageLensAdvancedDataProtectionMetrics as StorageLensAdvancedDataProtectionMetrics,
+        StorageLensAdvancedPerformanceMetrics as StorageLensAdvancedPerformanceMetrics,
+        StorageLensAttributes as StorageLensAttributes,
+        StorageLensAwsOrg as StorageLensAwsOrg,
+        StorageLensBucketLevel as StorageLensBucketLevel,
+        StorageLensCloudWatchMetrics as StorageLensCloudWatchMetrics,
+        StorageLensDataExport as StorageLensDataExport,
+        StorageLensDetailedStatusCodesMetrics as StorageLensDetailedStatusCodesMetrics,
+        StorageLensExpandedPrefixesDataExport as StorageLensExpandedPrefixesDataExport,
+        StorageLensPrefixLevel as StorageLensPrefixLevel,
+        StorageLensProps as StorageLensProps,
+        StorageLensS3BucketDestination as StorageLensS3BucketDestination,
+        StorageLensS3BucketDestinationEncryptionOption1 as StorageLensS3BucketDestinationEncryptionOption1,
+        StorageLensS3BucketDestinationEncryptionOption2 as StorageLensS3BucketDestinationEncryptionOption2,
+        StorageLensSSEKMS as StorageLensSSEKMS,
+        StorageLensSelectionCriteria as StorageLensSelectionCriteria,
+        StorageLensStorageLensConfiguration as StorageLensStorageLensConfiguration,
+        StorageLensStorageLensGroupLevel as StorageLensStorageLensGroupLevel,
+        StorageLensStorageLensGroupSelectionCriteria as StorageLensStorageLensGroupSelectionCriteria,
+        StorageLensStorageLensTableDestination as StorageLensStorageLensTableDestination,
+        StorageLensStorageLensTableDestinationEncryptionOption1 as StorageLensStorageLensTableDestinationEncryptionOption1,
+        StorageLensStorageLensTableDestinationEncryptionOption2 as StorageLensStorageLensTableDestinationEncryptionOption2,
+        Tag as Tag,
+    )
 
 __all__ = [
     "BucketsAndRegions",
@@ -73,242 +106,46 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _storage_lens_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_storage_lens_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BucketsAndRegions",
+        "PrefixLevelStorageMetrics",
+        "StorageLensAccountLevel",
+        "StorageLensActivityMetrics",
+        "StorageLensAdvancedCostOptimizationMetrics",
+        "StorageLensAdvancedDataProtectionMetrics",
+        "StorageLensAdvancedPerformanceMetrics",
+        "StorageLensAttributes",
+        "StorageLensAwsOrg",
+        "StorageLensBucketLevel",
+        "StorageLensCloudWatchMetrics",
+        "StorageLensDataExport",
+        "StorageLensDetailedStatusCodesMetrics",
+        "StorageLensExpandedPrefixesDataExport",
+        "StorageLensPrefixLevel",
+        "StorageLensProps",
+        "StorageLensS3BucketDestination",
+        "StorageLensS3BucketDestinationEncryptionOption1",
+        "StorageLensS3BucketDestinationEncryptionOption2",
+        "StorageLensSSEKMS",
+        "StorageLensSelectionCriteria",
+        "StorageLensStorageLensConfiguration",
+        "StorageLensStorageLensGroupLevel",
+        "StorageLensStorageLensGroupSelectionCriteria",
+        "StorageLensStorageLensTableDestination",
+        "StorageLensStorageLensTableDestinationEncryptionOption1",
+        "StorageLensStorageLensTableDestinationEncryptionOption2",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BucketsAndRegions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Buckets: list[str] | None = None
-    Regions: list[str] | None = None
-
-
-class StorageLensActivityMetrics(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsEnabled: bool | None = None
-
-
-class StorageLensAdvancedCostOptimizationMetrics(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsEnabled: bool | None = None
-
-
-class StorageLensAdvancedDataProtectionMetrics(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsEnabled: bool | None = None
-
-
-class StorageLensAdvancedPerformanceMetrics(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsEnabled: bool | None = None
-
-
-class StorageLensAwsOrg(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-
-
-class StorageLensCloudWatchMetrics(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsEnabled: bool
-
-
-class StorageLensDetailedStatusCodesMetrics(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsEnabled: bool | None = None
-
-
-class StorageLensS3BucketDestinationEncryptionOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SSES3: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class StorageLensSSEKMS(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KeyId: str
-
-
-class StorageLensSelectionCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Delimiter: str | None = None
-    MaxDepth: int | None = None
-    MinStorageBytesPercentage: float | None = None
-
-
-class StorageLensStorageLensGroupSelectionCriteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Exclude: list[str] | None = None
-    Include: list[str] | None = None
-
-
-class StorageLensStorageLensTableDestinationEncryptionOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SSES3: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class StorageLensStorageLensTableDestinationEncryptionOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SSEKMS: StorageLensSSEKMS
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class StorageLensAttributes(DeferredModel):
-    pass
-
-
-class PrefixLevelStorageMetrics(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsEnabled: bool | None = None
-    SelectionCriteria: StorageLensSelectionCriteria | None = None
-
-
-class StorageLensPrefixLevel(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StorageMetrics: PrefixLevelStorageMetrics
-
-
-class StorageLensS3BucketDestinationEncryptionOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SSEKMS: StorageLensSSEKMS
-
-
-class StorageLensStorageLensGroupLevel(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StorageLensGroupSelectionCriteria: StorageLensStorageLensGroupSelectionCriteria | None = None
-
-
-class StorageLensStorageLensTableDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Encryption: (
-        StorageLensStorageLensTableDestinationEncryptionOption1
-        | StorageLensStorageLensTableDestinationEncryptionOption2
-        | None
-    ) = None
-    IsEnabled: bool
-
-
-class StorageLensBucketLevel(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActivityMetrics: StorageLensActivityMetrics | None = None
-    AdvancedCostOptimizationMetrics: StorageLensAdvancedCostOptimizationMetrics | None = None
-    AdvancedDataProtectionMetrics: StorageLensAdvancedDataProtectionMetrics | None = None
-    AdvancedPerformanceMetrics: StorageLensAdvancedPerformanceMetrics | None = None
-    DetailedStatusCodesMetrics: StorageLensDetailedStatusCodesMetrics | None = None
-    PrefixLevel: StorageLensPrefixLevel | None = None
-
-
-class StorageLensS3BucketDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountId: str
-    Arn: str
-    Encryption: (
-        StorageLensS3BucketDestinationEncryptionOption1
-        | StorageLensS3BucketDestinationEncryptionOption2
-        | None
-    ) = None
-    Format: Literal["CSV", "Parquet"]
-    OutputSchemaVersion: Literal["V_1"]
-    Prefix: str | None = None
-
-
-class StorageLensAccountLevel(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActivityMetrics: StorageLensActivityMetrics | None = None
-    AdvancedCostOptimizationMetrics: StorageLensAdvancedCostOptimizationMetrics | None = None
-    AdvancedDataProtectionMetrics: StorageLensAdvancedDataProtectionMetrics | None = None
-    AdvancedPerformanceMetrics: StorageLensAdvancedPerformanceMetrics | None = None
-    BucketLevel: StorageLensBucketLevel
-    DetailedStatusCodesMetrics: StorageLensDetailedStatusCodesMetrics | None = None
-    StorageLensGroupLevel: StorageLensStorageLensGroupLevel | None = None
-
-
-class StorageLensDataExport(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchMetrics: StorageLensCloudWatchMetrics | None = None
-    S3BucketDestination: StorageLensS3BucketDestination | None = None
-    StorageLensTableDestination: StorageLensStorageLensTableDestination | None = None
-
-
-class StorageLensExpandedPrefixesDataExport(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3BucketDestination: StorageLensS3BucketDestination | None = None
-    StorageLensTableDestination: StorageLensStorageLensTableDestination | None = None
-
-
-class StorageLensStorageLensConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountLevel: StorageLensAccountLevel
-    AwsOrg: StorageLensAwsOrg | None = None
-    DataExport: StorageLensDataExport | None = None
-    Exclude: BucketsAndRegions | None = None
-    ExpandedPrefixesDataExport: StorageLensExpandedPrefixesDataExport | None = None
-    Id: str
-    Include: BucketsAndRegions | None = None
-    IsEnabled: bool
-    PrefixDelimiter: str | None = None
-    StorageLensArn: str | None = None
-
-
-class StorageLensProps(DeferredModel):
-    StorageLensConfiguration: StorageLensStorageLensConfiguration
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -852,8 +689,10 @@ class StorageLens(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = StorageLensProps
-    attributes_model: ClassVar[type[BaseModel]] = StorageLensAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StorageLensProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "StorageLensAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._storage_lens_group_models import (
+        StorageLensGroupAnd as StorageLensGroupAnd,
+        StorageLensGroupAttributes as StorageLensGroupAttributes,
+        StorageLensGroupFilter as StorageLensGroupFilter,
+        StorageLensGroupMatchObjectAge as StorageLensGroupMatchObjectAge,
+        StorageLensGroupMatchObjectSize as StorageLensGroupMatchObjectSize,
+        StorageLensGroupOr as StorageLensGroupOr,
+        StorageLensGroupProps as StorageLensGroupProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "StorageLensGroup",
@@ -33,77 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _storage_lens_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_storage_lens_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "StorageLensGroupAnd",
+        "StorageLensGroupAttributes",
+        "StorageLensGroupFilter",
+        "StorageLensGroupMatchObjectAge",
+        "StorageLensGroupMatchObjectSize",
+        "StorageLensGroupOr",
+        "StorageLensGroupProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class StorageLensGroupMatchObjectAge(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DaysGreaterThan: int | None = None
-    DaysLessThan: int | None = None
-
-
-class StorageLensGroupMatchObjectSize(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BytesGreaterThan: int | None = None
-    BytesLessThan: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class StorageLensGroupAttributes(DeferredModel):
-    StorageLensGroupArn: str | None = None
-
-
-class StorageLensGroupAnd(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MatchAnyPrefix: list[str] | None = None
-    MatchAnySuffix: list[str] | None = None
-    MatchAnyTag: list[Tag] | None = None
-    MatchObjectAge: StorageLensGroupMatchObjectAge | None = None
-    MatchObjectSize: StorageLensGroupMatchObjectSize | None = None
-
-
-class StorageLensGroupOr(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MatchAnyPrefix: list[str] | None = None
-    MatchAnySuffix: list[str] | None = None
-    MatchAnyTag: list[Tag] | None = None
-    MatchObjectAge: StorageLensGroupMatchObjectAge | None = None
-    MatchObjectSize: StorageLensGroupMatchObjectSize | None = None
-
-
-class StorageLensGroupFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    And: StorageLensGroupAnd | None = None
-    MatchAnyPrefix: list[str] | None = None
-    MatchAnySuffix: list[str] | None = None
-    MatchAnyTag: list[Tag] | None = None
-    MatchObjectAge: StorageLensGroupMatchObjectAge | None = None
-    MatchObjectSize: StorageLensGroupMatchObjectSize | None = None
-    Or: StorageLensGroupOr | None = None
-
-
-class StorageLensGroupProps(DeferredModel):
-    Filter: StorageLensGroupFilter
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -317,8 +279,12 @@ class StorageLensGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = StorageLensGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = StorageLensGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "StorageLensGroupProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "StorageLensGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

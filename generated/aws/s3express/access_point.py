@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._access_point_models import (
+        AccessPointAttributes as AccessPointAttributes,
+        AccessPointProps as AccessPointProps,
+        AccessPointPublicAccessBlockConfiguration as AccessPointPublicAccessBlockConfiguration,
+        AccessPointScope as AccessPointScope,
+        AccessPointVpcConfiguration as AccessPointVpcConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AccessPoint",
@@ -29,62 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _access_point_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_access_point_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AccessPointAttributes",
+        "AccessPointProps",
+        "AccessPointPublicAccessBlockConfiguration",
+        "AccessPointScope",
+        "AccessPointVpcConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AccessPointPublicAccessBlockConfiguration(DeferredModel):
-    BlockPublicAcls: bool | None = None
-    BlockPublicPolicy: bool | None = None
-    IgnorePublicAcls: bool | None = None
-    RestrictPublicBuckets: bool | None = None
-
-
-class AccessPointScope(DeferredModel):
-    Permissions: (
-        list[
-            Literal[
-                "GetObject",
-                "GetObjectAttributes",
-                "ListMultipartUploadParts",
-                "ListBucket",
-                "ListBucketMultipartUploads",
-                "PutObject",
-                "DeleteObject",
-                "AbortMultipartUpload",
-            ]
-        ]
-        | None
-    ) = None
-    Prefixes: list[str] | None = None
-
-
-class AccessPointVpcConfiguration(DeferredModel):
-    VpcId: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AccessPointAttributes(DeferredModel):
-    Arn: str | None = None
-    NetworkOrigin: Literal["Internet", "VPC"] | None = None
-
-
-class AccessPointProps(DeferredModel):
-    Bucket: str
-    BucketAccountId: str | None = None
-    Name: str | None = None
-    Policy: dict[str, Any] | None = None
-    PublicAccessBlockConfiguration: AccessPointPublicAccessBlockConfiguration | None = None
-    Scope: AccessPointScope | None = None
-    Tags: list[Tag] | None = None
-    VpcConfiguration: AccessPointVpcConfiguration | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -242,8 +215,10 @@ class AccessPoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AccessPointProps
-    attributes_model: ClassVar[type[BaseModel]] = AccessPointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AccessPointProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AccessPointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,29 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._directory_bucket_models import (
+        DirectoryBucketAbortIncompleteMultipartUpload as DirectoryBucketAbortIncompleteMultipartUpload,
+        DirectoryBucketAttributes as DirectoryBucketAttributes,
+        DirectoryBucketBucketEncryption as DirectoryBucketBucketEncryption,
+        DirectoryBucketDestination as DirectoryBucketDestination,
+        DirectoryBucketLifecycleConfiguration as DirectoryBucketLifecycleConfiguration,
+        DirectoryBucketProps as DirectoryBucketProps,
+        DirectoryBucketServerSideEncryptionByDefault as DirectoryBucketServerSideEncryptionByDefault,
+        InventoryConfiguration as InventoryConfiguration,
+        MetricsConfiguration as MetricsConfiguration,
+        Rule as Rule,
+        ServerSideEncryptionRule as ServerSideEncryptionRule,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DirectoryBucket",
@@ -41,129 +58,30 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _directory_bucket_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_directory_bucket_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DirectoryBucketAbortIncompleteMultipartUpload",
+        "DirectoryBucketAttributes",
+        "DirectoryBucketBucketEncryption",
+        "DirectoryBucketDestination",
+        "DirectoryBucketLifecycleConfiguration",
+        "DirectoryBucketProps",
+        "DirectoryBucketServerSideEncryptionByDefault",
+        "InventoryConfiguration",
+        "MetricsConfiguration",
+        "Rule",
+        "ServerSideEncryptionRule",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DirectoryBucketAbortIncompleteMultipartUpload(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DaysAfterInitiation: int
-
-
-class DirectoryBucketDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketAccountId: str | None = None
-    BucketArn: str
-    Format: Literal["CSV", "ORC", "Parquet"]
-    Prefix: str | None = None
-
-
-class DirectoryBucketServerSideEncryptionByDefault(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KMSMasterKeyID: str | None = None
-    SSEAlgorithm: Literal["aws:kms", "AES256"]
-
-
-class InventoryConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destination: DirectoryBucketDestination
-    Enabled: bool
-    Id: str
-    IncludedObjectVersions: Literal["All", "Current"]
-    OptionalFields: (
-        list[
-            Literal[
-                "Size",
-                "LastModifiedDate",
-                "StorageClass",
-                "ETag",
-                "IsMultipartUploaded",
-                "EncryptionStatus",
-                "BucketKeyStatus",
-                "ChecksumAlgorithm",
-                "LifecycleExpirationDate",
-            ]
-        ]
-        | None
-    ) = None
-    Prefix: str | None = None
-    ScheduleFrequency: Literal["Daily", "Weekly"]
-
-
-class MetricsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessPointArn: str | None = None
-    Id: str
-    Prefix: str | None = None
-
-
-class Rule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AbortIncompleteMultipartUpload: DirectoryBucketAbortIncompleteMultipartUpload | None = None
-    ExpirationInDays: int | None = None
-    Id: str | None = None
-    ObjectSizeGreaterThan: str | None = None
-    ObjectSizeLessThan: str | None = None
-    Prefix: str | None = None
-    Status: Literal["Enabled", "Disabled"]
-
-
-class ServerSideEncryptionRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketKeyEnabled: bool | None = None
-    ServerSideEncryptionByDefault: DirectoryBucketServerSideEncryptionByDefault | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DirectoryBucketAttributes(DeferredModel):
-    Arn: str | None = None
-    AvailabilityZoneName: str | None = None
-
-
-class DirectoryBucketBucketEncryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ServerSideEncryptionConfiguration: list[ServerSideEncryptionRule]
-
-
-class DirectoryBucketLifecycleConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Rules: list[Rule]
-
-
-class DirectoryBucketProps(DeferredModel):
-    BucketEncryption: DirectoryBucketBucketEncryption | None = None
-    BucketName: str | None = None
-    DataRedundancy: Literal["SingleAvailabilityZone", "SingleLocalZone"]
-    InventoryConfigurations: list[InventoryConfiguration] | None = None
-    LifecycleConfiguration: DirectoryBucketLifecycleConfiguration | None = None
-    LocationName: str
-    MetricsConfigurations: list[MetricsConfiguration] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -478,8 +396,10 @@ class DirectoryBucket(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DirectoryBucketProps
-    attributes_model: ClassVar[type[BaseModel]] = DirectoryBucketAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DirectoryBucketProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DirectoryBucketAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._file_system_models import (
+        ExpirationDataRule as ExpirationDataRule,
+        FileSystemAttributes as FileSystemAttributes,
+        FileSystemProps as FileSystemProps,
+        FileSystemSynchronizationConfiguration as FileSystemSynchronizationConfiguration,
+        ImportDataRule as ImportDataRule,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ExpirationDataRule",
@@ -29,63 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _file_system_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_file_system_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ExpirationDataRule",
+        "FileSystemAttributes",
+        "FileSystemProps",
+        "FileSystemSynchronizationConfiguration",
+        "ImportDataRule",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ExpirationDataRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DaysAfterLastAccess: int
-
-
-class ImportDataRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Prefix: str
-    SizeLessThan: int
-    Trigger: Literal["ON_DIRECTORY_FIRST_ACCESS", "ON_FILE_ACCESS"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class FileSystemAttributes(DeferredModel):
-    CreationTime: str | None = None
-    FileSystemArn: str | None = None
-    FileSystemId: str | None = None
-    OwnerId: str | None = None
-    Status: Literal["creating", "available", "updating", "deleting", "deleted", "error"] | None = (
-        None
-    )
-    StatusMessage: str | None = None
-
-
-class FileSystemSynchronizationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExpirationDataRules: list[ExpirationDataRule]
-    ImportDataRules: list[ImportDataRule]
-    LatestVersionNumber: int | None = None
-
-
-class FileSystemProps(DeferredModel):
-    AcceptBucketWarning: bool | None = None
-    Bucket: str
-    ClientToken: str | None = None
-    KmsKeyId: str | None = None
-    Prefix: str | None = None
-    RoleArn: str
-    SynchronizationConfiguration: FileSystemSynchronizationConfiguration | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -291,8 +263,10 @@ class FileSystem(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FileSystemProps
-    attributes_model: ClassVar[type[BaseModel]] = FileSystemAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FileSystemProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FileSystemAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._mount_target_models import (
+        MountTargetAttributes as MountTargetAttributes,
+        MountTargetProps as MountTargetProps,
+    )
 
 __all__ = [
     "MountTarget",
@@ -21,29 +28,20 @@ __all__ = [
     "MountTargetProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _mount_target_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_mount_target_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MountTargetAttributes",
+        "MountTargetProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MountTargetProps(DeferredModel):
-    FileSystemId: str
-    IpAddressType: Literal["IPV4_ONLY", "IPV6_ONLY", "DUAL_STACK"] | None = None
-    Ipv4Address: str | None = None
-    Ipv6Address: str | None = None
-    SecurityGroups: list[str] | None = None
-    SubnetId: str
-
-
-class MountTargetAttributes(DeferredModel):
-    AvailabilityZoneId: str | None = None
-    MountTargetId: str | None = None
-    NetworkInterfaceId: str | None = None
-    OwnerId: str | None = None
-    Status: Literal["available", "creating", "updating", "deleting", "deleted", "error"] | None = (
-        None
-    )
-    StatusMessage: str | None = None
-    VpcId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -149,8 +147,10 @@ class MountTarget(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MountTargetProps
-    attributes_model: ClassVar[type[BaseModel]] = MountTargetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MountTargetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MountTargetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

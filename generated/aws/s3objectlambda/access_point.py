@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._access_point_models import (
+        AccessPointAlias as AccessPointAlias,
+        AccessPointAttributes as AccessPointAttributes,
+        AccessPointAwsLambda as AccessPointAwsLambda,
+        AccessPointObjectLambdaConfiguration as AccessPointObjectLambdaConfiguration,
+        AccessPointPolicyStatus as AccessPointPolicyStatus,
+        AccessPointProps as AccessPointProps,
+        AccessPointPublicAccessBlockConfiguration as AccessPointPublicAccessBlockConfiguration,
+        TransformationConfiguration as TransformationConfiguration,
+        TransformationConfigurationContentTransformation as TransformationConfigurationContentTransformation,
+    )
 
 __all__ = [
     "AccessPoint",
@@ -35,79 +49,27 @@ __all__ = [
     "TransformationConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _access_point_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_access_point_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AccessPointAlias",
+        "AccessPointAttributes",
+        "AccessPointAwsLambda",
+        "AccessPointObjectLambdaConfiguration",
+        "AccessPointPolicyStatus",
+        "AccessPointProps",
+        "AccessPointPublicAccessBlockConfiguration",
+        "TransformationConfiguration",
+        "TransformationConfigurationContentTransformation",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AccessPointAlias(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Status: str | None = None
-    Value: str
-
-
-class AccessPointAwsLambda(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FunctionArn: str
-    FunctionPayload: str | None = None
-
-
-class AccessPointPolicyStatus(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsPublic: bool | None = None
-
-
-class AccessPointPublicAccessBlockConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BlockPublicAcls: bool | None = None
-    BlockPublicPolicy: bool | None = None
-    IgnorePublicAcls: bool | None = None
-    RestrictPublicBuckets: bool | None = None
-
-
-class TransformationConfigurationContentTransformation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsLambda: AccessPointAwsLambda
-
-
-class AccessPointAttributes(DeferredModel):
-    Alias: AccessPointAlias | None = None
-    Arn: str | None = None
-    CreationDate: str | None = None
-    PolicyStatus: AccessPointPolicyStatus | None = None
-    PublicAccessBlockConfiguration: AccessPointPublicAccessBlockConfiguration | None = None
-
-
-class TransformationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[str]
-    ContentTransformation: TransformationConfigurationContentTransformation
-
-
-class AccessPointObjectLambdaConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedFeatures: list[str] | None = None
-    CloudWatchMetricsEnabled: bool | None = None
-    SupportingAccessPoint: str
-    TransformationConfigurations: list[TransformationConfiguration]
-
-
-class AccessPointProps(DeferredModel):
-    Name: str | None = None
-    ObjectLambdaConfiguration: AccessPointObjectLambdaConfiguration
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -325,8 +287,10 @@ class AccessPoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AccessPointProps
-    attributes_model: ClassVar[type[BaseModel]] = AccessPointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AccessPointProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AccessPointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._access_point_policy_models import (
+        AccessPointPolicyAttributes as AccessPointPolicyAttributes,
+        AccessPointPolicyProps as AccessPointPolicyProps,
+    )
 
 __all__ = [
     "AccessPointPolicy",
@@ -21,17 +28,20 @@ __all__ = [
     "AccessPointPolicyProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _access_point_policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_access_point_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AccessPointPolicyAttributes",
+        "AccessPointPolicyProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AccessPointPolicyProps(DeferredModel):
-    ObjectLambdaAccessPoint: str
-    PolicyDocument: dict[str, Any] | str
-
-
-class AccessPointPolicyAttributes(DeferredModel):
-    pass
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -86,8 +96,12 @@ class AccessPointPolicy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AccessPointPolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = AccessPointPolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AccessPointPolicyProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AccessPointPolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

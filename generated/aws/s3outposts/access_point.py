@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._access_point_models import (
+        AccessPointAttributes as AccessPointAttributes,
+        AccessPointProps as AccessPointProps,
+        AccessPointVpcConfiguration as AccessPointVpcConfiguration,
+    )
 
 __all__ = [
     "AccessPoint",
@@ -23,26 +31,21 @@ __all__ = [
     "AccessPointVpcConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _access_point_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_access_point_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AccessPointAttributes",
+        "AccessPointProps",
+        "AccessPointVpcConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AccessPointVpcConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VpcId: str | None = None
-
-
-class AccessPointAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class AccessPointProps(DeferredModel):
-    Bucket: str
-    Name: str
-    Policy: dict[str, Any] | str | None = None
-    VpcConfiguration: AccessPointVpcConfiguration
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -125,8 +128,10 @@ class AccessPoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AccessPointProps
-    attributes_model: ClassVar[type[BaseModel]] = AccessPointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AccessPointProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AccessPointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._bucket_models import (
+        BucketAbortIncompleteMultipartUpload as BucketAbortIncompleteMultipartUpload,
+        BucketAttributes as BucketAttributes,
+        BucketLifecycleConfiguration as BucketLifecycleConfiguration,
+        BucketProps as BucketProps,
+        BucketTag as BucketTag,
+        FilterTag as FilterTag,
+        Rule as Rule,
+        RuleFilter as RuleFilter,
+        RuleFilterAndOperator as RuleFilterAndOperator,
+    )
 
 __all__ = [
     "Bucket",
@@ -35,78 +49,27 @@ __all__ = [
     "RuleFilterDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _bucket_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_bucket_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BucketAbortIncompleteMultipartUpload",
+        "BucketAttributes",
+        "BucketLifecycleConfiguration",
+        "BucketProps",
+        "BucketTag",
+        "FilterTag",
+        "Rule",
+        "RuleFilter",
+        "RuleFilterAndOperator",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BucketAbortIncompleteMultipartUpload(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DaysAfterInitiation: int
-
-
-class BucketTag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class FilterTag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RuleFilterAndOperator(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Prefix: str | None = None
-    Tags: list[FilterTag]
-
-
-class BucketAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class RuleFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AndOperator: RuleFilterAndOperator | None = None
-    Prefix: str | None = None
-    Tag: FilterTag | None = None
-
-
-class Rule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AbortIncompleteMultipartUpload: BucketAbortIncompleteMultipartUpload | None = None
-    ExpirationDate: str | None = None
-    ExpirationInDays: int | None = None
-    Filter: RuleFilter | None = None
-    Id: str | None = None
-    Status: Literal["Enabled", "Disabled"] | None = None
-
-
-class BucketLifecycleConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Rules: list[Rule]
-
-
-class BucketProps(DeferredModel):
-    BucketName: str
-    LifecycleConfiguration: BucketLifecycleConfiguration | None = None
-    OutpostId: str
-    Tags: list[BucketTag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -352,8 +315,10 @@ class Bucket(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BucketProps
-    attributes_model: ClassVar[type[BaseModel]] = BucketAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BucketProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BucketAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._endpoint_models import (
+        EndpointAttributes as EndpointAttributes,
+        EndpointFailedReason as EndpointFailedReason,
+        EndpointProps as EndpointProps,
+        NetworkInterface as NetworkInterface,
+    )
 
 __all__ = [
     "Endpoint",
@@ -25,43 +34,22 @@ __all__ = [
     "NetworkInterfaceDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _endpoint_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_endpoint_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EndpointAttributes",
+        "EndpointFailedReason",
+        "EndpointProps",
+        "NetworkInterface",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EndpointFailedReason(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ErrorCode: str | None = None
-    Message: str | None = None
-
-
-class NetworkInterface(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NetworkInterfaceId: str
-
-
-class EndpointAttributes(DeferredModel):
-    Arn: str | None = None
-    CidrBlock: str | None = None
-    CreationTime: str | None = None
-    Id: str | None = None
-    NetworkInterfaces: list[NetworkInterface] | None = None
-    Status: Literal["Available", "Pending", "Deleting", "Create_Failed", "Delete_Failed"] | None = (
-        None
-    )
-
-
-class EndpointProps(DeferredModel):
-    AccessType: Literal["CustomerOwnedIp", "Private"] | None = None
-    CustomerOwnedIpv4Pool: str | None = None
-    FailedReason: EndpointFailedReason | None = None
-    OutpostId: str
-    SecurityGroupId: str
-    SubnetId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -184,8 +172,10 @@ class Endpoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EndpointProps
-    attributes_model: ClassVar[type[BaseModel]] = EndpointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EndpointProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EndpointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

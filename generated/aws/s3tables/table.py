@@ -6,14 +6,34 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._table_models import (
+        IcebergPartitionField as IcebergPartitionField,
+        IcebergSortField as IcebergSortField,
+        SchemaField as SchemaField,
+        SchemaV2Field as SchemaV2Field,
+        TableAttributes as TableAttributes,
+        TableCompaction as TableCompaction,
+        TableIcebergMetadata as TableIcebergMetadata,
+        TableIcebergPartitionSpec as TableIcebergPartitionSpec,
+        TableIcebergSchema as TableIcebergSchema,
+        TableIcebergSchemaV2 as TableIcebergSchemaV2,
+        TableIcebergSortOrder as TableIcebergSortOrder,
+        TableProps as TableProps,
+        TableSnapshotManagement as TableSnapshotManagement,
+        TableStorageClassConfiguration as TableStorageClassConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "IcebergPartitionField",
@@ -47,144 +67,33 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _table_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_table_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IcebergPartitionField",
+        "IcebergSortField",
+        "SchemaField",
+        "SchemaV2Field",
+        "TableAttributes",
+        "TableCompaction",
+        "TableIcebergMetadata",
+        "TableIcebergPartitionSpec",
+        "TableIcebergSchema",
+        "TableIcebergSchemaV2",
+        "TableIcebergSortOrder",
+        "TableProps",
+        "TableSnapshotManagement",
+        "TableStorageClassConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IcebergPartitionField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldId: int | None = None
-    Name: str
-    SourceId: int
-    Transform: str
-
-
-class IcebergSortField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Direction: Literal["asc", "desc"]
-    NullOrder: Literal["nulls-first", "nulls-last"]
-    SourceId: int
-    Transform: str
-
-
-class SchemaField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: int | None = None
-    Name: str
-    Required: bool | None = None
-    Type: str
-
-
-class SchemaV2Field(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Doc: str | None = None
-    Id: int
-    Name: str
-    Required: bool
-    Type: str | dict[str, Any]
-
-
-class TableCompaction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Status: Literal["enabled", "disabled"] | None = None
-    TargetFileSizeMB: int | None = None
-
-
-class TableIcebergPartitionSpec(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Fields: list[IcebergPartitionField]
-    SpecId: int | None = None
-
-
-class TableIcebergSchema(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SchemaFieldList: list[SchemaField]
-
-
-class TableIcebergSchemaV2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdentifierFieldIds: list[int] | None = None
-    SchemaId: int | None = None
-    SchemaV2FieldList: list[SchemaV2Field]
-    SchemaV2FieldType: Literal["struct"]
-
-
-class TableIcebergSortOrder(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Fields: list[IcebergSortField]
-    OrderId: int | None = None
-
-
-class TableSnapshotManagement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxSnapshotAgeHours: int | None = None
-    MinSnapshotsToKeep: int | None = None
-    Status: Literal["enabled", "disabled"] | None = None
-
-
-class TableStorageClassConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StorageClass: Literal["STANDARD", "INTELLIGENT_TIERING"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TableAttributes(DeferredModel):
-    TableARN: str | None = None
-    VersionToken: str | None = None
-    WarehouseLocation: str | None = None
-
-
-class TableIcebergMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IcebergPartitionSpec: TableIcebergPartitionSpec | None = None
-    IcebergSchema: TableIcebergSchema | None = None
-    IcebergSchemaV2: TableIcebergSchemaV2 | None = None
-    IcebergSortOrder: TableIcebergSortOrder | None = None
-    TableProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class TableProps(DeferredModel):
-    Compaction: TableCompaction | None = None
-    IcebergMetadata: TableIcebergMetadata | None = None
-    Namespace: str
-    OpenTableFormat: Literal["ICEBERG"]
-    SnapshotManagement: TableSnapshotManagement | None = None
-    StorageClassConfiguration: TableStorageClassConfiguration | None = None
-    TableBucketARN: str
-    TableName: str
-    Tags: list[Tag] | None = None
-    WithoutMetadata: Literal["Yes"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -545,8 +454,8 @@ class Table(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TableProps
-    attributes_model: ClassVar[type[BaseModel]] = TableAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TableProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TableAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

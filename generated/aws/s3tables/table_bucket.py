@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._table_bucket_models import (
+        ReplicationDestination as ReplicationDestination,
+        ReplicationRule as ReplicationRule,
+        TableBucketAttributes as TableBucketAttributes,
+        TableBucketEncryptionConfiguration as TableBucketEncryptionConfiguration,
+        TableBucketMetricsConfiguration as TableBucketMetricsConfiguration,
+        TableBucketProps as TableBucketProps,
+        TableBucketReplicationConfiguration as TableBucketReplicationConfiguration,
+        TableBucketStorageClassConfiguration as TableBucketStorageClassConfiguration,
+        TableBucketUnreferencedFileRemoval as TableBucketUnreferencedFileRemoval,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ReplicationDestination",
@@ -37,83 +52,28 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _table_bucket_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_table_bucket_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ReplicationDestination",
+        "ReplicationRule",
+        "TableBucketAttributes",
+        "TableBucketEncryptionConfiguration",
+        "TableBucketMetricsConfiguration",
+        "TableBucketProps",
+        "TableBucketReplicationConfiguration",
+        "TableBucketStorageClassConfiguration",
+        "TableBucketUnreferencedFileRemoval",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ReplicationDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationTableBucketARN: str
-
-
-class ReplicationRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destinations: list[ReplicationDestination]
-
-
-class TableBucketEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KMSKeyArn: str | None = None
-    SSEAlgorithm: Literal["AES256", "aws:kms"] | None = None
-
-
-class TableBucketMetricsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Status: Literal["Enabled", "Disabled"] | None = None
-
-
-class TableBucketReplicationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Role: str
-    Rules: list[ReplicationRule]
-
-
-class TableBucketStorageClassConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StorageClass: Literal["STANDARD", "INTELLIGENT_TIERING"] | None = None
-
-
-class TableBucketUnreferencedFileRemoval(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NoncurrentDays: int | None = None
-    Status: Literal["Enabled", "Disabled"] | None = None
-    UnreferencedDays: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TableBucketAttributes(DeferredModel):
-    TableBucketARN: str | None = None
-
-
-class TableBucketProps(DeferredModel):
-    EncryptionConfiguration: TableBucketEncryptionConfiguration | None = None
-    MetricsConfiguration: TableBucketMetricsConfiguration | None = None
-    ReplicationConfiguration: TableBucketReplicationConfiguration | None = None
-    StorageClassConfiguration: TableBucketStorageClassConfiguration | None = None
-    TableBucketName: str
-    Tags: list[Tag] | None = None
-    UnreferencedFileRemoval: TableBucketUnreferencedFileRemoval | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -316,8 +276,10 @@ class TableBucket(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TableBucketProps
-    attributes_model: ClassVar[type[BaseModel]] = TableBucketAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TableBucketProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TableBucketAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

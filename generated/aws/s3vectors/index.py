@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._index_models import (
+        IndexAttributes as IndexAttributes,
+        IndexEncryptionConfiguration as IndexEncryptionConfiguration,
+        IndexMetadataConfiguration as IndexMetadataConfiguration,
+        IndexProps as IndexProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Index",
@@ -27,48 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _index_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_index_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IndexAttributes",
+        "IndexEncryptionConfiguration",
+        "IndexMetadataConfiguration",
+        "IndexProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IndexEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyArn: str | None = None
-    SseType: Literal["AES256", "aws:kms"] | None = None
-
-
-class IndexMetadataConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NonFilterableMetadataKeys: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class IndexAttributes(DeferredModel):
-    CreationTime: str | None = None
-    IndexArn: str | None = None
-
-
-class IndexProps(DeferredModel):
-    DataType: Literal["float32"]
-    Dimension: int
-    DistanceMetric: Literal["cosine", "euclidean"]
-    EncryptionConfiguration: IndexEncryptionConfiguration | None = None
-    IndexName: str | None = None
-    MetadataConfiguration: IndexMetadataConfiguration | None = None
-    Tags: list[Tag] | None = None
-    VectorBucketArn: str | None = None
-    VectorBucketName: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -210,8 +195,8 @@ class Index(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IndexProps
-    attributes_model: ClassVar[type[BaseModel]] = IndexAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IndexProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IndexAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

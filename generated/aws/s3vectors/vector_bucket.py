@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._vector_bucket_models import (
+        Tag as Tag,
+        VectorBucketAttributes as VectorBucketAttributes,
+        VectorBucketEncryptionConfiguration as VectorBucketEncryptionConfiguration,
+        VectorBucketProps as VectorBucketProps,
+    )
 
 __all__ = [
     "Tag",
@@ -25,35 +34,22 @@ __all__ = [
     "VectorBucketProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _vector_bucket_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_vector_bucket_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "VectorBucketAttributes",
+        "VectorBucketEncryptionConfiguration",
+        "VectorBucketProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VectorBucketEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyArn: str | None = None
-    SseType: Literal["AES256", "aws:kms"] | None = None
-
-
-class VectorBucketAttributes(DeferredModel):
-    CreationTime: str | None = None
-    VectorBucketArn: str | None = None
-
-
-class VectorBucketProps(DeferredModel):
-    EncryptionConfiguration: VectorBucketEncryptionConfiguration | None = None
-    Tags: list[Tag] | None = None
-    VectorBucketName: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -151,8 +147,10 @@ class VectorBucket(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VectorBucketProps
-    attributes_model: ClassVar[type[BaseModel]] = VectorBucketAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VectorBucketProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VectorBucketAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,24 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._action_models import (
+        ActionAttributes as ActionAttributes,
+        ActionMetadataProperties as ActionMetadataProperties,
+        ActionProps as ActionProps,
+        ActionSource as ActionSource,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Action",
@@ -27,54 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _action_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_action_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ActionAttributes",
+        "ActionMetadataProperties",
+        "ActionProps",
+        "ActionSource",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ActionMetadataProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CommitId: str | None = None
-    GeneratedBy: str | None = None
-    ProjectId: str | None = None
-    Repository: str | None = None
-
-
-class ActionSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceId: str | None = None
-    SourceType: str | None = None
-    SourceUri: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ActionAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    LastModifiedTime: str | None = None
-
-
-class ActionProps(DeferredModel):
-    ActionName: str
-    ActionType: str
-    Description: str | None = None
-    MetadataProperties: ActionMetadataProperties | None = None
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Source: ActionSource
-    Status: (
-        Literal["Unknown", "InProgress", "Completed", "Failed", "Stopping", "Stopped"] | None
-    ) = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -226,8 +205,10 @@ class Action(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ActionProps
-    attributes_model: ClassVar[type[BaseModel]] = ActionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ActionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ActionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._ai_workload_config_models import (
+        AIDatasetConfig as AIDatasetConfig,
+        AIWorkloadConfigAIWorkloadConfigs as AIWorkloadConfigAIWorkloadConfigs,
+        AIWorkloadConfigAttributes as AIWorkloadConfigAttributes,
+        AIWorkloadConfigProps as AIWorkloadConfigProps,
+        AIWorkloadConfigWorkloadSpec as AIWorkloadConfigWorkloadSpec,
+        AIWorkloadDataSource as AIWorkloadDataSource,
+        AIWorkloadInputDataConfig as AIWorkloadInputDataConfig,
+        AIWorkloadS3DataSource as AIWorkloadS3DataSource,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AIDatasetConfig",
@@ -35,71 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _ai_workload_config_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_ai_workload_config_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AIDatasetConfig",
+        "AIWorkloadConfigAIWorkloadConfigs",
+        "AIWorkloadConfigAttributes",
+        "AIWorkloadConfigProps",
+        "AIWorkloadConfigWorkloadSpec",
+        "AIWorkloadDataSource",
+        "AIWorkloadInputDataConfig",
+        "AIWorkloadS3DataSource",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AIWorkloadConfigWorkloadSpec(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Inline: str
-
-
-class AIWorkloadS3DataSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Uri: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AIWorkloadConfigAttributes(DeferredModel):
-    AIWorkloadConfigArn: str | None = None
-    CreationTime: str | None = None
-
-
-class AIWorkloadConfigAIWorkloadConfigs(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WorkloadSpec: AIWorkloadConfigWorkloadSpec
-
-
-class AIWorkloadDataSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3DataSource: AIWorkloadS3DataSource | None = None
-
-
-class AIWorkloadInputDataConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChannelName: str
-    DataSource: AIWorkloadDataSource
-
-
-class AIDatasetConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputDataConfig: list[AIWorkloadInputDataConfig]
-
-
-class AIWorkloadConfigProps(DeferredModel):
-    AIWorkloadConfigName: str
-    AIWorkloadConfigs: AIWorkloadConfigAIWorkloadConfigs | None = None
-    DatasetConfig: AIDatasetConfig | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -301,8 +271,12 @@ class AIWorkloadConfig(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AIWorkloadConfigProps
-    attributes_model: ClassVar[type[BaseModel]] = AIWorkloadConfigAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AIWorkloadConfigProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AIWorkloadConfigAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

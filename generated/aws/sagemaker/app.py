@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._app_models import (
+        AppAttributes as AppAttributes,
+        AppProps as AppProps,
+        AppResourceSpec as AppResourceSpec,
+        Tag as Tag,
+    )
 
 __all__ = [
     "App",
@@ -25,210 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _app_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_app_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AppAttributes",
+        "AppProps",
+        "AppResourceSpec",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AppResourceSpec(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceType: (
-        Literal[
-            "system",
-            "ml.t3.micro",
-            "ml.t3.small",
-            "ml.t3.medium",
-            "ml.t3.large",
-            "ml.t3.xlarge",
-            "ml.t3.2xlarge",
-            "ml.m5.large",
-            "ml.m5.xlarge",
-            "ml.m5.2xlarge",
-            "ml.m5.4xlarge",
-            "ml.m5.8xlarge",
-            "ml.m5.12xlarge",
-            "ml.m5.16xlarge",
-            "ml.m5.24xlarge",
-            "ml.m5d.large",
-            "ml.m5d.xlarge",
-            "ml.m5d.2xlarge",
-            "ml.m5d.4xlarge",
-            "ml.m5d.8xlarge",
-            "ml.m5d.12xlarge",
-            "ml.m5d.16xlarge",
-            "ml.m5d.24xlarge",
-            "ml.c5.large",
-            "ml.c5.xlarge",
-            "ml.c5.2xlarge",
-            "ml.c5.4xlarge",
-            "ml.c5.9xlarge",
-            "ml.c5.12xlarge",
-            "ml.c5.18xlarge",
-            "ml.c5.24xlarge",
-            "ml.p3.2xlarge",
-            "ml.p3.8xlarge",
-            "ml.p3.16xlarge",
-            "ml.p3dn.24xlarge",
-            "ml.g4dn.xlarge",
-            "ml.g4dn.2xlarge",
-            "ml.g4dn.4xlarge",
-            "ml.g4dn.8xlarge",
-            "ml.g4dn.12xlarge",
-            "ml.g4dn.16xlarge",
-            "ml.r5.large",
-            "ml.r5.xlarge",
-            "ml.r5.2xlarge",
-            "ml.r5.4xlarge",
-            "ml.r5.8xlarge",
-            "ml.r5.12xlarge",
-            "ml.r5.16xlarge",
-            "ml.r5.24xlarge",
-            "ml.g5.xlarge",
-            "ml.g5.2xlarge",
-            "ml.g5.4xlarge",
-            "ml.g5.8xlarge",
-            "ml.g5.12xlarge",
-            "ml.g5.16xlarge",
-            "ml.g5.24xlarge",
-            "ml.g5.48xlarge",
-            "ml.g6.xlarge",
-            "ml.g6.2xlarge",
-            "ml.g6.4xlarge",
-            "ml.g6.8xlarge",
-            "ml.g6.12xlarge",
-            "ml.g6.16xlarge",
-            "ml.g6.24xlarge",
-            "ml.g6.48xlarge",
-            "ml.g6e.xlarge",
-            "ml.g6e.2xlarge",
-            "ml.g6e.4xlarge",
-            "ml.g6e.8xlarge",
-            "ml.g6e.12xlarge",
-            "ml.g6e.16xlarge",
-            "ml.g6e.24xlarge",
-            "ml.g6e.48xlarge",
-            "ml.geospatial.interactive",
-            "ml.p4d.24xlarge",
-            "ml.p4de.24xlarge",
-            "ml.trn1.2xlarge",
-            "ml.trn1.32xlarge",
-            "ml.trn1n.32xlarge",
-            "ml.p5.48xlarge",
-            "ml.p5e.48xlarge",
-            "ml.p5en.48xlarge",
-            "ml.m6i.large",
-            "ml.m6i.xlarge",
-            "ml.m6i.2xlarge",
-            "ml.m6i.4xlarge",
-            "ml.m6i.8xlarge",
-            "ml.m6i.12xlarge",
-            "ml.m6i.16xlarge",
-            "ml.m6i.24xlarge",
-            "ml.m6i.32xlarge",
-            "ml.m7i.large",
-            "ml.m7i.xlarge",
-            "ml.m7i.2xlarge",
-            "ml.m7i.4xlarge",
-            "ml.m7i.8xlarge",
-            "ml.m7i.12xlarge",
-            "ml.m7i.16xlarge",
-            "ml.m7i.24xlarge",
-            "ml.m7i.48xlarge",
-            "ml.c6i.large",
-            "ml.c6i.xlarge",
-            "ml.c6i.2xlarge",
-            "ml.c6i.4xlarge",
-            "ml.c6i.8xlarge",
-            "ml.c6i.12xlarge",
-            "ml.c6i.16xlarge",
-            "ml.c6i.24xlarge",
-            "ml.c6i.32xlarge",
-            "ml.c7i.large",
-            "ml.c7i.xlarge",
-            "ml.c7i.2xlarge",
-            "ml.c7i.4xlarge",
-            "ml.c7i.8xlarge",
-            "ml.c7i.12xlarge",
-            "ml.c7i.16xlarge",
-            "ml.c7i.24xlarge",
-            "ml.c7i.48xlarge",
-            "ml.r6i.large",
-            "ml.r6i.xlarge",
-            "ml.r6i.2xlarge",
-            "ml.r6i.4xlarge",
-            "ml.r6i.8xlarge",
-            "ml.r6i.12xlarge",
-            "ml.r6i.16xlarge",
-            "ml.r6i.24xlarge",
-            "ml.r6i.32xlarge",
-            "ml.r7i.large",
-            "ml.r7i.xlarge",
-            "ml.r7i.2xlarge",
-            "ml.r7i.4xlarge",
-            "ml.r7i.8xlarge",
-            "ml.r7i.12xlarge",
-            "ml.r7i.16xlarge",
-            "ml.r7i.24xlarge",
-            "ml.r7i.48xlarge",
-            "ml.m6id.large",
-            "ml.m6id.xlarge",
-            "ml.m6id.2xlarge",
-            "ml.m6id.4xlarge",
-            "ml.m6id.8xlarge",
-            "ml.m6id.12xlarge",
-            "ml.m6id.16xlarge",
-            "ml.m6id.24xlarge",
-            "ml.m6id.32xlarge",
-            "ml.c6id.large",
-            "ml.c6id.xlarge",
-            "ml.c6id.2xlarge",
-            "ml.c6id.4xlarge",
-            "ml.c6id.8xlarge",
-            "ml.c6id.12xlarge",
-            "ml.c6id.16xlarge",
-            "ml.c6id.24xlarge",
-            "ml.c6id.32xlarge",
-            "ml.r6id.large",
-            "ml.r6id.xlarge",
-            "ml.r6id.2xlarge",
-            "ml.r6id.4xlarge",
-            "ml.r6id.8xlarge",
-            "ml.r6id.12xlarge",
-            "ml.r6id.16xlarge",
-            "ml.r6id.24xlarge",
-            "ml.r6id.32xlarge",
-        ]
-        | None
-    ) = None
-    LifecycleConfigArn: str | None = None
-    SageMakerImageArn: str | None = None
-    SageMakerImageVersionArn: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AppAttributes(DeferredModel):
-    AppArn: str | None = None
-    BuiltInLifecycleConfigArn: str | None = None
-
-
-class AppProps(DeferredModel):
-    AppName: str
-    AppType: Literal[
-        "JupyterServer", "KernelGateway", "RStudioServerPro", "RSessionGateway", "Canvas"
-    ]
-    DomainId: str
-    RecoveryMode: bool | None = None
-    ResourceSpec: AppResourceSpec | None = None
-    Tags: list[Tag] | None = None
-    UserProfileName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -557,8 +378,8 @@ class App(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AppProps
-    attributes_model: ClassVar[type[BaseModel]] = AppAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AppProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AppAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

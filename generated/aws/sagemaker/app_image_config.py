@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._app_image_config_models import (
+        AppImageConfigAttributes as AppImageConfigAttributes,
+        AppImageConfigCodeEditorAppImageConfig as AppImageConfigCodeEditorAppImageConfig,
+        AppImageConfigContainerConfig as AppImageConfigContainerConfig,
+        AppImageConfigFileSystemConfig as AppImageConfigFileSystemConfig,
+        AppImageConfigJupyterLabAppImageConfig as AppImageConfigJupyterLabAppImageConfig,
+        AppImageConfigKernelGatewayImageConfig as AppImageConfigKernelGatewayImageConfig,
+        AppImageConfigProps as AppImageConfigProps,
+        CustomImageContainerEnvironmentVariable as CustomImageContainerEnvironmentVariable,
+        KernelSpec as KernelSpec,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AppImageConfig",
@@ -37,84 +52,28 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _app_image_config_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_app_image_config_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AppImageConfigAttributes",
+        "AppImageConfigCodeEditorAppImageConfig",
+        "AppImageConfigContainerConfig",
+        "AppImageConfigFileSystemConfig",
+        "AppImageConfigJupyterLabAppImageConfig",
+        "AppImageConfigKernelGatewayImageConfig",
+        "AppImageConfigProps",
+        "CustomImageContainerEnvironmentVariable",
+        "KernelSpec",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AppImageConfigFileSystemConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultGid: int | None = None
-    DefaultUid: int | None = None
-    MountPath: str | None = None
-
-
-class CustomImageContainerEnvironmentVariable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class KernelSpec(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisplayName: str | None = None
-    Name: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AppImageConfigAttributes(DeferredModel):
-    AppImageConfigArn: str | None = None
-
-
-class AppImageConfigContainerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerArguments: list[str] | None = None
-    ContainerEntrypoint: list[str] | None = None
-    ContainerEnvironmentVariables: list[CustomImageContainerEnvironmentVariable] | None = None
-
-
-class AppImageConfigJupyterLabAppImageConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerConfig: AppImageConfigContainerConfig | None = None
-
-
-class AppImageConfigKernelGatewayImageConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FileSystemConfig: AppImageConfigFileSystemConfig | None = None
-    KernelSpecs: list[KernelSpec]
-
-
-class AppImageConfigCodeEditorAppImageConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerConfig: AppImageConfigContainerConfig | None = None
-
-
-class AppImageConfigProps(DeferredModel):
-    AppImageConfigName: str
-    CodeEditorAppImageConfig: AppImageConfigCodeEditorAppImageConfig | None = None
-    JupyterLabAppImageConfig: AppImageConfigJupyterLabAppImageConfig | None = None
-    KernelGatewayImageConfig: AppImageConfigKernelGatewayImageConfig | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -382,8 +341,10 @@ class AppImageConfig(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AppImageConfigProps
-    attributes_model: ClassVar[type[BaseModel]] = AppImageConfigAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AppImageConfigProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AppImageConfigAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

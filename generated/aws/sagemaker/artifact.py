@@ -6,14 +6,25 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._artifact_models import (
+        ArtifactAttributes as ArtifactAttributes,
+        ArtifactMetadataProperties as ArtifactMetadataProperties,
+        ArtifactProps as ArtifactProps,
+        ArtifactSource as ArtifactSource,
+        ArtifactSourceType as ArtifactSourceType,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Artifact",
@@ -29,57 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _artifact_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_artifact_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ArtifactAttributes",
+        "ArtifactMetadataProperties",
+        "ArtifactProps",
+        "ArtifactSource",
+        "ArtifactSourceType",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ArtifactMetadataProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CommitId: str | None = None
-    GeneratedBy: str | None = None
-    ProjectId: str | None = None
-    Repository: str | None = None
-
-
-class ArtifactSourceType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceIdType: Literal["MD5Hash", "S3ETag", "S3Version", "Custom"]
-    Value: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ArtifactAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    LastModifiedTime: str | None = None
-
-
-class ArtifactSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceTypes: list[ArtifactSourceType] | None = None
-    SourceUri: str
-
-
-class ArtifactProps(DeferredModel):
-    ArtifactName: str | None = None
-    ArtifactType: str
-    MetadataProperties: ArtifactMetadataProperties | None = None
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Source: ArtifactSource
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -248,8 +226,10 @@ class Artifact(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ArtifactProps
-    attributes_model: ClassVar[type[BaseModel]] = ArtifactAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ArtifactProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ArtifactAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,59 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cluster_models import (
+        AlarmDetails as AlarmDetails,
+        CapacitySizeConfig as CapacitySizeConfig,
+        ClusterAccountingDatabase as ClusterAccountingDatabase,
+        ClusterAttributes as ClusterAttributes,
+        ClusterAutoPatchConfig as ClusterAutoPatchConfig,
+        ClusterAutoScalingConfig as ClusterAutoScalingConfig,
+        ClusterCapacityRequirements as ClusterCapacityRequirements,
+        ClusterDeploymentConfig as ClusterDeploymentConfig,
+        ClusterEbsVolumeConfig as ClusterEbsVolumeConfig,
+        ClusterEnvironmentConfig as ClusterEnvironmentConfig,
+        ClusterFSxLustreConfig as ClusterFSxLustreConfig,
+        ClusterFsxLustreConfig as ClusterFsxLustreConfig,
+        ClusterFsxOpenZfsConfig as ClusterFsxOpenZfsConfig,
+        ClusterInstanceGroup as ClusterInstanceGroup,
+        ClusterInstanceGroupInstanceStorageConfigsItemOption1 as ClusterInstanceGroupInstanceStorageConfigsItemOption1,
+        ClusterInstanceGroupInstanceStorageConfigsItemOption2 as ClusterInstanceGroupInstanceStorageConfigsItemOption2,
+        ClusterInstanceGroupInstanceStorageConfigsItemOption3 as ClusterInstanceGroupInstanceStorageConfigsItemOption3,
+        ClusterInstanceRequirements as ClusterInstanceRequirements,
+        ClusterKubernetesConfig as ClusterKubernetesConfig,
+        ClusterKubernetesTaint as ClusterKubernetesTaint,
+        ClusterLifeCycleConfig as ClusterLifeCycleConfig,
+        ClusterNetworkInterface as ClusterNetworkInterface,
+        ClusterOrchestratorEksConfig as ClusterOrchestratorEksConfig,
+        ClusterOrchestratorOption1 as ClusterOrchestratorOption1,
+        ClusterOrchestratorOption2 as ClusterOrchestratorOption2,
+        ClusterOrchestratorSlurmConfig as ClusterOrchestratorSlurmConfig,
+        ClusterPatchSchedule as ClusterPatchSchedule,
+        ClusterProps as ClusterProps,
+        ClusterRestrictedInstanceGroup as ClusterRestrictedInstanceGroup,
+        ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption1 as ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption1,
+        ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption2 as ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption2,
+        ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption3 as ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption3,
+        ClusterRestrictedInstanceGroupsConfig as ClusterRestrictedInstanceGroupsConfig,
+        ClusterRollingUpdatePolicy as ClusterRollingUpdatePolicy,
+        ClusterScheduledUpdateConfig as ClusterScheduledUpdateConfig,
+        ClusterSharedEnvironmentConfig as ClusterSharedEnvironmentConfig,
+        ClusterSlurmConfig as ClusterSlurmConfig,
+        ClusterTieredStorageConfig as ClusterTieredStorageConfig,
+        ClusterVpcConfig as ClusterVpcConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AlarmDetails",
@@ -97,380 +142,58 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class AlarmDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlarmName: str
-
-
-class CapacitySizeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: str
-    Value: int
-
-
-class ClusterAccountingDatabase(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Endpoint: str
-    Name: str | None = None
-    Port: int | None = None
-    SecretArn: str
-
-
-class ClusterAutoScalingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoScalerType: Literal["Karpenter"] | None = None
-    Mode: Literal["Enable", "Disable"]
-
-
-class ClusterCapacityRequirements(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OnDemand: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Spot: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class ClusterEbsVolumeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RootVolume: bool | None = None
-    VolumeKmsKeyId: str | None = None
-    VolumeSizeInGB: int | None = None
-
-
-class ClusterFSxLustreConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PerUnitStorageThroughput: int
-    SizeInGiB: int
-
-
-class ClusterFsxLustreConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DnsName: str
-    MountName: str
-    MountPath: str | None = None
-
-
-class ClusterFsxOpenZfsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DnsName: str
-    MountPath: str | None = None
-
-
-class ClusterInstanceGroupInstanceStorageConfigsItemOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EbsVolumeConfig: ClusterEbsVolumeConfig | None = None
-
-
-class ClusterInstanceGroupInstanceStorageConfigsItemOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FsxLustreConfig: ClusterFsxLustreConfig | None = None
-
-
-class ClusterInstanceGroupInstanceStorageConfigsItemOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FsxOpenZfsConfig: ClusterFsxOpenZfsConfig | None = None
-
-
-class ClusterInstanceRequirements(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceTypes: list[str]
-
-
-class ClusterKubernetesTaint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
-    Key: str
-    Value: str | None = None
-
-
-class ClusterLifeCycleConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OnCreate: str | None = None
-    OnInitComplete: str | None = None
-    SourceS3Uri: str | None = None
-
-
-class ClusterNetworkInterface(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InterfaceType: Literal["efa", "efa-only"]
-
-
-class ClusterOrchestratorEksConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClusterArn: str
-
-
-class ClusterOrchestratorOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Eks: ClusterOrchestratorEksConfig | None = None
-
-
-class ClusterOrchestratorSlurmConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountingDatabase: ClusterAccountingDatabase | None = None
-    SlurmConfigStrategy: Literal["Overwrite", "Managed", "Merge"] | None = None
-
-
-class ClusterPatchSchedule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NextPatchDate: str | None = None
-
-
-class ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EbsVolumeConfig: ClusterEbsVolumeConfig | None = None
-
-
-class ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FsxLustreConfig: ClusterFsxLustreConfig | None = None
-
-
-class ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FsxOpenZfsConfig: ClusterFsxOpenZfsConfig | None = None
-
-
-class ClusterRollingUpdatePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaximumBatchSize: CapacitySizeConfig
-    RollbackMaximumBatchSize: CapacitySizeConfig | None = None
-
-
-class ClusterSharedEnvironmentConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FSxLustreConfig: ClusterFSxLustreConfig | None = None
-    FSxLustreDeletionPolicy: Literal["Keep", "DeleteIfNotUsed"]
-
-
-class ClusterSlurmConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NodeType: Literal["Controller", "Login", "Compute"]
-    PartitionNames: list[str] | None = None
-
-
-class ClusterTieredStorageConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceMemoryAllocationPercentage: int | None = None
-    Mode: Literal["Enable", "Disable"]
-
-
-class ClusterVpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ClusterAttributes(DeferredModel):
-    ClusterArn: str | None = None
-    ClusterStatus: (
-        Literal[
-            "Creating",
-            "Deleting",
-            "Failed",
-            "InService",
-            "RollingBack",
-            "SystemUpdating",
-            "Updating",
-        ]
-        | None
-    ) = None
-    CreationTime: str | None = None
-    FailureMessage: str | None = None
-
-
-class ClusterDeploymentConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoRollbackConfiguration: list[AlarmDetails] | None = None
-    RollingUpdatePolicy: ClusterRollingUpdatePolicy | None = None
-    WaitIntervalInSeconds: int | None = None
-
-
-class ClusterEnvironmentConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FSxLustreConfig: ClusterFSxLustreConfig | None = None
-
-
-class ClusterKubernetesConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Labels: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Taints: list[ClusterKubernetesTaint] | None = None
-
-
-class ClusterOrchestratorOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Slurm: ClusterOrchestratorSlurmConfig | None = None
-
-
-class ClusterRestrictedInstanceGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CurrentCount: int | None = None
-    EnvironmentConfig: ClusterEnvironmentConfig | None = None
-    ExecutionRole: str
-    InstanceCount: int
-    InstanceGroupName: str
-    InstanceStorageConfigs: (
-        list[
-            ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption1
-            | ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption2
-            | ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption3
-        ]
-        | None
-    ) = None
-    InstanceType: str
-    OnStartDeepHealthChecks: list[Literal["InstanceStress", "InstanceConnectivity"]] | None = None
-    OverrideVpcConfig: ClusterVpcConfig | None = None
-    ThreadsPerCore: int | None = None
-    TrainingPlanArn: str | None = None
-
-
-class ClusterRestrictedInstanceGroupsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SharedEnvironmentConfig: ClusterSharedEnvironmentConfig
-
-
-class ClusterScheduledUpdateConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeploymentConfig: ClusterDeploymentConfig | None = None
-    ScheduleExpression: str
-
-
-class ClusterAutoPatchConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeploymentConfig: ClusterDeploymentConfig | None = None
-    PatchSchedule: ClusterPatchSchedule | None = None
-    PatchingStrategy: Literal["WhenIdle", "WhenAllIdle"]
-
-
-class ClusterInstanceGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoPatchConfig: ClusterAutoPatchConfig | None = None
-    CapacityRequirements: ClusterCapacityRequirements | None = None
-    CurrentCount: int | None = None
-    ExecutionRole: str
-    ImageId: str | None = None
-    ImageReleaseVersion: str | None = None
-    InstanceCount: int
-    InstanceGroupName: str
-    InstanceRequirements: ClusterInstanceRequirements | None = None
-    InstanceStorageConfigs: (
-        list[
-            ClusterInstanceGroupInstanceStorageConfigsItemOption1
-            | ClusterInstanceGroupInstanceStorageConfigsItemOption2
-            | ClusterInstanceGroupInstanceStorageConfigsItemOption3
-        ]
-        | None
-    ) = None
-    InstanceType: str | None = None
-    KubernetesConfig: ClusterKubernetesConfig | None = None
-    LifeCycleConfig: ClusterLifeCycleConfig | None = None
-    MinInstanceCount: int | None = None
-    NetworkInterface: ClusterNetworkInterface | None = None
-    OnStartDeepHealthChecks: list[Literal["InstanceStress", "InstanceConnectivity"]] | None = None
-    OverrideVpcConfig: ClusterVpcConfig | None = None
-    ScheduledUpdateConfig: ClusterScheduledUpdateConfig | None = None
-    SlurmConfig: ClusterSlurmConfig | None = None
-    ThreadsPerCore: int | None = None
-    TrainingPlanArn: str | None = None
-
-
-class ClusterProps(DeferredModel):
-    AutoScaling: ClusterAutoScalingConfig | None = None
-    ClusterName: str | None = None
-    ClusterRole: str | None = None
-    InstanceGroups: list[ClusterInstanceGroup] | None = None
-    NodeProvisioningMode: Literal["Continuous"] | None = None
-    NodeRecovery: Literal["Automatic", "None"] | None = None
-    Orchestrator: ClusterOrchestratorOption1 | ClusterOrchestratorOption2 | None = None
-    RestrictedInstanceGroups: list[ClusterRestrictedInstanceGroup] | None = None
-    RestrictedInstanceGroupsConfig: ClusterRestrictedInstanceGroupsConfig | None = None
-    Tags: list[Tag] | None = None
-    TieredStorageConfig: ClusterTieredStorageConfig | None = None
-    VpcConfig: ClusterVpcConfig | None = None
-
+# The pydantic models live in _cluster_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cluster_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AlarmDetails",
+        "CapacitySizeConfig",
+        "ClusterAccountingDatabase",
+        "ClusterAttributes",
+        "ClusterAutoPatchConfig",
+        "ClusterAutoScalingConfig",
+        "ClusterCapacityRequirements",
+        "ClusterDeploymentConfig",
+        "ClusterEbsVolumeConfig",
+        "ClusterEnvironmentConfig",
+        "ClusterFSxLustreConfig",
+        "ClusterFsxLustreConfig",
+        "ClusterFsxOpenZfsConfig",
+        "ClusterInstanceGroup",
+        "ClusterInstanceGroupInstanceStorageConfigsItemOption1",
+        "ClusterInstanceGroupInstanceStorageConfigsItemOption2",
+        "ClusterInstanceGroupInstanceStorageConfigsItemOption3",
+        "ClusterInstanceRequirements",
+        "ClusterKubernetesConfig",
+        "ClusterKubernetesTaint",
+        "ClusterLifeCycleConfig",
+        "ClusterNetworkInterface",
+        "ClusterOrchestratorEksConfig",
+        "ClusterOrchestratorOption1",
+        "ClusterOrchestratorOption2",
+        "ClusterOrchestratorSlurmConfig",
+        "ClusterPatchSchedule",
+        "ClusterProps",
+        "ClusterRestrictedInstanceGroup",
+        "ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption1",
+        "ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption2",
+        "ClusterRestrictedInstanceGroupInstanceStorageConfigsItemOption3",
+        "ClusterRestrictedInstanceGroupsConfig",
+        "ClusterRollingUpdatePolicy",
+        "ClusterScheduledUpdateConfig",
+        "ClusterSharedEnvironmentConfig",
+        "ClusterSlurmConfig",
+        "ClusterTieredStorageConfig",
+        "ClusterVpcConfig",
+        "Tag",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1498,8 +1221,10 @@ class Cluster(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ClusterProps
-    attributes_model: ClassVar[type[BaseModel]] = ClusterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ClusterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ClusterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

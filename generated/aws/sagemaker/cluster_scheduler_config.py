@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cluster_scheduler_config_models import (
+        ClusterSchedulerConfigAttributes as ClusterSchedulerConfigAttributes,
+        ClusterSchedulerConfigProps as ClusterSchedulerConfigProps,
+        ClusterSchedulerConfigSchedulerConfig as ClusterSchedulerConfigSchedulerConfig,
+        PriorityClass as PriorityClass,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ClusterSchedulerConfig",
@@ -27,65 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _cluster_scheduler_config_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cluster_scheduler_config_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ClusterSchedulerConfigAttributes",
+        "ClusterSchedulerConfigProps",
+        "ClusterSchedulerConfigSchedulerConfig",
+        "PriorityClass",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PriorityClass(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Weight: int
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ClusterSchedulerConfigAttributes(DeferredModel):
-    ClusterSchedulerConfigArn: str | None = None
-    ClusterSchedulerConfigId: str | None = None
-    ClusterSchedulerConfigVersion: int | None = None
-    CreationTime: str | None = None
-    Status: (
-        Literal[
-            "Creating",
-            "CreateFailed",
-            "CreateRollbackFailed",
-            "Created",
-            "Updating",
-            "UpdateFailed",
-            "UpdateRollbackFailed",
-            "Updated",
-            "Deleting",
-            "DeleteFailed",
-            "DeleteRollbackFailed",
-            "Deleted",
-        ]
-        | None
-    ) = None
-
-
-class ClusterSchedulerConfigSchedulerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FairShare: Literal["Enabled", "Disabled"] | None = None
-    IdleResourceSharing: Literal["Enabled", "Disabled"] | None = None
-    PriorityClasses: list[PriorityClass] | None = None
-
-
-class ClusterSchedulerConfigProps(DeferredModel):
-    ClusterArn: str
-    Description: str | None = None
-    Name: str
-    SchedulerConfig: ClusterSchedulerConfigSchedulerConfig
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -265,8 +233,12 @@ class ClusterSchedulerConfig(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ClusterSchedulerConfigProps
-    attributes_model: ClassVar[type[BaseModel]] = ClusterSchedulerConfigAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ClusterSchedulerConfigProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ClusterSchedulerConfigAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._code_repository_models import (
+        CodeRepositoryAttributes as CodeRepositoryAttributes,
+        CodeRepositoryGitConfig as CodeRepositoryGitConfig,
+        CodeRepositoryProps as CodeRepositoryProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CodeRepository",
@@ -25,35 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _code_repository_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_code_repository_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CodeRepositoryAttributes",
+        "CodeRepositoryGitConfig",
+        "CodeRepositoryProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CodeRepositoryGitConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Branch: str | None = None
-    RepositoryUrl: str
-    SecretArn: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CodeRepositoryAttributes(DeferredModel):
-    CodeRepositoryArn: str | None = None
-
-
-class CodeRepositoryProps(DeferredModel):
-    CodeRepositoryName: str | None = None
-    GitConfig: CodeRepositoryGitConfig
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -181,8 +177,10 @@ class CodeRepository(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CodeRepositoryProps
-    attributes_model: ClassVar[type[BaseModel]] = CodeRepositoryAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CodeRepositoryProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CodeRepositoryAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._compute_quota_models import (
+        AcceleratorPartitionConfig as AcceleratorPartitionConfig,
+        ComputeQuotaAttributes as ComputeQuotaAttributes,
+        ComputeQuotaComputeQuotaConfig as ComputeQuotaComputeQuotaConfig,
+        ComputeQuotaComputeQuotaTarget as ComputeQuotaComputeQuotaTarget,
+        ComputeQuotaProps as ComputeQuotaProps,
+        ComputeQuotaResourceConfig as ComputeQuotaResourceConfig,
+        ComputeQuotaResourceSharingConfig as ComputeQuotaResourceSharingConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AcceleratorPartitionConfig",
@@ -33,336 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _compute_quota_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_compute_quota_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AcceleratorPartitionConfig",
+        "ComputeQuotaAttributes",
+        "ComputeQuotaComputeQuotaConfig",
+        "ComputeQuotaComputeQuotaTarget",
+        "ComputeQuotaProps",
+        "ComputeQuotaResourceConfig",
+        "ComputeQuotaResourceSharingConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AcceleratorPartitionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Count: int
-    Type: Literal[
-        "mig-1g.5gb",
-        "mig-1g.10gb",
-        "mig-1g.18gb",
-        "mig-1g.20gb",
-        "mig-1g.23gb",
-        "mig-1g.35gb",
-        "mig-1g.45gb",
-        "mig-1g.47gb",
-        "mig-2g.10gb",
-        "mig-2g.20gb",
-        "mig-2g.35gb",
-        "mig-2g.45gb",
-        "mig-2g.47gb",
-        "mig-3g.20gb",
-        "mig-3g.40gb",
-        "mig-3g.71gb",
-        "mig-3g.90gb",
-        "mig-3g.93gb",
-        "mig-4g.20gb",
-        "mig-4g.40gb",
-        "mig-4g.71gb",
-        "mig-4g.90gb",
-        "mig-4g.93gb",
-        "mig-7g.40gb",
-        "mig-7g.80gb",
-        "mig-7g.141gb",
-        "mig-7g.180gb",
-        "mig-7g.186gb",
-    ]
-
-
-class ComputeQuotaComputeQuotaTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FairShareWeight: int | None = None
-    TeamName: str
-
-
-class ComputeQuotaResourceConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AcceleratorPartition: AcceleratorPartitionConfig | None = None
-    Accelerators: int | None = None
-    Count: int | None = None
-    InstanceType: Literal[
-        "ml.c5.12xlarge",
-        "ml.c5.18xlarge",
-        "ml.c5.24xlarge",
-        "ml.c5.2xlarge",
-        "ml.c5.4xlarge",
-        "ml.c5.9xlarge",
-        "ml.c5.large",
-        "ml.c5.xlarge",
-        "ml.c5n.18xlarge",
-        "ml.c5n.2xlarge",
-        "ml.c5n.4xlarge",
-        "ml.c5n.9xlarge",
-        "ml.c5n.large",
-        "ml.c6a.12xlarge",
-        "ml.c6a.16xlarge",
-        "ml.c6a.24xlarge",
-        "ml.c6a.2xlarge",
-        "ml.c6a.32xlarge",
-        "ml.c6a.48xlarge",
-        "ml.c6a.4xlarge",
-        "ml.c6a.8xlarge",
-        "ml.c6a.large",
-        "ml.c6a.xlarge",
-        "ml.c6g.12xlarge",
-        "ml.c6g.16xlarge",
-        "ml.c6g.2xlarge",
-        "ml.c6g.4xlarge",
-        "ml.c6g.8xlarge",
-        "ml.c6g.large",
-        "ml.c6g.medium",
-        "ml.c6g.xlarge",
-        "ml.c6i.12xlarge",
-        "ml.c6i.16xlarge",
-        "ml.c6i.24xlarge",
-        "ml.c6i.2xlarge",
-        "ml.c6i.32xlarge",
-        "ml.c6i.4xlarge",
-        "ml.c6i.8xlarge",
-        "ml.c6i.large",
-        "ml.c6i.xlarge",
-        "ml.c7g.12xlarge",
-        "ml.c7g.16xlarge",
-        "ml.c7g.2xlarge",
-        "ml.c7g.4xlarge",
-        "ml.c7g.8xlarge",
-        "ml.c7g.large",
-        "ml.c7g.medium",
-        "ml.c7g.xlarge",
-        "ml.c8a.16xlarge",
-        "ml.c8g.12xlarge",
-        "ml.c8g.16xlarge",
-        "ml.c8g.24xlarge",
-        "ml.c8g.2xlarge",
-        "ml.c8g.48xlarge",
-        "ml.c8g.4xlarge",
-        "ml.c8g.8xlarge",
-        "ml.c8g.large",
-        "ml.c8g.medium",
-        "ml.c8g.xlarge",
-        "ml.g4dn.12xlarge",
-        "ml.g4dn.16xlarge",
-        "ml.g4dn.2xlarge",
-        "ml.g4dn.4xlarge",
-        "ml.g4dn.8xlarge",
-        "ml.g4dn.xlarge",
-        "ml.g5.12xlarge",
-        "ml.g5.16xlarge",
-        "ml.g5.24xlarge",
-        "ml.g5.2xlarge",
-        "ml.g5.48xlarge",
-        "ml.g5.4xlarge",
-        "ml.g5.8xlarge",
-        "ml.g5.xlarge",
-        "ml.g6.12xlarge",
-        "ml.g6.16xlarge",
-        "ml.g6.24xlarge",
-        "ml.g6.2xlarge",
-        "ml.g6.48xlarge",
-        "ml.g6.4xlarge",
-        "ml.g6.8xlarge",
-        "ml.g6.xlarge",
-        "ml.g6e.12xlarge",
-        "ml.g6e.16xlarge",
-        "ml.g6e.24xlarge",
-        "ml.g6e.2xlarge",
-        "ml.g6e.48xlarge",
-        "ml.g6e.4xlarge",
-        "ml.g6e.8xlarge",
-        "ml.g6e.xlarge",
-        "ml.g7.12xlarge",
-        "ml.g7.24xlarge",
-        "ml.g7.2xlarge",
-        "ml.g7.48xlarge",
-        "ml.g7.4xlarge",
-        "ml.g7.8xlarge",
-        "ml.g7e.12xlarge",
-        "ml.g7e.24xlarge",
-        "ml.g7e.2xlarge",
-        "ml.g7e.48xlarge",
-        "ml.g7e.4xlarge",
-        "ml.g7e.8xlarge",
-        "ml.gr6.4xlarge",
-        "ml.gr6.8xlarge",
-        "ml.i3en.12xlarge",
-        "ml.i3en.24xlarge",
-        "ml.i3en.2xlarge",
-        "ml.i3en.3xlarge",
-        "ml.i3en.6xlarge",
-        "ml.i3en.large",
-        "ml.i3en.xlarge",
-        "ml.m5.12xlarge",
-        "ml.m5.16xlarge",
-        "ml.m5.24xlarge",
-        "ml.m5.2xlarge",
-        "ml.m5.4xlarge",
-        "ml.m5.8xlarge",
-        "ml.m5.large",
-        "ml.m5.xlarge",
-        "ml.m6a.12xlarge",
-        "ml.m6a.16xlarge",
-        "ml.m6a.24xlarge",
-        "ml.m6a.2xlarge",
-        "ml.m6a.32xlarge",
-        "ml.m6a.48xlarge",
-        "ml.m6a.4xlarge",
-        "ml.m6a.8xlarge",
-        "ml.m6a.large",
-        "ml.m6a.xlarge",
-        "ml.m6g.12xlarge",
-        "ml.m6g.16xlarge",
-        "ml.m6g.2xlarge",
-        "ml.m6g.4xlarge",
-        "ml.m6g.8xlarge",
-        "ml.m6g.large",
-        "ml.m6g.medium",
-        "ml.m6g.xlarge",
-        "ml.m6i.12xlarge",
-        "ml.m6i.16xlarge",
-        "ml.m6i.24xlarge",
-        "ml.m6i.2xlarge",
-        "ml.m6i.32xlarge",
-        "ml.m6i.4xlarge",
-        "ml.m6i.8xlarge",
-        "ml.m6i.large",
-        "ml.m6i.xlarge",
-        "ml.m7g.12xlarge",
-        "ml.m7g.16xlarge",
-        "ml.m7g.2xlarge",
-        "ml.m7g.4xlarge",
-        "ml.m7g.8xlarge",
-        "ml.m7g.large",
-        "ml.m7g.medium",
-        "ml.m7g.xlarge",
-        "ml.m7i.12xlarge",
-        "ml.m7i.16xlarge",
-        "ml.m7i.24xlarge",
-        "ml.m7i.2xlarge",
-        "ml.m7i.48xlarge",
-        "ml.m7i.4xlarge",
-        "ml.m7i.8xlarge",
-        "ml.m7i.large",
-        "ml.m7i.xlarge",
-        "ml.m8a.16xlarge",
-        "ml.m8g.12xlarge",
-        "ml.m8g.16xlarge",
-        "ml.m8g.24xlarge",
-        "ml.m8g.2xlarge",
-        "ml.m8g.48xlarge",
-        "ml.m8g.4xlarge",
-        "ml.m8g.8xlarge",
-        "ml.m8g.large",
-        "ml.m8g.medium",
-        "ml.m8g.xlarge",
-        "ml.p4d.24xlarge",
-        "ml.p4de.24xlarge",
-        "ml.p5.48xlarge",
-        "ml.p5.4xlarge",
-        "ml.p5e.48xlarge",
-        "ml.p5en.48xlarge",
-        "ml.p6-b200.48xlarge",
-        "ml.p6-b300.48xlarge",
-        "ml.p6e-gb200.36xlarge",
-        "ml.r5d.16xlarge",
-        "ml.r6i.12xlarge",
-        "ml.r6i.16xlarge",
-        "ml.r6i.24xlarge",
-        "ml.r6i.2xlarge",
-        "ml.r6i.32xlarge",
-        "ml.r6i.4xlarge",
-        "ml.r6i.8xlarge",
-        "ml.r6i.large",
-        "ml.r6i.xlarge",
-        "ml.r7i.12xlarge",
-        "ml.r7i.16xlarge",
-        "ml.r7i.24xlarge",
-        "ml.r7i.2xlarge",
-        "ml.r7i.48xlarge",
-        "ml.r7i.4xlarge",
-        "ml.r7i.8xlarge",
-        "ml.r7i.large",
-        "ml.r7i.xlarge",
-        "ml.t3.2xlarge",
-        "ml.t3.large",
-        "ml.t3.medium",
-        "ml.t3.xlarge",
-        "ml.trn1.32xlarge",
-        "ml.trn1n.32xlarge",
-        "ml.trn2.3xlarge",
-        "ml.trn2.48xlarge",
-    ]
-    MemoryInGiB: float | None = None
-    VCpu: float | None = None
-
-
-class ComputeQuotaResourceSharingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AbsoluteBorrowLimits: list[ComputeQuotaResourceConfig] | None = None
-    BorrowLimit: int | None = None
-    Strategy: Literal["Lend", "DontLend", "LendAndBorrow"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ComputeQuotaAttributes(DeferredModel):
-    ComputeQuotaArn: str | None = None
-    ComputeQuotaId: str | None = None
-    ComputeQuotaVersion: int | None = None
-    CreationTime: str | None = None
-    LastModifiedTime: str | None = None
-    Status: (
-        Literal[
-            "Creating",
-            "Created",
-            "CreateFailed",
-            "CreateRollbackFailed",
-            "Updating",
-            "Updated",
-            "UpdateFailed",
-            "UpdateRollbackFailed",
-            "Deleting",
-            "Deleted",
-            "DeleteFailed",
-            "DeleteRollbackFailed",
-        ]
-        | None
-    ) = None
-
-
-class ComputeQuotaComputeQuotaConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComputeQuotaResources: list[ComputeQuotaResourceConfig] | None = None
-    PreemptTeamTasks: Literal["Never", "LowerPriority"] | None = None
-    ResourceSharingConfig: ComputeQuotaResourceSharingConfig | None = None
-
-
-class ComputeQuotaProps(DeferredModel):
-    ActivationState: Literal["Enabled", "Disabled"] | None = None
-    ClusterArn: str
-    ComputeQuotaConfig: ComputeQuotaComputeQuotaConfig
-    ComputeQuotaTarget: ComputeQuotaComputeQuotaTarget
-    Description: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -861,8 +564,10 @@ class ComputeQuota(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ComputeQuotaProps
-    attributes_model: ClassVar[type[BaseModel]] = ComputeQuotaAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ComputeQuotaProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ComputeQuotaAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._context_models import (
+        ContextAttributes as ContextAttributes,
+        ContextProps as ContextProps,
+        ContextSource as ContextSource,
+        ContextTagsItem as ContextTagsItem,
+    )
 
 __all__ = [
     "Context",
@@ -25,40 +34,22 @@ __all__ = [
     "ContextTagsItemDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _context_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_context_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ContextAttributes",
+        "ContextProps",
+        "ContextSource",
+        "ContextTagsItem",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ContextSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceId: str | None = None
-    SourceType: str | None = None
-    SourceUri: str
-
-
-class ContextTagsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ContextAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    LastModifiedTime: str | None = None
-
-
-class ContextProps(DeferredModel):
-    ContextName: str
-    ContextType: str
-    Description: str | None = None
-    Properties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Source: ContextSource
-    Tags: list[ContextTagsItem] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -181,8 +172,10 @@ class Context(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ContextProps
-    attributes_model: ClassVar[type[BaseModel]] = ContextAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ContextProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ContextAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,40 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_quality_job_definition_models import (
+        DataQualityJobDefinitionAttributes as DataQualityJobDefinitionAttributes,
+        DataQualityJobDefinitionBatchTransformInput as DataQualityJobDefinitionBatchTransformInput,
+        DataQualityJobDefinitionClusterConfig as DataQualityJobDefinitionClusterConfig,
+        DataQualityJobDefinitionConstraintsResource as DataQualityJobDefinitionConstraintsResource,
+        DataQualityJobDefinitionCsv as DataQualityJobDefinitionCsv,
+        DataQualityJobDefinitionDataQualityAppSpecification as DataQualityJobDefinitionDataQualityAppSpecification,
+        DataQualityJobDefinitionDataQualityBaselineConfig as DataQualityJobDefinitionDataQualityBaselineConfig,
+        DataQualityJobDefinitionDataQualityJobInput as DataQualityJobDefinitionDataQualityJobInput,
+        DataQualityJobDefinitionDatasetFormat as DataQualityJobDefinitionDatasetFormat,
+        DataQualityJobDefinitionEndpointInput as DataQualityJobDefinitionEndpointInput,
+        DataQualityJobDefinitionJson as DataQualityJobDefinitionJson,
+        DataQualityJobDefinitionNetworkConfig as DataQualityJobDefinitionNetworkConfig,
+        DataQualityJobDefinitionProps as DataQualityJobDefinitionProps,
+        DataQualityJobDefinitionS3Output as DataQualityJobDefinitionS3Output,
+        DataQualityJobDefinitionStatisticsResource as DataQualityJobDefinitionStatisticsResource,
+        DataQualityJobDefinitionStoppingCondition as DataQualityJobDefinitionStoppingCondition,
+        DataQualityJobDefinitionVpcConfig as DataQualityJobDefinitionVpcConfig,
+        MonitoringOutput as MonitoringOutput,
+        MonitoringOutputConfig as MonitoringOutputConfig,
+        MonitoringResources as MonitoringResources,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DataQualityJobDefinition",
@@ -59,180 +85,39 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _data_quality_job_definition_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_quality_job_definition_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataQualityJobDefinitionAttributes",
+        "DataQualityJobDefinitionBatchTransformInput",
+        "DataQualityJobDefinitionClusterConfig",
+        "DataQualityJobDefinitionConstraintsResource",
+        "DataQualityJobDefinitionCsv",
+        "DataQualityJobDefinitionDataQualityAppSpecification",
+        "DataQualityJobDefinitionDataQualityBaselineConfig",
+        "DataQualityJobDefinitionDataQualityJobInput",
+        "DataQualityJobDefinitionDatasetFormat",
+        "DataQualityJobDefinitionEndpointInput",
+        "DataQualityJobDefinitionJson",
+        "DataQualityJobDefinitionNetworkConfig",
+        "DataQualityJobDefinitionProps",
+        "DataQualityJobDefinitionS3Output",
+        "DataQualityJobDefinitionStatisticsResource",
+        "DataQualityJobDefinitionStoppingCondition",
+        "DataQualityJobDefinitionVpcConfig",
+        "MonitoringOutput",
+        "MonitoringOutputConfig",
+        "MonitoringResources",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataQualityJobDefinitionClusterConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceCount: int
-    InstanceType: str
-    VolumeKmsKeyId: str | None = None
-    VolumeSizeInGB: int
-
-
-class DataQualityJobDefinitionConstraintsResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Uri: str | None = None
-
-
-class DataQualityJobDefinitionCsv(DeferredModel):
-    Header: bool | None = None
-
-
-class DataQualityJobDefinitionDataQualityAppSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerArguments: list[str] | None = None
-    ContainerEntrypoint: list[str] | None = None
-    Environment: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ImageUri: str
-    PostAnalyticsProcessorSourceUri: str | None = None
-    RecordPreprocessorSourceUri: str | None = None
-
-
-class DataQualityJobDefinitionEndpointInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndpointName: str
-    ExcludeFeaturesAttribute: str | None = None
-    LocalPath: str
-    S3DataDistributionType: Literal["FullyReplicated", "ShardedByS3Key"] | None = None
-    S3InputMode: Literal["Pipe", "File"] | None = None
-
-
-class DataQualityJobDefinitionJson(DeferredModel):
-    Line: bool | None = None
-
-
-class DataQualityJobDefinitionS3Output(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LocalPath: str
-    S3UploadMode: Literal["Continuous", "EndOfJob"] | None = None
-    S3Uri: str
-
-
-class DataQualityJobDefinitionStatisticsResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Uri: str | None = None
-
-
-class DataQualityJobDefinitionStoppingCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxRuntimeInSeconds: int
-
-
-class DataQualityJobDefinitionVpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
-
-
-class MonitoringOutput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Output: DataQualityJobDefinitionS3Output
-
-
-class MonitoringOutputConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str | None = None
-    MonitoringOutputs: list[MonitoringOutput]
-
-
-class MonitoringResources(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClusterConfig: DataQualityJobDefinitionClusterConfig
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DataQualityJobDefinitionAttributes(DeferredModel):
-    CreationTime: str | None = None
-    JobDefinitionArn: str | None = None
-
-
-class DataQualityJobDefinitionDataQualityBaselineConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BaseliningJobName: str | None = None
-    ConstraintsResource: DataQualityJobDefinitionConstraintsResource | None = None
-    StatisticsResource: DataQualityJobDefinitionStatisticsResource | None = None
-
-
-class DataQualityJobDefinitionDatasetFormat(DeferredModel):
-    Csv: DataQualityJobDefinitionCsv | None = None
-    Json: DataQualityJobDefinitionJson | None = None
-    Parquet: bool | None = None
-
-
-class DataQualityJobDefinitionNetworkConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableInterContainerTrafficEncryption: bool | None = None
-    EnableNetworkIsolation: bool | None = None
-    VpcConfig: DataQualityJobDefinitionVpcConfig | None = None
-
-
-class DataQualityJobDefinitionBatchTransformInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataCapturedDestinationS3Uri: str
-    DatasetFormat: DataQualityJobDefinitionDatasetFormat
-    ExcludeFeaturesAttribute: str | None = None
-    LocalPath: str
-    S3DataDistributionType: Literal["FullyReplicated", "ShardedByS3Key"] | None = None
-    S3InputMode: Literal["Pipe", "File"] | None = None
-
-
-class DataQualityJobDefinitionDataQualityJobInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BatchTransformInput: DataQualityJobDefinitionBatchTransformInput | None = None
-    EndpointInput: DataQualityJobDefinitionEndpointInput | None = None
-
-
-class DataQualityJobDefinitionProps(DeferredModel):
-    DataQualityAppSpecification: DataQualityJobDefinitionDataQualityAppSpecification
-    DataQualityBaselineConfig: DataQualityJobDefinitionDataQualityBaselineConfig | None = None
-    DataQualityJobInput: DataQualityJobDefinitionDataQualityJobInput
-    DataQualityJobOutputConfig: MonitoringOutputConfig
-    EndpointName: str | None = None
-    JobDefinitionName: str | None = None
-    JobResources: MonitoringResources
-    NetworkConfig: DataQualityJobDefinitionNetworkConfig | None = None
-    RoleArn: str
-    StoppingCondition: DataQualityJobDefinitionStoppingCondition | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -773,8 +658,12 @@ class DataQualityJobDefinition(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataQualityJobDefinitionProps
-    attributes_model: ClassVar[type[BaseModel]] = DataQualityJobDefinitionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataQualityJobDefinitionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataQualityJobDefinitionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

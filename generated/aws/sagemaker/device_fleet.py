@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._device_fleet_models import (
+        DeviceFleetAttributes as DeviceFleetAttributes,
+        DeviceFleetProps as DeviceFleetProps,
+        EdgeOutputConfig as EdgeOutputConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DeviceFleet",
@@ -25,36 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _device_fleet_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_device_fleet_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DeviceFleetAttributes",
+        "DeviceFleetProps",
+        "EdgeOutputConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EdgeOutputConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str | None = None
-    S3OutputLocation: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DeviceFleetAttributes(DeferredModel):
-    pass
-
-
-class DeviceFleetProps(DeferredModel):
-    Description: str | None = None
-    DeviceFleetName: str
-    OutputConfig: EdgeOutputConfig
-    RoleArn: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -175,8 +170,10 @@ class DeviceFleet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DeviceFleetProps
-    attributes_model: ClassVar[type[BaseModel]] = DeviceFleetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DeviceFleetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DeviceFleetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

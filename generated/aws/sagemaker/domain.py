@@ -8,12 +8,47 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._domain_models import (
+        CodeRepository as CodeRepository,
+        CustomFileSystemConfig as CustomFileSystemConfig,
+        CustomImage as CustomImage,
+        DefaultSpaceStorageSettings as DefaultSpaceStorageSettings,
+        DomainAppLifecycleManagement as DomainAppLifecycleManagement,
+        DomainAttributes as DomainAttributes,
+        DomainCodeEditorAppSettings as DomainCodeEditorAppSettings,
+        DomainCustomPosixUserConfig as DomainCustomPosixUserConfig,
+        DomainDefaultEbsStorageSettings as DomainDefaultEbsStorageSettings,
+        DomainDefaultSpaceSettings as DomainDefaultSpaceSettings,
+        DomainDockerSettings as DomainDockerSettings,
+        DomainDomainSettings as DomainDomainSettings,
+        DomainEFSFileSystemConfig as DomainEFSFileSystemConfig,
+        DomainFSxLustreFileSystemConfig as DomainFSxLustreFileSystemConfig,
+        DomainIdleSettings as DomainIdleSettings,
+        DomainJupyterLabAppSettings as DomainJupyterLabAppSettings,
+        DomainJupyterServerAppSettings as DomainJupyterServerAppSettings,
+        DomainKernelGatewayAppSettings as DomainKernelGatewayAppSettings,
+        DomainProps as DomainProps,
+        DomainRSessionAppSettings as DomainRSessionAppSettings,
+        DomainRStudioServerProAppSettings as DomainRStudioServerProAppSettings,
+        DomainRStudioServerProDomainSettings as DomainRStudioServerProDomainSettings,
+        DomainS3FileSystemConfig as DomainS3FileSystemConfig,
+        DomainSharingSettings as DomainSharingSettings,
+        DomainStudioWebPortalSettings as DomainStudioWebPortalSettings,
+        DomainUnifiedStudioSettings as DomainUnifiedStudioSettings,
+        HiddenSageMakerImage as HiddenSageMakerImage,
+        ResourceSpec as ResourceSpec,
+        Tag as Tag,
+        UserSettings as UserSettings,
+    )
 
 __all__ = [
     "CodeRepository",
@@ -77,695 +112,48 @@ __all__ = [
     "UserSettingsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _domain_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_domain_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CodeRepository",
+        "CustomFileSystemConfig",
+        "CustomImage",
+        "DefaultSpaceStorageSettings",
+        "DomainAppLifecycleManagement",
+        "DomainAttributes",
+        "DomainCodeEditorAppSettings",
+        "DomainCustomPosixUserConfig",
+        "DomainDefaultEbsStorageSettings",
+        "DomainDefaultSpaceSettings",
+        "DomainDockerSettings",
+        "DomainDomainSettings",
+        "DomainEFSFileSystemConfig",
+        "DomainFSxLustreFileSystemConfig",
+        "DomainIdleSettings",
+        "DomainJupyterLabAppSettings",
+        "DomainJupyterServerAppSettings",
+        "DomainKernelGatewayAppSettings",
+        "DomainProps",
+        "DomainRSessionAppSettings",
+        "DomainRStudioServerProAppSettings",
+        "DomainRStudioServerProDomainSettings",
+        "DomainS3FileSystemConfig",
+        "DomainSharingSettings",
+        "DomainStudioWebPortalSettings",
+        "DomainUnifiedStudioSettings",
+        "HiddenSageMakerImage",
+        "ResourceSpec",
+        "Tag",
+        "UserSettings",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CodeRepository(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RepositoryUrl: str
-
-
-class CustomImage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppImageConfigName: str
-    ImageName: str
-    ImageVersionNumber: int | None = None
-
-
-class DomainCustomPosixUserConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Gid: int
-    Uid: int
-
-
-class DomainDefaultEbsStorageSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultEbsVolumeSizeInGb: int
-    MaximumEbsVolumeSizeInGb: int
-
-
-class DomainDockerSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableDockerAccess: Literal["ENABLED", "DISABLED"] | None = None
-    VpcOnlyTrustedAccounts: list[str] | None = None
-
-
-class DomainEFSFileSystemConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FileSystemId: str
-    FileSystemPath: str | None = None
-
-
-class DomainFSxLustreFileSystemConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FileSystemId: str
-    FileSystemPath: str | None = None
-
-
-class DomainIdleSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdleTimeoutInMinutes: int | None = None
-    LifecycleManagement: Literal["ENABLED", "DISABLED"] | None = None
-    MaxIdleTimeoutInMinutes: int | None = None
-    MinIdleTimeoutInMinutes: int | None = None
-
-
-class DomainRStudioServerProAppSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessStatus: Literal["ENABLED", "DISABLED"] | None = None
-    UserGroup: Literal["R_STUDIO_ADMIN", "R_STUDIO_USER"] | None = None
-
-
-class DomainS3FileSystemConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MountPath: str | None = None
-    S3Uri: str | None = None
-
-
-class DomainSharingSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NotebookOutputOption: Literal["Allowed", "Disabled"] | None = None
-    S3KmsKeyId: str | None = None
-    S3OutputPath: str | None = None
-
-
-class DomainUnifiedStudioSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DomainAccountId: str | None = None
-    DomainId: str | None = None
-    DomainRegion: str | None = None
-    EnvironmentId: str | None = None
-    ProjectId: str | None = None
-    ProjectS3Path: str | None = None
-    StudioWebPortalAccess: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class HiddenSageMakerImage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SageMakerImageName: Literal["sagemaker_distribution"] | None = None
-    VersionAliases: list[str] | None = None
-
-
-class ResourceSpec(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceType: (
-        Literal[
-            "system",
-            "ml.t3.micro",
-            "ml.t3.small",
-            "ml.t3.medium",
-            "ml.t3.large",
-            "ml.t3.xlarge",
-            "ml.t3.2xlarge",
-            "ml.m5.large",
-            "ml.m5.xlarge",
-            "ml.m5.2xlarge",
-            "ml.m5.4xlarge",
-            "ml.m5.8xlarge",
-            "ml.m5.12xlarge",
-            "ml.m5.16xlarge",
-            "ml.m5.24xlarge",
-            "ml.m5d.large",
-            "ml.m5d.xlarge",
-            "ml.m5d.2xlarge",
-            "ml.m5d.4xlarge",
-            "ml.m5d.8xlarge",
-            "ml.m5d.12xlarge",
-            "ml.m5d.16xlarge",
-            "ml.m5d.24xlarge",
-            "ml.c5.large",
-            "ml.c5.xlarge",
-            "ml.c5.2xlarge",
-            "ml.c5.4xlarge",
-            "ml.c5.9xlarge",
-            "ml.c5.12xlarge",
-            "ml.c5.18xlarge",
-            "ml.c5.24xlarge",
-            "ml.p3.2xlarge",
-            "ml.p3.8xlarge",
-            "ml.p3.16xlarge",
-            "ml.p3dn.24xlarge",
-            "ml.g4dn.xlarge",
-            "ml.g4dn.2xlarge",
-            "ml.g4dn.4xlarge",
-            "ml.g4dn.8xlarge",
-            "ml.g4dn.12xlarge",
-            "ml.g4dn.16xlarge",
-            "ml.r5.large",
-            "ml.r5.xlarge",
-            "ml.r5.2xlarge",
-            "ml.r5.4xlarge",
-            "ml.r5.8xlarge",
-            "ml.r5.12xlarge",
-            "ml.r5.16xlarge",
-            "ml.r5.24xlarge",
-            "ml.g5.xlarge",
-            "ml.g5.2xlarge",
-            "ml.g5.4xlarge",
-            "ml.g5.8xlarge",
-            "ml.g5.12xlarge",
-            "ml.g5.16xlarge",
-            "ml.g5.24xlarge",
-            "ml.g5.48xlarge",
-            "ml.g6.xlarge",
-            "ml.g6.2xlarge",
-            "ml.g6.4xlarge",
-            "ml.g6.8xlarge",
-            "ml.g6.12xlarge",
-            "ml.g6.16xlarge",
-            "ml.g6.24xlarge",
-            "ml.g6.48xlarge",
-            "ml.g6e.xlarge",
-            "ml.g6e.2xlarge",
-            "ml.g6e.4xlarge",
-            "ml.g6e.8xlarge",
-            "ml.g6e.12xlarge",
-            "ml.g6e.16xlarge",
-            "ml.g6e.24xlarge",
-            "ml.g6e.48xlarge",
-            "ml.geospatial.interactive",
-            "ml.p4d.24xlarge",
-            "ml.p4de.24xlarge",
-            "ml.trn1.2xlarge",
-            "ml.trn1.32xlarge",
-            "ml.trn1n.32xlarge",
-            "ml.p5.48xlarge",
-            "ml.p5e.48xlarge",
-            "ml.p5en.48xlarge",
-            "ml.m6i.large",
-            "ml.m6i.xlarge",
-            "ml.m6i.2xlarge",
-            "ml.m6i.4xlarge",
-            "ml.m6i.8xlarge",
-            "ml.m6i.12xlarge",
-            "ml.m6i.16xlarge",
-            "ml.m6i.24xlarge",
-            "ml.m6i.32xlarge",
-            "ml.m7i.large",
-            "ml.m7i.xlarge",
-            "ml.m7i.2xlarge",
-            "ml.m7i.4xlarge",
-            "ml.m7i.8xlarge",
-            "ml.m7i.12xlarge",
-            "ml.m7i.16xlarge",
-            "ml.m7i.24xlarge",
-            "ml.m7i.48xlarge",
-            "ml.c6i.large",
-            "ml.c6i.xlarge",
-            "ml.c6i.2xlarge",
-            "ml.c6i.4xlarge",
-            "ml.c6i.8xlarge",
-            "ml.c6i.12xlarge",
-            "ml.c6i.16xlarge",
-            "ml.c6i.24xlarge",
-            "ml.c6i.32xlarge",
-            "ml.c7i.large",
-            "ml.c7i.xlarge",
-            "ml.c7i.2xlarge",
-            "ml.c7i.4xlarge",
-            "ml.c7i.8xlarge",
-            "ml.c7i.12xlarge",
-            "ml.c7i.16xlarge",
-            "ml.c7i.24xlarge",
-            "ml.c7i.48xlarge",
-            "ml.r6i.large",
-            "ml.r6i.xlarge",
-            "ml.r6i.2xlarge",
-            "ml.r6i.4xlarge",
-            "ml.r6i.8xlarge",
-            "ml.r6i.12xlarge",
-            "ml.r6i.16xlarge",
-            "ml.r6i.24xlarge",
-            "ml.r6i.32xlarge",
-            "ml.r7i.large",
-            "ml.r7i.xlarge",
-            "ml.r7i.2xlarge",
-            "ml.r7i.4xlarge",
-            "ml.r7i.8xlarge",
-            "ml.r7i.12xlarge",
-            "ml.r7i.16xlarge",
-            "ml.r7i.24xlarge",
-            "ml.r7i.48xlarge",
-            "ml.m6id.large",
-            "ml.m6id.xlarge",
-            "ml.m6id.2xlarge",
-            "ml.m6id.4xlarge",
-            "ml.m6id.8xlarge",
-            "ml.m6id.12xlarge",
-            "ml.m6id.16xlarge",
-            "ml.m6id.24xlarge",
-            "ml.m6id.32xlarge",
-            "ml.c6id.large",
-            "ml.c6id.xlarge",
-            "ml.c6id.2xlarge",
-            "ml.c6id.4xlarge",
-            "ml.c6id.8xlarge",
-            "ml.c6id.12xlarge",
-            "ml.c6id.16xlarge",
-            "ml.c6id.24xlarge",
-            "ml.c6id.32xlarge",
-            "ml.r6id.large",
-            "ml.r6id.xlarge",
-            "ml.r6id.2xlarge",
-            "ml.r6id.4xlarge",
-            "ml.r6id.8xlarge",
-            "ml.r6id.12xlarge",
-            "ml.r6id.16xlarge",
-            "ml.r6id.24xlarge",
-            "ml.r6id.32xlarge",
-            "ml.p5.4xlarge",
-            "ml.p6-b200.48xlarge",
-            "ml.g7e.2xlarge",
-            "ml.g7e.4xlarge",
-            "ml.g7e.8xlarge",
-            "ml.g7e.12xlarge",
-            "ml.g7e.24xlarge",
-            "ml.g7e.48xlarge",
-        ]
-        | None
-    ) = None
-    LifecycleConfigArn: str | None = None
-    SageMakerImageArn: str | None = None
-    SageMakerImageVersionArn: str | None = None
-    TrainingPlanArn: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DomainAttributes(DeferredModel):
-    DomainArn: str | None = None
-    DomainId: str | None = None
-    HomeEfsFileSystemId: str | None = None
-    SecurityGroupIdForDomainBoundary: str | None = None
-    SingleSignOnApplicationArn: str | None = None
-    SingleSignOnManagedApplicationInstanceId: str | None = None
-    Url: str | None = None
-
-
-class CustomFileSystemConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EFSFileSystemConfig: DomainEFSFileSystemConfig | None = None
-    FSxLustreFileSystemConfig: DomainFSxLustreFileSystemConfig | None = None
-    S3FileSystemConfig: DomainS3FileSystemConfig | None = None
-
-
-class DefaultSpaceStorageSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultEbsStorageSettings: DomainDefaultEbsStorageSettings | None = None
-
-
-class DomainAppLifecycleManagement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdleSettings: DomainIdleSettings | None = None
-
-
-class DomainCodeEditorAppSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppLifecycleManagement: DomainAppLifecycleManagement | None = None
-    BuiltInLifecycleConfigArn: str | None = None
-    CustomImages: list[CustomImage] | None = None
-    DefaultResourceSpec: ResourceSpec | None = None
-    LifecycleConfigArns: list[str] | None = None
-
-
-class DomainJupyterLabAppSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppLifecycleManagement: DomainAppLifecycleManagement | None = None
-    BuiltInLifecycleConfigArn: str | None = None
-    CodeRepositories: list[CodeRepository] | None = None
-    CustomImages: list[CustomImage] | None = None
-    DefaultResourceSpec: ResourceSpec | None = None
-    LifecycleConfigArns: list[str] | None = None
-
-
-class DomainJupyterServerAppSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultResourceSpec: ResourceSpec | None = None
-    LifecycleConfigArns: list[str] | None = None
-
-
-class DomainKernelGatewayAppSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomImages: list[CustomImage] | None = None
-    DefaultResourceSpec: ResourceSpec | None = None
-    LifecycleConfigArns: list[str] | None = None
-
-
-class DomainRSessionAppSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomImages: list[CustomImage] | None = None
-    DefaultResourceSpec: ResourceSpec | None = None
-
-
-class DomainRStudioServerProDomainSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultResourceSpec: ResourceSpec | None = None
-    DomainExecutionRoleArn: str
-    RStudioConnectUrl: str | None = None
-    RStudioPackageManagerUrl: str | None = None
-
-
-class DomainStudioWebPortalSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HiddenAppTypes: (
-        list[
-            Literal[
-                "JupyterServer",
-                "TensorBoard",
-                "RStudioServerPro",
-                "JupyterLab",
-                "CodeEditor",
-                "DetailedProfiler",
-                "Canvas",
-            ]
-        ]
-        | None
-    ) = None
-    HiddenInstanceTypes: (
-        list[
-            Literal[
-                "system",
-                "ml.t3.micro",
-                "ml.t3.small",
-                "ml.t3.medium",
-                "ml.t3.large",
-                "ml.t3.xlarge",
-                "ml.t3.2xlarge",
-                "ml.m5.large",
-                "ml.m5.xlarge",
-                "ml.m5.2xlarge",
-                "ml.m5.4xlarge",
-                "ml.m5.8xlarge",
-                "ml.m5.12xlarge",
-                "ml.m5.16xlarge",
-                "ml.m5.24xlarge",
-                "ml.m5d.large",
-                "ml.m5d.xlarge",
-                "ml.m5d.2xlarge",
-                "ml.m5d.4xlarge",
-                "ml.m5d.8xlarge",
-                "ml.m5d.12xlarge",
-                "ml.m5d.16xlarge",
-                "ml.m5d.24xlarge",
-                "ml.c5.large",
-                "ml.c5.xlarge",
-                "ml.c5.2xlarge",
-                "ml.c5.4xlarge",
-                "ml.c5.9xlarge",
-                "ml.c5.12xlarge",
-                "ml.c5.18xlarge",
-                "ml.c5.24xlarge",
-                "ml.p3.2xlarge",
-                "ml.p3.8xlarge",
-                "ml.p3.16xlarge",
-                "ml.p3dn.24xlarge",
-                "ml.g4dn.xlarge",
-                "ml.g4dn.2xlarge",
-                "ml.g4dn.4xlarge",
-                "ml.g4dn.8xlarge",
-                "ml.g4dn.12xlarge",
-                "ml.g4dn.16xlarge",
-                "ml.r5.large",
-                "ml.r5.xlarge",
-                "ml.r5.2xlarge",
-                "ml.r5.4xlarge",
-                "ml.r5.8xlarge",
-                "ml.r5.12xlarge",
-                "ml.r5.16xlarge",
-                "ml.r5.24xlarge",
-                "ml.g5.xlarge",
-                "ml.g5.2xlarge",
-                "ml.g5.4xlarge",
-                "ml.g5.8xlarge",
-                "ml.g5.12xlarge",
-                "ml.g5.16xlarge",
-                "ml.g5.24xlarge",
-                "ml.g5.48xlarge",
-                "ml.g6.xlarge",
-                "ml.g6.2xlarge",
-                "ml.g6.4xlarge",
-                "ml.g6.8xlarge",
-                "ml.g6.12xlarge",
-                "ml.g6.16xlarge",
-                "ml.g6.24xlarge",
-                "ml.g6.48xlarge",
-                "ml.g6e.xlarge",
-                "ml.g6e.2xlarge",
-                "ml.g6e.4xlarge",
-                "ml.g6e.8xlarge",
-                "ml.g6e.12xlarge",
-                "ml.g6e.16xlarge",
-                "ml.g6e.24xlarge",
-                "ml.g6e.48xlarge",
-                "ml.geospatial.interactive",
-                "ml.p4d.24xlarge",
-                "ml.p4de.24xlarge",
-                "ml.trn1.2xlarge",
-                "ml.trn1.32xlarge",
-                "ml.trn1n.32xlarge",
-                "ml.p5.48xlarge",
-                "ml.p5e.48xlarge",
-                "ml.p5en.48xlarge",
-                "ml.m6i.large",
-                "ml.m6i.xlarge",
-                "ml.m6i.2xlarge",
-                "ml.m6i.4xlarge",
-                "ml.m6i.8xlarge",
-                "ml.m6i.12xlarge",
-                "ml.m6i.16xlarge",
-                "ml.m6i.24xlarge",
-                "ml.m6i.32xlarge",
-                "ml.m7i.large",
-                "ml.m7i.xlarge",
-                "ml.m7i.2xlarge",
-                "ml.m7i.4xlarge",
-                "ml.m7i.8xlarge",
-                "ml.m7i.12xlarge",
-                "ml.m7i.16xlarge",
-                "ml.m7i.24xlarge",
-                "ml.m7i.48xlarge",
-                "ml.c6i.large",
-                "ml.c6i.xlarge",
-                "ml.c6i.2xlarge",
-                "ml.c6i.4xlarge",
-                "ml.c6i.8xlarge",
-                "ml.c6i.12xlarge",
-                "ml.c6i.16xlarge",
-                "ml.c6i.24xlarge",
-                "ml.c6i.32xlarge",
-                "ml.c7i.large",
-                "ml.c7i.xlarge",
-                "ml.c7i.2xlarge",
-                "ml.c7i.4xlarge",
-                "ml.c7i.8xlarge",
-                "ml.c7i.12xlarge",
-                "ml.c7i.16xlarge",
-                "ml.c7i.24xlarge",
-                "ml.c7i.48xlarge",
-                "ml.r6i.large",
-                "ml.r6i.xlarge",
-                "ml.r6i.2xlarge",
-                "ml.r6i.4xlarge",
-                "ml.r6i.8xlarge",
-                "ml.r6i.12xlarge",
-                "ml.r6i.16xlarge",
-                "ml.r6i.24xlarge",
-                "ml.r6i.32xlarge",
-                "ml.r7i.large",
-                "ml.r7i.xlarge",
-                "ml.r7i.2xlarge",
-                "ml.r7i.4xlarge",
-                "ml.r7i.8xlarge",
-                "ml.r7i.12xlarge",
-                "ml.r7i.16xlarge",
-                "ml.r7i.24xlarge",
-                "ml.r7i.48xlarge",
-                "ml.m6id.large",
-                "ml.m6id.xlarge",
-                "ml.m6id.2xlarge",
-                "ml.m6id.4xlarge",
-                "ml.m6id.8xlarge",
-                "ml.m6id.12xlarge",
-                "ml.m6id.16xlarge",
-                "ml.m6id.24xlarge",
-                "ml.m6id.32xlarge",
-                "ml.c6id.large",
-                "ml.c6id.xlarge",
-                "ml.c6id.2xlarge",
-                "ml.c6id.4xlarge",
-                "ml.c6id.8xlarge",
-                "ml.c6id.12xlarge",
-                "ml.c6id.16xlarge",
-                "ml.c6id.24xlarge",
-                "ml.c6id.32xlarge",
-                "ml.r6id.large",
-                "ml.r6id.xlarge",
-                "ml.r6id.2xlarge",
-                "ml.r6id.4xlarge",
-                "ml.r6id.8xlarge",
-                "ml.r6id.12xlarge",
-                "ml.r6id.16xlarge",
-                "ml.r6id.24xlarge",
-                "ml.r6id.32xlarge",
-                "ml.p5.4xlarge",
-                "ml.p6-b200.48xlarge",
-                "ml.g7e.2xlarge",
-                "ml.g7e.4xlarge",
-                "ml.g7e.8xlarge",
-                "ml.g7e.12xlarge",
-                "ml.g7e.24xlarge",
-                "ml.g7e.48xlarge",
-            ]
-        ]
-        | None
-    ) = None
-    HiddenMlTools: (
-        list[
-            Literal[
-                "DataWrangler",
-                "FeatureStore",
-                "EmrClusters",
-                "AutoMl",
-                "Experiments",
-                "Training",
-                "ModelEvaluation",
-                "Pipelines",
-                "Models",
-                "JumpStart",
-                "InferenceRecommender",
-                "Endpoints",
-                "Projects",
-                "InferenceOptimization",
-                "HyperPodClusters",
-                "Comet",
-                "DeepchecksLLMEvaluation",
-                "Fiddler",
-                "LakeraGuard",
-                "PerformanceEvaluation",
-            ]
-        ]
-        | None
-    ) = None
-    HiddenSageMakerImageVersionAliases: list[HiddenSageMakerImage] | None = None
-
-
-class UserSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoMountHomeEFS: Literal["Enabled", "Disabled", "DefaultAsDomain"] | None = None
-    CodeEditorAppSettings: DomainCodeEditorAppSettings | None = None
-    CustomFileSystemConfigs: list[CustomFileSystemConfig] | None = None
-    CustomPosixUserConfig: DomainCustomPosixUserConfig | None = None
-    DefaultLandingUri: str | None = None
-    ExecutionRole: str
-    JupyterLabAppSettings: DomainJupyterLabAppSettings | None = None
-    JupyterServerAppSettings: DomainJupyterServerAppSettings | None = None
-    KernelGatewayAppSettings: DomainKernelGatewayAppSettings | None = None
-    RSessionAppSettings: DomainRSessionAppSettings | None = None
-    RStudioServerProAppSettings: DomainRStudioServerProAppSettings | None = None
-    SecurityGroups: list[str] | None = None
-    SharingSettings: DomainSharingSettings | None = None
-    SpaceStorageSettings: DefaultSpaceStorageSettings | None = None
-    StudioWebPortal: Literal["ENABLED", "DISABLED"] | None = None
-    StudioWebPortalSettings: DomainStudioWebPortalSettings | None = None
-
-
-class DomainDefaultSpaceSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomFileSystemConfigs: list[CustomFileSystemConfig] | None = None
-    CustomPosixUserConfig: DomainCustomPosixUserConfig | None = None
-    ExecutionRole: str
-    JupyterLabAppSettings: DomainJupyterLabAppSettings | None = None
-    JupyterServerAppSettings: DomainJupyterServerAppSettings | None = None
-    KernelGatewayAppSettings: DomainKernelGatewayAppSettings | None = None
-    SecurityGroups: list[str] | None = None
-    SpaceStorageSettings: DefaultSpaceStorageSettings | None = None
-
-
-class DomainDomainSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DockerSettings: DomainDockerSettings | None = None
-    ExecutionRoleIdentityConfig: Literal["USER_PROFILE_NAME", "DISABLED"] | None = None
-    IpAddressType: Literal["IPV4", "DUALSTACK"] | None = None
-    RStudioServerProDomainSettings: DomainRStudioServerProDomainSettings | None = None
-    SecurityGroupIds: list[str] | None = None
-    UnifiedStudioSettings: DomainUnifiedStudioSettings | None = None
-
-
-class DomainProps(DeferredModel):
-    AppNetworkAccessType: Literal["PublicInternetOnly", "VpcOnly"] | None = None
-    AppSecurityGroupManagement: Literal["Service", "Customer"] | None = None
-    AuthMode: Literal["SSO", "IAM"]
-    DefaultSpaceSettings: DomainDefaultSpaceSettings | None = None
-    DefaultUserSettings: UserSettings
-    DomainName: str
-    DomainSettings: DomainDomainSettings | None = None
-    HomeEfsFileSystemCreation: Literal["Enabled", "Disabled"] | None = None
-    KmsKeyId: str | None = None
-    SubnetIds: list[str] | None = None
-    TagPropagation: Literal["ENABLED", "DISABLED"] | None = None
-    Tags: list[Tag] | None = None
-    VpcId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1989,8 +1377,10 @@ class Domain(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DomainProps
-    attributes_model: ClassVar[type[BaseModel]] = DomainAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DomainProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DomainAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

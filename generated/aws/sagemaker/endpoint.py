@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._endpoint_models import (
+        Alarm as Alarm,
+        AutoRollbackConfig as AutoRollbackConfig,
+        CapacitySize as CapacitySize,
+        EndpointAttributes as EndpointAttributes,
+        EndpointBlueGreenUpdatePolicy as EndpointBlueGreenUpdatePolicy,
+        EndpointDeploymentConfig as EndpointDeploymentConfig,
+        EndpointProps as EndpointProps,
+        EndpointRollingUpdatePolicy as EndpointRollingUpdatePolicy,
+        Tag as Tag,
+        TrafficRoutingConfig as TrafficRoutingConfig,
+        VariantProperty as VariantProperty,
+    )
 
 __all__ = [
     "Alarm",
@@ -39,97 +55,29 @@ __all__ = [
     "VariantPropertyDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _endpoint_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_endpoint_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Alarm",
+        "AutoRollbackConfig",
+        "CapacitySize",
+        "EndpointAttributes",
+        "EndpointBlueGreenUpdatePolicy",
+        "EndpointDeploymentConfig",
+        "EndpointProps",
+        "EndpointRollingUpdatePolicy",
+        "Tag",
+        "TrafficRoutingConfig",
+        "VariantProperty",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Alarm(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlarmName: str
-
-
-class AutoRollbackConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alarms: list[Alarm]
-
-
-class CapacitySize(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["CAPACITY_PERCENT", "INSTANCE_COUNT"]
-    Value: int
-
-
-class EndpointRollingUpdatePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaximumBatchSize: CapacitySize
-    MaximumExecutionTimeoutInSeconds: int | None = None
-    RollbackMaximumBatchSize: CapacitySize | None = None
-    WaitIntervalInSeconds: int
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TrafficRoutingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CanarySize: CapacitySize | None = None
-    LinearStepSize: CapacitySize | None = None
-    Type: Literal["ALL_AT_ONCE", "CANARY", "LINEAR"]
-    WaitIntervalInSeconds: int | None = None
-
-
-class VariantProperty(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VariantPropertyType: str | None = None
-
-
-class EndpointAttributes(DeferredModel):
-    EndpointArn: str | None = None
-
-
-class EndpointBlueGreenUpdatePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaximumExecutionTimeoutInSeconds: int | None = None
-    TerminationWaitInSeconds: int | None = None
-    TrafficRoutingConfiguration: TrafficRoutingConfig
-
-
-class EndpointDeploymentConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoRollbackConfiguration: AutoRollbackConfig | None = None
-    BlueGreenUpdatePolicy: EndpointBlueGreenUpdatePolicy | None = None
-    RollingUpdatePolicy: EndpointRollingUpdatePolicy | None = None
-
-
-class EndpointProps(DeferredModel):
-    DeploymentConfig: EndpointDeploymentConfig | None = None
-    EndpointConfigName: str
-    EndpointName: str | None = None
-    ExcludeRetainedVariantProperties: list[VariantProperty] | None = None
-    RetainAllVariantProperties: bool | None = None
-    RetainDeploymentConfig: bool | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -404,8 +352,10 @@ class Endpoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EndpointProps
-    attributes_model: ClassVar[type[BaseModel]] = EndpointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EndpointProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EndpointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,44 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._endpoint_config_models import (
+        AsyncInferenceClientConfig as AsyncInferenceClientConfig,
+        AsyncInferenceNotificationConfig as AsyncInferenceNotificationConfig,
+        AsyncInferenceOutputConfig as AsyncInferenceOutputConfig,
+        CaptureOption as CaptureOption,
+        ClarifyInferenceConfig as ClarifyInferenceConfig,
+        ClarifyShapBaselineConfig as ClarifyShapBaselineConfig,
+        ClarifyShapConfig as ClarifyShapConfig,
+        ClarifyTextConfig as ClarifyTextConfig,
+        EndpointConfigAsyncInferenceConfig as EndpointConfigAsyncInferenceConfig,
+        EndpointConfigAttributes as EndpointConfigAttributes,
+        EndpointConfigCapacityReservationConfig as EndpointConfigCapacityReservationConfig,
+        EndpointConfigCaptureContentTypeHeader as EndpointConfigCaptureContentTypeHeader,
+        EndpointConfigClarifyExplainerConfig as EndpointConfigClarifyExplainerConfig,
+        EndpointConfigCoreDumpConfig as EndpointConfigCoreDumpConfig,
+        EndpointConfigDataCaptureConfig as EndpointConfigDataCaptureConfig,
+        EndpointConfigExplainerConfig as EndpointConfigExplainerConfig,
+        EndpointConfigManagedInstanceScaling as EndpointConfigManagedInstanceScaling,
+        EndpointConfigMetricsConfig as EndpointConfigMetricsConfig,
+        EndpointConfigPrefixAwareRoutingConfig as EndpointConfigPrefixAwareRoutingConfig,
+        EndpointConfigProps as EndpointConfigProps,
+        EndpointConfigRoutingConfig as EndpointConfigRoutingConfig,
+        EndpointConfigScaleInPolicy as EndpointConfigScaleInPolicy,
+        EndpointConfigServerlessConfig as EndpointConfigServerlessConfig,
+        EndpointConfigVpcConfig as EndpointConfigVpcConfig,
+        InstancePool as InstancePool,
+        ProductionVariant as ProductionVariant,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AsyncInferenceClientConfig",
@@ -71,836 +103,45 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _endpoint_config_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_endpoint_config_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AsyncInferenceClientConfig",
+        "AsyncInferenceNotificationConfig",
+        "AsyncInferenceOutputConfig",
+        "CaptureOption",
+        "ClarifyInferenceConfig",
+        "ClarifyShapBaselineConfig",
+        "ClarifyShapConfig",
+        "ClarifyTextConfig",
+        "EndpointConfigAsyncInferenceConfig",
+        "EndpointConfigAttributes",
+        "EndpointConfigCapacityReservationConfig",
+        "EndpointConfigCaptureContentTypeHeader",
+        "EndpointConfigClarifyExplainerConfig",
+        "EndpointConfigCoreDumpConfig",
+        "EndpointConfigDataCaptureConfig",
+        "EndpointConfigExplainerConfig",
+        "EndpointConfigManagedInstanceScaling",
+        "EndpointConfigMetricsConfig",
+        "EndpointConfigPrefixAwareRoutingConfig",
+        "EndpointConfigProps",
+        "EndpointConfigRoutingConfig",
+        "EndpointConfigScaleInPolicy",
+        "EndpointConfigServerlessConfig",
+        "EndpointConfigVpcConfig",
+        "InstancePool",
+        "ProductionVariant",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AsyncInferenceClientConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxConcurrentInvocationsPerInstance: int | None = None
-
-
-class AsyncInferenceNotificationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ErrorTopic: str | None = None
-    IncludeInferenceResponseIn: (
-        list[Literal["ERROR_NOTIFICATION_TOPIC", "SUCCESS_NOTIFICATION_TOPIC"]] | None
-    ) = None
-    SuccessTopic: str | None = None
-
-
-class AsyncInferenceOutputConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str | None = None
-    NotificationConfig: AsyncInferenceNotificationConfig | None = None
-    S3FailurePath: str | None = None
-    S3OutputPath: str | None = None
-
-
-class CaptureOption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CaptureMode: Literal["Input", "InputAndOutput", "Output"]
-
-
-class ClarifyInferenceConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContentTemplate: str | None = None
-    FeatureHeaders: list[str] | None = None
-    FeatureTypes: list[str] | None = None
-    FeaturesAttribute: str | None = None
-    LabelAttribute: str | None = None
-    LabelHeaders: list[str] | None = None
-    LabelIndex: int | None = None
-    MaxPayloadInMB: int | None = None
-    MaxRecordCount: int | None = None
-    ProbabilityAttribute: str | None = None
-    ProbabilityIndex: int | None = None
-
-
-class ClarifyShapBaselineConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MimeType: str | None = None
-    ShapBaseline: str | None = None
-    ShapBaselineUri: str | None = None
-
-
-class ClarifyTextConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Granularity: str
-    Language: str
-
-
-class EndpointConfigAsyncInferenceConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientConfig: AsyncInferenceClientConfig | None = None
-    OutputConfig: AsyncInferenceOutputConfig
-
-
-class EndpointConfigCapacityReservationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityReservationPreference: str | None = None
-    MlReservationArn: str | None = None
-
-
-class EndpointConfigCaptureContentTypeHeader(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CsvContentTypes: list[str] | None = None
-    JsonContentTypes: list[str] | None = None
-
-
-class EndpointConfigCoreDumpConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationS3Uri: str
-    KmsKeyId: str | None = None
-
-
-class EndpointConfigDataCaptureConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CaptureContentTypeHeader: EndpointConfigCaptureContentTypeHeader | None = None
-    CaptureOptions: list[CaptureOption]
-    DestinationS3Uri: str
-    EnableCapture: bool | None = None
-    InitialSamplingPercentage: int
-    KmsKeyId: str | None = None
-
-
-class EndpointConfigMetricsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableDetailedObservability: bool | None = None
-    EnableEnhancedMetrics: bool | None = None
-    MetricPublishFrequencyInSeconds: Literal[10, 30, 60, 120, 180, 240, 300] | None = None
-
-
-class EndpointConfigPrefixAwareRoutingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConcurrencyThreshold: int | None = None
-    PrefixLength: int | None = None
-
-
-class EndpointConfigRoutingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PrefixAwareRoutingConfig: EndpointConfigPrefixAwareRoutingConfig | None = None
-    RoutingStrategy: Literal["LEAST_OUTSTANDING_REQUESTS", "PREFIX_AWARE", "RANDOM"] | None = None
-
-
-class EndpointConfigScaleInPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CooldownInMinutes: int | None = None
-    MaximumStepSize: int | None = None
-    Strategy: Literal["CONSOLIDATION", "IDLE_RELEASE"]
-
-
-class EndpointConfigServerlessConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxConcurrency: int
-    MemorySizeInMB: int
-    ProvisionedConcurrency: int | None = None
-
-
-class EndpointConfigVpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
-
-
-class InstancePool(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceType: Literal[
-        "ml.c4.2xlarge",
-        "ml.c4.4xlarge",
-        "ml.c4.8xlarge",
-        "ml.c4.large",
-        "ml.c4.xlarge",
-        "ml.c5.18xlarge",
-        "ml.c5.2xlarge",
-        "ml.c5.4xlarge",
-        "ml.c5.9xlarge",
-        "ml.c5.large",
-        "ml.c5.xlarge",
-        "ml.c5d.18xlarge",
-        "ml.c5d.2xlarge",
-        "ml.c5d.4xlarge",
-        "ml.c5d.9xlarge",
-        "ml.c5d.large",
-        "ml.c5d.xlarge",
-        "ml.c6g.12xlarge",
-        "ml.c6g.16xlarge",
-        "ml.c6g.2xlarge",
-        "ml.c6g.4xlarge",
-        "ml.c6g.8xlarge",
-        "ml.c6g.large",
-        "ml.c6g.xlarge",
-        "ml.c6gd.12xlarge",
-        "ml.c6gd.16xlarge",
-        "ml.c6gd.2xlarge",
-        "ml.c6gd.4xlarge",
-        "ml.c6gd.8xlarge",
-        "ml.c6gd.large",
-        "ml.c6gd.xlarge",
-        "ml.c6gn.12xlarge",
-        "ml.c6gn.16xlarge",
-        "ml.c6gn.2xlarge",
-        "ml.c6gn.4xlarge",
-        "ml.c6gn.8xlarge",
-        "ml.c6gn.large",
-        "ml.c6gn.xlarge",
-        "ml.c6i.12xlarge",
-        "ml.c6i.16xlarge",
-        "ml.c6i.24xlarge",
-        "ml.c6i.2xlarge",
-        "ml.c6i.32xlarge",
-        "ml.c6i.4xlarge",
-        "ml.c6i.8xlarge",
-        "ml.c6i.large",
-        "ml.c6i.xlarge",
-        "ml.c6in.12xlarge",
-        "ml.c6in.16xlarge",
-        "ml.c6in.24xlarge",
-        "ml.c6in.2xlarge",
-        "ml.c6in.32xlarge",
-        "ml.c6in.4xlarge",
-        "ml.c6in.8xlarge",
-        "ml.c6in.large",
-        "ml.c6in.xlarge",
-        "ml.c7g.12xlarge",
-        "ml.c7g.16xlarge",
-        "ml.c7g.2xlarge",
-        "ml.c7g.4xlarge",
-        "ml.c7g.8xlarge",
-        "ml.c7g.large",
-        "ml.c7g.xlarge",
-        "ml.c7i.12xlarge",
-        "ml.c7i.16xlarge",
-        "ml.c7i.24xlarge",
-        "ml.c7i.2xlarge",
-        "ml.c7i.48xlarge",
-        "ml.c7i.4xlarge",
-        "ml.c7i.8xlarge",
-        "ml.c7i.large",
-        "ml.c7i.xlarge",
-        "ml.c8g.12xlarge",
-        "ml.c8g.16xlarge",
-        "ml.c8g.24xlarge",
-        "ml.c8g.2xlarge",
-        "ml.c8g.48xlarge",
-        "ml.c8g.4xlarge",
-        "ml.c8g.8xlarge",
-        "ml.c8g.large",
-        "ml.c8g.medium",
-        "ml.c8g.xlarge",
-        "ml.dl1.24xlarge",
-        "ml.g4dn.12xlarge",
-        "ml.g4dn.16xlarge",
-        "ml.g4dn.2xlarge",
-        "ml.g4dn.4xlarge",
-        "ml.g4dn.8xlarge",
-        "ml.g4dn.xlarge",
-        "ml.g5.12xlarge",
-        "ml.g5.16xlarge",
-        "ml.g5.24xlarge",
-        "ml.g5.2xlarge",
-        "ml.g5.48xlarge",
-        "ml.g5.4xlarge",
-        "ml.g5.8xlarge",
-        "ml.g5.xlarge",
-        "ml.g6.12xlarge",
-        "ml.g6.16xlarge",
-        "ml.g6.24xlarge",
-        "ml.g6.2xlarge",
-        "ml.g6.48xlarge",
-        "ml.g6.4xlarge",
-        "ml.g6.8xlarge",
-        "ml.g6.xlarge",
-        "ml.g6e.12xlarge",
-        "ml.g6e.16xlarge",
-        "ml.g6e.24xlarge",
-        "ml.g6e.2xlarge",
-        "ml.g6e.48xlarge",
-        "ml.g6e.4xlarge",
-        "ml.g6e.8xlarge",
-        "ml.g6e.xlarge",
-        "ml.g7.12xlarge",
-        "ml.g7.24xlarge",
-        "ml.g7.2xlarge",
-        "ml.g7.48xlarge",
-        "ml.g7.4xlarge",
-        "ml.g7.8xlarge",
-        "ml.g7e.12xlarge",
-        "ml.g7e.24xlarge",
-        "ml.g7e.2xlarge",
-        "ml.g7e.48xlarge",
-        "ml.g7e.4xlarge",
-        "ml.g7e.8xlarge",
-        "ml.inf1.24xlarge",
-        "ml.inf1.2xlarge",
-        "ml.inf1.6xlarge",
-        "ml.inf1.xlarge",
-        "ml.inf2.24xlarge",
-        "ml.inf2.48xlarge",
-        "ml.inf2.8xlarge",
-        "ml.inf2.xlarge",
-        "ml.m4.10xlarge",
-        "ml.m4.16xlarge",
-        "ml.m4.2xlarge",
-        "ml.m4.4xlarge",
-        "ml.m4.xlarge",
-        "ml.m5.12xlarge",
-        "ml.m5.24xlarge",
-        "ml.m5.2xlarge",
-        "ml.m5.4xlarge",
-        "ml.m5.large",
-        "ml.m5.xlarge",
-        "ml.m5d.12xlarge",
-        "ml.m5d.24xlarge",
-        "ml.m5d.2xlarge",
-        "ml.m5d.4xlarge",
-        "ml.m5d.large",
-        "ml.m5d.xlarge",
-        "ml.m6g.12xlarge",
-        "ml.m6g.16xlarge",
-        "ml.m6g.2xlarge",
-        "ml.m6g.4xlarge",
-        "ml.m6g.8xlarge",
-        "ml.m6g.large",
-        "ml.m6g.xlarge",
-        "ml.m6gd.12xlarge",
-        "ml.m6gd.16xlarge",
-        "ml.m6gd.2xlarge",
-        "ml.m6gd.4xlarge",
-        "ml.m6gd.8xlarge",
-        "ml.m6gd.large",
-        "ml.m6gd.xlarge",
-        "ml.m6i.12xlarge",
-        "ml.m6i.16xlarge",
-        "ml.m6i.24xlarge",
-        "ml.m6i.2xlarge",
-        "ml.m6i.32xlarge",
-        "ml.m6i.4xlarge",
-        "ml.m6i.8xlarge",
-        "ml.m6i.large",
-        "ml.m6i.xlarge",
-        "ml.m7i.12xlarge",
-        "ml.m7i.16xlarge",
-        "ml.m7i.24xlarge",
-        "ml.m7i.2xlarge",
-        "ml.m7i.48xlarge",
-        "ml.m7i.4xlarge",
-        "ml.m7i.8xlarge",
-        "ml.m7i.large",
-        "ml.m7i.xlarge",
-        "ml.m8g.12xlarge",
-        "ml.m8g.16xlarge",
-        "ml.m8g.24xlarge",
-        "ml.m8g.2xlarge",
-        "ml.m8g.48xlarge",
-        "ml.m8g.4xlarge",
-        "ml.m8g.8xlarge",
-        "ml.m8g.large",
-        "ml.m8g.medium",
-        "ml.m8g.xlarge",
-        "ml.p2.16xlarge",
-        "ml.p2.8xlarge",
-        "ml.p2.xlarge",
-        "ml.p3.16xlarge",
-        "ml.p3.2xlarge",
-        "ml.p3.8xlarge",
-        "ml.p4d.24xlarge",
-        "ml.p4de.24xlarge",
-        "ml.p5.48xlarge",
-        "ml.p5.4xlarge",
-        "ml.p5e.48xlarge",
-        "ml.p5en.48xlarge",
-        "ml.p6-b200.48xlarge",
-        "ml.p6-b300.48xlarge",
-        "ml.p6e-gb200.36xlarge",
-        "ml.r5.12xlarge",
-        "ml.r5.24xlarge",
-        "ml.r5.2xlarge",
-        "ml.r5.4xlarge",
-        "ml.r5.large",
-        "ml.r5.xlarge",
-        "ml.r5d.12xlarge",
-        "ml.r5d.24xlarge",
-        "ml.r5d.2xlarge",
-        "ml.r5d.4xlarge",
-        "ml.r5d.large",
-        "ml.r5d.xlarge",
-        "ml.r6g.12xlarge",
-        "ml.r6g.16xlarge",
-        "ml.r6g.2xlarge",
-        "ml.r6g.4xlarge",
-        "ml.r6g.8xlarge",
-        "ml.r6g.large",
-        "ml.r6g.xlarge",
-        "ml.r6gd.12xlarge",
-        "ml.r6gd.16xlarge",
-        "ml.r6gd.2xlarge",
-        "ml.r6gd.4xlarge",
-        "ml.r6gd.8xlarge",
-        "ml.r6gd.large",
-        "ml.r6gd.xlarge",
-        "ml.r6i.12xlarge",
-        "ml.r6i.16xlarge",
-        "ml.r6i.24xlarge",
-        "ml.r6i.2xlarge",
-        "ml.r6i.32xlarge",
-        "ml.r6i.4xlarge",
-        "ml.r6i.8xlarge",
-        "ml.r6i.large",
-        "ml.r6i.xlarge",
-        "ml.r7gd.12xlarge",
-        "ml.r7gd.16xlarge",
-        "ml.r7gd.2xlarge",
-        "ml.r7gd.4xlarge",
-        "ml.r7gd.8xlarge",
-        "ml.r7gd.large",
-        "ml.r7gd.medium",
-        "ml.r7gd.xlarge",
-        "ml.r7i.12xlarge",
-        "ml.r7i.16xlarge",
-        "ml.r7i.24xlarge",
-        "ml.r7i.2xlarge",
-        "ml.r7i.48xlarge",
-        "ml.r7i.4xlarge",
-        "ml.r7i.8xlarge",
-        "ml.r7i.large",
-        "ml.r7i.xlarge",
-        "ml.r8g.12xlarge",
-        "ml.r8g.16xlarge",
-        "ml.r8g.24xlarge",
-        "ml.r8g.2xlarge",
-        "ml.r8g.48xlarge",
-        "ml.r8g.4xlarge",
-        "ml.r8g.8xlarge",
-        "ml.r8g.large",
-        "ml.r8g.medium",
-        "ml.r8g.xlarge",
-        "ml.t2.2xlarge",
-        "ml.t2.large",
-        "ml.t2.medium",
-        "ml.t2.xlarge",
-        "ml.trn1.2xlarge",
-        "ml.trn1.32xlarge",
-        "ml.trn1n.32xlarge",
-        "ml.trn2.48xlarge",
-    ]
-    ModelNameOverride: str | None = None
-    Priority: int
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class EndpointConfigAttributes(DeferredModel):
-    EndpointConfigArn: str | None = None
-
-
-class ClarifyShapConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NumberOfSamples: int | None = None
-    Seed: int | None = None
-    ShapBaselineConfig: ClarifyShapBaselineConfig
-    TextConfig: ClarifyTextConfig | None = None
-    UseLogit: bool | None = None
-
-
-class EndpointConfigClarifyExplainerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableExplanations: str | None = None
-    InferenceConfig: ClarifyInferenceConfig | None = None
-    ShapConfig: ClarifyShapConfig
-
-
-class EndpointConfigExplainerConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClarifyExplainerConfig: EndpointConfigClarifyExplainerConfig | None = None
-
-
-class EndpointConfigManagedInstanceScaling(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxInstanceCount: int | None = None
-    MinInstanceCount: int | None = None
-    ScaleInPolicy: EndpointConfigScaleInPolicy | None = None
-    Status: Literal["DISABLED", "ENABLED"] | None = None
-
-
-class ProductionVariant(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityReservationConfig: EndpointConfigCapacityReservationConfig | None = None
-    ContainerStartupHealthCheckTimeoutInSeconds: int | None = None
-    CoreDumpConfig: EndpointConfigCoreDumpConfig | None = None
-    EnableSSMAccess: bool | None = None
-    InferenceAmiVersion: (
-        Literal[
-            "al2-ami-sagemaker-inference-gpu-2",
-            "al2-ami-sagemaker-inference-gpu-2-1",
-            "al2-ami-sagemaker-inference-gpu-3-1",
-            "al2-ami-sagemaker-inference-neuron-2",
-            "al2023-ami-sagemaker-inference-gpu-4-1",
-        ]
-        | None
-    ) = None
-    InitialInstanceCount: int | None = None
-    InitialVariantWeight: float | None = None
-    InstancePools: list[InstancePool] | None = None
-    InstanceType: (
-        Literal[
-            "ml.c4.2xlarge",
-            "ml.c4.4xlarge",
-            "ml.c4.8xlarge",
-            "ml.c4.large",
-            "ml.c4.xlarge",
-            "ml.c5.18xlarge",
-            "ml.c5.2xlarge",
-            "ml.c5.4xlarge",
-            "ml.c5.9xlarge",
-            "ml.c5.large",
-            "ml.c5.xlarge",
-            "ml.c5d.18xlarge",
-            "ml.c5d.2xlarge",
-            "ml.c5d.4xlarge",
-            "ml.c5d.9xlarge",
-            "ml.c5d.large",
-            "ml.c5d.xlarge",
-            "ml.c6g.12xlarge",
-            "ml.c6g.16xlarge",
-            "ml.c6g.2xlarge",
-            "ml.c6g.4xlarge",
-            "ml.c6g.8xlarge",
-            "ml.c6g.large",
-            "ml.c6g.xlarge",
-            "ml.c6gd.12xlarge",
-            "ml.c6gd.16xlarge",
-            "ml.c6gd.2xlarge",
-            "ml.c6gd.4xlarge",
-            "ml.c6gd.8xlarge",
-            "ml.c6gd.large",
-            "ml.c6gd.xlarge",
-            "ml.c6gn.12xlarge",
-            "ml.c6gn.16xlarge",
-            "ml.c6gn.2xlarge",
-            "ml.c6gn.4xlarge",
-            "ml.c6gn.8xlarge",
-            "ml.c6gn.large",
-            "ml.c6gn.xlarge",
-            "ml.c6i.12xlarge",
-            "ml.c6i.16xlarge",
-            "ml.c6i.24xlarge",
-            "ml.c6i.2xlarge",
-            "ml.c6i.32xlarge",
-            "ml.c6i.4xlarge",
-            "ml.c6i.8xlarge",
-            "ml.c6i.large",
-            "ml.c6i.xlarge",
-            "ml.c6in.12xlarge",
-            "ml.c6in.16xlarge",
-            "ml.c6in.24xlarge",
-            "ml.c6in.2xlarge",
-            "ml.c6in.32xlarge",
-            "ml.c6in.4xlarge",
-            "ml.c6in.8xlarge",
-            "ml.c6in.large",
-            "ml.c6in.xlarge",
-            "ml.c7g.12xlarge",
-            "ml.c7g.16xlarge",
-            "ml.c7g.2xlarge",
-            "ml.c7g.4xlarge",
-            "ml.c7g.8xlarge",
-            "ml.c7g.large",
-            "ml.c7g.xlarge",
-            "ml.c7i.12xlarge",
-            "ml.c7i.16xlarge",
-            "ml.c7i.24xlarge",
-            "ml.c7i.2xlarge",
-            "ml.c7i.48xlarge",
-            "ml.c7i.4xlarge",
-            "ml.c7i.8xlarge",
-            "ml.c7i.large",
-            "ml.c7i.xlarge",
-            "ml.c8g.12xlarge",
-            "ml.c8g.16xlarge",
-            "ml.c8g.24xlarge",
-            "ml.c8g.2xlarge",
-            "ml.c8g.48xlarge",
-            "ml.c8g.4xlarge",
-            "ml.c8g.8xlarge",
-            "ml.c8g.large",
-            "ml.c8g.medium",
-            "ml.c8g.xlarge",
-            "ml.dl1.24xlarge",
-            "ml.g4dn.12xlarge",
-            "ml.g4dn.16xlarge",
-            "ml.g4dn.2xlarge",
-            "ml.g4dn.4xlarge",
-            "ml.g4dn.8xlarge",
-            "ml.g4dn.xlarge",
-            "ml.g5.12xlarge",
-            "ml.g5.16xlarge",
-            "ml.g5.24xlarge",
-            "ml.g5.2xlarge",
-            "ml.g5.48xlarge",
-            "ml.g5.4xlarge",
-            "ml.g5.8xlarge",
-            "ml.g5.xlarge",
-            "ml.g6.12xlarge",
-            "ml.g6.16xlarge",
-            "ml.g6.24xlarge",
-            "ml.g6.2xlarge",
-            "ml.g6.48xlarge",
-            "ml.g6.4xlarge",
-            "ml.g6.8xlarge",
-            "ml.g6.xlarge",
-            "ml.g6e.12xlarge",
-            "ml.g6e.16xlarge",
-            "ml.g6e.24xlarge",
-            "ml.g6e.2xlarge",
-            "ml.g6e.48xlarge",
-            "ml.g6e.4xlarge",
-            "ml.g6e.8xlarge",
-            "ml.g6e.xlarge",
-            "ml.g7.12xlarge",
-            "ml.g7.24xlarge",
-            "ml.g7.2xlarge",
-            "ml.g7.48xlarge",
-            "ml.g7.4xlarge",
-            "ml.g7.8xlarge",
-            "ml.g7e.12xlarge",
-            "ml.g7e.24xlarge",
-            "ml.g7e.2xlarge",
-            "ml.g7e.48xlarge",
-            "ml.g7e.4xlarge",
-            "ml.g7e.8xlarge",
-            "ml.inf1.24xlarge",
-            "ml.inf1.2xlarge",
-            "ml.inf1.6xlarge",
-            "ml.inf1.xlarge",
-            "ml.inf2.24xlarge",
-            "ml.inf2.48xlarge",
-            "ml.inf2.8xlarge",
-            "ml.inf2.xlarge",
-            "ml.m4.10xlarge",
-            "ml.m4.16xlarge",
-            "ml.m4.2xlarge",
-            "ml.m4.4xlarge",
-            "ml.m4.xlarge",
-            "ml.m5.12xlarge",
-            "ml.m5.24xlarge",
-            "ml.m5.2xlarge",
-            "ml.m5.4xlarge",
-            "ml.m5.large",
-            "ml.m5.xlarge",
-            "ml.m5d.12xlarge",
-            "ml.m5d.24xlarge",
-            "ml.m5d.2xlarge",
-            "ml.m5d.4xlarge",
-            "ml.m5d.large",
-            "ml.m5d.xlarge",
-            "ml.m6g.12xlarge",
-            "ml.m6g.16xlarge",
-            "ml.m6g.2xlarge",
-            "ml.m6g.4xlarge",
-            "ml.m6g.8xlarge",
-            "ml.m6g.large",
-            "ml.m6g.xlarge",
-            "ml.m6gd.12xlarge",
-            "ml.m6gd.16xlarge",
-            "ml.m6gd.2xlarge",
-            "ml.m6gd.4xlarge",
-            "ml.m6gd.8xlarge",
-            "ml.m6gd.large",
-            "ml.m6gd.xlarge",
-            "ml.m6i.12xlarge",
-            "ml.m6i.16xlarge",
-            "ml.m6i.24xlarge",
-            "ml.m6i.2xlarge",
-            "ml.m6i.32xlarge",
-            "ml.m6i.4xlarge",
-            "ml.m6i.8xlarge",
-            "ml.m6i.large",
-            "ml.m6i.xlarge",
-            "ml.m7i.12xlarge",
-            "ml.m7i.16xlarge",
-            "ml.m7i.24xlarge",
-            "ml.m7i.2xlarge",
-            "ml.m7i.48xlarge",
-            "ml.m7i.4xlarge",
-            "ml.m7i.8xlarge",
-            "ml.m7i.large",
-            "ml.m7i.xlarge",
-            "ml.m8g.12xlarge",
-            "ml.m8g.16xlarge",
-            "ml.m8g.24xlarge",
-            "ml.m8g.2xlarge",
-            "ml.m8g.48xlarge",
-            "ml.m8g.4xlarge",
-            "ml.m8g.8xlarge",
-            "ml.m8g.large",
-            "ml.m8g.medium",
-            "ml.m8g.xlarge",
-            "ml.p2.16xlarge",
-            "ml.p2.8xlarge",
-            "ml.p2.xlarge",
-            "ml.p3.16xlarge",
-            "ml.p3.2xlarge",
-            "ml.p3.8xlarge",
-            "ml.p4d.24xlarge",
-            "ml.p4de.24xlarge",
-            "ml.p5.48xlarge",
-            "ml.p5.4xlarge",
-            "ml.p5e.48xlarge",
-            "ml.p5en.48xlarge",
-            "ml.p6-b200.48xlarge",
-            "ml.p6-b300.48xlarge",
-            "ml.p6e-gb200.36xlarge",
-            "ml.r5.12xlarge",
-            "ml.r5.24xlarge",
-            "ml.r5.2xlarge",
-            "ml.r5.4xlarge",
-            "ml.r5.large",
-            "ml.r5.xlarge",
-            "ml.r5d.12xlarge",
-            "ml.r5d.24xlarge",
-            "ml.r5d.2xlarge",
-            "ml.r5d.4xlarge",
-            "ml.r5d.large",
-            "ml.r5d.xlarge",
-            "ml.r6g.12xlarge",
-            "ml.r6g.16xlarge",
-            "ml.r6g.2xlarge",
-            "ml.r6g.4xlarge",
-            "ml.r6g.8xlarge",
-            "ml.r6g.large",
-            "ml.r6g.xlarge",
-            "ml.r6gd.12xlarge",
-            "ml.r6gd.16xlarge",
-            "ml.r6gd.2xlarge",
-            "ml.r6gd.4xlarge",
-            "ml.r6gd.8xlarge",
-            "ml.r6gd.large",
-            "ml.r6gd.xlarge",
-            "ml.r6i.12xlarge",
-            "ml.r6i.16xlarge",
-            "ml.r6i.24xlarge",
-            "ml.r6i.2xlarge",
-            "ml.r6i.32xlarge",
-            "ml.r6i.4xlarge",
-            "ml.r6i.8xlarge",
-            "ml.r6i.large",
-            "ml.r6i.xlarge",
-            "ml.r7gd.12xlarge",
-            "ml.r7gd.16xlarge",
-            "ml.r7gd.2xlarge",
-            "ml.r7gd.4xlarge",
-            "ml.r7gd.8xlarge",
-            "ml.r7gd.large",
-            "ml.r7gd.medium",
-            "ml.r7gd.xlarge",
-            "ml.r7i.12xlarge",
-            "ml.r7i.16xlarge",
-            "ml.r7i.24xlarge",
-            "ml.r7i.2xlarge",
-            "ml.r7i.48xlarge",
-            "ml.r7i.4xlarge",
-            "ml.r7i.8xlarge",
-            "ml.r7i.large",
-            "ml.r7i.xlarge",
-            "ml.r8g.12xlarge",
-            "ml.r8g.16xlarge",
-            "ml.r8g.24xlarge",
-            "ml.r8g.2xlarge",
-            "ml.r8g.48xlarge",
-            "ml.r8g.4xlarge",
-            "ml.r8g.8xlarge",
-            "ml.r8g.large",
-            "ml.r8g.medium",
-            "ml.r8g.xlarge",
-            "ml.t2.2xlarge",
-            "ml.t2.large",
-            "ml.t2.medium",
-            "ml.t2.xlarge",
-            "ml.trn1.2xlarge",
-            "ml.trn1.32xlarge",
-            "ml.trn1n.32xlarge",
-            "ml.trn2.48xlarge",
-        ]
-        | None
-    ) = None
-    ManagedInstanceScaling: EndpointConfigManagedInstanceScaling | None = None
-    ModelDataDownloadTimeoutInSeconds: int | None = None
-    ModelName: str | None = None
-    RoutingConfig: EndpointConfigRoutingConfig | None = None
-    ServerlessConfig: EndpointConfigServerlessConfig | None = None
-    VariantInstanceProvisionTimeoutInSeconds: int | None = None
-    VariantName: str
-    VolumeSizeInGB: int | None = None
-
-
-class EndpointConfigProps(DeferredModel):
-    AsyncInferenceConfig: EndpointConfigAsyncInferenceConfig | None = None
-    DataCaptureConfig: EndpointConfigDataCaptureConfig | None = None
-    EnableNetworkIsolation: bool | None = None
-    EndpointConfigName: str | None = None
-    ExecutionRoleArn: str | None = None
-    ExplainerConfig: EndpointConfigExplainerConfig | None = None
-    KmsKeyId: str | None = None
-    MetricsConfig: EndpointConfigMetricsConfig | None = None
-    ProductionVariants: list[ProductionVariant]
-    ShadowProductionVariants: list[ProductionVariant] | None = None
-    Tags: list[Tag] | None = None
-    VpcConfig: EndpointConfigVpcConfig | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -2315,8 +1556,10 @@ class EndpointConfig(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EndpointConfigProps
-    attributes_model: ClassVar[type[BaseModel]] = EndpointConfigAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EndpointConfigProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EndpointConfigAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._experiment_models import (
+        ExperimentAttributes as ExperimentAttributes,
+        ExperimentProps as ExperimentProps,
+        ExperimentTagsItem as ExperimentTagsItem,
+    )
 
 __all__ = [
     "Experiment",
@@ -23,29 +31,21 @@ __all__ = [
     "ExperimentTagsItemDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _experiment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_experiment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ExperimentAttributes",
+        "ExperimentProps",
+        "ExperimentTagsItem",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ExperimentTagsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ExperimentAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    LastModifiedTime: str | None = None
-
-
-class ExperimentProps(DeferredModel):
-    Description: str | None = None
-    DisplayName: str | None = None
-    ExperimentName: str
-    Tags: list[ExperimentTagsItem] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -147,8 +147,10 @@ class Experiment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ExperimentProps
-    attributes_model: ClassVar[type[BaseModel]] = ExperimentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ExperimentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ExperimentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

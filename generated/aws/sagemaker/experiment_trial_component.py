@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._experiment_trial_component_models import (
+        ExperimentTrialComponentAttributes as ExperimentTrialComponentAttributes,
+        ExperimentTrialComponentMetadataProperties as ExperimentTrialComponentMetadataProperties,
+        ExperimentTrialComponentProps as ExperimentTrialComponentProps,
+        ExperimentTrialComponentStatus as ExperimentTrialComponentStatus,
+        TagsItems as TagsItems,
+    )
 
 __all__ = [
     "ExperimentTrialComponent",
@@ -27,52 +37,23 @@ __all__ = [
     "TagsItemsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _experiment_trial_component_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_experiment_trial_component_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ExperimentTrialComponentAttributes",
+        "ExperimentTrialComponentMetadataProperties",
+        "ExperimentTrialComponentProps",
+        "ExperimentTrialComponentStatus",
+        "TagsItems",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ExperimentTrialComponentMetadataProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CommitId: str | None = None
-    GeneratedBy: str | None = None
-    ProjectId: str | None = None
-    Repository: str | None = None
-
-
-class ExperimentTrialComponentStatus(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Message: str | None = None
-    PrimaryStatus: str | None = None
-
-
-class TagsItems(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ExperimentTrialComponentAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    Id: str | None = None
-    LastModifiedTime: str | None = None
-    LineageGroupArn: str | None = None
-
-
-class ExperimentTrialComponentProps(DeferredModel):
-    DisplayName: str | None = None
-    EndTime: str | None = None
-    MetadataProperties: ExperimentTrialComponentMetadataProperties | None = None
-    StartTime: str | None = None
-    Status: ExperimentTrialComponentStatus | None = None
-    Tags: list[TagsItems] | None = None
-    TrialComponentName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -177,8 +158,12 @@ class ExperimentTrialComponent(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ExperimentTrialComponentProps
-    attributes_model: ClassVar[type[BaseModel]] = ExperimentTrialComponentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ExperimentTrialComponentProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ExperimentTrialComponentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._feature_group_models import (
+        FeatureDefinition as FeatureDefinition,
+        FeatureGroupAttributes as FeatureGroupAttributes,
+        FeatureGroupDataCatalogConfig as FeatureGroupDataCatalogConfig,
+        FeatureGroupOfflineStoreConfig as FeatureGroupOfflineStoreConfig,
+        FeatureGroupOnlineStoreConfig as FeatureGroupOnlineStoreConfig,
+        FeatureGroupProps as FeatureGroupProps,
+        FeatureGroupS3StorageConfig as FeatureGroupS3StorageConfig,
+        FeatureGroupThroughputConfig as FeatureGroupThroughputConfig,
+        FeatureGroupTtlDuration as FeatureGroupTtlDuration,
+        OnlineStoreSecurityConfig as OnlineStoreSecurityConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "FeatureDefinition",
@@ -39,103 +55,29 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _feature_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_feature_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FeatureDefinition",
+        "FeatureGroupAttributes",
+        "FeatureGroupDataCatalogConfig",
+        "FeatureGroupOfflineStoreConfig",
+        "FeatureGroupOnlineStoreConfig",
+        "FeatureGroupProps",
+        "FeatureGroupS3StorageConfig",
+        "FeatureGroupThroughputConfig",
+        "FeatureGroupTtlDuration",
+        "OnlineStoreSecurityConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FeatureDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FeatureName: str
-    FeatureType: Literal["Integral", "Fractional", "String"]
-
-
-class FeatureGroupDataCatalogConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Catalog: str
-    Database: str
-    TableName: str
-
-
-class FeatureGroupS3StorageConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str | None = None
-    S3Uri: str
-
-
-class FeatureGroupThroughputConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ProvisionedReadCapacityUnits: int | None = None
-    ProvisionedWriteCapacityUnits: int | None = None
-    ThroughputMode: Literal["OnDemand", "Provisioned"]
-
-
-class FeatureGroupTtlDuration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Unit: Literal["Seconds", "Minutes", "Hours", "Days", "Weeks"] | None = None
-    Value: int | None = None
-
-
-class OnlineStoreSecurityConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class FeatureGroupAttributes(DeferredModel):
-    CreationTime: str | None = None
-    FeatureGroupStatus: str | None = None
-
-
-class FeatureGroupOfflineStoreConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataCatalogConfig: FeatureGroupDataCatalogConfig | None = None
-    DisableGlueTableCreation: bool | None = None
-    S3StorageConfig: FeatureGroupS3StorageConfig
-    TableFormat: Literal["Iceberg", "Glue"] | None = None
-
-
-class FeatureGroupOnlineStoreConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableOnlineStore: bool | None = None
-    SecurityConfig: OnlineStoreSecurityConfig | None = None
-    StorageType: Literal["Standard", "InMemory"] | None = None
-    TtlDuration: FeatureGroupTtlDuration | None = None
-
-
-class FeatureGroupProps(DeferredModel):
-    Description: str | None = None
-    EventTimeFeatureName: str
-    FeatureDefinitions: list[FeatureDefinition]
-    FeatureGroupName: str
-    OfflineStoreConfig: FeatureGroupOfflineStoreConfig | None = None
-    OnlineStoreConfig: FeatureGroupOnlineStoreConfig | None = None
-    RecordIdentifierFeatureName: str
-    RoleArn: str | None = None
-    Tags: list[Tag] | None = None
-    ThroughputConfig: FeatureGroupThroughputConfig | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -455,8 +397,10 @@ class FeatureGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FeatureGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = FeatureGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "FeatureGroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FeatureGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

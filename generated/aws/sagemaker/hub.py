@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._hub_models import (
+        HubAttributes as HubAttributes,
+        HubProps as HubProps,
+        HubS3StorageConfig as HubS3StorageConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Hub",
@@ -25,50 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _hub_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_hub_models"
+_MODEL_NAMES = frozenset(
+    {
+        "HubAttributes",
+        "HubProps",
+        "HubS3StorageConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class HubS3StorageConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3OutputPath: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class HubAttributes(DeferredModel):
-    CreationTime: str | None = None
-    HubArn: str | None = None
-    HubStatus: (
-        Literal[
-            "InService",
-            "Creating",
-            "Updating",
-            "Deleting",
-            "CreateFailed",
-            "UpdateFailed",
-            "DeleteFailed",
-        ]
-        | None
-    ) = None
-    LastModifiedTime: str | None = None
-
-
-class HubProps(DeferredModel):
-    HubDescription: str
-    HubDisplayName: str | None = None
-    HubName: str
-    HubSearchKeywords: list[str] | None = None
-    S3StorageConfig: HubS3StorageConfig | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -201,8 +182,8 @@ class Hub(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = HubProps
-    attributes_model: ClassVar[type[BaseModel]] = HubAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "HubProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "HubAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

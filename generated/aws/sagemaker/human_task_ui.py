@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._human_task_ui_models import (
+        HumanTaskUiAttributes as HumanTaskUiAttributes,
+        HumanTaskUiProps as HumanTaskUiProps,
+        HumanTaskUiUiTemplate as HumanTaskUiUiTemplate,
+        Tag as Tag,
+    )
 
 __all__ = [
     "HumanTaskUi",
@@ -25,34 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _human_task_ui_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_human_task_ui_models"
+_MODEL_NAMES = frozenset(
+    {
+        "HumanTaskUiAttributes",
+        "HumanTaskUiProps",
+        "HumanTaskUiUiTemplate",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class HumanTaskUiUiTemplate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Content: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class HumanTaskUiAttributes(DeferredModel):
-    CreationTime: str | None = None
-    HumanTaskUiArn: str | None = None
-
-
-class HumanTaskUiProps(DeferredModel):
-    HumanTaskUiName: str
-    Tags: list[Tag] | None = None
-    UiTemplate: HumanTaskUiUiTemplate | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -171,8 +168,10 @@ class HumanTaskUi(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = HumanTaskUiProps
-    attributes_model: ClassVar[type[BaseModel]] = HumanTaskUiAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "HumanTaskUiProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "HumanTaskUiAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._image_version_models import (
+        ImageVersionAttributes as ImageVersionAttributes,
+        ImageVersionProps as ImageVersionProps,
+    )
 
 __all__ = [
     "ImageVersion",
@@ -21,29 +28,20 @@ __all__ = [
     "ImageVersionProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _image_version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_image_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ImageVersionAttributes",
+        "ImageVersionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ImageVersionProps(DeferredModel):
-    Alias: str | None = None
-    Aliases: list[str] | None = None
-    BaseImage: str
-    Horovod: bool | None = None
-    ImageName: str
-    JobType: Literal["TRAINING", "INFERENCE", "NOTEBOOK_KERNEL"] | None = None
-    MLFramework: str | None = None
-    Processor: Literal["CPU", "GPU"] | None = None
-    ProgrammingLang: str | None = None
-    ReleaseNotes: str | None = None
-    VendorGuidance: Literal["NOT_PROVIDED", "STABLE", "TO_BE_ARCHIVED", "ARCHIVED"] | None = None
-
-
-class ImageVersionAttributes(DeferredModel):
-    ContainerImage: str | None = None
-    ImageArn: str | None = None
-    ImageVersionArn: str | None = None
-    Version: int | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -156,8 +154,10 @@ class ImageVersion(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ImageVersionProps
-    attributes_model: ClassVar[type[BaseModel]] = ImageVersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ImageVersionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ImageVersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

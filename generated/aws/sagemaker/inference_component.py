@@ -6,14 +6,41 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._inference_component_models import (
+        Alarm as Alarm,
+        InferenceComponentAttributes as InferenceComponentAttributes,
+        InferenceComponentAutoRollbackConfiguration as InferenceComponentAutoRollbackConfiguration,
+        InferenceComponentAvailabilityZoneBalance as InferenceComponentAvailabilityZoneBalance,
+        InferenceComponentCapacitySize as InferenceComponentCapacitySize,
+        InferenceComponentComputeResourceRequirements as InferenceComponentComputeResourceRequirements,
+        InferenceComponentContainerMetricsConfig as InferenceComponentContainerMetricsConfig,
+        InferenceComponentContainerSpecification as InferenceComponentContainerSpecification,
+        InferenceComponentContainerSpecificationForInstanceType as InferenceComponentContainerSpecificationForInstanceType,
+        InferenceComponentDataCacheConfig as InferenceComponentDataCacheConfig,
+        InferenceComponentDeployedImage as InferenceComponentDeployedImage,
+        InferenceComponentDeploymentConfig as InferenceComponentDeploymentConfig,
+        InferenceComponentPlacementStatus as InferenceComponentPlacementStatus,
+        InferenceComponentProps as InferenceComponentProps,
+        InferenceComponentRollingUpdatePolicy as InferenceComponentRollingUpdatePolicy,
+        InferenceComponentRuntimeConfig as InferenceComponentRuntimeConfig,
+        InferenceComponentSchedulingConfig as InferenceComponentSchedulingConfig,
+        InferenceComponentSpecification as InferenceComponentSpecification,
+        InferenceComponentSpecificationForInstanceType as InferenceComponentSpecificationForInstanceType,
+        InferenceComponentStartupParameters as InferenceComponentStartupParameters,
+        MetricsEndpoint as MetricsEndpoint,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Alarm",
@@ -61,210 +88,40 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _inference_component_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_inference_component_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Alarm",
+        "InferenceComponentAttributes",
+        "InferenceComponentAutoRollbackConfiguration",
+        "InferenceComponentAvailabilityZoneBalance",
+        "InferenceComponentCapacitySize",
+        "InferenceComponentComputeResourceRequirements",
+        "InferenceComponentContainerMetricsConfig",
+        "InferenceComponentContainerSpecification",
+        "InferenceComponentContainerSpecificationForInstanceType",
+        "InferenceComponentDataCacheConfig",
+        "InferenceComponentDeployedImage",
+        "InferenceComponentDeploymentConfig",
+        "InferenceComponentPlacementStatus",
+        "InferenceComponentProps",
+        "InferenceComponentRollingUpdatePolicy",
+        "InferenceComponentRuntimeConfig",
+        "InferenceComponentSchedulingConfig",
+        "InferenceComponentSpecification",
+        "InferenceComponentSpecificationForInstanceType",
+        "InferenceComponentStartupParameters",
+        "MetricsEndpoint",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Alarm(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlarmName: str
-
-
-class InferenceComponentAutoRollbackConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alarms: list[Alarm]
-
-
-class InferenceComponentAvailabilityZoneBalance(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnforcementMode: Literal["PERMISSIVE"]
-    MaxImbalance: int | None = None
-
-
-class InferenceComponentCapacitySize(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["COPY_COUNT", "CAPACITY_PERCENT"]
-    Value: int
-
-
-class InferenceComponentComputeResourceRequirements(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxMemoryRequiredInMb: int | None = None
-    MinMemoryRequiredInMb: int | None = None
-    NumberOfAcceleratorDevicesRequired: float | None = None
-    NumberOfCpuCoresRequired: float | None = None
-
-
-class InferenceComponentDataCacheConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableCaching: bool
-
-
-class InferenceComponentDeployedImage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResolutionTime: str | None = None
-    ResolvedImage: str | None = None
-    SpecifiedImage: str | None = None
-
-
-class InferenceComponentPlacementStatus(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CurrentCopyCount: int
-    InstanceType: str
-
-
-class InferenceComponentRollingUpdatePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaximumBatchSize: InferenceComponentCapacitySize | None = None
-    MaximumExecutionTimeoutInSeconds: int | None = None
-    RollbackMaximumBatchSize: InferenceComponentCapacitySize | None = None
-    WaitIntervalInSeconds: int | None = None
-
-
-class InferenceComponentRuntimeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CopyCount: int | None = None
-    CurrentCopyCount: int | None = None
-    DesiredCopyCount: int | None = None
-    PlacementStatus: list[InferenceComponentPlacementStatus] | None = None
-
-
-class InferenceComponentSchedulingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZoneBalance: InferenceComponentAvailabilityZoneBalance
-    PlacementStrategy: Literal["SPREAD", "BINPACK"]
-
-
-class InferenceComponentStartupParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerStartupHealthCheckTimeoutInSeconds: int | None = None
-    ModelDataDownloadTimeoutInSeconds: int | None = None
-
-
-class MetricsEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetricPublishFrequencyInSeconds: int | None = None
-    MetricsEndpointPath: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class InferenceComponentAttributes(DeferredModel):
-    CreationTime: str | None = None
-    FailureReason: str | None = None
-    InferenceComponentArn: str | None = None
-    InferenceComponentStatus: (
-        Literal["InService", "Creating", "Updating", "Failed", "Deleting"] | None
-    ) = None
-    LastModifiedTime: str | None = None
-
-
-class InferenceComponentContainerMetricsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetricsEndpoints: list[MetricsEndpoint]
-
-
-class InferenceComponentContainerSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ArtifactUrl: str | None = None
-    ContainerMetricsConfig: InferenceComponentContainerMetricsConfig | None = None
-    DeployedImage: InferenceComponentDeployedImage | None = None
-    Environment: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Image: str | None = None
-
-
-class InferenceComponentContainerSpecificationForInstanceType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ArtifactUrl: str | None = None
-    ContainerMetricsConfig: InferenceComponentContainerMetricsConfig | None = None
-    Environment: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Image: str | None = None
-
-
-class InferenceComponentDeploymentConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoRollbackConfiguration: InferenceComponentAutoRollbackConfiguration | None = None
-    RollingUpdatePolicy: InferenceComponentRollingUpdatePolicy | None = None
-
-
-class InferenceComponentSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BaseInferenceComponentName: str | None = None
-    ComputeResourceRequirements: InferenceComponentComputeResourceRequirements | None = None
-    Container: InferenceComponentContainerSpecification | None = None
-    CurrentDataCacheConfig: InferenceComponentDataCacheConfig | None = None
-    DataCacheConfig: InferenceComponentDataCacheConfig | None = None
-    ModelName: str | None = None
-    SchedulingConfig: InferenceComponentSchedulingConfig | None = None
-    StartupParameters: InferenceComponentStartupParameters | None = None
-
-
-class InferenceComponentSpecificationForInstanceType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComputeResourceRequirements: InferenceComponentComputeResourceRequirements | None = None
-    Container: InferenceComponentContainerSpecificationForInstanceType | None = None
-    CurrentDataCacheConfig: InferenceComponentDataCacheConfig | None = None
-    DataCacheConfig: InferenceComponentDataCacheConfig | None = None
-    InstanceType: str
-    ModelName: str | None = None
-    SchedulingConfig: InferenceComponentSchedulingConfig | None = None
-    StartupParameters: InferenceComponentStartupParameters | None = None
-
-
-class InferenceComponentProps(DeferredModel):
-    DeploymentConfig: InferenceComponentDeploymentConfig | None = None
-    EndpointArn: str | None = None
-    EndpointName: str
-    InferenceComponentName: str | None = None
-    RuntimeConfig: InferenceComponentRuntimeConfig | None = None
-    Specification: InferenceComponentSpecification | None = None
-    Specifications: list[InferenceComponentSpecificationForInstanceType] | None = None
-    Tags: list[Tag] | None = None
-    VariantName: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -886,8 +743,12 @@ class InferenceComponent(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = InferenceComponentProps
-    attributes_model: ClassVar[type[BaseModel]] = InferenceComponentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InferenceComponentProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InferenceComponentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

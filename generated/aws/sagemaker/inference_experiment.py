@@ -8,12 +8,29 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._inference_experiment_models import (
+        CaptureContentTypeHeader as CaptureContentTypeHeader,
+        InferenceExperimentAttributes as InferenceExperimentAttributes,
+        InferenceExperimentDataStorageConfig as InferenceExperimentDataStorageConfig,
+        InferenceExperimentEndpointMetadata as InferenceExperimentEndpointMetadata,
+        InferenceExperimentProps as InferenceExperimentProps,
+        InferenceExperimentRealTimeInferenceConfig as InferenceExperimentRealTimeInferenceConfig,
+        InferenceExperimentSchedule as InferenceExperimentSchedule,
+        InferenceExperimentShadowModeConfig as InferenceExperimentShadowModeConfig,
+        ModelInfrastructureConfig as ModelInfrastructureConfig,
+        ModelVariantConfig as ModelVariantConfig,
+        ShadowModelVariantConfig as ShadowModelVariantConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CaptureContentTypeHeader",
@@ -41,139 +58,30 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _inference_experiment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_inference_experiment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CaptureContentTypeHeader",
+        "InferenceExperimentAttributes",
+        "InferenceExperimentDataStorageConfig",
+        "InferenceExperimentEndpointMetadata",
+        "InferenceExperimentProps",
+        "InferenceExperimentRealTimeInferenceConfig",
+        "InferenceExperimentSchedule",
+        "InferenceExperimentShadowModeConfig",
+        "ModelInfrastructureConfig",
+        "ModelVariantConfig",
+        "ShadowModelVariantConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CaptureContentTypeHeader(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CsvContentTypes: list[str] | None = None
-    JsonContentTypes: list[str] | None = None
-
-
-class InferenceExperimentDataStorageConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContentType: CaptureContentTypeHeader | None = None
-    Destination: str
-    KmsKey: str | None = None
-
-
-class InferenceExperimentEndpointMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndpointConfigName: str | None = None
-    EndpointName: str
-    EndpointStatus: (
-        Literal[
-            "Creating",
-            "Updating",
-            "SystemUpdating",
-            "RollingBack",
-            "InService",
-            "OutOfService",
-            "Deleting",
-            "Failed",
-        ]
-        | None
-    ) = None
-
-
-class InferenceExperimentRealTimeInferenceConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceCount: int
-    InstanceType: str
-
-
-class InferenceExperimentSchedule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndTime: str | None = None
-    StartTime: str | None = None
-
-
-class ModelInfrastructureConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InfrastructureType: Literal["RealTimeInference"]
-    RealTimeInferenceConfig: InferenceExperimentRealTimeInferenceConfig
-
-
-class ModelVariantConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InfrastructureConfig: ModelInfrastructureConfig
-    ModelName: str
-    VariantName: str
-
-
-class ShadowModelVariantConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SamplingPercentage: int
-    ShadowModelVariantName: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class InferenceExperimentAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    EndpointMetadata: InferenceExperimentEndpointMetadata | None = None
-    LastModifiedTime: str | None = None
-    Status: (
-        Literal[
-            "Creating",
-            "Created",
-            "Updating",
-            "Starting",
-            "Stopping",
-            "Running",
-            "Completed",
-            "Cancelled",
-        ]
-        | None
-    ) = None
-
-
-class InferenceExperimentShadowModeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ShadowModelVariants: list[ShadowModelVariantConfig]
-    SourceModelVariantName: str
-
-
-class InferenceExperimentProps(DeferredModel):
-    DataStorageConfig: InferenceExperimentDataStorageConfig | None = None
-    Description: str | None = None
-    DesiredState: Literal["Running", "Completed", "Cancelled"] | None = None
-    EndpointName: str
-    KmsKey: str | None = None
-    ModelVariants: list[ModelVariantConfig]
-    Name: str
-    RoleArn: str
-    Schedule: InferenceExperimentSchedule | None = None
-    ShadowModeConfig: InferenceExperimentShadowModeConfig | None = None
-    StatusReason: str | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["ShadowMode"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -542,8 +450,12 @@ class InferenceExperiment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = InferenceExperimentProps
-    attributes_model: ClassVar[type[BaseModel]] = InferenceExperimentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InferenceExperimentProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InferenceExperimentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

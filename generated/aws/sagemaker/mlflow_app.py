@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._mlflow_app_models import (
+        MlflowAppAttributes as MlflowAppAttributes,
+        MlflowAppProps as MlflowAppProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "MlflowApp",
@@ -23,49 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _mlflow_app_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_mlflow_app_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MlflowAppAttributes",
+        "MlflowAppProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class MlflowAppAttributes(DeferredModel):
-    Arn: str | None = None
-    CreationTime: str | None = None
-    LastModifiedTime: str | None = None
-    MlflowAppId: str | None = None
-    MlflowVersion: str | None = None
-    Status: (
-        Literal[
-            "Creating",
-            "Created",
-            "CreateFailed",
-            "Updating",
-            "Updated",
-            "UpdateFailed",
-            "Deleting",
-            "DeleteFailed",
-            "Deleted",
-        ]
-        | None
-    ) = None
-
-
-class MlflowAppProps(DeferredModel):
-    ArtifactStoreUri: str
-    ModelRegistrationMode: (
-        Literal["AutoModelRegistrationEnabled", "AutoModelRegistrationDisabled"] | None
-    ) = None
-    Name: str
-    RoleArn: str
-    Tags: list[Tag] | None = None
-    WeeklyMaintenanceWindowStart: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -213,8 +193,10 @@ class MlflowApp(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MlflowAppProps
-    attributes_model: ClassVar[type[BaseModel]] = MlflowAppAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MlflowAppProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MlflowAppAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

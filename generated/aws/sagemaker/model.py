@@ -8,12 +8,30 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._model_models import (
+        ContainerDefinition as ContainerDefinition,
+        ModelAttributes as ModelAttributes,
+        ModelHubAccessConfig as ModelHubAccessConfig,
+        ModelImageConfig as ModelImageConfig,
+        ModelInferenceExecutionConfig as ModelInferenceExecutionConfig,
+        ModelModelAccessConfig as ModelModelAccessConfig,
+        ModelModelDataSource as ModelModelDataSource,
+        ModelMultiModelConfig as ModelMultiModelConfig,
+        ModelProps as ModelProps,
+        ModelRepositoryAuthConfig as ModelRepositoryAuthConfig,
+        ModelS3DataSource as ModelS3DataSource,
+        ModelVpcConfig as ModelVpcConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ContainerDefinition",
@@ -43,116 +61,31 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _model_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_model_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ContainerDefinition",
+        "ModelAttributes",
+        "ModelHubAccessConfig",
+        "ModelImageConfig",
+        "ModelInferenceExecutionConfig",
+        "ModelModelAccessConfig",
+        "ModelModelDataSource",
+        "ModelMultiModelConfig",
+        "ModelProps",
+        "ModelRepositoryAuthConfig",
+        "ModelS3DataSource",
+        "ModelVpcConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ModelHubAccessConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HubContentArn: str
-
-
-class ModelInferenceExecutionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Mode: Literal["Serial", "Direct"]
-
-
-class ModelModelAccessConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AcceptEula: bool
-
-
-class ModelMultiModelConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ModelCacheSetting: Literal["Enabled", "Disabled"] | None = None
-
-
-class ModelRepositoryAuthConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RepositoryCredentialsProviderArn: str
-
-
-class ModelS3DataSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CompressionType: Literal["None", "Gzip"]
-    HubAccessConfig: ModelHubAccessConfig | None = None
-    ModelAccessConfig: ModelModelAccessConfig | None = None
-    S3DataType: Literal["S3Prefix", "S3Object"]
-    S3Uri: str
-
-
-class ModelVpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ModelAttributes(DeferredModel):
-    ModelArn: str | None = None
-
-
-class ModelImageConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RepositoryAccessMode: Literal["Platform", "Vpc"]
-    RepositoryAuthConfig: ModelRepositoryAuthConfig | None = None
-
-
-class ModelModelDataSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3DataSource: ModelS3DataSource
-
-
-class ContainerDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerHostname: str | None = None
-    Environment: dict[str, Any] | str | None = None
-    Image: str | None = None
-    ImageConfig: ModelImageConfig | None = None
-    InferenceSpecificationName: str | None = None
-    Mode: Literal["SingleModel", "MultiModel"] | None = None
-    ModelDataSource: ModelModelDataSource | None = None
-    ModelDataUrl: str | None = None
-    ModelPackageName: str | None = None
-    MultiModelConfig: ModelMultiModelConfig | None = None
-
-
-class ModelProps(DeferredModel):
-    Containers: list[ContainerDefinition] | None = None
-    EnableNetworkIsolation: bool | None = None
-    ExecutionRoleArn: str | None = None
-    InferenceExecutionConfig: ModelInferenceExecutionConfig | None = None
-    ModelName: str | None = None
-    PrimaryContainer: ContainerDefinition | None = None
-    Tags: list[Tag] | None = None
-    VpcConfig: ModelVpcConfig | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -505,8 +438,8 @@ class Model(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ModelProps
-    attributes_model: ClassVar[type[BaseModel]] = ModelAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ModelProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ModelAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

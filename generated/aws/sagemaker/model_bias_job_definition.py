@@ -6,14 +6,40 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._model_bias_job_definition_models import (
+        ModelBiasJobDefinitionAttributes as ModelBiasJobDefinitionAttributes,
+        ModelBiasJobDefinitionBatchTransformInput as ModelBiasJobDefinitionBatchTransformInput,
+        ModelBiasJobDefinitionClusterConfig as ModelBiasJobDefinitionClusterConfig,
+        ModelBiasJobDefinitionConstraintsResource as ModelBiasJobDefinitionConstraintsResource,
+        ModelBiasJobDefinitionCsv as ModelBiasJobDefinitionCsv,
+        ModelBiasJobDefinitionDatasetFormat as ModelBiasJobDefinitionDatasetFormat,
+        ModelBiasJobDefinitionEndpointInput as ModelBiasJobDefinitionEndpointInput,
+        ModelBiasJobDefinitionJson as ModelBiasJobDefinitionJson,
+        ModelBiasJobDefinitionModelBiasAppSpecification as ModelBiasJobDefinitionModelBiasAppSpecification,
+        ModelBiasJobDefinitionModelBiasBaselineConfig as ModelBiasJobDefinitionModelBiasBaselineConfig,
+        ModelBiasJobDefinitionModelBiasJobInput as ModelBiasJobDefinitionModelBiasJobInput,
+        ModelBiasJobDefinitionNetworkConfig as ModelBiasJobDefinitionNetworkConfig,
+        ModelBiasJobDefinitionProps as ModelBiasJobDefinitionProps,
+        ModelBiasJobDefinitionS3Output as ModelBiasJobDefinitionS3Output,
+        ModelBiasJobDefinitionStoppingCondition as ModelBiasJobDefinitionStoppingCondition,
+        ModelBiasJobDefinitionVpcConfig as ModelBiasJobDefinitionVpcConfig,
+        MonitoringGroundTruthS3Input as MonitoringGroundTruthS3Input,
+        MonitoringOutput as MonitoringOutput,
+        MonitoringOutputConfig as MonitoringOutputConfig,
+        MonitoringResources as MonitoringResources,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ModelBiasJobDefinition",
@@ -59,187 +85,39 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _model_bias_job_definition_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_model_bias_job_definition_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ModelBiasJobDefinitionAttributes",
+        "ModelBiasJobDefinitionBatchTransformInput",
+        "ModelBiasJobDefinitionClusterConfig",
+        "ModelBiasJobDefinitionConstraintsResource",
+        "ModelBiasJobDefinitionCsv",
+        "ModelBiasJobDefinitionDatasetFormat",
+        "ModelBiasJobDefinitionEndpointInput",
+        "ModelBiasJobDefinitionJson",
+        "ModelBiasJobDefinitionModelBiasAppSpecification",
+        "ModelBiasJobDefinitionModelBiasBaselineConfig",
+        "ModelBiasJobDefinitionModelBiasJobInput",
+        "ModelBiasJobDefinitionNetworkConfig",
+        "ModelBiasJobDefinitionProps",
+        "ModelBiasJobDefinitionS3Output",
+        "ModelBiasJobDefinitionStoppingCondition",
+        "ModelBiasJobDefinitionVpcConfig",
+        "MonitoringGroundTruthS3Input",
+        "MonitoringOutput",
+        "MonitoringOutputConfig",
+        "MonitoringResources",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ModelBiasJobDefinitionClusterConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceCount: int
-    InstanceType: str
-    VolumeKmsKeyId: str | None = None
-    VolumeSizeInGB: int
-
-
-class ModelBiasJobDefinitionConstraintsResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Uri: str | None = None
-
-
-class ModelBiasJobDefinitionCsv(DeferredModel):
-    Header: bool | None = None
-
-
-class ModelBiasJobDefinitionEndpointInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndTimeOffset: str | None = None
-    EndpointName: str
-    FeaturesAttribute: str | None = None
-    InferenceAttribute: str | None = None
-    LocalPath: str
-    ProbabilityAttribute: str | None = None
-    ProbabilityThresholdAttribute: float | None = None
-    S3DataDistributionType: Literal["FullyReplicated", "ShardedByS3Key"] | None = None
-    S3InputMode: Literal["Pipe", "File"] | None = None
-    StartTimeOffset: str | None = None
-
-
-class ModelBiasJobDefinitionJson(DeferredModel):
-    Line: bool | None = None
-
-
-class ModelBiasJobDefinitionModelBiasAppSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConfigUri: str
-    Environment: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ImageUri: str
-
-
-class ModelBiasJobDefinitionModelBiasBaselineConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BaseliningJobName: str | None = None
-    ConstraintsResource: ModelBiasJobDefinitionConstraintsResource | None = None
-
-
-class ModelBiasJobDefinitionS3Output(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LocalPath: str
-    S3UploadMode: Literal["Continuous", "EndOfJob"] | None = None
-    S3Uri: str
-
-
-class ModelBiasJobDefinitionStoppingCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxRuntimeInSeconds: int
-
-
-class ModelBiasJobDefinitionVpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
-
-
-class MonitoringGroundTruthS3Input(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Uri: str
-
-
-class MonitoringOutput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Output: ModelBiasJobDefinitionS3Output
-
-
-class MonitoringOutputConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str | None = None
-    MonitoringOutputs: list[MonitoringOutput]
-
-
-class MonitoringResources(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClusterConfig: ModelBiasJobDefinitionClusterConfig
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ModelBiasJobDefinitionAttributes(DeferredModel):
-    CreationTime: str | None = None
-    JobDefinitionArn: str | None = None
-
-
-class ModelBiasJobDefinitionDatasetFormat(DeferredModel):
-    Csv: ModelBiasJobDefinitionCsv | None = None
-    Json: ModelBiasJobDefinitionJson | None = None
-    Parquet: bool | None = None
-
-
-class ModelBiasJobDefinitionNetworkConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableInterContainerTrafficEncryption: bool | None = None
-    EnableNetworkIsolation: bool | None = None
-    VpcConfig: ModelBiasJobDefinitionVpcConfig | None = None
-
-
-class ModelBiasJobDefinitionBatchTransformInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataCapturedDestinationS3Uri: str
-    DatasetFormat: ModelBiasJobDefinitionDatasetFormat
-    EndTimeOffset: str | None = None
-    FeaturesAttribute: str | None = None
-    InferenceAttribute: str | None = None
-    LocalPath: str
-    ProbabilityAttribute: str | None = None
-    ProbabilityThresholdAttribute: float | None = None
-    S3DataDistributionType: Literal["FullyReplicated", "ShardedByS3Key"] | None = None
-    S3InputMode: Literal["Pipe", "File"] | None = None
-    StartTimeOffset: str | None = None
-
-
-class ModelBiasJobDefinitionModelBiasJobInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BatchTransformInput: ModelBiasJobDefinitionBatchTransformInput | None = None
-    EndpointInput: ModelBiasJobDefinitionEndpointInput | None = None
-    GroundTruthS3Input: MonitoringGroundTruthS3Input
-
-
-class ModelBiasJobDefinitionProps(DeferredModel):
-    EndpointName: str | None = None
-    JobDefinitionName: str | None = None
-    JobResources: MonitoringResources
-    ModelBiasAppSpecification: ModelBiasJobDefinitionModelBiasAppSpecification
-    ModelBiasBaselineConfig: ModelBiasJobDefinitionModelBiasBaselineConfig | None = None
-    ModelBiasJobInput: ModelBiasJobDefinitionModelBiasJobInput
-    ModelBiasJobOutputConfig: MonitoringOutputConfig
-    NetworkConfig: ModelBiasJobDefinitionNetworkConfig | None = None
-    RoleArn: str
-    StoppingCondition: ModelBiasJobDefinitionStoppingCondition | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -799,8 +677,12 @@ class ModelBiasJobDefinition(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ModelBiasJobDefinitionProps
-    attributes_model: ClassVar[type[BaseModel]] = ModelBiasJobDefinitionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ModelBiasJobDefinitionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ModelBiasJobDefinitionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,48 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._model_card_models import (
+        BarChartMetric as BarChartMetric,
+        Container as Container,
+        EvaluationDetail as EvaluationDetail,
+        LinearGraphMetric as LinearGraphMetric,
+        MatrixMetric as MatrixMetric,
+        MetricGroup as MetricGroup,
+        ModelCardAdditionalInformation as ModelCardAdditionalInformation,
+        ModelCardAttributes as ModelCardAttributes,
+        ModelCardBusinessDetails as ModelCardBusinessDetails,
+        ModelCardContent as ModelCardContent,
+        ModelCardInferenceSpecification as ModelCardInferenceSpecification,
+        ModelCardIntendedUses as ModelCardIntendedUses,
+        ModelCardModelOverview as ModelCardModelOverview,
+        ModelCardModelOverviewInferenceEnvironment as ModelCardModelOverviewInferenceEnvironment,
+        ModelCardModelPackageDetails as ModelCardModelPackageDetails,
+        ModelCardObjectiveFunction as ModelCardObjectiveFunction,
+        ModelCardObjectiveFunctionFunction as ModelCardObjectiveFunctionFunction,
+        ModelCardProps as ModelCardProps,
+        ModelCardSecurityConfig as ModelCardSecurityConfig,
+        ModelCardTrainingDetails as ModelCardTrainingDetails,
+        ModelCardTrainingDetailsTrainingJobDetails as ModelCardTrainingDetailsTrainingJobDetails,
+        ModelCardTrainingDetailsTrainingJobDetailsTrainingEnvironment as ModelCardTrainingDetailsTrainingJobDetailsTrainingEnvironment,
+        ModelPackageCreator as ModelPackageCreator,
+        SimpleMetric as SimpleMetric,
+        SourceAlgorithm as SourceAlgorithm,
+        Tag as Tag,
+        TrainingHyperParameter as TrainingHyperParameter,
+        TrainingMetric as TrainingMetric,
+        UserContext as UserContext,
+    )
 
 __all__ = [
     "BarChartMetric",
@@ -75,309 +109,47 @@ __all__ = [
     "UserContextDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _model_card_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_model_card_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BarChartMetric",
+        "Container",
+        "EvaluationDetail",
+        "LinearGraphMetric",
+        "MatrixMetric",
+        "MetricGroup",
+        "ModelCardAdditionalInformation",
+        "ModelCardAttributes",
+        "ModelCardBusinessDetails",
+        "ModelCardContent",
+        "ModelCardInferenceSpecification",
+        "ModelCardIntendedUses",
+        "ModelCardModelOverview",
+        "ModelCardModelOverviewInferenceEnvironment",
+        "ModelCardModelPackageDetails",
+        "ModelCardObjectiveFunction",
+        "ModelCardObjectiveFunctionFunction",
+        "ModelCardProps",
+        "ModelCardSecurityConfig",
+        "ModelCardTrainingDetails",
+        "ModelCardTrainingDetailsTrainingJobDetails",
+        "ModelCardTrainingDetailsTrainingJobDetailsTrainingEnvironment",
+        "ModelPackageCreator",
+        "SimpleMetric",
+        "SourceAlgorithm",
+        "Tag",
+        "TrainingHyperParameter",
+        "TrainingMetric",
+        "UserContext",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BarChartMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Notes: str | None = None
-    Type: Literal["bar_chart"]
-    Value: list[float | str]
-    XAxisName: list[str] | None = None
-    YAxisName: str | None = None
-
-
-class Container(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Image: str
-    ModelDataUrl: str | None = None
-    NearestModelName: str | None = None
-
-
-class LinearGraphMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Notes: str | None = None
-    Type: Literal["linear_graph"]
-    Value: list[list[float | str]]
-    XAxisName: str | None = None
-    YAxisName: str | None = None
-
-
-class MatrixMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Notes: str | None = None
-    Type: Literal["matrix"]
-    Value: list[list[float | str]]
-    XAxisName: list[str] | None = None
-    YAxisName: list[str] | None = None
-
-
-class ModelCardAdditionalInformation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CaveatsAndRecommendations: str | None = None
-    CustomDetails: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    EthicalConsiderations: str | None = None
-
-
-class ModelCardBusinessDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BusinessProblem: str | None = None
-    BusinessStakeholders: str | None = None
-    LineOfBusiness: str | None = None
-
-
-class ModelCardInferenceSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Containers: list[Container]
-
-
-class ModelCardIntendedUses(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExplanationsForRiskRating: str | None = None
-    FactorsAffectingModelEfficiency: str | None = None
-    IntendedUses: str | None = None
-    PurposeOfModel: str | None = None
-    RiskRating: Literal["High", "Medium", "Low", "Unknown"] | None = None
-
-
-class ModelCardModelOverviewInferenceEnvironment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerImage: list[str] | None = None
-
-
-class ModelCardObjectiveFunctionFunction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Condition: str | None = None
-    Facet: str | None = None
-    Function: Literal["Maximize", "Minimize"] | None = None
-
-
-class ModelCardSecurityConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str | None = None
-
-
-class ModelCardTrainingDetailsTrainingJobDetailsTrainingEnvironment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerImage: list[str] | None = None
-
-
-class ModelPackageCreator(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    UserProfileName: str | None = None
-
-
-class SimpleMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Notes: str | None = None
-    Type: Literal["number", "string", "boolean"]
-    Value: float | str | bool
-    XAxisName: str | None = None
-    YAxisName: str | None = None
-
-
-class SourceAlgorithm(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlgorithmName: str
-    ModelDataUrl: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TrainingHyperParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: str
-
-
-class TrainingMetric(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Notes: str | None = None
-    Value: float
-
-
-class UserContext(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DomainId: str | None = None
-    UserProfileArn: str | None = None
-    UserProfileName: str | None = None
-
-
-class ModelCardAttributes(DeferredModel):
-    CreationTime: str | None = None
-    LastModifiedTime: str | None = None
-    ModelCardArn: str | None = None
-    ModelCardProcessingStatus: (
-        Literal[
-            "UnsetValue",
-            "DeleteInProgress",
-            "DeletePending",
-            "ContentDeleted",
-            "ExportJobsDeleted",
-            "DeleteCompleted",
-            "DeleteFailed",
-        ]
-        | None
-    ) = None
-    ModelCardVersion: int | None = None
-
-
-class MetricGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MetricData: list[SimpleMetric | LinearGraphMetric | BarChartMetric | MatrixMetric]
-    Name: str
-
-
-class ModelCardModelOverview(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlgorithmType: str | None = None
-    InferenceEnvironment: ModelCardModelOverviewInferenceEnvironment | None = None
-    ModelArtifact: list[str] | None = None
-    ModelCreator: str | None = None
-    ModelDescription: str | None = None
-    ModelId: str | None = None
-    ModelName: str | None = None
-    ModelOwner: str | None = None
-    ModelVersion: float | None = None
-    ProblemType: str | None = None
-
-
-class ModelCardModelPackageDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApprovalDescription: str | None = None
-    CreatedBy: ModelPackageCreator | None = None
-    Domain: str | None = None
-    InferenceSpecification: ModelCardInferenceSpecification | None = None
-    ModelApprovalStatus: Literal["Approved", "Rejected", "PendingManualApproval"] | None = None
-    ModelPackageArn: str | None = None
-    ModelPackageDescription: str | None = None
-    ModelPackageGroupName: str | None = None
-    ModelPackageName: str | None = None
-    ModelPackageStatus: (
-        Literal["Pending", "InProgress", "Completed", "Failed", "Deleting"] | None
-    ) = None
-    ModelPackageVersion: float | None = None
-    SourceAlgorithms: list[SourceAlgorithm] | None = None
-    Task: str | None = None
-
-
-class ModelCardObjectiveFunction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Function: ModelCardObjectiveFunctionFunction | None = None
-    Notes: str | None = None
-
-
-class ModelCardTrainingDetailsTrainingJobDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HyperParameters: list[TrainingHyperParameter] | None = None
-    TrainingArn: str | None = None
-    TrainingDatasets: list[str] | None = None
-    TrainingEnvironment: ModelCardTrainingDetailsTrainingJobDetailsTrainingEnvironment | None = None
-    TrainingMetrics: list[TrainingMetric] | None = None
-    UserProvidedHyperParameters: list[TrainingHyperParameter] | None = None
-    UserProvidedTrainingMetrics: list[TrainingMetric] | None = None
-
-
-class EvaluationDetail(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Datasets: list[str] | None = None
-    EvaluationJobArn: str | None = None
-    EvaluationObservation: str | None = None
-    Metadata: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    MetricGroups: list[MetricGroup] | None = None
-    Name: str
-
-
-class ModelCardTrainingDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ObjectiveFunction: ModelCardObjectiveFunction | None = None
-    TrainingJobDetails: ModelCardTrainingDetailsTrainingJobDetails | None = None
-    TrainingObservations: str | None = None
-
-
-class ModelCardContent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdditionalInformation: ModelCardAdditionalInformation | None = None
-    BusinessDetails: ModelCardBusinessDetails | None = None
-    EvaluationDetails: list[EvaluationDetail] | None = None
-    IntendedUses: ModelCardIntendedUses | None = None
-    ModelOverview: ModelCardModelOverview | None = None
-    ModelPackageDetails: ModelCardModelPackageDetails | None = None
-    TrainingDetails: ModelCardTrainingDetails | None = None
-
-
-class ModelCardProps(DeferredModel):
-    Content: ModelCardContent
-    CreatedBy: UserContext | None = None
-    LastModifiedBy: UserContext | None = None
-    ModelCardName: str
-    ModelCardStatus: Literal["Draft", "PendingReview", "Approved", "Archived"]
-    SecurityConfig: ModelCardSecurityConfig | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1174,8 +946,10 @@ class ModelCard(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ModelCardProps
-    attributes_model: ClassVar[type[BaseModel]] = ModelCardAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ModelCardProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ModelCardAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

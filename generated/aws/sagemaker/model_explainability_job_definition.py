@@ -6,14 +6,39 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._model_explainability_job_definition_models import (
+        ModelExplainabilityJobDefinitionAttributes as ModelExplainabilityJobDefinitionAttributes,
+        ModelExplainabilityJobDefinitionBatchTransformInput as ModelExplainabilityJobDefinitionBatchTransformInput,
+        ModelExplainabilityJobDefinitionClusterConfig as ModelExplainabilityJobDefinitionClusterConfig,
+        ModelExplainabilityJobDefinitionConstraintsResource as ModelExplainabilityJobDefinitionConstraintsResource,
+        ModelExplainabilityJobDefinitionCsv as ModelExplainabilityJobDefinitionCsv,
+        ModelExplainabilityJobDefinitionDatasetFormat as ModelExplainabilityJobDefinitionDatasetFormat,
+        ModelExplainabilityJobDefinitionEndpointInput as ModelExplainabilityJobDefinitionEndpointInput,
+        ModelExplainabilityJobDefinitionJson as ModelExplainabilityJobDefinitionJson,
+        ModelExplainabilityJobDefinitionModelExplainabilityAppSpecification as ModelExplainabilityJobDefinitionModelExplainabilityAppSpecification,
+        ModelExplainabilityJobDefinitionModelExplainabilityBaselineConfig as ModelExplainabilityJobDefinitionModelExplainabilityBaselineConfig,
+        ModelExplainabilityJobDefinitionModelExplainabilityJobInput as ModelExplainabilityJobDefinitionModelExplainabilityJobInput,
+        ModelExplainabilityJobDefinitionNetworkConfig as ModelExplainabilityJobDefinitionNetworkConfig,
+        ModelExplainabilityJobDefinitionProps as ModelExplainabilityJobDefinitionProps,
+        ModelExplainabilityJobDefinitionS3Output as ModelExplainabilityJobDefinitionS3Output,
+        ModelExplainabilityJobDefinitionStoppingCondition as ModelExplainabilityJobDefinitionStoppingCondition,
+        ModelExplainabilityJobDefinitionVpcConfig as ModelExplainabilityJobDefinitionVpcConfig,
+        MonitoringOutput as MonitoringOutput,
+        MonitoringOutputConfig as MonitoringOutputConfig,
+        MonitoringResources as MonitoringResources,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ModelExplainabilityJobDefinition",
@@ -57,177 +82,38 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _model_explainability_job_definition_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_model_explainability_job_definition_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ModelExplainabilityJobDefinitionAttributes",
+        "ModelExplainabilityJobDefinitionBatchTransformInput",
+        "ModelExplainabilityJobDefinitionClusterConfig",
+        "ModelExplainabilityJobDefinitionConstraintsResource",
+        "ModelExplainabilityJobDefinitionCsv",
+        "ModelExplainabilityJobDefinitionDatasetFormat",
+        "ModelExplainabilityJobDefinitionEndpointInput",
+        "ModelExplainabilityJobDefinitionJson",
+        "ModelExplainabilityJobDefinitionModelExplainabilityAppSpecification",
+        "ModelExplainabilityJobDefinitionModelExplainabilityBaselineConfig",
+        "ModelExplainabilityJobDefinitionModelExplainabilityJobInput",
+        "ModelExplainabilityJobDefinitionNetworkConfig",
+        "ModelExplainabilityJobDefinitionProps",
+        "ModelExplainabilityJobDefinitionS3Output",
+        "ModelExplainabilityJobDefinitionStoppingCondition",
+        "ModelExplainabilityJobDefinitionVpcConfig",
+        "MonitoringOutput",
+        "MonitoringOutputConfig",
+        "MonitoringResources",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ModelExplainabilityJobDefinitionClusterConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceCount: int
-    InstanceType: str
-    VolumeKmsKeyId: str | None = None
-    VolumeSizeInGB: int
-
-
-class ModelExplainabilityJobDefinitionConstraintsResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Uri: str | None = None
-
-
-class ModelExplainabilityJobDefinitionCsv(DeferredModel):
-    Header: bool | None = None
-
-
-class ModelExplainabilityJobDefinitionEndpointInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndpointName: str
-    FeaturesAttribute: str | None = None
-    InferenceAttribute: str | None = None
-    LocalPath: str
-    ProbabilityAttribute: str | None = None
-    S3DataDistributionType: Literal["FullyReplicated", "ShardedByS3Key"] | None = None
-    S3InputMode: Literal["Pipe", "File"] | None = None
-
-
-class ModelExplainabilityJobDefinitionJson(DeferredModel):
-    Line: bool | None = None
-
-
-class ModelExplainabilityJobDefinitionModelExplainabilityAppSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConfigUri: str
-    Environment: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ImageUri: str
-
-
-class ModelExplainabilityJobDefinitionModelExplainabilityBaselineConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BaseliningJobName: str | None = None
-    ConstraintsResource: ModelExplainabilityJobDefinitionConstraintsResource | None = None
-
-
-class ModelExplainabilityJobDefinitionS3Output(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LocalPath: str
-    S3UploadMode: Literal["Continuous", "EndOfJob"] | None = None
-    S3Uri: str
-
-
-class ModelExplainabilityJobDefinitionStoppingCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxRuntimeInSeconds: int
-
-
-class ModelExplainabilityJobDefinitionVpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
-
-
-class MonitoringOutput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Output: ModelExplainabilityJobDefinitionS3Output
-
-
-class MonitoringOutputConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str | None = None
-    MonitoringOutputs: list[MonitoringOutput]
-
-
-class MonitoringResources(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClusterConfig: ModelExplainabilityJobDefinitionClusterConfig
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ModelExplainabilityJobDefinitionAttributes(DeferredModel):
-    CreationTime: str | None = None
-    JobDefinitionArn: str | None = None
-
-
-class ModelExplainabilityJobDefinitionDatasetFormat(DeferredModel):
-    Csv: ModelExplainabilityJobDefinitionCsv | None = None
-    Json: ModelExplainabilityJobDefinitionJson | None = None
-    Parquet: bool | None = None
-
-
-class ModelExplainabilityJobDefinitionNetworkConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableInterContainerTrafficEncryption: bool | None = None
-    EnableNetworkIsolation: bool | None = None
-    VpcConfig: ModelExplainabilityJobDefinitionVpcConfig | None = None
-
-
-class ModelExplainabilityJobDefinitionBatchTransformInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataCapturedDestinationS3Uri: str
-    DatasetFormat: ModelExplainabilityJobDefinitionDatasetFormat
-    FeaturesAttribute: str | None = None
-    InferenceAttribute: str | None = None
-    LocalPath: str
-    ProbabilityAttribute: str | None = None
-    S3DataDistributionType: Literal["FullyReplicated", "ShardedByS3Key"] | None = None
-    S3InputMode: Literal["Pipe", "File"] | None = None
-
-
-class ModelExplainabilityJobDefinitionModelExplainabilityJobInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BatchTransformInput: ModelExplainabilityJobDefinitionBatchTransformInput | None = None
-    EndpointInput: ModelExplainabilityJobDefinitionEndpointInput | None = None
-
-
-class ModelExplainabilityJobDefinitionProps(DeferredModel):
-    EndpointName: str | None = None
-    JobDefinitionName: str | None = None
-    JobResources: MonitoringResources
-    ModelExplainabilityAppSpecification: (
-        ModelExplainabilityJobDefinitionModelExplainabilityAppSpecification
-    )
-    ModelExplainabilityBaselineConfig: (
-        ModelExplainabilityJobDefinitionModelExplainabilityBaselineConfig | None
-    ) = None
-    ModelExplainabilityJobInput: ModelExplainabilityJobDefinitionModelExplainabilityJobInput
-    ModelExplainabilityJobOutputConfig: MonitoringOutputConfig
-    NetworkConfig: ModelExplainabilityJobDefinitionNetworkConfig | None = None
-    RoleArn: str
-    StoppingCondition: ModelExplainabilityJobDefinitionStoppingCondition | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -755,8 +641,12 @@ class ModelExplainabilityJobDefinition(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ModelExplainabilityJobDefinitionProps
-    attributes_model: ClassVar[type[BaseModel]] = ModelExplainabilityJobDefinitionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ModelExplainabilityJobDefinitionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ModelExplainabilityJobDefinitionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

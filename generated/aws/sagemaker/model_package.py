@@ -6,14 +6,56 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._model_package_models import (
+        AdditionalInferenceSpecificationDefinition as AdditionalInferenceSpecificationDefinition,
+        DriftCheckBias as DriftCheckBias,
+        DriftCheckExplainability as DriftCheckExplainability,
+        DriftCheckModelDataQuality as DriftCheckModelDataQuality,
+        DriftCheckModelQuality as DriftCheckModelQuality,
+        FileSource as FileSource,
+        MetricsSource as MetricsSource,
+        ModelPackageAttributes as ModelPackageAttributes,
+        ModelPackageBias as ModelPackageBias,
+        ModelPackageContainerDefinition as ModelPackageContainerDefinition,
+        ModelPackageContainerDefinitionModelInput as ModelPackageContainerDefinitionModelInput,
+        ModelPackageDataSource as ModelPackageDataSource,
+        ModelPackageDriftCheckBaselines as ModelPackageDriftCheckBaselines,
+        ModelPackageExplainability as ModelPackageExplainability,
+        ModelPackageInferenceSpecification as ModelPackageInferenceSpecification,
+        ModelPackageMetadataProperties as ModelPackageMetadataProperties,
+        ModelPackageModelAccessConfig as ModelPackageModelAccessConfig,
+        ModelPackageModelCard as ModelPackageModelCard,
+        ModelPackageModelDataQuality as ModelPackageModelDataQuality,
+        ModelPackageModelDataSource as ModelPackageModelDataSource,
+        ModelPackageModelMetrics as ModelPackageModelMetrics,
+        ModelPackageModelPackageStatusDetails as ModelPackageModelPackageStatusDetails,
+        ModelPackageModelQuality as ModelPackageModelQuality,
+        ModelPackageProps as ModelPackageProps,
+        ModelPackageS3DataSource as ModelPackageS3DataSource,
+        ModelPackageSecurityConfig as ModelPackageSecurityConfig,
+        ModelPackageSourceAlgorithmSpecification as ModelPackageSourceAlgorithmSpecification,
+        ModelPackageStatusItem as ModelPackageStatusItem,
+        ModelPackageTransformInput as ModelPackageTransformInput,
+        ModelPackageTransformJobDefinition as ModelPackageTransformJobDefinition,
+        ModelPackageTransformOutput as ModelPackageTransformOutput,
+        ModelPackageTransformResources as ModelPackageTransformResources,
+        ModelPackageValidationSpecification as ModelPackageValidationSpecification,
+        S3ModelDataSource as S3ModelDataSource,
+        SourceAlgorithm as SourceAlgorithm,
+        Tag as Tag,
+        ValidationProfile as ValidationProfile,
+    )
 
 __all__ = [
     "AdditionalInferenceSpecificationDefinition",
@@ -91,361 +133,55 @@ __all__ = [
     "ValidationProfileDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class FileSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContentDigest: str | None = None
-    ContentType: str | None = None
-    S3Uri: str
-
-
-class MetricsSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContentDigest: str | None = None
-    ContentType: str
-    S3Uri: str
-
-
-class ModelPackageBias(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PostTrainingReport: MetricsSource | None = None
-    PreTrainingReport: MetricsSource | None = None
-    Report: MetricsSource | None = None
-
-
-class ModelPackageContainerDefinitionModelInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataInputConfig: str
-
-
-class ModelPackageExplainability(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Report: MetricsSource | None = None
-
-
-class ModelPackageMetadataProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CommitId: str | None = None
-    GeneratedBy: str | None = None
-    ProjectId: str | None = None
-    Repository: str | None = None
-
-
-class ModelPackageModelAccessConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AcceptEula: bool
-
-
-class ModelPackageModelCard(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ModelCardContent: str
-    ModelCardStatus: Literal["Draft", "PendingReview", "Approved", "Archived"]
-
-
-class ModelPackageModelDataQuality(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Constraints: MetricsSource | None = None
-    Statistics: MetricsSource | None = None
-
-
-class ModelPackageModelQuality(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Constraints: MetricsSource | None = None
-    Statistics: MetricsSource | None = None
-
-
-class ModelPackageS3DataSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3DataType: Literal["ManifestFile", "S3Prefix", "AugmentedManifestFile"]
-    S3Uri: str
-
-
-class ModelPackageSecurityConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str
-
-
-class ModelPackageStatusItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FailureReason: str | None = None
-    Name: str
-    Status: Literal["NotStarted", "Failed", "InProgress", "Completed"]
-
-
-class ModelPackageTransformOutput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Accept: str | None = None
-    AssembleWith: Literal["None", "Line"] | None = None
-    KmsKeyId: str | None = None
-    S3OutputPath: str
-
-
-class ModelPackageTransformResources(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceCount: int
-    InstanceType: str
-    VolumeKmsKeyId: str | None = None
-
-
-class S3ModelDataSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CompressionType: Literal["None", "Gzip"]
-    ModelAccessConfig: ModelPackageModelAccessConfig | None = None
-    S3DataType: Literal["S3Prefix", "S3Object"]
-    S3Uri: str
-
-
-class SourceAlgorithm(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AlgorithmName: str
-    ModelDataUrl: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ModelPackageAttributes(DeferredModel):
-    CreationTime: str | None = None
-    LastModifiedTime: str | None = None
-    ModelPackageArn: str | None = None
-    ModelPackageStatus: (
-        Literal["Pending", "Deleting", "InProgress", "Completed", "Failed"] | None
-    ) = None
-
-
-class DriftCheckBias(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConfigFile: FileSource | None = None
-    PostTrainingConstraints: MetricsSource | None = None
-    PreTrainingConstraints: MetricsSource | None = None
-
-
-class DriftCheckExplainability(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConfigFile: FileSource | None = None
-    Constraints: MetricsSource | None = None
-
-
-class DriftCheckModelDataQuality(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Constraints: MetricsSource | None = None
-    Statistics: MetricsSource | None = None
-
-
-class DriftCheckModelQuality(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Constraints: MetricsSource | None = None
-    Statistics: MetricsSource | None = None
-
-
-class ModelPackageDataSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3DataSource: ModelPackageS3DataSource
-
-
-class ModelPackageDriftCheckBaselines(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bias: DriftCheckBias | None = None
-    Explainability: DriftCheckExplainability | None = None
-    ModelDataQuality: DriftCheckModelDataQuality | None = None
-    ModelQuality: DriftCheckModelQuality | None = None
-
-
-class ModelPackageModelDataSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3DataSource: S3ModelDataSource | None = None
-
-
-class ModelPackageModelMetrics(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bias: ModelPackageBias | None = None
-    Explainability: ModelPackageExplainability | None = None
-    ModelDataQuality: ModelPackageModelDataQuality | None = None
-    ModelQuality: ModelPackageModelQuality | None = None
-
-
-class ModelPackageModelPackageStatusDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ValidationStatuses: list[ModelPackageStatusItem] | None = None
-
-
-class ModelPackageSourceAlgorithmSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceAlgorithms: list[SourceAlgorithm]
-
-
-class ModelPackageTransformInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CompressionType: Literal["None", "Gzip"] | None = None
-    ContentType: str | None = None
-    DataSource: ModelPackageDataSource
-    SplitType: Literal["None", "TFRecord", "Line", "RecordIO"] | None = None
-
-
-class ModelPackageTransformJobDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BatchStrategy: Literal["MultiRecord", "SingleRecord"] | None = None
-    Environment: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    MaxConcurrentTransforms: int | None = None
-    MaxPayloadInMB: int | None = None
-    TransformInput: ModelPackageTransformInput
-    TransformOutput: ModelPackageTransformOutput
-    TransformResources: ModelPackageTransformResources
-
-
-class ValidationProfile(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ProfileName: str
-    TransformJobDefinition: ModelPackageTransformJobDefinition
-
-
-class ModelPackageContainerDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerHostname: str | None = None
-    Environment: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Framework: str | None = None
-    FrameworkVersion: str | None = None
-    Image: str
-    ImageDigest: str | None = None
-    ModelDataSource: ModelPackageModelDataSource | None = None
-    ModelDataUrl: str | None = None
-    ModelInput: ModelPackageContainerDefinitionModelInput | None = None
-    NearestModelName: str | None = None
-
-
-class ModelPackageInferenceSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Containers: list[ModelPackageContainerDefinition]
-    SupportedContentTypes: list[str]
-    SupportedRealtimeInferenceInstanceTypes: list[str] | None = None
-    SupportedResponseMIMETypes: list[str]
-    SupportedTransformInstanceTypes: list[str] | None = None
-
-
-class ModelPackageValidationSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ValidationProfiles: list[ValidationProfile]
-    ValidationRole: str
-
-
-class AdditionalInferenceSpecificationDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Containers: list[ModelPackageContainerDefinition]
-    Description: str | None = None
-    Name: str
-    SupportedContentTypes: list[str] | None = None
-    SupportedRealtimeInferenceInstanceTypes: list[str] | None = None
-    SupportedResponseMIMETypes: list[str] | None = None
-    SupportedTransformInstanceTypes: list[str] | None = None
-
-
-class ModelPackageProps(DeferredModel):
-    AdditionalInferenceSpecifications: list[AdditionalInferenceSpecificationDefinition] | None = (
-        None
-    )
-    AdditionalInferenceSpecificationsToAdd: (
-        list[AdditionalInferenceSpecificationDefinition] | None
-    ) = None
-    ApprovalDescription: str | None = None
-    CertifyForMarketplace: bool | None = None
-    ClientToken: str | None = None
-    CustomerMetadataProperties: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Domain: str | None = None
-    DriftCheckBaselines: ModelPackageDriftCheckBaselines | None = None
-    InferenceSpecification: ModelPackageInferenceSpecification | None = None
-    MetadataProperties: ModelPackageMetadataProperties | None = None
-    ModelApprovalStatus: Literal["Approved", "Rejected", "PendingManualApproval"] | None = None
-    ModelCard: ModelPackageModelCard | None = None
-    ModelMetrics: ModelPackageModelMetrics | None = None
-    ModelPackageDescription: str | None = None
-    ModelPackageGroupName: str | None = None
-    ModelPackageName: str | None = None
-    ModelPackageStatusDetails: ModelPackageModelPackageStatusDetails | None = None
-    ModelPackageVersion: int | None = None
-    SamplePayloadUrl: str | None = None
-    SecurityConfig: ModelPackageSecurityConfig | None = None
-    SkipModelValidation: Literal["None", "All"] | None = None
-    SourceAlgorithmSpecification: ModelPackageSourceAlgorithmSpecification | None = None
-    SourceUri: str | None = None
-    Tags: list[Tag] | None = None
-    Task: str | None = None
-    ValidationSpecification: ModelPackageValidationSpecification | None = None
-
+# The pydantic models live in _model_package_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_model_package_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AdditionalInferenceSpecificationDefinition",
+        "DriftCheckBias",
+        "DriftCheckExplainability",
+        "DriftCheckModelDataQuality",
+        "DriftCheckModelQuality",
+        "FileSource",
+        "MetricsSource",
+        "ModelPackageAttributes",
+        "ModelPackageBias",
+        "ModelPackageContainerDefinition",
+        "ModelPackageContainerDefinitionModelInput",
+        "ModelPackageDataSource",
+        "ModelPackageDriftCheckBaselines",
+        "ModelPackageExplainability",
+        "ModelPackageInferenceSpecification",
+        "ModelPackageMetadataProperties",
+        "ModelPackageModelAccessConfig",
+        "ModelPackageModelCard",
+        "ModelPackageModelDataQuality",
+        "ModelPackageModelDataSource",
+        "ModelPackageModelMetrics",
+        "ModelPackageModelPackageStatusDetails",
+        "ModelPackageModelQuality",
+        "ModelPackageProps",
+        "ModelPackageS3DataSource",
+        "ModelPackageSecurityConfig",
+        "ModelPackageSourceAlgorithmSpecification",
+        "ModelPackageStatusItem",
+        "ModelPackageTransformInput",
+        "ModelPackageTransformJobDefinition",
+        "ModelPackageTransformOutput",
+        "ModelPackageTransformResources",
+        "ModelPackageValidationSpecification",
+        "S3ModelDataSource",
+        "SourceAlgorithm",
+        "Tag",
+        "ValidationProfile",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1534,8 +1270,10 @@ class ModelPackage(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ModelPackageProps
-    attributes_model: ClassVar[type[BaseModel]] = ModelPackageAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ModelPackageProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ModelPackageAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

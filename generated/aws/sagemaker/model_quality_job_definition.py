@@ -6,14 +6,40 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._model_quality_job_definition_models import (
+        ModelQualityJobDefinitionAttributes as ModelQualityJobDefinitionAttributes,
+        ModelQualityJobDefinitionBatchTransformInput as ModelQualityJobDefinitionBatchTransformInput,
+        ModelQualityJobDefinitionClusterConfig as ModelQualityJobDefinitionClusterConfig,
+        ModelQualityJobDefinitionConstraintsResource as ModelQualityJobDefinitionConstraintsResource,
+        ModelQualityJobDefinitionCsv as ModelQualityJobDefinitionCsv,
+        ModelQualityJobDefinitionDatasetFormat as ModelQualityJobDefinitionDatasetFormat,
+        ModelQualityJobDefinitionEndpointInput as ModelQualityJobDefinitionEndpointInput,
+        ModelQualityJobDefinitionJson as ModelQualityJobDefinitionJson,
+        ModelQualityJobDefinitionModelQualityAppSpecification as ModelQualityJobDefinitionModelQualityAppSpecification,
+        ModelQualityJobDefinitionModelQualityBaselineConfig as ModelQualityJobDefinitionModelQualityBaselineConfig,
+        ModelQualityJobDefinitionModelQualityJobInput as ModelQualityJobDefinitionModelQualityJobInput,
+        ModelQualityJobDefinitionNetworkConfig as ModelQualityJobDefinitionNetworkConfig,
+        ModelQualityJobDefinitionProps as ModelQualityJobDefinitionProps,
+        ModelQualityJobDefinitionS3Output as ModelQualityJobDefinitionS3Output,
+        ModelQualityJobDefinitionStoppingCondition as ModelQualityJobDefinitionStoppingCondition,
+        ModelQualityJobDefinitionVpcConfig as ModelQualityJobDefinitionVpcConfig,
+        MonitoringGroundTruthS3Input as MonitoringGroundTruthS3Input,
+        MonitoringOutput as MonitoringOutput,
+        MonitoringOutputConfig as MonitoringOutputConfig,
+        MonitoringResources as MonitoringResources,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ModelQualityJobDefinition",
@@ -59,189 +85,39 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _model_quality_job_definition_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_model_quality_job_definition_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ModelQualityJobDefinitionAttributes",
+        "ModelQualityJobDefinitionBatchTransformInput",
+        "ModelQualityJobDefinitionClusterConfig",
+        "ModelQualityJobDefinitionConstraintsResource",
+        "ModelQualityJobDefinitionCsv",
+        "ModelQualityJobDefinitionDatasetFormat",
+        "ModelQualityJobDefinitionEndpointInput",
+        "ModelQualityJobDefinitionJson",
+        "ModelQualityJobDefinitionModelQualityAppSpecification",
+        "ModelQualityJobDefinitionModelQualityBaselineConfig",
+        "ModelQualityJobDefinitionModelQualityJobInput",
+        "ModelQualityJobDefinitionNetworkConfig",
+        "ModelQualityJobDefinitionProps",
+        "ModelQualityJobDefinitionS3Output",
+        "ModelQualityJobDefinitionStoppingCondition",
+        "ModelQualityJobDefinitionVpcConfig",
+        "MonitoringGroundTruthS3Input",
+        "MonitoringOutput",
+        "MonitoringOutputConfig",
+        "MonitoringResources",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ModelQualityJobDefinitionClusterConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceCount: int
-    InstanceType: str
-    VolumeKmsKeyId: str | None = None
-    VolumeSizeInGB: int
-
-
-class ModelQualityJobDefinitionConstraintsResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Uri: str | None = None
-
-
-class ModelQualityJobDefinitionCsv(DeferredModel):
-    Header: bool | None = None
-
-
-class ModelQualityJobDefinitionEndpointInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndTimeOffset: str | None = None
-    EndpointName: str
-    InferenceAttribute: str | None = None
-    LocalPath: str
-    ProbabilityAttribute: str | None = None
-    ProbabilityThresholdAttribute: float | None = None
-    S3DataDistributionType: Literal["FullyReplicated", "ShardedByS3Key"] | None = None
-    S3InputMode: Literal["Pipe", "File"] | None = None
-    StartTimeOffset: str | None = None
-
-
-class ModelQualityJobDefinitionJson(DeferredModel):
-    Line: bool | None = None
-
-
-class ModelQualityJobDefinitionModelQualityAppSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerArguments: list[str] | None = None
-    ContainerEntrypoint: list[str] | None = None
-    Environment: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ImageUri: str
-    PostAnalyticsProcessorSourceUri: str | None = None
-    ProblemType: Literal["BinaryClassification", "MulticlassClassification", "Regression"]
-    RecordPreprocessorSourceUri: str | None = None
-
-
-class ModelQualityJobDefinitionModelQualityBaselineConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BaseliningJobName: str | None = None
-    ConstraintsResource: ModelQualityJobDefinitionConstraintsResource | None = None
-
-
-class ModelQualityJobDefinitionS3Output(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LocalPath: str
-    S3UploadMode: Literal["Continuous", "EndOfJob"] | None = None
-    S3Uri: str
-
-
-class ModelQualityJobDefinitionStoppingCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxRuntimeInSeconds: int
-
-
-class ModelQualityJobDefinitionVpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
-
-
-class MonitoringGroundTruthS3Input(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Uri: str
-
-
-class MonitoringOutput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Output: ModelQualityJobDefinitionS3Output
-
-
-class MonitoringOutputConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str | None = None
-    MonitoringOutputs: list[MonitoringOutput]
-
-
-class MonitoringResources(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClusterConfig: ModelQualityJobDefinitionClusterConfig
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ModelQualityJobDefinitionAttributes(DeferredModel):
-    CreationTime: str | None = None
-    JobDefinitionArn: str | None = None
-
-
-class ModelQualityJobDefinitionDatasetFormat(DeferredModel):
-    Csv: ModelQualityJobDefinitionCsv | None = None
-    Json: ModelQualityJobDefinitionJson | None = None
-    Parquet: bool | None = None
-
-
-class ModelQualityJobDefinitionNetworkConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableInterContainerTrafficEncryption: bool | None = None
-    EnableNetworkIsolation: bool | None = None
-    VpcConfig: ModelQualityJobDefinitionVpcConfig | None = None
-
-
-class ModelQualityJobDefinitionBatchTransformInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataCapturedDestinationS3Uri: str
-    DatasetFormat: ModelQualityJobDefinitionDatasetFormat
-    EndTimeOffset: str | None = None
-    InferenceAttribute: str | None = None
-    LocalPath: str
-    ProbabilityAttribute: str | None = None
-    ProbabilityThresholdAttribute: float | None = None
-    S3DataDistributionType: Literal["FullyReplicated", "ShardedByS3Key"] | None = None
-    S3InputMode: Literal["Pipe", "File"] | None = None
-    StartTimeOffset: str | None = None
-
-
-class ModelQualityJobDefinitionModelQualityJobInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BatchTransformInput: ModelQualityJobDefinitionBatchTransformInput | None = None
-    EndpointInput: ModelQualityJobDefinitionEndpointInput | None = None
-    GroundTruthS3Input: MonitoringGroundTruthS3Input
-
-
-class ModelQualityJobDefinitionProps(DeferredModel):
-    EndpointName: str | None = None
-    JobDefinitionName: str | None = None
-    JobResources: MonitoringResources
-    ModelQualityAppSpecification: ModelQualityJobDefinitionModelQualityAppSpecification
-    ModelQualityBaselineConfig: ModelQualityJobDefinitionModelQualityBaselineConfig | None = None
-    ModelQualityJobInput: ModelQualityJobDefinitionModelQualityJobInput
-    ModelQualityJobOutputConfig: MonitoringOutputConfig
-    NetworkConfig: ModelQualityJobDefinitionNetworkConfig | None = None
-    RoleArn: str
-    StoppingCondition: ModelQualityJobDefinitionStoppingCondition | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -819,8 +695,12 @@ class ModelQualityJobDefinition(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ModelQualityJobDefinitionProps
-    attributes_model: ClassVar[type[BaseModel]] = ModelQualityJobDefinitionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ModelQualityJobDefinitionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ModelQualityJobDefinitionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

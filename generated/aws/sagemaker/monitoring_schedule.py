@@ -8,12 +8,42 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._monitoring_schedule_models import (
+        MonitoringExecutionSummary as MonitoringExecutionSummary,
+        MonitoringInput as MonitoringInput,
+        MonitoringOutput as MonitoringOutput,
+        MonitoringScheduleAttributes as MonitoringScheduleAttributes,
+        MonitoringScheduleBaselineConfig as MonitoringScheduleBaselineConfig,
+        MonitoringScheduleBatchTransformInput as MonitoringScheduleBatchTransformInput,
+        MonitoringScheduleClusterConfig as MonitoringScheduleClusterConfig,
+        MonitoringScheduleConstraintsResource as MonitoringScheduleConstraintsResource,
+        MonitoringScheduleCsv as MonitoringScheduleCsv,
+        MonitoringScheduleDatasetFormat as MonitoringScheduleDatasetFormat,
+        MonitoringScheduleEndpointInput as MonitoringScheduleEndpointInput,
+        MonitoringScheduleJson as MonitoringScheduleJson,
+        MonitoringScheduleMonitoringAppSpecification as MonitoringScheduleMonitoringAppSpecification,
+        MonitoringScheduleMonitoringJobDefinition as MonitoringScheduleMonitoringJobDefinition,
+        MonitoringScheduleMonitoringOutputConfig as MonitoringScheduleMonitoringOutputConfig,
+        MonitoringScheduleMonitoringResources as MonitoringScheduleMonitoringResources,
+        MonitoringScheduleMonitoringScheduleConfig as MonitoringScheduleMonitoringScheduleConfig,
+        MonitoringScheduleNetworkConfig as MonitoringScheduleNetworkConfig,
+        MonitoringScheduleProps as MonitoringScheduleProps,
+        MonitoringScheduleS3Output as MonitoringScheduleS3Output,
+        MonitoringScheduleScheduleConfig as MonitoringScheduleScheduleConfig,
+        MonitoringScheduleStatisticsResource as MonitoringScheduleStatisticsResource,
+        MonitoringScheduleStoppingCondition as MonitoringScheduleStoppingCondition,
+        MonitoringScheduleVpcConfig as MonitoringScheduleVpcConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "MonitoringExecutionSummary",
@@ -67,227 +97,43 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _monitoring_schedule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_monitoring_schedule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MonitoringExecutionSummary",
+        "MonitoringInput",
+        "MonitoringOutput",
+        "MonitoringScheduleAttributes",
+        "MonitoringScheduleBaselineConfig",
+        "MonitoringScheduleBatchTransformInput",
+        "MonitoringScheduleClusterConfig",
+        "MonitoringScheduleConstraintsResource",
+        "MonitoringScheduleCsv",
+        "MonitoringScheduleDatasetFormat",
+        "MonitoringScheduleEndpointInput",
+        "MonitoringScheduleJson",
+        "MonitoringScheduleMonitoringAppSpecification",
+        "MonitoringScheduleMonitoringJobDefinition",
+        "MonitoringScheduleMonitoringOutputConfig",
+        "MonitoringScheduleMonitoringResources",
+        "MonitoringScheduleMonitoringScheduleConfig",
+        "MonitoringScheduleNetworkConfig",
+        "MonitoringScheduleProps",
+        "MonitoringScheduleS3Output",
+        "MonitoringScheduleScheduleConfig",
+        "MonitoringScheduleStatisticsResource",
+        "MonitoringScheduleStoppingCondition",
+        "MonitoringScheduleVpcConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MonitoringExecutionSummary(DeferredModel):
-    CreationTime: str
-    EndpointName: str | None = None
-    FailureReason: str | None = None
-    LastModifiedTime: str
-    MonitoringExecutionStatus: Literal[
-        "Pending",
-        "Completed",
-        "CompletedWithViolations",
-        "InProgress",
-        "Failed",
-        "Stopping",
-        "Stopped",
-    ]
-    MonitoringScheduleName: str
-    ProcessingJobArn: str | None = None
-    ScheduledTime: str
-
-
-class MonitoringScheduleClusterConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceCount: int
-    InstanceType: str
-    VolumeKmsKeyId: str | None = None
-    VolumeSizeInGB: int
-
-
-class MonitoringScheduleConstraintsResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Uri: str | None = None
-
-
-class MonitoringScheduleCsv(DeferredModel):
-    Header: bool | None = None
-
-
-class MonitoringScheduleEndpointInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndpointName: str
-    ExcludeFeaturesAttribute: str | None = None
-    LocalPath: str
-    S3DataDistributionType: Literal["FullyReplicated", "ShardedByS3Key"] | None = None
-    S3InputMode: Literal["Pipe", "File"] | None = None
-
-
-class MonitoringScheduleJson(DeferredModel):
-    Line: bool | None = None
-
-
-class MonitoringScheduleMonitoringAppSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerArguments: list[str] | None = None
-    ContainerEntrypoint: list[str] | None = None
-    ImageUri: str
-    PostAnalyticsProcessorSourceUri: str | None = None
-    RecordPreprocessorSourceUri: str | None = None
-
-
-class MonitoringScheduleMonitoringResources(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClusterConfig: MonitoringScheduleClusterConfig
-
-
-class MonitoringScheduleS3Output(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LocalPath: str
-    S3UploadMode: Literal["Continuous", "EndOfJob"] | None = None
-    S3Uri: str
-
-
-class MonitoringScheduleScheduleConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataAnalysisEndTime: str | None = None
-    DataAnalysisStartTime: str | None = None
-    ScheduleExpression: str
-
-
-class MonitoringScheduleStatisticsResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Uri: str | None = None
-
-
-class MonitoringScheduleStoppingCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxRuntimeInSeconds: int
-
-
-class MonitoringScheduleVpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
-
-
-class Tag(DeferredModel):
-    Key: str
-    Value: str
-
-
-class MonitoringScheduleAttributes(DeferredModel):
-    CreationTime: str | None = None
-    LastModifiedTime: str | None = None
-    MonitoringScheduleArn: str | None = None
-
-
-class MonitoringOutput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Output: MonitoringScheduleS3Output
-
-
-class MonitoringScheduleBaselineConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConstraintsResource: MonitoringScheduleConstraintsResource | None = None
-    StatisticsResource: MonitoringScheduleStatisticsResource | None = None
-
-
-class MonitoringScheduleDatasetFormat(DeferredModel):
-    Csv: MonitoringScheduleCsv | None = None
-    Json: MonitoringScheduleJson | None = None
-    Parquet: bool | None = None
-
-
-class MonitoringScheduleMonitoringOutputConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str | None = None
-    MonitoringOutputs: list[MonitoringOutput]
-
-
-class MonitoringScheduleNetworkConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableInterContainerTrafficEncryption: bool | None = None
-    EnableNetworkIsolation: bool | None = None
-    VpcConfig: MonitoringScheduleVpcConfig | None = None
-
-
-class MonitoringScheduleBatchTransformInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataCapturedDestinationS3Uri: str
-    DatasetFormat: MonitoringScheduleDatasetFormat
-    ExcludeFeaturesAttribute: str | None = None
-    LocalPath: str
-    S3DataDistributionType: Literal["FullyReplicated", "ShardedByS3Key"] | None = None
-    S3InputMode: Literal["Pipe", "File"] | None = None
-
-
-class MonitoringInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BatchTransformInput: MonitoringScheduleBatchTransformInput | None = None
-    EndpointInput: MonitoringScheduleEndpointInput | None = None
-
-
-class MonitoringScheduleMonitoringJobDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BaselineConfig: MonitoringScheduleBaselineConfig | None = None
-    Environment: dict[str, str] | None = None
-    MonitoringAppSpecification: MonitoringScheduleMonitoringAppSpecification
-    MonitoringInputs: list[MonitoringInput]
-    MonitoringOutputConfig: MonitoringScheduleMonitoringOutputConfig
-    MonitoringResources: MonitoringScheduleMonitoringResources
-    NetworkConfig: MonitoringScheduleNetworkConfig | None = None
-    RoleArn: str
-    StoppingCondition: MonitoringScheduleStoppingCondition | None = None
-
-
-class MonitoringScheduleMonitoringScheduleConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MonitoringJobDefinition: MonitoringScheduleMonitoringJobDefinition | None = None
-    MonitoringJobDefinitionName: str | None = None
-    MonitoringType: (
-        Literal["DataQuality", "ModelQuality", "ModelBias", "ModelExplainability"] | None
-    ) = None
-    ScheduleConfig: MonitoringScheduleScheduleConfig | None = None
-
-
-class MonitoringScheduleProps(DeferredModel):
-    EndpointName: str | None = None
-    FailureReason: str | None = None
-    LastMonitoringExecutionSummary: MonitoringExecutionSummary | None = None
-    MonitoringScheduleConfig: MonitoringScheduleMonitoringScheduleConfig
-    MonitoringScheduleName: str
-    MonitoringScheduleStatus: Literal["Pending", "Failed", "Scheduled", "Stopped"] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -945,8 +791,12 @@ class MonitoringSchedule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MonitoringScheduleProps
-    attributes_model: ClassVar[type[BaseModel]] = MonitoringScheduleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MonitoringScheduleProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MonitoringScheduleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._notebook_instance_lifecycle_config_models import (
+        NotebookInstanceLifecycleConfigAttributes as NotebookInstanceLifecycleConfigAttributes,
+        NotebookInstanceLifecycleConfigProps as NotebookInstanceLifecycleConfigProps,
+        NotebookInstanceLifecycleHook as NotebookInstanceLifecycleHook,
+        Tag as Tag,
+    )
 
 __all__ = [
     "NotebookInstanceLifecycleConfig",
@@ -25,34 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _notebook_instance_lifecycle_config_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_notebook_instance_lifecycle_config_models"
+_MODEL_NAMES = frozenset(
+    {
+        "NotebookInstanceLifecycleConfigAttributes",
+        "NotebookInstanceLifecycleConfigProps",
+        "NotebookInstanceLifecycleHook",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class NotebookInstanceLifecycleHook(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Content: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class NotebookInstanceLifecycleConfigAttributes(DeferredModel):
-    NotebookInstanceLifecycleConfigArn: str | None = None
-
-
-class NotebookInstanceLifecycleConfigProps(DeferredModel):
-    NotebookInstanceLifecycleConfigName: str | None = None
-    OnCreate: list[NotebookInstanceLifecycleHook] | None = None
-    OnStart: list[NotebookInstanceLifecycleHook] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -178,8 +175,12 @@ class NotebookInstanceLifecycleConfig(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = NotebookInstanceLifecycleConfigProps
-    attributes_model: ClassVar[type[BaseModel]] = NotebookInstanceLifecycleConfigAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NotebookInstanceLifecycleConfigProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NotebookInstanceLifecycleConfigAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

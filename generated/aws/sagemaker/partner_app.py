@@ -6,14 +6,24 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._partner_app_models import (
+        PartnerAppAttributes as PartnerAppAttributes,
+        PartnerAppConfig as PartnerAppConfig,
+        PartnerAppMaintenanceConfig as PartnerAppMaintenanceConfig,
+        PartnerAppProps as PartnerAppProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "PartnerApp",
@@ -27,53 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _partner_app_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_partner_app_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PartnerAppAttributes",
+        "PartnerAppConfig",
+        "PartnerAppMaintenanceConfig",
+        "PartnerAppProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PartnerAppConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AdminUsers: list[str] | None = None
-    Arguments: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class PartnerAppMaintenanceConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaintenanceWindowStart: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PartnerAppAttributes(DeferredModel):
-    Arn: str | None = None
-    BaseUrl: str | None = None
-    CurrentVersionEolDate: str | None = None
-
-
-class PartnerAppProps(DeferredModel):
-    AppVersion: str | None = None
-    ApplicationConfig: PartnerAppConfig | None = None
-    AuthType: Literal["IAM"]
-    ClientToken: str | None = None
-    EnableAutoMinorVersionUpgrade: bool | None = None
-    EnableIamSessionBasedIdentity: bool | None = None
-    ExecutionRoleArn: str
-    KmsKeyId: str | None = None
-    MaintenanceConfig: PartnerAppMaintenanceConfig | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-    Tier: str
-    Type: Literal["lakera-guard", "comet", "deepchecks-llm-evaluation", "fiddler"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -259,8 +239,10 @@ class PartnerApp(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PartnerAppProps
-    attributes_model: ClassVar[type[BaseModel]] = PartnerAppAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PartnerAppProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PartnerAppAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._pipeline_models import (
+        PipelineAttributes as PipelineAttributes,
+        PipelineParallelismConfiguration as PipelineParallelismConfiguration,
+        PipelinePipelineDefinitionOption1 as PipelinePipelineDefinitionOption1,
+        PipelinePipelineDefinitionOption2 as PipelinePipelineDefinitionOption2,
+        PipelineProps as PipelineProps,
+        S3Location as S3Location,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Pipeline",
@@ -31,61 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _pipeline_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_pipeline_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PipelineAttributes",
+        "PipelineParallelismConfiguration",
+        "PipelinePipelineDefinitionOption1",
+        "PipelinePipelineDefinitionOption2",
+        "PipelineProps",
+        "S3Location",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PipelineParallelismConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxParallelExecutionSteps: int
-
-
-class PipelinePipelineDefinitionOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PipelineDefinitionBody: str
-
-
-class S3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    ETag: str | None = None
-    Key: str
-    Version: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PipelineAttributes(DeferredModel):
-    pass
-
-
-class PipelinePipelineDefinitionOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PipelineDefinitionS3Location: S3Location
-
-
-class PipelineProps(DeferredModel):
-    ParallelismConfiguration: PipelineParallelismConfiguration | None = None
-    PipelineDefinition: PipelinePipelineDefinitionOption1 | PipelinePipelineDefinitionOption2
-    PipelineDescription: str | None = None
-    PipelineDisplayName: str | None = None
-    PipelineName: str
-    RoleArn: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -261,8 +237,10 @@ class Pipeline(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PipelineProps
-    attributes_model: ClassVar[type[BaseModel]] = PipelineAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PipelineProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PipelineAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

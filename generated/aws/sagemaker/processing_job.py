@@ -6,14 +6,38 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._processing_job_models import (
+        ProcessingInputsObject as ProcessingInputsObject,
+        ProcessingJobAppSpecification as ProcessingJobAppSpecification,
+        ProcessingJobAthenaDatasetDefinition as ProcessingJobAthenaDatasetDefinition,
+        ProcessingJobAttributes as ProcessingJobAttributes,
+        ProcessingJobClusterConfig as ProcessingJobClusterConfig,
+        ProcessingJobDatasetDefinition as ProcessingJobDatasetDefinition,
+        ProcessingJobExperimentConfig as ProcessingJobExperimentConfig,
+        ProcessingJobFeatureStoreOutput as ProcessingJobFeatureStoreOutput,
+        ProcessingJobNetworkConfig as ProcessingJobNetworkConfig,
+        ProcessingJobProcessingOutputConfig as ProcessingJobProcessingOutputConfig,
+        ProcessingJobProcessingResources as ProcessingJobProcessingResources,
+        ProcessingJobProps as ProcessingJobProps,
+        ProcessingJobRedshiftDatasetDefinition as ProcessingJobRedshiftDatasetDefinition,
+        ProcessingJobS3Input as ProcessingJobS3Input,
+        ProcessingJobS3Output as ProcessingJobS3Output,
+        ProcessingJobStoppingCondition as ProcessingJobStoppingCondition,
+        ProcessingJobVpcConfig as ProcessingJobVpcConfig,
+        ProcessingOutputsObject as ProcessingOutputsObject,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ProcessingInputsObject",
@@ -55,317 +79,37 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _processing_job_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_processing_job_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ProcessingInputsObject",
+        "ProcessingJobAppSpecification",
+        "ProcessingJobAthenaDatasetDefinition",
+        "ProcessingJobAttributes",
+        "ProcessingJobClusterConfig",
+        "ProcessingJobDatasetDefinition",
+        "ProcessingJobExperimentConfig",
+        "ProcessingJobFeatureStoreOutput",
+        "ProcessingJobNetworkConfig",
+        "ProcessingJobProcessingOutputConfig",
+        "ProcessingJobProcessingResources",
+        "ProcessingJobProps",
+        "ProcessingJobRedshiftDatasetDefinition",
+        "ProcessingJobS3Input",
+        "ProcessingJobS3Output",
+        "ProcessingJobStoppingCondition",
+        "ProcessingJobVpcConfig",
+        "ProcessingOutputsObject",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ProcessingJobAppSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContainerArguments: list[str] | None = None
-    ContainerEntrypoint: list[str] | None = None
-    ImageUri: str
-
-
-class ProcessingJobAthenaDatasetDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Catalog: str
-    Database: str
-    KmsKeyId: str | None = None
-    OutputCompression: Literal["GZIP", "SNAPPY", "ZLIB"] | None = None
-    OutputFormat: Literal["PARQUET", "AVRO", "ORC", "JSON", "TEXTFILE"]
-    OutputS3Uri: str
-    QueryString: str
-    WorkGroup: str | None = None
-
-
-class ProcessingJobClusterConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceCount: int
-    InstanceType: Literal[
-        "ml.t3.medium",
-        "ml.t3.large",
-        "ml.t3.xlarge",
-        "ml.t3.2xlarge",
-        "ml.m4.xlarge",
-        "ml.m4.2xlarge",
-        "ml.m4.4xlarge",
-        "ml.m4.10xlarge",
-        "ml.m4.16xlarge",
-        "ml.c4.xlarge",
-        "ml.c4.2xlarge",
-        "ml.c4.4xlarge",
-        "ml.c4.8xlarge",
-        "ml.c5.xlarge",
-        "ml.c5.2xlarge",
-        "ml.c5.4xlarge",
-        "ml.c5.9xlarge",
-        "ml.c5.18xlarge",
-        "ml.m5.large",
-        "ml.m5.xlarge",
-        "ml.m5.2xlarge",
-        "ml.m5.4xlarge",
-        "ml.m5.12xlarge",
-        "ml.m5.24xlarge",
-        "ml.r5.large",
-        "ml.r5.xlarge",
-        "ml.r5.2xlarge",
-        "ml.r5.4xlarge",
-        "ml.r5.8xlarge",
-        "ml.r5.12xlarge",
-        "ml.r5.16xlarge",
-        "ml.r5.24xlarge",
-        "ml.g4dn.xlarge",
-        "ml.g4dn.2xlarge",
-        "ml.g4dn.4xlarge",
-        "ml.g4dn.8xlarge",
-        "ml.g4dn.12xlarge",
-        "ml.g4dn.16xlarge",
-        "ml.g5.xlarge",
-        "ml.g5.2xlarge",
-        "ml.g5.4xlarge",
-        "ml.g5.8xlarge",
-        "ml.g5.16xlarge",
-        "ml.g5.12xlarge",
-        "ml.g5.24xlarge",
-        "ml.g5.48xlarge",
-        "ml.r5d.large",
-        "ml.r5d.xlarge",
-        "ml.r5d.2xlarge",
-        "ml.r5d.4xlarge",
-        "ml.r5d.8xlarge",
-        "ml.r5d.12xlarge",
-        "ml.r5d.16xlarge",
-        "ml.r5d.24xlarge",
-        "ml.g6.xlarge",
-        "ml.g6.2xlarge",
-        "ml.g6.4xlarge",
-        "ml.g6.8xlarge",
-        "ml.g6.12xlarge",
-        "ml.g6.16xlarge",
-        "ml.g6.24xlarge",
-        "ml.g6.48xlarge",
-        "ml.g6e.xlarge",
-        "ml.g6e.2xlarge",
-        "ml.g6e.4xlarge",
-        "ml.g6e.8xlarge",
-        "ml.g6e.12xlarge",
-        "ml.g6e.16xlarge",
-        "ml.g6e.24xlarge",
-        "ml.g6e.48xlarge",
-        "ml.m6i.large",
-        "ml.m6i.xlarge",
-        "ml.m6i.2xlarge",
-        "ml.m6i.4xlarge",
-        "ml.m6i.8xlarge",
-        "ml.m6i.12xlarge",
-        "ml.m6i.16xlarge",
-        "ml.m6i.24xlarge",
-        "ml.m6i.32xlarge",
-        "ml.c6i.xlarge",
-        "ml.c6i.2xlarge",
-        "ml.c6i.4xlarge",
-        "ml.c6i.8xlarge",
-        "ml.c6i.12xlarge",
-        "ml.c6i.16xlarge",
-        "ml.c6i.24xlarge",
-        "ml.c6i.32xlarge",
-        "ml.m7i.large",
-        "ml.m7i.xlarge",
-        "ml.m7i.2xlarge",
-        "ml.m7i.4xlarge",
-        "ml.m7i.8xlarge",
-        "ml.m7i.12xlarge",
-        "ml.m7i.16xlarge",
-        "ml.m7i.24xlarge",
-        "ml.m7i.48xlarge",
-        "ml.c7i.large",
-        "ml.c7i.xlarge",
-        "ml.c7i.2xlarge",
-        "ml.c7i.4xlarge",
-        "ml.c7i.8xlarge",
-        "ml.c7i.12xlarge",
-        "ml.c7i.16xlarge",
-        "ml.c7i.24xlarge",
-        "ml.c7i.48xlarge",
-        "ml.r7i.large",
-        "ml.r7i.xlarge",
-        "ml.r7i.2xlarge",
-        "ml.r7i.4xlarge",
-        "ml.r7i.8xlarge",
-        "ml.r7i.12xlarge",
-        "ml.r7i.16xlarge",
-        "ml.r7i.24xlarge",
-        "ml.r7i.48xlarge",
-    ]
-    VolumeKmsKeyId: str | None = None
-    VolumeSizeInGB: int
-
-
-class ProcessingJobExperimentConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExperimentName: str | None = None
-    RunName: str | None = None
-    TrialComponentDisplayName: str | None = None
-    TrialName: str | None = None
-
-
-class ProcessingJobFeatureStoreOutput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FeatureGroupName: str
-
-
-class ProcessingJobProcessingResources(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClusterConfig: ProcessingJobClusterConfig
-
-
-class ProcessingJobRedshiftDatasetDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClusterId: str
-    ClusterRoleArn: str
-    Database: str
-    DbUser: str
-    KmsKeyId: str | None = None
-    OutputCompression: Literal["None", "GZIP", "SNAPPY", "ZSTD", "BZIP2"] | None = None
-    OutputFormat: Literal["PARQUET", "CSV"]
-    OutputS3Uri: str
-    QueryString: str
-
-
-class ProcessingJobS3Input(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LocalPath: str | None = None
-    S3CompressionType: Literal["None", "Gzip"] | None = None
-    S3DataDistributionType: Literal["FullyReplicated", "ShardedByS3Key"] | None = None
-    S3DataType: Literal["ManifestFile", "S3Prefix"]
-    S3InputMode: Literal["File", "Pipe"] | None = None
-    S3Uri: str
-
-
-class ProcessingJobS3Output(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LocalPath: str | None = None
-    S3UploadMode: Literal["Continuous", "EndOfJob"]
-    S3Uri: str
-
-
-class ProcessingJobStoppingCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxRuntimeInSeconds: int
-
-
-class ProcessingJobVpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str]
-    Subnets: list[str]
-
-
-class ProcessingOutputsObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppManaged: bool | None = None
-    FeatureStoreOutput: ProcessingJobFeatureStoreOutput | None = None
-    OutputName: str
-    S3Output: ProcessingJobS3Output | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ProcessingJobAttributes(DeferredModel):
-    AutoMLJobArn: str | None = None
-    CreationTime: str | None = None
-    ExitMessage: str | None = None
-    FailureReason: str | None = None
-    LastModifiedTime: str | None = None
-    MonitoringScheduleArn: str | None = None
-    ProcessingEndTime: str | None = None
-    ProcessingJobArn: str | None = None
-    ProcessingJobStatus: (
-        Literal["Completed", "InProgress", "Stopping", "Stopped", "Failed"] | None
-    ) = None
-    ProcessingStartTime: str | None = None
-    TrainingJobArn: str | None = None
-
-
-class ProcessingJobDatasetDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AthenaDatasetDefinition: ProcessingJobAthenaDatasetDefinition | None = None
-    DataDistributionType: Literal["FullyReplicated", "ShardedByS3Key"] | None = None
-    InputMode: Literal["File", "Pipe"] | None = None
-    LocalPath: str | None = None
-    RedshiftDatasetDefinition: ProcessingJobRedshiftDatasetDefinition | None = None
-
-
-class ProcessingJobNetworkConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableInterContainerTrafficEncryption: bool | None = None
-    EnableNetworkIsolation: bool | None = None
-    VpcConfig: ProcessingJobVpcConfig | None = None
-
-
-class ProcessingJobProcessingOutputConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str | None = None
-    Outputs: list[ProcessingOutputsObject]
-
-
-class ProcessingInputsObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppManaged: bool | None = None
-    DatasetDefinition: ProcessingJobDatasetDefinition | None = None
-    InputName: str
-    S3Input: ProcessingJobS3Input | None = None
-
-
-class ProcessingJobProps(DeferredModel):
-    AppSpecification: ProcessingJobAppSpecification
-    Environment: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ExperimentConfig: ProcessingJobExperimentConfig | None = None
-    NetworkConfig: ProcessingJobNetworkConfig | None = None
-    ProcessingInputs: list[ProcessingInputsObject] | None = None
-    ProcessingJobName: str | None = None
-    ProcessingOutputConfig: ProcessingJobProcessingOutputConfig | None = None
-    ProcessingResources: ProcessingJobProcessingResources
-    RoleArn: str
-    StoppingCondition: ProcessingJobStoppingCondition | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1136,8 +880,10 @@ class ProcessingJob(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ProcessingJobProps
-    attributes_model: ClassVar[type[BaseModel]] = ProcessingJobAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ProcessingJobProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ProcessingJobAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._project_models import (
+        CfnStackParameter as CfnStackParameter,
+        ProjectAttributes as ProjectAttributes,
+        ProjectCfnTemplateProviderDetail as ProjectCfnTemplateProviderDetail,
+        ProjectProps as ProjectProps,
+        ProjectServiceCatalogProvisionedProductDetails as ProjectServiceCatalogProvisionedProductDetails,
+        ProjectServiceCatalogProvisioningDetails as ProjectServiceCatalogProvisioningDetails,
+        ProvisioningParameter as ProvisioningParameter,
+        Tag as Tag,
+        TemplateProviderDetail as TemplateProviderDetail,
+    )
 
 __all__ = [
     "CfnStackParameter",
@@ -35,96 +49,27 @@ __all__ = [
     "TemplateProviderDetailDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _project_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_project_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CfnStackParameter",
+        "ProjectAttributes",
+        "ProjectCfnTemplateProviderDetail",
+        "ProjectProps",
+        "ProjectServiceCatalogProvisionedProductDetails",
+        "ProjectServiceCatalogProvisioningDetails",
+        "ProvisioningParameter",
+        "Tag",
+        "TemplateProviderDetail",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CfnStackParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ProjectCfnTemplateProviderDetail(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Parameters: list[CfnStackParameter] | None = None
-    RoleARN: str | None = None
-    TemplateName: str
-    TemplateURL: str
-
-
-class ProjectServiceCatalogProvisionedProductDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ProvisionedProductId: str | None = None
-    ProvisionedProductStatusMessage: str | None = None
-
-
-class ProvisioningParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TemplateProviderDetail(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CfnTemplateProviderDetail: ProjectCfnTemplateProviderDetail | None = None
-
-
-class ProjectAttributes(DeferredModel):
-    CreationTime: str | None = None
-    ProjectArn: str | None = None
-    ProjectId: str | None = None
-    ProjectStatus: (
-        Literal[
-            "Pending",
-            "CreateInProgress",
-            "CreateCompleted",
-            "CreateFailed",
-            "DeleteInProgress",
-            "DeleteFailed",
-            "DeleteCompleted",
-        ]
-        | None
-    ) = None
-
-
-class ProjectServiceCatalogProvisioningDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PathId: str | None = None
-    ProductId: str
-    ProvisioningArtifactId: str | None = None
-    ProvisioningParameters: list[ProvisioningParameter] | None = None
-
-
-class ProjectProps(DeferredModel):
-    ProjectDescription: str | None = None
-    ProjectName: str
-    ServiceCatalogProvisionedProductDetails: (
-        ProjectServiceCatalogProvisionedProductDetails | None
-    ) = None
-    ServiceCatalogProvisioningDetails: ProjectServiceCatalogProvisioningDetails | None = None
-    Tags: list[Tag] | None = None
-    TemplateProviderDetails: list[TemplateProviderDetail] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -418,8 +363,10 @@ class Project(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ProjectProps
-    attributes_model: ClassVar[type[BaseModel]] = ProjectAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ProjectProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ProjectAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,38 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._space_models import (
+        CodeRepository as CodeRepository,
+        CustomFileSystem as CustomFileSystem,
+        CustomImage as CustomImage,
+        ResourceSpec as ResourceSpec,
+        SpaceAppLifecycleManagement as SpaceAppLifecycleManagement,
+        SpaceAttributes as SpaceAttributes,
+        SpaceCodeEditorAppSettings as SpaceCodeEditorAppSettings,
+        SpaceEFSFileSystem as SpaceEFSFileSystem,
+        SpaceEbsStorageSettings as SpaceEbsStorageSettings,
+        SpaceFSxLustreFileSystem as SpaceFSxLustreFileSystem,
+        SpaceIdleSettings as SpaceIdleSettings,
+        SpaceJupyterLabAppSettings as SpaceJupyterLabAppSettings,
+        SpaceJupyterServerAppSettings as SpaceJupyterServerAppSettings,
+        SpaceKernelGatewayAppSettings as SpaceKernelGatewayAppSettings,
+        SpaceOwnershipSettings as SpaceOwnershipSettings,
+        SpaceProps as SpaceProps,
+        SpaceS3FileSystem as SpaceS3FileSystem,
+        SpaceSpaceSettings as SpaceSpaceSettings,
+        SpaceSpaceSharingSettings as SpaceSpaceSharingSettings,
+        SpaceSpaceStorageSettings as SpaceSpaceStorageSettings,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CodeRepository",
@@ -59,254 +85,39 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _space_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_space_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CodeRepository",
+        "CustomFileSystem",
+        "CustomImage",
+        "ResourceSpec",
+        "SpaceAppLifecycleManagement",
+        "SpaceAttributes",
+        "SpaceCodeEditorAppSettings",
+        "SpaceEFSFileSystem",
+        "SpaceEbsStorageSettings",
+        "SpaceFSxLustreFileSystem",
+        "SpaceIdleSettings",
+        "SpaceJupyterLabAppSettings",
+        "SpaceJupyterServerAppSettings",
+        "SpaceKernelGatewayAppSettings",
+        "SpaceOwnershipSettings",
+        "SpaceProps",
+        "SpaceS3FileSystem",
+        "SpaceSpaceSettings",
+        "SpaceSpaceSharingSettings",
+        "SpaceSpaceStorageSettings",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CodeRepository(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RepositoryUrl: str
-
-
-class CustomImage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppImageConfigName: str
-    ImageName: str
-    ImageVersionNumber: int | None = None
-
-
-class ResourceSpec(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceType: (
-        Literal[
-            "system",
-            "ml.t3.micro",
-            "ml.t3.small",
-            "ml.t3.medium",
-            "ml.t3.large",
-            "ml.t3.xlarge",
-            "ml.t3.2xlarge",
-            "ml.m5.large",
-            "ml.m5.xlarge",
-            "ml.m5.2xlarge",
-            "ml.m5.4xlarge",
-            "ml.m5.8xlarge",
-            "ml.m5.12xlarge",
-            "ml.m5.16xlarge",
-            "ml.m5.24xlarge",
-            "ml.c5.large",
-            "ml.c5.xlarge",
-            "ml.c5.2xlarge",
-            "ml.c5.4xlarge",
-            "ml.c5.9xlarge",
-            "ml.c5.12xlarge",
-            "ml.c5.18xlarge",
-            "ml.c5.24xlarge",
-            "ml.p3.2xlarge",
-            "ml.p3.8xlarge",
-            "ml.p3.16xlarge",
-            "ml.g4dn.xlarge",
-            "ml.g4dn.2xlarge",
-            "ml.g4dn.4xlarge",
-            "ml.g4dn.8xlarge",
-            "ml.g4dn.12xlarge",
-            "ml.g4dn.16xlarge",
-            "ml.r5.large",
-            "ml.r5.xlarge",
-            "ml.r5.2xlarge",
-            "ml.r5.4xlarge",
-            "ml.r5.8xlarge",
-            "ml.r5.12xlarge",
-            "ml.r5.16xlarge",
-            "ml.r5.24xlarge",
-            "ml.p3dn.24xlarge",
-            "ml.m5d.large",
-            "ml.m5d.xlarge",
-            "ml.m5d.2xlarge",
-            "ml.m5d.4xlarge",
-            "ml.m5d.8xlarge",
-            "ml.m5d.12xlarge",
-            "ml.m5d.16xlarge",
-            "ml.m5d.24xlarge",
-            "ml.g5.xlarge",
-            "ml.g5.2xlarge",
-            "ml.g5.4xlarge",
-            "ml.g5.8xlarge",
-            "ml.g5.12xlarge",
-            "ml.g5.16xlarge",
-            "ml.g5.24xlarge",
-            "ml.g5.48xlarge",
-            "ml.p4d.24xlarge",
-            "ml.p4de.24xlarge",
-            "ml.geospatial.interactive",
-            "ml.trn1.2xlarge",
-            "ml.trn1.32xlarge",
-            "ml.trn1n.32xlarge",
-        ]
-        | None
-    ) = None
-    LifecycleConfigArn: str | None = None
-    SageMakerImageArn: str | None = None
-    SageMakerImageVersionArn: str | None = None
-
-
-class SpaceCodeEditorAppSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultResourceSpec: ResourceSpec | None = None
-
-
-class SpaceEFSFileSystem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FileSystemId: str
-
-
-class SpaceEbsStorageSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EbsVolumeSizeInGb: int
-
-
-class SpaceFSxLustreFileSystem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FileSystemId: str
-
-
-class SpaceIdleSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdleTimeoutInMinutes: int | None = None
-
-
-class SpaceJupyterLabAppSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CodeRepositories: list[CodeRepository] | None = None
-    DefaultResourceSpec: ResourceSpec | None = None
-
-
-class SpaceJupyterServerAppSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultResourceSpec: ResourceSpec | None = None
-    LifecycleConfigArns: list[str] | None = None
-
-
-class SpaceKernelGatewayAppSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomImages: list[CustomImage] | None = None
-    DefaultResourceSpec: ResourceSpec | None = None
-    LifecycleConfigArns: list[str] | None = None
-
-
-class SpaceOwnershipSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OwnerUserProfileName: str
-
-
-class SpaceS3FileSystem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Uri: str | None = None
-
-
-class SpaceSpaceSharingSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SharingType: Literal["Private", "Shared"]
-
-
-class SpaceSpaceStorageSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EbsStorageSettings: SpaceEbsStorageSettings | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SpaceAttributes(DeferredModel):
-    SpaceArn: str | None = None
-    Url: str | None = None
-
-
-class CustomFileSystem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EFSFileSystem: SpaceEFSFileSystem | None = None
-    FSxLustreFileSystem: SpaceFSxLustreFileSystem | None = None
-    S3FileSystem: SpaceS3FileSystem | None = None
-
-
-class SpaceAppLifecycleManagement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdleSettings: SpaceIdleSettings | None = None
-
-
-class SpaceSpaceSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppType: (
-        Literal[
-            "JupyterServer",
-            "KernelGateway",
-            "TensorBoard",
-            "RStudioServerPro",
-            "RSessionGateway",
-            "JupyterLab",
-            "CodeEditor",
-        ]
-        | None
-    ) = None
-    CodeEditorAppSettings: SpaceCodeEditorAppSettings | None = None
-    CustomFileSystems: list[CustomFileSystem] | None = None
-    JupyterLabAppSettings: SpaceJupyterLabAppSettings | None = None
-    JupyterServerAppSettings: SpaceJupyterServerAppSettings | None = None
-    KernelGatewayAppSettings: SpaceKernelGatewayAppSettings | None = None
-    RemoteAccess: Literal["ENABLED", "DISABLED"] | None = None
-    SpaceManagedResources: Literal["ENABLED", "DISABLED"] | None = None
-    SpaceStorageSettings: SpaceSpaceStorageSettings | None = None
-
-
-class SpaceProps(DeferredModel):
-    DomainId: str
-    OwnershipSettings: SpaceOwnershipSettings | None = None
-    SpaceDisplayName: str | None = None
-    SpaceName: str
-    SpaceSettings: SpaceSpaceSettings | None = None
-    SpaceSharingSettings: SpaceSpaceSharingSettings | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -888,8 +699,8 @@ class Space(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SpaceProps
-    attributes_model: ClassVar[type[BaseModel]] = SpaceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SpaceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SpaceAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

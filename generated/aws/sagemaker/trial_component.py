@@ -6,14 +6,26 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._trial_component_models import (
+        TrialComponentArtifact as TrialComponentArtifact,
+        TrialComponentAttributes as TrialComponentAttributes,
+        TrialComponentMetadataProperties as TrialComponentMetadataProperties,
+        TrialComponentParameterValue as TrialComponentParameterValue,
+        TrialComponentProps as TrialComponentProps,
+        TrialComponentStatus as TrialComponentStatus,
+        TrialComponentTagsItem as TrialComponentTagsItem,
+    )
 
 __all__ = [
     "TrialComponent",
@@ -31,68 +43,25 @@ __all__ = [
     "TrialComponentTagsItemDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _trial_component_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_trial_component_models"
+_MODEL_NAMES = frozenset(
+    {
+        "TrialComponentArtifact",
+        "TrialComponentAttributes",
+        "TrialComponentMetadataProperties",
+        "TrialComponentParameterValue",
+        "TrialComponentProps",
+        "TrialComponentStatus",
+        "TrialComponentTagsItem",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class TrialComponentArtifact(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MediaType: str | None = None
-    Value: str
-
-
-class TrialComponentMetadataProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CommitId: str | None = None
-    GeneratedBy: str | None = None
-    ProjectId: str | None = None
-    Repository: str | None = None
-
-
-class TrialComponentParameterValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NumberValue: float | None = None
-    StringValue: str | None = None
-
-
-class TrialComponentStatus(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Message: str | None = None
-    PrimaryStatus: Literal["InProgress", "Completed", "Failed", "Stopping", "Stopped"] | None = None
-
-
-class TrialComponentTagsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TrialComponentAttributes(DeferredModel):
-    CreationTime: str | None = None
-    LastModifiedTime: str | None = None
-    LineageGroupArn: str | None = None
-    TrialComponentArn: str | None = None
-
-
-class TrialComponentProps(DeferredModel):
-    DisplayName: str | None = None
-    InputArtifacts: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    MetadataProperties: TrialComponentMetadataProperties | None = None
-    OutputArtifacts: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Status: TrialComponentStatus | None = None
-    Tags: list[TrialComponentTagsItem] | None = None
-    TrialComponentName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -293,8 +262,10 @@ class TrialComponent(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TrialComponentProps
-    attributes_model: ClassVar[type[BaseModel]] = TrialComponentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TrialComponentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TrialComponentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

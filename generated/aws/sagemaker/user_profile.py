@@ -8,12 +8,42 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._user_profile_models import (
+        AppLifecycleManagement as AppLifecycleManagement,
+        CodeRepository as CodeRepository,
+        CustomFileSystemConfig as CustomFileSystemConfig,
+        CustomImage as CustomImage,
+        DefaultSpaceStorageSettings as DefaultSpaceStorageSettings,
+        HiddenSageMakerImage as HiddenSageMakerImage,
+        ResourceSpec as ResourceSpec,
+        Tag as Tag,
+        UserProfileAttributes as UserProfileAttributes,
+        UserProfileCodeEditorAppSettings as UserProfileCodeEditorAppSettings,
+        UserProfileCustomPosixUserConfig as UserProfileCustomPosixUserConfig,
+        UserProfileDefaultEbsStorageSettings as UserProfileDefaultEbsStorageSettings,
+        UserProfileEFSFileSystemConfig as UserProfileEFSFileSystemConfig,
+        UserProfileEmrSettings as UserProfileEmrSettings,
+        UserProfileFSxLustreFileSystemConfig as UserProfileFSxLustreFileSystemConfig,
+        UserProfileIdleSettings as UserProfileIdleSettings,
+        UserProfileJupyterLabAppSettings as UserProfileJupyterLabAppSettings,
+        UserProfileJupyterServerAppSettings as UserProfileJupyterServerAppSettings,
+        UserProfileKernelGatewayAppSettings as UserProfileKernelGatewayAppSettings,
+        UserProfileProps as UserProfileProps,
+        UserProfileRStudioServerProAppSettings as UserProfileRStudioServerProAppSettings,
+        UserProfileS3FileSystemConfig as UserProfileS3FileSystemConfig,
+        UserProfileSharingSettings as UserProfileSharingSettings,
+        UserProfileStudioWebPortalSettings as UserProfileStudioWebPortalSettings,
+        UserProfileUserSettings as UserProfileUserSettings,
+    )
 
 __all__ = [
     "AppLifecycleManagement",
@@ -67,635 +97,43 @@ __all__ = [
     "UserProfileUserSettingsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _user_profile_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_user_profile_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AppLifecycleManagement",
+        "CodeRepository",
+        "CustomFileSystemConfig",
+        "CustomImage",
+        "DefaultSpaceStorageSettings",
+        "HiddenSageMakerImage",
+        "ResourceSpec",
+        "Tag",
+        "UserProfileAttributes",
+        "UserProfileCodeEditorAppSettings",
+        "UserProfileCustomPosixUserConfig",
+        "UserProfileDefaultEbsStorageSettings",
+        "UserProfileEFSFileSystemConfig",
+        "UserProfileEmrSettings",
+        "UserProfileFSxLustreFileSystemConfig",
+        "UserProfileIdleSettings",
+        "UserProfileJupyterLabAppSettings",
+        "UserProfileJupyterServerAppSettings",
+        "UserProfileKernelGatewayAppSettings",
+        "UserProfileProps",
+        "UserProfileRStudioServerProAppSettings",
+        "UserProfileS3FileSystemConfig",
+        "UserProfileSharingSettings",
+        "UserProfileStudioWebPortalSettings",
+        "UserProfileUserSettings",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CodeRepository(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RepositoryUrl: str
-
-
-class CustomImage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppImageConfigName: str
-    ImageName: str
-    ImageVersionNumber: int | None = None
-
-
-class HiddenSageMakerImage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SageMakerImageName: Literal["sagemaker_distribution"] | None = None
-    VersionAliases: list[str] | None = None
-
-
-class ResourceSpec(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceType: (
-        Literal[
-            "system",
-            "ml.t3.micro",
-            "ml.t3.small",
-            "ml.t3.medium",
-            "ml.t3.large",
-            "ml.t3.xlarge",
-            "ml.t3.2xlarge",
-            "ml.m5.large",
-            "ml.m5.xlarge",
-            "ml.m5.2xlarge",
-            "ml.m5.4xlarge",
-            "ml.m5.8xlarge",
-            "ml.m5.12xlarge",
-            "ml.m5.16xlarge",
-            "ml.m5.24xlarge",
-            "ml.m5d.large",
-            "ml.m5d.xlarge",
-            "ml.m5d.2xlarge",
-            "ml.m5d.4xlarge",
-            "ml.m5d.8xlarge",
-            "ml.m5d.12xlarge",
-            "ml.m5d.16xlarge",
-            "ml.m5d.24xlarge",
-            "ml.c5.large",
-            "ml.c5.xlarge",
-            "ml.c5.2xlarge",
-            "ml.c5.4xlarge",
-            "ml.c5.9xlarge",
-            "ml.c5.12xlarge",
-            "ml.c5.18xlarge",
-            "ml.c5.24xlarge",
-            "ml.p3.2xlarge",
-            "ml.p3.8xlarge",
-            "ml.p3.16xlarge",
-            "ml.p3dn.24xlarge",
-            "ml.g4dn.xlarge",
-            "ml.g4dn.2xlarge",
-            "ml.g4dn.4xlarge",
-            "ml.g4dn.8xlarge",
-            "ml.g4dn.12xlarge",
-            "ml.g4dn.16xlarge",
-            "ml.r5.large",
-            "ml.r5.xlarge",
-            "ml.r5.2xlarge",
-            "ml.r5.4xlarge",
-            "ml.r5.8xlarge",
-            "ml.r5.12xlarge",
-            "ml.r5.16xlarge",
-            "ml.r5.24xlarge",
-            "ml.g5.xlarge",
-            "ml.g5.2xlarge",
-            "ml.g5.4xlarge",
-            "ml.g5.8xlarge",
-            "ml.g5.12xlarge",
-            "ml.g5.16xlarge",
-            "ml.g5.24xlarge",
-            "ml.g5.48xlarge",
-            "ml.g6.xlarge",
-            "ml.g6.2xlarge",
-            "ml.g6.4xlarge",
-            "ml.g6.8xlarge",
-            "ml.g6.12xlarge",
-            "ml.g6.16xlarge",
-            "ml.g6.24xlarge",
-            "ml.g6.48xlarge",
-            "ml.g6e.xlarge",
-            "ml.g6e.2xlarge",
-            "ml.g6e.4xlarge",
-            "ml.g6e.8xlarge",
-            "ml.g6e.12xlarge",
-            "ml.g6e.16xlarge",
-            "ml.g6e.24xlarge",
-            "ml.g6e.48xlarge",
-            "ml.geospatial.interactive",
-            "ml.p4d.24xlarge",
-            "ml.p4de.24xlarge",
-            "ml.trn1.2xlarge",
-            "ml.trn1.32xlarge",
-            "ml.trn1n.32xlarge",
-            "ml.p5.48xlarge",
-            "ml.p5e.48xlarge",
-            "ml.p5en.48xlarge",
-            "ml.m6i.large",
-            "ml.m6i.xlarge",
-            "ml.m6i.2xlarge",
-            "ml.m6i.4xlarge",
-            "ml.m6i.8xlarge",
-            "ml.m6i.12xlarge",
-            "ml.m6i.16xlarge",
-            "ml.m6i.24xlarge",
-            "ml.m6i.32xlarge",
-            "ml.m7i.large",
-            "ml.m7i.xlarge",
-            "ml.m7i.2xlarge",
-            "ml.m7i.4xlarge",
-            "ml.m7i.8xlarge",
-            "ml.m7i.12xlarge",
-            "ml.m7i.16xlarge",
-            "ml.m7i.24xlarge",
-            "ml.m7i.48xlarge",
-            "ml.c6i.large",
-            "ml.c6i.xlarge",
-            "ml.c6i.2xlarge",
-            "ml.c6i.4xlarge",
-            "ml.c6i.8xlarge",
-            "ml.c6i.12xlarge",
-            "ml.c6i.16xlarge",
-            "ml.c6i.24xlarge",
-            "ml.c6i.32xlarge",
-            "ml.c7i.large",
-            "ml.c7i.xlarge",
-            "ml.c7i.2xlarge",
-            "ml.c7i.4xlarge",
-            "ml.c7i.8xlarge",
-            "ml.c7i.12xlarge",
-            "ml.c7i.16xlarge",
-            "ml.c7i.24xlarge",
-            "ml.c7i.48xlarge",
-            "ml.r6i.large",
-            "ml.r6i.xlarge",
-            "ml.r6i.2xlarge",
-            "ml.r6i.4xlarge",
-            "ml.r6i.8xlarge",
-            "ml.r6i.12xlarge",
-            "ml.r6i.16xlarge",
-            "ml.r6i.24xlarge",
-            "ml.r6i.32xlarge",
-            "ml.r7i.large",
-            "ml.r7i.xlarge",
-            "ml.r7i.2xlarge",
-            "ml.r7i.4xlarge",
-            "ml.r7i.8xlarge",
-            "ml.r7i.12xlarge",
-            "ml.r7i.16xlarge",
-            "ml.r7i.24xlarge",
-            "ml.r7i.48xlarge",
-            "ml.m6id.large",
-            "ml.m6id.xlarge",
-            "ml.m6id.2xlarge",
-            "ml.m6id.4xlarge",
-            "ml.m6id.8xlarge",
-            "ml.m6id.12xlarge",
-            "ml.m6id.16xlarge",
-            "ml.m6id.24xlarge",
-            "ml.m6id.32xlarge",
-            "ml.c6id.large",
-            "ml.c6id.xlarge",
-            "ml.c6id.2xlarge",
-            "ml.c6id.4xlarge",
-            "ml.c6id.8xlarge",
-            "ml.c6id.12xlarge",
-            "ml.c6id.16xlarge",
-            "ml.c6id.24xlarge",
-            "ml.c6id.32xlarge",
-            "ml.r6id.large",
-            "ml.r6id.xlarge",
-            "ml.r6id.2xlarge",
-            "ml.r6id.4xlarge",
-            "ml.r6id.8xlarge",
-            "ml.r6id.12xlarge",
-            "ml.r6id.16xlarge",
-            "ml.r6id.24xlarge",
-            "ml.r6id.32xlarge",
-            "ml.p5.4xlarge",
-            "ml.p6-b200.48xlarge",
-            "ml.g7.2xlarge",
-            "ml.g7.4xlarge",
-            "ml.g7.8xlarge",
-            "ml.g7.12xlarge",
-            "ml.g7.24xlarge",
-            "ml.g7.48xlarge",
-            "ml.g7e.2xlarge",
-            "ml.g7e.4xlarge",
-            "ml.g7e.8xlarge",
-            "ml.g7e.12xlarge",
-            "ml.g7e.24xlarge",
-            "ml.g7e.48xlarge",
-        ]
-        | None
-    ) = None
-    LifecycleConfigArn: str | None = None
-    SageMakerImageArn: str | None = None
-    SageMakerImageVersionArn: str | None = None
-    TrainingPlanArn: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class UserProfileCodeEditorAppSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BuiltInLifecycleConfigArn: str | None = None
-    CustomImages: list[CustomImage] | None = None
-    DefaultResourceSpec: ResourceSpec | None = None
-    LifecycleConfigArns: list[str] | None = None
-
-
-class UserProfileCustomPosixUserConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Gid: int
-    Uid: int
-
-
-class UserProfileDefaultEbsStorageSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultEbsVolumeSizeInGb: int
-    MaximumEbsVolumeSizeInGb: int
-
-
-class UserProfileEFSFileSystemConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FileSystemId: str
-    FileSystemPath: str | None = None
-
-
-class UserProfileEmrSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssumableRoleArns: list[str] | None = None
-    ExecutionRoleArns: list[str] | None = None
-
-
-class UserProfileFSxLustreFileSystemConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FileSystemId: str
-    FileSystemPath: str | None = None
-
-
-class UserProfileIdleSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdleTimeoutInMinutes: int | None = None
-    LifecycleManagement: Literal["ENABLED", "DISABLED"] | None = None
-    MaxIdleTimeoutInMinutes: int | None = None
-    MinIdleTimeoutInMinutes: int | None = None
-
-
-class UserProfileJupyterLabAppSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BuiltInLifecycleConfigArn: str | None = None
-    CodeRepositories: list[CodeRepository] | None = None
-    CustomImages: list[CustomImage] | None = None
-    DefaultResourceSpec: ResourceSpec | None = None
-    EmrSettings: UserProfileEmrSettings | None = None
-    LifecycleConfigArns: list[str] | None = None
-
-
-class UserProfileJupyterServerAppSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultResourceSpec: ResourceSpec | None = None
-    LifecycleConfigArns: list[str] | None = None
-
-
-class UserProfileKernelGatewayAppSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomImages: list[CustomImage] | None = None
-    DefaultResourceSpec: ResourceSpec | None = None
-    LifecycleConfigArns: list[str] | None = None
-
-
-class UserProfileRStudioServerProAppSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessStatus: Literal["ENABLED", "DISABLED"] | None = None
-    UserGroup: Literal["R_STUDIO_ADMIN", "R_STUDIO_USER"] | None = None
-
-
-class UserProfileS3FileSystemConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MountPath: str | None = None
-    S3Uri: str | None = None
-
-
-class UserProfileSharingSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NotebookOutputOption: Literal["Allowed", "Disabled"] | None = None
-    S3KmsKeyId: str | None = None
-    S3OutputPath: str | None = None
-
-
-class UserProfileStudioWebPortalSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HiddenAppTypes: (
-        list[
-            Literal[
-                "JupyterServer",
-                "TensorBoard",
-                "RStudioServerPro",
-                "JupyterLab",
-                "CodeEditor",
-                "DetailedProfiler",
-                "Canvas",
-            ]
-        ]
-        | None
-    ) = None
-    HiddenInstanceTypes: (
-        list[
-            Literal[
-                "system",
-                "ml.t3.micro",
-                "ml.t3.small",
-                "ml.t3.medium",
-                "ml.t3.large",
-                "ml.t3.xlarge",
-                "ml.t3.2xlarge",
-                "ml.m5.large",
-                "ml.m5.xlarge",
-                "ml.m5.2xlarge",
-                "ml.m5.4xlarge",
-                "ml.m5.8xlarge",
-                "ml.m5.12xlarge",
-                "ml.m5.16xlarge",
-                "ml.m5.24xlarge",
-                "ml.m5d.large",
-                "ml.m5d.xlarge",
-                "ml.m5d.2xlarge",
-                "ml.m5d.4xlarge",
-                "ml.m5d.8xlarge",
-                "ml.m5d.12xlarge",
-                "ml.m5d.16xlarge",
-                "ml.m5d.24xlarge",
-                "ml.c5.large",
-                "ml.c5.xlarge",
-                "ml.c5.2xlarge",
-                "ml.c5.4xlarge",
-                "ml.c5.9xlarge",
-                "ml.c5.12xlarge",
-                "ml.c5.18xlarge",
-                "ml.c5.24xlarge",
-                "ml.p3.2xlarge",
-                "ml.p3.8xlarge",
-                "ml.p3.16xlarge",
-                "ml.p3dn.24xlarge",
-                "ml.g4dn.xlarge",
-                "ml.g4dn.2xlarge",
-                "ml.g4dn.4xlarge",
-                "ml.g4dn.8xlarge",
-                "ml.g4dn.12xlarge",
-                "ml.g4dn.16xlarge",
-                "ml.r5.large",
-                "ml.r5.xlarge",
-                "ml.r5.2xlarge",
-                "ml.r5.4xlarge",
-                "ml.r5.8xlarge",
-                "ml.r5.12xlarge",
-                "ml.r5.16xlarge",
-                "ml.r5.24xlarge",
-                "ml.g5.xlarge",
-                "ml.g5.2xlarge",
-                "ml.g5.4xlarge",
-                "ml.g5.8xlarge",
-                "ml.g5.12xlarge",
-                "ml.g5.16xlarge",
-                "ml.g5.24xlarge",
-                "ml.g5.48xlarge",
-                "ml.g6.xlarge",
-                "ml.g6.2xlarge",
-                "ml.g6.4xlarge",
-                "ml.g6.8xlarge",
-                "ml.g6.12xlarge",
-                "ml.g6.16xlarge",
-                "ml.g6.24xlarge",
-                "ml.g6.48xlarge",
-                "ml.g6e.xlarge",
-                "ml.g6e.2xlarge",
-                "ml.g6e.4xlarge",
-                "ml.g6e.8xlarge",
-                "ml.g6e.12xlarge",
-                "ml.g6e.16xlarge",
-                "ml.g6e.24xlarge",
-                "ml.g6e.48xlarge",
-                "ml.geospatial.interactive",
-                "ml.p4d.24xlarge",
-                "ml.p4de.24xlarge",
-                "ml.trn1.2xlarge",
-                "ml.trn1.32xlarge",
-                "ml.trn1n.32xlarge",
-                "ml.p5.48xlarge",
-                "ml.p5e.48xlarge",
-                "ml.p5en.48xlarge",
-                "ml.m6i.large",
-                "ml.m6i.xlarge",
-                "ml.m6i.2xlarge",
-                "ml.m6i.4xlarge",
-                "ml.m6i.8xlarge",
-                "ml.m6i.12xlarge",
-                "ml.m6i.16xlarge",
-                "ml.m6i.24xlarge",
-                "ml.m6i.32xlarge",
-                "ml.m7i.large",
-                "ml.m7i.xlarge",
-                "ml.m7i.2xlarge",
-                "ml.m7i.4xlarge",
-                "ml.m7i.8xlarge",
-                "ml.m7i.12xlarge",
-                "ml.m7i.16xlarge",
-                "ml.m7i.24xlarge",
-                "ml.m7i.48xlarge",
-                "ml.c6i.large",
-                "ml.c6i.xlarge",
-                "ml.c6i.2xlarge",
-                "ml.c6i.4xlarge",
-                "ml.c6i.8xlarge",
-                "ml.c6i.12xlarge",
-                "ml.c6i.16xlarge",
-                "ml.c6i.24xlarge",
-                "ml.c6i.32xlarge",
-                "ml.c7i.large",
-                "ml.c7i.xlarge",
-                "ml.c7i.2xlarge",
-                "ml.c7i.4xlarge",
-                "ml.c7i.8xlarge",
-                "ml.c7i.12xlarge",
-                "ml.c7i.16xlarge",
-                "ml.c7i.24xlarge",
-                "ml.c7i.48xlarge",
-                "ml.r6i.large",
-                "ml.r6i.xlarge",
-                "ml.r6i.2xlarge",
-                "ml.r6i.4xlarge",
-                "ml.r6i.8xlarge",
-                "ml.r6i.12xlarge",
-                "ml.r6i.16xlarge",
-                "ml.r6i.24xlarge",
-                "ml.r6i.32xlarge",
-                "ml.r7i.large",
-                "ml.r7i.xlarge",
-                "ml.r7i.2xlarge",
-                "ml.r7i.4xlarge",
-                "ml.r7i.8xlarge",
-                "ml.r7i.12xlarge",
-                "ml.r7i.16xlarge",
-                "ml.r7i.24xlarge",
-                "ml.r7i.48xlarge",
-                "ml.m6id.large",
-                "ml.m6id.xlarge",
-                "ml.m6id.2xlarge",
-                "ml.m6id.4xlarge",
-                "ml.m6id.8xlarge",
-                "ml.m6id.12xlarge",
-                "ml.m6id.16xlarge",
-                "ml.m6id.24xlarge",
-                "ml.m6id.32xlarge",
-                "ml.c6id.large",
-                "ml.c6id.xlarge",
-                "ml.c6id.2xlarge",
-                "ml.c6id.4xlarge",
-                "ml.c6id.8xlarge",
-                "ml.c6id.12xlarge",
-                "ml.c6id.16xlarge",
-                "ml.c6id.24xlarge",
-                "ml.c6id.32xlarge",
-                "ml.r6id.large",
-                "ml.r6id.xlarge",
-                "ml.r6id.2xlarge",
-                "ml.r6id.4xlarge",
-                "ml.r6id.8xlarge",
-                "ml.r6id.12xlarge",
-                "ml.r6id.16xlarge",
-                "ml.r6id.24xlarge",
-                "ml.r6id.32xlarge",
-                "ml.p5.4xlarge",
-                "ml.p6-b200.48xlarge",
-                "ml.g7.2xlarge",
-                "ml.g7.4xlarge",
-                "ml.g7.8xlarge",
-                "ml.g7.12xlarge",
-                "ml.g7.24xlarge",
-                "ml.g7.48xlarge",
-                "ml.g7e.2xlarge",
-                "ml.g7e.4xlarge",
-                "ml.g7e.8xlarge",
-                "ml.g7e.12xlarge",
-                "ml.g7e.24xlarge",
-                "ml.g7e.48xlarge",
-            ]
-        ]
-        | None
-    ) = None
-    HiddenMlTools: (
-        list[
-            Literal[
-                "DataWrangler",
-                "FeatureStore",
-                "EmrClusters",
-                "AutoMl",
-                "Experiments",
-                "Training",
-                "ModelEvaluation",
-                "Pipelines",
-                "Models",
-                "JumpStart",
-                "InferenceRecommender",
-                "Endpoints",
-                "Projects",
-                "InferenceOptimization",
-                "HyperPodClusters",
-                "Comet",
-                "DeepchecksLLMEvaluation",
-                "Fiddler",
-                "LakeraGuard",
-                "PerformanceEvaluation",
-            ]
-        ]
-        | None
-    ) = None
-    HiddenSageMakerImageVersionAliases: list[HiddenSageMakerImage] | None = None
-
-
-class UserProfileAttributes(DeferredModel):
-    UserProfileArn: str | None = None
-
-
-class AppLifecycleManagement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdleSettings: UserProfileIdleSettings | None = None
-
-
-class CustomFileSystemConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EFSFileSystemConfig: UserProfileEFSFileSystemConfig | None = None
-    FSxLustreFileSystemConfig: UserProfileFSxLustreFileSystemConfig | None = None
-    S3FileSystemConfig: UserProfileS3FileSystemConfig | None = None
-
-
-class DefaultSpaceStorageSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultEbsStorageSettings: UserProfileDefaultEbsStorageSettings | None = None
-
-
-class UserProfileUserSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoMountHomeEFS: Literal["Enabled", "Disabled", "DefaultAsDomain"] | None = None
-    CodeEditorAppSettings: UserProfileCodeEditorAppSettings | None = None
-    CustomFileSystemConfigs: list[CustomFileSystemConfig] | None = None
-    CustomPosixUserConfig: UserProfileCustomPosixUserConfig | None = None
-    DefaultLandingUri: str | None = None
-    ExecutionRole: str | None = None
-    JupyterLabAppSettings: UserProfileJupyterLabAppSettings | None = None
-    JupyterServerAppSettings: UserProfileJupyterServerAppSettings | None = None
-    KernelGatewayAppSettings: UserProfileKernelGatewayAppSettings | None = None
-    RStudioServerProAppSettings: UserProfileRStudioServerProAppSettings | None = None
-    SecurityGroups: list[str] | None = None
-    SharingSettings: UserProfileSharingSettings | None = None
-    SpaceStorageSettings: DefaultSpaceStorageSettings | None = None
-    StudioWebPortal: Literal["ENABLED", "DISABLED"] | None = None
-    StudioWebPortalSettings: UserProfileStudioWebPortalSettings | None = None
-
-
-class UserProfileProps(DeferredModel):
-    DomainId: str
-    SingleSignOnUserIdentifier: str | None = None
-    SingleSignOnUserValue: str | None = None
-    Tags: list[Tag] | None = None
-    UserProfileName: str
-    UserSettings: UserProfileUserSettings | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1681,8 +1119,10 @@ class UserProfile(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = UserProfileProps
-    attributes_model: ClassVar[type[BaseModel]] = UserProfileAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserProfileProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "UserProfileAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,26 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._workforce_models import (
+        Tag as Tag,
+        WorkforceAttributes as WorkforceAttributes,
+        WorkforceCognitoConfig as WorkforceCognitoConfig,
+        WorkforceOidcConfig as WorkforceOidcConfig,
+        WorkforceProps as WorkforceProps,
+        WorkforceSourceIpConfig as WorkforceSourceIpConfig,
+        WorkforceVpcConfigRequest as WorkforceVpcConfigRequest,
+    )
 
 __all__ = [
     "Tag",
@@ -31,71 +43,25 @@ __all__ = [
     "WorkforceVpcConfigRequestDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _workforce_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_workforce_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "WorkforceAttributes",
+        "WorkforceCognitoConfig",
+        "WorkforceOidcConfig",
+        "WorkforceProps",
+        "WorkforceSourceIpConfig",
+        "WorkforceVpcConfigRequest",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class WorkforceCognitoConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientId: str
-    UserPool: str
-
-
-class WorkforceOidcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthenticationRequestExtraParams: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    AuthorizationEndpoint: str
-    ClientId: str
-    ClientSecret: str | None = None
-    Issuer: str
-    JwksUri: str
-    LogoutEndpoint: str
-    Scope: str | None = None
-    TokenEndpoint: str
-    UserInfoEndpoint: str
-
-
-class WorkforceSourceIpConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cidrs: list[str]
-
-
-class WorkforceVpcConfigRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupIds: list[str] | None = None
-    Subnets: list[str] | None = None
-    VpcId: str | None = None
-
-
-class WorkforceAttributes(DeferredModel):
-    SubDomain: str | None = None
-    WorkforceArn: str | None = None
-
-
-class WorkforceProps(DeferredModel):
-    CognitoConfig: WorkforceCognitoConfig | None = None
-    IpAddressType: Literal["ipv4", "dualstack"] | None = None
-    OidcConfig: WorkforceOidcConfig | None = None
-    SourceIpConfig: WorkforceSourceIpConfig | None = None
-    Tags: list[Tag] | None = None
-    WorkforceName: str
-    WorkforceVpcConfig: WorkforceVpcConfigRequest | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -391,8 +357,10 @@ class Workforce(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WorkforceProps
-    attributes_model: ClassVar[type[BaseModel]] = WorkforceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "WorkforceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WorkforceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

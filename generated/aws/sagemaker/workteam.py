@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._workteam_models import (
+        MemberDefinition as MemberDefinition,
+        Tag as Tag,
+        WorkteamAttributes as WorkteamAttributes,
+        WorkteamCognitoMemberDefinition as WorkteamCognitoMemberDefinition,
+        WorkteamNotificationConfiguration as WorkteamNotificationConfiguration,
+        WorkteamOidcMemberDefinition as WorkteamOidcMemberDefinition,
+        WorkteamProps as WorkteamProps,
+    )
 
 __all__ = [
     "MemberDefinition",
@@ -31,60 +43,25 @@ __all__ = [
     "WorkteamProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _workteam_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_workteam_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MemberDefinition",
+        "Tag",
+        "WorkteamAttributes",
+        "WorkteamCognitoMemberDefinition",
+        "WorkteamNotificationConfiguration",
+        "WorkteamOidcMemberDefinition",
+        "WorkteamProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class WorkteamCognitoMemberDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CognitoClientId: str
-    CognitoUserGroup: str
-    CognitoUserPool: str
-
-
-class WorkteamNotificationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NotificationTopicArn: str
-
-
-class WorkteamOidcMemberDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OidcGroups: list[str]
-
-
-class WorkteamAttributes(DeferredModel):
-    WorkteamArn: str | None = None
-
-
-class MemberDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CognitoMemberDefinition: WorkteamCognitoMemberDefinition | None = None
-    OidcMemberDefinition: WorkteamOidcMemberDefinition | None = None
-
-
-class WorkteamProps(DeferredModel):
-    Description: str
-    MemberDefinitions: list[MemberDefinition]
-    NotificationConfiguration: WorkteamNotificationConfiguration | None = None
-    Tags: list[Tag] | None = None
-    WorkforceName: str | None = None
-    WorkteamName: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -269,8 +246,10 @@ class Workteam(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WorkteamProps
-    attributes_model: ClassVar[type[BaseModel]] = WorkteamAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "WorkteamProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WorkteamAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

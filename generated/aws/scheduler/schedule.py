@@ -8,12 +8,34 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._schedule_models import (
+        AwsVpcConfiguration as AwsVpcConfiguration,
+        CapacityProviderStrategyItem as CapacityProviderStrategyItem,
+        PlacementConstraint as PlacementConstraint,
+        SageMakerPipelineParameter as SageMakerPipelineParameter,
+        ScheduleAttributes as ScheduleAttributes,
+        ScheduleDeadLetterConfig as ScheduleDeadLetterConfig,
+        ScheduleEcsParameters as ScheduleEcsParameters,
+        ScheduleEventBridgeParameters as ScheduleEventBridgeParameters,
+        ScheduleFlexibleTimeWindow as ScheduleFlexibleTimeWindow,
+        ScheduleKinesisParameters as ScheduleKinesisParameters,
+        ScheduleNetworkConfiguration as ScheduleNetworkConfiguration,
+        SchedulePlacementStrategy as SchedulePlacementStrategy,
+        ScheduleProps as ScheduleProps,
+        ScheduleRetryPolicy as ScheduleRetryPolicy,
+        ScheduleSageMakerPipelineParameters as ScheduleSageMakerPipelineParameters,
+        ScheduleSqsParameters as ScheduleSqsParameters,
+        ScheduleTarget as ScheduleTarget,
+    )
 
 __all__ = [
     "AwsVpcConfiguration",
@@ -51,163 +73,35 @@ __all__ = [
     "ScheduleTargetDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _schedule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_schedule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AwsVpcConfiguration",
+        "CapacityProviderStrategyItem",
+        "PlacementConstraint",
+        "SageMakerPipelineParameter",
+        "ScheduleAttributes",
+        "ScheduleDeadLetterConfig",
+        "ScheduleEcsParameters",
+        "ScheduleEventBridgeParameters",
+        "ScheduleFlexibleTimeWindow",
+        "ScheduleKinesisParameters",
+        "ScheduleNetworkConfiguration",
+        "SchedulePlacementStrategy",
+        "ScheduleProps",
+        "ScheduleRetryPolicy",
+        "ScheduleSageMakerPipelineParameters",
+        "ScheduleSqsParameters",
+        "ScheduleTarget",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AwsVpcConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssignPublicIp: Literal["ENABLED", "DISABLED"] | None = None
-    SecurityGroups: list[str] | None = None
-    Subnets: list[str]
-
-
-class CapacityProviderStrategyItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Base: float | None = None
-    CapacityProvider: str
-    Weight: float | None = None
-
-
-class PlacementConstraint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Expression: str | None = None
-    Type: Literal["distinctInstance", "memberOf"] | None = None
-
-
-class SageMakerPipelineParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: str
-
-
-class ScheduleDeadLetterConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-
-
-class ScheduleEventBridgeParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DetailType: str
-    Source: str
-
-
-class ScheduleFlexibleTimeWindow(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaximumWindowInMinutes: float | None = None
-    Mode: Literal["OFF", "FLEXIBLE"]
-
-
-class ScheduleKinesisParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PartitionKey: str
-
-
-class ScheduleNetworkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsvpcConfiguration: AwsVpcConfiguration | None = None
-
-
-class SchedulePlacementStrategy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Field: str | None = None
-    Type: Literal["random", "spread", "binpack"] | None = None
-
-
-class ScheduleRetryPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaximumEventAgeInSeconds: float | None = None
-    MaximumRetryAttempts: float | None = None
-
-
-class ScheduleSageMakerPipelineParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PipelineParameterList: list[SageMakerPipelineParameter] | None = None
-
-
-class ScheduleSqsParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MessageGroupId: str | None = None
-
-
-class ScheduleAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class ScheduleEcsParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityProviderStrategy: list[CapacityProviderStrategyItem] | None = None
-    EnableECSManagedTags: bool | None = None
-    EnableExecuteCommand: bool | None = None
-    Group: str | None = None
-    LaunchType: Literal["EC2", "FARGATE", "EXTERNAL"] | None = None
-    NetworkConfiguration: ScheduleNetworkConfiguration | None = None
-    PlacementConstraints: list[PlacementConstraint] | None = None
-    PlacementStrategy: list[SchedulePlacementStrategy] | None = None
-    PlatformVersion: str | None = None
-    PropagateTags: Literal["TASK_DEFINITION"] | None = None
-    ReferenceId: str | None = None
-    Tags: list[dict[str, Any]] | None = None
-    TaskCount: float | None = None
-    TaskDefinitionArn: str
-
-
-class ScheduleTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-    DeadLetterConfig: ScheduleDeadLetterConfig | None = None
-    EcsParameters: ScheduleEcsParameters | None = None
-    EventBridgeParameters: ScheduleEventBridgeParameters | None = None
-    Input: str | None = None
-    KinesisParameters: ScheduleKinesisParameters | None = None
-    RetryPolicy: ScheduleRetryPolicy | None = None
-    RoleArn: str
-    SageMakerPipelineParameters: ScheduleSageMakerPipelineParameters | None = None
-    SqsParameters: ScheduleSqsParameters | None = None
-
-
-class ScheduleProps(DeferredModel):
-    Description: str | None = None
-    EndDate: str | None = None
-    FlexibleTimeWindow: ScheduleFlexibleTimeWindow
-    GroupName: str | None = None
-    KmsKeyArn: str | None = None
-    Name: str | None = None
-    ScheduleExpression: str
-    ScheduleExpressionTimezone: str | None = None
-    StartDate: str | None = None
-    State: Literal["ENABLED", "DISABLED"] | None = None
-    Target: ScheduleTarget
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -649,8 +543,10 @@ class Schedule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ScheduleProps
-    attributes_model: ClassVar[type[BaseModel]] = ScheduleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ScheduleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ScheduleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

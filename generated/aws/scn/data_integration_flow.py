@@ -8,12 +8,32 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_integration_flow_models import (
+        DataIntegrationFlowAttributes as DataIntegrationFlowAttributes,
+        DataIntegrationFlowDedupeStrategy as DataIntegrationFlowDedupeStrategy,
+        DataIntegrationFlowProps as DataIntegrationFlowProps,
+        DataIntegrationFlowSource as DataIntegrationFlowSource,
+        DataIntegrationFlowTarget as DataIntegrationFlowTarget,
+        DataIntegrationFlowTransformation as DataIntegrationFlowTransformation,
+        DatasetOptions as DatasetOptions,
+        DatasetSourceConfiguration as DatasetSourceConfiguration,
+        DatasetTargetConfiguration as DatasetTargetConfiguration,
+        FieldPriorityDedupeField as FieldPriorityDedupeField,
+        FieldPriorityDedupeStrategyConfiguration as FieldPriorityDedupeStrategyConfiguration,
+        S3Options as S3Options,
+        S3SourceConfiguration as S3SourceConfiguration,
+        SqlTransformationConfiguration as SqlTransformationConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DataIntegrationFlow",
@@ -47,128 +67,33 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _data_integration_flow_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_integration_flow_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataIntegrationFlowAttributes",
+        "DataIntegrationFlowDedupeStrategy",
+        "DataIntegrationFlowProps",
+        "DataIntegrationFlowSource",
+        "DataIntegrationFlowTarget",
+        "DataIntegrationFlowTransformation",
+        "DatasetOptions",
+        "DatasetSourceConfiguration",
+        "DatasetTargetConfiguration",
+        "FieldPriorityDedupeField",
+        "FieldPriorityDedupeStrategyConfiguration",
+        "S3Options",
+        "S3SourceConfiguration",
+        "SqlTransformationConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FieldPriorityDedupeField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    SortOrder: Literal["ASC", "DESC"]
-
-
-class FieldPriorityDedupeStrategyConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Fields: list[FieldPriorityDedupeField]
-
-
-class S3Options(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FileType: Literal["CSV", "PARQUET", "JSON"] | None = None
-
-
-class S3SourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-    Options: S3Options | None = None
-    Prefix: str
-
-
-class SqlTransformationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Query: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DataIntegrationFlowAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    LastModifiedTime: str | None = None
-
-
-class DataIntegrationFlowDedupeStrategy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldPriority: FieldPriorityDedupeStrategyConfiguration | None = None
-    Type: Literal["FIELD_PRIORITY"]
-
-
-class DataIntegrationFlowTransformation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SqlTransformation: SqlTransformationConfiguration | None = None
-    TransformationType: Literal["SQL", "NONE"]
-
-
-class DatasetOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DedupeRecords: bool | None = None
-    DedupeStrategy: DataIntegrationFlowDedupeStrategy | None = None
-    LoadType: Literal["INCREMENTAL", "REPLACE"] | None = None
-
-
-class DatasetSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatasetIdentifier: str
-    Options: DatasetOptions | None = None
-
-
-class DatasetTargetConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatasetIdentifier: str
-    Options: DatasetOptions | None = None
-
-
-class DataIntegrationFlowSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatasetSource: DatasetSourceConfiguration | None = None
-    S3Source: S3SourceConfiguration | None = None
-    SourceName: str
-    SourceType: Literal["S3", "DATASET"]
-
-
-class DataIntegrationFlowTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatasetTarget: DatasetTargetConfiguration | None = None
-    TargetType: Literal["DATASET"]
-
-
-class DataIntegrationFlowProps(DeferredModel):
-    InstanceId: str
-    Name: str
-    Sources: list[DataIntegrationFlowSource]
-    Tags: list[Tag] | None = None
-    Target: DataIntegrationFlowTarget
-    Transformation: DataIntegrationFlowTransformation
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -512,8 +437,12 @@ class DataIntegrationFlow(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataIntegrationFlowProps
-    attributes_model: ClassVar[type[BaseModel]] = DataIntegrationFlowAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataIntegrationFlowProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataIntegrationFlowAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._dataset_models import (
+        DataLakeDatasetPartitionField as DataLakeDatasetPartitionField,
+        DataLakeDatasetPartitionFieldTransform as DataLakeDatasetPartitionFieldTransform,
+        DataLakeDatasetPrimaryKeyField as DataLakeDatasetPrimaryKeyField,
+        DataLakeDatasetSchemaField as DataLakeDatasetSchemaField,
+        DatasetAttributes as DatasetAttributes,
+        DatasetPartitionSpec as DatasetPartitionSpec,
+        DatasetProps as DatasetProps,
+        DatasetSchema as DatasetSchema,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DataLakeDatasetPartitionField",
@@ -35,79 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _dataset_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_dataset_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataLakeDatasetPartitionField",
+        "DataLakeDatasetPartitionFieldTransform",
+        "DataLakeDatasetPrimaryKeyField",
+        "DataLakeDatasetSchemaField",
+        "DatasetAttributes",
+        "DatasetPartitionSpec",
+        "DatasetProps",
+        "DatasetSchema",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataLakeDatasetPartitionFieldTransform(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["YEAR", "MONTH", "DAY", "HOUR", "IDENTITY"]
-
-
-class DataLakeDatasetPrimaryKeyField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-
-
-class DataLakeDatasetSchemaField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsRequired: bool
-    Name: str
-    Type: Literal["INT", "DOUBLE", "STRING", "TIMESTAMP", "LONG"]
-
-
-class DatasetSchema(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Fields: list[DataLakeDatasetSchemaField]
-    Name: str
-    PrimaryKeys: list[DataLakeDatasetPrimaryKeyField] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DatasetAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedTime: str | None = None
-    LastModifiedTime: str | None = None
-
-
-class DataLakeDatasetPartitionField(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Transform: DataLakeDatasetPartitionFieldTransform
-
-
-class DatasetPartitionSpec(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Fields: list[DataLakeDatasetPartitionField]
-
-
-class DatasetProps(DeferredModel):
-    Description: str | None = None
-    InstanceId: str
-    Name: str
-    Namespace: str
-    PartitionSpec: DatasetPartitionSpec | None = None
-    Schema: DatasetSchema | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -344,8 +306,10 @@ class Dataset(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DatasetProps
-    attributes_model: ClassVar[type[BaseModel]] = DatasetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DatasetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DatasetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._rotation_schedule_models import (
+        ExternalSecretRotationMetadataItem as ExternalSecretRotationMetadataItem,
+        RotationScheduleAttributes as RotationScheduleAttributes,
+        RotationScheduleHostedRotationLambda as RotationScheduleHostedRotationLambda,
+        RotationScheduleProps as RotationScheduleProps,
+        RotationScheduleRotationRules as RotationScheduleRotationRules,
+    )
 
 __all__ = [
     "ExternalSecretRotationMetadataItem",
@@ -27,56 +37,23 @@ __all__ = [
     "RotationScheduleRotationRulesDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _rotation_schedule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_rotation_schedule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ExternalSecretRotationMetadataItem",
+        "RotationScheduleAttributes",
+        "RotationScheduleHostedRotationLambda",
+        "RotationScheduleProps",
+        "RotationScheduleRotationRules",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ExternalSecretRotationMetadataItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RotationScheduleHostedRotationLambda(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExcludeCharacters: str | None = None
-    KmsKeyArn: str | None = None
-    MasterSecretArn: str | None = None
-    MasterSecretKmsKeyArn: str | None = None
-    RotationLambdaName: str | None = None
-    RotationType: str
-    Runtime: str | None = None
-    SuperuserSecretArn: str | None = None
-    SuperuserSecretKmsKeyArn: str | None = None
-    VpcSecurityGroupIds: str | None = None
-    VpcSubnetIds: str | None = None
-
-
-class RotationScheduleRotationRules(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutomaticallyAfterDays: int | None = None
-    Duration: str | None = None
-    ScheduleExpression: str | None = None
-
-
-class RotationScheduleAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class RotationScheduleProps(DeferredModel):
-    ExternalSecretRotationMetadata: list[ExternalSecretRotationMetadataItem] | None = None
-    ExternalSecretRotationRoleArn: str | None = None
-    HostedRotationLambda: RotationScheduleHostedRotationLambda | None = None
-    RotateImmediatelyOnUpdate: bool | None = None
-    RotationLambdaARN: str | None = None
-    RotationRules: RotationScheduleRotationRules | None = None
-    SecretId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -222,8 +199,12 @@ class RotationSchedule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RotationScheduleProps
-    attributes_model: ClassVar[type[BaseModel]] = RotationScheduleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RotationScheduleProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RotationScheduleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._secret_models import (
+        ReplicaRegion as ReplicaRegion,
+        SecretAttributes as SecretAttributes,
+        SecretGenerateSecretString as SecretGenerateSecretString,
+        SecretProps as SecretProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ReplicaRegion",
@@ -27,55 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _secret_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_secret_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ReplicaRegion",
+        "SecretAttributes",
+        "SecretGenerateSecretString",
+        "SecretProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ReplicaRegion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str | None = None
-    Region: str
-
-
-class SecretGenerateSecretString(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExcludeCharacters: str | None = None
-    ExcludeLowercase: bool | None = None
-    ExcludeNumbers: bool | None = None
-    ExcludePunctuation: bool | None = None
-    ExcludeUppercase: bool | None = None
-    GenerateStringKey: str | None = None
-    IncludeSpace: bool | None = None
-    PasswordLength: int | None = None
-    RequireEachIncludedType: bool | None = None
-    SecretStringTemplate: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SecretAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class SecretProps(DeferredModel):
-    Description: str | None = None
-    GenerateSecretString: SecretGenerateSecretString | None = None
-    KmsKeyId: str | None = None
-    Name: str | None = None
-    ReplicaRegions: list[ReplicaRegion] | None = None
-    SecretString: str | None = None
-    Tags: list[Tag] | None = None
-    Type: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -207,8 +185,10 @@ class Secret(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SecretProps
-    attributes_model: ClassVar[type[BaseModel]] = SecretAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SecretProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SecretAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

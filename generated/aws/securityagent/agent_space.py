@@ -8,12 +8,33 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._agent_space_models import (
+        AWSResources as AWSResources,
+        AgentSpaceAttributes as AgentSpaceAttributes,
+        AgentSpaceCodeReviewSettings as AgentSpaceCodeReviewSettings,
+        AgentSpaceProps as AgentSpaceProps,
+        BitbucketCapabilitiesResource as BitbucketCapabilitiesResource,
+        BitbucketRepositoryResource as BitbucketRepositoryResource,
+        ConfluenceCapabilitiesResource as ConfluenceCapabilitiesResource,
+        ConfluenceDocumentResource as ConfluenceDocumentResource,
+        GitHubCapabilitiesResource as GitHubCapabilitiesResource,
+        GitHubRepositoryResource as GitHubRepositoryResource,
+        GitLabCapabilitiesResource as GitLabCapabilitiesResource,
+        GitLabRepositoryResource as GitLabRepositoryResource,
+        IntegratedResource as IntegratedResource,
+        ProviderResource as ProviderResource,
+        Tag as Tag,
+        VpcConfig as VpcConfig,
+    )
 
 __all__ = [
     "AWSResources",
@@ -49,152 +70,34 @@ __all__ = [
     "VpcConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _agent_space_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_agent_space_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AWSResources",
+        "AgentSpaceAttributes",
+        "AgentSpaceCodeReviewSettings",
+        "AgentSpaceProps",
+        "BitbucketCapabilitiesResource",
+        "BitbucketRepositoryResource",
+        "ConfluenceCapabilitiesResource",
+        "ConfluenceDocumentResource",
+        "GitHubCapabilitiesResource",
+        "GitHubRepositoryResource",
+        "GitLabCapabilitiesResource",
+        "GitLabRepositoryResource",
+        "IntegratedResource",
+        "ProviderResource",
+        "Tag",
+        "VpcConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AgentSpaceCodeReviewSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ControlsScanning: bool
-    GeneralPurposeScanning: bool
-
-
-class BitbucketCapabilitiesResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LeaveComments: bool | None = None
-    RemediateCode: bool | None = None
-
-
-class BitbucketRepositoryResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Workspace: str
-
-
-class ConfluenceCapabilitiesResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreateDocument: bool | None = None
-    FetchDocument: bool | None = None
-    UpdateDocument: bool | None = None
-
-
-class ConfluenceDocumentResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    PageId: str
-    SpaceKey: str
-    SpaceTitle: str | None = None
-    Title: str | None = None
-
-
-class GitHubCapabilitiesResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LeaveComments: bool
-    RemediateCode: bool
-
-
-class GitHubRepositoryResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Owner: str
-
-
-class GitLabCapabilitiesResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LeaveComments: bool | None = None
-    RemediateCode: bool | None = None
-
-
-class GitLabRepositoryResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Namespace: str
-
-
-class ProviderResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BitbucketCapabilities: BitbucketCapabilitiesResource | None = None
-    BitbucketRepository: BitbucketRepositoryResource | None = None
-    ConfluenceCapabilities: ConfluenceCapabilitiesResource | None = None
-    ConfluenceDocument: ConfluenceDocumentResource | None = None
-    GitHubCapabilities: GitHubCapabilitiesResource | None = None
-    GitHubRepository: GitHubRepositoryResource | None = None
-    GitLabCapabilities: GitLabCapabilitiesResource | None = None
-    GitLabRepository: GitLabRepositoryResource | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VpcConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityGroupArns: list[str] | None = None
-    SubnetArns: list[str] | None = None
-    VpcArn: str | None = None
-
-
-class AgentSpaceAttributes(DeferredModel):
-    AgentSpaceId: str | None = None
-    CreatedAt: str | None = None
-    UpdatedAt: str | None = None
-
-
-class AWSResources(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IamRoles: list[str] | None = None
-    LambdaFunctionArns: list[str] | None = None
-    LogGroups: list[str] | None = None
-    S3Buckets: list[str] | None = None
-    SecretArns: list[str] | None = None
-    Vpcs: list[VpcConfig] | None = None
-
-
-class IntegratedResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Integration: str
-    ProviderResources: list[ProviderResource]
-
-
-class AgentSpaceProps(DeferredModel):
-    AwsResources: AWSResources | None = None
-    CodeReviewSettings: AgentSpaceCodeReviewSettings | None = None
-    Description: str | None = None
-    IntegratedResources: list[IntegratedResource] | None = None
-    KmsKeyId: str | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-    TargetDomainIds: list[str] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -566,8 +469,10 @@ class AgentSpace(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AgentSpaceProps
-    attributes_model: ClassVar[type[BaseModel]] = AgentSpaceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AgentSpaceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AgentSpaceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

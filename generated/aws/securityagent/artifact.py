@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._artifact_models import (
+        ArtifactAttributes as ArtifactAttributes,
+        ArtifactProps as ArtifactProps,
+    )
 
 __all__ = [
     "Artifact",
@@ -21,21 +28,20 @@ __all__ = [
     "ArtifactProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _artifact_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_artifact_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ArtifactAttributes",
+        "ArtifactProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ArtifactProps(DeferredModel):
-    AgentSpaceId: str
-    ArtifactContent: str | None = None
-    ArtifactType: Literal["TXT", "PNG", "JPEG", "MD", "PDF", "DOCX", "DOC", "JSON", "YAML"]
-    FileName: str
-
-
-class ArtifactAttributes(DeferredModel):
-    Arn: str | None = None
-    ArtifactId: str | None = None
-    UpdatedAt: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -93,8 +99,10 @@ class Artifact(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ArtifactProps
-    attributes_model: ClassVar[type[BaseModel]] = ArtifactAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ArtifactProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ArtifactAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

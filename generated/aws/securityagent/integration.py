@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._integration_models import (
+        BitbucketInput as BitbucketInput,
+        ConfluenceInput as ConfluenceInput,
+        GitHubInput as GitHubInput,
+        GitLabInput as GitLabInput,
+        IntegrationAttributes as IntegrationAttributes,
+        IntegrationProps as IntegrationProps,
+        IntegrationProviderInput as IntegrationProviderInput,
+        Tag as Tag,
+    )
 
 __all__ = [
     "BitbucketInput",
@@ -33,84 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _integration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_integration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BitbucketInput",
+        "ConfluenceInput",
+        "GitHubInput",
+        "GitLabInput",
+        "IntegrationAttributes",
+        "IntegrationProps",
+        "IntegrationProviderInput",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BitbucketInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Code: str
-    InstallationId: str
-    State: str
-    Workspace: str
-
-
-class ConfluenceInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Code: str
-    InstallationId: str
-    SiteUrl: str
-    State: str
-
-
-class GitHubInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Code: str
-    InstallationId: str | None = None
-    OrganizationName: str | None = None
-    State: str
-    TargetUrl: str | None = None
-
-
-class GitLabInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessToken: str
-    GroupId: str | None = None
-    TargetUrl: str | None = None
-    TokenType: Literal["PERSONAL", "GROUP"]
-
-
-class IntegrationProviderInput(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bitbucket: BitbucketInput | None = None
-    Confluence: ConfluenceInput | None = None
-    Github: GitHubInput | None = None
-    Gitlab: GitLabInput | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class IntegrationAttributes(DeferredModel):
-    Arn: str | None = None
-    InstallationId: str | None = None
-    IntegrationId: str | None = None
-    ProviderType: Literal["SOURCE_CODE", "DOCUMENTATION"] | None = None
-    TargetUrl: str | None = None
-
-
-class IntegrationProps(DeferredModel):
-    DisplayName: str
-    KmsKeyId: str | None = None
-    PrivateConnectionName: str | None = None
-    Provider: Literal["GITHUB", "GITLAB", "BITBUCKET", "CONFLUENCE"]
-    ProviderInput: IntegrationProviderInput | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -306,8 +261,10 @@ class Integration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IntegrationProps
-    attributes_model: ClassVar[type[BaseModel]] = IntegrationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IntegrationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IntegrationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

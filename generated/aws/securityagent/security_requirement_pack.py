@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._security_requirement_pack_models import (
+        SecurityRequirement as SecurityRequirement,
+        SecurityRequirementPackAttributes as SecurityRequirementPackAttributes,
+        SecurityRequirementPackProps as SecurityRequirementPackProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "SecurityRequirement",
@@ -25,40 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _security_requirement_pack_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_security_requirement_pack_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SecurityRequirement",
+        "SecurityRequirementPackAttributes",
+        "SecurityRequirementPackProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SecurityRequirement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str
-    Domain: str
-    Evaluation: str
-    Name: str
-    Remediation: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SecurityRequirementPackAttributes(DeferredModel):
-    PackId: str | None = None
-
-
-class SecurityRequirementPackProps(DeferredModel):
-    Description: str | None = None
-    KmsKeyId: str | None = None
-    Name: str
-    SecurityRequirements: list[SecurityRequirement] | None = None
-    Status: Literal["ENABLED", "DISABLED"] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -165,8 +156,12 @@ class SecurityRequirementPack(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SecurityRequirementPackProps
-    attributes_model: ClassVar[type[BaseModel]] = SecurityRequirementPackAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SecurityRequirementPackProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SecurityRequirementPackAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._target_domain_models import (
+        DnsVerification as DnsVerification,
+        HttpVerification as HttpVerification,
+        Tag as Tag,
+        TargetDomainAttributes as TargetDomainAttributes,
+        TargetDomainProps as TargetDomainProps,
+        TargetDomainVerificationDetails as TargetDomainVerificationDetails,
+    )
 
 __all__ = [
     "DnsVerification",
@@ -29,57 +40,24 @@ __all__ = [
     "TargetDomainVerificationDetailsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _target_domain_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_target_domain_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DnsVerification",
+        "HttpVerification",
+        "Tag",
+        "TargetDomainAttributes",
+        "TargetDomainProps",
+        "TargetDomainVerificationDetails",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DnsVerification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DnsRecordName: str | None = None
-    DnsRecordType: Literal["TXT"] | None = None
-    Token: str | None = None
-
-
-class HttpVerification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RoutePath: str | None = None
-    Token: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TargetDomainVerificationDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DnsTxt: DnsVerification | None = None
-    HttpRoute: HttpVerification | None = None
-    Method: Literal["DNS_TXT", "HTTP_ROUTE", "PRIVATE_VPC"] | None = None
-
-
-class TargetDomainAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    TargetDomainId: str | None = None
-    VerificationDetails: TargetDomainVerificationDetails | None = None
-    VerificationStatus: Literal["PENDING", "VERIFIED", "FAILED", "UNREACHABLE"] | None = None
-    VerificationStatusReason: str | None = None
-    VerifiedAt: str | None = None
-
-
-class TargetDomainProps(DeferredModel):
-    Tags: list[Tag] | None = None
-    TargetDomainName: str
-    VerificationMethod: Literal["DNS_TXT", "HTTP_ROUTE", "PRIVATE_VPC"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -218,8 +196,10 @@ class TargetDomain(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TargetDomainProps
-    attributes_model: ClassVar[type[BaseModel]] = TargetDomainAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TargetDomainProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TargetDomainAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

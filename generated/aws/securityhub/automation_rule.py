@@ -6,14 +6,34 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._automation_rule_models import (
+        AutomationRuleAttributes as AutomationRuleAttributes,
+        AutomationRuleDateRange as AutomationRuleDateRange,
+        AutomationRuleProps as AutomationRuleProps,
+        AutomationRulesAction as AutomationRulesAction,
+        AutomationRulesFindingFieldsUpdate as AutomationRulesFindingFieldsUpdate,
+        AutomationRulesFindingFilters as AutomationRulesFindingFilters,
+        BooleanFilter as BooleanFilter,
+        DateFilter as DateFilter,
+        MapFilter as MapFilter,
+        NoteUpdate as NoteUpdate,
+        NumberFilter as NumberFilter,
+        RelatedFinding as RelatedFinding,
+        SeverityUpdate as SeverityUpdate,
+        StringFilter as StringFilter,
+        WorkflowUpdate as WorkflowUpdate,
+    )
 
 __all__ = [
     "AutomationRule",
@@ -47,170 +67,33 @@ __all__ = [
     "WorkflowUpdateDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _automation_rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_automation_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AutomationRuleAttributes",
+        "AutomationRuleDateRange",
+        "AutomationRuleProps",
+        "AutomationRulesAction",
+        "AutomationRulesFindingFieldsUpdate",
+        "AutomationRulesFindingFilters",
+        "BooleanFilter",
+        "DateFilter",
+        "MapFilter",
+        "NoteUpdate",
+        "NumberFilter",
+        "RelatedFinding",
+        "SeverityUpdate",
+        "StringFilter",
+        "WorkflowUpdate",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AutomationRuleDateRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Unit: Literal["DAYS"]
-    Value: float
-
-
-class BooleanFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: bool
-
-
-class DateFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DateRange: AutomationRuleDateRange | None = None
-    End: str | None = None
-    Start: str | None = None
-
-
-class MapFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comparison: Literal["EQUALS", "NOT_EQUALS", "CONTAINS", "NOT_CONTAINS"]
-    Key: str
-    Value: str
-
-
-class NoteUpdate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Text: str
-    UpdatedBy: str
-
-
-class NumberFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Eq: float | None = None
-    Gte: float | None = None
-    Lte: float | None = None
-
-
-class RelatedFinding(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-    ProductArn: str
-
-
-class SeverityUpdate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Label: Literal["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"] | None = None
-    Normalized: int | None = None
-    Product: float | None = None
-
-
-class StringFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comparison: Literal[
-        "EQUALS", "PREFIX", "NOT_EQUALS", "PREFIX_NOT_EQUALS", "CONTAINS", "NOT_CONTAINS"
-    ]
-    Value: str
-
-
-class WorkflowUpdate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Status: Literal["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED"]
-
-
-class AutomationRuleAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    RuleArn: str | None = None
-    UpdatedAt: str | None = None
-
-
-class AutomationRulesFindingFieldsUpdate(DeferredModel):
-    Confidence: int | None = None
-    Criticality: int | None = None
-    Note: NoteUpdate | None = None
-    RelatedFindings: list[RelatedFinding] | None = None
-    Severity: SeverityUpdate | None = None
-    Types: list[str] | None = None
-    UserDefinedFields: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    VerificationState: (
-        Literal["UNKNOWN", "TRUE_POSITIVE", "FALSE_POSITIVE", "BENIGN_POSITIVE"] | None
-    ) = None
-    Workflow: WorkflowUpdate | None = None
-
-
-class AutomationRulesFindingFilters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsAccountId: list[StringFilter] | None = None
-    CompanyName: list[StringFilter] | None = None
-    ComplianceAssociatedStandardsId: list[StringFilter] | None = None
-    ComplianceSecurityControlId: list[StringFilter] | None = None
-    ComplianceStatus: list[StringFilter] | None = None
-    Confidence: list[NumberFilter] | None = None
-    CreatedAt: list[DateFilter] | None = None
-    Criticality: list[NumberFilter] | None = None
-    Description: list[StringFilter] | None = None
-    FirstObservedAt: list[DateFilter] | None = None
-    GeneratorId: list[StringFilter] | None = None
-    Id: list[StringFilter] | None = None
-    LastObservedAt: list[DateFilter] | None = None
-    NoteText: list[StringFilter] | None = None
-    NoteUpdatedAt: list[DateFilter] | None = None
-    NoteUpdatedBy: list[StringFilter] | None = None
-    ProductArn: list[StringFilter] | None = None
-    ProductName: list[StringFilter] | None = None
-    RecordState: list[StringFilter] | None = None
-    RelatedFindingsId: list[StringFilter] | None = None
-    RelatedFindingsProductArn: list[StringFilter] | None = None
-    ResourceDetailsOther: list[MapFilter] | None = None
-    ResourceId: list[StringFilter] | None = None
-    ResourcePartition: list[StringFilter] | None = None
-    ResourceRegion: list[StringFilter] | None = None
-    ResourceTags: list[MapFilter] | None = None
-    ResourceType: list[StringFilter] | None = None
-    SeverityLabel: list[StringFilter] | None = None
-    SourceUrl: list[StringFilter] | None = None
-    Title: list[StringFilter] | None = None
-    Type: list[StringFilter] | None = None
-    UpdatedAt: list[DateFilter] | None = None
-    UserDefinedFields: list[MapFilter] | None = None
-    VerificationState: list[StringFilter] | None = None
-    WorkflowStatus: list[StringFilter] | None = None
-
-
-class AutomationRulesAction(DeferredModel):
-    FindingFieldsUpdate: AutomationRulesFindingFieldsUpdate
-    Type: Literal["FINDING_FIELDS_UPDATE"]
-
-
-class AutomationRuleProps(DeferredModel):
-    Actions: list[AutomationRulesAction]
-    Criteria: AutomationRulesFindingFilters
-    Description: str
-    IsTerminal: bool | None = None
-    RuleName: str
-    RuleOrder: int
-    RuleStatus: Literal["ENABLED", "DISABLED"] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -803,8 +686,10 @@ class AutomationRule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AutomationRuleProps
-    attributes_model: ClassVar[type[BaseModel]] = AutomationRuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AutomationRuleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AutomationRuleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

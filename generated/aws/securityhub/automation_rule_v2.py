@@ -6,14 +6,38 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._automation_rule_v2_models import (
+        AutomationRuleV2Attributes as AutomationRuleV2Attributes,
+        AutomationRuleV2Criteria as AutomationRuleV2Criteria,
+        AutomationRuleV2DateRange as AutomationRuleV2DateRange,
+        AutomationRuleV2ExternalIntegrationConfiguration as AutomationRuleV2ExternalIntegrationConfiguration,
+        AutomationRuleV2Props as AutomationRuleV2Props,
+        AutomationRulesActionV2 as AutomationRulesActionV2,
+        AutomationRulesFindingFieldsUpdateV2 as AutomationRulesFindingFieldsUpdateV2,
+        BooleanFilter as BooleanFilter,
+        CompositeFilter as CompositeFilter,
+        DateFilter as DateFilter,
+        MapFilter as MapFilter,
+        NumberFilter as NumberFilter,
+        OcsfBooleanFilter as OcsfBooleanFilter,
+        OcsfDateFilter as OcsfDateFilter,
+        OcsfFindingFilters as OcsfFindingFilters,
+        OcsfMapFilter as OcsfMapFilter,
+        OcsfNumberFilter as OcsfNumberFilter,
+        OcsfStringFilter as OcsfStringFilter,
+        StringFilter as StringFilter,
+    )
 
 __all__ = [
     "AutomationRuleV2",
@@ -55,215 +79,37 @@ __all__ = [
     "StringFilterDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _automation_rule_v2_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_automation_rule_v2_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AutomationRuleV2Attributes",
+        "AutomationRuleV2Criteria",
+        "AutomationRuleV2DateRange",
+        "AutomationRuleV2ExternalIntegrationConfiguration",
+        "AutomationRuleV2Props",
+        "AutomationRulesActionV2",
+        "AutomationRulesFindingFieldsUpdateV2",
+        "BooleanFilter",
+        "CompositeFilter",
+        "DateFilter",
+        "MapFilter",
+        "NumberFilter",
+        "OcsfBooleanFilter",
+        "OcsfDateFilter",
+        "OcsfFindingFilters",
+        "OcsfMapFilter",
+        "OcsfNumberFilter",
+        "OcsfStringFilter",
+        "StringFilter",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AutomationRuleV2DateRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Unit: Literal["DAYS"]
-    Value: float
-
-
-class AutomationRuleV2ExternalIntegrationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectorArn: str | None = None
-
-
-class AutomationRulesFindingFieldsUpdateV2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comment: str | None = None
-    SeverityId: int | None = None
-    StatusId: int | None = None
-
-
-class BooleanFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: bool
-
-
-class DateFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DateRange: AutomationRuleV2DateRange | None = None
-    End: str | None = None
-    Start: str | None = None
-
-
-class MapFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comparison: Literal["EQUALS", "NOT_EQUALS"]
-    Key: str
-    Value: str
-
-
-class NumberFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Eq: float | None = None
-    Gte: float | None = None
-    Lte: float | None = None
-
-
-class OcsfBooleanFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldName: Literal[
-        "compliance.assessments.meets_criteria",
-        "vulnerabilities.is_exploit_available",
-        "vulnerabilities.is_fix_available",
-    ]
-    Filter: BooleanFilter
-
-
-class OcsfDateFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldName: Literal[
-        "finding_info.created_time_dt",
-        "finding_info.first_seen_time_dt",
-        "finding_info.last_seen_time_dt",
-        "finding_info.modified_time_dt",
-    ]
-    Filter: DateFilter
-
-
-class OcsfMapFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldName: Literal["resources.tags"]
-    Filter: MapFilter
-
-
-class OcsfNumberFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldName: Literal[
-        "activity_id",
-        "compliance.status_id",
-        "confidence_score",
-        "finding_info.related_events_count",
-        "vendor_attributes.severity_id",
-    ]
-    Filter: NumberFilter
-
-
-class StringFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comparison: Literal["EQUALS", "PREFIX", "NOT_EQUALS", "PREFIX_NOT_EQUALS", "CONTAINS"]
-    Value: str
-
-
-class AutomationRuleV2Attributes(DeferredModel):
-    CreatedAt: str | None = None
-    RuleArn: str | None = None
-    RuleId: str | None = None
-    UpdatedAt: str | None = None
-
-
-class AutomationRulesActionV2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExternalIntegrationConfiguration: AutomationRuleV2ExternalIntegrationConfiguration | None = None
-    FindingFieldsUpdate: AutomationRulesFindingFieldsUpdateV2 | None = None
-    Type: Literal["FINDING_FIELDS_UPDATE", "EXTERNAL_INTEGRATION"]
-
-
-class OcsfStringFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldName: Literal[
-        "activity_name",
-        "cloud.account.name",
-        "cloud.account.uid",
-        "cloud.provider",
-        "cloud.region",
-        "compliance.assessments.category",
-        "compliance.assessments.name",
-        "compliance.control",
-        "compliance.status",
-        "compliance.standards",
-        "finding_info.desc",
-        "finding_info.src_url",
-        "finding_info.title",
-        "finding_info.types",
-        "finding_info.uid",
-        "finding_info.related_events.uid",
-        "finding_info.related_events.product.uid",
-        "finding_info.related_events.title",
-        "metadata.product.feature.uid",
-        "metadata.product.name",
-        "metadata.product.uid",
-        "metadata.product.vendor_name",
-        "remediation.desc",
-        "remediation.references",
-        "resources.cloud_partition",
-        "resources.name",
-        "resources.region",
-        "resources.type",
-        "resources.uid",
-        "vulnerabilities.fix_coverage",
-        "class_name",
-        "vendor_attributes.severity",
-    ]
-    Filter: StringFilter
-
-
-class CompositeFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BooleanFilters: list[OcsfBooleanFilter] | None = None
-    DateFilters: list[OcsfDateFilter] | None = None
-    MapFilters: list[OcsfMapFilter] | None = None
-    NumberFilters: list[OcsfNumberFilter] | None = None
-    Operator: Literal["AND", "OR"] | None = None
-    StringFilters: list[OcsfStringFilter] | None = None
-
-
-class OcsfFindingFilters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CompositeFilters: list[CompositeFilter] | None = None
-    CompositeOperator: Literal["AND", "OR"] | None = None
-
-
-class AutomationRuleV2Criteria(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OcsfFindingCriteria: OcsfFindingFilters | None = None
-
-
-class AutomationRuleV2Props(DeferredModel):
-    Actions: list[AutomationRulesActionV2]
-    Criteria: AutomationRuleV2Criteria
-    Description: str
-    RuleName: str
-    RuleOrder: float
-    RuleStatus: Literal["ENABLED", "DISABLED"] | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -761,8 +607,12 @@ class AutomationRuleV2(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AutomationRuleV2Props
-    attributes_model: ClassVar[type[BaseModel]] = AutomationRuleV2Attributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AutomationRuleV2Props"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AutomationRuleV2Attributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

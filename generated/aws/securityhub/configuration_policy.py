@@ -6,14 +6,27 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._configuration_policy_models import (
+        ConfigurationPolicyAttributes as ConfigurationPolicyAttributes,
+        ConfigurationPolicyProps as ConfigurationPolicyProps,
+        ConfigurationPolicySecurityControlsConfiguration as ConfigurationPolicySecurityControlsConfiguration,
+        ParameterConfiguration as ParameterConfiguration,
+        ParameterValue as ParameterValue,
+        Policy as Policy,
+        SecurityControlCustomParameter as SecurityControlCustomParameter,
+        SecurityHubPolicy as SecurityHubPolicy,
+    )
 
 __all__ = [
     "ConfigurationPolicy",
@@ -33,78 +46,26 @@ __all__ = [
     "SecurityHubPolicyDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _configuration_policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_configuration_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConfigurationPolicyAttributes",
+        "ConfigurationPolicyProps",
+        "ConfigurationPolicySecurityControlsConfiguration",
+        "ParameterConfiguration",
+        "ParameterValue",
+        "Policy",
+        "SecurityControlCustomParameter",
+        "SecurityHubPolicy",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ParameterValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Boolean: bool | None = None
-    Double: float | None = None
-    Enum: str | None = None
-    EnumList: list[str] | None = None
-    Integer: int | None = None
-    IntegerList: list[int] | None = None
-    String: str | None = None
-    StringList: list[str] | None = None
-
-
-class SecurityControlCustomParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    SecurityControlId: str | None = None
-
-
-class ConfigurationPolicyAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-    ServiceEnabled: bool | None = None
-    UpdatedAt: str | None = None
-
-
-class ConfigurationPolicySecurityControlsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisabledSecurityControlIdentifiers: list[str] | None = None
-    EnabledSecurityControlIdentifiers: list[str] | None = None
-    SecurityControlCustomParameters: list[SecurityControlCustomParameter] | None = None
-
-
-class ParameterConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: ParameterValue | None = None
-    ValueType: Literal["DEFAULT", "CUSTOM"]
-
-
-class SecurityHubPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnabledStandardIdentifiers: list[str] | None = None
-    SecurityControlsConfiguration: ConfigurationPolicySecurityControlsConfiguration | None = None
-    ServiceEnabled: bool | None = None
-
-
-class Policy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecurityHub: SecurityHubPolicy | None = None
-
-
-class ConfigurationPolicyProps(DeferredModel):
-    ConfigurationPolicy: Policy
-    Description: str | None = None
-    Name: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -343,8 +304,12 @@ class ConfigurationPolicy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConfigurationPolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = ConfigurationPolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigurationPolicyProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigurationPolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

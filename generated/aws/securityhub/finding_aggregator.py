@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._finding_aggregator_models import (
+        FindingAggregatorAttributes as FindingAggregatorAttributes,
+        FindingAggregatorProps as FindingAggregatorProps,
+    )
 
 __all__ = [
     "FindingAggregator",
@@ -21,18 +28,20 @@ __all__ = [
     "FindingAggregatorProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _finding_aggregator_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_finding_aggregator_models"
+_MODEL_NAMES = frozenset(
+    {
+        "FindingAggregatorAttributes",
+        "FindingAggregatorProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class FindingAggregatorProps(DeferredModel):
-    RegionLinkingMode: Literal["ALL_REGIONS", "ALL_REGIONS_EXCEPT_SPECIFIED", "SPECIFIED_REGIONS"]
-    Regions: list[str] | None = None
-
-
-class FindingAggregatorAttributes(DeferredModel):
-    FindingAggregationRegion: str | None = None
-    FindingAggregatorArn: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -94,8 +103,12 @@ class FindingAggregator(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = FindingAggregatorProps
-    attributes_model: ClassVar[type[BaseModel]] = FindingAggregatorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FindingAggregatorProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "FindingAggregatorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,22 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._hub_v2_models import (
+        HubV2Attributes as HubV2Attributes,
+        HubV2NetworkScanning as HubV2NetworkScanning,
+        HubV2Props as HubV2Props,
+    )
 
 __all__ = [
     "HubV2",
@@ -23,25 +31,21 @@ __all__ = [
     "HubV2Props",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _hub_v2_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_hub_v2_models"
+_MODEL_NAMES = frozenset(
+    {
+        "HubV2Attributes",
+        "HubV2NetworkScanning",
+        "HubV2Props",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class HubV2NetworkScanning(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Status: Literal["ENABLED", "DISABLED"]
-
-
-class HubV2Attributes(DeferredModel):
-    HubV2Arn: str | None = None
-    SubscribedAt: str | None = None
-
-
-class HubV2Props(DeferredModel):
-    NetworkScanning: HubV2NetworkScanning | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -128,8 +132,8 @@ class HubV2(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = HubV2Props
-    attributes_model: ClassVar[type[BaseModel]] = HubV2Attributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "HubV2Props")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "HubV2Attributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._insight_models import (
+        AwsSecurityFindingFilters as AwsSecurityFindingFilters,
+        BooleanFilter as BooleanFilter,
+        DateFilter as DateFilter,
+        InsightAttributes as InsightAttributes,
+        InsightDateRange as InsightDateRange,
+        InsightProps as InsightProps,
+        IpFilter as IpFilter,
+        KeywordFilter as KeywordFilter,
+        MapFilter as MapFilter,
+        NumberFilter as NumberFilter,
+        StringFilter as StringFilter,
+    )
 
 __all__ = [
     "AwsSecurityFindingFilters",
@@ -39,192 +55,29 @@ __all__ = [
     "StringFilterDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _insight_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_insight_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AwsSecurityFindingFilters",
+        "BooleanFilter",
+        "DateFilter",
+        "InsightAttributes",
+        "InsightDateRange",
+        "InsightProps",
+        "IpFilter",
+        "KeywordFilter",
+        "MapFilter",
+        "NumberFilter",
+        "StringFilter",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BooleanFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: bool
-
-
-class InsightDateRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Unit: Literal["DAYS"]
-    Value: float
-
-
-class IpFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cidr: str
-
-
-class KeywordFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: str
-
-
-class MapFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comparison: Literal["EQUALS", "NOT_EQUALS"]
-    Key: str
-    Value: str
-
-
-class NumberFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Eq: float | None = None
-    Gte: float | None = None
-    Lte: float | None = None
-
-
-class StringFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Comparison: Literal["EQUALS", "PREFIX", "NOT_EQUALS", "PREFIX_NOT_EQUALS"]
-    Value: str
-
-
-class InsightAttributes(DeferredModel):
-    InsightArn: str | None = None
-
-
-class DateFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DateRange: InsightDateRange | None = None
-    End: str | None = None
-    Start: str | None = None
-
-
-class AwsSecurityFindingFilters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsAccountId: list[StringFilter] | None = None
-    AwsAccountName: list[StringFilter] | None = None
-    CompanyName: list[StringFilter] | None = None
-    ComplianceAssociatedStandardsId: list[StringFilter] | None = None
-    ComplianceSecurityControlId: list[StringFilter] | None = None
-    ComplianceSecurityControlParametersName: list[StringFilter] | None = None
-    ComplianceSecurityControlParametersValue: list[StringFilter] | None = None
-    ComplianceStatus: list[StringFilter] | None = None
-    Confidence: list[NumberFilter] | None = None
-    CreatedAt: list[DateFilter] | None = None
-    Criticality: list[NumberFilter] | None = None
-    Description: list[StringFilter] | None = None
-    FindingProviderFieldsConfidence: list[NumberFilter] | None = None
-    FindingProviderFieldsCriticality: list[NumberFilter] | None = None
-    FindingProviderFieldsRelatedFindingsId: list[StringFilter] | None = None
-    FindingProviderFieldsRelatedFindingsProductArn: list[StringFilter] | None = None
-    FindingProviderFieldsSeverityLabel: list[StringFilter] | None = None
-    FindingProviderFieldsSeverityOriginal: list[StringFilter] | None = None
-    FindingProviderFieldsTypes: list[StringFilter] | None = None
-    FirstObservedAt: list[DateFilter] | None = None
-    GeneratorId: list[StringFilter] | None = None
-    Id: list[StringFilter] | None = None
-    Keyword: list[KeywordFilter] | None = None
-    LastObservedAt: list[DateFilter] | None = None
-    MalwareName: list[StringFilter] | None = None
-    MalwarePath: list[StringFilter] | None = None
-    MalwareState: list[StringFilter] | None = None
-    MalwareType: list[StringFilter] | None = None
-    NetworkDestinationDomain: list[StringFilter] | None = None
-    NetworkDestinationIpV4: list[IpFilter] | None = None
-    NetworkDestinationIpV6: list[IpFilter] | None = None
-    NetworkDestinationPort: list[NumberFilter] | None = None
-    NetworkDirection: list[StringFilter] | None = None
-    NetworkProtocol: list[StringFilter] | None = None
-    NetworkSourceDomain: list[StringFilter] | None = None
-    NetworkSourceIpV4: list[IpFilter] | None = None
-    NetworkSourceIpV6: list[IpFilter] | None = None
-    NetworkSourceMac: list[StringFilter] | None = None
-    NetworkSourcePort: list[NumberFilter] | None = None
-    NoteText: list[StringFilter] | None = None
-    NoteUpdatedAt: list[DateFilter] | None = None
-    NoteUpdatedBy: list[StringFilter] | None = None
-    ProcessLaunchedAt: list[DateFilter] | None = None
-    ProcessName: list[StringFilter] | None = None
-    ProcessParentPid: list[NumberFilter] | None = None
-    ProcessPath: list[StringFilter] | None = None
-    ProcessPid: list[NumberFilter] | None = None
-    ProcessTerminatedAt: list[DateFilter] | None = None
-    ProductArn: list[StringFilter] | None = None
-    ProductFields: list[MapFilter] | None = None
-    ProductName: list[StringFilter] | None = None
-    RecommendationText: list[StringFilter] | None = None
-    RecordState: list[StringFilter] | None = None
-    Region: list[StringFilter] | None = None
-    RelatedFindingsId: list[StringFilter] | None = None
-    RelatedFindingsProductArn: list[StringFilter] | None = None
-    ResourceApplicationArn: list[StringFilter] | None = None
-    ResourceApplicationName: list[StringFilter] | None = None
-    ResourceAwsEc2InstanceIamInstanceProfileArn: list[StringFilter] | None = None
-    ResourceAwsEc2InstanceImageId: list[StringFilter] | None = None
-    ResourceAwsEc2InstanceIpV4Addresses: list[IpFilter] | None = None
-    ResourceAwsEc2InstanceIpV6Addresses: list[IpFilter] | None = None
-    ResourceAwsEc2InstanceKeyName: list[StringFilter] | None = None
-    ResourceAwsEc2InstanceLaunchedAt: list[DateFilter] | None = None
-    ResourceAwsEc2InstanceSubnetId: list[StringFilter] | None = None
-    ResourceAwsEc2InstanceType: list[StringFilter] | None = None
-    ResourceAwsEc2InstanceVpcId: list[StringFilter] | None = None
-    ResourceAwsIamAccessKeyCreatedAt: list[DateFilter] | None = None
-    ResourceAwsIamAccessKeyPrincipalName: list[StringFilter] | None = None
-    ResourceAwsIamAccessKeyStatus: list[StringFilter] | None = None
-    ResourceAwsIamAccessKeyUserName: list[StringFilter] | None = None
-    ResourceAwsIamUserUserName: list[StringFilter] | None = None
-    ResourceAwsS3BucketOwnerId: list[StringFilter] | None = None
-    ResourceAwsS3BucketOwnerName: list[StringFilter] | None = None
-    ResourceContainerImageId: list[StringFilter] | None = None
-    ResourceContainerImageName: list[StringFilter] | None = None
-    ResourceContainerLaunchedAt: list[DateFilter] | None = None
-    ResourceContainerName: list[StringFilter] | None = None
-    ResourceDetailsOther: list[MapFilter] | None = None
-    ResourceId: list[StringFilter] | None = None
-    ResourcePartition: list[StringFilter] | None = None
-    ResourceRegion: list[StringFilter] | None = None
-    ResourceTags: list[MapFilter] | None = None
-    ResourceType: list[StringFilter] | None = None
-    Sample: list[BooleanFilter] | None = None
-    SeverityLabel: list[StringFilter] | None = None
-    SeverityNormalized: list[NumberFilter] | None = None
-    SeverityProduct: list[NumberFilter] | None = None
-    SourceUrl: list[StringFilter] | None = None
-    ThreatIntelIndicatorCategory: list[StringFilter] | None = None
-    ThreatIntelIndicatorLastObservedAt: list[DateFilter] | None = None
-    ThreatIntelIndicatorSource: list[StringFilter] | None = None
-    ThreatIntelIndicatorSourceUrl: list[StringFilter] | None = None
-    ThreatIntelIndicatorType: list[StringFilter] | None = None
-    ThreatIntelIndicatorValue: list[StringFilter] | None = None
-    Title: list[StringFilter] | None = None
-    Type: list[StringFilter] | None = None
-    UpdatedAt: list[DateFilter] | None = None
-    UserDefinedFields: list[MapFilter] | None = None
-    VerificationState: list[StringFilter] | None = None
-    VulnerabilitiesExploitAvailable: list[StringFilter] | None = None
-    VulnerabilitiesFixAvailable: list[StringFilter] | None = None
-    WorkflowState: list[StringFilter] | None = None
-    WorkflowStatus: list[StringFilter] | None = None
-
-
-class InsightProps(DeferredModel):
-    Filters: AwsSecurityFindingFilters
-    GroupByAttribute: str
-    Name: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1164,8 +1017,10 @@ class Insight(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = InsightProps
-    attributes_model: ClassVar[type[BaseModel]] = InsightAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "InsightProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InsightAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._policy_association_models import (
+        PolicyAssociationAttributes as PolicyAssociationAttributes,
+        PolicyAssociationProps as PolicyAssociationProps,
+    )
 
 __all__ = [
     "PolicyAssociation",
@@ -21,22 +28,20 @@ __all__ = [
     "PolicyAssociationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _policy_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_policy_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PolicyAssociationAttributes",
+        "PolicyAssociationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PolicyAssociationProps(DeferredModel):
-    ConfigurationPolicyId: str
-    TargetId: str
-    TargetType: Literal["ACCOUNT", "ORGANIZATIONAL_UNIT", "ROOT"]
-
-
-class PolicyAssociationAttributes(DeferredModel):
-    AssociationIdentifier: str | None = None
-    AssociationStatus: Literal["SUCCESS", "PENDING", "FAILED", "DISABLED"] | None = None
-    AssociationStatusMessage: str | None = None
-    AssociationType: Literal["APPLIED", "INHERITED"] | None = None
-    UpdatedAt: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -105,8 +110,12 @@ class PolicyAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PolicyAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = PolicyAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PolicyAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PolicyAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

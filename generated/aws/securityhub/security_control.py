@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._security_control_models import (
+        ParameterConfiguration as ParameterConfiguration,
+        ParameterValue as ParameterValue,
+        SecurityControlAttributes as SecurityControlAttributes,
+        SecurityControlProps as SecurityControlProps,
+    )
 
 __all__ = [
     "ParameterConfiguration",
@@ -25,41 +34,22 @@ __all__ = [
     "SecurityControlProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _security_control_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_security_control_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ParameterConfiguration",
+        "ParameterValue",
+        "SecurityControlAttributes",
+        "SecurityControlProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SecurityControlProps(DeferredModel):
-    LastUpdateReason: str | None = None
-    Parameters: Annotated[dict[str, Any], Field(max_length=0)]
-    SecurityControlArn: str | None = None
-    SecurityControlId: str | None = None
-
-
-class ParameterValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Boolean: bool | None = None
-    Double: float | None = None
-    Enum: str | None = None
-    EnumList: list[str] | None = None
-    Integer: int | None = None
-    IntegerList: list[int] | None = None
-    String: str | None = None
-    StringList: list[str] | None = None
-
-
-class SecurityControlAttributes(DeferredModel):
-    pass
-
-
-class ParameterConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Value: ParameterValue | None = None
-    ValueType: Literal["DEFAULT", "CUSTOM"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -179,8 +169,10 @@ class SecurityControl(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SecurityControlProps
-    attributes_model: ClassVar[type[BaseModel]] = SecurityControlAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SecurityControlProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SecurityControlAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_lake_models import (
+        DataLakeAttributes as DataLakeAttributes,
+        DataLakeEncryptionConfiguration as DataLakeEncryptionConfiguration,
+        DataLakeExpiration as DataLakeExpiration,
+        DataLakeLifecycleConfiguration as DataLakeLifecycleConfiguration,
+        DataLakeProps as DataLakeProps,
+        DataLakeReplicationConfiguration as DataLakeReplicationConfiguration,
+        DataLakeTransitions as DataLakeTransitions,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DataLake",
@@ -33,67 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _data_lake_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_lake_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataLakeAttributes",
+        "DataLakeEncryptionConfiguration",
+        "DataLakeExpiration",
+        "DataLakeLifecycleConfiguration",
+        "DataLakeProps",
+        "DataLakeReplicationConfiguration",
+        "DataLakeTransitions",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataLakeEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str | None = None
-
-
-class DataLakeExpiration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Days: int | None = None
-
-
-class DataLakeReplicationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Regions: list[str] | None = None
-    RoleArn: str | None = None
-
-
-class DataLakeTransitions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Days: int | None = None
-    StorageClass: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DataLakeAttributes(DeferredModel):
-    Arn: str | None = None
-    S3BucketArn: str | None = None
-
-
-class DataLakeLifecycleConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Expiration: DataLakeExpiration | None = None
-    Transitions: list[DataLakeTransitions] | None = None
-
-
-class DataLakeProps(DeferredModel):
-    EncryptionConfiguration: DataLakeEncryptionConfiguration | None = None
-    LifecycleConfiguration: DataLakeLifecycleConfiguration | None = None
-    MetaStoreManagerRoleArn: str | None = None
-    ReplicationConfiguration: DataLakeReplicationConfiguration | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -268,8 +240,10 @@ class DataLake(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataLakeProps
-    attributes_model: ClassVar[type[BaseModel]] = DataLakeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DataLakeProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataLakeAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._subscriber_models import (
+        Source as Source,
+        SubscriberAttributes as SubscriberAttributes,
+        SubscriberAwsLogSource as SubscriberAwsLogSource,
+        SubscriberCustomLogSource as SubscriberCustomLogSource,
+        SubscriberProps as SubscriberProps,
+        SubscriberSubscriberIdentity as SubscriberSubscriberIdentity,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Source",
@@ -31,66 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _subscriber_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_subscriber_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Source",
+        "SubscriberAttributes",
+        "SubscriberAwsLogSource",
+        "SubscriberCustomLogSource",
+        "SubscriberProps",
+        "SubscriberSubscriberIdentity",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SubscriberAwsLogSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceName: str | None = None
-    SourceVersion: str | None = None
-
-
-class SubscriberCustomLogSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SourceName: str | None = None
-    SourceVersion: str | None = None
-
-
-class SubscriberSubscriberIdentity(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExternalId: str
-    Principal: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SubscriberAttributes(DeferredModel):
-    ResourceShareArn: str | None = None
-    ResourceShareName: str | None = None
-    S3BucketArn: str | None = None
-    SubscriberArn: str | None = None
-    SubscriberRoleArn: str | None = None
-
-
-class Source(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsLogSource: SubscriberAwsLogSource | None = None
-    CustomLogSource: SubscriberCustomLogSource | None = None
-
-
-class SubscriberProps(DeferredModel):
-    AccessTypes: list[Literal["LAKEFORMATION", "S3"]]
-    DataLakeArn: str
-    Sources: list[Source]
-    SubscriberDescription: str | None = None
-    SubscriberIdentity: SubscriberSubscriberIdentity
-    SubscriberName: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -278,8 +249,10 @@ class Subscriber(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SubscriberProps
-    attributes_model: ClassVar[type[BaseModel]] = SubscriberAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SubscriberProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SubscriberAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._subscriber_notification_models import (
+        SubscriberNotificationAttributes as SubscriberNotificationAttributes,
+        SubscriberNotificationHttpsNotificationConfiguration as SubscriberNotificationHttpsNotificationConfiguration,
+        SubscriberNotificationNotificationConfiguration as SubscriberNotificationNotificationConfiguration,
+        SubscriberNotificationProps as SubscriberNotificationProps,
+    )
 
 __all__ = [
     "SubscriberNotification",
@@ -25,38 +34,22 @@ __all__ = [
     "SubscriberNotificationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _subscriber_notification_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_subscriber_notification_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SubscriberNotificationAttributes",
+        "SubscriberNotificationHttpsNotificationConfiguration",
+        "SubscriberNotificationNotificationConfiguration",
+        "SubscriberNotificationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SubscriberNotificationHttpsNotificationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AuthorizationApiKeyName: str | None = None
-    AuthorizationApiKeyValue: str | None = None
-    Endpoint: str
-    HttpMethod: Literal["POST", "PUT"] | None = None
-    TargetRoleArn: str
-
-
-class SubscriberNotificationNotificationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HttpsNotificationConfiguration: SubscriberNotificationHttpsNotificationConfiguration | None = (
-        None
-    )
-    SqsNotificationConfiguration: dict[str, Any] | str | None = None
-
-
-class SubscriberNotificationAttributes(DeferredModel):
-    SubscriberEndpoint: str | None = None
-
-
-class SubscriberNotificationProps(DeferredModel):
-    NotificationConfiguration: SubscriberNotificationNotificationConfiguration
-    SubscriberArn: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -165,8 +158,12 @@ class SubscriberNotification(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SubscriberNotificationProps
-    attributes_model: ClassVar[type[BaseModel]] = SubscriberNotificationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SubscriberNotificationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SubscriberNotificationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

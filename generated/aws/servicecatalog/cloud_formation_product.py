@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cloud_formation_product_models import (
+        CloudFormationProductAttributes as CloudFormationProductAttributes,
+        CloudFormationProductConnectionParameters as CloudFormationProductConnectionParameters,
+        CloudFormationProductProps as CloudFormationProductProps,
+        CloudFormationProductSourceConnection as CloudFormationProductSourceConnection,
+        CloudFormationProductSourceConnectionConnectionParameters as CloudFormationProductSourceConnectionConnectionParameters,
+        CodeStarParameters as CodeStarParameters,
+        ProvisioningArtifactProperties as ProvisioningArtifactProperties,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CloudFormationProduct",
@@ -33,102 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _cloud_formation_product_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cloud_formation_product_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CloudFormationProductAttributes",
+        "CloudFormationProductConnectionParameters",
+        "CloudFormationProductProps",
+        "CloudFormationProductSourceConnection",
+        "CloudFormationProductSourceConnectionConnectionParameters",
+        "CodeStarParameters",
+        "ProvisioningArtifactProperties",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CodeStarParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ArtifactPath: str
-    Branch: str
-    ConnectionArn: str
-    Repository: str
-
-
-class ProvisioningArtifactProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    DisableTemplateValidation: bool | None = None
-    Info: dict[str, Any] | str
-    Name: str | None = None
-    Type: (
-        Literal[
-            "CLOUD_FORMATION_TEMPLATE",
-            "MARKETPLACE_AMI",
-            "MARKETPLACE_CAR",
-            "TERRAFORM_OPEN_SOURCE",
-            "TERRAFORM_CLOUD",
-            "EXTERNAL",
-        ]
-        | None
-    ) = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CloudFormationProductAttributes(DeferredModel):
-    Id: str | None = None
-    ProductName: str | None = None
-    ProvisioningArtifactIds: str | None = None
-    ProvisioningArtifactNames: str | None = None
-
-
-class CloudFormationProductConnectionParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CodeStar: CodeStarParameters | None = None
-
-
-class CloudFormationProductSourceConnectionConnectionParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CodeStar: CodeStarParameters | None = None
-
-
-class CloudFormationProductSourceConnection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectionParameters: CloudFormationProductSourceConnectionConnectionParameters
-    Type: Literal["CODESTAR"]
-
-
-class CloudFormationProductProps(DeferredModel):
-    AcceptLanguage: str | None = None
-    Description: str | None = None
-    Distributor: str | None = None
-    Name: str
-    Owner: str
-    ProductType: (
-        Literal[
-            "CLOUD_FORMATION_TEMPLATE",
-            "MARKETPLACE_AMI",
-            "MARKETPLACE_CAR",
-            "TERRAFORM_OPEN_SOURCE",
-            "TERRAFORM_CLOUD",
-            "EXTERNAL",
-        ]
-        | None
-    ) = None
-    ProvisioningArtifactParameters: list[ProvisioningArtifactProperties] | None = None
-    ReplaceProvisioningArtifacts: bool | None = None
-    SourceConnection: CloudFormationProductSourceConnection | None = None
-    SupportDescription: str | None = None
-    SupportEmail: str | None = None
-    SupportUrl: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -351,8 +288,12 @@ class CloudFormationProduct(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CloudFormationProductProps
-    attributes_model: ClassVar[type[BaseModel]] = CloudFormationProductAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CloudFormationProductProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CloudFormationProductAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,24 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cloud_formation_provisioned_product_models import (
+        CloudFormationProvisionedProductAttributes as CloudFormationProvisionedProductAttributes,
+        CloudFormationProvisionedProductProps as CloudFormationProvisionedProductProps,
+        CloudFormationProvisionedProductProvisioningPreferences as CloudFormationProvisionedProductProvisioningPreferences,
+        ProvisioningParameter as ProvisioningParameter,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CloudFormationProvisionedProduct",
@@ -27,59 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _cloud_formation_provisioned_product_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cloud_formation_provisioned_product_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CloudFormationProvisionedProductAttributes",
+        "CloudFormationProvisionedProductProps",
+        "CloudFormationProvisionedProductProvisioningPreferences",
+        "ProvisioningParameter",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CloudFormationProvisionedProductProvisioningPreferences(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StackSetAccounts: list[str] | None = None
-    StackSetFailureToleranceCount: int | None = None
-    StackSetFailureTolerancePercentage: int | None = None
-    StackSetMaxConcurrencyCount: int | None = None
-    StackSetMaxConcurrencyPercentage: int | None = None
-    StackSetOperationType: Literal["CREATE", "UPDATE", "DELETE"] | None = None
-    StackSetRegions: list[str] | None = None
-
-
-class ProvisioningParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CloudFormationProvisionedProductAttributes(DeferredModel):
-    CloudformationStackArn: str | None = None
-    Outputs: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ProvisionedProductId: str | None = None
-    RecordId: str | None = None
-
-
-class CloudFormationProvisionedProductProps(DeferredModel):
-    AcceptLanguage: Literal["en", "jp", "zh"] | None = None
-    NotificationArns: list[str] | None = None
-    PathId: str | None = None
-    PathName: str | None = None
-    ProductId: str | None = None
-    ProductName: str | None = None
-    ProvisionedProductName: str | None = None
-    ProvisioningArtifactId: str | None = None
-    ProvisioningArtifactName: str | None = None
-    ProvisioningParameters: list[ProvisioningParameter] | None = None
-    ProvisioningPreferences: CloudFormationProvisionedProductProvisioningPreferences | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -251,8 +225,12 @@ class CloudFormationProvisionedProduct(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CloudFormationProvisionedProductProps
-    attributes_model: ClassVar[type[BaseModel]] = CloudFormationProvisionedProductAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CloudFormationProvisionedProductProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CloudFormationProvisionedProductAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

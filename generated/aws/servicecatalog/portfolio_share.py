@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._portfolio_share_models import (
+        PortfolioShareAttributes as PortfolioShareAttributes,
+        PortfolioShareProps as PortfolioShareProps,
+    )
 
 __all__ = [
     "PortfolioShare",
@@ -21,19 +28,20 @@ __all__ = [
     "PortfolioShareProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _portfolio_share_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_portfolio_share_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PortfolioShareAttributes",
+        "PortfolioShareProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PortfolioShareProps(DeferredModel):
-    AcceptLanguage: str | None = None
-    AccountId: str
-    PortfolioId: str
-    ShareTagOptions: bool | None = None
-
-
-class PortfolioShareAttributes(DeferredModel):
-    pass
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -91,8 +99,10 @@ class PortfolioShare(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PortfolioShareProps
-    attributes_model: ClassVar[type[BaseModel]] = PortfolioShareAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PortfolioShareProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PortfolioShareAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._service_action_models import (
+        DefinitionParameter as DefinitionParameter,
+        ServiceActionAttributes as ServiceActionAttributes,
+        ServiceActionProps as ServiceActionProps,
+    )
 
 __all__ = [
     "DefinitionParameter",
@@ -23,28 +31,21 @@ __all__ = [
     "ServiceActionProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _service_action_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_service_action_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DefinitionParameter",
+        "ServiceActionAttributes",
+        "ServiceActionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DefinitionParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ServiceActionAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class ServiceActionProps(DeferredModel):
-    AcceptLanguage: Literal["en", "jp", "zh"] | None = None
-    Definition: list[DefinitionParameter]
-    DefinitionType: Literal["SSM_AUTOMATION"]
-    Description: str | None = None
-    Name: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -123,8 +124,10 @@ class ServiceAction(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ServiceActionProps
-    attributes_model: ClassVar[type[BaseModel]] = ServiceActionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ServiceActionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ServiceActionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._stack_set_constraint_models import (
+        StackSetConstraintAttributes as StackSetConstraintAttributes,
+        StackSetConstraintProps as StackSetConstraintProps,
+    )
 
 __all__ = [
     "StackSetConstraint",
@@ -21,24 +28,20 @@ __all__ = [
     "StackSetConstraintProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _stack_set_constraint_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_stack_set_constraint_models"
+_MODEL_NAMES = frozenset(
+    {
+        "StackSetConstraintAttributes",
+        "StackSetConstraintProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class StackSetConstraintProps(DeferredModel):
-    AcceptLanguage: str | None = None
-    AccountList: list[str]
-    AdminRole: str
-    Description: str
-    ExecutionRole: str
-    PortfolioId: str
-    ProductId: str
-    RegionList: list[str]
-    StackInstanceControl: str
-
-
-class StackSetConstraintAttributes(DeferredModel):
-    Id: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -125,8 +128,12 @@ class StackSetConstraint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = StackSetConstraintProps
-    attributes_model: ClassVar[type[BaseModel]] = StackSetConstraintAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "StackSetConstraintProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "StackSetConstraintAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._resource_association_models import (
+        ResourceAssociationAttributes as ResourceAssociationAttributes,
+        ResourceAssociationProps as ResourceAssociationProps,
+    )
 
 __all__ = [
     "ResourceAssociation",
@@ -21,19 +28,20 @@ __all__ = [
     "ResourceAssociationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _resource_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_resource_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ResourceAssociationAttributes",
+        "ResourceAssociationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ResourceAssociationProps(DeferredModel):
-    Application: str
-    Resource: str
-    ResourceType: Literal["CFN_STACK"]
-
-
-class ResourceAssociationAttributes(DeferredModel):
-    ApplicationArn: str | None = None
-    ResourceArn: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -100,8 +108,12 @@ class ResourceAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ResourceAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = ResourceAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResourceAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResourceAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._public_dns_namespace_models import (
+        PublicDnsNamespaceAttributes as PublicDnsNamespaceAttributes,
+        PublicDnsNamespaceProperties as PublicDnsNamespaceProperties,
+        PublicDnsNamespaceProps as PublicDnsNamespaceProps,
+        PublicDnsNamespaceSOA as PublicDnsNamespaceSOA,
+        PublicDnsPropertiesMutable as PublicDnsPropertiesMutable,
+        Tag as Tag,
+    )
 
 __all__ = [
     "PublicDnsNamespace",
@@ -29,50 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _public_dns_namespace_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_public_dns_namespace_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PublicDnsNamespaceAttributes",
+        "PublicDnsNamespaceProperties",
+        "PublicDnsNamespaceProps",
+        "PublicDnsNamespaceSOA",
+        "PublicDnsPropertiesMutable",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PublicDnsNamespaceSOA(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TTL: float | None = None
-
-
-class PublicDnsPropertiesMutable(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SOA: PublicDnsNamespaceSOA | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PublicDnsNamespaceAttributes(DeferredModel):
-    Arn: str | None = None
-    HostedZoneId: str | None = None
-    Id: str | None = None
-
-
-class PublicDnsNamespaceProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DnsProperties: PublicDnsPropertiesMutable | None = None
-
-
-class PublicDnsNamespaceProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Properties: PublicDnsNamespaceProperties | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -200,8 +185,12 @@ class PublicDnsNamespace(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PublicDnsNamespaceProps
-    attributes_model: ClassVar[type[BaseModel]] = PublicDnsNamespaceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PublicDnsNamespaceProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PublicDnsNamespaceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,26 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._service_models import (
+        DnsRecord as DnsRecord,
+        ServiceAttributes as ServiceAttributes,
+        ServiceDnsConfig as ServiceDnsConfig,
+        ServiceHealthCheckConfig as ServiceHealthCheckConfig,
+        ServiceHealthCheckCustomConfig as ServiceHealthCheckCustomConfig,
+        ServiceProps as ServiceProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DnsRecord",
@@ -31,66 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _service_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_service_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DnsRecord",
+        "ServiceAttributes",
+        "ServiceDnsConfig",
+        "ServiceHealthCheckConfig",
+        "ServiceHealthCheckCustomConfig",
+        "ServiceProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DnsRecord(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TTL: float
-    Type: Literal["A", "AAAA", "CNAME", "SRV"]
-
-
-class ServiceDnsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DnsRecords: list[DnsRecord]
-    NamespaceId: str | None = None
-    RoutingPolicy: Literal["MULTIVALUE", "WEIGHTED"] | None = None
-
-
-class ServiceHealthCheckConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FailureThreshold: float | None = None
-    ResourcePath: str | None = None
-    Type: Literal["HTTP", "HTTPS", "TCP"]
-
-
-class ServiceHealthCheckCustomConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FailureThreshold: float | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ServiceAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class ServiceProps(DeferredModel):
-    Description: str | None = None
-    DnsConfig: ServiceDnsConfig | None = None
-    HealthCheckConfig: ServiceHealthCheckConfig | None = None
-    HealthCheckCustomConfig: ServiceHealthCheckCustomConfig | None = None
-    Name: str | None = None
-    NamespaceId: str | None = None
-    ServiceAttributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Tags: list[Tag] | None = None
-    Type: Literal["HTTP"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -261,8 +232,10 @@ class Service(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ServiceProps
-    attributes_model: ClassVar[type[BaseModel]] = ServiceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ServiceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ServiceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

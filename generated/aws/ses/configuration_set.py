@@ -8,12 +8,32 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._configuration_set_models import (
+        ConfigurationSetArchivingOptions as ConfigurationSetArchivingOptions,
+        ConfigurationSetAttributes as ConfigurationSetAttributes,
+        ConfigurationSetDashboardOptions as ConfigurationSetDashboardOptions,
+        ConfigurationSetDeliveryOptions as ConfigurationSetDeliveryOptions,
+        ConfigurationSetGuardianOptions as ConfigurationSetGuardianOptions,
+        ConfigurationSetProps as ConfigurationSetProps,
+        ConfigurationSetReputationOptions as ConfigurationSetReputationOptions,
+        ConfigurationSetSendingOptions as ConfigurationSetSendingOptions,
+        ConfigurationSetSuppressionOptions as ConfigurationSetSuppressionOptions,
+        ConfigurationSetSuppressionOptionsValidationOptions as ConfigurationSetSuppressionOptionsValidationOptions,
+        ConfigurationSetSuppressionOptionsValidationOptionsConditionThreshold as ConfigurationSetSuppressionOptionsValidationOptionsConditionThreshold,
+        ConfigurationSetSuppressionOptionsValidationOptionsConditionThresholdOverallConfidenceThreshold as ConfigurationSetSuppressionOptionsValidationOptionsConditionThresholdOverallConfidenceThreshold,
+        ConfigurationSetTrackingOptions as ConfigurationSetTrackingOptions,
+        ConfigurationSetVdmOptions as ConfigurationSetVdmOptions,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ConfigurationSet",
@@ -47,127 +67,33 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _configuration_set_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_configuration_set_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConfigurationSetArchivingOptions",
+        "ConfigurationSetAttributes",
+        "ConfigurationSetDashboardOptions",
+        "ConfigurationSetDeliveryOptions",
+        "ConfigurationSetGuardianOptions",
+        "ConfigurationSetProps",
+        "ConfigurationSetReputationOptions",
+        "ConfigurationSetSendingOptions",
+        "ConfigurationSetSuppressionOptions",
+        "ConfigurationSetSuppressionOptionsValidationOptions",
+        "ConfigurationSetSuppressionOptionsValidationOptionsConditionThreshold",
+        "ConfigurationSetSuppressionOptionsValidationOptionsConditionThresholdOverallConfidenceThreshold",
+        "ConfigurationSetTrackingOptions",
+        "ConfigurationSetVdmOptions",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConfigurationSetArchivingOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ArchiveArn: str | None = None
-
-
-class ConfigurationSetDashboardOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EngagementMetrics: str
-
-
-class ConfigurationSetDeliveryOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxDeliverySeconds: float | None = None
-    SendingPoolName: str | None = None
-    TlsPolicy: str | None = None
-
-
-class ConfigurationSetGuardianOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OptimizedSharedDelivery: str
-
-
-class ConfigurationSetReputationOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReputationMetricsEnabled: bool | None = None
-
-
-class ConfigurationSetSendingOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SendingEnabled: bool | None = None
-
-
-class ConfigurationSetSuppressionOptionsValidationOptionsConditionThresholdOverallConfidenceThreshold(
-    DeferredModel
-):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConfidenceVerdictThreshold: str
-
-
-class ConfigurationSetTrackingOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomRedirectDomain: str | None = None
-    HttpsPolicy: str | None = None
-
-
-class ConfigurationSetVdmOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DashboardOptions: ConfigurationSetDashboardOptions | None = None
-    GuardianOptions: ConfigurationSetGuardianOptions | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ConfigurationSetAttributes(DeferredModel):
-    pass
-
-
-class ConfigurationSetSuppressionOptionsValidationOptionsConditionThreshold(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConditionThresholdEnabled: str
-    OverallConfidenceThreshold: (
-        ConfigurationSetSuppressionOptionsValidationOptionsConditionThresholdOverallConfidenceThreshold
-        | None
-    ) = None
-
-
-class ConfigurationSetSuppressionOptionsValidationOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConditionThreshold: ConfigurationSetSuppressionOptionsValidationOptionsConditionThreshold
-
-
-class ConfigurationSetSuppressionOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SuppressedReasons: list[str] | None = None
-    ValidationOptions: ConfigurationSetSuppressionOptionsValidationOptions | None = None
-
-
-class ConfigurationSetProps(DeferredModel):
-    ArchivingOptions: ConfigurationSetArchivingOptions | None = None
-    DeliveryOptions: ConfigurationSetDeliveryOptions | None = None
-    Name: str | None = None
-    ReputationOptions: ConfigurationSetReputationOptions | None = None
-    SendingOptions: ConfigurationSetSendingOptions | None = None
-    SuppressionOptions: ConfigurationSetSuppressionOptions | None = None
-    Tags: list[Tag] | None = None
-    TrackingOptions: ConfigurationSetTrackingOptions | None = None
-    VdmOptions: ConfigurationSetVdmOptions | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -447,8 +373,12 @@ class ConfigurationSet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConfigurationSetProps
-    attributes_model: ClassVar[type[BaseModel]] = ConfigurationSetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigurationSetProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigurationSetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._configuration_set_event_destination_models import (
+        ConfigurationSetEventDestinationAttributes as ConfigurationSetEventDestinationAttributes,
+        ConfigurationSetEventDestinationCloudWatchDestination as ConfigurationSetEventDestinationCloudWatchDestination,
+        ConfigurationSetEventDestinationEventBridgeDestination as ConfigurationSetEventDestinationEventBridgeDestination,
+        ConfigurationSetEventDestinationEventDestination as ConfigurationSetEventDestinationEventDestination,
+        ConfigurationSetEventDestinationKinesisFirehoseDestination as ConfigurationSetEventDestinationKinesisFirehoseDestination,
+        ConfigurationSetEventDestinationProps as ConfigurationSetEventDestinationProps,
+        ConfigurationSetEventDestinationSnsDestination as ConfigurationSetEventDestinationSnsDestination,
+        DimensionConfiguration as DimensionConfiguration,
+    )
 
 __all__ = [
     "ConfigurationSetEventDestination",
@@ -33,72 +46,26 @@ __all__ = [
     "DimensionConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _configuration_set_event_destination_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_configuration_set_event_destination_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConfigurationSetEventDestinationAttributes",
+        "ConfigurationSetEventDestinationCloudWatchDestination",
+        "ConfigurationSetEventDestinationEventBridgeDestination",
+        "ConfigurationSetEventDestinationEventDestination",
+        "ConfigurationSetEventDestinationKinesisFirehoseDestination",
+        "ConfigurationSetEventDestinationProps",
+        "ConfigurationSetEventDestinationSnsDestination",
+        "DimensionConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConfigurationSetEventDestinationEventBridgeDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EventBusArn: str
-
-
-class ConfigurationSetEventDestinationKinesisFirehoseDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeliveryStreamARN: str
-    IAMRoleARN: str
-
-
-class ConfigurationSetEventDestinationSnsDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TopicARN: str
-
-
-class DimensionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultDimensionValue: str
-    DimensionName: str
-    DimensionValueSource: Literal[
-        "EMAIL_HEADER", "LINK_TAG", "MESSAGE_TAG", "emailHeader", "linkTag", "messageTag"
-    ]
-
-
-class ConfigurationSetEventDestinationAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class ConfigurationSetEventDestinationCloudWatchDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DimensionConfigurations: list[DimensionConfiguration] | None = None
-
-
-class ConfigurationSetEventDestinationEventDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchDestination: ConfigurationSetEventDestinationCloudWatchDestination | None = None
-    Enabled: bool | None = None
-    EventBridgeDestination: ConfigurationSetEventDestinationEventBridgeDestination | None = None
-    KinesisFirehoseDestination: (
-        ConfigurationSetEventDestinationKinesisFirehoseDestination | None
-    ) = None
-    MatchingEventTypes: list[str]
-    Name: str | None = None
-    SnsDestination: ConfigurationSetEventDestinationSnsDestination | None = None
-
-
-class ConfigurationSetEventDestinationProps(DeferredModel):
-    ConfigurationSetName: str
-    EventDestination: ConfigurationSetEventDestinationEventDestination
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -305,8 +272,12 @@ class ConfigurationSetEventDestination(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConfigurationSetEventDestinationProps
-    attributes_model: ClassVar[type[BaseModel]] = ConfigurationSetEventDestinationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigurationSetEventDestinationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigurationSetEventDestinationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

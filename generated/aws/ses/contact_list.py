@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._contact_list_models import (
+        ContactListAttributes as ContactListAttributes,
+        ContactListProps as ContactListProps,
+        Tag as Tag,
+        Topic as Topic,
+    )
 
 __all__ = [
     "ContactList",
@@ -25,37 +34,22 @@ __all__ = [
     "TopicDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _contact_list_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_contact_list_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ContactListAttributes",
+        "ContactListProps",
+        "Tag",
+        "Topic",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class Topic(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultSubscriptionStatus: str
-    Description: str | None = None
-    DisplayName: str
-    TopicName: str
-
-
-class ContactListAttributes(DeferredModel):
-    pass
-
-
-class ContactListProps(DeferredModel):
-    ContactListName: str | None = None
-    Description: str | None = None
-    Tags: list[Tag] | None = None
-    Topics: list[Topic] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -159,8 +153,10 @@ class ContactList(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ContactListProps
-    attributes_model: ClassVar[type[BaseModel]] = ContactListAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ContactListProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ContactListAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._email_identity_models import (
+        EmailIdentityAttributes as EmailIdentityAttributes,
+        EmailIdentityConfigurationSetAttributes as EmailIdentityConfigurationSetAttributes,
+        EmailIdentityDkimAttributes as EmailIdentityDkimAttributes,
+        EmailIdentityDkimSigningAttributes as EmailIdentityDkimSigningAttributes,
+        EmailIdentityFeedbackAttributes as EmailIdentityFeedbackAttributes,
+        EmailIdentityMailFromAttributes as EmailIdentityMailFromAttributes,
+        EmailIdentityProps as EmailIdentityProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "EmailIdentity",
@@ -33,73 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _email_identity_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_email_identity_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EmailIdentityAttributes",
+        "EmailIdentityConfigurationSetAttributes",
+        "EmailIdentityDkimAttributes",
+        "EmailIdentityDkimSigningAttributes",
+        "EmailIdentityFeedbackAttributes",
+        "EmailIdentityMailFromAttributes",
+        "EmailIdentityProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EmailIdentityConfigurationSetAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConfigurationSetName: str | None = None
-
-
-class EmailIdentityDkimAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SigningEnabled: bool | None = None
-
-
-class EmailIdentityDkimSigningAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DomainSigningPrivateKey: str | None = None
-    DomainSigningSelector: str | None = None
-    NextSigningKeyLength: str | None = None
-
-
-class EmailIdentityFeedbackAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EmailForwardingEnabled: bool | None = None
-
-
-class EmailIdentityMailFromAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BehaviorOnMxFailure: str | None = None
-    MailFromDomain: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class EmailIdentityAttributes(DeferredModel):
-    DkimDNSTokenName1: str | None = None
-    DkimDNSTokenName2: str | None = None
-    DkimDNSTokenName3: str | None = None
-    DkimDNSTokenValue1: str | None = None
-    DkimDNSTokenValue2: str | None = None
-    DkimDNSTokenValue3: str | None = None
-
-
-class EmailIdentityProps(DeferredModel):
-    ConfigurationSetAttributes: EmailIdentityConfigurationSetAttributes | None = None
-    DkimAttributes: EmailIdentityDkimAttributes | None = None
-    DkimSigningAttributes: EmailIdentityDkimSigningAttributes | None = None
-    EmailIdentity: str
-    FeedbackAttributes: EmailIdentityFeedbackAttributes | None = None
-    MailFromAttributes: EmailIdentityMailFromAttributes | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -273,8 +239,10 @@ class EmailIdentity(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EmailIdentityProps
-    attributes_model: ClassVar[type[BaseModel]] = EmailIdentityAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EmailIdentityProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EmailIdentityAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

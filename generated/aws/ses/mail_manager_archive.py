@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._mail_manager_archive_models import (
+        MailManagerArchiveAttributes as MailManagerArchiveAttributes,
+        MailManagerArchiveProps as MailManagerArchiveProps,
+        MailManagerArchiveRetention as MailManagerArchiveRetention,
+        Tag as Tag,
+    )
 
 __all__ = [
     "MailManagerArchive",
@@ -25,53 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _mail_manager_archive_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_mail_manager_archive_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MailManagerArchiveAttributes",
+        "MailManagerArchiveProps",
+        "MailManagerArchiveRetention",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MailManagerArchiveRetention(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RetentionPeriod: Literal[
-        "THREE_MONTHS",
-        "SIX_MONTHS",
-        "NINE_MONTHS",
-        "ONE_YEAR",
-        "EIGHTEEN_MONTHS",
-        "TWO_YEARS",
-        "THIRTY_MONTHS",
-        "THREE_YEARS",
-        "FOUR_YEARS",
-        "FIVE_YEARS",
-        "SIX_YEARS",
-        "SEVEN_YEARS",
-        "EIGHT_YEARS",
-        "NINE_YEARS",
-        "TEN_YEARS",
-        "PERMANENT",
-    ]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class MailManagerArchiveAttributes(DeferredModel):
-    ArchiveArn: str | None = None
-    ArchiveId: str | None = None
-    ArchiveState: Literal["ACTIVE", "PENDING_DELETION"] | None = None
-
-
-class MailManagerArchiveProps(DeferredModel):
-    ArchiveName: str | None = None
-    KmsKeyArn: str | None = None
-    Retention: MailManagerArchiveRetention | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -199,8 +177,12 @@ class MailManagerArchive(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MailManagerArchiveProps
-    attributes_model: ClassVar[type[BaseModel]] = MailManagerArchiveAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MailManagerArchiveProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MailManagerArchiveAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

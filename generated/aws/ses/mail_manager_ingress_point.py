@@ -8,12 +8,29 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._mail_manager_ingress_point_models import (
+        MailManagerIngressPointAttributes as MailManagerIngressPointAttributes,
+        MailManagerIngressPointIngressPointConfigurationOption1 as MailManagerIngressPointIngressPointConfigurationOption1,
+        MailManagerIngressPointIngressPointConfigurationOption2 as MailManagerIngressPointIngressPointConfigurationOption2,
+        MailManagerIngressPointIngressPointConfigurationOption3 as MailManagerIngressPointIngressPointConfigurationOption3,
+        MailManagerIngressPointNetworkConfigurationOption1 as MailManagerIngressPointNetworkConfigurationOption1,
+        MailManagerIngressPointNetworkConfigurationOption2 as MailManagerIngressPointNetworkConfigurationOption2,
+        MailManagerIngressPointPrivateNetworkConfiguration as MailManagerIngressPointPrivateNetworkConfiguration,
+        MailManagerIngressPointProps as MailManagerIngressPointProps,
+        MailManagerIngressPointPublicNetworkConfiguration as MailManagerIngressPointPublicNetworkConfiguration,
+        MailManagerIngressPointTlsAuthConfiguration as MailManagerIngressPointTlsAuthConfiguration,
+        MailManagerIngressPointTrustStore as MailManagerIngressPointTrustStore,
+        Tag as Tag,
+    )
 
 __all__ = [
     "MailManagerIngressPoint",
@@ -41,111 +58,30 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _mail_manager_ingress_point_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_mail_manager_ingress_point_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MailManagerIngressPointAttributes",
+        "MailManagerIngressPointIngressPointConfigurationOption1",
+        "MailManagerIngressPointIngressPointConfigurationOption2",
+        "MailManagerIngressPointIngressPointConfigurationOption3",
+        "MailManagerIngressPointNetworkConfigurationOption1",
+        "MailManagerIngressPointNetworkConfigurationOption2",
+        "MailManagerIngressPointPrivateNetworkConfiguration",
+        "MailManagerIngressPointProps",
+        "MailManagerIngressPointPublicNetworkConfiguration",
+        "MailManagerIngressPointTlsAuthConfiguration",
+        "MailManagerIngressPointTrustStore",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MailManagerIngressPointIngressPointConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SmtpPassword: str
-
-
-class MailManagerIngressPointIngressPointConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretArn: str
-
-
-class MailManagerIngressPointPrivateNetworkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VpcEndpointId: str
-
-
-class MailManagerIngressPointPublicNetworkConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IpType: Literal["IPV4", "DUAL_STACK"]
-
-
-class MailManagerIngressPointTrustStore(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CAContent: str
-    CrlContent: str | None = None
-    KmsKeyArn: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class MailManagerIngressPointAttributes(DeferredModel):
-    ARecord: str | None = None
-    IngressPointArn: str | None = None
-    IngressPointId: str | None = None
-    Status: (
-        Literal["PROVISIONING", "DEPROVISIONING", "UPDATING", "ACTIVE", "CLOSED", "FAILED"] | None
-    ) = None
-
-
-class MailManagerIngressPointNetworkConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PublicNetworkConfiguration: MailManagerIngressPointPublicNetworkConfiguration
-
-
-class MailManagerIngressPointNetworkConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PrivateNetworkConfiguration: MailManagerIngressPointPrivateNetworkConfiguration
-
-
-class MailManagerIngressPointTlsAuthConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TrustStore: MailManagerIngressPointTrustStore
-
-
-class MailManagerIngressPointIngressPointConfigurationOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TlsAuthConfiguration: MailManagerIngressPointTlsAuthConfiguration
-
-
-class MailManagerIngressPointProps(DeferredModel):
-    IngressPointConfiguration: (
-        MailManagerIngressPointIngressPointConfigurationOption1
-        | MailManagerIngressPointIngressPointConfigurationOption2
-        | MailManagerIngressPointIngressPointConfigurationOption3
-        | None
-    ) = None
-    IngressPointName: str | None = None
-    NetworkConfiguration: (
-        MailManagerIngressPointNetworkConfigurationOption1
-        | MailManagerIngressPointNetworkConfigurationOption2
-        | None
-    ) = None
-    RuleSetId: str
-    StatusToUpdate: Literal["ACTIVE", "CLOSED"] | None = None
-    Tags: list[Tag] | None = None
-    TlsPolicy: Literal["REQUIRED", "OPTIONAL", "FIPS"] | None = None
-    TrafficPolicyId: str
-    Type: Literal["OPEN", "AUTH", "MTLS"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -421,8 +357,12 @@ class MailManagerIngressPoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MailManagerIngressPointProps
-    attributes_model: ClassVar[type[BaseModel]] = MailManagerIngressPointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MailManagerIngressPointProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MailManagerIngressPointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

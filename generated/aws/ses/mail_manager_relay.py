@@ -6,14 +6,24 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._mail_manager_relay_models import (
+        MailManagerRelayAttributes as MailManagerRelayAttributes,
+        MailManagerRelayAuthenticationOption1 as MailManagerRelayAuthenticationOption1,
+        MailManagerRelayAuthenticationOption2 as MailManagerRelayAuthenticationOption2,
+        MailManagerRelayProps as MailManagerRelayProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "MailManagerRelay",
@@ -27,43 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _mail_manager_relay_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_mail_manager_relay_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MailManagerRelayAttributes",
+        "MailManagerRelayAuthenticationOption1",
+        "MailManagerRelayAuthenticationOption2",
+        "MailManagerRelayProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MailManagerRelayAuthenticationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SecretArn: str
-
-
-class MailManagerRelayAuthenticationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NoAuthentication: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class MailManagerRelayAttributes(DeferredModel):
-    RelayArn: str | None = None
-    RelayId: str | None = None
-
-
-class MailManagerRelayProps(DeferredModel):
-    Authentication: MailManagerRelayAuthenticationOption1 | MailManagerRelayAuthenticationOption2
-    RelayName: str | None = None
-    ServerName: str
-    ServerPort: float
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -196,8 +186,12 @@ class MailManagerRelay(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MailManagerRelayProps
-    attributes_model: ClassVar[type[BaseModel]] = MailManagerRelayAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MailManagerRelayProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MailManagerRelayAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

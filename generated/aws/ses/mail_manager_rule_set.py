@@ -6,14 +6,77 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._mail_manager_rule_set_models import (
+        AddHeaderAction as AddHeaderAction,
+        ArchiveAction as ArchiveAction,
+        BounceAction as BounceAction,
+        DeliverToMailboxAction as DeliverToMailboxAction,
+        DeliverToQBusinessAction as DeliverToQBusinessAction,
+        InvokeLambdaAction as InvokeLambdaAction,
+        MailManagerRuleSetAnalysis as MailManagerRuleSetAnalysis,
+        MailManagerRuleSetAttributes as MailManagerRuleSetAttributes,
+        MailManagerRuleSetProps as MailManagerRuleSetProps,
+        RelayAction as RelayAction,
+        ReplaceRecipientAction as ReplaceRecipientAction,
+        Rule as Rule,
+        RuleActionsItemOption1 as RuleActionsItemOption1,
+        RuleActionsItemOption10 as RuleActionsItemOption10,
+        RuleActionsItemOption11 as RuleActionsItemOption11,
+        RuleActionsItemOption12 as RuleActionsItemOption12,
+        RuleActionsItemOption2 as RuleActionsItemOption2,
+        RuleActionsItemOption3 as RuleActionsItemOption3,
+        RuleActionsItemOption4 as RuleActionsItemOption4,
+        RuleActionsItemOption5 as RuleActionsItemOption5,
+        RuleActionsItemOption6 as RuleActionsItemOption6,
+        RuleActionsItemOption7 as RuleActionsItemOption7,
+        RuleActionsItemOption8 as RuleActionsItemOption8,
+        RuleActionsItemOption9 as RuleActionsItemOption9,
+        RuleBooleanExpression as RuleBooleanExpression,
+        RuleBooleanExpressionEvaluateOption1 as RuleBooleanExpressionEvaluateOption1,
+        RuleBooleanExpressionEvaluateOption2 as RuleBooleanExpressionEvaluateOption2,
+        RuleBooleanExpressionEvaluateOption3 as RuleBooleanExpressionEvaluateOption3,
+        RuleConditionsItemOption1 as RuleConditionsItemOption1,
+        RuleConditionsItemOption2 as RuleConditionsItemOption2,
+        RuleConditionsItemOption3 as RuleConditionsItemOption3,
+        RuleConditionsItemOption4 as RuleConditionsItemOption4,
+        RuleConditionsItemOption5 as RuleConditionsItemOption5,
+        RuleConditionsItemOption6 as RuleConditionsItemOption6,
+        RuleDmarcExpression as RuleDmarcExpression,
+        RuleIpExpression as RuleIpExpression,
+        RuleIpExpressionEvaluate as RuleIpExpressionEvaluate,
+        RuleIsInAddressList as RuleIsInAddressList,
+        RuleNumberExpression as RuleNumberExpression,
+        RuleNumberExpressionEvaluate as RuleNumberExpressionEvaluate,
+        RuleStringExpression as RuleStringExpression,
+        RuleStringExpressionEvaluateOption1 as RuleStringExpressionEvaluateOption1,
+        RuleStringExpressionEvaluateOption2 as RuleStringExpressionEvaluateOption2,
+        RuleStringExpressionEvaluateOption3 as RuleStringExpressionEvaluateOption3,
+        RuleStringExpressionEvaluateOption4 as RuleStringExpressionEvaluateOption4,
+        RuleUnlessItemOption1 as RuleUnlessItemOption1,
+        RuleUnlessItemOption2 as RuleUnlessItemOption2,
+        RuleUnlessItemOption3 as RuleUnlessItemOption3,
+        RuleUnlessItemOption4 as RuleUnlessItemOption4,
+        RuleUnlessItemOption5 as RuleUnlessItemOption5,
+        RuleUnlessItemOption6 as RuleUnlessItemOption6,
+        RuleVerdictExpression as RuleVerdictExpression,
+        RuleVerdictExpressionEvaluateOption1 as RuleVerdictExpressionEvaluateOption1,
+        RuleVerdictExpressionEvaluateOption2 as RuleVerdictExpressionEvaluateOption2,
+        S3Action as S3Action,
+        SendAction as SendAction,
+        SnsAction as SnsAction,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AddHeaderAction",
@@ -133,513 +196,76 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class AddHeaderAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HeaderName: str
-    HeaderValue: str
-
-
-class ArchiveAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionFailurePolicy: Literal["CONTINUE", "DROP"] | None = None
-    TargetArchive: str
-
-
-class BounceAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionFailurePolicy: Literal["CONTINUE", "DROP"] | None = None
-    DiagnosticMessage: str
-    Message: str | None = None
-    RoleArn: str
-    Sender: str
-    SmtpReplyCode: str
-    StatusCode: str
-
-
-class DeliverToMailboxAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionFailurePolicy: Literal["CONTINUE", "DROP"] | None = None
-    MailboxArn: str
-    RoleArn: str
-
-
-class DeliverToQBusinessAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionFailurePolicy: Literal["CONTINUE", "DROP"] | None = None
-    ApplicationId: str
-    IndexId: str
-    RoleArn: str
-
-
-class InvokeLambdaAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionFailurePolicy: Literal["CONTINUE", "DROP"] | None = None
-    FunctionArn: str
-    InvocationType: Literal["EVENT", "REQUEST_RESPONSE"]
-    RetryTimeMinutes: int | None = None
-    RoleArn: str
-
-
-class MailManagerRuleSetAnalysis(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Analyzer: str
-    ResultField: str
-
-
-class RelayAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionFailurePolicy: Literal["CONTINUE", "DROP"] | None = None
-    MailFrom: Literal["REPLACE", "PRESERVE"] | None = None
-    Relay: str
-
-
-class ReplaceRecipientAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReplaceWith: list[str] | None = None
-
-
-class RuleActionsItemOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Drop: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class RuleActionsItemOption11(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bounce: BounceAction
-
-
-class RuleActionsItemOption12(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InvokeLambda: InvokeLambdaAction
-
-
-class RuleActionsItemOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Relay: RelayAction
-
-
-class RuleActionsItemOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Archive: ArchiveAction
-
-
-class RuleActionsItemOption6(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AddHeader: AddHeaderAction
-
-
-class RuleActionsItemOption7(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReplaceRecipient: ReplaceRecipientAction
-
-
-class RuleActionsItemOption8(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeliverToMailbox: DeliverToMailboxAction
-
-
-class RuleActionsItemOption9(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeliverToQBusiness: DeliverToQBusinessAction
-
-
-class RuleBooleanExpressionEvaluateOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attribute: Literal["READ_RECEIPT_REQUESTED", "TLS", "TLS_WRAPPED"]
-
-
-class RuleBooleanExpressionEvaluateOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Analysis: MailManagerRuleSetAnalysis
-
-
-class RuleDmarcExpression(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Operator: Literal["EQUALS", "NOT_EQUALS"]
-    Values: list[Literal["NONE", "QUARANTINE", "REJECT"]]
-
-
-class RuleIpExpressionEvaluate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attribute: Literal["SOURCE_IP"]
-
-
-class RuleIsInAddressList(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AddressLists: list[str]
-    Attribute: Literal["RECIPIENT", "MAIL_FROM", "SENDER", "FROM", "TO", "CC"]
-
-
-class RuleNumberExpressionEvaluate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attribute: Literal["MESSAGE_SIZE"]
-
-
-class RuleStringExpressionEvaluateOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attribute: Literal["MAIL_FROM", "HELO", "RECIPIENT", "SENDER", "FROM", "SUBJECT", "TO", "CC"]
-
-
-class RuleStringExpressionEvaluateOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MimeHeaderAttribute: str
-
-
-class RuleStringExpressionEvaluateOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Analysis: MailManagerRuleSetAnalysis
-
-
-class RuleStringExpressionEvaluateOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientCertificateAttribute: Literal[
-        "CN",
-        "SAN_RFC822_NAME",
-        "SAN_DNS_NAME",
-        "SAN_DIRECTORY_NAME",
-        "SAN_UNIFORM_RESOURCE_IDENTIFIER",
-        "SAN_IP_ADDRESS",
-        "SAN_REGISTERED_ID",
-        "SERIAL_NUMBER",
-    ]
-
-
-class RuleUnlessItemOption6(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DmarcExpression: RuleDmarcExpression
-
-
-class RuleVerdictExpressionEvaluateOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attribute: Literal["SPF", "DKIM"]
-
-
-class RuleVerdictExpressionEvaluateOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Analysis: MailManagerRuleSetAnalysis
-
-
-class S3Action(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionFailurePolicy: Literal["CONTINUE", "DROP"] | None = None
-    RoleArn: str
-    S3Bucket: str
-    S3Prefix: str | None = None
-    S3SseKmsKeyId: str | None = None
-
-
-class SendAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionFailurePolicy: Literal["CONTINUE", "DROP"] | None = None
-    RoleArn: str
-
-
-class SnsAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionFailurePolicy: Literal["CONTINUE", "DROP"] | None = None
-    Encoding: Literal["UTF-8", "BASE64"] | None = None
-    PayloadType: Literal["CONTENT", "HEADERS"] | None = None
-    RoleArn: str
-    TopicArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class MailManagerRuleSetAttributes(DeferredModel):
-    RuleSetArn: str | None = None
-    RuleSetId: str | None = None
-
-
-class RuleActionsItemOption10(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PublishToSns: SnsAction
-
-
-class RuleActionsItemOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WriteToS3: S3Action
-
-
-class RuleActionsItemOption5(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Send: SendAction
-
-
-class RuleBooleanExpressionEvaluateOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsInAddressList: RuleIsInAddressList
-
-
-class RuleConditionsItemOption6(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DmarcExpression: RuleDmarcExpression
-
-
-class RuleIpExpression(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Evaluate: RuleIpExpressionEvaluate
-    Operator: Literal["CIDR_MATCHES", "NOT_CIDR_MATCHES"]
-    Values: list[str]
-
-
-class RuleNumberExpression(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Evaluate: RuleNumberExpressionEvaluate
-    Operator: Literal[
-        "EQUALS",
-        "NOT_EQUALS",
-        "LESS_THAN",
-        "GREATER_THAN",
-        "LESS_THAN_OR_EQUAL",
-        "GREATER_THAN_OR_EQUAL",
-    ]
-    Value: float
-
-
-class RuleStringExpression(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Evaluate: (
-        RuleStringExpressionEvaluateOption1
-        | RuleStringExpressionEvaluateOption2
-        | RuleStringExpressionEvaluateOption3
-        | RuleStringExpressionEvaluateOption4
-    )
-    Operator: Literal["EQUALS", "NOT_EQUALS", "STARTS_WITH", "ENDS_WITH", "CONTAINS"]
-    Values: list[str]
-
-
-class RuleUnlessItemOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StringExpression: RuleStringExpression
-
-
-class RuleUnlessItemOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NumberExpression: RuleNumberExpression
-
-
-class RuleUnlessItemOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IpExpression: RuleIpExpression
-
-
-class RuleVerdictExpression(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Evaluate: RuleVerdictExpressionEvaluateOption1 | RuleVerdictExpressionEvaluateOption2
-    Operator: Literal["EQUALS", "NOT_EQUALS"]
-    Values: list[Literal["PASS", "FAIL", "GRAY", "PROCESSING_FAILED"]]
-
-
-class RuleBooleanExpression(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Evaluate: (
-        RuleBooleanExpressionEvaluateOption1
-        | RuleBooleanExpressionEvaluateOption2
-        | RuleBooleanExpressionEvaluateOption3
-    )
-    Operator: Literal["IS_TRUE", "IS_FALSE"]
-
-
-class RuleConditionsItemOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BooleanExpression: RuleBooleanExpression
-
-
-class RuleConditionsItemOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StringExpression: RuleStringExpression
-
-
-class RuleConditionsItemOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NumberExpression: RuleNumberExpression
-
-
-class RuleConditionsItemOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IpExpression: RuleIpExpression
-
-
-class RuleConditionsItemOption5(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VerdictExpression: RuleVerdictExpression
-
-
-class RuleUnlessItemOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BooleanExpression: RuleBooleanExpression
-
-
-class RuleUnlessItemOption5(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VerdictExpression: RuleVerdictExpression
-
-
-class Rule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[
-        RuleActionsItemOption1
-        | RuleActionsItemOption2
-        | RuleActionsItemOption3
-        | RuleActionsItemOption4
-        | RuleActionsItemOption5
-        | RuleActionsItemOption6
-        | RuleActionsItemOption7
-        | RuleActionsItemOption8
-        | RuleActionsItemOption9
-        | RuleActionsItemOption10
-        | RuleActionsItemOption11
-        | RuleActionsItemOption12
-    ]
-    Conditions: (
-        list[
-            RuleConditionsItemOption1
-            | RuleConditionsItemOption2
-            | RuleConditionsItemOption3
-            | RuleConditionsItemOption4
-            | RuleConditionsItemOption5
-            | RuleConditionsItemOption6
-        ]
-        | None
-    ) = None
-    Name: str | None = None
-    Unless: (
-        list[
-            RuleUnlessItemOption1
-            | RuleUnlessItemOption2
-            | RuleUnlessItemOption3
-            | RuleUnlessItemOption4
-            | RuleUnlessItemOption5
-            | RuleUnlessItemOption6
-        ]
-        | None
-    ) = None
-
-
-class MailManagerRuleSetProps(DeferredModel):
-    RuleSetName: str | None = None
-    Rules: list[Rule]
-    Tags: list[Tag] | None = None
-
+# The pydantic models live in _mail_manager_rule_set_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_mail_manager_rule_set_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AddHeaderAction",
+        "ArchiveAction",
+        "BounceAction",
+        "DeliverToMailboxAction",
+        "DeliverToQBusinessAction",
+        "InvokeLambdaAction",
+        "MailManagerRuleSetAnalysis",
+        "MailManagerRuleSetAttributes",
+        "MailManagerRuleSetProps",
+        "RelayAction",
+        "ReplaceRecipientAction",
+        "Rule",
+        "RuleActionsItemOption1",
+        "RuleActionsItemOption10",
+        "RuleActionsItemOption11",
+        "RuleActionsItemOption12",
+        "RuleActionsItemOption2",
+        "RuleActionsItemOption3",
+        "RuleActionsItemOption4",
+        "RuleActionsItemOption5",
+        "RuleActionsItemOption6",
+        "RuleActionsItemOption7",
+        "RuleActionsItemOption8",
+        "RuleActionsItemOption9",
+        "RuleBooleanExpression",
+        "RuleBooleanExpressionEvaluateOption1",
+        "RuleBooleanExpressionEvaluateOption2",
+        "RuleBooleanExpressionEvaluateOption3",
+        "RuleConditionsItemOption1",
+        "RuleConditionsItemOption2",
+        "RuleConditionsItemOption3",
+        "RuleConditionsItemOption4",
+        "RuleConditionsItemOption5",
+        "RuleConditionsItemOption6",
+        "RuleDmarcExpression",
+        "RuleIpExpression",
+        "RuleIpExpressionEvaluate",
+        "RuleIsInAddressList",
+        "RuleNumberExpression",
+        "RuleNumberExpressionEvaluate",
+        "RuleStringExpression",
+        "RuleStringExpressionEvaluateOption1",
+        "RuleStringExpressionEvaluateOption2",
+        "RuleStringExpressionEvaluateOption3",
+        "RuleStringExpressionEvaluateOption4",
+        "RuleUnlessItemOption1",
+        "RuleUnlessItemOption2",
+        "RuleUnlessItemOption3",
+        "RuleUnlessItemOption4",
+        "RuleUnlessItemOption5",
+        "RuleUnlessItemOption6",
+        "RuleVerdictExpression",
+        "RuleVerdictExpressionEvaluateOption1",
+        "RuleVerdictExpressionEvaluateOption2",
+        "S3Action",
+        "SendAction",
+        "SnsAction",
+        "Tag",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1880,8 +1506,12 @@ class MailManagerRuleSet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MailManagerRuleSetProps
-    attributes_model: ClassVar[type[BaseModel]] = MailManagerRuleSetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MailManagerRuleSetProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MailManagerRuleSetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

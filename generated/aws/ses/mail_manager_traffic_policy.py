@@ -8,12 +8,40 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._mail_manager_traffic_policy_models import (
+        IngressAnalysis as IngressAnalysis,
+        IngressBooleanExpression as IngressBooleanExpression,
+        IngressBooleanExpressionEvaluateOption1 as IngressBooleanExpressionEvaluateOption1,
+        IngressBooleanExpressionEvaluateOption2 as IngressBooleanExpressionEvaluateOption2,
+        IngressIpv4Expression as IngressIpv4Expression,
+        IngressIpv4ExpressionEvaluate as IngressIpv4ExpressionEvaluate,
+        IngressIpv6Expression as IngressIpv6Expression,
+        IngressIpv6ExpressionEvaluate as IngressIpv6ExpressionEvaluate,
+        IngressIsInAddressList as IngressIsInAddressList,
+        IngressStringExpression as IngressStringExpression,
+        IngressStringExpressionEvaluateOption1 as IngressStringExpressionEvaluateOption1,
+        IngressStringExpressionEvaluateOption2 as IngressStringExpressionEvaluateOption2,
+        IngressTlsProtocolExpression as IngressTlsProtocolExpression,
+        IngressTlsProtocolExpressionEvaluate as IngressTlsProtocolExpressionEvaluate,
+        MailManagerTrafficPolicyAttributes as MailManagerTrafficPolicyAttributes,
+        MailManagerTrafficPolicyProps as MailManagerTrafficPolicyProps,
+        PolicyStatement as PolicyStatement,
+        PolicyStatementConditionsItemOption1 as PolicyStatementConditionsItemOption1,
+        PolicyStatementConditionsItemOption2 as PolicyStatementConditionsItemOption2,
+        PolicyStatementConditionsItemOption3 as PolicyStatementConditionsItemOption3,
+        PolicyStatementConditionsItemOption4 as PolicyStatementConditionsItemOption4,
+        PolicyStatementConditionsItemOption5 as PolicyStatementConditionsItemOption5,
+        Tag as Tag,
+    )
 
 __all__ = [
     "IngressAnalysis",
@@ -63,187 +91,41 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _mail_manager_traffic_policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_mail_manager_traffic_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IngressAnalysis",
+        "IngressBooleanExpression",
+        "IngressBooleanExpressionEvaluateOption1",
+        "IngressBooleanExpressionEvaluateOption2",
+        "IngressIpv4Expression",
+        "IngressIpv4ExpressionEvaluate",
+        "IngressIpv6Expression",
+        "IngressIpv6ExpressionEvaluate",
+        "IngressIsInAddressList",
+        "IngressStringExpression",
+        "IngressStringExpressionEvaluateOption1",
+        "IngressStringExpressionEvaluateOption2",
+        "IngressTlsProtocolExpression",
+        "IngressTlsProtocolExpressionEvaluate",
+        "MailManagerTrafficPolicyAttributes",
+        "MailManagerTrafficPolicyProps",
+        "PolicyStatement",
+        "PolicyStatementConditionsItemOption1",
+        "PolicyStatementConditionsItemOption2",
+        "PolicyStatementConditionsItemOption3",
+        "PolicyStatementConditionsItemOption4",
+        "PolicyStatementConditionsItemOption5",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IngressAnalysis(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Analyzer: str
-    ResultField: str
-
-
-class IngressBooleanExpressionEvaluateOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Analysis: IngressAnalysis
-
-
-class IngressIpv4ExpressionEvaluate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attribute: Literal["SENDER_IP"]
-
-
-class IngressIpv6ExpressionEvaluate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attribute: Literal["SENDER_IPV6"]
-
-
-class IngressIsInAddressList(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AddressLists: list[str]
-    Attribute: Literal["RECIPIENT"]
-
-
-class IngressStringExpressionEvaluateOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attribute: Literal["RECIPIENT"]
-
-
-class IngressStringExpressionEvaluateOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Analysis: IngressAnalysis
-
-
-class IngressTlsProtocolExpressionEvaluate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attribute: Literal["TLS_PROTOCOL"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class MailManagerTrafficPolicyAttributes(DeferredModel):
-    TrafficPolicyArn: str | None = None
-    TrafficPolicyId: str | None = None
-
-
-class IngressBooleanExpressionEvaluateOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsInAddressList: IngressIsInAddressList
-
-
-class IngressIpv4Expression(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Evaluate: IngressIpv4ExpressionEvaluate
-    Operator: Literal["CIDR_MATCHES", "NOT_CIDR_MATCHES"]
-    Values: list[str]
-
-
-class IngressIpv6Expression(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Evaluate: IngressIpv6ExpressionEvaluate
-    Operator: Literal["CIDR_MATCHES", "NOT_CIDR_MATCHES"]
-    Values: list[str]
-
-
-class IngressStringExpression(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Evaluate: IngressStringExpressionEvaluateOption1 | IngressStringExpressionEvaluateOption2
-    Operator: Literal["EQUALS", "NOT_EQUALS", "STARTS_WITH", "ENDS_WITH", "CONTAINS"]
-    Values: list[str]
-
-
-class IngressTlsProtocolExpression(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Evaluate: IngressTlsProtocolExpressionEvaluate
-    Operator: Literal["MINIMUM_TLS_VERSION", "IS"]
-    Value: Literal["TLS1_2", "TLS1_3"]
-
-
-class PolicyStatementConditionsItemOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StringExpression: IngressStringExpression
-
-
-class PolicyStatementConditionsItemOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IpExpression: IngressIpv4Expression
-
-
-class PolicyStatementConditionsItemOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ipv6Expression: IngressIpv6Expression
-
-
-class PolicyStatementConditionsItemOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TlsExpression: IngressTlsProtocolExpression
-
-
-class IngressBooleanExpression(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Evaluate: IngressBooleanExpressionEvaluateOption1 | IngressBooleanExpressionEvaluateOption2
-    Operator: Literal["IS_TRUE", "IS_FALSE"]
-
-
-class PolicyStatementConditionsItemOption5(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BooleanExpression: IngressBooleanExpression
-
-
-class PolicyStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["ALLOW", "DENY"]
-    Conditions: list[
-        PolicyStatementConditionsItemOption1
-        | PolicyStatementConditionsItemOption2
-        | PolicyStatementConditionsItemOption3
-        | PolicyStatementConditionsItemOption4
-        | PolicyStatementConditionsItemOption5
-    ]
-
-
-class MailManagerTrafficPolicyProps(DeferredModel):
-    DefaultAction: Literal["ALLOW", "DENY"]
-    MaxMessageSizeBytes: float | None = None
-    PolicyStatements: list[PolicyStatement]
-    Tags: list[Tag] | None = None
-    TrafficPolicyName: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -726,8 +608,12 @@ class MailManagerTrafficPolicy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MailManagerTrafficPolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = MailManagerTrafficPolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MailManagerTrafficPolicyProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MailManagerTrafficPolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

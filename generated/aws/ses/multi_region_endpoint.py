@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._multi_region_endpoint_models import (
+        MultiRegionEndpointAttributes as MultiRegionEndpointAttributes,
+        MultiRegionEndpointDetails as MultiRegionEndpointDetails,
+        MultiRegionEndpointDetailsRouteDetailsItem as MultiRegionEndpointDetailsRouteDetailsItem,
+        MultiRegionEndpointProps as MultiRegionEndpointProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "MultiRegionEndpoint",
@@ -27,40 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _multi_region_endpoint_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_multi_region_endpoint_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MultiRegionEndpointAttributes",
+        "MultiRegionEndpointDetails",
+        "MultiRegionEndpointDetailsRouteDetailsItem",
+        "MultiRegionEndpointProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MultiRegionEndpointDetailsRouteDetailsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Region: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class MultiRegionEndpointAttributes(DeferredModel):
-    pass
-
-
-class MultiRegionEndpointDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RouteDetails: list[MultiRegionEndpointDetailsRouteDetailsItem]
-
-
-class MultiRegionEndpointProps(DeferredModel):
-    Details: MultiRegionEndpointDetails
-    EndpointName: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -178,8 +171,12 @@ class MultiRegionEndpoint(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MultiRegionEndpointProps
-    attributes_model: ClassVar[type[BaseModel]] = MultiRegionEndpointAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MultiRegionEndpointProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MultiRegionEndpointAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._receipt_filter_models import (
+        ReceiptFilterAttributes as ReceiptFilterAttributes,
+        ReceiptFilterFilter as ReceiptFilterFilter,
+        ReceiptFilterIpFilter as ReceiptFilterIpFilter,
+        ReceiptFilterProps as ReceiptFilterProps,
+    )
 
 __all__ = [
     "ReceiptFilter",
@@ -25,32 +34,22 @@ __all__ = [
     "ReceiptFilterProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _receipt_filter_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_receipt_filter_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ReceiptFilterAttributes",
+        "ReceiptFilterFilter",
+        "ReceiptFilterIpFilter",
+        "ReceiptFilterProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ReceiptFilterIpFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Cidr: str
-    Policy: Literal["Allow", "Block"]
-
-
-class ReceiptFilterAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class ReceiptFilterFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IpFilter: ReceiptFilterIpFilter
-    Name: str | None = None
-
-
-class ReceiptFilterProps(DeferredModel):
-    Filter: ReceiptFilterFilter
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -140,8 +139,10 @@ class ReceiptFilter(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ReceiptFilterProps
-    attributes_model: ClassVar[type[BaseModel]] = ReceiptFilterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ReceiptFilterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ReceiptFilterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

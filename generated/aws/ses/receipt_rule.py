@@ -8,12 +8,29 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._receipt_rule_models import (
+        Action as Action,
+        ReceiptRuleAddHeaderAction as ReceiptRuleAddHeaderAction,
+        ReceiptRuleAttributes as ReceiptRuleAttributes,
+        ReceiptRuleBounceAction as ReceiptRuleBounceAction,
+        ReceiptRuleConnectAction as ReceiptRuleConnectAction,
+        ReceiptRuleLambdaAction as ReceiptRuleLambdaAction,
+        ReceiptRuleProps as ReceiptRuleProps,
+        ReceiptRuleRule as ReceiptRuleRule,
+        ReceiptRuleS3Action as ReceiptRuleS3Action,
+        ReceiptRuleSNSAction as ReceiptRuleSNSAction,
+        ReceiptRuleStopAction as ReceiptRuleStopAction,
+        ReceiptRuleWorkmailAction as ReceiptRuleWorkmailAction,
+    )
 
 __all__ = [
     "Action",
@@ -41,115 +58,30 @@ __all__ = [
     "ReceiptRuleWorkmailActionDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _receipt_rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_receipt_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Action",
+        "ReceiptRuleAddHeaderAction",
+        "ReceiptRuleAttributes",
+        "ReceiptRuleBounceAction",
+        "ReceiptRuleConnectAction",
+        "ReceiptRuleLambdaAction",
+        "ReceiptRuleProps",
+        "ReceiptRuleRule",
+        "ReceiptRuleS3Action",
+        "ReceiptRuleSNSAction",
+        "ReceiptRuleStopAction",
+        "ReceiptRuleWorkmailAction",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ReceiptRuleAddHeaderAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HeaderName: str
-    HeaderValue: str
-
-
-class ReceiptRuleBounceAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Message: str
-    Sender: str
-    SmtpReplyCode: str
-    StatusCode: str | None = None
-    TopicArn: str | None = None
-
-
-class ReceiptRuleConnectAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IAMRoleARN: str
-    InstanceARN: str
-
-
-class ReceiptRuleLambdaAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FunctionArn: str
-    InvocationType: Literal["Event", "RequestResponse"] | None = None
-    TopicArn: str | None = None
-
-
-class ReceiptRuleS3Action(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-    IamRoleArn: str | None = None
-    KmsKeyArn: str | None = None
-    ObjectKeyPrefix: str | None = None
-    TopicArn: str | None = None
-
-
-class ReceiptRuleSNSAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Encoding: Literal["Base64", "UTF-8"] | None = None
-    TopicArn: str | None = None
-
-
-class ReceiptRuleStopAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Scope: Literal["RuleSet"]
-    TopicArn: str | None = None
-
-
-class ReceiptRuleWorkmailAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OrganizationArn: str
-    TopicArn: str | None = None
-
-
-class ReceiptRuleAttributes(DeferredModel):
-    RuleName: str | None = None
-
-
-class Action(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AddHeaderAction: ReceiptRuleAddHeaderAction | None = None
-    BounceAction: ReceiptRuleBounceAction | None = None
-    ConnectAction: ReceiptRuleConnectAction | None = None
-    LambdaAction: ReceiptRuleLambdaAction | None = None
-    S3Action: ReceiptRuleS3Action | None = None
-    SNSAction: ReceiptRuleSNSAction | None = None
-    StopAction: ReceiptRuleStopAction | None = None
-    WorkmailAction: ReceiptRuleWorkmailAction | None = None
-
-
-class ReceiptRuleRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[Action] | None = None
-    Enabled: bool | None = None
-    Name: str | None = None
-    Recipients: list[str] | None = None
-    ScanEnabled: bool | None = None
-    TlsPolicy: Literal["Optional", "Require"] | None = None
-
-
-class ReceiptRuleProps(DeferredModel):
-    After: str | None = None
-    Rule: ReceiptRuleRule
-    RuleSetName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -425,8 +357,10 @@ class ReceiptRule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ReceiptRuleProps
-    attributes_model: ClassVar[type[BaseModel]] = ReceiptRuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ReceiptRuleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ReceiptRuleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

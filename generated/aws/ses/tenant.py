@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._tenant_models import (
+        ReputationPolicy as ReputationPolicy,
+        ResourceAssociation as ResourceAssociation,
+        Tag as Tag,
+        TenantAttributes as TenantAttributes,
+        TenantProps as TenantProps,
+        TenantReputationEntity as TenantReputationEntity,
+        TenantSuppressionAttributes as TenantSuppressionAttributes,
+    )
 
 __all__ = [
     "ReputationPolicy",
@@ -31,57 +43,25 @@ __all__ = [
     "TenantSuppressionAttributesDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _tenant_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_tenant_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ReputationPolicy",
+        "ResourceAssociation",
+        "Tag",
+        "TenantAttributes",
+        "TenantProps",
+        "TenantReputationEntity",
+        "TenantSuppressionAttributes",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ReputationPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ReputationEntityPolicy: str
-
-
-class ResourceAssociation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TenantReputationEntity(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Policy: ReputationPolicy
-
-
-class TenantSuppressionAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SuppressedReasons: list[Literal["BOUNCE", "COMPLAINT"]]
-    SuppressionScope: Literal["ACCOUNT", "TENANT"]
-
-
-class TenantAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class TenantProps(DeferredModel):
-    ReputationEntity: TenantReputationEntity | None = None
-    ResourceAssociations: list[ResourceAssociation] | None = None
-    SuppressionAttributes: TenantSuppressionAttributes | None = None
-    Tags: list[Tag] | None = None
-    TenantName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -238,8 +218,10 @@ class Tenant(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TenantProps
-    attributes_model: ClassVar[type[BaseModel]] = TenantAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TenantProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TenantAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

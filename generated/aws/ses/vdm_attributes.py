@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._vdm_attributes_models import (
+        VdmAttributesAttributes as VdmAttributesAttributes,
+        VdmAttributesDashboardAttributes as VdmAttributesDashboardAttributes,
+        VdmAttributesGuardianAttributes as VdmAttributesGuardianAttributes,
+        VdmAttributesProps as VdmAttributesProps,
+    )
 
 __all__ = [
     "VdmAttributes",
@@ -25,31 +34,22 @@ __all__ = [
     "VdmAttributesProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _vdm_attributes_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_vdm_attributes_models"
+_MODEL_NAMES = frozenset(
+    {
+        "VdmAttributesAttributes",
+        "VdmAttributesDashboardAttributes",
+        "VdmAttributesGuardianAttributes",
+        "VdmAttributesProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class VdmAttributesDashboardAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EngagementMetrics: str | None = None
-
-
-class VdmAttributesGuardianAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OptimizedSharedDelivery: str | None = None
-
-
-class VdmAttributesAttributes(DeferredModel):
-    VdmAttributesResourceId: str | None = None
-
-
-class VdmAttributesProps(DeferredModel):
-    DashboardAttributes: VdmAttributesDashboardAttributes | None = None
-    GuardianAttributes: VdmAttributesGuardianAttributes | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -129,8 +129,10 @@ class VdmAttributes(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VdmAttributesProps
-    attributes_model: ClassVar[type[BaseModel]] = VdmAttributesAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VdmAttributesProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VdmAttributesAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._proactive_engagement_models import (
+        EmergencyContact as EmergencyContact,
+        ProactiveEngagementAttributes as ProactiveEngagementAttributes,
+        ProactiveEngagementProps as ProactiveEngagementProps,
+    )
 
 __all__ = [
     "EmergencyContact",
@@ -23,26 +31,21 @@ __all__ = [
     "ProactiveEngagementProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _proactive_engagement_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_proactive_engagement_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EmergencyContact",
+        "ProactiveEngagementAttributes",
+        "ProactiveEngagementProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EmergencyContact(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContactNotes: str | None = None
-    EmailAddress: str
-    PhoneNumber: str | None = None
-
-
-class ProactiveEngagementAttributes(DeferredModel):
-    AccountId: str | None = None
-
-
-class ProactiveEngagementProps(DeferredModel):
-    EmergencyContactList: list[EmergencyContact]
-    ProactiveEngagementStatus: Literal["ENABLED", "DISABLED"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -135,8 +138,12 @@ class ProactiveEngagement(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ProactiveEngagementProps
-    attributes_model: ClassVar[type[BaseModel]] = ProactiveEngagementAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ProactiveEngagementProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ProactiveEngagementAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

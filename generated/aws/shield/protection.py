@@ -6,14 +6,25 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._protection_models import (
+        ProtectionApplicationLayerAutomaticResponseConfiguration as ProtectionApplicationLayerAutomaticResponseConfiguration,
+        ProtectionApplicationLayerAutomaticResponseConfigurationActionOption1 as ProtectionApplicationLayerAutomaticResponseConfigurationActionOption1,
+        ProtectionApplicationLayerAutomaticResponseConfigurationActionOption2 as ProtectionApplicationLayerAutomaticResponseConfigurationActionOption2,
+        ProtectionAttributes as ProtectionAttributes,
+        ProtectionProps as ProtectionProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Protection",
@@ -29,56 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _protection_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_protection_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ProtectionApplicationLayerAutomaticResponseConfiguration",
+        "ProtectionApplicationLayerAutomaticResponseConfigurationActionOption1",
+        "ProtectionApplicationLayerAutomaticResponseConfigurationActionOption2",
+        "ProtectionAttributes",
+        "ProtectionProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ProtectionApplicationLayerAutomaticResponseConfigurationActionOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Count: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class ProtectionApplicationLayerAutomaticResponseConfigurationActionOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Block: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ProtectionAttributes(DeferredModel):
-    ProtectionArn: str | None = None
-    ProtectionId: str | None = None
-
-
-class ProtectionApplicationLayerAutomaticResponseConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: (
-        ProtectionApplicationLayerAutomaticResponseConfigurationActionOption1
-        | ProtectionApplicationLayerAutomaticResponseConfigurationActionOption2
-    )
-    Status: Literal["ENABLED", "DISABLED"]
-
-
-class ProtectionProps(DeferredModel):
-    ApplicationLayerAutomaticResponseConfiguration: (
-        ProtectionApplicationLayerAutomaticResponseConfiguration | None
-    ) = None
-    HealthCheckArns: list[str] | None = None
-    Name: str
-    ResourceArn: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -221,8 +200,10 @@ class Protection(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ProtectionProps
-    attributes_model: ClassVar[type[BaseModel]] = ProtectionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ProtectionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ProtectionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._protection_group_models import (
+        ProtectionGroupAttributes as ProtectionGroupAttributes,
+        ProtectionGroupProps as ProtectionGroupProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ProtectionGroup",
@@ -23,39 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _protection_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_protection_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ProtectionGroupAttributes",
+        "ProtectionGroupProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ProtectionGroupAttributes(DeferredModel):
-    ProtectionGroupArn: str | None = None
-
-
-class ProtectionGroupProps(DeferredModel):
-    Aggregation: Literal["SUM", "MEAN", "MAX"]
-    Members: list[str] | None = None
-    Pattern: Literal["ALL", "ARBITRARY", "BY_RESOURCE_TYPE"]
-    ProtectionGroupId: str
-    ResourceType: (
-        Literal[
-            "CLOUDFRONT_DISTRIBUTION",
-            "ROUTE_53_HOSTED_ZONE",
-            "ELASTIC_IP_ALLOCATION",
-            "CLASSIC_LOAD_BALANCER",
-            "APPLICATION_LOAD_BALANCER",
-            "GLOBAL_ACCELERATOR",
-        ]
-        | None
-    ) = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -155,8 +145,10 @@ class ProtectionGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ProtectionGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = ProtectionGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ProtectionGroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ProtectionGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._signing_profile_models import (
+        SigningProfileAttributes as SigningProfileAttributes,
+        SigningProfileProps as SigningProfileProps,
+        SigningProfileSignatureValidityPeriod as SigningProfileSignatureValidityPeriod,
+        Tag as Tag,
+    )
 
 __all__ = [
     "SigningProfile",
@@ -25,37 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _signing_profile_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_signing_profile_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SigningProfileAttributes",
+        "SigningProfileProps",
+        "SigningProfileSignatureValidityPeriod",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SigningProfileSignatureValidityPeriod(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["DAYS", "MONTHS", "YEARS"] | None = None
-    Value: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class SigningProfileAttributes(DeferredModel):
-    Arn: str | None = None
-    ProfileName: str | None = None
-    ProfileVersion: str | None = None
-    ProfileVersionArn: str | None = None
-
-
-class SigningProfileProps(DeferredModel):
-    PlatformId: Literal["AWSLambda-SHA384-ECDSA", "Notation-OCI-SHA384-ECDSA"]
-    SignatureValidityPeriod: SigningProfileSignatureValidityPeriod | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -169,8 +163,10 @@ class SigningProfile(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SigningProfileProps
-    attributes_model: ClassVar[type[BaseModel]] = SigningProfileAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SigningProfileProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SigningProfileAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._simulation_models import (
+        S3Location as S3Location,
+        SimulationAttributes as SimulationAttributes,
+        SimulationProps as SimulationProps,
+    )
 
 __all__ = [
     "S3Location",
@@ -23,28 +31,21 @@ __all__ = [
     "SimulationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _simulation_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_simulation_models"
+_MODEL_NAMES = frozenset(
+    {
+        "S3Location",
+        "SimulationAttributes",
+        "SimulationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class S3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-    ObjectKey: str
-
-
-class SimulationAttributes(DeferredModel):
-    DescribePayload: str | None = None
-
-
-class SimulationProps(DeferredModel):
-    MaximumDuration: str | None = None
-    Name: str
-    RoleArn: str
-    SchemaS3Location: S3Location | None = None
-    SnapshotS3Location: S3Location | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -135,8 +136,10 @@ class Simulation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SimulationProps
-    attributes_model: ClassVar[type[BaseModel]] = SimulationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SimulationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SimulationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

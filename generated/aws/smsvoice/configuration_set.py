@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._configuration_set_models import (
+        ConfigurationSetAttributes as ConfigurationSetAttributes,
+        ConfigurationSetCloudWatchLogsDestination as ConfigurationSetCloudWatchLogsDestination,
+        ConfigurationSetKinesisFirehoseDestination as ConfigurationSetKinesisFirehoseDestination,
+        ConfigurationSetProps as ConfigurationSetProps,
+        ConfigurationSetSnsDestination as ConfigurationSetSnsDestination,
+        EventDestination as EventDestination,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ConfigurationSet",
@@ -31,64 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _configuration_set_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_configuration_set_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConfigurationSetAttributes",
+        "ConfigurationSetCloudWatchLogsDestination",
+        "ConfigurationSetKinesisFirehoseDestination",
+        "ConfigurationSetProps",
+        "ConfigurationSetSnsDestination",
+        "EventDestination",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConfigurationSetCloudWatchLogsDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IamRoleArn: str
-    LogGroupArn: str
-
-
-class ConfigurationSetKinesisFirehoseDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeliveryStreamArn: str
-    IamRoleArn: str
-
-
-class ConfigurationSetSnsDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TopicArn: str
-
-
-class EventDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogsDestination: ConfigurationSetCloudWatchLogsDestination | None = None
-    Enabled: bool
-    EventDestinationName: str
-    KinesisFirehoseDestination: ConfigurationSetKinesisFirehoseDestination | None = None
-    MatchingEventTypes: list[str]
-    SnsDestination: ConfigurationSetSnsDestination | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ConfigurationSetAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class ConfigurationSetProps(DeferredModel):
-    ConfigurationSetName: str | None = None
-    DefaultSenderId: str | None = None
-    EventDestinations: list[EventDestination] | None = None
-    MessageFeedbackEnabled: bool | None = None
-    ProtectConfigurationId: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -267,8 +240,12 @@ class ConfigurationSet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConfigurationSetProps
-    attributes_model: ClassVar[type[BaseModel]] = ConfigurationSetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigurationSetProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigurationSetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._notify_configuration_models import (
+        NotifyConfigurationAttributes as NotifyConfigurationAttributes,
+        NotifyConfigurationProps as NotifyConfigurationProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "NotifyConfiguration",
@@ -23,36 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _notify_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_notify_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "NotifyConfigurationAttributes",
+        "NotifyConfigurationProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class NotifyConfigurationAttributes(DeferredModel):
-    CreatedTimestamp: str | None = None
-    NotifyConfigurationArn: str | None = None
-    NotifyConfigurationId: str | None = None
-    Status: Literal["PENDING", "ACTIVE", "REJECTED", "REQUIRES_VERIFICATION"] | None = None
-    Tier: Literal["BASIC", "ADVANCED"] | None = None
-    TierUpgradeStatus: Literal["BASIC", "PENDING_UPGRADE", "ADVANCED", "REJECTED"] | None = None
-
-
-class NotifyConfigurationProps(DeferredModel):
-    DefaultTemplateId: str | None = None
-    DeletionProtectionEnabled: bool | None = None
-    DisplayName: str
-    EnabledChannels: list[Literal["SMS", "VOICE", "MMS", "RCS"]]
-    EnabledCountries: list[str] | None = None
-    PoolId: str | None = None
-    Tags: list[Tag] | None = None
-    UseCase: Literal["CODE_VERIFICATION"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -176,8 +169,12 @@ class NotifyConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = NotifyConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = NotifyConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NotifyConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NotifyConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._phone_number_models import (
+        MandatoryKeyword as MandatoryKeyword,
+        OptionalKeyword as OptionalKeyword,
+        PhoneNumberAttributes as PhoneNumberAttributes,
+        PhoneNumberMandatoryKeywords as PhoneNumberMandatoryKeywords,
+        PhoneNumberProps as PhoneNumberProps,
+        PhoneNumberTwoWay as PhoneNumberTwoWay,
+        Tag as Tag,
+    )
 
 __all__ = [
     "MandatoryKeyword",
@@ -31,68 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _phone_number_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_phone_number_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MandatoryKeyword",
+        "OptionalKeyword",
+        "PhoneNumberAttributes",
+        "PhoneNumberMandatoryKeywords",
+        "PhoneNumberProps",
+        "PhoneNumberTwoWay",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MandatoryKeyword(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Message: str
-
-
-class OptionalKeyword(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["AUTOMATIC_RESPONSE", "OPT_OUT", "OPT_IN"]
-    Keyword: str
-    Message: str
-
-
-class PhoneNumberMandatoryKeywords(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HELP: MandatoryKeyword
-    STOP: MandatoryKeyword
-
-
-class PhoneNumberTwoWay(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChannelArn: str | None = None
-    ChannelRole: str | None = None
-    Enabled: bool
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PhoneNumberAttributes(DeferredModel):
-    Arn: str | None = None
-    PhoneNumber: str | None = None
-    PhoneNumberId: str | None = None
-
-
-class PhoneNumberProps(DeferredModel):
-    DeletionProtectionEnabled: bool | None = None
-    IsoCountryCode: str
-    MandatoryKeywords: PhoneNumberMandatoryKeywords
-    NumberCapabilities: list[Literal["SMS", "VOICE", "MMS"]]
-    NumberType: Literal["LONG_CODE", "TOLL_FREE", "TEN_DLC", "SIMULATOR"]
-    OptOutListName: str | None = None
-    OptionalKeywords: list[OptionalKeyword] | None = None
-    SelfManagedOptOutsEnabled: bool | None = None
-    Tags: list[Tag] | None = None
-    TwoWay: PhoneNumberTwoWay | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -265,8 +234,10 @@ class PhoneNumber(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PhoneNumberProps
-    attributes_model: ClassVar[type[BaseModel]] = PhoneNumberAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PhoneNumberProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PhoneNumberAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._pool_models import (
+        MandatoryKeyword as MandatoryKeyword,
+        OptionalKeyword as OptionalKeyword,
+        PoolAttributes as PoolAttributes,
+        PoolMandatoryKeywords as PoolMandatoryKeywords,
+        PoolProps as PoolProps,
+        PoolTwoWay as PoolTwoWay,
+        Tag as Tag,
+    )
 
 __all__ = [
     "MandatoryKeyword",
@@ -31,66 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _pool_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_pool_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MandatoryKeyword",
+        "OptionalKeyword",
+        "PoolAttributes",
+        "PoolMandatoryKeywords",
+        "PoolProps",
+        "PoolTwoWay",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MandatoryKeyword(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Message: str
-
-
-class OptionalKeyword(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["AUTOMATIC_RESPONSE", "OPT_OUT", "OPT_IN"]
-    Keyword: str
-    Message: str
-
-
-class PoolMandatoryKeywords(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HELP: MandatoryKeyword
-    STOP: MandatoryKeyword
-
-
-class PoolTwoWay(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChannelArn: str | None = None
-    ChannelRole: str | None = None
-    Enabled: bool
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PoolAttributes(DeferredModel):
-    Arn: str | None = None
-    PoolId: str | None = None
-
-
-class PoolProps(DeferredModel):
-    DeletionProtectionEnabled: bool | None = None
-    MandatoryKeywords: PoolMandatoryKeywords
-    OptOutListName: str | None = None
-    OptionalKeywords: list[OptionalKeyword] | None = None
-    OriginationIdentities: list[str]
-    SelfManagedOptOutsEnabled: bool | None = None
-    SharedRoutesEnabled: bool | None = None
-    Tags: list[Tag] | None = None
-    TwoWay: PoolTwoWay | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -259,8 +230,8 @@ class Pool(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PoolProps
-    attributes_model: ClassVar[type[BaseModel]] = PoolAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PoolProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PoolAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

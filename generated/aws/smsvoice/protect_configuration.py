@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._protect_configuration_models import (
+        CountryRule as CountryRule,
+        ProtectConfigurationAttributes as ProtectConfigurationAttributes,
+        ProtectConfigurationCountryRuleSet as ProtectConfigurationCountryRuleSet,
+        ProtectConfigurationProps as ProtectConfigurationProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CountryRule",
@@ -27,44 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _protect_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_protect_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CountryRule",
+        "ProtectConfigurationAttributes",
+        "ProtectConfigurationCountryRuleSet",
+        "ProtectConfigurationProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CountryRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CountryCode: str
-    ProtectStatus: Literal["ALLOW", "BLOCK", "MONITOR", "FILTER"]
-
-
-class ProtectConfigurationCountryRuleSet(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MMS: list[CountryRule] | None = None
-    SMS: list[CountryRule] | None = None
-    VOICE: list[CountryRule] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ProtectConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-    ProtectConfigurationId: str | None = None
-
-
-class ProtectConfigurationProps(DeferredModel):
-    CountryRuleSet: ProtectConfigurationCountryRuleSet | None = None
-    DeletionProtectionEnabled: bool | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -195,8 +184,12 @@ class ProtectConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ProtectConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = ProtectConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ProtectConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ProtectConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._rcs_agent_models import (
+        RcsAgentAttributes as RcsAgentAttributes,
+        RcsAgentProps as RcsAgentProps,
+        Tag as Tag,
+        TestingAgentInformation as TestingAgentInformation,
+    )
 
 __all__ = [
     "RcsAgent",
@@ -25,48 +34,22 @@ __all__ = [
     "TestingAgentInformationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _rcs_agent_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_rcs_agent_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RcsAgentAttributes",
+        "RcsAgentProps",
+        "Tag",
+        "TestingAgentInformation",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TestingAgentInformation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RegistrationId: str
-    TestingAgentId: str | None = None
-    TestingAgentStatus: Literal["CREATED", "PENDING", "ACTIVE"]
-
-
-class RcsAgentAttributes(DeferredModel):
-    CreatedTimestamp: str | None = None
-    PoolId: str | None = None
-    RcsAgentArn: str | None = None
-    RcsAgentId: str | None = None
-    Status: Literal["CREATED", "PENDING", "TESTING", "PARTIAL", "ACTIVE", "DELETED"] | None = None
-    TestingAgent: TestingAgentInformation | None = None
-
-
-class RcsAgentProps(DeferredModel):
-    DeletionProtectionEnabled: bool | None = None
-    OptOutListName: str | None = None
-    SelfManagedOptOutsEnabled: bool | None = None
-    Tags: list[Tag] | None = None
-    TwoWayChannelArn: str | None = None
-    TwoWayChannelRole: str | None = None
-    TwoWayEnabled: bool | None = None
-    TwoWayMediaS3BucketName: str | None = None
-    TwoWayMediaS3KeyPrefix: str | None = None
-    TwoWayMediaS3Role: str | None = None
-    TwoWayRcsEventsEnabled: list[str] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -221,8 +204,10 @@ class RcsAgent(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RcsAgentProps
-    attributes_model: ClassVar[type[BaseModel]] = RcsAgentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RcsAgentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RcsAgentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

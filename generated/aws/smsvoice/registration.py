@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._registration_models import (
+        RegistrationAttributes as RegistrationAttributes,
+        RegistrationProps as RegistrationProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Registration",
@@ -23,43 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _registration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_registration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RegistrationAttributes",
+        "RegistrationProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RegistrationAttributes(DeferredModel):
-    CreatedTimestamp: str | None = None
-    CurrentVersionNumber: int | None = None
-    RegistrationArn: str | None = None
-    RegistrationId: str | None = None
-    RegistrationStatus: (
-        Literal[
-            "CREATED",
-            "SUBMITTED",
-            "AWS_REVIEWING",
-            "REVIEWING",
-            "REQUIRES_AUTHENTICATION",
-            "PROVISIONING",
-            "COMPLETE",
-            "REQUIRES_UPDATES",
-            "CLOSED",
-            "DELETED",
-        ]
-        | None
-    ) = None
-
-
-class RegistrationProps(DeferredModel):
-    RegistrationType: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -159,8 +145,10 @@ class Registration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RegistrationProps
-    attributes_model: ClassVar[type[BaseModel]] = RegistrationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RegistrationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RegistrationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._registration_attachment_models import (
+        RegistrationAttachmentAttributes as RegistrationAttachmentAttributes,
+        RegistrationAttachmentProps as RegistrationAttachmentProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "RegistrationAttachment",
@@ -23,32 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _registration_attachment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_registration_attachment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RegistrationAttachmentAttributes",
+        "RegistrationAttachmentProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class RegistrationAttachmentAttributes(DeferredModel):
-    AttachmentStatus: (
-        Literal["UPLOAD_IN_PROGRESS", "UPLOAD_COMPLETE", "UPLOAD_FAILED", "DELETED"] | None
-    ) = None
-    CreatedTimestamp: str | None = None
-    RegistrationAttachmentArn: str | None = None
-    RegistrationAttachmentId: str | None = None
-    UploadedAttachmentUrl: str | None = None
-
-
-class RegistrationAttachmentProps(DeferredModel):
-    AttachmentBody: str | None = None
-    AttachmentUrl: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -136,8 +133,12 @@ class RegistrationAttachment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RegistrationAttachmentProps
-    attributes_model: ClassVar[type[BaseModel]] = RegistrationAttachmentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RegistrationAttachmentProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RegistrationAttachmentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._subscription_models import (
+        SubscriptionAttributes as SubscriptionAttributes,
+        SubscriptionProps as SubscriptionProps,
+    )
 
 __all__ = [
     "Subscription",
@@ -21,26 +28,20 @@ __all__ = [
     "SubscriptionProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _subscription_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_subscription_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SubscriptionAttributes",
+        "SubscriptionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SubscriptionProps(DeferredModel):
-    DeliveryPolicy: dict[str, Any] | str | None = None
-    Endpoint: str | None = None
-    FilterPolicy: dict[str, Any] | str | None = None
-    FilterPolicyScope: str | None = None
-    Protocol: str
-    RawMessageDelivery: bool | None = None
-    RedrivePolicy: dict[str, Any] | str | None = None
-    Region: str | None = None
-    ReplayPolicy: dict[str, Any] | str | None = None
-    SubscriptionRoleArn: str | None = None
-    TopicArn: str
-
-
-class SubscriptionAttributes(DeferredModel):
-    Arn: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -101,8 +102,10 @@ class Subscription(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SubscriptionProps
-    attributes_model: ClassVar[type[BaseModel]] = SubscriptionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SubscriptionProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SubscriptionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

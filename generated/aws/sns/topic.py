@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._topic_models import (
+        LoggingConfig as LoggingConfig,
+        Tag as Tag,
+        TopicAttributes as TopicAttributes,
+        TopicProps as TopicProps,
+        TopicSubscription as TopicSubscription,
+    )
 
 __all__ = [
     "LoggingConfig",
@@ -27,55 +37,23 @@ __all__ = [
     "TopicSubscriptionDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _topic_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_topic_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LoggingConfig",
+        "Tag",
+        "TopicAttributes",
+        "TopicProps",
+        "TopicSubscription",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LoggingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FailureFeedbackRoleArn: str | None = None
-    Protocol: Literal["http/s", "sqs", "lambda", "firehose", "application"]
-    SuccessFeedbackRoleArn: str | None = None
-    SuccessFeedbackSampleRate: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TopicSubscription(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Endpoint: str
-    Protocol: str
-
-
-class TopicAttributes(DeferredModel):
-    TopicArn: str | None = None
-
-
-class TopicProps(DeferredModel):
-    ArchivePolicy: dict[str, Any] | str | None = None
-    ContentBasedDeduplication: bool | None = None
-    DataProtectionPolicy: dict[str, Any] | str | None = None
-    DeliveryStatusLogging: list[LoggingConfig] | None = None
-    DisplayName: str | None = None
-    FifoThroughputScope: str | None = None
-    FifoTopic: bool | None = None
-    KmsMasterKeyId: str | None = None
-    MaximumMessageSize: int | None = None
-    SignatureVersion: str | None = None
-    Subscription: list[TopicSubscription] | None = None
-    Tags: list[Tag] | None = None
-    TopicName: str | None = None
-    TracingConfig: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -206,8 +184,8 @@ class Topic(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TopicProps
-    attributes_model: ClassVar[type[BaseModel]] = TopicAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TopicProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TopicAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

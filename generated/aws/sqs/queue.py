@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._queue_models import (
+        QueueAttributes as QueueAttributes,
+        QueueProps as QueueProps,
+        QueueRedrivePolicy as QueueRedrivePolicy,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Queue",
@@ -25,48 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _queue_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_queue_models"
+_MODEL_NAMES = frozenset(
+    {
+        "QueueAttributes",
+        "QueueProps",
+        "QueueRedrivePolicy",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class QueueRedrivePolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    deadLetterTargetArn: str | None = None
-    maxReceiveCount: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class QueueAttributes(DeferredModel):
-    Arn: str | None = None
-    QueueUrl: str | None = None
-
-
-class QueueProps(DeferredModel):
-    ContentBasedDeduplication: bool | None = None
-    DeduplicationScope: str | None = None
-    DelaySeconds: int | None = None
-    FifoQueue: bool | None = None
-    FifoThroughputLimit: str | None = None
-    KmsDataKeyReusePeriodSeconds: int | None = None
-    KmsMasterKeyId: str | None = None
-    MaximumMessageSize: int | None = None
-    MessageRetentionPeriod: int | None = None
-    QueueName: str | None = None
-    ReceiveMessageWaitTimeSeconds: int | None = None
-    RedriveAllowPolicy: dict[str, Any] | str | None = None
-    RedrivePolicy: QueueRedrivePolicy | None = None
-    SqsManagedSseEnabled: bool | None = None
-    Tags: list[Tag] | None = None
-    VisibilityTimeout: int | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -178,8 +161,8 @@ class Queue(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = QueueProps
-    attributes_model: ClassVar[type[BaseModel]] = QueueAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "QueueProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "QueueAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

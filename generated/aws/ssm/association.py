@@ -6,14 +6,25 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._association_models import (
+        AssociationAttributes as AssociationAttributes,
+        AssociationProps as AssociationProps,
+        InstanceAssociationOutputLocation as InstanceAssociationOutputLocation,
+        S3OutputLocation as S3OutputLocation,
+        Tag as Tag,
+        Target as Target,
+    )
 
 __all__ = [
     "Association",
@@ -29,66 +40,24 @@ __all__ = [
     "TargetDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AssociationAttributes",
+        "AssociationProps",
+        "InstanceAssociationOutputLocation",
+        "S3OutputLocation",
+        "Tag",
+        "Target",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class S3OutputLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OutputS3BucketName: str | None = None
-    OutputS3KeyPrefix: str | None = None
-    OutputS3Region: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class Target(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Values: list[str]
-
-
-class AssociationAttributes(DeferredModel):
-    AssociationId: str | None = None
-
-
-class InstanceAssociationOutputLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Location: S3OutputLocation | None = None
-
-
-class AssociationProps(DeferredModel):
-    ApplyOnlyAtCronInterval: bool | None = None
-    AssociationDispatchAssumeRole: str | None = None
-    AssociationName: str | None = None
-    AutomationTargetParameterName: str | None = None
-    CalendarNames: list[str] | None = None
-    ComplianceSeverity: Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNSPECIFIED"] | None = None
-    DocumentVersion: str | None = None
-    InstanceId: str | None = None
-    MaxConcurrency: str | None = None
-    MaxErrors: str | None = None
-    Name: str
-    OutputLocation: InstanceAssociationOutputLocation | None = None
-    Parameters: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    ScheduleExpression: str | None = None
-    ScheduleOffset: int | None = None
-    SyncCompliance: Literal["AUTO", "MANUAL"] | None = None
-    Tags: list[Tag] | None = None
-    Targets: list[Target] | None = None
-    WaitForSuccessTimeoutSeconds: int | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -286,8 +255,10 @@ class Association(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = AssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AssociationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._cloud_connector_models import (
+        AzureSubscription as AzureSubscription,
+        CloudConnectorAttributes as CloudConnectorAttributes,
+        CloudConnectorAzureConfiguration as CloudConnectorAzureConfiguration,
+        CloudConnectorConfiguration as CloudConnectorConfiguration,
+        CloudConnectorProps as CloudConnectorProps,
+        ConfigurationTargets as ConfigurationTargets,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AzureSubscription",
@@ -31,65 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _cloud_connector_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_cloud_connector_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AzureSubscription",
+        "CloudConnectorAttributes",
+        "CloudConnectorAzureConfiguration",
+        "CloudConnectorConfiguration",
+        "CloudConnectorProps",
+        "ConfigurationTargets",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AzureSubscription(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisplayName: str | None = None
-    Id: str
-
-
-class ConfigurationTargets(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Subscriptions: list[AzureSubscription]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CloudConnectorAttributes(DeferredModel):
-    CloudConnectorArn: str | None = None
-    CloudConnectorId: str | None = None
-    CreatedAt: str | None = None
-    UpdatedAt: str | None = None
-
-
-class CloudConnectorAzureConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationDisplayName: str | None = None
-    ApplicationId: str
-    Targets: ConfigurationTargets | None = None
-    TenantDisplayName: str | None = None
-    TenantId: str
-
-
-class CloudConnectorConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AzureConfiguration: CloudConnectorAzureConfiguration
-
-
-class CloudConnectorProps(DeferredModel):
-    ConfigConnectorArn: str
-    Configuration: CloudConnectorConfiguration
-    Description: str | None = None
-    DisplayName: str
-    RoleArn: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -311,8 +283,10 @@ class CloudConnector(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CloudConnectorProps
-    attributes_model: ClassVar[type[BaseModel]] = CloudConnectorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CloudConnectorProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CloudConnectorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._document_models import (
+        AttachmentsSource as AttachmentsSource,
+        DocumentAttributes as DocumentAttributes,
+        DocumentProps as DocumentProps,
+        DocumentRequires as DocumentRequires,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AttachmentsSource",
@@ -27,69 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _document_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_document_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AttachmentsSource",
+        "DocumentAttributes",
+        "DocumentProps",
+        "DocumentRequires",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AttachmentsSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: Literal["SourceUrl", "S3FileUrl", "AttachmentReference"] | None = None
-    Name: str | None = None
-    Values: list[str] | None = None
-
-
-class DocumentRequires(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Version: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class DocumentAttributes(DeferredModel):
-    pass
-
-
-class DocumentProps(DeferredModel):
-    Attachments: list[AttachmentsSource] | None = None
-    Content: dict[str, Any] | str
-    DocumentFormat: Literal["YAML", "JSON", "TEXT"] | None = None
-    DocumentType: (
-        Literal[
-            "ApplicationConfiguration",
-            "ApplicationConfigurationSchema",
-            "Automation",
-            "Automation.ChangeTemplate",
-            "AutoApprovalPolicy",
-            "ChangeCalendar",
-            "CloudFormation",
-            "Command",
-            "DeploymentStrategy",
-            "ManualApprovalPolicy",
-            "Package",
-            "Policy",
-            "ProblemAnalysis",
-            "ProblemAnalysisTemplate",
-            "Session",
-        ]
-        | None
-    ) = None
-    Name: str | None = None
-    Requires: list[DocumentRequires] | None = None
-    Tags: list[Tag] | None = None
-    TargetType: str | None = None
-    UpdateMethod: Literal["Replace", "NewVersion"] | None = None
-    VersionName: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -278,8 +242,10 @@ class Document(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DocumentProps
-    attributes_model: ClassVar[type[BaseModel]] = DocumentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DocumentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DocumentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._maintenance_window_models import (
+        MaintenanceWindowAttributes as MaintenanceWindowAttributes,
+        MaintenanceWindowProps as MaintenanceWindowProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "MaintenanceWindow",
@@ -23,34 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _maintenance_window_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_maintenance_window_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MaintenanceWindowAttributes",
+        "MaintenanceWindowProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class MaintenanceWindowAttributes(DeferredModel):
-    WindowId: str | None = None
-
-
-class MaintenanceWindowProps(DeferredModel):
-    AllowUnassociatedTargets: bool
-    Cutoff: int
-    Description: str | None = None
-    Duration: int
-    EndDate: str | None = None
-    Name: str
-    Schedule: str
-    ScheduleOffset: int | None = None
-    ScheduleTimezone: str | None = None
-    StartDate: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -151,8 +146,12 @@ class MaintenanceWindow(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MaintenanceWindowProps
-    attributes_model: ClassVar[type[BaseModel]] = MaintenanceWindowAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MaintenanceWindowProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MaintenanceWindowAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._maintenance_window_target_models import (
+        MaintenanceWindowTargetAttributes as MaintenanceWindowTargetAttributes,
+        MaintenanceWindowTargetProps as MaintenanceWindowTargetProps,
+        MaintenanceWindowTargetTargets as MaintenanceWindowTargetTargets,
+    )
 
 __all__ = [
     "MaintenanceWindowTarget",
@@ -23,29 +31,21 @@ __all__ = [
     "MaintenanceWindowTargetTargetsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _maintenance_window_target_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_maintenance_window_target_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MaintenanceWindowTargetAttributes",
+        "MaintenanceWindowTargetProps",
+        "MaintenanceWindowTargetTargets",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MaintenanceWindowTargetTargets(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Values: list[str]
-
-
-class MaintenanceWindowTargetAttributes(DeferredModel):
-    WindowTargetId: str | None = None
-
-
-class MaintenanceWindowTargetProps(DeferredModel):
-    Description: str | None = None
-    Name: str | None = None
-    OwnerInformation: str | None = None
-    ResourceType: Literal["INSTANCE", "RESOURCE_GROUP"]
-    Targets: list[MaintenanceWindowTargetTargets]
-    WindowId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -147,8 +147,12 @@ class MaintenanceWindowTarget(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MaintenanceWindowTargetProps
-    attributes_model: ClassVar[type[BaseModel]] = MaintenanceWindowTargetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MaintenanceWindowTargetProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MaintenanceWindowTargetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

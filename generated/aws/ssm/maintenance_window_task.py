@@ -8,12 +8,28 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._maintenance_window_task_models import (
+        MaintenanceWindowTaskAttributes as MaintenanceWindowTaskAttributes,
+        MaintenanceWindowTaskCloudWatchOutputConfig as MaintenanceWindowTaskCloudWatchOutputConfig,
+        MaintenanceWindowTaskLoggingInfo as MaintenanceWindowTaskLoggingInfo,
+        MaintenanceWindowTaskMaintenanceWindowAutomationParameters as MaintenanceWindowTaskMaintenanceWindowAutomationParameters,
+        MaintenanceWindowTaskMaintenanceWindowLambdaParameters as MaintenanceWindowTaskMaintenanceWindowLambdaParameters,
+        MaintenanceWindowTaskMaintenanceWindowRunCommandParameters as MaintenanceWindowTaskMaintenanceWindowRunCommandParameters,
+        MaintenanceWindowTaskMaintenanceWindowStepFunctionsParameters as MaintenanceWindowTaskMaintenanceWindowStepFunctionsParameters,
+        MaintenanceWindowTaskNotificationConfig as MaintenanceWindowTaskNotificationConfig,
+        MaintenanceWindowTaskProps as MaintenanceWindowTaskProps,
+        MaintenanceWindowTaskTaskInvocationParameters as MaintenanceWindowTaskTaskInvocationParameters,
+        Target as Target,
+    )
 
 __all__ = [
     "MaintenanceWindowTask",
@@ -39,123 +55,29 @@ __all__ = [
     "TargetDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _maintenance_window_task_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_maintenance_window_task_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MaintenanceWindowTaskAttributes",
+        "MaintenanceWindowTaskCloudWatchOutputConfig",
+        "MaintenanceWindowTaskLoggingInfo",
+        "MaintenanceWindowTaskMaintenanceWindowAutomationParameters",
+        "MaintenanceWindowTaskMaintenanceWindowLambdaParameters",
+        "MaintenanceWindowTaskMaintenanceWindowRunCommandParameters",
+        "MaintenanceWindowTaskMaintenanceWindowStepFunctionsParameters",
+        "MaintenanceWindowTaskNotificationConfig",
+        "MaintenanceWindowTaskProps",
+        "MaintenanceWindowTaskTaskInvocationParameters",
+        "Target",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class MaintenanceWindowTaskCloudWatchOutputConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogGroupName: str | None = None
-    CloudWatchOutputEnabled: bool | None = None
-
-
-class MaintenanceWindowTaskLoggingInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Region: str
-    S3Bucket: str
-    S3Prefix: str | None = None
-
-
-class MaintenanceWindowTaskMaintenanceWindowAutomationParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DocumentVersion: str | None = None
-    Parameters: dict[str, Any] | str | None = None
-
-
-class MaintenanceWindowTaskMaintenanceWindowLambdaParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientContext: str | None = None
-    Payload: str | None = None
-    Qualifier: str | None = None
-
-
-class MaintenanceWindowTaskMaintenanceWindowStepFunctionsParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Input: str | None = None
-    Name: str | None = None
-
-
-class MaintenanceWindowTaskNotificationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NotificationArn: str
-    NotificationEvents: list[str] | None = None
-    NotificationType: str | None = None
-
-
-class Target(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Values: list[str]
-
-
-class MaintenanceWindowTaskAttributes(DeferredModel):
-    WindowTaskId: str | None = None
-
-
-class MaintenanceWindowTaskMaintenanceWindowRunCommandParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchOutputConfig: MaintenanceWindowTaskCloudWatchOutputConfig | None = None
-    Comment: str | None = None
-    DocumentHash: str | None = None
-    DocumentHashType: str | None = None
-    DocumentVersion: str | None = None
-    NotificationConfig: MaintenanceWindowTaskNotificationConfig | None = None
-    OutputS3BucketName: str | None = None
-    OutputS3KeyPrefix: str | None = None
-    Parameters: dict[str, Any] | str | None = None
-    ServiceRoleArn: str | None = None
-    TimeoutSeconds: int | None = None
-
-
-class MaintenanceWindowTaskTaskInvocationParameters(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaintenanceWindowAutomationParameters: (
-        MaintenanceWindowTaskMaintenanceWindowAutomationParameters | None
-    ) = None
-    MaintenanceWindowLambdaParameters: (
-        MaintenanceWindowTaskMaintenanceWindowLambdaParameters | None
-    ) = None
-    MaintenanceWindowRunCommandParameters: (
-        MaintenanceWindowTaskMaintenanceWindowRunCommandParameters | None
-    ) = None
-    MaintenanceWindowStepFunctionsParameters: (
-        MaintenanceWindowTaskMaintenanceWindowStepFunctionsParameters | None
-    ) = None
-
-
-class MaintenanceWindowTaskProps(DeferredModel):
-    CutoffBehavior: Literal["CANCEL_TASK", "CONTINUE_TASK"] | None = None
-    Description: str | None = None
-    LoggingInfo: MaintenanceWindowTaskLoggingInfo | None = None
-    MaxConcurrency: str | None = None
-    MaxErrors: str | None = None
-    Name: str | None = None
-    Priority: int
-    ServiceRoleArn: str | None = None
-    Targets: list[Target] | None = None
-    TaskArn: str
-    TaskInvocationParameters: MaintenanceWindowTaskTaskInvocationParameters | None = None
-    TaskParameters: dict[str, Any] | str | None = None
-    TaskType: Literal["AUTOMATION", "LAMBDA", "RUN_COMMAND", "STEP_FUNCTIONS"]
-    WindowId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -454,8 +376,12 @@ class MaintenanceWindowTask(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MaintenanceWindowTaskProps
-    attributes_model: ClassVar[type[BaseModel]] = MaintenanceWindowTaskAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MaintenanceWindowTaskProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MaintenanceWindowTaskAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._ops_item_models import (
+        OpsItemAttributes as OpsItemAttributes,
+        OpsItemProps as OpsItemProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "OpsItem",
@@ -23,38 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _ops_item_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_ops_item_models"
+_MODEL_NAMES = frozenset(
+    {
+        "OpsItemAttributes",
+        "OpsItemProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class OpsItemAttributes(DeferredModel):
-    CreatedBy: str | None = None
-    CreatedTime: str | None = None
-    LastModifiedBy: str | None = None
-    LastModifiedTime: str | None = None
-    OpsItemArn: str | None = None
-    OpsItemId: str | None = None
-    OpsItemType: str | None = None
-    Status: str | None = None
-    Version: str | None = None
-
-
-class OpsItemProps(DeferredModel):
-    Category: str | None = None
-    Description: str
-    Priority: int | None = None
-    Severity: str | None = None
-    Source: str
-    Tags: list[Tag] | None = None
-    Title: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -169,8 +160,10 @@ class OpsItem(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = OpsItemProps
-    attributes_model: ClassVar[type[BaseModel]] = OpsItemAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "OpsItemProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "OpsItemAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

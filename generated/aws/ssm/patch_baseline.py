@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._patch_baseline_models import (
+        PatchBaselineAttributes as PatchBaselineAttributes,
+        PatchBaselinePatchFilterGroup as PatchBaselinePatchFilterGroup,
+        PatchBaselineProps as PatchBaselineProps,
+        PatchFilter as PatchFilter,
+        PatchSource as PatchSource,
+        Rule as Rule,
+        RuleGroup as RuleGroup,
+        Tag as Tag,
+    )
 
 __all__ = [
     "PatchBaseline",
@@ -33,126 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _patch_baseline_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_patch_baseline_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PatchBaselineAttributes",
+        "PatchBaselinePatchFilterGroup",
+        "PatchBaselineProps",
+        "PatchFilter",
+        "PatchSource",
+        "Rule",
+        "RuleGroup",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PatchFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: (
-        Literal[
-            "ADVISORY_ID",
-            "ARCH",
-            "BUGZILLA_ID",
-            "CLASSIFICATION",
-            "CVE_ID",
-            "EPOCH",
-            "MSRC_SEVERITY",
-            "NAME",
-            "PATCH_ID",
-            "PATCH_SET",
-            "PRIORITY",
-            "PRODUCT",
-            "PRODUCT_FAMILY",
-            "RELEASE",
-            "REPOSITORY",
-            "SECTION",
-            "SECURITY",
-            "SEVERITY",
-            "VERSION",
-        ]
-        | None
-    ) = None
-    Values: list[str] | None = None
-
-
-class PatchSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Configuration: str | None = None
-    Name: str | None = None
-    Products: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PatchBaselineAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class PatchBaselinePatchFilterGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PatchFilters: list[PatchFilter] | None = None
-
-
-class Rule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApproveAfterDays: int | None = None
-    ApproveUntilDate: str | None = None
-    ComplianceLevel: (
-        Literal["CRITICAL", "HIGH", "INFORMATIONAL", "LOW", "MEDIUM", "UNSPECIFIED"] | None
-    ) = None
-    EnableNonSecurity: bool | None = None
-    PatchFilterGroup: PatchBaselinePatchFilterGroup | None = None
-
-
-class RuleGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PatchRules: list[Rule] | None = None
-
-
-class PatchBaselineProps(DeferredModel):
-    ApprovalRules: RuleGroup | None = None
-    ApprovedPatches: list[str] | None = None
-    ApprovedPatchesComplianceLevel: (
-        Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNSPECIFIED"] | None
-    ) = None
-    ApprovedPatchesEnableNonSecurity: bool | None = None
-    AvailableSecurityUpdatesComplianceStatus: Literal["NON_COMPLIANT", "COMPLIANT"] | None = None
-    DefaultBaseline: bool | None = None
-    Description: str | None = None
-    GlobalFilters: PatchBaselinePatchFilterGroup | None = None
-    Name: str
-    OperatingSystem: (
-        Literal[
-            "WINDOWS",
-            "AMAZON_LINUX",
-            "AMAZON_LINUX_2",
-            "AMAZON_LINUX_2022",
-            "AMAZON_LINUX_2023",
-            "UBUNTU",
-            "REDHAT_ENTERPRISE_LINUX",
-            "SUSE",
-            "CENTOS",
-            "ORACLE_LINUX",
-            "DEBIAN",
-            "MACOS",
-            "RASPBIAN",
-            "ROCKY_LINUX",
-            "ALMA_LINUX",
-        ]
-        | None
-    ) = None
-    PatchGroups: list[str] | None = None
-    RejectedPatches: list[str] | None = None
-    RejectedPatchesAction: Literal["ALLOW_AS_DEPENDENCY", "BLOCK"] | None = None
-    Sources: list[PatchSource] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -448,8 +361,10 @@ class PatchBaseline(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PatchBaselineProps
-    attributes_model: ClassVar[type[BaseModel]] = PatchBaselineAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PatchBaselineProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PatchBaselineAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._resource_data_sync_models import (
+        ResourceDataSyncAttributes as ResourceDataSyncAttributes,
+        ResourceDataSyncAwsOrganizationsSource as ResourceDataSyncAwsOrganizationsSource,
+        ResourceDataSyncProps as ResourceDataSyncProps,
+        ResourceDataSyncS3Destination as ResourceDataSyncS3Destination,
+        ResourceDataSyncSyncSource as ResourceDataSyncSyncSource,
+    )
 
 __all__ = [
     "ResourceDataSync",
@@ -27,53 +37,23 @@ __all__ = [
     "ResourceDataSyncSyncSourceDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _resource_data_sync_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_resource_data_sync_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ResourceDataSyncAttributes",
+        "ResourceDataSyncAwsOrganizationsSource",
+        "ResourceDataSyncProps",
+        "ResourceDataSyncS3Destination",
+        "ResourceDataSyncSyncSource",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ResourceDataSyncAwsOrganizationsSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OrganizationSourceType: str
-    OrganizationalUnits: list[str] | None = None
-
-
-class ResourceDataSyncS3Destination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-    BucketPrefix: str | None = None
-    BucketRegion: str
-    KMSKeyArn: str | None = None
-    SyncFormat: Literal["JsonSerDe"]
-
-
-class ResourceDataSyncSyncSource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AwsOrganizationsSource: ResourceDataSyncAwsOrganizationsSource | None = None
-    IncludeFutureRegions: bool | None = None
-    SourceRegions: list[str]
-    SourceType: str
-
-
-class ResourceDataSyncAttributes(DeferredModel):
-    pass
-
-
-class ResourceDataSyncProps(DeferredModel):
-    BucketName: str | None = None
-    BucketPrefix: str | None = None
-    BucketRegion: str | None = None
-    KMSKeyArn: str | None = None
-    S3Destination: ResourceDataSyncS3Destination | None = None
-    SyncFormat: str | None = None
-    SyncName: str
-    SyncSource: ResourceDataSyncSyncSource | None = None
-    SyncType: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -220,8 +200,12 @@ class ResourceDataSync(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ResourceDataSyncProps
-    attributes_model: ClassVar[type[BaseModel]] = ResourceDataSyncAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResourceDataSyncProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResourceDataSyncAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

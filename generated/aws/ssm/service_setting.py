@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._service_setting_models import (
+        ServiceSettingAttributes as ServiceSettingAttributes,
+        ServiceSettingProps as ServiceSettingProps,
+    )
 
 __all__ = [
     "ServiceSetting",
@@ -21,20 +28,20 @@ __all__ = [
     "ServiceSettingProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _service_setting_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_service_setting_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ServiceSettingAttributes",
+        "ServiceSettingProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ServiceSettingProps(DeferredModel):
-    SettingId: str
-    SettingValue: str
-
-
-class ServiceSettingAttributes(DeferredModel):
-    Arn: str | None = None
-    LastModifiedDate: str | None = None
-    LastModifiedUser: str | None = None
-    Status: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -89,8 +96,10 @@ class ServiceSetting(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ServiceSettingProps
-    attributes_model: ClassVar[type[BaseModel]] = ServiceSettingAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ServiceSettingProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ServiceSettingAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

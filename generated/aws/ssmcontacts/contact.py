@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._contact_models import (
+        ContactAttributes as ContactAttributes,
+        ContactChannelTargetInfo as ContactChannelTargetInfo,
+        ContactContactTargetInfo as ContactContactTargetInfo,
+        ContactProps as ContactProps,
+        ContactTargets as ContactTargets,
+        Stage as Stage,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Contact",
@@ -31,61 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _contact_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_contact_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ContactAttributes",
+        "ContactChannelTargetInfo",
+        "ContactContactTargetInfo",
+        "ContactProps",
+        "ContactTargets",
+        "Stage",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ContactChannelTargetInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChannelId: str
-    RetryIntervalInMinutes: int
-
-
-class ContactContactTargetInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContactId: str
-    IsEssential: bool
-
-
-class ContactTargets(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChannelTargetInfo: ContactChannelTargetInfo | None = None
-    ContactTargetInfo: ContactContactTargetInfo | None = None
-
-
-class Stage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DurationInMinutes: int | None = None
-    RotationIds: list[str] | None = None
-    Targets: list[ContactTargets] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ContactAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class ContactProps(DeferredModel):
-    Alias: str
-    DisplayName: str
-    Plan: list[Stage] | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["PERSONAL", "ESCALATION", "ONCALL_SCHEDULE"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -256,8 +232,10 @@ class Contact(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ContactProps
-    attributes_model: ClassVar[type[BaseModel]] = ContactAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ContactProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ContactAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._contact_channel_models import (
+        ContactChannelAttributes as ContactChannelAttributes,
+        ContactChannelProps as ContactChannelProps,
+    )
 
 __all__ = [
     "ContactChannel",
@@ -21,20 +28,20 @@ __all__ = [
     "ContactChannelProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _contact_channel_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_contact_channel_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ContactChannelAttributes",
+        "ContactChannelProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ContactChannelProps(DeferredModel):
-    ChannelAddress: str | None = None
-    ChannelName: str | None = None
-    ChannelType: Literal["SMS", "VOICE", "EMAIL"] | None = None
-    ContactId: str | None = None
-    DeferActivation: bool | None = None
-
-
-class ContactChannelAttributes(DeferredModel):
-    Arn: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -100,8 +107,10 @@ class ContactChannel(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ContactChannelProps
-    attributes_model: ClassVar[type[BaseModel]] = ContactChannelAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ContactChannelProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ContactChannelAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

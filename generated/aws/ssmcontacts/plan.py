@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._plan_models import (
+        PlanAttributes as PlanAttributes,
+        PlanChannelTargetInfo as PlanChannelTargetInfo,
+        PlanContactTargetInfo as PlanContactTargetInfo,
+        PlanProps as PlanProps,
+        PlanTargets as PlanTargets,
+        Stage as Stage,
+    )
 
 __all__ = [
     "Plan",
@@ -29,50 +40,24 @@ __all__ = [
     "StageDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _plan_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_plan_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PlanAttributes",
+        "PlanChannelTargetInfo",
+        "PlanContactTargetInfo",
+        "PlanProps",
+        "PlanTargets",
+        "Stage",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PlanChannelTargetInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChannelId: str
-    RetryIntervalInMinutes: int
-
-
-class PlanContactTargetInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContactId: str
-    IsEssential: bool
-
-
-class PlanTargets(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChannelTargetInfo: PlanChannelTargetInfo | None = None
-    ContactTargetInfo: PlanContactTargetInfo | None = None
-
-
-class Stage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DurationInMinutes: int
-    Targets: list[PlanTargets] | None = None
-
-
-class PlanAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class PlanProps(DeferredModel):
-    ContactId: str | None = None
-    RotationIds: list[str] | None = None
-    Stages: list[Stage] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -199,8 +184,8 @@ class Plan(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PlanProps
-    attributes_model: ClassVar[type[BaseModel]] = PlanAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PlanProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PlanAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._rotation_models import (
+        CoverageTime as CoverageTime,
+        DailySetting as DailySetting,
+        MonthlySetting as MonthlySetting,
+        RecurrenceSettings as RecurrenceSettings,
+        RotationAttributes as RotationAttributes,
+        RotationProps as RotationProps,
+        ShiftCoverage as ShiftCoverage,
+        Tag as Tag,
+        WeeklySetting as WeeklySetting,
+    )
 
 __all__ = [
     "CoverageTime",
@@ -35,80 +49,27 @@ __all__ = [
     "WeeklySettingDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _rotation_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_rotation_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CoverageTime",
+        "DailySetting",
+        "MonthlySetting",
+        "RecurrenceSettings",
+        "RotationAttributes",
+        "RotationProps",
+        "ShiftCoverage",
+        "Tag",
+        "WeeklySetting",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CoverageTime(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndTime: str
-    StartTime: str
-
-
-class DailySetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HandOffTime: str
-
-
-class MonthlySetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DayOfMonth: int
-    HandOffTime: str
-
-
-class ShiftCoverage(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CoverageTimes: list[CoverageTime]
-    DayOfWeek: Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class WeeklySetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DayOfWeek: Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
-    HandOffTime: str
-
-
-class RotationAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class RecurrenceSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DailySettings: list[str] | None = None
-    MonthlySettings: list[MonthlySetting] | None = None
-    NumberOfOnCalls: int | None = None
-    RecurrenceMultiplier: int | None = None
-    ShiftCoverages: list[ShiftCoverage] | None = None
-    WeeklySettings: list[WeeklySetting] | None = None
-
-
-class RotationProps(DeferredModel):
-    ContactIds: list[str]
-    Name: str
-    Recurrence: RecurrenceSettings
-    StartTime: str
-    Tags: list[Tag] | None = None
-    TimeZoneId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -349,8 +310,10 @@ class Rotation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RotationProps
-    attributes_model: ClassVar[type[BaseModel]] = RotationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RotationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RotationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._preferences_models import (
+        PreferencesAttributes as PreferencesAttributes,
+        PreferencesConnectionRecordingPreferences as PreferencesConnectionRecordingPreferences,
+        PreferencesProps as PreferencesProps,
+        PreferencesRecordingDestinations as PreferencesRecordingDestinations,
+        S3Bucket as S3Bucket,
+    )
 
 __all__ = [
     "Preferences",
@@ -27,39 +37,23 @@ __all__ = [
     "S3BucketDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _preferences_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_preferences_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PreferencesAttributes",
+        "PreferencesConnectionRecordingPreferences",
+        "PreferencesProps",
+        "PreferencesRecordingDestinations",
+        "S3Bucket",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class S3Bucket(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-    BucketOwner: str
-
-
-class PreferencesAttributes(DeferredModel):
-    AccountId: str | None = None
-
-
-class PreferencesRecordingDestinations(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Buckets: list[S3Bucket]
-
-
-class PreferencesConnectionRecordingPreferences(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KMSKeyArn: str
-    RecordingDestinations: PreferencesRecordingDestinations
-
-
-class PreferencesProps(DeferredModel):
-    ConnectionRecordingPreferences: PreferencesConnectionRecordingPreferences | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -173,8 +167,10 @@ class Preferences(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PreferencesProps
-    attributes_model: ClassVar[type[BaseModel]] = PreferencesAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PreferencesProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PreferencesAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

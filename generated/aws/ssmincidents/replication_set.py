@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._replication_set_models import (
+        ReplicationRegion as ReplicationRegion,
+        ReplicationSetAttributes as ReplicationSetAttributes,
+        ReplicationSetProps as ReplicationSetProps,
+        ReplicationSetRegionConfiguration as ReplicationSetRegionConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ReplicationRegion",
@@ -27,41 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _replication_set_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_replication_set_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ReplicationRegion",
+        "ReplicationSetAttributes",
+        "ReplicationSetProps",
+        "ReplicationSetRegionConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ReplicationSetRegionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SseKmsKeyId: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ReplicationSetAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class ReplicationRegion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RegionConfiguration: ReplicationSetRegionConfiguration | None = None
-    RegionName: str | None = None
-
-
-class ReplicationSetProps(DeferredModel):
-    DeletionProtected: bool | None = None
-    Regions: list[ReplicationRegion]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -188,8 +180,10 @@ class ReplicationSet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ReplicationSetProps
-    attributes_model: ClassVar[type[BaseModel]] = ReplicationSetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ReplicationSetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ReplicationSetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,31 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._response_plan_models import (
+        Action as Action,
+        DynamicSsmParameter as DynamicSsmParameter,
+        DynamicSsmParameterValue as DynamicSsmParameterValue,
+        Integration as Integration,
+        NotificationTargetItem as NotificationTargetItem,
+        ResponsePlanAttributes as ResponsePlanAttributes,
+        ResponsePlanChatChannel as ResponsePlanChatChannel,
+        ResponsePlanIncidentTemplate as ResponsePlanIncidentTemplate,
+        ResponsePlanPagerDutyConfiguration as ResponsePlanPagerDutyConfiguration,
+        ResponsePlanPagerDutyIncidentConfiguration as ResponsePlanPagerDutyIncidentConfiguration,
+        ResponsePlanProps as ResponsePlanProps,
+        ResponsePlanSsmAutomation as ResponsePlanSsmAutomation,
+        SsmParameter as SsmParameter,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Action",
@@ -45,122 +64,32 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _response_plan_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_response_plan_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Action",
+        "DynamicSsmParameter",
+        "DynamicSsmParameterValue",
+        "Integration",
+        "NotificationTargetItem",
+        "ResponsePlanAttributes",
+        "ResponsePlanChatChannel",
+        "ResponsePlanIncidentTemplate",
+        "ResponsePlanPagerDutyConfiguration",
+        "ResponsePlanPagerDutyIncidentConfiguration",
+        "ResponsePlanProps",
+        "ResponsePlanSsmAutomation",
+        "SsmParameter",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DynamicSsmParameterValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Variable: Literal["INCIDENT_RECORD_ARN", "INVOLVED_RESOURCES"] | None = None
-
-
-class NotificationTargetItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SnsTopicArn: str | None = None
-
-
-class ResponsePlanChatChannel(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChatbotSns: list[str] | None = None
-
-
-class ResponsePlanPagerDutyIncidentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ServiceId: str
-
-
-class SsmParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Values: list[str]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ResponsePlanAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class DynamicSsmParameter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: DynamicSsmParameterValue
-
-
-class ResponsePlanIncidentTemplate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DedupeString: str | None = None
-    Impact: int
-    IncidentTags: list[Tag] | None = None
-    NotificationTargets: list[NotificationTargetItem] | None = None
-    Summary: str | None = None
-    Title: str
-
-
-class ResponsePlanPagerDutyConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    PagerDutyIncidentConfiguration: ResponsePlanPagerDutyIncidentConfiguration
-    SecretId: str
-
-
-class ResponsePlanSsmAutomation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DocumentName: str
-    DocumentVersion: str | None = None
-    DynamicParameters: list[DynamicSsmParameter] | None = None
-    Parameters: list[SsmParameter] | None = None
-    RoleArn: str
-    TargetAccount: Literal["IMPACTED_ACCOUNT", "RESPONSE_PLAN_OWNER_ACCOUNT"] | None = None
-
-
-class Action(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SsmAutomation: ResponsePlanSsmAutomation | None = None
-
-
-class Integration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PagerDutyConfiguration: ResponsePlanPagerDutyConfiguration | None = None
-
-
-class ResponsePlanProps(DeferredModel):
-    Actions: list[Action] | None = None
-    ChatChannel: ResponsePlanChatChannel | None = None
-    DisplayName: str | None = None
-    Engagements: list[str] | None = None
-    IncidentTemplate: ResponsePlanIncidentTemplate
-    Integrations: list[Integration] | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -515,8 +444,10 @@ class ResponsePlan(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ResponsePlanProps
-    attributes_model: ClassVar[type[BaseModel]] = ResponsePlanAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ResponsePlanProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResponsePlanAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._configuration_manager_models import (
+        ConfigurationDefinition as ConfigurationDefinition,
+        ConfigurationManagerAttributes as ConfigurationManagerAttributes,
+        ConfigurationManagerProps as ConfigurationManagerProps,
+        StatusSummary as StatusSummary,
+    )
 
 __all__ = [
     "ConfigurationDefinition",
@@ -25,59 +34,22 @@ __all__ = [
     "StatusSummaryDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _configuration_manager_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_configuration_manager_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConfigurationDefinition",
+        "ConfigurationManagerAttributes",
+        "ConfigurationManagerProps",
+        "StatusSummary",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConfigurationDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LocalDeploymentAdministrationRoleArn: str | None = None
-    LocalDeploymentExecutionRoleName: str | None = None
-    Parameters: Annotated[dict[str, Any], Field(max_length=0)]
-    Type: str
-    TypeVersion: str | None = None
-    id: str | None = None
-
-
-class StatusSummary(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LastUpdatedAt: str
-    Status: (
-        Literal[
-            "INITIALIZING",
-            "DEPLOYING",
-            "SUCCEEDED",
-            "DELETING",
-            "STOPPING",
-            "FAILED",
-            "STOPPED",
-            "DELETE_FAILED",
-            "STOP_FAILED",
-            "NONE",
-        ]
-        | None
-    ) = None
-    StatusDetails: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    StatusMessage: str | None = None
-    StatusType: Literal["Deployment", "AsyncExecutions"]
-
-
-class ConfigurationManagerAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    LastModifiedAt: str | None = None
-    ManagerArn: str | None = None
-    StatusSummaries: list[StatusSummary] | None = None
-
-
-class ConfigurationManagerProps(DeferredModel):
-    ConfigurationDefinitions: list[ConfigurationDefinition]
-    Description: str | None = None
-    Name: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -238,8 +210,12 @@ class ConfigurationManager(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConfigurationManagerProps
-    attributes_model: ClassVar[type[BaseModel]] = ConfigurationManagerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigurationManagerProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConfigurationManagerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,21 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._lifecycle_automation_models import (
+        LifecycleAutomationAttributes as LifecycleAutomationAttributes,
+        LifecycleAutomationProps as LifecycleAutomationProps,
+    )
 
 __all__ = [
     "LifecycleAutomation",
@@ -21,19 +28,20 @@ __all__ = [
     "LifecycleAutomationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _lifecycle_automation_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_lifecycle_automation_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LifecycleAutomationAttributes",
+        "LifecycleAutomationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LifecycleAutomationProps(DeferredModel):
-    AutomationDocument: str
-    AutomationParameters: Annotated[dict[str, Any], Field(max_length=0)]
-    ResourceKey: str
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class LifecycleAutomationAttributes(DeferredModel):
-    AssociationId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -122,8 +130,12 @@ class LifecycleAutomation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LifecycleAutomationProps
-    attributes_model: ClassVar[type[BaseModel]] = LifecycleAutomationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LifecycleAutomationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LifecycleAutomationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._assignment_models import (
+        AssignmentAttributes as AssignmentAttributes,
+        AssignmentProps as AssignmentProps,
+    )
 
 __all__ = [
     "Assignment",
@@ -21,21 +28,20 @@ __all__ = [
     "AssignmentProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _assignment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_assignment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AssignmentAttributes",
+        "AssignmentProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AssignmentProps(DeferredModel):
-    InstanceArn: str
-    PermissionSetArn: str
-    PrincipalId: str
-    PrincipalType: Literal["USER", "GROUP"]
-    TargetId: str
-    TargetType: Literal["AWS_ACCOUNT"]
-
-
-class AssignmentAttributes(DeferredModel):
-    pass
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -139,8 +145,10 @@ class Assignment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AssignmentProps
-    attributes_model: ClassVar[type[BaseModel]] = AssignmentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AssignmentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AssignmentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

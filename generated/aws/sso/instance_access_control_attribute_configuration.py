@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._instance_access_control_attribute_configuration_models import (
+        AccessControlAttribute as AccessControlAttribute,
+        AccessControlAttributeValue as AccessControlAttributeValue,
+        InstanceAccessControlAttributeConfigurationAttributes as InstanceAccessControlAttributeConfigurationAttributes,
+        InstanceAccessControlAttributeConfigurationInstanceAccessControlAttributeConfiguration as InstanceAccessControlAttributeConfigurationInstanceAccessControlAttributeConfiguration,
+        InstanceAccessControlAttributeConfigurationProps as InstanceAccessControlAttributeConfigurationProps,
+    )
 
 __all__ = [
     "AccessControlAttribute",
@@ -27,45 +37,23 @@ __all__ = [
     "InstanceAccessControlAttributeConfigurationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _instance_access_control_attribute_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_instance_access_control_attribute_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AccessControlAttribute",
+        "AccessControlAttributeValue",
+        "InstanceAccessControlAttributeConfigurationAttributes",
+        "InstanceAccessControlAttributeConfigurationInstanceAccessControlAttributeConfiguration",
+        "InstanceAccessControlAttributeConfigurationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AccessControlAttributeValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Source: list[str]
-
-
-class InstanceAccessControlAttributeConfigurationAttributes(DeferredModel):
-    pass
-
-
-class AccessControlAttribute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: AccessControlAttributeValue
-
-
-class InstanceAccessControlAttributeConfigurationInstanceAccessControlAttributeConfiguration(
-    DeferredModel
-):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessControlAttributes: list[AccessControlAttribute]
-
-
-class InstanceAccessControlAttributeConfigurationProps(DeferredModel):
-    AccessControlAttributes: list[AccessControlAttribute] | None = None
-    InstanceAccessControlAttributeConfiguration: (
-        InstanceAccessControlAttributeConfigurationInstanceAccessControlAttributeConfiguration
-        | None
-    ) = None
-    InstanceArn: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -196,9 +184,11 @@ class InstanceAccessControlAttributeConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = InstanceAccessControlAttributeConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = (
-        InstanceAccessControlAttributeConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InstanceAccessControlAttributeConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InstanceAccessControlAttributeConfigurationAttributes"
     )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 

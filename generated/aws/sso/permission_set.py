@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._permission_set_models import (
+        PermissionSetAttributes as PermissionSetAttributes,
+        PermissionSetCustomerManagedPolicyReference as PermissionSetCustomerManagedPolicyReference,
+        PermissionSetPermissionsBoundary as PermissionSetPermissionsBoundary,
+        PermissionSetProps as PermissionSetProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "PermissionSet",
@@ -27,49 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _permission_set_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_permission_set_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PermissionSetAttributes",
+        "PermissionSetCustomerManagedPolicyReference",
+        "PermissionSetPermissionsBoundary",
+        "PermissionSetProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PermissionSetCustomerManagedPolicyReference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Path: str | None = None
-
-
-class PermissionSetPermissionsBoundary(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomerManagedPolicyReference: PermissionSetCustomerManagedPolicyReference | None = None
-    ManagedPolicyArn: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PermissionSetAttributes(DeferredModel):
-    PermissionSetArn: str | None = None
-
-
-class PermissionSetProps(DeferredModel):
-    CustomerManagedPolicyReferences: list[PermissionSetCustomerManagedPolicyReference] | None = None
-    Description: str | None = None
-    InlinePolicy: dict[str, Any] | str | None = None
-    InstanceArn: str
-    ManagedPolicies: list[str] | None = None
-    Name: str
-    PermissionsBoundary: PermissionSetPermissionsBoundary | None = None
-    RelayStateType: str | None = None
-    SessionDuration: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -239,8 +223,10 @@ class PermissionSet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PermissionSetProps
-    attributes_model: ClassVar[type[BaseModel]] = PermissionSetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PermissionSetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PermissionSetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

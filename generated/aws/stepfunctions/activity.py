@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._activity_models import (
+        ActivityAttributes as ActivityAttributes,
+        ActivityEncryptionConfiguration as ActivityEncryptionConfiguration,
+        ActivityProps as ActivityProps,
+        TagsEntry as TagsEntry,
+    )
 
 __all__ = [
     "Activity",
@@ -25,35 +34,22 @@ __all__ = [
     "TagsEntryDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _activity_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_activity_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ActivityAttributes",
+        "ActivityEncryptionConfiguration",
+        "ActivityProps",
+        "TagsEntry",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ActivityEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsDataKeyReusePeriodSeconds: int | None = None
-    KmsKeyId: str | None = None
-    Type: Literal["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KEY"]
-
-
-class TagsEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ActivityAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class ActivityProps(DeferredModel):
-    EncryptionConfiguration: ActivityEncryptionConfiguration | None = None
-    Name: str
-    Tags: list[TagsEntry] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -154,8 +150,10 @@ class Activity(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ActivityProps
-    attributes_model: ClassVar[type[BaseModel]] = ActivityAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ActivityProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ActivityAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

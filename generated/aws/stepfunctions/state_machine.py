@@ -6,14 +6,28 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._state_machine_models import (
+        LogDestination as LogDestination,
+        S3Location as S3Location,
+        StateMachineAttributes as StateMachineAttributes,
+        StateMachineCloudWatchLogsLogGroup as StateMachineCloudWatchLogsLogGroup,
+        StateMachineEncryptionConfiguration as StateMachineEncryptionConfiguration,
+        StateMachineLoggingConfiguration as StateMachineLoggingConfiguration,
+        StateMachineProps as StateMachineProps,
+        StateMachineTracingConfiguration as StateMachineTracingConfiguration,
+        TagsEntry as TagsEntry,
+    )
 
 __all__ = [
     "LogDestination",
@@ -35,84 +49,27 @@ __all__ = [
     "TagsEntryDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _state_machine_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_state_machine_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LogDestination",
+        "S3Location",
+        "StateMachineAttributes",
+        "StateMachineCloudWatchLogsLogGroup",
+        "StateMachineEncryptionConfiguration",
+        "StateMachineLoggingConfiguration",
+        "StateMachineProps",
+        "StateMachineTracingConfiguration",
+        "TagsEntry",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class S3Location(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    Key: str
-    Version: str | None = None
-
-
-class StateMachineCloudWatchLogsLogGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LogGroupArn: str | None = None
-
-
-class StateMachineEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsDataKeyReusePeriodSeconds: int | None = None
-    KmsKeyId: str | None = None
-    Type: Literal["CUSTOMER_MANAGED_KMS_KEY", "AWS_OWNED_KEY"]
-
-
-class StateMachineTracingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-
-
-class TagsEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class StateMachineAttributes(DeferredModel):
-    Arn: str | None = None
-    Name: str | None = None
-    StateMachineRevisionId: str | None = None
-
-
-class LogDestination(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchLogsLogGroup: StateMachineCloudWatchLogsLogGroup | None = None
-
-
-class StateMachineLoggingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Destinations: list[LogDestination] | None = None
-    IncludeExecutionData: bool | None = None
-    Level: Literal["ALL", "ERROR", "FATAL", "OFF"] | None = None
-
-
-class StateMachineProps(DeferredModel):
-    Definition: dict[str, Any] | None = None
-    DefinitionS3Location: S3Location | None = None
-    DefinitionString: str | None = None
-    DefinitionSubstitutions: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    EncryptionConfiguration: StateMachineEncryptionConfiguration | None = None
-    LoggingConfiguration: StateMachineLoggingConfiguration | None = None
-    RoleArn: str
-    StateMachineName: str | None = None
-    StateMachineType: Literal["STANDARD", "EXPRESS"] | None = None
-    Tags: list[TagsEntry] | None = None
-    TracingConfiguration: StateMachineTracingConfiguration | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -316,8 +273,10 @@ class StateMachine(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = StateMachineProps
-    attributes_model: ClassVar[type[BaseModel]] = StateMachineAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "StateMachineProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "StateMachineAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._state_machine_alias_models import (
+        RoutingConfigurationVersion as RoutingConfigurationVersion,
+        StateMachineAliasAttributes as StateMachineAliasAttributes,
+        StateMachineAliasDeploymentPreference as StateMachineAliasDeploymentPreference,
+        StateMachineAliasProps as StateMachineAliasProps,
+    )
 
 __all__ = [
     "RoutingConfigurationVersion",
@@ -25,39 +34,22 @@ __all__ = [
     "StateMachineAliasProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _state_machine_alias_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_state_machine_alias_models"
+_MODEL_NAMES = frozenset(
+    {
+        "RoutingConfigurationVersion",
+        "StateMachineAliasAttributes",
+        "StateMachineAliasDeploymentPreference",
+        "StateMachineAliasProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class RoutingConfigurationVersion(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StateMachineVersionArn: str
-    Weight: int
-
-
-class StateMachineAliasDeploymentPreference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Alarms: list[str] | None = None
-    Interval: int | None = None
-    Percentage: int | None = None
-    StateMachineVersionArn: str
-    Type: Literal["LINEAR", "ALL_AT_ONCE", "CANARY"]
-
-
-class StateMachineAliasAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class StateMachineAliasProps(DeferredModel):
-    DeploymentPreference: StateMachineAliasDeploymentPreference | None = None
-    Description: str | None = None
-    Name: str | None = None
-    RoutingConfiguration: list[RoutingConfigurationVersion] | None = None
-    StateMachineArn: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -174,8 +166,12 @@ class StateMachineAlias(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = StateMachineAliasProps
-    attributes_model: ClassVar[type[BaseModel]] = StateMachineAliasAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "StateMachineAliasProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "StateMachineAliasAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._state_machine_version_models import (
+        StateMachineVersionAttributes as StateMachineVersionAttributes,
+        StateMachineVersionProps as StateMachineVersionProps,
+    )
 
 __all__ = [
     "StateMachineVersion",
@@ -21,18 +28,20 @@ __all__ = [
     "StateMachineVersionProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _state_machine_version_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_state_machine_version_models"
+_MODEL_NAMES = frozenset(
+    {
+        "StateMachineVersionAttributes",
+        "StateMachineVersionProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class StateMachineVersionProps(DeferredModel):
-    Description: str | None = None
-    StateMachineArn: str
-    StateMachineRevisionId: str | None = None
-
-
-class StateMachineVersionAttributes(DeferredModel):
-    Arn: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -84,8 +93,12 @@ class StateMachineVersion(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = StateMachineVersionProps
-    attributes_model: ClassVar[type[BaseModel]] = StateMachineVersionAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "StateMachineVersionProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "StateMachineVersionAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._nfs_file_share_models import (
+        NFSFileShareAttributes as NFSFileShareAttributes,
+        NFSFileShareCacheAttributes as NFSFileShareCacheAttributes,
+        NFSFileShareNFSFileShareDefaults as NFSFileShareNFSFileShareDefaults,
+        NFSFileShareProps as NFSFileShareProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "NFSFileShare",
@@ -27,75 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _nfs_file_share_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_nfs_file_share_models"
+_MODEL_NAMES = frozenset(
+    {
+        "NFSFileShareAttributes",
+        "NFSFileShareCacheAttributes",
+        "NFSFileShareNFSFileShareDefaults",
+        "NFSFileShareProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class NFSFileShareCacheAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CacheStaleTimeoutInSeconds: int | None = None
-
-
-class NFSFileShareNFSFileShareDefaults(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DirectoryMode: str | None = None
-    FileMode: str | None = None
-    GroupId: int | None = None
-    OwnerId: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class NFSFileShareAttributes(DeferredModel):
-    FileShareARN: str | None = None
-    FileShareId: str | None = None
-    FileShareStatus: str | None = None
-    Path: str | None = None
-
-
-class NFSFileShareProps(DeferredModel):
-    AuditDestinationARN: str | None = None
-    BucketRegion: str | None = None
-    CacheAttributes: NFSFileShareCacheAttributes | None = None
-    ClientList: list[str] | None = None
-    DefaultStorageClass: str | None = None
-    EncryptionType: Literal["SseS3", "SseKms", "DsseKms"] | None = None
-    FileShareName: str | None = None
-    GatewayARN: str
-    GuessMIMETypeEnabled: bool | None = None
-    KMSEncrypted: bool | None = None
-    KMSKey: str | None = None
-    LocationARN: str
-    NFSFileShareDefaults: NFSFileShareNFSFileShareDefaults | None = None
-    NotificationPolicy: str | None = None
-    ObjectACL: (
-        Literal[
-            "private",
-            "public-read",
-            "public-read-write",
-            "authenticated-read",
-            "bucket-owner-read",
-            "bucket-owner-full-control",
-            "aws-exec-read",
-        ]
-        | None
-    ) = None
-    ReadOnly: bool | None = None
-    RequesterPays: bool | None = None
-    Role: str
-    Squash: str | None = None
-    Tags: list[Tag] | None = None
-    VPCEndpointDNSName: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -297,8 +255,10 @@ class NFSFileShare(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = NFSFileShareProps
-    attributes_model: ClassVar[type[BaseModel]] = NFSFileShareAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "NFSFileShareProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NFSFileShareAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._smb_file_share_models import (
+        NFSFileShareDefaults as NFSFileShareDefaults,
+        SMBFileShareAttributes as SMBFileShareAttributes,
+        SMBFileShareCacheAttributes as SMBFileShareCacheAttributes,
+        SMBFileShareProps as SMBFileShareProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "NFSFileShareDefaults",
@@ -27,80 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _smb_file_share_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_smb_file_share_models"
+_MODEL_NAMES = frozenset(
+    {
+        "NFSFileShareDefaults",
+        "SMBFileShareAttributes",
+        "SMBFileShareCacheAttributes",
+        "SMBFileShareProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class NFSFileShareDefaults(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DirectoryMode: str | None = None
-    FileMode: str | None = None
-    GroupId: int | None = None
-    OwnerId: int | None = None
-
-
-class SMBFileShareCacheAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CacheStaleTimeoutInSeconds: int | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SMBFileShareAttributes(DeferredModel):
-    FileShareARN: str | None = None
-    FileShareId: str | None = None
-    FileShareStatus: str | None = None
-    Path: str | None = None
-
-
-class SMBFileShareProps(DeferredModel):
-    AccessBasedEnumeration: bool | None = None
-    AdminUserList: list[str] | None = None
-    AuditDestinationARN: str | None = None
-    Authentication: str | None = None
-    BucketRegion: str | None = None
-    CacheAttributes: SMBFileShareCacheAttributes | None = None
-    CaseSensitivity: Literal["ClientSpecified", "CaseSensitive"] | None = None
-    DefaultStorageClass: str | None = None
-    EncryptionType: Literal["SseS3", "SseKms", "DsseKms"] | None = None
-    FileShareName: str | None = None
-    GatewayARN: str
-    GuessMIMETypeEnabled: bool | None = None
-    InvalidUserList: list[str] | None = None
-    KMSEncrypted: bool | None = None
-    KMSKey: str | None = None
-    LocationARN: str
-    NotificationPolicy: str | None = None
-    ObjectACL: (
-        Literal[
-            "private",
-            "public-read",
-            "public-read-write",
-            "authenticated-read",
-            "bucket-owner-read",
-            "bucket-owner-full-control",
-            "aws-exec-read",
-        ]
-        | None
-    ) = None
-    OplocksEnabled: bool | None = None
-    ReadOnly: bool | None = None
-    RequesterPays: bool | None = None
-    Role: str
-    SMBACLEnabled: bool | None = None
-    Tags: list[Tag] | None = None
-    VPCEndpointDNSName: str | None = None
-    ValidUserList: list[str] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -323,8 +276,10 @@ class SMBFileShare(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SMBFileShareProps
-    attributes_model: ClassVar[type[BaseModel]] = SMBFileShareAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SMBFileShareProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SMBFileShareAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

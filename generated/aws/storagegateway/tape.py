@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._tape_models import (
+        Tag as Tag,
+        TapeAttributes as TapeAttributes,
+        TapeProps as TapeProps,
+    )
 
 __all__ = [
     "Tag",
@@ -23,34 +31,21 @@ __all__ = [
     "TapeProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _tape_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_tape_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "TapeAttributes",
+        "TapeProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TapeAttributes(DeferredModel):
-    TapeARN: str | None = None
-    TapeCreatedDate: str | None = None
-    TapeStatus: str | None = None
-    TapeUsedInBytes: float | None = None
-
-
-class TapeProps(DeferredModel):
-    GatewayARN: str
-    KMSEncrypted: bool | None = None
-    KMSKey: str | None = None
-    PoolId: str | None = None
-    Tags: list[Tag] | None = None
-    TapeBarcode: str | None = None
-    TapeSizeInBytes: float
-    Worm: bool | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -166,8 +161,8 @@ class Tape(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TapeProps
-    attributes_model: ClassVar[type[BaseModel]] = TapeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TapeProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TapeAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

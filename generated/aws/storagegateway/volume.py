@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._volume_models import (
+        Tag as Tag,
+        VolumeAttributes as VolumeAttributes,
+        VolumeProps as VolumeProps,
+    )
 
 __all__ = [
     "Tag",
@@ -23,39 +31,21 @@ __all__ = [
     "VolumeProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _volume_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_volume_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "VolumeAttributes",
+        "VolumeProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VolumeAttributes(DeferredModel):
-    CreatedDate: str | None = None
-    TargetARN: str | None = None
-    VolumeARN: str | None = None
-    VolumeAttachmentStatus: str | None = None
-    VolumeId: str | None = None
-    VolumeStatus: str | None = None
-    VolumeType: str | None = None
-    VolumeUsedInBytes: float | None = None
-
-
-class VolumeProps(DeferredModel):
-    GatewayARN: str
-    KMSEncrypted: bool | None = None
-    KMSKey: str | None = None
-    NetworkInterfaceId: str
-    SnapshotId: str | None = None
-    SourceVolumeARN: str | None = None
-    Tags: list[Tag] | None = None
-    TargetName: str
-    VolumeSizeInBytes: float
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -178,8 +168,10 @@ class Volume(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VolumeProps
-    attributes_model: ClassVar[type[BaseModel]] = VolumeAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VolumeProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VolumeAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

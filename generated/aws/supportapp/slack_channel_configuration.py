@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._slack_channel_configuration_models import (
+        SlackChannelConfigurationAttributes as SlackChannelConfigurationAttributes,
+        SlackChannelConfigurationProps as SlackChannelConfigurationProps,
+    )
 
 __all__ = [
     "SlackChannelConfiguration",
@@ -21,23 +28,20 @@ __all__ = [
     "SlackChannelConfigurationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _slack_channel_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_slack_channel_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SlackChannelConfigurationAttributes",
+        "SlackChannelConfigurationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SlackChannelConfigurationProps(DeferredModel):
-    ChannelId: str
-    ChannelName: str | None = None
-    ChannelRoleArn: str
-    NotifyOnAddCorrespondenceToCase: bool | None = None
-    NotifyOnCaseSeverity: Literal["none", "all", "high"]
-    NotifyOnCreateOrReopenCase: bool | None = None
-    NotifyOnResolveCase: bool | None = None
-    TeamId: str
-
-
-class SlackChannelConfigurationAttributes(DeferredModel):
-    pass
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -99,8 +103,12 @@ class SlackChannelConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SlackChannelConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = SlackChannelConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SlackChannelConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SlackChannelConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,27 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._support_permit_models import (
+        ActionSet as ActionSet,
+        Condition as Condition,
+        ResourceSet as ResourceSet,
+        SupportPermitAttributes as SupportPermitAttributes,
+        SupportPermitPermit as SupportPermitPermit,
+        SupportPermitProps as SupportPermitProps,
+        SupportPermitSigningKeyInfo as SupportPermitSigningKeyInfo,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ActionSet",
@@ -33,72 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _support_permit_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_support_permit_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ActionSet",
+        "Condition",
+        "ResourceSet",
+        "SupportPermitAttributes",
+        "SupportPermitPermit",
+        "SupportPermitProps",
+        "SupportPermitSigningKeyInfo",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ActionSet(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: list[str] | None = None
-    AllActions: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class Condition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowAfter: str | None = None
-    AllowBefore: str | None = None
-
-
-class ResourceSet(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllResourcesInRegion: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Resources: list[str] | None = None
-
-
-class SupportPermitPermit(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Actions: ActionSet
-    Conditions: list[Condition] | None = None
-    Resources: ResourceSet
-
-
-class SupportPermitSigningKeyInfo(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKey: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SupportPermitAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    PermitId: str | None = None
-    Status: Literal["ACTIVE", "INACTIVE", "DELETING"] | None = None
-
-
-class SupportPermitProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    Permit: SupportPermitPermit
-    SigningKeyInfo: SupportPermitSigningKeyInfo
-    SupportCaseDisplayId: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -324,8 +291,10 @@ class SupportPermit(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SupportPermitProps
-    attributes_model: ClassVar[type[BaseModel]] = SupportPermitAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SupportPermitProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SupportPermitAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,35 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._canary_models import (
+        BaseScreenshot as BaseScreenshot,
+        BrowserConfig as BrowserConfig,
+        CanaryArtifactConfig as CanaryArtifactConfig,
+        CanaryAttributes as CanaryAttributes,
+        CanaryCode as CanaryCode,
+        CanaryProps as CanaryProps,
+        CanaryRetryConfig as CanaryRetryConfig,
+        CanaryRunConfig as CanaryRunConfig,
+        CanaryS3Encryption as CanaryS3Encryption,
+        CanarySchedule as CanarySchedule,
+        CanaryVPCConfig as CanaryVPCConfig,
+        CanaryVisualReference as CanaryVisualReference,
+        Dependency as Dependency,
+        Replica as Replica,
+        ReplicaReplicationStatus as ReplicaReplicationStatus,
+        Tag as Tag,
+    )
 
 __all__ = [
     "BaseScreenshot",
@@ -49,162 +70,34 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _canary_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_canary_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BaseScreenshot",
+        "BrowserConfig",
+        "CanaryArtifactConfig",
+        "CanaryAttributes",
+        "CanaryCode",
+        "CanaryProps",
+        "CanaryRetryConfig",
+        "CanaryRunConfig",
+        "CanaryS3Encryption",
+        "CanarySchedule",
+        "CanaryVPCConfig",
+        "CanaryVisualReference",
+        "Dependency",
+        "Replica",
+        "ReplicaReplicationStatus",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BaseScreenshot(DeferredModel):
-    IgnoreCoordinates: list[str] | None = None
-    ScreenshotName: str
-
-
-class BrowserConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BrowserType: Literal["CHROME", "FIREFOX"]
-
-
-class CanaryRetryConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxRetries: int
-
-
-class CanaryRunConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActiveTracing: bool | None = None
-    EnvironmentVariables: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    EphemeralStorage: int | None = None
-    MemoryInMB: int | None = None
-    TimeoutInSeconds: int | None = None
-
-
-class CanaryS3Encryption(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionMode: Literal["SSE_KMS", "SSE_S3"] | None = None
-    KmsKeyArn: str | None = None
-
-
-class CanarySchedule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DurationInSeconds: str | None = None
-    Expression: str
-    RetryConfig: CanaryRetryConfig | None = None
-
-
-class CanaryVPCConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ipv6AllowedForDualStack: bool | None = None
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
-    VpcId: str | None = None
-
-
-class CanaryVisualReference(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BaseCanaryRunId: str
-    BaseScreenshots: list[BaseScreenshot] | None = None
-    BrowserType: Literal["CHROME", "FIREFOX"] | None = None
-
-
-class Dependency(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Reference: str
-    Type: Literal["LambdaLayer"] | None = None
-
-
-class ReplicaReplicationStatus(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    State: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CanaryAttributes(DeferredModel):
-    Id: str | None = None
-    State: str | None = None
-
-
-class CanaryArtifactConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Encryption: CanaryS3Encryption | None = None
-
-
-class CanaryCode(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BlueprintTypes: list[str] | None = None
-    Dependencies: list[Dependency] | None = None
-    Handler: str | None = None
-    S3Bucket: str | None = None
-    S3Key: str | None = None
-    S3ObjectVersion: str | None = None
-    Script: str | None = None
-    SourceLocationArn: str | None = None
-
-
-class Replica(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CanaryState: str | None = None
-    KmsKeyArn: str | None = None
-    LastModified: float | None = None
-    Location: str
-    ReplicationStatus: ReplicaReplicationStatus | None = None
-    ResourcesToReplicateTags: list[Literal["lambda-function"]] | None = None
-    Tags: list[Tag] | None = None
-    VpcConfig: CanaryVPCConfig | None = None
-
-
-class CanaryProps(DeferredModel):
-    ArtifactConfig: CanaryArtifactConfig | None = None
-    ArtifactS3Location: str
-    BrowserConfigs: list[BrowserConfig] | None = None
-    Code: CanaryCode
-    DeleteLambdaResourcesOnCanaryDeletion: bool | None = None
-    DryRunAndUpdate: bool | None = None
-    ExecutionRoleArn: str
-    FailureRetentionPeriod: int | None = None
-    KmsKeyArn: str | None = None
-    Name: str
-    ProvisionedResourceCleanup: Literal["AUTOMATIC", "OFF"] | None = None
-    Replicas: list[Replica] | None = None
-    ResourcesToReplicateTags: list[Literal["lambda-function"]] | None = None
-    RunConfig: CanaryRunConfig | None = None
-    RuntimeVersion: str
-    Schedule: CanarySchedule
-    StartCanaryAfterCreation: bool | None = None
-    SuccessRetentionPeriod: int | None = None
-    Tags: list[Tag] | None = None
-    VPCConfig: CanaryVPCConfig | None = None
-    VisualReference: CanaryVisualReference | None = None
-    VisualReferences: list[CanaryVisualReference] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -687,8 +580,10 @@ class Canary(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CanaryProps
-    attributes_model: ClassVar[type[BaseModel]] = CanaryAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "CanaryProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CanaryAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._application_models import (
+        ApplicationAttributes as ApplicationAttributes,
+        ApplicationProps as ApplicationProps,
+        ComponentInfo as ComponentInfo,
+        Credential as Credential,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Application",
@@ -27,49 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _application_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_application_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ApplicationAttributes",
+        "ApplicationProps",
+        "ComponentInfo",
+        "Credential",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ComponentInfo(DeferredModel):
-    ComponentType: (
-        Literal["HANA", "HANA_NODE", "ABAP", "ASCS", "DIALOG", "WEBDISP", "WD", "ERS"] | None
-    ) = None
-    Ec2InstanceId: str | None = None
-    Sid: str | None = None
-
-
-class Credential(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CredentialType: Literal["ADMIN"] | None = None
-    DatabaseName: str | None = None
-    SecretId: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ApplicationAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class ApplicationProps(DeferredModel):
-    ApplicationId: str
-    ApplicationType: Literal["HANA", "SAP_ABAP"]
-    ComponentsInfo: list[ComponentInfo] | None = None
-    Credentials: list[Credential] | None = None
-    DatabaseArn: str | None = None
-    Instances: list[str] | None = None
-    SapInstanceNumber: str | None = None
-    Sid: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -210,8 +194,10 @@ class Application(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ApplicationProps
-    attributes_model: ClassVar[type[BaseModel]] = ApplicationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ApplicationProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ApplicationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._influx_db_backup_models import (
+        InfluxDBBackupAttributes as InfluxDBBackupAttributes,
+        InfluxDBBackupClusterConfiguration as InfluxDBBackupClusterConfiguration,
+        InfluxDBBackupLogDeliveryConfiguration as InfluxDBBackupLogDeliveryConfiguration,
+        InfluxDBBackupMaintenanceSchedule as InfluxDBBackupMaintenanceSchedule,
+        InfluxDBBackupProps as InfluxDBBackupProps,
+        InfluxDBBackupS3Configuration as InfluxDBBackupS3Configuration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "InfluxDBBackup",
@@ -31,103 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _influx_db_backup_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_influx_db_backup_models"
+_MODEL_NAMES = frozenset(
+    {
+        "InfluxDBBackupAttributes",
+        "InfluxDBBackupClusterConfiguration",
+        "InfluxDBBackupLogDeliveryConfiguration",
+        "InfluxDBBackupMaintenanceSchedule",
+        "InfluxDBBackupProps",
+        "InfluxDBBackupS3Configuration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class InfluxDBBackupClusterConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DedicatedCompactor: bool | None = None
-    IngestQueryInstances: int | None = None
-    QueryOnlyInstances: int | None = None
-
-
-class InfluxDBBackupMaintenanceSchedule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PreferredMaintenanceWindow: str
-    Timezone: str
-
-
-class InfluxDBBackupS3Configuration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-    Enabled: bool
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class InfluxDBBackupProps(DeferredModel):
-    DbResourceId: str
-    Name: str
-    RetentionDays: int | None = None
-    Tags: list[Tag] | None = None
-
-
-class InfluxDBBackupLogDeliveryConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Configuration: InfluxDBBackupS3Configuration
-
-
-class InfluxDBBackupAttributes(DeferredModel):
-    AllocatedStorage: int | None = None
-    Arn: str | None = None
-    ClusterConfiguration: InfluxDBBackupClusterConfiguration | None = None
-    CreatedAt: str | None = None
-    DbInstanceType: (
-        Literal[
-            "db.influx.medium",
-            "db.influx.large",
-            "db.influx.xlarge",
-            "db.influx.2xlarge",
-            "db.influx.4xlarge",
-            "db.influx.8xlarge",
-            "db.influx.12xlarge",
-            "db.influx.16xlarge",
-            "db.influx.24xlarge",
-        ]
-        | None
-    ) = None
-    DbParameterGroupId: str | None = None
-    DbStorageType: (
-        Literal["InfluxIOIncludedT1", "InfluxIOIncludedT2", "InfluxIOIncludedT3"] | None
-    ) = None
-    DeploymentType: (
-        Literal["SINGLE_AZ", "WITH_MULTIAZ_STANDBY", "MULTI_NODE_READ_REPLICAS"] | None
-    ) = None
-    EngineType: Literal["INFLUXDB_V2", "INFLUXDB_V3_CORE", "INFLUXDB_V3_ENTERPRISE"] | None = None
-    ExpiresAfter: str | None = None
-    FailoverMode: Literal["AUTOMATIC", "NO_FAILOVER"] | None = None
-    Id: str | None = None
-    InfluxAuthParametersSecretArn: str | None = None
-    KmsKeyId: str | None = None
-    LogDeliveryConfiguration: InfluxDBBackupLogDeliveryConfiguration | None = None
-    MaintenanceSchedule: InfluxDBBackupMaintenanceSchedule | None = None
-    NetworkType: Literal["IPV4", "DUAL"] | None = None
-    Port: int | None = None
-    PubliclyAccessible: bool | None = None
-    Status: Literal["IN_PROGRESS", "COMPLETED", "FAILED", "DELETING", "DELETED"] | None = None
-    Type: (
-        Literal[
-            "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "CUSTOM_SCHEDULE", "ON_DEMAND", "CONTINUOUS"
-        ]
-        | None
-    ) = None
-    VpcSecurityGroupIds: list[str] | None = None
-    VpcSubnetIds: list[str] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -407,8 +341,10 @@ class InfluxDBBackup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = InfluxDBBackupProps
-    attributes_model: ClassVar[type[BaseModel]] = InfluxDBBackupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "InfluxDBBackupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InfluxDBBackupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

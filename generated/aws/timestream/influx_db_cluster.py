@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._influx_db_cluster_models import (
+        InfluxDBClusterAttributes as InfluxDBClusterAttributes,
+        InfluxDBClusterLogDeliveryConfiguration as InfluxDBClusterLogDeliveryConfiguration,
+        InfluxDBClusterLogDeliveryConfigurationS3Configuration as InfluxDBClusterLogDeliveryConfigurationS3Configuration,
+        InfluxDBClusterMaintenanceSchedule as InfluxDBClusterMaintenanceSchedule,
+        InfluxDBClusterProps as InfluxDBClusterProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "InfluxDBCluster",
@@ -29,102 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _influx_db_cluster_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_influx_db_cluster_models"
+_MODEL_NAMES = frozenset(
+    {
+        "InfluxDBClusterAttributes",
+        "InfluxDBClusterLogDeliveryConfiguration",
+        "InfluxDBClusterLogDeliveryConfigurationS3Configuration",
+        "InfluxDBClusterMaintenanceSchedule",
+        "InfluxDBClusterProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class InfluxDBClusterLogDeliveryConfigurationS3Configuration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-    Enabled: bool
-
-
-class InfluxDBClusterMaintenanceSchedule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PreferredMaintenanceWindow: str
-    Timezone: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class InfluxDBClusterAttributes(DeferredModel):
-    Arn: str | None = None
-    Endpoint: str | None = None
-    EngineType: Literal["INFLUXDB_V2", "INFLUXDB_V3_CORE", "INFLUXDB_V3_ENTERPRISE"] | None = None
-    Id: str | None = None
-    InfluxAuthParametersSecretArn: str | None = None
-    NextMaintenanceTime: str | None = None
-    ReaderEndpoint: str | None = None
-    Status: (
-        Literal[
-            "CREATING",
-            "UPDATING",
-            "UPDATING_INSTANCE_TYPE",
-            "MAINTENANCE",
-            "DELETING",
-            "AVAILABLE",
-            "REBOOTING",
-            "REBOOT_FAILED",
-            "PARTIALLY_AVAILABLE",
-            "FAILED",
-            "DELETED",
-        ]
-        | None
-    ) = None
-
-
-class InfluxDBClusterLogDeliveryConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Configuration: InfluxDBClusterLogDeliveryConfigurationS3Configuration
-
-
-class InfluxDBClusterProps(DeferredModel):
-    AllocatedStorage: int | None = None
-    Bucket: str | None = None
-    DbInstanceType: (
-        Literal[
-            "db.influx.medium",
-            "db.influx.large",
-            "db.influx.xlarge",
-            "db.influx.2xlarge",
-            "db.influx.4xlarge",
-            "db.influx.8xlarge",
-            "db.influx.12xlarge",
-            "db.influx.16xlarge",
-            "db.influx.24xlarge",
-        ]
-        | None
-    ) = None
-    DbParameterGroupIdentifier: str | None = None
-    DbStorageType: (
-        Literal["InfluxIOIncludedT1", "InfluxIOIncludedT2", "InfluxIOIncludedT3"] | None
-    ) = None
-    DeploymentType: Literal["MULTI_NODE_READ_REPLICAS"] | None = None
-    FailoverMode: Literal["AUTOMATIC", "NO_FAILOVER"] | None = None
-    LogDeliveryConfiguration: InfluxDBClusterLogDeliveryConfiguration | None = None
-    MaintenanceSchedule: InfluxDBClusterMaintenanceSchedule | None = None
-    Name: str | None = None
-    NetworkType: Literal["IPV4", "DUAL"] | None = None
-    Organization: str | None = None
-    Password: str | None = None
-    Port: int | None = None
-    PubliclyAccessible: bool | None = None
-    Tags: list[Tag] | None = None
-    Username: str | None = None
-    VpcSecurityGroupIds: list[str] | None = None
-    VpcSubnetIds: list[str] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -379,8 +312,10 @@ class InfluxDBCluster(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = InfluxDBClusterProps
-    attributes_model: ClassVar[type[BaseModel]] = InfluxDBClusterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "InfluxDBClusterProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "InfluxDBClusterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,31 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._scheduled_query_models import (
+        DimensionMapping as DimensionMapping,
+        MixedMeasureMapping as MixedMeasureMapping,
+        MultiMeasureAttributeMapping as MultiMeasureAttributeMapping,
+        ScheduledQueryAttributes as ScheduledQueryAttributes,
+        ScheduledQueryErrorReportConfiguration as ScheduledQueryErrorReportConfiguration,
+        ScheduledQueryMultiMeasureMappings as ScheduledQueryMultiMeasureMappings,
+        ScheduledQueryNotificationConfiguration as ScheduledQueryNotificationConfiguration,
+        ScheduledQueryProps as ScheduledQueryProps,
+        ScheduledQueryS3Configuration as ScheduledQueryS3Configuration,
+        ScheduledQueryScheduleConfiguration as ScheduledQueryScheduleConfiguration,
+        ScheduledQuerySnsConfiguration as ScheduledQuerySnsConfiguration,
+        ScheduledQueryTargetConfiguration as ScheduledQueryTargetConfiguration,
+        ScheduledQueryTimestreamConfiguration as ScheduledQueryTimestreamConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DimensionMapping",
@@ -45,134 +64,32 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _scheduled_query_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_scheduled_query_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DimensionMapping",
+        "MixedMeasureMapping",
+        "MultiMeasureAttributeMapping",
+        "ScheduledQueryAttributes",
+        "ScheduledQueryErrorReportConfiguration",
+        "ScheduledQueryMultiMeasureMappings",
+        "ScheduledQueryNotificationConfiguration",
+        "ScheduledQueryProps",
+        "ScheduledQueryS3Configuration",
+        "ScheduledQueryScheduleConfiguration",
+        "ScheduledQuerySnsConfiguration",
+        "ScheduledQueryTargetConfiguration",
+        "ScheduledQueryTimestreamConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DimensionMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DimensionValueType: Literal["VARCHAR"]
-    Name: str
-
-
-class MultiMeasureAttributeMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MeasureValueType: Literal["BIGINT", "BOOLEAN", "DOUBLE", "VARCHAR", "TIMESTAMP"]
-    SourceColumn: str
-    TargetMultiMeasureAttributeName: str | None = None
-
-
-class ScheduledQueryMultiMeasureMappings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MultiMeasureAttributeMappings: list[MultiMeasureAttributeMapping]
-    TargetMultiMeasureName: str | None = None
-
-
-class ScheduledQueryS3Configuration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-    EncryptionOption: Literal["SSE_S3", "SSE_KMS"] | None = None
-    ObjectKeyPrefix: str | None = None
-
-
-class ScheduledQueryScheduleConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ScheduleExpression: str
-
-
-class ScheduledQuerySnsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TopicArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ScheduledQueryAttributes(DeferredModel):
-    Arn: str | None = None
-    SQErrorReportConfiguration: str | None = None
-    SQKmsKeyId: str | None = None
-    SQName: str | None = None
-    SQNotificationConfiguration: str | None = None
-    SQQueryString: str | None = None
-    SQScheduleConfiguration: str | None = None
-    SQScheduledQueryExecutionRoleArn: str | None = None
-    SQTargetConfiguration: str | None = None
-
-
-class MixedMeasureMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MeasureName: str | None = None
-    MeasureValueType: Literal["BIGINT", "BOOLEAN", "DOUBLE", "VARCHAR", "MULTI"]
-    MultiMeasureAttributeMappings: list[MultiMeasureAttributeMapping] | None = None
-    SourceColumn: str | None = None
-    TargetMeasureName: str | None = None
-
-
-class ScheduledQueryErrorReportConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Configuration: ScheduledQueryS3Configuration
-
-
-class ScheduledQueryNotificationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SnsConfiguration: ScheduledQuerySnsConfiguration
-
-
-class ScheduledQueryTimestreamConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DatabaseName: str
-    DimensionMappings: list[DimensionMapping]
-    MeasureNameColumn: str | None = None
-    MixedMeasureMappings: list[MixedMeasureMapping] | None = None
-    MultiMeasureMappings: ScheduledQueryMultiMeasureMappings | None = None
-    TableName: str
-    TimeColumn: str
-
-
-class ScheduledQueryTargetConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TimestreamConfiguration: ScheduledQueryTimestreamConfiguration
-
-
-class ScheduledQueryProps(DeferredModel):
-    ClientToken: str | None = None
-    ErrorReportConfiguration: ScheduledQueryErrorReportConfiguration
-    KmsKeyId: str | None = None
-    NotificationConfiguration: ScheduledQueryNotificationConfiguration
-    QueryString: str
-    ScheduleConfiguration: ScheduledQueryScheduleConfiguration
-    ScheduledQueryExecutionRoleArn: str
-    ScheduledQueryName: str | None = None
-    Tags: list[Tag] | None = None
-    TargetConfiguration: ScheduledQueryTargetConfiguration | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -564,8 +481,10 @@ class ScheduledQuery(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ScheduledQueryProps
-    attributes_model: ClassVar[type[BaseModel]] = ScheduledQueryAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ScheduledQueryProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ScheduledQueryAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._table_models import (
+        PartitionKey as PartitionKey,
+        TableAttributes as TableAttributes,
+        TableMagneticStoreWriteProperties as TableMagneticStoreWriteProperties,
+        TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocation as TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocation,
+        TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocationS3Configuration as TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocationS3Configuration,
+        TableProps as TableProps,
+        TableRetentionProperties as TableRetentionProperties,
+        TableSchema as TableSchema,
+        Tag as Tag,
+    )
 
 __all__ = [
     "PartitionKey",
@@ -35,85 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _table_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_table_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PartitionKey",
+        "TableAttributes",
+        "TableMagneticStoreWriteProperties",
+        "TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocation",
+        "TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocationS3Configuration",
+        "TableProps",
+        "TableRetentionProperties",
+        "TableSchema",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PartitionKey(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnforcementInRecord: Literal["REQUIRED", "OPTIONAL"] | None = None
-    Name: str | None = None
-    Type: Literal["DIMENSION", "MEASURE"]
-
-
-class TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocationS3Configuration(
-    DeferredModel
-):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BucketName: str
-    EncryptionOption: str
-    KmsKeyId: str | None = None
-    ObjectKeyPrefix: str | None = None
-
-
-class TableRetentionProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MagneticStoreRetentionPeriodInDays: str | None = None
-    MemoryStoreRetentionPeriodInHours: str | None = None
-
-
-class TableSchema(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CompositePartitionKey: list[PartitionKey] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class TableAttributes(DeferredModel):
-    Arn: str | None = None
-    Name: str | None = None
-
-
-class TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3Configuration: (
-        TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocationS3Configuration | None
-    ) = None
-
-
-class TableMagneticStoreWriteProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableMagneticStoreWrites: bool
-    MagneticStoreRejectedDataLocation: (
-        TableMagneticStoreWritePropertiesMagneticStoreRejectedDataLocation | None
-    ) = None
-
-
-class TableProps(DeferredModel):
-    DatabaseName: str
-    MagneticStoreWriteProperties: TableMagneticStoreWriteProperties | None = None
-    RetentionProperties: TableRetentionProperties | None = None
-    Schema: TableSchema | None = None
-    TableName: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -296,8 +252,8 @@ class Table(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TableProps
-    attributes_model: ClassVar[type[BaseModel]] = TableAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TableProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TableAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._call_analytics_category_models import (
+        CallAnalyticsCategoryAbsoluteTimeRange as CallAnalyticsCategoryAbsoluteTimeRange,
+        CallAnalyticsCategoryAttributes as CallAnalyticsCategoryAttributes,
+        CallAnalyticsCategoryInterruptionFilter as CallAnalyticsCategoryInterruptionFilter,
+        CallAnalyticsCategoryNonTalkTimeFilter as CallAnalyticsCategoryNonTalkTimeFilter,
+        CallAnalyticsCategoryProps as CallAnalyticsCategoryProps,
+        CallAnalyticsCategoryRelativeTimeRange as CallAnalyticsCategoryRelativeTimeRange,
+        CallAnalyticsCategorySentimentFilter as CallAnalyticsCategorySentimentFilter,
+        CallAnalyticsCategoryTranscriptFilter as CallAnalyticsCategoryTranscriptFilter,
+        Rule as Rule,
+        Tag as Tag,
+    )
 
 __all__ = [
     "CallAnalyticsCategory",
@@ -37,103 +52,28 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _call_analytics_category_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_call_analytics_category_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CallAnalyticsCategoryAbsoluteTimeRange",
+        "CallAnalyticsCategoryAttributes",
+        "CallAnalyticsCategoryInterruptionFilter",
+        "CallAnalyticsCategoryNonTalkTimeFilter",
+        "CallAnalyticsCategoryProps",
+        "CallAnalyticsCategoryRelativeTimeRange",
+        "CallAnalyticsCategorySentimentFilter",
+        "CallAnalyticsCategoryTranscriptFilter",
+        "Rule",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CallAnalyticsCategoryAbsoluteTimeRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndTime: int | None = None
-    First: int | None = None
-    Last: int | None = None
-    StartTime: int | None = None
-
-
-class CallAnalyticsCategoryRelativeTimeRange(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EndPercentage: int | None = None
-    First: int | None = None
-    Last: int | None = None
-    StartPercentage: int | None = None
-
-
-class CallAnalyticsCategorySentimentFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AbsoluteTimeRange: CallAnalyticsCategoryAbsoluteTimeRange | None = None
-    Negate: bool | None = None
-    ParticipantRole: Literal["AGENT", "CUSTOMER"] | None = None
-    RelativeTimeRange: CallAnalyticsCategoryRelativeTimeRange | None = None
-    Sentiments: list[Literal["POSITIVE", "NEGATIVE", "NEUTRAL", "MIXED"]]
-
-
-class CallAnalyticsCategoryTranscriptFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AbsoluteTimeRange: CallAnalyticsCategoryAbsoluteTimeRange | None = None
-    Negate: bool | None = None
-    ParticipantRole: Literal["AGENT", "CUSTOMER"] | None = None
-    RelativeTimeRange: CallAnalyticsCategoryRelativeTimeRange | None = None
-    Targets: list[str]
-    TranscriptFilterType: Literal["EXACT"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class CallAnalyticsCategoryAttributes(DeferredModel):
-    Arn: str | None = None
-    CreateTime: str | None = None
-    LastUpdateTime: str | None = None
-
-
-class CallAnalyticsCategoryInterruptionFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AbsoluteTimeRange: CallAnalyticsCategoryAbsoluteTimeRange | None = None
-    Negate: bool | None = None
-    ParticipantRole: Literal["AGENT", "CUSTOMER"] | None = None
-    RelativeTimeRange: CallAnalyticsCategoryRelativeTimeRange | None = None
-    Threshold: int | None = None
-
-
-class CallAnalyticsCategoryNonTalkTimeFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AbsoluteTimeRange: CallAnalyticsCategoryAbsoluteTimeRange | None = None
-    Negate: bool | None = None
-    RelativeTimeRange: CallAnalyticsCategoryRelativeTimeRange | None = None
-    Threshold: int | None = None
-
-
-class Rule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InterruptionFilter: CallAnalyticsCategoryInterruptionFilter | None = None
-    NonTalkTimeFilter: CallAnalyticsCategoryNonTalkTimeFilter | None = None
-    SentimentFilter: CallAnalyticsCategorySentimentFilter | None = None
-    TranscriptFilter: CallAnalyticsCategoryTranscriptFilter | None = None
-
-
-class CallAnalyticsCategoryProps(DeferredModel):
-    CategoryName: str
-    InputType: Literal["REAL_TIME", "POST_CALL"] | None = None
-    Rules: list[Rule]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -397,8 +337,12 @@ class CallAnalyticsCategory(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = CallAnalyticsCategoryProps
-    attributes_model: ClassVar[type[BaseModel]] = CallAnalyticsCategoryAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CallAnalyticsCategoryProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "CallAnalyticsCategoryAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._medical_vocabulary_models import (
+        MedicalVocabularyAttributes as MedicalVocabularyAttributes,
+        MedicalVocabularyProps as MedicalVocabularyProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "MedicalVocabulary",
@@ -23,67 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _medical_vocabulary_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_medical_vocabulary_models"
+_MODEL_NAMES = frozenset(
+    {
+        "MedicalVocabularyAttributes",
+        "MedicalVocabularyProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class MedicalVocabularyAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class MedicalVocabularyProps(DeferredModel):
-    LanguageCode: Literal[
-        "af-ZA",
-        "ar-AE",
-        "ar-SA",
-        "da-DK",
-        "de-CH",
-        "de-DE",
-        "en-AB",
-        "en-AU",
-        "en-GB",
-        "en-IE",
-        "en-IN",
-        "en-US",
-        "en-WL",
-        "es-ES",
-        "es-US",
-        "fa-IR",
-        "fr-CA",
-        "fr-FR",
-        "he-IL",
-        "hi-IN",
-        "id-ID",
-        "it-IT",
-        "ja-JP",
-        "ko-KR",
-        "ms-MY",
-        "nl-NL",
-        "pt-BR",
-        "pt-PT",
-        "ru-RU",
-        "ta-IN",
-        "te-IN",
-        "tr-TR",
-        "zh-CN",
-        "zh-TW",
-        "th-TH",
-        "en-ZA",
-        "en-NZ",
-        "vi-VN",
-        "sv-SE",
-    ]
-    Tags: list[Tag] | None = None
-    VocabularyFileUri: str | None = None
-    VocabularyName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -219,8 +181,12 @@ class MedicalVocabulary(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MedicalVocabularyProps
-    attributes_model: ClassVar[type[BaseModel]] = MedicalVocabularyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MedicalVocabularyProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MedicalVocabularyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._vocabulary_models import (
+        Tag as Tag,
+        VocabularyAttributes as VocabularyAttributes,
+        VocabularyProps as VocabularyProps,
+    )
 
 __all__ = [
     "Tag",
@@ -23,149 +31,21 @@ __all__ = [
     "VocabularyProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _vocabulary_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_vocabulary_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "VocabularyAttributes",
+        "VocabularyProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VocabularyAttributes(DeferredModel):
-    Arn: str | None = None
-    LastModifiedTime: str | None = None
-    VocabularyState: Literal["PENDING", "READY", "FAILED"] | None = None
-
-
-class VocabularyProps(DeferredModel):
-    DataAccessRoleArn: str | None = None
-    LanguageCode: Literal[
-        "ab-GE",
-        "af-ZA",
-        "am-ET",
-        "ar-AE",
-        "ar-SA",
-        "ast-ES",
-        "az-AZ",
-        "ba-RU",
-        "be-BY",
-        "bg-BG",
-        "bn-IN",
-        "bs-BA",
-        "ca-ES",
-        "ckb-IQ",
-        "ckb-IR",
-        "cs-CZ",
-        "cy-GB",
-        "cy-WL",
-        "da-DK",
-        "de-CH",
-        "de-DE",
-        "el-GR",
-        "en-AB",
-        "en-AU",
-        "en-GB",
-        "en-IE",
-        "en-IN",
-        "en-NZ",
-        "en-US",
-        "en-WL",
-        "en-ZA",
-        "es-ES",
-        "es-MX",
-        "es-US",
-        "et-EE",
-        "et-ET",
-        "eu-ES",
-        "fa-AF",
-        "fa-IR",
-        "fi-FI",
-        "fr-CA",
-        "fr-FR",
-        "ga-IE",
-        "gd-GB",
-        "gl-ES",
-        "gu-IN",
-        "ha-NG",
-        "he-IL",
-        "hi-IN",
-        "hr-HR",
-        "ht-HT",
-        "hu-HU",
-        "hy-AM",
-        "id-ID",
-        "is-IS",
-        "it-IT",
-        "ja-JP",
-        "jv-ID",
-        "ka-GE",
-        "kab-DZ",
-        "kk-KZ",
-        "km-KH",
-        "kn-IN",
-        "ko-KR",
-        "ky-KG",
-        "lg-IN",
-        "lt-LT",
-        "lv-LV",
-        "mhr-RU",
-        "mi-NZ",
-        "mk-MK",
-        "ml-IN",
-        "mn-MN",
-        "mr-IN",
-        "ms-MY",
-        "mt-MT",
-        "my-MM",
-        "ne-NP",
-        "nl-NL",
-        "no-NO",
-        "or-IN",
-        "pa-IN",
-        "pl-PL",
-        "ps-AF",
-        "pt-BR",
-        "pt-PT",
-        "ro-RO",
-        "ru-RU",
-        "rw-RW",
-        "si-LK",
-        "sk-SK",
-        "sl-SI",
-        "so-SO",
-        "sq-AL",
-        "sr-RS",
-        "su-ID",
-        "sv-SE",
-        "sw-BI",
-        "sw-KE",
-        "sw-RW",
-        "sw-TZ",
-        "sw-UG",
-        "ta-IN",
-        "te-IN",
-        "th-TH",
-        "tl-PH",
-        "tr-TR",
-        "tt-RU",
-        "ug-CN",
-        "uk-UA",
-        "uz-UZ",
-        "vi-VN",
-        "wo-SN",
-        "zh-CN",
-        "zh-HK",
-        "zh-TW",
-        "zu-ZA",
-    ]
-    Phrases: list[str] | None = None
-    Tags: list[Tag] | None = None
-    VocabularyFileUri: str | None = None
-    VocabularyName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -391,8 +271,10 @@ class Vocabulary(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VocabularyProps
-    attributes_model: ClassVar[type[BaseModel]] = VocabularyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "VocabularyProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VocabularyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

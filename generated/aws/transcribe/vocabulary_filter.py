@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._vocabulary_filter_models import (
+        Tag as Tag,
+        VocabularyFilterAttributes as VocabularyFilterAttributes,
+        VocabularyFilterProps as VocabularyFilterProps,
+    )
 
 __all__ = [
     "Tag",
@@ -23,147 +31,21 @@ __all__ = [
     "VocabularyFilterProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _vocabulary_filter_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_vocabulary_filter_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "VocabularyFilterAttributes",
+        "VocabularyFilterProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class VocabularyFilterAttributes(DeferredModel):
-    Arn: str | None = None
-
-
-class VocabularyFilterProps(DeferredModel):
-    DataAccessRoleArn: str | None = None
-    LanguageCode: Literal[
-        "ab-GE",
-        "af-ZA",
-        "am-ET",
-        "ar-AE",
-        "ar-SA",
-        "ast-ES",
-        "az-AZ",
-        "ba-RU",
-        "be-BY",
-        "bg-BG",
-        "bn-IN",
-        "bs-BA",
-        "ca-ES",
-        "ckb-IQ",
-        "ckb-IR",
-        "cs-CZ",
-        "cy-GB",
-        "cy-WL",
-        "da-DK",
-        "de-CH",
-        "de-DE",
-        "el-GR",
-        "en-AB",
-        "en-AU",
-        "en-GB",
-        "en-IE",
-        "en-IN",
-        "en-NZ",
-        "en-US",
-        "en-WL",
-        "en-ZA",
-        "es-ES",
-        "es-MX",
-        "es-US",
-        "et-EE",
-        "et-ET",
-        "eu-ES",
-        "fa-AF",
-        "fa-IR",
-        "fi-FI",
-        "fr-CA",
-        "fr-FR",
-        "ga-IE",
-        "gd-GB",
-        "gl-ES",
-        "gu-IN",
-        "ha-NG",
-        "he-IL",
-        "hi-IN",
-        "hr-HR",
-        "ht-HT",
-        "hu-HU",
-        "hy-AM",
-        "id-ID",
-        "is-IS",
-        "it-IT",
-        "ja-JP",
-        "jv-ID",
-        "ka-GE",
-        "kab-DZ",
-        "kk-KZ",
-        "km-KH",
-        "kn-IN",
-        "ko-KR",
-        "ky-KG",
-        "lg-IN",
-        "lt-LT",
-        "lv-LV",
-        "mhr-RU",
-        "mi-NZ",
-        "mk-MK",
-        "ml-IN",
-        "mn-MN",
-        "mr-IN",
-        "ms-MY",
-        "mt-MT",
-        "my-MM",
-        "ne-NP",
-        "nl-NL",
-        "no-NO",
-        "or-IN",
-        "pa-IN",
-        "pl-PL",
-        "ps-AF",
-        "pt-BR",
-        "pt-PT",
-        "ro-RO",
-        "ru-RU",
-        "rw-RW",
-        "si-LK",
-        "sk-SK",
-        "sl-SI",
-        "so-SO",
-        "sq-AL",
-        "sr-RS",
-        "su-ID",
-        "sv-SE",
-        "sw-BI",
-        "sw-KE",
-        "sw-RW",
-        "sw-TZ",
-        "sw-UG",
-        "ta-IN",
-        "te-IN",
-        "th-TH",
-        "tl-PH",
-        "tr-TR",
-        "tt-RU",
-        "ug-CN",
-        "uk-UA",
-        "uz-UZ",
-        "vi-VN",
-        "wo-SN",
-        "zh-CN",
-        "zh-HK",
-        "zh-TW",
-        "zu-ZA",
-    ]
-    Tags: list[Tag] | None = None
-    VocabularyFilterFileUri: str | None = None
-    VocabularyFilterName: str
-    Words: list[str] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -383,8 +265,12 @@ class VocabularyFilter(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VocabularyFilterProps
-    attributes_model: ClassVar[type[BaseModel]] = VocabularyFilterAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VocabularyFilterProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VocabularyFilterAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

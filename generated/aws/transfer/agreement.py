@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._agreement_models import (
+        AgreementAttributes as AgreementAttributes,
+        AgreementCustomDirectories as AgreementCustomDirectories,
+        AgreementProps as AgreementProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Agreement",
@@ -25,46 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _agreement_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_agreement_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AgreementAttributes",
+        "AgreementCustomDirectories",
+        "AgreementProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AgreementCustomDirectories(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FailedFilesDirectory: str
-    MdnFilesDirectory: str
-    PayloadFilesDirectory: str
-    StatusFilesDirectory: str
-    TemporaryFilesDirectory: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AgreementAttributes(DeferredModel):
-    AgreementId: str | None = None
-    Arn: str | None = None
-
-
-class AgreementProps(DeferredModel):
-    AccessRole: str
-    BaseDirectory: str | None = None
-    CustomDirectories: AgreementCustomDirectories | None = None
-    Description: str | None = None
-    EnforceMessageSigning: Literal["ENABLED", "DISABLED"] | None = None
-    LocalProfileId: str
-    PartnerProfileId: str
-    PreserveFilename: Literal["ENABLED", "DISABLED"] | None = None
-    ServerId: str
-    Status: Literal["ACTIVE", "INACTIVE"] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -240,8 +225,10 @@ class Agreement(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AgreementProps
-    attributes_model: ClassVar[type[BaseModel]] = AgreementAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AgreementProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AgreementAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._connector_models import (
+        ConnectorAs2Config as ConnectorAs2Config,
+        ConnectorAsyncMdnConfig as ConnectorAsyncMdnConfig,
+        ConnectorAttributes as ConnectorAttributes,
+        ConnectorEgressConfig as ConnectorEgressConfig,
+        ConnectorProps as ConnectorProps,
+        ConnectorSftpConfig as ConnectorSftpConfig,
+        ConnectorVpcLatticeEgressConfig as ConnectorVpcLatticeEgressConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Connector",
@@ -33,91 +46,26 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _connector_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_connector_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConnectorAs2Config",
+        "ConnectorAsyncMdnConfig",
+        "ConnectorAttributes",
+        "ConnectorEgressConfig",
+        "ConnectorProps",
+        "ConnectorSftpConfig",
+        "ConnectorVpcLatticeEgressConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConnectorAsyncMdnConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ServerIds: list[str]
-    Url: str
-
-
-class ConnectorSftpConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxConcurrentConnections: int | None = None
-    OrderedUserSecretVersionStages: list[str] | None = None
-    TrustedHostKeys: list[str] | None = None
-    UserSecretId: str | None = None
-
-
-class ConnectorVpcLatticeEgressConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PortNumber: int | None = None
-    ResourceConfigurationArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ConnectorAttributes(DeferredModel):
-    Arn: str | None = None
-    ConnectorId: str | None = None
-    ErrorMessage: str | None = None
-    ServiceManagedEgressIpAddresses: list[str] | None = None
-    Status: Literal["ACTIVE", "PENDING", "ERRORED"] | None = None
-
-
-class ConnectorAs2Config(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AsyncMdnConfig: ConnectorAsyncMdnConfig | None = None
-    BasicAuthSecretId: str | None = None
-    Compression: Literal["ZLIB", "DISABLED"] | None = None
-    EncryptionAlgorithm: (
-        Literal["AES128_CBC", "AES192_CBC", "AES256_CBC", "NONE", "DES_EDE3_CBC"] | None
-    ) = None
-    LocalProfileId: str | None = None
-    MdnResponse: Literal["SYNC", "ASYNC", "NONE"] | None = None
-    MdnSigningAlgorithm: Literal["SHA256", "SHA384", "SHA512", "SHA1", "NONE", "DEFAULT"] | None = (
-        None
-    )
-    MessageSubject: str | None = None
-    PartnerProfileId: str | None = None
-    PreserveContentType: Literal["ENABLED", "DISABLED"] | None = None
-    SigningAlgorithm: Literal["SHA256", "SHA384", "SHA512", "SHA1", "NONE"] | None = None
-
-
-class ConnectorEgressConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    VpcLattice: ConnectorVpcLatticeEgressConfig
-
-
-class ConnectorProps(DeferredModel):
-    AccessRole: str
-    As2Config: ConnectorAs2Config | None = None
-    EgressConfig: ConnectorEgressConfig | None = None
-    EgressType: Literal["SERVICE_MANAGED", "VPC_LATTICE"] | None = None
-    IpAddressType: Literal["IPV4", "DUALSTACK"] | None = None
-    LoggingRole: str | None = None
-    SecurityPolicyName: str | None = None
-    SftpConfig: ConnectorSftpConfig | None = None
-    Tags: list[Tag] | None = None
-    Url: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -401,8 +349,10 @@ class Connector(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConnectorProps
-    attributes_model: ClassVar[type[BaseModel]] = ConnectorAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ConnectorProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConnectorAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

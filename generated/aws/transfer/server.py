@@ -8,12 +8,27 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._server_models import (
+        ServerAttributes as ServerAttributes,
+        ServerEndpointDetails as ServerEndpointDetails,
+        ServerIdentityProviderDetails as ServerIdentityProviderDetails,
+        ServerProps as ServerProps,
+        ServerProtocolDetails as ServerProtocolDetails,
+        ServerProxyConfig as ServerProxyConfig,
+        ServerS3StorageOptions as ServerS3StorageOptions,
+        ServerWorkflowDetails as ServerWorkflowDetails,
+        Tag as Tag,
+        WorkflowDetail as WorkflowDetail,
+    )
 
 __all__ = [
     "Server",
@@ -37,114 +52,28 @@ __all__ = [
     "WorkflowDetailDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _server_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_server_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ServerAttributes",
+        "ServerEndpointDetails",
+        "ServerIdentityProviderDetails",
+        "ServerProps",
+        "ServerProtocolDetails",
+        "ServerProxyConfig",
+        "ServerS3StorageOptions",
+        "ServerWorkflowDetails",
+        "Tag",
+        "WorkflowDetail",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ServerEndpointDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AddressAllocationIds: list[str] | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
-    VpcEndpointId: str | None = None
-    VpcId: str | None = None
-
-
-class ServerIdentityProviderDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DirectoryId: str | None = None
-    Function: str | None = None
-    InvocationRole: str | None = None
-    SftpAuthenticationMethods: (
-        Literal["PASSWORD", "PUBLIC_KEY", "PUBLIC_KEY_OR_PASSWORD", "PUBLIC_KEY_AND_PASSWORD"]
-        | None
-    ) = None
-    Url: str | None = None
-
-
-class ServerProxyConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SftpMode: Literal["PROXY_PROTOCOL_V2_ENFORCED", "NONE"] | None = None
-
-
-class ServerS3StorageOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DirectoryListingOptimization: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class WorkflowDetail(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExecutionRole: str
-    WorkflowId: str
-
-
-class ServerAttributes(DeferredModel):
-    Arn: str | None = None
-    As2ServiceManagedEgressIpAddresses: list[str] | None = None
-    ServerId: str | None = None
-    State: (
-        Literal["OFFLINE", "ONLINE", "STARTING", "STOPPING", "START_FAILED", "STOP_FAILED"] | None
-    ) = None
-
-
-class ServerProtocolDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    As2Transports: list[Literal["HTTP"]] | None = None
-    PassiveIp: str | None = None
-    ProxyConfig: ServerProxyConfig | None = None
-    SetStatOption: Literal["DEFAULT", "ENABLE_NO_OP"] | None = None
-    TlsSessionResumptionMode: Literal["DISABLED", "ENABLED", "ENFORCED"] | None = None
-
-
-class ServerWorkflowDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OnPartialUpload: list[WorkflowDetail] | None = None
-    OnUpload: list[WorkflowDetail] | None = None
-
-
-class ServerProps(DeferredModel):
-    Certificate: str | None = None
-    CreateWithHostKey: bool | None = None
-    Domain: Literal["S3", "EFS"] | None = None
-    EndpointDetails: ServerEndpointDetails | None = None
-    EndpointType: Literal["PUBLIC", "VPC", "VPC_ENDPOINT"] | None = None
-    IdentityProviderDetails: ServerIdentityProviderDetails | None = None
-    IdentityProviderType: (
-        Literal["SERVICE_MANAGED", "API_GATEWAY", "AWS_DIRECTORY_SERVICE", "AWS_LAMBDA"] | None
-    ) = None
-    IpAddressType: Literal["IPV4", "DUALSTACK"] | None = None
-    LoggingRole: str | None = None
-    PostAuthenticationLoginBanner: str | None = None
-    PreAuthenticationLoginBanner: str | None = None
-    ProtocolDetails: ServerProtocolDetails | None = None
-    Protocols: list[Literal["SFTP", "FTP", "FTPS", "AS2"]] | None = None
-    S3StorageOptions: ServerS3StorageOptions | None = None
-    SecurityPolicyName: str | None = None
-    StructuredLogDestinations: list[str] | None = None
-    Tags: list[Tag] | None = None
-    WorkflowDetails: ServerWorkflowDetails | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -501,8 +430,10 @@ class Server(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ServerProps
-    attributes_model: ClassVar[type[BaseModel]] = ServerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ServerProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ServerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

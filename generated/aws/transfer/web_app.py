@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._web_app_models import (
+        Tag as Tag,
+        WebAppAttributes as WebAppAttributes,
+        WebAppEndpointDetails as WebAppEndpointDetails,
+        WebAppIdentityProviderDetails as WebAppIdentityProviderDetails,
+        WebAppProps as WebAppProps,
+        WebAppVpc as WebAppVpc,
+        WebAppWebAppCustomization as WebAppWebAppCustomization,
+        WebAppWebAppUnits as WebAppWebAppUnits,
+    )
 
 __all__ = [
     "Tag",
@@ -33,74 +46,26 @@ __all__ = [
     "WebAppWebAppUnitsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _web_app_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_web_app_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "WebAppAttributes",
+        "WebAppEndpointDetails",
+        "WebAppIdentityProviderDetails",
+        "WebAppProps",
+        "WebAppVpc",
+        "WebAppWebAppCustomization",
+        "WebAppWebAppUnits",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class WebAppIdentityProviderDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationArn: str | None = None
-    InstanceArn: str | None = None
-    Role: str | None = None
-
-
-class WebAppVpc(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IpAddressType: Literal["IPV4", "DUALSTACK"] | None = None
-    SecurityGroupIds: list[str] | None = None
-    SubnetIds: list[str] | None = None
-    VpcId: str | None = None
-
-
-class WebAppWebAppCustomization(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FaviconFile: str | None = None
-    LogoFile: str | None = None
-    Title: str | None = None
-
-
-class WebAppWebAppUnits(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Provisioned: int
-
-
-class WebAppAttributes(DeferredModel):
-    Arn: str | None = None
-    VpcEndpointId: str | None = None
-    WebAppId: str | None = None
-
-
-class WebAppEndpointDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Vpc: WebAppVpc | None = None
-
-
-class WebAppProps(DeferredModel):
-    AccessEndpoint: str | None = None
-    EndpointDetails: WebAppEndpointDetails | None = None
-    IdentityProviderDetails: WebAppIdentityProviderDetails
-    Tags: list[Tag] | None = None
-    WebAppCustomization: WebAppWebAppCustomization | None = None
-    WebAppEndpointPolicy: Literal["STANDARD", "FIPS"] | None = None
-    WebAppUnits: WebAppWebAppUnits | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -327,8 +292,10 @@ class WebApp(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WebAppProps
-    attributes_model: ClassVar[type[BaseModel]] = WebAppAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "WebAppProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WebAppAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,31 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._workflow_models import (
+        EfsInputFileLocation as EfsInputFileLocation,
+        InputFileLocation as InputFileLocation,
+        S3InputFileLocation as S3InputFileLocation,
+        S3Tag as S3Tag,
+        Tag as Tag,
+        WorkflowAttributes as WorkflowAttributes,
+        WorkflowProps as WorkflowProps,
+        WorkflowS3FileLocation as WorkflowS3FileLocation,
+        WorkflowStep as WorkflowStep,
+        WorkflowStepCopyStepDetails as WorkflowStepCopyStepDetails,
+        WorkflowStepCustomStepDetails as WorkflowStepCustomStepDetails,
+        WorkflowStepDecryptStepDetails as WorkflowStepDecryptStepDetails,
+        WorkflowStepDeleteStepDetails as WorkflowStepDeleteStepDetails,
+        WorkflowStepTagStepDetails as WorkflowStepTagStepDetails,
+    )
 
 __all__ = [
     "EfsInputFileLocation",
@@ -45,127 +64,32 @@ __all__ = [
     "WorkflowStepTagStepDetailsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _workflow_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_workflow_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EfsInputFileLocation",
+        "InputFileLocation",
+        "S3InputFileLocation",
+        "S3Tag",
+        "Tag",
+        "WorkflowAttributes",
+        "WorkflowProps",
+        "WorkflowS3FileLocation",
+        "WorkflowStep",
+        "WorkflowStepCopyStepDetails",
+        "WorkflowStepCustomStepDetails",
+        "WorkflowStepDecryptStepDetails",
+        "WorkflowStepDeleteStepDetails",
+        "WorkflowStepTagStepDetails",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EfsInputFileLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FileSystemId: str | None = None
-    Path: str | None = None
-
-
-class S3InputFileLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str | None = None
-    Key: str | None = None
-
-
-class S3Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class WorkflowS3FileLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3FileLocation: S3InputFileLocation | None = None
-
-
-class WorkflowStepCopyStepDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationFileLocation: WorkflowS3FileLocation | None = None
-    Name: str | None = None
-    OverwriteExisting: Literal["TRUE", "FALSE"] | None = None
-    SourceFileLocation: str | None = None
-
-
-class WorkflowStepCustomStepDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    SourceFileLocation: str | None = None
-    Target: str | None = None
-    TimeoutSeconds: int | None = None
-
-
-class WorkflowStepDeleteStepDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    SourceFileLocation: str | None = None
-
-
-class WorkflowStepTagStepDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    SourceFileLocation: str | None = None
-    Tags: list[S3Tag] | None = None
-
-
-class WorkflowAttributes(DeferredModel):
-    Arn: str | None = None
-    WorkflowId: str | None = None
-
-
-class InputFileLocation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EfsFileLocation: EfsInputFileLocation | None = None
-    S3FileLocation: S3InputFileLocation | None = None
-
-
-class WorkflowStepDecryptStepDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DestinationFileLocation: InputFileLocation
-    Name: str | None = None
-    OverwriteExisting: Literal["TRUE", "FALSE"] | None = None
-    SourceFileLocation: str | None = None
-    Type: Literal["PGP"]
-
-
-class WorkflowStep(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CopyStepDetails: WorkflowStepCopyStepDetails | None = None
-    CustomStepDetails: WorkflowStepCustomStepDetails | None = None
-    DecryptStepDetails: WorkflowStepDecryptStepDetails | None = None
-    DeleteStepDetails: WorkflowStepDeleteStepDetails | None = None
-    TagStepDetails: WorkflowStepTagStepDetails | None = None
-    Type: Literal["COPY", "CUSTOM", "DECRYPT", "DELETE", "TAG"] | None = None
-
-
-class WorkflowProps(DeferredModel):
-    Description: str | None = None
-    OnExceptionSteps: list[WorkflowStep] | None = None
-    Steps: list[WorkflowStep]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -561,8 +485,10 @@ class Workflow(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WorkflowProps
-    attributes_model: ClassVar[type[BaseModel]] = WorkflowAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "WorkflowProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WorkflowAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._parallel_data_models import (
+        ParallelDataAttributes as ParallelDataAttributes,
+        ParallelDataEncryptionKey as ParallelDataEncryptionKey,
+        ParallelDataParallelDataConfig as ParallelDataParallelDataConfig,
+        ParallelDataProps as ParallelDataProps,
+        ParallelDataTagsItem as ParallelDataTagsItem,
+    )
 
 __all__ = [
     "ParallelData",
@@ -27,53 +37,23 @@ __all__ = [
     "ParallelDataTagsItemDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _parallel_data_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_parallel_data_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ParallelDataAttributes",
+        "ParallelDataEncryptionKey",
+        "ParallelDataParallelDataConfig",
+        "ParallelDataProps",
+        "ParallelDataTagsItem",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ParallelDataEncryptionKey(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-    Type: Literal["KMS"]
-
-
-class ParallelDataParallelDataConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Format: Literal["TSV", "CSV", "TMX"]
-    S3Uri: str
-
-
-class ParallelDataTagsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ParallelDataAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    FailedRecordCount: int | None = None
-    ImportedDataSize: int | None = None
-    ImportedRecordCount: int | None = None
-    LastUpdatedAt: str | None = None
-    SkippedRecordCount: int | None = None
-    SourceLanguageCode: str | None = None
-    Status: Literal["CREATING", "UPDATING", "ACTIVE", "DELETING", "FAILED"] | None = None
-    TargetLanguageCodes: list[str] | None = None
-
-
-class ParallelDataProps(DeferredModel):
-    Description: str | None = None
-    EncryptionKey: ParallelDataEncryptionKey | None = None
-    Name: str
-    ParallelDataConfig: ParallelDataParallelDataConfig
-    Tags: list[ParallelDataTagsItem] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -230,8 +210,10 @@ class ParallelData(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ParallelDataProps
-    attributes_model: ClassVar[type[BaseModel]] = ParallelDataAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ParallelDataProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ParallelDataAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._terminology_models import (
+        TerminologyAttributes as TerminologyAttributes,
+        TerminologyEncryptionKey as TerminologyEncryptionKey,
+        TerminologyProps as TerminologyProps,
+        TerminologyTagsItem as TerminologyTagsItem,
+        TerminologyTerminologyData as TerminologyTerminologyData,
+    )
 
 __all__ = [
     "Terminology",
@@ -27,54 +37,23 @@ __all__ = [
     "TerminologyTerminologyDataDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _terminology_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_terminology_models"
+_MODEL_NAMES = frozenset(
+    {
+        "TerminologyAttributes",
+        "TerminologyEncryptionKey",
+        "TerminologyProps",
+        "TerminologyTagsItem",
+        "TerminologyTerminologyData",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class TerminologyEncryptionKey(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-    Type: Literal["KMS"]
-
-
-class TerminologyTagsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TerminologyTerminologyData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Directionality: Literal["UNI", "MULTI"] | None = None
-    File: str
-    Format: Literal["CSV", "TMX", "TSV"]
-
-
-class TerminologyAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Directionality: Literal["UNI", "MULTI"] | None = None
-    Format: Literal["CSV", "TMX", "TSV"] | None = None
-    LastUpdatedAt: str | None = None
-    SizeBytes: int | None = None
-    SourceLanguageCode: str | None = None
-    TargetLanguageCodes: list[str] | None = None
-    TermCount: int | None = None
-
-
-class TerminologyProps(DeferredModel):
-    Description: str | None = None
-    EncryptionKey: TerminologyEncryptionKey | None = None
-    MergeStrategy: Literal["OVERWRITE"] | None = None
-    Name: str
-    Tags: list[TerminologyTagsItem] | None = None
-    TerminologyData: TerminologyTerminologyData | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -215,8 +194,10 @@ class Terminology(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TerminologyProps
-    attributes_model: ClassVar[type[BaseModel]] = TerminologyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TerminologyProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TerminologyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

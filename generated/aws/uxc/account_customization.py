@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._account_customization_models import (
+        AccountCustomizationAttributes as AccountCustomizationAttributes,
+        AccountCustomizationProps as AccountCustomizationProps,
+    )
 
 __all__ = [
     "AccountCustomization",
@@ -21,32 +28,20 @@ __all__ = [
     "AccountCustomizationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _account_customization_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_account_customization_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AccountCustomizationAttributes",
+        "AccountCustomizationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AccountCustomizationProps(DeferredModel):
-    AccountColor: (
-        Literal[
-            "none",
-            "pink",
-            "purple",
-            "darkBlue",
-            "lightBlue",
-            "teal",
-            "green",
-            "yellow",
-            "orange",
-            "red",
-        ]
-        | None
-    ) = None
-    VisibleRegions: list[str] | None = None
-    VisibleServices: list[str] | None = None
-
-
-class AccountCustomizationAttributes(DeferredModel):
-    AccountId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -122,8 +117,12 @@ class AccountCustomization(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AccountCustomizationProps
-    attributes_model: ClassVar[type[BaseModel]] = AccountCustomizationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AccountCustomizationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AccountCustomizationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,30 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._identity_source_models import (
+        CognitoGroupConfiguration as CognitoGroupConfiguration,
+        IdentitySourceAttributes as IdentitySourceAttributes,
+        IdentitySourceCognitoUserPoolConfiguration as IdentitySourceCognitoUserPoolConfiguration,
+        IdentitySourceConfigurationOption1 as IdentitySourceConfigurationOption1,
+        IdentitySourceConfigurationOption2 as IdentitySourceConfigurationOption2,
+        IdentitySourceDetails as IdentitySourceDetails,
+        IdentitySourceOpenIdConnectConfiguration as IdentitySourceOpenIdConnectConfiguration,
+        IdentitySourceOpenIdConnectConfigurationTokenSelectionOption1 as IdentitySourceOpenIdConnectConfigurationTokenSelectionOption1,
+        IdentitySourceOpenIdConnectConfigurationTokenSelectionOption2 as IdentitySourceOpenIdConnectConfigurationTokenSelectionOption2,
+        IdentitySourceProps as IdentitySourceProps,
+        OpenIdConnectAccessTokenConfiguration as OpenIdConnectAccessTokenConfiguration,
+        OpenIdConnectGroupConfiguration as OpenIdConnectGroupConfiguration,
+        OpenIdConnectIdentityTokenConfiguration as OpenIdConnectIdentityTokenConfiguration,
+    )
 
 __all__ = [
     "CognitoGroupConfiguration",
@@ -43,110 +61,31 @@ __all__ = [
     "OpenIdConnectIdentityTokenConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _identity_source_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_identity_source_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CognitoGroupConfiguration",
+        "IdentitySourceAttributes",
+        "IdentitySourceCognitoUserPoolConfiguration",
+        "IdentitySourceConfigurationOption1",
+        "IdentitySourceConfigurationOption2",
+        "IdentitySourceDetails",
+        "IdentitySourceOpenIdConnectConfiguration",
+        "IdentitySourceOpenIdConnectConfigurationTokenSelectionOption1",
+        "IdentitySourceOpenIdConnectConfigurationTokenSelectionOption2",
+        "IdentitySourceProps",
+        "OpenIdConnectAccessTokenConfiguration",
+        "OpenIdConnectGroupConfiguration",
+        "OpenIdConnectIdentityTokenConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CognitoGroupConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupEntityType: str
-
-
-class IdentitySourceCognitoUserPoolConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientIds: list[str] | None = None
-    GroupConfiguration: CognitoGroupConfiguration | None = None
-    UserPoolArn: str
-
-
-class IdentitySourceConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CognitoUserPoolConfiguration: IdentitySourceCognitoUserPoolConfiguration
-
-
-class IdentitySourceDetails(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientIds: list[str] | None = None
-    DiscoveryUrl: str | None = None
-    OpenIdIssuer: Literal["COGNITO"] | None = None
-    UserPoolArn: str | None = None
-
-
-class OpenIdConnectAccessTokenConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Audiences: list[str] | None = None
-    PrincipalIdClaim: str | None = None
-
-
-class OpenIdConnectGroupConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GroupClaim: str
-    GroupEntityType: str
-
-
-class OpenIdConnectIdentityTokenConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientIds: list[str] | None = None
-    PrincipalIdClaim: str | None = None
-
-
-class IdentitySourceAttributes(DeferredModel):
-    Details: IdentitySourceDetails | None = None
-    IdentitySourceId: str | None = None
-
-
-class IdentitySourceOpenIdConnectConfigurationTokenSelectionOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessTokenOnly: OpenIdConnectAccessTokenConfiguration
-
-
-class IdentitySourceOpenIdConnectConfigurationTokenSelectionOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IdentityTokenOnly: OpenIdConnectIdentityTokenConfiguration
-
-
-class IdentitySourceOpenIdConnectConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EntityIdPrefix: str | None = None
-    GroupConfiguration: OpenIdConnectGroupConfiguration | None = None
-    Issuer: str
-    TokenSelection: (
-        IdentitySourceOpenIdConnectConfigurationTokenSelectionOption1
-        | IdentitySourceOpenIdConnectConfigurationTokenSelectionOption2
-    )
-
-
-class IdentitySourceConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OpenIdConnectConfiguration: IdentitySourceOpenIdConnectConfiguration
-
-
-class IdentitySourceProps(DeferredModel):
-    Configuration: IdentitySourceConfigurationOption1 | IdentitySourceConfigurationOption2
-    PolicyStoreId: str
-    PrincipalEntityType: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -498,8 +437,10 @@ class IdentitySource(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IdentitySourceProps
-    attributes_model: ClassVar[type[BaseModel]] = IdentitySourceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "IdentitySourceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IdentitySourceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._policy_models import (
+        EntityIdentifier as EntityIdentifier,
+        PolicyAttributes as PolicyAttributes,
+        PolicyDefinitionOption1 as PolicyDefinitionOption1,
+        PolicyDefinitionOption2 as PolicyDefinitionOption2,
+        PolicyProps as PolicyProps,
+        StaticPolicyDefinition as StaticPolicyDefinition,
+        TemplateLinkedPolicyDefinition as TemplateLinkedPolicyDefinition,
+    )
 
 __all__ = [
     "EntityIdentifier",
@@ -31,58 +43,25 @@ __all__ = [
     "TemplateLinkedPolicyDefinitionDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EntityIdentifier",
+        "PolicyAttributes",
+        "PolicyDefinitionOption1",
+        "PolicyDefinitionOption2",
+        "PolicyProps",
+        "StaticPolicyDefinition",
+        "TemplateLinkedPolicyDefinition",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EntityIdentifier(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EntityId: str
-    EntityType: str
-
-
-class StaticPolicyDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    Statement: str
-
-
-class TemplateLinkedPolicyDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PolicyTemplateId: str
-    Principal: EntityIdentifier | None = None
-    Resource: EntityIdentifier | None = None
-
-
-class PolicyAttributes(DeferredModel):
-    PolicyId: str | None = None
-    PolicyType: Literal["STATIC", "TEMPLATE_LINKED"] | None = None
-
-
-class PolicyDefinitionOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Static: StaticPolicyDefinition
-
-
-class PolicyDefinitionOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TemplateLinked: TemplateLinkedPolicyDefinition
-
-
-class PolicyProps(DeferredModel):
-    Definition: PolicyDefinitionOption1 | PolicyDefinitionOption2
-    Name: str | None = None
-    PolicyStoreId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -253,8 +232,10 @@ class Policy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = PolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PolicyProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,31 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._policy_store_models import (
+        PolicyStoreAttributes as PolicyStoreAttributes,
+        PolicyStoreDeletionProtection as PolicyStoreDeletionProtection,
+        PolicyStoreEncryptionSettingsOption1 as PolicyStoreEncryptionSettingsOption1,
+        PolicyStoreEncryptionSettingsOption2 as PolicyStoreEncryptionSettingsOption2,
+        PolicyStoreEncryptionStateOption1 as PolicyStoreEncryptionStateOption1,
+        PolicyStoreEncryptionStateOption2 as PolicyStoreEncryptionStateOption2,
+        PolicyStoreKmsEncryptionSettings as PolicyStoreKmsEncryptionSettings,
+        PolicyStoreKmsEncryptionState as PolicyStoreKmsEncryptionState,
+        PolicyStoreProps as PolicyStoreProps,
+        PolicyStoreValidationSettings as PolicyStoreValidationSettings,
+        SchemaDefinition as SchemaDefinition,
+        Tag as Tag,
+    )
 
 __all__ = [
     "PolicyStore",
@@ -41,100 +58,30 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _policy_store_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_policy_store_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PolicyStoreAttributes",
+        "PolicyStoreDeletionProtection",
+        "PolicyStoreEncryptionSettingsOption1",
+        "PolicyStoreEncryptionSettingsOption2",
+        "PolicyStoreEncryptionStateOption1",
+        "PolicyStoreEncryptionStateOption2",
+        "PolicyStoreKmsEncryptionSettings",
+        "PolicyStoreKmsEncryptionState",
+        "PolicyStoreProps",
+        "PolicyStoreValidationSettings",
+        "SchemaDefinition",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PolicyStoreDeletionProtection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Mode: Literal["ENABLED", "DISABLED"]
-
-
-class PolicyStoreEncryptionSettingsOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Default: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class PolicyStoreEncryptionStateOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Default: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class PolicyStoreKmsEncryptionSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionContext: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Key: str
-
-
-class PolicyStoreKmsEncryptionState(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EncryptionContext: Annotated[dict[str, Any], Field(max_length=0)]
-    Key: str
-
-
-class PolicyStoreValidationSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Mode: Literal["OFF", "STRICT"]
-
-
-class SchemaDefinition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CedarJson: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PolicyStoreEncryptionSettingsOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsEncryptionSettings: PolicyStoreKmsEncryptionSettings
-
-
-class PolicyStoreEncryptionStateOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsEncryptionState: PolicyStoreKmsEncryptionState
-
-
-class PolicyStoreAttributes(DeferredModel):
-    Arn: str | None = None
-    EncryptionState: (
-        PolicyStoreEncryptionStateOption1 | PolicyStoreEncryptionStateOption2 | None
-    ) = None
-    PolicyStoreId: str | None = None
-
-
-class PolicyStoreProps(DeferredModel):
-    DeletionProtection: PolicyStoreDeletionProtection | None = None
-    Description: str | None = None
-    EncryptionSettings: (
-        PolicyStoreEncryptionSettingsOption1 | PolicyStoreEncryptionSettingsOption2 | None
-    ) = None
-    Schema: SchemaDefinition | None = None
-    Tags: list[Tag] | None = None
-    ValidationSettings: PolicyStoreValidationSettings
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -374,8 +321,10 @@ class PolicyStore(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PolicyStoreProps
-    attributes_model: ClassVar[type[BaseModel]] = PolicyStoreAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PolicyStoreProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PolicyStoreAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

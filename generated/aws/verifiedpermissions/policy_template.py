@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._policy_template_models import (
+        PolicyTemplateAttributes as PolicyTemplateAttributes,
+        PolicyTemplateProps as PolicyTemplateProps,
+    )
 
 __all__ = [
     "PolicyTemplate",
@@ -21,19 +28,20 @@ __all__ = [
     "PolicyTemplateProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _policy_template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_policy_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PolicyTemplateAttributes",
+        "PolicyTemplateProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class PolicyTemplateProps(DeferredModel):
-    Description: str | None = None
-    Name: str | None = None
-    PolicyStoreId: str
-    Statement: str
-
-
-class PolicyTemplateAttributes(DeferredModel):
-    PolicyTemplateId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -102,8 +110,10 @@ class PolicyTemplate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PolicyTemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = PolicyTemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PolicyTemplateProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PolicyTemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._auth_policy_models import (
+        AuthPolicyAttributes as AuthPolicyAttributes,
+        AuthPolicyProps as AuthPolicyProps,
+    )
 
 __all__ = [
     "AuthPolicy",
@@ -21,17 +28,20 @@ __all__ = [
     "AuthPolicyProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _auth_policy_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_auth_policy_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AuthPolicyAttributes",
+        "AuthPolicyProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AuthPolicyProps(DeferredModel):
-    Policy: dict[str, Any] | str
-    ResourceIdentifier: str
-
-
-class AuthPolicyAttributes(DeferredModel):
-    State: Literal["Active", "Inactive"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -87,8 +97,10 @@ class AuthPolicy(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AuthPolicyProps
-    attributes_model: ClassVar[type[BaseModel]] = AuthPolicyAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AuthPolicyProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AuthPolicyAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

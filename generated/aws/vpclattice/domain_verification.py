@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._domain_verification_models import (
+        DomainVerificationAttributes as DomainVerificationAttributes,
+        DomainVerificationProps as DomainVerificationProps,
+        DomainVerificationTxtMethodConfig as DomainVerificationTxtMethodConfig,
+        DomainVerificationTxtMethodConfigObject as DomainVerificationTxtMethodConfigObject,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DomainVerification",
@@ -27,44 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _domain_verification_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_domain_verification_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DomainVerificationAttributes",
+        "DomainVerificationProps",
+        "DomainVerificationTxtMethodConfig",
+        "DomainVerificationTxtMethodConfigObject",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DomainVerificationTxtMethodConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    name: str | None = None
-    value: str | None = None
-
-
-class DomainVerificationTxtMethodConfigObject(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    name: str | None = None
-    value: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class DomainVerificationAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    Status: Literal["VERIFIED", "PENDING", "VERIFICATION_TIMED_OUT"] | None = None
-    TxtMethodConfig: DomainVerificationTxtMethodConfigObject | None = None
-
-
-class DomainVerificationProps(DeferredModel):
-    DomainName: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -184,8 +173,12 @@ class DomainVerification(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DomainVerificationProps
-    attributes_model: ClassVar[type[BaseModel]] = DomainVerificationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DomainVerificationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DomainVerificationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

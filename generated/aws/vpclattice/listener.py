@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._listener_models import (
+        ListenerAttributes as ListenerAttributes,
+        ListenerDefaultAction as ListenerDefaultAction,
+        ListenerFixedResponse as ListenerFixedResponse,
+        ListenerForward as ListenerForward,
+        ListenerProps as ListenerProps,
+        Tag as Tag,
+        WeightedTargetGroup as WeightedTargetGroup,
+    )
 
 __all__ = [
     "Listener",
@@ -31,62 +43,25 @@ __all__ = [
     "WeightedTargetGroupDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _listener_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_listener_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ListenerAttributes",
+        "ListenerDefaultAction",
+        "ListenerFixedResponse",
+        "ListenerForward",
+        "ListenerProps",
+        "Tag",
+        "WeightedTargetGroup",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ListenerFixedResponse(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StatusCode: int
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class WeightedTargetGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetGroupIdentifier: str
-    Weight: int | None = None
-
-
-class ListenerAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    ServiceArn: str | None = None
-    ServiceId: str | None = None
-
-
-class ListenerForward(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetGroups: list[WeightedTargetGroup]
-
-
-class ListenerDefaultAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FixedResponse: ListenerFixedResponse | None = None
-    Forward: ListenerForward | None = None
-
-
-class ListenerProps(DeferredModel):
-    DefaultAction: ListenerDefaultAction
-    Name: str | None = None
-    Port: int | None = None
-    Protocol: Literal["HTTP", "HTTPS", "TLS_PASSTHROUGH"]
-    ServiceIdentifier: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -276,8 +251,10 @@ class Listener(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ListenerProps
-    attributes_model: ClassVar[type[BaseModel]] = ListenerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ListenerProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ListenerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._resource_configuration_models import (
+        ResourceConfigurationAttributes as ResourceConfigurationAttributes,
+        ResourceConfigurationCidrResource as ResourceConfigurationCidrResource,
+        ResourceConfigurationDnsResource as ResourceConfigurationDnsResource,
+        ResourceConfigurationProps as ResourceConfigurationProps,
+        ResourceConfigurationResourceConfigurationDefinitionOption1 as ResourceConfigurationResourceConfigurationDefinitionOption1,
+        ResourceConfigurationResourceConfigurationDefinitionOption2 as ResourceConfigurationResourceConfigurationDefinitionOption2,
+        ResourceConfigurationResourceConfigurationDefinitionOption3 as ResourceConfigurationResourceConfigurationDefinitionOption3,
+        ResourceConfigurationResourceConfigurationDefinitionOption4 as ResourceConfigurationResourceConfigurationDefinitionOption4,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ResourceConfiguration",
@@ -35,86 +49,27 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _resource_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_resource_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ResourceConfigurationAttributes",
+        "ResourceConfigurationCidrResource",
+        "ResourceConfigurationDnsResource",
+        "ResourceConfigurationProps",
+        "ResourceConfigurationResourceConfigurationDefinitionOption1",
+        "ResourceConfigurationResourceConfigurationDefinitionOption2",
+        "ResourceConfigurationResourceConfigurationDefinitionOption3",
+        "ResourceConfigurationResourceConfigurationDefinitionOption4",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ResourceConfigurationCidrResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CidrRanges: list[str]
-
-
-class ResourceConfigurationDnsResource(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DomainName: str
-    IpAddressType: Literal["IPV4", "IPV6", "DUALSTACK"]
-
-
-class ResourceConfigurationResourceConfigurationDefinitionOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IpResource: str
-
-
-class ResourceConfigurationResourceConfigurationDefinitionOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ArnResource: str
-
-
-class ResourceConfigurationResourceConfigurationDefinitionOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DnsResource: ResourceConfigurationDnsResource
-
-
-class ResourceConfigurationResourceConfigurationDefinitionOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CidrResource: ResourceConfigurationCidrResource
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class ResourceConfigurationAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class ResourceConfigurationProps(DeferredModel):
-    AllowAssociationToSharableServiceNetwork: bool | None = None
-    CustomDomainName: str | None = None
-    DomainVerificationId: str | None = None
-    GroupDomain: str | None = None
-    Name: str
-    PortRanges: list[str] | None = None
-    ProtocolType: Literal["TCP"] | None = None
-    ResourceConfigurationAuthType: Literal["NONE", "AWS_IAM"] | None = None
-    ResourceConfigurationDefinition: (
-        ResourceConfigurationResourceConfigurationDefinitionOption1
-        | ResourceConfigurationResourceConfigurationDefinitionOption2
-        | ResourceConfigurationResourceConfigurationDefinitionOption3
-        | ResourceConfigurationResourceConfigurationDefinitionOption4
-        | None
-    ) = None
-    ResourceConfigurationGroupId: str | None = None
-    ResourceConfigurationType: Literal["GROUP", "CHILD", "SINGLE", "ARN", "CIDR"]
-    ResourceGatewayId: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -346,8 +301,12 @@ class ResourceConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ResourceConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = ResourceConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResourceConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ResourceConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,30 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._rule_models import (
+        HeaderMatch as HeaderMatch,
+        HeaderMatchType as HeaderMatchType,
+        PathMatchType as PathMatchType,
+        RuleAction as RuleAction,
+        RuleAttributes as RuleAttributes,
+        RuleFixedResponse as RuleFixedResponse,
+        RuleForward as RuleForward,
+        RuleHttpMatch as RuleHttpMatch,
+        RuleMatch as RuleMatch,
+        RulePathMatch as RulePathMatch,
+        RuleProps as RuleProps,
+        Tag as Tag,
+        WeightedTargetGroup as WeightedTargetGroup,
+    )
 
 __all__ = [
     "HeaderMatch",
@@ -43,113 +61,31 @@ __all__ = [
     "WeightedTargetGroupDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "HeaderMatch",
+        "HeaderMatchType",
+        "PathMatchType",
+        "RuleAction",
+        "RuleAttributes",
+        "RuleFixedResponse",
+        "RuleForward",
+        "RuleHttpMatch",
+        "RuleMatch",
+        "RulePathMatch",
+        "RuleProps",
+        "Tag",
+        "WeightedTargetGroup",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class HeaderMatchType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Contains: str | None = None
-    Exact: str | None = None
-    Prefix: str | None = None
-
-
-class PathMatchType(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Exact: str | None = None
-    Prefix: str | None = None
-
-
-class RuleFixedResponse(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    StatusCode: int
-
-
-class RulePathMatch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CaseSensitive: bool | None = None
-    Match: PathMatchType
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class WeightedTargetGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetGroupIdentifier: str
-    Weight: int | None = None
-
-
-class RuleAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-
-
-class HeaderMatch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CaseSensitive: bool | None = None
-    Match: HeaderMatchType
-    Name: str
-
-
-class RuleForward(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TargetGroups: list[WeightedTargetGroup]
-
-
-class RuleHttpMatch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HeaderMatches: list[HeaderMatch] | None = None
-    Method: (
-        Literal["CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "TRACE"] | None
-    ) = None
-    PathMatch: RulePathMatch | None = None
-
-
-class RuleMatch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HttpMatch: RuleHttpMatch
-
-
-class RuleAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FixedResponse: RuleFixedResponse | None = None
-    Forward: RuleForward | None = None
-
-
-class RuleProps(DeferredModel):
-    Action: RuleAction
-    ListenerIdentifier: str | None = None
-    Match: RuleMatch
-    Name: str | None = None
-    Priority: int
-    ServiceIdentifier: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -457,8 +393,8 @@ class Rule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RuleProps
-    attributes_model: ClassVar[type[BaseModel]] = RuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RuleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RuleAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._service_models import (
+        ServiceAttributes as ServiceAttributes,
+        ServiceDnsEntry as ServiceDnsEntry,
+        ServiceProps as ServiceProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Service",
@@ -25,47 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _service_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_service_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ServiceAttributes",
+        "ServiceDnsEntry",
+        "ServiceProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ServiceDnsEntry(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DomainName: str | None = None
-    HostedZoneId: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ServiceAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-    LastUpdatedAt: str | None = None
-    Status: (
-        Literal[
-            "ACTIVE", "CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS", "CREATE_FAILED", "DELETE_FAILED"
-        ]
-        | None
-    ) = None
-
-
-class ServiceProps(DeferredModel):
-    AuthType: Literal["NONE", "AWS_IAM"] | None = None
-    CertificateArn: str | None = None
-    CustomDomainName: str | None = None
-    DnsEntry: ServiceDnsEntry | None = None
-    IdleTimeoutSeconds: int | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -199,8 +183,10 @@ class Service(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ServiceProps
-    attributes_model: ClassVar[type[BaseModel]] = ServiceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ServiceProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ServiceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._service_network_models import (
+        ServiceNetworkAttributes as ServiceNetworkAttributes,
+        ServiceNetworkProps as ServiceNetworkProps,
+        ServiceNetworkSharingConfig as ServiceNetworkSharingConfig,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ServiceNetwork",
@@ -25,37 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _service_network_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_service_network_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ServiceNetworkAttributes",
+        "ServiceNetworkProps",
+        "ServiceNetworkSharingConfig",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ServiceNetworkSharingConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    enabled: bool
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ServiceNetworkAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-    LastUpdatedAt: str | None = None
-
-
-class ServiceNetworkProps(DeferredModel):
-    AuthType: Literal["NONE", "AWS_IAM"] | None = None
-    Name: str | None = None
-    SharingConfig: ServiceNetworkSharingConfig | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -164,8 +158,10 @@ class ServiceNetwork(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ServiceNetworkProps
-    attributes_model: ClassVar[type[BaseModel]] = ServiceNetworkAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ServiceNetworkProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ServiceNetworkAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

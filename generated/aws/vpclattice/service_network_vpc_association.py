@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._service_network_vpc_association_models import (
+        ServiceNetworkVpcAssociationAttributes as ServiceNetworkVpcAssociationAttributes,
+        ServiceNetworkVpcAssociationDnsOptions as ServiceNetworkVpcAssociationDnsOptions,
+        ServiceNetworkVpcAssociationProps as ServiceNetworkVpcAssociationProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ServiceNetworkVpcAssociation",
@@ -25,62 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _service_network_vpc_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_service_network_vpc_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ServiceNetworkVpcAssociationAttributes",
+        "ServiceNetworkVpcAssociationDnsOptions",
+        "ServiceNetworkVpcAssociationProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ServiceNetworkVpcAssociationDnsOptions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PrivateDnsPreference: (
-        Literal[
-            "VERIFIED_DOMAINS_ONLY",
-            "ALL_DOMAINS",
-            "VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS",
-            "SPECIFIED_DOMAINS_ONLY",
-        ]
-        | None
-    ) = None
-    PrivateDnsSpecifiedDomains: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ServiceNetworkVpcAssociationAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-    ServiceNetworkArn: str | None = None
-    ServiceNetworkId: str | None = None
-    ServiceNetworkName: str | None = None
-    Status: (
-        Literal[
-            "CREATE_IN_PROGRESS",
-            "ACTIVE",
-            "UPDATE_IN_PROGRESS",
-            "DELETE_IN_PROGRESS",
-            "CREATE_FAILED",
-            "DELETE_FAILED",
-        ]
-        | None
-    ) = None
-    VpcId: str | None = None
-
-
-class ServiceNetworkVpcAssociationProps(DeferredModel):
-    DnsOptions: ServiceNetworkVpcAssociationDnsOptions | None = None
-    PrivateDnsEnabled: bool | None = None
-    SecurityGroupIds: list[str] | None = None
-    ServiceNetworkIdentifier: str | None = None
-    Tags: list[Tag] | None = None
-    VpcIdentifier: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -270,8 +239,12 @@ class ServiceNetworkVpcAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ServiceNetworkVpcAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = ServiceNetworkVpcAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ServiceNetworkVpcAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ServiceNetworkVpcAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,24 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._target_group_models import (
+        HealthCheckConfig as HealthCheckConfig,
+        Tag as Tag,
+        Target as Target,
+        TargetGroupAttributes as TargetGroupAttributes,
+        TargetGroupConfig as TargetGroupConfig,
+        TargetGroupMatcher as TargetGroupMatcher,
+        TargetGroupProps as TargetGroupProps,
+    )
 
 __all__ = [
     "HealthCheckConfig",
@@ -31,81 +43,25 @@ __all__ = [
     "TargetGroupProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _target_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_target_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "HealthCheckConfig",
+        "Tag",
+        "Target",
+        "TargetGroupAttributes",
+        "TargetGroupConfig",
+        "TargetGroupMatcher",
+        "TargetGroupProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class Target(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Id: str
-    Port: int | None = None
-
-
-class TargetGroupMatcher(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HttpCode: str
-
-
-class TargetGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    Id: str | None = None
-    LastUpdatedAt: str | None = None
-    Status: (
-        Literal[
-            "CREATE_IN_PROGRESS", "ACTIVE", "DELETE_IN_PROGRESS", "CREATE_FAILED", "DELETE_FAILED"
-        ]
-        | None
-    ) = None
-
-
-class HealthCheckConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-    HealthCheckIntervalSeconds: int | None = None
-    HealthCheckTimeoutSeconds: int | None = None
-    HealthyThresholdCount: int | None = None
-    Matcher: TargetGroupMatcher | None = None
-    Path: str | None = None
-    Port: int | None = None
-    Protocol: Literal["HTTP", "HTTPS"] | None = None
-    ProtocolVersion: Literal["HTTP1", "HTTP2"] | None = None
-    UnhealthyThresholdCount: int | None = None
-
-
-class TargetGroupConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HealthCheck: HealthCheckConfig | None = None
-    IpAddressType: Literal["IPV4", "IPV6"] | None = None
-    LambdaEventStructureVersion: Literal["V1", "V2"] | None = None
-    Port: int | None = None
-    Protocol: Literal["HTTP", "HTTPS", "TCP"] | None = None
-    ProtocolVersion: Literal["HTTP1", "HTTP2", "GRPC"] | None = None
-    VpcIdentifier: str | None = None
-
-
-class TargetGroupProps(DeferredModel):
-    Config: TargetGroupConfig | None = None
-    Name: str | None = None
-    Tags: list[Tag] | None = None
-    Targets: list[Target] | None = None
-    Type: Literal["IP", "LAMBDA", "INSTANCE", "ALB"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -335,8 +291,10 @@ class TargetGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TargetGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = TargetGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TargetGroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TargetGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

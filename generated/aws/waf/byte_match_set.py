@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._byte_match_set_models import (
+        ByteMatchSetAttributes as ByteMatchSetAttributes,
+        ByteMatchSetFieldToMatch as ByteMatchSetFieldToMatch,
+        ByteMatchSetProps as ByteMatchSetProps,
+        ByteMatchTuple as ByteMatchTuple,
+    )
 
 __all__ = [
     "ByteMatchSet",
@@ -25,36 +34,22 @@ __all__ = [
     "ByteMatchTupleDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _byte_match_set_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_byte_match_set_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ByteMatchSetAttributes",
+        "ByteMatchSetFieldToMatch",
+        "ByteMatchSetProps",
+        "ByteMatchTuple",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ByteMatchSetFieldToMatch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Data: str | None = None
-    Type: str
-
-
-class ByteMatchTuple(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldToMatch: ByteMatchSetFieldToMatch
-    PositionalConstraint: str
-    TargetString: str | None = None
-    TargetStringBase64: str | None = None
-    TextTransformation: str
-
-
-class ByteMatchSetAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class ByteMatchSetProps(DeferredModel):
-    ByteMatchTuples: list[ByteMatchTuple] | None = None
-    Name: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -139,8 +134,10 @@ class ByteMatchSet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ByteMatchSetProps
-    attributes_model: ClassVar[type[BaseModel]] = ByteMatchSetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ByteMatchSetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ByteMatchSetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._size_constraint_set_models import (
+        SizeConstraint as SizeConstraint,
+        SizeConstraintSetAttributes as SizeConstraintSetAttributes,
+        SizeConstraintSetFieldToMatch as SizeConstraintSetFieldToMatch,
+        SizeConstraintSetProps as SizeConstraintSetProps,
+    )
 
 __all__ = [
     "SizeConstraint",
@@ -25,35 +34,22 @@ __all__ = [
     "SizeConstraintSetProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _size_constraint_set_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_size_constraint_set_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SizeConstraint",
+        "SizeConstraintSetAttributes",
+        "SizeConstraintSetFieldToMatch",
+        "SizeConstraintSetProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SizeConstraintSetFieldToMatch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Data: str | None = None
-    Type: str
-
-
-class SizeConstraintSetAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class SizeConstraint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComparisonOperator: str
-    FieldToMatch: SizeConstraintSetFieldToMatch
-    Size: int
-    TextTransformation: str
-
-
-class SizeConstraintSetProps(DeferredModel):
-    Name: str
-    SizeConstraints: list[SizeConstraint]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -136,8 +132,12 @@ class SizeConstraintSet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SizeConstraintSetProps
-    attributes_model: ClassVar[type[BaseModel]] = SizeConstraintSetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SizeConstraintSetProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SizeConstraintSetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._geo_match_set_models import (
+        GeoMatchConstraint as GeoMatchConstraint,
+        GeoMatchSetAttributes as GeoMatchSetAttributes,
+        GeoMatchSetProps as GeoMatchSetProps,
+    )
 
 __all__ = [
     "GeoMatchConstraint",
@@ -23,25 +31,21 @@ __all__ = [
     "GeoMatchSetProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _geo_match_set_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_geo_match_set_models"
+_MODEL_NAMES = frozenset(
+    {
+        "GeoMatchConstraint",
+        "GeoMatchSetAttributes",
+        "GeoMatchSetProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class GeoMatchConstraint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: str
-    Value: str
-
-
-class GeoMatchSetAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class GeoMatchSetProps(DeferredModel):
-    GeoMatchConstraints: list[GeoMatchConstraint] | None = None
-    Name: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -102,8 +106,10 @@ class GeoMatchSet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = GeoMatchSetProps
-    attributes_model: ClassVar[type[BaseModel]] = GeoMatchSetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "GeoMatchSetProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "GeoMatchSetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

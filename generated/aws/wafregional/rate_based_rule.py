@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._rate_based_rule_models import (
+        Predicate as Predicate,
+        RateBasedRuleAttributes as RateBasedRuleAttributes,
+        RateBasedRuleProps as RateBasedRuleProps,
+    )
 
 __all__ = [
     "Predicate",
@@ -23,29 +31,21 @@ __all__ = [
     "RateBasedRuleProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _rate_based_rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_rate_based_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Predicate",
+        "RateBasedRuleAttributes",
+        "RateBasedRuleProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Predicate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataId: str
-    Negated: bool
-    Type: str
-
-
-class RateBasedRuleAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class RateBasedRuleProps(DeferredModel):
-    MatchPredicates: list[Predicate] | None = None
-    MetricName: str
-    Name: str
-    RateKey: str
-    RateLimit: int
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -114,8 +114,10 @@ class RateBasedRule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RateBasedRuleProps
-    attributes_model: ClassVar[type[BaseModel]] = RateBasedRuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RateBasedRuleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RateBasedRuleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._sql_injection_match_set_models import (
+        SqlInjectionMatchSetAttributes as SqlInjectionMatchSetAttributes,
+        SqlInjectionMatchSetFieldToMatch as SqlInjectionMatchSetFieldToMatch,
+        SqlInjectionMatchSetProps as SqlInjectionMatchSetProps,
+        SqlInjectionMatchTuple as SqlInjectionMatchTuple,
+    )
 
 __all__ = [
     "SqlInjectionMatchSet",
@@ -25,33 +34,22 @@ __all__ = [
     "SqlInjectionMatchTupleDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _sql_injection_match_set_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_sql_injection_match_set_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SqlInjectionMatchSetAttributes",
+        "SqlInjectionMatchSetFieldToMatch",
+        "SqlInjectionMatchSetProps",
+        "SqlInjectionMatchTuple",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SqlInjectionMatchSetFieldToMatch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Data: str | None = None
-    Type: str
-
-
-class SqlInjectionMatchTuple(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldToMatch: SqlInjectionMatchSetFieldToMatch
-    TextTransformation: str
-
-
-class SqlInjectionMatchSetAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class SqlInjectionMatchSetProps(DeferredModel):
-    Name: str
-    SqlInjectionMatchTuples: list[SqlInjectionMatchTuple] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -130,8 +128,12 @@ class SqlInjectionMatchSet(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SqlInjectionMatchSetProps
-    attributes_model: ClassVar[type[BaseModel]] = SqlInjectionMatchSetAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SqlInjectionMatchSetProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SqlInjectionMatchSetAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._web_acl_models import (
+        Rule as Rule,
+        WebACLAction as WebACLAction,
+        WebACLAttributes as WebACLAttributes,
+        WebACLProps as WebACLProps,
+    )
 
 __all__ = [
     "Rule",
@@ -25,35 +34,22 @@ __all__ = [
     "WebACLProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _web_acl_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_web_acl_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Rule",
+        "WebACLAction",
+        "WebACLAttributes",
+        "WebACLProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class WebACLAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: str
-
-
-class WebACLAttributes(DeferredModel):
-    Id: str | None = None
-
-
-class Rule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: WebACLAction
-    Priority: int
-    RuleId: str
-
-
-class WebACLProps(DeferredModel):
-    DefaultAction: WebACLAction
-    MetricName: str
-    Name: str
-    Rules: list[Rule] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -131,8 +127,10 @@ class WebACL(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WebACLProps
-    attributes_model: ClassVar[type[BaseModel]] = WebACLAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "WebACLProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WebACLAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,26 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._logging_configuration_models import (
+        Condition as Condition,
+        ConditionActionCondition as ConditionActionCondition,
+        ConditionLabelNameCondition as ConditionLabelNameCondition,
+        FieldToMatch as FieldToMatch,
+        FieldToMatchSingleHeader as FieldToMatchSingleHeader,
+        Filter as Filter,
+        LoggingConfigurationAttributes as LoggingConfigurationAttributes,
+        LoggingConfigurationLoggingFilter as LoggingConfigurationLoggingFilter,
+        LoggingConfigurationProps as LoggingConfigurationProps,
+    )
 
 __all__ = [
     "Condition",
@@ -35,77 +49,27 @@ __all__ = [
     "LoggingConfigurationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _logging_configuration_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_logging_configuration_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Condition",
+        "ConditionActionCondition",
+        "ConditionLabelNameCondition",
+        "FieldToMatch",
+        "FieldToMatchSingleHeader",
+        "Filter",
+        "LoggingConfigurationAttributes",
+        "LoggingConfigurationLoggingFilter",
+        "LoggingConfigurationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConditionActionCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal[
-        "ALLOW", "BLOCK", "COUNT", "CAPTCHA", "CHALLENGE", "MONETIZE", "EXCLUDED_AS_COUNT"
-    ]
-
-
-class ConditionLabelNameCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LabelName: str
-
-
-class FieldToMatchSingleHeader(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-
-
-class LoggingConfigurationAttributes(DeferredModel):
-    ManagedByFirewallManager: bool | None = None
-
-
-class Condition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionCondition: ConditionActionCondition | None = None
-    LabelNameCondition: ConditionLabelNameCondition | None = None
-
-
-class FieldToMatch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Method: dict[str, Any] | str | None = None
-    QueryString: dict[str, Any] | str | None = None
-    SingleHeader: FieldToMatchSingleHeader | None = None
-    UriPath: dict[str, Any] | str | None = None
-
-
-class Filter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Behavior: Literal["KEEP", "DROP"]
-    Conditions: list[Condition]
-    Requirement: Literal["MEETS_ALL", "MEETS_ANY"]
-
-
-class LoggingConfigurationLoggingFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultBehavior: Literal["KEEP", "DROP"]
-    Filters: list[Filter]
-
-
-class LoggingConfigurationProps(DeferredModel):
-    LogDestinationConfigs: list[str]
-    LoggingFilter: LoggingConfigurationLoggingFilter | None = None
-    RedactedFields: list[FieldToMatch] | None = None
-    ResourceArn: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -295,8 +259,12 @@ class LoggingConfiguration(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LoggingConfigurationProps
-    attributes_model: ClassVar[type[BaseModel]] = LoggingConfigurationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LoggingConfigurationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "LoggingConfigurationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,87 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._rule_group_models import (
+        AllowAction as AllowAction,
+        BlockAction as BlockAction,
+        CaptchaAction as CaptchaAction,
+        ChallengeAction as ChallengeAction,
+        CookieMatchPattern as CookieMatchPattern,
+        CountAction as CountAction,
+        CustomHTTPHeader as CustomHTTPHeader,
+        CustomResponseBody as CustomResponseBody,
+        ForwardedIPConfiguration as ForwardedIPConfiguration,
+        HeaderMatchPattern as HeaderMatchPattern,
+        IPSetForwardedIPConfiguration as IPSetForwardedIPConfiguration,
+        JsonMatchPattern as JsonMatchPattern,
+        Label as Label,
+        LabelSummary as LabelSummary,
+        MonetizeAction as MonetizeAction,
+        PaymentNetwork as PaymentNetwork,
+        PreParseTextTransformation as PreParseTextTransformation,
+        Price as Price,
+        RateBasedStatementCustomKey as RateBasedStatementCustomKey,
+        RateLimitCookie as RateLimitCookie,
+        RateLimitHeader as RateLimitHeader,
+        RateLimitJA3Fingerprint as RateLimitJA3Fingerprint,
+        RateLimitJA4Fingerprint as RateLimitJA4Fingerprint,
+        RateLimitLabelNamespace as RateLimitLabelNamespace,
+        RateLimitQueryArgument as RateLimitQueryArgument,
+        RateLimitQueryString as RateLimitQueryString,
+        RateLimitUriPath as RateLimitUriPath,
+        Rule as Rule,
+        RuleAction as RuleAction,
+        RuleGroupAndStatement as RuleGroupAndStatement,
+        RuleGroupAsnMatchStatement as RuleGroupAsnMatchStatement,
+        RuleGroupAttributes as RuleGroupAttributes,
+        RuleGroupBody as RuleGroupBody,
+        RuleGroupByteMatchStatement as RuleGroupByteMatchStatement,
+        RuleGroupCaptchaConfig as RuleGroupCaptchaConfig,
+        RuleGroupChallengeConfig as RuleGroupChallengeConfig,
+        RuleGroupCookies as RuleGroupCookies,
+        RuleGroupCryptoConfig as RuleGroupCryptoConfig,
+        RuleGroupCustomRequestHandling as RuleGroupCustomRequestHandling,
+        RuleGroupCustomResponse as RuleGroupCustomResponse,
+        RuleGroupFieldToMatch as RuleGroupFieldToMatch,
+        RuleGroupFieldToMatchSingleHeader as RuleGroupFieldToMatchSingleHeader,
+        RuleGroupFieldToMatchSingleQueryArgument as RuleGroupFieldToMatchSingleQueryArgument,
+        RuleGroupGeoMatchStatement as RuleGroupGeoMatchStatement,
+        RuleGroupHeaderOrder as RuleGroupHeaderOrder,
+        RuleGroupHeaders as RuleGroupHeaders,
+        RuleGroupIPSetReferenceStatement as RuleGroupIPSetReferenceStatement,
+        RuleGroupImmunityTimeProperty as RuleGroupImmunityTimeProperty,
+        RuleGroupJA3Fingerprint as RuleGroupJA3Fingerprint,
+        RuleGroupJA4Fingerprint as RuleGroupJA4Fingerprint,
+        RuleGroupJsonBody as RuleGroupJsonBody,
+        RuleGroupLabelMatchStatement as RuleGroupLabelMatchStatement,
+        RuleGroupMonetizationConfig as RuleGroupMonetizationConfig,
+        RuleGroupNotStatement as RuleGroupNotStatement,
+        RuleGroupOrStatement as RuleGroupOrStatement,
+        RuleGroupProps as RuleGroupProps,
+        RuleGroupRateBasedStatement as RuleGroupRateBasedStatement,
+        RuleGroupRegexMatchStatement as RuleGroupRegexMatchStatement,
+        RuleGroupRegexPatternSetReferenceStatement as RuleGroupRegexPatternSetReferenceStatement,
+        RuleGroupRuleGroup as RuleGroupRuleGroup,
+        RuleGroupSizeConstraintStatement as RuleGroupSizeConstraintStatement,
+        RuleGroupSqliMatchStatement as RuleGroupSqliMatchStatement,
+        RuleGroupStatement as RuleGroupStatement,
+        RuleGroupUriFragment as RuleGroupUriFragment,
+        RuleGroupVisibilityConfig as RuleGroupVisibilityConfig,
+        RuleGroupXssMatchStatement as RuleGroupXssMatchStatement,
+        Tag as Tag,
+        TextTransformation as TextTransformation,
+    )
 
 __all__ = [
     "AllowAction",
@@ -153,909 +226,86 @@ __all__ = [
     "TextTransformationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class CookieMatchPattern(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    All: dict[str, Any] | str | None = None
-    ExcludedCookies: list[str] | None = None
-    IncludedCookies: list[str] | None = None
-
-
-class CustomHTTPHeader(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: str
-
-
-class CustomResponseBody(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Content: str
-    ContentType: Literal["TEXT_PLAIN", "TEXT_HTML", "APPLICATION_JSON"]
-
-
-class ForwardedIPConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"]
-    HeaderName: str
-
-
-class HeaderMatchPattern(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    All: dict[str, Any] | str | None = None
-    ExcludedHeaders: list[str] | None = None
-    IncludedHeaders: list[str] | None = None
-
-
-class IPSetForwardedIPConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"]
-    HeaderName: str
-    Position: Literal["FIRST", "LAST", "ANY"]
-
-
-class JsonMatchPattern(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    All: dict[str, Any] | str | None = None
-    IncludedPaths: list[str] | None = None
-
-
-class Label(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-
-
-class LabelSummary(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-
-
-class MonetizeAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PriceMultiplier: str | None = None
-
-
-class PreParseTextTransformation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Priority: int
-    Type: Literal[
-        "NONE",
-        "URL_DECODE",
-        "URL_DECODE_UNI",
-        "COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA",
-        "REPLACE_SEMICOLONS_WITH_AMPERSANDS",
-    ]
-
-
-class Price(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Amount: str
-    Currency: Literal["USDC"]
-
-
-class RateLimitJA3Fingerprint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"]
-
-
-class RateLimitJA4Fingerprint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"]
-
-
-class RateLimitLabelNamespace(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Namespace: str
-
-
-class RuleGroupAsnMatchStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AsnList: list[int] | None = None
-    ForwardedIPConfig: ForwardedIPConfiguration | None = None
-
-
-class RuleGroupBody(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OversizeHandling: Literal["CONTINUE", "MATCH", "NO_MATCH"] | None = None
-
-
-class RuleGroupCookies(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MatchPattern: CookieMatchPattern
-    MatchScope: Literal["ALL", "KEY", "VALUE"]
-    OversizeHandling: Literal["CONTINUE", "MATCH", "NO_MATCH"]
-
-
-class RuleGroupCustomRequestHandling(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InsertHeaders: list[CustomHTTPHeader]
-
-
-class RuleGroupCustomResponse(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomResponseBodyKey: str | None = None
-    ResponseCode: int
-    ResponseHeaders: list[CustomHTTPHeader] | None = None
-
-
-class RuleGroupFieldToMatchSingleHeader(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-
-
-class RuleGroupFieldToMatchSingleQueryArgument(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-
-
-class RuleGroupGeoMatchStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CountryCodes: (
-        list[
-            Literal[
-                "AD",
-                "AE",
-                "AF",
-                "AG",
-                "AI",
-                "AL",
-                "AM",
-                "AO",
-                "AQ",
-                "AR",
-                "AS",
-                "AT",
-                "AU",
-                "AW",
-                "AX",
-                "AZ",
-                "BA",
-                "BB",
-                "BD",
-                "BE",
-                "BF",
-                "BG",
-                "BH",
-                "BI",
-                "BJ",
-                "BL",
-                "BM",
-                "BN",
-                "BO",
-                "BQ",
-                "BR",
-                "BS",
-                "BT",
-                "BV",
-                "BW",
-                "BY",
-                "BZ",
-                "CA",
-                "CC",
-                "CD",
-                "CF",
-                "CG",
-                "CH",
-                "CI",
-                "CK",
-                "CL",
-                "CM",
-                "CN",
-                "CO",
-                "CR",
-                "CU",
-                "CV",
-                "CW",
-                "CX",
-                "CY",
-                "CZ",
-                "DE",
-                "DJ",
-                "DK",
-                "DM",
-                "DO",
-                "DZ",
-                "EC",
-                "EE",
-                "EG",
-                "EH",
-                "ER",
-                "ES",
-                "ET",
-                "FI",
-                "FJ",
-                "FK",
-                "FM",
-                "FO",
-                "FR",
-                "GA",
-                "GB",
-                "GD",
-                "GE",
-                "GF",
-                "GG",
-                "GH",
-                "GI",
-                "GL",
-                "GM",
-                "GN",
-                "GP",
-                "GQ",
-                "GR",
-                "GS",
-                "GT",
-                "GU",
-                "GW",
-                "GY",
-                "HK",
-                "HM",
-                "HN",
-                "HR",
-                "HT",
-                "HU",
-                "ID",
-                "IE",
-                "IL",
-                "IM",
-                "IN",
-                "IO",
-                "IQ",
-                "IR",
-                "IS",
-                "IT",
-                "JE",
-                "JM",
-                "JO",
-                "JP",
-                "KE",
-                "KG",
-                "KH",
-                "KI",
-                "KM",
-                "KN",
-                "KP",
-                "KR",
-                "KW",
-                "KY",
-                "KZ",
-                "LA",
-                "LB",
-                "LC",
-                "LI",
-                "LK",
-                "LR",
-                "LS",
-                "LT",
-                "LU",
-                "LV",
-                "LY",
-                "MA",
-                "MC",
-                "MD",
-                "ME",
-                "MF",
-                "MG",
-                "MH",
-                "MK",
-                "ML",
-                "MM",
-                "MN",
-                "MO",
-                "MP",
-                "MQ",
-                "MR",
-                "MS",
-                "MT",
-                "MU",
-                "MV",
-                "MW",
-                "MX",
-                "MY",
-                "MZ",
-                "NA",
-                "NC",
-                "NE",
-                "NF",
-                "NG",
-                "NI",
-                "NL",
-                "NO",
-                "NP",
-                "NR",
-                "NU",
-                "NZ",
-                "OM",
-                "PA",
-                "PE",
-                "PF",
-                "PG",
-                "PH",
-                "PK",
-                "PL",
-                "PM",
-                "PN",
-                "PR",
-                "PS",
-                "PT",
-                "PW",
-                "PY",
-                "QA",
-                "RE",
-                "RO",
-                "RS",
-                "RU",
-                "RW",
-                "SA",
-                "SB",
-                "SC",
-                "SD",
-                "SE",
-                "SG",
-                "SH",
-                "SI",
-                "SJ",
-                "SK",
-                "SL",
-                "SM",
-                "SN",
-                "SO",
-                "SR",
-                "SS",
-                "ST",
-                "SV",
-                "SX",
-                "SY",
-                "SZ",
-                "TC",
-                "TD",
-                "TF",
-                "TG",
-                "TH",
-                "TJ",
-                "TK",
-                "TL",
-                "TM",
-                "TN",
-                "TO",
-                "TR",
-                "TT",
-                "TV",
-                "TW",
-                "TZ",
-                "UA",
-                "UG",
-                "UM",
-                "US",
-                "UY",
-                "UZ",
-                "VA",
-                "VC",
-                "VE",
-                "VG",
-                "VI",
-                "VN",
-                "VU",
-                "WF",
-                "WS",
-                "XK",
-                "YE",
-                "YT",
-                "ZA",
-                "ZM",
-                "ZW",
-            ]
-        ]
-        | None
-    ) = None
-    ForwardedIPConfig: ForwardedIPConfiguration | None = None
-
-
-class RuleGroupHeaderOrder(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OversizeHandling: Literal["CONTINUE", "MATCH", "NO_MATCH"]
-
-
-class RuleGroupHeaders(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MatchPattern: HeaderMatchPattern
-    MatchScope: Literal["ALL", "KEY", "VALUE"]
-    OversizeHandling: Literal["CONTINUE", "MATCH", "NO_MATCH"]
-
-
-class RuleGroupIPSetReferenceStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-    IPSetForwardedIPConfig: IPSetForwardedIPConfiguration | None = None
-
-
-class RuleGroupImmunityTimeProperty(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImmunityTime: int
-
-
-class RuleGroupJA3Fingerprint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"]
-
-
-class RuleGroupJA4Fingerprint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"]
-
-
-class RuleGroupJsonBody(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InvalidFallbackBehavior: Literal["MATCH", "NO_MATCH", "EVALUATE_AS_STRING"] | None = None
-    MatchPattern: JsonMatchPattern
-    MatchScope: Literal["ALL", "KEY", "VALUE"]
-    OversizeHandling: Literal["CONTINUE", "MATCH", "NO_MATCH"] | None = None
-
-
-class RuleGroupLabelMatchStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Scope: Literal["LABEL", "NAMESPACE"]
-
-
-class RuleGroupUriFragment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"] | None = None
-
-
-class RuleGroupVisibilityConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchMetricsEnabled: bool
-    MetricName: str
-    SampledRequestsEnabled: bool
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class TextTransformation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Priority: int
-    Type: Literal[
-        "NONE",
-        "COMPRESS_WHITE_SPACE",
-        "HTML_ENTITY_DECODE",
-        "LOWERCASE",
-        "CMD_LINE",
-        "URL_DECODE",
-        "BASE64_DECODE",
-        "HEX_DECODE",
-        "MD5",
-        "REPLACE_COMMENTS",
-        "ESCAPE_SEQ_DECODE",
-        "SQL_HEX_DECODE",
-        "CSS_DECODE",
-        "JS_DECODE",
-        "NORMALIZE_PATH",
-        "NORMALIZE_PATH_WIN",
-        "REMOVE_NULLS",
-        "REPLACE_NULLS",
-        "BASE64_DECODE_EXT",
-        "URL_DECODE_UNI",
-        "UTF8_TO_UNICODE",
-        "REMOVE_WHITESPACE",
-        "TRIM",
-        "TRIM_LEFT",
-        "TRIM_RIGHT",
-        "REMOVE_COMMENTS_CHAR",
-        "UPPERCASE",
-        "CMD_LINE_WIN",
-        "CMD_LINE_UNIX",
-        "JS_DECODE_EXT",
-        "SHA256",
-    ]
-
-
-class RuleGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    Id: str | None = None
-    LabelNamespace: str | None = None
-
-
-class AllowAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomRequestHandling: RuleGroupCustomRequestHandling | None = None
-
-
-class BlockAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomResponse: RuleGroupCustomResponse | None = None
-
-
-class CaptchaAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomRequestHandling: RuleGroupCustomRequestHandling | None = None
-
-
-class ChallengeAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomRequestHandling: RuleGroupCustomRequestHandling | None = None
-
-
-class CountAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomRequestHandling: RuleGroupCustomRequestHandling | None = None
-
-
-class PaymentNetwork(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Chain: Literal["BASE", "SOLANA", "BASE_SEPOLIA", "SOLANA_DEVNET"]
-    Prices: list[Price]
-    WalletAddress: str
-
-
-class RateLimitCookie(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    TextTransformations: list[TextTransformation]
-
-
-class RateLimitHeader(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    TextTransformations: list[TextTransformation]
-
-
-class RateLimitQueryArgument(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    TextTransformations: list[TextTransformation]
-
-
-class RateLimitQueryString(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TextTransformations: list[TextTransformation]
-
-
-class RateLimitUriPath(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TextTransformations: list[TextTransformation]
-
-
-class RuleAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Allow: AllowAction | None = None
-    Block: BlockAction | None = None
-    Captcha: CaptchaAction | None = None
-    Challenge: ChallengeAction | None = None
-    Count: CountAction | None = None
-    Monetize: MonetizeAction | None = None
-
-
-class RuleGroupCaptchaConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImmunityTimeProperty: RuleGroupImmunityTimeProperty | None = None
-
-
-class RuleGroupChallengeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImmunityTimeProperty: RuleGroupImmunityTimeProperty | None = None
-
-
-class RuleGroupCryptoConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PaymentNetworks: list[PaymentNetwork]
-
-
-class RuleGroupFieldToMatch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllQueryArguments: dict[str, Any] | str | None = None
-    Body: RuleGroupBody | None = None
-    Cookies: RuleGroupCookies | None = None
-    HeaderOrder: RuleGroupHeaderOrder | None = None
-    Headers: RuleGroupHeaders | None = None
-    JA3Fingerprint: RuleGroupJA3Fingerprint | None = None
-    JA4Fingerprint: RuleGroupJA4Fingerprint | None = None
-    JsonBody: RuleGroupJsonBody | None = None
-    Method: dict[str, Any] | str | None = None
-    QueryString: dict[str, Any] | str | None = None
-    SingleHeader: RuleGroupFieldToMatchSingleHeader | None = None
-    SingleQueryArgument: RuleGroupFieldToMatchSingleQueryArgument | None = None
-    UriFragment: RuleGroupUriFragment | None = None
-    UriPath: dict[str, Any] | str | None = None
-
-
-class RuleGroupMonetizationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CryptoConfig: RuleGroupCryptoConfig | None = None
-    CurrencyMode: Literal["REAL", "TEST"] | None = None
-
-
-class RuleGroupRegexMatchStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldToMatch: RuleGroupFieldToMatch
-    PreParseTextTransformations: list[PreParseTextTransformation] | None = None
-    RegexString: str
-    TextTransformations: list[TextTransformation]
-
-
-class RuleGroupRegexPatternSetReferenceStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-    FieldToMatch: RuleGroupFieldToMatch
-    PreParseTextTransformations: list[PreParseTextTransformation] | None = None
-    TextTransformations: list[TextTransformation]
-
-
-class RuleGroupSizeConstraintStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComparisonOperator: Literal["EQ", "NE", "LE", "LT", "GE", "GT"]
-    FieldToMatch: RuleGroupFieldToMatch
-    PreParseTextTransformations: list[PreParseTextTransformation] | None = None
-    Size: float
-    TextTransformations: list[TextTransformation]
-
-
-class RuleGroupSqliMatchStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldToMatch: RuleGroupFieldToMatch
-    PreParseTextTransformations: list[PreParseTextTransformation] | None = None
-    SensitivityLevel: Literal["LOW", "HIGH"] | None = None
-    TextTransformations: list[TextTransformation]
-
-
-class RuleGroupXssMatchStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldToMatch: RuleGroupFieldToMatch
-    PreParseTextTransformations: list[PreParseTextTransformation] | None = None
-    TextTransformations: list[TextTransformation]
-
-
-class RateBasedStatementCustomKey(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ASN: dict[str, Any] | None = None
-    Cookie: RateLimitCookie | None = None
-    ForwardedIP: dict[str, Any] | str | None = None
-    HTTPMethod: dict[str, Any] | str | None = None
-    Header: RateLimitHeader | None = None
-    IP: dict[str, Any] | str | None = None
-    JA3Fingerprint: RateLimitJA3Fingerprint | None = None
-    JA4Fingerprint: RateLimitJA4Fingerprint | None = None
-    LabelNamespace: RateLimitLabelNamespace | None = None
-    QueryArgument: RateLimitQueryArgument | None = None
-    QueryString: RateLimitQueryString | None = None
-    UriPath: RateLimitUriPath | None = None
-
-
-class RuleGroupByteMatchStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldToMatch: RuleGroupFieldToMatch
-    PositionalConstraint: Literal[
-        "EXACTLY", "STARTS_WITH", "ENDS_WITH", "CONTAINS", "CONTAINS_WORD"
-    ]
-    PreParseTextTransformations: list[PreParseTextTransformation] | None = None
-    SearchString: str | None = None
-    SearchStringBase64: str | None = None
-    TextTransformations: list[TextTransformation]
-
-
-class RuleGroupProps(DeferredModel):
-    AvailableLabels: list[LabelSummary] | None = None
-    Capacity: int
-    ConsumedLabels: list[LabelSummary] | None = None
-    CustomResponseBodies: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Description: str | None = None
-    MonetizationConfig: RuleGroupMonetizationConfig | None = None
-    Name: str | None = None
-    Rules: list[Rule] | None = None
-    Scope: Literal["CLOUDFRONT", "REGIONAL"]
-    Tags: list[Tag] | None = None
-    VisibilityConfig: RuleGroupVisibilityConfig
-
-
-class Rule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: RuleAction | None = None
-    CaptchaConfig: RuleGroupCaptchaConfig | None = None
-    ChallengeConfig: RuleGroupChallengeConfig | None = None
-    Name: str
-    Priority: int
-    RuleLabels: list[Label] | None = None
-    Statement: RuleGroupStatement
-    VisibilityConfig: RuleGroupVisibilityConfig
-
-
-class RuleGroupAndStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Statements: list[RuleGroupStatement]
-
-
-class RuleGroupNotStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Statement: RuleGroupStatement
-
-
-class RuleGroupOrStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Statements: list[RuleGroupStatement]
-
-
-class RuleGroupRateBasedStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AggregateKeyType: Literal["IP", "FORWARDED_IP", "CONSTANT", "CUSTOM_KEYS"]
-    CustomKeys: list[RateBasedStatementCustomKey] | None = None
-    EvaluationWindowSec: Literal[60, 120, 300, 600] | None = None
-    ForwardedIPConfig: ForwardedIPConfiguration | None = None
-    Limit: int
-    ScopeDownStatement: RuleGroupStatement | None = None
-
-
-class RuleGroupRuleGroup(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-    Capacity: int | None = None
-    Description: str | None = None
-    Id: str | None = None
-    Name: str | None = None
-    Rules: list[Rule] | None = None
-    VisibilityConfig: RuleGroupVisibilityConfig | None = None
-
-
-class RuleGroupStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AndStatement: RuleGroupAndStatement | None = None
-    AsnMatchStatement: RuleGroupAsnMatchStatement | None = None
-    ByteMatchStatement: RuleGroupByteMatchStatement | None = None
-    GeoMatchStatement: RuleGroupGeoMatchStatement | None = None
-    IPSetReferenceStatement: RuleGroupIPSetReferenceStatement | None = None
-    LabelMatchStatement: RuleGroupLabelMatchStatement | None = None
-    NotStatement: RuleGroupNotStatement | None = None
-    OrStatement: RuleGroupOrStatement | None = None
-    RateBasedStatement: RuleGroupRateBasedStatement | None = None
-    RegexMatchStatement: RuleGroupRegexMatchStatement | None = None
-    RegexPatternSetReferenceStatement: RuleGroupRegexPatternSetReferenceStatement | None = None
-    SizeConstraintStatement: RuleGroupSizeConstraintStatement | None = None
-    SqliMatchStatement: RuleGroupSqliMatchStatement | None = None
-    XssMatchStatement: RuleGroupXssMatchStatement | None = None
-
-
-RuleGroupProps.model_rebuild()
-Rule.model_rebuild()
-RuleGroupAndStatement.model_rebuild()
-RuleGroupNotStatement.model_rebuild()
-RuleGroupOrStatement.model_rebuild()
-RuleGroupRateBasedStatement.model_rebuild()
-
+# The pydantic models live in _rule_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_rule_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AllowAction",
+        "BlockAction",
+        "CaptchaAction",
+        "ChallengeAction",
+        "CookieMatchPattern",
+        "CountAction",
+        "CustomHTTPHeader",
+        "CustomResponseBody",
+        "ForwardedIPConfiguration",
+        "HeaderMatchPattern",
+        "IPSetForwardedIPConfiguration",
+        "JsonMatchPattern",
+        "Label",
+        "LabelSummary",
+        "MonetizeAction",
+        "PaymentNetwork",
+        "PreParseTextTransformation",
+        "Price",
+        "RateBasedStatementCustomKey",
+        "RateLimitCookie",
+        "RateLimitHeader",
+        "RateLimitJA3Fingerprint",
+        "RateLimitJA4Fingerprint",
+        "RateLimitLabelNamespace",
+        "RateLimitQueryArgument",
+        "RateLimitQueryString",
+        "RateLimitUriPath",
+        "Rule",
+        "RuleAction",
+        "RuleGroupAndStatement",
+        "RuleGroupAsnMatchStatement",
+        "RuleGroupAttributes",
+        "RuleGroupBody",
+        "RuleGroupByteMatchStatement",
+        "RuleGroupCaptchaConfig",
+        "RuleGroupChallengeConfig",
+        "RuleGroupCookies",
+        "RuleGroupCryptoConfig",
+        "RuleGroupCustomRequestHandling",
+        "RuleGroupCustomResponse",
+        "RuleGroupFieldToMatch",
+        "RuleGroupFieldToMatchSingleHeader",
+        "RuleGroupFieldToMatchSingleQueryArgument",
+        "RuleGroupGeoMatchStatement",
+        "RuleGroupHeaderOrder",
+        "RuleGroupHeaders",
+        "RuleGroupIPSetReferenceStatement",
+        "RuleGroupImmunityTimeProperty",
+        "RuleGroupJA3Fingerprint",
+        "RuleGroupJA4Fingerprint",
+        "RuleGroupJsonBody",
+        "RuleGroupLabelMatchStatement",
+        "RuleGroupMonetizationConfig",
+        "RuleGroupNotStatement",
+        "RuleGroupOrStatement",
+        "RuleGroupProps",
+        "RuleGroupRateBasedStatement",
+        "RuleGroupRegexMatchStatement",
+        "RuleGroupRegexPatternSetReferenceStatement",
+        "RuleGroupRuleGroup",
+        "RuleGroupSizeConstraintStatement",
+        "RuleGroupSqliMatchStatement",
+        "RuleGroupStatement",
+        "RuleGroupUriFragment",
+        "RuleGroupVisibilityConfig",
+        "RuleGroupXssMatchStatement",
+        "Tag",
+        "TextTransformation",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -2905,8 +2155,10 @@ class RuleGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = RuleGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = RuleGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "RuleGroupProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "RuleGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

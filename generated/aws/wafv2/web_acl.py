@@ -6,14 +6,117 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._web_acl_models import (
+        AllowAction as AllowAction,
+        ApplicationAttribute as ApplicationAttribute,
+        BlockAction as BlockAction,
+        CaptchaAction as CaptchaAction,
+        ChallengeAction as ChallengeAction,
+        ClientSideAction as ClientSideAction,
+        CookieMatchPattern as CookieMatchPattern,
+        CountAction as CountAction,
+        CustomHTTPHeader as CustomHTTPHeader,
+        CustomResponseBody as CustomResponseBody,
+        DataProtect as DataProtect,
+        ExcludedRule as ExcludedRule,
+        FieldIdentifier as FieldIdentifier,
+        FieldToProtect as FieldToProtect,
+        ForwardedIPConfiguration as ForwardedIPConfiguration,
+        HeaderMatchPattern as HeaderMatchPattern,
+        IPSetForwardedIPConfiguration as IPSetForwardedIPConfiguration,
+        JsonMatchPattern as JsonMatchPattern,
+        Label as Label,
+        ManagedRuleGroupConfig as ManagedRuleGroupConfig,
+        MonetizeAction as MonetizeAction,
+        PaymentNetwork as PaymentNetwork,
+        PreParseTextTransformation as PreParseTextTransformation,
+        Price as Price,
+        RateBasedStatementCustomKey as RateBasedStatementCustomKey,
+        RateLimitCookie as RateLimitCookie,
+        RateLimitHeader as RateLimitHeader,
+        RateLimitJA3Fingerprint as RateLimitJA3Fingerprint,
+        RateLimitJA4Fingerprint as RateLimitJA4Fingerprint,
+        RateLimitLabelNamespace as RateLimitLabelNamespace,
+        RateLimitQueryArgument as RateLimitQueryArgument,
+        RateLimitQueryString as RateLimitQueryString,
+        RateLimitUriPath as RateLimitUriPath,
+        Regex as Regex,
+        RequestBodyAssociatedResourceTypeConfig as RequestBodyAssociatedResourceTypeConfig,
+        RequestInspectionACFP as RequestInspectionACFP,
+        ResponseInspectionBodyContains as ResponseInspectionBodyContains,
+        ResponseInspectionHeader as ResponseInspectionHeader,
+        ResponseInspectionJson as ResponseInspectionJson,
+        ResponseInspectionStatusCode as ResponseInspectionStatusCode,
+        Rule as Rule,
+        RuleAction as RuleAction,
+        RuleActionOverride as RuleActionOverride,
+        Tag as Tag,
+        TextTransformation as TextTransformation,
+        WebACLAWSManagedRulesACFPRuleSet as WebACLAWSManagedRulesACFPRuleSet,
+        WebACLAWSManagedRulesATPRuleSet as WebACLAWSManagedRulesATPRuleSet,
+        WebACLAWSManagedRulesAntiDDoSRuleSet as WebACLAWSManagedRulesAntiDDoSRuleSet,
+        WebACLAWSManagedRulesBotControlRuleSet as WebACLAWSManagedRulesBotControlRuleSet,
+        WebACLAndStatement as WebACLAndStatement,
+        WebACLApplicationConfig as WebACLApplicationConfig,
+        WebACLAsnMatchStatement as WebACLAsnMatchStatement,
+        WebACLAssociationConfig as WebACLAssociationConfig,
+        WebACLAttributes as WebACLAttributes,
+        WebACLBody as WebACLBody,
+        WebACLByteMatchStatement as WebACLByteMatchStatement,
+        WebACLCaptchaConfig as WebACLCaptchaConfig,
+        WebACLChallengeConfig as WebACLChallengeConfig,
+        WebACLClientSideActionConfig as WebACLClientSideActionConfig,
+        WebACLCookies as WebACLCookies,
+        WebACLCryptoConfig as WebACLCryptoConfig,
+        WebACLCustomRequestHandling as WebACLCustomRequestHandling,
+        WebACLCustomResponse as WebACLCustomResponse,
+        WebACLDataProtectionConfig as WebACLDataProtectionConfig,
+        WebACLDefaultAction as WebACLDefaultAction,
+        WebACLFieldToMatch as WebACLFieldToMatch,
+        WebACLFieldToMatchSingleHeader as WebACLFieldToMatchSingleHeader,
+        WebACLFieldToMatchSingleQueryArgument as WebACLFieldToMatchSingleQueryArgument,
+        WebACLGeoMatchStatement as WebACLGeoMatchStatement,
+        WebACLHeaderOrder as WebACLHeaderOrder,
+        WebACLHeaders as WebACLHeaders,
+        WebACLIPSetReferenceStatement as WebACLIPSetReferenceStatement,
+        WebACLImmunityTimeProperty as WebACLImmunityTimeProperty,
+        WebACLJA3Fingerprint as WebACLJA3Fingerprint,
+        WebACLJA4Fingerprint as WebACLJA4Fingerprint,
+        WebACLJsonBody as WebACLJsonBody,
+        WebACLLabelMatchStatement as WebACLLabelMatchStatement,
+        WebACLManagedRuleGroupStatement as WebACLManagedRuleGroupStatement,
+        WebACLMonetizationConfig as WebACLMonetizationConfig,
+        WebACLNotStatement as WebACLNotStatement,
+        WebACLOnSourceDDoSProtectionConfig as WebACLOnSourceDDoSProtectionConfig,
+        WebACLOrStatement as WebACLOrStatement,
+        WebACLOverrideAction as WebACLOverrideAction,
+        WebACLProps as WebACLProps,
+        WebACLRateBasedStatement as WebACLRateBasedStatement,
+        WebACLRegexMatchStatement as WebACLRegexMatchStatement,
+        WebACLRegexPatternSetReferenceStatement as WebACLRegexPatternSetReferenceStatement,
+        WebACLRequestInspection as WebACLRequestInspection,
+        WebACLResponseInspection as WebACLResponseInspection,
+        WebACLRuleGroupReferenceStatement as WebACLRuleGroupReferenceStatement,
+        WebACLSingleHeader as WebACLSingleHeader,
+        WebACLSingleQueryArgument as WebACLSingleQueryArgument,
+        WebACLSizeConstraintStatement as WebACLSizeConstraintStatement,
+        WebACLSqliMatchStatement as WebACLSqliMatchStatement,
+        WebACLStatement as WebACLStatement,
+        WebACLUriFragment as WebACLUriFragment,
+        WebACLVisibilityConfig as WebACLVisibilityConfig,
+        WebACLXssMatchStatement as WebACLXssMatchStatement,
+    )
 
 __all__ = [
     "AllowAction",
@@ -213,1172 +316,116 @@ __all__ = [
     "WebACLXssMatchStatementDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class ApplicationAttribute(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Values: list[str]
-
-
-class CookieMatchPattern(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    All: dict[str, Any] | str | None = None
-    ExcludedCookies: list[str] | None = None
-    IncludedCookies: list[str] | None = None
-
-
-class CustomHTTPHeader(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    Value: str
-
-
-class CustomResponseBody(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Content: str
-    ContentType: Literal["TEXT_PLAIN", "TEXT_HTML", "APPLICATION_JSON"]
-
-
-class ExcludedRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-
-
-class FieldIdentifier(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Identifier: str
-
-
-class FieldToProtect(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldKeys: list[str] | None = None
-    FieldType: Literal[
-        "SINGLE_HEADER", "SINGLE_COOKIE", "SINGLE_QUERY_ARGUMENT", "QUERY_STRING", "BODY"
-    ]
-
-
-class ForwardedIPConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"]
-    HeaderName: str
-
-
-class HeaderMatchPattern(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    All: dict[str, Any] | str | None = None
-    ExcludedHeaders: list[str] | None = None
-    IncludedHeaders: list[str] | None = None
-
-
-class IPSetForwardedIPConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"]
-    HeaderName: str
-    Position: Literal["FIRST", "LAST", "ANY"]
-
-
-class JsonMatchPattern(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    All: dict[str, Any] | str | None = None
-    IncludedPaths: list[str] | None = None
-
-
-class Label(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-
-
-class MonetizeAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PriceMultiplier: str | None = None
-
-
-class PreParseTextTransformation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Priority: int
-    Type: Literal[
-        "NONE",
-        "URL_DECODE",
-        "URL_DECODE_UNI",
-        "COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA",
-        "REPLACE_SEMICOLONS_WITH_AMPERSANDS",
-    ]
-
-
-class Price(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Amount: str
-    Currency: Literal["USDC"]
-
-
-class RateLimitJA3Fingerprint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"]
-
-
-class RateLimitJA4Fingerprint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"]
-
-
-class RateLimitLabelNamespace(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Namespace: str
-
-
-class Regex(DeferredModel):
-    RegexString: str | None = None
-
-
-class RequestBodyAssociatedResourceTypeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DefaultSizeInspectionLimit: Literal["KB_16", "KB_32", "KB_48", "KB_64"]
-
-
-class RequestInspectionACFP(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AddressFields: list[FieldIdentifier] | None = None
-    EmailField: FieldIdentifier | None = None
-    PasswordField: FieldIdentifier | None = None
-    PayloadType: Literal["JSON", "FORM_ENCODED"]
-    PhoneNumberFields: list[FieldIdentifier] | None = None
-    UsernameField: FieldIdentifier | None = None
-
-
-class ResponseInspectionBodyContains(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FailureStrings: list[str]
-    SuccessStrings: list[str]
-
-
-class ResponseInspectionHeader(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FailureValues: list[str]
-    Name: str
-    SuccessValues: list[str]
-
-
-class ResponseInspectionJson(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FailureValues: list[str]
-    Identifier: str
-    SuccessValues: list[str]
-
-
-class ResponseInspectionStatusCode(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FailureCodes: list[int]
-    SuccessCodes: list[int]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str | None = None
-    Value: str | None = None
-
-
-class TextTransformation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Priority: int
-    Type: Literal[
-        "NONE",
-        "COMPRESS_WHITE_SPACE",
-        "HTML_ENTITY_DECODE",
-        "LOWERCASE",
-        "CMD_LINE",
-        "URL_DECODE",
-        "BASE64_DECODE",
-        "HEX_DECODE",
-        "MD5",
-        "REPLACE_COMMENTS",
-        "ESCAPE_SEQ_DECODE",
-        "SQL_HEX_DECODE",
-        "CSS_DECODE",
-        "JS_DECODE",
-        "NORMALIZE_PATH",
-        "NORMALIZE_PATH_WIN",
-        "REMOVE_NULLS",
-        "REPLACE_NULLS",
-        "BASE64_DECODE_EXT",
-        "URL_DECODE_UNI",
-        "UTF8_TO_UNICODE",
-        "REMOVE_WHITESPACE",
-        "TRIM",
-        "TRIM_LEFT",
-        "TRIM_RIGHT",
-        "REMOVE_COMMENTS_CHAR",
-        "UPPERCASE",
-        "CMD_LINE_WIN",
-        "CMD_LINE_UNIX",
-        "JS_DECODE_EXT",
-        "SHA256",
-    ]
-
-
-class WebACLAWSManagedRulesBotControlRuleSet(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableMachineLearning: bool | None = None
-    InspectionLevel: Literal["COMMON", "TARGETED"]
-
-
-class WebACLApplicationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attributes: list[ApplicationAttribute]
-
-
-class WebACLAsnMatchStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AsnList: list[int] | None = None
-    ForwardedIPConfig: ForwardedIPConfiguration | None = None
-
-
-class WebACLAssociationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RequestBody: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-
-
-class WebACLBody(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OversizeHandling: Literal["CONTINUE", "MATCH", "NO_MATCH"] | None = None
-
-
-class WebACLCookies(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MatchPattern: CookieMatchPattern
-    MatchScope: Literal["ALL", "KEY", "VALUE"]
-    OversizeHandling: Literal["CONTINUE", "MATCH", "NO_MATCH"]
-
-
-class WebACLCustomRequestHandling(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InsertHeaders: list[CustomHTTPHeader]
-
-
-class WebACLCustomResponse(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomResponseBodyKey: str | None = None
-    ResponseCode: int
-    ResponseHeaders: list[CustomHTTPHeader] | None = None
-
-
-class WebACLFieldToMatchSingleHeader(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-
-
-class WebACLFieldToMatchSingleQueryArgument(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-
-
-class WebACLGeoMatchStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CountryCodes: (
-        list[
-            Literal[
-                "AD",
-                "AE",
-                "AF",
-                "AG",
-                "AI",
-                "AL",
-                "AM",
-                "AO",
-                "AQ",
-                "AR",
-                "AS",
-                "AT",
-                "AU",
-                "AW",
-                "AX",
-                "AZ",
-                "BA",
-                "BB",
-                "BD",
-                "BE",
-                "BF",
-                "BG",
-                "BH",
-                "BI",
-                "BJ",
-                "BL",
-                "BM",
-                "BN",
-                "BO",
-                "BQ",
-                "BR",
-                "BS",
-                "BT",
-                "BV",
-                "BW",
-                "BY",
-                "BZ",
-                "CA",
-                "CC",
-                "CD",
-                "CF",
-                "CG",
-                "CH",
-                "CI",
-                "CK",
-                "CL",
-                "CM",
-                "CN",
-                "CO",
-                "CR",
-                "CU",
-                "CV",
-                "CW",
-                "CX",
-                "CY",
-                "CZ",
-                "DE",
-                "DJ",
-                "DK",
-                "DM",
-                "DO",
-                "DZ",
-                "EC",
-                "EE",
-                "EG",
-                "EH",
-                "ER",
-                "ES",
-                "ET",
-                "FI",
-                "FJ",
-                "FK",
-                "FM",
-                "FO",
-                "FR",
-                "GA",
-                "GB",
-                "GD",
-                "GE",
-                "GF",
-                "GG",
-                "GH",
-                "GI",
-                "GL",
-                "GM",
-                "GN",
-                "GP",
-                "GQ",
-                "GR",
-                "GS",
-                "GT",
-                "GU",
-                "GW",
-                "GY",
-                "HK",
-                "HM",
-                "HN",
-                "HR",
-                "HT",
-                "HU",
-                "ID",
-                "IE",
-                "IL",
-                "IM",
-                "IN",
-                "IO",
-                "IQ",
-                "IR",
-                "IS",
-                "IT",
-                "JE",
-                "JM",
-                "JO",
-                "JP",
-                "KE",
-                "KG",
-                "KH",
-                "KI",
-                "KM",
-                "KN",
-                "KP",
-                "KR",
-                "KW",
-                "KY",
-                "KZ",
-                "LA",
-                "LB",
-                "LC",
-                "LI",
-                "LK",
-                "LR",
-                "LS",
-                "LT",
-                "LU",
-                "LV",
-                "LY",
-                "MA",
-                "MC",
-                "MD",
-                "ME",
-                "MF",
-                "MG",
-                "MH",
-                "MK",
-                "ML",
-                "MM",
-                "MN",
-                "MO",
-                "MP",
-                "MQ",
-                "MR",
-                "MS",
-                "MT",
-                "MU",
-                "MV",
-                "MW",
-                "MX",
-                "MY",
-                "MZ",
-                "NA",
-                "NC",
-                "NE",
-                "NF",
-                "NG",
-                "NI",
-                "NL",
-                "NO",
-                "NP",
-                "NR",
-                "NU",
-                "NZ",
-                "OM",
-                "PA",
-                "PE",
-                "PF",
-                "PG",
-                "PH",
-                "PK",
-                "PL",
-                "PM",
-                "PN",
-                "PR",
-                "PS",
-                "PT",
-                "PW",
-                "PY",
-                "QA",
-                "RE",
-                "RO",
-                "RS",
-                "RU",
-                "RW",
-                "SA",
-                "SB",
-                "SC",
-                "SD",
-                "SE",
-                "SG",
-                "SH",
-                "SI",
-                "SJ",
-                "SK",
-                "SL",
-                "SM",
-                "SN",
-                "SO",
-                "SR",
-                "SS",
-                "ST",
-                "SV",
-                "SX",
-                "SY",
-                "SZ",
-                "TC",
-                "TD",
-                "TF",
-                "TG",
-                "TH",
-                "TJ",
-                "TK",
-                "TL",
-                "TM",
-                "TN",
-                "TO",
-                "TR",
-                "TT",
-                "TV",
-                "TW",
-                "TZ",
-                "UA",
-                "UG",
-                "UM",
-                "US",
-                "UY",
-                "UZ",
-                "VA",
-                "VC",
-                "VE",
-                "VG",
-                "VI",
-                "VN",
-                "VU",
-                "WF",
-                "WS",
-                "XK",
-                "YE",
-                "YT",
-                "ZA",
-                "ZM",
-                "ZW",
-            ]
-        ]
-        | None
-    ) = None
-    ForwardedIPConfig: ForwardedIPConfiguration | None = None
-
-
-class WebACLHeaderOrder(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OversizeHandling: Literal["CONTINUE", "MATCH", "NO_MATCH"]
-
-
-class WebACLHeaders(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MatchPattern: HeaderMatchPattern
-    MatchScope: Literal["ALL", "KEY", "VALUE"]
-    OversizeHandling: Literal["CONTINUE", "MATCH", "NO_MATCH"]
-
-
-class WebACLIPSetReferenceStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-    IPSetForwardedIPConfig: IPSetForwardedIPConfiguration | None = None
-
-
-class WebACLImmunityTimeProperty(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImmunityTime: int
-
-
-class WebACLJA3Fingerprint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"]
-
-
-class WebACLJA4Fingerprint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"]
-
-
-class WebACLJsonBody(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InvalidFallbackBehavior: Literal["MATCH", "NO_MATCH", "EVALUATE_AS_STRING"] | None = None
-    MatchPattern: JsonMatchPattern
-    MatchScope: Literal["ALL", "KEY", "VALUE"]
-    OversizeHandling: Literal["CONTINUE", "MATCH", "NO_MATCH"] | None = None
-
-
-class WebACLLabelMatchStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Scope: Literal["LABEL", "NAMESPACE"]
-
-
-class WebACLOnSourceDDoSProtectionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ALBLowReputationMode: Literal["ACTIVE_UNDER_DDOS", "ALWAYS_ON"]
-
-
-class WebACLOverrideAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Count: dict[str, Any] | str | None = None
-    None_: Annotated[dict[str, Any] | str | None, Field(alias="None")] = None
-
-
-class WebACLRequestInspection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PasswordField: FieldIdentifier
-    PayloadType: Literal["JSON", "FORM_ENCODED"]
-    UsernameField: FieldIdentifier
-
-
-class WebACLResponseInspection(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BodyContains: ResponseInspectionBodyContains | None = None
-    Header: ResponseInspectionHeader | None = None
-    Json: ResponseInspectionJson | None = None
-    StatusCode: ResponseInspectionStatusCode | None = None
-
-
-class WebACLSingleHeader(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-
-
-class WebACLSingleQueryArgument(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-
-
-class WebACLUriFragment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FallbackBehavior: Literal["MATCH", "NO_MATCH"] | None = None
-
-
-class WebACLVisibilityConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CloudWatchMetricsEnabled: bool
-    MetricName: str
-    SampledRequestsEnabled: bool
-
-
-class WebACLAttributes(DeferredModel):
-    Arn: str | None = None
-    Capacity: int | None = None
-    Id: str | None = None
-    LabelNamespace: str | None = None
-
-
-class AllowAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomRequestHandling: WebACLCustomRequestHandling | None = None
-
-
-class BlockAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomResponse: WebACLCustomResponse | None = None
-
-
-class CaptchaAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomRequestHandling: WebACLCustomRequestHandling | None = None
-
-
-class ChallengeAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomRequestHandling: WebACLCustomRequestHandling | None = None
-
-
-class ClientSideAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExemptUriRegularExpressions: list[Regex] | None = None
-    Sensitivity: Literal["LOW", "MEDIUM", "HIGH"] | None = None
-    UsageOfAction: Literal["ENABLED", "DISABLED"]
-
-
-class CountAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomRequestHandling: WebACLCustomRequestHandling | None = None
-
-
-class DataProtect(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["SUBSTITUTION", "HASH"]
-    ExcludeRateBasedDetails: bool | None = None
-    ExcludeRuleMatchDetails: bool | None = None
-    Field: FieldToProtect
-
-
-class PaymentNetwork(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Chain: Literal["BASE", "SOLANA", "BASE_SEPOLIA", "SOLANA_DEVNET"]
-    Prices: list[Price]
-    WalletAddress: str
-
-
-class RateLimitCookie(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    TextTransformations: list[TextTransformation]
-
-
-class RateLimitHeader(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    TextTransformations: list[TextTransformation]
-
-
-class RateLimitQueryArgument(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str
-    TextTransformations: list[TextTransformation]
-
-
-class RateLimitQueryString(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TextTransformations: list[TextTransformation]
-
-
-class RateLimitUriPath(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TextTransformations: list[TextTransformation]
-
-
-class RuleAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Allow: AllowAction | None = None
-    Block: BlockAction | None = None
-    Captcha: CaptchaAction | None = None
-    Challenge: ChallengeAction | None = None
-    Count: CountAction | None = None
-    Monetize: MonetizeAction | None = None
-
-
-class RuleActionOverride(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ActionToUse: RuleAction
-    Name: str
-
-
-class WebACLAWSManagedRulesACFPRuleSet(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreationPath: str
-    EnableRegexInPath: bool | None = None
-    RegistrationPagePath: str
-    RequestInspection: RequestInspectionACFP
-    ResponseInspection: WebACLResponseInspection | None = None
-
-
-class WebACLAWSManagedRulesATPRuleSet(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableRegexInPath: bool | None = None
-    LoginPath: str
-    RequestInspection: WebACLRequestInspection | None = None
-    ResponseInspection: WebACLResponseInspection | None = None
-
-
-class WebACLCaptchaConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImmunityTimeProperty: WebACLImmunityTimeProperty | None = None
-
-
-class WebACLChallengeConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ImmunityTimeProperty: WebACLImmunityTimeProperty | None = None
-
-
-class WebACLClientSideActionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Challenge: ClientSideAction
-
-
-class WebACLCryptoConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PaymentNetworks: list[PaymentNetwork]
-
-
-class WebACLDataProtectionConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DataProtections: list[DataProtect]
-
-
-class WebACLDefaultAction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Allow: AllowAction | None = None
-    Block: BlockAction | None = None
-
-
-class WebACLFieldToMatch(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllQueryArguments: dict[str, Any] | str | None = None
-    Body: WebACLBody | None = None
-    Cookies: WebACLCookies | None = None
-    HeaderOrder: WebACLHeaderOrder | None = None
-    Headers: WebACLHeaders | None = None
-    JA3Fingerprint: WebACLJA3Fingerprint | None = None
-    JA4Fingerprint: WebACLJA4Fingerprint | None = None
-    JsonBody: WebACLJsonBody | None = None
-    Method: dict[str, Any] | str | None = None
-    QueryString: dict[str, Any] | str | None = None
-    SingleHeader: WebACLFieldToMatchSingleHeader | None = None
-    SingleQueryArgument: WebACLFieldToMatchSingleQueryArgument | None = None
-    UriFragment: WebACLUriFragment | None = None
-    UriPath: dict[str, Any] | str | None = None
-
-
-class WebACLMonetizationConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CryptoConfig: WebACLCryptoConfig | None = None
-    CurrencyMode: Literal["REAL", "TEST"] | None = None
-
-
-class WebACLRegexMatchStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldToMatch: WebACLFieldToMatch
-    PreParseTextTransformations: list[PreParseTextTransformation] | None = None
-    RegexString: str
-    TextTransformations: list[TextTransformation]
-
-
-class WebACLRegexPatternSetReferenceStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-    FieldToMatch: WebACLFieldToMatch
-    PreParseTextTransformations: list[PreParseTextTransformation] | None = None
-    TextTransformations: list[TextTransformation]
-
-
-class WebACLRuleGroupReferenceStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str
-    ExcludedRules: list[ExcludedRule] | None = None
-    RuleActionOverrides: list[RuleActionOverride] | None = None
-
-
-class WebACLSizeConstraintStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ComparisonOperator: Literal["EQ", "NE", "LE", "LT", "GE", "GT"]
-    FieldToMatch: WebACLFieldToMatch
-    PreParseTextTransformations: list[PreParseTextTransformation] | None = None
-    Size: float
-    TextTransformations: list[TextTransformation]
-
-
-class WebACLSqliMatchStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldToMatch: WebACLFieldToMatch
-    PreParseTextTransformations: list[PreParseTextTransformation] | None = None
-    SensitivityLevel: Literal["LOW", "HIGH"] | None = None
-    TextTransformations: list[TextTransformation]
-
-
-class WebACLXssMatchStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldToMatch: WebACLFieldToMatch
-    PreParseTextTransformations: list[PreParseTextTransformation] | None = None
-    TextTransformations: list[TextTransformation]
-
-
-class RateBasedStatementCustomKey(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ASN: dict[str, Any] | None = None
-    Cookie: RateLimitCookie | None = None
-    ForwardedIP: dict[str, Any] | str | None = None
-    HTTPMethod: dict[str, Any] | str | None = None
-    Header: RateLimitHeader | None = None
-    IP: dict[str, Any] | str | None = None
-    JA3Fingerprint: RateLimitJA3Fingerprint | None = None
-    JA4Fingerprint: RateLimitJA4Fingerprint | None = None
-    LabelNamespace: RateLimitLabelNamespace | None = None
-    QueryArgument: RateLimitQueryArgument | None = None
-    QueryString: RateLimitQueryString | None = None
-    UriPath: RateLimitUriPath | None = None
-
-
-class WebACLAWSManagedRulesAntiDDoSRuleSet(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ClientSideActionConfig: WebACLClientSideActionConfig
-    SensitivityToBlock: Literal["LOW", "MEDIUM", "HIGH"] | None = None
-
-
-class WebACLByteMatchStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FieldToMatch: WebACLFieldToMatch
-    PositionalConstraint: Literal[
-        "EXACTLY", "STARTS_WITH", "ENDS_WITH", "CONTAINS", "CONTAINS_WORD"
-    ]
-    PreParseTextTransformations: list[PreParseTextTransformation] | None = None
-    SearchString: str | None = None
-    SearchStringBase64: str | None = None
-    TextTransformations: list[TextTransformation]
-
-
-class ManagedRuleGroupConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AWSManagedRulesACFPRuleSet: WebACLAWSManagedRulesACFPRuleSet | None = None
-    AWSManagedRulesATPRuleSet: WebACLAWSManagedRulesATPRuleSet | None = None
-    AWSManagedRulesAntiDDoSRuleSet: WebACLAWSManagedRulesAntiDDoSRuleSet | None = None
-    AWSManagedRulesBotControlRuleSet: WebACLAWSManagedRulesBotControlRuleSet | None = None
-    LoginPath: str | None = None
-    PasswordField: FieldIdentifier | None = None
-    PayloadType: Literal["JSON", "FORM_ENCODED"] | None = None
-    UsernameField: FieldIdentifier | None = None
-
-
-class WebACLProps(DeferredModel):
-    ApplicationConfig: WebACLApplicationConfig | None = None
-    AssociationConfig: WebACLAssociationConfig | None = None
-    CaptchaConfig: WebACLCaptchaConfig | None = None
-    ChallengeConfig: WebACLChallengeConfig | None = None
-    CustomResponseBodies: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    DataProtectionConfig: WebACLDataProtectionConfig | None = None
-    DefaultAction: WebACLDefaultAction
-    Description: str | None = None
-    MonetizationConfig: WebACLMonetizationConfig | None = None
-    Name: str | None = None
-    OnSourceDDoSProtectionConfig: WebACLOnSourceDDoSProtectionConfig | None = None
-    Rules: list[Rule] | None = None
-    Scope: Literal["CLOUDFRONT", "REGIONAL"]
-    Tags: list[Tag] | None = None
-    TokenDomains: list[str] | None = None
-    VisibilityConfig: WebACLVisibilityConfig
-
-
-class Rule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: RuleAction | None = None
-    CaptchaConfig: WebACLCaptchaConfig | None = None
-    ChallengeConfig: WebACLChallengeConfig | None = None
-    Name: str
-    OverrideAction: WebACLOverrideAction | None = None
-    Priority: int
-    RuleLabels: list[Label] | None = None
-    Statement: WebACLStatement
-    VisibilityConfig: WebACLVisibilityConfig
-
-
-class WebACLAndStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Statements: list[WebACLStatement]
-
-
-class WebACLManagedRuleGroupStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExcludedRules: list[ExcludedRule] | None = None
-    ManagedRuleGroupConfigs: list[ManagedRuleGroupConfig] | None = None
-    Name: str
-    RuleActionOverrides: list[RuleActionOverride] | None = None
-    ScopeDownStatement: WebACLStatement | None = None
-    VendorName: str
-    Version: str | None = None
-
-
-class WebACLNotStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Statement: WebACLStatement
-
-
-class WebACLOrStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Statements: list[WebACLStatement]
-
-
-class WebACLRateBasedStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AggregateKeyType: Literal["CONSTANT", "IP", "FORWARDED_IP", "CUSTOM_KEYS"]
-    CustomKeys: list[RateBasedStatementCustomKey] | None = None
-    EvaluationWindowSec: Literal[60, 120, 300, 600] | None = None
-    ForwardedIPConfig: ForwardedIPConfiguration | None = None
-    Limit: int
-    ScopeDownStatement: WebACLStatement | None = None
-
-
-class WebACLStatement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AndStatement: WebACLAndStatement | None = None
-    AsnMatchStatement: WebACLAsnMatchStatement | None = None
-    ByteMatchStatement: WebACLByteMatchStatement | None = None
-    GeoMatchStatement: WebACLGeoMatchStatement | None = None
-    IPSetReferenceStatement: WebACLIPSetReferenceStatement | None = None
-    LabelMatchStatement: WebACLLabelMatchStatement | None = None
-    ManagedRuleGroupStatement: WebACLManagedRuleGroupStatement | None = None
-    NotStatement: WebACLNotStatement | None = None
-    OrStatement: WebACLOrStatement | None = None
-    RateBasedStatement: WebACLRateBasedStatement | None = None
-    RegexMatchStatement: WebACLRegexMatchStatement | None = None
-    RegexPatternSetReferenceStatement: WebACLRegexPatternSetReferenceStatement | None = None
-    RuleGroupReferenceStatement: WebACLRuleGroupReferenceStatement | None = None
-    SizeConstraintStatement: WebACLSizeConstraintStatement | None = None
-    SqliMatchStatement: WebACLSqliMatchStatement | None = None
-    XssMatchStatement: WebACLXssMatchStatement | None = None
-
-
-WebACLProps.model_rebuild()
-Rule.model_rebuild()
-WebACLAndStatement.model_rebuild()
-WebACLManagedRuleGroupStatement.model_rebuild()
-WebACLNotStatement.model_rebuild()
-WebACLOrStatement.model_rebuild()
-WebACLRateBasedStatement.model_rebuild()
-
+# The pydantic models live in _web_acl_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_web_acl_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AllowAction",
+        "ApplicationAttribute",
+        "BlockAction",
+        "CaptchaAction",
+        "ChallengeAction",
+        "ClientSideAction",
+        "CookieMatchPattern",
+        "CountAction",
+        "CustomHTTPHeader",
+        "CustomResponseBody",
+        "DataProtect",
+        "ExcludedRule",
+        "FieldIdentifier",
+        "FieldToProtect",
+        "ForwardedIPConfiguration",
+        "HeaderMatchPattern",
+        "IPSetForwardedIPConfiguration",
+        "JsonMatchPattern",
+        "Label",
+        "ManagedRuleGroupConfig",
+        "MonetizeAction",
+        "PaymentNetwork",
+        "PreParseTextTransformation",
+        "Price",
+        "RateBasedStatementCustomKey",
+        "RateLimitCookie",
+        "RateLimitHeader",
+        "RateLimitJA3Fingerprint",
+        "RateLimitJA4Fingerprint",
+        "RateLimitLabelNamespace",
+        "RateLimitQueryArgument",
+        "RateLimitQueryString",
+        "RateLimitUriPath",
+        "Regex",
+        "RequestBodyAssociatedResourceTypeConfig",
+        "RequestInspectionACFP",
+        "ResponseInspectionBodyContains",
+        "ResponseInspectionHeader",
+        "ResponseInspectionJson",
+        "ResponseInspectionStatusCode",
+        "Rule",
+        "RuleAction",
+        "RuleActionOverride",
+        "Tag",
+        "TextTransformation",
+        "WebACLAWSManagedRulesACFPRuleSet",
+        "WebACLAWSManagedRulesATPRuleSet",
+        "WebACLAWSManagedRulesAntiDDoSRuleSet",
+        "WebACLAWSManagedRulesBotControlRuleSet",
+        "WebACLAndStatement",
+        "WebACLApplicationConfig",
+        "WebACLAsnMatchStatement",
+        "WebACLAssociationConfig",
+        "WebACLAttributes",
+        "WebACLBody",
+        "WebACLByteMatchStatement",
+        "WebACLCaptchaConfig",
+        "WebACLChallengeConfig",
+        "WebACLClientSideActionConfig",
+        "WebACLCookies",
+        "WebACLCryptoConfig",
+        "WebACLCustomRequestHandling",
+        "WebACLCustomResponse",
+        "WebACLDataProtectionConfig",
+        "WebACLDefaultAction",
+        "WebACLFieldToMatch",
+        "WebACLFieldToMatchSingleHeader",
+        "WebACLFieldToMatchSingleQueryArgument",
+        "WebACLGeoMatchStatement",
+        "WebACLHeaderOrder",
+        "WebACLHeaders",
+        "WebACLIPSetReferenceStatement",
+        "WebACLImmunityTimeProperty",
+        "WebACLJA3Fingerprint",
+        "WebACLJA4Fingerprint",
+        "WebACLJsonBody",
+        "WebACLLabelMatchStatement",
+        "WebACLManagedRuleGroupStatement",
+        "WebACLMonetizationConfig",
+        "WebACLNotStatement",
+        "WebACLOnSourceDDoSProtectionConfig",
+        "WebACLOrStatement",
+        "WebACLOverrideAction",
+        "WebACLProps",
+        "WebACLRateBasedStatement",
+        "WebACLRegexMatchStatement",
+        "WebACLRegexPatternSetReferenceStatement",
+        "WebACLRequestInspection",
+        "WebACLResponseInspection",
+        "WebACLRuleGroupReferenceStatement",
+        "WebACLSingleHeader",
+        "WebACLSingleQueryArgument",
+        "WebACLSizeConstraintStatement",
+        "WebACLSqliMatchStatement",
+        "WebACLStatement",
+        "WebACLUriFragment",
+        "WebACLVisibilityConfig",
+        "WebACLXssMatchStatement",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -4013,8 +3060,10 @@ class WebACL(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WebACLProps
-    attributes_model: ClassVar[type[BaseModel]] = WebACLAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "WebACLProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WebACLAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._agent_context_models import (
+        AgentContextAttributes as AgentContextAttributes,
+        AgentContextProps as AgentContextProps,
+    )
 
 __all__ = [
     "AgentContext",
@@ -21,28 +28,20 @@ __all__ = [
     "AgentContextProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _agent_context_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_agent_context_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AgentContextAttributes",
+        "AgentContextProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AgentContextProps(DeferredModel):
-    Content: dict[str, Any]
-    ContextType: Literal["APPLICATION"]
-    ProfileArn: str
-    Title: str
-
-
-class AgentContextAttributes(DeferredModel):
-    ApplicationType: Literal["SAS", "DESKTOP_APPLICATION", "OTHER"] | None = None
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    Criticality: (
-        Literal["MISSION_CRITICAL", "BUSINESS_CRITICAL", "NON_CRITICAL", "TEST_DEVELOPMENT"] | None
-    ) = None
-    Id: str | None = None
-    LastModifiedAt: str | None = None
-    LastModifiedBy: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -134,8 +133,10 @@ class AgentContext(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AgentContextProps
-    attributes_model: ClassVar[type[BaseModel]] = AgentContextAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AgentContextProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AgentContextAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

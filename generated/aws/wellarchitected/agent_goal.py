@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._agent_goal_models import (
+        AgentGoalAttributes as AgentGoalAttributes,
+        AgentGoalProps as AgentGoalProps,
+    )
 
 __all__ = [
     "AgentGoal",
@@ -21,28 +28,20 @@ __all__ = [
     "AgentGoalProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _agent_goal_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_agent_goal_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AgentGoalAttributes",
+        "AgentGoalProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AgentGoalProps(DeferredModel):
-    Description: str | None = None
-    Pillars: list[
-        Literal[
-            "COST_OPTIMIZATION", "SECURITY", "RESILIENCE", "PERFORMANCE", "OPERATIONAL_EXCELLENCE"
-        ]
-    ]
-    ProfileArn: str
-    Title: str
-
-
-class AgentGoalAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    Id: str | None = None
-    LastModifiedAt: str | None = None
-    LastModifiedBy: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -143,8 +142,10 @@ class AgentGoal(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AgentGoalProps
-    attributes_model: ClassVar[type[BaseModel]] = AgentGoalAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AgentGoalProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AgentGoalAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._agent_profile_models import (
+        AgentProfileAggregationConfiguration as AgentProfileAggregationConfiguration,
+        AgentProfileAttributes as AgentProfileAttributes,
+        AgentProfileProps as AgentProfileProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AgentProfile",
@@ -25,45 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _agent_profile_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_agent_profile_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AgentProfileAggregationConfiguration",
+        "AgentProfileAttributes",
+        "AgentProfileProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AgentProfileAggregationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessRoleArn: str
-    AccountId: str
-    Regions: list[str]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AgentProfileAttributes(DeferredModel):
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    CreatedBy: str | None = None
-    LastModifiedAt: str | None = None
-    LastModifiedBy: str | None = None
-
-
-class AgentProfileProps(DeferredModel):
-    AggregationConfiguration: list[AgentProfileAggregationConfiguration]
-    BusinessOverview: str | None = None
-    DeletionProtection: bool | None = None
-    Description: str | None = None
-    DisplayName: str | None = None
-    ExecutionRoleArn: str
-    Name: str
-    Pillars: list[Literal["COST_OPTIMIZATION", "SECURITY", "RESILIENCE", "PERFORMANCE"]]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -221,8 +207,10 @@ class AgentProfile(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AgentProfileProps
-    attributes_model: ClassVar[type[BaseModel]] = AgentProfileAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AgentProfileProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AgentProfileAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

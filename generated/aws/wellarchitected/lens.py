@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._lens_models import (
+        LensAttributes as LensAttributes,
+        LensProps as LensProps,
+        LensTagsItem as LensTagsItem,
+    )
 
 __all__ = [
     "Lens",
@@ -23,30 +31,21 @@ __all__ = [
     "LensTagsItemDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _lens_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_lens_models"
+_MODEL_NAMES = frozenset(
+    {
+        "LensAttributes",
+        "LensProps",
+        "LensTagsItem",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class LensTagsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class LensAttributes(DeferredModel):
-    Description: str | None = None
-    LensArn: str | None = None
-    LensId: str | None = None
-    Name: str | None = None
-    Owner: str | None = None
-
-
-class LensProps(DeferredModel):
-    JSONString: str | None = None
-    LensVersion: str | None = None
-    Tags: list[LensTagsItem] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -124,8 +123,8 @@ class Lens(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = LensProps
-    attributes_model: ClassVar[type[BaseModel]] = LensAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LensProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "LensAttributes")
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

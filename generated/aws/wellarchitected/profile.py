@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._profile_models import (
+        ProfileAttributes as ProfileAttributes,
+        ProfileProps as ProfileProps,
+        ProfileQuestionUpdate as ProfileQuestionUpdate,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Profile",
@@ -25,39 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _profile_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_profile_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ProfileAttributes",
+        "ProfileProps",
+        "ProfileQuestionUpdate",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ProfileQuestionUpdate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    QuestionId: str | None = None
-    SelectedChoiceIds: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ProfileAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    Owner: str | None = None
-    ProfileArn: str | None = None
-    ProfileVersion: str | None = None
-    UpdatedAt: str | None = None
-
-
-class ProfileProps(DeferredModel):
-    ProfileDescription: str
-    ProfileName: str
-    ProfileQuestions: list[ProfileQuestionUpdate]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -166,8 +158,10 @@ class Profile(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ProfileProps
-    attributes_model: ClassVar[type[BaseModel]] = ProfileAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ProfileProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ProfileAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

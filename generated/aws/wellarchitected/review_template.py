@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._review_template_models import (
+        ReviewTemplateAttributes as ReviewTemplateAttributes,
+        ReviewTemplateProps as ReviewTemplateProps,
+        ReviewTemplateTagsItem as ReviewTemplateTagsItem,
+    )
 
 __all__ = [
     "ReviewTemplate",
@@ -23,31 +31,21 @@ __all__ = [
     "ReviewTemplateTagsItemDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _review_template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_review_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ReviewTemplateAttributes",
+        "ReviewTemplateProps",
+        "ReviewTemplateTagsItem",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ReviewTemplateTagsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ReviewTemplateAttributes(DeferredModel):
-    Owner: str | None = None
-    TemplateArn: str | None = None
-    UpdateStatus: Literal["CURRENT", "LENS_NOT_CURRENT"] | None = None
-    UpdatedAt: str | None = None
-
-
-class ReviewTemplateProps(DeferredModel):
-    Description: str
-    Lenses: list[str]
-    Notes: str | None = None
-    Tags: list[ReviewTemplateTagsItem] | None = None
-    TemplateName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -141,8 +139,10 @@ class ReviewTemplate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ReviewTemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = ReviewTemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ReviewTemplateProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ReviewTemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

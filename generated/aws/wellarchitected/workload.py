@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._workload_models import (
+        WorkloadAttributes as WorkloadAttributes,
+        WorkloadDiscoveryConfig as WorkloadDiscoveryConfig,
+        WorkloadProps as WorkloadProps,
+        WorkloadTagsItem as WorkloadTagsItem,
+    )
 
 __all__ = [
     "Workload",
@@ -25,50 +34,22 @@ __all__ = [
     "WorkloadTagsItemDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _workload_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_workload_models"
+_MODEL_NAMES = frozenset(
+    {
+        "WorkloadAttributes",
+        "WorkloadDiscoveryConfig",
+        "WorkloadProps",
+        "WorkloadTagsItem",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class WorkloadDiscoveryConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TrustedAdvisorIntegrationStatus: Literal["ENABLED", "DISABLED"] | None = None
-    WorkloadResourceDefinition: list[Literal["WORKLOAD_METADATA", "APP_REGISTRY"]] | None = None
-
-
-class WorkloadTagsItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class WorkloadAttributes(DeferredModel):
-    ImprovementStatus: (
-        Literal["NOT_APPLICABLE", "NOT_STARTED", "IN_PROGRESS", "COMPLETE", "RISK_ACKNOWLEDGED"]
-        | None
-    ) = None
-    WorkloadArn: str | None = None
-    WorkloadId: str | None = None
-
-
-class WorkloadProps(DeferredModel):
-    AccountIds: list[str] | None = None
-    ArchitecturalDesign: str | None = None
-    AwsRegions: list[str] | None = None
-    Description: str
-    DiscoveryConfig: WorkloadDiscoveryConfig | None = None
-    Environment: Literal["PRODUCTION", "PREPRODUCTION"]
-    Industry: str | None = None
-    IndustryType: str | None = None
-    Lenses: list[str]
-    NonAwsRegions: list[str] | None = None
-    Notes: str | None = None
-    ReviewOwner: str | None = None
-    Tags: list[WorkloadTagsItem] | None = None
-    WorkloadName: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -210,8 +191,10 @@ class Workload(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WorkloadProps
-    attributes_model: ClassVar[type[BaseModel]] = WorkloadAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "WorkloadProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WorkloadAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,56 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._ai_agent_models import (
+        AIAgentAnswerRecommendationAIAgentConfiguration as AIAgentAnswerRecommendationAIAgentConfiguration,
+        AIAgentAttributes as AIAgentAttributes,
+        AIAgentCaseSummarizationAIAgentConfiguration as AIAgentCaseSummarizationAIAgentConfiguration,
+        AIAgentConfigurationOption1 as AIAgentConfigurationOption1,
+        AIAgentConfigurationOption2 as AIAgentConfigurationOption2,
+        AIAgentConfigurationOption3 as AIAgentConfigurationOption3,
+        AIAgentConfigurationOption4 as AIAgentConfigurationOption4,
+        AIAgentConfigurationOption5 as AIAgentConfigurationOption5,
+        AIAgentConfigurationOption6 as AIAgentConfigurationOption6,
+        AIAgentConfigurationOption7 as AIAgentConfigurationOption7,
+        AIAgentConfigurationOption8 as AIAgentConfigurationOption8,
+        AIAgentConfigurationOption9 as AIAgentConfigurationOption9,
+        AIAgentEmailGenerativeAnswerAIAgentConfiguration as AIAgentEmailGenerativeAnswerAIAgentConfiguration,
+        AIAgentEmailOverviewAIAgentConfiguration as AIAgentEmailOverviewAIAgentConfiguration,
+        AIAgentEmailResponseAIAgentConfiguration as AIAgentEmailResponseAIAgentConfiguration,
+        AIAgentKnowledgeBaseAssociationConfigurationData as AIAgentKnowledgeBaseAssociationConfigurationData,
+        AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption1 as AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption1,
+        AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption2 as AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption2,
+        AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3 as AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3,
+        AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption1 as AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption1,
+        AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption2 as AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption2,
+        AIAgentManualSearchAIAgentConfiguration as AIAgentManualSearchAIAgentConfiguration,
+        AIAgentNoteTakingAIAgentConfiguration as AIAgentNoteTakingAIAgentConfiguration,
+        AIAgentOrchestrationAIAgentConfiguration as AIAgentOrchestrationAIAgentConfiguration,
+        AIAgentProps as AIAgentProps,
+        AIAgentSelfServiceAIAgentConfiguration as AIAgentSelfServiceAIAgentConfiguration,
+        AIAgentTagCondition as AIAgentTagCondition,
+        AIAgentUserInteractionConfiguration as AIAgentUserInteractionConfiguration,
+        AssociationConfiguration as AssociationConfiguration,
+        AssociationConfigurationAssociationConfigurationData as AssociationConfigurationAssociationConfigurationData,
+        ToolConfiguration as ToolConfiguration,
+        ToolInstruction as ToolInstruction,
+        ToolOutputConfiguration as ToolOutputConfiguration,
+        ToolOutputFilter as ToolOutputFilter,
+        ToolOverrideConstantInputValue as ToolOverrideConstantInputValue,
+        ToolOverrideInputValue as ToolOverrideInputValue,
+        ToolOverrideInputValueValue as ToolOverrideInputValueValue,
+    )
 
 __all__ = [
     "AIAgent",
@@ -91,348 +133,55 @@ __all__ = [
     "ToolOverrideInputValueValueDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
-
-
-class AIAgentCaseSummarizationAIAgentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CaseSummarizationAIGuardrailId: str | None = None
-    CaseSummarizationAIPromptId: str | None = None
-    Locale: str | None = None
-
-
-class AIAgentConfigurationOption9(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CaseSummarizationAIAgentConfiguration: AIAgentCaseSummarizationAIAgentConfiguration
-
-
-class AIAgentEmailOverviewAIAgentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EmailOverviewAIPromptId: str | None = None
-    Locale: str | None = None
-
-
-class AIAgentNoteTakingAIAgentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Locale: str | None = None
-    NoteTakingAIGuardrailId: str | None = None
-    NoteTakingAIPromptId: str | None = None
-
-
-class AIAgentTagCondition(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class AIAgentUserInteractionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IsUserConfirmationRequired: bool | None = None
-
-
-class ToolInstruction(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Examples: list[str] | None = None
-    Instruction: str | None = None
-
-
-class ToolOutputConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OutputVariableNameOverride: str | None = None
-    SessionDataNamespace: str | None = None
-
-
-class ToolOutputFilter(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    JsonPath: str
-    OutputConfiguration: ToolOutputConfiguration | None = None
-
-
-class ToolOverrideConstantInputValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["STRING", "NUMBER", "JSON_STRING"]
-    Value: str
-
-
-class ToolOverrideInputValueValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Constant: ToolOverrideConstantInputValue
-
-
-class AIAgentAttributes(DeferredModel):
-    AIAgentArn: str | None = None
-    AIAgentId: str | None = None
-    AssistantArn: str | None = None
-    ModifiedTimeSeconds: float | None = None
-
-
-class AIAgentConfigurationOption5(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EmailOverviewAIAgentConfiguration: AIAgentEmailOverviewAIAgentConfiguration
-
-
-class AIAgentConfigurationOption8(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    NoteTakingAIAgentConfiguration: AIAgentNoteTakingAIAgentConfiguration
-
-
-class AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TagCondition: AIAgentTagCondition
-
-
-class AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AndConditions: list[AIAgentTagCondition]
-
-
-class AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption1(
-    DeferredModel
-):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AndConditions: list[AIAgentTagCondition]
-
-
-class AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption2(
-    DeferredModel
-):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TagCondition: AIAgentTagCondition
-
-
-class ToolOverrideInputValue(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    JsonPath: str
-    Value: ToolOverrideInputValueValue
-
-
-class AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OrConditions: list[
-        AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption1
-        | AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption2
-    ]
-
-
-class ToolConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Annotations: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Description: str | None = None
-    InputSchema: dict[str, Any] | None = None
-    Instruction: ToolInstruction | None = None
-    OutputFilters: list[ToolOutputFilter] | None = None
-    OutputSchema: dict[str, Any] | None = None
-    OverrideInputValues: list[ToolOverrideInputValue] | None = None
-    Title: str | None = None
-    ToolId: str | None = None
-    ToolName: str
-    ToolType: Literal["MODEL_CONTEXT_PROTOCOL", "RETURN_TO_CONTROL", "CONSTANT"]
-    UserInteractionConfiguration: AIAgentUserInteractionConfiguration | None = None
-
-
-class AIAgentKnowledgeBaseAssociationConfigurationData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ContentTagFilter: (
-        AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption1
-        | AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption2
-        | AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3
-        | None
-    ) = None
-    MaxResults: float | None = None
-    OverrideKnowledgeBaseSearchType: Literal["HYBRID", "SEMANTIC"] | None = None
-
-
-class AIAgentOrchestrationAIAgentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectInstanceArn: str | None = None
-    Locale: str | None = None
-    OrchestrationAIGuardrailId: str | None = None
-    OrchestrationAIPromptId: str
-    ToolConfigurations: list[ToolConfiguration] | None = None
-
-
-class AssociationConfigurationAssociationConfigurationData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KnowledgeBaseAssociationConfigurationData: AIAgentKnowledgeBaseAssociationConfigurationData
-
-
-class AIAgentConfigurationOption7(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    OrchestrationAIAgentConfiguration: AIAgentOrchestrationAIAgentConfiguration
-
-
-class AssociationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssociationConfigurationData: AssociationConfigurationAssociationConfigurationData | None = None
-    AssociationId: str | None = None
-    AssociationType: Literal["KNOWLEDGE_BASE"] | None = None
-
-
-class AIAgentAnswerRecommendationAIAgentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnswerGenerationAIGuardrailId: str | None = None
-    AnswerGenerationAIPromptId: str | None = None
-    AssociationConfigurations: list[AssociationConfiguration] | None = None
-    IntentLabelingGenerationAIPromptId: str | None = None
-    Locale: str | None = None
-    QueryReformulationAIPromptId: str | None = None
-
-
-class AIAgentConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnswerRecommendationAIAgentConfiguration: AIAgentAnswerRecommendationAIAgentConfiguration
-
-
-class AIAgentEmailGenerativeAnswerAIAgentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssociationConfigurations: list[AssociationConfiguration] | None = None
-    EmailGenerativeAnswerAIPromptId: str | None = None
-    EmailQueryReformulationAIPromptId: str | None = None
-    Locale: str | None = None
-
-
-class AIAgentEmailResponseAIAgentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssociationConfigurations: list[AssociationConfiguration] | None = None
-    EmailQueryReformulationAIPromptId: str | None = None
-    EmailResponseAIPromptId: str | None = None
-    Locale: str | None = None
-
-
-class AIAgentManualSearchAIAgentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AnswerGenerationAIGuardrailId: str | None = None
-    AnswerGenerationAIPromptId: str | None = None
-    AssociationConfigurations: list[AssociationConfiguration] | None = None
-    Locale: str | None = None
-
-
-class AIAgentSelfServiceAIAgentConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssociationConfigurations: list[AssociationConfiguration] | None = None
-    SelfServiceAIGuardrailId: str | None = None
-    SelfServiceAnswerGenerationAIPromptId: str | None = None
-    SelfServicePreProcessingAIPromptId: str | None = None
-
-
-class AIAgentConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ManualSearchAIAgentConfiguration: AIAgentManualSearchAIAgentConfiguration
-
-
-class AIAgentConfigurationOption3(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SelfServiceAIAgentConfiguration: AIAgentSelfServiceAIAgentConfiguration
-
-
-class AIAgentConfigurationOption4(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EmailResponseAIAgentConfiguration: AIAgentEmailResponseAIAgentConfiguration
-
-
-class AIAgentConfigurationOption6(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EmailGenerativeAnswerAIAgentConfiguration: AIAgentEmailGenerativeAnswerAIAgentConfiguration
-
-
-class AIAgentProps(DeferredModel):
-    AssistantId: str
-    Configuration: (
-        AIAgentConfigurationOption1
-        | AIAgentConfigurationOption2
-        | AIAgentConfigurationOption3
-        | AIAgentConfigurationOption4
-        | AIAgentConfigurationOption5
-        | AIAgentConfigurationOption6
-        | AIAgentConfigurationOption7
-        | AIAgentConfigurationOption8
-        | AIAgentConfigurationOption9
-    )
-    Description: str | None = None
-    Name: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Type: Literal[
-        "MANUAL_SEARCH",
-        "ANSWER_RECOMMENDATION",
-        "SELF_SERVICE",
-        "EMAIL_RESPONSE",
-        "EMAIL_OVERVIEW",
-        "EMAIL_GENERATIVE_ANSWER",
-        "ORCHESTRATION",
-        "NOTE_TAKING",
-        "CASE_SUMMARIZATION",
-    ]
-
+# The pydantic models live in _ai_agent_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_ai_agent_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AIAgentAnswerRecommendationAIAgentConfiguration",
+        "AIAgentAttributes",
+        "AIAgentCaseSummarizationAIAgentConfiguration",
+        "AIAgentConfigurationOption1",
+        "AIAgentConfigurationOption2",
+        "AIAgentConfigurationOption3",
+        "AIAgentConfigurationOption4",
+        "AIAgentConfigurationOption5",
+        "AIAgentConfigurationOption6",
+        "AIAgentConfigurationOption7",
+        "AIAgentConfigurationOption8",
+        "AIAgentConfigurationOption9",
+        "AIAgentEmailGenerativeAnswerAIAgentConfiguration",
+        "AIAgentEmailOverviewAIAgentConfiguration",
+        "AIAgentEmailResponseAIAgentConfiguration",
+        "AIAgentKnowledgeBaseAssociationConfigurationData",
+        "AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption1",
+        "AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption2",
+        "AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3",
+        "AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption1",
+        "AIAgentKnowledgeBaseAssociationConfigurationDataContentTagFilterOption3OrConditionsItemOption2",
+        "AIAgentManualSearchAIAgentConfiguration",
+        "AIAgentNoteTakingAIAgentConfiguration",
+        "AIAgentOrchestrationAIAgentConfiguration",
+        "AIAgentProps",
+        "AIAgentSelfServiceAIAgentConfiguration",
+        "AIAgentTagCondition",
+        "AIAgentUserInteractionConfiguration",
+        "AssociationConfiguration",
+        "AssociationConfigurationAssociationConfigurationData",
+        "ToolConfiguration",
+        "ToolInstruction",
+        "ToolOutputConfiguration",
+        "ToolOutputFilter",
+        "ToolOverrideConstantInputValue",
+        "ToolOverrideInputValue",
+        "ToolOverrideInputValueValue",
+    }
+)
+
+if not TYPE_CHECKING:
+
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1337,8 +1086,10 @@ class AIAgent(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AIAgentProps
-    attributes_model: ClassVar[type[BaseModel]] = AIAgentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AIAgentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AIAgentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,33 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._ai_guardrail_models import (
+        AIGuardrailAttributes as AIGuardrailAttributes,
+        AIGuardrailContentPolicyConfig as AIGuardrailContentPolicyConfig,
+        AIGuardrailContextualGroundingPolicyConfig as AIGuardrailContextualGroundingPolicyConfig,
+        AIGuardrailProps as AIGuardrailProps,
+        AIGuardrailSensitiveInformationPolicyConfig as AIGuardrailSensitiveInformationPolicyConfig,
+        AIGuardrailTopicPolicyConfig as AIGuardrailTopicPolicyConfig,
+        AIGuardrailWordPolicyConfig as AIGuardrailWordPolicyConfig,
+        GuardrailContentFilterConfig as GuardrailContentFilterConfig,
+        GuardrailContextualGroundingFilterConfig as GuardrailContextualGroundingFilterConfig,
+        GuardrailManagedWordsConfig as GuardrailManagedWordsConfig,
+        GuardrailPiiEntityConfig as GuardrailPiiEntityConfig,
+        GuardrailRegexConfig as GuardrailRegexConfig,
+        GuardrailTopicConfig as GuardrailTopicConfig,
+        GuardrailWordConfig as GuardrailWordConfig,
+    )
 
 __all__ = [
     "AIGuardrail",
@@ -45,157 +64,32 @@ __all__ = [
     "GuardrailWordConfigDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _ai_guardrail_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_ai_guardrail_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AIGuardrailAttributes",
+        "AIGuardrailContentPolicyConfig",
+        "AIGuardrailContextualGroundingPolicyConfig",
+        "AIGuardrailProps",
+        "AIGuardrailSensitiveInformationPolicyConfig",
+        "AIGuardrailTopicPolicyConfig",
+        "AIGuardrailWordPolicyConfig",
+        "GuardrailContentFilterConfig",
+        "GuardrailContextualGroundingFilterConfig",
+        "GuardrailManagedWordsConfig",
+        "GuardrailPiiEntityConfig",
+        "GuardrailRegexConfig",
+        "GuardrailTopicConfig",
+        "GuardrailWordConfig",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class GuardrailContentFilterConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InputStrength: Literal["NONE", "LOW", "MEDIUM", "HIGH"]
-    OutputStrength: Literal["NONE", "LOW", "MEDIUM", "HIGH"]
-    Type: Literal["SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT", "PROMPT_ATTACK"]
-
-
-class GuardrailContextualGroundingFilterConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Threshold: float
-    Type: Literal["GROUNDING", "RELEVANCE"]
-
-
-class GuardrailManagedWordsConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Type: Literal["PROFANITY"]
-
-
-class GuardrailPiiEntityConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["BLOCK", "ANONYMIZE"]
-    Type: Literal[
-        "ADDRESS",
-        "AGE",
-        "AWS_ACCESS_KEY",
-        "AWS_SECRET_KEY",
-        "CA_HEALTH_NUMBER",
-        "CA_SOCIAL_INSURANCE_NUMBER",
-        "CREDIT_DEBIT_CARD_CVV",
-        "CREDIT_DEBIT_CARD_EXPIRY",
-        "CREDIT_DEBIT_CARD_NUMBER",
-        "DRIVER_ID",
-        "EMAIL",
-        "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
-        "IP_ADDRESS",
-        "LICENSE_PLATE",
-        "MAC_ADDRESS",
-        "NAME",
-        "PASSWORD",
-        "PHONE",
-        "PIN",
-        "SWIFT_CODE",
-        "UK_NATIONAL_HEALTH_SERVICE_NUMBER",
-        "UK_NATIONAL_INSURANCE_NUMBER",
-        "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER",
-        "URL",
-        "USERNAME",
-        "US_BANK_ACCOUNT_NUMBER",
-        "US_BANK_ROUTING_NUMBER",
-        "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER",
-        "US_PASSPORT_NUMBER",
-        "US_SOCIAL_SECURITY_NUMBER",
-        "VEHICLE_IDENTIFICATION_NUMBER",
-    ]
-
-
-class GuardrailRegexConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal["BLOCK", "ANONYMIZE"]
-    Description: str | None = None
-    Name: str
-    Pattern: str
-
-
-class GuardrailTopicConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Definition: str
-    Examples: list[str] | None = None
-    Name: str
-    Type: Literal["DENY"]
-
-
-class GuardrailWordConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Text: str
-
-
-class AIGuardrailAttributes(DeferredModel):
-    AIGuardrailArn: str | None = None
-    AIGuardrailId: str | None = None
-    AssistantArn: str | None = None
-    ModifiedTimeSeconds: float | None = None
-
-
-class AIGuardrailContentPolicyConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FiltersConfig: list[GuardrailContentFilterConfig]
-
-
-class AIGuardrailContextualGroundingPolicyConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FiltersConfig: list[GuardrailContextualGroundingFilterConfig]
-
-
-class AIGuardrailSensitiveInformationPolicyConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PiiEntitiesConfig: list[GuardrailPiiEntityConfig] | None = None
-    RegexesConfig: list[GuardrailRegexConfig] | None = None
-
-
-class AIGuardrailTopicPolicyConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TopicsConfig: list[GuardrailTopicConfig]
-
-
-class AIGuardrailWordPolicyConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ManagedWordListsConfig: list[GuardrailManagedWordsConfig] | None = None
-    WordsConfig: list[GuardrailWordConfig] | None = None
-
-
-class AIGuardrailProps(DeferredModel):
-    AssistantId: str
-    BlockedInputMessaging: str
-    BlockedOutputsMessaging: str
-    ContentPolicyConfig: AIGuardrailContentPolicyConfig | None = None
-    ContextualGroundingPolicyConfig: AIGuardrailContextualGroundingPolicyConfig | None = None
-    Description: str | None = None
-    Name: str | None = None
-    SensitiveInformationPolicyConfig: AIGuardrailSensitiveInformationPolicyConfig | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TopicPolicyConfig: AIGuardrailTopicPolicyConfig | None = None
-    WordPolicyConfig: AIGuardrailWordPolicyConfig | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -584,8 +478,10 @@ class AIGuardrail(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AIGuardrailProps
-    attributes_model: ClassVar[type[BaseModel]] = AIGuardrailAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AIGuardrailProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AIGuardrailAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

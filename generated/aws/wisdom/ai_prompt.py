@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._ai_prompt_models import (
+        AIPromptAttributes as AIPromptAttributes,
+        AIPromptProps as AIPromptProps,
+        AIPromptTemplateConfiguration as AIPromptTemplateConfiguration,
+        AIPromptTextFullAIPromptEditTemplateConfiguration as AIPromptTextFullAIPromptEditTemplateConfiguration,
+    )
 
 __all__ = [
     "AIPrompt",
@@ -25,59 +34,22 @@ __all__ = [
     "AIPromptTextFullAIPromptEditTemplateConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _ai_prompt_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_ai_prompt_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AIPromptAttributes",
+        "AIPromptProps",
+        "AIPromptTemplateConfiguration",
+        "AIPromptTextFullAIPromptEditTemplateConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AIPromptTextFullAIPromptEditTemplateConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Text: str
-
-
-class AIPromptAttributes(DeferredModel):
-    AIPromptArn: str | None = None
-    AIPromptId: str | None = None
-    AssistantArn: str | None = None
-    ModifiedTimeSeconds: float | None = None
-
-
-class AIPromptTemplateConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TextFullAIPromptEditTemplateConfiguration: AIPromptTextFullAIPromptEditTemplateConfiguration
-
-
-class AIPromptProps(DeferredModel):
-    ApiFormat: Literal[
-        "ANTHROPIC_CLAUDE_MESSAGES",
-        "ANTHROPIC_CLAUDE_TEXT_COMPLETIONS",
-        "MESSAGES",
-        "TEXT_COMPLETIONS",
-    ]
-    AssistantId: str | None = None
-    Description: str | None = None
-    ModelId: str
-    Name: str | None = None
-    Tags: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    TemplateConfiguration: AIPromptTemplateConfiguration
-    TemplateType: Literal["TEXT"]
-    Type: Literal[
-        "ANSWER_GENERATION",
-        "INTENT_LABELING_GENERATION",
-        "QUERY_REFORMULATION",
-        "SELF_SERVICE_PRE_PROCESSING",
-        "SELF_SERVICE_ANSWER_GENERATION",
-        "EMAIL_RESPONSE",
-        "EMAIL_OVERVIEW",
-        "EMAIL_GENERATIVE_ANSWER",
-        "EMAIL_QUERY_REFORMULATION",
-        "ORCHESTRATION",
-        "NOTE_TAKING",
-        "CASE_SUMMARIZATION",
-    ]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -233,8 +205,10 @@ class AIPrompt(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AIPromptProps
-    attributes_model: ClassVar[type[BaseModel]] = AIPromptAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AIPromptProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AIPromptAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._assistant_models import (
+        AssistantAttributes as AssistantAttributes,
+        AssistantProps as AssistantProps,
+        AssistantServerSideEncryptionConfiguration as AssistantServerSideEncryptionConfiguration,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Assistant",
@@ -25,36 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _assistant_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_assistant_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AssistantAttributes",
+        "AssistantProps",
+        "AssistantServerSideEncryptionConfiguration",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AssistantServerSideEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AssistantAttributes(DeferredModel):
-    AssistantArn: str | None = None
-    AssistantId: str | None = None
-
-
-class AssistantProps(DeferredModel):
-    Description: str | None = None
-    Name: str
-    ServerSideEncryptionConfiguration: AssistantServerSideEncryptionConfiguration | None = None
-    Tags: list[Tag] | None = None
-    Type: Literal["AGENT"]
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -173,8 +168,10 @@ class Assistant(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AssistantProps
-    attributes_model: ClassVar[type[BaseModel]] = AssistantAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "AssistantProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AssistantAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._assistant_association_models import (
+        AssistantAssociationAssociationOption1 as AssistantAssociationAssociationOption1,
+        AssistantAssociationAssociationOption2 as AssistantAssociationAssociationOption2,
+        AssistantAssociationAttributes as AssistantAssociationAttributes,
+        AssistantAssociationExternalBedrockKnowledgeBaseConfig as AssistantAssociationExternalBedrockKnowledgeBaseConfig,
+        AssistantAssociationProps as AssistantAssociationProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AssistantAssociation",
@@ -29,51 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _assistant_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_assistant_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AssistantAssociationAssociationOption1",
+        "AssistantAssociationAssociationOption2",
+        "AssistantAssociationAttributes",
+        "AssistantAssociationExternalBedrockKnowledgeBaseConfig",
+        "AssistantAssociationProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AssistantAssociationAssociationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KnowledgeBaseId: str
-
-
-class AssistantAssociationExternalBedrockKnowledgeBaseConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessRoleArn: str
-    BedrockKnowledgeBaseArn: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class AssistantAssociationAttributes(DeferredModel):
-    AssistantArn: str | None = None
-    AssistantAssociationArn: str | None = None
-    AssistantAssociationId: str | None = None
-
-
-class AssistantAssociationAssociationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ExternalBedrockKnowledgeBaseConfig: AssistantAssociationExternalBedrockKnowledgeBaseConfig
-
-
-class AssistantAssociationProps(DeferredModel):
-    AssistantId: str
-    Association: AssistantAssociationAssociationOption1 | AssistantAssociationAssociationOption2
-    AssociationType: Literal["KNOWLEDGE_BASE", "EXTERNAL_BEDROCK_KNOWLEDGE_BASE"]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -234,8 +218,12 @@ class AssistantAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = AssistantAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = AssistantAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AssistantAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "AssistantAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,22 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._content_models import (
+        ContentAttributes as ContentAttributes,
+        ContentProps as ContentProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Content",
@@ -23,47 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _content_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_content_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ContentAttributes",
+        "ContentProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ContentAttributes(DeferredModel):
-    ContentArn: str | None = None
-    ContentId: str | None = None
-    ContentType: str | None = None
-    KnowledgeBaseArn: str | None = None
-    LinkOutUri: str | None = None
-    RevisionId: str | None = None
-    Status: (
-        Literal[
-            "CREATE_IN_PROGRESS",
-            "CREATE_FAILED",
-            "ACTIVE",
-            "DELETE_IN_PROGRESS",
-            "DELETE_FAILED",
-            "DELETED",
-            "UPDATE_FAILED",
-        ]
-        | None
-    ) = None
-
-
-class ContentProps(DeferredModel):
-    KnowledgeBaseId: str
-    Metadata: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Name: str
-    OverrideLinkOutUri: str | None = None
-    Tags: list[Tag] | None = None
-    Title: str | None = None
-    UploadId: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -191,8 +173,10 @@ class Content(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ContentProps
-    attributes_model: ClassVar[type[BaseModel]] = ContentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ContentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ContentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

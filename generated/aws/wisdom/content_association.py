@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._content_association_models import (
+        AmazonConnectGuideAssociationData as AmazonConnectGuideAssociationData,
+        ContentAssociationAttributes as ContentAssociationAttributes,
+        ContentAssociationContents as ContentAssociationContents,
+        ContentAssociationProps as ContentAssociationProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AmazonConnectGuideAssociationData",
@@ -27,45 +37,23 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _content_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_content_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AmazonConnectGuideAssociationData",
+        "ContentAssociationAttributes",
+        "ContentAssociationContents",
+        "ContentAssociationProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AmazonConnectGuideAssociationData(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FlowId: str | None = None
-
-
-class ContentAssociationContents(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AmazonConnectGuideAssociation: AmazonConnectGuideAssociationData
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ContentAssociationAttributes(DeferredModel):
-    ContentArn: str | None = None
-    ContentAssociationArn: str | None = None
-    ContentAssociationId: str | None = None
-    KnowledgeBaseArn: str | None = None
-
-
-class ContentAssociationProps(DeferredModel):
-    Association: ContentAssociationContents
-    AssociationType: Literal["AMAZON_CONNECT_GUIDE"]
-    ContentId: str
-    KnowledgeBaseId: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -202,8 +190,12 @@ class ContentAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ContentAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = ContentAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ContentAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ContentAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

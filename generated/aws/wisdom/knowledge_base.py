@@ -8,12 +8,39 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._knowledge_base_models import (
+        AppIntegrationsConfiguration as AppIntegrationsConfiguration,
+        HierarchicalChunkingLevelConfiguration as HierarchicalChunkingLevelConfiguration,
+        KnowledgeBaseAttributes as KnowledgeBaseAttributes,
+        KnowledgeBaseBedrockFoundationModelConfiguration as KnowledgeBaseBedrockFoundationModelConfiguration,
+        KnowledgeBaseBedrockFoundationModelConfigurationParsingPrompt as KnowledgeBaseBedrockFoundationModelConfigurationParsingPrompt,
+        KnowledgeBaseFixedSizeChunkingConfiguration as KnowledgeBaseFixedSizeChunkingConfiguration,
+        KnowledgeBaseHierarchicalChunkingConfiguration as KnowledgeBaseHierarchicalChunkingConfiguration,
+        KnowledgeBaseProps as KnowledgeBaseProps,
+        KnowledgeBaseRenderingConfiguration as KnowledgeBaseRenderingConfiguration,
+        KnowledgeBaseSemanticChunkingConfiguration as KnowledgeBaseSemanticChunkingConfiguration,
+        KnowledgeBaseServerSideEncryptionConfiguration as KnowledgeBaseServerSideEncryptionConfiguration,
+        KnowledgeBaseSourceConfigurationOption1 as KnowledgeBaseSourceConfigurationOption1,
+        KnowledgeBaseSourceConfigurationOption2 as KnowledgeBaseSourceConfigurationOption2,
+        KnowledgeBaseSourceConfigurationOption2ManagedSourceConfiguration as KnowledgeBaseSourceConfigurationOption2ManagedSourceConfiguration,
+        KnowledgeBaseVectorIngestionConfiguration as KnowledgeBaseVectorIngestionConfiguration,
+        KnowledgeBaseVectorIngestionConfigurationChunkingConfiguration as KnowledgeBaseVectorIngestionConfigurationChunkingConfiguration,
+        KnowledgeBaseVectorIngestionConfigurationParsingConfiguration as KnowledgeBaseVectorIngestionConfigurationParsingConfiguration,
+        KnowledgeBaseWebCrawlerConfiguration as KnowledgeBaseWebCrawlerConfiguration,
+        KnowledgeBaseWebCrawlerConfigurationCrawlerLimits as KnowledgeBaseWebCrawlerConfigurationCrawlerLimits,
+        KnowledgeBaseWebCrawlerConfigurationUrlConfiguration as KnowledgeBaseWebCrawlerConfigurationUrlConfiguration,
+        SeedUrl as SeedUrl,
+        Tag as Tag,
+    )
 
 __all__ = [
     "AppIntegrationsConfiguration",
@@ -61,190 +88,40 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _knowledge_base_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_knowledge_base_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AppIntegrationsConfiguration",
+        "HierarchicalChunkingLevelConfiguration",
+        "KnowledgeBaseAttributes",
+        "KnowledgeBaseBedrockFoundationModelConfiguration",
+        "KnowledgeBaseBedrockFoundationModelConfigurationParsingPrompt",
+        "KnowledgeBaseFixedSizeChunkingConfiguration",
+        "KnowledgeBaseHierarchicalChunkingConfiguration",
+        "KnowledgeBaseProps",
+        "KnowledgeBaseRenderingConfiguration",
+        "KnowledgeBaseSemanticChunkingConfiguration",
+        "KnowledgeBaseServerSideEncryptionConfiguration",
+        "KnowledgeBaseSourceConfigurationOption1",
+        "KnowledgeBaseSourceConfigurationOption2",
+        "KnowledgeBaseSourceConfigurationOption2ManagedSourceConfiguration",
+        "KnowledgeBaseVectorIngestionConfiguration",
+        "KnowledgeBaseVectorIngestionConfigurationChunkingConfiguration",
+        "KnowledgeBaseVectorIngestionConfigurationParsingConfiguration",
+        "KnowledgeBaseWebCrawlerConfiguration",
+        "KnowledgeBaseWebCrawlerConfigurationCrawlerLimits",
+        "KnowledgeBaseWebCrawlerConfigurationUrlConfiguration",
+        "SeedUrl",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AppIntegrationsConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppIntegrationArn: str
-    ObjectFields: list[str] | None = None
-
-
-class HierarchicalChunkingLevelConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxTokens: float
-
-
-class KnowledgeBaseBedrockFoundationModelConfigurationParsingPrompt(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ParsingPromptText: str
-
-
-class KnowledgeBaseFixedSizeChunkingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    MaxTokens: float
-    OverlapPercentage: float
-
-
-class KnowledgeBaseHierarchicalChunkingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LevelConfigurations: list[HierarchicalChunkingLevelConfiguration]
-    OverlapTokens: float
-
-
-class KnowledgeBaseRenderingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TemplateUri: str | None = None
-
-
-class KnowledgeBaseSemanticChunkingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BreakpointPercentileThreshold: float
-    BufferSize: float
-    MaxTokens: float
-
-
-class KnowledgeBaseServerSideEncryptionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KmsKeyId: str | None = None
-
-
-class KnowledgeBaseSourceConfigurationOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AppIntegrations: AppIntegrationsConfiguration
-
-
-class KnowledgeBaseVectorIngestionConfigurationChunkingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChunkingStrategy: Literal["FIXED_SIZE", "NONE", "HIERARCHICAL", "SEMANTIC"]
-    FixedSizeChunkingConfiguration: KnowledgeBaseFixedSizeChunkingConfiguration | None = None
-    HierarchicalChunkingConfiguration: KnowledgeBaseHierarchicalChunkingConfiguration | None = None
-    SemanticChunkingConfiguration: KnowledgeBaseSemanticChunkingConfiguration | None = None
-
-
-class KnowledgeBaseWebCrawlerConfigurationCrawlerLimits(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RateLimit: float | None = None
-
-
-class SeedUrl(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Url: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class KnowledgeBaseAttributes(DeferredModel):
-    KnowledgeBaseArn: str | None = None
-    KnowledgeBaseId: str | None = None
-
-
-class KnowledgeBaseBedrockFoundationModelConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ModelArn: str
-    ParsingPrompt: KnowledgeBaseBedrockFoundationModelConfigurationParsingPrompt | None = None
-
-
-class KnowledgeBaseVectorIngestionConfigurationParsingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BedrockFoundationModelConfiguration: KnowledgeBaseBedrockFoundationModelConfiguration | None = (
-        None
-    )
-    ParsingStrategy: Literal["BEDROCK_FOUNDATION_MODEL"]
-
-
-class KnowledgeBaseWebCrawlerConfigurationUrlConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SeedUrls: list[SeedUrl] | None = None
-
-
-class KnowledgeBaseVectorIngestionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChunkingConfiguration: KnowledgeBaseVectorIngestionConfigurationChunkingConfiguration | None = (
-        None
-    )
-    ParsingConfiguration: KnowledgeBaseVectorIngestionConfigurationParsingConfiguration | None = (
-        None
-    )
-
-
-class KnowledgeBaseWebCrawlerConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CrawlerLimits: KnowledgeBaseWebCrawlerConfigurationCrawlerLimits | None = None
-    ExclusionFilters: list[str] | None = None
-    InclusionFilters: list[str] | None = None
-    Scope: Literal["HOST_ONLY", "SUBDOMAINS"] | None = None
-    UrlConfiguration: KnowledgeBaseWebCrawlerConfigurationUrlConfiguration
-
-
-class KnowledgeBaseSourceConfigurationOption2ManagedSourceConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    WebCrawlerConfiguration: KnowledgeBaseWebCrawlerConfiguration
-
-
-class KnowledgeBaseSourceConfigurationOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ManagedSourceConfiguration: KnowledgeBaseSourceConfigurationOption2ManagedSourceConfiguration
-
-
-class KnowledgeBaseProps(DeferredModel):
-    Description: str | None = None
-    KnowledgeBaseType: Literal[
-        "EXTERNAL", "CUSTOM", "MESSAGE_TEMPLATES", "MANAGED", "QUICK_RESPONSES"
-    ]
-    Name: str
-    RenderingConfiguration: KnowledgeBaseRenderingConfiguration | None = None
-    ServerSideEncryptionConfiguration: KnowledgeBaseServerSideEncryptionConfiguration | None = None
-    SourceConfiguration: (
-        KnowledgeBaseSourceConfigurationOption1 | KnowledgeBaseSourceConfigurationOption2 | None
-    ) = None
-    Tags: list[Tag] | None = None
-    VectorIngestionConfiguration: KnowledgeBaseVectorIngestionConfiguration | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -729,8 +606,10 @@ class KnowledgeBase(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = KnowledgeBaseProps
-    attributes_model: ClassVar[type[BaseModel]] = KnowledgeBaseAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "KnowledgeBaseProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "KnowledgeBaseAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

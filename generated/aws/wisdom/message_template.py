@@ -6,14 +6,36 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._message_template_models import (
+        EmailMessageTemplateContentBody as EmailMessageTemplateContentBody,
+        EmailMessageTemplateHeader as EmailMessageTemplateHeader,
+        MessageTemplateAgentAttributes as MessageTemplateAgentAttributes,
+        MessageTemplateAttachment as MessageTemplateAttachment,
+        MessageTemplateAttributes as MessageTemplateAttributes,
+        MessageTemplateBodyContentProvider as MessageTemplateBodyContentProvider,
+        MessageTemplateContent as MessageTemplateContent,
+        MessageTemplateCustomerProfileAttributes as MessageTemplateCustomerProfileAttributes,
+        MessageTemplateEmailMessageTemplateContent as MessageTemplateEmailMessageTemplateContent,
+        MessageTemplateGroupingConfiguration as MessageTemplateGroupingConfiguration,
+        MessageTemplateMessageTemplateAttributes as MessageTemplateMessageTemplateAttributes,
+        MessageTemplateProps as MessageTemplateProps,
+        MessageTemplateSmsMessageTemplateContent as MessageTemplateSmsMessageTemplateContent,
+        MessageTemplateSystemAttributes as MessageTemplateSystemAttributes,
+        SmsMessageTemplateContentBody as SmsMessageTemplateContentBody,
+        SystemEndpointAttributes as SystemEndpointAttributes,
+        Tag as Tag,
+    )
 
 __all__ = [
     "EmailMessageTemplateContentBody",
@@ -51,204 +73,35 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _message_template_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_message_template_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EmailMessageTemplateContentBody",
+        "EmailMessageTemplateHeader",
+        "MessageTemplateAgentAttributes",
+        "MessageTemplateAttachment",
+        "MessageTemplateAttributes",
+        "MessageTemplateBodyContentProvider",
+        "MessageTemplateContent",
+        "MessageTemplateCustomerProfileAttributes",
+        "MessageTemplateEmailMessageTemplateContent",
+        "MessageTemplateGroupingConfiguration",
+        "MessageTemplateMessageTemplateAttributes",
+        "MessageTemplateProps",
+        "MessageTemplateSmsMessageTemplateContent",
+        "MessageTemplateSystemAttributes",
+        "SmsMessageTemplateContentBody",
+        "SystemEndpointAttributes",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EmailMessageTemplateHeader(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Name: str | None = None
-    Value: str | None = None
-
-
-class MessageTemplateAgentAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FirstName: str | None = None
-    LastName: str | None = None
-
-
-class MessageTemplateAttachment(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AttachmentId: str | None = None
-    AttachmentName: str
-    S3PresignedUrl: str
-
-
-class MessageTemplateBodyContentProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Content: str | None = None
-
-
-class MessageTemplateCustomerProfileAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccountNumber: str | None = None
-    AdditionalInformation: str | None = None
-    Address1: str | None = None
-    Address2: str | None = None
-    Address3: str | None = None
-    Address4: str | None = None
-    BillingAddress1: str | None = None
-    BillingAddress2: str | None = None
-    BillingAddress3: str | None = None
-    BillingAddress4: str | None = None
-    BillingCity: str | None = None
-    BillingCountry: str | None = None
-    BillingCounty: str | None = None
-    BillingPostalCode: str | None = None
-    BillingProvince: str | None = None
-    BillingState: str | None = None
-    BirthDate: str | None = None
-    BusinessEmailAddress: str | None = None
-    BusinessName: str | None = None
-    BusinessPhoneNumber: str | None = None
-    City: str | None = None
-    Country: str | None = None
-    County: str | None = None
-    Custom: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    EmailAddress: str | None = None
-    FirstName: str | None = None
-    Gender: str | None = None
-    HomePhoneNumber: str | None = None
-    LastName: str | None = None
-    MailingAddress1: str | None = None
-    MailingAddress2: str | None = None
-    MailingAddress3: str | None = None
-    MailingAddress4: str | None = None
-    MailingCity: str | None = None
-    MailingCountry: str | None = None
-    MailingCounty: str | None = None
-    MailingPostalCode: str | None = None
-    MailingProvince: str | None = None
-    MailingState: str | None = None
-    MiddleName: str | None = None
-    MobilePhoneNumber: str | None = None
-    PartyType: str | None = None
-    PhoneNumber: str | None = None
-    PostalCode: str | None = None
-    ProfileARN: str | None = None
-    ProfileId: str | None = None
-    Province: str | None = None
-    ShippingAddress1: str | None = None
-    ShippingAddress2: str | None = None
-    ShippingAddress3: str | None = None
-    ShippingAddress4: str | None = None
-    ShippingCity: str | None = None
-    ShippingCountry: str | None = None
-    ShippingCounty: str | None = None
-    ShippingPostalCode: str | None = None
-    ShippingProvince: str | None = None
-    ShippingState: str | None = None
-    State: str | None = None
-
-
-class MessageTemplateGroupingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Criteria: str
-    Values: list[str]
-
-
-class SmsMessageTemplateContentBody(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    PlainText: MessageTemplateBodyContentProvider | None = None
-
-
-class SystemEndpointAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Address: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class MessageTemplateAttributes(DeferredModel):
-    MessageTemplateArn: str | None = None
-    MessageTemplateContentSha256: str | None = None
-    MessageTemplateId: str | None = None
-
-
-class EmailMessageTemplateContentBody(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Html: MessageTemplateBodyContentProvider | None = None
-    PlainText: MessageTemplateBodyContentProvider | None = None
-
-
-class MessageTemplateEmailMessageTemplateContent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Body: EmailMessageTemplateContentBody
-    Headers: list[EmailMessageTemplateHeader]
-    Subject: str
-
-
-class MessageTemplateSmsMessageTemplateContent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Body: SmsMessageTemplateContentBody
-
-
-class MessageTemplateSystemAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomerEndpoint: SystemEndpointAttributes | None = None
-    Name: str | None = None
-    SystemEndpoint: SystemEndpointAttributes | None = None
-
-
-class MessageTemplateContent(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EmailMessageTemplateContent: MessageTemplateEmailMessageTemplateContent | None = None
-    SmsMessageTemplateContent: MessageTemplateSmsMessageTemplateContent | None = None
-
-
-class MessageTemplateMessageTemplateAttributes(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AgentAttributes: MessageTemplateAgentAttributes | None = None
-    CustomAttributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    CustomerProfileAttributes: MessageTemplateCustomerProfileAttributes | None = None
-    SystemAttributes: MessageTemplateSystemAttributes | None = None
-
-
-class MessageTemplateProps(DeferredModel):
-    ChannelSubtype: Literal["EMAIL", "SMS"]
-    Content: MessageTemplateContent
-    DefaultAttributes: MessageTemplateMessageTemplateAttributes | None = None
-    Description: str | None = None
-    GroupingConfiguration: MessageTemplateGroupingConfiguration | None = None
-    KnowledgeBaseArn: str
-    Language: str | None = None
-    MessageTemplateAttachments: list[MessageTemplateAttachment] | None = None
-    Name: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -743,8 +596,10 @@ class MessageTemplate(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = MessageTemplateProps
-    attributes_model: ClassVar[type[BaseModel]] = MessageTemplateAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "MessageTemplateProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "MessageTemplateAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._quick_response_models import (
+        QuickResponseAttributes as QuickResponseAttributes,
+        QuickResponseContentProvider as QuickResponseContentProvider,
+        QuickResponseContents as QuickResponseContents,
+        QuickResponseGroupingConfiguration as QuickResponseGroupingConfiguration,
+        QuickResponseProps as QuickResponseProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "QuickResponse",
@@ -29,72 +40,24 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _quick_response_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_quick_response_models"
+_MODEL_NAMES = frozenset(
+    {
+        "QuickResponseAttributes",
+        "QuickResponseContentProvider",
+        "QuickResponseContents",
+        "QuickResponseGroupingConfiguration",
+        "QuickResponseProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class QuickResponseContentProvider(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Content: str | None = None
-
-
-class QuickResponseContents(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Markdown: QuickResponseContentProvider | None = None
-    PlainText: QuickResponseContentProvider | None = None
-
-
-class QuickResponseGroupingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Criteria: str
-    Values: list[str]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class QuickResponseAttributes(DeferredModel):
-    Contents: QuickResponseContents | None = None
-    QuickResponseArn: str | None = None
-    QuickResponseId: str | None = None
-    Status: (
-        Literal[
-            "CREATE_IN_PROGRESS",
-            "CREATE_FAILED",
-            "CREATED",
-            "DELETE_IN_PROGRESS",
-            "DELETE_FAILED",
-            "DELETED",
-            "UPDATE_IN_PROGRESS",
-            "UPDATE_FAILED",
-        ]
-        | None
-    ) = None
-
-
-class QuickResponseProps(DeferredModel):
-    Channels: list[Literal["Chat", "Email"]] | None = None
-    Content: QuickResponseContentProvider
-    ContentType: str | None = None
-    Description: str | None = None
-    GroupingConfiguration: QuickResponseGroupingConfiguration | None = None
-    IsActive: bool | None = None
-    KnowledgeBaseArn: str
-    Language: str | None = None
-    Name: str
-    ShortcutKey: str | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -266,8 +229,10 @@ class QuickResponse(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = QuickResponseProps
-    attributes_model: ClassVar[type[BaseModel]] = QuickResponseAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "QuickResponseProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "QuickResponseAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._connection_alias_models import (
+        ConnectionAliasAssociation as ConnectionAliasAssociation,
+        ConnectionAliasAttributes as ConnectionAliasAttributes,
+        ConnectionAliasProps as ConnectionAliasProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "ConnectionAlias",
@@ -25,46 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _connection_alias_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_connection_alias_models"
+_MODEL_NAMES = frozenset(
+    {
+        "ConnectionAliasAssociation",
+        "ConnectionAliasAttributes",
+        "ConnectionAliasProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConnectionAliasAssociation(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AssociatedAccountId: str | None = None
-    AssociationStatus: (
-        Literal[
-            "NOT_ASSOCIATED",
-            "PENDING_ASSOCIATION",
-            "ASSOCIATED_WITH_OWNER_ACCOUNT",
-            "ASSOCIATED_WITH_SHARED_ACCOUNT",
-            "PENDING_DISASSOCIATION",
-        ]
-        | None
-    ) = None
-    ConnectionIdentifier: str | None = None
-    ResourceId: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class ConnectionAliasAttributes(DeferredModel):
-    AliasId: str | None = None
-    Associations: list[ConnectionAliasAssociation] | None = None
-    ConnectionAliasState: Literal["CREATING", "CREATED", "DELETING"] | None = None
-
-
-class ConnectionAliasProps(DeferredModel):
-    ConnectionString: str
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -191,8 +176,10 @@ class ConnectionAlias(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = ConnectionAliasProps
-    attributes_model: ClassVar[type[BaseModel]] = ConnectionAliasAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "ConnectionAliasProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "ConnectionAliasAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

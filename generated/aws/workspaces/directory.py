@@ -8,12 +8,34 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._directory_models import (
+        AccessEndpoint as AccessEndpoint,
+        DefaultWorkspaceCreationProperties as DefaultWorkspaceCreationProperties,
+        DirectoryAccessEndpointConfig as DirectoryAccessEndpointConfig,
+        DirectoryActiveDirectoryConfig as DirectoryActiveDirectoryConfig,
+        DirectoryAttributes as DirectoryAttributes,
+        DirectoryCertificateBasedAuthProperties as DirectoryCertificateBasedAuthProperties,
+        DirectoryIDCConfig as DirectoryIDCConfig,
+        DirectoryMicrosoftEntraConfig as DirectoryMicrosoftEntraConfig,
+        DirectoryProps as DirectoryProps,
+        DirectorySamlProperties as DirectorySamlProperties,
+        DirectorySelfservicePermissions as DirectorySelfservicePermissions,
+        DirectoryStreamingProperties as DirectoryStreamingProperties,
+        DirectoryWorkspaceAccessProperties as DirectoryWorkspaceAccessProperties,
+        GlobalAcceleratorForDirectory as GlobalAcceleratorForDirectory,
+        StorageConnector as StorageConnector,
+        Tag as Tag,
+        UserSetting as UserSetting,
+    )
 
 __all__ = [
     "AccessEndpoint",
@@ -51,196 +73,35 @@ __all__ = [
     "UserSettingDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _directory_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_directory_models"
+_MODEL_NAMES = frozenset(
+    {
+        "AccessEndpoint",
+        "DefaultWorkspaceCreationProperties",
+        "DirectoryAccessEndpointConfig",
+        "DirectoryActiveDirectoryConfig",
+        "DirectoryAttributes",
+        "DirectoryCertificateBasedAuthProperties",
+        "DirectoryIDCConfig",
+        "DirectoryMicrosoftEntraConfig",
+        "DirectoryProps",
+        "DirectorySamlProperties",
+        "DirectorySelfservicePermissions",
+        "DirectoryStreamingProperties",
+        "DirectoryWorkspaceAccessProperties",
+        "GlobalAcceleratorForDirectory",
+        "StorageConnector",
+        "Tag",
+        "UserSetting",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class AccessEndpoint(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessEndpointType: Literal["STREAMING_WSP"] | None = None
-    VpcEndpointId: str | None = None
-
-
-class DefaultWorkspaceCreationProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CustomSecurityGroupId: str | None = None
-    DefaultOu: str | None = None
-    EnableInternetAccess: bool | None = None
-    EnableMaintenanceMode: bool | None = None
-    InstanceIamRoleArn: str | None = None
-    UserEnabledAsLocalAdministrator: bool | None = None
-
-
-class DirectoryAccessEndpointConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessEndpoints: list[AccessEndpoint]
-    InternetFallbackProtocols: list[Literal["PCOIP"]] | None = None
-
-
-class DirectoryActiveDirectoryConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DomainName: str
-    ServiceAccountSecretArn: str
-
-
-class DirectoryCertificateBasedAuthProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CertificateAuthorityArn: str | None = None
-    Status: Literal["DISABLED", "ENABLED"] | None = None
-
-
-class DirectoryIDCConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationArn: str | None = None
-    InstanceArn: str | None = None
-
-
-class DirectoryMicrosoftEntraConfig(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplicationConfigSecretArn: str | None = None
-    TenantId: str | None = None
-
-
-class DirectorySamlProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RelayStateParameterName: str | None = None
-    Status: Literal["DISABLED", "ENABLED", "ENABLED_WITH_DIRECTORY_LOGIN_FALLBACK"] | None = None
-    UserAccessUrl: str | None = None
-
-
-class DirectorySelfservicePermissions(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ChangeComputeType: Literal["ENABLED", "DISABLED"] | None = None
-    IncreaseVolumeSize: Literal["ENABLED", "DISABLED"] | None = None
-    RebuildWorkspace: Literal["ENABLED", "DISABLED"] | None = None
-    RestartWorkspace: Literal["ENABLED", "DISABLED"] | None = None
-    SwitchRunningMode: Literal["ENABLED", "DISABLED"] | None = None
-
-
-class DirectoryWorkspaceAccessProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AccessEndpointConfig: DirectoryAccessEndpointConfig | None = None
-    DeviceTypeAndroid: Literal["ALLOW", "DENY"] | None = None
-    DeviceTypeChromeOs: Literal["ALLOW", "DENY"] | None = None
-    DeviceTypeIos: Literal["ALLOW", "DENY"] | None = None
-    DeviceTypeLinux: Literal["ALLOW", "DENY"] | None = None
-    DeviceTypeOsx: Literal["ALLOW", "DENY"] | None = None
-    DeviceTypeWeb: Literal["ALLOW", "DENY"] | None = None
-    DeviceTypeWindows: Literal["ALLOW", "DENY"] | None = None
-    DeviceTypeWorkSpacesThinClient: Literal["ALLOW", "DENY"] | None = None
-    DeviceTypeZeroClient: Literal["ALLOW", "DENY"] | None = None
-
-
-class GlobalAcceleratorForDirectory(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Mode: Literal["ENABLED_AUTO", "DISABLED"]
-    PreferredProtocol: Literal["TCP", "NONE"] | None = None
-
-
-class StorageConnector(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ConnectorType: Literal["HOME_FOLDER"]
-    Status: Literal["ENABLED", "DISABLED"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class UserSetting(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Action: Literal[
-        "CLIPBOARD_COPY_FROM_LOCAL_DEVICE",
-        "CLIPBOARD_COPY_TO_LOCAL_DEVICE",
-        "PRINTING_TO_LOCAL_DEVICE",
-        "SMART_CARD",
-    ]
-    MaximumLength: int | None = None
-    Permission: Literal["ENABLED", "DISABLED"]
-
-
-class DirectoryAttributes(DeferredModel):
-    Alias: str | None = None
-    Arn: str | None = None
-    CustomerUserName: str | None = None
-    DirectoryId: str | None = None
-    DirectoryName: str | None = None
-    DirectoryType: (
-        Literal["SIMPLE_AD", "AD_CONNECTOR", "CUSTOMER_MANAGED", "AWS_IAM_IDENTITY_CENTER"] | None
-    ) = None
-    DnsIpAddresses: list[str] | None = None
-    DnsIpv6Addresses: list[str] | None = None
-    IDCConfig: DirectoryIDCConfig | None = None
-    IamRoleId: str | None = None
-    RegistrationCode: str | None = None
-    State: Literal["REGISTERING", "REGISTERED", "DEREGISTERING", "DEREGISTERED", "ERROR"] | None = (
-        None
-    )
-    WorkspaceSecurityGroupId: str | None = None
-
-
-class DirectoryStreamingProperties(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GlobalAccelerator: GlobalAcceleratorForDirectory | None = None
-    StorageConnectors: list[StorageConnector] | None = None
-    StreamingExperiencePreferredProtocol: Literal["TCP", "UDP"] | None = None
-    UserSettings: list[UserSetting] | None = None
-
-
-class DirectoryProps(DeferredModel):
-    ActiveDirectoryConfig: DirectoryActiveDirectoryConfig | None = None
-    CertificateBasedAuthProperties: DirectoryCertificateBasedAuthProperties | None = None
-    EnableSelfService: bool | None = None
-    EndpointEncryptionMode: Literal["STANDARD_TLS", "FIPS_VALIDATED"] | None = None
-    IdcInstanceArn: str | None = None
-    IpGroupIds: list[str] | None = None
-    MicrosoftEntraConfig: DirectoryMicrosoftEntraConfig | None = None
-    SamlProperties: DirectorySamlProperties | None = None
-    SelfservicePermissions: DirectorySelfservicePermissions | None = None
-    StreamingProperties: DirectoryStreamingProperties | None = None
-    SubnetIds: list[str] | None = None
-    Tags: list[Tag] | None = None
-    Tenancy: Literal["DEDICATED", "SHARED"] | None = None
-    UserIdentityType: (
-        Literal["CUSTOMER_MANAGED", "AWS_DIRECTORY_SERVICE", "AWS_IAM_IDENTITY_CENTER"] | None
-    ) = None
-    WorkspaceAccessProperties: DirectoryWorkspaceAccessProperties | None = None
-    WorkspaceCreationProperties: DefaultWorkspaceCreationProperties | None = None
-    WorkspaceDirectoryDescription: str | None = None
-    WorkspaceDirectoryName: str | None = None
-    WorkspaceType: Literal["PERSONAL", "POOLS"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -742,8 +603,10 @@ class Directory(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DirectoryProps
-    attributes_model: ClassVar[type[BaseModel]] = DirectoryAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "DirectoryProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DirectoryAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._workspace_ip_group_models import (
+        IpRuleItem as IpRuleItem,
+        Tag as Tag,
+        WorkspaceIpGroupAttributes as WorkspaceIpGroupAttributes,
+        WorkspaceIpGroupProps as WorkspaceIpGroupProps,
+    )
 
 __all__ = [
     "IpRuleItem",
@@ -25,36 +34,22 @@ __all__ = [
     "WorkspaceIpGroupProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _workspace_ip_group_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_workspace_ip_group_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IpRuleItem",
+        "Tag",
+        "WorkspaceIpGroupAttributes",
+        "WorkspaceIpGroupProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IpRuleItem(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    IpRule: str
-    RuleDesc: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class WorkspaceIpGroupAttributes(DeferredModel):
-    Arn: str | None = None
-    GroupId: str | None = None
-
-
-class WorkspaceIpGroupProps(DeferredModel):
-    GroupDesc: str | None = None
-    GroupName: str
-    Tags: list[Tag] | None = None
-    UserRules: list[IpRuleItem] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -143,8 +138,12 @@ class WorkspaceIpGroup(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WorkspaceIpGroupProps
-    attributes_model: ClassVar[type[BaseModel]] = WorkspaceIpGroupAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WorkspaceIpGroupProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WorkspaceIpGroupAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._workspaces_pool_models import (
+        Tag as Tag,
+        WorkspacesPoolApplicationSettings as WorkspacesPoolApplicationSettings,
+        WorkspacesPoolAttributes as WorkspacesPoolAttributes,
+        WorkspacesPoolCapacity as WorkspacesPoolCapacity,
+        WorkspacesPoolProps as WorkspacesPoolProps,
+        WorkspacesPoolTimeoutSettings as WorkspacesPoolTimeoutSettings,
+    )
 
 __all__ = [
     "Tag",
@@ -29,58 +40,24 @@ __all__ = [
     "WorkspacesPoolTimeoutSettingsDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _workspaces_pool_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_workspaces_pool_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "WorkspacesPoolApplicationSettings",
+        "WorkspacesPoolAttributes",
+        "WorkspacesPoolCapacity",
+        "WorkspacesPoolProps",
+        "WorkspacesPoolTimeoutSettings",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class WorkspacesPoolApplicationSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    SettingsGroup: str | None = None
-    Status: Literal["DISABLED", "ENABLED"]
-
-
-class WorkspacesPoolCapacity(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DesiredUserSessions: int
-
-
-class WorkspacesPoolTimeoutSettings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DisconnectTimeoutInSeconds: int | None = None
-    IdleDisconnectTimeoutInSeconds: int | None = None
-    MaxUserDurationInSeconds: int | None = None
-
-
-class WorkspacesPoolAttributes(DeferredModel):
-    CreatedAt: str | None = None
-    PoolArn: str | None = None
-    PoolId: str | None = None
-
-
-class WorkspacesPoolProps(DeferredModel):
-    ApplicationSettings: WorkspacesPoolApplicationSettings | None = None
-    BundleId: str
-    Capacity: WorkspacesPoolCapacity
-    Description: str | None = None
-    DirectoryId: str
-    PoolName: str
-    RunningMode: Literal["ALWAYS_ON", "AUTO_STOP"] | None = None
-    Tags: list[Tag] | None = None
-    TimeoutSettings: WorkspacesPoolTimeoutSettings | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -236,8 +213,10 @@ class WorkspacesPool(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WorkspacesPoolProps
-    attributes_model: ClassVar[type[BaseModel]] = WorkspacesPoolAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "WorkspacesPoolProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WorkspacesPoolAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

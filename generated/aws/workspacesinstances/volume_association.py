@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._volume_association_models import (
+        VolumeAssociationAttributes as VolumeAssociationAttributes,
+        VolumeAssociationProps as VolumeAssociationProps,
+    )
 
 __all__ = [
     "VolumeAssociation",
@@ -21,19 +28,20 @@ __all__ = [
     "VolumeAssociationProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _volume_association_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_volume_association_models"
+_MODEL_NAMES = frozenset(
+    {
+        "VolumeAssociationAttributes",
+        "VolumeAssociationProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class VolumeAssociationProps(DeferredModel):
-    Device: str
-    DisassociateMode: Literal["FORCE", "NO_FORCE"] | None = None
-    VolumeId: str
-    WorkspaceInstanceId: str
-
-
-class VolumeAssociationAttributes(DeferredModel):
-    pass
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -85,8 +93,12 @@ class VolumeAssociation(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = VolumeAssociationProps
-    attributes_model: ClassVar[type[BaseModel]] = VolumeAssociationAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VolumeAssociationProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "VolumeAssociationAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,47 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._workspace_instance_models import (
+        BlockDeviceMapping as BlockDeviceMapping,
+        ConnectionTrackingSpecificationRequest as ConnectionTrackingSpecificationRequest,
+        CpuOptionsRequest as CpuOptionsRequest,
+        CreditSpecificationRequest as CreditSpecificationRequest,
+        EbsBlockDevice as EbsBlockDevice,
+        EnaSrdSpecificationRequest as EnaSrdSpecificationRequest,
+        EnaSrdUdpSpecificationRequest as EnaSrdUdpSpecificationRequest,
+        EnclaveOptionsRequest as EnclaveOptionsRequest,
+        HibernationOptionsRequest as HibernationOptionsRequest,
+        IamInstanceProfileSpecification as IamInstanceProfileSpecification,
+        InstanceIpv6Address as InstanceIpv6Address,
+        InstanceMaintenanceOptionsRequest as InstanceMaintenanceOptionsRequest,
+        InstanceMetadataOptionsRequest as InstanceMetadataOptionsRequest,
+        InstanceNetworkInterfaceSpecification as InstanceNetworkInterfaceSpecification,
+        InstanceNetworkPerformanceOptionsRequest as InstanceNetworkPerformanceOptionsRequest,
+        Ipv4PrefixSpecificationRequest as Ipv4PrefixSpecificationRequest,
+        Ipv6PrefixSpecificationRequest as Ipv6PrefixSpecificationRequest,
+        LicenseConfigurationRequest as LicenseConfigurationRequest,
+        PrivateDnsNameOptionsRequest as PrivateDnsNameOptionsRequest,
+        PrivateIpAddressSpecification as PrivateIpAddressSpecification,
+        RunInstancesMonitoringEnabled as RunInstancesMonitoringEnabled,
+        Tag as Tag,
+        TagSpecification as TagSpecification,
+        WorkspaceInstanceAttributes as WorkspaceInstanceAttributes,
+        WorkspaceInstanceCapacityReservationSpecification as WorkspaceInstanceCapacityReservationSpecification,
+        WorkspaceInstanceCapacityReservationTarget as WorkspaceInstanceCapacityReservationTarget,
+        WorkspaceInstanceEC2ManagedInstance as WorkspaceInstanceEC2ManagedInstance,
+        WorkspaceInstanceManagedInstance as WorkspaceInstanceManagedInstance,
+        WorkspaceInstancePlacement as WorkspaceInstancePlacement,
+        WorkspaceInstanceProps as WorkspaceInstanceProps,
+    )
 
 __all__ = [
     "BlockDeviceMapping",
@@ -77,287 +112,48 @@ __all__ = [
     "WorkspaceInstanceProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _workspace_instance_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_workspace_instance_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BlockDeviceMapping",
+        "ConnectionTrackingSpecificationRequest",
+        "CpuOptionsRequest",
+        "CreditSpecificationRequest",
+        "EbsBlockDevice",
+        "EnaSrdSpecificationRequest",
+        "EnaSrdUdpSpecificationRequest",
+        "EnclaveOptionsRequest",
+        "HibernationOptionsRequest",
+        "IamInstanceProfileSpecification",
+        "InstanceIpv6Address",
+        "InstanceMaintenanceOptionsRequest",
+        "InstanceMetadataOptionsRequest",
+        "InstanceNetworkInterfaceSpecification",
+        "InstanceNetworkPerformanceOptionsRequest",
+        "Ipv4PrefixSpecificationRequest",
+        "Ipv6PrefixSpecificationRequest",
+        "LicenseConfigurationRequest",
+        "PrivateDnsNameOptionsRequest",
+        "PrivateIpAddressSpecification",
+        "RunInstancesMonitoringEnabled",
+        "Tag",
+        "TagSpecification",
+        "WorkspaceInstanceAttributes",
+        "WorkspaceInstanceCapacityReservationSpecification",
+        "WorkspaceInstanceCapacityReservationTarget",
+        "WorkspaceInstanceEC2ManagedInstance",
+        "WorkspaceInstanceManagedInstance",
+        "WorkspaceInstancePlacement",
+        "WorkspaceInstanceProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class ConnectionTrackingSpecificationRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    TcpEstablishedTimeout: int | None = None
-    UdpStreamTimeout: int | None = None
-    UdpTimeout: int | None = None
-
-
-class CpuOptionsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CoreCount: int | None = None
-    ThreadsPerCore: int | None = None
-
-
-class CreditSpecificationRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CpuCredits: Literal["standard", "unlimited"] | None = None
-
-
-class EbsBlockDevice(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Encrypted: bool | None = None
-    Iops: int | None = None
-    KmsKeyId: str | None = None
-    Throughput: int | None = None
-    VolumeSize: int | None = None
-    VolumeType: Literal["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"] | None = None
-
-
-class EnaSrdUdpSpecificationRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnaSrdUdpEnabled: bool | None = None
-
-
-class EnclaveOptionsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-
-
-class HibernationOptionsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Configured: bool | None = None
-
-
-class IamInstanceProfileSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Arn: str | None = None
-    Name: str | None = None
-
-
-class InstanceIpv6Address(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ipv6Address: str | None = None
-    IsPrimaryIpv6: bool | None = None
-
-
-class InstanceMaintenanceOptionsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AutoRecovery: Literal["disabled", "default"] | None = None
-
-
-class InstanceMetadataOptionsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HttpEndpoint: Literal["enabled", "disabled"] | None = None
-    HttpProtocolIpv6: Literal["enabled", "disabled"] | None = None
-    HttpPutResponseHopLimit: int | None = None
-    HttpTokens: Literal["optional", "required"] | None = None
-    InstanceMetadataTags: Literal["enabled", "disabled"] | None = None
-
-
-class InstanceNetworkInterfaceSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    DeviceIndex: int | None = None
-    Groups: list[str] | None = None
-    SubnetId: str | None = None
-
-
-class InstanceNetworkPerformanceOptionsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BandwidthWeighting: Literal["default", "vpc-1", "ebs-1"] | None = None
-
-
-class Ipv4PrefixSpecificationRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ipv4Prefix: str | None = None
-
-
-class Ipv6PrefixSpecificationRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Ipv6Prefix: str | None = None
-
-
-class LicenseConfigurationRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    LicenseConfigurationArn: str | None = None
-
-
-class PrivateDnsNameOptionsRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnableResourceNameDnsAAAARecord: bool | None = None
-    EnableResourceNameDnsARecord: bool | None = None
-    HostnameType: Literal["ip-name", "resource-name"] | None = None
-
-
-class PrivateIpAddressSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Primary: bool | None = None
-    PrivateIpAddress: str | None = None
-
-
-class RunInstancesMonitoringEnabled(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Enabled: bool | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str | None = None
-
-
-class TagSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ResourceType: (
-        Literal["instance", "volume", "spot-instances-request", "network-interface"] | None
-    ) = None
-    Tags: list[Tag] | None = None
-
-
-class WorkspaceInstanceCapacityReservationTarget(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityReservationId: str | None = None
-    CapacityReservationResourceGroupArn: str | None = None
-
-
-class WorkspaceInstanceEC2ManagedInstance(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    InstanceId: str | None = None
-
-
-class WorkspaceInstancePlacement(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AvailabilityZone: str | None = None
-    GroupId: str | None = None
-    GroupName: str | None = None
-    PartitionNumber: int | None = None
-    Tenancy: Literal["default", "dedicated", "host"] | None = None
-
-
-class WorkspaceInstanceAttributes(DeferredModel):
-    EC2ManagedInstance: WorkspaceInstanceEC2ManagedInstance | None = None
-    ProvisionState: (
-        Literal[
-            "ALLOCATING",
-            "ALLOCATED",
-            "DEALLOCATING",
-            "DEALLOCATED",
-            "ERROR_ALLOCATING",
-            "ERROR_DEALLOCATING",
-        ]
-        | None
-    ) = None
-    WorkspaceInstanceId: str | None = None
-
-
-class BlockDeviceMapping(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    DeviceName: str | None = None
-    Ebs: EbsBlockDevice | None = None
-    NoDevice: str | None = None
-    VirtualName: str | None = None
-
-
-class EnaSrdSpecificationRequest(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    EnaSrdEnabled: bool | None = None
-    EnaSrdUdpSpecification: EnaSrdUdpSpecificationRequest | None = None
-
-
-class WorkspaceInstanceCapacityReservationSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CapacityReservationPreference: Literal["capacity-reservations-only", "open", "none"] | None = (
-        None
-    )
-    CapacityReservationTarget: WorkspaceInstanceCapacityReservationTarget | None = None
-
-
-class WorkspaceInstanceManagedInstance(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BlockDeviceMappings: list[BlockDeviceMapping] | None = None
-    CapacityReservationSpecification: WorkspaceInstanceCapacityReservationSpecification | None = (
-        None
-    )
-    CpuOptions: CpuOptionsRequest | None = None
-    CreditSpecification: CreditSpecificationRequest | None = None
-    DisableApiStop: bool | None = None
-    EbsOptimized: bool | None = None
-    EnablePrimaryIpv6: bool | None = None
-    EnclaveOptions: EnclaveOptionsRequest | None = None
-    HibernationOptions: HibernationOptionsRequest | None = None
-    IamInstanceProfile: IamInstanceProfileSpecification | None = None
-    ImageId: str
-    InstanceType: str
-    Ipv6AddressCount: int | None = None
-    KeyName: str | None = None
-    LicenseSpecifications: list[LicenseConfigurationRequest] | None = None
-    MaintenanceOptions: InstanceMaintenanceOptionsRequest | None = None
-    MetadataOptions: InstanceMetadataOptionsRequest | None = None
-    Monitoring: RunInstancesMonitoringEnabled | None = None
-    NetworkInterfaces: list[InstanceNetworkInterfaceSpecification] | None = None
-    NetworkPerformanceOptions: InstanceNetworkPerformanceOptionsRequest | None = None
-    Placement: WorkspaceInstancePlacement | None = None
-    PrivateDnsNameOptions: PrivateDnsNameOptionsRequest | None = None
-    SubnetId: str | None = None
-    TagSpecifications: list[TagSpecification] | None = None
-    UserData: str | None = None
-
-
-class WorkspaceInstanceProps(DeferredModel):
-    ManagedInstance: WorkspaceInstanceManagedInstance | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -1019,8 +815,12 @@ class WorkspaceInstance(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = WorkspaceInstanceProps
-    attributes_model: ClassVar[type[BaseModel]] = WorkspaceInstanceAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WorkspaceInstanceProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "WorkspaceInstanceAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._environment_models import (
+        EnvironmentAttributes as EnvironmentAttributes,
+        EnvironmentMaintenanceWindow as EnvironmentMaintenanceWindow,
+        EnvironmentProps as EnvironmentProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Environment",
@@ -25,60 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _environment_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_environment_models"
+_MODEL_NAMES = frozenset(
+    {
+        "EnvironmentAttributes",
+        "EnvironmentMaintenanceWindow",
+        "EnvironmentProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class EnvironmentMaintenanceWindow(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ApplyTimeOf: Literal["UTC", "DEVICE"] | None = None
-    DaysOfTheWeek: (
-        list[Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]]
-        | None
-    ) = None
-    EndTimeHour: int | None = None
-    EndTimeMinute: int | None = None
-    StartTimeHour: int | None = None
-    StartTimeMinute: int | None = None
-    Type: Literal["SYSTEM", "CUSTOM"]
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class EnvironmentAttributes(DeferredModel):
-    ActivationCode: str | None = None
-    Arn: str | None = None
-    CreatedAt: str | None = None
-    DesktopType: Literal["workspaces", "appstream", "workspaces-web"] | None = None
-    Id: str | None = None
-    PendingSoftwareSetId: str | None = None
-    PendingSoftwareSetVersion: str | None = None
-    RegisteredDevicesCount: int | None = None
-    SoftwareSetComplianceStatus: (
-        Literal["COMPLIANT", "NOT_COMPLIANT", "NO_REGISTERED_DEVICES"] | None
-    ) = None
-    UpdatedAt: str | None = None
-
-
-class EnvironmentProps(DeferredModel):
-    DesiredSoftwareSetId: str | None = None
-    DesktopArn: str
-    DesktopEndpoint: str | None = None
-    DeviceCreationTags: list[Tag] | None = None
-    KmsKeyArn: str | None = None
-    MaintenanceWindow: EnvironmentMaintenanceWindow | None = None
-    Name: str | None = None
-    SoftwareSetUpdateMode: Literal["USE_LATEST", "USE_DESIRED"] | None = None
-    SoftwareSetUpdateSchedule: Literal["USE_MAINTENANCE_WINDOW", "APPLY_IMMEDIATELY"] | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -258,8 +229,10 @@ class Environment(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = EnvironmentProps
-    attributes_model: ClassVar[type[BaseModel]] = EnvironmentAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "EnvironmentProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "EnvironmentAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

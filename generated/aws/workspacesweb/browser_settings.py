@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._browser_settings_models import (
+        BrowserSettingsAttributes as BrowserSettingsAttributes,
+        BrowserSettingsProps as BrowserSettingsProps,
+        BrowserSettingsWebContentFilteringPolicy as BrowserSettingsWebContentFilteringPolicy,
+        Tag as Tag,
+    )
 
 __all__ = [
     "BrowserSettings",
@@ -25,71 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _browser_settings_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_browser_settings_models"
+_MODEL_NAMES = frozenset(
+    {
+        "BrowserSettingsAttributes",
+        "BrowserSettingsProps",
+        "BrowserSettingsWebContentFilteringPolicy",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class BrowserSettingsWebContentFilteringPolicy(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    AllowedUrls: list[str] | None = None
-    BlockedCategories: (
-        list[
-            Literal[
-                "Cults",
-                "Gambling",
-                "Nudity",
-                "Pornography",
-                "SexEducation",
-                "Tasteless",
-                "Violence",
-                "DownloadSites",
-                "ImageSharing",
-                "PeerToPeer",
-                "StreamingMediaAndDownloads",
-                "GenerativeAI",
-                "CriminalActivity",
-                "Hacking",
-                "HateAndIntolerance",
-                "IllegalDrug",
-                "IllegalSoftware",
-                "SchoolCheating",
-                "SelfHarm",
-                "Weapons",
-                "Chat",
-                "Games",
-                "InstantMessaging",
-                "ProfessionalNetwork",
-                "SocialNetworking",
-                "WebBasedEmail",
-                "ParkedDomains",
-            ]
-        ]
-        | None
-    ) = None
-    BlockedUrls: list[str] | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class BrowserSettingsAttributes(DeferredModel):
-    AssociatedPortalArns: list[str] | None = None
-    BrowserSettingsArn: str | None = None
-
-
-class BrowserSettingsProps(DeferredModel):
-    AdditionalEncryptionContext: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    BrowserPolicy: str | None = None
-    CustomerManagedKey: str | None = None
-    Tags: list[Tag] | None = None
-    WebContentFilteringPolicy: BrowserSettingsWebContentFilteringPolicy | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -288,8 +248,10 @@ class BrowserSettings(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = BrowserSettingsProps
-    attributes_model: ClassVar[type[BaseModel]] = BrowserSettingsAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "BrowserSettingsProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "BrowserSettingsAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

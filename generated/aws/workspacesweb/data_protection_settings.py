@@ -6,14 +6,26 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._data_protection_settings_models import (
+        DataProtectionSettingsAttributes as DataProtectionSettingsAttributes,
+        DataProtectionSettingsCustomPattern as DataProtectionSettingsCustomPattern,
+        DataProtectionSettingsInlineRedactionConfiguration as DataProtectionSettingsInlineRedactionConfiguration,
+        DataProtectionSettingsProps as DataProtectionSettingsProps,
+        DataProtectionSettingsRedactionPlaceHolder as DataProtectionSettingsRedactionPlaceHolder,
+        InlineRedactionPattern as InlineRedactionPattern,
+        Tag as Tag,
+    )
 
 __all__ = [
     "DataProtectionSettings",
@@ -31,71 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _data_protection_settings_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_data_protection_settings_models"
+_MODEL_NAMES = frozenset(
+    {
+        "DataProtectionSettingsAttributes",
+        "DataProtectionSettingsCustomPattern",
+        "DataProtectionSettingsInlineRedactionConfiguration",
+        "DataProtectionSettingsProps",
+        "DataProtectionSettingsRedactionPlaceHolder",
+        "InlineRedactionPattern",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class DataProtectionSettingsCustomPattern(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    KeywordRegex: str | None = None
-    PatternDescription: str | None = None
-    PatternName: str
-    PatternRegex: str
-
-
-class DataProtectionSettingsRedactionPlaceHolder(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    RedactionPlaceHolderText: str | None = None
-    RedactionPlaceHolderType: Literal["CustomText"]
-
-
-class InlineRedactionPattern(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BuiltInPatternId: str | None = None
-    ConfidenceLevel: float | None = None
-    CustomPattern: DataProtectionSettingsCustomPattern | None = None
-    EnforcedUrls: list[str] | None = None
-    ExemptUrls: list[str] | None = None
-    RedactionPlaceHolder: DataProtectionSettingsRedactionPlaceHolder
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class DataProtectionSettingsAttributes(DeferredModel):
-    AssociatedPortalArns: list[str] | None = None
-    CreationDate: str | None = None
-    DataProtectionSettingsArn: str | None = None
-
-
-class DataProtectionSettingsInlineRedactionConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    GlobalConfidenceLevel: float | None = None
-    GlobalEnforcedUrls: list[str] | None = None
-    GlobalExemptUrls: list[str] | None = None
-    InlineRedactionPatterns: list[InlineRedactionPattern]
-
-
-class DataProtectionSettingsProps(DeferredModel):
-    AdditionalEncryptionContext: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    CustomerManagedKey: str | None = None
-    Description: str | None = None
-    DisplayName: str | None = None
-    InlineRedactionConfiguration: DataProtectionSettingsInlineRedactionConfiguration | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -383,8 +349,12 @@ class DataProtectionSettings(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = DataProtectionSettingsProps
-    attributes_model: ClassVar[type[BaseModel]] = DataProtectionSettingsAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataProtectionSettingsProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "DataProtectionSettingsAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,23 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._ip_access_settings_models import (
+        IpAccessSettingsAttributes as IpAccessSettingsAttributes,
+        IpAccessSettingsProps as IpAccessSettingsProps,
+        IpRule as IpRule,
+        Tag as Tag,
+    )
 
 __all__ = [
     "IpAccessSettings",
@@ -25,39 +34,22 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _ip_access_settings_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_ip_access_settings_models"
+_MODEL_NAMES = frozenset(
+    {
+        "IpAccessSettingsAttributes",
+        "IpAccessSettingsProps",
+        "IpRule",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class IpRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Description: str | None = None
-    IpRange: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class IpAccessSettingsAttributes(DeferredModel):
-    AssociatedPortalArns: list[str] | None = None
-    CreationDate: str | None = None
-    IpAccessSettingsArn: str | None = None
-
-
-class IpAccessSettingsProps(DeferredModel):
-    AdditionalEncryptionContext: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    CustomerManagedKey: str | None = None
-    Description: str | None = None
-    DisplayName: str | None = None
-    IpRules: list[IpRule]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -208,8 +200,12 @@ class IpAccessSettings(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = IpAccessSettingsProps
-    attributes_model: ClassVar[type[BaseModel]] = IpAccessSettingsAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IpAccessSettingsProps"
+    )
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "IpAccessSettingsAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._network_settings_models import (
+        NetworkSettingsAttributes as NetworkSettingsAttributes,
+        NetworkSettingsProps as NetworkSettingsProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "NetworkSettings",
@@ -23,28 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _network_settings_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_network_settings_models"
+_MODEL_NAMES = frozenset(
+    {
+        "NetworkSettingsAttributes",
+        "NetworkSettingsProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class NetworkSettingsAttributes(DeferredModel):
-    AssociatedPortalArns: list[str] | None = None
-    NetworkSettingsArn: str | None = None
-
-
-class NetworkSettingsProps(DeferredModel):
-    SecurityGroupIds: list[str]
-    SubnetIds: list[str]
-    Tags: list[Tag] | None = None
-    VpcId: str
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -166,8 +167,10 @@ class NetworkSettings(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = NetworkSettingsProps
-    attributes_model: ClassVar[type[BaseModel]] = NetworkSettingsAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "NetworkSettingsProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "NetworkSettingsAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

@@ -6,14 +6,22 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._portal_models import (
+        PortalAttributes as PortalAttributes,
+        PortalProps as PortalProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "Portal",
@@ -23,46 +31,21 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _portal_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_portal_models"
+_MODEL_NAMES = frozenset(
+    {
+        "PortalAttributes",
+        "PortalProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class PortalAttributes(DeferredModel):
-    BrowserType: Literal["Chrome"] | None = None
-    CreationDate: str | None = None
-    PortalArn: str | None = None
-    PortalEndpoint: str | None = None
-    PortalStatus: Literal["Incomplete", "Pending", "Active"] | None = None
-    RendererType: Literal["AppStream"] | None = None
-    ServiceProviderSamlMetadata: str | None = None
-    StatusReason: str | None = None
-
-
-class PortalProps(DeferredModel):
-    AdditionalEncryptionContext: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    AuthenticationType: Literal["Standard", "IAM_Identity_Center"] | None = None
-    BrowserSettingsArn: str | None = None
-    CustomerManagedKey: str | None = None
-    DataProtectionSettingsArn: str | None = None
-    DisplayName: str | None = None
-    InstanceType: Literal["standard.regular", "standard.large", "standard.xlarge"] | None = None
-    IpAccessSettingsArn: str | None = None
-    MaxConcurrentSessions: float | None = None
-    NetworkSettingsArn: str | None = None
-    PortalCustomDomain: str | None = None
-    SessionLoggerArn: str | None = None
-    Tags: list[Tag] | None = None
-    TrustStoreArn: str | None = None
-    UserAccessLoggingSettingsArn: str | None = None
-    UserSettingsArn: str | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -263,8 +246,10 @@ class Portal(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = PortalProps
-    attributes_model: ClassVar[type[BaseModel]] = PortalAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "PortalProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "PortalAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

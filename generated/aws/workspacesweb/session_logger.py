@@ -6,14 +6,26 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._session_logger_models import (
+        S3LogConfiguration as S3LogConfiguration,
+        SessionLoggerAttributes as SessionLoggerAttributes,
+        SessionLoggerEventFilterOption1 as SessionLoggerEventFilterOption1,
+        SessionLoggerEventFilterOption2 as SessionLoggerEventFilterOption2,
+        SessionLoggerLogConfiguration as SessionLoggerLogConfiguration,
+        SessionLoggerProps as SessionLoggerProps,
+        Tag as Tag,
+    )
 
 __all__ = [
     "S3LogConfiguration",
@@ -31,83 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _session_logger_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_session_logger_models"
+_MODEL_NAMES = frozenset(
+    {
+        "S3LogConfiguration",
+        "SessionLoggerAttributes",
+        "SessionLoggerEventFilterOption1",
+        "SessionLoggerEventFilterOption2",
+        "SessionLoggerLogConfiguration",
+        "SessionLoggerProps",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class S3LogConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Bucket: str
-    BucketOwner: str | None = None
-    FolderStructure: Literal["Flat", "NestedByDate"]
-    KeyPrefix: str | None = None
-    LogFileFormat: Literal["JSONLines", "Json"]
-
-
-class SessionLoggerEventFilterOption1(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    All: Annotated[dict[str, Any], Field(max_length=0)]
-
-
-class SessionLoggerEventFilterOption2(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Include: list[
-        Literal[
-            "WebsiteInteract",
-            "FileDownloadFromSecureBrowserToRemoteDisk",
-            "FileTransferFromRemoteToLocalDisk",
-            "FileTransferFromLocalToRemoteDisk",
-            "FileUploadFromRemoteDiskToSecureBrowser",
-            "ContentPasteToWebsite",
-            "ContentTransferFromLocalToRemoteClipboard",
-            "ContentCopyFromWebsite",
-            "UrlLoad",
-            "TabOpen",
-            "TabClose",
-            "PrintJobSubmit",
-            "SessionConnect",
-            "SessionStart",
-            "SessionDisconnect",
-            "SessionEnd",
-            "UrlBlockByContentFilter",
-        ]
-    ]
-
-
-class SessionLoggerLogConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    S3: S3LogConfiguration | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SessionLoggerAttributes(DeferredModel):
-    AssociatedPortalArns: list[str] | None = None
-    CreationDate: str | None = None
-    SessionLoggerArn: str | None = None
-
-
-class SessionLoggerProps(DeferredModel):
-    AdditionalEncryptionContext: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    CustomerManagedKey: str | None = None
-    DisplayName: str | None = None
-    EventFilter: SessionLoggerEventFilterOption1 | SessionLoggerEventFilterOption2
-    LogConfiguration: SessionLoggerLogConfiguration
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -346,8 +300,10 @@ class SessionLogger(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SessionLoggerProps
-    attributes_model: ClassVar[type[BaseModel]] = SessionLoggerAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SessionLoggerProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SessionLoggerAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

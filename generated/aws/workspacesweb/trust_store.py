@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._trust_store_models import (
+        Tag as Tag,
+        TrustStoreAttributes as TrustStoreAttributes,
+        TrustStoreProps as TrustStoreProps,
+    )
 
 __all__ = [
     "Tag",
@@ -23,26 +31,21 @@ __all__ = [
     "TrustStoreProps",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _trust_store_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_trust_store_models"
+_MODEL_NAMES = frozenset(
+    {
+        "Tag",
+        "TrustStoreAttributes",
+        "TrustStoreProps",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class TrustStoreAttributes(DeferredModel):
-    AssociatedPortalArns: list[str] | None = None
-    TrustStoreArn: str | None = None
-
-
-class TrustStoreProps(DeferredModel):
-    CertificateList: list[str]
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -142,8 +145,10 @@ class TrustStore(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = TrustStoreProps
-    attributes_model: ClassVar[type[BaseModel]] = TrustStoreAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "TrustStoreProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "TrustStoreAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

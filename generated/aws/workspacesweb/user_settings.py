@@ -6,14 +6,28 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._user_settings_models import (
+        CookieSpecification as CookieSpecification,
+        ImageMetadata as ImageMetadata,
+        LocalizedBrandingStrings as LocalizedBrandingStrings,
+        Tag as Tag,
+        UserSettingsAttributes as UserSettingsAttributes,
+        UserSettingsBrandingConfiguration as UserSettingsBrandingConfiguration,
+        UserSettingsCookieSynchronizationConfiguration as UserSettingsCookieSynchronizationConfiguration,
+        UserSettingsProps as UserSettingsProps,
+        UserSettingsToolbarConfiguration as UserSettingsToolbarConfiguration,
+    )
 
 __all__ = [
     "CookieSpecification",
@@ -35,118 +49,27 @@ __all__ = [
     "UserSettingsToolbarConfigurationDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _user_settings_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_user_settings_models"
+_MODEL_NAMES = frozenset(
+    {
+        "CookieSpecification",
+        "ImageMetadata",
+        "LocalizedBrandingStrings",
+        "Tag",
+        "UserSettingsAttributes",
+        "UserSettingsBrandingConfiguration",
+        "UserSettingsCookieSynchronizationConfiguration",
+        "UserSettingsProps",
+        "UserSettingsToolbarConfiguration",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class CookieSpecification(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Domain: str
-    Name: str | None = None
-    Path: str | None = None
-
-
-class ImageMetadata(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    FileExtension: str
-    LastUploadTimestamp: str
-    MimeType: Literal["image/png", "image/jpeg", "image/x-icon"]
-
-
-class LocalizedBrandingStrings(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    BrowserTabTitle: str
-    ContactButtonText: str | None = None
-    ContactLink: str | None = None
-    LoadingText: str | None = None
-    LoginButtonText: str | None = None
-    LoginDescription: str | None = None
-    LoginTitle: str | None = None
-    WelcomeText: str
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class UserSettingsBrandingConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    ColorTheme: Literal["Light", "Dark"] | None = None
-    Favicon: str | None = None
-    FaviconMetadata: ImageMetadata | None = None
-    LocalizedStrings: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    Logo: str | None = None
-    LogoMetadata: ImageMetadata | None = None
-    TermsOfService: str | None = None
-    Wallpaper: str | None = None
-    WallpaperMetadata: ImageMetadata | None = None
-
-
-class UserSettingsCookieSynchronizationConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Allowlist: list[CookieSpecification]
-    Blocklist: list[CookieSpecification] | None = None
-
-
-class UserSettingsToolbarConfiguration(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    HiddenToolbarItems: (
-        list[Literal["Windows", "DualMonitor", "FullScreen", "Webcam", "Microphone"]] | None
-    ) = None
-    MaxDisplayResolution: (
-        Literal[
-            "size4096X2160",
-            "size3840X2160",
-            "size3440X1440",
-            "size2560X1440",
-            "size1920X1080",
-            "size1280X720",
-            "size1024X768",
-            "size800X600",
-        ]
-        | None
-    ) = None
-    ToolbarType: Literal["Floating", "Docked"] | None = None
-    VisualMode: Literal["Dark", "Light"] | None = None
-
-
-class UserSettingsAttributes(DeferredModel):
-    AssociatedPortalArns: list[str] | None = None
-    UserSettingsArn: str | None = None
-
-
-class UserSettingsProps(DeferredModel):
-    AdditionalEncryptionContext: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    BrandingConfiguration: UserSettingsBrandingConfiguration | None = None
-    CookieSynchronizationConfiguration: UserSettingsCookieSynchronizationConfiguration | None = None
-    CopyAllowed: Literal["Disabled", "Enabled"]
-    CustomerManagedKey: str | None = None
-    DeepLinkAllowed: Literal["Disabled", "Enabled"] | None = None
-    DisconnectTimeoutInMinutes: float | None = None
-    DownloadAllowed: Literal["Disabled", "Enabled"]
-    IdleDisconnectTimeoutInMinutes: float | None = None
-    PasteAllowed: Literal["Disabled", "Enabled"]
-    PrintAllowed: Literal["Disabled", "Enabled"]
-    Tags: list[Tag] | None = None
-    ToolbarConfiguration: UserSettingsToolbarConfiguration | None = None
-    UploadAllowed: Literal["Disabled", "Enabled"]
-    WebAuthnAllowed: Literal["Disabled", "Enabled"] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -513,8 +436,10 @@ class UserSettings(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = UserSettingsProps
-    attributes_model: ClassVar[type[BaseModel]] = UserSettingsAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "UserSettingsProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "UserSettingsAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.

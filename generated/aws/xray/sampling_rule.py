@@ -6,14 +6,26 @@ Do not edit: change the schema (or its .patch.json fix) and run `make codegen`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
+from typing import Any, ClassVar, Literal, Required, TYPE_CHECKING, TypedDict
 
-from cloudforge.aws._base import DeferredModel
-from pydantic import BaseModel, ConfigDict, Field
+from cloudforge.aws._lazy import lazy_attribute as _lazy_attribute, lazy_model as _lazy_model
 
 # Private aliases: a type may be named like them (AWS::ApiGateway::Resource).
 from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetadata
 from cloudforge.resource import Resource as _Resource
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel as _BaseModel
+
+    from ._sampling_rule_models import (
+        SamplingRuleAttributes as SamplingRuleAttributes,
+        SamplingRuleProps as SamplingRuleProps,
+        SamplingRuleSamplingRateBoost as SamplingRuleSamplingRateBoost,
+        SamplingRuleSamplingRule as SamplingRuleSamplingRule,
+        SamplingRuleSamplingRuleRecord as SamplingRuleSamplingRuleRecord,
+        SamplingRuleSamplingRuleUpdate as SamplingRuleSamplingRuleUpdate,
+        Tag as Tag,
+    )
 
 __all__ = [
     "SamplingRule",
@@ -31,84 +43,25 @@ __all__ = [
     "TagDict",
 ]
 
-# Models of the object definitions (datamodel-code-generator).
+# The pydantic models live in _sampling_rule_models.py, imported on first use: pydantic's own
+# import is most of what this module would cost otherwise, and validation does not need it.
+_MODELS = "_sampling_rule_models"
+_MODEL_NAMES = frozenset(
+    {
+        "SamplingRuleAttributes",
+        "SamplingRuleProps",
+        "SamplingRuleSamplingRateBoost",
+        "SamplingRuleSamplingRule",
+        "SamplingRuleSamplingRuleRecord",
+        "SamplingRuleSamplingRuleUpdate",
+        "Tag",
+    }
+)
 
+if not TYPE_CHECKING:
 
-class SamplingRuleSamplingRateBoost(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CooldownWindowMinutes: int
-    MaxRate: float
-
-
-class SamplingRuleSamplingRule(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    FixedRate: float
-    HTTPMethod: str
-    Host: str
-    Priority: int
-    ReservoirSize: int
-    ResourceARN: str
-    RuleARN: str | None = None
-    RuleName: str | None = None
-    SamplingRateBoost: SamplingRuleSamplingRateBoost | None = None
-    ServiceName: str
-    ServiceType: str
-    URLPath: str
-    Version: int | None = None
-
-
-class SamplingRuleSamplingRuleRecord(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    CreatedAt: str | None = None
-    ModifiedAt: str | None = None
-    SamplingRule: SamplingRuleSamplingRule | None = None
-
-
-class SamplingRuleSamplingRuleUpdate(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Attributes: Annotated[dict[str, Any] | None, Field(max_length=0)] = None
-    FixedRate: float | None = None
-    HTTPMethod: str | None = None
-    Host: str | None = None
-    Priority: int | None = None
-    ReservoirSize: int | None = None
-    ResourceARN: str | None = None
-    RuleARN: str | None = None
-    RuleName: str | None = None
-    SamplingRateBoost: SamplingRuleSamplingRateBoost | None = None
-    ServiceName: str | None = None
-    ServiceType: str | None = None
-    URLPath: str | None = None
-
-
-class Tag(DeferredModel):
-    model_config = ConfigDict(
-        extra="forbid",
-    )
-    Key: str
-    Value: str
-
-
-class SamplingRuleAttributes(DeferredModel):
-    RuleARN: str | None = None
-
-
-class SamplingRuleProps(DeferredModel):
-    RuleName: str | None = None
-    SamplingRule: SamplingRuleSamplingRule | None = None
-    SamplingRuleRecord: SamplingRuleSamplingRuleRecord | None = None
-    SamplingRuleUpdate: SamplingRuleSamplingRuleUpdate | None = None
-    Tags: list[Tag] | None = None
-
+    def __getattr__(name: str) -> Any:
+        return _lazy_attribute(__name__, _MODELS, _MODEL_NAMES, name)
 
 # The same objects as plain dicts: nested values may be given either way.
 
@@ -326,8 +279,10 @@ class SamplingRule(_Resource):
     """
 
     metadata: ClassVar[_TypeMetadata] = METADATA
-    props_model: ClassVar[type[BaseModel]] = SamplingRuleProps
-    attributes_model: ClassVar[type[BaseModel]] = SamplingRuleAttributes
+    props_model: ClassVar[type[_BaseModel]] = _lazy_model(__name__, _MODELS, "SamplingRuleProps")
+    attributes_model: ClassVar[type[_BaseModel]] = _lazy_model(
+        __name__, _MODELS, "SamplingRuleAttributes"
+    )
     props_schema: ClassVar[dict[str, Any]] = PROPS_SCHEMA
 
     # Read-only attributes, set from what AWS returns.
