@@ -69,7 +69,8 @@ def package_name(service: str) -> str:
 def unique_class_name(candidates: list[str], taken: set[str]) -> str:
     """The first candidate not taken (case-sensitively); else the last one with a counter."""
     for c in candidates:
-        if c not in taken and c not in RESERVED:
+        # `<name>Dict` is the TypedDict twin: `Typed` would make it `TypedDict`.
+        if c not in taken and c not in RESERVED and c + "Dict" != "TypedDict":
             return c
     base, n = candidates[-1], 2
     while f"{base}{n}" in taken:
