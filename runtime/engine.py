@@ -168,6 +168,10 @@ class Engine:
         self._declared: dict[str, Resource] = {}
         self._tasks: dict[str, asyncio.Future[Resource]] = {}
         self._adopted: set[str] = set()
+        # Deletion ordering (cloudforge.ordering): this run's identity, and when the program
+        # awaited each resource (what it refers to was ready by then).
+        self.run = time.time()
+        self._awaited: dict[str, float] = {}
         self.changes: list[Change] = []
 
     # -- bookkeeping ---------------------------------------------------------------------------
@@ -206,6 +210,11 @@ class Engine:
         self.records.pop(logical_id, None)
         self.backend.remove(self.stage, logical_id)
         self._bump(logical_id)
+
+    def _declared_at(self, logical_id: str) -> float:
+        # The await, not the moment a (re-)submission is sent: a retry or a resumed request
+        # must not make the resource look declared after what became ready meanwhile.
+        return self._awaited.get(logical_id) or time.time()
 
     def _next_seq(self) -> int:
         self._seq += 1
@@ -311,6 +320,7 @@ class Engine:
         task = self._tasks.get(logical_id)
         if task is None:
             self._declared[logical_id] = resource
+            self._awaited[logical_id] = time.time()
             task = asyncio.ensure_future(self._deploy(resource))
             self._tasks[logical_id] = task
         return await asyncio.shield(task)
@@ -500,8 +510,9 @@ class Engine:
             pending_operation="create",
             pending_declared=redacted,
             created_seq=previous.created_seq if previous else self._next_seq(),
-            declared_at=time.time(),
+            declared_at=self._declared_at(logical_id),
             ready_at=previous.ready_at if previous else 0.0,
+            declared_run=self.run,
         )
         attempt = 0
         while True:
@@ -549,6 +560,7 @@ class Engine:
                 record.identifier = identifier
                 record.properties = await self._read_after_create(metadata, identifier, logical_id)
                 record.ready_at = record.ready_at or time.time()
+                record.done_at = time.time()
                 record.declared = redacted
                 return self._done(record)
             if status == "FAILED" and code in RESUBMIT_CODES and attempt < MAX_RESUBMITS:
@@ -589,7 +601,8 @@ class Engine:
         while True:
             record.status = "pending"
             record.pending_operation = "update"
-            record.declared_at = time.time()  # from now on it may refer to what is ready now
+            record.declared_at = self._declared_at(logical_id)
+            record.declared_run = self.run
             record.pending_declared = redacted
             record.client_token = self._token(logical_id, "update", redacted, attempt, identifier)
             record.pending_token = None
@@ -625,6 +638,7 @@ class Engine:
             status, code = event.get("OperationStatus"), event.get("ErrorCode")
             if status == "SUCCESS":
                 record.properties = await self._read(metadata, identifier, logical_id)
+                record.done_at = time.time()
                 record.declared = redacted
                 return self._done(record)
             if status == "FAILED" and code in RESUBMIT_CODES and attempt < MAX_RESUBMITS:
@@ -667,6 +681,8 @@ class Engine:
             created_seq=record.created_seq,
             declared_at=record.declared_at,
             ready_at=record.ready_at,
+            declared_run=record.declared_run,
+            done_at=record.done_at,
         )
         self._put(doomed)
         self.records.pop(record.logical_id, None)
@@ -770,6 +786,7 @@ class Engine:
         record.identifier = identifier
         record.properties = await self._read_after_create(metadata, identifier, record.logical_id)
         record.ready_at = record.ready_at or time.time()
+        record.done_at = time.time()
         record.declared = record.pending_declared or {}
         self._emit(record, record.type_name, operation, "succeeded", started, "resumed")
         return self._done(record)
@@ -856,8 +873,10 @@ class Engine:
             declared={},
             properties=strip_write_only(props, metadata),
             created_seq=self._next_seq(),
-            declared_at=time.time(),
+            declared_at=self._declared_at(logical_id),
             ready_at=time.time(),
+            declared_run=self.run,
+            done_at=time.time(),
         )
         decision = decide(metadata, record, declared, redacted)
         if decision.action == "replace":

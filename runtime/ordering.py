@@ -2,18 +2,52 @@
 
 A resource can only refer to another (an ARN in its properties) if the other was ready when the
 program declared it: an awaited attribute exists only once its create finished. So X may depend
-on Y only when X's last create/update started after Y first became ready; deletion waves delete,
-together, every resource nothing left may depend on. Resources created concurrently (gather)
-share a wave; a chain of awaits is deleted in reverse creation order, one per wave. In a cycle,
-or without times (older state), the newest by creation order goes first, alone (a replaced
-resource keeps its creation order).
+on Y only when X was last declared (awaited for a create, update or replacement) after Y first
+became ready, and, when the same run also wrote Y, after that run's write of Y finished (before
+then the program had none of Y's attributes: resources updated or replaced together under
+`gather` stay independent). Deletion waves delete, together, every resource nothing left may
+depend on. Resources created concurrently (gather) share a wave; a chain of awaits is deleted in
+reverse creation order, one per wave. In a cycle, or without times (older state), the newest by
+creation order goes first, alone (a replaced resource keeps its creation order).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 
 from cloudforge.state import ResourceRecord
+
+
+def _run(record: ResourceRecord) -> Hashable:
+    # Without a known run (older state) a record is a run of its own: only `ready_at` counts.
+    return record.declared_run or ("unknown", record.logical_id)
+
+
+def _latest_other(top: list[float], own: float) -> float | None:
+    """The latest of a group's declaration times leaving out `own` once (top: its two latest)."""
+    if top[0] != own:
+        return top[0]
+    return top[1] if len(top) > 1 else None
+
+
+def _free(pending: list[ResourceRecord]) -> list[ResourceRecord]:
+    """The records no other pending record may depend on (each compared with the others only)."""
+    by_run: dict[Hashable, list[float]] = {}
+    for record in pending:
+        by_run.setdefault(_run(record), []).append(record.declared_at)
+    tops = {run: sorted(times, reverse=True)[:2] for run, times in by_run.items()}
+    # The two runs with the latest declarations: enough to know the latest of "any other run".
+    best = sorted(((top[0], run) for run, top in tops.items()), key=lambda t: t[0], reverse=True)
+    free = []
+    for record in pending:
+        run = _run(record)
+        other_run = next((latest for latest, r in best[:2] if r != run), None)
+        same_run = _latest_other(tops[run], record.declared_at)
+        if (other_run is None or other_run < record.ready_at) and (
+            same_run is None or same_run < max(record.ready_at, record.done_at)
+        ):
+            free.append(record)
+    return free
 
 
 def deletion_waves(records: Iterable[ResourceRecord]) -> list[list[ResourceRecord]]:
@@ -22,16 +56,10 @@ def deletion_waves(records: Iterable[ResourceRecord]) -> list[list[ResourceRecor
         return [[r] for r in pending]  # unknown times: strict reverse creation order
     waves: list[list[ResourceRecord]] = []
     while pending:
-        # The two latest declaration times, so each record is compared with the others only.
-        latest = sorted((r.declared_at for r in pending), reverse=True)[:2]
-        wave = []
-        for record in pending:
-            others = latest[1] if len(latest) > 1 and record.declared_at == latest[0] else latest[0]
-            if len(pending) == 1 or others < record.ready_at:
-                wave.append(record)
+        wave = _free(pending)
         if not wave:
             # A cycle (each declared after the other was ready: one was updated or replaced
-            # later). Times cannot tell which refers to which: reverse creation order decides.
+            # in a later run). Times cannot tell which refers to which: reverse creation order.
             wave = [pending[0]]
         waves.append(wave)
         chosen = {id(r) for r in wave}

@@ -44,6 +44,8 @@ CREATE TABLE IF NOT EXISTS resources (
     updated_at REAL NOT NULL,
     declared_at REAL NOT NULL DEFAULT 0,
     ready_at REAL NOT NULL DEFAULT 0,
+    declared_run REAL NOT NULL DEFAULT 0,
+    done_at REAL NOT NULL DEFAULT 0,
     PRIMARY KEY (stage, logical_id)
 );
 CREATE TABLE IF NOT EXISTS generations (
@@ -70,11 +72,16 @@ class ResourceRecord:
     pending_declared: dict[str, Any] | None = None  # what the pending request applies (redacted)
     client_token: str | None = None
     created_seq: int = 0  # creation order; orphans and destroy go in reverse
-    # Wall-clock times that order deletions (see cloudforge.ordering): when its last create,
-    # update or replacement started (anything it refers to was ready by then), and when it
-    # first became ready (anything declared later may refer to it). 0 = unknown.
+    # Wall-clock times that order deletions (see cloudforge.ordering): when the program
+    # declared (awaited) it for its last create, update or replacement (anything it refers to
+    # was ready by then), and when it first became ready (anything declared later may refer to
+    # it). `declared_run` names the run of that declaration (its start time) and `done_at` is
+    # when that run's write finished: what the same run declared before then cannot refer to
+    # it. 0 = unknown.
     declared_at: float = 0.0
     ready_at: float = 0.0
+    declared_run: float = 0.0
+    done_at: float = 0.0
 
     def cleared(self) -> ResourceRecord:
         return replace(
@@ -139,7 +146,7 @@ class SqliteState:
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(_SCHEMA)
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(resources)")}
-        for column in ("declared_at", "ready_at"):  # state written before these existed
+        for column in ("declared_at", "ready_at", "declared_run", "done_at"):  # state written before these existed
             if column not in columns:
                 self._db.execute(
                     f"ALTER TABLE resources ADD COLUMN {column} REAL NOT NULL DEFAULT 0"
@@ -217,7 +224,7 @@ class SqliteState:
         rows = self._db.execute(
             "SELECT logical_id, type_name, identifier, declared, properties, status, "
             "pending_operation, pending_token, pending_declared, client_token, created_seq, "
-            "declared_at, ready_at FROM resources WHERE stage = ?",
+            "declared_at, ready_at, declared_run, done_at FROM resources WHERE stage = ?",
             (stage,),
         ).fetchall()
         records = {}
@@ -236,6 +243,8 @@ class SqliteState:
                 created_seq=row[10],
                 declared_at=row[11],
                 ready_at=row[12],
+                declared_run=row[13],
+                done_at=row[14],
             )
             records[record.logical_id] = record
         generations = dict(
@@ -249,8 +258,8 @@ class SqliteState:
         self._db.execute(
             "INSERT OR REPLACE INTO resources (stage, logical_id, type_name, identifier, "
             "declared, properties, status, pending_operation, pending_token, pending_declared, "
-            "client_token, created_seq, updated_at, declared_at, ready_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "client_token, created_seq, updated_at, declared_at, ready_at, declared_run, done_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 stage,
                 record.logical_id,
@@ -269,6 +278,8 @@ class SqliteState:
                 time.time(),
                 record.declared_at,
                 record.ready_at,
+                record.declared_run,
+                record.done_at,
             ),
         )
 

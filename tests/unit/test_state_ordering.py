@@ -54,3 +54,31 @@ def test_a_cycle_is_broken_in_reverse_creation_order() -> None:
 
 def test_nothing_to_delete() -> None:
     assert deletion_waves([]) == []
+
+
+def written(name: str, seq: int, run: float, declared_at: float, done_at: float, ready_at: float) -> ResourceRecord:
+    record = rec(name, seq, declared_at=declared_at, ready_at=ready_at)
+    record.declared_run, record.done_at = run, done_at
+    return record
+
+
+def test_resources_rewritten_together_in_a_later_run_stay_independent() -> None:
+    # Created together in run 100, updated together in run 200 (awaited at 200.0, done ~205):
+    # each was declared after the others first became ready, but before their writes of that
+    # run finished, so none can hold what the others' update produced.
+    records = [written(f"r{i}", i, 200.0, 200.0 + i * 0.001, 205.0 + i, 102.0) for i in range(5)]
+    assert names(deletion_waves(records)) == [["r0", "r1", "r2", "r3", "r4"]]
+
+
+def test_awaited_after_another_finished_in_the_same_run_is_a_dependent() -> None:
+    first = written("first", 1, 200.0, 200.0, 203.0, 102.0)
+    second = written("second", 2, 200.0, 203.5, 206.0, 104.0)
+    assert names(deletion_waves([first, second])) == [["second"], ["first"]]
+
+
+def test_a_rewrite_in_a_later_run_does_not_hide_an_earlier_dependent() -> None:
+    # `user` was declared in run 100 after `role` was ready (it may hold role's ARN); role was
+    # updated in run 200 while user stayed unchanged: user still goes first.
+    role = written("role", 1, 200.0, 200.0, 204.0, 101.0)
+    user = written("user", 2, 100.0, 101.5, 103.0, 103.0)
+    assert names(deletion_waves([role, user])) == [["user"], ["role"]]
