@@ -98,8 +98,13 @@ class App:
         from cloudforge.cloudcontrol import CloudControl
         from cloudforge.engine import Engine
 
+        # Deferred: the engine makes state durable at its journal points, off the event loop.
         backend = self._backend or open_backend(
-            self.state, region=self.region, profile=self.profile, endpoint_url=self.endpoint_url
+            self.state,
+            region=self.region,
+            profile=self.profile,
+            endpoint_url=self.endpoint_url,
+            deferred=True,
         )
         # Plan never writes, so it takes no lock: it can run beside a deploy.
         if self.phase != "plan":

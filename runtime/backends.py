@@ -20,13 +20,23 @@ def open_backend(
     region: str | None = None,
     profile: str | None = None,
     endpoint_url: str | None = None,
+    deferred: bool = False,
 ) -> StateBackend:
-    """The backend for `state` (default: $CLOUDFORGE_STATE, else `.cloudforge/`)."""
+    """The backend for `state` (default: $CLOUDFORGE_STATE, else `.cloudforge/`).
+
+    `deferred`: an S3 backend keeps changes in memory until flushed (see `StateBackend.flusher`).
+    """
     location = os.fspath(state) if state is not None else os.environ.get(STATE_ENV) or None
     if location is not None and location.startswith("s3://"):
         from cloudforge.s3state import S3State
 
-        return S3State(location, region=region, profile=profile, endpoint_url=endpoint_url)
+        return S3State(
+            location,
+            region=region,
+            profile=profile,
+            endpoint_url=endpoint_url,
+            deferred=deferred,
+        )
     if location is not None and location.startswith("file://"):
         location = location.removeprefix("file://")
     return SqliteState(Path(location) if location else None)

@@ -172,6 +172,10 @@ class Engine:
         # awaited each resource (what it refers to was ready by then).
         self.run = time.time()
         self._awaited: dict[str, float] = {}
+        # State changes made / made durable (see `sync`).
+        self._changes = 0
+        self._synced = 0
+        self._sync_lock = asyncio.Lock()
         self.changes: list[Change] = []
 
     # -- bookkeeping ---------------------------------------------------------------------------
@@ -193,11 +197,48 @@ class Engine:
     def _put(self, record: ResourceRecord) -> None:
         self.records[record.logical_id] = record
         self.backend.put(self.stage, record)
+        self._changes += 1
+
+    def _forget(self, logical_id: str) -> None:
+        self.records.pop(logical_id, None)
+        self.backend.remove(self.stage, logical_id)
+        self._changes += 1
+
+    async def _journal(self, record: ResourceRecord) -> None:
+        """Record `record` durably: before a write is sent, and once its RequestToken is known."""
+        self._put(record)
+        await self.sync()
+
+    async def sync(self) -> None:
+        """Make every state change so far durable, off the event loop.
+
+        A backend that writes each change at once (SQLite) has nothing to do here. One that
+        keeps changes in memory (S3: the whole document per write) gets one write for all the
+        changes made so far, so concurrent journal points share a PUT instead of queueing
+        behind one each.
+        """
+        wanted = self._changes
+        async with self._sync_lock:
+            if self._synced >= wanted:
+                return  # a write that started after our change covered it
+            covered = self._changes
+            job = self.backend.flusher(self.stage)
+            if job is not None:
+                write = asyncio.ensure_future(asyncio.to_thread(job))
+                try:
+                    await asyncio.shield(write)
+                except asyncio.CancelledError:
+                    # The PUT is in flight: let it land before anyone writes again (the next
+                    # one is conditional on its ETag).
+                    await asyncio.wait([write])
+                    raise
+            self._synced = covered
 
     def _bump(self, logical_id: str) -> None:
         generation = self.generations.get(logical_id, 0) + 1
         self.generations[logical_id] = generation
         self.backend.set_generation(self.stage, logical_id, generation)
+        self._changes += 1
 
     def _done(self, record: ResourceRecord) -> ResourceRecord:
         """Record a finished operation: the record is ready, the generation moves on."""
@@ -207,8 +248,7 @@ class Engine:
         return record
 
     def _drop(self, logical_id: str) -> None:
-        self.records.pop(logical_id, None)
-        self.backend.remove(self.stage, logical_id)
+        self._forget(logical_id)
         self._bump(logical_id)
 
     def _declared_at(self, logical_id: str) -> float:
@@ -518,7 +558,7 @@ class Engine:
         while True:
             record.client_token = self._token(logical_id, "create", redacted, attempt, None)
             record.pending_token = None
-            self._put(record)  # journaled before sending: a crash leaves a trace to resume
+            await self._journal(record)  # before sending: a crash leaves a trace to resume
             try:
                 event = await self.cloud.create(
                     type_name, declared, record.client_token, logical_id
@@ -532,13 +572,12 @@ class Engine:
             except CloudControlError:
                 # Rejected outright (validation, unknown type...): no request exists, so the
                 # journal entry goes. An EndpointError keeps it: the request may have arrived.
-                self.records.pop(logical_id, None)
-                self.backend.remove(self.stage, logical_id)
+                self._forget(logical_id)
                 raise
             else:
                 record.pending_token = event.get("RequestToken")
                 record.identifier = event.get("Identifier")
-                self._put(record)
+                await self._journal(record)
                 self._emit(
                     resource, type_name, "create", "polling", started, record.pending_token or ""
                 )
@@ -606,7 +645,7 @@ class Engine:
             record.pending_declared = redacted
             record.client_token = self._token(logical_id, "update", redacted, attempt, identifier)
             record.pending_token = None
-            self._put(record)
+            await self._journal(record)
             try:
                 event = await self.cloud.update(
                     type_name, identifier, patch.patch, record.client_token, logical_id
@@ -633,7 +672,7 @@ class Engine:
                     resource, metadata, resource.declared, redacted, started, record
                 )
             record.pending_token = event.get("RequestToken")
-            self._put(record)
+            await self._journal(record)
             event = await self._wait(event, metadata, "update", record, "update", started)
             status, code = event.get("OperationStatus"), event.get("ErrorCode")
             if status == "SUCCESS":
@@ -685,8 +724,7 @@ class Engine:
             done_at=record.done_at,
         )
         self._put(doomed)
-        self.records.pop(record.logical_id, None)
-        self.backend.remove(self.stage, record.logical_id)
+        self._forget(record.logical_id)
         new = await self._create(resource, metadata, declared, redacted, started, record)
         await self._delete(doomed, old_metadata, started, action="replace")
         return new
@@ -709,7 +747,7 @@ class Engine:
             record.pending_operation = "delete"
             record.client_token = self._token(logical_id, "delete", None, attempt, identifier)
             record.pending_token = None
-            self._put(record)
+            await self._journal(record)
             try:
                 event = await self.cloud.delete(
                     type_name, identifier, record.client_token, logical_id
@@ -721,7 +759,7 @@ class Engine:
                 self._put(record.cleared())  # rejected outright: no request is pending
                 raise
             record.pending_token = event.get("RequestToken")
-            self._put(record)
+            await self._journal(record)
             event = await self._wait(event, metadata, "delete", record, action, started)
             status, code = event.get("OperationStatus"), event.get("ErrorCode")
             if status == "SUCCESS" or (status == "FAILED" and code == "NotFound"):
@@ -794,8 +832,7 @@ class Engine:
     def _forget_pending(self, record: ResourceRecord) -> ResourceRecord | None:
         # The generation is NOT bumped: the next attempt must derive the same ClientToken.
         if record.identifier is None:
-            self.records.pop(record.logical_id, None)
-            self.backend.remove(self.stage, record.logical_id)
+            self._forget(record.logical_id)
             return None
         record = record.cleared()
         self._put(record)
@@ -929,6 +966,7 @@ class Engine:
                 for record in [r for later in waves[index + 1 :] for r in later]:
                     self._skip_delete(record, detail=f"not deleted: {first}")
                 raise first
+        await self.sync()  # the rest is written when the backend is closed, on the loop
 
     def _skip_delete(self, record: ResourceRecord, planned: bool = False, detail: str = "") -> None:
         if planned:

@@ -3,7 +3,9 @@
 Per stage, one JSON document `<prefix>/<app>/<stage>/state.json` holds every record; each write
 replaces it whole with a conditional PUT (`If-Match` on the ETag last seen, `If-None-Match: *`
 for the first), so a writer that lost its lock can never overwrite a newer document: it gets
-`StateConflictError` instead. The lock is an object `<stage>/lock` created with
+`StateConflictError` instead. With `deferred=True` (how `App` opens it) changes stay in memory
+until the engine takes a `flusher` and runs it off the event loop: one PUT then covers every
+change made since the last, instead of ~5 PUTs per resource queued on the loop. The lock is an object `<stage>/lock` created with
 `If-None-Match: *` (the holder's pid, host and time inside) and deleted with `If-Match` on its own
 ETag, so releasing never removes a lock someone else took after `cloudforge unlock` broke ours.
 The key of write-only hashes and client tokens is a shared object `<prefix>/key`, created once,
@@ -17,6 +19,7 @@ import os
 import secrets
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import asdict, fields
 from typing import Any
 from urllib.parse import urlparse
@@ -70,6 +73,7 @@ class S3State:
         profile: str | None = None,
         endpoint_url: str | None = None,
         client: Any = None,
+        deferred: bool = False,
     ) -> None:
         self.url = url
         self.bucket, self.prefix = parse_url(url)
@@ -83,6 +87,8 @@ class S3State:
         self._etags: dict[str, str | None] = {}  # None: the document does not exist yet
         self._locks: dict[str, str] = {}  # stage -> ETag of the lock object we created
         self._key: bytes | None = None
+        self.deferred = deferred
+        self._dirty: set[str] = set()  # stages with changes not yet written (deferred only)
 
     # -- keys ----------------------------------------------------------------------------------
 
@@ -143,6 +149,7 @@ class S3State:
         self._locks[stage] = str(out["ETag"])
 
     def unlock(self, stage: str) -> None:
+        self.flush(stage)  # while the lock is still ours
         etag = self._locks.pop(stage, None)
         if etag is None:
             return
@@ -196,8 +203,15 @@ class S3State:
         return StageState(records=records, generations=generations)
 
     def _save(self, stage: str) -> None:
-        doc = self._docs[stage]
-        body = json.dumps(doc, sort_keys=True).encode()
+        if self.deferred:
+            self._dirty.add(stage)
+        else:
+            self._write(stage, self._snapshot(stage))
+
+    def _snapshot(self, stage: str) -> bytes:
+        return json.dumps(self._docs[stage], sort_keys=True).encode()
+
+    def _write(self, stage: str, body: bytes) -> None:
         etag = self._etags.get(stage)
         condition = {"IfMatch": etag} if etag is not None else {"IfNoneMatch": "*"}
         try:
@@ -215,6 +229,27 @@ class S3State:
                 ) from None
             raise self._error(err, f"writing the state of {stage!r}") from err
         self._etags[stage] = str(out["ETag"])
+
+    def flusher(self, stage: str) -> Callable[[], None] | None:
+        if stage not in self._dirty:
+            return None
+        self._dirty.discard(stage)
+        body = self._snapshot(stage)  # now, on the caller's thread: later changes are not in it
+
+        def write() -> None:
+            try:
+                self._write(stage, body)
+            except BaseException:
+                self._dirty.add(stage)  # still to be written
+                raise
+
+        return write
+
+    def flush(self, stage: str) -> None:
+        """Write the stage's deferred changes now, if any."""
+        job = self.flusher(stage)
+        if job is not None:
+            job()
 
     def put(self, stage: str, record: ResourceRecord) -> None:
         self._document(stage)["records"][record.logical_id] = asdict(record)
@@ -260,5 +295,8 @@ class S3State:
         return self._key
 
     def close(self) -> None:
+        for stage in list(self._dirty):
+            if stage not in self._locks:
+                self.flush(stage)
         for stage in list(self._locks):
             self.unlock(stage)

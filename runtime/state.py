@@ -18,6 +18,7 @@ import secrets
 import socket
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -115,6 +116,11 @@ class StateBackend(Protocol):
     def remove(self, stage: str, logical_id: str) -> None: ...
 
     def set_generation(self, stage: str, logical_id: str, generation: int) -> None: ...
+
+    def flusher(self, stage: str) -> Callable[[], None] | None:
+        """The write that makes every change of `stage` so far durable, or None when each
+        change was written as it was made. Taken on the event loop (it captures the changes),
+        run in a worker thread; the engine runs one at a time, in order."""
 
     def stages(self) -> list[str]: ...
 
@@ -292,6 +298,9 @@ class SqliteState:
         self._db.execute(
             "INSERT OR REPLACE INTO generations VALUES (?,?,?)", (stage, logical_id, generation)
         )
+
+    def flusher(self, stage: str) -> Callable[[], None] | None:
+        return None  # every put is its own transaction, on local disk
 
     def stages(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT DISTINCT stage FROM resources ORDER BY 1")]
