@@ -260,6 +260,22 @@ class CloudControl:
             raise self._malformed(operation, f"Properties is not a JSON object: {text!r:.80}")
         return properties
 
+    async def _request(
+        self,
+        method: str,
+        params: Mapping[str, Any],
+        *,
+        type_name: str,
+        logical_id: str,
+        identifier: str | None = None,
+    ) -> ProgressEvent:
+        """A call answered with a ProgressEvent (the writes and status reads), checked."""
+        out = await self._call(
+            method, params, type_name=type_name, logical_id=logical_id, identifier=identifier
+        )
+        # The operation's name as AWS spells it, for error messages: create_resource -> CreateResource.
+        return self._progress_event(out, method.title().replace("_", ""))
+
     async def create(
         self, type_name: str, desired: Mapping[str, Any], client_token: str, logical_id: str
     ) -> ProgressEvent:
@@ -268,11 +284,9 @@ class CloudControl:
             "DesiredState": json.dumps(desired, separators=(",", ":")),
             "ClientToken": client_token,
         }
-        out = await self._call(
+        return await self._request(
             "create_resource", params, type_name=type_name, logical_id=logical_id
         )
-        event = self._progress_event(out, "CreateResource")
-        return event
 
     async def update(
         self,
@@ -288,39 +302,33 @@ class CloudControl:
             "PatchDocument": json.dumps(patch, separators=(",", ":")),
             "ClientToken": client_token,
         }
-        out = await self._call(
+        return await self._request(
             "update_resource",
             params,
             type_name=type_name,
             logical_id=logical_id,
             identifier=identifier,
         )
-        event = self._progress_event(out, "UpdateResource")
-        return event
 
     async def delete(
         self, type_name: str, identifier: str, client_token: str, logical_id: str
     ) -> ProgressEvent:
         params = {"TypeName": type_name, "Identifier": identifier, "ClientToken": client_token}
-        out = await self._call(
+        return await self._request(
             "delete_resource",
             params,
             type_name=type_name,
             logical_id=logical_id,
             identifier=identifier,
         )
-        event = self._progress_event(out, "DeleteResource")
-        return event
 
     async def status(self, request_token: str, type_name: str, logical_id: str) -> ProgressEvent:
-        out = await self._call(
+        return await self._request(
             "get_resource_request_status",
             {"RequestToken": request_token},
             type_name=type_name,
             logical_id=logical_id,
         )
-        event = self._progress_event(out, "GetResourceRequestStatus")
-        return event
 
     async def get(self, type_name: str, identifier: str, logical_id: str) -> dict[str, Any]:
         out = await self._call(

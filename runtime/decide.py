@@ -1,0 +1,81 @@
+"""The decision table: what one resource needs (create, no-op, update, replace), decided from its
+state record and its declared properties alone, with no API call. `cloudforge plan` shows it;
+the engine's executors carry it out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import jsonpatch
+from cloudforge.metadata import TypeMetadata
+from cloudforge.patch import (
+    build_patch,
+    create_only_changes,
+    declared_diff,
+    patch_diff,
+    top_level,
+)
+from cloudforge.plan import PropertyChange
+from cloudforge.state import ResourceRecord
+
+DecisionAction = Literal["create", "update", "replace", "noop", "adopt"]
+
+
+@dataclass(slots=True)
+class Decision:
+    action: DecisionAction
+    patch: jsonpatch.JsonPatch | None = None
+    diff: list[PropertyChange] = field(default_factory=list)
+    reason: str = ""
+
+
+def decide(
+    metadata: TypeMetadata,
+    record: ResourceRecord | None,
+    declared: dict[str, Any],
+    declared_redacted: dict[str, Any],
+    *,
+    refreshed: bool = False,
+) -> Decision:
+    """The action for one resource, from its state record and its declared properties.
+
+    Without a refresh, declared properties equal to the ones last applied mean no-op without
+    looking further (and without any API call). Otherwise the last-read (or, refreshed, live)
+    properties are compared with the declared ones.
+    """
+    if record is None or record.identifier is None:
+        return Decision("create", diff=declared_diff(metadata, declared))
+    if record.type_name != metadata.type_name:
+        return Decision(
+            "replace",
+            diff=declared_diff(metadata, declared),
+            reason=f"the type changed from {record.type_name}",
+        )
+    if not refreshed and declared_redacted == record.declared:
+        return Decision("noop")
+    forced = create_only_changes(
+        metadata,
+        current=record.properties,
+        desired_redacted=declared_redacted,
+        previous_redacted=record.declared,
+    )
+    if forced:
+        names = ", ".join(change.path for change in forced)
+        return Decision("replace", diff=forced, reason=f"create-only {names} changed")
+    write_only = {top_level(p) for p in metadata.write_only}
+    resend = any(declared_redacted.get(k) != record.declared.get(k) for k in write_only)
+    patch = build_patch(
+        metadata,
+        current=record.properties,
+        desired=declared,
+        previously_declared=record.declared.keys(),
+        resend_write_only=resend,
+    )
+    if not patch.patch:
+        return Decision("noop")
+    diff = patch_diff(metadata, patch, record.properties)
+    if metadata.handlers and not metadata.has_handler("update"):
+        return Decision("replace", diff=diff, reason="the type has no update handler")
+    return Decision("update", patch=patch, diff=diff)
