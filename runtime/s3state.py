@@ -149,7 +149,12 @@ class S3State:
         self._locks[stage] = str(out["ETag"])
 
     def unlock(self, stage: str) -> None:
-        self.flush(stage)  # while the lock is still ours
+        try:
+            self.flush(stage)  # while the lock is still ours
+        finally:
+            self._release(stage)  # even when that write was refused (StateConflictError)
+
+    def _release(self, stage: str) -> None:
         etag = self._locks.pop(stage, None)
         if etag is None:
             return

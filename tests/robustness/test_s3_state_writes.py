@@ -14,8 +14,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import boto3
+import pytest
 from cloudforge import App
 from cloudforge.aws.connect import SecurityProfile
+from cloudforge.errors import StateConflictError
 from cloudforge.events import Listener, ResourceEvent
 from cloudforge.local import LocalCloud
 from cloudforge.s3state import S3State
@@ -124,3 +126,26 @@ def test_a_deferred_backend_writes_what_is_left_when_it_unlocks(
     assert listed["KeyCount"] == 0  # kept in memory so far
     backend.close()
     assert sorted(stored(state_bucket)["records"]) == ["a"]
+
+
+def test_a_deferred_write_after_the_lock_was_broken_is_refused_and_the_lock_let_go(
+    local_cloud: LocalCloud, state_bucket: str
+) -> None:
+    url = f"s3://{state_bucket}/cf"
+    stale = S3State(url, deferred=True)
+    stale.lock(STAGE)
+    stale.put(STAGE, ResourceRecord("a", "AWS::X::Y", "id-a", {}, {}))
+    stale.flush(STAGE)
+    assert S3State(url).break_lock(STAGE) is not None  # `cloudforge unlock`
+    fresh = S3State(url)
+    fresh.lock(STAGE)
+    fresh.put(STAGE, ResourceRecord("b", "AWS::X::Y", "id-b", {}, {}))
+    stale.put(STAGE, ResourceRecord("c", "AWS::X::Y", "id-c", {}, {}))  # in memory only
+    with pytest.raises(StateConflictError):
+        stale.unlock(STAGE)
+    assert S3State(url).holder(STAGE) is not None  # the fresh lock stays
+    with pytest.raises(StateConflictError):
+        stale.close()  # still refused: what was not written is never reported as written
+    fresh.close()
+    assert S3State(url).holder(STAGE) is None
+    assert sorted(stored(state_bucket)["records"]) == ["a", "b"]
