@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import importlib
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,13 +33,13 @@ from hypothesis import strategies as st
 from registry_samples import fidelity_seed, pick
 
 PACKAGE = "cfgen_fidelity"
-SAMPLE_SIZE = 5
+SAMPLE_SIZE = int(os.environ.get("CLOUDFORGE_FIDELITY_SAMPLE") or 5)  # a wider sweep by hand
 # Types always checked besides the rotating sample: patternProperties maps, nested objects with
 # required keys, enums, ECMA patterns, a top-level anyOf of required sets.
 FIXED = ["AWS::IoT::Thing", "AWS::Connect::SecurityProfile", "AWS::S3Vectors::VectorBucketPolicy"]
 # hypothesis-jsonschema slows down sharply on very large schemas: the rotating sample is drawn
 # from the types whose schema file is below this size (most of the registry).
-MAX_SCHEMA_BYTES = 12_000
+MAX_SCHEMA_BYTES = int(os.environ.get("CLOUDFORGE_FIDELITY_MAX_BYTES") or 12_000)
 REF_DEPTH = 3  # recursive definitions are unrolled this deep for drawing documents
 NAME_MAPS = ("properties", "definitions", "patternProperties")
 
