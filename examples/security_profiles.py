@@ -30,6 +30,8 @@ from rich.table import Table
 # Connect instance aliases are unique across AWS: set your own on real AWS.
 INSTANCE_ALIAS = os.environ.get("CONNECT_INSTANCE_ALIAS", "cloudforge-example")
 BASIC_DESCRIPTION = "A basic security profile with limited permissions."
+# Marks the instance as the example's own, so destroy never deletes an instance it did not make.
+MADE_BY = {"made-by": "cloudforge-example"}
 
 
 def find_instance(alias: str) -> str | None:
@@ -53,6 +55,7 @@ def ensure_instance(alias: str) -> str:
         InstanceAlias=alias,
         InboundCallsEnabled=True,
         OutboundCallsEnabled=True,
+        Tags=MADE_BY,
     )
     # On AWS a new instance takes a minute or two to become ACTIVE.
     for _ in range(120):
@@ -66,9 +69,15 @@ def ensure_instance(alias: str) -> str:
 
 
 def delete_instance(alias: str) -> None:
+    """Delete the instance with this alias if the example made it (an adopted one is left alone)."""
     arn = find_instance(alias)
-    if arn is not None:
-        boto3.client("connect").delete_instance(InstanceId=arn.rsplit("/", 1)[-1])
+    if arn is None:
+        return
+    connect = boto3.client("connect")
+    instance_id = arn.rsplit("/", 1)[-1]
+    tags = connect.describe_instance(InstanceId=instance_id)["Instance"].get("Tags", {})
+    if MADE_BY.items() <= tags.items():
+        connect.delete_instance(InstanceId=instance_id)
 
 
 async def declare(instance_arn: str, basic_description: str = BASIC_DESCRIPTION) -> list[SecurityProfile]:

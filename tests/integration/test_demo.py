@@ -8,6 +8,7 @@ Also: the example program's plan before its first deploy.
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -77,3 +78,23 @@ def test_the_example_plans_before_anything_exists(local_cloud: Any, tmp_path: Pa
     assert "Plan: 4 to create." in result.stdout
     assert boto3.client("connect").list_instances()["InstanceSummaryList"] == [], "plan creates nothing"
     assert not {"CreateResource", "UpdateResource", "DeleteResource"} & set(local_cloud.calls())
+
+
+def test_destroy_keeps_a_connect_instance_the_example_did_not_make(local_cloud: Any, tmp_path: Path) -> None:
+    connect = boto3.client("connect")
+    mine = connect.create_instance(IdentityManagementType="CONNECT_MANAGED", InstanceAlias="production",
+                                   InboundCallsEnabled=True, OutboundCallsEnabled=True)["Arn"]
+    script = Path(sys.executable).with_name("cloudforge")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "cloudforge.cli"]
+    example = str(ROOT / "examples" / "security_profiles.py")
+    env = {**os.environ, "CONNECT_INSTANCE_ALIAS": "production"}
+
+    up = subprocess.run([*command, "up", example], capture_output=True, text=True, cwd=tmp_path, env=env,
+                        timeout=120)
+    down = subprocess.run([*command, "destroy", example], capture_output=True, text=True, cwd=tmp_path,
+                          env=env, timeout=120)
+
+    assert up.returncode == 0, up.stderr
+    assert down.returncode == 0, down.stderr
+    assert "Destroy complete: 4 deleted" in down.stdout
+    assert [i["Arn"] for i in connect.list_instances()["InstanceSummaryList"]] == [mine]
