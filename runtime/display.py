@@ -7,12 +7,14 @@ line per step, without ANSI codes, in the terraform manner ("x: Creating...").
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Protocol, TextIO
+from typing import Any, Protocol, TextIO
 
 from rich.console import Console, RenderableType
 from rich.live import Live
@@ -35,6 +37,19 @@ class Event(Protocol):
     def elapsed(self) -> float: ...
     @property
     def detail(self) -> str | None: ...
+    @property
+    def diff(self) -> Sequence[Change]: ...
+
+
+class Change(Protocol):
+    """The fields of `cloudforge.plan.PropertyChange` the display reads."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def before(self) -> Any: ...
+    @property
+    def after(self) -> Any: ...
 
 
 # Plan symbols as terraform prints them, so a plan reads the same way.
@@ -234,7 +249,8 @@ def plain_line(event: Event) -> str | None:
     doing, done = PROGRESS.get(event.action, (event.action, event.action))
     detail = f": {event.detail}" if event.detail else ""
     if event.status == "planned":
-        return f"  {SYMBOLS.get(event.action, '?'):>3} {name} will be {DONE.get(event.action, event.action)}{detail}"
+        head = f"  {SYMBOLS.get(event.action, '?'):>3} {name} will be {DONE.get(event.action, event.action)}{detail}"
+        return "\n".join([head, *(diff_line(change) for change in event.diff)])
     if event.status == "started":
         return f"{name}: {doing}..."
     if event.status == "succeeded":
@@ -244,6 +260,20 @@ def plain_line(event: Event) -> str | None:
     if event.status == "skipped":
         return f"{name}: {event.action} skipped{detail}"
     return f"{name}: {event.action} {event.status}{detail}"
+
+
+def diff_line(change: Change, width: int = 72) -> str:
+    """One property of a planned change, terraform style: `~ /Description: "a" -> "b"`."""
+
+    def show(value: Any) -> str:
+        text = json.dumps(value, sort_keys=True, default=str)
+        return text if len(text) <= width else text[: width - 3] + "..."
+
+    if change.before is None:
+        return f"        + {change.path}: {show(change.after)}"
+    if change.after is None:
+        return f"        - {change.path}: {show(change.before)}"
+    return f"        ~ {change.path}: {show(change.before)} -> {show(change.after)}"
 
 
 def summary_line(outcome: Outcome, seconds: float) -> str:

@@ -178,7 +178,13 @@ class Engine(Teardown):
             )
         )
         self._emit(
-            resource, metadata.type_name, decision.action, "planned", time.monotonic(), detail
+            resource,
+            metadata.type_name,
+            decision.action,
+            "planned",
+            time.monotonic(),
+            detail,
+            decision.diff,
         )
         resource.attributes.clear()
         if found is not None:

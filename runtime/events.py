@@ -10,7 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from cloudforge.plan import PropertyChange
 
 Action = Literal["create", "update", "replace", "delete", "adopt", "noop", "read"]
 Status = Literal["planned", "started", "polling", "succeeded", "failed", "skipped"]
@@ -29,6 +32,8 @@ class ResourceEvent:
     status: Status
     elapsed: float = 0.0  # seconds since this action started
     detail: str = ""
+    # Planned events: the property-level changes (write-only values masked).
+    diff: tuple[PropertyChange, ...] = ()
 
 
 def subscribe(listener: Listener) -> Callable[[], None]:

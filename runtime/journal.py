@@ -13,7 +13,7 @@ from typing import Any, Literal
 from cloudforge.cloudcontrol import CloudControl
 from cloudforge.events import Action, Listener, ResourceEvent, Status, emit
 from cloudforge.metadata import TypeMetadata
-from cloudforge.plan import Change
+from cloudforge.plan import Change, PropertyChange
 from cloudforge.polling import Backoff
 from cloudforge.resource import Resource
 from cloudforge.state import ResourceRecord, StateBackend
@@ -81,9 +81,16 @@ class Journal:
         status: Status,
         started: float,
         detail: str = "",
+        diff: Iterable[PropertyChange] = (),
     ) -> None:
         event = ResourceEvent(
-            record.logical_id, type_name, action, status, time.monotonic() - started, detail
+            record.logical_id,
+            type_name,
+            action,
+            status,
+            time.monotonic() - started,
+            detail,
+            tuple(diff),
         )
         emit(event, self.listeners)
 

@@ -120,6 +120,7 @@ def test_up_plan_update_and_destroy_report_what_the_cloud_saw(
     changed_plan = cloudforge("plan", "--detailed-exitcode", str(program), "--", "second", cwd=tmp_path)
     assert changed_plan.returncode == 2, changed_plan.stderr
     assert "~ profile (AWS::Connect::SecurityProfile) will be updated" in changed_plan.stdout
+    assert '~ /Description: "first" -> "second"' in changed_plan.stdout
     assert "Plan: 1 to update" in changed_plan.stdout
     assert writes(local_cloud) == {}
     assert profiles(instance)["CliProfile"]["Description"] == "first"
