@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import importlib
 import json
-import sys
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
 import pytest
-from cloudforge.codegen.generate import generate_all
-from cloudforge.codegen.pull import pull_schemas
 from cloudforge.errors import ValidationError
+
+from tests.generated_types import generated_package
 
 TYPES = [
     "AWS::WAFv2::RuleGroup",  # recursive $ref graph (Statement -> AndStatement -> Statement)
@@ -31,18 +30,8 @@ PACKAGE = "cfgen_registry_types"
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
-    root = tmp_path_factory.mktemp("gen")
-    pull_schemas(TYPES, dest=root / "schemas")
-    generate_all(root / "schemas", root / "out")
-    # Import the tree under its own package name, so it cannot shadow cloudforge.aws.
-    (root / "out" / "aws").rename(root / "out" / PACKAGE)
-    sys.path.insert(0, str(root / "out"))
-    try:
-        yield importlib.import_module(PACKAGE)
-    finally:
-        sys.path.remove(str(root / "out"))
-        for name in [m for m in sys.modules if m.split(".")[0] == PACKAGE]:
-            del sys.modules[name]
+    with generated_package(TYPES, PACKAGE, tmp_path_factory.mktemp("gen")) as package:
+        yield package
 
 
 def cls(service: str, name: str) -> Any:

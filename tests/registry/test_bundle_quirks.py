@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -14,9 +13,11 @@ from typing import Any
 
 import pytest
 from cloudforge.codegen import metaschema
-from cloudforge.codegen.generate import generate_all, load_file
-from cloudforge.codegen.pull import pull_schemas, registry_form, with_enum_types
+from cloudforge.codegen.generate import load_file
+from cloudforge.codegen.pull import registry_form, with_enum_types
 from cloudforge.errors import SchemaError, ValidationError
+
+from tests.generated_types import generated_package
 
 TYPES = [
     "AWS::CloudFormation::CustomResource",
@@ -31,17 +32,8 @@ PACKAGE = "cfgen_bundle_quirks"
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
-    root = tmp_path_factory.mktemp("quirks")
-    pull_schemas(TYPES, dest=root / "schemas")
-    generate_all(root / "schemas", root / "out")
-    (root / "out" / "aws").rename(root / "out" / PACKAGE)
-    sys.path.insert(0, str(root / "out"))
-    try:
-        yield importlib.import_module(PACKAGE)
-    finally:
-        sys.path.remove(str(root / "out"))
-        for name in [m for m in sys.modules if m.split(".")[0] == PACKAGE]:
-            del sys.modules[name]
+    with generated_package(TYPES, PACKAGE, tmp_path_factory.mktemp("quirks")) as package:
+        yield package
 
 
 def cls(service: str, name: str) -> Any:

@@ -12,25 +12,22 @@ nulls (None means "not declared") removed from each document before both judge i
 from __future__ import annotations
 
 import copy
-import importlib
 import json
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import jsonschema
 import pytest
 import regex
-from cloudforge.codegen.generate import generate_all
-from cloudforge.codegen.pull import pull_schemas
 from cloudforge.codegen.schemas import cfn_lint_bundle
 from cloudforge.errors import ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from registry_samples import fidelity_seed, pick
+
+from tests.generated_types import generated_classes, generated_package
 
 PACKAGE = "cfgen_fidelity"
 SAMPLE_SIZE = int(os.environ.get("CLOUDFORGE_FIDELITY_SAMPLE") or 5)  # a wider sweep by hand
@@ -57,24 +54,16 @@ TYPES = FIXED + SAMPLE
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     root = tmp_path_factory.mktemp("fidelity")
-    pull_schemas(TYPES, dest=root / "schemas")
-    generate_all(root / "schemas", root / "out")
-    (root / "out" / "aws").rename(root / "out" / PACKAGE)
-    sys.path.insert(0, str(root / "out"))
-    try:
-        index = importlib.import_module(f"{PACKAGE}._index").TYPES
-        classes = {}
-        for type_name, (module, name) in index.items():
-            mod: ModuleType = importlib.import_module(module.replace("cloudforge.aws", PACKAGE, 1))
-            schema = json.loads(
-                (root / "schemas" / f"{type_name.lower().replace('::', '-')}.json").read_text()
+    with generated_package(TYPES, PACKAGE, root):
+        yield {
+            type_name: (
+                cls,
+                json.loads(
+                    (root / "schemas" / f"{type_name.lower().replace('::', '-')}.json").read_text()
+                ),
             )
-            classes[type_name] = (getattr(mod, name), schema)
-        yield classes
-    finally:
-        sys.path.remove(str(root / "out"))
-        for name in [m for m in sys.modules if m.split(".")[0] == PACKAGE]:
-            del sys.modules[name]
+            for type_name, cls in generated_classes(PACKAGE).items()
+        }
 
 
 # --- the oracle: Draft 7, patterns through `regex` ------------------------------------------

@@ -3,8 +3,6 @@ and a few more registry types generated into a temporary package."""
 
 from __future__ import annotations
 
-import importlib
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +10,7 @@ import boto3
 import pytest
 from cloudforge.local import LocalCloud
 
+from tests.generated_types import generated_classes, generated_package
 from tests.robustness.helpers import connect_instance
 
 
@@ -36,23 +35,5 @@ PACKAGE = "cfgen_robustness"
 @pytest.fixture(scope="session")
 def other_types(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """type name -> generated class, imported from a temporary package of its own."""
-    from cloudforge.codegen.generate import generate_all
-    from cloudforge.codegen.pull import pull_schemas
-
-    root = tmp_path_factory.mktemp("generated")
-    pull_schemas(OTHER_TYPES, dest=root / "schemas")
-    generate_all(root / "schemas", root / "out")
-    (root / "out" / "aws").rename(root / "out" / PACKAGE)
-    sys.path.insert(0, str(root / "out"))
-    try:
-        index = importlib.import_module(f"{PACKAGE}._index").TYPES
-        yield {
-            type_name: getattr(
-                importlib.import_module(module.replace("cloudforge.aws", PACKAGE, 1)), name
-            )
-            for type_name, (module, name) in index.items()
-        }
-    finally:
-        sys.path.remove(str(root / "out"))
-        for name in [m for m in sys.modules if m.split(".")[0] == PACKAGE]:
-            del sys.modules[name]
+    with generated_package(OTHER_TYPES, PACKAGE, tmp_path_factory.mktemp("generated")):
+        yield generated_classes(PACKAGE)
