@@ -7,11 +7,9 @@ through AWS_ENDPOINT_URL, as a user's shell would.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,35 +18,10 @@ import pytest
 from cloudforge.cli import app
 from typer.testing import CliRunner
 
+from tests.local_helpers import cloudforge, connect_instance, wait_for
+
 TYPE = "AWS::Connect::SecurityProfile"
 ANSI = re.compile(r"\x1b\[")
-
-
-
-def wait_for(token: str) -> dict[str, Any]:
-    """Poll a Cloud Control request until it ends (the local cloud answers at once: no 1 s waiter delay)."""
-    client = boto3.client("cloudcontrol")
-    for _ in range(200):
-        event: dict[str, Any] = client.get_resource_request_status(RequestToken=token)["ProgressEvent"]
-        if event["OperationStatus"] not in ("PENDING", "IN_PROGRESS"):
-            assert event["OperationStatus"] == "SUCCESS", event
-            return event
-        time.sleep(0.02)
-    raise AssertionError(f"request {token} did not finish")
-
-def cloudforge(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run the installed console script (or the module when there is none), output captured."""
-    script = Path(sys.executable).with_name("cloudforge")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "cloudforge.cli"]
-    return subprocess.run([*command, *args], capture_output=True, text=True, cwd=cwd,
-                          env={**os.environ, **env}, timeout=120)
-
-
-def connect_instance(alias: str = "cli-tests") -> str:
-    return str(boto3.client("connect").create_instance(
-        IdentityManagementType="CONNECT_MANAGED", InstanceAlias=alias,
-        InboundCallsEnabled=True, OutboundCallsEnabled=True,
-    )["Arn"])
 
 
 def make_profile(instance_arn: str, name: str, **props: Any) -> str:
@@ -60,7 +33,7 @@ def make_profile(instance_arn: str, name: str, **props: Any) -> str:
 
 
 def test_get_prints_the_live_properties_as_json(local_cloud: Any) -> None:
-    instance = connect_instance()
+    instance = connect_instance("cli-tests")
     arn = make_profile(instance, "Reader", Description="read me", Permissions=["connect:StopContact"])
 
     result = cloudforge("get", TYPE, arn)
@@ -73,7 +46,7 @@ def test_get_prints_the_live_properties_as_json(local_cloud: Any) -> None:
 
 
 def test_get_of_a_missing_resource_is_an_error_message_not_a_traceback(local_cloud: Any) -> None:
-    instance = connect_instance()
+    instance = connect_instance("cli-tests")
 
     result = cloudforge("get", TYPE, f"{instance}/security-profile/does-not-exist")
 
@@ -103,7 +76,7 @@ def test_list_prints_one_identifier_per_line_filtered_by_model(local_cloud: Any)
 
 
 def test_list_json_carries_the_properties(local_cloud: Any) -> None:
-    instance = connect_instance()
+    instance = connect_instance("cli-tests")
     arn = make_profile(instance, "Listed", Description="in a list")
 
     result = cloudforge("list", TYPE, "-m", f"InstanceArn={instance}", "--json")

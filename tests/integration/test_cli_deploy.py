@@ -12,12 +12,13 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+
+from tests.local_helpers import cloudforge, connect_instance, wait_for
 
 TYPE = "AWS::Connect::SecurityProfile"
 WRITES = ("CreateResource", "UpdateResource", "DeleteResource", "CancelResourceRequest")
@@ -44,25 +45,6 @@ asyncio.run(main())
 '''
 
 
-
-def wait_for(token: str) -> dict[str, Any]:
-    """Poll a Cloud Control request until it ends (the local cloud answers at once: no 1 s waiter delay)."""
-    client = boto3.client("cloudcontrol")
-    for _ in range(200):
-        event: dict[str, Any] = client.get_resource_request_status(RequestToken=token)["ProgressEvent"]
-        if event["OperationStatus"] not in ("PENDING", "IN_PROGRESS"):
-            assert event["OperationStatus"] == "SUCCESS", event
-            return event
-        time.sleep(0.02)
-    raise AssertionError(f"request {token} did not finish")
-
-def cloudforge(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    script = Path(sys.executable).with_name("cloudforge")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "cloudforge.cli"]
-    return subprocess.run([*command, *args], capture_output=True, text=True, cwd=cwd,
-                          env={**os.environ, **env}, timeout=120)
-
-
 def writes(cloud: Any) -> dict[str, int]:
     calls = cloud.calls()
     return {name: calls[name] for name in WRITES if calls[name]}
@@ -80,10 +62,7 @@ def profiles(instance_arn: str) -> dict[str, dict[str, Any]]:
 
 @pytest.fixture
 def instance(local_cloud: Any, monkeypatch: pytest.MonkeyPatch) -> str:
-    arn = str(boto3.client("connect").create_instance(
-        IdentityManagementType="CONNECT_MANAGED", InstanceAlias="cli-deploy",
-        InboundCallsEnabled=True, OutboundCallsEnabled=True,
-    )["Arn"])
+    arn = connect_instance("cli-deploy")
     monkeypatch.setenv("TEST_INSTANCE_ARN", arn)
     monkeypatch.setenv("CLOUDFORGE_STAGE", "cli")
     return arn

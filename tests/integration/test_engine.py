@@ -29,6 +29,8 @@ from cloudforge.local import LocalCloud
 from cloudforge.local import operations as local_operations
 from cloudforge.plan import UNKNOWN
 
+from tests.local_helpers import connect_instance
+
 TYPE = "AWS::Connect::SecurityProfile"
 WRITES = ("CreateResource", "UpdateResource", "DeleteResource")
 
@@ -37,14 +39,7 @@ Program = Callable[[str], Awaitable[None]]
 
 @pytest.fixture
 def instance_arn(local_cloud: LocalCloud) -> str:
-    connect = boto3.client("connect")
-    created = connect.create_instance(
-        IdentityManagementType="CONNECT_MANAGED",
-        InstanceAlias="engine-tests",
-        InboundCallsEnabled=True,
-        OutboundCallsEnabled=True,
-    )
-    return str(created["Arn"])
+    return connect_instance("engine-tests")
 
 
 def seed_profiles(instance_arn: str, **changes: dict[str, Any] | None) -> list[SecurityProfile]:

@@ -23,6 +23,8 @@ from cloudforge import App
 from cloudforge.aws.connect import SecurityProfile
 from cloudforge.local import LocalCloud
 
+from tests.local_helpers import connect_instance
+
 TYPE = "AWS::Connect::SecurityProfile"
 
 PROGRAM = """
@@ -55,10 +57,7 @@ def pending_token(state_dir: Path) -> str | None:
 def test_killed_run_is_resumed_without_a_duplicate(
     local_cloud: LocalCloud, tmp_path: Path, kill_when: str
 ) -> None:
-    arn = boto3.client("connect").create_instance(
-        IdentityManagementType="CONNECT_MANAGED", InstanceAlias="crash", InboundCallsEnabled=True,
-        OutboundCallsEnabled=True,
-    )["Arn"]
+    arn = connect_instance("crash")
     local_cloud.faults.set_latency(2.0)
     program = tmp_path / "program.py"
     program.write_text(PROGRAM)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import boto3
 import pytest
 from cloudforge import App
 from cloudforge.aws.connect import SecurityProfile
@@ -19,17 +18,15 @@ from cloudforge.events import ResourceEvent
 from cloudforge.local import LocalCloud
 from cloudforge.ordering import deletion_waves
 
+from tests.local_helpers import connect_instance
+
 COUNT = 20
 SCOPE = "waves/test"
 
 
 @pytest.fixture
 def instance_arn(local_cloud: LocalCloud) -> str:
-    created = boto3.client("connect").create_instance(
-        IdentityManagementType="CONNECT_MANAGED", InstanceAlias="waves", InboundCallsEnabled=True,
-        OutboundCallsEnabled=True,
-    )
-    return str(created["Arn"])
+    return connect_instance("waves")
 
 
 def run(state_dir: Path, instance_arn: str, version: str) -> list[ResourceEvent]:

@@ -13,16 +13,14 @@ from cloudforge import App
 from cloudforge.aws.connect import SecurityProfile
 from cloudforge.local import LocalCloud
 
+from tests.local_helpers import connect_instance
+
 TYPE = "AWS::Connect::SecurityProfile"
 
 
 @pytest.fixture
 def instance_arn(local_cloud: LocalCloud) -> str:
-    created = boto3.client("connect").create_instance(
-        IdentityManagementType="CONNECT_MANAGED", InstanceAlias="load", InboundCallsEnabled=True,
-        OutboundCallsEnabled=True,
-    )
-    return str(created["Arn"])
+    return connect_instance("load")
 
 
 def profiles(instance_arn: str, count: int, description: str = "load") -> list[SecurityProfile]:
@@ -66,10 +64,7 @@ def test_100_concurrent_creates_overlap(
     local_cloud.faults.set_latency(latency)
     _, one = deploy(tmp_path / "one", profiles(instance_arn, 1))
     local_cloud.reset()
-    arn = boto3.client("connect").create_instance(
-        IdentityManagementType="CONNECT_MANAGED", InstanceAlias="load2", InboundCallsEnabled=True,
-        OutboundCallsEnabled=True,
-    )["Arn"]
+    arn = connect_instance("load2")
     local_cloud.faults.set_latency(latency)
     app, hundred = deploy(tmp_path / "hundred", profiles(arn, 100))
     ratio = hundred / one

@@ -11,12 +11,12 @@ import pytest
 from cloudforge.local import LocalCloud
 
 from tests.generated_types import generated_classes, generated_package
-from tests.robustness.helpers import connect_instance
+from tests.local_helpers import connect_instance
 
 
 @pytest.fixture
 def instance_arn(local_cloud: LocalCloud) -> str:
-    return connect_instance()
+    return connect_instance("robust")
 
 
 @pytest.fixture

@@ -17,17 +17,6 @@ from tests.robustness.crash_program import declared
 PROFILE = "AWS::Connect::SecurityProfile"
 
 
-def connect_instance(alias: str = "robust") -> str:
-    return str(
-        boto3.client("connect").create_instance(
-            IdentityManagementType="CONNECT_MANAGED",
-            InstanceAlias=alias,
-            InboundCallsEnabled=True,
-            OutboundCallsEnabled=True,
-        )["Arn"]
-    )
-
-
 def cloud_profiles(instance_arn: str) -> list[dict[str, Any]]:
     """Every security profile the local cloud holds in the instance (all pages)."""
     client = boto3.client("cloudcontrol")

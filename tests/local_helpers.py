@@ -1,0 +1,53 @@
+"""Helpers shared by the suites that run against the local cloud: a Connect instance, waiting
+for a Cloud Control request made out of band, and the CLI run as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+
+def connect_instance(alias: str) -> str:
+    """A Connect instance in the cloud AWS_ENDPOINT_URL points at; returns its ARN."""
+    return str(
+        boto3.client("connect").create_instance(
+            IdentityManagementType="CONNECT_MANAGED",
+            InstanceAlias=alias,
+            InboundCallsEnabled=True,
+            OutboundCallsEnabled=True,
+        )["Arn"]
+    )
+
+
+def wait_for(token: str) -> dict[str, Any]:
+    """Poll a Cloud Control request until it ends (the local cloud answers at once: no 1 s waiter delay)."""
+    client = boto3.client("cloudcontrol")
+    for _ in range(200):
+        event: dict[str, Any] = client.get_resource_request_status(RequestToken=token)[
+            "ProgressEvent"
+        ]
+        if event["OperationStatus"] not in ("PENDING", "IN_PROGRESS"):
+            assert event["OperationStatus"] == "SUCCESS", event
+            return event
+        time.sleep(0.02)
+    raise AssertionError(f"request {token} did not finish")
+
+
+def cloudforge(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run the installed console script (or the module when there is none), output captured."""
+    script = Path(sys.executable).with_name("cloudforge")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "cloudforge.cli"]
+    return subprocess.run(
+        [*command, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **env},
+        timeout=120,
+    )
