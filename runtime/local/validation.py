@@ -14,6 +14,7 @@ from typing import Any
 
 import jsonschema
 import regex
+from cloudforge.codegen.normalize import normalize_pattern
 from cloudforge.codegen.schemas import load_schema
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError as SchemaViolation
@@ -40,10 +41,10 @@ _SCHEMA_TYPES = {
 
 @cache
 def compile_pattern(pattern: str) -> Any:
-    """The compiled ECMA/Java pattern, or None when not even `regex` can compile it."""
-    # Java's \z (end of input) is \Z in Python's dialect.
+    """The compiled ECMA/Java pattern, or None when not even `regex` can compile it (translated
+    as the generator translates it for the generated validation)."""
     try:
-        return regex.compile(pattern.replace("\\z", "\\Z"))
+        return regex.compile(normalize_pattern(pattern))
     except regex.error:
         return None
 

@@ -14,6 +14,13 @@ def test_ecma_patterns_compile_where_python_re_would_not() -> None:
     assert letters.search("Écoute") and not letters.search("abc1")
 
 
+def test_utf16_surrogate_pairs_are_the_code_points_they_encode() -> None:
+    # As the generated validation reads them (cloudforge.codegen.normalize.normalize_pattern).
+    emoji = compile_pattern(r"^\uD83D\uDE00\z")
+    assert emoji is not None
+    assert emoji.search("\U0001F600") and not emoji.search("\U0001F600\n")
+
+
 def test_an_uncompilable_pattern_is_skipped_not_fatal() -> None:
     assert compile_pattern("[unclosed") is None
 
