@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
+from botocore.exceptions import ClientError
 
 
 def connect_instance(alias: str) -> str:
@@ -50,4 +52,16 @@ def cloudforge(*args: str, cwd: Path | None = None, **env: str) -> subprocess.Co
         cwd=cwd,
         env={**os.environ, **env},
         timeout=120,
+    )
+
+
+def error_of(call: Any, **kwargs: Any) -> tuple[int, str, str]:
+    """(HTTP status, error code, message) of a call that must fail."""
+    with pytest.raises(ClientError) as caught:
+        call(**kwargs)
+    response = caught.value.response
+    return (
+        response["ResponseMetadata"]["HTTPStatusCode"],
+        response["Error"]["Code"],
+        response["Error"]["Message"],
     )

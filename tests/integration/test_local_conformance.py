@@ -11,9 +11,9 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.config import Config
-from botocore.exceptions import ClientError
 from cloudforge.local import LocalCloud
+
+from tests.local_helpers import error_of
 
 BUCKET = "AWS::S3::Bucket"
 MISSING_TYPE = "AWS::LocalStack::DoesNotExist"
@@ -25,13 +25,6 @@ IN_PROGRESS_FIELDS = SUBMITTED_FIELDS | {"RetryAfter"}
 DONE_FIELDS = {"EventTime", "Identifier", "Operation", "OperationStatus", "RequestToken", "TypeName"}
 
 
-@pytest.fixture
-def cc(local_cloud: LocalCloud) -> Any:
-    # No client retries: a test must see each answer the server gives.
-    return boto3.client("cloudcontrol", endpoint_url=local_cloud.endpoint_url,
-                        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}))
-
-
 def wait(cc: Any, token: str) -> dict[str, Any]:
     waiter = cc.get_waiter("resource_request_success")
     try:
@@ -40,13 +33,6 @@ def wait(cc: Any, token: str) -> dict[str, Any]:
         pass  # FAILED and CANCEL_COMPLETE stop the waiter: the caller checks the status
     event: dict[str, Any] = cc.get_resource_request_status(RequestToken=token)["ProgressEvent"]
     return event
-
-
-def error_of(call: Any, **kwargs: Any) -> tuple[int, str, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**kwargs)
-    response = caught.value.response
-    return response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"], response["Error"]["Message"]
 
 
 def create(cc: Any, state: dict[str, Any], **kwargs: Any) -> dict[str, Any]:

@@ -13,17 +13,12 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.config import Config
-from botocore.exceptions import ClientError, WaiterError
+from botocore.exceptions import WaiterError
 from cloudforge.local import LocalCloud
 
+from tests.local_helpers import error_of
+
 PROFILE = "AWS::Connect::SecurityProfile"
-
-
-@pytest.fixture
-def cc(local_cloud: LocalCloud) -> Any:
-    return boto3.client("cloudcontrol", endpoint_url=local_cloud.endpoint_url,
-                        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}))
 
 
 def new_instance(local_cloud: LocalCloud) -> str:
@@ -52,13 +47,6 @@ def finish(cc: Any, event: dict[str, Any]) -> dict[str, Any]:
 def create(cc: Any, **state: Any) -> dict[str, Any]:
     event: dict[str, Any] = cc.create_resource(TypeName=PROFILE, DesiredState=json.dumps(state))["ProgressEvent"]
     return event
-
-
-def error_of(call: Any, **kwargs: Any) -> tuple[int, str, str]:
-    with pytest.raises(ClientError) as caught:
-        call(**kwargs)
-    response = caught.value.response
-    return response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"], response["Error"]["Message"]
 
 
 def props(cc: Any, identifier: str) -> dict[str, Any]:

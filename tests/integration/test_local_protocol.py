@@ -14,7 +14,6 @@ from urllib.parse import urlparse
 
 import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import WaiterError
 from cloudforge.local import LocalCloud
 from hypothesis import HealthCheck, given, settings
@@ -23,12 +22,6 @@ from hypothesis import strategies as st
 BUCKET = "AWS::S3::Bucket"
 OPERATIONS = ["CreateResource", "GetResource", "UpdateResource", "DeleteResource", "ListResources",
               "GetResourceRequestStatus", "CancelResourceRequest", "ListResourceRequests"]
-
-
-@pytest.fixture
-def cc(local_cloud: LocalCloud) -> Any:
-    return boto3.client("cloudcontrol", endpoint_url=local_cloud.endpoint_url,
-                        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}))
 
 
 def raw(cloud: LocalCloud, operation: str, body: bytes, target: str | None = None) -> tuple[int, dict[str, Any]]:
