@@ -30,7 +30,12 @@ from cloudforge.local.request_operations import (
 from cloudforge.local.requests import FAILED, SUCCESS, Request
 from cloudforge.local.store import StoredResource
 from cloudforge.local.typeinfo import TypeInfo, type_info
-from cloudforge.local.validation import model_validation_message, property_violations, violations
+from cloudforge.local.validation import (
+    json_type,
+    model_validation_message,
+    property_violations,
+    violations,
+)
 
 ACTIONS = {"CreateResource": "create", "UpdateResource": "update", "DeleteResource": "delete",
            "GetResource": "read", "ListResources": "list"}
@@ -147,8 +152,7 @@ def _identifier(backend: Backend, info: TypeInfo, body: dict[str, Any]) -> str:
 
 def _validate(info: TypeInfo, model: Any) -> None:
     if not isinstance(model, dict):
-        kind = {list: "JSONArray", str: "String", bool: "Boolean", int: "Integer", float: "Number"}.get(type(model), "Null")
-        raise validation(f"Model validation failed (#: expected type: JSONObject, found: {kind})")
+        raise validation(f"Model validation failed (#: expected type: JSONObject, found: {json_type(model)})")
     problems = violations(info.type_name, model, ignore_required=info.read_only_top)
     if problems:
         raise validation(model_validation_message(problems))

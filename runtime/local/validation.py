@@ -28,6 +28,13 @@ _JSON_TYPES = {
     dict: "JSONObject",
     type(None): "Null",
 }
+
+
+def json_type(value: Any) -> str:
+    """The name Cloud Control's messages give the JSON type of a decoded value."""
+    return _JSON_TYPES.get(type(value), "Unknown")
+
+
 _SCHEMA_TYPES = {
     "string": "String",
     "boolean": "Boolean",
@@ -113,7 +120,7 @@ def describe(error: SchemaViolation) -> str:
     if keyword == "type":
         wanted = value if isinstance(value, list) else [value]
         expected = ", ".join(_SCHEMA_TYPES.get(str(t), str(t)) for t in wanted)
-        return f"{where}: expected type: {expected}, found: {_JSON_TYPES.get(type(instance), 'Unknown')}"
+        return f"{where}: expected type: {expected}, found: {json_type(instance)}"
     if keyword == "required":
         missing = next((k for k in value if isinstance(instance, dict) and k not in instance), value)
         return f"{where}: required key [{missing}] not found"

@@ -77,9 +77,11 @@ def test_create_without_the_optional_name_generates_the_identifier(cc: Any, loca
         ({"BucketName": "x-bucket", "BucketSomething": "x"}, "Model validation failed (#: extraneous key [BucketSomething] is not permitted)"),
         ({"DOESNOTEXIST": "invalid"}, "Model validation failed (#: extraneous key [DOESNOTEXIST] is not permitted)"),
         ({"BucketName": True}, "Model validation failed (#/BucketName: expected type: String, found: Boolean)"),
+        ([], "Model validation failed (#: expected type: JSONObject, found: JSONArray)"),
+        (None, "Model validation failed (#: expected type: JSONObject, found: Null)"),
     ],
 )
-def test_invalid_desired_state_fails_at_once(cc: Any, local_cloud: LocalCloud, state: dict[str, Any], message: str) -> None:
+def test_invalid_desired_state_fails_at_once(cc: Any, local_cloud: LocalCloud, state: Any, message: str) -> None:
     status, code, text = error_of(cc.create_resource, TypeName=BUCKET, DesiredState=json.dumps(state))
     assert (status, code, text) == (400, "ValidationException", message)
     assert cc.list_resource_requests()["ResourceRequestStatusSummaries"] == []
