@@ -39,10 +39,6 @@ def validation(message: str) -> ApiError:
     return ApiError("ValidationException", message)
 
 
-def invalid_request(message: str) -> ApiError:
-    return ApiError("InvalidRequestException", message)
-
-
 def serialization(message: str) -> ApiError:
     return ApiError("SerializationException", message)
 

@@ -53,12 +53,6 @@ class TypeInfo:
             return None
         return "|".join(str(v) for v in values)
 
-    def split_identifier(self, identifier: str) -> dict[str, str]:
-        parts = identifier.split("|")
-        if len(parts) != len(self.primary_identifier):
-            return {}
-        return dict(zip(self.primary_identifier, parts, strict=True))
-
 
 def type_info(type_name: Any) -> TypeInfo:
     """The type's TypeInfo; TypeNotFoundException (or ValidationException for a malformed name)."""
