@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from cloudforge.codegen.schemas import load_schema
@@ -42,7 +42,7 @@ class TypeInfo:
     def resource(self) -> str:
         return self.type_name.split("::")[2]
 
-    @property
+    @cached_property  # read once per key in the create/update paths' comprehensions
     def read_only_top(self) -> frozenset[str]:
         return frozenset(p[0] for p in self.read_only if len(p) == 1)
 
