@@ -38,6 +38,11 @@ RESUBMIT_CODES = frozenset(
 MAX_RESUBMITS = 6
 
 
+def should_resubmit(status: str | None, code: str | None, attempt: int) -> bool:
+    """Whether a finished request is sent again: FAILED with a retryable code, attempts left."""
+    return status == "FAILED" and code in RESUBMIT_CODES and attempt < MAX_RESUBMITS
+
+
 class Operations(InFlight):
     """The executors of `decide`'s actions, one resource each."""
 
@@ -133,7 +138,7 @@ class Operations(InFlight):
                 record.done_at = time.time()
                 record.declared = redacted
                 return self._done(record)
-            if status == "FAILED" and code in RESUBMIT_CODES and attempt < MAX_RESUBMITS:
+            if should_resubmit(status, code, attempt):
                 attempt += 1
                 self._emit(
                     resource, type_name, "create", "polling", started, f"{code}: re-submitting"
@@ -211,7 +216,7 @@ class Operations(InFlight):
                 record.done_at = time.time()
                 record.declared = redacted
                 return self._done(record)
-            if status == "FAILED" and code in RESUBMIT_CODES and attempt < MAX_RESUBMITS:
+            if should_resubmit(status, code, attempt):
                 attempt += 1
                 await self._resubmit_pause(attempt)
                 continue
@@ -296,7 +301,7 @@ class Operations(InFlight):
             if status == "SUCCESS" or (status == "FAILED" and code == "NotFound"):
                 self._drop(logical_id)
                 return
-            if status == "FAILED" and code in RESUBMIT_CODES and attempt < MAX_RESUBMITS:
+            if should_resubmit(status, code, attempt):
                 attempt += 1
                 await self._resubmit_pause(attempt)
                 continue
