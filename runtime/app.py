@@ -19,14 +19,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar, cast
 
+from cloudforge.engine.plan import Change
 from cloudforge.errors import CloudforgeError
 from cloudforge.events import Listener
-from cloudforge.plan import Change
 
 if TYPE_CHECKING:
     from cloudforge.engine import Engine, Phase
     from cloudforge.resource import Resource
-    from cloudforge.state import StateBackend
+    from cloudforge.state.sqlite import StateBackend
 
 R = TypeVar("R", bound="Resource")
 
@@ -94,9 +94,9 @@ class App:
         return f"{self.name}/{self.stage}"
 
     async def __aenter__(self) -> App:
-        from cloudforge.backends import open_backend
-        from cloudforge.cloudcontrol import CloudControl
+        from cloudforge.cloud.cloudcontrol import CloudControl
         from cloudforge.engine import Engine
+        from cloudforge.state.backends import open_backend
 
         # Deferred: the engine makes state durable at its journal points, off the event loop.
         backend = self._backend or open_backend(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from cloudforge.plan import PropertyChange
+    from cloudforge.engine.plan import PropertyChange
 
 Action = Literal["create", "update", "replace", "delete", "adopt", "noop", "read"]
 Status = Literal["planned", "started", "polling", "succeeded", "failed", "skipped"]

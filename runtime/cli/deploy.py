@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 from cloudforge import events
+from cloudforge.cli.display import ProgressDisplay
 from cloudforge.cli.failures import (
     EXIT_CHANGES,
     EXIT_ERROR,
@@ -25,7 +26,6 @@ from cloudforge.cli.failures import (
     report,
     reported,
 )
-from cloudforge.display import ProgressDisplay
 
 Program = Annotated[
     Path,

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
+from cloudforge.cli.display import plain_console
 from cloudforge.cli.failures import CommandError, reported
 from cloudforge.codegen.schemas import REPO_SCHEMAS
-from cloudforge.display import plain_console
 
 # The checkout's folders, as `make codegen` uses them: generated/aws is the cloudforge.aws package.
 REPO_GENERATED = REPO_SCHEMAS.parent / "generated"

@@ -14,9 +14,9 @@ import boto3
 import typer
 from botocore.exceptions import ClientError
 from cloudforge import registry
+from cloudforge.cli.display import plain_console
 from cloudforge.cli.failures import CommandError, describe, reported
 from cloudforge.cli.importer import declared_props, formatted, logical_id_for, render_program
-from cloudforge.display import plain_console
 
 TypeName = Annotated[str, typer.Argument(metavar="TYPE", help="CloudFormation type name, e.g. AWS::Connect::SecurityProfile.")]
 Identifier = Annotated[

@@ -29,7 +29,7 @@ def unlock(
     its next state write instead of overwriting the newer state.
     """
     with reported():
-        from cloudforge.locking import break_lock
+        from cloudforge.state.locking import break_lock
 
         chosen = stage or os.environ.get("CLOUDFORGE_STAGE") or getpass.getuser()
         print(break_lock(f"{app}/{chosen}", state, region=region, profile=profile))

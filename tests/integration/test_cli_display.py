@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 
-from cloudforge.display import ProgressDisplay, plain_console
+from cloudforge.cli.display import ProgressDisplay, plain_console
 from cloudforge.events import ResourceEvent
 from rich.console import Console
 

@@ -18,6 +18,7 @@ import boto3
 import pytest
 from cloudforge import App
 from cloudforge.aws.connect import SecurityProfile
+from cloudforge.engine.plan import UNKNOWN
 from cloudforge.errors import (
     AlreadyExistsError,
     CloudforgeError,
@@ -27,7 +28,6 @@ from cloudforge.errors import (
 from cloudforge.events import ResourceEvent
 from cloudforge.local import LocalCloud
 from cloudforge.local import operations as local_operations
-from cloudforge.plan import UNKNOWN
 
 from tests.local_helpers import connect_instance
 

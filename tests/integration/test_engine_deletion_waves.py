@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from cloudforge import App
 from cloudforge.aws.connect import SecurityProfile
-from cloudforge.backends import open_backend
+from cloudforge.engine.ordering import deletion_waves
 from cloudforge.events import ResourceEvent
 from cloudforge.local import LocalCloud
-from cloudforge.ordering import deletion_waves
+from cloudforge.state.backends import open_backend
 
 from tests.local_helpers import connect_instance
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from cloudforge.backends import open_backend
-from cloudforge.state import ResourceRecord
+from cloudforge.state.backends import open_backend
+from cloudforge.state.sqlite import ResourceRecord
 
 from tests.robustness.crash_program import declared
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import boto3
 import pytest
 from cloudforge.local import Latency, LocalCloud
-from cloudforge.locking import break_lock
+from cloudforge.state.locking import break_lock
 
 from tests.robustness.crash_program import deploy
 from tests.robustness.helpers import assert_converged, pending_records

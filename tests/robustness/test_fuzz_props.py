@@ -22,7 +22,7 @@ from cloudforge import App
 from cloudforge.aws.connect import SecurityProfile
 from cloudforge.errors import ValidationError
 from cloudforge.local import LocalCloud
-from cloudforge.state import SqliteState
+from cloudforge.state.sqlite import SqliteState
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -24,8 +24,8 @@ import boto3
 import pytest
 from cloudforge.errors import StateLockedError
 from cloudforge.local import LocalCloud
-from cloudforge.s3state import S3State
-from cloudforge.state import SqliteState
+from cloudforge.state.s3 import S3State
+from cloudforge.state.sqlite import SqliteState
 
 from tests.robustness.crash_program import deploy
 from tests.robustness.helpers import assert_converged, cloud_profiles

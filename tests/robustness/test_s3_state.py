@@ -19,8 +19,8 @@ from cloudforge import App
 from cloudforge.aws.connect import SecurityProfile
 from cloudforge.errors import CloudforgeError, StateConflictError, StateLockedError
 from cloudforge.local import LocalCloud
-from cloudforge.s3state import S3State
-from cloudforge.state import ResourceRecord
+from cloudforge.state.s3 import S3State
+from cloudforge.state.sqlite import ResourceRecord
 
 from tests.robustness.helpers import cloud_profiles
 

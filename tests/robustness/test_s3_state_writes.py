@@ -20,8 +20,8 @@ from cloudforge.aws.connect import SecurityProfile
 from cloudforge.errors import StateConflictError
 from cloudforge.events import Listener, ResourceEvent
 from cloudforge.local import LocalCloud
-from cloudforge.s3state import S3State
-from cloudforge.state import ResourceRecord
+from cloudforge.state.s3 import S3State
+from cloudforge.state.sqlite import ResourceRecord
 
 COUNT = 20
 PUT_DELAY = 0.05  # a PUT to S3 from outside its region takes tens of milliseconds

@@ -7,8 +7,7 @@ from typing import Any
 
 import jsonpatch
 import pytest
-from cloudforge.metadata import TypeMetadata
-from cloudforge.patch import (
+from cloudforge.engine.patch import (
     REDACTED_PREFIX,
     build_patch,
     create_only_changes,
@@ -17,6 +16,7 @@ from cloudforge.patch import (
     same_value,
     strip_write_only,
 )
+from cloudforge.metadata import TypeMetadata
 
 # A profile-like type: a generated ARN, a create-only name, unordered lists, a write-only secret.
 META = TypeMetadata(

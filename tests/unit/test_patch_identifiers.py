@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cloudforge.adoption import identifier_of, identifying_keys, list_model, matches
+from cloudforge.engine.adoption import identifier_of, identifying_keys, list_model, matches
 from cloudforge.metadata import TypeMetadata
 
 ROUTE = TypeMetadata(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from cloudforge.polling import Backoff, PollTimeout, next_delay, wait_for
+from cloudforge.cloud.polling import Backoff, PollTimeout, next_delay, wait_for
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 from cloudforge import App
+from cloudforge.cloud.tokens import client_token
 from cloudforge.errors import StateLockedError
-from cloudforge.state import ResourceRecord, SqliteState
-from cloudforge.tokens import client_token
+from cloudforge.state.sqlite import ResourceRecord, SqliteState
 
 
 def record(logical_id: str = "a", **changes: object) -> ResourceRecord:
@@ -99,7 +99,7 @@ def test_second_writer_fails_fast_naming_the_holder(tmp_path: Path) -> None:
 
 def test_a_killed_holder_leaves_no_stale_lock(tmp_path: Path) -> None:
     script = (
-        "import sys, time; from cloudforge.state import SqliteState; "
+        "import sys, time; from cloudforge.state.sqlite import SqliteState; "
         f"s = SqliteState({str(tmp_path)!r}); s.lock('app/dev'); print('locked', flush=True); "
         "time.sleep(60)"
     )

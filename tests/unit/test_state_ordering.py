@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cloudforge.ordering import deletion_waves
-from cloudforge.state import ResourceRecord
+from cloudforge.engine.ordering import deletion_waves
+from cloudforge.state.sqlite import ResourceRecord
 
 
 def rec(name: str, seq: int, declared_at: float, ready_at: float) -> ResourceRecord:

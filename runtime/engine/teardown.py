@@ -1,5 +1,5 @@
 """The end-of-run pass: delete what the program no longer declares (in the destroy phase,
-everything) in deletion waves, dependents first (`cloudforge.ordering`); in plan, or after a
+everything) in deletion waves, dependents first (`cloudforge.engine.ordering`); in plan, or after a
 failed run, only report what would be or was not deleted.
 """
 
@@ -8,11 +8,11 @@ from __future__ import annotations
 import asyncio
 import time
 
+from cloudforge.engine.operations import Operations
+from cloudforge.engine.ordering import deletion_waves
+from cloudforge.engine.plan import Change
 from cloudforge.events import Status
-from cloudforge.operations import Operations
-from cloudforge.ordering import deletion_waves
-from cloudforge.plan import Change
-from cloudforge.state import ResourceRecord
+from cloudforge.state.sqlite import ResourceRecord
 
 
 class Teardown(Operations):
@@ -21,7 +21,7 @@ class Teardown(Operations):
     async def finish(self, failed: bool, interrupted: bool = False) -> None:
         """Delete orphans (destroy: everything), dependents first; plan them in plan.
 
-        Deletions go in waves (`cloudforge.ordering`): a wave's resources are deleted
+        Deletions go in waves (`cloudforge.engine.ordering`): a wave's resources are deleted
         concurrently, a wave starts when the previous one is done, and a failure stops the
         waves after its own. `interrupted` (Ctrl-C, cancellation): resources still in flight
         are cancelled rather than waited for; their requests stay journaled for the next run.

@@ -5,7 +5,7 @@
 one transaction per write, plus a per-stage lock file held with `flock` (the OS releases it when
 the holder dies, so a killed run never leaves a stale lock). A record never holds a write-only
 value in plain text: declared properties are stored redacted (keyed hashes, see
-`cloudforge.patch.redact`) and read properties without write-only values.
+`cloudforge.engine.patch.redact`) and read properties without write-only values.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ class ResourceRecord:
     pending_declared: dict[str, Any] | None = None  # what the pending request applies (redacted)
     client_token: str | None = None
     created_seq: int = 0  # creation order; orphans and destroy go in reverse
-    # Wall-clock times that order deletions (see cloudforge.ordering): when the program
+    # Wall-clock times that order deletions (see cloudforge.engine.ordering): when the program
     # declared (awaited) it for its last create, update or replacement (anything it refers to
     # was ready by then), and when it first became ready (anything declared later may refer to
     # it). `declared_run` names the run of that declaration (its start time) and `done_at` is

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 
-from cloudforge.backends import open_backend
 from cloudforge.errors import CloudforgeError
-from cloudforge.state import SqliteState
+from cloudforge.state.backends import open_backend
+from cloudforge.state.sqlite import SqliteState
 
 
 def break_lock(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
 
-from cloudforge.state import ResourceRecord
+from cloudforge.state.sqlite import ResourceRecord
 
 
 def _run(record: ResourceRecord) -> Hashable:

@@ -1,6 +1,6 @@
 """The engine: what `await resource` reaches. It resumes a pending request, refreshes when asked,
-decides (`cloudforge.decide`) and runs the decision (`cloudforge.operations`); `finish` is the
-end-of-run pass (`cloudforge.teardown`), on requests in flight and the run's journal below.
+decides (`cloudforge.engine.decide`) and runs the decision (`cloudforge.engine.operations`); `finish` is the
+end-of-run pass (`cloudforge.engine.teardown`), on requests in flight and the run's journal below.
 """
 
 from __future__ import annotations
@@ -9,24 +9,24 @@ import asyncio
 import time
 from typing import Any
 
-from cloudforge.decide import Decision, decide
-from cloudforge.errors import (
-    CloudforgeError,
-    ResourceNotFoundError,
-)
-from cloudforge.events import Action
-from cloudforge.journal import Phase
-from cloudforge.metadata import TypeMetadata
-from cloudforge.patch import (
+from cloudforge.engine.decide import Decision, decide
+from cloudforge.engine.journal import Phase
+from cloudforge.engine.patch import (
     redact,
     split_pointer,
     strip_write_only,
     top_level,
 )
-from cloudforge.plan import UNKNOWN, Change
+from cloudforge.engine.plan import UNKNOWN, Change
+from cloudforge.engine.teardown import Teardown
+from cloudforge.errors import (
+    CloudforgeError,
+    ResourceNotFoundError,
+)
+from cloudforge.events import Action
+from cloudforge.metadata import TypeMetadata
 from cloudforge.resource import Resource
-from cloudforge.state import ResourceRecord
-from cloudforge.teardown import Teardown
+from cloudforge.state.sqlite import ResourceRecord
 
 
 class Engine(Teardown):

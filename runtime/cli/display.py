@@ -42,7 +42,7 @@ class Event(Protocol):
 
 
 class Change(Protocol):
-    """The fields of `cloudforge.plan.PropertyChange` the display reads."""
+    """The fields of `cloudforge.engine.plan.PropertyChange` the display reads."""
 
     @property
     def path(self) -> str: ...

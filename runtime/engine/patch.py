@@ -16,9 +16,9 @@ from collections.abc import Collection, Iterator, Mapping
 from typing import Any, Final
 
 import jsonpatch
+from cloudforge.cloud.tokens import canonical_json
+from cloudforge.engine.plan import PropertyChange
 from cloudforge.metadata import TypeMetadata
-from cloudforge.plan import PropertyChange
-from cloudforge.tokens import canonical_json
 
 
 class _Missing:

@@ -9,16 +9,16 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import jsonpatch
-from cloudforge.metadata import TypeMetadata
-from cloudforge.patch import (
+from cloudforge.engine.patch import (
     build_patch,
     create_only_changes,
     declared_diff,
     patch_diff,
     top_level,
 )
-from cloudforge.plan import PropertyChange
-from cloudforge.state import ResourceRecord
+from cloudforge.engine.plan import PropertyChange
+from cloudforge.metadata import TypeMetadata
+from cloudforge.state.sqlite import ResourceRecord
 
 DecisionAction = Literal["create", "update", "replace", "noop", "adopt"]
 

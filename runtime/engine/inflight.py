@@ -9,8 +9,11 @@ import asyncio
 import time
 from typing import Any, Literal
 
-from cloudforge import adoption
-from cloudforge.cloudcontrol import ProgressEvent
+from cloudforge.cloud.cloudcontrol import ProgressEvent
+from cloudforge.cloud.polling import PollTimeout, wait_for
+from cloudforge.engine import adoption
+from cloudforge.engine.journal import Journal
+from cloudforge.engine.patch import strip_write_only
 from cloudforge.errors import (
     AlreadyExistsError,
     CloudControlError,
@@ -18,12 +21,9 @@ from cloudforge.errors import (
     ResourceNotFoundError,
 )
 from cloudforge.events import Action
-from cloudforge.journal import Journal
 from cloudforge.metadata import TypeMetadata
-from cloudforge.patch import strip_write_only
-from cloudforge.polling import PollTimeout, wait_for
 from cloudforge.resource import Resource
-from cloudforge.state import ResourceRecord
+from cloudforge.state.sqlite import ResourceRecord
 
 READ_RETRIES = 6  # read-after-create on NotFound (eventual consistency)
 

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from cloudforge.errors import CloudforgeError, StateConflictError, StateLockedError
-from cloudforge.state import ResourceRecord, StageState
+from cloudforge.state.sqlite import ResourceRecord, StageState
 
 FORMAT_VERSION = 1
 

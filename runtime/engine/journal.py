@@ -10,14 +10,14 @@ import time
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from cloudforge.cloudcontrol import CloudControl
+from cloudforge.cloud.cloudcontrol import CloudControl
+from cloudforge.cloud.polling import Backoff
+from cloudforge.cloud.tokens import client_token
+from cloudforge.engine.plan import Change, PropertyChange
 from cloudforge.events import Action, Listener, ResourceEvent, Status, emit
 from cloudforge.metadata import TypeMetadata
-from cloudforge.plan import Change, PropertyChange
-from cloudforge.polling import Backoff
 from cloudforge.resource import Resource
-from cloudforge.state import ResourceRecord, StateBackend
-from cloudforge.tokens import client_token
+from cloudforge.state.sqlite import ResourceRecord, StateBackend
 
 Phase = Literal["up", "plan", "destroy"]
 
@@ -61,7 +61,7 @@ class Journal:
         self._declared: dict[str, Resource] = {}
         self._tasks: dict[str, asyncio.Future[Resource]] = {}
         self._adopted: set[str] = set()
-        # Deletion ordering (cloudforge.ordering): this run's identity, and when the program
+        # Deletion ordering (cloudforge.engine.ordering): this run's identity, and when the program
         # awaited each resource (what it refers to was ready by then).
         self.run = time.time()
         self._awaited: dict[str, float] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from cloudforge.state import SqliteState, StateBackend
+from cloudforge.state.sqlite import SqliteState, StateBackend
 
 STATE_ENV = "CLOUDFORGE_STATE"
 
@@ -28,7 +28,7 @@ def open_backend(
     """
     location = os.fspath(state) if state is not None else os.environ.get(STATE_ENV) or None
     if location is not None and location.startswith("s3://"):
-        from cloudforge.s3state import S3State
+        from cloudforge.state.s3 import S3State
 
         return S3State(
             location,

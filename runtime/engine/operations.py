@@ -11,9 +11,11 @@ import time
 from typing import Any
 
 import jsonpatch
-from cloudforge import adoption
-from cloudforge.cloudcontrol import ProgressEvent
-from cloudforge.decide import decide
+from cloudforge.cloud.cloudcontrol import ProgressEvent
+from cloudforge.engine import adoption
+from cloudforge.engine.decide import decide
+from cloudforge.engine.inflight import InFlight, cannot_adopt
+from cloudforge.engine.patch import strip_write_only
 from cloudforge.errors import (
     AlreadyExistsError,
     CloudControlError,
@@ -22,11 +24,9 @@ from cloudforge.errors import (
     ResourceNotFoundError,
 )
 from cloudforge.events import Action
-from cloudforge.inflight import InFlight, cannot_adopt
 from cloudforge.metadata import TypeMetadata
-from cloudforge.patch import strip_write_only
 from cloudforge.resource import Resource
-from cloudforge.state import ResourceRecord
+from cloudforge.state.sqlite import ResourceRecord
 
 # A request that ends FAILED with one of these codes is sent again (a new attempt, hence a new
 # ClientToken), up to MAX_RESUBMITS times: they say the handler did not get to change anything.

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from cloudforge.engine.patch import same_value, split_pointer
 from cloudforge.metadata import TypeMetadata
-from cloudforge.patch import same_value, split_pointer
 
 
 def identifying_keys(metadata: TypeMetadata, declared: Mapping[str, Any]) -> list[str]:
