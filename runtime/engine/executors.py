@@ -139,6 +139,11 @@ async def create(
     state.drop(target.logical_id)
     if event.get("ErrorCode") != "AlreadyExists":
         raise failure(event, "create", target.type_name, target.logical_id)
+    return await _collided(parts, target, event)
+
+
+async def _collided(parts: Parts, target: Target, event: ProgressEvent) -> ResourceRecord:
+    """A create that found the resource already there: adopt it when allowed, else say so."""
     if not target.resource.adopt:
         raise AlreadyExistsError(
             type_name=target.type_name,
@@ -148,7 +153,7 @@ async def create(
     found = await adoption.locate(
         parts.runner,
         target.logical_id,
-        metadata,
+        target.metadata,
         target.declared,
         event.get("Identifier"),
         strict=True,
