@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from cloudforge.engine.plan import Change
-from cloudforge.errors import CloudforgeError
+from cloudforge.errors import ConfigurationError, UsageError
 from cloudforge.events import Listener
 
 if TYPE_CHECKING:
@@ -34,12 +34,19 @@ PHASES = ("up", "plan", "destroy")
 _current: ContextVar[App | None] = ContextVar("cloudforge_app", default=None)
 
 
-def current_app() -> App:
+def current_app(resource: Resource | None = None) -> App:
+    """The App whose block is running; `resource` (being awaited) is named if there is none."""
     app = _current.get()
     if app is None:
-        raise CloudforgeError(
-            "a resource was awaited outside `async with App(...)`: create resources inside the "
-            "App block (see the README's first example)"
+        what, about = "a resource", {"logical_id": "", "type_name": ""}
+        if resource is not None:
+            type_name = type(resource).metadata.type_name
+            what = f"{type_name} {resource.logical_id!r}"
+            about = {"logical_id": resource.logical_id, "type_name": type_name}
+        raise UsageError(
+            f"{what} was awaited outside `async with App(...)`: create resources inside the "
+            "App block (see the README's first example)",
+            **about,
         )
     return app
 
@@ -69,7 +76,9 @@ class App:
         self.stage = stage or os.environ.get("CLOUDFORGE_STAGE") or getpass.getuser()
         chosen = (phase or os.environ.get("CLOUDFORGE_PHASE") or "up").strip().lower()
         if chosen not in PHASES:
-            raise CloudforgeError(f"phase must be one of {', '.join(PHASES)}, not {chosen!r}")
+            raise ConfigurationError(
+                f"phase must be one of {', '.join(PHASES)}, not {chosen!r}", setting="phase"
+            )
         self.phase = cast("Phase", chosen)
         self.refresh = (
             refresh if refresh is not None else _flag(os.environ.get("CLOUDFORGE_REFRESH"))
@@ -159,7 +168,12 @@ class App:
 
     async def deploy(self, resource: R) -> R:
         if self._engine is None:
-            raise CloudforgeError("App.deploy called outside `async with App(...)`")
+            raise UsageError(
+                f"{type(resource).metadata.type_name} {resource.logical_id!r}: App.deploy was "
+                "called outside `async with App(...)`",
+                logical_id=resource.logical_id,
+                type_name=type(resource).metadata.type_name,
+            )
         await self._engine.deploy(resource)
         return resource
 

@@ -9,17 +9,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from cloudforge.errors import CloudforgeError
+from cloudforge.errors import UnknownTypeError
 
 if TYPE_CHECKING:
     from cloudforge.resource import Resource
 
-
-class UnknownTypeError(CloudforgeError, LookupError):
-    template = (
-        "no generated resource class for {type_name!r}; pull its schema "
-        "(`cloudforge schemas pull {type_name}`) and run `make codegen`"
-    )
+__all__ = ["UnknownTypeError", "resource_class", "type_names"]  # the error's home: errors.py
 
 
 def _index() -> dict[str, tuple[str, str]]:

@@ -44,7 +44,7 @@ class Resource:
         # Imported here so that importing a generated module never imports boto3.
         from cloudforge.app import current_app
 
-        return current_app().deploy(self).__await__()
+        return current_app(self).deploy(self).__await__()
 
     def __getattr__(self, name: str) -> Any:
         # Only reached for names that are not real attributes: the CloudFormation properties.

@@ -25,9 +25,11 @@ from cloudforge.errors import (
     AlreadyExistsError,
     CloudControlError,
     CloudforgeError,
+    ConfigurationError,
     EndpointError,
     NotUpdatableError,
     ResourceNotFoundError,
+    ThrottlingError,
 )
 
 ProgressEvent = dict[str, Any]
@@ -45,6 +47,7 @@ RETRYABLE_CALL_ERRORS = frozenset(
     }
 )
 CALL_RETRIES = 10
+THROTTLING_CODES = frozenset({"ThrottlingException", "Throttling", "TooManyRequestsException"})
 OPERATION_STATUSES = frozenset(
     {"PENDING", "IN_PROGRESS", "SUCCESS", "FAILED", "CANCEL_IN_PROGRESS", "CANCEL_COMPLETE"}
 )
@@ -61,6 +64,8 @@ _HINTS = {
     "rerun once it has finished",
     "InvalidCredentialsException": "check AWS_PROFILE / AWS credentials",
     "UnsupportedActionException": "the type does not support this operation through Cloud Control",
+    "ThrottlingException": "still throttled after every retry; lower App(max_concurrency=...) "
+    "or run again later",
 }
 
 
@@ -190,74 +195,100 @@ class CloudControl:
 
         operation = "".join(part.title() for part in method.split("_"))
         if isinstance(err, NoRegionError):
-            return CloudforgeError(
-                "no AWS region configured: pass App(region=...) or set AWS_REGION / AWS_PROFILE"
+            return ConfigurationError(
+                "no AWS region configured: pass App(region=...) or set AWS_REGION / AWS_PROFILE",
+                setting="region",
             )
         if isinstance(err, NoCredentialsError):
-            return CloudforgeError(
+            return ConfigurationError(
                 "no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and "
-                "AWS_SECRET_ACCESS_KEY), or point AWS_ENDPOINT_URL at a local cloud"
+                "AWS_SECRET_ACCESS_KEY), or point AWS_ENDPOINT_URL at a local cloud",
+                setting="credentials",
             )
         if isinstance(err, ConnectionError | HTTPClientError):
-            return EndpointError(operation=operation, endpoint=self.endpoint, detail=str(err))
-        if not isinstance(err, ClientError):
-            return CloudforgeError(f"{operation} of {type_name} {logical_id!r}: {err}")
-        code, message = _error_code(err), _error_message(err)
+            return self._malformed(operation, str(err), type_name, logical_id)
+        code = _error_code(err) if isinstance(err, ClientError) else type(err).__name__
+        message = _error_message(err) if isinstance(err, ClientError) else str(err)
+        about = {"operation": operation, "type_name": type_name, "logical_id": logical_id}
         if code == "ResourceNotFoundException":
-            return ResourceNotFoundError(
-                type_name=type_name, identifier=identifier, detail=message, code=code
-            )
+            return ResourceNotFoundError(**about, identifier=identifier, detail=message, code=code)
         if code == "AlreadyExistsException":
-            return AlreadyExistsError(
-                type_name=type_name, logical_id=logical_id, detail=message, code=code
-            )
-        if code == "NotUpdatableException":
-            return NotUpdatableError(
-                type_name=type_name, logical_id=logical_id, detail=message, code=code
-            )
+            return AlreadyExistsError(**about, detail=message, code=code)
         hint = _HINTS.get(code)
-        return CloudControlError(
-            operation=operation,
-            type_name=type_name,
-            logical_id=logical_id,
-            code=code,
-            detail=f"{message} ({hint})" if hint else message,
-        )
+        detail = f"{message} ({hint})" if hint else message
+        if code == "NotUpdatableException":
+            return NotUpdatableError(**about, code=code, detail=detail)
+        if code in THROTTLING_CODES:
+            return ThrottlingError(
+                **about, code=code, detail=f"{message} ({_HINTS['ThrottlingException']})"
+            )
+        return CloudControlError(**about, code=code, detail=detail)
 
     # -- answers -------------------------------------------------------------------------------
     # botocore parses what it can and leaves out what it cannot (a truncated or non-JSON body
     # becomes an empty answer), so every answer is checked before the engine relies on it.
 
-    def _malformed(self, operation: str, detail: str) -> EndpointError:
-        return EndpointError(operation=operation, endpoint=self.endpoint, detail=detail)
+    def _malformed(
+        self, operation: str, detail: str, type_name: str = "", logical_id: str = ""
+    ) -> EndpointError:
+        return EndpointError(
+            operation=operation,
+            endpoint=self.endpoint,
+            detail=detail,
+            type_name=type_name,
+            logical_id=logical_id,
+        )
 
-    def _progress_event(self, out: Any, operation: str) -> ProgressEvent:
+    def _progress_event(
+        self, out: Any, operation: str, type_name: str, logical_id: str
+    ) -> ProgressEvent:
         event = out.get("ProgressEvent") if isinstance(out, dict) else None
         if not isinstance(event, dict):
-            raise self._malformed(operation, "the answer has no ProgressEvent")
+            raise self._malformed(
+                operation, "the answer has no ProgressEvent", type_name, logical_id
+            )
         status, token = event.get("OperationStatus"), event.get("RequestToken")
         if status not in OPERATION_STATUSES:
             raise self._malformed(
-                operation, f"OperationStatus {status!r} is none of {sorted(OPERATION_STATUSES)}"
+                operation,
+                f"OperationStatus {status!r} is none of {sorted(OPERATION_STATUSES)}",
+                type_name,
+                logical_id,
             )
         if not isinstance(token, str) or not token:
-            raise self._malformed(operation, "the ProgressEvent has no RequestToken")
+            raise self._malformed(
+                operation, "the ProgressEvent has no RequestToken", type_name, logical_id
+            )
         return event
 
     def _properties(
-        self, description: Any, operation: str, default: str | None = None
+        self,
+        description: Any,
+        operation: str,
+        type_name: str,
+        logical_id: str,
+        default: str | None = None,
     ) -> dict[str, Any]:
         if not isinstance(description, dict):
-            raise self._malformed(operation, "the answer has no ResourceDescription")
+            raise self._malformed(
+                operation, "the answer has no ResourceDescription", type_name, logical_id
+            )
         if operation == "ListResources" and not isinstance(description.get("Identifier"), str):
-            raise self._malformed(operation, "a ResourceDescription has no Identifier")
+            raise self._malformed(
+                operation, "a ResourceDescription has no Identifier", type_name, logical_id
+            )
         text = description.get("Properties") or default
         try:
             properties = json.loads(text) if isinstance(text, str) else None
         except ValueError:
             properties = None
         if not isinstance(properties, dict):
-            raise self._malformed(operation, f"Properties is not a JSON object: {text!r:.80}")
+            raise self._malformed(
+                operation,
+                f"Properties is not a JSON object: {text!r:.80}",
+                type_name,
+                logical_id,
+            )
         return properties
 
     async def _request(
@@ -274,7 +305,7 @@ class CloudControl:
             method, params, type_name=type_name, logical_id=logical_id, identifier=identifier
         )
         # The operation's name as AWS spells it, for error messages: create_resource -> CreateResource.
-        return self._progress_event(out, method.title().replace("_", ""))
+        return self._progress_event(out, method.title().replace("_", ""), type_name, logical_id)
 
     async def create(
         self, type_name: str, desired: Mapping[str, Any], client_token: str, logical_id: str
@@ -338,7 +369,9 @@ class CloudControl:
             logical_id=logical_id,
             identifier=identifier,
         )
-        properties = self._properties(out.get("ResourceDescription"), "GetResource")
+        properties = self._properties(
+            out.get("ResourceDescription"), "GetResource", type_name, logical_id
+        )
         return properties
 
     async def list(
@@ -357,7 +390,9 @@ class CloudControl:
                 "list_resources", params, type_name=type_name, logical_id=logical_id
             )
             for description in out.get("ResourceDescriptions") or []:
-                props = self._properties(description, "ListResources", default="{}")
+                props = self._properties(
+                    description, "ListResources", type_name, logical_id, default="{}"
+                )
                 found.append((str(description["Identifier"]), props))
             token = out.get("NextToken")
             if not token:

@@ -22,7 +22,7 @@ from cloudforge.engine.reporter import Reporter
 from cloudforge.engine.requests import RequestRunner
 from cloudforge.engine.runstate import Phase, RunState
 from cloudforge.engine.teardown import teardown
-from cloudforge.errors import CloudforgeError, ResourceNotFoundError
+from cloudforge.errors import ResourceNotFoundError, UsageError
 from cloudforge.metadata import TypeMetadata
 from cloudforge.resource import Resource
 from cloudforge.state.sqlite import ResourceRecord
@@ -54,9 +54,11 @@ class Engine:
         logical_id, state = resource.logical_id, self.state
         known = state.declared.get(logical_id)
         if known is not None and known is not resource:
-            raise CloudforgeError(
-                f"logical id {logical_id!r} is declared twice in this app; each resource needs "
-                "its own logical id (the first argument)"
+            raise UsageError(
+                f"{resource.metadata.type_name} {logical_id!r}: the logical id is declared twice "
+                "in this app; each resource needs its own logical id (the first argument)",
+                logical_id=logical_id,
+                type_name=resource.metadata.type_name,
             )
         task = state.tasks.get(logical_id)
         if task is None:

@@ -124,7 +124,7 @@ async def create(
         event = {
             "OperationStatus": "FAILED",
             "ErrorCode": "AlreadyExists",
-            "StatusMessage": str(err),
+            "StatusMessage": err.detail,
         }
     if event.get("OperationStatus") == "SUCCESS":
         record.identifier = (
@@ -149,6 +149,7 @@ async def _collided(parts: Parts, target: Target, event: ProgressEvent) -> Resou
             type_name=target.type_name,
             logical_id=target.logical_id,
             detail=event.get("StatusMessage") or "AlreadyExists",
+            request_token=event.get("RequestToken"),
         )
     found = await adoption.locate(
         parts.runner,

@@ -20,9 +20,7 @@ from cloudforge.engine.patch import strip_write_only
 from cloudforge.engine.reporter import Reporter
 from cloudforge.engine.runstate import RunState
 from cloudforge.errors import (
-    AlreadyExistsError,
     CloudControlError,
-    NotUpdatableError,
     RequestFailedError,
     RequestTimeoutError,
     ResourceNotFoundError,
@@ -43,9 +41,6 @@ RESUBMIT_CODES = frozenset(
 )
 MAX_RESUBMITS = 6
 READ_RETRIES = 6  # read-after-create on NotFound (eventual consistency)
-# Cloud Control refused the call itself: no request exists. (An EndpointError is not one of
-# these: the request may have arrived, so its journal entry stays for the next run.)
-REJECTED = (CloudControlError, AlreadyExistsError, NotUpdatableError, ResourceNotFoundError)
 
 
 def should_resubmit(status: str | None, code: str | None, attempt: int) -> bool:
@@ -121,7 +116,9 @@ class RequestRunner:
             await self.state.journal(record)  # before sending: a crash leaves a trace to resume
             try:
                 event = await send(record.client_token)
-            except REJECTED:
+            except CloudControlError:
+                # Refused outright: no request exists. (An EndpointError is not one: the
+                # request may have arrived, so its journal entry stays for the next run.)
                 self.state.unjournal(record)
                 raise
             record.pending_token = event.get("RequestToken")
@@ -197,7 +194,7 @@ class RequestRunner:
         try:
             event = await self.cloud.status(token, record.type_name, logical_id)
         except CloudControlError as err:
-            if err.fields.get("code") != "RequestTokenNotFoundException":
+            if err.code != "RequestTokenNotFoundException":
                 raise
             return self.state.unjournal(record)
         event = await self.wait(event, metadata, operation, logical_id, operation, started)

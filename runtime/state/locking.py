@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from cloudforge.errors import CloudforgeError
+from cloudforge.errors import StateError, StateLockedError
 from cloudforge.state.backends import open_backend
 from cloudforge.state.sqlite import SqliteState
 
@@ -29,15 +29,19 @@ def break_lock(
         if isinstance(backend, SqliteState):
             holder = backend.holder(scope)
             if holder is not None:
-                raise CloudforgeError(
+                raise StateLockedError(
                     f"stage {scope!r} is locked by {holder}, a running process: this lock is "
                     "released by the OS when that process ends, so stop it rather than break "
-                    "the lock"
+                    "the lock",
+                    stage=scope,
+                    holder=holder,
                 )
             return f"stage {scope!r} was not locked"
         breaker = getattr(backend, "break_lock", None)
         if breaker is None:
-            raise CloudforgeError(f"the state backend {type(backend).__name__} has no break_lock")
+            raise StateError(
+                f"the state backend {type(backend).__name__} has no break_lock", stage=scope
+            )
         broken = breaker(scope)
         if broken is None:
             return f"stage {scope!r} was not locked"

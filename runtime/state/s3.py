@@ -24,7 +24,13 @@ from dataclasses import asdict, fields
 from typing import Any
 from urllib.parse import urlparse
 
-from cloudforge.errors import CloudforgeError, StateConflictError, StateLockedError
+from cloudforge.errors import (
+    ConfigurationError,
+    StateConflictError,
+    StateCorruptError,
+    StateError,
+    StateLockedError,
+)
 from cloudforge.state.sqlite import ResourceRecord, StageState
 
 FORMAT_VERSION = 1
@@ -34,7 +40,9 @@ def parse_url(url: str) -> tuple[str, str]:
     """`s3://bucket/some/prefix` -> ("bucket", "some/prefix")."""
     parsed = urlparse(url)
     if parsed.scheme != "s3" or not parsed.netloc:
-        raise CloudforgeError(f"not an S3 state URL: {url!r} (expected s3://bucket/prefix)")
+        raise ConfigurationError(
+            f"not an S3 state URL: {url!r} (expected s3://bucket/prefix)", setting="state"
+        )
     return parsed.netloc, parsed.path.strip("/")
 
 
@@ -110,10 +118,14 @@ class S3State:
             raise self._error(err, f"reading s3://{self.bucket}/{key}") from err
         return out["Body"].read(), str(out["ETag"])
 
-    def _error(self, err: Exception, doing: str) -> CloudforgeError:
+    def _error(self, err: Exception, doing: str, stage: str = "") -> StateError:
         code = _code(err) or type(err).__name__
         hint = " (does the bucket exist, and may you read and write it?)"
-        return CloudforgeError(f"S3 state: {doing} failed: {code}: {err}{hint}")
+        return StateError(
+            f"S3 state: {doing} failed: {code}: {err}{hint}",
+            stage=stage,
+            location=f"s3://{self.bucket}/{self.prefix}",
+        )
 
     # -- locking -------------------------------------------------------------------------------
 
@@ -188,21 +200,19 @@ class S3State:
             try:
                 doc = json.loads(found[0])
             except ValueError as err:
-                raise CloudforgeError(
-                    f"S3 state s3://{self.bucket}/{self._state_key(stage)} is not valid JSON "
-                    f"({err}); restore an earlier version of it (enable bucket versioning)"
+                raise StateCorruptError(
+                    stage=stage,
+                    location=f"s3://{self.bucket}/{self._state_key(stage)}",
+                    detail=f"not valid JSON: {err}",
                 ) from None
             etag = found[1]
         where = f"s3://{self.bucket}/{self._state_key(stage)}"
         try:
-            records = {
-                lid: _record(fields) for lid, fields in doc.get("records", {}).items()
-            }
+            records = {lid: _record(fields) for lid, fields in doc.get("records", {}).items()}
             generations = {k: int(v) for k, v in doc.get("generations", {}).items()}
         except (AttributeError, TypeError, ValueError) as err:
-            raise CloudforgeError(
-                f"S3 state {where} is not a cloudforge state document ({err}); restore an "
-                "earlier version of it (enable bucket versioning)"
+            raise StateCorruptError(
+                stage=stage, location=where, detail=f"not a cloudforge state document: {err}"
             ) from None
         self._docs[stage], self._etags[stage] = doc, etag
         return StageState(records=records, generations=generations)
@@ -232,7 +242,7 @@ class S3State:
                 raise StateConflictError(
                     stage=stage, location=f"s3://{self.bucket}/{self._state_key(stage)}"
                 ) from None
-            raise self._error(err, f"writing the state of {stage!r}") from err
+            raise self._error(err, f"writing the state of {stage!r}", stage) from err
         self._etags[stage] = str(out["ETag"])
 
     def flusher(self, stage: str) -> Callable[[], None] | None:
@@ -287,7 +297,9 @@ class S3State:
             if found is None:
                 try:
                     self.s3.put_object(
-                        Bucket=self.bucket, Key=key, Body=secrets.token_hex(32).encode(),
+                        Bucket=self.bucket,
+                        Key=key,
+                        Body=secrets.token_hex(32).encode(),
                         IfNoneMatch="*",
                     )
                 except Exception as err:
