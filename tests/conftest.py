@@ -51,3 +51,22 @@ def _fresh_local_cloud(request: pytest.FixtureRequest, monkeypatch: pytest.Monke
     cloud = request.getfixturevalue("local_cloud")
     cloud.reset()
     monkeypatch.setenv("AWS_ENDPOINT_URL", cloud.endpoint_url)
+
+
+# Whole folders of long suites: every registry type, crashes, faults and fuzzing.
+SLOW_FOLDERS = ("registry", "robustness")
+# A slow test's only time limit is a guard against a hang, never a judgement of speed: on a
+# loaded 2-core machine a cold-cache regeneration of the whole registry takes many minutes.
+SLOW_TIMEOUT = 3600
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the long suites `slow` (`make test` still runs them; `make test-fast` leaves them
+    out) and give them the hang guard above instead of the default per-test timeout."""
+    tests_root = config.rootpath / "tests"
+    for item in items:
+        parts = item.path.relative_to(tests_root).parts if item.path.is_relative_to(tests_root) else ()
+        if parts and parts[0] in SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)
+        if item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT))

@@ -16,6 +16,8 @@ from cloudforge.local.typeinfo import type_info
 from cloudforge.local.validation import RegistryValidator, violations
 from cloudforge.schemas.loading import cfn_lint_bundle
 
+pytestmark = pytest.mark.slow  # every ninth registry type served by the local cloud
+
 SAMPLE = sorted(cfn_lint_bundle())[::9]
 
 
