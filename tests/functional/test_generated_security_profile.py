@@ -26,6 +26,7 @@ def _tree(root: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow  # the whole committed registry, twice (minutes with a cold cache)
 def test_committed_tree_is_what_the_generator_writes_twice(tmp_path: Path) -> None:
     generate_all(ROOT / "schemas", tmp_path)
     first = _tree(tmp_path)
