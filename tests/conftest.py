@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -32,6 +33,35 @@ _FAKE_ENV = {
 os.environ.update(_FAKE_ENV)
 for _name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL"):
     os.environ.pop(_name, None)
+
+
+# Where each source tree sits in the package (setup.py's ROOTS).
+_TREES = {"runtime": (), "codegen": ("codegen",), "generated/aws": ("aws",)}
+
+
+def unlinked_modules(checkout: Path, package: Path) -> list[str]:
+    """Modules of the checkout missing from the editable install's link tree at `package`."""
+    missing = []
+    for tree, prefix in _TREES.items():
+        for source in (checkout / tree).rglob("*.py"):
+            linked = package.joinpath(*prefix, *source.relative_to(checkout / tree).parts)
+            if not linked.exists():
+                missing.append(source.relative_to(checkout).as_posix())
+    return sorted(missing)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A module added since the strict editable install was linked cannot be imported: say how
+    to fix it once, instead of as ModuleNotFoundErrors scattered over the run."""
+    import cloudforge
+
+    package = Path(cloudforge.__file__ or "").parent
+    if "__editable__" not in str(package):
+        return  # a regular install or a plain path entry: nothing to re-link
+    missing = unlinked_modules(session.config.rootpath, package)
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        pytest.exit(f"not in the editable install yet: {shown}. Run `make relink`.", returncode=4)
 
 
 @pytest.fixture(scope="session")
