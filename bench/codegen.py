@@ -42,7 +42,7 @@ class Outcome:
 
 
 def sample_types(size: int) -> list[str]:
-    from cloudforge.codegen.schemas import cfn_lint_bundle
+    from cloudforge.schemas.loading import cfn_lint_bundle
 
     names = sorted(cfn_lint_bundle())
     stride = max(1, len(names) // size)
@@ -52,7 +52,7 @@ def sample_types(size: int) -> list[str]:
 
 def write_schemas(types: list[str], dest: Path) -> dict[str, Path]:
     """Each type's schema, fixes applied, as `<registry file name>` in `dest`."""
-    from cloudforge.codegen.schemas import load_schema, schema_file_name
+    from cloudforge.schemas.loading import load_schema, schema_file_name
 
     dest.mkdir(parents=True, exist_ok=True)
     files = {}
@@ -220,7 +220,7 @@ def measure(quick: bool = False) -> Section:
             except subprocess.CalledProcessError as exc:
                 last = (exc.stderr or "").strip().splitlines()[-1:]
                 ours.failed["(whole sample)"] = f"generate_all failed: {last}"
-        from cloudforge.codegen.schemas import REPO_SCHEMAS
+        from cloudforge.schemas.loading import REPO_SCHEMAS
 
         registry = len(sample_registry_size())
         if quick:
@@ -271,7 +271,7 @@ def measure(quick: bool = False) -> Section:
 
 
 def sample_registry_size() -> list[str]:
-    from cloudforge.codegen.schemas import cfn_lint_bundle
+    from cloudforge.schemas.loading import cfn_lint_bundle
 
     return list(cfn_lint_bundle())
 

@@ -10,8 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from cloudforge.codegen.schemas import DEFAULT_REGION, REPO_SCHEMAS
 from cloudforge.errors import CloudforgeError
+from cloudforge.schemas.loading import DEFAULT_REGION, REPO_SCHEMAS
 
 REPO_GENERATED = REPO_SCHEMAS.parent / "generated"
 

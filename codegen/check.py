@@ -24,8 +24,8 @@ from pathlib import Path
 import cloudforge
 from cloudforge.codegen.generate import generate_all
 from cloudforge.codegen.pull import pull_schemas
-from cloudforge.codegen.schemas import DEFAULT_REGION, REPO_SCHEMAS, cfn_lint_bundle
 from cloudforge.errors import CloudforgeError
+from cloudforge.schemas.loading import DEFAULT_REGION, REPO_SCHEMAS, cfn_lint_bundle
 
 RUNTIME = Path(cloudforge.__file__ or ".").resolve().parent
 PYPROJECT = REPO_SCHEMAS.parent / "pyproject.toml"

@@ -37,8 +37,8 @@ from cloudforge.codegen.render import (
     render_package_init,
     render_resource,
 )
-from cloudforge.codegen.schemas import apply_fix
 from cloudforge.errors import SchemaError
+from cloudforge.schemas.loading import apply_fix
 
 NOT_SCHEMAS = ("manifest.json",)
 # Below this many modules to emit, a process pool costs more than it saves.

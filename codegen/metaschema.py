@@ -71,6 +71,6 @@ def check(schema: dict[str, Any], source: str) -> dict[str, Any]:
         raise SchemaError(
             source=source,
             problem=f"does not satisfy the resource-provider meta-schema: {shown}. "
-            "Fix it with a <schema>.patch.json beside it (see cloudforge.codegen.schemas).",
+            "Fix it with a <schema>.patch.json beside it (see cloudforge.schemas.loading).",
         )
     return schema

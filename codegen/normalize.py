@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import regex
 from cloudforge.codegen import naming
 from cloudforge.codegen.description import (
     Field,
@@ -23,8 +22,9 @@ from cloudforge.codegen.description import (
     TypeDescription,
 )
 from cloudforge.codegen.pytypes import annotation
-from cloudforge.codegen.schemas import schema_file_name
 from cloudforge.errors import SchemaError
+from cloudforge.schemas.loading import schema_file_name
+from cloudforge.schemas.patterns import normalize_pattern, pattern_compiles
 
 HANDLER_ORDER = ("create", "read", "update", "delete", "list")
 DEFAULT_TIMEOUT = 120
@@ -52,29 +52,6 @@ _SHAPE_KEYWORDS = frozenset(
 def strip_properties_prefix(path: str) -> str:
     """`/properties/Tags/*/Key` -> `/Tags/*/Key` (the paths TypeMetadata uses)."""
     return path.removeprefix("/properties") or "/"
-
-
-_SURROGATE_PAIR = re.compile(r"\\u(D[89AB][0-9A-F]{2})\\u(D[C-F][0-9A-F]{2})", re.IGNORECASE)
-
-
-def _code_point(m: re.Match[str]) -> str:
-    high, low = int(m.group(1), 16), int(m.group(2), 16)
-    return f"\\U{0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00):08X}"
-
-
-def normalize_pattern(pattern: str) -> str:
-    """An ECMA/Java registry pattern in the `regex` package's dialect: `\\z` is `\\Z` there,
-    and UTF-16 surrogate pairs (`\\uD800\\uDC00`) are the code points they encode."""
-    pattern = _SURROGATE_PAIR.sub(_code_point, pattern)
-    return re.sub(r"(?<!\\)((?:\\\\)*)\\z", r"\1\\Z", pattern)
-
-
-def pattern_compiles(pattern: str) -> bool:
-    try:
-        regex.compile(pattern)
-    except (regex.error, ValueError, OverflowError):
-        return False
-    return True
 
 
 def first_sentence(text: Any) -> str:

@@ -14,8 +14,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Literal
 
-from cloudforge.codegen.schemas import DEFAULT_REGION, cfn_lint_bundle, schema_file_name
 from cloudforge.errors import SchemaError
+from cloudforge.schemas.loading import DEFAULT_REGION, cfn_lint_bundle, schema_file_name
 
 Source = Literal["cfn-lint", "aws"]
 MANIFEST = "manifest.json"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -34,6 +35,35 @@ for _name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL"):
     os.environ.pop(_name, None)
 
 
+# Where each source tree sits in the package (setup.py's ROOTS).
+_TREES = {"runtime": (), "codegen": ("codegen",), "generated/aws": ("aws",)}
+
+
+def unlinked_modules(checkout: Path, package: Path) -> list[str]:
+    """Modules of the checkout missing from the editable install's link tree at `package`."""
+    missing = []
+    for tree, prefix in _TREES.items():
+        for source in (checkout / tree).rglob("*.py"):
+            linked = package.joinpath(*prefix, *source.relative_to(checkout / tree).parts)
+            if not linked.exists():
+                missing.append(source.relative_to(checkout).as_posix())
+    return sorted(missing)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A module added since the strict editable install was linked cannot be imported: say how
+    to fix it once, instead of as ModuleNotFoundErrors scattered over the run."""
+    import cloudforge
+
+    package = Path(cloudforge.__file__ or "").parent
+    if "__editable__" not in str(package):
+        return  # a regular install or a plain path entry: nothing to re-link
+    missing = unlinked_modules(session.config.rootpath, package)
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        pytest.exit(f"not in the editable install yet: {shown}. Run `make relink`.", returncode=4)
+
+
 @pytest.fixture(scope="session")
 def local_cloud() -> Iterator[LocalCloud]:
     """One LocalCloud for the session (no latency, seeded); reset before each test that uses it."""
@@ -51,3 +81,22 @@ def _fresh_local_cloud(request: pytest.FixtureRequest, monkeypatch: pytest.Monke
     cloud = request.getfixturevalue("local_cloud")
     cloud.reset()
     monkeypatch.setenv("AWS_ENDPOINT_URL", cloud.endpoint_url)
+
+
+# Whole folders of long suites: every registry type, crashes, faults and fuzzing.
+SLOW_FOLDERS = ("registry", "robustness")
+# A slow test's only time limit is a guard against a hang, never a judgement of speed: on a
+# loaded 2-core machine a cold-cache regeneration of the whole registry takes many minutes.
+SLOW_TIMEOUT = 3600
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the long suites `slow` (`make test` still runs them; `make test-fast` leaves them
+    out) and give them the hang guard above instead of the default per-test timeout."""
+    tests_root = config.rootpath / "tests"
+    for item in items:
+        parts = item.path.relative_to(tests_root).parts if item.path.is_relative_to(tests_root) else ()
+        if parts and parts[0] in SLOW_FOLDERS:
+            item.add_marker(pytest.mark.slow)
+        if item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT))

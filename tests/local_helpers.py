@@ -6,13 +6,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from cloudforge.local import LocalCloud
+
+T = TypeVar("T")
 
 
 def connect_instance(alias: str) -> str:
@@ -65,3 +72,35 @@ def error_of(call: Any, **kwargs: Any) -> tuple[int, str, str]:
         response["Error"]["Code"],
         response["Error"]["Message"],
     )
+
+
+def run_held(cloud: LocalCloud, operation: str, count: int, work: Callable[[], T]) -> T:
+    """Run `work` in a thread while the local cloud holds every request IN_PROGRESS, until it has
+    seen `count` calls of `operation`; then let the requests end and return what `work` returned.
+
+    Shows that `count` requests were in flight together without timing anything: a client that
+    waited for one request to end before sending the next never gets there (it stops at one, and
+    the assertion says so; pytest's timeout is the only limit on a slow machine).
+    """
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:
+            outcome.append(exc)
+
+    cloud.faults.hold()
+    worker = threading.Thread(target=run)
+    worker.start()
+    try:
+        while cloud.calls()[operation] < count and worker.is_alive():
+            time.sleep(0.02)
+        sent_while_held = cloud.calls()[operation]
+    finally:
+        cloud.faults.release()
+        worker.join()
+    assert sent_while_held >= count, f"{sent_while_held} {operation} sent before any ended: {outcome}"
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return cast(T, outcome[0])

@@ -2,6 +2,9 @@
 
 One module per command group: `deploy` (up, plan, destroy), `local`, `generate` (codegen,
 schemas pull), `resources` (get, list, import). `main` is the console script's entry point.
+May import the whole runtime (`cloudforge.*`, the engine through `App`). The generator
+(`cloudforge.codegen`) only inside the `codegen` and `schemas pull` commands, so that up, plan,
+destroy, get, list and import never load it (tests/integration/test_import_rules.py).
 """
 
 from __future__ import annotations

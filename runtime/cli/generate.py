@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 import typer
 from cloudforge.cli.display import plain_console
 from cloudforge.cli.failures import CommandError, reported
-from cloudforge.codegen.schemas import REPO_SCHEMAS
+from cloudforge.schemas.loading import REPO_SCHEMAS
 
 # The checkout's folders, as `make codegen` uses them: generated/aws is the cloudforge.aws package.
 REPO_GENERATED = REPO_SCHEMAS.parent / "generated"

@@ -14,7 +14,12 @@ instances, S3 buckets made through the S3 API, ...) is in memory only, and proce
 LocalClouds in one process share it.
 
 Faults (`cloud.faults`, see `cloudforge.local.faults`): latency, throttling, handler failures and
-HTTP 5xx, per server or per type, drawn from a seeded generator.
+HTTP 5xx, per server or per type, drawn from a seeded generator; `hold()` keeps every request in
+progress until `release()`.
+
+May import `cloudforge.errors`, `cloudforge.schemas` (registry schemas and patterns) and moto;
+never the engine, the CLI or the generator (`cloudforge.codegen`): the local cloud serves any
+type from its schema, generated or not.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ faults in the same order on every run. Rules are plain dataclasses; `Faults` hol
     cloud.faults.throttle(first=2)                       # the next 2 API calls: ThrottlingException
     cloud.faults.fail_handler("NotStabilized", probability=0.1, type_name="AWS::S3::Bucket")
     cloud.faults.http_error(503, first=1)
+    cloud.faults.hold() ... cloud.faults.release()       # requests stay IN_PROGRESS in between
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ class Faults:
     throttles: list[Rule] = field(default_factory=list)
     handler_failures: list[HandlerFailureRule] = field(default_factory=list)
     http_errors: list[HttpErrorRule] = field(default_factory=list)
+    holding: bool = False  # while True no request ends, whatever its latency
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -96,6 +98,7 @@ class Faults:
             self.throttles.clear()
             self.handler_failures.clear()
             self.http_errors.clear()
+            self.holding = False
 
     def set_latency(self, latency: float | Latency, *, type_name: str | None = None) -> None:
         with self._lock:
@@ -103,6 +106,20 @@ class Faults:
                 self.latency = latency
             else:
                 self.type_latency[type_name] = latency
+
+    def hold(self) -> None:
+        """Keep every request IN_PROGRESS until `release()`, however long its latency.
+
+        What a test needs to show that requests overlap (all N sent before any ends) without
+        depending on how fast the machine sends them.
+        """
+        with self._lock:
+            self.holding = True
+
+    def release(self) -> None:
+        """Let held requests end: each whose latency has passed ends at the next call."""
+        with self._lock:
+            self.holding = False
 
     def throttle(self, *, first: int = 0, probability: float = 0.0, type_name: str | None = None,
                  operations: tuple[str, ...] = ()) -> Rule:

@@ -103,7 +103,7 @@ def _submit(backend: Backend, request: Request, now: float) -> dict[str, Any]:
     """Record the request; the answer is IN_PROGRESS even with no latency, as AWS always answers."""
     backend.store.add_request(request)
     event = request.progress_event(now, retry_after=False)
-    if request.due <= now:
+    if request.due <= now and not backend.faults.holding:
         backend.store.settle(now)
     return {"ProgressEvent": event}
 

@@ -113,7 +113,8 @@ class CloudControlApp:
             raise ApiError("ThrottlingException", "Rate exceeded")
         store = self.backend.store
         with store.lock:
-            store.settle()
+            if not self.faults.holding:
+                store.settle()
             try:
                 return handler(self.backend, body)
             finally:

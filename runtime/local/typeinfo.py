@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any
 
-from cloudforge.codegen.schemas import load_schema
 from cloudforge.errors import SchemaError
 from cloudforge.local.protocol import ApiError, type_not_found
+from cloudforge.schemas.loading import load_schema
 
 TYPE_NAME = re.compile(r"^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}$")
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import jsonschema
 import regex
-from cloudforge.codegen.normalize import normalize_pattern
-from cloudforge.codegen.schemas import load_schema
+from cloudforge.schemas.loading import load_schema
+from cloudforge.schemas.patterns import normalize_pattern
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError as SchemaViolation
 

@@ -15,6 +15,8 @@ from cloudforge.errors import ValidationError
 
 from tests.generated_types import generated_package
 
+pytestmark = pytest.mark.slow  # many registry types generated and imported
+
 TYPES = [
     "AWS::WAFv2::RuleGroup",  # recursive $ref graph (Statement -> AndStatement -> Statement)
     "AWS::WAFv2::WebACL",  # recursive too, and a field named `None` (a Python keyword)

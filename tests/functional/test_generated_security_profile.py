@@ -26,6 +26,7 @@ def _tree(root: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow  # the whole committed registry, twice (minutes with a cold cache)
 def test_committed_tree_is_what_the_generator_writes_twice(tmp_path: Path) -> None:
     generate_all(ROOT / "schemas", tmp_path)
     first = _tree(tmp_path)
@@ -98,18 +99,15 @@ def test_read_only_attributes_are_readable_after_deploy_fills_them() -> None:
 
 # Peak RSS from VmHWM: Linux carries ru_maxrss over exec from the forking (pytest) process.
 _PROBE = """
-import json, resource, sys, time
-t = time.perf_counter()
+import json, resource, sys
 import cloudforge.aws.connect
 from cloudforge.aws.connect import SecurityProfile
-elapsed = time.perf_counter() - t
 try:
     status = open("/proc/self/status").read().split("VmHWM:")[1]
     peak_kib = int(status.split()[0])
 except (OSError, IndexError):
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({
-    "seconds": elapsed,
     "max_rss_mib": peak_kib / 1024,
     "boto3": "boto3" in sys.modules,
     "botocore": "botocore" in sys.modules,
@@ -119,10 +117,9 @@ print(json.dumps({
 
 def test_import_is_cheap_and_does_not_import_boto3() -> None:
     # A fresh interpreter: nothing imported before. Measured here (2 shared cores): about
-    # 0.06 s and 25 MiB peak RSS for the whole process, interpreter included (budget for the
-    # whole registry later: 1.5x `import troposphere.connect`, 35 MiB).
+    # 25 MiB peak RSS for the whole process, interpreter included (budget for the whole
+    # registry later: 35 MiB). The import's time against troposphere's is `make bench`, figure 1.
     out = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, check=True)
     probe = json.loads(out.stdout)
     assert probe["boto3"] is False and probe["botocore"] is False
-    assert probe["seconds"] < 1.0
     assert probe["max_rss_mib"] < 35

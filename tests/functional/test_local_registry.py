@@ -11,10 +11,12 @@ from __future__ import annotations
 import random
 
 import pytest
-from cloudforge.codegen.schemas import cfn_lint_bundle
 from cloudforge.local.hooks import HookContext, TypeHooks
 from cloudforge.local.typeinfo import type_info
 from cloudforge.local.validation import RegistryValidator, violations
+from cloudforge.schemas.loading import cfn_lint_bundle
+
+pytestmark = pytest.mark.slow  # every ninth registry type served by the local cloud
 
 SAMPLE = sorted(cfn_lint_bundle())[::9]
 

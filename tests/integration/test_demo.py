@@ -18,6 +18,8 @@ from typing import Any
 import boto3
 import pytest
 
+pytestmark = pytest.mark.slow  # the demo, end to end, through subprocesses
+
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "examples" / "demo.py"
 

@@ -109,3 +109,22 @@ def test_latency_distribution_and_per_type_latency(local_cloud: LocalCloud) -> N
     # Another type keeps the server-wide latency (none): done at once.
     other = cc.create_resource(TypeName="AWS::SQS::Queue", DesiredState="{}")["ProgressEvent"]
     assert status(cc, other["RequestToken"])["OperationStatus"] == "SUCCESS"
+
+
+def test_held_requests_stay_in_progress_until_released(local_cloud: LocalCloud) -> None:
+    cc = client(local_cloud)
+    local_cloud.faults.hold()
+    tokens = [create(cc, f"held-{i}")["RequestToken"] for i in range(3)]  # latency 0: due at once
+    assert {status(cc, t)["OperationStatus"] for t in tokens} == {"IN_PROGRESS"}
+    assert cc.list_resources(TypeName=BUCKET)["ResourceDescriptions"] == []
+    local_cloud.faults.release()
+    assert {status(cc, t)["OperationStatus"] for t in tokens} == {"SUCCESS"}
+    assert len(cc.list_resources(TypeName=BUCKET)["ResourceDescriptions"]) == 3
+
+
+def test_clearing_the_faults_releases_held_requests(local_cloud: LocalCloud) -> None:
+    cc = client(local_cloud)
+    local_cloud.faults.hold()
+    token = create(cc, "held")["RequestToken"]
+    local_cloud.faults.clear()
+    assert status(cc, token)["OperationStatus"] == "SUCCESS"

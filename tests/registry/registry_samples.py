@@ -7,7 +7,7 @@ import datetime
 import os
 import random
 
-from cloudforge.codegen.schemas import cfn_lint_bundle
+from cloudforge.schemas.loading import cfn_lint_bundle
 
 
 def _date_seed() -> int:

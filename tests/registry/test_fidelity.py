@@ -21,8 +21,8 @@ from typing import Any
 import jsonschema
 import pytest
 import regex
-from cloudforge.codegen.schemas import cfn_lint_bundle
 from cloudforge.errors import ValidationError
+from cloudforge.schemas.loading import cfn_lint_bundle
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from registry_samples import fidelity_seed, pick

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from cloudforge.codegen.pull import select_types
-from cloudforge.codegen.schemas import cfn_lint_bundle
 from cloudforge.errors import SchemaError
+from cloudforge.schemas.loading import cfn_lint_bundle
 
 
 def test_all_is_every_bundled_type_of_the_region() -> None:

@@ -60,9 +60,7 @@ def run_and_kill(
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 60
         while child.poll() is None and writes(cloud) - start < after_writes:
-            assert time.monotonic() < deadline, "the child never reached its kill point"
             time.sleep(0.002)
         time.sleep(extra)
         if child.poll() is not None:

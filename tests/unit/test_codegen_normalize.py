@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 from cloudforge.codegen import naming
-from cloudforge.codegen.normalize import describe, normalize_pattern, pattern_compiles
+from cloudforge.codegen.normalize import describe
+from cloudforge.schemas.patterns import normalize_pattern, pattern_compiles
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 

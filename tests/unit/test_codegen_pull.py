@@ -50,7 +50,7 @@ def test_pulled_schemas_satisfy_the_meta_schema(tmp_path: Path) -> None:
 
 
 def test_generator_also_drops_lint_keywords_from_hand_copied_bundle_files(tmp_path: Path) -> None:
-    from cloudforge.codegen.schemas import cfn_lint_bundle
+    from cloudforge.schemas.loading import cfn_lint_bundle
 
     raw = cfn_lint_bundle()["AWS::ApplicationAutoScaling::ScalingPolicy"].read_text()
     assert "requiredXor" in raw

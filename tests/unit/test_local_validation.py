@@ -15,7 +15,7 @@ def test_ecma_patterns_compile_where_python_re_would_not() -> None:
 
 
 def test_utf16_surrogate_pairs_are_the_code_points_they_encode() -> None:
-    # As the generated validation reads them (cloudforge.codegen.normalize.normalize_pattern).
+    # As the generated validation reads them (cloudforge.schemas.patterns.normalize_pattern).
     emoji = compile_pattern(r"^\uD83D\uDE00\z")
     assert emoji is not None
     assert emoji.search("\U0001F600") and not emoji.search("\U0001F600\n")

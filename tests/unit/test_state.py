@@ -80,13 +80,20 @@ def test_default_location_is_dot_cloudforge(tmp_path: Path, monkeypatch: pytest.
     assert (tmp_path / ".cloudforge" / "state.db").exists()
 
 
-def test_second_writer_fails_fast_naming_the_holder(tmp_path: Path) -> None:
+def test_second_writer_fails_fast_naming_the_holder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first, second = SqliteState(tmp_path), SqliteState(tmp_path)
     first.lock("app/dev")
-    started = time.monotonic()
+
+    def no_waiting(seconds: float) -> None:
+        raise AssertionError(f"the second writer waited ({seconds} s) instead of failing")
+
+    # Fails while the first still holds the lock (so it did not wait for it), and never sleeps.
+    monkeypatch.setattr(time, "sleep", no_waiting)
     with pytest.raises(StateLockedError) as caught:
         second.lock("app/dev")
-    assert time.monotonic() - started < 1.0
+    monkeypatch.undo()
     message = str(caught.value)
     assert f"pid {os.getpid()}" in message and socket.gethostname() in message
     assert "app/dev" in message

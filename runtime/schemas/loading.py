@@ -19,7 +19,7 @@ import jsonpatch
 from cloudforge.errors import SchemaError
 
 # The repository's schemas/ folder, when cloudforge runs from a checkout.
-REPO_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+REPO_SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 DEFAULT_REGION = "us-east-1"
 
 
