@@ -37,8 +37,8 @@ def read(api: Api, name: str) -> Model | None:
         if error_code(exc) == "ResourceNotFoundException":
             return None
         raise
-    model: Model = {"TableName": name, "Arn": table["TableArn"], "KeySchema": table["KeySchema"],
-                    "AttributeDefinitions": table["AttributeDefinitions"]}
+    model: Model = {"TableName": name, "Arn": table["TableArn"], "KeySchema": table.get("KeySchema", []),
+                    "AttributeDefinitions": table.get("AttributeDefinitions", [])}
     billing = table.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
     model["BillingMode"] = billing
     throughput = table.get("ProvisionedThroughput", {})
