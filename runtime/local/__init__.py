@@ -59,8 +59,9 @@ def reset_moto(account: str | None = None) -> None:
         return  # moto not loaded yet: it holds nothing
     from moto.core.base_backend import BackendDict, BaseBackend
 
-    for backend_dict in list(BackendDict._instances):
-        for region, backend in list(backend_dict.get(account, {}).items()):
+    instances: list[Any] = list(BackendDict._instances)  # type: ignore[misc]
+    for backend_dict in instances:
+        for backend in list(backend_dict.get(account, {}).values()):
             buckets = getattr(backend, "buckets", None)
             if backend_dict.service_name == "s3" and isinstance(buckets, dict):
                 # S3's own reset disposes every account's objects: free only this account's names.

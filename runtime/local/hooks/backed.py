@@ -14,7 +14,14 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from cloudforge.local.hooks import HandlerFailure, HookContext, TypeHooks, add
-from cloudforge.local.moto_adapters import BACKED, Adapter, AdapterError, Api, adapter_for, error_code
+from cloudforge.local.moto_adapters import (
+    BACKED,
+    Adapter,
+    AdapterError,
+    Api,
+    adapter_for,
+    error_code,
+)
 from cloudforge.local.readonly import fill_read_only, generated_name
 from cloudforge.local.typeinfo import TypeInfo
 

@@ -176,9 +176,12 @@ def _rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _from_permissions(permissions: list[dict[str, Any]], egress: bool) -> list[dict[str, Any]]:
     rules = []
     for permission in permissions:
-        base = {k: permission[k] for k in ("IpProtocol", "FromPort", "ToPort") if k in permission}
+        base: dict[str, Any] = {k: permission[k] for k in ("IpProtocol", "FromPort", "ToPort") if k in permission}
         for ip_range in permission.get("IpRanges", []):
-            rules.append({**base, "CidrIp": ip_range["CidrIp"], **({"Description": ip_range["Description"]} if ip_range.get("Description") else {})})
+            rule: dict[str, Any] = {**base, "CidrIp": ip_range["CidrIp"]}
+            if ip_range.get("Description"):
+                rule["Description"] = ip_range["Description"]
+            rules.append(rule)
         for ip_range in permission.get("Ipv6Ranges", []):
             rules.append({**base, "CidrIpv6": ip_range["CidrIpv6"]})
         for pair in permission.get("UserIdGroupPairs", []):

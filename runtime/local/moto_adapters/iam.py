@@ -6,7 +6,16 @@ import json
 from typing import Any
 from urllib.parse import unquote
 
-from cloudforge.local.moto_adapters import Adapter, AdapterError, Api, Model, error_code, name_for, tag_list, tags_of
+from cloudforge.local.moto_adapters import (
+    Adapter,
+    AdapterError,
+    Api,
+    Model,
+    error_code,
+    name_for,
+    tag_list,
+    tags_of,
+)
 
 
 def _document(value: Any) -> str:
@@ -166,7 +175,7 @@ def read_managed(api: Api, arn: str) -> Model | None:
     }
     if policy.get("Description"):
         model["Description"] = policy["Description"]
-    for key, kind, name_key in _KINDS:
+    for key, _, name_key in _KINDS:
         members = [e[name_key] for e in entities.get(f"Policy{key}", [])]
         if members:
             model[key] = members

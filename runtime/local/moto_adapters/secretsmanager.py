@@ -5,8 +5,15 @@ from __future__ import annotations
 import string
 from typing import Any
 
-from cloudforge.local.moto_adapters import Adapter, Api, Model, error_code, name_for, tag_list, tags_of
-
+from cloudforge.local.moto_adapters import (
+    Adapter,
+    Api,
+    Model,
+    error_code,
+    name_for,
+    tag_list,
+    tags_of,
+)
 
 _CUSTOM_ID = "_custom_id_"
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from cloudforge.local.moto_adapters import Adapter, Api, Model, error_code, name_for, tag_list, tags_of
+from cloudforge.local.moto_adapters import (
+    Adapter,
+    Api,
+    Model,
+    error_code,
+    name_for,
+    tag_list,
+    tags_of,
+)
 
 _ATTRIBUTES = {"DisplayName": "DisplayName", "KmsMasterKeyId": "KmsMasterKeyId",
                "ContentBasedDeduplication": "ContentBasedDeduplication", "SignatureVersion": "SignatureVersion",

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 # A boto3 client must not go looking for real credentials or configuration: these are moto's.
-_CREDENTIALS = {"aws_access_key_id": "cloudforge-local", "aws_secret_access_key": "cloudforge-local"}
+_KEY = "cloudforge-local"
 _ENDPOINT = "http://127.0.0.1"  # never dialled: the before-send handler answers every request
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -28,7 +28,10 @@ def moto_app() -> WsgiApp:
     global _app
     with _app_lock:
         if _app is None:
-            from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+            from moto.moto_server.werkzeug_app import (
+                DomainDispatcherApplication,
+                create_backend_app,
+            )
 
             _app = DomainDispatcherApplication(create_backend_app)
         return _app
@@ -101,7 +104,7 @@ def client(service: str, account: str, region: str) -> Any:
             import boto3
             from botocore.config import Config
 
-            session = boto3.session.Session(region_name=region, **_CREDENTIALS)
+            session: Any = boto3.session.Session(region_name=region, aws_access_key_id=_KEY, aws_secret_access_key=_KEY)
             found = session.client(
                 service, endpoint_url=_ENDPOINT,
                 config=Config(retries={"total_max_attempts": 1}, s3={"addressing_style": "path"}),
