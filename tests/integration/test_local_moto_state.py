@@ -47,3 +47,34 @@ def test_two_clouds_in_one_process_do_not_share_moto_resources() -> None:
         assert [t["TopicArn"] for t in _client("sns", two).list_topics()["Topics"]] == [
             f"arn:aws:sns:us-east-1:{two.account}:only-in-two"]
         assert _client("sts", two).get_caller_identity()["Account"] == two.account
+
+
+def test_identifiers_the_services_generated_survive_a_restart(tmp_path: Path, monkeypatch: Any) -> None:
+    state = tmp_path / "ids.jsonl"
+    desired = {
+        "AWS::EC2::VPC": {"CidrBlock": "10.3.0.0/16"},
+        "AWS::KMS::Key": {"Description": "kept"},
+        "AWS::IAM::Role": {"RoleName": "kept-role", "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []}},
+        "AWS::SecretsManager::Secret": {"Name": "kept-secret", "SecretString": "v"},
+    }
+    before: dict[str, dict[str, Any]] = {}
+    with LocalCloud(state_file=state) as first:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", first.endpoint_url)
+        cc = _client("cloudcontrol", first)
+        for type_name, props in desired.items():
+            token = cc.create_resource(TypeName=type_name, DesiredState=json.dumps(props))["ProgressEvent"]["RequestToken"]
+            identifier = wait_for(token)["Identifier"]
+            before[type_name] = json.loads(cc.get_resource(TypeName=type_name, Identifier=identifier)
+                                           ["ResourceDescription"]["Properties"])
+            before[type_name]["Identifier"] = identifier
+    reset_moto()
+    with LocalCloud(state_file=state) as second:
+        cc = _client("cloudcontrol", second)
+        for type_name, old in before.items():
+            now = json.loads(cc.get_resource(TypeName=type_name, Identifier=old["Identifier"])
+                             ["ResourceDescription"]["Properties"])
+            assert {k: now.get(k) for k in ("VpcId", "KeyId", "Arn", "RoleId", "Id")} == \
+                {k: old.get(k) for k in ("VpcId", "KeyId", "Arn", "RoleId", "Id")}
+        assert _client("secretsmanager", second).get_secret_value(SecretId=before["AWS::SecretsManager::Secret"]["Id"])[
+            "SecretString"] == "v"
+        assert _client("iam", second).get_role(RoleName="kept-role")["Role"]["RoleId"] == before["AWS::IAM::Role"]["RoleId"]

@@ -12,7 +12,9 @@ from __future__ import annotations
 import importlib
 import random
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,6 +101,30 @@ def adapter_for(type_name: str) -> Adapter | None:
         return None
     adapters: dict[str, Adapter] = importlib.import_module(f"{__name__}.{module}").ADAPTERS
     return adapters[type_name]
+
+
+_forcing = threading.Lock()
+
+
+@contextmanager
+def generated_id(module: str, function: str, value: Any) -> Iterator[None]:
+    """While a stored resource is made again (a restart), moto's id generator `module.function`
+    answers the id the resource had, so its identifier survives. No-op without a stored id.
+
+    Restores run while the cloud starts, before it serves anything, so no other create can draw
+    the forced id; the lock keeps two restoring clouds apart.
+    """
+    if not value:
+        yield
+        return
+    target = importlib.import_module(module)
+    original = getattr(target, function)
+    with _forcing:
+        setattr(target, function, lambda *_, **__: str(value))
+        try:
+            yield
+        finally:
+            setattr(target, function, original)
 
 
 def in_use(type_name: str) -> bool:

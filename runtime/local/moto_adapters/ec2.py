@@ -1,6 +1,6 @@
 """AWS::EC2::VPC, AWS::EC2::Subnet and AWS::EC2::SecurityGroup in moto's EC2.
 
-EC2 generates the ids. moto's default VPC, its subnets and the default security groups are not
+EC2 generates the ids (a restore gets the stored ones back through `generated_id`). moto's default VPC, its subnets and the default security groups are not
 listed: they are the account's, not anything a program made (and a restore must not copy them).
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cloudforge.local.moto_adapters import Adapter, Api, Model, error_code
+from cloudforge.local.moto_adapters import Adapter, Api, Model, error_code, generated_id
 
 _MISSING_SUFFIX = ".NotFound"
 
@@ -44,7 +44,8 @@ def create_vpc(api: Api, model: Model) -> Model:
     args: dict[str, Any] = {"CidrBlock": model.get("CidrBlock", "10.0.0.0/16"), "TagSpecifications": _tag_spec("vpc", model)}
     if "InstanceTenancy" in model:
         args["InstanceTenancy"] = model["InstanceTenancy"]
-    vpc_id = ec2.create_vpc(**args)["Vpc"]["VpcId"]
+    with generated_id("moto.ec2.models.vpcs", "random_vpc_id", model.get("VpcId")):
+        vpc_id = ec2.create_vpc(**args)["Vpc"]["VpcId"]
     for key in ("EnableDnsSupport", "EnableDnsHostnames"):
         if key in model:
             ec2.modify_vpc_attribute(VpcId=vpc_id, **{key: {"Value": bool(model[key])}})
@@ -107,7 +108,8 @@ def create_subnet(api: Api, model: Model) -> Model:
     for key in ("AvailabilityZone", "AvailabilityZoneId"):
         if key in model:
             args[key] = model[key]
-    subnet_id = api.client("ec2").create_subnet(**args)["Subnet"]["SubnetId"]
+    with generated_id("moto.ec2.models.subnets", "random_subnet_id", model.get("SubnetId")):
+        subnet_id = api.client("ec2").create_subnet(**args)["Subnet"]["SubnetId"]
     if model.get("MapPublicIpOnLaunch"):
         api.client("ec2").modify_subnet_attribute(SubnetId=subnet_id, MapPublicIpOnLaunch={"Value": True})
     return {**model, **(read_subnet(api, subnet_id) or {})}
@@ -196,7 +198,8 @@ def create_group(api: Api, model: Model) -> Model:
                             "TagSpecifications": _tag_spec("security-group", model)}
     if model.get("VpcId"):
         args["VpcId"] = model["VpcId"]
-    group_id = ec2.create_security_group(**args)["GroupId"]
+    with generated_id("moto.ec2.models.security_groups", "random_security_group_id", model.get("Id")):
+        group_id = ec2.create_security_group(**args)["GroupId"]
     if model.get("SecurityGroupIngress"):
         ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=_rules(model["SecurityGroupIngress"]))
     if model.get("SecurityGroupEgress"):

@@ -12,6 +12,7 @@ from cloudforge.local.moto_adapters import (
     Api,
     Model,
     error_code,
+    generated_id,
     name_for,
     tag_list,
     tags_of,
@@ -45,7 +46,8 @@ def create_role(api: Api, model: Model) -> Model:
             args[key] = model[key]
     if model.get("Tags"):
         args["Tags"] = tag_list(tags_of(model))
-    role = iam.create_role(**args)["Role"]
+    with generated_id("moto.iam.models", "random_role_id", model.get("RoleId")):
+        role = iam.create_role(**args)["Role"]
     for policy in model.get("Policies") or []:
         iam.put_role_policy(RoleName=name, PolicyName=policy["PolicyName"], PolicyDocument=_document(policy["PolicyDocument"]))
     for arn in model.get("ManagedPolicyArns") or []:

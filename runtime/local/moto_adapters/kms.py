@@ -1,6 +1,6 @@
 """AWS::KMS::Key in moto's KMS: description, usage, spec, policy, rotation, enabled, tags.
 
-KMS generates the key id. Deleting schedules the deletion (7 days at least, as AWS does); a key
+KMS generates the key id (a restore gets the stored one back through `generated_id`). Deleting schedules the deletion (7 days at least, as AWS does); a key
 pending deletion is gone for Cloud Control.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cloudforge.local.moto_adapters import Adapter, Api, Model, error_code
+from cloudforge.local.moto_adapters import Adapter, Api, Model, error_code, generated_id
 
 
 def _tags(model: Model) -> list[dict[str, str]]:
@@ -26,7 +26,8 @@ def create(api: Api, model: Model) -> Model:
         args["Policy"] = model["KeyPolicy"] if isinstance(model["KeyPolicy"], str) else json.dumps(model["KeyPolicy"])
     if model.get("Tags"):
         args["Tags"] = _tags(model)
-    key = client.create_key(**args)["KeyMetadata"]
+    with generated_id("moto.kms.models", "generate_key_id", model.get("KeyId")):
+        key = client.create_key(**args)["KeyMetadata"]
     if model.get("EnableKeyRotation"):
         client.enable_key_rotation(KeyId=key["KeyId"])
     if model.get("Enabled") is False:
