@@ -204,7 +204,7 @@ def serve(port: int = 4566, state_file: str | Path | None = None, *, latency: fl
     announce(f"cloudforge local cloud listening on {cloud.endpoint_url}")
     announce(f"  export AWS_ENDPOINT_URL={cloud.endpoint_url}")
     if state_file is not None:
-        announce(f"  Cloud Control state in {state_file} (moto's state is in memory only)")
+        announce(f"  state in {state_file} (moto-backed resources too; objects, messages and items are in memory only)")
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
