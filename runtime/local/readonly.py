@@ -32,8 +32,12 @@ _GLOBAL_SERVICES = {"iam", "cloudfront", "route53", "organizations", "waf", "glo
 class _ShortRstr(rstr.Rstr):
     """rstr with `*` and `+` repeating a few times rather than up to 100 (ids, not essays)."""
 
+    def __init__(self, rng: random.Random, extra: int = 8) -> None:
+        super().__init__(rng)
+        self._extra = extra
+
     def _handle_repeat(self, start_range: int, end_range: int, value: str) -> str:
-        return str(super()._handle_repeat(start_range, min(end_range, start_range + 8), value))
+        return str(super()._handle_repeat(start_range, min(end_range, start_range + self._extra), value))
 
 
 def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
@@ -69,10 +73,11 @@ def _from_pattern(prop: dict[str, Any], rng: random.Random) -> str | None:
     pattern = prop.get("pattern")
     if not isinstance(pattern, str):
         return None
-    generator = _ShortRstr(rng)
-    for _ in range(6):
+    # Short repeats first; longer ones when the length bounds ask for more (`^dom-[a-z0-9]+$`, 20-25).
+    longer = int(prop.get("minLength", 0)) + 2
+    for extra in (8, 8, 8, *[longer] * 8, 40, 40):
         try:
-            candidate = str(generator.xeger(pattern))
+            candidate = str(_ShortRstr(rng, extra).xeger(pattern))
         except Exception:  # rstr parses with Python's re: ECMA-only syntax (\p{L}) is beyond it
             return None
         if _fits(candidate, prop):
@@ -148,6 +153,13 @@ def arn_for(info: TypeInfo, prop: dict[str, Any], resource_id: str, rng: random.
     if isinstance(pattern, str):
         # The pattern usually spells the ARN's service (`access-analyzer`, `execute-api`).
         services = [*re.findall(r":([a-z][a-z0-9-]+):", pattern.replace("\\", "")), info.service]
+    if isinstance(pattern, str):
+        # The pattern may spell the resource type after the account (`:[0-9]{12}:secret:`).
+        spelt = re.search(r"\{12\}:([a-zA-Z][a-zA-Z0-9-]*)([:/])", pattern.replace("\\", ""))
+        for service in services[:1] if spelt else []:
+            candidate = f"arn:aws:{service}:{region}:{account}:{spelt.group(1)}{spelt.group(2)}{resource_id.lstrip('/')}"
+            if _fits(candidate, prop):
+                return candidate
     for service in services:
         slash = f"{kind}/{resource_id.lstrip('/')}"
         colon = f"{kind}:{resource_id}"
@@ -204,7 +216,8 @@ def sample(info: TypeInfo, name: str, node: dict[str, Any], model: dict[str, Any
     node = _resolve(info.schema, node)
     for combinator in ("oneOf", "anyOf"):
         branches = node.get(combinator)
-        if "type" not in node and isinstance(branches, list) and branches and isinstance(branches[0], dict):
+        if (("type" not in node or "properties" not in node) and isinstance(branches, list) and branches
+                and isinstance(branches[0], dict)):
             # The first alternative, with the node's own keywords (a shared `type`, `properties`) kept.
             node = {**{k: v for k, v in node.items() if k != combinator}, **_resolve(info.schema, branches[0])}
             break
