@@ -101,6 +101,13 @@ def _injected_failure(backend: Backend, info: TypeInfo, request: Request) -> boo
 
 def _submit(backend: Backend, request: Request, now: float) -> dict[str, Any]:
     """Record the request; the answer is IN_PROGRESS even with no latency, as AWS always answers."""
+    if request.due > request.start:
+        # The request starts when it is answered: service calls a moto-backed handler made
+        # meanwhile (a first call loads the service) must not eat up its latency.
+        spent = max(0.0, time.time() - now)
+        request.start += spent
+        request.due += spent
+        now += spent
     backend.store.add_request(request)
     event = request.progress_event(now, retry_after=False)
     if request.due <= now:

@@ -237,3 +237,29 @@ def test_both_ways(type_name: str, cc: Any, local_cloud: LocalCloud) -> None:
     except Exception:
         still = False
     assert not still
+
+
+def _outcome(cc: Any, type_name: str, desired: dict[str, Any]) -> dict[str, Any]:
+    event = cc.create_resource(TypeName=type_name, DesiredState=json.dumps(desired))["ProgressEvent"]
+    for _ in range(200):
+        event = cc.get_resource_request_status(RequestToken=event["RequestToken"])["ProgressEvent"]
+        if event["OperationStatus"] not in ("PENDING", "IN_PROGRESS"):
+            return event
+        time.sleep(0.02)
+    raise AssertionError("request did not finish")
+
+
+def test_a_name_the_service_api_already_used_fails_already_exists(cc: Any, local_cloud: LocalCloud) -> None:
+    client("sqs").create_queue(QueueName="taken")
+    failed = _outcome(cc, "AWS::SQS::Queue", {"QueueName": "taken"})
+    assert (failed["OperationStatus"], failed["ErrorCode"]) == ("FAILED", "AlreadyExists")
+
+
+def test_a_service_refusal_is_a_failed_request_and_leaves_nothing(cc: Any, local_cloud: LocalCloud) -> None:
+    # A subnet in a VPC that does not exist: EC2 refuses, as the real handler's call would be refused.
+    failed = _outcome(cc, "AWS::EC2::Subnet", {"VpcId": "vpc-0123456789abcdef0", "CidrBlock": "10.0.0.0/24"})
+    assert (failed["OperationStatus"], failed["ErrorCode"]) == ("FAILED", "NotFound")
+    # A table without its attribute definitions: moto fails inside; still a FAILED request, not a 500.
+    failed = _outcome(cc, "AWS::DynamoDB::Table", {"TableName": "t", "KeySchema": [{"AttributeName": "id", "KeyType": "HASH"}]})
+    assert failed["OperationStatus"] == "FAILED"
+    assert client("dynamodb").list_tables()["TableNames"] == []

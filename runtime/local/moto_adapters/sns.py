@@ -6,6 +6,7 @@ from typing import Any
 
 from cloudforge.local.moto_adapters import (
     Adapter,
+    AdapterError,
     Api,
     Model,
     error_code,
@@ -25,6 +26,8 @@ def _text(value: Any) -> str:
 
 def create(api: Api, model: Model) -> Model:
     name = model.get("TopicName") or name_for(api, "topic", 250) + (".fifo" if model.get("FifoTopic") else "")
+    if read(api, f"arn:aws:sns:{api.region}:{api.account}:{name}") is not None:  # SNS: a same-named create is a no-op
+        raise AdapterError("AlreadyExists", f"Resource of type 'AWS::SNS::Topic' with identifier '{name}' already exists.")
     attributes = {k: _text(model[k]) for k in _ATTRIBUTES if k in model}
     if model.get("FifoTopic"):
         attributes["FifoTopic"] = "true"

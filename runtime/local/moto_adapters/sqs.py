@@ -5,7 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cloudforge.local.moto_adapters import Adapter, Api, Model, error_code, name_for, tags_of
+from cloudforge.local.moto_adapters import (
+    Adapter,
+    AdapterError,
+    Api,
+    Model,
+    error_code,
+    name_for,
+    tags_of,
+)
 
 _INTEGERS = ("DelaySeconds", "MaximumMessageSize", "MessageRetentionPeriod", "ReceiveMessageWaitTimeSeconds",
              "VisibilityTimeout", "KmsDataKeyReusePeriodSeconds")
@@ -35,6 +43,8 @@ def _attributes(model: Model, create: bool) -> dict[str, str]:
 
 def create(api: Api, model: Model) -> Model:
     name = model.get("QueueName") or name_for(api, "queue", 75) + (".fifo" if model.get("FifoQueue") else "")
+    if read(api, _url(api, name)) is not None:  # SQS answers a same-named create with the queue it has
+        raise AdapterError("AlreadyExists", f"Resource of type 'AWS::SQS::Queue' with identifier '{name}' already exists.")
     args: dict[str, Any] = {"QueueName": name, "Attributes": _attributes(model, create=True)}
     if model.get("Tags"):
         args["tags"] = tags_of(model)

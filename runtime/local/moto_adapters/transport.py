@@ -8,6 +8,7 @@ moto creates a service's backend when that service is first called, so nothing i
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
@@ -81,13 +82,18 @@ def _send(account: str, request: Any, **_: Any) -> Any:
         answer["status"] = int(status.split()[0])
         answer["headers"] = dict(response_headers)
 
-    chunks = moto_app()(environ, start_response)
     try:
-        body = b"".join(chunks)
-    finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
+        chunks = moto_app()(environ, start_response)
+        try:
+            body = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+    except Exception as exc:  # moto lets some bad input escape as an exception: answer as AWS would, a 500
+        message = f"{type(exc).__name__}: {exc}"
+        body = json.dumps({"__type": "InternalFailure", "message": message}).encode()
+        answer = {"status": 500, "headers": {"Content-Type": "application/x-amz-json-1.0"}}
     return AWSResponse(request.url, answer["status"], answer["headers"], _Raw(body))
 
 
