@@ -156,8 +156,8 @@ def arn_for(info: TypeInfo, prop: dict[str, Any], resource_id: str, rng: random.
     if isinstance(pattern, str):
         # The pattern may spell the resource type after the account (`:[0-9]{12}:secret:`).
         spelt = re.search(r"\{12\}:([a-zA-Z][a-zA-Z0-9-]*)([:/])", pattern.replace("\\", ""))
-        for service in services[:1] if spelt else []:
-            candidate = f"arn:aws:{service}:{region}:{account}:{spelt.group(1)}{spelt.group(2)}{resource_id.lstrip('/')}"
+        if spelt is not None:
+            candidate = f"arn:aws:{services[0]}:{region}:{account}:{spelt.group(1)}{spelt.group(2)}{resource_id.lstrip('/')}"
             if _fits(candidate, prop):
                 return candidate
     for service in services:
