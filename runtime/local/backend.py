@@ -15,7 +15,7 @@ from typing import Any
 
 from cloudforge.local.faults import Faults
 from cloudforge.local.hooks import HookContext, hooks_for
-from cloudforge.local.requests import SUCCESS, Request
+from cloudforge.local.requests import CANCEL_COMPLETE, SUCCESS, Request
 from cloudforge.local.store import Store
 from cloudforge.local.typeinfo import TypeInfo, type_info
 
@@ -40,7 +40,47 @@ class Backend:
                     if resource.visible:
                         self._side_effect(hooks_for(resource.type_name).after_create, resource.type_name, resource.model)
 
+    def capture(self) -> None:
+        """Take what the services hold for the moto-backed types into the store (and its journal).
+
+        Resources made or changed through the service APIs (`sqs.create_queue`) are then restored
+        on the next start, like those made through Cloud Control. Only services moto has loaded
+        can hold anything, so nothing is imported for this.
+        """
+        from cloudforge.local.moto_adapters import BACKED, in_use
+        from cloudforge.local.store import StoredResource
+
+        ctx = self.context
+        with self.store.lock:
+            for type_name in BACKED:
+                if not in_use(type_name):
+                    continue
+                hooks, info = hooks_for(type_name), type_info(type_name)
+                if "list" not in info.handlers:
+                    continue  # nothing lists it (IAM::Policy): the store's record is all there is
+                live = set(hooks.live_identifiers(ctx, info) or ())
+                for resource in self.store.of_type(type_name):
+                    if resource.visible and resource.pending is None and resource.identifier not in live:
+                        self.store.remove(resource)
+                for identifier in sorted(live):
+                    stored = self.store.get(type_name, identifier)
+                    if stored is not None and (not stored.visible or stored.pending is not None):
+                        continue
+                    model = hooks.live(ctx, info, identifier, stored.model if stored is not None else None)
+                    if model is not None and (stored is None or stored.model != model):
+                        self.store.put(StoredResource(type_name, identifier, model, visible=True))
+            self.store.save()
+
     def _settled(self, request: Request, model: dict[str, Any] | None) -> None:
+        if request.status == CANCEL_COMPLETE and request.outcome == SUCCESS and request.identifier is not None:
+            # A service-backed create or update reached its service when it was submitted: undo it.
+            stored = self.store.get(request.type_name, request.identifier)
+            undo = hooks_for(request.type_name).cancelled
+            self._side_effect(
+                lambda ctx, info, old: undo(ctx, info, request.operation, str(request.identifier), old, request.new_model),
+                request.type_name, stored.model if stored is not None else {},
+            )
+            return
         if request.status != SUCCESS or model is None:
             return
         hooks = hooks_for(request.type_name)

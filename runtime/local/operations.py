@@ -101,6 +101,13 @@ def _injected_failure(backend: Backend, info: TypeInfo, request: Request) -> boo
 
 def _submit(backend: Backend, request: Request, now: float) -> dict[str, Any]:
     """Record the request; the answer is IN_PROGRESS even with no latency, as AWS always answers."""
+    if request.due > request.start:
+        # The request starts when it is answered: service calls a moto-backed handler made
+        # meanwhile (a first call loads the service) must not eat up its latency.
+        spent = max(0.0, time.time() - now)
+        request.start += spent
+        request.due += spent
+        now += spent
     backend.store.add_request(request)
     event = request.progress_event(now, retry_after=False)
     if request.due <= now and not backend.faults.holding:
@@ -181,8 +188,8 @@ def create_resource(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
     except HandlerFailure as failure:
         _fail(request, failure.error_code, failure.message)
         return _submit(backend, request, now)
-    identifier = info.identifier_of(model) or str(uuid.uuid4())
-    if backend.store.get(info.type_name, identifier) is not None:
+    identifier = info.identifier_of(model)
+    if identifier is not None and backend.store.get(info.type_name, identifier) is not None:
         request.identifier = identifier
         _fail(request, "AlreadyExists", hooks.already_exists_message(info, identifier))
         return _submit(backend, request, now)
@@ -190,6 +197,13 @@ def create_resource(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
     if clash is not None:
         _fail(request, "AlreadyExists", clash)
         return _submit(backend, request, now)
+    try:
+        # A service-backed type is made now (its service may generate the identifier).
+        model = hooks.apply_create(backend.context, info, model)
+    except HandlerFailure as failure:
+        _fail(request, failure.error_code, failure.message)
+        return _submit(backend, request, now)
+    identifier = info.identifier_of(model) or str(uuid.uuid4())
     request.identifier = identifier
     backend.store.put(StoredResource(info.type_name, identifier, model, visible=False, pending=request.token))
     return _submit(backend, request, now)
@@ -218,7 +232,7 @@ def update_resource(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
         if hits:
             raise _not_updatable(kind, hits)
     hooks = hooks_for(info.type_name)
-    resource = backend.store.visible(info.type_name, identifier)
+    resource = _current(backend, info, hooks, identifier)
     if resource is None:
         raise _not_found(info, hooks, identifier)
     if resource.pending is not None:
@@ -239,8 +253,12 @@ def update_resource(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
     if not _injected_failure(backend, info, request):
         kept = {k: v for k, v in resource.model.items() if k in info.read_only_top}
         # Nested read-only values under a replaced parent are the handler's to fill again.
-        new_model = fill_read_only(info, {**patched, **kept}, backend.context.rng)
-        request.new_model = hooks.prepare_update(backend.context, info, resource.model, new_model)
+        ctx = backend.context
+        new_model = fill_read_only(info, {**patched, **kept}, ctx.rng, account=ctx.account, region=ctx.region)
+        try:
+            request.new_model = hooks.prepare_update(ctx, info, resource.model, new_model)
+        except HandlerFailure as failure:
+            _fail(request, failure.error_code, failure.message)
     resource.pending = request.token
     return _submit(backend, request, now)
 
@@ -260,6 +278,7 @@ def delete_resource(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
     resource = backend.store.get(info.type_name, identifier)
     if resource is not None and resource.pending is not None:
         raise _busy(resource)
+    resource = _current(backend, info, hooks, identifier)
     if resource is None:
         # AWS accepts the delete and reports NotFound in the request's status.
         _fail(request, "NotFound", hooks.not_found_message(info, identifier))
@@ -277,16 +296,58 @@ def get_resource(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
     info = _info(body, "GetResource")
     identifier = _identifier(backend, info, body)
     hooks = hooks_for(info.type_name)
-    resource = backend.store.visible(info.type_name, identifier)
-    if resource is None:
+    model = _live(backend, info, hooks, identifier)
+    if model is None:
         raise _not_found(info, hooks, identifier)
     return {
         "TypeName": info.type_name,
         "ResourceDescription": {
             "Identifier": identifier,
-            "Properties": json.dumps(patching.strip(info.write_only, resource.model)),
+            "Properties": json.dumps(patching.strip(info.write_only, model)),
         },
     }
+
+
+def _live(backend: Backend, info: TypeInfo, hooks: TypeHooks, identifier: str) -> dict[str, Any] | None:
+    """The resource's model as GetResource shows it; None while its create is in progress or when it
+    does not exist (for a service-backed type: when the service does not have it)."""
+    resource = backend.store.get(info.type_name, identifier)
+    if resource is not None and not resource.visible:
+        return None
+    if resource is not None and resource.pending is not None:
+        return resource.model  # as it was, until the update or delete in progress finishes
+    return hooks.live(backend.context, info, identifier, resource.model if resource is not None else None)
+
+
+def _current(backend: Backend, info: TypeInfo, hooks: TypeHooks, identifier: str) -> StoredResource | None:
+    """The stored resource an update or delete works on, brought up to date with its service: one
+    the service API made is taken into the store, one deleted there is gone."""
+    resource = backend.store.get(info.type_name, identifier)
+    if resource is not None and (not resource.visible or resource.pending is not None):
+        return resource if resource.visible else None
+    model = _live(backend, info, hooks, identifier)
+    if model is None:
+        if resource is not None:
+            backend.store.remove(resource)
+        return None
+    if resource is None or resource.model != model:
+        resource = StoredResource(info.type_name, identifier, model, visible=True)
+        backend.store.put(resource)
+    return resource
+
+
+def _listed(backend: Backend, info: TypeInfo, hooks: TypeHooks) -> list[tuple[str, dict[str, Any]]]:
+    """(identifier, model) of every resource of the type ListResources can show, by identifier."""
+    known = hooks.live_identifiers(backend.context, info)
+    if known is None:
+        found = [(r.identifier, r.model) for r in backend.store.of_type(info.type_name) if r.visible]
+    else:
+        found = []
+        for identifier in known:
+            model = _live(backend, info, hooks, identifier)
+            if model is not None:
+                found.append((identifier, model))
+    return sorted(found, key=lambda pair: pair[0])
 
 
 def _list_model_problem(info: TypeInfo, resource_model: dict[str, Any]) -> str | None:
@@ -315,24 +376,21 @@ def list_resources(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
         )
     size, after = page_args(body)
     hooks = hooks_for(info.type_name)
-    found = sorted(
-        (r for r in backend.store.of_type(info.type_name)
-         if r.visible and hooks.list_matches(info, r.model, resource_model)),
-        key=lambda r: r.identifier,
-    )
+    found = [(identifier, model) for identifier, model in _listed(backend, info, hooks)
+             if hooks.list_matches(info, model, resource_model)]
     if after is not None:
-        found = [r for r in found if r.identifier > after]
+        found = [pair for pair in found if pair[0] > after]
     page = found[:size]
     answer: dict[str, Any] = {
         "TypeName": info.type_name,
         "ResourceDescriptions": [
-            {"Identifier": r.identifier,
-             "Properties": json.dumps(patching.strip(info.write_only, hooks.list_view(info, r.model)))}
-            for r in page
+            {"Identifier": identifier,
+             "Properties": json.dumps(patching.strip(info.write_only, hooks.list_view(info, model)))}
+            for identifier, model in page
         ],
     }
     if len(found) > size:
-        answer["NextToken"] = next_token(page[-1].identifier)
+        answer["NextToken"] = next_token(page[-1][0])
     return answer
 
 

@@ -32,8 +32,12 @@ _GLOBAL_SERVICES = {"iam", "cloudfront", "route53", "organizations", "waf", "glo
 class _ShortRstr(rstr.Rstr):
     """rstr with `*` and `+` repeating a few times rather than up to 100 (ids, not essays)."""
 
+    def __init__(self, rng: random.Random, extra: int = 8) -> None:
+        super().__init__(rng)
+        self._extra = extra
+
     def _handle_repeat(self, start_range: int, end_range: int, value: str) -> str:
-        return str(super()._handle_repeat(start_range, min(end_range, start_range + 8), value))
+        return str(super()._handle_repeat(start_range, min(end_range, start_range + self._extra), value))
 
 
 def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
@@ -69,10 +73,11 @@ def _from_pattern(prop: dict[str, Any], rng: random.Random) -> str | None:
     pattern = prop.get("pattern")
     if not isinstance(pattern, str):
         return None
-    generator = _ShortRstr(rng)
-    for _ in range(6):
+    # Short repeats first; longer ones when the length bounds ask for more (`^dom-[a-z0-9]+$`, 20-25).
+    longer = int(prop.get("minLength", 0)) + 2
+    for extra in (8, 8, 8, *[longer] * 8, 40, 40):
         try:
-            candidate = str(generator.xeger(pattern))
+            candidate = str(_ShortRstr(rng, extra).xeger(pattern))
         except Exception:  # rstr parses with Python's re: ECMA-only syntax (\p{L}) is beyond it
             return None
         if _fits(candidate, prop):
@@ -113,28 +118,87 @@ def random_id(rng: random.Random, prop: dict[str, Any], prefix: str = "") -> str
     return uid
 
 
-def arn_for(info: TypeInfo, prop: dict[str, Any], resource_id: str, rng: random.Random) -> str:
-    """An ARN in the type's shape: the first usual layout that satisfies the pattern, else one drawn from it."""
+# ARN layouts the AWS documentation gives where the generic `<kind>/<id>` is wrong: no resource
+# type (SQS, SNS), `<kind>:<id>` (Logs, Lambda, RDS, ...), or a kind spelt otherwise (RDS "cluster").
+_ARN_LAYOUTS = {
+    "AWS::SQS::Queue": "arn:aws:sqs:{region}:{account}:{id}",
+    "AWS::SNS::Topic": "arn:aws:sns:{region}:{account}:{id}",
+    "AWS::Logs::LogGroup": "arn:aws:logs:{region}:{account}:log-group:{id}:*",
+    "AWS::Logs::LogStream": "arn:aws:logs:{region}:{account}:log-group:{id}",
+    "AWS::Lambda::Function": "arn:aws:lambda:{region}:{account}:function:{id}",
+    "AWS::RDS::DBCluster": "arn:aws:rds:{region}:{account}:cluster:{id}",
+    "AWS::RDS::DBInstance": "arn:aws:rds:{region}:{account}:db:{id}",
+    "AWS::SSM::Parameter": "arn:aws:ssm:{region}:{account}:parameter/{id}",
+    "AWS::DynamoDB::Table": "arn:aws:dynamodb:{region}:{account}:table/{id}",
+    "AWS::SecretsManager::Secret": "arn:aws:secretsmanager:{region}:{account}:secret:{id}",
+    "AWS::StepFunctions::StateMachine": "arn:aws:states:{region}:{account}:stateMachine:{id}",
+}
+# Services whose ARNs separate the resource type from the id with `:` rather than `/`.
+_COLON_SERVICES = {"logs", "lambda", "rds", "elasticache", "redshift", "codedeploy", "states", "secretsmanager",
+                   "glue", "es", "appsync"}
+
+
+def arn_for(info: TypeInfo, prop: dict[str, Any], resource_id: str, rng: random.Random, *,
+            account: str = ACCOUNT, region: str = REGION) -> str:
+    """An ARN in the type's documented shape when it satisfies the pattern, else the first usual
+    layout that does, else one drawn from the pattern."""
+    known = _ARN_LAYOUTS.get(info.type_name)
+    if known is not None:
+        candidate = known.format(region=region, account=account, id=resource_id.lstrip("/") if "/{id}" in known else resource_id)
+        if _fits(candidate, prop):
+            return candidate
     kind = _kebab(info.resource)
     services = [info.service]
     pattern = prop.get("pattern")
     if isinstance(pattern, str):
         # The pattern usually spells the ARN's service (`access-analyzer`, `execute-api`).
         services = [*re.findall(r":([a-z][a-z0-9-]+):", pattern.replace("\\", "")), info.service]
+    if isinstance(pattern, str):
+        # The pattern may spell the resource type after the account (`:[0-9]{12}:secret:`).
+        spelt = re.search(r"\{12\}:([a-zA-Z][a-zA-Z0-9-]*)([:/])", pattern.replace("\\", ""))
+        if spelt is not None:
+            candidate = f"arn:aws:{services[0]}:{region}:{account}:{spelt.group(1)}{spelt.group(2)}{resource_id.lstrip('/')}"
+            if _fits(candidate, prop):
+                return candidate
     for service in services:
+        slash = f"{kind}/{resource_id.lstrip('/')}"
+        colon = f"{kind}:{resource_id}"
         layouts = [
-            f"arn:aws:{service}:{REGION}:{ACCOUNT}:{kind}/{resource_id}",
-            f"arn:aws:{service}:{REGION}:{ACCOUNT}:{kind}:{resource_id}",
-            f"arn:aws:{service}:{REGION}:{ACCOUNT}:{resource_id}",
+            f"arn:aws:{service}:{region}:{account}:{colon if service in _COLON_SERVICES else slash}",
+            f"arn:aws:{service}:{region}:{account}:{slash}",
+            f"arn:aws:{service}:{region}:{account}:{colon}",
+            f"arn:aws:{service}:{region}:{account}:{resource_id}",
             f"arn:aws:{service}:::{resource_id}",
-            f"arn:aws:{service}::{ACCOUNT}:{kind}/{resource_id}",
+            f"arn:aws:{service}::{account}:{slash}",
         ]
         if service in _GLOBAL_SERVICES:
             layouts.insert(0, layouts.pop())
         for candidate in layouts:
             if _fits(candidate, prop):
                 return candidate
-    return _from_pattern(prop, rng) or f"arn:aws:{info.service}:{REGION}:{ACCOUNT}:{kind}/{resource_id}"
+    return _from_pattern(prop, rng) or f"arn:aws:{info.service}:{region}:{account}:{kind}/{resource_id}"
+
+
+# IAM unique ids: a prefix naming the kind, then 17 uppercase letters and digits.
+_IAM_ID_PREFIXES = {"Role": "AROA", "User": "AIDA", "Group": "AGPA", "ManagedPolicy": "ANPA",
+                    "InstanceProfile": "AIPA", "AccessKey": "AKIA"}
+
+
+def _iam_id(info: TypeInfo, node: dict[str, Any], rng: random.Random) -> str | None:
+    prefix = _IAM_ID_PREFIXES.get(info.resource)
+    if prefix is None:
+        return None
+    candidate = prefix + "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(17))
+    return candidate if _fits(candidate, node) else None
+
+
+def _host(info: TypeInfo, model: dict[str, Any], name: str, node: dict[str, Any], rng: random.Random,
+          region: str) -> str | None:
+    """A DNS name for an endpoint, address or host property: `<id>.<random>.<region>.<service>.amazonaws.com`."""
+    own = re.sub(r"[^a-z0-9-]", "-", _own_id(info, model, name, rng).lower()).strip("-")[:40] or "cc"
+    cluster = "".join(rng.choice(string.ascii_lowercase + string.digits) for _ in range(12))
+    candidate = f"{own}.{cluster}.{region}.{info.service}.amazonaws.com"
+    return candidate if _fits(candidate, node) else None
 
 
 def _timestamp(kind: str, prop: dict[str, Any]) -> Any:
@@ -147,12 +211,13 @@ def _timestamp(kind: str, prop: dict[str, Any]) -> Any:
 
 
 def sample(info: TypeInfo, name: str, node: dict[str, Any], model: dict[str, Any], rng: random.Random,
-           depth: int = 0) -> Any:
+           depth: int = 0, *, account: str = ACCOUNT, region: str = REGION) -> Any:
     """A plausible value for property `name` with schema `node`, from its name, type and constraints."""
     node = _resolve(info.schema, node)
     for combinator in ("oneOf", "anyOf"):
         branches = node.get(combinator)
-        if "type" not in node and isinstance(branches, list) and branches and isinstance(branches[0], dict):
+        if (("type" not in node or "properties" not in node) and isinstance(branches, list) and branches
+                and isinstance(branches[0], dict)):
             # The first alternative, with the node's own keywords (a shared `type`, `properties`) kept.
             node = {**{k: v for k, v in node.items() if k != combinator}, **_resolve(info.schema, branches[0])}
             break
@@ -172,7 +237,9 @@ def sample(info: TypeInfo, name: str, node: dict[str, Any], model: dict[str, Any
             return value
     if kind in ("integer", "number"):
         low = node.get("minimum", 1)
-        high = node.get("maximum", max(low, 10**6))
+        high = node.get("maximum", max(low, 65535 if words and words[-1] == "Port" else 10**6))
+        if words and words[-1] == "Port":
+            low = max(low, 1024) if high >= 1024 else low
         value = rng.randint(int(low), int(max(low, high)))
         return value if kind == "integer" else float(value)
     if kind == "boolean":
@@ -180,23 +247,36 @@ def sample(info: TypeInfo, name: str, node: dict[str, Any], model: dict[str, Any
     if kind == "array":
         count = node.get("minItems", 0)
         item = node.get("items", {})
-        return [sample(info, name, item, model, rng, depth + 1) for _ in range(count)] if depth < _MAX_DEPTH else []
+        return ([sample(info, name, item, model, rng, depth + 1, account=account, region=region) for _ in range(count)]
+                if depth < _MAX_DEPTH else [])
     if kind == "object":
         props = node.get("properties", {})
         if depth >= _MAX_DEPTH:
             return {}
-        return {key: sample(info, key, props.get(key, {}), model, rng, depth + 1)
+        return {key: sample(info, key, props.get(key, {}), model, rng, depth + 1, account=account, region=region)
                 for key in node.get("required", []) if isinstance(key, str)}
     lowered = name.lower()
-    if "account" in lowered and _fits(ACCOUNT, node):
-        return ACCOUNT
-    if "region" in lowered and _fits(REGION, node):
-        return REGION
+    if "account" in lowered and _fits(account, node):
+        return account
+    if "region" in lowered and _fits(region, node):
+        return region
     pattern = node.get("pattern")
     if lowered.endswith("arn") or (isinstance(pattern, str) and pattern.lstrip("^").startswith("arn")):
-        return arn_for(info, node, _own_id(info, model, name, rng), rng)
+        return arn_for(info, node, _own_id(info, model, name, rng), rng, account=account, region=region)
     if (lowered.endswith("url") or lowered.endswith("uri")) and "pattern" not in node:
-        return f"https://{info.service}.{REGION}.amazonaws.com/{ACCOUNT}/{_own_id(info, model, name, rng)}"
+        return f"https://{info.service}.{region}.amazonaws.com/{account}/{_own_id(info, model, name, rng)}"
+    if words and words[-1] == "Port":
+        port = str(rng.randint(1024, 65535))
+        if _fits(port, node):
+            return port
+    if words and words[-1] in ("Address", "Endpoint", "Hostname", "Host", "DNSName", "DnsName") and "Ip" not in words:
+        host = _host(info, model, name, node, rng, region)
+        if host is not None:
+            return host
+    if info.service == "iam" and words and words[-1] == "Id":
+        iam_id = _iam_id(info, node, rng)
+        if iam_id is not None:
+            return iam_id
     return random_id(rng, node, _id_prefix(info) if info.service == "ec2" else "")
 
 
@@ -226,14 +306,14 @@ def _own_id(info: TypeInfo, model: dict[str, Any], name: str, rng: random.Random
 
 
 def _fill_path(info: TypeInfo, node: Any, path: tuple[str, ...], schema_node: dict[str, Any],
-               model: dict[str, Any], rng: random.Random) -> None:
+               model: dict[str, Any], rng: random.Random, where: tuple[str, str]) -> None:
     """Give the read-only value at `path` (under `node`) a value where its parent exists."""
     schema_node = _resolve(info.schema, schema_node)
     head, rest = path[0], path[1:]
     if head == "*":
         if isinstance(node, list) and rest:
             for item in node:
-                _fill_path(info, item, rest, schema_node.get("items", {}), model, rng)
+                _fill_path(info, item, rest, schema_node.get("items", {}), model, rng, where)
         return
     if not isinstance(node, dict):
         return
@@ -242,18 +322,22 @@ def _fill_path(info: TypeInfo, node: Any, path: tuple[str, ...], schema_node: di
         return
     if rest:
         if head in node:
-            _fill_path(info, node[head], rest, child_schema, model, rng)
+            _fill_path(info, node[head], rest, child_schema, model, rng, where)
     elif head not in node:
-        node[head] = sample(info, head, child_schema, model, rng)
+        node[head] = sample(info, head, child_schema, model, rng, account=where[0], region=where[1])
 
 
-def fill_read_only(info: TypeInfo, model: dict[str, Any], rng: random.Random) -> dict[str, Any]:
-    """`model` with every read-only property given a value; identifiers first, so ARNs can use them."""
+def fill_read_only(info: TypeInfo, model: dict[str, Any], rng: random.Random, *, account: str = ACCOUNT,
+                   region: str = REGION) -> dict[str, Any]:
+    """`model` with every read-only property given a value; identifiers first, so ARNs can use them.
+
+    ARNs and account or region values are those of `account` and `region` (the cloud's).
+    """
     filled = dict(model)
     paths = sorted(info.read_only, key=lambda p: (len(p) > 1, p[0] not in info.primary_identifier,
                                                   p[0].lower().endswith("arn")))
     for path in paths:
-        _fill_path(info, filled, path, info.schema, filled, rng)
+        _fill_path(info, filled, path, info.schema, filled, rng, (account, region))
     return filled
 
 

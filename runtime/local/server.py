@@ -27,10 +27,9 @@ StartResponse = Callable[..., Any]
 
 def moto_application() -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     """moto's server app (the one `moto_server` runs), created in this process."""
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from cloudforge.local.moto_adapters.transport import moto_app
 
-    app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]] = DomainDispatcherApplication(create_backend_app)
-    return app
+    return moto_app()  # the one the moto-backed types' adapters call too
 
 
 class CloudControlApp:
@@ -64,6 +63,8 @@ class CloudControlApp:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if not target.startswith(TARGET_PREFIX):
+            # moto keys its backends by account: this cloud's, unless the caller names one.
+            environ.setdefault("HTTP_X_MOTO_ACCOUNT_ID", self.backend.context.account)
             return self.moto()(environ, start_response)
         status, body = self.handle(target.removeprefix(TARGET_PREFIX), environ)
         start_response(

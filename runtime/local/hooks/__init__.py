@@ -49,7 +49,7 @@ class TypeHooks:
         for name in info.primary_identifier:
             if name not in model and name not in info.read_only_top and name in props:
                 model[name] = generated_name(info, props[name], ctx.rng)
-        return fill_read_only(info, model, ctx.rng)
+        return fill_read_only(info, model, ctx.rng, account=ctx.account, region=ctx.region)
 
     def conflict(self, ctx: HookContext, info: TypeInfo, model: dict[str, Any],
                  others: Iterable[dict[str, Any]]) -> str | None:
@@ -65,7 +65,7 @@ class TypeHooks:
     def prepare_update(self, ctx: HookContext, info: TypeInfo, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         """The model after an update: read-only timestamps that say "last modified/updated" move on."""
         props = info.schema.get("properties", {})
-        moved = {name: sample(info, name, props[name], new, ctx.rng) for name in info.read_only_top
+        moved = {name: sample(info, name, props[name], new, ctx.rng, account=ctx.account, region=ctx.region) for name in info.read_only_top
                  if name in props and _LAST_CHANGED.search(name)}
         return {**new, **moved}
 
@@ -87,19 +87,41 @@ class TypeHooks:
     def after_delete(self, ctx: HookContext, info: TypeInfo, model: dict[str, Any]) -> None:
         """Side effects once a delete succeeds."""
 
+    def apply_create(self, ctx: HookContext, info: TypeInfo, model: dict[str, Any]) -> dict[str, Any]:
+        """Make the resource once the create is accepted (no clash); the model it was made with."""
+        return model
+
+    def cancelled(self, ctx: HookContext, info: TypeInfo, operation: str, identifier: str,
+                  old: dict[str, Any], new: dict[str, Any] | None) -> None:
+        """Undo what a cancelled CREATE (`apply_create`) or UPDATE (`prepare_update`) did to a service."""
+
+    def live(self, ctx: HookContext, info: TypeInfo, identifier: str,
+             stored: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The resource as it is now (None: it does not exist); generically, what the store holds."""
+        return stored
+
+    def live_identifiers(self, ctx: HookContext, info: TypeInfo) -> list[str] | None:
+        """Every such resource's identifier where a service keeps them; None: the store alone knows."""
+        return None
+
 
 _REGISTRY: dict[str, TypeHooks] = {}
 _GENERIC = TypeHooks()
-_MODULES = ("cloudforge.local.hooks.connect", "cloudforge.local.hooks.s3")
+_MODULES = ("cloudforge.local.hooks.connect", "cloudforge.local.hooks.backed")
 H = TypeVar("H", bound=type[TypeHooks])
 
 
 def register(type_name: str) -> Callable[[H], H]:
     def wrap(cls: H) -> H:
-        _REGISTRY[type_name] = cls()
+        add(type_name, cls())
         return cls
 
     return wrap
+
+
+def add(type_name: str, hooks: TypeHooks) -> None:
+    """Serve `type_name` with `hooks` (one instance per type, for hooks that take the type's name)."""
+    _REGISTRY[type_name] = hooks
 
 
 _loaded = threading.Event()
