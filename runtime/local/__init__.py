@@ -8,17 +8,26 @@ Cloud Control (`X-Amz-Target: CloudApiService.*`) is served from registry schema
 AWS does (asynchronous requests, late AlreadyExists, ClientToken idempotency); every other API is
 moto's, in this process. Any credentials are accepted; the account is moto's 123456789012.
 
+As strict as AWS where it matters to a client at scale: `rate` (calls/s per account and region,
+optionally `read_rate` / `write_rate` budgets) answers ThrottlingException past the quota;
+`retry_after` ("step:S" by default, "exact", "none") says how RetryAfter is reported
+(`cloudforge.local.hints`); `read_after_create` keeps a new resource NotFound to GetResource for
+that many seconds. Served by waitress: HTTP/1.1 keep-alive, a bounded worker pool, idle
+connections closed after `idle_timeout`.
+
 State: with `state_file` the Cloud Control store (resources, requests, client tokens) is journaled
 before each answer and read back on start, so a restart loses nothing. moto's own state (Connect
 instances, S3 buckets made through the S3 API, ...) is in memory only, and process-wide: two
-LocalClouds in one process share it.
+LocalClouds in one process share it. Without `state_file` every start is empty.
 
 Faults (`cloud.faults`, see `cloudforge.local.faults`): latency, throttling, handler failures and
-HTTP 5xx, per server or per type, drawn from a seeded generator.
+HTTP 5xx, per server or per type, drawn from a seeded generator; `fail_rate` and `throttle_rate`
+set the server-wide probabilities from the constructor (and the command line).
 """
 
 from __future__ import annotations
 
+import logging
 import random
 import signal
 import threading
@@ -30,13 +39,17 @@ from typing import Any
 
 from cloudforge.local.backend import Backend
 from cloudforge.local.faults import Faults, Latency
+from cloudforge.local.hints import RetryAfter
 from cloudforge.local.hooks import HookContext
-from cloudforge.local.server import CloudControlApp
+from cloudforge.local.quota import Quota
+from cloudforge.local.server import FRAMING_LIMIT, CloudControlApp
 from cloudforge.local.store import Store
 
-__all__ = ["Faults", "Latency", "LocalCloud", "serve"]
+__all__ = ["Faults", "Latency", "LocalCloud", "RetryAfter", "serve"]
 
 HOST = "127.0.0.1"
+# Injected handler failures end with this code: one the engine re-submits, as AWS's are transient.
+FAIL_RATE_CODE = "InternalFailure"
 
 
 def reset_moto() -> None:
@@ -47,44 +60,90 @@ def reset_moto() -> None:
 
 
 class LocalCloud:
-    """A threaded HTTP server on 127.0.0.1 serving Cloud Control and moto; a context manager."""
+    """An HTTP server on 127.0.0.1 serving Cloud Control and moto; a context manager."""
 
     def __init__(self, port: int = 0, latency: float | Latency = 0.0, seed: int | None = None,
-                 state_file: str | Path | None = None) -> None:
+                 state_file: str | Path | None = None, *, retry_after: str | RetryAfter = "step",
+                 rate: float | None = None, read_rate: float | None = None,
+                 write_rate: float | None = None, fail_rate: float = 0.0, throttle_rate: float = 0.0,
+                 read_after_create: float = 0.0, threads: int = 8, idle_timeout: float = 20.0) -> None:
+        for name, value in (("fail_rate", fail_rate), ("throttle_rate", throttle_rate)):
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} is a probability between 0 and 1, not {value}")
+        if read_after_create < 0:
+            raise ValueError(f"read_after_create is seconds >= 0, not {read_after_create}")
         self._port = port
         self._initial_latency = latency
         self._seed = seed
+        self._fail_rate = fail_rate
+        self._throttle_rate = throttle_rate
+        self.threads = threads
+        self.idle_timeout = idle_timeout
         state = Path(state_file) if state_file is not None else None
         self.faults = Faults(latency=latency, seed=seed)
+        self._default_rules()
+        self._retry_after = RetryAfter.parse(retry_after)
         self.backend = Backend(store=Store(state_file=state), faults=self.faults,
-                               context=HookContext(rng=random.Random(seed)))
-        self.app = CloudControlApp(self.backend)
+                               context=HookContext(rng=random.Random(seed)),
+                               retry_after=self._retry_after,
+                               read_after_create=read_after_create)
+        self.quota = Quota(rate=rate, read_rate=read_rate, write_rate=write_rate)
+        self.app = CloudControlApp(self.backend, self.quota)
         self._server: Any = None
         self._thread: threading.Thread | None = None
+
+    def _default_rules(self) -> None:
+        if self._fail_rate:
+            self.faults.fail_handler(FAIL_RATE_CODE, probability=self._fail_rate)
+        if self._throttle_rate:
+            self.faults.throttle(probability=self._throttle_rate)
+
+    @property
+    def retry_after(self) -> RetryAfter:
+        return self.backend.retry_after
+
+    def set_retry_after(self, mode: str | RetryAfter) -> None:
+        """Report RetryAfter another way from now on ("exact", "step:2", "none"); reset() restores it."""
+        self.backend.retry_after = RetryAfter.parse(mode)
 
     # Lifecycle.
 
     def start(self) -> LocalCloud:
-        from cloudforge.local.handler import QuietRequestHandler
-        from werkzeug.serving import make_server
+        from waitress.server import create_server
 
-        self._server = make_server(HOST, self._port, self.app, threaded=True,
-                                   request_handler=QuietRequestHandler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="cloudforge-local", daemon=True
+        # Waitress warns on stderr whenever requests queue for a worker: that is load, not a fault.
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+        self._server = create_server(
+            self.app, host=HOST, port=self._port, threads=self.threads,
+            channel_timeout=self.idle_timeout, cleanup_interval=max(1.0, min(5.0, self.idle_timeout / 2)),
+            connection_limit=1000, asyncore_use_poll=True,  # poll: no 1,024-descriptor select() limit
+            max_request_body_size=FRAMING_LIMIT, expose_tracebacks=False, ident="cloudforge-local",
         )
+        self._thread = threading.Thread(target=self._run, args=(self._server,), name="cloudforge-local",
+                                        daemon=True)
         self._thread.start()
         return self
 
+    @staticmethod
+    def _run(server: Any) -> None:
+        try:
+            server.run()
+        except (OSError, ValueError):  # descriptors closed under the loop by stop()
+            pass
+
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        server, self._server = self._server, None
+        if server is not None:
+            from waitress import wasyncore
+
+            # The workers finish what they hold first (they wake the I/O loop to send it); then
+            # every channel is closed from inside the loop (the trigger runs the thunk there),
+            # so the loop sees an empty map and returns.
+            server.task_dispatcher.shutdown()
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+            if self._thread is not None:
+                self._thread.join(timeout=5)
+        self._thread = None
         self.backend.store.close()
 
     def __enter__(self) -> LocalCloud:
@@ -98,7 +157,7 @@ class LocalCloud:
     def port(self) -> int:
         if self._server is None:
             raise RuntimeError("the local cloud is not running: call start() or use it as a context manager")
-        return int(self._server.server_address[1])
+        return int(self._server.effective_port)
 
     @property
     def endpoint_url(self) -> str:
@@ -107,8 +166,16 @@ class LocalCloud:
     # What tests look at and reset.
 
     def calls(self) -> Counter[str]:
-        """Cloud Control operation names received so far ("CreateResource": 3, ...)."""
+        """Cloud Control operation names answered so far ("CreateResource": 3, ...), throttled ones included."""
         return self.app.call_counts()
+
+    def throttled(self) -> Counter[str]:
+        """Cloud Control calls refused with ThrottlingException, by operation."""
+        return self.app.throttled_counts()
+
+    def connections(self) -> int:
+        """Client connections that sent a request since the counts were last reset."""
+        return self.app.connections()
 
     def reset_calls(self) -> None:
         self.app.reset_call_counts()
@@ -116,7 +183,8 @@ class LocalCloud:
     def reset(self) -> None:
         """Forget every resource, request and moto state; clear the call counts and fault rules.
 
-        The latency and seed given to the constructor come back, so each test starts alike.
+        The constructor's latency, seed, fail and throttle rates come back and the quota's
+        buckets are full again, so each test starts alike.
         """
         store = self.backend.store
         with store.lock:
@@ -125,6 +193,9 @@ class LocalCloud:
         self.faults.clear()
         self.faults.set_latency(self._initial_latency)
         self.faults.reseed(self._seed)
+        self._default_rules()
+        self.backend.retry_after = self._retry_after
+        self.quota.reset()
         self.backend.context.rng.seed(self._seed)
         self.reset_calls()
         reset_moto()
@@ -134,18 +205,34 @@ def _announce(line: str) -> None:
     print(line, flush=True)  # flushed: a script waiting for the endpoint line reads it at once
 
 
+def banner(cloud: LocalCloud, state_file: str | Path | None) -> list[str]:
+    """What `cloudforge local` prints: the endpoint, then every variable a shell should export."""
+    region = cloud.backend.context.region
+    lines = [
+        f"cloudforge local cloud listening on {cloud.endpoint_url}",
+        f"  RetryAfter: {cloud.retry_after}; export these to point boto3, the AWS CLI and cloudforge at it:",
+        f"  export AWS_ENDPOINT_URL={cloud.endpoint_url}",
+        "  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing",
+        f"  export AWS_REGION={region} AWS_DEFAULT_REGION={region}",
+    ]
+    if state_file is not None:
+        lines.append(f"  Cloud Control state in {state_file} (moto's state is in memory only)")
+    else:
+        lines.append("  state is in memory only: every start is empty (--state FILE keeps Cloud Control's)")
+    return lines
+
+
 def serve(port: int = 4566, state_file: str | Path | None = None, *, latency: float = 0.0,
-          seed: int | None = None, announce: Callable[[str], Any] = _announce) -> None:
+          seed: int | None = None, announce: Callable[[str], Any] = _announce, **options: Any) -> None:
     """Run the local cloud in the foreground until interrupted (`python -m cloudforge.local`).
 
-    SIGINT and SIGTERM stop it cleanly; the state file is up to date after every request anyway.
+    `options` are LocalCloud's keyword options (retry_after, rate, fail_rate, ...). SIGINT and
+    SIGTERM stop it cleanly; the state file is up to date after every request anyway.
     """
-    cloud = LocalCloud(port=port, latency=latency, seed=seed, state_file=state_file)
+    cloud = LocalCloud(port=port, latency=latency, seed=seed, state_file=state_file, **options)
     cloud.start()
-    announce(f"cloudforge local cloud listening on {cloud.endpoint_url}")
-    announce(f"  export AWS_ENDPOINT_URL={cloud.endpoint_url}")
-    if state_file is not None:
-        announce(f"  Cloud Control state in {state_file} (moto's state is in memory only)")
+    for line in banner(cloud, state_file):
+        announce(line)
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
