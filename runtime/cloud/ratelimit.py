@@ -109,7 +109,7 @@ class RateLimits:
 
     read_rate: float | None = 20.0
     write_rate: float | None = 10.0
-    burst: float | None = None  # default: one second's worth, at least 1
+    burst: float | None = None  # default: a quarter second's worth, at least 1 (no spikes)
     increase: float = 0.5  # calls/s gained per second without throttling
     decrease: float = 0.7  # the rate is multiplied by this on a throttle
     cooldown: float = 1.0
@@ -121,7 +121,7 @@ class RateLimits:
             return None
         if rate <= 0:
             raise ValueError(f"a rate limit must be positive calls per second, not {rate}")
-        burst = self.burst if self.burst is not None else max(1.0, rate)
+        burst = self.burst if self.burst is not None else max(1.0, rate / 4)
         return Budget(TokenBucket(rate, burst), floor=min(self.floor, rate), ceiling=rate * self.headroom,
                       increase=self.increase, decrease=self.decrease, cooldown=self.cooldown)
 

@@ -46,12 +46,12 @@ def test_bad_bucket_settings_are_refused() -> None:
 
 def test_reads_and_writes_have_separate_budgets() -> None:
     clock = Clock()
-    limits = limiter(RateLimits(read_rate=2.0, write_rate=1.0), clock)
+    limits = limiter(RateLimits(read_rate=2.0, write_rate=1.0, burst=2.0), clock)
 
     async def run() -> None:
         for _ in range(2):
             await limits.acquire("read")
-        await limits.acquire("write")
+            await limits.acquire("write")
         assert clock.sleeps == []  # both bursts are available
         await limits.acquire("write")
         await limits.acquire("read")
@@ -91,7 +91,7 @@ def test_the_rate_stays_between_floor_and_ceiling() -> None:
 
 def test_a_throttle_drains_the_saved_burst() -> None:
     clock = Clock()
-    limits = limiter(RateLimits(write_rate=5.0, decrease=0.8), clock)
+    limits = limiter(RateLimits(write_rate=5.0, decrease=0.8, burst=5.0), clock)
 
     async def run() -> None:
         limits.throttled("write")
