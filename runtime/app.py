@@ -127,6 +127,8 @@ class App:
         from cloudforge.cloud.cloudcontrol import CloudControl
         from cloudforge.cloud.ratelimit import RateLimiter
         from cloudforge.engine import Engine
+        from cloudforge.engine.reporter import Reporter, collect_changes
+        from cloudforge.engine.runstate import RunState
         from cloudforge.state.backends import open_backend
 
         # Deferred: the engine makes state durable at its journal points, off the event loop.
@@ -145,6 +147,14 @@ class App:
                 if self._backend is None:
                     backend.close()
                 raise
+        try:
+            state = RunState.open(self.scope, backend)
+        except BaseException:  # unreadable state: leave nothing locked or open behind
+            if self.phase != "plan":
+                backend.unlock(self.scope)
+            if self._backend is None:
+                backend.close()
+            raise
         self._backend = backend
         cloud = CloudControl(
             region=self.region,
@@ -153,15 +163,10 @@ class App:
             max_concurrency=self.max_concurrency,
             limiter=RateLimiter(self.rate_limits),
         )
-        self._engine = Engine(
-            stage=self.scope,
-            backend=backend,
-            cloud=cloud,
-            phase=self.phase,
-            refresh=self.refresh,
-            listeners=self.listeners,
-        )
-        self.changes = self._engine.changes
+        # App.changes listens to the engine's outcome events, as the CLI's display does.
+        self.changes = []
+        reporter = Reporter([collect_changes(self.changes), *self.listeners])
+        self._engine = Engine(state, cloud, reporter, phase=self.phase, refresh=self.refresh)
         self._token = _current.set(self)
         return self
 
