@@ -92,6 +92,7 @@ class App:
         max_concurrency: int = 32,
         backend: StateBackend | None = None,
         rate_limits: RateLimits | None = None,
+        max_operations: int = 64,
     ) -> None:
         self.name = name
         self.stage = stage or os.environ.get("CLOUDFORGE_STAGE") or getpass.getuser()
@@ -113,6 +114,10 @@ class App:
         self.max_concurrency = max_concurrency
         # One limiter for every call of the run (reads and writes budgeted apart, adaptive).
         self.rate_limits = rate_limits if rate_limits is not None else rate_limits_from_env()
+        # Write requests in flight at once (calls in flight are bounded by max_concurrency).
+        if max_operations < 1:
+            raise CloudforgeError(f"max_operations must be at least 1, not {max_operations}")
+        self.max_operations = max_operations
         self._backend = backend
         self._engine: Engine | None = None
         self._token: Token[App | None] | None = None
@@ -166,7 +171,14 @@ class App:
         # App.changes listens to the engine's outcome events, as the CLI's display does.
         self.changes = []
         reporter = Reporter([collect_changes(self.changes), *self.listeners])
-        self._engine = Engine(state, cloud, reporter, phase=self.phase, refresh=self.refresh)
+        self._engine = Engine(
+            state,
+            cloud,
+            reporter,
+            phase=self.phase,
+            refresh=self.refresh,
+            max_operations=self.max_operations,
+        )
         self._token = _current.set(self)
         return self
 

@@ -93,6 +93,15 @@ class CloudControlError(CloudforgeError):
     template = "{operation} of {type_name} {logical_id!r}: {code}: {detail}"
 
 
+class ThrottlingError(CloudControlError):
+    """Cloud Control kept refusing a call with ThrottlingException until its deadline passed."""
+
+    template = (
+        "{operation} of {type_name} {logical_id!r}: {code}: {detail} (still throttled after "
+        "waiting; lower --write-rate/--read-rate, or ask AWS for a higher quota)"
+    )
+
+
 class StateConflictError(CloudforgeError):
     """A conditional state write lost: someone else wrote the stage's state meanwhile."""
 

@@ -34,6 +34,7 @@ from cloudforge.errors import (
     EndpointError,
     NotUpdatableError,
     ResourceNotFoundError,
+    ThrottlingError,
 )
 
 ProgressEvent = dict[str, Any]
@@ -244,6 +245,11 @@ class CloudControl:
         if code == "NotUpdatableException":
             return NotUpdatableError(
                 type_name=type_name, logical_id=logical_id, detail=message, code=code
+            )
+        if code in THROTTLES:
+            return ThrottlingError(
+                operation=operation, type_name=type_name, logical_id=logical_id, code=code,
+                detail=message,
             )
         hint = _HINTS.get(code)
         return CloudControlError(

@@ -61,3 +61,42 @@ def test_bad_rate_settings_are_refused_before_any_call(monkeypatch: pytest.Monke
         App("x")
     monkeypatch.setenv("CLOUDFORGE_WRITE_RATE", "off")
     assert App("x").rate_limits.write_rate is None
+
+
+def test_write_requests_in_flight_are_bounded(tmp_path: Path) -> None:
+    with LocalCloud(latency=0.3, retry_after="exact") as cloud:
+        running = asyncio.run(deploy(cloud, tmp_path, 12, max_operations=3,
+                                     rate_limits=RateLimits(read_rate=None, write_rate=None)))
+        assert created(running) == 12
+        spans = [(r.start, r.ended or r.start) for r in cloud.backend.store.requests.values()]
+        most = max(sum(1 for s, e in spans if s <= start < e) for start, _ in spans)
+        assert most <= 3
+
+
+DASHBOARD = '{"widgets": []}'
+
+
+async def dashboards(cloud: LocalCloud, state: Path, body: str) -> App:
+    from cloudforge.aws.cloudwatch import Dashboard
+
+    async with App("dash", endpoint_url=cloud.endpoint_url, state_dir=state, stage="t") as running:
+        await Dashboard("board", DashboardName="polite-board", DashboardBody=body)
+    return running
+
+
+def test_no_read_back_when_the_event_carries_every_read_only_property(tmp_path: Path) -> None:
+    # AWS::CloudWatch::Dashboard: no read-only property; its identifier is the name declared.
+    with LocalCloud() as cloud:
+        asyncio.run(dashboards(cloud, tmp_path, DASHBOARD))
+        assert cloud.calls()["CreateResource"] == 1 and cloud.calls()["GetResource"] == 0
+        cloud.reset_calls()
+        assert {c.action for c in asyncio.run(dashboards(cloud, tmp_path, DASHBOARD)).changes} == {"noop"}
+        assert sum(cloud.calls().values()) == 0
+        asyncio.run(dashboards(cloud, tmp_path, '{"widgets": [{"type": "text"}]}'))
+        assert cloud.calls()["UpdateResource"] == 1 and cloud.calls()["GetResource"] == 0
+
+
+def test_a_type_with_read_only_properties_is_still_read_back(tmp_path: Path) -> None:
+    with LocalCloud() as cloud:
+        asyncio.run(deploy(cloud, tmp_path, 1))
+        assert cloud.calls()["GetResource"] == 1  # Queue's Arn is read-only: only a read has it
