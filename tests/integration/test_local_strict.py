@@ -205,3 +205,30 @@ def test_cli_refuses_a_bad_retry_after_mode() -> None:
     result = cloudforge("local", "--port", "0", "--retry-after", "sometimes")
     assert result.returncode == 1
     assert "step:SECONDS" in result.stderr + result.stdout
+
+
+def test_a_create_checks_only_the_resources_sharing_its_unique_key(local_cloud: LocalCloud,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """O(1) creates: the clash check sees the profiles with the same instance and name, not all."""
+    from cloudforge.local.hooks.connect import SecurityProfileHooks
+
+    from tests.local_helpers import connect_instance
+
+    seen: list[int] = []
+    original = SecurityProfileHooks.conflict
+
+    def counting(self: Any, ctx: Any, info: Any, model: Any, others: Any) -> str | None:
+        others = list(others)
+        seen.append(len(others))
+        return original(self, ctx, info, model, others)
+
+    monkeypatch.setattr(SecurityProfileHooks, "conflict", counting)
+    instance = connect_instance("unique-key")
+    cc = client(local_cloud)
+    for i in range(30):
+        cc.create_resource(TypeName="AWS::Connect::SecurityProfile",
+                           DesiredState=json.dumps({"InstanceArn": instance, "SecurityProfileName": f"P{i}"}))
+    clash = cc.create_resource(TypeName="AWS::Connect::SecurityProfile",
+                               DesiredState=json.dumps({"InstanceArn": instance, "SecurityProfileName": "P7"}))
+    assert seen == [0] * 30 + [1]
+    assert final_event(cc, clash["ProgressEvent"]["RequestToken"])["ErrorCode"] == "AlreadyExists"
