@@ -21,8 +21,10 @@ from bench.env import PEERS_PYTHON, RESULTS, peers_missing
 from bench.measure import REPO
 from bench.report import Section, not_measured, write_results
 
-BUDGET_SECONDS = 600  # `make bench` must finish within 10 minutes on 2 cores
-MODULES = ["imports", "codegen", "deploy", "noop", "update", "statewrites"]
+# `make bench` was to finish within 10 minutes on 2 cores; the quota-bound scale figure alone
+# needs about 2.5 minutes per 1,000 resources (CLOUDFORGE_BENCH_SCALE picks the sizes).
+BUDGET_SECONDS = 600
+MODULES = ["imports", "codegen", "deploy", "noop", "update", "statewrites", "scale", "polling", "coldstart"]
 TITLES = {
     "imports": "1. Import",
     "codegen": "2. Codegen",
@@ -30,6 +32,9 @@ TITLES = {
     "noop": "4. No-op redeploy",
     "update": "5. Update",
     "statewrites": "6. S3 state writes",
+    "scale": "7. Deploy at scale under a quota",
+    "polling": "8. Polling under each RetryAfter mode",
+    "coldstart": "9. Cold start and the local cloud",
 }
 
 

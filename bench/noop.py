@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.cloud import fresh, use_fake_credentials
+from bench.cloud import HINTS, fresh, use_fake_credentials, without_client_limits
 from bench.deploy import deploy, documents
 from bench.report import Row, Section
 
@@ -79,10 +79,11 @@ def measure(quick: bool = False) -> Section:
     from cloudforge.local import LocalCloud
 
     use_fake_credentials()
+    without_client_limits()
     os.environ.pop("CLOUDFORGE_PHASE", None)
     os.environ.pop("CLOUDFORGE_REFRESH", None)
     n = QUICK_COUNT if quick else COUNT
-    with LocalCloud(port=0, seed=11) as cloud, tempfile.TemporaryDirectory() as tmp:
+    with LocalCloud(port=0, seed=11, retry_after=HINTS) as cloud, tempfile.TemporaryDirectory() as tmp:
         state = Path(tmp)
         docs = documents(fresh(cloud, 0.0), n, "noop")
         start = time.perf_counter()
@@ -102,7 +103,8 @@ def measure(quick: bool = False) -> Section:
             f"{n:,} SecurityProfiles created once (took {created:.1f} s at latency 0), then the "
             f"unchanged program run again on the same state, in-process (`App` start to exit). "
             f"Baseline: the same redeploy with `refresh=True`. Calls from the local cloud, which "
-            f"does not throttle here (AWS throttles Cloud Control reads near 25-30 per second)."
+            f"does not throttle here (AWS throttles Cloud Control reads near 25-30 per second; "
+            f"cloudforge's own limiter still paces refresh reads at 20/s); RetryAfter {HINTS}."
         ),
         baselines=[REFRESH],
         rows=[

@@ -19,7 +19,7 @@ from typing import Any
 
 import jsonpatch
 
-from bench.cloud import client, fresh, use_fake_credentials
+from bench.cloud import HINTS, client, fresh, use_fake_credentials, without_client_limits
 from bench.pollers import botocore_waiter, update
 from bench.report import Row, Section
 from bench.wire import recording
@@ -86,6 +86,7 @@ def measure(quick: bool = False) -> Section:
     from cloudforge.local import LocalCloud
 
     use_fake_credentials()
+    without_client_limits()
     os.environ.pop("CLOUDFORGE_PHASE", None)
     os.environ.pop("CLOUDFORGE_REFRESH", None)
     section = Section(
@@ -93,14 +94,14 @@ def measure(quick: bool = False) -> Section:
         method=(
             f"A SecurityProfile of {len(json.dumps(large_profile('x' * 70, 'large')))} bytes "
             f"(499 permissions, 50 tags, 10 applications, every restriction list), created, then "
-            f"changed in one property; latency {LATENCY:g} s. Patch size is the PatchDocument's "
+            f"changed in one property; latency {LATENCY:g} s, RetryAfter {HINTS}. Patch size is the PatchDocument's "
             f"bytes as sent; calls are those of the update run, from the local cloud. The minimal "
             f"patch is a bound, not a strategy: index-level operations on an unordered list go "
             f"wrong when the live order differs from the last-read one."
         ),
         baselines=[FULL, MINIMAL],
     )
-    with LocalCloud(port=0, seed=13) as cloud:
+    with LocalCloud(port=0, seed=13, retry_after=HINTS) as cloud:
         for label, change in CHANGES.items():
             section.rows += change_rows(cloud, label, change)
     return section

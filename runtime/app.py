@@ -5,8 +5,8 @@
 concurrent resources under `asyncio.gather` all reach it). Leaving the block deletes what the
 program no longer declares (or, in the destroy phase, everything), releases the lock and closes
 the client. Settings not passed follow the environment: CLOUDFORGE_STAGE / the user name,
-CLOUDFORGE_PHASE, CLOUDFORGE_REFRESH, and boto3's own chain (AWS_PROFILE, AWS_REGION,
-AWS_ENDPOINT_URL).
+CLOUDFORGE_PHASE, CLOUDFORGE_REFRESH, CLOUDFORGE_READ_RATE / CLOUDFORGE_WRITE_RATE (calls/s,
+"off" for none), and boto3's own chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from cloudforge.errors import ConfigurationError, UsageError
 from cloudforge.events import Listener
 
 if TYPE_CHECKING:
+    from cloudforge.cloud.ratelimit import RateLimits
     from cloudforge.engine import Engine, Phase
     from cloudforge.resource import Resource
     from cloudforge.state.sqlite import StateBackend
@@ -55,6 +56,36 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def _rate(name: str, default: float) -> float | None:
+    """A rate from the environment: calls/s, or "off"/"0" for no limit."""
+    text = (os.environ.get(name) or "").strip().lower()
+    if not text:
+        return default
+    if text in ("off", "none", "0", "unlimited"):
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigurationError(
+            f"${name} must be calls per second or 'off', not {text!r}", setting=name
+        ) from None
+    if value < 0:
+        raise ConfigurationError(
+            f"${name} must be calls per second or 'off', not {text!r}", setting=name
+        )
+    return value
+
+
+def rate_limits_from_env() -> RateLimits:
+    from cloudforge.cloud.ratelimit import RateLimits
+
+    default = RateLimits()
+    return RateLimits(
+        read_rate=_rate("CLOUDFORGE_READ_RATE", default.read_rate or 0.0),
+        write_rate=_rate("CLOUDFORGE_WRITE_RATE", default.write_rate or 0.0),
+    )
+
+
 class App:
     def __init__(
         self,
@@ -71,6 +102,8 @@ class App:
         listeners: list[Listener] | tuple[Listener, ...] = (),
         max_concurrency: int = 32,
         backend: StateBackend | None = None,
+        rate_limits: RateLimits | None = None,
+        max_operations: int = 64,
     ) -> None:
         self.name = name
         self.stage = stage or os.environ.get("CLOUDFORGE_STAGE") or getpass.getuser()
@@ -92,6 +125,15 @@ class App:
         self.state = state if state is not None else self.state_dir
         self.listeners = list(listeners)
         self.max_concurrency = max_concurrency
+        # One limiter for every call of the run (reads and writes budgeted apart, adaptive).
+        self.rate_limits = rate_limits if rate_limits is not None else rate_limits_from_env()
+        # Write requests in flight at once (calls in flight are bounded by max_concurrency).
+        if max_operations < 1:
+            raise ConfigurationError(
+                f"max_operations must be at least 1, not {max_operations}",
+                setting="max_operations",
+            )
+        self.max_operations = max_operations
         self._backend = backend
         self._engine: Engine | None = None
         self._token: Token[App | None] | None = None
@@ -104,6 +146,7 @@ class App:
 
     async def __aenter__(self) -> App:
         from cloudforge.cloud.cloudcontrol import CloudControl
+        from cloudforge.cloud.ratelimit import RateLimiter
         from cloudforge.engine import Engine
         from cloudforge.engine.reporter import Reporter, collect_changes
         from cloudforge.engine.runstate import RunState
@@ -139,11 +182,19 @@ class App:
             profile=self.profile,
             endpoint_url=self.endpoint_url,
             max_concurrency=self.max_concurrency,
+            limiter=RateLimiter(self.rate_limits),
         )
         # App.changes listens to the engine's outcome events, as the CLI's display does.
         self.changes = []
         reporter = Reporter([collect_changes(self.changes), *self.listeners])
-        self._engine = Engine(state, cloud, reporter, phase=self.phase, refresh=self.refresh)
+        self._engine = Engine(
+            state,
+            cloud,
+            reporter,
+            phase=self.phase,
+            refresh=self.refresh,
+            max_operations=self.max_operations,
+        )
         self._token = _current.set(self)
         return self
 

@@ -307,7 +307,12 @@ class NotUpdatableError(CloudControlError):
 
 
 class ThrottlingError(CloudControlError):
-    """Still throttled after every retry: lower `max_concurrency`, or run again later."""
+    """Cloud Control kept refusing a call with ThrottlingException until its deadline passed."""
+
+    template = (
+        "{operation} of {type_name} {logical_id!r}: {code}: {detail} (still throttled after "
+        "waiting; lower --write-rate/--read-rate, or ask AWS for a higher quota)"
+    )
 
 
 class RequestFailedError(CloudControlError):

@@ -48,6 +48,17 @@ def wait_for(token: str) -> dict[str, Any]:
     raise AssertionError(f"request {token} did not finish")
 
 
+def final_event(client: Any, token: str, attempts: int = 100) -> dict[str, Any]:
+    """The request's ProgressEvent once it has ended, waiting as its RetryAfter says (any hint mode)."""
+    for _ in range(attempts):
+        event: dict[str, Any] = client.get_resource_request_status(RequestToken=token)["ProgressEvent"]
+        if event["OperationStatus"] not in ("PENDING", "IN_PROGRESS"):
+            return event
+        hint = event.get("RetryAfter")
+        time.sleep(max(0.02, hint.timestamp() - time.time() + 0.01) if hint is not None else 0.05)
+    raise AssertionError(f"request {token} did not end")
+
+
 def cloudforge(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
     """Run the installed console script (or the module when there is none), output captured."""
     script = Path(sys.executable).with_name("cloudforge")

@@ -9,23 +9,27 @@ destroy, get, list and import never load it (tests/integration/test_import_rules
 
 from __future__ import annotations
 
+import importlib
 import sys
 from importlib import metadata
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from cloudforge.cli import deploy, generate, local, resources, unlock
 
-app = typer.Typer(
-    name="cloudforge",
-    help="Typed AWS resources from CloudFormation registry schemas, deployed through Cloud Control.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    # Boxes and colours only on a terminal: CI logs and pipes get click's plain help and errors.
-    rich_markup_mode="rich" if sys.stdout.isatty() and sys.stderr.isatty() else None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+# Command -> (module, attribute). Only the module of the command being run is imported, so a
+# no-op `cloudforge plan` loads neither boto3 (get/list/import) nor the generator (codegen).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "up": ("deploy", "up"),
+    "plan": ("deploy", "plan"),
+    "destroy": ("deploy", "destroy"),
+    "local": ("local", "local"),
+    "codegen": ("generate", "codegen"),
+    "get": ("resources", "get"),
+    "list": ("resources", "list_"),
+    "import": ("resources", "import_"),
+    "unlock": ("unlock", "unlock"),
+}
+GROUPS: dict[str, tuple[str, str]] = {"schemas": ("generate", "schemas_app")}
 
 
 def show_version(value: bool) -> None:
@@ -34,7 +38,6 @@ def show_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     version: Annotated[
         bool, typer.Option("--version", callback=show_version, is_eager=True, help="Print the version and exit."),
@@ -43,20 +46,46 @@ def root(
     """Typed AWS resources from CloudFormation registry schemas, deployed through Cloud Control."""
 
 
-app.command("up")(deploy.up)
-app.command("plan")(deploy.plan)
-app.command("destroy")(deploy.destroy)
-app.command("local")(local.local)
-app.command("codegen")(generate.codegen)
-app.add_typer(generate.schemas_app, name="schemas")
-app.command("get")(resources.get)
-app.command("list")(resources.list_)
-app.command("import")(resources.import_)
-app.command("unlock")(unlock.unlock)
+def _attribute(home: tuple[str, str]) -> Any:
+    return getattr(importlib.import_module(f"cloudforge.cli.{home[0]}"), home[1])
+
+
+def build(only: str | None = None) -> typer.Typer:
+    """The typer app with every command, or only `only` when it names one (a faster start)."""
+    built = typer.Typer(
+        name="cloudforge",
+        help="Typed AWS resources from CloudFormation registry schemas, deployed through Cloud Control.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        # Boxes and colours only on a terminal: CI logs and pipes get click's plain help and errors.
+        rich_markup_mode="rich" if sys.stdout.isatty() and sys.stderr.isatty() else None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    built.callback()(root)
+    for name, home in COMMANDS.items():
+        if only is None or only == name:
+            built.command(name)(_attribute(home))
+    for name, home in GROUPS.items():
+        if only is None or only == name:
+            built.add_typer(_attribute(home), name=name)
+    return built
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":  # the whole app, for tests (CliRunner) and documentation tools
+        return build()
+    raise AttributeError(f"module 'cloudforge.cli' has no attribute {name!r}")
 
 
 def main() -> None:
-    app()
+    argv = sys.argv[1:]
+    first = next((a for a in argv if not a.startswith("-")), None)
+    only = first if first in COMMANDS or first in GROUPS else None
+    # Options before the command (--version, --help) need the whole app.
+    if only is not None and argv and argv[0] != first:
+        only = None
+    build(only)()
 
 
-__all__ = ["app", "main"]
+__all__ = ["COMMANDS", "build", "main"]

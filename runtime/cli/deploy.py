@@ -46,6 +46,14 @@ State = Annotated[
 ]
 Region = Annotated[str | None, typer.Option("--region", help="AWS region (default: boto3's chain, $AWS_DEFAULT_REGION).")]
 Profile = Annotated[str | None, typer.Option("--profile", help="AWS profile (default: $AWS_PROFILE).")]
+ReadRate = Annotated[
+    str | None,
+    typer.Option("--read-rate", help="Cloud Control reads/s at most, adapting down on throttling; 'off' for none (default 20, $CLOUDFORGE_READ_RATE)."),
+]
+WriteRate = Annotated[
+    str | None,
+    typer.Option("--write-rate", help="Cloud Control writes/s at most, adapting down on throttling; 'off' for none (default 10, $CLOUDFORGE_WRITE_RATE)."),
+]
 Args = Annotated[
     list[str] | None,
     typer.Argument(metavar="ARGS", help="Arguments for the program (its sys.argv[1:]), after --.", show_default=False),
@@ -53,17 +61,20 @@ Args = Annotated[
 
 
 def up(program: Program, args: Args = None, stage: Stage = None, refresh: Refresh = False,
-       state: State = None, region: Region = None, profile: Profile = None) -> None:
+       state: State = None, region: Region = None, profile: Profile = None,
+       read_rate: ReadRate = None, write_rate: WriteRate = None) -> None:
     """Deploy PROGRAM's resources.
 
     Creates, updates, replaces, adopts and deletes until the cloud matches PROGRAM.
     """
-    run("up", program, args, stage=stage, refresh=refresh, state=state, region=region, profile=profile)
+    run("up", program, args, stage=stage, refresh=refresh, state=state, region=region, profile=profile,
+        rates=(read_rate, write_rate))
 
 
 def plan(
     program: Program, args: Args = None, stage: Stage = None, refresh: Refresh = False,
     state: State = None, region: Region = None, profile: Profile = None,
+    read_rate: ReadRate = None,
     detailed_exitcode: Annotated[
         bool, typer.Option("--detailed-exitcode", help="Exit 2 when the plan has changes, 0 when none, 1 on error."),
     ] = False,
@@ -73,28 +84,31 @@ def plan(
     With --detailed-exitcode: 0 no changes, 1 error, 2 changes pending (as terraform).
     """
     pending = run("plan", program, args, stage=stage, refresh=refresh, state=state, region=region,
-                  profile=profile)
+                  profile=profile, rates=(read_rate, None))
     if detailed_exitcode and pending:
         raise typer.Exit(EXIT_CHANGES)
 
 
 def destroy(program: Program, args: Args = None, stage: Stage = None, state: State = None,
-            region: Region = None, profile: Profile = None) -> None:
+            region: Region = None, profile: Profile = None, read_rate: ReadRate = None,
+            write_rate: WriteRate = None) -> None:
     """Delete the resources of PROGRAM's stage.
 
     Every resource the stage's state holds, in reverse creation order.
     """
     run("destroy", program, args, stage=stage, refresh=False, state=state, region=region,
-        profile=profile)
+        profile=profile, rates=(read_rate, write_rate))
 
 
 def run(phase: str, program: Path, args: list[str] | None, *, stage: str | None, refresh: bool,
-        state: str | None, region: str | None, profile: str | None) -> bool:
+        state: str | None, region: str | None, profile: str | None,
+        rates: tuple[str | None, str | None] = (None, None)) -> bool:
     """Run `program` in `phase` with the display attached; True when a plan has pending changes."""
     env = {"CLOUDFORGE_PHASE": phase, "CLOUDFORGE_STAGE": stage, "CLOUDFORGE_STATE": state,
            "AWS_REGION": region,
            "AWS_DEFAULT_REGION": region, "AWS_PROFILE": profile,
-           "CLOUDFORGE_REFRESH": "1" if refresh else None}
+           "CLOUDFORGE_REFRESH": "1" if refresh else None,
+           "CLOUDFORGE_READ_RATE": rates[0], "CLOUDFORGE_WRITE_RATE": rates[1]}
     display = ProgressDisplay(phase)
     failure: Exception | None = None
     with reported(program), environment(env), subscribed(display), display:

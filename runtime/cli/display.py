@@ -14,12 +14,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from rich.console import Console, RenderableType
-from rich.live import Live
-from rich.table import Table
 from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.live import Live
 
 
 class Event(Protocol):
@@ -143,6 +144,8 @@ class ProgressDisplay:
 
     def __enter__(self) -> ProgressDisplay:
         if self.live:
+            from rich.live import Live  # a terminal's live table only
+
             self._live = Live(
                 get_renderable=self.render, console=self.console, refresh_per_second=8,
                 transient=False,
@@ -185,6 +188,8 @@ class ProgressDisplay:
         When they do not fit the terminal, running and failed ones are kept and the oldest
         finished ones left out (counted in the caption), so a thousand resources stay readable.
         """
+        from rich.table import Table  # only a terminal's live view draws one
+
         table = Table(box=None, pad_edge=False, show_edge=False)
         for column in ("resource", "type", "operation", "status", "time"):
             table.add_column(column, no_wrap=column != "status")

@@ -8,13 +8,14 @@ traceback of an unexpected error as well.
 from __future__ import annotations
 
 import os
+import sys
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 from cloudforge.errors import CloudforgeError
 from rich.console import Console
 
@@ -40,25 +41,34 @@ def describe(exc: BaseException, program: Path | None = None) -> str:
     """The message a user sees for `exc`: cloudforge's own, AWS's, or where the program failed."""
     if isinstance(exc, CloudforgeError):
         return str(exc)
-    if isinstance(exc, NoCredentialsError):
-        return (
-            "no AWS credentials found. Set AWS_PROFILE (or AWS_ACCESS_KEY_ID and "
-            "AWS_SECRET_ACCESS_KEY) for real AWS, or point AWS_ENDPOINT_URL at a local cloud "
-            "(`cloudforge local`)."
-        )
-    if isinstance(exc, NoRegionError):
-        return "no AWS region configured: set AWS_DEFAULT_REGION (or pass --region)."
-    if isinstance(exc, ClientError):
-        err = exc.response.get("Error", {})
-        return f"{exc.operation_name}: {err.get('Code', 'Error')}: {err.get('Message', exc)}"
-    if isinstance(exc, BotoCoreError):
-        return str(exc)
+    botocore = sys.modules.get("botocore.exceptions")
+    if botocore is not None:  # not loaded: the error cannot be one of botocore's (no-op runs)
+        message = _botocore_message(exc, botocore)
+        if message is not None:
+            return message
     where = ""
     if program is not None:
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) == program]
         if frames:
             where = f" at {program.name}:{frames[-1].lineno}"
     return f"{type(exc).__name__}{where}: {exc}"
+
+
+def _botocore_message(exc: BaseException, botocore: Any) -> str | None:
+    if isinstance(exc, botocore.NoCredentialsError):
+        return (
+            "no AWS credentials found. Set AWS_PROFILE (or AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY) for real AWS, or point AWS_ENDPOINT_URL at a local cloud "
+            "(`cloudforge local`)."
+        )
+    if isinstance(exc, botocore.NoRegionError):
+        return "no AWS region configured: set AWS_DEFAULT_REGION (or pass --region)."
+    if isinstance(exc, botocore.ClientError):
+        err = exc.response.get("Error", {})
+        return f"{exc.operation_name}: {err.get('Code', 'Error')}: {err.get('Message', exc)}"
+    if isinstance(exc, botocore.BotoCoreError):
+        return str(exc)
+    return None
 
 
 # Usage errors and exits are typer's to report (exit 2, or the code given), never ours.

@@ -3,10 +3,14 @@
 One boto3 client per App (botocore clients are thread-safe), created on first use so that a
 plan that needs no call needs no credentials. Calls run in a thread pool sized to the App's
 concurrency limit (asyncio's default pool has only cpu+4 threads), behind a semaphore of the
-same size; botocore retries throttled calls (standard mode) and a connection pool as large as
-the limit keeps parallel calls from queueing for a socket. What botocore gives up on is retried
-here a few more times for throttling and transient server errors (writes carry a ClientToken, so
-a repeat is the same request). ClientErrors become `cloudforge.errors` with AWS's message.
+same size, and a connection pool as large as the limit keeps parallel calls from queueing for a
+socket. Every attempt first takes a token from the run's rate limiter
+(`cloudforge.cloud.ratelimit`: separate read and write budgets, slowed on each throttle), so
+botocore's own retries are off (its retries would bypass the limiter and drain its retry
+quota, as terraform-provider-awscc's users saw). A throttled call is retried here for as long
+as `throttle_deadline` allows; transient server and connection errors a few times with jitter
+(writes carry a ClientToken, so a repeat is the same request). ClientErrors become
+`cloudforge.errors` with AWS's message.
 """
 
 from __future__ import annotations
@@ -17,10 +21,12 @@ import json
 import os
 import random
 import threading
+import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from cloudforge.cloud.ratelimit import RateLimiter, kind_of
 from cloudforge.errors import (
     AlreadyExistsError,
     CloudControlError,
@@ -48,6 +54,8 @@ RETRYABLE_CALL_ERRORS = frozenset(
 )
 CALL_RETRIES = 10
 THROTTLING_CODES = frozenset({"ThrottlingException", "Throttling", "TooManyRequestsException"})
+# A throttled call waits its turn for up to this long before its operation fails.
+THROTTLE_DEADLINE = 900.0
 OPERATION_STATUSES = frozenset(
     {"PENDING", "IN_PROGRESS", "SUCCESS", "FAILED", "CANCEL_IN_PROGRESS", "CANCEL_COMPLETE"}
 )
@@ -74,6 +82,13 @@ def _error_code(err: Exception) -> str:
     return str(response.get("Error", {}).get("Code", type(err).__name__))
 
 
+def _transient(err: Exception) -> bool:
+    """A connection reset or timeout (botocore's own retries are off, so they are retried here)."""
+    from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
+
+    return isinstance(err, ConnectionClosedError | ReadTimeoutError)
+
+
 def _error_message(err: Exception) -> str:
     response = getattr(err, "response", None) or {}
     return str(response.get("Error", {}).get("Message", str(err)))
@@ -87,11 +102,15 @@ class CloudControl:
         profile: str | None = None,
         endpoint_url: str | None = None,
         max_concurrency: int = 32,
+        limiter: RateLimiter | None = None,
+        throttle_deadline: float = THROTTLE_DEADLINE,
     ) -> None:
         self.region = region
         self.profile = profile
         self.endpoint_url = endpoint_url
         self.max_concurrency = max_concurrency
+        self.limiter = limiter or RateLimiter()
+        self.throttle_deadline = throttle_deadline
         self._client: Any = None
         self._executor = ThreadPoolExecutor(
             max_workers=max_concurrency, thread_name_prefix="cloudforge-cc"
@@ -117,7 +136,8 @@ class CloudControl:
                     _SESSIONS[key] = boto3.session.Session(profile_name=self.profile)
                 session = _SESSIONS[key]
                 config = Config(
-                    retries={"mode": "standard", "max_attempts": 3},
+                    # One attempt per call: every retry goes through the rate limiter here.
+                    retries={"mode": "standard", "total_max_attempts": 1},
                     max_pool_connections=self.max_concurrency + 4,
                     connect_timeout=10,
                     read_timeout=60,
@@ -159,20 +179,29 @@ class CloudControl:
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self.max_concurrency)
         loop = asyncio.get_running_loop()
+        kind = kind_of(method)
         attempt = 0
+        throttled_until = time.monotonic() + self.throttle_deadline
         while True:
+            await self.limiter.acquire(kind)
             try:
                 async with self._semaphore:
-                    return await loop.run_in_executor(
+                    result = await loop.run_in_executor(
                         self._executor, functools.partial(self._sync_call, method, params)
                     )
+                self.limiter.succeeded(kind)
+                return result
             except CloudforgeError:
                 raise
             except Exception as err:
                 code = _error_code(err)
-                if code in RETRYABLE_CALL_ERRORS and attempt < CALL_RETRIES:
+                if code in THROTTLING_CODES and time.monotonic() < throttled_until:
+                    # The limiter slows the whole run down; this call takes its turn again.
+                    self.limiter.throttled(kind)
+                    continue
+                if (code in RETRYABLE_CALL_ERRORS or _transient(err)) and attempt < CALL_RETRIES:
                     attempt += 1
-                    # Full jitter, so that parallel resources throttled together spread out.
+                    # Full jitter, so that parallel resources failing together spread out.
                     await asyncio.sleep(random.uniform(0, min(4.0, 0.2 * 2**attempt)))
                     continue
                 raise self._map(err, method, type_name, logical_id, identifier) from err
@@ -220,7 +249,7 @@ class CloudControl:
             return NotUpdatableError(**about, code=code, detail=detail)
         if code in THROTTLING_CODES:
             return ThrottlingError(
-                **about, code=code, detail=f"{message} ({_HINTS['ThrottlingException']})"
+                **about, code=code, detail=message
             )
         return CloudControlError(**about, code=code, detail=detail)
 

@@ -19,7 +19,7 @@ from cloudforge.engine.executors import Found, Parts, Target, execute
 from cloudforge.engine.patch import redact, top_level
 from cloudforge.engine.plan import UNKNOWN
 from cloudforge.engine.reporter import Reporter
-from cloudforge.engine.requests import RequestRunner
+from cloudforge.engine.requests import MAX_OPERATIONS, RequestRunner
 from cloudforge.engine.runstate import Phase, RunState
 from cloudforge.engine.teardown import teardown
 from cloudforge.errors import ResourceNotFoundError, UsageError
@@ -40,13 +40,14 @@ class Engine:
         phase: Phase = "up",
         refresh: bool = False,
         backoff: Backoff | None = None,
+        max_operations: int = MAX_OPERATIONS,
     ) -> None:
         self.state = state
         self.cloud = cloud
         self.reporter = reporter
         self.phase = phase
         self.refresh = refresh
-        self.runner = RequestRunner(state, cloud, reporter, backoff)
+        self.runner = RequestRunner(state, cloud, reporter, backoff, max_operations)
         self.parts = Parts(state, self.runner, reporter)
 
     async def deploy(self, resource: Resource) -> Resource:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cloudforge.local.faults import Faults
+from cloudforge.local.hints import RetryAfter
 from cloudforge.local.hooks import HookContext, hooks_for
 from cloudforge.local.requests import CANCEL_COMPLETE, SUCCESS, Request
 from cloudforge.local.store import Store
@@ -27,9 +28,15 @@ class Backend:
     store: Store
     faults: Faults
     context: HookContext = field(default_factory=lambda: HookContext(rng=random.Random()))
+    # When a request's status may change and what RetryAfter says (cloudforge.local.hints).
+    retry_after: RetryAfter = field(default_factory=RetryAfter)
+    # Seconds after a create succeeds during which GetResource still answers NotFound
+    # (eventual consistency, which other tools retry for real AWS); 0: consistent at once.
+    read_after_create: float = 0.0
 
     def __post_init__(self) -> None:
         self.store.on_settle.append(self._settled)
+        self.store.set_unique_key(lambda t, model: hooks_for(t).unique_key(type_info(t), model))
         self.restore()
 
     def restore(self) -> None:

@@ -71,7 +71,7 @@ def _replay(backend: Backend, client_token: str | None, fingerprint: str, now: f
             f"ClientToken {client_token} is already associated with an existing operation "
             f"with RequestToken {token}",
         )
-    return {"ProgressEvent": request.progress_event(now)}
+    return {"ProgressEvent": request.progress_event(now, backend.retry_after)}
 
 
 def _new_request(backend: Backend, info: TypeInfo, operation: str, now: float, *,
@@ -80,7 +80,8 @@ def _new_request(backend: Backend, info: TypeInfo, operation: str, now: float, *
     latency = backend.faults.draw_latency(info.type_name)
     return Request(
         token=str(uuid.uuid4()), operation=operation, type_name=info.type_name,
-        identifier=identifier, show_identifier=show_identifier, start=now, due=now + latency,
+        identifier=identifier, show_identifier=show_identifier, start=now,
+        due=backend.retry_after.due(now, latency),
         outcome=SUCCESS, client_token=client_token, fingerprint=fingerprint,
     )
 
@@ -109,7 +110,7 @@ def _submit(backend: Backend, request: Request, now: float) -> dict[str, Any]:
         request.due += spent
         now += spent
     backend.store.add_request(request)
-    event = request.progress_event(now, retry_after=False)
+    event = request.progress_event(now, None)
     if request.due <= now and not backend.faults.holding:
         backend.store.settle(now)
     return {"ProgressEvent": event}
@@ -193,7 +194,11 @@ def create_resource(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
         request.identifier = identifier
         _fail(request, "AlreadyExists", hooks.already_exists_message(info, identifier))
         return _submit(backend, request, now)
-    clash = hooks.conflict(backend.context, info, model, (r.model for r in backend.store.of_type(info.type_name)))
+    # Only the resources sharing the type's unique key can clash (all of them when it has none).
+    candidates = backend.store.sharing_key(info.type_name, model)
+    if candidates is None:
+        candidates = backend.store.of_type(info.type_name)
+    clash = hooks.conflict(backend.context, info, model, (r.model for r in candidates))
     if clash is not None:
         _fail(request, "AlreadyExists", clash)
         return _submit(backend, request, now)
@@ -292,12 +297,19 @@ def delete_resource(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
     return _submit(backend, request, now)
 
 
+def _settling(backend: Backend, resource: StoredResource) -> bool:
+    """Whether a new resource is still inside the read-after-create inconsistency window."""
+    window, created = backend.read_after_create, resource.created_at
+    return window > 0 and created is not None and time.time() < created + window
+
+
 def get_resource(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
     info = _info(body, "GetResource")
     identifier = _identifier(backend, info, body)
     hooks = hooks_for(info.type_name)
     model = _live(backend, info, hooks, identifier)
-    if model is None:
+    stored = backend.store.get(info.type_name, identifier)
+    if model is None or (stored is not None and _settling(backend, stored)):
         raise _not_found(info, hooks, identifier)
     return {
         "TypeName": info.type_name,

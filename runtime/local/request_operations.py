@@ -21,7 +21,7 @@ def _request(backend: Backend, body: dict[str, Any]) -> Request:
 
 
 def get_resource_request_status(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
-    return {"ProgressEvent": _request(backend, body).progress_event(time.time())}
+    return {"ProgressEvent": _request(backend, body).progress_event(time.time(), backend.retry_after)}
 
 
 def cancel_resource_request(backend: Backend, body: dict[str, Any]) -> dict[str, Any]:
@@ -31,7 +31,7 @@ def cancel_resource_request(backend: Backend, body: dict[str, Any]) -> dict[str,
         backend.store.cancel(request, now)
     elif request.status != CANCEL_COMPLETE:
         raise validation(f"Request {request.token} is already in status {request.status}")
-    return {"ProgressEvent": request.progress_event(now)}
+    return {"ProgressEvent": request.progress_event(now, backend.retry_after)}
 
 
 def _string_set(body: dict[str, Any], member: str) -> set[str]:
@@ -61,7 +61,7 @@ def list_resource_requests(backend: Backend, body: dict[str, Any]) -> dict[str, 
         found = [r for r in found if (-r.start, r.token) > key]
     page = found[:size]
     now = time.time()
-    answer: dict[str, Any] = {"ResourceRequestStatusSummaries": [r.progress_event(now) for r in page]}
+    answer: dict[str, Any] = {"ResourceRequestStatusSummaries": [r.progress_event(now, backend.retry_after) for r in page]}
     if len(found) > size:
         answer["NextToken"] = next_token(f"{page[-1].start!r} {page[-1].token}")
     return answer

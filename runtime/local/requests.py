@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from cloudforge.local.hints import RetryAfter
+
 IN_PROGRESS = "IN_PROGRESS"
 SUCCESS = "SUCCESS"
 FAILED = "FAILED"
@@ -41,11 +43,11 @@ class Request:
     def from_json(cls, data: dict[str, Any]) -> Request:
         return cls(**data)
 
-    def progress_event(self, now: float, *, retry_after: bool = True) -> dict[str, Any]:
+    def progress_event(self, now: float, hints: RetryAfter | None) -> dict[str, Any]:
         """The ProgressEvent for this request, as GetResourceRequestStatus shows it.
 
-        AWS's answers to Create/Update/Delete carry no RetryAfter (`retry_after=False`); status
-        reads and ListResourceRequests do, while the request is in progress.
+        AWS's answers to Create/Update/Delete carry no RetryAfter (`hints=None`); status reads
+        and ListResourceRequests do, while the request is in progress, as `hints` says.
         """
         event: dict[str, Any] = {
             "TypeName": self.type_name,
@@ -56,8 +58,9 @@ class Request:
         }
         if self.identifier is not None and (self.status != IN_PROGRESS or self.show_identifier):
             event["Identifier"] = self.identifier
-        if self.status == IN_PROGRESS and retry_after:
-            event["RetryAfter"] = max(self.due, now)
+        hint = hints.hint(self.start, self.due, now) if hints is not None else None
+        if self.status == IN_PROGRESS and hint is not None:
+            event["RetryAfter"] = hint
         if self.status == FAILED:
             event["ErrorCode"] = self.error_code or "InternalFailure"
             event["StatusMessage"] = self.status_message or ""

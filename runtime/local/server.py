@@ -3,6 +3,9 @@
 Requests whose target starts with `CloudApiService.` are answered by the emulator; any other
 request (S3, Connect, DynamoDB, STS, ...) goes to moto's server application in this process.
 No error escapes as a traceback: unexpected failures become a JSON 1.0 `InternalFailure`.
+Paths under `/_cloudforge/` are the emulator's own, outside the AWS API: `GET
+/_cloudforge/calls` (Cloud Control calls answered and throttled, by operation) and `POST
+/_cloudforge/reset` (zero them).
 """
 
 from __future__ import annotations
@@ -19,10 +22,16 @@ from cloudforge.local.backend import Backend
 from cloudforge.local.faults import Faults
 from cloudforge.local.operations import OPERATIONS
 from cloudforge.local.protocol import CONTENT_TYPE, TARGET_PREFIX, ApiError, parse_body
+from cloudforge.local.quota import Quota
 
-# Well above the largest legal request (a 256 KiB document plus members); larger bodies are drained and refused.
+# Well above the largest legal request (a 256 KiB document plus members); larger bodies are refused
+# with ValidationException. The HTTP server itself refuses a declared body past FRAMING_LIMIT
+# (413) and malformed framing (a negative or non-numeric Content-Length: 400) before this app runs.
 MAX_BODY = 1 << 20
+FRAMING_LIMIT = 16 << 20
 StartResponse = Callable[..., Any]
+INTERNAL = "/_cloudforge/"
+THROTTLED = "ThrottlingException"
 
 
 def moto_application() -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
@@ -35,9 +44,13 @@ def moto_application() -> Callable[[dict[str, Any], StartResponse], Iterable[byt
 class CloudControlApp:
     """The WSGI application: dispatches, counts Cloud Control calls, applies API-level faults."""
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, quota: Quota | None = None) -> None:
         self.backend = backend
+        self.quota = quota or Quota()
         self.calls: Counter[str] = Counter()
+        self.throttled: Counter[str] = Counter()
+        # Client (address, port) pairs seen: with keep-alive, one per connection a client opened.
+        self.peers: set[tuple[str, str]] = set()
         self._calls_lock = threading.Lock()
         self._moto: Callable[[dict[str, Any], StartResponse], Iterable[bytes]] | None = None
         self._moto_lock = threading.Lock()
@@ -46,9 +59,19 @@ class CloudControlApp:
         with self._calls_lock:
             return Counter(self.calls)
 
+    def throttled_counts(self) -> Counter[str]:
+        with self._calls_lock:
+            return Counter(self.throttled)
+
+    def connections(self) -> int:
+        with self._calls_lock:
+            return len(self.peers)
+
     def reset_call_counts(self) -> None:
         with self._calls_lock:
             self.calls.clear()
+            self.throttled.clear()
+            self.peers.clear()
 
     @property
     def faults(self) -> Faults:
@@ -61,6 +84,11 @@ class CloudControlApp:
             return self._moto
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        with self._calls_lock:
+            self.peers.add((str(environ.get("REMOTE_ADDR")), str(environ.get("REMOTE_PORT"))))
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(INTERNAL):
+            return self.internal(path.removeprefix(INTERNAL), environ, start_response)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if not target.startswith(TARGET_PREFIX):
             # moto keys its backends by account: this cloud's, unless the caller names one.
@@ -74,6 +102,24 @@ class CloudControlApp:
         )
         return [body]
 
+    def internal(self, name: str, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """The emulator's introspection endpoints (`/_cloudforge/calls`, `/_cloudforge/reset`)."""
+        method = environ.get("REQUEST_METHOD", "GET")
+        status, answer = "200 OK", {}
+        if name == "calls" and method == "GET":
+            answer = {"calls": dict(self.call_counts()), "throttled": dict(self.throttled_counts()),
+                      "connections": self.connections()}
+        elif name == "reset" and method == "POST":
+            self.reset_call_counts()
+            answer = {"reset": True}
+        elif name in ("calls", "reset"):
+            status, answer = "405 Method Not Allowed", {"message": f"{method} is not allowed on {INTERNAL}{name}"}
+        else:
+            status, answer = "404 Not Found", {"message": f"no {INTERNAL}{name}: try GET {INTERNAL}calls"}
+        body = json.dumps(answer).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
     def handle(self, operation: str, environ: dict[str, Any]) -> tuple[int, bytes]:
         """(HTTP status, body) for one Cloud Control call."""
         with self._calls_lock:
@@ -81,6 +127,9 @@ class CloudControlApp:
         try:
             return 200, json.dumps(self.dispatch(operation, environ)).encode()
         except ApiError as error:
+            if error.code == THROTTLED:
+                with self._calls_lock:
+                    self.throttled[operation] += 1
             return error.status, error.body()
         except Exception as exc:  # the server must keep serving whatever a request does
             traceback.print_exc(file=sys.stderr)
@@ -91,6 +140,8 @@ class CloudControlApp:
         handler = OPERATIONS.get(operation)
         if handler is None:
             raise ApiError("UnknownOperationException", f"Unknown operation {operation}")
+        if not self.quota.admit(operation, environ):
+            raise ApiError(THROTTLED, "Rate exceeded")
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -111,7 +162,7 @@ class CloudControlApp:
             code = "ServiceUnavailable" if status == 503 else "InternalFailure"
             raise ApiError(code, f"Injected HTTP {status}", status)
         if self.faults.throttled(operation, type_name):
-            raise ApiError("ThrottlingException", "Rate exceeded")
+            raise ApiError(THROTTLED, "Rate exceeded")
         store = self.backend.store
         with store.lock:
             if not self.faults.holding:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,9 +26,16 @@ class StoredResource:
     model: dict[str, Any]
     visible: bool  # False while the create that made it is still in progress
     pending: str | None = None  # token of the request in progress on this resource
+    created_at: float | None = None  # when its create succeeded (epoch seconds)
 
 
 SettleCallback = Callable[[Request, dict[str, Any] | None], None]
+# (type name, model) -> what must be unique among the type's resources besides the identifier.
+UniqueKey = Callable[[str, dict[str, Any]], Hashable | None]
+
+
+def _no_unique_key(type_name: str, model: dict[str, Any]) -> Hashable | None:
+    return None
 
 
 @dataclass
@@ -47,6 +54,9 @@ class Store:
         self._touched_requests: set[str] = set()
         # Callbacks run (under the lock) when a request settles: (request, resource model or None).
         self.on_settle: list[SettleCallback] = []
+        # Resources by (type, unique key), so a create's clash check is a lookup, not a scan.
+        self._unique_key: UniqueKey = _no_unique_key
+        self._by_key: dict[tuple[str, Hashable], dict[str, StoredResource]] = {}
         self._journal = journal.Journal(self.state_file) if self.state_file is not None else None
         if self._journal is not None:
             self._load()
@@ -101,8 +111,11 @@ class Store:
             return None
         if request.operation == "CREATE":
             resource.visible = True
+            resource.created_at = request.ended
         elif request.operation == "UPDATE" and request.new_model is not None:
+            self._unindex(resource)
             resource.model = request.new_model
+            self._index(resource)
         elif request.operation == "DELETE":
             self.remove(resource)
         return resource.model
@@ -116,19 +129,51 @@ class Store:
         resource = self.get(type_name, identifier)
         return resource if resource is not None and resource.visible else None
 
-    def of_type(self, type_name: str) -> list[StoredResource]:
-        return list(self.resources.get(type_name, {}).values())
+    def of_type(self, type_name: str) -> Iterable[StoredResource]:
+        """The type's resources, as a live view (iterate under the lock; nothing is copied)."""
+        return self.resources.get(type_name, {}).values()
+
+    def sharing_key(self, type_name: str, model: dict[str, Any]) -> Iterable[StoredResource] | None:
+        """The resources whose unique key equals `model`'s; None when the type has no such key."""
+        key = self._unique_key(type_name, model)
+        if key is None:
+            return None
+        return self._by_key.get((type_name, key), {}).values()
+
+    def set_unique_key(self, unique_key: UniqueKey) -> None:
+        self._unique_key = unique_key
+        self._by_key.clear()
+        for by_id in self.resources.values():
+            for resource in by_id.values():
+                self._index(resource)
+
+    def _index(self, resource: StoredResource) -> None:
+        key = self._unique_key(resource.type_name, resource.model)
+        if key is not None:
+            self._by_key.setdefault((resource.type_name, key), {})[resource.identifier] = resource
+
+    def _unindex(self, resource: StoredResource) -> None:
+        key = self._unique_key(resource.type_name, resource.model)
+        if key is not None:
+            peers = self._by_key.get((resource.type_name, key))
+            if peers is not None:
+                peers.pop(resource.identifier, None)
+                if not peers:
+                    del self._by_key[(resource.type_name, key)]
 
     def put(self, resource: StoredResource) -> None:
         self.resources.setdefault(resource.type_name, {})[resource.identifier] = resource
+        self._index(resource)
         self._touched_resources.add((resource.type_name, resource.identifier))
 
     def remove(self, resource: StoredResource) -> None:
         self.resources.get(resource.type_name, {}).pop(resource.identifier, None)
+        self._unindex(resource)
         self._touched_resources.add((resource.type_name, resource.identifier))
 
     def clear(self) -> None:
         self.resources.clear()
+        self._by_key.clear()
         self.requests.clear()
         self.client_tokens.clear()
         self._due.clear()

@@ -1,10 +1,15 @@
-"""Many resources at once: concurrency that overlaps latencies, convergence under injected faults."""
+"""Many resources at once: concurrency that overlaps latencies, convergence under injected faults.
+
+These suites are about overlap and convergence, not pacing: the client's rate limiter is off
+here (CLOUDFORGE_*_RATE=off); tests/integration/test_engine_politeness.py covers it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -17,6 +22,12 @@ from tests.local_helpers import connect_instance, run_held
 pytestmark = pytest.mark.slow  # hundreds of resources
 
 TYPE = "AWS::Connect::SecurityProfile"
+
+
+@pytest.fixture(autouse=True)
+def _no_client_rate_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLOUDFORGE_READ_RATE", "off")
+    monkeypatch.setenv("CLOUDFORGE_WRITE_RATE", "off")
 
 
 @pytest.fixture
@@ -37,9 +48,9 @@ def profiles(instance_arn: str, count: int, description: str = "load") -> list[S
     ]
 
 
-def deploy(state_dir: Path, resources: list[SecurityProfile]) -> App:
+def deploy(state_dir: Path, resources: list[SecurityProfile], **options: Any) -> App:
     async def main() -> App:
-        async with App("load", stage="test", state_dir=state_dir) as app:
+        async with App("load", stage="test", state_dir=state_dir, **options) as app:
             await asyncio.gather(*resources)
         return app
 
@@ -59,9 +70,13 @@ def live_names(instance_arn: str) -> list[str]:
 def test_100_concurrent_creates_overlap(
     local_cloud: LocalCloud, instance_arn: str, tmp_path: Path
 ) -> None:
-    # All 100 creates are sent while none may end: they are in flight together.
+    # All 100 creates are sent while none may end: they are in flight together (the bound on
+    # operations in flight is raised to let them; its own test is in test_engine_politeness.py).
     resources = profiles(instance_arn, 100)
-    app = run_held(local_cloud, "CreateResource", 100, lambda: deploy(tmp_path, resources))
+    app = run_held(
+        local_cloud, "CreateResource", 100,
+        lambda: deploy(tmp_path, resources, max_operations=100),
+    )
     assert len(live_names(instance_arn)) == 100
     assert all(c.action == "create" and c.status == "done" for c in app.changes)
     assert local_cloud.calls()["CreateResource"] == 100

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
 from botocore.config import Config
 from cloudforge.local import LocalCloud
+
+from tests.local_helpers import final_event
 
 BUCKET = "AWS::S3::Bucket"
 PROFILE = "AWS::Connect::SecurityProfile"
@@ -43,8 +44,7 @@ def test_200_creates_from_16_threads(local_cloud: LocalCloud) -> None:
         tokens = list(executor.map(create, range(len(names))))
     assert len(tokens) == 200 and len(set(tokens)) == 200
 
-    time.sleep(0.05)  # every request is due by now
-    events = [status_of(pool[0], t) for t in tokens]
+    events = [final_event(pool[0], t) for t in tokens]
     succeeded = [e["Identifier"] for e in events if e["OperationStatus"] == "SUCCESS"]
     failed = [e for e in events if e["OperationStatus"] == "FAILED"]
     assert sorted(succeeded) == sorted(set(names))

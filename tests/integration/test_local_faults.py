@@ -101,6 +101,7 @@ def test_probabilistic_failures_repeat_with_the_same_seed(local_cloud: LocalClou
 
 def test_latency_distribution_and_per_type_latency(local_cloud: LocalCloud) -> None:
     cc = client(local_cloud)
+    local_cloud.set_retry_after("exact")  # the hint is the latency drawn: what this test reads
     local_cloud.faults.set_latency(Latency(uniform=(2.0, 3.0)), type_name=BUCKET)
     event = status(cc, create(cc, "slow")["RequestToken"])
     assert event["OperationStatus"] == "IN_PROGRESS"

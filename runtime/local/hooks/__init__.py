@@ -10,7 +10,7 @@ import importlib
 import random
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -50,6 +50,11 @@ class TypeHooks:
             if name not in model and name not in info.read_only_top and name in props:
                 model[name] = generated_name(info, props[name], ctx.rng)
         return fill_read_only(info, model, ctx.rng, account=ctx.account, region=ctx.region)
+
+    def unique_key(self, info: TypeInfo, model: dict[str, Any]) -> Hashable | None:
+        """What, besides the primary identifier, is unique among the type's resources (None:
+        nothing). The store indexes it, so `conflict` is given only the resources sharing it."""
+        return None
 
     def conflict(self, ctx: HookContext, info: TypeInfo, model: dict[str, Any],
                  others: Iterable[dict[str, Any]]) -> str | None:

@@ -6,7 +6,7 @@ with boto3 `connect.create_instance` against the local endpoint is the one the p
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from typing import Any
 
 from cloudforge.local.hooks import HandlerFailure, HookContext, TypeHooks, register
@@ -49,6 +49,9 @@ class SecurityProfileHooks(TypeHooks):
 
     def prepare_update(self, ctx: HookContext, info: TypeInfo, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         return {**super().prepare_update(ctx, info, old, new), "LastModifiedRegion": ctx.region}
+
+    def unique_key(self, info: TypeInfo, model: dict[str, Any]) -> Hashable | None:
+        return (model.get("InstanceArn"), model.get("SecurityProfileName"))
 
     def conflict(self, ctx: HookContext, info: TypeInfo, model: dict[str, Any],
                  others: Iterable[dict[str, Any]]) -> str | None:

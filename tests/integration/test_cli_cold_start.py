@@ -1,0 +1,71 @@
+"""A no-op `cloudforge plan` / `up` (state says unchanged, no --refresh) loads neither boto3,
+botocore nor the generator: a process that makes no call pays for none of them (issue 14)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cloudforge.local import LocalCloud
+
+PROGRAM = """
+import asyncio
+from cloudforge import App
+from cloudforge.aws.sqs import Queue
+
+async def main():
+    async with App("cold"):
+        await Queue("q", QueueName="cold-start-q")
+
+asyncio.run(main())
+"""
+
+# Runs the CLI in this interpreter, then reports which heavy modules it loaded.
+PROBE = """
+import json, sys
+sys.argv = ["cloudforge", *sys.argv[1:]]
+from cloudforge.cli import main
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+heavy = sorted({m.split(".")[0] for m in sys.modules if m.split(".")[0] in ("boto3", "botocore", "moto")}
+               | {m for m in sys.modules if m == "cloudforge.codegen" or m.startswith("cloudforge.codegen.")}
+               | {m for m in sys.modules if m == "cloudforge.local"})
+print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
+"""
+
+
+def probe(command: str, program: Path, cwd: Path) -> dict[str, object]:
+    proc = subprocess.run([sys.executable, "-c", PROBE, command, str(program)], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+    result: dict[str, object] = json.loads(proc.stderr.strip().splitlines()[-1])
+    return result
+
+
+@pytest.mark.parametrize("command", ["plan", "up"])
+def test_a_no_op_run_imports_no_aws_sdk_and_no_generator(local_cloud: LocalCloud, tmp_path: Path,
+                                                         command: str) -> None:
+    program = tmp_path / "cold.py"
+    program.write_text(PROGRAM)
+    first = subprocess.run([sys.executable, "-m", "cloudforge.cli", "up", str(program)], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    local_cloud.reset_calls()
+    result = probe(command, program, tmp_path)
+    assert result == {"code": 0, "heavy": []}
+    assert sum(local_cloud.calls().values()) == 0
+
+
+def test_a_run_that_calls_aws_still_loads_the_sdk(local_cloud: LocalCloud, tmp_path: Path) -> None:
+    # The probe sees boto3 when a call is made, so the test above is not vacuous.
+    program = tmp_path / "cold.py"
+    program.write_text(PROGRAM)
+    result = probe("up", program, tmp_path)
+    assert result["code"] == 0
+    assert "boto3" in result["heavy"]  # type: ignore[operator]
