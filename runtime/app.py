@@ -7,6 +7,10 @@ program no longer declares (or, in the destroy phase, everything), releases the 
 the client. Settings not passed follow the environment: CLOUDFORGE_STAGE / the user name,
 CLOUDFORGE_PHASE, CLOUDFORGE_REFRESH, and boto3's own chain (AWS_PROFILE, AWS_REGION,
 AWS_ENDPOINT_URL).
+
+A resource constructed inside the block but never awaited is not deployed; at the end of the
+block the App warns about each one (a RuntimeWarning naming it and where it was constructed, as
+Python does for a coroutine never awaited), and `App(..., strict=True)` makes that an error.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import getpass
 import os
+import sys
+import warnings
 from contextvars import ContextVar, Token
 from pathlib import Path
 from types import TracebackType
@@ -44,6 +50,20 @@ def current_app() -> App:
     return app
 
 
+class NeverAwaitedError(CloudforgeError):
+    """`App(strict=True)`: resources were constructed in the App but never awaited."""
+
+    template = (
+        "{count} resource(s) constructed in the App were never awaited, so they were not "
+        "deployed (and nothing was deleted): {resources}; `await` them, or remove them"
+    )
+
+
+def _named(resource: Resource, filename: str | None = None, lineno: int | None = None) -> str:
+    where = f" at {os.path.basename(filename)}:{lineno}" if filename else ""
+    return f"{type(resource).__name__} {resource.logical_id!r} ({resource.metadata.type_name}){where}"
+
+
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
 
@@ -64,6 +84,7 @@ class App:
         listeners: list[Listener] | tuple[Listener, ...] = (),
         max_concurrency: int = 32,
         backend: StateBackend | None = None,
+        strict: bool = False,
     ) -> None:
         self.name = name
         self.stage = stage or os.environ.get("CLOUDFORGE_STAGE") or getpass.getuser()
@@ -87,6 +108,11 @@ class App:
         self._engine: Engine | None = None
         self._token: Token[App | None] | None = None
         self.changes: list[Change] = []
+        # Never-awaited resources: what was constructed inside the block (and where), and what
+        # reached `deploy`.
+        self.strict = strict
+        self._constructed: list[tuple[Resource, str, int]] = []
+        self._deployed: set[int] = set()
 
     @property
     def scope(self) -> str:
@@ -98,6 +124,15 @@ class App:
         from cloudforge.engine import Engine
         from cloudforge.state.backends import open_backend
 
+        cloud = CloudControl(
+            region=self.region,
+            profile=self.profile,
+            endpoint_url=self.endpoint_url,
+            max_concurrency=self.max_concurrency,
+        )
+        # Reported once, here, rather than by every resource's first call. A plan makes calls
+        # only to refresh or resume, so it alone may run without credentials.
+        cloud.check_configuration(credentials=self.phase != "plan" or self.refresh)
         # Deferred: the engine makes state durable at its journal points, off the event loop.
         backend = self._backend or open_backend(
             self.state,
@@ -115,12 +150,6 @@ class App:
                     backend.close()
                 raise
         self._backend = backend
-        cloud = CloudControl(
-            region=self.region,
-            profile=self.profile,
-            endpoint_url=self.endpoint_url,
-            max_concurrency=self.max_concurrency,
-        )
         self._engine = Engine(
             stage=self.scope,
             backend=backend,
@@ -141,9 +170,10 @@ class App:
     ) -> None:
         engine = self._engine
         assert engine is not None and self._backend is not None
+        problem = self._never_awaited() if exc is None else None
         try:
             interrupted = isinstance(exc, asyncio.CancelledError | KeyboardInterrupt)
-            await engine.finish(failed=exc is not None, interrupted=interrupted)
+            await engine.finish(failed=exc is not None or problem is not None, interrupted=interrupted)
         finally:
             if self._token is not None:
                 _current.reset(self._token)
@@ -151,10 +181,43 @@ class App:
             engine.cloud.close()
             self._backend.unlock(self.scope)
             self._backend.close()
+        if problem is not None:
+            raise problem
+
+    def constructed(self, resource: Resource) -> None:
+        """Note a resource constructed inside this App's block, and the program line that did."""
+        frame = sys._getframe(1)
+        # The first frame outside cloudforge (a generated class may have its own __init__).
+        while frame.f_back is not None and str(frame.f_globals.get("__name__", "")).startswith(
+            "cloudforge."
+        ):
+            frame = frame.f_back
+        self._constructed.append((resource, frame.f_code.co_filename, frame.f_lineno))
+
+    def _never_awaited(self) -> NeverAwaitedError | None:
+        """Warn about each resource constructed here but never awaited; strict: the error."""
+        missed = [entry for entry in self._constructed if id(entry[0]) not in self._deployed]
+        if not missed:
+            return None
+        if self.strict and self.phase != "destroy":  # strict never stands in a destroy's way
+            return NeverAwaitedError(
+                count=len(missed),
+                resources=", ".join(_named(*entry) for entry in missed),
+            )
+        for resource, filename, lineno in missed:
+            warnings.warn_explicit(
+                f"{_named(resource)} was constructed but never awaited, so it was not deployed: "
+                f"`await` it (or pass it to asyncio.gather)",
+                RuntimeWarning,
+                filename,
+                lineno,
+            )
+        return None
 
     async def deploy(self, resource: R) -> R:
         if self._engine is None:
             raise CloudforgeError("App.deploy called outside `async with App(...)`")
+        self._deployed.add(id(resource))
         await self._engine.deploy(resource)
         return resource
 

@@ -39,6 +39,11 @@ class Resource:
         object.__setattr__(self, "adopt", adopt)
         object.__setattr__(self, "declared", validate_declared(type(self), logical_id, props))
         object.__setattr__(self, "attributes", {})
+        from cloudforge.app import _current
+
+        app = _current.get()
+        if app is not None:
+            app.constructed(self)  # so that the App can tell a resource never awaited
 
     def __await__(self) -> Generator[Any, None, Self]:
         # Imported here so that importing a generated module never imports boto3.

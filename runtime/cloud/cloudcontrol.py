@@ -20,6 +20,7 @@ import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import urlsplit
 
 from cloudforge.errors import (
     AlreadyExistsError,
@@ -125,6 +126,46 @@ class CloudControl:
                 )
             return self._client
 
+    def check_configuration(self, *, credentials: bool) -> None:
+        """Raise the configuration error (profile, region, endpoint URL, and with `credentials`
+        the credential chain) the first call would meet, so that it is reported once, before
+        any resource, instead of once per resource. Makes no call and no client."""
+        import boto3
+        from botocore.exceptions import BotoCoreError, ProfileNotFound
+
+        try:
+            session = boto3.session.Session(profile_name=self.profile)
+        except ProfileNotFound as err:
+            raise CloudforgeError(f"{err}: check --profile / AWS_PROFILE") from None
+        if not (self.region or session.region_name):
+            raise CloudforgeError(
+                "no AWS region configured: set AWS_DEFAULT_REGION (or pass --region, or "
+                "App(region=...))"
+            )
+        endpoint = (
+            self.endpoint_url
+            or os.environ.get("AWS_ENDPOINT_URL_CLOUDCONTROL")
+            or os.environ.get("AWS_ENDPOINT_URL")
+        )
+        if endpoint:
+            parsed = urlsplit(endpoint)
+            if parsed.scheme not in ("http", "https") or not parsed.hostname:
+                raise CloudforgeError(
+                    f"the endpoint URL {endpoint!r} is not an http(s) URL: set AWS_ENDPOINT_URL "
+                    "to one such as http://127.0.0.1:4566"
+                )
+        if credentials:
+            try:
+                found = session.get_credentials()
+            except BotoCoreError as err:
+                raise CloudforgeError(f"the AWS credentials cannot be loaded: {err}") from None
+            if found is None:
+                raise CloudforgeError(
+                    "no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and "
+                    "AWS_SECRET_ACCESS_KEY), or point AWS_ENDPOINT_URL at a local cloud "
+                    "(`cloudforge local`)"
+                )
+
     @property
     def endpoint(self) -> str:
         if self._client is not None:
@@ -183,6 +224,8 @@ class CloudControl:
         from botocore.exceptions import (
             ClientError,
             ConnectionError,
+            ConnectTimeoutError,
+            EndpointConnectionError,
             HTTPClientError,
             NoCredentialsError,
             NoRegionError,
@@ -197,6 +240,17 @@ class CloudControl:
             return CloudforgeError(
                 "no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and "
                 "AWS_SECRET_ACCESS_KEY), or point AWS_ENDPOINT_URL at a local cloud"
+            )
+        if isinstance(err, EndpointConnectionError | ConnectTimeoutError):
+            # No connection, so nothing was sent: not "an unexpected answer".
+            return EndpointError(
+                f"{operation}: could not connect to {self.endpoint}, so nothing was reached and "
+                f"no request was made ({err}); check AWS_ENDPOINT_URL / the region, and that the "
+                "endpoint is up",
+                operation=operation,
+                endpoint=self.endpoint,
+                detail=str(err),
+                reached=False,
             )
         if isinstance(err, ConnectionError | HTTPClientError):
             return EndpointError(operation=operation, endpoint=self.endpoint, detail=str(err))
