@@ -1,8 +1,9 @@
 """Progress events: what the engine is doing to each resource, as it happens.
 
 The engine emits a `ResourceEvent` at every step (planned, started, polling, succeeded, failed,
-skipped). Listeners registered process-wide with `subscribe` (how the CLI attaches its display to
-a program it runs in-process) and those passed to `App(listeners=...)` receive every event.
+skipped, interrupted). Listeners registered process-wide with `subscribe` (how the CLI attaches
+its display to a program it runs in-process) and those passed to `App(listeners=...)` receive
+every event.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ if TYPE_CHECKING:
     from cloudforge.engine.plan import PropertyChange
 
 Action = Literal["create", "update", "replace", "delete", "adopt", "noop", "read"]
-Status = Literal["planned", "started", "polling", "succeeded", "failed", "skipped"]
+# "interrupted": the run was cancelled (Ctrl-C) while this resource's request was in flight; the
+# request is journaled and the next run resumes it.
+Status = Literal["planned", "started", "polling", "succeeded", "failed", "skipped", "interrupted"]
 
 Listener = Callable[["ResourceEvent"], None]
 
