@@ -120,19 +120,20 @@ class App:
         return f"{self.name}/{self.stage}"
 
     async def __aenter__(self) -> App:
-        from cloudforge.cloud.cloudcontrol import CloudControl
+        from cloudforge.cloud.cloudcontrol import CloudControl, check_configuration
         from cloudforge.engine import Engine
+        from cloudforge.engine.reporter import Reporter, collect_changes
+        from cloudforge.engine.runstate import RunState
         from cloudforge.state.backends import open_backend
 
-        cloud = CloudControl(
+        # Reported once, here, rather than by every resource's first call. A plan makes calls
+        # only to refresh or resume, so it alone may run without credentials.
+        check_configuration(
             region=self.region,
             profile=self.profile,
             endpoint_url=self.endpoint_url,
-            max_concurrency=self.max_concurrency,
+            credentials=self.phase != "plan" or self.refresh,
         )
-        # Reported once, here, rather than by every resource's first call. A plan makes calls
-        # only to refresh or resume, so it alone may run without credentials.
-        cloud.check_configuration(credentials=self.phase != "plan" or self.refresh)
         # Deferred: the engine makes state durable at its journal points, off the event loop.
         backend = self._backend or open_backend(
             self.state,
@@ -149,16 +150,25 @@ class App:
                 if self._backend is None:
                     backend.close()
                 raise
+        try:
+            state = RunState.open(self.scope, backend)
+        except BaseException:  # unreadable state: leave nothing locked or open behind
+            if self.phase != "plan":
+                backend.unlock(self.scope)
+            if self._backend is None:
+                backend.close()
+            raise
         self._backend = backend
-        self._engine = Engine(
-            stage=self.scope,
-            backend=backend,
-            cloud=cloud,
-            phase=self.phase,
-            refresh=self.refresh,
-            listeners=self.listeners,
+        cloud = CloudControl(
+            region=self.region,
+            profile=self.profile,
+            endpoint_url=self.endpoint_url,
+            max_concurrency=self.max_concurrency,
         )
-        self.changes = self._engine.changes
+        # App.changes listens to the engine's outcome events, as the CLI's display does.
+        self.changes = []
+        reporter = Reporter([collect_changes(self.changes), *self.listeners])
+        self._engine = Engine(state, cloud, reporter, phase=self.phase, refresh=self.refresh)
         self._token = _current.set(self)
         return self
 

@@ -1,9 +1,10 @@
 """Progress events: what the engine is doing to each resource, as it happens.
 
-The engine emits a `ResourceEvent` at every step (planned, started, polling, succeeded, failed,
-skipped, interrupted). Listeners registered process-wide with `subscribe` (how the CLI attaches
-its display to a program it runs in-process) and those passed to `App(listeners=...)` receive
-every event.
+The engine emits a `ResourceEvent` at every step (started, polling) and exactly one per outcome
+(planned, succeeded, failed, skipped, interrupted): outcomes have one channel, and `App.changes`,
+the CLI's display and its summary are all built from these events. Listeners registered
+process-wide with `subscribe` (how the CLI attaches its display to a program it runs in-process)
+and those passed to `App(listeners=...)` receive every event.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ Action = Literal["create", "update", "replace", "delete", "adopt", "noop", "read
 # "interrupted": the run was cancelled (Ctrl-C) while this resource's request was in flight; the
 # request is journaled and the next run resumes it.
 Status = Literal["planned", "started", "polling", "succeeded", "failed", "skipped", "interrupted"]
+OUTCOME_STATUSES = frozenset({"planned", "succeeded", "failed", "skipped", "interrupted"})
 
 Listener = Callable[["ResourceEvent"], None]
 
@@ -35,8 +37,17 @@ class ResourceEvent:
     status: Status
     elapsed: float = 0.0  # seconds since this action started
     detail: str = ""
-    # Planned events: the property-level changes (write-only values masked).
+    # Outcome events: the property-level changes (write-only values masked).
     diff: tuple[PropertyChange, ...] = ()
+    identifier: str | None = None  # outcome events: the resource's primary identifier, if any
+
+    @property
+    def is_outcome(self) -> bool:
+        """The one event that says how this run's work on a resource ended.
+
+        A refresh read is a step of a resource's deploy, reported before its outcome.
+        """
+        return self.status in OUTCOME_STATUSES and self.action != "read"
 
 
 def subscribe(listener: Listener) -> Callable[[], None]:

@@ -75,6 +75,53 @@ def _error_message(err: Exception) -> str:
     return str(response.get("Error", {}).get("Message", str(err)))
 
 
+def check_configuration(
+    *,
+    region: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    credentials: bool,
+) -> None:
+    """Raise the configuration error (profile, region, endpoint URL, and with `credentials`
+    the credential chain) the first call would meet, so that it is reported once, before any
+    resource, instead of once per resource. Makes no call and no client."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ProfileNotFound
+
+    try:
+        session = boto3.session.Session(profile_name=profile)
+    except ProfileNotFound as err:
+        raise CloudforgeError(f"{err}: check --profile / AWS_PROFILE") from None
+    if not (region or session.region_name):
+        raise CloudforgeError(
+            "no AWS region configured: set AWS_DEFAULT_REGION (or pass --region, or "
+            "App(region=...))"
+        )
+    endpoint = (
+        endpoint_url
+        or os.environ.get("AWS_ENDPOINT_URL_CLOUDCONTROL")
+        or os.environ.get("AWS_ENDPOINT_URL")
+    )
+    if endpoint:
+        parsed = urlsplit(endpoint)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise CloudforgeError(
+                f"the endpoint URL {endpoint!r} is not an http(s) URL: set AWS_ENDPOINT_URL "
+                "to one such as http://127.0.0.1:4566"
+            )
+    if credentials:
+        try:
+            found = session.get_credentials()
+        except BotoCoreError as err:
+            raise CloudforgeError(f"the AWS credentials cannot be loaded: {err}") from None
+        if found is None:
+            raise CloudforgeError(
+                "no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and "
+                "AWS_SECRET_ACCESS_KEY), or point AWS_ENDPOINT_URL at a local cloud "
+                "(`cloudforge local`)"
+            )
+
+
 class CloudControl:
     def __init__(
         self,
@@ -125,46 +172,6 @@ class CloudControl:
                     config=config,
                 )
             return self._client
-
-    def check_configuration(self, *, credentials: bool) -> None:
-        """Raise the configuration error (profile, region, endpoint URL, and with `credentials`
-        the credential chain) the first call would meet, so that it is reported once, before
-        any resource, instead of once per resource. Makes no call and no client."""
-        import boto3
-        from botocore.exceptions import BotoCoreError, ProfileNotFound
-
-        try:
-            session = boto3.session.Session(profile_name=self.profile)
-        except ProfileNotFound as err:
-            raise CloudforgeError(f"{err}: check --profile / AWS_PROFILE") from None
-        if not (self.region or session.region_name):
-            raise CloudforgeError(
-                "no AWS region configured: set AWS_DEFAULT_REGION (or pass --region, or "
-                "App(region=...))"
-            )
-        endpoint = (
-            self.endpoint_url
-            or os.environ.get("AWS_ENDPOINT_URL_CLOUDCONTROL")
-            or os.environ.get("AWS_ENDPOINT_URL")
-        )
-        if endpoint:
-            parsed = urlsplit(endpoint)
-            if parsed.scheme not in ("http", "https") or not parsed.hostname:
-                raise CloudforgeError(
-                    f"the endpoint URL {endpoint!r} is not an http(s) URL: set AWS_ENDPOINT_URL "
-                    "to one such as http://127.0.0.1:4566"
-                )
-        if credentials:
-            try:
-                found = session.get_credentials()
-            except BotoCoreError as err:
-                raise CloudforgeError(f"the AWS credentials cannot be loaded: {err}") from None
-            if found is None:
-                raise CloudforgeError(
-                    "no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and "
-                    "AWS_SECRET_ACCESS_KEY), or point AWS_ENDPOINT_URL at a local cloud "
-                    "(`cloudforge local`)"
-                )
 
     @property
     def endpoint(self) -> str:
