@@ -259,7 +259,7 @@ def plain_line(event: Event) -> str | None:
         head = f"  {SYMBOLS.get(event.action, '?'):>3} {name} will be {DONE.get(event.action, event.action)}{detail}"
         return "\n".join([head, *(diff_line(change) for change in event.diff)])
     if event.status == "started":
-        return f"{name}: {doing}..."
+        return f"{name}: {doing}..." + (f" ({event.detail})" if event.detail else "")
     if event.status == "succeeded":
         return f"{name}: {done} complete after {event.elapsed:.1f}s"
     if event.status == "failed":

@@ -18,7 +18,7 @@ from cloudforge.engine.decide import Decision, decide, decide_adoption
 from cloudforge.engine.executors import Found, Parts, Target, execute
 from cloudforge.engine.patch import redact, top_level
 from cloudforge.engine.plan import UNKNOWN
-from cloudforge.engine.reporter import Reporter
+from cloudforge.engine.reporter import INTERRUPTED, Reporter, ended
 from cloudforge.engine.requests import RequestRunner
 from cloudforge.engine.runstate import Phase, RunState
 from cloudforge.engine.teardown import teardown
@@ -124,13 +124,14 @@ class Engine:
         try:
             record = await execute(self.parts, target, decision, record, found)
         except BaseException as err:
+            status = ended(err)
             self.reporter.outcome(
                 logical_id,
                 type_name,
                 decision.action,
-                "failed",
+                status,
                 started,
-                detail=str(err),
+                detail=INTERRUPTED if status == "interrupted" else str(err),
                 diff=decision.diff,
             )
             raise

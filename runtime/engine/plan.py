@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from cloudforge.events import Action
 
-ChangeStatus = Literal["planned", "done", "failed", "skipped"]
+ChangeStatus = Literal["planned", "done", "failed", "skipped", "interrupted"]
 
 
 class Unknown:

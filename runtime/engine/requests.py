@@ -22,6 +22,7 @@ from cloudforge.engine.runstate import RunState
 from cloudforge.errors import (
     AlreadyExistsError,
     CloudControlError,
+    EndpointError,
     NotUpdatableError,
     RequestFailedError,
     RequestTimeoutError,
@@ -44,7 +45,8 @@ RESUBMIT_CODES = frozenset(
 MAX_RESUBMITS = 6
 READ_RETRIES = 6  # read-after-create on NotFound (eventual consistency)
 # Cloud Control refused the call itself: no request exists. (An EndpointError is not one of
-# these: the request may have arrived, so its journal entry stays for the next run.)
+# these: the request may have arrived, so its journal entry stays for the next run, unless
+# the connection itself failed.)
 REJECTED = (CloudControlError, AlreadyExistsError, NotUpdatableError, ResourceNotFoundError)
 
 
@@ -124,6 +126,11 @@ class RequestRunner:
             except REJECTED:
                 self.state.unjournal(record)
                 raise
+            except EndpointError as err:
+                if err.fields.get("reached") is False:
+                    # No connection was made, so nothing was sent: no request is pending.
+                    self.state.unjournal(record)
+                raise
             record.pending_token = event.get("RequestToken")
             if operation == "create":
                 record.identifier = event.get("Identifier")
@@ -191,8 +198,14 @@ class RequestRunner:
             # not duplicated.
             return self.state.unjournal(record)
         logical_id, token = record.logical_id, record.pending_token
+        # "started": the resumed work's first line ("Creating..."), its outcome the only other.
         self.reporter.step(
-            logical_id, record.type_name, operation, "polling", started, "resuming " + token
+            logical_id,
+            record.type_name,
+            operation,
+            "started",
+            started,
+            f"resuming the request an earlier run left pending ({token})",
         )
         try:
             event = await self.cloud.status(token, record.type_name, logical_id)

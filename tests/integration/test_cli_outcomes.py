@@ -9,6 +9,11 @@ program's own error shows its own frames only, and a resource never awaited is n
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -191,6 +196,59 @@ def test_connection_refused_says_nothing_was_reached(local_cloud: Any, tmp_path:
     assert f"could not connect to http://127.0.0.1:{port}, so nothing was reached" in result.stderr
     assert "unexpected answer" not in result.stdout + result.stderr
     assert "Apply failed: 1 failed (q)" in result.stdout
+    # Nothing reached a server, so nothing is pending: the plan is a plain create.
+    plan = cloudforge("plan", str(program(tmp_path, body)), cwd=tmp_path)
+    assert plan.returncode == 0, plan.stderr
+    assert "pending" not in plan.stdout
+    assert "+ q (AWS::SQS::Queue) will be created" in plan.stdout
+
+
+def test_ctrl_c_reports_requests_in_flight_as_interrupted_and_the_next_run_resumes_them(
+    local_cloud: Any, tmp_path: Path
+) -> None:
+    local_cloud.faults.set_latency(2.0, type_name="AWS::SQS::Queue")
+    body = (
+        'async with App("o"):\n'
+        '    await asyncio.gather(*(Queue(f"r{i}", QueueName=f"ctrl-c-{i}") for i in range(3)))'
+    )
+    path = program(tmp_path, body)
+    script = Path(sys.executable).with_name("cloudforge")
+    running = subprocess.Popen(
+        [str(script), "up", str(path)], cwd=tmp_path, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, env=os.environ.copy(),
+    )
+    try:
+        # Until the three creates are in flight: sent, their RequestTokens journaled (which
+        # comes before the first status read), checked in 20 ms steps.
+        for _ in range(600):
+            if local_cloud.calls()["GetResourceRequestStatus"] >= 3:
+                break
+            time.sleep(0.02)
+        assert local_cloud.calls()["CreateResource"] == 3
+        running.send_signal(signal.SIGINT)
+        out, err = running.communicate(timeout=60)
+    finally:
+        running.kill()
+
+    assert running.returncode == 130, err
+    assert "failed" not in out + err
+    assert out.count("Creating interrupted after") == 3
+    assert out.splitlines()[-1].startswith("Apply interrupted: nothing changed (")
+    assert out.splitlines()[-1].endswith(
+        "3 requests in flight were recorded and will be resumed by the next run."
+    )
+
+    resumed = cloudforge("up", str(path), cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert local_cloud.calls()["CreateResource"] == 3  # resumed, never sent again
+    assert queues() == {"ctrl-c-0", "ctrl-c-1", "ctrl-c-2"}
+    # One line to start and one to end each resource's resumed work.
+    for i in range(3):
+        lines = [line for line in resumed.stdout.splitlines() if line.startswith(f"r{i} ")]
+        assert len(lines) == 2, lines
+        assert lines[0].startswith(f"r{i} (AWS::SQS::Queue): Creating... (resuming the request")
+        assert lines[1].startswith(f"r{i} (AWS::SQS::Queue): Creation complete after")
+    assert "Apply complete: 3 created" in resumed.stdout
 
 
 def test_a_resource_never_awaited_is_named_in_a_warning(local_cloud: Any, tmp_path: Path) -> None:
