@@ -33,15 +33,23 @@ class Resource:
     attributes: dict[str, Any]
 
     def __init__(self, logical_id: str, /, *, adopt: bool = False, **props: Any) -> None:
+        from cloudforge.app import _current
+        from cloudforge.errors import ValidationError
         from cloudforge.validation import validate_declared
 
+        app = _current.get()
         object.__setattr__(self, "logical_id", logical_id)
         object.__setattr__(self, "adopt", adopt)
-        object.__setattr__(self, "declared", validate_declared(type(self), logical_id, props))
+        try:
+            declared = validate_declared(type(self), logical_id, props)
+        except ValidationError:
+            # A destroy deletes what the state holds and sends no declared property: values
+            # built from attributes it no longer knows must not stop it.
+            if app is None or app.phase != "destroy":
+                raise
+            declared = {key: value for key, value in props.items() if value is not None}
+        object.__setattr__(self, "declared", declared)
         object.__setattr__(self, "attributes", {})
-        from cloudforge.app import _current
-
-        app = _current.get()
         if app is not None:
             app.constructed(self)  # so that the App can tell a resource never awaited
 

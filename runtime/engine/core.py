@@ -75,7 +75,12 @@ class Engine:
         self.state.remember(metadata)
         record = self.state.records.get(resource.logical_id)
         if self.phase == "destroy":
+            # What the program reads off it (an Arn wired into another resource) is its last
+            # known value, or the placeholder a plan uses when there is none: a destroy from a
+            # fresh folder, or a second destroy, runs the program to its end as the first did.
             resource.attributes.update(record.properties if record else {})
+            for pointer in metadata.read_only:
+                resource.attributes.setdefault(top_level(pointer), UNKNOWN)
             return resource
         declared = resource.declared
         redacted = redact(declared, metadata, self.state.key)
@@ -91,7 +96,9 @@ class Engine:
                 drift = "drift: deleted out of band"
             elif declared_before == redacted:
                 drift = "drift: changed out of band"
-        decision = decide(metadata, record, declared, redacted, refreshed=refreshed)
+        decision = decide(
+            metadata, _as_up_finds(record, self.phase), declared, redacted, refreshed=refreshed
+        )
         if drift and decision.action != "noop":
             decision = decision.explained(drift)
         found: Found | None = None
@@ -209,6 +216,24 @@ class Engine:
         if self.phase == "up":
             self.state.put(record)
         return record, True
+
+
+def _as_up_finds(record: ResourceRecord | None, phase: Phase) -> ResourceRecord | None:
+    """The record a plan decides from: as the `up` it predicts will find it.
+
+    `up` first resumes a request an earlier run left pending. A pending create or update is
+    decided as it stands (no identifier yet: a create; the old declared properties: an update);
+    a pending delete that was sent will have removed the resource, so `up` creates it again.
+    """
+    if (
+        phase == "plan"
+        and record is not None
+        and record.status == "pending"
+        and record.pending_operation == "delete"
+        and record.pending_token
+    ):
+        return None
+    return record
 
 
 __all__ = ["Decision", "Engine", "Phase", "decide"]

@@ -29,6 +29,16 @@ class Unknown:
 
     __str__ = __repr__
 
+    # What is built from an unknown value is unknown too (`bucket.Arn + "/*"`, `arns[0]`), so a
+    # program that wires attributes into other resources runs to its end in a plan or destroy.
+    def __add__(self, other: object) -> Unknown:
+        return self
+
+    __radd__ = __add__
+
+    def __getitem__(self, key: object) -> Unknown:
+        return self
+
 
 UNKNOWN = Unknown()
 
