@@ -16,7 +16,7 @@ from cloudforge.cloud.polling import Backoff
 from cloudforge.engine import adoption
 from cloudforge.engine.decide import Decision, decide, decide_adoption
 from cloudforge.engine.executors import Found, Parts, Target, execute
-from cloudforge.engine.patch import redact, top_level
+from cloudforge.engine.patch import redact, scrub, top_level, write_only_texts
 from cloudforge.engine.plan import UNKNOWN
 from cloudforge.engine.reporter import INTERRUPTED, Reporter, ended
 from cloudforge.engine.requests import RequestRunner
@@ -132,6 +132,7 @@ class Engine:
             record = await execute(self.parts, target, decision, record, found)
         except BaseException as err:
             status = ended(err)
+            _mask_secrets(err, target)
             self.reporter.outcome(
                 logical_id,
                 type_name,
@@ -216,6 +217,21 @@ class Engine:
         if self.phase == "up":
             self.state.put(record)
         return record, True
+
+
+def _mask_secrets(err: BaseException, target: Target) -> None:
+    """Mask in `err`'s message (and fields) every write-only value the resource sent, should a
+    handler's message echo its input: the error is printed, logged and kept in events."""
+    secrets = write_only_texts(target.declared, target.metadata)
+    if not secrets or not err.args:
+        return
+    err.args = tuple(scrub(a, secrets) if isinstance(a, str) else a for a in err.args)
+    fields = getattr(err, "fields", None)
+    if isinstance(fields, dict):
+        for key, value in fields.items():
+            if isinstance(value, str):
+                fields[key] = scrub(value, secrets)
+                setattr(err, key, fields[key])
 
 
 def _as_up_finds(record: ResourceRecord | None, phase: Phase) -> ResourceRecord | None:

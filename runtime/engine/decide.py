@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import jsonpatch
 from cloudforge.engine.patch import (
+    WRITE_ONLY_MASK,
     build_patch,
     create_only_changes,
     declared_diff,
@@ -70,20 +71,34 @@ def decide(
         names = ", ".join(change.path for change in forced)
         return Decision("replace", diff=tuple(forced), reason=f"create-only {names} changed")
     write_only = {top_level(p) for p in metadata.write_only}
-    resend = any(declared_redacted.get(k) != record.declared.get(k) for k in write_only)
+    # The keyed hashes in state tell which write-only values the program changed.
+    changed = {k for k in write_only if declared_redacted.get(k) != record.declared.get(k)}
     patch = build_patch(
         metadata,
         current=record.properties,
         desired=declared,
         previously_declared=record.declared.keys(),
-        resend_write_only=resend,
+        resend_write_only=bool(changed),
     )
     if not patch.patch:
         return Decision("noop")
-    diff = tuple(patch_diff(metadata, patch, record.properties))
+    diff = tuple(
+        _write_only_shown(change, record.declared)
+        for change in patch_diff(metadata, patch, record.properties)
+        # Write-only values go with every patch (they cannot be read back to compare), but
+        # only a changed one is a change to show.
+        if top_level(change.path) not in write_only - changed
+    )
     if metadata.handlers and not metadata.has_handler("update"):
         return Decision("replace", diff=diff, reason="the type has no update handler")
     return Decision("update", patch=patch, diff=diff)
+
+
+def _write_only_shown(change: PropertyChange, declared_before: dict[str, Any]) -> PropertyChange:
+    """A changed write-only value was there before (masked) when the program declared it."""
+    if change.after == WRITE_ONLY_MASK and top_level(change.path) in declared_before:
+        return replace(change, before=WRITE_ONLY_MASK)
+    return change
 
 
 def decide_adoption(
