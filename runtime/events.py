@@ -40,6 +40,8 @@ class ResourceEvent:
     # Outcome events: the property-level changes (write-only values masked).
     diff: tuple[PropertyChange, ...] = ()
     identifier: str | None = None  # outcome events: the resource's primary identifier, if any
+    # A replacement's order: "delete_then_create" or "create_then_delete" ("" for the rest).
+    order: str = ""
 
     @property
     def is_outcome(self) -> bool:

@@ -39,6 +39,8 @@ class Event(Protocol):
     def detail(self) -> str | None: ...
     @property
     def diff(self) -> Sequence[Change]: ...
+    @property
+    def order(self) -> str: ...
 
 
 class Change(Protocol):
@@ -256,7 +258,11 @@ def plain_line(event: Event) -> str | None:
     doing, done = PROGRESS.get(event.action, (event.action, event.action))
     detail = f": {event.detail}" if event.detail else ""
     if event.status == "planned":
-        head = f"  {SYMBOLS.get(event.action, '?'):>3} {name} will be {DONE.get(event.action, event.action)}{detail}"
+        symbol = SYMBOLS.get(event.action, "?")
+        if event.action == "replace":
+            # As terraform marks them: -/+ destroy then create, +/- create then destroy.
+            symbol = "-/+" if event.order == "delete_then_create" else "+/-"
+        head = f"  {symbol:>3} {name} will be {DONE.get(event.action, event.action)}{detail}"
         return "\n".join([head, *(diff_line(change) for change in event.diff)])
     if event.status == "started":
         return f"{name}: {doing}..." + (f" ({event.detail})" if event.detail else "")

@@ -97,7 +97,12 @@ class Engine:
             elif declared_before == redacted:
                 drift = "drift: changed out of band"
         decision = decide(
-            metadata, _as_up_finds(record, self.phase), declared, redacted, refreshed=refreshed
+            metadata,
+            _as_up_finds(record, self.phase),
+            declared,
+            redacted,
+            refreshed=refreshed,
+            chosen=resource.replacement,
         )
         if drift and decision.action != "noop":
             decision = decision.explained(drift)
@@ -141,6 +146,7 @@ class Engine:
                 started,
                 detail=INTERRUPTED if status == "interrupted" else str(err),
                 diff=decision.diff,
+                order=decision.order,
             )
             raise
         action, detail = decision.action, decision.reason
@@ -159,6 +165,7 @@ class Engine:
             detail=detail,
             diff=decision.diff,
             identifier=record.identifier,
+            order=decision.order,
         )
         resource = target.resource
         resource.attributes.clear()
@@ -187,6 +194,7 @@ class Engine:
             detail=detail,
             diff=decision.diff,
             identifier=found[0] if found else record.identifier if record else None,
+            order=decision.order,
         )
         resource.attributes.clear()
         if found is not None:

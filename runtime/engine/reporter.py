@@ -62,6 +62,7 @@ class Reporter:
         detail: str = "",
         diff: Iterable[PropertyChange] = (),
         identifier: str | None = None,
+        order: str | None = None,
     ) -> None:
         """How this run's work on one resource ended (or, planned, would end): once each."""
         event = ResourceEvent(
@@ -73,6 +74,7 @@ class Reporter:
             detail,
             tuple(diff),
             identifier,
+            order or "",
         )
         self._send(event)
 
