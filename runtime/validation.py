@@ -97,8 +97,14 @@ def validate_declared(
         "type": "object",
         "required": list(metadata.required),
     }
-    # Values that are not JSON were reported above; the schema is checked on the others only.
-    checkable = {k: v for k, v in declared.items() if k not in malformed}
+    # Values that are not JSON were reported above: the schema checks the others, and takes
+    # those as present (a placeholder that passes), or they would also be "missing".
+    if malformed:
+        from cloudforge.engine.plan import UNKNOWN
+
+        checkable = {k: UNKNOWN if k in malformed else v for k, v in declared.items()}
+    else:
+        checkable = declared
     found.extend(check(checkable, schema, schema, ()))
     if not found:
         return declared
@@ -206,7 +212,7 @@ def _to_json(value: Any, path: Path, problems: list[Problem], depth: int) -> Any
         return [_to_json(v, (*path, i), problems, depth + 1) for i, v in enumerate(value)]
     if isinstance(value, float) and not math.isfinite(value):
         problems.append((path, "type: NaN and infinity are not JSON numbers", value))
-    elif not isinstance(value, str | int | float | bool) and not _is_unknown(value):
+    elif not isinstance(value, str | int | float | bool | None) and not _is_unknown(value):
         problems.append((path, f"type: not a JSON value: {_not_json(value)}", OMITTED))
     return value
 
@@ -232,9 +238,15 @@ def _not_json(value: Any) -> str:
 
 def _is_unknown(value: Any) -> bool:
     """A plan's placeholder for an attribute known only once its resource exists."""
-    from cloudforge.engine.plan import Unknown
+    global _unknown_type
+    if _unknown_type is None:  # imported on first use: constructing a resource stays light
+        from cloudforge.engine.plan import Unknown
 
-    return isinstance(value, Unknown)
+        _unknown_type = Unknown
+    return type(value) is _unknown_type
+
+
+_unknown_type: type | None = None
 
 
 def format_path(path: Path) -> str:

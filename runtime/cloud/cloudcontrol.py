@@ -75,6 +75,25 @@ def _error_message(err: Exception) -> str:
     return str(response.get("Error", {}).get("Message", str(err)))
 
 
+class EndpointUnreachableError(EndpointError):
+    """No connection could be made to the endpoint, so nothing was sent: no request exists."""
+
+    def __init__(self, *, operation: str, endpoint: str, detail: str) -> None:
+        # CloudforgeError's constructor, not EndpointError's: the message is this one's own.
+        CloudforgeError.__init__(
+            self,
+            f"{operation}: could not connect to {endpoint}, so nothing was reached and no "
+            f"request was made ({detail}); check AWS_ENDPOINT_URL / the region, and that the "
+            "endpoint is up",
+            setting="endpoint",
+            operation=operation,
+            endpoint=endpoint,
+            detail=detail,
+            type_name="",
+            logical_id="",
+        )
+
+
 def check_configuration(
     *,
     region: str | None,
@@ -250,14 +269,8 @@ class CloudControl:
             )
         if isinstance(err, EndpointConnectionError | ConnectTimeoutError):
             # No connection, so nothing was sent: not "an unexpected answer".
-            return EndpointError(
-                f"{operation}: could not connect to {self.endpoint}, so nothing was reached and "
-                f"no request was made ({err}); check AWS_ENDPOINT_URL / the region, and that the "
-                "endpoint is up",
-                operation=operation,
-                endpoint=self.endpoint,
-                detail=str(err),
-                reached=False,
+            return EndpointUnreachableError(
+                operation=operation, endpoint=self.endpoint, detail=str(err)
             )
         if isinstance(err, ConnectionError | HTTPClientError):
             return EndpointError(operation=operation, endpoint=self.endpoint, detail=str(err))

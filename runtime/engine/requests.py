@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
-from cloudforge.cloud.cloudcontrol import CloudControl, ProgressEvent
+from cloudforge.cloud.cloudcontrol import CloudControl, EndpointUnreachableError, ProgressEvent
 from cloudforge.cloud.polling import Backoff, PollTimeout, wait_for
 from cloudforge.engine.patch import strip_write_only
 from cloudforge.engine.reporter import Reporter
@@ -22,7 +22,6 @@ from cloudforge.engine.runstate import RunState
 from cloudforge.errors import (
     AlreadyExistsError,
     CloudControlError,
-    EndpointError,
     NotUpdatableError,
     RequestFailedError,
     RequestTimeoutError,
@@ -126,10 +125,8 @@ class RequestRunner:
             except REJECTED:
                 self.state.unjournal(record)
                 raise
-            except EndpointError as err:
-                if err.fields.get("reached") is False:
-                    # No connection was made, so nothing was sent: no request is pending.
-                    self.state.unjournal(record)
+            except EndpointUnreachableError:
+                self.state.unjournal(record)  # no connection was made: nothing was sent
                 raise
             record.pending_token = event.get("RequestToken")
             if operation == "create":
