@@ -73,3 +73,6 @@ class TypeDescription:
     unsupported_patterns: tuple[str, ...]  # patterns the `regex` package cannot compile
     # Properties beyond the named ones are accepted (top-level patternProperties: custom resources).
     open_properties: bool = False
+    # Whether the schema says which (about 100 do): the runtime follows a stated strategy, and
+    # otherwise deletes first when a replacement keeps the resource's name.
+    replacement_strategy_stated: bool = False

@@ -402,6 +402,8 @@ def describe(schema: dict[str, Any], schema_file: str | None = None) -> TypeDesc
         replacement_strategy=strategy
         if strategy in ("create_then_delete", "delete_then_create")
         else "create_then_delete",
+        replacement_strategy_stated=schema.get("replacementStrategy")
+        in ("create_then_delete", "delete_then_create"),
         handlers=_handlers(schema),
         model_schema=json.dumps(model_schema, sort_keys=False, indent=1),
         validation_schema=json.dumps(validation, sort_keys=True),

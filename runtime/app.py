@@ -7,6 +7,10 @@ program no longer declares (or, in the destroy phase, everything), releases the 
 the client. Settings not passed follow the environment: CLOUDFORGE_STAGE / the user name,
 CLOUDFORGE_PHASE, CLOUDFORGE_REFRESH, CLOUDFORGE_READ_RATE / CLOUDFORGE_WRITE_RATE (calls/s,
 "off" for none), and boto3's own chain (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL).
+
+A resource constructed inside the block but never awaited is not deployed; at the end of the
+block the App warns about each one (a RuntimeWarning naming it and where it was constructed, as
+Python does for a coroutine never awaited), and `App(..., strict=True)` makes that an error.
 """
 
 from __future__ import annotations
@@ -14,13 +18,15 @@ from __future__ import annotations
 import asyncio
 import getpass
 import os
+import sys
+import warnings
 from contextvars import ContextVar, Token
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from cloudforge.engine.plan import Change
-from cloudforge.errors import ConfigurationError, UsageError
+from cloudforge.errors import ConfigurationError, NeverAwaitedError, UsageError
 from cloudforge.events import Listener
 
 if TYPE_CHECKING:
@@ -50,6 +56,12 @@ def current_app(resource: Resource | None = None) -> App:
             **about,
         )
     return app
+
+
+
+def _named(resource: Resource, filename: str | None = None, lineno: int | None = None) -> str:
+    where = f" at {os.path.basename(filename)}:{lineno}" if filename else ""
+    return f"{type(resource).__name__} {resource.logical_id!r} ({resource.metadata.type_name}){where}"
 
 
 def _flag(value: str | None) -> bool:
@@ -104,6 +116,7 @@ class App:
         backend: StateBackend | None = None,
         rate_limits: RateLimits | None = None,
         max_operations: int = 64,
+        strict: bool = False,
     ) -> None:
         self.name = name
         self.stage = stage or os.environ.get("CLOUDFORGE_STAGE") or getpass.getuser()
@@ -138,6 +151,11 @@ class App:
         self._engine: Engine | None = None
         self._token: Token[App | None] | None = None
         self.changes: list[Change] = []
+        # Never-awaited resources: what was constructed inside the block (and where), and what
+        # reached `deploy`.
+        self.strict = strict
+        self._constructed: list[tuple[Resource, str, int]] = []
+        self._deployed: set[int] = set()
 
     @property
     def scope(self) -> str:
@@ -145,13 +163,21 @@ class App:
         return f"{self.name}/{self.stage}"
 
     async def __aenter__(self) -> App:
-        from cloudforge.cloud.cloudcontrol import CloudControl
+        from cloudforge.cloud.cloudcontrol import CloudControl, check_configuration
         from cloudforge.cloud.ratelimit import RateLimiter
         from cloudforge.engine import Engine
         from cloudforge.engine.reporter import Reporter, collect_changes
         from cloudforge.engine.runstate import RunState
         from cloudforge.state.backends import open_backend
 
+        # Reported once, here, rather than by every resource's first call. A plan makes calls
+        # only to refresh or resume, so it alone may run without credentials.
+        check_configuration(
+            region=self.region,
+            profile=self.profile,
+            endpoint_url=self.endpoint_url,
+            credentials=self.phase != "plan" or self.refresh,
+        )
         # Deferred: the engine makes state durable at its journal points, off the event loop.
         backend = self._backend or open_backend(
             self.state,
@@ -206,9 +232,10 @@ class App:
     ) -> None:
         engine = self._engine
         assert engine is not None and self._backend is not None
+        problem = self._never_awaited() if exc is None else None
         try:
             interrupted = isinstance(exc, asyncio.CancelledError | KeyboardInterrupt)
-            await engine.finish(failed=exc is not None, interrupted=interrupted)
+            await engine.finish(failed=exc is not None or problem is not None, interrupted=interrupted)
         finally:
             if self._token is not None:
                 _current.reset(self._token)
@@ -216,6 +243,38 @@ class App:
             engine.cloud.close()
             self._backend.unlock(self.scope)
             self._backend.close()
+        if problem is not None:
+            raise problem
+
+    def constructed(self, resource: Resource) -> None:
+        """Note a resource constructed inside this App's block, and the program line that did."""
+        frame = sys._getframe(1)
+        # The first frame outside cloudforge (a generated class may have its own __init__).
+        while frame.f_back is not None and str(frame.f_globals.get("__name__", "")).startswith(
+            "cloudforge."
+        ):
+            frame = frame.f_back
+        self._constructed.append((resource, frame.f_code.co_filename, frame.f_lineno))
+
+    def _never_awaited(self) -> NeverAwaitedError | None:
+        """Warn about each resource constructed here but never awaited; strict: the error."""
+        missed = [entry for entry in self._constructed if id(entry[0]) not in self._deployed]
+        if not missed:
+            return None
+        if self.strict and self.phase != "destroy":  # strict never stands in a destroy's way
+            return NeverAwaitedError(
+                count=len(missed),
+                resources=", ".join(_named(*entry) for entry in missed),
+            )
+        for resource, filename, lineno in missed:
+            warnings.warn_explicit(
+                f"{_named(resource)} was constructed but never awaited, so it was not deployed: "
+                f"`await` it (or pass it to asyncio.gather)",
+                RuntimeWarning,
+                filename,
+                lineno,
+            )
+        return None
 
     async def deploy(self, resource: R) -> R:
         if self._engine is None:
@@ -225,6 +284,7 @@ class App:
                 logical_id=resource.logical_id,
                 type_name=type(resource).metadata.type_name,
             )
+        self._deployed.add(id(resource))
         await self._engine.deploy(resource)
         return resource
 

@@ -6,6 +6,7 @@
     │   └── EndpointError           .operation .endpoint .detail: the endpoint is unreachable or
     │                                 answers something that is not Cloud Control
     ├── UsageError                  .logical_id .type_name: the program uses cloudforge wrongly
+    │   └── NeverAwaitedError       .count .resources: App(strict=True) and resources never awaited
     ├── ValidationError (ValueError) .type_name .logical_id .path .problem .value: declared
     │                                 properties break the schema; raised before any call
     ├── SchemaError                 .source .problem: a registry schema cannot be used
@@ -103,6 +104,25 @@ class UsageError(CloudforgeError):
 
     def __init__(self, message: str, *, logical_id: str = "", type_name: str = "") -> None:
         super().__init__(message, logical_id=logical_id, type_name=type_name)
+
+
+
+class NeverAwaitedError(UsageError):
+    """`App(strict=True)`: resources were constructed in the App but never awaited."""
+
+    count: int
+    resources: str
+
+    def __init__(self, *, count: int, resources: str) -> None:
+        CloudforgeError.__init__(
+            self,
+            f"{count} resource(s) constructed in the App were never awaited, so they were not "
+            f"deployed (and nothing was deleted): {resources}; `await` them, or remove them",
+            count=count,
+            resources=resources,
+            logical_id="",
+            type_name="",
+        )
 
 
 # -- declarations and types --------------------------------------------------------------------

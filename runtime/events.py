@@ -1,10 +1,10 @@
 """Progress events: what the engine is doing to each resource, as it happens.
 
 The engine emits a `ResourceEvent` at every step (started, polling) and exactly one per outcome
-(planned, succeeded, failed, skipped): outcomes have one channel, and `App.changes`, the CLI's
-display and its summary are all built from these events. Listeners registered process-wide with
-`subscribe` (how the CLI attaches its display to a program it runs in-process) and those passed
-to `App(listeners=...)` receive every event.
+(planned, succeeded, failed, skipped, interrupted): outcomes have one channel, and `App.changes`,
+the CLI's display and its summary are all built from these events. Listeners registered
+process-wide with `subscribe` (how the CLI attaches its display to a program it runs in-process)
+and those passed to `App(listeners=...)` receive every event.
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ if TYPE_CHECKING:
     from cloudforge.engine.plan import PropertyChange
 
 Action = Literal["create", "update", "replace", "delete", "adopt", "noop", "read"]
-Status = Literal["planned", "started", "polling", "succeeded", "failed", "skipped"]
-OUTCOME_STATUSES = frozenset({"planned", "succeeded", "failed", "skipped"})
+# "interrupted": the run was cancelled (Ctrl-C) while this resource's request was in flight; the
+# request is journaled and the next run resumes it.
+Status = Literal["planned", "started", "polling", "succeeded", "failed", "skipped", "interrupted"]
+OUTCOME_STATUSES = frozenset({"planned", "succeeded", "failed", "skipped", "interrupted"})
 
 Listener = Callable[["ResourceEvent"], None]
 
@@ -38,6 +40,8 @@ class ResourceEvent:
     # Outcome events: the property-level changes (write-only values masked).
     diff: tuple[PropertyChange, ...] = ()
     identifier: str | None = None  # outcome events: the resource's primary identifier, if any
+    # A replacement's order: "delete_then_create" or "create_then_delete" ("" for the rest).
+    order: str = ""
 
     @property
     def is_outcome(self) -> bool:

@@ -43,6 +43,9 @@ class TypeMetadata:
     list_required: tuple[str, ...] = ()
     tagging: Tagging | None = None
     replacement_strategy: ReplacementStrategy = "create_then_delete"
+    # True when the registry schema states the strategy; otherwise the engine deletes first
+    # when a replacement would keep the resource's identifying name (see engine/decide.py).
+    replacement_strategy_stated: bool = False
     # Handlers the type has, each with its timeoutInMinutes. A type without "update" is
     # replaced on any change; one without "list" cannot be adopted through ListResources.
     handlers: dict[str, int] = field(default_factory=dict)

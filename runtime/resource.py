@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Generator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from cloudforge.metadata import TypeMetadata
+from cloudforge.metadata import ReplacementStrategy, TypeMetadata
 
 if TYPE_CHECKING:
     # Only an annotation here: importing pydantic is most of a resource module's import cost.
@@ -31,14 +31,45 @@ class Resource:
     # Everything the last read returned (declared and read-only properties alike); empty until
     # the resource has been deployed or read.
     attributes: dict[str, Any]
+    # How a replacement goes when the program chose (`with_replacement`); None: the engine's
+    # rule (the schema's strategy, else delete first when the name is kept).
+    replacement: ReplacementStrategy | None = None
 
     def __init__(self, logical_id: str, /, *, adopt: bool = False, **props: Any) -> None:
+        from cloudforge.app import _current
+        from cloudforge.errors import ValidationError
         from cloudforge.validation import validate_declared
 
+        app = _current.get()
         object.__setattr__(self, "logical_id", logical_id)
         object.__setattr__(self, "adopt", adopt)
-        object.__setattr__(self, "declared", validate_declared(type(self), logical_id, props))
+        try:
+            declared = validate_declared(type(self), logical_id, props)
+        except ValidationError:
+            # A destroy deletes what the state holds and sends no declared property: values
+            # built from attributes it no longer knows must not stop it.
+            if app is None or app.phase != "destroy":
+                raise
+            declared = {key: value for key, value in props.items() if value is not None}
+        object.__setattr__(self, "declared", declared)
         object.__setattr__(self, "attributes", {})
+        if app is not None:
+            app.constructed(self)  # so that the App can tell a resource never awaited
+
+    def with_replacement(self, order: ReplacementStrategy) -> Self:
+        """Choose the order of this resource's replacements (a create-only property changed):
+        "delete_then_create" (the old one goes first: its name can be reused, but the resource
+        is absent meanwhile) or "create_then_delete" (the new one first: no gap, but it must
+        not collide with the old one). Returns the resource, to be awaited."""
+        if order not in ("create_then_delete", "delete_then_create"):
+            from cloudforge.errors import CloudforgeError
+
+            raise CloudforgeError(
+                f"with_replacement: {order!r} is neither 'delete_then_create' nor "
+                "'create_then_delete'"
+            )
+        object.__setattr__(self, "replacement", order)
+        return self
 
     def __await__(self) -> Generator[Any, None, Self]:
         # Imported here so that importing a generated module never imports boto3.

@@ -7,9 +7,11 @@ The program is an ordinary Python file (`async with App(...)`); the CLI sets $CL
 
 from __future__ import annotations
 
+import asyncio
 import os
 import runpy
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,9 +23,11 @@ from cloudforge.cli.display import ProgressDisplay
 from cloudforge.cli.failures import (
     EXIT_CHANGES,
     EXIT_ERROR,
+    EXIT_INTERRUPTED,
     PASSED_THROUGH,
     CommandError,
     report,
+    report_warning,
     reported,
 )
 
@@ -110,26 +114,51 @@ def run(phase: str, program: Path, args: list[str] | None, *, stage: str | None,
            "CLOUDFORGE_REFRESH": "1" if refresh else None,
            "CLOUDFORGE_READ_RATE": rates[0], "CLOUDFORGE_WRITE_RATE": rates[1]}
     display = ProgressDisplay(phase)
-    failure: Exception | None = None
-    with reported(program), environment(env), subscribed(display), display:
+    # Reported after the summary, so that the last line says what broke; the summary itself
+    # says "failed" or "interrupted" from what happened, never "complete" before an error.
+    failure: BaseException | None = None
+    interrupted = exited = False
+    with (
+        reported(program), environment(env), subscribed(display), display,
+        warnings.catch_warnings(record=True) as caught,
+    ):
+        warnings.simplefilter("default")
         try:
-            run_program(program, args or [])
+            exited = run_program(program, args or [])
+        except KeyboardInterrupt:
+            interrupted = True
         except PASSED_THROUGH:
             raise
-        except Exception as exc:  # reported after the summary, so the last line says what broke
+        except (Exception, asyncio.CancelledError) as exc:
             failure = exc
-    display.console.print(display.summary(), markup=False, highlight=False, soft_wrap=True)
+    outcome = display.outcome()
+    if exited and outcome.skipped and failure is None:
+        failure = CommandError(
+            f"{program.name} exited (sys.exit) inside `async with App(...)`, so the App stopped "
+            f"before it finished and did not delete the {outcome.skipped} resource(s) it no "
+            "longer declares; let the App block end before exiting"
+        )
+    for warning in caught:
+        report_warning(warning, program)
+    display.console.print(
+        display.summary(error=failure is not None, interrupted=interrupted),
+        markup=False, highlight=False, soft_wrap=True,
+    )
+    if interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
     if failure is not None:
         report(failure, program)
         raise typer.Exit(EXIT_ERROR)
-    outcome = display.outcome()
     if outcome.failed:
         raise typer.Exit(EXIT_ERROR)
     return outcome.pending_changes
 
 
-def run_program(program: Path, args: list[str]) -> None:
-    """Run `program` as `python program args...` would: as __main__, its folder first on sys.path."""
+def run_program(program: Path, args: list[str]) -> bool:
+    """Run `program` as `python program args...` would: as __main__, its folder first on sys.path.
+
+    True when it ended with sys.exit(0) (or sys.exit()); another exit status is a CommandError.
+    """
     saved_argv, saved_path = sys.argv[:], sys.path[:]
     sys.argv = [str(program), *args]
     sys.path.insert(0, str(program.parent))
@@ -139,8 +168,10 @@ def run_program(program: Path, args: list[str]) -> None:
         if exc.code not in (None, 0):
             message = exc.code if isinstance(exc.code, str) else f"exit status {exc.code}"
             raise CommandError(f"{program.name} exited with {message}") from None
+        return True
     finally:
         sys.argv, sys.path[:] = saved_argv, saved_path
+    return False
 
 
 @contextmanager

@@ -40,6 +40,8 @@ class Event(Protocol):
     def detail(self) -> str | None: ...
     @property
     def diff(self) -> Sequence[Change]: ...
+    @property
+    def order(self) -> str: ...
 
 
 class Change(Protocol):
@@ -84,13 +86,14 @@ DONE = {
 }
 STYLES = {
     "planned": "cyan",
+    "interrupted": "magenta",
     "started": "yellow",
     "polling": "yellow",
     "succeeded": "green",
     "failed": "bold red",
     "skipped": "dim",
 }
-FINAL = ("succeeded", "failed", "skipped")
+FINAL = ("succeeded", "failed", "skipped", "interrupted")
 
 
 @dataclass
@@ -115,6 +118,8 @@ class Outcome:
     failed: list[str]
     unchanged: int
     skipped: int = 0
+    # Requests in flight when the run was interrupted: journaled, so the next run resumes them.
+    interrupted: list[str] = field(default_factory=list)
 
     @property
     def pending_changes(self) -> bool:
@@ -229,10 +234,14 @@ class ProgressDisplay:
                 planned[row.action] += 1
         unchanged = done.pop("noop", 0) + planned.get("noop", 0)
         skipped = sum(1 for r in rows if r.status == "skipped")
-        return Outcome(self.phase, done, planned, failed, unchanged, skipped)
+        interrupted = [r.logical_id for r in rows if r.status == "interrupted"]
+        return Outcome(self.phase, done, planned, failed, unchanged, skipped, interrupted)
 
-    def summary(self) -> str:
-        return summary_line(self.outcome(), time.monotonic() - self.started_at)
+    def summary(self, *, error: bool = False, interrupted: bool = False) -> str:
+        """The closing line; `error`: the run ended in an error, `interrupted`: by Ctrl-C."""
+        return summary_line(
+            self.outcome(), time.monotonic() - self.started_at, error=error, interrupted=interrupted
+        )
 
 
 def fit(rows: list[Row], limit: int) -> list[Row]:
@@ -254,14 +263,23 @@ def plain_line(event: Event) -> str | None:
     doing, done = PROGRESS.get(event.action, (event.action, event.action))
     detail = f": {event.detail}" if event.detail else ""
     if event.status == "planned":
-        head = f"  {SYMBOLS.get(event.action, '?'):>3} {name} will be {DONE.get(event.action, event.action)}{detail}"
+        symbol = SYMBOLS.get(event.action, "?")
+        if event.action == "replace":
+            # As terraform marks them: -/+ destroy then create, +/- create then destroy.
+            symbol = "-/+" if event.order == "delete_then_create" else "+/-"
+        head = f"  {symbol:>3} {name} will be {DONE.get(event.action, event.action)}{detail}"
         return "\n".join([head, *(diff_line(change) for change in event.diff)])
     if event.status == "started":
-        return f"{name}: {doing}..."
+        return f"{name}: {doing}..." + (f" ({event.detail})" if event.detail else "")
     if event.status == "succeeded":
         return f"{name}: {done} complete after {event.elapsed:.1f}s"
     if event.status == "failed":
         return f"{name}: {done} failed after {event.elapsed:.1f}s{detail}"
+    if event.status == "interrupted":
+        return (
+            f"{name}: {doing} interrupted after {event.elapsed:.1f}s: the request was recorded "
+            "and the next run resumes it"
+        )
     if event.status == "skipped":
         return f"{name}: {event.action} skipped{detail}"
     return f"{name}: {event.action} {event.status}{detail}"
@@ -281,24 +299,42 @@ def diff_line(change: Change, width: int = 72) -> str:
     return f"        ~ {change.path}: {show(change.before)} -> {show(change.after)}"
 
 
-def summary_line(outcome: Outcome, seconds: float) -> str:
-    """The closing line, terraform style: what was done (or would be) and what failed."""
+def summary_line(
+    outcome: Outcome, seconds: float, *, error: bool = False, interrupted: bool = False
+) -> str:
+    """The closing line, terraform style, derived from what happened: what was done (or would
+    be), what failed, and whether the run completed, failed (any error) or was interrupted."""
     unchanged = [f"{outcome.unchanged} unchanged"] if outcome.unchanged else []
     if outcome.phase == "plan":
         parts = [f"{n} to {a}" for a in ("create", "adopt", "update", "replace", "delete")
                  if (n := outcome.planned.get(a, 0))]
-        if parts:
+        if interrupted or error:
+            # A plan cut short predicts nothing: say so rather than count what it got to.
+            text = f"Plan {'interrupted' if interrupted else 'failed'}: no complete plan."
+        elif parts:
             text = f"Plan: {', '.join(parts + unchanged)}."
         else:
             text = f"No changes: {outcome.unchanged} unchanged." if unchanged else "No changes: no resources."
+        return text
+    label = "Destroy" if outcome.phase == "destroy" else "Apply"
+    if interrupted:
+        verdict = "interrupted"
+    elif error or outcome.failed:
+        verdict = "failed"
     else:
-        label = "Destroy" if outcome.phase == "destroy" else "Apply"
-        verdict = "failed" if outcome.failed else "complete"
-        parts = [f"{n} {word}" for a, word in DONE.items() if (n := outcome.done.get(a, 0))]
-        parts += unchanged + ([f"{outcome.skipped} skipped"] if outcome.skipped else [])
-        text = f"{label} {verdict}: {', '.join(parts) or 'nothing to do'} ({seconds:.1f}s)."
+        verdict = "complete"
+    parts = [f"{n} {word}" for a, word in DONE.items() if (n := outcome.done.get(a, 0))]
     if outcome.failed:
-        text += f" Failed: {', '.join(outcome.failed)}."
+        parts.append(f"{len(outcome.failed)} failed ({', '.join(outcome.failed)})")
+    parts += unchanged + ([f"{outcome.skipped} skipped"] if outcome.skipped else [])
+    empty = "nothing to do" if verdict == "complete" else "nothing changed"
+    text = f"{label} {verdict}: {', '.join(parts) or empty} ({seconds:.1f}s)."
+    if interrupted:
+        count = len(outcome.interrupted)
+        text += (
+            f" {count} request{'s' if count != 1 else ''} in flight "
+            f"{'were' if count != 1 else 'was'} recorded and will be resumed by the next run."
+        )
     return text
 
 

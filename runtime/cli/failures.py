@@ -1,15 +1,18 @@
 """How the CLI turns a failure into a message and an exit code, never a traceback.
 
 Exit codes follow terraform and pulumi: 0 success, 1 an error, 2 a usage error (click's own),
-and for `plan --detailed-exitcode` 2 when changes are pending. Set CLOUDFORGE_DEBUG=1 to get the
-traceback of an unexpected error as well.
+and for `plan --detailed-exitcode` 2 when changes are pending; 130 after Ctrl-C (the shell's
+128 + SIGINT). An error in the program itself is shown with the program's own frames only (the
+CLI's, runpy's and asyncio's are cut). Set CLOUDFORGE_DEBUG=1 to get the whole traceback.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +26,7 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_CHANGES = 2  # plan --detailed-exitcode: the plan has changes
+EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports a process ended by SIGINT
 
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -46,12 +50,16 @@ def describe(exc: BaseException, program: Path | None = None) -> str:
         message = _botocore_message(exc, botocore)
         if message is not None:
             return message
-    where = ""
-    if program is not None:
-        frames = [f for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) == program]
-        if frames:
-            where = f" at {program.name}:{frames[-1].lineno}"
-    return f"{type(exc).__name__}{where}: {exc}"
+    frames = user_frames(exc, program) if program is not None else []
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    if isinstance(exc, asyncio.CancelledError):
+        head = (
+            f"the program was cancelled (asyncio.CancelledError{where}); what it had not "
+            "awaited yet did not run"
+        )
+    else:
+        head = f"{type(exc).__name__}{where}: {exc}"
+    return "\n".join([head, *"".join(traceback.format_list(frames)).rstrip("\n").split("\n")])
 
 
 def _botocore_message(exc: BaseException, botocore: Any) -> str | None:
@@ -69,6 +77,40 @@ def _botocore_message(exc: BaseException, botocore: Any) -> str | None:
     if isinstance(exc, botocore.BotoCoreError):
         return str(exc)
     return None
+
+
+def user_frames(exc: BaseException, program: Path | None) -> list[traceback.FrameSummary]:
+    """The frames of `exc` (or of the exception it arose from) in the program's own files.
+
+    The program's folder holds the user's code; cloudforge, runpy and asyncio frames are cut.
+    """
+    if program is None:
+        return []
+    folder = program.parent
+    package = Path(__file__).resolve().parent.parent
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        frames = [
+            frame
+            for frame in traceback.extract_tb(current.__traceback__)
+            if Path(frame.filename).is_relative_to(folder)
+            and not Path(frame.filename).resolve().is_relative_to(package)
+        ]
+        if frames:
+            return frames
+        # A cancelled task re-raises a new CancelledError; the program's frame is on the one
+        # it arose from.
+        current = current.__cause__ or current.__context__
+    return []
+
+
+def report_warning(warning: warnings.WarningMessage, program: Path | None = None) -> None:
+    """Print a warning the program's run raised (a resource never awaited, ...) on stderr."""
+    where = f" ({Path(warning.filename).name}:{warning.lineno})" if warning.filename else ""
+    stderr.print("[bold yellow]Warning:[/] " if stderr.is_terminal else "Warning: ", end="")
+    stderr.print(f"{warning.message}{where}", markup=False)
 
 
 # Usage errors and exits are typer's to report (exit 2, or the code given), never ours.

@@ -52,11 +52,34 @@ def pull(
         names = select_types(type_names or [], all_types=all_types, services=services or [], region=region)
         if not names:
             raise typer.BadParameter("give type names, --service or --all", param_hint="TYPE")
+        if chosen == "cfn-lint":
+            check_bundled(names, region)
         written = pull_schemas(names, region=region, source=chosen, dest=dest)
     out = plain_console()
     for path in written:
         out.print(f"wrote {path}")
     out.print("Generate the classes with `make codegen` (or `cloudforge codegen`).")
+
+
+def check_bundled(names: list[str], region: str) -> None:
+    """A CommandError for the first type the cfn-lint bundle lacks, in the CLI's terms: a
+    did-you-mean from the bundle, and `--from aws` (not the Python API's source='aws')."""
+    import difflib
+
+    from cloudforge.codegen.schemas import cfn_lint_bundle
+
+    bundled = cfn_lint_bundle(region)
+    for name in names:
+        if name in bundled:
+            continue
+        by_case = [known for known in bundled if known.lower() == name.lower()]
+        close = by_case or difflib.get_close_matches(name, list(bundled), n=1, cutoff=0.8)
+        guess = f"; did you mean {close[0]}?" if close else "."
+        raise CommandError(
+            f"no schema for {name} in the cfn-lint bundle ({region}){guess} A type the bundle "
+            "does not have yet (a new or private one) can be pulled from CloudFormation with "
+            "`--from aws`."
+        )
 
 
 def codegen(

@@ -25,6 +25,7 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import urlsplit
 
 from cloudforge.cloud.ratelimit import RateLimiter, kind_of
 from cloudforge.errors import (
@@ -92,6 +93,77 @@ def _transient(err: Exception) -> bool:
 def _error_message(err: Exception) -> str:
     response = getattr(err, "response", None) or {}
     return str(response.get("Error", {}).get("Message", str(err)))
+
+
+class EndpointUnreachableError(EndpointError):
+    """No connection could be made to the endpoint, so nothing was sent: no request exists."""
+
+    def __init__(self, *, operation: str, endpoint: str, detail: str) -> None:
+        # CloudforgeError's constructor, not EndpointError's: the message is this one's own.
+        CloudforgeError.__init__(
+            self,
+            f"{operation}: could not connect to {endpoint}, so nothing was reached and no "
+            f"request was made ({detail}); check AWS_ENDPOINT_URL / the region, and that the "
+            "endpoint is up",
+            setting="endpoint",
+            operation=operation,
+            endpoint=endpoint,
+            detail=detail,
+            type_name="",
+            logical_id="",
+        )
+
+
+def check_configuration(
+    *,
+    region: str | None,
+    profile: str | None,
+    endpoint_url: str | None,
+    credentials: bool,
+) -> None:
+    """Raise the configuration error (profile, region, endpoint URL, and with `credentials`
+    the credential chain) the first call would meet, so that it is reported once, before any
+    resource, instead of once per resource. Makes no call and no client."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ProfileNotFound
+
+    try:
+        session = boto3.session.Session(profile_name=profile)
+    except ProfileNotFound as err:
+        raise ConfigurationError(f"{err}: check --profile / AWS_PROFILE", setting="profile") from None
+    if not (region or session.region_name):
+        raise ConfigurationError(
+            "no AWS region configured: set AWS_DEFAULT_REGION (or pass --region, or "
+            "App(region=...))",
+            setting="region",
+        )
+    endpoint = (
+        endpoint_url
+        or os.environ.get("AWS_ENDPOINT_URL_CLOUDCONTROL")
+        or os.environ.get("AWS_ENDPOINT_URL")
+    )
+    if endpoint:
+        parsed = urlsplit(endpoint)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ConfigurationError(
+                f"the endpoint URL {endpoint!r} is not an http(s) URL: set AWS_ENDPOINT_URL "
+                "to one such as http://127.0.0.1:4566",
+                setting="endpoint",
+            )
+    if credentials:
+        try:
+            found = session.get_credentials()
+        except BotoCoreError as err:
+            raise ConfigurationError(
+                f"the AWS credentials cannot be loaded: {err}", setting="credentials"
+            ) from None
+        if found is None:
+            raise ConfigurationError(
+                "no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and "
+                "AWS_SECRET_ACCESS_KEY), or point AWS_ENDPOINT_URL at a local cloud "
+                "(`cloudforge local`)",
+                setting="credentials",
+            )
 
 
 class CloudControl:
@@ -217,6 +289,8 @@ class CloudControl:
         from botocore.exceptions import (
             ClientError,
             ConnectionError,
+            ConnectTimeoutError,
+            EndpointConnectionError,
             HTTPClientError,
             NoCredentialsError,
             NoRegionError,
@@ -233,6 +307,11 @@ class CloudControl:
                 "no AWS credentials found: set AWS_PROFILE (or AWS_ACCESS_KEY_ID and "
                 "AWS_SECRET_ACCESS_KEY), or point AWS_ENDPOINT_URL at a local cloud",
                 setting="credentials",
+            )
+        if isinstance(err, EndpointConnectionError | ConnectTimeoutError):
+            # No connection, so nothing was sent: not "an unexpected answer".
+            return EndpointUnreachableError(
+                operation=operation, endpoint=self.endpoint, detail=str(err)
             )
         if isinstance(err, ConnectionError | HTTPClientError):
             return self._malformed(operation, str(err), type_name, logical_id)

@@ -16,9 +16,9 @@ from cloudforge.cloud.polling import Backoff
 from cloudforge.engine import adoption
 from cloudforge.engine.decide import Decision, decide, decide_adoption
 from cloudforge.engine.executors import Found, Parts, Target, execute
-from cloudforge.engine.patch import redact, top_level
+from cloudforge.engine.patch import redact, scrub, top_level, write_only_texts
 from cloudforge.engine.plan import UNKNOWN
-from cloudforge.engine.reporter import Reporter
+from cloudforge.engine.reporter import INTERRUPTED, Reporter, ended
 from cloudforge.engine.requests import MAX_OPERATIONS, RequestRunner
 from cloudforge.engine.runstate import Phase, RunState
 from cloudforge.engine.teardown import teardown
@@ -78,7 +78,12 @@ class Engine:
         self.state.remember(metadata)
         record = self.state.records.get(resource.logical_id)
         if self.phase == "destroy":
+            # What the program reads off it (an Arn wired into another resource) is its last
+            # known value, or the placeholder a plan uses when there is none: a destroy from a
+            # fresh folder, or a second destroy, runs the program to its end as the first did.
             resource.attributes.update(record.properties if record else {})
+            for pointer in metadata.read_only:
+                resource.attributes.setdefault(top_level(pointer), UNKNOWN)
             return resource
         declared = resource.declared
         redacted = redact(declared, metadata, self.state.key)
@@ -94,7 +99,14 @@ class Engine:
                 drift = "drift: deleted out of band"
             elif declared_before == redacted:
                 drift = "drift: changed out of band"
-        decision = decide(metadata, record, declared, redacted, refreshed=refreshed)
+        decision = decide(
+            metadata,
+            _as_up_finds(record, self.phase),
+            declared,
+            redacted,
+            refreshed=refreshed,
+            chosen=resource.replacement,
+        )
         if drift and decision.action != "noop":
             decision = decision.explained(drift)
         found: Found | None = None
@@ -127,14 +139,17 @@ class Engine:
         try:
             record = await execute(self.parts, target, decision, record, found)
         except BaseException as err:
+            status = ended(err)
+            _mask_secrets(err, target)
             self.reporter.outcome(
                 logical_id,
                 type_name,
                 decision.action,
-                "failed",
+                status,
                 started,
-                detail=str(err),
+                detail=INTERRUPTED if status == "interrupted" else str(err),
                 diff=decision.diff,
+                order=decision.order,
             )
             raise
         action, detail = decision.action, decision.reason
@@ -153,6 +168,7 @@ class Engine:
             detail=detail,
             diff=decision.diff,
             identifier=record.identifier,
+            order=decision.order,
         )
         resource = target.resource
         resource.attributes.clear()
@@ -181,6 +197,7 @@ class Engine:
             detail=detail,
             diff=decision.diff,
             identifier=found[0] if found else record.identifier if record else None,
+            order=decision.order,
         )
         resource.attributes.clear()
         if found is not None:
@@ -211,6 +228,39 @@ class Engine:
         if self.phase == "up":
             self.state.put(record)
         return record, True
+
+
+def _mask_secrets(err: BaseException, target: Target) -> None:
+    """Mask in `err`'s message (and fields) every write-only value the resource sent, should a
+    handler's message echo its input: the error is printed, logged and kept in events."""
+    secrets = write_only_texts(target.declared, target.metadata)
+    if not secrets or not err.args:
+        return
+    err.args = tuple(scrub(a, secrets) if isinstance(a, str) else a for a in err.args)
+    fields = getattr(err, "fields", None)
+    if isinstance(fields, dict):
+        for key, value in fields.items():
+            if isinstance(value, str):
+                fields[key] = scrub(value, secrets)
+                setattr(err, key, fields[key])
+
+
+def _as_up_finds(record: ResourceRecord | None, phase: Phase) -> ResourceRecord | None:
+    """The record a plan decides from: as the `up` it predicts will find it.
+
+    `up` first resumes a request an earlier run left pending. A pending create or update is
+    decided as it stands (no identifier yet: a create; the old declared properties: an update);
+    a pending delete that was sent will have removed the resource, so `up` creates it again.
+    """
+    if (
+        phase == "plan"
+        and record is not None
+        and record.status == "pending"
+        and record.pending_operation == "delete"
+        and record.pending_token
+    ):
+        return None
+    return record
 
 
 __all__ = ["Decision", "Engine", "Phase", "decide"]

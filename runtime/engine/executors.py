@@ -15,14 +15,14 @@ from typing import Any
 import jsonpatch
 from cloudforge.cloud.cloudcontrol import ProgressEvent
 from cloudforge.engine import adoption
-from cloudforge.engine.decide import Decision, decide
+from cloudforge.engine.decide import Decision, decide, kept_name, replacement_order
 from cloudforge.engine.patch import strip_write_only
 from cloudforge.engine.reporter import Reporter
 from cloudforge.engine.requests import RequestRunner, failure, gone
 from cloudforge.engine.runstate import RunState
 from cloudforge.errors import AlreadyExistsError, NotUpdatableError, ResourceNotFoundError
 from cloudforge.events import Action
-from cloudforge.metadata import TypeMetadata
+from cloudforge.metadata import ReplacementStrategy, TypeMetadata
 from cloudforge.resource import Resource
 from cloudforge.state.sqlite import ResourceRecord
 
@@ -78,7 +78,7 @@ async def execute(
         assert decision.patch is not None
         return await update(parts, target, record, decision.patch)
     if decision.action == "replace":
-        return await replace(parts, target, record)
+        return await replace(parts, target, record, decision.order)
     if target.redacted != record.declared:
         # Declared differently but already so in the cloud: only state changes.
         record.declared = target.redacted
@@ -87,10 +87,16 @@ async def execute(
 
 
 async def create(
-    parts: Parts, target: Target, previous: ResourceRecord | None = None
+    parts: Parts,
+    target: Target,
+    previous: ResourceRecord | None = None,
+    *,
+    replacing: str | None = None,
 ) -> ResourceRecord:
     """Create the resource. A re-creation (replacement) keeps the `previous` record's place
-    in the deletion order: what was created after it may refer to it."""
+    in the deletion order: what was created after it may refer to it. `replacing`: the name
+    the replaced resource keeps, when it still exists (a collision is then with it, never a
+    resource to adopt)."""
     state, metadata = parts.state, target.metadata
     record = ResourceRecord(
         target.logical_id,
@@ -139,7 +145,25 @@ async def create(
     state.drop(target.logical_id)
     if event.get("ErrorCode") != "AlreadyExists":
         raise failure(event, "create", target.type_name, target.logical_id)
+    if replacing is not None:
+        raise _replacement_collided(target, event, replacing)
     return await _collided(parts, target, event)
+
+
+def _replacement_collided(target: Target, event: ProgressEvent, kept: str) -> AlreadyExistsError:
+    """A create-then-delete replacement whose new resource collided with the old one (which
+    the stage owns: adopting it is never the way out)."""
+    detail = event.get("StatusMessage") or "AlreadyExists"
+    return AlreadyExistsError(
+        f"{target.type_name} {target.logical_id!r}: its replacement could not be created "
+        f"({detail}): the resource being replaced still holds the name"
+        f"{f' ({kept})' if kept else ''}. It was left as it was, and the stage still "
+        "manages it. Delete it first: call .with_replacement(\"delete_then_create\") on the "
+        "resource, or declare a new name",
+        type_name=target.type_name,
+        logical_id=target.logical_id,
+        detail=detail,
+    )
 
 
 async def _collided(parts: Parts, target: Target, event: ProgressEvent) -> ResourceRecord:
@@ -193,7 +217,11 @@ async def update(
         if not metadata.conditional_create_only:
             raise
         # A conditionally create-only property did need a replacement after all.
-        return await replace(parts, target, state.records[target.logical_id])
+        current = state.records[target.logical_id]
+        order, _ = replacement_order(
+            metadata, current, target.declared, target.resource.replacement
+        )
+        return await replace(parts, target, current, order)
     except ResourceNotFoundError:
         state.drop(target.logical_id)  # deleted out of band: create it again
         return await create(parts, target, previous=record)
@@ -206,13 +234,18 @@ async def update(
     raise failure(event, "update", target.type_name, target.logical_id)
 
 
-async def replace(parts: Parts, target: Target, record: ResourceRecord) -> ResourceRecord:
-    """Create anew and delete the old one, in the order the type's strategy says."""
+async def replace(
+    parts: Parts,
+    target: Target,
+    record: ResourceRecord,
+    order: ReplacementStrategy | None = None,
+) -> ResourceRecord:
+    """Create anew and delete the old one, in `order` (`decide.replacement_order`)."""
     state, metadata = parts.state, target.metadata
     old_metadata = (
         metadata if record.type_name == metadata.type_name else state.metadata_for(record.type_name)
     )
-    if metadata.replacement_strategy == "delete_then_create":
+    if order == "delete_then_create":
         await delete(parts, record, old_metadata, target.started, action="replace")
         return await create(parts, target, previous=record)
     # create_then_delete: the old resource moves to its own key first, so that a crash before
@@ -223,7 +256,18 @@ async def replace(parts: Parts, target: Target, record: ResourceRecord) -> Resou
     )
     state.put(doomed)
     state.forget(record.logical_id)
-    new = await create(parts, target, previous=record)
+    same_type = record.type_name == metadata.type_name
+    kept = kept_name(metadata, record, target.declared) if same_type else ""
+    try:
+        new = await create(parts, target, previous=record, replacing=kept)
+    except Exception:
+        if record.logical_id not in state.records:
+            # The new one was not made (nothing is pending): the old one, untouched, is the
+            # resource again, so reverting the program means no change, and a fixed program
+            # replaces it on the next run.
+            state.forget(doomed.logical_id)
+            state.put(dataclasses.replace(doomed, logical_id=record.logical_id))
+        raise
     await delete(parts, doomed, old_metadata, target.started, action="replace")
     return new
 

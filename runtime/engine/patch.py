@@ -146,6 +146,27 @@ def redact(doc: Mapping[str, Any], metadata: TypeMetadata, key: bytes) -> dict[s
     return out
 
 
+def write_only_texts(doc: Mapping[str, Any], metadata: TypeMetadata) -> list[str]:
+    """Every write-only value of `doc` as a message could spell it (the string itself, its
+    JSON), longest first, for `scrub`."""
+    texts: set[str] = set()
+    for pointer in metadata.write_only:
+        for _, value in resolve(doc, split_pointer(pointer)):
+            if isinstance(value, str):
+                texts.add(value)
+            if value is not None:
+                texts.add(canonical_json(value))
+    # Strings too short to be a secret would blank out ordinary words.
+    return sorted((t for t in texts if len(t) >= 4), key=len, reverse=True)
+
+
+def scrub(text: str, secrets: list[str]) -> str:
+    """`text` with each of `secrets` (from `write_only_texts`) replaced by the mask."""
+    for secret in secrets:
+        text = text.replace(secret, WRITE_ONLY_MASK)
+    return text
+
+
 def _write_only_tops(metadata: TypeMetadata) -> set[str]:
     return {top_level(p) for p in metadata.write_only}
 

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from cloudforge.events import Action
 
-ChangeStatus = Literal["planned", "done", "failed", "skipped"]
+ChangeStatus = Literal["planned", "done", "failed", "skipped", "interrupted"]
 
 
 class Unknown:
@@ -28,6 +28,16 @@ class Unknown:
         return "<unknown until deployed>"
 
     __str__ = __repr__
+
+    # What is built from an unknown value is unknown too (`bucket.Arn + "/*"`, `arns[0]`), so a
+    # program that wires attributes into other resources runs to its end in a plan or destroy.
+    def __add__(self, other: object) -> Unknown:
+        return self
+
+    __radd__ = __add__
+
+    def __getitem__(self, key: object) -> Unknown:
+        return self
 
 
 UNKNOWN = Unknown()

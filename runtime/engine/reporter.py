@@ -1,12 +1,13 @@
 """Reporting what the engine does: progress steps, and exactly one event per outcome.
 
-An outcome (planned, succeeded, failed, skipped) is reported once, as a `ResourceEvent`; every
+An outcome (planned, succeeded, failed, skipped, interrupted) is reported once, as a `ResourceEvent`; every
 view of it listens to events: `App.changes` through `collect_changes`, the CLI's display and
 its summary through `cloudforge.events.subscribe`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterable
 from typing import Literal
@@ -15,13 +16,14 @@ from cloudforge.engine.plan import Change, ChangeStatus, PropertyChange
 from cloudforge.events import Action, Listener, ResourceEvent, emit
 
 Step = Literal["started", "polling"]
-OutcomeStatus = Literal["planned", "succeeded", "failed", "skipped"]
+OutcomeStatus = Literal["planned", "succeeded", "failed", "skipped", "interrupted"]
 
 _CHANGE_STATUS: dict[str, ChangeStatus] = {
     "planned": "planned",
     "succeeded": "done",
     "failed": "failed",
     "skipped": "skipped",
+    "interrupted": "interrupted",
 }
 
 
@@ -60,6 +62,7 @@ class Reporter:
         detail: str = "",
         diff: Iterable[PropertyChange] = (),
         identifier: str | None = None,
+        order: str | None = None,
     ) -> None:
         """How this run's work on one resource ended (or, planned, would end): once each."""
         event = ResourceEvent(
@@ -71,11 +74,21 @@ class Reporter:
             detail,
             tuple(diff),
             identifier,
+            order or "",
         )
         self._send(event)
 
     def _send(self, event: ResourceEvent) -> None:
         emit(event, self.listeners)
+
+
+def ended(err: BaseException) -> OutcomeStatus:
+    """The outcome of work that raised `err`: cancelled (Ctrl-C) is not a failure, its
+    request stays journaled and the next run resumes it."""
+    return "interrupted" if isinstance(err, asyncio.CancelledError) else "failed"
+
+
+INTERRUPTED = "interrupted: the request is recorded and the next run resumes it"
 
 
 def _since(started: float) -> float:

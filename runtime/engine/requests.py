@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
-from cloudforge.cloud.cloudcontrol import CloudControl, ProgressEvent
+from cloudforge.cloud.cloudcontrol import CloudControl, EndpointUnreachableError, ProgressEvent
 from cloudforge.cloud.polling import Backoff, Durations, PollTimeout, wait_for
 from cloudforge.engine.patch import split_pointer, strip_write_only
 from cloudforge.engine.reporter import Reporter
@@ -167,6 +167,9 @@ class RequestRunner:
                 # request may have arrived, so its journal entry stays for the next run.)
                 self.state.unjournal(record)
                 raise
+            except EndpointUnreachableError:
+                self.state.unjournal(record)  # no connection was made: nothing was sent
+                raise
             record.pending_token = event.get("RequestToken")
             if operation == "create":
                 record.identifier = event.get("Identifier")
@@ -240,8 +243,14 @@ class RequestRunner:
             # not duplicated.
             return self.state.unjournal(record)
         logical_id, token = record.logical_id, record.pending_token
+        # "started": the resumed work's first line ("Creating..."), its outcome the only other.
         self.reporter.step(
-            logical_id, record.type_name, operation, "polling", started, "resuming " + token
+            logical_id,
+            record.type_name,
+            operation,
+            "started",
+            started,
+            f"resuming the request an earlier run left pending ({token})",
         )
         try:
             event = await self.cloud.status(token, record.type_name, logical_id)

@@ -11,6 +11,7 @@ import time
 from cloudforge.engine import executors
 from cloudforge.engine.executors import Parts
 from cloudforge.engine.ordering import deletion_waves
+from cloudforge.engine.reporter import INTERRUPTED, ended
 from cloudforge.engine.runstate import Phase
 from cloudforge.state.sqlite import ResourceRecord
 
@@ -78,13 +79,14 @@ async def _delete_orphan(parts: Parts, record: ResourceRecord) -> None:
         if current is not None:
             await executors.delete(parts, current, parts.state.metadata_for(type_name), started)
     except BaseException as err:
+        status = ended(err)
         parts.reporter.outcome(
             logical_id,
             type_name,
             "delete",
-            "failed",
+            status,
             started,
-            detail=str(err),
+            detail=INTERRUPTED if status == "interrupted" else str(err),
             identifier=record.identifier,
         )
         raise

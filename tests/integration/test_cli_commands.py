@@ -178,6 +178,20 @@ def test_schemas_pull_of_an_unknown_type_is_an_error(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("*.json"))
 
 
+def test_schemas_pull_of_a_misspelt_type_offers_a_did_you_mean_and_the_cli_flag(tmp_path: Path) -> None:
+    # Issue 13: the message named the Python argument (source='aws'), not the CLI's --from aws.
+    result = cloudforge("schemas", "pull", "AWS::S3::Buckett", "--dest", str(tmp_path))
+
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "Error: no schema for AWS::S3::Buckett in the cfn-lint bundle (us-east-1); "
+        "did you mean AWS::S3::Bucket?"
+    )
+    assert "`--from aws`" in result.stderr
+    assert "source=" not in result.stderr
+    assert not list(tmp_path.glob("*.json"))
+
+
 def test_schemas_pull_from_an_unknown_source_is_a_usage_error(tmp_path: Path) -> None:
     result = cloudforge("schemas", "pull", "AWS::S3::Bucket", "--from", "nowhere", "--dest", str(tmp_path))
 

@@ -49,8 +49,7 @@ def test_a_failed_resource_is_named_in_the_summary() -> None:
 
     assert f"a ({TYPE}): Modifications failed after 1.2s" in out
     summary = display.summary()
-    assert summary.startswith("Apply failed: 1 skipped (")
-    assert summary.endswith("Failed: a.")
+    assert summary.startswith("Apply failed: 1 failed (a), 1 skipped (")
     assert display.outcome().failed == ["a"]
 
 
@@ -122,3 +121,25 @@ def test_a_plan_is_printed_as_lines_even_on_a_terminal() -> None:
 def test_a_run_with_nothing_declared_says_so() -> None:
     assert feed("up")[0].summary().startswith("Apply complete: nothing to do (")
     assert feed("plan")[0].summary() == "No changes: no resources."
+
+
+def test_an_error_is_never_summed_up_as_complete() -> None:
+    # Issue 13: `Apply complete: nothing to do` was printed before a program's error, and
+    # `Apply failed: nothing to do ... Failed: r0, r1, r2` when every resource failed.
+    display, _ = feed("up")
+    assert display.summary(error=True).startswith("Apply failed: nothing changed (")
+    display, _ = feed("up", *((f"r{i}", "create", "failed") for i in range(3)))
+    assert display.summary().startswith("Apply failed: 3 failed (r0, r1, r2) (")
+    display, _ = feed("plan", ("a", "create", "planned"))
+    assert display.summary(error=True) == "Plan failed: no complete plan."
+
+
+def test_an_interrupted_run_counts_the_requests_it_left_in_flight() -> None:
+    display, out = feed("up", ("a", "create", "succeeded"), ("b", "create", "interrupted"),
+                        ("c", "update", "interrupted"))
+
+    assert f"b ({TYPE}): Creating interrupted after 1.2s: the request was recorded" in out
+    summary = display.summary(interrupted=True)
+    assert summary.startswith("Apply interrupted: 1 created (")
+    assert summary.endswith("2 requests in flight were recorded and will be resumed by the next run.")
+    assert "failed" not in summary

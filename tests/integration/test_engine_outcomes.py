@@ -100,4 +100,4 @@ def test_a_resumed_request_is_one_outcome(local_cloud: LocalCloud, instance_arn:
     assert [(e.action, e.status, e.detail) for e in outcomes(events)] == [
         ("create", "succeeded", "resumed the request an earlier run left pending")
     ]
-    assert any(e.status == "polling" and e.detail.startswith("resuming ") for e in events)
+    assert any(e.status == "started" and e.detail.startswith("resuming ") for e in events)

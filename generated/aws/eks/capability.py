@@ -193,6 +193,7 @@ METADATA = _TypeMetadata(
         tag_property="/Tags",
     ),
     replacement_strategy="delete_then_create",
+    replacement_strategy_stated=True,
     handlers={
         "create": 120,
         "read": 120,

@@ -379,6 +379,7 @@ METADATA = _TypeMetadata(
         tag_property="/Tags",
     ),
     replacement_strategy="delete_then_create",
+    replacement_strategy_stated=True,
     handlers={
         "create": 30,
         "read": 120,

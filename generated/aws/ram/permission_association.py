@@ -84,6 +84,7 @@ METADATA = _TypeMetadata(
         tag_property=None,
     ),
     replacement_strategy="create_then_delete",
+    replacement_strategy_stated=True,
     handlers={
         "create": 120,
         "read": 120,

@@ -102,6 +102,7 @@ METADATA = _TypeMetadata(
         tag_property="/Tags",
     ),
     replacement_strategy="create_then_delete",
+    replacement_strategy_stated=True,
     handlers={
         "create": 180,
         "read": 120,

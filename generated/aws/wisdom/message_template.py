@@ -321,6 +321,7 @@ METADATA = _TypeMetadata(
         tag_property="/Tags",
     ),
     replacement_strategy="create_then_delete",
+    replacement_strategy_stated=True,
     handlers={
         "create": 120,
         "read": 120,
