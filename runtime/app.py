@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 from cloudforge.engine.plan import Change
 from cloudforge.errors import CloudforgeError
 from cloudforge.events import Listener
+from cloudforge.names import check, scope
 
 if TYPE_CHECKING:
     from cloudforge.engine import Engine, Phase
@@ -65,8 +66,10 @@ class App:
         max_concurrency: int = 32,
         backend: StateBackend | None = None,
     ) -> None:
-        self.name = name
-        self.stage = stage or os.environ.get("CLOUDFORGE_STAGE") or getpass.getuser()
+        self.name = check(name, "app name")
+        self.stage = check(
+            stage or os.environ.get("CLOUDFORGE_STAGE") or getpass.getuser(), "stage name"
+        )
         chosen = (phase or os.environ.get("CLOUDFORGE_PHASE") or "up").strip().lower()
         if chosen not in PHASES:
             raise CloudforgeError(f"phase must be one of {', '.join(PHASES)}, not {chosen!r}")
@@ -90,8 +93,8 @@ class App:
 
     @property
     def scope(self) -> str:
-        """The state namespace: two apps sharing a stage never see each other's resources."""
-        return f"{self.name}/{self.stage}"
+        """The state namespace: two (app, stage) pairs never share one (see cloudforge.names)."""
+        return scope(self.name, self.stage)
 
     async def __aenter__(self) -> App:
         from cloudforge.cloud.cloudcontrol import CloudControl
@@ -106,29 +109,35 @@ class App:
             endpoint_url=self.endpoint_url,
             deferred=True,
         )
-        # Plan never writes, so it takes no lock: it can run beside a deploy.
-        if self.phase != "plan":
-            try:
+        try:
+            # Plan never writes, so it takes no lock: it can run beside a deploy.
+            if self.phase != "plan":
                 backend.lock(self.scope)
+            cloud = CloudControl(
+                region=self.region,
+                profile=self.profile,
+                endpoint_url=self.endpoint_url,
+                max_concurrency=self.max_concurrency,
+            )
+            try:
+                self._engine = Engine(
+                    stage=self.scope,
+                    backend=backend,
+                    cloud=cloud,
+                    phase=self.phase,
+                    refresh=self.refresh,
+                    listeners=self.listeners,
+                )
             except BaseException:
-                if self._backend is None:
-                    backend.close()
+                cloud.close()
                 raise
+        except BaseException:
+            # E.g. a damaged state or key: the lock must not outlive this failed start.
+            backend.unlock(self.scope)
+            if self._backend is None:
+                backend.close()
+            raise
         self._backend = backend
-        cloud = CloudControl(
-            region=self.region,
-            profile=self.profile,
-            endpoint_url=self.endpoint_url,
-            max_concurrency=self.max_concurrency,
-        )
-        self._engine = Engine(
-            stage=self.scope,
-            backend=backend,
-            cloud=cloud,
-            phase=self.phase,
-            refresh=self.refresh,
-            listeners=self.listeners,
-        )
         self.changes = self._engine.changes
         self._token = _current.set(self)
         return self
@@ -144,6 +153,10 @@ class App:
         try:
             interrupted = isinstance(exc, asyncio.CancelledError | KeyboardInterrupt)
             await engine.finish(failed=exc is not None, interrupted=interrupted)
+            if exc is None and self.phase != "plan":
+                await engine.sync()
+                # The copy a damaged state is restored from (StateCorruptError says how).
+                self._backend.backup()
         finally:
             if self._token is not None:
                 _current.reset(self._token)

@@ -33,8 +33,10 @@ class Resource:
     attributes: dict[str, Any]
 
     def __init__(self, logical_id: str, /, *, adopt: bool = False, **props: Any) -> None:
+        from cloudforge.names import check
         from cloudforge.validation import validate_declared
 
+        check(logical_id, f"{type(self).metadata.type_name} logical id")
         object.__setattr__(self, "logical_id", logical_id)
         object.__setattr__(self, "adopt", adopt)
         object.__setattr__(self, "declared", validate_declared(type(self), logical_id, props))
