@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from cloudforge.cloud.target import Target, target_of
 from cloudforge.errors import (
     AlreadyExistsError,
     CloudControlError,
@@ -88,6 +89,8 @@ class CloudControl:
         self.endpoint_url = endpoint_url
         self.max_concurrency = max_concurrency
         self._client: Any = None
+        self._session: Any = None
+        self._target: Target | None = None
         self._executor = ThreadPoolExecutor(
             max_workers=max_concurrency, thread_name_prefix="cloudforge-cc"
         )
@@ -110,7 +113,7 @@ class CloudControl:
                 )
                 if key not in _SESSIONS:
                     _SESSIONS[key] = boto3.session.Session(profile_name=self.profile)
-                session = _SESSIONS[key]
+                session = self._session = _SESSIONS[key]
                 config = Config(
                     retries={"mode": "standard", "max_attempts": 3},
                     max_pool_connections=self.max_concurrency + 4,
@@ -124,6 +127,19 @@ class CloudControl:
                     config=config,
                 )
             return self._client
+
+    def target(self) -> Target:
+        """Where this client's resources live (cloudforge.cloud.target): no Cloud Control
+        call; at most one STS call per process and credentials, none when they carry it."""
+        if self._target is None:
+            client = self.client
+            try:
+                self._target = target_of(self._session, client)
+            except Exception as err:
+                if isinstance(err, CloudforgeError):
+                    raise
+                raise self._map(err, "get_caller_identity", "AWS::STS", "(the account)", None) from err
+        return self._target
 
     @property
     def endpoint(self) -> str:

@@ -60,6 +60,9 @@ CREATE TABLE IF NOT EXISTS resources (
     ready_at REAL NOT NULL DEFAULT 0,
     declared_run REAL NOT NULL DEFAULT 0,
     done_at REAL NOT NULL DEFAULT 0,
+    account TEXT NOT NULL DEFAULT '',
+    region TEXT NOT NULL DEFAULT '',
+    endpoint TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (stage, logical_id)
 );
 CREATE TABLE IF NOT EXISTS generations (
@@ -96,6 +99,11 @@ class ResourceRecord:
     ready_at: float = 0.0
     declared_run: float = 0.0
     done_at: float = 0.0
+    # Where the resource lives (cloudforge.cloud.target): a run acting elsewhere must not take
+    # this record as its own. "" = unknown (a record from before targets were kept).
+    account: str = ""
+    region: str = ""
+    endpoint: str = ""
 
     def cleared(self) -> ResourceRecord:
         return replace(
@@ -195,6 +203,9 @@ def _migrate(db: sqlite3.Connection) -> None:
     for column in ("declared_at", "ready_at", "declared_run", "done_at"):
         if column not in columns:
             db.execute(f"ALTER TABLE resources ADD COLUMN {column} REAL NOT NULL DEFAULT 0")
+    for column in ("account", "region", "endpoint"):
+        if column not in columns:
+            db.execute(f"ALTER TABLE resources ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
     db.execute(f"PRAGMA user_version={FORMAT_VERSION}")
 
 
@@ -336,7 +347,8 @@ class SqliteState:
         rows = self._run(
             "SELECT logical_id, type_name, identifier, declared, properties, status, "
             "pending_operation, pending_token, pending_declared, client_token, created_seq, "
-            "declared_at, ready_at, declared_run, done_at FROM resources WHERE stage = ?",
+            "declared_at, ready_at, declared_run, done_at, account, region, endpoint "
+            "FROM resources WHERE stage = ?",
             (stage,),
         ).fetchall()
         records = {}
@@ -357,6 +369,9 @@ class SqliteState:
                 ready_at=row[12],
                 declared_run=row[13],
                 done_at=row[14],
+                account=row[15],
+                region=row[16],
+                endpoint=row[17],
             )
             records[record.logical_id] = record
         generations = dict(
@@ -370,8 +385,8 @@ class SqliteState:
         self._run(
             "INSERT OR REPLACE INTO resources (stage, logical_id, type_name, identifier, "
             "declared, properties, status, pending_operation, pending_token, pending_declared, "
-            "client_token, created_seq, updated_at, declared_at, ready_at, declared_run, done_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "client_token, created_seq, updated_at, declared_at, ready_at, declared_run, done_at, "
+            "account, region, endpoint) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 stage,
                 record.logical_id,
@@ -392,6 +407,9 @@ class SqliteState:
                 record.ready_at,
                 record.declared_run,
                 record.done_at,
+                record.account,
+                record.region,
+                record.endpoint,
             ),
         )
 
