@@ -99,6 +99,8 @@ class App:
     async def __aenter__(self) -> App:
         from cloudforge.cloud.cloudcontrol import CloudControl
         from cloudforge.engine import Engine
+        from cloudforge.engine.reporter import Reporter, collect_changes
+        from cloudforge.engine.runstate import RunState
         from cloudforge.state.backends import open_backend
 
         # Deferred: the engine makes state durable at its journal points, off the event loop.
@@ -109,36 +111,33 @@ class App:
             endpoint_url=self.endpoint_url,
             deferred=True,
         )
-        try:
-            # Plan never writes, so it takes no lock: it can run beside a deploy.
-            if self.phase != "plan":
-                backend.lock(self.scope)
-            cloud = CloudControl(
-                region=self.region,
-                profile=self.profile,
-                endpoint_url=self.endpoint_url,
-                max_concurrency=self.max_concurrency,
-            )
+        # Plan never writes, so it takes no lock: it can run beside a deploy.
+        if self.phase != "plan":
             try:
-                self._engine = Engine(
-                    stage=self.scope,
-                    backend=backend,
-                    cloud=cloud,
-                    phase=self.phase,
-                    refresh=self.refresh,
-                    listeners=self.listeners,
-                )
+                backend.lock(self.scope)
             except BaseException:
-                cloud.close()
+                if self._backend is None:
+                    backend.close()
                 raise
-        except BaseException:
-            # E.g. a damaged state or key: the lock must not outlive this failed start.
-            backend.unlock(self.scope)
+        try:
+            state = RunState.open(self.scope, backend)
+        except BaseException:  # unreadable state: leave nothing locked or open behind
+            if self.phase != "plan":
+                backend.unlock(self.scope)
             if self._backend is None:
                 backend.close()
             raise
         self._backend = backend
-        self.changes = self._engine.changes
+        cloud = CloudControl(
+            region=self.region,
+            profile=self.profile,
+            endpoint_url=self.endpoint_url,
+            max_concurrency=self.max_concurrency,
+        )
+        # App.changes listens to the engine's outcome events, as the CLI's display does.
+        self.changes = []
+        reporter = Reporter([collect_changes(self.changes), *self.listeners])
+        self._engine = Engine(state, cloud, reporter, phase=self.phase, refresh=self.refresh)
         self._token = _current.set(self)
         return self
 
@@ -154,7 +153,6 @@ class App:
             interrupted = isinstance(exc, asyncio.CancelledError | KeyboardInterrupt)
             await engine.finish(failed=exc is not None, interrupted=interrupted)
             if exc is None and self.phase != "plan":
-                await engine.sync()
                 # The copy a damaged state is restored from (StateCorruptError says how).
                 self._backend.backup()
         finally:

@@ -1,8 +1,10 @@
 """Progress events: what the engine is doing to each resource, as it happens.
 
-The engine emits a `ResourceEvent` at every step (planned, started, polling, succeeded, failed,
-skipped). Listeners registered process-wide with `subscribe` (how the CLI attaches its display to
-a program it runs in-process) and those passed to `App(listeners=...)` receive every event.
+The engine emits a `ResourceEvent` at every step (started, polling) and exactly one per outcome
+(planned, succeeded, failed, skipped): outcomes have one channel, and `App.changes`, the CLI's
+display and its summary are all built from these events. Listeners registered process-wide with
+`subscribe` (how the CLI attaches its display to a program it runs in-process) and those passed
+to `App(listeners=...)` receive every event.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
 
 Action = Literal["create", "update", "replace", "delete", "adopt", "noop", "read"]
 Status = Literal["planned", "started", "polling", "succeeded", "failed", "skipped"]
+OUTCOME_STATUSES = frozenset({"planned", "succeeded", "failed", "skipped"})
 
 Listener = Callable[["ResourceEvent"], None]
 
@@ -32,8 +35,17 @@ class ResourceEvent:
     status: Status
     elapsed: float = 0.0  # seconds since this action started
     detail: str = ""
-    # Planned events: the property-level changes (write-only values masked).
+    # Outcome events: the property-level changes (write-only values masked).
     diff: tuple[PropertyChange, ...] = ()
+    identifier: str | None = None  # outcome events: the resource's primary identifier, if any
+
+    @property
+    def is_outcome(self) -> bool:
+        """The one event that says how this run's work on a resource ended.
+
+        A refresh read is a step of a resource's deploy, reported before its outcome.
+        """
+        return self.status in OUTCOME_STATUSES and self.action != "read"
 
 
 def subscribe(listener: Listener) -> Callable[[], None]:

@@ -1,11 +1,14 @@
 """The deployment engine: what `await resource` reaches, and the end-of-run pass.
 
-`decide` is the pure decision table shared by plan and up; `patch` builds RFC 6902 patches;
-`journal`, `inflight`, `operations` and `teardown` run the decisions against Cloud Control;
-`ordering` computes deletion waves; `adoption` finds an existing resource to take over.
-May import: the top-level surface (`cloudforge.errors`, `events`, `metadata`, `resource`),
-`cloudforge.cloud` and `cloudforge.state`. Never the CLI, the local cloud or the generator.
-Names are re-exported lazily so that importing a submodule stays cheap.
+Parts, each handed to the next rather than inherited: `runstate` (the run's records, the one
+writer of state), `reporter` (events: one per outcome), `requests` (a write request's life,
+written once), `executors` (create, update, replace, delete, adopt: plain functions),
+`teardown` (the orphan/destroy pass), `core` (`Engine`, the facade `App` holds). Pure helpers:
+`decide` (the decision table shared by plan and up), `patch`, `plan`, `ordering` (deletion
+waves), `adoption` (finding an existing resource to take over).
+May import: the top-level surface (`cloudforge.errors`, `events`, `metadata`, `resource`,
+`registry`), `cloudforge.cloud` and `cloudforge.state`. Never the CLI, the local cloud or the
+generator. Names are re-exported lazily so that importing a submodule stays cheap.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from cloudforge.engine.core import Engine
     from cloudforge.engine.decide import Decision, decide
-    from cloudforge.engine.journal import Phase
+    from cloudforge.engine.runstate import Phase
 
 __all__ = ["Decision", "Engine", "Phase", "decide"]
 
@@ -23,7 +26,7 @@ _HOMES = {
     "Engine": "cloudforge.engine.core",
     "Decision": "cloudforge.engine.decide",
     "decide": "cloudforge.engine.decide",
-    "Phase": "cloudforge.engine.journal",
+    "Phase": "cloudforge.engine.runstate",
 }
 
 

@@ -9,10 +9,14 @@ ones and those of the primary and additional identifiers.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cloudforge.engine.patch import same_value, split_pointer
+from cloudforge.errors import AlreadyExistsError, ResourceNotFoundError
 from cloudforge.metadata import TypeMetadata
+
+if TYPE_CHECKING:
+    from cloudforge.engine.requests import RequestRunner
 
 
 def identifying_keys(metadata: TypeMetadata, declared: Mapping[str, Any]) -> list[str]:
@@ -68,3 +72,58 @@ def matches(
     if any(k not in found for k in keys):
         return None
     return all(same_value(found[k], declared[k], metadata.unordered_arrays, "/" + k) for k in keys)
+
+
+def cannot_adopt(type_name: str, logical_id: str, detail: str) -> AlreadyExistsError:
+    return AlreadyExistsError(
+        f"{type_name} {logical_id!r} already exists and adopt=True cannot take it over: {detail}",
+        type_name=type_name,
+        logical_id=logical_id,
+        detail=detail,
+    )
+
+
+async def locate(
+    runner: RequestRunner,
+    logical_id: str,
+    metadata: TypeMetadata,
+    declared: dict[str, Any],
+    hint: str | None = None,
+    *,
+    strict: bool,
+) -> tuple[str, dict[str, Any]] | None:
+    """The existing resource the declared one would collide with, if it can be found.
+
+    By the identifier a failed event named (`hint`), else by a declared identifier (a bucket
+    name), else through ListResources matched on the identifying properties. With `strict`, a
+    lookup that cannot be made or finds nothing raises AlreadyExistsError saying why;
+    otherwise it returns None.
+    """
+    type_name = metadata.type_name
+    identifier = hint or identifier_of(metadata, declared)
+    if identifier:
+        try:
+            return identifier, await runner.read(metadata, identifier, logical_id)
+        except ResourceNotFoundError:
+            pass  # an event may name the identifier the create would have had
+    model, missing = list_model(metadata, declared)
+    keys = identifying_keys(metadata, declared)
+    if metadata.handlers and not metadata.has_handler("list"):
+        problem = "the type has no list handler, so the existing one cannot be found"
+    elif missing:
+        problem = f"ListResources needs {', '.join(missing)}; declare them"
+    elif not keys:
+        problem = "no declared property identifies the existing resource"
+    else:
+        for found, listed in await runner.cloud.list(type_name, model or None, logical_id):
+            verdict = matches(metadata, keys, declared, listed)
+            if verdict is False:
+                continue
+            props = await runner.read(metadata, found, logical_id)
+            if verdict or matches(metadata, keys, declared, props):
+                return found, props
+        wanted = ", ".join(f"{k}={declared[k]!r}" for k in keys)
+        problem = f"no resource with {wanted} was found through ListResources"
+    if strict:
+        raise cannot_adopt(type_name, logical_id, problem)
+    return None

@@ -1,68 +1,88 @@
-"""The engine: what `await resource` reaches. It resumes a pending request, refreshes when asked,
-decides (`cloudforge.engine.decide`) and runs the decision (`cloudforge.engine.operations`); `finish` is the
-end-of-run pass (`cloudforge.engine.teardown`), on requests in flight and the run's journal below.
+"""The engine: what `await resource` reaches, a thin facade over parts it is handed.
+
+`deploy` resumes a pending request, refreshes when asked, decides (`cloudforge.engine.decide`),
+runs the decision (`cloudforge.engine.executors`) and reports its one outcome
+(`cloudforge.engine.reporter`); `finish` is the end-of-run pass (`cloudforge.engine.teardown`).
+The run's records live in a `RunState`, requests go through a `RequestRunner`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
 
-from cloudforge.engine.decide import Decision, decide
-from cloudforge.engine.journal import Phase
-from cloudforge.engine.patch import (
-    redact,
-    split_pointer,
-    strip_write_only,
-    top_level,
-)
-from cloudforge.engine.plan import UNKNOWN, Change
-from cloudforge.engine.teardown import Teardown
-from cloudforge.errors import (
-    CloudforgeError,
-    ResourceNotFoundError,
-)
-from cloudforge.events import Action
+from cloudforge.cloud.cloudcontrol import CloudControl
+from cloudforge.cloud.polling import Backoff
+from cloudforge.engine import adoption
+from cloudforge.engine.decide import Decision, decide, decide_adoption
+from cloudforge.engine.executors import Found, Parts, Target, execute
+from cloudforge.engine.patch import redact, top_level
+from cloudforge.engine.plan import UNKNOWN
+from cloudforge.engine.reporter import Reporter
+from cloudforge.engine.requests import RequestRunner
+from cloudforge.engine.runstate import Phase, RunState
+from cloudforge.engine.teardown import teardown
+from cloudforge.errors import CloudforgeError, ResourceNotFoundError
 from cloudforge.metadata import TypeMetadata
 from cloudforge.resource import Resource
 from cloudforge.state.sqlite import ResourceRecord
 
 
-class Engine(Teardown):
+class Engine:
     """One App's engine: `deploy` for each awaited resource, then `finish`."""
 
-    # -- the program's awaits ------------------------------------------------------------------
+    def __init__(
+        self,
+        state: RunState,
+        cloud: CloudControl,
+        reporter: Reporter,
+        *,
+        phase: Phase = "up",
+        refresh: bool = False,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.state = state
+        self.cloud = cloud
+        self.reporter = reporter
+        self.phase = phase
+        self.refresh = refresh
+        self.runner = RequestRunner(state, cloud, reporter, backoff)
+        self.parts = Parts(state, self.runner, reporter)
 
     async def deploy(self, resource: Resource) -> Resource:
-        logical_id = resource.logical_id
-        known = self._declared.get(logical_id)
+        """Deploy `resource` once per run; awaiting it again waits for the same deploy."""
+        logical_id, state = resource.logical_id, self.state
+        known = state.declared.get(logical_id)
         if known is not None and known is not resource:
             raise CloudforgeError(
                 f"logical id {logical_id!r} is declared twice in this app; each resource needs "
                 "its own logical id (the first argument)"
             )
-        task = self._tasks.get(logical_id)
+        task = state.tasks.get(logical_id)
         if task is None:
-            self._declared[logical_id] = resource
-            self._awaited[logical_id] = time.time()
+            state.declared[logical_id] = resource
+            state.awaited[logical_id] = time.time()
             task = asyncio.ensure_future(self._deploy(resource))
-            self._tasks[logical_id] = task
+            state.tasks[logical_id] = task
         return await asyncio.shield(task)
+
+    async def finish(self, failed: bool, interrupted: bool = False) -> None:
+        """The end of the run: orphans (destroy: everything) deleted, or planned."""
+        await teardown(self.parts, self.phase, failed=failed, interrupted=interrupted)
 
     async def _deploy(self, resource: Resource) -> Resource:
         metadata = type(resource).metadata
-        self._metadata.setdefault(metadata.type_name, metadata)
-        record = self.records.get(resource.logical_id)
+        self.state.remember(metadata)
+        record = self.state.records.get(resource.logical_id)
         if self.phase == "destroy":
             resource.attributes.update(record.properties if record else {})
             return resource
         declared = resource.declared
-        redacted = redact(declared, metadata, self.key)
+        redacted = redact(declared, metadata, self.state.key)
         resumed: str | None = None
         if record is not None and record.status == "pending" and self.phase == "up":
             resumed = record.pending_operation if record.pending_token else None
-            record = await self._resume(record)
+            record = await self.runner.resume(record)
         refreshed, drift = False, ""
         if self.refresh and record is not None and record.identifier is not None:
             declared_before = record.declared
@@ -73,82 +93,65 @@ class Engine(Teardown):
                 drift = "drift: changed out of band"
         decision = decide(metadata, record, declared, redacted, refreshed=refreshed)
         if drift and decision.action != "noop":
-            decision.reason = drift + (f"; {decision.reason}" if decision.reason else "")
-        found: tuple[str, dict[str, Any]] | None = None
+            decision = decision.explained(drift)
+        found: Found | None = None
         if decision.action == "create" and resource.adopt and record is None:
             # Look before creating: adopting what exists costs no write at all (a program
             # printed by `cloudforge import` redeploys with zero writes). A create that still
             # collides (found nothing, or raced) adopts on its late AlreadyExists.
-            found = await self._locate(resource, metadata, declared, strict=False)
+            found = await adoption.locate(
+                self.runner, resource.logical_id, metadata, declared, strict=False
+            )
             if found is not None:
-                existing = ResourceRecord(
-                    resource.logical_id,
-                    metadata.type_name,
-                    found[0],
-                    declared={},
-                    properties=strip_write_only(found[1], metadata),
-                )
-                decision = decide(metadata, existing, declared, redacted)
-                decision.reason = f"adopting {found[0]}" + (
-                    f"; {decision.reason}" if decision.reason else ""
-                )
-                decision.action = "adopt"
+                decision = decide_adoption(metadata, resource.logical_id, found, declared, redacted)
         if self.phase == "plan":
             return self._plan(resource, metadata, record, decision, found)
-        started = time.monotonic()
-        change = Change(
-            resource.logical_id,
-            metadata.type_name,
-            decision.action,
-            "done",
-            decision.diff,
-            detail=decision.reason,
+        target = Target(resource, metadata, redacted, time.monotonic())
+        return await self._apply(target, record, decision, found, resumed)
+
+    async def _apply(
+        self,
+        target: Target,
+        record: ResourceRecord | None,
+        decision: Decision,
+        found: Found | None,
+        resumed: str | None,
+    ) -> Resource:
+        logical_id, type_name, started = target.logical_id, target.type_name, target.started
+        self.reporter.step(
+            logical_id, type_name, decision.action, "started", started, decision.reason
         )
-        action: Action = decision.action
-        self._emit(resource, metadata.type_name, action, "started", started, decision.reason)
         try:
-            if decision.action == "adopt" and found is not None:
-                record = await self._adopt(resource, metadata, declared, redacted, found, started)
-            elif decision.action == "create":
-                record = await self._create(resource, metadata, declared, redacted, started)
-                if resource.logical_id in self._adopted:
-                    change.action = "adopt"
-            elif decision.action == "update":
-                assert record is not None and decision.patch is not None
-                record = await self._update(
-                    resource, metadata, record, decision.patch, redacted, started
-                )
-            elif decision.action == "replace":
-                assert record is not None
-                record = await self._replace(
-                    resource, metadata, record, declared, redacted, started
-                )
-            else:
-                assert record is not None
-                if redacted != record.declared:
-                    # Declared differently but already so in the cloud: only state changes.
-                    record.declared = redacted
-                    self._put(record)
+            record = await execute(self.parts, target, decision, record, found)
         except BaseException as err:
-            change.status = "failed"
-            change.detail = str(err)
-            self.changes.append(change)
-            self._emit(resource, metadata.type_name, change.action, "failed", started, str(err))
+            self.reporter.outcome(
+                logical_id,
+                type_name,
+                decision.action,
+                "failed",
+                started,
+                detail=str(err),
+                diff=decision.diff,
+            )
             raise
-        if resumed and decision.action == "noop":
+        action, detail = decision.action, decision.reason
+        if action == "create" and logical_id in self.state.adopted:
+            action = "adopt"  # the create collided, and adopt=True took the existing one over
+        if resumed and action == "noop":
             # The work was done by the request an earlier run left pending: report that.
-            change.action = "create" if resumed == "create" else "update"
-            change.detail = "resumed the request an earlier run left pending"
-        change.identifier = record.identifier
-        self.changes.append(change)
-        self._emit(
-            resource,
-            metadata.type_name,
-            change.action,
+            action = "create" if resumed == "create" else "update"
+            detail = "resumed the request an earlier run left pending"
+        self.reporter.outcome(
+            logical_id,
+            type_name,
+            action,
             "succeeded",
             started,
-            record.identifier or "",
+            detail=detail,
+            diff=decision.diff,
+            identifier=record.identifier,
         )
+        resource = target.resource
         resource.attributes.clear()
         resource.attributes.update(record.properties)
         return resource
@@ -159,32 +162,22 @@ class Engine(Teardown):
         metadata: TypeMetadata,
         record: ResourceRecord | None,
         decision: Decision,
-        found: tuple[str, dict[str, Any]] | None = None,
+        found: Found | None,
     ) -> Resource:
         detail = decision.reason
         if record is not None and record.status == "pending":
             detail = (detail + "; " if detail else "") + (
                 f"a {record.pending_operation} from an earlier run is pending and will be resumed"
             )
-        self.changes.append(
-            Change(
-                resource.logical_id,
-                metadata.type_name,
-                decision.action,
-                "planned",
-                decision.diff,
-                found[0] if found else record.identifier if record else None,
-                detail,
-            )
-        )
-        self._emit(
-            resource,
+        self.reporter.outcome(
+            resource.logical_id,
             metadata.type_name,
             decision.action,
             "planned",
             time.monotonic(),
-            detail,
-            decision.diff,
+            detail=detail,
+            diff=decision.diff,
+            identifier=found[0] if found else record.identifier if record else None,
         )
         resource.attributes.clear()
         if found is not None:
@@ -202,20 +195,19 @@ class Engine(Teardown):
         """Read the resource live: None when it was deleted out of band."""
         started = time.monotonic()
         assert record.identifier is not None
+        logical_id = record.logical_id
         try:
-            live = await self._read(metadata, record.identifier, record.logical_id)
+            live = await self.runner.read(metadata, record.identifier, logical_id)
         except ResourceNotFoundError:
-            self._emit(
-                record, metadata.type_name, "read", "succeeded", started, "deleted out of band"
-            )
+            self.reporter.read(logical_id, metadata.type_name, started, "deleted out of band")
             if self.phase == "up":
-                self._drop(record.logical_id)
+                self.state.drop(logical_id)
             return None, False
-        self._emit(record, metadata.type_name, "read", "succeeded", started)
+        self.reporter.read(logical_id, metadata.type_name, started)
         record.properties = live
         if self.phase == "up":
-            self._put(record)
+            self.state.put(record)
         return record, True
 
 
-__all__ = ["Decision", "Engine", "Phase", "decide", "split_pointer"]
+__all__ = ["Decision", "Engine", "Phase", "decide"]

@@ -5,7 +5,7 @@ the engine's executors carry it out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import jsonpatch
@@ -14,6 +14,7 @@ from cloudforge.engine.patch import (
     create_only_changes,
     declared_diff,
     patch_diff,
+    strip_write_only,
     top_level,
 )
 from cloudforge.engine.plan import PropertyChange
@@ -23,12 +24,16 @@ from cloudforge.state.sqlite import ResourceRecord
 DecisionAction = Literal["create", "update", "replace", "noop", "adopt"]
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     action: DecisionAction
     patch: jsonpatch.JsonPatch | None = None
-    diff: list[PropertyChange] = field(default_factory=list)
+    diff: tuple[PropertyChange, ...] = ()
     reason: str = ""
+
+    def explained(self, why: str) -> Decision:
+        """The same decision, with `why` (drift, adoption) said before its own reason."""
+        return replace(self, reason=why + (f"; {self.reason}" if self.reason else ""))
 
 
 def decide(
@@ -46,11 +51,11 @@ def decide(
     properties are compared with the declared ones.
     """
     if record is None or record.identifier is None:
-        return Decision("create", diff=declared_diff(metadata, declared))
+        return Decision("create", diff=tuple(declared_diff(metadata, declared)))
     if record.type_name != metadata.type_name:
         return Decision(
             "replace",
-            diff=declared_diff(metadata, declared),
+            diff=tuple(declared_diff(metadata, declared)),
             reason=f"the type changed from {record.type_name}",
         )
     if not refreshed and declared_redacted == record.declared:
@@ -63,7 +68,7 @@ def decide(
     )
     if forced:
         names = ", ".join(change.path for change in forced)
-        return Decision("replace", diff=forced, reason=f"create-only {names} changed")
+        return Decision("replace", diff=tuple(forced), reason=f"create-only {names} changed")
     write_only = {top_level(p) for p in metadata.write_only}
     resend = any(declared_redacted.get(k) != record.declared.get(k) for k in write_only)
     patch = build_patch(
@@ -75,7 +80,27 @@ def decide(
     )
     if not patch.patch:
         return Decision("noop")
-    diff = patch_diff(metadata, patch, record.properties)
+    diff = tuple(patch_diff(metadata, patch, record.properties))
     if metadata.handlers and not metadata.has_handler("update"):
         return Decision("replace", diff=diff, reason="the type has no update handler")
     return Decision("update", patch=patch, diff=diff)
+
+
+def decide_adoption(
+    metadata: TypeMetadata,
+    logical_id: str,
+    found: tuple[str, dict[str, Any]],
+    declared: dict[str, Any],
+    declared_redacted: dict[str, Any],
+) -> Decision:
+    """Adopting `found` (identifier, live properties): the update it needs, as an "adopt"."""
+    identifier, props = found
+    existing = ResourceRecord(
+        logical_id,
+        metadata.type_name,
+        identifier,
+        declared={},
+        properties=strip_write_only(props, metadata),
+    )
+    decision = decide(metadata, existing, declared, declared_redacted)
+    return replace(decision, action="adopt").explained(f"adopting {identifier}")
