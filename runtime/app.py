@@ -101,6 +101,7 @@ class App:
         from cloudforge.engine import Engine
         from cloudforge.engine.reporter import Reporter, collect_changes
         from cloudforge.engine.runstate import RunState
+        from cloudforge.engine.targets import settle
         from cloudforge.state.backends import open_backend
 
         # Deferred: the engine makes state durable at its journal points, off the event loop.
@@ -119,21 +120,27 @@ class App:
                 if self._backend is None:
                     backend.close()
                 raise
-        try:
-            state = RunState.open(self.scope, backend)
-        except BaseException:  # unreadable state: leave nothing locked or open behind
-            if self.phase != "plan":
-                backend.unlock(self.scope)
-            if self._backend is None:
-                backend.close()
-            raise
-        self._backend = backend
         cloud = CloudControl(
             region=self.region,
             profile=self.profile,
             endpoint_url=self.endpoint_url,
             max_concurrency=self.max_concurrency,
         )
+        try:
+            state = RunState.open(self.scope, backend)
+            # Records made at another account/region/endpoint are refused (or, with refresh,
+            # re-homed) before any Cloud Control call; finding the target costs at most one
+            # STS call, and none for a run with no records until it writes one.
+            state.locate = cloud.target
+            settle(state, self.phase, refresh=self.refresh)
+        except BaseException:  # unreadable state, another target: nothing left locked or open
+            cloud.close()
+            if self.phase != "plan":
+                backend.unlock(self.scope)
+            if self._backend is None:
+                backend.close()
+            raise
+        self._backend = backend
         # App.changes listens to the engine's outcome events, as the CLI's display does.
         self.changes = []
         reporter = Reporter([collect_changes(self.changes), *self.listeners])

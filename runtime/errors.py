@@ -74,7 +74,18 @@ class RequestTimeoutError(CloudforgeError):
     )
 
 
-class StateLockedError(CloudforgeError):
+class InvalidNameError(CloudforgeError):
+    """An app name, stage name or logical id outside the allowed form (cloudforge.names)."""
+
+    template = "{what} {value!r} is not a valid name: use {allowed}{hint}"
+
+
+class StateError(CloudforgeError):
+    """The stage's state cannot be used as it is: locked, changed meanwhile, damaged, too new,
+    or made at another target. Raised before any call that would act on it."""
+
+
+class StateLockedError(StateError):
     template = (
         "stage {stage!r} is locked by {holder}; wait for that deploy to finish, "
         "or break a stale lock with `cloudforge unlock`."
@@ -93,11 +104,40 @@ class CloudControlError(CloudforgeError):
     template = "{operation} of {type_name} {logical_id!r}: {code}: {detail}"
 
 
-class StateConflictError(CloudforgeError):
+class StateConflictError(StateError):
     """A conditional state write lost: someone else wrote the stage's state meanwhile."""
 
     template = (
         "the state of stage {stage!r} at {location} was changed by another writer while this "
         "deploy held its lock (was the lock broken with `cloudforge unlock`?); stop the other "
         "deploy, then run again"
+    )
+
+
+class StateCorruptError(StateError):
+    """A state, or its key, is empty, truncated or unreadable: it is never taken as empty."""
+
+    template = "{location}: {problem}. {recovery}"
+
+
+class StateVersionError(StateError):
+    """The state was written by a newer cloudforge, in a format this one does not know."""
+
+    template = (
+        "{location} is in state format {found}, written by a newer cloudforge; cloudforge "
+        "{ours} reads formats up to {supported}. Upgrade cloudforge (pip install -U cloudforge) "
+        "to use this state; it was left untouched."
+    )
+
+
+class TargetChangedError(StateError):
+    """The stage's resources were made at another account, region or endpoint than this run's."""
+
+    template = (
+        "stage {stage!r}: {count} resource(s) ({examples}) were deployed at {recorded}, but this "
+        "run targets {current}; nothing of them is known there, so nothing is reported unchanged "
+        "and nothing was done. Point back at the recorded target (AWS_PROFILE, --region, "
+        "AWS_ENDPOINT_URL); or deploy this target as a new stage (--stage); or run with "
+        "--refresh to move the stage here: each resource is read here, the missing ones are "
+        "created here, and what stays at the old target is no longer managed (never deleted)"
     )

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from cloudforge.errors import CloudforgeError
+from cloudforge.errors import InvalidNameError
 
 MAX_LENGTH = 100
 _FORM = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_LENGTH - 1}}}")
@@ -28,12 +28,6 @@ ALLOWED = (
 # Internal records (the old resource of a replacement in progress) are named `<id>#<what>`;
 # `#` is outside the allowed form, so no logical id a program declares can ever collide.
 INTERNAL_MARK = "#"
-
-
-class InvalidNameError(CloudforgeError):
-    """An app name, stage name or logical id outside the allowed form."""
-
-    template = "{what} {value!r} is not a valid name: use {allowed}{hint}"
 
 
 def _shown(value: str) -> str:

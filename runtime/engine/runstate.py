@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from cloudforge.cloud.target import Target as CloudTarget
 from cloudforge.cloud.tokens import client_token
 from cloudforge.metadata import TypeMetadata
 from cloudforge.resource import Resource
@@ -47,6 +49,12 @@ class RunState:
     awaited: dict[str, float] = field(default_factory=dict)
     tasks: dict[str, asyncio.Future[Resource]] = field(default_factory=dict)
     adopted: set[str] = field(default_factory=set)
+    # Where this run acts (cloudforge.cloud.target), stamped on every record it writes; found
+    # on first need through `locate` (no call at all for a run that writes nothing). `foreign`:
+    # records made at another target, which --refresh re-homes (cloudforge.engine.targets).
+    where: CloudTarget | None = None
+    locate: Callable[[], CloudTarget] | None = None
+    foreign: dict[str, CloudTarget] = field(default_factory=dict)
     _seq: int = 0
     _metadata: dict[str, TypeMetadata] = field(default_factory=dict)
     # State changes made / made durable (see `sync`).
@@ -69,7 +77,18 @@ class RunState:
 
     # -- record changes ------------------------------------------------------------------------
 
+    def target(self) -> CloudTarget | None:
+        if self.where is None and self.locate is not None:
+            self.where = self.locate()
+        return self.where
+
     def put(self, record: ResourceRecord) -> None:
+        where = self.target()
+        if where is not None:
+            record.account, record.region, record.endpoint = (
+                where.account, where.region, where.endpoint
+            )
+            self.foreign.pop(record.logical_id, None)
         self.records[record.logical_id] = record
         self.backend.put(self.stage, record)
         self._changes += 1

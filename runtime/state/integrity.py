@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from importlib import metadata
 
-from cloudforge.errors import CloudforgeError
+from cloudforge.errors import StateCorruptError, StateVersionError
 
 # The state format this cloudforge reads and writes: SQLite `PRAGMA user_version`, the S3
 # document's "version". 0 (SQLite) is a state written before the format was versioned.
@@ -21,22 +21,6 @@ KEY_ENV = "CLOUDFORGE_STATE_KEY"
 # Set to allow a new key where one is missing although records exist (every write-only value
 # is then sent again once, as its hash no longer matches).
 NEW_KEY_ENV = "CLOUDFORGE_NEW_KEY"
-
-
-class StateCorruptError(CloudforgeError):
-    """A state, or its key, is empty, truncated or unreadable: it is never taken as empty."""
-
-    template = "{location}: {problem}. {recovery}"
-
-
-class StateVersionError(CloudforgeError):
-    """The state was written by a newer cloudforge, in a format this one does not know."""
-
-    template = (
-        "{location} is in state format {found}, written by a newer cloudforge; cloudforge "
-        "{ours} reads formats up to {supported}. Upgrade cloudforge (pip install -U cloudforge) "
-        "to use this state; it was left untouched."
-    )
 
 
 def cloudforge_version() -> str:

@@ -24,12 +24,16 @@ from dataclasses import asdict, fields
 from typing import Any
 from urllib.parse import urlparse
 
-from cloudforge.errors import CloudforgeError, StateConflictError, StateLockedError
+from cloudforge.errors import (
+    CloudforgeError,
+    StateConflictError,
+    StateCorruptError,
+    StateLockedError,
+)
 from cloudforge.state.integrity import (
     FORMAT_VERSION,
     KEY_ENV,
     NEW_KEY_ENV,
-    StateCorruptError,
     check_version,
     key_from_environment,
     missing_key,

@@ -23,13 +23,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from cloudforge.errors import StateLockedError
+from cloudforge.errors import StateCorruptError, StateLockedError
 from cloudforge.names import file_name
 from cloudforge.state.integrity import (
     FORMAT_VERSION,
     KEY_ENV,
     NEW_KEY_ENV,
-    StateCorruptError,
     check_version,
     key_from_environment,
     missing_key,
