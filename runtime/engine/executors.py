@@ -217,7 +217,7 @@ async def replace(parts: Parts, target: Target, record: ResourceRecord) -> Resou
         return await create(parts, target, previous=record)
     # create_then_delete: the old resource moves to its own key first, so that a crash before
     # it is deleted leaves an orphan the next run deletes (never a lost resource).
-    generation = state.generations.get(record.logical_id, 0)
+    generation = state.generation(record.logical_id)
     # Named outside the logical-id form (cloudforge.names), so no declared id can collide.
     doomed = dataclasses.replace(
         record.cleared(), logical_id=internal_id(record.logical_id, f"replaced-{generation}")

@@ -17,10 +17,13 @@ from typing import Any, Literal
 from cloudforge.cloud.target import Target as CloudTarget
 from cloudforge.cloud.tokens import client_token
 from cloudforge.metadata import TypeMetadata
+from cloudforge.names import internal_id
 from cloudforge.resource import Resource
 from cloudforge.state.sqlite import ResourceRecord, StateBackend
 
 Phase = Literal["up", "plan", "destroy"]
+# The generations row holding the stage's floor: outside the logical-id form, no id's own.
+FLOOR_ID = internal_id("", "floor")
 
 
 def _fallback_metadata(type_name: str) -> TypeMetadata:
@@ -41,6 +44,8 @@ class RunState:
     key: bytes  # of ClientTokens and write-only hashes
     records: dict[str, ResourceRecord] = field(default_factory=dict)
     generations: dict[str, int] = field(default_factory=dict)
+    # Above every generation a dropped id reached: where an id without a row starts.
+    floor: int = 0
     # This run's identity for deletion ordering (cloudforge.engine.ordering): its start time.
     run: float = field(default_factory=time.time)
     # What the program declared, when it awaited each (what it refers to was ready by then),
@@ -66,12 +71,14 @@ class RunState:
     def open(cls, stage: str, backend: StateBackend) -> RunState:
         """The run's state, loaded from `backend` (one read of the whole stage)."""
         loaded = backend.load(stage)
+        floor = loaded.generations.pop(FLOOR_ID, 0)
         return cls(
             stage=stage,
             backend=backend,
             key=backend.secret(),
             records=loaded.records,
             generations=loaded.generations,
+            floor=floor,
             _seq=max((r.created_seq for r in loaded.records.values()), default=0),
         )
 
@@ -106,9 +113,32 @@ class RunState:
         return record
 
     def drop(self, logical_id: str) -> None:
-        """The resource is gone (deleted, or a create that made nothing): forget it for good."""
+        """The resource is gone (deleted, or a create that made nothing): forget it for good.
+
+        Its generation row goes too (destroying 1,000 resources leaves no row behind): the
+        stage's floor rises past it instead, and an id without a row starts at the floor, so
+        a later create of the same id still derives a ClientToken never used before.
+        """
         self.forget(logical_id)
-        self._bump(logical_id)
+        ended = self.generation(logical_id) + 1
+        self.generations.pop(logical_id, None)
+        self.backend.remove_generation(self.stage, logical_id)
+        if ended > self.floor:
+            self.floor = ended
+            self.backend.set_generation(self.stage, FLOOR_ID, ended)
+        self._changes += 1
+
+    def generation(self, logical_id: str) -> int:
+        return self.generations.get(logical_id, self.floor)
+
+    def pin(self, logical_id: str) -> int:
+        """The id's generation, written down before a token is derived from it: a floor that
+        rises meanwhile (another resource deleted) must not change a resent request's token."""
+        if logical_id not in self.generations:
+            self.generations[logical_id] = self.floor
+            self.backend.set_generation(self.stage, logical_id, self.floor)
+            self._changes += 1
+        return self.generations[logical_id]
 
     def unjournal(self, record: ResourceRecord) -> ResourceRecord | None:
         """Take back a journaled request that was never made (rejected, or never sent).
@@ -123,7 +153,7 @@ class RunState:
         return record
 
     def _bump(self, logical_id: str) -> None:
-        generation = self.generations.get(logical_id, 0) + 1
+        generation = self.generation(logical_id) + 1
         self.generations[logical_id] = generation
         self.backend.set_generation(self.stage, logical_id, generation)
         self._changes += 1
@@ -173,7 +203,7 @@ class RunState:
             operation=operation,
             desired=desired,
             attempt=attempt,
-            generation=self.generations.get(logical_id, 0),
+            generation=self.pin(logical_id),
             identifier=identifier,
         )
 

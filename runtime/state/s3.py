@@ -290,6 +290,10 @@ class S3State:
         self._document(stage)["generations"][logical_id] = generation
         self._save(stage)
 
+    def remove_generation(self, stage: str, logical_id: str) -> None:
+        if self._document(stage)["generations"].pop(logical_id, None) is not None:
+            self._save(stage)
+
     def stages(self) -> list[str]:
         suffix = "/state.json"
         start = self._key_of("") + "/" if self.prefix else ""

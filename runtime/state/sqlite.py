@@ -137,6 +137,8 @@ class StateBackend(Protocol):
 
     def set_generation(self, stage: str, logical_id: str, generation: int) -> None: ...
 
+    def remove_generation(self, stage: str, logical_id: str) -> None: ...
+
     def flusher(self, stage: str) -> Callable[[], None] | None:
         """The write that makes every change of `stage` so far durable, or None when each
         change was written as it was made. Taken on the event loop (it captures the changes),
@@ -420,6 +422,11 @@ class SqliteState:
     def set_generation(self, stage: str, logical_id: str, generation: int) -> None:
         self._run(
             "INSERT OR REPLACE INTO generations VALUES (?,?,?)", (stage, logical_id, generation)
+        )
+
+    def remove_generation(self, stage: str, logical_id: str) -> None:
+        self._run(
+            "DELETE FROM generations WHERE stage = ? AND logical_id = ?", (stage, logical_id)
         )
 
     def flusher(self, stage: str) -> Callable[[], None] | None:
