@@ -12,9 +12,10 @@ import hashlib
 import hmac
 import time
 
-from bench.report import Row, Section
 from cloudforge.cloud.tokens import canonical_json
 from cloudforge.engine import hashing
+
+from bench.report import Row, Section
 
 KEY = bytes(32)
 
