@@ -266,7 +266,8 @@ class StateSafety(RuleBasedStateMachine):
             for record in self.records(app).values():
                 if record.identifier is None:
                     continue
-                key = f"{record.endpoint}|{record.region}|{record.identifier}"
+                where = (getattr(record, "endpoint", ""), getattr(record, "region", ""))
+                key = f"{where[0]}|{where[1]}|{record.identifier}"
                 assert key not in claimed, f"{key} claimed by {claimed[key]} and {app}"
                 claimed[key] = app
                 name = str(record.declared.get("Name", ""))
