@@ -5,6 +5,7 @@ region, profile, account or endpoint) is never told that what it declares alread
 region and endpoint come from the Cloud Control client without a call; the account from the
 credentials when they carry it (`AWS_ACCOUNT_ID`, a profile's `aws_account_id`, SSO), else from
 one STS GetCallerIdentity, remembered per process for those credentials and that endpoint.
+An endpoint other than AWS's that serves no STS is named by its URL alone (account "").
 """
 
 from __future__ import annotations
@@ -40,11 +41,17 @@ def account_of(session: Any, client: Any) -> str:
     with _LOCK:
         if key not in _ACCOUNTS:
             # The STS of the same endpoint as Cloud Control: a local cloud serves both.
-            sts_endpoint = None if "amazonaws.com" in endpoint else endpoint
+            aws = "amazonaws.com" in endpoint
             sts = session.client(
-                "sts", region_name=client.meta.region_name, endpoint_url=sts_endpoint
+                "sts", region_name=client.meta.region_name, endpoint_url=None if aws else endpoint
             )
-            _ACCOUNTS[key] = str(sts.get_caller_identity()["Account"])
+            try:
+                _ACCOUNTS[key] = str(sts.get_caller_identity()["Account"])
+            except Exception:
+                if aws:
+                    raise
+                # An emulator without STS: its endpoint alone names the cloud.
+                _ACCOUNTS[key] = ""
         return _ACCOUNTS[key]
 
 
