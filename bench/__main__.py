@@ -24,7 +24,10 @@ from bench.report import Section, not_measured, write_results
 # `make bench` was to finish within 10 minutes on 2 cores; the quota-bound scale figure alone
 # needs about 2.5 minutes per 1,000 resources (CLOUDFORGE_BENCH_SCALE picks the sizes).
 BUDGET_SECONDS = 600
-MODULES = ["imports", "codegen", "deploy", "noop", "update", "statewrites", "scale", "polling", "coldstart"]
+MODULES = [
+    "imports", "codegen", "deploy", "noop", "update", "statewrites", "scale", "polling",
+    "coldstart", "secrets",
+]
 TITLES = {
     "imports": "1. Import",
     "codegen": "2. Codegen",
@@ -35,6 +38,7 @@ TITLES = {
     "scale": "7. Deploy at scale under a quota",
     "polling": "8. Polling under each RetryAfter mode",
     "coldstart": "9. Cold start and the local cloud",
+    "secrets": "10. Write-only hashes",
 }
 
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 from cloudforge.engine.plan import Change
 from cloudforge.errors import ConfigurationError, NeverAwaitedError, UsageError
 from cloudforge.events import Listener
+from cloudforge.names import check, scope
 
 if TYPE_CHECKING:
     from cloudforge.cloud.ratelimit import RateLimits
@@ -118,8 +119,10 @@ class App:
         max_operations: int = 64,
         strict: bool = False,
     ) -> None:
-        self.name = name
-        self.stage = stage or os.environ.get("CLOUDFORGE_STAGE") or getpass.getuser()
+        self.name = check(name, "app name")
+        self.stage = check(
+            stage or os.environ.get("CLOUDFORGE_STAGE") or getpass.getuser(), "stage name"
+        )
         chosen = (phase or os.environ.get("CLOUDFORGE_PHASE") or "up").strip().lower()
         if chosen not in PHASES:
             raise ConfigurationError(
@@ -159,8 +162,8 @@ class App:
 
     @property
     def scope(self) -> str:
-        """The state namespace: two apps sharing a stage never see each other's resources."""
-        return f"{self.name}/{self.stage}"
+        """The state namespace: two (app, stage) pairs never share one (see cloudforge.names)."""
+        return scope(self.name, self.stage)
 
     async def __aenter__(self) -> App:
         from cloudforge.cloud.cloudcontrol import CloudControl, check_configuration
@@ -168,6 +171,7 @@ class App:
         from cloudforge.engine import Engine
         from cloudforge.engine.reporter import Reporter, collect_changes
         from cloudforge.engine.runstate import RunState
+        from cloudforge.engine.targets import settle
         from cloudforge.state.backends import open_backend
 
         # Reported once, here, rather than by every resource's first call. A plan makes calls
@@ -194,15 +198,6 @@ class App:
                 if self._backend is None:
                     backend.close()
                 raise
-        try:
-            state = RunState.open(self.scope, backend)
-        except BaseException:  # unreadable state: leave nothing locked or open behind
-            if self.phase != "plan":
-                backend.unlock(self.scope)
-            if self._backend is None:
-                backend.close()
-            raise
-        self._backend = backend
         cloud = CloudControl(
             region=self.region,
             profile=self.profile,
@@ -210,6 +205,21 @@ class App:
             max_concurrency=self.max_concurrency,
             limiter=RateLimiter(self.rate_limits),
         )
+        try:
+            state = RunState.open(self.scope, backend)
+            # Records made at another account/region/endpoint are refused (or, with refresh,
+            # re-homed) before any Cloud Control call; finding the target costs at most one
+            # STS call, and none for a run with no records until it writes one.
+            state.locate = cloud.target
+            settle(state, self.phase, refresh=self.refresh)
+        except BaseException:  # unreadable state, another target: nothing left locked or open
+            cloud.close()
+            if self.phase != "plan":
+                backend.unlock(self.scope)
+            if self._backend is None:
+                backend.close()
+            raise
+        self._backend = backend
         # App.changes listens to the engine's outcome events, as the CLI's display does.
         self.changes = []
         reporter = Reporter([collect_changes(self.changes), *self.listeners])
@@ -236,6 +246,9 @@ class App:
         try:
             interrupted = isinstance(exc, asyncio.CancelledError | KeyboardInterrupt)
             await engine.finish(failed=exc is not None or problem is not None, interrupted=interrupted)
+            if exc is None and problem is None and self.phase != "plan":
+                # The copy a damaged state is restored from (StateCorruptError says how).
+                self._backend.backup()
         finally:
             if self._token is not None:
                 _current.reset(self._token)

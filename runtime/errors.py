@@ -9,12 +9,15 @@
     │   └── NeverAwaitedError       .count .resources: App(strict=True) and resources never awaited
     ├── ValidationError (ValueError) .type_name .logical_id .path .problem .value: declared
     │                                 properties break the schema; raised before any call
+    ├── InvalidNameError            .what .value: an app, stage or logical id outside the form
     ├── SchemaError                 .source .problem: a registry schema cannot be used
     ├── UnknownTypeError (LookupError) .type_name: no generated class for the type
     ├── StateError                  .stage .location: the stage's state
     │   ├── StateLockedError        .holder: another deploy holds the stage's lock
     │   ├── StateConflictError      another writer changed the state meanwhile
-    │   └── StateCorruptError       .detail: the state cannot be read
+    │   ├── StateCorruptError       .problem .recovery: the state or its key cannot be read
+    │   ├── StateVersionError       .found .supported: written by a newer cloudforge
+    │   └── TargetChangedError      .recorded .current: made at another account/region/endpoint
     └── CloudControlError           .operation .type_name .logical_id .code .detail
         │                             .request_token: Cloud Control refused a call, or a
         │                             request ended without success
@@ -176,8 +179,16 @@ class UnknownTypeError(CloudforgeError, LookupError):
 # -- state -------------------------------------------------------------------------------------
 
 
+class InvalidNameError(CloudforgeError):
+    """An app name, stage name or logical id outside the allowed form (cloudforge.names)."""
+
+    template = "{what} {value!r} is not a valid name: use {allowed}{hint}"
+
+
 class StateError(CloudforgeError):
-    """The stage's state cannot be used. `stage` is "<app>/<stage>"; `location` where it lives."""
+    """The stage's state cannot be used as it is: locked, changed meanwhile, damaged, too new,
+    or made at another target. Raised before any call that would act on it. `stage` is
+    "<app>/<stage>"; `location` where the state lives."""
 
     stage: str
     location: str
@@ -215,16 +226,32 @@ class StateConflictError(StateError):
 
 
 class StateCorruptError(StateError):
-    """The stage's state exists but is not a state document cloudforge can read."""
+    """A state, or its key, is empty, truncated or unreadable: it is never taken as empty."""
+
+    template = "{location}: {problem}. {recovery}"
+
+
+class StateVersionError(StateError):
+    """The state was written by a newer cloudforge, in a format this one does not know."""
 
     template = (
-        "the state of stage {stage!r} at {location} cannot be read ({detail}); restore an "
-        "earlier version of it (enable bucket versioning)"
+        "{location} is in state format {found}, written by a newer cloudforge; cloudforge "
+        "{ours} reads formats up to {supported}. Upgrade cloudforge (pip install -U cloudforge) "
+        "to use this state; it was left untouched."
     )
-    detail: str
 
-    def __init__(self, *, stage: str, location: str, detail: str) -> None:
-        super().__init__(stage=stage, location=location, detail=detail)
+
+class TargetChangedError(StateError):
+    """The stage's resources were made at another account, region or endpoint than this run's."""
+
+    template = (
+        "stage {stage!r}: {count} resource(s) ({examples}) were deployed at {recorded}, but this "
+        "run targets {current}; nothing of them is known there, so nothing is reported unchanged "
+        "and nothing was done. Point back at the recorded target (AWS_PROFILE, --region, "
+        "AWS_ENDPOINT_URL); or deploy this target as a new stage (--stage); or run with "
+        "--refresh to move the stage here: each resource is read here, the missing ones are "
+        "created here, and what stays at the old target is no longer managed (never deleted)"
+    )
 
 
 # -- Cloud Control -----------------------------------------------------------------------------

@@ -38,8 +38,10 @@ class Resource:
     def __init__(self, logical_id: str, /, *, adopt: bool = False, **props: Any) -> None:
         from cloudforge.app import _current
         from cloudforge.errors import ValidationError
+        from cloudforge.names import check
         from cloudforge.validation import validate_declared
 
+        check(logical_id, f"{type(self).metadata.type_name} logical id")
         app = _current.get()
         object.__setattr__(self, "logical_id", logical_id)
         object.__setattr__(self, "adopt", adopt)

@@ -7,6 +7,7 @@ The program declares the resource's readable properties minus the read-only ones
 from __future__ import annotations
 
 import copy
+import hashlib
 import keyword
 import pprint
 import re
@@ -49,6 +50,19 @@ def remove_path(doc: Any, parts: list[str]) -> None:
 
 def unescape(part: str) -> str:
     return part.replace("~1", "/").replace("~0", "~")
+
+
+def app_name_for(type_name: str, identifier: str) -> str:
+    """A default app name of its own for each imported resource, so two imports never share an
+    app (whose state the second `up` would otherwise prune of the first's resource):
+    `AWS::SQS::Queue` + `https://.../orders` -> `sqs-queue-orders-<10 hex digits of a hash of
+    both>`, within cloudforge's name form (cloudforge.names)."""
+    _, service, kind = [*type_name.split("::"), "", "", ""][:3]
+    tail = re.split(r"[/:|]", identifier.rstrip("/"))[-1]
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "-", tail).strip("-._")[:40]
+    digest = hashlib.sha256(f"{type_name}\n{identifier}".encode()).hexdigest()[:10]
+    parts = [p for p in (service.lower(), kind.lower(), readable) if p]
+    return "-".join([*parts, digest])[-100:].lstrip("-._")
 
 
 def logical_id_for(type_name: str) -> str:

@@ -16,7 +16,14 @@ from botocore.exceptions import ClientError
 from cloudforge import registry
 from cloudforge.cli.display import plain_console
 from cloudforge.cli.failures import CommandError, describe, reported
-from cloudforge.cli.importer import declared_props, formatted, logical_id_for, render_program
+from cloudforge.cli.importer import (
+    app_name_for,
+    declared_props,
+    formatted,
+    logical_id_for,
+    render_program,
+)
+from cloudforge.names import check
 
 TypeName = Annotated[str, typer.Argument(metavar="TYPE", help="CloudFormation type name, e.g. AWS::Connect::SecurityProfile.")]
 Identifier = Annotated[
@@ -83,7 +90,10 @@ def import_(
     type_name: TypeName,
     identifier: Identifier,
     name: Annotated[str | None, typer.Option("--name", help="Logical id in the program (default from the type).")] = None,
-    app_name: Annotated[str, typer.Option("--app", help="App name in the program.")] = "imported",
+    app_name: Annotated[
+        str | None,
+        typer.Option("--app", help="App name in the program (default: one of its own, from the type and identifier)."),
+    ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the program here instead of stdout.")] = None,
     region: Region = None,
     profile: Profile = None,
@@ -93,11 +103,12 @@ def import_(
     Its readable properties, with adopt=True: `cloudforge up` then takes it over unchanged.
     """
     with reported():
+        app_name = check(app_name, "app name") if app_name else app_name_for(type_name, identifier)
         cls = registry.resource_class(type_name)
         properties = read(type_name, identifier, region, profile)
         source = formatted(render_program(
             cls, declared_props(cls.metadata, properties),
-            logical_id=name or logical_id_for(type_name), app_name=app_name, identifier=identifier,
+            logical_id=check(name, "logical id") if name else logical_id_for(type_name), app_name=app_name, identifier=identifier,
         ))
         if output is not None:
             output.write_text(source)

@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cloudforge.cloud.ratelimit import RateLimiter, kind_of
+from cloudforge.cloud.target import Target, target_of
 from cloudforge.errors import (
     AlreadyExistsError,
     CloudControlError,
@@ -184,6 +185,8 @@ class CloudControl:
         self.limiter = limiter or RateLimiter()
         self.throttle_deadline = throttle_deadline
         self._client: Any = None
+        self._session: Any = None
+        self._target: Target | None = None
         self._executor = ThreadPoolExecutor(
             max_workers=max_concurrency, thread_name_prefix="cloudforge-cc"
         )
@@ -206,7 +209,7 @@ class CloudControl:
                 )
                 if key not in _SESSIONS:
                     _SESSIONS[key] = boto3.session.Session(profile_name=self.profile)
-                session = _SESSIONS[key]
+                session = self._session = _SESSIONS[key]
                 config = Config(
                     # One attempt per call: every retry goes through the rate limiter here.
                     retries={"mode": "standard", "total_max_attempts": 1},
@@ -221,6 +224,19 @@ class CloudControl:
                     config=config,
                 )
             return self._client
+
+    def target(self) -> Target:
+        """Where this client's resources live (cloudforge.cloud.target): no Cloud Control
+        call; at most one STS call per process and credentials, none when they carry it."""
+        if self._target is None:
+            client = self.client
+            try:
+                self._target = target_of(self._session, client)
+            except Exception as err:
+                if isinstance(err, CloudforgeError):
+                    raise
+                raise self._map(err, "get_caller_identity", "AWS::STS", "(the account)", None) from err
+        return self._target
 
     @property
     def endpoint(self) -> str:

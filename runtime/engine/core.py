@@ -86,7 +86,8 @@ class Engine:
                 resource.attributes.setdefault(top_level(pointer), UNKNOWN)
             return resource
         declared = resource.declared
-        redacted = redact(declared, metadata, self.state.key)
+        previous = (record.declared, record.pending_declared) if record is not None else ()
+        redacted = redact(declared, metadata, self.state.key, previous)
         resumed: str | None = None
         if record is not None and record.status == "pending" and self.phase == "up":
             resumed = record.pending_operation if record.pending_token else None

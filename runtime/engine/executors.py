@@ -23,6 +23,7 @@ from cloudforge.engine.runstate import RunState
 from cloudforge.errors import AlreadyExistsError, NotUpdatableError, ResourceNotFoundError
 from cloudforge.events import Action
 from cloudforge.metadata import ReplacementStrategy, TypeMetadata
+from cloudforge.names import internal_id
 from cloudforge.resource import Resource
 from cloudforge.state.sqlite import ResourceRecord
 
@@ -250,9 +251,10 @@ async def replace(
         return await create(parts, target, previous=record)
     # create_then_delete: the old resource moves to its own key first, so that a crash before
     # it is deleted leaves an orphan the next run deletes (never a lost resource).
-    generation = state.generations.get(record.logical_id, 0)
+    generation = state.generation(record.logical_id)
+    # Named outside the logical-id form (cloudforge.names), so no declared id can collide.
     doomed = dataclasses.replace(
-        record.cleared(), logical_id=f"{record.logical_id}#replaced-{generation}"
+        record.cleared(), logical_id=internal_id(record.logical_id, f"replaced-{generation}")
     )
     state.put(doomed)
     state.forget(record.logical_id)

@@ -10,13 +10,12 @@ correct when the live value has drifted from the last-read one (index-level ops 
 from __future__ import annotations
 
 import copy
-import hashlib
-import hmac
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any, Final
 
 import jsonpatch
 from cloudforge.cloud.tokens import canonical_json
+from cloudforge.engine.hashing import PREFIX, hash_value, matches
 from cloudforge.engine.plan import PropertyChange
 from cloudforge.metadata import TypeMetadata
 
@@ -28,7 +27,7 @@ class _Missing:
 
 MISSING: Final = _Missing()
 WRITE_ONLY_MASK = "(write-only value)"
-REDACTED_PREFIX = "hmac-sha256:"
+REDACTED_PREFIX = PREFIX  # what a redacted write-only value starts with
 
 
 def split_pointer(pointer: str) -> tuple[str, ...]:
@@ -130,19 +129,33 @@ def strip_write_only(doc: Mapping[str, Any], metadata: TypeMetadata) -> dict[str
     return out
 
 
-def redact(doc: Mapping[str, Any], metadata: TypeMetadata, key: bytes) -> dict[str, Any]:
-    """`doc` with each write-only value replaced by a keyed hash: enough to notice a change."""
+def redact(
+    doc: Mapping[str, Any],
+    metadata: TypeMetadata,
+    key: bytes,
+    previous: Iterable[Mapping[str, Any] | None] = (),
+) -> dict[str, Any]:
+    """`doc` with each write-only value replaced by a salted keyed hash (cloudforge.engine.hashing):
+    enough to notice a change. Where a `previous` document (the record's declared or pending
+    state) holds the hash of the same value at the same path, that hash is kept as is, so an
+    unchanged value redacts identically from run to run."""
     if not metadata.write_only:
         return dict(doc)
     out = copy.deepcopy(dict(doc))
-
-    def hash_value(parent: Any, k: Any) -> None:
-        digest = hmac.new(key, canonical_json(parent[k]).encode(), hashlib.sha256).hexdigest()
-        parent[k] = REDACTED_PREFIX + digest
+    earlier = [p for p in previous if p]
 
     for pointer in metadata.write_only:
-        for path, _ in list(resolve(out, split_pointer(pointer))):
-            _replace_at(out, path, hash_value)
+        for path, value in list(resolve(out, split_pointer(pointer))):
+            kept = next(
+                (
+                    stored
+                    for p in earlier
+                    if matches(stored := _at(p, path), value, key)
+                ),
+                None,
+            )
+            hashed = kept if kept is not None else hash_value(value, key)
+            _replace_at(out, path, lambda parent, k, h=hashed: parent.__setitem__(k, h))
     return out
 
 
@@ -165,6 +178,18 @@ def scrub(text: str, secrets: list[str]) -> str:
     for secret in secrets:
         text = text.replace(secret, WRITE_ONLY_MASK)
     return text
+
+
+def _at(doc: Any, path: tuple[str, ...]) -> Any:
+    """The value at a concrete path (as `resolve` yields them), or None."""
+    for token in path:
+        if isinstance(doc, Mapping) and token in doc:
+            doc = doc[token]
+        elif isinstance(doc, list) and token.isdigit() and int(token) < len(doc):
+            doc = doc[int(token)]
+        else:
+            return None
+    return doc
 
 
 def _write_only_tops(metadata: TypeMetadata) -> set[str]:

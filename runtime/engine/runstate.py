@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from cloudforge.cloud.target import Target as CloudTarget
 from cloudforge.cloud.tokens import client_token
 from cloudforge.metadata import TypeMetadata
+from cloudforge.names import internal_id
 from cloudforge.resource import Resource
 from cloudforge.state.sqlite import ResourceRecord, StateBackend
 
 Phase = Literal["up", "plan", "destroy"]
+# The generations row holding the stage's floor: outside the logical-id form, no id's own.
+FLOOR_ID = internal_id("", "floor")
 
 
 def _fallback_metadata(type_name: str) -> TypeMetadata:
@@ -39,6 +44,8 @@ class RunState:
     key: bytes  # of ClientTokens and write-only hashes
     records: dict[str, ResourceRecord] = field(default_factory=dict)
     generations: dict[str, int] = field(default_factory=dict)
+    # Above every generation a dropped id reached: where an id without a row starts.
+    floor: int = 0
     # This run's identity for deletion ordering (cloudforge.engine.ordering): its start time.
     run: float = field(default_factory=time.time)
     # What the program declared, when it awaited each (what it refers to was ready by then),
@@ -47,6 +54,12 @@ class RunState:
     awaited: dict[str, float] = field(default_factory=dict)
     tasks: dict[str, asyncio.Future[Resource]] = field(default_factory=dict)
     adopted: set[str] = field(default_factory=set)
+    # Where this run acts (cloudforge.cloud.target), stamped on every record it writes; found
+    # on first need through `locate` (no call at all for a run that writes nothing). `foreign`:
+    # records made at another target, which --refresh re-homes (cloudforge.engine.targets).
+    where: CloudTarget | None = None
+    locate: Callable[[], CloudTarget] | None = None
+    foreign: dict[str, CloudTarget] = field(default_factory=dict)
     _seq: int = 0
     _metadata: dict[str, TypeMetadata] = field(default_factory=dict)
     # State changes made / made durable (see `sync`).
@@ -58,18 +71,31 @@ class RunState:
     def open(cls, stage: str, backend: StateBackend) -> RunState:
         """The run's state, loaded from `backend` (one read of the whole stage)."""
         loaded = backend.load(stage)
+        floor = loaded.generations.pop(FLOOR_ID, 0)
         return cls(
             stage=stage,
             backend=backend,
             key=backend.secret(),
             records=loaded.records,
             generations=loaded.generations,
+            floor=floor,
             _seq=max((r.created_seq for r in loaded.records.values()), default=0),
         )
 
     # -- record changes ------------------------------------------------------------------------
 
+    def target(self) -> CloudTarget | None:
+        if self.where is None and self.locate is not None:
+            self.where = self.locate()
+        return self.where
+
     def put(self, record: ResourceRecord) -> None:
+        where = self.target()
+        if where is not None:
+            record.account, record.region, record.endpoint = (
+                where.account, where.region, where.endpoint
+            )
+            self.foreign.pop(record.logical_id, None)
         self.records[record.logical_id] = record
         self.backend.put(self.stage, record)
         self._changes += 1
@@ -87,9 +113,32 @@ class RunState:
         return record
 
     def drop(self, logical_id: str) -> None:
-        """The resource is gone (deleted, or a create that made nothing): forget it for good."""
+        """The resource is gone (deleted, or a create that made nothing): forget it for good.
+
+        Its generation row goes too (destroying 1,000 resources leaves no row behind): the
+        stage's floor rises past it instead, and an id without a row starts at the floor, so
+        a later create of the same id still derives a ClientToken never used before.
+        """
         self.forget(logical_id)
-        self._bump(logical_id)
+        ended = self.generation(logical_id) + 1
+        self.generations.pop(logical_id, None)
+        self.backend.remove_generation(self.stage, logical_id)
+        if ended > self.floor:
+            self.floor = ended
+            self.backend.set_generation(self.stage, FLOOR_ID, ended)
+        self._changes += 1
+
+    def generation(self, logical_id: str) -> int:
+        return self.generations.get(logical_id, self.floor)
+
+    def pin(self, logical_id: str) -> int:
+        """The id's generation, written down before a token is derived from it: a floor that
+        rises meanwhile (another resource deleted) must not change a resent request's token."""
+        if logical_id not in self.generations:
+            self.generations[logical_id] = self.floor
+            self.backend.set_generation(self.stage, logical_id, self.floor)
+            self._changes += 1
+        return self.generations[logical_id]
 
     def unjournal(self, record: ResourceRecord) -> ResourceRecord | None:
         """Take back a journaled request that was never made (rejected, or never sent).
@@ -104,7 +153,7 @@ class RunState:
         return record
 
     def _bump(self, logical_id: str) -> None:
-        generation = self.generations.get(logical_id, 0) + 1
+        generation = self.generation(logical_id) + 1
         self.generations[logical_id] = generation
         self.backend.set_generation(self.stage, logical_id, generation)
         self._changes += 1
@@ -154,7 +203,7 @@ class RunState:
             operation=operation,
             desired=desired,
             attempt=attempt,
-            generation=self.generations.get(logical_id, 0),
+            generation=self.pin(logical_id),
             identifier=identifier,
         )
 

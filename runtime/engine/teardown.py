@@ -34,6 +34,15 @@ async def teardown(parts: Parts, phase: Phase, *, failed: bool, interrupted: boo
         targets = list(state.records.values())
     else:
         targets = [r for r in state.records.values() if r.logical_id not in state.declared]
+    # Orphans made at another target (a --refresh run re-homing the stage): never deleted
+    # here, where they do not live; forgotten, and said so.
+    for record in [r for r in targets if r.logical_id in state.foreign]:
+        where = state.foreign[record.logical_id]
+        _skip(parts, record, planned=phase == "plan",
+              detail=f"left at {where}: no longer managed by this stage")
+        if phase == "up" and not failed:
+            state.forget(record.logical_id)
+    targets = [r for r in targets if r.logical_id not in state.foreign]
     waves = deletion_waves(targets)
     if phase == "plan" or failed:
         for record in [r for wave in waves for r in wave]:
@@ -54,7 +63,7 @@ async def teardown(parts: Parts, phase: Phase, *, failed: bool, interrupted: boo
 
 def _skip(parts: Parts, record: ResourceRecord, planned: bool = False, detail: str = "") -> None:
     if planned:
-        detail = "no longer declared"
+        detail = detail or "no longer declared"
     else:
         detail = detail or "not deleted: the run failed (fix it and run again)"
     parts.reporter.outcome(

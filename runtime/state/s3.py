@@ -31,9 +31,17 @@ from cloudforge.errors import (
     StateError,
     StateLockedError,
 )
+from cloudforge.state.integrity import (
+    FORMAT_VERSION,
+    KEY_ENV,
+    NEW_KEY_ENV,
+    check_version,
+    key_from_environment,
+    missing_key,
+    new_key_allowed,
+    parse_key,
+)
 from cloudforge.state.sqlite import ResourceRecord, StageState
-
-FORMAT_VERSION = 1
 
 
 def parse_url(url: str) -> tuple[str, str]:
@@ -191,29 +199,38 @@ class S3State:
             self.load(stage)
         return self._docs[stage]
 
+    def _corrupt(self, key: str, problem: str) -> StateCorruptError:
+        return StateCorruptError(
+            location=f"s3://{self.bucket}/{key}",
+            problem=problem,
+            recovery="To recover, restore an earlier version of the object (with bucket versioning on: "
+            f"`aws s3api list-object-versions --bucket {self.bucket} --prefix {key}`, then copy "
+            "the last good version back); it was left untouched",
+        )
+
     def load(self, stage: str) -> StageState:
-        found = self._get(self._state_key(stage))
+        key = self._state_key(stage)
+        found = self._get(key)
         if found is None:
             doc: dict[str, Any] = {"version": FORMAT_VERSION, "records": {}, "generations": {}}
             etag: str | None = None
         else:
+            if not found[0].strip():
+                raise self._corrupt(key, "the state document is empty")
             try:
                 doc = json.loads(found[0])
             except ValueError as err:
-                raise StateCorruptError(
-                    stage=stage,
-                    location=f"s3://{self.bucket}/{self._state_key(stage)}",
-                    detail=f"not valid JSON: {err}",
-                ) from None
+                raise self._corrupt(key, f"the state document is not valid JSON ({err})") from None
+            if not isinstance(doc, dict) or "version" not in doc:
+                raise self._corrupt(key, "the object is not a cloudforge state document")
+            check_version(doc["version"], f"s3://{self.bucket}/{key}")
             etag = found[1]
-        where = f"s3://{self.bucket}/{self._state_key(stage)}"
         try:
             records = {lid: _record(fields) for lid, fields in doc.get("records", {}).items()}
             generations = {k: int(v) for k, v in doc.get("generations", {}).items()}
         except (AttributeError, TypeError, ValueError) as err:
-            raise StateCorruptError(
-                stage=stage, location=where, detail=f"not a cloudforge state document: {err}"
-            ) from None
+            raise self._corrupt(key, f"the object is not a cloudforge state document ({err})") from None
+        doc["version"] = FORMAT_VERSION  # an older format is written back as this one
         self._docs[stage], self._etags[stage] = doc, etag
         return StageState(records=records, generations=generations)
 
@@ -278,6 +295,10 @@ class S3State:
         self._document(stage)["generations"][logical_id] = generation
         self._save(stage)
 
+    def remove_generation(self, stage: str, logical_id: str) -> None:
+        if self._document(stage)["generations"].pop(logical_id, None) is not None:
+            self._save(stage)
+
     def stages(self) -> list[str]:
         suffix = "/state.json"
         start = self._key_of("") + "/" if self.prefix else ""
@@ -292,24 +313,38 @@ class S3State:
 
     def secret(self) -> bytes:
         if self._key is None:
-            key = self._key_of("key")
+            self._key = key_from_environment() or self._stored_key()
+        return self._key
+
+    def _stored_key(self) -> bytes:
+        key = self._key_of("key")
+        where = f"s3://{self.bucket}/{key}"
+        recovery = (
+            f"Restore an earlier version of {where} (bucket versioning), or set ${KEY_ENV} to "
+            f"the key; if it is lost for good, delete it and run once with {NEW_KEY_ENV}=1: "
+            "every write-only value is then sent again."
+        )
+        found = self._get(key)
+        if found is None:
+            # One LIST, only when the key is missing: a new store may make one, a used one not.
+            if self.stages() and not new_key_allowed():
+                raise missing_key(where)
+            try:
+                self.s3.put_object(
+                    Bucket=self.bucket, Key=key, Body=secrets.token_hex(32).encode(),
+                    IfNoneMatch="*",
+                )
+            except Exception as err:
+                # Another machine created it first: use theirs.
+                if _code(err) not in ("PreconditionFailed", "ConditionalRequestConflict"):
+                    raise self._error(err, "creating the state key") from err
             found = self._get(key)
             if found is None:
-                try:
-                    self.s3.put_object(
-                        Bucket=self.bucket,
-                        Key=key,
-                        Body=secrets.token_hex(32).encode(),
-                        IfNoneMatch="*",
-                    )
-                except Exception as err:
-                    # Another machine created it first: use theirs.
-                    if _code(err) not in ("PreconditionFailed", "ConditionalRequestConflict"):
-                        raise self._error(err, "creating the state key") from err
-                found = self._get(key)
-                assert found is not None
-            self._key = bytes.fromhex(found[0].decode().strip())
-        return self._key
+                raise missing_key(where)
+        return parse_key(found[0], where, recovery)
+
+    def backup(self) -> None:
+        """Nothing to copy: S3 keeps earlier versions itself (with bucket versioning on)."""
 
     def close(self) -> None:
         for stage in list(self._dirty):

@@ -23,10 +23,22 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from cloudforge.errors import StateLockedError
+from cloudforge.errors import StateCorruptError, StateLockedError
+from cloudforge.names import file_name
+from cloudforge.state.integrity import (
+    FORMAT_VERSION,
+    KEY_ENV,
+    NEW_KEY_ENV,
+    check_version,
+    key_from_environment,
+    missing_key,
+    new_key_allowed,
+    parse_key,
+)
 
 Status = Literal["ready", "pending"]
 DEFAULT_DIR = ".cloudforge"
+BACKUP_NAME = "state.db.backup"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS resources (
@@ -47,6 +59,9 @@ CREATE TABLE IF NOT EXISTS resources (
     ready_at REAL NOT NULL DEFAULT 0,
     declared_run REAL NOT NULL DEFAULT 0,
     done_at REAL NOT NULL DEFAULT 0,
+    account TEXT NOT NULL DEFAULT '',
+    region TEXT NOT NULL DEFAULT '',
+    endpoint TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (stage, logical_id)
 );
 CREATE TABLE IF NOT EXISTS generations (
@@ -83,6 +98,11 @@ class ResourceRecord:
     ready_at: float = 0.0
     declared_run: float = 0.0
     done_at: float = 0.0
+    # Where the resource lives (cloudforge.cloud.target): a run acting elsewhere must not take
+    # this record as its own. "" = unknown (a record from before targets were kept).
+    account: str = ""
+    region: str = ""
+    endpoint: str = ""
 
     def cleared(self) -> ResourceRecord:
         return replace(
@@ -117,6 +137,8 @@ class StateBackend(Protocol):
 
     def set_generation(self, stage: str, logical_id: str, generation: int) -> None: ...
 
+    def remove_generation(self, stage: str, logical_id: str) -> None: ...
+
     def flusher(self, stage: str) -> Callable[[], None] | None:
         """The write that makes every change of `stage` so far durable, or None when each
         change was written as it was made. Taken on the event loop (it captures the changes),
@@ -125,7 +147,13 @@ class StateBackend(Protocol):
     def stages(self) -> list[str]: ...
 
     def secret(self) -> bytes:
-        """The key of write-only hashes and client tokens (stable for this state store)."""
+        """The key of write-only hashes and client tokens (stable for this state store).
+
+        Never made anew while records depend on it: a missing one is a StateCorruptError."""
+
+    def backup(self) -> None:
+        """After a successful run: keep what recovering from a damaged state needs (a copy of
+        the database; nothing where the store keeps versions itself, as S3 does)."""
 
     def close(self) -> None: ...
 
@@ -135,6 +163,53 @@ def _private_file(path: Path) -> None:
         os.chmod(path, 0o600)
 
 
+def _write_new(path: Path, content: bytes) -> None:
+    """Create `path` with `content` whole or not at all (never a 0-byte file after a crash),
+    and never over an existing one (a racing writer's stays)."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.new")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+            f.flush()
+            os.fsync(f.fileno())
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        tmp.unlink()
+
+
+def _create(path: Path) -> None:
+    """A new, empty state database, created whole under a temporary name and linked into
+    place: a crash never leaves a 0-byte state.db that a later run could take as empty."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.new")
+    os.close(os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600))
+    try:
+        db = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            db.executescript(_SCHEMA)
+            db.execute(f"PRAGMA user_version={FORMAT_VERSION}")
+        finally:
+            db.close()
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        tmp.unlink()
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a state written before the format was versioned up to FORMAT_VERSION."""
+    db.executescript(_SCHEMA)
+    columns = {row[1] for row in db.execute("PRAGMA table_info(resources)")}
+    for column in ("declared_at", "ready_at", "declared_run", "done_at"):
+        if column not in columns:
+            db.execute(f"ALTER TABLE resources ADD COLUMN {column} REAL NOT NULL DEFAULT 0")
+    for column in ("account", "region", "endpoint"):
+        if column not in columns:
+            db.execute(f"ALTER TABLE resources ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+    db.execute(f"PRAGMA user_version={FORMAT_VERSION}")
+
+
 class SqliteState:
     """The embedded state store: `<state_dir>/state.db`, `<state_dir>/key`, lock files."""
 
@@ -142,31 +217,74 @@ class SqliteState:
         self.dir = Path(state_dir if state_dir is not None else DEFAULT_DIR).resolve()
         self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path = self.dir / "state.db"
+        self.backup_path = self.dir / BACKUP_NAME
+        self.key_path = self.dir / "key"
         if not self.path.exists():
-            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-        # The engine calls this from its event loop thread; the check stays off so that a
-        # backend created in one thread can be used and closed from another.
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(_SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(resources)")}
-        for column in ("declared_at", "ready_at", "declared_run", "done_at"):  # state written before these existed
-            if column not in columns:
-                self._db.execute(
-                    f"ALTER TABLE resources ADD COLUMN {column} REAL NOT NULL DEFAULT 0"
-                )
+            _create(self.path)
+        self._db = self._open()
         for suffix in ("", "-wal", "-shm"):
             _private_file(Path(str(self.path) + suffix))
         self._locks: dict[str, int] = {}
         self._key: bytes | None = None
 
+    def _corrupt(self, problem: str) -> StateCorruptError:
+        if self.backup_path.exists():
+            recovery = (
+                f"cloudforge keeps a copy from the last successful run: restore it with "
+                f"`cp {self.backup_path} {self.path}`, then run `cloudforge plan --refresh` to "
+                "see what changed since"
+            )
+        else:
+            recovery = "There is no backup of it (none is made before a run succeeds)"
+        return StateCorruptError(
+            location=str(self.path),
+            problem=problem,
+            recovery=recovery + f"; or move {self.path} away to start from empty state "
+            "(what was deployed is then unknown to cloudforge). It was left untouched.",
+        )
+
+    def _open(self) -> sqlite3.Connection:
+        """The database, checked: readable, a cloudforge state, in a format this version knows."""
+        if self.path.stat().st_size == 0:
+            raise self._corrupt("the file is empty (0 bytes)")
+        # The engine calls this from its event loop thread; the check stays off so that a
+        # backend created in one thread can be used and closed from another.
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            check_version(version, str(self.path))
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+            if "resources" not in tables:
+                raise self._corrupt("the file is an SQLite database but not a cloudforge state")
+            problems = [r[0] for r in db.execute("PRAGMA quick_check") if r[0] != "ok"]
+            if problems:
+                raise self._corrupt(f"the database is damaged ({problems[0]})")
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA busy_timeout=5000")
+            if version < FORMAT_VERSION:  # a state from before the format was versioned
+                _migrate(db)
+        except sqlite3.Error as err:
+            db.close()
+            raise self._corrupt(f"the database cannot be read ({err})") from None
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _run(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        try:
+            return self._db.execute(sql, args)
+        except sqlite3.OperationalError:
+            raise  # locked, disk full, I/O: not a damaged state
+        except sqlite3.DatabaseError as err:
+            raise self._corrupt(f"the database cannot be read ({err})") from None
+
     # -- locking -------------------------------------------------------------------------------
 
     def _lock_path(self, stage: str) -> Path:
-        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in stage)
-        return self.dir / f"{safe}.lock"
+        # Injective: distinct stages never share a lock file (cloudforge.names.file_name).
+        return self.dir / f"{file_name(stage)}.lock"
 
     def lock(self, stage: str) -> None:
         if stage in self._locks:
@@ -227,10 +345,11 @@ class SqliteState:
     # -- records -------------------------------------------------------------------------------
 
     def load(self, stage: str) -> StageState:
-        rows = self._db.execute(
+        rows = self._run(
             "SELECT logical_id, type_name, identifier, declared, properties, status, "
             "pending_operation, pending_token, pending_declared, client_token, created_seq, "
-            "declared_at, ready_at, declared_run, done_at FROM resources WHERE stage = ?",
+            "declared_at, ready_at, declared_run, done_at, account, region, endpoint "
+            "FROM resources WHERE stage = ?",
             (stage,),
         ).fetchall()
         records = {}
@@ -251,21 +370,24 @@ class SqliteState:
                 ready_at=row[12],
                 declared_run=row[13],
                 done_at=row[14],
+                account=row[15],
+                region=row[16],
+                endpoint=row[17],
             )
             records[record.logical_id] = record
         generations = dict(
-            self._db.execute(
+            self._run(
                 "SELECT logical_id, generation FROM generations WHERE stage = ?", (stage,)
             ).fetchall()
         )
         return StageState(records=records, generations=generations)
 
     def put(self, stage: str, record: ResourceRecord) -> None:
-        self._db.execute(
+        self._run(
             "INSERT OR REPLACE INTO resources (stage, logical_id, type_name, identifier, "
             "declared, properties, status, pending_operation, pending_token, pending_declared, "
-            "client_token, created_seq, updated_at, declared_at, ready_at, declared_run, done_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "client_token, created_seq, updated_at, declared_at, ready_at, declared_run, done_at, "
+            "account, region, endpoint) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 stage,
                 record.logical_id,
@@ -286,39 +408,78 @@ class SqliteState:
                 record.ready_at,
                 record.declared_run,
                 record.done_at,
+                record.account,
+                record.region,
+                record.endpoint,
             ),
         )
 
     def remove(self, stage: str, logical_id: str) -> None:
-        self._db.execute(
+        self._run(
             "DELETE FROM resources WHERE stage = ? AND logical_id = ?", (stage, logical_id)
         )
 
     def set_generation(self, stage: str, logical_id: str, generation: int) -> None:
-        self._db.execute(
+        self._run(
             "INSERT OR REPLACE INTO generations VALUES (?,?,?)", (stage, logical_id, generation)
+        )
+
+    def remove_generation(self, stage: str, logical_id: str) -> None:
+        self._run(
+            "DELETE FROM generations WHERE stage = ? AND logical_id = ?", (stage, logical_id)
         )
 
     def flusher(self, stage: str) -> Callable[[], None] | None:
         return None  # every put is its own transaction, on local disk
 
     def stages(self) -> list[str]:
-        return [r[0] for r in self._db.execute("SELECT DISTINCT stage FROM resources ORDER BY 1")]
+        return [r[0] for r in self._run("SELECT DISTINCT stage FROM resources ORDER BY 1")]
 
     def secret(self) -> bytes:
-        # Kept apart from the database so that a copy of state.db alone reveals nothing.
+        # Kept apart from the database so that a copy of state.db alone reveals nothing; or
+        # outside the state altogether, in $CLOUDFORGE_STATE_KEY.
         if self._key is None:
-            path = self.dir / "key"
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                self._key = bytes.fromhex(path.read_text().strip())
-            else:
-                key = secrets.token_bytes(32)
-                with os.fdopen(fd, "w") as f:
-                    f.write(key.hex())
-                self._key = key
+            self._key = key_from_environment() or self._file_key()
         return self._key
+
+    def _file_key(self) -> bytes:
+        path = self.key_path
+        recovery = (
+            f"Restore {path} from your backup of it (or set ${KEY_ENV} to the key); if it is "
+            f"lost for good, remove it and run once with {NEW_KEY_ENV}=1: every write-only value "
+            "is then sent again."
+        )
+        try:
+            return parse_key(path.read_bytes(), str(path), recovery)
+        except FileNotFoundError:
+            pass
+        except OSError as err:
+            raise StateCorruptError(
+                location=str(path), problem=f"the state key cannot be read ({err})",
+                recovery=recovery,
+            ) from None
+        has_records = self._run("SELECT 1 FROM resources LIMIT 1").fetchone() is not None
+        if has_records and not new_key_allowed():
+            raise missing_key(str(path))
+        key = secrets.token_bytes(32)
+        _write_new(path, key.hex().encode())
+        return parse_key(path.read_bytes(), str(path), recovery)  # ours, or a racing writer's
+
+    def backup(self) -> None:
+        """Keep a copy of the state as this (successful) run leaves it, for `StateCorruptError`
+        to offer: SQLite's online backup, written beside it and renamed into place."""
+        tmp = self.backup_path.with_name(f"{BACKUP_NAME}.{os.getpid()}.tmp")
+        os.close(os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600))
+        try:
+            copy = sqlite3.connect(tmp)
+            try:
+                self._db.backup(copy)
+            finally:
+                copy.close()
+            os.replace(tmp, self.backup_path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
 
     def close(self) -> None:
         for stage in list(self._locks):

@@ -142,8 +142,9 @@ def scripted_server() -> Iterator[tuple[str, type[Scripted]]]:
         server.server_close()
 
 
-async def deploy(state_dir: Path, arn: str, endpoint_url: str | None) -> App:
-    async with App("answers", stage="t", state_dir=state_dir, endpoint_url=endpoint_url) as app:
+async def deploy(state_dir: Path, arn: str, endpoint_url: str | None, refresh: bool = False) -> App:
+    async with App("answers", stage="t", state_dir=state_dir, endpoint_url=endpoint_url,
+                   refresh=refresh) as app:
         await SecurityProfile("profile", InstanceArn=arn, SecurityProfileName="Answered")
     return app
 
@@ -163,8 +164,9 @@ def test_a_malformed_answer_gives_a_clear_error_and_state_the_next_run_can_use(
     message = str(caught.value)
     for word in words:
         assert word in message, message
-    # The real cloud now: the next run converges to exactly one profile and clean state.
-    app = asyncio.run(deploy(state_dir, instance_arn, local_cloud.endpoint_url))
+    # The real cloud now: the next run converges to exactly one profile and clean state. It is
+    # another endpoint than the state's records name, so it says so (refresh: move the stage).
+    app = asyncio.run(deploy(state_dir, instance_arn, local_cloud.endpoint_url, refresh=True))
     assert [c.action for c in app.changes] == ["create"]
     assert [p["SecurityProfileName"] for p in cloud_profiles(instance_arn)] == ["Answered"]
     assert pending_records(state_dir, "answers/t") == 0

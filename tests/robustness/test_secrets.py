@@ -1,8 +1,8 @@
 """Secrets at rest: write-only values never appear in plain text in state, logs or CLI output.
 
-The choice (see NOTES.md): write-only values are kept out of state. A record stores a keyed hash
-(HMAC-SHA256 under the state store's own key, `<state>/key` or `s3://.../key`) of each write-only
-value, enough to see that the declared value changed, never the value; read properties are
+The choice (see NOTES.md): write-only values are kept out of state. A record stores a salted,
+keyed hash (scrypt over HMAC-SHA256 under the state store's own key, `<state>/key` or
+`s3://.../key`) of each write-only value, enough to see that the declared value changed, never the value; read properties are
 stored without write-only paths. Tested with two generated registry types that have write-only
 properties: Secret's SecretString (top level) and User's LoginProfile/Password (nested).
 """

@@ -204,9 +204,13 @@ def test_redact_hides_write_only_values_but_notices_changes() -> None:
     assert "hunter2" not in repr(redacted) and "pw" not in repr(redacted)
     assert redacted["Secret"].startswith(REDACTED_PREFIX)
     assert redacted["Config"]["Mode"] == "x"
-    assert redact(doc, META, KEY) == redacted
-    assert redact({**doc, "Secret": "other"}, META, KEY) != redacted
-    assert redact(doc, META, b"x" * 32) != redacted  # keyed: not a plain hash
+    # Salted: the same value hashes differently each time, unless the earlier hash is kept.
+    assert redact(doc, META, KEY) != redacted
+    assert redact(doc, META, KEY, previous=[redacted]) == redacted
+    changed = redact({**doc, "Secret": "other"}, META, KEY, previous=[redacted])
+    assert changed["Secret"] != redacted["Secret"]
+    assert changed["Config"] == redacted["Config"]  # the unchanged value keeps its hash
+    assert redact(doc, META, b"x" * 32, previous=[redacted]) != redacted  # keyed
 
 
 def test_strip_write_only() -> None:

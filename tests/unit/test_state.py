@@ -64,8 +64,8 @@ def test_generations_outlive_removed_records(tmp_path: Path) -> None:
 
 def test_files_are_private(tmp_path: Path) -> None:
     state = SqliteState(tmp_path / "st")
+    key = state.secret()  # made while the store is empty (as the engine asks, before any put)
     state.put("s", record())
-    key = state.secret()
     assert len(key) == 32
     assert stat.S_IMODE(os.stat(tmp_path / "st").st_mode) == 0o700
     for name in ("state.db", "key"):
