@@ -204,8 +204,14 @@ class S3State:
                 f"S3 state {where} is not a cloudforge state document ({err}); restore an "
                 "earlier version of it (enable bucket versioning)"
             ) from None
+        info = doc.get("info") or {}
+        if not isinstance(info, dict):
+            raise CloudforgeError(
+                f"S3 state {where} is not a cloudforge state document (its info is not an "
+                "object); restore an earlier version of it (enable bucket versioning)"
+            )
         self._docs[stage], self._etags[stage] = doc, etag
-        return StageState(records=records, generations=generations)
+        return StageState(records=records, generations=generations, info=info)
 
     def _save(self, stage: str) -> None:
         if self.deferred:
@@ -266,6 +272,14 @@ class S3State:
 
     def set_generation(self, stage: str, logical_id: str, generation: int) -> None:
         self._document(stage)["generations"][logical_id] = generation
+        self._save(stage)
+
+    def put_info(self, stage: str, info: dict[str, Any]) -> None:
+        document = self._document(stage)
+        if info:
+            document["info"] = info
+        elif document.pop("info", None) is None:
+            return
         self._save(stage)
 
     def stages(self) -> list[str]:

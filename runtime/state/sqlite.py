@@ -19,7 +19,7 @@ import socket
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -47,7 +47,12 @@ CREATE TABLE IF NOT EXISTS resources (
     ready_at REAL NOT NULL DEFAULT 0,
     declared_run REAL NOT NULL DEFAULT 0,
     done_at REAL NOT NULL DEFAULT 0,
+    depends_on TEXT,
     PRIMARY KEY (stage, logical_id)
+);
+CREATE TABLE IF NOT EXISTS stage_info (
+    stage TEXT NOT NULL PRIMARY KEY,
+    info TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS generations (
     stage TEXT NOT NULL,
@@ -83,6 +88,10 @@ class ResourceRecord:
     ready_at: float = 0.0
     declared_run: float = 0.0
     done_at: float = 0.0
+    # The logical ids this resource uses (data flow: an attribute value of theirs occurs in its
+    # declared properties; or an explicit depends_on), recorded when it was last declared. They
+    # order deletions (dependents first); None = not recorded (older state): times order it.
+    depends_on: list[str] | None = None
 
     def cleared(self) -> ResourceRecord:
         return replace(
@@ -101,6 +110,9 @@ class StageState:
     # Bumped whenever an operation on a logical id finishes; part of every ClientToken so a
     # later operation with the same inputs (create, destroy, create again) is a new request.
     generations: dict[str, int]
+    # What the stage knows beyond its records: its outputs (`App.output`) and its last run
+    # (when, phase, each resource's outcome), as one JSON object (see `cloudforge.state.info`).
+    info: dict[str, Any] = field(default_factory=dict)
 
 
 class StateBackend(Protocol):
@@ -116,6 +128,9 @@ class StateBackend(Protocol):
     def remove(self, stage: str, logical_id: str) -> None: ...
 
     def set_generation(self, stage: str, logical_id: str, generation: int) -> None: ...
+
+    def put_info(self, stage: str, info: dict[str, Any]) -> None:
+        """Replace the stage's info (outputs, last run); an empty dict removes it."""
 
     def flusher(self, stage: str) -> Callable[[], None] | None:
         """The write that makes every change of `stage` so far durable, or None when each
@@ -157,6 +172,8 @@ class SqliteState:
                 self._db.execute(
                     f"ALTER TABLE resources ADD COLUMN {column} REAL NOT NULL DEFAULT 0"
                 )
+        if "depends_on" not in columns:
+            self._db.execute("ALTER TABLE resources ADD COLUMN depends_on TEXT")
         for suffix in ("", "-wal", "-shm"):
             _private_file(Path(str(self.path) + suffix))
         self._locks: dict[str, int] = {}
@@ -230,7 +247,8 @@ class SqliteState:
         rows = self._db.execute(
             "SELECT logical_id, type_name, identifier, declared, properties, status, "
             "pending_operation, pending_token, pending_declared, client_token, created_seq, "
-            "declared_at, ready_at, declared_run, done_at FROM resources WHERE stage = ?",
+            "declared_at, ready_at, declared_run, done_at, depends_on FROM resources "
+            "WHERE stage = ?",
             (stage,),
         ).fetchall()
         records = {}
@@ -251,6 +269,7 @@ class SqliteState:
                 ready_at=row[12],
                 declared_run=row[13],
                 done_at=row[14],
+                depends_on=json.loads(row[15]) if row[15] is not None else None,
             )
             records[record.logical_id] = record
         generations = dict(
@@ -258,14 +277,17 @@ class SqliteState:
                 "SELECT logical_id, generation FROM generations WHERE stage = ?", (stage,)
             ).fetchall()
         )
-        return StageState(records=records, generations=generations)
+        info = self._db.execute("SELECT info FROM stage_info WHERE stage = ?", (stage,)).fetchone()
+        return StageState(
+            records=records, generations=generations, info=json.loads(info[0]) if info else {}
+        )
 
     def put(self, stage: str, record: ResourceRecord) -> None:
         self._db.execute(
             "INSERT OR REPLACE INTO resources (stage, logical_id, type_name, identifier, "
             "declared, properties, status, pending_operation, pending_token, pending_declared, "
-            "client_token, created_seq, updated_at, declared_at, ready_at, declared_run, done_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "client_token, created_seq, updated_at, declared_at, ready_at, declared_run, done_at, "
+            "depends_on) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 stage,
                 record.logical_id,
@@ -286,6 +308,7 @@ class SqliteState:
                 record.ready_at,
                 record.declared_run,
                 record.done_at,
+                None if record.depends_on is None else json.dumps(record.depends_on),
             ),
         )
 
@@ -299,11 +322,25 @@ class SqliteState:
             "INSERT OR REPLACE INTO generations VALUES (?,?,?)", (stage, logical_id, generation)
         )
 
+    def put_info(self, stage: str, info: dict[str, Any]) -> None:
+        if info:
+            self._db.execute(
+                "INSERT OR REPLACE INTO stage_info VALUES (?,?)",
+                (stage, json.dumps(info, sort_keys=True)),
+            )
+        else:
+            self._db.execute("DELETE FROM stage_info WHERE stage = ?", (stage,))
+
     def flusher(self, stage: str) -> Callable[[], None] | None:
         return None  # every put is its own transaction, on local disk
 
     def stages(self) -> list[str]:
-        return [r[0] for r in self._db.execute("SELECT DISTINCT stage FROM resources ORDER BY 1")]
+        return [
+            r[0]
+            for r in self._db.execute(
+                "SELECT stage FROM resources UNION SELECT stage FROM stage_info ORDER BY 1"
+            )
+        ]
 
     def secret(self) -> bytes:
         # Kept apart from the database so that a copy of state.db alone reveals nothing.
