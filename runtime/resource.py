@@ -9,7 +9,7 @@ which deploys it and fills in the attributes AWS returned.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping
+from collections.abc import Generator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from cloudforge.metadata import TypeMetadata
@@ -31,12 +31,28 @@ class Resource:
     # Everything the last read returned (declared and read-only properties alike); empty until
     # the resource has been deployed or read.
     attributes: dict[str, Any]
+    # Logical ids this resource depends on beyond what data flow shows (`depends_on=[...]`):
+    # it is deleted before them.
+    depends_on: tuple[str, ...]
 
-    def __init__(self, logical_id: str, /, *, adopt: bool = False, **props: Any) -> None:
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        adopt: bool = False,
+        depends_on: Iterable[Resource | str] = (),
+        **props: Any,
+    ) -> None:
         from cloudforge.validation import validate_declared
 
         object.__setattr__(self, "logical_id", logical_id)
         object.__setattr__(self, "adopt", adopt)
+        object.__setattr__(
+            self,
+            "depends_on",
+            tuple(d if isinstance(d, str) else d.logical_id for d in depends_on),
+        )
         object.__setattr__(self, "declared", validate_declared(type(self), logical_id, props))
         object.__setattr__(self, "attributes", {})
 
