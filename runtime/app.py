@@ -14,10 +14,11 @@ from __future__ import annotations
 import asyncio
 import getpass
 import os
+import time
 from contextvars import ContextVar, Token
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from cloudforge.engine.plan import Change
 from cloudforge.errors import CloudforgeError
@@ -87,6 +88,27 @@ class App:
         self._engine: Engine | None = None
         self._token: Token[App | None] | None = None
         self.changes: list[Change] = []
+        self._outputs: dict[str, Any] = {}
+        self._outcomes: dict[str, str] = {}
+        self._started = 0.0
+
+    def output(self, name: str, value: Any) -> None:
+        """Store a JSON value with the stage (`cloudforge outputs`, `StageOutputs`).
+
+        Saved when the run ends (not in plan); a value that holds a declared write-only value
+        is stored masked.
+        """
+        import json
+
+        if not isinstance(name, str) or not name:
+            raise CloudforgeError(f"an output name must be a non-empty string, not {name!r}")
+        try:
+            self._outputs[name] = json.loads(json.dumps(value, allow_nan=False))
+        except (TypeError, ValueError) as err:
+            raise CloudforgeError(
+                f"output {name!r} must be a JSON value (str, number, bool, None, list, dict): "
+                f"{err}"
+            ) from None
 
     @property
     def scope(self) -> str:
@@ -96,6 +118,7 @@ class App:
     async def __aenter__(self) -> App:
         from cloudforge.cloud.cloudcontrol import CloudControl
         from cloudforge.engine import Engine
+        from cloudforge.engine.lastrun import recorder
         from cloudforge.engine.reporter import Reporter, collect_changes
         from cloudforge.engine.runstate import RunState
         from cloudforge.state.backends import open_backend
@@ -133,7 +156,10 @@ class App:
         )
         # App.changes listens to the engine's outcome events, as the CLI's display does.
         self.changes = []
-        reporter = Reporter([collect_changes(self.changes), *self.listeners])
+        self._outputs, self._outcomes, self._started = {}, {}, time.time()
+        reporter = Reporter(
+            [collect_changes(self.changes), recorder(self._outcomes), *self.listeners]
+        )
         self._engine = Engine(state, cloud, reporter, phase=self.phase, refresh=self.refresh)
         self._token = _current.set(self)
         return self
@@ -148,7 +174,14 @@ class App:
         assert engine is not None and self._backend is not None
         try:
             interrupted = isinstance(exc, asyncio.CancelledError | KeyboardInterrupt)
-            await engine.finish(failed=exc is not None, interrupted=interrupted)
+            try:
+                await engine.finish(failed=exc is not None, interrupted=interrupted)
+            except BaseException:
+                self._remember("failed")
+                raise
+            self._remember(
+                "interrupted" if interrupted else "failed" if exc is not None else "succeeded"
+            )
         finally:
             if self._token is not None:
                 _current.reset(self._token)
@@ -156,6 +189,32 @@ class App:
             engine.cloud.close()
             self._backend.unlock(self.scope)
             self._backend.close()
+
+    def _remember(self, result: str) -> None:
+        """Store the run's outputs and outcomes with the stage (plan stores nothing)."""
+        from cloudforge.engine.lastrun import masked, next_info
+        from cloudforge.engine.patch import declared_write_only
+
+        engine = self._engine
+        if self.phase == "plan" or engine is None:
+            return
+        secrets = [
+            value
+            for resource in engine.state.declared.values()
+            for value in declared_write_only(resource.declared, type(resource).metadata)
+        ]
+        outputs = {name: masked(value, secrets) for name, value in self._outputs.items()}
+        engine.state.put_info(
+            next_info(
+                engine.state.info,
+                phase=self.phase,
+                result=result,
+                started=self._started,
+                outcomes=self._outcomes,
+                outputs=outputs,
+                remaining=engine.state.records,
+            )
+        )
 
     async def deploy(self, resource: R) -> R:
         if self._engine is None:

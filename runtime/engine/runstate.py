@@ -39,6 +39,8 @@ class RunState:
     key: bytes  # of ClientTokens and write-only hashes
     records: dict[str, ResourceRecord] = field(default_factory=dict)
     generations: dict[str, int] = field(default_factory=dict)
+    # The stage's info as loaded (outputs, last run: `cloudforge.engine.lastrun`).
+    info: dict[str, Any] = field(default_factory=dict)
     # This run's identity for deletion ordering (cloudforge.engine.ordering): its start time.
     run: float = field(default_factory=time.time)
     # What the program declared, when it awaited each (what it refers to was ready by then),
@@ -64,6 +66,7 @@ class RunState:
             key=backend.secret(),
             records=loaded.records,
             generations=loaded.generations,
+            info=loaded.info,
             _seq=max((r.created_seq for r in loaded.records.values()), default=0),
         )
 
@@ -102,6 +105,12 @@ class RunState:
         record = record.cleared()
         self.put(record)
         return record
+
+    def put_info(self, info: dict[str, Any]) -> None:
+        """Replace the stage's info (written with the run's last state write)."""
+        self.info = info
+        self.backend.put_info(self.stage, info)
+        self._changes += 1
 
     def _bump(self, logical_id: str) -> None:
         generation = self.generations.get(logical_id, 0) + 1
