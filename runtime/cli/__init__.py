@@ -1,7 +1,8 @@
 """The `cloudforge` command line: deploy programs, run the local cloud, generate and inspect types.
 
 One module per command group: `deploy` (up, plan, destroy), `local`, `generate` (codegen,
-schemas pull), `resources` (get, list, import). `main` is the console script's entry point.
+schemas pull), `resources` (get, list, import), `state` (state list/show/rm/mv/export/import),
+`stage` (stages, outputs, graph, refresh). `main` is the console script's entry point.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from importlib import metadata
 from typing import Annotated
 
 import typer
-from cloudforge.cli import deploy, generate, local, resources, unlock
+from cloudforge.cli import deploy, generate, local, resources, stage, state, unlock
 
 app = typer.Typer(
     name="cloudforge",
@@ -50,6 +51,11 @@ app.command("get")(resources.get)
 app.command("list")(resources.list_)
 app.command("import")(resources.import_)
 app.command("unlock")(unlock.unlock)
+app.add_typer(state.state_app, name="state")
+app.command("stages")(stage.stages)
+app.command("outputs")(stage.outputs)
+app.command("graph")(stage.graph)
+app.command("refresh")(stage.refresh)
 
 
 def main() -> None:
