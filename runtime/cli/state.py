@@ -118,7 +118,8 @@ def mv(old: Annotated[str, typer.Argument(metavar="OLD", help="The logical id in
 @state_app.command("export")
 def export(app: AppName = None, stage: Stage = None, state: State = None, region: Region = None,
            profile: Profile = None,
-           output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of standard output.")] = None) -> None:
+           output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of standard output.")] = None,
+           with_key: Annotated[bool, typer.Option("--with-key", help="Include the state store's key, so write-only values still match after import into a fresh store (keep the file as secret as the key).")] = False) -> None:
     """Print the stage's state as a versioned JSON document (see the README)."""
     with reported():
         from cloudforge.state.document import dumps
@@ -127,7 +128,7 @@ def export(app: AppName = None, stage: Stage = None, state: State = None, region
 
         scope = _scope(app, stage, state, region, profile)
         with opened(scope, state, region=region, profile=profile) as (backend, loaded):
-            text = dumps(export_stage(backend, scope, loaded))
+            text = dumps(export_stage(backend, scope, loaded, with_key=with_key))
         if output is None:
             sys.stdout.write(text)
         else:
@@ -157,5 +158,6 @@ def import_(source: Annotated[str, typer.Argument(metavar="FILE", help="An expor
             print(
                 f"Note: {done.rehashed} write-only values were hashed under another state "
                 "store's key, so the next `cloudforge up` cannot tell whether they changed and "
-                "sends them again (one update per resource that has them)."
+                "sends them again (one update per resource that has them). Export with "
+                "--with-key into a fresh store to keep them."
             )

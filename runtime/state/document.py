@@ -9,7 +9,8 @@ A JSON object, documented in the README ("Moving and backing up state"):
 Every field of every record is kept as stored (write-only values stay keyed hashes), and the
 output is deterministic (sorted keys, no timestamp), so export -> import -> export gives the same
 bytes, on SQLite or S3 alike. `key_fingerprint` names the state store's key (not the key): write-only
-hashes only match under the key they were made with.
+hashes only match under the key they were made with. `--with-key` adds `"key"` (hex) so that a
+fresh store takes the same key.
 """
 
 from __future__ import annotations
@@ -40,8 +41,15 @@ def key_fingerprint(key: bytes) -> str:
     return hmac.new(key, b"cloudforge key fingerprint", hashlib.sha256).hexdigest()[:16]
 
 
-def export_document(app: str, stage: str, state: StageState, key: bytes) -> dict[str, Any]:
+def export_document(
+    app: str, stage: str, state: StageState, key: bytes, *, with_key: bool = False
+) -> dict[str, Any]:
+    """The export of one stage; `with_key` adds the store's key itself (hex), so that a fresh
+    store can take it and the write-only hashes keep matching (the file is then as sensitive as
+    the state folder or bucket prefix with its key)."""
+    extra = {"key": key.hex()} if with_key else {}
     return {
+        **extra,
         "format": FORMAT,
         "version": VERSION,
         "app": app,
@@ -77,6 +85,12 @@ def parse_document(text: str, source: str = "the file") -> dict[str, Any]:
     for name, kind in (("app", str), ("stage", str), ("records", dict), ("generations", dict)):
         if not isinstance(doc.get(name), kind):
             raise StateDocumentError(f"{source}: \"{name}\" must be a {kind.__name__}")
+    key = doc.get("key")
+    if key is not None:
+        try:
+            bytes.fromhex(key)
+        except (TypeError, ValueError):
+            raise StateDocumentError(f"{source}: \"key\" must be hex digits") from None
     if not isinstance(doc.get("info", {}), dict):
         raise StateDocumentError(f"{source}: \"info\" must be an object")
     return doc

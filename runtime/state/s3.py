@@ -294,14 +294,14 @@ class S3State:
                     found.append(key[len(start) : -len(suffix)])
         return sorted(found)
 
-    def secret(self) -> bytes:
+    def secret(self, proposed: bytes | None = None) -> bytes:
         if self._key is None:
             key = self._key_of("key")
             found = self._get(key)
             if found is None:
                 try:
                     self.s3.put_object(
-                        Bucket=self.bucket, Key=key, Body=secrets.token_hex(32).encode(),
+                        Bucket=self.bucket, Key=key, Body=(proposed.hex() if proposed else secrets.token_hex(32)).encode(),
                         IfNoneMatch="*",
                     )
                 except Exception as err:

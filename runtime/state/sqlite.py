@@ -139,8 +139,11 @@ class StateBackend(Protocol):
 
     def stages(self) -> list[str]: ...
 
-    def secret(self) -> bytes:
-        """The key of write-only hashes and client tokens (stable for this state store)."""
+    def secret(self, proposed: bytes | None = None) -> bytes:
+        """The key of write-only hashes and client tokens (stable for this state store).
+
+        A store that has no key yet takes `proposed` (`state import` of an export made with
+        its key), else a new random one; one that has a key keeps it."""
 
     def close(self) -> None: ...
 
@@ -342,7 +345,7 @@ class SqliteState:
             )
         ]
 
-    def secret(self) -> bytes:
+    def secret(self, proposed: bytes | None = None) -> bytes:
         # Kept apart from the database so that a copy of state.db alone reveals nothing.
         if self._key is None:
             path = self.dir / "key"
@@ -351,7 +354,7 @@ class SqliteState:
             except FileExistsError:
                 self._key = bytes.fromhex(path.read_text().strip())
             else:
-                key = secrets.token_bytes(32)
+                key = proposed or secrets.token_bytes(32)
                 with os.fdopen(fd, "w") as f:
                     f.write(key.hex())
                 self._key = key

@@ -140,9 +140,11 @@ def rename(
     return moved
 
 
-def export(backend: StateBackend, scope: str, state: StageState) -> dict[str, Any]:
+def export(
+    backend: StateBackend, scope: str, state: StageState, *, with_key: bool = False
+) -> dict[str, Any]:
     app, stage = split_scope(scope)
-    return export_document(app, stage, state, backend.secret())
+    return export_document(app, stage, state, backend.secret(), with_key=with_key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +173,9 @@ def import_into(
         # Never lower a generation the destination had: ClientTokens must not repeat.
         backend.set_generation(scope, lid, max(generation, state.generations.get(lid, 0)))
     backend.put_info(scope, incoming.info)
-    same_key = doc.get("key_fingerprint") == key_fingerprint(backend.secret())
+    # A store without a key yet takes the exported one (when the export carries it).
+    key = backend.secret(bytes.fromhex(doc["key"]) if doc.get("key") else None)
+    same_key = doc.get("key_fingerprint") == key_fingerprint(key)
     return Imported(
         resources=len(incoming.records),
         replaced=len(state.records),
