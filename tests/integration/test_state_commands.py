@@ -13,6 +13,7 @@ import pytest
 from cloudforge import StageOutputs
 from cloudforge.cli import app
 from cloudforge.local import LocalCloud
+from cloudforge.state.backends import open_backend
 from typer.testing import CliRunner, Result
 
 from tests.local_helpers import wait_for
@@ -194,18 +195,48 @@ def test_refresh_reads_live_records_drift_and_writes_nothing(
     location: str, local_cloud: LocalCloud
 ) -> None:
     deploy(location)
-    gone = boto3.client("cloudcontrol").delete_resource(
-        TypeName="AWS::SQS::Queue", Identifier=QUEUE_URL.replace("q01", "q02")
-    )
+    cc = boto3.client("cloudcontrol")
+    gone = cc.delete_resource(TypeName="AWS::SQS::Queue", Identifier=QUEUE_URL.replace("q01", "q02"))
     wait_for(gone["ProgressEvent"]["RequestToken"])
+    changed = cc.update_resource(
+        TypeName="AWS::SQS::Queue",
+        Identifier=QUEUE_URL,
+        PatchDocument=json.dumps([{"op": "add", "path": "/DelaySeconds", "value": 7}]),
+    )
+    wait_for(changed["ProgressEvent"]["RequestToken"])
     local_cloud.reset_calls()
 
     said = ok("refresh", "--stage", "t", "--state", location)
 
     assert "q02 (AWS::SQS::Queue): deleted out of band; removed from state" in said
-    assert "Refresh complete: 6 read, 1 drifted." in said
+    assert "q01 (AWS::SQS::Queue): changed out of band\n  ~ /DelaySeconds: (absent) -> 7" in said
+    assert "Refresh complete: 6 read, 2 drifted." in said
     calls = local_cloud.calls()
     assert calls["GetResource"] == 6
     assert set(calls) == {"GetResource"}  # reads only
     assert "q02" not in ok("state", "list", "--stage", "t", "--state", location)
     assert "1 to create" in plan(location)
+    assert "No changes" not in plan(location)
+    assert "no drift" in ok("refresh", "--stage", "t", "--state", location)
+
+
+def test_state_commands_take_the_stage_lock(location: str) -> None:
+    deploy(location)
+    backend = open_backend(location)
+    backend.lock("shop/t")  # a deploy in progress
+    try:
+        for command in (["state", "rm", "q00"], ["state", "mv", "q00", "x"], ["state", "list"]):
+            result = cli(*command, "--stage", "t", "--state", location)
+            assert result.exit_code == 1, command
+            assert "locked" in result.output
+    finally:
+        backend.close()
+    assert "q00" in ok("state", "list", "--stage", "t", "--state", location)
+
+
+def test_every_new_command_has_help() -> None:
+    for command in (["state", "list"], ["state", "show"], ["state", "rm"], ["state", "mv"],
+                    ["state", "export"], ["state", "import"], ["stages"], ["outputs"],
+                    ["graph"], ["refresh"]):
+        result = cli(*command, "--help")
+        assert result.exit_code == 0 and "Usage: " in result.output, command
