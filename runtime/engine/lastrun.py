@@ -59,7 +59,8 @@ def masked(value: Any, secrets: Iterable[Any]) -> Any:
     text anywhere inside one of its strings, or a secret's other value as one of its leaves."""
     leaves = [leaf for secret in secrets for leaf in _leaves(secret) if leaf not in ("", None)]
     texts = [leaf for leaf in leaves if isinstance(leaf, str)]
-    others = [leaf for leaf in leaves if not isinstance(leaf, str)]
+    # Booleans are too common to mask on: a write-only flag would mask every true output.
+    others = [leaf for leaf in leaves if not isinstance(leaf, str | bool)]
     for leaf in _leaves(value):
         if isinstance(leaf, str) and any(text in leaf for text in texts):
             return WRITE_ONLY_MASK

@@ -9,6 +9,7 @@ in two: everything but the bucket, then the bucket.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import xml.etree.ElementTree as ET
@@ -120,3 +121,27 @@ def test_graph_to_an_image_without_dot_says_how_to_install_it(
 
     assert result.exit_code == 1
     assert "apt-get install graphviz" in result.output
+
+
+def test_explicit_depends_on_is_recorded_and_orders_deletion(
+    local_cloud: LocalCloud, tmp_path: Path, seen: list[ResourceEvent]
+) -> None:
+    from cloudforge import App
+    from cloudforge.aws.sqs import Queue
+
+    async def main(phase: str) -> None:
+        async with App("explicit", stage="t", state=tmp_path, phase=phase):
+            first = Queue("first", QueueName="first")
+            await asyncio.gather(first, Queue("second", QueueName="second", depends_on=[first]))
+
+    asyncio.run(main("up"))
+    backend = open_backend(tmp_path)
+    try:
+        records = backend.load("explicit/t").records
+    finally:
+        backend.close()
+    assert records["second"].depends_on == ["first"] and records["first"].depends_on == []
+    seen.clear()
+    asyncio.run(main("destroy"))
+    order = [e.logical_id for e in seen if e.action == "delete" and e.status == "succeeded"]
+    assert order == ["second", "first"]
