@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from cloudforge.cli.failures import reported
 from cloudforge.cli.options import AppName, Profile, Region, Stage, State
-from cloudforge.cli.state import _scope
+from cloudforge.cli.state import scope_for
 
 
 def _when(last: dict[str, Any]) -> str:
@@ -54,7 +54,7 @@ def outputs(app: AppName = None, stage: Stage = None, state: State = None, regio
         from cloudforge.outputs import StageOutputs
         from cloudforge.state.stage import split_scope
 
-        app_name, chosen = split_scope(_scope(app, stage, state, region, profile))
+        app_name, chosen = split_scope(scope_for(app, stage, state, region, profile))
         values = dict(StageOutputs(app_name, stage=chosen, state=state, region=region, profile=profile))
     if as_json:
         print(json.dumps(values, indent=2, sort_keys=True))
@@ -75,7 +75,7 @@ def graph(app: AppName = None, stage: Stage = None, state: State = None, region:
         from cloudforge.state.graph import dot_source, render
         from cloudforge.state.stage import opened
 
-        scope = _scope(app, stage, state, region, profile)
+        scope = scope_for(app, stage, state, region, profile)
         with opened(scope, state, region=region, profile=profile) as (_, loaded):
             source = dot_source(scope, loaded)
         if output is None:
@@ -96,7 +96,7 @@ def refresh(app: AppName = None, stage: Stage = None, state: State = None, regio
     import asyncio
 
     with reported():
-        drifts = asyncio.run(_refresh(_scope(app, stage, state, region, profile), state, region, profile))
+        drifts = asyncio.run(_refresh(scope_for(app, stage, state, region, profile), state, region, profile))
     for d in drifts:
         if d.kind == "unchanged":
             continue
@@ -121,6 +121,7 @@ async def _refresh(scope: str, state: str | None, region: str | None, profile: s
     from cloudforge.cloud.cloudcontrol import CloudControl
     from cloudforge.engine.refresh import refresh_stage
     from cloudforge.engine.runstate import RunState
+    from cloudforge.errors import CloudforgeError
     from cloudforge.state.stage import open_location
 
     backend = open_location(state, region=region, profile=profile)
@@ -128,7 +129,7 @@ async def _refresh(scope: str, state: str | None, region: str | None, profile: s
     try:
         backend.lock(scope)
         if scope not in backend.stages():
-            raise typer.BadParameter(f"no state for {scope!r} here (see `cloudforge stages`)")
+            raise CloudforgeError(f"no state for {scope!r} here (see `cloudforge stages`)")
         return await refresh_stage(RunState.open(scope, backend), cloud)
     finally:
         cloud.close()

@@ -21,10 +21,9 @@ state_app = typer.Typer(
     no_args_is_help=True,
 )
 LogicalId = Annotated[str, typer.Argument(metavar="ID", help="The resource's logical id (its first argument).")]
-WRITE_ONLY_MASK = "(write-only value)"
 
 
-def _scope(app: str | None, stage: str | None, state: str | None, region: str | None,
+def scope_for(app: str | None, stage: str | None, state: str | None, region: str | None,
            profile: str | None) -> str:
     from cloudforge.state.stage import open_location, resolve_app, scope_of
 
@@ -39,7 +38,7 @@ def _scope(app: str | None, stage: str | None, state: str | None, region: str | 
 
 
 def _masked(value: Any) -> Any:
-    from cloudforge.state.document import REDACTED_PREFIX
+    from cloudforge.engine.patch import REDACTED_PREFIX, WRITE_ONLY_MASK
 
     if isinstance(value, str) and value.startswith(REDACTED_PREFIX):
         return WRITE_ONLY_MASK
@@ -57,7 +56,7 @@ def list_(app: AppName = None, stage: Stage = None, state: State = None, region:
     with reported():
         from cloudforge.state.stage import opened
 
-        scope = _scope(app, stage, state, region, profile)
+        scope = scope_for(app, stage, state, region, profile)
         with opened(scope, state, region=region, profile=profile) as (_, loaded):
             records = sorted(loaded.records.values(), key=lambda r: r.logical_id)
         width = max((len(r.logical_id) for r in records), default=0)
@@ -77,7 +76,7 @@ def show(logical_id: LogicalId, app: AppName = None, stage: Stage = None, state:
 
         from cloudforge.state.stage import opened, record_of
 
-        scope = _scope(app, stage, state, region, profile)
+        scope = scope_for(app, stage, state, region, profile)
         with opened(scope, state, region=region, profile=profile) as (_, loaded):
             record = record_of(loaded, logical_id)
         print(json.dumps(_masked(asdict(record)), indent=2, sort_keys=True))
@@ -90,7 +89,7 @@ def rm(logical_id: LogicalId, app: AppName = None, stage: Stage = None, state: S
     with reported():
         from cloudforge.state.stage import forget, opened
 
-        scope = _scope(app, stage, state, region, profile)
+        scope = scope_for(app, stage, state, region, profile)
         with opened(scope, state, region=region, profile=profile) as (backend, loaded):
             record = forget(backend, scope, loaded, logical_id)
         print(
@@ -109,7 +108,7 @@ def mv(old: Annotated[str, typer.Argument(metavar="OLD", help="The logical id in
     with reported():
         from cloudforge.state.stage import opened, rename
 
-        scope = _scope(app, stage, state, region, profile)
+        scope = scope_for(app, stage, state, region, profile)
         with opened(scope, state, region=region, profile=profile) as (backend, loaded):
             record = rename(backend, scope, loaded, old, new)
         print(f"Moved {old} to {new} ({record.type_name} {record.identifier}) in {scope}.")
@@ -126,7 +125,7 @@ def export(app: AppName = None, stage: Stage = None, state: State = None, region
         from cloudforge.state.stage import export as export_stage
         from cloudforge.state.stage import opened
 
-        scope = _scope(app, stage, state, region, profile)
+        scope = scope_for(app, stage, state, region, profile)
         with opened(scope, state, region=region, profile=profile) as (backend, loaded):
             text = dumps(export_stage(backend, scope, loaded, with_key=with_key))
         if output is None:
