@@ -35,17 +35,21 @@ def strings(value: Any) -> Iterator[str]:
             yield from strings(item)
 
 
-def spans(text: str) -> Iterator[str]:
-    """`text` whole, and each run of up to MAX_SPAN tokens between separators."""
+def spans(text: str, longest: int | None = None) -> Iterator[str]:
+    """`text` whole, and each run of up to MAX_SPAN tokens between separators (of at least
+    MIN_LENGTH characters, and at most `longest`)."""
     yield text
     marks = list(_SEPARATOR.finditer(text))
     if not marks:
         return
+    limit = len(text) if longest is None else longest
     starts = [0, *(m.end() for m in marks)]
     ends = [*(m.start() for m in marks), len(text)]
     for i, start in enumerate(starts):
         for end in ends[i : i + MAX_SPAN]:
-            if end > start:
+            if end - start > limit:
+                break
+            if end - start >= MIN_LENGTH:
                 yield text[start:end]
 
 
@@ -53,23 +57,35 @@ class AttributeIndex:
     """The string attribute values of the run's awaited resources, by value."""
 
     def __init__(self) -> None:
-        self._owners: dict[str, set[tuple[str, str]]] = {}
+        # value -> top-level property name it is held under -> the logical ids holding it
+        self._owners: dict[str, dict[str, set[str]]] = {}
+        self._longest = 0  # no span longer than the longest value can match
 
     def add(self, logical_id: str, attributes: Mapping[str, Any]) -> None:
         for name, value in attributes.items():
             for text in strings(value):
                 if len(text) >= MIN_LENGTH:
-                    self._owners.setdefault(text, set()).add((logical_id, name))
+                    self._owners.setdefault(text, {}).setdefault(name, set()).add(logical_id)
+                    self._longest = max(self._longest, len(text))
 
     def users(self, logical_id: str, declared: Mapping[str, Any]) -> set[str]:
         """The logical ids whose attribute values occur in `declared` (itself left out)."""
         found: set[str] = set()
+        if not self._owners:  # nothing awaited yet (all declared together under gather)
+            return found
         for name, value in declared.items():
+            seen: set[str] = set()
             for text in strings(value):
-                for span in spans(text):
-                    for owner, held_as in self._owners.get(span, ()):
-                        if held_as != name:
-                            found.add(owner)
+                if len(text) < MIN_LENGTH:
+                    continue
+                for span in spans(text, self._longest):
+                    holders = self._owners.get(span)
+                    if holders is None or span in seen:
+                        continue
+                    seen.add(span)
+                    for held_as, owners in holders.items():
+                        if held_as != name:  # under the same name: a shared setting
+                            found |= owners
         found.discard(logical_id)
         return found
 

@@ -42,8 +42,10 @@ def test_explicit_depends_on_adds_edges_and_never_itself() -> None:
 
 
 def test_spans_are_bounded_by_separators() -> None:
-    assert set(spans("arn:aws:s3:::b/*")) >= {"arn:aws:s3:::b", "b", "arn", "s3"}
-    assert "aws:s3" in set(spans("arn:aws:s3:::b/*"))
+    found = set(spans("arn:aws:s3:::data/*"))
+    assert found >= {"arn:aws:s3:::data/*", "arn:aws:s3:::data", "data", "aws:s3"}
+    assert "s3" not in found  # shorter than any value that counts
+    assert set(spans("arn:aws:s3:::data/*", longest=4)) == {"arn:aws:s3:::data/*", "data"}
 
 
 def record(lid: str, seq: int, depends_on: list[str] | None, at: float = 0.0) -> ResourceRecord:
