@@ -240,3 +240,26 @@ def test_every_new_command_has_help() -> None:
                     ["graph"], ["refresh"]):
         result = cli(*command, "--help")
         assert result.exit_code == 0 and "Usage: " in result.output, command
+
+
+def test_export_piped_into_import_then_plan_shows_no_changes(
+    local_cloud: LocalCloud, tmp_path: Path
+) -> None:
+    import shlex
+    import subprocess
+    import sys
+
+    source = new_location("sqlite", tmp_path, "piped-from")
+    target = new_location("s3", tmp_path, "piped-to")
+    deploy(source)
+    script = Path(sys.executable).with_name("cloudforge")
+    pipe = (
+        f"{shlex.quote(str(script))} state export --with-key --stage t --state {shlex.quote(source)}"
+        f" | {shlex.quote(str(script))} state import - --state {shlex.quote(target)}"
+    )
+
+    done = subprocess.run(["bash", "-o", "pipefail", "-c", pipe], capture_output=True, text=True, timeout=120)
+
+    assert done.returncode == 0, done.stderr
+    assert "Imported 6 resources into shop/t" in done.stdout
+    assert "No changes" in plan(target)
