@@ -19,6 +19,25 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
 
+def _logical_ids(logical_id: str, depends_on: Iterable[Resource | str]) -> tuple[str, ...]:
+    from cloudforge.errors import CloudforgeError
+
+    if isinstance(depends_on, str | Resource):
+        depends_on = [depends_on]
+    found = []
+    for item in depends_on:
+        if isinstance(item, Resource):
+            found.append(item.logical_id)
+        elif isinstance(item, str):
+            found.append(item)
+        else:
+            raise CloudforgeError(
+                f"{logical_id!r}: depends_on takes resources or logical ids, not "
+                f"{type(item).__name__}"
+            )
+    return tuple(found)
+
+
 class Resource:
     metadata: ClassVar[TypeMetadata]
     props_model: ClassVar[type[BaseModel]]
@@ -48,11 +67,7 @@ class Resource:
 
         object.__setattr__(self, "logical_id", logical_id)
         object.__setattr__(self, "adopt", adopt)
-        object.__setattr__(
-            self,
-            "depends_on",
-            tuple(d if isinstance(d, str) else d.logical_id for d in depends_on),
-        )
+        object.__setattr__(self, "depends_on", _logical_ids(logical_id, depends_on))
         object.__setattr__(self, "declared", validate_declared(type(self), logical_id, props))
         object.__setattr__(self, "attributes", {})
 

@@ -84,3 +84,14 @@ def test_outputs_holding_a_write_only_value_are_masked() -> None:
     assert masked("postgres://u:hunter2@h", secrets) == "(write-only value)"
     assert masked({"login": {"pw": "pw-123456"}}, secrets) == "(write-only value)"
     assert masked({"host": "h", "port": 5432}, secrets) == {"host": "h", "port": 5432}
+
+
+def test_depends_on_takes_resources_or_logical_ids() -> None:
+    from cloudforge.aws.sqs import Queue
+    from cloudforge.errors import CloudforgeError
+
+    first = Queue("first")
+    assert Queue("second", depends_on=[first, "other"]).depends_on == ("first", "other")
+    assert Queue("third", depends_on=first).depends_on == ("first",)
+    with pytest.raises(CloudforgeError, match="'fourth': depends_on takes resources or logical ids, not int"):
+        Queue("fourth", depends_on=[1])  # type: ignore[list-item]
