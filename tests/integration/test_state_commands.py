@@ -73,6 +73,10 @@ def test_list_show_stages_and_outputs_read_state_without_a_cloud_call(
     stages = ok("stages", "--state", location).splitlines()
     assert stages[0].split() == ["APP", "STAGE", "RESOURCES", "LAST", "RUN"]
     assert stages[1].split()[:3] == ["shop", "t", "6"] and stages[1].endswith("up succeeded")
+    as_json = json.loads(ok("stages", "--json", "--state", location))
+    assert [(s["app"], s["stage"], s["resources"], s["last_run"]["result"]) for s in as_json] == [
+        ("shop", "t", 6, "succeeded")
+    ]
 
     outputs = json.loads(ok("outputs", "--json", *where))
     assert outputs == {"bucket": "arn:aws:s3:::shop-data", "dsn": "(write-only value)", "queues": 3}
@@ -84,6 +88,10 @@ def test_list_show_stages_and_outputs_read_state_without_a_cloud_call(
         other["nope"]
 
     assert sum(local_cloud.calls().values()) == 0
+    # Destroy clears the outputs and leaves the stage listed with nothing in it.
+    ok("destroy", str(PROGRAM), "--stage", "t", "--state", location)
+    assert json.loads(ok("outputs", "--json", *where)) == {}
+    assert ok("stages", "--state", location).splitlines()[1].endswith("destroy succeeded")
 
 
 def test_rm_forgets_a_resource_and_leaves_it_in_the_cloud(
