@@ -26,7 +26,7 @@ RESERVED = frozenset(
 RESOURCE_MEMBERS = frozenset(
     {
         "id", "self", "adopt", "logical_id", "declared", "attributes", "metadata", "props_model",
-        "attributes_model", "props_schema",
+        "attributes_model", "props_schema", "depends_on",
     }
 )  # fmt: skip
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["App"]
+__all__ = ["App", "StageOutputs"]
 
 if TYPE_CHECKING:
     from cloudforge.app import App
+    from cloudforge.outputs import StageOutputs
 
 
 def __getattr__(name: str) -> Any:
@@ -20,4 +21,8 @@ def __getattr__(name: str) -> Any:
         from cloudforge.app import App
 
         return App
+    if name == "StageOutputs":
+        from cloudforge.outputs import StageOutputs
+
+        return StageOutputs
     raise AttributeError(f"module 'cloudforge' has no attribute {name!r}")

@@ -19,11 +19,12 @@ import asyncio
 import getpass
 import os
 import sys
+import time
 import warnings
 from contextvars import ContextVar, Token
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from cloudforge.engine.plan import Change
 from cloudforge.errors import ConfigurationError, NeverAwaitedError, UsageError
@@ -159,6 +160,27 @@ class App:
         self.strict = strict
         self._constructed: list[tuple[Resource, str, int]] = []
         self._deployed: set[int] = set()
+        self._outputs: dict[str, Any] = {}
+        self._outcomes: dict[str, str] = {}
+        self._started = 0.0
+
+    def output(self, name: str, value: Any) -> None:
+        """Store a JSON value with the stage (`cloudforge outputs`, `StageOutputs`).
+
+        Saved when the run ends (not in plan); a value that holds a declared write-only value
+        is stored masked.
+        """
+        import json
+
+        if not isinstance(name, str) or not name:
+            raise UsageError(f"an output name must be a non-empty string, not {name!r}")
+        try:
+            self._outputs[name] = json.loads(json.dumps(value, allow_nan=False))
+        except (TypeError, ValueError) as err:
+            raise UsageError(
+                f"output {name!r} must be a JSON value (str, number, bool, None, list, dict): "
+                f"{err}"
+            ) from None
 
     @property
     def scope(self) -> str:
@@ -169,6 +191,7 @@ class App:
         from cloudforge.cloud.cloudcontrol import CloudControl, check_configuration
         from cloudforge.cloud.ratelimit import RateLimiter
         from cloudforge.engine import Engine
+        from cloudforge.engine.lastrun import recorder
         from cloudforge.engine.reporter import Reporter, collect_changes
         from cloudforge.engine.runstate import RunState
         from cloudforge.engine.targets import settle
@@ -222,7 +245,10 @@ class App:
         self._backend = backend
         # App.changes listens to the engine's outcome events, as the CLI's display does.
         self.changes = []
-        reporter = Reporter([collect_changes(self.changes), *self.listeners])
+        self._outputs, self._outcomes, self._started = {}, {}, time.time()
+        reporter = Reporter(
+            [collect_changes(self.changes), recorder(self._outcomes), *self.listeners]
+        )
         self._engine = Engine(
             state,
             cloud,
@@ -245,8 +271,14 @@ class App:
         problem = self._never_awaited() if exc is None else None
         try:
             interrupted = isinstance(exc, asyncio.CancelledError | KeyboardInterrupt)
-            await engine.finish(failed=exc is not None or problem is not None, interrupted=interrupted)
-            if exc is None and problem is None and self.phase != "plan":
+            failed = exc is not None or problem is not None
+            try:
+                await engine.finish(failed=failed, interrupted=interrupted)
+            except BaseException:
+                self._remember("failed")
+                raise
+            self._remember("interrupted" if interrupted else "failed" if failed else "succeeded")
+            if not failed and self.phase != "plan":
                 # The copy a damaged state is restored from (StateCorruptError says how).
                 self._backend.backup()
         finally:
@@ -288,6 +320,32 @@ class App:
                 lineno,
             )
         return None
+
+    def _remember(self, result: str) -> None:
+        """Store the run's outputs and outcomes with the stage (plan stores nothing)."""
+        from cloudforge.engine.lastrun import masked, next_info
+        from cloudforge.engine.patch import declared_write_only
+
+        engine = self._engine
+        if self.phase == "plan" or engine is None:
+            return
+        secrets = [
+            value
+            for resource in engine.state.declared.values()
+            for value in declared_write_only(resource.declared, type(resource).metadata)
+        ]
+        outputs = {name: masked(value, secrets) for name, value in self._outputs.items()}
+        engine.state.put_info(
+            next_info(
+                engine.state.info,
+                phase=self.phase,
+                result=result,
+                started=self._started,
+                outcomes=self._outcomes,
+                outputs=outputs,
+                remaining=engine.state.records,
+            )
+        )
 
     async def deploy(self, resource: R) -> R:
         if self._engine is None:

@@ -9,7 +9,7 @@ which deploys it and fills in the attributes AWS returned.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping
+from collections.abc import Generator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from cloudforge.metadata import ReplacementStrategy, TypeMetadata
@@ -17,6 +17,25 @@ from cloudforge.metadata import ReplacementStrategy, TypeMetadata
 if TYPE_CHECKING:
     # Only an annotation here: importing pydantic is most of a resource module's import cost.
     from pydantic import BaseModel
+
+
+def _logical_ids(logical_id: str, depends_on: Iterable[Resource | str]) -> tuple[str, ...]:
+    from cloudforge.errors import CloudforgeError
+
+    if isinstance(depends_on, str | Resource):
+        depends_on = [depends_on]
+    found = []
+    for item in depends_on:
+        if isinstance(item, Resource):
+            found.append(item.logical_id)
+        elif isinstance(item, str):
+            found.append(item)
+        else:
+            raise CloudforgeError(
+                f"{logical_id!r}: depends_on takes resources or logical ids, not "
+                f"{type(item).__name__}"
+            )
+    return tuple(found)
 
 
 class Resource:
@@ -35,7 +54,19 @@ class Resource:
     # rule (the schema's strategy, else delete first when the name is kept).
     replacement: ReplacementStrategy | None = None
 
-    def __init__(self, logical_id: str, /, *, adopt: bool = False, **props: Any) -> None:
+    # Logical ids this resource depends on beyond what data flow shows (`depends_on=[...]`):
+    # it is deleted before them.
+    depends_on: tuple[str, ...]
+
+    def __init__(
+        self,
+        logical_id: str,
+        /,
+        *,
+        adopt: bool = False,
+        depends_on: Iterable[Resource | str] = (),
+        **props: Any,
+    ) -> None:
         from cloudforge.app import _current
         from cloudforge.errors import ValidationError
         from cloudforge.names import check
@@ -45,6 +76,7 @@ class Resource:
         app = _current.get()
         object.__setattr__(self, "logical_id", logical_id)
         object.__setattr__(self, "adopt", adopt)
+        object.__setattr__(self, "depends_on", _logical_ids(logical_id, depends_on))
         try:
             declared = validate_declared(type(self), logical_id, props)
         except ValidationError:

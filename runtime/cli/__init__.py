@@ -1,7 +1,8 @@
 """The `cloudforge` command line: deploy programs, run the local cloud, generate and inspect types.
 
 One module per command group: `deploy` (up, plan, destroy), `local`, `generate` (codegen,
-schemas pull), `resources` (get, list, import). `main` is the console script's entry point.
+schemas pull), `resources` (get, list, import), `state`
+(state list/show/rm/mv/export/import), `stage` (stages, outputs, graph, refresh). `main` is the console script's entry point.
 May import the whole runtime (`cloudforge.*`, the engine through `App`). The generator
 (`cloudforge.codegen`) only inside the `codegen` and `schemas pull` commands, so that up, plan,
 destroy, get, list and import never load it (tests/integration/test_import_rules.py).
@@ -28,8 +29,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "list": ("resources", "list_"),
     "import": ("resources", "import_"),
     "unlock": ("unlock", "unlock"),
+    "stages": ("stage", "stages"),
+    "outputs": ("stage", "outputs"),
+    "graph": ("stage", "graph"),
+    "refresh": ("stage", "refresh"),
 }
-GROUPS: dict[str, tuple[str, str]] = {"schemas": ("generate", "schemas_app")}
+GROUPS: dict[str, tuple[str, str]] = {
+    "schemas": ("generate", "schemas_app"),
+    "state": ("state", "state_app"),
+}
 
 
 def show_version(value: bool) -> None:

@@ -14,6 +14,7 @@ import time
 from cloudforge.cloud.cloudcontrol import CloudControl
 from cloudforge.cloud.polling import Backoff
 from cloudforge.engine import adoption
+from cloudforge.engine.dataflow import AttributeIndex, edges
 from cloudforge.engine.decide import Decision, decide, decide_adoption
 from cloudforge.engine.executors import Found, Parts, Target, execute
 from cloudforge.engine.patch import redact, scrub, top_level, write_only_texts
@@ -49,6 +50,9 @@ class Engine:
         self.refresh = refresh
         self.runner = RequestRunner(state, cloud, reporter, backoff, max_operations)
         self.parts = Parts(state, self.runner, reporter)
+        # The attribute values of the resources awaited so far: what later ones may use.
+        self.index = AttributeIndex()
+        self.dependencies: dict[str, list[str]] = {}
 
     async def deploy(self, resource: Resource) -> Resource:
         """Deploy `resource` once per run; awaiting it again waits for the same deploy."""
@@ -65,6 +69,11 @@ class Engine:
         if task is None:
             state.declared[logical_id] = resource
             state.awaited[logical_id] = time.time()
+            # Declared now: it can only use what was awaited before (data flow), or what it
+            # names (depends_on).
+            self.dependencies[logical_id] = edges(
+                logical_id, resource.declared, self.index, resource.depends_on
+            )
             task = asyncio.ensure_future(self._deploy(resource))
             state.tasks[logical_id] = task
         return await asyncio.shield(task)
@@ -74,6 +83,11 @@ class Engine:
         await teardown(self.parts, self.phase, failed=failed, interrupted=interrupted)
 
     async def _deploy(self, resource: Resource) -> Resource:
+        deployed = await self._deploy_one(resource)
+        self.index.add(resource.logical_id, deployed.attributes)
+        return deployed
+
+    async def _deploy_one(self, resource: Resource) -> Resource:
         metadata = type(resource).metadata
         self.state.remember(metadata)
         record = self.state.records.get(resource.logical_id)
@@ -153,6 +167,10 @@ class Engine:
                 order=decision.order,
             )
             raise
+        depends_on = self.dependencies.get(logical_id, [])
+        if record.depends_on != depends_on:
+            record.depends_on = depends_on
+            self.state.put(record)
         action, detail = decision.action, decision.reason
         if action == "create" and logical_id in self.state.adopted:
             action = "adopt"  # the create collided, and adopt=True took the existing one over

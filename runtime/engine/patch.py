@@ -129,6 +129,15 @@ def strip_write_only(doc: Mapping[str, Any], metadata: TypeMetadata) -> dict[str
     return out
 
 
+def declared_write_only(doc: Mapping[str, Any], metadata: TypeMetadata) -> list[Any]:
+    """The write-only values `doc` declares (to mask what is derived from them)."""
+    return [
+        value
+        for pointer in metadata.write_only
+        for _, value in resolve(doc, split_pointer(pointer))
+    ]
+
+
 def redact(
     doc: Mapping[str, Any],
     metadata: TypeMetadata,

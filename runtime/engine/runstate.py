@@ -46,6 +46,8 @@ class RunState:
     generations: dict[str, int] = field(default_factory=dict)
     # Above every generation a dropped id reached: where an id without a row starts.
     floor: int = 0
+    # The stage's info as loaded (outputs, last run: `cloudforge.engine.lastrun`).
+    info: dict[str, Any] = field(default_factory=dict)
     # This run's identity for deletion ordering (cloudforge.engine.ordering): its start time.
     run: float = field(default_factory=time.time)
     # What the program declared, when it awaited each (what it refers to was ready by then),
@@ -79,6 +81,7 @@ class RunState:
             records=loaded.records,
             generations=loaded.generations,
             floor=floor,
+            info=loaded.info,
             _seq=max((r.created_seq for r in loaded.records.values()), default=0),
         )
 
@@ -151,6 +154,12 @@ class RunState:
         record = record.cleared()
         self.put(record)
         return record
+
+    def put_info(self, info: dict[str, Any]) -> None:
+        """Replace the stage's info (written with the run's last state write)."""
+        self.info = info
+        self.backend.put_info(self.stage, info)
+        self._changes += 1
 
     def _bump(self, logical_id: str) -> None:
         generation = self.generation(logical_id) + 1

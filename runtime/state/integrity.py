@@ -14,8 +14,9 @@ from importlib import metadata
 from cloudforge.errors import StateCorruptError, StateVersionError
 
 # The state format this cloudforge reads and writes: SQLite `PRAGMA user_version`, the S3
-# document's "version". 0 (SQLite) is a state written before the format was versioned.
-FORMAT_VERSION = 1
+# document's "version". 0 (SQLite) is a state written before the format was versioned; 2 added
+# dependency edges and the stage's info (outputs, last run).
+FORMAT_VERSION = 2
 # The key of write-only hashes and ClientTokens, given outside the state: 64 hex digits.
 KEY_ENV = "CLOUDFORGE_STATE_KEY"
 # Set to allow a new key where one is missing although records exist (every write-only value

@@ -230,9 +230,14 @@ class S3State:
             generations = {k: int(v) for k, v in doc.get("generations", {}).items()}
         except (AttributeError, TypeError, ValueError) as err:
             raise self._corrupt(key, f"the object is not a cloudforge state document ({err})") from None
+        info = doc.get("info") or {}
+        if not isinstance(info, dict):
+            raise self._corrupt(
+                key, "the object is not a cloudforge state document (its info is not an object)"
+            )
         doc["version"] = FORMAT_VERSION  # an older format is written back as this one
         self._docs[stage], self._etags[stage] = doc, etag
-        return StageState(records=records, generations=generations)
+        return StageState(records=records, generations=generations, info=info)
 
     def _save(self, stage: str) -> None:
         if self.deferred:
@@ -299,6 +304,14 @@ class S3State:
         if self._document(stage)["generations"].pop(logical_id, None) is not None:
             self._save(stage)
 
+    def put_info(self, stage: str, info: dict[str, Any]) -> None:
+        document = self._document(stage)
+        if info:
+            document["info"] = info
+        elif document.pop("info", None) is None:
+            return
+        self._save(stage)
+
     def stages(self) -> list[str]:
         suffix = "/state.json"
         start = self._key_of("") + "/" if self.prefix else ""
@@ -311,12 +324,12 @@ class S3State:
                     found.append(key[len(start) : -len(suffix)])
         return sorted(found)
 
-    def secret(self) -> bytes:
+    def secret(self, proposed: bytes | None = None) -> bytes:
         if self._key is None:
-            self._key = key_from_environment() or self._stored_key()
+            self._key = key_from_environment() or self._stored_key(proposed)
         return self._key
 
-    def _stored_key(self) -> bytes:
+    def _stored_key(self, proposed: bytes | None = None) -> bytes:
         key = self._key_of("key")
         where = f"s3://{self.bucket}/{key}"
         recovery = (
@@ -331,7 +344,8 @@ class S3State:
                 raise missing_key(where)
             try:
                 self.s3.put_object(
-                    Bucket=self.bucket, Key=key, Body=secrets.token_hex(32).encode(),
+                    Bucket=self.bucket, Key=key,
+                    Body=(proposed.hex() if proposed else secrets.token_hex(32)).encode(),
                     IfNoneMatch="*",
                 )
             except Exception as err:

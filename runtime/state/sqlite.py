@@ -19,7 +19,7 @@ import socket
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -62,7 +62,12 @@ CREATE TABLE IF NOT EXISTS resources (
     account TEXT NOT NULL DEFAULT '',
     region TEXT NOT NULL DEFAULT '',
     endpoint TEXT NOT NULL DEFAULT '',
+    depends_on TEXT,
     PRIMARY KEY (stage, logical_id)
+);
+CREATE TABLE IF NOT EXISTS stage_info (
+    stage TEXT NOT NULL PRIMARY KEY,
+    info TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS generations (
     stage TEXT NOT NULL,
@@ -103,6 +108,10 @@ class ResourceRecord:
     account: str = ""
     region: str = ""
     endpoint: str = ""
+    # The logical ids this resource uses (data flow: an attribute value of theirs occurs in its
+    # declared properties; or an explicit depends_on), recorded when it was last declared. They
+    # order deletions (dependents first); None = not recorded (older state): times order it.
+    depends_on: list[str] | None = None
 
     def cleared(self) -> ResourceRecord:
         return replace(
@@ -121,6 +130,9 @@ class StageState:
     # Bumped whenever an operation on a logical id finishes; part of every ClientToken so a
     # later operation with the same inputs (create, destroy, create again) is a new request.
     generations: dict[str, int]
+    # What the stage knows beyond its records: its outputs (`App.output`) and its last run
+    # (when, phase, each resource's outcome), as one JSON object (see `cloudforge.state.info`).
+    info: dict[str, Any] = field(default_factory=dict)
 
 
 class StateBackend(Protocol):
@@ -139,6 +151,9 @@ class StateBackend(Protocol):
 
     def remove_generation(self, stage: str, logical_id: str) -> None: ...
 
+    def put_info(self, stage: str, info: dict[str, Any]) -> None:
+        """Replace the stage's info (outputs, last run); an empty dict removes it."""
+
     def flusher(self, stage: str) -> Callable[[], None] | None:
         """The write that makes every change of `stage` so far durable, or None when each
         change was written as it was made. Taken on the event loop (it captures the changes),
@@ -146,10 +161,12 @@ class StateBackend(Protocol):
 
     def stages(self) -> list[str]: ...
 
-    def secret(self) -> bytes:
+    def secret(self, proposed: bytes | None = None) -> bytes:
         """The key of write-only hashes and client tokens (stable for this state store).
 
-        Never made anew while records depend on it: a missing one is a StateCorruptError."""
+        Never made anew while records depend on it: a missing one is a StateCorruptError. A
+        store that has no key yet takes `proposed` (`state import` of an export made with its
+        key), else a new random one; one that has a key keeps it."""
 
     def backup(self) -> None:
         """After a successful run: keep what recovering from a damaged state needs (a copy of
@@ -207,6 +224,8 @@ def _migrate(db: sqlite3.Connection) -> None:
     for column in ("account", "region", "endpoint"):
         if column not in columns:
             db.execute(f"ALTER TABLE resources ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+    if "depends_on" not in columns:  # format 2: dependency edges (and the stage_info table)
+        db.execute("ALTER TABLE resources ADD COLUMN depends_on TEXT")
     db.execute(f"PRAGMA user_version={FORMAT_VERSION}")
 
 
@@ -348,8 +367,8 @@ class SqliteState:
         rows = self._run(
             "SELECT logical_id, type_name, identifier, declared, properties, status, "
             "pending_operation, pending_token, pending_declared, client_token, created_seq, "
-            "declared_at, ready_at, declared_run, done_at, account, region, endpoint "
-            "FROM resources WHERE stage = ?",
+            "declared_at, ready_at, declared_run, done_at, account, region, endpoint, "
+            "depends_on FROM resources WHERE stage = ?",
             (stage,),
         ).fetchall()
         records = {}
@@ -373,6 +392,7 @@ class SqliteState:
                 account=row[15],
                 region=row[16],
                 endpoint=row[17],
+                depends_on=json.loads(row[18]) if row[18] is not None else None,
             )
             records[record.logical_id] = record
         generations = dict(
@@ -380,14 +400,18 @@ class SqliteState:
                 "SELECT logical_id, generation FROM generations WHERE stage = ?", (stage,)
             ).fetchall()
         )
-        return StageState(records=records, generations=generations)
+        info = self._run("SELECT info FROM stage_info WHERE stage = ?", (stage,)).fetchone()
+        return StageState(
+            records=records, generations=generations, info=json.loads(info[0]) if info else {}
+        )
 
     def put(self, stage: str, record: ResourceRecord) -> None:
         self._run(
             "INSERT OR REPLACE INTO resources (stage, logical_id, type_name, identifier, "
             "declared, properties, status, pending_operation, pending_token, pending_declared, "
             "client_token, created_seq, updated_at, declared_at, ready_at, declared_run, done_at, "
-            "account, region, endpoint) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "account, region, endpoint, depends_on) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 stage,
                 record.logical_id,
@@ -411,6 +435,7 @@ class SqliteState:
                 record.account,
                 record.region,
                 record.endpoint,
+                None if record.depends_on is None else json.dumps(record.depends_on),
             ),
         )
 
@@ -429,20 +454,34 @@ class SqliteState:
             "DELETE FROM generations WHERE stage = ? AND logical_id = ?", (stage, logical_id)
         )
 
+    def put_info(self, stage: str, info: dict[str, Any]) -> None:
+        if info:
+            self._run(
+                "INSERT OR REPLACE INTO stage_info VALUES (?,?)",
+                (stage, json.dumps(info, sort_keys=True)),
+            )
+        else:
+            self._run("DELETE FROM stage_info WHERE stage = ?", (stage,))
+
     def flusher(self, stage: str) -> Callable[[], None] | None:
         return None  # every put is its own transaction, on local disk
 
     def stages(self) -> list[str]:
-        return [r[0] for r in self._run("SELECT DISTINCT stage FROM resources ORDER BY 1")]
+        return [
+            r[0]
+            for r in self._run(
+                "SELECT stage FROM resources UNION SELECT stage FROM stage_info ORDER BY 1"
+            )
+        ]
 
-    def secret(self) -> bytes:
+    def secret(self, proposed: bytes | None = None) -> bytes:
         # Kept apart from the database so that a copy of state.db alone reveals nothing; or
         # outside the state altogether, in $CLOUDFORGE_STATE_KEY.
         if self._key is None:
-            self._key = key_from_environment() or self._file_key()
+            self._key = key_from_environment() or self._file_key(proposed)
         return self._key
 
-    def _file_key(self) -> bytes:
+    def _file_key(self, proposed: bytes | None = None) -> bytes:
         path = self.key_path
         recovery = (
             f"Restore {path} from your backup of it (or set ${KEY_ENV} to the key); if it is "
@@ -461,7 +500,7 @@ class SqliteState:
         has_records = self._run("SELECT 1 FROM resources LIMIT 1").fetchone() is not None
         if has_records and not new_key_allowed():
             raise missing_key(str(path))
-        key = secrets.token_bytes(32)
+        key = proposed or secrets.token_bytes(32)
         _write_new(path, key.hex().encode())
         return parse_key(path.read_bytes(), str(path), recovery)  # ours, or a racing writer's
 

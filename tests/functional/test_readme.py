@@ -66,7 +66,7 @@ def test_every_python_block_runs_against_the_local_cloud(
 
     # The local-cloud block pointed AWS_ENDPOINT_URL at a cloud of its own, gone now.
     monkeypatch.setenv("AWS_ENDPOINT_URL", local_cloud.endpoint_url)
-    first, examples, validation, destroy, app, local = outputs
+    first, examples, validation, destroy, stage_outputs, app, local = outputs
     arn = re.compile(r"arn:aws:connect:us-east-1:\d{12}:instance/[-\w]+/security-profile/[-\w]+")
     assert arn.fullmatch(first.strip()), first
     names = {line.split()[0] for line in examples.splitlines()}
@@ -75,6 +75,7 @@ def test_every_python_block_runs_against_the_local_cloud(
     assert "SecurityProfileName" in validation
     assert destroy == ""
     assert app.strip() == "orders/42.json {'id': {'S': '42'}}"  # the application used what was deployed
+    assert arn.fullmatch(stage_outputs.strip()), stage_outputs  # read back with StageOutputs
     listed = boto3.client("cloudcontrol").list_resources(
         TypeName="AWS::Connect::SecurityProfile",
         ResourceModel=json.dumps({"InstanceArn": namespace["instance_arn"]}),

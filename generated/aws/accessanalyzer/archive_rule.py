@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._archive_rule_models import (
@@ -162,6 +164,7 @@ class ArchiveRule(_Resource):
             Filter: dict[str, Any],
             RuleName: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AccessAnalyzer::ArchiveRule; `await` it inside an App to deploy it.
 
@@ -169,4 +172,6 @@ class ArchiveRule(_Resource):
             Filter: The criteria for the archive rule.
             RuleName: The name of the archive rule.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

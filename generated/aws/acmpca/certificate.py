@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._certificate_models import (
@@ -537,6 +539,7 @@ class Certificate(_Resource):
             TemplateArn: str | None = None,
             ValidityNotBefore: CertificateValidity | CertificateValidityDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ACMPCA::Certificate; `await` it inside an App to deploy it.
 
@@ -548,4 +551,6 @@ class Certificate(_Resource):
             Validity: The period of time during which the certificate will be valid.
             ValidityNotBefore: Information describing the start of the validity period of the certificate.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._certificate_authority_models import (
@@ -586,6 +588,7 @@ class CertificateAuthority(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             UsageMode: Literal["GENERAL_PURPOSE", "SHORT_LIVED_CERTIFICATE"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ACMPCA::CertificateAuthority; `await` it inside an App to deploy it.
 
@@ -598,4 +601,6 @@ class CertificateAuthority(_Resource):
             Type: The type of the certificate authority.
             UsageMode: Usage mode of the ceritificate authority.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

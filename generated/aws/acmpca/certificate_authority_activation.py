@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._certificate_authority_activation_models import (
@@ -122,6 +124,7 @@ class CertificateAuthorityActivation(_Resource):
             CertificateChain: str | None = None,
             Status: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ACMPCA::CertificateAuthorityActivation; `await` it inside an App to deploy it.
 
@@ -130,4 +133,6 @@ class CertificateAuthorityActivation(_Resource):
             CertificateChain: Certificate chain for the Certificate Authority certificate.
             Status: The status of the Certificate Authority.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._permission_models import (
@@ -135,6 +137,7 @@ class Permission(_Resource):
             Principal: str,
             SourceAccount: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ACMPCA::Permission; `await` it inside an App to deploy it.
 
@@ -143,4 +146,6 @@ class Permission(_Resource):
             Principal: The AWS service or identity that receives the permission.
             SourceAccount: The ID of the calling account.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

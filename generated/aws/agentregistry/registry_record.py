@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._registry_record_models import (
@@ -730,6 +732,7 @@ class RegistryRecord(_Resource):
             RegistryId: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AgentRegistry::RegistryRecord; `await` it inside an App to deploy it.
 
@@ -741,4 +744,6 @@ class RegistryRecord(_Resource):
             RegistryId: The identifier of the registry in which to create the record.
             Tags: Tags to assign to the registry record.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

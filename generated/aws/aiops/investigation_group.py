@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._investigation_group_models import (
@@ -280,6 +282,7 @@ class InvestigationGroup(_Resource):
             TagKeyBoundaries: list[str] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AIOps::InvestigationGroup; `await` it inside an App to deploy it.
 
@@ -290,4 +293,6 @@ class InvestigationGroup(_Resource):
             RetentionInDays: The number of days to retain the investigation group
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

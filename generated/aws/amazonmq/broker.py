@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._broker_models import (
@@ -506,6 +508,7 @@ class Broker(_Resource):
             Tags: list[TagsEntry | TagsEntryDict] | None = None,
             Users: list[User | UserDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AmazonMQ::Broker; `await` it inside an App to deploy it.
 
@@ -516,4 +519,6 @@ class Broker(_Resource):
             StorageSize: The broker's storage size in GB.
             Users: Users to configure on the broker.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._configuration_models import (
@@ -154,6 +156,7 @@ class Configuration(_Resource):
             EngineVersion: str | None = None,
             Tags: list[TagsEntry | TagsEntryDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AmazonMQ::Configuration; `await` it inside an App to deploy it.
 
@@ -165,4 +168,6 @@ class Configuration(_Resource):
             Name: The name of the configuration.
             Tags: Create tags when creating the configuration.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

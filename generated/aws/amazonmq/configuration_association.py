@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._configuration_association_models import (
@@ -135,9 +137,12 @@ class ConfigurationAssociation(_Resource):
             Broker: str,
             Configuration: ConfigurationId | ConfigurationIdDict,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AmazonMQ::ConfigurationAssociation; `await` it inside an App to deploy it.
 
             Broker: ID of the Broker that the configuration should be applied to
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

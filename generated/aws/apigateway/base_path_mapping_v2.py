@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._base_path_mapping_v2_models import (
@@ -123,6 +125,7 @@ class BasePathMappingV2(_Resource):
             BasePath: str | None = None,
             Stage: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ApiGateway::BasePathMappingV2; `await` it inside an App to deploy it.
 
@@ -131,4 +134,6 @@ class BasePathMappingV2(_Resource):
             RestApiId: The ID of the API.
             Stage: The name of the API's stage.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

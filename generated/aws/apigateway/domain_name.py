@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._domain_name_models import (
@@ -230,10 +232,13 @@ class DomainName(_Resource):
             SecurityPolicy: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ApiGateway::DomainName; `await` it inside an App to deploy it.
 
             EndpointConfiguration: The endpoint configuration of this DomainName showing the endpoint types and IP address types of the domain name.
             OwnershipVerificationCertificateArn: The ARN of the public certificate issued by ACM to validate ownership of your custom domain.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._domain_name_access_association_models import (
@@ -147,6 +149,7 @@ class DomainNameAccessAssociation(_Resource):
             DomainNameArn: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ApiGateway::DomainNameAccessAssociation; `await` it inside an App to deploy it.
 
@@ -155,4 +158,6 @@ class DomainNameAccessAssociation(_Resource):
             DomainNameArn: The amazon resource name (ARN) of the domain name resource.
             Tags: An array of arbitrary tags (key-value pairs) to associate with the domainname access association.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._rest_api_models import (
@@ -250,6 +252,7 @@ class RestApi(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             Version: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ApiGateway::RestApi; `await` it inside an App to deploy it.
 
@@ -260,4 +263,6 @@ class RestApi(_Resource):
             Name: The name of the RestApi.
             Policy: A policy document that contains the permissions for the ``RestApi`` resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._usage_plan_key_models import (
@@ -117,10 +119,13 @@ class UsagePlanKey(_Resource):
             KeyType: Literal["API_KEY"],
             UsagePlanId: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ApiGateway::UsagePlanKey; `await` it inside an App to deploy it.
 
             KeyId: The Id of the UsagePlanKey resource.
             UsagePlanId: The Id of the UsagePlan resource representing the usage plan containing the UsagePlanKey resource representing a plan customer.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._api_models import (
@@ -256,6 +258,7 @@ class Api(_Resource):
             Target: str | None = None,
             Version: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ApiGatewayV2::Api; `await` it inside an App to deploy it.
 
@@ -276,4 +279,6 @@ class Api(_Resource):
             Target: This property is part of quick create.
             Version: A version identifier for the API.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._api_gateway_managed_overrides_models import (
@@ -249,6 +251,7 @@ class ApiGatewayManagedOverrides(_Resource):
             Route: RouteOverrides | RouteOverridesDict | None = None,
             Stage: StageOverrides | StageOverridesDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ApiGatewayV2::ApiGatewayManagedOverrides; `await` it inside an App to deploy it.
 
@@ -257,4 +260,6 @@ class ApiGatewayManagedOverrides(_Resource):
             Route: Overrides the route configuration for an API Gateway-managed route.
             Stage: Overrides the stage configuration for an API Gateway-managed stage.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._api_mapping_models import (
@@ -121,6 +123,7 @@ class ApiMapping(_Resource):
             Stage: str,
             ApiMappingKey: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ApiGatewayV2::ApiMapping; `await` it inside an App to deploy it.
 
@@ -129,4 +132,6 @@ class ApiMapping(_Resource):
             DomainName: The domain name.
             Stage: The API stage.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._authorizer_models import (
@@ -170,6 +172,7 @@ class Authorizer(_Resource):
             IdentityValidationExpression: str | None = None,
             JwtConfiguration: JWTConfiguration | JWTConfigurationDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ApiGatewayV2::Authorizer; `await` it inside an App to deploy it.
 
@@ -185,4 +188,6 @@ class Authorizer(_Resource):
             JwtConfiguration: The ``JWTConfiguration`` property specifies the configuration of a JWT authorizer.
             Name: The name of the authorizer.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._domain_name_models import (
@@ -196,6 +198,7 @@ class DomainName(_Resource):
             | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ApiGatewayV2::DomainName; `await` it inside an App to deploy it.
 
@@ -204,4 +207,6 @@ class DomainName(_Resource):
             MutualTlsAuthentication: The mutual TLS authentication configuration for a custom domain name.
             RoutingMode: The routing mode API Gateway uses to route traffic to your APIs.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._integration_models import (
@@ -257,6 +259,7 @@ class Integration(_Resource):
             TimeoutInMillis: int | None = None,
             TlsConfig: IntegrationTlsConfig | IntegrationTlsConfigDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ApiGatewayV2::Integration; `await` it inside an App to deploy it.
 
@@ -279,4 +282,6 @@ class Integration(_Resource):
             TimeoutInMillis: Custom timeout between 50 and 29000 milliseconds for WebSocket APIs and between 50 and 30000 milliseconds for HTTP APIs.
             TlsConfig: The TLS configuration for a private integration.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._integration_response_models import (
@@ -132,6 +134,7 @@ class IntegrationResponse(_Resource):
             ResponseTemplates: dict[str, Any] | str | None = None,
             TemplateSelectionExpression: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ApiGatewayV2::IntegrationResponse; `await` it inside an App to deploy it.
 
@@ -141,4 +144,6 @@ class IntegrationResponse(_Resource):
             IntegrationResponseKey: The integration response key.
             TemplateSelectionExpression: The template selection expression for the integration response.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

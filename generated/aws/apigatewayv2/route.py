@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._route_models import (
@@ -165,6 +167,7 @@ class Route(_Resource):
             RouteResponseSelectionExpression: str | None = None,
             Target: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ApiGatewayV2::Route; `await` it inside an App to deploy it.
 
@@ -180,4 +183,6 @@ class Route(_Resource):
             RouteResponseSelectionExpression: The route response selection expression for the route.
             Target: The target for the route.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._route_response_models import (
@@ -150,6 +152,7 @@ class RouteResponse(_Resource):
             ResponseModels: dict[str, Any] | str | None = None,
             ResponseParameters: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ApiGatewayV2::RouteResponse; `await` it inside an App to deploy it.
 
@@ -159,4 +162,6 @@ class RouteResponse(_Resource):
             RouteId: The route ID.
             RouteResponseKey: The route response key.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

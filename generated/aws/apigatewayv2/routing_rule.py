@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._routing_rule_models import (
@@ -238,6 +240,7 @@ class RoutingRule(_Resource):
             DomainNameArn: str,
             Priority: int,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ApiGatewayV2::RoutingRule; `await` it inside an App to deploy it.
 
@@ -246,4 +249,6 @@ class RoutingRule(_Resource):
             DomainNameArn: The ARN of the domain name.
             Priority: The order in which API Gateway evaluates a rule.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._vpc_link_models import (
@@ -125,6 +127,7 @@ class VpcLink(_Resource):
             SecurityGroupIds: list[str] | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ApiGatewayV2::VpcLink; `await` it inside an App to deploy it.
 
@@ -132,4 +135,6 @@ class VpcLink(_Resource):
             SecurityGroupIds: A list of security group IDs for the VPC link.
             SubnetIds: A list of subnet IDs to include in the VPC link.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

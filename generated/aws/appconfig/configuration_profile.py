@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._configuration_profile_models import (
@@ -206,6 +208,7 @@ class ConfigurationProfile(_Resource):
             Validators: list[ConfigurationProfileValidators | ConfigurationProfileValidatorsDict]
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AppConfig::ConfigurationProfile; `await` it inside an App to deploy it.
 
@@ -220,4 +223,6 @@ class ConfigurationProfile(_Resource):
             Type: The type of configurations contained in the profile.
             Validators: A list of methods for validating the configuration.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._deployment_strategy_models import (
@@ -154,6 +156,7 @@ class DeploymentStrategy(_Resource):
             GrowthType: Literal["EXPONENTIAL", "LINEAR"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AppConfig::DeploymentStrategy; `await` it inside an App to deploy it.
 
@@ -166,4 +169,6 @@ class DeploymentStrategy(_Resource):
             ReplicateTo: Save the deployment strategy to a Systems Manager (SSM) document.
             Tags: Assigns metadata to an AWS AppConfig resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

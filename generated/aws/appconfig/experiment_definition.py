@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._experiment_definition_models import (
@@ -286,6 +288,7 @@ class ExperimentDefinition(_Resource):
             LaunchCriteria: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AppConfig::ExperimentDefinition; `await` it inside an App to deploy it.
 
@@ -302,4 +305,6 @@ class ExperimentDefinition(_Resource):
             Tags: Tags to associate with the experiment definition.
             Treatments: Treatment variants (1-5).
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._experiment_run_models import (
@@ -192,6 +194,7 @@ class ExperimentRun(_Resource):
             | ExperimentRunTreatmentOverridesDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AppConfig::ExperimentRun; `await` it inside an App to deploy it.
 
@@ -201,4 +204,6 @@ class ExperimentRun(_Resource):
             ExposurePercentage: Percentage of traffic exposed to the experiment (0-100).
             Tags: Tags to associate with the experiment run.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

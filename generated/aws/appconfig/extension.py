@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._extension_models import (
@@ -217,6 +219,7 @@ class Extension(_Resource):
             Parameters: dict[str, Any] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AppConfig::Extension; `await` it inside an App to deploy it.
 
@@ -224,4 +227,6 @@ class Extension(_Resource):
             Name: Name of the extension.
             Tags: An array of key-value tags to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

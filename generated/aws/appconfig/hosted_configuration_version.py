@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._hosted_configuration_version_models import (
@@ -144,6 +146,7 @@ class HostedConfigurationVersion(_Resource):
             LatestVersionNumber: int | None = None,
             VersionLabel: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AppConfig::HostedConfigurationVersion; `await` it inside an App to deploy it.
 
@@ -155,4 +158,6 @@ class HostedConfigurationVersion(_Resource):
             LatestVersionNumber: An optional locking token used to prevent race conditions from overwriting configuration updates when creating a new version.
             VersionLabel: A user-defined label for an AWS AppConfig hosted configuration version.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

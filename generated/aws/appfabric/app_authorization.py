@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._app_authorization_models import (
@@ -291,6 +293,7 @@ class AppAuthorization(_Resource):
             Credential: AppAuthorizationCredential | AppAuthorizationCredentialDict | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AppFabric::AppAuthorization; `await` it inside an App to deploy it.
 
@@ -301,4 +304,6 @@ class AppAuthorization(_Resource):
             Tags: Tags to apply to the app authorization.
             Tenant: Contains information about an application tenant.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._ingestion_destination_models import (
@@ -320,6 +322,7 @@ class IngestionDestination(_Resource):
             | IngestionDestinationProcessingConfigurationDict,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AppFabric::IngestionDestination; `await` it inside an App to deploy it.
 
@@ -327,4 +330,6 @@ class IngestionDestination(_Resource):
             IngestionArn: The Amazon Resource Name (ARN) of the ingestion.
             Tags: A map of the key-value pairs of the tag or tags to assign to the resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

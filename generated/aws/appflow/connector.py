@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._connector_models import (
@@ -184,6 +186,7 @@ class Connector(_Resource):
             ConnectorLabel: str | None = None,
             Description: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AppFlow::Connector; `await` it inside an App to deploy it.
 
@@ -192,4 +195,6 @@ class Connector(_Resource):
             ConnectorProvisioningType: The provisioning type of the connector.
             Description: A description about the connector that's being registered.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._connector_profile_models import (
@@ -1395,6 +1397,7 @@ class ConnectorProfile(_Resource):
             | None = None,
             KMSArn: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AppFlow::ConnectorProfile; `await` it inside an App to deploy it.
 
@@ -1405,4 +1408,6 @@ class ConnectorProfile(_Resource):
             ConnectorType: List of Saas providers that need connector profile to be created
             KMSArn: The ARN of the AWS Key Management Service (AWS KMS) key that's used to encrypt your function's environment variables.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

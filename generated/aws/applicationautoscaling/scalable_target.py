@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._scalable_target_models import (
@@ -374,6 +376,7 @@ class ScalableTarget(_Resource):
             | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ApplicationAutoScaling::ScalableTarget; `await` it inside an App to deploy it.
 
@@ -386,4 +389,6 @@ class ScalableTarget(_Resource):
             ServiceNamespace: The namespace of the AWS service that provides the resource, or a ``custom-resource``.
             SuspendedState: An embedded object that contains attributes and attribute values that are used to suspend and resume automatic scaling.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._application_models import (
@@ -764,6 +766,7 @@ class Application(_Resource):
             SNSNotificationArn: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ApplicationInsights::Application; `await` it inside an App to deploy it.
 
@@ -780,4 +783,6 @@ class Application(_Resource):
             SNSNotificationArn: Application Insights sends notifications to this SNS topic whenever there is a problem update in the associated application.
             Tags: The tags of Application Insights application.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._instrumentation_config_models import (
@@ -363,6 +365,7 @@ class InstrumentationConfig(_Resource):
             ExpiresAt: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ApplicationSignals::InstrumentationConfig; `await` it inside an App to deploy it.
 
@@ -377,4 +380,6 @@ class InstrumentationConfig(_Resource):
             SignalType: The telemetry signal type to emit for this instrumentation.
             Tags: An optional list of key-value pairs to associate with the instrumentation configuration.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._service_level_objective_models import (
@@ -777,10 +779,13 @@ class ServiceLevelObjective(_Resource):
             Sli: ServiceLevelObjectiveSli | ServiceLevelObjectiveSliDict | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ApplicationSignals::ServiceLevelObjective; `await` it inside an App to deploy it.
 
             Description: An optional description for this SLO.
             Name: The name of this SLO.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

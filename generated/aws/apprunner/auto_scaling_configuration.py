@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._auto_scaling_configuration_models import (
@@ -172,6 +174,7 @@ class AutoScalingConfiguration(_Resource):
             MinSize: int | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AppRunner::AutoScalingConfiguration; `await` it inside an App to deploy it.
 
@@ -181,4 +184,6 @@ class AutoScalingConfiguration(_Resource):
             MinSize: The minimum number of instances that App Runner provisions for a service.
             Tags: A list of metadata items that you can associate with your auto scaling configuration resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._observability_configuration_models import (
@@ -180,6 +182,7 @@ class ObservabilityConfiguration(_Resource):
             | ObservabilityConfigurationTraceConfigurationDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AppRunner::ObservabilityConfiguration; `await` it inside an App to deploy it.
 
@@ -187,4 +190,6 @@ class ObservabilityConfiguration(_Resource):
             Tags: A list of metadata items that you can associate with your observability configuration resource.
             TraceConfiguration: The configuration of the tracing feature within this observability configuration.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

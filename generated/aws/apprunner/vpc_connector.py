@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._vpc_connector_models import (
@@ -168,6 +170,7 @@ class VpcConnector(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             VpcConnectorName: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AppRunner::VpcConnector; `await` it inside an App to deploy it.
 
@@ -176,4 +179,6 @@ class VpcConnector(_Resource):
             Tags: A list of metadata items that you can associate with your VPC connector resource.
             VpcConnectorName: A name for the VPC connector.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._vpc_ingress_connection_models import (
@@ -218,10 +220,13 @@ class VpcIngressConnection(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             VpcIngressConnectionName: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AppRunner::VpcIngressConnection; `await` it inside an App to deploy it.
 
             ServiceArn: The Amazon Resource Name (ARN) of the service.
             VpcIngressConnectionName: The customer-provided Vpc Ingress Connection name.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._stack_models import (
@@ -462,6 +464,7 @@ class Stack(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             UserSettings: list[UserSetting | UserSettingDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AppStream::Stack; `await` it inside an App to deploy it.
 
@@ -482,4 +485,6 @@ class Stack(_Resource):
             Tags: An array of key-value pairs.
             UserSettings: The actions that are enabled or disabled for users during their streaming sessions.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

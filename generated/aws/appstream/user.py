@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._user_models import (
@@ -136,6 +138,7 @@ class User(_Resource):
             LastName: str | None = None,
             MessageAction: Literal["RESEND", "SUPPRESS"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AppStream::User; `await` it inside an App to deploy it.
 
@@ -145,4 +148,6 @@ class User(_Resource):
             MessageAction: The action to take for the welcome email that is sent to a user after the user is created in the user pool.
             UserName: The email address of the user.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

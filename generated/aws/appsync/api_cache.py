@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._api_cache_models import (
@@ -188,6 +190,7 @@ class ApiCache(_Resource):
             HealthMetricsConfig: Literal["DISABLED", "ENABLED"] | None = None,
             TransitEncryptionEnabled: bool | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AppSync::ApiCache; `await` it inside an App to deploy it.
 
@@ -199,4 +202,6 @@ class ApiCache(_Resource):
             Ttl: TTL in seconds for cache entries.
             Type: The cache instance type, such as SMALL, LARGE and LARGE_4X
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._api_key_models import (
@@ -122,6 +124,7 @@ class ApiKey(_Resource):
             Description: str | None = None,
             Expires: float | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AppSync::ApiKey; `await` it inside an App to deploy it.
 
@@ -129,4 +132,6 @@ class ApiKey(_Resource):
             Description: Unique description of your API key.
             Expires: The time after which the API key expires.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

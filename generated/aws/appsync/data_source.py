@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._data_source_models import (
@@ -436,6 +438,7 @@ class DataSource(_Resource):
             | None = None,
             ServiceRoleArn: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AppSync::DataSource; `await` it inside an App to deploy it.
 
@@ -452,4 +455,6 @@ class DataSource(_Resource):
             ServiceRoleArn: The AWS Identity and Access Management service role ARN for the data source.
             Type: The type of the data source.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._function_configuration_models import (
@@ -240,6 +242,7 @@ class FunctionConfiguration(_Resource):
             | FunctionConfigurationSyncConfigDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AppSync::FunctionConfiguration; `await` it inside an App to deploy it.
 
@@ -258,4 +261,6 @@ class FunctionConfiguration(_Resource):
             Runtime: Describes a runtime used by an AWS AppSync pipeline resolver or AWS AppSync function.
             SyncConfig: Describes a Sync configuration for a resolver.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._graph_ql_api_models import (
@@ -437,6 +439,7 @@ class GraphQLApi(_Resource):
             Visibility: Literal["GLOBAL", "PRIVATE"] | None = None,
             XrayEnabled: bool | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AppSync::GraphQLApi; `await` it inside an App to deploy it.
 
@@ -459,4 +462,6 @@ class GraphQLApi(_Resource):
             Visibility: Sets the scope of the GraphQL API to public (GLOBAL) or private (PRIVATE).
             XrayEnabled: A flag indicating whether to use AWS X-Ray tracing for this GraphqlApi.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._resolver_models import (
@@ -289,6 +291,7 @@ class Resolver(_Resource):
             Runtime: AppSyncRuntime | AppSyncRuntimeDict | None = None,
             SyncConfig: ResolverSyncConfig | ResolverSyncConfigDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AppSync::Resolver; `await` it inside an App to deploy it.
 
@@ -310,4 +313,6 @@ class Resolver(_Resource):
             SyncConfig: The ``SyncConfig`` for a resolver attached to a versioned data source.
             TypeName: The GraphQL type that invokes this resolver.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._source_api_association_models import (
@@ -195,6 +197,7 @@ class SourceApiAssociation(_Resource):
             | None = None,
             SourceApiIdentifier: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AppSync::SourceApiAssociation; `await` it inside an App to deploy it.
 
@@ -203,4 +206,6 @@ class SourceApiAssociation(_Resource):
             SourceApiAssociationConfig: Customized configuration for SourceApiAssociation.
             SourceApiIdentifier: Identifier of the Source GraphQLApi to associate.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._type_models import (
@@ -123,6 +125,7 @@ class Type(_Resource):
             Definition: str,
             Format: Literal["SDL", "JSON"],
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AppSync::Type; `await` it inside an App to deploy it.
 
@@ -130,4 +133,6 @@ class Type(_Resource):
             Definition: The type definition, in GraphQL Schema Definition Language (SDL) format.
             Format: The type format: SDL or JSON.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

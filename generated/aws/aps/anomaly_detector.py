@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._anomaly_detector_models import (
@@ -267,6 +269,7 @@ class AnomalyDetector(_Resource):
             | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::APS::AnomalyDetector; `await` it inside an App to deploy it.
 
@@ -278,4 +281,6 @@ class AnomalyDetector(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             Workspace: Required to identify a specific APS Workspace associated with this Anomaly Detector.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._resource_policy_models import (
@@ -116,10 +118,13 @@ class ResourcePolicy(_Resource):
             PolicyDocument: str,
             WorkspaceArn: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::APS::ResourcePolicy; `await` it inside an App to deploy it.
 
             PolicyDocument: The JSON to use as the Resource-based Policy.
             WorkspaceArn: The Arn of an APS Workspace that the PolicyDocument will be attached to.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._rule_groups_namespace_models import (
@@ -152,6 +154,7 @@ class RuleGroupsNamespace(_Resource):
             Workspace: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::APS::RuleGroupsNamespace; `await` it inside an App to deploy it.
 
@@ -160,4 +163,6 @@ class RuleGroupsNamespace(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             Workspace: Required to identify a specific APS Workspace associated with this RuleGroupsNamespace.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

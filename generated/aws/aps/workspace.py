@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._workspace_models import (
@@ -378,6 +380,7 @@ class Workspace(_Resource):
             | WorkspaceWorkspaceConfigurationDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::APS::Workspace; `await` it inside an App to deploy it.
 
@@ -386,4 +389,6 @@ class Workspace(_Resource):
             KmsKeyArn: KMS Key ARN used to encrypt and decrypt AMP workspace data.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

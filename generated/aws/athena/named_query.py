@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._named_query_models import (
@@ -128,6 +130,7 @@ class NamedQuery(_Resource):
             Name: str | None = None,
             WorkGroup: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Athena::NamedQuery; `await` it inside an App to deploy it.
 
@@ -137,4 +140,6 @@ class NamedQuery(_Resource):
             QueryString: The contents of the query with all query statements.
             WorkGroup: The name of the workgroup that contains the named query.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

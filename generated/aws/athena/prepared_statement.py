@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._prepared_statement_models import (
@@ -131,6 +133,7 @@ class PreparedStatement(_Resource):
             WorkGroup: str,
             Description: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Athena::PreparedStatement; `await` it inside an App to deploy it.
 
@@ -139,4 +142,6 @@ class PreparedStatement(_Resource):
             StatementName: The name of the prepared statement.
             WorkGroup: The name of the workgroup to which the prepared statement belongs.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._work_group_models import (
@@ -637,6 +639,7 @@ class WorkGroup(_Resource):
             | WorkGroupWorkGroupConfigurationUpdatesDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Athena::WorkGroup; `await` it inside an App to deploy it.
 
@@ -648,4 +651,6 @@ class WorkGroup(_Resource):
             WorkGroupConfiguration: The workgroup configuration
             WorkGroupConfigurationUpdates: The workgroup configuration update object
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._assessment_models import (
@@ -399,6 +401,7 @@ class Assessment(_Resource):
             Status: Literal["ACTIVE", "INACTIVE"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AuditManager::Assessment; `await` it inside an App to deploy it.
 
@@ -406,4 +409,6 @@ class Assessment(_Resource):
             Roles: The list of roles for the specified assessment.
             Tags: The tags associated with the assessment.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._auto_scaling_group_models import (
@@ -1200,6 +1202,7 @@ class AutoScalingGroup(_Resource):
             | None = None,
             VPCZoneIdentifier: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AutoScaling::AutoScalingGroup; `await` it inside an App to deploy it.
 
@@ -1240,4 +1243,6 @@ class AutoScalingGroup(_Resource):
             TrafficSources: The traffic sources associated with this Auto Scaling group.
             VPCZoneIdentifier: A list of subnet IDs for a virtual private cloud (VPC) where instances in the Auto Scaling group can be created.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._launch_configuration_models import (
@@ -285,6 +287,7 @@ class LaunchConfiguration(_Resource):
             SpotPrice: str | None = None,
             UserData: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AutoScaling::LaunchConfiguration; `await` it inside an App to deploy it.
 
@@ -308,4 +311,6 @@ class LaunchConfiguration(_Resource):
             SpotPrice: The maximum hourly price you are willing to pay for any Spot Instances launched to fulfill the request.
             UserData: The Base64-encoded user data to make available to the launched EC2 instances.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._scaling_policy_models import (
@@ -709,6 +711,7 @@ class ScalingPolicy(_Resource):
             | ScalingPolicyTargetTrackingConfigurationDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AutoScaling::ScalingPolicy; `await` it inside an App to deploy it.
 
@@ -724,4 +727,6 @@ class ScalingPolicy(_Resource):
             StepAdjustments: A set of adjustments that enable you to scale based on the size of the alarm breach.
             TargetTrackingConfiguration: A target tracking scaling policy.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

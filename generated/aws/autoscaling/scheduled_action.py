@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._scheduled_action_models import (
@@ -133,6 +135,7 @@ class ScheduledAction(_Resource):
             StartTime: str | None = None,
             TimeZone: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AutoScaling::ScheduledAction; `await` it inside an App to deploy it.
 
@@ -145,4 +148,6 @@ class ScheduledAction(_Resource):
             StartTime: The earliest scheduled start time to return.
             TimeZone: The time zone for the cron expression.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._scaling_plan_models import (
@@ -467,10 +469,13 @@ class ScalingPlan(_Resource):
             ApplicationSource: ScalingPlanApplicationSource | ScalingPlanApplicationSourceDict,
             ScalingInstructions: list[ScalingInstruction | ScalingInstructionDict],
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::AutoScalingPlans::ScalingPlan; `await` it inside an App to deploy it.
 
             ApplicationSource: A CloudFormation stack or a set of tags.
             ScalingInstructions: The scaling instructions.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

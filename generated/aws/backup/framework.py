@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._framework_models import (
@@ -246,6 +248,7 @@ class Framework(_Resource):
             FrameworkName: str | None = None,
             FrameworkTags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Backup::Framework; `await` it inside an App to deploy it.
 
@@ -254,4 +257,6 @@ class Framework(_Resource):
             FrameworkName: The unique name of a framework.
             FrameworkTags: Metadata that you can assign to help organize the frameworks that you create.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._legal_hold_models import (
@@ -193,6 +195,7 @@ class LegalHold(_Resource):
             Title: str,
             Tags: list[LegalHoldTagsItem | LegalHoldTagsItemDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Backup::LegalHold; `await` it inside an App to deploy it.
 
@@ -201,4 +204,6 @@ class LegalHold(_Resource):
             Tags: Optional tags to include.
             Title: The title of the legal hold.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._report_plan_models import (
@@ -222,6 +224,7 @@ class ReportPlan(_Resource):
             ReportPlanName: str | None = None,
             ReportPlanTags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Backup::ReportPlan; `await` it inside an App to deploy it.
 
@@ -231,4 +234,6 @@ class ReportPlan(_Resource):
             ReportPlanTags: Metadata that you can assign to help organize the report plans that you create.
             ReportSetting: Identifies the report template for the report.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._consumable_resource_models import (
@@ -136,6 +138,7 @@ class ConsumableResource(_Resource):
             ConsumableResourceName: str | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Batch::ConsumableResource; `await` it inside an App to deploy it.
 
@@ -143,4 +146,6 @@ class ConsumableResource(_Resource):
             Tags: A key-value pair to associate with a resource.
             TotalQuantity: Total Quantity of ConsumableResource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._job_definition_models import (
@@ -1675,9 +1677,12 @@ class JobDefinition(_Resource):
             Tags: dict[str, Any] | None = None,
             Timeout: JobTimeout | JobTimeoutDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Batch::JobDefinition; `await` it inside an App to deploy it.
 
             Tags: A key-value pair to associate with a resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

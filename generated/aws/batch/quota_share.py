@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._quota_share_models import (
@@ -221,6 +223,7 @@ class QuotaShare(_Resource):
             State: Literal["ENABLED", "DISABLED"] | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Batch::QuotaShare; `await` it inside an App to deploy it.
 
@@ -232,4 +235,6 @@ class QuotaShare(_Resource):
             State: The state of the quota share.
             Tags: The tags that you apply to the quota share to help you categorize and organize your resources.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._scheduled_report_models import (
@@ -324,6 +326,7 @@ class ScheduledReport(_Resource):
             WidgetDateRangeOverride: DateTimeRange | DateTimeRangeDict | None = None,
             WidgetIds: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::BCM::ScheduledReport; `await` it inside an App to deploy it.
 
@@ -336,4 +339,6 @@ class ScheduledReport(_Resource):
             WidgetDateRangeOverride: The date range override applied to widgets in the scheduled report.
             WidgetIds: The list of widget identifiers included in the scheduled report.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._agent_models import (
@@ -814,6 +816,7 @@ class Agent(_Resource):
             Tags: dict[str, Any] | None = None,
             TestAliasTags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Bedrock::Agent; `await` it inside an App to deploy it.
 
@@ -829,4 +832,6 @@ class Agent(_Resource):
             KnowledgeBases: List of Agent Knowledge Bases
             SkipResourceInUseCheckOnDelete: Specifies whether to allow deleting agent while it is in use.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._blueprint_models import (
@@ -184,6 +186,7 @@ class Blueprint(_Resource):
             KmsKeyId: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Bedrock::Blueprint; `await` it inside an App to deploy it.
 
@@ -194,4 +197,6 @@ class Blueprint(_Resource):
             Tags: List of Tags
             Type: Modality Type
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._data_automation_library_models import (
@@ -243,6 +245,7 @@ class DataAutomationLibrary(_Resource):
             LibraryDescription: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Bedrock::DataAutomationLibrary; `await` it inside an App to deploy it.
 
@@ -250,4 +253,6 @@ class DataAutomationLibrary(_Resource):
             LibraryName: Name of the DataAutomationLibrary
             Tags: List of tags
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._data_source_models import (
@@ -1448,6 +1450,7 @@ class DataSource(_Resource):
             | DataSourceVectorIngestionConfigurationDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Bedrock::DataSource; `await` it inside an App to deploy it.
 
@@ -1455,4 +1458,6 @@ class DataSource(_Resource):
             KnowledgeBaseId: The unique identifier of the knowledge base to which to add the data source.
             Name: The name of the data source.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._enforced_guardrail_configuration_models import (
@@ -224,10 +226,13 @@ class EnforcedGuardrailConfiguration(_Resource):
             | EnforcedGuardrailConfigurationSelectiveContentGuardingDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Bedrock::EnforcedGuardrailConfiguration; `await` it inside an App to deploy it.
 
             GuardrailIdentifier: Identifier for the guardrail, could be the ID or the ARN
             GuardrailVersion: Numerical guardrail version (not DRAFT)
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._flow_models import (
@@ -1737,6 +1739,7 @@ class Flow(_Resource):
             Tags: dict[str, Any] | None = None,
             TestAliasTags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Bedrock::Flow; `await` it inside an App to deploy it.
 
@@ -1746,4 +1749,6 @@ class Flow(_Resource):
             ExecutionRoleArn: ARN of a IAM role
             Name: Name for the flow
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._flow_alias_models import (
@@ -217,6 +219,7 @@ class FlowAlias(_Resource):
             Description: str | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Bedrock::FlowAlias; `await` it inside an App to deploy it.
 
@@ -225,4 +228,6 @@ class FlowAlias(_Resource):
             Name: Name for a resource.
             RoutingConfiguration: Routing configuration for a Flow alias.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._guardrail_models import (
@@ -766,6 +768,7 @@ class Guardrail(_Resource):
             | GuardrailWordPolicyConfigDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Bedrock::Guardrail; `await` it inside an App to deploy it.
 
@@ -776,4 +779,6 @@ class Guardrail(_Resource):
             Name: Name of the guardrail
             Tags: List of Tags
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._guardrail_version_models import (
@@ -127,10 +129,13 @@ class GuardrailVersion(_Resource):
             GuardrailIdentifier: str,
             Description: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Bedrock::GuardrailVersion; `await` it inside an App to deploy it.
 
             Description: Description of the Guardrail version
             GuardrailIdentifier: Identifier (GuardrailId or GuardrailArn) for the guardrail
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

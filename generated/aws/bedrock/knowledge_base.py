@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._knowledge_base_models import (
@@ -1509,6 +1511,7 @@ class KnowledgeBase(_Resource):
             | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Bedrock::KnowledgeBase; `await` it inside an App to deploy it.
 
@@ -1516,4 +1519,6 @@ class KnowledgeBase(_Resource):
             Name: The name of the knowledge base.
             RoleArn: The ARN of the IAM role with permissions to invoke API operations on the knowledge base.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

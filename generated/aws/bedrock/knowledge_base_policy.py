@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._knowledge_base_policy_models import (
@@ -121,10 +123,13 @@ class KnowledgeBasePolicy(_Resource):
             KnowledgeBaseId: str,
             PolicyDocument: dict[str, Any],
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Bedrock::KnowledgeBasePolicy; `await` it inside an App to deploy it.
 
             KnowledgeBaseId: The unique identifier of the knowledge base
             PolicyDocument: The IAM policy document defining access permissions for the knowledge base
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._prompt_models import (
@@ -830,6 +832,7 @@ class Prompt(_Resource):
             Tags: dict[str, Any] | None = None,
             Variants: list[PromptVariant | PromptVariantDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Bedrock::Prompt; `await` it inside an App to deploy it.
 
@@ -839,4 +842,6 @@ class Prompt(_Resource):
             Name: Name for a prompt resource.
             Variants: List of prompt variants
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._resource_policy_models import (
@@ -112,10 +114,13 @@ class ResourcePolicy(_Resource):
             PolicyDocument: dict[str, Any],
             ResourceArn: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Bedrock::ResourcePolicy; `await` it inside an App to deploy it.
 
             PolicyDocument: The IAM policy document defining access permissions for the guardrail and guardrail profile resources
             ResourceArn: The ARN of the Bedrock Guardrail or Guardrail Profile resource
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._session_models import (
@@ -175,6 +177,7 @@ class Session(_Resource):
             SessionMetadata: dict[str, Any] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Bedrock::Session; `await` it inside an App to deploy it.
 
@@ -182,4 +185,6 @@ class Session(_Resource):
             SessionMetadata: A map of key-value pairs containing attributes to be persisted across the session.
             Tags: A list of tags associated with the session.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._api_key_credential_provider_models import (
@@ -226,6 +228,7 @@ class ApiKeyCredentialProvider(_Resource):
             ApiKeySecretSource: Literal["MANAGED", "EXTERNAL"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::BedrockAgentCore::ApiKeyCredentialProvider; `await` it inside an App to deploy it.
 
@@ -235,4 +238,6 @@ class ApiKeyCredentialProvider(_Resource):
             Name: The name of the API key credential provider
             Tags: Tags to assign to the API key credential provider
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._browser_custom_models import (
@@ -429,6 +431,7 @@ class BrowserCustom(_Resource):
             | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::BedrockAgentCore::BrowserCustom; `await` it inside an App to deploy it.
 
@@ -441,4 +444,6 @@ class BrowserCustom(_Resource):
             NetworkConfiguration: Network configuration for browser.
             RecordingConfig: Recording configuration for browser.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._code_interpreter_custom_models import (
@@ -330,6 +332,7 @@ class CodeInterpreterCustom(_Resource):
             ExecutionRoleArn: str | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::BedrockAgentCore::CodeInterpreterCustom; `await` it inside an App to deploy it.
 
@@ -339,4 +342,6 @@ class CodeInterpreterCustom(_Resource):
             Name: The name of the code interpreter.
             NetworkConfiguration: Network configuration for code interpreter.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

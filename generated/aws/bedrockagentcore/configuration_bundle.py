@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._configuration_bundle_models import (
@@ -282,6 +284,7 @@ class ConfigurationBundle(_Resource):
             KmsKeyArn: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::BedrockAgentCore::ConfigurationBundle; `await` it inside an App to deploy it.
 
@@ -293,4 +296,6 @@ class ConfigurationBundle(_Resource):
             KmsKeyArn: The ARN of the KMS key used to encrypt component configurations.
             Tags: Tags to assign to the configuration bundle.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

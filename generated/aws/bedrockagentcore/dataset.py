@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._dataset_models import (
@@ -274,6 +276,7 @@ class Dataset(_Resource):
             Source: DataSourceType | DataSourceTypeDict | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::BedrockAgentCore::Dataset; `await` it inside an App to deploy it.
 
@@ -283,4 +286,6 @@ class Dataset(_Resource):
             SchemaType: Versioned schema type governing the structure of examples.
             Tags: A list of tags to assign to the dataset.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._evaluator_models import (
@@ -590,6 +592,7 @@ class Evaluator(_Resource):
             KmsKeyArn: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::BedrockAgentCore::Evaluator; `await` it inside an App to deploy it.
 
@@ -600,4 +603,6 @@ class Evaluator(_Resource):
             Level: The evaluation level that determines the scope of evaluation.
             Tags: A list of tags to assign to the evaluator.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

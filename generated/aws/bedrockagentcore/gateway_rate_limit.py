@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._gateway_rate_limit_models import (
@@ -232,6 +234,7 @@ class GatewayRateLimit(_Resource):
             GatewayIdentifier: str | None = None,
             RateLimitId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::BedrockAgentCore::GatewayRateLimit; `await` it inside an App to deploy it.
 
@@ -240,4 +243,6 @@ class GatewayRateLimit(_Resource):
             Entries: Rule entries mapping dimension values to rate configurations.
             RateLimitId: Limit identifier.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

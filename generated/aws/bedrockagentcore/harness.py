@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._harness_models import (
@@ -1899,6 +1901,7 @@ class Harness(_Resource):
             | HarnessTruncationConfigurationDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::BedrockAgentCore::Harness; `await` it inside an App to deploy it.
 
@@ -1921,4 +1924,6 @@ class Harness(_Resource):
             Tools: The tools available to the agent.
             Truncation: The truncation configuration for managing conversation context.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

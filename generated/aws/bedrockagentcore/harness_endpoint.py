@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._harness_endpoint_models import (
@@ -197,6 +199,7 @@ class HarnessEndpoint(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TargetVersion: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::BedrockAgentCore::HarnessEndpoint; `await` it inside an App to deploy it.
 
@@ -206,4 +209,6 @@ class HarnessEndpoint(_Resource):
             Tags: Tags to apply to the harness endpoint resource.
             TargetVersion: The harness version that the endpoint points to and serves invocations from.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

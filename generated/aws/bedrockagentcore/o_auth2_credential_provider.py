@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._o_auth2_credential_provider_models import (
@@ -1019,6 +1021,7 @@ class OAuth2CredentialProvider(_Resource):
             | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::BedrockAgentCore::OAuth2CredentialProvider; `await` it inside an App to deploy it.
 
@@ -1027,4 +1030,6 @@ class OAuth2CredentialProvider(_Resource):
             Oauth2ProviderConfigInput: The configuration settings for the OAuth2 provider
             Tags: Tags to assign to the OAuth2 credential provider
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._online_evaluation_config_models import (
@@ -578,6 +580,7 @@ class OnlineEvaluationConfig(_Resource):
             | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::BedrockAgentCore::OnlineEvaluationConfig; `await` it inside an App to deploy it.
 
@@ -593,4 +596,6 @@ class OnlineEvaluationConfig(_Resource):
             Rule: The evaluation rule that defines sampling configuration, filters, and session detection settings.
             Tags: A list of tags to assign to the online evaluation configuration.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

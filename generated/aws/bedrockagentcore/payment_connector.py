@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._payment_connector_models import (
@@ -238,6 +240,7 @@ class PaymentConnector(_Resource):
             Description: str | None = None,
             ProvisionMode: Literal["MANUAL", "QUICK_CREATE"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::BedrockAgentCore::PaymentConnector; `await` it inside an App to deploy it.
 
@@ -247,4 +250,6 @@ class PaymentConnector(_Resource):
             PaymentManagerId: The identifier of the parent payment manager
             ProvisionMode: The provision mode for creating the connector.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._policy_models import (
@@ -241,6 +243,7 @@ class Policy(_Resource):
             EnforcementMode: Literal["ACTIVE", "LOG_ONLY"] | None = None,
             ValidationMode: Literal["FAIL_ON_ANY_FINDINGS", "IGNORE_ALL_FINDINGS"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::BedrockAgentCore::Policy; `await` it inside an App to deploy it.
 
@@ -248,4 +251,6 @@ class Policy(_Resource):
             Name: The customer-assigned immutable name for the policy.
             PolicyEngineId: The identifier of the policy engine which contains this policy.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

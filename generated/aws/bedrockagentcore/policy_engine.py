@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._policy_engine_models import (
@@ -201,6 +203,7 @@ class PolicyEngine(_Resource):
             EncryptionKeyArn: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::BedrockAgentCore::PolicyEngine; `await` it inside an App to deploy it.
 
@@ -209,4 +212,6 @@ class PolicyEngine(_Resource):
             Name: The customer-assigned immutable name for the policy engine
             Tags: A list of tags to assign to the policy engine.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

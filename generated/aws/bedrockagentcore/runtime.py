@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._runtime_models import (
@@ -1070,6 +1072,7 @@ class Runtime(_Resource):
             | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::BedrockAgentCore::Runtime; `await` it inside an App to deploy it.
 
@@ -1087,4 +1090,6 @@ class Runtime(_Resource):
             RequestHeaderConfiguration: Configuration for HTTP request headers
             RoleArn: Amazon Resource Name (ARN) of an IAM role
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

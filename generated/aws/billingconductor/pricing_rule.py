@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._pricing_rule_models import (
@@ -251,6 +253,7 @@ class PricingRule(_Resource):
             Tiering: PricingRuleTiering | PricingRuleTieringDict | None = None,
             UsageType: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::BillingConductor::PricingRule; `await` it inside an App to deploy it.
 
@@ -265,4 +268,6 @@ class PricingRule(_Resource):
             Type: One of MARKUP, DISCOUNT or TIERING that describes the behaviour of the pricing rule.
             UsageType: The UsageType which a SKU pricing rule is modifying
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

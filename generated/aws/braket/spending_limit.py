@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._spending_limit_models import (
@@ -176,6 +178,7 @@ class SpendingLimit(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TimePeriod: SpendingLimitTimePeriod | SpendingLimitTimePeriodDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Braket::SpendingLimit; `await` it inside an App to deploy it.
 
@@ -183,4 +186,6 @@ class SpendingLimit(_Resource):
             SpendingLimit: The maximum amount that can be spent on the specified device, in USD.
             Tags: The tags to apply to the spending limit.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._case_rule_models import (
@@ -442,6 +444,7 @@ class CaseRule(_Resource):
             DomainId: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Cases::CaseRule; `await` it inside an App to deploy it.
 
@@ -450,4 +453,6 @@ class CaseRule(_Resource):
             Name: A descriptive name for the case rule.
             Tags: The tags that you attach to this case rule.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._field_models import (
@@ -201,6 +203,7 @@ class Field(_Resource):
             DomainId: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Cases::Field; `await` it inside an App to deploy it.
 
@@ -209,4 +212,6 @@ class Field(_Resource):
             DomainId: The unique identifier of the Cases domain.
             Name: The display name of the field as it appears to agents in the case interface.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._related_item_models import (
@@ -196,6 +198,7 @@ class RelatedItem(_Resource):
             Type: Literal["Contact", "Comment", "File", "Sla", "ConnectCase", "Custom"],
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Cases::RelatedItem; `await` it inside an App to deploy it.
 
@@ -205,4 +208,6 @@ class RelatedItem(_Resource):
             Tags: A list of tags on the related item.
             Type: The type of a related item.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._template_models import (
@@ -231,6 +233,7 @@ class Template(_Resource):
             Status: Literal["Active", "Inactive"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Cases::Template; `await` it inside an App to deploy it.
 
@@ -241,4 +244,6 @@ class Template(_Resource):
             Rules: A list of case rules (also known as case field conditions) on a template.
             Tags: The tags that you attach to this template.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

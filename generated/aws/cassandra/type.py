@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._type_models import (
@@ -153,6 +155,7 @@ class Type(_Resource):
             KeyspaceName: str,
             TypeName: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Cassandra::Type; `await` it inside an App to deploy it.
 
@@ -160,4 +163,6 @@ class Type(_Resource):
             KeyspaceName: Name of the Keyspace which contains the User-Defined Type.
             TypeName: Name of the User-Defined Type.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._anomaly_monitor_models import (
@@ -199,6 +201,7 @@ class AnomalyMonitor(_Resource):
             MonitorSpecification: str | None = None,
             ResourceTags: list[ResourceTag | ResourceTagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CE::AnomalyMonitor; `await` it inside an App to deploy it.
 
@@ -206,4 +209,6 @@ class AnomalyMonitor(_Resource):
             MonitorName: The name of the monitor.
             ResourceTags: Tags to assign to monitor.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._anomaly_subscription_models import (
@@ -203,6 +205,7 @@ class AnomalySubscription(_Resource):
             Threshold: float | None = None,
             ThresholdExpression: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CE::AnomalySubscription; `await` it inside an App to deploy it.
 
@@ -214,4 +217,6 @@ class AnomalySubscription(_Resource):
             Threshold: The dollar value that triggers a notification if the threshold is exceeded.
             ThresholdExpression: An Expression object in JSON String format used to specify the anomalies that you want to generate alerts for.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._cost_category_models import (
@@ -171,6 +173,7 @@ class CostCategory(_Resource):
             SplitChargeRules: str | None = None,
             Tags: list[ResourceTag | ResourceTagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CE::CostCategory; `await` it inside an App to deploy it.
 
@@ -179,4 +182,6 @@ class CostCategory(_Resource):
             SplitChargeRules: Json array format of CostCategorySplitChargeRule in Billing and Cost Management API
             Tags: Tags to assign to the cost category.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._acme_domain_validation_models import (
@@ -260,6 +262,7 @@ class AcmeDomainValidation(_Resource):
             Tags: list[AcmeDomainValidationTagsItem | AcmeDomainValidationTagsItemDict]
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CertificateManager::AcmeDomainValidation; `await` it inside an App to deploy it.
 
@@ -267,4 +270,6 @@ class AcmeDomainValidation(_Resource):
             DomainName: The domain name to validate.
             Tags: Tags associated with the domain validation.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._acme_endpoint_models import (
@@ -242,6 +244,7 @@ class AcmeEndpoint(_Resource):
             Contact: Literal["NOT_REQUIRED", "REQUIRED"] | None = None,
             Tags: list[AcmeEndpointTagsItem | AcmeEndpointTagsItemDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CertificateManager::AcmeEndpoint; `await` it inside an App to deploy it.
 
@@ -250,4 +253,6 @@ class AcmeEndpoint(_Resource):
             Contact: Whether contact information is required for the ACME endpoint.
             Tags: Tags associated with the ACME endpoint.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

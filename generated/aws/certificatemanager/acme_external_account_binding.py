@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._acme_external_account_binding_models import (
@@ -217,6 +219,7 @@ class AcmeExternalAccountBinding(_Resource):
             Tags: list[AcmeExternalAccountBindingTagsItem | AcmeExternalAccountBindingTagsItemDict]
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CertificateManager::AcmeExternalAccountBinding; `await` it inside an App to deploy it.
 
@@ -224,4 +227,6 @@ class AcmeExternalAccountBinding(_Resource):
             RoleArn: The IAM role ARN for cross-account access.
             Tags: Tags associated with the external account binding.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._certificate_models import (
@@ -219,6 +221,7 @@ class Certificate(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             ValidationMethod: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CertificateManager::Certificate; `await` it inside an App to deploy it.
 
@@ -232,4 +235,6 @@ class Certificate(_Resource):
             Tags: Key-value pairs that can identify the certificate.
             ValidationMethod: The method you want to use to validate that you own or control the domain associated with a public certificate.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._microsoft_teams_channel_configuration_models import (
@@ -224,6 +226,7 @@ class MicrosoftTeamsChannelConfiguration(_Resource):
             TeamsChannelName: str | None = None,
             UserRoleRequired: bool | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Chatbot::MicrosoftTeamsChannelConfiguration; `await` it inside an App to deploy it.
 
@@ -240,4 +243,6 @@ class MicrosoftTeamsChannelConfiguration(_Resource):
             TeamsTenantId: The id of the Microsoft Teams tenant
             UserRoleRequired: Enables use of a user role requirement in your chat configuration
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._slack_channel_configuration_models import (
@@ -208,6 +210,7 @@ class SlackChannelConfiguration(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             UserRoleRequired: bool | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Chatbot::SlackChannelConfiguration; `await` it inside an App to deploy it.
 
@@ -222,4 +225,6 @@ class SlackChannelConfiguration(_Resource):
             Tags: The tags to add to the configuration
             UserRoleRequired: Enables use of a user role requirement in your chat configuration
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

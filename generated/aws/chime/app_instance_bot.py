@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._app_instance_bot_models import (
@@ -244,6 +246,7 @@ class AppInstanceBot(_Resource):
             Name: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Chime::AppInstanceBot; `await` it inside an App to deploy it.
 
@@ -252,4 +255,6 @@ class AppInstanceBot(_Resource):
             Name: The name of the AppInstanceBot.
             Tags: The tags assigned to the AppInstanceBot.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

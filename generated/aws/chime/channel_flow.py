@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._channel_flow_models import (
@@ -244,6 +246,7 @@ class ChannelFlow(_Resource):
             Processors: list[Processor | ProcessorDict],
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Chime::ChannelFlow; `await` it inside an App to deploy it.
 
@@ -252,4 +255,6 @@ class ChannelFlow(_Resource):
             Processors: Information about the processor Lambda functions.
             Tags: The tags for the channel flow.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._media_insights_pipeline_configuration_models import (
@@ -670,6 +672,7 @@ class MediaInsightsPipelineConfiguration(_Resource):
             | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Chime::MediaInsightsPipelineConfiguration; `await` it inside an App to deploy it.
 
@@ -678,4 +681,6 @@ class MediaInsightsPipelineConfiguration(_Resource):
             ResourceAccessRoleArn: The ARN of the role used by the service to access Amazon Web Services resources.
             Tags: The tags associated with the configuration.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

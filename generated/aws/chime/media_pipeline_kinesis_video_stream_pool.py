@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._media_pipeline_kinesis_video_stream_pool_models import (
@@ -203,6 +205,7 @@ class MediaPipelineKinesisVideoStreamPool(_Resource):
             ]
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Chime::MediaPipelineKinesisVideoStreamPool; `await` it inside an App to deploy it.
 
@@ -210,4 +213,6 @@ class MediaPipelineKinesisVideoStreamPool(_Resource):
             StreamConfiguration: The configuration settings for the Kinesis video stream.
             Tags: The tags associated with the Kinesis Video Stream Pool.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._voice_connector_models import (
@@ -209,6 +211,7 @@ class VoiceConnector(_Resource):
             NetworkType: Literal["IPV4_ONLY", "DUAL_STACK"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Chime::VoiceConnector; `await` it inside an App to deploy it.
 
@@ -218,4 +221,6 @@ class VoiceConnector(_Resource):
             RequireEncryption: Enables or disables encryption for the Voice Connector.
             Tags: The tags assigned to the Voice Connector.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._analysis_template_models import (
@@ -624,10 +626,13 @@ class AnalysisTemplate(_Resource):
             | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CleanRooms::AnalysisTemplate; `await` it inside an App to deploy it.
 
             AnalysisParameters: The member who can query can provide this placeholder for a literal data value in an analysis template
             Tags: An arbitrary set of tags (key-value pairs) for this cleanrooms analysis template.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

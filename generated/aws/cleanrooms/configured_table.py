@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._configured_table_models import (
@@ -975,9 +977,12 @@ class ConfiguredTable(_Resource):
             SelectedAnalysisMethods: list[Literal["DIRECT_QUERY", "DIRECT_JOB"]] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CleanRooms::ConfiguredTable; `await` it inside an App to deploy it.
 
             Tags: An arbitrary set of tags (key-value pairs) for this cleanrooms collaboration.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._privacy_budget_template_models import (
@@ -240,9 +242,12 @@ class PrivacyBudgetTemplate(_Resource):
             PrivacyBudgetType: Literal["DIFFERENTIAL_PRIVACY", "ACCESS_BUDGET"],
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CleanRooms::PrivacyBudgetTemplate; `await` it inside an App to deploy it.
 
             Tags: An arbitrary set of tags (key-value pairs) for this cleanrooms privacy budget template.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

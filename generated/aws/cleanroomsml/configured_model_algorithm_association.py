@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._configured_model_algorithm_association_models import (
@@ -515,9 +517,12 @@ class ConfiguredModelAlgorithmAssociation(_Resource):
             | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation; `await` it inside an App to deploy it.
 
             Tags: An arbitrary set of tags (key-value pairs) for this cleanrooms-ml configured model algorithm association.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

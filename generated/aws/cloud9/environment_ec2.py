@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._environment_ec2_models import (
@@ -219,6 +221,7 @@ class EnvironmentEC2(_Resource):
             SubnetId: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Cloud9::EnvironmentEC2; `await` it inside an App to deploy it.
 
@@ -233,4 +236,6 @@ class EnvironmentEC2(_Resource):
             SubnetId: The ID of the subnet in Amazon VPC that AWS Cloud9 will use.
             Tags: An array of key-value pairs that will be associated with the new AWS Cloud9 development environment.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._change_set_models import (
@@ -228,6 +230,7 @@ class ChangeSet(_Resource):
             TemplateURL: str | None = None,
             UsePreviousTemplate: bool | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudFormation::ChangeSet; `await` it inside an App to deploy it.
 
@@ -247,4 +250,6 @@ class ChangeSet(_Resource):
             TemplateURL: The URL of the file that contains the revised template.
             UsePreviousTemplate: Whether to reuse the template associated with the stack to create the change set.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

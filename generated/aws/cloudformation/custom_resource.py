@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._custom_resource_models import (
@@ -105,9 +107,12 @@ class CustomResource(_Resource):
             ServiceToken: str,
             ServiceTimeout: int | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
             **props: Any,
         ) -> None:
             """Declare one AWS::CloudFormation::CustomResource; `await` it inside an App to deploy it.
 
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._guard_hook_models import (
@@ -428,6 +430,7 @@ class GuardHook(_Resource):
             StackFilters: GuardHookStackFilters | GuardHookStackFiltersDict | None = None,
             TargetFilters: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudFormation::GuardHook; `await` it inside an App to deploy it.
 
@@ -440,4 +443,6 @@ class GuardHook(_Resource):
             TargetFilters: Attribute to specify which targets should invoke the hook
             TargetOperations: Which operations should this Hook run against?
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

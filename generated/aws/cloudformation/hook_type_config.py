@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._hook_type_config_models import (
@@ -138,6 +140,7 @@ class HookTypeConfig(_Resource):
             TypeArn: str | None = None,
             TypeName: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudFormation::HookTypeConfig; `await` it inside an App to deploy it.
 
@@ -146,4 +149,6 @@ class HookTypeConfig(_Resource):
             TypeArn: The Amazon Resource Name (ARN) of the type without version number.
             TypeName: The name of the type being registered.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

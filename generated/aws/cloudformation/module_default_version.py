@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._module_default_version_models import (
@@ -119,6 +121,7 @@ class ModuleDefaultVersion(_Resource):
             ModuleName: str | None = None,
             VersionId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudFormation::ModuleDefaultVersion; `await` it inside an App to deploy it.
 
@@ -126,4 +129,6 @@ class ModuleDefaultVersion(_Resource):
             ModuleName: The name of a module existing in the registry.
             VersionId: The ID of an existing version of the named module to set as the default.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

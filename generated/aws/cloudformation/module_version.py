@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._module_version_models import (
@@ -137,10 +139,13 @@ class ModuleVersion(_Resource):
             ModuleName: str,
             ModulePackage: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudFormation::ModuleVersion; `await` it inside an App to deploy it.
 
             ModuleName: The name of the module being registered.
             ModulePackage: The url to the S3 bucket containing the schema and template fragment for the module you want to register.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._publisher_models import (
@@ -129,10 +131,13 @@ class Publisher(_Resource):
             AcceptTermsAndConditions: bool,
             ConnectionArn: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudFormation::Publisher; `await` it inside an App to deploy it.
 
             AcceptTermsAndConditions: Whether you accept the terms and conditions for publishing extensions in the CloudFormation registry.
             ConnectionArn: If you are using a Bitbucket or GitHub account for identity verification, the Amazon Resource Name (ARN) for your connection to that account.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

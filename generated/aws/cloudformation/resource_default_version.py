@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._resource_default_version_models import (
@@ -125,6 +127,7 @@ class ResourceDefaultVersion(_Resource):
             TypeVersionArn: str | None = None,
             VersionId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudFormation::ResourceDefaultVersion; `await` it inside an App to deploy it.
 
@@ -132,4 +135,6 @@ class ResourceDefaultVersion(_Resource):
             TypeVersionArn: The Amazon Resource Name (ARN) of the type version.
             VersionId: The ID of an existing version of the resource to set as the default.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

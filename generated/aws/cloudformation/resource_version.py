@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._resource_version_models import (
@@ -183,6 +185,7 @@ class ResourceVersion(_Resource):
             | ResourceVersionLoggingConfigDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudFormation::ResourceVersion; `await` it inside an App to deploy it.
 
@@ -191,4 +194,6 @@ class ResourceVersion(_Resource):
             SchemaHandlerPackage: A url to the S3 bucket containing the schema handler package that contains the schema, event handlers, and associated files for the type you want to register.
             TypeName: The name of the type being registered.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._stack_set_models import (
@@ -414,6 +416,7 @@ class StackSet(_Resource):
             TemplateBody: str | None = None,
             TemplateURL: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudFormation::StackSet; `await` it inside an App to deploy it.
 
@@ -432,4 +435,6 @@ class StackSet(_Resource):
             TemplateBody: The structure that contains the template body, with a minimum length of 1 byte and a maximum length of 51,200 bytes.
             TemplateURL: Location of file containing the template body.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._type_activation_models import (
@@ -191,6 +193,7 @@ class TypeActivation(_Resource):
             TypeNameAlias: str | None = None,
             VersionBump: Literal["MAJOR", "MINOR"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudFormation::TypeActivation; `await` it inside an App to deploy it.
 
@@ -205,4 +208,6 @@ class TypeActivation(_Resource):
             TypeNameAlias: An alias to assign to the public extension in this account and region.
             VersionBump: Manually updates a previously-enabled type to a new major or minor version, if available.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

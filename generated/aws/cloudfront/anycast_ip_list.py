@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._anycast_ip_list_models import (
@@ -291,6 +293,7 @@ class AnycastIpList(_Resource):
             IpamCidrConfigs: list[IpamCidrConfig | IpamCidrConfigDict] | None = None,
             Tags: AnycastIpListTags | AnycastIpListTagsDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudFront::AnycastIpList; `await` it inside an App to deploy it.
 
@@ -300,4 +303,6 @@ class AnycastIpList(_Resource):
             Name: The name of the Anycast static IP list.
             Tags: A complex type that contains zero or more ``Tag`` elements.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._cloud_front_origin_access_identity_models import (
@@ -140,9 +142,12 @@ class CloudFrontOriginAccessIdentity(_Resource):
             CloudFrontOriginAccessIdentityConfig: CloudFrontOriginAccessIdentityCloudFrontOriginAccessIdentityConfig
             | CloudFrontOriginAccessIdentityCloudFrontOriginAccessIdentityConfigDict,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudFront::CloudFrontOriginAccessIdentity; `await` it inside an App to deploy it.
 
             CloudFrontOriginAccessIdentityConfig: The current configuration information for the identity.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

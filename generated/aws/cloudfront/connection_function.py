@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._connection_function_models import (
@@ -237,6 +239,7 @@ class ConnectionFunction(_Resource):
             AutoPublish: bool | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudFront::ConnectionFunction; `await` it inside an App to deploy it.
 
@@ -246,4 +249,6 @@ class ConnectionFunction(_Resource):
             Name: The connection function name.
             Tags: A complex type that contains zero or more ``Tag`` elements.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

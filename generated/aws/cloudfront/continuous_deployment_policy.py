@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._continuous_deployment_policy_models import (
@@ -294,9 +296,12 @@ class ContinuousDeploymentPolicy(_Resource):
             ContinuousDeploymentPolicyConfig: ContinuousDeploymentPolicyContinuousDeploymentPolicyConfig
             | ContinuousDeploymentPolicyContinuousDeploymentPolicyConfigDict,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudFront::ContinuousDeploymentPolicy; `await` it inside an App to deploy it.
 
             ContinuousDeploymentPolicyConfig: Contains the configuration for a continuous deployment policy.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

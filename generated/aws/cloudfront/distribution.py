@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._distribution_models import (
@@ -1471,10 +1473,13 @@ class Distribution(_Resource):
             DistributionConfig: DistributionDistributionConfig | DistributionDistributionConfigDict,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudFront::Distribution; `await` it inside an App to deploy it.
 
             DistributionConfig: The distribution's configuration.
             Tags: A complex type that contains zero or more ``Tag`` elements.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._field_level_encryption_config_models import (
@@ -230,10 +232,13 @@ class FieldLevelEncryptionConfig(_Resource):
             | FieldLevelEncryptionConfigQueryArgProfileConfigDict,
             Comment: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudFront::FieldLevelEncryptionConfig; `await` it inside an App to deploy it.
 
             CallerReference: A unique value that identifies the create request.
             Comment: An optional comment describing the field-level encryption configuration.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._function_models import (
@@ -230,6 +232,7 @@ class Function(_Resource):
             FunctionMetadata: FunctionFunctionMetadata | FunctionFunctionMetadataDict | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudFront::Function; `await` it inside an App to deploy it.
 
@@ -240,4 +243,6 @@ class Function(_Resource):
             Name: A name to identify the function.
             Tags: A complex type that contains zero or more ``Tag`` elements.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

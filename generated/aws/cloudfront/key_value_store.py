@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._key_value_store_models import (
@@ -185,6 +187,7 @@ class KeyValueStore(_Resource):
             ImportSource: KeyValueStoreImportSource | KeyValueStoreImportSourceDict | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudFront::KeyValueStore; `await` it inside an App to deploy it.
 
@@ -193,4 +196,6 @@ class KeyValueStore(_Resource):
             Name: The name of the key value store.
             Tags: A complex type that contains zero or more ``Tag`` elements.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._monitoring_subscription_models import (
@@ -159,10 +161,13 @@ class MonitoringSubscription(_Resource):
             MonitoringSubscription: MonitoringSubscriptionMonitoringSubscription
             | MonitoringSubscriptionMonitoringSubscriptionDict,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudFront::MonitoringSubscription; `await` it inside an App to deploy it.
 
             DistributionId: The ID of the distribution that you are enabling metrics for.
             MonitoringSubscription: A subscription configuration for additional CloudWatch metrics.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._origin_access_control_models import (
@@ -155,9 +157,12 @@ class OriginAccessControl(_Resource):
             OriginAccessControlConfig: OriginAccessControlOriginAccessControlConfig
             | OriginAccessControlOriginAccessControlConfigDict,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudFront::OriginAccessControl; `await` it inside an App to deploy it.
 
             OriginAccessControlConfig: The origin access control.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._realtime_log_config_models import (
@@ -175,6 +177,7 @@ class RealtimeLogConfig(_Resource):
             Name: str,
             SamplingRate: float,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudFront::RealtimeLogConfig; `await` it inside an App to deploy it.
 
@@ -183,4 +186,6 @@ class RealtimeLogConfig(_Resource):
             Name: The unique name of this real-time log configuration.
             SamplingRate: The sampling rate for this real-time log configuration.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._vpc_origin_models import (
@@ -185,10 +187,13 @@ class VpcOrigin(_Resource):
             | VpcOriginVpcOriginEndpointConfigDict,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudFront::VpcOrigin; `await` it inside an App to deploy it.
 
             Tags: A complex type that contains zero or more ``Tag`` elements.
             VpcOriginEndpointConfig: The VPC origin endpoint configuration.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

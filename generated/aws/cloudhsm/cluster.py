@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._cluster_models import (
@@ -235,6 +237,7 @@ class Cluster(_Resource):
             SubnetIds: list[str] | None = None,
             Tags: list[ClusterTagsItem | ClusterTagsItemDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudHSM::Cluster; `await` it inside an App to deploy it.
 
@@ -245,4 +248,6 @@ class Cluster(_Resource):
             SubnetIds: The identifiers (IDs) of the subnets where the cluster is created.
             Tags: Tags to apply to the CloudHSM cluster.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

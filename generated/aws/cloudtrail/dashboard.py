@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._dashboard_models import (
@@ -257,6 +259,7 @@ class Dashboard(_Resource):
             TerminationProtectionEnabled: bool | None = None,
             Widgets: list[Widget | WidgetDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudTrail::Dashboard; `await` it inside an App to deploy it.
 
@@ -265,4 +268,6 @@ class Dashboard(_Resource):
             TerminationProtectionEnabled: Indicates whether the dashboard is protected from termination.
             Widgets: List of widgets on the dashboard
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

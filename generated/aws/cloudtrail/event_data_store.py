@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._event_data_store_models import (
@@ -411,6 +413,7 @@ class EventDataStore(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TerminationProtectionEnabled: bool | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudTrail::EventDataStore; `await` it inside an App to deploy it.
 
@@ -430,4 +433,6 @@ class EventDataStore(_Resource):
             RetentionPeriod: The retention period, in days.
             TerminationProtectionEnabled: Indicates whether the event data store is protected from termination.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._trail_models import (
@@ -474,6 +476,7 @@ class Trail(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TrailName: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudTrail::Trail; `await` it inside an App to deploy it.
 
@@ -493,4 +496,6 @@ class Trail(_Resource):
             S3KeyPrefix: Specifies the Amazon S3 key prefix that comes after the name of the bucket you have designated for log file delivery.
             SnsTopicName: Specifies the name of the Amazon SNS topic defined for notification of log file delivery.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._alarm_models import (
@@ -678,6 +680,7 @@ class Alarm(_Resource):
             | AlarmWarmUpConfigurationDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudWatch::Alarm; `await` it inside an App to deploy it.
 
@@ -708,4 +711,6 @@ class Alarm(_Resource):
             Unit: The unit of the metric associated with the alarm.
             WarmUpConfiguration: The warm-up configuration for the alarm.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._alarm_mute_rule_models import (
@@ -227,6 +229,7 @@ class AlarmMuteRule(_Resource):
             StartDate: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudWatch::AlarmMuteRule; `await` it inside an App to deploy it.
 
@@ -238,4 +241,6 @@ class AlarmMuteRule(_Resource):
             StartDate: The date, with the same timezone offset as "ScheduleTimezone", after which the alarm mute rule will become active.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

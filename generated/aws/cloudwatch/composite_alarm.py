@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._composite_alarm_models import (
@@ -244,6 +246,7 @@ class CompositeAlarm(_Resource):
             OKActions: list[str] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudWatch::CompositeAlarm; `await` it inside an App to deploy it.
 
@@ -260,4 +263,6 @@ class CompositeAlarm(_Resource):
             OKActions: The actions to execute when this alarm transitions to the OK state from any other state.
             Tags: A list of key-value pairs to associate with the composite alarm.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._integration_models import (
@@ -212,6 +214,7 @@ class Integration(_Resource):
             RoleArn: str | None = None,
             Tags: list[IntegrationTagsItem | IntegrationTagsItemDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudWatch::Integration; `await` it inside an App to deploy it.
 
@@ -221,4 +224,6 @@ class Integration(_Resource):
             RoleArn: IAM role ARN the integration assumes.
             Tags: Tags associated with the integration.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

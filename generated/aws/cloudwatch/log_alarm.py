@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._log_alarm_models import (
@@ -393,6 +395,7 @@ class LogAlarm(_Resource):
             | LogAlarmWarmUpConfigurationDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudWatch::LogAlarm; `await` it inside an App to deploy it.
 
@@ -414,4 +417,6 @@ class LogAlarm(_Resource):
             TreatMissingData: Sets how this alarm is to handle missing data points.
             WarmUpConfiguration: The warm-up configuration for the alarm.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._o_tel_enrichment_models import (
@@ -171,10 +173,13 @@ class OTelEnrichment(_Resource):
             IncludeFilters: list[OTelEnrichmentMetricSelector | OTelEnrichmentMetricSelectorDict]
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudWatch::OTelEnrichment; `await` it inside an App to deploy it.
 
             ExcludeFilters: Removes metrics from the include set.
             IncludeFilters: Scopes enrichment to a subset of the account's telemetry.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._resource_metrics_configuration_models import (
@@ -156,10 +158,13 @@ class ResourceMetricsConfiguration(_Resource):
             MetricSelections: list[ResourceMetricSelection | ResourceMetricSelectionDict]
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CloudWatch::ResourceMetricsConfiguration; `await` it inside an App to deploy it.
 
             MetricSelections: The metric selections that define which metrics are enabled for detailed monitoring on the resource.
             ResourceArn: The Amazon Resource Name (ARN) of the resource for which the detailed monitoring metrics configuration is managed.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

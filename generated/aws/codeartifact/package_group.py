@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._package_group_models import (
@@ -246,6 +248,7 @@ class PackageGroup(_Resource):
             | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CodeArtifact::PackageGroup; `await` it inside an App to deploy it.
 
@@ -257,4 +260,6 @@ class PackageGroup(_Resource):
             Pattern: The package group pattern that is used to gather packages.
             Tags: An array of key-value pairs to apply to the package group.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

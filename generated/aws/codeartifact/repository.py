@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._repository_models import (
@@ -187,6 +189,7 @@ class Repository(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             Upstreams: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CodeArtifact::Repository; `await` it inside an App to deploy it.
 
@@ -198,4 +201,6 @@ class Repository(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             Upstreams: A list of upstream repositories associated with the repository.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._source_credential_models import (
@@ -123,6 +125,7 @@ class SourceCredential(_Resource):
             Token: str,
             Username: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CodeBuild::SourceCredential; `await` it inside an App to deploy it.
 
@@ -131,4 +134,6 @@ class SourceCredential(_Resource):
             Token: For GitHub or GitHub Enterprise, this is the personal access token.
             Username: The Bitbucket username when the authType is BASIC_AUTH.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._repository_models import (
@@ -257,6 +259,7 @@ class Repository(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             Triggers: list[RepositoryTrigger | RepositoryTriggerDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CodeCommit::Repository; `await` it inside an App to deploy it.
 
@@ -267,4 +270,6 @@ class Repository(_Resource):
             Tags: One or more tag key-value pairs to use when tagging this repository.
             Triggers: Information about a trigger for a repository.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

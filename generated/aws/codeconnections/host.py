@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._host_models import (
@@ -240,6 +242,7 @@ class Host(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             VpcConfiguration: HostVpcConfiguration | HostVpcConfigurationDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CodeConnections::Host; `await` it inside an App to deploy it.
 
@@ -248,4 +251,6 @@ class Host(_Resource):
             ProviderType: The name of the installed provider to be associated with your connection.
             Tags: Tags to apply to the host.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._application_models import (
@@ -141,6 +143,7 @@ class Application(_Resource):
             ComputePlatform: Literal["ECS", "Lambda", "Server"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CodeDeploy::Application; `await` it inside an App to deploy it.
 
@@ -148,4 +151,6 @@ class Application(_Resource):
             ComputePlatform: The compute platform that CodeDeploy deploys the application to.
             Tags: The metadata that you apply to CodeDeploy applications to help you organize and categorize them.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

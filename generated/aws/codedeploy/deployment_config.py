@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._deployment_config_models import (
@@ -280,6 +282,7 @@ class DeploymentConfig(_Resource):
             | DeploymentConfigZonalConfigDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CodeDeploy::DeploymentConfig; `await` it inside an App to deploy it.
 
@@ -289,4 +292,6 @@ class DeploymentConfig(_Resource):
             TrafficRoutingConfig: The configuration that specifies how the deployment traffic is routed.
             ZonalConfig: The zonal deployment config that specifies how the zonal deployment behaves
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._deployment_group_models import (
@@ -833,6 +835,7 @@ class DeploymentGroup(_Resource):
             TerminationHookEnabled: bool | None = None,
             TriggerConfigurations: list[TriggerConfig | TriggerConfigDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CodeDeploy::DeploymentGroup; `await` it inside an App to deploy it.
 
@@ -857,4 +860,6 @@ class DeploymentGroup(_Resource):
             TerminationHookEnabled: Indicates whether the deployment group was configured to have CodeDeploy install a termination hook into an Auto Scaling group.
             TriggerConfigurations: Information about triggers associated with the deployment group.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._profiling_group_models import (
@@ -215,6 +217,7 @@ class ProfilingGroup(_Resource):
             ComputePlatform: Literal["Default", "AWSLambda"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CodeGuruProfiler::ProfilingGroup; `await` it inside an App to deploy it.
 
@@ -224,4 +227,6 @@ class ProfilingGroup(_Resource):
             ProfilingGroupName: The name of the profiling group.
             Tags: The tags associated with a profiling group.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

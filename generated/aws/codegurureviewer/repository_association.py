@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._repository_association_models import (
@@ -174,6 +176,7 @@ class RepositoryAssociation(_Resource):
             Owner: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CodeGuruReviewer::RepositoryAssociation; `await` it inside an App to deploy it.
 
@@ -184,4 +187,6 @@ class RepositoryAssociation(_Resource):
             Tags: The tags associated with a repository association.
             Type: The type of repository to be associated.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._custom_action_type_models import (
@@ -274,6 +276,7 @@ class CustomActionType(_Resource):
             Settings: CustomActionTypeSettings | CustomActionTypeSettingsDict | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CodePipeline::CustomActionType; `await` it inside an App to deploy it.
 
@@ -286,4 +289,6 @@ class CustomActionType(_Resource):
             Tags: Any tags assigned to the custom action.
             Version: The version identifier of the custom action.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

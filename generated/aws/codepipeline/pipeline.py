@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._pipeline_models import (
@@ -863,6 +865,7 @@ class Pipeline(_Resource):
             | None = None,
             Variables: list[VariableDeclaration | VariableDeclarationDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CodePipeline::Pipeline; `await` it inside an App to deploy it.
 
@@ -879,4 +882,6 @@ class Pipeline(_Resource):
             Triggers: The trigger configuration specifying a type of event, such as Git tags, that starts the pipeline.
             Variables: A list that defines the pipeline variables for a pipeline resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

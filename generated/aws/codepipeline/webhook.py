@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._webhook_models import (
@@ -239,6 +241,7 @@ class Webhook(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TargetPipelineVersion: int | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CodePipeline::Webhook; `await` it inside an App to deploy it.
 
@@ -252,4 +255,6 @@ class Webhook(_Resource):
             TargetPipeline: The name of the pipeline you want to connect to the webhook.
             TargetPipelineVersion: The version number of the pipeline to be connected to the trigger request.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

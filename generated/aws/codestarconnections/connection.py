@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._connection_models import (
@@ -187,6 +189,7 @@ class Connection(_Resource):
             | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CodeStarConnections::Connection; `await` it inside an App to deploy it.
 
@@ -195,4 +198,6 @@ class Connection(_Resource):
             ProviderType: The name of the external provider where your third-party code repository is configured.
             Tags: Specifies the tags applied to a connection.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

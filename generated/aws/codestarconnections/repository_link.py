@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._repository_link_models import (
@@ -185,6 +187,7 @@ class RepositoryLink(_Resource):
             EncryptionKeyArn: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CodeStarConnections::RepositoryLink; `await` it inside an App to deploy it.
 
@@ -194,4 +197,6 @@ class RepositoryLink(_Resource):
             RepositoryName: The repository for which the link is being created.
             Tags: Specifies the tags applied to a RepositoryLink.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._sync_configuration_models import (
@@ -155,6 +157,7 @@ class SyncConfiguration(_Resource):
             PublishDeploymentStatus: Literal["ENABLED", "DISABLED"] | None = None,
             TriggerResourceUpdateOn: Literal["ANY_CHANGE", "FILE_CHANGE"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CodeStarConnections::SyncConfiguration; `await` it inside an App to deploy it.
 
@@ -167,4 +170,6 @@ class SyncConfiguration(_Resource):
             SyncType: The type of resource synchronization service that is to be configured, for example, CFN_STACK_SYNC.
             TriggerResourceUpdateOn: When to trigger Git sync to begin the stack update.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

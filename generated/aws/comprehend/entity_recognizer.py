@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._entity_recognizer_models import (
@@ -469,6 +471,7 @@ class EntityRecognizer(_Resource):
             VolumeKmsKeyId: str | None = None,
             VpcConfig: EntityRecognizerVpcConfig | EntityRecognizerVpcConfigDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Comprehend::EntityRecognizer; `await` it inside an App to deploy it.
 
@@ -483,4 +486,6 @@ class EntityRecognizer(_Resource):
             VolumeKmsKeyId: ID for the AWS KMS key that Amazon Comprehend uses to encrypt data on the storage volume attached to the ML compute instance(s).
             VpcConfig: Configuration parameters for an optional private VPC containing the resources you are using for your custom entity recognizer.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._entity_recognizer_endpoint_models import (
@@ -193,6 +195,7 @@ class EntityRecognizerEndpoint(_Resource):
             ModelArn: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Comprehend::EntityRecognizerEndpoint; `await` it inside an App to deploy it.
 
@@ -203,4 +206,6 @@ class EntityRecognizerEndpoint(_Resource):
             ModelArn: The Amazon Resource Name (ARN) of the entity recognizer model to which the endpoint is attached.
             Tags: Tags associated with the endpoint being created.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

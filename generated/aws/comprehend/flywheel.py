@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._flywheel_models import (
@@ -374,8 +376,11 @@ class Flywheel(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TaskConfig: FlywheelTaskConfig | FlywheelTaskConfigDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Comprehend::Flywheel; `await` it inside an App to deploy it.
 
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

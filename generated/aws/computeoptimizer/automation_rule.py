@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._automation_rule_models import (
@@ -498,6 +500,7 @@ class AutomationRule(_Resource):
             Priority: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ComputeOptimizer::AutomationRule; `await` it inside an App to deploy it.
 
@@ -512,4 +515,6 @@ class AutomationRule(_Resource):
             Status: The status of the automation rule.
             Tags: Tags associated with the automation rule.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

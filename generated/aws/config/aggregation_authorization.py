@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._aggregation_authorization_models import (
@@ -149,6 +151,7 @@ class AggregationAuthorization(_Resource):
             AuthorizedAwsRegion: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Config::AggregationAuthorization; `await` it inside an App to deploy it.
 
@@ -156,4 +159,6 @@ class AggregationAuthorization(_Resource):
             AuthorizedAwsRegion: The region authorized to collect aggregated data.
             Tags: The tags for the AggregationAuthorization.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

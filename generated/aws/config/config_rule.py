@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._config_rule_models import (
@@ -280,6 +282,7 @@ class ConfigRule(_Resource):
             MaximumExecutionFrequency: str | None = None,
             Scope: ConfigRuleScope | ConfigRuleScopeDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Config::ConfigRule; `await` it inside an App to deploy it.
 
@@ -292,4 +295,6 @@ class ConfigRule(_Resource):
             Scope: Defines which resources can trigger an evaluation for the rule.
             Source: Provides the rule owner (```` for managed rules, ``CUSTOM_POLICY`` for Custom Policy rules, and ``CUSTOM_LAMBDA`` for Custom Lambda rules), the rule identifier, and the notifications that cause the fu
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._configuration_recorder_models import (
@@ -260,6 +262,7 @@ class ConfigurationRecorder(_Resource):
             | None = None,
             StartedOnCreate: bool | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Config::ConfigurationRecorder; `await` it inside an App to deploy it.
 
@@ -269,4 +272,6 @@ class ConfigurationRecorder(_Resource):
             RoleARN: The Amazon Resource Name (ARN) of the role that allows AWS Config to read S3 objects.
             StartedOnCreate: Defaults to 'true'.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._conformance_pack_models import (
@@ -236,6 +238,7 @@ class ConformancePack(_Resource):
             | ConformancePackTemplateSSMDocumentDetailsDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Config::ConformancePack; `await` it inside an App to deploy it.
 
@@ -248,4 +251,6 @@ class ConformancePack(_Resource):
             TemplateS3Uri: Location of file containing the template body which points to the conformance pack template that is located in an Amazon S3 bucket.
             TemplateSSMDocumentDetails: The TemplateSSMDocumentDetails object contains the name of the SSM document and the version of the SSM document.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._connector_models import (
@@ -189,10 +191,13 @@ class Connector(_Resource):
             | ConnectorConnectorConfigurationDict,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Config::Connector; `await` it inside an App to deploy it.
 
             ConnectorConfiguration: The configuration for the connector that specifies the third-party cloud provider connection details.
             Tags: The tags for the connector.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

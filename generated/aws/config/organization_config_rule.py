@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._organization_config_rule_models import (
@@ -321,6 +323,7 @@ class OrganizationConfigRule(_Resource):
             | OrganizationConfigRuleOrganizationManagedRuleMetadataDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Config::OrganizationConfigRule; `await` it inside an App to deploy it.
 
@@ -330,4 +333,6 @@ class OrganizationConfigRule(_Resource):
             OrganizationCustomRuleMetadata: This object specifies organization custom rule metadata such as resource type, resource ID of AWS resource, Lambda function ARN, and organization trigger types that trigger AWS Config to evaluate your
             OrganizationManagedRuleMetadata: This object specifies organization managed rule metadata such as resource type and ID of AWS resource along with the rule identifier.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

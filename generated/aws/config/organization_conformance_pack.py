@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._organization_conformance_pack_models import (
@@ -211,6 +213,7 @@ class OrganizationConformancePack(_Resource):
             TemplateBody: str | None = None,
             TemplateS3Uri: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Config::OrganizationConformancePack; `await` it inside an App to deploy it.
 
@@ -223,4 +226,6 @@ class OrganizationConformancePack(_Resource):
             TemplateBody: A string containing full conformance pack template body.
             TemplateS3Uri: Location of file containing the template body.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._agent_status_models import (
@@ -176,6 +178,7 @@ class AgentStatus(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             Type: Literal["ROUTABLE", "CUSTOM", "OFFLINE"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Connect::AgentStatus; `await` it inside an App to deploy it.
 
@@ -188,4 +191,6 @@ class AgentStatus(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             Type: The type of agent status.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._contact_flow_models import (
@@ -209,6 +211,7 @@ class ContactFlow(_Resource):
             State: Literal["ACTIVE", "ARCHIVED"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Connect::ContactFlow; `await` it inside an App to deploy it.
 
@@ -220,4 +223,6 @@ class ContactFlow(_Resource):
             Tags: One or more tags.
             Type: The type of the contact flow.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

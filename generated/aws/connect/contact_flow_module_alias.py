@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._contact_flow_module_alias_models import (
@@ -140,6 +142,7 @@ class ContactFlowModuleAlias(_Resource):
             Name: str,
             Description: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Connect::ContactFlowModuleAlias; `await` it inside an App to deploy it.
 
@@ -148,4 +151,6 @@ class ContactFlowModuleAlias(_Resource):
             Description: The description of the alias.
             Name: The name of the alias.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

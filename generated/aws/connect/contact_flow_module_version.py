@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._contact_flow_module_version_models import (
@@ -136,10 +138,13 @@ class ContactFlowModuleVersion(_Resource):
             ContactFlowModuleId: str,
             Description: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Connect::ContactFlowModuleVersion; `await` it inside an App to deploy it.
 
             ContactFlowModuleId: The identifier of the contact flow module (ARN) this version is tied to.
             Description: The description of the version.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._data_lake_association_models import (
@@ -131,6 +133,7 @@ class DataLakeAssociation(_Resource):
             InstanceId: str,
             TargetAccountId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Connect::DataLakeAssociation; `await` it inside an App to deploy it.
 
@@ -138,4 +141,6 @@ class DataLakeAssociation(_Resource):
             InstanceId: The identifier of the Amazon Connect instance
             TargetAccountId: The identifier of the target account
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

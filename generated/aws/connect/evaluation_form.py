@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._evaluation_form_models import (
@@ -1262,6 +1264,7 @@ class EvaluationForm(_Resource):
             | EvaluationFormTargetConfigurationDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Connect::EvaluationForm; `await` it inside an App to deploy it.
 
@@ -1278,4 +1281,6 @@ class EvaluationForm(_Resource):
             TargetConfiguration: Configuration that specifies the target for this evaluation form.
             Title: A title of the evaluation form.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._instance_storage_config_models import (
@@ -321,9 +323,12 @@ class InstanceStorageConfig(_Resource):
             | InstanceStorageConfigS3ConfigDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Connect::InstanceStorageConfig; `await` it inside an App to deploy it.
 
             InstanceArn: Connect Instance ID with which the storage config will be associated
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._metric_models import (
@@ -475,6 +477,7 @@ class Metric(_Resource):
             PositiveTrendIndicator: Literal["POSITIVE", "NEGATIVE", "NEUTRAL"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Connect::Metric; `await` it inside an App to deploy it.
 
@@ -487,4 +490,6 @@ class Metric(_Resource):
             Tags: One or more tags.
             Unit: Display unit for the metric data
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

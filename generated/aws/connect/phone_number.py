@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._phone_number_models import (
@@ -174,6 +176,7 @@ class PhoneNumber(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             Type: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Connect::PhoneNumber; `await` it inside an App to deploy it.
 
@@ -185,4 +188,6 @@ class PhoneNumber(_Resource):
             TargetArn: The ARN of the target the phone number is claimed to.
             Type: The phone number type
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

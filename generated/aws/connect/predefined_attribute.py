@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._predefined_attribute_models import (
@@ -183,6 +185,7 @@ class PredefinedAttribute(_Resource):
             Purposes: list[str] | None = None,
             Values: PredefinedAttributeValues | PredefinedAttributeValuesDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Connect::PredefinedAttribute; `await` it inside an App to deploy it.
 
@@ -192,4 +195,6 @@ class PredefinedAttribute(_Resource):
             Purposes: The assigned purposes of the predefined attribute.
             Values: The values of a predefined attribute.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._quick_connect_models import (
@@ -287,6 +289,7 @@ class QuickConnect(_Resource):
             Description: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Connect::QuickConnect; `await` it inside an App to deploy it.
 
@@ -296,4 +299,6 @@ class QuickConnect(_Resource):
             QuickConnectConfig: Configuration settings for the quick connect.
             Tags: One or more tags.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

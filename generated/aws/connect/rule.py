@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._rule_models import (
@@ -773,6 +775,7 @@ class Rule(_Resource):
             TriggerEventSource: RuleTriggerEventSource | RuleTriggerEventSourceDict,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Connect::Rule; `await` it inside an App to deploy it.
 
@@ -784,4 +787,6 @@ class Rule(_Resource):
             Tags: The tags used to organize, track, or control access for this resource.
             TriggerEventSource: The event source to trigger the rule.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

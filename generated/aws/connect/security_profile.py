@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._security_profile_models import (
@@ -401,6 +403,7 @@ class SecurityProfile(_Resource):
             TagRestrictedResources: list[str] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Connect::SecurityProfile; `await` it inside an App to deploy it.
 
@@ -416,4 +419,6 @@ class SecurityProfile(_Resource):
             TagRestrictedResources: The list of resources that a security profile applies tag restrictions to in Amazon Connect.
             Tags: The tags used to organize, track, or control access for this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._task_template_models import (
@@ -380,6 +382,7 @@ class TaskTemplate(_Resource):
             Status: Literal["ACTIVE", "INACTIVE"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Connect::TaskTemplate; `await` it inside an App to deploy it.
 
@@ -392,4 +395,6 @@ class TaskTemplate(_Resource):
             SelfAssignContactFlowArn: The identifier of the contact flow.
             Tags: One or more tags.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

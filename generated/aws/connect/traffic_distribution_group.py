@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._traffic_distribution_group_models import (
@@ -190,6 +192,7 @@ class TrafficDistributionGroup(_Resource):
             Description: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Connect::TrafficDistributionGroup; `await` it inside an App to deploy it.
 
@@ -198,4 +201,6 @@ class TrafficDistributionGroup(_Resource):
             Name: The name for the traffic distribution group.
             Tags: One or more tags.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._use_case_models import (
@@ -151,6 +153,7 @@ class UseCase(_Resource):
             UseCaseType: Literal["RULES_EVALUATION", "CONNECT_CAMPAIGNS"],
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Connect::UseCase; `await` it inside an App to deploy it.
 
@@ -159,4 +162,6 @@ class UseCase(_Resource):
             Tags: The tags used to organize, track, or control access for this resource.
             UseCaseType: The type of use case to associate to the integration association.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._user_models import (
@@ -488,6 +490,7 @@ class User(_Resource):
             VoiceEnhancementConfigs: list[VoiceEnhancementConfig | VoiceEnhancementConfigDict]
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Connect::User; `await` it inside an App to deploy it.
 
@@ -508,4 +511,6 @@ class User(_Resource):
             Username: The user name for the account.
             VoiceEnhancementConfigs: Voice Enhancement configurations of a user.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

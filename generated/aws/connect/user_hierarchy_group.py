@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._user_hierarchy_group_models import (
@@ -163,6 +165,7 @@ class UserHierarchyGroup(_Resource):
             ParentGroupArn: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Connect::UserHierarchyGroup; `await` it inside an App to deploy it.
 
@@ -171,4 +174,6 @@ class UserHierarchyGroup(_Resource):
             ParentGroupArn: The Amazon Resource Name (ARN) for the parent user hierarchy group.
             Tags: One or more tags.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._user_hierarchy_structure_models import (
@@ -277,10 +279,13 @@ class UserHierarchyStructure(_Resource):
             | UserHierarchyStructureUserHierarchyStructureDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Connect::UserHierarchyStructure; `await` it inside an App to deploy it.
 
             InstanceArn: The identifier of the Amazon Connect instance.
             UserHierarchyStructure: Information about the hierarchy structure.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

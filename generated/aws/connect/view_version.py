@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._view_version_models import (
@@ -140,6 +142,7 @@ class ViewVersion(_Resource):
             VersionDescription: str | None = None,
             ViewContentSha256: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Connect::ViewVersion; `await` it inside an App to deploy it.
 
@@ -147,4 +150,6 @@ class ViewVersion(_Resource):
             ViewArn: The Amazon Resource Name (ARN) of the view for which a version is being created.
             ViewContentSha256: The view content hash to be checked.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

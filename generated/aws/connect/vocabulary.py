@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._vocabulary_models import (
@@ -271,6 +273,7 @@ class Vocabulary(_Resource):
             VocabularyName: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Connect::Vocabulary; `await` it inside an App to deploy it.
 
@@ -280,4 +283,6 @@ class Vocabulary(_Resource):
             Tags: The tags used to organize, track, or control access for this resource.
             VocabularyName: A unique name of the custom vocabulary.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

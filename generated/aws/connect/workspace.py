@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._workspace_models import (
@@ -480,6 +482,7 @@ class Workspace(_Resource):
             Title: str | None = None,
             Visibility: Literal["ALL", "ASSIGNED", "NONE"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Connect::Workspace; `await` it inside an App to deploy it.
 
@@ -494,4 +497,6 @@ class Workspace(_Resource):
             Title: The title of the workspace
             Visibility: The visibility of the workspace.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._campaign_models import (
@@ -315,6 +317,7 @@ class Campaign(_Resource):
             OutboundCallConfig: CampaignOutboundCallConfig | CampaignOutboundCallConfigDict,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ConnectCampaigns::Campaign; `await` it inside an App to deploy it.
 
@@ -322,4 +325,6 @@ class Campaign(_Resource):
             Name: Amazon Connect Campaign Name
             Tags: One or more tags.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

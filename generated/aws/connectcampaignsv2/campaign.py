@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._campaign_models import (
@@ -1001,9 +1003,12 @@ class Campaign(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             Type: Literal["MANAGED", "JOURNEY"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ConnectCampaignsV2::Campaign; `await` it inside an App to deploy it.
 
             Tags: One or more tags.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._enabled_control_models import (
@@ -187,6 +189,7 @@ class EnabledControl(_Resource):
             Parameters: list[EnabledControlParameter | EnabledControlParameterDict] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ControlTower::EnabledControl; `await` it inside an App to deploy it.
 
@@ -195,4 +198,6 @@ class EnabledControl(_Resource):
             Tags: A set of tags to assign to the enabled control.
             TargetIdentifier: Arn for Organizational unit to which the control needs to be applied
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

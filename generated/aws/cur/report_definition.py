@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._report_definition_models import (
@@ -240,6 +242,7 @@ class ReportDefinition(_Resource):
             BillingViewArn: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CUR::ReportDefinition; `await` it inside an App to deploy it.
 
@@ -256,4 +259,6 @@ class ReportDefinition(_Resource):
             S3Region: The region of the S3 bucket that AWS delivers the report into.
             TimeUnit: The granularity of the line items in the report.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

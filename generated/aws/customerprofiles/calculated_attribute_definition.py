@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._calculated_attribute_definition_models import (
@@ -411,9 +413,12 @@ class CalculatedAttributeDefinition(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             UseHistoricalData: bool | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CustomerProfiles::CalculatedAttributeDefinition; `await` it inside an App to deploy it.
 
             UseHistoricalData: Whether to use historical data for the calculated attribute.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

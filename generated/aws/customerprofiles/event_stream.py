@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._event_stream_models import (
@@ -194,6 +196,7 @@ class EventStream(_Resource):
             Uri: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CustomerProfiles::EventStream; `await` it inside an App to deploy it.
 
@@ -201,4 +204,6 @@ class EventStream(_Resource):
             EventStreamName: The name of the event stream.
             Tags: The tags used to organize, track, or control access for this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

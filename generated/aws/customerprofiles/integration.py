@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._integration_models import (
@@ -792,6 +794,7 @@ class Integration(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             Uri: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CustomerProfiles::Integration; `await` it inside an App to deploy it.
 
@@ -803,4 +806,6 @@ class Integration(_Resource):
             Tags: The tags (keys and values) associated with the integration
             Uri: The URI of the S3 bucket or any other type of data source.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._object_type_models import (
@@ -337,6 +339,7 @@ class ObjectType(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TemplateId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CustomerProfiles::ObjectType; `await` it inside an App to deploy it.
 
@@ -354,4 +357,6 @@ class ObjectType(_Resource):
             Tags: The tags (keys and values) associated with the integration.
             TemplateId: A unique identifier for the object template.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._recommender_filter_models import (
@@ -187,6 +189,7 @@ class RecommenderFilter(_Resource):
             RecommenderSchemaName: str | None = None,
             Tags: list[RecommenderFilterTagsItem | RecommenderFilterTagsItemDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CustomerProfiles::RecommenderFilter; `await` it inside an App to deploy it.
 
@@ -197,4 +200,6 @@ class RecommenderFilter(_Resource):
             RecommenderSchemaName: The name of the recommender schema to use for this recommender filter.
             Tags: The tags used to organize, track, or control access for this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

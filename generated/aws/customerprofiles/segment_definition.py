@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._segment_definition_models import (
@@ -751,6 +753,7 @@ class SegmentDefinition(_Resource):
             SegmentSqlQuery: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::CustomerProfiles::SegmentDefinition; `await` it inside an App to deploy it.
 
@@ -763,4 +766,6 @@ class SegmentDefinition(_Resource):
             SegmentSqlQuery: The SQL query that defines the segment criteria.
             Tags: The tags used to organize, track, or control access for this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._dataset_models import (
@@ -555,6 +557,7 @@ class Dataset(_Resource):
             Source: Literal["S3", "DATA-CATALOG", "DATABASE"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DataBrew::Dataset; `await` it inside an App to deploy it.
 
@@ -565,4 +568,6 @@ class Dataset(_Resource):
             PathOptions: PathOptions
             Source: Source type of the dataset
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._job_models import (
@@ -711,6 +713,7 @@ class Job(_Resource):
             ValidationConfigurations: list[ValidationConfiguration | ValidationConfigurationDict]
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DataBrew::Job; `await` it inside an App to deploy it.
 
@@ -730,4 +733,6 @@ class Job(_Resource):
             Type: Job type
             ValidationConfigurations: Data quality rules configuration
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

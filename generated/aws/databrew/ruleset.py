@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._ruleset_models import (
@@ -265,6 +267,7 @@ class Ruleset(_Resource):
             Description: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DataBrew::Ruleset; `await` it inside an App to deploy it.
 
@@ -273,4 +276,6 @@ class Ruleset(_Resource):
             Rules: List of the data quality rules in the ruleset
             TargetArn: Arn of the target resource (dataset) to apply the ruleset to
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._event_action_models import (
@@ -261,6 +263,7 @@ class EventAction(_Resource):
             Event: EventActionEvent | EventActionEventDict,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DataExchange::EventAction; `await` it inside an App to deploy it.
 
@@ -268,4 +271,6 @@ class EventAction(_Resource):
             Event: What occurs to start an action.
             Tags: The tags for the event action.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._pipeline_models import (
@@ -295,6 +297,7 @@ class Pipeline(_Resource):
             PipelineObjects: list[PipelineObject | PipelineObjectDict] | None = None,
             PipelineTags: list[PipelineTag | PipelineTagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DataPipeline::Pipeline; `await` it inside an App to deploy it.
 
@@ -306,4 +309,6 @@ class Pipeline(_Resource):
             PipelineObjects: The objects that define the pipeline.
             PipelineTags: A list of arbitrary tags (key-value pairs) to associate with the pipeline, which you can use to control permissions.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._location_azure_blob_models import (
@@ -396,6 +398,7 @@ class LocationAzureBlob(_Resource):
             Subdirectory: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DataSync::LocationAzureBlob; `await` it inside an App to deploy it.
 
@@ -407,4 +410,6 @@ class LocationAzureBlob(_Resource):
             Subdirectory: The subdirectory in the Azure Blob Container that is used to read data from the Azure Blob Source Location.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

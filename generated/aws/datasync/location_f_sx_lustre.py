@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._location_f_sx_lustre_models import (
@@ -192,6 +194,7 @@ class LocationFSxLustre(_Resource):
             Subdirectory: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DataSync::LocationFSxLustre; `await` it inside an App to deploy it.
 
@@ -200,4 +203,6 @@ class LocationFSxLustre(_Resource):
             Subdirectory: A subdirectory in the location's path.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

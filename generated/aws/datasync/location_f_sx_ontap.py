@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._location_f_sx_ontap_models import (
@@ -411,6 +413,7 @@ class LocationFSxONTAP(_Resource):
             Subdirectory: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DataSync::LocationFSxONTAP; `await` it inside an App to deploy it.
 
@@ -419,4 +422,6 @@ class LocationFSxONTAP(_Resource):
             Subdirectory: A subdirectory in the location's path.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

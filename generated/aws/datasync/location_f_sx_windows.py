@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._location_f_sx_windows_models import (
@@ -314,6 +316,7 @@ class LocationFSxWindows(_Resource):
             Subdirectory: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DataSync::LocationFSxWindows; `await` it inside an App to deploy it.
 
@@ -325,4 +328,6 @@ class LocationFSxWindows(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             User: The user who has the permissions to access files and folders in the FSx for Windows file system.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._location_nfs_models import (
@@ -235,6 +237,7 @@ class LocationNFS(_Resource):
             Subdirectory: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DataSync::LocationNFS; `await` it inside an App to deploy it.
 
@@ -242,4 +245,6 @@ class LocationNFS(_Resource):
             Subdirectory: The subdirectory in the NFS file system that is used to read data from the NFS source location or write data to the NFS destination.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

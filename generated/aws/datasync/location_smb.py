@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._location_smb_models import (
@@ -373,6 +375,7 @@ class LocationSMB(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             User: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DataSync::LocationSMB; `await` it inside an App to deploy it.
 
@@ -389,4 +392,6 @@ class LocationSMB(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             User: The user who can mount the share, has the permissions to access files and folders in the SMB share.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._task_models import (
@@ -641,6 +643,7 @@ class Task(_Resource):
             TaskMode: Literal["BASIC", "ENHANCED"] | None = None,
             TaskReportConfig: TaskTaskReportConfig | TaskTaskReportConfigDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DataSync::Task; `await` it inside an App to deploy it.
 
@@ -651,4 +654,6 @@ class Task(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             TaskMode: Specifies the task mode for the task.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._connection_models import (
@@ -1389,6 +1391,7 @@ class Connection(_Resource):
             | None = None,
             Scope: Literal["DOMAIN", "PROJECT"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DataZone::Connection; `await` it inside an App to deploy it.
 
@@ -1401,4 +1404,6 @@ class Connection(_Resource):
             ProjectIdentifier: The identifier of the project in which the connection should be created.
             Scope: The scope of the connection.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._domain_models import (
@@ -242,6 +244,7 @@ class Domain(_Resource):
             SingleSignOn: DomainSingleSignOn | DomainSingleSignOnDict | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DataZone::Domain; `await` it inside an App to deploy it.
 
@@ -254,4 +257,6 @@ class Domain(_Resource):
             SingleSignOn: The single-sign on configuration of the Amazon DataZone domain.
             Tags: The tags specified for the Amazon DataZone domain.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

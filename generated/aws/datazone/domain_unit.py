@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._domain_unit_models import (
@@ -209,6 +211,7 @@ class DomainUnit(_Resource):
             ParentDomainUnitIdentifier: str,
             Description: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DataZone::DomainUnit; `await` it inside an App to deploy it.
 
@@ -217,4 +220,6 @@ class DomainUnit(_Resource):
             Name: The name of the domain unit.
             ParentDomainUnitIdentifier: The ID of the parent domain unit.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._environment_models import (
@@ -262,6 +264,7 @@ class Environment(_Resource):
             GlossaryTerms: list[str] | None = None,
             UserParameters: list[EnvironmentParameter | EnvironmentParameterDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DataZone::Environment; `await` it inside an App to deploy it.
 
@@ -279,4 +282,6 @@ class Environment(_Resource):
             ProjectIdentifier: The ID of the Amazon DataZone project in which the environment would be created.
             UserParameters: The user parameters of the Amazon DataZone environment.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._environment_actions_models import (
@@ -172,6 +174,7 @@ class EnvironmentActions(_Resource):
             Identifier: str | None = None,
             Parameters: AwsConsoleLinkParameters | AwsConsoleLinkParametersDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DataZone::EnvironmentActions; `await` it inside an App to deploy it.
 
@@ -182,4 +185,6 @@ class EnvironmentActions(_Resource):
             Name: The name of the environment action.
             Parameters: The parameters of the environment action.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

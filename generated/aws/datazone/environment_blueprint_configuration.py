@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._environment_blueprint_configuration_models import (
@@ -275,9 +277,12 @@ class EnvironmentBlueprintConfiguration(_Resource):
             ProvisioningRoleArn: str | None = None,
             RegionalParameters: list[RegionalParameter | RegionalParameterDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DataZone::EnvironmentBlueprintConfiguration; `await` it inside an App to deploy it.
 
             GlobalParameters: Region-agnostic environment blueprint parameters.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._environment_profile_models import (
@@ -191,6 +193,7 @@ class EnvironmentProfile(_Resource):
             Description: str | None = None,
             UserParameters: list[EnvironmentParameter | EnvironmentParameterDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DataZone::EnvironmentProfile; `await` it inside an App to deploy it.
 
@@ -203,4 +206,6 @@ class EnvironmentProfile(_Resource):
             ProjectIdentifier: The identifier of the project in which to create the environment profile.
             UserParameters: The user parameters of this Amazon DataZone environment profile.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._form_type_models import (
@@ -171,6 +173,7 @@ class FormType(_Resource):
             Description: str | None = None,
             Status: Literal["ENABLED", "DISABLED"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DataZone::FormType; `await` it inside an App to deploy it.
 
@@ -181,4 +184,6 @@ class FormType(_Resource):
             OwningProjectIdentifier: The ID of the Amazon DataZone project that owns this metadata form type.
             Status: The status of this Amazon DataZone metadata form type.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

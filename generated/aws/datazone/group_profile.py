@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._group_profile_models import (
@@ -145,6 +147,7 @@ class GroupProfile(_Resource):
             RolePrincipalArn: str | None = None,
             Status: Literal["ASSIGNED", "NOT_ASSIGNED"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DataZone::GroupProfile; `await` it inside an App to deploy it.
 
@@ -152,4 +155,6 @@ class GroupProfile(_Resource):
             GroupIdentifier: The ID of the group.
             RolePrincipalArn: The ARN of the role principal for the group profile.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

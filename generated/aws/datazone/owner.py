@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._owner_models import (
@@ -264,6 +266,7 @@ class Owner(_Resource):
             EntityType: Literal["DOMAIN_UNIT"],
             Owner: dict[str, Any],
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DataZone::Owner; `await` it inside an App to deploy it.
 
@@ -272,4 +275,6 @@ class Owner(_Resource):
             EntityType: The type of an entity.
             Owner: The owner that you want to add to the entity.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._subscription_target_models import (
@@ -223,6 +225,7 @@ class SubscriptionTarget(_Resource):
             ManageAccessRole: str | None = None,
             Provider: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DataZone::SubscriptionTarget; `await` it inside an App to deploy it.
 
@@ -236,4 +239,6 @@ class SubscriptionTarget(_Resource):
             SubscriptionTargetConfig: The configuration of the subscription target.
             Type: The type of the subscription target.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._user_profile_models import (
@@ -234,6 +236,7 @@ class UserProfile(_Resource):
             Status: Literal["ASSIGNED", "NOT_ASSIGNED", "ACTIVATED", "DEACTIVATED"] | None = None,
             UserType: Literal["IAM_USER", "IAM_ROLE", "SSO_USER", "IAM_ROLE_SESSION"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DataZone::UserProfile; `await` it inside an App to deploy it.
 
@@ -241,4 +244,6 @@ class UserProfile(_Resource):
             SessionName: The session name of the user profile.
             UserIdentifier: The ID of the user.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._parameter_group_models import (
@@ -116,10 +118,13 @@ class ParameterGroup(_Resource):
             ParameterGroupName: str | None = None,
             ParameterNameValues: dict[str, Any] | str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DAX::ParameterGroup; `await` it inside an App to deploy it.
 
             Description: A description of the parameter group.
             ParameterGroupName: The name of the parameter group.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

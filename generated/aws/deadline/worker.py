@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._worker_models import (
@@ -224,6 +226,7 @@ class Worker(_Resource):
             HostProperties: HostPropertiesRequest | HostPropertiesRequestDict | None = None,
             Tags: list[WorkerTagsItem | WorkerTagsItemDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Deadline::Worker; `await` it inside an App to deploy it.
 
@@ -232,4 +235,6 @@ class Worker(_Resource):
             HostProperties: The IP address and host name of the worker.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

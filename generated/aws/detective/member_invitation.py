@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._member_invitation_models import (
@@ -127,6 +129,7 @@ class MemberInvitation(_Resource):
             DisableEmailNotification: bool | None = None,
             Message: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Detective::MemberInvitation; `await` it inside an App to deploy it.
 
@@ -136,4 +139,6 @@ class MemberInvitation(_Resource):
             MemberId: The AWS account ID to be invited to join the graph as a member
             Message: A message to be included in the email invitation sent to the invited account.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

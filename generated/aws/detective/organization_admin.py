@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._organization_admin_models import (
@@ -114,9 +116,12 @@ class OrganizationAdmin(_Resource):
             *,
             AccountId: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Detective::OrganizationAdmin; `await` it inside an App to deploy it.
 
             AccountId: The account ID of the account that should be registered as your Organization's delegated administrator for Detective
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

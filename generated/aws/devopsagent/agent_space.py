@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._agent_space_models import (
@@ -321,6 +323,7 @@ class AgentSpace(_Resource):
             Preferences: AgentSpacePreferences | AgentSpacePreferencesDict | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DevOpsAgent::AgentSpace; `await` it inside an App to deploy it.
 
@@ -330,4 +333,6 @@ class AgentSpace(_Resource):
             Name: The name of the AgentSpace.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._asset_models import (
@@ -178,6 +180,7 @@ class Asset(_Resource):
             Metadata: dict[str, Any] | None = None,
             Zip: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DevOpsAgent::Asset; `await` it inside an App to deploy it.
 
@@ -187,4 +190,6 @@ class Asset(_Resource):
             Metadata: Asset metadata document.
             Zip: Base64-encoded zip bundle containing all files for the asset.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._association_models import (
@@ -1025,6 +1027,7 @@ class Association(_Resource):
             ServiceId: str,
             LinkedAssociationIds: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DevOpsAgent::Association; `await` it inside an App to deploy it.
 
@@ -1033,4 +1036,6 @@ class Association(_Resource):
             LinkedAssociationIds: Set of linked association IDs for parent-child relationships
             ServiceId: The identifier for the associated service
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

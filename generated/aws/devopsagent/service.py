@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._service_models import (
@@ -1684,6 +1686,7 @@ class Service(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TargetUrlPrivateConnectionName: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DevOpsAgent::Service; `await` it inside an App to deploy it.
 
@@ -1696,4 +1699,6 @@ class Service(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             TargetUrlPrivateConnectionName: The name of the private connection to use for API calls (target URL) only.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

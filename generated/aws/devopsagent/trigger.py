@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._trigger_models import (
@@ -172,6 +174,7 @@ class Trigger(_Resource):
             Type: Literal["TIME_BASED"],
             Status: Literal["Active", "Inactive"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DevOpsAgent::Trigger; `await` it inside an App to deploy it.
 
@@ -180,4 +183,6 @@ class Trigger(_Resource):
             Status: The status of the trigger.
             Type: The type of trigger.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._direct_connect_gateway_association_models import (
@@ -146,6 +148,7 @@ class DirectConnectGatewayAssociation(_Resource):
             AcceptDirectConnectGatewayAssociationProposalRoleArn: str | None = None,
             AllowedPrefixesToDirectConnectGateway: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DirectConnect::DirectConnectGatewayAssociation; `await` it inside an App to deploy it.
 
@@ -154,4 +157,6 @@ class DirectConnectGatewayAssociation(_Resource):
             AssociatedGatewayId: The ID or ARN of the virtual private gateway or transit gateway.
             DirectConnectGatewayId: The ID or ARN of the Direct Connect gateway.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._lag_models import (
@@ -177,6 +179,7 @@ class Lag(_Resource):
             RequestMACSec: bool | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DirectConnect::Lag; `await` it inside an App to deploy it.
 
@@ -188,4 +191,6 @@ class Lag(_Resource):
             RequestMACSec: Indicates whether you want the LAG to support MAC Security (MACsec).
             Tags: The tags associated with the LAG.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._private_virtual_interface_models import (
@@ -237,6 +239,7 @@ class PrivateVirtualInterface(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             VirtualGatewayId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DirectConnect::PrivateVirtualInterface; `await` it inside an App to deploy it.
 
@@ -252,4 +255,6 @@ class PrivateVirtualInterface(_Resource):
             VirtualInterfaceName: The name of the virtual interface assigned by the customer network.
             Vlan: The ID of the VLAN.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

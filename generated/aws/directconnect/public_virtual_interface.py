@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._public_virtual_interface_models import (
@@ -220,6 +222,7 @@ class PublicVirtualInterface(_Resource):
             RouteFilterPrefixes: list[str] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DirectConnect::PublicVirtualInterface; `await` it inside an App to deploy it.
 
@@ -232,4 +235,6 @@ class PublicVirtualInterface(_Resource):
             VirtualInterfaceName: The name of the virtual interface assigned by the customer network.
             Vlan: The ID of the VLAN.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._transit_virtual_interface_models import (
@@ -231,6 +233,7 @@ class TransitVirtualInterface(_Resource):
             RateLimit: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DirectConnect::TransitVirtualInterface; `await` it inside an App to deploy it.
 
@@ -245,4 +248,6 @@ class TransitVirtualInterface(_Resource):
             VirtualInterfaceName: The name of the virtual interface assigned by the customer network.
             Vlan: The ID of the VLAN.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

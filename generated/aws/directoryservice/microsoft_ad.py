@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._microsoft_ad_models import (
@@ -172,6 +174,7 @@ class MicrosoftAD(_Resource):
             Password: str | None = None,
             ShortName: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DirectoryService::MicrosoftAD; `await` it inside an App to deploy it.
 
@@ -183,4 +186,6 @@ class MicrosoftAD(_Resource):
             ShortName: The NetBIOS name for your domain, such as CORP.
             VpcSettings: Specifies the VPC settings of the Microsoft AD directory server in AWS.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._simple_ad_models import (
@@ -223,6 +225,7 @@ class SimpleAD(_Resource):
             ShortName: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DirectoryService::SimpleAD; `await` it inside an App to deploy it.
 
@@ -235,4 +238,6 @@ class SimpleAD(_Resource):
             Size: The size of the directory.
             VpcSettings: VPC settings of the Simple AD directory server in AWS.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._lifecycle_policy_models import (
@@ -947,6 +949,7 @@ class LifecyclePolicy(_Resource):
             State: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DLM::LifecyclePolicy; `await` it inside an App to deploy it.
 
@@ -960,4 +963,6 @@ class LifecyclePolicy(_Resource):
             State: The activation state of the lifecycle policy.
             Tags: The tags to apply to the lifecycle policy during creation.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._data_provider_models import (
@@ -581,6 +583,7 @@ class DataProvider(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             Virtual: bool | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DMS::DataProvider; `await` it inside an App to deploy it.
 
@@ -593,4 +596,6 @@ class DataProvider(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             Virtual: Indicates whether the data provider is virtual.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

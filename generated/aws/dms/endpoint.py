@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._endpoint_models import (
@@ -1009,6 +1011,7 @@ class Endpoint(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             Username: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DMS::Endpoint; `await` it inside an App to deploy it.
 
@@ -1044,4 +1047,6 @@ class Endpoint(_Resource):
             Tags: One or more tags to be assigned to the endpoint.
             Username: The user name to be used to log in to the endpoint database.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._event_subscription_models import (
@@ -150,6 +152,7 @@ class EventSubscription(_Resource):
             SubscriptionName: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DMS::EventSubscription; `await` it inside an App to deploy it.
 
@@ -161,4 +164,6 @@ class EventSubscription(_Resource):
             SubscriptionName: The name of the AWS DMS event notification subscription.
             Tags: One or more tags to be assigned to the event subscription.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

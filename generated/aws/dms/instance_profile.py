@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._instance_profile_models import (
@@ -164,6 +166,7 @@ class InstanceProfile(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             VpcSecurityGroups: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DMS::InstanceProfile; `await` it inside an App to deploy it.
 
@@ -178,4 +181,6 @@ class InstanceProfile(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             VpcSecurityGroups: The property describes vps security groups for the instance profile.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._migration_project_models import (
@@ -240,6 +242,7 @@ class MigrationProject(_Resource):
             | None = None,
             TransformationRules: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DMS::MigrationProject; `await` it inside an App to deploy it.
 
@@ -253,4 +256,6 @@ class MigrationProject(_Resource):
             TargetDataProviderDescriptors: The property describes target data provider descriptors for the migration project.
             TransformationRules: The property describes transformation rules for the migration project.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._replication_config_models import (
@@ -219,6 +221,7 @@ class ReplicationConfig(_Resource):
             SupplementalSettings: dict[str, Any] | str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DMS::ReplicationConfig; `await` it inside an App to deploy it.
 
@@ -229,4 +232,6 @@ class ReplicationConfig(_Resource):
             Tags: <p>Contains a map of the key-value pairs for the resource tag or tags assigned to the dataset.</p>
             TargetEndpointArn: The Amazon Resource Name (ARN) of the target endpoint for this AWS DMS Serverless replication configuration
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._replication_subnet_group_models import (
@@ -141,6 +143,7 @@ class ReplicationSubnetGroup(_Resource):
             ReplicationSubnetGroupIdentifier: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DMS::ReplicationSubnetGroup; `await` it inside an App to deploy it.
 
@@ -149,4 +152,6 @@ class ReplicationSubnetGroup(_Resource):
             SubnetIds: One or more subnet IDs to be assigned to the replication subnet group.
             Tags: One or more tags to be assigned to the replication subnet group
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

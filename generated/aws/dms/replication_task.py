@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._replication_task_models import (
@@ -189,6 +191,7 @@ class ReplicationTask(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TaskData: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DMS::ReplicationTask; `await` it inside an App to deploy it.
 
@@ -205,4 +208,6 @@ class ReplicationTask(_Resource):
             TargetEndpointArn: An Amazon Resource Name (ARN) that uniquely identifies the target endpoint.
             TaskData: Supplemental information that the task requires to migrate the data for certain source and target endpoints.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._event_subscription_models import (
@@ -152,6 +154,7 @@ class EventSubscription(_Resource):
             | None = None,
             SubscriptionName: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DocDB::EventSubscription; `await` it inside an App to deploy it.
 
@@ -162,4 +165,6 @@ class EventSubscription(_Resource):
             SourceType: The type of source that is generating the events.
             SubscriptionName: The name of the subscription.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

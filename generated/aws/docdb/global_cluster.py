@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._global_cluster_models import (
@@ -178,6 +180,7 @@ class GlobalCluster(_Resource):
             StorageEncrypted: bool | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DocDB::GlobalCluster; `await` it inside an App to deploy it.
 
@@ -189,4 +192,6 @@ class GlobalCluster(_Resource):
             StorageEncrypted: Indicates whether the global cluster has storage encryption enabled.
             Tags: The tags to be assigned to the Amazon DocumentDB resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

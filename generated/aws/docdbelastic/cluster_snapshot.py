@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._cluster_snapshot_models import (
@@ -172,6 +174,7 @@ class ClusterSnapshot(_Resource):
             SnapshotName: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DocDBElastic::ClusterSnapshot; `await` it inside an App to deploy it.
 
@@ -179,4 +182,6 @@ class ClusterSnapshot(_Resource):
             SnapshotName: The name of the elastic cluster snapshot.
             Tags: An array of key-value pairs to apply to the elastic cluster snapshot.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

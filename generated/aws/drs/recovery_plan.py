@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._recovery_plan_models import (
@@ -164,6 +166,7 @@ class RecoveryPlan(_Resource):
             Description: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DRS::RecoveryPlan; `await` it inside an App to deploy it.
 
@@ -171,4 +174,6 @@ class RecoveryPlan(_Resource):
             Name: The name of the Recovery Plan.
             Tags: The tags associated with the Recovery Plan.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._replication_configuration_template_models import (
@@ -265,6 +267,7 @@ class ReplicationConfigurationTemplate(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             UseDedicatedReplicationServer: bool | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DRS::ReplicationConfigurationTemplate; `await` it inside an App to deploy it.
 
@@ -285,4 +288,6 @@ class ReplicationConfigurationTemplate(_Resource):
             Tags: A set of tags to be associated with the Replication Configuration Template resource.
             UseDedicatedReplicationServer: Whether to use a dedicated Replication Server in the replication staging area.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

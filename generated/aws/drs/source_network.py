@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._source_network_models import (
@@ -171,6 +173,7 @@ class SourceNetwork(_Resource):
             VpcID: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DRS::SourceNetwork; `await` it inside an App to deploy it.
 
@@ -179,4 +182,6 @@ class SourceNetwork(_Resource):
             Tags: A set of tags associated with the Source Network.
             VpcID: The VPC ID to protect.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._table_models import (
@@ -869,6 +871,7 @@ class Table(_Resource):
             VectorIndexes: list[VectorIndex | VectorIndexDict] | None = None,
             WarmThroughput: TableWarmThroughput | TableWarmThroughputDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::DynamoDB::Table; `await` it inside an App to deploy it.
 
@@ -893,4 +896,6 @@ class Table(_Resource):
             TimeToLiveSpecification: Specifies the Time to Live (TTL) settings for the table.
             WarmThroughput: Represents the warm throughput (in read units per second and write units per second) for creating a table.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._application_status_check_models import (
@@ -246,6 +248,7 @@ class ApplicationStatusCheck(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             Timeout: int | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::ApplicationStatusCheck; `await` it inside an App to deploy it.
 
@@ -265,4 +268,6 @@ class ApplicationStatusCheck(_Resource):
             Tags: Tags to apply to the application status check.
             Timeout: The timeout, in seconds, for each health check probe.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

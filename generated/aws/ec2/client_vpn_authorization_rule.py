@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._client_vpn_authorization_rule_models import (
@@ -131,6 +133,7 @@ class ClientVpnAuthorizationRule(_Resource):
             AuthorizeAllGroups: bool | None = None,
             Description: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::ClientVpnAuthorizationRule; `await` it inside an App to deploy it.
 
@@ -140,4 +143,6 @@ class ClientVpnAuthorizationRule(_Resource):
             Description: A brief description of the authorization rule.
             TargetNetworkCidr: The IPv4 address range, in CIDR notation, of the network for which access is being authorized.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._client_vpn_route_models import (
@@ -125,6 +127,7 @@ class ClientVpnRoute(_Resource):
             Description: str | None = None,
             TargetVpcSubnetId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::ClientVpnRoute; `await` it inside an App to deploy it.
 
@@ -133,4 +136,6 @@ class ClientVpnRoute(_Resource):
             DestinationCidrBlock: The IPv4 address range, in CIDR notation, of the route destination.
             TargetVpcSubnetId: The ID of the subnet through which you want to route traffic.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._customer_gateway_models import (
@@ -165,6 +167,7 @@ class CustomerGateway(_Resource):
             DeviceName: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::CustomerGateway; `await` it inside an App to deploy it.
 
@@ -176,4 +179,6 @@ class CustomerGateway(_Resource):
             Tags: One or more tags for the customer gateway.
             Type: The type of VPN connection that this customer gateway supports (``ipsec.1``).
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._dhcp_options_models import (
@@ -160,6 +162,7 @@ class DHCPOptions(_Resource):
             NtpServers: list[str] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::DHCPOptions; `await` it inside an App to deploy it.
 
@@ -171,4 +174,6 @@ class DHCPOptions(_Resource):
             NtpServers: The IPv4 addresses of up to four Network Time Protocol (NTP) servers.
             Tags: Any tags assigned to the DHCP options set.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

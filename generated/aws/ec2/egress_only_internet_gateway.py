@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._egress_only_internet_gateway_models import (
@@ -140,10 +142,13 @@ class EgressOnlyInternetGateway(_Resource):
             VpcId: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::EgressOnlyInternetGateway; `await` it inside an App to deploy it.
 
             Tags: Any tags assigned to the egress only internet gateway.
             VpcId: The ID of the VPC for which to create the egress-only internet gateway.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._eip_models import (
@@ -153,6 +155,7 @@ class EIP(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TransferAddress: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::EIP; `await` it inside an App to deploy it.
 
@@ -165,4 +168,6 @@ class EIP(_Resource):
             Tags: Any tags assigned to the Elastic IP address.
             TransferAddress: The Elastic IP address you are accepting for transfer.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._eip_association_models import (
@@ -130,6 +132,7 @@ class EIPAssociation(_Resource):
             NetworkInterfaceId: str | None = None,
             PrivateIpAddress: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::EIPAssociation; `await` it inside an App to deploy it.
 
@@ -138,4 +141,6 @@ class EIPAssociation(_Resource):
             NetworkInterfaceId: The ID of the network interface.
             PrivateIpAddress: The primary or secondary private IP address to associate with the Elastic IP address.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._enclave_certificate_iam_role_association_models import (
@@ -125,10 +127,13 @@ class EnclaveCertificateIamRoleAssociation(_Resource):
             CertificateArn: str,
             RoleArn: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::EnclaveCertificateIamRoleAssociation; `await` it inside an App to deploy it.
 
             CertificateArn: The Amazon Resource Name (ARN) of the ACM certificate with which to associate the IAM role.
             RoleArn: The Amazon Resource Name (ARN) of the IAM role to associate with the ACM certificate.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

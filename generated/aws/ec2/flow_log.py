@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._flow_log_models import (
@@ -272,6 +274,7 @@ class FlowLog(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TrafficType: Literal["ACCEPT", "ALL", "REJECT"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::FlowLog; `await` it inside an App to deploy it.
 
@@ -288,4 +291,6 @@ class FlowLog(_Resource):
             Tags: The tags to apply to the flow logs.
             TrafficType: The type of traffic to log.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._fpga_image_models import (
@@ -188,6 +190,7 @@ class FpgaImage(_Resource):
             Name: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::FpgaImage; `await` it inside an App to deploy it.
 
@@ -197,4 +200,6 @@ class FpgaImage(_Resource):
             Name: A name for the AFI.
             Tags: The tags assigned to the FPGA image.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._instance_models import (
@@ -850,6 +852,7 @@ class Instance(_Resource):
             UserData: str | None = None,
             Volumes: list[Volume | VolumeDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::Instance; `await` it inside an App to deploy it.
 
@@ -895,4 +898,6 @@ class Instance(_Resource):
             UserData: The user data to make available to the instance.
             Volumes: The volumes to attach to the instance.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._instance_connect_endpoint_models import (
@@ -251,6 +253,7 @@ class InstanceConnectEndpoint(_Resource):
             SecurityGroupIds: list[str] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::InstanceConnectEndpoint; `await` it inside an App to deploy it.
 
@@ -260,4 +263,6 @@ class InstanceConnectEndpoint(_Resource):
             SubnetId: The ID of the subnet in which the EC2 Instance Connect Endpoint was created.
             Tags: The tags assigned to the EC2 Instance Connect Endpoint.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

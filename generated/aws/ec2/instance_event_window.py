@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._instance_event_window_models import (
@@ -197,6 +199,7 @@ class InstanceEventWindow(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TimeRanges: list[TimeRange | TimeRangeDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::InstanceEventWindow; `await` it inside an App to deploy it.
 
@@ -205,4 +208,6 @@ class InstanceEventWindow(_Resource):
             Tags: The tags applied to the event window.
             TimeRanges: The time ranges of the event window.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._ip_pool_route_table_association_models import (
@@ -116,10 +118,13 @@ class IpPoolRouteTableAssociation(_Resource):
             PublicIpv4Pool: str,
             RouteTableId: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::IpPoolRouteTableAssociation; `await` it inside an App to deploy it.
 
             PublicIpv4Pool: The ID of the public IPv4 pool.
             RouteTableId: The ID of the route table.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

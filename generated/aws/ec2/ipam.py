@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._ipam_models import (
@@ -227,6 +229,7 @@ class IPAM(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             Tier: Literal["free", "advanced"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::IPAM; `await` it inside an App to deploy it.
 
@@ -237,4 +240,6 @@ class IPAM(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             Tier: The tier of the IPAM.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

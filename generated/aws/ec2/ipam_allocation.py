@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._ipam_allocation_models import (
@@ -120,10 +122,13 @@ class IPAMAllocation(_Resource):
             Description: str | None = None,
             NetmaskLength: int | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::IPAMAllocation; `await` it inside an App to deploy it.
 
             IpamPoolId: Id of the IPAM Pool.
             NetmaskLength: The desired netmask length of the allocation.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

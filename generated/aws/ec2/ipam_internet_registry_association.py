@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._ipam_internet_registry_association_models import (
@@ -190,6 +192,7 @@ class IpamInternetRegistryAssociation(_Resource):
             Description: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::IpamInternetRegistryAssociation; `await` it inside an App to deploy it.
 
@@ -199,4 +202,6 @@ class IpamInternetRegistryAssociation(_Resource):
             Rir: The Regional Internet Registry to associate with.
             Tags: The tags assigned to the internet registry association.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

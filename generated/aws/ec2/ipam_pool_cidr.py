@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._ipam_pool_cidr_models import (
@@ -119,6 +121,7 @@ class IPAMPoolCidr(_Resource):
             Cidr: str | None = None,
             NetmaskLength: int | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::IPAMPoolCidr; `await` it inside an App to deploy it.
 
@@ -126,4 +129,6 @@ class IPAMPoolCidr(_Resource):
             IpamPoolId: Id of the IPAM Pool.
             NetmaskLength: The desired netmask length of the provision.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._ipam_prefix_list_resolver_models import (
@@ -229,6 +231,7 @@ class IPAMPrefixListResolver(_Resource):
             Rules: list[IpamPrefixListResolverRule | IpamPrefixListResolverRuleDict] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::IPAMPrefixListResolver; `await` it inside an App to deploy it.
 
@@ -237,4 +240,6 @@ class IPAMPrefixListResolver(_Resource):
             Rules: Rules define the business logic for selecting CIDRs from IPAM.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._ipam_prefix_list_resolver_target_models import (
@@ -159,6 +161,7 @@ class IPAMPrefixListResolverTarget(_Resource):
             DesiredVersion: int | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::IPAMPrefixListResolverTarget; `await` it inside an App to deploy it.
 
@@ -169,4 +172,6 @@ class IPAMPrefixListResolverTarget(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             TrackLatestVersion: Indicates whether this Target automatically tracks the latest version of the Prefix List Resolver.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._ipam_resource_discovery_association_models import (
@@ -166,6 +168,7 @@ class IPAMResourceDiscoveryAssociation(_Resource):
             IpamResourceDiscoveryId: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::IPAMResourceDiscoveryAssociation; `await` it inside an App to deploy it.
 
@@ -173,4 +176,6 @@ class IPAMResourceDiscoveryAssociation(_Resource):
             IpamResourceDiscoveryId: The Amazon Resource Name (ARN) of the IPAM Resource Discovery Association.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

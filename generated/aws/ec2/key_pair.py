@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._key_pair_models import (
@@ -148,6 +150,7 @@ class KeyPair(_Resource):
             PublicKeyMaterial: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::KeyPair; `await` it inside an App to deploy it.
 
@@ -157,4 +160,6 @@ class KeyPair(_Resource):
             PublicKeyMaterial: The public key material.
             Tags: The tags to apply to the key pair.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._launch_template_models import (
@@ -1533,6 +1535,7 @@ class LaunchTemplate(_Resource):
             | None = None,
             VersionDescription: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::LaunchTemplate; `await` it inside an App to deploy it.
 
@@ -1541,4 +1544,6 @@ class LaunchTemplate(_Resource):
             TagSpecifications: The tags to apply to the launch template on creation.
             VersionDescription: A description for the first version of the launch template.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

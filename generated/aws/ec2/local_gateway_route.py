@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._local_gateway_route_models import (
@@ -135,6 +137,7 @@ class LocalGatewayRoute(_Resource):
             LocalGatewayVirtualInterfaceGroupId: str | None = None,
             NetworkInterfaceId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::LocalGatewayRoute; `await` it inside an App to deploy it.
 
@@ -143,4 +146,6 @@ class LocalGatewayRoute(_Resource):
             LocalGatewayVirtualInterfaceGroupId: The ID of the virtual interface group.
             NetworkInterfaceId: The ID of the network interface.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._local_gateway_route_table_models import (
@@ -168,6 +170,7 @@ class LocalGatewayRouteTable(_Resource):
             Mode: Literal["coip", "direct-vpc-routing"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::LocalGatewayRouteTable; `await` it inside an App to deploy it.
 
@@ -175,4 +178,6 @@ class LocalGatewayRouteTable(_Resource):
             Mode: The mode of the local gateway route table.
             Tags: The tags for the local gateway route table.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

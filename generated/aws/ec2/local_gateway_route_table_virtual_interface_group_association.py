@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._local_gateway_route_table_virtual_interface_group_association_models import (
@@ -168,6 +170,7 @@ class LocalGatewayRouteTableVirtualInterfaceGroupAssociation(_Resource):
             LocalGatewayVirtualInterfaceGroupId: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::LocalGatewayRouteTableVirtualInterfaceGroupAssociation; `await` it inside an App to deploy it.
 
@@ -175,4 +178,6 @@ class LocalGatewayRouteTableVirtualInterfaceGroupAssociation(_Resource):
             LocalGatewayVirtualInterfaceGroupId: The ID of the local gateway route table virtual interface group.
             Tags: The tags for the local gateway route table virtual interface group association.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

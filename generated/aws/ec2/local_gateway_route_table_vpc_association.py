@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._local_gateway_route_table_vpc_association_models import (
@@ -157,6 +159,7 @@ class LocalGatewayRouteTableVPCAssociation(_Resource):
             VpcId: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::LocalGatewayRouteTableVPCAssociation; `await` it inside an App to deploy it.
 
@@ -164,4 +167,6 @@ class LocalGatewayRouteTableVPCAssociation(_Resource):
             Tags: The tags for the association.
             VpcId: The ID of the VPC.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

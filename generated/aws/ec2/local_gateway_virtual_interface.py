@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._local_gateway_virtual_interface_models import (
@@ -203,6 +205,7 @@ class LocalGatewayVirtualInterface(_Resource):
             PeerBgpAsnExtended: int | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::LocalGatewayVirtualInterface; `await` it inside an App to deploy it.
 
@@ -215,4 +218,6 @@ class LocalGatewayVirtualInterface(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             Vlan: The ID of the VLAN.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

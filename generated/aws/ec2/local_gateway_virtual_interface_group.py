@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._local_gateway_virtual_interface_group_models import (
@@ -175,6 +177,7 @@ class LocalGatewayVirtualInterfaceGroup(_Resource):
             LocalBgpAsnExtended: int | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::LocalGatewayVirtualInterfaceGroup; `await` it inside an App to deploy it.
 
@@ -183,4 +186,6 @@ class LocalGatewayVirtualInterfaceGroup(_Resource):
             LocalGatewayId: The ID of the local gateway
             Tags: The tags assigned to the virtual interface group
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

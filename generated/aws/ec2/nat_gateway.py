@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._nat_gateway_models import (
@@ -231,6 +233,7 @@ class NatGateway(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             VpcId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::NatGateway; `await` it inside an App to deploy it.
 
@@ -247,4 +250,6 @@ class NatGateway(_Resource):
             Tags: The tags for the NAT gateway.
             VpcId: The ID of the VPC in which the NAT gateway is located.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

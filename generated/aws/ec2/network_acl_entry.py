@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._network_acl_entry_models import (
@@ -171,6 +173,7 @@ class NetworkAclEntry(_Resource):
             Ipv6CidrBlock: str | None = None,
             PortRange: NetworkAclEntryPortRange | NetworkAclEntryPortRangeDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::NetworkAclEntry; `await` it inside an App to deploy it.
 
@@ -184,4 +187,6 @@ class NetworkAclEntry(_Resource):
             RuleAction: Indicates whether to allow or deny the traffic that matches the rule
             RuleNumber: Rule number to assign to the entry, such as 100.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

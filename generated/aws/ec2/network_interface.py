@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._network_interface_models import (
@@ -370,6 +372,7 @@ class NetworkInterface(_Resource):
             SourceDestCheck: bool | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::NetworkInterface; `await` it inside an App to deploy it.
 
@@ -391,4 +394,6 @@ class NetworkInterface(_Resource):
             SubnetId: The ID of the subnet to associate with the network interface.
             Tags: An arbitrary set of tags (key-value pairs) for this network interface.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._network_interface_attachment_models import (
@@ -170,6 +172,7 @@ class NetworkInterfaceAttachment(_Resource):
             | NetworkInterfaceAttachmentEnaSrdSpecificationDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::NetworkInterfaceAttachment; `await` it inside an App to deploy it.
 
@@ -180,4 +183,6 @@ class NetworkInterfaceAttachment(_Resource):
             InstanceId: The ID of the instance to which you will attach the ENI.
             NetworkInterfaceId: The ID of the ENI that you want to attach.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._network_performance_metric_subscription_models import (
@@ -120,6 +122,7 @@ class NetworkPerformanceMetricSubscription(_Resource):
             Source: str,
             Statistic: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::NetworkPerformanceMetricSubscription; `await` it inside an App to deploy it.
 
@@ -128,4 +131,6 @@ class NetworkPerformanceMetricSubscription(_Resource):
             Source: The starting Region or Availability Zone for metric to subscribe to.
             Statistic: The statistic to subscribe to.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

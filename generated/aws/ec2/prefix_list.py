@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._prefix_list_models import (
@@ -180,6 +182,7 @@ class PrefixList(_Resource):
             MaxEntries: int | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::PrefixList; `await` it inside an App to deploy it.
 
@@ -189,4 +192,6 @@ class PrefixList(_Resource):
             PrefixListName: Name of Prefix List.
             Tags: Tags for Prefix List
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

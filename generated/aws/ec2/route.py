@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._route_models import (
@@ -160,6 +162,7 @@ class Route(_Resource):
             VpcEndpointId: str | None = None,
             VpcPeeringConnectionId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::Route; `await` it inside an App to deploy it.
 
@@ -180,4 +183,6 @@ class Route(_Resource):
             VpcEndpointId: The ID of a VPC endpoint.
             VpcPeeringConnectionId: The ID of a VPC peering connection.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._route_server_peer_models import (
@@ -185,6 +187,7 @@ class RouteServerPeer(_Resource):
             RouteServerEndpointId: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::RouteServerPeer; `await` it inside an App to deploy it.
 
@@ -192,4 +195,6 @@ class RouteServerPeer(_Resource):
             RouteServerEndpointId: Route Server Endpoint ID
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._route_server_propagation_models import (
@@ -111,10 +113,13 @@ class RouteServerPropagation(_Resource):
             RouteServerId: str,
             RouteTableId: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::RouteServerPropagation; `await` it inside an App to deploy it.
 
             RouteServerId: Route Server ID
             RouteTableId: Route Table ID
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._security_group_models import (
@@ -234,6 +236,7 @@ class SecurityGroup(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             VpcId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::SecurityGroup; `await` it inside an App to deploy it.
 
@@ -244,4 +247,6 @@ class SecurityGroup(_Resource):
             Tags: Any tags assigned to the security group.
             VpcId: The ID of the VPC for the security group.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

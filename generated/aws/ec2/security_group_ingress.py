@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._security_group_ingress_models import (
@@ -159,6 +161,7 @@ class SecurityGroupIngress(_Resource):
             SourceSecurityGroupOwnerId: str | None = None,
             ToPort: int | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::SecurityGroupIngress; `await` it inside an App to deploy it.
 
@@ -175,4 +178,6 @@ class SecurityGroupIngress(_Resource):
             SourceSecurityGroupOwnerId: [nondefault VPC] The AWS account ID that owns the source security group.
             ToPort: The end of port range for the TCP and UDP protocols, or an ICMP/ICMPv6 code.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._security_group_vpc_association_models import (
@@ -140,10 +142,13 @@ class SecurityGroupVpcAssociation(_Resource):
             GroupId: str,
             VpcId: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::SecurityGroupVpcAssociation; `await` it inside an App to deploy it.
 
             GroupId: The group ID of the specified security group.
             VpcId: The ID of the VPC in the security group vpc association.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._snapshot_block_public_access_models import (
@@ -114,9 +116,12 @@ class SnapshotBlockPublicAccess(_Resource):
             *,
             State: Literal["block-all-sharing", "block-new-sharing"],
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::SnapshotBlockPublicAccess; `await` it inside an App to deploy it.
 
             State: The state of EBS Snapshot Block Public Access.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._subnet_cidr_block_models import (
@@ -124,6 +126,7 @@ class SubnetCidrBlock(_Resource):
             Ipv6IpamPoolId: str | None = None,
             Ipv6NetmaskLength: int | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::SubnetCidrBlock; `await` it inside an App to deploy it.
 
@@ -132,4 +135,6 @@ class SubnetCidrBlock(_Resource):
             Ipv6NetmaskLength: The netmask length of the IPv6 CIDR to allocate to the subnet from an IPAM pool
             SubnetId: The ID of the subnet
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._subnet_cidr_reservation_models import (
@@ -159,6 +161,7 @@ class SubnetCidrReservation(_Resource):
             Description: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::SubnetCidrReservation; `await` it inside an App to deploy it.
 
@@ -168,4 +171,6 @@ class SubnetCidrReservation(_Resource):
             SubnetId: The identifier of the subnet the CIDR range is reserved in.
             Tags: The tags assigned to the subnet CIDR reservation.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._traffic_mirror_filter_models import (
@@ -145,6 +147,7 @@ class TrafficMirrorFilter(_Resource):
             NetworkServices: list[Literal["amazon-dns"]] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::TrafficMirrorFilter; `await` it inside an App to deploy it.
 
@@ -152,4 +155,6 @@ class TrafficMirrorFilter(_Resource):
             NetworkServices: The network service that is associated with the traffic mirror filter.
             Tags: The tags for a traffic mirror filter.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._traffic_mirror_filter_rule_models import (
@@ -199,6 +201,7 @@ class TrafficMirrorFilterRule(_Resource):
             SourcePortRange: TrafficMirrorPortRange | TrafficMirrorPortRangeDict | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::TrafficMirrorFilterRule; `await` it inside an App to deploy it.
 
@@ -214,4 +217,6 @@ class TrafficMirrorFilterRule(_Resource):
             TrafficDirection: The direction of traffic (ingress/egress).
             TrafficMirrorFilterId: The ID of the filter that this rule is associated with.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

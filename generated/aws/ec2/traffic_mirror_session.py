@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._traffic_mirror_session_models import (
@@ -172,6 +174,7 @@ class TrafficMirrorSession(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             VirtualNetworkId: int | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::TrafficMirrorSession; `await` it inside an App to deploy it.
 
@@ -185,4 +188,6 @@ class TrafficMirrorSession(_Resource):
             TrafficMirrorTargetId: The ID of a Traffic Mirror target.
             VirtualNetworkId: The VXLAN ID for the Traffic Mirror session.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._traffic_mirror_target_models import (
@@ -151,6 +153,7 @@ class TrafficMirrorTarget(_Resource):
             NetworkLoadBalancerArn: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::TrafficMirrorTarget; `await` it inside an App to deploy it.
 
@@ -160,4 +163,6 @@ class TrafficMirrorTarget(_Resource):
             NetworkLoadBalancerArn: The Amazon Resource Name (ARN) of the Network Load Balancer that is associated with the target.
             Tags: The tags to assign to the Traffic Mirror target.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._transit_gateway_connect_models import (
@@ -162,6 +164,7 @@ class TransitGatewayConnect(_Resource):
             TransportTransitGatewayAttachmentId: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::TransitGatewayConnect; `await` it inside an App to deploy it.
 
@@ -169,4 +172,6 @@ class TransitGatewayConnect(_Resource):
             Tags: The tags for the attachment.
             TransportTransitGatewayAttachmentId: The ID of the attachment from which the Connect attachment was created.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

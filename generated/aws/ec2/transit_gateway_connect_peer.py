@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._transit_gateway_connect_peer_models import (
@@ -222,6 +224,7 @@ class TransitGatewayConnectPeer(_Resource):
             TransitGatewayAttachmentId: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::TransitGatewayConnectPeer; `await` it inside an App to deploy it.
 
@@ -229,4 +232,6 @@ class TransitGatewayConnectPeer(_Resource):
             Tags: The tags for the Connect Peer.
             TransitGatewayAttachmentId: The ID of the Connect attachment.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

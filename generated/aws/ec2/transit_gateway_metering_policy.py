@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._transit_gateway_metering_policy_models import (
@@ -144,10 +146,13 @@ class TransitGatewayMeteringPolicy(_Resource):
             MiddleboxAttachmentIds: list[str] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::TransitGatewayMeteringPolicy; `await` it inside an App to deploy it.
 
             MiddleboxAttachmentIds: Middle box attachment Ids
             TransitGatewayId: The Id of transit gateway
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._transit_gateway_metering_policy_entry_models import (
@@ -224,6 +226,7 @@ class TransitGatewayMeteringPolicyEntry(_Resource):
             ]
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::TransitGatewayMeteringPolicyEntry; `await` it inside an App to deploy it.
 
@@ -240,4 +243,6 @@ class TransitGatewayMeteringPolicyEntry(_Resource):
             SourceTransitGatewayAttachmentType: The type of the attachment through which traffic enters a transit gateway
             TransitGatewayMeteringPolicyId: The ID of the transit gateway metering policy for which the entry is being created
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

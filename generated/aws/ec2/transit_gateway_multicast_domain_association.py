@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._transit_gateway_multicast_domain_association_models import (
@@ -127,6 +129,7 @@ class TransitGatewayMulticastDomainAssociation(_Resource):
             TransitGatewayAttachmentId: str,
             TransitGatewayMulticastDomainId: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::TransitGatewayMulticastDomainAssociation; `await` it inside an App to deploy it.
 
@@ -134,4 +137,6 @@ class TransitGatewayMulticastDomainAssociation(_Resource):
             TransitGatewayAttachmentId: The ID of the transit gateway attachment.
             TransitGatewayMulticastDomainId: The ID of the transit gateway multicast domain.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

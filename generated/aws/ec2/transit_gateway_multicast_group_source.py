@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._transit_gateway_multicast_group_source_models import (
@@ -143,6 +145,7 @@ class TransitGatewayMulticastGroupSource(_Resource):
             NetworkInterfaceId: str,
             TransitGatewayMulticastDomainId: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::TransitGatewayMulticastGroupSource; `await` it inside an App to deploy it.
 
@@ -150,4 +153,6 @@ class TransitGatewayMulticastGroupSource(_Resource):
             NetworkInterfaceId: The ID of the transit gateway attachment.
             TransitGatewayMulticastDomainId: The ID of the transit gateway multicast domain.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._transit_gateway_peering_attachment_models import (
@@ -169,6 +171,7 @@ class TransitGatewayPeeringAttachment(_Resource):
             TransitGatewayId: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::TransitGatewayPeeringAttachment; `await` it inside an App to deploy it.
 
@@ -178,4 +181,6 @@ class TransitGatewayPeeringAttachment(_Resource):
             Tags: The tags for the transit gateway peering attachment.
             TransitGatewayId: The ID of the transit gateway.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._transit_gateway_policy_table_entry_models import (
@@ -162,6 +164,7 @@ class TransitGatewayPolicyTableEntry(_Resource):
             TargetRouteTableId: str,
             TransitGatewayPolicyTableId: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::TransitGatewayPolicyTableEntry; `await` it inside an App to deploy it.
 
@@ -170,4 +173,6 @@ class TransitGatewayPolicyTableEntry(_Resource):
             TargetRouteTableId: The ID of the target route table.
             TransitGatewayPolicyTableId: The ID of the transit gateway policy table.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

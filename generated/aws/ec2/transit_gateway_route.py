@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._transit_gateway_route_models import (
@@ -126,6 +128,7 @@ class TransitGatewayRoute(_Resource):
             Blackhole: bool | None = None,
             TransitGatewayAttachmentId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::TransitGatewayRoute; `await` it inside an App to deploy it.
 
@@ -134,4 +137,6 @@ class TransitGatewayRoute(_Resource):
             TransitGatewayAttachmentId: The ID of transit gateway attachment.
             TransitGatewayRouteTableId: The ID of transit gateway route table.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

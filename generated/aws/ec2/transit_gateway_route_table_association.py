@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._transit_gateway_route_table_association_models import (
@@ -115,10 +117,13 @@ class TransitGatewayRouteTableAssociation(_Resource):
             TransitGatewayAttachmentId: str,
             TransitGatewayRouteTableId: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::TransitGatewayRouteTableAssociation; `await` it inside an App to deploy it.
 
             TransitGatewayAttachmentId: The ID of transit gateway attachment.
             TransitGatewayRouteTableId: The ID of transit gateway route table.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

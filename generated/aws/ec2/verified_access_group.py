@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._verified_access_group_models import (
@@ -189,6 +191,7 @@ class VerifiedAccessGroup(_Resource):
             | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::VerifiedAccessGroup; `await` it inside an App to deploy it.
 
@@ -199,4 +202,6 @@ class VerifiedAccessGroup(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             VerifiedAccessInstanceId: The ID of the AWS Verified Access instance.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._verified_access_instance_models import (
@@ -302,6 +304,7 @@ class VerifiedAccessInstance(_Resource):
             ]
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::VerifiedAccessInstance; `await` it inside an App to deploy it.
 
@@ -313,4 +316,6 @@ class VerifiedAccessInstance(_Resource):
             VerifiedAccessTrustProviderIds: The IDs of the AWS Verified Access trust providers.
             VerifiedAccessTrustProviders: AWS Verified Access trust providers.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._verified_access_trust_provider_models import (
@@ -288,6 +290,7 @@ class VerifiedAccessTrustProvider(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             UserTrustProviderType: Literal["iam-identity-center", "oidc"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::VerifiedAccessTrustProvider; `await` it inside an App to deploy it.
 
@@ -299,4 +302,6 @@ class VerifiedAccessTrustProvider(_Resource):
             TrustProviderType: Type of trust provider.
             UserTrustProviderType: The type of device-based trust provider.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._volume_attachment_models import (
@@ -126,6 +128,7 @@ class VolumeAttachment(_Resource):
             Device: str | None = None,
             EbsCardIndex: int | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::VolumeAttachment; `await` it inside an App to deploy it.
 
@@ -134,4 +137,6 @@ class VolumeAttachment(_Resource):
             InstanceId: The ID of the instance to which the volume attaches.
             VolumeId: The ID of the Amazon EBS volume.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

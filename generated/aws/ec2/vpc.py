@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._vpc_models import (
@@ -312,6 +314,7 @@ class VPC(_Resource):
             | VPCVpcEncryptionControlDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::VPC; `await` it inside an App to deploy it.
 
@@ -324,4 +327,6 @@ class VPC(_Resource):
             Tags: The tags for the VPC.
             VpcEncryptionControl: Describes the configuration and state of VPC encryption controls.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

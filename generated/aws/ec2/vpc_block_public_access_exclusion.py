@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._vpc_block_public_access_exclusion_models import (
@@ -150,6 +152,7 @@ class VPCBlockPublicAccessExclusion(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             VpcId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::VPCBlockPublicAccessExclusion; `await` it inside an App to deploy it.
 
@@ -158,4 +161,6 @@ class VPCBlockPublicAccessExclusion(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             VpcId: The ID of the vpc.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

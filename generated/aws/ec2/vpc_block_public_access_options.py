@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._vpc_block_public_access_options_models import (
@@ -118,9 +120,12 @@ class VPCBlockPublicAccessOptions(_Resource):
             *,
             InternetGatewayBlockMode: Literal["block-bidirectional", "block-ingress"],
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::VPCBlockPublicAccessOptions; `await` it inside an App to deploy it.
 
             InternetGatewayBlockMode: The desired Block Public Access mode for Internet Gateways in your account.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._vpc_cidr_block_models import (
@@ -153,6 +155,7 @@ class VPCCidrBlock(_Resource):
             Ipv6NetmaskLength: int | None = None,
             Ipv6Pool: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::VPCCidrBlock; `await` it inside an App to deploy it.
 
@@ -167,4 +170,6 @@ class VPCCidrBlock(_Resource):
             Ipv6Pool: The ID of an IPv6 address pool from which to allocate the IPv6 CIDR block.
             VpcId: The ID of the VPC.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._vpc_encryption_control_models import (
@@ -290,6 +292,7 @@ class VPCEncryptionControl(_Resource):
             VpcLatticeExclusionInput: Literal["enable", "disable"] | None = None,
             VpcPeeringExclusionInput: Literal["enable", "disable"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::VPCEncryptionControl; `await` it inside an App to deploy it.
 
@@ -305,4 +308,6 @@ class VPCEncryptionControl(_Resource):
             VpcLatticeExclusionInput: Used to enable or disable Vpc Lattice exclusion
             VpcPeeringExclusionInput: Used to enable or disable VPC peering exclusion
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

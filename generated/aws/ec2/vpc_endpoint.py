@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._vpc_endpoint_models import (
@@ -261,6 +263,7 @@ class VPCEndpoint(_Resource):
             ]
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::VPCEndpoint; `await` it inside an App to deploy it.
 
@@ -279,4 +282,6 @@ class VPCEndpoint(_Resource):
             VpcEndpointType: The type of endpoint.
             VpcId: The ID of the VPC.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._vpc_endpoint_connection_notification_models import (
@@ -123,6 +125,7 @@ class VPCEndpointConnectionNotification(_Resource):
             ServiceId: str | None = None,
             VPCEndpointId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::VPCEndpointConnectionNotification; `await` it inside an App to deploy it.
 
@@ -131,4 +134,6 @@ class VPCEndpointConnectionNotification(_Resource):
             ServiceId: The ID of the endpoint service.
             VPCEndpointId: The ID of the endpoint.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

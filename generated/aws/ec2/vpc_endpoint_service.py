@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._vpc_endpoint_service_models import (
@@ -207,6 +209,7 @@ class VPCEndpointService(_Resource):
             SupportedRegions: list[str] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::VPCEndpointService; `await` it inside an App to deploy it.
 
@@ -214,4 +217,6 @@ class VPCEndpointService(_Resource):
             SupportedRegions: The Regions from which service consumers can access the service.
             Tags: The tags to add to the VPC endpoint service.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._vpc_gateway_attachment_models import (
@@ -121,6 +123,7 @@ class VPCGatewayAttachment(_Resource):
             InternetGatewayId: str | None = None,
             VpnGatewayId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::VPCGatewayAttachment; `await` it inside an App to deploy it.
 
@@ -128,4 +131,6 @@ class VPCGatewayAttachment(_Resource):
             VpcId: The ID of the VPC.
             VpnGatewayId: The ID of the virtual private gateway.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

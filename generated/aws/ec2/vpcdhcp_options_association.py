@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._vpcdhcp_options_association_models import (
@@ -113,10 +115,13 @@ class VPCDHCPOptionsAssociation(_Resource):
             DhcpOptionsId: str,
             VpcId: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::VPCDHCPOptionsAssociation; `await` it inside an App to deploy it.
 
             DhcpOptionsId: The ID of the DHCP options set, or default to associate no DHCP options with the VPC.
             VpcId: The ID of the VPC.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._vpn_concentrator_models import (
@@ -141,6 +143,7 @@ class VPNConcentrator(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TransitGatewayId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::VPNConcentrator; `await` it inside an App to deploy it.
 
@@ -148,4 +151,6 @@ class VPNConcentrator(_Resource):
             TransitGatewayId: The ID of the transit gateway associated with the VPN concentrator.
             Type: The type of VPN concentrator.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._vpn_connection_models import (
@@ -490,6 +492,7 @@ class VPNConnection(_Resource):
             ]
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::VPNConnection; `await` it inside an App to deploy it.
 
@@ -512,4 +515,6 @@ class VPNConnection(_Resource):
             VpnGatewayId: The ID of the virtual private gateway at the AWS side of the VPN connection.
             VpnTunnelOptionsSpecifications: The tunnel options for the VPN connection.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._vpn_gateway_models import (
@@ -138,6 +140,7 @@ class VPNGateway(_Resource):
             AmazonSideAsn: int | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EC2::VPNGateway; `await` it inside an App to deploy it.
 
@@ -145,4 +148,6 @@ class VPNGateway(_Resource):
             Tags: Any tags assigned to the virtual private gateway.
             Type: The type of VPN connection the virtual private gateway supports.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

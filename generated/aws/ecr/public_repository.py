@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._public_repository_models import (
@@ -211,6 +213,7 @@ class PublicRepository(_Resource):
             RepositoryPolicyText: dict[str, Any] | str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ECR::PublicRepository; `await` it inside an App to deploy it.
 
@@ -219,4 +222,6 @@ class PublicRepository(_Resource):
             RepositoryPolicyText: The JSON repository policy text to apply to the public repository.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

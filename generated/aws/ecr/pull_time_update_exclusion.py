@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._pull_time_update_exclusion_models import (
@@ -116,9 +118,12 @@ class PullTimeUpdateExclusion(_Resource):
             *,
             PrincipalArn: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ECR::PullTimeUpdateExclusion; `await` it inside an App to deploy it.
 
             PrincipalArn: The ARN of the IAM principal to remove from the pull time update exclusion list.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

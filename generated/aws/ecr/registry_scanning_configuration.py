@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._registry_scanning_configuration_models import (
@@ -183,10 +185,13 @@ class RegistryScanningConfiguration(_Resource):
             Rules: list[ScanningRule | ScanningRuleDict],
             ScanType: Literal["BASIC", "ENHANCED"],
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ECR::RegistryScanningConfiguration; `await` it inside an App to deploy it.
 
             Rules: The scanning rules associated with the registry.
             ScanType: The type of scanning configured for the registry.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._repository_creation_template_models import (
@@ -261,6 +263,7 @@ class RepositoryCreationTemplate(_Resource):
             RepositoryPolicy: str | None = None,
             ResourceTags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ECR::RepositoryCreationTemplate; `await` it inside an App to deploy it.
 
@@ -275,4 +278,6 @@ class RepositoryCreationTemplate(_Resource):
             RepositoryPolicy: The repository policy to apply to repositories created using the template.
             ResourceTags: The metadata to apply to the repository to help you categorize and organize.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

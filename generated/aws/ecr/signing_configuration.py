@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._signing_configuration_models import (
@@ -180,9 +182,12 @@ class SigningConfiguration(_Resource):
             *,
             Rules: list[Rule | RuleDict],
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ECR::SigningConfiguration; `await` it inside an App to deploy it.
 
             Rules: Array of signing rules that define which repositories should be signed and with which signing profiles.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._daemon_models import (
@@ -241,6 +243,7 @@ class Daemon(_Resource):
             PropagateTags: Literal["DAEMON", "NONE"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ECS::Daemon; `await` it inside an App to deploy it.
 
@@ -252,4 +255,6 @@ class Daemon(_Resource):
             EnableExecuteCommand: Specifies whether the execute command functionality is turned on for the daemon tasks.
             PropagateTags: Specifies whether tags are propagated from the daemon to the daemon tasks.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._daemon_task_definition_models import (
@@ -716,6 +718,7 @@ class DaemonTaskDefinition(_Resource):
             TaskRoleArn: str | None = None,
             Volumes: list[Volume | VolumeDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ECS::DaemonTaskDefinition; `await` it inside an App to deploy it.
 
@@ -729,4 +732,6 @@ class DaemonTaskDefinition(_Resource):
             TaskRoleArn: The short name or full Amazon Resource Name (ARN) of the IAM role that grants containers in the daemon task permission to call Amazon Web Services APIs on your behalf.
             Volumes: The list of data volume definitions for the daemon task.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

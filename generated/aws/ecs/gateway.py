@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._gateway_models import (
@@ -379,6 +381,7 @@ class Gateway(_Resource):
             PropagateTags: Literal["NONE", "GATEWAY"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ECS::Gateway; `await` it inside an App to deploy it.
 
@@ -389,4 +392,6 @@ class Gateway(_Resource):
             PropagateTags: Specifies whether to propagate the tags from the gateway to other resources.
             Tags: The metadata that you apply to the gateway to help you categorize and organize them.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._gateway_cluster_associations_models import (
@@ -128,10 +130,13 @@ class GatewayClusterAssociations(_Resource):
             Cluster: str,
             Gateway: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ECS::GatewayClusterAssociations; `await` it inside an App to deploy it.
 
             Cluster: The name or full Amazon Resource Name (ARN) of the cluster to associate the gateway with.
             Gateway: The name or full Amazon Resource Name (ARN) of the gateway to associate with the cluster.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._primary_task_set_models import (
@@ -115,6 +117,7 @@ class PrimaryTaskSet(_Resource):
             Service: str,
             TaskSetId: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ECS::PrimaryTaskSet; `await` it inside an App to deploy it.
 
@@ -122,4 +125,6 @@ class PrimaryTaskSet(_Resource):
             Service: The short name or full Amazon Resource Name (ARN) of the service to create the task set in.
             TaskSetId: The ID or full Amazon Resource Name (ARN) of the task set.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._service_models import (
@@ -1375,6 +1377,7 @@ class Service(_Resource):
             VpcLatticeConfigurations: list[VpcLatticeConfiguration | VpcLatticeConfigurationDict]
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ECS::Service; `await` it inside an App to deploy it.
 
@@ -1406,4 +1409,6 @@ class Service(_Resource):
             VolumeConfigurations: The configuration for a volume specified in the task definition as a volume that is configured at launch time.
             VpcLatticeConfigurations: The VPC Lattice configuration for the service being created.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._task_set_models import (
@@ -333,6 +335,7 @@ class TaskSet(_Resource):
             ServiceRegistries: list[ServiceRegistry | ServiceRegistryDict] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ECS::TaskSet; `await` it inside an App to deploy it.
 
@@ -345,4 +348,6 @@ class TaskSet(_Resource):
             ServiceRegistries: The details of the service discovery registries to assign to this task set.
             TaskDefinition: The short name or full Amazon Resource Name (ARN) of the task definition for the tasks in the task set to use.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._access_point_models import (
@@ -249,6 +251,7 @@ class AccessPoint(_Resource):
             PosixUser: AccessPointPosixUser | AccessPointPosixUserDict | None = None,
             RootDirectory: AccessPointRootDirectory | AccessPointRootDirectoryDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EFS::AccessPoint; `await` it inside an App to deploy it.
 
@@ -258,4 +261,6 @@ class AccessPoint(_Resource):
             PosixUser: The full POSIX identity, including the user ID, group ID, and secondary group IDs on the access point that is used for all file operations by NFS clients using the access point.
             RootDirectory: The directory on the EFS file system that the access point exposes as the root directory to NFS clients using the access point.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

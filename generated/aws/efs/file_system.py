@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._file_system_models import (
@@ -358,6 +360,7 @@ class FileSystem(_Resource):
             | None = None,
             ThroughputMode: Literal["bursting", "elastic", "provisioned"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EFS::FileSystem; `await` it inside an App to deploy it.
 
@@ -374,4 +377,6 @@ class FileSystem(_Resource):
             ReplicationConfiguration: Describes the replication configuration for a specific file system.
             ThroughputMode: Specifies the throughput mode for the file system.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

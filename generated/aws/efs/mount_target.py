@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._mount_target_models import (
@@ -153,6 +155,7 @@ class MountTarget(_Resource):
             IpAddressType: Literal["IPV4_ONLY", "IPV6_ONLY", "DUAL_STACK"] | None = None,
             Ipv6Address: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EFS::MountTarget; `await` it inside an App to deploy it.
 
@@ -163,4 +166,6 @@ class MountTarget(_Resource):
             SecurityGroups: VPC security group IDs, of the form ``sg-xxxxxxxx``.
             SubnetId: The ID of the subnet to add the mount target in.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

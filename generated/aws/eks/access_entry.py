@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._access_entry_models import (
@@ -208,6 +210,7 @@ class AccessEntry(_Resource):
             Type: str | None = None,
             Username: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EKS::AccessEntry; `await` it inside an App to deploy it.
 
@@ -219,4 +222,6 @@ class AccessEntry(_Resource):
             Type: The node type to associate with the access entry.
             Username: The Kubernetes user that the access entry is associated with.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

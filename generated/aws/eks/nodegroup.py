@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._nodegroup_models import (
@@ -493,6 +495,7 @@ class Nodegroup(_Resource):
             Version: str | None = None,
             WarmPoolConfig: NodegroupWarmPoolConfig | NodegroupWarmPoolConfigDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EKS::Nodegroup; `await` it inside an App to deploy it.
 
@@ -517,4 +520,6 @@ class Nodegroup(_Resource):
             Version: The Kubernetes version to use for your managed nodes.
             WarmPoolConfig: The warm pool configuration details for the Auto Scaling group that is created for the node group.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

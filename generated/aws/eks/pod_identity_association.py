@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._pod_identity_association_models import (
@@ -163,6 +165,7 @@ class PodIdentityAssociation(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TargetRoleArn: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EKS::PodIdentityAssociation; `await` it inside an App to deploy it.
 
@@ -175,4 +178,6 @@ class PodIdentityAssociation(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             TargetRoleArn: The Target Role Arn of the pod identity association.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

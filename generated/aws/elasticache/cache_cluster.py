@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._cache_cluster_models import (
@@ -351,6 +353,7 @@ class CacheCluster(_Resource):
             TransitEncryptionEnabled: bool | None = None,
             VpcSecurityGroupIds: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ElastiCache::CacheCluster; `await` it inside an App to deploy it.
 
@@ -380,4 +383,6 @@ class CacheCluster(_Resource):
             TransitEncryptionEnabled: A flag that enables in-transit encryption when set to true.
             VpcSecurityGroupIds: One or more VPC security groups associated with the cluster.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

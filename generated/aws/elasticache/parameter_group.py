@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._parameter_group_models import (
@@ -145,6 +147,7 @@ class ParameterGroup(_Resource):
             Properties: dict[str, Any] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ElastiCache::ParameterGroup; `await` it inside an App to deploy it.
 
@@ -153,4 +156,6 @@ class ParameterGroup(_Resource):
             Properties: A comma-delimited list of parameter name/value pairs.
             Tags: Tags are composed of a Key/Value pair.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._replication_group_models import (
@@ -496,6 +498,7 @@ class ReplicationGroup(_Resource):
             TransitEncryptionMode: str | None = None,
             UserGroupIds: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ElastiCache::ReplicationGroup; `await` it inside an App to deploy it.
 
@@ -540,4 +543,6 @@ class ReplicationGroup(_Resource):
             TransitEncryptionMode: A setting that allows you to migrate your clients to use in-transit encryption, with no downtime.
             UserGroupIds: The ID of user group to associate with the replication group.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._serverless_cache_models import (
@@ -307,6 +309,7 @@ class ServerlessCache(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             UserGroupId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ElastiCache::ServerlessCache; `await` it inside an App to deploy it.
 
@@ -324,4 +327,6 @@ class ServerlessCache(_Resource):
             Tags: An array of key-value pairs to apply to this Serverless Cache.
             UserGroupId: The ID of the user group.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._serverless_cache_snapshot_models import (
@@ -199,6 +201,7 @@ class ServerlessCacheSnapshot(_Resource):
             KmsKeyId: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ElastiCache::ServerlessCacheSnapshot; `await` it inside an App to deploy it.
 
@@ -207,4 +210,6 @@ class ServerlessCacheSnapshot(_Resource):
             ServerlessCacheSnapshotName: The name of the serverless cache snapshot.
             Tags: A list of tags to be added to the serverless cache snapshot resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

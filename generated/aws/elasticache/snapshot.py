@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._snapshot_models import (
@@ -263,6 +265,7 @@ class Snapshot(_Resource):
             ReplicationGroupId: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ElastiCache::Snapshot; `await` it inside an App to deploy it.
 
@@ -272,4 +275,6 @@ class Snapshot(_Resource):
             SnapshotName: The name of a snapshot.
             Tags: A list of tags to be added to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._subnet_group_models import (
@@ -139,6 +141,7 @@ class SubnetGroup(_Resource):
             CacheSubnetGroupName: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ElastiCache::SubnetGroup; `await` it inside an App to deploy it.
 
@@ -146,4 +149,6 @@ class SubnetGroup(_Resource):
             Description: The description for the cache subnet group.
             SubnetIds: The EC2 subnet IDs for the cache subnet group.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._user_group_models import (
@@ -166,6 +168,7 @@ class UserGroup(_Resource):
             UserIds: list[str],
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ElastiCache::UserGroup; `await` it inside an App to deploy it.
 
@@ -174,4 +177,6 @@ class UserGroup(_Resource):
             UserGroupId: The ID of the user group.
             UserIds: List of users associated to this user group.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

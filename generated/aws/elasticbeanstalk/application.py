@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._application_models import (
@@ -209,6 +211,7 @@ class Application(_Resource):
             | ApplicationResourceLifecycleConfigDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ElasticBeanstalk::Application; `await` it inside an App to deploy it.
 
@@ -216,4 +219,6 @@ class Application(_Resource):
             Description: Your description of the application.
             ResourceLifecycleConfig: Specifies an application resource lifecycle configuration to prevent your application from accumulating too many versions.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

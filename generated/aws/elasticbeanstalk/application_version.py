@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._application_version_models import (
@@ -277,6 +279,7 @@ class ApplicationVersion(_Resource):
             | ApplicationVersionSourceBundleDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ElasticBeanstalk::ApplicationVersion; `await` it inside an App to deploy it.
 
@@ -287,4 +290,6 @@ class ApplicationVersion(_Resource):
             Process: Pre-process and validate the environment manifest (`env.yaml`) and configuration files in the source bundle.
             SourceBundle: The Amazon S3 bucket and key that identify the location of the source bundle for this version.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._configuration_template_models import (
@@ -198,6 +200,7 @@ class ConfigurationTemplate(_Resource):
             | ConfigurationTemplateSourceConfigurationDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ElasticBeanstalk::ConfigurationTemplate; `await` it inside an App to deploy it.
 
@@ -209,4 +212,6 @@ class ConfigurationTemplate(_Resource):
             SolutionStackName: The name of an Elastic Beanstalk solution stack (platform version) that this configuration uses.
             SourceConfiguration: An Elastic Beanstalk configuration template to base this one on.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

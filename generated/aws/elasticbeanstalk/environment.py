@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._environment_models import (
@@ -235,6 +237,7 @@ class Environment(_Resource):
             Tier: EnvironmentTier | EnvironmentTierDict | None = None,
             VersionLabel: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ElasticBeanstalk::Environment; `await` it inside an App to deploy it.
 
@@ -251,4 +254,6 @@ class Environment(_Resource):
             Tier: Specifies the tier to use in creating this environment.
             VersionLabel: The name of the application version to deploy.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._load_balancer_models import (
@@ -473,6 +475,7 @@ class LoadBalancer(_Resource):
             Subnets: list[str] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ElasticLoadBalancing::LoadBalancer; `await` it inside an App to deploy it.
 
@@ -493,4 +496,6 @@ class LoadBalancer(_Resource):
             Subnets: The IDs of the subnets for the load balancer.
             Tags: The tags associated with a load balancer.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

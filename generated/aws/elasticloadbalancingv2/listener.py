@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._listener_models import (
@@ -570,6 +572,7 @@ class Listener(_Resource):
             SslPolicy: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ElasticLoadBalancingV2::Listener; `await` it inside an App to deploy it.
 
@@ -583,4 +586,6 @@ class Listener(_Resource):
             Protocol: The protocol for connections from clients to the load balancer.
             SslPolicy: [HTTPS and TLS listeners] The security policy that defines which protocols and ciphers are supported.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

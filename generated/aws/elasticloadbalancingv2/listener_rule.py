@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._listener_rule_models import (
@@ -763,6 +765,7 @@ class ListenerRule(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             Transforms: list[Transform | TransformDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ElasticLoadBalancingV2::ListenerRule; `await` it inside an App to deploy it.
 
@@ -771,4 +774,6 @@ class ListenerRule(_Resource):
             ListenerArn: The Amazon Resource Name (ARN) of the listener.
             Priority: The rule priority.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

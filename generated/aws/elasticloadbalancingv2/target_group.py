@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._target_group_models import (
@@ -301,6 +303,7 @@ class TargetGroup(_Resource):
             UnhealthyThresholdCount: int | None = None,
             VpcId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ElasticLoadBalancingV2::TargetGroup; `await` it inside an App to deploy it.
 
@@ -325,4 +328,6 @@ class TargetGroup(_Resource):
             UnhealthyThresholdCount: The number of consecutive health check failures required before considering a target unhealthy.
             VpcId: The identifier of the virtual private cloud (VPC).
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

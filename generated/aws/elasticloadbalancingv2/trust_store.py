@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._trust_store_models import (
@@ -175,6 +177,7 @@ class TrustStore(_Resource):
             Name: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ElasticLoadBalancingV2::TrustStore; `await` it inside an App to deploy it.
 
@@ -184,4 +187,6 @@ class TrustStore(_Resource):
             Name: The name of the trust store.
             Tags: The tags to assign to the trust store.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._trust_store_revocation_models import (
@@ -178,10 +180,13 @@ class TrustStoreRevocation(_Resource):
             RevocationContents: list[RevocationContent | RevocationContentDict] | None = None,
             TrustStoreArn: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ElasticLoadBalancingV2::TrustStoreRevocation; `await` it inside an App to deploy it.
 
             RevocationContents: The attributes required to create a trust store revocation.
             TrustStoreArn: The Amazon Resource Name (ARN) of the trust store.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._instance_fleet_config_models import (
@@ -454,6 +456,7 @@ class InstanceFleetConfig(_Resource):
             TargetOnDemandCapacity: int | None = None,
             TargetSpotCapacity: int | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EMR::InstanceFleetConfig; `await` it inside an App to deploy it.
 
@@ -466,4 +469,6 @@ class InstanceFleetConfig(_Resource):
             TargetOnDemandCapacity: The target capacity of On-Demand units for the instance fleet, which determines how many On-Demand instances to provision.
             TargetSpotCapacity: The target capacity of Spot units for the instance fleet, which determines how many Spot instances to provision.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._security_configuration_models import (
@@ -114,10 +116,13 @@ class SecurityConfiguration(_Resource):
             SecurityConfiguration: dict[str, Any] | str,
             Name: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EMR::SecurityConfiguration; `await` it inside an App to deploy it.
 
             Name: The name of the security configuration.
             SecurityConfiguration: The security configuration details in JSON format.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._step_models import (
@@ -179,6 +181,7 @@ class Step(_Resource):
             EncryptionKeyArn: str | None = None,
             LogUri: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EMR::Step; `await` it inside an App to deploy it.
 
@@ -189,4 +192,6 @@ class Step(_Resource):
             LogUri: The Amazon S3 destination URI for log publishing.
             Name: The name of the cluster step.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

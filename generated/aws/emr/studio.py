@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._studio_models import (
@@ -268,6 +270,7 @@ class Studio(_Resource):
             TrustedIdentityPropagationEnabled: bool | None = None,
             UserRole: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EMR::Studio; `await` it inside an App to deploy it.
 
@@ -289,4 +292,6 @@ class Studio(_Resource):
             VpcId: The ID of the Amazon Virtual Private Cloud (Amazon VPC) to associate with the Studio.
             WorkspaceSecurityGroupId: The ID of the Amazon EMR Studio Workspace security group.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

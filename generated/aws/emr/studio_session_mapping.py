@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._studio_session_mapping_models import (
@@ -133,6 +135,7 @@ class StudioSessionMapping(_Resource):
             SessionPolicyArn: str,
             StudioId: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EMR::StudioSessionMapping; `await` it inside an App to deploy it.
 
@@ -141,4 +144,6 @@ class StudioSessionMapping(_Resource):
             SessionPolicyArn: The Amazon Resource Name (ARN) for the session policy that will be applied to the user or group.
             StudioId: The ID of the Amazon EMR Studio to which the user or group will be mapped.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._wal_workspace_models import (
@@ -141,10 +143,13 @@ class WALWorkspace(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             WALWorkspaceName: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EMR::WALWorkspace; `await` it inside an App to deploy it.
 
             Tags: An array of key-value pairs to apply to this resource.
             WALWorkspaceName: The name of the emrwal container
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

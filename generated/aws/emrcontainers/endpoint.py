@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._endpoint_models import (
@@ -418,6 +420,7 @@ class Endpoint(_Resource):
             SessionIdleTimeoutInMinutes: int | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EMRContainers::Endpoint; `await` it inside an App to deploy it.
 
@@ -430,4 +433,6 @@ class Endpoint(_Resource):
             Type: The type of the managed endpoint.
             VirtualClusterId: The ID of the virtual cluster for which the managed endpoint is created.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._security_configuration_models import (
@@ -538,6 +540,7 @@ class SecurityConfiguration(_Resource):
             Name: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EMRContainers::SecurityConfiguration; `await` it inside an App to deploy it.
 
@@ -546,4 +549,6 @@ class SecurityConfiguration(_Resource):
             SecurityConfigurationData: Security configuration input for the security configuration.
             Tags: An array of key-value pairs to apply to this security configuration.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

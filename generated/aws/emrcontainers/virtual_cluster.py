@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._virtual_cluster_models import (
@@ -229,6 +231,7 @@ class VirtualCluster(_Resource):
             SessionEnabled: bool | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EMRContainers::VirtualCluster; `await` it inside an App to deploy it.
 
@@ -238,4 +241,6 @@ class VirtualCluster(_Resource):
             SessionEnabled: Whether the virtual cluster is session-enabled for Spark Connect.
             Tags: An array of key-value pairs to apply to this virtual cluster.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._application_models import (
@@ -828,6 +830,7 @@ class Application(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             WorkerTypeSpecifications: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EMRServerless::Application; `await` it inside an App to deploy it.
 
@@ -844,4 +847,6 @@ class Application(_Resource):
             Type: The type of the application
             WorkerTypeSpecifications: The key-value pairs that specify worker type to WorkerTypeSpecificationInput.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._schema_mapping_models import (
@@ -238,6 +240,7 @@ class SchemaMapping(_Resource):
             Description: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EntityResolution::SchemaMapping; `await` it inside an App to deploy it.
 
@@ -245,4 +248,6 @@ class SchemaMapping(_Resource):
             MappedInputFields: The SchemaMapping attributes input
             SchemaName: The name of the SchemaMapping
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

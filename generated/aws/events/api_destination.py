@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._api_destination_models import (
@@ -153,6 +155,7 @@ class ApiDestination(_Resource):
             InvocationRateLimitPerSecond: int | None = None,
             Name: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Events::ApiDestination; `await` it inside an App to deploy it.
 
@@ -160,4 +163,6 @@ class ApiDestination(_Resource):
             InvocationEndpoint: Url endpoint to invoke.
             Name: Name of the apiDestination.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

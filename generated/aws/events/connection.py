@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._connection_models import (
@@ -469,6 +471,7 @@ class Connection(_Resource):
             KmsKeyIdentifier: str | None = None,
             Name: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Events::Connection; `await` it inside an App to deploy it.
 
@@ -476,4 +479,6 @@ class Connection(_Resource):
             InvocationConnectivityParameters: The private resource the HTTP request will be sent to.
             Name: Name of the connection.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._event_bus_models import (
@@ -202,6 +204,7 @@ class EventBus(_Resource):
             Policy: dict[str, Any] | str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Events::EventBus; `await` it inside an App to deploy it.
 
@@ -214,4 +217,6 @@ class EventBus(_Resource):
             Policy: A JSON string that describes the permission policy statement for the event bus.
             Tags: Any tags assigned to the event bus.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

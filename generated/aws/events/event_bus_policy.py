@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._event_bus_policy_models import (
@@ -170,6 +172,7 @@ class EventBusPolicy(_Resource):
             Principal: str | None = None,
             Statement: dict[str, Any] | str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Events::EventBusPolicy; `await` it inside an App to deploy it.
 
@@ -178,4 +181,6 @@ class EventBusPolicy(_Resource):
             Principal: The 12-digit AWS account ID that you are permitting to put events to your default event bus.
             StatementId: An identifier string for the external account that you are granting permissions to
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

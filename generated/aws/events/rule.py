@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._rule_models import (
@@ -778,6 +780,7 @@ class Rule(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             Targets: list[Target | TargetDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Events::Rule; `await` it inside an App to deploy it.
 
@@ -791,4 +794,6 @@ class Rule(_Resource):
             Tags: Any tags assigned to the event rule.
             Targets: Adds the specified targets to the specified rule, or updates the targets if they are already associated with the rule.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

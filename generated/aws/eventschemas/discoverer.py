@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._discoverer_models import (
@@ -149,6 +151,7 @@ class Discoverer(_Resource):
             Description: str | None = None,
             Tags: list[TagsEntry | TagsEntryDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EventSchemas::Discoverer; `await` it inside an App to deploy it.
 
@@ -157,4 +160,6 @@ class Discoverer(_Resource):
             SourceArn: The ARN of the event bus.
             Tags: Tags associated with the resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

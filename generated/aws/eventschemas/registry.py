@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._registry_models import (
@@ -142,6 +144,7 @@ class Registry(_Resource):
             RegistryName: str | None = None,
             Tags: list[TagsEntry | TagsEntryDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EventSchemas::Registry; `await` it inside an App to deploy it.
 
@@ -149,4 +152,6 @@ class Registry(_Resource):
             RegistryName: The name of the schema registry.
             Tags: Tags associated with the resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

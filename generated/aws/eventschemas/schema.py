@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._schema_models import (
@@ -157,6 +159,7 @@ class Schema(_Resource):
             SchemaName: str | None = None,
             Tags: list[TagsEntry | TagsEntryDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EventSchemas::Schema; `await` it inside an App to deploy it.
 
@@ -167,4 +170,6 @@ class Schema(_Resource):
             Tags: Tags associated with the resource.
             Type: The type of schema.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

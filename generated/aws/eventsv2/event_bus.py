@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._event_bus_models import (
@@ -247,6 +249,7 @@ class EventBus(_Resource):
             | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EventsV2::EventBus; `await` it inside an App to deploy it.
 
@@ -256,4 +259,6 @@ class EventBus(_Resource):
             StorageConfiguration: The event storage configuration for the event bus, which controls the number of days events are retained on the bus.
             Tags: The tags assigned to the event bus.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._resource_policy_models import (
@@ -120,10 +122,13 @@ class ResourcePolicy(_Resource):
             EventBusArn: str,
             PolicyDocument: dict[str, Any],
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EventsV2::ResourcePolicy; `await` it inside an App to deploy it.
 
             EventBusArn: The Amazon Resource Name (ARN) of the event bus whose resource policy this is.
             PolicyDocument: The resource policy document, as a JSON object.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

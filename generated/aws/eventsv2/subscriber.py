@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._subscriber_models import (
@@ -791,6 +793,7 @@ class Subscriber(_Resource):
             Transformer: SubscriberTransformer | SubscriberTransformerDict | None = None,
             Type: Literal["FIFO", "UNORDERED"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::EventsV2::Subscriber; `await` it inside an App to deploy it.
 
@@ -811,4 +814,6 @@ class Subscriber(_Resource):
             Transformer: Configuration for transforming events before delivery to the target.
             Type: The delivery ordering mode of the subscriber.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

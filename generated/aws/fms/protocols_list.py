@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._protocols_list_models import (
@@ -185,6 +187,7 @@ class ProtocolsList(_Resource):
             ProtocolsList: list[str],
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::FMS::ProtocolsList; `await` it inside an App to deploy it.
 
@@ -192,4 +195,6 @@ class ProtocolsList(_Resource):
             ProtocolsList: An array of protocols in the Firewall Manager protocols list.
             Tags: An array of key-value pairs to apply to the protocols list.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

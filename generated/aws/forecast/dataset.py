@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._dataset_models import (
@@ -285,6 +287,7 @@ class Dataset(_Resource):
             EncryptionConfig: DatasetEncryptionConfig | DatasetEncryptionConfigDict | None = None,
             Tags: list[DatasetTagsItem | DatasetTagsItemDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Forecast::Dataset; `await` it inside an App to deploy it.
 
@@ -293,4 +296,6 @@ class Dataset(_Resource):
             DatasetType: The dataset type
             Domain: The domain associated with the dataset
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._dataset_group_models import (
@@ -198,6 +200,7 @@ class DatasetGroup(_Resource):
             DatasetArns: list[str] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Forecast::DatasetGroup; `await` it inside an App to deploy it.
 
@@ -206,4 +209,6 @@ class DatasetGroup(_Resource):
             Domain: The domain associated with the dataset group.
             Tags: The tags of Application Insights application.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._detector_models import (
@@ -554,6 +556,7 @@ class Detector(_Resource):
             RuleExecutionMode: Literal["FIRST_MATCHED", "ALL_MATCHED"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::FraudDetector::Detector; `await` it inside an App to deploy it.
 
@@ -564,4 +567,6 @@ class Detector(_Resource):
             EventType: The event type to associate this detector with.
             Tags: Tags associated with this detector.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

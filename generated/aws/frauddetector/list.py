@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._list_models import (
@@ -176,6 +178,7 @@ class List(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             VariableType: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::FraudDetector::List; `await` it inside an App to deploy it.
 
@@ -185,4 +188,6 @@ class List(_Resource):
             Tags: Tags associated with this list.
             VariableType: The variable type of the list.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._data_repository_association_models import (
@@ -258,6 +260,7 @@ class DataRepositoryAssociation(_Resource):
             S3: DataRepositoryAssociationS3 | DataRepositoryAssociationS3Dict | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::FSx::DataRepositoryAssociation; `await` it inside an App to deploy it.
 
@@ -269,4 +272,6 @@ class DataRepositoryAssociation(_Resource):
             S3: The configuration for an Amazon S3 data repository linked to an Amazon FSx Lustre file system with a data repository association.
             Tags: A list of Tag values, with a maximum of 50 elements.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._file_cache_models import (
@@ -392,6 +394,7 @@ class FileCache(_Resource):
             SecurityGroupIds: list[str] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::FSx::FileCache; `await` it inside an App to deploy it.
 
@@ -406,4 +409,6 @@ class FileCache(_Resource):
             SubnetIds: A list of subnet IDs for the cache
             Tags: Tags to associate with the file cache
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

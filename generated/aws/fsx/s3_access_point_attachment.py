@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._s3_access_point_attachment_models import (
@@ -408,6 +410,7 @@ class S3AccessPointAttachment(_Resource):
             | S3AccessPointAttachmentS3AccessPointDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::FSx::S3AccessPointAttachment; `await` it inside an App to deploy it.
 
@@ -417,4 +420,6 @@ class S3AccessPointAttachment(_Resource):
             S3AccessPoint: The S3 access point configuration of the S3 access point attachment.
             Type: The type of Amazon FSx volume that the S3 access point is attached to.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

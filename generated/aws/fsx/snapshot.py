@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._snapshot_models import (
@@ -169,6 +171,7 @@ class Snapshot(_Resource):
             VolumeId: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::FSx::Snapshot; `await` it inside an App to deploy it.
 
@@ -176,4 +179,6 @@ class Snapshot(_Resource):
             Tags: A list of Tag values, with a maximum of 50 elements.
             VolumeId: The ID of the volume that the snapshot is of.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._storage_virtual_machine_models import (
@@ -297,6 +299,7 @@ class StorageVirtualMachine(_Resource):
             SvmAdminPassword: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::FSx::StorageVirtualMachine; `await` it inside an App to deploy it.
 
@@ -307,4 +310,6 @@ class StorageVirtualMachine(_Resource):
             SvmAdminPassword: Specifies the password to use when logging on to the SVM using a secure shell (SSH) connection to the SVM's management endpoint.
             Tags: A list of Tag values, with a maximum of 50 elements.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

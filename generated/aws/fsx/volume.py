@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._volume_models import (
@@ -616,6 +618,7 @@ class Volume(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             VolumeType: Literal["ONTAP", "OPENZFS"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::FSx::Volume; `await` it inside an App to deploy it.
 
@@ -626,4 +629,6 @@ class Volume(_Resource):
             Tags: One or more tags.
             VolumeType: The type of the volume.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._build_models import (
@@ -225,6 +227,7 @@ class Build(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             Version: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::GameLift::Build; `await` it inside an App to deploy it.
 
@@ -235,4 +238,6 @@ class Build(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             Version: Version information that is associated with this build.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._container_group_definition_models import (
@@ -593,6 +595,7 @@ class ContainerGroupDefinition(_Resource):
             TotalVcpuLimit: float | None = None,
             VersionDescription: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::GameLift::ContainerGroupDefinition; `await` it inside an App to deploy it.
 
@@ -606,4 +609,6 @@ class ContainerGroupDefinition(_Resource):
             TotalVcpuLimit: The total amount of virtual CPUs on the container group definition
             VersionDescription: The description of this version
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._game_server_group_models import (
@@ -401,6 +403,7 @@ class GameServerGroup(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             VpcSubnets: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::GameLift::GameServerGroup; `await` it inside an App to deploy it.
 
@@ -417,4 +420,6 @@ class GameServerGroup(_Resource):
             Tags: A list of labels to assign to the new game server group resource.
             VpcSubnets: A list of virtual private cloud (VPC) subnets to use with instances in the game server group.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

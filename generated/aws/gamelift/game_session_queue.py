@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._game_session_queue_models import (
@@ -305,6 +307,7 @@ class GameSessionQueue(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TimeoutInSeconds: int | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::GameLift::GameSessionQueue; `await` it inside an App to deploy it.
 
@@ -318,4 +321,6 @@ class GameSessionQueue(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             TimeoutInSeconds: The maximum time, in seconds, that a new game session placement request remains in the queue.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._matchmaking_configuration_models import (
@@ -240,6 +242,7 @@ class MatchmakingConfiguration(_Resource):
             RuleSetArn: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::GameLift::MatchmakingConfiguration; `await` it inside an App to deploy it.
 
@@ -261,4 +264,6 @@ class MatchmakingConfiguration(_Resource):
             RuleSetName: A unique identifier for the matchmaking rule set to use with this configuration.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._accelerator_models import (
@@ -181,6 +183,7 @@ class Accelerator(_Resource):
             IpAddresses: list[str] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::GlobalAccelerator::Accelerator; `await` it inside an App to deploy it.
 
@@ -192,4 +195,6 @@ class Accelerator(_Resource):
             IpAddresses: The IP addresses from BYOIP Prefix pool.
             Name: Name of accelerator.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._cross_account_attachment_models import (
@@ -183,6 +185,7 @@ class CrossAccountAttachment(_Resource):
             | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::GlobalAccelerator::CrossAccountAttachment; `await` it inside an App to deploy it.
 
@@ -190,4 +193,6 @@ class CrossAccountAttachment(_Resource):
             Principals: Principals to share the resources with.
             Resources: Resources shared using the attachment.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._endpoint_group_models import (
@@ -205,6 +207,7 @@ class EndpointGroup(_Resource):
             ThresholdCount: int | None = None,
             TrafficDialPercentage: float | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::GlobalAccelerator::EndpointGroup; `await` it inside an App to deploy it.
 
@@ -217,4 +220,6 @@ class EndpointGroup(_Resource):
             ThresholdCount: The number of consecutive health checks required to set the state of the endpoint to unhealthy.
             TrafficDialPercentage: The percentage of traffic to sent to an AWS Region
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._listener_models import (
@@ -150,6 +152,7 @@ class Listener(_Resource):
             Protocol: Literal["TCP", "UDP"],
             ClientAffinity: Literal["NONE", "SOURCE_IP"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::GlobalAccelerator::Listener; `await` it inside an App to deploy it.
 
@@ -157,4 +160,6 @@ class Listener(_Resource):
             ClientAffinity: Client affinity lets you direct all requests from a user to the same endpoint.
             Protocol: The protocol for the listener.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

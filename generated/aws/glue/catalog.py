@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._catalog_models import (
@@ -363,6 +365,7 @@ class Catalog(_Resource):
             | CatalogTargetRedshiftCatalogDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Glue::Catalog; `await` it inside an App to deploy it.
 
@@ -375,4 +378,6 @@ class Catalog(_Resource):
             Parameters: A map of key-value pairs that define parameters and properties of the catalog.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

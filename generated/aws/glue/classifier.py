@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._classifier_models import (
@@ -258,6 +260,7 @@ class Classifier(_Resource):
             JsonClassifier: ClassifierJsonClassifier | ClassifierJsonClassifierDict | None = None,
             XMLClassifier: ClassifierXMLClassifier | ClassifierXMLClassifierDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Glue::Classifier; `await` it inside an App to deploy it.
 
@@ -266,4 +269,6 @@ class Classifier(_Resource):
             JsonClassifier: A classifier for JSON content.
             XMLClassifier: A classifier for XML content.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._connection_models import (
@@ -536,6 +538,7 @@ class Connection(_Resource):
             ConnectionInput: ConnectionConnectionInput | ConnectionConnectionInputDict,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Glue::Connection; `await` it inside an App to deploy it.
 
@@ -543,4 +546,6 @@ class Connection(_Resource):
             ConnectionInput: The connection properties used for this connection.
             Tags: The collection of tags.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._connection_type_models import (
@@ -945,6 +947,7 @@ class ConnectionType(_Resource):
             IntegrationType: Literal["REST"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Glue::ConnectionType; `await` it inside an App to deploy it.
 
@@ -953,4 +956,6 @@ class ConnectionType(_Resource):
             IntegrationType: The integration type for the connection.
             Tags: Tags to assign to the connection type.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._crawler_models import (
@@ -513,6 +515,7 @@ class Crawler(_Resource):
             TablePrefix: str | None = None,
             Tags: dict[str, Any] | str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Glue::Crawler; `await` it inside an App to deploy it.
 
@@ -525,4 +528,6 @@ class Crawler(_Resource):
             Role: The Amazon Resource Name (ARN) of an IAM role that's used to access customer resources, such as Amazon Simple Storage Service (Amazon S3) data.
             TablePrefix: The prefix added to the names of tables that are created.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._custom_entity_type_models import (
@@ -127,6 +129,7 @@ class CustomEntityType(_Resource):
             RegexString: str | None = None,
             Tags: dict[str, Any] | str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Glue::CustomEntityType; `await` it inside an App to deploy it.
 
@@ -134,4 +137,6 @@ class CustomEntityType(_Resource):
             Name: The name of the custom entity type.
             RegexString: A regular expression string that is used for detecting sensitive data in a custom pattern.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._data_catalog_encryption_settings_models import (
@@ -189,9 +191,12 @@ class DataCatalogEncryptionSettings(_Resource):
             DataCatalogEncryptionSettings: DataCatalogEncryptionSettingsDataCatalogEncryptionSettings
             | DataCatalogEncryptionSettingsDataCatalogEncryptionSettingsDict,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Glue::DataCatalogEncryptionSettings; `await` it inside an App to deploy it.
 
             CatalogId: The ID of the Data Catalog in which the settings are created.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

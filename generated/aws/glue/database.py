@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._database_models import (
@@ -256,6 +258,7 @@ class Database(_Resource):
             DatabaseInput: DatabaseDatabaseInput | DatabaseDatabaseInputDict,
             DatabaseName: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Glue::Database; `await` it inside an App to deploy it.
 
@@ -263,4 +266,6 @@ class Database(_Resource):
             DatabaseInput: The metadata for the database.
             DatabaseName: The name of the database.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

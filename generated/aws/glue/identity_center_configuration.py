@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._identity_center_configuration_models import (
@@ -138,6 +140,7 @@ class IdentityCenterConfiguration(_Resource):
             Scopes: list[str] | None = None,
             UserBackgroundSessionsEnabled: bool | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Glue::IdentityCenterConfiguration; `await` it inside an App to deploy it.
 
@@ -145,4 +148,6 @@ class IdentityCenterConfiguration(_Resource):
             Scopes: The downstream scopes that Glue identity center configuration can access
             UserBackgroundSessionsEnabled: Enable or disable user background sessions for Glue Identity Center
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._integration_resource_property_models import (
@@ -212,6 +214,7 @@ class IntegrationResourceProperty(_Resource):
             | IntegrationResourcePropertyTargetProcessingPropertiesDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Glue::IntegrationResourceProperty; `await` it inside an App to deploy it.
 
@@ -220,4 +223,6 @@ class IntegrationResourceProperty(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             TargetProcessingProperties: The resource properties associated with the integration target.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

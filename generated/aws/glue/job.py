@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._job_models import (
@@ -351,6 +353,7 @@ class Job(_Resource):
             ]
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Glue::Job; `await` it inside an App to deploy it.
 
@@ -375,4 +378,6 @@ class Job(_Resource):
             Timeout: The maximum time that a job run can consume resources before it is terminated and enters TIMEOUT status.
             WorkerType: TThe type of predefined worker that is allocated when a job runs.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

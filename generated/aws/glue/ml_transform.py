@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._ml_transform_models import (
@@ -334,6 +336,7 @@ class MLTransform(_Resource):
             WorkerType: Literal["G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "Standard", "Z.2X"]
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Glue::MLTransform; `await` it inside an App to deploy it.
 
@@ -350,4 +353,6 @@ class MLTransform(_Resource):
             TransformParameters: The algorithm-specific parameters that are associated with the machine learning transform.
             WorkerType: The type of predefined worker that is allocated when a task runs.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._partition_models import (
@@ -376,6 +378,7 @@ class Partition(_Resource):
             PartitionInput: PartitionPartitionInput | PartitionPartitionInputDict,
             TableName: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Glue::Partition; `await` it inside an App to deploy it.
 
@@ -383,4 +386,6 @@ class Partition(_Resource):
             DatabaseName: The AWS account ID of the catalog in which the partion is to be created.
             TableName: The name of the metadata table in which the partition is to be created.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._schema_models import (
@@ -236,6 +238,7 @@ class Schema(_Resource):
             SchemaDefinition: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Glue::Schema; `await` it inside an App to deploy it.
 
@@ -246,4 +249,6 @@ class Schema(_Resource):
             SchemaDefinition: Definition for the initial schema version in plain-text.
             Tags: List of tags to tag the schema
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

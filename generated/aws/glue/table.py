@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._table_models import (
@@ -724,6 +726,7 @@ class Table(_Resource):
             | None = None,
             TableInput: TableTableInput | TableTableInputDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Glue::Table; `await` it inside an App to deploy it.
 
@@ -733,4 +736,6 @@ class Table(_Resource):
             OpenTableFormatInput: Specifies an OpenTableFormatInput structure when creating an open format table.
             TableInput: A structure used to define a table.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._table_optimizer_models import (
@@ -295,6 +297,7 @@ class TableOptimizer(_Resource):
             | TableOptimizerTableOptimizerConfigurationDict,
             Type: Literal["compaction", "orphan_file_deletion", "retention"],
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Glue::TableOptimizer; `await` it inside an App to deploy it.
 
@@ -304,4 +307,6 @@ class TableOptimizer(_Resource):
             TableOptimizerConfiguration: Specifies configuration details of a table optimizer.
             Type: The type of table optimizer.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

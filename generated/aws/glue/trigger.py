@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._trigger_models import (
@@ -269,6 +271,7 @@ class Trigger(_Resource):
             Tags: dict[str, Any] | str | None = None,
             WorkflowName: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Glue::Trigger; `await` it inside an App to deploy it.
 
@@ -282,4 +285,6 @@ class Trigger(_Resource):
             Type: The type of trigger that this is.
             WorkflowName: The name of the workflow associated with the trigger.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._user_defined_function_models import (
@@ -187,6 +189,7 @@ class UserDefinedFunction(_Resource):
             OwnerType: Literal["USER", "ROLE", "GROUP"] | None = None,
             ResourceUris: list[ResourceUri | ResourceUriDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Glue::UserDefinedFunction; `await` it inside an App to deploy it.
 
@@ -198,4 +201,6 @@ class UserDefinedFunction(_Resource):
             OwnerType: The owner type.
             ResourceUris: The resource URIs for the function.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._workspace_models import (
@@ -484,6 +486,7 @@ class Workspace(_Resource):
             | WorkspaceVpcConfigurationDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Grafana::Workspace; `await` it inside an App to deploy it.
 
@@ -501,4 +504,6 @@ class Workspace(_Resource):
             StackSetName: The name of the AWS CloudFormation stack set to use to generate IAM roles to be used for this workspace.
             Tags: The list of tags associated with the workspace.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

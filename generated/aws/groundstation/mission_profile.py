@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._mission_profile_models import (
@@ -247,6 +249,7 @@ class MissionProfile(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TelemetrySinkConfigArn: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::GroundStation::MissionProfile; `await` it inside an App to deploy it.
 
@@ -258,4 +261,6 @@ class MissionProfile(_Resource):
             StreamsKmsRole: The ARN of the KMS Key or Alias Key role used to define permissions on KMS Key usage.
             TelemetrySinkConfigArn: ARN of a Config resource of type TelemetrySinkConfig used for telemetry data sink configuration.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._custom_detection_rule_association_models import (
@@ -161,6 +163,7 @@ class CustomDetectionRuleAssociation(_Resource):
             RuleId: str,
             Tags: list[TagItem | TagItemDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::GuardDuty::CustomDetectionRuleAssociation; `await` it inside an App to deploy it.
 
@@ -168,4 +171,6 @@ class CustomDetectionRuleAssociation(_Resource):
             RuleId: The catalog identifier of the custom detection rule to associate.
             Tags: The tags applied to the association.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

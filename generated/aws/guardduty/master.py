@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._master_models import (
@@ -115,6 +117,7 @@ class Master(_Resource):
             MasterId: str,
             InvitationId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::GuardDuty::Master; `await` it inside an App to deploy it.
 
@@ -122,4 +125,6 @@ class Master(_Resource):
             InvitationId: Value used to validate the master account to the member account.
             MasterId: ID of the account used as the master account.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._data_transformation_profile_models import (
@@ -252,6 +254,7 @@ class DataTransformationProfile(_Resource):
             | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::HealthLake::DataTransformationProfile; `await` it inside an App to deploy it.
 
@@ -261,4 +264,6 @@ class DataTransformationProfile(_Resource):
             SourceFormat: The source format that this profile converts from.
             Tags: An array of key-value pairs to apply to this profile.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

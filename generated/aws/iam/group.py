@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._group_models import (
@@ -165,6 +167,7 @@ class Group(_Resource):
             Path: str | None = None,
             Policies: list[Policy | PolicyDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IAM::Group; `await` it inside an App to deploy it.
 
@@ -173,4 +176,6 @@ class Group(_Resource):
             Path: The path to the group.
             Policies: Adds or updates an inline policy document that is embedded in the specified IAM group.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

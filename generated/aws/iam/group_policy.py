@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._group_policy_models import (
@@ -130,10 +132,13 @@ class GroupPolicy(_Resource):
             PolicyName: str,
             PolicyDocument: dict[str, Any] | str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IAM::GroupPolicy; `await` it inside an App to deploy it.
 
             GroupName: The name of the group to associate the policy with.
             PolicyName: The name of the policy document.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._managed_policy_models import (
@@ -162,6 +164,7 @@ class ManagedPolicy(_Resource):
             Roles: list[str] | None = None,
             Users: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IAM::ManagedPolicy; `await` it inside an App to deploy it.
 
@@ -172,4 +175,6 @@ class ManagedPolicy(_Resource):
             Roles: The name (friendly name, not ARN) of the role to attach the policy to.
             Users: The name (friendly name, not ARN) of the IAM user to attach the policy to.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

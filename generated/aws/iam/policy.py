@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._policy_models import (
@@ -128,6 +130,7 @@ class Policy(_Resource):
             Roles: list[str] | None = None,
             Users: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IAM::Policy; `await` it inside an App to deploy it.
 
@@ -137,4 +140,6 @@ class Policy(_Resource):
             Roles: The name of the role to associate the policy with.
             Users: The name of the user to associate the policy with.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._service_linked_role_models import (
@@ -134,6 +136,7 @@ class ServiceLinkedRole(_Resource):
             CustomSuffix: str | None = None,
             Description: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IAM::ServiceLinkedRole; `await` it inside an App to deploy it.
 
@@ -141,4 +144,6 @@ class ServiceLinkedRole(_Resource):
             CustomSuffix: A string that you provide, which is combined with the service-provided prefix to form the complete role name.
             Description: The description of the role.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

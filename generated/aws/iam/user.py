@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._user_models import (
@@ -243,6 +245,7 @@ class User(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             UserName: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IAM::User; `await` it inside an App to deploy it.
 
@@ -255,4 +258,6 @@ class User(_Resource):
             Tags: A list of tags that you want to attach to the new user.
             UserName: The name of the user to create.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._group_models import (
@@ -136,6 +138,7 @@ class Group(_Resource):
             IdentityStoreId: str,
             Description: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IdentityStore::Group; `await` it inside an App to deploy it.
 
@@ -143,4 +146,6 @@ class Group(_Resource):
             DisplayName: A string containing the name of the group.
             IdentityStoreId: The globally unique identifier for the identity store.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

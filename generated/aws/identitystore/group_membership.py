@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._group_membership_models import (
@@ -158,6 +160,7 @@ class GroupMembership(_Resource):
             IdentityStoreId: str,
             MemberId: GroupMembershipMemberId | GroupMembershipMemberIdDict,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IdentityStore::GroupMembership; `await` it inside an App to deploy it.
 
@@ -165,4 +168,6 @@ class GroupMembership(_Resource):
             IdentityStoreId: The globally unique identifier for the identity store.
             MemberId: An object containing the identifier of a group member.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._user_models import (
@@ -540,6 +542,7 @@ class User(_Resource):
             UserType: str | None = None,
             Website: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IdentityStore::User; `await` it inside an App to deploy it.
 
@@ -562,4 +565,6 @@ class User(_Resource):
             UserType: A string indicating the type of user.
             Website: The user's personal website or blog URL.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

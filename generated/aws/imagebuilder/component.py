@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._component_models import (
@@ -202,6 +204,7 @@ class Component(_Resource):
             Tags: dict[str, Any] | None = None,
             Uri: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ImageBuilder::Component; `await` it inside an App to deploy it.
 
@@ -216,4 +219,6 @@ class Component(_Resource):
             Uri: The uri of the component.
             Version: The version of the component.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._container_recipe_models import (
@@ -404,6 +406,7 @@ class ContainerRecipe(_Resource):
             Version: str | None = None,
             WorkingDirectory: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ImageBuilder::ContainerRecipe; `await` it inside an App to deploy it.
 
@@ -423,4 +426,6 @@ class ContainerRecipe(_Resource):
             Version: The semantic version of the container recipe (<major>.<minor>.<patch>).
             WorkingDirectory: The working directory to be used during build and test workflows.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

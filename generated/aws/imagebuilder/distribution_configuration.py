@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._distribution_configuration_models import (
@@ -440,6 +442,7 @@ class DistributionConfiguration(_Resource):
             Description: str | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ImageBuilder::DistributionConfiguration; `await` it inside an App to deploy it.
 
@@ -448,4 +451,6 @@ class DistributionConfiguration(_Resource):
             Name: The name of the distribution configuration.
             Tags: The tags associated with the component.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

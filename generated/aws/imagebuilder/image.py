@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._image_models import (
@@ -426,6 +428,7 @@ class Image(_Resource):
             Tags: dict[str, Any] | None = None,
             Workflows: list[WorkflowConfiguration | WorkflowConfigurationDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ImageBuilder::Image; `await` it inside an App to deploy it.
 
@@ -443,4 +446,6 @@ class Image(_Resource):
             Tags: The tags associated with the image.
             Workflows: Workflows to define the image build process
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

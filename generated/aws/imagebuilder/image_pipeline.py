@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._image_pipeline_models import (
@@ -419,6 +421,7 @@ class ImagePipeline(_Resource):
             Tags: dict[str, Any] | None = None,
             Workflows: list[WorkflowConfiguration | WorkflowConfigurationDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ImageBuilder::ImagePipeline; `await` it inside an App to deploy it.
 
@@ -439,4 +442,6 @@ class ImagePipeline(_Resource):
             Tags: The tags of this image pipeline.
             Workflows: Workflows to define the image build process
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._image_recipe_models import (
@@ -392,6 +394,7 @@ class ImageRecipe(_Resource):
             Tags: dict[str, Any] | None = None,
             WorkingDirectory: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ImageBuilder::ImageRecipe; `await` it inside an App to deploy it.
 
@@ -407,4 +410,6 @@ class ImageRecipe(_Resource):
             Version: The version of the image recipe.
             WorkingDirectory: The working directory to be used during build and test workflows.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._infrastructure_configuration_models import (
@@ -338,6 +340,7 @@ class InfrastructureConfiguration(_Resource):
             TerminateInstanceOnCompletion: bool | None = None,
             TerminateInstanceOnFailure: bool | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ImageBuilder::InfrastructureConfiguration; `await` it inside an App to deploy it.
 
@@ -358,4 +361,6 @@ class InfrastructureConfiguration(_Resource):
             TerminateInstanceOnCompletion: Specifies whether Image Builder terminates build and test instances that are still running when image creation ends without a failure.
             TerminateInstanceOnFailure: The terminate instance on failure configuration of the infrastructure configuration.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

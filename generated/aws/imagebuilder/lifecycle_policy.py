@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._lifecycle_policy_models import (
@@ -400,6 +402,7 @@ class LifecyclePolicy(_Resource):
             Status: Literal["DISABLED", "ENABLED"] | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ImageBuilder::LifecyclePolicy; `await` it inside an App to deploy it.
 
@@ -412,4 +415,6 @@ class LifecyclePolicy(_Resource):
             Status: The status of the lifecycle policy.
             Tags: The tags associated with the lifecycle policy.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._workflow_models import (
@@ -187,6 +189,7 @@ class Workflow(_Resource):
             Tags: dict[str, Any] | None = None,
             Uri: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ImageBuilder::Workflow; `await` it inside an App to deploy it.
 
@@ -200,4 +203,6 @@ class Workflow(_Resource):
             Uri: The uri of the workflow.
             Version: The version of the workflow.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._code_security_integration_models import (
@@ -276,6 +278,7 @@ class CodeSecurityIntegration(_Resource):
             Type: Literal["GITLAB_SELF_MANAGED", "GITHUB"] | None = None,
             UpdateIntegrationDetails: UpdateDetails | UpdateDetailsDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::InspectorV2::CodeSecurityIntegration; `await` it inside an App to deploy it.
 
@@ -284,4 +287,6 @@ class CodeSecurityIntegration(_Resource):
             Type: Integration Type
             UpdateIntegrationDetails: Update Integration Details
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._code_security_scan_configuration_models import (
@@ -245,6 +247,7 @@ class CodeSecurityScanConfiguration(_Resource):
             | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::InspectorV2::CodeSecurityScanConfiguration; `await` it inside an App to deploy it.
 
@@ -253,4 +256,6 @@ class CodeSecurityScanConfiguration(_Resource):
             Name: Code Security Scan Configuration name
             ScopeSettings: Scope Settings
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._procurement_portal_preference_models import (
@@ -497,6 +499,7 @@ class ProcurementPortalPreference(_Resource):
             | ProcurementPortalPreferenceTestEnvPreferenceDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Invoicing::ProcurementPortalPreference; `await` it inside an App to deploy it.
 
@@ -512,4 +515,6 @@ class ProcurementPortalPreference(_Resource):
             SupplierIdentifier: The unique identifier for the supplier in the procurement portal.
             Tags: The tags associated with this procurement portal preference.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._account_audit_configuration_models import (
@@ -336,10 +338,13 @@ class AccountAuditConfiguration(_Resource):
             | AccountAuditConfigurationAuditNotificationTargetConfigurationsDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoT::AccountAuditConfiguration; `await` it inside an App to deploy it.
 
             AccountId: Your 12-digit account ID (used as the primary identifier for the CloudFormation resource).
             RoleArn: The ARN of the role that grants permission to AWS IoT to access information about your devices, policies, certificates and other items as required when performing an audit.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

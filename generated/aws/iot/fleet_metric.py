@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._fleet_metric_models import (
@@ -317,6 +319,7 @@ class FleetMetric(_Resource):
             ]
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoT::FleetMetric; `await` it inside an App to deploy it.
 
@@ -330,4 +333,6 @@ class FleetMetric(_Resource):
             Tags: An array of key-value pairs to apply to this resource
             Unit: The unit of data points emitted by a fleet metric
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

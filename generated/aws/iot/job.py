@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._job_models import (
@@ -490,6 +492,7 @@ class Job(_Resource):
             TargetSelection: Literal["CONTINUOUS", "SNAPSHOT"] | None = None,
             TimeoutConfig: JobTimeoutConfig | JobTimeoutConfigDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoT::Job; `await` it inside an App to deploy it.
 
@@ -504,4 +507,6 @@ class Job(_Resource):
             TargetSelection: Specifies whether the job will continue to run (CONTINUOUS), or will be complete after all those things specified as targets have completed the job (SNAPSHOT).
             Targets: A list of things and thing groups to which the job should be sent.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

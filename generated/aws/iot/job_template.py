@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._job_template_models import (
@@ -476,6 +478,7 @@ class JobTemplate(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TimeoutConfig: JobTemplateTimeoutConfig | JobTemplateTimeoutConfigDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoT::JobTemplate; `await` it inside an App to deploy it.
 
@@ -489,4 +492,6 @@ class JobTemplate(_Resource):
             Tags: Metadata that can be used to manage the JobTemplate.
             TimeoutConfig: Specifies the amount of time each device has to finish its execution of the job.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

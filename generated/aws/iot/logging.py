@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._logging_models import (
@@ -158,6 +160,7 @@ class Logging(_Resource):
             RoleArn: str,
             EventConfigurations: list[EventConfiguration | EventConfigurationDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoT::Logging; `await` it inside an App to deploy it.
 
@@ -166,4 +169,6 @@ class Logging(_Resource):
             EventConfigurations: Configurations for event-based logging that specifies which event types to log and their logging settings.
             RoleArn: The ARN of the role that allows IoT to write to Cloudwatch logs.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

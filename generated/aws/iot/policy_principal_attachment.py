@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._policy_principal_attachment_models import (
@@ -111,10 +113,13 @@ class PolicyPrincipalAttachment(_Resource):
             PolicyName: str,
             Principal: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoT::PolicyPrincipalAttachment; `await` it inside an App to deploy it.
 
             PolicyName: The name of the AWS IoT policy
             Principal: The principal, which can be a certificate ARN (as returned from the CreateCertificate operation) or an Amazon Cognito ID
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._resource_specific_logging_models import (
@@ -135,6 +137,7 @@ class ResourceSpecificLogging(_Resource):
                 "THING_GROUP", "CLIENT_ID", "SOURCE_IP", "PRINCIPAL_ID", "EVENT_TYPE"
             ],
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoT::ResourceSpecificLogging; `await` it inside an App to deploy it.
 
@@ -142,4 +145,6 @@ class ResourceSpecificLogging(_Resource):
             TargetName: The target name.
             TargetType: The target type.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

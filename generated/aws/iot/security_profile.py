@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._security_profile_models import (
@@ -487,6 +489,7 @@ class SecurityProfile(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TargetArns: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoT::SecurityProfile; `await` it inside an App to deploy it.
 
@@ -499,4 +502,6 @@ class SecurityProfile(_Resource):
             Tags: Metadata that can be used to manage the security profile.
             TargetArns: A set of target ARNs that the security profile is attached to.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

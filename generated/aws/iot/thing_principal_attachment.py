@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._thing_principal_attachment_models import (
@@ -117,6 +119,7 @@ class ThingPrincipalAttachment(_Resource):
             ThingName: str,
             ThingPrincipalType: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoT::ThingPrincipalAttachment; `await` it inside an App to deploy it.
 
@@ -124,4 +127,6 @@ class ThingPrincipalAttachment(_Resource):
             ThingName: The name of the AWS IoT thing.
             ThingPrincipalType: The type of the relation you want to specify when you attach a principal to a thing.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

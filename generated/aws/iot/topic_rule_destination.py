@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._topic_rule_destination_models import (
@@ -208,6 +210,7 @@ class TopicRuleDestination(_Resource):
             Status: Literal["ENABLED", "IN_PROGRESS", "DISABLED"] | None = None,
             VpcProperties: VpcDestinationProperties | VpcDestinationPropertiesDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoT::TopicRuleDestination; `await` it inside an App to deploy it.
 
@@ -216,4 +219,6 @@ class TopicRuleDestination(_Resource):
             Status: The status of the TopicRuleDestination.
             VpcProperties: VPC destination properties.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

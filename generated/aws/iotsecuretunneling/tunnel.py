@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._tunnel_models import (
@@ -203,6 +205,7 @@ class Tunnel(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TimeoutConfig: TunnelTimeoutConfig | TunnelTimeoutConfigDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoTSecureTunneling::Tunnel; `await` it inside an App to deploy it.
 
@@ -211,4 +214,6 @@ class Tunnel(_Resource):
             Tags: A collection of tag metadata.
             TimeoutConfig: Timeout configuration for the tunnel.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

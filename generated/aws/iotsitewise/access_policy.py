@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._access_policy_models import (
@@ -282,6 +284,7 @@ class AccessPolicy(_Resource):
             AccessPolicyResource: AccessPolicyAccessPolicyResource
             | AccessPolicyAccessPolicyResourceDict,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoTSiteWise::AccessPolicy; `await` it inside an App to deploy it.
 
@@ -289,4 +292,6 @@ class AccessPolicy(_Resource):
             AccessPolicyPermission: The permission level for this access policy.
             AccessPolicyResource: The AWS IoT SiteWise Monitor resource for this access policy.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

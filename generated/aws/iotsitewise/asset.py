@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._asset_models import (
@@ -260,6 +262,7 @@ class Asset(_Resource):
             AssetProperties: list[AssetProperty | AssetPropertyDict] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoTSiteWise::Asset; `await` it inside an App to deploy it.
 
@@ -269,4 +272,6 @@ class Asset(_Resource):
             AssetName: A unique, friendly name for the asset.
             Tags: A list of key-value pairs that contain metadata for the asset.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

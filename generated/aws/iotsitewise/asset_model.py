@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._asset_model_models import (
@@ -731,6 +733,7 @@ class AssetModel(_Resource):
             | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoTSiteWise::AssetModel; `await` it inside an App to deploy it.
 
@@ -744,4 +747,6 @@ class AssetModel(_Resource):
             EnforcedAssetModelInterfaceRelationships: a list of asset model and interface relationships
             Tags: A list of key-value pairs that contain metadata for the asset model.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._dashboard_models import (
@@ -166,6 +168,7 @@ class Dashboard(_Resource):
             ProjectId: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoTSiteWise::Dashboard; `await` it inside an App to deploy it.
 
@@ -175,4 +178,6 @@ class Dashboard(_Resource):
             ProjectId: The ID of the project in which to create the dashboard.
             Tags: A list of key-value pairs that contain metadata for the dashboard.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

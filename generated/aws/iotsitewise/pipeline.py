@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._pipeline_models import (
@@ -234,6 +236,7 @@ class Pipeline(_Resource):
             EnvironmentVariables: dict[str, Any] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoTSiteWise::Pipeline; `await` it inside an App to deploy it.
 
@@ -244,4 +247,6 @@ class Pipeline(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             WorkspaceName: The name of the workspace.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

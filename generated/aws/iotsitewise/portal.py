@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._portal_models import (
@@ -246,6 +248,7 @@ class Portal(_Resource):
             PortalTypeConfiguration: dict[str, Any] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoTSiteWise::Portal; `await` it inside an App to deploy it.
 
@@ -259,4 +262,6 @@ class Portal(_Resource):
             RoleArn: The ARN of a service role that allows the portal's users to access your AWS IoT SiteWise resources on your behalf.
             Tags: A list of key-value pairs that contain metadata for the portal.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._workspace_models import (
@@ -196,6 +198,7 @@ class Workspace(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             WorkspaceDescription: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoTSiteWise::Workspace; `await` it inside an App to deploy it.
 
@@ -204,4 +207,6 @@ class Workspace(_Resource):
             WorkspaceDescription: A description of the workspace.
             WorkspaceName: The name of the workspace.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._component_type_models import (
@@ -611,6 +613,7 @@ class ComponentType(_Resource):
             PropertyGroups: dict[str, Any] | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoTTwinMaker::ComponentType; `await` it inside an App to deploy it.
 
@@ -625,4 +628,6 @@ class ComponentType(_Resource):
             Tags: A map of key-value pairs to associate with a resource.
             WorkspaceId: The ID of the workspace that contains the component type.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

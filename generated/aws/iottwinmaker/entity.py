@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._entity_models import (
@@ -623,6 +625,7 @@ class Entity(_Resource):
             ParentEntityId: str | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoTTwinMaker::Entity; `await` it inside an App to deploy it.
 
@@ -635,4 +638,6 @@ class Entity(_Resource):
             Tags: A key-value pair to associate with a resource.
             WorkspaceId: The ID of the workspace.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

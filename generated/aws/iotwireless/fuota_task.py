@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._fuota_task_models import (
@@ -212,6 +214,7 @@ class FuotaTask(_Resource):
             Name: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoTWireless::FuotaTask; `await` it inside an App to deploy it.
 
@@ -226,4 +229,6 @@ class FuotaTask(_Resource):
             Name: Name of FUOTA task
             Tags: A list of key-value pairs that contain metadata for the FUOTA task.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._network_analyzer_configuration_models import (
@@ -196,6 +198,7 @@ class NetworkAnalyzerConfiguration(_Resource):
             WirelessDevices: list[str] | None = None,
             WirelessGateways: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoTWireless::NetworkAnalyzerConfiguration; `await` it inside an App to deploy it.
 
@@ -206,4 +209,6 @@ class NetworkAnalyzerConfiguration(_Resource):
             WirelessDevices: List of wireless gateway resources that have been added to the network analyzer configuration
             WirelessGateways: List of wireless gateway resources that have been added to the network analyzer configuration
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._partner_account_models import (
@@ -238,6 +240,7 @@ class PartnerAccount(_Resource):
             SidewalkUpdate: SidewalkUpdateAccount | SidewalkUpdateAccountDict | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoTWireless::PartnerAccount; `await` it inside an App to deploy it.
 
@@ -249,4 +252,6 @@ class PartnerAccount(_Resource):
             SidewalkUpdate: The Sidewalk account credentials.
             Tags: A list of key-value pairs that contain metadata for the destination.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

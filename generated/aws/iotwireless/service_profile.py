@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._service_profile_models import (
@@ -222,6 +224,7 @@ class ServiceProfile(_Resource):
             Name: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoTWireless::ServiceProfile; `await` it inside an App to deploy it.
 
@@ -229,4 +232,6 @@ class ServiceProfile(_Resource):
             Name: Name of service profile
             Tags: A list of key-value pairs that contain metadata for the service profile.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

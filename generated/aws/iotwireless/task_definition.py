@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._task_definition_models import (
@@ -256,6 +258,7 @@ class TaskDefinition(_Resource):
             | UpdateWirelessGatewayTaskCreateDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoTWireless::TaskDefinition; `await` it inside an App to deploy it.
 
@@ -266,4 +269,6 @@ class TaskDefinition(_Resource):
             TaskDefinitionType: A filter to list only the wireless gateway task definitions that use this task definition type
             Update: Information about the gateways to update.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

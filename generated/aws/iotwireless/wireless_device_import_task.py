@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._wireless_device_import_task_models import (
@@ -210,6 +212,7 @@ class WirelessDeviceImportTask(_Resource):
             Sidewalk: WirelessDeviceImportTaskSidewalk | WirelessDeviceImportTaskSidewalkDict,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoTWireless::WirelessDeviceImportTask; `await` it inside an App to deploy it.
 
@@ -217,4 +220,6 @@ class WirelessDeviceImportTask(_Resource):
             Sidewalk: sidewalk contain file for created device and role
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._wireless_gateway_models import (
@@ -185,6 +187,7 @@ class WirelessGateway(_Resource):
             ThingArn: str | None = None,
             ThingName: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IoTWireless::WirelessGateway; `await` it inside an App to deploy it.
 
@@ -196,4 +199,6 @@ class WirelessGateway(_Resource):
             ThingArn: Thing Arn.
             ThingName: Thing Name.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._channel_models import (
@@ -210,6 +212,7 @@ class Channel(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             Type: Literal["STANDARD", "BASIC", "ADVANCED_SD", "ADVANCED_HD"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IVS::Channel; `await` it inside an App to deploy it.
 
@@ -223,4 +226,6 @@ class Channel(_Resource):
             Tags: A list of key-value pairs that contain metadata for the asset model.
             Type: Channel type, which determines the allowable resolution and bitrate.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._encoder_configuration_models import (
@@ -184,6 +186,7 @@ class EncoderConfiguration(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             Video: EncoderConfigurationVideo | EncoderConfigurationVideoDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IVS::EncoderConfiguration; `await` it inside an App to deploy it.
 
@@ -191,4 +194,6 @@ class EncoderConfiguration(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             Video: Video configuration.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._ingest_configuration_models import (
@@ -178,6 +180,7 @@ class IngestConfiguration(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             UserId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IVS::IngestConfiguration; `await` it inside an App to deploy it.
 
@@ -188,4 +191,6 @@ class IngestConfiguration(_Resource):
             Tags: A list of key-value pairs that contain metadata for the asset model.
             UserId: User defined indentifier for participant associated with IngestConfiguration.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

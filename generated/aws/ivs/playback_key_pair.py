@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._playback_key_pair_models import (
@@ -153,6 +155,7 @@ class PlaybackKeyPair(_Resource):
             PublicKeyMaterial: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IVS::PlaybackKeyPair; `await` it inside an App to deploy it.
 
@@ -160,4 +163,6 @@ class PlaybackKeyPair(_Resource):
             PublicKeyMaterial: The public portion of a customer-generated key pair.
             Tags: A list of key-value pairs that contain metadata for the asset model.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

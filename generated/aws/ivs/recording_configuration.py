@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._recording_configuration_models import (
@@ -296,6 +298,7 @@ class RecordingConfiguration(_Resource):
             | RecordingConfigurationThumbnailConfigurationDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::IVS::RecordingConfiguration; `await` it inside an App to deploy it.
 
@@ -303,4 +306,6 @@ class RecordingConfiguration(_Resource):
             RecordingReconnectWindowSeconds: Recording Reconnect Window Seconds.
             Tags: A list of key-value pairs that contain metadata for the asset model.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

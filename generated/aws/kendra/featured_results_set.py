@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._featured_results_set_models import (
@@ -202,6 +204,7 @@ class FeaturedResultsSet(_Resource):
             Status: Literal["ACTIVE", "INACTIVE"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Kendra::FeaturedResultsSet; `await` it inside an App to deploy it.
 
@@ -213,4 +216,6 @@ class FeaturedResultsSet(_Resource):
             Status: The current status of the set of featured results.
             Tags: A list of key-value pairs that identify or categorize the featured results set.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

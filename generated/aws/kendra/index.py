@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._index_models import (
@@ -464,6 +466,7 @@ class Index(_Resource):
             UserTokenConfigurations: list[UserTokenConfiguration | UserTokenConfigurationDict]
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Kendra::Index; `await` it inside an App to deploy it.
 
@@ -473,4 +476,6 @@ class Index(_Resource):
             ServerSideEncryptionConfiguration: Server side encryption configuration
             Tags: Tags for labeling the index
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._query_suggestions_block_list_models import (
@@ -211,6 +213,7 @@ class QuerySuggestionsBlockList(_Resource):
             Description: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Kendra::QuerySuggestionsBlockList; `await` it inside an App to deploy it.
 
@@ -220,4 +223,6 @@ class QuerySuggestionsBlockList(_Resource):
             RoleArn: The Amazon Resource Name (ARN) of an IAM role with permission to access the S3 bucket that contains the block list text file.
             Tags: A list of key-value pairs that identify or categorize the block list.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

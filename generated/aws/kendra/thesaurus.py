@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._thesaurus_models import (
@@ -212,6 +214,7 @@ class Thesaurus(_Resource):
             Description: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Kendra::Thesaurus; `await` it inside an App to deploy it.
 
@@ -221,4 +224,6 @@ class Thesaurus(_Resource):
             RoleArn: An IAM role that gives Amazon Kendra permissions to access the thesaurus file specified in SourceS3Path.
             Tags: A list of key-value pairs that identify or categorize the thesaurus.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._channel_models import (
@@ -586,6 +588,7 @@ class Channel(_Resource):
             | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Kinesis::Channel; `await` it inside an App to deploy it.
 
@@ -598,4 +601,6 @@ class Channel(_Resource):
             StreamConfigurationList: List of stream configurations associated with the channel.
             Tags: An arbitrary set of tags (key-value pairs) to associate with the Kinesis channel.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._stream_models import (
@@ -274,6 +276,7 @@ class Stream(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             WarmThroughputMiBps: int | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Kinesis::Stream; `await` it inside an App to deploy it.
 
@@ -288,4 +291,6 @@ class Stream(_Resource):
             Tags: An arbitrary set of tags (key-value pairs) to associate with the Kinesis stream.
             WarmThroughputMiBps: Target warm throughput in MiB/s for the stream.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._stream_consumer_models import (
@@ -159,6 +161,7 @@ class StreamConsumer(_Resource):
             StreamARN: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Kinesis::StreamConsumer; `await` it inside an App to deploy it.
 
@@ -166,4 +169,6 @@ class StreamConsumer(_Resource):
             StreamARN: The Amazon resource name (ARN) of the Kinesis data stream that you want to register the consumer with.
             Tags: An arbitrary set of tags (key–value pairs) to associate with the Kinesis consumer.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._application_models import (
@@ -1230,6 +1232,7 @@ class Application(_Resource):
             | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::KinesisAnalyticsV2::Application; `await` it inside an App to deploy it.
 
@@ -1243,4 +1246,6 @@ class Application(_Resource):
             ServiceExecutionRole: Specifies the IAM role that the application uses to access external resources.
             Tags: A list of one or more tags to assign to the application.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

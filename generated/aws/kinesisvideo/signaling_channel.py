@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._signaling_channel_models import (
@@ -162,6 +164,7 @@ class SignalingChannel(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             Type: Literal["SINGLE_MASTER"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::KinesisVideo::SignalingChannel; `await` it inside an App to deploy it.
 
@@ -170,4 +173,6 @@ class SignalingChannel(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             Type: The type of the Kinesis Video Signaling Channel to create.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

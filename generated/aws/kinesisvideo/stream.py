@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._stream_models import (
@@ -194,6 +196,7 @@ class Stream(_Resource):
             | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::KinesisVideo::Stream; `await` it inside an App to deploy it.
 
@@ -205,4 +208,6 @@ class Stream(_Resource):
             StreamStorageConfiguration: Configuration for the storage tier of the Kinesis Video Stream.
             Tags: An array of key-value pairs associated with the Kinesis Video Stream.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._key_models import (
@@ -232,6 +234,7 @@ class Key(_Resource):
             RotationPeriodInDays: int | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::KMS::Key; `await` it inside an App to deploy it.
 
@@ -248,4 +251,6 @@ class Key(_Resource):
             RotationPeriodInDays: Specifies a custom period of time between each rotation date.
             Tags: Assigns one or more tags to the replica key.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._data_cells_filter_models import (
@@ -180,6 +182,7 @@ class DataCellsFilter(_Resource):
             | None = None,
             RowFilter: DataCellsFilterRowFilter | DataCellsFilterRowFilterDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::LakeFormation::DataCellsFilter; `await` it inside an App to deploy it.
 
@@ -191,4 +194,6 @@ class DataCellsFilter(_Resource):
             TableCatalogId: The Catalog Id of the Table on which to create a Data Cells Filter.
             TableName: The name of the Table to create a Data Cells Filter for.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

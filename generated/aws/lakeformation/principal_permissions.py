@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._principal_permissions_models import (
@@ -590,6 +592,7 @@ class PrincipalPermissions(_Resource):
             Resource: PrincipalPermissionsResource | PrincipalPermissionsResourceDict,
             Catalog: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::LakeFormation::PrincipalPermissions; `await` it inside an App to deploy it.
 
@@ -599,4 +602,6 @@ class PrincipalPermissions(_Resource):
             Principal: The principal to be granted a permission.
             Resource: The resource to be granted or revoked permissions.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._tag_models import (
@@ -135,6 +137,7 @@ class Tag(_Resource):
             TagValues: list[str],
             CatalogId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::LakeFormation::Tag; `await` it inside an App to deploy it.
 
@@ -142,4 +145,6 @@ class Tag(_Resource):
             TagKey: The key-name for the LF-tag.
             TagValues: A list of possible values an attribute can take.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._tag_association_models import (
@@ -291,10 +293,13 @@ class TagAssociation(_Resource):
             LFTags: list[LFTagPair | LFTagPairDict],
             Resource: TagAssociationResource | TagAssociationResourceDict,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::LakeFormation::TagAssociation; `await` it inside an App to deploy it.
 
             LFTags: List of Lake Formation Tags to associate with the Lake Formation Resource
             Resource: Resource to tag with the Lake Formation Tags
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._alias_models import (
@@ -203,6 +205,7 @@ class Alias(_Resource):
             | None = None,
             RoutingConfig: AliasRoutingConfiguration | AliasRoutingConfigurationDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Lambda::Alias; `await` it inside an App to deploy it.
 
@@ -213,4 +216,6 @@ class Alias(_Resource):
             ProvisionedConcurrencyConfig: Specifies a provisioned concurrency configuration for a function's alias.
             RoutingConfig: The routing configuration of the alias.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

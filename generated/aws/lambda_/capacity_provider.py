@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._capacity_provider_models import (
@@ -453,6 +455,7 @@ class CapacityProvider(_Resource):
             | CapacityProviderTelemetryConfigDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Lambda::CapacityProvider; `await` it inside an App to deploy it.
 
@@ -465,4 +468,6 @@ class CapacityProvider(_Resource):
             TelemetryConfig: The telemetry configuration for the capacity provider, including logging settings.
             VpcConfig: The VPC configuration for the capacity provider.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._code_signing_config_models import (
@@ -204,6 +206,7 @@ class CodeSigningConfig(_Resource):
             Description: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Lambda::CodeSigningConfig; `await` it inside an App to deploy it.
 
@@ -212,4 +215,6 @@ class CodeSigningConfig(_Resource):
             Description: A description of the CodeSigningConfig
             Tags: A list of tags to apply to CodeSigningConfig resource
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._event_invoke_config_models import (
@@ -204,6 +206,7 @@ class EventInvokeConfig(_Resource):
             MaximumEventAgeInSeconds: int | None = None,
             MaximumRetryAttempts: int | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Lambda::EventInvokeConfig; `await` it inside an App to deploy it.
 
@@ -212,4 +215,6 @@ class EventInvokeConfig(_Resource):
             MaximumRetryAttempts: The maximum number of times to retry when the function returns an error.
             Qualifier: The identifier of a version or alias.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

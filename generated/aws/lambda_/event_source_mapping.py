@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._event_source_mapping_models import (
@@ -757,6 +759,7 @@ class EventSourceMapping(_Resource):
             Topics: list[str] | None = None,
             TumblingWindowInSeconds: int | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Lambda::EventSourceMapping; `await` it inside an App to deploy it.
 
@@ -789,4 +792,6 @@ class EventSourceMapping(_Resource):
             Topics: The name of the Kafka topic.
             TumblingWindowInSeconds: (Kinesis and DynamoDB Streams only) The duration in seconds of a processing window for DynamoDB and Kinesis Streams event sources.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._function_models import (
@@ -929,6 +931,7 @@ class Function(_Resource):
             TracingConfig: FunctionTracingConfig | FunctionTracingConfigDict | None = None,
             VpcConfig: FunctionVpcConfig | FunctionVpcConfigDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Lambda::Function; `await` it inside an App to deploy it.
 
@@ -963,4 +966,6 @@ class Function(_Resource):
             TracingConfig: Set ``Mode`` to ``Active`` to sample and trace a subset of incoming requests with [X-Ray](https://docs.aws.amazon.com/lambda/latest/dg/services-xray.html).
             VpcConfig: For network connectivity to AWS resources in a VPC, specify a list of security groups and subnets in the VPC.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

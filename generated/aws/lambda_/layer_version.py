@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._layer_version_models import (
@@ -346,6 +348,7 @@ class LayerVersion(_Resource):
             LayerName: str | None = None,
             LicenseInfo: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Lambda::LayerVersion; `await` it inside an App to deploy it.
 
@@ -356,4 +359,6 @@ class LayerVersion(_Resource):
             LayerName: The name or Amazon Resource Name (ARN) of the layer.
             LicenseInfo: The layer's software license.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

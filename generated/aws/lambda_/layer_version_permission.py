@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._layer_version_permission_models import (
@@ -137,6 +139,7 @@ class LayerVersionPermission(_Resource):
             Principal: str,
             OrganizationId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Lambda::LayerVersionPermission; `await` it inside an App to deploy it.
 
@@ -145,4 +148,6 @@ class LayerVersionPermission(_Resource):
             OrganizationId: With the principal set to *, grant permission to all accounts in the specified organization.
             Principal: An account ID, or * to grant layer usage permission to all accounts in an organization, or all AWS accounts (if organizationId is not specified).
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._microvm_image_models import (
@@ -511,6 +513,7 @@ class MicrovmImage(_Resource):
             Resources: list[MicrovmImageResources | MicrovmImageResourcesDict],
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Lambda::MicrovmImage; `await` it inside an App to deploy it.
 
@@ -524,4 +527,6 @@ class MicrovmImage(_Resource):
             Name: Unique name for the MicroVM image within the account.
             Tags: Key-value pairs to associate with the MicroVM image for organization and management.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._permission_models import (
@@ -175,6 +177,7 @@ class Permission(_Resource):
             SourceAccount: str | None = None,
             SourceArn: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Lambda::Permission; `await` it inside an App to deploy it.
 
@@ -188,4 +191,6 @@ class Permission(_Resource):
             SourceAccount: For AWS-service, the ID of the AWS-account that owns the resource.
             SourceArn: For AWS-services, the ARN of the AWS resource that invokes the function.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

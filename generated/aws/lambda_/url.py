@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._url_models import (
@@ -194,6 +196,7 @@ class Url(_Resource):
             InvokeMode: Literal["BUFFERED", "RESPONSE_STREAM"] | None = None,
             Qualifier: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Lambda::Url; `await` it inside an App to deploy it.
 
@@ -202,4 +205,6 @@ class Url(_Resource):
             Qualifier: The alias qualifier for the target function.
             TargetFunctionArn: The Amazon Resource Name (ARN) of the function associated with the Function URL.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

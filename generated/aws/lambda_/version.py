@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._version_models import (
@@ -216,6 +218,7 @@ class Version(_Resource):
             | None = None,
             RuntimePolicy: VersionRuntimePolicy | VersionRuntimePolicyDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Lambda::Version; `await` it inside an App to deploy it.
 
@@ -226,4 +229,6 @@ class Version(_Resource):
             ProvisionedConcurrencyConfig: Specifies a provisioned concurrency configuration for a function's version.
             RuntimePolicy: Specifies the runtime management configuration of a function.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._web_function_endpoint_models import (
@@ -301,6 +303,7 @@ class WebFunctionEndpoint(_Resource):
             | WebFunctionEndpointThrottleConfigDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Lambda::WebFunctionEndpoint; `await` it inside an App to deploy it.
 
@@ -314,4 +317,6 @@ class WebFunctionEndpoint(_Resource):
             ScalingConfig: The scaling configuration for the endpoint.
             ThrottleConfig: The throttling configuration for the endpoint.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._web_function_revision_models import (
@@ -345,6 +347,7 @@ class WebFunctionRevision(_Resource):
             Description: str | None = None,
             KmsKeyArn: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Lambda::WebFunctionRevision; `await` it inside an App to deploy it.
 
@@ -354,4 +357,6 @@ class WebFunctionRevision(_Resource):
             KmsKeyArn: The ARN of the KMS key used to encrypt the revision.
             ServiceConfig: The service configuration for the revision.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._deployment_models import (
@@ -218,6 +220,7 @@ class Deployment(_Resource):
             Specifications: dict[str, Any] | None = None,
             Tags: list[DeploymentTags | DeploymentTagsDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::LaunchWizard::Deployment; `await` it inside an App to deploy it.
 
@@ -227,4 +230,6 @@ class Deployment(_Resource):
             Tags: Tags for LaunchWizard deployment
             WorkloadName: Workload Name for LaunchWizard deployment
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

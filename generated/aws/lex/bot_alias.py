@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._bot_alias_models import (
@@ -475,10 +477,13 @@ class BotAlias(_Resource):
             | BotAliasSentimentAnalysisSettingsDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Lex::BotAlias; `await` it inside an App to deploy it.
 
             BotAliasTags: A list of tags to add to the bot alias.
             SentimentAnalysisSettings: Determines whether Amazon Lex will use Amazon Comprehend to detect the sentiment of user utterances.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

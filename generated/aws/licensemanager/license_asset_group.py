@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._license_asset_group_models import (
@@ -212,6 +214,7 @@ class LicenseAssetGroup(_Resource):
             | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::LicenseManager::LicenseAssetGroup; `await` it inside an App to deploy it.
 
@@ -222,4 +225,6 @@ class LicenseAssetGroup(_Resource):
             Properties: License asset group properties.
             Tags: Tags to add to the license asset group.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

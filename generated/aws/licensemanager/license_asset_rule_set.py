@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._license_asset_rule_set_models import (
@@ -348,6 +350,7 @@ class LicenseAssetRuleSet(_Resource):
             Description: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::LicenseManager::LicenseAssetRuleSet; `await` it inside an App to deploy it.
 
@@ -356,4 +359,6 @@ class LicenseAssetRuleSet(_Resource):
             Rules: License asset rules.
             Tags: Tags to add to the license asset ruleset.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._license_configuration_models import (
@@ -228,6 +230,7 @@ class LicenseConfiguration(_Resource):
             ProductInformationList: list[ProductInformation | ProductInformationDict] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::LicenseManager::LicenseConfiguration; `await` it inside an App to deploy it.
 
@@ -242,4 +245,6 @@ class LicenseConfiguration(_Resource):
             ProductInformationList: Product information.
             Tags: Tags to add to the license configuration.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

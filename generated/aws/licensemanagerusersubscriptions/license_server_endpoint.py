@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._license_server_endpoint_models import (
@@ -349,10 +351,13 @@ class LicenseServerEndpoint(_Resource):
             | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint; `await` it inside an App to deploy it.
 
             IdentityProviderArn: The Amazon Resource Name (ARN) that identifies the registered identity provider the license server endpoint is created for.
             Tags: The tags that apply for the license server endpoint.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._alarm_models import (
@@ -268,6 +270,7 @@ class Alarm(_Resource):
             TreatMissingData: Literal["breaching", "ignore", "missing", "notBreaching"]
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Lightsail::Alarm; `await` it inside an App to deploy it.
 
@@ -283,4 +286,6 @@ class Alarm(_Resource):
             Threshold: The value against which the specified statistic is compared.
             TreatMissingData: Sets how this alarm will handle missing data points.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

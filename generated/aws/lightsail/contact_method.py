@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._contact_method_models import (
@@ -127,10 +129,13 @@ class ContactMethod(_Resource):
             ContactEndpoint: str,
             Protocol: Literal["Email", "SMS"],
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Lightsail::ContactMethod; `await` it inside an App to deploy it.
 
             ContactEndpoint: The destination of the contact method, such as an email address or a mobile phone number.
             Protocol: The protocol of the contact method, such as Email or SMS (text messaging).
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._container_models import (
@@ -397,6 +399,7 @@ class Container(_Resource):
             PublicDomainNames: list[PublicDomainName | PublicDomainNameDict] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Lightsail::Container; `await` it inside an App to deploy it.
 
@@ -409,4 +412,6 @@ class Container(_Resource):
             ServiceName: The name for the container service.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._database_snapshot_models import (
@@ -214,6 +216,7 @@ class DatabaseSnapshot(_Resource):
             RelationalDatabaseSnapshotName: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Lightsail::DatabaseSnapshot; `await` it inside an App to deploy it.
 
@@ -221,4 +224,6 @@ class DatabaseSnapshot(_Resource):
             RelationalDatabaseSnapshotName: The name for your new database snapshot.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

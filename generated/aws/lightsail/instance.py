@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._instance_models import (
@@ -458,6 +460,7 @@ class Instance(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             UserData: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Lightsail::Instance; `await` it inside an App to deploy it.
 
@@ -470,4 +473,6 @@ class Instance(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             UserData: A launch script you can create that configures a server with additional user data.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._load_balancer_models import (
@@ -159,6 +161,7 @@ class LoadBalancer(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TlsPolicyName: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Lightsail::LoadBalancer; `await` it inside an App to deploy it.
 
@@ -172,4 +175,6 @@ class LoadBalancer(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             TlsPolicyName: The name of the TLS policy to apply to the load balancer.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

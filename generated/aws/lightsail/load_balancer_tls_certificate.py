@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._load_balancer_tls_certificate_models import (
@@ -135,6 +137,7 @@ class LoadBalancerTlsCertificate(_Resource):
             HttpsRedirectionEnabled: bool | None = None,
             IsAttached: bool | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Lightsail::LoadBalancerTlsCertificate; `await` it inside an App to deploy it.
 
@@ -145,4 +148,6 @@ class LoadBalancerTlsCertificate(_Resource):
             IsAttached: When true, the SSL/TLS certificate is attached to the Lightsail load balancer.
             LoadBalancerName: The name of your load balancer.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._account_policy_models import (
@@ -151,6 +153,7 @@ class AccountPolicy(_Resource):
             Scope: Literal["ALL"] | None = None,
             SelectionCriteria: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Logs::AccountPolicy; `await` it inside an App to deploy it.
 
@@ -160,4 +163,6 @@ class AccountPolicy(_Resource):
             Scope: Scope for policy application
             SelectionCriteria: Log group selection criteria to apply policy only to a subset of log groups.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._delivery_models import (
@@ -184,6 +186,7 @@ class Delivery(_Resource):
             S3SuffixPath: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Logs::Delivery; `await` it inside an App to deploy it.
 
@@ -195,4 +198,6 @@ class Delivery(_Resource):
             S3SuffixPath: This string allows re-configuring the S3 object prefix to contain either static or variable sections.
             Tags: The tags that have been assigned to this delivery.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

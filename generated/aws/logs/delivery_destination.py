@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._delivery_destination_models import (
@@ -191,6 +193,7 @@ class DeliveryDestination(_Resource):
             OutputFormat: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Logs::DeliveryDestination; `await` it inside an App to deploy it.
 
@@ -201,4 +204,6 @@ class DeliveryDestination(_Resource):
             OutputFormat: The format of the logs that are sent to this delivery destination.
             Tags: The tags that have been assigned to this delivery destination.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._delivery_source_models import (
@@ -171,6 +173,7 @@ class DeliverySource(_Resource):
             ResourceArn: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Logs::DeliverySource; `await` it inside an App to deploy it.
 
@@ -180,4 +183,6 @@ class DeliverySource(_Resource):
             ResourceArn: The ARN of the resource that will be sending the logs.
             Tags: The tags that have been assigned to this delivery source.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

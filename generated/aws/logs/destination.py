@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._destination_models import (
@@ -152,6 +154,7 @@ class Destination(_Resource):
             DestinationPolicy: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Logs::Destination; `await` it inside an App to deploy it.
 
@@ -161,4 +164,6 @@ class Destination(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             TargetArn: The ARN of the physical target where the log events are delivered (for example, a Kinesis stream)
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

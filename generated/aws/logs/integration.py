@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._integration_models import (
@@ -179,6 +181,7 @@ class Integration(_Resource):
             IntegrationType: Literal["OPENSEARCH"],
             ResourceConfig: IntegrationResourceConfig | IntegrationResourceConfigDict,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Logs::Integration; `await` it inside an App to deploy it.
 
@@ -186,4 +189,6 @@ class Integration(_Resource):
             IntegrationType: The type of the Integration.
             ResourceConfig: OpenSearchResourceConfig for the given Integration
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._log_anomaly_detector_models import (
@@ -164,6 +166,7 @@ class LogAnomalyDetector(_Resource):
             KmsKeyId: str | None = None,
             LogGroupArnList: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Logs::LogAnomalyDetector; `await` it inside an App to deploy it.
 
@@ -173,4 +176,6 @@ class LogAnomalyDetector(_Resource):
             KmsKeyId: The Amazon Resource Name (ARN) of the CMK to use when encrypting log data.
             LogGroupArnList: List of Arns for the given log group
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._log_group_models import (
@@ -246,6 +248,7 @@ class LogGroup(_Resource):
             | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Logs::LogGroup; `await` it inside an App to deploy it.
 
@@ -259,4 +262,6 @@ class LogGroup(_Resource):
             RetentionInDays: The number of days to retain the log events in the specified log group.
             Tags: An array of key-value pairs to apply to the log group.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._metric_filter_models import (
@@ -253,6 +255,7 @@ class MetricFilter(_Resource):
             FieldSelectionCriteria: str | None = None,
             FilterName: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Logs::MetricFilter; `await` it inside an App to deploy it.
 
@@ -264,4 +267,6 @@ class MetricFilter(_Resource):
             LogGroupName: The name of an existing log group that you want to associate with this metric filter.
             MetricTransformations: The metric transformations.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._query_definition_models import (
@@ -165,6 +167,7 @@ class QueryDefinition(_Resource):
             Parameters: list[QueryParameter | QueryParameterDict] | None = None,
             QueryLanguage: Literal["CWLI", "SQL", "PPL"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Logs::QueryDefinition; `await` it inside an App to deploy it.
 
@@ -174,4 +177,6 @@ class QueryDefinition(_Resource):
             QueryLanguage: Query language of the query string.
             QueryString: The query string to use for this definition
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

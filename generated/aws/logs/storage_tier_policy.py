@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._storage_tier_policy_models import (
@@ -116,9 +118,12 @@ class StorageTierPolicy(_Resource):
             *,
             StorageTier: Literal["INTELLIGENT_TIERING"],
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Logs::StorageTierPolicy; `await` it inside an App to deploy it.
 
             StorageTier: The storage tier to apply.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

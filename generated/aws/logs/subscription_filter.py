@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._subscription_filter_models import (
@@ -142,6 +144,7 @@ class SubscriptionFilter(_Resource):
             FilterName: str | None = None,
             RoleArn: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Logs::SubscriptionFilter; `await` it inside an App to deploy it.
 
@@ -155,4 +158,6 @@ class SubscriptionFilter(_Resource):
             LogGroupName: The log group to associate with the subscription filter.
             RoleArn: The ARN of an IAM role that grants CWL permissions to deliver ingested log events to the destination stream.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._transformer_models import (
@@ -941,10 +943,13 @@ class Transformer(_Resource):
             LogGroupIdentifier: str,
             TransformerConfig: list[Processor | ProcessorDict],
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Logs::Transformer; `await` it inside an App to deploy it.
 
             LogGroupIdentifier: Existing log group that you want to associate with this transformer.
             TransformerConfig: List of processors in a transformer
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._inference_scheduler_models import (
@@ -352,6 +354,7 @@ class InferenceScheduler(_Resource):
             ServerSideKmsKeyId: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::LookoutEquipment::InferenceScheduler; `await` it inside an App to deploy it.
 
@@ -365,4 +368,6 @@ class InferenceScheduler(_Resource):
             ServerSideKmsKeyId: Provides the identifier of the AWS KMS customer master key (CMK) used to encrypt inference scheduler data by Amazon Lookout for Equipment.
             Tags: Any tags associated with the inference scheduler.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._deployment_models import (
@@ -120,6 +122,7 @@ class Deployment(_Resource):
             ApplicationVersion: int,
             EnvironmentId: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::M2::Deployment; `await` it inside an App to deploy it.
 
@@ -127,4 +130,6 @@ class Deployment(_Resource):
             ApplicationVersion: The version number of the application to deploy
             EnvironmentId: The environment ID.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

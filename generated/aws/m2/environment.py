@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._environment_models import (
@@ -287,6 +289,7 @@ class Environment(_Resource):
             SubnetIds: list[str] | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::M2::Environment; `await` it inside an App to deploy it.
 
@@ -302,4 +305,6 @@ class Environment(_Resource):
             SubnetIds: The unique identifiers of the subnets assigned to this runtime environment.
             Tags: Tags associated to this environment.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

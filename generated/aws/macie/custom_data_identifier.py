@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._custom_data_identifier_models import (
@@ -161,6 +163,7 @@ class CustomDataIdentifier(_Resource):
             MaximumMatchDistance: int | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Macie::CustomDataIdentifier; `await` it inside an App to deploy it.
 
@@ -172,4 +175,6 @@ class CustomDataIdentifier(_Resource):
             Regex: Regular expression for custom data identifier.
             Tags: A collection of tags associated with a resource
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

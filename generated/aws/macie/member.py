@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._member_models import (
@@ -172,6 +174,7 @@ class Member(_Resource):
             Email: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Macie::Member; `await` it inside an App to deploy it.
 
@@ -179,4 +182,6 @@ class Member(_Resource):
             Email: The email address for the account to associate with the Amazon Macie administrator account.
             Tags: The tags to associate with the member account in Amazon Macie.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

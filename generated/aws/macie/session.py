@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._session_models import (
@@ -123,10 +125,13 @@ class Session(_Resource):
             | None = None,
             Status: Literal["ENABLED", "PAUSED"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Macie::Session; `await` it inside an App to deploy it.
 
             FindingPublishingFrequency: A enumeration value that specifies how frequently finding updates are published.
             Status: A enumeration value that specifies the status of the Macie Session.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

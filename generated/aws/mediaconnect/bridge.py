@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._bridge_models import (
@@ -412,6 +414,7 @@ class Bridge(_Resource):
             Outputs: list[BridgeOutput | BridgeOutputDict] | None = None,
             SourceFailoverConfig: FailoverConfig | FailoverConfigDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaConnect::Bridge; `await` it inside an App to deploy it.
 
@@ -420,4 +423,6 @@ class Bridge(_Resource):
             PlacementArn: The placement Amazon Resource Number (ARN) of the bridge.
             Sources: The sources on this bridge.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._bridge_output_models import (
@@ -144,6 +146,7 @@ class BridgeOutput(_Resource):
             Name: str,
             NetworkOutput: BridgeNetworkOutput | BridgeNetworkOutputDict,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaConnect::BridgeOutput; `await` it inside an App to deploy it.
 
@@ -151,4 +154,6 @@ class BridgeOutput(_Resource):
             Name: The network output name.
             NetworkOutput: The output of the bridge.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._bridge_source_models import (
@@ -204,10 +206,13 @@ class BridgeSource(_Resource):
             FlowSource: BridgeFlowSource | BridgeFlowSourceDict | None = None,
             NetworkSource: BridgeNetworkSource | BridgeNetworkSourceDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaConnect::BridgeSource; `await` it inside an App to deploy it.
 
             BridgeArn: The Amazon Resource Number (ARN) of the bridge.
             Name: The name of the source.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

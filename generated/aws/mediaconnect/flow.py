@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._flow_models import (
@@ -975,6 +977,7 @@ class Flow(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             VpcInterfaces: list[VpcInterface | VpcInterfaceDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaConnect::Flow; `await` it inside an App to deploy it.
 
@@ -991,4 +994,6 @@ class Flow(_Resource):
             Tags: Key-value pairs that can be used to tag this flow.
             VpcInterfaces: The VPC interfaces that you added to this flow.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._flow_entitlement_models import (
@@ -198,6 +200,7 @@ class FlowEntitlement(_Resource):
             EntitlementStatus: Literal["ENABLED", "DISABLED"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaConnect::FlowEntitlement; `await` it inside an App to deploy it.
 
@@ -210,4 +213,6 @@ class FlowEntitlement(_Resource):
             Subscribers: The AWS account IDs that you want to share your content with.
             Tags: Key-value pairs that can be used to tag and organize this flow entitlement.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._flow_media_stream_models import (
@@ -233,6 +235,7 @@ class FlowMediaStream(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             VideoFormat: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaConnect::FlowMediaStream; `await` it inside an App to deploy it.
 
@@ -245,4 +248,6 @@ class FlowMediaStream(_Resource):
             Tags: The key-value pairs that can be used to tag and organize the media stream.
             VideoFormat: The resolution of the video.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

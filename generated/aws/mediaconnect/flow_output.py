@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._flow_output_models import (
@@ -499,6 +501,7 @@ class FlowOutput(_Resource):
             | FlowOutputVpcInterfaceAttachmentDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaConnect::FlowOutput; `await` it inside an App to deploy it.
 
@@ -524,4 +527,6 @@ class FlowOutput(_Resource):
             Tags: Key-value pairs that can be used to tag and organize this flow output.
             VpcInterfaceAttachment: The name of the VPC interface attachment to use for this output.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

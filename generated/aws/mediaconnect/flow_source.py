@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._flow_source_models import (
@@ -289,6 +291,7 @@ class FlowSource(_Resource):
             VpcInterfaceName: str | None = None,
             WhitelistCidr: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaConnect::FlowSource; `await` it inside an App to deploy it.
 
@@ -312,4 +315,6 @@ class FlowSource(_Resource):
             VpcInterfaceName: The name of the VPC Interface this Source is configured with.
             WhitelistCidr: The range of IP addresses that should be allowed to contribute content to your source.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

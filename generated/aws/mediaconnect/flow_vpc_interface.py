@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._flow_vpc_interface_models import (
@@ -155,6 +157,7 @@ class FlowVpcInterface(_Resource):
             SubnetId: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaConnect::FlowVpcInterface; `await` it inside an App to deploy it.
 
@@ -165,4 +168,6 @@ class FlowVpcInterface(_Resource):
             SubnetId: Subnet must be in the AZ of the Flow
             Tags: Key-value pairs that can be used to tag and organize this VPC network interface.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._gateway_models import (
@@ -147,6 +149,7 @@ class Gateway(_Resource):
             Name: str,
             Networks: list[GatewayNetwork | GatewayNetworkDict],
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaConnect::Gateway; `await` it inside an App to deploy it.
 
@@ -154,4 +157,6 @@ class Gateway(_Resource):
             Name: The name of the gateway.
             Networks: The list of networks in the gateway.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

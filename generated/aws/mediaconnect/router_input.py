@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._router_input_models import (
@@ -1285,6 +1287,7 @@ class RouterInput(_Resource):
             | RouterInputTransitEncryptionDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaConnect::RouterInput; `await` it inside an App to deploy it.
 
@@ -1294,4 +1297,6 @@ class RouterInput(_Resource):
             RegionName: The Amazon Web Services Region for the router input.
             Tags: Key-value pairs that can be used to tag and organize this router input.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._router_network_interface_models import (
@@ -297,6 +299,7 @@ class RouterNetworkInterface(_Resource):
             RegionName: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaConnect::RouterNetworkInterface; `await` it inside an App to deploy it.
 
@@ -304,4 +307,6 @@ class RouterNetworkInterface(_Resource):
             RegionName: The AWS Region for the router network interface.
             Tags: Key-value pairs that can be used to tag and organize this router network interface.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._router_output_models import (
@@ -964,6 +966,7 @@ class RouterOutput(_Resource):
             RegionName: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaConnect::RouterOutput; `await` it inside an App to deploy it.
 
@@ -973,4 +976,6 @@ class RouterOutput(_Resource):
             RegionName: The Amazon Web Services Region for the router output.
             Tags: Key-value pairs that can be used to tag this router output.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

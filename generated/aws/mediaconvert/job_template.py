@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._job_template_models import (
@@ -244,6 +246,7 @@ class JobTemplate(_Resource):
             | None = None,
             Tags: dict[str, Any] | str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaConvert::JobTemplate; `await` it inside an App to deploy it.
 
@@ -256,4 +259,6 @@ class JobTemplate(_Resource):
             Queue: Optional.
             StatusUpdateInterval: Specify how often MediaConvert sends STATUS_UPDATE events to Amazon CloudWatch Events.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._preset_models import (
@@ -124,6 +126,7 @@ class Preset(_Resource):
             Name: str | None = None,
             Tags: dict[str, Any] | str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaConvert::Preset; `await` it inside an App to deploy it.
 
@@ -131,4 +134,6 @@ class Preset(_Resource):
             Description: The new description for the preset, if you are changing it.
             Name: The name of the preset that you are modifying.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._queue_models import (
@@ -131,6 +133,7 @@ class Queue(_Resource):
             Status: Literal["ACTIVE", "PAUSED"] | None = None,
             Tags: dict[str, Any] | str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaConvert::Queue; `await` it inside an App to deploy it.
 
@@ -141,4 +144,6 @@ class Queue(_Resource):
             PricingPlan: When you use CloudFormation, you can create only on-demand queues.
             Status: Initial state of the queue.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._cloud_watch_alarm_template_models import (
@@ -252,6 +254,7 @@ class CloudWatchAlarmTemplate(_Resource):
             GroupIdentifier: str | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaLive::CloudWatchAlarmTemplate; `await` it inside an App to deploy it.
 
@@ -264,4 +267,6 @@ class CloudWatchAlarmTemplate(_Resource):
             Period: The period, in seconds, over which the specified statistic is applied.
             Threshold: The threshold value to compare with the specified statistic.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._cluster_models import (
@@ -224,6 +226,7 @@ class Cluster(_Resource):
             NetworkSettings: ClusterNetworkSettings | ClusterNetworkSettingsDict | None = None,
             Tags: list[ClusterTags | ClusterTagsDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaLive::Cluster; `await` it inside an App to deploy it.
 
@@ -231,4 +234,6 @@ class Cluster(_Resource):
             Name: The user-specified name of the Cluster to be created.
             Tags: A collection of key-value pairs.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

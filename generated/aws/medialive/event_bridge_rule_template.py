@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._event_bridge_rule_template_models import (
@@ -220,6 +222,7 @@ class EventBridgeRuleTemplate(_Resource):
             GroupIdentifier: str | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaLive::EventBridgeRuleTemplate; `await` it inside an App to deploy it.
 
@@ -228,4 +231,6 @@ class EventBridgeRuleTemplate(_Resource):
             GroupIdentifier: An eventbridge rule template group's identifier.
             Name: A resource's name.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

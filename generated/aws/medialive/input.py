@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._input_models import (
@@ -869,6 +871,7 @@ class Input(_Resource):
             | None = None,
             Vpc: InputVpcRequest | InputVpcRequestDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaLive::Input; `await` it inside an App to deploy it.
 
@@ -888,4 +891,6 @@ class Input(_Resource):
             Type: The different types of inputs that AWS Elemental MediaLive supports.
             Vpc: Settings for a private VPC Input.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

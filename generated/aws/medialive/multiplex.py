@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._multiplex_models import (
@@ -250,6 +252,7 @@ class Multiplex(_Resource):
             | None = None,
             Tags: list[MultiplexTags | MultiplexTagsDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaLive::Multiplex; `await` it inside an App to deploy it.
 
@@ -259,4 +262,6 @@ class Multiplex(_Resource):
             Name: Name of multiplex.
             Tags: A collection of key-value pairs.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._multiplexprogram_models import (
@@ -329,6 +331,7 @@ class Multiplexprogram(_Resource):
             | None = None,
             ProgramName: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaLive::Multiplexprogram; `await` it inside an App to deploy it.
 
@@ -339,4 +342,6 @@ class Multiplexprogram(_Resource):
             PreferredChannelPipeline: The settings for this multiplex program.
             ProgramName: The name of the multiplex program.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

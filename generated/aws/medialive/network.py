@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._network_models import (
@@ -205,6 +207,7 @@ class Network(_Resource):
             Routes: list[Route | RouteDict] | None = None,
             Tags: list[NetworkTags | NetworkTagsDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaLive::Network; `await` it inside an App to deploy it.
 
@@ -213,4 +216,6 @@ class Network(_Resource):
             Routes: The routes for the network
             Tags: A collection of key-value pairs.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._sdi_source_models import (
@@ -149,10 +151,13 @@ class SdiSource(_Resource):
             Mode: Literal["QUADRANT", "INTERLEAVE"] | None = None,
             Tags: list[SdiSourceTags | SdiSourceTagsDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaLive::SdiSource; `await` it inside an App to deploy it.
 
             Name: The name of the SdiSource.
             Tags: A collection of key-value pairs.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

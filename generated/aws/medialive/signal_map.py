@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._signal_map_models import (
@@ -353,6 +355,7 @@ class SignalMap(_Resource):
             ForceRediscovery: bool | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaLive::SignalMap; `await` it inside an App to deploy it.
 
@@ -361,4 +364,6 @@ class SignalMap(_Resource):
             ForceRediscovery: If true, will force a rediscovery of a signal map if an unchanged discoveryEntryPointArn is provided.
             Name: A resource's name.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._asset_models import (
@@ -176,6 +178,7 @@ class Asset(_Resource):
             ResourceId: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaPackage::Asset; `await` it inside an App to deploy it.
 
@@ -187,4 +190,6 @@ class Asset(_Resource):
             SourceRoleArn: The IAM role_arn used to access the source S3 bucket.
             Tags: A collection of tags associated with a resource
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

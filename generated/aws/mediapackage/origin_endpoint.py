@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._origin_endpoint_models import (
@@ -651,6 +653,7 @@ class OriginEndpoint(_Resource):
             TimeDelaySeconds: int | None = None,
             Whitelist: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaPackage::OriginEndpoint; `await` it inside an App to deploy it.
 
@@ -664,4 +667,6 @@ class OriginEndpoint(_Resource):
             TimeDelaySeconds: Amount of delay (seconds) to enforce on the playback of live content.
             Whitelist: A list of source IP CIDR blocks that will be allowed to access the OriginEndpoint.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._packaging_group_models import (
@@ -196,6 +198,7 @@ class PackagingGroup(_Resource):
             EgressAccessLogs: LogConfiguration | LogConfigurationDict | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaPackage::PackagingGroup; `await` it inside an App to deploy it.
 
@@ -204,4 +207,6 @@ class PackagingGroup(_Resource):
             Id: The ID of the PackagingGroup.
             Tags: A collection of tags associated with a resource
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

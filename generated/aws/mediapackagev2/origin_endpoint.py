@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._origin_endpoint_models import (
@@ -1193,6 +1195,7 @@ class OriginEndpoint(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             UriSeparator: Literal["UNDERSCORE", "HYPHEN"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaPackageV2::OriginEndpoint; `await` it inside an App to deploy it.
 
@@ -1203,4 +1206,6 @@ class OriginEndpoint(_Resource):
             MssManifests: <p>The Microsoft Smooth Streaming (MSS) manifest configurations associated with this origin endpoint.</p>
             StartoverWindowSeconds: <p>The size of the window (in seconds) to create a window of the live stream that's available for on-demand viewing.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

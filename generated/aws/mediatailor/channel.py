@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._channel_models import (
@@ -294,6 +296,7 @@ class Channel(_Resource):
             | ChannelTimeShiftConfigurationDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaTailor::Channel; `await` it inside an App to deploy it.
 
@@ -301,4 +304,6 @@ class Channel(_Resource):
             Outputs: <p>The channel's output properties.</p>
             Tags: The tags to assign to the channel.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

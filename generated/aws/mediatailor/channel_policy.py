@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._channel_policy_models import (
@@ -109,9 +111,12 @@ class ChannelPolicy(_Resource):
             ChannelName: str,
             Policy: dict[str, Any] | str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaTailor::ChannelPolicy; `await` it inside an App to deploy it.
 
             Policy: <p>The IAM policy for the channel.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

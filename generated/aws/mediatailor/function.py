@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._function_models import (
@@ -453,6 +455,7 @@ class Function(_Resource):
             | FunctionVastRequestConfigurationDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaTailor::Function; `await` it inside an App to deploy it.
 
@@ -462,4 +465,6 @@ class Function(_Resource):
             FunctionType: The type of the function.
             Tags: The tags to assign to the function resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._playback_configuration_models import (
@@ -703,6 +705,7 @@ class PlaybackConfiguration(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TranscodeProfileName: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaTailor::PlaybackConfiguration; `await` it inside an App to deploy it.
 
@@ -728,4 +731,6 @@ class PlaybackConfiguration(_Resource):
             TranscodeProfileName: The name that is used to associate this playback configuration with a custom transcode profile.
             VideoContentSourceUrl: The URL prefix for the parent manifest for the stream, minus the asset ID.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

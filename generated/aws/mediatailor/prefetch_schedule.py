@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._prefetch_schedule_models import (
@@ -375,6 +377,7 @@ class PrefetchSchedule(_Resource):
             StreamId: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaTailor::PrefetchSchedule; `await` it inside an App to deploy it.
 
@@ -384,4 +387,6 @@ class PrefetchSchedule(_Resource):
             StreamId: An optional stream identifier that MediaTailor uses to prefetch ads for multiple streams that use the same playback configuration.
             Tags: The tags assigned to the prefetch schedule.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

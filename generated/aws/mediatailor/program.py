@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._program_models import (
@@ -438,6 +440,7 @@ class Program(_Resource):
             | None = None,
             VodSourceName: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MediaTailor::Program; `await` it inside an App to deploy it.
 
@@ -450,4 +453,6 @@ class Program(_Resource):
             SourceLocationName: The name of the source location.
             VodSourceName: The name that's used to refer to a VOD source.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._acl_models import (
@@ -162,6 +164,7 @@ class ACL(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             UserNames: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MemoryDB::ACL; `await` it inside an App to deploy it.
 
@@ -169,4 +172,6 @@ class ACL(_Resource):
             Tags: An array of key-value pairs to apply to this cluster.
             UserNames: List of users associated to this acl.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._cluster_models import (
@@ -277,6 +279,7 @@ class Cluster(_Resource):
             TLSEnabled: bool | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MemoryDB::Cluster; `await` it inside an App to deploy it.
 
@@ -310,4 +313,6 @@ class Cluster(_Resource):
             TLSEnabled: A flag that enables in-transit encryption when set to true.
             Tags: An array of key-value pairs to apply to this cluster.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._multi_region_cluster_models import (
@@ -189,6 +191,7 @@ class MultiRegionCluster(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             UpdateStrategy: Literal["COORDINATED", "UNCOORDINATED"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MemoryDB::MultiRegionCluster; `await` it inside an App to deploy it.
 
@@ -203,4 +206,6 @@ class MultiRegionCluster(_Resource):
             Tags: An array of key-value pairs to apply to this multi region cluster.
             UpdateStrategy: An enum string value that determines the update strategy for scaling.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._parameter_group_models import (
@@ -163,6 +165,7 @@ class ParameterGroup(_Resource):
             Parameters: dict[str, Any] | str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MemoryDB::ParameterGroup; `await` it inside an App to deploy it.
 
@@ -171,4 +174,6 @@ class ParameterGroup(_Resource):
             ParameterGroupName: The name of the parameter group.
             Tags: An array of key-value pairs to apply to this parameter group.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

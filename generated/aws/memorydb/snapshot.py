@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._snapshot_models import (
@@ -208,6 +210,7 @@ class Snapshot(_Resource):
             KmsKeyId: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MemoryDB::Snapshot; `await` it inside an App to deploy it.
 
@@ -216,4 +219,6 @@ class Snapshot(_Resource):
             SnapshotName: The name of the snapshot.
             Tags: A list of tags to be added to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

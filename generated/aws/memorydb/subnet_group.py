@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._subnet_group_models import (
@@ -166,6 +168,7 @@ class SubnetGroup(_Resource):
             Description: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MemoryDB::SubnetGroup; `await` it inside an App to deploy it.
 
@@ -174,4 +177,6 @@ class SubnetGroup(_Resource):
             SubnetIds: A list of VPC subnet IDs for the subnet group.
             Tags: An array of key-value pairs to apply to this subnet group.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._user_models import (
@@ -186,6 +188,7 @@ class User(_Resource):
             AuthenticationMode: UserAuthenticationMode | UserAuthenticationModeDict | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MemoryDB::User; `await` it inside an App to deploy it.
 
@@ -193,4 +196,6 @@ class User(_Resource):
             Tags: An array of key-value pairs to apply to this user.
             UserName: The name of the user.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

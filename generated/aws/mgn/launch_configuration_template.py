@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._launch_configuration_template_models import (
@@ -402,6 +404,7 @@ class LaunchConfigurationTemplate(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TargetInstanceTypeRightSizingMethod: Literal["NONE", "BASIC"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MGN::LaunchConfigurationTemplate; `await` it inside an App to deploy it.
 
@@ -418,4 +421,6 @@ class LaunchConfigurationTemplate(_Resource):
             Tags: A set of tags to be associated with the Launch Configuration Template.
             TargetInstanceTypeRightSizingMethod: Target instance type right-sizing method.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._network_migration_definition_models import (
@@ -328,6 +330,7 @@ class NetworkMigrationDefinition(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TargetDeployment: Literal["SINGLE_ACCOUNT", "MULTI_ACCOUNT"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MGN::NetworkMigrationDefinition; `await` it inside an App to deploy it.
 
@@ -340,4 +343,6 @@ class NetworkMigrationDefinition(_Resource):
             TargetNetwork: The target network configuration including topology and CIDR ranges.
             TargetS3Configuration: The S3 configuration for storing the target network artifacts.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._replicator_models import (
@@ -780,6 +782,7 @@ class Replicator(_Resource):
             LogDelivery: LogDeliveryObject | LogDeliveryObjectDict | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MSK::Replicator; `await` it inside an App to deploy it.
 
@@ -791,4 +794,6 @@ class Replicator(_Resource):
             ServiceExecutionRoleArn: The Amazon Resource Name (ARN) of the IAM role used by the replicator to access external resources.
             Tags: A collection of tags associated with a resource
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

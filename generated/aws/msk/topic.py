@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._topic_models import (
@@ -122,6 +124,7 @@ class Topic(_Resource):
             TopicName: str,
             Configs: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MSK::Topic; `await` it inside an App to deploy it.
 
@@ -131,4 +134,6 @@ class Topic(_Resource):
             ReplicationFactor: The replication factor for the topic
             TopicName: The name of the topic
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

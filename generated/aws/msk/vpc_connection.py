@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._vpc_connection_models import (
@@ -159,9 +161,12 @@ class VpcConnection(_Resource):
             VpcId: str,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::MSK::VpcConnection; `await` it inside an App to deploy it.
 
             TargetClusterArn: The Amazon Resource Name (ARN) of the target cluster
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._db_cluster_models import (
@@ -304,6 +306,7 @@ class DBCluster(_Resource):
             UseLatestRestorableTime: bool | None = None,
             VpcSecurityGroupIds: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Neptune::DBCluster; `await` it inside an App to deploy it.
 
@@ -335,4 +338,6 @@ class DBCluster(_Resource):
             UseLatestRestorableTime: Creates a new DB cluster from a DB snapshot or DB cluster snapshot.
             VpcSecurityGroupIds: Provides a list of VPC security groups that the DB cluster belongs to.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

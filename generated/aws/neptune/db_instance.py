@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._db_instance_models import (
@@ -177,6 +179,7 @@ class DBInstance(_Resource):
             PubliclyAccessible: bool | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Neptune::DBInstance; `await` it inside an App to deploy it.
 
@@ -193,4 +196,6 @@ class DBInstance(_Resource):
             PubliclyAccessible: Indicates that public accessibility is enabled.
             Tags: An arbitrary set of tags (key-value pairs) for this DB instance.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

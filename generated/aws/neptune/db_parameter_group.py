@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._db_parameter_group_models import (
@@ -144,6 +146,7 @@ class DBParameterGroup(_Resource):
             Name: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Neptune::DBParameterGroup; `await` it inside an App to deploy it.
 
@@ -152,4 +155,6 @@ class DBParameterGroup(_Resource):
             Name: Provides the name of the DB parameter group.
             Tags: An optional array of key-value pairs to apply to this DB parameter group.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

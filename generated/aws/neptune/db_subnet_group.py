@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._db_subnet_group_models import (
@@ -139,6 +141,7 @@ class DBSubnetGroup(_Resource):
             DBSubnetGroupName: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Neptune::DBSubnetGroup; `await` it inside an App to deploy it.
 
@@ -147,4 +150,6 @@ class DBSubnetGroup(_Resource):
             SubnetIds: The Amazon EC2 subnet IDs for the DB subnet group.
             Tags: An optional array of key-value pairs to apply to this DB subnet group.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

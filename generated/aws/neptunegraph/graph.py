@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._graph_models import (
@@ -286,6 +288,7 @@ class Graph(_Resource):
             | GraphVectorSearchConfigurationDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::NeptuneGraph::Graph; `await` it inside an App to deploy it.
 
@@ -299,4 +302,6 @@ class Graph(_Resource):
             Tags: The tags associated with this graph.
             VectorSearchConfiguration: Vector Search Configuration
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

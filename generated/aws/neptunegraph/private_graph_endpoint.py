@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._private_graph_endpoint_models import (
@@ -130,6 +132,7 @@ class PrivateGraphEndpoint(_Resource):
             SecurityGroupIds: list[str] | None = None,
             SubnetIds: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::NeptuneGraph::PrivateGraphEndpoint; `await` it inside an App to deploy it.
 
@@ -138,4 +141,6 @@ class PrivateGraphEndpoint(_Resource):
             SubnetIds: The subnet Ids associated with the VPC where you want the private graph endpoint to be created, ie, the graph will be reachable from within the VPC.
             VpcId: The VPC where you want the private graph endpoint to be created, ie, the graph will be reachable from within the VPC.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

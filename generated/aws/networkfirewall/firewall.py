@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._firewall_models import (
@@ -400,6 +402,7 @@ class Firewall(_Resource):
             VpcEndpoint: FirewallVpcEndpoint | FirewallVpcEndpointDict | None = None,
             VpcId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::NetworkFirewall::Firewall; `await` it inside an App to deploy it.
 
@@ -407,4 +410,6 @@ class Firewall(_Resource):
             NatGatewayMappings: The NAT gateways that the firewall proxies egress traffic through when NoSourcePreservation is true.
             NoSourcePreservation: Indicates whether the firewall operates in proxy mode, where the source IP address of traffic is not preserved.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._monitor_models import (
@@ -230,6 +232,7 @@ class Monitor(_Resource):
             ScopeArn: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::NetworkFlowMonitor::Monitor; `await` it inside an App to deploy it.
 
@@ -239,4 +242,6 @@ class Monitor(_Resource):
             ScopeArn: The Amazon Resource Name (ARN) of the scope for the monitor.
             Tags: The tags for the monitor.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._connect_attachment_models import (
@@ -300,6 +302,7 @@ class ConnectAttachment(_Resource):
             RoutingPolicyLabel: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::NetworkManager::ConnectAttachment; `await` it inside an App to deploy it.
 
@@ -311,4 +314,6 @@ class ConnectAttachment(_Resource):
             Tags: Tags for the attachment.
             TransportAttachmentId: Id of transport attachment
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

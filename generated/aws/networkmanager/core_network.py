@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._core_network_models import (
@@ -298,6 +300,7 @@ class CoreNetwork(_Resource):
             PolicyDocument: dict[str, Any] | str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::NetworkManager::CoreNetwork; `await` it inside an App to deploy it.
 
@@ -305,4 +308,6 @@ class CoreNetwork(_Resource):
             GlobalNetworkId: The ID of the global network that your core network is a part of.
             Tags: The tags for the global network.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._core_network_prefix_list_association_models import (
@@ -132,6 +134,7 @@ class CoreNetworkPrefixListAssociation(_Resource):
             PrefixListAlias: str,
             PrefixListArn: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::NetworkManager::CoreNetworkPrefixListAssociation; `await` it inside an App to deploy it.
 
@@ -139,4 +142,6 @@ class CoreNetworkPrefixListAssociation(_Resource):
             PrefixListAlias: The alias of the prefix list
             PrefixListArn: The Amazon Resource Name (ARN) of the prefix list.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._customer_gateway_association_models import (
@@ -120,6 +122,7 @@ class CustomerGatewayAssociation(_Resource):
             GlobalNetworkId: str,
             LinkId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::NetworkManager::CustomerGatewayAssociation; `await` it inside an App to deploy it.
 
@@ -128,4 +131,6 @@ class CustomerGatewayAssociation(_Resource):
             GlobalNetworkId: The ID of the global network.
             LinkId: The ID of the link
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

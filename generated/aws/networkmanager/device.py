@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._device_models import (
@@ -262,6 +264,7 @@ class Device(_Resource):
             Type: str | None = None,
             Vendor: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::NetworkManager::Device; `await` it inside an App to deploy it.
 
@@ -276,4 +279,6 @@ class Device(_Resource):
             Type: The device type.
             Vendor: The device vendor.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._link_association_models import (
@@ -115,6 +117,7 @@ class LinkAssociation(_Resource):
             GlobalNetworkId: str,
             LinkId: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::NetworkManager::LinkAssociation; `await` it inside an App to deploy it.
 
@@ -122,4 +125,6 @@ class LinkAssociation(_Resource):
             GlobalNetworkId: The ID of the global network.
             LinkId: The ID of the link
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

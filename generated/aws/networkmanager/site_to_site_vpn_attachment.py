@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._site_to_site_vpn_attachment_models import (
@@ -277,6 +279,7 @@ class SiteToSiteVpnAttachment(_Resource):
             RoutingPolicyLabel: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::NetworkManager::SiteToSiteVpnAttachment; `await` it inside an App to deploy it.
 
@@ -286,4 +289,6 @@ class SiteToSiteVpnAttachment(_Resource):
             Tags: Tags for the attachment.
             VpnConnectionArn: The ARN of the site-to-site VPN attachment.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

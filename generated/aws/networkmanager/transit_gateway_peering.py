@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._transit_gateway_peering_models import (
@@ -192,6 +194,7 @@ class TransitGatewayPeering(_Resource):
             TransitGatewayArn: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::NetworkManager::TransitGatewayPeering; `await` it inside an App to deploy it.
 
@@ -199,4 +202,6 @@ class TransitGatewayPeering(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             TransitGatewayArn: The ARN (Amazon Resource Name) of the transit gateway that you will peer to a core network
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

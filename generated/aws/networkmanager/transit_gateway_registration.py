@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._transit_gateway_registration_models import (
@@ -124,10 +126,13 @@ class TransitGatewayRegistration(_Resource):
             GlobalNetworkId: str,
             TransitGatewayArn: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::NetworkManager::TransitGatewayRegistration; `await` it inside an App to deploy it.
 
             GlobalNetworkId: The ID of the global network.
             TransitGatewayArn: The Amazon Resource Name (ARN) of the transit gateway.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

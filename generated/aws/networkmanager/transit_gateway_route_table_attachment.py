@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._transit_gateway_route_table_attachment_models import (
@@ -280,6 +282,7 @@ class TransitGatewayRouteTableAttachment(_Resource):
             RoutingPolicyLabel: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::NetworkManager::TransitGatewayRouteTableAttachment; `await` it inside an App to deploy it.
 
@@ -289,4 +292,6 @@ class TransitGatewayRouteTableAttachment(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             TransitGatewayRouteTableArn: The Arn of transit gateway route table.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._vpc_attachment_models import (
@@ -313,6 +315,7 @@ class VpcAttachment(_Resource):
             RoutingPolicyLabel: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::NetworkManager::VpcAttachment; `await` it inside an App to deploy it.
 
@@ -323,4 +326,6 @@ class VpcAttachment(_Resource):
             Tags: Tags for the attachment.
             VpcArn: The ARN of the VPC.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._monitor_models import (
@@ -152,6 +154,7 @@ class Monitor(_Resource):
             AggregationPeriod: int | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::NetworkMonitor::Monitor; `await` it inside an App to deploy it.
 
@@ -159,4 +162,6 @@ class Monitor(_Resource):
             MonitorName: The name identifying the monitor.
             Tags: The tags for the monitor.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._scope_models import (
@@ -159,6 +161,7 @@ class Scope(_Resource):
             ScopeDescription: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::NetworkSecurityManager::Scope; `await` it inside an App to deploy it.
 
@@ -167,4 +170,6 @@ class Scope(_Resource):
             ScopeName: The name of the scope.
             Tags: The tags associated with the scope.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._template_models import (
@@ -191,6 +193,7 @@ class Template(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TemplateDescription: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::NetworkSecurityManager::Template; `await` it inside an App to deploy it.
 
@@ -200,4 +203,6 @@ class Template(_Resource):
             TemplateDescription: A description of the template.
             TemplateName: The name of the template.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

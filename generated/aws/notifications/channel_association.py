@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._channel_association_models import (
@@ -120,10 +122,13 @@ class ChannelAssociation(_Resource):
             Arn: str,
             NotificationConfigurationArn: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Notifications::ChannelAssociation; `await` it inside an App to deploy it.
 
             Arn: ARN identifier of the channel.
             NotificationConfigurationArn: ARN identifier of the NotificationConfiguration.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

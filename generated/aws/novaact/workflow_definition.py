@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._workflow_definition_models import (
@@ -164,10 +166,13 @@ class WorkflowDefinition(_Resource):
             Description: str | None = None,
             ExportConfig: WorkflowExportConfig | WorkflowExportConfigDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::NovaAct::WorkflowDefinition; `await` it inside an App to deploy it.
 
             Description: An optional description of the workflow definition's purpose and functionality.
             Name: The name of the workflow definition.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

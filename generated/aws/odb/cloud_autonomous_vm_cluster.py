@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._cloud_autonomous_vm_cluster_models import (
@@ -404,6 +406,7 @@ class CloudAutonomousVmCluster(_Resource):
             TimeZone: str | None = None,
             TotalContainerDatabases: int | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ODB::CloudAutonomousVmCluster; `await` it inside an App to deploy it.
 
@@ -425,4 +428,6 @@ class CloudAutonomousVmCluster(_Resource):
             TimeZone: The time zone of the Autonomous VM cluster.
             TotalContainerDatabases: The total number of Autonomous Container Databases that can be created with the allocated local storage.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._cloud_exadata_infrastructure_models import (
@@ -357,6 +359,7 @@ class CloudExadataInfrastructure(_Resource):
             StorageServerType: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ODB::CloudExadataInfrastructure; `await` it inside an App to deploy it.
 
@@ -372,4 +375,6 @@ class CloudExadataInfrastructure(_Resource):
             StorageServerType: The storage server model type of the Exadata infrastructure.
             Tags: Tags to assign to the Exadata Infrastructure.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

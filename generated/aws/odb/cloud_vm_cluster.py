@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._cloud_vm_cluster_models import (
@@ -427,6 +429,7 @@ class CloudVmCluster(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TimeZone: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ODB::CloudVmCluster; `await` it inside an App to deploy it.
 
@@ -453,4 +456,6 @@ class CloudVmCluster(_Resource):
             Tags: Tags to assign to the Vm Cluster.
             TimeZone: The time zone of the VM cluster.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._odb_network_models import (
@@ -470,6 +472,7 @@ class OdbNetwork(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             ZeroEtlAccess: Literal["ENABLED", "DISABLED"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ODB::OdbNetwork; `await` it inside an App to deploy it.
 
@@ -491,4 +494,6 @@ class OdbNetwork(_Resource):
             Tags: Tags to assign to the Odb Network.
             ZeroEtlAccess: Specifies the configuration for Zero-ETL access from the ODB network.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._odb_peering_connection_models import (
@@ -202,6 +204,7 @@ class OdbPeeringConnection(_Resource):
             PeerNetworkRouteTableIds: list[str] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ODB::OdbPeeringConnection; `await` it inside an App to deploy it.
 
@@ -212,4 +215,6 @@ class OdbPeeringConnection(_Resource):
             PeerNetworkRouteTableIds: The unique identifier of the VPC route table for which a route to the ODB network is automatically created during peering connection establishment.
             Tags: Tags to assign to the Odb peering connection.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._sequence_store_models import (
@@ -238,6 +240,7 @@ class SequenceStore(_Resource):
             SseConfig: SequenceStoreSseConfig | SequenceStoreSseConfigDict | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Omics::SequenceStore; `await` it inside an App to deploy it.
 
@@ -248,4 +251,6 @@ class SequenceStore(_Resource):
             PropagatedSetLevelTags: The tags keys to propagate to the S3 objects associated with read sets in the sequence store.
             S3AccessPolicy: The resource policy that controls S3 access on the store
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

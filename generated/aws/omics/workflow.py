@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._workflow_models import (
@@ -458,6 +460,7 @@ class Workflow(_Resource):
             readmePath: str | None = None,
             readmeUri: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Omics::Workflow; `await` it inside an App to deploy it.
 
@@ -467,4 +470,6 @@ class Workflow(_Resource):
             readmePath: The path to the workflow README markdown file within the repository.
             readmeUri: The S3 URI of the README file for the workflow.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

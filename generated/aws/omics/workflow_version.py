@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._workflow_version_models import (
@@ -471,6 +473,7 @@ class WorkflowVersion(_Resource):
             readmePath: str | None = None,
             readmeUri: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Omics::WorkflowVersion; `await` it inside an App to deploy it.
 
@@ -479,4 +482,6 @@ class WorkflowVersion(_Resource):
             readmePath: The path to the workflow README markdown file within the repository.
             readmeUri: The S3 URI of the README file for the workflow.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._access_policy_models import (
@@ -129,6 +131,7 @@ class AccessPolicy(_Resource):
             Type: Literal["data"],
             Description: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::OpenSearchServerless::AccessPolicy; `await` it inside an App to deploy it.
 
@@ -136,4 +139,6 @@ class AccessPolicy(_Resource):
             Name: The name of the policy
             Policy: The JSON policy document that is the content for the policy
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._collection_models import (
@@ -270,6 +272,7 @@ class Collection(_Resource):
             Type: Literal["SEARCH", "TIMESERIES", "VECTORSEARCH"] | None = None,
             VectorOptions: CollectionVectorOptions | CollectionVectorOptionsDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::OpenSearchServerless::Collection; `await` it inside an App to deploy it.
 
@@ -278,4 +281,6 @@ class Collection(_Resource):
             Name: The name of the collection.
             Tags: List of tags to be added to the resource
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._security_config_models import (
@@ -264,10 +266,13 @@ class SecurityConfig(_Resource):
             SamlOptions: SamlConfigOptions | SamlConfigOptionsDict | None = None,
             Type: Literal["saml", "iamidentitycenter", "iamfederation"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::OpenSearchServerless::SecurityConfig; `await` it inside an App to deploy it.
 
             Description: Security config description
             Name: The friendly name of the security config
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

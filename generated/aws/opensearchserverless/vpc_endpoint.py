@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._vpc_endpoint_models import (
@@ -147,6 +149,7 @@ class VpcEndpoint(_Resource):
             VpcId: str,
             SecurityGroupIds: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::OpenSearchServerless::VpcEndpoint; `await` it inside an App to deploy it.
 
@@ -155,4 +158,6 @@ class VpcEndpoint(_Resource):
             SubnetIds: The ID of one or more subnets in which to create an endpoint network interface
             VpcId: The ID of the VPC in which the endpoint will be used.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._domain_models import (
@@ -974,6 +976,7 @@ class Domain(_Resource):
             UseCase: Literal["SEARCH", "VECTOR", "OBSERVABILITY", "MIXED"] | None = None,
             VPCOptions: DomainVPCOptions | DomainVPCOptionsDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::OpenSearchService::Domain; `await` it inside an App to deploy it.
 
@@ -981,4 +984,6 @@ class Domain(_Resource):
             Tags: An arbitrary set of tags (key-value pairs) for this Domain.
             UseCase: The primary use case of the domain.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._account_models import (
@@ -206,6 +208,7 @@ class Account(_Resource):
             RoleName: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Organizations::Account; `await` it inside an App to deploy it.
 
@@ -215,4 +218,6 @@ class Account(_Resource):
             RoleName: The name of an IAM role that AWS Organizations automatically preconfigures in the new member account.
             Tags: A list of tags that you want to attach to the newly created account.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

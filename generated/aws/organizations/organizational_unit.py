@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._organizational_unit_models import (
@@ -168,6 +170,7 @@ class OrganizationalUnit(_Resource):
             ParentId: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Organizations::OrganizationalUnit; `await` it inside an App to deploy it.
 
@@ -175,4 +178,6 @@ class OrganizationalUnit(_Resource):
             ParentId: The unique identifier (ID) of the parent root or OU that you want to create the new OU in.
             Tags: A list of tags that you want to attach to the newly created OU.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

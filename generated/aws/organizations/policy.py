@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._policy_models import (
@@ -222,6 +224,7 @@ class Policy(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TargetIds: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Organizations::Policy; `await` it inside an App to deploy it.
 
@@ -232,4 +235,6 @@ class Policy(_Resource):
             TargetIds: List of unique identifiers (IDs) of the root, OU, or account that you want to attach the policy to
             Type: The type of policy to create.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._pipeline_models import (
@@ -390,6 +392,7 @@ class Pipeline(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             VpcOptions: PipelineVpcOptions | PipelineVpcOptionsDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::OSIS::Pipeline; `await` it inside an App to deploy it.
 
@@ -400,4 +403,6 @@ class Pipeline(_Resource):
             PipelineRoleArn: The Pipeline Role (ARN) for the pipeline.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._application_instance_models import (
@@ -324,6 +326,7 @@ class ApplicationInstance(_Resource):
             RuntimeRoleArn: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Panorama::ApplicationInstance; `await` it inside an App to deploy it.
 
@@ -336,4 +339,6 @@ class ApplicationInstance(_Resource):
             RuntimeRoleArn: The ARN of a runtime role for the application instance.
             Tags: Tags for the application instance.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._package_models import (
@@ -196,6 +198,7 @@ class Package(_Resource):
             StorageLocation: PackageStorageLocation | PackageStorageLocationDict | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Panorama::Package; `await` it inside an App to deploy it.
 
@@ -203,4 +206,6 @@ class Package(_Resource):
             StorageLocation: A storage location.
             Tags: Tags for the package.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._package_version_models import (
@@ -176,6 +178,7 @@ class PackageVersion(_Resource):
             OwnerAccount: str | None = None,
             UpdatedLatestPatchVersion: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Panorama::PackageVersion; `await` it inside an App to deploy it.
 
@@ -186,4 +189,6 @@ class PackageVersion(_Resource):
             PatchVersion: A patch version.
             UpdatedLatestPatchVersion: If the version was marked latest, the new version to maker as latest.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._compute_node_group_models import (
@@ -490,6 +492,7 @@ class ComputeNodeGroup(_Resource):
             | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::PCS::ComputeNodeGroup; `await` it inside an App to deploy it.
 
@@ -506,4 +509,6 @@ class ComputeNodeGroup(_Resource):
             SubnetIds: The list of subnet IDs where instances are provisioned by the compute node group.
             Tags: 1 or more tags added to the resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._queue_models import (
@@ -240,6 +242,7 @@ class Queue(_Resource):
             SlurmConfiguration: QueueSlurmConfiguration | QueueSlurmConfigurationDict | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::PCS::Queue; `await` it inside an App to deploy it.
 
@@ -249,4 +252,6 @@ class Queue(_Resource):
             SlurmConfiguration: The Slurm configuration for the queue.
             Tags: 1 or more tags added to the resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

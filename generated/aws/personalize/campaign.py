@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._campaign_models import (
@@ -208,6 +210,7 @@ class Campaign(_Resource):
             MinProvisionedTPS: int | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Personalize::Campaign; `await` it inside an App to deploy it.
 
@@ -216,4 +219,6 @@ class Campaign(_Resource):
             SolutionVersionArn: The ARN of the solution version to deploy.
             Tags: Tags to associate with the campaign.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

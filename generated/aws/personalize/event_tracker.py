@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._event_tracker_models import (
@@ -162,6 +164,7 @@ class EventTracker(_Resource):
             Name: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Personalize::EventTracker; `await` it inside an App to deploy it.
 
@@ -169,4 +172,6 @@ class EventTracker(_Resource):
             Name: The name for the event tracker.
             Tags: A list of tags to apply to the event tracker.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._metric_attribution_models import (
@@ -229,6 +231,7 @@ class MetricAttribution(_Resource):
             | MetricAttributionMetricsOutputConfigDict,
             Name: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Personalize::MetricAttribution; `await` it inside an App to deploy it.
 
@@ -236,4 +239,6 @@ class MetricAttribution(_Resource):
             Metrics: A list of metric attributes for the metric attribution.
             Name: The name of the metric attribution.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._schema_models import (
@@ -162,6 +164,7 @@ class Schema(_Resource):
             Domain: Literal["ECOMMERCE", "VIDEO_ON_DEMAND"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Personalize::Schema; `await` it inside an App to deploy it.
 
@@ -170,4 +173,6 @@ class Schema(_Resource):
             Schema: A schema in Avro JSON format.
             Tags: The tags used to organize, track, or control access for this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

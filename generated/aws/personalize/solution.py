@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._solution_models import (
@@ -451,6 +453,7 @@ class Solution(_Resource):
             SolutionConfig: SolutionSolutionConfig | SolutionSolutionConfigDict | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Personalize::Solution; `await` it inside an App to deploy it.
 
@@ -462,4 +465,6 @@ class Solution(_Resource):
             RecipeArn: The ARN of the recipe to use for model training.
             Tags: The tags used to organize, track, or control access for this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

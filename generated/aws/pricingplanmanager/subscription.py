@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._subscription_models import (
@@ -169,6 +171,7 @@ class Subscription(_Resource):
             ]
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::PricingPlanManager::Subscription; `await` it inside an App to deploy it.
 
@@ -176,4 +179,6 @@ class Subscription(_Resource):
             PlanTier: The tier of the pricing plan.
             ResourceArns: The ARNs of resources associated with the subscription.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

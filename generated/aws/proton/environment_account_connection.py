@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._environment_account_connection_models import (
@@ -189,6 +191,7 @@ class EnvironmentAccountConnection(_Resource):
             RoleArn: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Proton::EnvironmentAccountConnection; `await` it inside an App to deploy it.
 
@@ -200,4 +203,6 @@ class EnvironmentAccountConnection(_Resource):
             RoleArn: The Amazon Resource Name (ARN) of the IAM service role that's created in the environment account.
             Tags: <p>An optional list of metadata items that you can associate with the Proton environment account connection.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._environment_template_models import (
@@ -169,6 +171,7 @@ class EnvironmentTemplate(_Resource):
             Provisioning: Literal["CUSTOMER_MANAGED"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Proton::EnvironmentTemplate; `await` it inside an App to deploy it.
 
@@ -177,4 +180,6 @@ class EnvironmentTemplate(_Resource):
             EncryptionKey: <p>A customer provided encryption key that Proton uses to encrypt data.</p>
             Tags: <p>An optional list of metadata items that you can associate with the Proton environment template.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

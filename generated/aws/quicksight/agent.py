@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._agent_models import (
@@ -334,6 +336,7 @@ class Agent(_Resource):
             Tags: list[AgentTag | AgentTagDict] | None = None,
             WelcomeMessage: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::QuickSight::Agent; `await` it inside an App to deploy it.
 
@@ -349,4 +352,6 @@ class Agent(_Resource):
             Tags: A list of key-value pairs to associate with the agent resource.
             WelcomeMessage: The welcome message displayed when a user opens the agent.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

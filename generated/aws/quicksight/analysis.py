@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._analysis_models import (
@@ -16332,6 +16334,7 @@ class Analysis(_Resource):
             | AnalysisValidationStrategyDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::QuickSight::Analysis; `await` it inside an App to deploy it.
 
@@ -16340,4 +16343,6 @@ class Analysis(_Resource):
             Sheets: <p>A list of the associated sheets with the unique identifier and name of each sheet.</p>
             ThemeArn: <p>The ARN of the theme of the analysis.</p>
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

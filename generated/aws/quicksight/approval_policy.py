@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._approval_policy_models import (
@@ -171,6 +173,7 @@ class ApprovalPolicy(_Resource):
             PolicyId: str,
             Description: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::QuickSight::ApprovalPolicy; `await` it inside an App to deploy it.
 
@@ -178,4 +181,6 @@ class ApprovalPolicy(_Resource):
             ApprovalGroups: List of approval group ARNs (e.g.
             AssetTypes: List of asset types a policy applies to.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._assignment_models import (
@@ -144,6 +146,7 @@ class Assignment(_Resource):
             Identities: dict[str, Any] | None = None,
             PolicyArn: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::QuickSight::Assignment; `await` it inside an App to deploy it.
 
@@ -153,4 +156,6 @@ class Assignment(_Resource):
             Namespace: The namespace that contains the assignment.
             PolicyArn: The ARN for the IAM policy to apply to the QuickSight users and groups specified in this assignment.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

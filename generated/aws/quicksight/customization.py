@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._customization_models import (
@@ -158,6 +160,7 @@ class Customization(_Resource):
             Namespace: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::QuickSight::Customization; `await` it inside an App to deploy it.
 
@@ -165,4 +168,6 @@ class Customization(_Resource):
             Namespace: The QuickSight namespace the customization applies to.
             Tags: Tags applied to the customization.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

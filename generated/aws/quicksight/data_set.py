@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._data_set_models import (
@@ -3224,6 +3226,7 @@ class DataSet(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             UseAs: Literal["RLS_RULES"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::QuickSight::DataSet; `await` it inside an App to deploy it.
 
@@ -3235,4 +3238,6 @@ class DataSet(_Resource):
             Permissions: <p>A list of resource permissions on the dataset.</p>
             Tags: <p>Contains a map of the key-value pairs for the resource tag or tags assigned to the dataset.</p>
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

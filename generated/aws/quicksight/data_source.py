@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._data_source_models import (
@@ -1356,9 +1358,12 @@ class DataSource(_Resource):
             | DataSourceVpcConnectionPropertiesDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::QuickSight::DataSource; `await` it inside an App to deploy it.
 
             AlternateDataSourceParameters: <p>A set of alternate data source parameters that you want to share for the credentials stored with this data source.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._space_models import (
@@ -238,6 +240,7 @@ class Space(_Resource):
             Resources: list[SpaceResource | SpaceResourceDict] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::QuickSight::Space; `await` it inside an App to deploy it.
 
@@ -249,4 +252,6 @@ class Space(_Resource):
             SpaceId: The unique identifier for the space.
             Tags: A list of key-value pairs to associate with the space resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

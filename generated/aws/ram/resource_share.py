@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._resource_share_models import (
@@ -246,6 +248,7 @@ class ResourceShare(_Resource):
             Sources: list[str] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::RAM::ResourceShare; `await` it inside an App to deploy it.
 
@@ -258,4 +261,6 @@ class ResourceShare(_Resource):
             Sources: Specifies from which source accounts the service principal has access to the resources in this resource share.
             Tags: Specifies one or more tags to attach to the resource share itself.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._custom_db_engine_version_models import (
@@ -223,6 +225,7 @@ class CustomDBEngineVersion(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             UseAwsProvidedLatestImage: bool | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::RDS::CustomDBEngineVersion; `await` it inside an App to deploy it.
 
@@ -239,4 +242,6 @@ class CustomDBEngineVersion(_Resource):
             Tags: A list of tags.
             UseAwsProvidedLatestImage: Specifies whether to use the latest service-provided Amazon Machine Image (AMI) for the CEV.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

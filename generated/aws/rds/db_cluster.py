@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._db_cluster_models import (
@@ -544,6 +546,7 @@ class DBCluster(_Resource):
             UseLatestRestorableTime: bool | None = None,
             VpcSecurityGroupIds: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::RDS::DBCluster; `await` it inside an App to deploy it.
 
@@ -609,4 +612,6 @@ class DBCluster(_Resource):
             UseLatestRestorableTime: A value that indicates whether to restore the DB cluster to the latest restorable backup time.
             VpcSecurityGroupIds: A list of EC2 VPC security groups to associate with this DB cluster.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

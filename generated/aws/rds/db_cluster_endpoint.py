@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._db_cluster_endpoint_models import (
@@ -184,6 +186,7 @@ class DBClusterEndpoint(_Resource):
             StaticMembers: list[str] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::RDS::DBClusterEndpoint; `await` it inside an App to deploy it.
 
@@ -194,4 +197,6 @@ class DBClusterEndpoint(_Resource):
             StaticMembers: List of DB instance identifiers that are part of the custom endpoint group.
             Tags: The tags to be assigned to the DB cluster endpoint.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._db_cluster_parameter_group_models import (
@@ -151,6 +153,7 @@ class DBClusterParameterGroup(_Resource):
             DBClusterParameterGroupName: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::RDS::DBClusterParameterGroup; `await` it inside an App to deploy it.
 
@@ -159,4 +162,6 @@ class DBClusterParameterGroup(_Resource):
             Family: The DB cluster parameter group family name.
             Tags: Tags to assign to the DB cluster parameter group.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._db_instance_models import (
@@ -752,6 +754,7 @@ class DBInstance(_Resource):
             UseLatestRestorableTime: bool | None = None,
             VPCSecurityGroups: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::RDS::DBInstance; `await` it inside an App to deploy it.
 
@@ -837,4 +840,6 @@ class DBInstance(_Resource):
             UseLatestRestorableTime: Specifies whether the DB instance is restored from the latest backup time.
             VPCSecurityGroups: A list of the VPC security group IDs to assign to the DB instance.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._db_proxy_models import (
@@ -229,6 +231,7 @@ class DBProxy(_Resource):
             TargetConnectionNetworkType: Literal["IPV4", "IPV6"] | None = None,
             VpcSecurityGroupIds: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::RDS::DBProxy; `await` it inside an App to deploy it.
 
@@ -246,4 +249,6 @@ class DBProxy(_Resource):
             VpcSecurityGroupIds: VPC security group IDs to associate with the new proxy.
             VpcSubnetIds: VPC subnet IDs to associate with the new proxy.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

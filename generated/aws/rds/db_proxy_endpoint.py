@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._db_proxy_endpoint_models import (
@@ -174,6 +176,7 @@ class DBProxyEndpoint(_Resource):
             TargetRole: Literal["READ_WRITE", "READ_ONLY"] | None = None,
             VpcSecurityGroupIds: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::RDS::DBProxyEndpoint; `await` it inside an App to deploy it.
 
@@ -185,4 +188,6 @@ class DBProxyEndpoint(_Resource):
             VpcSecurityGroupIds: VPC security group IDs to associate with the new DB proxy endpoint.
             VpcSubnetIds: VPC subnet IDs to associate with the new DB proxy endpoint.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._db_proxy_target_group_models import (
@@ -203,6 +205,7 @@ class DBProxyTargetGroup(_Resource):
             DBInstanceIdentifiers: list[str] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::RDS::DBProxyTargetGroup; `await` it inside an App to deploy it.
 
@@ -210,4 +213,6 @@ class DBProxyTargetGroup(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             TargetGroupName: The identifier for the DBProxyTargetGroup
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._db_shard_group_models import (
@@ -160,6 +162,7 @@ class DBShardGroup(_Resource):
             PubliclyAccessible: bool | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::RDS::DBShardGroup; `await` it inside an App to deploy it.
 
@@ -171,4 +174,6 @@ class DBShardGroup(_Resource):
             PubliclyAccessible: Specifies whether the DB shard group is publicly accessible.
             Tags: An optional set of key-value pairs to associate arbitrary data of your choosing with the DB shard group.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._db_snapshot_models import (
@@ -211,6 +213,7 @@ class DBSnapshot(_Resource):
             DBSnapshotIdentifier: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::RDS::DBSnapshot; `await` it inside an App to deploy it.
 
@@ -218,4 +221,6 @@ class DBSnapshot(_Resource):
             DBSnapshotIdentifier: The identifier for the DB snapshot.
             Tags: The tags to be assigned to the DB snapshot.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._db_subnet_group_models import (
@@ -149,6 +151,7 @@ class DBSubnetGroup(_Resource):
             DBSubnetGroupName: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::RDS::DBSubnetGroup; `await` it inside an App to deploy it.
 
@@ -157,4 +160,6 @@ class DBSubnetGroup(_Resource):
             SubnetIds: The EC2 Subnet IDs for the DB subnet group.
             Tags: Tags to assign to the DB subnet group.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

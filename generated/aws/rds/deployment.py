@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._deployment_models import (
@@ -301,6 +303,7 @@ class Deployment(_Resource):
             TargetStorageType: str | None = None,
             UpgradeTargetStorageConfig: bool | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::RDS::Deployment; `await` it inside an App to deploy it.
 
@@ -317,4 +320,6 @@ class Deployment(_Resource):
             TargetStorageType: The storage type for the target DB instance.
             UpgradeTargetStorageConfig: Whether to upgrade the storage file system configuration on the target database.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._event_subscription_models import (
@@ -158,6 +160,7 @@ class EventSubscription(_Resource):
             SubscriptionName: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::RDS::EventSubscription; `await` it inside an App to deploy it.
 
@@ -169,4 +172,6 @@ class EventSubscription(_Resource):
             SubscriptionName: The name of the subscription.
             Tags: An optional array of key-value pairs to apply to this subscription.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

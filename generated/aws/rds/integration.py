@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._integration_models import (
@@ -191,6 +193,7 @@ class Integration(_Resource):
             KMSKeyId: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::RDS::Integration; `await` it inside an App to deploy it.
 
@@ -203,4 +206,6 @@ class Integration(_Resource):
             Tags: A list of tags.
             TargetArn: The ARN of the Redshift data warehouse to use as the target for replication.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._option_group_models import (
@@ -221,6 +223,7 @@ class OptionGroup(_Resource):
             OptionGroupName: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::RDS::OptionGroup; `await` it inside an App to deploy it.
 
@@ -231,4 +234,6 @@ class OptionGroup(_Resource):
             OptionGroupName: The name of the option group to be created.
             Tags: Tags to assign to the option group.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._cluster_models import (
@@ -395,6 +397,7 @@ class Cluster(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             VpcSecurityGroupIds: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Redshift::Cluster; `await` it inside an App to deploy it.
 
@@ -447,4 +450,6 @@ class Cluster(_Resource):
             Tags: The list of tags for the cluster parameter group.
             VpcSecurityGroupIds: A list of Virtual Private Cloud (VPC) security groups to be associated with the cluster.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._cluster_subnet_group_models import (
@@ -147,6 +149,7 @@ class ClusterSubnetGroup(_Resource):
             SubnetIds: list[str],
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Redshift::ClusterSubnetGroup; `await` it inside an App to deploy it.
 
@@ -154,4 +157,6 @@ class ClusterSubnetGroup(_Resource):
             SubnetIds: The list of VPC subnet IDs
             Tags: The list of tags for the cluster parameter group.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._endpoint_access_models import (
@@ -230,6 +232,7 @@ class EndpointAccess(_Resource):
             VpcSecurityGroupIds: list[str],
             ResourceOwner: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Redshift::EndpointAccess; `await` it inside an App to deploy it.
 
@@ -239,4 +242,6 @@ class EndpointAccess(_Resource):
             SubnetGroupName: The subnet group name where Amazon Redshift chooses to deploy the endpoint.
             VpcSecurityGroupIds: A list of vpc security group ids to apply to the created endpoint access.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._endpoint_authorization_models import (
@@ -152,6 +154,7 @@ class EndpointAuthorization(_Resource):
             Force: bool | None = None,
             VpcIds: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Redshift::EndpointAuthorization; `await` it inside an App to deploy it.
 
@@ -160,4 +163,6 @@ class EndpointAuthorization(_Resource):
             Force: Indicates whether to force the revoke action.
             VpcIds: The virtual private cloud (VPC) identifiers to grant or revoke access to.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._qev2_idc_application_models import (
@@ -161,6 +163,7 @@ class QEV2IdcApplication(_Resource):
             Qev2IdcApplicationName: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Redshift::QEV2IdcApplication; `await` it inside an App to deploy it.
 
@@ -169,4 +172,6 @@ class QEV2IdcApplication(_Resource):
             Qev2IdcApplicationName: The name of the Amazon Redshift Query Editor (QEV2) application in IAM Identity Center.
             Tags: A list of tags associated with the application.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

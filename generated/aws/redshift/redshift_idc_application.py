@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._redshift_idc_application_models import (
@@ -381,6 +383,7 @@ class RedshiftIdcApplication(_Resource):
             SsoTagKeys: list[str] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Redshift::RedshiftIdcApplication; `await` it inside an App to deploy it.
 
@@ -395,4 +398,6 @@ class RedshiftIdcApplication(_Resource):
             SsoTagKeys: A list of tag keys that Redshift Identity Center applications copy to IAM Identity Center.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

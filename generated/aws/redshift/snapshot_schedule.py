@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._snapshot_schedule_models import (
@@ -151,6 +153,7 @@ class SnapshotSchedule(_Resource):
             ScheduleDescription: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Redshift::SnapshotSchedule; `await` it inside an App to deploy it.
 
@@ -159,4 +162,6 @@ class SnapshotSchedule(_Resource):
             ScheduleIdentifier: A unique identifier for the snapshot schedule.
             Tags: An optional set of tags for the snapshot schedule.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

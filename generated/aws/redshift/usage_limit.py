@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._usage_limit_models import (
@@ -177,6 +179,7 @@ class UsageLimit(_Resource):
             Period: Literal["daily", "weekly", "monthly"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Redshift::UsageLimit; `await` it inside an App to deploy it.
 
@@ -188,4 +191,6 @@ class UsageLimit(_Resource):
             Period: The time period that the amount applies to.
             Tags: A list of tag instances.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._workgroup_models import (
@@ -475,6 +477,7 @@ class Workgroup(_Resource):
             TrackName: str | None = None,
             Workgroup: WorkgroupWorkgroup | WorkgroupWorkgroupDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::RedshiftServerless::Workgroup; `await` it inside an App to deploy it.
 
@@ -496,4 +499,6 @@ class Workgroup(_Resource):
             Workgroup: Definition for workgroup resource
             WorkgroupName: The name of the workgroup.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

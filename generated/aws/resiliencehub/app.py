@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._app_models import (
@@ -294,6 +296,7 @@ class App(_Resource):
             ResiliencyPolicyArn: str | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ResilienceHub::App; `await` it inside an App to deploy it.
 
@@ -305,4 +308,6 @@ class App(_Resource):
             ResiliencyPolicyArn: Amazon Resource Name (ARN) of the Resiliency Policy.
             ResourceMappings: An array of ResourceMapping objects.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

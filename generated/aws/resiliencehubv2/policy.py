@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._policy_models import (
@@ -272,6 +274,7 @@ class Policy(_Resource):
             SharingEnabled: bool | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ResilienceHubV2::Policy; `await` it inside an App to deploy it.
 
@@ -281,4 +284,6 @@ class Policy(_Resource):
             SharingEnabled: Whether the policy is enabled to be shared with other members of the Organization.
             Tags: Tags assigned to the policy.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

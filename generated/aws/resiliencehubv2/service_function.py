@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._service_function_models import (
@@ -132,6 +134,7 @@ class ServiceFunction(_Resource):
             ServiceArn: str,
             Description: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ResilienceHubV2::ServiceFunction; `await` it inside an App to deploy it.
 
@@ -140,4 +143,6 @@ class ServiceFunction(_Resource):
             Name: The name of the service function.
             ServiceArn: The ARN of the parent service.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

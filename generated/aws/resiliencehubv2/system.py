@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._system_models import (
@@ -162,6 +164,7 @@ class System(_Resource):
             SharingEnabled: bool | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ResilienceHubV2::System; `await` it inside an App to deploy it.
 
@@ -171,4 +174,6 @@ class System(_Resource):
             SharingEnabled: Whether the system is enabled to be shared with other members of the Organization.
             Tags: Tags assigned to the system.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._user_journey_models import (
@@ -128,6 +130,7 @@ class UserJourney(_Resource):
             Description: str | None = None,
             PolicyArn: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ResilienceHubV2::UserJourney; `await` it inside an App to deploy it.
 
@@ -136,4 +139,6 @@ class UserJourney(_Resource):
             PolicyArn: The ARN of the resilience policy to associate with this user journey.
             SystemIdentifier: The system ARN or system ID that owns this user journey.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._tag_sync_task_models import (
@@ -161,6 +163,7 @@ class TagSyncTask(_Resource):
             TagKey: str,
             TagValue: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ResourceGroups::TagSyncTask; `await` it inside an App to deploy it.
 
@@ -169,4 +172,6 @@ class TagSyncTask(_Resource):
             TagKey: The tag key.
             TagValue: The tag value.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

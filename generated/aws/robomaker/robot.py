@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._robot_models import (
@@ -129,6 +131,7 @@ class Robot(_Resource):
             Name: str | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::RoboMaker::Robot; `await` it inside an App to deploy it.
 
@@ -137,4 +140,6 @@ class Robot(_Resource):
             GreengrassGroupId: The Greengrass group id.
             Name: The name for the robot.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

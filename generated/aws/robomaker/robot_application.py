@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._robot_application_models import (
@@ -188,6 +190,7 @@ class RobotApplication(_Resource):
             Sources: list[SourceConfig | SourceConfigDict] | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::RoboMaker::RobotApplication; `await` it inside an App to deploy it.
 
@@ -196,4 +199,6 @@ class RobotApplication(_Resource):
             Name: The name of the robot application.
             Sources: The sources of the robot application.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

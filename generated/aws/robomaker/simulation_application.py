@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._simulation_application_models import (
@@ -244,6 +246,7 @@ class SimulationApplication(_Resource):
             Sources: list[SourceConfig | SourceConfigDict] | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::RoboMaker::SimulationApplication; `await` it inside an App to deploy it.
 
@@ -255,4 +258,6 @@ class SimulationApplication(_Resource):
             SimulationSoftwareSuite: The simulation software suite used by the simulation application.
             Sources: The sources of the simulation application.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._cidr_collection_models import (
@@ -149,10 +151,13 @@ class CidrCollection(_Resource):
             Name: str,
             Locations: list[Location | LocationDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Route53::CidrCollection; `await` it inside an App to deploy it.
 
             Locations: A complex type that contains information about the list of CIDR locations.
             Name: A unique name for the CIDR collection.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._health_check_models import (
@@ -315,10 +317,13 @@ class HealthCheck(_Resource):
             HealthCheckConfig: HealthCheckHealthCheckConfig | HealthCheckHealthCheckConfigDict,
             HealthCheckTags: list[HealthCheckTag | HealthCheckTagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Route53::HealthCheck; `await` it inside an App to deploy it.
 
             HealthCheckConfig: A complex type that contains information about the health check.
             HealthCheckTags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._hosted_zone_models import (
@@ -236,6 +238,7 @@ class HostedZone(_Resource):
             | None = None,
             VPCs: list[VPC | VPCDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Route53::HostedZone; `await` it inside an App to deploy it.
 
@@ -246,4 +249,6 @@ class HostedZone(_Resource):
             QueryLoggingConfig: Creates a configuration for DNS query logging.
             VPCs: *Private hosted zones:* A complex type that contains information about the VPCs that are associated with the specified hosted zone.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

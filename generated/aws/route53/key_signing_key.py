@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._key_signing_key_models import (
@@ -124,6 +126,7 @@ class KeySigningKey(_Resource):
             Name: str,
             Status: Literal["ACTIVE", "INACTIVE"],
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Route53::KeySigningKey; `await` it inside an App to deploy it.
 
@@ -132,4 +135,6 @@ class KeySigningKey(_Resource):
             Name: An alphanumeric string used to identify a key signing key (KSK).
             Status: A string specifying the initial status of the key signing key (KSK).
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._query_logging_config_models import (
@@ -122,10 +124,13 @@ class QueryLoggingConfig(_Resource):
             CloudWatchLogsLogGroupArn: str,
             HostedZoneId: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Route53::QueryLoggingConfig; `await` it inside an App to deploy it.
 
             CloudWatchLogsLogGroupArn: The Amazon Resource Name (ARN) of the CloudWatch Logs log group in us-east-1 that Amazon Route 53 publishes query logs to.
             HostedZoneId: The ID of the public hosted zone that Amazon Route 53 logs queries for.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._traffic_policy_models import (
@@ -169,6 +171,7 @@ class TrafficPolicy(_Resource):
             Name: str,
             Comment: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Route53::TrafficPolicy; `await` it inside an App to deploy it.
 
@@ -176,4 +179,6 @@ class TrafficPolicy(_Resource):
             Document: The definition of the traffic policy in JSON format.
             Name: The name of the traffic policy.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._traffic_policy_instance_models import (
@@ -179,6 +181,7 @@ class TrafficPolicyInstance(_Resource):
             TrafficPolicyId: str,
             TrafficPolicyVersion: int,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Route53::TrafficPolicyInstance; `await` it inside an App to deploy it.
 
@@ -188,4 +191,6 @@ class TrafficPolicyInstance(_Resource):
             TrafficPolicyId: The ID of the traffic policy that Amazon Route 53 uses to create resource record sets in the specified hosted zone.
             TrafficPolicyVersion: The version of the traffic policy that Amazon Route 53 uses to create resource record sets in the specified hosted zone.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

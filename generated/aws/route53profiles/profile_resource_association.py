@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._profile_resource_association_models import (
@@ -125,6 +127,7 @@ class ProfileResourceAssociation(_Resource):
             ResourceArn: str,
             ResourceProperties: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Route53Profiles::ProfileResourceAssociation; `await` it inside an App to deploy it.
 
@@ -133,4 +136,6 @@ class ProfileResourceAssociation(_Resource):
             ResourceArn: The arn of the resource that you associated to the Profile.
             ResourceProperties: A JSON-formatted string with key-value pairs specifying the properties of the associated resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

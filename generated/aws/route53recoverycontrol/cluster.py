@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._cluster_models import (
@@ -171,6 +173,7 @@ class Cluster(_Resource):
             NetworkType: Literal["IPV4", "DUALSTACK"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Route53RecoveryControl::Cluster; `await` it inside an App to deploy it.
 
@@ -178,4 +181,6 @@ class Cluster(_Resource):
             NetworkType: Cluster supports IPv4 endpoints and Dual-stack IPv4 and IPv6 endpoints.
             Tags: A collection of tags associated with a resource
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._routing_control_models import (
@@ -120,6 +122,7 @@ class RoutingControl(_Resource):
             ClusterArn: str | None = None,
             ControlPanelArn: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Route53RecoveryControl::RoutingControl; `await` it inside an App to deploy it.
 
@@ -127,4 +130,6 @@ class RoutingControl(_Resource):
             ControlPanelArn: The Amazon Resource Name (ARN) of the control panel.
             Name: The name of the routing control.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._cell_models import (
@@ -138,6 +140,7 @@ class Cell(_Resource):
             Cells: list[str] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Route53RecoveryReadiness::Cell; `await` it inside an App to deploy it.
 
@@ -145,4 +148,6 @@ class Cell(_Resource):
             Cells: A list of cell Amazon Resource Names (ARNs) contained within this cell, for use in nested cells.
             Tags: A collection of tags associated with a resource
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._readiness_check_models import (
@@ -148,6 +150,7 @@ class ReadinessCheck(_Resource):
             ResourceSetName: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Route53RecoveryReadiness::ReadinessCheck; `await` it inside an App to deploy it.
 
@@ -155,4 +158,6 @@ class ReadinessCheck(_Resource):
             ResourceSetName: The name of the resource set to check.
             Tags: A collection of tags associated with a resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

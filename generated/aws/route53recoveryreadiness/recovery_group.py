@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._recovery_group_models import (
@@ -147,6 +149,7 @@ class RecoveryGroup(_Resource):
             RecoveryGroupName: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Route53RecoveryReadiness::RecoveryGroup; `await` it inside an App to deploy it.
 
@@ -154,4 +157,6 @@ class RecoveryGroup(_Resource):
             RecoveryGroupName: The name of the recovery group to create.
             Tags: A collection of tags associated with a resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._resource_set_models import (
@@ -255,6 +257,7 @@ class ResourceSet(_Resource):
             ResourceSetName: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Route53RecoveryReadiness::ResourceSet; `await` it inside an App to deploy it.
 
@@ -263,4 +266,6 @@ class ResourceSet(_Resource):
             Resources: A list of resource objects in the resource set.
             Tags: A tag to associate with the parameters for a resource set.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._firewall_domain_list_models import (
@@ -205,6 +207,7 @@ class FirewallDomainList(_Resource):
             Name: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Route53Resolver::FirewallDomainList; `await` it inside an App to deploy it.
 
@@ -212,4 +215,6 @@ class FirewallDomainList(_Resource):
             Name: FirewallDomainListName
             Tags: Tags
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._firewall_rule_group_association_models import (
@@ -183,6 +185,7 @@ class FirewallRuleGroupAssociation(_Resource):
             Name: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Route53Resolver::FirewallRuleGroupAssociation; `await` it inside an App to deploy it.
 
@@ -193,4 +196,6 @@ class FirewallRuleGroupAssociation(_Resource):
             Tags: Tags
             VpcId: VpcId
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._resolver_config_models import (
@@ -121,10 +123,13 @@ class ResolverConfig(_Resource):
             AutodefinedReverseFlag: Literal["DISABLE"],
             ResourceId: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Route53Resolver::ResolverConfig; `await` it inside an App to deploy it.
 
             AutodefinedReverseFlag: Represents the desired status of AutodefinedReverse.
             ResourceId: ResourceId
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

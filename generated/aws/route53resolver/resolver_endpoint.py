@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._resolver_endpoint_models import (
@@ -235,6 +237,7 @@ class ResolverEndpoint(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TargetNameServerMetricsEnabled: bool | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Route53Resolver::ResolverEndpoint; `await` it inside an App to deploy it.
 
@@ -252,4 +255,6 @@ class ResolverEndpoint(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             TargetNameServerMetricsEnabled: Specifies whether target name server metrics are enabled for the Outbound Resolver Endpoint.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._resolver_rule_models import (
@@ -204,6 +206,7 @@ class ResolverRule(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TargetIps: list[TargetAddress | TargetAddressDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Route53Resolver::ResolverRule; `await` it inside an App to deploy it.
 
@@ -215,4 +218,6 @@ class ResolverRule(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             TargetIps: An array that contains the IP addresses and ports that an outbound endpoint forwards DNS queries to.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

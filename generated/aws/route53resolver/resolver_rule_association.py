@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._resolver_rule_association_models import (
@@ -119,6 +121,7 @@ class ResolverRuleAssociation(_Resource):
             VPCId: str,
             Name: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Route53Resolver::ResolverRuleAssociation; `await` it inside an App to deploy it.
 
@@ -126,4 +129,6 @@ class ResolverRuleAssociation(_Resource):
             ResolverRuleId: The ID of the Resolver rule that you associated with the VPC that is specified by ``VPCId``.
             VPCId: The ID of the VPC that you associated the Resolver rule with.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

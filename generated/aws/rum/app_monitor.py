@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._app_monitor_models import (
@@ -436,6 +438,7 @@ class AppMonitor(_Resource):
             ResourcePolicy: AppMonitorResourcePolicy | AppMonitorResourcePolicyDict | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::RUM::AppMonitor; `await` it inside an App to deploy it.
 
@@ -444,4 +447,6 @@ class AppMonitor(_Resource):
             DomainList: The top-level internet domain names for which your application has administrative authority.
             Name: A name for the app monitor
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._access_grant_models import (
@@ -202,6 +204,7 @@ class AccessGrant(_Resource):
             S3PrefixType: Literal["Object"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::S3::AccessGrant; `await` it inside an App to deploy it.
 
@@ -212,4 +215,6 @@ class AccessGrant(_Resource):
             Permission: The level of access to be afforded to the grantee
             S3PrefixType: The type of S3SubPrefix.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

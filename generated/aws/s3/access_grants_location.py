@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._access_grants_location_models import (
@@ -142,10 +144,13 @@ class AccessGrantsLocation(_Resource):
             LocationScope: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::S3::AccessGrantsLocation; `await` it inside an App to deploy it.
 
             IamRoleArn: The Amazon Resource Name (ARN) of the access grant location's associated IAM role.
             LocationScope: Descriptor for where the location actually points
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._access_point_models import (
@@ -212,6 +214,7 @@ class AccessPoint(_Resource):
             | AccessPointVpcConfigurationDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::S3::AccessPoint; `await` it inside an App to deploy it.
 
@@ -222,4 +225,6 @@ class AccessPoint(_Resource):
             Tags: An arbitrary set of tags (key-value pairs) for this S3 Access Point.
             VpcConfiguration: If you include this field, Amazon S3 restricts access to this Access Point to requests from the specified Virtual Private Cloud (VPC).
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

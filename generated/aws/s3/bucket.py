@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._bucket_models import (
@@ -2109,6 +2111,7 @@ class Bucket(_Resource):
             | BucketWebsiteConfigurationDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::S3::Bucket; `await` it inside an App to deploy it.
 
@@ -2136,4 +2139,6 @@ class Bucket(_Resource):
             VersioningConfiguration: Enables multiple versions of all objects in this bucket.
             WebsiteConfiguration: Information used to configure the bucket as a static website.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

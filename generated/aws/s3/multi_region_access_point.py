@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._multi_region_access_point_models import (
@@ -191,6 +193,7 @@ class MultiRegionAccessPoint(_Resource):
             | MultiRegionAccessPointPublicAccessBlockConfigurationDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::S3::MultiRegionAccessPoint; `await` it inside an App to deploy it.
 
@@ -198,4 +201,6 @@ class MultiRegionAccessPoint(_Resource):
             PublicAccessBlockConfiguration: The PublicAccessBlock configuration that you want to apply to this Multi Region Access Point.
             Regions: The list of buckets that you want to associate this Multi Region Access Point with.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

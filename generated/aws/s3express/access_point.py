@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._access_point_models import (
@@ -254,6 +256,7 @@ class AccessPoint(_Resource):
             | AccessPointVpcConfigurationDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::S3Express::AccessPoint; `await` it inside an App to deploy it.
 
@@ -265,4 +268,6 @@ class AccessPoint(_Resource):
             Scope: For directory buckets, you can ﬁlter access control to speciﬁc preﬁxes, API operations, or a combination of both.
             VpcConfiguration: If you include this field, Amazon S3 restricts access to this Access Point to requests from the specified Virtual Private Cloud (VPC).
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._bucket_policy_models import (
@@ -110,10 +112,13 @@ class BucketPolicy(_Resource):
             Bucket: str,
             PolicyDocument: dict[str, Any] | str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::S3Express::BucketPolicy; `await` it inside an App to deploy it.
 
             Bucket: The name of the S3 directory bucket to which the policy applies.
             PolicyDocument: A policy document containing permissions to add to the specified bucket.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._directory_bucket_models import (
@@ -437,6 +439,7 @@ class DirectoryBucket(_Resource):
             | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::S3Express::DirectoryBucket; `await` it inside an App to deploy it.
 
@@ -447,4 +450,6 @@ class DirectoryBucket(_Resource):
             LocationName: Specifies the Zone ID of the Availability Zone or Local Zone where the directory bucket will be created.
             MetricsConfigurations: Specifies the metrics configurations for the Amazon S3 Express bucket.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._access_point_models import (
@@ -301,6 +303,7 @@ class AccessPoint(_Resource):
             RootDirectory: AccessPointRootDirectory | AccessPointRootDirectoryDict | None = None,
             Tags: list[AccessPointTag | AccessPointTagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::S3Files::AccessPoint; `await` it inside an App to deploy it.
 
@@ -309,4 +312,6 @@ class AccessPoint(_Resource):
             PosixUser: The operating system user and group applied to all compute drive requests made using the access point.
             RootDirectory: Specifies the directory on the Amazon EFS file system that the access point exposes as the root directory of your file system to NFS clients using the access point.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._access_point_models import (
@@ -314,10 +316,13 @@ class AccessPoint(_Resource):
             | AccessPointObjectLambdaConfigurationDict,
             Name: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::S3ObjectLambda::AccessPoint; `await` it inside an App to deploy it.
 
             Name: The name you want to assign to this Object lambda Access Point.
             ObjectLambdaConfiguration: The Object lambda Access Point Configuration that configures transformations to be applied on the objects on specified S3 Actions
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._access_point_policy_models import (
@@ -119,9 +121,12 @@ class AccessPointPolicy(_Resource):
             ObjectLambdaAccessPoint: str,
             PolicyDocument: dict[str, Any] | str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::S3ObjectLambda::AccessPointPolicy; `await` it inside an App to deploy it.
 
             ObjectLambdaAccessPoint: The name of the Amazon S3 ObjectLambdaAccessPoint to which the policy applies.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._access_point_models import (
@@ -154,6 +156,7 @@ class AccessPoint(_Resource):
             VpcConfiguration: AccessPointVpcConfiguration | AccessPointVpcConfigurationDict,
             Policy: dict[str, Any] | str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::S3Outposts::AccessPoint; `await` it inside an App to deploy it.
 
@@ -161,4 +164,6 @@ class AccessPoint(_Resource):
             Name: A name for the AccessPoint.
             VpcConfiguration: Virtual Private Cloud (VPC) from which requests can be made to the AccessPoint.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

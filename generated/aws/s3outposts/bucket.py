@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._bucket_models import (
@@ -343,6 +345,7 @@ class Bucket(_Resource):
             | None = None,
             Tags: list[BucketTag | BucketTagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::S3Outposts::Bucket; `await` it inside an App to deploy it.
 
@@ -351,4 +354,6 @@ class Bucket(_Resource):
             OutpostId: The id of the customer outpost on which the bucket resides.
             Tags: An arbitrary set of tags (key-value pairs) for this S3Outposts bucket.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._endpoint_models import (
@@ -207,6 +209,7 @@ class Endpoint(_Resource):
             CustomerOwnedIpv4Pool: str | None = None,
             FailedReason: EndpointFailedReason | EndpointFailedReasonDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::S3Outposts::Endpoint; `await` it inside an App to deploy it.
 
@@ -217,4 +220,6 @@ class Endpoint(_Resource):
             SecurityGroupId: The ID of the security group to use with the endpoint.
             SubnetId: The ID of the subnet in the selected VPC.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

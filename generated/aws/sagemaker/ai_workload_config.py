@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._ai_workload_config_models import (
@@ -302,6 +304,7 @@ class AIWorkloadConfig(_Resource):
             DatasetConfig: AIDatasetConfig | AIDatasetConfigDict | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::AIWorkloadConfig; `await` it inside an App to deploy it.
 
@@ -310,4 +313,6 @@ class AIWorkloadConfig(_Resource):
             DatasetConfig: The dataset configuration for the workload.
             Tags: The metadata that you apply to the AI workload configuration to help you categorize and organize it.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

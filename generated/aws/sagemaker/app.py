@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._app_models import (
@@ -413,6 +415,7 @@ class App(_Resource):
             ResourceSpec: AppResourceSpec | AppResourceSpecDict | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::App; `await` it inside an App to deploy it.
 
@@ -424,4 +427,6 @@ class App(_Resource):
             Tags: A list of tags to apply to the app.
             UserProfileName: The user profile name.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

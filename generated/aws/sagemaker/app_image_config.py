@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._app_image_config_models import (
@@ -375,6 +377,7 @@ class AppImageConfig(_Resource):
             | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::AppImageConfig; `await` it inside an App to deploy it.
 
@@ -384,4 +387,6 @@ class AppImageConfig(_Resource):
             KernelGatewayImageConfig: The KernelGatewayImageConfig.
             Tags: A list of tags to apply to the AppImageConfig.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

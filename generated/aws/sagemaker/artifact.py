@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._artifact_models import (
@@ -260,6 +262,7 @@ class Artifact(_Resource):
             Properties: dict[str, Any] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::Artifact; `await` it inside an App to deploy it.
 
@@ -270,4 +273,6 @@ class Artifact(_Resource):
             Source: The source of the artifact.
             Tags: A list of tags to apply to the artifact.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._cluster_models import (
@@ -1275,6 +1277,7 @@ class Cluster(_Resource):
             | None = None,
             VpcConfig: ClusterVpcConfig | ClusterVpcConfigDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::Cluster; `await` it inside an App to deploy it.
 
@@ -1284,4 +1287,6 @@ class Cluster(_Resource):
             NodeRecovery: If node auto-recovery is set to true, faulty nodes will be replaced or rebooted when a failure is detected.
             Tags: Custom tags for managing the SageMaker HyperPod cluster as an AWS resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._cluster_scheduler_config_models import (
@@ -281,6 +283,7 @@ class ClusterSchedulerConfig(_Resource):
             Description: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::ClusterSchedulerConfig; `await` it inside an App to deploy it.
 
@@ -289,4 +292,6 @@ class ClusterSchedulerConfig(_Resource):
             Name: Name for the cluster policy.
             Tags: Tags of the cluster policy.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._context_models import (
@@ -204,6 +206,7 @@ class Context(_Resource):
             Properties: dict[str, Any] | None = None,
             Tags: list[ContextTagsItem | ContextTagsItemDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::Context; `await` it inside an App to deploy it.
 
@@ -214,4 +217,6 @@ class Context(_Resource):
             Source: The source type, ID, and URI.
             Tags: A list of tags to apply to the context.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

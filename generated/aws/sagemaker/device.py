@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._device_models import (
@@ -187,6 +189,7 @@ class Device(_Resource):
             Device: DeviceDevice | DeviceDeviceDict | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::Device; `await` it inside an App to deploy it.
 
@@ -194,4 +197,6 @@ class Device(_Resource):
             DeviceFleetName: The name of the edge device fleet
             Tags: Associate tags with the resource
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._domain_models import (
@@ -1429,6 +1431,7 @@ class Domain(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             VpcId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::Domain; `await` it inside an App to deploy it.
 
@@ -1445,4 +1448,6 @@ class Domain(_Resource):
             Tags: A list of tags to apply to the user profile.
             VpcId: The ID of the Amazon Virtual Private Cloud (VPC) that Studio uses for communication.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

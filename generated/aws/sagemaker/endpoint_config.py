@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._endpoint_config_models import (
@@ -1606,6 +1608,7 @@ class EndpointConfig(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             VpcConfig: EndpointConfigVpcConfig | EndpointConfigVpcConfigDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::EndpointConfig; `await` it inside an App to deploy it.
 
@@ -1622,4 +1625,6 @@ class EndpointConfig(_Resource):
             Tags: A list of key-value pairs to apply to this resource.
             VpcConfig: Specifies an Amazon Virtual Private Cloud (VPC) that your SageMaker jobs, hosted models, and compute resources have access to.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

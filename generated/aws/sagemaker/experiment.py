@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._experiment_models import (
@@ -175,6 +177,7 @@ class Experiment(_Resource):
             DisplayName: str | None = None,
             Tags: list[ExperimentTagsItem | ExperimentTagsItemDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::Experiment; `await` it inside an App to deploy it.
 
@@ -183,4 +186,6 @@ class Experiment(_Resource):
             ExperimentName: The name of the experiment.
             Tags: A list of tags to associate with the experiment.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._feature_group_models import (
@@ -442,6 +444,7 @@ class FeatureGroup(_Resource):
             | FeatureGroupThroughputConfigDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::FeatureGroup; `await` it inside an App to deploy it.
 
@@ -453,4 +456,6 @@ class FeatureGroup(_Resource):
             RoleArn: Role Arn
             Tags: An array of key-value pair to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._hub_models import (
@@ -221,6 +223,7 @@ class Hub(_Resource):
             S3StorageConfig: HubS3StorageConfig | HubS3StorageConfigDict | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::Hub; `await` it inside an App to deploy it.
 
@@ -231,4 +234,6 @@ class Hub(_Resource):
             S3StorageConfig: The Amazon S3 storage configuration for the hub.
             Tags: Tags to associate with the hub.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

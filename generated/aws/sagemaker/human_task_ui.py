@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._human_task_ui_models import (
@@ -193,6 +195,7 @@ class HumanTaskUi(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             UiTemplate: HumanTaskUiUiTemplate | HumanTaskUiUiTemplateDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::HumanTaskUi; `await` it inside an App to deploy it.
 
@@ -200,4 +203,6 @@ class HumanTaskUi(_Resource):
             Tags: An array of key-value pairs that contain metadata to help you categorize and organize a human review workflow user interface.
             UiTemplate: The Liquid template for the worker user interface.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

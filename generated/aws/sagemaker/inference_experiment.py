@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._inference_experiment_models import (
@@ -513,6 +515,7 @@ class InferenceExperiment(_Resource):
             StatusReason: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::InferenceExperiment; `await` it inside an App to deploy it.
 
@@ -526,4 +529,6 @@ class InferenceExperiment(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             Type: The type of the inference experiment that you want to run.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

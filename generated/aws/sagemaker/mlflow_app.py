@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._mlflow_app_models import (
@@ -241,6 +243,7 @@ class MlflowApp(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             WeeklyMaintenanceWindowStart: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::MlflowApp; `await` it inside an App to deploy it.
 
@@ -251,4 +254,6 @@ class MlflowApp(_Resource):
             Tags: Tags to associate with the MLflow App.
             WeeklyMaintenanceWindowStart: The day and time of the week in Coordinated Universal Time (UTC) 24-hour standard time that weekly maintenance updates are scheduled.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._mlflow_tracking_server_models import (
@@ -202,6 +204,7 @@ class MlflowTrackingServer(_Resource):
             TrackingServerSize: Literal["Small", "Medium", "Large"] | None = None,
             WeeklyMaintenanceWindowStart: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::MlflowTrackingServer; `await` it inside an App to deploy it.
 
@@ -214,4 +217,6 @@ class MlflowTrackingServer(_Resource):
             TrackingServerSize: The size of the MLFlow Tracking Server.
             WeeklyMaintenanceWindowStart: The start of the time window for maintenance of the MLFlow Tracking Server in UTC time.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._model_models import (
@@ -472,6 +474,7 @@ class Model(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             VpcConfig: ModelVpcConfig | ModelVpcConfigDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::Model; `await` it inside an App to deploy it.
 
@@ -481,4 +484,6 @@ class Model(_Resource):
             ModelName: The name of the new model.
             Tags: An array of key-value pairs.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

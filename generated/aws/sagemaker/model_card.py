@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._model_card_models import (
@@ -990,6 +992,7 @@ class ModelCard(_Resource):
             SecurityConfig: ModelCardSecurityConfig | ModelCardSecurityConfigDict | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::ModelCard; `await` it inside an App to deploy it.
 
@@ -999,4 +1002,6 @@ class ModelCard(_Resource):
             ModelCardStatus: The approval status of the model card within your organization.
             Tags: Key-value pairs used to manage metadata for model cards.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

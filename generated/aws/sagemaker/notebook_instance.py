@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._notebook_instance_models import (
@@ -903,6 +905,7 @@ class NotebookInstance(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             VolumeSizeInGB: int | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::NotebookInstance; `await` it inside an App to deploy it.
 
@@ -923,4 +926,6 @@ class NotebookInstance(_Resource):
             Tags: A list of key-value pairs to apply to this resource.
             VolumeSizeInGB: The size, in GB, of the ML storage volume to attach to the notebook instance.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._notebook_instance_lifecycle_config_models import (
@@ -205,6 +207,7 @@ class NotebookInstanceLifecycleConfig(_Resource):
             | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::NotebookInstanceLifecycleConfig; `await` it inside an App to deploy it.
 
@@ -213,4 +216,6 @@ class NotebookInstanceLifecycleConfig(_Resource):
             OnStart: A shell script that runs every time you start a notebook instance, including when you create the notebook instance.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

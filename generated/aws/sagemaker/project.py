@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._project_models import (
@@ -409,6 +411,7 @@ class Project(_Resource):
             TemplateProviderDetails: list[TemplateProviderDetail | TemplateProviderDetailDict]
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::Project; `await` it inside an App to deploy it.
 
@@ -417,4 +420,6 @@ class Project(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             TemplateProviderDetails: An array of template providers associated with the project.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

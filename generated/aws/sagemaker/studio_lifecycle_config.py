@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._studio_lifecycle_config_models import (
@@ -196,6 +198,7 @@ class StudioLifecycleConfig(_Resource):
             StudioLifecycleConfigName: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::StudioLifecycleConfig; `await` it inside an App to deploy it.
 
@@ -204,4 +207,6 @@ class StudioLifecycleConfig(_Resource):
             StudioLifecycleConfigName: The name of the Amazon SageMaker Studio Lifecycle Configuration.
             Tags: Tags to be associated with the Lifecycle Configuration.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._trial_component_models import (
@@ -301,6 +303,7 @@ class TrialComponent(_Resource):
             Status: TrialComponentStatus | TrialComponentStatusDict | None = None,
             Tags: list[TrialComponentTagsItem | TrialComponentTagsItemDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::TrialComponent; `await` it inside an App to deploy it.
 
@@ -311,4 +314,6 @@ class TrialComponent(_Resource):
             Tags: A list of tags to associate with the trial component.
             TrialComponentName: The name of the trial component.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

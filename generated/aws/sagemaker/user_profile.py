@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._user_profile_models import (
@@ -1149,6 +1151,7 @@ class UserProfile(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             UserSettings: UserProfileUserSettings | UserProfileUserSettingsDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::UserProfile; `await` it inside an App to deploy it.
 
@@ -1159,4 +1162,6 @@ class UserProfile(_Resource):
             UserProfileName: A name for the UserProfile.
             UserSettings: A collection of settings.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

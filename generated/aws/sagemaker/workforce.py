@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._workforce_models import (
@@ -393,6 +395,7 @@ class Workforce(_Resource):
             | WorkforceVpcConfigRequestDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::Workforce; `await` it inside an App to deploy it.
 
@@ -400,4 +403,6 @@ class Workforce(_Resource):
             Tags: An array of key-value pairs.
             WorkforceName: The name of the private workforce.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._workteam_models import (
@@ -278,6 +280,7 @@ class Workteam(_Resource):
             WorkforceName: str | None = None,
             WorkteamName: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SageMaker::Workteam; `await` it inside an App to deploy it.
 
@@ -288,4 +291,6 @@ class Workteam(_Resource):
             WorkforceName: The name of the Workforce
             WorkteamName: The name of the work team.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

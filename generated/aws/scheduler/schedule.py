@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._schedule_models import (
@@ -583,6 +585,7 @@ class Schedule(_Resource):
             StartDate: str | None = None,
             State: Literal["ENABLED", "DISABLED"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Scheduler::Schedule; `await` it inside an App to deploy it.
 
@@ -594,4 +597,6 @@ class Schedule(_Resource):
             ScheduleExpressionTimezone: The timezone in which the scheduling expression is evaluated.
             StartDate: The date, in UTC, after which the schedule can begin invoking its target.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

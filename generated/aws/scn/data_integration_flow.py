@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._data_integration_flow_models import (
@@ -472,6 +474,7 @@ class DataIntegrationFlow(_Resource):
             | DataIntegrationFlowTransformationDict,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SCN::DataIntegrationFlow; `await` it inside an App to deploy it.
 
@@ -480,4 +483,6 @@ class DataIntegrationFlow(_Resource):
             Sources: The source configurations for the DataIntegrationFlow.
             Tags: The tags for the DataIntegrationFlow.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._instance_models import (
@@ -199,6 +201,7 @@ class Instance(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             WebAppDnsDomain: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SCN::Instance; `await` it inside an App to deploy it.
 
@@ -207,4 +210,6 @@ class Instance(_Resource):
             Tags: Tags for the instance.
             WebAppDnsDomain: The WebApp DNS domain name of the instance.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

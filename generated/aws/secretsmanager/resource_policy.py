@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._resource_policy_models import (
@@ -118,10 +120,13 @@ class ResourcePolicy(_Resource):
             SecretId: str,
             BlockPublicPolicy: bool | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SecretsManager::ResourcePolicy; `await` it inside an App to deploy it.
 
             BlockPublicPolicy: Specifies whether to block resource-based policies that allow broad access to the secret.
             SecretId: The ARN or name of the secret to attach the resource-based policy.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._rotation_schedule_models import (
@@ -240,6 +242,7 @@ class RotationSchedule(_Resource):
             | RotationScheduleRotationRulesDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SecretsManager::RotationSchedule; `await` it inside an App to deploy it.
 
@@ -251,4 +254,6 @@ class RotationSchedule(_Resource):
             RotationRules: A structure that defines the rotation configuration for this secret.
             SecretId: The ARN or name of the secret to rotate.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._secret_models import (
@@ -221,6 +223,7 @@ class Secret(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             Type: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SecretsManager::Secret; `await` it inside an App to deploy it.
 
@@ -233,4 +236,6 @@ class Secret(_Resource):
             Tags: A list of tags to attach to the secret.
             Type: The exact string that identifies the third-party partner that holds the external secret.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

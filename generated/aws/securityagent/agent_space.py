@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._agent_space_models import (
@@ -507,6 +509,7 @@ class AgentSpace(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TargetDomainIds: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SecurityAgent::AgentSpace; `await` it inside an App to deploy it.
 
@@ -516,4 +519,6 @@ class AgentSpace(_Resource):
             Tags: Tags for the agent space
             TargetDomainIds: List of target domain identifiers registered with the agent space
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._artifact_models import (
@@ -127,6 +129,7 @@ class Artifact(_Resource):
             FileName: str,
             ArtifactContent: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SecurityAgent::Artifact; `await` it inside an App to deploy it.
 
@@ -135,4 +138,6 @@ class Artifact(_Resource):
             ArtifactType: The file type of the artifact.
             FileName: The file name of the artifact.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

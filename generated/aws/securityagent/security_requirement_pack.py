@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._security_requirement_pack_models import (
@@ -188,6 +190,7 @@ class SecurityRequirementPack(_Resource):
             Status: Literal["ENABLED", "DISABLED"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SecurityAgent::SecurityRequirementPack; `await` it inside an App to deploy it.
 
@@ -198,4 +201,6 @@ class SecurityRequirementPack(_Resource):
             Status: Whether the pack is enabled or disabled
             Tags: Tags for the security requirement pack
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._target_domain_models import (
@@ -225,6 +227,7 @@ class TargetDomain(_Resource):
             VerificationMethod: Literal["DNS_TXT", "HTTP_ROUTE", "PRIVATE_VPC"],
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SecurityAgent::TargetDomain; `await` it inside an App to deploy it.
 
@@ -232,4 +235,6 @@ class TargetDomain(_Resource):
             TargetDomainName: Domain name of the target domain
             VerificationMethod: Verification method for the target domain
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._action_target_models import (
@@ -118,6 +120,7 @@ class ActionTarget(_Resource):
             Id: str,
             Name: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SecurityHub::ActionTarget; `await` it inside an App to deploy it.
 
@@ -125,4 +128,6 @@ class ActionTarget(_Resource):
             Id: The ID for the custom action target.
             Name: The name of the custom action target.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._aggregator_v2_models import (
@@ -136,10 +138,13 @@ class AggregatorV2(_Resource):
             RegionLinkingMode: Literal["SPECIFIED_REGIONS"],
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SecurityHub::AggregatorV2; `await` it inside an App to deploy it.
 
             LinkedRegions: The list of included Regions
             RegionLinkingMode: Indicates to link a list of included Regions
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

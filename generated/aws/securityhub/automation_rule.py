@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._automation_rule_models import (
@@ -723,6 +725,7 @@ class AutomationRule(_Resource):
             RuleStatus: Literal["ENABLED", "DISABLED"] | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SecurityHub::AutomationRule; `await` it inside an App to deploy it.
 
@@ -735,4 +738,6 @@ class AutomationRule(_Resource):
             RuleStatus: Whether the rule is active after it is created.
             Tags: User-defined tags associated with an automation rule.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._automation_rule_v2_models import (
@@ -644,6 +646,7 @@ class AutomationRuleV2(_Resource):
             RuleStatus: Literal["ENABLED", "DISABLED"] | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SecurityHub::AutomationRuleV2; `await` it inside an App to deploy it.
 
@@ -653,4 +656,6 @@ class AutomationRuleV2(_Resource):
             RuleOrder: The value for the rule priority
             RuleStatus: The status of the automation rule
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._connector_v2_models import (
@@ -370,6 +372,7 @@ class ConnectorV2(_Resource):
             KmsKeyArn: str | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SecurityHub::ConnectorV2; `await` it inside an App to deploy it.
 
@@ -377,4 +380,6 @@ class ConnectorV2(_Resource):
             KmsKeyArn: The ARN of KMS key used for the connector
             Name: The name of the connector
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._delegated_admin_models import (
@@ -113,9 +115,12 @@ class DelegatedAdmin(_Resource):
             *,
             AdminAccountId: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SecurityHub::DelegatedAdmin; `await` it inside an App to deploy it.
 
             AdminAccountId: The AWS-account identifier of the account to designate as the Security Hub CSPM administrator account.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._hub_models import (
@@ -132,6 +134,7 @@ class Hub(_Resource):
             EnableDefaultStandards: bool | None = None,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SecurityHub::Hub; `await` it inside an App to deploy it.
 
@@ -139,4 +142,6 @@ class Hub(_Resource):
             ControlFindingGenerator: This field, used when enabling Security Hub, specifies whether the calling account has consolidated control findings turned on.
             EnableDefaultStandards: Whether to enable the security standards that Security Hub has designated as automatically enabled.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._insight_models import (
@@ -1041,6 +1043,7 @@ class Insight(_Resource):
             GroupByAttribute: str,
             Name: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SecurityHub::Insight; `await` it inside an App to deploy it.
 
@@ -1048,4 +1051,6 @@ class Insight(_Resource):
             GroupByAttribute: The grouping attribute for the insight's findings
             Name: The name of a Security Hub insight
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

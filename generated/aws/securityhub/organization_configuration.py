@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._organization_configuration_models import (
@@ -134,6 +136,7 @@ class OrganizationConfiguration(_Resource):
             AutoEnableStandards: Literal["DEFAULT", "NONE"] | None = None,
             ConfigurationType: Literal["CENTRAL", "LOCAL"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SecurityHub::OrganizationConfiguration; `await` it inside an App to deploy it.
 
@@ -141,4 +144,6 @@ class OrganizationConfiguration(_Resource):
             AutoEnableStandards: Whether to automatically enable Security Hub default standards in new member accounts when they join the organization.
             ConfigurationType: Indicates whether the organization uses local or central configuration.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

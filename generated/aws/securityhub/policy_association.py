@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._policy_association_models import (
@@ -140,6 +142,7 @@ class PolicyAssociation(_Resource):
             TargetId: str,
             TargetType: Literal["ACCOUNT", "ORGANIZATIONAL_UNIT", "ROOT"],
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SecurityHub::PolicyAssociation; `await` it inside an App to deploy it.
 
@@ -147,4 +150,6 @@ class PolicyAssociation(_Resource):
             TargetId: The identifier of the target account, organizational unit, or the root
             TargetType: Indicates whether the target is an AWS account, organizational unit, or the organization root
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

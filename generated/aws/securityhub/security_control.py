@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._security_control_models import (
@@ -194,6 +196,7 @@ class SecurityControl(_Resource):
             SecurityControlArn: str | None = None,
             SecurityControlId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SecurityHub::SecurityControl; `await` it inside an App to deploy it.
 
@@ -202,4 +205,6 @@ class SecurityControl(_Resource):
             SecurityControlArn: The Amazon Resource Name (ARN) for a security control across standards, such as `arn:aws:securityhub:eu-central-1:123456789012:security-control/S3.1`.
             SecurityControlId: The unique identifier of a security control across standards.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._standard_models import (
@@ -147,10 +149,13 @@ class Standard(_Resource):
             StandardsArn: str,
             DisabledStandardsControls: list[StandardsControl | StandardsControlDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SecurityHub::Standard; `await` it inside an App to deploy it.
 
             DisabledStandardsControls: Specifies which controls are to be disabled in a standard.
             StandardsArn: The ARN of the standard that you want to enable.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

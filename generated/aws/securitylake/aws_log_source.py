@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._aws_log_source_models import (
@@ -124,6 +126,7 @@ class AwsLogSource(_Resource):
             SourceVersion: str,
             Accounts: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SecurityLake::AwsLogSource; `await` it inside an App to deploy it.
 
@@ -132,4 +135,6 @@ class AwsLogSource(_Resource):
             SourceName: The name for a AWS source.
             SourceVersion: The version for a AWS source.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._subscriber_models import (
@@ -286,6 +288,7 @@ class Subscriber(_Resource):
             SubscriberDescription: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SecurityLake::Subscriber; `await` it inside an App to deploy it.
 
@@ -296,4 +299,6 @@ class Subscriber(_Resource):
             SubscriberName: The name of your Security Lake subscriber account.
             Tags: An array of objects, one for each tag to associate with the subscriber.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

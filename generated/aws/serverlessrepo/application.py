@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._application_models import (
@@ -159,6 +161,7 @@ class Application(_Resource):
             SpdxLicenseId: str | None = None,
             TemplateBody: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ServerlessRepo::Application; `await` it inside an App to deploy it.
 
@@ -174,4 +177,6 @@ class Application(_Resource):
             SpdxLicenseId: A valid identifier from https://spdx.org/licenses/.
             TemplateBody: The local raw packaged AWS SAM template file of your application.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

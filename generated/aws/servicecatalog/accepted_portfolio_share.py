@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._accepted_portfolio_share_models import (
@@ -114,10 +116,13 @@ class AcceptedPortfolioShare(_Resource):
             PortfolioId: str,
             AcceptLanguage: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ServiceCatalog::AcceptedPortfolioShare; `await` it inside an App to deploy it.
 
             AcceptLanguage: The language code.
             PortfolioId: The portfolio identifier.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._cloud_formation_product_models import (
@@ -357,6 +359,7 @@ class CloudFormationProduct(_Resource):
             SupportUrl: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ServiceCatalog::CloudFormationProduct; `await` it inside an App to deploy it.
 
@@ -374,4 +377,6 @@ class CloudFormationProduct(_Resource):
             SupportUrl: The contact URL for product support.
             Tags: One or more tags.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._launch_role_constraint_models import (
@@ -143,6 +145,7 @@ class LaunchRoleConstraint(_Resource):
             LocalRoleName: str | None = None,
             RoleArn: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ServiceCatalog::LaunchRoleConstraint; `await` it inside an App to deploy it.
 
@@ -153,4 +156,6 @@ class LaunchRoleConstraint(_Resource):
             ProductId: The ID of the product to which this launch role constraint applies.
             RoleArn: The ARN of the IAM role used for the launch constraint.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

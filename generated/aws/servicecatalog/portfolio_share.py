@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._portfolio_share_models import (
@@ -124,6 +126,7 @@ class PortfolioShare(_Resource):
             AcceptLanguage: str | None = None,
             ShareTagOptions: bool | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ServiceCatalog::PortfolioShare; `await` it inside an App to deploy it.
 
@@ -132,4 +135,6 @@ class PortfolioShare(_Resource):
             PortfolioId: The portfolio identifier.
             ShareTagOptions: Enables or disables TagOptions sharing when creating the portfolio share.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._resource_update_constraint_models import (
@@ -136,6 +138,7 @@ class ResourceUpdateConstraint(_Resource):
             AcceptLanguage: str | None = None,
             Description: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ServiceCatalog::ResourceUpdateConstraint; `await` it inside an App to deploy it.
 
@@ -145,4 +148,6 @@ class ResourceUpdateConstraint(_Resource):
             ProductId: The product identifier
             TagUpdateOnProvisionedProduct: ALLOWED or NOT_ALLOWED, to permit or prevent changes to the tags on provisioned instances of the specified portfolio / product combination
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

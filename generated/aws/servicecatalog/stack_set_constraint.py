@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._stack_set_constraint_models import (
@@ -166,6 +168,7 @@ class StackSetConstraint(_Resource):
             StackInstanceControl: str,
             AcceptLanguage: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ServiceCatalog::StackSetConstraint; `await` it inside an App to deploy it.
 
@@ -179,4 +182,6 @@ class StackSetConstraint(_Resource):
             RegionList: One or more AWS Regions where the provisioned product will be available.
             StackInstanceControl: Permission to create, update, and delete stack instances.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

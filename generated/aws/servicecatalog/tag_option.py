@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._tag_option_models import (
@@ -128,6 +130,7 @@ class TagOption(_Resource):
             Value: str,
             Active: bool | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ServiceCatalog::TagOption; `await` it inside an App to deploy it.
 
@@ -135,4 +138,6 @@ class TagOption(_Resource):
             Key: The TagOption key.
             Value: The TagOption value.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

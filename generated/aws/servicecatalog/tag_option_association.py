@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._tag_option_association_models import (
@@ -111,10 +113,13 @@ class TagOptionAssociation(_Resource):
             ResourceId: str | None = None,
             TagOptionId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ServiceCatalog::TagOptionAssociation; `await` it inside an App to deploy it.
 
             ResourceId: The CloudformationProduct or Portfolio identifier.
             TagOptionId: The TagOption identifier.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._attribute_group_association_models import (
@@ -134,10 +136,13 @@ class AttributeGroupAssociation(_Resource):
             Application: str,
             AttributeGroup: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ServiceCatalogAppRegistry::AttributeGroupAssociation; `await` it inside an App to deploy it.
 
             Application: The name or the Id of the Application.
             AttributeGroup: The name or the Id of the AttributeGroup.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._resource_association_models import (
@@ -135,6 +137,7 @@ class ResourceAssociation(_Resource):
             Resource: str,
             ResourceType: Literal["CFN_STACK"],
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ServiceCatalogAppRegistry::ResourceAssociation; `await` it inside an App to deploy it.
 
@@ -142,4 +145,6 @@ class ResourceAssociation(_Resource):
             Resource: The name or the Id of the Resource.
             ResourceType: The type of the CFN Resource for now it's enum CFN_STACK.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._instance_models import (
@@ -121,10 +123,13 @@ class Instance(_Resource):
             ServiceId: str,
             InstanceId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ServiceDiscovery::Instance; `await` it inside an App to deploy it.
 
             InstanceId: An identifier that you want to associate with the instance.
             ServiceId: The ID or Amazon Resource Name (ARN) of the service that you want to use for settings for the instance.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

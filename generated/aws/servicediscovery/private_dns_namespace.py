@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._private_dns_namespace_models import (
@@ -220,6 +222,7 @@ class PrivateDnsNamespace(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             Vpc: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ServiceDiscovery::PrivateDnsNamespace; `await` it inside an App to deploy it.
 
@@ -229,4 +232,6 @@ class PrivateDnsNamespace(_Resource):
             Tags: The tags for the namespace.
             Vpc: The ID of the Amazon VPC that you want to associate the namespace with.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._public_dns_namespace_models import (
@@ -217,6 +219,7 @@ class PublicDnsNamespace(_Resource):
             | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::ServiceDiscovery::PublicDnsNamespace; `await` it inside an App to deploy it.
 
@@ -225,4 +228,6 @@ class PublicDnsNamespace(_Resource):
             Properties: Properties for the public DNS namespace.
             Tags: The tags for the namespace.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._configuration_set_models import (
@@ -422,10 +424,13 @@ class ConfigurationSet(_Resource):
             | None = None,
             VdmOptions: ConfigurationSetVdmOptions | ConfigurationSetVdmOptionsDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SES::ConfigurationSet; `await` it inside an App to deploy it.
 
             Name: The name of the configuration set.
             Tags: The tags (keys and values) associated with the contact list.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

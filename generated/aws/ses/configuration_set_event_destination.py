@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._configuration_set_event_destination_models import (
@@ -297,10 +299,13 @@ class ConfigurationSetEventDestination(_Resource):
             EventDestination: ConfigurationSetEventDestinationEventDestination
             | ConfigurationSetEventDestinationEventDestinationDict,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SES::ConfigurationSetEventDestination; `await` it inside an App to deploy it.
 
             ConfigurationSetName: The name of the configuration set that contains the event destination.
             EventDestination: The event destination object.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

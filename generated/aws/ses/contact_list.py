@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._contact_list_models import (
@@ -178,6 +180,7 @@ class ContactList(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             Topics: list[Topic | TopicDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SES::ContactList; `await` it inside an App to deploy it.
 
@@ -186,4 +189,6 @@ class ContactList(_Resource):
             Tags: The tags (keys and values) associated with the contact list.
             Topics: The topics associated with the contact list.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

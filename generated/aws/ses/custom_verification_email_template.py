@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._custom_verification_email_template_models import (
@@ -172,6 +174,7 @@ class CustomVerificationEmailTemplate(_Resource):
             TemplateSubject: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SES::CustomVerificationEmailTemplate; `await` it inside an App to deploy it.
 
@@ -183,4 +186,6 @@ class CustomVerificationEmailTemplate(_Resource):
             TemplateName: The name of the custom verification email template.
             TemplateSubject: The subject line of the custom verification email.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

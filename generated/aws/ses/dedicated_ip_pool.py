@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._dedicated_ip_pool_models import (
@@ -144,6 +146,7 @@ class DedicatedIpPool(_Resource):
             ScalingMode: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SES::DedicatedIpPool; `await` it inside an App to deploy it.
 
@@ -151,4 +154,6 @@ class DedicatedIpPool(_Resource):
             ScalingMode: Specifies whether the dedicated IP pool is managed or not.
             Tags: The tags (keys and values) associated with the dedicated IP pool.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

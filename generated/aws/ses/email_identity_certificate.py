@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._email_identity_certificate_models import (
@@ -124,6 +126,7 @@ class EmailIdentityCertificate(_Resource):
             EmailIdentity: str,
             FromAddress: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SES::EmailIdentityCertificate; `await` it inside an App to deploy it.
 
@@ -131,4 +134,6 @@ class EmailIdentityCertificate(_Resource):
             EmailIdentity: The email identity that owns the sender the certificate is associated with.
             FromAddress: The sender the certificate signs for.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._receipt_rule_models import (
@@ -381,6 +383,7 @@ class ReceiptRule(_Resource):
             RuleSetName: str,
             After: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SES::ReceiptRule; `await` it inside an App to deploy it.
 
@@ -388,4 +391,6 @@ class ReceiptRule(_Resource):
             Rule: A data structure that contains the specified rule's name, actions, recipients, domains, enabled status, scan status, and TLS policy.
             RuleSetName: The name of the rule set where the receipt rule is added.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._protection_models import (
@@ -234,6 +236,7 @@ class Protection(_Resource):
             HealthCheckArns: list[str] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Shield::Protection; `await` it inside an App to deploy it.
 
@@ -242,4 +245,6 @@ class Protection(_Resource):
             ResourceArn: The ARN (Amazon Resource Name) of the resource to be protected.
             Tags: One or more tag key-value pairs for the Protection object.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

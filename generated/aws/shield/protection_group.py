@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._protection_group_models import (
@@ -191,6 +193,7 @@ class ProtectionGroup(_Resource):
             | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Shield::ProtectionGroup; `await` it inside an App to deploy it.
 
@@ -201,4 +204,6 @@ class ProtectionGroup(_Resource):
             ResourceType: The resource type to include in the protection group.
             Tags: One or more tag key-value pairs for the Protection object.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

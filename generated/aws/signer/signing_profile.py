@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._signing_profile_models import (
@@ -192,6 +194,7 @@ class SigningProfile(_Resource):
             | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Signer::SigningProfile; `await` it inside an App to deploy it.
 
@@ -199,4 +202,6 @@ class SigningProfile(_Resource):
             SignatureValidityPeriod: Signature validity period of the profile.
             Tags: A list of tags associated with the signing profile.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._simulation_models import (
@@ -164,6 +166,7 @@ class Simulation(_Resource):
             SchemaS3Location: S3Location | S3LocationDict | None = None,
             SnapshotS3Location: S3Location | S3LocationDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SimSpaceWeaver::Simulation; `await` it inside an App to deploy it.
 
@@ -171,4 +174,6 @@ class Simulation(_Resource):
             Name: The name of the simulation.
             RoleArn: Role ARN.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

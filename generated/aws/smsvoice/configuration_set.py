@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._configuration_set_models import (
@@ -272,6 +274,7 @@ class ConfigurationSet(_Resource):
             ProtectConfigurationId: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SMSVOICE::ConfigurationSet; `await` it inside an App to deploy it.
 
@@ -282,4 +285,6 @@ class ConfigurationSet(_Resource):
             ProtectConfigurationId: The unique identifier for the protect configuration to be associated to the configuration set.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._notify_configuration_models import (
@@ -210,6 +212,7 @@ class NotifyConfiguration(_Resource):
             PoolId: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SMSVOICE::NotifyConfiguration; `await` it inside an App to deploy it.
 
@@ -222,4 +225,6 @@ class NotifyConfiguration(_Resource):
             Tags: An array of tags (key and value pairs) associated with the notify configuration.
             UseCase: The use case for the notify configuration.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._pool_models import (
@@ -265,6 +267,7 @@ class Pool(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TwoWay: PoolTwoWay | PoolTwoWayDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SMSVOICE::Pool; `await` it inside an App to deploy it.
 
@@ -278,4 +281,6 @@ class Pool(_Resource):
             Tags: An array of key-value pairs to apply to this resource.
             TwoWay: When you set up two-way SMS, you can receive incoming messages from your customers.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._protect_configuration_models import (
@@ -213,6 +215,7 @@ class ProtectConfiguration(_Resource):
             DeletionProtectionEnabled: bool | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SMSVOICE::ProtectConfiguration; `await` it inside an App to deploy it.
 
@@ -220,4 +223,6 @@ class ProtectConfiguration(_Resource):
             DeletionProtectionEnabled: When set to true deletion protection is enabled and protect configuration cannot be deleted.
             Tags: An array of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._rcs_agent_models import (
@@ -249,6 +251,7 @@ class RcsAgent(_Resource):
             TwoWayMediaS3Role: str | None = None,
             TwoWayRcsEventsEnabled: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SMSVOICE::RcsAgent; `await` it inside an App to deploy it.
 
@@ -264,4 +267,6 @@ class RcsAgent(_Resource):
             TwoWayMediaS3Role: The Amazon Resource Name (ARN) of the IAM role used to write inbound RCS media files to the Amazon S3 bucket.
             TwoWayRcsEventsEnabled: The list of RCS event types enabled for two-way messaging.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

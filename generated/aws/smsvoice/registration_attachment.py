@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._registration_attachment_models import (
@@ -163,6 +165,7 @@ class RegistrationAttachment(_Resource):
             AttachmentUrl: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SMSVOICE::RegistrationAttachment; `await` it inside an App to deploy it.
 
@@ -170,4 +173,6 @@ class RegistrationAttachment(_Resource):
             AttachmentUrl: A URL to the required registration file.
             Tags: An array of tags (key and value pairs) to associate with the registration attachment.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._subscription_models import (
@@ -142,6 +144,7 @@ class Subscription(_Resource):
             ReplayPolicy: dict[str, Any] | str | None = None,
             SubscriptionRoleArn: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SNS::Subscription; `await` it inside an App to deploy it.
 
@@ -157,4 +160,6 @@ class Subscription(_Resource):
             SubscriptionRoleArn: This property applies only to Amazon Data Firehose delivery stream subscriptions.
             TopicArn: The ARN of the topic to subscribe to.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._topic_models import (
@@ -228,6 +230,7 @@ class Topic(_Resource):
             TopicName: str | None = None,
             TracingConfig: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SNS::Topic; `await` it inside an App to deploy it.
 
@@ -243,4 +246,6 @@ class Topic(_Resource):
             TopicName: The name of the topic you want to create.
             TracingConfig: Tracing mode of an SNS topic.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

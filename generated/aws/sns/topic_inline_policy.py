@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._topic_inline_policy_models import (
@@ -114,9 +116,12 @@ class TopicInlinePolicy(_Resource):
             PolicyDocument: dict[str, Any] | str,
             TopicArn: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SNS::TopicInlinePolicy; `await` it inside an App to deploy it.
 
             TopicArn: The Amazon Resource Name (ARN) of the topic to which you want to add the policy.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._topic_policy_models import (
@@ -113,10 +115,13 @@ class TopicPolicy(_Resource):
             PolicyDocument: dict[str, Any] | str,
             Topics: list[str],
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SNS::TopicPolicy; `await` it inside an App to deploy it.
 
             PolicyDocument: A policy document that contains permissions to add to the specified SNS topics.
             Topics: The Amazon Resource Names (ARN) of the topics to which you want to add the policy.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

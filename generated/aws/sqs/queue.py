@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._queue_models import (
@@ -210,6 +212,7 @@ class Queue(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             VisibilityTimeout: int | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SQS::Queue; `await` it inside an App to deploy it.
 
@@ -230,4 +233,6 @@ class Queue(_Resource):
             Tags: The tags that you attach to this queue.
             VisibilityTimeout: The length of time during which a message will be unavailable after a message is delivered from the queue.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._association_models import (
@@ -314,6 +316,7 @@ class Association(_Resource):
             Targets: list[Target | TargetDict] | None = None,
             WaitForSuccessTimeoutSeconds: int | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SSM::Association; `await` it inside an App to deploy it.
 
@@ -327,4 +330,6 @@ class Association(_Resource):
             Tags: A key-value pair to associate with a resource.
             Targets: The targets that the SSM document sends commands to.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

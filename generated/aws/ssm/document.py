@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._document_models import (
@@ -312,6 +314,7 @@ class Document(_Resource):
             UpdateMethod: Literal["Replace", "NewVersion"] | None = None,
             VersionName: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SSM::Document; `await` it inside an App to deploy it.
 
@@ -326,4 +329,6 @@ class Document(_Resource):
             UpdateMethod: Update method - when set to 'Replace', the update will replace the existing document; when set to 'NewVersion', the update will create a new version.
             VersionName: An optional field specifying the version of the artifact you are creating with the document.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._maintenance_window_models import (
@@ -188,6 +190,7 @@ class MaintenanceWindow(_Resource):
             StartDate: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SSM::MaintenanceWindow; `await` it inside an App to deploy it.
 
@@ -203,4 +206,6 @@ class MaintenanceWindow(_Resource):
             StartDate: The date and time, in ISO-8601 Extended format, for when the maintenance window is scheduled to become active.
             Tags: Optional metadata that you assign to a resource in the form of an arbitrary set of tags (key-value pairs).
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

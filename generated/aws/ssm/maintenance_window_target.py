@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._maintenance_window_target_models import (
@@ -179,6 +181,7 @@ class MaintenanceWindowTarget(_Resource):
             Name: str | None = None,
             OwnerInformation: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SSM::MaintenanceWindowTarget; `await` it inside an App to deploy it.
 
@@ -189,4 +192,6 @@ class MaintenanceWindowTarget(_Resource):
             Targets: The targets to register with the maintenance window.
             WindowId: The ID of the maintenance window to register the target with.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._maintenance_window_task_models import (
@@ -428,6 +430,7 @@ class MaintenanceWindowTask(_Resource):
             | None = None,
             TaskParameters: dict[str, Any] | str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SSM::MaintenanceWindowTask; `await` it inside an App to deploy it.
 
@@ -445,4 +448,6 @@ class MaintenanceWindowTask(_Resource):
             TaskType: The type of task.
             WindowId: The ID of the maintenance window where the task is registered.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._parameter_models import (
@@ -150,6 +152,7 @@ class Parameter(_Resource):
             Tags: dict[str, Any] | None = None,
             Tier: Literal["Standard", "Advanced", "Intelligent-Tiering"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SSM::Parameter; `await` it inside an App to deploy it.
 
@@ -163,4 +166,6 @@ class Parameter(_Resource):
             Type: The type of parameter.
             Value: The parameter value.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._patch_baseline_models import (
@@ -450,6 +452,7 @@ class PatchBaseline(_Resource):
             Sources: list[PatchSource | PatchSourceDict] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SSM::PatchBaseline; `await` it inside an App to deploy it.
 
@@ -468,4 +471,6 @@ class PatchBaseline(_Resource):
             Sources: Information about the patches to use to update the instances, including target operating systems and source repository.
             Tags: Optional metadata that you assign to a resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

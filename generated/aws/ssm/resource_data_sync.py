@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._resource_data_sync_models import (
@@ -239,8 +241,11 @@ class ResourceDataSync(_Resource):
             SyncSource: ResourceDataSyncSyncSource | ResourceDataSyncSyncSourceDict | None = None,
             SyncType: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SSM::ResourceDataSync; `await` it inside an App to deploy it.
 
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

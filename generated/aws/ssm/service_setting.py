@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._service_setting_models import (
@@ -121,10 +123,13 @@ class ServiceSetting(_Resource):
             SettingId: str,
             SettingValue: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SSM::ServiceSetting; `await` it inside an App to deploy it.
 
             SettingId: The ID of the service setting, such as /ssm/parameter-store/high-throughput-enabled.
             SettingValue: The value of the service setting.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

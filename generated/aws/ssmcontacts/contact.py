@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._contact_models import (
@@ -260,6 +262,7 @@ class Contact(_Resource):
             Plan: list[Stage | StageDict] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SSMContacts::Contact; `await` it inside an App to deploy it.
 
@@ -268,4 +271,6 @@ class Contact(_Resource):
             Plan: The stages that an escalation plan or engagement plan engages contacts and contact methods in.
             Type: Contact type, which specify type of contact.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

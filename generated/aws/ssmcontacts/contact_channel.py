@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._contact_channel_models import (
@@ -135,6 +137,7 @@ class ContactChannel(_Resource):
             ContactId: str | None = None,
             DeferActivation: bool | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SSMContacts::ContactChannel; `await` it inside an App to deploy it.
 
@@ -144,4 +147,6 @@ class ContactChannel(_Resource):
             ContactId: ARN of the contact resource
             DeferActivation: If you want to activate the channel at a later time, you can choose to defer activation.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

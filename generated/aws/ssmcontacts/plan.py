@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._plan_models import (
@@ -206,6 +208,7 @@ class Plan(_Resource):
             RotationIds: list[str] | None = None,
             Stages: list[Stage | StageDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SSMContacts::Plan; `await` it inside an App to deploy it.
 
@@ -213,4 +216,6 @@ class Plan(_Resource):
             RotationIds: Rotation Ids to associate with Oncall Contact for engagement.
             Stages: The stages that an escalation plan or engagement plan engages contacts and contact methods in.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

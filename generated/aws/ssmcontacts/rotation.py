@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._rotation_models import (
@@ -340,6 +342,7 @@ class Rotation(_Resource):
             TimeZoneId: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SSMContacts::Rotation; `await` it inside an App to deploy it.
 
@@ -348,4 +351,6 @@ class Rotation(_Resource):
             StartTime: Start time of the first shift of Oncall Schedule
             TimeZoneId: TimeZone Identifier for the Oncall Schedule
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

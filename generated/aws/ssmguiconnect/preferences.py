@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._preferences_models import (
@@ -189,9 +191,12 @@ class Preferences(_Resource):
             | PreferencesConnectionRecordingPreferencesDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SSMGuiConnect::Preferences; `await` it inside an App to deploy it.
 
             ConnectionRecordingPreferences: The set of preferences used for recording RDP connections in the requesting AWS account and AWS Region.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._response_plan_models import (
@@ -478,6 +480,7 @@ class ResponsePlan(_Resource):
             Integrations: list[Integration | IntegrationDict] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SSMIncidents::ResponsePlan; `await` it inside an App to deploy it.
 
@@ -488,4 +491,6 @@ class ResponsePlan(_Resource):
             Name: The name of the response plan.
             Tags: The tags to apply to the response plan.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._lifecycle_automation_models import (
@@ -158,10 +160,13 @@ class LifecycleAutomation(_Resource):
             ResourceKey: str,
             Tags: dict[str, Any] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SSMQuickSetup::LifecycleAutomation; `await` it inside an App to deploy it.
 
             AutomationDocument: The name of the Automation document to execute
             ResourceKey: A unique identifier used for generating a unique logical ID for the custom resource
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

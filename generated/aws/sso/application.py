@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._application_models import (
@@ -241,6 +243,7 @@ class Application(_Resource):
             Status: Literal["ENABLED", "DISABLED"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SSO::Application; `await` it inside an App to deploy it.
 
@@ -251,4 +254,6 @@ class Application(_Resource):
             PortalOptions: A structure that describes the options for the portal associated with an application
             Status: Specifies whether the application is enabled or disabled
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

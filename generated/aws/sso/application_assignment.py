@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._application_assignment_models import (
@@ -127,6 +129,7 @@ class ApplicationAssignment(_Resource):
             PrincipalId: str,
             PrincipalType: Literal["USER", "GROUP"],
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SSO::ApplicationAssignment; `await` it inside an App to deploy it.
 
@@ -134,4 +137,6 @@ class ApplicationAssignment(_Resource):
             PrincipalId: An identifier for an object in IAM Identity Center, such as a user or group
             PrincipalType: The entity type for which the assignment will be created.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._assignment_models import (
@@ -174,6 +176,7 @@ class Assignment(_Resource):
             TargetId: str,
             TargetType: Literal["AWS_ACCOUNT"],
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SSO::Assignment; `await` it inside an App to deploy it.
 
@@ -184,4 +187,6 @@ class Assignment(_Resource):
             TargetId: The account id to be provisioned.
             TargetType: The type of resource to be provisioned to, only aws account now
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

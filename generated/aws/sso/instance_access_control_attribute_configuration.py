@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._instance_access_control_attribute_configuration_models import (
@@ -214,10 +216,13 @@ class InstanceAccessControlAttributeConfiguration(_Resource):
             | InstanceAccessControlAttributeConfigurationInstanceAccessControlAttributeConfigurationDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SSO::InstanceAccessControlAttributeConfiguration; `await` it inside an App to deploy it.
 
             InstanceAccessControlAttributeConfiguration: The InstanceAccessControlAttributeConfiguration property has been deprecated but is still supported for backwards compatibility purposes.
             InstanceArn: The ARN of the AWS SSO instance under which the operation will be executed.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

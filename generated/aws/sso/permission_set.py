@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._permission_set_models import (
@@ -267,6 +269,7 @@ class PermissionSet(_Resource):
             SessionDuration: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SSO::PermissionSet; `await` it inside an App to deploy it.
 
@@ -277,4 +280,6 @@ class PermissionSet(_Resource):
             RelayStateType: The relay state URL that redirect links to any service in the AWS Management Console.
             SessionDuration: The length of time that a user can be signed in to an AWS account.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

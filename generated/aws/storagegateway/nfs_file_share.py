@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._nfs_file_share_models import (
@@ -340,6 +342,7 @@ class NFSFileShare(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             VPCEndpointDNSName: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::StorageGateway::NFSFileShare; `await` it inside an App to deploy it.
 
@@ -363,4 +366,6 @@ class NFSFileShare(_Resource):
             Tags: Tags assigned to the file share.
             VPCEndpointDNSName: The DNS name of the S3 VPC endpoint the gateway uses to reach the bucket.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._smb_file_share_models import (
@@ -369,6 +371,7 @@ class SMBFileShare(_Resource):
             VPCEndpointDNSName: str | None = None,
             ValidUserList: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::StorageGateway::SMBFileShare; `await` it inside an App to deploy it.
 
@@ -398,4 +401,6 @@ class SMBFileShare(_Resource):
             VPCEndpointDNSName: The DNS name of the S3 VPC endpoint the gateway uses to reach the bucket.
             ValidUserList: Users and groups permitted to access the SMB share.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

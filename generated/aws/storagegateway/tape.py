@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._tape_models import (
@@ -196,6 +198,7 @@ class Tape(_Resource):
             TapeBarcode: str | None = None,
             Worm: bool | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::StorageGateway::Tape; `await` it inside an App to deploy it.
 
@@ -208,4 +211,6 @@ class Tape(_Resource):
             TapeSizeInBytes: The size, in bytes, of the virtual tape that you want to create.
             Worm: Set to true to create a write-once-read-many (WORM) virtual tape.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

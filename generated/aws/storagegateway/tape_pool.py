@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._tape_pool_models import (
@@ -159,6 +161,7 @@ class TapePool(_Resource):
             RetentionLockType: Literal["COMPLIANCE", "GOVERNANCE", "NONE"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::StorageGateway::TapePool; `await` it inside an App to deploy it.
 
@@ -168,4 +171,6 @@ class TapePool(_Resource):
             StorageClass: The storage class associated with the custom pool (S3 Glacier or S3 Glacier Deep Archive).
             Tags: A list of up to 50 tags for the tape pool.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._volume_models import (
@@ -211,6 +213,7 @@ class Volume(_Resource):
             SourceVolumeARN: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::StorageGateway::Volume; `await` it inside an App to deploy it.
 
@@ -224,4 +227,6 @@ class Volume(_Resource):
             TargetName: The name of the iSCSI target used by an initiator to connect to a volume and used as a suffix for the target ARN.
             VolumeSizeInBytes: The size of the volume in bytes.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

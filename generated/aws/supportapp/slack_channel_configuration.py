@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._slack_channel_configuration_models import (
@@ -138,6 +140,7 @@ class SlackChannelConfiguration(_Resource):
             NotifyOnCreateOrReopenCase: bool | None = None,
             NotifyOnResolveCase: bool | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SupportApp::SlackChannelConfiguration; `await` it inside an App to deploy it.
 
@@ -150,4 +153,6 @@ class SlackChannelConfiguration(_Resource):
             NotifyOnResolveCase: Whether to notify when a case is resolved.
             TeamId: The team ID in Slack, which uniquely identifies a workspace.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

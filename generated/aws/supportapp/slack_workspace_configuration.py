@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._slack_workspace_configuration_models import (
@@ -115,10 +117,13 @@ class SlackWorkspaceConfiguration(_Resource):
             TeamId: str,
             VersionId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SupportApp::SlackWorkspaceConfiguration; `await` it inside an App to deploy it.
 
             TeamId: The team ID in Slack, which uniquely identifies a workspace.
             VersionId: An identifier used to update an existing Slack workspace configuration in AWS CloudFormation.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._support_permit_models import (
@@ -325,6 +327,7 @@ class SupportPermit(_Resource):
             SupportCaseDisplayId: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::SupportAuthZ::SupportPermit; `await` it inside an App to deploy it.
 
@@ -333,4 +336,6 @@ class SupportPermit(_Resource):
             SupportCaseDisplayId: The support case display identifier associated with the permit.
             Tags: A list of key-value pairs to apply to this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

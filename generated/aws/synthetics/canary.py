@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._canary_models import (
@@ -643,6 +645,7 @@ class Canary(_Resource):
             VisualReference: CanaryVisualReference | CanaryVisualReferenceDict | None = None,
             VisualReferences: list[CanaryVisualReference | CanaryVisualReferenceDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Synthetics::Canary; `await` it inside an App to deploy it.
 
@@ -668,4 +671,6 @@ class Canary(_Resource):
             VisualReference: Visual reference configuration for visual testing
             VisualReferences: List of visual references for the canary
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._influx_db_backup_models import (
@@ -401,6 +403,7 @@ class InfluxDBBackup(_Resource):
             RetentionDays: int | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Timestream::InfluxDBBackup; `await` it inside an App to deploy it.
 
@@ -409,4 +412,6 @@ class InfluxDBBackup(_Resource):
             RetentionDays: The number of days to retain the backup.
             Tags: A list of key-value pairs to associate with the backup.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

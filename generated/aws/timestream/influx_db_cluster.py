@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._influx_db_cluster_models import (
@@ -413,6 +415,7 @@ class InfluxDBCluster(_Resource):
             VpcSecurityGroupIds: list[str] | None = None,
             VpcSubnetIds: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Timestream::InfluxDBCluster; `await` it inside an App to deploy it.
 
@@ -436,4 +439,6 @@ class InfluxDBCluster(_Resource):
             VpcSecurityGroupIds: A list of Amazon EC2 VPC security groups to associate with this InfluxDB cluster.
             VpcSubnetIds: A list of EC2 subnet IDs for this InfluxDB cluster.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._influx_db_instance_models import (
@@ -408,6 +410,7 @@ class InfluxDBInstance(_Resource):
             VpcSecurityGroupIds: list[str] | None = None,
             VpcSubnetIds: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Timestream::InfluxDBInstance; `await` it inside an App to deploy it.
 
@@ -430,4 +433,6 @@ class InfluxDBInstance(_Resource):
             VpcSecurityGroupIds: A list of Amazon EC2 VPC security groups to associate with this InfluxDB instance.
             VpcSubnetIds: A list of EC2 subnet IDs for this InfluxDB instance.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

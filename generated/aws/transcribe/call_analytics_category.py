@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._call_analytics_category_models import (
@@ -367,6 +369,7 @@ class CallAnalyticsCategory(_Resource):
             InputType: Literal["REAL_TIME", "POST_CALL"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Transcribe::CallAnalyticsCategory; `await` it inside an App to deploy it.
 
@@ -375,4 +378,6 @@ class CallAnalyticsCategory(_Resource):
             Rules: Rules define a Call Analytics category.
             Tags: Tags associated with the Call Analytics category.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._vocabulary_models import (
@@ -540,6 +542,7 @@ class Vocabulary(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             VocabularyFileUri: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Transcribe::Vocabulary; `await` it inside an App to deploy it.
 
@@ -550,4 +553,6 @@ class Vocabulary(_Resource):
             VocabularyFileUri: The Amazon S3 location of the text file that contains your custom vocabulary.
             VocabularyName: A unique name, chosen by you, for your custom vocabulary.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._vocabulary_filter_models import (
@@ -533,6 +535,7 @@ class VocabularyFilter(_Resource):
             VocabularyFilterFileUri: str | None = None,
             Words: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Transcribe::VocabularyFilter; `await` it inside an App to deploy it.
 
@@ -543,4 +546,6 @@ class VocabularyFilter(_Resource):
             VocabularyFilterName: A unique name, chosen by you, for your custom vocabulary filter.
             Words: Use this parameter if you want to create your custom vocabulary filter by including all desired terms, as comma-separated values, within your request.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

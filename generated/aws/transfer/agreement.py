@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._agreement_models import (
@@ -268,6 +270,7 @@ class Agreement(_Resource):
             Status: Literal["ACTIVE", "INACTIVE"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Transfer::Agreement; `await` it inside an App to deploy it.
 
@@ -283,4 +286,6 @@ class Agreement(_Resource):
             Status: Specifies the status of the agreement.
             Tags: Key-value pairs that can be used to group and search for agreements.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._certificate_models import (
@@ -211,6 +213,7 @@ class Certificate(_Resource):
             PrivateKey: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Transfer::Certificate; `await` it inside an App to deploy it.
 
@@ -223,4 +226,6 @@ class Certificate(_Resource):
             Tags: Key-value pairs that can be used to group and search for certificates.
             Usage: Specifies the usage type for the certificate.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._connector_models import (
@@ -391,6 +393,7 @@ class Connector(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             Url: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Transfer::Connector; `await` it inside an App to deploy it.
 
@@ -404,4 +407,6 @@ class Connector(_Resource):
             Tags: Key-value pairs that can be used to group and search for connectors.
             Url: URL for Connector
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._host_key_models import (
@@ -175,6 +177,7 @@ class HostKey(_Resource):
             StorageType: Literal["SERVICE_MANAGED", "SECRETS_MANAGER"] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Transfer::HostKey; `await` it inside an App to deploy it.
 
@@ -185,4 +188,6 @@ class HostKey(_Resource):
             StorageType: The type of storage used for the host key.
             Tags: Key-value pairs that can be used to group and search for host keys.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

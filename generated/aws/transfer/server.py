@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._server_models import (
@@ -494,9 +496,12 @@ class Server(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             WorkflowDetails: ServerWorkflowDetails | ServerWorkflowDetailsDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Transfer::Server; `await` it inside an App to deploy it.
 
             CreateWithHostKey: When this property is `true`, AWS Transfer Family will generate an initial host key for your server, making it immediately available to SFTP clients.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._web_app_models import (
@@ -329,10 +331,13 @@ class WebApp(_Resource):
             WebAppEndpointPolicy: Literal["STANDARD", "FIPS"] | None = None,
             WebAppUnits: WebAppWebAppUnits | WebAppWebAppUnitsDict | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Transfer::WebApp; `await` it inside an App to deploy it.
 
             AccessEndpoint: The AccessEndpoint is the URL that you provide to your users for them to interact with the Transfer Family web app.
             Tags: Key-value pairs that can be used to group and search for web apps.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

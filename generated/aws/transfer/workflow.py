@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._workflow_models import (
@@ -512,6 +514,7 @@ class Workflow(_Resource):
             OnExceptionSteps: list[WorkflowStep | WorkflowStepDict] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Transfer::Workflow; `await` it inside an App to deploy it.
 
@@ -520,4 +523,6 @@ class Workflow(_Resource):
             Steps: Specifies the details for the steps that are in the specified workflow.
             Tags: Key-value pairs that can be used to group and search for workflows.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._parallel_data_models import (
@@ -247,6 +249,7 @@ class ParallelData(_Resource):
             EncryptionKey: ParallelDataEncryptionKey | ParallelDataEncryptionKeyDict | None = None,
             Tags: list[ParallelDataTagsItem | ParallelDataTagsItemDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Translate::ParallelData; `await` it inside an App to deploy it.
 
@@ -256,4 +259,6 @@ class ParallelData(_Resource):
             ParallelDataConfig: Specifies the format and S3 location of the parallel data input file.
             Tags: Tags associated with the parallel data resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

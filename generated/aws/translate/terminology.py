@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._terminology_models import (
@@ -234,6 +236,7 @@ class Terminology(_Resource):
             | TerminologyTerminologyDataDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Translate::Terminology; `await` it inside an App to deploy it.
 
@@ -244,4 +247,6 @@ class Terminology(_Resource):
             Tags: Tags associated with the terminology.
             TerminologyData: The terminology data for the custom terminology being imported.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._account_customization_models import (
@@ -167,6 +169,7 @@ class AccountCustomization(_Resource):
             VisibleRegions: list[str] | None = None,
             VisibleServices: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::UXC::AccountCustomization; `await` it inside an App to deploy it.
 
@@ -174,4 +177,6 @@ class AccountCustomization(_Resource):
             VisibleRegions: A list of AWS region identifiers visible to the account in the AWS Console.
             VisibleServices: A list of AWS service identifiers visible to the account in the AWS Console.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

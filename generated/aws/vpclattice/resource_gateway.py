@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._resource_gateway_models import (
@@ -204,6 +206,7 @@ class ResourceGateway(_Resource):
             SecurityGroupIds: list[str] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::VpcLattice::ResourceGateway; `await` it inside an App to deploy it.
 
@@ -211,4 +214,6 @@ class ResourceGateway(_Resource):
             SecurityGroupIds: The ID of one or more security groups to associate with the endpoint network interface.
             SubnetIds: The ID of one or more subnets in which to create an endpoint network interface.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

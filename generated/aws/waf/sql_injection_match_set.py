@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._sql_injection_match_set_models import (
@@ -153,8 +155,11 @@ class SqlInjectionMatchSet(_Resource):
             SqlInjectionMatchTuples: list[SqlInjectionMatchTuple | SqlInjectionMatchTupleDict]
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::WAF::SqlInjectionMatchSet; `await` it inside an App to deploy it.
 
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._logging_configuration_models import (
@@ -289,6 +291,7 @@ class LoggingConfiguration(_Resource):
             | None = None,
             RedactedFields: list[FieldToMatch | FieldToMatchDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::WAFv2::LoggingConfiguration; `await` it inside an App to deploy it.
 
@@ -297,4 +300,6 @@ class LoggingConfiguration(_Resource):
             RedactedFields: The parts of the request that you want to keep out of the logs.
             ResourceArn: The Amazon Resource Name (ARN) of the web ACL that you want to associate with LogDestinationConfigs.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._rule_group_models import (
@@ -2199,6 +2201,7 @@ class RuleGroup(_Resource):
             Rules: list[Rule | RuleDict] | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::WAFv2::RuleGroup; `await` it inside an App to deploy it.
 
@@ -2206,4 +2209,6 @@ class RuleGroup(_Resource):
             ConsumedLabels: Collection of Consumed Labels.
             Rules: Collection of Rules.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._web_acl_models import (
@@ -3119,6 +3121,7 @@ class WebACL(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             TokenDomains: list[str] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::WAFv2::WebACL; `await` it inside an App to deploy it.
 
@@ -3126,4 +3129,6 @@ class WebACL(_Resource):
             DataProtectionConfig: Collection of dataProtects.
             Rules: Collection of Rules.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

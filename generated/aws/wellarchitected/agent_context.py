@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._agent_context_models import (
@@ -168,6 +170,7 @@ class AgentContext(_Resource):
             ProfileArn: str,
             Title: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::WellArchitected::AgentContext; `await` it inside an App to deploy it.
 
@@ -175,4 +178,6 @@ class AgentContext(_Resource):
             ProfileArn: The Amazon Resource Name (ARN) of the parent Agent Profile that owns this context.
             Title: The title of the Agent Context.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._agent_goal_models import (
@@ -185,6 +187,7 @@ class AgentGoal(_Resource):
             Title: str,
             Description: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::WellArchitected::AgentGoal; `await` it inside an App to deploy it.
 
@@ -193,4 +196,6 @@ class AgentGoal(_Resource):
             ProfileArn: The Amazon Resource Name (ARN) of the parent Agent Profile that owns this goal.
             Title: The title of the Agent Goal.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._agent_profile_models import (
@@ -249,6 +251,7 @@ class AgentProfile(_Resource):
             DisplayName: str | None = None,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::WellArchitected::AgentProfile; `await` it inside an App to deploy it.
 
@@ -262,4 +265,6 @@ class AgentProfile(_Resource):
             Pillars: The list of Well-Architected pillars to focus on.
             Tags: Key-value pairs to associate with the Agent Profile.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._lens_models import (
@@ -149,6 +151,7 @@ class Lens(_Resource):
             LensVersion: str | None = None,
             Tags: list[LensTagsItem | LensTagsItemDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::WellArchitected::Lens; `await` it inside an App to deploy it.
 
@@ -156,4 +159,6 @@ class Lens(_Resource):
             LensVersion: The version of the lens.
             Tags: The tags assigned to the lens.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._profile_models import (
@@ -188,6 +190,7 @@ class Profile(_Resource):
             ProfileQuestions: list[ProfileQuestionUpdate | ProfileQuestionUpdateDict],
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::WellArchitected::Profile; `await` it inside an App to deploy it.
 
@@ -196,4 +199,6 @@ class Profile(_Resource):
             ProfileQuestions: The profile questions.
             Tags: The tags assigned to the profile.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

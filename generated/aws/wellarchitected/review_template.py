@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._review_template_models import (
@@ -170,6 +172,7 @@ class ReviewTemplate(_Resource):
             Notes: str | None = None,
             Tags: list[ReviewTemplateTagsItem | ReviewTemplateTagsItemDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::WellArchitected::ReviewTemplate; `await` it inside an App to deploy it.
 
@@ -179,4 +182,6 @@ class ReviewTemplate(_Resource):
             Tags: The tags assigned to the review template.
             TemplateName: The name of the review template.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

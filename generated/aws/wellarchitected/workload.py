@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._workload_models import (
@@ -241,6 +243,7 @@ class Workload(_Resource):
             ReviewOwner: str | None = None,
             Tags: list[WorkloadTagsItem | WorkloadTagsItemDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::WellArchitected::Workload; `await` it inside an App to deploy it.
 
@@ -259,4 +262,6 @@ class Workload(_Resource):
             Tags: The tags associated with the workload.
             WorkloadName: The name of the workload.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._network_models import (
@@ -126,10 +128,13 @@ class Network(_Resource):
             AccessLevel: Literal["STANDARD", "PREMIUM"],
             NetworkName: str,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Wickr::Network; `await` it inside an App to deploy it.
 
             AccessLevel: The access level of the network, which determines available features and capabilities.
             NetworkName: The name of the network.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._ai_guardrail_models import (
@@ -531,6 +533,7 @@ class AIGuardrail(_Resource):
             | AIGuardrailWordPolicyConfigDict
             | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Wisdom::AIGuardrail; `await` it inside an App to deploy it.
 
@@ -538,4 +541,6 @@ class AIGuardrail(_Resource):
             BlockedOutputsMessaging: Messaging for when violations are detected in text
             Description: Description of the guardrail or its version
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._content_models import (
@@ -219,6 +221,7 @@ class Content(_Resource):
             Title: str | None = None,
             UploadId: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Wisdom::Content; `await` it inside an App to deploy it.
 
@@ -230,4 +233,6 @@ class Content(_Resource):
             Title: The title of the content.
             UploadId: A pointer to the uploaded asset.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._content_association_models import (
@@ -224,6 +226,7 @@ class ContentAssociation(_Resource):
             KnowledgeBaseId: str,
             Tags: list[Tag | TagDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Wisdom::ContentAssociation; `await` it inside an App to deploy it.
 
@@ -233,4 +236,6 @@ class ContentAssociation(_Resource):
             KnowledgeBaseId: The identifier of the knowledge base.
             Tags: The tags used to organize, track, or control access for this resource.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._message_template_version_models import (
@@ -125,10 +127,13 @@ class MessageTemplateVersion(_Resource):
             MessageTemplateArn: str,
             MessageTemplateContentSha256: str | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::Wisdom::MessageTemplateVersion; `await` it inside an App to deploy it.
 
             MessageTemplateArn: The unqualified Amazon Resource Name (ARN) of the message template.
             MessageTemplateContentSha256: The content SHA256 of the message template.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

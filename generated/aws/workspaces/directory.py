@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._directory_models import (
@@ -692,6 +694,7 @@ class Directory(_Resource):
             WorkspaceDirectoryName: str | None = None,
             WorkspaceType: Literal["PERSONAL", "POOLS"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::WorkSpaces::Directory; `await` it inside an App to deploy it.
 
@@ -707,4 +710,6 @@ class Directory(_Resource):
             WorkspaceDirectoryName: The name of the directory to register.
             WorkspaceType: Indicates whether the directory's WorkSpace type is personal or pools.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

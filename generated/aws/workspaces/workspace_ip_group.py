@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._workspace_ip_group_models import (
@@ -167,6 +169,7 @@ class WorkspaceIpGroup(_Resource):
             Tags: list[Tag | TagDict] | None = None,
             UserRules: list[IpRuleItem | IpRuleItemDict] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::WorkSpaces::WorkspaceIpGroup; `await` it inside an App to deploy it.
 
@@ -175,4 +178,6 @@ class WorkspaceIpGroup(_Resource):
             Tags: The tags for the IP access control group.
             UserRules: The rules for the IP access control group.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

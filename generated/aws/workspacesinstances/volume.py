@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._volume_models import (
@@ -219,6 +221,7 @@ class Volume(_Resource):
             Throughput: int | None = None,
             VolumeType: Literal["standard", "io1", "io2", "gp2", "sc1", "st1", "gp3"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::WorkspacesInstances::Volume; `await` it inside an App to deploy it.
 
@@ -232,4 +235,6 @@ class Volume(_Resource):
             Throughput: The throughput to provision for a volume, with a maximum of 1,000 MiB/s
             VolumeType: The volume type
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

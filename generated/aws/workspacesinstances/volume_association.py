@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._volume_association_models import (
@@ -120,6 +122,7 @@ class VolumeAssociation(_Resource):
             WorkspaceInstanceId: str,
             DisassociateMode: Literal["FORCE", "NO_FORCE"] | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::WorkspacesInstances::VolumeAssociation; `await` it inside an App to deploy it.
 
@@ -128,4 +131,6 @@ class VolumeAssociation(_Resource):
             VolumeId: ID of the volume to attach to the workspace instance
             WorkspaceInstanceId: ID of the workspace instance to associate with the volume
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """

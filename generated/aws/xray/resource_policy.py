@@ -15,6 +15,8 @@ from cloudforge.metadata import Tagging as _Tagging, TypeMetadata as _TypeMetada
 from cloudforge.resource import Resource as _Resource
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable as _Iterable
+
     from pydantic import BaseModel as _BaseModel
 
     from ._resource_policy_models import (
@@ -121,6 +123,7 @@ class ResourcePolicy(_Resource):
             PolicyName: str,
             BypassPolicyLockoutCheck: bool | None = None,
             adopt: bool = False,
+            depends_on: _Iterable[_Resource | str] = (),
         ) -> None:
             """Declare one AWS::XRay::ResourcePolicy; `await` it inside an App to deploy it.
 
@@ -128,4 +131,6 @@ class ResourcePolicy(_Resource):
             PolicyDocument: The resource policy document, which can be up to 5kb in size.
             PolicyName: The name of the resource policy.
             adopt: take over an existing resource with these identifying properties.
+            depends_on: resources (or logical ids) this one uses beyond what its properties
+                show; it is deleted before them.
             """
