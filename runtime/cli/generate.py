@@ -66,7 +66,7 @@ def check_bundled(names: list[str], region: str) -> None:
     did-you-mean from the bundle, and `--from aws` (not the Python API's source='aws')."""
     import difflib
 
-    from cloudforge.codegen.schemas import cfn_lint_bundle
+    from cloudforge.schemas.loading import cfn_lint_bundle
 
     bundled = cfn_lint_bundle(region)
     for name in names:
