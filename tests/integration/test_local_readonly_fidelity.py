@@ -17,11 +17,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import jsonschema
-from cloudforge.codegen.schemas import cfn_lint_bundle
 from cloudforge.local import LocalCloud
 from cloudforge.local.readonly import sample
 from cloudforge.local.typeinfo import type_info
 from cloudforge.local.validation import compile_pattern
+from cloudforge.schemas.loading import cfn_lint_bundle
 
 SEED = int(os.environ.get("CLOUDFORGE_READONLY_SEED") or 16)
 SIZE = 200
