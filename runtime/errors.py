@@ -183,6 +183,8 @@ class InvalidNameError(CloudforgeError):
     """An app name, stage name or logical id outside the allowed form (cloudforge.names)."""
 
     template = "{what} {value!r} is not a valid name: use {allowed}{hint}"
+    what: str
+    value: str
 
 
 class StateError(CloudforgeError):
@@ -229,6 +231,8 @@ class StateCorruptError(StateError):
     """A state, or its key, is empty, truncated or unreadable: it is never taken as empty."""
 
     template = "{location}: {problem}. {recovery}"
+    problem: str
+    recovery: str
 
 
 class StateVersionError(StateError):
@@ -239,6 +243,8 @@ class StateVersionError(StateError):
         "{ours} reads formats up to {supported}. Upgrade cloudforge (pip install -U cloudforge) "
         "to use this state; it was left untouched."
     )
+    found: int
+    supported: int
 
 
 class TargetChangedError(StateError):
@@ -252,6 +258,8 @@ class TargetChangedError(StateError):
         "--refresh to move the stage here: each resource is read here, the missing ones are "
         "created here, and what stays at the old target is no longer managed (never deleted)"
     )
+    recorded: str
+    current: str
 
 
 # -- Cloud Control -----------------------------------------------------------------------------

@@ -164,6 +164,9 @@ def import_into(
             f"stage {scope!r} already has {len(state.records)} resources in this state store; "
             "pass --force to replace its state with the file's"
         )
+    # A store without a key yet takes the exported one (when the export carries it). Before
+    # any record is written: a store holding records never makes a key of its own.
+    key = backend.secret(bytes.fromhex(doc["key"]) if doc.get("key") else None)
     for lid in state.records:
         if lid not in incoming.records:
             backend.remove(scope, lid)
@@ -173,8 +176,6 @@ def import_into(
         # Never lower a generation the destination had: ClientTokens must not repeat.
         backend.set_generation(scope, lid, max(generation, state.generations.get(lid, 0)))
     backend.put_info(scope, incoming.info)
-    # A store without a key yet takes the exported one (when the export carries it).
-    key = backend.secret(bytes.fromhex(doc["key"]) if doc.get("key") else None)
     same_key = doc.get("key_fingerprint") == key_fingerprint(key)
     return Imported(
         resources=len(incoming.records),

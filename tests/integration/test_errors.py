@@ -21,6 +21,8 @@ from cloudforge.errors import (
     CloudforgeError,
     ConfigurationError,
     EndpointError,
+    InvalidNameError,
+    NeverAwaitedError,
     NotUpdatableError,
     RequestFailedError,
     RequestTimeoutError,
@@ -30,6 +32,8 @@ from cloudforge.errors import (
     StateCorruptError,
     StateError,
     StateLockedError,
+    StateVersionError,
+    TargetChangedError,
     ThrottlingError,
     UnknownTypeError,
     UsageError,
@@ -52,6 +56,10 @@ TREE = {
     StateLockedError: StateError,
     StateConflictError: StateError,
     StateCorruptError: StateError,
+    StateVersionError: StateError,
+    TargetChangedError: StateError,
+    NeverAwaitedError: UsageError,
+    InvalidNameError: CloudforgeError,
     CloudControlError: CloudforgeError,
     AlreadyExistsError: CloudControlError,
     ResourceNotFoundError: CloudControlError,
@@ -107,8 +115,12 @@ def test_state_and_setup_errors_carry_their_fields() -> None:
     locked = StateLockedError(stage="app/dev", holder="pid 7 on host")
     assert (locked.stage, locked.holder, locked.location) == ("app/dev", "pid 7 on host", "")
     assert "pid 7 on host" in str(locked) and "cloudforge unlock" in str(locked)
-    corrupt = StateCorruptError(stage="app/dev", location="s3://b/k", detail="not valid JSON")
-    assert "s3://b/k" in str(corrupt) and "restore an earlier version" in str(corrupt)
+    corrupt = StateCorruptError(
+        stage="app/dev", location="s3://b/k", problem="not valid JSON",
+        recovery="Restore an earlier version of it",
+    )
+    assert (corrupt.problem, corrupt.location) == ("not valid JSON", "s3://b/k")
+    assert "s3://b/k" in str(corrupt) and "Restore an earlier version" in str(corrupt)
     endpoint = EndpointError(operation="GetResource", endpoint="http://x", detail="no JSON", type_name=TYPE, logical_id="p")
     assert (endpoint.setting, endpoint.type_name, endpoint.logical_id) == ("endpoint", TYPE, "p")
     assert TYPE in str(endpoint) and "http://x" in str(endpoint)

@@ -18,6 +18,7 @@ from cloudforge import App
 from cloudforge.aws.secretsmanager import Secret
 from cloudforge.errors import CloudforgeError
 from cloudforge.local import LocalCloud
+from cloudforge.state.integrity import FORMAT_VERSION
 
 from tests.local_helpers import cloudforge
 
@@ -153,7 +154,7 @@ def test_a_state_from_a_newer_cloudforge_is_refused_and_left_untouched(
 
     message = str(caught.value)
     assert f"{location} is in state format 99" in message
-    assert "reads formats up to 1" in message and "cloudforge " in message
+    assert f"reads formats up to {FORMAT_VERSION}" in message and "cloudforge " in message
     assert snapshot() == kept
     assert local_cloud.calls()["CreateResource"] + local_cloud.calls()["UpdateResource"] == before
 
