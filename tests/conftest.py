@@ -83,6 +83,18 @@ def _fresh_local_cloud(request: pytest.FixtureRequest, monkeypatch: pytest.Monke
     monkeypatch.setenv("AWS_ENDPOINT_URL", cloud.endpoint_url)
 
 
+@pytest.fixture(autouse=True)
+def _private_account_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test (and the CLI processes it starts) has its own account cache
+    (cloudforge.cloud.target), empty: never the user's, never another test's."""
+    monkeypatch.setenv("CLOUDFORGE_CACHE_DIR", str(tmp_path_factory.mktemp("accounts")))
+    from cloudforge.cloud import target
+
+    monkeypatch.setattr(target, "_ACCOUNTS", {})
+
+
 # Whole folders of long suites: every registry type, crashes, faults and fuzzing.
 SLOW_FOLDERS = ("registry", "robustness")
 # A slow test's only time limit is a guard against a hang, never a judgement of speed: on a

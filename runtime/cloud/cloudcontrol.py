@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from cloudforge.cloud.ratelimit import RateLimiter, kind_of
-from cloudforge.cloud.target import Target, target_of
+from cloudforge.cloud.target import Target, from_environment, target_of
 from cloudforge.errors import (
     AlreadyExistsError,
     CloudControlError,
@@ -124,7 +124,11 @@ def check_configuration(
 ) -> None:
     """Raise the configuration error (profile, region, endpoint URL, and with `credentials`
     the credential chain) the first call would meet, so that it is reported once, before any
-    resource, instead of once per resource. Makes no call and no client."""
+    resource, instead of once per resource. Makes no call and no client, and loads no boto3
+    when the environment says it all (cloudforge.cloud.target.from_environment): a no-op run
+    pays for no SDK."""
+    if from_environment(region=region, profile=profile, endpoint_url=endpoint_url) is not None:
+        return  # no profile to find, a region, a well-formed endpoint, credentials in full
     import boto3
     from botocore.exceptions import BotoCoreError, ProfileNotFound
 
@@ -227,11 +231,19 @@ class CloudControl:
 
     def target(self) -> Target:
         """Where this client's resources live (cloudforge.cloud.target): no Cloud Control
-        call; at most one STS call per process and credentials, none when they carry it."""
+        call, and none to STS when the credentials carry their account or the account cache
+        knows them; otherwise one. No boto3 either when the environment says it all."""
         if self._target is None:
+            told = from_environment(
+                region=self.region, profile=self.profile, endpoint_url=self.endpoint_url
+            )
+            if told is not None and told.account:
+                self._target = Target(told.account, told.region, told.endpoint)
+                return self._target
             client = self.client
             try:
-                self._target = target_of(self._session, client)
+                profile = self.profile or os.environ.get("AWS_PROFILE") or None
+                self._target = target_of(self._session, client, profile)
             except Exception as err:
                 if isinstance(err, CloudforgeError):
                     raise

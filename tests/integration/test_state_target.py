@@ -21,6 +21,7 @@ import pytest
 from botocore.client import BaseClient
 from cloudforge import App
 from cloudforge.aws.secretsmanager import Secret
+from cloudforge.cloud.target import Target as CloudTarget
 from cloudforge.errors import CloudforgeError
 from cloudforge.local import LocalCloud
 
@@ -30,6 +31,7 @@ PROGRAM = '''
 import asyncio
 from cloudforge import App
 from cloudforge.aws.secretsmanager import Secret
+from cloudforge.cloud.target import Target as CloudTarget
 
 async def main():
     async with App("shop", stage="dev"):
@@ -140,7 +142,8 @@ def test_a_no_op_makes_no_cloud_control_call_and_at_most_one_sts_call(
 ) -> None:
     from cloudforge.cloud import target
 
-    deploy(tmp_path)
+    deploy(tmp_path)  # the account cache misses: one STS call, remembered on disk
+    assert sts_calls["sts:GetCallerIdentity"] == 1
     target._ACCOUNTS.clear()  # as in a new process
     local_cloud.reset_calls()
     sts_calls.clear()
@@ -148,7 +151,57 @@ def test_a_no_op_makes_no_cloud_control_call_and_at_most_one_sts_call(
     deploy(tmp_path)
 
     assert sum(local_cloud.calls().values()) == 0
-    assert dict(sts_calls) == {"sts:GetCallerIdentity": 1}
+    assert dict(sts_calls) == {}
+
+
+NO_OP = """
+import asyncio, json, sys
+from cloudforge import App
+from cloudforge.aws.secretsmanager import Secret
+from cloudforge.cloud.target import Target as CloudTarget
+
+async def main():
+    async with App("shop", stage="dev", state=sys.argv[1]):
+        for i in range(3):
+            await Secret(f"s{i}", Name=f"secret-{i}", Description="d")
+
+asyncio.run(main())
+print(json.dumps(sorted({m.split(".")[0] for m in sys.modules} & {"boto3", "botocore"})))
+"""
+
+
+def test_the_account_is_cached_so_a_second_no_op_needs_neither_sts_nor_boto3(
+    local_cloud: LocalCloud, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    program = tmp_path / "noop.py"
+    program.write_text(NO_OP)
+    cache = Path(os.environ["CLOUDFORGE_CACHE_DIR"])
+    assert not (cache / "accounts.json").exists()
+
+    def run() -> list[str]:
+        done = subprocess.run([sys.executable, str(program), str(tmp_path)], capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        loaded: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
+        return loaded
+
+    # First run: nothing cached, so boto3 and exactly one STS call find the account.
+    assert run() == ["boto3", "botocore"]
+    assert local_cloud.calls()["CreateResource"] == 3
+    cached = json.loads((cache / "accounts.json").read_text())
+    assert list(cached.values()) == ["123456789012"]
+    assert "testing" not in json.dumps(cached)  # neither the key id nor the secret is stored
+    local_cloud.reset_calls()
+
+    # Second run, a no-op: the cached account matches the records, so no STS call (the SDK is
+    # never even loaded) and no Cloud Control call.
+    assert run() == []
+    assert sum(local_cloud.calls().values()) == 0
+    assert _records(tmp_path)[0]["account"] == "123456789012"
 
 
 def test_no_sts_call_when_the_credentials_carry_their_account(
@@ -194,3 +247,32 @@ def test_records_remember_their_target(local_cloud: LocalCloud, tmp_path: Path) 
 
         asyncio.run(elsewhere())
     assert local_cloud.calls()["DeleteResource"] == 0
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1", "ap-southeast-3", "il-central-1"])
+def test_the_target_told_by_the_environment_is_the_one_botocore_would_find(
+    region: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Records written after an STS call (through boto3) must match a later run that needs no
+    # boto3, or every no-op would be refused as another target.
+    from cloudforge.cloud import cloudcontrol
+    from cloudforge.cloud.cloudcontrol import CloudControl
+    from cloudforge.cloud.target import from_environment
+
+    monkeypatch.setenv("AWS_ACCOUNT_ID", "123456789012")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    cloudcontrol._SESSIONS.clear()
+    told = from_environment(region=region, profile=None, endpoint_url=None)
+    cloud = CloudControl(region=region)
+    try:
+        assert told is not None
+        client = cloud.client
+        assert (told.account, told.region, told.endpoint) == (
+            "123456789012", client.meta.region_name, client.meta.endpoint_url
+        )
+        assert cloud.target() == CloudTarget(told.account, told.region, told.endpoint)
+    finally:
+        cloud.close()
+
+    monkeypatch.setenv("AWS_PROFILE", "other")  # a profile: only botocore can tell
+    assert from_environment(region=region, profile=None, endpoint_url=None) is None
